@@ -1,0 +1,273 @@
+"""The pcap format (libpcap), with the variants tshark 4.0 reads.
+
+File header: magic, version, thiszone, sigfigs, snaplen, network (24 bytes). The magic
+gives the byte order and the variant (wiretap/libpcap.c ``libpcap_open``):
+
+* ``a1b2c3d4``: microsecond timestamps; the record header is the standard 16 bytes,
+  or, decided by reading the first three records of each candidate (``libpcap_try``),
+  the 24-byte ss990417 header or Nokia's 20-byte header. Version 2.2 with network
+  6, 9, 15 or 24 is AIX (nanosecond timestamps, ifType link types).
+* ``a1b23c4d``: nanosecond timestamps.
+* ``a1b2cd34`` (Kuznetsov's modified pcap): 24-byte (ss991029) or 28-byte (ss990915)
+  record headers, again chosen by reading the first records.
+* ``1c0001ac`` / ``1c0001ab`` (IXIA): a 4-byte size after the header, else standard.
+
+Record header: ts_sec, ts_frac, incl_len (frame.cap_len), orig_len (frame.len);
+versions before 2.3 swap the two lengths. A record longer than 262144 bytes is
+damage ("File has N-byte packet, bigger than maximum of 262144"); a record that
+does not fit in the file is a cut-short file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope._bytes import gather
+from tcpscope._jit import kernel
+from tcpscope.capture.records import Interface, Records
+from tcpscope.capture.source import Source
+from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning
+
+__all__ = ["MAGICS", "MAX_PACKET_SIZE", "read_pcap"]
+
+#: WTAP_MAX_PACKET_SIZE_STANDARD: the longest record tshark accepts.
+MAX_PACKET_SIZE = 262144
+
+# magic (as read little-endian) -> (big_endian, kind)
+MAGICS: dict[int, tuple[bool, str]] = {
+    0xA1B2C3D4: (False, "usec"),
+    0xD4C3B2A1: (True, "usec"),
+    0xA1B23C4D: (False, "nsec"),
+    0x4D3CB2A1: (True, "nsec"),
+    0xA1B2CD34: (False, "modified"),
+    0x34CDB2A1: (True, "modified"),
+    0x1C0001AC: (False, "ixia"),
+    0xAC01001C: (True, "ixia"),
+    0x1C0001AB: (False, "ixia"),
+    0xAB01001C: (True, "ixia"),
+}
+
+# record header length of each variant
+_HDR_LEN = {"pcap": 16, "nsec": 16, "aix": 16, "ss990417": 24, "ss991029": 24, "ss990915": 28, "nokia": 20}
+_NSEC_VARIANTS = ("nsec", "aix")
+
+# lengths_swapped modes
+NOT_SWAPPED, SWAPPED, MAYBE_SWAPPED = 0, 1, 2
+# walk status
+OK, CUT_SHORT, TOO_BIG = 0, 1, 2
+
+
+@kernel
+def _walk(
+    data: NDArray[np.uint8],
+    pos: Any,
+    hdr_len: int,
+    big: bool,
+    swap_mode: int,
+    max_len: int,
+    out: NDArray[np.int64],
+) -> tuple[Any, Any, Any, Any]:
+    """Follow the records from ``pos``; store each record's offset in ``out`` while it has room.
+
+    Returns (records, stop offset, status, offending incl_len).
+    """
+    end = data.shape[0]
+    n = 0
+    while True:
+        if pos == end:
+            return n, pos, 0, 0
+        if end - pos < hdr_len:
+            return n, pos, 1, 0
+        b8 = np.int64(data[pos + 8])
+        b9 = np.int64(data[pos + 9])
+        b10 = np.int64(data[pos + 10])
+        b11 = np.int64(data[pos + 11])
+        b12 = np.int64(data[pos + 12])
+        b13 = np.int64(data[pos + 13])
+        b14 = np.int64(data[pos + 14])
+        b15 = np.int64(data[pos + 15])
+        if big:
+            incl = (b8 << 24) | (b9 << 16) | (b10 << 8) | b11
+            orig = (b12 << 24) | (b13 << 16) | (b14 << 8) | b15
+        else:
+            incl = (b11 << 24) | (b10 << 16) | (b9 << 8) | b8
+            orig = (b15 << 24) | (b14 << 16) | (b13 << 8) | b12
+        if swap_mode == 1 or (swap_mode == 2 and incl > orig):
+            incl = orig
+        if incl > max_len:
+            return n, pos, 2, incl
+        if end - pos - hdr_len < incl:
+            return n, pos, 1, 0
+        if n < out.shape[0]:
+            out[n] = pos
+        n += 1
+        pos += hdr_len + incl
+
+
+def _u32(data: NDArray[np.uint8], pos: int, big: bool) -> int:
+    return int.from_bytes(bytes(data[pos : pos + 4]), "big" if big else "little")
+
+
+def _u16(data: NDArray[np.uint8], pos: int, big: bool) -> int:
+    return int.from_bytes(bytes(data[pos : pos + 2]), "big" if big else "little")
+
+
+def _try_score(
+    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int
+) -> int:
+    """libpcap_try: 0 if the first three records look right under ``variant``, else a fault count."""
+    hdr_len = _HDR_LEN[variant]
+    end = data.shape[0]
+    for _ in range(3):
+        if pos == end:
+            return 0
+        if end - pos < hdr_len:
+            return 1
+        usec = _u32(data, pos + 4, big)
+        incl = _u32(data, pos + 8, big)
+        orig = _u32(data, pos + 12, big)
+        if swap_mode == SWAPPED or (swap_mode == MAYBE_SWAPPED and incl > orig):
+            incl, orig = orig, incl
+        faults = (
+            (usec >= 1_000_000)
+            + (incl > MAX_PACKET_SIZE)
+            + (orig > 128 * 1024 * 1024)
+            + (incl > snaplen)
+            + (incl > orig)
+        )
+        if faults:
+            return int(faults)
+        if end - pos - hdr_len < incl:
+            return 1
+        pos += hdr_len + incl
+    return 0
+
+
+def _choose_variant(
+    data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], big: bool, swap_mode: int, snaplen: int
+) -> str:
+    best, best_score = candidates[0], None
+    for v in candidates:
+        score = _try_score(data, pos, v, big, swap_mode, snaplen)
+        if score == 0:
+            return v
+        if best_score is None or score < best_score:
+            best, best_score = v, score
+    return best
+
+
+def read_pcap(src: Source) -> Records:
+    """Index every record of a pcap file (see the module docstring for the rules)."""
+    data, name = src.data, src.name
+    if data.shape[0] < 24:
+        raise CaptureCutShortError(name)
+    big, kind = MAGICS[_u32(data, 0, False)]
+    vmaj, vmin = _u16(data, 4, big), _u16(data, 6, big)
+    snaplen = _u32(data, 16, big)
+    network = _u32(data, 20, big)
+    pos = 24
+    if kind == "ixia":
+        if data.shape[0] < 28:
+            raise CaptureCutShortError(name)
+        pos = 28
+    if vmaj < 2:
+        raise CaptureError(
+            name,
+            f'The file "{name}" isn\'t a capture file in a format tcpscope understands.',
+            f"pcap: major version {vmaj} unsupported",
+        )
+    if vmaj == 2:
+        swap_mode = SWAPPED if vmin < 3 else MAYBE_SWAPPED if vmin == 3 else NOT_SWAPPED
+    else:
+        swap_mode = SWAPPED if vmaj == 543 else NOT_SWAPPED
+
+    variant: str
+    if kind == "nsec":
+        variant = "nsec"
+    elif kind == "ixia":
+        variant = "pcap"
+    elif kind == "usec" and vmaj == 2 and vmin == 2 and network in (6, 9, 15, 24):
+        variant = "aix"
+        network = {6: 1, 9: 6, 15: 10, 24: 0}[network]
+    elif kind == "usec":
+        variant = "pcap" if src.pipe else _choose_variant(
+            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen
+        )
+    else:
+        if src.pipe:
+            raise CaptureError(
+                name,
+                f'The file "{name}" contains record data that tcpscope doesn\'t support.',
+                "pcap: that type of pcap file can't be read from a pipe",
+            )
+        variant = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen)
+    if (network >> 16) & 0x03FF:  # LT_RESERVED1: must be zero
+        raise CaptureError(
+            name,
+            f'The file "{name}" contains record data that tcpscope doesn\'t support.',
+            f"pcap: network type reserved field not zero (0x{network & 0x03FF0000:08x})",
+        )
+    linktype = network & 0xFFFF
+    hdr_len = _HDR_LEN[variant]
+
+    size_hint = max(1, data.shape[0] // 256)
+    walk = _walk.pick(size_hint)
+    empty = np.zeros(0, dtype=np.int64)
+    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, empty)
+    offsets = np.zeros(count, dtype=np.int64)
+    if count:
+        walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, offsets)
+
+    warnings: list[CaptureWarning] = []
+    if status == CUT_SHORT:
+        warnings.append(
+            CaptureWarning(
+                "cut-short",
+                f'The file "{name}" appears to have been cut short in the middle of a packet.',
+                int(stop),
+            )
+        )
+    elif status == TOO_BIG:
+        warnings.append(
+            CaptureWarning(
+                "damaged",
+                f'The file "{name}" appears to be damaged or corrupt.\n'
+                f"(pcap: File has {int(bad_len)}-byte packet, bigger than maximum of {MAX_PACKET_SIZE})",
+                int(stop),
+            )
+        )
+
+    hdrs = gather(data, offsets, 16)
+    dt = np.dtype([("sec", ">u4" if big else "<u4"), ("frac", ">u4" if big else "<u4"),
+                   ("incl", ">u4" if big else "<u4"), ("orig", ">u4" if big else "<u4")])
+    h = hdrs.view(dt).reshape(-1)
+    incl = h["incl"].astype(np.int64)
+    orig = h["orig"].astype(np.int64)
+    if swap_mode == SWAPPED:
+        incl, orig = orig, incl
+    elif swap_mode == MAYBE_SWAPPED:
+        swap = incl > orig
+        incl, orig = np.where(swap, orig, incl), np.where(swap, incl, orig)
+    unit = 1 if variant in _NSEC_VARIANTS else 1000
+    ts = h["sec"].astype(np.int64) * 1_000_000_000 + h["frac"].astype(np.int64) * unit
+    iface = Interface(linktype=linktype, snaplen=snaplen,
+                      ts_units=1_000_000_000 if unit == 1 else 1_000_000)
+    n = int(offsets.shape[0])
+    return Records(
+        name=name,
+        format="pcap" if variant == "pcap" else f"pcap-{variant}",
+        data=data,
+        offset=offsets + hdr_len,
+        caplen=incl,
+        wirelen=orig,
+        ts_ns=ts,
+        iface=np.zeros(n, dtype=np.int32),
+        linktype=np.full(n, linktype, dtype=np.int32),
+        interfaces=(iface,),
+        has_interface_id=False,
+        warnings=tuple(warnings),
+        keepalive=src.keepalive,
+    )

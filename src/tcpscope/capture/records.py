@@ -1,0 +1,110 @@
+"""What a capture reader hands on: where each frame's bytes are, how long, and when.
+
+One ``Records`` per file, columnar: a frame is a row number, never an object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.errors import CaptureWarning
+
+__all__ = ["LINKTYPE_NAMES", "Interface", "LinkType", "Records"]
+
+
+class LinkType(IntEnum):
+    """LINKTYPE_* values (tcpdump.org link-layer header types) that tcpscope decodes."""
+
+    NULL = 0
+    ETHERNET = 1
+    RAW_BSD12 = 12  # DLT_RAW as some BSDs wrote it: raw IP
+    RAW_BSD14 = 14
+    RAW = 101
+    LOOP = 108
+    LINUX_SLL = 113
+    IPV4 = 228
+    IPV6 = 229
+    LINUX_SLL2 = 276
+
+
+LINKTYPE_NAMES: dict[int, str] = {
+    0: "BSD loopback",
+    1: "Ethernet",
+    12: "Raw IP",
+    14: "Raw IP",
+    101: "Raw IP",
+    108: "OpenBSD loopback",
+    113: "Linux cooked-mode capture v1",
+    228: "Raw IPv4",
+    229: "Raw IPv6",
+    276: "Linux cooked-mode capture v2",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    """One capture interface: a pcapng Interface Description Block, or the pcap header.
+
+    ``ts_units`` is the number of timestamp units per second (if_tsresol) and
+    ``ts_offset`` the seconds added to every timestamp (if_tsoffset).
+    """
+
+    linktype: int
+    snaplen: int
+    ts_units: int = 1_000_000
+    ts_offset: int = 0
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """The frames of a capture, one row each, in file order.
+
+    * ``data``: the bytes of the whole file (or of its decompressed copy);
+    * ``offset``: where each frame's captured bytes start in ``data``;
+    * ``caplen`` / ``wirelen``: frame.cap_len and frame.len;
+    * ``ts_ns``: capture time, int64 nanoseconds since the epoch;
+    * ``iface``: index into ``interfaces`` (frame.interface_id, for pcapng);
+    * ``linktype``: the link type of each frame's interface;
+    * ``warnings``: what stopped the reader before the end of the file, if anything.
+    """
+
+    name: str
+    format: str
+    data: NDArray[np.uint8]
+    offset: NDArray[np.int64]
+    caplen: NDArray[np.int64]
+    wirelen: NDArray[np.int64]
+    ts_ns: NDArray[np.int64]
+    iface: NDArray[np.int32]
+    linktype: NDArray[np.int32]
+    interfaces: tuple[Interface, ...]
+    has_interface_id: bool
+    warnings: tuple[CaptureWarning, ...] = ()
+    keepalive: object = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return int(self.offset.shape[0])
+
+    @classmethod
+    def empty(cls, name: str, fmt: str, data: NDArray[np.uint8], keepalive: object) -> Records:
+        """A capture with no frames (an empty file, or a header and nothing else)."""
+        z = np.zeros(0, dtype=np.int64)
+        return cls(
+            name=name,
+            format=fmt,
+            data=data,
+            offset=z,
+            caplen=z,
+            wirelen=z,
+            ts_ns=z,
+            iface=np.zeros(0, dtype=np.int32),
+            linktype=np.zeros(0, dtype=np.int32),
+            interfaces=(),
+            has_interface_id=False,
+            keepalive=keepalive,
+        )

@@ -1,0 +1,119 @@
+"""Every kind of expert item tcpscope raises, with tshark's severity, group and wording.
+
+Expert items are data: the dissectors and the TCP analysis record, per frame, a code
+into :data:`EXPERTS` and up to two integer arguments; :func:`summary` renders the text
+tshark shows (``_ws.expert.message``, ``tshark -z expert`` rows). Texts and levels are
+from the ``ei_register_info`` tables of packet-tcp.c, packet-ip.c and packet-ipv6.c.
+"""
+
+from __future__ import annotations
+
+from tcpscope.dissect.context import Expert, Group, Sev
+
+__all__ = ["EXPERTS", "EXPERT_CODE", "TCP_OPTION_NAMES", "summary"]
+
+#: Short names of TCP options (the option protocols' short names in packet-tcp.c).
+TCP_OPTION_NAMES: dict[int, str] = {
+    0: "End of Option List (EOL)",
+    1: "No-Operation (NOP)",
+    2: "Maximum segment size",
+    3: "Window scale",
+    4: "SACK permitted",
+    5: "SACK",
+    6: "Echo",
+    7: "Echo reply",
+    8: "Timestamps",
+    11: "CC",
+    12: "CC.NEW",
+    13: "CC.ECHO",
+    19: "TCP MD5 signature",
+    20: "SCPS capabilities",
+    21: "Selective Negative Acknowledgment",
+    22: "SCPS record boundary",
+    23: "SCPS corruption experienced",
+    27: "Quick-Start",
+    28: "User Timeout",
+    29: "TCP AO",
+    30: "MPTCP",
+    34: "TCP Fast Open",
+    76: "Riverbed Probe",
+    78: "Riverbed Transparency",
+    172: "Accurate ECN",
+    174: "Accurate ECN",
+    253: "Experimental",
+    254: "Experimental",
+}
+
+_S, _P, _M = Group.SEQUENCE, Group.PROTOCOL, Group.MALFORMED
+C, N, W, E = Sev.CHAT, Sev.NOTE, Sev.WARN, Sev.ERROR
+
+EXPERTS: tuple[Expert, ...] = (
+    # connection events (dissect_tcp)
+    Expert("tcp.connection.syn", C, _S, "TCP", "Connection establish request (SYN): server port {a}"),
+    Expert("tcp.connection.synack", C, _S, "TCP", "Connection establish acknowledge (SYN+ACK): server port {a}"),
+    Expert("tcp.connection.fin", C, _S, "TCP", "Connection finish (FIN)"),
+    Expert("tcp.connection.fin_active", N, _S, "TCP", "This frame initiates the connection closing"),
+    Expert("tcp.connection.fin_passive", N, _S, "TCP", "This frame undergoes the connection closing"),
+    Expert("tcp.connection.rst", W, _S, "TCP", "Connection reset (RST)"),
+    # header checks
+    Expert("tcp.ack.nonzero", N, _P, "TCP", "The acknowledgment number field is nonzero while the ACK flag is not set"),
+    Expert("tcp.urgent_pointer.non_zero", N, _P, "TCP", "The urgent pointer field is nonzero while the URG flag is not set"),
+    Expert("tcp.short_segment", W, _M, "TCP", "Short segment. Segment/fragment does not contain a full TCP header (might be NMAP or someone else deliberately sending unusual packets)"),
+    Expert("tcp.bogus_header_length", E, _P, "TCP", "Bogus TCP header length ({a}, must be at least 20)"),
+    # options
+    Expert("tcp.options.mss.absent", N, _P, "TCP", "The SYN packet does not contain a MSS option"),
+    Expert("tcp.options.mss.present", W, _P, "TCP", "The non-SYN packet does contain a MSS option"),
+    Expert("tcp.options.wscale.shift.invalid", W, _P, "TCP", "Window scale shift exceeds 14"),
+    Expert("tcp.options.sack.dsack", W, _S, "TCP", "D-SACK Sequence"),
+    Expert("tcp.nop", W, _P, "TCP", "4 NOP in a row - a router may have removed some options"),
+    Expert("tcp.non_zero_bytes_after_eol", E, _P, "TCP", "Non-zero header padding"),
+    Expert("tcp.suboption_malformed", E, _M, "TCP", "suboption would go past end of option"),
+    Expert("tcp.option.len.invalid/should", N, _S, "TCP", "option length should be {a}"),
+    Expert("tcp.option.len.invalid/past_end", N, _S, "TCP", "{name} (option length = {b} byte{bs} says option goes past end of options)"),
+    Expert("tcp.option.len.invalid/too_short", N, _S, "TCP", "{name} (with too-short option length = {b} byte{bs})"),
+    Expert("tcp.option.len.invalid/no_len", N, _S, "TCP", "{name} (length byte past end of options)"),
+    # sequence analysis (tcp_analyze_sequence_number and friends)
+    Expert("tcp.analysis.retransmission", N, _S, "TCP", "This frame is a (suspected) retransmission"),
+    Expert("tcp.analysis.fast_retransmission", N, _S, "TCP", "This frame is a (suspected) fast retransmission"),
+    Expert("tcp.analysis.spurious_retransmission", N, _S, "TCP", "This frame is a (suspected) spurious retransmission"),
+    Expert("tcp.analysis.out_of_order", W, _S, "TCP", "This frame is a (suspected) out-of-order segment"),
+    Expert("tcp.analysis.reused_ports", N, _S, "TCP", "A new tcp session is started with the same ports as an earlier session in this trace"),
+    Expert("tcp.analysis.lost_segment", W, _S, "TCP", "Previous segment(s) not captured (common at capture start)"),
+    Expert("tcp.analysis.ack_lost_segment", W, _S, "TCP", "ACKed segment that wasn't captured (common at capture start)"),
+    Expert("tcp.analysis.window_update", C, _S, "TCP", "TCP window update"),
+    Expert("tcp.analysis.window_full", W, _S, "TCP", "TCP window specified by the receiver is now completely full"),
+    Expert("tcp.analysis.keep_alive", N, _S, "TCP", "TCP keep-alive segment"),
+    Expert("tcp.analysis.keep_alive_ack", N, _S, "TCP", "ACK to a TCP keep-alive segment"),
+    Expert("tcp.analysis.duplicate_ack", N, _S, "TCP", "Duplicate ACK (#{a})"),
+    Expert("tcp.analysis.zero_window_probe", N, _S, "TCP", "TCP Zero Window Probe"),
+    Expert("tcp.analysis.zero_window", W, _S, "TCP", "TCP Zero Window segment"),
+    Expert("tcp.analysis.zero_window_probe_ack", N, _S, "TCP", "ACK to a TCP Zero Window Probe"),
+    Expert("tcp.analysis.tfo_syn", N, _S, "TCP", "TCP SYN with TFO Cookie"),
+    Expert("tcp.analysis.tfo_ack", N, _S, "TCP", "TCP SYN-ACK accepting TFO data"),
+    Expert("tcp.analysis.tfo_ignored", N, _S, "TCP", "TCP SYN-ACK ignoring TFO data"),
+    # IP
+    Expert("ip.bogus_ip_length", E, _P, "IPv4", "IPv4 total length exceeds packet length ({a} bytes)"),
+    Expert("ip.bogus_ip_length/short", E, _P, "IPv4", "Bogus IP length ({a}, less than header length {b})"),
+    Expert("ip.bogus_header_length", E, _P, "IPv4", "Bogus IP header length ({a}, must be at least 20)"),
+    Expert("ip.bogus_ip_version", E, _P, "IPv4", "Bogus IPv4 version"),
+    Expert("ipv6.plen_exceeds_framing", W, _P, "IPv6", "IPv6 payload length exceeds framing length ({a} bytes)"),
+    Expert("ipv6.bogus_ipv6_version", E, _P, "IPv6", "Bogus IPv6 version"),
+    # exceptions
+    Expert("_ws.malformed.expert", E, _M, "", "Malformed Packet (Exception occurred)"),
+)
+
+EXPERT_CODE: dict[str, int] = {e.field: i for i, e in enumerate(EXPERTS)}
+
+
+def field_name(code: int) -> str:
+    """The Wireshark expert field of a code (without tcpscope's ``/variant`` suffix)."""
+    return EXPERTS[code].field.split("/", 1)[0]
+
+
+def summary(code: int, a: int = 0, b: int = 0) -> str:
+    """The text of expert item ``code`` with its arguments, as tshark prints it."""
+    text = EXPERTS[code].summary
+    if "{" not in text:
+        return text
+    name = TCP_OPTION_NAMES.get(a, f"Unknown (0x{a:02x})")
+    return text.format(a=a, b=b, name=name, bs="" if b == 1 else "s")

@@ -1,0 +1,220 @@
+"""The Wireshark fields the dissectors produce: name, type, display and where each lives.
+
+Types and displays are Wireshark 4.0's (``tshark -G fields``); presence rules follow
+each dissector's order of reads, so a truncated header shows the same fields tshark
+shows. Fields that need the TCP analysis (relative numbers, streams, SACK edges relative
+to the peer's base) are declared by :mod:`tcpscope.analysis.fields`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tcpscope._types import Array, Mask
+from tcpscope.dissect.protocols import IP_PROTO_NAMES
+from tcpscope.dissect.tcp import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG
+from tcpscope.table.access import (
+    Getter,
+    bit,
+    both,
+    column,
+    frame_values,
+    interleaved,
+    merged,
+    not_,
+    reach_at_least,
+    where,
+)
+from tcpscope.table.layers import Layer
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import Base, FieldDef, FieldType
+from tcpscope.table.values import Values
+
+__all__ = ["DISSECT_FIELDS"]
+
+FT = FieldType
+SET = ("Set", "Not set")
+
+
+def _frame_number(t: PacketTable) -> Array:
+    return np.arange(1, t.n + 1, dtype=np.int64)
+
+
+def _time_relative(t: PacketTable) -> Array:
+    ts = t.ts_ns
+    return ts - ts[0] if t.n else ts
+
+
+def _time_delta(t: PacketTable) -> Array:
+    ts = t.ts_ns
+    out = np.zeros(t.n, dtype=np.int64)
+    if t.n > 1:
+        out[1:] = ts[1:] - ts[:-1]
+    return out
+
+
+def _iface_present(t: PacketTable) -> Array:
+    return np.full(t.n, t.records.has_interface_id, dtype=np.bool_)
+
+
+def _opt_kind(kind: int, value: str = "v1", present: str = "has_v1",
+              convert: Callable[[Array], Array] | None = None) -> Getter:
+    """Values of one TCP option kind from the ``tcp.option`` table."""
+
+    def rule(layer: Layer) -> Mask:
+        return np.asarray((layer.cols["kind"] == kind) & layer.cols[present], dtype=np.bool_)
+
+    return column("tcp.option", value, rule, convert)
+
+
+def _sack_perm_bytes(t: PacketTable) -> Values:
+    """tcp.options.sack_perm prints as the bytes of the option (kind and length)."""
+    lt = t.layer("tcp.option")
+    if len(lt) == 0:
+        return Values.empty()
+    m = lt.cols["kind"] == 4
+    start = lt.cols["off"][m]
+    ln = np.where(lt.cols["has_len"][m], lt.cols["len"][m].astype(np.int64), 1)
+    span = np.stack([start, ln], axis=1)
+    bufs = lt.cols["_buf"][m]
+    return Values(lt.pkt[m], span, lt.layer[m], t.buffers[0] if not bufs.any() else None)
+
+
+def _ws_multiplier(a: np.ndarray) -> Array:
+    return (1 << np.minimum(a.astype(np.int64), 14)).astype(np.int64)
+
+
+_LETTERS = "RRRACEUAPRSF"
+_FLAG_STRINGS = np.array(
+    ["".join(_LETTERS[i] if (v >> (11 - i)) & 1 else "\u00b7" for i in range(12)) for v in range(4096)]
+)
+
+
+def _flags_str(flags: Array) -> Array:
+    """tcp.flags.str: one letter per flag bit, a middle dot where the bit is clear."""
+    out: Array = _FLAG_STRINGS[flags.astype(np.int64) & 0xFFF]
+    return out
+
+
+ip_reach = reach_at_least
+tcp_full = both(reach_at_least(2), not_("bogus_hlen"))
+tcp_seq = reach_at_least(2)
+
+DISSECT_FIELDS: tuple[FieldDef, ...] = (
+    # frame (packet-frame.c)
+    FieldDef("frame.number", FT.UINT32, frame_values(_frame_number), "Frame Number", Base.DEC),
+    FieldDef("frame.time_epoch", FT.ABSOLUTE_TIME, frame_values(lambda t: t.ts_ns), "Epoch Time"),
+    FieldDef("frame.time_relative", FT.RELATIVE_TIME, frame_values(_time_relative),
+             "Time since reference or first frame"),
+    FieldDef("frame.time_delta", FT.RELATIVE_TIME, frame_values(_time_delta),
+             "Time delta from previous captured frame"),
+    FieldDef("frame.len", FT.UINT32, frame_values(lambda t: np.minimum(t.records.wirelen, 0x7FFFFFFF)),
+             "Frame length on the wire", Base.DEC),
+    FieldDef("frame.cap_len", FT.UINT32, frame_values(lambda t: t.records.caplen),
+             "Frame length stored into the capture file", Base.DEC),
+    FieldDef("frame.interface_id", FT.UINT32, frame_values(lambda t: t.records.iface.astype(np.int64), _iface_present),
+             "Interface id", Base.DEC),
+    # Ethernet (packet-eth.c)
+    FieldDef("eth.dst", FT.ETHER, column("eth", "dst", where("has_dst")), "Destination"),
+    FieldDef("eth.src", FT.ETHER, column("eth", "src", where("has_src")), "Source"),
+    FieldDef("eth.addr", FT.ETHER, interleaved("eth", "dst", "src", where("has_dst"), where("has_src")),
+             "Address"),
+    FieldDef("eth.type", FT.UINT16, column("eth", "type", where("has_type")), "Type", Base.HEX),
+    FieldDef("eth.len", FT.UINT16, column("eth", "type", where("has_len")), "Length", Base.DEC),
+    FieldDef("vlan.id", FT.UINT16, column("vlan", "id", where("has_tci")), "ID", Base.DEC, hex_digits=3),
+    FieldDef("vlan.priority", FT.UINT16, column("vlan", "priority", where("has_tci")), "Priority", Base.DEC),
+    FieldDef("vlan.etype", FT.UINT16, column("vlan", "etype", where("has_etype")), "Type", Base.HEX),
+    # Linux cooked capture (packet-sll.c)
+    FieldDef("sll.pkttype", FT.UINT16, column("sll", "pkttype", where("has_pkttype")), "Packet type", Base.DEC,
+             strings={0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host",
+                      4: "Sent by us"}),
+    FieldDef("sll.etype", FT.UINT16, column("sll", "etype", where("has_etype")), "Protocol", Base.HEX),
+    FieldDef("sll.hatype", FT.UINT16, column("sll", "hatype", where("has_pkttype")), "Link-layer address type",
+             Base.DEC),
+    # BSD loopback (packet-null.c)
+    FieldDef("null.family", FT.UINT32, column("null", "family", where("has_family")), "Family", Base.DEC,
+             strings={2: "IP", 7: "OSI", 16: "Appletalk", 23: "Netware IPX/SPX", 24: "IPv6", 28: "IPv6",
+                      30: "IPv6"}),
+    # IPv4 (packet-ip.c); ip.version also comes from IPv6 headers
+    FieldDef("ip.version", FT.UINT8, merged(("ipv6", column("ipv6", "version", ip_reach(1))),
+                                            ("ip", column("ip", "version", ip_reach(1)))),
+             "Version", Base.DEC),
+    FieldDef("ip.hdr_len", FT.UINT8, column("ip", "hdr_len", ip_reach(2)), "Header Length", Base.DEC),
+    FieldDef("ip.dsfield", FT.UINT8, column("ip", "tos", ip_reach(3)), "Differentiated Services Field", Base.HEX),
+    FieldDef("ip.len", FT.UINT16, column("ip", "len", ip_reach(4)), "Total Length", Base.DEC),
+    FieldDef("ip.id", FT.UINT16, column("ip", "id", ip_reach(5)), "Identification", Base.HEX_DEC),
+    FieldDef("ip.flags", FT.UINT8, column("ip", "flags", ip_reach(6)), "Flags", Base.HEX),
+    FieldDef("ip.flags.rb", FT.BOOLEAN, bit("ip", "flags", 0x4, ip_reach(6)), "Reserved bit", true_false=SET),
+    FieldDef("ip.flags.df", FT.BOOLEAN, bit("ip", "flags", 0x2, ip_reach(6)), "Don't fragment", true_false=SET),
+    FieldDef("ip.flags.mf", FT.BOOLEAN, bit("ip", "flags", 0x1, ip_reach(6)), "More fragments", true_false=SET),
+    FieldDef("ip.frag_offset", FT.UINT16, column("ip", "frag_offset", ip_reach(6)), "Fragment Offset", Base.DEC),
+    FieldDef("ip.ttl", FT.UINT8, column("ip", "ttl", ip_reach(7)), "Time to Live", Base.DEC),
+    FieldDef("ip.proto", FT.UINT8, column("ip", "proto", ip_reach(8)), "Protocol", Base.DEC,
+             strings=IP_PROTO_NAMES),
+    FieldDef("ip.checksum", FT.UINT16, column("ip", "checksum", ip_reach(9)), "Header Checksum", Base.HEX),
+    FieldDef("ip.src", FT.IPv4, column("ip", "src", ip_reach(10)), "Source Address"),
+    FieldDef("ip.dst", FT.IPv4, column("ip", "dst", ip_reach(11)), "Destination Address"),
+    FieldDef("ip.addr", FT.IPv4, interleaved("ip", "src", "dst", ip_reach(10), ip_reach(11)),
+             "Source or Destination Address"),
+    # IPv6 (packet-ipv6.c)
+    FieldDef("ipv6.version", FT.UINT8, column("ipv6", "version", ip_reach(1)), "Version", Base.DEC),
+    FieldDef("ipv6.tclass", FT.UINT32, column("ipv6", "tclass", ip_reach(2)), "Traffic Class", Base.HEX,
+             hex_digits=2),
+    FieldDef("ipv6.flow", FT.UINT24, column("ipv6", "flow", ip_reach(2)), "Flow Label", Base.HEX),
+    FieldDef("ipv6.plen", FT.UINT16, column("ipv6", "plen", ip_reach(3)), "Payload Length", Base.DEC),
+    FieldDef("ipv6.nxt", FT.UINT8, column("ipv6", "nxt", ip_reach(4)), "Next Header", Base.DEC,
+             strings=IP_PROTO_NAMES),
+    FieldDef("ipv6.hlim", FT.UINT8, column("ipv6", "hlim", ip_reach(5)), "Hop Limit", Base.DEC),
+    FieldDef("ipv6.src", FT.IPv6, column("ipv6", "src", ip_reach(6)), "Source Address"),
+    FieldDef("ipv6.dst", FT.IPv6, column("ipv6", "dst", ip_reach(7)), "Destination Address"),
+    FieldDef("ipv6.addr", FT.IPv6, interleaved("ipv6", "src", "dst", ip_reach(6), ip_reach(7)),
+             "Source or Destination Address"),
+    # TCP header (packet-tcp.c)
+    FieldDef("tcp.srcport", FT.UINT16, column("tcp", "srcport", reach_at_least(1)), "Source Port", Base.PT),
+    FieldDef("tcp.dstport", FT.UINT16, column("tcp", "dstport", reach_at_least(1)), "Destination Port", Base.PT),
+    FieldDef("tcp.port", FT.UINT16, interleaved("tcp", "srcport", "dstport", reach_at_least(1), reach_at_least(1)),
+             "Source or Destination Port", Base.PT),
+    FieldDef("tcp.seq_raw", FT.UINT32, column("tcp", "seq_raw", tcp_seq), "Sequence Number (raw)", Base.DEC),
+    FieldDef("tcp.ack_raw", FT.UINT32, column("tcp", "ack_raw", tcp_full), "Acknowledgment number (raw)", Base.DEC),
+    FieldDef("tcp.hdr_len", FT.UINT8, column("tcp", "hdr_len", tcp_seq), "Header Length", Base.DEC),
+    FieldDef("tcp.len", FT.UINT32, column("tcp", "len", both(tcp_seq, where("has_len"))), "TCP Segment Len",
+             Base.DEC),
+    FieldDef("tcp.flags", FT.UINT16, column("tcp", "flags", tcp_full), "Flags", Base.HEX),
+    FieldDef("tcp.flags.res", FT.BOOLEAN, bit("tcp", "flags", 0xE00, tcp_full), "Reserved", true_false=SET),
+    FieldDef("tcp.flags.ae", FT.BOOLEAN, bit("tcp", "flags", AE, tcp_full), "Accurate ECN", true_false=SET),
+    FieldDef("tcp.flags.cwr", FT.BOOLEAN, bit("tcp", "flags", CWR, tcp_full), "Congestion Window Reduced",
+             true_false=SET),
+    FieldDef("tcp.flags.ece", FT.BOOLEAN, bit("tcp", "flags", ECE, tcp_full), "ECN-Echo", true_false=SET),
+    FieldDef("tcp.flags.urg", FT.BOOLEAN, bit("tcp", "flags", URG, tcp_full), "Urgent", true_false=SET),
+    FieldDef("tcp.flags.ack", FT.BOOLEAN, bit("tcp", "flags", ACK, tcp_full), "Acknowledgment", true_false=SET),
+    FieldDef("tcp.flags.push", FT.BOOLEAN, bit("tcp", "flags", PSH, tcp_full), "Push", true_false=SET),
+    FieldDef("tcp.flags.reset", FT.BOOLEAN, bit("tcp", "flags", RST, tcp_full), "Reset", true_false=SET),
+    FieldDef("tcp.flags.syn", FT.BOOLEAN, bit("tcp", "flags", SYN, tcp_full), "Syn", true_false=SET),
+    FieldDef("tcp.flags.fin", FT.BOOLEAN, bit("tcp", "flags", FIN, tcp_full), "Fin", true_false=SET),
+    FieldDef("tcp.flags.str", FT.STRING, column("tcp", "flags", tcp_full, _flags_str), "TCP Flags"),
+    FieldDef("tcp.window_size_value", FT.UINT16, column("tcp", "window_size_value", tcp_full), "Window", Base.DEC),
+    FieldDef("tcp.checksum", FT.UINT16, column("tcp", "checksum", both(reach_at_least(3), not_("bogus_hlen"))),
+             "Checksum", Base.HEX),
+    FieldDef("tcp.urgent_pointer", FT.UINT16,
+             column("tcp", "urgent_pointer", both(reach_at_least(4), not_("bogus_hlen"))),
+             "Urgent Pointer", Base.DEC),
+    # TCP options
+    FieldDef("tcp.option_kind", FT.UINT8, column("tcp.option", "kind"), "Kind", Base.DEC),
+    FieldDef("tcp.option_len", FT.UINT8, column("tcp.option", "len", where("has_len")), "Length", Base.DEC),
+    FieldDef("tcp.options.mss_val", FT.UINT16, _opt_kind(2), "MSS Value", Base.DEC),
+    FieldDef("tcp.options.wscale.shift", FT.UINT8, _opt_kind(3), "Shift count", Base.DEC),
+    FieldDef("tcp.options.wscale.multiplier", FT.UINT16, _opt_kind(3, convert=_ws_multiplier), "Multiplier",
+             Base.DEC),
+    FieldDef("tcp.options.sack_perm", FT.PROTOCOL, _sack_perm_bytes, "TCP Option - SACK permitted"),
+    FieldDef("tcp.options.timestamp.tsval", FT.UINT32, _opt_kind(8), "Timestamp value", Base.DEC),
+    FieldDef("tcp.options.timestamp.tsecr", FT.UINT32, _opt_kind(8, "v2", "has_v2"), "Timestamp echo reply",
+             Base.DEC),
+    # UDP (packet-udp.c)
+    FieldDef("udp.srcport", FT.UINT16, column("udp", "srcport", reach_at_least(3)), "Source Port", Base.PT),
+    FieldDef("udp.dstport", FT.UINT16, column("udp", "dstport", reach_at_least(3)), "Destination Port", Base.PT),
+    FieldDef("udp.port", FT.UINT16, interleaved("udp", "srcport", "dstport", reach_at_least(3), reach_at_least(3)),
+             "Source or Destination Port", Base.PT),
+    FieldDef("udp.length", FT.UINT16, column("udp", "length", reach_at_least(3)), "Length", Base.DEC),
+)

@@ -1,0 +1,154 @@
+"""IPv6 (RFC 8200 §3-4) with its extension headers, as packet-ipv6.c reads them.
+
+The fixed header gives ``ipv6.*`` and, hidden, ``ip.version``. The payload length trims
+the layer (``set_actual_length``); 0 with a next header other than Hop-by-Hop or No Next
+Header is read as TCP segmentation offload. Hop-by-Hop (0), Routing (43), Destination
+Options (60) and Authentication (51) headers are stepped over by their length;
+a Fragment header (44) either feeds :mod:`tcpscope.dissect.frag` (all bytes captured)
+or, for a first fragment, lets the upper layer be dissected without a TCP length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.frag import Fragments
+from tcpscope.dissect.ipv4 import next_from_ipproto
+from tcpscope.dissect.protocols import PROTO_CODE
+
+__all__ = ["dissect_ipv6"]
+
+_HDR = np.dtype([("vtf", ">u4"), ("plen", ">u2"), ("nxt", "u1"), ("hlim", "u1"),
+                 ("src", "u1", 16), ("dst", "u1", 16)])
+
+_EXT_NAME = {0: "ipv6.hopopts", 43: "ipv6.routing", 60: "ipv6.dstopts", 51: "ah"}
+MAX_EXT = 16
+
+
+def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
+    """Decode IPv6 headers and their extension headers at the cursors of frames ``idx``."""
+    ctx.mark_stack(idx, PROTO_CODE["ipv6"])
+    avail = ctx.avail(idx)
+    h = ctx.read(idx, 40).view(_HDR).reshape(-1)
+    ver = (h["vtf"] >> 28).astype(np.uint8)
+    plen = h["plen"].astype(np.int64)
+    nxt = h["nxt"]
+    rlen = ctx.ravail(idx)
+    # reads in Wireshark's order: version (1 byte), tclass+flow (4), plen (6), nxt (7),
+    # hlim (8), src (24), dst (40)
+    need = np.array([1, 4, 6, 7, 8, 24, 40], dtype=np.int64)
+    reach = np.searchsorted(need, avail, side="right").astype(np.int8)
+    bad_ver = ver != 6
+    reach = np.where(bad_ver, np.minimum(reach, 1), reach)
+    tso = (plen == 0) & (nxt != 0) & (nxt != 59)
+    shown_plen = np.where(tso, rlen - 40, plen)
+    ctx.add_rows("ipv6", idx, {
+        "version": ver,
+        "tclass": ((h["vtf"] >> 20) & 0xFF).astype(np.uint8),
+        "flow": (h["vtf"] & 0xFFFFF).astype(np.uint32),
+        "plen": shown_plen.astype(np.uint32),
+        "nxt": nxt,
+        "hlim": h["hlim"],
+        "src": h["src"].copy(),
+        "dst": h["dst"].copy(),
+        "reach": reach,
+    })
+    stop_now = bad_ver | (avail < 40)
+    if stop_now.any():
+        s = idx[stop_now]
+        ctx.nxt[s] = Proto.DONE
+        cut = ~bad_ver[stop_now]
+        if cut.any():
+            ctx.stop(s[cut], rlen[stop_now][cut] < 40)
+    go = ~stop_now
+    gi = idx[go]
+    if gi.shape[0] == 0:
+        return
+    g_plen = np.where(tso[go], rlen[go] - 40, plen[go])
+    start = ctx.off[gi]
+    new_rend = np.minimum(ctx.rend[gi], start + 40 + np.maximum(g_plen, 0))
+    ctx.rend[gi] = new_rend
+    ctx.end[gi] = np.minimum(ctx.end[gi], new_rend)
+    ctx.off[gi] += 40
+    _extension_headers(ctx, gi, nxt[go].astype(np.int64),
+                       h["src"][go], h["dst"][go])
+
+
+def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray[np.int64],
+                       src: NDArray[np.uint8], dst: NDArray[np.uint8]) -> None:
+    """Step over extension headers, one per iteration for all frames that still have one."""
+    depth0 = ctx.depth
+    for k in range(MAX_EXT):
+        ext = np.isin(nxt, (0, 43, 60, 51, 44))
+        if not ext.any():
+            break
+        ctx.depth = depth0 + k + 1
+        ei = idx[ext]
+        en = nxt[ext]
+        hdr = ctx.read(ei, 8)
+        avail = ctx.avail(ei)
+        short = avail < 8
+        nxt_next = hdr[:, 0].astype(np.int64)
+        # AH counts its length in 4-byte units (+2), the others in 8-byte units (+1)
+        hlen = np.where(en == 51, (hdr[:, 1].astype(np.int64) + 2) * 4,
+                        (hdr[:, 1].astype(np.int64) + 1) * 8)
+        hlen = np.where(en == 44, 8, hlen)
+        for code, name in _EXT_NAME.items():
+            ctx.mark_stack(ei[en == code], PROTO_CODE[name])
+        ctx.mark_stack(ei[en == 44], PROTO_CODE["ipv6.fraghdr"])
+        cut = short | (avail < hlen)
+        if cut.any():
+            ctx.stop(ei[cut], ctx.ravail(ei[cut]) < np.where(short[cut], 8, hlen[cut]))
+        ok = ~cut
+        frag = ok & (en == 44)
+        if frag.any():
+            fi = ei[frag]
+            fh = hdr[frag]
+            offm = (fh[:, 2].astype(np.int64) << 8) | fh[:, 3]
+            foff = (offm & 0xFFF8)
+            more = (offm & 1) == 1
+            ident = ((fh[:, 4].astype(np.int64) << 24) | (fh[:, 5].astype(np.int64) << 16)
+                     | (fh[:, 6].astype(np.int64) << 8) | fh[:, 7])
+            ctx.off[fi] += 8
+            paylen = ctx.rend[fi] - ctx.off[fi]
+            isfrag = (foff > 0) | more
+            have = (ctx.end[fi] - ctx.off[fi]) >= paylen
+            can = isfrag & have & (paylen > 0)
+            up = next_from_ipproto(nxt_next[frag])
+            if can.any():
+                ci = fi[can]
+                s = src[ext][frag][can]
+                d = dst[ext][frag][can]
+                key = np.concatenate([
+                    s.view(">u8").reshape(-1, 2).astype(np.int64),
+                    d.view(">u8").reshape(-1, 2).astype(np.int64),
+                    ident[can][:, None],
+                    np.full((ci.shape[0], 1), -6, dtype=np.int64),
+                ], axis=1)
+                frags: Fragments = ctx.pending.setdefault("frags", Fragments())  # type: ignore[assignment]
+                frags.add(pkt=ci, key=key, offset=foff[can], start=ctx.off[ci], length=paylen[can],
+                          more=more[can], nxt=up[can], buf_id=ctx.buf_id)
+                ctx.nxt[ci] = Proto.DONE
+            rest = ~can
+            ri = fi[rest]
+            first = foff[rest] == 0
+            ctx.nxt[ri[first]] = up[rest][first]
+            ctx.fragmented[ri[first][isfrag[rest][first]]] = True
+            later = ri[~first]
+            ctx.mark_stack(later, PROTO_CODE["data"])
+            ctx.nxt[later] = Proto.DONE
+        plain = ok & (en != 44)
+        pi = ei[plain]
+        ctx.off[pi] += hlen[plain]
+        nxt[ext] = np.where(plain, nxt_next, -1)
+        keep = ~ext
+        keep[np.flatnonzero(ext)[plain]] = True
+        idx, nxt = idx[keep], nxt[keep]
+        src, dst = src[keep], dst[keep]
+    up = next_from_ipproto(np.maximum(nxt, 0))
+    up = np.where(nxt == 59, Proto.DATA, up)
+    ctx.nxt[idx] = up
+    empty = (ctx.rend[idx] - ctx.off[idx]) <= 0
+    ctx.nxt[idx[empty]] = Proto.DONE

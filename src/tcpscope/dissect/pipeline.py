@@ -1,0 +1,150 @@
+"""Walk every frame down its protocol stack, all frames at once, and build the packet table.
+
+Round after round, the frames whose cursor points at protocol P go to P's dissector
+together. A frame leaves the walk when its last protocol is done or a read went past
+its bytes. Completed IP fragments are then replayed from a second buffer holding the
+reassembled payloads, so that their upper layers are dissected like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.capture.records import Records
+from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.frag import Fragments, reassemble
+from tcpscope.dissect.ipv4 import dissect_ipv4
+from tcpscope.dissect.ipv6 import dissect_ipv6
+from tcpscope.dissect.link import (
+    LINK_START,
+    dissect_eth,
+    dissect_loop,
+    dissect_null,
+    dissect_rawip,
+    dissect_sll,
+    dissect_vlan,
+)
+from tcpscope.dissect.protocols import PROTO_CODE
+from tcpscope.dissect.tcp import dissect_tcp
+from tcpscope.dissect.tunnel import dissect_gre, dissect_mpls
+from tcpscope.dissect.udp import dissect_named, dissect_udp
+from tcpscope.table.layers import Layer
+from tcpscope.table.packets import PacketTable
+
+__all__ = ["MAX_ROUNDS", "dissect"]
+
+#: A frame with more layers than this is cut there (hostile nesting).
+MAX_ROUNDS = 48
+#: Rounds of fragment reassembly (fragments inside reassembled datagrams).
+MAX_REASSEMBLY = 4
+
+Dissector = Callable[[DissectContext, NDArray[np.int64]], None]
+
+
+def _dispatch() -> dict[int, Dissector]:
+    return {
+        Proto.ETH: dissect_eth,
+        Proto.VLAN: dissect_vlan,
+        Proto.SLL: lambda c, i: dissect_sll(c, i, 1),
+        Proto.SLL2: lambda c, i: dissect_sll(c, i, 2),
+        Proto.NULL: dissect_null,
+        Proto.LOOP: dissect_loop,
+        Proto.RAWIP: dissect_rawip,
+        Proto.IPV4: dissect_ipv4,
+        Proto.IPV6: dissect_ipv6,
+        Proto.MPLS: dissect_mpls,
+        Proto.GRE: dissect_gre,
+        Proto.TCP: dissect_tcp,
+        Proto.UDP: dissect_udp,
+        Proto.ARP: dissect_named("arp"),
+        Proto.ICMP: dissect_named("icmp"),
+        Proto.ICMPV6: dissect_named("icmpv6"),
+        Proto.DATA: dissect_named("data"),
+    }
+
+
+def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
+    for _ in range(MAX_ROUNDS):
+        live = ctx.nxt != Proto.DONE
+        if not live.any():
+            return
+        codes = np.unique(ctx.nxt[live])
+        for code in codes:
+            idx = np.flatnonzero(ctx.nxt == code)
+            ctx.depth += 1
+            ctx.nxt[idx] = Proto.DONE  # a dissector that forgets to move on ends the frame
+            dispatch[int(code)](ctx, idx)
+    ctx.nxt[:] = Proto.DONE
+
+
+def dissect(records: Records) -> PacketTable:
+    """Decode every frame of ``records`` into a :class:`PacketTable`."""
+    n = len(records)
+    end = records.offset + records.caplen
+    ctx = DissectContext(
+        data=records.data,
+        n=n,
+        off=records.offset.copy(),
+        end=end,
+        rend=records.offset + np.maximum(np.minimum(records.wirelen, 0x7FFFFFFF), records.caplen),
+        nxt=np.full(n, Proto.DONE, dtype=np.int8),
+        malformed=np.zeros(n, dtype=np.bool_),
+        short=np.zeros(n, dtype=np.bool_),
+        fragmented=np.zeros(n, dtype=np.bool_),
+    )
+    lut = np.full(65536, Proto.DONE, dtype=np.int8)
+    for lt, p in LINK_START.items():
+        lut[lt] = p
+    ctx.nxt[:] = lut[records.linktype.astype(np.int64) & 0xFFFF]
+    dispatch = _dispatch()
+    _walk(ctx, dispatch)
+    buffers = [records.data]
+    for _ in range(MAX_REASSEMBLY):
+        frags = ctx.pending.pop("frags", None)
+        if not isinstance(frags, Fragments) or not frags:
+            break
+        done = reassemble(frags, buffers)
+        ctx.mark_stack(done.waiting, PROTO_CODE["data"])
+        if done.pkt.shape[0] == 0:
+            break
+        buffers.append(done.data)
+        ctx.data = done.data
+        ctx.buf_id = len(buffers) - 1
+        ctx.off[done.pkt] = done.start
+        ctx.end[done.pkt] = done.start + done.length
+        ctx.rend[done.pkt] = done.start + done.length
+        ctx.nxt[done.pkt] = done.nxt
+        _walk(ctx, dispatch)
+    layers = {name: b.build() for name, b in ctx.builders.items()}
+    layers["_stack"] = _stack_layer(ctx)
+    layers["_expert"] = _expert_layer(ctx)
+    malformed = ctx.malformed
+    return PacketTable(records=records, layers=layers, malformed=malformed,
+                       buffers=tuple(buffers), frame_cols={"short": ctx.short})
+
+
+def _stack_layer(ctx: DissectContext) -> Layer:
+    if not ctx.stack_pkt:
+        return Layer.empty("_stack")
+    pkt = np.concatenate(ctx.stack_pkt)
+    proto = np.concatenate(ctx.stack_proto)
+    depth = np.concatenate(ctx.stack_depth)
+    order = np.lexsort((depth, pkt))
+    pkt, proto, depth = pkt[order], proto[order], depth[order]
+    return Layer("_stack", pkt, depth, np.ones(pkt.shape[0], np.int32), {"proto": proto})
+
+
+def _expert_layer(ctx: DissectContext) -> Layer:
+    if not ctx.expert_pkt:
+        return Layer.empty("_expert")
+    pkt = np.concatenate(ctx.expert_pkt)
+    depth = np.concatenate(ctx.expert_depth)
+    order = np.lexsort((depth, pkt))
+    return Layer("_expert", pkt[order], depth[order], np.ones(pkt.shape[0], np.int32), {
+        "code": np.concatenate(ctx.expert_code)[order],
+        "arg": np.concatenate(ctx.expert_arg)[order],
+        "arg2": np.concatenate(ctx.expert_arg2)[order],
+    })

@@ -1,0 +1,369 @@
+"""TCP headers and options (RFC 9293 §3.1, RFC 7323, RFC 2018), as packet-tcp.c reads them.
+
+``dissect_tcp`` reads the ports, then sequence, acknowledgment, data offset, flags and
+window together (a frame cut inside those 16 bytes shows the ports only), then the
+checksum and urgent pointer. ``tcp.len`` is the reported length (from IP) minus the
+header length, unless the frame is an unreassembled IP fragment or the reported
+length is shorter than the header ("Short segment"). A data offset below 5 is a bogus
+header length: nothing after the sequence number is shown.
+
+Options are walked as ``tcp_dissect_options`` walks them, one option per step for all
+segments at once: EOL and NOP are one byte; every other kind needs a length byte
+(missing, under 2, or past the end of the options ends the walk with a note); each
+known kind checks its own length ("option length should be N") before its values
+count. A read past the captured bytes ends the frame's dissection there, as
+Wireshark's exception does, so later fields and the SEQ/ACK analysis are absent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope._bytes import gather
+from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
+from tcpscope.dissect.protocols import PROTO_CODE
+
+__all__ = ["ACK", "AE", "CWR", "ECE", "FIN", "OPT_FIXED_LEN", "PSH", "RST", "SYN", "URG", "dissect_tcp"]
+
+FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x100
+
+_HDR = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
+                 ("offflags", ">u2"), ("win", ">u2"), ("sum", ">u2"), ("urp", ">u2")])
+
+#: Option kinds whose dissector insists on one exact length (tcp_option_len_check).
+OPT_FIXED_LEN: dict[int, int] = {2: 4, 3: 3, 4: 2, 8: 10, 6: 6, 7: 6, 11: 6, 12: 6, 13: 6, 19: 18, 28: 4}
+_KNOWN = np.zeros(256, dtype=np.bool_)
+for _k in TCP_OPTION_NAMES:
+    _KNOWN[_k] = True
+_FIXED = np.zeros(256, dtype=np.int64)
+for _k, _v in OPT_FIXED_LEN.items():
+    _FIXED[_k] = _v
+
+
+def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
+    """Decode TCP headers and options of frames ``idx`` (see the module docstring)."""
+    ctx.mark_stack(idx, PROTO_CODE["tcp"])
+    avail = ctx.avail(idx)
+    ravail = ctx.ravail(idx)
+    h = ctx.read(idx, 20).view(_HDR).reshape(-1)
+    flags = (h["offflags"] & 0x0FFF).astype(np.uint16)
+    hlen = ((h["offflags"] >> 12).astype(np.int64)) * 4
+    reach = np.searchsorted(np.array([4, 16, 18, 20]), avail, side="right").astype(np.int8)
+    frag = ctx.fragmented[idx]
+    bogus = hlen < 20
+    short_seg = ~frag & (ravail < hlen)
+    has_len = ~frag & ~short_seg & (reach >= 2)
+    seglen = np.where(has_len, ravail - hlen, -1)
+    # a bogus header length ends TCP after the sequence number
+    reach = np.where(bogus & (reach >= 2), np.int8(2), reach)
+    start = ctx.off[idx].copy()
+    cols: dict[str, NDArray[np.generic]] = {
+        "srcport": h["sport"],
+        "dstport": h["dport"],
+        "seq_raw": h["seq"],
+        "ack_raw": h["ack"],
+        "hdr_len": hlen.astype(np.uint8),
+        "flags": flags,
+        "window_size_value": h["win"],
+        "checksum": h["sum"],
+        "urgent_pointer": h["urp"],
+        "reach": reach,
+        "bogus_hlen": bogus,
+        "short_segment": short_seg & (reach >= 2),
+        "has_len": has_len,
+        "len": seglen,
+        "hdr_off": start,
+    }
+    # exceptions inside the fixed header
+    cut = reach < 4
+    cut_h = cut & ~(bogus & (reach >= 2))
+    if cut_h.any():
+        need = np.array([4, 16, 18, 20])[np.minimum(reach[cut_h], 3)]
+        ctx.stop(idx[cut_h], ravail[cut_h] < need)
+    live = ~cut_h & ~bogus
+    ctx.nxt[idx] = np.where(live, np.int8(Proto.DONE), ctx.nxt[idx])
+
+    _experts(ctx, idx, flags, h, reach, bogus, short_seg, hlen)
+
+    # options, for segments whose fixed header is complete and whose header length is sane
+    opt_exc = np.zeros(idx.shape[0], dtype=np.bool_)
+    ws = np.full(idx.shape[0], -1, dtype=np.int8)
+    if live.any():
+        li = np.flatnonzero(live & (hlen > 20))
+        if li.shape[0]:
+            exc, shift = _options(ctx, idx[li], start[li], hlen[li], flags[li], ravail[li], avail[li])
+            opt_exc[li] = exc
+            ws[li] = shift
+    cols["opt_exception"] = opt_exc
+    cols["ws_shift"] = ws
+    payload_off = start + hlen
+    cols["payload_off"] = payload_off
+    cols["payload_cap"] = np.clip(ctx.end[idx] - payload_off, 0, None)
+    ctx.add_rows("tcp", idx, cols)
+    # segments with payload hand it on (as data, until an application layer claims it)
+    pay = live & ~opt_exc & has_len & (seglen > 0)
+    ctx.mark_stack(idx[pay], PROTO_CODE["data"])
+    ctx.off[idx[live]] = payload_off[live]
+
+
+def _experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[np.uint16], h: NDArray[np.void],
+             reach: NDArray[np.int8], bogus: NDArray[np.bool_], short_seg: NDArray[np.bool_],
+             hlen: NDArray[np.int64]) -> None:
+    """The header experts of dissect_tcp, in the order it adds them."""
+    ok = reach >= 2
+    ctx.expert(idx[ok & short_seg], EXPERT_CODE["tcp.short_segment"])
+    b = ok & bogus
+    ctx.expert(idx[b], EXPERT_CODE["tcp.bogus_header_length"], hlen[b])
+    full = ok & ~bogus
+    nonzero_ack = full & ((flags & ACK) == 0) & (h["ack"] != 0)
+    ctx.expert(idx[nonzero_ack], EXPERT_CODE["tcp.ack.nonzero"])
+    syn = full & ((flags & SYN) != 0)
+    synack = syn & ((flags & ACK) != 0)
+    ctx.expert(idx[synack], EXPERT_CODE["tcp.connection.synack"], h["sport"][synack].astype(np.int64))
+    puresyn = syn & ~synack
+    ctx.expert(idx[puresyn], EXPERT_CODE["tcp.connection.syn"], h["dport"][puresyn].astype(np.int64))
+    fin = full & ((flags & FIN) != 0)
+    ctx.expert(idx[fin], EXPERT_CODE["tcp.connection.fin"])
+    rst = full & ((flags & RST) != 0)
+    ctx.expert(idx[rst], EXPERT_CODE["tcp.connection.rst"])
+    urg = (reach >= 4) & ~bogus & ((flags & URG) == 0) & (h["urp"] != 0)
+    ctx.expert(idx[urg], EXPERT_CODE["tcp.urgent_pointer.non_zero"])
+
+
+def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], hlen: NDArray[np.int64],
+             flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64]
+             ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
+    """Walk the options of segments ``idx``; returns (threw an exception, last window-scale shift)."""
+    m = idx.shape[0]
+    rows = np.arange(m)
+    pos = start + 20
+    length = hlen - 20
+    cap_end = start + avail
+    rep_end = start + ravail
+    eol = np.zeros(m, dtype=np.bool_)
+    nop_count = np.zeros(m, dtype=np.int64)
+    mss_seen = np.zeros(m, dtype=np.bool_)
+    exc = np.zeros(m, dtype=np.bool_)
+    shift = np.full(m, -1, dtype=np.int8)
+    active = rows[length > 0]
+    order = 0
+    out: list[dict[str, NDArray[np.generic]]] = []
+    sack_out: list[dict[str, NDArray[np.generic]]] = []
+
+    def throw(r: NDArray[np.int64], at: NDArray[np.int64]) -> None:
+        """A read at ``at`` past the captured bytes: the frame's dissection ends."""
+        exc[r] = True
+        ctx.stop(idx[r], at >= rep_end[r])
+
+    while active.shape[0]:
+        a = active
+        p = pos[a]
+        # tvb_get_guint8(offset): needs the kind byte
+        nocap = p >= cap_end[a]
+        if nocap.any():
+            throw(a[nocap], p[nocap])
+            a, p = a[~nocap], p[~nocap]
+        kind = gather(ctx.data, p, 2)
+        opt = kind[:, 0].astype(np.int64)
+        lenbyte = kind[:, 1].astype(np.int64)
+        after_eol = eol[a] & (opt != 0)
+        if after_eol.any():
+            ctx.expert(idx[a[after_eol]], EXPERT_CODE["tcp.non_zero_bytes_after_eol"])
+            length[a[after_eol]] = 0
+            a, p, opt, lenbyte = a[~after_eol], p[~after_eol], opt[~after_eol], lenbyte[~after_eol]
+        length[a] -= 1
+        one = (opt == 0) | (opt == 1)
+        # EOL / NOP
+        if one.any():
+            o = a[one]
+            nop = opt[one] == 1
+            rel = pos[o] - start[o]
+            counts = (nop_count[o] == 0) | (rel % 4 != 0)
+            inc = nop & counts
+            nop_count[o[inc]] += 1
+            four = inc & (nop_count[o] == 4)
+            ctx.expert(idx[o[four]], EXPERT_CODE["tcp.nop"])
+            nop_count[o[nop & ~counts]] = 0
+            out.append(_opt_rows(idx[o], opt[one], np.zeros(o.shape[0], np.int64), pos[o], order,
+                                 np.zeros(o.shape[0], np.bool_), np.ones(o.shape[0], np.bool_)))
+            pos[o] += 1
+            eol[o[~nop]] = True
+        # options with a length byte
+        t = ~one
+        if t.any():
+            b = a[t]
+            ob = opt[t]
+            lb = lenbyte[t]
+            pb = pos[b]
+            no_len = length[b] == 0
+            if no_len.any():
+                ctx.expert(idx[b[no_len]], EXPERT_CODE["tcp.option.len.invalid/no_len"], ob[no_len])
+                out.append(_opt_rows(idx[b[no_len]], ob[no_len], lb[no_len], pb[no_len], order,
+                                     np.zeros(int(no_len.sum()), np.bool_), np.zeros(int(no_len.sum()), np.bool_)))
+                length[b[no_len]] = 0
+            keep = ~no_len
+            b, ob, lb, pb = b[keep], ob[keep], lb[keep], pb[keep]
+            # tvb_get_guint8(offset + 1): the length byte must be captured
+            nl = pb + 1 >= cap_end[b]
+            if nl.any():
+                out.append(_opt_rows(idx[b[nl]], ob[nl], lb[nl], pb[nl], order,
+                                     np.zeros(int(nl.sum()), np.bool_), np.zeros(int(nl.sum()), np.bool_)))
+                throw(b[nl], pb[nl] + 1)
+                b, ob, lb, pb = b[~nl], ob[~nl], lb[~nl], pb[~nl]
+            length[b] -= 1
+            too_short = lb < 2
+            past = ~too_short & (lb - 2 > length[b])
+            bad = too_short | past
+            if too_short.any():
+                ctx.expert(idx[b[too_short]], EXPERT_CODE["tcp.option.len.invalid/too_short"], ob[too_short], lb[too_short])
+            if past.any():
+                ctx.expert(idx[b[past]], EXPERT_CODE["tcp.option.len.invalid/past_end"], ob[past], lb[past])
+            if bad.any():
+                out.append(_opt_rows(idx[b[bad]], ob[bad], lb[bad], pb[bad], order,
+                                     np.ones(int(bad.sum()), np.bool_), np.zeros(int(bad.sum()), np.bool_),
+                                     invalid=np.ones(int(bad.sum()), np.bool_)))
+                length[b[bad]] = 0
+            g = ~bad
+            b, ob, lb, pb = b[g], ob[g], lb[g], pb[g]
+            mss_seen[b[ob == 2]] = True
+            res = _one_option(ctx, idx[b], ob, lb, pb, cap_end[b], rep_end[b], flags[b], order, out, sack_out)
+            threw, ws_val = res
+            if threw.any():
+                exc[b[threw]] = True
+                length[b[threw]] = 0
+            has_ws = ws_val >= 0
+            shift[b[has_ws]] = ws_val[has_ws]
+            ok = ~threw
+            pos[b[ok]] += lb[ok]
+            length[b[ok]] -= lb[ok] - 2
+        order += 1
+        active = rows[(length > 0) & ~exc]
+    # SYN without an MSS option (the segment has options, or we would not be here)
+    no_mss = ((flags & SYN) != 0) & ~mss_seen & ~exc
+    ctx.expert(idx[no_mss], EXPERT_CODE["tcp.options.mss.absent"])
+    for chunk in out:
+        if chunk["pkt"].shape[0]:
+            ctx.add_rows("tcp.option", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
+    for chunk in sack_out:
+        if chunk["pkt"].shape[0]:
+            ctx.add_rows("tcp.sack", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
+    return exc, shift
+
+
+def _opt_rows(pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.int64], at: NDArray[np.int64],
+              order: int, has_len: NDArray[np.bool_], ok: NDArray[np.bool_],
+              invalid: NDArray[np.bool_] | None = None,
+              v1: NDArray[np.int64] | None = None, v2: NDArray[np.int64] | None = None,
+              has_v1: NDArray[np.bool_] | None = None, has_v2: NDArray[np.bool_] | None = None
+              ) -> dict[str, NDArray[np.generic]]:
+    m = pkt.shape[0]
+    z = np.zeros(m, dtype=np.int64)
+    f = np.zeros(m, dtype=np.bool_)
+    return {
+        "pkt": pkt,
+        "kind": kind.astype(np.uint8),
+        "len": olen.astype(np.uint8),
+        "has_len": has_len,
+        "off": at,
+        "order": np.full(m, order, dtype=np.int16),
+        "ok": ok,
+        "invalid": f if invalid is None else invalid,
+        "v1": z if v1 is None else v1,
+        "v2": z if v2 is None else v2,
+        "has_v1": f if has_v1 is None else has_v1,
+        "has_v2": f if has_v2 is None else has_v2,
+    }
+
+
+def _u32(data: NDArray[np.uint8], at: NDArray[np.int64]) -> NDArray[np.int64]:
+    b = gather(data, at, 4).astype(np.int64)
+    return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
+
+
+def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.int64],
+                at: NDArray[np.int64], cap_end: NDArray[np.int64], rep_end: NDArray[np.int64],
+                flags: NDArray[np.uint16], order: int,
+                out: list[dict[str, NDArray[np.generic]]], sack_out: list[dict[str, NDArray[np.generic]]],
+                ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
+    """Run one option's dissector for each segment; returns (threw, window-scale shift or -1)."""
+    m = pkt.shape[0]
+    threw = np.zeros(m, dtype=np.bool_)
+    ws = np.full(m, -1, dtype=np.int8)
+    fixed = _FIXED[kind]
+    wrong_len = (fixed > 0) & (olen != fixed)
+    if wrong_len.any():
+        ctx.expert(pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"], fixed[wrong_len])
+    v1 = np.zeros(m, dtype=np.int64)
+    v2 = np.zeros(m, dtype=np.int64)
+    has_v1 = np.zeros(m, dtype=np.bool_)
+    has_v2 = np.zeros(m, dtype=np.bool_)
+
+    def need(mask: NDArray[np.bool_], upto: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Rows of ``mask`` whose bytes up to ``upto`` are captured; the others throw."""
+        short = mask & (upto > cap_end)
+        if short.any():
+            threw[short] = True
+            ctx.stop(pkt[short], upto[short] > rep_end[short])
+        return mask & ~short
+
+    good = ~wrong_len
+    # MSS: "The non-SYN packet does contain a MSS option" comes first, even for a bad length
+    mss = kind == 2
+    nonsyn = mss & ((flags & SYN) == 0)
+    ctx.expert(pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"])
+    r = need(mss & good, at + 4)
+    v = gather(ctx.data, at[r] + 2, 2).astype(np.int64)
+    v1[r] = (v[:, 0] << 8) | v[:, 1]
+    has_v1[r] = True
+    # window scale
+    w = need((kind == 3) & good, at + 3)
+    sh = gather(ctx.data, at[w] + 2, 1)[:, 0].astype(np.int64)
+    v1[w] = sh
+    has_v1[w] = True
+    big = sh > 14
+    ctx.expert(pkt[w][big], EXPERT_CODE["tcp.options.wscale.shift.invalid"])
+    ws[w] = np.minimum(sh, 14).astype(np.int8)
+    # timestamps
+    t = need((kind == 8) & good, at + 10)
+    v1[t] = _u32(ctx.data, at[t] + 2)
+    v2[t] = _u32(ctx.data, at[t] + 6)
+    has_v1[t] = True
+    has_v2[t] = True
+    # user timeout, echo, CC: one value
+    for k, width in ((28, 2), (6, 4), (7, 4), (11, 4), (12, 4), (13, 4)):
+        e = need((kind == k) & good, at + 2 + width)
+        if e.any():
+            b = gather(ctx.data, at[e] + 2, width).astype(np.int64)
+            val = b[:, 0]
+            for j in range(1, width):
+                val = (val << 8) | b[:, j]
+            v1[e] = val
+            has_v1[e] = True
+    # SACK blocks: each edge read as it is reached
+    s = np.flatnonzero(kind == 5)
+    if s.shape[0]:
+        nblk = (olen[s] - 2) // 8
+        part = (olen[s] - 2) % 8
+        for j in range(int(nblk.max()) if nblk.shape[0] else 0):
+            rj = s[nblk > j]
+            rj = rj[~threw[rj]]
+            le_ok = need(np.isin(np.arange(m), rj), at + 2 + 8 * j + 4)
+            re_ok = need(le_ok, at + 2 + 8 * j + 8)
+            rows_le = np.flatnonzero(le_ok)
+            if rows_le.shape[0]:
+                sack_out.append({
+                    "pkt": pkt[rows_le],
+                    "le_raw": _u32(ctx.data, at[rows_le] + 2 + 8 * j),
+                    "re_raw": _u32(ctx.data, at[rows_le] + 6 + 8 * j),
+                    "has_re": re_ok[rows_le],
+                    "block": np.full(rows_le.shape[0], j, dtype=np.int8),
+                    "opt_order": np.full(rows_le.shape[0], order, dtype=np.int16),
+                })
+        sub = s[(part > 0) & ~threw[s]]
+        ctx.expert(pkt[sub], EXPERT_CODE["tcp.suboption_malformed"])
+    # other kinds carry no value tcpscope shows; their bytes are not read
+    out.append(_opt_rows(pkt, kind, olen, at, order, np.ones(m, np.bool_), ~threw & good,
+                         invalid=wrong_len, v1=v1, v2=v2, has_v1=has_v1, has_v2=has_v2))
+    return threw, ws

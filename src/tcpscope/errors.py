@@ -1,0 +1,107 @@
+"""The exceptions tcpscope raises, and the warnings it records.
+
+Malformed *traffic* is data (a flag on the packet and an expert finding); these
+exceptions are for unreadable files and for misuse of the API or the command line.
+Each message says what went wrong, where, and what was expected.
+
+    TcpscopeError
+     ├── CaptureError                 a capture file cannot be read at all
+     │    ├── CaptureNotFoundError     the path does not exist or is a directory
+     │    ├── NotACaptureError         no format tcpscope reads (tshark: "isn't a capture file")
+     │    ├── CaptureDamagedError      a structure that cannot be right ("damaged or corrupt")
+     │    └── CaptureCutShortError     the file ends inside its header ("cut short")
+     ├── FieldError                   a field name that is not in the registry
+     └── FilterError                  a display filter that does not compile (tcpscope.filter)
+
+A file cut short *inside a record* is not an exception: every whole record is
+read, and the reader records a :class:`CaptureWarning`, as tshark prints its
+warning after the last frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CaptureCutShortError",
+    "CaptureDamagedError",
+    "CaptureError",
+    "CaptureNotFoundError",
+    "CaptureWarning",
+    "FieldError",
+    "FilterError",
+    "NotACaptureError",
+    "TcpscopeError",
+]
+
+
+class TcpscopeError(Exception):
+    """The root of every error tcpscope raises on purpose."""
+
+
+class CaptureError(TcpscopeError):
+    """A capture file that cannot be read. ``message`` is tshark's wording for it."""
+
+    def __init__(self, name: str, message: str, detail: str | None = None) -> None:
+        self.name = name
+        self.detail = detail
+        text = message if detail is None else f"{message}\n({detail})"
+        super().__init__(text)
+
+
+class CaptureNotFoundError(CaptureError):
+    """The path does not exist, or names a directory."""
+
+
+class NotACaptureError(CaptureError):
+    """The bytes are not pcap, pcapng or a gzip of either."""
+
+    def __init__(self, name: str, found: str) -> None:
+        super().__init__(
+            name, f'The file "{name}" isn\'t a capture file in a format tcpscope understands.'
+        )
+        self.found = found
+
+
+class CaptureDamagedError(CaptureError):
+    """A structure in the file that cannot be right (tshark: "appears to be damaged or corrupt")."""
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(name, f'The file "{name}" appears to be damaged or corrupt.', detail)
+
+
+class CaptureCutShortError(CaptureError):
+    """The file ends inside its own header, before any record could be read."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            name,
+            f'The file "{name}" appears to have been cut short in the middle of a packet or'
+            " other data.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureWarning:
+    """Something wrong after the last good record; the records before it were all read.
+
+    ``kind`` is ``"cut-short"`` or ``"damaged"``; ``message`` is the line tshark prints
+    (with its second, parenthesised line for damage); ``offset`` is the file offset
+    where reading stopped.
+    """
+
+    kind: str
+    message: str
+    offset: int
+
+
+class FieldError(TcpscopeError):
+    """A field name that tcpscope does not know (tshark: "Some fields aren't valid")."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__("Some fields aren't valid:\n" + "".join(f"\t{n}\n" for n in names))
+
+
+class FilterError(TcpscopeError):
+    """A display filter that does not compile; the text is tshark's message and caret line."""

@@ -1,0 +1,57 @@
+"""The field registry: every Wireshark field tcpscope knows, by name.
+
+It gathers the field declarations of the stages before it (dissectors, TCP analysis)
+into one mapping that the filter checker, ``tcpscope fields``, the details view and
+the exports all read, so every stage names a field the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+
+from tcpscope.dissect.fields import DISSECT_FIELDS
+from tcpscope.errors import FieldError
+from tcpscope.table.schema import FieldDef
+
+__all__ = ["FieldRegistry", "registry"]
+
+
+class FieldRegistry(Mapping[str, FieldDef]):
+    """Fields by Wireshark name; later stages extend it with :meth:`extended`."""
+
+    def __init__(self, fields: Iterable[FieldDef]) -> None:
+        self._by_name: dict[str, FieldDef] = {}
+        for f in fields:
+            if f.name in self._by_name:
+                raise ValueError(f"field {f.name} declared twice")
+            self._by_name[f.name] = f
+
+    def __getitem__(self, name: str) -> FieldDef:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def extended(self, fields: Iterable[FieldDef]) -> FieldRegistry:
+        return FieldRegistry([*self._by_name.values(), *fields])
+
+    def require(self, names: Iterable[str]) -> list[FieldDef]:
+        """The definitions of ``names``; unknown names raise one :class:`FieldError` listing them all."""
+        names = list(names)
+        bad = [n for n in names if n not in self._by_name]
+        if bad:
+            raise FieldError(bad)
+        return [self._by_name[n] for n in names]
+
+    def protocols(self) -> set[str]:
+        return {n.split(".", 1)[0] for n in self._by_name}
+
+
+@lru_cache(maxsize=1)
+def registry() -> FieldRegistry:
+    """The registry of every field of every stage."""
+    return FieldRegistry(DISSECT_FIELDS)

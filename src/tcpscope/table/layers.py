@@ -1,0 +1,127 @@
+"""Protocol layer tables: one row per header of one protocol, in frame order.
+
+A frame of Ethernet / IPv4 / TCP gives one row to each of the ``eth``, ``ip`` and
+``tcp`` tables; a 4-in-4 tunnel gives two rows to ``ip``; a frame without TCP gives
+none to ``tcp``. Every table has
+
+* ``pkt``: the frame index of the row (non-decreasing),
+* ``depth``: the header's position in the frame's protocol stack (0 = link layer),
+* ``layer``: 1 for the outermost header of this protocol in the frame, 2 for the next,
+
+and one numpy column per header field, named as the Wireshark field without its
+protocol prefix (``ip.src`` is column ``src`` of table ``ip``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.table.values import Values
+
+__all__ = ["Layer", "LayerBuilder"]
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """The rows of one protocol across a capture (see the module docstring)."""
+
+    name: str
+    pkt: NDArray[np.int64]
+    depth: NDArray[np.int16]
+    layer: NDArray[np.int32]
+    cols: Mapping[str, NDArray[np.generic]]
+
+    def __len__(self) -> int:
+        return int(self.pkt.shape[0])
+
+    def col(self, name: str) -> NDArray[np.generic]:
+        return self.cols[name]
+
+    def values(self, column: str, where: NDArray[np.bool_] | None = None) -> Values:
+        """The column as field values; ``where`` keeps only the rows where the field exists."""
+        data = self.cols[column]
+        if where is None:
+            return Values(self.pkt, data, self.layer)
+        return Values(self.pkt[where], data[where], self.layer[where])
+
+    def first_row(self, n: int) -> NDArray[np.int64]:
+        """For each of ``n`` frames, the index of its first (outermost) row, or -1."""
+        out = np.full(n, -1, dtype=np.int64)
+        rows = np.arange(self.pkt.shape[0], dtype=np.int64)
+        out[self.pkt[::-1]] = rows[::-1]
+        return out
+
+    def last_row(self, n: int) -> NDArray[np.int64]:
+        """For each of ``n`` frames, the index of its last (innermost) row, or -1."""
+        out = np.full(n, -1, dtype=np.int64)
+        out[self.pkt] = np.arange(self.pkt.shape[0], dtype=np.int64)
+        return out
+
+    @staticmethod
+    def empty(name: str) -> Layer:
+        return Layer(
+            name,
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int16),
+            np.zeros(0, dtype=np.int32),
+            {},
+        )
+
+
+@dataclass
+class LayerBuilder:
+    """Collects chunks of rows as the dissectors walk deeper, then sorts them by frame."""
+
+    name: str
+    chunks: list[tuple[NDArray[np.int64], int, dict[str, NDArray[np.generic]]]] = field(
+        default_factory=list
+    )
+
+    def add(self, pkt: NDArray[np.int64], depth: int, cols: dict[str, NDArray[np.generic]]) -> None:
+        if pkt.shape[0]:
+            self.chunks.append((pkt, depth, cols))
+
+    def build(self) -> Layer:
+        if not self.chunks:
+            return Layer.empty(self.name)
+        names: list[str] = []
+        for _, _, cols in self.chunks:
+            for k in cols:
+                if k not in names:
+                    names.append(k)
+        pkt = np.concatenate([c[0] for c in self.chunks])
+        depth = np.concatenate([np.full(c[0].shape[0], c[1], dtype=np.int16) for c in self.chunks])
+        merged: dict[str, NDArray[np.generic]] = {}
+        for k in names:
+            proto = next(c[2][k] for c in self.chunks if k in c[2])
+            parts = []
+            for p, _, cols in self.chunks:
+                if k in cols:
+                    parts.append(cols[k])
+                else:
+                    parts.append(np.zeros((p.shape[0], *proto.shape[1:]), dtype=proto.dtype))
+            merged[k] = np.concatenate(parts)
+        if len(self.chunks) > 1:
+            order = np.lexsort((depth, pkt))
+            pkt = pkt[order]
+            depth = depth[order]
+            merged = {k: v[order] for k, v in merged.items()}
+        layer = _layer_numbers(pkt)
+        return Layer(self.name, pkt, depth, layer, merged)
+
+
+def _layer_numbers(pkt: NDArray[np.int64]) -> NDArray[np.int32]:
+    """1, 2, ... within each run of equal frame indexes (``pkt`` sorted)."""
+    m = pkt.shape[0]
+    if m == 0:
+        return np.zeros(0, dtype=np.int32)
+    idx = np.arange(m, dtype=np.int64)
+    start = np.empty(m, dtype=np.bool_)
+    start[0] = True
+    start[1:] = pkt[1:] != pkt[:-1]
+    run_start = np.maximum.accumulate(np.where(start, idx, 0))
+    return (idx - run_start + 1).astype(np.int32)

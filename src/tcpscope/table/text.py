@@ -1,0 +1,88 @@
+"""Field values as the text tshark prints for them (``-T fields``, ``string()`` in filters).
+
+The rules (epan/print.c ``get_node_field_value`` and ftypes' ``val_to_string_repr``):
+integers in decimal, or ``0x`` and the hex digits of the type's width for BASE_HEX and
+BASE_HEX_DEC (a bitfield is shown shifted down); booleans as 1 or 0; FT_NONE items as
+1; bytes and protocol spans as lowercase hex without separators; IPv4 dotted; IPv6 in
+RFC 5952 form; Ethernet as six colon-separated pairs; times as seconds with nine
+decimals.
+
+:func:`format_values` returns one Python string per value; it is used for small
+captures and everywhere text is needed for a few values. The bulk writer of
+``tcpscope fields`` (``tcpscope.views.fields``) uses compiled kernels for large ones.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.table.schema import Base, FieldDef, FieldType
+from tcpscope.table.values import Values
+
+__all__ = ["format_ether", "format_ipv4", "format_ipv6", "format_reltime", "format_values", "hex_digits"]
+
+
+def hex_digits(fd: FieldDef) -> int:
+    """Digits after ``0x`` for a BASE_HEX field (from the type's width, as tshark 4.0 does)."""
+    if fd.hex_digits:
+        return fd.hex_digits
+    return max(1, (fd.ftype.bits + 3) // 4) if fd.ftype.bits else 8
+
+
+def format_reltime(ns: int) -> str:
+    """Seconds with nine decimals; a negative time keeps its sign (nstime_to_secs style)."""
+    sign = "-" if ns < 0 else ""
+    a = -ns if ns < 0 else ns
+    return f"{sign}{a // 1_000_000_000}.{a % 1_000_000_000:09d}"
+
+
+def format_ipv4(v: int) -> str:
+    return f"{(v >> 24) & 255}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+
+
+def format_ipv6(b: bytes) -> str:
+    return socket.inet_ntop(socket.AF_INET6, b)
+
+
+def format_ether(b: bytes) -> str:
+    return ":".join(f"{x:02x}" for x in b)
+
+
+def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = ()) -> list[str]:
+    """The text of every value in ``v`` for field ``fd``."""
+    ft = fd.ftype
+    data = v.data
+    if len(v) == 0:
+        return []
+    if ft is FieldType.NONE:
+        return ["1"] * len(v)
+    if ft is FieldType.BOOLEAN:
+        return ["1" if x else "0" for x in data.tolist()]
+    if ft.is_integer:
+        if fd.base in (Base.HEX, Base.HEX_DEC):
+            w = hex_digits(fd)
+            return [f"0x{x:0{w}x}" for x in data.astype(np.int64).tolist()]
+        if fd.base is Base.OCT:
+            return [f"0{x:o}" for x in data.astype(np.int64).tolist()]
+        return [str(x) for x in data.astype(np.int64).tolist()]
+    if ft is FieldType.IPv4:
+        return [format_ipv4(x) for x in data.astype(np.int64).tolist()]
+    if ft is FieldType.IPv6:
+        return [format_ipv6(bytes(row)) for row in np.asarray(data, dtype=np.uint8)]
+    if ft is FieldType.ETHER:
+        return [format_ether(bytes(row)) for row in np.asarray(data, dtype=np.uint8)]
+    if ft in (FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME):
+        return [format_reltime(x) for x in data.astype(np.int64).tolist()]
+    if ft is FieldType.DOUBLE:
+        return [repr(float(x)) for x in data.tolist()]
+    if ft is FieldType.STRING:
+        return [str(x) for x in data.tolist()]
+    if ft in (FieldType.BYTES, FieldType.PROTOCOL):
+        buf = v.buf if v.buf is not None else (buffers[0] if buffers else None)
+        if buf is None:
+            return [""] * len(v)
+        return [bytes(buf[int(s): int(s) + int(n)]).hex() for s, n in np.asarray(data).tolist()]
+    return [str(x) for x in data.tolist()]
