@@ -128,9 +128,15 @@ class DissectContext:
         return b
 
     def add_rows(self, name: str, pkt: NDArray[np.int64], cols: dict[str, NDArray[np.generic]]) -> None:
-        """Rows for layer ``name`` at the current depth, with the buffer they point into."""
+        """Rows for layer ``name`` at the current depth.
+
+        Every row also gets ``_buf`` (which buffer its bytes are in: 0 is the capture,
+        higher ones hold reassembled payloads) and ``_start`` (where its header starts
+        in that buffer: the cursor, unless the dissector passes its own).
+        """
         cols = dict(cols)
         cols["_buf"] = np.full(pkt.shape[0], self.buf_id, dtype=np.int8)
+        cols.setdefault("_start", self.off[pkt].copy())
         self.builder(name).add(pkt, self.depth, cols)
 
     def mark_stack(self, pkt: NDArray[np.int64], proto_code: int) -> None:
