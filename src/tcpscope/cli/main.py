@@ -39,8 +39,10 @@ def _fields(args: argparse.Namespace) -> int:
     except FieldError as exc:
         sys.stderr.write(f"tcpscope: {exc}")
         return EXIT_ERROR
+    from tcpscope.analysis import analyze
+
     records = read_records(args.file)
-    table = dissect(records)
+    table = analyze(dissect(records))
     out = sys.stdout
     write = out.write
     for line in field_lines(table, defs, opts):

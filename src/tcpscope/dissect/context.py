@@ -115,6 +115,7 @@ class DissectContext:
     expert_code: list[NDArray[np.int32]] = field(default_factory=list)
     expert_arg: list[NDArray[np.int64]] = field(default_factory=list)
     expert_arg2: list[NDArray[np.int64]] = field(default_factory=list)
+    expert_slot: list[NDArray[np.int32]] = field(default_factory=list)
     expert_depth: list[NDArray[np.int16]] = field(default_factory=list)
     stack_pkt: list[NDArray[np.int64]] = field(default_factory=list)
     stack_proto: list[NDArray[np.int16]] = field(default_factory=list)
@@ -147,9 +148,17 @@ class DissectContext:
             self.stack_depth.append(np.full(pkt.shape[0], self.depth, dtype=np.int16))
 
     def expert(self, pkt: NDArray[np.int64], code: int, arg: NDArray[np.int64] | int = 0,
-               arg2: NDArray[np.int64] | int = 0) -> None:
-        """Add expert item ``code`` (an index into the expert table) to these frames."""
+               arg2: NDArray[np.int64] | int = 0, slot: NDArray[np.int64] | int = -1) -> None:
+        """Add expert item ``code`` (an index into the expert table) to these frames.
+
+        ``slot`` orders the items of one header as Wireshark adds them to the tree
+        (default: the code's fixed place, :data:`tcpscope.dissect.experts.SLOT`).
+        """
         if pkt.shape[0]:
+            if isinstance(slot, int) and slot < 0:
+                from tcpscope.dissect.experts import SLOT
+                slot = SLOT.get(code, 0)
+            self.expert_slot.append(np.broadcast_to(np.asarray(slot, dtype=np.int32), pkt.shape).copy())
             self.expert_pkt.append(pkt)
             self.expert_code.append(np.full(pkt.shape[0], code, dtype=np.int32))
             self.expert_arg.append(np.broadcast_to(np.asarray(arg, dtype=np.int64), pkt.shape).copy())

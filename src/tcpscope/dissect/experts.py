@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tcpscope.dissect.context import Expert, Group, Sev
 
-__all__ = ["EXPERTS", "EXPERT_CODE", "TCP_OPTION_NAMES", "summary"]
+__all__ = ["EXPERTS", "EXPERT_CODE", "SLOT", "TCP_OPTION_NAMES", "field_name", "summary"]
 
 #: Short names of TCP options (the option protocols' short names in packet-tcp.c).
 TCP_OPTION_NAMES: dict[int, str] = {
@@ -93,6 +93,9 @@ EXPERTS: tuple[Expert, ...] = (
     Expert("tcp.analysis.tfo_ignored", N, _S, "TCP", "TCP SYN-ACK ignoring TFO data"),
     # IP
     Expert("ip.bogus_ip_length", E, _P, "IPv4", "IPv4 total length exceeds packet length ({a} bytes)"),
+    Expert("ip.ttl.too_small", N, _S, "IPv4", '"Time To Live" only {a}'),
+    Expert("ip.ttl.lncb", N, _S, "IPv4",
+           '"Time To Live" != {a} for a packet sent to the Local Network Control Block (see RFC 3171)'),
     Expert("ip.bogus_ip_length/short", E, _P, "IPv4", "Bogus IP length ({a}, less than header length {b})"),
     Expert("ip.bogus_header_length", E, _P, "IPv4", "Bogus IP header length ({a}, must be at least 20)"),
     Expert("ip.bogus_ip_version", E, _P, "IPv4", "Bogus IPv4 version"),
@@ -103,6 +106,28 @@ EXPERTS: tuple[Expert, ...] = (
 )
 
 EXPERT_CODE: dict[str, int] = {e.field: i for i, e in enumerate(EXPERTS)}
+
+# Where each item sits among the items of one TCP header, in dissect_tcp's order of
+# events: header checks, the ACK field, flags, urgent pointer, options (100 + the
+# option's position), the end of the options, then the SEQ/ACK analysis printout
+# (tcp_print_sequence_number_analysis, in its own order).
+_SLOT_ORDER = [
+    "tcp.short_segment", "tcp.bogus_header_length", "tcp.ack.nonzero", "tcp.analysis.tfo_ack",
+    "tcp.analysis.tfo_ignored", "tcp.connection.synack", "tcp.connection.syn", "tcp.connection.fin",
+    "tcp.connection.fin_active", "tcp.connection.fin_passive", "tcp.connection.rst",
+    "tcp.urgent_pointer.non_zero",
+]
+_ANALYSIS_ORDER = [
+    "tcp.analysis.reused_ports", "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
+    "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order", "tcp.analysis.lost_segment",
+    "tcp.analysis.ack_lost_segment", "tcp.analysis.window_update", "tcp.analysis.window_full",
+    "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack", "tcp.analysis.duplicate_ack",
+    "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe_ack",
+]
+SLOT: dict[int, int] = {EXPERT_CODE[name]: 10 * (i + 1) for i, name in enumerate(_SLOT_ORDER)}
+SLOT[EXPERT_CODE["tcp.options.mss.absent"]] = 9000
+for _i, _name in enumerate(_ANALYSIS_ORDER):
+    SLOT[EXPERT_CODE[_name]] = 10000 + 10 * _i
 
 
 def field_name(code: int) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from tcpscope._types import Array, Mask
 from tcpscope.dissect.protocols import IP_PROTO_NAMES
-from tcpscope.dissect.tcp import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG
+from tcpscope.dissect.tcp import ACK, FIN, PSH, RST, SYN, URG
 from tcpscope.table.access import (
     Getter,
     bit,
@@ -86,16 +86,6 @@ def _ws_multiplier(a: np.ndarray) -> Array:
     return (1 << np.minimum(a.astype(np.int64), 14)).astype(np.int64)
 
 
-_LETTERS = "RRRACEUAPRSF"
-_FLAG_STRINGS = np.array(
-    ["".join(_LETTERS[i] if (v >> (11 - i)) & 1 else "\u00b7" for i in range(12)) for v in range(4096)]
-)
-
-
-def _flags_str(flags: Array) -> Array:
-    """tcp.flags.str: one letter per flag bit, a middle dot where the bit is clear."""
-    out: Array = _FLAG_STRINGS[flags.astype(np.int64) & 0xFFF]
-    return out
 
 
 ip_reach = reach_at_least
@@ -183,17 +173,12 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              Base.DEC),
     FieldDef("tcp.flags", FT.UINT16, column("tcp", "flags", tcp_full), "Flags", Base.HEX),
     FieldDef("tcp.flags.res", FT.BOOLEAN, bit("tcp", "flags", 0xE00, tcp_full), "Reserved", true_false=SET),
-    FieldDef("tcp.flags.ae", FT.BOOLEAN, bit("tcp", "flags", AE, tcp_full), "Accurate ECN", true_false=SET),
-    FieldDef("tcp.flags.cwr", FT.BOOLEAN, bit("tcp", "flags", CWR, tcp_full), "Congestion Window Reduced",
-             true_false=SET),
-    FieldDef("tcp.flags.ece", FT.BOOLEAN, bit("tcp", "flags", ECE, tcp_full), "ECN-Echo", true_false=SET),
     FieldDef("tcp.flags.urg", FT.BOOLEAN, bit("tcp", "flags", URG, tcp_full), "Urgent", true_false=SET),
     FieldDef("tcp.flags.ack", FT.BOOLEAN, bit("tcp", "flags", ACK, tcp_full), "Acknowledgment", true_false=SET),
     FieldDef("tcp.flags.push", FT.BOOLEAN, bit("tcp", "flags", PSH, tcp_full), "Push", true_false=SET),
     FieldDef("tcp.flags.reset", FT.BOOLEAN, bit("tcp", "flags", RST, tcp_full), "Reset", true_false=SET),
     FieldDef("tcp.flags.syn", FT.BOOLEAN, bit("tcp", "flags", SYN, tcp_full), "Syn", true_false=SET),
     FieldDef("tcp.flags.fin", FT.BOOLEAN, bit("tcp", "flags", FIN, tcp_full), "Fin", true_false=SET),
-    FieldDef("tcp.flags.str", FT.STRING, column("tcp", "flags", tcp_full, _flags_str), "TCP Flags"),
     FieldDef("tcp.window_size_value", FT.UINT16, column("tcp", "window_size_value", tcp_full), "Window", Base.DEC),
     FieldDef("tcp.checksum", FT.UINT16, column("tcp", "checksum", both(reach_at_least(3), not_("bogus_hlen"))),
              "Checksum", Base.HEX),

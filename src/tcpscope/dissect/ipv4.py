@@ -100,6 +100,7 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
         "dst": h["dst"],
         "reach": reach,
     })
+    _ttl_experts(ctx, idx[reach >= 11], h[reach >= 11])
     done_early = bad_ver | bad_hlen | bad_tot
     if done_early.any():
         ctx.nxt[idx[done_early]] = Proto.DONE
@@ -173,3 +174,22 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.nxt[whole] = nxt[~is_frag]
     empty = whole[(ctx.rend[whole] - ctx.off[whole]) <= 0]
     ctx.nxt[empty] = Proto.DONE
+
+
+def _ttl_experts(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void]) -> None:
+    """packet-ip.c's TTL checks (made once the destination is read): a packet to the Local
+    Network Control Block (224.0.0.0/24) must have TTL 1 (255 for VRRP, GLBP and mDNS,
+    anything for LLMNR); any other unicast packet with a TTL under 5 gets a note, except
+    PIM and OSPF."""
+    dst = h["dst"].astype(np.int64)
+    ttl = h["ttl"].astype(np.int64)
+    proto = h["proto"].astype(np.int64)
+    lncb = (dst & 0xFFFFFF00) == 0xE0000000
+    valid = np.where(proto == 2, 1, np.select(
+        [dst == 0xE0000012, dst == 0xE0000066, dst == 0xE00000FB, dst == 0xE00000FC],
+        [255, 255, 255, 0x1000], 1))
+    bad_lncb = lncb & (ttl != valid) & (valid != 0x1000)
+    ctx.expert(idx[bad_lncb], EXPERT_CODE["ip.ttl.lncb"], valid[bad_lncb])
+    multicast = (dst & 0xF0000000) == 0xE0000000
+    small = ~lncb & (ttl < 5) & ~multicast & (proto != 103) & (proto != 89)
+    ctx.expert(idx[small], EXPERT_CODE["ip.ttl.too_small"], ttl[small])

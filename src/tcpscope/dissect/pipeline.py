@@ -142,9 +142,11 @@ def _expert_layer(ctx: DissectContext) -> Layer:
         return Layer.empty("_expert")
     pkt = np.concatenate(ctx.expert_pkt)
     depth = np.concatenate(ctx.expert_depth)
-    order = np.lexsort((depth, pkt))
+    slot = np.concatenate(ctx.expert_slot)
+    order = np.lexsort((slot, depth, pkt))
     return Layer("_expert", pkt[order], depth[order], np.ones(pkt.shape[0], np.int32), {
         "code": np.concatenate(ctx.expert_code)[order],
         "arg": np.concatenate(ctx.expert_arg)[order],
         "arg2": np.concatenate(ctx.expert_arg2)[order],
+        "slot": slot[order],
     })

@@ -146,6 +146,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     nop_count = np.zeros(m, dtype=np.int64)
     mss_seen = np.zeros(m, dtype=np.bool_)
     exc = np.zeros(m, dtype=np.bool_)
+    aborted = np.zeros(m, dtype=np.bool_)  # the walk returned early (no "MSS absent" check)
     shift = np.full(m, -1, dtype=np.int8)
     active = rows[length > 0]
     order = 0
@@ -170,8 +171,9 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
         lenbyte = kind[:, 1].astype(np.int64)
         after_eol = eol[a] & (opt != 0)
         if after_eol.any():
-            ctx.expert(idx[a[after_eol]], EXPERT_CODE["tcp.non_zero_bytes_after_eol"])
+            ctx.expert(idx[a[after_eol]], EXPERT_CODE["tcp.non_zero_bytes_after_eol"], slot=100 + 10 * order)
             length[a[after_eol]] = 0
+            aborted[a[after_eol]] = True
             a, p, opt, lenbyte = a[~after_eol], p[~after_eol], opt[~after_eol], lenbyte[~after_eol]
         length[a] -= 1
         one = (opt == 0) | (opt == 1)
@@ -184,7 +186,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
             inc = nop & counts
             nop_count[o[inc]] += 1
             four = inc & (nop_count[o] == 4)
-            ctx.expert(idx[o[four]], EXPERT_CODE["tcp.nop"])
+            ctx.expert(idx[o[four]], EXPERT_CODE["tcp.nop"], slot=100 + 10 * order)
             nop_count[o[nop & ~counts]] = 0
             out.append(_opt_rows(idx[o], opt[one], np.zeros(o.shape[0], np.int64), pos[o], order,
                                  np.zeros(o.shape[0], np.bool_), np.ones(o.shape[0], np.bool_)))
@@ -199,10 +201,11 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
             pb = pos[b]
             no_len = length[b] == 0
             if no_len.any():
-                ctx.expert(idx[b[no_len]], EXPERT_CODE["tcp.option.len.invalid/no_len"], ob[no_len])
+                ctx.expert(idx[b[no_len]], EXPERT_CODE["tcp.option.len.invalid/no_len"], ob[no_len], slot=100 + 10 * order)
                 out.append(_opt_rows(idx[b[no_len]], ob[no_len], lb[no_len], pb[no_len], order,
                                      np.zeros(int(no_len.sum()), np.bool_), np.zeros(int(no_len.sum()), np.bool_)))
                 length[b[no_len]] = 0
+                aborted[b[no_len]] = True
             keep = ~no_len
             b, ob, lb, pb = b[keep], ob[keep], lb[keep], pb[keep]
             # tvb_get_guint8(offset + 1): the length byte must be captured
@@ -217,14 +220,17 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
             past = ~too_short & (lb - 2 > length[b])
             bad = too_short | past
             if too_short.any():
-                ctx.expert(idx[b[too_short]], EXPERT_CODE["tcp.option.len.invalid/too_short"], ob[too_short], lb[too_short])
+                ctx.expert(idx[b[too_short]], EXPERT_CODE["tcp.option.len.invalid/too_short"], ob[too_short], lb[too_short],
+                           slot=100 + 10 * order)
             if past.any():
-                ctx.expert(idx[b[past]], EXPERT_CODE["tcp.option.len.invalid/past_end"], ob[past], lb[past])
+                ctx.expert(idx[b[past]], EXPERT_CODE["tcp.option.len.invalid/past_end"], ob[past], lb[past],
+                           slot=100 + 10 * order)
             if bad.any():
                 out.append(_opt_rows(idx[b[bad]], ob[bad], lb[bad], pb[bad], order,
                                      np.ones(int(bad.sum()), np.bool_), np.zeros(int(bad.sum()), np.bool_),
                                      invalid=np.ones(int(bad.sum()), np.bool_)))
                 length[b[bad]] = 0
+                aborted[b[bad]] = True
             g = ~bad
             b, ob, lb, pb = b[g], ob[g], lb[g], pb[g]
             mss_seen[b[ob == 2]] = True
@@ -241,7 +247,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
         order += 1
         active = rows[(length > 0) & ~exc]
     # SYN without an MSS option (the segment has options, or we would not be here)
-    no_mss = ((flags & SYN) != 0) & ~mss_seen & ~exc
+    no_mss = ((flags & SYN) != 0) & ~mss_seen & ~exc & ~aborted
     ctx.expert(idx[no_mss], EXPERT_CODE["tcp.options.mss.absent"])
     for chunk in out:
         if chunk["pkt"].shape[0]:
@@ -294,7 +300,8 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
     fixed = _FIXED[kind]
     wrong_len = (fixed > 0) & (olen != fixed)
     if wrong_len.any():
-        ctx.expert(pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"], fixed[wrong_len])
+        ctx.expert(pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"], fixed[wrong_len],
+                   slot=102 + 10 * order)
     v1 = np.zeros(m, dtype=np.int64)
     v2 = np.zeros(m, dtype=np.int64)
     has_v1 = np.zeros(m, dtype=np.bool_)
@@ -312,7 +319,7 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
     # MSS: "The non-SYN packet does contain a MSS option" comes first, even for a bad length
     mss = kind == 2
     nonsyn = mss & ((flags & SYN) == 0)
-    ctx.expert(pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"])
+    ctx.expert(pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"], slot=101 + 10 * order)
     r = need(mss & good, at + 4)
     v = gather(ctx.data, at[r] + 2, 2).astype(np.int64)
     v1[r] = (v[:, 0] << 8) | v[:, 1]
@@ -323,7 +330,7 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
     v1[w] = sh
     has_v1[w] = True
     big = sh > 14
-    ctx.expert(pkt[w][big], EXPERT_CODE["tcp.options.wscale.shift.invalid"])
+    ctx.expert(pkt[w][big], EXPERT_CODE["tcp.options.wscale.shift.invalid"], slot=103 + 10 * order)
     ws[w] = np.minimum(sh, 14).astype(np.int8)
     # timestamps
     t = need((kind == 8) & good, at + 10)
@@ -362,7 +369,10 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
                     "opt_order": np.full(rows_le.shape[0], order, dtype=np.int16),
                 })
         sub = s[(part > 0) & ~threw[s]]
-        ctx.expert(pkt[sub], EXPERT_CODE["tcp.suboption_malformed"])
+        ctx.expert(pkt[sub], EXPERT_CODE["tcp.suboption_malformed"], slot=104 + 10 * order)
+    # TCP Fast Open (RFC 7413): a cookie (length > 2) in a pure SYN
+    tfo = (kind == 34) & (olen > 2) & ((flags & (SYN | ACK)) == SYN)
+    ctx.expert(pkt[tfo], EXPERT_CODE["tcp.analysis.tfo_syn"], slot=104 + 10 * order)
     # other kinds carry no value tcpscope shows; their bytes are not read
     out.append(_opt_rows(pkt, kind, olen, at, order, np.ones(m, np.bool_), ~threw & good,
                          invalid=wrong_len, v1=v1, v2=v2, has_v1=has_v1, has_v2=has_v2))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
+from tcpscope.analysis.fields import ANALYSIS_FIELDS
 from tcpscope.dissect.fields import DISSECT_FIELDS
 from tcpscope.errors import FieldError
 from tcpscope.table.schema import FieldDef
@@ -54,4 +55,4 @@ class FieldRegistry(Mapping[str, FieldDef]):
 @lru_cache(maxsize=1)
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
-    return FieldRegistry(DISSECT_FIELDS)
+    return FieldRegistry((*DISSECT_FIELDS, *ANALYSIS_FIELDS))

@@ -1,0 +1,261 @@
+"""TCP analysis: streams, relative numbers, ACK matching, RTT, bytes in flight, expert flags.
+
+:func:`analyze` takes the dissected packet table and returns it with the ``tcp`` layer
+extended by the analysis columns (``stream``, ``seq``, ``ack``, ``nxtseq``,
+``window_size``, ``aflags``, ``acks_frame``, ...) and the ``_expert`` layer extended by
+the analysis findings, all computed by one pass of
+:func:`tcpscope.analysis.sequence.analyze_segments` over the segments in frame order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from tcpscope._types import Array, Index
+from tcpscope.analysis.conversations import segment_keys
+from tcpscope.analysis.sequence import (
+    A_ACK_LOST_PACKET,
+    A_DUPLICATE_ACK,
+    A_FAST_RETRANSMISSION,
+    A_KEEP_ALIVE,
+    A_KEEP_ALIVE_ACK,
+    A_LOST_PACKET,
+    A_OUT_OF_ORDER,
+    A_RETRANSMISSION,
+    A_REUSED_PORTS,
+    A_SPURIOUS_RETRANSMISSION,
+    A_WINDOW_FULL,
+    A_WINDOW_UPDATE,
+    A_ZERO_WINDOW,
+    A_ZERO_WINDOW_PROBE,
+    A_ZERO_WINDOW_PROBE_ACK,
+    IN,
+    OUT,
+    analyze_segments,
+)
+from tcpscope.dissect.experts import EXPERT_CODE, SLOT
+from tcpscope.table.layers import Layer
+from tcpscope.table.packets import PacketTable
+
+__all__ = ["ANALYSIS_COLUMNS", "analyze"]
+
+#: tcp-layer columns added by the analysis, from the kernel's output matrix.
+ANALYSIS_COLUMNS: dict[str, int] = {
+    "stream": OUT.STREAM,
+    "completeness": OUT.COMPLETENESS,
+    "time_relative": OUT.TIME_REL,
+    "time_delta": OUT.TIME_DELTA,
+    "seq": OUT.SEQ,
+    "ack": OUT.ACK,
+    "nxtseq": OUT.NXTSEQ,
+    "window_size": OUT.WIN,
+    "window_size_scalefactor": OUT.SCALE,
+    "ta": OUT.TA,
+    "aflags": OUT.FLAGS,
+    "acks_frame": OUT.ACKS_FRAME,
+    "ack_rtt": OUT.ACK_RTT,
+    "initial_rtt": OUT.INITIAL_RTT,
+    "bytes_in_flight": OUT.BIF,
+    "push_bytes_sent": OUT.PUSH,
+    "dupack_num": OUT.DUPACK_NUM,
+    "dupack_frame": OUT.DUPACK_FRAME,
+    "rto": OUT.RTO,
+    "rto_frame": OUT.RTO_FRAME,
+    "fin_kind": OUT.FIN_KIND,
+    "use_ace": OUT.USE_ACE,
+    "sack_base": OUT.SACK_BASE,
+    "tfo": OUT.TFO,
+}
+
+# Analysis flags in the order tcp_print_sequence_number_analysis reports them, with
+# the expert items each one adds (fast and spurious retransmissions add the plain
+# retransmission note too).
+_FLAG_EXPERTS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (A_REUSED_PORTS, ("tcp.analysis.reused_ports",)),
+    (A_RETRANSMISSION, ("tcp.analysis.retransmission",)),
+    (A_FAST_RETRANSMISSION, ("tcp.analysis.fast_retransmission", "tcp.analysis.retransmission")),
+    (A_SPURIOUS_RETRANSMISSION, ("tcp.analysis.spurious_retransmission", "tcp.analysis.retransmission")),
+    (A_OUT_OF_ORDER, ("tcp.analysis.out_of_order",)),
+    (A_LOST_PACKET, ("tcp.analysis.lost_segment",)),
+    (A_ACK_LOST_PACKET, ("tcp.analysis.ack_lost_segment",)),
+    (A_WINDOW_UPDATE, ("tcp.analysis.window_update",)),
+    (A_WINDOW_FULL, ("tcp.analysis.window_full",)),
+    (A_KEEP_ALIVE, ("tcp.analysis.keep_alive",)),
+    (A_KEEP_ALIVE_ACK, ("tcp.analysis.keep_alive_ack",)),
+    (A_DUPLICATE_ACK, ("tcp.analysis.duplicate_ack",)),
+    (A_ZERO_WINDOW_PROBE, ("tcp.analysis.zero_window_probe",)),
+    (A_ZERO_WINDOW, ("tcp.analysis.zero_window",)),
+    (A_ZERO_WINDOW_PROBE_ACK, ("tcp.analysis.zero_window_probe_ack",)),
+)
+
+
+def _per_row(tcp: Layer, other: Layer, n: int) -> Index:
+    """For each row of ``other``, the ``tcp`` row of the same frame (its first one)."""
+    first = tcp.first_row(n)
+    return first[other.pkt]
+
+
+def _inputs(table: PacketTable) -> tuple[Array, int]:
+    tcp = table.layer("tcp")
+    m = len(tcp)
+    keys = segment_keys(table)
+    inp = np.zeros((m, IN.N), dtype=np.int64)
+    inp[:, IN.FRAME] = tcp.pkt + 1
+    inp[:, IN.TS] = table.ts_ns[tcp.pkt]
+    inp[:, IN.KEY] = keys.key
+    inp[:, IN.FLOW] = keys.flow
+    inp[:, IN.SEQ] = tcp.cols["seq_raw"]
+    inp[:, IN.ACK] = tcp.cols["ack_raw"]
+    inp[:, IN.FLAGS] = tcp.cols["flags"]
+    inp[:, IN.WIN] = tcp.cols["window_size_value"]
+    inp[:, IN.SEGLEN] = tcp.cols["len"]
+    inp[:, IN.REACH] = tcp.cols["reach"]
+    inp[:, IN.BOGUS] = tcp.cols["bogus_hlen"]
+    inp[:, IN.OPT_EXC] = tcp.cols["opt_exception"]
+    inp[:, IN.WS_OPT] = tcp.cols["ws_shift"]
+    # a segment without the IP addresses of its conversation cannot be analysed
+    inp[keys.ip_row < 0, IN.REACH] = 0
+    n = table.n
+    opt = table.layer("tcp.option")
+    if len(opt):
+        rows = _per_row(tcp, opt, n)
+        kind = np.asarray(opt.cols["kind"])
+        ok = np.asarray(opt.cols["ok"], dtype=np.bool_)
+        acc = ok & ((kind == 172) | (kind == 174))
+        inp[rows[acc], IN.ACC_OPT] = 1
+        tfo = ok & (kind == 34) & (np.asarray(opt.cols["len"]) > 2)
+        inp[rows[tfo], IN.TFO_COOKIE] = 1
+    sack = table.layer("tcp.sack")
+    if len(sack):
+        rows = _per_row(tcp, sack, n)
+        order = np.asarray(sack.cols["opt_order"], dtype=np.int64)
+        last_order = np.full(m, -1, dtype=np.int64)
+        np.maximum.at(last_order, rows, order)
+        keep = (order == last_order[rows]) & np.asarray(sack.cols["has_re"], dtype=np.bool_)
+        blk = np.asarray(sack.cols["block"], dtype=np.int64)
+        keep &= blk < 3
+        r, b = rows[keep], blk[keep]
+        inp[r, IN.SLE1 + 2 * b] = np.asarray(sack.cols["le_raw"])[keep]
+        inp[r, IN.SRE1 + 2 * b] = np.asarray(sack.cols["re_raw"])[keep]
+        np.maximum.at(inp[:, IN.SACK_N], r, b + 1)
+    return inp, int(keys.key.max()) + 1 if m else 0
+
+
+def _dsack(table: PacketTable, out: Array) -> tuple[Index, Index]:
+    """D-SACK (RFC 2883 §4), as dissect_tcpopt_sack tests it: the first block lies at or
+    below the acknowledgment number, or the second block contains the first.
+
+    Returns the tcp rows and the option positions of the SACK options that qualify.
+    """
+    tcp = table.layer("tcp")
+    opt = table.layer("tcp.option")
+    empty = np.zeros(0, dtype=np.int64)
+    if len(opt) == 0:
+        return empty, empty
+    n = table.n
+    is_sack = (np.asarray(opt.cols["kind"]) == 5) & np.asarray(opt.cols["ok"], dtype=np.bool_)
+    if not is_sack.any():
+        return empty, empty
+    rows = _per_row(tcp, opt, n)[is_sack]
+    order = np.asarray(opt.cols["order"], dtype=np.int64)[is_sack]
+    m = len(tcp)
+    le = np.zeros((m, 2), dtype=np.int64)
+    re = np.zeros((m, 2), dtype=np.int64)
+    cnt = np.zeros(m, dtype=np.int64)
+    sack = table.layer("tcp.sack")
+    if len(sack):
+        srows = _per_row(tcp, sack, n)
+        blk = np.asarray(sack.cols["block"], dtype=np.int64)
+        full = np.asarray(sack.cols["has_re"], dtype=np.bool_)
+        base = out[srows, OUT.SACK_BASE]
+        for b in (0, 1):
+            sel = full & (blk == b)
+            le[srows[sel], b] = (np.asarray(sack.cols["le_raw"])[sel] - base[sel]) & 0xFFFFFFFF
+            re[srows[sel], b] = (np.asarray(sack.cols["re_raw"])[sel] - base[sel]) & 0xFFFFFFFF
+        np.maximum.at(cnt, srows[full], blk[full] + 1)
+
+    def s32(x: Array) -> Array:
+        x = x & 0xFFFFFFFF
+        return np.where(x >= 0x80000000, x - 0x100000000, x)
+
+    ack = out[rows, OUT.ACK]
+    re0, le1, re1 = re[rows, 0], le[rows, 1], re[rows, 1]
+    hit = (s32(re0 - ack) <= 0) | ((cnt[rows] > 1) & (s32(le1 - re0) < 0) & (s32(re0 - re1) <= 0))
+    return rows[hit], order[hit]
+
+
+def _experts(table: PacketTable, out: Array) -> Layer:
+    """The dissectors' expert items plus the analysis findings, in tree order."""
+    tcp = table.layer("tcp")
+    old = table.layer("_expert")
+    pkts: list[Array] = []
+    depths: list[Array] = []
+    codes: list[Array] = []
+    args: list[Array] = []
+    slots: list[Array] = []
+    if len(old):
+        pkts, depths = [old.pkt], [old.depth]
+        codes, args, slots = [old.cols["code"]], [old.cols["arg"]], [old.cols["slot"]]
+
+    def add(rows: Index, name: str, arg: Array | None = None, slot: Array | int | None = None) -> None:
+        if rows.shape[0] == 0:
+            return
+        code = EXPERT_CODE[name]
+        pkts.append(tcp.pkt[rows])
+        depths.append(tcp.depth[rows])
+        codes.append(np.full(rows.shape[0], code, dtype=np.int32))
+        args.append(np.zeros(rows.shape[0], dtype=np.int64) if arg is None else arg)
+        slots.append(np.broadcast_to(np.asarray(SLOT[code] if slot is None else slot, dtype=np.int32),
+                                     rows.shape).copy())
+
+    fin = out[:, OUT.FIN_KIND]
+    add(np.flatnonzero(fin == 1), "tcp.connection.fin_active")
+    add(np.flatnonzero(fin == 2), "tcp.connection.fin_passive")
+    add(np.flatnonzero(out[:, OUT.TFO] == 1), "tcp.analysis.tfo_ack")
+    add(np.flatnonzero(out[:, OUT.TFO] == 2), "tcp.analysis.tfo_ignored")
+    ds_rows, ds_order = _dsack(table, out)
+    add(ds_rows, "tcp.options.sack.dsack", slot=105 + 10 * ds_order)
+    ta = out[:, OUT.TA] != 0
+    flags = out[:, OUT.FLAGS]
+    for bit, names in _FLAG_EXPERTS:
+        if bit == A_DUPLICATE_ACK:
+            continue
+        hit = np.flatnonzero(ta & ((flags & bit) != 0))
+        first = SLOT[EXPERT_CODE[names[0]]]
+        for k, name in enumerate(names):
+            add(hit, name, slot=first + k)
+    dup = np.flatnonzero(ta & (out[:, OUT.DUPACK_NUM] != 0))
+    add(dup, "tcp.analysis.duplicate_ack", arg=out[dup, OUT.DUPACK_NUM])
+    if not pkts:
+        return Layer.empty("_expert")
+    pkt = np.concatenate(pkts)
+    depth = np.concatenate(depths)
+    slot = np.concatenate(slots)
+    order = np.lexsort((slot, depth, pkt))
+    arg2 = np.zeros(pkt.shape[0], dtype=np.int64)
+    if len(old):
+        arg2[: len(old)] = old.cols["arg2"]
+    return Layer("_expert", pkt[order], depth[order], np.ones(pkt.shape[0], np.int32), {
+        "code": np.concatenate(codes)[order],
+        "arg": np.concatenate(args)[order],
+        "arg2": arg2[order],
+        "slot": slot[order],
+    })
+
+
+def analyze(table: PacketTable) -> PacketTable:
+    """The table with the TCP analysis added (see the module docstring)."""
+    tcp = table.layer("tcp")
+    if len(tcp) == 0:
+        return table
+    inp, nkeys = _inputs(table)
+    out, nconv = analyze_segments(inp, nkeys)
+    cols = dict(tcp.cols)
+    for name, j in ANALYSIS_COLUMNS.items():
+        cols[name] = out[:, j]
+    new_tcp = replace(tcp, cols=cols)
+    t = table.with_layer(new_tcp)
+    t = t.with_layer(_experts(t, out))
+    return t.with_frame_cols(**{"_tcp_streams": np.array([nconv], dtype=np.int64)})

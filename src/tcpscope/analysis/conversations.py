@@ -1,0 +1,134 @@
+"""Which TCP headers belong together: the conversation key and direction of every segment.
+
+Wireshark keys a TCP conversation by the unordered pair of endpoints (address and
+port); within it, ``get_tcp_conversation_data`` (packet-tcp.c) calls the side whose
+address compares greater (``cmp_address``: address type, then length, then bytes; on a
+tie the greater port) flow 1 and the other flow 2. This module computes, for every
+row of the ``tcp`` layer, a dense key id shared by both directions and that flow
+number, with whole-array operations. Which conversation (``tcp.stream``) a key maps to
+at a given frame depends on port reuse, decided by the sequential kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tcpscope._types import Array, Index
+from tcpscope.table.packets import PacketTable
+
+__all__ = ["SegmentKeys", "segment_keys"]
+
+# address types as Wireshark orders them (AT_IPv4 = 2 < AT_IPv6 = 3 in epan/address.h)
+AT_IPV4, AT_IPV6 = 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentKeys:
+    """For each ``tcp`` row: its conversation key id, its flow (0 = flow 1, 1 = flow 2),
+    and its addresses (type + 16 bytes, IPv4 in the first 4) for the views."""
+
+    key: Index
+    flow: Array
+    src: Array
+    dst: Array
+    atype: Array
+    ip_row: Index
+
+
+def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
+    """Source, destination (16 bytes each) and address type of the IP header around each TCP row."""
+    tcp = table.layer("tcp")
+    ip4 = table.layer("ip")
+    ip6 = table.layer("ipv6")
+    m = len(tcp)
+    parts_pkt, parts_depth, parts_src, parts_dst, parts_type = [], [], [], [], []
+    if len(ip4):
+        ok = np.asarray(ip4.cols["reach"]) >= 11
+        pkt = ip4.pkt[ok]
+        src = np.zeros((pkt.shape[0], 16), dtype=np.uint8)
+        dst = np.zeros((pkt.shape[0], 16), dtype=np.uint8)
+        src[:, :4] = ip4.cols["src"][ok].astype(">u4").view(np.uint8).reshape(-1, 4)
+        dst[:, :4] = ip4.cols["dst"][ok].astype(">u4").view(np.uint8).reshape(-1, 4)
+        parts_pkt.append(pkt)
+        parts_depth.append(ip4.depth[ok])
+        parts_src.append(src)
+        parts_dst.append(dst)
+        parts_type.append(np.full(pkt.shape[0], AT_IPV4, dtype=np.int8))
+    if len(ip6):
+        ok = np.asarray(ip6.cols["reach"]) >= 7
+        parts_pkt.append(ip6.pkt[ok])
+        parts_depth.append(ip6.depth[ok])
+        parts_src.append(np.asarray(ip6.cols["src"])[ok])
+        parts_dst.append(np.asarray(ip6.cols["dst"])[ok])
+        parts_type.append(np.full(int(ok.sum()), AT_IPV6, dtype=np.int8))
+    src_out = np.zeros((m, 16), dtype=np.uint8)
+    dst_out = np.zeros((m, 16), dtype=np.uint8)
+    type_out = np.zeros(m, dtype=np.int8)
+    row_out = np.full(m, -1, dtype=np.int64)
+    if not parts_pkt or m == 0:
+        return src_out, dst_out, type_out, row_out
+    pkt = np.concatenate(parts_pkt)
+    depth = np.concatenate(parts_depth).astype(np.int64)
+    order = np.lexsort((depth, pkt))
+    pkt, depth = pkt[order], depth[order]
+    src = np.concatenate(parts_src)[order]
+    dst = np.concatenate(parts_dst)[order]
+    typ = np.concatenate(parts_type)[order]
+    # the last IP header before the TCP header in the same frame
+    combined = pkt * 65536 + depth
+    want = tcp.pkt * 65536 + tcp.depth.astype(np.int64)
+    j = np.searchsorted(combined, want, side="left") - 1
+    ok = (j >= 0) & (pkt[np.maximum(j, 0)] == tcp.pkt)
+    jj = j[ok]
+    src_out[ok] = src[jj]
+    dst_out[ok] = dst[jj]
+    type_out[ok] = typ[jj]
+    row_out[ok] = order[jj]
+    return src_out, dst_out, type_out, row_out
+
+
+def _lex_ids(cols: list[Array]) -> Index:
+    """Dense ids of equal rows across several equal-length columns (like a multi-column unique)."""
+    m = cols[0].shape[0]
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort(tuple(reversed(cols)))
+    diff = np.zeros(m, dtype=np.bool_)
+    for c in cols:
+        s = c[order]
+        diff[1:] |= s[1:] != s[:-1]
+    ids_sorted = np.cumsum(diff)
+    ids = np.empty(m, dtype=np.int64)
+    ids[order] = ids_sorted
+    return ids
+
+
+def segment_keys(table: PacketTable) -> SegmentKeys:
+    """Conversation key ids and flows of every ``tcp`` row (see the module docstring)."""
+    tcp = table.layer("tcp")
+    src, dst, atype, ip_row = _enclosing_ip(table)
+    sport = np.asarray(tcp.cols["srcport"], dtype=np.int64) if len(tcp) else np.zeros(0, np.int64)
+    dport = np.asarray(tcp.cols["dstport"], dtype=np.int64) if len(tcp) else np.zeros(0, np.int64)
+    s_hi = src[:, :8].copy().view(">u8").reshape(-1).astype(np.uint64)
+    s_lo = src[:, 8:].copy().view(">u8").reshape(-1).astype(np.uint64)
+    d_hi = dst[:, :8].copy().view(">u8").reshape(-1).astype(np.uint64)
+    d_lo = dst[:, 8:].copy().view(">u8").reshape(-1).astype(np.uint64)
+    t = atype.astype(np.int64)
+    # cmp_address(src, dst): type, then (equal lengths per type) the bytes
+    gt = (s_hi > d_hi) | ((s_hi == d_hi) & (s_lo > d_lo))
+    lt = (s_hi < d_hi) | ((s_hi == d_hi) & (s_lo < d_lo))
+    direction = np.where(gt, 1, np.where(lt, -1, 0))
+    direction = np.where(direction == 0, np.where(sport > dport, 1, -1), direction)
+    flow = np.where(direction >= 0, 0, 1).astype(np.int8)
+    # unordered endpoint pair: put the (address, port) that sorts first in slot a
+    src_first = lt | ((~gt) & (sport <= dport))
+    a_hi = np.where(src_first, s_hi, d_hi)
+    a_lo = np.where(src_first, s_lo, d_lo)
+    a_port = np.where(src_first, sport, dport)
+    b_hi = np.where(src_first, d_hi, s_hi)
+    b_lo = np.where(src_first, d_lo, s_lo)
+    b_port = np.where(src_first, dport, sport)
+    key = _lex_ids([t, a_hi, a_lo, a_port, b_hi, b_lo, b_port])
+    return SegmentKeys(key=key, flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)

@@ -1,0 +1,291 @@
+"""Fields that need the TCP analysis: streams, relative numbers, the SEQ/ACK analysis, experts.
+
+Each field is present exactly where tshark 4.0's single pass shows it (packet-tcp.c):
+``tcp.stream`` once the conversation lookup has happened (16 header bytes captured);
+``tcp.ack`` and the window fields unless the header length is bogus; ``tcp.nxtseq`` when
+the segment length is known; the timestamps once the whole fixed header is captured;
+the ``tcp.analysis`` subtree when the segment has analysis data and its options were
+read to the end. Expert items are fields too (``tcp.analysis.retransmission``,
+``tcp.connection.syn``, ...): present where the item was raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tcpscope._types import Array, Mask
+from tcpscope.analysis.sequence import A_DUPLICATE_ACK, A_RETRANSMISSION
+from tcpscope.dissect.context import Group, Sev
+from tcpscope.dissect.experts import EXPERTS, field_name, summary
+from tcpscope.dissect.tcp import AE, CWR, ECE, SYN
+from tcpscope.table.access import Getter, column
+from tcpscope.table.layers import Layer
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import Base, FieldDef, FieldType
+from tcpscope.table.values import Values
+
+__all__ = ["ANALYSIS_FIELDS", "ANALYSIS_FIELD_NAMES"]
+
+FT = FieldType
+SET = ("Set", "Not set")
+
+
+def _tcp(rule: Callable[[Layer], Mask]) -> Callable[[Layer], Mask]:
+    """Presence rules read analysis columns; a table analysed by nothing has none."""
+
+    def guarded(layer: Layer) -> Mask:
+        if "stream" not in layer.cols:
+            return np.zeros(len(layer), dtype=np.bool_)
+        return rule(layer)
+
+    return guarded
+
+
+def _c(layer: Layer, name: str) -> Array:
+    return np.asarray(layer.cols[name])
+
+
+def _conv(lt: Layer) -> Mask:
+    return _c(lt, "stream") >= 0
+
+
+def _full(lt: Layer) -> Mask:
+    return _conv(lt) & ~_c(lt, "bogus_hlen").astype(np.bool_)
+
+
+def _stamps(lt: Layer) -> Mask:
+    return _full(lt) & (_c(lt, "reach") >= 4)
+
+
+def _ta(lt: Layer) -> Mask:
+    return np.asarray(_c(lt, "ta") != 0, dtype=np.bool_)
+
+
+def _ace(lt: Layer) -> Mask:
+    return np.asarray(_c(lt, "use_ace") != 0, dtype=np.bool_)
+
+
+def _flag_bits(lt: Layer) -> Mask:
+    """The ECN bits as booleans (tcp.flags.ae/cwr/ece) unless AccECN shows them as ACE."""
+    full = (_c(lt, "reach") >= 2) & ~_c(lt, "bogus_hlen").astype(np.bool_)
+    if "use_ace" in lt.cols:
+        return full & ~_ace(lt)
+    return full
+
+
+def _flags_str(t: PacketTable) -> Values:
+    """tcp.flags.str: a letter per set bit (RRRACEUAPRSF), a middle dot for a clear one;
+    with AccECN the AE/CWR/ECE positions show ``-``, the ACE value, ``-``."""
+    lt = t.layer("tcp")
+    if len(lt) == 0:
+        return Values.empty()
+    keep = (_c(lt, "reach") >= 2) & ~_c(lt, "bogus_hlen").astype(np.bool_)
+    flags = _c(lt, "flags")[keep].astype(np.int64)
+    text = _FLAG_STRINGS[flags & 0xFFF].astype(object) if flags.shape[0] else np.zeros(0, dtype=object)
+    if "use_ace" in lt.cols:
+        ace = _c(lt, "use_ace")[keep] != 0
+        for i in np.flatnonzero(ace):
+            v = int(flags[i])
+            s = str(text[i])
+            text[i] = s[:3] + "-" + str(_ace_value(v)) + "-" + s[6:]
+    return Values(lt.pkt[keep], np.asarray(text, dtype=str), lt.layer[keep])
+
+
+def _ace_value(flags: int) -> int:
+    """ACE = AE, CWR, ECE read as a 3-bit number (tcp_get_ace)."""
+    return ((flags & AE) >> 6) | ((flags & CWR) >> 6) | ((flags & ECE) >> 6)
+
+
+_LETTERS = "RRRACEUAPRSF"
+_FLAG_STRINGS = np.array(
+    ["".join(_LETTERS[i] if (v >> (11 - i)) & 1 else "\u00b7" for i in range(12)) for v in range(4096)]
+)
+
+
+def _bit(mask: int) -> Getter:
+    return column("tcp", "flags", _flag_bits, lambda a: ((a.astype(np.int64) & mask) != 0).astype(np.int64))
+
+
+def _ace_field(t: PacketTable) -> Values:
+    lt = t.layer("tcp")
+    if len(lt) == 0 or "use_ace" not in lt.cols:
+        return Values.empty()
+    keep = _ace(lt) & (_c(lt, "reach") >= 2) & ~_c(lt, "bogus_hlen").astype(np.bool_)
+    flags = _c(lt, "flags")[keep].astype(np.int64)
+    val = ((flags & AE) >> 6) | ((flags & CWR) >> 6) | ((flags & ECE) >> 6)
+    return Values(lt.pkt[keep], val, lt.layer[keep])
+
+
+def _sack_edge(col: str, present: str | None) -> Getter:
+    """SACK edges relative to the peer's base sequence number at the time (raw if unknown)."""
+
+    def get(t: PacketTable) -> Values:
+        sack = t.layer("tcp.sack")
+        tcp = t.layer("tcp")
+        if len(sack) == 0 or "sack_base" not in tcp.cols:
+            return Values.empty()
+        rows = tcp.first_row(t.n)[sack.pkt]
+        keep = np.ones(len(sack), dtype=np.bool_) if present is None else np.asarray(sack.cols[present], bool)
+        base = _c(tcp, "sack_base")[rows]
+        val = (_c(sack, col).astype(np.int64) - base) & 0xFFFFFFFF
+        return Values(sack.pkt[keep], val[keep], sack.layer[keep])
+
+    return get
+
+
+def _none_rows(layer: str, rule: Callable[[Layer], Mask], times: int = 1) -> Getter:
+    """An FT_NONE item on the rows where ``rule`` holds (``times`` items per row)."""
+
+    def get(t: PacketTable) -> Values:
+        lt = t.layer(layer)
+        if len(lt) == 0:
+            return Values.empty()
+        keep = rule(lt)
+        pkt = np.repeat(lt.pkt[keep], times)
+        return Values(pkt, np.zeros((pkt.shape[0], 2), dtype=np.int64), np.repeat(lt.layer[keep], times))
+
+    return get
+
+
+def _expert_getter(names: frozenset[str]) -> Getter:
+    """An expert item's own field (FT_NONE), present once per time the item was raised."""
+    codes = np.array([i for i, e in enumerate(EXPERTS) if field_name(i) in names], dtype=np.int32)
+
+    def get(t: PacketTable) -> Values:
+        ex = t.layer("_expert")
+        if len(ex) == 0:
+            return Values.empty()
+        keep = np.isin(_c(ex, "code"), codes)
+        pkt = ex.pkt[keep]
+        return Values(pkt, np.zeros((pkt.shape[0], 2), dtype=np.int64))
+
+    return get
+
+
+_SEV_NAME = {Sev.CHAT: "Chat", Sev.NOTE: "Note", Sev.WARN: "Warning", Sev.ERROR: "Error", Sev.COMMENT: "Comment"}
+_GROUP_NAME = {
+    Group.CHECKSUM: "Checksum", Group.SEQUENCE: "Sequence", Group.RESPONSE_CODE: "Response code",
+    Group.REQUEST_CODE: "Request code", Group.UNDECODED: "Undecoded", Group.REASSEMBLE: "Reassemble",
+    Group.MALFORMED: "Malformed", Group.DEBUG: "Debug", Group.PROTOCOL: "Protocol", Group.SECURITY: "Security",
+    Group.COMMENTS_GROUP: "Comment", Group.DECRYPTION: "Decryption", Group.ASSUMPTION: "Assumption",
+    Group.DEPRECATED: "Deprecated",
+}
+
+
+def _expert_text(label: bool) -> Getter:
+    """_ws.expert ("Expert Info (Note/Sequence): <summary>") or _ws.expert.message."""
+
+    def get(t: PacketTable) -> Values:
+        ex = t.layer("_expert")
+        if len(ex) == 0:
+            return Values.empty()
+        code = _c(ex, "code")
+        a = _c(ex, "arg")
+        b = _c(ex, "arg2")
+        texts = []
+        for i in range(len(ex)):
+            k = int(code[i])
+            msg = summary(k, int(a[i]), int(b[i]))
+            if label:
+                e = EXPERTS[k]
+                msg = f"Expert Info ({_SEV_NAME[e.severity]}/{_GROUP_NAME[e.group]}): {msg}"
+            texts.append(msg)
+        return Values(ex.pkt, np.asarray(texts, dtype=str))
+
+    return get
+
+
+def _analysis(col: str, extra: Callable[[Layer], Mask] | None = None) -> Getter:
+    def rule(lt: Layer) -> Mask:
+        m = _ta(lt)
+        return m & extra(lt) if extra is not None else m
+
+    return column("tcp", col, _tcp(rule))
+
+
+def _nonzero(col: str) -> Callable[[Layer], Mask]:
+    return lambda lt: _c(lt, col) != 0
+
+
+def _scalefactor_present(lt: Layer) -> Mask:
+    return np.asarray(_full(lt) & ((_c(lt, "flags") & SYN) == 0), dtype=np.bool_)
+
+
+def _expert_fields() -> tuple[FieldDef, ...]:
+    seen: dict[str, str] = {}
+    for i, e in enumerate(EXPERTS):
+        name = field_name(i)
+        if name in seen or name.startswith("_ws") or name in _NOT_EXPERT_FIELDS:
+            continue
+        seen[name] = e.summary
+    return tuple(
+        FieldDef(name, FT.NONE, _expert_getter(frozenset([name])), title)
+        for name, title in seen.items()
+    )
+
+
+# tcp.analysis.duplicate_ack is both a tree item and an expert item (two values per frame)
+_NOT_EXPERT_FIELDS = frozenset({"tcp.analysis.duplicate_ack"})
+
+ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
+    FieldDef("tcp.stream", FT.UINT32, column("tcp", "stream", _tcp(_conv)), "Stream index", Base.DEC),
+    FieldDef("tcp.completeness", FT.UINT8, column("tcp", "completeness", _tcp(_conv)), "Conversation completeness",
+             Base.DEC),
+    FieldDef("tcp.seq", FT.UINT32, column("tcp", "seq", _tcp(_conv)), "Sequence Number", Base.DEC),
+    FieldDef("tcp.ack", FT.UINT32, column("tcp", "ack", _tcp(_full)), "Acknowledgment Number", Base.DEC),
+    FieldDef("tcp.nxtseq", FT.UINT32,
+             column("tcp", "nxtseq", _tcp(lambda lt: _full(lt) & _c(lt, "has_len").astype(np.bool_))),
+             "Next Sequence Number", Base.DEC),
+    FieldDef("tcp.window_size", FT.UINT32, column("tcp", "window_size", _tcp(_full)), "Calculated window size",
+             Base.DEC),
+    FieldDef("tcp.window_size_scalefactor", FT.INT32,
+             column("tcp", "window_size_scalefactor", _tcp(_scalefactor_present)), "Window size scaling factor",
+             Base.DEC),
+    FieldDef("tcp.time_relative", FT.RELATIVE_TIME, column("tcp", "time_relative", _tcp(_stamps)),
+             "Time since first frame in this TCP stream"),
+    FieldDef("tcp.time_delta", FT.RELATIVE_TIME, column("tcp", "time_delta", _tcp(_stamps)),
+             "Time since previous frame in this TCP stream"),
+    FieldDef("tcp.flags.str", FT.STRING, _flags_str, "TCP Flags"),
+    FieldDef("tcp.flags.ae", FT.BOOLEAN, _bit(AE), "Accurate ECN", true_false=SET),
+    FieldDef("tcp.flags.cwr", FT.BOOLEAN, _bit(CWR), "Congestion Window Reduced", true_false=SET),
+    FieldDef("tcp.flags.ece", FT.BOOLEAN, _bit(ECE), "ECN-Echo", true_false=SET),
+    FieldDef("tcp.flags.ace", FT.UINT8, _ace_field, "ACE", Base.DEC),
+    FieldDef("tcp.options.sack_le", FT.UINT32, _sack_edge("le_raw", None), "TCP SACK Left Edge", Base.DEC),
+    FieldDef("tcp.options.sack_re", FT.UINT32, _sack_edge("re_raw", "has_re"), "TCP SACK Right Edge", Base.DEC),
+    # the SEQ/ACK analysis subtree (tcp_print_sequence_number_analysis)
+    FieldDef("tcp.analysis", FT.NONE, _none_rows("tcp", _tcp(_ta)), "SEQ/ACK analysis"),
+    FieldDef("tcp.analysis.acks_frame", FT.FRAMENUM, _analysis("acks_frame", _nonzero("acks_frame")),
+             "This is an ACK to the segment in frame"),
+    FieldDef("tcp.analysis.ack_rtt", FT.RELATIVE_TIME,
+             _analysis("ack_rtt", lambda lt: (_c(lt, "acks_frame") != 0) & (_c(lt, "ack_rtt") != 0)),
+             "The RTT to ACK the segment was"),
+    FieldDef("tcp.analysis.initial_rtt", FT.RELATIVE_TIME, _analysis("initial_rtt", _nonzero("initial_rtt")),
+             "iRTT"),
+    FieldDef("tcp.analysis.bytes_in_flight", FT.UINT32, _analysis("bytes_in_flight", _nonzero("bytes_in_flight")),
+             "Bytes in flight", Base.DEC),
+    FieldDef("tcp.analysis.push_bytes_sent", FT.UINT32, _analysis("push_bytes_sent", _nonzero("bytes_in_flight")),
+             "Bytes sent since last PSH flag", Base.DEC),
+    FieldDef("tcp.analysis.flags", FT.NONE, _none_rows("tcp", _tcp(lambda lt: _ta(lt) & (_c(lt, "aflags") != 0))),
+             "TCP Analysis Flags"),
+    FieldDef("tcp.analysis.duplicate_ack", FT.NONE,
+             _none_rows("tcp", _tcp(lambda lt: _ta(lt) & ((_c(lt, "aflags") & A_DUPLICATE_ACK) != 0)), times=2),
+             "Duplicate ACK"),
+    FieldDef("tcp.analysis.duplicate_ack_num", FT.UINT32, _analysis("dupack_num", _nonzero("dupack_num")),
+             "Duplicate ACK #", Base.DEC),
+    FieldDef("tcp.analysis.duplicate_ack_frame", FT.FRAMENUM, _analysis("dupack_frame", _nonzero("dupack_num")),
+             "Duplicate to the ACK in frame"),
+    FieldDef("tcp.analysis.rto", FT.RELATIVE_TIME,
+             _analysis("rto", lambda lt: ((_c(lt, "aflags") & A_RETRANSMISSION) != 0) & (_c(lt, "rto") != 0)),
+             "The RTO for this segment was"),
+    FieldDef("tcp.analysis.rto_frame", FT.FRAMENUM,
+             _analysis("rto_frame", lambda lt: ((_c(lt, "aflags") & A_RETRANSMISSION) != 0) & (_c(lt, "rto") != 0)),
+             "RTO based on delta from frame"),
+    # expert information
+    FieldDef("_ws.expert", FT.STRING, _expert_text(True), "Expert Info", protocol="_ws.expert"),
+    FieldDef("_ws.expert.message", FT.STRING, _expert_text(False), "Message", protocol="_ws.expert"),
+    *_expert_fields(),
+)
+
+ANALYSIS_FIELD_NAMES: frozenset[str] = frozenset(f.name for f in ANALYSIS_FIELDS)

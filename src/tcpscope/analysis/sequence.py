@@ -1,0 +1,559 @@
+"""Wireshark 4.0's TCP analysis, one pass over every segment in capture order, as a kernel.
+
+This is ``dissect_tcp``'s per-segment bookkeeping and ``tcp_analyze_sequence_number``
+(packet-tcp.c) in the order tshark runs them on its first (and, by default, only) pass;
+``../shared/reference/tcp-analysis.md`` states every rule, and the comments below cite
+its sections. The kernel sees only arrays: one row per TCP header, in frame order.
+
+Per segment, in order:
+
+1. Conversation (§2): the key's current conversation, or a new one (a new
+   ``tcp.stream``). A pure SYN whose sequence number differs from its flow's base starts
+   a new conversation on the same key (port reuse, §2.3a); one with the same number
+   rewinds ``nextseq`` to ``maxseqtobeacked`` (it will be a retransmission). A SYN/ACK
+   whose number differs from a base already set overwrites the base (§2.3b). Both
+   mark the segment REUSED_PORTS.
+2. Stream timestamps (§7.2), base sequence numbers (§3.2), then the analysis (§5):
+   zero-window probe, zero window, lost segment, keep-alive, window update, window full,
+   keep-alive ACK, zero-window-probe ACK, duplicate ACK, ACKed unseen segment, and the
+   retransmission family (spurious, fast, out-of-order, plain), then the state updates,
+   the ACK of the peer's unacknowledged segments (§6.1) and bytes in flight (§6.4).
+3. Relative numbers and the scaled window (§3.3, §4.4); completeness (§7.1); the SYN,
+   FIN (closing initiator) and initial-RTT bookkeeping (§6.3).
+4. Options seen after the analysis: window scale and SACK blocks (used by later
+   segments), then the window-scaling check of SYNs (§4.3) — both skipped, like the
+   analysis printout, when the options ran past the captured bytes.
+
+Sequence numbers are compared in 32-bit serial arithmetic; 0 means "unset" for
+``nextseq``, ``lastack`` and ``maxseqtobeacked``, exactly as Wireshark treats them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tcpscope._jit import kernel
+from tcpscope._types import Array
+
+__all__ = [
+    "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
+    "A_LOST_PACKET", "A_OUT_OF_ORDER", "A_RETRANSMISSION", "A_REUSED_PORTS", "A_SPURIOUS_RETRANSMISSION",
+    "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK",
+    "IN", "OUT", "analyze_segments",
+]
+
+# analysis flag bits (TCP_A_* in packet-tcp.h)
+A_RETRANSMISSION = 0x0001
+A_LOST_PACKET = 0x0002
+A_ACK_LOST_PACKET = 0x0004
+A_KEEP_ALIVE = 0x0008
+A_DUPLICATE_ACK = 0x0010
+A_ZERO_WINDOW = 0x0020
+A_ZERO_WINDOW_PROBE = 0x0040
+A_ZERO_WINDOW_PROBE_ACK = 0x0080
+A_KEEP_ALIVE_ACK = 0x0100
+A_OUT_OF_ORDER = 0x0200
+A_FAST_RETRANSMISSION = 0x0400
+A_WINDOW_UPDATE = 0x0800
+A_WINDOW_FULL = 0x1000
+A_REUSED_PORTS = 0x2000
+A_SPURIOUS_RETRANSMISSION = 0x4000
+
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+ECE, CWR, AE = 0x40, 0x80, 0x100
+MAX_UNACKED = 10000
+FASTRT_WINDOW_NS = 20_000_000
+OOO_DEFAULT_NS = 3_000_000
+
+
+class IN:
+    """Columns of the input matrix (one row per TCP header)."""
+
+    FRAME = 0  # frame number, 1-based
+    TS = 1
+    KEY = 2
+    FLOW = 3
+    SEQ = 4
+    ACK = 5
+    FLAGS = 6
+    WIN = 7
+    SEGLEN = 8  # -1: not computable (fragment, short segment)
+    REACH = 9  # how far the fixed header was read (4 = all 20 bytes)
+    BOGUS = 10  # data offset < 5
+    OPT_EXC = 11  # the options ran past the captured bytes
+    WS_OPT = 12  # window-scale shift of the options, -1 none
+    ACC_OPT = 13  # an AccECN option
+    TFO_COOKIE = 14  # a TFO cookie option (length > 2)
+    SACK_N = 15  # SACK blocks kept for bytes in flight (at most 3)
+    SLE1 = 16
+    SRE1 = 17
+    SLE2 = 18
+    SRE2 = 19
+    SLE3 = 20
+    SRE3 = 21
+    N = 22
+
+
+class OUT:
+    """Columns of the output matrix."""
+
+    STREAM = 0  # -1: no conversation (header cut before the window)
+    COMPLETENESS = 1  # value shown (before this segment's update)
+    TIME_REL = 2
+    TIME_DELTA = 3
+    SEQ = 4
+    ACK = 5
+    NXTSEQ = 6
+    WIN = 7
+    SCALE = 8  # tcp.window_size_scalefactor: -1, -2 or 1 << shift
+    TA = 9  # the SEQ/ACK analysis subtree is shown
+    FLAGS = 10
+    ACKS_FRAME = 11
+    ACK_RTT = 12
+    INITIAL_RTT = 13
+    BIF = 14
+    PUSH = 15
+    DUPACK_NUM = 16
+    DUPACK_FRAME = 17
+    RTO = 18
+    RTO_FRAME = 19
+    FIN_KIND = 20  # 1 initiates the closing, 2 undergoes it
+    USE_ACE = 21
+    SACK_BASE = 22  # the peer's base sequence number when the SACK option was read
+    TFO = 23  # 1 tfo_ack, 2 tfo_ignored
+    N = 24
+
+
+# per-conversation state
+C_FIRST_TS, C_PREV_TS, C_COMPLETE, C_MRU_SYN, C_FIRST_RTT = 0, 1, 2, 3, 4
+C_ACC_SYN, C_ACC_SYNACK, C_ACC_OPT, C_TFO_DATA = 5, 6, 7, 8
+C_N = 9
+# per-flow state (flow = 2 * conversation + 0|1)
+F_BASE, F_BASE_SET, F_WSCALE, F_WINDOW, F_NEXTSEQ, F_NEXTSEQFRAME, F_NEXTSEQTIME = 0, 1, 2, 3, 4, 5, 6
+F_MAXSEQ, F_LASTACK, F_LASTACKTIME, F_LASTNONDUP, F_DUPACKNUM, F_LASTSEGFLAGS = 7, 8, 9, 10, 11, 12
+F_VALID_BIF, F_PUSH, F_PUSH_LAST, F_FIRST_ACK, F_CLOSING, F_NSACK = 13, 14, 15, 16, 17, 18
+F_SLE1, F_SRE1, F_SLE2, F_SRE2, F_SLE3, F_SRE3, F_HEAD, F_COUNT = 19, 20, 21, 22, 23, 24, 25, 26
+F_N = 27
+# unacknowledged segments: a linked list per flow, newest first
+S_FRAME, S_SEQ, S_NEXTSEQ, S_TS, S_NEXT = 0, 1, 2, 3, 4
+S_N = 5
+
+M32 = 0xFFFFFFFF
+
+
+def _s32(x: int) -> int:
+    """A 32-bit difference as a signed number."""
+    x = x & 0xFFFFFFFF
+    return x - 0x100000000 if x >= 0x80000000 else x
+
+
+def _gt(x: int, y: int) -> bool:
+    return _s32(y - x) < 0
+
+
+def _lt(x: int, y: int) -> bool:
+    return _s32(x - y) < 0
+
+
+def _le(x: int, y: int) -> bool:
+    return _s32(x - y) <= 0
+
+
+def _ge(x: int, y: int) -> bool:
+    return _s32(y - x) <= 0
+
+
+def _new_conv(conv: Array, flow: Array, c: int, ts: int) -> None:
+    """init_tcp_conversation_data: a fresh conversation starting at ``ts``."""
+    for j in range(C_N):
+        conv[c, j] = 0
+    conv[c, C_FIRST_TS] = ts
+    conv[c, C_PREV_TS] = ts
+    for f in (2 * c, 2 * c + 1):
+        for j in range(F_N):
+            flow[f, j] = 0
+        flow[f, F_WSCALE] = -1
+        flow[f, F_WINDOW] = M32
+        flow[f, F_VALID_BIF] = 1
+        flow[f, F_HEAD] = -1
+
+
+def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, cur: Array) -> int:
+    """Run the analysis over every row of ``inp`` (see the module docstring); returns conversations."""
+    m = inp.shape[0]
+    nconv = 0
+    nseg = 0
+    for r in range(m):
+        for j in range(OUT.N):
+            out[r, j] = 0
+        out[r, OUT.STREAM] = -1
+        reach = inp[r, IN.REACH]
+        if reach < 2:
+            continue
+        frame = inp[r, IN.FRAME]
+        ts = inp[r, IN.TS]
+        key = inp[r, IN.KEY]
+        fd = inp[r, IN.FLOW]
+        seq = inp[r, IN.SEQ]
+        ack = inp[r, IN.ACK]
+        fl = inp[r, IN.FLAGS]
+        win = inp[r, IN.WIN]
+        seglen = inp[r, IN.SEGLEN]
+        bogus = inp[r, IN.BOGUS] != 0
+
+        # 1. conversation lookup (find_conversation / conversation_new)
+        is_new = False
+        c = cur[key]
+        if c < 0:
+            c = nconv
+            nconv += 1
+            _new_conv(conv, flow, c, ts)
+            cur[key] = c
+            is_new = True
+        f = 2 * c + fd
+        g = 2 * c + 1 - fd
+        ta = False
+        taflags = 0
+        acks_frame = 0
+        ack_rtt = 0
+        bif = 0
+        push = 0
+        dupnum = 0
+        dupframe = 0
+        rto = 0
+        rto_frame = 0
+        if (fl & (SYN | ACK)) == SYN:
+            if flow[f, F_BASE_SET] != 0:
+                if seq != flow[f, F_BASE]:
+                    # §2.3a: a new conversation on the same ports
+                    c = nconv
+                    nconv += 1
+                    _new_conv(conv, flow, c, ts)
+                    cur[key] = c
+                    f = 2 * c + fd
+                    g = 2 * c + 1 - fd
+                    ta = True
+                    taflags |= A_REUSED_PORTS
+                    conv[c, C_COMPLETE] = 1
+                else:
+                    flow[f, F_NEXTSEQ] = flow[f, F_MAXSEQ]
+                    ta = True
+            conv[c, C_ACC_SYN] = 1 if (fl & (AE | CWR | ECE)) == (AE | CWR | ECE) else 0
+        if (fl & (SYN | ACK)) == (SYN | ACK):
+            if flow[f, F_BASE_SET] != 0 and seq != flow[f, F_BASE]:
+                flow[f, F_BASE] = seq  # §2.3b
+                ta = True
+                taflags |= A_REUSED_PORTS
+            conv[c, C_ACC_SYNACK] = 1 if ((fl & (AE | CWR)) == CWR) or ((fl & (AE | ECE)) == AE) else 0
+        out[r, OUT.STREAM] = c
+        out[r, OUT.COMPLETENESS] = conv[c, C_COMPLETE]
+        flow[f, F_NSACK] = 0
+
+        # 2. timestamps (tcp_calculate_timestamps), computed before the header checks
+        out[r, OUT.TIME_DELTA] = ts - conv[c, C_PREV_TS]
+        conv[c, C_PREV_TS] = ts
+        out[r, OUT.TIME_REL] = ts - conv[c, C_FIRST_TS]
+
+        disp_seq = seq
+        disp_ack = ack
+        disp_win = win
+        if seglen >= 0:
+            if flow[f, F_BASE_SET] == 0:
+                flow[f, F_BASE] = seq if (fl & SYN) != 0 else (seq - 1) & M32
+                flow[f, F_BASE_SET] = 1
+            if flow[g, F_BASE_SET] == 0 and (fl & ACK) != 0:
+                flow[g, F_BASE] = (ack - 1) & M32
+                flow[g, F_BASE_SET] = 1
+            # ---- tcp_analyze_sequence_number (§5) ----
+            if (fl & ACK) != 0:
+                flow[g, F_VALID_BIF] = 1
+            nextseq = flow[f, F_NEXTSEQ]
+            lastack = flow[f, F_LASTACK]
+            goto_fwd = False
+            if seglen == 1 and seq == nextseq and flow[g, F_WINDOW] == 0:
+                ta = True
+                taflags |= A_ZERO_WINDOW_PROBE
+                goto_fwd = True
+            if not goto_fwd:
+                if win == 0 and (fl & (RST | FIN | SYN)) == 0:
+                    ta = True
+                    taflags |= A_ZERO_WINDOW
+                if nextseq != 0 and _gt(seq, nextseq) and (fl & RST) == 0:
+                    ta = True
+                    taflags |= A_LOST_PACKET
+                    flow[f, F_VALID_BIF] = 0
+                if seglen in (0, 1) and seq == ((nextseq - 1) & M32) and (fl & (SYN | FIN | RST)) == 0:
+                    ta = True
+                    taflags |= A_KEEP_ALIVE
+                if (seglen == 0 and win != 0 and win != flow[f, F_WINDOW] and seq == nextseq
+                        and ack == lastack and (fl & (SYN | FIN | RST)) == 0):
+                    ta = True
+                    taflags |= A_WINDOW_UPDATE
+                if seglen > 0 and flow[g, F_WSCALE] != -1 and (fl & (SYN | FIN | RST)) == 0:
+                    sh = 0
+                    if flow[g, F_FIRST_ACK] == 0 and flow[g, F_WSCALE] != -2:
+                        sh = flow[g, F_WSCALE]
+                    edge = (flow[g, F_LASTACK] + ((flow[g, F_WINDOW] << sh) & M32)) & M32
+                    if ((seq + seglen) & M32) == edge:
+                        ta = True
+                        taflags |= A_WINDOW_FULL
+                same = seglen == 0 and seq == nextseq and ack == lastack and (fl & (SYN | FIN | RST)) == 0
+                if same and win != 0 and win == flow[f, F_WINDOW] and (flow[g, F_LASTSEGFLAGS] & A_KEEP_ALIVE) != 0:
+                    ta = True
+                    taflags |= A_KEEP_ALIVE_ACK
+                    goto_fwd = True
+                elif (same and win == 0 and flow[f, F_WINDOW] == 0
+                        and (flow[g, F_LASTSEGFLAGS] & A_ZERO_WINDOW_PROBE) != 0):
+                    ta = True
+                    taflags |= A_ZERO_WINDOW_PROBE_ACK
+                    goto_fwd = True
+                elif same and win != 0 and win == flow[f, F_WINDOW]:
+                    if flow[f, F_DUPACKNUM] == -1:
+                        flow[f, F_DUPACKNUM] = 1
+                    else:
+                        flow[f, F_DUPACKNUM] += 1
+                    ta = True
+                    taflags |= A_DUPLICATE_ACK
+                    dupnum = flow[f, F_DUPACKNUM]
+                    dupframe = flow[f, F_LASTNONDUP]
+            # finished_fwd
+            if ack != flow[f, F_LASTACK]:
+                flow[f, F_LASTNONDUP] = frame
+                flow[f, F_DUPACKNUM] = 0
+            if flow[g, F_MAXSEQ] != 0 and _gt(ack, flow[g, F_MAXSEQ]) and (fl & ACK) != 0:
+                ta = True
+                if _lt(flow[g, F_MAXSEQ], flow[g, F_NEXTSEQ]):
+                    flow[g, F_MAXSEQ] = flow[g, F_NEXTSEQ]
+                    taflags |= A_ACK_LOST_PACKET
+                else:
+                    if flow[g, F_DUPACKNUM] == 0:
+                        taflags |= A_ACK_LOST_PACKET
+                    flow[g, F_DUPACKNUM] = -1
+            if seglen > 0 or (fl & (SYN | FIN)) != 0:
+                nextseq = flow[f, F_NEXTSEQ]
+                not_adv = nextseq != 0 and _lt(seq, nextseq)
+                if not (taflags & A_KEEP_ALIVE):
+                    if seglen > 1 and ((nextseq - 1) & M32) == seq:
+                        not_adv = False
+                    rev_lastack = flow[g, F_LASTACK]
+                    if seglen > 0 and rev_lastack != 0 and _le((seq + seglen) & M32, rev_lastack):
+                        ta = True
+                        taflags |= A_SPURIOUS_RETRANSMISSION
+                    else:
+                        t = ts - flow[g, F_LASTACKTIME]
+                        # dupacknum is a guint32 in Wireshark: the -1 left by "ACKed unseen
+                        # segment" counts as ">= 2" here
+                        dupn = flow[g, F_DUPACKNUM]
+                        if (not_adv and (dupn >= 2 or dupn == -1) and rev_lastack == seq
+                                and 0 <= t < FASTRT_WINDOW_NS):
+                            ta = True
+                            taflags |= A_FAST_RETRANSMISSION
+                        else:
+                            t2 = ts - flow[f, F_NEXTSEQTIME]
+                            thr = conv[c, C_FIRST_RTT] if conv[c, C_FIRST_RTT] != 0 else OOO_DEFAULT_NS
+                            end = (seq + seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
+                            if not_adv and 0 <= t2 < thr and nextseq != end:
+                                ta = True
+                                taflags |= A_OUT_OF_ORDER
+                            elif not_adv:
+                                ta = True
+                                taflags |= A_RETRANSMISSION
+                                rto = ts - flow[f, F_NEXTSEQTIME]
+                                rto_frame = flow[f, F_NEXTSEQFRAME]
+                                p = flow[f, F_HEAD]
+                                while p >= 0:
+                                    rto = ts - seg[p, S_TS]
+                                    rto_frame = seg[p, S_FRAME]
+                                    p = seg[p, S_NEXT]
+            # finished_checking_retransmission_type: state updates
+            nxt = (seq + seglen) & M32
+            if (seglen > 0 or (fl & (SYN | FIN)) != 0) and flow[f, F_COUNT] < MAX_UNACKED:
+                p = nseg
+                nseg += 1
+                seg[p, S_NEXT] = flow[f, F_HEAD]
+                flow[f, F_HEAD] = p
+                flow[f, F_COUNT] += 1
+                seg[p, S_FRAME] = frame
+                seg[p, S_SEQ] = seq
+                seg[p, S_TS] = ts
+                if (fl & (SYN | FIN)) != 0:
+                    nxt = (nxt + 1) & M32
+                seg[p, S_NEXTSEQ] = nxt
+            zwp = (taflags & A_ZERO_WINDOW_PROBE) != 0
+            if (_gt(nxt, flow[f, F_NEXTSEQ]) or flow[f, F_NEXTSEQ] == 0) and not zwp:
+                flow[f, F_NEXTSEQ] = nxt
+                flow[f, F_NEXTSEQFRAME] = frame
+                flow[f, F_NEXTSEQTIME] = ts
+            if (seq == flow[f, F_MAXSEQ] or flow[f, F_MAXSEQ] == 0) and not zwp:
+                flow[f, F_MAXSEQ] = flow[f, F_NEXTSEQ]
+            flow[f, F_WINDOW] = win
+            flow[f, F_LASTACK] = ack
+            flow[f, F_LASTACKTIME] = ts
+            flow[f, F_LASTSEGFLAGS] = taflags if ta else 0
+            # §6.1: the peer's segments this acknowledges
+            prev = -1
+            p = flow[g, F_HEAD]
+            while p >= 0:
+                if ack == seg[p, S_NEXTSEQ]:
+                    ta = True
+                    acks_frame = seg[p, S_FRAME]
+                    ack_rtt = ts - seg[p, S_TS]
+                elif _gt(ack, seg[p, S_SEQ]) and _le(ack, seg[p, S_NEXTSEQ]):
+                    seg[p, S_SEQ] = ack
+                    continue
+                elif _gt(seg[p, S_NEXTSEQ], ack):
+                    prev = p
+                    p = seg[p, S_NEXT]
+                    continue
+                nx = seg[p, S_NEXT]
+                if prev < 0:
+                    flow[g, F_HEAD] = nx
+                else:
+                    seg[prev, S_NEXT] = nx
+                p = nx
+                flow[g, F_COUNT] -= 1
+            # §6.4: bytes in flight, from the payload of the unacknowledged segments
+            p = flow[f, F_HEAD]
+            if seglen != 0 and p >= 0 and flow[f, F_VALID_BIF] != 0:
+                base = flow[f, F_BASE]
+                first = (seg[p, S_SEQ] - base) & M32
+                last = (seg[p, S_NEXTSEQ] - base) & M32
+                while p >= 0:
+                    v = (seg[p, S_NEXTSEQ] - base) & M32
+                    last = max(last, v)
+                    v = (seg[p, S_SEQ] - base) & M32
+                    first = min(first, v)
+                    p = seg[p, S_NEXT]
+                in_flight = (last - first) & M32
+                nsack = flow[g, F_NSACK]
+                delivered = 0
+                for k in range(nsack):
+                    delivered = (delivered + flow[g, F_SRE1 + 2 * k] - flow[g, F_SLE1 + 2 * k]) & M32
+                in_flight = (in_flight - delivered) & M32
+                if 0 < in_flight < 2000000000:
+                    ta = True
+                    bif = in_flight
+                    if (fl & (SYN | FIN)) != 0:
+                        bif -= 1
+                psh = (fl & PSH) != 0
+                if psh and flow[f, F_PUSH_LAST] == 0:
+                    flow[f, F_PUSH] += seglen
+                    flow[f, F_PUSH_LAST] = 1
+                elif psh:
+                    flow[f, F_PUSH] = seglen
+                    flow[f, F_PUSH_LAST] = 1
+                elif flow[f, F_PUSH_LAST] != 0:
+                    flow[f, F_PUSH] = seglen
+                    flow[f, F_PUSH_LAST] = 0
+                else:
+                    flow[f, F_PUSH] += seglen
+                ta = True
+                push = flow[f, F_PUSH]
+            # ---- end of tcp_analyze_sequence_number ----
+            disp_seq = (seq - flow[f, F_BASE]) & M32
+            if (fl & ACK) != 0:
+                disp_ack = (ack - flow[g, F_BASE]) & M32
+            if (fl & SYN) == 0 and flow[f, F_WSCALE] >= 0:
+                disp_win = win << flow[f, F_WSCALE]
+            out[r, OUT.NXTSEQ] = (disp_seq + seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
+        out[r, OUT.SEQ] = disp_seq
+        out[r, OUT.ACK] = disp_ack
+        out[r, OUT.WIN] = disp_win
+        out[r, OUT.SCALE] = flow[f, F_WSCALE] if flow[f, F_WSCALE] < 0 else (1 << flow[f, F_WSCALE])
+        out[r, OUT.USE_ACE] = 1 if ((fl & SYN) == 0 and (
+            (conv[c, C_ACC_SYN] != 0 and conv[c, C_ACC_SYNACK] != 0) or conv[c, C_ACC_OPT] != 0)) else 0
+        if bogus:
+            continue  # dissect_tcp returns after the bogus header length
+
+        # 3. completeness (§7.1)
+        if is_new:
+            comp = 0
+            if (fl & (SYN | ACK)) == SYN:
+                comp = 1
+                if seglen > 0:
+                    comp |= 8
+        else:
+            comp = conv[c, C_COMPLETE]
+            if (fl & (SYN | ACK)) == (SYN | ACK):
+                comp |= 2
+            if (fl & (SYN | ACK)) == ACK:
+                comp |= 8 if seglen > 0 else 4
+            if (fl & (FIN | ACK)) == (FIN | ACK):
+                comp |= 16
+            if (fl & RST) != 0:
+                comp |= 32
+        conv[c, C_COMPLETE] = comp
+        if (fl & (SYN | ACK)) == (SYN | ACK):
+            if disp_ack > 1:
+                out[r, OUT.TFO] = 1
+            elif conv[c, C_TFO_DATA] != 0:
+                out[r, OUT.TFO] = 2
+        if (fl & SYN) != 0:
+            if (fl & ACK) == 0:
+                conv[c, C_MRU_SYN] = ts
+            flow[f, F_FIRST_ACK] = 1
+        if (fl & FIN) != 0:
+            if flow[g, F_CLOSING] == 0:
+                flow[f, F_CLOSING] = 1
+                out[r, OUT.FIN_KIND] = 1
+            else:
+                out[r, OUT.FIN_KIND] = 2
+        if (fl & (SYN | ACK)) == ACK:
+            if conv[c, C_MRU_SYN] != 0 and conv[c, C_FIRST_RTT] == 0:
+                conv[c, C_FIRST_RTT] = ts - conv[c, C_MRU_SYN]
+            flow[f, F_FIRST_ACK] = 0
+        if reach < 4:
+            continue  # the checksum or urgent pointer was cut off: dissect_tcp ends here
+
+        # 4. options (after the analysis): window scale, SACK blocks, AccECN, TFO
+        if inp[r, IN.WS_OPT] >= 0:
+            flow[f, F_WSCALE] = inp[r, IN.WS_OPT]
+        if inp[r, IN.ACC_OPT] != 0:
+            conv[c, C_ACC_OPT] = 1
+        nsack = inp[r, IN.SACK_N]
+        flow[f, F_NSACK] = nsack
+        for k in range(nsack):
+            flow[f, F_SLE1 + 2 * k] = (inp[r, IN.SLE1 + 2 * k] - flow[g, F_BASE]) & M32
+            flow[f, F_SRE1 + 2 * k] = (inp[r, IN.SRE1 + 2 * k] - flow[g, F_BASE]) & M32
+        out[r, OUT.SACK_BASE] = flow[g, F_BASE]
+        if inp[r, IN.TFO_COOKIE] != 0 and (fl & (SYN | ACK)) == SYN and seglen > 0:
+            conv[c, C_TFO_DATA] = 1
+        if inp[r, IN.OPT_EXC] != 0:
+            continue  # the options threw: no analysis printout, no window-scale check
+        # tcp_print_sequence_number_analysis
+        if ta:
+            out[r, OUT.TA] = 1
+            out[r, OUT.FLAGS] = taflags
+            out[r, OUT.ACKS_FRAME] = acks_frame
+            out[r, OUT.ACK_RTT] = ack_rtt
+            out[r, OUT.INITIAL_RTT] = conv[c, C_FIRST_RTT]
+            out[r, OUT.BIF] = bif
+            out[r, OUT.PUSH] = push
+            out[r, OUT.DUPACK_NUM] = dupnum
+            out[r, OUT.DUPACK_FRAME] = dupframe
+            out[r, OUT.RTO] = rto
+            out[r, OUT.RTO_FRAME] = rto_frame
+        # verify_tcp_window_scaling (§4.3)
+        if (fl & SYN) != 0:
+            if flow[f, F_WSCALE] == -1:
+                flow[f, F_WSCALE] = -2
+                flow[g, F_WSCALE] = -2
+            elif (fl & ACK) != 0 and flow[g, F_WSCALE] == -2:
+                flow[f, F_WSCALE] = -2
+    return nconv
+
+
+_KERNEL = kernel(_analyze_run)
+
+
+def analyze_segments(inp: Array, nkeys: int) -> tuple[Array, int]:
+    """Analyse every row of ``inp`` (columns :class:`IN`); returns the :class:`OUT` matrix
+    and the number of conversations (``tcp.stream`` runs from 0 to that number - 1)."""
+    m = int(inp.shape[0])
+    out = np.zeros((m, OUT.N), dtype=np.int64)
+    conv = np.zeros((max(m, 1), C_N), dtype=np.int64)
+    flow = np.zeros((2 * max(m, 1), F_N), dtype=np.int64)
+    seg = np.zeros((max(m, 1), S_N), dtype=np.int64)
+    cur = np.full(max(nkeys, 1), -1, dtype=np.int64)
+    n = _KERNEL.run(m, np.ascontiguousarray(inp, dtype=np.int64), out, conv, flow, seg, cur)
+    return out, int(n)
