@@ -1,8 +1,10 @@
 """The ``tcpscope`` command: argument parsing and terminal output only.
 
-Subcommands mirror what a tshark user types: ``fields`` is ``tshark -T fields``.
-Errors are one line on standard error (tshark's wording, with ``tcpscope:`` in front)
-and exit status 2; a file cut short prints every whole frame first, then the warning.
+Subcommands mirror what a tshark user types: ``fields`` is ``tshark -T fields``, ``list``
+the packet list, ``conv`` and ``expert`` the ``-z`` statistics, ``analyze`` the report a
+newcomer runs first. Errors are one line on standard error (tshark's wording, with
+``tcpscope:`` in front) and exit status 2; a file cut short prints every whole frame
+first, then the warning.
 """
 
 from __future__ import annotations
@@ -11,62 +13,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tcpscope.errors import CaptureWarning, FieldError, TcpscopeError
+from tcpscope.cli import fields
+from tcpscope.cli.common import EXIT_ERROR
+from tcpscope.errors import TcpscopeError
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
-EXIT_ERROR = 2
-
-
-def _fields(args: argparse.Namespace) -> int:
-    from tcpscope.capture import read_records
-    from tcpscope.dissect.pipeline import dissect
-    from tcpscope.filter.registry import registry
-    from tcpscope.views.fields import FieldsOptions, field_lines, parse_e_option
-
-    if not args.e:
-        print("tcpscope: fields needs at least one -e FIELD", file=sys.stderr)
-        return EXIT_ERROR
-    opts = FieldsOptions()
-    for opt in args.E or []:
-        try:
-            opts = parse_e_option(opts, opt)
-        except ValueError as exc:
-            print(f"tcpscope: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-    try:
-        defs = registry().require(args.e)
-    except FieldError as exc:
-        sys.stderr.write(f"tcpscope: {exc}")
-        return EXIT_ERROR
-    from tcpscope.analysis import analyze
-
-    records = read_records(args.file)
-    table = analyze(dissect(records))
-    out = sys.stdout
-    write = out.write
-    for line in field_lines(table, defs, opts):
-        write(line)
-        write("\n")
-    out.flush()
-    return _warn(records.warnings)
-
-
-def _warn(warnings: Sequence[CaptureWarning]) -> int:
-    for w in warnings:
-        print(f"tcpscope: {w.message}", file=sys.stderr)
-    return EXIT_ERROR if warnings else 0
+#: The subcommand modules, in the order ``--help`` lists them; each has ``register``.
+COMMANDS = (fields,)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tcpscope", description="Wireshark's TCP analysis, faster, in plain words.")
+    p = argparse.ArgumentParser(prog="tcpscope",
+                                description="Wireshark's TCP analysis on whole captures, faster, in plain words.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    f = sub.add_parser("fields", help="print fields of every frame, as tshark -T fields does")
-    f.add_argument("file", metavar="FILE", help="capture file (pcap, pcapng, gzip); - for standard input")
-    f.add_argument("-e", action="append", metavar="FIELD", help="a Wireshark field name (repeatable)")
-    f.add_argument("-E", action="append", metavar="OPT=VALUE",
-                   help="header=y|n, separator=/t|/s|C, occurrence=f|l|a|N, aggregator=C, quote=d|s|n")
-    f.set_defaults(run=_fields)
+    for mod in COMMANDS:
+        mod.register(sub)
     return p
 
 
@@ -83,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

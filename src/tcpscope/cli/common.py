@@ -1,0 +1,72 @@
+"""What every subcommand shares: reading a capture, applying ``-Y``, reporting warnings.
+
+Heavy modules are imported inside the functions, so ``tcpscope --help`` and small
+captures start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tcpscope._types import Index
+from tcpscope.errors import CaptureWarning
+from tcpscope.table.packets import PacketTable
+
+__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "finish", "load"]
+
+EXIT_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A capture read, dissected and (unless told otherwise) analysed, with the selected frames."""
+
+    table: PacketTable
+    frames: Index
+    warnings: tuple[CaptureWarning, ...]
+
+
+def add_file_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="capture file (pcap, pcapng, gzip of either); - for standard input")
+
+
+def add_filter_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
+                   help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
+
+
+def load(path: str, display_filter: str | None = None, analyze: bool = True) -> Loaded:
+    """Read, dissect and analyse ``path``; select the frames ``display_filter`` keeps."""
+    import numpy as np
+
+    from tcpscope.capture import read_records
+    from tcpscope.dissect.pipeline import dissect
+
+    if display_filter:
+        # compile first: a bad filter is reported before the file is read, as tshark does
+        from tcpscope.filter import compile_filter  # type: ignore[attr-defined]
+
+        flt = compile_filter(display_filter)
+    else:
+        flt = None
+    records = read_records(path)
+    table = dissect(records)
+    if analyze:
+        from tcpscope.analysis import analyze as run_analysis
+
+        table = run_analysis(table)
+    if flt is not None:
+        frames = np.flatnonzero(flt.mask(table)).astype(np.int64)
+    else:
+        frames = np.arange(table.n, dtype=np.int64)
+    return Loaded(table, frames, records.warnings)
+
+
+def finish(warnings: Sequence[CaptureWarning]) -> int:
+    """Print the reader's warnings after the output, as tshark does; exit status 2 if any."""
+    for w in warnings:
+        print(f"tcpscope: {w.message}", file=sys.stderr)
+    return EXIT_ERROR if warnings else 0

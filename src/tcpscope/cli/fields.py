@@ -1,0 +1,53 @@
+"""``tcpscope fields``: the ``tshark -T fields`` of tcpscope."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tcpscope.cli.common import EXIT_ERROR, add_file_argument, add_filter_argument, finish, load
+from tcpscope.errors import FieldError
+
+__all__ = ["register"]
+
+
+def run(args: argparse.Namespace) -> int:
+    from tcpscope.analysis.fields import ANALYSIS_FIELD_NAMES
+    from tcpscope.filter.registry import registry
+    from tcpscope.views.fields import FieldsOptions, field_lines, parse_e_option
+
+    if not args.e:
+        print("tcpscope: fields needs at least one -e FIELD", file=sys.stderr)
+        return EXIT_ERROR
+    opts = FieldsOptions()
+    for opt in args.E or []:
+        try:
+            opts = parse_e_option(opts, opt)
+        except ValueError as exc:
+            print(f"tcpscope: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    try:
+        defs = registry().require(args.e)
+    except FieldError as exc:
+        sys.stderr.write(f"tcpscope: {exc}")
+        return EXIT_ERROR
+    # the analysis runs when a field or the filter needs it
+    need = bool(args.display_filter) or any(d.name in ANALYSIS_FIELD_NAMES for d in defs)
+    loaded = load(args.file, args.display_filter, analyze=need)
+    out = sys.stdout
+    write = out.write
+    for line in field_lines(loaded.table, defs, opts, loaded.frames):
+        write(line)
+        write("\n")
+    out.flush()
+    return finish(loaded.warnings)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    f = sub.add_parser("fields", help="print fields of every frame, as tshark -T fields does")
+    add_file_argument(f)
+    f.add_argument("-e", action="append", metavar="FIELD", help="a Wireshark field name (repeatable)")
+    f.add_argument("-E", action="append", metavar="OPT=VALUE",
+                   help="header=y|n, separator=/t|/s|C, occurrence=f|l|a|N, aggregator=C, quote=d|s|n")
+    add_filter_argument(f)
+    f.set_defaults(run=run)
