@@ -125,7 +125,9 @@ def _inputs(table: PacketTable) -> tuple[Array, int]:
         ok = np.asarray(opt.cols["ok"], dtype=np.bool_)
         acc = ok & ((kind == 172) | (kind == 174))
         inp[rows[acc], IN.ACC_OPT] = 1
-        tfo = ok & (kind == 34) & (np.asarray(opt.cols["len"]) > 2)
+        olen = np.asarray(opt.cols["len"])
+        exp = ok & ((kind == 253) | (kind == 254)) & np.asarray(opt.cols["has_v1"], dtype=np.bool_)
+        tfo = (ok & (kind == 34) & (olen > 2)) | (exp & (np.asarray(opt.cols["v1"]) == 0xF989) & (olen > 4))
         inp[rows[tfo], IN.TFO_COOKIE] = 1
     sack = table.layer("tcp.sack")
     if len(sack):

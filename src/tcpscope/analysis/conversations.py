@@ -61,7 +61,7 @@ def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
         parts_pkt.append(ip6.pkt[ok])
         parts_depth.append(ip6.depth[ok])
         parts_src.append(np.asarray(ip6.cols["src"])[ok])
-        parts_dst.append(np.asarray(ip6.cols["dst"])[ok])
+        parts_dst.append(np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok])
         parts_type.append(np.full(int(ok.sum()), AT_IPV6, dtype=np.int8))
     src_out = np.zeros((m, 16), dtype=np.uint8)
     dst_out = np.zeros((m, 16), dtype=np.uint8)

@@ -72,6 +72,7 @@ EXPERTS: tuple[Expert, ...] = (
     Expert("tcp.option.len.invalid/past_end", N, _S, "TCP", "{name} (option length = {b} byte{bs} says option goes past end of options)"),
     Expert("tcp.option.len.invalid/too_short", N, _S, "TCP", "{name} (with too-short option length = {b} byte{bs})"),
     Expert("tcp.option.len.invalid/no_len", N, _S, "TCP", "{name} (length byte past end of options)"),
+    Expert("tcp.option.len.invalid/exp_small", N, _S, "TCP", "option length {a} smaller than 4"),
     # sequence analysis (tcp_analyze_sequence_number and friends)
     Expert("tcp.analysis.retransmission", N, _S, "TCP", "This frame is a (suspected) retransmission"),
     Expert("tcp.analysis.fast_retransmission", N, _S, "TCP", "This frame is a (suspected) fast retransmission"),

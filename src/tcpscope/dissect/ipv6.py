@@ -139,6 +139,7 @@ def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray
             later = ri[~first]
             ctx.mark_stack(later, PROTO_CODE["data"])
             ctx.nxt[later] = Proto.DONE
+        _routing_destination(ctx, ei[ok & (en == 43)], hdr[ok & (en == 43)], hlen[ok & (en == 43)])
         plain = ok & (en != 44)
         pi = ei[plain]
         ctx.off[pi] += hlen[plain]
@@ -152,3 +153,22 @@ def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray
     ctx.nxt[idx] = up
     empty = (ctx.rend[idx] - ctx.off[idx]) <= 0
     ctx.nxt[idx[empty]] = Proto.DONE
+
+
+def _routing_destination(ctx: DissectContext, idx: NDArray[np.int64], hdr: NDArray[np.uint8],
+                         hlen: NDArray[np.int64]) -> None:
+    """A Routing header with segments left makes its last address the packet's destination
+    (pinfo->dst in packet-ipv6.c: type 0 source routes and type 2 home addresses)."""
+    if idx.shape[0] == 0:
+        return
+    rtype = hdr[:, 2].astype(np.int64)
+    segleft = hdr[:, 3].astype(np.int64)
+    count = (hdr[:, 1].astype(np.int64)) // 2
+    at = np.where(rtype == 0, ctx.off[idx] + 8 + 16 * (count - 1), ctx.off[idx] + 8)
+    has = (segleft > 0) & (((rtype == 0) & (count >= 1)) | (rtype == 2)) & (at + 16 <= ctx.off[idx] + hlen)
+    ctx.add_rows("ipv6.routing", idx, {
+        "type": rtype.astype(np.uint8),
+        "segleft": segleft.astype(np.uint8),
+        "final_dst": ctx.read(idx, 16, at),
+        "has_final": has,
+    })

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from tcpscope.capture.records import Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.frag import Fragments, reassemble
+from tcpscope.dissect.icmp import dissect_arp, dissect_icmp, dissect_icmpv6
 from tcpscope.dissect.ipv4 import dissect_ipv4
 from tcpscope.dissect.ipv6 import dissect_ipv6
 from tcpscope.dissect.link import (
@@ -59,9 +60,9 @@ def _dispatch() -> dict[int, Dissector]:
         Proto.GRE: dissect_gre,
         Proto.TCP: dissect_tcp,
         Proto.UDP: dissect_udp,
-        Proto.ARP: dissect_named("arp"),
-        Proto.ICMP: dissect_named("icmp"),
-        Proto.ICMPV6: dissect_named("icmpv6"),
+        Proto.ARP: dissect_arp,
+        Proto.ICMP: dissect_icmp,
+        Proto.ICMPV6: dissect_icmpv6,
         Proto.DATA: dissect_named("data"),
     }
 
@@ -119,6 +120,7 @@ def dissect(records: Records) -> PacketTable:
         ctx.nxt[done.pkt] = done.nxt
         _walk(ctx, dispatch)
     layers = {name: b.build() for name, b in ctx.builders.items()}
+    _routing_destinations(layers)
     layers["_stack"] = _stack_layer(ctx)
     layers["_expert"] = _expert_layer(ctx)
     malformed = ctx.malformed
@@ -150,3 +152,24 @@ def _expert_layer(ctx: DissectContext) -> Layer:
         "arg2": np.concatenate(ctx.expert_arg2)[order],
         "slot": slot[order],
     })
+
+
+def _routing_destinations(layers: dict[str, Layer]) -> None:
+    """Give every IPv6 row its effective destination (``dst_eff``): the address a Routing
+    header with segments left names, else ``dst``. The TCP conversation and the packet
+    list use it, as Wireshark uses pinfo->dst."""
+    ip6 = layers.get("ipv6")
+    if ip6 is None or len(ip6) == 0:
+        return
+    cols = dict(ip6.cols)
+    eff = np.asarray(cols["dst"]).copy()
+    rt = layers.get("ipv6.routing")
+    if rt is not None and len(rt):
+        has = np.asarray(rt.cols["has_final"], dtype=np.bool_)
+        key6 = ip6.pkt * 65536 + ip6.depth.astype(np.int64)
+        keyr = rt.pkt[has] * 65536 + rt.depth[has].astype(np.int64)
+        j = np.searchsorted(key6, keyr, side="right") - 1
+        ok = (j >= 0) & (ip6.pkt[np.maximum(j, 0)] == rt.pkt[has])
+        eff[j[ok]] = np.asarray(rt.cols["final_dst"])[has][ok]
+    cols["dst_eff"] = eff
+    layers["ipv6"] = Layer(ip6.name, ip6.pkt, ip6.depth, ip6.layer, cols)

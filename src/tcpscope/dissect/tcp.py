@@ -370,8 +370,18 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
                 })
         sub = s[(part > 0) & ~threw[s]]
         ctx.expert(pkt[sub], EXPERT_CODE["tcp.suboption_malformed"], slot=104 + 10 * order)
-    # TCP Fast Open (RFC 7413): a cookie (length > 2) in a pure SYN
-    tfo = (kind == 34) & (olen > 2) & ((flags & (SYN | ACK)) == SYN)
+    # RFC 6994 experimental options: a 16-bit ExID first (0xF989 is TCP Fast Open)
+    ex = (kind == 253) | (kind == 254)
+    small = ex & (olen < 4)
+    ctx.expert(pkt[small], EXPERT_CODE["tcp.option.len.invalid/exp_small"], olen[small], slot=102 + 10 * order)
+    e = need(ex & ~small, at + 4)
+    ev = gather(ctx.data, at[e] + 2, 2).astype(np.int64)
+    v1[e] = (ev[:, 0] << 8) | ev[:, 1]
+    has_v1[e] = True
+    # TCP Fast Open (RFC 7413): a cookie in a pure SYN (kind 34 longer than 2, or the
+    # experimental form longer than 4)
+    cookie = ((kind == 34) & (olen > 2)) | (e & (v1 == 0xF989) & (olen > 4))
+    tfo = cookie & ((flags & (SYN | ACK)) == SYN)
     ctx.expert(pkt[tfo], EXPERT_CODE["tcp.analysis.tfo_syn"], slot=104 + 10 * order)
     # other kinds carry no value tcpscope shows; their bytes are not read
     out.append(_opt_rows(pkt, kind, olen, at, order, np.ones(m, np.bool_), ~threw & good,

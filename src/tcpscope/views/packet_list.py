@@ -1,0 +1,224 @@
+"""The packet list: one line per frame, as ``tshark -r FILE`` prints it.
+
+Columns (tshark's defaults, tshark.c ``print_columns``): the frame number right-aligned
+in 5, the time since the first frame right-aligned in 10 (as many decimals as the
+capture's time-stamp precision), the source right-aligned in 12, `` → ``, the
+destination left-aligned in 12, the protocol, the frame length, and the Info column.
+Source and destination are the innermost IP addresses, else the link-layer ones.
+
+TCP frames get tshark's exact Info text (:mod:`tcpscope.views.info`). Frames of other
+protocols get a line of their own (UDP ports and length, ARP's question or answer,
+ICMP's type), close to tshark's but not compared with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from tcpscope._types import Array, Index
+from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.text import format_ether, format_ipv4, format_ipv6
+from tcpscope.views.info import tcp_info
+
+__all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision"]
+
+_PROTO_COLUMN = {
+    "tcp": "TCP", "udp": "UDP", "ip": "IPv4", "ipv6": "IPv6", "arp": "ARP", "icmp": "ICMP", "icmpv6": "ICMPv6",
+    "eth": "Ethernet", "vlan": "802.1Q", "sll": "SLL", "null": "NULL", "raw": "Raw", "mpls": "MPLS",
+    "gre": "GRE", "llc": "LLC", "ipv6.hopopts": "IPv6", "ipv6.routing": "IPv6", "ipv6.fraghdr": "IPv6",
+    "ipv6.dstopts": "IPv6", "ah": "AH",
+}
+
+_ICMP_TYPES = {
+    0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect",
+    8: "Echo (ping) request", 9: "Router advertisement", 10: "Router solicitation", 11: "Time-to-live exceeded",
+    12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply",
+}
+_ICMP_UNREACH = {
+    0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable", 3: "Port unreachable",
+    4: "Fragmentation needed", 13: "Communication administratively filtered",
+}
+_ICMPV6_TYPES = {
+    1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
+    128: "Echo (ping) request", 129: "Echo (ping) reply", 133: "Router Solicitation",
+    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PacketRow:
+    """One line of the packet list, as its parts."""
+
+    number: int
+    time: str
+    source: str
+    destination: str
+    protocol: str
+    length: int
+    info: str
+
+    def line(self) -> str:
+        """The line exactly as tshark prints it."""
+        return (f"{self.number:>5} {self.time:>10} {self.source:>12} \u2192 {self.destination:<12} "
+                f"{self.protocol} {self.length} {self.info}")
+
+
+def time_precision(table: PacketTable) -> Array:
+    """Decimals of each frame's time (WTAP_TSPREC of its interface: 0, 1, 2, 3, 6 or 9)."""
+    units = np.array([i.ts_units for i in table.records.interfaces] or [1_000_000], dtype=np.int64)
+    digits = np.select([units >= 10**9, units >= 10**6, units >= 1000, units >= 100, units >= 10],
+                       [9, 6, 3, 2, 1], 0)
+    iface = np.clip(table.records.iface.astype(np.int64), 0, len(units) - 1)
+    return digits[iface] if table.n else np.zeros(0, dtype=np.int64)
+
+
+def _time_text(ns: int, digits: int) -> str:
+    sign = "-" if ns < 0 else ""
+    a = -ns if ns < 0 else ns
+    secs, frac = divmod(a, 1_000_000_000)
+    if digits == 0:
+        return f"{sign}{secs}"
+    return f"{sign}{secs}.{frac // 10 ** (9 - digits):0{digits}d}"
+
+
+def _top_protocols(table: PacketTable) -> tuple[list[str], list[str]]:
+    """The last protocol of each frame's stack, and the one below it."""
+    st = table.layer("_stack")
+    n = table.n
+    top = ["" for _ in range(n)]
+    below = ["" for _ in range(n)]
+    if len(st) == 0:
+        return top, below
+    proto = np.asarray(st.cols["proto"]).tolist()
+    for pkt, code in zip(st.pkt.tolist(), proto, strict=True):
+        below[pkt] = top[pkt]
+        top[pkt] = PROTO_NAMES[code]
+    return top, below
+
+
+def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
+    n = table.n
+    src = ["" for _ in range(n)]
+    dst = ["" for _ in range(n)]
+    eth = table.layer("eth")
+    if len(eth):
+        ok = np.asarray(eth.cols["has_src"])
+        for pkt, s, d, k in zip(eth.pkt.tolist(), np.asarray(eth.cols["src"]), np.asarray(eth.cols["dst"]),
+                                ok.tolist(), strict=True):
+            if k:
+                src[pkt] = format_ether(bytes(s))
+                dst[pkt] = format_ether(bytes(d))
+    # IP headers in stack order: the innermost wins, as pinfo->src does
+    parts = []
+    ip4 = table.layer("ip")
+    if len(ip4):
+        ok = np.asarray(ip4.cols["reach"]) >= 11
+        parts.append((ip4.pkt[ok], ip4.depth[ok], [format_ipv4(int(x)) for x in np.asarray(ip4.cols["src"])[ok]],
+                      [format_ipv4(int(x)) for x in np.asarray(ip4.cols["dst"])[ok]]))
+    ip6 = table.layer("ipv6")
+    if len(ip6):
+        ok = np.asarray(ip6.cols["reach"]) >= 7
+        parts.append((ip6.pkt[ok], ip6.depth[ok], [format_ipv6(bytes(x)) for x in np.asarray(ip6.cols["src"])[ok]],
+                      [format_ipv6(bytes(x)) for x in np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok]]))
+    rows = []
+    for pkt, depth, s, d in parts:
+        rows.extend(zip(pkt.tolist(), depth.tolist(), s, d, strict=True))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    for pkt, _, s, d in rows:
+        src[pkt] = s
+        dst[pkt] = d
+    return src, dst
+
+
+def _other_info(table: PacketTable) -> dict[int, str]:
+    """Info for frames whose top protocol is not TCP."""
+    info: dict[int, str] = {}
+    udp = table.layer("udp")
+    if len(udp):
+        for pkt, sp, dp, ln, reach in zip(udp.pkt.tolist(), np.asarray(udp.cols["srcport"]).tolist(),
+                                          np.asarray(udp.cols["dstport"]).tolist(),
+                                          np.asarray(udp.cols["length"]).tolist(),
+                                          np.asarray(udp.cols["reach"]).tolist(), strict=True):
+            if reach >= 3:
+                info[pkt] = f"{sp} \u2192 {dp} Len={ln - 8}"
+    arp = table.layer("arp")
+    if len(arp):
+        for pkt, op, sha, spa, tpa, ok in zip(arp.pkt.tolist(), np.asarray(arp.cols["opcode"]).tolist(),
+                                              np.asarray(arp.cols["src_hw_mac"]),
+                                              np.asarray(arp.cols["src_proto_ipv4"]).tolist(),
+                                              np.asarray(arp.cols["dst_proto_ipv4"]).tolist(),
+                                              np.asarray(arp.cols["complete"]).tolist(), strict=True):
+            if not ok:
+                continue
+            s, t = format_ipv4(spa), format_ipv4(tpa)
+            if op == 1:
+                info[pkt] = f"Gratuitous ARP for {t} (Request)" if s == t else f"Who has {t}? Tell {s}"
+            elif op == 2:
+                info[pkt] = f"Gratuitous ARP for {s} (Reply)" if s == t else f"{s} is at {format_ether(bytes(sha))}"
+    for name, types in (("icmp", _ICMP_TYPES), ("icmpv6", _ICMPV6_TYPES)):
+        lt = table.layer(name)
+        if not len(lt):
+            continue
+        for pkt, ty, code, ident, seq in zip(lt.pkt.tolist(), np.asarray(lt.cols["type"]).tolist(),
+                                             np.asarray(lt.cols["code"]).tolist(),
+                                             np.asarray(lt.cols["ident"]).tolist(),
+                                             np.asarray(lt.cols["seq"]).tolist(), strict=True):
+            text = f"{types.get(ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
+            if name == "icmp" and ty == 3:
+                text += f" ({_ICMP_UNREACH.get(code, f'Code {code}')})"
+            if ty in (0, 8, 128, 129):
+                text += f" id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+            info[pkt] = text
+    ip4 = table.layer("ip")
+    if len(ip4):
+        for pkt, flags, off, ident, proto, reach in zip(ip4.pkt.tolist(), np.asarray(ip4.cols["flags"]).tolist(),
+                                                        np.asarray(ip4.cols["frag_offset"]).tolist(),
+                                                        np.asarray(ip4.cols["id"]).tolist(),
+                                                        np.asarray(ip4.cols["proto"]).tolist(),
+                                                        np.asarray(ip4.cols["reach"]).tolist(), strict=True):
+            if reach >= 11 and ((flags & 1) or off):
+                pname = IP_PROTO_NAMES.get(proto, "Unknown")
+                info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
+    return info
+
+
+def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
+    """The packet list rows of ``frames`` (default: every frame), for an analysed table."""
+    n = table.n
+    sel = np.arange(n, dtype=np.int64) if frames is None else frames
+    if n == 0:
+        return
+    digits = time_precision(table).tolist()
+    rel = (table.ts_ns - table.ts_ns[0]).tolist()
+    lengths = np.minimum(table.records.wirelen, 0x7FFFFFFF).tolist()
+    top, below = _top_protocols(table)
+    src, dst = _addresses(table)
+    tcp = table.layer("tcp")
+    tinfo = tcp_info(table)
+    tcp_row = tcp.last_row(n).tolist() if len(tcp) else [-1] * n
+    other = _other_info(table)
+    malformed = table.malformed.tolist()
+    for i in sel.tolist():
+        t = top[i]
+        if t == "data":
+            t = below[i]
+        row = tcp_row[i]
+        if t == "tcp" and row >= 0 and row in tinfo:
+            proto, info = "TCP", tinfo[row]
+        else:
+            proto = _PROTO_COLUMN.get(t, t.upper() if t else "")
+            info = other.get(i, "")
+            if malformed[i] and "[Malformed Packet]" not in info:
+                info += "[Malformed Packet]"
+        yield PacketRow(i + 1, _time_text(rel[i], digits[i]), src[i], dst[i], proto, lengths[i], info)
+
+
+def packet_lines(table: PacketTable, frames: Index | None = None) -> Iterator[str]:
+    """The packet list as tshark prints it, one string per frame."""
+    for row in packet_rows(table, frames):
+        yield row.line()
+
