@@ -87,7 +87,7 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> dict[int, str]:
                 blocks.setdefault((pkt, order), []).append((le, re))
     cols = [opt.pkt.tolist()] + [np.asarray(opt.cols[c]).tolist() for c in
                                  ("kind", "len", "ok", "invalid", "v1", "v2", "has_v1", "has_v2", "order")]
-    for pkt, kind, olen, ok, invalid, v1, v2, has1, has2, order in zip(*cols, strict=True):
+    for pkt, kind, olen, ok, invalid, v1, v2, has1, _has2, order in zip(*cols, strict=True):
         row = int(tcp_rows_of_pkt[pkt])
         parts = out.setdefault(row, [])
         if kind == 4:

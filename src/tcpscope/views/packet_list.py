@@ -124,7 +124,7 @@ def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
         ok = np.asarray(ip6.cols["reach"]) >= 7
         parts.append((ip6.pkt[ok], ip6.depth[ok], [format_ipv6(bytes(x)) for x in np.asarray(ip6.cols["src"])[ok]],
                       [format_ipv6(bytes(x)) for x in np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok]]))
-    rows = []
+    rows: list[tuple[int, int, str, str]] = []
     for pkt, depth, s, d in parts:
         rows.extend(zip(pkt.tolist(), depth.tolist(), s, d, strict=True))
     rows.sort(key=lambda r: (r[0], r[1]))
