@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/tcpscope fields examples/http-get.pcap -E header=y -e frame.number -e frame.time_relative -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.flags.str -e tcp.seq_raw -e tcp.ack_raw -e tcp.len
+	$(VENV)/bin/tcpscope analyze examples/http-get.pcap
 
 test: $(STAMP)
 	$(PY) -m pytest -q
