@@ -16,6 +16,7 @@ runs it
 from __future__ import annotations
 
 import os
+import types
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
@@ -42,18 +43,28 @@ def _threshold() -> int:
 class Kernel(Generic[F]):
     """A Python function with a lazily compiled twin."""
 
-    __slots__ = ("_compiled", "py")
+    __slots__ = ("_compiled", "helpers", "py")
 
-    def __init__(self, fn: F) -> None:
+    def __init__(self, fn: F, helpers: tuple[Callable[..., Any], ...] = ()) -> None:
         self.py: F = fn
         self._compiled: F | None = None
+        self.helpers = helpers
 
     def compiled(self) -> F:
         """The numba-compiled function (imports numba on first use)."""
         if self._compiled is None:
             import numba
 
-            compiled = cast(F, numba.njit(cache=True, nogil=True)(self.py))
+            fn = self.py
+            if self.helpers:
+                # the kernel calls plain-Python helpers; compile them and give the kernel a
+                # copy of its globals in which their names point at the compiled versions
+                # (helpers may call each other: they all share that copy)
+                g = dict(fn.__globals__)
+                for h in self.helpers:
+                    g[h.__name__] = numba.njit(cache=True, nogil=True)(_with_globals(h, g))
+                fn = cast(F, _with_globals(fn, g))
+            compiled = cast(F, numba.njit(cache=True, nogil=True)(fn))
             self._compiled = compiled
             return compiled
         return self._compiled
@@ -70,6 +81,17 @@ class Kernel(Generic[F]):
         return self.pick(n)(*args)
 
 
-def kernel(fn: F) -> Kernel[F]:
-    """Mark ``fn`` as a kernel: numba-compatible Python, compiled only for large inputs."""
-    return Kernel(fn)
+def _with_globals(fn: Callable[..., Any], g: dict[str, Any]) -> Callable[..., Any]:
+    """A copy of ``fn`` that resolves global names in ``g``."""
+    clone = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
+    clone.__qualname__ = fn.__qualname__
+    clone.__module__ = fn.__module__
+    return clone
+
+
+def kernel(fn: F, helpers: tuple[Callable[..., Any], ...] = ()) -> Kernel[F]:
+    """Mark ``fn`` as a kernel: numba-compatible Python, compiled only for large inputs.
+
+    ``helpers`` are the plain functions the kernel calls; they are compiled with it.
+    """
+    return Kernel(fn, helpers)

@@ -124,6 +124,56 @@ class OUT:
     N = 24
 
 
+# the same column numbers as plain module constants, which compiled kernels can read
+I_FRAME = 0
+I_TS = 1
+I_KEY = 2
+I_FLOW = 3
+I_SEQ = 4
+I_ACK = 5
+I_FLAGS = 6
+I_WIN = 7
+I_SEGLEN = 8
+I_REACH = 9
+I_BOGUS = 10
+I_OPT_EXC = 11
+I_WS_OPT = 12
+I_ACC_OPT = 13
+I_TFO_COOKIE = 14
+I_SACK_N = 15
+I_SLE1 = 16
+I_SRE1 = 17
+I_SLE2 = 18
+I_SRE2 = 19
+I_SLE3 = 20
+I_SRE3 = 21
+I_N = 22
+O_STREAM = 0
+O_COMPLETENESS = 1
+O_TIME_REL = 2
+O_TIME_DELTA = 3
+O_SEQ = 4
+O_ACK = 5
+O_NXTSEQ = 6
+O_WIN = 7
+O_SCALE = 8
+O_TA = 9
+O_FLAGS = 10
+O_ACKS_FRAME = 11
+O_ACK_RTT = 12
+O_INITIAL_RTT = 13
+O_BIF = 14
+O_PUSH = 15
+O_DUPACK_NUM = 16
+O_DUPACK_FRAME = 17
+O_RTO = 18
+O_RTO_FRAME = 19
+O_FIN_KIND = 20
+O_USE_ACE = 21
+O_SACK_BASE = 22
+O_TFO = 23
+O_N = 24
+
 # per-conversation state
 C_FIRST_TS, C_PREV_TS, C_COMPLETE, C_MRU_SYN, C_FIRST_RTT = 0, 1, 2, 3, 4
 C_ACC_SYN, C_ACC_SYNACK, C_ACC_OPT, C_TFO_DATA = 5, 6, 7, 8
@@ -169,7 +219,7 @@ def _new_conv(conv: Array, flow: Array, c: int, ts: int) -> None:
         conv[c, j] = 0
     conv[c, C_FIRST_TS] = ts
     conv[c, C_PREV_TS] = ts
-    for f in (2 * c, 2 * c + 1):
+    for f in range(2 * c, 2 * c + 2):
         for j in range(F_N):
             flow[f, j] = 0
         flow[f, F_WSCALE] = -1
@@ -184,22 +234,22 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
     nconv = 0
     nseg = 0
     for r in range(m):
-        for j in range(OUT.N):
+        for j in range(O_N):
             out[r, j] = 0
-        out[r, OUT.STREAM] = -1
-        reach = inp[r, IN.REACH]
+        out[r, O_STREAM] = -1
+        reach = inp[r, I_REACH]
         if reach < 2:
             continue
-        frame = inp[r, IN.FRAME]
-        ts = inp[r, IN.TS]
-        key = inp[r, IN.KEY]
-        fd = inp[r, IN.FLOW]
-        seq = inp[r, IN.SEQ]
-        ack = inp[r, IN.ACK]
-        fl = inp[r, IN.FLAGS]
-        win = inp[r, IN.WIN]
-        seglen = inp[r, IN.SEGLEN]
-        bogus = inp[r, IN.BOGUS] != 0
+        frame = inp[r, I_FRAME]
+        ts = inp[r, I_TS]
+        key = inp[r, I_KEY]
+        fd = inp[r, I_FLOW]
+        seq = inp[r, I_SEQ]
+        ack = inp[r, I_ACK]
+        fl = inp[r, I_FLAGS]
+        win = inp[r, I_WIN]
+        seglen = inp[r, I_SEGLEN]
+        bogus = inp[r, I_BOGUS] != 0
 
         # 1. conversation lookup (find_conversation / conversation_new)
         is_new = False
@@ -245,14 +295,14 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
                 ta = True
                 taflags |= A_REUSED_PORTS
             conv[c, C_ACC_SYNACK] = 1 if ((fl & (AE | CWR)) == CWR) or ((fl & (AE | ECE)) == AE) else 0
-        out[r, OUT.STREAM] = c
-        out[r, OUT.COMPLETENESS] = conv[c, C_COMPLETE]
+        out[r, O_STREAM] = c
+        out[r, O_COMPLETENESS] = conv[c, C_COMPLETE]
         flow[f, F_NSACK] = 0
 
         # 2. timestamps (tcp_calculate_timestamps), computed before the header checks
-        out[r, OUT.TIME_DELTA] = ts - conv[c, C_PREV_TS]
+        out[r, O_TIME_DELTA] = ts - conv[c, C_PREV_TS]
         conv[c, C_PREV_TS] = ts
-        out[r, OUT.TIME_REL] = ts - conv[c, C_FIRST_TS]
+        out[r, O_TIME_REL] = ts - conv[c, C_FIRST_TS]
 
         disp_seq = seq
         disp_ack = ack
@@ -455,12 +505,12 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
                 disp_ack = (ack - flow[g, F_BASE]) & M32
             if (fl & SYN) == 0 and flow[f, F_WSCALE] >= 0:
                 disp_win = win << flow[f, F_WSCALE]
-            out[r, OUT.NXTSEQ] = (disp_seq + seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
-        out[r, OUT.SEQ] = disp_seq
-        out[r, OUT.ACK] = disp_ack
-        out[r, OUT.WIN] = disp_win
-        out[r, OUT.SCALE] = flow[f, F_WSCALE] if flow[f, F_WSCALE] < 0 else (1 << flow[f, F_WSCALE])
-        out[r, OUT.USE_ACE] = 1 if ((fl & SYN) == 0 and (
+            out[r, O_NXTSEQ] = (disp_seq + seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
+        out[r, O_SEQ] = disp_seq
+        out[r, O_ACK] = disp_ack
+        out[r, O_WIN] = disp_win
+        out[r, O_SCALE] = flow[f, F_WSCALE] if flow[f, F_WSCALE] < 0 else (1 << flow[f, F_WSCALE])
+        out[r, O_USE_ACE] = 1 if ((fl & SYN) == 0 and (
             (conv[c, C_ACC_SYN] != 0 and conv[c, C_ACC_SYNACK] != 0) or conv[c, C_ACC_OPT] != 0)) else 0
         if bogus:
             continue  # dissect_tcp returns after the bogus header length
@@ -485,9 +535,9 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
         conv[c, C_COMPLETE] = comp
         if (fl & (SYN | ACK)) == (SYN | ACK):
             if disp_ack > 1:
-                out[r, OUT.TFO] = 1
+                out[r, O_TFO] = 1
             elif conv[c, C_TFO_DATA] != 0:
-                out[r, OUT.TFO] = 2
+                out[r, O_TFO] = 2
         if (fl & SYN) != 0:
             if (fl & ACK) == 0:
                 conv[c, C_MRU_SYN] = ts
@@ -495,9 +545,9 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
         if (fl & FIN) != 0:
             if flow[g, F_CLOSING] == 0:
                 flow[f, F_CLOSING] = 1
-                out[r, OUT.FIN_KIND] = 1
+                out[r, O_FIN_KIND] = 1
             else:
-                out[r, OUT.FIN_KIND] = 2
+                out[r, O_FIN_KIND] = 2
         if (fl & (SYN | ACK)) == ACK:
             if conv[c, C_MRU_SYN] != 0 and conv[c, C_FIRST_RTT] == 0:
                 conv[c, C_FIRST_RTT] = ts - conv[c, C_MRU_SYN]
@@ -506,33 +556,33 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
             continue  # the checksum or urgent pointer was cut off: dissect_tcp ends here
 
         # 4. options (after the analysis): window scale, SACK blocks, AccECN, TFO
-        if inp[r, IN.WS_OPT] >= 0:
-            flow[f, F_WSCALE] = inp[r, IN.WS_OPT]
-        if inp[r, IN.ACC_OPT] != 0:
+        if inp[r, I_WS_OPT] >= 0:
+            flow[f, F_WSCALE] = inp[r, I_WS_OPT]
+        if inp[r, I_ACC_OPT] != 0:
             conv[c, C_ACC_OPT] = 1
-        nsack = inp[r, IN.SACK_N]
+        nsack = inp[r, I_SACK_N]
         flow[f, F_NSACK] = nsack
         for k in range(nsack):
-            flow[f, F_SLE1 + 2 * k] = (inp[r, IN.SLE1 + 2 * k] - flow[g, F_BASE]) & M32
-            flow[f, F_SRE1 + 2 * k] = (inp[r, IN.SRE1 + 2 * k] - flow[g, F_BASE]) & M32
-        out[r, OUT.SACK_BASE] = flow[g, F_BASE]
-        if inp[r, IN.TFO_COOKIE] != 0 and (fl & (SYN | ACK)) == SYN and seglen > 0:
+            flow[f, F_SLE1 + 2 * k] = (inp[r, I_SLE1 + 2 * k] - flow[g, F_BASE]) & M32
+            flow[f, F_SRE1 + 2 * k] = (inp[r, I_SRE1 + 2 * k] - flow[g, F_BASE]) & M32
+        out[r, O_SACK_BASE] = flow[g, F_BASE]
+        if inp[r, I_TFO_COOKIE] != 0 and (fl & (SYN | ACK)) == SYN and seglen > 0:
             conv[c, C_TFO_DATA] = 1
-        if inp[r, IN.OPT_EXC] != 0:
+        if inp[r, I_OPT_EXC] != 0:
             continue  # the options threw: no analysis printout, no window-scale check
         # tcp_print_sequence_number_analysis
         if ta:
-            out[r, OUT.TA] = 1
-            out[r, OUT.FLAGS] = taflags
-            out[r, OUT.ACKS_FRAME] = acks_frame
-            out[r, OUT.ACK_RTT] = ack_rtt
-            out[r, OUT.INITIAL_RTT] = conv[c, C_FIRST_RTT]
-            out[r, OUT.BIF] = bif
-            out[r, OUT.PUSH] = push
-            out[r, OUT.DUPACK_NUM] = dupnum
-            out[r, OUT.DUPACK_FRAME] = dupframe
-            out[r, OUT.RTO] = rto
-            out[r, OUT.RTO_FRAME] = rto_frame
+            out[r, O_TA] = 1
+            out[r, O_FLAGS] = taflags
+            out[r, O_ACKS_FRAME] = acks_frame
+            out[r, O_ACK_RTT] = ack_rtt
+            out[r, O_INITIAL_RTT] = conv[c, C_FIRST_RTT]
+            out[r, O_BIF] = bif
+            out[r, O_PUSH] = push
+            out[r, O_DUPACK_NUM] = dupnum
+            out[r, O_DUPACK_FRAME] = dupframe
+            out[r, O_RTO] = rto
+            out[r, O_RTO_FRAME] = rto_frame
         # verify_tcp_window_scaling (§4.3)
         if (fl & SYN) != 0:
             if flow[f, F_WSCALE] == -1:
@@ -543,7 +593,7 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
     return nconv
 
 
-_KERNEL = kernel(_analyze_run)
+_KERNEL = kernel(_analyze_run, helpers=(_s32, _gt, _lt, _le, _ge, _new_conv))
 
 
 def analyze_segments(inp: Array, nkeys: int) -> tuple[Array, int]:

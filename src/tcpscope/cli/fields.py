@@ -12,8 +12,8 @@ __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcpscope.analysis.fields import ANALYSIS_FIELD_NAMES
-    from tcpscope.filter.registry import registry
+    from tcpscope.dissect.fields import DISSECT_FIELDS
+    from tcpscope.views.columns import full_registry as registry
     from tcpscope.views.fields import FieldsOptions, field_lines, parse_e_option
 
     if not args.e:
@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"tcpscope: {exc}")
         return EXIT_ERROR
     # the analysis runs when a field or the filter needs it
-    need = bool(args.display_filter) or any(d.name in ANALYSIS_FIELD_NAMES for d in defs)
+    plain = {f.name for f in DISSECT_FIELDS}
+    need = bool(args.display_filter) or any(d.name not in plain for d in defs)
     loaded = load(args.file, args.display_filter, analyze=need)
     out = sys.stdout
     write = out.write

@@ -1,0 +1,232 @@
+"""The Python API: ``tcpscope.open(path)`` gives a :class:`Capture`.
+
+    >>> import tcpscope
+    >>> cap = tcpscope.open("examples/http-get.pcap")
+    >>> cap.packets.to_pandas()[["frame.number", "tcp.seq", "tcp.ack", "_ws.col.Info"]]
+    >>> cap.stream(0).packets["tcp.analysis.ack_rtt"]
+    >>> cap.filter("tcp.analysis.retransmission").packets.to_arrow()
+
+Columns are named by their Wireshark field names. A field with at most one value per
+frame becomes a plain column (null where absent); one with several values in some frame
+(``ip.src`` in a tunnel, ``tcp.options.sack_le``) becomes a list column. pandas and
+pyarrow are imported only by the methods that return their objects.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import numpy as np
+
+from tcpscope._types import Array, Index
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import FieldDef, FieldType
+from tcpscope.table.text import format_values
+from tcpscope.table.values import Values
+
+if TYPE_CHECKING:
+    import pandas
+    import pyarrow
+
+__all__ = ["Capture", "PacketView", "open_capture"]
+
+DEFAULT_FIELDS: tuple[str, ...] = (
+    "frame.number", "frame.time_relative", "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+    "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.flags.str", "tcp.seq", "tcp.ack", "tcp.len",
+    "tcp.window_size", "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt", "tcp.analysis.flags",
+    "_ws.col.Protocol", "_ws.col.Info",
+)
+
+
+class PacketView:
+    """Frames of a capture as a table whose columns are Wireshark fields."""
+
+    def __init__(self, table: PacketTable, frames: Index, fields: Sequence[str] | None = None) -> None:
+        self._table = table
+        self._frames = frames
+        self._fields = tuple(fields) if fields is not None else self._default_fields()
+
+    def _default_fields(self) -> tuple[str, ...]:
+        has6 = self._table.has_layer("ipv6")
+        has4 = self._table.has_layer("ip")
+        return tuple(f for f in DEFAULT_FIELDS
+                     if not ((f.startswith("ipv6.") and not has6) or (f.startswith("ip.") and not has4 and has6)))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self._fields
+
+    def __len__(self) -> int:
+        return int(self._frames.shape[0])
+
+    def __repr__(self) -> str:
+        return f"<PacketView {len(self)} frames x {len(self._fields)} fields>"
+
+    def select(self, *fields: str) -> PacketView:
+        """The same frames with other columns (any registered field name)."""
+        _defs(fields)
+        return PacketView(self._table, self._frames, fields)
+
+    def values(self, field: str) -> Values:
+        """Every occurrence of ``field`` in these frames (long format, frame indexes 0-based)."""
+        (fd,) = _defs([field])
+        v = fd.get(self._table)
+        if len(self._frames) == self._table.n:
+            return v
+        keep = np.zeros(self._table.n, dtype=np.bool_)
+        keep[self._frames] = True
+        return v.take(keep[v.pkt])
+
+    def __getitem__(self, field: str) -> Array:
+        """The field's first value per frame as a numpy array (object array of text for
+        addresses and strings); absent values are None."""
+        col = self.to_arrow([field]).column(0)
+        return np.asarray(col.to_pylist(), dtype=object)
+
+    def to_arrow(self, fields: Sequence[str] | None = None) -> pyarrow.Table:
+        import pyarrow as pa
+
+        names = tuple(fields) if fields is not None else self._fields
+        defs = _defs(names)
+        n = self._table.n
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[self._frames] = np.arange(len(self._frames))
+        arrays = [_arrow_column(fd, self.values(fd.name), pos, len(self._frames), self._table) for fd in defs]
+        return pa.table(arrays, names=list(names))
+
+    def to_pandas(self, fields: Sequence[str] | None = None) -> pandas.DataFrame:
+        return self.to_arrow(fields).to_pandas()
+
+
+def _defs(names: Sequence[str]) -> list[FieldDef]:
+    from tcpscope.views.columns import full_registry
+
+    return full_registry().require(names)
+
+
+def _arrow_column(fd: FieldDef, v: Values, pos: Index, m: int, table: PacketTable) -> Any:
+    """One Arrow column: a value per frame, or a list per frame when some frame has several."""
+    import pyarrow as pa
+
+    rows = pos[v.pkt]
+    keep = rows >= 0
+    v = v.take(keep)
+    rows = rows[keep]
+    ft = fd.ftype
+    if ft is FieldType.NONE:
+        out = np.zeros(m, dtype=np.bool_)
+        out[rows] = True
+        return pa.array(out)
+    flat, typ = _arrow_values(fd, v, table)
+    counts = np.bincount(rows, minlength=m)
+    if counts.max(initial=0) <= 1:
+        present = np.zeros(m, dtype=np.bool_)
+        present[rows] = True
+        idx = np.full(m, -1, dtype=np.int64)
+        idx[rows] = np.arange(rows.shape[0])
+        taken = flat.take(pa.array(np.where(present, idx, 0))) if len(flat) else pa.nulls(m, typ)
+        return pa.compute.if_else(pa.array(present), taken, pa.nulls(m, typ)) if len(flat) else taken
+    offsets = np.zeros(m + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), flat)
+
+
+def _arrow_values(fd: FieldDef, v: Values, table: PacketTable) -> tuple[Any, Any]:
+    import pyarrow as pa
+
+    ft = fd.ftype
+    if ft is FieldType.BOOLEAN:
+        return pa.array(np.asarray(v.data) != 0, type=pa.bool_()), pa.bool_()
+    if ft.is_integer:
+        return pa.array(np.asarray(v.data, dtype=np.int64)), pa.int64()
+    if ft is FieldType.RELATIVE_TIME:
+        return pa.array(np.asarray(v.data, dtype=np.int64), type=pa.duration("ns")), pa.duration("ns")
+    if ft is FieldType.ABSOLUTE_TIME:
+        t = pa.timestamp("ns", tz="UTC")
+        return pa.array(np.asarray(v.data, dtype=np.int64), type=t), t
+    if ft in (FieldType.BYTES, FieldType.PROTOCOL):
+        buf = v.buf if v.buf is not None else table.buffers[0]
+        vals = [bytes(buf[int(s): int(s) + int(n)]) for s, n in np.asarray(v.data).tolist()]
+        return pa.array(vals, type=pa.binary()), pa.binary()
+    if ft is FieldType.DOUBLE:
+        return pa.array(np.asarray(v.data, dtype=np.float64)), pa.float64()
+    return pa.array(format_values(fd, v, table.buffers), type=pa.string()), pa.string()
+
+
+class Capture:
+    """A capture file read, dissected and analysed; or a selection of its frames."""
+
+    def __init__(self, table: PacketTable, frames: Index | None = None) -> None:
+        self.table = table
+        self.frames: Index = np.arange(table.n, dtype=np.int64) if frames is None else frames
+
+    @property
+    def name(self) -> str:
+        return self.table.records.name
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(w.message for w in self.table.records.warnings)
+
+    def __len__(self) -> int:
+        return int(self.frames.shape[0])
+
+    def __repr__(self) -> str:
+        return f"<Capture {self.name!r}: {len(self)} of {self.table.n} frames>"
+
+    def __iter__(self) -> Iterator[int]:
+        return iter((self.frames + 1).tolist())
+
+    @property
+    def packets(self) -> PacketView:
+        """The frames as a table of Wireshark fields (see :class:`PacketView`)."""
+        return PacketView(self.table, self.frames)
+
+    @property
+    def conversations(self) -> Any:
+        """The TCP conversations (tshark's ``-z conv,tcp`` and more) of these frames."""
+        from tcpscope.views import conversations as conv
+
+        return conv.conversations(self.table, self._mask())  # type: ignore[attr-defined]
+
+    def _mask(self) -> Array:
+        m = np.zeros(self.table.n, dtype=np.bool_)
+        m[self.frames] = True
+        return m
+
+    def filter(self, display_filter: str) -> Capture:
+        """The frames a Wireshark display filter selects (as ``tshark -Y``)."""
+        from tcpscope.filter import compile_filter  # type: ignore[attr-defined]
+
+        mask = compile_filter(display_filter).mask(self.table) & self._mask()
+        return Capture(self.table, np.flatnonzero(mask).astype(np.int64))
+
+    def stream(self, index: int) -> Capture:
+        """The frames of one TCP connection (``tcp.stream == index``)."""
+        tcp = self.table.layer("tcp")
+        if len(tcp) == 0 or "stream" not in tcp.cols:
+            return Capture(self.table, np.zeros(0, dtype=np.int64))
+        hit = np.zeros(self.table.n, dtype=np.bool_)
+        hit[tcp.pkt[np.asarray(tcp.cols["stream"]) == index]] = True
+        return Capture(self.table, np.flatnonzero(hit & self._mask()).astype(np.int64))
+
+    def lines(self) -> Iterator[str]:
+        """The packet list of these frames, as ``tshark -r`` prints it."""
+        from tcpscope.views.packet_list import packet_lines
+
+        return packet_lines(self.table, self.frames)
+
+
+def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = True) -> Capture:
+    """Read a capture (pcap, pcapng, gzip of either, or a binary file object), dissect
+    every frame and run the TCP analysis."""
+    from tcpscope.analysis import analyze as run_analysis
+    from tcpscope.capture import read_records
+    from tcpscope.dissect.pipeline import dissect
+
+    table = dissect(read_records(path))
+    if analyze:
+        table = run_analysis(table)
+    return Capture(table)
