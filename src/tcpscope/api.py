@@ -187,7 +187,7 @@ class Capture:
     @property
     def conversations(self) -> Any:
         """The TCP conversations (tshark's ``-z conv,tcp`` and more) of these frames."""
-        from tcpscope.views import conversations as conv
+        from tcpscope.views import conversations as conv  # type: ignore[attr-defined]
 
         return conv.conversations(self.table, self._mask())  # type: ignore[attr-defined]
 
