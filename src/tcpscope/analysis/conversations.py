@@ -69,6 +69,20 @@ def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
     row_out = np.full(m, -1, dtype=np.int64)
     if not parts_pkt or m == 0:
         return src_out, dst_out, type_out, row_out
+    if len(parts_pkt) == 1:
+        # one kind of IP header: when each frame has at most one, index it by frame
+        pkt1 = parts_pkt[0]
+        if pkt1.shape[0] < 2 or bool((pkt1[1:] != pkt1[:-1]).all()):
+            at = np.full(table.n, -1, dtype=np.int64)
+            at[pkt1] = np.arange(pkt1.shape[0])
+            j = at[tcp.pkt]
+            ok = (j >= 0) & (parts_depth[0][np.maximum(j, 0)] < tcp.depth)
+            jj = j[ok]
+            src_out[ok] = parts_src[0][jj]
+            dst_out[ok] = parts_dst[0][jj]
+            type_out[ok] = parts_type[0][jj]
+            row_out[ok] = jj
+            return src_out, dst_out, type_out, row_out
     pkt = np.concatenate(parts_pkt)
     depth = np.concatenate(parts_depth).astype(np.int64)
     order = np.lexsort((depth, pkt))
@@ -105,30 +119,47 @@ def _lex_ids(cols: list[Array]) -> Index:
     return ids
 
 
+def _address_ids(atype: Array, src: Array, dst: Array) -> tuple[Index, Index]:
+    """Ids of the source and destination addresses that sort as Wireshark's ``cmp_address``
+    does (address type first, then the bytes), so comparing ids compares addresses."""
+    m = atype.shape[0]
+    both = np.concatenate([src, dst])
+    t = np.concatenate([atype, atype]).astype(np.int64)
+    ids = np.zeros(2 * m, dtype=np.int64)
+    v4 = t == AT_IPV4
+    base = 0
+    if v4.any():
+        a4 = both[v4, :4].copy().view(">u4").reshape(-1).astype(np.int64)
+        u, inv = np.unique(a4, return_inverse=True)
+        ids[v4] = inv
+        base = int(u.shape[0])
+    v6 = ~v4
+    if v6.any():
+        hi = both[v6, :8].copy().view(">u8").reshape(-1)
+        lo = both[v6, 8:].copy().view(">u8").reshape(-1)
+        ids[v6] = base + _lex_ids([t[v6], hi.astype(np.uint64), lo.astype(np.uint64)])
+    return ids[:m], ids[m:]
+
+
 def segment_keys(table: PacketTable) -> SegmentKeys:
     """Conversation key ids and flows of every ``tcp`` row (see the module docstring)."""
     tcp = table.layer("tcp")
     src, dst, atype, ip_row = _enclosing_ip(table)
-    sport = np.asarray(tcp.cols["srcport"], dtype=np.int64) if len(tcp) else np.zeros(0, np.int64)
-    dport = np.asarray(tcp.cols["dstport"], dtype=np.int64) if len(tcp) else np.zeros(0, np.int64)
-    s_hi = src[:, :8].copy().view(">u8").reshape(-1).astype(np.uint64)
-    s_lo = src[:, 8:].copy().view(">u8").reshape(-1).astype(np.uint64)
-    d_hi = dst[:, :8].copy().view(">u8").reshape(-1).astype(np.uint64)
-    d_lo = dst[:, 8:].copy().view(">u8").reshape(-1).astype(np.uint64)
-    t = atype.astype(np.int64)
-    # cmp_address(src, dst): type, then (equal lengths per type) the bytes
-    gt = (s_hi > d_hi) | ((s_hi == d_hi) & (s_lo > d_lo))
-    lt = (s_hi < d_hi) | ((s_hi == d_hi) & (s_lo < d_lo))
-    direction = np.where(gt, 1, np.where(lt, -1, 0))
-    direction = np.where(direction == 0, np.where(sport > dport, 1, -1), direction)
+    m = len(tcp)
+    sport = np.asarray(tcp.cols["srcport"], dtype=np.int64) if m else np.zeros(0, np.int64)
+    dport = np.asarray(tcp.cols["dstport"], dtype=np.int64) if m else np.zeros(0, np.int64)
+    sid, did = _address_ids(atype, src, dst)
+    # cmp_address(src, dst), then the ports: flow 1 (0 here) when src compares greater
+    direction = np.where(sid > did, 1, np.where(sid < did, -1, np.where(sport > dport, 1, -1)))
     flow = np.where(direction >= 0, 0, 1).astype(np.int8)
-    # unordered endpoint pair: put the (address, port) that sorts first in slot a
-    src_first = lt | ((~gt) & (sport <= dport))
-    a_hi = np.where(src_first, s_hi, d_hi)
-    a_lo = np.where(src_first, s_lo, d_lo)
-    a_port = np.where(src_first, sport, dport)
-    b_hi = np.where(src_first, d_hi, s_hi)
-    b_lo = np.where(src_first, d_lo, s_lo)
-    b_port = np.where(src_first, dport, sport)
-    key = _lex_ids([t, a_hi, a_lo, a_port, b_hi, b_lo, b_port])
+    # the unordered pair of endpoints (address id, port) as one number when the ids are small
+    ep_s = (sid << 16) | sport
+    ep_d = (did << 16) | dport
+    lo = np.minimum(ep_s, ep_d)
+    hi = np.maximum(ep_s, ep_d)
+    if m and int(hi.max()) < (1 << 31):
+        _, key = np.unique((lo << 31) | hi, return_inverse=True)
+        key = key.astype(np.int64).reshape(-1)
+    else:
+        key = _lex_ids([lo, hi])
     return SegmentKeys(key=key, flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)
