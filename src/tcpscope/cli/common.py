@@ -52,12 +52,19 @@ def load(path: str, display_filter: str | None = None, analyze: bool = True) -> 
         flt = compile_filter(display_filter)
     else:
         flt = None
-    records = read_records(path)
-    table = dissect(records)
-    if analyze:
-        from tcpscope.analysis import analyze as run_analysis
+    from tcpscope.cli.progress import Progress
 
-        table = run_analysis(table)
+    with Progress(path) as progress:
+        progress.stage("reading", 0.0)
+        records = read_records(path)
+        progress.stage("decoding", 0.25)
+        table = dissect(records)
+        if analyze:
+            from tcpscope.analysis import analyze as run_analysis
+
+            progress.stage("analysing", 0.7)
+            table = run_analysis(table)
+        progress.stage("output", 0.95)
     if flt is not None:
         frames = np.flatnonzero(flt.mask(table)).astype(np.int64)
     else:
