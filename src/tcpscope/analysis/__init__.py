@@ -91,6 +91,16 @@ _FLAG_EXPERTS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 
 
+# analysis columns that fit narrower types than the kernel's int64 (saves ~100 MB a million rows)
+_NARROW: dict[str, type] = {
+    "stream": np.int32, "completeness": np.uint8, "seq": np.uint32, "ack": np.uint32, "nxtseq": np.uint32,
+    "window_size": np.int64, "window_size_scalefactor": np.int32, "ta": np.bool_, "aflags": np.uint16,
+    "acks_frame": np.int32, "bytes_in_flight": np.uint32, "push_bytes_sent": np.uint32, "dupack_num": np.uint32,
+    "dupack_frame": np.int32, "rto_frame": np.int32, "fin_kind": np.uint8, "use_ace": np.bool_,
+    "sack_base": np.uint32, "tfo": np.uint8,
+}
+
+
 def _per_row(tcp: Layer, other: Layer, n: int) -> Index:
     """For each row of ``other``, the ``tcp`` row of the same frame (its first one)."""
     first = tcp.first_row(n)
@@ -254,10 +264,12 @@ def analyze(table: PacketTable) -> PacketTable:
         return table
     inp, nkeys = _inputs(table)
     out, nconv = analyze_segments(inp, nkeys)
+    del inp
+    experts = _experts(table, out)
     cols = dict(tcp.cols)
     for name, j in ANALYSIS_COLUMNS.items():
-        cols[name] = out[:, j]
-    new_tcp = replace(tcp, cols=cols)
-    t = table.with_layer(new_tcp)
-    t = t.with_layer(_experts(t, out))
+        dtype = _NARROW.get(name, np.int64)
+        cols[name] = out[:, j].astype(dtype)
+    del out
+    t = table.with_layer(replace(tcp, cols=cols)).with_layer(experts)
     return t.with_frame_cols(**{"_tcp_streams": np.array([nconv], dtype=np.int64)})

@@ -601,9 +601,14 @@ def analyze_segments(inp: Array, nkeys: int) -> tuple[Array, int]:
     and the number of conversations (``tcp.stream`` runs from 0 to that number - 1)."""
     m = int(inp.shape[0])
     out = np.zeros((m, OUT.N), dtype=np.int64)
-    conv = np.zeros((max(m, 1), C_N), dtype=np.int64)
-    flow = np.zeros((2 * max(m, 1), F_N), dtype=np.int64)
-    seg = np.zeros((max(m, 1), S_N), dtype=np.int64)
+    # a conversation is created per key, plus one per pure SYN at most (port reuse)
+    syns = int(np.count_nonzero((inp[:, IN.FLAGS] & (SYN | ACK)) == SYN)) if m else 0
+    nconv = max(1, min(m, nkeys + syns))
+    conv = np.zeros((nconv, C_N), dtype=np.int64)
+    flow = np.zeros((2 * nconv, F_N), dtype=np.int64)
+    # every segment that carries data, SYN or FIN may join an unacknowledged list once
+    nseg = int(np.count_nonzero((inp[:, IN.SEGLEN] > 0) | ((inp[:, IN.FLAGS] & (SYN | FIN)) != 0))) if m else 0
+    seg = np.zeros((max(nseg, 1), S_N), dtype=np.int64)
     cur = np.full(max(nkeys, 1), -1, dtype=np.int64)
     n = _KERNEL.run(m, np.ascontiguousarray(inp, dtype=np.int64), out, conv, flow, seg, cur)
     return out, int(n)
