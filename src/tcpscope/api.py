@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import pandas
     import pyarrow
 
+    from tcpscope.views.conversations import Conversations
+
 __all__ = ["Capture", "PacketView", "open_capture"]
 
 DEFAULT_FIELDS: tuple[str, ...] = (
@@ -185,11 +187,13 @@ class Capture:
         return PacketView(self.table, self.frames)
 
     @property
-    def conversations(self) -> Any:
-        """The TCP conversations (tshark's ``-z conv,tcp`` and more) of these frames."""
-        from tcpscope.views import conversations as conv  # type: ignore[attr-defined]
+    def conversations(self) -> Conversations:
+        """The TCP conversations (tshark's ``-z conv,tcp`` and more) of these frames: a
+        columnar table with ``.to_pandas()`` and ``.to_arrow()``
+        (:mod:`tcpscope.views.conversations`)."""
+        from tcpscope.views.conversations import conversations
 
-        return conv.conversations(self.table, self._mask())  # type: ignore[attr-defined]
+        return conversations(self.table, self._mask())
 
     def _mask(self) -> Array:
         m = np.zeros(self.table.n, dtype=np.bool_)

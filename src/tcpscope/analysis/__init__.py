@@ -2,7 +2,8 @@
 
 :func:`analyze` takes the dissected packet table and returns it with the ``tcp`` layer
 extended by the analysis columns (``stream``, ``seq``, ``ack``, ``nxtseq``,
-``window_size``, ``aflags``, ``acks_frame``, ...) and the ``_expert`` layer extended by
+``window_size``, ``aflags``, ``acks_frame``, ..., and ``_flow``: which endpoint of its
+conversation sent the segment, 0 or 1) and the ``_expert`` layer extended by
 the analysis findings, all computed by one pass of
 :func:`tcpscope.analysis.sequence.analyze_segments` over the segments in frame order.
 """
@@ -264,12 +265,15 @@ def analyze(table: PacketTable) -> PacketTable:
         return table
     inp, nkeys = _inputs(table)
     out, nconv = analyze_segments(inp, nkeys)
+    # which side of its conversation sent the segment (equal for one endpoint's segments)
+    flow = inp[:, IN.FLOW].astype(np.int8)
     del inp
     experts = _experts(table, out)
     cols = dict(tcp.cols)
     for name, j in ANALYSIS_COLUMNS.items():
         dtype = _NARROW.get(name, np.int64)
         cols[name] = out[:, j].astype(dtype)
+    cols["_flow"] = flow
     del out
     t = table.with_layer(replace(tcp, cols=cols)).with_layer(experts)
     return t.with_frame_cols(**{"_tcp_streams": np.array([nconv], dtype=np.int64)})

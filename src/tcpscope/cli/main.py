@@ -13,14 +13,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tcpscope.cli import analyze, fields, listing
+from tcpscope.cli import analyze, conv, fields, listing
 from tcpscope.cli.common import EXIT_ERROR
 from tcpscope.errors import TcpscopeError
 
 __all__ = ["build_parser", "main"]
 
 #: The subcommand modules, in the order ``--help`` lists them; each has ``register``.
-COMMANDS = (analyze, fields, listing)
+COMMANDS = (analyze, fields, listing, conv)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,51 @@
+"""``tcpscope conv``: ``tshark -q -z conv,tcp`` with the stream, retransmissions, RTT and state.
+
+``--format table`` (default) prints tshark's text byte for byte; ``--extras`` adds
+tcpscope's columns to the right of each row. ``csv`` and ``json`` carry every column
+(times in ns). ``-Y FILTER`` counts only the frames FILTER selects, as the tap filter of
+``tshark -q -z conv,tcp,FILTER`` does (tshark's own ``-Y`` leaves statistics alone), and
+the header names the filter as tshark's does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, load
+
+__all__ = ["register"]
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from tcpscope.views.conversations import conversations, render_csv, render_json, render_tshark
+
+    loaded = load(args.file, args.display_filter)
+    mask = None
+    if args.display_filter:
+        mask = np.zeros(loaded.table.n, dtype=np.bool_)
+        mask[loaded.frames] = True
+    conv = conversations(loaded.table, mask)
+    if args.format == "csv":
+        text = render_csv(conv)
+    elif args.format == "json":
+        text = render_json(conv)
+    else:
+        text = render_tshark(conv, args.display_filter, extras=args.extras)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return finish(loaded.warnings)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    c = sub.add_parser("conv", help="TCP conversations, as tshark -q -z conv,tcp, plus stream, "
+                                    "retransmissions, RTT and state")
+    add_file_argument(c)
+    add_filter_argument(c)
+    c.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table: tshark's text (default); csv or json: every column, times in ns")
+    c.add_argument("--extras", action="store_true",
+                   help="table: add stream, retransmissions, RTT min/avg/max and state to each row")
+    c.set_defaults(run=run)

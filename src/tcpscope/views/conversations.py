@@ -1,0 +1,518 @@
+"""TCP conversations: ``tshark -q -z conv,tcp`` as a columnar table, plus what tshark lacks.
+
+:func:`conversations` turns an analysed :class:`~tcpscope.table.packets.PacketTable` into a
+:class:`Conversations` table, one row per ``tcp.stream``, with whole-array operations
+(``np.bincount`` / ``np.add.at`` / ``np.minimum.at`` over conversation ids).
+
+Which frames count (``tcpip_conversation_packet``, queued by ``dissect_tcp`` once per TCP
+header after the options and the SEQ/ACK analysis): every TCP header whose fixed 20 bytes
+were captured, whose data offset is at least 5 and whose options did not run past the
+captured bytes. TCP quoted in ICMP errors is never a ``tcp`` row here. ``mask`` (a boolean
+per frame) keeps only the frames it selects, like the tap filter of
+``tshark -z conv,tcp,FILTER``.
+
+The tshark columns (``add_conversation_table_data_with_conv_id``, epan/conversation_table.c):
+
+* A (``addr_a``, ``port_a``) is the source of the conversation's first counted frame and B
+  its destination, whoever opened the connection; ``frames_ab``/``bytes_ab`` ("->", tx)
+  count frames from A, ``frames_ba``/``bytes_ba`` ("<-", rx) the others. A conversation whose
+  two ends are the same address and port counts everything as A to B.
+* bytes are ``frame.len`` passed as a C ``int``: a frame of 2^31 bytes or more adds a
+  negative number, and sums wrap as tshark's ``guint64`` counters do.
+* ``rel_start_ns`` / ``duration_ns``: the earliest and latest ``frame.time_relative`` (ns, from the
+  first frame of the file, so a start can be negative) of the counted frames.
+* rows are in tshark's print order: total frames descending, ties in order of each
+  conversation's first counted frame (``first_frame``).
+
+The extras:
+
+* ``stream``: ``tcp.stream``.
+* ``retransmissions``: counted frames whose analysis flags have any of the retransmission
+  bits ``A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION`` (the frames
+  ``tcp.analysis.retransmission`` matches: fast and spurious retransmissions raise that
+  note too). Out-of-order segments are not counted.
+* ``rtt_samples``, ``rtt_min_ns``, ``rtt_avg_ns``, ``rtt_max_ns`` (ns): ``tcp.analysis.ack_rtt`` of the
+  counted frames that acknowledge a segment, where tshark shows that field
+  (``tcp.analysis.acks_frame`` present and the RTT not zero); with no sample the three
+  are -1 (null in Arrow, pandas, CSV and JSON). ``rtt_avg_ns`` is truncated to whole
+  nanoseconds.
+* ``completeness``: the stream's ``tcp.completeness`` (1 SYN, 2 SYN-ACK, 4 ACK, 8 data,
+  16 FIN, 32 RST) as ``tshark -2`` and Wireshark show it on the stream's last frame: every
+  frame's flags, the first frame's included. (tshark's single pass never records the
+  flags of a stream's first frame other than a SYN's; its second pass adds them when it
+  dissects that frame again, so ``-2`` shows the single-pass value on the first frame
+  only.) ``completeness_label`` is its text in Wireshark's words, e.g.
+  ``Complete, WITH_DATA (31)`` (``conversation_completeness_fill``).
+* ``closing``, in plain words, from the flags of every frame of the stream: ``reset`` if a
+  RST was seen; otherwise ``closed`` if both ends sent a FIN, ``half-closed`` if one did,
+  ``open`` if neither did. A FIN or RST in the very first frame of a stream counts here,
+  though Wireshark's completeness ignores it.
+
+``completeness``, ``completeness_label`` and ``closing`` describe the whole connection even
+when ``mask`` selects only some of its frames; every other column covers the counted,
+selected frames.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from tcpscope._types import Array, Index, Mask
+from tcpscope.analysis.conversations import AT_IPV4, AT_IPV6
+from tcpscope.analysis.sequence import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
+from tcpscope.dissect.tcp import ACK, FIN, RST, SYN
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.text import format_ipv4, format_ipv6
+
+__all__ = [
+    "COLUMNS",
+    "RETRANSMISSION_BITS",
+    "Conversations",
+    "completeness_label",
+    "conversations",
+    "format_size",
+    "nstime_seconds",
+    "render_csv",
+    "render_json",
+    "render_tshark",
+]
+
+#: The analysis flag bits counted as a retransmission.
+RETRANSMISSION_BITS = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
+
+NS_PER_S = 1_000_000_000
+
+# tcp.completeness bits (TCP_COMPLETENESS_* in packet-tcp.c)
+C_SYNSENT, C_SYNACK, C_ACK, C_DATA, C_FIN, C_RST = 1, 2, 4, 8, 16, 32
+
+
+@dataclass(frozen=True)
+class Conversations:
+    """TCP conversations, one row per ``tcp.stream`` in tshark's print order (module docstring)."""
+
+    stream: Index
+    addr_a: Array  # numpy unicode
+    port_a: Index
+    addr_b: Array
+    port_b: Index
+    frames_ab: Index
+    bytes_ab: Index
+    frames_ba: Index
+    bytes_ba: Index
+    frames: Index
+    bytes: Index
+    rel_start_ns: Index  # ns
+    duration_ns: Index  # ns
+    first_frame: Index  # frame number (1-based) of the first counted frame
+    retransmissions: Index
+    rtt_samples: Index
+    rtt_min_ns: Index  # ns, -1 without samples
+    rtt_avg_ns: Index
+    rtt_max_ns: Index
+    completeness: Index
+    completeness_label: Array
+    closing: Array
+    # seconds as tshark computes them (nstime_to_sec of each relative time), for the text
+    start_s: Array
+    stop_s: Array
+
+    def __len__(self) -> int:
+        return int(self.stream.shape[0])
+
+    def columns(self) -> dict[str, Array]:
+        """The public columns (:data:`COLUMNS`) by name."""
+        return {name: getattr(self, name) for name in COLUMNS}
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One dict of plain Python values per conversation; RTTs without samples are None."""
+        cols = {k: v.tolist() for k, v in self.columns().items()}
+        for i in range(len(self)):
+            row = {k: v[i] for k, v in cols.items()}
+            if row["rtt_samples"] == 0:
+                row["rtt_min_ns"] = row["rtt_avg_ns"] = row["rtt_max_ns"] = None
+            yield row
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table`` of the public columns (RTTs null without samples)."""
+        import pyarrow as pa
+
+        none = self.rtt_samples == 0
+        arrays = {}
+        for name, col in self.columns().items():
+            if name.startswith("rtt_") and name != "rtt_samples":
+                arrays[name] = pa.array(col, mask=none, type=pa.int64())
+            elif col.dtype.kind == "U":
+                arrays[name] = pa.array(col.tolist(), type=pa.string())
+            else:
+                arrays[name] = pa.array(col)
+        return pa.table(arrays)
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` of the public columns (RTTs are nullable ``Int64``)."""
+        import pandas as pd
+
+        none = self.rtt_samples == 0
+        data: dict[str, Any] = {}
+        for name, col in self.columns().items():
+            if name.startswith("rtt_") and name != "rtt_samples":
+                data[name] = pd.arrays.IntegerArray(col.astype(np.int64), none.copy())
+            elif col.dtype.kind == "U":
+                data[name] = col.astype(object)
+            else:
+                data[name] = col
+        return pd.DataFrame(data)
+
+
+#: The columns of the API, CSV and JSON, in order.
+COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(Conversations) if f.name not in ("start_s", "stop_s")
+)
+
+
+def _empty() -> Conversations:
+    z = np.zeros(0, dtype=np.int64)
+    u = np.zeros(0, dtype="<U1")
+    f = np.zeros(0, dtype=np.float64)
+    return Conversations(z, u, z, u, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, u, u, f, f)
+
+
+def nstime_seconds(rel_ns: Index) -> Array:
+    """``nstime_to_sec`` of relative times: seconds + nanoseconds / 1e9, both with the sign of
+    the time (``nstime_delta`` keeps them so), each converted to a double first."""
+    secs: Index = np.where(rel_ns < 0, -((-rel_ns) // NS_PER_S), rel_ns // NS_PER_S)
+    nsecs: Index = rel_ns - secs * NS_PER_S
+    out: Array = secs.astype(np.float64) + nsecs.astype(np.float64) / float(NS_PER_S)
+    return out
+
+
+def completeness_label(value: int) -> str:
+    """Wireshark's words for a ``tcp.completeness`` value (``conversation_completeness_fill``)."""
+    handshake = C_SYNSENT | C_SYNACK | C_ACK
+    if value == C_SYNSENT:
+        return f"Incomplete, SYN_SENT ({value})"
+    if value == C_SYNSENT | C_SYNACK:
+        return f"Incomplete, CLIENT_ESTABLISHED ({value})"
+    if value == handshake:
+        return f"Incomplete, ESTABLISHED ({value})"
+    if value == handshake | C_DATA:
+        return f"Incomplete, DATA ({value})"
+    if value & ~(C_FIN | C_RST) == handshake | C_DATA and value & (C_FIN | C_RST):
+        return f"Complete, WITH_DATA ({value})"
+    if value & ~(C_FIN | C_RST) == handshake and value & (C_FIN | C_RST):
+        return f"Complete, NO_DATA ({value})"
+    return f"Incomplete ({value})"
+
+
+def _counted_rows(table: PacketTable) -> Mask:
+    """The ``tcp`` rows the conversation tap sees (module docstring)."""
+    tcp = table.layer("tcp")
+    c = tcp.cols
+    return (
+        (np.asarray(c["stream"]) >= 0)
+        & (np.asarray(c["reach"]) >= 4)
+        & ~np.asarray(c["bogus_hlen"], dtype=np.bool_)
+        & ~np.asarray(c["opt_exception"], dtype=np.bool_)
+    )
+
+
+def _update(flags: Index, seglen: Index) -> Index:
+    """What a segment of an existing conversation ORs into its completeness."""
+    syn_ack = flags & (SYN | ACK)
+    upd = np.where(syn_ack == (SYN | ACK), C_SYNACK, 0)
+    upd |= np.where(syn_ack == ACK, np.where(seglen > 0, C_DATA, C_ACK), 0)
+    upd |= np.where((flags & (FIN | ACK)) == (FIN | ACK), C_FIN, 0)
+    upd |= np.where((flags & RST) != 0, C_RST, 0)
+    return upd
+
+
+def _final_completeness(stream: Index, shown: Index, flags: Index, seglen: Index, bogus: Mask,
+                        nconv: int) -> Index:
+    """The completeness ``tshark -2`` shows on a stream's last frame (module docstring).
+
+    The single pass ends with the value the last segment showed (the state before it)
+    plus that segment's update; the second pass adds the first segment's flags as those
+    of an existing conversation.
+    """
+    m = stream.shape[0]
+    rows = np.arange(m, dtype=np.int64)
+    first = np.full(nconv, m, dtype=np.int64)
+    np.minimum.at(first, stream, rows)
+    last = np.full(nconv, -1, dtype=np.int64)
+    np.maximum.at(last, stream, rows)
+    r = last
+    f = flags[r]
+    v = shown[r]
+    # a segment that created its conversation shows 0 (one created by port reuse shows 1)
+    new = (r == first) & (v == 0)
+    upd_new = np.where((f & (SYN | ACK)) == SYN, C_SYNSENT | np.where(seglen[r] > 0, C_DATA, 0), 0)
+    single = np.where(bogus[r], v, np.where(new, upd_new, v | _update(f, seglen[r])))
+    again = (first != last) & ~bogus[first]
+    return np.where(again, single | _update(flags[first], seglen[first]), single).astype(np.int64)
+
+
+def conversations(table: PacketTable, mask: Mask | None = None) -> Conversations:
+    """The TCP conversations of an analysed table (see the module docstring).
+
+    ``mask`` (one boolean per frame) counts only the frames it selects.
+    """
+    tcp = table.layer("tcp")
+    if len(tcp) == 0:
+        return _empty()
+    if "stream" not in tcp.cols:
+        raise ValueError("conversations() needs an analysed table: run tcpscope.analysis.analyze first")
+    cols = tcp.cols
+    m = len(tcp)
+    stream_all = np.asarray(cols["stream"], dtype=np.int64)
+    counted = _counted_rows(table)
+    if mask is not None:
+        counted &= np.asarray(mask, dtype=np.bool_)[tcp.pkt]
+    rows = np.flatnonzero(counted)
+    if rows.shape[0] == 0:
+        return _empty()
+    nstreams = int(stream_all.max()) + 1
+    s = stream_all[rows]
+    # each stream's first counted row; conversations numbered in that order
+    first_of = np.full(nstreams, m, dtype=np.int64)
+    first_of[s[::-1]] = rows[::-1]
+    seen = np.flatnonzero(first_of < m)
+    by_first = seen[np.argsort(first_of[seen], kind="stable")]  # the stream of conversation 0, 1, ...
+    k = by_first.shape[0]
+    slot = np.full(nstreams, -1, dtype=np.int64)
+    slot[by_first] = np.arange(k)
+    cid = slot[s]
+    first_row = first_of[by_first]
+
+    # a frame goes A -> B when it comes from the side that sent the first counted frame
+    flow = np.asarray(cols["_flow"], dtype=np.int8)
+    a_flow = flow[first_row]
+    fwd = flow[rows] == a_flow[cid]
+    pkt = tcp.pkt[rows]
+    wire = table.records.wirelen[pkt].astype(np.int64)
+    size = ((wire + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)  # C int
+    frames_ab = np.bincount(cid[fwd], minlength=k).astype(np.int64)
+    frames_ba = np.bincount(cid[~fwd], minlength=k).astype(np.int64)
+    bytes_ab = np.zeros(k, dtype=np.int64)
+    bytes_ba = np.zeros(k, dtype=np.int64)
+    np.add.at(bytes_ab, cid[fwd], size[fwd])
+    np.add.at(bytes_ba, cid[~fwd], size[~fwd])
+
+    ts = table.ts_ns
+    rel = ts[pkt] - ts[0]
+    start = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    stop = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(start, cid, rel)
+    np.maximum.at(stop, cid, rel)
+
+    aflags = np.asarray(cols["aflags"], dtype=np.int64)[rows]
+    retrans = np.bincount(cid[(aflags & RETRANSMISSION_BITS) != 0], minlength=k).astype(np.int64)
+
+    rtt = np.asarray(cols["ack_rtt"], dtype=np.int64)[rows]
+    acks = (np.asarray(cols["acks_frame"], dtype=np.int64)[rows] > 0) & (rtt != 0)
+    rtt = rtt[acks]
+    rc = cid[acks]
+    rtt_n = np.bincount(rc, minlength=k).astype(np.int64)
+    rtt_min = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    rtt_max = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+    rtt_sum = np.zeros(k, dtype=np.int64)
+    np.minimum.at(rtt_min, rc, rtt)
+    np.maximum.at(rtt_max, rc, rtt)
+    np.add.at(rtt_sum, rc, rtt)
+    none = rtt_n == 0
+    rtt_avg = np.where(none, -1, rtt_sum // np.maximum(rtt_n, 1))
+    rtt_min = np.where(none, -1, rtt_min)
+    rtt_max = np.where(none, -1, rtt_max)
+
+    # the whole connection: completeness and how it ended
+    srow = np.flatnonzero(stream_all >= 0)
+    flags = np.asarray(cols["flags"], dtype=np.int64)
+    bogus = np.asarray(cols["bogus_hlen"], dtype=np.bool_)
+    comp_all = _final_completeness(stream_all[srow], np.asarray(cols["completeness"], dtype=np.int64)[srow],
+                                   flags[srow], np.asarray(cols["len"], dtype=np.int64)[srow], bogus[srow],
+                                   nstreams)
+    full = (stream_all >= 0) & ~bogus & (np.asarray(cols["reach"]) >= 2)
+    fr = np.flatnonzero(full & ((flags & (FIN | RST)) != 0))
+    fc = slot[stream_all[fr]]
+    fr, fc = fr[fc >= 0], fc[fc >= 0]
+    from_a = flow[fr] == a_flow[fc]
+    ff = flags[fr]
+    rst = np.bincount(fc[(ff & RST) != 0], minlength=k) > 0
+    fin_a = np.bincount(fc[((ff & FIN) != 0) & from_a], minlength=k) > 0
+    fin_b = np.bincount(fc[((ff & FIN) != 0) & ~from_a], minlength=k) > 0
+    closing = np.where(rst, "reset", np.where(fin_a & fin_b, "closed",
+                                              np.where(fin_a | fin_b, "half-closed", "open")))
+
+    # print order: total frames descending, ties in first-seen order
+    total = frames_ab + frames_ba
+    out = np.argsort(-total, kind="stable")
+    a_row = first_row[out]
+    src, dst, atype = _addresses(table, a_row)
+    start_o, stop_o = start[out], stop[out]
+    comp = comp_all[by_first[out]]
+    labels = {v: completeness_label(v) for v in np.unique(comp).tolist()}
+    return Conversations(
+        stream=by_first[out],
+        addr_a=_address_text(src, atype),
+        port_a=np.asarray(cols["srcport"], dtype=np.int64)[a_row],
+        addr_b=_address_text(dst, atype),
+        port_b=np.asarray(cols["dstport"], dtype=np.int64)[a_row],
+        frames_ab=frames_ab[out],
+        bytes_ab=bytes_ab[out],
+        frames_ba=frames_ba[out],
+        bytes_ba=bytes_ba[out],
+        frames=total[out],
+        bytes=(bytes_ab + bytes_ba)[out],
+        rel_start_ns=start_o,
+        duration_ns=stop_o - start_o,
+        first_frame=tcp.pkt[a_row] + 1,
+        retransmissions=retrans[out],
+        rtt_samples=rtt_n[out],
+        rtt_min_ns=rtt_min[out],
+        rtt_avg_ns=rtt_avg[out],
+        rtt_max_ns=rtt_max[out],
+        completeness=comp,
+        completeness_label=np.array([labels[v] for v in comp.tolist()]),
+        closing=closing[out],
+        start_s=nstime_seconds(start_o),
+        stop_s=nstime_seconds(stop_o),
+    )
+
+
+def _addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]:
+    """Source and destination (16 bytes, IPv4 in the first 4) and address type of the IP
+    header immediately around each of the ``tcp`` rows ``rows``, as the TCP dissector sees
+    them (``pinfo->src``/``dst``: an IPv6 Routing header's final address is the
+    destination), by the rules of :func:`tcpscope.analysis.conversations.segment_keys`."""
+    tcp = table.layer("tcp")
+    k = rows.shape[0]
+    pkt = tcp.pkt[rows]
+    want = pkt * 65536 + tcp.depth[rows].astype(np.int64)
+    best = np.full(k, -1, dtype=np.int64)
+    src = np.zeros((k, 16), dtype=np.uint8)
+    dst = np.zeros((k, 16), dtype=np.uint8)
+    atype = np.zeros(k, dtype=np.int8)
+    for name, min_reach, at in (("ip", 11, AT_IPV4), ("ipv6", 7, AT_IPV6)):
+        ip = table.layer(name)
+        if len(ip) == 0:
+            continue
+        ok = np.flatnonzero(np.asarray(ip.cols["reach"]) >= min_reach)
+        key = ip.pkt[ok] * 65536 + ip.depth[ok].astype(np.int64)
+        if key.shape[0] > 1 and bool((np.diff(key) < 0).any()):
+            srt = np.argsort(key, kind="stable")
+            ok, key = ok[srt], key[srt]
+        j = np.searchsorted(key, want, side="left") - 1
+        jj = np.maximum(j, 0)
+        hit = (j >= 0) & (ip.pkt[ok[jj]] == pkt) & (key[jj] > best)
+        r = ok[jj[hit]]
+        best[hit] = key[jj[hit]]
+        atype[hit] = at
+        if at == AT_IPV4:
+            src[hit, :4] = np.asarray(ip.cols["src"])[r].astype(">u4").view(np.uint8).reshape(-1, 4)
+            dst[hit, :4] = np.asarray(ip.cols["dst"])[r].astype(">u4").view(np.uint8).reshape(-1, 4)
+        else:
+            src[hit] = np.asarray(ip.cols["src"])[r]
+            dst[hit] = np.asarray(ip.cols.get("dst_eff", ip.cols["dst"]))[r]
+    return src, dst, atype
+
+
+def _address_text(raw: Array, atype: Array) -> Array:
+    """The text of each address, each distinct address formatted once."""
+    k = raw.shape[0]
+    hi = np.ascontiguousarray(raw[:, :8]).view(">u8").reshape(-1)
+    lo = np.ascontiguousarray(raw[:, 8:]).view(">u8").reshape(-1)
+    order = np.lexsort((lo, hi, atype))
+    new = np.ones(k, dtype=np.bool_)
+    new[1:] = (hi[order][1:] != hi[order][:-1]) | (lo[order][1:] != lo[order][:-1]) \
+        | (atype[order][1:] != atype[order][:-1])
+    ids = np.empty(k, dtype=np.int64)
+    ids[order] = np.cumsum(new) - 1
+    firsts = order[new]
+    text = [format_ipv4(int.from_bytes(bytes(raw[i, :4]), "big")) if atype[i] == AT_IPV4
+            else format_ipv6(bytes(raw[i])) for i in firsts.tolist()]
+    out: Array = np.array(text)[ids]
+    return out
+
+
+# ---- text ----
+
+_RULE = "=" * 80 + "\n"
+_PORTS = " " * 12
+
+
+def format_size(n: int) -> str:
+    """``format_size(n, FORMAT_SIZE_UNIT_BYTES, 0)`` (wsutil/str_util.c): SI prefixes,
+    integer truncation, a unit only from 10 of it; no thousands separator (C locale)."""
+    if n < 10_000:
+        return f"{n} bytes"
+    for power, prefix in ((4, " TB"), (3, " GB"), (2, " MB"), (1, " kB")):
+        if n // 1000**power >= 10:
+            return f"{n // 1000**power}{prefix}"
+    return f"{n} bytes"  # pragma: no cover - n >= 10000 always has a unit
+
+
+def _header(title_filter: str | None, extras: bool) -> list[str]:
+    filt = title_filter if title_filter else "<No Filter>"
+    top = f"{_PORTS}                                               |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |"
+    sub = f"{_PORTS}                                               | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |"
+    if extras:
+        top += " Stream | Retrans |  RTT min/avg/max (ms)  | State"
+        sub += "        |         |                        |"
+    return [_RULE, "TCP Conversations\n", f"Filter:{filt}\n", top + "\n", sub + "\n"]
+
+
+def _extras(conv: Conversations) -> list[str]:
+    """The text tcpscope adds after Duration, per row."""
+    out = []
+    for stream, retrans, n, lo, avg, hi, label, closing in zip(
+            conv.stream.tolist(), conv.retransmissions.tolist(), conv.rtt_samples.tolist(),
+            conv.rtt_min_ns.tolist(), conv.rtt_avg_ns.tolist(), conv.rtt_max_ns.tolist(),
+            conv.completeness_label.tolist(), conv.closing.tolist(), strict=True):
+        rtt = f"{lo / 1e6:.3f}/{avg / 1e6:.3f}/{hi / 1e6:.3f}" if n else "-"
+        out.append(f"  {stream:6d}   {retrans:7d}   {rtt:>22}   {label}, {closing}")
+    return out
+
+
+def render_tshark(conv: Conversations, title_filter: str | None = None, extras: bool = False) -> str:
+    """The text of ``tshark -q -z conv,tcp[,FILTER]`` (ui/cli/tap-iousers.c ``iousers_draw``),
+    byte for byte; ``title_filter`` is the filter shown in the header.
+
+    With ``extras`` every row goes on after Duration with the stream index, the
+    retransmissions, the RTT (min/avg/max in ms, ``-`` without samples) and the state
+    (completeness label and closing); that text is tcpscope's own.
+    """
+    out = _header(title_filter, extras)
+    more = _extras(conv) if extras else [""] * len(conv)
+    for a, pa, b, pb, fba, bba, fab, bab, ft, bt, start, stop, tail in zip(
+            conv.addr_a.tolist(), conv.port_a.tolist(), conv.addr_b.tolist(), conv.port_b.tolist(),
+            conv.frames_ba.tolist(), conv.bytes_ba.tolist(), conv.frames_ab.tolist(), conv.bytes_ab.tolist(),
+            conv.frames.tolist(), conv.bytes.tolist(), conv.start_s.tolist(), conv.stop_s.tolist(), more,
+            strict=True):
+        out.append("%-26s <-> %-26s  %6u %-9s  %6u %-9s  %6u %-9s  %14.9f   %12.4f%s\n" % (  # noqa: UP031 (tshark's printf)
+            f"{a}:{pa}", f"{b}:{pb}", fba, format_size(bba), fab, format_size(bab), ft, format_size(bt),
+            start, stop - start, tail))
+    out.append(_RULE)
+    return "".join(out)
+
+
+def render_csv(conv: Conversations) -> str:
+    """One header line of :data:`COLUMNS`, then one line per conversation (RFC 4180; RTTs
+    empty without samples; times in ns)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for row in conv.rows():
+        w.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+    return buf.getvalue()
+
+
+def render_json(conv: Conversations) -> str:
+    """A JSON array of one object per conversation, keys :data:`COLUMNS` (times in ns, RTTs
+    null without samples), in print order."""
+    return json.dumps(list(conv.rows()), indent=1) + "\n"
