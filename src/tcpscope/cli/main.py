@@ -13,14 +13,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tcpscope.cli import analyze, conv, fields, listing
+from tcpscope.cli import analyze, conv, expert, fields, listing
 from tcpscope.cli.common import EXIT_ERROR
 from tcpscope.errors import TcpscopeError
 
 __all__ = ["build_parser", "main"]
 
 #: The subcommand modules, in the order ``--help`` lists them; each has ``register``.
-COMMANDS = (analyze, fields, listing, conv)
+COMMANDS = (analyze, fields, listing, conv, expert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -121,6 +121,9 @@ class DissectContext:
     stack_proto: list[NDArray[np.int16]] = field(default_factory=list)
     stack_depth: list[NDArray[np.int16]] = field(default_factory=list)
     pending: dict[str, object] = field(default_factory=dict)
+    #: per frame, the protocol (``PROTO_NAMES`` code) whose dissector ran last: the
+    #: protocol an exception is blamed on (``pinfo->current_proto``)
+    current: NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
 
     def builder(self, name: str) -> LayerBuilder:
         b = self.builders.get(name)
@@ -146,6 +149,9 @@ class DissectContext:
             self.stack_pkt.append(pkt)
             self.stack_proto.append(np.full(pkt.shape[0], proto_code, dtype=np.int16))
             self.stack_depth.append(np.full(pkt.shape[0], self.depth, dtype=np.int16))
+            if self.current.shape[0] != self.n:
+                self.current = np.zeros(self.n, dtype=np.int16)
+            self.current[pkt] = proto_code
 
     def expert(self, pkt: NDArray[np.int64], code: int, arg: NDArray[np.int64] | int = 0,
                arg2: NDArray[np.int64] | int = 0, slot: NDArray[np.int64] | int = -1) -> None:
@@ -169,13 +175,22 @@ class DissectContext:
         """End dissection of frames ``idx`` because a read went past their bytes.
 
         ``reported`` marks the frames whose read went past the *reported* length
-        (malformed); the others only ran out of captured bytes.
+        (malformed: they get the "Malformed Packet" expert item of the protocol being
+        dissected); the others only ran out of captured bytes.
         """
         self.nxt[idx] = Proto.DONE
         if reported is None:
             self.short[idx] = True
         else:
-            self.malformed[idx[reported]] = True
+            bad = idx[reported]
+            if bad.shape[0]:
+                from tcpscope.dissect.experts import MALFORMED_SLOT, malformed_codes
+
+                proto = self.current[bad] if self.current.shape[0] == self.n else np.zeros(bad.shape[0], np.int16)
+                codes = np.asarray(malformed_codes(), dtype=np.int64)[proto]
+                for code in np.unique(codes).tolist():
+                    self.expert(bad[codes == code], int(code), slot=MALFORMED_SLOT)
+            self.malformed[bad] = True
             self.short[idx[~reported]] = True
 
     def read(self, idx: NDArray[np.int64], width: int, at: NDArray[np.int64] | None = None) -> NDArray[np.uint8]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from tcpscope.dissect.context import Expert, Group, Sev
 
-__all__ = ["EXPERTS", "EXPERT_CODE", "SLOT", "TCP_OPTION_NAMES", "field_name", "summary"]
+__all__ = ["EXPERTS", "EXPERT_CODE", "MALFORMED_SLOT", "SHORT_NAMES", "SLOT", "TCP_OPTION_NAMES", "field_name",
+           "malformed_codes", "summary"]
 
 #: Short names of TCP options (the option protocols' short names in packet-tcp.c).
 TCP_OPTION_NAMES: dict[int, str] = {
@@ -106,6 +107,25 @@ EXPERTS: tuple[Expert, ...] = (
     Expert("_ws.malformed.expert", E, _M, "", "Malformed Packet (Exception occurred)"),
 )
 
+#: Protocol short names (``proto_register_protocol``) of the protocols in
+#: :data:`tcpscope.dissect.protocols.PROTO_NAMES`: the ``pinfo->current_proto`` a dissector
+#: sets, which names the protocol of the expert items raised while it runs.
+SHORT_NAMES: dict[str, str] = {
+    "eth": "Ethernet", "ethertype": "Ethertype", "vlan": "VLAN", "sll": "SLL", "null": "Null",
+    "raw": "Raw", "ip": "IPv4", "ipv6": "IPv6", "ipv6.hopopts": "IPv6 Hop-by-Hop",
+    "ipv6.routing": "IPv6 Routing", "ipv6.fraghdr": "IPv6 Fragment", "ipv6.dstopts": "IPv6 Destination",
+    "tcp": "TCP", "udp": "UDP", "data": "Data", "mpls": "MPLS", "gre": "GRE", "arp": "ARP/RARP",
+    "icmp": "ICMP", "icmpv6": "ICMPv6", "llc": "LLC", "ah": "AH",
+}
+
+# "Malformed Packet" (show_reported_bounds_error, epan/show_exception.c) is raised where the
+# exception is caught, after everything else in the frame, and names the protocol whose
+# dissector was running: one code per protocol.
+EXPERTS += tuple(
+    Expert(f"_ws.malformed.expert/{name}", E, _M, short, "Malformed Packet (Exception occurred)")
+    for name, short in SHORT_NAMES.items()
+)
+
 EXPERT_CODE: dict[str, int] = {e.field: i for i, e in enumerate(EXPERTS)}
 
 # Where each item sits among the items of one TCP header, in dissect_tcp's order of
@@ -129,6 +149,19 @@ SLOT: dict[int, int] = {EXPERT_CODE[name]: 10 * (i + 1) for i, name in enumerate
 SLOT[EXPERT_CODE["tcp.options.mss.absent"]] = 9000
 for _i, _name in enumerate(_ANALYSIS_ORDER):
     SLOT[EXPERT_CODE[_name]] = 10000 + 10 * _i
+
+
+#: The slot of "Malformed Packet": after every other item of its header.
+MALFORMED_SLOT = 1 << 30
+
+
+def malformed_codes() -> list[int]:
+    """For each protocol code of ``PROTO_NAMES``, its "Malformed Packet" expert code
+    (the protocol-less one for a protocol without a short name here)."""
+    from tcpscope.dissect.protocols import PROTO_NAMES
+
+    return [EXPERT_CODE.get(f"_ws.malformed.expert/{name}", EXPERT_CODE["_ws.malformed.expert"])
+            for name in PROTO_NAMES]
 
 
 def field_name(code: int) -> str:

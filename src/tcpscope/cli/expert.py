@@ -1,0 +1,42 @@
+"""``tcpscope expert``: the expert summary, as ``tshark -q -z expert`` prints it.
+
+``--level`` keeps the severities from that one up (``-z expert,LEVEL``); ``--frames``
+lists under each row the frames where it occurs; ``-Y FILTER`` keeps the items of the
+frames FILTER selects (``tshark -q -z expert,FILTER``; tshark's own ``-Y`` leaves
+statistics alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, load
+
+__all__ = ["register"]
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from tcpscope.views.expert import LEVEL_NAMES, expert_entries, render_expert
+
+    loaded = load(args.file, args.display_filter)
+    mask = None
+    if args.display_filter:
+        mask = np.zeros(loaded.table.n, dtype=np.bool_)
+        mask[loaded.frames] = True
+    entries = expert_entries(loaded.table, mask, LEVEL_NAMES[args.level])
+    sys.stdout.write(render_expert(entries, frames=args.frames))
+    sys.stdout.flush()
+    return finish(loaded.warnings)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    e = sub.add_parser("expert", help="expert summary by severity, as tshark -q -z expert")
+    add_file_argument(e)
+    add_filter_argument(e)
+    e.add_argument("--level", choices=("error", "warn", "note", "chat", "comment"), default="comment",
+                   help="lowest severity shown (default: all), as -z expert,LEVEL")
+    e.add_argument("--frames", action="store_true", help="list the frames of each finding under its row")
+    e.set_defaults(run=run)
