@@ -11,15 +11,20 @@ runs it
 
 ``TCPSCOPE_JIT=never|always|auto`` overrides the choice (tests run both ways), and
 ``TCPSCOPE_JIT_THRESHOLD`` moves the threshold.
+
+A kernel may call small functions marked with :func:`helper`: uncompiled, they are
+ordinary Python calls; when the kernel is compiled, each helper it names (and each
+helper those name) is compiled too, so one body of code serves both modes.
 """
 
 from __future__ import annotations
 
 import os
+import types
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["Kernel", "jit_mode", "kernel"]
+__all__ = ["Kernel", "compiles", "helper", "jit_mode", "kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,6 +35,12 @@ def jit_mode() -> str:
     """The mode from ``TCPSCOPE_JIT``: ``auto`` (default), ``never`` or ``always``."""
     mode = os.environ.get("TCPSCOPE_JIT", "auto")
     return mode if mode in ("auto", "never", "always") else "auto"
+
+
+def compiles(n: int) -> bool:
+    """Whether kernels run compiled on an input of ``n`` elements (without importing numba)."""
+    mode = jit_mode()
+    return mode == "always" or (mode == "auto" and n >= _threshold())
 
 
 def _threshold() -> int:
@@ -51,19 +62,14 @@ class Kernel(Generic[F]):
     def compiled(self) -> F:
         """The numba-compiled function (imports numba on first use)."""
         if self._compiled is None:
-            import numba
-
-            compiled = cast(F, numba.njit(cache=True, nogil=True)(self.py))
+            compiled = cast(F, _njit(self.py))
             self._compiled = compiled
             return compiled
         return self._compiled
 
     def pick(self, n: int) -> F:
         """The implementation to use for an input of ``n`` elements."""
-        mode = jit_mode()
-        if mode == "never" or (mode == "auto" and n < _threshold()):
-            return self.py
-        return self.compiled()
+        return self.compiled() if compiles(n) else self.py
 
     def run(self, n: int, *args: Any) -> Any:
         """Run on an input of ``n`` elements, compiled or not (see the module docstring)."""
@@ -73,3 +79,37 @@ class Kernel(Generic[F]):
 def kernel(fn: F) -> Kernel[F]:
     """Mark ``fn`` as a kernel: numba-compatible Python, compiled only for large inputs."""
     return Kernel(fn)
+
+
+_HELPER_ATTR = "_tcpscope_helper"
+_compiled_helpers: dict[Callable[..., Any], Any] = {}
+
+
+def helper(fn: F) -> F:
+    """Mark ``fn`` as callable from kernels (see the module docstring); returns ``fn`` itself."""
+    setattr(fn, _HELPER_ATTR, True)
+    return fn
+
+
+def _njit(fn: Callable[..., Any]) -> Any:
+    """``numba.njit(cache=True)`` of ``fn``, with the helpers it calls swapped for their compiled twins.
+
+    numba resolves a global name to the object it names when it compiles, so ``fn`` is
+    compiled as a copy whose globals map each helper to its compiled version; the module
+    itself is left as it is, and uncompiled kernels keep calling plain Python.
+    """
+    import numba
+
+    names = [n for n in fn.__code__.co_names if getattr(fn.__globals__.get(n), _HELPER_ATTR, False)]
+    if names:
+        env = dict(fn.__globals__)
+        for n in names:
+            h = env[n]
+            if h not in _compiled_helpers:
+                _compiled_helpers[h] = _njit(h)
+            env[n] = _compiled_helpers[h]
+        copy = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, fn.__closure__)
+        copy.__qualname__ = fn.__qualname__
+        copy.__module__ = fn.__module__
+        fn = copy
+    return numba.njit(cache=True, nogil=True, inline="always" if getattr(fn, _HELPER_ATTR, False) else "never")(fn)

@@ -22,7 +22,7 @@ def _fields(args: argparse.Namespace) -> int:
     from tcpscope.capture import read_records
     from tcpscope.dissect.pipeline import dissect
     from tcpscope.filter.registry import registry
-    from tcpscope.views.fields import FieldsOptions, field_lines, parse_e_option
+    from tcpscope.views.fields import FieldsOptions, parse_e_option, write_fields
 
     if not args.e:
         print("tcpscope: fields needs at least one -e FIELD", file=sys.stderr)
@@ -41,11 +41,9 @@ def _fields(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     records = read_records(args.file)
     table = dissect(records)
-    out = sys.stdout
-    write = out.write
-    for line in field_lines(table, defs, opts):
-        write(line)
-        write("\n")
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    write_fields(table, defs, opts, out)
     out.flush()
     return _warn(records.warnings)
 
