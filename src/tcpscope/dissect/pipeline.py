@@ -66,7 +66,7 @@ def _dispatch() -> dict[int, Dissector]:
     }
 
 
-def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
+def _walk(ctx: DissectContext, dispatch: dict[int, Dissector], release: Callable[[], None]) -> None:
     for _ in range(MAX_ROUNDS):
         live = ctx.nxt != Proto.DONE
         if not live.any():
@@ -77,6 +77,9 @@ def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
             ctx.depth += 1
             ctx.nxt[idx] = Proto.DONE  # a dissector that forgets to move on ends the frame
             dispatch[int(code)](ctx, idx)
+        # Each round reads one header of every frame, all over the file: between rounds
+        # the file's pages need not stay resident (see Records.release_pages).
+        release()
     ctx.nxt[:] = Proto.DONE
 
 
@@ -100,7 +103,7 @@ def dissect(records: Records) -> PacketTable:
         lut[lt] = p
     ctx.nxt[:] = lut[records.linktype.astype(np.int64) & 0xFFFF]
     dispatch = _dispatch()
-    _walk(ctx, dispatch)
+    _walk(ctx, dispatch, records.release_pages)
     buffers = [records.data]
     for _ in range(MAX_REASSEMBLY):
         frags = ctx.pending.pop("frags", None)
@@ -117,8 +120,12 @@ def dissect(records: Records) -> PacketTable:
         ctx.end[done.pkt] = done.start + done.length
         ctx.rend[done.pkt] = done.start + done.length
         ctx.nxt[done.pkt] = done.nxt
-        _walk(ctx, dispatch)
-    layers = {name: b.build() for name, b in ctx.builders.items()}
+        _walk(ctx, dispatch, records.release_pages)
+    # The capture's bytes are not read again here: let the OS drop this process's copy of
+    # the file's pages (a memory map) before the layer tables are built, the moment of
+    # most memory. They come back from the page cache if a later stage reads them.
+    records.release_pages()
+    layers = {name: ctx.builders.pop(name).build() for name in list(ctx.builders)}
     layers["_stack"] = _stack_layer(ctx)
     layers["_expert"] = _expert_layer(ctx)
     malformed = ctx.malformed
@@ -132,7 +139,7 @@ def _stack_layer(ctx: DissectContext) -> Layer:
     pkt = np.concatenate(ctx.stack_pkt)
     proto = np.concatenate(ctx.stack_proto)
     depth = np.concatenate(ctx.stack_depth)
-    order = np.lexsort((depth, pkt))
+    order = _frame_depth_order(pkt, depth)
     pkt, proto, depth = pkt[order], proto[order], depth[order]
     return Layer("_stack", pkt, depth, np.ones(pkt.shape[0], np.int32), {"proto": proto})
 
@@ -142,9 +149,19 @@ def _expert_layer(ctx: DissectContext) -> Layer:
         return Layer.empty("_expert")
     pkt = np.concatenate(ctx.expert_pkt)
     depth = np.concatenate(ctx.expert_depth)
-    order = np.lexsort((depth, pkt))
+    order = _frame_depth_order(pkt, depth)
     return Layer("_expert", pkt[order], depth[order], np.ones(pkt.shape[0], np.int32), {
         "code": np.concatenate(ctx.expert_code)[order],
         "arg": np.concatenate(ctx.expert_arg)[order],
         "arg2": np.concatenate(ctx.expert_arg2)[order],
     })
+
+
+def _frame_depth_order(pkt: NDArray[np.int64], depth: NDArray[np.int16]) -> NDArray[np.intp]:
+    """``np.lexsort((depth, pkt))``, faster: one stable argsort of a combined key.
+
+    The rows come in chunks that are each in frame order, which timsort merges quickly.
+    """
+    d = depth.astype(np.int64) - int(depth.min())
+    order: NDArray[np.intp] = np.argsort(pkt * (int(d.max()) + 1) + d, kind="stable")
+    return order

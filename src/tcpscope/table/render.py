@@ -133,7 +133,7 @@ def column_of(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = 
     if ft is FieldType.NONE:
         return Column(Kind.ONE, pkt)
     if ft is FieldType.BOOLEAN and data.ndim == 1 and data.dtype.kind in "biu":
-        return Column(Kind.BOOL, pkt, ints=data)
+        return Column(Kind.BOOL, pkt, ints=(data != 0).view(np.uint8))  # 1 byte a value, not 8
     if ft.is_integer and data.ndim == 1 and data.dtype.kind in "biu":
         if fd.base in (Base.HEX, Base.HEX_DEC):
             return Column(Kind.HEX, pkt, ints=data, width=hex_digits(fd))

@@ -162,14 +162,16 @@ class _Chunk:
     ucs: NDArray[np.uint32]
 
 
-def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int) -> _Chunk:
-    """The values of ``columns`` shown in rows ``frames`` (increasing), gathered for the kernels."""
+def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
+           bounds: Sequence[tuple[int, int]]) -> _Chunk:
+    """The values of ``columns`` shown in rows ``frames`` (increasing), gathered for the kernels.
+
+    ``bounds[k]`` is the range of column ``k``'s values in the frames ``frames[0]..frames[-1]``.
+    """
     f0 = int(frames[0])
     dense = int(frames[-1]) - f0 + 1 == frames.shape[0]
     parts: list[tuple[Column, NDArray[Any], slice | NDArray[np.int64]]] = []
-    for c in columns:
-        lo = int(np.searchsorted(c.pkt, frames[0], side="left"))
-        hi = int(np.searchsorted(c.pkt, frames[-1], side="right"))
+    for c, (lo, hi) in zip(columns, bounds, strict=True):
         pk = c.pkt[lo:hi]
         if dense:
             parts.append((c, pk.astype(np.int64) - f0, slice(lo, hi)))
@@ -218,8 +220,16 @@ def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int)
 
 
 def _columns(table: PacketTable, fields: Sequence[FieldDef]) -> tuple[list[Column], NDArray[np.uint8], NDArray[np.uint8]]:
-    """Each field's :class:`Column`; the capture bytes spans point into; all PRE text in one buffer."""
-    columns = [column_of(fd, fd.get(table), table.buffers) for fd in fields]
+    """Each field's :class:`Column`; the capture bytes spans point into; all PRE text in one buffer.
+
+    Many fields have values in the same frames (every column of a layer, on the rows
+    where the header was read): their frame arrays are kept once, as int32.
+    """
+    shared: dict[tuple[int, ...], NDArray[np.integer[Any]]] = {}
+    columns = []
+    for fd in fields:
+        c = column_of(fd, fd.get(table), table.buffers)
+        columns.append(replace(c, pkt=_shared_frames(c.pkt, shared)))
     texts: list[NDArray[np.uint8]] = []
     size = 0
     for k, c in enumerate(columns):
@@ -232,6 +242,19 @@ def _columns(table: PacketTable, fields: Sequence[FieldDef]) -> tuple[list[Colum
     pre = np.concatenate(texts) if texts else np.zeros(0, dtype=np.uint8)
     span = table.buffers[0] if table.buffers else np.zeros(0, dtype=np.uint8)
     return columns, _readonly(span), _readonly(pre)
+
+
+def _shared_frames(pkt: NDArray[np.integer[Any]], shared: dict[tuple[int, ...], NDArray[np.integer[Any]]]
+                   ) -> NDArray[np.integer[Any]]:
+    """``pkt`` as int32, or an equal array met before (looked up by a cheap fingerprint)."""
+    m = pkt.shape[0]
+    small = pkt.astype(np.int32) if m == 0 or int(pkt[-1]) < 2**31 - 1 else pkt
+    key = (m, *(int(x) for x in small[:: max(1, m // 16)]), int(small[-1]) if m else -1)
+    seen = shared.get(key)
+    if seen is not None and np.array_equal(seen, small):
+        return seen
+    shared[key] = small
+    return small
 
 
 def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOptions,
@@ -252,10 +275,15 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
     sep, newline = _u8(opts.separator), _u8("\n")
     size = sel.shape[0] * len(columns)
     measure, write = measure_rows.pick(size), write_rows.pick(size)
+    # where each chunk's values start and end in each column: one search per column
+    firsts = sel[::chunk_rows]
+    lasts = sel[np.minimum(np.arange(1, firsts.shape[0] + 1) * chunk_rows, sel.shape[0]) - 1]
+    los = [np.searchsorted(c.pkt, firsts.astype(c.pkt.dtype), side="left").tolist() for c in columns]
+    his = [np.searchsorted(c.pkt, lasts.astype(c.pkt.dtype), side="right").tolist() for c in columns]
     out = np.empty(0, dtype=np.uint8)
-    for r0 in range(0, sel.shape[0], chunk_rows):
+    for i, r0 in enumerate(range(0, sel.shape[0], chunk_rows)):
         fr = sel[r0 : r0 + chunk_rows]
-        c = _chunk(columns, fr, ucs_width)
+        c = _chunk(columns, fr, ucs_width, [(lo[i], hi[i]) for lo, hi in zip(los, his, strict=True)])
         data = (c.kinds, c.widths, c.fstart, c.base, c.vrow, c.ints, c.pairs, c.rows, c.ucs, span, pre, occ, occ_k)
         vlen = np.empty(c.vrow.shape[0], dtype=np.int64)
         rowlen = np.full(fr.shape[0], (len(columns) - 1) * sep.shape[0] + newline.shape[0], dtype=np.int64)
