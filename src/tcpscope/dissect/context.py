@@ -17,6 +17,7 @@ dissection of the frame at that header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -120,6 +121,8 @@ class DissectContext:
     stack_proto: list[NDArray[np.int16]] = field(default_factory=list)
     stack_depth: list[NDArray[np.int16]] = field(default_factory=list)
     pending: dict[str, object] = field(default_factory=dict)
+    #: Called when the capture's bytes will not be read for a while (see Records.release_pages).
+    release: Callable[[], None] = field(default=lambda: None)
 
     def builder(self, name: str) -> LayerBuilder:
         b = self.builders.get(name)

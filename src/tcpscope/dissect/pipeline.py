@@ -66,7 +66,7 @@ def _dispatch() -> dict[int, Dissector]:
     }
 
 
-def _walk(ctx: DissectContext, dispatch: dict[int, Dissector], release: Callable[[], None]) -> None:
+def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
     for _ in range(MAX_ROUNDS):
         live = ctx.nxt != Proto.DONE
         if not live.any():
@@ -79,7 +79,7 @@ def _walk(ctx: DissectContext, dispatch: dict[int, Dissector], release: Callable
             dispatch[int(code)](ctx, idx)
         # Each round reads one header of every frame, all over the file: between rounds
         # the file's pages need not stay resident (see Records.release_pages).
-        release()
+        ctx.release()
     ctx.nxt[:] = Proto.DONE
 
 
@@ -97,13 +97,14 @@ def dissect(records: Records) -> PacketTable:
         malformed=np.zeros(n, dtype=np.bool_),
         short=np.zeros(n, dtype=np.bool_),
         fragmented=np.zeros(n, dtype=np.bool_),
+        release=records.release_pages,
     )
     lut = np.full(65536, Proto.DONE, dtype=np.int8)
     for lt, p in LINK_START.items():
         lut[lt] = p
     ctx.nxt[:] = lut[records.linktype.astype(np.int64) & 0xFFFF]
     dispatch = _dispatch()
-    _walk(ctx, dispatch, records.release_pages)
+    _walk(ctx, dispatch)
     buffers = [records.data]
     for _ in range(MAX_REASSEMBLY):
         frags = ctx.pending.pop("frags", None)
@@ -120,7 +121,7 @@ def dissect(records: Records) -> PacketTable:
         ctx.end[done.pkt] = done.start + done.length
         ctx.rend[done.pkt] = done.start + done.length
         ctx.nxt[done.pkt] = done.nxt
-        _walk(ctx, dispatch, records.release_pages)
+        _walk(ctx, dispatch)
     # The capture's bytes are not read again here: let the OS drop this process's copy of
     # the file's pages (a memory map) before the layer tables are built, the moment of
     # most memory. They come back from the page cache if a later stage reads them.

@@ -35,6 +35,8 @@ __all__ = ["FieldsOptions", "field_lines", "parse_e_option", "render_chunks", "w
 CHUNK_ROWS = 1 << 14
 #: Rows the writing kernel fills at a time, so that its writes stay in cache.
 BLOCK_ROWS = 1024
+#: Chunks rendered at once (threads), for the machine's two cores.
+_IN_FLIGHT = 2
 # occurrence modes of the cell kernel
 OCC_ALL, OCC_FIRST, OCC_LAST, OCC_INDEX = 0, 1, 2, 3
 
@@ -280,9 +282,10 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
     lasts = sel[np.minimum(np.arange(1, firsts.shape[0] + 1) * chunk_rows, sel.shape[0]) - 1]
     los = [np.searchsorted(c.pkt, firsts.astype(c.pkt.dtype), side="left").tolist() for c in columns]
     his = [np.searchsorted(c.pkt, lasts.astype(c.pkt.dtype), side="right").tolist() for c in columns]
-    out = np.empty(0, dtype=np.uint8)
-    for i, r0 in enumerate(range(0, sel.shape[0], chunk_rows)):
-        fr = sel[r0 : r0 + chunk_rows]
+    buffers = [np.empty(0, dtype=np.uint8) for _ in range(_IN_FLIGHT + 1)]
+
+    def render(i: int) -> memoryview:
+        fr = sel[i * chunk_rows : (i + 1) * chunk_rows]
         c = _chunk(columns, fr, ucs_width, [(lo[i], hi[i]) for lo, hi in zip(los, his, strict=True)])
         data = (c.kinds, c.widths, c.fstart, c.base, c.vrow, c.ints, c.pairs, c.rows, c.ucs, span, pre, occ, occ_k)
         vlen = np.empty(c.vrow.shape[0], dtype=np.int64)
@@ -291,11 +294,31 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
         rowstart = np.zeros(fr.shape[0] + 1, dtype=np.int64)
         np.cumsum(rowlen, out=rowstart[1:])
         total = int(rowstart[-1])
-        if out.shape[0] < total:
-            out = np.empty(max(total, out.shape[0] * 5 // 4), dtype=np.uint8)
+        slot = i % len(buffers)
+        if buffers[slot].shape[0] < total:
+            buffers[slot] = np.empty(total * 5 // 4, dtype=np.uint8)
+        out = buffers[slot]
         at = np.empty(c.vrow.shape[0], dtype=np.int64)
         write(*data, agg, quote, sep, newline, vlen, rowstart, out, at, BLOCK_ROWS)
-        yield memoryview(out)[:total]
+        return memoryview(out)[:total]
+
+    count = firsts.shape[0]
+    if count == 1:
+        yield render(0)
+        return
+    # The kernels release the GIL: two chunks are rendered at once, on two threads,
+    # while the caller writes out the chunk before them. Buffers rotate, so a chunk's
+    # buffer is reused only after the caller is done with it.
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=_IN_FLIGHT) as pool:
+        pending: list[Future[memoryview]] = []
+        for i in range(count):
+            pending.append(pool.submit(render, i))
+            if len(pending) == _IN_FLIGHT:
+                yield pending.pop(0).result()
+        for f in pending:
+            yield f.result()
 
 
 def write_fields(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOptions, out: BinaryIO,
