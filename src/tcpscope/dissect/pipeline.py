@@ -71,7 +71,8 @@ def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
         live = ctx.nxt != Proto.DONE
         if not live.any():
             return
-        codes = np.unique(ctx.nxt[live])
+        # the protocols some frame is at (np.unique would import numpy.ma: start-up time)
+        codes = np.flatnonzero(np.bincount(ctx.nxt[live].astype(np.intp)))
         for code in codes:
             idx = np.flatnonzero(ctx.nxt == code)
             ctx.depth += 1

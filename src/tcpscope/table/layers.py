@@ -44,7 +44,7 @@ class Layer:
     def values(self, column: str, where: NDArray[np.bool_] | None = None) -> Values:
         """The column as field values; ``where`` keeps only the rows where the field exists."""
         data = self.cols[column]
-        if where is None:
+        if where is None or bool(where.all()):  # the usual case: no copies
             return Values(self.pkt, data, self.layer)
         return Values(self.pkt[where], data[where], self.layer[where])
 
