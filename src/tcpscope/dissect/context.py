@@ -27,7 +27,16 @@ from numpy.typing import NDArray
 from tcpscope._bytes import gather
 from tcpscope.table.layers import LayerBuilder
 
-__all__ = ["DissectContext", "Expert", "Group", "Proto", "Sev"]
+__all__ = ["DissectContext", "Expert", "Group", "Proto", "Sev", "rows_of"]
+
+
+def rows_of(mask: NDArray[np.bool_]) -> NDArray[np.bool_] | slice:
+    """A selector of the rows where ``mask`` holds: ``mask`` itself, or ``slice(None)`` when it holds everywhere.
+
+    Selecting with the slice returns views instead of copies: in a large capture most
+    masks keep every row. (The selected arrays are views then: do not write into them.)
+    """
+    return slice(None) if bool(mask.all()) else mask
 
 
 class Proto(IntEnum):

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._bytes import gather
-from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.context import DissectContext, Proto, rows_of
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
 from tcpscope.dissect.protocols import PROTO_CODE
 
@@ -226,7 +226,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
                 out.append(_opt_rows(idx[b[no_len]], ob[no_len], lb[no_len], pb[no_len], order,
                                      np.zeros(int(no_len.sum()), np.bool_), np.zeros(int(no_len.sum()), np.bool_)))
                 length[b[no_len]] = 0
-            keep = ~no_len
+            keep = rows_of(~no_len)
             b, ob, lb, pb = b[keep], ob[keep], lb[keep], pb[keep]
             # tvb_get_guint8(offset + 1): the length byte must be captured
             nl = pb + 1 >= cap_end[b]
@@ -248,7 +248,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
                                      np.ones(int(bad.sum()), np.bool_), np.zeros(int(bad.sum()), np.bool_),
                                      invalid=np.ones(int(bad.sum()), np.bool_)))
                 length[b[bad]] = 0
-            g = ~bad
+            g = rows_of(~bad)
             b, ob, lb, pb = b[g], ob[g], lb[g], pb[g]
             mss_seen[b[ob == 2]] = True
             res = _one_option(ctx, opts, b, idx[b], ob, lb, pb, cap_end[b], rep_end[b], flags[b], order, out,
