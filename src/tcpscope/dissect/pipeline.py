@@ -78,9 +78,6 @@ def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
             ctx.depth += 1
             ctx.nxt[idx] = Proto.DONE  # a dissector that forgets to move on ends the frame
             dispatch[int(code)](ctx, idx)
-        # Each round reads one header of every frame, all over the file: between rounds
-        # the file's pages need not stay resident (see Records.release_pages).
-        ctx.release()
     ctx.nxt[:] = Proto.DONE
 
 

@@ -227,7 +227,7 @@ def _columns(table: PacketTable, fields: Sequence[FieldDef]) -> tuple[list[Colum
     Many fields have values in the same frames (every column of a layer, on the rows
     where the header was read): their frame arrays are kept once, as int32.
     """
-    shared: dict[tuple[int, ...], NDArray[np.integer[Any]]] = {}
+    shared: _Shared = {}
     columns = []
     for fd in fields:
         c = column_of(fd, fd.get(table), table.buffers)
@@ -246,16 +246,18 @@ def _columns(table: PacketTable, fields: Sequence[FieldDef]) -> tuple[list[Colum
     return columns, _readonly(span), _readonly(pre)
 
 
-def _shared_frames(pkt: NDArray[np.integer[Any]], shared: dict[tuple[int, ...], NDArray[np.integer[Any]]]
-                   ) -> NDArray[np.integer[Any]]:
+_Shared = dict[tuple[int, ...], tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]]]]
+
+
+def _shared_frames(pkt: NDArray[np.integer[Any]], shared: _Shared) -> NDArray[np.integer[Any]]:
     """``pkt`` as int32, or an equal array met before (looked up by a cheap fingerprint)."""
     m = pkt.shape[0]
-    small = pkt.astype(np.int32) if m == 0 or int(pkt[-1]) < 2**31 - 1 else pkt
-    key = (m, *(int(x) for x in small[:: max(1, m // 16)]), int(small[-1]) if m else -1)
+    key = (m, *(int(x) for x in pkt[:: max(1, m // 16)]), int(pkt[-1]) if m else -1)
     seen = shared.get(key)
-    if seen is not None and np.array_equal(seen, small):
-        return seen
-    shared[key] = small
+    if seen is not None and (seen[0] is pkt or np.array_equal(seen[0], pkt)):
+        return seen[1]
+    small = pkt.astype(np.int32) if m == 0 or int(pkt[-1]) < 2**31 - 1 else pkt
+    shared[key] = (pkt, small)
     return small
 
 
