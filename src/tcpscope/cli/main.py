@@ -8,6 +8,7 @@ and exit status 2; a file cut short prints every whole frame first, then the war
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -90,10 +91,8 @@ def run() -> None:  # pragma: no cover - the console script; exits the process
     are flushed first, and nothing else is pending (worker threads have finished).
     """
     code = main()
-    try:
+    with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()
-    except BrokenPipeError:
-        pass
     sys.stderr.flush()
     os._exit(code)
 
