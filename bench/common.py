@@ -15,6 +15,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 CAPTURE = DATA / "bench.pcap"
 PYTHON = sys.executable
+TIME = "/usr/bin/time"
 
 #: The issue's field list (every tcp.flags bit spelled out).
 FIELDS: tuple[str, ...] = (
@@ -109,15 +111,24 @@ class Run:
 
 
 def run_cmd(cmd: Sequence[str], stdout: Any = subprocess.DEVNULL, environ: dict[str, str] | None = None) -> Run:
-    """Run ``cmd`` to completion; its own rusage gives CPU and peak RSS (``ru_maxrss``)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=stdout, stderr=subprocess.DEVNULL, env=environ)
-    _, status, ru = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0,):
+    """Run ``cmd`` to completion: wall time here; CPU and peak RSS from ``/usr/bin/time``.
+
+    ``/usr/bin/time`` (a small process) starts ``cmd`` and reads its rusage. Reading
+    ``ru_maxrss`` of our own children instead would be wrong when this process is large:
+    Linux counts the memory a child had before ``exec`` (a copy of ours) in its peak.
+    """
+    if not Path(TIME).exists():
+        raise RuntimeError(f"{TIME} is needed to measure peak memory (apt-get install time)")
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        t0 = time.perf_counter()
+        proc = subprocess.run([TIME, "-f", "%U %S %M", "-o", report.name, *cmd], stdout=stdout,
+                              stderr=subprocess.DEVNULL, env=environ, check=False)
+        wall = time.perf_counter() - t0
+        fields = report.read().split()
+    if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} exited {proc.returncode}")
-    return Run(wall, ru.ru_utime + ru.ru_stime, int(ru.ru_maxrss))
+    user, system, maxrss = float(fields[-3]), float(fields[-2]), int(fields[-1])
+    return Run(wall, user + system, maxrss)
 
 
 def summary(runs: Sequence[Run]) -> dict[str, Any]:
