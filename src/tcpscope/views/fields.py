@@ -176,7 +176,7 @@ def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
     for c, (lo, hi) in zip(columns, bounds, strict=True):
         pk = c.pkt[lo:hi]
         if dense:
-            parts.append((c, pk.astype(np.int64) - f0, slice(lo, hi)))
+            parts.append((c, pk, slice(lo, hi)))  # rows: frames - f0, below
         else:  # keep the values of the chosen frames only
             row = np.minimum(np.searchsorted(frames, pk), frames.shape[0] - 1)
             keep = np.flatnonzero(frames[row] == pk)
@@ -201,7 +201,10 @@ def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
     vrow = np.empty(int(fstart[-1]), dtype=np.int64)
     for k, (c, rw, take) in enumerate(parts):
         n = int(sizes[k])
-        vrow[fstart[k] : fstart[k] + n] = rw
+        if dense:
+            np.subtract(rw, f0, out=vrow[fstart[k] : fstart[k] + n], casting="unsafe")
+        else:
+            vrow[fstart[k] : fstart[k] + n] = rw
         if c.kind in _INT_KINDS:
             o = int(base[4 * k] + fstart[k])
             ints[o : o + n] = c.ints[take]
