@@ -14,7 +14,10 @@ runs it
 
 A kernel may call small functions marked with :func:`helper`: uncompiled, they are
 ordinary Python calls; when the kernel is compiled, each helper it names (and each
-helper those name) is compiled too, so one body of code serves both modes.
+helper those name) is compiled too, and inlined, so one body of code serves both
+modes. Keep a kernel's helpers in the kernel's own module: numba's cache checks only
+the source file of the function it loads, so a helper changed elsewhere would leave
+a stale kernel in the cache.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._jit import compiles
+from tcpscope.table.columns import Column, Kind, column_of, readonly
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.render import Column, Kind, column_of, measure_rows, write_rows
+from tcpscope.table.render import measure_rows, write_rows
 from tcpscope.table.schema import FieldDef
 from tcpscope.table.text import format_values
 from tcpscope.table.values import Values
@@ -143,12 +144,6 @@ _PAIR_KINDS = frozenset({Kind.SPAN, Kind.PRE})
 _ROW_KINDS = frozenset({Kind.IPV6, Kind.ETHER})
 
 
-def _readonly(a: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    v = a.view()
-    v.flags.writeable = False
-    return v
-
-
 @dataclass
 class _Chunk:
     """Every field's values for a chunk of rows, concatenated into one array per kind of data."""
@@ -246,7 +241,7 @@ def _columns(table: PacketTable, fields: Sequence[FieldDef]) -> tuple[list[Colum
             size += int(c.buf.shape[0])
     pre = np.concatenate(texts) if texts else np.zeros(0, dtype=np.uint8)
     span = table.buffers[0] if table.buffers else np.zeros(0, dtype=np.uint8)
-    return columns, _readonly(span), _readonly(pre)
+    return columns, readonly(span), readonly(pre)
 
 
 _Shared = dict[tuple[int, ...], tuple[NDArray[np.integer[Any]], NDArray[np.integer[Any]]]]
