@@ -15,6 +15,7 @@ chunk. Small inputs take the string path, so a short capture never imports numba
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
@@ -36,6 +37,8 @@ __all__ = ["FieldsOptions", "field_lines", "parse_e_option", "render_chunks", "w
 CHUNK_ROWS = 1 << 14
 #: Rows the writing kernel fills at a time, so that its writes stay in cache.
 BLOCK_ROWS = 1024
+#: Cells (frames times fields) from which the kernels pay for starting numba.
+FAST_CELLS = 500_000
 #: Chunks rendered at once (threads), for the machine's two cores.
 _IN_FLIGHT = 2
 # occurrence modes of the cell kernel
@@ -326,14 +329,18 @@ def write_fields(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOpt
     """Write ``-T fields`` output for ``frames`` (default: all) to a binary stream, as UTF-8.
 
     ``fast`` picks the kernel path (True) or the string path (False); by default the
-    kernels are used when they would run compiled (see :mod:`tcpscope._jit`) and the
+    kernels are used when they would run compiled (see :mod:`tcpscope._jit`), the
+    output is large enough to repay starting numba (or numba already runs), and the
     frames are increasing (the kernels need that).
     """
     sel = None if frames is None else np.asarray(frames, dtype=np.int64)
     count = table.n if sel is None else int(sel.shape[0])
     if fast is None:
         ordered = sel is None or bool(np.all(sel[1:] > sel[:-1]))
-        fast = ordered and compiles(count * max(1, len(fields)))
+        cells = count * max(1, len(fields))
+        # numba costs most of a second to import and start; below FAST_CELLS the string
+        # path is quicker, unless numba is already running (the reader used it).
+        fast = ordered and compiles(cells) and (cells >= FAST_CELLS or "numba" in sys.modules)
     if not fast:
         lines = field_lines(table, fields, opts, sel)
         out.write("".join(line + "\n" for line in lines).encode("utf-8"))
