@@ -6,11 +6,14 @@ Options as tshark's ``-E``: ``header=y`` prints the field names first; ``separat
 between the occurrences of one field; ``quote`` ``d``/``s``/``n`` around each value.
 
 Two ways to the same bytes. :func:`field_lines` builds each line from Python strings
-(``format_values``): simple, and quick for a few hundred frames. :func:`write_fields`
-renders large captures with compiled kernels instead: rows are laid out a chunk at a
-time (a first pass measures every cell, a cumulative sum places the rows, a second pass
-writes the cells in place) into one reused buffer, which goes out in a single write per
-chunk. Small inputs take the string path, so a short capture never imports numba.
+(``format_values``): simple, and quick for a few thousand frames. :func:`write_fields`
+renders large captures with the compiled kernels of :mod:`tcpscope.table.render`
+instead, a chunk of rows at a time: every field's values in the chunk are gathered into
+one array per kind of data, a first kernel measures each value and row, a cumulative
+sum places the rows, and a second kernel writes them in place into a reused buffer,
+which goes out in one write. Two chunks are rendered at once, on two threads (the
+kernels release the GIL). Small inputs take the string path, so a short capture never
+imports numba.
 """
 
 from __future__ import annotations
