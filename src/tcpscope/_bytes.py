@@ -10,7 +10,6 @@ themselves: bytes past a frame's captured length belong to the next record.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from tcpscope._types import Array
@@ -25,10 +24,13 @@ def gather(data: NDArray[np.uint8], offsets: NDArray[np.int64], width: int) -> N
     if m == 0 or width == 0:
         return np.zeros((m, width), dtype=np.uint8)
     if n >= width:
-        win = sliding_window_view(data, width)
+        # Each offset as one ``width``-byte void item of an overlapping view (stride 1): numpy
+        # then copies whole items, several times faster than indexing a 2-D sliding window.
+        win = np.ndarray((n - width + 1,), dtype=np.dtype((np.void, width)), buffer=np.ascontiguousarray(data),
+                         strides=(1,))
         last = n - width
         over = offsets > last
-        rows = win[np.minimum(np.maximum(offsets, 0), last)]
+        rows: NDArray[np.uint8] = win[np.minimum(np.maximum(offsets, 0), last)].view(np.uint8).reshape(m, width)
         if over.any():
             rows[over] = _gather_slow(data, offsets[over], width)
         return rows

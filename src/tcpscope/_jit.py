@@ -11,6 +11,13 @@ runs it
 
 ``TCPSCOPE_JIT=never|always|auto`` overrides the choice (tests run both ways), and
 ``TCPSCOPE_JIT_THRESHOLD`` moves the threshold.
+
+A kernel may call small functions marked with :func:`helper`: uncompiled, they are
+ordinary Python calls; when the kernel is compiled, each helper it names (and each
+helper those name) is compiled too, and inlined, so one body of code serves both
+modes. Keep a kernel's helpers in the kernel's own module: numba's cache checks only
+the source file of the function it loads, so a helper changed elsewhere would leave
+a stale kernel in the cache.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import types
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["Kernel", "jit_mode", "kernel"]
+__all__ = ["Kernel", "compiles", "helper", "jit_mode", "kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +40,12 @@ def jit_mode() -> str:
     return mode if mode in ("auto", "never", "always") else "auto"
 
 
+def compiles(n: int) -> bool:
+    """Whether kernels run compiled on an input of ``n`` elements (without importing numba)."""
+    mode = jit_mode()
+    return mode == "always" or (mode == "auto" and n >= _threshold())
+
+
 def _threshold() -> int:
     try:
         return int(os.environ.get("TCPSCOPE_JIT_THRESHOLD", _DEFAULT_THRESHOLD))
@@ -43,55 +56,63 @@ def _threshold() -> int:
 class Kernel(Generic[F]):
     """A Python function with a lazily compiled twin."""
 
-    __slots__ = ("_compiled", "helpers", "py")
+    __slots__ = ("_compiled", "py")
 
-    def __init__(self, fn: F, helpers: tuple[Callable[..., Any], ...] = ()) -> None:
+    def __init__(self, fn: F) -> None:
         self.py: F = fn
         self._compiled: F | None = None
-        self.helpers = helpers
 
     def compiled(self) -> F:
         """The numba-compiled function (imports numba on first use)."""
         if self._compiled is None:
-            import numba
-
-            fn = self.py
-            if self.helpers:
-                # the kernel calls plain-Python helpers; compile them and give the kernel a
-                # copy of its globals in which their names point at the compiled versions
-                # (helpers may call each other: they all share that copy)
-                g = dict(fn.__globals__)
-                for h in self.helpers:
-                    g[h.__name__] = numba.njit(cache=True, nogil=True)(_with_globals(h, g))
-                fn = cast(F, _with_globals(fn, g))
-            compiled = cast(F, numba.njit(cache=True, nogil=True)(fn))
+            compiled = cast(F, _njit(self.py))
             self._compiled = compiled
             return compiled
         return self._compiled
 
     def pick(self, n: int) -> F:
         """The implementation to use for an input of ``n`` elements."""
-        mode = jit_mode()
-        if mode == "never" or (mode == "auto" and n < _threshold()):
-            return self.py
-        return self.compiled()
+        return self.compiled() if compiles(n) else self.py
 
     def run(self, n: int, *args: Any) -> Any:
         """Run on an input of ``n`` elements, compiled or not (see the module docstring)."""
         return self.pick(n)(*args)
 
 
-def _with_globals(fn: Callable[..., Any], g: dict[str, Any]) -> Callable[..., Any]:
-    """A copy of ``fn`` that resolves global names in ``g``."""
-    clone = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
-    clone.__qualname__ = fn.__qualname__
-    clone.__module__ = fn.__module__
-    return clone
+def kernel(fn: F) -> Kernel[F]:
+    """Mark ``fn`` as a kernel: numba-compatible Python, compiled only for large inputs."""
+    return Kernel(fn)
 
 
-def kernel(fn: F, helpers: tuple[Callable[..., Any], ...] = ()) -> Kernel[F]:
-    """Mark ``fn`` as a kernel: numba-compatible Python, compiled only for large inputs.
+_HELPER_ATTR = "_tcpscope_helper"
+_compiled_helpers: dict[Callable[..., Any], Any] = {}
 
-    ``helpers`` are the plain functions the kernel calls; they are compiled with it.
+
+def helper(fn: F) -> F:
+    """Mark ``fn`` as callable from kernels (see the module docstring); returns ``fn`` itself."""
+    setattr(fn, _HELPER_ATTR, True)
+    return fn
+
+
+def _njit(fn: Callable[..., Any]) -> Any:
+    """``numba.njit(cache=True)`` of ``fn``, with the helpers it calls swapped for their compiled twins.
+
+    numba resolves a global name to the object it names when it compiles, so ``fn`` is
+    compiled as a copy whose globals map each helper to its compiled version; the module
+    itself is left as it is, and uncompiled kernels keep calling plain Python.
     """
-    return Kernel(fn, helpers)
+    import numba
+
+    names = [n for n in fn.__code__.co_names if getattr(fn.__globals__.get(n), _HELPER_ATTR, False)]
+    if names:
+        env = dict(fn.__globals__)
+        for n in names:
+            h = env[n]
+            if h not in _compiled_helpers:
+                _compiled_helpers[h] = _njit(h)
+            env[n] = _compiled_helpers[h]
+        copy = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, fn.__closure__)
+        copy.__qualname__ = fn.__qualname__
+        copy.__module__ = fn.__module__
+        fn = copy
+    return numba.njit(cache=True, nogil=True, inline="always" if getattr(fn, _HELPER_ATTR, False) else "never")(fn)

@@ -99,9 +99,9 @@ def _ace_value(flags: int) -> int:
 
 
 _LETTERS = "RRRACEUAPRSF"
-_FLAG_STRINGS = np.array(
-    ["".join(_LETTERS[i] if (v >> (11 - i)) & 1 else "\u00b7" for i in range(12)) for v in range(4096)]
-)
+# every 12-bit flags value's string, built with numpy (a Python loop costs start-up time)
+_BITS_SET = (np.arange(4096)[:, None] >> np.arange(11, -1, -1)[None, :]) & 1 == 1
+_FLAG_STRINGS = np.where(_BITS_SET, np.array(list(_LETTERS)), "\u00b7").view("U12").reshape(-1)
 
 
 def _bit(mask: int) -> Getter:

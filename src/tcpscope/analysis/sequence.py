@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tcpscope._jit import kernel
+from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
 
 __all__ = [
@@ -191,28 +191,34 @@ S_N = 5
 M32 = 0xFFFFFFFF
 
 
+@helper
 def _s32(x: int) -> int:
     """A 32-bit difference as a signed number."""
     x = x & 0xFFFFFFFF
     return x - 0x100000000 if x >= 0x80000000 else x
 
 
+@helper
 def _gt(x: int, y: int) -> bool:
     return _s32(y - x) < 0
 
 
+@helper
 def _lt(x: int, y: int) -> bool:
     return _s32(x - y) < 0
 
 
+@helper
 def _le(x: int, y: int) -> bool:
     return _s32(x - y) <= 0
 
 
+@helper
 def _ge(x: int, y: int) -> bool:
     return _s32(y - x) <= 0
 
 
+@helper
 def _new_conv(conv: Array, flow: Array, c: int, ts: int) -> None:
     """init_tcp_conversation_data: a fresh conversation starting at ``ts``."""
     for j in range(C_N):
@@ -593,7 +599,7 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
     return nconv
 
 
-_KERNEL = kernel(_analyze_run, helpers=(_s32, _gt, _lt, _le, _ge, _new_conv))
+_KERNEL = kernel(_analyze_run)
 
 
 def analyze_segments(inp: Array, nkeys: int) -> tuple[Array, int]:

@@ -215,11 +215,13 @@ def read_pcap(src: Source) -> Records:
 
     size_hint = max(1, data.shape[0] // 256)
     walk = _walk.pick(size_hint)
-    empty = np.zeros(0, dtype=np.int64)
-    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, empty)
-    offsets = np.zeros(count, dtype=np.int64)
-    if count:
-        walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, offsets)
+    # One pass: every record takes at least hdr_len bytes, so this many offsets always
+    # fit. Only the pages of the offsets written are ever touched (the rest of a large
+    # np.empty stays unmapped), and the result is copied out at its real size.
+    room = np.empty((data.shape[0] - pos) // hdr_len + 1, dtype=np.int64)
+    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, room)
+    offsets = room[:count].copy()
+    del room
 
     warnings: list[CaptureWarning] = []
     if status == CUT_SHORT:

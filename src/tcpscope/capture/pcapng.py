@@ -157,14 +157,13 @@ def read_pcapng(src: Source) -> Records:
         raise CaptureCutShortError(name)
     size_hint = max(1, data.shape[0] // 256)
     walk = _walk.pick(size_hint)
-    z = np.zeros(0, dtype=np.int64)
-    count, stop, status, v1, v2 = walk(data, z, z, z, np.zeros(0, dtype=np.bool_))
-    off = np.zeros(count, dtype=np.int64)
-    btype = np.zeros(count, dtype=np.int64)
-    blen = np.zeros(count, dtype=np.int64)
-    big = np.zeros(count, dtype=np.bool_)
-    if count:
-        walk(data, off, btype, blen, big)
+    # One pass: a block takes at least 12 bytes, so this many always fit; only the pages
+    # written are touched, and the results are copied out at their real size.
+    room = data.shape[0] // MIN_BLOCK + 1
+    off, btype = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
+    blen, big = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.bool_)
+    count, stop, status, v1, v2 = walk(data, off, btype, blen, big)
+    off, btype, blen, big = off[:count].copy(), btype[:count].copy(), blen[:count].copy(), big[:count].copy()
     if count == 0 and status != OK:
         if status == CUT_SHORT:
             raise CaptureCutShortError(name)

@@ -5,6 +5,7 @@ One ``Records`` per file, columnar: a frame is a row number, never an object.
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -89,6 +90,16 @@ class Records:
 
     def __len__(self) -> int:
         return int(self.offset.shape[0])
+
+    def release_pages(self) -> None:
+        """Let the OS drop this process's resident copy of the file's pages, when ``data`` maps a file.
+
+        For a large capture they are most of the process's memory once the headers are
+        read. Nothing is lost: the mapping stays valid and a later read takes the bytes
+        from the page cache again (madvise ``MADV_DONTNEED`` on a shared read-only map).
+        """
+        if isinstance(self.keepalive, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            self.keepalive.madvise(mmap.MADV_DONTNEED)
 
     @classmethod
     def empty(cls, name: str, fmt: str, data: NDArray[np.uint8], keepalive: object) -> Records:

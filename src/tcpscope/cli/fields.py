@@ -14,7 +14,7 @@ __all__ = ["register"]
 def run(args: argparse.Namespace) -> int:
     from tcpscope.dissect.fields import DISSECT_FIELDS
     from tcpscope.views.columns import full_registry as registry
-    from tcpscope.views.fields import FieldsOptions, field_lines, parse_e_option
+    from tcpscope.views.fields import FieldsOptions, parse_e_option, write_fields
 
     if not args.e:
         print("tcpscope: fields needs at least one -e FIELD", file=sys.stderr)
@@ -35,12 +35,18 @@ def run(args: argparse.Namespace) -> int:
     plain = {f.name for f in DISSECT_FIELDS}
     need = bool(args.display_filter) or any(d.name not in plain for d in defs)
     loaded = load(args.file, args.display_filter, analyze=need)
-    out = sys.stdout
-    write = out.write
-    for line in field_lines(loaded.table, defs, opts, loaded.frames):
-        write(line)
-        write("\n")
-    out.flush()
+    sys.stdout.flush()
+    frames = None if loaded.frames.shape[0] == loaded.table.n else loaded.frames
+    out = getattr(sys.stdout, "buffer", None)
+    if out is not None:
+        write_fields(loaded.table, defs, opts, out, frames)
+        out.flush()
+    else:  # a text stream without bytes underneath (tests, notebooks)
+        import io
+
+        buf = io.BytesIO()
+        write_fields(loaded.table, defs, opts, buf, frames)
+        sys.stdout.write(buf.getvalue().decode("utf-8"))
     return finish(loaded.warnings)
 
 

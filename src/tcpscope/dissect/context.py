@@ -17,6 +17,7 @@ dissection of the frame at that header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -26,7 +27,16 @@ from numpy.typing import NDArray
 from tcpscope._bytes import gather
 from tcpscope.table.layers import LayerBuilder
 
-__all__ = ["DissectContext", "Expert", "Group", "Proto", "Sev"]
+__all__ = ["DissectContext", "Expert", "Group", "Proto", "Sev", "rows_of"]
+
+
+def rows_of(mask: NDArray[np.bool_]) -> NDArray[np.bool_] | slice:
+    """A selector of the rows where ``mask`` holds: ``mask`` itself, or ``slice(None)`` when it holds everywhere.
+
+    Selecting with the slice returns views instead of copies: in a large capture most
+    masks keep every row. (The selected arrays are views then: do not write into them.)
+    """
+    return slice(None) if bool(mask.all()) else mask
 
 
 class Proto(IntEnum):
@@ -124,6 +134,8 @@ class DissectContext:
     #: per frame, the protocol (``PROTO_NAMES`` code) whose dissector ran last: the
     #: protocol an exception is blamed on (``pinfo->current_proto``)
     current: NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
+    #: Called when the capture's bytes will not be read for a while (see Records.release_pages).
+    release: Callable[[], None] = field(default=lambda: None)
 
     def builder(self, name: str) -> LayerBuilder:
         b = self.builders.get(name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.context import DissectContext, Proto, rows_of
 from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.frag import Fragments
 from tcpscope.dissect.protocols import PROTO_CODE
@@ -67,7 +67,7 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
         ctx.add_rows("ip", i6, {"version": ver[is6], "reach": np.full(i6.shape[0], 1, np.int8)})
         ctx.mark_stack(i6, PROTO_CODE["ip"])
         ctx.nxt[i6] = Proto.IPV6
-    keep = ~is6
+    keep = rows_of(~is6)
     idx, avail, h, ver, hlen, tot, rlen = idx[keep], avail[keep], h[keep], ver[keep], hlen[keep], tot[keep], rlen[keep]
     ctx.mark_stack(idx, PROTO_CODE["ip"])
 
@@ -108,9 +108,10 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     cut = ~done_early & (avail < 20)
     if cut.any():
         ctx.stop(idx[cut], rlen[cut] < np.minimum(20, need[np.minimum(reach[cut], 10)]))
-    go = ~done_early & ~cut
-    if not go.any():
+    go_mask = ~done_early & ~cut
+    if not go_mask.any():
         return
+    go = rows_of(go_mask)
     gi = idx[go]
     g_hlen = hlen[go]
     g_tot = np.where(tso[go], rlen[go], tot[go])
@@ -129,7 +130,7 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     if over.any():
         o = gi[over]
         ctx.stop(o, (ctx.rend[o] - ctx.off[o]) < g_hlen[over])
-    ok = ~over
+    ok = rows_of(~over)
     gi, g_hlen, g_tot = gi[ok], g_hlen[ok], g_tot[ok]
     hh = h[go][ok]
     ctx.off[gi] += g_hlen

@@ -72,7 +72,8 @@ def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
         live = ctx.nxt != Proto.DONE
         if not live.any():
             return
-        codes = np.unique(ctx.nxt[live])
+        # the protocols some frame is at (np.unique would import numpy.ma: start-up time)
+        codes = np.flatnonzero(np.bincount(ctx.nxt[live].astype(np.intp)))
         for code in codes:
             idx = np.flatnonzero(ctx.nxt == code)
             ctx.depth += 1
@@ -95,6 +96,7 @@ def dissect(records: Records) -> PacketTable:
         malformed=np.zeros(n, dtype=np.bool_),
         short=np.zeros(n, dtype=np.bool_),
         fragmented=np.zeros(n, dtype=np.bool_),
+        release=records.release_pages,
     )
     lut = np.full(65536, Proto.DONE, dtype=np.int8)
     for lt, p in LINK_START.items():
@@ -119,7 +121,11 @@ def dissect(records: Records) -> PacketTable:
         ctx.rend[done.pkt] = done.start + done.length
         ctx.nxt[done.pkt] = done.nxt
         _walk(ctx, dispatch)
-    layers = {name: b.build() for name, b in ctx.builders.items()}
+    # The capture's bytes are not read again here: let the OS drop this process's copy of
+    # the file's pages (a memory map) before the layer tables are built, the moment of
+    # most memory. They come back from the page cache if a later stage reads them.
+    records.release_pages()
+    layers = {name: ctx.builders.pop(name).build() for name in list(ctx.builders)}
     _routing_destinations(layers)
     layers["_stack"] = _stack_layer(ctx)
     layers["_expert"] = _expert_layer(ctx)
@@ -134,7 +140,7 @@ def _stack_layer(ctx: DissectContext) -> Layer:
     pkt = np.concatenate(ctx.stack_pkt)
     proto = np.concatenate(ctx.stack_proto)
     depth = np.concatenate(ctx.stack_depth)
-    order = np.lexsort((depth, pkt))
+    order = _frame_depth_order(pkt, depth)
     pkt, proto, depth = pkt[order], proto[order], depth[order]
     return Layer("_stack", pkt, depth, np.ones(pkt.shape[0], np.int32), {"proto": proto})
 
@@ -173,3 +179,13 @@ def _routing_destinations(layers: dict[str, Layer]) -> None:
         eff[j[ok]] = np.asarray(rt.cols["final_dst"])[has][ok]
     cols["dst_eff"] = eff
     layers["ipv6"] = Layer(ip6.name, ip6.pkt, ip6.depth, ip6.layer, cols)
+
+
+def _frame_depth_order(pkt: NDArray[np.int64], depth: NDArray[np.int16]) -> NDArray[np.intp]:
+    """``np.lexsort((depth, pkt))``, faster: one stable argsort of a combined key.
+
+    The rows come in chunks that are each in frame order, which timsort merges quickly.
+    """
+    d = depth.astype(np.int64) - int(depth.min())
+    order: NDArray[np.intp] = np.argsort(pkt * (int(d.max()) + 1) + d, kind="stable")
+    return order

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._bytes import gather
-from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.context import DissectContext, Proto, rows_of
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
 from tcpscope.dissect.protocols import PROTO_CODE
 
@@ -132,6 +132,27 @@ def _experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[np.uint
     ctx.expert(idx[urg], EXPERT_CODE["tcp.urgent_pointer.non_zero"])
 
 
+class _OptionBytes:
+    """The option bytes of the segments being walked, copied once into a compact array.
+
+    The walk below reads a few bytes of every segment per round. Reading them from
+    here rather than from all over the capture keeps those reads in cache, and lets
+    the capture's pages go before the walk (``ctx.release``), the moment of most
+    memory. Byte ``p`` of the buffer (an absolute offset) for segment ``r`` is
+    ``flat[p + shift[r]]``; every byte the walk uses lies in the 40 option bytes.
+    """
+
+    WIDTH = 44  # 40 bytes of options at most, and slack for a 2-byte read at the last one
+
+    def __init__(self, data: NDArray[np.uint8], start: NDArray[np.int64]) -> None:
+        self.flat = gather(data, start + 20, self.WIDTH).reshape(-1)
+        self.shift = np.arange(start.shape[0], dtype=np.int64) * self.WIDTH - (start + 20)
+
+    def read(self, r: NDArray[np.int64], at: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
+        """``width`` bytes at absolute offsets ``at`` of segments ``r``."""
+        return gather(self.flat, at + self.shift[r], width)
+
+
 def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], hlen: NDArray[np.int64],
              flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64]
              ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
@@ -152,6 +173,8 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     order = 0
     out: list[dict[str, NDArray[np.generic]]] = []
     sack_out: list[dict[str, NDArray[np.generic]]] = []
+    opts = _OptionBytes(ctx.data, start)
+    ctx.release()
 
     def throw(r: NDArray[np.int64], at: NDArray[np.int64]) -> None:
         """A read at ``at`` past the captured bytes: the frame's dissection ends."""
@@ -166,7 +189,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
         if nocap.any():
             throw(a[nocap], p[nocap])
             a, p = a[~nocap], p[~nocap]
-        kind = gather(ctx.data, p, 2)
+        kind = opts.read(a, p, 2)
         opt = kind[:, 0].astype(np.int64)
         lenbyte = kind[:, 1].astype(np.int64)
         after_eol = eol[a] & (opt != 0)
@@ -206,7 +229,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
                                      np.zeros(int(no_len.sum()), np.bool_), np.zeros(int(no_len.sum()), np.bool_)))
                 length[b[no_len]] = 0
                 aborted[b[no_len]] = True
-            keep = ~no_len
+            keep = rows_of(~no_len)
             b, ob, lb, pb = b[keep], ob[keep], lb[keep], pb[keep]
             # tvb_get_guint8(offset + 1): the length byte must be captured
             nl = pb + 1 >= cap_end[b]
@@ -231,10 +254,11 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
                                      invalid=np.ones(int(bad.sum()), np.bool_)))
                 length[b[bad]] = 0
                 aborted[b[bad]] = True
-            g = ~bad
+            g = rows_of(~bad)
             b, ob, lb, pb = b[g], ob[g], lb[g], pb[g]
             mss_seen[b[ob == 2]] = True
-            res = _one_option(ctx, idx[b], ob, lb, pb, cap_end[b], rep_end[b], flags[b], order, out, sack_out)
+            res = _one_option(ctx, opts, b, idx[b], ob, lb, pb, cap_end[b], rep_end[b], flags[b], order, out,
+                              sack_out)
             threw, ws_val = res
             if threw.any():
                 exc[b[threw]] = True
@@ -283,17 +307,22 @@ def _opt_rows(pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.
     }
 
 
-def _u32(data: NDArray[np.uint8], at: NDArray[np.int64]) -> NDArray[np.int64]:
-    b = gather(data, at, 4).astype(np.int64)
+def _u32(four: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """Big-endian 32-bit values of ``(m, 4)`` bytes."""
+    b = four.astype(np.int64)
     return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
 
 
-def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.int64],
+def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64], pkt: NDArray[np.int64],
+                kind: NDArray[np.int64], olen: NDArray[np.int64],
                 at: NDArray[np.int64], cap_end: NDArray[np.int64], rep_end: NDArray[np.int64],
                 flags: NDArray[np.uint16], order: int,
                 out: list[dict[str, NDArray[np.generic]]], sack_out: list[dict[str, NDArray[np.generic]]],
                 ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
-    """Run one option's dissector for each segment; returns (threw, window-scale shift or -1)."""
+    """Run one option's dissector for each segment; returns (threw, window-scale shift or -1).
+
+    ``seg`` are the segments' rows in ``opts``, ``pkt`` their frames.
+    """
     m = pkt.shape[0]
     threw = np.zeros(m, dtype=np.bool_)
     ws = np.full(m, -1, dtype=np.int8)
@@ -321,12 +350,12 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
     nonsyn = mss & ((flags & SYN) == 0)
     ctx.expert(pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"], slot=101 + 10 * order)
     r = need(mss & good, at + 4)
-    v = gather(ctx.data, at[r] + 2, 2).astype(np.int64)
+    v = opts.read(seg[r], at[r] + 2, 2).astype(np.int64)
     v1[r] = (v[:, 0] << 8) | v[:, 1]
     has_v1[r] = True
     # window scale
     w = need((kind == 3) & good, at + 3)
-    sh = gather(ctx.data, at[w] + 2, 1)[:, 0].astype(np.int64)
+    sh = opts.read(seg[w], at[w] + 2, 1)[:, 0].astype(np.int64)
     v1[w] = sh
     has_v1[w] = True
     big = sh > 14
@@ -334,15 +363,15 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
     ws[w] = np.minimum(sh, 14).astype(np.int8)
     # timestamps
     t = need((kind == 8) & good, at + 10)
-    v1[t] = _u32(ctx.data, at[t] + 2)
-    v2[t] = _u32(ctx.data, at[t] + 6)
+    v1[t] = _u32(opts.read(seg[t], at[t] + 2, 4))
+    v2[t] = _u32(opts.read(seg[t], at[t] + 6, 4))
     has_v1[t] = True
     has_v2[t] = True
     # user timeout, echo, CC: one value
     for k, width in ((28, 2), (6, 4), (7, 4), (11, 4), (12, 4), (13, 4)):
         e = need((kind == k) & good, at + 2 + width)
         if e.any():
-            b = gather(ctx.data, at[e] + 2, width).astype(np.int64)
+            b = opts.read(seg[e], at[e] + 2, width).astype(np.int64)
             val = b[:, 0]
             for j in range(1, width):
                 val = (val << 8) | b[:, j]
@@ -362,8 +391,8 @@ def _one_option(ctx: DissectContext, pkt: NDArray[np.int64], kind: NDArray[np.in
             if rows_le.shape[0]:
                 sack_out.append({
                     "pkt": pkt[rows_le],
-                    "le_raw": _u32(ctx.data, at[rows_le] + 2 + 8 * j),
-                    "re_raw": _u32(ctx.data, at[rows_le] + 6 + 8 * j),
+                    "le_raw": _u32(opts.read(seg[rows_le], at[rows_le] + 2 + 8 * j, 4)),
+                    "re_raw": _u32(opts.read(seg[rows_le], at[rows_le] + 6 + 8 * j, 4)),
                     "has_re": re_ok[rows_le],
                     "block": np.full(rows_le.shape[0], j, dtype=np.int8),
                     "opt_order": np.full(rows_le.shape[0], order, dtype=np.int16),

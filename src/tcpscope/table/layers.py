@@ -44,7 +44,7 @@ class Layer:
     def values(self, column: str, where: NDArray[np.bool_] | None = None) -> Values:
         """The column as field values; ``where`` keeps only the rows where the field exists."""
         data = self.cols[column]
-        if where is None:
+        if where is None or bool(where.all()):  # the usual case: no copies
             return Values(self.pkt, data, self.layer)
         return Values(self.pkt[where], data[where], self.layer[where])
 
@@ -86,30 +86,36 @@ class LayerBuilder:
             self.chunks.append((pkt, depth, cols))
 
     def build(self) -> Layer:
-        if not self.chunks:
+        """The rows in frame order (then stack depth, then the order they were added).
+
+        The builder is used up: each chunk column is released as soon as it is merged,
+        so that building the largest tables (TCP options, millions of rows) holds about
+        one copy of them rather than three.
+        """
+        chunks, self.chunks = self.chunks, []
+        if not chunks:
             return Layer.empty(self.name)
-        names: list[str] = []
-        for _, _, cols in self.chunks:
-            for k in cols:
-                if k not in names:
-                    names.append(k)
-        pkt = np.concatenate([c[0] for c in self.chunks])
-        depth = np.concatenate([np.full(c[0].shape[0], c[1], dtype=np.int16) for c in self.chunks])
-        merged: dict[str, NDArray[np.generic]] = {}
-        for k in names:
-            proto = next(c[2][k] for c in self.chunks if k in c[2])
-            parts = []
-            for p, _, cols in self.chunks:
-                if k in cols:
-                    parts.append(cols[k])
-                else:
-                    parts.append(np.zeros((p.shape[0], *proto.shape[1:]), dtype=proto.dtype))
-            merged[k] = np.concatenate(parts)
-        if len(self.chunks) > 1:
-            order = np.lexsort((depth, pkt))
+        protos: dict[str, NDArray[np.generic]] = {}
+        for _, _, cols in chunks:
+            for k, v in cols.items():
+                protos.setdefault(k, v[:0])
+        pkt = np.concatenate([c[0] for c in chunks])
+        depth = np.concatenate([np.full(c[0].shape[0], c[1], dtype=np.int16) for c in chunks])
+        order = None
+        if len(chunks) > 1:
+            # Sort by (frame, depth), stably. Each chunk is already in frame order, and a
+            # stable argsort (timsort) of one combined key merges such runs quickly.
+            d = depth.astype(np.int64) - int(depth.min())
+            order = np.argsort(pkt * (int(d.max()) + 1) + d, kind="stable")
             pkt = pkt[order]
             depth = depth[order]
-            merged = {k: v[order] for k, v in merged.items()}
+        merged: dict[str, NDArray[np.generic]] = {}
+        for k, proto in protos.items():
+            parts = [cols.pop(k) if k in cols else np.zeros((p.shape[0], *proto.shape[1:]), dtype=proto.dtype)
+                     for p, _, cols in chunks]
+            col = np.concatenate(parts)
+            del parts
+            merged[k] = col if order is None else col[order]
         layer = _layer_numbers(pkt)
         return Layer(self.name, pkt, depth, layer, merged)
 

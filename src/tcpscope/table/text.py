@@ -14,8 +14,6 @@ captures and everywhere text is needed for a few values. The bulk writer of
 
 from __future__ import annotations
 
-import socket
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -44,6 +42,8 @@ def format_ipv4(v: int) -> str:
 
 
 def format_ipv6(b: bytes) -> str:
+    import socket  # here, not at the top: a capture without IPv6 never pays for the import
+
     return socket.inet_ntop(socket.AF_INET6, b)
 
 
