@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from tcpscope.dissect.fields import DISSECT_FIELDS
 from tcpscope.errors import FieldError
+from tcpscope.filter.extra_fields import FILTER_FIELDS
 from tcpscope.table.schema import FieldDef
 
 __all__ = ["FieldRegistry", "registry"]
@@ -54,4 +55,4 @@ class FieldRegistry(Mapping[str, FieldDef]):
 @lru_cache(maxsize=1)
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
-    return FieldRegistry(DISSECT_FIELDS)
+    return FieldRegistry([*DISSECT_FIELDS, *FILTER_FIELDS])
