@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from tcpscope._types import Array, Index, Mask
 
-__all__ = ["Col", "materialize", "pairs", "raw_from_bytes", "raw_from_fixed", "raw_values"]
+__all__ = ["Col", "materialize", "pairs", "raw_from_bytes", "raw_from_fixed", "raw_from_rows", "raw_prefix", "raw_values"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +105,35 @@ def raw_values(col: Col, rows: Index, width: int) -> NDArray[np.uint8]:
         idx = starts[sel, None] + cols[None, :]
         out[sel] = col.bufs[b][idx]
     return out
+
+
+def raw_prefix(col: Col, rows: Index, width: int) -> NDArray[np.uint8]:
+    """The first ``width`` bytes of the given ``raw`` values, zero-padded past their ends."""
+    out = np.zeros((rows.shape[0], width), dtype=np.uint8)
+    if rows.shape[0] == 0 or width == 0:
+        return out
+    assert col.buf is not None
+    bufids = col.buf[rows]
+    starts = col.data[rows, 0]
+    lengths = col.data[rows, 1]
+    cols = np.arange(width, dtype=np.int64)
+    inside = cols[None, :] < lengths[:, None]
+    for b in np.unique(bufids).tolist():
+        sel = np.flatnonzero(bufids == b)
+        idx = starts[sel, None] + cols[None, :]
+        ok = inside[sel]
+        block = np.zeros((sel.shape[0], width), dtype=np.uint8)
+        block[ok] = col.bufs[b][idx[ok]]
+        out[sel] = block
+    return out
+
+
+def raw_from_rows(pkt: Index, rows: NDArray[np.uint8], lengths: Index, defined: Mask) -> Col:
+    """Values given as the first ``lengths[i]`` bytes of ``rows[i]``."""
+    m, w = rows.shape
+    flat = np.ascontiguousarray(rows, dtype=np.uint8).reshape(-1)
+    span = np.stack([np.arange(m, dtype=np.int64) * w, lengths.astype(np.int64)], axis=1)
+    return Col("raw", pkt, span, defined, buf=np.zeros(m, dtype=np.int8), bufs=(flat,))
 
 
 def pairs(a: Col, b: Col, n: int) -> tuple[Index, Index, Index]:

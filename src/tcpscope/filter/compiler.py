@@ -24,11 +24,13 @@ import numpy as np
 
 from tcpscope._types import Mask
 from tcpscope.filter.column import Col, pairs
+from tcpscope.filter.fastpath import fast_exists, fast_relation, rows_of
 from tcpscope.filter.ops import compare_cols, compare_const, contains_const, contains_pairs, matches
 from tcpscope.filter.plan import (
     PAnd,
     PConst,
     PExists,
+    PField,
     PIn,
     PNot,
     PNotZero,
@@ -64,8 +66,10 @@ def to_mask(node: object, table: PacketTable) -> Mask:
 
 @to_mask.register
 def _(node: PExists, table: PacketTable) -> Mask:
-    from tcpscope.filter.plan import PField
-
+    if node.layers is None:
+        rows = rows_of(node.fd, table)
+        if rows is not None:
+            return fast_exists(rows, table.n)
     col = to_col(PField(node.fd, node.fd.ftype, node.layers), table)
     return col.defined
 
@@ -104,6 +108,21 @@ def _(node: PNotZero, table: PacketTable) -> Mask:
     return col.defined & ~reduce_values(col, is_zero(col), True, table.n)
 
 
+def _compare_const(col: Col, op: str, value: object, ctype: FieldType) -> Mask:
+    """compare_const, with tshark's reading of a negative constant against unsigned values.
+
+    An unsigned value is compared by ``uint_cmp_order``, which reads the constant's bits as
+    unsigned (``tcp.port == -1`` is ``== 4294967295``); an arithmetic result below zero has
+    become FT_INT32 (``uint_subtract``, ``uint_unary_minus``) and compares as signed.
+    """
+    boolean = ctype is FieldType.BOOLEAN
+    if (isinstance(value, int) and value < 0 and col.kind == "num" and ctype.is_integer
+            and not ctype.is_signed and not boolean):
+        wrapped = value % (2**64 if ctype.bits == 64 else 2**32)
+        return np.where(col.data >= 0, compare_const(col, op, wrapped), compare_const(col, op, value))
+    return compare_const(col, op, value, boolean)
+
+
 def _relation(op: str, all_: bool, left: Col, right: PValue | PRegex, ctype: FieldType,
               table: PacketTable) -> Mask:
     n = table.n
@@ -115,10 +134,7 @@ def _relation(op: str, all_: bool, left: Col, right: PValue | PRegex, ctype: Fie
         if op == "contains":
             assert isinstance(right.value, bytes)
             return reduce_values(left, contains_const(left, right.value), all_, n)
-        value = right.value
-        if left.kind == "ip4" and isinstance(value, tuple) is False and isinstance(value, int):
-            value = (value, 0xFFFFFFFF)
-        return reduce_values(left, compare_const(left, op, value, boolean), all_, n)
+        return reduce_values(left, _compare_const(left, op, right.value, ctype), all_, n)
     rcol = to_col(right, table)
     pkt, ai, bi = pairs(left, rcol, n)
     ok = contains_pairs(left, ai, rcol, bi) if op == "contains" else compare_cols(left, ai, rcol, bi, op, boolean)
@@ -127,6 +143,12 @@ def _relation(op: str, all_: bool, left: Col, right: PValue | PRegex, ctype: Fie
 
 @to_mask.register
 def _(node: PRel, table: PacketTable) -> Mask:
+    if isinstance(node.left, PField) and node.left.layers is None and isinstance(node.right, PConst):
+        rows = rows_of(node.left.fd, table)
+        if rows is not None:
+            got = fast_relation(rows, node.left.ftype, node.op, node.all_, node.right.value, table.n)
+            if got is not None:
+                return got
     left = to_col(node.left, table)
     if not left.defined.any():
         return left.defined
@@ -155,7 +177,7 @@ def _member_test(left: Col, bound: PValue, op: str, node: PIn, table: PacketTabl
     """Per value of ``left``: does it satisfy ``op`` against the bound (one value per frame)?"""
     boolean = node.ctype is FieldType.BOOLEAN
     if isinstance(bound, PConst):
-        return compare_const(left, op, bound.value, boolean), np.ones(table.n, dtype=np.bool_)
+        return _compare_const(left, op, bound.value, node.ctype), np.ones(table.n, dtype=np.bool_)
     bcol = to_col(bound, table)
     # the bound register holds exactly one value in tshark (dfvm.c asserts it): take the first
     first = np.full(table.n, -1, dtype=np.int64)

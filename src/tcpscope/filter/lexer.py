@@ -143,30 +143,36 @@ _IPV6_FORMS += [rf"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}", rf"(?:(?:{_H16}:){{0,
 _BYTES = [rf"{_HEX2}(?::{_HEX2})+", rf"{_HEX2}(?:\.{_HEX2})+", rf"{_HEX2}(?:-{_HEX2})+"]
 _IDENT = r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*"
 
-# (rule order, regex, what to make of the match)
-_Rule = tuple[re.Pattern[str], str]
+# (regex, what to make of the match, characters a match can start with), in rule order
+_Rule = tuple[re.Pattern[str], str, frozenset[str]]
+_HEXDIGITS = frozenset("0123456789abcdefABCDEF")
+_DIGITS = frozenset("0123456789")
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _rules() -> list[_Rule]:
-    rules: list[_Rule] = [(re.compile(r"[ \t\n]+"), "space")]
-    rules += [(re.compile(re.escape(s)), f"sym:{s}") for s, _ in _SYMBOLS]
-    rules.append((re.compile(r"#"), "hash"))
-    rules.append((re.compile(r"\["), "lbracket"))
-    rules.append((re.compile(r'[rR]?"'), "string"))
-    rules.append((re.compile(r"'"), "charconst"))
-    rules += [(re.compile(p), "unparsed") for p in _MAC]
+    rules: list[_Rule] = [(re.compile(r"[ \t\n]+"), "space", frozenset(" \t\n"))]
+    rules += [(re.compile(re.escape(s)), f"sym:{s}", frozenset(s[0])) for s, _ in _SYMBOLS]
+    rules.append((re.compile(r"#"), "hash", frozenset("#")))
+    rules.append((re.compile(r"\["), "lbracket", frozenset("[")))
+    rules.append((re.compile(r'[rR]?"'), "string", frozenset('rR"')))
+    rules.append((re.compile(r"'"), "charconst", frozenset("'")))
+    rules += [(re.compile(p), "unparsed", _HEXDIGITS) for p in _MAC]
     for p in (_IPV4 + r"(?:/[0-9]{1,2})?", _IPV4):
-        rules.append((re.compile(p), "unparsed"))
+        rules.append((re.compile(p), "unparsed", _DIGITS))
     for form in _IPV6_FORMS:
-        rules.append((re.compile(form + r"(?:/[0-9]{1,3})?"), "unparsed"))
-        rules.append((re.compile(form), "unparsed"))
-    rules += [(re.compile(":?" + p), "bytes") for p in _BYTES]
-    rules.append((re.compile(r":[0-9A-Fa-f]+"), "literal"))
-    rules.append((re.compile(r"\.?" + _IDENT), "ident"))
+        rules.append((re.compile(form + r"(?:/[0-9]{1,3})?"), "unparsed", _HEXDIGITS | {":"}))
+        rules.append((re.compile(form), "unparsed", _HEXDIGITS | {":"}))
+    rules += [(re.compile(":?" + p), "bytes", _HEXDIGITS | {":"}) for p in _BYTES]
+    rules.append((re.compile(r":[0-9A-Fa-f]+"), "literal", frozenset(":")))
+    rules.append((re.compile(r"\.?" + _IDENT), "ident", _WORD | {"."}))
     return rules
 
 
 _RULES = _rules()
+_BY_FIRST: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    chr(c): [(rx, what) for rx, what, first in _RULES if chr(c) in first] for c in range(256)
+}
 _SYMBOL_KIND = dict(_SYMBOLS)
 _ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92, "'": 39, '"': 34}
 
@@ -205,7 +211,7 @@ class _Scanner:
                 yield Token(Kind.EOF, "", n, 0)
                 return
             best_len, best_what = 0, ""
-            for rx, what in _RULES:
+            for rx, what in _BY_FIRST.get(s[self.pos], ()):
                 m = rx.match(s, self.pos)
                 if m is not None and m.end() - self.pos > best_len:
                     best_len, best_what = m.end() - self.pos, what

@@ -18,7 +18,7 @@ import numpy as np
 
 from tcpscope._types import Array, Index, Mask
 from tcpscope.filter.ast import ArithOp, DRange
-from tcpscope.filter.column import Col, materialize, pairs, raw_from_bytes, raw_from_fixed
+from tcpscope.filter.column import Col, materialize, pairs, raw_from_bytes, raw_from_fixed, raw_from_rows, raw_prefix
 from tcpscope.filter.plan import PArith, PConst, PField, PFunc, PNeg, PRef, PSlice, PToBytes
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldType
@@ -135,7 +135,9 @@ def _typed(ft: FieldType, pkt: Index, data: Array, buf: Array | None, table: Pac
         return raw_from_fixed(pkt, np.asarray(data, dtype=np.uint8).reshape(-1, 6), none)
     if ft is FT.STRING:
         return Col("str", pkt, np.asarray(data).astype(np.str_), none)
-    if ft in (FT.BYTES, FT.PROTOCOL, FT.NONE):
+    if ft is FT.NONE:  # a label: only its presence matters (its data may be anything)
+        return Col("num", pkt, np.zeros(pkt.shape[0], dtype=np.int64), none)
+    if ft in (FT.BYTES, FT.PROTOCOL):
         span = np.asarray(data, dtype=np.int64).reshape(-1, 2)
         bufs = (buf,) if buf is not None else table.buffers[:1]
         return Col("raw", pkt, span, none, buf=np.zeros(pkt.shape[0], dtype=np.int8), bufs=bufs)
@@ -307,10 +309,27 @@ def _extreme(args: list[Col], biggest: bool, n: int) -> Col:
 _INT_LIMITS = (-(2**31), 2**32 - 1)
 
 
+def _bytes_and(node: PArith, left: Col, table: PacketTable) -> Col:
+    """ftype-bytes.c ``bytes_bitwise_and``: byte by byte, as long as the shorter operand."""
+    right = to_col(node.right, table)
+    if right.kind != "raw":
+        right = to_raw(right)
+    pkt, ai, bi = pairs(left, right, table.n)
+    la, lb = left.data[ai, 1], right.data[bi, 1]
+    k = np.minimum(la, lb)
+    width = int(k.max()) if k.shape[0] else 0
+    rows = raw_prefix(left, ai, width) & raw_prefix(right, bi, width)
+    return raw_from_rows(pkt, rows, k, left.defined & right.defined)
+
+
 @to_col.register
 def _(node: PArith, table: PacketTable) -> Col:
     n = table.n
     left = to_col(node.left, table)
+    if left.kind == "raw":
+        if node.op is not ArithOp.AND:
+            raise TypeError(f"byte strings cannot {node.op.value}")
+        return _bytes_and(node, left, table)
     if isinstance(node.right, PConst) and left.kind in ("num", "flt", "ip4"):
         right = None
         rv = node.right.value
