@@ -36,3 +36,52 @@ def test_fast_relation_equals_general(capture: str, name: str, op: str, all_: bo
     general = _relation(op, all_, to_col(PField(fd, fd.ftype), table), PConst(fd.ftype, const), fd.ftype, table)  # type: ignore[arg-type]
     assert fast.tolist() == general.tolist()
     assert fast_exists(rows, table.n).tolist() == to_col(PField(fd, fd.ftype), table).defined.tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(CAPTURES), st.sampled_from(["tcp.port", "ip.ttl", "vlan.id", "tcp.flags.syn", "ip.proto"]),
+       st.lists(st.tuples(st.integers(-2, 70000), st.one_of(st.none(), st.integers(0, 70000))), min_size=1,
+                max_size=3), st.booleans())
+def test_fast_in_equals_general(capture: str, name: str, members: list[tuple[int, int | None]], all_: bool) -> None:
+    from tcpscope.filter import compile_filter
+    from tcpscope.filter.fastpath import fast_in
+    from tcpscope.filter.plan import PIn
+
+    table = table_of(capture)
+    text = f"{'all ' if all_ else ''}{name} in {{" + ", ".join(
+        str(lo) if hi is None else f"{lo}..{hi}" for lo, hi in members) + "}"
+    from hypothesis import assume
+
+    from tcpscope.errors import FilterError
+
+    try:
+        plan = compile_filter(text, REG).plan
+    except FilterError:
+        assume(False)
+        return
+    assert isinstance(plan, PIn)
+    fd = REG[name]
+    rows = rows_of(fd, table)
+    assert rows is not None
+    consts = [(lo.value, None if hi is None else hi.value) for lo, hi in plan.members]  # type: ignore[union-attr]
+    fast = fast_in(rows, fd.ftype, consts, all_, table.n)
+    assert fast is not None
+    general = compile_filter(text.replace(name, f"{name}#[1:]"), REG).mask(table)
+    assert fast.tolist() == general.tolist(), text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([*CAPTURES, "zeek-communityid-ipv6.pcap"]), st.sampled_from(["eth.src", "eth.addr", "ipv6.src",
+                                                                                   "ipv6.addr"]),
+       st.sampled_from(["==", "!=", "!==", "==="]), st.integers(0, 3))
+def test_fast_bytes_equals_general(capture: str, name: str, op: str, pick: int) -> None:
+    from tcpscope.filter import compile_filter
+    from tcpscope.table.text import format_values
+
+    table = table_of(capture)
+    fd = REG[name]
+    texts = format_values(fd, fd.get(table)) or (["00:00:00:00:00:00"] if fd.ftype is FieldType.ETHER else ["::1"])
+    value = texts[pick % len(texts)]
+    fast = compile_filter(f"{name} {op} {value}", REG).mask(table)
+    general = compile_filter(f"{name}#[1:] {op} {value}", REG).mask(table)
+    assert fast.tolist() == general.tolist()

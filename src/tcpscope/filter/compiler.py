@@ -24,7 +24,7 @@ import numpy as np
 
 from tcpscope._types import Mask
 from tcpscope.filter.column import Col, pairs
-from tcpscope.filter.fastpath import fast_exists, fast_relation, rows_of
+from tcpscope.filter.fastpath import fast_exists, fast_in, fast_relation, rows_of
 from tcpscope.filter.ops import compare_cols, compare_const, contains_const, contains_pairs, matches
 from tcpscope.filter.plan import (
     PAnd,
@@ -157,6 +157,14 @@ def _(node: PRel, table: PacketTable) -> Mask:
 
 @to_mask.register
 def _(node: PIn, table: PacketTable) -> Mask:
+    if isinstance(node.left, PField) and node.left.layers is None and all(
+            isinstance(lo, PConst) and (hi is None or isinstance(hi, PConst)) for lo, hi in node.members):
+        rows = rows_of(node.left.fd, table)
+        if rows is not None:
+            consts = [(lo.value, None if hi is None else hi.value) for lo, hi in node.members]  # type: ignore[union-attr]
+            got = fast_in(rows, node.left.ftype, consts, node.all_, table.n)
+            if got is not None:
+                return got
     left = to_col(node.left, table)
     out = np.zeros(table.n, dtype=np.bool_)
     if not left.defined.any():

@@ -237,10 +237,17 @@ def _frame_protocols(t: PacketTable) -> Values:
     np.cumsum(counts, out=first[1:])
     pos = np.arange(len(st), dtype=np.int64) - first[st.pkt]
     width = int(counts.max()) if n else 0
-    grid = np.zeros((n, max(width, 1)), dtype=np.int64)
-    grid[st.pkt, pos] = code
-    uniq, inv = np.unique(grid, axis=0, return_inverse=True)
-    names = np.array([":".join(PROTO_NAMES[c - 1] for c in row if c) for row in uniq.tolist()], dtype=np.str_)
+    if width <= 12 and len(PROTO_NAMES) < 31:  # up to 12 protocols of at most 31 codes: one int64 key per frame
+        key = np.zeros(n, dtype=np.int64)
+        np.add.at(key, st.pkt, code << (5 * pos))
+        uniq_keys, inv = np.unique(key, return_inverse=True)
+        rows = [[(int(k) >> (5 * i)) & 31 for i in range(width)] for k in uniq_keys.tolist()]
+    else:
+        grid = np.zeros((n, width), dtype=np.int64)
+        grid[st.pkt, pos] = code
+        uniq, inv = np.unique(grid, axis=0, return_inverse=True)
+        rows = uniq.tolist()
+    names = np.array([":".join(PROTO_NAMES[c - 1] for c in row if c) for row in rows], dtype=np.str_)
     return Values(np.arange(n, dtype=np.int64), names[inv.reshape(-1)])
 
 

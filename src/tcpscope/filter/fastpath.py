@@ -11,6 +11,7 @@ values present, false where the field is absent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from tcpscope.table.access import ColumnGetter, InterleavedGetter
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 
-__all__ = ["Rows", "fast_exists", "fast_relation", "rows_of"]
+__all__ = ["Rows", "fast_exists", "fast_in", "fast_relation", "rows_of"]
 
 FT = FieldType
 _OPS = ("eq", "ne", "gt", "ge", "lt", "le")
@@ -103,6 +104,40 @@ def fast_relation(rows: Rows, ftype: FieldType, op: str, all_: bool, value: obje
     """``field op constant`` over the rows, or None when this path does not apply."""
     if op not in _OPS:
         return None
+    test = _tester(ftype, op, value)
+    if test is None:
+        return None
+    return _combine(rows, [test], all_, n)
+
+
+def fast_in(rows: Rows, ftype: FieldType, members: list[tuple[object, object | None]], all_: bool,
+            n: int) -> Mask | None:
+    """``field in {constants and constant ranges}``: member after member, or-ed (gen_relation_in)."""
+    out = np.zeros(n, dtype=np.bool_)
+    for lo, hi in members:
+        tests = [_tester(ftype, "eq", lo)] if hi is None else [_tester(ftype, "ge", lo), _tester(ftype, "le", hi)]
+        if any(t is None for t in tests):
+            return None
+        out |= _combine(rows, tests, all_, n)  # type: ignore[arg-type]
+    return out
+
+
+def _tester(ftype: FieldType, op: str, value: object) -> Callable[[Array], Mask] | None:
+    """A vectorized ``value op constant`` for one column of the field, if this path handles it."""
+    if ftype in (FT.ETHER, FT.IPv6) and op in ("eq", "ne"):
+        width = 6 if ftype is FT.ETHER else 16
+        raw = value[0] if isinstance(value, tuple) else value
+        if not isinstance(raw, bytes) or len(raw) != width:
+            return None
+        if isinstance(value, tuple) and value[1] != 128:
+            return None
+        const = np.frombuffer(raw, dtype=np.uint8)
+
+        def test_bytes(d: Array) -> Mask:
+            eq = np.asarray((np.asarray(d, dtype=np.uint8).reshape(-1, width) == const).all(axis=1))
+            return eq if op == "eq" else ~eq
+
+        return test_bytes
     if ftype is FT.IPv4:
         if not isinstance(value, tuple) or not isinstance(value[0], int):
             return None
@@ -128,6 +163,11 @@ def fast_relation(rows: Rows, ftype: FieldType, op: str, all_: bool, value: obje
                 return _cmp(d, op, v)
     else:
         return None
+    return test
+
+
+def _combine(rows: Rows, tests: list[Callable[[Array], Mask]], all_: bool, n: int) -> Mask:
+    """Per frame: some present value passes every test (any), or every present value does (all)."""
     if not rows.cols:
         return np.zeros(n, dtype=np.bool_)
     m = rows.pkt.shape[0]
@@ -135,7 +175,9 @@ def fast_relation(rows: Rows, ftype: FieldType, op: str, all_: bool, value: obje
     bad = np.zeros(m, dtype=np.bool_)
     present_any = np.zeros(m, dtype=np.bool_)
     for data, present in rows.cols:
-        ok = test(data)
+        ok = tests[0](data)
+        for more in tests[1:]:
+            ok = ok & more(data)
         if present is None:
             present_any[:] = True
             if all_:
