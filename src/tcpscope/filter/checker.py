@@ -178,7 +178,8 @@ class _Checker:
         if isinstance(node, Function):
             self.fail(node, "You cannot test whether a function is present.")
         if isinstance(node, Reference):
-            self.fail(node, f"{print_node(node)} is neither a field nor a protocol name.")
+            ft = field_type(self.fields[node.target.name])
+            self.fail(node, f"{node.target.name} <{FT_NAME[ft]}> is neither a field nor a protocol name.")
         self.fail(node, f"{_display(node)} is neither a field nor a protocol name.")
 
     # -- relations --------------------------------------------------------------------

@@ -211,27 +211,46 @@ def _ether(s: str, partial: bool) -> bytes:
     return b
 
 
-def _nsecs(frac: str) -> int | None:
-    """ftype-time.c ``get_nsecs``: up to nine digits, scaled to nanoseconds."""
-    if not frac.isdigit() or len(frac) > 9:
+def _nsecs(s: str) -> tuple[int, int] | None:
+    """ftype-time.c ``get_nsecs``: the leading digits as nanoseconds, and how many there were.
+
+    Digits past the ninth must be zeros; whatever follows the digits is not looked at.
+    """
+    nd = 0
+    while nd < len(s) and s[nd].isdigit() and s[nd].isascii():
+        nd += 1
+    digits = s[:nd]
+    if any(c != "0" for c in digits[9:]):
         return None
-    return int(frac.ljust(9, "0"))
+    return int(digits[:9].ljust(9, "0") or "0"), nd
 
 
 def _reltime(s: str) -> int:
-    m = re.fullmatch(r"(-?)([0-9]*)(?:\.([0-9]*))?", s)
+    """ftype-time.c ``relative_val_from_literal``: ``[-]seconds[.fraction]``."""
     bad = ValueError(f'"{s}" is not a valid time.')
-    if m is None or (m.group(2) == "" and m.group(3) is None):
-        raise bad
-    secs = int(m.group(2) or "0")
-    ns = 0
-    if m.group(3):
-        got = _nsecs(m.group(3))
-        if got is None:
+    rest = s
+    negative = rest.startswith("-")
+    if negative:
+        rest = rest[1:]
+    secs = 0
+    if not rest.startswith("."):
+        got = _c_strtoul(rest, 10)
+        if got is None or (got[1] < len(rest) and rest[got[1]] != "."):
             raise bad
-        ns = got
+        secs = got[0]
+        rest = rest[got[1]:]
+        if rest.startswith("."):
+            rest = rest[1:]
+    else:
+        rest = rest[1:]
+    ns = 0
+    if rest:
+        frac = _nsecs(rest)
+        if frac is None:
+            raise bad
+        ns = frac[0]
     total = secs * 1_000_000_000 + ns
-    return -total if m.group(1) else total
+    return -total if negative else total
 
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -293,14 +312,13 @@ def _abstime(s: str) -> int:
     if rest.startswith("."):
         if not has_seconds:
             raise ValueError("Subsecond precision requires a seconds field.")
-        fm = re.match(r"\d+", rest[1:])
-        if fm is None:
+        if not rest[1:2].isdigit():
             raise ValueError("Subseconds value is not a number.")
-        got = _nsecs(fm.group())
+        got = _nsecs(rest[1:])
         if got is None:
             raise ValueError("Subseconds value is invalid.")
-        ns = got
-        rest = rest[1 + fm.end():]
+        ns, used = got
+        rest = rest[1 + used:]
     rest = rest.lstrip(" \t\n\v\f\r")
     if rest == "UTC":
         return _epoch(fields, True) * 1_000_000_000 + ns

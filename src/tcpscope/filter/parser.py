@@ -116,14 +116,23 @@ def parse_drange(text: str) -> DRange:
     end: int | None = None
     to_end = False
     ok = True
+    def upper(s: str) -> tuple[int | None, str]:
+        # a bad number after '-' or ':' is reported as a bad range (drange.c overwrites the message)
+        try:
+            return number(s)
+        except ValueError:
+            return None, s
+
     if s.startswith("-"):
-        end, s = number(s[1:])
+        end, s = upper(s[1:])
+        ok = end is not None
     elif s.startswith(":"):
         s = s[1:]
         if s == "":
             to_end = True
         else:
-            length, s = number(s)
+            length, s = upper(s)
+            ok = length is not None
     elif s == "":
         length = 1
     else:
@@ -388,7 +397,8 @@ class _Parser:
         else:
             raise self.unexpected()
         self.expect(Kind.RBRACE)
-        return Reference(f, (dollar.start, dollar.length))
+        del dollar
+        return Reference(f, loc)  # grammar.lemon: the reference is located at its field
 
     def function(self, name: Token) -> Function:
         self.expect(Kind.LPAREN)
