@@ -19,7 +19,8 @@ ROOT = HERE.parent.parent
 CAPTURES = ROOT / "tests" / "golden" / "captures"
 GOLDEN = HERE / "golden"
 BAD_CAPTURE = "zeek-http-get.pcap"
-ROOT_NOTE = re.compile(r'^Running as user "[^"]*" and group "[^"]*"\. This could be dangerous\.$')
+ROOT_NOTE = re.compile(r'^Running as user "[^"]*" and group "[^"]*"\. This could be dangerous\.$'
+                       r"|^ \*\* \(tshark:\d+\) [0-9:.]+ \[DFilter CRITICAL\] ")
 
 
 @dataclass(frozen=True)

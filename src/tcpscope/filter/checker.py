@@ -89,7 +89,11 @@ _ARITH_CAN: dict[ArithOp, frozenset[FieldType]] = {
 }
 
 #: Types Wireshark 4.0 gives a field where the shared registry differs (tshark -G fields).
-TYPE_OVERRIDES: Mapping[str, FieldType] = {"frame.time_epoch": FT.RELATIVE_TIME}
+TYPE_OVERRIDES: Mapping[str, FieldType] = {
+    "frame.time_epoch": FT.RELATIVE_TIME,
+    # TCP options are "protocols in name only" (proto_register_protocol_in_name_only), typed FT_BYTES
+    "tcp.options.sack_perm": FT.BYTES,
+}
 
 
 def field_type(fd: FieldDef) -> FieldType:
@@ -314,9 +318,11 @@ class _Checker:
         if a2 is None:
             return left, PConst(FT.BYTES, b""), ft1
         if isinstance(a2, Field | Reference):
-            _, ft2, right = self._field_value(a2)
+            fd2, ft2, right = self._field_value(a2)
             if not _compatible(ft1, ft2):
-                self.fail(a2, f"Function {a1.name} and {_display(a2)} are not of compatible types.")
+                # semcheck.c names the *field* through sttype_function_name(): its title comes out
+                title = fd2.title or fd2.name
+                self.fail(a2, f"Function {title} and {_display(a2)} are not of compatible types.")
             if not can(ft2):
                 self.fail(a2, f"{_display(a2)} (type={PRETTY[ft2]}) cannot participate in specified comparison.")
             return left, right, ft1

@@ -288,22 +288,47 @@ def _stringify(col: Col, arg: object) -> Col:
 
 
 def _extreme(args: list[Col], biggest: bool, n: int) -> Col:
-    """max()/min(): one value per frame over every value of every argument."""
+    """max()/min(): one value per frame over every value of every argument (dfunctions.c)."""
     parts = [c for c in args if len(c)]
     if not parts:
         return Col("num", np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.bool_))
     kind = parts[0].kind
-    pkt = np.concatenate([c.pkt for c in parts])
-    if kind in ("num", "flt"):
-        data = np.concatenate([c.data for c in parts])
-        order = np.lexsort((-data if biggest else data, pkt))
-        pkt, data = pkt[order], data[order]
-        first = np.ones(pkt.shape[0], dtype=np.bool_)
-        first[1:] = pkt[1:] != pkt[:-1]
+    if kind == "raw":
+        parts = [replace(c, data=np.stack([c.data[:, 0], c.data[:, 1]], axis=1)) for c in parts]
+        values = [v for c in parts for v in materialize(c)]
+        pkt = np.concatenate([c.pkt for c in parts])
+        # bytes order: shorter first, then memcmp (ftype-bytes.c cmp_order)
+        order_key = np.array(sorted(range(len(values)), key=lambda i: (len(values[i]), values[i])), dtype=np.int64)
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[order_key] = np.arange(len(values))
+        best = _pick(pkt, rank, biggest)
         defined = np.zeros(n, dtype=np.bool_)
         defined[pkt] = True
-        return Col(kind, pkt[first], data[first], defined)
-    raise TypeError(f"max/min of {kind} values is not supported")
+        return raw_from_bytes(pkt[best], [values[i] for i in best.tolist()], defined)
+    pkt = np.concatenate([c.pkt for c in parts])
+    data = np.concatenate([c.data for c in parts])
+    aux = None if parts[0].aux is None else np.concatenate([c.aux for c in parts if c.aux is not None])
+    if kind == "ip6":
+        keys = np.lexsort(tuple(data[:, j] for j in range(15, -1, -1)))
+        rank = np.empty(data.shape[0], dtype=np.int64)
+        rank[keys] = np.arange(data.shape[0])
+    elif kind == "str":
+        rank = np.unique(data, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    else:
+        rank = np.unique(data, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    best = _pick(pkt, rank, biggest)
+    defined = np.zeros(n, dtype=np.bool_)
+    defined[pkt] = True
+    return Col(kind, pkt[best], data[best], defined, aux=None if aux is None else aux[best])
+
+
+def _pick(pkt: Index, rank: Index, biggest: bool) -> Index:
+    """For each frame, the position of its largest (or smallest) ranked value."""
+    order = np.lexsort((-rank if biggest else rank, pkt))
+    first = np.ones(order.shape[0], dtype=np.bool_)
+    first[1:] = pkt[order][1:] != pkt[order][:-1]
+    out: Index = order[first]
+    return out
 
 
 _INT_LIMITS = (-(2**31), 2**32 - 1)
