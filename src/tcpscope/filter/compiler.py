@@ -42,7 +42,6 @@ from tcpscope.filter.plan import (
 )
 from tcpscope.filter.regex import compile_regex
 from tcpscope.filter.values import (
-    const_col,
     is_zero,
     reduce_pairs,
     reduce_values,
@@ -197,5 +196,3 @@ def _member_test(left: Col, bound: PValue, op: str, node: PIn, table: PacketTabl
         ok[have] = compare_cols(left, np.flatnonzero(have), bcol, rows[have], op, boolean)
     return ok, bcol.defined & (first >= 0)
 
-
-__all__ += ["const_col"]

@@ -215,11 +215,9 @@ def _stack_getter(name: str) -> Callable[[PacketTable], Values]:
         if rows.shape[0] > 1:
             same = np.zeros(rows.shape[0], dtype=np.bool_)
             same[1:] = pkt[1:] == pkt[:-1]
-            run = np.cumsum(~same)
             idx = np.arange(rows.shape[0])
             first = np.maximum.accumulate(np.where(~same, idx, 0))
             layer = (idx - first + 1).astype(np.int32)
-            del run
         return Values(pkt, np.zeros((rows.shape[0], 2), dtype=np.int64), layer)
 
     return get

@@ -65,6 +65,12 @@ class _Pcre2:
         self.code = code
         self.md = lib.pcre2_match_data_create_from_pattern_8(code, None)
 
+    def __del__(self) -> None:
+        lib = getattr(self, "lib", None)
+        if lib is not None:
+            lib.pcre2_match_data_free_8(ctypes.c_void_p(self.md))
+            lib.pcre2_code_free_8(ctypes.c_void_p(self.code))
+
     def search(self, subject: bytes) -> bool:
         return int(self.lib.pcre2_match_8(self.code, subject, len(subject), 0, 0, self.md, None)) >= 0
 
@@ -75,7 +81,7 @@ def compile_regex(pattern: bytes) -> Callable[[bytes], bool]:
     if lib is not None:
         return _Pcre2(lib, pattern).search
     try:
-        rx = re.compile(pattern, re.IGNORECASE | re.DOTALL * 0)
+        rx = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise RegexError(str(exc.msg)) from None
     return lambda s: rx.search(s) is not None

@@ -264,7 +264,7 @@ def _(node: PFunc, table: PacketTable) -> Col:
         data = conv(a.data.astype(np.str_)) if len(a) else a.data
         return replace(a, data=data)
     if name == "string":
-        return replace(_stringify(a, node.args[0]), defined=a.defined)
+        return replace(_stringify(a), defined=a.defined)
     if name == "abs":
         if a.kind in ("num", "flt"):
             return replace(a, data=np.abs(a.data))
@@ -272,7 +272,7 @@ def _(node: PFunc, table: PacketTable) -> Col:
     return _extreme(args, name == "max", n)
 
 
-def _stringify(col: Col, arg: object) -> Col:
+def _stringify(col: Col) -> Col:
     """dfunctions.c ``df_func_string``: the filter text of each value."""
     if col.kind == "num":
         return Col("str", col.pkt, col.data.astype(np.str_), col.defined)
