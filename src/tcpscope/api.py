@@ -202,7 +202,7 @@ class Capture:
 
     def filter(self, display_filter: str) -> Capture:
         """The frames a Wireshark display filter selects (as ``tshark -Y``)."""
-        from tcpscope.filter import compile_filter  # type: ignore[attr-defined]
+        from tcpscope.filter import compile_filter
 
         mask = compile_filter(display_filter).mask(self.table) & self._mask()
         return Capture(self.table, np.flatnonzero(mask).astype(np.int64))

@@ -47,7 +47,7 @@ def load(path: str, display_filter: str | None = None, analyze: bool = True) -> 
 
     if display_filter:
         # compile first: a bad filter is reported before the file is read, as tshark does
-        from tcpscope.filter import compile_filter  # type: ignore[attr-defined]
+        from tcpscope.filter import compile_filter
 
         flt = compile_filter(display_filter)
     else:

@@ -9,6 +9,7 @@ interleaved (``ip.addr``), a frame column.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +18,8 @@ from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.values import Values, concat_by_frame, interleave
 
-__all__ = ["Getter", "bit", "both", "column", "frame_values", "interleaved", "merged", "not_", "reach_at_least", "where"]
+__all__ = ["ColumnGetter", "Getter", "InterleavedGetter", "bit", "both", "column", "frame_values", "interleaved", "merged",
+           "not_", "reach_at_least", "where"]
 
 Getter = Callable[[PacketTable], Values]
 Presence = Callable[[Layer], NDArray[np.bool_]] | None
@@ -61,20 +63,33 @@ def _present(layer: Layer, present: Presence) -> NDArray[np.bool_] | None:
     return present(layer)
 
 
+@dataclass(frozen=True, slots=True)
+class ColumnGetter:
+    """The values of one column of a layer table, on the rows where ``present`` holds.
+
+    A plain-data getter (not a closure), so that a consumer such as the display-filter
+    compiler can read the layer columns directly instead of building ``Values``.
+    """
+
+    layer: str
+    col: str
+    present: Presence = None
+    convert: Callable[[NDArray[np.generic]], NDArray[np.generic]] | None = None
+
+    def __call__(self, table: PacketTable) -> Values:
+        lt = table.layer(self.layer)
+        if len(lt) == 0 or self.col not in lt.cols:
+            return Values.empty()
+        v = lt.values(self.col, _present(lt, self.present))
+        if self.convert is not None:
+            v = Values(v.pkt, self.convert(v.data), v.layer, v.buf)
+        return v
+
+
 def column(layer: str, col: str, present: Presence = None,
            convert: Callable[[NDArray[np.generic]], NDArray[np.generic]] | None = None) -> Getter:
     """The values of one column of a layer table, on the rows where ``present`` holds."""
-
-    def get(table: PacketTable) -> Values:
-        lt = table.layer(layer)
-        if len(lt) == 0 or col not in lt.cols:
-            return Values.empty()
-        v = lt.values(col, _present(lt, present))
-        if convert is not None:
-            v = Values(v.pkt, convert(v.data), v.layer, v.buf)
-        return v
-
-    return get
+    return ColumnGetter(layer, col, present, convert)
 
 
 def bit(layer: str, col: str, mask: int, present: Presence = None) -> Getter:
@@ -82,17 +97,24 @@ def bit(layer: str, col: str, mask: int, present: Presence = None) -> Getter:
     return column(layer, col, present, lambda a: ((a.astype(np.int64) & mask) != 0).astype(np.int64))
 
 
-def interleaved(layer: str, a: str, b: str, present_a: Presence, present_b: Presence) -> Getter:
+@dataclass(frozen=True, slots=True)
+class InterleavedGetter:
     """Two columns of each row, a then b (``ip.addr``, ``tcp.port``), each where it is present."""
 
-    def get(table: PacketTable) -> Values:
-        lt = table.layer(layer)
+    layer: str
+    a: str
+    b: str
+    present_a: Presence
+    present_b: Presence
+
+    def __call__(self, table: PacketTable) -> Values:
+        lt = table.layer(self.layer)
         if len(lt) == 0:
             return Values.empty()
-        va = lt.values(a)
-        vb = lt.values(b)
-        pa = _present(lt, present_a)
-        pb = _present(lt, present_b)
+        va = lt.values(self.a)
+        vb = lt.values(self.b)
+        pa = _present(lt, self.present_a)
+        pb = _present(lt, self.present_b)
         both_v = interleave(va, vb)
         m = len(lt)
         keep = np.ones(2 * m, dtype=np.bool_)
@@ -102,7 +124,10 @@ def interleaved(layer: str, a: str, b: str, present_a: Presence, present_b: Pres
             keep[1::2] = pb
         return both_v.take(keep)
 
-    return get
+
+def interleaved(layer: str, a: str, b: str, present_a: Presence, present_b: Presence) -> Getter:
+    """Two columns of each row, a then b (``ip.addr``, ``tcp.port``), each where it is present."""
+    return InterleavedGetter(layer, a, b, present_a, present_b)
 
 
 def merged(*getters: tuple[str, Getter]) -> Getter:
