@@ -35,11 +35,12 @@ def main() -> int:
         return 1
 
     from tcpscope.capture import read_records
-    from tcpscope.dissect.pipeline import dissect
+    from tcpscope.analysis import analyze
+from tcpscope.dissect.pipeline import dissect
     from tcpscope.filter import compile_filter
 
     t0 = time.perf_counter()
-    table = dissect(read_records(args.capture))
+    table = analyze(dissect(read_records(args.capture)))
     load_s = time.perf_counter() - t0
     print(f"capture   {args.capture} ({table.n} frames), loaded and dissected in {load_s:.2f} s")
     print(f"filter    {args.filter}")

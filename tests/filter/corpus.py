@@ -109,9 +109,10 @@ _TABLES: dict[str, object] = {}
 
 def table_of(capture: str):  # type: ignore[no-untyped-def]
     """The dissected packet table of a committed capture (cached)."""
+    from tcpscope.analysis import analyze
     from tcpscope.capture import read_records
     from tcpscope.dissect.pipeline import dissect
 
     if capture not in _TABLES:
-        _TABLES[capture] = dissect(read_records(CAPTURES / capture))
+        _TABLES[capture] = analyze(dissect(read_records(CAPTURES / capture)))
     return _TABLES[capture]

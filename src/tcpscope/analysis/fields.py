@@ -213,13 +213,32 @@ def _scalefactor_present(lt: Layer) -> Mask:
     return np.asarray(_full(lt) & ((_c(lt, "flags") & SYN) == 0), dtype=np.bool_)
 
 
+#: The description an expert field is registered with (ei_register_info), where it differs
+#: from the text of the item (which may carry values).
+_EXPERT_TITLES = {
+    "tcp.connection.syn": "Connection establish request (SYN)",
+    "tcp.connection.synack": "Connection establish acknowledge (SYN+ACK)",
+    "tcp.option.len.invalid": "Invalid length for option",
+    "tcp.short_segment": "Short segment",
+    "tcp.bogus_header_length": "Bogus TCP Header length",
+    "tcp.non_zero_bytes_after_eol": "Non zero bytes in option space after EOL option",
+    "ip.bogus_ip_length": "Bogus IP length",
+    "ip.bogus_header_length": "Bogus IP header length",
+    "ip.bogus_ip_version": "Bogus IP version",
+    "ip.ttl.too_small": "Time To Live",
+    "ip.ttl.lncb": "Time To Live",
+    "ipv6.plen_exceeds_framing": "IPv6 payload length does not match expected framing length",
+    "ipv6.bogus_ipv6_version": "Bogus IP version",
+}
+
+
 def _expert_fields() -> tuple[FieldDef, ...]:
     seen: dict[str, str] = {}
     for i, e in enumerate(EXPERTS):
         name = field_name(i)
         if name in seen or name.startswith("_ws") or name in _NOT_EXPERT_FIELDS:
             continue
-        seen[name] = e.summary
+        seen[name] = _EXPERT_TITLES.get(name, e.summary)
     return tuple(
         FieldDef(name, FT.NONE, _expert_getter(frozenset([name])), title)
         for name, title in seen.items()

@@ -102,7 +102,7 @@ EXPERTS: tuple[Expert, ...] = (
     Expert("ip.bogus_header_length", E, _P, "IPv4", "Bogus IP header length ({a}, must be at least 20)"),
     Expert("ip.bogus_ip_version", E, _P, "IPv4", "Bogus IPv4 version"),
     Expert("ipv6.plen_exceeds_framing", W, _P, "IPv6", "IPv6 payload length exceeds framing length ({a} bytes)"),
-    Expert("ipv6.bogus_ipv6_version", E, _P, "IPv6", "Bogus IPv6 version"),
+    Expert("ipv6.bogus_ipv6_version", E, _M, "IPv6", "Bogus IPv6 version"),
     # exceptions
     Expert("_ws.malformed.expert", E, _M, "", "Malformed Packet (Exception occurred)"),
 )
