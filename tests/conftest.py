@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,8 @@ def tshark() -> str:
     if path is None:
         pytest.skip("tshark is not installed")
     return path
+
+
+# The byte builders of the crafted captures (tests/golden/make_captures/craft.py) serve the
+# unit tests too.
+sys.path.insert(0, str(ROOT / "tests" / "golden" / "make_captures"))

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from tcpscope._bytes import gather
 from tcpscope._jit import kernel
+from tcpscope.capture.linktypes import KNOWN_LINKTYPES, max_packet_size, strip_pseudo_headers
 from tcpscope.capture.records import Interface, Records
 from tcpscope.capture.source import Source
 from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning
@@ -116,7 +117,7 @@ def _u16(data: NDArray[np.uint8], pos: int, big: bool) -> int:
 
 
 def _try_score(
-    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int
+    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int, max_len: int
 ) -> int:
     """libpcap_try: 0 if the first three records look right under ``variant``, else a fault count."""
     hdr_len = _HDR_LEN[variant]
@@ -133,7 +134,7 @@ def _try_score(
             incl, orig = orig, incl
         faults = (
             (usec >= 1_000_000)
-            + (incl > MAX_PACKET_SIZE)
+            + (incl > max_len)
             + (orig > 128 * 1024 * 1024)
             + (incl > snaplen)
             + (incl > orig)
@@ -147,16 +148,28 @@ def _try_score(
 
 
 def _choose_variant(
-    data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], big: bool, swap_mode: int, snaplen: int
+    data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], big: bool, swap_mode: int, snaplen: int,
+    max_len: int,
 ) -> str:
     best, best_score = candidates[0], None
     for v in candidates:
-        score = _try_score(data, pos, v, big, swap_mode, snaplen)
+        score = _try_score(data, pos, v, big, swap_mode, snaplen, max_len)
         if score == 0:
             return v
         if best_score is None or score < best_score:
             best, best_score = v, score
     return best
+
+
+def _nsecs(frac: NDArray[np.generic], unit: int) -> NDArray[np.int64]:
+    """The nanoseconds wiretap stores: ``frac * unit`` in 32 bits, then read as a signed int."""
+    ns = (frac.astype(np.uint32) * np.uint32(unit)).astype(np.uint32)
+    return ns.view(np.int32).astype(np.int64)
+
+
+def _unsupported(name: str, detail: str) -> CaptureError:
+    """WTAP_ERR_UNSUPPORTED: a pcap file with something wiretap does not read."""
+    return CaptureError(name, f'The file "{name}" contains record data that tcpscope doesn\'t support.', detail)
 
 
 def read_pcap(src: Source) -> Records:
@@ -174,52 +187,47 @@ def read_pcap(src: Source) -> Records:
             raise CaptureCutShortError(name)
         pos = 28
     if vmaj < 2:
-        raise CaptureError(
-            name,
-            f'The file "{name}" isn\'t a capture file in a format tcpscope understands.',
-            f"pcap: major version {vmaj} unsupported",
-        )
+        raise _unsupported(name, f"pcap: major version {vmaj} unsupported")
     if vmaj == 2:
         swap_mode = SWAPPED if vmin < 3 else MAYBE_SWAPPED if vmin == 3 else NOT_SWAPPED
     else:
         swap_mode = SWAPPED if vmaj == 543 else NOT_SWAPPED
+
+    # libpcap_open's order: AIX's ifType link types, the reserved bits, the link type, the variant.
+    aix = kind == "usec" and vmaj == 2 and vmin == 2 and network in (6, 9, 15, 24)
+    if aix:
+        network = {6: 1, 9: 6, 15: 10, 24: 0}[network]
+    if (network >> 16) & 0x03FF:  # LT_RESERVED1: must be zero
+        raise _unsupported(name, f"pcap: network type reserved field not zero (0x{network & 0x03FF0000:08x})")
+    linktype = network & 0xFFFF
+    if linktype not in KNOWN_LINKTYPES:
+        raise _unsupported(name, f"pcap: network type {network} unknown or unsupported")
+    max_len = max_packet_size(linktype)
 
     variant: str
     if kind == "nsec":
         variant = "nsec"
     elif kind == "ixia":
         variant = "pcap"
-    elif kind == "usec" and vmaj == 2 and vmin == 2 and network in (6, 9, 15, 24):
+    elif aix:
         variant = "aix"
-        network = {6: 1, 9: 6, 15: 10, 24: 0}[network]
     elif kind == "usec":
         variant = "pcap" if src.pipe else _choose_variant(
-            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen
+            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen, max_len
         )
     else:
         if src.pipe:
-            raise CaptureError(
-                name,
-                f'The file "{name}" contains record data that tcpscope doesn\'t support.',
-                "pcap: that type of pcap file can't be read from a pipe",
-            )
-        variant = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen)
-    if (network >> 16) & 0x03FF:  # LT_RESERVED1: must be zero
-        raise CaptureError(
-            name,
-            f'The file "{name}" contains record data that tcpscope doesn\'t support.',
-            f"pcap: network type reserved field not zero (0x{network & 0x03FF0000:08x})",
-        )
-    linktype = network & 0xFFFF
+            raise _unsupported(name, "pcap: that type of pcap file can't be read from a pipe")
+        variant = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen, max_len)
     hdr_len = _HDR_LEN[variant]
 
     size_hint = max(1, data.shape[0] // 256)
     walk = _walk.pick(size_hint)
     empty = np.zeros(0, dtype=np.int64)
-    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, empty)
+    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, max_len, empty)
     offsets = np.zeros(count, dtype=np.int64)
     if count:
-        walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, offsets)
+        walk(data, pos, hdr_len, big, swap_mode, max_len, offsets)
 
     warnings: list[CaptureWarning] = []
     if status == CUT_SHORT:
@@ -235,7 +243,7 @@ def read_pcap(src: Source) -> Records:
             CaptureWarning(
                 "damaged",
                 f'The file "{name}" appears to be damaged or corrupt.\n'
-                f"(pcap: File has {int(bad_len)}-byte packet, bigger than maximum of {MAX_PACKET_SIZE})",
+                f"(pcap: File has {int(bad_len)}-byte packet, bigger than maximum of {max_len})",
                 int(stop),
             )
         )
@@ -252,15 +260,21 @@ def read_pcap(src: Source) -> Records:
         swap = incl > orig
         incl, orig = np.where(swap, orig, incl), np.where(swap, incl, orig)
     unit = 1 if variant in _NSEC_VARIANTS else 1000
-    ts = h["sec"].astype(np.int64) * 1_000_000_000 + h["frac"].astype(np.int64) * unit
+    ts = h["sec"].astype(np.int64) * 1_000_000_000 + _nsecs(h["frac"], unit)
     iface = Interface(linktype=linktype, snaplen=snaplen,
                       ts_units=1_000_000_000 if unit == 1 else 1_000_000)
     n = int(offsets.shape[0])
+    start, incl, orig, bad, msg = strip_pseudo_headers(
+        data, offsets + hdr_len, incl, orig, np.full(n, linktype, dtype=np.int32))
+    if bad < n:
+        start, incl, orig, ts, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], bad
+        warnings = [CaptureWarning("damaged", f'The file "{name}" appears to be damaged or corrupt.\n({msg})',
+                                   int(offsets[bad]))]
     return Records(
         name=name,
         format="pcap" if variant == "pcap" else f"pcap-{variant}",
         data=data,
-        offset=offsets + hdr_len,
+        offset=start,
         caplen=incl,
         wirelen=orig,
         ts_ns=ts,

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from tcpscope.errors import CaptureWarning
 
-__all__ = ["LINKTYPE_NAMES", "Interface", "LinkType", "Records"]
+__all__ = ["LINKTYPE_NAMES", "LINKTYPE_NONE", "Interface", "LinkType", "Records"]
 
 
 class LinkType(IntEnum):
@@ -30,6 +30,9 @@ class LinkType(IntEnum):
     IPV6 = 229
     LINUX_SLL2 = 276
 
+
+#: The link type of a record that is not a packet (a pcapng custom block): nothing to dissect.
+LINKTYPE_NONE = -1
 
 LINKTYPE_NAMES: dict[int, str] = {
     0: "BSD loopback",
@@ -70,7 +73,12 @@ class Records:
     * ``ts_ns``: capture time, int64 nanoseconds since the epoch;
     * ``iface``: index into ``interfaces`` (frame.interface_id, for pcapng);
     * ``linktype``: the link type of each frame's interface;
-    * ``warnings``: what stopped the reader before the end of the file, if anything.
+    * ``warnings``: what stopped the reader before the end of the file, if anything;
+    * ``interface_id``: frame.interface_id as tshark 4.0 reports it, the interface's index
+      within its pcapng section (-1: the record has none); ``None``: ``iface``, where
+      ``has_interface_id``;
+    * ``has_ts``: which frames have a time stamp (an SPB or a custom block has none);
+      ``None``: all of them.
     """
 
     name: str
@@ -86,6 +94,8 @@ class Records:
     has_interface_id: bool
     warnings: tuple[CaptureWarning, ...] = ()
     keepalive: object = field(default=None, repr=False, compare=False)
+    interface_id: NDArray[np.int32] | None = None
+    has_ts: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return int(self.offset.shape[0])

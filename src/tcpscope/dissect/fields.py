@@ -55,8 +55,22 @@ def _time_delta(t: PacketTable) -> Array:
     return out
 
 
+def _interface_id(t: PacketTable) -> Array:
+    r = t.records
+    return (r.iface if r.interface_id is None else r.interface_id).astype(np.int64)
+
+
 def _iface_present(t: PacketTable) -> Array:
-    return np.full(t.n, t.records.has_interface_id, dtype=np.bool_)
+    r = t.records
+    if r.interface_id is None:
+        return np.full(t.n, r.has_interface_id, dtype=np.bool_)
+    return np.asarray(r.interface_id >= 0, dtype=np.bool_)
+
+
+def _ts_present(t: PacketTable) -> Array:
+    """Frames with a time stamp: the time fields of the others are absent (pcapng SPB, custom block)."""
+    has = t.records.has_ts
+    return np.ones(t.n, dtype=np.bool_) if has is None else has
 
 
 def _opt_kind(kind: int, value: str = "v1", present: str = "has_v1",
@@ -105,16 +119,16 @@ tcp_seq = reach_at_least(2)
 DISSECT_FIELDS: tuple[FieldDef, ...] = (
     # frame (packet-frame.c)
     FieldDef("frame.number", FT.UINT32, frame_values(_frame_number), "Frame Number", Base.DEC),
-    FieldDef("frame.time_epoch", FT.ABSOLUTE_TIME, frame_values(lambda t: t.ts_ns), "Epoch Time"),
-    FieldDef("frame.time_relative", FT.RELATIVE_TIME, frame_values(_time_relative),
+    FieldDef("frame.time_epoch", FT.ABSOLUTE_TIME, frame_values(lambda t: t.ts_ns, _ts_present), "Epoch Time"),
+    FieldDef("frame.time_relative", FT.RELATIVE_TIME, frame_values(_time_relative, _ts_present),
              "Time since reference or first frame"),
-    FieldDef("frame.time_delta", FT.RELATIVE_TIME, frame_values(_time_delta),
+    FieldDef("frame.time_delta", FT.RELATIVE_TIME, frame_values(_time_delta, _ts_present),
              "Time delta from previous captured frame"),
     FieldDef("frame.len", FT.UINT32, frame_values(lambda t: np.minimum(t.records.wirelen, 0x7FFFFFFF)),
              "Frame length on the wire", Base.DEC),
     FieldDef("frame.cap_len", FT.UINT32, frame_values(lambda t: t.records.caplen),
              "Frame length stored into the capture file", Base.DEC),
-    FieldDef("frame.interface_id", FT.UINT32, frame_values(lambda t: t.records.iface.astype(np.int64), _iface_present),
+    FieldDef("frame.interface_id", FT.UINT32, frame_values(_interface_id, _iface_present),
              "Interface id", Base.DEC),
     # Ethernet (packet-eth.c)
     FieldDef("eth.dst", FT.ETHER, column("eth", "dst", where("has_dst")), "Destination"),
