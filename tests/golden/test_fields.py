@@ -14,7 +14,16 @@ from collections.abc import Sequence
 
 import pytest
 from fieldsets import KNOWN_DIFFS, PENDING, all_fields, compared_fields
-from golden_io import CAPTURES, EXPECTED, Golden, capture_names, parse_fields_output, read_golden, run_tshark
+from golden_io import (
+    CAPTURES,
+    EXPECTED,
+    Golden,
+    capture_names,
+    golden_path,
+    parse_fields_output,
+    read_golden,
+    run_tshark,
+)
 
 from tcpscope.cli.main import main
 
@@ -94,6 +103,8 @@ def test_golden(name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pyte
 def _with_pending_values() -> list[str]:
     names = []
     for name in CAPTURE_NAMES:
+        if not golden_path(name).exists():
+            continue  # test_golden_files_cover_every_capture says so
         g = read_golden(name)
         cols = [g.fields.index(f) for f in PENDING if f in g.fields]
         if any(row[c] for row in g.rows for c in cols if c < len(row)):

@@ -88,9 +88,10 @@ def _sack_perm_bytes(t: PacketTable) -> Values:
     lt = t.layer("tcp.option")
     if len(lt) == 0:
         return Values.empty()
-    m = lt.cols["kind"] == 4
+    # an option whose length byte was not there (or past the options) has no item
+    m = (lt.cols["kind"] == 4) & lt.cols["item"]
     start = lt.cols["off"][m]
-    ln = np.where(lt.cols["has_len"][m], lt.cols["len"][m].astype(np.int64), 1)
+    ln = lt.cols["len"][m].astype(np.int64)
     span = np.stack([start, ln], axis=1)
     bufs = lt.cols["_buf"][m]
     return Values(lt.pkt[m], span, lt.layer[m], t.buffers[0] if not bufs.any() else None)
@@ -169,8 +170,8 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              strings=IP_PROTO_NAMES),
     FieldDef("ip.checksum", FT.UINT16, column("ip", "checksum", ip_reach(9)), "Header Checksum", Base.HEX),
     FieldDef("ip.src", FT.IPv4, column("ip", "src", ip_reach(10)), "Source Address"),
-    FieldDef("ip.dst", FT.IPv4, column("ip", "dst", ip_reach(11)), "Destination Address"),
-    FieldDef("ip.addr", FT.IPv4, interleaved("ip", "src", "dst", ip_reach(10), ip_reach(11)),
+    FieldDef("ip.dst", FT.IPv4, column("ip", "dst", both(ip_reach(11), where("has_dst"))), "Destination Address"),
+    FieldDef("ip.addr", FT.IPv4, interleaved("ip", "src", "dst", ip_reach(10), both(ip_reach(11), where("has_dst"))),
              "Source or Destination Address"),
     # IPv6 (packet-ipv6.c)
     FieldDef("ipv6.version", FT.UINT8, column("ipv6", "version", ip_reach(1)), "Version", Base.DEC),
@@ -215,8 +216,9 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              column("tcp", "urgent_pointer", both(reach_at_least(4), not_("bogus_hlen"))),
              "Urgent Pointer", Base.DEC),
     # TCP options
-    FieldDef("tcp.option_kind", FT.UINT8, column("tcp.option", "kind"), "Kind", Base.DEC),
-    FieldDef("tcp.option_len", FT.UINT8, column("tcp.option", "len", where("has_len")), "Length", Base.DEC),
+    FieldDef("tcp.option_kind", FT.UINT8, column("tcp.option", "kind", where("item")), "Kind", Base.DEC),
+    FieldDef("tcp.option_len", FT.UINT8, column("tcp.option", "len", both(where("item"), where("has_len"))), "Length",
+             Base.DEC),
     FieldDef("tcp.options.mss_val", FT.UINT16, _opt_kind(2), "MSS Value", Base.DEC),
     FieldDef("tcp.options.wscale.shift", FT.UINT8, _opt_kind(3), "Shift count", Base.DEC),
     FieldDef("tcp.options.wscale.multiplier", FT.UINT16, _opt_kind(3, convert=_ws_multiplier), "Multiplier",

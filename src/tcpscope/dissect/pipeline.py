@@ -16,10 +16,12 @@ from numpy.typing import NDArray
 from tcpscope.capture.records import Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.frag import Fragments, reassemble
-from tcpscope.dissect.ipv4 import dissect_ipv4
+from tcpscope.dissect.ipv4 import dissect_ip, dissect_ipv4
 from tcpscope.dissect.ipv6 import dissect_ipv6
 from tcpscope.dissect.link import (
     LINK_START,
+    dissect_8021ad,
+    dissect_8021ah,
     dissect_eth,
     dissect_loop,
     dissect_null,
@@ -27,6 +29,7 @@ from tcpscope.dissect.link import (
     dissect_sll,
     dissect_vlan,
 )
+from tcpscope.dissect.llc import dissect_llc
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp import dissect_tcp
 from tcpscope.dissect.tunnel import dissect_gre, dissect_mpls
@@ -54,6 +57,10 @@ def _dispatch() -> dict[int, Dissector]:
         Proto.LOOP: dissect_loop,
         Proto.RAWIP: dissect_rawip,
         Proto.IPV4: dissect_ipv4,
+        Proto.IP: dissect_ip,
+        Proto.LLC: dissect_llc,
+        Proto.IEEE8021AD: dissect_8021ad,
+        Proto.IEEE8021AH: dissect_8021ah,
         Proto.IPV6: dissect_ipv6,
         Proto.MPLS: dissect_mpls,
         Proto.GRE: dissect_gre,
