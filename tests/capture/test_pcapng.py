@@ -22,9 +22,10 @@ from craft import (
 )
 
 from tcpscope.capture import read_records
-from tcpscope.capture.pcapng import _to_ns
+from tcpscope.capture.pcapng import _to_ns, read_pcapng
 from tcpscope.capture.pcapng_options import MAX_UNITS, block_option_error
 from tcpscope.capture.records import LINKTYPE_NONE
+from tcpscope.capture.source import read_source
 from tcpscope.errors import CaptureCutShortError, CaptureDamagedError, CaptureError, NotACaptureError
 
 US = BASE_TS * 10**6
@@ -142,9 +143,16 @@ def test_cut_short_after_opening(tmp_path: Path) -> None:
 
 
 def test_section_header_longer_than_the_file_is_not_pcapng(tmp_path: Path) -> None:
+    """pcapng_open says "not mine"; wiretap's MIME reader then shows the whole file as one frame."""
     shb = pcapng_shb(options=[(1, b"a comment that is cut off")])
+    p = tmp_path / "t.pcapng"
+    p.write_bytes(shb[:40])
     with pytest.raises(NotACaptureError):
-        _read(tmp_path, shb[:40])
+        read_pcapng(read_source(p))
+    r = read_records(p)
+    assert (r.format, len(r), r.caplen.tolist()) == ("mime", 1, [40])
+    assert r.has_ts is not None
+    assert r.has_ts.tolist() == [False]
     with pytest.raises(CaptureCutShortError):  # only the trailer is missing
         _read(tmp_path, shb[:-2])
 

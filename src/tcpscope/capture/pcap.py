@@ -30,7 +30,7 @@ from tcpscope._jit import kernel
 from tcpscope.capture.linktypes import KNOWN_LINKTYPES, max_packet_size, strip_pseudo_headers
 from tcpscope.capture.records import Interface, Records
 from tcpscope.capture.source import Source
-from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning
+from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning, file_description
 
 __all__ = ["MAGICS", "MAX_PACKET_SIZE", "read_pcap"]
 
@@ -169,7 +169,7 @@ def _nsecs(frac: NDArray[np.generic], unit: int) -> NDArray[np.int64]:
 
 def _unsupported(name: str, detail: str) -> CaptureError:
     """WTAP_ERR_UNSUPPORTED: a pcap file with something wiretap does not read."""
-    return CaptureError(name, f'The file "{name}" contains record data that tcpscope doesn\'t support.', detail)
+    return CaptureError(name, f"The {file_description(name)} contains record data that tcpscope doesn't support.", detail)
 
 
 def read_pcap(src: Source) -> Records:
@@ -234,7 +234,7 @@ def read_pcap(src: Source) -> Records:
         warnings.append(
             CaptureWarning(
                 "cut-short",
-                f'The file "{name}" appears to have been cut short in the middle of a packet.',
+                f"The {file_description(name)} appears to have been cut short in the middle of a packet.",
                 int(stop),
             )
         )
@@ -242,7 +242,7 @@ def read_pcap(src: Source) -> Records:
         warnings.append(
             CaptureWarning(
                 "damaged",
-                f'The file "{name}" appears to be damaged or corrupt.\n'
+                f"The {file_description(name)} appears to be damaged or corrupt.\n"
                 f"(pcap: File has {int(bad_len)}-byte packet, bigger than maximum of {max_len})",
                 int(stop),
             )
@@ -268,7 +268,7 @@ def read_pcap(src: Source) -> Records:
         data, offsets + hdr_len, incl, orig, np.full(n, linktype, dtype=np.int32))
     if bad < n:
         start, incl, orig, ts, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], bad
-        warnings = [CaptureWarning("damaged", f'The file "{name}" appears to be damaged or corrupt.\n({msg})',
+        warnings = [CaptureWarning("damaged", f"The {file_description(name)} appears to be damaged or corrupt.\n({msg})",
                                    int(offsets[bad]))]
     return Records(
         name=name,

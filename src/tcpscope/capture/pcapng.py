@@ -42,7 +42,14 @@ from tcpscope.capture.pcapng_options import (
 )
 from tcpscope.capture.records import LINKTYPE_NONE, Interface, Records
 from tcpscope.capture.source import Source
-from tcpscope.errors import CaptureCutShortError, CaptureDamagedError, CaptureError, CaptureWarning, NotACaptureError
+from tcpscope.errors import (
+    CaptureCutShortError,
+    CaptureDamagedError,
+    CaptureError,
+    CaptureWarning,
+    NotACaptureError,
+    file_description,
+)
 
 __all__ = ["SHB_TYPE", "read_pcapng"]
 
@@ -212,7 +219,7 @@ def _to_ns(ticks: NDArray[np.uint64], units: int, offset_s: int) -> NDArray[np.i
 def _failure(name: str, detail: str, unsupported: bool) -> CaptureError:
     """WTAP_ERR_UNSUPPORTED or WTAP_ERR_BAD_FILE, as tshark words them."""
     if unsupported:
-        return CaptureError(name, f'The file "{name}" contains record data that tcpscope doesn\'t support.', detail)
+        return CaptureError(name, f"The {file_description(name)} contains record data that tcpscope doesn't support.", detail)
     return CaptureDamagedError(name, detail)
 
 
@@ -364,7 +371,7 @@ def read_pcapng(src: Source) -> Records:
             raise CaptureDamagedError(name, _walk_message(int(status), int(v1), int(v2)))
         if status == CUT_SHORT:
             warnings = [CaptureWarning(
-                "cut-short", f'The file "{name}" appears to have been cut short in the middle of a packet.',
+                "cut-short", f"The {file_description(name)} appears to have been cut short in the middle of a packet.",
                 int(stop))]
         else:
             warnings = [CaptureWarning("damaged", _damaged(name, _walk_message(int(status), int(v1), int(v2))),
