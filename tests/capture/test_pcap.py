@@ -138,3 +138,24 @@ def test_fraction_arithmetic_is_wiretaps() -> None:
     frac = np.array([999_999, 1_000_000, 4_294_967, 4_294_968, 0xFFFFFFFF], dtype=np.uint32)
     assert _nsecs(frac, 1000).tolist() == [999_999_000, 1_000_000_000, -296, 704, -1000]
     assert _nsecs(np.array([0x80000000], dtype=np.uint32), 1).tolist() == [-(2**31)]
+
+
+def test_fcs_bits_of_the_link_type(tmp_path: Path) -> None:
+    r = read_records(_write(tmp_path, pcap_bytes(_frames(), 0x24000001)))
+    assert r.fcs_len is not None
+    assert r.fcs_len.tolist() == [4] * 4
+    assert read_records(_write(tmp_path, pcap_bytes(_frames(), 1))).fcs_len is None
+
+
+def test_gzip_broken_where_the_variant_heuristic_reads(tmp_path: Path) -> None:
+    """libpcap_try reads the first three records while opening: a broken stream there fails the open."""
+    import gzip
+
+    from tcpscope.errors import CaptureDecompressError
+
+    raw = pcap_bytes(_frames(), 1)
+    broken = bytearray(gzip.compress(raw, mtime=0))
+    broken[12] ^= 0x55
+    data = gzip.compress(raw[:24 + 16 + 54], mtime=0) + bytes(broken)
+    with pytest.raises(CaptureDecompressError, match=r"cannot be decompressed; it may be damaged or corrupt\.\("):
+        read_records(_write(tmp_path, data, "t.pcap.gz"))

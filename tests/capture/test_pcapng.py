@@ -177,3 +177,38 @@ def test_time_conversion_wraps_as_wiretap() -> None:
     frac = ((2**64 - 1) % 10**19) * 10**9 % 2**64 // 10**19
     assert got.tolist() == [1 * 10**9 + frac, 0]
     assert _to_ns(np.array([999], dtype=np.uint64), MAX_UNITS, 0).tolist() == [0]
+
+
+def test_checks_before_the_trailer_and_before_the_data(tmp_path: Path) -> None:
+    """wiretap checks a block's header and options before its trailer, and a packet block's
+    header before reading its data: those complaints come first."""
+    good = (pcapng_shb(), pcapng_idb(1), pcapng_epb(0, US, FRAME))
+    commented = pcapng_epb(0, US, FRAME, options=[(1, b"a comment")])
+    short = commented[:4] + struct.pack("<I", len(commented) - 8) + commented[8:]
+    r = _read(tmp_path, *good, short)
+    assert r.warnings[0].message.endswith("(pcapng: Not enough data to handle option of length 9)")
+    r = _read(tmp_path, *good, pcapng_epb(7, US, FRAME)[:40])
+    assert r.warnings[0].message.endswith("(pcapng: interface index 7 is not less than section interface count 1)")
+    r = _read(tmp_path, *good, pcapng_epb(0, US, FRAME)[:40])
+    assert r.warnings[0].kind == "cut-short"
+
+
+def test_decryption_secrets_and_name_resolution(tmp_path: Path) -> None:
+    good = (pcapng_shb(), pcapng_idb(1), pcapng_epb(0, US, FRAME))
+    fine = pcapng_block(0x0A, struct.pack("<II", 0x544C534B, 8) + b"CLIENT_R")
+    long = pcapng_block(0x0A, struct.pack("<II", 0x544C534B, 64) + b"CLIENT_R")
+    assert len(_read(tmp_path, *good, fine, pcapng_epb(0, US, FRAME))) == 2
+    r = _read(tmp_path, *good, long, pcapng_epb(0, US, FRAME))
+    assert (len(r), r.warnings[0].kind) == (1, "cut-short")
+    nrb = pcapng_block(4, struct.pack("<HH", 1, 12) + bytes([192, 0, 2, 1]) + b"hostname" + struct.pack("<HH", 0, 0))
+    r = _read(tmp_path, *good, nrb)
+    assert r.warnings[0].message.endswith("(pcapng: NRB record has non-null-terminated host name)")
+
+
+def test_fcs_lengths(tmp_path: Path) -> None:
+    """if_fcslen (bits, or bytes below 8), and epb_flags' FCS length in bytes, which wins."""
+    r = _read(tmp_path, pcapng_shb(), pcapng_idb(1, extra=[(13, bytes([32]))]), pcapng_idb(1),
+              pcapng_epb(0, US, FRAME), pcapng_epb(1, US, FRAME),
+              pcapng_epb(1, US, FRAME, options=[(2, struct.pack("<I", 2 << 5))]))
+    assert r.fcs_len is not None
+    assert r.fcs_len.tolist() == [4, -1, 2]

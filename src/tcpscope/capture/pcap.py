@@ -30,7 +30,13 @@ from tcpscope._jit import kernel
 from tcpscope.capture.linktypes import KNOWN_LINKTYPES, max_packet_size, strip_pseudo_headers
 from tcpscope.capture.records import Interface, Records
 from tcpscope.capture.source import Source
-from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning, file_description
+from tcpscope.errors import (
+    CaptureCutShortError,
+    CaptureDecompressError,
+    CaptureError,
+    CaptureWarning,
+    file_description,
+)
 
 __all__ = ["MAGICS", "MAX_PACKET_SIZE", "read_pcap"]
 
@@ -117,12 +123,19 @@ def _u16(data: NDArray[np.uint8], pos: int, big: bool) -> int:
 
 
 def _try_score(
-    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int, max_len: int
+    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int, max_len: int,
+    broken: bool = False,
 ) -> int:
-    """libpcap_try: 0 if the first three records look right under ``variant``, else a fault count."""
+    """libpcap_try: 0 if the first three records look right under ``variant``, else a fault count.
+
+    -1 when the try reads where a broken compressed stream stopped (``broken``): a read
+    error, which makes opening the file fail.
+    """
     hdr_len = _HDR_LEN[variant]
     end = data.shape[0]
     for _ in range(3):
+        if broken and end - pos < hdr_len:
+            return -1
         if pos == end:
             return 0
         if end - pos < hdr_len:
@@ -142,18 +155,22 @@ def _try_score(
         if faults:
             return int(faults)
         if end - pos - hdr_len < incl:
-            return 1
+            return -1 if broken else 1
         pos += hdr_len + incl
     return 0
 
 
 def _choose_variant(
     data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], big: bool, swap_mode: int, snaplen: int,
-    max_len: int,
-) -> str:
+    max_len: int, broken: bool = False,
+) -> str | None:
+    """libpcap_try_variants: the first variant without faults, else the one with fewest
+    (None: a try hit a read error)."""
     best, best_score = candidates[0], None
     for v in candidates:
-        score = _try_score(data, pos, v, big, swap_mode, snaplen, max_len)
+        score = _try_score(data, pos, v, big, swap_mode, snaplen, max_len, broken)
+        if score < 0:
+            return None
         if score == 0:
             return v
         if best_score is None or score < best_score:
@@ -204,21 +221,26 @@ def read_pcap(src: Source) -> Records:
         raise _unsupported(name, f"pcap: network type {network} unknown or unsupported")
     max_len = max_packet_size(linktype)
 
-    variant: str
+    broken = src.stream_error is not None and src.stream_error[0] == "decompress"
+    chosen: str | None
     if kind == "nsec":
-        variant = "nsec"
+        chosen = "nsec"
     elif kind == "ixia":
-        variant = "pcap"
+        chosen = "pcap"
     elif aix:
-        variant = "aix"
+        chosen = "aix"
     elif kind == "usec":
-        variant = "pcap" if src.pipe else _choose_variant(
-            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen, max_len
+        chosen = "pcap" if src.pipe else _choose_variant(
+            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen, max_len, broken
         )
     else:
         if src.pipe:
             raise _unsupported(name, "pcap: that type of pcap file can't be read from a pipe")
-        variant = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen, max_len)
+        chosen = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen, max_len, broken)
+    if chosen is None:  # the variant heuristic read into the damaged part of a compressed file
+        assert src.stream_error is not None
+        raise CaptureDecompressError(name, src.stream_error[1] or "")
+    variant: str = chosen
     hdr_len = _HDR_LEN[variant]
 
     size_hint = max(1, data.shape[0] // 256)
@@ -270,6 +292,11 @@ def read_pcap(src: Source) -> Records:
         start, incl, orig, ts, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], bad
         warnings = [CaptureWarning("damaged", f"The {file_description(name)} appears to be damaged or corrupt.\n({msg})",
                                    int(offsets[bad]))]
+    # the link type's FCS bits (LT_FCS_LENGTH, in 16-bit units) as bytes, as wiretap gives Ethernet
+    fcs_bits = ((network >> 28) & 0xF) * 16 if network & 0x04000000 else -1
+    fcs = None
+    if linktype == 1 and fcs_bits >= 0:
+        fcs = np.full(n, fcs_bits if fcs_bits < 8 else fcs_bits // 8, dtype=np.int64)
     return Records(
         name=name,
         format="pcap" if variant == "pcap" else f"pcap-{variant}",
@@ -284,4 +311,5 @@ def read_pcap(src: Source) -> Records:
         has_interface_id=False,
         warnings=tuple(warnings),
         keepalive=src.keepalive,
+        fcs_len=fcs,
     )

@@ -36,6 +36,8 @@ from tcpscope._jit import kernel
 from tcpscope.capture.linktypes import max_packet_size, strip_pseudo_headers
 from tcpscope.capture.pcapng_options import (
     block_option_error,
+    nrb_error,
+    packet_fcs_lengths,
     packet_option_errors,
     packet_option_message,
     parse_idb,
@@ -55,7 +57,7 @@ __all__ = ["SHB_TYPE", "read_pcapng"]
 
 SHB_TYPE = 0x0A0D0D0A
 BOM = 0x1A2B3C4D
-IDB, PB, SPB, NRB, ISB, EPB = 1, 2, 3, 4, 5, 6
+IDB, PB, SPB, NRB, ISB, EPB, DSB = 1, 2, 3, 4, 5, 6, 0x0A
 CB_COPY, CB_NO_COPY = 0x00000BAD, 0x40000BAD
 MIN_BLOCK = 12
 MIN_SIZE = {SHB_TYPE: 28, IDB: 20, PB: 32, SPB: 16, EPB: 32, NRB: 16, ISB: 24, CB_COPY: 16, CB_NO_COPY: 16}
@@ -91,7 +93,9 @@ def _walk(
     Returns (blocks, stop offset, status, value 1, value 2) where the values are the
     offending lengths (or byte-order magic) for the message.
 
-    Lengths are guint32 as in wiretap (rounding up to 4 wraps). An SPB is read as
+    A block that runs past the end of the file, or whose trailer differs, is stored as
+    the last one (status 1 or 5), so that the caller can first make the checks wiretap
+    makes while reading it. Lengths are guint32 as in wiretap (rounding up to 4 wraps). An SPB is read as
     wiretap reads it: only its captured bytes (packet length cut to the snaplen of the
     section's first interface), then the trailer, which therefore sits early when the
     block is longer than that; an SPB wiretap refuses (no interface, too short, too
@@ -172,7 +176,13 @@ def _walk(
                 return n + 1, pos + blen, 0, 0, 0
             step = need
         if end - pos < step:
-            return n, pos, 1, 0, 0
+            # the block's header was read: the caller checks what wiretap checks before the rest
+            if n < out_off.shape[0]:
+                out_off[n] = pos
+                out_type[n] = btype
+                out_len[n] = blen
+                out_big[n] = big
+            return n + 1, pos, 1, 0, 0
         p2 = pos + step - 4
         if big:
             tr = (np.int64(data[p2]) << 24) | (np.int64(data[p2 + 1]) << 16) | (
@@ -182,7 +192,13 @@ def _walk(
                 np.int64(data[p2 + 1]) << 8) | np.int64(data[p2])
         tr = ((tr + 3) & ~np.int64(3)) & 0xFFFFFFFF
         if tr != blen:
-            return n, pos, 5, blen, tr
+            # the body was read (and checked by the caller) before the trailer
+            if n < out_off.shape[0]:
+                out_off[n] = pos
+                out_type[n] = btype
+                out_len[n] = blen
+                out_big[n] = big
+            return n + 1, pos, 5, blen, tr
         if n < out_off.shape[0]:
             out_off[n] = pos
             out_type[n] = btype
@@ -237,17 +253,22 @@ def read_pcapng(src: Source) -> Records:
     big = np.zeros(count, dtype=np.bool_)
     if count:
         walk(data, off, btype, blen, big)
-    if count == 0:
+    # the last block stored may be the one the walk stopped at (cut short, or a bad trailer)
+    failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(off[count - 1]) == int(stop)
+    partial = np.zeros(count, dtype=np.bool_)
+    if failing and status == CUT_SHORT:
+        partial[-1] = True
+    if count == 0 or (count == 1 and partial[0]):
         _check_first_block(data, name, int(status))
 
     # What is wrong with each block, in the order wiretap's readers check (first one wins).
     bad = np.zeros(count, dtype=np.bool_)
-    bad_msg: dict[int, tuple[str, bool]] = {}  # block -> (wiretap's err_info, unsupported rather than bad)
+    bad_msg: dict[int, tuple[str, str]] = {}  # block -> (damaged, unsupported or cut-short; err_info)
 
-    def mark(i: int, msg: str, unsupported: bool = False) -> None:
+    def mark(i: int, msg: str, kind: str = "damaged") -> None:
         if not bad[i]:
             bad[i] = True
-            bad_msg[i] = (msg, unsupported)
+            bad_msg[i] = (kind, msg)
 
     small = np.zeros(count, dtype=np.bool_)
     for t, minimum in MIN_SIZE.items():
@@ -260,14 +281,15 @@ def read_pcapng(src: Source) -> Records:
     section = np.cumsum(btype == SHB_TYPE) - 1
     interfaces: list[Interface] = []
     first_iface_of_section: dict[int, int] = {}
-    for i in np.flatnonzero((btype == SHB_TYPE) | (btype == IDB) | (btype == ISB)).tolist():
-        if i >= limit:
+    for i in np.flatnonzero((btype == SHB_TYPE) | (btype == IDB) | (btype == ISB) | (btype == NRB)
+                            | (btype == DSB)).tolist():
+        if i >= limit or partial[i]:  # a block cut short fails when its body is read, before its options
             break
         o, ln, b = int(off[i]), int(blen[i]), bool(big[i])
         if btype[i] == SHB_TYPE:
             maj, minr = _uint(data, o + 12, 2, b), _uint(data, o + 14, 2, b)
             if not (maj == 1 and minr in (0, 2)):
-                mark(i, f"pcapng: unknown SHB version {maj}.{minr}", unsupported=True)
+                mark(i, f"pcapng: unknown SHB version {maj}.{minr}", "unsupported")
                 break
             first_iface_of_section[int(section[i])] = len(interfaces)
             err = block_option_error(data, o + 24, o + ln - 4, b, is_idb=False)
@@ -275,6 +297,16 @@ def read_pcapng(src: Source) -> Records:
             err = block_option_error(data, o + 16, o + ln - 4, b, is_idb=True)
             if err is None:
                 interfaces.append(parse_idb(data, o, ln, b))
+        elif btype[i] == NRB:
+            err = nrb_error(data, o + 8, o + ln - 4, b)
+        elif btype[i] == DSB:
+            # secrets_len bytes are read from the stream (past the block if it says so), then
+            # blen - 20 - secrets_len more in unsigned arithmetic: past the block means cut short
+            secrets = _uint(data, o + 12, 4, b)
+            if o + 16 > end or (secrets <= 2**30 and secrets > ln - 20):
+                mark(i, "", "cut-short")
+                break
+            err = f"pcapng: secrets block is too large: {secrets}" if secrets > 2**30 else None
         else:
             err = block_option_error(data, o + 20, o + ln - 4, b, is_idb=False)
         if err is not None:
@@ -331,7 +363,10 @@ def read_pcapng(src: Source) -> Records:
     too_small = plen < ((np.where(is_spb, 16, 32) + padded) & 0xFFFFFFFF)  # guint32 sums, as wiretap
     opt_start = np.where(is_spb, poff + plen - 4, np.minimum(data_off + padded, poff + plen - 4))
     too_big = caplen > if_max
-    for q in np.flatnonzero(no_if | too_small | too_big)[:1]:
+    # a block cut short is checked as far as its fixed part was read
+    whole = ~partial[pidx]
+    header_read = whole | (end - poff >= np.where(is_spb, 12, 28))
+    for q in np.flatnonzero((no_if | too_small | too_big) & header_read)[:1]:
         what = "an EPB" if ptype[q] == EPB else "a PB" if ptype[q] == PB else "an SPB"
         if no_if[q] and ptype[q] == SPB:
             msg = "pcapng: SPB appeared before any IDBs in the section"
@@ -346,26 +381,38 @@ def read_pcapng(src: Source) -> Records:
         mark(int(pidx[q]), msg)
     linktype = np.array([i.linktype for i in interfaces] or [0], dtype=np.int32)[gif]
     data_off, caplen, wirelen, ph_bad, ph_msg = strip_pseudo_headers(data, data_off, caplen, wirelen, linktype)
-    if ph_bad < pidx.shape[0]:
+    if ph_bad < pidx.shape[0] and whole[ph_bad]:
         mark(int(pidx[ph_bad]), ph_msg)
-    k, code, olen = packet_option_errors(data, opt_start, poff + plen - 4, pbig)
+    opt_end = np.where(whole, poff + plen - 4, opt_start)
+    k, code, olen = packet_option_errors(data, opt_start, opt_end, pbig)
     if k >= 0:
         mark(int(pidx[k]), packet_option_message(code, olen))
+
+    if_fcs = np.array([i.fcs_len for i in interfaces] or [-1], dtype=np.int64)[gif]
+    fcs = packet_fcs_lengths(data, opt_start, opt_end, pbig, if_fcs)
 
     # Custom blocks: records with their data and nothing else.
     is_cb = ((btype == CB_COPY) | (btype == CB_NO_COPY)) & ~small
 
-    # Where reading stops, and how tshark words it.
+    # Where reading stops, and how tshark words it: the first block with a complaint, or the
+    # block the walk stopped at.
+    n_ok = count - 1 if failing else count
     first_bad = int(np.flatnonzero(bad)[0]) if bad.any() else count
     n_open = _open_blocks(btype)
     if first_bad < count:
+        kind, detail = bad_msg[first_bad]
         if first_bad < n_open:
-            raise _failure(name, *bad_msg[first_bad])
-        warnings = [CaptureWarning("damaged", str(_failure(name, *bad_msg[first_bad])), int(off[first_bad]))]
+            raise CaptureCutShortError(name) if kind == "cut-short" else _failure(name, detail, kind == "unsupported")
+        if kind == "cut-short":
+            text = f"The {file_description(name)} appears to have been cut short in the middle of a packet."
+        else:
+            text = str(_failure(name, detail, kind == "unsupported"))
+        warnings = [CaptureWarning("damaged" if kind != "cut-short" else kind, text, int(off[first_bad]))]
     elif status != OK:
+        first_bad = n_ok
         left = end - int(stop)
         at_idb = left >= 8 and _block_type(data, int(stop), bool(big[-1]) if count else False) == IDB
-        if count < n_open or (count == n_open and (at_idb or (status == CUT_SHORT and left < 8))):
+        if n_ok < n_open or (n_ok == n_open and (at_idb or (status == CUT_SHORT and left < 8))):
             if status == CUT_SHORT:
                 raise CaptureCutShortError(name)
             raise CaptureDamagedError(name, _walk_message(int(status), int(v1), int(v2)))
@@ -396,6 +443,7 @@ def read_pcapng(src: Source) -> Records:
     r_gif = per_record(gif, 0)
     r_local = per_record(local_if, -1)
     r_link = per_record(linktype, LINKTYPE_NONE)
+    r_fcs = per_record(fcs, -1)
     has_ts = per_record(~is_spb, 0)
     ticks = (per_record(ts_hi, 0).astype(np.uint64) << np.uint64(32)) | per_record(ts_lo, 0).astype(np.uint64)
     ts = np.zeros(m, dtype=np.int64)
@@ -422,6 +470,7 @@ def read_pcapng(src: Source) -> Records:
         keepalive=src.keepalive,
         interface_id=r_local.astype(np.int32),
         has_ts=has_ts,
+        fcs_len=r_fcs if (r_fcs >= 0).any() else None,
     )
 
 

@@ -21,10 +21,17 @@ from numpy.typing import NDArray
 from tcpscope._jit import kernel
 from tcpscope.capture.records import Interface
 
-__all__ = ["block_option_error", "packet_option_errors", "packet_option_message", "parse_idb"]
+__all__ = [
+    "block_option_error",
+    "nrb_error",
+    "packet_fcs_lengths",
+    "packet_option_errors",
+    "packet_option_message",
+    "parse_idb",
+]
 
 CUSTOM_OPTIONS = (2988, 2989, 19372, 19373)
-IDB_FILTER, IDB_NAME, IDB_TSRESOL, IDB_TSOFFSET = 11, 2, 9, 14
+IDB_FILTER, IDB_NAME, IDB_TSRESOL, IDB_TSOFFSET, IDB_FCSLEN = 11, 2, 9, 14, 13
 #: G_MAXUINT64: wiretap's time units for an if_tsresol it cannot represent.
 MAX_UNITS = 2**64 - 1
 
@@ -58,6 +65,36 @@ def block_option_error(data: NDArray[np.uint8], start: int, end: int, big: bool,
     return None
 
 
+def nrb_error(data: NDArray[np.uint8], start: int, end: int, big: bool) -> str | None:
+    """wiretap's complaint about a Name Resolution Block's records (``[start, end)``), then its options.
+
+    Each record is type, length, value, padding; IPv4 records hold 4 address bytes and
+    IPv6 records 16, then zero-terminated names (tshark registers the names, so it
+    reads them); type 0 ends the records.
+    """
+    p, left = start, end - start
+    while p - start < left:
+        if end - p < 4:
+            return f"pcapng: {end - p} bytes left in the block < NRB record header size 4"
+        rtype, rlen = _uint(data, p, 2, big), _uint(data, p + 2, 2, big)
+        p += 4
+        padded = rlen + (-rlen % 4)
+        if end - p < padded:
+            return f"pcapng: {end - p} bytes left in the block < NRB record length + padding {padded}"
+        if rtype == 0:
+            break
+        if rtype in (1, 2):
+            size = 4 if rtype == 1 else 16
+            if rlen < size:
+                return f"pcapng: NRB record length for IPv{4 if rtype == 1 else 6} record {rlen} < minimum length {size}"
+            if rtype == 2 and end - start < rlen:
+                return f"pcapng: NRB record length for IPv6 record {rlen} > remaining data in NRB"
+            if rlen > size and data[p + size : p + rlen][-1] != 0:
+                return "pcapng: NRB record has non-null-terminated host name"
+        p += padded
+    return block_option_error(data, p, end, big, is_idb=False)
+
+
 def parse_idb(data: NDArray[np.uint8], pos: int, blen: int, big: bool) -> Interface:
     """Link type, snaplen and the if_name / if_tsresol / if_tsoffset options of an IDB.
 
@@ -69,6 +106,7 @@ def parse_idb(data: NDArray[np.uint8], pos: int, blen: int, big: bool) -> Interf
     units: int | None = None
     offset: int | None = None
     name: str | None = None
+    fcs: int | None = None
     p, end = pos + 16, pos + blen - 4
     while end - p >= 4:
         code, olen = _uint(data, p, 2, big), _uint(data, p + 2, 2, big)
@@ -81,11 +119,13 @@ def parse_idb(data: NDArray[np.uint8], pos: int, blen: int, big: bool) -> Interf
             units = base**exponent if exponent < (64 if base == 2 else 20) else MAX_UNITS
         elif code == IDB_TSOFFSET and olen == 8 and offset is None:
             offset = int.from_bytes(bytes(val), "big" if big else "little", signed=True)
+        elif code == IDB_FCSLEN and olen == 1 and fcs is None:
+            fcs = int(val[0])
         elif code == IDB_NAME and name is None:
             name = bytes(val).split(b"\0", 1)[0].decode("utf-8", "replace")
         p += 4 + ((olen + 3) & ~3)
     return Interface(linktype=linktype, snaplen=snaplen, ts_units=1_000_000 if units is None else units,
-                     ts_offset=0 if offset is None else offset, name=name)
+                     ts_offset=0 if offset is None else offset, name=name, fcs_len=-1 if fcs is None else fcs)
 
 
 @kernel
@@ -147,6 +187,50 @@ def packet_option_errors(data: NDArray[np.uint8], start: NDArray[np.int64], end:
         return -1, 0, 0
     k, code, olen = _packet_options.run(int(has.shape[0]), data, start[has], end[has], big[has])
     return (int(has[k]) if k >= 0 else -1), int(code), int(olen)
+
+
+@kernel
+def _epb_flags(data: NDArray[np.uint8], start: NDArray[np.int64], end: NDArray[np.int64], big: NDArray[np.bool_],
+               out: NDArray[np.int64]) -> None:
+    """The first epb_flags value (option 2, 4 bytes) of each packet block, or -1."""
+    for i in range(start.shape[0]):
+        out[i] = -1
+        p = start[i]
+        e = end[i]
+        while e - p >= 4:
+            if big[i]:
+                code = (np.int64(data[p]) << 8) | np.int64(data[p + 1])
+                olen = (np.int64(data[p + 2]) << 8) | np.int64(data[p + 3])
+            else:
+                code = (np.int64(data[p + 1]) << 8) | np.int64(data[p])
+                olen = (np.int64(data[p + 3]) << 8) | np.int64(data[p + 2])
+            p += 4
+            if code == 0 or ((olen + 3) & ~np.int64(3)) > e - p:
+                break
+            if code == 2 and olen == 4:
+                if big[i]:
+                    out[i] = (np.int64(data[p]) << 24) | (np.int64(data[p + 1]) << 16) | (
+                        np.int64(data[p + 2]) << 8) | np.int64(data[p + 3])
+                else:
+                    out[i] = (np.int64(data[p + 3]) << 24) | (np.int64(data[p + 2]) << 16) | (
+                        np.int64(data[p + 1]) << 8) | np.int64(data[p])
+                break
+            p += (olen + 3) & ~np.int64(3)
+
+
+def packet_fcs_lengths(data: NDArray[np.uint8], start: NDArray[np.int64], end: NDArray[np.int64],
+                       big: NDArray[np.bool_], iface_bits: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The FCS length wiretap gives each packet, in bytes (-1 unknown): epb_flags' length in
+    bytes when not 0, else the interface's if_fcslen (bits, or bytes when below 8)."""
+    bits = iface_bits.copy()
+    has = np.flatnonzero(end > start)
+    if has.shape[0]:
+        flags = np.full(has.shape[0], -1, dtype=np.int64)
+        _epb_flags.run(int(has.shape[0]), data, start[has], end[has], big[has], flags)
+        fcs = np.where(flags >= 0, (flags >> 5) & 0xF, 0)
+        bits[has] = np.where(fcs != 0, fcs * 8, bits[has])
+    out: NDArray[np.int64] = np.where(bits < 8, bits, bits // 8)
+    return out
 
 
 _MESSAGES = {

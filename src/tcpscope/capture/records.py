@@ -52,8 +52,9 @@ LINKTYPE_NAMES: dict[int, str] = {
 class Interface:
     """One capture interface: a pcapng Interface Description Block, or the pcap header.
 
-    ``ts_units`` is the number of timestamp units per second (if_tsresol) and
-    ``ts_offset`` the seconds added to every timestamp (if_tsoffset).
+    ``ts_units`` is the number of timestamp units per second (if_tsresol),
+    ``ts_offset`` the seconds added to every timestamp (if_tsoffset) and ``fcs_len``
+    the if_fcslen option (bits, or bytes when below 8; -1 when absent).
     """
 
     linktype: int
@@ -61,6 +62,7 @@ class Interface:
     ts_units: int = 1_000_000
     ts_offset: int = 0
     name: str | None = None
+    fcs_len: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,10 @@ class Records:
       within its pcapng section (-1: the record has none); ``None``: ``iface``, where
       ``has_interface_id``;
     * ``has_ts``: which frames have a time stamp (an SPB or a custom block has none);
-      ``None``: all of them.
+      ``None``: all of them;
+    * ``fcs_len``: bytes of Frame Check Sequence at the end of each Ethernet frame, as
+      wiretap reports them (pcap link-type bits, if_fcslen, epb_flags), -1 when unknown;
+      ``None``: unknown for all.
     """
 
     name: str
@@ -96,6 +101,7 @@ class Records:
     keepalive: object = field(default=None, repr=False, compare=False)
     interface_id: NDArray[np.int32] | None = None
     has_ts: NDArray[np.bool_] | None = None
+    fcs_len: NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return int(self.offset.shape[0])

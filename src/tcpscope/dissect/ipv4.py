@@ -60,6 +60,22 @@ _HDR = np.dtype([
 IPOPT_EOOL, IPOPT_NOP, IPOPT_LSR, IPOPT_SSR = 0, 1, 131, 137
 
 
+def _reassembly_key(ctx: DissectContext, pkt: NDArray[np.int64], src: NDArray[np.int64], dst: NDArray[np.int64],
+                    ident: NDArray[np.int64], proto: NDArray[np.int64]) -> NDArray[np.int64]:
+    """packet-ip.c's reassembly key: the addresses and ``proto ^ id ^ src ^ dst``, with the frame's
+    VLAN ID mixed in when either address is private (RFC 1918) or link-local."""
+    frag_id = (proto ^ ident ^ src ^ dst) & 0xFFFFFFFF
+
+    def private(a: NDArray[np.int64]) -> NDArray[np.bool_]:
+        return np.asarray(((a & 0xFF000000) == 0x0A000000) | ((a & 0xFFF00000) == 0xAC100000)
+                          | ((a & 0xFFFF0000) == 0xC0A80000) | ((a & 0xFFFF0000) == 0xA9FE0000), dtype=np.bool_)
+
+    vlan: NDArray[np.int64] | None = ctx.pending.get("vlan_id")  # type: ignore[assignment]
+    if vlan is not None:
+        frag_id = np.where(private(src) | private(dst), frag_id ^ vlan[pkt], frag_id)
+    return np.stack([src, dst, frag_id], axis=1)
+
+
 def _destination(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], walk: NDArray[np.bool_],
                  hlen: NDArray[np.int64], tot: NDArray[np.int64], rlen: NDArray[np.int64],
                  ) -> tuple[NDArray[np.uint32], NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
@@ -248,6 +264,7 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     ok = ~over
     gi, g_hlen, g_tot = gi[ok], g_hlen[ok], g_tot[ok]
     hh = h[go][ok]
+    g_dst = dst[go][ok]  # pinfo->dst: a source route's last hop
     ctx.off[gi] += g_hlen
     mf = (hh["off"] & 0x2000) != 0
     foff = (hh["off"] & 0x1FFF).astype(np.int64) * 8
@@ -264,10 +281,9 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
             ci = fi[can]
             frags.add(
                 pkt=ci,
-                key=np.stack([hh["src"][is_frag][can].astype(np.int64),
-                              hh["dst"][is_frag][can].astype(np.int64),
-                              hh["id"][is_frag][can].astype(np.int64),
-                              proto[is_frag][can].astype(np.int64)], axis=1),
+                key=_reassembly_key(ctx, ci, hh["src"][is_frag][can].astype(np.int64),
+                                    g_dst[is_frag][can].astype(np.int64), hh["id"][is_frag][can].astype(np.int64),
+                                    proto[is_frag][can].astype(np.int64)),
                 offset=foff[is_frag][can],
                 start=ctx.off[ci],
                 length=paylen[is_frag][can],

@@ -112,6 +112,14 @@ def dissect_eth(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
         ctx.stop(idx[bad], ctx.ravail(idx[bad]) < 14)
     ok = idx[full]
     ctx.off[ok] += 14
+    fcs: NDArray[np.int64] | None = ctx.pending.get("fcs")  # type: ignore[assignment]
+    if fcs is not None:
+        # packet-ethertype.c and dissect_802_3: the payload ends before a known FCS
+        f = fcs[ok]
+        cut = (f > 0) & (ctx.rend[ok] - ctx.off[ok] >= f)
+        ctx.rend[ok[cut]] -= f[cut]
+        ctx.end[ok] = np.minimum(ctx.end[ok], ctx.rend[ok])
+        fcs[idx] = -1  # only the frame's own Ethernet header has one
     et, h = etype[full], hdr[full]
     e2 = ether2[full]
     after_ethertype(ctx, ok[e2], et[e2])
@@ -159,6 +167,10 @@ def dissect_vlan(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     etype = u16be(hdr, 2)
     ok_tci = avail >= 2
     ok = avail >= 4
+    # pinfo->vlan_id: the first non-zero VLAN ID of the frame (IPv4 reassembly keys use it)
+    vlan_id: NDArray[np.int64] = ctx.pending.setdefault("vlan_id", np.zeros(ctx.n, np.int64))  # type: ignore[assignment]
+    first = idx[ok_tci & (vlan_id[idx] == 0)]
+    vlan_id[first] = tci[ok_tci & (vlan_id[idx] == 0)] & 0x0FFF
     ctx.add_rows("vlan", idx, {
         "priority": (tci >> 13).astype(np.uint8),
         "dei": ((tci >> 12) & 1).astype(np.uint8),

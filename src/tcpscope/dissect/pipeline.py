@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope.capture.records import Records
+from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.frag import Fragments, reassemble
 from tcpscope.dissect.ipv4 import dissect_ip, dissect_ipv4
@@ -106,6 +106,8 @@ def dissect(records: Records) -> PacketTable:
     for lt, p in LINK_START.items():
         lut[lt] = p
     ctx.nxt[:] = lut[records.linktype.astype(np.int64) & 0xFFFF]
+    if records.fcs_len is not None:  # the outer Ethernet header drops them from its payload
+        ctx.pending["fcs"] = np.where(records.linktype == LinkType.ETHERNET, records.fcs_len, -1)
     dispatch = _dispatch()
     _walk(ctx, dispatch)
     buffers = [records.data]

@@ -12,9 +12,12 @@ the frames before the damage, then the same message. Files:
   snaplen allows, an interface index with no IDB, an EPB too small for its data, packet
   and interface options wiretap refuses (in the open phase too), an unknown section
   version, a second section with a bad byte-order magic, a section header longer than
-  the file, an IDB cut short while opening.
+  the file, an IDB cut short while opening, a decryption secrets block whose secrets run
+  past it, a name that does not end in a name resolution block, options read before a
+  bad trailer, a block cut short whose header already is wrong.
 * gzip: cut inside the deflate stream, a bad CRC, a damaged stream at the start and in
-  the middle, a header cut short.
+  the middle, a header cut short, a second member that breaks while the pcap variant
+  heuristic reads the first records.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def pcapng_files() -> dict[str, bytes]:
     head = pcapng_shb() + pcapng_idb(1)
     good = head + b"".join(pcapng_epb(0, US + i, f) for i, f in enumerate(_frames()))
     epb = pcapng_epb(0, US + 9, _frames(1)[0])
+    commented = pcapng_epb(0, US + 10, _frames(1)[0], options=[(1, b"a comment")])
     big_claim = struct.pack("<II", 6, 100 * 2**20) + epb[8:]
     too_large = struct.pack("<II", 6, 0xFFFFFFF0) + epb[8:]
     zero = struct.pack("<II", 6, 0) + epb[8:]
@@ -101,6 +105,17 @@ def pcapng_files() -> dict[str, bytes]:
         "craft-pcapng-second-bom.pcapng": good + bad_bom + pcapng_idb(1) + epb,
         "craft-pcapng-shb-longer-than-file.pcapng": shb_opts[:40],
         "craft-pcapng-idb-cut.pcapng": pcapng_shb() + pcapng_idb(1, name="eth0")[:-6],
+        # a DSB whose secrets run past it: wiretap reads them from the following blocks, then
+        # wants "block length - 20 - secrets" (wrapped) more bytes
+        "craft-pcapng-dsb-long.pcapng": good + pcapng_block(0x0A, struct.pack("<II", 0x544C534B, 64) + b"CLIENT_R")
+        + epb,
+        "craft-pcapng-nrb-name.pcapng": good + pcapng_block(4, struct.pack("<HH", 1, 12) + bytes([192, 0, 2, 1])
+                                                             + b"hostname" + struct.pack("<HH", 0, 0)) + epb,
+        # a block length that makes the options run short: the options are read before the trailer
+        "craft-pcapng-options-before-trailer.pcapng": good + commented[:4] + struct.pack("<I", len(commented) - 8)
+        + commented[8:],
+        # the last block runs past the end, and its interface index is wrong: that is said first
+        "craft-pcapng-cut-bad-interface.pcapng": good + pcapng_epb(7, US, _frames(1)[0])[:40],
     }
 
 
@@ -119,6 +134,9 @@ def gzip_files() -> dict[str, bytes]:
         "craft-gzip-middle.pcap.gz": bytes(mid),
         "craft-gzip-start.pcap.gz": bytes(early),
         "craft-gzip-header.pcap.gz": g[:5],
+        # the first member holds the header and a record; the second breaks: the variant
+        # heuristic reads three records while opening, so the file does not open
+        "craft-gzip-heuristic.pcap.gz": gzip.compress(raw[:24 + 16 + 54], mtime=0) + bytes(early),
     }
 
 

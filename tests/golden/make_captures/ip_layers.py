@@ -18,7 +18,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from craft import V4_A, V4_B, V6_A, V6_B, Frame, eth, frames, ip4, ip6, ip6_ext, ip6_frag, pcap_bytes, tcp, udp
+from craft import V4_A, V4_B, V6_A, V6_B, Frame, eth, frames, ip4, ip6, ip6_ext, ip6_frag, pcap_bytes, tcp, udp, vlan
 
 __all__ = ["make"]
 
@@ -111,7 +111,22 @@ def frag_frames() -> list[Frame]:
         *reuse1, *reuse2,
         *tiny,
     ]
+    # private addresses: the first VLAN ID is part of the key; public ones: it is not
+    lan_seg = tcp(bytes(64), sport=45010, flags=0x18, pseudo=("10.0.0.1", "10.0.0.2", 4))
+    lan = _frags(lan_seg, 0x2001, [40], src="10.0.0.1", dst="10.0.0.2")
+    wan = _frags(seg, 0x2002, [264])
+    tagged = [eth(vlan(lan[0], 10), 0x8100), eth(vlan(lan[1], 20), 0x8100), eth(vlan(lan[1], 10), 0x8100),
+              eth(vlan(wan[0], 10), 0x8100), eth(vlan(wan[1], 20), 0x8100)]
+    # protocol ^ identification: 6 ^ 0x3006 == 17 ^ 0x3011, one datagram to packet-ip.c
+    xa = _frags(seg, 0x3006, [264])
+    xb = _frags(dgram, 0x3011, [160], proto=17)
+    # overlapping first fragments that disagree on the TCP ports: the first one's bytes win
+    other = _tcp4(bytes(range(256)) * 2, sport=45999)
+    first_wins = [ip4(seg[:264], ident=0x4001, df=False, mf=True), ip4(other[:264], ident=0x4001, df=False, mf=True),
+                  ip4(seg[264:], ident=0x4001, df=False, offset=264)]
+    out += [xa[0], xb[1], *first_wins]
     fr = [Frame(eth(p), 1_700_000_000 + i // 1000, (i * 1000) % 1_000_000) for i, p in enumerate(out)]
+    fr += [Frame(t, 1_700_000_002, i) for i, t in enumerate(tagged)]
     # a fragment cut by the snaplen is not reassembled, and neither is its datagram
     fr.append(Frame(eth(snap[0]), 1_700_000_001, 0, caplen=100))
     fr.append(Frame(eth(snap[1]), 1_700_000_001, 1))

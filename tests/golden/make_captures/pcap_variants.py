@@ -4,8 +4,8 @@
 modified ss991029, SuSE 6.3 ss990915, Red Hat 6.1 ss990417, Nokia) and ``editcap -s 60``
 (every record cut to 60 bytes: caplen < len). ``craft-pcap-*``: ``http-get.pcap``'s
 frames rewritten with ``struct`` as big-endian (micro- and nanosecond), AIX, IXIA,
-version 2.2 and 2.3 (swapped lengths), DG/UX 543.0, and records whose fractions are out
-of range.
+version 2.2 and 2.3 (swapped lengths), DG/UX 543.0, records whose fractions are out of
+range, and a link type that declares a 4-byte FCS.
 """
 
 from __future__ import annotations
@@ -110,4 +110,7 @@ def make(captures: Path) -> list[Path]:
         Frame(recs[8].data, BASE_TS + 1, 1),
     ]
     put("craft-pcap-odd-nsec.pcap", pcap_bytes(odd_ns, lt, kind="nsec"))
+    # the link type's FCS bits: present, 2 x 16 bits; each frame ends in 4 bytes of FCS
+    with_fcs = [Frame(r.data + b"\xfc\x5c\xfc\x5c", r.sec, r.frac) for r in recs]
+    put("craft-pcap-fcs.pcap", pcap_bytes(with_fcs, 0x24000001))
     return written

@@ -12,6 +12,8 @@
 * ``craft-pcapng-records``: a custom block and an SPB as the first records, so the time
   fields of records without a time stamp and the deltas after them show.
 * ``craft-pcapng-snaplen``: an interface snaplen that cuts SPBs; EPBs with caplen < len.
+* ``craft-pcapng-fcs``: Ethernet frames with a frame check sequence the interface (if_fcslen)
+  or the packet (epb_flags) declares, which shortens what IP may claim.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from craft import (
     pcapng_spb,
     tcp,
     udp,
+    vlan,
 )
 
 __all__ = ["make"]
@@ -173,10 +176,26 @@ def snaplen() -> bytes:
     return b"".join(b)
 
 
+def fcs() -> bytes:
+    """Frame check sequences: an interface's if_fcslen (bits, and bytes below 8) and epb_flags."""
+    us = BASE_TS * 10**6
+    frame = eth(_v4(8))
+    with_fcs = frame + b"\xde\xad\xbe\xef"
+    short_ip = eth(ip4(tcp(b"z" * 8, pseudo=(V4_A, V4_B, 4)), total_len=48 + 2))  # 2 bytes past the payload
+    b = [pcapng_shb(), pcapng_idb(1, extra=[(13, bytes([32]))]), pcapng_idb(1, extra=[(13, bytes([2]))]),
+         pcapng_idb(1)]
+    b += [pcapng_epb(0, us + 1, with_fcs), pcapng_epb(0, us + 2, short_ip + b"\x01\x02\x03\x04"),
+          pcapng_epb(1, us + 3, frame + b"\x0f\x0f"), pcapng_epb(2, us + 4, with_fcs),
+          pcapng_epb(2, us + 5, with_fcs, options=[(2, struct.pack("<I", 4 << 5))]),
+          pcapng_epb(0, us + 6, with_fcs, options=[(2, struct.pack("<I", 2 << 5))]),
+          pcapng_epb(2, us + 7, eth(vlan(_v4(9), 5), 0x8100) + b"FCS!", options=[(2, struct.pack("<I", 4 << 5))])]
+    return b"".join(b)
+
+
 def make(captures: Path) -> list[Path]:
     out = []
     for name, build in (("sections", sections), ("be", big_endian), ("tsresol", tsresol),
-                        ("records", records), ("snaplen", snaplen)):
+                        ("records", records), ("snaplen", snaplen), ("fcs", fcs)):
         p = captures / f"craft-pcapng-{name}.pcapng"
         p.write_bytes(build())
         out.append(p)
