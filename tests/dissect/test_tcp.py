@@ -6,6 +6,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pytest
 from craft import V4_A, V4_B, Frame, eth, frames, ip4, pcap_bytes, tcp
 
 from tcpscope.capture import read_records
@@ -56,3 +57,26 @@ def test_raw_sack_edges_include_a_partial_block(tmp_path: Path) -> None:
     sack = dissect(read_records(p)).layer("tcp.sack")
     assert sack.cols["le_raw"].tolist() == [100, 300]
     assert np.asarray(sack.cols["has_re"]).tolist() == [True, False]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("name", ["lossy-seed7.pcap", "zeek-tcp-option-sack.pcap", "craft-tcp-options.pcap",
+                                  "craft-tcp-badopts.pcap", "craft-tcp-truncated.pcap"])
+def test_raw_sack_edges_match_tshark(name: str, tshark: str) -> None:
+    """The raw edges in the tcp.sack table are tshark's sack_le/sack_re with absolute numbers,
+    which the TCP analysis turns into relative ones."""
+    import subprocess
+
+    path = Path(__file__).resolve().parent.parent / "golden" / "captures" / name
+    out = subprocess.run([tshark, "-o", "tcp.relative_sequence_numbers:FALSE", "-r", str(path), "-T", "fields",
+                          "-e", "tcp.options.sack_le", "-e", "tcp.options.sack_re"],
+                         capture_output=True, check=True).stdout.decode()
+    table = dissect(read_records(path))
+    sack = table.layer("tcp.sack")
+    got = [["", ""] for _ in range(table.n)]
+    for p, le, re_, has_re in zip(sack.pkt.tolist(), sack.cols["le_raw"].tolist(), sack.cols["re_raw"].tolist(),
+                                  np.asarray(sack.cols["has_re"]).tolist(), strict=True):
+        got[p][0] += ("," if got[p][0] else "") + str(le)
+        if has_re:
+            got[p][1] += ("," if got[p][1] else "") + str(re_)
+    assert [line.split("\t") for line in out.splitlines()] == got
