@@ -65,3 +65,13 @@ def test_a_known_fcs_shortens_the_ethernet_payload(decode) -> None:  # type: ign
     short = eth(ip4(tcp(b"z" * 8), total_len=50)) + b"\x01\x02\x03\x04"
     assert decode([short], "ip.len", "tcp.len", linktype=0x24000001) == [("50", "8")]
     assert decode([short], "ip.len", "tcp.len", linktype=1) == [("50", "10")]
+
+
+def test_ipv6_option_items_must_fit_the_payload(decode) -> None:  # type: ignore[no-untyped-def]
+    """dissect_opts shows each option as an item of its length: one running past the captured
+    payload is an exception, and nothing after it is decoded."""
+    u = udp(b"abc", pseudo=(V6_A, V6_B, 6))
+    fits = ip6_ext(u, 17, b"\x01\x04" + bytes(4))
+    over = bytes([17, 0, 0x1E, 0x40, 0, 0, 0, 0]) + u
+    rows = decode([eth(ip6(fits, nxt=60), 0x86DD), eth(ip6(over, nxt=60), 0x86DD)], "udp.srcport")
+    assert rows == [("5353",), ("",)]

@@ -256,8 +256,8 @@ def read_pcapng(src: Source) -> Records:
     # the last block stored may be the one the walk stopped at (cut short, or a bad trailer)
     failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(off[count - 1]) == int(stop)
     partial = np.zeros(count, dtype=np.bool_)
-    if failing and status == CUT_SHORT:
-        partial[-1] = True
+    if failing and status == CUT_SHORT and end < int(off[-1]) + int(blen[-1]) - 4:
+        partial[-1] = True  # its body is not all there (a block missing only its trailer is checked whole)
     if count == 0 or (count == 1 and partial[0]):
         _check_first_block(data, name, int(status))
 

@@ -4,7 +4,9 @@ The fixed header gives ``ipv6.*`` and, hidden, ``ip.version``. The payload lengt
 the layer (``set_actual_length``). A payload length of 0 is taken at its word (tshark's
 ``ipv6.tso_support`` is off by default), except before a Hop-by-Hop header whose Jumbo
 Payload option gives a length above 65535. Hop-by-Hop (0), Routing (43), Destination
-Options (60) and Authentication (51) headers are stepped over by their length;
+Options (60) and Authentication (51) headers are stepped over by their length (the
+options of Hop-by-Hop and Destination Options walked as ``dissect_opts`` walks them: an
+option running past the captured payload ends the frame);
 a Fragment header (44) either feeds :mod:`tcpscope.dissect.frag` (all bytes captured)
 or, for a first fragment, lets the upper layer be dissected without a TCP length.
 """
@@ -105,6 +107,36 @@ def _jumbo_plen(ctx: DissectContext, at: NDArray[np.int64], end: NDArray[np.int6
     return out
 
 
+def _option_walk(ctx: DissectContext, idx: NDArray[np.int64], hlen: NDArray[np.int64]
+                 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """packet-ipv6.c ``dissect_opts``: walk the TLV options of the headers at the cursors.
+
+    Pad1 is one byte; every other option is type, length and that many bytes, shown as
+    an item that must lie within the IPv6 payload (it may run past the header: the walk
+    stops at the header's end). Returns which headers threw, and whether past the
+    reported length (malformed) rather than the captured one.
+    """
+    m = idx.shape[0]
+    threw = np.zeros(m, dtype=np.bool_)
+    past = np.zeros(m, dtype=np.bool_)
+    pos = ctx.off[idx] + 2
+    stop_at = ctx.off[idx] + hlen
+    cap, rep = ctx.end[idx], ctx.rend[idx]
+    active = np.flatnonzero(pos < stop_at)
+    while active.shape[0]:
+        p = pos[active]
+        b = gather(ctx.data, p, 2).astype(np.int64)
+        pad1 = b[:, 0] == 0
+        need = np.where(pad1, p + 1, np.where(p + 2 <= cap[active], p + 2 + b[:, 1], p + 2))
+        bad = need > cap[active]
+        threw[active[bad]] = True
+        past[active[bad]] = need[bad] > rep[active[bad]]
+        pos[active] = need
+        active = active[~bad]
+        active = active[pos[active] < stop_at[active]]
+    return threw, past
+
+
 def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray[np.int64],
                        src: NDArray[np.uint8], dst: NDArray[np.uint8]) -> None:
     """Step over extension headers, one per iteration for all frames that still have one."""
@@ -130,6 +162,13 @@ def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray
         cut = short | (avail < hlen)
         if cut.any():
             ctx.stop(ei[cut], ctx.ravail(ei[cut]) < np.where(short[cut], 8, hlen[cut]))
+        # hop-by-hop and destination options: each option must lie within the payload
+        tlv = np.flatnonzero(~cut & ((en == 0) | (en == 60)))
+        if tlv.shape[0]:
+            threw, past = _option_walk(ctx, ei[tlv], hlen[tlv])
+            if threw.any():
+                cut[tlv[threw]] = True
+                ctx.stop(ei[tlv[threw]], past[threw])
         ok = ~cut
         frag = ok & (en == 44)
         if frag.any():

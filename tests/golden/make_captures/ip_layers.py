@@ -175,6 +175,8 @@ def ipv6_frames() -> list[bytes]:
         e6(ip6_ext(u, 17, b"\x00\xc2\x04" + struct.pack("!I", 100)), 0, plen=0),  # too small a jumbo
         eth(b"\x40" + ip6(u, nxt=17)[1:], 0x86DD),  # version 4 in an IPv6 header
         e6(ip6_ext(u, 17, b"\x01\x24" + bytes(36)), 0)[:60],  # cut inside hop-by-hop
+        e6(bytes([17, 0, 0, 0, 0, 1, 0x20, 0]) + u, 0),  # a PadN longer than the rest of its header
+        e6(bytes([17, 0, 0x1E, 8, 0, 0, 0, 0]) + u, 60),  # an unknown option running past its header
         e6(u, 17)[:30],
     ]
 
