@@ -212,3 +212,9 @@ def test_fcs_lengths(tmp_path: Path) -> None:
               pcapng_epb(1, US, FRAME, options=[(2, struct.pack("<I", 2 << 5))]))
     assert r.fcs_len is not None
     assert r.fcs_len.tolist() == [4, -1, 2]
+
+
+def test_section_version_is_checked_before_its_options_are_read(tmp_path: Path) -> None:
+    shb = pcapng_shb(version=(476, 0), options=[(1, b"a comment that the file does not hold")])
+    with pytest.raises(CaptureError, match=r"\(pcapng: unknown SHB version 476\.0\)"):
+        _read(tmp_path, shb[:40])

@@ -494,9 +494,14 @@ def _check_first_block(data: NDArray[np.uint8], name: str, status: int) -> None:
     if status == CUT_SHORT:
         big = bytes(data[8:12]) == b"\x1a\x2b\x3c\x4d"
         blen = (_uint(data, 4, 4, big) + 3) & ~3
+        if end < 24:  # not even the fixed part: pcapng_open says "not mine"
+            raise NotACaptureError(name, "a section header longer than the file")
         if blen < MIN_SIZE[SHB_TYPE]:
             raise CaptureDamagedError(name, _too_small(blen, SHB_TYPE))
-        if end < 24 or end < blen - 4:
+        major, minor = _uint(data, 12, 2, big), _uint(data, 14, 2, big)
+        if not (major == 1 and minor in (0, 2)):
+            raise _failure(name, f"pcapng: unknown SHB version {major}.{minor}", True)
+        if end < blen - 4:
             # the section header's body is not all there: pcapng_open says "not mine"
             raise NotACaptureError(name, "a section header longer than the file")
         raise CaptureCutShortError(name)
