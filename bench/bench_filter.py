@@ -34,9 +34,9 @@ def main() -> int:
         print(f"{args.capture} is missing: sudo shared/tools/make-bench-capture.sh {args.capture}", file=sys.stderr)
         return 1
 
-    from tcpscope.capture import read_records
     from tcpscope.analysis import analyze
-from tcpscope.dissect.pipeline import dissect
+    from tcpscope.capture import read_records
+    from tcpscope.dissect.pipeline import dissect
     from tcpscope.filter import compile_filter
 
     t0 = time.perf_counter()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,3 +24,38 @@ def tshark() -> str:
     if path is None:
         pytest.skip("tshark is not installed")
     return path
+
+
+# The byte builders of the crafted captures (tests/golden/make_captures/craft.py) serve the
+# unit tests too.
+sys.path.insert(0, str(ROOT / "tests" / "golden" / "make_captures"))
+
+
+Decode = Callable[..., list[tuple[str, ...]]]
+
+
+@pytest.fixture
+def decode(tmp_path: Path) -> Decode:
+    """``decode(frames, *fields, linktype=1)``: tcpscope's ``-T fields`` cells of each frame.
+
+    The frames (bytes, or ``craft.Frame`` for snaplen-cut ones) are written as a pcap
+    and read back through the reader, the dissectors and the field registry.
+    """
+    from craft import Frame, pcap_bytes
+    from craft import frames as to_frames
+
+    from tcpscope.capture import read_records
+    from tcpscope.dissect.pipeline import dissect
+    from tcpscope.filter.registry import registry
+    from tcpscope.views.fields import FieldsOptions, field_lines
+
+    def run(frames: list[bytes | Frame], *fields: str, linktype: int = 1) -> list[tuple[str, ...]]:
+        recs = [f for f in frames if isinstance(f, Frame)] if all(isinstance(f, Frame) for f in frames) \
+            else to_frames([f for f in frames if isinstance(f, bytes)])
+        p = tmp_path / "decode.pcap"
+        p.write_bytes(pcap_bytes(recs, linktype))
+        table = dissect(read_records(p))
+        lines = field_lines(table, registry().require(fields), FieldsOptions())
+        return [tuple(line.split("\t")) for line in lines]
+
+    return run

@@ -9,6 +9,7 @@ Each message says what went wrong, where, and what was expected.
      │    ├── CaptureNotFoundError     the path does not exist or is a directory
      │    ├── NotACaptureError         no format tcpscope reads (tshark: "isn't a capture file")
      │    ├── CaptureDamagedError      a structure that cannot be right ("damaged or corrupt")
+     │    ├── CaptureDecompressError   a gzip stream damaged before the capture's header
      │    └── CaptureCutShortError     the file ends inside its header ("cut short")
      ├── FieldError                   a field name that is not in the registry
      └── FilterError                  a display filter that does not compile (tcpscope.filter)
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 __all__ = [
     "CaptureCutShortError",
     "CaptureDamagedError",
+    "CaptureDecompressError",
     "CaptureError",
     "CaptureNotFoundError",
     "CaptureWarning",
@@ -32,7 +34,14 @@ __all__ = [
     "FilterError",
     "NotACaptureError",
     "TcpscopeError",
+    "file_description",
 ]
+
+
+def file_description(name: str) -> str:
+    """How tshark names an input in its messages: ``standard input`` for ``-``, else ``file "NAME"``."""
+    return "standard input" if name == "-" else 'file "' + name + '"'
+
 
 
 class TcpscopeError(Exception):
@@ -58,7 +67,7 @@ class NotACaptureError(CaptureError):
 
     def __init__(self, name: str, found: str) -> None:
         super().__init__(
-            name, f'The file "{name}" isn\'t a capture file in a format tcpscope understands.'
+            name, f"The {file_description(name)} isn't a capture file in a format tcpscope understands."
         )
         self.found = found
 
@@ -67,7 +76,7 @@ class CaptureDamagedError(CaptureError):
     """A structure in the file that cannot be right (tshark: "appears to be damaged or corrupt")."""
 
     def __init__(self, name: str, detail: str) -> None:
-        super().__init__(name, f'The file "{name}" appears to be damaged or corrupt.', detail)
+        super().__init__(name, f"The {file_description(name)} appears to be damaged or corrupt.", detail)
 
 
 class CaptureCutShortError(CaptureError):
@@ -76,9 +85,21 @@ class CaptureCutShortError(CaptureError):
     def __init__(self, name: str) -> None:
         super().__init__(
             name,
-            f'The file "{name}" appears to have been cut short in the middle of a packet or'
+            f"The {file_description(name)} appears to have been cut short in the middle of a packet or"
             " other data.",
         )
+
+
+class CaptureDecompressError(CaptureError):
+    """A compressed stream damaged before the capture's header could be read.
+
+    tshark words this one, when opening the file, without a line break before the
+    parenthesis.
+    """
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(name, f"The {file_description(name)} cannot be decompressed; it may be damaged or"
+                               f" corrupt.({detail})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,16 @@ from numpy.typing import NDArray
 
 from tcpscope._bytes import gather
 from tcpscope._jit import kernel
+from tcpscope.capture.linktypes import KNOWN_LINKTYPES, max_packet_size, strip_pseudo_headers
 from tcpscope.capture.records import Interface, Records
 from tcpscope.capture.source import Source
-from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning
+from tcpscope.errors import (
+    CaptureCutShortError,
+    CaptureDecompressError,
+    CaptureError,
+    CaptureWarning,
+    file_description,
+)
 
 __all__ = ["MAGICS", "MAX_PACKET_SIZE", "read_pcap"]
 
@@ -116,12 +123,19 @@ def _u16(data: NDArray[np.uint8], pos: int, big: bool) -> int:
 
 
 def _try_score(
-    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int
+    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int, max_len: int,
+    broken: bool = False,
 ) -> int:
-    """libpcap_try: 0 if the first three records look right under ``variant``, else a fault count."""
+    """libpcap_try: 0 if the first three records look right under ``variant``, else a fault count.
+
+    -1 when the try reads where a broken compressed stream stopped (``broken``): a read
+    error, which makes opening the file fail.
+    """
     hdr_len = _HDR_LEN[variant]
     end = data.shape[0]
     for _ in range(3):
+        if broken and end - pos < hdr_len:
+            return -1
         if pos == end:
             return 0
         if end - pos < hdr_len:
@@ -133,7 +147,7 @@ def _try_score(
             incl, orig = orig, incl
         faults = (
             (usec >= 1_000_000)
-            + (incl > MAX_PACKET_SIZE)
+            + (incl > max_len)
             + (orig > 128 * 1024 * 1024)
             + (incl > snaplen)
             + (incl > orig)
@@ -141,22 +155,38 @@ def _try_score(
         if faults:
             return int(faults)
         if end - pos - hdr_len < incl:
-            return 1
+            return -1 if broken else 1
         pos += hdr_len + incl
     return 0
 
 
 def _choose_variant(
-    data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], big: bool, swap_mode: int, snaplen: int
-) -> str:
+    data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], big: bool, swap_mode: int, snaplen: int,
+    max_len: int, broken: bool = False,
+) -> str | None:
+    """libpcap_try_variants: the first variant without faults, else the one with fewest
+    (None: a try hit a read error)."""
     best, best_score = candidates[0], None
     for v in candidates:
-        score = _try_score(data, pos, v, big, swap_mode, snaplen)
+        score = _try_score(data, pos, v, big, swap_mode, snaplen, max_len, broken)
+        if score < 0:
+            return None
         if score == 0:
             return v
         if best_score is None or score < best_score:
             best, best_score = v, score
     return best
+
+
+def _nsecs(frac: NDArray[np.generic], unit: int) -> NDArray[np.int64]:
+    """The nanoseconds wiretap stores: ``frac * unit`` in 32 bits, then read as a signed int."""
+    ns = (frac.astype(np.uint32) * np.uint32(unit)).astype(np.uint32)
+    return ns.view(np.int32).astype(np.int64)
+
+
+def _unsupported(name: str, detail: str) -> CaptureError:
+    """WTAP_ERR_UNSUPPORTED: a pcap file with something wiretap does not read."""
+    return CaptureError(name, f"The {file_description(name)} contains record data that tcpscope doesn't support.", detail)
 
 
 def read_pcap(src: Source) -> Records:
@@ -174,43 +204,43 @@ def read_pcap(src: Source) -> Records:
             raise CaptureCutShortError(name)
         pos = 28
     if vmaj < 2:
-        raise CaptureError(
-            name,
-            f'The file "{name}" isn\'t a capture file in a format tcpscope understands.',
-            f"pcap: major version {vmaj} unsupported",
-        )
+        raise _unsupported(name, f"pcap: major version {vmaj} unsupported")
     if vmaj == 2:
         swap_mode = SWAPPED if vmin < 3 else MAYBE_SWAPPED if vmin == 3 else NOT_SWAPPED
     else:
         swap_mode = SWAPPED if vmaj == 543 else NOT_SWAPPED
 
-    variant: str
-    if kind == "nsec":
-        variant = "nsec"
-    elif kind == "ixia":
-        variant = "pcap"
-    elif kind == "usec" and vmaj == 2 and vmin == 2 and network in (6, 9, 15, 24):
-        variant = "aix"
+    # libpcap_open's order: AIX's ifType link types, the reserved bits, the link type, the variant.
+    aix = kind == "usec" and vmaj == 2 and vmin == 2 and network in (6, 9, 15, 24)
+    if aix:
         network = {6: 1, 9: 6, 15: 10, 24: 0}[network]
+    if (network >> 16) & 0x03FF:  # LT_RESERVED1: must be zero
+        raise _unsupported(name, f"pcap: network type reserved field not zero (0x{network & 0x03FF0000:08x})")
+    linktype = network & 0xFFFF
+    if linktype not in KNOWN_LINKTYPES:
+        raise _unsupported(name, f"pcap: network type {network} unknown or unsupported")
+    max_len = max_packet_size(linktype)
+
+    broken = src.stream_error is not None and src.stream_error[0] == "decompress"
+    chosen: str | None
+    if kind == "nsec":
+        chosen = "nsec"
+    elif kind == "ixia":
+        chosen = "pcap"
+    elif aix:
+        chosen = "aix"
     elif kind == "usec":
-        variant = "pcap" if src.pipe else _choose_variant(
-            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen
+        chosen = "pcap" if src.pipe else _choose_variant(
+            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen, max_len, broken
         )
     else:
         if src.pipe:
-            raise CaptureError(
-                name,
-                f'The file "{name}" contains record data that tcpscope doesn\'t support.',
-                "pcap: that type of pcap file can't be read from a pipe",
-            )
-        variant = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen)
-    if (network >> 16) & 0x03FF:  # LT_RESERVED1: must be zero
-        raise CaptureError(
-            name,
-            f'The file "{name}" contains record data that tcpscope doesn\'t support.',
-            f"pcap: network type reserved field not zero (0x{network & 0x03FF0000:08x})",
-        )
-    linktype = network & 0xFFFF
+            raise _unsupported(name, "pcap: that type of pcap file can't be read from a pipe")
+        chosen = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen, max_len, broken)
+    if chosen is None:  # the variant heuristic read into the damaged part of a compressed file
+        assert src.stream_error is not None
+        raise CaptureDecompressError(name, src.stream_error[1] or "")
+    variant: str = chosen
     hdr_len = _HDR_LEN[variant]
 
     size_hint = max(1, data.shape[0] // 256)
@@ -219,7 +249,7 @@ def read_pcap(src: Source) -> Records:
     # fit. Only the pages of the offsets written are ever touched (the rest of a large
     # np.empty stays unmapped), and the result is copied out at its real size.
     room = np.empty((data.shape[0] - pos) // hdr_len + 1, dtype=np.int64)
-    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, MAX_PACKET_SIZE, room)
+    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, max_len, room)
     offsets = room[:count].copy()
     del room
 
@@ -228,7 +258,7 @@ def read_pcap(src: Source) -> Records:
         warnings.append(
             CaptureWarning(
                 "cut-short",
-                f'The file "{name}" appears to have been cut short in the middle of a packet.',
+                f"The {file_description(name)} appears to have been cut short in the middle of a packet.",
                 int(stop),
             )
         )
@@ -236,8 +266,8 @@ def read_pcap(src: Source) -> Records:
         warnings.append(
             CaptureWarning(
                 "damaged",
-                f'The file "{name}" appears to be damaged or corrupt.\n'
-                f"(pcap: File has {int(bad_len)}-byte packet, bigger than maximum of {MAX_PACKET_SIZE})",
+                f"The {file_description(name)} appears to be damaged or corrupt.\n"
+                f"(pcap: File has {int(bad_len)}-byte packet, bigger than maximum of {max_len})",
                 int(stop),
             )
         )
@@ -254,15 +284,26 @@ def read_pcap(src: Source) -> Records:
         swap = incl > orig
         incl, orig = np.where(swap, orig, incl), np.where(swap, incl, orig)
     unit = 1 if variant in _NSEC_VARIANTS else 1000
-    ts = h["sec"].astype(np.int64) * 1_000_000_000 + h["frac"].astype(np.int64) * unit
+    ts = h["sec"].astype(np.int64) * 1_000_000_000 + _nsecs(h["frac"], unit)
     iface = Interface(linktype=linktype, snaplen=snaplen,
                       ts_units=1_000_000_000 if unit == 1 else 1_000_000)
     n = int(offsets.shape[0])
+    start, incl, orig, bad, msg = strip_pseudo_headers(
+        data, offsets + hdr_len, incl, orig, np.full(n, linktype, dtype=np.int32))
+    if bad < n:
+        start, incl, orig, ts, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], bad
+        warnings = [CaptureWarning("damaged", f"The {file_description(name)} appears to be damaged or corrupt.\n({msg})",
+                                   int(offsets[bad]))]
+    # the link type's FCS bits (LT_FCS_LENGTH, in 16-bit units) as bytes, as wiretap gives Ethernet
+    fcs_bits = ((network >> 28) & 0xF) * 16 if network & 0x04000000 else -1
+    fcs = None
+    if linktype == 1 and fcs_bits >= 0:
+        fcs = np.full(n, fcs_bits if fcs_bits < 8 else fcs_bits // 8, dtype=np.int64)
     return Records(
         name=name,
         format="pcap" if variant == "pcap" else f"pcap-{variant}",
         data=data,
-        offset=offsets + hdr_len,
+        offset=start,
         caplen=incl,
         wirelen=orig,
         ts_ns=ts,
@@ -272,4 +313,5 @@ def read_pcap(src: Source) -> Records:
         has_interface_id=False,
         warnings=tuple(warnings),
         keepalive=src.keepalive,
+        fcs_len=fcs,
     )

@@ -4,13 +4,24 @@ A file is a list of blocks ``type, total_length, body, total_length`` in the byt
 of the section they belong to. A Section Header Block (SHB, 0x0A0D0D0A, byte-order
 magic 0x1A2B3C4D) starts a section and resets its interfaces; an Interface Description
 Block (IDB, 1) adds one (link type, snaplen, if_tsresol, if_tsoffset); packets come in
-Enhanced (EPB, 6), Simple (SPB, 3) and obsolete Packet Blocks (PB, 2). Other blocks
-(statistics, name resolution, custom, ...) are skipped.
+Enhanced (EPB, 6), Simple (SPB, 3) and obsolete Packet Blocks (PB, 2). A Custom Block
+(0x00000BAD, 0x40000BAD) is a record too: tshark 4.0 numbers it as a frame with its
+data's length, no time of its own (the previous record's time counts for frame.time_delta)
+and no interface. Other blocks (statistics, name resolution, unknown types) are skipped.
+
+frame.interface_id is the interface's index *within its section*, as tshark 4.0 reports
+it; an SPB has no time stamp (its time fields are absent, and it counts as time 0 for
+the next frame's delta) and its captured length is the smaller of its packet length and
+the interface's snaplen.
 
 Damage stops reading where it is found, after every earlier packet, with tshark's
 message (wiretap/pcapng.c): a total length over MAX_BLOCK_SIZE, shorter than the
 block type's minimum, or too short for the packet data; a trailing length that
-differs from the leading one; an interface index with no IDB; a cap_len over 262144.
+differs from the leading one; an interface index with no IDB; a cap_len over the link
+type's maximum; an option wiretap refuses (:mod:`tcpscope.capture.pcapng_options`); a
+record too short for its link type's pseudo-header. Damage in the first section header
+or the interface blocks right after it is an error opening the file (no frames); a
+first section header whose body is not all there is not a pcapng file at all.
 """
 
 from __future__ import annotations
@@ -22,19 +33,46 @@ from numpy.typing import NDArray
 
 from tcpscope._bytes import gather
 from tcpscope._jit import kernel
-from tcpscope.capture.pcap import MAX_PACKET_SIZE
-from tcpscope.capture.records import Interface, Records
+from tcpscope.capture.linktypes import max_packet_size, strip_pseudo_headers
+from tcpscope.capture.pcapng_options import (
+    block_option_error,
+    nrb_error,
+    packet_fcs_lengths,
+    packet_option_errors,
+    packet_option_message,
+    parse_idb,
+)
+from tcpscope.capture.records import LINKTYPE_NONE, Interface, Records
 from tcpscope.capture.source import Source
-from tcpscope.errors import CaptureCutShortError, CaptureDamagedError, CaptureWarning
+from tcpscope.errors import (
+    CaptureCutShortError,
+    CaptureDamagedError,
+    CaptureError,
+    CaptureWarning,
+    NotACaptureError,
+    file_description,
+)
 
 __all__ = ["SHB_TYPE", "read_pcapng"]
 
 SHB_TYPE = 0x0A0D0D0A
 BOM = 0x1A2B3C4D
-IDB, PB, SPB, EPB = 1, 2, 3, 6
+IDB, PB, SPB, NRB, ISB, EPB, DSB = 1, 2, 3, 4, 5, 6, 0x0A
+CB_COPY, CB_NO_COPY = 0x00000BAD, 0x40000BAD
 MIN_BLOCK = 12
-MIN_SIZE = {SHB_TYPE: 28, IDB: 20, PB: 32, SPB: 16, EPB: 32}
-MIN_NAME = {SHB_TYPE: "an SHB", IDB: "an IDB", PB: "a PB", SPB: "an SPB", EPB: "an EPB"}
+MIN_SIZE = {SHB_TYPE: 28, IDB: 20, PB: 32, SPB: 16, EPB: 32, NRB: 16, ISB: 24, CB_COPY: 16, CB_NO_COPY: 16}
+#: how each block type's reader words "shorter than my minimum" (``{m}``: the minimum)
+_TOO_SMALL = {
+    SHB_TYPE: "of an SHB is less than the minimum SHB size {m}",
+    IDB: "of an IDB is less than the minimum IDB size {m}",
+    PB: "of a PB is less than the minimum PB size {m}",
+    SPB: "of an SPB is less than the minimum SPB size {m}",
+    EPB: "of an EPB is less than the minimum EPB size {m}",
+    NRB: "of an NRB is less than the minimum NRB size {m}",
+    ISB: "of an ISB is too small (< {m})",
+    CB_COPY: "of a CB is too small (< {m})",
+    CB_NO_COPY: "of a CB is too small (< {m})",
+}
 #: MIN_EPB_SIZE + WTAP_MAX_PACKET_SIZE_DBUS + 131072, wiretap/pcapng.c
 MAX_BLOCK_SIZE = 32 + 128 * 1024 * 1024 + 131072
 
@@ -54,11 +92,21 @@ def _walk(
 
     Returns (blocks, stop offset, status, value 1, value 2) where the values are the
     offending lengths (or byte-order magic) for the message.
+
+    A block that runs past the end of the file, or whose trailer differs, is stored as
+    the last one (status 1 or 5), so that the caller can first make the checks wiretap
+    makes while reading it. Lengths are guint32 as in wiretap (rounding up to 4 wraps). An SPB is read as
+    wiretap reads it: only its captured bytes (packet length cut to the snaplen of the
+    section's first interface), then the trailer, which therefore sits early when the
+    block is longer than that; an SPB wiretap refuses (no interface, too short, too
+    long) is stored and ends the walk, the caller words the complaint.
     """
     end = data.shape[0]
     pos: Any = 0
     n = 0
     big = False
+    snap0: Any = -1  # snaplen of the section's first IDB (-1: none yet)
+    link0: Any = 0
     while True:
         if pos == end:
             return n, pos, 0, 0, 0
@@ -86,118 +134,185 @@ def _walk(
             btype = t_le
             blen = (np.int64(data[pos + 7]) << 24) | (np.int64(data[pos + 6]) << 16) | (
                 np.int64(data[pos + 5]) << 8) | np.int64(data[pos + 4])
-        blen = (blen + 3) & ~np.int64(3)
+        blen = ((blen + 3) & ~np.int64(3)) & 0xFFFFFFFF
         if blen > 32 + 128 * 1024 * 1024 + 131072:
             return n, pos, 2, blen, btype
         if blen < 12:
             return n, pos, 3, blen, btype
-        if end - pos < blen:
-            return n, pos, 1, 0, 0
-        p2 = pos + blen - 4
+        step = blen
+        if btype == 0x0A0D0D0A:
+            snap0 = -1
+        elif btype == 1 and snap0 < 0 and blen >= 20 and end - pos >= 16:
+            if big:
+                link0 = (np.int64(data[pos + 8]) << 8) | np.int64(data[pos + 9])
+                snap0 = (np.int64(data[pos + 12]) << 24) | (np.int64(data[pos + 13]) << 16) | (
+                    np.int64(data[pos + 14]) << 8) | np.int64(data[pos + 15])
+            else:
+                link0 = (np.int64(data[pos + 9]) << 8) | np.int64(data[pos + 8])
+                snap0 = (np.int64(data[pos + 15]) << 24) | (np.int64(data[pos + 14]) << 16) | (
+                    np.int64(data[pos + 13]) << 8) | np.int64(data[pos + 12])
+        elif btype == 3 and blen >= 16 and end - pos >= 12:
+            cap: Any
+            if big:
+                cap = (np.int64(data[pos + 8]) << 24) | (np.int64(data[pos + 9]) << 16) | (
+                    np.int64(data[pos + 10]) << 8) | np.int64(data[pos + 11])
+            else:
+                cap = (np.int64(data[pos + 11]) << 24) | (np.int64(data[pos + 10]) << 16) | (
+                    np.int64(data[pos + 9]) << 8) | np.int64(data[pos + 8])
+            if snap0 > 0 and cap > snap0:
+                cap = snap0
+            need = (16 + ((cap + 3) & ~np.int64(3))) & 0xFFFFFFFF
+            most = 262144
+            if link0 == 231 or link0 == 249 or link0 == 189 or link0 == 220 or link0 == 266 or link0 == 186:  # noqa: PLR1714 (numba)
+                most = 128 * 1024 * 1024
+            elif link0 == 279:
+                most = 8 * 1024 * 1024
+            if snap0 < 0 or blen < need or cap > most:
+                if n < out_off.shape[0]:
+                    out_off[n] = pos
+                    out_type[n] = btype
+                    out_len[n] = blen
+                    out_big[n] = big
+                return n + 1, pos + blen, 0, 0, 0
+            step = need
+        if end - pos < step:
+            # the block's header was read: the caller checks what wiretap checks before the rest
+            if n < out_off.shape[0]:
+                out_off[n] = pos
+                out_type[n] = btype
+                out_len[n] = blen
+                out_big[n] = big
+            return n + 1, pos, 1, 0, 0
+        p2 = pos + step - 4
         if big:
             tr = (np.int64(data[p2]) << 24) | (np.int64(data[p2 + 1]) << 16) | (
                 np.int64(data[p2 + 2]) << 8) | np.int64(data[p2 + 3])
         else:
             tr = (np.int64(data[p2 + 3]) << 24) | (np.int64(data[p2 + 2]) << 16) | (
                 np.int64(data[p2 + 1]) << 8) | np.int64(data[p2])
-        tr = (tr + 3) & ~np.int64(3)
+        tr = ((tr + 3) & ~np.int64(3)) & 0xFFFFFFFF
         if tr != blen:
-            return n, pos, 5, blen, tr
+            # the body was read (and checked by the caller) before the trailer
+            if n < out_off.shape[0]:
+                out_off[n] = pos
+                out_type[n] = btype
+                out_len[n] = blen
+                out_big[n] = big
+            return n + 1, pos, 5, blen, tr
         if n < out_off.shape[0]:
             out_off[n] = pos
             out_type[n] = btype
             out_len[n] = blen
             out_big[n] = big
         n += 1
-        pos += blen
+        pos += step
 
 
 def _uint(data: NDArray[np.uint8], pos: int, size: int, big: bool) -> int:
     return int.from_bytes(bytes(data[pos : pos + size]), "big" if big else "little")
 
 
-def _idb(data: NDArray[np.uint8], pos: int, blen: int, big: bool) -> Interface:
-    """Link type, snaplen and the if_name / if_tsresol / if_tsoffset options of an IDB."""
-    linktype = _uint(data, pos + 8, 2, big)
-    snaplen = _uint(data, pos + 12, 4, big)
-    units, offset, name = 1_000_000, 0, None
-    p, end = pos + 16, pos + blen - 4
-    while end - p >= 4:
-        code, olen = _uint(data, p, 2, big), _uint(data, p + 2, 2, big)
-        if code == 0 or p + 4 + olen > end:
-            break
-        val = data[p + 4 : p + 4 + olen]
-        if code == 9 and olen >= 1:  # if_tsresol
-            r = int(val[0])
-            units = 2 ** (r & 0x7F) if r & 0x80 else 10 ** r
-        elif code == 14 and olen >= 8:  # if_tsoffset
-            offset = int.from_bytes(bytes(val[:8]), "big" if big else "little", signed=True)
-        elif code == 2:  # if_name
-            name = bytes(val).split(b"\0", 1)[0].decode("utf-8", "replace")
-        p += 4 + ((olen + 3) & ~3)
-    return Interface(linktype=linktype, snaplen=snaplen, ts_units=units, ts_offset=offset, name=name)
+def _too_small(length: int, btype: int) -> str:
+    if btype in _TOO_SMALL:
+        return f"pcapng: total block length {length} " + _TOO_SMALL[btype].format(m=MIN_SIZE[btype])
+    return (f"pcapng: total block length {length} of an unknown block type is less than the minimum"
+            f" block size {MIN_BLOCK}")
 
 
 def _to_ns(ticks: NDArray[np.uint64], units: int, offset_s: int) -> NDArray[np.int64]:
-    """Timestamp ticks of ``units`` per second to int64 ns, truncating as wiretap does."""
+    """Timestamp ticks of ``units`` per second to int64 ns, in wiretap's unsigned 64-bit arithmetic.
+
+    ``(ticks % units) * 10**9`` wraps as it does in C; seconds beyond int64 nanoseconds
+    (after the year 2262) wrap too, where tshark would still print them.
+    """
     u = np.uint64(units)
-    secs = (ticks // u).astype(np.int64) + offset_s
-    frac = ticks % u
-    if units <= 18_446_744_073:  # frac * 1e9 fits in 64 bits
-        ns = (frac * np.uint64(1_000_000_000)) // u
-    else:
-        ns = (frac.astype(np.float64) * 1e9 / units).astype(np.uint64)
-    return secs * 1_000_000_000 + ns.astype(np.int64)
+    with np.errstate(over="ignore"):
+        secs = (ticks // u).astype(np.int64) + np.int64(offset_s)
+        ns = ((ticks % u) * np.uint64(1_000_000_000)) // u
+        return secs * np.int64(1_000_000_000) + ns.astype(np.int64)
+
+
+def _failure(name: str, detail: str, unsupported: bool) -> CaptureError:
+    """WTAP_ERR_UNSUPPORTED or WTAP_ERR_BAD_FILE, as tshark words them."""
+    if unsupported:
+        return CaptureError(name, f"The {file_description(name)} contains record data that tcpscope doesn't support.", detail)
+    return CaptureDamagedError(name, detail)
 
 
 def read_pcapng(src: Source) -> Records:
-    """Index every packet block of a pcapng file (see the module docstring)."""
+    """Index every packet and custom block of a pcapng file (see the module docstring)."""
     data, name = src.data, src.name
-    if data.shape[0] < 12:
-        raise CaptureCutShortError(name)
-    size_hint = max(1, data.shape[0] // 256)
+    end = int(data.shape[0])
+    size_hint = max(1, end // 256)
     walk = _walk.pick(size_hint)
-    # One pass: a block takes at least 12 bytes, so this many always fit; only the pages
-    # written are touched, and the results are copied out at their real size.
-    room = data.shape[0] // MIN_BLOCK + 1
+    # One pass: a block takes at least 12 bytes, so this many always fit (plus the one the
+    # walk may stop at); only the pages written are touched, and the results are copied
+    # out at their real size.
+    room = data.shape[0] // MIN_BLOCK + 2
     off, btype = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
     blen, big = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.bool_)
     count, stop, status, v1, v2 = walk(data, off, btype, blen, big)
     off, btype, blen, big = off[:count].copy(), btype[:count].copy(), blen[:count].copy(), big[:count].copy()
-    if count == 0 and status != OK:
-        if status == CUT_SHORT:
-            raise CaptureCutShortError(name)
-        raise CaptureDamagedError(name, _walk_message(status, v1, v2))
+    # the last block stored may be the one the walk stopped at (cut short, or a bad trailer)
+    failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(off[count - 1]) == int(stop)
+    partial = np.zeros(count, dtype=np.bool_)
+    if failing and status == CUT_SHORT and end < int(off[-1]) + int(blen[-1]) - 4:
+        partial[-1] = True  # its body is not all there (a block missing only its trailer is checked whole)
+    if count == 0 or (count == 1 and partial[0]):
+        _check_first_block(data, name, int(status))
 
-    # Per-type minimum lengths, checked in file order together with the packet checks.
+    # What is wrong with each block, in the order wiretap's readers check (first one wins).
     bad = np.zeros(count, dtype=np.bool_)
-    bad_msg: dict[int, str] = {}
+    bad_msg: dict[int, tuple[str, str]] = {}  # block -> (damaged, unsupported or cut-short; err_info)
+
+    def mark(i: int, msg: str, kind: str = "damaged") -> None:
+        if not bad[i]:
+            bad[i] = True
+            bad_msg[i] = (kind, msg)
+
+    small = np.zeros(count, dtype=np.bool_)
     for t, minimum in MIN_SIZE.items():
-        hit = (btype == t) & (blen < minimum)
-        bad |= hit
-        for i in np.flatnonzero(hit)[:1]:
-            bad_msg[int(i)] = (
-                f"pcapng: total block length {int(blen[i])} of {MIN_NAME[t]} is less than the"
-                f" minimum {MIN_NAME[t].split()[1]} size {minimum}"
-            )
+        small |= (btype == t) & (blen < minimum)
+    limit = int(np.argmax(small)) if small.any() else count
+    if limit < count:
+        mark(limit, _too_small(int(blen[limit]), int(btype[limit])))
 
     # Sections and interfaces: few blocks, read one by one.
     section = np.cumsum(btype == SHB_TYPE) - 1
     interfaces: list[Interface] = []
     first_iface_of_section: dict[int, int] = {}
-    for i in np.flatnonzero((btype == SHB_TYPE) | (btype == IDB)):
-        if bad[i]:
+    for i in np.flatnonzero((btype == SHB_TYPE) | (btype == IDB) | (btype == ISB) | (btype == NRB)
+                            | (btype == DSB)).tolist():
+        if i >= limit or partial[i]:  # a block cut short fails when its body is read, before its options
             break
+        o, ln, b = int(off[i]), int(blen[i]), bool(big[i])
         if btype[i] == SHB_TYPE:
-            maj = _uint(data, int(off[i]) + 12, 2, bool(big[i]))
-            minr = _uint(data, int(off[i]) + 14, 2, bool(big[i]))
+            maj, minr = _uint(data, o + 12, 2, b), _uint(data, o + 14, 2, b)
             if not (maj == 1 and minr in (0, 2)):
-                bad[i] = True
-                bad_msg[int(i)] = f"pcapng: unknown SHB version {maj}.{minr}"
+                mark(i, f"pcapng: unknown SHB version {maj}.{minr}", "unsupported")
                 break
             first_iface_of_section[int(section[i])] = len(interfaces)
+            err = block_option_error(data, o + 24, o + ln - 4, b, is_idb=False)
+        elif btype[i] == IDB:
+            err = block_option_error(data, o + 16, o + ln - 4, b, is_idb=True)
+            if err is None:
+                interfaces.append(parse_idb(data, o, ln, b))
+        elif btype[i] == NRB:
+            err = nrb_error(data, o + 8, o + ln - 4, b)
+        elif btype[i] == DSB:
+            # secrets_len bytes are read from the stream (past the block if it says so), then
+            # blen - 20 - secrets_len more in unsigned arithmetic: past the block means cut short
+            secrets = _uint(data, o + 12, 4, b)
+            if o + 16 > end or (secrets <= 2**30 and secrets > ln - 20):
+                mark(i, "", "cut-short")
+                break
+            err = f"pcapng: secrets block is too large: {secrets}" if secrets > 2**30 else None
         else:
-            interfaces.append(_idb(data, int(off[i]), int(blen[i]), bool(big[i])))
+            err = block_option_error(data, o + 20, o + ln - 4, b, is_idb=False)
+        if err is not None:
+            mark(i, err)
+            break
+    n_if = len(interfaces)
     per_section_idb = np.cumsum(btype == IDB)
     sec_start_idb = np.zeros(count, dtype=np.int64)
     if count:
@@ -206,7 +321,8 @@ def read_pcapng(src: Source) -> Records:
         sec_start_idb = base[np.maximum(section, 0)]
     idb_before = per_section_idb - sec_start_idb - (btype == IDB)
 
-    is_pkt = (btype == EPB) | (btype == PB) | (btype == SPB)
+    # Packet blocks.
+    is_pkt = ((btype == EPB) | (btype == PB) | (btype == SPB)) & ~small
     pidx = np.flatnonzero(is_pkt)
     pbig = big[pidx]
     poff = off[pidx]
@@ -227,11 +343,9 @@ def read_pcapng(src: Source) -> Records:
     local_if = np.where(is_pb, np.where(pbig, be16["i"], le16["i"]).astype(np.int64), field("a"))
     local_if = np.where(is_spb, 0, local_if)
     ts_hi, ts_lo = field("b"), field("c")
-    caplen = np.where(is_spb, 0, field("d"))
     wirelen = np.where(is_spb, field("a"), field("e"))
     data_off = np.where(is_spb, poff + 12, poff + 28)
     plen = blen[pidx]
-    room = np.where(is_spb, plen - 16, plen - 32)
 
     psec = section[pidx]
     gif = np.zeros(pidx.shape[0], dtype=np.int64)
@@ -240,83 +354,168 @@ def read_pcapng(src: Source) -> Records:
         gif[m] = first + local_if[m]
     n_if_here = idb_before[pidx]
     no_if = local_if >= n_if_here
-    gif = np.where(no_if, 0, gif)
-    snap = np.array([i.snaplen for i in interfaces] or [0], dtype=np.int64)[np.minimum(gif, max(len(interfaces) - 1, 0))]
-    spb_cap = np.minimum(wirelen, room)
-    spb_cap = np.where(snap > 0, np.minimum(spb_cap, snap), spb_cap)
-    caplen = np.where(is_spb, spb_cap, caplen)
-    too_small = (~is_spb) & (((caplen + 3) & ~3) > room)
-    too_big = caplen > MAX_PACKET_SIZE
-    pkt_bad = no_if | too_small | too_big
-    for j in np.flatnonzero(pkt_bad)[:1]:
-        i = int(pidx[j])
-        what = "an EPB" if ptype[j] == EPB else "a PB" if ptype[j] == PB else "an SPB"
-        if no_if[j] and ptype[j] == SPB:
+    gif = np.where(no_if | (gif >= n_if), 0, gif)
+    if_snap = np.array([i.snaplen for i in interfaces] or [0], dtype=np.int64)[gif]
+    if_max = np.array([max_packet_size(i.linktype) for i in interfaces] or [0], dtype=np.int64)[gif]
+    # an SPB's captured length: its packet length, cut to the interface's snaplen
+    caplen = np.where(is_spb, np.where((if_snap > 0) & (wirelen > if_snap), if_snap, wirelen), field("d"))
+    padded = (caplen + 3) & ~3
+    too_small = plen < ((np.where(is_spb, 16, 32) + padded) & 0xFFFFFFFF)  # guint32 sums, as wiretap
+    opt_start = np.where(is_spb, poff + plen - 4, np.minimum(data_off + padded, poff + plen - 4))
+    too_big = caplen > if_max
+    # a block cut short is checked as far as its fixed part was read
+    whole = ~partial[pidx]
+    header_read = whole | (end - poff >= np.where(is_spb, 12, 28))
+    for q in np.flatnonzero((no_if | too_small | too_big) & header_read)[:1]:
+        what = "an EPB" if ptype[q] == EPB else "a PB" if ptype[q] == PB else "an SPB"
+        if no_if[q] and ptype[q] == SPB:
             msg = "pcapng: SPB appeared before any IDBs in the section"
-        elif too_small[j]:
-            msg = f"pcapng: total block length {int(plen[j])} of {what} is too small for {int(caplen[j])} bytes of packet data"
-        elif no_if[j]:
-            msg = f"pcapng: interface index {int(local_if[j])} is not less than section interface count {int(n_if_here[j])}"
+        elif too_small[q] and ptype[q] != SPB:
+            msg = f"pcapng: total block length {int(plen[q])} of {what} is too small for {int(caplen[q])} bytes of packet data"
+        elif no_if[q]:
+            msg = f"pcapng: interface index {int(local_if[q])} is not less than section interface count {int(n_if_here[q])}"
+        elif too_small[q]:
+            msg = f"pcapng: total block length {int(plen[q])} of {what} is too small for {int(wirelen[q])} bytes of packet data"
         else:
-            msg = f"pcapng: cap_len {int(caplen[j])} is larger than {MAX_PACKET_SIZE}"
-        bad[i] = True
-        bad_msg[i] = msg
+            msg = f"pcapng: cap_len {int(caplen[q])} is larger than {int(if_max[q])}"
+        mark(int(pidx[q]), msg)
+    linktype = np.array([i.linktype for i in interfaces] or [0], dtype=np.int32)[gif]
+    data_off, caplen, wirelen, ph_bad, ph_msg = strip_pseudo_headers(data, data_off, caplen, wirelen, linktype)
+    if ph_bad < pidx.shape[0] and whole[ph_bad]:
+        mark(int(pidx[ph_bad]), ph_msg)
+    opt_end = np.where(whole, poff + plen - 4, opt_start)
+    k, code, olen = packet_option_errors(data, opt_start, opt_end, pbig)
+    if k >= 0:
+        mark(int(pidx[k]), packet_option_message(code, olen))
 
-    warnings: list[CaptureWarning] = []
+    if_fcs = np.array([i.fcs_len for i in interfaces] or [-1], dtype=np.int64)[gif]
+    fcs = packet_fcs_lengths(data, opt_start, opt_end, pbig, if_fcs)
+
+    # Custom blocks: records with their data and nothing else.
+    is_cb = ((btype == CB_COPY) | (btype == CB_NO_COPY)) & ~small
+
+    # Where reading stops, and how tshark words it: the first block with a complaint, or the
+    # block the walk stopped at.
+    n_ok = count - 1 if failing else count
     first_bad = int(np.flatnonzero(bad)[0]) if bad.any() else count
+    n_open = _open_blocks(btype)
     if first_bad < count:
-        warnings.append(CaptureWarning("damaged", _damaged(name, bad_msg[first_bad]), int(off[first_bad])))
-    elif status != OK:
-        if status == CUT_SHORT:
-            warnings.append(CaptureWarning(
-                "cut-short",
-                f'The file "{name}" appears to have been cut short in the middle of a packet.',
-                int(stop)))
+        kind, detail = bad_msg[first_bad]
+        if first_bad < n_open:
+            raise CaptureCutShortError(name) if kind == "cut-short" else _failure(name, detail, kind == "unsupported")
+        if kind == "cut-short":
+            text = f"The {file_description(name)} appears to have been cut short in the middle of a packet."
         else:
-            warnings.append(CaptureWarning("damaged", _damaged(name, _walk_message(status, v1, v2)), int(stop)))
+            text = str(_failure(name, detail, kind == "unsupported"))
+        warnings = [CaptureWarning("damaged" if kind != "cut-short" else kind, text, int(off[first_bad]))]
+    elif status != OK:
+        first_bad = n_ok
+        left = end - int(stop)
+        at_idb = left >= 8 and _block_type(data, int(stop), bool(big[-1]) if count else False) == IDB
+        if n_ok < n_open or (n_ok == n_open and (at_idb or (status == CUT_SHORT and left < 8))):
+            if status == CUT_SHORT:
+                raise CaptureCutShortError(name)
+            raise CaptureDamagedError(name, _walk_message(int(status), int(v1), int(v2)))
+        if status == CUT_SHORT:
+            warnings = [CaptureWarning(
+                "cut-short", f"The {file_description(name)} appears to have been cut short in the middle of a packet.",
+                int(stop))]
+        else:
+            warnings = [CaptureWarning("damaged", _damaged(name, _walk_message(int(status), int(v1), int(v2))),
+                                       int(stop))]
+    else:
+        warnings = []
 
-    keep = pidx < first_bad
-    gif, caplen, wirelen, data_off = gif[keep], caplen[keep], wirelen[keep], data_off[keep]
-    ticks = ((ts_hi[keep].astype(np.uint64) << np.uint64(32)) | ts_lo[keep].astype(np.uint64))
-    ticks = np.where(is_spb[keep], np.uint64(0), ticks)
-    ts = np.zeros(gif.shape[0], dtype=np.int64)
-    linktype = np.zeros(gif.shape[0], dtype=np.int32)
-    for k, itf in enumerate(interfaces):
-        m = gif == k
-        if m.any():
-            ts[m] = _to_ns(ticks[m], itf.ts_units, itf.ts_offset)
-            linktype[m] = itf.linktype
+    # Records, in file order: packet blocks and custom blocks before the first damage.
+    rec = np.flatnonzero((is_pkt | is_cb)[:first_bad])
+    m = rec.shape[0]
+    pk = is_pkt[rec]
+    n_pkt = pidx.shape[0]
+    j = np.where(pk, np.searchsorted(pidx, rec), n_pkt)  # n_pkt: the padding row of a custom block
+
+    def per_record(a: NDArray[Any], fill: int) -> NDArray[Any]:
+        return np.append(a, np.asarray(fill, dtype=a.dtype))[j]
+
+    cb_len = blen[rec] - MIN_SIZE[CB_COPY]
+    r_off = np.where(pk, per_record(data_off, 0), off[rec] + 12)
+    r_cap = np.where(pk, per_record(caplen, 0), cb_len)
+    r_wire = np.where(pk, per_record(wirelen, 0), cb_len)
+    r_gif = per_record(gif, 0)
+    r_local = per_record(local_if, -1)
+    r_link = per_record(linktype, LINKTYPE_NONE)
+    r_fcs = per_record(fcs, -1)
+    has_ts = per_record(~is_spb, 0)
+    ticks = (per_record(ts_hi, 0).astype(np.uint64) << np.uint64(32)) | per_record(ts_lo, 0).astype(np.uint64)
+    ts = np.zeros(m, dtype=np.int64)
+    for k_if, itf in enumerate(interfaces):
+        sel = has_ts & (r_gif == k_if)
+        if sel.any():
+            ts[sel] = _to_ns(ticks[sel], itf.ts_units, itf.ts_offset)
+    # a custom block keeps the time of the record before it (wiretap leaves it in place)
+    last = np.maximum.accumulate(np.where(pk, np.arange(m), -1)) if m else np.zeros(0, dtype=np.int64)
+    ts = np.where(pk, ts, np.where(last >= 0, ts[np.maximum(last, 0)], 0))
     return Records(
         name=name,
         format="pcapng",
         data=data,
-        offset=data_off,
-        caplen=caplen,
-        wirelen=wirelen,
+        offset=r_off.astype(np.int64),
+        caplen=r_cap.astype(np.int64),
+        wirelen=r_wire.astype(np.int64),
         ts_ns=ts,
-        iface=gif.astype(np.int32),
-        linktype=linktype,
+        iface=r_gif.astype(np.int32),
+        linktype=r_link,
         interfaces=tuple(interfaces),
         has_interface_id=True,
         warnings=tuple(warnings),
         keepalive=src.keepalive,
+        interface_id=r_local.astype(np.int32),
+        has_ts=has_ts,
+        fcs_len=r_fcs if (r_fcs >= 0).any() else None,
     )
 
 
+def _open_blocks(btype: NDArray[np.int64]) -> int:
+    """How many blocks wiretap reads while opening the file: the first SHB and the IDBs after it."""
+    n = 1
+    while n < btype.shape[0] and btype[n] == IDB:
+        n += 1
+    return n
+
+
+def _block_type(data: NDArray[np.uint8], pos: int, big: bool) -> int:
+    return _uint(data, pos, 4, big)
+
+
+def _check_first_block(data: NDArray[np.uint8], name: str, status: int) -> None:
+    """The first block could not be read: not a pcapng file, cut short or damaged (as pcapng_open)."""
+    end = int(data.shape[0])
+    if status == BAD_BOM:
+        raise NotACaptureError(name, "a section header with an unknown byte-order magic")
+    if status == CUT_SHORT:
+        big = bytes(data[8:12]) == b"\x1a\x2b\x3c\x4d"
+        blen = (_uint(data, 4, 4, big) + 3) & ~3
+        if end < 24:  # not even the fixed part: pcapng_open says "not mine"
+            raise NotACaptureError(name, "a section header longer than the file")
+        if blen < MIN_SIZE[SHB_TYPE]:
+            raise CaptureDamagedError(name, _too_small(blen, SHB_TYPE))
+        major, minor = _uint(data, 12, 2, big), _uint(data, 14, 2, big)
+        if not (major == 1 and minor in (0, 2)):
+            raise _failure(name, f"pcapng: unknown SHB version {major}.{minor}", True)
+        if end < blen - 4:
+            # the section header's body is not all there: pcapng_open says "not mine"
+            raise NotACaptureError(name, "a section header longer than the file")
+        raise CaptureCutShortError(name)
+
+
 def _damaged(name: str, detail: str) -> str:
-    return f'The file "{name}" appears to be damaged or corrupt.\n({detail})'
+    return str(_failure(name, detail, unsupported=False))
 
 
 def _walk_message(status: int, v1: int, v2: int) -> str:
     if status == TOO_LARGE:
         return f"pcapng: total block length {v1} is too large (> {MAX_BLOCK_SIZE})"
     if status == TOO_SMALL:
-        t = int(v2)
-        if t in MIN_SIZE:
-            return (f"pcapng: total block length {v1} of {MIN_NAME[t]} is less than the minimum"
-                    f" {MIN_NAME[t].split()[1]} size {MIN_SIZE[t]}")
-        return (f"pcapng: total block length {v1} of an unknown block type is less than the"
-                f" minimum block size {MIN_BLOCK}")
+        return _too_small(v1, v2)
     if status == BAD_BOM:
         return f"pcapng: unknown byte-order magic number 0x{v1:08x}"
     if status == TRAILER:

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from tcpscope.errors import CaptureWarning
 
-__all__ = ["LINKTYPE_NAMES", "Interface", "LinkType", "Records"]
+__all__ = ["LINKTYPE_NAMES", "LINKTYPE_NONE", "Interface", "LinkType", "Records"]
 
 
 class LinkType(IntEnum):
@@ -31,6 +31,9 @@ class LinkType(IntEnum):
     IPV6 = 229
     LINUX_SLL2 = 276
 
+
+#: The link type of a record that is not a packet (a pcapng custom block): nothing to dissect.
+LINKTYPE_NONE = -1
 
 LINKTYPE_NAMES: dict[int, str] = {
     0: "BSD loopback",
@@ -50,8 +53,9 @@ LINKTYPE_NAMES: dict[int, str] = {
 class Interface:
     """One capture interface: a pcapng Interface Description Block, or the pcap header.
 
-    ``ts_units`` is the number of timestamp units per second (if_tsresol) and
-    ``ts_offset`` the seconds added to every timestamp (if_tsoffset).
+    ``ts_units`` is the number of timestamp units per second (if_tsresol),
+    ``ts_offset`` the seconds added to every timestamp (if_tsoffset) and ``fcs_len``
+    the if_fcslen option (bits, or bytes when below 8; -1 when absent).
     """
 
     linktype: int
@@ -59,6 +63,7 @@ class Interface:
     ts_units: int = 1_000_000
     ts_offset: int = 0
     name: str | None = None
+    fcs_len: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +76,15 @@ class Records:
     * ``ts_ns``: capture time, int64 nanoseconds since the epoch;
     * ``iface``: index into ``interfaces`` (frame.interface_id, for pcapng);
     * ``linktype``: the link type of each frame's interface;
-    * ``warnings``: what stopped the reader before the end of the file, if anything.
+    * ``warnings``: what stopped the reader before the end of the file, if anything;
+    * ``interface_id``: frame.interface_id as tshark 4.0 reports it, the interface's index
+      within its pcapng section (-1: the record has none); ``None``: ``iface``, where
+      ``has_interface_id``;
+    * ``has_ts``: which frames have a time stamp (an SPB or a custom block has none);
+      ``None``: all of them;
+    * ``fcs_len``: bytes of Frame Check Sequence at the end of each Ethernet frame, as
+      wiretap reports them (pcap link-type bits, if_fcslen, epb_flags), -1 when unknown;
+      ``None``: unknown for all.
     """
 
     name: str
@@ -87,6 +100,9 @@ class Records:
     has_interface_id: bool
     warnings: tuple[CaptureWarning, ...] = ()
     keepalive: object = field(default=None, repr=False, compare=False)
+    interface_id: NDArray[np.int32] | None = None
+    has_ts: NDArray[np.bool_] | None = None
+    fcs_len: NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return int(self.offset.shape[0])

@@ -7,7 +7,6 @@ and never copied per packet.
 
 from __future__ import annotations
 
-import gzip
 import mmap
 import os
 import stat
@@ -19,9 +18,9 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope.errors import CaptureDamagedError, CaptureError, CaptureNotFoundError
+from tcpscope.errors import CaptureError, CaptureNotFoundError, file_description
 
-__all__ = ["Source", "read_source"]
+__all__ = ["Source", "gunzip", "read_source"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -33,7 +32,9 @@ class Source:
     ``data`` is a read-only view; ``keepalive`` holds the memory map (or the bytes
     object) it views, so the view stays valid as long as this object lives.
     ``compressed`` tells whether the file was gzip-compressed; ``pipe`` whether it
-    came from standard input or another non-seekable source.
+    came from standard input or another non-seekable source. ``stream_error`` is what
+    stopped the decompression after ``data``: ``("decompress", zlib's message)`` or
+    ``("cut-short", None)``; the reader reports it where it needs bytes past ``data``.
     """
 
     name: str
@@ -41,25 +42,100 @@ class Source:
     keepalive: object
     compressed: bool = False
     pipe: bool = False
+    stream_error: tuple[str, str | None] | None = None
 
 
 def _from_bytes(name: str, raw: bytes, pipe: bool) -> Source:
     compressed = raw[:2] == GZIP_MAGIC
+    error = None
     if compressed:
-        raw = _gunzip(name, raw)
-    return Source(name, np.frombuffer(raw, dtype=np.uint8), raw, compressed, pipe)
+        raw, error = gunzip(raw)
+    return Source(name, np.frombuffer(raw, dtype=np.uint8), raw, compressed, pipe, error)
 
 
-def _gunzip(name: str, raw: bytes) -> bytes:
-    """Decompress every gzip member; a damaged stream is a damaged capture."""
-    try:
-        return gzip.decompress(raw)
-    except EOFError:
-        # A gzip cut short: keep what decompressed, the readers then report a cut-short file.
-        d = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        return d.decompress(raw)
-    except (OSError, zlib.error) as exc:
-        raise CaptureDamagedError(name, f"gzip: {exc}") from None
+def gunzip(raw: bytes) -> tuple[bytes, tuple[str, str | None] | None]:
+    """Decompress as wiretap's file_wrappers.c does, keeping what came before a failure.
+
+    Members follow one another; bytes after a member that do not start another one are
+    passed through uncompressed. A damaged deflate stream, a bad CRC or length in a
+    member's trailer, an unknown method or reserved flags stop the stream with zlib's
+    or wiretap's message; input that ends inside a member stops it as cut short.
+    """
+    out: list[bytes] = []
+    pos = 0
+    n = len(raw)
+    while pos < n:
+        if raw[pos : pos + 2] != GZIP_MAGIC:
+            out.append(raw[pos:])
+            break
+        start = _member_header(raw, pos)
+        if isinstance(start, tuple):
+            return b"".join(out), start
+        d = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            data = d.decompress(raw[start:])
+        except zlib.error as exc:
+            out.append(_before_error(raw[start:]))
+            return b"".join(out), ("decompress", _zlib_message(exc))
+        out.append(data)
+        tail = d.unused_data
+        if not d.eof or len(tail) < 8:
+            return b"".join(out), ("cut-short", None)
+        crc, size = int.from_bytes(tail[:4], "little"), int.from_bytes(tail[4:8], "little")
+        if crc != zlib.crc32(data):
+            return b"".join(out), ("decompress", "bad CRC")
+        if size != len(data) & 0xFFFFFFFF:
+            return b"".join(out), ("decompress", "length field wrong")
+        pos = n - len(tail) + 8
+    return b"".join(out), None
+
+
+def _member_header(raw: bytes, pos: int) -> int | tuple[str, str | None]:
+    """Where a gzip member's deflate data starts, or why its header cannot be read."""
+    n = len(raw)
+    if n - pos < 10:
+        return ("cut-short", None)
+    if raw[pos + 2] != 8:
+        return ("decompress", "unknown compression method")
+    flags = raw[pos + 3]
+    if flags & 0xE0:
+        return ("decompress", "reserved flag bits set")
+    p = pos + 10
+    if flags & 4:
+        if n - p < 2:
+            return ("cut-short", None)
+        p += 2 + int.from_bytes(raw[p : p + 2], "little")
+    for bit in (8, 16):  # file name, comment: zero-terminated
+        if flags & bit:
+            z = raw.find(b"\0", p)
+            if z < 0:
+                return ("cut-short", None)
+            p = z + 1
+    if flags & 2:
+        p += 2
+    if p > n:
+        return ("cut-short", None)
+    return p
+
+
+def _before_error(deflated: bytes) -> bytes:
+    """All that inflates before the byte zlib refuses (the longest prefix that raises nothing)."""
+    lo, hi = 0, len(deflated)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        try:
+            zlib.decompressobj(-zlib.MAX_WBITS).decompress(deflated[:mid])
+        except zlib.error:
+            hi = mid - 1
+        else:
+            lo = mid
+    return zlib.decompressobj(-zlib.MAX_WBITS).decompress(deflated[:lo])
+
+
+def _zlib_message(exc: zlib.error) -> str:
+    """zlib's own words (strm->msg), without Python's "Error -3 while decompressing data: "."""
+    text = str(exc)
+    return text.split(": ", 1)[1] if ": " in text else text
 
 
 def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
@@ -77,9 +153,9 @@ def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
     try:
         st = os.stat(name)
     except FileNotFoundError:
-        raise CaptureNotFoundError(name, f'The file "{name}" doesn\'t exist.') from None
+        raise CaptureNotFoundError(name, f"The {file_description(name)} doesn't exist.") from None
     except OSError as exc:
-        raise CaptureError(name, f'The file "{name}" could not be opened: {exc.strerror}.') from None
+        raise CaptureError(name, f"The {file_description(name)} could not be opened: {exc.strerror}.") from None
     if stat.S_ISDIR(st.st_mode):
         raise CaptureNotFoundError(name, f'"{name}" is a directory (folder), not a file.')
     try:
@@ -94,5 +170,5 @@ def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
                 return _from_bytes(name, fh.read(), pipe=False)
             mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as exc:
-        raise CaptureError(name, f'The file "{name}" could not be read: {exc.strerror}.') from None
+        raise CaptureError(name, f"The {file_description(name)} could not be read: {exc.strerror}.") from None
     return Source(name, np.frombuffer(mm, dtype=np.uint8), mm)

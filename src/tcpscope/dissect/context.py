@@ -60,6 +60,10 @@ class Proto(IntEnum):
     ICMP = 15
     ICMPV6 = 16
     DATA = 17
+    IP = 18  # packet-ip.c dissect_ip: IPv4, or straight to IPv6 for version 6
+    LLC = 19
+    IEEE8021AD = 20  # 802.1ad service tag (EtherType 0x88a8), not a VLAN tag to Wireshark
+    IEEE8021AH = 21  # 802.1ah backbone service instance tag (0x88e7)
 
 
 class Sev(IntEnum):

@@ -55,8 +55,22 @@ def _time_delta(t: PacketTable) -> Array:
     return out
 
 
+def _interface_id(t: PacketTable) -> Array:
+    r = t.records
+    return (r.iface if r.interface_id is None else r.interface_id).astype(np.int64)
+
+
 def _iface_present(t: PacketTable) -> Array:
-    return np.full(t.n, t.records.has_interface_id, dtype=np.bool_)
+    r = t.records
+    if r.interface_id is None:
+        return np.full(t.n, r.has_interface_id, dtype=np.bool_)
+    return np.asarray(r.interface_id >= 0, dtype=np.bool_)
+
+
+def _ts_present(t: PacketTable) -> Array:
+    """Frames with a time stamp: the time fields of the others are absent (pcapng SPB, custom block)."""
+    has = t.records.has_ts
+    return np.ones(t.n, dtype=np.bool_) if has is None else has
 
 
 def _opt_kind(kind: int, value: str = "v1", present: str = "has_v1",
@@ -74,9 +88,10 @@ def _sack_perm_bytes(t: PacketTable) -> Values:
     lt = t.layer("tcp.option")
     if len(lt) == 0:
         return Values.empty()
-    m = lt.cols["kind"] == 4
+    # an option whose length byte was not there (or past the options) has no item
+    m = (lt.cols["kind"] == 4) & lt.cols["item"]
     start = lt.cols["off"][m]
-    ln = np.where(lt.cols["has_len"][m], lt.cols["len"][m].astype(np.int64), 1)
+    ln = lt.cols["len"][m].astype(np.int64)
     span = np.stack([start, ln], axis=1)
     bufs = lt.cols["_buf"][m]
     return Values(lt.pkt[m], span, lt.layer[m], t.buffers[0] if not bufs.any() else None)
@@ -95,16 +110,16 @@ tcp_seq = reach_at_least(2)
 DISSECT_FIELDS: tuple[FieldDef, ...] = (
     # frame (packet-frame.c)
     FieldDef("frame.number", FT.UINT32, frame_values(_frame_number), "Frame Number", Base.DEC),
-    FieldDef("frame.time_epoch", FT.ABSOLUTE_TIME, frame_values(lambda t: t.ts_ns), "Epoch Time"),
-    FieldDef("frame.time_relative", FT.RELATIVE_TIME, frame_values(_time_relative),
+    FieldDef("frame.time_epoch", FT.ABSOLUTE_TIME, frame_values(lambda t: t.ts_ns, _ts_present), "Epoch Time"),
+    FieldDef("frame.time_relative", FT.RELATIVE_TIME, frame_values(_time_relative, _ts_present),
              "Time since reference or first frame"),
-    FieldDef("frame.time_delta", FT.RELATIVE_TIME, frame_values(_time_delta),
+    FieldDef("frame.time_delta", FT.RELATIVE_TIME, frame_values(_time_delta, _ts_present),
              "Time delta from previous captured frame"),
     FieldDef("frame.len", FT.UINT32, frame_values(lambda t: np.minimum(t.records.wirelen, 0x7FFFFFFF)),
              "Frame length on the wire", Base.DEC),
     FieldDef("frame.cap_len", FT.UINT32, frame_values(lambda t: t.records.caplen),
              "Frame length stored into the capture file", Base.DEC),
-    FieldDef("frame.interface_id", FT.UINT32, frame_values(lambda t: t.records.iface.astype(np.int64), _iface_present),
+    FieldDef("frame.interface_id", FT.UINT32, frame_values(_interface_id, _iface_present),
              "Interface id", Base.DEC),
     # Ethernet (packet-eth.c)
     FieldDef("eth.dst", FT.ETHER, column("eth", "dst", where("has_dst")), "Destination"),
@@ -145,8 +160,8 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              strings=IP_PROTO_NAMES),
     FieldDef("ip.checksum", FT.UINT16, column("ip", "checksum", ip_reach(9)), "Header Checksum", Base.HEX),
     FieldDef("ip.src", FT.IPv4, column("ip", "src", ip_reach(10)), "Source Address"),
-    FieldDef("ip.dst", FT.IPv4, column("ip", "dst", ip_reach(11)), "Destination Address"),
-    FieldDef("ip.addr", FT.IPv4, interleaved("ip", "src", "dst", ip_reach(10), ip_reach(11)),
+    FieldDef("ip.dst", FT.IPv4, column("ip", "dst", both(ip_reach(11), where("has_dst"))), "Destination Address"),
+    FieldDef("ip.addr", FT.IPv4, interleaved("ip", "src", "dst", ip_reach(10), both(ip_reach(11), where("has_dst"))),
              "Source or Destination Address"),
     # IPv6 (packet-ipv6.c)
     FieldDef("ipv6.version", FT.UINT8, column("ipv6", "version", ip_reach(1)), "Version", Base.DEC),
@@ -186,8 +201,9 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              column("tcp", "urgent_pointer", both(reach_at_least(4), not_("bogus_hlen"))),
              "Urgent Pointer", Base.DEC),
     # TCP options
-    FieldDef("tcp.option_kind", FT.UINT8, column("tcp.option", "kind"), "Kind", Base.DEC),
-    FieldDef("tcp.option_len", FT.UINT8, column("tcp.option", "len", where("has_len")), "Length", Base.DEC),
+    FieldDef("tcp.option_kind", FT.UINT8, column("tcp.option", "kind", where("item")), "Kind", Base.DEC),
+    FieldDef("tcp.option_len", FT.UINT8, column("tcp.option", "len", both(where("item"), where("has_len"))), "Length",
+             Base.DEC),
     FieldDef("tcp.options.mss_val", FT.UINT16, _opt_kind(2), "MSS Value", Base.DEC),
     FieldDef("tcp.options.wscale.shift", FT.UINT8, _opt_kind(3), "Shift count", Base.DEC),
     FieldDef("tcp.options.wscale.multiplier", FT.UINT16, _opt_kind(3, convert=_ws_multiplier), "Multiplier",

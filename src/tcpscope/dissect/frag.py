@@ -1,8 +1,8 @@
 """IP fragment reassembly in capture order, as Wireshark's reassemble.c does on the first pass.
 
-Fragments with the same key (IPv4: source, destination, identification, protocol;
-IPv6: source, destination, identification) collect until the last fragment (MF clear)
-has fixed the datagram's length and every byte up to it is present; the frame in which
+Fragments with the same key (IPv4: source, destination and ``protocol ^ identification``,
+with the VLAN ID for private addresses; IPv6: source, destination, identification)
+collect until the last fragment (MF clear) has fixed the datagram's length and every byte up to it is present; the frame in which
 that happens carries the reassembled payload and its upper layer. The payloads are
 copied, in offset order, into a new buffer that the dissectors then walk like the
 capture's own bytes. A completed datagram leaves the table, so a later fragment with
@@ -92,11 +92,15 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
             waiting.append(pkt)
             continue
         assert size is not None
+        # fragment_add_work: in offset order (ties in arrival order) each fragment adds only the
+        # bytes past those already there, so where fragments overlap the first one's bytes win
         payload = bytearray(size)
+        done = 0
         for o, s, ln, b in sorted(pieces, key=lambda p: p[0]):
-            take = min(ln, size - o)
-            if take > 0:
-                payload[o : o + take] = bytes(buffers[b][s : s + take])
+            end = min(o + ln, size)
+            if end > done:
+                payload[done:end] = bytes(buffers[b][s + done - o : s + end - o])
+                done = end
         del open_[key]
         del total[key]
         out_pkt.append(pkt)

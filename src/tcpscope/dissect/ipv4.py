@@ -1,11 +1,21 @@
 """IPv4 (RFC 791), the way packet-ip.c ``dissect_ip_v4`` reads it.
 
+Two entries reach it, as in Wireshark: EtherType 0x0800 calls ``dissect_ip_v4``, which
+shows ``ip.version`` before handing a version-6 header to IPv6; everything else (IP in
+IP, GRE, BSD null, raw IPv4 link types, LLC) calls ``dissect_ip`` (:data:`Proto.IP`),
+which hands a version-6 header to IPv6 without an IPv4 row.
+
 Fields are present as far as the captured bytes reach (each read past them stops the
 frame, as Wireshark's exceptions do). Checks, in Wireshark's order: a version other
 than 4 shows ``ip.version`` only (6 goes to IPv6); a header length under 20 stops after
 ``ip.hdr_len``; a total length under the header length stops after ``ip.len`` (0 is
 taken as TCP segmentation offload: the frame's length is used); a total length within
 the frame trims the layer to it, a longer one is an expert warning.
+
+With a loose or strict source route option whose pointer is valid, ip.dst is the route's
+last address (packet-ip.c ``get_dst_offset``), shown by the option's dissector only when
+its entries line up with it; a walk of the options that reads past the captured bytes
+stops the frame before ip.dst.
 
 Fragments (MF set or an offset) whose bytes are all captured are handed to
 :mod:`tcpscope.dissect.frag`; the frame that completes a datagram then carries its
@@ -17,18 +27,19 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope.dissect.context import DissectContext, Proto, rows_of
+from tcpscope._bytes import gather
+from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.frag import Fragments
 from tcpscope.dissect.protocols import PROTO_CODE
 
-__all__ = ["IP_NEXT", "dissect_ipv4", "next_from_ipproto"]
+__all__ = ["IP_NEXT", "dissect_ip", "dissect_ipv4", "next_from_ipproto"]
 
 #: IP protocol number -> next protocol (for IPv4 and IPv6 alike).
 IP_NEXT: dict[int, Proto] = {
     6: Proto.TCP,
     17: Proto.UDP,
-    4: Proto.IPV4,
+    4: Proto.IP,
     41: Proto.IPV6,
     47: Proto.GRE,
     137: Proto.MPLS,
@@ -46,13 +57,129 @@ _HDR = np.dtype([
 
 
 
+IPOPT_EOOL, IPOPT_NOP, IPOPT_LSR, IPOPT_SSR = 0, 1, 131, 137
+
+
+def _reassembly_key(ctx: DissectContext, pkt: NDArray[np.int64], src: NDArray[np.int64], dst: NDArray[np.int64],
+                    ident: NDArray[np.int64], proto: NDArray[np.int64]) -> NDArray[np.int64]:
+    """packet-ip.c's reassembly key: the addresses and ``proto ^ id ^ src ^ dst``, with the frame's
+    VLAN ID mixed in when either address is private (RFC 1918) or link-local."""
+    frag_id = (proto ^ ident ^ src ^ dst) & 0xFFFFFFFF
+
+    def private(a: NDArray[np.int64]) -> NDArray[np.bool_]:
+        return np.asarray(((a & 0xFF000000) == 0x0A000000) | ((a & 0xFFF00000) == 0xAC100000)
+                          | ((a & 0xFFFF0000) == 0xC0A80000) | ((a & 0xFFFF0000) == 0xA9FE0000), dtype=np.bool_)
+
+    vlan: NDArray[np.int64] | None = ctx.pending.get("vlan_id")  # type: ignore[assignment]
+    if vlan is not None:
+        frag_id = np.where(private(src) | private(dst), frag_id ^ vlan[pkt], frag_id)
+    return np.stack([src, dst, frag_id], axis=1)
+
+
+def _destination(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], walk: NDArray[np.bool_],
+                 hlen: NDArray[np.int64], tot: NDArray[np.int64], rlen: NDArray[np.int64],
+                 ) -> tuple[NDArray[np.uint32], NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """ip.dst of every header: (value, shown, the option walk threw, past the reported length)."""
+    m = idx.shape[0]
+    dst = h["dst"].astype(np.uint32)
+    has_dst = np.ones(m, dtype=np.bool_)
+    stop = np.zeros(m, dtype=np.bool_)
+    reported = np.zeros(m, dtype=np.bool_)
+    wi = np.flatnonzero(walk)
+    if wi.shape[0] == 0:
+        return dst, has_dst, stop, reported
+    start = ctx.off[idx[wi]]
+    # the total length has already trimmed the layer (set_actual_length) when it is shorter
+    rend = np.where(tot[wi] <= rlen[wi], start + tot[wi], ctx.rend[idx[wi]])
+    end = np.minimum(ctx.end[idx[wi]], rend)
+    dst_off, route_len, exc, exc_rep = _dst_offset(ctx.data, start + 20, hlen[wi] - 20, end, rend)
+    at = start + 16 + dst_off
+    exc2 = ~exc & (at + 4 > end)
+    stop[wi] = exc | exc2
+    reported[wi] = np.where(exc, exc_rep, at + 4 > rend)
+    b = gather(ctx.data, at, 4).astype(np.uint32)
+    routed = (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
+    dst[wi] = np.where(dst_off > 0, routed, dst[wi])
+    # the route option's dissector shows ip.dst only at the entry that ends the option
+    has_dst[wi] = ~stop[wi] & ((dst_off == 0) | (route_len % 4 == 3))
+    return dst, has_dst, stop, reported
+
+
+def _dst_offset(data: NDArray[np.uint8], opt: NDArray[np.int64], length: NDArray[np.int64],
+                end: NDArray[np.int64], rend: NDArray[np.int64],
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], NDArray[np.bool_]]:
+    """packet-ip.c ``get_dst_offset`` for the options at ``opt``: where the route's last address
+    is (relative to the options, 0 if none), the route option's length, and whether a read
+    went past the captured bytes (and past the reported ones)."""
+    m = opt.shape[0]
+    off = np.zeros(m, dtype=np.int64)
+    route_len = np.zeros(m, dtype=np.int64)
+    exc = np.zeros(m, dtype=np.bool_)
+    exc_rep = np.zeros(m, dtype=np.bool_)
+    pos = opt.copy()
+    left = length.copy()
+    active = np.flatnonzero(left > 0)
+
+    def throw(rows: NDArray[np.int64], at: NDArray[np.int64]) -> NDArray[np.bool_]:
+        bad = at >= end[rows]
+        exc[rows[bad]] = True
+        exc_rep[rows[bad]] = at[bad] >= rend[rows[bad]]
+        return bad
+
+    while active.shape[0]:
+        p = pos[active]
+        active, p = active[~(bad := throw(active, p))], p[~bad]
+        b = gather(data, p, 3).astype(np.int64)
+        kind = b[:, 0]
+        left[active] -= 1
+        one = (kind == IPOPT_EOOL) | (kind == IPOPT_NOP)
+        pos[active[one]] += 1
+        eol = one & (kind == IPOPT_EOOL)
+        finished = eol.copy()
+        two = ~one & (left[active] > 0)
+        finished |= ~one & ~two  # no length byte: bogus, no route
+        tw = active[two]
+        bad = throw(tw, p[two] + 1)
+        finished[np.flatnonzero(two)[bad]] = True
+        ok_two = np.flatnonzero(two)[~bad]
+        olen = b[ok_two, 1]
+        left[active[ok_two]] -= 1
+        bogus = (olen < 2) | (olen - 2 > left[active[ok_two]])
+        finished[ok_two[bogus]] = True
+        good = ok_two[~bogus]
+        olen = olen[~bogus]
+        route = np.isin(kind[good], (IPOPT_LSR, IPOPT_SSR))
+        rr = good[route]
+        bad = throw(active[rr], p[rr] + 2)
+        finished[rr[bad]] = True
+        rr_ok = rr[~bad]
+        ptr = b[rr_ok, 2]
+        rlen = olen[route][~bad]
+        valid = (ptr >= 4) & ((ptr & 3) == 0) & (ptr <= rlen)
+        rows = active[rr_ok[valid]]
+        off[rows] = p[rr_ok[valid]] - opt[rows] + rlen[valid]
+        route_len[rows] = rlen[valid]
+        finished[rr_ok] = True
+        step = good[~route]
+        pos[active[step]] += olen[~route]
+        left[active[step]] -= olen[~route] - 2
+        active = active[~finished]
+        active = active[left[active] > 0]
+    return off, route_len, exc, exc_rep
+
+
 def next_from_ipproto(proto: NDArray[np.integer]) -> NDArray[np.int8]:
     """The protocol an IP protocol number announces."""
     out: NDArray[np.int8] = _IP_LUT[proto.astype(np.int64) & 0xFF]
     return out
 
 
-def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
+def dissect_ip(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
+    """packet-ip.c ``dissect_ip``: the IPv4 dissector, but version 6 goes to IPv6 with no IPv4 row."""
+    dissect_ipv4(ctx, idx, show_v6_version=False)
+
+
+def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: bool = True) -> None:
     """Decode the IPv4 headers at the cursors of frames ``idx`` (see the module docstring)."""
     avail = ctx.avail(idx)
     h = ctx.read(idx, 20).view(_HDR).reshape(-1)
@@ -64,10 +191,11 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     is6 = (ver == 6) & (avail >= 1)
     if is6.any():  # packet-ip.c hands a version-6 header on to IPv6 after ip.version
         i6 = idx[is6]
-        ctx.add_rows("ip", i6, {"version": ver[is6], "reach": np.full(i6.shape[0], 1, np.int8)})
+        if show_v6_version:
+            ctx.add_rows("ip", i6, {"version": ver[is6], "reach": np.full(i6.shape[0], 1, np.int8)})
         ctx.mark_stack(i6, PROTO_CODE["ip"])
         ctx.nxt[i6] = Proto.IPV6
-    keep = rows_of(~is6)
+    keep = ~is6
     idx, avail, h, ver, hlen, tot, rlen = idx[keep], avail[keep], h[keep], ver[keep], hlen[keep], tot[keep], rlen[keep]
     ctx.mark_stack(idx, PROTO_CODE["ip"])
 
@@ -84,6 +212,10 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     reach = np.where(bad_hlen, np.minimum(reach, 2), reach)
     reach = np.where(bad_tot, np.minimum(reach, 4), reach)
     shown_len = np.where(tso & ~bad_ver & ~bad_hlen, rlen, tot)
+    done_early = bad_ver | bad_hlen | bad_tot
+    go = ~done_early & (avail >= 20)
+    dst, has_dst, walk_stop, walk_reported = _destination(ctx, idx, h, go & (hlen > 20), hlen,
+                                                          np.where(tso, rlen, tot), rlen)
 
     ctx.add_rows("ip", idx, {
         "version": ver,
@@ -97,21 +229,22 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
         "proto": h["proto"],
         "checksum": h["sum"],
         "src": h["src"],
-        "dst": h["dst"],
+        "dst": dst,
+        "has_dst": has_dst,
         "reach": reach,
     })
-    _ttl_experts(ctx, idx[reach >= 11], h[reach >= 11])
-    done_early = bad_ver | bad_hlen | bad_tot
+    seen = (reach >= 11) & has_dst
+    _ttl_experts(ctx, idx[seen], h[seen], np.asarray(dst)[seen])
     if done_early.any():
         ctx.nxt[idx[done_early]] = Proto.DONE
     # a read past the captured bytes inside the fixed header stops the frame
     cut = ~done_early & (avail < 20)
     if cut.any():
         ctx.stop(idx[cut], rlen[cut] < np.minimum(20, need[np.minimum(reach[cut], 10)]))
-    go_mask = ~done_early & ~cut
-    if not go_mask.any():
+    go = ~done_early & ~cut
+    if not go.any():
         return
-    go = rows_of(go_mask)
+    g_walk_stop, g_walk_reported = walk_stop[go], walk_reported[go]
     gi = idx[go]
     g_hlen = hlen[go]
     g_tot = np.where(tso[go], rlen[go], tot[go])
@@ -126,13 +259,14 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.rend[gi] = new_rend
     ctx.end[gi] = np.minimum(ctx.end[gi], new_rend)
     # the options lie within the header; a header longer than the captured bytes is cut
-    over = g_hlen > ctx.end[gi] - start
+    over = (g_hlen > ctx.end[gi] - start) | g_walk_stop
     if over.any():
         o = gi[over]
-        ctx.stop(o, (ctx.rend[o] - ctx.off[o]) < g_hlen[over])
-    ok = rows_of(~over)
+        ctx.stop(o, np.where(g_walk_stop[over], g_walk_reported[over], (ctx.rend[o] - ctx.off[o]) < g_hlen[over]))
+    ok = ~over
     gi, g_hlen, g_tot = gi[ok], g_hlen[ok], g_tot[ok]
     hh = h[go][ok]
+    g_dst = dst[go][ok]  # pinfo->dst: a source route's last hop
     ctx.off[gi] += g_hlen
     mf = (hh["off"] & 0x2000) != 0
     foff = (hh["off"] & 0x1FFF).astype(np.int64) * 8
@@ -149,10 +283,9 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
             ci = fi[can]
             frags.add(
                 pkt=ci,
-                key=np.stack([hh["src"][is_frag][can].astype(np.int64),
-                              hh["dst"][is_frag][can].astype(np.int64),
-                              hh["id"][is_frag][can].astype(np.int64),
-                              proto[is_frag][can].astype(np.int64)], axis=1),
+                key=_reassembly_key(ctx, ci, hh["src"][is_frag][can].astype(np.int64),
+                                    g_dst[is_frag][can].astype(np.int64), hh["id"][is_frag][can].astype(np.int64),
+                                    proto[is_frag][can].astype(np.int64)),
                 offset=foff[is_frag][can],
                 start=ctx.off[ci],
                 length=paylen[is_frag][can],
@@ -177,12 +310,12 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.nxt[empty] = Proto.DONE
 
 
-def _ttl_experts(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void]) -> None:
+def _ttl_experts(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], dst_addr: NDArray[np.int64]) -> None:
     """packet-ip.c's TTL checks (made once the destination is read): a packet to the Local
     Network Control Block (224.0.0.0/24) must have TTL 1 (255 for VRRP, GLBP and mDNS,
     anything for LLMNR); any other unicast packet with a TTL under 5 gets a note, except
     PIM and OSPF."""
-    dst = h["dst"].astype(np.int64)
+    dst = dst_addr.astype(np.int64)
     ttl = h["ttl"].astype(np.int64)
     proto = h["proto"].astype(np.int64)
     lncb = (dst & 0xFFFFFF00) == 0xE0000000

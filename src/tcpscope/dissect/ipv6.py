@@ -1,9 +1,12 @@
 """IPv6 (RFC 8200 §3-4) with its extension headers, as packet-ipv6.c reads them.
 
 The fixed header gives ``ipv6.*`` and, hidden, ``ip.version``. The payload length trims
-the layer (``set_actual_length``); 0 with a next header other than Hop-by-Hop or No Next
-Header is read as TCP segmentation offload. Hop-by-Hop (0), Routing (43), Destination
-Options (60) and Authentication (51) headers are stepped over by their length;
+the layer (``set_actual_length``). A payload length of 0 is taken at its word (tshark's
+``ipv6.tso_support`` is off by default), except before a Hop-by-Hop header whose Jumbo
+Payload option gives a length above 65535. Hop-by-Hop (0), Routing (43), Destination
+Options (60) and Authentication (51) headers are stepped over by their length (the
+options of Hop-by-Hop and Destination Options walked as ``dissect_opts`` walks them: an
+option running past the captured payload ends the frame);
 a Fragment header (44) either feeds :mod:`tcpscope.dissect.frag` (all bytes captured)
 or, for a first fragment, lets the upper layer be dissected without a TCP length.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope._bytes import gather
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.frag import Fragments
 from tcpscope.dissect.ipv4 import next_from_ipproto
@@ -42,8 +46,7 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     reach = np.searchsorted(need, avail, side="right").astype(np.int8)
     bad_ver = ver != 6
     reach = np.where(bad_ver, np.minimum(reach, 1), reach)
-    tso = (plen == 0) & (nxt != 0) & (nxt != 59)
-    shown_plen = np.where(tso, rlen - 40, plen)
+    shown_plen = plen
     ctx.add_rows("ipv6", idx, {
         "version": ver,
         "tclass": ((h["vtf"] >> 20) & 0xFF).astype(np.uint8),
@@ -66,7 +69,10 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     gi = idx[go]
     if gi.shape[0] == 0:
         return
-    g_plen = np.where(tso[go], rlen[go] - 40, plen[go])
+    g_plen = plen[go]
+    jumbo = (g_plen == 0) & (nxt[go] == 0)
+    if jumbo.any():
+        g_plen[jumbo] = _jumbo_plen(ctx, ctx.off[gi[jumbo]] + 40, ctx.end[gi[jumbo]])
     start = ctx.off[gi]
     new_rend = np.minimum(ctx.rend[gi], start + 40 + np.maximum(g_plen, 0))
     ctx.rend[gi] = new_rend
@@ -74,6 +80,61 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.off[gi] += 40
     _extension_headers(ctx, gi, nxt[go].astype(np.int64),
                        h["src"][go], h["dst"][go])
+
+
+def _jumbo_plen(ctx: DissectContext, at: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.int64]:
+    """packet-ipv6.c ``ipv6_get_jumbo_plen``: the Jumbo Payload option (0xC2, length 4) of the
+    Hop-by-Hop header at ``at``, if it says more than 65535, else 0; only captured bytes count."""
+    m = at.shape[0]
+    out = np.zeros(m, dtype=np.int64)
+    has = end - at >= 2
+    hdr_end = at + (gather(ctx.data, at, 2)[:, 1].astype(np.int64) + 1) * 8
+    pos = at + 2
+    active = np.flatnonzero(has)
+    while active.shape[0]:
+        p = pos[active]
+        go = (p < hdr_end[active]) & (end[active] - p >= 6)
+        active, p = active[go], p[go]
+        if not active.shape[0]:
+            break
+        opt = gather(ctx.data, p, 6).astype(np.int64)
+        pad1 = opt[:, 0] == 0
+        jumbo = ~pad1 & (opt[:, 0] == 0xC2) & (opt[:, 1] == 4)
+        value = (opt[:, 2] << 24) | (opt[:, 3] << 16) | (opt[:, 4] << 8) | opt[:, 5]
+        out[active[jumbo]] = np.where(value > 0xFFFF, value, 0)[jumbo]
+        pos[active] = np.where(pad1, p + 1, p + 2 + opt[:, 1])
+        active = active[~jumbo]
+    return out
+
+
+def _option_walk(ctx: DissectContext, idx: NDArray[np.int64], hlen: NDArray[np.int64]
+                 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """packet-ipv6.c ``dissect_opts``: walk the TLV options of the headers at the cursors.
+
+    Pad1 is one byte; every other option is type, length and that many bytes, shown as
+    an item that must lie within the IPv6 payload (it may run past the header: the walk
+    stops at the header's end). Returns which headers threw, and whether past the
+    reported length (malformed) rather than the captured one.
+    """
+    m = idx.shape[0]
+    threw = np.zeros(m, dtype=np.bool_)
+    past = np.zeros(m, dtype=np.bool_)
+    pos = ctx.off[idx] + 2
+    stop_at = ctx.off[idx] + hlen
+    cap, rep = ctx.end[idx], ctx.rend[idx]
+    active = np.flatnonzero(pos < stop_at)
+    while active.shape[0]:
+        p = pos[active]
+        b = gather(ctx.data, p, 2).astype(np.int64)
+        pad1 = b[:, 0] == 0
+        need = np.where(pad1, p + 1, np.where(p + 2 <= cap[active], p + 2 + b[:, 1], p + 2))
+        bad = need > cap[active]
+        threw[active[bad]] = True
+        past[active[bad]] = need[bad] > rep[active[bad]]
+        pos[active] = need
+        active = active[~bad]
+        active = active[pos[active] < stop_at[active]]
+    return threw, past
 
 
 def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray[np.int64],
@@ -101,6 +162,13 @@ def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray
         cut = short | (avail < hlen)
         if cut.any():
             ctx.stop(ei[cut], ctx.ravail(ei[cut]) < np.where(short[cut], 8, hlen[cut]))
+        # hop-by-hop and destination options: each option must lie within the payload
+        tlv = np.flatnonzero(~cut & ((en == 0) | (en == 60)))
+        if tlv.shape[0]:
+            threw, past = _option_walk(ctx, ei[tlv], hlen[tlv])
+            if threw.any():
+                cut[tlv[threw]] = True
+                ctx.stop(ei[tlv[threw]], past[threw])
         ok = ~cut
         frag = ok & (en == 44)
         if frag.any():

@@ -3,6 +3,10 @@
 Each dissector reads its header for every frame that has it, adds rows to its layer
 table, and points the frame's cursor at the next protocol chosen by EtherType
 (packet-eth.c, packet-vlan.c, packet-sll.c, packet-null.c, packet-raw.c).
+
+A type/length field up to 1500 is an IEEE 802.3 length: the payload, cut to that
+length, is LLC (:mod:`tcpscope.dissect.llc`), or raw IPX when it starts with 0xffff.
+Ethernet treats 1501-1535 as invalid and 0 as a type; a VLAN tag takes 0 as a length.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from tcpscope.dissect.protocols import PROTO_CODE
 
 __all__ = [
     "LINK_START",
+    "after_ethertype",
+    "dissect_8021ad",
+    "dissect_8021ah",
     "dissect_eth",
     "dissect_loop",
     "dissect_null",
@@ -32,7 +39,7 @@ LINK_START: dict[int, Proto] = {
     LinkType.RAW: Proto.RAWIP,
     LinkType.RAW_BSD12: Proto.RAWIP,
     LinkType.RAW_BSD14: Proto.RAWIP,
-    LinkType.IPV4: Proto.IPV4,
+    LinkType.IPV4: Proto.IP,
     LinkType.IPV6: Proto.IPV6,
     LinkType.LINUX_SLL: Proto.SLL,
     LinkType.LINUX_SLL2: Proto.SLL2,
@@ -44,8 +51,9 @@ ETHERTYPE_NEXT: dict[int, Proto] = {
     0x0800: Proto.IPV4,
     0x86DD: Proto.IPV6,
     0x8100: Proto.VLAN,
-    0x88A8: Proto.VLAN,
-    0x9100: Proto.VLAN,
+    0x88A8: Proto.IEEE8021AD,
+    0x88E7: Proto.IEEE8021AH,
+    0x9100: Proto.VLAN,  # the old QinQ type, which packet-vlan.c takes by default
     0x8847: Proto.MPLS,
     0x8848: Proto.MPLS,
     0x0806: Proto.ARP,
@@ -56,7 +64,13 @@ for _k, _v in ETHERTYPE_NEXT.items():
     _ETHERTYPE_LUT[_k] = _v
 
 #: BSD AF_ values (aftypes.h) of the null/loop header.
-AF_NEXT: dict[int, Proto] = {2: Proto.IPV4, 24: Proto.IPV6, 28: Proto.IPV6, 30: Proto.IPV6}
+AF_NEXT: dict[int, Proto] = {2: Proto.IP, 24: Proto.IPV6, 28: Proto.IPV6, 30: Proto.IPV6}
+
+#: Linux ARPHRD_ values packet-sll.c treats specially, and its Linux protocol numbers.
+ARPHRD_IPGRE, ARPHRD_NETLINK = 778, 824
+LINUX_SLL_P_ETHERNET, LINUX_SLL_P_802_2 = 0x0003, 0x0004
+#: Cisco ISL frames: an 802.3 length and a destination starting 01-00-0C-00-00 (or 0C-...)
+_ISL_TAIL = bytes.fromhex("000c0000")
 
 
 def from_ethertype(etype: NDArray[np.integer]) -> NDArray[np.int8]:
@@ -65,54 +79,98 @@ def from_ethertype(etype: NDArray[np.integer]) -> NDArray[np.int8]:
     return out
 
 
-def _after_ethertype(ctx: DissectContext, idx: NDArray[np.int64], etype: NDArray[np.integer]) -> None:
+def after_ethertype(ctx: DissectContext, idx: NDArray[np.int64], etype: NDArray[np.integer]) -> None:
     """Mark the 'ethertype' pseudo-protocol and move to what the type announces."""
     ctx.mark_stack(idx, PROTO_CODE["ethertype"])
     ctx.nxt[idx] = from_ethertype(etype)
 
 
 def dissect_eth(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
-    """Ethernet II (packet-eth.c): eth.dst, eth.src, eth.type; a type <= 1500 is an 802.3 length."""
+    """Ethernet (packet-eth.c): eth.dst, eth.src, eth.type (or eth.len for 802.3).
+
+    packet-eth.c reads both addresses and the type before it adds anything, so a frame
+    shorter than 14 bytes shows no Ethernet field at all.
+    """
     ctx.mark_stack(idx, PROTO_CODE["eth"])
     avail = ctx.avail(idx)
-    hdr = ctx.read(idx, 14)
-    etype = u16be(hdr, 12)
-    has_dst = avail >= 6
-    has_src = avail >= 12
-    has_type = avail >= 14
+    hdr = ctx.read(idx, 16)
+    etype = u16be(hdr, 12).astype(np.int64)
+    full = avail >= 14
+    ether2 = (etype == 0) | (etype >= 1536)
+    length = (etype > 0) & (etype <= 1500)
     ctx.add_rows("eth", idx, {
         "dst": hdr[:, 0:6].copy(),
         "src": hdr[:, 6:12].copy(),
-        "type": etype,
-        "has_dst": has_dst,
-        "has_src": has_src,
-        "has_type": has_type & (etype > 1500),
-        "has_len": has_type & (etype <= 1500),
+        "type": etype.astype(np.uint16),
+        "has_dst": full,
+        "has_src": full,
+        "has_type": full & ether2,
+        "has_len": full & length,
     })
-    bad = ~has_type
+    bad = ~full
     if bad.any():
         ctx.stop(idx[bad], ctx.ravail(idx[bad]) < 14)
-    ok = idx[has_type]
-    et = etype[has_type]
+    ok = idx[full]
     ctx.off[ok] += 14
-    is_len = et <= 1500
-    if is_len.any():
-        ln = ok[is_len]
-        ctx.mark_stack(ln, PROTO_CODE["llc"])
-        ctx.nxt[ln] = Proto.DONE
-    ty = ok[~is_len]
-    _after_ethertype(ctx, ty, et[~is_len])
+    fcs: NDArray[np.int64] | None = ctx.pending.get("fcs")  # type: ignore[assignment]
+    if fcs is not None:
+        # packet-ethertype.c and dissect_802_3: the payload ends before a known FCS
+        f = fcs[ok]
+        cut = (f > 0) & (ctx.rend[ok] - ctx.off[ok] >= f)
+        ctx.rend[ok[cut]] -= f[cut]
+        ctx.end[ok] = np.minimum(ctx.end[ok], ctx.rend[ok])
+        fcs[idx] = -1  # only the frame's own Ethernet header has one
+    et, h = etype[full], hdr[full]
+    e2 = ether2[full]
+    after_ethertype(ctx, ok[e2], et[e2])
+    is_len = length[full]
+    isl = is_len & np.isin(h[:, 0], (0x01, 0x0C)) & np.all(h[:, 1:5] == np.frombuffer(_ISL_TAIL, np.uint8), axis=1)
+    ctx.nxt[ok[isl]] = Proto.DONE
+    ln = is_len & ~isl
+    # check_is_802_2 reads two bytes after the header, if there are two
+    ipx = (ctx.avail(ok) >= 2) & (u16be(h, 14) == 0xFFFF)
+    _ieee8023(ctx, ok[ln], et[ln], ipx[ln])
+    invalid = ok[~e2 & ~is_len]  # 1501..1535: "Invalid length/type", the rest is data
+    ctx.mark_stack(invalid, PROTO_CODE["data"])
+    ctx.nxt[invalid] = Proto.DONE
+
+
+def _ieee8023(ctx: DissectContext, idx: NDArray[np.int64], length: NDArray[np.int64], ipx: NDArray[np.bool_]) -> None:
+    """packet-ieee8023.c ``dissect_802_3``: the payload is ``length`` bytes (at most what is
+    reported), then LLC, or IPX for a raw 802.3 frame."""
+    length = np.minimum(length, ctx.ravail(idx))
+    ctx.rend[idx] = ctx.off[idx] + length
+    ctx.end[idx] = np.minimum(ctx.end[idx], ctx.rend[idx])
+    ctx.nxt[idx[~ipx]] = Proto.LLC
+    ctx.nxt[idx[ipx]] = Proto.DONE
+
+
+#: packet-vlan.c: more nested tags than this end the frame's dissection
+VLAN_MAX_NESTED_TAGS = 20
 
 
 def dissect_vlan(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
-    """802.1Q / 802.1ad tag (packet-vlan.c): vlan.priority, vlan.dei, vlan.id, vlan.etype."""
+    """802.1Q / 802.1ad tag (packet-vlan.c): vlan.priority, vlan.dei, vlan.id, vlan.etype.
+
+    A type up to 1500 (0 included) is an 802.3 length, as after Ethernet.
+    """
     ctx.mark_stack(idx, PROTO_CODE["vlan"])
+    tags: NDArray[np.int16] = ctx.pending.setdefault("vlan_tags", np.zeros(ctx.n, np.int16))  # type: ignore[assignment]
+    deep = tags[idx] >= VLAN_MAX_NESTED_TAGS
+    if deep.any():
+        ctx.nxt[idx[deep]] = Proto.DONE
+        idx = idx[~deep]
+    tags[idx] += 1
     avail = ctx.avail(idx)
     hdr = ctx.read(idx, 4)
     tci = u16be(hdr, 0)
     etype = u16be(hdr, 2)
     ok_tci = avail >= 2
     ok = avail >= 4
+    # pinfo->vlan_id: the first non-zero VLAN ID of the frame (IPv4 reassembly keys use it)
+    vlan_id: NDArray[np.int64] = ctx.pending.setdefault("vlan_id", np.zeros(ctx.n, np.int64))  # type: ignore[assignment]
+    first = idx[ok_tci & (vlan_id[idx] == 0)]
+    vlan_id[first] = tci[ok_tci & (vlan_id[idx] == 0)] & 0x0FFF
     ctx.add_rows("vlan", idx, {
         "priority": (tci >> 13).astype(np.uint8),
         "dei": ((tci >> 12) & 1).astype(np.uint8),
@@ -128,17 +186,57 @@ def dissect_vlan(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     et = etype[ok]
     ctx.off[good] += 4
     is_len = et <= 1500
-    if is_len.any():
-        ctx.mark_stack(good[is_len], PROTO_CODE["llc"])
-        ctx.nxt[good[is_len]] = Proto.DONE
-    _after_ethertype(ctx, good[~is_len], et[~is_len])
+    # "Don't throw an exception for this check": two bytes after the tag, if captured
+    ipx = (ctx.avail(good) >= 2) & (u16be(ctx.read(good, 2), 0) == 0xFFFF)
+    _ieee8023(ctx, good[is_len], et[is_len].astype(np.int64), ipx[is_len])
+    after_ethertype(ctx, good[~is_len], et[~is_len])
+
+
+def dissect_8021ad(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
+    """IEEE 802.1ad service tag (packet-ieee8021ah.c): its fields are ``ieee8021ad.*``, not ``vlan.*``.
+
+    The tag's type is read before anything is shown. Another 0x88a8 after it makes one
+    header of both tags (S-VID, C-VID, then the type); 0x88e7 is an 802.1ah I-tag;
+    anything else is an EtherType, looked up even when it is no larger than 1500.
+    """
+    ctx.mark_stack(idx, PROTO_CODE["ieee8021ad"])
+    hdr = ctx.read(idx, 8)
+    encap = u16be(hdr, 2).astype(np.int64)
+    double = encap == 0x88A8
+    need = np.where(double, 8, 4)
+    cut = ctx.avail(idx) < need
+    if cut.any():
+        ctx.stop(idx[cut], ctx.ravail(idx[cut]) < need[cut])
+    ok = ~cut
+    gi = idx[ok]
+    ctx.off[gi] += need[ok]
+    etype = np.where(double, u16be(hdr, 6).astype(np.int64), encap)[ok]
+    ah = etype == 0x88E7
+    ctx.nxt[gi[ah & ~double[ok]]] = Proto.IEEE8021AH
+    rest = ~(ah & ~double[ok])
+    after_ethertype(ctx, gi[rest], etype[rest])
+
+
+def dissect_8021ah(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
+    """IEEE 802.1ah I-tag (4 bytes), customer destination and source addresses, then an EtherType."""
+    ctx.mark_stack(idx, PROTO_CODE["ieee8021ah"])
+    hdr = ctx.read(idx, 18)
+    cut = ctx.avail(idx) < 18
+    if cut.any():
+        ctx.stop(idx[cut], ctx.ravail(idx[cut]) < 18)
+    gi = idx[~cut]
+    ctx.off[gi] += 18
+    after_ethertype(ctx, gi, u16be(hdr[~cut], 16))
 
 
 def dissect_sll(ctx: DissectContext, idx: NDArray[np.int64], version: int) -> None:
     """Linux cooked capture v1 (16 bytes) and v2 (20 bytes), packet-sll.c.
 
-    The protocol field is an EtherType (sll.etype) when above 1536, otherwise a Linux
-    protocol number (sll.ltype) that tcpscope does not decode further.
+    packet-sll.c reads the packet type and ARPHRD type first (v1: bytes 0-3; v2: bytes
+    8-11), so a shorter frame shows nothing; a Netlink frame (ARPHRD_NETLINK) goes whole
+    to Netlink without SLL fields. The protocol field is an EtherType (sll.etype) above
+    1536, except for ARPHRD_IPGRE where it is a GRE protocol type (sll.gretype);
+    otherwise a Linux protocol number (sll.ltype): 4 is 802.2 LLC, 3 Ethernet.
     """
     ctx.mark_stack(idx, PROTO_CODE["sll"])
     size = 16 if version == 1 else 20
@@ -148,32 +246,63 @@ def dissect_sll(ctx: DissectContext, idx: NDArray[np.int64], version: int) -> No
         pkttype = u16be(hdr, 0)
         hatype = u16be(hdr, 2)
         proto = u16be(hdr, 14)
-        ok = avail >= 16
-        has_pkttype = avail >= 2
+        started = avail >= 4
     else:
         proto = u16be(hdr, 0)
         hatype = u16be(hdr, 8)
         pkttype = hdr[:, 10].astype(np.uint16)
-        ok = avail >= 20
-        has_pkttype = avail >= 11
+        started = avail >= 12
+    ok = avail >= size
+    netlink = started & (hatype == ARPHRD_NETLINK)
+    shown = started & ~netlink
     is_etype = proto > 1536
+    gre = is_etype & (hatype == ARPHRD_IPGRE)
     ctx.add_rows("sll", idx, {
         "pkttype": pkttype,
         "hatype": hatype,
         "etype": proto,
-        "has_pkttype": has_pkttype,
-        "has_etype": ok & is_etype & (hatype != 778),
+        "has_pkttype": shown,
+        # v2 shows the protocol first, v1 after the addresses (bytes 4-15)
+        "has_etype": shown & (ok if version == 1 else True) & is_etype & ~gre,
         "version": np.full(idx.shape[0], version, dtype=np.uint8),
     })
-    if (~ok).any():
-        ctx.stop(idx[~ok], ctx.ravail(idx[~ok]) < size)
-    good = ok & is_etype & (hatype != 778)
-    gi = idx[good]
-    ctx.off[gi] += size
-    _after_ethertype(ctx, gi, proto[good])
-    other = idx[ok & ~good]
-    ctx.nxt[other] = Proto.DATA
-    ctx.off[other] += size
+    cut = ~ok & ~netlink
+    if cut.any():
+        ctx.stop(idx[cut], ctx.ravail(idx[cut]) < np.where(started[cut], size, np.where(version == 1, 4, 12)))
+    ctx.nxt[idx[netlink]] = Proto.DONE
+    go = ok & ~netlink
+    ctx.off[idx[go]] += size
+    eth = go & is_etype & ~gre
+    after_ethertype(ctx, idx[eth], proto[eth])
+    g = go & gre
+    ctx.nxt[idx[g]] = from_gre_type(proto[g])
+    ltype = go & ~is_etype
+    nxt = np.full(int(ltype.sum()), Proto.DATA, dtype=np.int8)
+    lp = proto[ltype]
+    nxt[lp == LINUX_SLL_P_802_2] = Proto.LLC
+    nxt[lp == LINUX_SLL_P_ETHERNET] = Proto.ETH
+    ctx.nxt[idx[ltype]] = nxt
+
+
+#: The gre.proto dissector table (the GRE protocol types Wireshark registers that tcpscope follows).
+GRE_NEXT: dict[int, Proto] = {
+    0x0800: Proto.IP,
+    0x883E: Proto.IP,  # WCCP
+    0x86DD: Proto.IPV6,
+    0x8847: Proto.MPLS,
+    0x8848: Proto.MPLS,
+    0x0806: Proto.ARP,
+    0x6558: Proto.ETH,  # transparent Ethernet bridging
+}
+_GRE_LUT = np.full(65536, Proto.DATA, dtype=np.int8)
+for _k, _v in GRE_NEXT.items():
+    _GRE_LUT[_k] = _v
+
+
+def from_gre_type(ptype: NDArray[np.integer]) -> NDArray[np.int8]:
+    """The protocol a GRE protocol type announces (data for types tcpscope does not follow)."""
+    out: NDArray[np.int8] = _GRE_LUT[ptype.astype(np.int64) & 0xFFFF]
+    return out
 
 
 def _null_family(raw_le: NDArray[np.int64]) -> NDArray[np.int64]:

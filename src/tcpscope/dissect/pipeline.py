@@ -13,14 +13,16 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope.capture.records import Records
+from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.frag import Fragments, reassemble
 from tcpscope.dissect.icmp import dissect_arp, dissect_icmp, dissect_icmpv6
-from tcpscope.dissect.ipv4 import dissect_ipv4
+from tcpscope.dissect.ipv4 import dissect_ip, dissect_ipv4
 from tcpscope.dissect.ipv6 import dissect_ipv6
 from tcpscope.dissect.link import (
     LINK_START,
+    dissect_8021ad,
+    dissect_8021ah,
     dissect_eth,
     dissect_loop,
     dissect_null,
@@ -28,6 +30,7 @@ from tcpscope.dissect.link import (
     dissect_sll,
     dissect_vlan,
 )
+from tcpscope.dissect.llc import dissect_llc
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp import dissect_tcp
 from tcpscope.dissect.tunnel import dissect_gre, dissect_mpls
@@ -55,6 +58,10 @@ def _dispatch() -> dict[int, Dissector]:
         Proto.LOOP: dissect_loop,
         Proto.RAWIP: dissect_rawip,
         Proto.IPV4: dissect_ipv4,
+        Proto.IP: dissect_ip,
+        Proto.LLC: dissect_llc,
+        Proto.IEEE8021AD: dissect_8021ad,
+        Proto.IEEE8021AH: dissect_8021ah,
         Proto.IPV6: dissect_ipv6,
         Proto.MPLS: dissect_mpls,
         Proto.GRE: dissect_gre,
@@ -102,6 +109,8 @@ def dissect(records: Records) -> PacketTable:
     for lt, p in LINK_START.items():
         lut[lt] = p
     ctx.nxt[:] = lut[records.linktype.astype(np.int64) & 0xFFFF]
+    if records.fcs_len is not None:  # the outer Ethernet header drops them from its payload
+        ctx.pending["fcs"] = np.where(records.linktype == LinkType.ETHERNET, records.fcs_len, -1)
     dispatch = _dispatch()
     _walk(ctx, dispatch)
     buffers = [records.data]

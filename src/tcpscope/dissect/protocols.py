@@ -31,6 +31,8 @@ PROTO_NAMES: tuple[str, ...] = (
     "icmpv6",
     "llc",
     "ah",
+    "ieee8021ad",
+    "ieee8021ah",
 )
 
 PROTO_CODE: dict[str, int] = {name: i for i, name in enumerate(PROTO_NAMES)}

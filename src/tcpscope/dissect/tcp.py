@@ -17,6 +17,8 @@ Wireshark's exception does, so later fields and the SEQ/ACK analysis are absent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -93,7 +95,8 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     if live.any():
         li = np.flatnonzero(live & (hlen > 20))
         if li.shape[0]:
-            exc, shift = _options(ctx, idx[li], start[li], hlen[li], flags[li], ravail[li], avail[li])
+            exc, shift = _options(ctx, idx[li], start[li], hlen[li], flags[li], ravail[li], avail[li],
+                                  h["ack"][li].astype(np.int64))
             opt_exc[li] = exc
             ws[li] = shift
     cols["opt_exception"] = opt_exc
@@ -154,7 +157,8 @@ class _OptionBytes:
 
 
 def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], hlen: NDArray[np.int64],
-             flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64]
+             flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64],
+             ack: NDArray[np.int64],
              ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
     """Walk the options of segments ``idx``; returns (threw an exception, last window-scale shift)."""
     m = idx.shape[0]
@@ -173,6 +177,8 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     order = 0
     out: list[dict[str, NDArray[np.generic]]] = []
     sack_out: list[dict[str, NDArray[np.generic]]] = []
+    # the SACK blocks the segment has shown so far (tcph->sack_*_edge): count, first two blocks
+    sack = _SackState(np.zeros(m, np.int64), np.zeros((m, 2), np.int64), np.zeros((m, 2), np.int64), ack)
     opts = _OptionBytes(ctx.data, start)
     ctx.release()
 
@@ -226,7 +232,8 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
             if no_len.any():
                 ctx.expert(idx[b[no_len]], EXPERT_CODE["tcp.option.len.invalid/no_len"], ob[no_len], slot=100 + 10 * order)
                 out.append(_opt_rows(idx[b[no_len]], ob[no_len], lb[no_len], pb[no_len], order,
-                                     np.zeros(int(no_len.sum()), np.bool_), np.zeros(int(no_len.sum()), np.bool_)))
+                                     np.zeros(int(no_len.sum()), np.bool_), np.zeros(int(no_len.sum()), np.bool_),
+                                     item=np.zeros(int(no_len.sum()), np.bool_)))
                 length[b[no_len]] = 0
                 aborted[b[no_len]] = True
             keep = rows_of(~no_len)
@@ -235,7 +242,8 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
             nl = pb + 1 >= cap_end[b]
             if nl.any():
                 out.append(_opt_rows(idx[b[nl]], ob[nl], lb[nl], pb[nl], order,
-                                     np.zeros(int(nl.sum()), np.bool_), np.zeros(int(nl.sum()), np.bool_)))
+                                     np.zeros(int(nl.sum()), np.bool_), np.zeros(int(nl.sum()), np.bool_),
+                                     item=np.zeros(int(nl.sum()), np.bool_)))
                 throw(b[nl], pb[nl] + 1)
                 b, ob, lb, pb = b[~nl], ob[~nl], lb[~nl], pb[~nl]
             length[b] -= 1
@@ -251,14 +259,14 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
             if bad.any():
                 out.append(_opt_rows(idx[b[bad]], ob[bad], lb[bad], pb[bad], order,
                                      np.ones(int(bad.sum()), np.bool_), np.zeros(int(bad.sum()), np.bool_),
-                                     invalid=np.ones(int(bad.sum()), np.bool_)))
+                                     invalid=np.ones(int(bad.sum()), np.bool_), item=np.zeros(int(bad.sum()), np.bool_)))
                 length[b[bad]] = 0
                 aborted[b[bad]] = True
             g = rows_of(~bad)
             b, ob, lb, pb = b[g], ob[g], lb[g], pb[g]
             mss_seen[b[ob == 2]] = True
             res = _one_option(ctx, opts, b, idx[b], ob, lb, pb, cap_end[b], rep_end[b], flags[b], order, out,
-                              sack_out)
+                              sack_out, sack)
             threw, ws_val = res
             if threw.any():
                 exc[b[threw]] = True
@@ -286,8 +294,11 @@ def _opt_rows(pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.
               order: int, has_len: NDArray[np.bool_], ok: NDArray[np.bool_],
               invalid: NDArray[np.bool_] | None = None,
               v1: NDArray[np.int64] | None = None, v2: NDArray[np.int64] | None = None,
-              has_v1: NDArray[np.bool_] | None = None, has_v2: NDArray[np.bool_] | None = None
+              has_v1: NDArray[np.bool_] | None = None, has_v2: NDArray[np.bool_] | None = None,
+              item: NDArray[np.bool_] | None = None,
               ) -> dict[str, NDArray[np.generic]]:
+    """Rows of the ``tcp.option`` table. ``item``: the option is in the tree (its kind and length
+    show); an option with a missing or bad length byte only has an expert note."""
     m = pkt.shape[0]
     z = np.zeros(m, dtype=np.int64)
     f = np.zeros(m, dtype=np.bool_)
@@ -304,6 +315,7 @@ def _opt_rows(pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.
         "v2": z if v2 is None else v2,
         "has_v1": f if has_v1 is None else has_v1,
         "has_v2": f if has_v2 is None else has_v2,
+        "item": np.ones(m, dtype=np.bool_) if item is None else item,
     }
 
 
@@ -313,11 +325,28 @@ def _u32(four: NDArray[np.uint8]) -> NDArray[np.int64]:
     return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
 
 
+@dataclass(frozen=True)
+class _SackState:
+    """Per segment: SACK blocks shown so far, the first two of them (raw edges), and the raw ACK."""
+
+    count: NDArray[np.int64]
+    left: NDArray[np.int64]
+    right: NDArray[np.int64]
+    ack: NDArray[np.int64]
+
+
+def _seq_diff(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``(gint32)(a - b)``: the sign that LE_SEQ, LT_SEQ and GE_SEQ look at."""
+    out: NDArray[np.int64] = ((a - b + 2**31) & 0xFFFFFFFF) - 2**31
+    return out
+
+
 def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64], pkt: NDArray[np.int64],
                 kind: NDArray[np.int64], olen: NDArray[np.int64],
                 at: NDArray[np.int64], cap_end: NDArray[np.int64], rep_end: NDArray[np.int64],
                 flags: NDArray[np.uint16], order: int,
                 out: list[dict[str, NDArray[np.generic]]], sack_out: list[dict[str, NDArray[np.generic]]],
+                sack: _SackState,
                 ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
     """Run one option's dissector for each segment; returns (threw, window-scale shift or -1).
 
@@ -361,11 +390,12 @@ def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64],
     big = sh > 14
     ctx.expert(pkt[w][big], EXPERT_CODE["tcp.options.wscale.shift.invalid"], slot=103 + 10 * order)
     ws[w] = np.minimum(sh, 14).astype(np.int8)
-    # timestamps
-    t = need((kind == 8) & good, at + 10)
+    # timestamps: the value is shown before the echo reply is read
+    t = need((kind == 8) & good, at + 6)
     v1[t] = _u32(opts.read(seg[t], at[t] + 2, 4))
-    v2[t] = _u32(opts.read(seg[t], at[t] + 6, 4))
     has_v1[t] = True
+    t = need(t, at + 10)
+    v2[t] = _u32(opts.read(seg[t], at[t] + 6, 4))
     has_v2[t] = True
     # user timeout, echo, CC: one value
     for k, width in ((28, 2), (6, 4), (7, 4), (11, 4), (12, 4), (13, 4)):
@@ -382,29 +412,57 @@ def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64],
     if s.shape[0]:
         nblk = (olen[s] - 2) // 8
         part = (olen[s] - 2) % 8
-        for j in range(int(nblk.max()) if nblk.shape[0] else 0):
-            rj = s[nblk > j]
+        # whole blocks, then the left edge of a partial block of 4 bytes or more
+        edges = nblk + (part >= 4)
+        for j in range(int(edges.max())):
+            rj = s[edges > j]
             rj = rj[~threw[rj]]
             le_ok = need(np.isin(np.arange(m), rj), at + 2 + 8 * j + 4)
-            re_ok = need(le_ok, at + 2 + 8 * j + 8)
+            whole = np.zeros(m, dtype=np.bool_)
+            whole[s[nblk > j]] = True
+            re_ok = need(le_ok & whole, at + 2 + 8 * j + 8)
             rows_le = np.flatnonzero(le_ok)
             if rows_le.shape[0]:
+                le_raw = _u32(opts.read(seg[rows_le], at[rows_le] + 2 + 8 * j, 4))
+                re_raw = _u32(opts.read(seg[rows_le], at[rows_le] + 6 + 8 * j, 4))
                 sack_out.append({
                     "pkt": pkt[rows_le],
-                    "le_raw": _u32(opts.read(seg[rows_le], at[rows_le] + 2 + 8 * j, 4)),
-                    "re_raw": _u32(opts.read(seg[rows_le], at[rows_le] + 6 + 8 * j, 4)),
+                    "le_raw": le_raw,
+                    "re_raw": re_raw,
                     "has_re": re_ok[rows_le],
                     "block": np.full(rows_le.shape[0], j, dtype=np.int8),
                     "opt_order": np.full(rows_le.shape[0], order, dtype=np.int16),
                 })
+                done = re_ok[rows_le]
+                g = seg[rows_le[done]]
+                n = sack.count[g]
+                for k in (0, 1):
+                    sk = n == k
+                    sack.left[g[sk], k] = le_raw[done][sk]
+                    sack.right[g[sk], k] = re_raw[done][sk]
+                sack.count[g] += 1
         sub = s[(part > 0) & ~threw[s]]
         ctx.expert(pkt[sub], EXPERT_CODE["tcp.suboption_malformed"], slot=104 + 10 * order)
+        # The D-SACK check reads the option's first block whenever the first block the segment
+        # showed ends at or before the ACK, or its second block covers the first's end; with
+        # no whole block in the option that read goes past it: an exception. With no block
+        # shown at all the right edge is 0 and the relative ACK is taken to be below 2^31.
+        empty = s[(nblk == 0) & ~threw[s]]
+        if empty.shape[0]:
+            g = seg[empty]
+            n = sack.count[g]
+            first, second = sack.right[g, 0], sack.left[g, 1]
+            dsack = (n == 0) | (_seq_diff(first, sack.ack[g]) <= 0) | (
+                (n > 1) & (_seq_diff(second, first) < 0) & (_seq_diff(sack.right[g, 1], first) >= 0))
+            hit = empty[dsack]
+            threw[hit] = True
+            ctx.stop(pkt[hit], np.ones(hit.shape[0], dtype=np.bool_))
     # RFC 6994 experimental options: a 16-bit ExID first (0xF989 is TCP Fast Open)
     ex = (kind == 253) | (kind == 254)
     small = ex & (olen < 4)
     ctx.expert(pkt[small], EXPERT_CODE["tcp.option.len.invalid/exp_small"], olen[small], slot=102 + 10 * order)
     e = need(ex & ~small, at + 4)
-    ev = gather(ctx.data, at[e] + 2, 2).astype(np.int64)
+    ev = opts.read(seg[e], at[e] + 2, 2).astype(np.int64)
     v1[e] = (ev[:, 0] << 8) | ev[:, 1]
     has_v1[e] = True
     # TCP Fast Open (RFC 7413): a cookie in a pure SYN (kind 34 longer than 2, or the
