@@ -29,6 +29,8 @@ def tshark() -> str:
 # The byte builders of the crafted captures (tests/golden/make_captures/craft.py) serve the
 # unit tests too.
 sys.path.insert(0, str(ROOT / "tests" / "golden" / "make_captures"))
+# and the golden tests' helpers (fieldsets, golden_io, compare, analysis_fields)
+sys.path.insert(0, str(ROOT / "tests" / "golden"))
 
 
 Decode = Callable[..., list[tuple[str, ...]]]

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from tests.golden.analysis_fields import ANALYSIS_FIELDS
-from tests.golden.compare import EXPECTED, capture_files, field_diffs, run_cli, stem
+from analysis_fields import ANALYSIS_FIELDS
+from compare import EXPECTED, capture_files, field_diffs, run_cli, stem
 
 CAPTURES = capture_files()
 FIELD_ARGS = [a for f in ANALYSIS_FIELDS for a in ("-e", f)]

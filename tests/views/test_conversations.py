@@ -30,7 +30,7 @@ from tcpscope.views.conversations import (
     render_json,
     render_tshark,
 )
-from tests.golden.make_golden_stats import (
+from make_golden_stats import (
     CAPTURES,
     EXPECTED,
     capture_names,
@@ -38,7 +38,7 @@ from tests.golden.make_golden_stats import (
     run_stat,
     tshark_version,
 )
-from tests.views.craft import ACK, FIN, NS, RST, SYN, Frame, tcp4, write_pcap
+from tcp_craft import ACK, FIN, NS, RST, SYN, Frame, tcp4, write_pcap
 
 HERE = Path(__file__).resolve().parent
 

@@ -33,8 +33,8 @@ from tcpscope.dissect.context import Sev
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.expert import expert_entries, frame_ranges
-from tests.golden.make_golden_stats import CAPTURES, capture_names, expected_path, run_stat
-from tests.views.craft import ACK, FIN, NS, SYN, Frame, tcp4, write_pcap
+from make_golden_stats import CAPTURES, capture_names, expected_path, run_stat
+from tcp_craft import ACK, FIN, NS, SYN, Frame, tcp4, write_pcap
 
 HERE = Path(__file__).resolve().parent
 

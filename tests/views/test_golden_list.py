@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.golden.compare import EXPECTED, capture_files, run_cli, stem
+from compare import EXPECTED, capture_files, run_cli, stem
 
 CAPTURES = capture_files()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.golden.compare import run_cli
+from compare import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -457,6 +457,13 @@ def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64],
             hit = empty[dsack]
             threw[hit] = True
             ctx.stop(pkt[hit], np.ones(hit.shape[0], dtype=np.bool_))
+    # SNACK (SCPS): dissect_tcpopt_snack shows the offset and size, then reads the ACK at
+    # offset 8 of its 6-byte option: past its reported end, so a length-6 SNACK always
+    # ends the frame as malformed (Wireshark 4.0 behaviour, followed here)
+    sn = need((kind == 21) & good, at + 6)
+    if sn.any():
+        threw[sn] = True
+        ctx.stop(pkt[sn], np.ones(int(sn.sum()), dtype=np.bool_))
     # RFC 6994 experimental options: a 16-bit ExID first (0xF989 is TCP Fast Open)
     ex = (kind == 253) | (kind == 254)
     small = ex & (olen < 4)
