@@ -6,7 +6,6 @@ import os
 import subprocess
 
 import pytest
-
 from analysis_fields import ANALYSIS_FIELDS
 from compare import EXPECTED, capture_files, field_diffs, run_cli, stem
 

@@ -14,6 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from make_golden_stats import (
+    CAPTURES,
+    EXPECTED,
+    capture_names,
+    expected_path,
+    run_stat,
+    tshark_version,
+)
+from tcp_craft import ACK, FIN, NS, RST, SYN, Frame, tcp4, write_pcap
 
 from tcpscope.analysis import analyze
 from tcpscope.capture import read_records
@@ -30,15 +39,6 @@ from tcpscope.views.conversations import (
     render_json,
     render_tshark,
 )
-from make_golden_stats import (
-    CAPTURES,
-    EXPECTED,
-    capture_names,
-    expected_path,
-    run_stat,
-    tshark_version,
-)
-from tcp_craft import ACK, FIN, NS, RST, SYN, Frame, tcp4, write_pcap
 
 HERE = Path(__file__).resolve().parent
 

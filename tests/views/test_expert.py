@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from make_golden_stats import CAPTURES, capture_names, expected_path, run_stat
+from tcp_craft import ACK, FIN, NS, SYN, Frame, tcp4, write_pcap
 
 from tcpscope.analysis import analyze
 from tcpscope.capture import read_records
@@ -33,8 +35,6 @@ from tcpscope.dissect.context import Sev
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.expert import expert_entries, frame_ranges
-from make_golden_stats import CAPTURES, capture_names, expected_path, run_stat
-from tcp_craft import ACK, FIN, NS, SYN, Frame, tcp4, write_pcap
 
 HERE = Path(__file__).resolve().parent
 

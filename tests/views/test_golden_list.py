@@ -9,7 +9,6 @@ an application dissector's exception, listed in :data:`APP_LAYER_MARKS`.
 from __future__ import annotations
 
 import pytest
-
 from compare import EXPECTED, capture_files, run_cli, stem
 
 CAPTURES = capture_files()
