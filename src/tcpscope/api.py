@@ -226,9 +226,12 @@ class Capture:
 def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = True) -> Capture:
     """Read a capture (pcap, pcapng, gzip of either, or a binary file object), dissect
     every frame and run the TCP analysis."""
+    from tcpscope._malloc import tune_for_large_arrays
     from tcpscope.analysis import analyze as run_analysis
     from tcpscope.capture import read_records
     from tcpscope.dissect.pipeline import dissect
+
+    tune_for_large_arrays(4 << 20, 8 << 20)
 
     table = dissect(read_records(path))
     if analyze:

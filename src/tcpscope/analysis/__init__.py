@@ -32,8 +32,7 @@ from tcpscope.analysis.sequence import (
     A_ZERO_WINDOW,
     A_ZERO_WINDOW_PROBE,
     A_ZERO_WINDOW_PROBE_ACK,
-    IN,
-    OUT,
+    OUTPUTS,
     analyze_segments,
 )
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
@@ -42,33 +41,8 @@ from tcpscope.table.packets import PacketTable
 
 __all__ = ["ANALYSIS_COLUMNS", "analyze"]
 
-#: tcp-layer columns added by the analysis, from the kernel's output matrix.
-ANALYSIS_COLUMNS: dict[str, int] = {
-    "stream": OUT.STREAM,
-    "completeness": OUT.COMPLETENESS,
-    "time_relative": OUT.TIME_REL,
-    "time_delta": OUT.TIME_DELTA,
-    "seq": OUT.SEQ,
-    "ack": OUT.ACK,
-    "nxtseq": OUT.NXTSEQ,
-    "window_size": OUT.WIN,
-    "window_size_scalefactor": OUT.SCALE,
-    "ta": OUT.TA,
-    "aflags": OUT.FLAGS,
-    "acks_frame": OUT.ACKS_FRAME,
-    "ack_rtt": OUT.ACK_RTT,
-    "initial_rtt": OUT.INITIAL_RTT,
-    "bytes_in_flight": OUT.BIF,
-    "push_bytes_sent": OUT.PUSH,
-    "dupack_num": OUT.DUPACK_NUM,
-    "dupack_frame": OUT.DUPACK_FRAME,
-    "rto": OUT.RTO,
-    "rto_frame": OUT.RTO_FRAME,
-    "fin_kind": OUT.FIN_KIND,
-    "use_ace": OUT.USE_ACE,
-    "sack_base": OUT.SACK_BASE,
-    "tfo": OUT.TFO,
-}
+#: tcp-layer columns added by the analysis (see tcpscope.analysis.sequence.OUTPUTS).
+ANALYSIS_COLUMNS: tuple[str, ...] = tuple(OUTPUTS)
 
 # Analysis flags in the order tcp_print_sequence_number_analysis reports them, with
 # the expert items each one adds (fast and spurious retransmissions add the plain
@@ -92,14 +66,6 @@ _FLAG_EXPERTS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 
 
-# analysis columns that fit narrower types than the kernel's int64 (saves ~100 MB a million rows)
-_NARROW: dict[str, type] = {
-    "stream": np.int32, "completeness": np.uint8, "seq": np.uint32, "ack": np.uint32, "nxtseq": np.uint32,
-    "window_size": np.int64, "window_size_scalefactor": np.int32, "ta": np.bool_, "aflags": np.uint16,
-    "acks_frame": np.int32, "bytes_in_flight": np.uint32, "push_bytes_sent": np.uint32, "dupack_num": np.uint32,
-    "dupack_frame": np.int32, "rto_frame": np.int32, "fin_kind": np.uint8, "use_ace": np.bool_,
-    "sack_base": np.uint32, "tfo": np.uint8,
-}
 
 
 def _per_row(tcp: Layer, other: Layer, n: int) -> Index:
@@ -108,26 +74,32 @@ def _per_row(tcp: Layer, other: Layer, n: int) -> Index:
     return first[other.pkt]
 
 
-def _inputs(table: PacketTable) -> tuple[Array, int]:
+def _inputs(table: PacketTable) -> tuple[dict[str, Array], Index, Array, int]:
+    """The kernel's input columns, straight from the layer tables (no copy where the type fits)."""
     tcp = table.layer("tcp")
     m = len(tcp)
     keys = segment_keys(table)
-    inp = np.zeros((m, IN.N), dtype=np.int64)
-    inp[:, IN.FRAME] = tcp.pkt + 1
-    inp[:, IN.TS] = table.ts_ns[tcp.pkt]
-    inp[:, IN.KEY] = keys.key
-    inp[:, IN.FLOW] = keys.flow
-    inp[:, IN.SEQ] = tcp.cols["seq_raw"]
-    inp[:, IN.ACK] = tcp.cols["ack_raw"]
-    inp[:, IN.FLAGS] = tcp.cols["flags"]
-    inp[:, IN.WIN] = tcp.cols["window_size_value"]
-    inp[:, IN.SEGLEN] = tcp.cols["len"]
-    inp[:, IN.REACH] = tcp.cols["reach"]
-    inp[:, IN.BOGUS] = tcp.cols["bogus_hlen"]
-    inp[:, IN.OPT_EXC] = tcp.cols["opt_exception"]
-    inp[:, IN.WS_OPT] = tcp.cols["ws_shift"]
+    c = tcp.cols
+    reach = np.asarray(c["reach"]).copy()
     # a segment without the IP addresses of its conversation cannot be analysed
-    inp[keys.ip_row < 0, IN.REACH] = 0
+    reach[keys.ip_row < 0] = 0
+    cols: dict[str, Array] = {
+        "frame": tcp.pkt + 1,
+        "ts": table.ts_ns[tcp.pkt],
+        "key": keys.key,
+        "flow": keys.flow,
+        "seq": np.asarray(c["seq_raw"]),
+        "ack": np.asarray(c["ack_raw"]),
+        "flags": np.asarray(c["flags"]),
+        "window": np.asarray(c["window_size_value"]),
+        "seglen": np.asarray(c["len"]),
+        "reach": reach,
+        "bogus": np.asarray(c["bogus_hlen"]),
+        "opt_exception": np.asarray(c["opt_exception"]),
+        "ws_opt": np.asarray(c["ws_shift"]),
+        "accecn_opt": np.zeros(m, dtype=np.bool_),
+        "tfo_cookie": np.zeros(m, dtype=np.bool_),
+    }
     n = table.n
     opt = table.layer("tcp.option")
     if len(opt):
@@ -135,11 +107,14 @@ def _inputs(table: PacketTable) -> tuple[Array, int]:
         kind = np.asarray(opt.cols["kind"])
         ok = np.asarray(opt.cols["ok"], dtype=np.bool_)
         acc = ok & ((kind == 172) | (kind == 174))
-        inp[rows[acc], IN.ACC_OPT] = 1
+        cols["accecn_opt"][rows[acc]] = True
         olen = np.asarray(opt.cols["len"])
         exp = ok & ((kind == 253) | (kind == 254)) & np.asarray(opt.cols["has_v1"], dtype=np.bool_)
         tfo = (ok & (kind == 34) & (olen > 2)) | (exp & (np.asarray(opt.cols["v1"]) == 0xF989) & (olen > 4))
-        inp[rows[tfo], IN.TFO_COOKIE] = 1
+        cols["tfo_cookie"][rows[tfo]] = True
+    # SACK blocks kept for bytes in flight: those of the last SACK option, at most three
+    sackrow = np.full(m, -1, dtype=np.int64)
+    edges = np.zeros((0, 7), dtype=np.int64)
     sack = table.layer("tcp.sack")
     if len(sack):
         rows = _per_row(tcp, sack, n)
@@ -150,13 +125,17 @@ def _inputs(table: PacketTable) -> tuple[Array, int]:
         blk = np.asarray(sack.cols["block"], dtype=np.int64)
         keep &= blk < 3
         r, b = rows[keep], blk[keep]
-        inp[r, IN.SLE1 + 2 * b] = np.asarray(sack.cols["le_raw"])[keep]
-        inp[r, IN.SRE1 + 2 * b] = np.asarray(sack.cols["re_raw"])[keep]
-        np.maximum.at(inp[:, IN.SACK_N], r, b + 1)
-    return inp, int(keys.key.max()) + 1 if m else 0
+        uniq = np.unique(r)
+        sackrow[uniq] = np.arange(uniq.shape[0])
+        edges = np.zeros((uniq.shape[0], 7), dtype=np.int64)
+        er = sackrow[r]
+        edges[er, 2 * b] = np.asarray(sack.cols["le_raw"])[keep]
+        edges[er, 2 * b + 1] = np.asarray(sack.cols["re_raw"])[keep]
+        np.maximum.at(edges[:, 6], er, b + 1)
+    return cols, sackrow, edges, int(keys.key.max()) + 1 if m else 0
 
 
-def _dsack(table: PacketTable, out: Array) -> tuple[Index, Index]:
+def _dsack(table: PacketTable, out: dict[str, Array]) -> tuple[Index, Index]:
     """D-SACK (RFC 2883 §4), as dissect_tcpopt_sack tests it: the first block lies at or
     below the acknowledgment number, or the second block contains the first.
 
@@ -182,7 +161,7 @@ def _dsack(table: PacketTable, out: Array) -> tuple[Index, Index]:
         srows = _per_row(tcp, sack, n)
         blk = np.asarray(sack.cols["block"], dtype=np.int64)
         full = np.asarray(sack.cols["has_re"], dtype=np.bool_)
-        base = out[srows, OUT.SACK_BASE]
+        base = out["sack_base"][srows].astype(np.int64)
         for b in (0, 1):
             sel = full & (blk == b)
             le[srows[sel], b] = (np.asarray(sack.cols["le_raw"])[sel] - base[sel]) & 0xFFFFFFFF
@@ -193,13 +172,13 @@ def _dsack(table: PacketTable, out: Array) -> tuple[Index, Index]:
         x = x & 0xFFFFFFFF
         return np.where(x >= 0x80000000, x - 0x100000000, x)
 
-    ack = out[rows, OUT.ACK]
+    ack = out["ack"][rows].astype(np.int64)
     re0, le1, re1 = re[rows, 0], le[rows, 1], re[rows, 1]
     hit = (s32(re0 - ack) <= 0) | ((cnt[rows] > 1) & (s32(le1 - re0) < 0) & (s32(re0 - re1) <= 0))
     return rows[hit], order[hit]
 
 
-def _experts(table: PacketTable, out: Array) -> Layer:
+def _experts(table: PacketTable, out: dict[str, Array]) -> Layer:
     """The dissectors' expert items plus the analysis findings, in tree order."""
     tcp = table.layer("tcp")
     old = table.layer("_expert")
@@ -223,15 +202,15 @@ def _experts(table: PacketTable, out: Array) -> Layer:
         slots.append(np.broadcast_to(np.asarray(SLOT[code] if slot is None else slot, dtype=np.int32),
                                      rows.shape).copy())
 
-    fin = out[:, OUT.FIN_KIND]
+    fin = out["fin_kind"]
     add(np.flatnonzero(fin == 1), "tcp.connection.fin_active")
     add(np.flatnonzero(fin == 2), "tcp.connection.fin_passive")
-    add(np.flatnonzero(out[:, OUT.TFO] == 1), "tcp.analysis.tfo_ack")
-    add(np.flatnonzero(out[:, OUT.TFO] == 2), "tcp.analysis.tfo_ignored")
+    add(np.flatnonzero(out["tfo"] == 1), "tcp.analysis.tfo_ack")
+    add(np.flatnonzero(out["tfo"] == 2), "tcp.analysis.tfo_ignored")
     ds_rows, ds_order = _dsack(table, out)
     add(ds_rows, "tcp.options.sack.dsack", slot=105 + 10 * ds_order)
-    ta = out[:, OUT.TA] != 0
-    flags = out[:, OUT.FLAGS]
+    ta = out["ta"]
+    flags = out["aflags"].astype(np.int64)
     for bit, names in _FLAG_EXPERTS:
         if bit == A_DUPLICATE_ACK:
             continue
@@ -239,8 +218,8 @@ def _experts(table: PacketTable, out: Array) -> Layer:
         first = SLOT[EXPERT_CODE[names[0]]]
         for k, name in enumerate(names):
             add(hit, name, slot=first + k)
-    dup = np.flatnonzero(ta & (out[:, OUT.DUPACK_NUM] != 0))
-    add(dup, "tcp.analysis.duplicate_ack", arg=out[dup, OUT.DUPACK_NUM])
+    dup = np.flatnonzero(ta & (out["dupack_num"] != 0))
+    add(dup, "tcp.analysis.duplicate_ack", arg=out["dupack_num"][dup].astype(np.int64))
     if not pkts:
         return Layer.empty("_expert")
     pkt = np.concatenate(pkts)
@@ -263,17 +242,13 @@ def analyze(table: PacketTable) -> PacketTable:
     tcp = table.layer("tcp")
     if len(tcp) == 0:
         return table
-    inp, nkeys = _inputs(table)
-    out, nconv = analyze_segments(inp, nkeys)
-    # which side of its conversation sent the segment (equal for one endpoint's segments)
-    flow = inp[:, IN.FLOW].astype(np.int8)
-    del inp
+    cols, sackrow, edges, nkeys = _inputs(table)
+    out, nconv = analyze_segments(cols, sackrow, edges, nkeys)
+    flow = cols["flow"]
+    del cols
     experts = _experts(table, out)
-    cols = dict(tcp.cols)
-    for name, j in ANALYSIS_COLUMNS.items():
-        dtype = _NARROW.get(name, np.int64)
-        cols[name] = out[:, j].astype(dtype)
-    cols["_flow"] = flow
-    del out
-    t = table.with_layer(replace(tcp, cols=cols)).with_layer(experts)
+    new_cols = dict(tcp.cols)
+    new_cols.update(out)
+    new_cols["_flow"] = flow
+    t = table.with_layer(replace(tcp, cols=new_cols)).with_layer(experts)
     return t.with_frame_cols(**{"_tcp_streams": np.array([nconv], dtype=np.int64)})

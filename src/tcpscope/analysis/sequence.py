@@ -39,7 +39,7 @@ __all__ = [
     "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
     "A_LOST_PACKET", "A_OUT_OF_ORDER", "A_RETRANSMISSION", "A_REUSED_PORTS", "A_SPURIOUS_RETRANSMISSION",
     "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK",
-    "IN", "OUT", "analyze_segments",
+    "INPUTS", "OUTPUTS", "analyze_segments",
 ]
 
 # analysis flag bits (TCP_A_* in packet-tcp.h)
@@ -65,114 +65,6 @@ MAX_UNACKED = 10000
 FASTRT_WINDOW_NS = 20_000_000
 OOO_DEFAULT_NS = 3_000_000
 
-
-class IN:
-    """Columns of the input matrix (one row per TCP header)."""
-
-    FRAME = 0  # frame number, 1-based
-    TS = 1
-    KEY = 2
-    FLOW = 3
-    SEQ = 4
-    ACK = 5
-    FLAGS = 6
-    WIN = 7
-    SEGLEN = 8  # -1: not computable (fragment, short segment)
-    REACH = 9  # how far the fixed header was read (4 = all 20 bytes)
-    BOGUS = 10  # data offset < 5
-    OPT_EXC = 11  # the options ran past the captured bytes
-    WS_OPT = 12  # window-scale shift of the options, -1 none
-    ACC_OPT = 13  # an AccECN option
-    TFO_COOKIE = 14  # a TFO cookie option (length > 2)
-    SACK_N = 15  # SACK blocks kept for bytes in flight (at most 3)
-    SLE1 = 16
-    SRE1 = 17
-    SLE2 = 18
-    SRE2 = 19
-    SLE3 = 20
-    SRE3 = 21
-    N = 22
-
-
-class OUT:
-    """Columns of the output matrix."""
-
-    STREAM = 0  # -1: no conversation (header cut before the window)
-    COMPLETENESS = 1  # value shown (before this segment's update)
-    TIME_REL = 2
-    TIME_DELTA = 3
-    SEQ = 4
-    ACK = 5
-    NXTSEQ = 6
-    WIN = 7
-    SCALE = 8  # tcp.window_size_scalefactor: -1, -2 or 1 << shift
-    TA = 9  # the SEQ/ACK analysis subtree is shown
-    FLAGS = 10
-    ACKS_FRAME = 11
-    ACK_RTT = 12
-    INITIAL_RTT = 13
-    BIF = 14
-    PUSH = 15
-    DUPACK_NUM = 16
-    DUPACK_FRAME = 17
-    RTO = 18
-    RTO_FRAME = 19
-    FIN_KIND = 20  # 1 initiates the closing, 2 undergoes it
-    USE_ACE = 21
-    SACK_BASE = 22  # the peer's base sequence number when the SACK option was read
-    TFO = 23  # 1 tfo_ack, 2 tfo_ignored
-    N = 24
-
-
-# the same column numbers as plain module constants, which compiled kernels can read
-I_FRAME = 0
-I_TS = 1
-I_KEY = 2
-I_FLOW = 3
-I_SEQ = 4
-I_ACK = 5
-I_FLAGS = 6
-I_WIN = 7
-I_SEGLEN = 8
-I_REACH = 9
-I_BOGUS = 10
-I_OPT_EXC = 11
-I_WS_OPT = 12
-I_ACC_OPT = 13
-I_TFO_COOKIE = 14
-I_SACK_N = 15
-I_SLE1 = 16
-I_SRE1 = 17
-I_SLE2 = 18
-I_SRE2 = 19
-I_SLE3 = 20
-I_SRE3 = 21
-I_N = 22
-O_STREAM = 0
-O_COMPLETENESS = 1
-O_TIME_REL = 2
-O_TIME_DELTA = 3
-O_SEQ = 4
-O_ACK = 5
-O_NXTSEQ = 6
-O_WIN = 7
-O_SCALE = 8
-O_TA = 9
-O_FLAGS = 10
-O_ACKS_FRAME = 11
-O_ACK_RTT = 12
-O_INITIAL_RTT = 13
-O_BIF = 14
-O_PUSH = 15
-O_DUPACK_NUM = 16
-O_DUPACK_FRAME = 17
-O_RTO = 18
-O_RTO_FRAME = 19
-O_FIN_KIND = 20
-O_USE_ACE = 21
-O_SACK_BASE = 22
-O_TFO = 23
-O_N = 24
 
 # per-conversation state
 C_FIRST_TS, C_PREV_TS, C_COMPLETE, C_MRU_SYN, C_FIRST_RTT = 0, 1, 2, 3, 4
@@ -234,28 +126,32 @@ def _new_conv(conv: Array, flow: Array, c: int, ts: int) -> None:
         flow[f, F_HEAD] = -1
 
 
-def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, cur: Array) -> int:
-    """Run the analysis over every row of ``inp`` (see the module docstring); returns conversations."""
-    m = inp.shape[0]
+def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv: Array, ackv: Array, flags: Array,
+                 win_a: Array, seglen_a: Array, reach_a: Array, bogus_a: Array, optexc: Array, wsopt: Array,
+                 accopt: Array, tfocookie: Array, sackrow: Array, sackedges: Array,
+                 o_stream: Array, o_comp: Array, o_trel: Array, o_tdelta: Array, o_seq: Array, o_ack: Array,
+                 o_nxt: Array, o_win: Array, o_scale: Array, o_ta: Array, o_flags: Array, o_acksf: Array,
+                 o_rtt: Array, o_irtt: Array, o_bif: Array, o_push: Array, o_dupn: Array, o_dupf: Array,
+                 o_rto: Array, o_rtof: Array, o_fin: Array, o_ace: Array, o_sackbase: Array, o_tfo: Array,
+                 conv: Array, flow: Array, seg: Array, cur: Array) -> int:
+    """Run the analysis over every segment (see the module docstring); returns conversations."""
+    m = frame_a.shape[0]
     nconv = 0
     nseg = 0
     for r in range(m):
-        for j in range(O_N):
-            out[r, j] = 0
-        out[r, O_STREAM] = -1
-        reach = inp[r, I_REACH]
+        reach = np.int64(reach_a[r])
         if reach < 2:
             continue
-        frame = inp[r, I_FRAME]
-        ts = inp[r, I_TS]
-        key = inp[r, I_KEY]
-        fd = inp[r, I_FLOW]
-        seq = inp[r, I_SEQ]
-        ack = inp[r, I_ACK]
-        fl = inp[r, I_FLAGS]
-        win = inp[r, I_WIN]
-        seglen = inp[r, I_SEGLEN]
-        bogus = inp[r, I_BOGUS] != 0
+        frame = np.int64(frame_a[r])
+        ts = np.int64(ts_a[r])
+        key = np.int64(key_a[r])
+        fd = np.int64(flowdir[r])
+        seq = np.int64(seqv[r])
+        ack = np.int64(ackv[r])
+        fl = np.int64(flags[r])
+        win = np.int64(win_a[r])
+        seglen = np.int64(seglen_a[r])
+        bogus = bogus_a[r] != 0
 
         # 1. conversation lookup (find_conversation / conversation_new)
         is_new = False
@@ -301,14 +197,14 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
                 ta = True
                 taflags |= A_REUSED_PORTS
             conv[c, C_ACC_SYNACK] = 1 if ((fl & (AE | CWR)) == CWR) or ((fl & (AE | ECE)) == AE) else 0
-        out[r, O_STREAM] = c
-        out[r, O_COMPLETENESS] = conv[c, C_COMPLETE]
+        o_stream[r] = c
+        o_comp[r] = conv[c, C_COMPLETE]
         flow[f, F_NSACK] = 0
 
         # 2. timestamps (tcp_calculate_timestamps), computed before the header checks
-        out[r, O_TIME_DELTA] = ts - conv[c, C_PREV_TS]
+        o_tdelta[r] = ts - conv[c, C_PREV_TS]
         conv[c, C_PREV_TS] = ts
-        out[r, O_TIME_REL] = ts - conv[c, C_FIRST_TS]
+        o_trel[r] = ts - conv[c, C_FIRST_TS]
 
         disp_seq = seq
         disp_ack = ack
@@ -511,12 +407,12 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
                 disp_ack = (ack - flow[g, F_BASE]) & M32
             if (fl & SYN) == 0 and flow[f, F_WSCALE] >= 0:
                 disp_win = win << flow[f, F_WSCALE]
-            out[r, O_NXTSEQ] = (disp_seq + seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
-        out[r, O_SEQ] = disp_seq
-        out[r, O_ACK] = disp_ack
-        out[r, O_WIN] = disp_win
-        out[r, O_SCALE] = flow[f, F_WSCALE] if flow[f, F_WSCALE] < 0 else (1 << flow[f, F_WSCALE])
-        out[r, O_USE_ACE] = 1 if ((fl & SYN) == 0 and (
+            o_nxt[r] = (disp_seq + seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
+        o_seq[r] = disp_seq
+        o_ack[r] = disp_ack
+        o_win[r] = disp_win
+        o_scale[r] = flow[f, F_WSCALE] if flow[f, F_WSCALE] < 0 else (1 << flow[f, F_WSCALE])
+        o_ace[r] = 1 if ((fl & SYN) == 0 and (
             (conv[c, C_ACC_SYN] != 0 and conv[c, C_ACC_SYNACK] != 0) or conv[c, C_ACC_OPT] != 0)) else 0
         if bogus:
             continue  # dissect_tcp returns after the bogus header length
@@ -541,9 +437,9 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
         conv[c, C_COMPLETE] = comp
         if (fl & (SYN | ACK)) == (SYN | ACK):
             if disp_ack > 1:
-                out[r, O_TFO] = 1
+                o_tfo[r] = 1
             elif conv[c, C_TFO_DATA] != 0:
-                out[r, O_TFO] = 2
+                o_tfo[r] = 2
         if (fl & SYN) != 0:
             if (fl & ACK) == 0:
                 conv[c, C_MRU_SYN] = ts
@@ -551,9 +447,9 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
         if (fl & FIN) != 0:
             if flow[g, F_CLOSING] == 0:
                 flow[f, F_CLOSING] = 1
-                out[r, O_FIN_KIND] = 1
+                o_fin[r] = 1
             else:
-                out[r, O_FIN_KIND] = 2
+                o_fin[r] = 2
         if (fl & (SYN | ACK)) == ACK:
             if conv[c, C_MRU_SYN] != 0 and conv[c, C_FIRST_RTT] == 0:
                 conv[c, C_FIRST_RTT] = ts - conv[c, C_MRU_SYN]
@@ -562,33 +458,33 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
             continue  # the checksum or urgent pointer was cut off: dissect_tcp ends here
 
         # 4. options (after the analysis): window scale, SACK blocks, AccECN, TFO
-        if inp[r, I_WS_OPT] >= 0:
-            flow[f, F_WSCALE] = inp[r, I_WS_OPT]
-        if inp[r, I_ACC_OPT] != 0:
+        if wsopt[r] >= 0:
+            flow[f, F_WSCALE] = wsopt[r]
+        if accopt[r] != 0:
             conv[c, C_ACC_OPT] = 1
-        nsack = inp[r, I_SACK_N]
+        nsack = (sackedges[sackrow[r], 6] if sackrow[r] >= 0 else 0)
         flow[f, F_NSACK] = nsack
         for k in range(nsack):
-            flow[f, F_SLE1 + 2 * k] = (inp[r, I_SLE1 + 2 * k] - flow[g, F_BASE]) & M32
-            flow[f, F_SRE1 + 2 * k] = (inp[r, I_SRE1 + 2 * k] - flow[g, F_BASE]) & M32
-        out[r, O_SACK_BASE] = flow[g, F_BASE]
-        if inp[r, I_TFO_COOKIE] != 0 and (fl & (SYN | ACK)) == SYN and seglen > 0:
+            flow[f, F_SLE1 + 2 * k] = (sackedges[sackrow[r], 2 * k] - flow[g, F_BASE]) & M32
+            flow[f, F_SRE1 + 2 * k] = (sackedges[sackrow[r], 2 * k + 1] - flow[g, F_BASE]) & M32
+        o_sackbase[r] = flow[g, F_BASE]
+        if tfocookie[r] != 0 and (fl & (SYN | ACK)) == SYN and seglen > 0:
             conv[c, C_TFO_DATA] = 1
-        if inp[r, I_OPT_EXC] != 0:
+        if optexc[r] != 0:
             continue  # the options threw: no analysis printout, no window-scale check
         # tcp_print_sequence_number_analysis
         if ta:
-            out[r, O_TA] = 1
-            out[r, O_FLAGS] = taflags
-            out[r, O_ACKS_FRAME] = acks_frame
-            out[r, O_ACK_RTT] = ack_rtt
-            out[r, O_INITIAL_RTT] = conv[c, C_FIRST_RTT]
-            out[r, O_BIF] = bif
-            out[r, O_PUSH] = push
-            out[r, O_DUPACK_NUM] = dupnum
-            out[r, O_DUPACK_FRAME] = dupframe
-            out[r, O_RTO] = rto
-            out[r, O_RTO_FRAME] = rto_frame
+            o_ta[r] = 1
+            o_flags[r] = taflags
+            o_acksf[r] = acks_frame
+            o_rtt[r] = ack_rtt
+            o_irtt[r] = conv[c, C_FIRST_RTT]
+            o_bif[r] = bif
+            o_push[r] = push
+            o_dupn[r] = dupnum
+            o_dupf[r] = dupframe
+            o_rto[r] = rto
+            o_rtof[r] = rto_frame
         # verify_tcp_window_scaling (§4.3)
         if (fl & SYN) != 0:
             if flow[f, F_WSCALE] == -1:
@@ -602,19 +498,42 @@ def _analyze_run(inp: Array, out: Array, conv: Array, flow: Array, seg: Array, c
 _KERNEL = kernel(_analyze_run)
 
 
-def analyze_segments(inp: Array, nkeys: int) -> tuple[Array, int]:
-    """Analyse every row of ``inp`` (columns :class:`IN`); returns the :class:`OUT` matrix
-    and the number of conversations (``tcp.stream`` runs from 0 to that number - 1)."""
-    m = int(inp.shape[0])
-    out = np.zeros((m, OUT.N), dtype=np.int64)
+#: Output columns of the analysis and their types (narrow where the values allow).
+OUTPUTS: dict[str, type] = {
+    "stream": np.int32, "completeness": np.uint8, "time_relative": np.int64, "time_delta": np.int64,
+    "seq": np.uint32, "ack": np.uint32, "nxtseq": np.uint32, "window_size": np.int64,
+    "window_size_scalefactor": np.int32, "ta": np.bool_, "aflags": np.uint16, "acks_frame": np.int32,
+    "ack_rtt": np.int64, "initial_rtt": np.int64, "bytes_in_flight": np.uint32, "push_bytes_sent": np.uint32,
+    "dupack_num": np.uint32, "dupack_frame": np.int32, "rto": np.int64, "rto_frame": np.int32,
+    "fin_kind": np.uint8, "use_ace": np.bool_, "sack_base": np.uint32, "tfo": np.uint8,
+}
+
+#: Input columns, in the kernel's order (the SACK blocks come as ``sackrow``/``sackedges``).
+INPUTS: tuple[str, ...] = ("frame", "ts", "key", "flow", "seq", "ack", "flags", "window", "seglen", "reach",
+                           "bogus", "opt_exception", "ws_opt", "accecn_opt", "tfo_cookie")
+
+
+def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, nkeys: int
+                     ) -> tuple[dict[str, Array], int]:
+    """Analyse every segment (one element per TCP header in each of :data:`INPUTS`).
+
+    ``sackrow[r]`` is the row of ``sackedges`` holding segment r's SACK blocks (-1: none):
+    up to three (left, right) pairs of raw edges, then their count. Returns the columns of
+    :data:`OUTPUTS` and the number of conversations (``tcp.stream`` runs from 0 to it - 1).
+    """
+    m = int(cols["frame"].shape[0])
+    out: dict[str, Array] = {name: np.zeros(m, dtype=dtype) for name, dtype in OUTPUTS.items()}
+    out["stream"][:] = -1
+    flags = cols["flags"]
     # a conversation is created per key, plus one per pure SYN at most (port reuse)
-    syns = int(np.count_nonzero((inp[:, IN.FLAGS] & (SYN | ACK)) == SYN)) if m else 0
+    syns = int(np.count_nonzero((flags & (SYN | ACK)) == SYN)) if m else 0
     nconv = max(1, min(m, nkeys + syns))
     conv = np.zeros((nconv, C_N), dtype=np.int64)
     flow = np.zeros((2 * nconv, F_N), dtype=np.int64)
     # every segment that carries data, SYN or FIN may join an unacknowledged list once
-    nseg = int(np.count_nonzero((inp[:, IN.SEGLEN] > 0) | ((inp[:, IN.FLAGS] & (SYN | FIN)) != 0))) if m else 0
+    nseg = int(np.count_nonzero((cols["seglen"] > 0) | ((flags & (SYN | FIN)) != 0))) if m else 0
     seg = np.zeros((max(nseg, 1), S_N), dtype=np.int64)
     cur = np.full(max(nkeys, 1), -1, dtype=np.int64)
-    n = _KERNEL.run(m, np.ascontiguousarray(inp, dtype=np.int64), out, conv, flow, seg, cur)
+    args = [np.ascontiguousarray(cols[name]) for name in INPUTS]
+    n = _KERNEL.run(m, *args, sackrow, sackedges, *out.values(), conv, flow, seg, cur)
     return out, int(n)

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._bytes import gather
 from tcpscope._jit import kernel
 from tcpscope.capture.linktypes import KNOWN_LINKTYPES, max_packet_size, strip_pseudo_headers
 from tcpscope.capture.records import Interface, Records
@@ -64,44 +63,51 @@ _NSEC_VARIANTS = ("nsec", "aix")
 # lengths_swapped modes
 NOT_SWAPPED, SWAPPED, MAYBE_SWAPPED = 0, 1, 2
 # walk status
-OK, CUT_SHORT, TOO_BIG = 0, 1, 2
+OK, CUT_SHORT, TOO_BIG, PAUSED = 0, 1, 2, 3
+#: Bytes of the file walked before the pages behind are released.
+WINDOW = 64 << 20
 
 
 @kernel
 def _walk(
     data: NDArray[np.uint8],
     pos: Any,
+    limit: Any,
     hdr_len: int,
     big: bool,
     swap_mode: int,
     max_len: int,
     out: NDArray[np.int64],
 ) -> tuple[Any, Any, Any, Any]:
-    """Follow the records from ``pos``; store each record's offset in ``out`` while it has room.
+    """Follow the records from ``pos`` until ``limit`` (a file offset) is reached.
 
-    Returns (records, stop offset, status, offending incl_len).
+    Each record's header fields go in a row of ``out`` while it has room: offset,
+    ts_sec, ts_frac, incl_len and orig_len as written (the caller applies the length
+    swap of old versions). Returns (records, stop offset, status, offending incl_len);
+    status 3 means ``limit`` was reached and the walk can go on from the stop offset.
     """
     end = data.shape[0]
     n = 0
     while True:
         if pos == end:
             return n, pos, 0, 0
+        if pos >= limit:
+            return n, pos, 3, 0
         if end - pos < hdr_len:
             return n, pos, 1, 0
-        b8 = np.int64(data[pos + 8])
-        b9 = np.int64(data[pos + 9])
-        b10 = np.int64(data[pos + 10])
-        b11 = np.int64(data[pos + 11])
-        b12 = np.int64(data[pos + 12])
-        b13 = np.int64(data[pos + 13])
-        b14 = np.int64(data[pos + 14])
-        b15 = np.int64(data[pos + 15])
-        if big:
-            incl = (b8 << 24) | (b9 << 16) | (b10 << 8) | b11
-            orig = (b12 << 24) | (b13 << 16) | (b14 << 8) | b15
-        else:
-            incl = (b11 << 24) | (b10 << 16) | (b9 << 8) | b8
-            orig = (b15 << 24) | (b14 << 16) | (b13 << 8) | b12
+        w0 = np.int64(0)
+        words = np.zeros(4, dtype=np.int64)
+        for k in range(4):
+            b0 = np.int64(data[pos + 4 * k])
+            b1 = np.int64(data[pos + 4 * k + 1])
+            b2 = np.int64(data[pos + 4 * k + 2])
+            b3 = np.int64(data[pos + 4 * k + 3])
+            if big:
+                words[k] = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3
+            else:
+                words[k] = (b3 << 24) | (b2 << 16) | (b1 << 8) | b0
+        incl = words[2] + w0
+        orig = words[3]
         if swap_mode == 1 or (swap_mode == 2 and incl > orig):
             incl = orig
         if incl > max_len:
@@ -109,7 +115,11 @@ def _walk(
         if end - pos - hdr_len < incl:
             return n, pos, 1, 0
         if n < out.shape[0]:
-            out[n] = pos
+            out[n, 0] = pos
+            out[n, 1] = words[0]
+            out[n, 2] = words[1]
+            out[n, 3] = words[2]
+            out[n, 4] = words[3]
         n += 1
         pos += hdr_len + incl
 
@@ -245,13 +255,23 @@ def read_pcap(src: Source) -> Records:
 
     size_hint = max(1, data.shape[0] // 256)
     walk = _walk.pick(size_hint)
-    # One pass: every record takes at least hdr_len bytes, so this many offsets always
-    # fit. Only the pages of the offsets written are ever touched (the rest of a large
-    # np.empty stays unmapped), and the result is copied out at its real size.
-    room = np.empty((data.shape[0] - pos) // hdr_len + 1, dtype=np.int64)
-    count, stop, status, bad_len = walk(data, pos, hdr_len, big, swap_mode, max_len, room)
-    offsets = room[:count].copy()
+    # One pass, in windows of the file: every record takes at least hdr_len bytes, so
+    # this many rows always fit (only the pages written are touched; the result is
+    # copied out at its real size). Behind each window the file's pages are released,
+    # so a large capture is never resident at once.
+    room = np.empty(((data.shape[0] - pos) // hdr_len + 1, 5), dtype=np.int64)
+    count = 0
+    while True:
+        start_pos = pos
+        got, pos, status, bad_len = walk(data, pos, pos + WINDOW, hdr_len, big, swap_mode, max_len, room[count:])
+        count += int(got)
+        src.release(start_pos, int(pos))
+        if status != PAUSED:
+            break
+    stop = pos
+    rows = room[:count].copy()
     del room
+    offsets = rows[:, 0]
 
     warnings: list[CaptureWarning] = []
     if status == CUT_SHORT:
@@ -272,19 +292,15 @@ def read_pcap(src: Source) -> Records:
             )
         )
 
-    hdrs = gather(data, offsets, 16)
-    dt = np.dtype([("sec", ">u4" if big else "<u4"), ("frac", ">u4" if big else "<u4"),
-                   ("incl", ">u4" if big else "<u4"), ("orig", ">u4" if big else "<u4")])
-    h = hdrs.view(dt).reshape(-1)
-    incl = h["incl"].astype(np.int64)
-    orig = h["orig"].astype(np.int64)
+    incl = rows[:, 3]
+    orig = rows[:, 4]
     if swap_mode == SWAPPED:
         incl, orig = orig, incl
     elif swap_mode == MAYBE_SWAPPED:
         swap = incl > orig
         incl, orig = np.where(swap, orig, incl), np.where(swap, incl, orig)
     unit = 1 if variant in _NSEC_VARIANTS else 1000
-    ts = h["sec"].astype(np.int64) * 1_000_000_000 + _nsecs(h["frac"], unit)
+    ts = rows[:, 1] * 1_000_000_000 + _nsecs(rows[:, 2].astype(np.uint32), unit)
     iface = Interface(linktype=linktype, snaplen=snaplen,
                       ts_units=1_000_000_000 if unit == 1 else 1_000_000)
     n = int(offsets.shape[0])

@@ -117,6 +117,12 @@ class Records:
         if isinstance(self.keepalive, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
             self.keepalive.madvise(mmap.MADV_DONTNEED)
 
+    def release_range(self, start: int, stop: int) -> None:
+        """Release the resident pages of the file's bytes ``[start, stop)`` (see ``release_pages``)."""
+        from tcpscope.capture.source import release_range
+
+        release_range(self.keepalive, start, stop)
+
     @classmethod
     def empty(cls, name: str, fmt: str, data: NDArray[np.uint8], keepalive: object) -> Records:
         """A capture with no frames (an empty file, or a header and nothing else)."""

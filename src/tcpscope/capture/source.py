@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from tcpscope.errors import CaptureError, CaptureNotFoundError, file_description
 
-__all__ = ["Source", "gunzip", "read_source"]
+__all__ = ["Source", "gunzip", "read_source", "release_range"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -43,6 +43,26 @@ class Source:
     compressed: bool = False
     pipe: bool = False
     stream_error: tuple[str, str | None] | None = None
+
+    def release(self, start: int, stop: int) -> None:
+        """Let the OS drop this process's resident copy of the file's pages in ``[start, stop)``.
+
+        Only whole pages inside the range are released, and only when ``data`` maps a
+        file; the mapping stays valid and a later read takes the bytes from the page
+        cache again (madvise ``MADV_DONTNEED`` on a shared read-only map).
+        """
+        release_range(self.keepalive, start, stop)
+
+
+def release_range(keepalive: object, start: int, stop: int) -> None:
+    """``Source.release`` for any memory map (see there); a no-op for other buffers."""
+    if not isinstance(keepalive, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    page = mmap.PAGESIZE
+    lo = -(-start // page) * page
+    hi = min(stop, len(keepalive)) // page * page
+    if hi > lo:
+        keepalive.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
 def _from_bytes(name: str, raw: bytes, pipe: bool) -> Source:

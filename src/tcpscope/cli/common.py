@@ -52,7 +52,12 @@ def load(path: str, display_filter: str | None = None, analyze: bool = True) -> 
         flt = compile_filter(display_filter)
     else:
         flt = None
-    from tcpscope.cli.progress import Progress
+    from tcpscope.cli.progress import MIN_BYTES, Progress
+
+    if _size(path) >= MIN_BYTES:
+        from tcpscope._malloc import tune_for_large_arrays
+
+        tune_for_large_arrays()
 
     with Progress(path) as progress:
         progress.stage("reading", 0.0)
@@ -70,6 +75,15 @@ def load(path: str, display_filter: str | None = None, analyze: bool = True) -> 
     else:
         frames = np.arange(table.n, dtype=np.int64)
     return Loaded(table, frames, records.warnings)
+
+
+def _size(path: str) -> int:
+    import os
+
+    try:
+        return os.stat(path).st_size if path != "-" else 0
+    except OSError:
+        return 0
 
 
 def finish(warnings: Sequence[CaptureWarning]) -> int:

@@ -42,6 +42,8 @@ __all__ = ["MAX_ROUNDS", "dissect"]
 
 #: A frame with more layers than this is cut there (hostile nesting).
 MAX_ROUNDS = 48
+#: Frames dissected together before the pages they read are released.
+CHUNK_FRAMES = 1 << 17
 #: Rounds of fragment reassembly (fragments inside reassembled datagrams).
 MAX_REASSEMBLY = 4
 
@@ -112,7 +114,17 @@ def dissect(records: Records) -> PacketTable:
     if records.fcs_len is not None:  # the outer Ethernet header drops them from its payload
         ctx.pending["fcs"] = np.where(records.linktype == LinkType.ETHERNET, records.fcs_len, -1)
     dispatch = _dispatch()
-    _walk(ctx, dispatch)
+    # Frames are walked in chunks: the file's pages a chunk read are released before the
+    # next chunk, so a large capture is never resident at once (its bytes come back from
+    # the page cache if a later stage reads them).
+    start = ctx.nxt.copy()
+    ctx.nxt[:] = Proto.DONE
+    for lo in range(0, n, CHUNK_FRAMES):
+        hi = min(n, lo + CHUNK_FRAMES)
+        ctx.nxt[lo:hi] = start[lo:hi]
+        _walk(ctx, dispatch)
+        records.release_range(int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1]))
+    del start
     buffers = [records.data]
     for _ in range(MAX_REASSEMBLY):
         frags = ctx.pending.pop("frags", None)
