@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(VENV)/bin/tcpscope analyze examples/http-get.pcap
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
