@@ -37,6 +37,7 @@ from tcpscope.analysis.sequence import (
     analyze_segments,
 )
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
+from tcpscope.dissect.tcp_options import EXID_ACC_ECN
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 
@@ -134,10 +135,12 @@ def _inputs(table: PacketTable) -> tuple[Array, int]:
         rows = _per_row(tcp, opt, n)
         kind = np.asarray(opt.cols["kind"])
         ok = np.asarray(opt.cols["ok"], dtype=np.bool_)
-        acc = ok & ((kind == 172) | (kind == 174))
-        inp[rows[acc], IN.ACC_OPT] = 1
         olen = np.asarray(opt.cols["len"])
         exp = ok & ((kind == 253) | (kind == 254)) & np.asarray(opt.cols["has_v1"], dtype=np.bool_)
+        # dissect_tcpopt_acc_ecn_data marks the conversation once it has read the counters
+        acc = ok & np.asarray(opt.cols["has_v2"], dtype=np.bool_) & (
+            (kind == 172) | (kind == 174) | (exp & np.isin(np.asarray(opt.cols["v1"]), EXID_ACC_ECN)))
+        inp[rows[acc], IN.ACC_OPT] = 1
         tfo = (ok & (kind == 34) & (olen > 2)) | (exp & (np.asarray(opt.cols["v1"]) == 0xF989) & (olen > 4))
         inp[rows[tfo], IN.TFO_COOKIE] = 1
     sack = table.layer("tcp.sack")

@@ -74,6 +74,12 @@ EXPERTS: tuple[Expert, ...] = (
     Expert("tcp.option.len.invalid/too_short", N, _S, "TCP", "{name} (with too-short option length = {b} byte{bs})"),
     Expert("tcp.option.len.invalid/no_len", N, _S, "TCP", "{name} (length byte past end of options)"),
     Expert("tcp.option.len.invalid/exp_small", N, _S, "TCP", "option length {a} smaller than 4"),
+    Expert("tcp.option.len.invalid/ao", N, _S, "TCP", "option length should be >= than 4"),
+    Expert("tcp.option.len.invalid/rvbd", N, _S, "TCP", "option length should be >= 3)"),
+    Expert("tcp.option.len.invalid/tarr", N, _S, "TCP", "option length should be 4 or 5 instead of {a}"),
+    Expert("tcp.option.len.invalid/acc_ecn", N, _S, "TCP", "option length should be 2, 5, 8, or 11 instead of {a}"),
+    Expert("tcp.option.len.invalid/acc_ecn_exp", N, _S, "TCP",
+           "option length should be 4, 7, 10, or 13 instead of {a}"),
     # sequence analysis (tcp_analyze_sequence_number and friends)
     Expert("tcp.analysis.retransmission", N, _S, "TCP", "This frame is a (suspected) retransmission"),
     Expert("tcp.analysis.fast_retransmission", N, _S, "TCP", "This frame is a (suspected) fast retransmission"),

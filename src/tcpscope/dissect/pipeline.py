@@ -140,7 +140,12 @@ def dissect(records: Records) -> PacketTable:
     layers["_expert"] = _expert_layer(ctx)
     malformed = ctx.malformed
     return PacketTable(records=records, layers=layers, malformed=malformed,
-                       buffers=tuple(buffers), frame_cols={"short": ctx.short})
+                       buffers=tuple(buffers), frame_cols={"short": ctx.short, "contained": _full(ctx.contained, n)})
+
+
+def _full(mask: NDArray[np.bool_], n: int) -> NDArray[np.bool_]:
+    """A per-frame mask the context creates only when it sets one (all false otherwise)."""
+    return mask if mask.shape[0] == n else np.zeros(n, dtype=np.bool_)
 
 
 def _stack_layer(ctx: DissectContext) -> Layer:
