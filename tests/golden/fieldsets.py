@@ -128,10 +128,7 @@ FIELD_SETS: dict[str, tuple[str, ...]] = {
 }
 
 #: Fields tcpscope does not produce yet, and why (their comparison is an expected failure).
-PENDING: dict[str, str] = {
-    "tcp.options.sack_le": "relative to the peer's base sequence number: needs the TCP analysis",
-    "tcp.options.sack_re": "relative to the peer's base sequence number: needs the TCP analysis",
-}
+PENDING: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

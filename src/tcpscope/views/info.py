@@ -115,8 +115,10 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int,
             base = int(sack_base[row])
             for le, re in blocks.get((pkt, order), []):
                 parts.append(f" SLE={(le - base) & 0xFFFFFFFF} SRE={(re - base) & 0xFFFFFFFF}")
-        elif kind in (76, 78) and (has1 if kind == 76 else item):
-            front[row] = ("SA+, " if v1 == 1 else "SA++, " if kind == 76 else "TRPY, ") + front.get(row, "")
+        elif kind == 76 and has1:  # a probe response, or a last-notify query in a SYN/ACK
+            front[row] = ("SA+, " if v1 == 1 else "SA++, ") + front.get(row, "")
+        elif kind == 78 and item:  # prepended before the length check
+            front[row] = "TRPY, " + front.get(row, "")
         elif kind in (172, 174) and has2:
             parts.append(_acc_ecn(table, buf, off + 2, olen - 2, v2, kind == 172))
         elif kind in (253, 254) and has1:
