@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fieldsets import RAW_FRACTION, KnownDiff
+
 ANALYSIS_FIELDS: tuple[str, ...] = (
     "frame.number",
     "tcp.stream",
@@ -64,4 +66,14 @@ ANALYSIS_FIELDS: tuple[str, ...] = (
     "tcp.bogus_header_length",
     "tcp.suboption_malformed",
     "tcp.non_zero_bytes_after_eol",
+)
+
+#: Cells where tcpscope deliberately differs (docs/deviations.md): the TCP times of frames
+#: whose pcap fraction of a second is out of range, which tshark computes from the raw
+#: (seconds, fraction) pair (``fieldsets.KNOWN_DIFFS`` declares the frame times).
+KNOWN_DIFFS: tuple[KnownDiff, ...] = (
+    KnownDiff("craft-pcap-odd-usec.pcap", (("tcp.time_relative", (6,)), ("tcp.time_delta", (6, 7)),
+                                           ("tcp.analysis.ack_rtt", (7,))), RAW_FRACTION),
+    KnownDiff("craft-pcap-odd-nsec.pcap", (("tcp.time_relative", (6, 7)), ("tcp.time_delta", (6, 7, 8)),
+                                           ("tcp.analysis.ack_rtt", (7,))), RAW_FRACTION),
 )

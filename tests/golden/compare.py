@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -41,3 +42,21 @@ def field_diffs(expected: str, got: str) -> list[str]:
             if x != y:
                 diffs.append(f"frame {i} {name}: tshark {x!r} tcpscope {y!r}")
     return diffs
+
+
+def undeclared_diffs(expected: str, got: str, declared: Iterable[tuple[str, int]]) -> list[str]:
+    """:func:`field_diffs`, less the cells ``declared`` (field, frame) as known differences;
+    a declared cell that no longer differs is reported too (the declaration is stale)."""
+    declared = set(declared)
+    diffs = field_diffs(expected, got)
+    seen = set()
+    out = []
+    for d in diffs:
+        words = d.split(" ", 3)
+        cell = (words[2].rstrip(":"), int(words[1])) if words[0] == "frame" else None
+        if cell in declared:
+            seen.add(cell)
+        else:
+            out.append(d)
+    out += [f"frame {n} {f}: declared as a known difference but equal to tshark's" for f, n in sorted(declared - seen)]
+    return out

@@ -52,6 +52,34 @@ HEADER = (
 RULE = "================================================================================\n"
 
 
+#: Conversations whose Relative Start and Duration deliberately differ from tshark's: their
+#: frames include pcap records whose fraction of a second is out of range, which tshark
+#: keeps as a raw (seconds, fraction) pair and compares and subtracts as such; tcpscope
+#: holds the normalized instant (docs/deviations.md; the frame and TCP times of the same
+#: frames are declared in tests/golden/fieldsets.py and analysis_fields.py).
+KNOWN_TIME_DIFFS: dict[str, tuple[str, ...]] = {
+    "craft-pcap-odd-usec.pcap": ("10.99.0.1:60054 <-> 10.99.0.2:80",),
+    "craft-pcap-odd-nsec.pcap": ("10.99.0.1:60054 <-> 10.99.0.2:80",),
+}
+
+
+def assert_conv_equal(name: str, expected: str, out: str) -> None:
+    """tcpscope's table is tshark's, but for the times of the conversations ``KNOWN_TIME_DIFFS``
+    declares: those rows must differ there and only there."""
+    known = KNOWN_TIME_DIFFS.get(name, ())
+    exp, got = expected.splitlines(), out.splitlines()
+    assert len(got) == len(exp)
+    seen = []
+    for a, b in zip(exp, got, strict=True):
+        ta, tb = a.split(), b.split()
+        if " ".join(ta[:3]) in known:
+            seen.append(" ".join(ta[:3]))
+            assert ta[:-2] == tb[:-2] and ta[-2:] != tb[-2:], (a, b)
+        else:
+            assert a == b
+    assert sorted(seen) == sorted(known)
+
+
 @functools.lru_cache(maxsize=8)
 def _cached(path: Path) -> PacketTable:
     return analyze(dissect(read_records(path)))
@@ -72,7 +100,7 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def test_conv_matches_tshark_golden(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     expected = expected_path(name, "conv").read_text(encoding="utf-8")
     _, out = run_cli(["conv", str(CAPTURES / name)], capsys)
-    assert out == expected
+    assert_conv_equal(name, expected, out)
 
 
 @pytest.mark.tshark
@@ -85,17 +113,19 @@ def test_golden_files_are_from_this_tshark(tshark: str) -> None:
 def test_conv_matches_tshark_live(name: str, tshark: str, capsys: pytest.CaptureFixture[str]) -> None:
     expected = run_stat(name, "conv,tcp", tshark)
     _, out = run_cli(["conv", str(CAPTURES / name)], capsys)
-    assert out == expected
+    assert_conv_equal(name, expected, out)
 
 
 # ---- extras: against tshark -2 -T fields ----
 
 @pytest.mark.tshark
-@pytest.mark.parametrize("name", [n for n in capture_names() if not n.startswith("bad/random")
-                                  and not n.startswith("bad/truncated-file")])
+@pytest.mark.parametrize("name", [n for n in capture_names() if expected_path(n, "conv").read_text(encoding="utf-8")])
 def test_extras_match_tshark_fields(name: str, tshark: str) -> None:
     """Completeness as ``-2`` shows it on a stream's last frame; retransmissions as the
-    frames ``tcp.analysis.retransmission`` marks; RTT from ``tcp.analysis.ack_rtt``."""
+    frames ``tcp.analysis.retransmission`` marks; RTT from ``tcp.analysis.ack_rtt``.
+
+    Over the captures tshark reads (its conversation table is empty for the others). The
+    RTTs of the conversations ``KNOWN_TIME_DIFFS`` declares differ as their times do."""
     import subprocess
 
     out = subprocess.run(
@@ -121,7 +151,10 @@ def test_extras_match_tshark_fields(name: str, tshark: str) -> None:
         assert int(conv.completeness[i]) == comp[s], s
         assert int(conv.retransmissions[i]) == retrans.get(s, 0), s
         assert int(conv.rtt_samples[i]) == len(samples), s
-        if samples:
+        if samples and name in KNOWN_TIME_DIFFS:
+            got = (int(conv.rtt_min_ns[i]), int(conv.rtt_max_ns[i]))
+            assert got != (min(samples), max(samples))
+        elif samples:
             assert int(conv.rtt_min_ns[i]) == min(samples)
             assert int(conv.rtt_max_ns[i]) == max(samples)
             assert int(conv.rtt_avg_ns[i]) == sum(samples) // len(samples)

@@ -36,6 +36,7 @@ from tcpscope.analysis.sequence import (
     analyze_segments,
 )
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
+from tcpscope.dissect.tcp_options import EXID_ACC_ECN
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 
@@ -106,10 +107,12 @@ def _inputs(table: PacketTable) -> tuple[dict[str, Array], Index, Array, int]:
         rows = _per_row(tcp, opt, n)
         kind = np.asarray(opt.cols["kind"])
         ok = np.asarray(opt.cols["ok"], dtype=np.bool_)
-        acc = ok & ((kind == 172) | (kind == 174))
-        cols["accecn_opt"][rows[acc]] = True
         olen = np.asarray(opt.cols["len"])
         exp = ok & ((kind == 253) | (kind == 254)) & np.asarray(opt.cols["has_v1"], dtype=np.bool_)
+        # dissect_tcpopt_acc_ecn_data marks the conversation once it has read the counters
+        acc = ok & np.asarray(opt.cols["has_v2"], dtype=np.bool_) & (
+            (kind == 172) | (kind == 174) | (exp & np.isin(np.asarray(opt.cols["v1"]), EXID_ACC_ECN)))
+        cols["accecn_opt"][rows[acc]] = True
         tfo = (ok & (kind == 34) & (olen > 2)) | (exp & (np.asarray(opt.cols["v1"]) == 0xF989) & (olen > 4))
         cols["tfo_cookie"][rows[tfo]] = True
     # SACK blocks kept for bytes in flight: those of the last SACK option, at most three

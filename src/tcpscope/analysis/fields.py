@@ -229,6 +229,11 @@ _EXPERT_TITLES = {
     "ip.ttl.lncb": "Time To Live",
     "ipv6.plen_exceeds_framing": "IPv6 payload length does not match expected framing length",
     "ipv6.bogus_ipv6_version": "Bogus IP version",
+    "ipv6.invalid_header": "Invalid IPv6 header",
+    "eth.invalid_lentype.expert": "Invalid length/type",
+    "udp.possible_traceroute": "Possible traceroute",
+    "udp.length.bad": "Bad length value",
+    "frame.time_invalid": "Arrival Time: Fractional second out of range (0-1000000000)",
 }
 
 

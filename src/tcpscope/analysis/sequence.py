@@ -35,6 +35,9 @@ import numpy as np
 from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
 
+#: A scalar the kernel reads from its int64 arrays, or a Python int.
+Int = int | np.int64
+
 __all__ = [
     "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
     "A_LOST_PACKET", "A_OUT_OF_ORDER", "A_RETRANSMISSION", "A_REUSED_PORTS", "A_SPURIOUS_RETRANSMISSION",
@@ -84,34 +87,34 @@ M32 = 0xFFFFFFFF
 
 
 @helper
-def _s32(x: int) -> int:
+def _s32(x: Int) -> int:
     """A 32-bit difference as a signed number."""
-    x = x & 0xFFFFFFFF
-    return x - 0x100000000 if x >= 0x80000000 else x
+    v = int(x) & 0xFFFFFFFF
+    return v - 0x100000000 if v >= 0x80000000 else v
 
 
 @helper
-def _gt(x: int, y: int) -> bool:
+def _gt(x: Int, y: Int) -> bool:
     return _s32(y - x) < 0
 
 
 @helper
-def _lt(x: int, y: int) -> bool:
+def _lt(x: Int, y: Int) -> bool:
     return _s32(x - y) < 0
 
 
 @helper
-def _le(x: int, y: int) -> bool:
+def _le(x: Int, y: Int) -> bool:
     return _s32(x - y) <= 0
 
 
 @helper
-def _ge(x: int, y: int) -> bool:
+def _ge(x: Int, y: Int) -> bool:
     return _s32(y - x) <= 0
 
 
 @helper
-def _new_conv(conv: Array, flow: Array, c: int, ts: int) -> None:
+def _new_conv(conv: Array, flow: Array, c: int, ts: Int) -> None:
     """init_tcp_conversation_data: a fresh conversation starting at ``ts``."""
     for j in range(C_N):
         conv[c, j] = 0

@@ -300,14 +300,15 @@ def read_pcap(src: Source) -> Records:
         swap = incl > orig
         incl, orig = np.where(swap, orig, incl), np.where(swap, incl, orig)
     unit = 1 if variant in _NSEC_VARIANTS else 1000
-    ts = rows[:, 1] * 1_000_000_000 + _nsecs(rows[:, 2].astype(np.uint32), unit)
+    nsecs = _nsecs(rows[:, 2].astype(np.uint32), unit)
+    ts = rows[:, 1] * 1_000_000_000 + nsecs
     iface = Interface(linktype=linktype, snaplen=snaplen,
                       ts_units=1_000_000_000 if unit == 1 else 1_000_000)
     n = int(offsets.shape[0])
     start, incl, orig, bad, msg = strip_pseudo_headers(
         data, offsets + hdr_len, incl, orig, np.full(n, linktype, dtype=np.int32))
     if bad < n:
-        start, incl, orig, ts, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], bad
+        start, incl, orig, ts, nsecs, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], nsecs[:bad], bad
         warnings = [CaptureWarning("damaged", f"The {file_description(name)} appears to be damaged or corrupt.\n({msg})",
                                    int(offsets[bad]))]
     # the link type's FCS bits (LT_FCS_LENGTH, in 16-bit units) as bytes, as wiretap gives Ethernet
@@ -330,4 +331,5 @@ def read_pcap(src: Source) -> Records:
         warnings=tuple(warnings),
         keepalive=src.keepalive,
         fcs_len=fcs,
+        ts_nsecs=nsecs if ((nsecs < 0) | (nsecs >= 1_000_000_000)).any() else None,
     )

@@ -85,6 +85,10 @@ class Records:
     * ``fcs_len``: bytes of Frame Check Sequence at the end of each Ethernet frame, as
       wiretap reports them (pcap link-type bits, if_fcslen, epb_flags), -1 when unknown;
       ``None``: unknown for all.
+    * ``ts_nsecs``: the fraction of a second of each time stamp as wiretap keeps it (a
+      signed 32-bit count of nanoseconds, which a pcap record's fraction can put outside
+      0..999999999: ``ts_ns`` holds the normalized instant); ``None`` when every one is in
+      range.
     """
 
     name: str
@@ -103,6 +107,7 @@ class Records:
     interface_id: NDArray[np.int32] | None = None
     has_ts: NDArray[np.bool_] | None = None
     fcs_len: NDArray[np.int64] | None = None
+    ts_nsecs: NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return int(self.offset.shape[0])

@@ -11,8 +11,9 @@ the cursors on.
 Bounds follow Wireshark's exceptions (epan/exceptions.h): reading past the captured
 bytes but within the reported length is a *BoundsError* (the frame is only short,
 "[Packet size limited during capture]"); past the reported length a
-*ReportedBoundsError* ("[Malformed Packet]", ``_ws.malformed``). Either stops the
-dissection of the frame at that header.
+*ReportedBoundsError* ("[Malformed Packet]", ``_ws.malformed``); within the reported
+length of an item but past that of the layer holding it, a *ContainedBoundsError*
+(malformed too). Any of them stops the dissection of the frame at that header.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ class DissectContext:
     builders: dict[str, LayerBuilder] = field(default_factory=dict)
     malformed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
     short: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
+    #: malformed frames whose exception was a ContainedBoundsError
+    contained: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
     fragmented: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
     expert_pkt: list[NDArray[np.int64]] = field(default_factory=list)
     expert_code: list[NDArray[np.int32]] = field(default_factory=list)
@@ -187,14 +190,22 @@ class DissectContext:
             self.expert_arg2.append(np.broadcast_to(np.asarray(arg2, dtype=np.int64), pkt.shape).copy())
             self.expert_depth.append(np.full(pkt.shape[0], self.depth, dtype=np.int16))
 
-    def stop(self, idx: NDArray[np.int64], reported: NDArray[np.bool_] | None = None) -> None:
+    def stop(self, idx: NDArray[np.int64], reported: NDArray[np.bool_] | None = None,
+             contained: NDArray[np.bool_] | None = None) -> None:
         """End dissection of frames ``idx`` because a read went past their bytes.
 
         ``reported`` marks the frames whose read went past the *reported* length
         (malformed: they get the "Malformed Packet" expert item of the protocol being
-        dissected); the others only ran out of captured bytes.
+        dissected); the others only ran out of captured bytes. ``contained`` marks, among
+        the malformed ones, those whose read stayed within the reported length of the
+        item being read but not of the layer containing it (a ContainedBoundsError:
+        the same expert item, another Info mark).
         """
         self.nxt[idx] = Proto.DONE
+        if contained is not None and contained.any():
+            if self.contained.shape[0] != self.n:
+                self.contained = np.zeros(self.n, dtype=np.bool_)
+            self.contained[idx[contained]] = True
         if reported is None:
             self.short[idx] = True
         else:

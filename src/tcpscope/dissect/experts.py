@@ -3,7 +3,8 @@
 Expert items are data: the dissectors and the TCP analysis record, per frame, a code
 into :data:`EXPERTS` and up to two integer arguments; :func:`summary` renders the text
 tshark shows (``_ws.expert.message``, ``tshark -z expert`` rows). Texts and levels are
-from the ``ei_register_info`` tables of packet-tcp.c, packet-ip.c and packet-ipv6.c.
+from the ``ei_register_info`` tables of packet-tcp.c, packet-ip.c, packet-ipv6.c,
+packet-eth.c, packet-vlan.c, packet-udp.c and packet-frame.c.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ EXPERTS: tuple[Expert, ...] = (
     Expert("tcp.option.len.invalid/too_short", N, _S, "TCP", "{name} (with too-short option length = {b} byte{bs})"),
     Expert("tcp.option.len.invalid/no_len", N, _S, "TCP", "{name} (length byte past end of options)"),
     Expert("tcp.option.len.invalid/exp_small", N, _S, "TCP", "option length {a} smaller than 4"),
+    Expert("tcp.option.len.invalid/ao", N, _S, "TCP", "option length should be >= than 4"),
+    Expert("tcp.option.len.invalid/rvbd", N, _S, "TCP", "option length should be >= 3)"),
+    Expert("tcp.option.len.invalid/tarr", N, _S, "TCP", "option length should be 4 or 5 instead of {a}"),
+    Expert("tcp.option.len.invalid/acc_ecn", N, _S, "TCP", "option length should be 2, 5, 8, or 11 instead of {a}"),
+    Expert("tcp.option.len.invalid/acc_ecn_exp", N, _S, "TCP",
+           "option length should be 4, 7, 10, or 13 instead of {a}"),
     # sequence analysis (tcp_analyze_sequence_number and friends)
     Expert("tcp.analysis.retransmission", N, _S, "TCP", "This frame is a (suspected) retransmission"),
     Expert("tcp.analysis.fast_retransmission", N, _S, "TCP", "This frame is a (suspected) fast retransmission"),
@@ -98,11 +105,31 @@ EXPERTS: tuple[Expert, ...] = (
     Expert("ip.ttl.too_small", N, _S, "IPv4", '"Time To Live" only {a}'),
     Expert("ip.ttl.lncb", N, _S, "IPv4",
            '"Time To Live" != {a} for a packet sent to the Local Network Control Block (see RFC 3171)'),
-    Expert("ip.bogus_ip_length/short", E, _P, "IPv4", "Bogus IP length ({a}, less than header length {b})"),
+    Expert("ip.bogus_ip_length/short", E, _P, "IPv4", "Bogus IP length"),
     Expert("ip.bogus_header_length", E, _P, "IPv4", "Bogus IP header length ({a}, must be at least 20)"),
     Expert("ip.bogus_ip_version", E, _P, "IPv4", "Bogus IPv4 version"),
-    Expert("ipv6.plen_exceeds_framing", W, _P, "IPv6", "IPv6 payload length exceeds framing length ({a} bytes)"),
+    Expert("ip.bogus_ip_version/generic", E, _P, "IPv4", "Bogus IP version"),
     Expert("ipv6.bogus_ipv6_version", E, _M, "IPv6", "Bogus IPv6 version"),
+    Expert("ipv6.invalid_header", E, _M, "IPv6", "IPv6 header must be exactly 40 bytes"),
+    Expert("ipv6.plen_zero", C, _P, "IPv6",
+           'IPv6 payload length equals 0 (maybe because of "TCP segmentation offload" (TSO))'),
+    Expert("ipv6.opt.jumbo.missing", E, _M, "IPv6",
+           "IPv6 payload length equals 0 and Hop-By-Hop present and Jumbo Payload option missing"),
+    Expert("ipv6.plen_exceeds_framing", W, _P, "IPv6", "IPv6 payload length exceeds framing length ({a} bytes)"),
+    # link layers (packet-eth.c, packet-vlan.c)
+    Expert("eth.invalid_lentype.expert", W, _P, "Ethernet", "Invalid length/type: 0x{a:04x} ({a})"),
+    Expert("eth.len.past_end", E, _M, "Ethernet", "Length field value goes past the end of the payload"),
+    Expert("vlan.len.past_end", E, _M, "VLAN", "Length field value goes past the end of the payload"),
+    Expert("vlan.too_many_tags", W, Group.UNDECODED, "VLAN", "Too many nested VLAN tags"),
+    # UDP (packet-udp.c)
+    Expert("udp.possible_traceroute", C, _S, "UDP", "Possible traceroute: hop #{a}, attempt #{b}"),
+    Expert("udp.length.bad", E, _M, "UDP", "Bad length value {a} < 8"),
+    Expert("udp.length.bad/ip", E, _M, "UDP", "Bad length value {a} > IP payload length"),
+    Expert("udp.length.bad_zero", W, _P, "UDP", "Length is zero but payload < 65536"),
+    Expert("udp.checksum.zero", E, Group.CHECKSUM, "UDP", "Illegal checksum value (0)"),
+    # the frame (packet-frame.c)
+    Expert("frame.time_invalid", N, _S, "Frame",
+           "Arrival Time: Fractional second {a:09d} is invalid, the valid range is 0-1000000000"),
     # exceptions
     Expert("_ws.malformed.expert", E, _M, "", "Malformed Packet (Exception occurred)"),
 )

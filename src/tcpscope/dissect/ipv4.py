@@ -6,11 +6,11 @@ IP, GRE, BSD null, raw IPv4 link types, LLC) calls ``dissect_ip`` (:data:`Proto.
 which hands a version-6 header to IPv6 without an IPv4 row.
 
 Fields are present as far as the captured bytes reach (each read past them stops the
-frame, as Wireshark's exceptions do). Checks, in Wireshark's order: a version other
-than 4 shows ``ip.version`` only (6 goes to IPv6); a header length under 20 stops after
-``ip.hdr_len``; a total length under the header length stops after ``ip.len`` (0 is
-taken as TCP segmentation offload: the frame's length is used); a total length within
-the frame trims the layer to it, a longer one is an expert warning.
+frame, as Wireshark's exceptions do). Checks, in Wireshark's order, each an expert
+item: a version other than 4 shows ``ip.version`` only (6 goes to IPv6); a header length
+under 20 stops after ``ip.hdr_len``; a total length under the header length stops after
+``ip.len`` (0 is taken as TCP segmentation offload: the frame's length is used); a total
+length within the frame trims the layer to it, a longer one is noted.
 
 With a loose or strict source route option whose pointer is valid, ip.dst is the route's
 last address (packet-ip.c ``get_dst_offset``), shown by the option's dissector only when
@@ -33,7 +33,7 @@ from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.frag import Fragments
 from tcpscope.dissect.protocols import PROTO_CODE
 
-__all__ = ["IP_NEXT", "dissect_ip", "dissect_ipv4", "next_from_ipproto"]
+__all__ = ["IP_NEXT", "dissect_ip", "dissect_ipv4", "next_from_ipproto", "source_is_v6"]
 
 #: IP protocol number -> next protocol (for IPv4 and IPv6 alike).
 IP_NEXT: dict[int, Proto] = {
@@ -187,6 +187,16 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     hlen = ((h["vihl"] & 0x0F).astype(np.int64)) * 4
     tot = h["len"].astype(np.int64)
     rlen = ctx.ravail(idx)
+    # the version byte is read first: without it the frame ends here
+    empty = avail < 1
+    if empty.any():
+        ctx.mark_stack(idx[empty], PROTO_CODE["ip"])
+        ctx.stop(idx[empty], rlen[empty] < 1)
+    # "Bogus IPv4 version" from dissect_ip_v4 (even for 6, handed on to IPv6 after it);
+    # dissect_ip hands 6 to IPv6 and calls any version but 4 "Bogus IP version"
+    bogus = ~empty & (ver != 4) & ((ver != 6) | show_v6_version)
+    code = "ip.bogus_ip_version" if show_v6_version else "ip.bogus_ip_version/generic"
+    ctx.expert(idx[bogus], EXPERT_CODE[code], slot=1)
 
     is6 = (ver == 6) & (avail >= 1)
     if is6.any():  # packet-ip.c hands a version-6 header on to IPv6 after ip.version
@@ -213,6 +223,13 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     reach = np.where(bad_tot, np.minimum(reach, 4), reach)
     shown_len = np.where(tso & ~bad_ver & ~bad_hlen, rlen, tot)
     done_early = bad_ver | bad_hlen | bad_tot
+    # the header length and total length checks, once their bytes are read; a total
+    # length past the frame is noted before the rest of the header is read
+    ctx.expert(idx[bad_hlen & (avail >= 1)], EXPERT_CODE["ip.bogus_header_length"], hlen[bad_hlen & (avail >= 1)],
+               slot=2)
+    ctx.expert(idx[bad_tot & (avail >= 4)], EXPERT_CODE["ip.bogus_ip_length/short"], slot=3)
+    too_long = ~done_early & (avail >= 4) & (np.where(tso, rlen, tot) > rlen)
+    ctx.expert(idx[too_long], EXPERT_CODE["ip.bogus_ip_length"], rlen[too_long], slot=4)
     go = ~done_early & (avail >= 20)
     dst, has_dst, walk_stop, walk_reported = _destination(ctx, idx, h, go & (hlen > 20), hlen,
                                                           np.where(tso, rlen, tot), rlen)
@@ -233,6 +250,7 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
         "has_dst": has_dst,
         "reach": reach,
     })
+    source_is_v6(ctx, idx[reach >= 10], False)
     seen = (reach >= 11) & has_dst
     _ttl_experts(ctx, idx[seen], h[seen], np.asarray(dst)[seen])
     if done_early.any():
@@ -248,12 +266,8 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     gi = idx[go]
     g_hlen = hlen[go]
     g_tot = np.where(tso[go], rlen[go], tot[go])
-    g_rlen = rlen[go]
-    too_long = g_tot > g_rlen
-    if too_long.any():
-        ctx.expert(gi[too_long], EXPERT_CODE["ip.bogus_ip_length"], g_rlen[too_long])
     # set_actual_length: the layer ends where the total length says, when that is shorter
-    trim = ~too_long
+    trim = ~too_long[go]
     start = ctx.off[gi]
     new_rend = np.where(trim, start + g_tot, ctx.rend[gi])
     ctx.rend[gi] = new_rend
@@ -310,6 +324,13 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     ctx.nxt[empty] = Proto.DONE
 
 
+def source_is_v6(ctx: DissectContext, idx: NDArray[np.int64], v6: bool) -> None:
+    """Note the type of pinfo->src, which the IP dissectors set once the source is read
+    (UDP's checks depend on it)."""
+    src_v6: NDArray[np.bool_] = ctx.pending.setdefault("src_v6", np.zeros(ctx.n, np.bool_))  # type: ignore[assignment]
+    src_v6[idx] = v6
+
+
 def _ttl_experts(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], dst_addr: NDArray[np.int64]) -> None:
     """packet-ip.c's TTL checks (made once the destination is read): a packet to the Local
     Network Control Block (224.0.0.0/24) must have TTL 1 (255 for VRRP, GLBP and mDNS,
@@ -323,7 +344,7 @@ def _ttl_experts(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void
         [dst == 0xE0000012, dst == 0xE0000066, dst == 0xE00000FB, dst == 0xE00000FC],
         [255, 255, 255, 0x1000], 1))
     bad_lncb = lncb & (ttl != valid) & (valid != 0x1000)
-    ctx.expert(idx[bad_lncb], EXPERT_CODE["ip.ttl.lncb"], valid[bad_lncb])
+    ctx.expert(idx[bad_lncb], EXPERT_CODE["ip.ttl.lncb"], valid[bad_lncb], slot=5)
     multicast = (dst & 0xF0000000) == 0xE0000000
     small = ~lncb & (ttl < 5) & ~multicast & (proto != 103) & (proto != 89)
-    ctx.expert(idx[small], EXPERT_CODE["ip.ttl.too_small"], ttl[small])
+    ctx.expert(idx[small], EXPERT_CODE["ip.ttl.too_small"], ttl[small], slot=5)

@@ -18,8 +18,9 @@ from numpy.typing import NDArray
 
 from tcpscope._bytes import gather
 from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.frag import Fragments
-from tcpscope.dissect.ipv4 import next_from_ipproto
+from tcpscope.dissect.ipv4 import next_from_ipproto, source_is_v6
 from tcpscope.dissect.protocols import PROTO_CODE
 
 __all__ = ["dissect_ipv6"]
@@ -58,13 +59,23 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
         "dst": h["dst"].copy(),
         "reach": reach,
     })
+    source_is_v6(ctx, idx[reach >= 6], True)
+    # reads in that order; a read past the captured bytes ends the frame
+    empty = avail < 1
+    bad_ver &= ~empty
+    ctx.expert(idx[bad_ver], EXPERT_CODE["ipv6.bogus_ipv6_version"])
+    six = ~empty & ~bad_ver
+    ctx.expert(idx[six & (rlen < 40)], EXPERT_CODE["ipv6.invalid_header"], slot=1)
+    # a zero payload length is taken at its word (ipv6.tso_support is off)
+    zero = six & (avail >= 7) & (plen == 0) & (nxt != 0) & (nxt != 59)
+    ctx.expert(idx[zero], EXPERT_CODE["ipv6.plen_zero"], slot=2)
     stop_now = bad_ver | (avail < 40)
     if stop_now.any():
         s = idx[stop_now]
         ctx.nxt[s] = Proto.DONE
         cut = ~bad_ver[stop_now]
         if cut.any():
-            ctx.stop(s[cut], rlen[stop_now][cut] < 40)
+            ctx.stop(s[cut], rlen[stop_now][cut] < need[np.minimum(reach[stop_now][cut], 6)])
     go = ~stop_now
     gi = idx[go]
     if gi.shape[0] == 0:
@@ -73,6 +84,10 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     jumbo = (g_plen == 0) & (nxt[go] == 0)
     if jumbo.any():
         g_plen[jumbo] = _jumbo_plen(ctx, ctx.off[gi[jumbo]] + 40, ctx.end[gi[jumbo]])
+        missing = jumbo & (g_plen == 0)
+        ctx.expert(gi[missing], EXPERT_CODE["ipv6.opt.jumbo.missing"], slot=3)
+    over = g_plen > rlen[go] - 40
+    ctx.expert(gi[over], EXPERT_CODE["ipv6.plen_exceeds_framing"], rlen[go][over] - 40, slot=4)
     start = ctx.off[gi]
     new_rend = np.minimum(ctx.rend[gi], start + 40 + np.maximum(g_plen, 0))
     ctx.rend[gi] = new_rend
@@ -216,11 +231,10 @@ def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray
         keep[np.flatnonzero(ext)[plain]] = True
         idx, nxt = idx[keep], nxt[keep]
         src, dst = src[keep], dst[keep]
+    # ipv6_dissect_next hands even an empty payload on (IPv4 does not: dissect_ip_v4)
     up = next_from_ipproto(np.maximum(nxt, 0))
     up = np.where(nxt == 59, Proto.DATA, up)
     ctx.nxt[idx] = up
-    empty = (ctx.rend[idx] - ctx.off[idx]) <= 0
-    ctx.nxt[idx[empty]] = Proto.DONE
 
 
 def _routing_destination(ctx: DissectContext, idx: NDArray[np.int64], hdr: NDArray[np.uint8],

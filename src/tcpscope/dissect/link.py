@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from tcpscope._bytes import u16be
 from tcpscope.capture.records import LinkType
 from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.protocols import PROTO_CODE
 
 __all__ = [
@@ -129,15 +130,21 @@ def dissect_eth(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ln = is_len & ~isl
     # check_is_802_2 reads two bytes after the header, if there are two
     ipx = (ctx.avail(ok) >= 2) & (u16be(h, 14) == 0xFFFF)
-    _ieee8023(ctx, ok[ln], et[ln], ipx[ln])
-    invalid = ok[~e2 & ~is_len]  # 1501..1535: "Invalid length/type", the rest is data
+    _ieee8023(ctx, ok[ln], et[ln], ipx[ln], EXPERT_CODE["eth.len.past_end"])
+    bad = ~e2 & ~is_len  # 1501..1535: "Invalid length/type", the rest is data
+    invalid = ok[bad]
+    ctx.expert(invalid, EXPERT_CODE["eth.invalid_lentype.expert"], et[bad])
     ctx.mark_stack(invalid, PROTO_CODE["data"])
     ctx.nxt[invalid] = Proto.DONE
 
 
-def _ieee8023(ctx: DissectContext, idx: NDArray[np.int64], length: NDArray[np.int64], ipx: NDArray[np.bool_]) -> None:
+def _ieee8023(ctx: DissectContext, idx: NDArray[np.int64], length: NDArray[np.int64], ipx: NDArray[np.bool_],
+              past_end: int) -> None:
     """packet-ieee8023.c ``dissect_802_3``: the payload is ``length`` bytes (at most what is
-    reported), then LLC, or IPX for a raw 802.3 frame."""
+    reported: a longer length is the expert item ``past_end``), then LLC, or IPX for a raw
+    802.3 frame."""
+    over = length > ctx.ravail(idx)
+    ctx.expert(idx[over], past_end)
     length = np.minimum(length, ctx.ravail(idx))
     ctx.rend[idx] = ctx.off[idx] + length
     ctx.end[idx] = np.minimum(ctx.end[idx], ctx.rend[idx])
@@ -158,7 +165,13 @@ def dissect_vlan(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     tags: NDArray[np.int16] = ctx.pending.setdefault("vlan_tags", np.zeros(ctx.n, np.int16))  # type: ignore[assignment]
     deep = tags[idx] >= VLAN_MAX_NESTED_TAGS
     if deep.any():
-        ctx.nxt[idx[deep]] = Proto.DONE
+        # the TCI is read before the count is checked
+        d = idx[deep]
+        tci_ok = ctx.avail(d) >= 2
+        ctx.expert(d[tci_ok], EXPERT_CODE["vlan.too_many_tags"])
+        ctx.nxt[d] = Proto.DONE
+        if (~tci_ok).any():
+            ctx.stop(d[~tci_ok], ctx.ravail(d[~tci_ok]) < 2)
         idx = idx[~deep]
     tags[idx] += 1
     avail = ctx.avail(idx)
@@ -188,7 +201,7 @@ def dissect_vlan(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     is_len = et <= 1500
     # "Don't throw an exception for this check": two bytes after the tag, if captured
     ipx = (ctx.avail(good) >= 2) & (u16be(ctx.read(good, 2), 0) == 0xFFFF)
-    _ieee8023(ctx, good[is_len], et[is_len].astype(np.int64), ipx[is_len])
+    _ieee8023(ctx, good[is_len], et[is_len].astype(np.int64), ipx[is_len], EXPERT_CODE["vlan.len.past_end"])
     after_ethertype(ctx, good[~is_len], et[~is_len])
 
 
@@ -360,13 +373,28 @@ def _null_common(ctx: DissectContext, idx: NDArray[np.int64], big_endian: bool) 
 
 
 def dissect_rawip(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
-    """Raw IP (packet-raw.c): the version nibble picks IPv4 or IPv6."""
+    """Raw IP (packet-raw.c ``dissect_raw``): PPP in HDLC framing (0xff03 at offset 0, 6 or 1,
+    not followed here), IP after 10 zero bytes, else the version nibble picks IPv4 or IPv6.
+
+    Those tests read bytes 0-1, then 6-7, then 1-2: a frame too short for them ends there.
+    """
     ctx.mark_stack(idx, PROTO_CODE["raw"])
-    first = ctx.read(idx, 1)[:, 0]
-    ok = ctx.avail(idx) >= 1
-    ver = first >> 4
+    avail = ctx.avail(idx)
+    hdr = ctx.read(idx, 10)
+    ppp0 = u16be(hdr, 0) == 0xFF03
+    ppp6 = ~ppp0 & (u16be(hdr, 6) == 0xFF03)
+    ppp1 = ~ppp0 & ~ppp6 & (u16be(hdr, 1) == 0xFF03)
+    need = np.where(ppp0, 2, 8)
+    cut = avail < need
+    if cut.any():
+        ctx.stop(idx[cut], ctx.ravail(idx[cut]) < need[cut])
+    zeros = (avail >= 10) & np.all(hdr == 0, axis=1)
+    ver = hdr[:, 0] >> 4
     nxt = np.full(idx.shape[0], Proto.DATA, dtype=np.int8)
     nxt[ver == 4] = Proto.IPV4
     nxt[ver == 6] = Proto.IPV6
-    nxt[~ok] = Proto.DONE
+    nxt[zeros] = Proto.IP
+    nxt[ppp0 | ppp6 | ppp1] = Proto.DATA
+    nxt[cut] = Proto.DONE
     ctx.nxt[idx] = nxt
+    ctx.off[idx[nxt == Proto.IP]] += 10

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.frag import Fragments, reassemble
 from tcpscope.dissect.icmp import dissect_arp, dissect_icmp, dissect_icmpv6
 from tcpscope.dissect.ipv4 import dissect_ip, dissect_ipv4
@@ -113,6 +114,7 @@ def dissect(records: Records) -> PacketTable:
     ctx.nxt[:] = lut[records.linktype.astype(np.int64) & 0xFFFF]
     if records.fcs_len is not None:  # the outer Ethernet header drops them from its payload
         ctx.pending["fcs"] = np.where(records.linktype == LinkType.ETHERNET, records.fcs_len, -1)
+    _frame_experts(ctx, records)
     dispatch = _dispatch()
     # Frames are walked in chunks: the file's pages a chunk read are released before the
     # next chunk, so a large capture is never resident at once (its bytes come back from
@@ -152,7 +154,23 @@ def dissect(records: Records) -> PacketTable:
     layers["_expert"] = _expert_layer(ctx)
     malformed = ctx.malformed
     return PacketTable(records=records, layers=layers, malformed=malformed,
-                       buffers=tuple(buffers), frame_cols={"short": ctx.short})
+                       buffers=tuple(buffers), frame_cols={"short": ctx.short, "contained": _full(ctx.contained, n)})
+
+
+def _frame_experts(ctx: DissectContext, records: Records) -> None:
+    """packet-frame.c's item for a time stamp whose fraction of a second is out of range."""
+    nsecs = records.ts_nsecs
+    if nsecs is not None:
+        odd = (nsecs < 0) | (nsecs >= 1_000_000_000)
+        if records.has_ts is not None:
+            odd &= records.has_ts
+        pkt = np.flatnonzero(odd)
+        ctx.expert(pkt, EXPERT_CODE["frame.time_invalid"], nsecs[pkt])
+
+
+def _full(mask: NDArray[np.bool_], n: int) -> NDArray[np.bool_]:
+    """A per-frame mask the context creates only when it sets one (all false otherwise)."""
+    return mask if mask.shape[0] == n else np.zeros(n, dtype=np.bool_)
 
 
 def _stack_layer(ctx: DissectContext) -> Layer:

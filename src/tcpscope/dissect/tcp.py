@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._bytes import gather
 from tcpscope.dissect.context import DissectContext, Proto, rows_of
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
 from tcpscope.dissect.protocols import PROTO_CODE
+from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options, u32
 
 __all__ = ["ACK", "AE", "CWR", "ECE", "FIN", "OPT_FIXED_LEN", "PSH", "RST", "SYN", "URG", "dissect_tcp"]
 
@@ -35,7 +35,8 @@ _HDR = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u
                  ("offflags", ">u2"), ("win", ">u2"), ("sum", ">u2"), ("urp", ">u2")])
 
 #: Option kinds whose dissector insists on one exact length (tcp_option_len_check).
-OPT_FIXED_LEN: dict[int, int] = {2: 4, 3: 3, 4: 2, 8: 10, 6: 6, 7: 6, 11: 6, 12: 6, 13: 6, 19: 18, 28: 4}
+OPT_FIXED_LEN: dict[int, int] = {2: 4, 3: 3, 4: 2, 8: 10, 6: 6, 7: 6, 11: 6, 12: 6, 13: 6, 19: 18, 21: 6, 22: 2, 23: 2,
+                                 27: 8, 28: 4, 78: 16}
 _KNOWN = np.zeros(256, dtype=np.bool_)
 for _k in TCP_OPTION_NAMES:
     _KNOWN[_k] = True
@@ -135,27 +136,6 @@ def _experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[np.uint
     ctx.expert(idx[urg], EXPERT_CODE["tcp.urgent_pointer.non_zero"])
 
 
-class _OptionBytes:
-    """The option bytes of the segments being walked, copied once into a compact array.
-
-    The walk below reads a few bytes of every segment per round. Reading them from
-    here rather than from all over the capture keeps those reads in cache, and lets
-    the capture's pages go before the walk (``ctx.release``), the moment of most
-    memory. Byte ``p`` of the buffer (an absolute offset) for segment ``r`` is
-    ``flat[p + shift[r]]``; every byte the walk uses lies in the 40 option bytes.
-    """
-
-    WIDTH = 44  # 40 bytes of options at most, and slack for a 2-byte read at the last one
-
-    def __init__(self, data: NDArray[np.uint8], start: NDArray[np.int64]) -> None:
-        self.flat = gather(data, start + 20, self.WIDTH).reshape(-1)
-        self.shift = np.arange(start.shape[0], dtype=np.int64) * self.WIDTH - (start + 20)
-
-    def read(self, r: NDArray[np.int64], at: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
-        """``width`` bytes at absolute offsets ``at`` of segments ``r``."""
-        return gather(self.flat, at + self.shift[r], width)
-
-
 def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], hlen: NDArray[np.int64],
              flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64],
              ack: NDArray[np.int64],
@@ -179,7 +159,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     sack_out: list[dict[str, NDArray[np.generic]]] = []
     # the SACK blocks the segment has shown so far (tcph->sack_*_edge): count, first two blocks
     sack = _SackState(np.zeros(m, np.int64), np.zeros((m, 2), np.int64), np.zeros((m, 2), np.int64), ack)
-    opts = _OptionBytes(ctx.data, start)
+    opts = OptionBytes(ctx.data, start)
     ctx.release()
 
     def throw(r: NDArray[np.int64], at: NDArray[np.int64]) -> None:
@@ -319,12 +299,6 @@ def _opt_rows(pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.
     }
 
 
-def _u32(four: NDArray[np.uint8]) -> NDArray[np.int64]:
-    """Big-endian 32-bit values of ``(m, 4)`` bytes."""
-    b = four.astype(np.int64)
-    return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
-
-
 @dataclass(frozen=True)
 class _SackState:
     """Per segment: SACK blocks shown so far, the first two of them (raw edges), and the raw ACK."""
@@ -341,7 +315,7 @@ def _seq_diff(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
     return out
 
 
-def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64], pkt: NDArray[np.int64],
+def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], pkt: NDArray[np.int64],
                 kind: NDArray[np.int64], olen: NDArray[np.int64],
                 at: NDArray[np.int64], cap_end: NDArray[np.int64], rep_end: NDArray[np.int64],
                 flags: NDArray[np.uint16], order: int,
@@ -353,25 +327,17 @@ def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64],
     ``seg`` are the segments' rows in ``opts``, ``pkt`` their frames.
     """
     m = pkt.shape[0]
-    threw = np.zeros(m, dtype=np.bool_)
+    run = OptionRun(ctx, opts, seg, pkt, kind, olen, at, cap_end, rep_end, order)
+    threw, v1, v2, has_v1, has_v2 = run.threw, run.v1, run.v2, run.has_v1, run.has_v2
     ws = np.full(m, -1, dtype=np.int8)
     fixed = _FIXED[kind]
     wrong_len = (fixed > 0) & (olen != fixed)
     if wrong_len.any():
         ctx.expert(pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"], fixed[wrong_len],
                    slot=102 + 10 * order)
-    v1 = np.zeros(m, dtype=np.int64)
-    v2 = np.zeros(m, dtype=np.int64)
-    has_v1 = np.zeros(m, dtype=np.bool_)
-    has_v2 = np.zeros(m, dtype=np.bool_)
 
     def need(mask: NDArray[np.bool_], upto: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """Rows of ``mask`` whose bytes up to ``upto`` are captured; the others throw."""
-        short = mask & (upto > cap_end)
-        if short.any():
-            threw[short] = True
-            ctx.stop(pkt[short], upto[short] > rep_end[short])
-        return mask & ~short
+        return run.need(mask, upto - at)
 
     good = ~wrong_len
     # MSS: "The non-SYN packet does contain a MSS option" comes first, even for a bad length
@@ -392,10 +358,10 @@ def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64],
     ws[w] = np.minimum(sh, 14).astype(np.int8)
     # timestamps: the value is shown before the echo reply is read
     t = need((kind == 8) & good, at + 6)
-    v1[t] = _u32(opts.read(seg[t], at[t] + 2, 4))
+    v1[t] = u32(opts.read(seg[t], at[t] + 2, 4))
     has_v1[t] = True
     t = need(t, at + 10)
-    v2[t] = _u32(opts.read(seg[t], at[t] + 6, 4))
+    v2[t] = u32(opts.read(seg[t], at[t] + 6, 4))
     has_v2[t] = True
     # user timeout, echo, CC: one value
     for k, width in ((28, 2), (6, 4), (7, 4), (11, 4), (12, 4), (13, 4)):
@@ -423,8 +389,8 @@ def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64],
             re_ok = need(le_ok & whole, at + 2 + 8 * j + 8)
             rows_le = np.flatnonzero(le_ok)
             if rows_le.shape[0]:
-                le_raw = _u32(opts.read(seg[rows_le], at[rows_le] + 2 + 8 * j, 4))
-                re_raw = _u32(opts.read(seg[rows_le], at[rows_le] + 6 + 8 * j, 4))
+                le_raw = u32(opts.read(seg[rows_le], at[rows_le] + 2 + 8 * j, 4))
+                re_raw = u32(opts.read(seg[rows_le], at[rows_le] + 6 + 8 * j, 4))
                 sack_out.append({
                     "pkt": pkt[rows_le],
                     "le_raw": le_raw,
@@ -454,30 +420,10 @@ def _one_option(ctx: DissectContext, opts: _OptionBytes, seg: NDArray[np.int64],
             first, second = sack.right[g, 0], sack.left[g, 1]
             dsack = (n == 0) | (_seq_diff(first, sack.ack[g]) <= 0) | (
                 (n > 1) & (_seq_diff(second, first) < 0) & (_seq_diff(sack.right[g, 1], first) >= 0))
-            hit = empty[dsack]
-            threw[hit] = True
-            ctx.stop(pkt[hit], np.ones(hit.shape[0], dtype=np.bool_))
-    # SNACK (SCPS): dissect_tcpopt_snack shows the offset and size, then reads the ACK at
-    # offset 8 of its 6-byte option: past its reported end, so a length-6 SNACK always
-    # ends the frame as malformed (Wireshark 4.0 behaviour, followed here)
-    sn = need((kind == 21) & good, at + 6)
-    if sn.any():
-        threw[sn] = True
-        ctx.stop(pkt[sn], np.ones(int(sn.sum()), dtype=np.bool_))
-    # RFC 6994 experimental options: a 16-bit ExID first (0xF989 is TCP Fast Open)
-    ex = (kind == 253) | (kind == 254)
-    small = ex & (olen < 4)
-    ctx.expert(pkt[small], EXPERT_CODE["tcp.option.len.invalid/exp_small"], olen[small], slot=102 + 10 * order)
-    e = need(ex & ~small, at + 4)
-    ev = opts.read(seg[e], at[e] + 2, 2).astype(np.int64)
-    v1[e] = (ev[:, 0] << 8) | ev[:, 1]
-    has_v1[e] = True
-    # TCP Fast Open (RFC 7413): a cookie in a pure SYN (kind 34 longer than 2, or the
-    # experimental form longer than 4)
-    cookie = ((kind == 34) & (olen > 2)) | (e & (v1 == 0xF989) & (olen > 4))
-    tfo = cookie & ((flags & (SYN | ACK)) == SYN)
-    ctx.expert(pkt[tfo], EXPERT_CODE["tcp.analysis.tfo_syn"], slot=104 + 10 * order)
-    # other kinds carry no value tcpscope shows; their bytes are not read
+            hit = np.zeros(m, dtype=np.bool_)
+            hit[empty[dsack]] = True
+            run.need(run.need(hit, 6), 10)  # the D-SACK edges at offsets 2 and 6
+    other_options(run, flags, good)
     out.append(_opt_rows(pkt, kind, olen, at, order, np.ones(m, np.bool_), ~threw & good,
                          invalid=wrong_len, v1=v1, v2=v2, has_v1=has_v1, has_v2=has_v2))
     return threw, ws

@@ -1,7 +1,8 @@
 """UDP (RFC 768) and the protocols tcpscope names without decoding: ARP, ICMP, ICMPv6.
 
 UDP gives ``udp.srcport``/``udp.dstport`` (and the length and checksum) when its ports
-are captured; the payload is data. ARP, ICMP and ICMPv6 are recorded in the frame's
+are captured, with packet-udp.c's checks of the length and (over IPv6) of a zero
+checksum; the payload is data. ARP, ICMP and ICMPv6 are recorded in the frame's
 protocol stack, so the packet list can give them a line of their own.
 """
 
@@ -11,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.protocols import PROTO_CODE
 
 __all__ = ["dissect_named", "dissect_udp"]
@@ -28,14 +30,46 @@ def dissect_udp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
         "srcport": h["sport"], "dstport": h["dport"], "length": h["len"], "checksum": h["sum"],
         "reach": reach,
     })
-    cut = avail < 8
+    bad_len = _checks(ctx, idx, h, reach)
+    cut = (avail < 8) & ~bad_len
     if cut.any():
         ctx.stop(idx[cut], ctx.ravail(idx[cut]) < np.array([4, 6, 8])[np.minimum(reach[cut], 2)])
-    ok = idx[~cut]
+    ctx.nxt[idx[bad_len]] = Proto.DONE
+    ok = idx[~cut & ~bad_len]
     ctx.off[ok] += 8
     more = ok[(ctx.rend[ok] - ctx.off[ok]) > 0]
     ctx.mark_stack(more, PROTO_CODE["data"])
     ctx.nxt[ok] = Proto.DONE
+
+
+#: LBL traceroute's ports: 33434 + 3 attempts per hop, 10 hops
+_TRACEROUTE_FIRST, _TRACEROUTE_LAST = 32768 + 666 + 1, 32768 + 666 + 30
+
+
+def _checks(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], reach: NDArray[np.int8],
+            ) -> NDArray[np.bool_]:
+    """packet-udp.c's expert items, in its order: traceroute ports, then the length (under 8
+    ends the dissection: the rows returned), then a zero checksum over IPv6 (pinfo->src)."""
+    for slot, port in ((1, h["sport"]), (2, h["dport"])):
+        p = port.astype(np.int64)
+        tr = (reach >= 1) & (p >= _TRACEROUTE_FIRST) & (p <= _TRACEROUTE_LAST)
+        k = p[tr] - _TRACEROUTE_FIRST
+        ctx.expert(idx[tr], EXPERT_CODE["udp.possible_traceroute"], k // 3 + 1, k % 3 + 1, slot=slot)
+    src_v6: NDArray[np.bool_] = ctx.pending.get("src_v6", np.zeros(ctx.n, np.bool_))  # type: ignore[assignment]
+    v6 = src_v6[idx]
+    rep = ctx.ravail(idx)
+    ulen = h["len"].astype(np.int64)
+    jumbo = (reach >= 2) & (ulen == 0) & v6  # RFC 2675 §4: the IP payload length counts
+    ulen = np.where(jumbo, rep, ulen)
+    short = (reach >= 2) & (ulen < 8)
+    ctx.expert(idx[short], EXPERT_CODE["udp.length.bad"], ulen[short], slot=3)
+    long = (reach >= 2) & ~short & (ulen > rep) & ~ctx.fragmented[idx]
+    ctx.expert(idx[long], EXPERT_CODE["udp.length.bad/ip"], ulen[long], slot=3)
+    small = jumbo & ~short & (ulen < 65536)
+    ctx.expert(idx[small], EXPERT_CODE["udp.length.bad_zero"], slot=4)
+    zero = (reach >= 3) & ~short & (h["sum"] == 0) & v6
+    ctx.expert(idx[zero], EXPERT_CODE["udp.checksum.zero"], slot=5)
+    return short
 
 
 def dissect_named(name: str):  # type: ignore[no-untyped-def]

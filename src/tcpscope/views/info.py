@@ -2,10 +2,12 @@
 
 ``"<sport> → <dport> [<flags>] Seq=<n> Ack=<n> Win=<n> Urg=<n> Len=<n>"`` then the option
 summaries in header order (``MSS=``, ``SACK_PERM``, ``TSval= TSecr=``, ``WS=``,
-``SLE= SRE=`` ...), with the analysis prefixes (``[TCP Retransmission] ``,
-``[TCP Dup ACK 6#1] ``, ...) in front: Wireshark prepends each one, so the last added
-stands first. A header cut by the capture ends with ``[Packet size limited during
-capture]``, one cut by its own lengths with ``[Malformed Packet]``.
+``SLE= SRE=`` ...), with what the options prepend (``TRPY, ``) and then the analysis
+prefixes (``[TCP Retransmission] ``, ``[TCP Dup ACK 6#1] ``, ...) in front: Wireshark
+prepends each one, so the last added stands first. A header cut by the capture ends with
+``[Packet size limited during capture]``, one cut by its own lengths with ``[Malformed
+Packet]`` (or, when an option's bytes run past the segment, the ContainedBoundsError
+mark).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from tcpscope.analysis.sequence import (
     A_ZERO_WINDOW_PROBE,
     A_ZERO_WINDOW_PROBE_ACK,
 )
+from tcpscope.dissect.tcp_options import EXID_ACC_ECN, EXID_TARR, EXID_TFO
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["FLAG_NAMES", "flags_text", "tcp_info"]
+__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "QS_RATES", "SIZE_LIMITED", "flags_text", "malformed_mark",
+           "tcp_info"]
 
 #: Flag names in the order tcp_flags_to_str prints them.
 FLAG_NAMES = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE")
@@ -68,12 +72,29 @@ def flags_text(flags: int, use_ace: bool = False) -> str:
     return ", ".join(names) if names else "<None>"
 
 
-def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> dict[int, str]:
-    """For each tcp row with options, the summary its options add to Info, in header order."""
+#: Quick-Start rates (packet-ip.c ``qs_rate_vals``), by the option's 4-bit rate code.
+QS_RATES = ("0 bit/s", "80 Kbit/s", "160 Kbit/s", "320 Kbit/s", "640 Kbit/s", "1.28 Mbit/s", "2.56 Mbit/s",
+            "5.12 Mbit/s", "10.24 Mbit/s", "20.48 Mbit/s", "40.96 Mbit/s", "81.92 Mbit/s", "163.84 Mbit/s",
+            "327.68 Mbit/s", "655.36 Mbit/s", "1.31072 Gbit/s")
+#: SCPS capability bits as dissect_tcpopt_scps names them.
+_SCPS_CAPS = ((0x80, "BETS"), (0x40, "SNACK1"), (0x20, "SNACK2"), (0x10, "COMP"), (0x08, "NLTS"), (0x07, "RESERVED"))
+#: The Accurate ECN counters in the order an option of order 0 or 1 carries them.
+_ACC_ECN_NAMES = (("EE0B", "ECEB", "EE1B"), ("EE1B", "ECEB", "EE0B"))
+
+
+def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int, str], dict[int, str]]:
+    """For each tcp row with options, what its options prepend to Info and append to it.
+
+    Each option dissector of packet-tcp.c adds its text as it runs, so a text shows when
+    the dissector got that far: before its length check (SACK_PERM, MD5, TCP AO, TRPY),
+    after a value's bytes were read (most), or after the whole option was (TFO=C, ExID).
+    "TRPY, " and the Riverbed probe's "SA+, " are prepended (col_prepend_fstr).
+    """
     opt = table.layer("tcp.option")
     out: dict[int, list[str]] = {}
+    front: dict[int, str] = {}
     if len(opt) == 0:
-        return {}
+        return {}, {}
     tcp = table.layer("tcp")
     sack_base = np.asarray(tcp.cols.get("sack_base", np.zeros(len(tcp), dtype=np.int64)))
     sack = table.layer("tcp.sack")
@@ -85,47 +106,82 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> dict[int, str]:
                                             np.asarray(sack.cols["has_re"]).tolist(), strict=True):
             if full:
                 blocks.setdefault((pkt, order), []).append((le, re))
-    cols = [opt.pkt.tolist()] + [np.asarray(opt.cols[c]).tolist() for c in
-                                 ("kind", "len", "ok", "invalid", "v1", "v2", "has_v1", "has_v2", "order")]
-    for pkt, kind, olen, ok, invalid, v1, v2, has1, _has2, order in zip(*cols, strict=True):
+    names = ("kind", "len", "ok", "item", "v1", "v2", "has_v1", "has_v2", "order", "off", "_buf")
+    cols = [opt.pkt.tolist()] + [np.asarray(opt.cols[c]).tolist() for c in names]
+    for pkt, kind, olen, ok, item, v1, v2, has1, has2, order, off, buf in zip(*cols, strict=True):
         row = int(tcp_rows_of_pkt[pkt])
         parts = out.setdefault(row, [])
-        if kind == 4:
-            parts.append(" SACK_PERM")  # appended before the length check
-        elif invalid or not ok:
-            continue
-        elif kind == 2 and has1:
-            parts.append(f" MSS={v1}")
-        elif kind == 3 and has1:
-            parts.append(f" WS={1 << min(v1, 14)}")
-        elif kind == 8 and has1:
-            parts.append(f" TSval={v1} TSecr={v2}")
-        elif kind in (6, 7) and has1:
-            parts.append(f" ECHO={v1}")
-        elif kind in (11, 12, 13) and has1:
-            parts.append(f" CC={v1}")
-        elif kind == 28 and has1:
-            parts.append(f" USER_TO={v1}")
-        elif kind == 34:
-            parts.append(" TFO=R" if olen == 2 else " TFO=C")
-        elif kind in (253, 254) and has1:
-            parts.append(_experimental(v1, olen))
         if kind == 5:
             base = int(sack_base[row])
             for le, re in blocks.get((pkt, order), []):
                 parts.append(f" SLE={(le - base) & 0xFFFFFFFF} SRE={(re - base) & 0xFFFFFFFF}")
-    return {k: "".join(v) for k, v in out.items()}
+        elif kind == 76 and has1:  # a probe response, or a last-notify query in a SYN/ACK
+            front[row] = ("SA+, " if v1 == 1 else "SA++, ") + front.get(row, "")
+        elif kind == 78 and item:  # prepended before the length check
+            front[row] = "TRPY, " + front.get(row, "")
+        elif kind in (172, 174) and has2:
+            parts.append(_acc_ecn(table, buf, off + 2, olen - 2, v2, kind == 172))
+        elif kind in (253, 254) and has1:
+            parts.append(_experimental(table, v1, v2, has2, olen, ok, buf, off))
+        else:
+            parts.append(_option_text(kind, olen, ok, item, v1, v2, has1, has2))
+    return front, {k: "".join(v) for k, v in out.items()}
 
 
-def _experimental(exid: int, olen: int) -> str:
+def _option_text(kind: int, olen: int, ok: bool, item: bool, v1: int, v2: int, has1: bool, has2: bool) -> str:
+    """The Info text of one option of the kinds that show a value or a word."""
+    if kind == 2 and has1:
+        return f" MSS={v1}"
+    if kind == 3 and has1:
+        return f" WS={1 << min(v1, 14)}"
+    if kind == 4 and item:
+        return " SACK_PERM"  # appended before the length check
+    if kind == 8 and has2:
+        return f" TSval={v1} TSecr={v2}"
+    if kind in (6, 7) and has1:
+        return f" ECHO={v1}"
+    if kind in (11, 12, 13) and has1:
+        return f" CC={v1}"
+    if kind == 19 and item:
+        return " MD5"
+    if kind == 20 and has1:
+        caps = ", ".join(name for bit, name in _SCPS_CAPS if v1 & bit)
+        return (f" SCPS[{caps}]" if v1 else "") + (f" Connection ID={v2}" if has2 and v2 else "")
+    if kind == 27 and has1:
+        return f" QSresp={QS_RATES[v1]}"
+    if kind == 28 and has1:
+        return f" USER_TO={v1 & 0x7FFF}"
+    if kind == 29 and item:
+        return "TCP AO"  # sic: no space (dissect_tcpopt_ao)
+    if kind == 34 and item and (olen == 2 or ok):
+        return " TFO=R" if olen == 2 else " TFO=C"
+    return ""
+
+
+def _acc_ecn(table: PacketTable, buf: int, at: int, length: int, shown: int, order0: bool) -> str:
+    """Info of Accurate ECN data (dissect_tcpopt_acc_ecn_data): " AccECN" without data, else
+    the ``shown`` 24-bit counters at ``at`` named by the option's order."""
+    if length == 0:
+        return " AccECN"
+    data = table.buffers[buf]
+    names = _ACC_ECN_NAMES[0 if order0 else 1]
+    texts = []
+    for k in range(shown):
+        b = data[at + 3 * k: at + 3 * k + 3].tolist()
+        texts.append(f" {names[k]}={(b[0] << 16) | (b[1] << 8) | b[2]}")
+    return "".join(texts)
+
+
+def _experimental(table: PacketTable, exid: int, v2: int, has2: bool, olen: int, ok: bool, buf: int,
+                  off: int) -> str:
     """Info of an RFC 6994 experimental option (dissect_tcpopt_exp)."""
-    if exid == 0xF989:
-        return " TFO=R" if olen == 4 else " TFO=C"
-    if exid == 0x00AC:
-        return " TARR" if olen == 4 else ""
-    if exid in (0xACC0, 0xACC1):
-        return " AccECN" if olen in (4, 7, 10, 13) else ""
-    return f" ExID={exid:X}"
+    if exid == EXID_TFO:
+        return " TFO=R" if olen == 4 else " TFO=C" if olen > 4 and ok else ""
+    if exid == EXID_TARR:
+        return " TARR" if olen == 4 else f" TARR={v2}" if has2 else ""
+    if exid in EXID_ACC_ECN:
+        return _acc_ecn(table, buf, off + 4, olen - 4, v2, exid == EXID_ACC_ECN[0]) if has2 else ""
+    return f" ExID={exid:X}" if ok else ""
 
 
 def tcp_info(table: PacketTable) -> dict[int, str]:
@@ -135,7 +191,7 @@ def tcp_info(table: PacketTable) -> dict[int, str]:
     if m == 0:
         return {}
     first = tcp.first_row(table.n)
-    opts = _option_texts(table, first)
+    front, opts = _option_texts(table, first)
     c = tcp.cols
     analysed = "stream" in c
     names = ["srcport", "dstport", "flags", "reach", "bogus_hlen", "hdr_len", "len", "urgent_pointer",
@@ -173,15 +229,24 @@ def tcp_info(table: PacketTable) -> dict[int, str]:
                     text += f" Urg={cols['urgent_pointer'][r]}"
                 if has_len:
                     text += f" Len={cols['len'][r]}"
-                text += opts.get(r, "")
+                text = front.get(r, "") + text + opts.get(r, "")
                 if analysed and cols["ta"][r]:
                     text = _prefixes(cols["aflags"][r], cols["dupack_num"][r], cols["dupack_frame"][r]) + text
-        if malformed[pkt]:
-            text += "[Malformed Packet]"
-        elif short[pkt]:
-            text += "[Packet size limited during capture]"
+        text += malformed_mark(table, pkt) if malformed[pkt] else SIZE_LIMITED if short[pkt] else ""
         out[r] = text
     return out
+
+
+SIZE_LIMITED = "[Packet size limited during capture]"
+MALFORMED = "[Malformed Packet]"
+CONTAINED = "[Malformed Packet: length of contained item exceeds length of containing item]"
+
+
+def malformed_mark(table: PacketTable, pkt: int) -> str:
+    """What show_exception (epan/show_exception.c) appends to the Info of a malformed frame:
+    a ReportedBoundsError's mark, or a ContainedBoundsError's."""
+    contained = table.frame_cols.get("contained")
+    return CONTAINED if contained is not None and contained[pkt] else MALFORMED
 
 
 def _prefixes(aflags: int, dupnum: int, dupframe: int) -> str:

@@ -2,11 +2,12 @@
 
 Columns (tshark's defaults, tshark.c ``print_columns``): the frame number right-aligned
 in 5, the time since the first frame right-aligned in 10 (as many decimals as the
-capture's time-stamp precision), the source right-aligned in 12, `` → ``, the
+frame's interface's time-stamp precision; empty for a frame without a time stamp), the source right-aligned in 12, `` → ``, the
 destination left-aligned in 12, the protocol, the frame length, and the Info column.
 Source and destination are the innermost IP addresses, else the link-layer ones.
 
-TCP frames get tshark's exact Info text (:mod:`tcpscope.views.info`). Frames of other
+TCP frames get tshark's exact Info text (:mod:`tcpscope.views.info`), and the Protocol
+"MPTCP" when an MPTCP option is dissected. Frames of other
 protocols get a line of their own (UDP ports and length, ARP's question or answer,
 ICMP's type), close to tshark's but not compared with it.
 """
@@ -22,7 +23,7 @@ from tcpscope._types import Array, Index
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ether, format_ipv4, format_ipv6
-from tcpscope.views.info import tcp_info
+from tcpscope.views.info import malformed_mark, tcp_info
 
 __all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision"]
 
@@ -67,16 +68,27 @@ class PacketRow:
                 f"{self.protocol} {self.length} {self.info}")
 
 
+def _tsprec(units: int) -> int:
+    """WTAP_TSPREC of an interface with ``units`` time-stamp units per second (pcapng.c
+    ``pcapng_read_if_descr_block``; if_tsresol may give up to 2^64 - 1 units)."""
+    for digits, least in ((9, 10**9), (6, 10**6), (3, 1000), (2, 100), (1, 10)):
+        if units >= least:
+            return digits
+    return 0
+
+
 def time_precision(table: PacketTable) -> Array:
     """Decimals of each frame's time (WTAP_TSPREC of its interface: 0, 1, 2, 3, 6 or 9)."""
-    units = np.array([i.ts_units for i in table.records.interfaces] or [1_000_000], dtype=np.int64)
-    digits = np.select([units >= 10**9, units >= 10**6, units >= 1000, units >= 100, units >= 10],
-                       [9, 6, 3, 2, 1], 0)
-    iface = np.clip(table.records.iface.astype(np.int64), 0, len(units) - 1)
+    digits = np.array([_tsprec(i.ts_units) for i in table.records.interfaces] or [6], dtype=np.int64)
+    iface = np.clip(table.records.iface.astype(np.int64), 0, len(digits) - 1)
     return digits[iface] if table.n else np.zeros(0, dtype=np.int64)
 
 
-def _time_text(ns: int, digits: int) -> str:
+def _time_text(ns: int, digits: int, has_ts: bool = True) -> str:
+    """The Time column (Relative, column-utils.c ``col_set_rel_time``): empty for a frame
+    without a time stamp, else seconds with ``digits`` decimals, the sign in front."""
+    if not has_ts:
+        return ""
     sign = "-" if ns < 0 else ""
     a = -ns if ns < 0 else ns
     secs, frac = divmod(a, 1_000_000_000)
@@ -186,6 +198,16 @@ def _other_info(table: PacketTable) -> dict[int, str]:
     return info
 
 
+def _mptcp_frames(table: PacketTable) -> set[int]:
+    """Frames with an MPTCP option whose dissector ran: it sets the Protocol column to
+    "MPTCP" (dissect_tcpopt_mptcp)."""
+    opt = table.layer("tcp.option")
+    if len(opt) == 0:
+        return set()
+    hit = (np.asarray(opt.cols["kind"]) == 30) & np.asarray(opt.cols["item"], dtype=np.bool_)
+    return set(opt.pkt[hit].tolist())
+
+
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
     """The packet list rows of ``frames`` (default: every frame), for an analysed table."""
     n = table.n
@@ -193,6 +215,7 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
     if n == 0:
         return
     digits = time_precision(table).tolist()
+    has_ts = (np.ones(n, dtype=np.bool_) if table.records.has_ts is None else table.records.has_ts).tolist()
     rel = (table.ts_ns - table.ts_ns[0]).tolist()
     lengths = np.minimum(table.records.wirelen, 0x7FFFFFFF).tolist()
     top, below = _top_protocols(table)
@@ -202,19 +225,20 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
     tcp_row = tcp.last_row(n).tolist() if len(tcp) else [-1] * n
     other = _other_info(table)
     malformed = table.malformed.tolist()
+    mptcp = _mptcp_frames(table)
     for i in sel.tolist():
         t = top[i]
         if t == "data":
             t = below[i]
         row = tcp_row[i]
         if t == "tcp" and row >= 0 and row in tinfo:
-            proto, info = "TCP", tinfo[row]
+            proto, info = "MPTCP" if i in mptcp else "TCP", tinfo[row]
         else:
             proto = _PROTO_COLUMN.get(t, t.upper() if t else "")
             info = other.get(i, "")
-            if malformed[i] and "[Malformed Packet]" not in info:
-                info += "[Malformed Packet]"
-        yield PacketRow(i + 1, _time_text(rel[i], digits[i]), src[i], dst[i], proto, lengths[i], info)
+            if malformed[i] and "[Malformed Packet" not in info:
+                info += malformed_mark(table, i)
+        yield PacketRow(i + 1, _time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
 
 
 def packet_lines(table: PacketTable, frames: Index | None = None) -> Iterator[str]:
