@@ -54,3 +54,20 @@ def test_multi_valued_any_all(http_get: PacketTable) -> None:
     assert sel("max(tcp.analysis.test_num) == 7") == [1]
     assert sel("count(tcp.analysis.test_num) == 2") == [1]
     assert sel("!(tcp.analysis.test_num == 7)") == [i for i in range(http_get.n) if i != 1]
+
+
+@pytest.mark.parametrize("text, word", [("http", "http"), ('http.host == "a"', "http.host"),
+                                        ("tcp.port == 53 && dns", "dns")])
+def test_protocols_not_dissected_yet_get_a_note(text: str, word: str) -> None:
+    """tshark's message and caret line for an unknown name, then a note naming the protocol."""
+    with pytest.raises(FilterError) as err:
+        compile_filter(text, registry())
+    lines = str(err.value).splitlines()
+    assert lines[-1].startswith(f"Note: {word} is a Wireshark name; tcpscope does not dissect")
+    assert "^" in lines[-2]
+
+
+def test_unknown_names_get_no_note() -> None:
+    with pytest.raises(FilterError) as err:
+        compile_filter("foo.bar", registry())
+    assert "Note" not in str(err.value)

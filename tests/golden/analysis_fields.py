@@ -17,6 +17,7 @@ ANALYSIS_FIELDS: tuple[str, ...] = (
     "tcp.time_relative",
     "tcp.time_delta",
     "tcp.flags.str",
+    "tcp.flags.ace",
     "tcp.options.sack_le",
     "tcp.options.sack_re",
     "tcp.analysis",

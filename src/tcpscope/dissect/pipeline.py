@@ -9,6 +9,7 @@ reassembled payloads, so that their upper layers are dissected like any other.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,7 @@ from tcpscope.dissect.link import (
 from tcpscope.dissect.llc import dissect_llc
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp import dissect_tcp
+from tcpscope.dissect.tcp_options import option_layer_numbers
 from tcpscope.dissect.tunnel import dissect_gre, dissect_mpls
 from tcpscope.dissect.udp import dissect_named, dissect_udp
 from tcpscope.table.layers import Layer
@@ -150,6 +152,7 @@ def dissect(records: Records) -> PacketTable:
     records.release_pages()
     layers = {name: ctx.builders.pop(name).build() for name in list(ctx.builders)}
     _routing_destinations(layers)
+    _option_layers(layers)
     layers["_stack"] = _stack_layer(ctx)
     layers["_expert"] = _expert_layer(ctx)
     malformed = ctx.malformed
@@ -197,6 +200,27 @@ def _expert_layer(ctx: DissectContext) -> Layer:
         "arg2": np.concatenate(ctx.expert_arg2)[order],
         "slot": slot[order],
     })
+
+
+def _option_layers(layers: dict[str, Layer]) -> None:
+    """Layer numbers of the ``tcp.option`` and ``tcp.sack`` rows as Wireshark counts them
+    (:func:`~tcpscope.dissect.tcp_options.option_layer_numbers`); a SACK block takes the
+    number of its option."""
+    opt, tcp = layers.get("tcp.option"), layers.get("tcp")
+    if opt is None or tcp is None or len(opt) == 0:
+        return
+    last_tcp = np.clip(np.searchsorted(tcp.pkt, opt.pkt, side="right") - 1, 0, None)
+    num = option_layer_numbers(opt.pkt, np.asarray(opt.cols["kind"]), np.asarray(opt.cols["item"], dtype=np.bool_),
+                               tcp.layer[last_tcp])
+    layers["tcp.option"] = replace(opt, layer=num)
+    sack = layers.get("tcp.sack")
+    if sack is not None and len(sack):
+        width = int(np.asarray(opt.cols["order"]).max()) + 2
+        okey = opt.pkt.astype(np.int64) * width + np.asarray(opt.cols["order"], dtype=np.int64)
+        skey = sack.pkt.astype(np.int64) * width + np.asarray(sack.cols["opt_order"], dtype=np.int64)
+        pos = np.clip(np.searchsorted(okey, skey), 0, len(opt) - 1)
+        found = okey[pos] == skey
+        layers["tcp.sack"] = replace(sack, layer=np.where(found, num[pos], sack.layer).astype(np.int32))
 
 
 def _routing_destinations(layers: dict[str, Layer]) -> None:

@@ -105,6 +105,8 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     payload_off = start + hlen
     cols["payload_off"] = payload_off
     cols["payload_cap"] = np.clip(ctx.end[idx] - payload_off, 0, None)
+    # the option bytes captured (tcp.options covers them, "as far as captured")
+    cols["opt_cap"] = np.clip(ctx.end[idx] - (start + 20), 0, np.maximum(hlen - 20, 0)).astype(np.uint8)
     ctx.add_rows("tcp", idx, cols)
     # segments with payload hand it on (as data, until an application layer claims it)
     pay = live & ~opt_exc & has_len & (seglen > 0)

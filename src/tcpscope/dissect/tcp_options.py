@@ -242,3 +242,47 @@ def _scatter(run: OptionRun, rows: NDArray[np.bool_], offset: int) -> NDArray[np
     out = np.zeros(rows.shape[0], dtype=np.int64)
     out[rows] = run.byte(rows, offset)
     return out
+
+
+def _item_protocols() -> NDArray[np.int16]:
+    """Per option kind, the protocol whose dissector adds its items (0: TCP's own loop).
+
+    packet-tcp.c registers one protocol-in-name-only per option dissector; the echo, CC,
+    Accurate ECN and experimental dissectors serve several kinds under one protocol, and
+    every kind without a dissector goes to "tcp.options.unknown".
+    """
+    groups = [(2,), (3,), (4,), (5,), (6, 7), (8,), (11, 12, 13), (19,), (20,), (21,), (22,), (23,), (27,),
+              (28,), (29,), (30,), (34,), (76,), (78,), (172, 174), (253, 254)]
+    out = np.full(256, len(groups) + 1, dtype=np.int16)  # unknown kinds
+    out[0] = out[1] = 0
+    for i, kinds in enumerate(groups, start=1):
+        out[list(kinds)] = i
+    return out
+
+
+#: Option kind -> the protocol of its items (see :func:`option_layer_numbers`).
+ITEM_PROTOCOL = _item_protocols()
+
+
+def option_layer_numbers(pkt: NDArray[np.int64], kind: NDArray[np.integer], item: NDArray[np.bool_],
+                         tcp_layer: NDArray[np.int32]) -> NDArray[np.int32]:
+    """Wireshark's layer number (``proto_layer_num``, the ``#`` of a filter) of each option row.
+
+    An option dissector is called through a handle of its own protocol, so its items carry
+    the count of that protocol in the frame so far: the first window-scale option is
+    ``tcp.options.wscale#1`` whatever precedes it. NOP and EOL, and options whose length is
+    bad, are added by TCP's option loop and carry TCP's number (``tcp_layer``, per row).
+    ``pkt`` is sorted and rows of one frame are in option order.
+    """
+    proto = np.where(item, ITEM_PROTOCOL[kind.astype(np.int64)], 0).astype(np.int64)
+    key = pkt.astype(np.int64) * 64 + proto
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    m = ks.shape[0]
+    idx = np.arange(m, dtype=np.int64)
+    start = np.ones(m, dtype=np.bool_)
+    start[1:] = ks[1:] != ks[:-1]
+    run_start = np.maximum.accumulate(np.where(start, idx, 0)) if m else idx
+    occ = np.empty(m, dtype=np.int32)
+    occ[order] = (idx - run_start + 1).astype(np.int32)
+    return np.where(proto == 0, tcp_layer, occ).astype(np.int32)

@@ -27,6 +27,7 @@ import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.dissect.protocols import PROTO_NAMES
+from tcpscope.table.access import spans_values
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
@@ -151,16 +152,19 @@ def _udp_spans(t: PacketTable) -> Spans | None:
 
 
 def _payload_spans(t: PacketTable) -> Spans | None:
+    """tcp.payload (dissect_tcp_payload): the captured bytes after the header, when there are
+    any, the header and its options were dissected without an exception, and RST is clear (a
+    reset's data is ``tcp.reset_cause``). A first fragment that was not reassembled has a
+    payload but no ``tcp.len``."""
     lt = t.layer("tcp")
     if len(lt) == 0:
         return None
     _, buf = _cols(lt)
-    seglen = np.asarray(lt.cols["len"], dtype=np.int64)
-    has = np.asarray(lt.cols["has_len"], dtype=np.bool_) & (seglen > 0) & ~np.asarray(lt.cols["opt_exception"])
-    has &= ~np.asarray(lt.cols["bogus_hlen"], dtype=np.bool_)
+    cap = np.asarray(lt.cols["payload_cap"], dtype=np.int64)
+    has = (np.asarray(lt.cols["reach"]) >= 4) & (cap > 0) & ~np.asarray(lt.cols["opt_exception"])
+    has &= ~np.asarray(lt.cols["bogus_hlen"], dtype=np.bool_) & ((np.asarray(lt.cols["flags"]) & 0x04) == 0)
     pay_off = np.asarray(lt.cols["payload_off"], dtype=np.int64)
-    length = np.minimum(seglen, np.asarray(lt.cols["payload_cap"], dtype=np.int64))
-    span = np.stack([pay_off, length], axis=1)[has]
+    span = np.stack([pay_off, cap], axis=1)[has]
     return lt.pkt[has], span, buf[has], span[:, 1].copy(), lt.layer[has].astype(np.int64)
 
 
@@ -257,10 +261,26 @@ def _protocol_fields() -> list[FieldDef]:
     return out
 
 
+def _arrival_time(t: PacketTable) -> Values:
+    """frame.time (packet-frame.c, ABSOLUTE_TIME_LOCAL): added only to frames with a time stamp."""
+    has = t.records.has_ts
+    pkt = np.arange(t.n, dtype=np.int64) if has is None else np.flatnonzero(has).astype(np.int64)
+    return Values(pkt, t.ts_ns[pkt].astype(np.int64))
+
+
+def _tcp_payload(t: PacketTable) -> Values:
+    """tcp.payload: the segment's captured payload bytes, in the frame or a reassembled datagram."""
+    got = _payload_spans(t)
+    if got is None:
+        return Values(np.zeros(0, np.int64), np.zeros((0, 2), np.int64))
+    pkt, span, buf, _, layer = got
+    some = span[:, 1] > 0
+    return spans_values(t, pkt[some], span[some, 0], span[some, 1], buf[some].astype(np.int64), layer[some])
+
+
 FILTER_FIELDS: tuple[FieldDef, ...] = (
     *_protocol_fields(),
-    FieldDef("frame.time", FT.ABSOLUTE_TIME,
-             lambda t: Values(np.arange(t.n, dtype=np.int64), t.ts_ns.astype(np.int64)), "Arrival Time"),
+    FieldDef("frame.time", FT.ABSOLUTE_TIME, _arrival_time, "Arrival Time", Base.LOCAL),
     FieldDef("frame.protocols", FT.STRING, _frame_protocols, "Protocols in frame"),
-    FieldDef("tcp.payload", FT.BYTES, _span_getter("tcp.payload"), "TCP payload", Base.NONE),
+    FieldDef("tcp.payload", FT.BYTES, _tcp_payload, "TCP payload", Base.NONE),
 )

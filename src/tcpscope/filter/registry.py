@@ -14,6 +14,7 @@ from tcpscope.analysis.fields import ANALYSIS_FIELDS
 from tcpscope.dissect.fields import DISSECT_FIELDS
 from tcpscope.errors import FieldError
 from tcpscope.filter.extra_fields import FILTER_FIELDS
+from tcpscope.filter.option_fields import OPTION_FIELDS
 from tcpscope.table.schema import FieldDef
 
 __all__ = ["FieldRegistry", "registry"]
@@ -56,4 +57,4 @@ class FieldRegistry(Mapping[str, FieldDef]):
 @lru_cache(maxsize=1)
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
-    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *FILTER_FIELDS])
+    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS])

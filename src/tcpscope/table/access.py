@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +20,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.values import Values, concat_by_frame, interleave
 
 __all__ = ["ColumnGetter", "Getter", "InterleavedGetter", "bit", "both", "column", "frame_values", "interleaved", "merged",
-           "not_", "reach_at_least", "where"]
+           "not_", "reach_at_least", "spans_values", "where"]
 
 Getter = Callable[[PacketTable], Values]
 Presence = Callable[[Layer], NDArray[np.bool_]] | None
@@ -168,3 +169,25 @@ def frame_values(compute: Callable[[PacketTable], NDArray[np.generic]],
         return Values(pkt, data)
 
     return get
+
+
+def spans_values(t: PacketTable, pkt: NDArray[np.int64], start: NDArray[np.int64], length: NDArray[np.int64],
+                 bufs: NDArray[np.int64], layer: NDArray[np.integer[Any]]) -> Values:
+    """Values over byte spans ``[start, start + length)`` of buffer ``bufs`` (0: the capture);
+    spans in reassembled buffers are copied into one new buffer, as a Values has one."""
+    span = np.stack([start, np.clip(length, 0, None)], axis=1)
+    if not bufs.any():
+        return Values(pkt, span, layer.astype(np.int32))
+    pieces = []
+    new_start = np.zeros(pkt.shape[0], dtype=np.int64)
+    at = 0
+    for b in np.unique(bufs).tolist():
+        sel = np.flatnonzero(bufs == b)
+        lens = span[sel, 1]
+        rep = np.repeat(span[sel, 0] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+        idx = rep + np.arange(int(lens.sum()))
+        pieces.append(t.buffers[b][idx])
+        new_start[sel] = at + np.concatenate(([0], np.cumsum(lens)[:-1]))
+        at += int(lens.sum())
+    span = np.stack([new_start, span[:, 1]], axis=1)
+    return Values(pkt, span, layer.astype(np.int32), np.concatenate(pieces) if pieces else None)

@@ -129,7 +129,8 @@ def column_of(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = 
         return Column(Kind.IPV6, pkt, rows=_contig(data, np.uint8))
     if ft is FieldType.ETHER and data.shape[1:] == (6,):
         return Column(Kind.ETHER, pkt, rows=_contig(data, np.uint8))
-    if ft in (FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME) and data.ndim == 1 and data.dtype.kind in "iu":
+    if (ft is FieldType.RELATIVE_TIME or (ft is FieldType.ABSOLUTE_TIME and fd.base not in (Base.LOCAL, Base.UTC))) \
+            and data.ndim == 1 and data.dtype.kind in "iu":
         return Column(Kind.TIME, pkt, ints=data)
     if ft is FieldType.STRING and data.dtype.kind == "U" and data.ndim == 1:
         chars = max(1, data.dtype.itemsize // 4)
@@ -139,7 +140,9 @@ def column_of(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = 
     if ft in (FieldType.BYTES, FieldType.PROTOCOL) and data.shape[1:] == (2,):
         # spans of the capture's bytes are rendered by the kernels; others (rare) beforehand
         spans = _contig(data, np.int64)
-        if buffers and (v.buf is None or v.buf is buffers[0]) and (spans.shape[0] == 0 or int(spans.min()) >= 0):
+        empty_bytes = ft is FieldType.BYTES and spans.shape[0] > 0 and bool((spans[:, 1] == 0).any())  # <MISSING>
+        if buffers and (v.buf is None or v.buf is buffers[0]) and (spans.shape[0] == 0 or int(spans.min()) >= 0) \
+                and not empty_bytes:
             return Column(Kind.SPAN, pkt, pairs=spans, buf=buffers[0])
     pairs, text = _pre(fd, v, buffers)
     return Column(Kind.PRE, pkt, pairs=pairs, buf=text)

@@ -99,6 +99,8 @@ class Base(Enum):
     DEC_HEX = "BASE_DEC_HEX"
     HEX_DEC = "BASE_HEX_DEC"
     PT = "BASE_PT"  # port numbers: decimal
+    LOCAL = "ABSOLUTE_TIME_LOCAL"  # FT_ABSOLUTE_TIME as a local date and time with its zone
+    UTC = "ABSOLUTE_TIME_UTC"  # FT_ABSOLUTE_TIME as a UTC date and time
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ The rules (epan/print.c ``get_node_field_value`` and ftypes' ``val_to_string_rep
 integers in decimal, or ``0x`` and the hex digits of the type's width for BASE_HEX and
 BASE_HEX_DEC (a bitfield is shown shifted down); booleans as 1 or 0; FT_NONE items as
 1; bytes and protocol spans as lowercase hex without separators; IPv4 dotted; IPv6 in
-RFC 5952 form; Ethernet as six colon-separated pairs; times as seconds with nine
-decimals.
+RFC 5952 form; Ethernet as six colon-separated pairs; relative times (and absolute ones
+shown as epoch seconds) as seconds with nine decimals, absolute times displayed as dates
+as ``abs_time_to_str_ex`` writes them.
 
 :func:`format_values` returns one Python string per value; it is used for small
 captures and everywhere text is needed for a few values. The bulk writer of
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.values import Values
 
-__all__ = ["format_ether", "format_ipv4", "format_ipv6", "format_reltime", "format_values", "hex_digits"]
+__all__ = ["format_abstimes", "format_ether", "format_ipv4", "format_ipv6", "format_reltime", "format_values", "hex_digits"]
 
 
 def hex_digits(fd: FieldDef) -> int:
@@ -35,6 +36,38 @@ def format_reltime(ns: int) -> str:
     sign = "-" if ns < 0 else ""
     a = -ns if ns < 0 else ns
     return f"{sign}{a // 1_000_000_000}.{a % 1_000_000_000:09d}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_abstimes(ns: NDArray[np.int64], utc: bool) -> list[str]:
+    """FT_ABSOLUTE_TIME as ``abs_time_to_str_ex`` shows it (epan/to_str.c, ABSOLUTE_TIME_LOCAL or
+    _UTC with ABS_TIME_TO_STR_SHOW_ZONE): ``Nov 27, 2026 23:05:53.245181000 UTC``, the day
+    padded to two columns, the local zone's abbreviation (``tm_zone``) or ``UTC``.
+
+    The date of each distinct second is worked out once (a capture spans few of them).
+    """
+    import time  # here, not at the top: only absolute-time fields need it
+
+    secs = ns // 1_000_000_000
+    frac = ns - secs * 1_000_000_000
+    uniq, inv = np.unique(secs, return_inverse=True)
+    heads: list[tuple[str, str]] = []
+    for s in uniq.tolist():
+        try:
+            tm = time.gmtime(s) if utc else time.localtime(s)
+        except (OverflowError, OSError, ValueError):
+            heads.append(("Not representable", ""))
+            continue
+        zone = " UTC" if utc else f" {tm.tm_zone}"
+        heads.append((f"{_MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d}, {tm.tm_year} "
+                      f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}", zone))
+    out = []
+    for i, f in zip(inv.reshape(-1).tolist(), frac.tolist(), strict=True):
+        head, zone = heads[i]
+        out.append(f"{head}.{f:09d}{zone}" if zone else head)
+    return out
 
 
 def format_ipv4(v: int) -> str:
@@ -74,6 +107,8 @@ def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...
         return [format_ipv6(bytes(row)) for row in np.asarray(data, dtype=np.uint8)]
     if ft is FieldType.ETHER:
         return [format_ether(bytes(row)) for row in np.asarray(data, dtype=np.uint8)]
+    if ft is FieldType.ABSOLUTE_TIME and fd.base in (Base.LOCAL, Base.UTC):
+        return format_abstimes(data.astype(np.int64), fd.base is Base.UTC)
     if ft in (FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME):
         return [format_reltime(x) for x in data.astype(np.int64).tolist()]
     if ft is FieldType.DOUBLE:
@@ -84,5 +119,7 @@ def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...
         buf = v.buf if v.buf is not None else (buffers[0] if buffers else None)
         if buf is None:
             return [""] * len(v)
-        return [bytes(buf[int(s): int(s) + int(n)]).hex() for s, n in np.asarray(data).tolist()]
+        # print.c: an FT_BYTES value with no bytes prints as <MISSING> (no BASE_ALLOW_ZERO here)
+        missing = "<MISSING>" if ft is FieldType.BYTES else ""
+        return [bytes(buf[int(s): int(s) + int(n)]).hex() if n else missing for s, n in np.asarray(data).tolist()]
     return [str(x) for x in data.tolist()]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CAPTURES = HERE.parent / "captures"
-MODULES = ("pcap_variants", "pcapng_files", "link_types", "encapsulations", "ip_layers", "tcp_options",
+MODULES = ("pcap_variants", "pcapng_files", "link_types", "encapsulations", "ip_layers", "tcp_options", "tcp_accecn",
            "damaged")
 
 
