@@ -209,9 +209,12 @@ def _option_layers(layers: dict[str, Layer]) -> None:
     opt, tcp = layers.get("tcp.option"), layers.get("tcp")
     if opt is None or tcp is None or len(opt) == 0:
         return
-    last_tcp = np.clip(np.searchsorted(tcp.pkt, opt.pkt, side="right") - 1, 0, None)
+    if bool((tcp.layer == 1).all()):  # one TCP header a frame: no lookup needed
+        tcp_layer = np.ones(len(opt), dtype=np.int32)
+    else:
+        tcp_layer = tcp.layer[np.clip(np.searchsorted(tcp.pkt, opt.pkt, side="right") - 1, 0, None)]
     num = option_layer_numbers(opt.pkt, np.asarray(opt.cols["kind"]), np.asarray(opt.cols["item"], dtype=np.bool_),
-                               tcp.layer[last_tcp])
+                               tcp_layer)
     layers["tcp.option"] = replace(opt, layer=num)
     sack = layers.get("tcp.sack")
     if sack is not None and len(sack):

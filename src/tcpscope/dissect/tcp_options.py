@@ -274,15 +274,15 @@ def option_layer_numbers(pkt: NDArray[np.int64], kind: NDArray[np.integer], item
     bad, are added by TCP's option loop and carry TCP's number (``tcp_layer``, per row).
     ``pkt`` is sorted and rows of one frame are in option order.
     """
-    proto = np.where(item, ITEM_PROTOCOL[kind.astype(np.int64)], 0).astype(np.int64)
-    key = pkt.astype(np.int64) * 64 + proto
-    order = np.argsort(key, kind="stable")
-    ks = key[order]
-    m = ks.shape[0]
-    idx = np.arange(m, dtype=np.int64)
-    start = np.ones(m, dtype=np.bool_)
-    start[1:] = ks[1:] != ks[:-1]
-    run_start = np.maximum.accumulate(np.where(start, idx, 0)) if m else idx
-    occ = np.empty(m, dtype=np.int32)
-    occ[order] = (idx - run_start + 1).astype(np.int32)
+    proto = np.where(item, ITEM_PROTOCOL[kind.astype(np.int64)], 0).astype(np.int16)
+    # rows of a frame are adjacent and few (40 option bytes): count the earlier rows of the
+    # same frame and protocol, one shift at a time, until no frame has that many rows
+    occ = np.ones(pkt.shape[0], dtype=np.int32)
+    k = 1
+    while k < pkt.shape[0]:
+        same_frame = pkt[k:] == pkt[:-k]
+        if not same_frame.any():
+            break
+        occ[k:] += same_frame & (proto[k:] == proto[:-k])
+        k += 1
     return np.where(proto == 0, tcp_layer, occ).astype(np.int32)
