@@ -165,8 +165,7 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              "Source or Destination Address"),
     # IPv6 (packet-ipv6.c)
     FieldDef("ipv6.version", FT.UINT8, column("ipv6", "version", ip_reach(1)), "Version", Base.DEC),
-    FieldDef("ipv6.tclass", FT.UINT32, column("ipv6", "tclass", ip_reach(2)), "Traffic Class", Base.HEX,
-             hex_digits=2),
+    FieldDef("ipv6.tclass", FT.UINT32, column("ipv6", "tclass", ip_reach(2)), "Traffic Class", Base.HEX),
     FieldDef("ipv6.flow", FT.UINT24, column("ipv6", "flow", ip_reach(2)), "Flow Label", Base.HEX),
     FieldDef("ipv6.plen", FT.UINT16, column("ipv6", "plen", ip_reach(3)), "Payload Length", Base.DEC),
     FieldDef("ipv6.nxt", FT.UINT8, column("ipv6", "nxt", ip_reach(4)), "Next Header", Base.DEC,
