@@ -103,6 +103,40 @@ def _ws_multiplier(a: np.ndarray) -> Array:
 
 
 
+def _lg(a: np.ndarray) -> Array:
+    return ((np.asarray(a, dtype=np.uint8)[:, 0] >> 1) & 1).astype(np.int64)
+
+
+def _ig(a: np.ndarray) -> Array:
+    return (np.asarray(a, dtype=np.uint8)[:, 0] & 1).astype(np.int64)
+
+
+def _unverified(a: np.ndarray) -> Array:
+    return np.full(a.shape[0], 2, dtype=np.int64)
+
+
+_CHECKSUM_STATUS = {0: "Bad", 1: "Good", 2: "Unverified", 3: "Not present", 4: "Illegal"}
+
+
+def _both_bits(bit_of: Callable[[np.ndarray], Array]) -> Getter:
+    """One bit of the destination then of the source address, as eth.addr interleaves them."""
+
+    def get(t: PacketTable) -> Values:
+        lt = t.layer("eth")
+        if len(lt) == 0:
+            return Values.empty()
+        pkt = np.concatenate([lt.pkt, lt.pkt])
+        data = np.concatenate([bit_of(np.asarray(lt.cols["dst"])), bit_of(np.asarray(lt.cols["src"]))])
+        keep = np.concatenate([np.asarray(lt.cols["has_dst"], dtype=np.bool_),
+                               np.asarray(lt.cols["has_src"], dtype=np.bool_)])
+        layer = np.concatenate([lt.layer, lt.layer])
+        order = np.argsort(np.concatenate([np.arange(len(lt)) * 2, np.arange(len(lt)) * 2 + 1]), kind="stable")
+        pkt, data, keep, layer = pkt[order], data[order], keep[order], layer[order]
+        return Values(pkt[keep], data[keep], layer[keep])
+
+    return get
+
+
 ip_reach = reach_at_least
 tcp_full = both(reach_at_least(2), not_("bogus_hlen"))
 tcp_seq = reach_at_least(2)
@@ -217,4 +251,28 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("udp.port", FT.UINT16, interleaved("udp", "srcport", "dstport", reach_at_least(3), reach_at_least(3)),
              "Source or Destination Port", Base.PT),
     FieldDef("udp.length", FT.UINT16, column("udp", "length", reach_at_least(3)), "Length", Base.DEC),
+    # items every frame has in tshark (packet-frame.c): nobody marks or ignores a frame here
+    FieldDef("frame.marked", FT.BOOLEAN, frame_values(lambda t: np.zeros(t.n, dtype=np.int64)), "Frame is marked"),
+    FieldDef("frame.ignored", FT.BOOLEAN, frame_values(lambda t: np.zeros(t.n, dtype=np.int64)),
+             "Frame is ignored"),
+    # the address bits of packet-eth.c: LG (locally administered) and IG (group), of the
+    # destination then the source (eth.lg, eth.ig) or of one of them
+    FieldDef("eth.dst.lg", FT.BOOLEAN, column("eth", "dst", where("has_dst"), _lg), "LG bit"),
+    FieldDef("eth.dst.ig", FT.BOOLEAN, column("eth", "dst", where("has_dst"), _ig), "IG bit"),
+    FieldDef("eth.src.lg", FT.BOOLEAN, column("eth", "src", where("has_src"), _lg), "LG bit"),
+    FieldDef("eth.src.ig", FT.BOOLEAN, column("eth", "src", where("has_src"), _ig), "IG bit"),
+    FieldDef("eth.lg", FT.BOOLEAN, _both_bits(_lg), "LG bit"),
+    FieldDef("eth.ig", FT.BOOLEAN, _both_bits(_ig), "IG bit"),
+    # the DS field's parts (RFC 2474 DSCP, RFC 3168 ECN)
+    FieldDef("ip.dsfield.dscp", FT.UINT8, column("ip", "tos", ip_reach(3), lambda a: a.astype(np.int64) >> 2),
+             "Differentiated Services Codepoint", Base.DEC),
+    FieldDef("ip.dsfield.ecn", FT.UINT8, column("ip", "tos", ip_reach(3), lambda a: a.astype(np.int64) & 3),
+             "Explicit Congestion Notification", Base.DEC),
+    # proto_tree_add_checksum without validation (tshark's default): status 2, "Unverified"
+    FieldDef("ip.checksum.status", FT.UINT8, column("ip", "checksum", ip_reach(9), _unverified),
+             "Header checksum status", Base.NONE, strings=_CHECKSUM_STATUS),
+    FieldDef("tcp.checksum.status", FT.UINT8,
+             column("tcp", "checksum", both(reach_at_least(3), not_("bogus_hlen")), _unverified),
+             "Checksum Status", Base.NONE, strings=_CHECKSUM_STATUS),
 )
+

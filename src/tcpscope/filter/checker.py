@@ -532,6 +532,9 @@ class _Checker:
         else:
             kind = {String: "STRING", CharConst: "CHARCONST", Slice: "SLICE", Reference: "REFERENCE"}
             self.fail(a, f"Type {kind.get(type(a), 'UNKNOWN')} is not valid for abs")
+        if ft is FieldType.NONE:  # an FT_NONE field (an expert item): dfunctions.c names the node's type
+            name = "FIELD" if isinstance(a, Field) else "FUNCTION" if isinstance(a, Function) else "ARITHMETIC"
+            self.fail(a, f"Type {name} is not valid for abs")
         if ft not in _CAN_IS_NEGATIVE:
             self.fail(a, f"'{_display(a)}' is not a valid argument to 'abs'()")
         return ft, PFunc("abs", (v,), ft)
