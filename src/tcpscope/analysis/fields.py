@@ -12,8 +12,10 @@ read to the end. Expert items are fields too (``tcp.analysis.retransmission``,
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tcpscope._types import Array, Mask
 from tcpscope.analysis.sequence import A_DUPLICATE_ACK, A_RETRANSMISSION
@@ -82,15 +84,19 @@ def _flags_str(t: PacketTable) -> Values:
     if len(lt) == 0:
         return Values.empty()
     keep = (_c(lt, "reach") >= 2) & ~_c(lt, "bogus_hlen").astype(np.bool_)
-    flags = _c(lt, "flags")[keep].astype(np.int64)
-    text = _FLAG_STRINGS[flags & 0xFFF].astype(object) if flags.shape[0] else np.zeros(0, dtype=object)
+    flags = _c(lt, "flags")[keep].astype(np.int64) & 0xFFF
+    text = _FLAG_STRINGS[flags]
     if "use_ace" in lt.cols:
         ace = _c(lt, "use_ace")[keep] != 0
-        for i in np.flatnonzero(ace):
-            v = int(flags[i])
-            s = str(text[i])
-            text[i] = s[:3] + "-" + str(_ace_value(v)) + "-" + s[6:]
-    return Values(lt.pkt[keep], np.asarray(text, dtype=str), lt.layer[keep])
+        if ace.any():
+            text = np.where(ace, _ace_strings()[flags], text)
+    return Values(lt.pkt[keep], text, lt.layer[keep])
+
+
+@cache
+def _ace_strings() -> NDArray[np.str_]:
+    """Every 12-bit flags value's string when AccECN is in use (built on first need)."""
+    return np.array([s[:3] + "-" + str(_ace_value(v)) + "-" + s[6:] for v, s in enumerate(_FLAG_STRINGS.tolist())])
 
 
 def _ace_value(flags: int) -> int:
