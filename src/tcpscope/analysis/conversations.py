@@ -69,20 +69,25 @@ def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
     row_out = np.full(m, -1, dtype=np.int64)
     if not parts_pkt or m == 0:
         return src_out, dst_out, type_out, row_out
-    if len(parts_pkt) == 1:
-        # one kind of IP header: when each frame has at most one, index it by frame
-        pkt1 = parts_pkt[0]
-        if pkt1.shape[0] < 2 or bool((pkt1[1:] != pkt1[:-1]).all()):
-            at = np.full(table.n, -1, dtype=np.int64)
-            at[pkt1] = np.arange(pkt1.shape[0])
-            j = at[tcp.pkt]
-            ok = (j >= 0) & (parts_depth[0][np.maximum(j, 0)] < tcp.depth)
-            jj = j[ok]
+    all_pkt = np.concatenate(parts_pkt)
+    if all_pkt.shape[0] < 2 or int(np.bincount(all_pkt, minlength=table.n).max()) <= 1:
+        # at most one IP header a frame (the usual case): index the headers by frame
+        at = np.full(table.n, -1, dtype=np.int64)
+        at[all_pkt] = np.arange(all_pkt.shape[0])
+        j = at[tcp.pkt]
+        depth_all = np.concatenate(parts_depth)
+        ok = (j >= 0) & (depth_all[np.maximum(j, 0)] < tcp.depth)
+        jj = j[ok]
+        if len(parts_pkt) == 1:
             src_out[ok] = parts_src[0][jj]
             dst_out[ok] = parts_dst[0][jj]
             type_out[ok] = parts_type[0][jj]
-            row_out[ok] = jj
-            return src_out, dst_out, type_out, row_out
+        else:
+            src_out[ok] = np.concatenate(parts_src)[jj]
+            dst_out[ok] = np.concatenate(parts_dst)[jj]
+            type_out[ok] = np.concatenate(parts_type)[jj]
+        row_out[ok] = jj
+        return src_out, dst_out, type_out, row_out
     pkt = np.concatenate(parts_pkt)
     depth = np.concatenate(parts_depth).astype(np.int64)
     order = np.lexsort((depth, pkt))
