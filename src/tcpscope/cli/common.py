@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tcpscope._types import Index
+from tcpscope._types import Index, Mask
 from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
 
@@ -27,6 +27,8 @@ class Loaded:
     table: PacketTable
     frames: Index
     warnings: tuple[CaptureWarning, ...]
+    #: the display filter's per-frame answer (None without -Y): what tap-style views count
+    mask: Mask | None = None
 
 
 def add_file_argument(p: argparse.ArgumentParser) -> None:
@@ -71,10 +73,9 @@ def load(path: str, display_filter: str | None = None, analyze: bool = True) -> 
             table = run_analysis(table)
         progress.stage("output", 0.95)
     if flt is not None:
-        frames = np.flatnonzero(flt.mask(table)).astype(np.int64)
-    else:
-        frames = np.arange(table.n, dtype=np.int64)
-    return Loaded(table, frames, records.warnings)
+        mask = np.asarray(flt.mask(table), dtype=np.bool_)
+        return Loaded(table, np.flatnonzero(mask).astype(np.int64), records.warnings, mask)
+    return Loaded(table, np.arange(table.n, dtype=np.int64), records.warnings)
 
 
 def _size(path: str) -> int:

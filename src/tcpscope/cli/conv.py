@@ -18,16 +18,11 @@ __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from tcpscope.views.conversations import conversations, render_csv, render_json, render_tshark
 
     loaded = load(args.file, args.display_filter)
-    mask = None
-    if args.display_filter:
-        mask = np.zeros(loaded.table.n, dtype=np.bool_)
-        mask[loaded.frames] = True
-    conv = conversations(loaded.table, mask)
+    conv = conversations(loaded.table, loaded.mask)
     if args.format == "csv":
         text = render_csv(conv)
     elif args.format == "json":

@@ -17,16 +17,11 @@ __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
 
     from tcpscope.views.expert import LEVEL_NAMES, expert_entries, render_expert
 
     loaded = load(args.file, args.display_filter)
-    mask = None
-    if args.display_filter:
-        mask = np.zeros(loaded.table.n, dtype=np.bool_)
-        mask[loaded.frames] = True
-    entries = expert_entries(loaded.table, mask, LEVEL_NAMES[args.level])
+    entries = expert_entries(loaded.table, loaded.mask, LEVEL_NAMES[args.level])
     sys.stdout.write(render_expert(entries, frames=args.frames))
     sys.stdout.flush()
     return finish(loaded.warnings)
