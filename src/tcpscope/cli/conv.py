@@ -18,7 +18,6 @@ __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-
     from tcpscope.views.conversations import conversations, render_csv, render_json, render_tshark
 
     loaded = load(args.file, args.display_filter)

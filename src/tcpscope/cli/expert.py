@@ -17,7 +17,6 @@ __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-
     from tcpscope.views.expert import LEVEL_NAMES, expert_entries, render_expert
 
     loaded = load(args.file, args.display_filter)

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope.table.schema import Base, FieldDef, FieldType
-from tcpscope.table.text import format_values, hex_digits
+from tcpscope.table.text import abstime_text, format_values, hex_digits
 from tcpscope.table.values import Values
 
 __all__ = ["Column", "Kind", "column_of", "readonly"]
@@ -132,6 +132,8 @@ def column_of(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = 
     if (ft is FieldType.RELATIVE_TIME or (ft is FieldType.ABSOLUTE_TIME and fd.base not in (Base.LOCAL, Base.UTC))) \
             and data.ndim == 1 and data.dtype.kind in "iu":
         return Column(Kind.TIME, pkt, ints=data)
+    if ft is FieldType.ABSOLUTE_TIME and fd.base in (Base.LOCAL, Base.UTC) and data.ndim == 1:
+        data, ft = abstime_text(data.astype(np.int64), fd.base is Base.UTC), FieldType.STRING  # dates as text
     if ft is FieldType.STRING and data.dtype.kind == "U" and data.ndim == 1:
         chars = max(1, data.dtype.itemsize // 4)
         ucs = _contig(data, data.dtype).view(np.uint32).reshape(-1, chars) if data.dtype.itemsize else \

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.values import Values
 
-__all__ = ["format_abstimes", "format_ether", "format_ipv4", "format_ipv6", "format_reltime", "format_values", "hex_digits"]
+__all__ = ["abstime_text", "format_ether", "format_ipv4", "format_ipv6", "format_reltime", "format_values", "hex_digits"]
 
 
 def hex_digits(fd: FieldDef) -> int:
@@ -41,32 +41,54 @@ def format_reltime(ns: int) -> str:
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_abstimes(ns: NDArray[np.int64], utc: bool) -> list[str]:
+def abstime_text(ns: NDArray[np.int64], utc: bool) -> NDArray[np.str_]:
     """FT_ABSOLUTE_TIME as ``abs_time_to_str_ex`` shows it (epan/to_str.c, ABSOLUTE_TIME_LOCAL or
     _UTC with ABS_TIME_TO_STR_SHOW_ZONE): ``Nov 27, 2026 23:05:53.245181000 UTC``, the day
     padded to two columns, the local zone's abbreviation (``tm_zone``) or ``UTC``.
 
-    The date of each distinct second is worked out once (a capture spans few of them).
+    The date of each distinct second is worked out once (a capture spans few of them); the
+    rest is numpy arithmetic on the text's code points, for all values at once.
     """
     import time  # here, not at the top: only absolute-time fields need it
 
     secs = ns // 1_000_000_000
-    frac = ns - secs * 1_000_000_000
     uniq, inv = np.unique(secs, return_inverse=True)
-    heads: list[tuple[str, str]] = []
+    heads, zones, ok = [], [], []
     for s in uniq.tolist():
         try:
             tm = time.gmtime(s) if utc else time.localtime(s)
         except (OverflowError, OSError, ValueError):
-            heads.append(("Not representable", ""))
+            heads.append("")
+            zones.append("")
+            ok.append(False)
             continue
-        zone = " UTC" if utc else f" {tm.tm_zone}"
-        heads.append((f"{_MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d}, {tm.tm_year} "
-                      f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}", zone))
-    out = []
-    for i, f in zip(inv.reshape(-1).tolist(), frac.tolist(), strict=True):
-        head, zone = heads[i]
-        out.append(f"{head}.{f:09d}{zone}" if zone else head)
+        heads.append(f"{_MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d}, {tm.tm_year} "
+                     f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}.")
+        zones.append(" UTC" if utc else f" {tm.tm_zone}")
+        ok.append(True)
+    # code points: the second's head, nine digits of the fraction, the zone (NUL-padded)
+    inv = inv.reshape(-1)
+    n = inv.shape[0]
+    head_len = np.array([len(h) for h in heads], dtype=np.int64)
+    width_h, width_z = max(int(head_len.max()), 1), max(1, *(len(z) for z in zones))
+    table_h = np.array(heads, dtype=f"U{width_h}").view(np.uint32).reshape(-1, width_h)
+    table_z = np.array(zones, dtype=f"U{width_z}").view(np.uint32).reshape(-1, width_z)
+    codes = np.zeros((n, width_h + 9 + width_z), dtype=np.uint32)
+    codes[:, :width_h] = table_h[inv]
+    frac = ns - secs * 1_000_000_000
+    digits = [(frac // 10 ** (8 - k)) % 10 + ord("0") for k in range(9)]
+    if int(head_len.min()) == width_h:  # every head as long (the usual case): whole columns
+        for k in range(9):
+            codes[:, width_h + k] = digits[k]
+        codes[:, width_h + 9:] = table_z[inv]
+    else:  # years of other lengths: each row's own offset
+        rows, pos = np.arange(n), head_len[inv]
+        for k in range(9):
+            codes[rows, pos + k] = digits[k]
+        for j in range(width_z):
+            codes[rows, pos + 9 + j] = table_z[inv, j]
+    text = codes.view(f"U{codes.shape[1]}").reshape(-1)
+    out: NDArray[np.str_] = np.where(np.array(ok, dtype=np.bool_)[inv], text, "Not representable")
     return out
 
 
@@ -108,7 +130,7 @@ def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...
     if ft is FieldType.ETHER:
         return [format_ether(bytes(row)) for row in np.asarray(data, dtype=np.uint8)]
     if ft is FieldType.ABSOLUTE_TIME and fd.base in (Base.LOCAL, Base.UTC):
-        return format_abstimes(data.astype(np.int64), fd.base is Base.UTC)
+        return [str(x) for x in abstime_text(data.astype(np.int64), fd.base is Base.UTC)]
     if ft in (FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME):
         return [format_reltime(x) for x in data.astype(np.int64).tolist()]
     if ft is FieldType.DOUBLE:
