@@ -18,7 +18,7 @@ from golden_io import CAPTURES, capture_names
 from tcpscope.cli.main import main
 from tcpscope.filter.option_fields import OPTION_ITEM_KINDS
 
-OPTION_FIELDS = ("tcp.options", *OPTION_ITEM_KINDS, "tcp.options.unknown", "tcp.options.sack_perm", "tcp.payload")
+OPTION_FIELDS = ("tcp.options", *OPTION_ITEM_KINDS, "tcp.options.unknown", "tcp.payload")
 ODD_TIMES = {"craft-pcap-odd-usec.pcap", "craft-pcap-odd-nsec.pcap"}
 
 

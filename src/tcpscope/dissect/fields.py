@@ -83,20 +83,6 @@ def _opt_kind(kind: int, value: str = "v1", present: str = "has_v1",
     return column("tcp.option", value, rule, convert)
 
 
-def _sack_perm_bytes(t: PacketTable) -> Values:
-    """tcp.options.sack_perm prints as the bytes of the option (kind and length)."""
-    lt = t.layer("tcp.option")
-    if len(lt) == 0:
-        return Values.empty()
-    # an option whose length byte was not there (or past the options) has no item
-    m = (lt.cols["kind"] == 4) & lt.cols["item"]
-    start = lt.cols["off"][m]
-    ln = lt.cols["len"][m].astype(np.int64)
-    span = np.stack([start, ln], axis=1)
-    bufs = lt.cols["_buf"][m]
-    return Values(lt.pkt[m], span, lt.layer[m], t.buffers[0] if not bufs.any() else None)
-
-
 def _ws_multiplier(a: np.ndarray) -> Array:
     return (1 << np.minimum(a.astype(np.int64), 14)).astype(np.int64)
 
@@ -241,7 +227,6 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("tcp.options.wscale.shift", FT.UINT8, _opt_kind(3), "Shift count", Base.DEC),
     FieldDef("tcp.options.wscale.multiplier", FT.UINT16, _opt_kind(3, convert=_ws_multiplier), "Multiplier",
              Base.DEC),
-    FieldDef("tcp.options.sack_perm", FT.PROTOCOL, _sack_perm_bytes, "TCP Option - SACK permitted"),
     FieldDef("tcp.options.timestamp.tsval", FT.UINT32, _opt_kind(8), "Timestamp value", Base.DEC),
     FieldDef("tcp.options.timestamp.tsecr", FT.UINT32, _opt_kind(8, "v2", "has_v2"), "Timestamp echo reply",
              Base.DEC),

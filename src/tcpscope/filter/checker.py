@@ -90,9 +90,8 @@ _ARITH_CAN: dict[ArithOp, frozenset[FieldType]] = {
 
 #: Types Wireshark 4.0 gives a field where the shared registry differs (tshark -G fields).
 TYPE_OVERRIDES: Mapping[str, FieldType] = {
+    # FT_RELATIVE_TIME in 4.0; tcpscope keeps it absolute so Arrow and pandas get timestamps
     "frame.time_epoch": FT.RELATIVE_TIME,
-    # TCP options are "protocols in name only" (proto_register_protocol_in_name_only), typed FT_BYTES
-    "tcp.options.sack_perm": FT.BYTES,
 }
 
 

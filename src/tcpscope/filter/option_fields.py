@@ -26,7 +26,7 @@ __all__ = ["OPTION_FIELDS", "OPTION_ITEM_KINDS"]
 #: The field of each option kind's item (the dissector table "tcp.option" of packet-tcp.c).
 OPTION_ITEM_KINDS: dict[str, tuple[int, ...]] = {
     "tcp.options.eol": (0,), "tcp.options.nop": (1,), "tcp.options.mss": (2,), "tcp.options.wscale": (3,),
-    "tcp.options.sack": (5,), "tcp.options.echo": (6, 7), "tcp.options.echoreply": (),
+    "tcp.options.sack_perm": (4,), "tcp.options.sack": (5,), "tcp.options.echo": (6, 7), "tcp.options.echoreply": (),
     "tcp.options.timestamp": (8,), "tcp.options.cc": (11, 12, 13), "tcp.options.ccnew": (),
     "tcp.options.ccecho": (), "tcp.options.md5": (19,), "tcp.options.scps": (20,), "tcp.options.snack": (21,),
     "tcp.options.scpsrec": (22,), "tcp.options.scpscor": (23,), "tcp.options.qs": (27,),
@@ -34,12 +34,13 @@ OPTION_ITEM_KINDS: dict[str, tuple[int, ...]] = {
     "tcp.options.rvbd.probe": (76,), "tcp.options.rvbd.trpy": (78,), "tcp.options.acc_ecn": (172, 174),
     "tcp.options.experimental": (253, 254),
 }
-_KNOWN = np.array(sorted({k for ks in OPTION_ITEM_KINDS.values() for k in ks} | {4, 30}), dtype=np.int64)
+_KNOWN = np.array(sorted({k for ks in OPTION_ITEM_KINDS.values() for k in ks} | {30}), dtype=np.int64)
 #: The protocols' names (proto_register_protocol_in_name_only), which filter errors quote.
 _TITLES = {
     "tcp.options.nop": "No-Operation (NOP)", "tcp.options.eol": "End of Option List (EOL)",
     "tcp.options.timestamp": "Timestamps", "tcp.options.mss": "Maximum segment size",
-    "tcp.options.wscale": "Window scale", "tcp.options.sack": "SACK", "tcp.options.echo": "Echo",
+    "tcp.options.wscale": "Window scale", "tcp.options.sack_perm": "SACK permitted",
+    "tcp.options.sack": "SACK", "tcp.options.echo": "Echo",
     "tcp.options.echoreply": "Echo reply", "tcp.options.cc": "CC", "tcp.options.ccnew": "CC.NEW",
     "tcp.options.ccecho": "CC.ECHO", "tcp.options.ao": "TCP AO", "tcp.options.md5": "TCP MD5 signature",
     "tcp.options.scps": "SCPS capabilities", "tcp.options.snack": "Selective Negative Acknowledgment",
