@@ -199,8 +199,7 @@ def _span_getter(name: str) -> Callable[[PacketTable], Values]:
         got = span_values(name, t)
         assert got is not None
         pkt, span, buf, _, layer = got
-        first = buf == 0
-        return Values(pkt[first], span[first], layer[first].astype(np.int32))
+        return spans_values(t, pkt, span[:, 0], span[:, 1], buf.astype(np.int64), layer)
 
     return get
 
@@ -268,19 +267,9 @@ def _arrival_time(t: PacketTable) -> Values:
     return Values(pkt, t.ts_ns[pkt].astype(np.int64))
 
 
-def _tcp_payload(t: PacketTable) -> Values:
-    """tcp.payload: the segment's captured payload bytes, in the frame or a reassembled datagram."""
-    got = _payload_spans(t)
-    if got is None:
-        return Values(np.zeros(0, np.int64), np.zeros((0, 2), np.int64))
-    pkt, span, buf, _, layer = got
-    some = span[:, 1] > 0
-    return spans_values(t, pkt[some], span[some, 0], span[some, 1], buf[some].astype(np.int64), layer[some])
-
-
 FILTER_FIELDS: tuple[FieldDef, ...] = (
     *_protocol_fields(),
     FieldDef("frame.time", FT.ABSOLUTE_TIME, _arrival_time, "Arrival Time", Base.LOCAL),
     FieldDef("frame.protocols", FT.STRING, _frame_protocols, "Protocols in frame"),
-    FieldDef("tcp.payload", FT.BYTES, _tcp_payload, "TCP payload", Base.NONE),
+    FieldDef("tcp.payload", FT.BYTES, _span_getter("tcp.payload"), "TCP payload", Base.NONE),
 )
