@@ -63,3 +63,19 @@ def test_lines_match_list_command() -> None:
     assert lines[0] == ("    1   0.000000    10.99.0.1 → 10.99.0.2    TCP 74 60054 → 80 [SYN] Seq=0 Win=64240 "
                         "Len=0 MSS=1460 SACK_PERM TSval=3017093256 TSecr=0 WS=1024")
     assert np.asarray(cap.frames).shape == (12,)
+
+
+@pytest.mark.parametrize("name", ["craft-ipv4-frags.pcap", "craft-tcp-truncated.pcap", "zeek-http-get.pcap"])
+def test_arrow_bytes_equal_the_fields_text(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Byte fields in Arrow hold the bytes ``tcpscope fields`` prints in hex (which the golden tests
+    hold to tshark's), reassembled datagrams and cut options included."""
+    from tcpscope.cli.main import main
+
+    path = str(CAPS / name)
+    table = tcpscope.open(path).packets.select("tcp.payload", "tcp.options").to_arrow()
+    capsys.readouterr()
+    main(["fields", path, "-e", "tcp.payload", "-e", "tcp.options"])
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    for col, name_ in enumerate(("tcp.payload", "tcp.options")):
+        got = [(v.hex() or "<MISSING>") if v is not None else "" for v in table.column(name_).to_pylist()]
+        assert got == [r[col] for r in rows]

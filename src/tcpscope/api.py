@@ -149,9 +149,17 @@ def _arrow_values(fd: FieldDef, v: Values, table: PacketTable) -> tuple[Any, Any
         t = pa.timestamp("ns", tz="UTC")
         return pa.array(np.asarray(v.data, dtype=np.int64), type=t), t
     if ft in (FieldType.BYTES, FieldType.PROTOCOL):
+        # one gather of every span's bytes and their offsets: Arrow's own binary layout
         buf = v.buf if v.buf is not None else table.buffers[0]
-        vals = [bytes(buf[int(s): int(s) + int(n)]) for s, n in np.asarray(v.data).tolist()]
-        return pa.array(vals, type=pa.binary()), pa.binary()
+        spans = np.asarray(v.data, dtype=np.int64).reshape(-1, 2)
+        lens = spans[:, 1]
+        offsets = np.zeros(lens.shape[0] + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        idx = np.repeat(spans[:, 0] - offsets[:-1], lens) + np.arange(int(offsets[-1]))
+        data = np.asarray(buf)[idx]
+        arr = pa.Array.from_buffers(pa.large_binary(), lens.shape[0], [None, pa.py_buffer(offsets),
+                                                                          pa.py_buffer(data)])
+        return arr.cast(pa.binary()), pa.binary()
     if ft is FieldType.DOUBLE:
         return pa.array(np.asarray(v.data, dtype=np.float64)), pa.float64()
     return pa.array(format_values(fd, v, table.buffers), type=pa.string()), pa.string()
