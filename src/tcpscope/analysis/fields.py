@@ -21,14 +21,14 @@ from tcpscope._types import Array, Mask
 from tcpscope.analysis.sequence import A_DUPLICATE_ACK, A_RETRANSMISSION
 from tcpscope.dissect.context import Group, Sev
 from tcpscope.dissect.experts import EXPERTS, field_name, summary
-from tcpscope.dissect.tcp import AE, CWR, ECE, SYN
+from tcpscope.dissect.tcp import ACK, AE, CWR, ECE, SYN
 from tcpscope.table.access import Getter, column
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.values import Values
 
-__all__ = ["ANALYSIS_FIELDS", "ANALYSIS_FIELD_NAMES"]
+__all__ = ["ACE_FIELDS", "ANALYSIS_FIELDS", "ANALYSIS_FIELD_NAMES", "may_use_accecn"]
 
 FT = FieldType
 SET = ("Set", "Not set")
@@ -319,3 +319,31 @@ ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
 )
 
 ANALYSIS_FIELD_NAMES: frozenset[str] = frozenset(f.name for f in ANALYSIS_FIELDS)
+
+
+#: Fields that read the analysis only to know whether a segment's conversation uses AccECN
+#: (tcp_flags_str and the ECN bits show the ACE counter then, packet-tcp.c tcp_get_ace).
+ACE_FIELDS: frozenset[str] = frozenset({"tcp.flags.str", "tcp.flags.ae", "tcp.flags.cwr", "tcp.flags.ece",
+                                        "tcp.flags.ace"})
+
+
+def may_use_accecn(t: PacketTable) -> bool:
+    """Could the analysis mark any segment as using AccECN (RFC 9768 §3.1)?
+
+    Only when some pure SYN sets AE, CWR and ECE together (the AccECN request), or some
+    segment carries an AccECN option (kinds 172, 174, or the experimental ExIDs). When
+    neither occurs, ``use_ace`` is 0 everywhere and the ``ACE_FIELDS`` read the same
+    without the analysis.
+    """
+    lt = t.layer("tcp")
+    if len(lt) == 0:
+        return False
+    flags = _c(lt, "flags").astype(np.int64)
+    request = ((flags & (SYN | ACK)) == SYN) & ((flags & (AE | CWR | ECE)) == (AE | CWR | ECE))
+    if bool(request.any()):
+        return True
+    opt = t.layer("tcp.option")
+    if len(opt) == 0:
+        return False
+    kind = np.asarray(opt.cols["kind"])
+    return bool(((kind == 172) | (kind == 174) | (kind == 253) | (kind == 254)).any())

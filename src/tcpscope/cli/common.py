@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from tcpscope._types import Index, Mask
@@ -40,8 +40,12 @@ def add_filter_argument(p: argparse.ArgumentParser) -> None:
                    help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
 
 
-def load(path: str, display_filter: str | None = None, analyze: bool = True) -> Loaded:
-    """Read, dissect and analyse ``path``; select the frames ``display_filter`` keeps."""
+def load(path: str, display_filter: str | None = None, analyze: bool | Collection[str] = True) -> Loaded:
+    """Read, dissect and analyse ``path``; select the frames ``display_filter`` keeps.
+
+    ``analyze`` may name the fields the caller will read: the analysis then runs only
+    if they or the filter's fields need it (``needs_analysis``).
+    """
     import numpy as np
 
     from tcpscope.capture import read_records
@@ -66,6 +70,11 @@ def load(path: str, display_filter: str | None = None, analyze: bool = True) -> 
         records = read_records(path)
         progress.stage("decoding", 0.25)
         table = dissect(records)
+        if not isinstance(analyze, bool):
+            from tcpscope.filter.registry import needs_analysis
+
+            names = [*analyze, *(flt.field_names() if flt is not None else ())]
+            analyze = needs_analysis(names, table)
         if analyze:
             from tcpscope.analysis import analyze as run_analysis
 

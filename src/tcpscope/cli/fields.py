@@ -12,7 +12,6 @@ __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcpscope.dissect.fields import DISSECT_FIELDS
     from tcpscope.views.columns import full_registry as registry
     from tcpscope.views.fields import FieldsOptions, parse_e_option, write_fields
 
@@ -32,9 +31,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"tcpscope: {exc}")
         return EXIT_ERROR
     # the analysis runs when a field or the filter needs it
-    plain = {f.name for f in DISSECT_FIELDS}
-    need = bool(args.display_filter) or any(d.name not in plain for d in defs)
-    loaded = load(args.file, args.display_filter, analyze=need)
+    loaded = load(args.file, args.display_filter, analyze=[d.name for d in defs])
     sys.stdout.flush()
     frames = None if loaded.frames.shape[0] == loaded.table.n else loaded.frames
     out = getattr(sys.stdout, "buffer", None)

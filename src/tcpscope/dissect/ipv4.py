@@ -33,7 +33,7 @@ from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.frag import Fragments
 from tcpscope.dissect.protocols import PROTO_CODE
 
-__all__ = ["IP_NEXT", "dissect_ip", "dissect_ipv4", "next_from_ipproto", "source_is_v6"]
+__all__ = ["IPV4_HEADER", "IP_NEXT", "dissect_ip", "dissect_ipv4", "next_from_ipproto", "source_is_v6"]
 
 #: IP protocol number -> next protocol (for IPv4 and IPv6 alike).
 IP_NEXT: dict[int, Proto] = {
@@ -50,7 +50,7 @@ _IP_LUT = np.full(256, Proto.DATA, dtype=np.int8)
 for _k, _v in IP_NEXT.items():
     _IP_LUT[_k] = _v
 
-_HDR = np.dtype([
+IPV4_HEADER = np.dtype([
     ("vihl", "u1"), ("tos", "u1"), ("len", ">u2"), ("id", ">u2"), ("off", ">u2"),
     ("ttl", "u1"), ("proto", "u1"), ("sum", ">u2"), ("src", ">u4"), ("dst", ">u4"),
 ])
@@ -182,7 +182,7 @@ def dissect_ip(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
 def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: bool = True) -> None:
     """Decode the IPv4 headers at the cursors of frames ``idx`` (see the module docstring)."""
     avail = ctx.avail(idx)
-    h = ctx.read(idx, 20).view(_HDR).reshape(-1)
+    h = ctx.read(idx, 20).view(IPV4_HEADER).reshape(-1)
     ver = (h["vihl"] >> 4).astype(np.uint8)
     hlen = ((h["vihl"] & 0x0F).astype(np.int64)) * 4
     tot = h["len"].astype(np.int64)

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.experts import EXPERT_CODE
+from tcpscope.dissect.fastpath import eligible_frames, take_fast_frames
 from tcpscope.dissect.frag import Fragments, reassemble
 from tcpscope.dissect.icmp import dissect_arp, dissect_icmp, dissect_icmpv6
 from tcpscope.dissect.ipv4 import dissect_ip, dissect_ipv4
@@ -94,8 +95,12 @@ def _walk(ctx: DissectContext, dispatch: dict[int, Dissector]) -> None:
     ctx.nxt[:] = Proto.DONE
 
 
-def dissect(records: Records) -> PacketTable:
-    """Decode every frame of ``records`` into a :class:`PacketTable`."""
+def dissect(records: Records, fast: bool = True) -> PacketTable:
+    """Decode every frame of ``records`` into a :class:`PacketTable`.
+
+    ``fast=False`` walks every frame with the vectorized dissectors, none through the
+    compiled path of :mod:`tcpscope.dissect.fastpath` (the tests compare the two).
+    """
     n = len(records)
     end = records.offset + records.caplen
     ctx = DissectContext(
@@ -123,9 +128,11 @@ def dissect(records: Records) -> PacketTable:
     # the page cache if a later stage reads them).
     start = ctx.nxt.copy()
     ctx.nxt[:] = Proto.DONE
+    eligible = eligible_frames(records) if fast else np.zeros(n, dtype=np.bool_)
     for lo in range(0, n, CHUNK_FRAMES):
         hi = min(n, lo + CHUNK_FRAMES)
         ctx.nxt[lo:hi] = start[lo:hi]
+        take_fast_frames(ctx, records, lo, hi, eligible)
         _walk(ctx, dispatch)
         records.release_range(int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1]))
     del start

@@ -24,14 +24,16 @@ from numpy.typing import NDArray
 
 from tcpscope.dissect.context import DissectContext, Proto, rows_of
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
+from tcpscope.dissect.kernels import SimpleOptions, simple_options
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options, u32
 
-__all__ = ["ACK", "AE", "CWR", "ECE", "FIN", "OPT_FIXED_LEN", "PSH", "RST", "SYN", "URG", "dissect_tcp"]
+__all__ = ["ACK", "AE", "CWR", "ECE", "FIN", "OPT_FIXED_LEN", "PSH", "RST", "SYN", "TCP_HEADER", "URG", "dissect_tcp",
+           "header_experts", "simple_option_rows"]
 
 FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x100
 
-_HDR = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
+TCP_HEADER = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
                  ("offflags", ">u2"), ("win", ">u2"), ("sum", ">u2"), ("urp", ">u2")])
 
 #: Option kinds whose dissector insists on one exact length (tcp_option_len_check).
@@ -50,7 +52,7 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.mark_stack(idx, PROTO_CODE["tcp"])
     avail = ctx.avail(idx)
     ravail = ctx.ravail(idx)
-    h = ctx.read(idx, 20).view(_HDR).reshape(-1)
+    h = ctx.read(idx, 20).view(TCP_HEADER).reshape(-1)
     flags = (h["offflags"] & 0x0FFF).astype(np.uint16)
     hlen = ((h["offflags"] >> 12).astype(np.int64)) * 4
     reach = np.searchsorted(np.array([4, 16, 18, 20]), avail, side="right").astype(np.int8)
@@ -88,7 +90,7 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     live = ~cut_h & ~bogus
     ctx.nxt[idx] = np.where(live, np.int8(Proto.DONE), ctx.nxt[idx])
 
-    _experts(ctx, idx, flags, h, reach, bogus, short_seg, hlen)
+    header_experts(ctx, idx, flags, h, reach, bogus, short_seg, hlen)
 
     # options, for segments whose fixed header is complete and whose header length is sane
     opt_exc = np.zeros(idx.shape[0], dtype=np.bool_)
@@ -114,7 +116,7 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.off[idx[live]] = payload_off[live]
 
 
-def _experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[np.uint16], h: NDArray[np.void],
+def header_experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[np.uint16], h: NDArray[np.void],
              reach: NDArray[np.int8], bogus: NDArray[np.bool_], short_seg: NDArray[np.bool_],
              hlen: NDArray[np.int64]) -> None:
     """The header experts of dissect_tcp, in the order it adds them."""
@@ -142,7 +144,50 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
              flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64],
              ack: NDArray[np.int64],
              ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
-    """Walk the options of segments ``idx``; returns (threw an exception, last window-scale shift)."""
+    """Walk the options of segments ``idx``; returns (threw an exception, last window-scale shift).
+
+    Well-formed segments go through the compiled walk of
+    :mod:`tcpscope.dissect.kernels`; the others through :func:`_walk_options`.
+    """
+    opts = OptionBytes(ctx.data, start)
+    ctx.release()
+    fast = simple_options(opts.flat, OptionBytes.WIDTH, hlen, avail, ravail, flags)
+    simple_option_rows(ctx, idx, start, fast)
+    shift = fast.ws
+    exc = np.zeros(idx.shape[0], dtype=np.bool_)
+    rest = np.flatnonzero(~fast.simple)
+    if rest.shape[0]:
+        exc[rest], shift[rest] = _walk_options(ctx, idx[rest], start[rest], hlen[rest], flags[rest], ravail[rest],
+                                               avail[rest], ack[rest], opts.subset(rest))
+    return exc, shift
+
+
+def simple_option_rows(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], fast: SimpleOptions) -> None:
+    """The ``tcp.option`` and ``tcp.sack`` rows of the segments the kernel walked."""
+    k = fast.seg.shape[0]
+    if k:
+        t = np.ones(k, dtype=np.bool_)
+        f = np.zeros(k, dtype=np.bool_)
+        nolen = fast.kind <= 1
+        ctx.add_rows("tcp.option", idx[fast.seg], {
+            "kind": fast.kind, "len": fast.olen, "has_len": ~nolen, "off": start[fast.seg] + 20 + fast.pos,
+            "order": fast.order, "ok": t, "invalid": f, "v1": fast.v1, "v2": fast.v2,
+            "has_v1": (fast.kind == 2) | (fast.kind == 3) | (fast.kind == 8), "has_v2": fast.kind == 8, "item": t,
+        })
+    s = fast.sack_seg.shape[0]
+    if s:
+        ctx.add_rows("tcp.sack", idx[fast.sack_seg], {
+            "le_raw": fast.sack_le, "re_raw": fast.sack_re, "has_re": np.ones(s, dtype=np.bool_),
+            "block": fast.sack_block, "opt_order": fast.sack_order,
+        })
+
+
+def _walk_options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], hlen: NDArray[np.int64],
+                  flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64],
+                  ack: NDArray[np.int64], opts: OptionBytes,
+                  ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
+    """The vectorized walk, every rule of ``tcp_dissect_options``: one option of every
+    segment per round (see the module docstring)."""
     m = idx.shape[0]
     rows = np.arange(m)
     pos = start + 20
@@ -161,8 +206,6 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     sack_out: list[dict[str, NDArray[np.generic]]] = []
     # the SACK blocks the segment has shown so far (tcph->sack_*_edge): count, first two blocks
     sack = _SackState(np.zeros(m, np.int64), np.zeros((m, 2), np.int64), np.zeros((m, 2), np.int64), ack)
-    opts = OptionBytes(ctx.data, start)
-    ctx.release()
 
     def throw(r: NDArray[np.int64], at: NDArray[np.int64]) -> None:
         """A read at ``at`` past the captured bytes: the frame's dissection ends."""

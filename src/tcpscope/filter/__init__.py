@@ -25,7 +25,7 @@ from tcpscope.filter.compiler import to_mask
 from tcpscope.filter.errors import FilterSemanticError, FilterSyntaxError
 from tcpscope.filter.macros import expand
 from tcpscope.filter.parser import parse
-from tcpscope.filter.plan import PTest
+from tcpscope.filter.plan import PTest, plan_fields
 from tcpscope.filter.printer import to_text
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
@@ -59,6 +59,10 @@ class Filter:
     def select(self, table: PacketTable) -> Index:
         """The indexes (0-based) of the frames that pass."""
         return np.flatnonzero(self.mask(table)).astype(np.int64)
+
+    def field_names(self) -> frozenset[str]:
+        """The fields and protocols the filter reads."""
+        return frozenset() if self.plan is None else plan_fields(self.plan)
 
     def __bool__(self) -> bool:
         raise TypeError("a Filter has no truth value; use .mask(table)")

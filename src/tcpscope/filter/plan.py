@@ -12,7 +12,7 @@ Relations keep tshark's quantifier: ``==`` is ANY_EQ, ``!=`` is ALL_NE, and an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 
 from tcpscope.filter.ast import ArithOp, DRange
 from tcpscope.filter.literals import Const
@@ -39,6 +39,7 @@ __all__ = [
     "PToBytes",
     "PValue",
     "RelOp",
+    "plan_fields",
 ]
 
 
@@ -195,3 +196,18 @@ class POr(_Plan):
 
 
 PTest = PExists | PSliceExists | PNotZero | PRel | PIn | PNot | PAnd | POr
+
+
+def plan_fields(node: object) -> frozenset[str]:
+    """The names of the fields a plan (or any node of it) reads."""
+    found: set[str] = set()
+    stack: list[object] = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, FieldDef):
+            found.add(x.name)
+        elif isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif isinstance(x, _Plan) and is_dataclass(x):
+            stack.extend(getattr(x, f.name) for f in fields(x))
+    return frozenset(found)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
-from tcpscope.analysis.fields import ANALYSIS_FIELDS
+from tcpscope.analysis.fields import ACE_FIELDS, ANALYSIS_FIELDS, may_use_accecn
 from tcpscope.dissect.fields import DISSECT_FIELDS
 from tcpscope.errors import FieldError
 from tcpscope.filter.extra_fields import FILTER_FIELDS
 from tcpscope.filter.option_fields import OPTION_FIELDS
+from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 
-__all__ = ["FieldRegistry", "registry"]
+__all__ = ["FieldRegistry", "needs_analysis", "registry"]
 
 
 class FieldRegistry(Mapping[str, FieldDef]):
@@ -58,3 +59,27 @@ class FieldRegistry(Mapping[str, FieldDef]):
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
     return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS])
+
+
+@lru_cache(maxsize=1)
+def _dissected_names() -> frozenset[str]:
+    """Fields read from the dissectors' tables alone."""
+    return frozenset(f.name for f in (*DISSECT_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS))
+
+
+def needs_analysis(names: Iterable[str], table: PacketTable) -> bool:
+    """Does reading the fields ``names`` of ``table`` need the TCP analysis?
+
+    Fields of the dissectors (protocols, option items and such) do not; the analysis
+    fields do, and so does any name outside the registry (the packet list's columns
+    show the expert prefixes). The fields in ``ACE_FIELDS`` need it only when some
+    conversation may use AccECN.
+    """
+    plain = _dissected_names()
+    ace = False
+    for name in names:
+        if name in ACE_FIELDS:
+            ace = True
+        elif name not in plain:
+            return True
+    return ace and may_use_accecn(table)

@@ -106,9 +106,13 @@ class LayerBuilder:
             # Sort by (frame, depth), stably. Each chunk is already in frame order, and a
             # stable argsort (timsort) of one combined key merges such runs quickly.
             d = depth.astype(np.int64) - int(depth.min())
-            order = np.argsort(pkt * (int(d.max()) + 1) + d, kind="stable")
-            pkt = pkt[order]
-            depth = depth[order]
+            key = pkt * (int(d.max()) + 1) + d
+            del d
+            if not bool((key[1:] >= key[:-1]).all()):  # chunks added in frame order need no sort
+                order = np.argsort(key, kind="stable")
+                pkt = pkt[order]
+                depth = depth[order]
+            del key
         merged: dict[str, NDArray[np.generic]] = {}
         for k, proto in protos.items():
             parts = [cols.pop(k) if k in cols else np.zeros((p.shape[0], *proto.shape[1:]), dtype=proto.dtype)
@@ -125,6 +129,8 @@ def _layer_numbers(pkt: NDArray[np.int64]) -> NDArray[np.int32]:
     m = pkt.shape[0]
     if m == 0:
         return np.zeros(0, dtype=np.int32)
+    if bool((pkt[1:] != pkt[:-1]).all()):  # one row per frame: the common case
+        return np.ones(m, dtype=np.int32)
     idx = np.arange(m, dtype=np.int64)
     start = np.empty(m, dtype=np.bool_)
     start[0] = True

@@ -1,0 +1,319 @@
+"""Compiled fast paths of the dissectors: well-formed TCP options, and whole frames of
+the commonest stack (Ethernet, IPv4 without options, TCP).
+
+The TCP options of well-formed segments are walked in one compiled pass.
+
+Most segments carry a few well-formed options (NOP, EOL, MSS, window scale, SACK
+permitted, SACK, timestamps) that raise no expert item. For those, walking the
+options segment by segment in a kernel gives the same ``tcp.option`` and ``tcp.sack``
+rows as the vectorized walk of :mod:`tcpscope.dissect.tcp` (``tcp_dissect_options``
+of packet-tcp.c), already in frame and option order, at a fraction of its cost. A
+segment is *simple* when
+
+* its whole header is captured and within the reported length (no read can throw);
+* every option is EOL, NOP, or one of the five kinds above with the length its
+  dissector checks (MSS 4, window scale 3, SACK permitted 2, timestamps 10, SACK
+  2 + 8n with n >= 1), and within the options;
+* it raises none of the walk's expert items: no non-zero byte after EOL, no fourth
+  NOP in a row (``tcp.nop``), no MSS outside a SYN (``tcp.options.mss.present``), no
+  window-scale shift over 14 (``tcp.options.wscale.shift.invalid``), no SYN without an
+  MSS (``tcp.options.mss.absent``).
+
+Every other segment goes to the vectorized walk, which knows every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope._jit import helper, kernel
+
+__all__ = ["FastFrames", "SimpleOptions", "fast_frames", "simple_options"]
+
+_SYN, _URG = 0x02, 0x20
+
+
+@helper
+def _u32(flat: Any, at: Any) -> Any:
+    return ((np.int64(flat[at]) << 24) | (np.int64(flat[at + 1]) << 16) | (np.int64(flat[at + 2]) << 8)
+            | np.int64(flat[at + 3]))
+
+
+@helper
+def _walk_one(flat: Any, b: Any, nopt: Any, syn: Any, at: Any, sat: Any, o_kind: Any, o_len: Any,
+              o_pos: Any, o_order: Any, o_v1: Any, o_v2: Any, s_le: Any, s_re: Any, s_block: Any,
+              s_order: Any) -> tuple[Any, Any, Any, Any]:
+    """Walk one segment's ``nopt`` option bytes at ``flat[b:]``, writing rows at ``at`` / ``sat``
+    (the caller keeps them only for a simple segment). Returns (simple, option rows, SACK
+    blocks, last window-scale shift)."""
+    pos: Any = 0
+    length = nopt
+    eol = False
+    nops = 0
+    mss_seen = False
+    order = 0
+    rows = 0
+    sacks = 0
+    ws: Any = -1
+    while length > 0:
+        kind = np.int64(flat[b + pos])
+        if eol and kind != 0:
+            return False, 0, 0, -1
+        length -= 1
+        if kind <= 1:
+            if kind == 1:
+                if nops == 0 or (pos + 20) % 4 != 0:
+                    nops += 1
+                    if nops == 4:
+                        return False, 0, 0, -1
+                else:
+                    nops = 0
+            else:
+                eol = True
+            o_kind[at + rows] = kind
+            o_len[at + rows] = 0
+            o_pos[at + rows] = pos
+            o_order[at + rows] = order
+            o_v1[at + rows] = 0
+            o_v2[at + rows] = 0
+            rows += 1
+            pos += 1
+        else:
+            if length == 0:
+                return False, 0, 0, -1
+            lb = np.int64(flat[b + pos + 1])
+            length -= 1
+            if lb < 2 or lb - 2 > length:
+                return False, 0, 0, -1
+            v1 = np.int64(0)
+            v2 = np.int64(0)
+            if kind == 2:
+                if lb != 4 or not syn:
+                    return False, 0, 0, -1
+                v1 = (np.int64(flat[b + pos + 2]) << 8) | np.int64(flat[b + pos + 3])
+                mss_seen = True
+            elif kind == 3:
+                if lb != 3:
+                    return False, 0, 0, -1
+                v1 = np.int64(flat[b + pos + 2])
+                if v1 > 14:
+                    return False, 0, 0, -1
+                ws = v1
+            elif kind == 4:
+                if lb != 2:
+                    return False, 0, 0, -1
+            elif kind == 8:
+                if lb != 10:
+                    return False, 0, 0, -1
+                v1 = _u32(flat, b + pos + 2)
+                v2 = _u32(flat, b + pos + 6)
+            elif kind == 5:
+                if lb < 10 or (lb - 2) % 8 != 0:
+                    return False, 0, 0, -1
+                for j in range((lb - 2) // 8):
+                    s_le[sat + sacks] = _u32(flat, b + pos + 2 + 8 * j)
+                    s_re[sat + sacks] = _u32(flat, b + pos + 6 + 8 * j)
+                    s_block[sat + sacks] = j
+                    s_order[sat + sacks] = order
+                    sacks += 1
+            else:
+                return False, 0, 0, -1
+            o_kind[at + rows] = kind
+            o_len[at + rows] = lb
+            o_pos[at + rows] = pos
+            o_order[at + rows] = order
+            o_v1[at + rows] = v1
+            o_v2[at + rows] = v2
+            rows += 1
+            pos += lb
+            length -= lb - 2
+        order += 1
+    if syn and not mss_seen:
+        return False, 0, 0, -1
+    return True, rows, sacks, ws
+
+
+#: At most this many option rows and SACK blocks in one segment (40 option bytes).
+MAX_ROWS, MAX_SACK = 40, 4
+
+
+@helper
+def _room(m: Any) -> tuple[Any, ...]:
+    """Room for the option rows and SACK blocks of ``m`` segments at most: (segment, kind,
+    length, offset, position, v1, v2) per row, (segment, left, right, block, position) per
+    block. Pages are only committed where rows are written."""
+    r = MAX_ROWS * m
+    b = MAX_SACK * m
+    return (np.empty(r, dtype=np.int64), np.empty(r, dtype=np.uint8), np.empty(r, dtype=np.uint8),
+            np.empty(r, dtype=np.int64), np.empty(r, dtype=np.int16), np.empty(r, dtype=np.int64),
+            np.empty(r, dtype=np.int64), np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int64),
+            np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int8), np.empty(b, dtype=np.int16))
+
+
+@kernel
+def _simple_options(flat: Any, width: int, hlen: Any, avail: Any, ravail: Any, flags: Any) -> tuple[Any, ...]:
+    """One pass over the segments: each simple one's rows are kept, the others' overwritten."""
+    m = hlen.shape[0]
+    simple = np.zeros(m, dtype=np.bool_)
+    ws = np.full(m, -1, dtype=np.int8)
+    seg, kind, olen, pos, order, v1, v2, sseg, le, re, block, sorder = _room(m)
+    at = 0
+    sat = 0
+    for r in range(m):
+        h = hlen[r]
+        if h <= 20 or avail[r] < h or ravail[r] < h:
+            continue
+        ok, k, s, w = _walk_one(flat, r * width, h - 20, (flags[r] & _SYN) != 0, at, sat,
+                                kind, olen, pos, order, v1, v2, le, re, block, sorder)
+        if ok:
+            simple[r] = True
+            ws[r] = w
+            for q in range(k):
+                seg[at + q] = r
+            for q in range(s):
+                sseg[sat + q] = r
+            at += k
+            sat += s
+    return (simple, ws, seg[:at], kind[:at], olen[:at], pos[:at], order[:at], v1[:at], v2[:at],
+            sseg[:sat], le[:sat], re[:sat], block[:sat], sorder[:sat])
+
+
+@dataclass(frozen=True)
+class SimpleOptions:
+    """What the kernel found: per segment ``simple`` and ``ws`` (last shift, -1: none); per
+    option row its segment, kind, length, offset in the options, position and values (the
+    values of MSS, window scale and timestamps; 0 otherwise); per SACK block its segment,
+    raw edges, block number and the position of its option."""
+
+    simple: NDArray[np.bool_]
+    ws: NDArray[np.int8]
+    seg: NDArray[np.int64]
+    kind: NDArray[np.uint8]
+    olen: NDArray[np.uint8]
+    pos: NDArray[np.int64]
+    order: NDArray[np.int16]
+    v1: NDArray[np.int64]
+    v2: NDArray[np.int64]
+    sack_seg: NDArray[np.int64]
+    sack_le: NDArray[np.int64]
+    sack_re: NDArray[np.int64]
+    sack_block: NDArray[np.int8]
+    sack_order: NDArray[np.int16]
+
+
+def simple_options(flat: NDArray[np.uint8], width: int, hlen: NDArray[np.int64], avail: NDArray[np.int64],
+                   ravail: NDArray[np.int64], flags: NDArray[np.uint16]) -> SimpleOptions:
+    """Walk the options of segments whose option bytes are ``flat[r * width:]`` (see the module
+    docstring); ``avail``/``ravail``: bytes captured and reported from the TCP header on."""
+    m = int(hlen.shape[0])
+    out = _simple_options.run(m, flat, width, np.ascontiguousarray(hlen, dtype=np.int64),
+                              np.ascontiguousarray(avail, dtype=np.int64), np.ascontiguousarray(ravail, dtype=np.int64),
+                              np.ascontiguousarray(flags, dtype=np.int64))
+    return SimpleOptions(*out)
+
+
+@helper
+def _u16(data: Any, at: Any) -> Any:
+    return (np.int64(data[at]) << 8) | np.int64(data[at + 1])
+
+
+@helper
+def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, at: Any, sat: Any, kind: Any, olen: Any, pos: Any,
+                order: Any, v1: Any, v2: Any, le: Any, re: Any, block: Any, sorder: Any) -> tuple[Any, Any, Any, Any]:
+    """Is the frame at ``o`` one :func:`fast_frames` takes? Its option rows go at ``at`` /
+    ``sat``. Returns (yes, option rows, SACK blocks, window-scale shift)."""
+    if cap < 54 or data[o + 12] != 8 or data[o + 13] != 0 or data[o + 14] != 0x45:
+        return False, 0, 0, -1
+    ip = o + 14
+    tot = _u16(data, ip + 2)
+    reported = max(min(wire, 0x7FFFFFFF), cap) - 14
+    if tot < 40 or tot > reported:  # ip.bogus_ip_length, or no room for a TCP header
+        return False, 0, 0, -1
+    if (_u16(data, ip + 6) & 0x3FFF) != 0 or data[ip + 9] != 6:  # a fragment; not TCP
+        return False, 0, 0, -1
+    ttl = np.int64(data[ip + 8])
+    dst = _u32(data, ip + 16)
+    if (dst & 0xFFFFFF00) == 0xE0000000 or (ttl < 5 and (dst & 0xF0000000) != 0xE0000000):
+        return False, 0, 0, -1  # the TTL checks' expert items
+    tcp = ip + 20
+    avail = min(cap - 14, tot) - 20
+    hlen = (np.int64(data[tcp + 12]) >> 4) * 4
+    if avail < 20 or hlen < 20 or tot - 20 < hlen or avail < hlen:
+        return False, 0, 0, -1  # cut short, bogus header length, short segment, options cut
+    flags = _u16(data, tcp + 12) & 0x0FFF
+    if (flags & _URG) == 0 and _u16(data, tcp + 18) != 0:
+        return False, 0, 0, -1  # tcp.urgent_pointer.non_zero
+    if hlen == 20:
+        return True, 0, 0, -1
+    return _walk_one(data, tcp + 20, hlen - 20, (flags & _SYN) != 0, at, sat, kind, olen, pos, order, v1, v2,
+                     le, re, block, sorder)
+
+
+@kernel
+def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, eligible: Any) -> tuple[Any, ...]:
+    """:func:`fast_frames` in one pass: a frame's rows are kept when it turns out to qualify."""
+    n = offset.shape[0]
+    pkt = np.empty(n, dtype=np.int64)
+    eth = np.empty((n, 12), dtype=np.uint8)
+    ip = np.empty((n, 20), dtype=np.uint8)
+    tcp = np.empty((n, 20), dtype=np.uint8)
+    ws = np.full(n, -1, dtype=np.int8)
+    seg, kind, olen, pos, order, v1, v2, sseg, le, re, block, sorder = _room(n)
+    j = 0
+    at = 0
+    sat = 0
+    for i in range(n):
+        if not eligible[i]:
+            continue
+        o = offset[i]
+        ok, k, s, w = _fast_frame(data, o, caplen[i], wirelen[i], at, sat, kind, olen, pos, order, v1, v2,
+                                  le, re, block, sorder)
+        if not ok:
+            continue
+        pkt[j] = i
+        for b in range(12):
+            eth[j, b] = data[o + b]
+        for b in range(20):
+            ip[j, b] = data[o + 14 + b]
+            tcp[j, b] = data[o + 34 + b]
+        ws[j] = w
+        for q in range(k):
+            seg[at + q] = j
+        for q in range(s):
+            sseg[sat + q] = j
+        at += k
+        sat += s
+        j += 1
+    return (pkt[:j], eth[:j], ip[:j], tcp[:j], ws[:j], seg[:at], kind[:at], olen[:at], pos[:at], order[:at],
+            v1[:at], v2[:at], sseg[:sat], le[:sat], re[:sat], block[:sat], sorder[:sat])
+
+
+@dataclass(frozen=True)
+class FastFrames:
+    """The frames :func:`fast_frames` took: their indexes, the raw bytes of their Ethernet
+    addresses (12), IPv4 header (20) and TCP fixed header (20), and their options as
+    :class:`SimpleOptions` (``simple`` all true, ``seg`` indexing these frames)."""
+
+    pkt: NDArray[np.int64]
+    eth: NDArray[np.uint8]
+    ip: NDArray[np.uint8]
+    tcp: NDArray[np.uint8]
+    options: SimpleOptions
+
+
+def fast_frames(data: NDArray[np.uint8], offset: NDArray[np.int64], caplen: NDArray[np.int64],
+                wirelen: NDArray[np.int64], eligible: NDArray[np.bool_]) -> FastFrames:
+    """The frames of ``eligible`` (Ethernet frames without a known FCS) that are Ethernet II,
+    IPv4 with a 20-byte header, not a fragment, then a whole TCP header whose options are
+    simple (module docstring), and that raise no expert item on the way except TCP's
+    connection notes: the vectorized dissectors would find nothing else to say of them.
+    """
+    n = int(offset.shape[0])
+    out = _fast_frames.run(n, data, offset, caplen, wirelen, eligible)
+    pkt, eth, ip, tcp, ws = out[:5]
+    opts = SimpleOptions(np.ones(pkt.shape[0], dtype=np.bool_), ws, *out[5:])
+    return FastFrames(pkt, eth, ip, tcp, opts)

@@ -1,0 +1,61 @@
+"""``tcpscope fields`` runs the TCP analysis only when the fields or the filter read it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from compare import CAPTURES, capture_files, run_cli, stem
+
+from tcpscope.analysis.fields import ACE_FIELDS, may_use_accecn
+from tcpscope.capture import read_records
+from tcpscope.cli.common import load
+from tcpscope.dissect.pipeline import dissect
+from tcpscope.filter import compile_filter
+from tcpscope.filter.registry import needs_analysis
+
+ACE = sorted(ACE_FIELDS)
+ALL_CAPTURES = capture_files()
+
+
+def _table(name: str):  # type: ignore[no-untyped-def]
+    return dissect(read_records(str(CAPTURES / name)))
+
+
+def test_dissector_fields_need_no_analysis() -> None:
+    t = _table("http-eth.pcap")
+    assert not needs_analysis(["ip.src", "tcp.options.mss_val", "tcp.payload", "frame.time", "tcp"], t)
+    assert needs_analysis(["ip.src", "tcp.stream"], t)
+    assert needs_analysis(["_ws.col.Info"], t)  # the Info column shows the expert prefixes
+
+
+def test_ace_fields_need_analysis_only_with_accecn() -> None:
+    assert not may_use_accecn(_table("http-eth.pcap"))
+    assert not needs_analysis(ACE, _table("http-eth.pcap"))
+    accecn = _table("craft-tcp-accecn.pcap")
+    assert may_use_accecn(accecn)
+    assert needs_analysis(["tcp.flags.str"], accecn)
+
+
+def test_filter_names_its_fields() -> None:
+    f = compile_filter('ip.addr == 10.0.0.1 && (tcp.analysis.flags || len(tcp.payload) > 3) && !udp')
+    assert f.field_names() == {"ip.addr", "tcp.analysis.flags", "tcp.payload", "udp"}
+    assert compile_filter("").field_names() == frozenset()
+
+
+def test_load_analyses_for_the_filter() -> None:
+    path = str(CAPTURES / "http-eth.pcap")
+    assert "stream" not in load(path, None, analyze=["ip.src"]).table.layer("tcp").cols
+    assert "stream" in load(path, "tcp.stream == 0", analyze=["ip.src"]).table.layer("tcp").cols
+    assert "stream" in load(path, None, analyze=["tcp.stream"]).table.layer("tcp").cols
+
+
+@pytest.mark.parametrize("cap", ALL_CAPTURES, ids=[stem(c) for c in ALL_CAPTURES])
+def test_ace_fields_same_without_analysis(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Where the analysis is skipped, the ACE fields print what they print after it."""
+    args = ["fields", str(cap), *(x for f in ACE for x in ("-e", f))]
+    skipped = run_cli(*args)
+    import tcpscope.filter.registry as reg
+
+    monkeypatch.setattr(reg, "needs_analysis", lambda names, table: True)
+    assert run_cli(*args) == skipped
