@@ -95,6 +95,10 @@ class LayerBuilder:
         chunks, self.chunks = self.chunks, []
         if not chunks:
             return Layer.empty(self.name)
+        if len(chunks) == 1:  # nothing to merge: the chunk's arrays are the table's
+            pkt, depth_value, cols = chunks[0]
+            return Layer(self.name, pkt, np.full(pkt.shape[0], depth_value, dtype=np.int16), _layer_numbers(pkt),
+                         {k: np.ascontiguousarray(v) for k, v in cols.items()})
         protos: dict[str, NDArray[np.generic]] = {}
         for _, _, cols in chunks:
             for k, v in cols.items():
