@@ -102,3 +102,21 @@ def test_kernel_takes_the_common_segments() -> None:
     assert got.kind.tolist() == [1, 1, 8, 1, 1, 5]
     assert got.v1.tolist() == [0, 0, 1, 0, 0, 0] and got.v2.tolist() == [0, 0, 2, 0, 0, 0]
     assert got.sack_le.tolist() == [5] and got.sack_re.tolist() == [9] and got.sack_seg.tolist() == [2]
+
+
+BIG = [c for c in CAPTURES if c.stat().st_size > 40_000]
+
+
+@pytest.mark.parametrize("cap", BIG, ids=[stem(c) for c in BIG])
+def test_compiled_fast_paths_equal_vectorized_walk(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Captures above ``PY_ROWS`` frames take the fast paths only compiled: check them so."""
+    monkeypatch.setenv("TCPSCOPE_JIT", "always")
+    _same_tables(dissect(_records(cap)), dissect(_records(cap), fast=False))
+
+
+@pytest.mark.parametrize("cap", BIG, ids=[stem(c) for c in BIG])
+def test_compiled_option_kernel_equals_vectorized_walk(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TCPSCOPE_JIT", "always")
+    fast = dissect(_records(cap), fast=False)
+    monkeypatch.setattr(tcp_mod, "simple_options", _all_slow)
+    _same_tables(fast, dissect(_records(cap), fast=False))

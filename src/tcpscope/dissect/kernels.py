@@ -30,11 +30,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._jit import helper, kernel
+from tcpscope._jit import compiles, helper, kernel
 
-__all__ = ["FastFrames", "SimpleOptions", "fast_frames", "simple_options"]
+__all__ = ["PY_ROWS", "FastFrames", "SimpleOptions", "fast_frames", "simple_options", "worth_it"]
 
 _SYN, _URG = 0x02, 0x20
+
+#: Uncompiled (below numba's threshold, :mod:`tcpscope._jit`), the kernels walk a frame in
+#: tens of microseconds, slower than the vectorized dissectors from a few thousand frames
+#: on; up to this many they run as Python, above it only compiled.
+PY_ROWS = 128
+
+
+def worth_it(n: int) -> bool:
+    """Whether the fast paths should take ``n`` frames or segments (see ``PY_ROWS``)."""
+    return n <= PY_ROWS or compiles(n)
 
 
 @helper

@@ -22,6 +22,7 @@ from tcpscope.dissect.frag import Fragments, reassemble
 from tcpscope.dissect.icmp import dissect_arp, dissect_icmp, dissect_icmpv6
 from tcpscope.dissect.ipv4 import dissect_ip, dissect_ipv4
 from tcpscope.dissect.ipv6 import dissect_ipv6
+from tcpscope.dissect.kernels import worth_it
 from tcpscope.dissect.link import (
     LINK_START,
     dissect_8021ad,
@@ -128,7 +129,7 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     # the page cache if a later stage reads them).
     start = ctx.nxt.copy()
     ctx.nxt[:] = Proto.DONE
-    eligible = eligible_frames(records) if fast else np.zeros(n, dtype=np.bool_)
+    eligible = eligible_frames(records) if fast and worth_it(n) else np.zeros(n, dtype=np.bool_)
     for lo in range(0, n, CHUNK_FRAMES):
         hi = min(n, lo + CHUNK_FRAMES)
         ctx.nxt[lo:hi] = start[lo:hi]

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from tcpscope.dissect.context import DissectContext, Proto, rows_of
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
-from tcpscope.dissect.kernels import SimpleOptions, simple_options
+from tcpscope.dissect.kernels import SimpleOptions, simple_options, worth_it
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options, u32
 
@@ -147,15 +147,21 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     """Walk the options of segments ``idx``; returns (threw an exception, last window-scale shift).
 
     Well-formed segments go through the compiled walk of
-    :mod:`tcpscope.dissect.kernels`; the others through :func:`_walk_options`.
+    :mod:`tcpscope.dissect.kernels` (when it is worth it there); the others through
+    :func:`_walk_options`.
     """
     opts = OptionBytes(ctx.data, start)
     ctx.release()
-    fast = simple_options(opts.flat, OptionBytes.WIDTH, hlen, avail, ravail, flags)
-    simple_option_rows(ctx, idx, start, fast)
-    shift = fast.ws
-    exc = np.zeros(idx.shape[0], dtype=np.bool_)
-    rest = np.flatnonzero(~fast.simple)
+    m = idx.shape[0]
+    if worth_it(m):
+        fast = simple_options(opts.flat, OptionBytes.WIDTH, hlen, avail, ravail, flags)
+        simple_option_rows(ctx, idx, start, fast)
+        shift = fast.ws
+        rest = np.flatnonzero(~fast.simple)
+    else:
+        shift = np.full(m, -1, dtype=np.int8)
+        rest = np.arange(m)
+    exc = np.zeros(m, dtype=np.bool_)
     if rest.shape[0]:
         exc[rest], shift[rest] = _walk_options(ctx, idx[rest], start[rest], hlen[rest], flags[rest], ravail[rest],
                                                avail[rest], ack[rest], opts.subset(rest))
