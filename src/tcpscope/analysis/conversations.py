@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tcpscope._jit import compiles, kernel
 from tcpscope._types import Array, Index
 from tcpscope.table.packets import PacketTable
 
@@ -124,26 +125,62 @@ def _lex_ids(cols: list[Array]) -> Index:
     return ids
 
 
-def _address_ids(atype: Array, src: Array, dst: Array) -> tuple[Index, Index]:
-    """Ids of the source and destination addresses that sort as Wireshark's ``cmp_address``
-    does (address type first, then the bytes), so comparing ids compares addresses."""
-    m = atype.shape[0]
-    both = np.concatenate([src, dst])
-    t = np.concatenate([atype, atype]).astype(np.int64)
-    ids = np.zeros(2 * m, dtype=np.int64)
-    v4 = t == AT_IPV4
-    base = 0
-    if v4.any():
-        a4 = both[v4, :4].copy().view(">u4").reshape(-1).astype(np.int64)
-        u, inv = np.unique(a4, return_inverse=True)
-        ids[v4] = inv
-        base = int(u.shape[0])
-    v6 = ~v4
-    if v6.any():
-        hi = both[v6, :8].copy().view(">u8").reshape(-1)
-        lo = both[v6, 8:].copy().view(">u8").reshape(-1)
-        ids[v6] = base + _lex_ids([t[v6], hi.astype(np.uint64), lo.astype(np.uint64)])
+def _words(addr: Array) -> tuple[Array, Array]:
+    """The 16 address bytes of each row as two big-endian unsigned 64-bit words (they compare
+    as the bytes do)."""
+    w = np.ascontiguousarray(addr).view(">u8").reshape(-1, 2)
+    return w[:, 0].astype(np.uint64), w[:, 1].astype(np.uint64)
+
+
+def _address_ids(atype: Array, sh: Array, sl: Array, dh: Array, dl: Array) -> tuple[Index, Index]:
+    """Ids of the source and destination addresses (type and bytes): equal ids for equal addresses."""
+    t = atype.astype(np.int64)
+    if bool(((t == AT_IPV4) | (t == 0)).all()):  # IPv4 (or none): type and the four bytes in one number
+        return (t << 32) | (sh >> np.uint64(32)).astype(np.int64), (t << 32) | (dh >> np.uint64(32)).astype(np.int64)
+    m = t.shape[0]
+    ids = _lex_ids([np.concatenate([t, t]), np.concatenate([sh, dh]), np.concatenate([sl, dl])])
     return ids[:m], ids[m:]
+
+
+@kernel
+def _pair_ids_kernel(a: Array, b: Array) -> Index:
+    """Dense ids of the pairs ``(a[i], b[i])`` in order of first appearance (an open-addressing table)."""
+    m = a.shape[0]
+    size = 16
+    while size < 2 * m:
+        size *= 2
+    mask = size - 1
+    seen_a = np.zeros(size, dtype=np.int64)
+    seen_b = np.zeros(size, dtype=np.int64)
+    seen_id = np.full(size, -1, dtype=np.int64)
+    ids = np.empty(m, dtype=np.int64)
+    count = 0
+    for i in range(m):
+        x = a[i]
+        y = b[i]
+        h = ((x * 0x9E3779B1) ^ (y * 0x85EBCA77) ^ (x >> 29) ^ (y >> 31)) & mask
+        while seen_id[h] >= 0 and (seen_a[h] != x or seen_b[h] != y):
+            h = (h + 1) & mask
+        if seen_id[h] < 0:
+            seen_a[h] = x
+            seen_b[h] = y
+            seen_id[h] = count
+            count += 1
+        ids[i] = seen_id[h]
+    return ids
+
+
+def _pair_ids(a: Index, b: Index) -> Index:
+    """Dense ids of equal ``(a, b)`` pairs: hashed when compiled, sorted otherwise."""
+    m = int(a.shape[0])
+    if compiles(m):
+        ids: Index = _pair_ids_kernel.run(m, a, b)
+        return ids
+    if m and int(b.max()) < (1 << 31) and int(a.min()) >= 0:
+        _, key = np.unique((a << 31) | b, return_inverse=True)
+        out: Index = key.astype(np.int64).reshape(-1)
+        return out
+    return _lex_ids([a, b])
 
 
 def segment_keys(table: PacketTable) -> SegmentKeys:
@@ -153,18 +190,15 @@ def segment_keys(table: PacketTable) -> SegmentKeys:
     m = len(tcp)
     sport = np.asarray(tcp.cols["srcport"], dtype=np.int64) if m else np.zeros(0, np.int64)
     dport = np.asarray(tcp.cols["dstport"], dtype=np.int64) if m else np.zeros(0, np.int64)
-    sid, did = _address_ids(atype, src, dst)
-    # cmp_address(src, dst), then the ports: flow 1 (0 here) when src compares greater
-    direction = np.where(sid > did, 1, np.where(sid < did, -1, np.where(sport > dport, 1, -1)))
-    flow = np.where(direction >= 0, 0, 1).astype(np.int8)
-    # the unordered pair of endpoints (address id, port) as one number when the ids are small
+    sh, sl = _words(src)
+    dh, dl = _words(dst)
+    # cmp_address(src, dst) (both of one type), then the ports: flow 1 (0 here) when src is greater
+    greater = (sh > dh) | ((sh == dh) & (sl > dl))
+    less = (sh < dh) | ((sh == dh) & (sl < dl))
+    flow = np.where(greater | (~less & (sport > dport)), 0, 1).astype(np.int8)
+    sid, did = _address_ids(atype, sh, sl, dh, dl)
+    # the unordered pair of endpoints (address id, port)
     ep_s = (sid << 16) | sport
     ep_d = (did << 16) | dport
-    lo = np.minimum(ep_s, ep_d)
-    hi = np.maximum(ep_s, ep_d)
-    if m and int(hi.max()) < (1 << 31):
-        _, key = np.unique((lo << 31) | hi, return_inverse=True)
-        key = key.astype(np.int64).reshape(-1)
-    else:
-        key = _lex_ids([lo, hi])
+    key = _pair_ids(np.minimum(ep_s, ep_d), np.maximum(ep_s, ep_d))
     return SegmentKeys(key=key, flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)

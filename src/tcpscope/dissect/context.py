@@ -172,6 +172,16 @@ class DissectContext:
                 self.current = np.zeros(self.n, dtype=np.int16)
             self.current[pkt] = proto_code
 
+    def stack_rows(self, pkt: NDArray[np.int64], proto: NDArray[np.int16], depth: NDArray[np.int16]) -> None:
+        """Stack entries already in frame and stack order (several per frame), as :meth:`mark_stack` makes them."""
+        if pkt.shape[0]:
+            self.stack_pkt.append(pkt)
+            self.stack_proto.append(proto)
+            self.stack_depth.append(depth)
+            if self.current.shape[0] != self.n:
+                self.current = np.zeros(self.n, dtype=np.int16)
+            self.current[pkt] = proto  # the last entry of each frame wins
+
     def expert(self, pkt: NDArray[np.int64], code: int, arg: NDArray[np.int64] | int = 0,
                arg2: NDArray[np.int64] | int = 0, slot: NDArray[np.int64] | int = -1) -> None:
         """Add expert item ``code`` (an index into the expert table) to these frames.

@@ -26,6 +26,8 @@ __all__ = ["eligible_frames", "take_fast_frames"]
 
 #: Stack positions the fast frames' rows get: their order within a frame is what counts.
 ETH_DEPTH, IP_DEPTH, TCP_DEPTH = 1, 2, 3
+_STACK_PROTO = np.array([PROTO_CODE[p] for p in ("eth", "ethertype", "ip", "tcp", "data")], dtype=np.int16)
+_STACK_DEPTH = np.array([ETH_DEPTH, ETH_DEPTH, IP_DEPTH, TCP_DEPTH, TCP_DEPTH], dtype=np.int16)
 
 
 def eligible_frames(records: Records) -> NDArray[np.bool_]:
@@ -53,17 +55,14 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         # Ethernet II, then the EtherType (dissect_eth, after_ethertype)
         ctx.depth = ETH_DEPTH
         ctx.off[pkt] = o
-        ctx.mark_stack(pkt, PROTO_CODE["eth"])
         ctx.add_rows("eth", pkt, {
             "dst": ff.eth[:, 0:6].copy(), "src": ff.eth[:, 6:12].copy(),
             "type": np.full(k, 0x0800, dtype=np.uint16),
             "has_dst": ones, "has_src": ones, "has_type": ones, "has_len": zeros,
         })
-        ctx.mark_stack(pkt, PROTO_CODE["ethertype"])
         # IPv4 (dissect_ipv4): a 20-byte header, all of it read
         ctx.depth = IP_DEPTH
         ctx.off[pkt] = o + 14
-        ctx.mark_stack(pkt, PROTO_CODE["ip"])
         h = ff.ip.view(IPV4_HEADER).reshape(-1)
         tot = h["len"].astype(np.int64)
         ctx.add_rows("ip", pkt, {
@@ -86,7 +85,6 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         ctx.depth = TCP_DEPTH
         start = o + 34
         ctx.off[pkt] = start
-        ctx.mark_stack(pkt, PROTO_CODE["tcp"])
         t = ff.tcp.view(TCP_HEADER).reshape(-1)
         flags = (t["offflags"] & 0x0FFF).astype(np.uint16)
         hlen = (t["offflags"] >> 12).astype(np.int64) * 4
@@ -118,7 +116,11 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
             "payload_cap": np.clip(end - payload_off, 0, None),
             "opt_cap": np.clip(end - (start + 20), 0, hlen - 20).astype(np.uint8),
         })
-        ctx.mark_stack(pkt[seglen > 0], PROTO_CODE["data"])
+        # frame.protocols: eth, ethertype, ip, tcp, and data when there is payload
+        count = np.where(seglen > 0, 5, 4)
+        first = np.cumsum(count) - count
+        pos = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(first, count)
+        ctx.stack_rows(np.repeat(pkt, count), _STACK_PROTO[pos], _STACK_DEPTH[pos])
         ctx.off[pkt] = payload_off
     finally:
         ctx.depth = saved

@@ -158,7 +158,8 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     # the file's pages (a memory map) before the layer tables are built, the moment of
     # most memory. They come back from the page cache if a later stage reads them.
     records.release_pages()
-    layers = {name: ctx.builders.pop(name).build() for name in list(ctx.builders)}
+    # tcp.option rows are numbered by _option_layers, per option protocol
+    layers = {name: ctx.builders.pop(name).build(numbered=name != "tcp.option") for name in list(ctx.builders)}
     _routing_destinations(layers)
     _option_layers(layers)
     layers["_stack"] = _stack_layer(ctx)
@@ -255,11 +256,16 @@ def _routing_destinations(layers: dict[str, Layer]) -> None:
     layers["ipv6"] = Layer(ip6.name, ip6.pkt, ip6.depth, ip6.layer, cols)
 
 
-def _frame_depth_order(pkt: NDArray[np.int64], depth: NDArray[np.int16]) -> NDArray[np.intp]:
-    """``np.lexsort((depth, pkt))``, faster: one stable argsort of a combined key.
+def _frame_depth_order(pkt: NDArray[np.int64], depth: NDArray[np.int16]) -> NDArray[np.intp] | slice:
+    """``np.lexsort((depth, pkt))``, faster: one stable argsort of a combined key (or no
+    sort at all when the rows are in order already).
 
     The rows come in chunks that are each in frame order, which timsort merges quickly.
     """
     d = depth.astype(np.int64) - int(depth.min())
-    order: NDArray[np.intp] = np.argsort(pkt * (int(d.max()) + 1) + d, kind="stable")
+    key = pkt * (int(d.max()) + 1) + d
+    del d
+    if bool((key[1:] >= key[:-1]).all()):
+        return slice(None)
+    order: NDArray[np.intp] = np.argsort(key, kind="stable")
     return order

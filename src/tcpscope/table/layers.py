@@ -85,8 +85,11 @@ class LayerBuilder:
         if pkt.shape[0]:
             self.chunks.append((pkt, depth, cols))
 
-    def build(self) -> Layer:
+    def build(self, numbered: bool = True) -> Layer:
         """The rows in frame order (then stack depth, then the order they were added).
+
+        ``numbered=False`` leaves every row's ``layer`` at 1, for a caller that numbers
+        the rows itself (TCP options count per option protocol).
 
         The builder is used up: each chunk column is released as soon as it is merged,
         so that building the largest tables (TCP options, millions of rows) holds about
@@ -97,8 +100,9 @@ class LayerBuilder:
             return Layer.empty(self.name)
         if len(chunks) == 1:  # nothing to merge: the chunk's arrays are the table's
             pkt, depth_value, cols = chunks[0]
-            return Layer(self.name, pkt, np.full(pkt.shape[0], depth_value, dtype=np.int16), _layer_numbers(pkt),
-                         {k: np.ascontiguousarray(v) for k, v in cols.items()})
+            return Layer(self.name, pkt, np.full(pkt.shape[0], depth_value, dtype=np.int16),
+                         _layer_numbers(pkt) if numbered else np.ones(pkt.shape[0], dtype=np.int32),
+                         {k: _native(v) for k, v in cols.items()})
         protos: dict[str, NDArray[np.generic]] = {}
         for _, _, cols in chunks:
             for k, v in cols.items():
@@ -123,9 +127,17 @@ class LayerBuilder:
                      for p, _, cols in chunks]
             col = np.concatenate(parts)
             del parts
-            merged[k] = col if order is None else col[order]
-        layer = _layer_numbers(pkt)
+            merged[k] = _native(col if order is None else col[order])
+        layer = _layer_numbers(pkt) if numbered else np.ones(pkt.shape[0], dtype=np.int32)
         return Layer(self.name, pkt, depth, layer, merged)
+
+
+def _native(a: NDArray[np.generic]) -> NDArray[np.generic]:
+    """``a`` contiguous and in the machine's byte order (headers are read as big-endian
+    structures; the compiled kernels and Arrow take native numbers only)."""
+    if a.dtype.byteorder not in ("=", "|"):
+        return a.astype(a.dtype.newbyteorder("="))
+    return np.ascontiguousarray(a)
 
 
 def _layer_numbers(pkt: NDArray[np.int64]) -> NDArray[np.int32]:
