@@ -16,7 +16,7 @@ from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, capture, e_args, env, packet_count, run_cmd, save, summary, tcpscope_cmd, warm
+from common import ROOT, capture, e_args, env, output_sha, packet_count, run_cmd, save, summary, tcpscope_cmd, warm
 
 ANALYSIS_FIELDS: tuple[str, ...] = (
     "frame.number", "tcp.stream", "tcp.completeness", "tcp.seq", "tcp.ack", "tcp.nxtseq", "tcp.len",
@@ -55,6 +55,7 @@ def main(repeat: int = 3, tshark_repeat: int = 1) -> dict[str, Any]:
     code = _INPROC.format(src=str(ROOT / "src"), path=str(path))
     inproc = min(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                       check=True).stdout.split()[-1]) for _ in range(repeat))
+    same = output_sha(mine_cmd, env()) == output_sha(their_cmd)
     speed = theirs["wall_min_s"] / mine["wall_min_s"]
     mem = mine["maxrss_mib"] / theirs["maxrss_mib"]
     print(f"(e) TCP analysis, {len(ANALYSIS_FIELDS)} fields, {path.name} ({n} packets), output to /dev/null")
@@ -63,9 +64,10 @@ def main(repeat: int = 3, tshark_repeat: int = 1) -> dict[str, Any]:
     print(f"  tcpscope fields      wall {mine['wall_min_s']:8.2f} s  cpu {mine['cpu_median_s']:7.2f} s"
           f"  peak RSS {mine['maxrss_mib']:7.0f} MiB")
     print(f"  the analysis alone (in-process, after dissecting): {inproc:.2f} s")
-    print(f"  tcpscope is {speed:.1f}x faster (goal >= 10x); uses {mem:.2f}x tshark's peak memory (goal <= 0.33)")
+    print(f"  tcpscope is {speed:.1f}x faster (goal >= 10x); uses {mem:.2f}x tshark's peak memory (goal <= 0.33);"
+          f" same output: {same}")
     result = {"packets": n, "fields": list(ANALYSIS_FIELDS), "tcpscope": mine, "tshark": theirs,
-              "analysis_inproc_s": inproc, "speedup": speed, "memory_ratio": mem,
+              "analysis_inproc_s": inproc, "speedup": speed, "memory_ratio": mem, "identical_output": same,
               "goals": {"speedup": ">= 10", "memory_ratio": "<= 0.33"}}
     saved = save("analysis_e2e", result)
     print(f"  -> {saved.relative_to(ROOT)}")

@@ -8,6 +8,7 @@ beside tcpscope's as a ratio. Results go to ``bench/results/`` as JSON.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
@@ -177,3 +178,13 @@ def ratio(a: float, b: float) -> str:
 def row(label: str, seconds: float, ref: float | None = None, note: str = "") -> str:
     r = f"  ({ratio(seconds, ref)} of tcpscope)" if ref else ""
     return f"  {label:34s} {seconds:9.3f} s{r} {note}"
+
+
+def output_sha(cmd: list[str], environ: dict[str, str] | None = None) -> str:
+    """SHA-256 of what ``cmd`` writes to standard output (through a pipe, outside the timed runs)."""
+    h = hashlib.sha256()
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environ) as p:
+        assert p.stdout is not None
+        while chunk := p.stdout.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

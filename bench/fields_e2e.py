@@ -8,24 +8,26 @@ are compared once, through a pipe into SHA-256, outside the timed runs.
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import FIELDS, ROOT, capture, e_args, env, packet_count, run_cmd, save, summary, tcpscope_cmd, warm
-
-
-def _sha(cmd: list[str], environ: dict[str, str] | None = None) -> str:
-    h = hashlib.sha256()
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environ) as p:
-        assert p.stdout is not None
-        while chunk := p.stdout.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+from common import (
+    FIELDS,
+    ROOT,
+    capture,
+    e_args,
+    env,
+    output_sha,
+    packet_count,
+    run_cmd,
+    save,
+    summary,
+    tcpscope_cmd,
+    warm,
+)
 
 
 def main(repeat: int = 3, tshark_repeat: int = 1) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def main(repeat: int = 3, tshark_repeat: int = 1) -> dict[str, Any]:
     run_cmd(mine_cmd, environ=env())  # warm-up: kernels into numba's cache
     mine = summary([run_cmd(mine_cmd, environ=env()) for _ in range(repeat)])
     theirs = summary([run_cmd(their_cmd) for _ in range(tshark_repeat)])
-    same = _sha(mine_cmd, env()) == _sha(their_cmd)
+    same = output_sha(mine_cmd, env()) == output_sha(their_cmd)
     speed = theirs["wall_min_s"] / mine["wall_min_s"]
     speed_median = theirs["wall_median_s"] / mine["wall_median_s"]
     speed_cpu = theirs["cpu_median_s"] / mine["cpu_median_s"]

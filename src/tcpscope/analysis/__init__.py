@@ -16,6 +16,7 @@ import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.analysis.conversations import segment_keys
+from tcpscope.analysis.keys import KeyIds
 from tcpscope.analysis.sequence import (
     A_ACK_LOST_PACKET,
     A_DUPLICATE_ACK,
@@ -33,6 +34,7 @@ from tcpscope.analysis.sequence import (
     A_ZERO_WINDOW_PROBE,
     A_ZERO_WINDOW_PROBE_ACK,
     OUTPUTS,
+    SequenceState,
     analyze_segments,
 )
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
@@ -40,7 +42,7 @@ from tcpscope.dissect.tcp_options import EXID_ACC_ECN
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["ANALYSIS_COLUMNS", "analyze"]
+__all__ = ["ANALYSIS_COLUMNS", "TcpAnalyzer", "analyze"]
 
 #: tcp-layer columns added by the analysis (see tcpscope.analysis.sequence.OUTPUTS).
 ANALYSIS_COLUMNS: tuple[str, ...] = tuple(OUTPUTS)
@@ -75,17 +77,17 @@ def _per_row(tcp: Layer, other: Layer, n: int) -> Index:
     return first[other.pkt]
 
 
-def _inputs(table: PacketTable) -> tuple[dict[str, Array], Index, Array, int]:
+def _inputs(table: PacketTable, ids: KeyIds | None = None) -> tuple[dict[str, Array], Index, Array, int]:
     """The kernel's input columns, straight from the layer tables (no copy where the type fits)."""
     tcp = table.layer("tcp")
     m = len(tcp)
-    keys = segment_keys(table)
+    keys = segment_keys(table, ids)
     c = tcp.cols
     reach = np.asarray(c["reach"]).copy()
     # a segment without the IP addresses of its conversation cannot be analysed
     reach[keys.ip_row < 0] = 0
     cols: dict[str, Array] = {
-        "frame": tcp.pkt + 1,
+        "frame": tcp.pkt + 1 + table.records.first_frame,  # a later part of a capture counts on
         "ts": table.ts_ns[tcp.pkt],
         "key": keys.key,
         "flow": keys.flow,
@@ -135,7 +137,8 @@ def _inputs(table: PacketTable) -> tuple[dict[str, Array], Index, Array, int]:
         edges[er, 2 * b] = np.asarray(sack.cols["le_raw"])[keep]
         edges[er, 2 * b + 1] = np.asarray(sack.cols["re_raw"])[keep]
         np.maximum.at(edges[:, 6], er, b + 1)
-    return cols, sackrow, edges, int(keys.key.max()) + 1 if m else 0
+    nkeys = ids.pairs.count if ids is not None else int(keys.key.max()) + 1 if m else 0
+    return cols, sackrow, edges, nkeys
 
 
 def _dsack(table: PacketTable, out: dict[str, Array]) -> tuple[Index, Index]:
@@ -240,13 +243,43 @@ def _experts(table: PacketTable, out: dict[str, Array]) -> Layer:
     })
 
 
-def analyze(table: PacketTable) -> PacketTable:
-    """The table with the TCP analysis added (see the module docstring)."""
+class TcpAnalyzer:
+    """The TCP analysis of a capture given a table of frames at a time, in capture order.
+
+    Conversations, sequence state and stream numbers carry over from one table to the
+    next, so each frame gets what one pass over the whole capture gives it (tshark's
+    single pass): the shape a live capture or a file read in pieces needs. The tables
+    are dissected from consecutive :meth:`~tcpscope.capture.records.Records.frames` of
+    the capture, which number their frames on from the earlier ones.
+    """
+
+    def __init__(self) -> None:
+        self.ids = KeyIds()
+        self.state = SequenceState()
+        self.frames = 0
+
+    def feed(self, table: PacketTable) -> PacketTable:
+        """``table`` with the analysis of its frames added (see :func:`analyze`)."""
+        out = analyze(table, self)
+        self.frames += table.n
+        return out
+
+
+def analyze(table: PacketTable, analyzer: TcpAnalyzer | None = None) -> PacketTable:
+    """The table with the TCP analysis added (see the module docstring).
+
+    With ``analyzer`` (see :class:`TcpAnalyzer`) the analysis continues from the tables it
+    was given before; use :meth:`TcpAnalyzer.feed`, which also counts the frames.
+    """
     tcp = table.layer("tcp")
     if len(tcp) == 0:
         return table
-    cols, sackrow, edges, nkeys = _inputs(table)
-    out, nconv = analyze_segments(cols, sackrow, edges, nkeys)
+    if analyzer is None:
+        cols, sackrow, edges, nkeys = _inputs(table)
+        out, nconv = analyze_segments(cols, sackrow, edges, nkeys)
+    else:
+        cols, sackrow, edges, nkeys = _inputs(table, analyzer.ids)
+        out, nconv = analyze_segments(cols, sackrow, edges, nkeys, analyzer.state)
     flow = cols["flow"]
     del cols
     experts = _experts(table, out)

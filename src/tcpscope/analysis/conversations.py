@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tcpscope._jit import compiles, kernel
+from tcpscope._jit import compiles
 from tcpscope._types import Array, Index
+from tcpscope.analysis.keys import V6_BASE, IdTable, KeyIds
 from tcpscope.table.packets import PacketTable
 
 __all__ = ["SegmentKeys", "segment_keys"]
@@ -132,59 +133,43 @@ def _words(addr: Array) -> tuple[Array, Array]:
     return w[:, 0].astype(np.uint64), w[:, 1].astype(np.uint64)
 
 
-def _address_ids(atype: Array, sh: Array, sl: Array, dh: Array, dl: Array) -> tuple[Index, Index]:
-    """Ids of the source and destination addresses (type and bytes): equal ids for equal addresses."""
+def _address_ids(atype: Array, sh: Array, sl: Array, dh: Array, dl: Array,
+                 ids: KeyIds | None) -> tuple[Index, Index]:
+    """Ids of the source and destination addresses (type and bytes): equal ids for equal
+    addresses. An IPv4 address (or none) is its own id: type and the four bytes in one
+    number; IPv6 addresses get ids from ``ids`` (kept across calls), or sorted ids."""
     t = atype.astype(np.int64)
-    if bool(((t == AT_IPV4) | (t == 0)).all()):  # IPv4 (or none): type and the four bytes in one number
-        return (t << 32) | (sh >> np.uint64(32)).astype(np.int64), (t << 32) | (dh >> np.uint64(32)).astype(np.int64)
+    v4 = (t == AT_IPV4) | (t == 0)
+    s_id = (t << 32) | (sh >> np.uint64(32)).astype(np.int64)
+    d_id = (t << 32) | (dh >> np.uint64(32)).astype(np.int64)
+    if bool(v4.all()):
+        return s_id, d_id
     m = t.shape[0]
-    ids = _lex_ids([np.concatenate([t, t]), np.concatenate([sh, dh]), np.concatenate([sl, dl])])
-    return ids[:m], ids[m:]
+    six = np.concatenate([~v4, ~v4])
+    hi = np.concatenate([sh, dh])[six].astype(np.int64)
+    lo = np.concatenate([sl, dl])[six].astype(np.int64)
+    got = ids.v6.ids(hi, lo) if ids is not None else _lex_ids([hi, lo])
+    both = np.concatenate([s_id, d_id])
+    both[six] = V6_BASE + got
+    return both[:m], both[m:]
 
 
-@kernel
-def _pair_ids_kernel(a: Array, b: Array) -> Index:
-    """Dense ids of the pairs ``(a[i], b[i])`` in order of first appearance (an open-addressing table)."""
-    m = a.shape[0]
-    size = 16
-    while size < 2 * m:
-        size *= 2
-    mask = size - 1
-    seen_a = np.zeros(size, dtype=np.int64)
-    seen_b = np.zeros(size, dtype=np.int64)
-    seen_id = np.full(size, -1, dtype=np.int64)
-    ids = np.empty(m, dtype=np.int64)
-    count = 0
-    for i in range(m):
-        x = a[i]
-        y = b[i]
-        h = ((x * 0x9E3779B1) ^ (y * 0x85EBCA77) ^ (x >> 29) ^ (y >> 31)) & mask
-        while seen_id[h] >= 0 and (seen_a[h] != x or seen_b[h] != y):
-            h = (h + 1) & mask
-        if seen_id[h] < 0:
-            seen_a[h] = x
-            seen_b[h] = y
-            seen_id[h] = count
-            count += 1
-        ids[i] = seen_id[h]
-    return ids
-
-
-def _pair_ids(a: Index, b: Index) -> Index:
-    """Dense ids of equal ``(a, b)`` pairs: hashed when compiled, sorted otherwise."""
+def _pair_ids(a: Index, b: Index, ids: KeyIds | None) -> Index:
+    """Dense ids of equal ``(a, b)`` pairs: from ``ids`` (kept across calls), hashed when
+    compiled, sorted otherwise."""
     m = int(a.shape[0])
+    if ids is not None:
+        return ids.pairs.ids(a, b)
     if compiles(m):
-        ids: Index = _pair_ids_kernel.run(m, a, b)
-        return ids
-    if m and int(b.max()) < (1 << 31) and int(a.min()) >= 0:
-        _, key = np.unique((a << 31) | b, return_inverse=True)
-        out: Index = key.astype(np.int64).reshape(-1)
-        return out
+        return IdTable().ids(a, b)
     return _lex_ids([a, b])
 
 
-def segment_keys(table: PacketTable) -> SegmentKeys:
-    """Conversation key ids and flows of every ``tcp`` row (see the module docstring)."""
+def segment_keys(table: PacketTable, ids: KeyIds | None = None) -> SegmentKeys:
+    """Conversation key ids and flows of every ``tcp`` row (see the module docstring).
+
+    With ``ids`` the keys continue those of the tables given before with the same ``ids``.
+    """
     tcp = table.layer("tcp")
     src, dst, atype, ip_row = _enclosing_ip(table)
     m = len(tcp)
@@ -196,9 +181,9 @@ def segment_keys(table: PacketTable) -> SegmentKeys:
     greater = (sh > dh) | ((sh == dh) & (sl > dl))
     less = (sh < dh) | ((sh == dh) & (sl < dl))
     flow = np.where(greater | (~less & (sport > dport)), 0, 1).astype(np.int8)
-    sid, did = _address_ids(atype, sh, sl, dh, dl)
+    sid, did = _address_ids(atype, sh, sl, dh, dl, ids)
     # the unordered pair of endpoints (address id, port)
     ep_s = (sid << 16) | sport
     ep_d = (did << 16) | dport
-    key = _pair_ids(np.minimum(ep_s, ep_d), np.maximum(ep_s, ep_d))
+    key = _pair_ids(np.minimum(ep_s, ep_d), np.maximum(ep_s, ep_d), ids)
     return SegmentKeys(key=key, flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)

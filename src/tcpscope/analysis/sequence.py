@@ -42,7 +42,7 @@ __all__ = [
     "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
     "A_LOST_PACKET", "A_OUT_OF_ORDER", "A_RETRANSMISSION", "A_REUSED_PORTS", "A_SPURIOUS_RETRANSMISSION",
     "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK",
-    "INPUTS", "OUTPUTS", "analyze_segments",
+    "INPUTS", "OUTPUTS", "SequenceState", "analyze_segments",
 ]
 
 # analysis flag bits (TCP_A_* in packet-tcp.h)
@@ -136,11 +136,16 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                  o_nxt: Array, o_win: Array, o_scale: Array, o_ta: Array, o_flags: Array, o_acksf: Array,
                  o_rtt: Array, o_irtt: Array, o_bif: Array, o_push: Array, o_dupn: Array, o_dupf: Array,
                  o_rto: Array, o_rtof: Array, o_fin: Array, o_ace: Array, o_sackbase: Array, o_tfo: Array,
-                 conv: Array, flow: Array, seg: Array, cur: Array) -> int:
-    """Run the analysis over every segment (see the module docstring); returns conversations."""
+                 conv: Array, flow: Array, seg: Array, cur: Array, counts: Array) -> int:
+    """Run the analysis over every segment (see the module docstring); returns conversations.
+
+    ``conv``, ``flow``, ``seg`` and ``cur`` (the current conversation of each key) are
+    the state; ``counts`` holds how many conversations and unacknowledged-segment rows
+    are in use, on entry and on return, so that a later call continues the analysis.
+    """
     m = frame_a.shape[0]
-    nconv = 0
-    nseg = 0
+    nconv: int = counts[0]
+    nseg = counts[1]
     for r in range(m):
         reach = np.int64(reach_a[r])
         if reach < 2:
@@ -495,6 +500,8 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                 flow[g, F_WSCALE] = -2
             elif (fl & ACK) != 0 and flow[g, F_WSCALE] == -2:
                 flow[f, F_WSCALE] = -2
+    counts[0] = nconv
+    counts[1] = nseg
     return nconv
 
 
@@ -516,27 +523,63 @@ INPUTS: tuple[str, ...] = ("frame", "ts", "key", "flow", "seq", "ack", "flags", 
                            "bogus", "opt_exception", "ws_opt", "accecn_opt", "tfo_cookie")
 
 
-def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, nkeys: int
-                     ) -> tuple[dict[str, Array], int]:
+class SequenceState:
+    """The analysis state between calls of :func:`analyze_segments`: conversations, flows,
+    unacknowledged segments, the current conversation of each key, and how many of each
+    are in use. Arrays grow as batches bring more."""
+
+    def __init__(self) -> None:
+        self.conv = np.zeros((0, C_N), dtype=np.int64)
+        self.flow = np.zeros((0, F_N), dtype=np.int64)
+        self.seg = np.zeros((0, S_N), dtype=np.int64)
+        self.cur = np.zeros(0, dtype=np.int64)
+        self.counts = np.zeros(2, dtype=np.int64)
+        self.keys = 0  # keys seen so far
+    @property
+    def conversations(self) -> int:
+        return int(self.counts[0])
+
+    def reserve(self, conversations: int, segments: int, keys: int) -> None:
+        """Room for ``conversations`` more conversations, ``segments`` more unacknowledged
+        segments and keys up to ``keys``."""
+        self.conv = _grown(self.conv, int(self.counts[0]) + conversations, 0)
+        self.flow = _grown(self.flow, 2 * self.conv.shape[0], 0)
+        self.seg = _grown(self.seg, int(self.counts[1]) + segments, 0)
+        self.cur = _grown(self.cur, keys, -1)
+
+
+def _grown(a: Array, rows: int, fill: int) -> Array:
+    """``a`` with at least ``rows`` rows (at least doubled when it grows; new rows ``fill``)."""
+    have = a.shape[0]
+    if have >= max(rows, 1):
+        return a
+    out = np.full((max(rows, 2 * have, 1), *a.shape[1:]), fill, dtype=a.dtype)
+    out[:have] = a
+    return out
+
+
+def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, nkeys: int,
+                     state: SequenceState | None = None) -> tuple[dict[str, Array], int]:
     """Analyse every segment (one element per TCP header in each of :data:`INPUTS`).
 
     ``sackrow[r]`` is the row of ``sackedges`` holding segment r's SACK blocks (-1: none):
     up to three (left, right) pairs of raw edges, then their count. Returns the columns of
-    :data:`OUTPUTS` and the number of conversations (``tcp.stream`` runs from 0 to it - 1).
+    :data:`OUTPUTS` and the number of conversations so far (``tcp.stream`` runs from 0 to
+    it - 1). ``state`` carries the analysis from earlier batches of segments, and on.
     """
     m = int(cols["frame"].shape[0])
     out: dict[str, Array] = {name: np.zeros(m, dtype=dtype) for name, dtype in OUTPUTS.items()}
     out["stream"][:] = -1
     flags = cols["flags"]
-    # a conversation is created per key, plus one per pure SYN at most (port reuse)
+    if state is None:
+        state = SequenceState()
+    # a conversation is created per key, plus one per pure SYN at most (port reuse); every
+    # segment that carries data, SYN or FIN may join an unacknowledged list once
     syns = int(np.count_nonzero((flags & (SYN | ACK)) == SYN)) if m else 0
-    nconv = max(1, min(m, nkeys + syns))
-    conv = np.zeros((nconv, C_N), dtype=np.int64)
-    flow = np.zeros((2 * nconv, F_N), dtype=np.int64)
-    # every segment that carries data, SYN or FIN may join an unacknowledged list once
     nseg = int(np.count_nonzero((cols["seglen"] > 0) | ((flags & (SYN | FIN)) != 0))) if m else 0
-    seg = np.zeros((max(nseg, 1), S_N), dtype=np.int64)
-    cur = np.full(max(nkeys, 1), -1, dtype=np.int64)
+    state.reserve(min(m, max(nkeys - state.keys, 0) + syns), nseg, nkeys)
+    state.keys = max(state.keys, nkeys)
     args = [np.ascontiguousarray(cols[name]) for name in INPUTS]
-    n = _KERNEL.run(m, *args, sackrow, sackedges, *out.values(), conv, flow, seg, cur)
+    n = _KERNEL.run(m, *args, sackrow, sackedges, *out.values(), state.conv, state.flow, state.seg, state.cur,
+                    state.counts)
     return out, int(n)

@@ -6,8 +6,9 @@ One ``Records`` per file, columnar: a frame is a row number, never an object.
 from __future__ import annotations
 
 import mmap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -108,6 +109,11 @@ class Records:
     has_ts: NDArray[np.bool_] | None = None
     fcs_len: NDArray[np.int64] | None = None
     ts_nsecs: NDArray[np.int64] | None = None
+    #: when these records are some of a capture's (:meth:`frames`): the index of the first
+    #: one in the capture, the capture's first time stamp and the one before the first record
+    first_frame: int = 0
+    ts_first: int | None = None
+    ts_before: int | None = None
 
     def __len__(self) -> int:
         return int(self.offset.shape[0])
@@ -127,6 +133,23 @@ class Records:
         from tcpscope.capture.source import release_range
 
         release_range(self.keepalive, start, stop)
+
+    def frames(self, lo: int, hi: int) -> Records:
+        """Frames ``lo:hi`` as a capture of their own (the same bytes behind them; the
+        reader's warnings go with the last frames)."""
+        def cut(a: NDArray[Any] | None) -> NDArray[Any] | None:
+            return None if a is None else a[lo:hi]
+
+        n = len(self)
+        ts_first = self.ts_first if self.ts_first is not None or n == 0 else int(self.ts_ns[0])
+        ts_before = int(self.ts_ns[lo - 1]) if 0 < lo <= n else self.ts_before
+        return replace(
+            self, offset=self.offset[lo:hi], caplen=self.caplen[lo:hi], wirelen=self.wirelen[lo:hi],
+            ts_ns=self.ts_ns[lo:hi], iface=self.iface[lo:hi], linktype=self.linktype[lo:hi],
+            warnings=self.warnings if hi >= n else (), interface_id=cut(self.interface_id),
+            has_ts=cut(self.has_ts), fcs_len=cut(self.fcs_len), ts_nsecs=cut(self.ts_nsecs),
+            first_frame=self.first_frame + lo, ts_first=ts_first, ts_before=ts_before,
+        )
 
     @classmethod
     def empty(cls, name: str, fmt: str, data: NDArray[np.uint8], keepalive: object) -> Records:

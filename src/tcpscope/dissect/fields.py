@@ -39,12 +39,16 @@ SET = ("Set", "Not set")
 
 
 def _frame_number(t: PacketTable) -> Array:
-    return np.arange(1, t.n + 1, dtype=np.int64)
+    first = t.records.first_frame  # the table may hold a later part of a capture
+    return np.arange(first + 1, first + t.n + 1, dtype=np.int64)
 
 
 def _time_relative(t: PacketTable) -> Array:
     ts = t.ts_ns
-    return ts - ts[0] if t.n else ts
+    ref = t.records.ts_first
+    if ref is None:
+        return ts - ts[0] if t.n else ts
+    return ts - ref
 
 
 def _time_delta(t: PacketTable) -> Array:
@@ -52,6 +56,9 @@ def _time_delta(t: PacketTable) -> Array:
     out = np.zeros(t.n, dtype=np.int64)
     if t.n > 1:
         out[1:] = ts[1:] - ts[:-1]
+    before = t.records.ts_before
+    if t.n and before is not None:
+        out[0] = ts[0] - before
     return out
 
 

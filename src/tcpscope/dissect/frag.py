@@ -51,6 +51,8 @@ class Reassembled:
     nxt: NDArray[np.int8]
     data: NDArray[np.uint8]
     waiting: NDArray[np.int64]  # frames whose fragment did not complete a datagram
+    #: per datagram, the frame of its first fragment and the frame that completed it (-1: none yet)
+    spans: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
 
 def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassembled:
@@ -66,6 +68,8 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
             ))
     rows.sort(key=lambda r: r[0])
     open_: dict[tuple[int, ...], list[tuple[int, int, int, int]]] = {}
+    first: dict[tuple[int, ...], int] = {}
+    spans: list[tuple[int, int]] = []
     total: dict[tuple[int, ...], int] = {}
     out_pkt: list[int] = []
     out_start: list[int] = []
@@ -76,6 +80,7 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
     pos = 0
     for pkt, key, off, start, length, more, nxt, bid in rows:
         pieces = open_.setdefault(key, [])
+        first.setdefault(key, pkt)
         pieces.append((off, start, length, bid))
         if not more:
             total[key] = off + length
@@ -103,6 +108,7 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
                 done = end
         del open_[key]
         del total[key]
+        spans.append((first.pop(key), pkt))
         out_pkt.append(pkt)
         out_start.append(pos)
         out_len.append(size)
@@ -117,4 +123,5 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
         nxt=np.array(out_nxt, dtype=np.int8),
         data=data,
         waiting=np.array(waiting, dtype=np.int64),
+        spans=np.array(spans + [(f, -1) for f in first.values()], dtype=np.int64).reshape(-1, 2),
     )

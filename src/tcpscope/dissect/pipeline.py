@@ -43,7 +43,7 @@ from tcpscope.dissect.udp import dissect_named, dissect_udp
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["MAX_ROUNDS", "dissect"]
+__all__ = ["FRAG_SPANS", "MAX_ROUNDS", "dissect"]
 
 #: A frame with more layers than this is cut there (hostile nesting).
 MAX_ROUNDS = 48
@@ -51,6 +51,9 @@ MAX_ROUNDS = 48
 CHUNK_FRAMES = 1 << 17
 #: Rounds of fragment reassembly (fragments inside reassembled datagrams).
 MAX_REASSEMBLY = 4
+#: Frame column: per IP datagram met in fragments, the frame of its first fragment and the
+#: frame that completed it (-1: none); absent when the capture has no fragments.
+FRAG_SPANS = "_frag_spans"
 
 Dissector = Callable[[DissectContext, NDArray[np.int64]], None]
 
@@ -138,11 +141,13 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
         records.release_range(int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1]))
     del start
     buffers = [records.data]
+    spans: list[NDArray[np.int64]] = []
     for _ in range(MAX_REASSEMBLY):
         frags = ctx.pending.pop("frags", None)
         if not isinstance(frags, Fragments) or not frags:
             break
         done = reassemble(frags, buffers)
+        spans.append(done.spans)
         ctx.mark_stack(done.waiting, PROTO_CODE["data"])
         if done.pkt.shape[0] == 0:
             break
@@ -165,8 +170,11 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     layers["_stack"] = _stack_layer(ctx)
     layers["_expert"] = _expert_layer(ctx)
     malformed = ctx.malformed
-    return PacketTable(records=records, layers=layers, malformed=malformed,
-                       buffers=tuple(buffers), frame_cols={"short": ctx.short, "contained": _full(ctx.contained, n)})
+    frame_cols = {"short": ctx.short, "contained": _full(ctx.contained, n)}
+    if spans:
+        frame_cols[FRAG_SPANS] = np.concatenate(spans)
+    return PacketTable(records=records, layers=layers, malformed=malformed, buffers=tuple(buffers),
+                       frame_cols=frame_cols)
 
 
 def _frame_experts(ctx: DissectContext, records: Records) -> None:
