@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import os
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["Kernel", "compiles", "helper", "jit_mode", "kernel"]
+__all__ = ["Kernel", "compiles", "helper", "jit_mode", "job", "kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,10 +41,27 @@ def jit_mode() -> str:
     return mode if mode in ("auto", "never", "always") else "auto"
 
 
+#: The size of the whole job, when it goes through its input a piece at a time (see ``job``);
+#: shared by every thread (the pieces' output is rendered on another one).
+_job = [0]
+
+
 def compiles(n: int) -> bool:
     """Whether kernels run compiled on an input of ``n`` elements (without importing numba)."""
     mode = jit_mode()
-    return mode == "always" or (mode == "auto" and n >= _threshold())
+    return mode == "always" or (mode == "auto" and max(n, _job[0]) >= _threshold())
+
+
+@contextmanager
+def job(n: int) -> Iterator[None]:
+    """Within this block kernels choose as if every input had ``n`` elements at least: a
+    large capture handled a piece at a time runs compiled however small each piece is."""
+    saved = _job[0]
+    _job[0] = max(saved, n)
+    try:
+        yield
+    finally:
+        _job[0] = saved
 
 
 def _threshold() -> int:

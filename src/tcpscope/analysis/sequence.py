@@ -553,7 +553,9 @@ def _grown(a: Array, rows: int, fill: int) -> Array:
     have = a.shape[0]
     if have >= max(rows, 1):
         return a
-    out = np.full((max(rows, 2 * have, 1), *a.shape[1:]), fill, dtype=a.dtype)
+    shape = (max(rows, 2 * have, 1), *a.shape[1:])
+    # zeros: the room not yet used takes no memory until it is written
+    out = np.zeros(shape, dtype=a.dtype) if fill == 0 else np.full(shape, fill, dtype=a.dtype)
     out[:have] = a
     return out
 

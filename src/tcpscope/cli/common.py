@@ -10,12 +10,17 @@ import argparse
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tcpscope._types import Index, Mask
+from tcpscope.capture.records import Records
 from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "finish", "load"]
+if TYPE_CHECKING:
+    from tcpscope.filter.front import Filter
+
+__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "finish", "load", "open_capture"]
 
 EXIT_ERROR = 2
 
@@ -38,6 +43,26 @@ def add_file_argument(p: argparse.ArgumentParser) -> None:
 def add_filter_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
                    help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
+
+
+def open_capture(path: str, display_filter: str | None = None) -> tuple[Records, Filter | None]:
+    """The capture's records and the compiled display filter, for commands that go through
+    the frames a piece at a time (the filter compiles first: a bad one is reported before
+    the file is read, as tshark does)."""
+    from tcpscope.capture import read_records
+
+    flt = None
+    if display_filter:
+        from tcpscope.filter import compile_filter
+
+        flt = compile_filter(display_filter)
+    from tcpscope.cli.progress import MIN_BYTES
+
+    if _size(path) >= MIN_BYTES:
+        from tcpscope._malloc import tune_for_large_arrays
+
+        tune_for_large_arrays()
+    return read_records(path), flt
 
 
 def load(path: str, display_filter: str | None = None, analyze: bool | Collection[str] = True) -> Loaded:

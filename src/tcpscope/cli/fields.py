@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, BinaryIO
 
-from tcpscope.cli.common import EXIT_ERROR, add_file_argument, add_filter_argument, finish, load
-from tcpscope.errors import FieldError
+from tcpscope.cli.common import EXIT_ERROR, add_file_argument, add_filter_argument, finish, load, open_capture
+from tcpscope.errors import CaptureWarning, FieldError
+
+if TYPE_CHECKING:
+    from tcpscope.table.schema import FieldDef
+    from tcpscope.views.fields import FieldsOptions
 
 __all__ = ["register"]
 
@@ -30,21 +35,44 @@ def run(args: argparse.Namespace) -> int:
     except FieldError as exc:
         sys.stderr.write(f"tcpscope: {exc}")
         return EXIT_ERROR
-    # the analysis runs when a field or the filter needs it
-    loaded = load(args.file, args.display_filter, analyze=[d.name for d in defs])
+    names = [d.name for d in defs]
     sys.stdout.flush()
-    frames = None if loaded.frames.shape[0] == loaded.table.n else loaded.frames
     out = getattr(sys.stdout, "buffer", None)
-    if out is not None:
-        write_fields(loaded.table, defs, opts, out, frames)
-        out.flush()
-    else:  # a text stream without bytes underneath (tests, notebooks)
+    buf = None
+    if out is None:  # a text stream without bytes underneath (tests, notebooks)
         import io
 
-        buf = io.BytesIO()
-        write_fields(loaded.table, defs, opts, buf, frames)
+        out = buf = io.BytesIO()
+    if any(name.startswith("_ws.col.") for name in names):
+        # the packet list's columns are made for the whole capture at once
+        loaded = load(args.file, args.display_filter, analyze=names)
+        frames = None if loaded.frames.shape[0] == loaded.table.n else loaded.frames
+        write_fields(loaded.table, defs, opts, out, frames)
+        warnings = loaded.warnings
+    else:
+        warnings = _stream(args, defs, opts, out)
+    out.flush()
+    if buf is not None:
         sys.stdout.write(buf.getvalue().decode("utf-8"))
-    return finish(loaded.warnings)
+    return finish(warnings)
+
+
+def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
+            ) -> tuple[CaptureWarning, ...]:
+    """Print the fields a piece of the capture at a time (:mod:`tcpscope.views.stream`)."""
+    from tcpscope.cli.progress import Progress
+    from tcpscope.filter.registry import needs_analysis, only_accecn
+    from tcpscope.views.stream import stream_fields
+
+    records, flt = open_capture(args.file, args.display_filter)
+    # the analysis runs when a field or the filter needs it
+    names = [d.name for d in defs] + sorted(flt.field_names() if flt is not None else ())
+    analyze: bool | str = "accecn" if only_accecn(names) else needs_analysis(names, None)
+    with Progress(args.file) as progress:
+        stream_fields(records, defs, opts, out, analyze,
+                      select=flt.mask if flt is not None else None,
+                      progress=lambda done: progress.stage("decoding", done))
+    return records.warnings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,0 +1,130 @@
+"""A capture a piece at a time: dissect, analyse and print some frames, then the next ones.
+
+``tcpscope fields`` needs nothing from a frame's successors: tshark prints each frame
+after one pass over the frames before it. So the capture is cut into pieces of
+:data:`PIECE_FRAMES` frames; each is dissected on its own (``Records.frames``), given
+to one :class:`~tcpscope.analysis.TcpAnalyzer` that carries the conversations from
+piece to piece, filtered, printed and dropped. Memory stays that of one piece and the
+analysis state, whatever the capture's size, and each piece's arrays stay warm in the
+processor's caches.
+
+One thing does cross frames forward: IP reassembly. A piece ends before the first
+fragment of any datagram it does not complete (the datagram's frames are dissected
+again with the next piece); a datagram that never completes makes the pieces after its
+first fragment one, to the end of the capture, as a whole-file dissection would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import BinaryIO
+
+import numpy as np
+
+from tcpscope._jit import job
+from tcpscope.analysis import TcpAnalyzer
+from tcpscope.analysis.fields import may_use_accecn
+from tcpscope.capture.records import Records
+from tcpscope.dissect.pipeline import FRAG_SPANS, dissect
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import FieldDef
+from tcpscope.views.fields import FieldsOptions, write_fields
+
+__all__ = ["PIECE_FRAMES", "pieces", "stream_fields"]
+
+#: Frames dissected and printed together.
+PIECE_FRAMES = 1 << 14
+
+
+def _complete_prefix(table: PacketTable) -> int:
+    """How many leading frames of ``table`` hold no fragment of a datagram left open after
+    them (all of them when it has no fragments)."""
+    spans = table.frame_cols.get(FRAG_SPANS)
+    end = table.n
+    if spans is None or spans.shape[0] == 0:
+        return end
+    first = np.asarray(spans[:, 0], dtype=np.int64)
+    done = np.asarray(spans[:, 1], dtype=np.int64)
+    while True:
+        open_at_end = (first < end) & ((done < 0) | (done >= end))
+        if not open_at_end.any():
+            return end
+        end = int(first[open_at_end].min())
+
+
+def pieces(records: Records, size: int | None = None) -> Iterator[PacketTable]:
+    """The capture's frames dissected ``size`` (default :data:`PIECE_FRAMES`) at a time, in
+    order (see the module docstring)."""
+    size = PIECE_FRAMES if size is None else size
+    n = len(records)
+    if n == 0:  # still a table: the header, and what the fields say of no frames
+        yield dissect(records)
+        return
+    lo = 0
+    hi = min(n, lo + size)
+    while lo < n:
+        table = dissect(records.frames(lo, hi))
+        keep = table.n if hi == n else _complete_prefix(table)
+        if keep == 0:  # a datagram open from the first frame on: take more frames
+            hi = min(n, hi + size)
+            continue
+        if keep < table.n:
+            table = dissect(records.frames(lo, lo + keep))
+        yield table
+        lo += keep
+        hi = min(n, lo + size)
+
+
+def _caught_up(records: Records, upto: int) -> TcpAnalyzer:
+    """An analyzer that has seen the frames before ``upto``."""
+    analyzer = TcpAnalyzer()
+    if upto:
+        for table in pieces(records.frames(0, upto)):
+            analyzer.feed(table)
+    return analyzer
+
+
+def stream_fields(records: Records, fields: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
+                  analyze: bool | str, select: Callable[[PacketTable], np.ndarray] | None = None,
+                  progress: Callable[[float], None] | None = None) -> None:
+    """``-T fields`` output of the whole capture, written a piece at a time.
+
+    ``analyze``: run the TCP analysis (True), or ``"accecn"``: only from the first piece
+    where a conversation may use AccECN (``may_use_accecn``; the fields that need the
+    analysis only for that), after replaying the frames before it into the analysis;
+    ``select`` gives the frames of a piece to print (a display filter's mask), all when
+    None; ``progress`` hears the fraction of frames done. A piece is printed on a second
+    thread while the next one is dissected (the rendering kernels release the
+    interpreter), so at most two pieces are in memory.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    analyzer = TcpAnalyzer() if analyze is True else None
+    n = len(records)
+
+    def write(table: PacketTable, piece_opts: FieldsOptions, frames: np.ndarray | None) -> None:
+        write_fields(table, fields, piece_opts, out, frames)
+        first = table.records.first_frame
+        if table.n:
+            last = first + table.n - 1
+            records.release_range(int(records.offset[first]), int(records.offset[last] + records.caplen[last]))
+        if progress is not None and n:
+            progress((first + table.n) / n)
+
+    piece_opts = opts
+    with ThreadPoolExecutor(max_workers=1) as writer, job(n):
+        pending: Future[None] | None = None
+        for table in pieces(records):
+            if analyzer is None and analyze == "accecn" and may_use_accecn(table):
+                analyzer = _caught_up(records, table.records.first_frame)
+            if analyzer is not None:
+                table = analyzer.feed(table)
+            frames = None if select is None else np.flatnonzero(select(table)).astype(np.int64)
+            if pending is not None:
+                pending.result()  # in order, and no more than two pieces at once
+            pending = writer.submit(write, table, piece_opts, frames)
+            piece_opts = replace(opts, header=False)
+            del table
+        if pending is not None:
+            pending.result()

@@ -1,0 +1,115 @@
+"""``tcpscope fields`` a piece of the capture at a time prints what it prints from the whole.
+
+The golden captures are smaller than a piece, so the pieces are made tiny here: every
+capture goes through in pieces of a few frames, with the issue fields, the analysis
+fields and a display filter, and must print exactly what the whole-file path prints
+(the golden tests compare that one with tshark). IPv4 fragments exercise the pieces'
+hold-back of datagrams they do not complete.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from analysis_fields import ANALYSIS_FIELDS
+from compare import capture_files, run_cli, stem
+from fieldsets import all_fields
+
+from tcpscope.capture import read_records
+from tcpscope.cli.common import load
+from tcpscope.dissect.pipeline import dissect
+from tcpscope.errors import CaptureError
+from tcpscope.views import stream
+from tcpscope.views.columns import full_registry
+from tcpscope.views.fields import FieldsOptions, write_fields
+
+CAPTURES = capture_files()
+FIELDS = list(dict.fromkeys([*all_fields(), *ANALYSIS_FIELDS, "frame.protocols", "tcp.payload"]))
+FILTER = "frame.number > 3 && (tcp.len > 0 || frame.time_delta > 0.0001 || udp)"
+
+
+def _whole(cap: Path, fields: list[str], display_filter: str | None) -> str:
+    """What the whole-table path prints."""
+    loaded = load(str(cap), display_filter, analyze=True)
+    frames = None if loaded.frames.shape[0] == loaded.table.n else loaded.frames
+    buf = io.BytesIO()
+    write_fields(loaded.table, full_registry().require(fields), FieldsOptions(header=True), buf, frames)
+    return buf.getvalue().decode("utf-8")
+
+
+def _readable(cap: Path) -> None:
+    try:
+        read_records(str(cap))
+    except CaptureError:
+        pytest.skip("not a readable capture")
+
+
+@pytest.mark.parametrize("piece", [3, 50])
+@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
+def test_pieces_print_what_the_whole_prints(cap: Path, piece: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _readable(cap)
+    known = [f for f in FIELDS if f in full_registry()]
+    monkeypatch.setattr(stream, "PIECE_FRAMES", piece)
+    args = [a for f in known for a in ("-e", f)]
+    assert run_cli("fields", str(cap), "-E", "header=y", *args) == _whole(cap, known, None)
+    got = run_cli("fields", str(cap), "-E", "header=y", "-Y", FILTER, *args)
+    assert got == _whole(cap, known, FILTER)
+
+
+def test_fragments_are_held_back_to_the_piece_that_completes_them() -> None:
+    """A piece stops before the first fragment of a datagram it does not complete."""
+    cap = next(c for c in CAPTURES if c.name == "craft-ipv4-frags.pcap")
+    records = read_records(str(cap))
+    whole = dissect(records)
+    parts = list(stream.pieces(records, 3))
+    assert sum(t.n for t in parts) == whole.n
+    assert any(t.n > 3 for t in parts) or any(t.n < 3 for t in parts[:-1])  # some piece moved its end
+    ip_rows = sum(len(t.layer("tcp")) + len(t.layer("udp")) for t in parts)
+    assert ip_rows == len(whole.layer("tcp")) + len(whole.layer("udp"))
+
+
+ACE_ONLY = ["frame.number", "tcp.srcport", "tcp.flags.str", "tcp.flags.ace", "tcp.flags.ae", "tcp.flags.cwr",
+            "tcp.flags.ece"]
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
+def test_accecn_fields_catch_up_the_analysis(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Fields that need the analysis only for AccECN start it at the first piece that may use
+    AccECN, after replaying the frames before: the same text as a full analysis."""
+    _readable(cap)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
+    args = [a for f in ACE_ONLY for a in ("-e", f)]
+    assert run_cli("fields", str(cap), *args) == _whole(cap, ACE_ONLY, None).split("\n", 1)[1]
+
+
+def test_a_job_compiles_its_small_pieces(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tcpscope._jit import compiles, job
+
+    monkeypatch.setenv("TCPSCOPE_JIT", "auto")
+    assert not compiles(10)
+    with job(10**6):
+        assert compiles(10)
+    assert not compiles(10)
+
+
+def test_accecn_late_in_the_capture_replays_the_frames_before(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """AccECN first shows after 48 frames of plain TCP: the analysis starts there, caught up."""
+    first = next(c for c in CAPTURES if c.name == "http-eth.pcap").read_bytes()
+    second = next(c for c in CAPTURES if c.name == "craft-tcp-accecn.pcap").read_bytes()
+    assert first[:24] == second[:24]  # same pcap header: the records can follow each other
+    cap = tmp_path / "late-accecn.pcap"
+    cap.write_bytes(first + second[24:])
+    caught: list[int] = []
+    real = stream._caught_up
+
+    def spy(records, upto):  # type: ignore[no-untyped-def]
+        caught.append(upto)
+        return real(records, upto)
+
+    monkeypatch.setattr(stream, "_caught_up", spy)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 5)
+    args = [a for f in ACE_ONLY for a in ("-e", f)]
+    assert run_cli("fields", str(cap), *args) == _whole(cap, ACE_ONLY, None).split("\n", 1)[1]
+    assert caught and caught[0] >= 45
