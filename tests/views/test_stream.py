@@ -52,6 +52,7 @@ def test_pieces_print_what_the_whole_prints(cap: Path, piece: int, monkeypatch) 
     _readable(cap)
     known = [f for f in FIELDS if f in full_registry()]
     monkeypatch.setattr(stream, "PIECE_FRAMES", piece)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", piece)
     args = [a for f in known for a in ("-e", f)]
     assert run_cli("fields", str(cap), "-E", "header=y", *args) == _whole(cap, known, None)
     got = run_cli("fields", str(cap), "-E", "header=y", "-Y", FILTER, *args)
@@ -80,6 +81,7 @@ def test_accecn_fields_catch_up_the_analysis(cap: Path, monkeypatch) -> None:  #
     AccECN, after replaying the frames before: the same text as a full analysis."""
     _readable(cap)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     args = [a for f in ACE_ONLY for a in ("-e", f)]
     assert run_cli("fields", str(cap), *args) == _whole(cap, ACE_ONLY, None).split("\n", 1)[1]
 
@@ -110,6 +112,7 @@ def test_accecn_late_in_the_capture_replays_the_frames_before(tmp_path: Path, mo
 
     monkeypatch.setattr(stream, "_caught_up", spy)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 5)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 5)
     args = [a for f in ACE_ONLY for a in ("-e", f)]
     assert run_cli("fields", str(cap), *args) == _whole(cap, ACE_ONLY, None).split("\n", 1)[1]
     assert caught and caught[0] >= 45

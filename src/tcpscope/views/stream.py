@@ -31,10 +31,14 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 from tcpscope.views.fields import FieldsOptions, write_fields
 
-__all__ = ["PIECE_FRAMES", "pieces", "stream_fields"]
+__all__ = ["PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "pieces", "stream_fields"]
 
-#: Frames dissected and printed together.
-PIECE_FRAMES = 1 << 14
+#: Frames dissected and printed together: enough for the per-piece work in Python to be
+#: small beside the arrays', few enough for two pieces to stay a small part of the memory.
+PIECE_FRAMES = 1 << 15
+#: The same when the TCP analysis runs: its state (every conversation, every segment
+#: waiting for its ACK) grows with the capture, so the pieces give it room.
+PIECE_FRAMES_ANALYSED = 1 << 14
 
 
 def _complete_prefix(table: PacketTable) -> int:
@@ -113,9 +117,10 @@ def stream_fields(records: Records, fields: list[FieldDef], opts: FieldsOptions,
             progress((first + table.n) / n)
 
     piece_opts = opts
+    size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
     with ThreadPoolExecutor(max_workers=1) as writer, job(n):
         pending: Future[None] | None = None
-        for table in pieces(records):
+        for table in pieces(records, size):
             if analyzer is None and analyze == "accecn" and may_use_accecn(table):
                 analyzer = _caught_up(records, table.records.first_frame)
             if analyzer is not None:
