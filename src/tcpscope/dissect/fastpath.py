@@ -1,4 +1,4 @@
-"""The commonest frames (Ethernet II, IPv4 without options, TCP) decoded in one compiled pass.
+"""The commonest frames (Ethernet II or raw IP, IPv4 without options, TCP) decoded in one compiled pass.
 
 Most frames of a TCP capture carry nothing the dissectors would remark on. For those,
 :func:`tcpscope.dissect.kernels.fast_frames` reads the Ethernet, IPv4 and TCP headers
@@ -6,7 +6,7 @@ and the TCP options frame by frame; this module turns what it read into the rows
 ``frame.protocols`` entries and expert items that :func:`dissect_eth`,
 :func:`dissect_ipv4` and :func:`dissect_tcp` would have added, with the same columns
 and values, and takes those frames out of the vectorized walk. Every other frame (a
-VLAN tag, IPv6, IP options or fragments, a cut-short or malformed header, an option
+VLAN tag, a Linux cooked header, IPv6, IP options or fragments, a cut-short or malformed header, an option
 with something to say) is walked as before.
 """
 
@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.ipv4 import IPV4_HEADER
-from tcpscope.dissect.kernels import fast_frames
+from tcpscope.dissect.kernels import LINK_ETH, LINK_IPV4, LINK_NONE, LINK_RAW, fast_frames
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows
 
@@ -26,19 +26,44 @@ __all__ = ["eligible_frames", "take_fast_frames"]
 
 #: Stack positions the fast frames' rows get: their order within a frame is what counts.
 ETH_DEPTH, IP_DEPTH, TCP_DEPTH = 1, 2, 3
-_STACK_PROTO = np.array([PROTO_CODE[p] for p in ("eth", "ethertype", "ip", "tcp", "data")], dtype=np.int16)
-_STACK_DEPTH = np.array([ETH_DEPTH, ETH_DEPTH, IP_DEPTH, TCP_DEPTH, TCP_DEPTH], dtype=np.int16)
 
 
-def eligible_frames(records: Records) -> NDArray[np.bool_]:
-    """Frames the fast path may take: Ethernet, with no Frame Check Sequence to drop."""
-    ok: NDArray[np.bool_] = records.linktype == LinkType.ETHERNET
+def _stacks() -> tuple[NDArray[np.int16], NDArray[np.int16], NDArray[np.int64]]:
+    """Per link kind, the protocols of a fast frame (with "data" last, for payload), their
+    depths, and how many come before "data"."""
+    names = {LINK_ETH: ("eth", "ethertype", "ip", "tcp", "data"), LINK_RAW: ("raw", "ip", "tcp", "data"),
+             LINK_IPV4: ("ip", "tcp", "data")}
+    depth = {"eth": ETH_DEPTH, "ethertype": ETH_DEPTH, "raw": ETH_DEPTH, "ip": IP_DEPTH, "tcp": TCP_DEPTH,
+             "data": TCP_DEPTH}
+    proto = np.zeros((4, 5), dtype=np.int16)
+    depths = np.zeros((4, 5), dtype=np.int16)
+    before_data = np.zeros(4, dtype=np.int64)
+    for link, seq in names.items():
+        proto[link, : len(seq)] = [PROTO_CODE[p] for p in seq]
+        depths[link, : len(seq)] = [depth[p] for p in seq]
+        before_data[link] = len(seq) - 1
+    return proto, depths, before_data
+
+
+_STACK_PROTO, _STACK_DEPTH, _STACK_LEN = _stacks()
+#: Link types whose frames the fast path may take, and how their IPv4 header is found.
+_LINK_OF_TYPE = {LinkType.ETHERNET: LINK_ETH, LinkType.RAW: LINK_RAW, LinkType.RAW_BSD12: LINK_RAW,
+                 LinkType.RAW_BSD14: LINK_RAW, LinkType.IPV4: LINK_IPV4}
+
+
+def eligible_frames(records: Records) -> NDArray[np.int8]:
+    """The link kind of each frame the fast path may take (``LINK_NONE``: none): Ethernet
+    with no Frame Check Sequence to drop, raw IP, or the IPv4 link type."""
+    lt = records.linktype
+    link = np.full(lt.shape[0], LINK_NONE, dtype=np.int8)
+    for linktype, kind in _LINK_OF_TYPE.items():
+        link[lt == linktype] = kind
     if records.fcs_len is not None:
-        ok &= records.fcs_len <= 0
-    return ok
+        link[(link == LINK_ETH) & (records.fcs_len > 0)] = LINK_NONE
+    return link
 
 
-def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.bool_]) -> None:
+def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.int8]) -> None:
     """Decode the fast-path frames among ``lo:hi`` and mark them done (see the module docstring)."""
     ff = fast_frames(records.data, records.offset[lo:hi], records.caplen[lo:hi], records.wirelen[lo:hi],
                      eligible[lo:hi])
@@ -47,22 +72,28 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         return
     pkt = ff.pkt + lo
     ctx.nxt[pkt] = Proto.DONE
+    link = eligible[pkt].astype(np.int64)
+    eth = link == LINK_ETH
     o = records.offset[pkt]
+    ip_at = o + np.where(eth, 14, 0)
     saved = ctx.depth
     try:
         ones = np.ones(k, dtype=np.bool_)
         zeros = np.zeros(k, dtype=np.bool_)
-        # Ethernet II, then the EtherType (dissect_eth, after_ethertype)
-        ctx.depth = ETH_DEPTH
-        ctx.off[pkt] = o
-        ctx.add_rows("eth", pkt, {
-            "dst": ff.eth[:, 0:6].copy(), "src": ff.eth[:, 6:12].copy(),
-            "type": np.full(k, 0x0800, dtype=np.uint16),
-            "has_dst": ones, "has_src": ones, "has_type": ones, "has_len": zeros,
-        })
+        # Ethernet II (dissect_eth), for the frames that have it
+        e = pkt[eth]
+        if e.shape[0]:
+            m = e.shape[0]
+            ctx.depth = ETH_DEPTH
+            ctx.off[e] = o[eth]
+            ctx.add_rows("eth", e, {
+                "dst": ff.eth[eth, 0:6], "src": ff.eth[eth, 6:12],
+                "type": np.full(m, 0x0800, dtype=np.uint16),
+                "has_dst": ones[:m], "has_src": ones[:m], "has_type": ones[:m], "has_len": zeros[:m],
+            })
         # IPv4 (dissect_ipv4): a 20-byte header, all of it read
         ctx.depth = IP_DEPTH
-        ctx.off[pkt] = o + 14
+        ctx.off[pkt] = ip_at
         h = ff.ip.view(IPV4_HEADER).reshape(-1)
         tot = h["len"].astype(np.int64)
         ctx.add_rows("ip", pkt, {
@@ -83,7 +114,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         })
         # TCP (dissect_tcp): the whole header captured, the options simple
         ctx.depth = TCP_DEPTH
-        start = o + 34
+        start = ip_at + 20
         ctx.off[pkt] = start
         t = ff.tcp.view(TCP_HEADER).reshape(-1)
         flags = (t["offflags"] & 0x0FFF).astype(np.uint16)
@@ -92,7 +123,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         header_experts(ctx, pkt, flags, t, reach, zeros, zeros, hlen)
         simple_option_rows(ctx, pkt, start, ff.options)
         seglen = tot - 20 - hlen
-        end = o + np.minimum(records.caplen[pkt], 14 + tot)
+        end = ip_at + np.minimum(records.caplen[pkt] - (ip_at - o), tot)
         payload_off = start + hlen
         ctx.add_rows("tcp", pkt, {
             "srcport": t["sport"],
@@ -116,11 +147,12 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
             "payload_cap": np.clip(end - payload_off, 0, None),
             "opt_cap": np.clip(end - (start + 20), 0, hlen - 20).astype(np.uint8),
         })
-        # frame.protocols: eth, ethertype, ip, tcp, and data when there is payload
-        count = np.where(seglen > 0, 5, 4)
+        # frame.protocols: the link's (eth, ethertype; raw), ip, tcp, and data for payload
+        count = _STACK_LEN[link] + (seglen > 0)
         first = np.cumsum(count) - count
         pos = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(first, count)
-        ctx.stack_rows(np.repeat(pkt, count), _STACK_PROTO[pos], _STACK_DEPTH[pos])
+        row_link = np.repeat(link, count)
+        ctx.stack_rows(np.repeat(pkt, count), _STACK_PROTO[row_link, pos], _STACK_DEPTH[row_link, pos])
         ctx.off[pkt] = payload_off
     finally:
         ctx.depth = saved

@@ -32,7 +32,8 @@ from numpy.typing import NDArray
 
 from tcpscope._jit import compiles, helper, kernel
 
-__all__ = ["PY_ROWS", "FastFrames", "SimpleOptions", "fast_frames", "simple_options", "worth_it"]
+__all__ = ["LINK_ETH", "LINK_IPV4", "LINK_NONE", "LINK_RAW", "PY_ROWS", "FastFrames", "SimpleOptions", "fast_frames",
+           "simple_options", "worth_it"]
 
 _SYN, _URG = 0x02, 0x20
 
@@ -231,16 +232,27 @@ def _u16(data: Any, at: Any) -> Any:
     return (np.int64(data[at]) << 8) | np.int64(data[at + 1])
 
 
+#: How a frame's link layer starts (``link`` of :func:`fast_frames`): not taken, Ethernet,
+#: raw IP (packet-raw.c: IPv4 by its version nibble), an IPv4 link type (IPv4 at once).
+LINK_NONE, LINK_ETH, LINK_RAW, LINK_IPV4 = 0, 1, 2, 3
+
+
 @helper
-def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, at: Any, sat: Any, kind: Any, olen: Any, pos: Any,
-                order: Any, v1: Any, v2: Any, le: Any, re: Any, block: Any, sorder: Any) -> tuple[Any, Any, Any, Any]:
+def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat: Any, kind: Any, olen: Any,
+                pos: Any, order: Any, v1: Any, v2: Any, le: Any, re: Any, block: Any, sorder: Any,
+                ) -> tuple[Any, Any, Any, Any]:
     """Is the frame at ``o`` one :func:`fast_frames` takes? Its option rows go at ``at`` /
     ``sat``. Returns (yes, option rows, SACK blocks, window-scale shift)."""
-    if cap < 54 or data[o + 12] != 8 or data[o + 13] != 0 or data[o + 14] != 0x45:
+    lh = 14 if link == LINK_ETH else 0
+    if cap < lh + 40 or data[o + lh] != 0x45:
         return False, 0, 0, -1
-    ip = o + 14
+    if link == LINK_ETH and (data[o + 12] != 8 or data[o + 13] != 0):
+        return False, 0, 0, -1
+    if link == LINK_RAW and data[o + 1] == 0xFF and data[o + 2] == 3:
+        return False, 0, 0, -1  # what packet-raw.c takes for PPP in HDLC framing
+    ip = o + lh
     tot = _u16(data, ip + 2)
-    reported = max(min(wire, 0x7FFFFFFF), cap) - 14
+    reported = max(min(wire, 0x7FFFFFFF), cap) - lh
     if tot < 40 or tot > reported:  # ip.bogus_ip_length, or no room for a TCP header
         return False, 0, 0, -1
     if (_u16(data, ip + 6) & 0x3FFF) != 0 or data[ip + 9] != 6:  # a fragment; not TCP
@@ -250,7 +262,7 @@ def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, at: Any, sat: Any, kind:
     if (dst & 0xFFFFFF00) == 0xE0000000 or (ttl < 5 and (dst & 0xF0000000) != 0xE0000000):
         return False, 0, 0, -1  # the TTL checks' expert items
     tcp = ip + 20
-    avail = min(cap - 14, tot) - 20
+    avail = min(cap - lh, tot) - 20
     hlen = (np.int64(data[tcp + 12]) >> 4) * 4
     if avail < 20 or hlen < 20 or tot - 20 < hlen or avail < hlen:
         return False, 0, 0, -1  # cut short, bogus header length, short segment, options cut
@@ -264,11 +276,11 @@ def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, at: Any, sat: Any, kind:
 
 
 @kernel
-def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, eligible: Any) -> tuple[Any, ...]:
+def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -> tuple[Any, ...]:
     """:func:`fast_frames` in one pass: a frame's rows are kept when it turns out to qualify."""
     n = offset.shape[0]
     pkt = np.empty(n, dtype=np.int64)
-    eth = np.empty((n, 12), dtype=np.uint8)
+    eth = np.zeros((n, 12), dtype=np.uint8)
     ip = np.empty((n, 20), dtype=np.uint8)
     tcp = np.empty((n, 20), dtype=np.uint8)
     ws = np.full(n, -1, dtype=np.int8)
@@ -277,19 +289,23 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, eligible: An
     at = 0
     sat = 0
     for i in range(n):
-        if not eligible[i]:
+        lk = link[i]
+        if lk == LINK_NONE:
             continue
         o = offset[i]
-        ok, k, s, w = _fast_frame(data, o, caplen[i], wirelen[i], at, sat, kind, olen, pos, order, v1, v2,
+        ok, k, s, w = _fast_frame(data, o, caplen[i], wirelen[i], lk, at, sat, kind, olen, pos, order, v1, v2,
                                   le, re, block, sorder)
         if not ok:
             continue
         pkt[j] = i
-        for b in range(12):
-            eth[j, b] = data[o + b]
+        lh = 0
+        if lk == LINK_ETH:
+            lh = 14
+            for b in range(12):
+                eth[j, b] = data[o + b]
         for b in range(20):
-            ip[j, b] = data[o + 14 + b]
-            tcp[j, b] = data[o + 34 + b]
+            ip[j, b] = data[o + lh + b]
+            tcp[j, b] = data[o + lh + 20 + b]
         ws[j] = w
         for q in range(k):
             seg[at + q] = j
@@ -316,14 +332,15 @@ class FastFrames:
 
 
 def fast_frames(data: NDArray[np.uint8], offset: NDArray[np.int64], caplen: NDArray[np.int64],
-                wirelen: NDArray[np.int64], eligible: NDArray[np.bool_]) -> FastFrames:
-    """The frames of ``eligible`` (Ethernet frames without a known FCS) that are Ethernet II,
-    IPv4 with a 20-byte header, not a fragment, then a whole TCP header whose options are
-    simple (module docstring), and that raise no expert item on the way except TCP's
-    connection notes: the vectorized dissectors would find nothing else to say of them.
+                wirelen: NDArray[np.int64], link: NDArray[np.int8]) -> FastFrames:
+    """The frames whose ``link`` is not ``LINK_NONE`` that carry (after Ethernet II, or at
+    once for raw IP) IPv4 with a 20-byte header, not a fragment, then a whole TCP header
+    whose options are simple (module docstring), and that raise no expert item on the way
+    except TCP's connection notes: the vectorized dissectors would find nothing else to
+    say of them. (The bytes ``eth`` holds are zero for frames without Ethernet.)
     """
     n = int(offset.shape[0])
-    out = _fast_frames.run(n, data, offset, caplen, wirelen, eligible)
+    out = _fast_frames.run(n, data, offset, caplen, wirelen, link)
     pkt, eth, ip, tcp, ws = out[:5]
     opts = SimpleOptions(np.ones(pkt.shape[0], dtype=np.bool_), ws, *out[5:])
     return FastFrames(pkt, eth, ip, tcp, opts)

@@ -132,7 +132,7 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     # the page cache if a later stage reads them).
     start = ctx.nxt.copy()
     ctx.nxt[:] = Proto.DONE
-    eligible = eligible_frames(records) if fast and worth_it(n) else np.zeros(n, dtype=np.bool_)
+    eligible = eligible_frames(records) if fast and worth_it(n) else np.zeros(n, dtype=np.int8)
     for lo in range(0, n, CHUNK_FRAMES):
         hi = min(n, lo + CHUNK_FRAMES)
         ctx.nxt[lo:hi] = start[lo:hi]
