@@ -1,4 +1,4 @@
-"""The commonest frames (Ethernet II or raw IP, IPv4 without options, TCP) decoded in one compiled pass.
+"""The commonest frames (Ethernet II, Linux cooked or raw IP; IPv4 without options; TCP), in one compiled pass.
 
 Most frames of a TCP capture carry nothing the dissectors would remark on. For those,
 :func:`tcpscope.dissect.kernels.fast_frames` reads the Ethernet, IPv4 and TCP headers
@@ -6,7 +6,7 @@ and the TCP options frame by frame; this module turns what it read into the rows
 ``frame.protocols`` entries and expert items that :func:`dissect_eth`,
 :func:`dissect_ipv4` and :func:`dissect_tcp` would have added, with the same columns
 and values, and takes those frames out of the vectorized walk. Every other frame (a
-VLAN tag, a Linux cooked header, IPv6, IP options or fragments, a cut-short or malformed header, an option
+VLAN tag, IPv6, IP options or fragments, a cut-short or malformed header, an option
 with something to say) is walked as before.
 """
 
@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.ipv4 import IPV4_HEADER
-from tcpscope.dissect.kernels import LINK_ETH, LINK_IPV4, LINK_NONE, LINK_RAW, fast_frames
+from tcpscope.dissect.kernels import LINK_ETH, LINK_IPV4, LINK_NONE, LINK_RAW, LINK_SLL, LINK_SLL2, fast_frames
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows
 
@@ -31,13 +31,14 @@ ETH_DEPTH, IP_DEPTH, TCP_DEPTH = 1, 2, 3
 def _stacks() -> tuple[NDArray[np.int16], NDArray[np.int16], NDArray[np.int64]]:
     """Per link kind, the protocols of a fast frame (with "data" last, for payload), their
     depths, and how many come before "data"."""
+    sll = ("sll", "ethertype", "ip", "tcp", "data")
     names = {LINK_ETH: ("eth", "ethertype", "ip", "tcp", "data"), LINK_RAW: ("raw", "ip", "tcp", "data"),
-             LINK_IPV4: ("ip", "tcp", "data")}
-    depth = {"eth": ETH_DEPTH, "ethertype": ETH_DEPTH, "raw": ETH_DEPTH, "ip": IP_DEPTH, "tcp": TCP_DEPTH,
-             "data": TCP_DEPTH}
-    proto = np.zeros((4, 5), dtype=np.int16)
-    depths = np.zeros((4, 5), dtype=np.int16)
-    before_data = np.zeros(4, dtype=np.int64)
+             LINK_IPV4: ("ip", "tcp", "data"), LINK_SLL: sll, LINK_SLL2: sll}
+    depth = {"eth": ETH_DEPTH, "sll": ETH_DEPTH, "ethertype": ETH_DEPTH, "raw": ETH_DEPTH, "ip": IP_DEPTH,
+             "tcp": TCP_DEPTH, "data": TCP_DEPTH}
+    proto = np.zeros((6, 5), dtype=np.int16)
+    depths = np.zeros((6, 5), dtype=np.int16)
+    before_data = np.zeros(6, dtype=np.int64)
     for link, seq in names.items():
         proto[link, : len(seq)] = [PROTO_CODE[p] for p in seq]
         depths[link, : len(seq)] = [depth[p] for p in seq]
@@ -48,7 +49,10 @@ def _stacks() -> tuple[NDArray[np.int16], NDArray[np.int16], NDArray[np.int64]]:
 _STACK_PROTO, _STACK_DEPTH, _STACK_LEN = _stacks()
 #: Link types whose frames the fast path may take, and how their IPv4 header is found.
 _LINK_OF_TYPE = {LinkType.ETHERNET: LINK_ETH, LinkType.RAW: LINK_RAW, LinkType.RAW_BSD12: LINK_RAW,
-                 LinkType.RAW_BSD14: LINK_RAW, LinkType.IPV4: LINK_IPV4}
+                 LinkType.RAW_BSD14: LINK_RAW, LinkType.IPV4: LINK_IPV4, LinkType.LINUX_SLL: LINK_SLL,
+                 LinkType.LINUX_SLL2: LINK_SLL2}
+#: Bytes before the IPv4 header, per link kind.
+_LINK_HEADER = np.array([0, 14, 0, 0, 16, 20], dtype=np.int64)
 
 
 def eligible_frames(records: Records) -> NDArray[np.int8]:
@@ -75,7 +79,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
     link = eligible[pkt].astype(np.int64)
     eth = link == LINK_ETH
     o = records.offset[pkt]
-    ip_at = o + np.where(eth, 14, 0)
+    ip_at = o + _LINK_HEADER[link]
     saved = ctx.depth
     try:
         ones = np.ones(k, dtype=np.bool_)
@@ -90,6 +94,22 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
                 "dst": ff.eth[eth, 0:6], "src": ff.eth[eth, 6:12],
                 "type": np.full(m, 0x0800, dtype=np.uint16),
                 "has_dst": ones[:m], "has_src": ones[:m], "has_type": ones[:m], "has_len": zeros[:m],
+            })
+        # Linux cooked capture v1/v2 (dissect_sll), for the frames that have it
+        cooked = (link == LINK_SLL) | (link == LINK_SLL2)
+        c = pkt[cooked]
+        if c.shape[0]:
+            m = c.shape[0]
+            ctx.depth = ETH_DEPTH
+            ctx.off[c] = o[cooked]
+            two = ff.eth[cooked, 0:4].astype(np.uint16)
+            ctx.add_rows("sll", c, {
+                "pkttype": (two[:, 0] << 8) | two[:, 1],
+                "hatype": (two[:, 2] << 8) | two[:, 3],
+                "etype": np.full(m, 0x0800, dtype=np.uint16),
+                "has_pkttype": ones[:m],
+                "has_etype": ones[:m],
+                "version": np.where(link[cooked] == LINK_SLL, 1, 2).astype(np.uint8),
             })
         # IPv4 (dissect_ipv4): a 20-byte header, all of it read
         ctx.depth = IP_DEPTH

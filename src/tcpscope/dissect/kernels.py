@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from tcpscope._jit import compiles, helper, kernel
 
-__all__ = ["LINK_ETH", "LINK_IPV4", "LINK_NONE", "LINK_RAW", "PY_ROWS", "FastFrames", "SimpleOptions", "fast_frames",
+__all__ = ["LINK_ETH", "LINK_IPV4", "LINK_NONE", "LINK_RAW", "LINK_SLL", "LINK_SLL2", "PY_ROWS", "FastFrames", "SimpleOptions", "fast_frames",
            "simple_options", "worth_it"]
 
 _SYN, _URG = 0x02, 0x20
@@ -233,8 +233,23 @@ def _u16(data: Any, at: Any) -> Any:
 
 
 #: How a frame's link layer starts (``link`` of :func:`fast_frames`): not taken, Ethernet,
-#: raw IP (packet-raw.c: IPv4 by its version nibble), an IPv4 link type (IPv4 at once).
-LINK_NONE, LINK_ETH, LINK_RAW, LINK_IPV4 = 0, 1, 2, 3
+#: raw IP (packet-raw.c: IPv4 by its version nibble), an IPv4 link type (IPv4 at once),
+#: Linux cooked capture v1 and v2 (packet-sll.c).
+LINK_NONE, LINK_ETH, LINK_RAW, LINK_IPV4, LINK_SLL, LINK_SLL2 = 0, 1, 2, 3, 4, 5
+#: ARPHRD types after which packet-sll.c does not read an EtherType: Netlink, IP-in-GRE.
+_ARPHRD_NETLINK, _ARPHRD_IPGRE = 824, 778
+
+
+@helper
+def _link_header(link: Any) -> Any:
+    """Bytes before the IPv4 header."""
+    if link == LINK_ETH:
+        return 14
+    if link == LINK_SLL:
+        return 16
+    if link == LINK_SLL2:
+        return 20
+    return 0
 
 
 @helper
@@ -243,11 +258,20 @@ def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat:
                 ) -> tuple[Any, Any, Any, Any]:
     """Is the frame at ``o`` one :func:`fast_frames` takes? Its option rows go at ``at`` /
     ``sat``. Returns (yes, option rows, SACK blocks, window-scale shift)."""
-    lh = 14 if link == LINK_ETH else 0
+    lh = _link_header(link)
     if cap < lh + 40 or data[o + lh] != 0x45:
         return False, 0, 0, -1
     if link == LINK_ETH and (data[o + 12] != 8 or data[o + 13] != 0):
         return False, 0, 0, -1
+    if link >= LINK_SLL:  # v1 or v2
+        et = 14 if link == LINK_SLL else 0
+        ha = _u16(data, o + (2 if link == LINK_SLL else 8))
+        if data[o + et] != 8 or data[o + et + 1] != 0:
+            return False, 0, 0, -1
+        if ha == _ARPHRD_NETLINK:
+            return False, 0, 0, -1
+        if ha == _ARPHRD_IPGRE:
+            return False, 0, 0, -1
     if link == LINK_RAW and data[o + 1] == 0xFF and data[o + 2] == 3:
         return False, 0, 0, -1  # what packet-raw.c takes for PPP in HDLC framing
     ip = o + lh
@@ -298,11 +322,18 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
         if not ok:
             continue
         pkt[j] = i
-        lh = 0
+        lh = _link_header(lk)
         if lk == LINK_ETH:
-            lh = 14
             for b in range(12):
                 eth[j, b] = data[o + b]
+        elif lk == LINK_SLL:  # packet type, ARPHRD type
+            for b in range(4):
+                eth[j, b] = data[o + b]
+        elif lk == LINK_SLL2:
+            eth[j, 0] = 0
+            eth[j, 1] = data[o + 10]
+            eth[j, 2] = data[o + 8]
+            eth[j, 3] = data[o + 9]
         for b in range(20):
             ip[j, b] = data[o + lh + b]
             tcp[j, b] = data[o + lh + 20 + b]
@@ -337,7 +368,8 @@ def fast_frames(data: NDArray[np.uint8], offset: NDArray[np.int64], caplen: NDAr
     once for raw IP) IPv4 with a 20-byte header, not a fragment, then a whole TCP header
     whose options are simple (module docstring), and that raise no expert item on the way
     except TCP's connection notes: the vectorized dissectors would find nothing else to
-    say of them. (The bytes ``eth`` holds are zero for frames without Ethernet.)
+    say of them. ``eth`` holds the Ethernet addresses, or for a Linux cooked capture the
+    packet type and ARPHRD type (two big-endian 16-bit numbers), zeros otherwise.
     """
     n = int(offset.shape[0])
     out = _fast_frames.run(n, data, offset, caplen, wirelen, link)
