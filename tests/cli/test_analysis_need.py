@@ -12,7 +12,7 @@ from tcpscope.capture import read_records
 from tcpscope.cli.common import load
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.filter import compile_filter
-from tcpscope.filter.registry import needs_analysis
+from tcpscope.filter.registry import analysis_need, needs_analysis
 
 ACE = sorted(ACE_FIELDS)
 ALL_CAPTURES = capture_files()
@@ -27,6 +27,13 @@ def test_dissector_fields_need_no_analysis() -> None:
     assert not needs_analysis(["ip.src", "tcp.options.mss_val", "tcp.payload", "frame.time", "tcp"], t)
     assert needs_analysis(["ip.src", "tcp.stream"], t)
     assert needs_analysis(["_ws.col.Info"], t)  # the Info column shows the expert prefixes
+
+
+def test_analysis_need_without_a_table() -> None:
+    assert analysis_need(["ip.src", "tcp.payload", "frame.time"]) is False
+    assert analysis_need(["ip.src", *ACE]) == "accecn"
+    assert analysis_need(["tcp.flags.str", "tcp.stream"]) is True
+    assert analysis_need(["_ws.col.Info"]) is True
 
 
 def test_ace_fields_need_analysis_only_with_accecn() -> None:

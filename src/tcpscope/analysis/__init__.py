@@ -256,30 +256,23 @@ class TcpAnalyzer:
     def __init__(self) -> None:
         self.ids = KeyIds()
         self.state = SequenceState()
-        self.frames = 0
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`)."""
-        out = analyze(table, self)
-        self.frames += table.n
-        return out
+        return analyze(table, self)
 
 
 def analyze(table: PacketTable, analyzer: TcpAnalyzer | None = None) -> PacketTable:
     """The table with the TCP analysis added (see the module docstring).
 
     With ``analyzer`` (see :class:`TcpAnalyzer`) the analysis continues from the tables it
-    was given before; use :meth:`TcpAnalyzer.feed`, which also counts the frames.
+    was given before.
     """
     tcp = table.layer("tcp")
     if len(tcp) == 0:
         return table
-    if analyzer is None:
-        cols, sackrow, edges, nkeys = _inputs(table)
-        out, nconv = analyze_segments(cols, sackrow, edges, nkeys)
-    else:
-        cols, sackrow, edges, nkeys = _inputs(table, analyzer.ids)
-        out, nconv = analyze_segments(cols, sackrow, edges, nkeys, analyzer.state)
+    cols, sackrow, edges, nkeys = _inputs(table, analyzer.ids if analyzer is not None else None)
+    out, nconv = analyze_segments(cols, sackrow, edges, nkeys, analyzer.state if analyzer is not None else None)
     flow = cols["flow"]
     del cols
     experts = _experts(table, out)

@@ -535,6 +535,7 @@ class SequenceState:
         self.cur = np.zeros(0, dtype=np.int64)
         self.counts = np.zeros(2, dtype=np.int64)
         self.keys = 0  # keys seen so far
+
     @property
     def conversations(self) -> int:
         return int(self.counts[0])

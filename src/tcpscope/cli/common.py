@@ -20,7 +20,8 @@ from tcpscope.table.packets import PacketTable
 if TYPE_CHECKING:
     from tcpscope.filter.front import Filter
 
-__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "finish", "load", "open_capture"]
+__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "compile_display_filter", "finish",
+           "load", "read_capture"]
 
 EXIT_ERROR = 2
 
@@ -45,24 +46,26 @@ def add_filter_argument(p: argparse.ArgumentParser) -> None:
                    help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
 
 
-def open_capture(path: str, display_filter: str | None = None) -> tuple[Records, Filter | None]:
-    """The capture's records and the compiled display filter, for commands that go through
-    the frames a piece at a time (the filter compiles first: a bad one is reported before
-    the file is read, as tshark does)."""
+def compile_display_filter(text: str | None) -> Filter | None:
+    """The compiled ``-Y`` filter (None without one). Commands compile it before they read
+    the file, so that a bad filter is reported first, as tshark does."""
+    if not text:
+        return None
+    from tcpscope.filter import compile_filter
+
+    return compile_filter(text)
+
+
+def read_capture(path: str) -> Records:
+    """The capture's records; a large capture first sets the allocator for large arrays."""
     from tcpscope.capture import read_records
-
-    flt = None
-    if display_filter:
-        from tcpscope.filter import compile_filter
-
-        flt = compile_filter(display_filter)
     from tcpscope.cli.progress import MIN_BYTES
 
     if _size(path) >= MIN_BYTES:
         from tcpscope._malloc import tune_for_large_arrays
 
         tune_for_large_arrays()
-    return read_records(path), flt
+    return read_records(path)
 
 
 def load(path: str, display_filter: str | None = None, analyze: bool | Collection[str] = True) -> Loaded:
@@ -73,26 +76,13 @@ def load(path: str, display_filter: str | None = None, analyze: bool | Collectio
     """
     import numpy as np
 
-    from tcpscope.capture import read_records
+    from tcpscope.cli.progress import Progress
     from tcpscope.dissect.pipeline import dissect
 
-    if display_filter:
-        # compile first: a bad filter is reported before the file is read, as tshark does
-        from tcpscope.filter import compile_filter
-
-        flt = compile_filter(display_filter)
-    else:
-        flt = None
-    from tcpscope.cli.progress import MIN_BYTES, Progress
-
-    if _size(path) >= MIN_BYTES:
-        from tcpscope._malloc import tune_for_large_arrays
-
-        tune_for_large_arrays()
-
+    flt = compile_display_filter(display_filter)
     with Progress(path) as progress:
         progress.stage("reading", 0.0)
-        records = read_records(path)
+        records = read_capture(path)
         progress.stage("decoding", 0.25)
         table = dissect(records)
         if not isinstance(analyze, bool):

@@ -6,7 +6,15 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, BinaryIO
 
-from tcpscope.cli.common import EXIT_ERROR, add_file_argument, add_filter_argument, finish, load, open_capture
+from tcpscope.cli.common import (
+    EXIT_ERROR,
+    add_file_argument,
+    add_filter_argument,
+    compile_display_filter,
+    finish,
+    load,
+    read_capture,
+)
 from tcpscope.errors import CaptureWarning, FieldError
 
 if TYPE_CHECKING:
@@ -61,15 +69,15 @@ def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions,
             ) -> tuple[CaptureWarning, ...]:
     """Print the fields a piece of the capture at a time (:mod:`tcpscope.views.stream`)."""
     from tcpscope.cli.progress import Progress
-    from tcpscope.filter.registry import needs_analysis, only_accecn
+    from tcpscope.filter.registry import analysis_need
     from tcpscope.views.stream import stream_fields
 
-    records, flt = open_capture(args.file, args.display_filter)
+    flt = compile_display_filter(args.display_filter)
+    records = read_capture(args.file)
     # the analysis runs when a field or the filter needs it
     names = [d.name for d in defs] + sorted(flt.field_names() if flt is not None else ())
-    analyze: bool | str = "accecn" if only_accecn(names) else needs_analysis(names, None)
     with Progress(args.file) as progress:
-        stream_fields(records, defs, opts, out, analyze,
+        stream_fields(records, defs, opts, out, analysis_need(names),
                       select=flt.mask if flt is not None else None,
                       progress=lambda done: progress.stage("decoding", done))
     return records.warnings

@@ -17,10 +17,19 @@ from numpy.typing import NDArray
 
 from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
-from tcpscope.dissect.ipv4 import IPV4_HEADER
-from tcpscope.dissect.kernels import LINK_ETH, LINK_IPV4, LINK_NONE, LINK_RAW, LINK_SLL, LINK_SLL2, fast_frames
+from tcpscope.dissect.ipv4 import IPV4_HEADER, ipv4_columns
+from tcpscope.dissect.kernels import (
+    LINK_ETH,
+    LINK_HEADER,
+    LINK_IPV4,
+    LINK_NONE,
+    LINK_RAW,
+    LINK_SLL,
+    LINK_SLL2,
+    fast_frames,
+)
 from tcpscope.dissect.protocols import PROTO_CODE
-from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows
+from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows, tcp_columns
 
 __all__ = ["eligible_frames", "take_fast_frames"]
 
@@ -51,13 +60,11 @@ _STACK_PROTO, _STACK_DEPTH, _STACK_LEN = _stacks()
 _LINK_OF_TYPE = {LinkType.ETHERNET: LINK_ETH, LinkType.RAW: LINK_RAW, LinkType.RAW_BSD12: LINK_RAW,
                  LinkType.RAW_BSD14: LINK_RAW, LinkType.IPV4: LINK_IPV4, LinkType.LINUX_SLL: LINK_SLL,
                  LinkType.LINUX_SLL2: LINK_SLL2}
-#: Bytes before the IPv4 header, per link kind.
-_LINK_HEADER = np.array([0, 14, 0, 0, 16, 20], dtype=np.int64)
 
 
 def eligible_frames(records: Records) -> NDArray[np.int8]:
     """The link kind of each frame the fast path may take (``LINK_NONE``: none): Ethernet
-    with no Frame Check Sequence to drop, raw IP, or the IPv4 link type."""
+    with no Frame Check Sequence to drop, Linux cooked v1/v2, raw IP, or the IPv4 link type."""
     lt = records.linktype
     link = np.full(lt.shape[0], LINK_NONE, dtype=np.int8)
     for linktype, kind in _LINK_OF_TYPE.items():
@@ -79,7 +86,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
     link = eligible[pkt].astype(np.int64)
     eth = link == LINK_ETH
     o = records.offset[pkt]
-    ip_at = o + _LINK_HEADER[link]
+    ip_at = o + LINK_HEADER[link]
     saved = ctx.depth
     try:
         ones = np.ones(k, dtype=np.bool_)
@@ -116,22 +123,8 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         ctx.off[pkt] = ip_at
         h = ff.ip.view(IPV4_HEADER).reshape(-1)
         tot = h["len"].astype(np.int64)
-        ctx.add_rows("ip", pkt, {
-            "version": (h["vihl"] >> 4).astype(np.uint8),
-            "hdr_len": np.full(k, 20, dtype=np.uint8),
-            "tos": h["tos"],
-            "len": tot.astype(np.uint32),
-            "id": h["id"],
-            "flags": (h["off"] >> 13).astype(np.uint8),
-            "frag_offset": (h["off"] & 0x1FFF).astype(np.uint16),
-            "ttl": h["ttl"],
-            "proto": h["proto"],
-            "checksum": h["sum"],
-            "src": h["src"],
-            "dst": h["dst"].astype(np.uint32),
-            "has_dst": ones,
-            "reach": np.full(k, 11, dtype=np.int8),
-        })
+        ctx.add_rows("ip", pkt, ipv4_columns(h, (h["vihl"] >> 4).astype(np.uint8), np.full(k, 20, dtype=np.int64), tot,
+                                             h["dst"].astype(np.uint32), ones, np.full(k, 11, dtype=np.int8)))
         # TCP (dissect_tcp): the whole header captured, the options simple
         ctx.depth = TCP_DEPTH
         start = ip_at + 20
@@ -144,35 +137,14 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         simple_option_rows(ctx, pkt, start, ff.options)
         seglen = tot - 20 - hlen
         end = ip_at + np.minimum(records.caplen[pkt] - (ip_at - o), tot)
-        payload_off = start + hlen
-        ctx.add_rows("tcp", pkt, {
-            "srcport": t["sport"],
-            "dstport": t["dport"],
-            "seq_raw": t["seq"],
-            "ack_raw": t["ack"],
-            "hdr_len": hlen.astype(np.uint8),
-            "flags": flags,
-            "window_size_value": t["win"],
-            "checksum": t["sum"],
-            "urgent_pointer": t["urp"],
-            "reach": reach,
-            "bogus_hlen": zeros,
-            "short_segment": zeros,
-            "has_len": ones,
-            "len": seglen,
-            "hdr_off": start,
-            "opt_exception": zeros,
-            "ws_shift": ff.options.ws,
-            "payload_off": payload_off,
-            "payload_cap": np.clip(end - payload_off, 0, None),
-            "opt_cap": np.clip(end - (start + 20), 0, hlen - 20).astype(np.uint8),
-        })
+        ctx.add_rows("tcp", pkt, tcp_columns(t, flags, hlen, reach, zeros, zeros, ones, seglen, start, end, zeros,
+                                             ff.options.ws))
         # frame.protocols: the link's (eth, ethertype; raw), ip, tcp, and data for payload
         count = _STACK_LEN[link] + (seglen > 0)
         first = np.cumsum(count) - count
         pos = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(first, count)
         row_link = np.repeat(link, count)
         ctx.stack_rows(np.repeat(pkt, count), _STACK_PROTO[row_link, pos], _STACK_DEPTH[row_link, pos])
-        ctx.off[pkt] = payload_off
+        ctx.off[pkt] = start + hlen
     finally:
         ctx.depth = saved

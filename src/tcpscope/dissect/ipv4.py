@@ -33,7 +33,8 @@ from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.frag import Fragments
 from tcpscope.dissect.protocols import PROTO_CODE
 
-__all__ = ["IPV4_HEADER", "IP_NEXT", "dissect_ip", "dissect_ipv4", "next_from_ipproto", "source_is_v6"]
+__all__ = ["IPV4_HEADER", "IP_NEXT", "dissect_ip", "dissect_ipv4", "ipv4_columns", "next_from_ipproto",
+           "source_is_v6"]
 
 #: IP protocol number -> next protocol (for IPv4 and IPv6 alike).
 IP_NEXT: dict[int, Proto] = {
@@ -234,22 +235,7 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     dst, has_dst, walk_stop, walk_reported = _destination(ctx, idx, h, go & (hlen > 20), hlen,
                                                           np.where(tso, rlen, tot), rlen)
 
-    ctx.add_rows("ip", idx, {
-        "version": ver,
-        "hdr_len": hlen.astype(np.uint8),
-        "tos": h["tos"],
-        "len": shown_len.astype(np.uint32),
-        "id": h["id"],
-        "flags": (h["off"] >> 13).astype(np.uint8),
-        "frag_offset": (h["off"] & 0x1FFF).astype(np.uint16),
-        "ttl": h["ttl"],
-        "proto": h["proto"],
-        "checksum": h["sum"],
-        "src": h["src"],
-        "dst": dst,
-        "has_dst": has_dst,
-        "reach": reach,
-    })
+    ctx.add_rows("ip", idx, ipv4_columns(h, ver, hlen, shown_len, dst, has_dst, reach))
     source_is_v6(ctx, idx[reach >= 10], False)
     seen = (reach >= 11) & has_dst
     _ttl_experts(ctx, idx[seen], h[seen], np.asarray(dst)[seen])
@@ -322,6 +308,30 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     ctx.nxt[whole] = nxt[~is_frag]
     empty = whole[(ctx.rend[whole] - ctx.off[whole]) <= 0]
     ctx.nxt[empty] = Proto.DONE
+
+
+def ipv4_columns(h: NDArray[np.void], version: NDArray[np.uint8], hlen: NDArray[np.int64], shown_len: NDArray[np.int64],
+                 dst: NDArray[np.uint32], has_dst: NDArray[np.bool_], reach: NDArray[np.int8],
+                 ) -> dict[str, NDArray[np.generic]]:
+    """The ``ip`` layer's columns of headers ``h`` (:data:`IPV4_HEADER` rows): ``dst`` is
+    ip.dst (a source route's last hop), ``shown_len`` ip.len as shown, ``reach`` how far
+    the fields were read (see :func:`dissect_ipv4`)."""
+    return {
+        "version": version,
+        "hdr_len": hlen.astype(np.uint8),
+        "tos": h["tos"],
+        "len": shown_len.astype(np.uint32),
+        "id": h["id"],
+        "flags": (h["off"] >> 13).astype(np.uint8),
+        "frag_offset": (h["off"] & 0x1FFF).astype(np.uint16),
+        "ttl": h["ttl"],
+        "proto": h["proto"],
+        "checksum": h["sum"],
+        "src": h["src"],
+        "dst": dst,
+        "has_dst": has_dst,
+        "reach": reach,
+    }
 
 
 def source_is_v6(ctx: DissectContext, idx: NDArray[np.int64], v6: bool) -> None:

@@ -1,7 +1,5 @@
 """Compiled fast paths of the dissectors: well-formed TCP options, and whole frames of
-the commonest stack (Ethernet, IPv4 without options, TCP).
-
-The TCP options of well-formed segments are walked in one compiled pass.
+the commonest stacks (Ethernet II, Linux cooked or raw IP; IPv4 without options; TCP).
 
 Most segments carry a few well-formed options (NOP, EOL, MSS, window scale, SACK
 permitted, SACK, timestamps) that raise no expert item. For those, walking the
@@ -32,8 +30,8 @@ from numpy.typing import NDArray
 
 from tcpscope._jit import compiles, helper, kernel
 
-__all__ = ["LINK_ETH", "LINK_IPV4", "LINK_NONE", "LINK_RAW", "LINK_SLL", "LINK_SLL2", "PY_ROWS", "FastFrames", "SimpleOptions", "fast_frames",
-           "simple_options", "worth_it"]
+__all__ = ["LINK_ETH", "LINK_HEADER", "LINK_IPV4", "LINK_NONE", "LINK_RAW", "LINK_SLL", "LINK_SLL2", "PY_ROWS",
+           "FastFrames", "SimpleOptions", "fast_frames", "simple_options", "worth_it"]
 
 _SYN, _URG = 0x02, 0x20
 
@@ -52,6 +50,29 @@ def worth_it(n: int) -> bool:
 def _u32(flat: Any, at: Any) -> Any:
     return ((np.int64(flat[at]) << 24) | (np.int64(flat[at + 1]) << 16) | (np.int64(flat[at + 2]) << 8)
             | np.int64(flat[at + 3]))
+
+
+@helper
+def _put_row(o_kind: Any, o_len: Any, o_pos: Any, o_order: Any, o_v1: Any, o_v2: Any, r: Any, kind: Any, olen: Any,
+             pos: Any, order: Any, v1: Any, v2: Any) -> None:
+    """Option row ``r``: kind, length byte, offset in the options, position, values."""
+    o_kind[r] = kind
+    o_len[r] = olen
+    o_pos[r] = pos
+    o_order[r] = order
+    o_v1[r] = v1
+    o_v2[r] = v2
+
+
+@helper
+def _own(seg: Any, at: Any, rows: Any, sseg: Any, sat: Any, sacks: Any, owner: Any) -> tuple[Any, Any]:
+    """Give the ``rows`` option rows written at ``at`` and the ``sacks`` SACK blocks at
+    ``sat`` to segment (or frame) ``owner``; returns where the next ones go."""
+    for q in range(rows):
+        seg[at + q] = owner
+    for q in range(sacks):
+        sseg[sat + q] = owner
+    return at + rows, sat + sacks
 
 
 @helper
@@ -85,12 +106,7 @@ def _walk_one(flat: Any, b: Any, nopt: Any, syn: Any, at: Any, sat: Any, o_kind:
                     nops = 0
             else:
                 eol = True
-            o_kind[at + rows] = kind
-            o_len[at + rows] = 0
-            o_pos[at + rows] = pos
-            o_order[at + rows] = order
-            o_v1[at + rows] = 0
-            o_v2[at + rows] = 0
+            _put_row(o_kind, o_len, o_pos, o_order, o_v1, o_v2, at + rows, kind, 0, pos, order, 0, 0)
             rows += 1
             pos += 1
         else:
@@ -133,12 +149,7 @@ def _walk_one(flat: Any, b: Any, nopt: Any, syn: Any, at: Any, sat: Any, o_kind:
                     sacks += 1
             else:
                 return False, 0, 0, -1
-            o_kind[at + rows] = kind
-            o_len[at + rows] = lb
-            o_pos[at + rows] = pos
-            o_order[at + rows] = order
-            o_v1[at + rows] = v1
-            o_v2[at + rows] = v2
+            _put_row(o_kind, o_len, o_pos, o_order, o_v1, o_v2, at + rows, kind, lb, pos, order, v1, v2)
             rows += 1
             pos += lb
             length -= lb - 2
@@ -183,12 +194,7 @@ def _simple_options(flat: Any, width: int, hlen: Any, avail: Any, ravail: Any, f
         if ok:
             simple[r] = True
             ws[r] = w
-            for q in range(k):
-                seg[at + q] = r
-            for q in range(s):
-                sseg[sat + q] = r
-            at += k
-            sat += s
+            at, sat = _own(seg, at, k, sseg, sat, s, r)
     return (simple, ws, seg[:at], kind[:at], olen[:at], pos[:at], order[:at], v1[:at], v2[:at],
             sseg[:sat], le[:sat], re[:sat], block[:sat], sorder[:sat])
 
@@ -240,16 +246,8 @@ LINK_NONE, LINK_ETH, LINK_RAW, LINK_IPV4, LINK_SLL, LINK_SLL2 = 0, 1, 2, 3, 4, 5
 _ARPHRD_NETLINK, _ARPHRD_IPGRE = 824, 778
 
 
-@helper
-def _link_header(link: Any) -> Any:
-    """Bytes before the IPv4 header."""
-    if link == LINK_ETH:
-        return 14
-    if link == LINK_SLL:
-        return 16
-    if link == LINK_SLL2:
-        return 20
-    return 0
+#: Bytes before the IPv4 header, per link kind.
+LINK_HEADER = np.array([0, 14, 0, 0, 16, 20], dtype=np.int64)
 
 
 @helper
@@ -258,7 +256,7 @@ def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat:
                 ) -> tuple[Any, Any, Any, Any]:
     """Is the frame at ``o`` one :func:`fast_frames` takes? Its option rows go at ``at`` /
     ``sat``. Returns (yes, option rows, SACK blocks, window-scale shift)."""
-    lh = _link_header(link)
+    lh = LINK_HEADER[link]
     if cap < lh + 40 or data[o + lh] != 0x45:
         return False, 0, 0, -1
     if link == LINK_ETH and (data[o + 12] != 8 or data[o + 13] != 0):
@@ -322,7 +320,7 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
         if not ok:
             continue
         pkt[j] = i
-        lh = _link_header(lk)
+        lh = LINK_HEADER[lk]
         if lk == LINK_ETH:
             for b in range(12):
                 eth[j, b] = data[o + b]
@@ -338,12 +336,7 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
             ip[j, b] = data[o + lh + b]
             tcp[j, b] = data[o + lh + 20 + b]
         ws[j] = w
-        for q in range(k):
-            seg[at + q] = j
-        for q in range(s):
-            sseg[sat + q] = j
-        at += k
-        sat += s
+        at, sat = _own(seg, at, k, sseg, sat, s, j)
         j += 1
     return (pkt[:j], eth[:j], ip[:j], tcp[:j], ws[:j], seg[:at], kind[:at], olen[:at], pos[:at], order[:at],
             v1[:at], v2[:at], sseg[:sat], le[:sat], re[:sat], block[:sat], sorder[:sat])
@@ -351,9 +344,10 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
 
 @dataclass(frozen=True)
 class FastFrames:
-    """The frames :func:`fast_frames` took: their indexes, the raw bytes of their Ethernet
-    addresses (12), IPv4 header (20) and TCP fixed header (20), and their options as
-    :class:`SimpleOptions` (``simple`` all true, ``seg`` indexing these frames)."""
+    """The frames :func:`fast_frames` took: their indexes, 12 bytes of their link header
+    (see :func:`fast_frames`), the raw bytes of their IPv4 header (20) and TCP fixed header
+    (20), and their options as :class:`SimpleOptions` (``simple`` all true, ``seg``
+    indexing these frames)."""
 
     pkt: NDArray[np.int64]
     eth: NDArray[np.uint8]
@@ -364,8 +358,8 @@ class FastFrames:
 
 def fast_frames(data: NDArray[np.uint8], offset: NDArray[np.int64], caplen: NDArray[np.int64],
                 wirelen: NDArray[np.int64], link: NDArray[np.int8]) -> FastFrames:
-    """The frames whose ``link`` is not ``LINK_NONE`` that carry (after Ethernet II, or at
-    once for raw IP) IPv4 with a 20-byte header, not a fragment, then a whole TCP header
+    """The frames whose ``link`` is not ``LINK_NONE`` that carry (after their link header,
+    :data:`LINK_HEADER` bytes) IPv4 with a 20-byte header, not a fragment, then a whole TCP header
     whose options are simple (module docstring), and that raise no expert item on the way
     except TCP's connection notes: the vectorized dissectors would find nothing else to
     say of them. ``eth`` holds the Ethernet addresses, or for a Linux cooked capture the

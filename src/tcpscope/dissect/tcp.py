@@ -29,7 +29,7 @@ from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options, u32
 
 __all__ = ["ACK", "AE", "CWR", "ECE", "FIN", "OPT_FIXED_LEN", "PSH", "RST", "SYN", "TCP_HEADER", "URG", "dissect_tcp",
-           "header_experts", "simple_option_rows"]
+           "header_experts", "simple_option_rows", "tcp_columns"]
 
 FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x100
 
@@ -64,23 +64,6 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     # a bogus header length ends TCP after the sequence number
     reach = np.where(bogus & (reach >= 2), np.int8(2), reach)
     start = ctx.off[idx].copy()
-    cols: dict[str, NDArray[np.generic]] = {
-        "srcport": h["sport"],
-        "dstport": h["dport"],
-        "seq_raw": h["seq"],
-        "ack_raw": h["ack"],
-        "hdr_len": hlen.astype(np.uint8),
-        "flags": flags,
-        "window_size_value": h["win"],
-        "checksum": h["sum"],
-        "urgent_pointer": h["urp"],
-        "reach": reach,
-        "bogus_hlen": bogus,
-        "short_segment": short_seg & (reach >= 2),
-        "has_len": has_len,
-        "len": seglen,
-        "hdr_off": start,
-    }
     # exceptions inside the fixed header
     cut = reach < 4
     cut_h = cut & ~(bogus & (reach >= 2))
@@ -102,18 +85,45 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
                                   h["ack"][li].astype(np.int64))
             opt_exc[li] = exc
             ws[li] = shift
-    cols["opt_exception"] = opt_exc
-    cols["ws_shift"] = ws
+    ctx.add_rows("tcp", idx, tcp_columns(h, flags, hlen, reach, bogus, short_seg & (reach >= 2), has_len, seglen,
+                                         start, ctx.end[idx], opt_exc, ws))
     payload_off = start + hlen
-    cols["payload_off"] = payload_off
-    cols["payload_cap"] = np.clip(ctx.end[idx] - payload_off, 0, None)
-    # the option bytes captured (tcp.options covers them, "as far as captured")
-    cols["opt_cap"] = np.clip(ctx.end[idx] - (start + 20), 0, np.maximum(hlen - 20, 0)).astype(np.uint8)
-    ctx.add_rows("tcp", idx, cols)
     # segments with payload hand it on (as data, until an application layer claims it)
     pay = live & ~opt_exc & has_len & (seglen > 0)
     ctx.mark_stack(idx[pay], PROTO_CODE["data"])
     ctx.off[idx[live]] = payload_off[live]
+
+
+def tcp_columns(h: NDArray[np.void], flags: NDArray[np.uint16], hlen: NDArray[np.int64], reach: NDArray[np.int8],
+                bogus: NDArray[np.bool_], short_segment: NDArray[np.bool_], has_len: NDArray[np.bool_],
+                seglen: NDArray[np.int64], start: NDArray[np.int64], end: NDArray[np.int64],
+                opt_exception: NDArray[np.bool_], ws_shift: NDArray[np.int8]) -> dict[str, NDArray[np.generic]]:
+    """The ``tcp`` layer's columns of headers ``h`` (:data:`TCP_HEADER` rows) starting at
+    ``start``, whose layer's captured bytes end at ``end``."""
+    payload_off = start + hlen
+    return {
+        "srcport": h["sport"],
+        "dstport": h["dport"],
+        "seq_raw": h["seq"],
+        "ack_raw": h["ack"],
+        "hdr_len": hlen.astype(np.uint8),
+        "flags": flags,
+        "window_size_value": h["win"],
+        "checksum": h["sum"],
+        "urgent_pointer": h["urp"],
+        "reach": reach,
+        "bogus_hlen": bogus,
+        "short_segment": short_segment,
+        "has_len": has_len,
+        "len": seglen,
+        "hdr_off": start,
+        "opt_exception": opt_exception,
+        "ws_shift": ws_shift,
+        "payload_off": payload_off,
+        "payload_cap": np.clip(end - payload_off, 0, None),
+        # the option bytes captured (tcp.options covers them, "as far as captured")
+        "opt_cap": np.clip(end - (start + 20), 0, np.maximum(hlen - 20, 0)).astype(np.uint8),
+    }
 
 
 def header_experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[np.uint16], h: NDArray[np.void],
@@ -150,7 +160,7 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     :mod:`tcpscope.dissect.kernels` (when it is worth it there); the others through
     :func:`_walk_options`.
     """
-    opts = OptionBytes(ctx.data, start)
+    opts = OptionBytes.of(ctx.data, start)
     ctx.release()
     m = idx.shape[0]
     if worth_it(m):

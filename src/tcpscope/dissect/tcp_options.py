@@ -52,18 +52,20 @@ class OptionBytes:
 
     WIDTH = 44  # 40 bytes of options at most, and slack for a 2-byte read at the last one
 
-    def __init__(self, data: NDArray[np.uint8], start: NDArray[np.int64]) -> None:
+    def __init__(self, start: NDArray[np.int64], flat: NDArray[np.uint8]) -> None:
+        """``flat``: ``WIDTH`` bytes per segment from the options of the TCP header at ``start``."""
         self.start = start
-        self.flat = gather(data, start + 20, self.WIDTH).reshape(-1)
+        self.flat = flat
         self.shift = np.arange(start.shape[0], dtype=np.int64) * self.WIDTH - (start + 20)
+
+    @classmethod
+    def of(cls, data: NDArray[np.uint8], start: NDArray[np.int64]) -> OptionBytes:
+        """The option bytes of the TCP headers at ``start`` in ``data``."""
+        return cls(start, gather(data, start + 20, cls.WIDTH).reshape(-1))
 
     def subset(self, rows: NDArray[np.int64]) -> OptionBytes:
         """The option bytes of segments ``rows`` only, numbered from 0."""
-        sub = object.__new__(OptionBytes)
-        sub.start = self.start[rows]
-        sub.flat = self.flat.reshape(-1, self.WIDTH)[rows].reshape(-1)
-        sub.shift = np.arange(rows.shape[0], dtype=np.int64) * self.WIDTH - (sub.start + 20)
-        return sub
+        return OptionBytes(self.start[rows], self.flat.reshape(-1, self.WIDTH)[rows].reshape(-1))
 
     def read(self, r: NDArray[np.int64], at: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
         """``width`` bytes at absolute offsets ``at`` of segments ``r``."""

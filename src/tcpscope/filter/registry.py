@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
+from typing import Literal
 
 from tcpscope.analysis.fields import ACE_FIELDS, ANALYSIS_FIELDS, may_use_accecn
 from tcpscope.dissect.fields import DISSECT_FIELDS
@@ -18,7 +19,7 @@ from tcpscope.filter.option_fields import OPTION_FIELDS
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 
-__all__ = ["FieldRegistry", "needs_analysis", "only_accecn", "registry"]
+__all__ = ["FieldRegistry", "analysis_need", "needs_analysis", "registry"]
 
 
 class FieldRegistry(Mapping[str, FieldDef]):
@@ -67,13 +68,13 @@ def _dissected_names() -> frozenset[str]:
     return frozenset(f.name for f in (*DISSECT_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS))
 
 
-def needs_analysis(names: Iterable[str], table: PacketTable | None) -> bool:
-    """Does reading the fields ``names`` of ``table`` need the TCP analysis?
+def analysis_need(names: Iterable[str]) -> bool | Literal["accecn"]:
+    """Does reading the fields ``names`` need the TCP analysis?
 
     Fields of the dissectors (protocols, option items and such) do not; the analysis
     fields do, and so does any name outside the registry (the packet list's columns
-    show the expert prefixes). The fields in ``ACE_FIELDS`` need it only when some
-    conversation may use AccECN: always when the table is not known yet (``None``).
+    show the expert prefixes). ``"accecn"``: only to know whether a conversation uses
+    AccECN (the fields in ``ACE_FIELDS``; see :func:`needs_analysis`).
     """
     plain = _dissected_names()
     ace = False
@@ -82,12 +83,11 @@ def needs_analysis(names: Iterable[str], table: PacketTable | None) -> bool:
             ace = True
         elif name not in plain:
             return True
-    return ace and (table is None or may_use_accecn(table))
+    return "accecn" if ace else False
 
 
-def only_accecn(names: Iterable[str]) -> bool:
-    """Do the fields ``names`` need the analysis only to know whether AccECN is in use
-    (some are ``ACE_FIELDS``, the rest are the dissectors')?"""
-    plain = _dissected_names()
-    names = list(names)
-    return any(n in ACE_FIELDS for n in names) and all(n in ACE_FIELDS or n in plain for n in names)
+def needs_analysis(names: Iterable[str], table: PacketTable) -> bool:
+    """Does reading the fields ``names`` of ``table`` need the TCP analysis (the AccECN
+    fields only when some conversation of ``table`` may use AccECN)?"""
+    need = analysis_need(names)
+    return need is True or (need == "accecn" and may_use_accecn(table))

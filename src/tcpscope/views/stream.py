@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 import numpy as np
 
@@ -90,7 +90,7 @@ def _caught_up(records: Records, upto: int) -> TcpAnalyzer:
 
 
 def stream_fields(records: Records, fields: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
-                  analyze: bool | str, select: Callable[[PacketTable], np.ndarray] | None = None,
+                  analyze: bool | Literal["accecn"], select: Callable[[PacketTable], np.ndarray] | None = None,
                   progress: Callable[[float], None] | None = None) -> None:
     """``-T fields`` output of the whole capture, written a piece at a time.
 
