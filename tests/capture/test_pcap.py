@@ -135,9 +135,9 @@ def test_larger_records_for_dbus(tmp_path: Path) -> None:
 
 def test_fraction_arithmetic_is_wiretaps() -> None:
     """usec * 1000 in 32 bits, then a signed int: what tshark's time fields are made of."""
-    frac = np.array([999_999, 1_000_000, 4_294_967, 4_294_968, 0xFFFFFFFF], dtype=np.uint32)
-    assert _nsecs(frac, 1000).tolist() == [999_999_000, 1_000_000_000, -296, 704, -1000]
-    assert _nsecs(np.array([0x80000000], dtype=np.uint32), 1).tolist() == [-(2**31)]
+    frac = [999_999, 1_000_000, 4_294_967, 4_294_968, 0xFFFFFFFF]
+    assert [_nsecs(np.int64(f), 1000) for f in frac] == [999_999_000, 1_000_000_000, -296, 704, -1000]
+    assert _nsecs(np.int64(0x80000000), 1) == -(2**31)
 
 
 def test_fcs_bits_of_the_link_type(tmp_path: Path) -> None:

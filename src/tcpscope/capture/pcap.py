@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._jit import kernel
-from tcpscope.capture.linktypes import KNOWN_LINKTYPES, max_packet_size, strip_pseudo_headers
+from tcpscope._jit import helper, kernel
+from tcpscope.capture.linktypes import KNOWN_LINKTYPES, PSEUDO_HEADERS, max_packet_size, strip_pseudo_headers
 from tcpscope.capture.records import Interface, Records
 from tcpscope.capture.source import Source
 from tcpscope.errors import (
@@ -64,62 +64,83 @@ _NSEC_VARIANTS = ("nsec", "aix")
 NOT_SWAPPED, SWAPPED, MAYBE_SWAPPED = 0, 1, 2
 # walk status
 OK, CUT_SHORT, TOO_BIG, PAUSED = 0, 1, 2, 3
-#: Bytes of the file walked before the pages behind are released.
-WINDOW = 64 << 20
+#: Bytes of the file read at a time by the record walk.
+_WINDOW = 1 << 18
+
+
+@helper
+def _word(data: Any, at: Any, big: bool) -> Any:
+    """The 32-bit unsigned number at ``data[at:at+4]`` in the file's byte order."""
+    b0 = np.int64(data[at])
+    b1 = np.int64(data[at + 1])
+    b2 = np.int64(data[at + 2])
+    b3 = np.int64(data[at + 3])
+    if big:
+        return (b0 << 24) | (b1 << 16) | (b2 << 8) | b3
+    return (b3 << 24) | (b2 << 16) | (b1 << 8) | b0
+
+
+@helper
+def _nsecs(frac: Any, unit: Any) -> Any:
+    """The nanoseconds wiretap stores of a fraction ``frac``: ``frac * unit`` in 32 bits,
+    then read as a signed number."""
+    ns = (frac * unit) & 0xFFFFFFFF
+    return ns - 0x100000000 if ns >= 0x80000000 else ns
 
 
 @kernel
 def _walk(
-    data: NDArray[np.uint8],
+    window: NDArray[np.uint8],
+    base: Any,
+    file_end: Any,
     pos: Any,
-    limit: Any,
     hdr_len: int,
     big: bool,
     swap_mode: int,
     max_len: int,
-    out: NDArray[np.int64],
+    unit: int,
+    offset: NDArray[np.int64],
+    incl_out: NDArray[np.int64],
+    orig_out: NDArray[np.int64],
+    ts: NDArray[np.int64],
+    nsecs: NDArray[np.int64],
 ) -> tuple[Any, Any, Any, Any]:
-    """Follow the records from ``pos`` until ``limit`` (a file offset) is reached.
+    """Follow the records from file offset ``pos`` while their headers are in ``window``
+    (the file's bytes from offset ``base`` on; the file has ``file_end`` bytes).
 
-    Each record's header fields go in a row of ``out`` while it has room: offset,
-    ts_sec, ts_frac, incl_len and orig_len as written (the caller applies the length
-    swap of old versions). Returns (records, stop offset, status, offending incl_len);
-    status 3 means ``limit`` was reached and the walk can go on from the stop offset.
+    Each record goes in the next row of the output columns while they have room: where
+    its bytes start, incl_len (frame.cap_len) and orig_len (frame.len) after the length
+    swap of old versions (``swap_mode``), its time stamp in nanoseconds, and the
+    nanoseconds of its fraction as wiretap stores them (:func:`_nsecs`). Returns
+    (records, stop offset, status, offending incl_len); status 3 means the next header
+    is past the window and the walk can go on from the stop offset.
     """
-    end = data.shape[0]
+    wend = base + window.shape[0]
+    room = offset.shape[0]
     n = 0
     while True:
-        if pos == end:
+        if pos == file_end:
             return n, pos, 0, 0
-        if pos >= limit:
-            return n, pos, 3, 0
-        if end - pos < hdr_len:
+        if file_end - pos < hdr_len:
             return n, pos, 1, 0
-        w0 = np.int64(0)
-        words = np.zeros(4, dtype=np.int64)
-        for k in range(4):
-            b0 = np.int64(data[pos + 4 * k])
-            b1 = np.int64(data[pos + 4 * k + 1])
-            b2 = np.int64(data[pos + 4 * k + 2])
-            b3 = np.int64(data[pos + 4 * k + 3])
-            if big:
-                words[k] = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3
-            else:
-                words[k] = (b3 << 24) | (b2 << 16) | (b1 << 8) | b0
-        incl = words[2] + w0
-        orig = words[3]
+        if pos + hdr_len > wend:
+            return n, pos, 3, 0
+        at = pos - base
+        incl = _word(window, at + 8, big)
+        orig = _word(window, at + 12, big)
         if swap_mode == 1 or (swap_mode == 2 and incl > orig):
-            incl = orig
+            incl, orig = orig, incl
         if incl > max_len:
             return n, pos, 2, incl
-        if end - pos - hdr_len < incl:
+        if file_end - pos - hdr_len < incl:
             return n, pos, 1, 0
-        if n < out.shape[0]:
-            out[n, 0] = pos
-            out[n, 1] = words[0]
-            out[n, 2] = words[1]
-            out[n, 3] = words[2]
-            out[n, 4] = words[3]
+        if n < room:
+            ns = _nsecs(_word(window, at + 4, big), unit)
+            offset[n] = pos + hdr_len
+            incl_out[n] = incl
+            orig_out[n] = orig
+            ts[n] = _word(window, at, big) * 1_000_000_000 + ns
+            nsecs[n] = ns
         n += 1
         pos += hdr_len + incl
 
@@ -188,12 +209,6 @@ def _choose_variant(
     return best
 
 
-def _nsecs(frac: NDArray[np.generic], unit: int) -> NDArray[np.int64]:
-    """The nanoseconds wiretap stores: ``frac * unit`` in 32 bits, then read as a signed int."""
-    ns = (frac.astype(np.uint32) * np.uint32(unit)).astype(np.uint32)
-    return ns.view(np.int32).astype(np.int64)
-
-
 def _unsupported(name: str, detail: str) -> CaptureError:
     """WTAP_ERR_UNSUPPORTED: a pcap file with something wiretap does not read."""
     return CaptureError(name, f"The {file_description(name)} contains record data that tcpscope doesn't support.", detail)
@@ -253,25 +268,31 @@ def read_pcap(src: Source) -> Records:
     variant: str = chosen
     hdr_len = _HDR_LEN[variant]
 
-    size_hint = max(1, data.shape[0] // 256)
-    walk = _walk.pick(size_hint)
-    # One pass, in windows of the file: every record takes at least hdr_len bytes, so
-    # this many rows always fit (only the pages written are touched; the result is
-    # copied out at its real size). Behind each window the file's pages are released,
-    # so a large capture is never resident at once.
-    room = np.empty(((data.shape[0] - pos) // hdr_len + 1, 5), dtype=np.int64)
+    unit = 1 if variant in _NSEC_VARIANTS else 1000
+    file_end = int(data.shape[0])
+    walk = _walk.pick(max(1, file_end // 256))
+    # Every record takes at least hdr_len bytes, so this many rows always fit (only the
+    # pages written are touched; the columns are cut to the real count).
+    room = (file_end - pos) // hdr_len + 1
+    cols = [np.empty(room, dtype=np.int64) for _ in range(5)]
     count = 0
-    while True:
-        start_pos = pos
-        got, pos, status, bad_len = walk(data, pos, pos + WINDOW, hdr_len, big, swap_mode, max_len, room[count:])
-        count += int(got)
-        src.release(start_pos, int(pos))
-        if status != PAUSED:
-            break
+    with src.reader() as read_at:
+        if read_at is None:  # the bytes are in memory
+            count, pos, status, bad_len = walk(data, 0, file_end, pos, hdr_len, big, swap_mode, max_len, unit, *cols)
+        else:  # a file: its headers read a window at a time, not through the map
+            window = np.empty(_WINDOW, dtype=np.uint8)
+            while True:
+                got_bytes = read_at(window, pos)
+                got, pos, status, bad_len = walk(window[:got_bytes], pos, file_end, pos, hdr_len, big, swap_mode,
+                                                 max_len, unit, *(c[count:] for c in cols))
+                count += int(got)
+                if status != PAUSED or got == 0:
+                    if status == PAUSED:  # the file is shorter than when it was opened
+                        status = CUT_SHORT
+                    break
     stop = pos
-    rows = room[:count].copy()
-    del room
-    offsets = rows[:, 0]
+    start, incl, orig, ts, nsecs = (c[:count] for c in cols)
+    del cols
 
     warnings: list[CaptureWarning] = []
     if status == CUT_SHORT:
@@ -292,25 +313,19 @@ def read_pcap(src: Source) -> Records:
             )
         )
 
-    incl = rows[:, 3]
-    orig = rows[:, 4]
-    if swap_mode == SWAPPED:
-        incl, orig = orig, incl
-    elif swap_mode == MAYBE_SWAPPED:
-        swap = incl > orig
-        incl, orig = np.where(swap, orig, incl), np.where(swap, incl, orig)
-    unit = 1 if variant in _NSEC_VARIANTS else 1000
-    nsecs = _nsecs(rows[:, 2].astype(np.uint32), unit)
-    ts = rows[:, 1] * 1_000_000_000 + nsecs
     iface = Interface(linktype=linktype, snaplen=snaplen,
                       ts_units=1_000_000_000 if unit == 1 else 1_000_000)
-    n = int(offsets.shape[0])
-    start, incl, orig, bad, msg = strip_pseudo_headers(
-        data, offsets + hdr_len, incl, orig, np.full(n, linktype, dtype=np.int32))
+    n = int(start.shape[0])
+    record_data = start
+    if linktype in PSEUDO_HEADERS:
+        start, incl, orig, bad, msg = strip_pseudo_headers(data, start, incl, orig,
+                                                           np.full(n, linktype, dtype=np.int32))
+    else:
+        bad, msg = n, ""
     if bad < n:
         start, incl, orig, ts, nsecs, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], nsecs[:bad], bad
         warnings = [CaptureWarning("damaged", f"The {file_description(name)} appears to be damaged or corrupt.\n({msg})",
-                                   int(offsets[bad]))]
+                                   int(record_data[bad]) - hdr_len)]
     # the link type's FCS bits (LT_FCS_LENGTH, in 16-bit units) as bytes, as wiretap gives Ethernet
     fcs_bits = ((network >> 28) & 0xF) * 16 if network & 0x04000000 else -1
     fcs = None

@@ -134,6 +134,13 @@ class Records:
 
         release_range(self.keepalive, start, stop)
 
+    def populate_range(self, start: int, stop: int) -> None:
+        """Map the file's bytes ``[start, stop)`` into this process with one call, before a
+        pass that reads most of them (``MADV_POPULATE_READ``; see ``Source.populate``)."""
+        from tcpscope.capture.source import populate_range
+
+        populate_range(self.keepalive, start, stop)
+
     def frames(self, lo: int, hi: int) -> Records:
         """Frames ``lo:hi`` as a capture of their own (the same bytes behind them; the
         reader's warnings go with the last frames)."""

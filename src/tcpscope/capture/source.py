@@ -12,6 +12,8 @@ import os
 import stat
 import sys
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -20,7 +22,7 @@ from numpy.typing import NDArray
 
 from tcpscope.errors import CaptureError, CaptureNotFoundError, file_description
 
-__all__ = ["Source", "gunzip", "read_source", "release_range"]
+__all__ = ["Source", "gunzip", "populate_range", "read_source", "release_range"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -43,6 +45,41 @@ class Source:
     compressed: bool = False
     pipe: bool = False
     stream_error: tuple[str, str | None] | None = None
+    #: the file a memory map maps (``data`` then views ``keepalive``); None for a buffer
+    path: str | None = None
+
+    @contextmanager
+    def reader(self) -> Iterator[Callable[[NDArray[np.uint8], int], int] | None]:
+        """A function that reads the file's bytes at an offset into a buffer (``pread``),
+        returning how many it read, for a memory-mapped file; None for a buffer.
+
+        Reading a header at a time through the map would fault each page of the file into
+        this process; a pass that only needs some bytes of every page (the record walk)
+        reads them into one small buffer instead, as ``dd`` does.
+        """
+        if self.path is None or not isinstance(self.keepalive, mmap.mmap):
+            yield None
+            return
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:  # gone since it was mapped: read through the map
+            yield None
+            return
+
+        def read_at(buf: NDArray[np.uint8], pos: int) -> int:
+            got = 0
+            size = buf.shape[0]
+            while got < size:
+                n = os.preadv(fd, [memoryview(buf[got:])], pos + got)
+                if n <= 0:
+                    break
+                got += n
+            return got
+
+        try:
+            yield read_at
+        finally:
+            os.close(fd)
 
     def release(self, start: int, stop: int) -> None:
         """Let the OS drop this process's resident copy of the file's pages in ``[start, stop)``.
@@ -52,6 +89,28 @@ class Source:
         cache again (madvise ``MADV_DONTNEED`` on a shared read-only map).
         """
         release_range(self.keepalive, start, stop)
+
+    def populate(self, start: int, stop: int) -> None:
+        """Map the file's pages in ``[start, stop)`` into this process at once (see ``populate_range``)."""
+        populate_range(self.keepalive, start, stop)
+
+
+#: madvise MADV_POPULATE_READ (Linux 5.14): fault a range of a mapping in with one call.
+_MADV_POPULATE_READ = 22
+
+
+def populate_range(keepalive: object, start: int, stop: int) -> None:
+    """Fault the pages of a memory map's ``[start, stop)`` in with one call instead of one
+    fault per page as they are first read (``MADV_POPULATE_READ``); a no-op for other
+    buffers, on other systems and on kernels without it."""
+    if not isinstance(keepalive, mmap.mmap) or not sys.platform.startswith("linux"):
+        return
+    page = mmap.PAGESIZE
+    lo = start // page * page
+    hi = min(stop, len(keepalive))
+    if hi > lo:
+        with suppress(OSError):  # EINVAL before Linux 5.14
+            keepalive.madvise(getattr(mmap, "MADV_POPULATE_READ", _MADV_POPULATE_READ), lo, hi - lo)
 
 
 def release_range(keepalive: object, start: int, stop: int) -> None:
@@ -191,4 +250,4 @@ def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
             mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as exc:
         raise CaptureError(name, f"The {file_description(name)} could not be read: {exc.strerror}.") from None
-    return Source(name, np.frombuffer(mm, dtype=np.uint8), mm)
+    return Source(name, np.frombuffer(mm, dtype=np.uint8), mm, path=name)

@@ -12,11 +12,14 @@ with something to say) is walked as before.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope._jit import kernel
 from tcpscope.capture.records import LinkType, Records
-from tcpscope.dissect.context import DissectContext, Proto
+from tcpscope.dissect.context import DissectContext, Proto, rows_of
 from tcpscope.dissect.ipv4 import IPV4_HEADER, ipv4_columns
 from tcpscope.dissect.kernels import (
     LINK_ETH,
@@ -74,6 +77,29 @@ def eligible_frames(records: Records) -> NDArray[np.int8]:
     return link
 
 
+@kernel
+def _stack_entries(pkt: Any, link: Any, has_data: Any, proto: Any, depth: Any, before_data: Any) -> tuple[Any, Any, Any]:
+    """The ``_stack`` entries of fast frames ``pkt``, in frame and stack order: the
+    protocols of each frame's link kind (rows of ``proto`` / ``depth``), the last one
+    ("data") only for a frame with payload."""
+    k = pkt.shape[0]
+    total = 0
+    for i in range(k):
+        total += before_data[link[i]] + (1 if has_data[i] else 0)
+    out_pkt = np.empty(total, dtype=np.int64)
+    out_proto = np.empty(total, dtype=np.int16)
+    out_depth = np.empty(total, dtype=np.int16)
+    r = 0
+    for i in range(k):
+        lk = link[i]
+        for q in range(before_data[lk] + (1 if has_data[i] else 0)):
+            out_pkt[r] = pkt[i]
+            out_proto[r] = proto[lk, q]
+            out_depth[r] = depth[lk, q]
+            r += 1
+    return out_pkt, out_proto, out_depth
+
+
 def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.int8]) -> None:
     """Decode the fast-path frames among ``lo:hi`` and mark them done (see the module docstring)."""
     ff = fast_frames(records.data, records.offset[lo:hi], records.caplen[lo:hi], records.wirelen[lo:hi],
@@ -92,13 +118,14 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         ones = np.ones(k, dtype=np.bool_)
         zeros = np.zeros(k, dtype=np.bool_)
         # Ethernet II (dissect_eth), for the frames that have it
-        e = pkt[eth]
+        eth_rows = rows_of(eth)
+        e = pkt[eth_rows]
         if e.shape[0]:
             m = e.shape[0]
             ctx.depth = ETH_DEPTH
-            ctx.off[e] = o[eth]
+            ctx.off[e] = o[eth_rows]
             ctx.add_rows("eth", e, {
-                "dst": ff.eth[eth, 0:6], "src": ff.eth[eth, 6:12],
+                "dst": ff.eth[eth_rows, 0:6], "src": ff.eth[eth_rows, 6:12],
                 "type": np.full(m, 0x0800, dtype=np.uint16),
                 "has_dst": ones[:m], "has_src": ones[:m], "has_type": ones[:m], "has_len": zeros[:m],
             })
@@ -140,11 +167,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         ctx.add_rows("tcp", pkt, tcp_columns(t, flags, hlen, reach, zeros, zeros, ones, seglen, start, end, zeros,
                                              ff.options.ws))
         # frame.protocols: the link's (eth, ethertype; raw), ip, tcp, and data for payload
-        count = _STACK_LEN[link] + (seglen > 0)
-        first = np.cumsum(count) - count
-        pos = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(first, count)
-        row_link = np.repeat(link, count)
-        ctx.stack_rows(np.repeat(pkt, count), _STACK_PROTO[row_link, pos], _STACK_DEPTH[row_link, pos])
+        ctx.stack_rows(*_stack_entries.run(k, pkt, link, seglen > 0, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN))
         ctx.off[pkt] = start + hlen
     finally:
         ctx.depth = saved

@@ -293,6 +293,15 @@ def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat:
         return False, 0, 0, -1  # tcp.urgent_pointer.non_zero
     if hlen == 20:
         return True, 0, 0, -1
+    b = tcp + 20
+    if (hlen == 32 and (flags & _SYN) == 0 and data[b] == 1 and data[b + 1] == 1 and data[b + 2] == 8
+            and data[b + 3] == 10):
+        # NOP, NOP, timestamps: most segments of a connection that uses timestamps
+        # (RFC 7323 appendix A's layout); what _walk_one would write for them
+        _put_row(kind, olen, pos, order, v1, v2, at, 1, 0, 0, 0, 0, 0)
+        _put_row(kind, olen, pos, order, v1, v2, at + 1, 1, 0, 1, 1, 0, 0)
+        _put_row(kind, olen, pos, order, v1, v2, at + 2, 8, 10, 2, 2, _u32(data, b + 4), _u32(data, b + 8))
+        return True, 3, 0, -1
     return _walk_one(data, tcp + 20, hlen - 20, (flags & _SYN) != 0, at, sat, kind, olen, pos, order, v1, v2,
                      le, re, block, sorder)
 

@@ -136,9 +136,11 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     for lo in range(0, n, CHUNK_FRAMES):
         hi = min(n, lo + CHUNK_FRAMES)
         ctx.nxt[lo:hi] = start[lo:hi]
+        first, last = int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1])
+        records.populate_range(first, last)
         take_fast_frames(ctx, records, lo, hi, eligible)
         _walk(ctx, dispatch)
-        records.release_range(int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1]))
+        records.release_range(first, last)
     del start
     buffers = [records.data]
     spans: list[NDArray[np.int64]] = []
