@@ -172,15 +172,20 @@ class DissectContext:
                 self.current = np.zeros(self.n, dtype=np.int16)
             self.current[pkt] = proto_code
 
-    def stack_rows(self, pkt: NDArray[np.int64], proto: NDArray[np.int16], depth: NDArray[np.int16]) -> None:
-        """Stack entries already in frame and stack order (several per frame), as :meth:`mark_stack` makes them."""
+    def stack_rows(self, pkt: NDArray[np.int64], proto: NDArray[np.int16], depth: NDArray[np.int16],
+                   last: tuple[NDArray[np.int64], NDArray[np.int16]] | None = None) -> None:
+        """Stack entries already in frame and stack order (several per frame), as :meth:`mark_stack`
+        makes them; ``last``: the frames and the protocol of each one's last entry, when known."""
         if pkt.shape[0]:
             self.stack_pkt.append(pkt)
             self.stack_proto.append(proto)
             self.stack_depth.append(depth)
             if self.current.shape[0] != self.n:
                 self.current = np.zeros(self.n, dtype=np.int16)
-            self.current[pkt] = proto  # the last entry of each frame wins
+            if last is None:
+                self.current[pkt] = proto  # the last entry of each frame wins
+            else:
+                self.current[last[0]] = last[1]
 
     def expert(self, pkt: NDArray[np.int64], code: int, arg: NDArray[np.int64] | int = 0,
                arg2: NDArray[np.int64] | int = 0, slot: NDArray[np.int64] | int = -1) -> None:

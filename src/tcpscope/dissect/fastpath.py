@@ -59,6 +59,7 @@ def _stacks() -> tuple[NDArray[np.int16], NDArray[np.int16], NDArray[np.int64]]:
 
 
 _STACK_PROTO, _STACK_DEPTH, _STACK_LEN = _stacks()
+_TCP, _DATA = PROTO_CODE["tcp"], PROTO_CODE["data"]
 #: Link types whose frames the fast path may take, and how their IPv4 header is found.
 _LINK_OF_TYPE = {LinkType.ETHERNET: LINK_ETH, LinkType.RAW: LINK_RAW, LinkType.RAW_BSD12: LINK_RAW,
                  LinkType.RAW_BSD14: LINK_RAW, LinkType.IPV4: LINK_IPV4, LinkType.LINUX_SLL: LINK_SLL,
@@ -167,7 +168,9 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         ctx.add_rows("tcp", pkt, tcp_columns(t, flags, hlen, reach, zeros, zeros, ones, seglen, start, end, zeros,
                                              ff.options.ws))
         # frame.protocols: the link's (eth, ethertype; raw), ip, tcp, and data for payload
-        ctx.stack_rows(*_stack_entries.run(k, pkt, link, seglen > 0, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN))
+        has_data = seglen > 0
+        ctx.stack_rows(*_stack_entries.run(k, pkt, link, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN),
+                       last=(pkt, np.where(has_data, _DATA, _TCP).astype(np.int16)))
         ctx.off[pkt] = start + hlen
     finally:
         ctx.depth = saved
