@@ -335,7 +335,11 @@ def read_pcapng(src: Source) -> Records:
     le16 = hdr.view(np.dtype([("x", "<u4", 2), ("i", "<u2"), ("dr", "<u2"), ("y", "<u4", 4)])).reshape(-1)
     be16 = hdr.view(np.dtype([("x", ">u4", 2), ("i", ">u2"), ("dr", ">u2"), ("y", ">u4", 4)])).reshape(-1)
 
+    any_big, all_big = bool(pbig.any()), bool(pbig.all())
+
     def field(k: str) -> NDArray[np.int64]:
+        if not any_big or all_big:  # sections of one byte order: the common case
+            return (be if all_big and pbig.shape[0] else le)[k].astype(np.int64)
         return np.where(pbig, be[k], le[k]).astype(np.int64)
 
     is_spb = ptype == SPB
@@ -431,10 +435,16 @@ def read_pcapng(src: Source) -> Records:
     m = rec.shape[0]
     pk = is_pkt[rec]
     n_pkt = pidx.shape[0]
-    j = np.where(pk, np.searchsorted(pidx, rec), n_pkt)  # n_pkt: the padding row of a custom block
+    only_packets = m == 0 or (bool(pk.all()) and m <= n_pkt and int(rec[-1]) == int(pidx[m - 1]))
 
-    def per_record(a: NDArray[Any], fill: int) -> NDArray[Any]:
-        return np.append(a, np.asarray(fill, dtype=a.dtype))[j]
+    if only_packets:  # no custom block: the records are the first m packet blocks
+        def per_record(a: NDArray[Any], fill: int) -> NDArray[Any]:
+            return a[:m]
+    else:
+        j = np.where(pk, np.searchsorted(pidx, rec), n_pkt)  # n_pkt: the padding row of a custom block
+
+        def per_record(a: NDArray[Any], fill: int) -> NDArray[Any]:
+            return np.append(a, np.asarray(fill, dtype=a.dtype))[j]
 
     cb_len = blen[rec] - MIN_SIZE[CB_COPY]
     r_off = np.where(pk, per_record(data_off, 0), off[rec] + 12)
