@@ -70,7 +70,7 @@ class Source:
             got = 0
             size = buf.shape[0]
             while got < size:
-                n = os.preadv(fd, [memoryview(buf[got:])], pos + got)
+                n = os.preadv(fd, [buf[got:].data], pos + got)
                 if n <= 0:
                     break
                 got += n

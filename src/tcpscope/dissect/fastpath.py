@@ -169,8 +169,8 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
                                              ff.options.ws))
         # frame.protocols: the link's (eth, ethertype; raw), ip, tcp, and data for payload
         has_data = seglen > 0
-        ctx.stack_rows(*_stack_entries.run(k, pkt, link, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN),
-                       last=(pkt, np.where(has_data, _DATA, _TCP).astype(np.int16)))
+        s_pkt, s_proto, s_depth = _stack_entries.run(k, pkt, link, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN)
+        ctx.stack_rows(s_pkt, s_proto, s_depth, last=(pkt, np.where(has_data, _DATA, _TCP).astype(np.int16)))
         ctx.off[pkt] = start + hlen
     finally:
         ctx.depth = saved
