@@ -109,27 +109,65 @@ class LayerBuilder:
                 protos.setdefault(k, v[:0])
         pkt = np.concatenate([c[0] for c in chunks])
         depth = np.concatenate([np.full(c[0].shape[0], c[1], dtype=np.int16) for c in chunks])
-        order = None
-        if len(chunks) > 1:
-            # Sort by (frame, depth), stably. Each chunk is already in frame order, and a
-            # stable argsort (timsort) of one combined key merges such runs quickly.
-            d = depth.astype(np.int64) - int(depth.min())
-            key = pkt * (int(d.max()) + 1) + d
-            del d
-            if not bool((key[1:] >= key[:-1]).all()):  # chunks added in frame order need no sort
-                order = np.argsort(key, kind="stable")
-                pkt = pkt[order]
-                depth = depth[order]
-            del key
+        sizes = [c[0].shape[0] for c in chunks]
+        # Sort by (frame, depth), stably. Each chunk is already in frame order, and a
+        # stable argsort (timsort) of one combined key merges such runs quickly.
+        d = depth.astype(np.int64) - int(depth.min())
+        key = pkt * (int(d.max()) + 1) + d
+        del d
+        runs: list[list[tuple[int, int, int]] | NDArray[np.int64]] | None = None
+        if not bool((key[1:] >= key[:-1]).all()):  # chunks added in frame order need no sort
+            order = np.argsort(key, kind="stable")
+            pkt = pkt[order]
+            depth = depth[order]
+            runs = _placements(order, sizes)
+            del order
+        del key
         merged: dict[str, NDArray[np.generic]] = {}
         for k, proto in protos.items():
             parts = [cols.pop(k) if k in cols else np.zeros((p.shape[0], *proto.shape[1:]), dtype=proto.dtype)
                      for p, _, cols in chunks]
-            col = np.concatenate(parts)
+            if runs is None:
+                col = np.concatenate(parts)
+            else:
+                col = np.empty((pkt.shape[0], *proto.shape[1:]), dtype=np.result_type(*parts))
+                for part, placed in zip(parts, runs, strict=True):
+                    if isinstance(placed, list):
+                        for src, dst, length in placed:
+                            col[dst:dst + length] = part[src:src + length]
+                    else:
+                        col[placed] = part
             del parts
-            merged[k] = _native(col if order is None else col[order])
+            merged[k] = _native(col)
         layer = _layer_numbers(pkt) if numbered else np.ones(pkt.shape[0], dtype=np.int32)
         return Layer(self.name, pkt, depth, layer, merged)
+
+
+#: A chunk cut into more runs than this is scattered row by row instead.
+_MAX_RUNS = 64
+
+
+def _placements(order: NDArray[np.intp], sizes: list[int]) -> list[list[tuple[int, int, int]] | NDArray[np.int64]]:
+    """Where each chunk's rows go in the sorted table. A chunk's rows keep their order, so
+    the rows of other chunks that fall between them cut it into runs: a few runs are
+    given as (row in the chunk, row in the table, length) and copied whole; a chunk cut
+    into many gets the table row of each of its rows."""
+    n = order.shape[0]
+    dest = np.empty(n, dtype=np.int64)
+    dest[order] = np.arange(n, dtype=np.int64)
+    out: list[list[tuple[int, int, int]] | NDArray[np.int64]] = []
+    start = 0
+    for size in sizes:
+        d = dest[start:start + size]
+        cut = np.flatnonzero(d[1:] != d[:-1] + 1) + 1
+        if cut.shape[0] >= _MAX_RUNS:
+            out.append(d)
+        else:
+            first = np.concatenate(([0], cut))
+            lengths = np.diff(np.concatenate((first, [size])))
+            out.append(list(zip(first.tolist(), d[first].tolist(), lengths.tolist(), strict=True)))
+        start += size
+    return out
 
 
 def _native(a: NDArray[np.generic]) -> NDArray[np.generic]:
