@@ -24,11 +24,11 @@ def _check(chunks: list[tuple[np.ndarray, int, dict[str, np.ndarray]]]) -> None:
     for pkt, depth, cols in chunks:
         b.add(pkt, depth, dict(cols))
     layer = b.build()
-    pkt, depth, val, two = _expected(chunks)
-    assert layer.pkt.tolist() == pkt.tolist()
-    assert layer.depth.tolist() == depth.tolist()
-    assert np.asarray(layer.cols["v"]).tolist() == val.tolist()
-    assert np.asarray(layer.cols["two"]).tolist() == two.tolist()
+    want = _expected(chunks)
+    assert layer.pkt.tolist() == want[0].tolist()
+    assert layer.depth.tolist() == want[1].tolist()
+    assert np.asarray(layer.cols["v"]).tolist() == want[2].tolist()
+    assert np.asarray(layer.cols["two"]).tolist() == want[3].tolist()
 
 
 def _chunk(pkt: list[int], depth: int, tag: int) -> tuple[np.ndarray, int, dict[str, np.ndarray]]:
