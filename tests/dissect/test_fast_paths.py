@@ -14,6 +14,7 @@ from compare import capture_files, stem
 
 import tcpscope.dissect.tcp as tcp_mod
 from tcpscope.capture import read_records
+from tcpscope.dissect import pipeline
 from tcpscope.dissect.kernels import SimpleOptions, simple_options
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.errors import CaptureError
@@ -121,3 +122,22 @@ def test_compiled_option_kernel_equals_vectorized_walk(cap: Path, monkeypatch) -
     fast = dissect(_records(cap), fast=False)
     monkeypatch.setattr(tcp_mod, "simple_options", _all_slow)
     _same_tables(fast, dissect(_records(cap), fast=False))
+
+
+@pytest.mark.parametrize("cap", BIG, ids=[stem(c) for c in BIG])
+def test_chunks_with_the_compiled_pass_ahead_equal_one_pass(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A capture of several chunks: the next chunk's compiled pass runs on a second thread
+    while this one's rows are added; the table is the one a single chunk gives."""
+    monkeypatch.setenv("TCPSCOPE_JIT", "always")
+    whole = dissect(_records(cap))
+    monkeypatch.setattr(pipeline, "CHUNK_FRAMES", 97)
+    calls: list[bool] = []
+    walk_chunks = pipeline._walk_chunks
+
+    def spy(*args, ahead: bool):  # type: ignore[no-untyped-def]
+        calls.append(ahead)
+        walk_chunks(*args, ahead=ahead)
+
+    monkeypatch.setattr(pipeline, "_walk_chunks", spy)
+    _same_tables(whole, dissect(_records(cap)))
+    assert calls == [len(_records(cap)) > 97]

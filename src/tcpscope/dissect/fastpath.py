@@ -29,12 +29,13 @@ from tcpscope.dissect.kernels import (
     LINK_RAW,
     LINK_SLL,
     LINK_SLL2,
+    FastFrames,
     fast_frames,
 )
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows, tcp_columns
 
-__all__ = ["eligible_frames", "take_fast_frames"]
+__all__ = ["decode_fast_frames", "eligible_frames", "take_fast_frames"]
 
 #: Stack positions the fast frames' rows get: their order within a frame is what counts.
 ETH_DEPTH, IP_DEPTH, TCP_DEPTH = 1, 2, 3
@@ -101,10 +102,19 @@ def _stack_entries(pkt: Any, link: Any, has_data: Any, proto: Any, depth: Any, b
     return out_pkt, out_proto, out_depth
 
 
-def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.int8]) -> None:
-    """Decode the fast-path frames among ``lo:hi`` and mark them done (see the module docstring)."""
-    ff = fast_frames(records.data, records.offset[lo:hi], records.caplen[lo:hi], records.wirelen[lo:hi],
-                     eligible[lo:hi])
+def decode_fast_frames(records: Records, lo: int, hi: int, eligible: NDArray[np.int8]) -> FastFrames:
+    """What the compiled pass reads of the fast-path frames among ``lo:hi`` (no Python
+    objects: it may run on another thread while the previous frames' rows are added)."""
+    return fast_frames(records.data, records.offset[lo:hi], records.caplen[lo:hi], records.wirelen[lo:hi],
+                       eligible[lo:hi])
+
+
+def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.int8],
+                     ff: FastFrames | None = None) -> None:
+    """Decode the fast-path frames among ``lo:hi`` (or take ``ff``, what :func:`decode_fast_frames`
+    read of them) and mark them done (see the module docstring)."""
+    if ff is None:
+        ff = decode_fast_frames(records, lo, hi, eligible)
     k = int(ff.pkt.shape[0])
     if k == 0:
         return

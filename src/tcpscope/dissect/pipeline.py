@@ -14,15 +14,16 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope._jit import compiles
 from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.experts import EXPERT_CODE
-from tcpscope.dissect.fastpath import eligible_frames, take_fast_frames
+from tcpscope.dissect.fastpath import decode_fast_frames, eligible_frames, take_fast_frames
 from tcpscope.dissect.frag import Fragments, reassemble
 from tcpscope.dissect.icmp import dissect_arp, dissect_icmp, dissect_icmpv6
 from tcpscope.dissect.ipv4 import dissect_ip, dissect_ipv4
 from tcpscope.dissect.ipv6 import dissect_ipv6
-from tcpscope.dissect.kernels import worth_it
+from tcpscope.dissect.kernels import FastFrames, worth_it
 from tcpscope.dissect.link import (
     LINK_START,
     dissect_8021ad,
@@ -133,14 +134,7 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     start = ctx.nxt.copy()
     ctx.nxt[:] = Proto.DONE
     eligible = eligible_frames(records) if fast and worth_it(n) else np.zeros(n, dtype=np.int8)
-    for lo in range(0, n, CHUNK_FRAMES):
-        hi = min(n, lo + CHUNK_FRAMES)
-        ctx.nxt[lo:hi] = start[lo:hi]
-        first, last = int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1])
-        records.populate_range(first, last)
-        take_fast_frames(ctx, records, lo, hi, eligible)
-        _walk(ctx, dispatch)
-        records.release_range(first, last)
+    _walk_chunks(ctx, records, start, eligible, dispatch, ahead=fast and n > CHUNK_FRAMES and compiles(n))
     del start
     buffers = [records.data]
     spans: list[NDArray[np.int64]] = []
@@ -177,6 +171,47 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
         frame_cols[FRAG_SPANS] = np.concatenate(spans)
     return PacketTable(records=records, layers=layers, malformed=malformed, buffers=tuple(buffers),
                        frame_cols=frame_cols)
+
+
+def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8], eligible: NDArray[np.int8],
+                 dispatch: dict[int, Dissector], ahead: bool) -> None:
+    """Dissect the frames CHUNK_FRAMES at a time: the fast path's compiled pass, then the
+    vectorized dissectors for the rest; then the chunk's pages are released.
+
+    ``ahead``: the compiled pass of the next chunk runs on a second thread (it holds no
+    Python objects and releases the interpreter) while this chunk's rows are added.
+    """
+    n = ctx.n
+    bounds = [(lo, min(n, lo + CHUNK_FRAMES)) for lo in range(0, n, CHUNK_FRAMES)]
+
+    def span(lo: int, hi: int) -> tuple[int, int]:
+        return int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1])
+
+    def decode(lo: int, hi: int) -> FastFrames:
+        records.populate_range(*span(lo, hi))
+        return decode_fast_frames(records, lo, hi, eligible)
+
+    pool = None
+    if ahead and len(bounds) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="tcpscope-dissect")
+    try:
+        pending = pool.submit(decode, *bounds[0]) if pool is not None else None
+        for i, (lo, hi) in enumerate(bounds):
+            ctx.nxt[lo:hi] = start[lo:hi]
+            if pool is not None and pending is not None:
+                ff: FastFrames | None = pending.result()
+                pending = pool.submit(decode, *bounds[i + 1]) if i + 1 < len(bounds) else None
+            else:
+                records.populate_range(*span(lo, hi))
+                ff = None
+            take_fast_frames(ctx, records, lo, hi, eligible, ff)
+            _walk(ctx, dispatch)
+            records.release_range(*span(lo, hi))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _frame_experts(ctx: DissectContext, records: Records) -> None:
