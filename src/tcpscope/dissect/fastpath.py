@@ -20,11 +20,13 @@ from numpy.typing import NDArray
 from tcpscope._jit import kernel
 from tcpscope.capture.records import LinkType, Records
 from tcpscope.dissect.context import DissectContext, Proto, rows_of
-from tcpscope.dissect.ipv4 import IPV4_HEADER, ipv4_columns
+from tcpscope.dissect.ipv4 import IPV4_HEADER, ipv4_columns, source_is_v6
+from tcpscope.dissect.ipv6 import IPV6_HEADER, ipv6_columns
 from tcpscope.dissect.kernels import (
     LINK_ETH,
     LINK_HEADER,
     LINK_IPV4,
+    LINK_IPV6,
     LINK_NONE,
     LINK_RAW,
     LINK_SLL,
@@ -41,30 +43,39 @@ __all__ = ["decode_fast_frames", "eligible_frames", "take_fast_frames"]
 ETH_DEPTH, IP_DEPTH, TCP_DEPTH = 1, 2, 3
 
 
+#: Row of the stack tables for a frame: its link kind, plus this for IPv6.
+_V6_ROWS = 8
+
+
 def _stacks() -> tuple[NDArray[np.int16], NDArray[np.int16], NDArray[np.int64]]:
-    """Per link kind, the protocols of a fast frame (with "data" last, for payload), their
-    depths, and how many come before "data"."""
-    sll = ("sll", "ethertype", "ip", "tcp", "data")
-    names = {LINK_ETH: ("eth", "ethertype", "ip", "tcp", "data"), LINK_RAW: ("raw", "ip", "tcp", "data"),
-             LINK_IPV4: ("ip", "tcp", "data"), LINK_SLL: sll, LINK_SLL2: sll}
+    """Per link kind and IP version (row ``link + _V6_ROWS * v6``), the protocols of a fast
+    frame (with "data" last, for payload), their depths, and how many come before "data"."""
+    names: dict[int, tuple[str, ...]] = {}
+    for v6, ip in ((0, "ip"), (1, "ipv6")):
+        row = _V6_ROWS * v6
+        names[row + LINK_ETH] = ("eth", "ethertype", ip, "tcp", "data")
+        names[row + LINK_RAW] = ("raw", ip, "tcp", "data")
+        names[row + LINK_SLL] = names[row + LINK_SLL2] = ("sll", "ethertype", ip, "tcp", "data")
+    names[LINK_IPV4] = ("ip", "tcp", "data")
+    names[_V6_ROWS + LINK_IPV6] = ("ipv6", "tcp", "data")
     depth = {"eth": ETH_DEPTH, "sll": ETH_DEPTH, "ethertype": ETH_DEPTH, "raw": ETH_DEPTH, "ip": IP_DEPTH,
-             "tcp": TCP_DEPTH, "data": TCP_DEPTH}
-    proto = np.zeros((6, 5), dtype=np.int16)
-    depths = np.zeros((6, 5), dtype=np.int16)
-    before_data = np.zeros(6, dtype=np.int64)
-    for link, seq in names.items():
-        proto[link, : len(seq)] = [PROTO_CODE[p] for p in seq]
-        depths[link, : len(seq)] = [depth[p] for p in seq]
-        before_data[link] = len(seq) - 1
+             "ipv6": IP_DEPTH, "tcp": TCP_DEPTH, "data": TCP_DEPTH}
+    proto = np.zeros((2 * _V6_ROWS, 5), dtype=np.int16)
+    depths = np.zeros((2 * _V6_ROWS, 5), dtype=np.int16)
+    before_data = np.zeros(2 * _V6_ROWS, dtype=np.int64)
+    for row, seq in names.items():
+        proto[row, : len(seq)] = [PROTO_CODE[p] for p in seq]
+        depths[row, : len(seq)] = [depth[p] for p in seq]
+        before_data[row] = len(seq) - 1
     return proto, depths, before_data
 
 
 _STACK_PROTO, _STACK_DEPTH, _STACK_LEN = _stacks()
 _TCP, _DATA = PROTO_CODE["tcp"], PROTO_CODE["data"]
-#: Link types whose frames the fast path may take, and how their IPv4 header is found.
+#: Link types whose frames the fast path may take, and how their IP header is found.
 _LINK_OF_TYPE = {LinkType.ETHERNET: LINK_ETH, LinkType.RAW: LINK_RAW, LinkType.RAW_BSD12: LINK_RAW,
                  LinkType.RAW_BSD14: LINK_RAW, LinkType.IPV4: LINK_IPV4, LinkType.LINUX_SLL: LINK_SLL,
-                 LinkType.LINUX_SLL2: LINK_SLL2}
+                 LinkType.LINUX_SLL2: LINK_SLL2, LinkType.IPV6: LINK_IPV6}
 
 
 def eligible_frames(records: Records) -> NDArray[np.int8]:
@@ -128,6 +139,9 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
     try:
         ones = np.ones(k, dtype=np.bool_)
         zeros = np.zeros(k, dtype=np.bool_)
+        v6 = ff.v6
+        any_v6 = bool(v6.any())
+        ethertype = np.where(v6, 0x86DD, 0x0800).astype(np.uint16) if any_v6 else np.full(k, 0x0800, np.uint16)
         # Ethernet II (dissect_eth), for the frames that have it
         eth_rows = rows_of(eth)
         e = pkt[eth_rows]
@@ -136,8 +150,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
             ctx.depth = ETH_DEPTH
             ctx.off[e] = o[eth_rows]
             ctx.add_rows("eth", e, {
-                "dst": ff.eth[eth_rows, 0:6], "src": ff.eth[eth_rows, 6:12],
-                "type": np.full(m, 0x0800, dtype=np.uint16),
+                "dst": ff.eth[eth_rows, 0:6], "src": ff.eth[eth_rows, 6:12], "type": ethertype[eth_rows],
                 "has_dst": ones[:m], "has_src": ones[:m], "has_type": ones[:m], "has_len": zeros[:m],
             })
         # Linux cooked capture v1/v2 (dissect_sll), for the frames that have it
@@ -151,21 +164,36 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
             ctx.add_rows("sll", c, {
                 "pkttype": (two[:, 0] << 8) | two[:, 1],
                 "hatype": (two[:, 2] << 8) | two[:, 3],
-                "etype": np.full(m, 0x0800, dtype=np.uint16),
+                "etype": ethertype[cooked],
                 "has_pkttype": ones[:m],
                 "has_etype": ones[:m],
                 "version": np.where(link[cooked] == LINK_SLL, 1, 2).astype(np.uint8),
             })
-        # IPv4 (dissect_ipv4): a 20-byte header, all of it read
+        # IPv4 (dissect_ipv4): a 20-byte header, all of it read; IPv6 (dissect_ipv6): the
+        # fixed header, then TCP
         ctx.depth = IP_DEPTH
         ctx.off[pkt] = ip_at
-        h = ff.ip.view(IPV4_HEADER).reshape(-1)
-        tot = h["len"].astype(np.int64)
-        ctx.add_rows("ip", pkt, ipv4_columns(h, (h["vihl"] >> 4).astype(np.uint8), np.full(k, 20, dtype=np.int64), tot,
-                                             h["dst"].astype(np.uint32), ones, np.full(k, 11, dtype=np.int8)))
+        v4_rows = rows_of(~v6)
+        four = pkt[v4_rows]
+        tot = np.zeros(k, dtype=np.int64)  # the IP datagram's length
+        if four.shape[0]:
+            m = four.shape[0]
+            h = np.ascontiguousarray(ff.ip[v4_rows, :20]).view(IPV4_HEADER).reshape(-1)
+            tot[v4_rows] = h["len"]
+            ctx.add_rows("ip", four, ipv4_columns(h, (h["vihl"] >> 4).astype(np.uint8), np.full(m, 20, dtype=np.int64),
+                                                  tot[v4_rows], h["dst"].astype(np.uint32), ones[:m],
+                                                  np.full(m, 11, dtype=np.int8)))
+        iph = np.full(k, 20, dtype=np.int64)
+        if any_v6:
+            six = pkt[v6]
+            h6 = ff.ip[v6].view(IPV6_HEADER).reshape(-1)
+            ctx.add_rows("ipv6", six, ipv6_columns(h6, np.full(six.shape[0], 7, dtype=np.int8)))
+            source_is_v6(ctx, six, True)
+            tot[v6] = 40 + h6["plen"].astype(np.int64)
+            iph[v6] = 40
         # TCP (dissect_tcp): the whole header captured, the options simple
         ctx.depth = TCP_DEPTH
-        start = ip_at + 20
+        start = ip_at + iph
         ctx.off[pkt] = start
         t = ff.tcp.view(TCP_HEADER).reshape(-1)
         flags = (t["offflags"] & 0x0FFF).astype(np.uint16)
@@ -173,13 +201,14 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         reach = np.full(k, 4, dtype=np.int8)
         header_experts(ctx, pkt, flags, t, reach, zeros, zeros, hlen)
         simple_option_rows(ctx, pkt, start, ff.options)
-        seglen = tot - 20 - hlen
+        seglen = tot - iph - hlen
         end = ip_at + np.minimum(records.caplen[pkt] - (ip_at - o), tot)
         ctx.add_rows("tcp", pkt, tcp_columns(t, flags, hlen, reach, zeros, zeros, ones, seglen, start, end, zeros,
                                              ff.options.ws))
-        # frame.protocols: the link's (eth, ethertype; raw), ip, tcp, and data for payload
+        # frame.protocols: the link's (eth, ethertype; raw), ip or ipv6, tcp, and data for payload
         has_data = seglen > 0
-        s_pkt, s_proto, s_depth = _stack_entries.run(k, pkt, link, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN)
+        row = link + _V6_ROWS * v6 if any_v6 else link
+        s_pkt, s_proto, s_depth = _stack_entries.run(k, pkt, row, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN)
         ctx.stack_rows(s_pkt, s_proto, s_depth, last=(pkt, np.where(has_data, _DATA, _TCP).astype(np.int16)))
         ctx.off[pkt] = start + hlen
     finally:

@@ -23,9 +23,9 @@ from tcpscope.dissect.frag import Fragments
 from tcpscope.dissect.ipv4 import next_from_ipproto, source_is_v6
 from tcpscope.dissect.protocols import PROTO_CODE
 
-__all__ = ["dissect_ipv6"]
+__all__ = ["IPV6_HEADER", "dissect_ipv6", "ipv6_columns"]
 
-_HDR = np.dtype([("vtf", ">u4"), ("plen", ">u2"), ("nxt", "u1"), ("hlim", "u1"),
+IPV6_HEADER = np.dtype([("vtf", ">u4"), ("plen", ">u2"), ("nxt", "u1"), ("hlim", "u1"),
                  ("src", "u1", 16), ("dst", "u1", 16)])
 
 _EXT_NAME = {0: "ipv6.hopopts", 43: "ipv6.routing", 60: "ipv6.dstopts", 51: "ah"}
@@ -36,7 +36,7 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     """Decode IPv6 headers and their extension headers at the cursors of frames ``idx``."""
     ctx.mark_stack(idx, PROTO_CODE["ipv6"])
     avail = ctx.avail(idx)
-    h = ctx.read(idx, 40).view(_HDR).reshape(-1)
+    h = ctx.read(idx, 40).view(IPV6_HEADER).reshape(-1)
     ver = (h["vtf"] >> 28).astype(np.uint8)
     plen = h["plen"].astype(np.int64)
     nxt = h["nxt"]
@@ -47,18 +47,7 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     reach = np.searchsorted(need, avail, side="right").astype(np.int8)
     bad_ver = ver != 6
     reach = np.where(bad_ver, np.minimum(reach, 1), reach)
-    shown_plen = plen
-    ctx.add_rows("ipv6", idx, {
-        "version": ver,
-        "tclass": ((h["vtf"] >> 20) & 0xFF).astype(np.uint8),
-        "flow": (h["vtf"] & 0xFFFFF).astype(np.uint32),
-        "plen": shown_plen.astype(np.uint32),
-        "nxt": nxt,
-        "hlim": h["hlim"],
-        "src": h["src"].copy(),
-        "dst": h["dst"].copy(),
-        "reach": reach,
-    })
+    ctx.add_rows("ipv6", idx, ipv6_columns(h, reach))
     source_is_v6(ctx, idx[reach >= 6], True)
     # reads in that order; a read past the captured bytes ends the frame
     empty = avail < 1
@@ -95,6 +84,22 @@ def dissect_ipv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.off[gi] += 40
     _extension_headers(ctx, gi, nxt[go].astype(np.int64),
                        h["src"][go], h["dst"][go])
+
+
+def ipv6_columns(h: NDArray[np.void], reach: NDArray[np.int8]) -> dict[str, NDArray[np.generic]]:
+    """The ``ipv6`` layer's columns of fixed headers ``h`` (:data:`IPV6_HEADER` rows);
+    ``reach``: how many of the header's reads the captured bytes allowed (see dissect_ipv6)."""
+    return {
+        "version": (h["vtf"] >> 28).astype(np.uint8),
+        "tclass": ((h["vtf"] >> 20) & 0xFF).astype(np.uint8),
+        "flow": (h["vtf"] & 0xFFFFF).astype(np.uint32),
+        "plen": h["plen"].astype(np.uint32),
+        "nxt": h["nxt"],
+        "hlim": h["hlim"],
+        "src": h["src"].copy(),
+        "dst": h["dst"].copy(),
+        "reach": reach,
+    }
 
 
 def _jumbo_plen(ctx: DissectContext, at: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.int64]:
