@@ -105,8 +105,9 @@ def test_kernel_takes_the_common_segments() -> None:
     assert got.sack_le.tolist() == [5] and got.sack_re.tolist() == [9] and got.sack_seg.tolist() == [2]
 
 
-# the larger captures (above PY_ROWS frames), and every link type once compiled
-BIG = [c for c in CAPTURES if c.stat().st_size > 40_000 or c.name.startswith("craft-link-")]
+# the larger captures (above PY_ROWS frames), and every link type and VLAN tagging once compiled
+BIG = [c for c in CAPTURES if c.stat().st_size > 40_000 or c.name.startswith("craft-link-")
+       or "vlan" in c.name or "qinq" in c.name]
 
 
 @pytest.mark.parametrize("cap", BIG, ids=[stem(c) for c in BIG])

@@ -40,32 +40,35 @@ from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows,
 __all__ = ["decode_fast_frames", "eligible_frames", "take_fast_frames"]
 
 #: Stack positions the fast frames' rows get: their order within a frame is what counts.
-ETH_DEPTH, IP_DEPTH, TCP_DEPTH = 1, 2, 3
+ETH_DEPTH, VLAN_DEPTH, IP_DEPTH, TCP_DEPTH = 1, 2, 3, 4
 
-
-#: Row of the stack tables for a frame: its link kind, plus this for IPv6.
-_V6_ROWS = 8
+#: Row of the stack tables for a frame: its link kind, plus these for IPv6 and an 802.1Q tag.
+_V6_ROWS, _TAG_ROWS = 8, 16
 
 
 def _stacks() -> tuple[NDArray[np.int16], NDArray[np.int16], NDArray[np.int64]]:
-    """Per link kind and IP version (row ``link + _V6_ROWS * v6``), the protocols of a fast
-    frame (with "data" last, for payload), their depths, and how many come before "data"."""
-    names: dict[int, tuple[str, ...]] = {}
-    for v6, ip in ((0, "ip"), (1, "ipv6")):
+    """Per link kind, IP version and tag (row ``link + _V6_ROWS * v6 + _TAG_ROWS * tagged``),
+    the protocols of a fast frame (with "data" last, for payload), their depths, and how
+    many come before "data"."""
+    names: dict[int, tuple[tuple[str, int], ...]] = {}
+    eth, vlan = (("eth", ETH_DEPTH), ("ethertype", ETH_DEPTH)), (("vlan", VLAN_DEPTH), ("ethertype", VLAN_DEPTH))
+    sll = (("sll", ETH_DEPTH), ("ethertype", ETH_DEPTH))
+    upper = (("tcp", TCP_DEPTH), ("data", TCP_DEPTH))
+    for v6, ip in ((0, ("ip", IP_DEPTH)), (1, ("ipv6", IP_DEPTH))):
         row = _V6_ROWS * v6
-        names[row + LINK_ETH] = ("eth", "ethertype", ip, "tcp", "data")
-        names[row + LINK_RAW] = ("raw", ip, "tcp", "data")
-        names[row + LINK_SLL] = names[row + LINK_SLL2] = ("sll", "ethertype", ip, "tcp", "data")
-    names[LINK_IPV4] = ("ip", "tcp", "data")
-    names[_V6_ROWS + LINK_IPV6] = ("ipv6", "tcp", "data")
-    depth = {"eth": ETH_DEPTH, "sll": ETH_DEPTH, "ethertype": ETH_DEPTH, "raw": ETH_DEPTH, "ip": IP_DEPTH,
-             "ipv6": IP_DEPTH, "tcp": TCP_DEPTH, "data": TCP_DEPTH}
-    proto = np.zeros((2 * _V6_ROWS, 5), dtype=np.int16)
-    depths = np.zeros((2 * _V6_ROWS, 5), dtype=np.int16)
-    before_data = np.zeros(2 * _V6_ROWS, dtype=np.int64)
+        names[row + LINK_ETH] = (*eth, ip, *upper)
+        names[row + LINK_ETH + _TAG_ROWS] = (*eth, *vlan, ip, *upper)
+        names[row + LINK_RAW] = (("raw", ETH_DEPTH), ip, *upper)
+        names[row + LINK_SLL] = names[row + LINK_SLL2] = (*sll, ip, *upper)
+    names[LINK_IPV4] = (("ip", IP_DEPTH), *upper)
+    names[_V6_ROWS + LINK_IPV6] = (("ipv6", IP_DEPTH), *upper)
+    width = max(len(seq) for seq in names.values())
+    proto = np.zeros((2 * _TAG_ROWS, width), dtype=np.int16)
+    depths = np.zeros((2 * _TAG_ROWS, width), dtype=np.int16)
+    before_data = np.zeros(2 * _TAG_ROWS, dtype=np.int64)
     for row, seq in names.items():
-        proto[row, : len(seq)] = [PROTO_CODE[p] for p in seq]
-        depths[row, : len(seq)] = [depth[p] for p in seq]
+        proto[row, : len(seq)] = [PROTO_CODE[p] for p, _ in seq]
+        depths[row, : len(seq)] = [d for _, d in seq]
         before_data[row] = len(seq) - 1
     return proto, depths, before_data
 
@@ -120,6 +123,15 @@ def decode_fast_frames(records: Records, lo: int, hi: int, eligible: NDArray[np.
                        eligible[lo:hi])
 
 
+def _note_vlan_ids(ctx: DissectContext, pkt: NDArray[np.int64], vid: NDArray[np.int64]) -> None:
+    """pinfo->vlan_id, as dissect_vlan keeps it: the frame's first non-zero VLAN ID."""
+    vlan_id: NDArray[np.int64] = ctx.pending.setdefault("vlan_id", np.zeros(ctx.n, np.int64))  # type: ignore[assignment]
+    first = vlan_id[pkt] == 0
+    vlan_id[pkt[first]] = vid[first]
+    tags: NDArray[np.int16] = ctx.pending.setdefault("vlan_tags", np.zeros(ctx.n, np.int16))  # type: ignore[assignment]
+    tags[pkt] += 1
+
+
 def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.int8],
                      ff: FastFrames | None = None) -> None:
     """Decode the fast-path frames among ``lo:hi`` (or take ``ff``, what :func:`decode_fast_frames`
@@ -133,8 +145,10 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
     ctx.nxt[pkt] = Proto.DONE
     link = eligible[pkt].astype(np.int64)
     eth = link == LINK_ETH
+    tagged = ff.tag >= 0
+    any_tag = bool(tagged.any())
     o = records.offset[pkt]
-    ip_at = o + LINK_HEADER[link]
+    ip_at = o + LINK_HEADER[link] + 4 * tagged if any_tag else o + LINK_HEADER[link]
     saved = ctx.depth
     try:
         ones = np.ones(k, dtype=np.bool_)
@@ -150,9 +164,22 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
             ctx.depth = ETH_DEPTH
             ctx.off[e] = o[eth_rows]
             ctx.add_rows("eth", e, {
-                "dst": ff.eth[eth_rows, 0:6], "src": ff.eth[eth_rows, 6:12], "type": ethertype[eth_rows],
+                "dst": ff.eth[eth_rows, 0:6], "src": ff.eth[eth_rows, 6:12],
+                "type": np.where(tagged, 0x8100, ethertype).astype(np.uint16)[eth_rows] if any_tag else ethertype[eth_rows],
                 "has_dst": ones[:m], "has_src": ones[:m], "has_type": ones[:m], "has_len": zeros[:m],
             })
+        # an 802.1Q tag (dissect_vlan) after Ethernet
+        if any_tag:
+            tci = ff.tag[tagged].astype(np.uint16)
+            m = tci.shape[0]
+            ctx.depth = VLAN_DEPTH
+            ctx.off[pkt[tagged]] = o[tagged] + 14
+            ctx.add_rows("vlan", pkt[tagged], {
+                "priority": (tci >> 13).astype(np.uint8), "dei": ((tci >> 12) & 1).astype(np.uint8),
+                "id": (tci & 0x0FFF).astype(np.uint16), "etype": ethertype[tagged],
+                "has_tci": ones[:m], "has_etype": ones[:m], "has_len": zeros[:m],
+            })
+            _note_vlan_ids(ctx, pkt[tagged], (tci & 0x0FFF).astype(np.int64))
         # Linux cooked capture v1/v2 (dissect_sll), for the frames that have it
         cooked = (link == LINK_SLL) | (link == LINK_SLL2)
         c = pkt[cooked]
@@ -207,7 +234,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
                                              ff.options.ws))
         # frame.protocols: the link's (eth, ethertype; raw), ip or ipv6, tcp, and data for payload
         has_data = seglen > 0
-        row = link + _V6_ROWS * v6 if any_v6 else link
+        row = link + _V6_ROWS * v6 + _TAG_ROWS * tagged
         s_pkt, s_proto, s_depth = _stack_entries.run(k, pkt, row, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN)
         ctx.stack_rows(s_pkt, s_proto, s_depth, last=(pkt, np.where(has_data, _DATA, _TCP).astype(np.int16)))
         ctx.off[pkt] = start + hlen

@@ -244,7 +244,7 @@ def _u16(data: Any, at: Any) -> Any:
 LINK_NONE, LINK_ETH, LINK_RAW, LINK_IPV4, LINK_SLL, LINK_SLL2, LINK_IPV6 = 0, 1, 2, 3, 4, 5, 6
 #: ARPHRD types after which packet-sll.c does not read an EtherType: Netlink, IP-in-GRE.
 _ARPHRD_NETLINK, _ARPHRD_IPGRE = 824, 778
-_ETH_IPV4, _ETH_IPV6 = 0x0800, 0x86DD
+_ETH_IPV4, _ETH_IPV6, _ETH_VLAN = 0x0800, 0x86DD, 0x8100
 
 
 #: Bytes before the IP header, per link kind.
@@ -252,81 +252,87 @@ LINK_HEADER = np.array([0, 14, 0, 0, 16, 20, 0], dtype=np.int64)
 
 
 @helper
-def _network(data: Any, o: Any, cap: Any, link: Any) -> Any:
-    """Which IP the link layer of the frame at ``o`` hands on to: 4, 6, or 0 when the
-    frame is not one :func:`fast_frames` takes."""
+def _network(data: Any, o: Any, cap: Any, link: Any) -> tuple[Any, Any]:
+    """Which IP the link layer of the frame at ``o`` hands on to (4, 6, or 0 when the
+    frame is not one :func:`fast_frames` takes), and where its header starts. An
+    Ethernet frame may carry one 802.1Q tag (packet-vlan.c) before it."""
     lh = LINK_HEADER[link]
     if cap < lh + 40:
-        return 0
-    version = np.int64(data[o + lh]) >> 4
+        return 0, 0
     if link == LINK_ETH or (link >= LINK_SLL and link != LINK_IPV6):
         if link != LINK_ETH:  # Linux cooked v1 or v2
             ha = _u16(data, o + (2 if link == LINK_SLL else 8))
             if ha == _ARPHRD_NETLINK:
-                return 0
+                return 0, 0
             if ha == _ARPHRD_IPGRE:
-                return 0
+                return 0, 0
         et = _u16(data, o + (12 if link == LINK_ETH else 14 if link == LINK_SLL else 0))
+        if link == LINK_ETH and et == _ETH_VLAN:
+            lh = 18
+            if cap < lh + 40:
+                return 0, 0
+            et = _u16(data, o + 16)
+        version = np.int64(data[o + lh]) >> 4
         if et == _ETH_IPV4:
-            return 4 if version == 4 else 0
+            return (4 if version == 4 else 0), lh
         if et == _ETH_IPV6:
-            return 6 if version == 6 else 0
-        return 0
+            return (6 if version == 6 else 0), lh
+        return 0, 0
+    version = np.int64(data[o + lh]) >> 4
     if link == LINK_RAW:
         if data[o + 1] == 0xFF and data[o + 2] == 3:
-            return 0  # what packet-raw.c takes for PPP in HDLC framing
-        return 4 if version == 4 else 6 if version == 6 else 0
+            return 0, 0  # what packet-raw.c takes for PPP in HDLC framing
+        return (4 if version == 4 else 6 if version == 6 else 0), lh
     if link == LINK_IPV4:
-        return 4 if version == 4 else 0
-    return 6 if version == 6 else 0  # LINK_IPV6
+        return (4 if version == 4 else 0), lh
+    return (6 if version == 6 else 0), lh  # LINK_IPV6
 
 
 @helper
 def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat: Any, kind: Any, olen: Any,
                 pos: Any, order: Any, v1: Any, v2: Any, le: Any, re: Any, block: Any, sorder: Any,
-                ) -> tuple[Any, Any, Any, Any, Any]:
+                ) -> tuple[Any, Any, Any, Any, Any, Any]:
     """Is the frame at ``o`` one :func:`fast_frames` takes? Its option rows go at ``at`` /
     ``sat``. Returns (IP version or 0: not taken, option rows, SACK blocks, window-scale shift,
-    the IP header's length)."""
-    net = _network(data, o, cap, link)
+    the IP header's length, the link header's length)."""
+    net, lh = _network(data, o, cap, link)
     if net == 0:
-        return 0, 0, 0, -1, 0
-    lh = LINK_HEADER[link]
+        return 0, 0, 0, -1, 0, 0
     ip = o + lh
     reported = max(min(wire, 0x7FFFFFFF), cap) - lh
     if net == 4:
         if data[ip] != 0x45:
-            return 0, 0, 0, -1, 0
+            return 0, 0, 0, -1, 0, 0
         iph = 20
         tot = _u16(data, ip + 2)
         if tot < 40 or tot > reported:  # ip.bogus_ip_length, or no room for a TCP header
-            return 0, 0, 0, -1, 0
+            return 0, 0, 0, -1, 0, 0
         if (_u16(data, ip + 6) & 0x3FFF) != 0 or data[ip + 9] != 6:  # a fragment; not TCP
-            return 0, 0, 0, -1, 0
+            return 0, 0, 0, -1, 0, 0
         ttl = np.int64(data[ip + 8])
         dst = _u32(data, ip + 16)
         if (dst & 0xFFFFFF00) == 0xE0000000 or (ttl < 5 and (dst & 0xF0000000) != 0xE0000000):
-            return 0, 0, 0, -1, 0  # the TTL checks' expert items
+            return 0, 0, 0, -1, 0, 0  # the TTL checks' expert items
     else:
         # IPv6 straight to TCP: no extension header, a payload length within the frame
         # (ipv6.plen_exceeds_framing) and not 0 (ipv6.plen_zero)
         iph = 40
         plen = _u16(data, ip + 4)
         if data[ip + 6] != 6 or plen == 0 or plen > reported - 40:
-            return 0, 0, 0, -1, 0
+            return 0, 0, 0, -1, 0, 0
         tot = 40 + plen
     if cap < lh + iph + 20:
-        return 0, 0, 0, -1, 0
+        return 0, 0, 0, -1, 0, 0
     tcp = ip + iph
     avail = min(cap - lh, tot) - iph
     hlen = (np.int64(data[tcp + 12]) >> 4) * 4
     if avail < 20 or hlen < 20 or tot - iph < hlen or avail < hlen:
-        return 0, 0, 0, -1, 0  # cut short, bogus header length, short segment, options cut
+        return 0, 0, 0, -1, 0, 0  # cut short, bogus header length, short segment, options cut
     flags = _u16(data, tcp + 12) & 0x0FFF
     if (flags & _URG) == 0 and _u16(data, tcp + 18) != 0:
-        return 0, 0, 0, -1, 0  # tcp.urgent_pointer.non_zero
+        return 0, 0, 0, -1, 0, 0  # tcp.urgent_pointer.non_zero
     if hlen == 20:
-        return net, 0, 0, -1, iph
+        return net, 0, 0, -1, iph, lh
     b = tcp + 20
     if (hlen == 32 and (flags & _SYN) == 0 and data[b] == 1 and data[b + 1] == 1 and data[b + 2] == 8
             and data[b + 3] == 10):
@@ -335,10 +341,10 @@ def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat:
         _put_row(kind, olen, pos, order, v1, v2, at, 1, 0, 0, 0, 0, 0)
         _put_row(kind, olen, pos, order, v1, v2, at + 1, 1, 0, 1, 1, 0, 0)
         _put_row(kind, olen, pos, order, v1, v2, at + 2, 8, 10, 2, 2, _u32(data, b + 4), _u32(data, b + 8))
-        return net, 3, 0, -1, iph
+        return net, 3, 0, -1, iph, lh
     ok, k, s, w = _walk_one(data, b, hlen - 20, (flags & _SYN) != 0, at, sat, kind, olen, pos, order, v1, v2,
                             le, re, block, sorder)
-    return (net if ok else 0), k, s, w, iph
+    return (net if ok else 0), k, s, w, iph, lh
 
 
 @kernel
@@ -351,6 +357,7 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
     tcp = np.empty((n, 20), dtype=np.uint8)
     ws = np.full(n, -1, dtype=np.int8)
     v6 = np.zeros(n, dtype=np.bool_)
+    tag = np.full(n, -1, dtype=np.int32)
     seg, kind, olen, pos, order, v1, v2, sseg, le, re, block, sorder = _room(n)
     j = 0
     at = 0
@@ -360,15 +367,16 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
         if lk == LINK_NONE:
             continue
         o = offset[i]
-        net, k, s, w, iph = _fast_frame(data, o, caplen[i], wirelen[i], lk, at, sat, kind, olen, pos, order, v1,
-                                        v2, le, re, block, sorder)
+        net, k, s, w, iph, lh = _fast_frame(data, o, caplen[i], wirelen[i], lk, at, sat, kind, olen, pos, order,
+                                            v1, v2, le, re, block, sorder)
         if net == 0:
             continue
         pkt[j] = i
-        lh = LINK_HEADER[lk]
         if lk == LINK_ETH:
             for b in range(12):
                 eth[j, b] = data[o + b]
+            if lh == 18:
+                tag[j] = _u16(data, o + 14)
         elif lk == LINK_SLL:  # packet type, ARPHRD type
             for b in range(4):
                 eth[j, b] = data[o + b]
@@ -385,7 +393,7 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
         v6[j] = net == 6
         at, sat = _own(seg, at, k, sseg, sat, s, j)
         j += 1
-    return (pkt[:j], eth[:j], ip[:j], tcp[:j], ws[:j], v6[:j], seg[:at], kind[:at], olen[:at], pos[:at],
+    return (pkt[:j], eth[:j], ip[:j], tcp[:j], ws[:j], v6[:j], tag[:j], seg[:at], kind[:at], olen[:at], pos[:at],
             order[:at], v1[:at], v2[:at], sseg[:sat], le[:sat], re[:sat], block[:sat], sorder[:sat])
 
 
@@ -393,7 +401,8 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
 class FastFrames:
     """The frames :func:`fast_frames` took: their indexes, 12 bytes of their link header
     (see :func:`fast_frames`), the raw bytes of their IP header (40 bytes: an IPv4
-    header's 20 then zeros, or an IPv6 header), whether it is IPv6, the raw bytes of
+    header's 20 then zeros, or an IPv6 header), whether it is IPv6, the TCI of an
+    Ethernet frame's 802.1Q tag (-1: no tag), the raw bytes of
     their TCP fixed header (20), and their options as :class:`SimpleOptions` (``simple``
     all true, ``seg`` indexing these frames)."""
 
@@ -401,6 +410,7 @@ class FastFrames:
     eth: NDArray[np.uint8]
     ip: NDArray[np.uint8]
     v6: NDArray[np.bool_]
+    tag: NDArray[np.int32]
     tcp: NDArray[np.uint8]
     options: SimpleOptions
 
@@ -408,7 +418,7 @@ class FastFrames:
 def fast_frames(data: NDArray[np.uint8], offset: NDArray[np.int64], caplen: NDArray[np.int64],
                 wirelen: NDArray[np.int64], link: NDArray[np.int8]) -> FastFrames:
     """The frames whose ``link`` is not ``LINK_NONE`` that carry (after their link header,
-    :data:`LINK_HEADER` bytes) IPv4 with a 20-byte header, not a fragment, or IPv6 with no
+    :data:`LINK_HEADER` bytes, and for Ethernet one 802.1Q tag or none) IPv4 with a 20-byte header, not a fragment, or IPv6 with no
     extension header, then a whole TCP header whose options are simple (module
     docstring), and that raise no expert item on the way except TCP's connection notes:
     the vectorized dissectors would find nothing else to say of them. ``eth`` holds the
@@ -417,6 +427,6 @@ def fast_frames(data: NDArray[np.uint8], offset: NDArray[np.int64], caplen: NDAr
     """
     n = int(offset.shape[0])
     out = _fast_frames.run(n, data, offset, caplen, wirelen, link)
-    pkt, eth, ip, tcp, ws, v6 = out[:6]
-    opts = SimpleOptions(np.ones(pkt.shape[0], dtype=np.bool_), ws, *out[6:])
-    return FastFrames(pkt, eth, ip, v6, tcp, opts)
+    pkt, eth, ip, tcp, ws, v6, tag = out[:7]
+    opts = SimpleOptions(np.ones(pkt.shape[0], dtype=np.bool_), ws, *out[7:])
+    return FastFrames(pkt, eth, ip, v6, tag, tcp, opts)
