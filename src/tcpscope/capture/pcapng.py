@@ -77,21 +77,31 @@ _TOO_SMALL = {
 MAX_BLOCK_SIZE = 32 + 128 * 1024 * 1024 + 131072
 
 # walk status
-OK, CUT_SHORT, TOO_LARGE, TOO_SMALL, BAD_BOM, TRAILER = 0, 1, 2, 3, 4, 5
+OK, CUT_SHORT, TOO_LARGE, TOO_SMALL, BAD_BOM, TRAILER, PAUSED = 0, 1, 2, 3, 4, 5, 6
+#: Bytes of the file walked before the pages behind are released.
+WINDOW = 64 << 20
 
 
 @kernel
 def _walk(
     data: NDArray[np.uint8],
+    pos: Any,
+    limit: Any,
+    big: Any,
+    snap0: Any,
+    link0: Any,
     out_off: NDArray[np.int64],
     out_type: NDArray[np.int64],
     out_len: NDArray[np.int64],
     out_big: NDArray[np.bool_],
-) -> tuple[Any, Any, Any, Any, Any]:
-    """Follow the blocks from offset 0, storing offset, type, rounded length and byte order.
+) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any]:
+    """Follow the blocks from offset ``pos`` until one starts at or after ``limit``, storing
+    offset, type, rounded length and byte order.
 
-    Returns (blocks, stop offset, status, value 1, value 2) where the values are the
-    offending lengths (or byte-order magic) for the message.
+    Returns (blocks, stop offset, status, value 1, value 2, and the walk's state to go on
+    from the stop offset: the section's byte order, the snaplen and link type of its
+    first interface) where the values are the offending lengths (or byte-order magic)
+    for the message; status 6 means ``limit`` was reached.
 
     A block that runs past the end of the file, or whose trailer differs, is stored as
     the last one (status 1 or 5), so that the caller can first make the checks wiretap
@@ -102,21 +112,20 @@ def _walk(
     long) is stored and ends the walk, the caller words the complaint.
     """
     end = data.shape[0]
-    pos: Any = 0
     n = 0
-    big = False
-    snap0: Any = -1  # snaplen of the section's first IDB (-1: none yet)
-    link0: Any = 0
+    # big: the section's byte order; snap0: snaplen of its first IDB (-1: none yet)
     while True:
         if pos == end:
-            return n, pos, 0, 0, 0
+            return n, pos, 0, 0, 0, big, snap0, link0
+        if pos >= limit:
+            return n, pos, 6, 0, 0, big, snap0, link0
         if end - pos < 8:
-            return n, pos, 1, 0, 0
+            return n, pos, 1, 0, 0, big, snap0, link0
         t_le = (np.int64(data[pos + 3]) << 24) | (np.int64(data[pos + 2]) << 16) | (
             np.int64(data[pos + 1]) << 8) | np.int64(data[pos])
         if t_le == 0x0A0D0D0A:
             if end - pos < 12:
-                return n, pos, 1, 0, 0
+                return n, pos, 1, 0, 0, big, snap0, link0
             bom_le = (np.int64(data[pos + 11]) << 24) | (np.int64(data[pos + 10]) << 16) | (
                 np.int64(data[pos + 9]) << 8) | np.int64(data[pos + 8])
             if bom_le == 0x1A2B3C4D:
@@ -124,7 +133,7 @@ def _walk(
             elif bom_le == 0x4D3C2B1A:
                 big = True
             else:
-                return n, pos, 4, bom_le, 0
+                return n, pos, 4, bom_le, 0, big, snap0, link0
         if big:
             btype = (np.int64(data[pos]) << 24) | (np.int64(data[pos + 1]) << 16) | (
                 np.int64(data[pos + 2]) << 8) | np.int64(data[pos + 3])
@@ -136,9 +145,9 @@ def _walk(
                 np.int64(data[pos + 5]) << 8) | np.int64(data[pos + 4])
         blen = ((blen + 3) & ~np.int64(3)) & 0xFFFFFFFF
         if blen > 32 + 128 * 1024 * 1024 + 131072:
-            return n, pos, 2, blen, btype
+            return n, pos, 2, blen, btype, big, snap0, link0
         if blen < 12:
-            return n, pos, 3, blen, btype
+            return n, pos, 3, blen, btype, big, snap0, link0
         step = blen
         if btype == 0x0A0D0D0A:
             snap0 = -1
@@ -173,7 +182,7 @@ def _walk(
                     out_type[n] = btype
                     out_len[n] = blen
                     out_big[n] = big
-                return n + 1, pos + blen, 0, 0, 0
+                return n + 1, pos + blen, 0, 0, 0, big, snap0, link0
             step = need
         if end - pos < step:
             # the block's header was read: the caller checks what wiretap checks before the rest
@@ -182,7 +191,7 @@ def _walk(
                 out_type[n] = btype
                 out_len[n] = blen
                 out_big[n] = big
-            return n + 1, pos, 1, 0, 0
+            return n + 1, pos, 1, 0, 0, big, snap0, link0
         p2 = pos + step - 4
         if big:
             tr = (np.int64(data[p2]) << 24) | (np.int64(data[p2 + 1]) << 16) | (
@@ -198,7 +207,7 @@ def _walk(
                 out_type[n] = btype
                 out_len[n] = blen
                 out_big[n] = big
-            return n + 1, pos, 5, blen, tr
+            return n + 1, pos, 5, blen, tr, big, snap0, link0
         if n < out_off.shape[0]:
             out_off[n] = pos
             out_type[n] = btype
@@ -251,8 +260,24 @@ def read_pcapng(src: Source) -> Records:
     room = data.shape[0] // MIN_BLOCK + 2
     off, btype = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
     blen, big = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.bool_)
-    count, stop, status, v1, v2 = walk(data, off, btype, blen, big)
+    # In windows of the file: each window's blocks are walked and their first 28 bytes
+    # (a packet block's fixed fields) kept, then the window's pages are released, so a
+    # large capture is never resident at once and its pages are faulted in once.
+    count, pos, state = 0, 0, (False, -1, 0)
+    heads: list[NDArray[np.uint8]] = []
+    while True:
+        got, stop, status, v1, v2, *rest = walk(data, pos, pos + WINDOW, *state, off[count:], btype[count:],
+                                                 blen[count:], big[count:])
+        got, stop = int(got), int(stop)
+        heads.append(gather(data, off[count:count + got], 28))
+        count += got
+        src.release(pos, stop)
+        pos, state = stop, (bool(rest[0]), int(rest[1]), int(rest[2]))
+        if status != PAUSED:
+            break
     off, btype, blen, big = off[:count].copy(), btype[:count].copy(), blen[:count].copy(), big[:count].copy()
+    head = np.concatenate(heads)
+    del heads
     # the last block stored may be the one the walk stopped at (cut short, or a bad trailer)
     failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(off[count - 1]) == int(stop)
     partial = np.zeros(count, dtype=np.bool_)
@@ -327,7 +352,7 @@ def read_pcapng(src: Source) -> Records:
     pbig = big[pidx]
     poff = off[pidx]
     ptype = btype[pidx]
-    hdr = gather(data, poff, 28)
+    hdr = head[pidx]
     le = hdr.view(np.dtype([("t", "<u4"), ("l", "<u4"), ("a", "<u4"), ("b", "<u4"), ("c", "<u4"),
                             ("d", "<u4"), ("e", "<u4")])).reshape(-1)
     be = hdr.view(np.dtype([("t", ">u4"), ("l", ">u4"), ("a", ">u4"), ("b", ">u4"), ("c", ">u4"),

@@ -353,7 +353,7 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
     n = offset.shape[0]
     pkt = np.empty(n, dtype=np.int64)
     eth = np.zeros((n, 12), dtype=np.uint8)
-    ip = np.zeros((n, 40), dtype=np.uint8)
+    ip = np.empty((n, 40), dtype=np.uint8)
     tcp = np.empty((n, 20), dtype=np.uint8)
     ws = np.full(n, -1, dtype=np.int8)
     v6 = np.zeros(n, dtype=np.bool_)
@@ -401,7 +401,7 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
 class FastFrames:
     """The frames :func:`fast_frames` took: their indexes, 12 bytes of their link header
     (see :func:`fast_frames`), the raw bytes of their IP header (40 bytes: an IPv4
-    header's 20 then zeros, or an IPv6 header), whether it is IPv6, the TCI of an
+    header's 20 then bytes to ignore, or an IPv6 header), whether it is IPv6, the TCI of an
     Ethernet frame's 802.1Q tag (-1: no tag), the raw bytes of
     their TCP fixed header (20), and their options as :class:`SimpleOptions` (``simple``
     all true, ``seg`` indexing these frames)."""
