@@ -1,0 +1,43 @@
+"""The record walks go through a file a window at a time: any window gives the same records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tcpscope.capture.pcap as pcap_mod
+import tcpscope.capture.pcapng as pcapng_mod
+from tcpscope.capture import read_records
+from tcpscope.capture.records import Records
+from tcpscope.errors import CaptureError
+
+CAPTURES = Path(__file__).resolve().parent.parent / "golden" / "captures"
+FILES = sorted(p for p in CAPTURES.rglob("*") if p.is_file() and ".pcap" in p.name and not p.name.endswith(".gz"))
+
+
+def _read(path: Path) -> Records | str:
+    try:
+        return read_records(str(path))
+    except CaptureError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _same(a: Records | str, b: Records | str) -> None:
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+        return
+    for col in ("offset", "caplen", "wirelen", "ts_ns", "iface", "linktype"):
+        assert np.array_equal(getattr(a, col), getattr(b, col)), col
+    assert a.warnings == b.warnings
+    assert (a.ts_nsecs is None) == (b.ts_nsecs is None)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.relative_to(CAPTURES).as_posix() for p in FILES])
+@pytest.mark.parametrize("window", [64, 1000])
+def test_small_windows_read_the_same_records(path: Path, window: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _read(path)
+    monkeypatch.setattr(pcap_mod, "_WINDOW", window)
+    monkeypatch.setattr(pcapng_mod, "WINDOW", window)
+    _same(whole, _read(path))
