@@ -352,7 +352,7 @@ def read_pcapng(src: Source) -> Records:
     pbig = big[pidx]
     poff = off[pidx]
     ptype = btype[pidx]
-    hdr = head[pidx]
+    hdr = head[pidx] if pidx.shape[0] != head.shape[0] else head
     le = hdr.view(np.dtype([("t", "<u4"), ("l", "<u4"), ("a", "<u4"), ("b", "<u4"), ("c", "<u4"),
                             ("d", "<u4"), ("e", "<u4")])).reshape(-1)
     be = hdr.view(np.dtype([("t", ">u4"), ("l", ">u4"), ("a", ">u4"), ("b", ">u4"), ("c", ">u4"),
@@ -419,6 +419,10 @@ def read_pcapng(src: Source) -> Records:
 
     if_fcs = np.array([i.fcs_len for i in interfaces] or [-1], dtype=np.int64)[gif]
     fcs = packet_fcs_lengths(data, opt_start, opt_end, pbig, if_fcs)
+    # what the records below do not need: a large capture's packet columns are most of
+    # this function's memory
+    del padded, too_small, too_big, opt_start, opt_end, header_read, if_snap, if_max, psec, n_if_here, no_if
+    del plen, if_fcs, poff, le16, be16
 
     # Custom blocks: records with their data and nothing else.
     is_cb = ((btype == CB_COPY) | (btype == CB_NO_COPY)) & ~small
