@@ -352,7 +352,7 @@ def read_pcapng(src: Source) -> Records:
     pbig = big[pidx]
     poff = off[pidx]
     ptype = btype[pidx]
-    hdr = head[pidx] if pidx.shape[0] != head.shape[0] else head
+    hdr = head[pidx]
     le = hdr.view(np.dtype([("t", "<u4"), ("l", "<u4"), ("a", "<u4"), ("b", "<u4"), ("c", "<u4"),
                             ("d", "<u4"), ("e", "<u4")])).reshape(-1)
     be = hdr.view(np.dtype([("t", ">u4"), ("l", ">u4"), ("a", ">u4"), ("b", ">u4"), ("c", ">u4"),

@@ -136,7 +136,7 @@ class Records:
 
     def populate_range(self, start: int, stop: int) -> None:
         """Map the file's bytes ``[start, stop)`` into this process with one call, before a
-        pass that reads most of them (``MADV_POPULATE_READ``; see ``Source.populate``)."""
+        pass that reads most of them (``MADV_POPULATE_READ``; see ``source.populate_range``)."""
         from tcpscope.capture.source import populate_range
 
         populate_range(self.keepalive, start, stop)

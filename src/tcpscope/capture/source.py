@@ -90,10 +90,6 @@ class Source:
         """
         release_range(self.keepalive, start, stop)
 
-    def populate(self, start: int, stop: int) -> None:
-        """Map the file's pages in ``[start, stop)`` into this process at once (see ``populate_range``)."""
-        populate_range(self.keepalive, start, stop)
-
 
 #: madvise MADV_POPULATE_READ (Linux 5.14): fault a range of a mapping in with one call.
 _MADV_POPULATE_READ = 22

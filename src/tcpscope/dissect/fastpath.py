@@ -34,6 +34,7 @@ from tcpscope.dissect.kernels import (
     FastFrames,
     fast_frames,
 )
+from tcpscope.dissect.link import note_vlan_id, vlan_tags
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows, tcp_columns
 
@@ -83,7 +84,8 @@ _LINK_OF_TYPE = {LinkType.ETHERNET: LINK_ETH, LinkType.RAW: LINK_RAW, LinkType.R
 
 def eligible_frames(records: Records) -> NDArray[np.int8]:
     """The link kind of each frame the fast path may take (``LINK_NONE``: none): Ethernet
-    with no Frame Check Sequence to drop, Linux cooked v1/v2, raw IP, or the IPv4 link type."""
+    with no Frame Check Sequence to drop, Linux cooked v1/v2, raw IP, or the IPv4 or IPv6
+    link type."""
     lt = records.linktype
     link = np.full(lt.shape[0], LINK_NONE, dtype=np.int8)
     for linktype, kind in _LINK_OF_TYPE.items():
@@ -94,20 +96,20 @@ def eligible_frames(records: Records) -> NDArray[np.int8]:
 
 
 @kernel
-def _stack_entries(pkt: Any, link: Any, has_data: Any, proto: Any, depth: Any, before_data: Any) -> tuple[Any, Any, Any]:
+def _stack_entries(pkt: Any, row: Any, has_data: Any, proto: Any, depth: Any, before_data: Any) -> tuple[Any, Any, Any]:
     """The ``_stack`` entries of fast frames ``pkt``, in frame and stack order: the
-    protocols of each frame's link kind (rows of ``proto`` / ``depth``), the last one
-    ("data") only for a frame with payload."""
+    protocols of each frame's row of ``proto`` / ``depth`` (its link kind, IP version and
+    tag), the last one ("data") only for a frame with payload."""
     k = pkt.shape[0]
     total = 0
     for i in range(k):
-        total += before_data[link[i]] + (1 if has_data[i] else 0)
+        total += before_data[row[i]] + (1 if has_data[i] else 0)
     out_pkt = np.empty(total, dtype=np.int64)
     out_proto = np.empty(total, dtype=np.int16)
     out_depth = np.empty(total, dtype=np.int16)
     r = 0
     for i in range(k):
-        lk = link[i]
+        lk = row[i]
         for q in range(before_data[lk] + (1 if has_data[i] else 0)):
             out_pkt[r] = pkt[i]
             out_proto[r] = proto[lk, q]
@@ -123,13 +125,81 @@ def decode_fast_frames(records: Records, lo: int, hi: int, eligible: NDArray[np.
                        eligible[lo:hi])
 
 
-def _note_vlan_ids(ctx: DissectContext, pkt: NDArray[np.int64], vid: NDArray[np.int64]) -> None:
-    """pinfo->vlan_id, as dissect_vlan keeps it: the frame's first non-zero VLAN ID."""
-    vlan_id: NDArray[np.int64] = ctx.pending.setdefault("vlan_id", np.zeros(ctx.n, np.int64))  # type: ignore[assignment]
-    first = vlan_id[pkt] == 0
-    vlan_id[pkt[first]] = vid[first]
-    tags: NDArray[np.int16] = ctx.pending.setdefault("vlan_tags", np.zeros(ctx.n, np.int16))  # type: ignore[assignment]
-    tags[pkt] += 1
+def _link_rows(ctx: DissectContext, ff: FastFrames, pkt: NDArray[np.int64], link: NDArray[np.int64],
+               o: NDArray[np.int64], ethertype: NDArray[np.uint16]) -> None:
+    """The link layer's rows: Ethernet II (dissect_eth) and an 802.1Q tag after it
+    (dissect_vlan), or Linux cooked capture v1/v2 (dissect_sll); raw IP has none."""
+    tagged = ff.tag >= 0
+    eth_rows = rows_of(link == LINK_ETH)
+    e = pkt[eth_rows]
+    if e.shape[0]:
+        m = e.shape[0]
+        ctx.depth = ETH_DEPTH
+        ctx.off[e] = o[eth_rows]
+        ctx.add_rows("eth", e, {
+            "dst": ff.eth[eth_rows, 0:6], "src": ff.eth[eth_rows, 6:12],
+            "type": np.where(tagged, 0x8100, ethertype).astype(np.uint16)[eth_rows],
+            "has_dst": np.ones(m, np.bool_), "has_src": np.ones(m, np.bool_), "has_type": np.ones(m, np.bool_),
+            "has_len": np.zeros(m, np.bool_),
+        })
+    v = pkt[tagged]
+    if v.shape[0]:
+        m = v.shape[0]
+        tci = ff.tag[tagged].astype(np.uint16)
+        ctx.depth = VLAN_DEPTH
+        ctx.off[v] = o[tagged] + 14
+        ctx.add_rows("vlan", v, {
+            "priority": (tci >> 13).astype(np.uint8), "dei": ((tci >> 12) & 1).astype(np.uint8),
+            "id": (tci & 0x0FFF).astype(np.uint16), "etype": ethertype[tagged],
+            "has_tci": np.ones(m, np.bool_), "has_etype": np.ones(m, np.bool_), "has_len": np.zeros(m, np.bool_),
+        })
+        vlan_tags(ctx)[v] += 1
+        note_vlan_id(ctx, v, (tci & 0x0FFF).astype(np.int64))
+    cooked = (link == LINK_SLL) | (link == LINK_SLL2)
+    c = pkt[cooked]
+    if c.shape[0]:
+        m = c.shape[0]
+        ctx.depth = ETH_DEPTH
+        ctx.off[c] = o[cooked]
+        two = ff.eth[cooked, 0:4].astype(np.uint16)
+        ctx.add_rows("sll", c, {
+            "pkttype": (two[:, 0] << 8) | two[:, 1],
+            "hatype": (two[:, 2] << 8) | two[:, 3],
+            "etype": ethertype[cooked],
+            "has_pkttype": np.ones(m, np.bool_),
+            "has_etype": np.ones(m, np.bool_),
+            "version": np.where(link[cooked] == LINK_SLL, 1, 2).astype(np.uint8),
+        })
+
+
+def _ip_rows(ctx: DissectContext, ff: FastFrames, pkt: NDArray[np.int64],
+             ip_at: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The IP layer's rows: IPv4 (dissect_ipv4) with a 20-byte header, all of it read, or
+    IPv6 (dissect_ipv6), its fixed header then TCP. Returns each datagram's length and
+    its IP header's."""
+    k = pkt.shape[0]
+    ctx.depth = IP_DEPTH
+    ctx.off[pkt] = ip_at
+    v6 = ff.v6
+    v4_rows = rows_of(~v6)
+    four = pkt[v4_rows]
+    tot = np.zeros(k, dtype=np.int64)
+    iph = np.full(k, 20, dtype=np.int64)
+    if four.shape[0]:
+        m = four.shape[0]
+        h = np.ascontiguousarray(ff.ip[v4_rows, :20]).view(IPV4_HEADER).reshape(-1)
+        tot[v4_rows] = h["len"]
+        ctx.add_rows("ip", four, ipv4_columns(h, (h["vihl"] >> 4).astype(np.uint8), np.full(m, 20, dtype=np.int64),
+                                              tot[v4_rows], h["dst"].astype(np.uint32), np.ones(m, np.bool_),
+                                              np.full(m, 11, dtype=np.int8)))
+    six = pkt[v6]
+    if six.shape[0]:
+        h6 = ff.ip[v6].view(IPV6_HEADER).reshape(-1)
+        ctx.add_rows("ipv6", six, ipv6_columns(h6, np.full(six.shape[0], 7, dtype=np.int8)))
+        source_is_v6(ctx, six, True)
+        tot[v6] = 40 + h6["plen"].astype(np.int64)
+        iph[v6] = 40
+    return tot, iph
 
 
 def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.int8],
@@ -144,80 +214,13 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
     pkt = ff.pkt + lo
     ctx.nxt[pkt] = Proto.DONE
     link = eligible[pkt].astype(np.int64)
-    eth = link == LINK_ETH
     tagged = ff.tag >= 0
-    any_tag = bool(tagged.any())
     o = records.offset[pkt]
-    ip_at = o + LINK_HEADER[link] + 4 * tagged if any_tag else o + LINK_HEADER[link]
+    ip_at = o + LINK_HEADER[link] + 4 * tagged  # past an 802.1Q tag
     saved = ctx.depth
     try:
-        ones = np.ones(k, dtype=np.bool_)
-        zeros = np.zeros(k, dtype=np.bool_)
-        v6 = ff.v6
-        any_v6 = bool(v6.any())
-        ethertype = np.where(v6, 0x86DD, 0x0800).astype(np.uint16) if any_v6 else np.full(k, 0x0800, np.uint16)
-        # Ethernet II (dissect_eth), for the frames that have it
-        eth_rows = rows_of(eth)
-        e = pkt[eth_rows]
-        if e.shape[0]:
-            m = e.shape[0]
-            ctx.depth = ETH_DEPTH
-            ctx.off[e] = o[eth_rows]
-            ctx.add_rows("eth", e, {
-                "dst": ff.eth[eth_rows, 0:6], "src": ff.eth[eth_rows, 6:12],
-                "type": np.where(tagged, 0x8100, ethertype).astype(np.uint16)[eth_rows] if any_tag else ethertype[eth_rows],
-                "has_dst": ones[:m], "has_src": ones[:m], "has_type": ones[:m], "has_len": zeros[:m],
-            })
-        # an 802.1Q tag (dissect_vlan) after Ethernet
-        if any_tag:
-            tci = ff.tag[tagged].astype(np.uint16)
-            m = tci.shape[0]
-            ctx.depth = VLAN_DEPTH
-            ctx.off[pkt[tagged]] = o[tagged] + 14
-            ctx.add_rows("vlan", pkt[tagged], {
-                "priority": (tci >> 13).astype(np.uint8), "dei": ((tci >> 12) & 1).astype(np.uint8),
-                "id": (tci & 0x0FFF).astype(np.uint16), "etype": ethertype[tagged],
-                "has_tci": ones[:m], "has_etype": ones[:m], "has_len": zeros[:m],
-            })
-            _note_vlan_ids(ctx, pkt[tagged], (tci & 0x0FFF).astype(np.int64))
-        # Linux cooked capture v1/v2 (dissect_sll), for the frames that have it
-        cooked = (link == LINK_SLL) | (link == LINK_SLL2)
-        c = pkt[cooked]
-        if c.shape[0]:
-            m = c.shape[0]
-            ctx.depth = ETH_DEPTH
-            ctx.off[c] = o[cooked]
-            two = ff.eth[cooked, 0:4].astype(np.uint16)
-            ctx.add_rows("sll", c, {
-                "pkttype": (two[:, 0] << 8) | two[:, 1],
-                "hatype": (two[:, 2] << 8) | two[:, 3],
-                "etype": ethertype[cooked],
-                "has_pkttype": ones[:m],
-                "has_etype": ones[:m],
-                "version": np.where(link[cooked] == LINK_SLL, 1, 2).astype(np.uint8),
-            })
-        # IPv4 (dissect_ipv4): a 20-byte header, all of it read; IPv6 (dissect_ipv6): the
-        # fixed header, then TCP
-        ctx.depth = IP_DEPTH
-        ctx.off[pkt] = ip_at
-        v4_rows = rows_of(~v6)
-        four = pkt[v4_rows]
-        tot = np.zeros(k, dtype=np.int64)  # the IP datagram's length
-        if four.shape[0]:
-            m = four.shape[0]
-            h = np.ascontiguousarray(ff.ip[v4_rows, :20]).view(IPV4_HEADER).reshape(-1)
-            tot[v4_rows] = h["len"]
-            ctx.add_rows("ip", four, ipv4_columns(h, (h["vihl"] >> 4).astype(np.uint8), np.full(m, 20, dtype=np.int64),
-                                                  tot[v4_rows], h["dst"].astype(np.uint32), ones[:m],
-                                                  np.full(m, 11, dtype=np.int8)))
-        iph = np.full(k, 20, dtype=np.int64)
-        if any_v6:
-            six = pkt[v6]
-            h6 = ff.ip[v6].view(IPV6_HEADER).reshape(-1)
-            ctx.add_rows("ipv6", six, ipv6_columns(h6, np.full(six.shape[0], 7, dtype=np.int8)))
-            source_is_v6(ctx, six, True)
-            tot[v6] = 40 + h6["plen"].astype(np.int64)
-            iph[v6] = 40
+        _link_rows(ctx, ff, pkt, link, o, np.where(ff.v6, 0x86DD, 0x0800).astype(np.uint16))
+        tot, iph = _ip_rows(ctx, ff, pkt, ip_at)
         # TCP (dissect_tcp): the whole header captured, the options simple
         ctx.depth = TCP_DEPTH
         start = ip_at + iph
@@ -226,15 +229,18 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         flags = (t["offflags"] & 0x0FFF).astype(np.uint16)
         hlen = (t["offflags"] >> 12).astype(np.int64) * 4
         reach = np.full(k, 4, dtype=np.int8)
+        ones = np.ones(k, dtype=np.bool_)
+        zeros = np.zeros(k, dtype=np.bool_)
         header_experts(ctx, pkt, flags, t, reach, zeros, zeros, hlen)
         simple_option_rows(ctx, pkt, start, ff.options)
         seglen = tot - iph - hlen
         end = ip_at + np.minimum(records.caplen[pkt] - (ip_at - o), tot)
         ctx.add_rows("tcp", pkt, tcp_columns(t, flags, hlen, reach, zeros, zeros, ones, seglen, start, end, zeros,
                                              ff.options.ws))
-        # frame.protocols: the link's (eth, ethertype; raw), ip or ipv6, tcp, and data for payload
+        # frame.protocols: the link's (eth, ethertype, vlan, ethertype; sll, ethertype; raw),
+        # ip or ipv6, tcp, and data for payload
         has_data = seglen > 0
-        row = link + _V6_ROWS * v6 + _TAG_ROWS * tagged
+        row = link + _V6_ROWS * ff.v6 + _TAG_ROWS * tagged
         s_pkt, s_proto, s_depth = _stack_entries.run(k, pkt, row, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN)
         ctx.stack_rows(s_pkt, s_proto, s_depth, last=(pkt, np.where(has_data, _DATA, _TCP).astype(np.int16)))
         ctx.off[pkt] = start + hlen

@@ -32,6 +32,8 @@ __all__ = [
     "dissect_sll",
     "dissect_vlan",
     "from_ethertype",
+    "note_vlan_id",
+    "vlan_tags",
 ]
 
 #: Link type -> the protocol its frames start with.
@@ -156,13 +158,27 @@ def _ieee8023(ctx: DissectContext, idx: NDArray[np.int64], length: NDArray[np.in
 VLAN_MAX_NESTED_TAGS = 20
 
 
+def note_vlan_id(ctx: DissectContext, idx: NDArray[np.int64], vid: NDArray[np.int64]) -> None:
+    """pinfo->vlan_id: the first non-zero VLAN ID of each frame (IPv4 reassembly keys use it),
+    given the IDs ``vid`` of tags just read in frames ``idx``."""
+    vlan_id: NDArray[np.int64] = ctx.pending.setdefault("vlan_id", np.zeros(ctx.n, np.int64))  # type: ignore[assignment]
+    first = vlan_id[idx] == 0
+    vlan_id[idx[first]] = vid[first]
+
+
+def vlan_tags(ctx: DissectContext) -> NDArray[np.int16]:
+    """How many 802.1Q tags each frame has shown so far (packet-vlan.c's nesting count)."""
+    tags: NDArray[np.int16] = ctx.pending.setdefault("vlan_tags", np.zeros(ctx.n, np.int16))  # type: ignore[assignment]
+    return tags
+
+
 def dissect_vlan(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     """802.1Q / 802.1ad tag (packet-vlan.c): vlan.priority, vlan.dei, vlan.id, vlan.etype.
 
     A type up to 1500 (0 included) is an 802.3 length, as after Ethernet.
     """
     ctx.mark_stack(idx, PROTO_CODE["vlan"])
-    tags: NDArray[np.int16] = ctx.pending.setdefault("vlan_tags", np.zeros(ctx.n, np.int16))  # type: ignore[assignment]
+    tags = vlan_tags(ctx)
     deep = tags[idx] >= VLAN_MAX_NESTED_TAGS
     if deep.any():
         # the TCI is read before the count is checked
@@ -180,10 +196,7 @@ def dissect_vlan(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     etype = u16be(hdr, 2)
     ok_tci = avail >= 2
     ok = avail >= 4
-    # pinfo->vlan_id: the first non-zero VLAN ID of the frame (IPv4 reassembly keys use it)
-    vlan_id: NDArray[np.int64] = ctx.pending.setdefault("vlan_id", np.zeros(ctx.n, np.int64))  # type: ignore[assignment]
-    first = idx[ok_tci & (vlan_id[idx] == 0)]
-    vlan_id[first] = tci[ok_tci & (vlan_id[idx] == 0)] & 0x0FFF
+    note_vlan_id(ctx, idx[ok_tci], (tci[ok_tci] & 0x0FFF).astype(np.int64))
     ctx.add_rows("vlan", idx, {
         "priority": (tci >> 13).astype(np.uint8),
         "dei": ((tci >> 12) & 1).astype(np.uint8),

@@ -41,7 +41,7 @@ from tcpscope.dissect.tcp import dissect_tcp
 from tcpscope.dissect.tcp_options import option_layer_numbers
 from tcpscope.dissect.tunnel import dissect_gre, dissect_mpls
 from tcpscope.dissect.udp import dissect_named, dissect_udp
-from tcpscope.table.layers import Layer
+from tcpscope.table.layers import Layer, frame_depth_order
 from tcpscope.table.packets import PacketTable
 
 __all__ = ["FRAG_SPANS", "MAX_ROUNDS", "dissect"]
@@ -236,8 +236,9 @@ def _stack_layer(ctx: DissectContext) -> Layer:
     pkt = np.concatenate(ctx.stack_pkt)
     proto = np.concatenate(ctx.stack_proto)
     depth = np.concatenate(ctx.stack_depth)
-    order = _frame_depth_order(pkt, depth)
-    pkt, proto, depth = pkt[order], proto[order], depth[order]
+    order = frame_depth_order(pkt, depth)
+    if order is not None:
+        pkt, proto, depth = pkt[order], proto[order], depth[order]
     return Layer("_stack", pkt, depth, np.ones(pkt.shape[0], np.int32), {"proto": proto})
 
 
@@ -299,18 +300,3 @@ def _routing_destinations(layers: dict[str, Layer]) -> None:
         eff[j[ok]] = np.asarray(rt.cols["final_dst"])[has][ok]
     cols["dst_eff"] = eff
     layers["ipv6"] = Layer(ip6.name, ip6.pkt, ip6.depth, ip6.layer, cols)
-
-
-def _frame_depth_order(pkt: NDArray[np.int64], depth: NDArray[np.int16]) -> NDArray[np.intp] | slice:
-    """``np.lexsort((depth, pkt))``, faster: one stable argsort of a combined key (or no
-    sort at all when the rows are in order already).
-
-    The rows come in chunks that are each in frame order, which timsort merges quickly.
-    """
-    d = depth.astype(np.int64) - int(depth.min())
-    key = pkt * (int(d.max()) + 1) + d
-    del d
-    if bool((key[1:] >= key[:-1]).all()):
-        return slice(None)
-    order: NDArray[np.intp] = np.argsort(key, kind="stable")
-    return order

@@ -15,13 +15,11 @@ The Info texts are built from those values in :mod:`tcpscope.views.info`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._bytes import gather
-from tcpscope._jit import compiles, kernel
 from tcpscope.dissect.context import DissectContext
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
 
@@ -277,23 +275,6 @@ def _item_protocols() -> NDArray[np.int16]:
 ITEM_PROTOCOL = _item_protocols()
 
 
-@kernel
-def _occurrences(pkt: Any, proto: Any) -> Any:
-    """Per row, 1 + the earlier rows of the same frame with the same ``proto`` (rows of a
-    frame are adjacent and at most 40: one option byte each)."""
-    m = pkt.shape[0]
-    occ = np.ones(m, dtype=np.int32)
-    for r in range(1, m):
-        c = 1
-        q = r - 1
-        while q >= 0 and pkt[q] == pkt[r]:
-            if proto[q] == proto[r]:
-                c += 1
-            q -= 1
-        occ[r] = c
-    return occ
-
-
 def option_layer_numbers(pkt: NDArray[np.int64], kind: NDArray[np.integer], item: NDArray[np.bool_],
                          tcp_layer: NDArray[np.int32]) -> NDArray[np.int32]:
     """Wireshark's layer number (``proto_layer_num``, the ``#`` of a filter) of each option row.
@@ -305,17 +286,14 @@ def option_layer_numbers(pkt: NDArray[np.int64], kind: NDArray[np.integer], item
     ``pkt`` is sorted and rows of one frame are in option order.
     """
     proto = np.where(item, ITEM_PROTOCOL[kind.astype(np.int64)], 0).astype(np.int16)
-    if compiles(pkt.shape[0]):
-        occ = _occurrences.compiled()(pkt, proto)
-    else:
-        # rows of a frame are adjacent and few: count the earlier rows of the same frame
-        # and protocol, one shift at a time, until no frame has that many rows
-        occ = np.ones(pkt.shape[0], dtype=np.int32)
-        k = 1
-        while k < pkt.shape[0]:
-            same_frame = pkt[k:] == pkt[:-k]
-            if not same_frame.any():
-                break
-            occ[k:] += same_frame & (proto[k:] == proto[:-k])
-            k += 1
+    # rows of a frame are adjacent and few (40 option bytes): count the earlier rows of the
+    # same frame and protocol, one shift at a time, until no frame has that many rows
+    occ = np.ones(pkt.shape[0], dtype=np.int32)
+    k = 1
+    while k < pkt.shape[0]:
+        same_frame = pkt[k:] == pkt[:-k]
+        if not same_frame.any():
+            break
+        occ[k:] += same_frame & (proto[k:] == proto[:-k])
+        k += 1
     return np.where(proto == 0, tcp_layer, occ).astype(np.int32)

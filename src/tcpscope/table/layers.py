@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from tcpscope.table.values import Values
 
-__all__ = ["Layer", "LayerBuilder"]
+__all__ = ["Layer", "LayerBuilder", "frame_depth_order"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +109,13 @@ class LayerBuilder:
                 protos.setdefault(k, v[:0])
         pkt = np.concatenate([c[0] for c in chunks])
         depth = np.concatenate([np.full(c[0].shape[0], c[1], dtype=np.int16) for c in chunks])
-        sizes = [c[0].shape[0] for c in chunks]
-        # Sort by (frame, depth), stably. Each chunk is already in frame order, and a
-        # stable argsort (timsort) of one combined key merges such runs quickly.
-        d = depth.astype(np.int64) - int(depth.min())
-        key = pkt * (int(d.max()) + 1) + d
-        del d
         runs: list[list[tuple[int, int, int]] | NDArray[np.int64]] | None = None
-        if not bool((key[1:] >= key[:-1]).all()):  # chunks added in frame order need no sort
-            order = np.argsort(key, kind="stable")
+        order = frame_depth_order(pkt, depth)
+        if order is not None:
             pkt = pkt[order]
             depth = depth[order]
-            runs = _placements(order, sizes)
+            runs = _placements(order, [c[0].shape[0] for c in chunks])
             del order
-        del key
         merged: dict[str, NDArray[np.generic]] = {}
         for k, proto in protos.items():
             parts = [cols.pop(k) if k in cols else np.zeros((p.shape[0], *proto.shape[1:]), dtype=proto.dtype)
@@ -141,6 +134,22 @@ class LayerBuilder:
             merged[k] = _native(col)
         layer = _layer_numbers(pkt) if numbered else np.ones(pkt.shape[0], dtype=np.int32)
         return Layer(self.name, pkt, depth, layer, merged)
+
+
+def frame_depth_order(pkt: NDArray[np.int64], depth: NDArray[np.int16]) -> NDArray[np.intp] | None:
+    """The order that sorts rows by (frame, depth), stably, as ``np.lexsort((depth, pkt))``
+    does; None when they are in that order already.
+
+    Rows come in chunks that are each in frame order: one stable argsort (timsort) of a
+    combined key merges such runs quickly.
+    """
+    d = depth.astype(np.int64) - int(depth.min())
+    key = pkt * (int(d.max()) + 1) + d
+    del d
+    if bool((key[1:] >= key[:-1]).all()):
+        return None
+    order: NDArray[np.intp] = np.argsort(key, kind="stable")
+    return order
 
 
 #: A chunk cut into more runs than this is scattered row by row instead.

@@ -9,17 +9,8 @@ out=$(realpath -m "${1:-$(dirname "$0")/../captures/own-ipv6.pcap}")
 a=tsv6$$a; b=tsv6$$b; work=$(mktemp -d)
 cleanup() { kill "${srv:-}" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-ip netns add "$a"; ip netns add "$b"
-ip link add "v$a" type veth peer name "v$b"
-ip link set "v$a" netns "$a"; ip link set "v$b" netns "$b"
-for ns in "$a" "$b"; do
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-  ip -n "$ns" link set lo up
-done
-ip -n "$a" link set "v$a" up; ip -n "$b" link set "v$b" up
-for ns in "$a" "$b"; do
-  ip netns exec "$ns" ethtool -K "v$ns" tso off gso off gro off tx off rx off sg off >/dev/null 2>&1 || true
-done
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair "$a" "$b"
 ip -n "$a" addr add 10.98.0.1/24 dev "v$a"; ip -n "$b" addr add 10.98.0.2/24 dev "v$b"
 ip -n "$a" addr add fd00:98::1/64 dev "v$a" nodad; ip -n "$b" addr add fd00:98::2/64 dev "v$b" nodad
 mkdir -p "$work/www"; head -c 30000 /dev/urandom | base64 > "$work/www/page.txt"; echo "hello" > "$work/www/index.html"

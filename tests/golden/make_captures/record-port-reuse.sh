@@ -10,14 +10,9 @@ out=$(realpath -m "${1:-$(dirname "$0")/../captures/own-port-reuse.pcap}")
 a=tsreuse$$a; b=tsreuse$$b; work=$(mktemp -d)
 cleanup() { kill "${srv:-}" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-ip netns add "$a"; ip netns add "$b"
-ip link add "v$a" type veth peer name "v$b"
-ip link set "v$a" netns "$a"; ip link set "v$b" netns "$b"
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair "$a" "$b"
 ip -n "$a" addr add 10.98.0.1/24 dev "v$a"; ip -n "$b" addr add 10.98.0.2/24 dev "v$b"
-for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
-ip -n "$a" link set "v$a" up; ip -n "$b" link set "v$b" up
-ip netns exec "$a" ethtool -K "v$a" tso off gso off gro off tx off rx off sg off >/dev/null 2>&1 || true
-ip netns exec "$b" ethtool -K "v$b" tso off gso off gro off tx off rx off sg off >/dev/null 2>&1 || true
 mkdir -p "$work/www"; echo "port reuse" > "$work/www/index.html"
 (cd "$work/www" && exec ip netns exec "$b" python3 -m http.server 80 --bind 10.98.0.2) >/dev/null 2>&1 & srv=$!
 sleep 1

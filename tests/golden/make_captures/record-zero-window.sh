@@ -13,14 +13,9 @@ out=$(realpath -m "${1:-$(dirname "$0")/../captures/own-zero-window.pcap}")
 a=tszw$$a; b=tszw$$b
 cleanup() { kill "${srv:-}" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true; }
 trap cleanup EXIT
-ip netns add "$a"; ip netns add "$b"
-ip link add "v$a" type veth peer name "v$b"
-ip link set "v$a" netns "$a"; ip link set "v$b" netns "$b"
+. "$(dirname "$0")/netns-pair.sh"
+netns_pair "$a" "$b"
 ip -n "$a" addr add 10.97.0.1/24 dev "v$a"; ip -n "$b" addr add 10.97.0.2/24 dev "v$b"
-for ns in "$a" "$b"; do ip -n "$ns" link set lo up; done
-ip -n "$a" link set "v$a" up; ip -n "$b" link set "v$b" up
-ip netns exec "$a" ethtool -K "v$a" tso off gso off gro off tx off rx off sg off >/dev/null 2>&1 || true
-ip netns exec "$b" ethtool -K "v$b" tso off gso off gro off tx off rx off sg off >/dev/null 2>&1 || true
 ip netns exec "$b" python3 - <<'PY' & srv=$!
 import socket, threading, time
 def bulk():
