@@ -8,8 +8,6 @@
 set -euo pipefail
 out=$(realpath -m "${1:-$(dirname "$0")/../captures/own-port-reuse.pcap}")
 a=tsreuse$$a; b=tsreuse$$b; work=$(mktemp -d)
-cleanup() { kill "${srv:-}" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 . "$(dirname "$0")/netns-pair.sh"
 netns_pair "$a" "$b"
 ip -n "$a" addr add 10.98.0.1/24 dev "v$a"; ip -n "$b" addr add 10.98.0.2/24 dev "v$b"

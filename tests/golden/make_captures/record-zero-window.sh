@@ -11,8 +11,6 @@
 set -euo pipefail
 out=$(realpath -m "${1:-$(dirname "$0")/../captures/own-zero-window.pcap}")
 a=tszw$$a; b=tszw$$b
-cleanup() { kill "${srv:-}" 2>/dev/null || true; ip netns del "$a" 2>/dev/null || true; ip netns del "$b" 2>/dev/null || true; }
-trap cleanup EXIT
 . "$(dirname "$0")/netns-pair.sh"
 netns_pair "$a" "$b"
 ip -n "$a" addr add 10.97.0.1/24 dev "v$a"; ip -n "$b" addr add 10.97.0.2/24 dev "v$b"
