@@ -28,7 +28,7 @@ def _same(a: Records | str, b: Records | str) -> None:
     if isinstance(a, str) or isinstance(b, str):
         assert a == b
         return
-    for col in ("offset", "caplen", "wirelen", "ts_ns", "iface", "linktype"):
+    for col in ("offset", "caplen", "wirelen", "ts_ns", "iface", "linktype", "interface_id", "has_ts", "fcs_len"):
         assert np.array_equal(getattr(a, col), getattr(b, col)), col
     assert a.warnings == b.warnings
     assert (a.ts_nsecs is None) == (b.ts_nsecs is None)
@@ -40,4 +40,20 @@ def test_small_windows_read_the_same_records(path: Path, window: int, monkeypatc
     whole = _read(path)
     monkeypatch.setattr(pcap_mod, "_WINDOW", window)
     monkeypatch.setattr(pcapng_mod, "WINDOW", window)
+    _same(whole, _read(path))
+
+
+PCAPNG = [p for p in FILES if ".pcapng" in p.name]
+
+
+@pytest.mark.parametrize("path", PCAPNG, ids=[p.relative_to(CAPTURES).as_posix() for p in PCAPNG])
+@pytest.mark.parametrize("jit", ["never", "always"])
+def test_pcapng_columns_grow(path: Path, jit: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block walk's output columns start with room for one block and grow as it goes,
+    compiled or not, with a window smaller than most blocks."""
+    monkeypatch.setenv("TCPSCOPE_JIT", jit)
+    whole = _read(path)
+    monkeypatch.setattr(pcapng_mod, "MIN_ROOM", 1)
+    monkeypatch.setattr(pcapng_mod, "BYTES_PER_ROW", 1 << 40)
+    monkeypatch.setattr(pcapng_mod, "WINDOW", 100)
     _same(whole, _read(path))

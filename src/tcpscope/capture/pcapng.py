@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._bytes import gather
-from tcpscope._jit import kernel
+from tcpscope._bytes import word32
+from tcpscope._jit import helper, kernel
 from tcpscope.capture.linktypes import max_packet_size, strip_pseudo_headers
 from tcpscope.capture.pcapng_options import (
     block_option_error,
@@ -77,14 +77,31 @@ _TOO_SMALL = {
 MAX_BLOCK_SIZE = 32 + 128 * 1024 * 1024 + 131072
 
 # walk status
-OK, CUT_SHORT, TOO_LARGE, TOO_SMALL, BAD_BOM, TRAILER, PAUSED = 0, 1, 2, 3, 4, 5, 6
-#: Bytes of the file walked before the pages behind are released.
-WINDOW = 64 << 20
+OK, CUT_SHORT, TOO_LARGE, TOO_SMALL, BAD_BOM, TRAILER, PAUSED, FULL = 0, 1, 2, 3, 4, 5, 6, 7
+#: Bytes of the file read at a time by the block walk.
+WINDOW = 1 << 20
+#: The 32-bit words of a block after its type and length that the walk keeps (a packet
+#: block's fixed fields: interface, time stamp high and low, captured and packet length).
+HEAD_WORDS = 5
+#: Rows the walk's output columns start with: one per this many bytes of the file, at
+#: least MIN_ROOM (they grow when a file has smaller blocks).
+BYTES_PER_ROW, MIN_ROOM = 256, 1024
+
+
+@helper
+def _store(n: Any, pos: Any, btype: Any, blen: Any, big: Any, out_off: Any, out_type: Any, out_len: Any,
+           out_big: Any) -> None:
+    out_off[n] = pos
+    out_type[n] = btype
+    out_len[n] = blen
+    out_big[n] = big
 
 
 @kernel
 def _walk(
-    data: NDArray[np.uint8],
+    window: NDArray[np.uint8],
+    base: Any,
+    file_end: Any,
     pos: Any,
     limit: Any,
     big: Any,
@@ -94,14 +111,19 @@ def _walk(
     out_type: NDArray[np.int64],
     out_len: NDArray[np.int64],
     out_big: NDArray[np.bool_],
+    out_head: NDArray[np.uint32],
 ) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any]:
-    """Follow the blocks from offset ``pos`` until one starts at or after ``limit``, storing
-    offset, type, rounded length and byte order.
+    """Follow the blocks from file offset ``pos`` while they are in ``window`` (the file's
+    bytes from offset ``base`` on; the file has ``file_end`` bytes) and start before
+    ``limit``, storing offset, type, rounded length, byte order and the
+    :data:`HEAD_WORDS` words after the length (in the block's byte order; 0 past the
+    file's end).
 
     Returns (blocks, stop offset, status, value 1, value 2, and the walk's state to go on
     from the stop offset: the section's byte order, the snaplen and link type of its
     first interface) where the values are the offending lengths (or byte-order magic)
-    for the message; status 6 means ``limit`` was reached.
+    for the message; status 6 means the next block starts at ``limit`` or is not all in
+    the window (value 1: how many bytes it needs), 7 that the output columns are full.
 
     A block that runs past the end of the file, or whose trailer differs, is stored as
     the last one (status 1 or 5), so that the caller can first make the checks wiretap
@@ -111,63 +133,59 @@ def _walk(
     block is longer than that; an SPB wiretap refuses (no interface, too short, too
     long) is stored and ends the walk, the caller words the complaint.
     """
-    end = data.shape[0]
+    wend = base + window.shape[0]
+    room = out_off.shape[0]
     n = 0
     # big: the section's byte order; snap0: snaplen of its first IDB (-1: none yet)
     while True:
-        if pos == end:
+        if pos == file_end:
             return n, pos, 0, 0, 0, big, snap0, link0
         if pos >= limit:
             return n, pos, 6, 0, 0, big, snap0, link0
-        if end - pos < 8:
+        if file_end - pos < 8:
             return n, pos, 1, 0, 0, big, snap0, link0
-        t_le = (np.int64(data[pos + 3]) << 24) | (np.int64(data[pos + 2]) << 16) | (
-            np.int64(data[pos + 1]) << 8) | np.int64(data[pos])
+        if n >= room:
+            return n, pos, 7, 0, 0, big, snap0, link0
+        head_end = min(file_end, pos + 8 + 4 * HEAD_WORDS)
+        if head_end > wend:
+            return n, pos, 6, head_end - pos, 0, big, snap0, link0
+        at = pos - base
+        t_le = word32(window, at, False)
         if t_le == 0x0A0D0D0A:
-            if end - pos < 12:
+            if file_end - pos < 12:
                 return n, pos, 1, 0, 0, big, snap0, link0
-            bom_le = (np.int64(data[pos + 11]) << 24) | (np.int64(data[pos + 10]) << 16) | (
-                np.int64(data[pos + 9]) << 8) | np.int64(data[pos + 8])
+            bom_le = word32(window, at + 8, False)
             if bom_le == 0x1A2B3C4D:
                 big = False
             elif bom_le == 0x4D3C2B1A:
                 big = True
             else:
                 return n, pos, 4, bom_le, 0, big, snap0, link0
-        if big:
-            btype = (np.int64(data[pos]) << 24) | (np.int64(data[pos + 1]) << 16) | (
-                np.int64(data[pos + 2]) << 8) | np.int64(data[pos + 3])
-            blen = (np.int64(data[pos + 4]) << 24) | (np.int64(data[pos + 5]) << 16) | (
-                np.int64(data[pos + 6]) << 8) | np.int64(data[pos + 7])
-        else:
-            btype = t_le
-            blen = (np.int64(data[pos + 7]) << 24) | (np.int64(data[pos + 6]) << 16) | (
-                np.int64(data[pos + 5]) << 8) | np.int64(data[pos + 4])
+        btype = word32(window, at, big)
+        blen = word32(window, at + 4, big)
         blen = ((blen + 3) & ~np.int64(3)) & 0xFFFFFFFF
         if blen > 32 + 128 * 1024 * 1024 + 131072:
             return n, pos, 2, blen, btype, big, snap0, link0
         if blen < 12:
             return n, pos, 3, blen, btype, big, snap0, link0
+        # the block (as far as the file goes) must be in the window
+        block_end = min(file_end, pos + blen)
+        if block_end > wend:
+            return n, pos, 6, block_end - pos, 0, big, snap0, link0
+        for w in range(HEAD_WORDS):
+            q = at + 8 + 4 * w
+            out_head[n, w] = word32(window, q, big) if pos + 8 + 4 * w + 4 <= file_end else 0
         step = blen
         if btype == 0x0A0D0D0A:
             snap0 = -1
-        elif btype == 1 and snap0 < 0 and blen >= 20 and end - pos >= 16:
+        elif btype == 1 and snap0 < 0 and blen >= 20 and file_end - pos >= 16:
             if big:
-                link0 = (np.int64(data[pos + 8]) << 8) | np.int64(data[pos + 9])
-                snap0 = (np.int64(data[pos + 12]) << 24) | (np.int64(data[pos + 13]) << 16) | (
-                    np.int64(data[pos + 14]) << 8) | np.int64(data[pos + 15])
+                link0 = (np.int64(window[at + 8]) << 8) | np.int64(window[at + 9])
             else:
-                link0 = (np.int64(data[pos + 9]) << 8) | np.int64(data[pos + 8])
-                snap0 = (np.int64(data[pos + 15]) << 24) | (np.int64(data[pos + 14]) << 16) | (
-                    np.int64(data[pos + 13]) << 8) | np.int64(data[pos + 12])
-        elif btype == 3 and blen >= 16 and end - pos >= 12:
-            cap: Any
-            if big:
-                cap = (np.int64(data[pos + 8]) << 24) | (np.int64(data[pos + 9]) << 16) | (
-                    np.int64(data[pos + 10]) << 8) | np.int64(data[pos + 11])
-            else:
-                cap = (np.int64(data[pos + 11]) << 24) | (np.int64(data[pos + 10]) << 16) | (
-                    np.int64(data[pos + 9]) << 8) | np.int64(data[pos + 8])
+                link0 = (np.int64(window[at + 9]) << 8) | np.int64(window[at + 8])
+            snap0 = word32(window, at + 12, big)
+        elif btype == 3 and blen >= 16 and file_end - pos >= 12:
+            cap = word32(window, at + 8, big)
             if snap0 > 0 and cap > snap0:
                 cap = snap0
             need = (16 + ((cap + 3) & ~np.int64(3))) & 0xFFFFFFFF
@@ -177,42 +195,19 @@ def _walk(
             elif link0 == 279:
                 most = 8 * 1024 * 1024
             if snap0 < 0 or blen < need or cap > most:
-                if n < out_off.shape[0]:
-                    out_off[n] = pos
-                    out_type[n] = btype
-                    out_len[n] = blen
-                    out_big[n] = big
+                _store(n, pos, btype, blen, big, out_off, out_type, out_len, out_big)
                 return n + 1, pos + blen, 0, 0, 0, big, snap0, link0
             step = need
-        if end - pos < step:
+        if file_end - pos < step:
             # the block's header was read: the caller checks what wiretap checks before the rest
-            if n < out_off.shape[0]:
-                out_off[n] = pos
-                out_type[n] = btype
-                out_len[n] = blen
-                out_big[n] = big
+            _store(n, pos, btype, blen, big, out_off, out_type, out_len, out_big)
             return n + 1, pos, 1, 0, 0, big, snap0, link0
-        p2 = pos + step - 4
-        if big:
-            tr = (np.int64(data[p2]) << 24) | (np.int64(data[p2 + 1]) << 16) | (
-                np.int64(data[p2 + 2]) << 8) | np.int64(data[p2 + 3])
-        else:
-            tr = (np.int64(data[p2 + 3]) << 24) | (np.int64(data[p2 + 2]) << 16) | (
-                np.int64(data[p2 + 1]) << 8) | np.int64(data[p2])
+        tr = word32(window, at + step - 4, big)
         tr = ((tr + 3) & ~np.int64(3)) & 0xFFFFFFFF
+        _store(n, pos, btype, blen, big, out_off, out_type, out_len, out_big)
         if tr != blen:
             # the body was read (and checked by the caller) before the trailer
-            if n < out_off.shape[0]:
-                out_off[n] = pos
-                out_type[n] = btype
-                out_len[n] = blen
-                out_big[n] = big
             return n + 1, pos, 5, blen, tr, big, snap0, link0
-        if n < out_off.shape[0]:
-            out_off[n] = pos
-            out_type[n] = btype
-            out_len[n] = blen
-            out_big[n] = big
         n += 1
         pos += step
 
@@ -248,36 +243,66 @@ def _failure(name: str, detail: str, unsupported: bool) -> CaptureError:
     return CaptureDamagedError(name, detail)
 
 
+def _walk_blocks(src: Source) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_],
+                                        NDArray[np.uint32], int, int, int, int, int]:
+    """Every block of the file, as far as :func:`_walk` goes: offsets, types, lengths, byte
+    orders and head words (cut to the count), the count, and where and why the walk stopped
+    (offset, status, values for the message).
+
+    A file is read :data:`WINDOW` bytes at a time into one buffer (``pread``), not through
+    its memory map, so the walk faults none of its pages in; a block longer than the
+    window is walked through the map. The output columns grow as needed (a block takes
+    at least 12 bytes, but a capture's blocks are usually hundreds).
+    """
+    data = src.data
+    end = int(data.shape[0])
+    walk = _walk.pick(max(1, end // 256))
+    room = min(end // MIN_BLOCK + 2, max(MIN_ROOM, end // BYTES_PER_ROW))
+    cols = _columns(room)
+    count, pos, state = 0, 0, (False, -1, 0)
+
+    def step(window: NDArray[np.uint8], base: int, limit: int) -> tuple[int, int, int]:
+        nonlocal count, pos, state, cols
+        while True:
+            got, stop, status, v1, v2, *rest = walk(window, base, end, pos, limit, *state,
+                                                    *(c[count:] for c in cols))
+            count += int(got)
+            pos, state = int(stop), (bool(rest[0]), int(rest[1]), int(rest[2]))
+            if status != FULL:
+                return int(status), int(v1), int(v2)
+            cols = [np.concatenate([c[:count], np.empty((c.shape[0], *c.shape[1:]), dtype=c.dtype)])
+                    for c in cols]
+
+    with src.reader() as read_at:
+        if read_at is None:  # the bytes are in memory
+            status, v1, v2 = step(data, 0, end + 1)
+        else:
+            buf = np.empty(WINDOW, dtype=np.uint8)
+            while True:
+                before = pos
+                status, v1, v2 = step(buf[:read_at(buf, pos)], pos, end + 1)
+                if status != PAUSED:
+                    break
+                if pos == before:  # a block longer than the window: through the map
+                    status, v1, v2 = step(data, 0, pos + 1)
+                    src.release(before, pos)
+                    if status != PAUSED:
+                        break
+    off, btype, blen, big, head = (c[:count].copy() for c in cols)
+    return off, btype, blen, big, head, count, pos, status, v1, v2
+
+
+def _columns(room: int) -> list[NDArray[Any]]:
+    """Empty output columns of :func:`_walk` for ``room`` blocks."""
+    return [np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64),
+            np.empty(room, dtype=np.bool_), np.empty((room, HEAD_WORDS), dtype=np.uint32)]
+
+
 def read_pcapng(src: Source) -> Records:
     """Index every packet and custom block of a pcapng file (see the module docstring)."""
     data, name = src.data, src.name
     end = int(data.shape[0])
-    size_hint = max(1, end // 256)
-    walk = _walk.pick(size_hint)
-    # One pass: a block takes at least 12 bytes, so this many always fit (plus the one the
-    # walk may stop at); only the pages written are touched, and the results are copied
-    # out at their real size.
-    room = data.shape[0] // MIN_BLOCK + 2
-    off, btype = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
-    blen, big = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.bool_)
-    # In windows of the file: each window's blocks are walked and their first 28 bytes
-    # (a packet block's fixed fields) kept, then the window's pages are released, so a
-    # large capture is never resident at once and its pages are faulted in once.
-    count, pos, state = 0, 0, (False, -1, 0)
-    heads: list[NDArray[np.uint8]] = []
-    while True:
-        got, stop, status, v1, v2, *rest = walk(data, pos, pos + WINDOW, *state, off[count:], btype[count:],
-                                                 blen[count:], big[count:])
-        got, stop = int(got), int(stop)
-        heads.append(gather(data, off[count:count + got], 28))
-        count += got
-        src.release(pos, stop)
-        pos, state = stop, (bool(rest[0]), int(rest[1]), int(rest[2]))
-        if status != PAUSED:
-            break
-    off, btype, blen, big = off[:count].copy(), btype[:count].copy(), blen[:count].copy(), big[:count].copy()
-    head = np.concatenate(heads)
-    del heads
+    off, btype, blen, big, head, count, stop, status, v1, v2 = _walk_blocks(src)
     # the last block stored may be the one the walk stopped at (cut short, or a bad trailer)
     failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(off[count - 1]) == int(stop)
     partial = np.zeros(count, dtype=np.bool_)
@@ -352,27 +377,15 @@ def read_pcapng(src: Source) -> Records:
     pbig = big[pidx]
     poff = off[pidx]
     ptype = btype[pidx]
-    hdr = head[pidx]
-    le = hdr.view(np.dtype([("t", "<u4"), ("l", "<u4"), ("a", "<u4"), ("b", "<u4"), ("c", "<u4"),
-                            ("d", "<u4"), ("e", "<u4")])).reshape(-1)
-    be = hdr.view(np.dtype([("t", ">u4"), ("l", ">u4"), ("a", ">u4"), ("b", ">u4"), ("c", ">u4"),
-                            ("d", ">u4"), ("e", ">u4")])).reshape(-1)
-    le16 = hdr.view(np.dtype([("x", "<u4", 2), ("i", "<u2"), ("dr", "<u2"), ("y", "<u4", 4)])).reshape(-1)
-    be16 = hdr.view(np.dtype([("x", ">u4", 2), ("i", ">u2"), ("dr", ">u2"), ("y", ">u4", 4)])).reshape(-1)
-
-    any_big, all_big = bool(pbig.any()), bool(pbig.all())
-
-    def field(k: str) -> NDArray[np.int64]:
-        if not any_big or all_big:  # sections of one byte order: the common case
-            return (be if all_big and pbig.shape[0] else le)[k].astype(np.int64)
-        return np.where(pbig, be[k], le[k]).astype(np.int64)
-
+    # the fixed fields after type and length: EPB interface, time stamp (high, low),
+    # captured length, packet length; PB the same with a 16-bit interface; SPB packet length
+    a, ts_hi, ts_lo, d, e = (head[pidx, w].astype(np.int64) for w in range(HEAD_WORDS))
+    del head
     is_spb = ptype == SPB
     is_pb = ptype == PB
-    local_if = np.where(is_pb, np.where(pbig, be16["i"], le16["i"]).astype(np.int64), field("a"))
+    local_if = np.where(is_pb, np.where(pbig, a >> 16, a & 0xFFFF), a)
     local_if = np.where(is_spb, 0, local_if)
-    ts_hi, ts_lo = field("b"), field("c")
-    wirelen = np.where(is_spb, field("a"), field("e"))
+    wirelen = np.where(is_spb, a, e)
     data_off = np.where(is_spb, poff + 12, poff + 28)
     plen = blen[pidx]
 
@@ -387,7 +400,7 @@ def read_pcapng(src: Source) -> Records:
     if_snap = np.array([i.snaplen for i in interfaces] or [0], dtype=np.int64)[gif]
     if_max = np.array([max_packet_size(i.linktype) for i in interfaces] or [0], dtype=np.int64)[gif]
     # an SPB's captured length: its packet length, cut to the interface's snaplen
-    caplen = np.where(is_spb, np.where((if_snap > 0) & (wirelen > if_snap), if_snap, wirelen), field("d"))
+    caplen = np.where(is_spb, np.where((if_snap > 0) & (wirelen > if_snap), if_snap, wirelen), d)
     padded = (caplen + 3) & ~3
     too_small = plen < ((np.where(is_spb, 16, 32) + padded) & 0xFFFFFFFF)  # guint32 sums, as wiretap
     opt_start = np.where(is_spb, poff + plen - 4, np.minimum(data_off + padded, poff + plen - 4))
@@ -422,7 +435,7 @@ def read_pcapng(src: Source) -> Records:
     # what the records below do not need: a large capture's packet columns are most of
     # this function's memory
     del padded, too_small, too_big, opt_start, opt_end, header_read, if_snap, if_max, psec, n_if_here, no_if
-    del plen, if_fcs, poff, le16, be16
+    del plen, if_fcs, poff, a, d, e
 
     # Custom blocks: records with their data and nothing else.
     is_cb = ((btype == CB_COPY) | (btype == CB_NO_COPY)) & ~small
