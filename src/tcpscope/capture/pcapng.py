@@ -53,7 +53,7 @@ from tcpscope.errors import (
     file_description,
 )
 
-__all__ = ["SHB_TYPE", "read_pcapng"]
+__all__ = ["SHB_TYPE", "read_pcapng", "section_head", "walk_blocks"]
 
 SHB_TYPE = 0x0A0D0D0A
 BOM = 0x1A2B3C4D
@@ -243,7 +243,7 @@ def _failure(name: str, detail: str, unsupported: bool) -> CaptureError:
     return CaptureDamagedError(name, detail)
 
 
-def _walk_blocks(src: Source) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_],
+def walk_blocks(src: Source) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_],
                                         NDArray[np.uint32], int, int, int, int, int]:
     """Every block of the file, as far as :func:`_walk` goes: offsets, types, lengths, byte
     orders and head words (cut to the count), the count, and where and why the walk stopped
@@ -302,7 +302,7 @@ def read_pcapng(src: Source) -> Records:
     """Index every packet and custom block of a pcapng file (see the module docstring)."""
     data, name = src.data, src.name
     end = int(data.shape[0])
-    off, btype, blen, big, head, count, stop, status, v1, v2 = _walk_blocks(src)
+    off, btype, blen, big, head, count, stop, status, v1, v2 = walk_blocks(src)
     # the last block stored may be the one the walk stopped at (cut short, or a bad trailer)
     failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(off[count - 1]) == int(stop)
     partial = np.zeros(count, dtype=np.bool_)
@@ -573,3 +573,16 @@ def _walk_message(status: int, v1: int, v2: int) -> str:
     if status == TRAILER:
         return f"pcapng: total block lengths (first {v1} and second {v2}) don't match"
     return "pcapng: damaged block"
+
+
+def section_head(src: Source) -> bytes:
+    """The last Section Header Block among ``src``'s whole blocks and the Interface
+    Description Blocks after it: what a reader of the blocks that follow needs first
+    (their byte order, and the interfaces their packets name)."""
+    off, btype, blen, *_ = walk_blocks(src)
+    shb = np.flatnonzero(btype == SHB_TYPE)
+    if shb.shape[0] == 0:
+        return b""
+    first = int(shb[-1])
+    keep = [first, *(np.flatnonzero(btype[first + 1:] == IDB) + first + 1).tolist()]
+    return b"".join(bytes(src.data[int(off[i]) : int(off[i] + blen[i])]) for i in keep)

@@ -6,6 +6,7 @@ One ``Records`` per file, columnar: a frame is a row number, never an object.
 from __future__ import annotations
 
 import mmap
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
@@ -156,6 +157,39 @@ class Records:
             warnings=self.warnings if hi >= n else (), interface_id=cut(self.interface_id),
             has_ts=cut(self.has_ts), fcs_len=cut(self.fcs_len), ts_nsecs=cut(self.ts_nsecs),
             first_frame=self.first_frame + lo, ts_first=ts_first, ts_before=ts_before,
+        )
+
+    def join(self, after: Records) -> Records:
+        """These frames, then ``after``'s (the next frames of the same capture), as one
+        batch: their bytes copied into one buffer, ``after``'s interfaces numbered after
+        these', the warnings ``after``'s."""
+        size = int(self.caplen.sum())
+        starts = np.cumsum(self.caplen) - self.caplen
+        # the frames' bytes one after the other, then after's buffer whole
+        src = np.repeat(self.offset - starts, self.caplen) + np.arange(size, dtype=np.int64)
+        data = np.concatenate([self.data[src], np.asarray(after.data, dtype=np.uint8)])
+
+        def both(name: str, default: Callable[[Records], NDArray[Any]]) -> NDArray[Any] | None:
+            """An optional column of both sides; where one side has none, what none means there."""
+            a, b = getattr(self, name), getattr(after, name)
+            if a is None and b is None:
+                return None
+            return np.concatenate([default(self) if a is None else a, default(after) if b is None else b])
+
+        return replace(
+            self, data=data, keepalive=data,
+            offset=np.concatenate([starts, after.offset + size]),
+            caplen=np.concatenate([self.caplen, after.caplen]),
+            wirelen=np.concatenate([self.wirelen, after.wirelen]),
+            ts_ns=np.concatenate([self.ts_ns, after.ts_ns]),
+            iface=np.concatenate([self.iface, after.iface + len(self.interfaces)]).astype(np.int32),
+            linktype=np.concatenate([self.linktype, after.linktype]),
+            interfaces=self.interfaces + after.interfaces,
+            warnings=after.warnings,
+            interface_id=both("interface_id", lambda r: r.iface),
+            has_ts=both("has_ts", lambda r: np.ones(len(r), dtype=np.bool_)),
+            fcs_len=both("fcs_len", lambda r: np.full(len(r), -1, dtype=np.int64)),
+            ts_nsecs=both("ts_nsecs", lambda r: r.ts_ns % 1_000_000_000),
         )
 
     @classmethod

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from tcpscope.errors import CaptureError, CaptureNotFoundError, file_description
 
-__all__ = ["Source", "gunzip", "populate_range", "read_source", "release_range"]
+__all__ = ["Source", "gunzip", "populate_range", "read_source", "release_range", "source_of_bytes"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -120,7 +120,8 @@ def release_range(keepalive: object, start: int, stop: int) -> None:
         keepalive.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
-def _from_bytes(name: str, raw: bytes, pipe: bool) -> Source:
+def source_of_bytes(name: str, raw: bytes, pipe: bool) -> Source:
+    """A capture held in memory (``pipe``: it came through a pipe), gunzipped when it starts like gzip."""
     compressed = raw[:2] == GZIP_MAGIC
     error = None
     if compressed:
@@ -221,10 +222,10 @@ def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
     """
     if not isinstance(path, (str, os.PathLike)):
         name = str(getattr(path, "name", "<stream>"))
-        return _from_bytes(name, path.read(), pipe=True)
+        return source_of_bytes(name, path.read(), pipe=True)
     name = os.fspath(path)
     if name == "-":
-        return _from_bytes("-", sys.stdin.buffer.read(), pipe=True)
+        return source_of_bytes("-", sys.stdin.buffer.read(), pipe=True)
     try:
         st = os.stat(name)
     except FileNotFoundError:
@@ -236,13 +237,13 @@ def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
     try:
         with open(name, "rb") as fh:
             if not stat.S_ISREG(st.st_mode):
-                return _from_bytes(name, fh.read(), pipe=True)
+                return source_of_bytes(name, fh.read(), pipe=True)
             if st.st_size == 0:
                 return Source(name, np.zeros(0, dtype=np.uint8), b"")
             head = fh.read(2)
             if head == GZIP_MAGIC:
                 fh.seek(0)
-                return _from_bytes(name, fh.read(), pipe=False)
+                return source_of_bytes(name, fh.read(), pipe=False)
             mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as exc:
         raise CaptureError(name, f"The {file_description(name)} could not be read: {exc.strerror}.") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tcpscope.filter.front import Filter
 
 __all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "compile_display_filter", "finish",
-           "load", "read_capture"]
+           "load", "read_capture", "read_capture_batches"]
 
 EXIT_ERROR = 2
 
@@ -59,13 +59,36 @@ def compile_display_filter(text: str | None) -> Filter | None:
 def read_capture(path: str) -> Records:
     """The capture's records; a large capture first sets the allocator for large arrays."""
     from tcpscope.capture import read_records
+
+    _tune_for(path)
+    return read_records(path)
+
+
+def read_capture_batches(path: str) -> Iterator[tuple[Records, bool]]:
+    """The capture's records, a batch at a time when they come through a pipe
+    (``capture.read_batches``); a large file first sets the allocator for large arrays."""
+    from tcpscope.capture import read_batches
+
+    _tune_for(path)
+    return read_batches(path)
+
+
+def _tune_for(path: str) -> None:
+    """Set the allocator for large arrays before reading a large file or a pipe (which may
+    bring any number of bytes)."""
+    import os
+    import stat
+
     from tcpscope.cli.progress import MIN_BYTES
 
-    if _size(path) >= MIN_BYTES:
+    try:
+        regular = path != "-" and stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return
+    if not regular or _size(path) >= MIN_BYTES:
         from tcpscope._malloc import tune_for_large_arrays
 
         tune_for_large_arrays()
-    return read_records(path)
 
 
 def load(path: str, display_filter: str | None = None, analyze: bool | Collection[str] = True) -> Loaded:

@@ -13,7 +13,7 @@ from tcpscope.cli.common import (
     compile_display_filter,
     finish,
     load,
-    read_capture,
+    read_capture_batches,
 )
 from tcpscope.errors import CaptureWarning, FieldError
 
@@ -73,14 +73,12 @@ def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions,
     from tcpscope.views.stream import stream_fields
 
     flt = compile_display_filter(args.display_filter)
-    records = read_capture(args.file)
     # the analysis runs when a field or the filter needs it
     names = [d.name for d in defs] + sorted(flt.field_names() if flt is not None else ())
     with Progress(args.file) as progress:
-        stream_fields(records, defs, opts, out, analysis_need(names),
-                      select=flt.mask if flt is not None else None,
-                      progress=lambda done: progress.stage("decoding", done))
-    return records.warnings
+        return stream_fields(read_capture_batches(args.file), defs, opts, out, analysis_need(names),
+                             select=flt.mask if flt is not None else None,
+                             progress=lambda done: progress.stage("decoding", done))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

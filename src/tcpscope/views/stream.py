@@ -12,11 +12,16 @@ One thing does cross frames forward: IP reassembly. A piece ends before the firs
 fragment of any datagram it does not complete (the datagram's frames are dissected
 again with the next piece); a datagram that never completes makes the pieces after its
 first fragment one, to the end of the capture, as a whole-file dissection would.
+
+A capture coming through a pipe arrives in batches (``capture.read_batches``), each cut
+into pieces the same way; the frames from the first fragment a batch leaves open are
+joined to the next batch, up to :data:`HOLD_FRAMES` of them (past that they are printed
+without the rest of their datagram, so that a live capture's output never stops for good).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import BinaryIO, Literal
 
@@ -27,11 +32,12 @@ from tcpscope.analysis import TcpAnalyzer
 from tcpscope.analysis.fields import may_use_accecn
 from tcpscope.capture.records import Records
 from tcpscope.dissect.pipeline import FRAG_SPANS, dissect
+from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 from tcpscope.views.fields import FieldsOptions, write_fields
 
-__all__ = ["PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "pieces", "stream_fields"]
+__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "pieces", "stream_fields"]
 
 #: Frames dissected and printed together: enough for the per-piece work in Python to be
 #: small beside the arrays', few enough for two pieces to stay a small part of the memory.
@@ -39,6 +45,10 @@ PIECE_FRAMES = 1 << 15
 #: The same when the TCP analysis runs: its state (every conversation, every segment
 #: waiting for its ACK) grows with the capture, so the pieces give it room.
 PIECE_FRAMES_ANALYSED = 1 << 14
+#: Frames of a pipe's batches that may wait for the rest of a datagram they leave open;
+#: past this many they are printed as they are (a datagram that never completes must not
+#: stop a live capture's output).
+HOLD_FRAMES = 1 << 17
 
 
 def _complete_prefix(table: PacketTable) -> int:
@@ -57,9 +67,14 @@ def _complete_prefix(table: PacketTable) -> int:
         end = int(first[open_at_end].min())
 
 
-def pieces(records: Records, size: int | None = None) -> Iterator[PacketTable]:
+def pieces(records: Records, size: int | None = None, last: bool = True) -> Iterator[PacketTable]:
     """The capture's frames dissected ``size`` (default :data:`PIECE_FRAMES`) at a time, in
-    order (see the module docstring)."""
+    order (see the module docstring).
+
+    ``last``: no frames follow these. Otherwise the frames from the first fragment of a
+    datagram they leave open are not dissected: they wait for the frames that follow
+    (``Records.join``), as a piece's would.
+    """
     size = PIECE_FRAMES if size is None else size
     n = len(records)
     if n == 0:  # still a table: the header, and what the fields say of no frames
@@ -69,8 +84,10 @@ def pieces(records: Records, size: int | None = None) -> Iterator[PacketTable]:
     hi = min(n, lo + size)
     while lo < n:
         table = dissect(records.frames(lo, hi))
-        keep = table.n if hi == n else _complete_prefix(table)
+        keep = table.n if hi == n and last else _complete_prefix(table)
         if keep == 0:  # a datagram open from the first frame on: take more frames
+            if hi == n:
+                return
             hi = min(n, hi + size)
             continue
         if keep < table.n:
@@ -89,47 +106,73 @@ def _caught_up(records: Records, upto: int) -> TcpAnalyzer:
     return analyzer
 
 
-def stream_fields(records: Records, fields: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
-                  analyze: bool | Literal["accecn"], select: Callable[[PacketTable], np.ndarray] | None = None,
-                  progress: Callable[[float], None] | None = None) -> None:
-    """``-T fields`` output of the whole capture, written a piece at a time.
+def stream_fields(batches: Iterable[tuple[Records, bool]], fields: list[FieldDef], opts: FieldsOptions,
+                  out: BinaryIO, analyze: bool | Literal["accecn"],
+                  select: Callable[[PacketTable], np.ndarray] | None = None,
+                  progress: Callable[[float], None] | None = None) -> tuple[CaptureWarning, ...]:
+    """``-T fields`` output of the whole capture, written a piece at a time; returns the
+    reader's warnings.
+
+    ``batches``: the capture's records, ``(records, last)`` (``capture.read_batches``):
+    one batch for a file, a batch at a time as they come through a pipe. Frames of a
+    datagram a batch leaves open wait for the next one (``Records.join``), unless
+    :data:`HOLD_FRAMES` frames wait already. Output through a pipe is flushed after each
+    piece, so that a live capture shows as it comes.
 
     ``analyze``: run the TCP analysis (True), or ``"accecn"``: only from the first piece
     where a conversation may use AccECN (``may_use_accecn``; the fields that need the
-    analysis only for that), after replaying the frames before it into the analysis;
+    analysis only for that), after replaying the frames before it into the analysis
+    (from a pipe, whose frames are gone once printed, from the first frame);
     ``select`` gives the frames of a piece to print (a display filter's mask), all when
-    None; ``progress`` hears the fraction of frames done. A piece is printed on a second
-    thread while the next one is dissected (the rendering kernels release the
-    interpreter), so at most two pieces are in memory.
+    None; ``progress`` hears the fraction of frames done (of a file read whole). A
+    piece is printed on a second thread while the next one is dissected (the rendering
+    kernels release the interpreter), so at most two pieces are in memory.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
     analyzer = TcpAnalyzer() if analyze is True else None
-    n = len(records)
+    whole: bool | None = None  # the capture came in one batch
+    n = 0
 
     def write(table: PacketTable, piece_opts: FieldsOptions, frames: np.ndarray | None) -> None:
         write_fields(table, fields, piece_opts, out, frames)
-        first = table.records.first_frame
+        rec = table.records
         if table.n:
-            last = first + table.n - 1
-            records.release_range(int(records.offset[first]), int(records.offset[last] + records.caplen[last]))
-        if progress is not None and n:
-            progress((first + table.n) / n)
+            rec.release_range(int(rec.offset[0]), int(rec.offset[-1] + rec.caplen[-1]))
+        if not whole:
+            out.flush()
+        elif progress is not None and n:
+            progress((rec.first_frame + table.n) / n)
 
     piece_opts = opts
     size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
-    with ThreadPoolExecutor(max_workers=1) as writer, job(n):
+    held: Records | None = None
+    warnings: tuple[CaptureWarning, ...] = ()
+    with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[None] | None = None
-        for table in pieces(records, size):
-            if analyzer is None and analyze == "accecn" and may_use_accecn(table):
-                analyzer = _caught_up(records, table.records.first_frame)
-            if analyzer is not None:
-                table = analyzer.feed(table)
-            frames = None if select is None else np.flatnonzero(select(table)).astype(np.int64)
-            if pending is not None:
-                pending.result()  # in order, and no more than two pieces at once
-            pending = writer.submit(write, table, piece_opts, frames)
-            piece_opts = replace(opts, header=False)
-            del table
+        for batch, last in batches:
+            if whole is None:
+                whole, n = last, len(batch)
+                if not whole and analyze == "accecn":
+                    analyzer = TcpAnalyzer()
+            if held is not None:
+                batch = held.join(batch)
+            done = 0
+            with job(batch.first_frame + len(batch)):
+                for table in pieces(batch, size, last=last or len(batch) > HOLD_FRAMES):
+                    if analyzer is None and analyze == "accecn" and may_use_accecn(table):
+                        analyzer = _caught_up(batch, table.records.first_frame)
+                    if analyzer is not None:
+                        table = analyzer.feed(table)
+                    frames = None if select is None else np.flatnonzero(select(table)).astype(np.int64)
+                    if pending is not None:
+                        pending.result()  # in order, and no more than two pieces at once
+                    pending = writer.submit(write, table, piece_opts, frames)
+                    piece_opts = replace(opts, header=False)
+                    done += table.n
+                    del table
+            held = batch.frames(done, len(batch)) if done < len(batch) else None
+            warnings = batch.warnings
         if pending is not None:
             pending.result()
+    return warnings
