@@ -53,7 +53,7 @@ from tcpscope.errors import (
     file_description,
 )
 
-__all__ = ["SHB_TYPE", "read_pcapng", "section_head", "walk_blocks"]
+__all__ = ["SHB_TYPE", "open_blocks", "read_pcapng", "section_head", "walk_blocks"]
 
 SHB_TYPE = 0x0A0D0D0A
 BOM = 0x1A2B3C4D
@@ -444,7 +444,7 @@ def read_pcapng(src: Source) -> Records:
     # block the walk stopped at.
     n_ok = count - 1 if failing else count
     first_bad = int(np.flatnonzero(bad)[0]) if bad.any() else count
-    n_open = _open_blocks(btype)
+    n_open = open_blocks(btype)
     if first_bad < count:
         kind, detail = bad_msg[first_bad]
         if first_bad < n_open:
@@ -526,7 +526,7 @@ def read_pcapng(src: Source) -> Records:
     )
 
 
-def _open_blocks(btype: NDArray[np.int64]) -> int:
+def open_blocks(btype: NDArray[np.int64]) -> int:
     """How many blocks wiretap reads while opening the file: the first SHB and the IDBs after it."""
     n = 1
     while n < btype.shape[0] and btype[n] == IDB:

@@ -32,9 +32,9 @@ import numpy as np
 
 from tcpscope._jit import job
 from tcpscope.capture.pcap import MAGICS
-from tcpscope.capture.pcapng import SHB_TYPE, section_head
+from tcpscope.capture.pcapng import SHB_TYPE, open_blocks, section_head, walk_blocks
 from tcpscope.capture.reader import read_capture_bytes, read_records, records_of
-from tcpscope.capture.records import Records
+from tcpscope.capture.records import LINKTYPE_NONE, Records
 from tcpscope.capture.source import Source, source_of_bytes
 from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning, NotACaptureError, file_description
 
@@ -44,6 +44,9 @@ __all__ = ["BATCH_BYTES", "QUIET_S", "read_batches"]
 BATCH_BYTES = 8 << 20
 #: Seconds the pipe may stay quiet before the records gathered so far are handed on.
 QUIET_S = 0.05
+#: Bytes of a pcapng stream's opening blocks (section header, interfaces) held at most
+#: before its first other block.
+OPENING_BYTES = 64 << 20
 #: Bytes asked of the pipe at a time.
 READ_BYTES = 1 << 20
 
@@ -160,8 +163,16 @@ class _Batches:
         self.buf, self.used = buf, len(self.head) + rest.shape[0]
 
     def _numbered(self, records: Records) -> Records:
-        """``records`` numbered and timed as frames of the whole stream."""
+        """``records`` numbered and timed as frames of the whole stream: a pcapng custom
+        block before the batch's first packet keeps the time of the record before it, in
+        the batch before (wiretap leaves the time in place)."""
         n = len(records)
+        if n and self.ts_before is not None and records.linktype[0] == LINKTYPE_NONE:
+            packets = np.flatnonzero(records.linktype != LINKTYPE_NONE)
+            lead = int(packets[0]) if packets.shape[0] else n
+            ts = records.ts_ns.copy()
+            ts[:lead] = self.ts_before
+            records = replace(records, ts_ns=ts)
         if n and self.ts_first is None:
             self.ts_first = int(records.ts_ns[0])
         out = replace(records, first_frame=self.frames, ts_first=self.ts_first if self.frames else None,
@@ -187,11 +198,12 @@ class _Batches:
         warnings = records.warnings
         if warnings and (len(warnings) > 1 or warnings[0].kind != "cut-short"):
             return self._numbered(records), True
-        if not self.frames and not len(records) and self.pending < BATCH_BYTES:
-            # nothing to hand on yet: keep every byte, so that a stream ending before its
-            # first record is read whole, with the whole-file reader's words for it
-            return None
         whole = warnings[0].offset if warnings else self.used
+        if not self.frames and self.pcapng and self._opening(src, whole):
+            # only the blocks wiretap reads when it opens a file so far: keep them, so
+            # that damage in the interface blocks still to come is an error opening the
+            # stream, as it is opening the file
+            return None
         records = replace(records, warnings=())
         if self.pcapng:
             with job(self.frames):
@@ -200,6 +212,16 @@ class _Batches:
             self.head = src.data[: _pcap_header_len(src.data[:4].tobytes())].tobytes()
         self._hand_on(whole)
         return self._numbered(records), False
+
+    def _opening(self, src: Source, whole: int) -> bool:
+        """Whether the whole blocks among the first ``whole`` bytes are only the first
+        section header and the interface blocks right after it (and fewer than
+        OPENING_BYTES of them: past that, a stream of interface blocks is read on)."""
+        if whole >= OPENING_BYTES:
+            return False
+        with job(self.frames):
+            btype = walk_blocks(replace(src, data=src.data[:whole]))[1]
+        return bool(btype.shape[0] <= open_blocks(btype))
 
     def _last(self) -> Records:
         """The records of the bytes left when the stream has ended, with what stopped it."""
