@@ -63,15 +63,16 @@ def tshark_stderr(raw: str) -> str:
     return "".join(line for line in raw.splitlines(keepends=True) if line.rstrip("\n") != _NOISE)
 
 
-def run_tshark(name: str, fields: Sequence[str], tshark: str = "tshark") -> TsharkRun:
-    """``tshark -r NAME -T fields -E header=y -e F ...`` from the captures directory."""
+def run_tshark(name: str, fields: Sequence[str], tshark: str = "tshark", stdin: bytes | None = None) -> TsharkRun:
+    """``tshark -r NAME -T fields -E header=y -e F ...`` from the captures directory
+    (``stdin``: the bytes to give it, for NAME ``-``)."""
     args = [tshark, "-r", name, "-T", "fields", "-E", "header=y"]
     for f in fields:
         args += ["-e", f]
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WIRESHARK", "XDG_"))}
         env.update(HOME=home, LC_ALL="C.UTF-8", TZ="UTC")
-        done = subprocess.run(args, cwd=CAPTURES, env=env, capture_output=True, check=False)
+        done = subprocess.run(args, cwd=CAPTURES, env=env, capture_output=True, check=False, input=stdin)
     return TsharkRun(done.stdout.decode("utf-8"), tshark_stderr(done.stderr.decode("utf-8")), done.returncode)
 
 
