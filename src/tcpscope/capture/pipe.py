@@ -41,7 +41,7 @@ from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning, 
 __all__ = ["BATCH_BYTES", "QUIET_S", "read_batches"]
 
 #: Bytes of whole records gathered before a batch is handed on, however busy the pipe.
-BATCH_BYTES = 8 << 20
+BATCH_BYTES = 16 << 20
 #: Seconds the pipe may stay quiet before the records gathered so far are handed on.
 QUIET_S = 0.05
 #: Bytes of a pcapng stream's opening blocks (section header, interfaces) held at most
