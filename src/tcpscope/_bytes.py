@@ -9,28 +9,12 @@ themselves: bytes past a frame's captured length belong to the next record.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._jit import helper
 from tcpscope._types import Array
 
-__all__ = ["gather", "gather_struct", "u16be", "u32be", "word32"]
-
-
-@helper
-def word32(data: Any, at: Any, big: bool) -> Any:
-    """The 32-bit unsigned number at ``data[at:at+4]`` in either byte order (callable
-    from kernels: a capture file's header fields, in the file's byte order)."""
-    b0 = np.int64(data[at])
-    b1 = np.int64(data[at + 1])
-    b2 = np.int64(data[at + 2])
-    b3 = np.int64(data[at + 3])
-    if big:
-        return (b0 << 24) | (b1 << 16) | (b2 << 8) | b3
-    return (b3 << 24) | (b2 << 16) | (b1 << 8) | b0
+__all__ = ["gather", "gather_struct", "u16be", "u32be"]
 
 
 def gather(data: NDArray[np.uint8], offsets: NDArray[np.int64], width: int) -> NDArray[np.uint8]:

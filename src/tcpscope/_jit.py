@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
-__all__ = ["Kernel", "compiles", "helper", "jit_mode", "job", "kernel"]
+__all__ = ["Kernel", "compiles", "helper", "jit_mode", "job", "kernel", "raise_job"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +62,12 @@ def job(n: int) -> Iterator[None]:
         yield
     finally:
         _job[0] = saved
+
+
+def raise_job(n: int) -> None:
+    """Within a :func:`job` block, make the job at least ``n`` elements from now on (a
+    stream learns its size as it goes); the block's end restores the level before it."""
+    _job[0] = max(_job[0], n)
 
 
 def _threshold() -> int:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tcpscope.capture.pcap as pcap_mod
-import tcpscope.capture.pcapng as pcapng_mod
+import tcpscope.capture.pcapng_blocks as pcapng_mod
 from tcpscope.capture import read_records
 from tcpscope.capture.records import Records
 from tcpscope.errors import CaptureError

@@ -116,3 +116,26 @@ def test_accecn_late_in_the_capture_replays_the_frames_before(tmp_path: Path, mo
     args = [a for f in ACE_ONLY for a in ("-e", f)]
     assert run_cli("fields", str(cap), *args) == _whole(cap, ACE_ONLY, None).split("\n", 1)[1]
     assert caught and caught[0] >= 45
+
+
+def test_every_piece_is_written_compiled_once_the_capture_is_large(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The pieces are written on another thread, the last one too after the stream has
+    ended: all of them under the job's size, compiled, however small the last piece."""
+    from tcpscope._jit import compiles
+
+    cap = next(c for c in CAPTURES if c.name == "http-eth.pcap")
+    monkeypatch.setenv("TCPSCOPE_JIT", "auto")
+    monkeypatch.setenv("TCPSCOPE_JIT_THRESHOLD", "40")
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 20)  # 48 frames: pieces of 20, 20 and 8
+    seen: list[tuple[int, bool]] = []
+    real = stream.write_fields
+
+    def spy(table, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((table.n, compiles(1)))
+        return real(table, *args, **kwargs)
+
+    monkeypatch.setattr(stream, "write_fields", spy)
+    run_cli("fields", str(cap), "-e", "frame.number")
+    assert [n for n, _ in seen] == [20, 20, 8]
+    assert all(c for _, c in seen)
+    assert not compiles(1)  # and the job ends with the stream

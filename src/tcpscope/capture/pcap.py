@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._bytes import word32
 from tcpscope._jit import helper, kernel
 from tcpscope.capture.linktypes import KNOWN_LINKTYPES, PSEUDO_HEADERS, max_packet_size, strip_pseudo_headers
 from tcpscope.capture.records import Interface, Records
@@ -67,6 +66,19 @@ NOT_SWAPPED, SWAPPED, MAYBE_SWAPPED = 0, 1, 2
 OK, CUT_SHORT, TOO_BIG, PAUSED = 0, 1, 2, 3
 #: Bytes of the file read at a time by the record walk.
 _WINDOW = 1 << 18
+
+
+@helper
+def _word(data: Any, at: Any, big: bool) -> Any:
+    """The 32-bit unsigned number at ``data[at:at+4]`` in the file's byte order (a copy in
+    each module whose kernels call it: numba's cache tracks only the kernel's own file)."""
+    b0 = np.int64(data[at])
+    b1 = np.int64(data[at + 1])
+    b2 = np.int64(data[at + 2])
+    b3 = np.int64(data[at + 3])
+    if big:
+        return (b0 << 24) | (b1 << 16) | (b2 << 8) | b3
+    return (b3 << 24) | (b2 << 16) | (b1 << 8) | b0
 
 
 @helper
@@ -115,8 +127,8 @@ def _walk(
         if pos + hdr_len > wend:
             return n, pos, 3, 0
         at = pos - base
-        incl = word32(window, at + 8, big)
-        orig = word32(window, at + 12, big)
+        incl = _word(window, at + 8, big)
+        orig = _word(window, at + 12, big)
         if swap_mode == 1 or (swap_mode == 2 and incl > orig):
             incl, orig = orig, incl
         if incl > max_len:
@@ -124,11 +136,11 @@ def _walk(
         if file_end - pos - hdr_len < incl:
             return n, pos, 1, 0
         if n < room:
-            ns = _nsecs(word32(window, at + 4, big), unit)
+            ns = _nsecs(_word(window, at + 4, big), unit)
             offset[n] = pos + hdr_len
             incl_out[n] = incl
             orig_out[n] = orig
-            ts[n] = word32(window, at, big) * 1_000_000_000 + ns
+            ts[n] = _word(window, at, big) * 1_000_000_000 + ns
             nsecs[n] = ns
         n += 1
         pos += hdr_len + incl

@@ -32,7 +32,7 @@ import numpy as np
 
 from tcpscope._jit import job
 from tcpscope.capture.pcap import MAGICS
-from tcpscope.capture.pcapng import SHB_TYPE, open_blocks, section_head, walk_blocks
+from tcpscope.capture.pcapng_blocks import SHB_TYPE, open_blocks, section_head, walk_blocks
 from tcpscope.capture.reader import read_capture_bytes, read_records, records_of
 from tcpscope.capture.records import LINKTYPE_NONE, Records
 from tcpscope.capture.source import Source, source_of_bytes

@@ -10,7 +10,8 @@ from typing import BinaryIO
 import numpy as np
 
 from tcpscope.capture.pcap import MAGICS, read_pcap
-from tcpscope.capture.pcapng import SHB_TYPE, read_pcapng
+from tcpscope.capture.pcapng import read_pcapng
+from tcpscope.capture.pcapng_blocks import SHB_TYPE
 from tcpscope.capture.records import LINKTYPE_NONE, Records
 from tcpscope.capture.source import Source, read_source
 from tcpscope.errors import (

@@ -209,14 +209,18 @@ def _mptcp_frames(table: PacketTable) -> set[int]:
 
 
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
-    """The packet list rows of ``frames`` (default: every frame), for an analysed table."""
+    """The packet list rows of ``frames`` (default: every frame), for an analysed table (a
+    piece of a capture too: numbers and times are the capture's, ``Records.first_frame``
+    and ``ts_first``)."""
     n = table.n
     sel = np.arange(n, dtype=np.int64) if frames is None else frames
     if n == 0:
         return
     digits = time_precision(table).tolist()
     has_ts = (np.ones(n, dtype=np.bool_) if table.records.has_ts is None else table.records.has_ts).tolist()
-    rel = (table.ts_ns - table.ts_ns[0]).tolist()
+    first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
+    rel = (table.ts_ns - first).tolist()
+    number = table.records.first_frame + 1
     lengths = np.minimum(table.records.wirelen, 0x7FFFFFFF).tolist()
     top, below = _top_protocols(table)
     src, dst = _addresses(table)
@@ -238,7 +242,7 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
             info = other.get(i, "")
             if malformed[i] and "[Malformed Packet" not in info:
                 info += malformed_mark(table, i)
-        yield PacketRow(i + 1, _time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
+        yield PacketRow(number + i, _time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
 
 
 def packet_lines(table: PacketTable, frames: Index | None = None) -> Iterator[str]:

@@ -27,7 +27,7 @@ from typing import BinaryIO, Literal
 
 import numpy as np
 
-from tcpscope._jit import job
+from tcpscope._jit import job, raise_job
 from tcpscope.analysis import TcpAnalyzer
 from tcpscope.analysis.fields import may_use_accecn
 from tcpscope.capture.records import Records
@@ -37,7 +37,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 from tcpscope.views.fields import FieldsOptions, write_fields
 
-__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "pieces", "stream_fields"]
+__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "TableStream", "pieces", "stream_fields"]
 
 #: Frames dissected and printed together: enough for the per-piece work in Python to be
 #: small beside the arrays', few enough for two pieces to stay a small part of the memory.
@@ -106,73 +106,95 @@ def _caught_up(records: Records, upto: int) -> TcpAnalyzer:
     return analyzer
 
 
-def stream_fields(batches: Iterable[tuple[Records, bool]], fields: list[FieldDef], opts: FieldsOptions,
-                  out: BinaryIO, analyze: bool | Literal["accecn"],
-                  select: Callable[[PacketTable], np.ndarray] | None = None,
-                  progress: Callable[[float], None] | None = None) -> tuple[CaptureWarning, ...]:
-    """``-T fields`` output of the whole capture, written a piece at a time; returns the
-    reader's warnings.
+class TableStream:
+    """A capture's pieces, dissected, analysed and filtered, in order: iterate for
+    ``(table, frames)`` (``frames``: the rows the filter keeps, None for all of them).
 
     ``batches``: the capture's records, ``(records, last)`` (``capture.read_batches``):
     one batch for a file, a batch at a time as they come through a pipe. Frames of a
     datagram a batch leaves open wait for the next one (``Records.join``), unless
-    :data:`HOLD_FRAMES` frames wait already. Output through a pipe is flushed after each
-    piece, so that a live capture shows as it comes.
+    :data:`HOLD_FRAMES` frames wait already.
 
     ``analyze``: run the TCP analysis (True), or ``"accecn"``: only from the first piece
     where a conversation may use AccECN (``may_use_accecn``; the fields that need the
     analysis only for that), after replaying the frames before it into the analysis
     (from a pipe, whose frames are gone once printed, from the first frame);
-    ``select`` gives the frames of a piece to print (a display filter's mask), all when
-    None; ``progress`` hears the fraction of frames done (of a file read whole). A
-    piece is printed on a second thread while the next one is dissected (the rendering
-    kernels release the interpreter), so at most two pieces are in memory.
+    ``select`` gives the frames of a piece to keep (a display filter's mask).
+
+    After the first piece, ``whole`` says whether the capture came in one batch (then
+    ``n`` is its frame count); after the last, ``warnings`` holds the reader's. Iterate
+    inside a ``_jit.job`` block that also holds what is done with the pieces: the stream
+    raises the job's size to the frames seen (``raise_job``), so that every piece, and
+    its output, runs compiled once the capture is large.
+    """
+
+    def __init__(self, batches: Iterable[tuple[Records, bool]], analyze: bool | Literal["accecn"],
+                 select: Callable[[PacketTable], np.ndarray] | None = None) -> None:
+        self.batches, self.analyze, self.select = batches, analyze, select
+        self.whole: bool | None = None
+        self.n = 0
+        self.warnings: tuple[CaptureWarning, ...] = ()
+
+    def __iter__(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
+        analyze = self.analyze
+        analyzer = TcpAnalyzer() if analyze is True else None
+        size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
+        held: Records | None = None
+        for batch, last in self.batches:
+            if self.whole is None:
+                self.whole, self.n = last, len(batch)
+                if not last and analyze == "accecn":
+                    analyzer = TcpAnalyzer()
+            if held is not None:
+                batch = held.join(batch)
+            done = 0
+            raise_job(batch.first_frame + len(batch))
+            for table in pieces(batch, size, last=last or len(batch) > HOLD_FRAMES):
+                if analyzer is None and analyze == "accecn" and may_use_accecn(table):
+                    analyzer = _caught_up(batch, table.records.first_frame)
+                if analyzer is not None:
+                    table = analyzer.feed(table)
+                done += table.n
+                yield table, None if self.select is None else np.flatnonzero(self.select(table)).astype(np.int64)
+            held = batch.frames(done, len(batch)) if done < len(batch) else None
+            self.warnings = batch.warnings
+
+
+def stream_fields(batches: Iterable[tuple[Records, bool]], fields: list[FieldDef], opts: FieldsOptions,
+                  out: BinaryIO, analyze: bool | Literal["accecn"],
+                  select: Callable[[PacketTable], np.ndarray] | None = None,
+                  progress: Callable[[float], None] | None = None) -> tuple[CaptureWarning, ...]:
+    """``-T fields`` output of the whole capture (:class:`TableStream`: ``batches``,
+    ``analyze``, ``select``), written a piece at a time; returns the reader's warnings.
+
+    ``progress`` hears the fraction of frames done (of a file read whole). Output through
+    a pipe is flushed after each piece, so that a live capture shows as it comes. A piece
+    is printed on a second thread while the next one is dissected (the rendering kernels
+    release the interpreter), so at most two pieces are in memory.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    analyzer = TcpAnalyzer() if analyze is True else None
-    whole: bool | None = None  # the capture came in one batch
-    n = 0
+    stream = TableStream(batches, analyze, select)
 
     def write(table: PacketTable, piece_opts: FieldsOptions, frames: np.ndarray | None) -> None:
         write_fields(table, fields, piece_opts, out, frames)
         rec = table.records
         if table.n:
             rec.release_range(int(rec.offset[0]), int(rec.offset[-1] + rec.caplen[-1]))
-        if not whole:
+        if not stream.whole:
             out.flush()
-        elif progress is not None and n:
-            progress((rec.first_frame + table.n) / n)
+        elif progress is not None and stream.n:
+            progress((rec.first_frame + table.n) / stream.n)
 
     piece_opts = opts
-    size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
-    held: Records | None = None
-    warnings: tuple[CaptureWarning, ...] = ()
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    with ThreadPoolExecutor(max_workers=1) as writer, job(0):
         pending: Future[None] | None = None
-        for batch, last in batches:
-            if whole is None:
-                whole, n = last, len(batch)
-                if not whole and analyze == "accecn":
-                    analyzer = TcpAnalyzer()
-            if held is not None:
-                batch = held.join(batch)
-            done = 0
-            with job(batch.first_frame + len(batch)):
-                for table in pieces(batch, size, last=last or len(batch) > HOLD_FRAMES):
-                    if analyzer is None and analyze == "accecn" and may_use_accecn(table):
-                        analyzer = _caught_up(batch, table.records.first_frame)
-                    if analyzer is not None:
-                        table = analyzer.feed(table)
-                    frames = None if select is None else np.flatnonzero(select(table)).astype(np.int64)
-                    if pending is not None:
-                        pending.result()  # in order, and no more than two pieces at once
-                    pending = writer.submit(write, table, piece_opts, frames)
-                    piece_opts = replace(opts, header=False)
-                    done += table.n
-                    del table
-            held = batch.frames(done, len(batch)) if done < len(batch) else None
-            warnings = batch.warnings
+        for table, frames in stream:
+            if pending is not None:
+                pending.result()  # in order, and no more than two pieces at once
+            pending = writer.submit(write, table, piece_opts, frames)
+            piece_opts = replace(opts, header=False)
+            del table
         if pending is not None:
             pending.result()
-    return warnings
+    return stream.warnings
