@@ -139,3 +139,22 @@ def test_every_piece_is_written_compiled_once_the_capture_is_large(monkeypatch) 
     assert [n for n, _ in seen] == [20, 20, 8]
     assert all(c for _, c in seen)
     assert not compiles(1)  # and the job ends with the stream
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
+def test_the_packet_list_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``tcpscope list`` and the ``_ws.col.*`` fields go a piece at a time too, the analysis
+    carried between pieces: the same lines as from the whole table."""
+    from tcpscope.views.columns import COLUMN_FIELDS
+    from tcpscope.views.packet_list import packet_lines
+
+    _readable(cap)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
+    columns = [f.name for f in COLUMN_FIELDS]
+    for flt in (None, FILTER):
+        loaded = load(str(cap), flt)
+        want = "".join(line + "\n" for line in packet_lines(loaded.table, loaded.frames))
+        assert run_cli("list", str(cap), *(["-Y", flt] if flt else [])) == want
+        args = [a for f in columns for a in ("-e", f)] + (["-Y", flt] if flt else [])
+        assert run_cli("fields", str(cap), "-E", "header=y", *args) == _whole(cap, columns, flt)

@@ -12,7 +12,6 @@ from tcpscope.cli.common import (
     add_filter_argument,
     compile_display_filter,
     finish,
-    load,
     read_capture_batches,
 )
 from tcpscope.errors import CaptureWarning, FieldError
@@ -26,7 +25,7 @@ __all__ = ["register"]
 
 def run(args: argparse.Namespace) -> int:
     from tcpscope.views.columns import full_registry as registry
-    from tcpscope.views.fields import FieldsOptions, parse_e_option, write_fields
+    from tcpscope.views.fields import FieldsOptions, parse_e_option
 
     if not args.e:
         print("tcpscope: fields needs at least one -e FIELD", file=sys.stderr)
@@ -43,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
     except FieldError as exc:
         sys.stderr.write(f"tcpscope: {exc}")
         return EXIT_ERROR
-    names = [d.name for d in defs]
     sys.stdout.flush()
     out = getattr(sys.stdout, "buffer", None)
     buf = None
@@ -51,14 +49,7 @@ def run(args: argparse.Namespace) -> int:
         import io
 
         out = buf = io.BytesIO()
-    if any(name.startswith("_ws.col.") for name in names):
-        # the packet list's columns are made for the whole capture at once
-        loaded = load(args.file, args.display_filter, analyze=names)
-        frames = None if loaded.frames.shape[0] == loaded.table.n else loaded.frames
-        write_fields(loaded.table, defs, opts, out, frames)
-        warnings = loaded.warnings
-    else:
-        warnings = _stream(args, defs, opts, out)
+    warnings = _stream(args, defs, opts, out)
     out.flush()
     if buf is not None:
         sys.stdout.write(buf.getvalue().decode("utf-8"))
