@@ -158,3 +158,19 @@ def test_the_packet_list_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> 
         assert run_cli("list", str(cap), *(["-Y", flt] if flt else [])) == want
         args = [a for f in columns for a in ("-e", f)] + (["-Y", flt] if flt else [])
         assert run_cli("fields", str(cap), "-E", "header=y", *args) == _whole(cap, columns, flt)
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
+def test_the_expert_summary_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``tcpscope expert`` counts a piece at a time: the same rows, counts, groups, order
+    and frames as over the whole table."""
+    from tcpscope.views.expert import LEVEL_NAMES, expert_entries, render_expert
+
+    _readable(cap)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
+    for flt, level in ((None, "comment"), (FILTER, "note")):
+        loaded = load(str(cap), flt)
+        want = render_expert(expert_entries(loaded.table, loaded.mask, LEVEL_NAMES[level]), frames=True)
+        got = run_cli("expert", str(cap), "--frames", "--level", level, *(["-Y", flt] if flt else []))
+        assert got == want

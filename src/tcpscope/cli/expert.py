@@ -11,19 +11,42 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, load
+from tcpscope.cli.common import (
+    add_file_argument,
+    add_filter_argument,
+    compile_display_filter,
+    finish,
+    read_capture_batches,
+)
 
 __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcpscope.views.expert import LEVEL_NAMES, expert_entries, render_expert
+    """The summary counted a piece of the capture at a time (``views.stream.TableStream``,
+    ``views.expert.ExpertTally``): a large file in bounded memory."""
+    import numpy as np
 
-    loaded = load(args.file, args.display_filter)
-    entries = expert_entries(loaded.table, loaded.mask, LEVEL_NAMES[args.level])
-    sys.stdout.write(render_expert(entries, frames=args.frames))
+    from tcpscope._jit import job
+    from tcpscope.cli.progress import Progress
+    from tcpscope.views.expert import LEVEL_NAMES, ExpertTally, render_expert
+    from tcpscope.views.stream import TableStream
+
+    flt = compile_display_filter(args.display_filter)
+    stream = TableStream(read_capture_batches(args.file), True, select=flt.mask if flt is not None else None)
+    tally = ExpertTally(LEVEL_NAMES[args.level])
+    with Progress(args.file) as progress, job(0):
+        for table, frames in stream:
+            mask = None
+            if frames is not None:
+                mask = np.zeros(table.n, dtype=np.bool_)
+                mask[frames] = True
+            tally.add(table, mask)
+            if stream.whole and stream.n:
+                progress.stage("decoding", (table.records.first_frame + table.n) / stream.n)
+    sys.stdout.write(render_expert(tally.entries(), frames=args.frames))
     sys.stdout.flush()
-    return finish(loaded.warnings)
+    return finish(stream.warnings)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

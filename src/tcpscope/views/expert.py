@@ -50,6 +50,7 @@ __all__ = [
     "LEVEL_NAMES",
     "SEVERITY_LABELS",
     "ExpertEntry",
+    "ExpertTally",
     "expert_entries",
     "frame_ranges",
     "render_expert",
@@ -188,6 +189,40 @@ def expert_entries(table: PacketTable, mask: Mask | None = None, level: Sev = Se
     rank = {s: i for i, (s, _) in enumerate(SEVERITY_LABELS)}
     entries.sort(key=lambda en: (rank[en.severity], en.first))
     return entries
+
+
+class ExpertTally:
+    """The entries of ``-z expert`` over a capture seen a piece at a time (``add`` each
+    analysed piece in order, then ``entries``): the same as :func:`expert_entries` over
+    the whole table."""
+
+    def __init__(self, level: Sev = Sev.COMMENT) -> None:
+        self.level = level
+        self._rows: dict[tuple[Sev, str, str], ExpertEntry] = {}
+        self._frames: dict[tuple[Sev, str, str], list[Index]] = {}
+        self._items = 0  # items of the pieces before: the print order goes on from them
+
+    def add(self, table: PacketTable, mask: Mask | None = None) -> None:
+        base = table.records.first_frame
+        for e in expert_entries(table, mask, self.level):
+            key = (e.severity, e.protocol, e.summary)
+            seen = self._rows.get(key)
+            if seen is None:
+                self._rows[key] = ExpertEntry(e.severity, e.group, e.protocol, e.summary, e.count,
+                                              self._items + e.first, e.frames)
+                self._frames[key] = [e.frames + base]
+            else:
+                self._rows[key] = ExpertEntry(seen.severity, seen.group, seen.protocol, seen.summary,
+                                              seen.count + e.count, seen.first, seen.frames)
+                self._frames[key].append(e.frames + base)
+        self._items += len(table.layer("_expert"))
+
+    def entries(self) -> list[ExpertEntry]:
+        rank = {s: i for i, (s, _) in enumerate(SEVERITY_LABELS)}
+        out = [ExpertEntry(e.severity, e.group, e.protocol, e.summary, e.count, e.first,
+                           np.concatenate(self._frames[k]).astype(np.int64)) for k, e in self._rows.items()]
+        out.sort(key=lambda en: (rank[en.severity], en.first))
+        return out
 
 
 def frame_ranges(frames: Index) -> str:
