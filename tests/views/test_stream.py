@@ -174,3 +174,20 @@ def test_the_expert_summary_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) 
         want = render_expert(expert_entries(loaded.table, loaded.mask, LEVEL_NAMES[level]), frames=True)
         got = run_cli("expert", str(cap), "--frames", "--level", level, *(["-Y", flt] if flt else []))
         assert got == want
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
+def test_the_conversations_in_pieces_are_the_whole_ones(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``tcpscope conv`` sums a piece at a time: the same table, in tshark's text and in CSV
+    with every column, as over the whole table."""
+    from tcpscope.views.conversations import conversations, render_csv, render_tshark
+
+    _readable(cap)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
+    for flt in (None, FILTER):
+        loaded = load(str(cap), flt)
+        whole = conversations(loaded.table, loaded.mask)
+        y = ["-Y", flt] if flt else []
+        assert run_cli("conv", str(cap), "--extras", *y) == render_tshark(whole, flt, extras=True)
+        assert run_cli("conv", str(cap), "--format", "csv", *y) == render_csv(whole)

@@ -12,16 +12,35 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, load
+from tcpscope.cli.common import (
+    add_file_argument,
+    add_filter_argument,
+    compile_display_filter,
+    finish,
+    read_capture_batches,
+)
 
 __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcpscope.views.conversations import conversations, render_csv, render_json, render_tshark
+    """The conversations summed a piece of the capture at a time (``views.stream.TableStream``,
+    ``views.conversation_sums.ConversationSums``): a large file in bounded memory."""
+    from tcpscope._jit import job
+    from tcpscope.cli.progress import Progress
+    from tcpscope.views.conversation_sums import ConversationSums
+    from tcpscope.views.conversations import render_csv, render_json, render_tshark
+    from tcpscope.views.stream import TableStream, frame_mask
 
-    loaded = load(args.file, args.display_filter)
-    conv = conversations(loaded.table, loaded.mask)
+    flt = compile_display_filter(args.display_filter)
+    stream = TableStream(read_capture_batches(args.file), True, select=flt.mask if flt is not None else None)
+    sums = ConversationSums()
+    with Progress(args.file) as progress, job(0):
+        for table, frames in stream:
+            sums.add(table, frame_mask(table, frames))
+            if stream.whole and stream.n:
+                progress.stage("decoding", (table.records.first_frame + table.n) / stream.n)
+    conv = sums.result()
     if args.format == "csv":
         text = render_csv(conv)
     elif args.format == "json":
@@ -30,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         text = render_tshark(conv, args.display_filter, extras=args.extras)
     sys.stdout.write(text)
     sys.stdout.flush()
-    return finish(loaded.warnings)
+    return finish(stream.warnings)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -65,7 +65,6 @@ import numpy as np
 from tcpscope._types import Array, Index, Mask
 from tcpscope.analysis.conversations import AT_IPV4, AT_IPV6
 from tcpscope.analysis.sequence import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
-from tcpscope.dissect.tcp import ACK, FIN, RST, SYN
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ipv4, format_ipv6
 
@@ -73,6 +72,7 @@ __all__ = [
     "COLUMNS",
     "RETRANSMISSION_BITS",
     "Conversations",
+    "address_text",
     "completeness_label",
     "conversations",
     "format_size",
@@ -80,6 +80,7 @@ __all__ = [
     "render_csv",
     "render_json",
     "render_tshark",
+    "row_addresses",
 ]
 
 #: The analysis flag bits counted as a retransmission.
@@ -120,6 +121,14 @@ class Conversations:
     # seconds as tshark computes them (nstime_to_sec of each relative time), for the text
     start_s: Array
     stop_s: Array
+
+    @classmethod
+    def empty(cls) -> Conversations:
+        """No conversations."""
+        z = np.zeros(0, dtype=np.int64)
+        u = np.zeros(0, dtype="<U1")
+        f = np.zeros(0, dtype=np.float64)
+        return cls(z, u, z, u, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, u, u, f, f)
 
     def __len__(self) -> int:
         return int(self.stream.shape[0])
@@ -174,13 +183,6 @@ COLUMNS: tuple[str, ...] = tuple(
 )
 
 
-def _empty() -> Conversations:
-    z = np.zeros(0, dtype=np.int64)
-    u = np.zeros(0, dtype="<U1")
-    f = np.zeros(0, dtype=np.float64)
-    return Conversations(z, u, z, u, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, u, u, f, f)
-
-
 def nstime_seconds(rel_ns: Index) -> Array:
     """``nstime_to_sec`` of relative times: seconds + nanoseconds / 1e9, both with the sign of
     the time (``nstime_delta`` keeps them so), each converted to a double first."""
@@ -208,181 +210,20 @@ def completeness_label(value: int) -> str:
     return f"Incomplete ({value})"
 
 
-def _counted_rows(table: PacketTable) -> Mask:
-    """The ``tcp`` rows the conversation tap sees (module docstring)."""
-    tcp = table.layer("tcp")
-    c = tcp.cols
-    return (
-        (np.asarray(c["stream"]) >= 0)
-        & (np.asarray(c["reach"]) >= 4)
-        & ~np.asarray(c["bogus_hlen"], dtype=np.bool_)
-        & ~np.asarray(c["opt_exception"], dtype=np.bool_)
-    )
-
-
-def _update(flags: Index, seglen: Index) -> Index:
-    """What a segment of an existing conversation ORs into its completeness."""
-    syn_ack = flags & (SYN | ACK)
-    upd = np.where(syn_ack == (SYN | ACK), C_SYNACK, 0)
-    upd |= np.where(syn_ack == ACK, np.where(seglen > 0, C_DATA, C_ACK), 0)
-    upd |= np.where((flags & (FIN | ACK)) == (FIN | ACK), C_FIN, 0)
-    upd |= np.where((flags & RST) != 0, C_RST, 0)
-    return upd
-
-
-def _final_completeness(stream: Index, shown: Index, flags: Index, seglen: Index, bogus: Mask,
-                        nconv: int) -> Index:
-    """The completeness ``tshark -2`` shows on a stream's last frame (module docstring).
-
-    The single pass ends with the value the last segment showed (the state before it)
-    plus that segment's update; the second pass adds the first segment's flags as those
-    of an existing conversation.
-    """
-    m = stream.shape[0]
-    rows = np.arange(m, dtype=np.int64)
-    first = np.full(nconv, m, dtype=np.int64)
-    np.minimum.at(first, stream, rows)
-    last = np.full(nconv, -1, dtype=np.int64)
-    np.maximum.at(last, stream, rows)
-    r = last
-    f = flags[r]
-    v = shown[r]
-    # a segment that created its conversation shows 0 (one created by port reuse shows 1)
-    new = (r == first) & (v == 0)
-    upd_new = np.where((f & (SYN | ACK)) == SYN, C_SYNSENT | np.where(seglen[r] > 0, C_DATA, 0), 0)
-    single = np.where(bogus[r], v, np.where(new, upd_new, v | _update(f, seglen[r])))
-    again = (first != last) & ~bogus[first]
-    return np.where(again, single | _update(flags[first], seglen[first]), single).astype(np.int64)
-
-
 def conversations(table: PacketTable, mask: Mask | None = None) -> Conversations:
     """The TCP conversations of an analysed table (see the module docstring).
 
-    ``mask`` (one boolean per frame) counts only the frames it selects.
+    ``mask`` (one boolean per frame) counts only the frames it selects. The table is
+    counted as one piece of :class:`~tcpscope.views.conversation_sums.ConversationSums`.
     """
-    tcp = table.layer("tcp")
-    if len(tcp) == 0:
-        return _empty()
-    if "stream" not in tcp.cols:
-        raise ValueError("conversations() needs an analysed table: run tcpscope.analysis.analyze first")
-    cols = tcp.cols
-    m = len(tcp)
-    stream_all = np.asarray(cols["stream"], dtype=np.int64)
-    counted = _counted_rows(table)
-    if mask is not None:
-        counted &= np.asarray(mask, dtype=np.bool_)[tcp.pkt]
-    rows = np.flatnonzero(counted)
-    if rows.shape[0] == 0:
-        return _empty()
-    nstreams = int(stream_all.max()) + 1
-    s = stream_all[rows]
-    # each stream's first counted row; conversations numbered in that order
-    first_of = np.full(nstreams, m, dtype=np.int64)
-    first_of[s[::-1]] = rows[::-1]
-    seen = np.flatnonzero(first_of < m)
-    by_first = seen[np.argsort(first_of[seen], kind="stable")]  # the stream of conversation 0, 1, ...
-    k = by_first.shape[0]
-    slot = np.full(nstreams, -1, dtype=np.int64)
-    slot[by_first] = np.arange(k)
-    cid = slot[s]
-    first_row = first_of[by_first]
+    from tcpscope.views.conversation_sums import ConversationSums
 
-    # a frame goes A -> B when it comes from the side that sent the first counted frame
-    flow = np.asarray(cols["_flow"], dtype=np.int8)
-    a_flow = flow[first_row]
-    fwd = flow[rows] == a_flow[cid]
-    pkt = tcp.pkt[rows]
-    wire = table.records.wirelen[pkt].astype(np.int64)
-    size = ((wire + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)  # C int
-    frames_ab = np.bincount(cid[fwd], minlength=k).astype(np.int64)
-    frames_ba = np.bincount(cid[~fwd], minlength=k).astype(np.int64)
-    bytes_ab = np.zeros(k, dtype=np.int64)
-    bytes_ba = np.zeros(k, dtype=np.int64)
-    np.add.at(bytes_ab, cid[fwd], size[fwd])
-    np.add.at(bytes_ba, cid[~fwd], size[~fwd])
-
-    ts = table.ts_ns
-    rel = ts[pkt] - ts[0]
-    start = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-    stop = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(start, cid, rel)
-    np.maximum.at(stop, cid, rel)
-
-    aflags = np.asarray(cols["aflags"], dtype=np.int64)[rows]
-    retrans = np.bincount(cid[(aflags & RETRANSMISSION_BITS) != 0], minlength=k).astype(np.int64)
-
-    rtt = np.asarray(cols["ack_rtt"], dtype=np.int64)[rows]
-    acks = (np.asarray(cols["acks_frame"], dtype=np.int64)[rows] > 0) & (rtt != 0)
-    rtt = rtt[acks]
-    rc = cid[acks]
-    rtt_n = np.bincount(rc, minlength=k).astype(np.int64)
-    rtt_min = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-    rtt_max = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
-    rtt_sum = np.zeros(k, dtype=np.int64)
-    np.minimum.at(rtt_min, rc, rtt)
-    np.maximum.at(rtt_max, rc, rtt)
-    np.add.at(rtt_sum, rc, rtt)
-    none = rtt_n == 0
-    rtt_avg = np.where(none, -1, rtt_sum // np.maximum(rtt_n, 1))
-    rtt_min = np.where(none, -1, rtt_min)
-    rtt_max = np.where(none, -1, rtt_max)
-
-    # the whole connection: completeness and how it ended
-    srow = np.flatnonzero(stream_all >= 0)
-    flags = np.asarray(cols["flags"], dtype=np.int64)
-    bogus = np.asarray(cols["bogus_hlen"], dtype=np.bool_)
-    comp_all = _final_completeness(stream_all[srow], np.asarray(cols["completeness"], dtype=np.int64)[srow],
-                                   flags[srow], np.asarray(cols["len"], dtype=np.int64)[srow], bogus[srow],
-                                   nstreams)
-    full = (stream_all >= 0) & ~bogus & (np.asarray(cols["reach"]) >= 2)
-    fr = np.flatnonzero(full & ((flags & (FIN | RST)) != 0))
-    fc = slot[stream_all[fr]]
-    fr, fc = fr[fc >= 0], fc[fc >= 0]
-    from_a = flow[fr] == a_flow[fc]
-    ff = flags[fr]
-    rst = np.bincount(fc[(ff & RST) != 0], minlength=k) > 0
-    fin_a = np.bincount(fc[((ff & FIN) != 0) & from_a], minlength=k) > 0
-    fin_b = np.bincount(fc[((ff & FIN) != 0) & ~from_a], minlength=k) > 0
-    closing = np.where(rst, "reset", np.where(fin_a & fin_b, "closed",
-                                              np.where(fin_a | fin_b, "half-closed", "open")))
-
-    # print order: total frames descending, ties in first-seen order
-    total = frames_ab + frames_ba
-    out = np.argsort(-total, kind="stable")
-    a_row = first_row[out]
-    src, dst, atype = _addresses(table, a_row)
-    start_o, stop_o = start[out], stop[out]
-    comp = comp_all[by_first[out]]
-    labels = {v: completeness_label(v) for v in np.unique(comp).tolist()}
-    return Conversations(
-        stream=by_first[out],
-        addr_a=_address_text(src, atype),
-        port_a=np.asarray(cols["srcport"], dtype=np.int64)[a_row],
-        addr_b=_address_text(dst, atype),
-        port_b=np.asarray(cols["dstport"], dtype=np.int64)[a_row],
-        frames_ab=frames_ab[out],
-        bytes_ab=bytes_ab[out],
-        frames_ba=frames_ba[out],
-        bytes_ba=bytes_ba[out],
-        frames=total[out],
-        bytes=(bytes_ab + bytes_ba)[out],
-        rel_start_ns=start_o,
-        duration_ns=stop_o - start_o,
-        first_frame=tcp.pkt[a_row] + 1,
-        retransmissions=retrans[out],
-        rtt_samples=rtt_n[out],
-        rtt_min_ns=rtt_min[out],
-        rtt_avg_ns=rtt_avg[out],
-        rtt_max_ns=rtt_max[out],
-        completeness=comp,
-        completeness_label=np.array([labels[v] for v in comp.tolist()]),
-        closing=closing[out],
-        start_s=nstime_seconds(start_o),
-        stop_s=nstime_seconds(stop_o),
-    )
+    sums = ConversationSums()
+    sums.add(table, mask)
+    return sums.result()
 
 
-def _addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]:
+def row_addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]:
     """Source and destination (16 bytes, IPv4 in the first 4) and address type of the IP
     header immediately around each of the ``tcp`` rows ``rows``, as the TCP dissector sees
     them (``pinfo->src``/``dst``: an IPv6 Routing header's final address is the
@@ -419,7 +260,7 @@ def _addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]:
     return src, dst, atype
 
 
-def _address_text(raw: Array, atype: Array) -> Array:
+def address_text(raw: Array, atype: Array) -> Array:
     """The text of each address, each distinct address formatted once."""
     k = raw.shape[0]
     hi = np.ascontiguousarray(raw[:, :8]).view(">u8").reshape(-1)

@@ -37,7 +37,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 from tcpscope.views.fields import FieldsOptions, write_fields
 
-__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "TableStream", "pieces", "stream_fields"]
+__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "TableStream", "frame_mask", "pieces", "stream_fields"]
 
 #: Frames dissected and printed together: enough for the per-piece work in Python to be
 #: small beside the arrays', few enough for two pieces to stay a small part of the memory.
@@ -158,6 +158,15 @@ class TableStream:
                 yield table, None if self.select is None else np.flatnonzero(self.select(table)).astype(np.int64)
             held = batch.frames(done, len(batch)) if done < len(batch) else None
             self.warnings = batch.warnings
+
+
+def frame_mask(table: PacketTable, frames: np.ndarray | None) -> np.ndarray | None:
+    """The frames a :class:`TableStream` piece keeps as a boolean per frame (None: all)."""
+    if frames is None:
+        return None
+    mask = np.zeros(table.n, dtype=np.bool_)
+    mask[frames] = True
+    return mask
 
 
 def stream_fields(batches: Iterable[tuple[Records, bool]], fields: list[FieldDef], opts: FieldsOptions,
