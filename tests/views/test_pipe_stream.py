@@ -34,8 +34,13 @@ from tcpscope.views.fields import FieldsOptions, write_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = capture_files()
-FIELDS = [f for f in dict.fromkeys([*all_fields(), *ANALYSIS_FIELDS, "frame.protocols", "tcp.payload"])
-          if f in full_registry()]
+#: what batches could change: numbers and times, interfaces, reassembly, the analysis
+#: carried between batches (every field is compared between pieces in test_stream.py)
+FIELDS = [f for f in dict.fromkeys([
+    *(f for f in all_fields() if f.startswith(("frame.", "ip.", "ipv6.", "udp."))),
+    "eth.src", "sll.pkttype", "null.family", "vlan.id", "tcp.srcport", "tcp.seq_raw", "tcp.len", "tcp.flags.str",
+    "tcp.options.sack_le", *ANALYSIS_FIELDS[:12], "tcp.analysis.flags", "frame.protocols", "tcp.payload",
+]) if f in full_registry()]
 ARGS = ["-E", "header=y", *(a for f in FIELDS for a in ("-e", f))]
 
 
