@@ -115,6 +115,12 @@ class CaptureWarning:
     message: str
     offset: int
 
+    @classmethod
+    def cut_short(cls, name: str, offset: int) -> CaptureWarning:
+        """tshark's warning for a file that ends inside a record, after the whole ones."""
+        return cls("cut-short", f"The {file_description(name)} appears to have been cut short in the middle of a"
+                                " packet.", offset)
+
 
 class FieldError(TcpscopeError):
     """A field name that tcpscope does not know (tshark: "Some fields aren't valid")."""

@@ -215,6 +215,11 @@ def _unsupported(name: str, detail: str) -> CaptureError:
     return CaptureError(name, f"The {file_description(name)} contains record data that tcpscope doesn't support.", detail)
 
 
+def file_header_length(kind: str) -> int:
+    """The file header's length for a magic of ``kind`` (``MAGICS``): 24 bytes, 28 for IXIA's."""
+    return 28 if kind == "ixia" else 24
+
+
 def read_pcap(src: Source) -> Records:
     """Index every record of a pcap file (see the module docstring for the rules)."""
     data, name = src.data, src.name
@@ -224,11 +229,9 @@ def read_pcap(src: Source) -> Records:
     vmaj, vmin = _u16(data, 4, big), _u16(data, 6, big)
     snaplen = _u32(data, 16, big)
     network = _u32(data, 20, big)
-    pos = 24
-    if kind == "ixia":
-        if data.shape[0] < 28:
-            raise CaptureCutShortError(name)
-        pos = 28
+    pos = file_header_length(kind)
+    if data.shape[0] < pos:
+        raise CaptureCutShortError(name)
     if vmaj < 2:
         raise _unsupported(name, f"pcap: major version {vmaj} unsupported")
     if vmaj == 2:
@@ -297,13 +300,7 @@ def read_pcap(src: Source) -> Records:
 
     warnings: list[CaptureWarning] = []
     if status == CUT_SHORT:
-        warnings.append(
-            CaptureWarning(
-                "cut-short",
-                f"The {file_description(name)} appears to have been cut short in the middle of a packet.",
-                int(stop),
-            )
-        )
+        warnings.append(CaptureWarning.cut_short(name, int(stop)))
     elif status == TOO_BIG:
         warnings.append(
             CaptureWarning(

@@ -273,10 +273,10 @@ def read_pcapng(src: Source) -> Records:
         if first_bad < n_open:
             raise CaptureCutShortError(name) if kind == "cut-short" else _failure(name, detail, kind == "unsupported")
         if kind == "cut-short":
-            text = f"The {file_description(name)} appears to have been cut short in the middle of a packet."
+            warnings = [CaptureWarning.cut_short(name, int(off[first_bad]))]
         else:
-            text = str(_failure(name, detail, kind == "unsupported"))
-        warnings = [CaptureWarning("damaged" if kind != "cut-short" else kind, text, int(off[first_bad]))]
+            warnings = [CaptureWarning("damaged", str(_failure(name, detail, kind == "unsupported")),
+                                       int(off[first_bad]))]
     elif status != OK:
         first_bad = n_ok
         left = end - int(stop)
@@ -286,9 +286,7 @@ def read_pcapng(src: Source) -> Records:
                 raise CaptureCutShortError(name)
             raise CaptureDamagedError(name, _walk_message(int(status), int(v1), int(v2)))
         if status == CUT_SHORT:
-            warnings = [CaptureWarning(
-                "cut-short", f"The {file_description(name)} appears to have been cut short in the middle of a packet.",
-                int(stop))]
+            warnings = [CaptureWarning.cut_short(name, int(stop))]
         else:
             warnings = [CaptureWarning("damaged", _damaged(name, _walk_message(int(status), int(v1), int(v2))),
                                        int(stop))]

@@ -31,12 +31,12 @@ from typing import BinaryIO
 import numpy as np
 
 from tcpscope._jit import job
-from tcpscope.capture.pcap import MAGICS
+from tcpscope.capture.pcap import MAGICS, file_header_length
 from tcpscope.capture.pcapng_blocks import SHB_TYPE, open_blocks, section_head, walk_blocks
 from tcpscope.capture.reader import read_capture_bytes, read_records, records_of
 from tcpscope.capture.records import LINKTYPE_NONE, Records
 from tcpscope.capture.source import Source, source_of_bytes
-from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning, NotACaptureError, file_description
+from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning, NotACaptureError
 
 __all__ = ["BATCH_BYTES", "QUIET_S", "read_batches"]
 
@@ -209,7 +209,8 @@ class _Batches:
             with job(self.frames):
                 self.head = section_head(replace(src, data=src.data[:whole])) or self.head
         elif not self.head:
-            self.head = src.data[: _pcap_header_len(src.data[:4].tobytes())].tobytes()
+            kind = MAGICS[int.from_bytes(src.data[:4].tobytes(), "little")][1]
+            self.head = src.data[: file_header_length(kind)].tobytes()
         self._hand_on(whole)
         return self._numbered(records), False
 
@@ -240,15 +241,9 @@ class _Batches:
         with the header in force, so as an error opening a file), as the warning the
         whole-file reader gives when records come before them."""
         if isinstance(exc, CaptureCutShortError):
-            warning = CaptureWarning("cut-short", f"The {file_description(self.name)} appears to have been cut"
-                                     " short in the middle of a packet.", len(self.head))
+            warning = CaptureWarning.cut_short(self.name, len(self.head))
         else:
             warning = CaptureWarning("damaged", str(exc), len(self.head))
         return replace(Records.empty(self.name, "pcapng" if self.pcapng else "pcap", src.data, src.keepalive),
                        warnings=(warning,))
 
-
-def _pcap_header_len(magic: bytes) -> int:
-    """The pcap file header's length: 24 bytes, 28 for IXIA's variant."""
-    _, kind = MAGICS[int.from_bytes(magic, "little")]
-    return 28 if kind == "ixia" else 24

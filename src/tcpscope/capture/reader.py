@@ -65,8 +65,7 @@ def records_of(src: Source) -> Records:
         w = CaptureWarning("decompress", f"The {file_description(src.name)} cannot be decompressed; it may be damaged"
                            f" or corrupt.\n({detail})", int(src.data.shape[0]))
     else:
-        w = CaptureWarning("cut-short", f"The {file_description(src.name)} appears to have been cut short in the"
-                           " middle of a packet.", int(src.data.shape[0]))
+        w = CaptureWarning.cut_short(src.name, int(src.data.shape[0]))
     return replace(records, warnings=(w,))
 
 

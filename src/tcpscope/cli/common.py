@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from tcpscope._types import Index, Mask
 from tcpscope.capture.records import Records
@@ -19,9 +20,10 @@ from tcpscope.table.packets import PacketTable
 
 if TYPE_CHECKING:
     from tcpscope.filter.front import Filter
+    from tcpscope.views.stream import TableStream
 
-__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "compile_display_filter", "finish",
-           "load", "read_capture", "read_capture_batches"]
+__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "capture_stream",
+           "compile_display_filter", "finish", "load", "read_capture"]
 
 EXIT_ERROR = 2
 
@@ -64,13 +66,22 @@ def read_capture(path: str) -> Records:
     return read_records(path)
 
 
-def read_capture_batches(path: str) -> Iterator[tuple[Records, bool]]:
-    """The capture's records, a batch at a time when they come through a pipe
-    (``capture.read_batches``); a large file first sets the allocator for large arrays."""
+@contextmanager
+def capture_stream(path: str, flt: Filter | None, analyze: bool | Literal["accecn"] = True,
+                   ) -> Iterator[TableStream]:
+    """The capture's pieces, analysed and filtered by ``flt`` (``views.stream.TableStream``),
+    a batch at a time when they come through a pipe (``capture.read_batches``), with the
+    progress line for a large file; kernels run compiled until the block ends once the
+    capture is large. A large file or a pipe first sets the allocator for large arrays."""
+    from tcpscope._jit import job
     from tcpscope.capture import read_batches
+    from tcpscope.cli.progress import Progress
+    from tcpscope.views.stream import TableStream
 
     _tune_for(path)
-    return read_batches(path)
+    with Progress(path) as progress, job(0):
+        yield TableStream(read_batches(path), analyze, select=flt.mask if flt is not None else None,
+                          progress=lambda done: progress.stage("decoding", done))
 
 
 def _tune_for(path: str) -> None:
@@ -82,10 +93,10 @@ def _tune_for(path: str) -> None:
     from tcpscope.cli.progress import MIN_BYTES
 
     try:
-        regular = path != "-" and stat.S_ISREG(os.stat(path).st_mode)
+        st = None if path == "-" else os.stat(path)
     except OSError:
         return
-    if not regular or _size(path) >= MIN_BYTES:
+    if st is None or not stat.S_ISREG(st.st_mode) or st.st_size >= MIN_BYTES:
         from tcpscope._malloc import tune_for_large_arrays
 
         tune_for_large_arrays()
@@ -123,15 +134,6 @@ def load(path: str, display_filter: str | None = None, analyze: bool | Collectio
         mask = np.asarray(flt.mask(table), dtype=np.bool_)
         return Loaded(table, np.flatnonzero(mask).astype(np.int64), records.warnings, mask)
     return Loaded(table, np.arange(table.n, dtype=np.int64), records.warnings)
-
-
-def _size(path: str) -> int:
-    import os
-
-    try:
-        return os.stat(path).st_size if path != "-" else 0
-    except OSError:
-        return 0
 
 
 def finish(warnings: Sequence[CaptureWarning]) -> int:

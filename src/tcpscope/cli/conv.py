@@ -15,9 +15,9 @@ import sys
 from tcpscope.cli.common import (
     add_file_argument,
     add_filter_argument,
+    capture_stream,
     compile_display_filter,
     finish,
-    read_capture_batches,
 )
 
 __all__ = ["register"]
@@ -26,20 +26,13 @@ __all__ = ["register"]
 def run(args: argparse.Namespace) -> int:
     """The conversations summed a piece of the capture at a time (``views.stream.TableStream``,
     ``views.conversation_sums.ConversationSums``): a large file in bounded memory."""
-    from tcpscope._jit import job
-    from tcpscope.cli.progress import Progress
     from tcpscope.views.conversation_sums import ConversationSums
     from tcpscope.views.conversations import render_csv, render_json, render_tshark
-    from tcpscope.views.stream import TableStream, frame_mask
 
-    flt = compile_display_filter(args.display_filter)
-    stream = TableStream(read_capture_batches(args.file), True, select=flt.mask if flt is not None else None)
     sums = ConversationSums()
-    with Progress(args.file) as progress, job(0):
-        for table, frames in stream:
-            sums.add(table, frame_mask(table, frames))
-            if stream.whole and stream.n:
-                progress.stage("decoding", (table.records.first_frame + table.n) / stream.n)
+    with capture_stream(args.file, compile_display_filter(args.display_filter)) as stream:
+        for table, mask in stream:
+            sums.add(table, mask)
     conv = sums.result()
     if args.format == "csv":
         text = render_csv(conv)

@@ -14,9 +14,9 @@ import sys
 from tcpscope.cli.common import (
     add_file_argument,
     add_filter_argument,
+    capture_stream,
     compile_display_filter,
     finish,
-    read_capture_batches,
 )
 
 __all__ = ["register"]
@@ -25,19 +25,12 @@ __all__ = ["register"]
 def run(args: argparse.Namespace) -> int:
     """The summary counted a piece of the capture at a time (``views.stream.TableStream``,
     ``views.expert.ExpertTally``): a large file in bounded memory."""
-    from tcpscope._jit import job
-    from tcpscope.cli.progress import Progress
     from tcpscope.views.expert import LEVEL_NAMES, ExpertTally, render_expert
-    from tcpscope.views.stream import TableStream, frame_mask
 
-    flt = compile_display_filter(args.display_filter)
-    stream = TableStream(read_capture_batches(args.file), True, select=flt.mask if flt is not None else None)
     tally = ExpertTally(LEVEL_NAMES[args.level])
-    with Progress(args.file) as progress, job(0):
-        for table, frames in stream:
-            tally.add(table, frame_mask(table, frames))
-            if stream.whole and stream.n:
-                progress.stage("decoding", (table.records.first_frame + table.n) / stream.n)
+    with capture_stream(args.file, compile_display_filter(args.display_filter)) as stream:
+        for table, mask in stream:
+            tally.add(table, mask)
     sys.stdout.write(render_expert(tally.entries(), frames=args.frames))
     sys.stdout.flush()
     return finish(stream.warnings)

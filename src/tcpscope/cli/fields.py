@@ -10,9 +10,9 @@ from tcpscope.cli.common import (
     EXIT_ERROR,
     add_file_argument,
     add_filter_argument,
+    capture_stream,
     compile_display_filter,
     finish,
-    read_capture_batches,
 )
 from tcpscope.errors import CaptureWarning, FieldError
 
@@ -59,17 +59,14 @@ def run(args: argparse.Namespace) -> int:
 def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
             ) -> tuple[CaptureWarning, ...]:
     """Print the fields a piece of the capture at a time (:mod:`tcpscope.views.stream`)."""
-    from tcpscope.cli.progress import Progress
     from tcpscope.filter.registry import analysis_need
     from tcpscope.views.stream import stream_fields
 
     flt = compile_display_filter(args.display_filter)
     # the analysis runs when a field or the filter needs it
     names = [d.name for d in defs] + sorted(flt.field_names() if flt is not None else ())
-    with Progress(args.file) as progress:
-        return stream_fields(read_capture_batches(args.file), defs, opts, out, analysis_need(names),
-                             select=flt.mask if flt is not None else None,
-                             progress=lambda done: progress.stage("decoding", done))
+    with capture_stream(args.file, flt, analysis_need(names)) as stream:
+        return stream_fields(stream, defs, opts, out)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

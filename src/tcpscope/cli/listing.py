@@ -8,9 +8,9 @@ import sys
 from tcpscope.cli.common import (
     add_file_argument,
     add_filter_argument,
+    capture_stream,
     compile_display_filter,
     finish,
-    read_capture_batches,
 )
 
 __all__ = ["register"]
@@ -20,21 +20,17 @@ def run(args: argparse.Namespace) -> int:
     """The list a piece of the capture at a time (``views.stream.TableStream``), with the
     TCP analysis carried from piece to piece: a large file in bounded memory, a pipe as
     its packets come."""
-    from tcpscope._jit import job
-    from tcpscope.cli.progress import Progress
-    from tcpscope.views.packet_list import packet_lines
-    from tcpscope.views.stream import TableStream
+    import numpy as np
 
-    flt = compile_display_filter(args.display_filter)
-    stream = TableStream(read_capture_batches(args.file), True, select=flt.mask if flt is not None else None)
+    from tcpscope.views.packet_list import packet_lines
+
     out = sys.stdout
-    with Progress(args.file) as progress, job(0):
-        for table, frames in stream:
+    with capture_stream(args.file, compile_display_filter(args.display_filter)) as stream:
+        for table, mask in stream:
+            frames = None if mask is None else np.flatnonzero(mask).astype(np.int64)
             out.write("".join(line + "\n" for line in packet_lines(table, frames)))
             if not stream.whole:
                 out.flush()
-            elif stream.n:
-                progress.stage("decoding", (table.records.first_frame + table.n) / stream.n)
     out.flush()
     return finish(stream.warnings)
 

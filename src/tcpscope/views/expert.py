@@ -36,7 +36,7 @@ the text is tshark's byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -207,20 +207,17 @@ class ExpertTally:
         for e in expert_entries(table, mask, self.level):
             key = (e.severity, e.protocol, e.summary)
             seen = self._rows.get(key)
-            if seen is None:
-                self._rows[key] = ExpertEntry(e.severity, e.group, e.protocol, e.summary, e.count,
-                                              self._items + e.first, e.frames)
+            if seen is None:  # its group and place are those of its first item
+                self._rows[key] = replace(e, first=self._items + e.first)
                 self._frames[key] = [e.frames + base]
             else:
-                self._rows[key] = ExpertEntry(seen.severity, seen.group, seen.protocol, seen.summary,
-                                              seen.count + e.count, seen.first, seen.frames)
+                self._rows[key] = replace(seen, count=seen.count + e.count)
                 self._frames[key].append(e.frames + base)
         self._items += len(table.layer("_expert"))
 
     def entries(self) -> list[ExpertEntry]:
         rank = {s: i for i, (s, _) in enumerate(SEVERITY_LABELS)}
-        out = [ExpertEntry(e.severity, e.group, e.protocol, e.summary, e.count, e.first,
-                           np.concatenate(self._frames[k]).astype(np.int64)) for k, e in self._rows.items()]
+        out = [replace(e, frames=np.concatenate(self._frames[k])) for k, e in self._rows.items()]
         out.sort(key=lambda en: (rank[en.severity], en.first))
         return out
 

@@ -37,7 +37,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 from tcpscope.views.fields import FieldsOptions, write_fields
 
-__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "TableStream", "frame_mask", "pieces", "stream_fields"]
+__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "TableStream", "pieces", "stream_fields"]
 
 #: Frames dissected and printed together: enough for the per-piece work in Python to be
 #: small beside the arrays', few enough for two pieces to stay a small part of the memory.
@@ -108,7 +108,7 @@ def _caught_up(records: Records, upto: int) -> TcpAnalyzer:
 
 class TableStream:
     """A capture's pieces, dissected, analysed and filtered, in order: iterate for
-    ``(table, frames)`` (``frames``: the rows the filter keeps, None for all of them).
+    ``(table, mask)`` (``mask``: a boolean per frame, those the filter keeps; None for all).
 
     ``batches``: the capture's records, ``(records, last)`` (``capture.read_batches``):
     one batch for a file, a batch at a time as they come through a pipe. Frames of a
@@ -119,7 +119,8 @@ class TableStream:
     where a conversation may use AccECN (``may_use_accecn``; the fields that need the
     analysis only for that), after replaying the frames before it into the analysis
     (from a pipe, whose frames are gone once printed, from the first frame);
-    ``select`` gives the frames of a piece to keep (a display filter's mask).
+    ``select`` gives the frames of a piece to keep (a display filter's mask);
+    ``progress`` hears the fraction of frames done after each piece (of a file read whole).
 
     After the first piece, ``whole`` says whether the capture came in one batch (then
     ``n`` is its frame count); after the last, ``warnings`` holds the reader's. Iterate
@@ -129,8 +130,9 @@ class TableStream:
     """
 
     def __init__(self, batches: Iterable[tuple[Records, bool]], analyze: bool | Literal["accecn"],
-                 select: Callable[[PacketTable], np.ndarray] | None = None) -> None:
-        self.batches, self.analyze, self.select = batches, analyze, select
+                 select: Callable[[PacketTable], np.ndarray] | None = None,
+                 progress: Callable[[float], None] | None = None) -> None:
+        self.batches, self.analyze, self.select, self.progress = batches, analyze, select, progress
         self.whole: bool | None = None
         self.n = 0
         self.warnings: tuple[CaptureWarning, ...] = ()
@@ -155,53 +157,39 @@ class TableStream:
                 if analyzer is not None:
                     table = analyzer.feed(table)
                 done += table.n
-                yield table, None if self.select is None else np.flatnonzero(self.select(table)).astype(np.int64)
+                yield table, None if self.select is None else np.asarray(self.select(table), dtype=np.bool_)
+                if self.progress is not None and self.whole and self.n:
+                    self.progress((table.records.first_frame + table.n) / self.n)
             held = batch.frames(done, len(batch)) if done < len(batch) else None
             self.warnings = batch.warnings
 
 
-def frame_mask(table: PacketTable, frames: np.ndarray | None) -> np.ndarray | None:
-    """The frames a :class:`TableStream` piece keeps as a boolean per frame (None: all)."""
-    if frames is None:
-        return None
-    mask = np.zeros(table.n, dtype=np.bool_)
-    mask[frames] = True
-    return mask
+def stream_fields(stream: TableStream, fields: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
+                  ) -> tuple[CaptureWarning, ...]:
+    """``-T fields`` output of a capture's :class:`TableStream`, written a piece at a time;
+    returns the reader's warnings.
 
-
-def stream_fields(batches: Iterable[tuple[Records, bool]], fields: list[FieldDef], opts: FieldsOptions,
-                  out: BinaryIO, analyze: bool | Literal["accecn"],
-                  select: Callable[[PacketTable], np.ndarray] | None = None,
-                  progress: Callable[[float], None] | None = None) -> tuple[CaptureWarning, ...]:
-    """``-T fields`` output of the whole capture (:class:`TableStream`: ``batches``,
-    ``analyze``, ``select``), written a piece at a time; returns the reader's warnings.
-
-    ``progress`` hears the fraction of frames done (of a file read whole). Output through
-    a pipe is flushed after each piece, so that a live capture shows as it comes. A piece
-    is printed on a second thread while the next one is dissected (the rendering kernels
-    release the interpreter), so at most two pieces are in memory.
+    Output through a pipe is flushed after each piece, so that a live capture shows as it
+    comes. A piece is printed on a second thread while the next one is dissected (the
+    rendering kernels release the interpreter), so at most two pieces are in memory.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    stream = TableStream(batches, analyze, select)
-
-    def write(table: PacketTable, piece_opts: FieldsOptions, frames: np.ndarray | None) -> None:
-        write_fields(table, fields, piece_opts, out, frames)
+    def write(table: PacketTable, piece_opts: FieldsOptions, mask: np.ndarray | None) -> None:
+        write_fields(table, fields, piece_opts, out, None if mask is None else np.flatnonzero(mask).astype(np.int64))
         rec = table.records
         if table.n:
             rec.release_range(int(rec.offset[0]), int(rec.offset[-1] + rec.caplen[-1]))
         if not stream.whole:
             out.flush()
-        elif progress is not None and stream.n:
-            progress((rec.first_frame + table.n) / stream.n)
 
     piece_opts = opts
     with ThreadPoolExecutor(max_workers=1) as writer, job(0):
         pending: Future[None] | None = None
-        for table, frames in stream:
+        for table, mask in stream:
             if pending is not None:
                 pending.result()  # in order, and no more than two pieces at once
-            pending = writer.submit(write, table, piece_opts, frames)
+            pending = writer.submit(write, table, piece_opts, mask)
             piece_opts = replace(opts, header=False)
             del table
         if pending is not None:
