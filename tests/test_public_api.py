@@ -79,3 +79,95 @@ def test_arrow_bytes_equal_the_fields_text(name: str, capsys: pytest.CaptureFixt
     for col, name_ in enumerate(("tcp.payload", "tcp.options")):
         got = [(v.hex() or "<MISSING>") if v is not None else "" for v in table.column(name_).to_pylist()]
         assert got == [r[col] for r in rows]
+
+
+SCAN_FIELDS = ["frame.number", "frame.time_relative", "ip.src", "tcp.stream", "tcp.seq", "tcp.options.sack_le",
+               "tcp.analysis.ack_rtt", "tcp.analysis.flags", "_ws.col.Info"]
+
+
+@pytest.mark.parametrize("name", ["http-eth.pcap", "craft-ipv4-frags.pcap", "own-lossy-seed11.pcap"])
+@pytest.mark.parametrize("flt", [None, "tcp.len > 0 || tcp.analysis.flags"])
+def test_scan_pieces_are_the_whole_capture(name: str, flt: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tcpscope.scan`` a few frames at a time gives the rows, values and frame numbers of
+    ``tcpscope.open`` (the analysis carried from piece to piece, fragments held back)."""
+    import pyarrow as pa
+
+    from tcpscope.views import stream
+
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 5)
+    cap = tcpscope.open(CAPS / name)
+    lists = ["tcp.options.sack_le"]
+    want = (cap.filter(flt) if flt else cap).packets.select(*SCAN_FIELDS).to_arrow(lists=lists)
+    pieces = list(tcpscope.scan(CAPS / name, SCAN_FIELDS, display_filter=flt, lists=lists))
+    assert len(pieces) > 3
+    got = pa.concat_tables([p.to_arrow() for p in pieces])  # one schema for every piece
+    assert got.to_pylist() == want.to_pylist()
+    assert str(got.schema.field("tcp.options.sack_le").type) == "list<item: int64>"
+    assert str(got.schema.field("ip.src").type) == "string"
+
+
+def test_scan_without_analysis_and_default_fields() -> None:
+    pieces = list(tcpscope.scan(EXAMPLE, analyze=False))
+    assert [len(p) for p in pieces] == [12]
+    assert "tcp.seq" in pieces[0].columns
+    assert pieces[0]["tcp.analysis.ack_rtt"].tolist() == [None] * 12
+
+
+def test_scan_checks_fields_and_filter_before_reading() -> None:
+    with pytest.raises(tcpscope.FieldError):
+        tcpscope.scan("/nonexistent/file.pcap", ["tcp.nonsense"])
+    with pytest.raises(tcpscope.FilterError):
+        tcpscope.scan("/nonexistent/file.pcap", display_filter="tcp.port ==")
+    scan = tcpscope.scan("/nonexistent/file.pcap")
+    with pytest.raises(tcpscope.CaptureNotFoundError):
+        next(iter(scan))
+
+
+def test_scan_reports_the_readers_warnings_at_the_end() -> None:
+    path = CAPS / "bad" / "truncated-mid-record.pcap"
+    scan = tcpscope.scan(path, ["frame.number"])
+    rows = sum(len(p) for p in scan)
+    assert rows == len(tcpscope.open(path))
+    assert scan.warnings == tcpscope.open(path).warnings
+    assert len(scan.warnings) == 1 and "cut short" in scan.warnings[0]
+
+
+def test_scan_reads_a_pipe_as_it_comes(tmp_path: Path) -> None:
+    """A FIFO's pieces come while its writer still holds it open."""
+    import os
+    import threading
+
+    fifo = tmp_path / "live"
+    os.mkfifo(fifo)
+    data = EXAMPLE.read_bytes()
+    first = threading.Event()
+
+    def writer() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            first.wait(30)  # the reader has its frames before the pipe closes
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        seen = []
+        for piece in tcpscope.scan(fifo, ["frame.number"]):
+            seen.extend(piece["frame.number"].tolist())
+            first.set()
+        assert seen == list(range(1, 13))
+    finally:
+        first.set()
+        t.join()
+
+
+def test_chosen_lists_and_first_values() -> None:
+    """``lists`` names the list columns; any other column holds each frame's first value
+    (the outer ``ip.src`` of a tunnelled frame), as ``-E occurrence=f`` prints it."""
+    cap = tcpscope.open(CAPS / "craft-encap-ipip.pcap")
+    auto = cap.packets.select("ip.src", "tcp.port").to_arrow()
+    assert str(auto.schema.field("ip.src").type).startswith("list")
+    fixed = cap.packets.select("ip.src", "tcp.port").to_arrow(lists=["tcp.port"])
+    assert str(fixed.schema.field("ip.src").type) == "string"
+    assert fixed.column("ip.src").to_pylist() == [v[0] if v else None for v in auto.column("ip.src").to_pylist()]
+    assert fixed.column("tcp.port").to_pylist() == auto.column("tcp.port").to_pylist()

@@ -1,7 +1,8 @@
 """tcpscope: Wireshark's TCP analysis on whole captures at once, faster, in plain words.
 
 The public API (imported lazily, so that ``import tcpscope`` and the command line start
-fast): :func:`open` a capture, get a :class:`Capture`; the errors of
+fast): :func:`open` a capture, get a :class:`Capture`; :func:`scan` one too large to hold, a
+piece at a time; the errors of
 :mod:`tcpscope.errors`.
 """
 
@@ -21,7 +22,7 @@ from tcpscope.errors import (
 )
 
 if TYPE_CHECKING:
-    from tcpscope.api import Capture, PacketView
+    from tcpscope.api import Capture, PacketView, Scan
 
 __all__ = [
     "Capture",
@@ -33,9 +34,11 @@ __all__ = [
     "FilterError",
     "NotACaptureError",
     "PacketView",
+    "Scan",
     "TcpscopeError",
     "__version__",
     "open",
+    "scan",
 ]
 
 __version__ = "0.1.0"
@@ -48,8 +51,16 @@ def open(path: Any, *, analyze: bool = True) -> Capture:
     return open_capture(path, analyze=analyze)
 
 
+def scan(path: Any, fields: Any = None, *, display_filter: str | None = None, analyze: bool = True,
+         lists: Any = ()) -> Scan:
+    """A capture a piece at a time, in bounded memory (see :func:`tcpscope.api.scan`)."""
+    from tcpscope.api import scan as _scan
+
+    return _scan(path, fields, display_filter=display_filter, analyze=analyze, lists=lists)
+
+
 def __getattr__(name: str) -> Any:
-    if name in ("Capture", "PacketView"):
+    if name in ("Capture", "PacketView", "Scan"):
         from tcpscope import api
 
         return getattr(api, name)

@@ -6,6 +6,12 @@
     >>> cap.stream(0).packets["tcp.analysis.ack_rtt"]
     >>> cap.filter("tcp.analysis.retransmission").packets.to_arrow()
 
+A capture too large to hold at once goes a piece at a time with :func:`scan` (what
+``tcpscope fields`` does), in the memory of one piece whatever the capture's size:
+
+    >>> for piece in tcpscope.scan("big.pcap", ["frame.number", "tcp.stream"], display_filter="tcp.len > 0"):
+    ...     writer.write_table(piece.to_arrow())
+
 Columns are named by their Wireshark field names. A field with at most one value per
 frame becomes a plain column (null where absent); one with several values in some frame
 (``ip.src`` in a tunnel, ``tcp.options.sack_le``) becomes a list column. pandas and
@@ -15,12 +21,13 @@ pyarrow are imported only by the methods that return their objects.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from tcpscope._types import Array, Index
+from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.text import format_values
@@ -32,7 +39,7 @@ if TYPE_CHECKING:
 
     from tcpscope.views.conversations import Conversations
 
-__all__ = ["Capture", "PacketView", "open_capture"]
+__all__ = ["Capture", "PacketView", "Scan", "open_capture"]
 
 DEFAULT_FIELDS: tuple[str, ...] = (
     "frame.number", "frame.time_relative", "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
@@ -45,10 +52,12 @@ DEFAULT_FIELDS: tuple[str, ...] = (
 class PacketView:
     """Frames of a capture as a table whose columns are Wireshark fields."""
 
-    def __init__(self, table: PacketTable, frames: Index, fields: Sequence[str] | None = None) -> None:
+    def __init__(self, table: PacketTable, frames: Index, fields: Sequence[str] | None = None,
+                 lists: Collection[str] | None = None) -> None:
         self._table = table
         self._frames = frames
         self._fields = tuple(fields) if fields is not None else self._default_fields()
+        self._lists = frozenset(lists) if lists is not None else None
 
     def _default_fields(self) -> tuple[str, ...]:
         has6 = self._table.has_layer("ipv6")
@@ -69,7 +78,7 @@ class PacketView:
     def select(self, *fields: str) -> PacketView:
         """The same frames with other columns (any registered field name)."""
         _defs(fields)
-        return PacketView(self._table, self._frames, fields)
+        return PacketView(self._table, self._frames, fields, self._lists)
 
     def values(self, field: str) -> Values:
         """Every occurrence of ``field`` in these frames (long format, frame indexes 0-based)."""
@@ -87,19 +96,27 @@ class PacketView:
         col = self.to_arrow([field]).column(0)
         return np.asarray(col.to_pylist(), dtype=object)
 
-    def to_arrow(self, fields: Sequence[str] | None = None) -> pyarrow.Table:
+    def to_arrow(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None) -> pyarrow.Table:
+        """The frames as an Arrow table, a column per field. ``lists``: the fields to give a
+        list of all their values per frame, the others holding their first value (as
+        ``-E occurrence=f``); by default (and unless the view was made with ``lists``, as
+        :func:`scan` makes them) a field is a list column when some frame has several
+        values of it."""
         import pyarrow as pa
 
         names = tuple(fields) if fields is not None else self._fields
         defs = _defs(names)
+        chosen = frozenset(lists) if lists is not None else self._lists
         n = self._table.n
         pos = np.full(n, -1, dtype=np.int64)
         pos[self._frames] = np.arange(len(self._frames))
-        arrays = [_arrow_column(fd, self.values(fd.name), pos, len(self._frames), self._table) for fd in defs]
+        arrays = [_arrow_column(fd, self.values(fd.name), pos, len(self._frames), self._table,
+                                None if chosen is None else fd.name in chosen) for fd in defs]
         return pa.table(arrays, names=list(names))
 
-    def to_pandas(self, fields: Sequence[str] | None = None) -> pandas.DataFrame:
-        return self.to_arrow(fields).to_pandas()
+    def to_pandas(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None,
+                  ) -> pandas.DataFrame:
+        return self.to_arrow(fields, lists=lists).to_pandas()
 
 
 def _defs(names: Sequence[str]) -> list[FieldDef]:
@@ -108,12 +125,17 @@ def _defs(names: Sequence[str]) -> list[FieldDef]:
     return full_registry().require(names)
 
 
-def _arrow_column(fd: FieldDef, v: Values, pos: Index, m: int, table: PacketTable) -> Any:
-    """One Arrow column: a value per frame, or a list per frame when some frame has several."""
+def _arrow_column(fd: FieldDef, v: Values, pos: Index, m: int, table: PacketTable, as_list: bool | None) -> Any:
+    """One Arrow column: a value per frame, or a list per frame (``as_list``; None: when
+    some frame has several values). A value per frame is the frame's first."""
     import pyarrow as pa
 
     rows = pos[v.pkt]
     keep = rows >= 0
+    if as_list is False and keep.any():  # the first occurrence in each frame
+        first = np.zeros(keep.shape[0], dtype=np.bool_)
+        first[np.unique(np.where(keep, rows, -1), return_index=True)[1]] = True
+        keep &= first
     v = v.take(keep)
     rows = rows[keep]
     ft = fd.ftype
@@ -123,7 +145,7 @@ def _arrow_column(fd: FieldDef, v: Values, pos: Index, m: int, table: PacketTabl
         return pa.array(out)
     flat, typ = _arrow_values(fd, v, table)
     counts = np.bincount(rows, minlength=m)
-    if counts.max(initial=0) <= 1:
+    if as_list is False or (as_list is None and counts.max(initial=0) <= 1):
         present = np.zeros(m, dtype=np.bool_)
         present[rows] = True
         idx = np.full(m, -1, dtype=np.int64)
@@ -178,7 +200,7 @@ class Capture:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return tuple(w.message for w in self.table.records.warnings)
+        return _messages(self.table.records.warnings)
 
     def __len__(self) -> int:
         return int(self.frames.shape[0])
@@ -245,3 +267,63 @@ def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = Tru
     if analyze:
         table = run_analysis(table)
     return Capture(table)
+
+
+class Scan:
+    """A capture a piece at a time (:func:`tcpscope.scan`): iterate for one
+    :class:`PacketView` per piece, the frames the display filter keeps, in order.
+
+    Each piece is dissected and analysed with the frames before it in mind (the TCP
+    analysis carries every conversation from piece to piece), so the values are those
+    of :func:`open_capture` on the whole capture; frame numbers count from the capture's
+    first frame. A pipe (``"-"`` or a FIFO) yields its pieces as its bytes come. Only one
+    piece is held at a time, plus the analysis state. ``warnings`` holds the reader's
+    warnings once the iteration has ended.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, display_filter: str | None,
+                 analyze: bool, lists: Collection[str]) -> None:
+        from tcpscope.filter import compile_filter
+
+        self._path = path
+        self._fields = tuple(fields) if fields is not None else None
+        self._lists = frozenset(lists)
+        _defs([*(self._fields or ()), *sorted(self._lists)])  # an unknown field is an error before the file is read
+        self._filter = compile_filter(display_filter) if display_filter else None
+        self._analyze = analyze
+        self.warnings: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<Scan {os.fspath(self._path)!r}>"
+
+    def __iter__(self) -> Iterator[PacketView]:
+        from tcpscope._jit import job
+        from tcpscope._malloc import tune_for_large_arrays
+        from tcpscope.capture import read_batches
+        from tcpscope.views.stream import TableStream
+
+        tune_for_large_arrays(4 << 20, 8 << 20)
+        flt = self._filter
+        stream = TableStream(read_batches(self._path), self._analyze, select=flt.mask if flt is not None else None)
+        with job(0):  # kernels run compiled for every piece once the capture is large
+            for table, mask in stream:
+                frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
+                yield PacketView(table, frames, self._fields, self._lists)
+        self.warnings = _messages(stream.warnings)
+
+
+def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:
+    return tuple(w.message for w in warnings)
+
+
+def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
+         analyze: bool = True, lists: Collection[str] = ()) -> Scan:
+    """The capture at ``path`` a piece at a time, as a :class:`Scan`: one :class:`PacketView`
+    of ``fields`` (default: those of ``Capture.packets``) per piece.
+
+    Every piece has the same columns and types, so that the pieces concatenate (or go to
+    one Parquet writer): a field named in ``lists`` is a list of all its values in each
+    frame, any other holds its first value (``ip.src`` of the outer header in a tunnel),
+    as ``tshark -E occurrence=f`` prints it. A bad display filter or an unknown field
+    raises at once; a capture that cannot be read raises when the iteration starts."""
+    return Scan(path, fields, display_filter, analyze, lists)
