@@ -75,10 +75,10 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
 
 
-def _through_fifo(fifo: Path, data: bytes, *args: str) -> tuple[str, str, int]:
+def _through_fifo(fifo: Path, data: bytes, *args: str, command: str = "fields") -> tuple[str, str, int]:
     feeder = _feed(fifo, data, 211)
     try:
-        return _cli("fields", str(fifo), *args)
+        return _cli(command, str(fifo), *args)
     finally:
         feeder.join(timeout=30)
 
@@ -93,6 +93,20 @@ def test_a_fifo_in_batches_prints_what_the_whole_stream_prints(cap: Path, tmp_pa
     with monkeypatch.context() as m:
         m.setattr(pipe, "_pipe", lambda path: None)  # read the stream whole, then print
         want = _through_fifo(fifo, data, *ARGS)
+    assert got == want
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
+def test_the_report_of_a_fifo_in_batches_is_the_whole_streams(cap: Path, tmp_path: Path, small_batches: None,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tcpscope analyze`` sums its report over the batches of a pipe as they come."""
+    fifo = tmp_path / "capture.fifo"
+    os.mkfifo(fifo)
+    data = cap.read_bytes()
+    got = _through_fifo(fifo, data, command="analyze")
+    with monkeypatch.context() as m:
+        m.setattr(pipe, "_pipe", lambda path: None)
+        want = _through_fifo(fifo, data, command="analyze")
     assert got == want
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, load
+from tcpscope.cli.common import add_file_argument, add_filter_argument, capture_stream, compile_display_filter, finish
 
 __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcpscope.views.report import report_lines
+    """The report summed a piece of the capture at a time (``views.stream.TableStream``,
+    ``views.report.ReportSums``): a large file in bounded memory."""
+    from tcpscope.views.report import ReportSums
 
-    loaded = load(args.file, args.display_filter)
-    sys.stdout.write("\n".join(report_lines(loaded.table, loaded.frames)) + "\n")
+    sums = ReportSums()
+    with capture_stream(args.file, compile_display_filter(args.display_filter)) as stream:
+        for table, mask in stream:
+            sums.add(table, mask)
+    sys.stdout.write("\n".join(sums.lines(stream.warnings)) + "\n")
     sys.stdout.flush()
-    return finish(loaded.warnings)
+    return finish(stream.warnings)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,7 +6,8 @@ SYN, the SYN/ACK, and the ACK that acknowledges the SYN/ACK, found through
 *initiates* the close, tshark's ``tcp.connection.fin_active``) with the ACK of each FIN,
 and the first RST. The client is the side that sent the first SYN; without one, the
 side that sent the first segment. All per-stream reductions are whole-array
-operations; only the text is built per connection.
+operations, summed a piece of the capture at a time (:class:`LifecycleSums`); only the
+text is built per connection.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import numpy as np
 
 from tcpscope._types import Array
 from tcpscope.table.packets import PacketTable
+from tcpscope.table.text import format_ipv4, format_ipv6
 
-__all__ = ["Lifecycle", "describe", "lifecycles"]
+__all__ = ["Lifecycle", "LifecycleSums", "describe", "endpoint_text", "lifecycles"]
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 NONE = -1
@@ -31,7 +33,7 @@ class Lifecycle:
 
     first_frame: Array
     last_frame: Array
-    client_side: Array  # side key of the client (see _side_keys)
+    client_side: Array  # the client's side (``_flow``: 0 or 1)
     syn: Array
     synack: Array
     handshake_ack: Array
@@ -48,65 +50,138 @@ class Lifecycle:
         return int(self.first_frame.shape[0])
 
 
-def _first(n: int, streams: Array, frames: Array, mask: Array) -> Array:
-    out = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(out, streams[mask], frames[mask])
-    out[out == np.iinfo(np.int64).max] = NONE
-    return out
+_MAX = np.iinfo(np.int64).max
+
+
+def endpoint_text(atype: int, addr: np.ndarray, port: int) -> str:
+    """``10.0.0.1:80`` or ``[2001:db8::1]:80`` (``atype``: 2 IPv4, 3 IPv6, as ``row_addresses``)."""
+    if atype == 2:
+        return f"{format_ipv4(int.from_bytes(bytes(addr[:4]), 'big'))}:{port}"
+    return f"[{format_ipv6(bytes(addr))}]:{port}"
+
+#: per-stream columns of :class:`LifecycleSums` and the value of a stream not seen yet
+_COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 = one value, 2 = per flow)
+    "first": (np.int64, _MAX, 0), "last": (np.int64, NONE, 0), "first_flow": (np.int8, 0, 0),
+    "syn": (np.int64, _MAX, 0), "syn_flow": (np.int8, 0, 0),
+    "synack": (np.int64, _MAX, 2), "hs_ack": (np.int64, _MAX, 2), "fin": (np.int64, _MAX, 2),
+    "fin_acked_by": (np.int64, _MAX, 2), "rst": (np.int64, _MAX, 2), "irtt": (np.int64, 0, 0),
+    "src": (np.uint8, 0, 16), "dst": (np.uint8, 0, 16), "atype": (np.int8, 0, 0),
+    "sport": (np.int64, 0, 0), "dport": (np.int64, 0, 0),
+}
+
+
+class LifecycleSums:
+    """The opening and closing events of every stream over analysed pieces, in frame order
+    (``add`` each piece, then ``result``): the same as :func:`lifecycles` of the whole table.
+
+    Events are kept per sending side (``_flow``, 0 or 1) until the end decides which side
+    is the client. An event that depends on another (the ACK of the SYN/ACK, the ACK of a
+    FIN) names it by ``tcp.analysis.acks_frame``, an earlier frame, so the event it names
+    is known by the time it comes.
+    """
+
+    def __init__(self) -> None:
+        self.c: dict[str, np.ndarray] = {}
+        self._size = 0
+        self.n = 0  # streams: the highest tcp.stream seen, plus one
+        self._grow(16)
+
+    def _grow(self, size: int) -> None:
+        if size <= self._size:
+            return
+        size = max(size, 2 * self._size)
+        for name, (dtype, fill, width) in _COLUMNS.items():
+            col: np.ndarray = np.full((size, width) if width else (size,), fill, dtype=dtype)
+            if self._size:
+                col[: self._size] = self.c[name]
+            self.c[name] = col
+        self._size = size
+
+    def add(self, table: PacketTable) -> None:
+        """Take the events of an analysed piece (every frame: a display filter does not
+        change how a connection opened)."""
+        from tcpscope.views.conversations import row_addresses
+
+        tcp = table.layer("tcp")
+        if len(tcp) == 0 or "stream" not in tcp.cols:
+            return
+        cols, c = tcp.cols, self.c
+        rows = np.flatnonzero(np.asarray(cols["stream"], dtype=np.int64) >= 0)
+        if rows.shape[0] == 0:
+            return
+        s = np.asarray(cols["stream"], dtype=np.int64)[rows]
+        self.n = max(self.n, int(s.max()) + 1)
+        self._grow(self.n)
+        frame = table.records.first_frame + tcp.pkt[rows] + 1
+        flags = np.asarray(cols["flags"], dtype=np.int64)[rows]
+        flow = np.asarray(cols["_flow"], dtype=np.int64)[rows]
+        other = 1 - flow
+        acks = np.asarray(cols["acks_frame"], dtype=np.int64)[rows]
+        # a stream's first segment: its frame, its sender, and the endpoints
+        uniq, at = np.unique(s, return_index=True)
+        new = c["first"][uniq] == _MAX
+        ns, nat = uniq[new], at[new]
+        c["first"][ns], c["first_flow"][ns] = frame[nat], flow[nat]
+        c["src"][ns], c["dst"][ns], c["atype"][ns] = row_addresses(table, rows[nat])
+        c["sport"][ns] = np.asarray(cols["srcport"], dtype=np.int64)[rows[nat]]
+        c["dport"][ns] = np.asarray(cols["dstport"], dtype=np.int64)[rows[nat]]
+        np.maximum.at(c["last"], s, frame)
+        syn_ack = flags & (SYN | ACK)
+        pure = np.flatnonzero(syn_ack == SYN)
+        uniq, at = np.unique(s[pure], return_index=True)
+        new = c["syn"][uniq] == _MAX
+        c["syn"][uniq[new]], c["syn_flow"][uniq[new]] = frame[pure[at[new]]], flow[pure[at[new]]]
+        _first_at(c["synack"], s, flow, frame, syn_ack == (SYN | ACK))
+        _first_at(c["hs_ack"], s, flow, frame, (syn_ack == ACK) & (acks > 0) & (acks == c["synack"][s, other]))
+        _first_at(c["fin"], s, flow, frame, (flags & FIN) != 0)
+        _first_at(c["fin_acked_by"], s, flow, frame, (acks > 0) & (acks == c["fin"][s, other]))
+        _first_at(c["rst"], s, flow, frame, (flags & RST) != 0)
+        if "initial_rtt" in cols:
+            np.maximum.at(c["irtt"], s, np.asarray(cols["initial_rtt"], dtype=np.int64)[rows])
+
+    def result(self) -> tuple[Lifecycle, list[tuple[str, str]]]:
+        """The events of every stream (frame numbers; -1: none), and its client's and
+        server's endpoints as text."""
+        n, c = self.n, self.c
+        st = np.arange(n)
+
+        def seen(a: np.ndarray) -> np.ndarray:
+            return np.where(a == _MAX, NONE, a)
+
+        syn = seen(c["syn"][:n])
+        client = np.where(syn >= 0, c["syn_flow"][:n], c["first_flow"][:n]).astype(np.int64)
+        server = 1 - client
+        fin_c, fin_s = seen(c["fin"][st, client]), seen(c["fin"][st, server])
+        rst_c, rst_s = seen(c["rst"][st, client]), seen(c["rst"][st, server])
+        rst = np.where(rst_c < 0, rst_s, np.where(rst_s < 0, rst_c, np.minimum(rst_c, rst_s)))
+        lc = Lifecycle(
+            first_frame=seen(c["first"][:n]), last_frame=c["last"][:n].copy(), client_side=client,
+            syn=syn, synack=seen(c["synack"][st, server]), handshake_ack=seen(c["hs_ack"][st, client]),
+            fin_client=fin_c, fin_server=fin_s,
+            fin_first_side=np.where((fin_c >= 0) & ((fin_s < 0) | (fin_c <= fin_s)), 0,
+                                    np.where(fin_s >= 0, 1, NONE)),
+            fin_client_acked=seen(c["fin_acked_by"][st, server]), fin_server_acked=seen(c["fin_acked_by"][st, client]),
+            rst=rst, rst_side=np.where(rst < 0, NONE, np.where(rst_c == rst, 0, 1)), initial_rtt_ns=c["irtt"][:n].copy(),
+        )
+        ends = []
+        for i in range(n):
+            t = int(c["atype"][i])
+            a = endpoint_text(t, c["src"][i], int(c["sport"][i]))
+            b = endpoint_text(t, c["dst"][i], int(c["dport"][i]))
+            ends.append((a, b) if client[i] == c["first_flow"][i] else (b, a))
+        return lc, ends
+
+
+def _first_at(out: np.ndarray, s: Array, flow: Array, frame: Array, mask: Array) -> None:
+    """The first frame per (stream, sending side) among the rows ``mask`` selects."""
+    np.minimum.at(out, (s[mask], flow[mask]), frame[mask])
 
 
 def lifecycles(table: PacketTable) -> Lifecycle:
     """The opening and closing events of every stream of an analysed table."""
-    tcp = table.layer("tcp")
-    if len(tcp) == 0 or "stream" not in tcp.cols:
-        z = np.zeros(0, dtype=np.int64)
-        return Lifecycle(*(z for _ in range(14)))
-    stream = np.asarray(tcp.cols["stream"], dtype=np.int64)
-    ok = stream >= 0
-    n = int(stream[ok].max()) + 1 if ok.any() else 0
-    frame = tcp.pkt + 1
-    flags = np.asarray(tcp.cols["flags"], dtype=np.int64)
-    s = np.where(ok, stream, 0)
-    first = _first(n, s, frame, ok)
-    last = np.full(n, NONE, dtype=np.int64)
-    np.maximum.at(last, s[ok], frame[ok])
-    pure_syn = ok & ((flags & (SYN | ACK)) == SYN)
-    syn = _first(n, s, frame, pure_syn)
-    # the client side: the sender of the first SYN, else of the first segment.
-    # Sides are told apart by (source port, position of the first segment's source).
-    row_of_frame = np.full(table.n + 1, -1, dtype=np.int64)
-    row_of_frame[frame] = np.arange(len(tcp))
-    anchor = np.where(syn >= 0, syn, first)
-    anchor_row = row_of_frame[np.maximum(anchor, 0)]
-    keys = _side_keys(table)
-    client_key = keys[anchor_row] if len(tcp) else np.zeros(0, dtype=np.int64)
-    is_client = keys == client_key[s]
-    synack = _first(n, s, frame, ok & ((flags & (SYN | ACK)) == (SYN | ACK)) & ~is_client)
-    acks = np.asarray(tcp.cols["acks_frame"], dtype=np.int64)
-    hs_ack = _first(n, s, frame, ok & is_client & ((flags & (SYN | ACK)) == ACK) & (acks == synack[s]) & (acks > 0))
-    fin = ok & ((flags & FIN) != 0)
-    fin_c = _first(n, s, frame, fin & is_client)
-    fin_s = _first(n, s, frame, fin & ~is_client)
-    fin_first = np.where((fin_c >= 0) & ((fin_s < 0) | (fin_c <= fin_s)), 0, np.where(fin_s >= 0, 1, NONE))
-    fin_c_acked = _first(n, s, frame, ok & ~is_client & (acks == fin_c[s]) & (acks > 0))
-    fin_s_acked = _first(n, s, frame, ok & is_client & (acks == fin_s[s]) & (acks > 0))
-    rst_mask = ok & ((flags & RST) != 0)
-    rst = _first(n, s, frame, rst_mask)
-    rst_c = _first(n, s, frame, rst_mask & is_client)
-    rst_side = np.where(rst < 0, NONE, np.where(rst_c == rst, 0, 1))
-    irtt = np.zeros(n, dtype=np.int64)
-    if "initial_rtt" in tcp.cols:
-        np.maximum.at(irtt, s[ok], np.asarray(tcp.cols["initial_rtt"], dtype=np.int64)[ok])
-    return Lifecycle(first, last, client_key, syn, synack, hs_ack, fin_c, fin_s, fin_first,
-                     fin_c_acked, fin_s_acked, rst, rst_side, irtt)
-
-
-def _side_keys(table: PacketTable) -> Array:
-    """A number per tcp row that is equal for the segments one endpoint sends."""
-    from tcpscope.analysis.conversations import segment_keys
-
-    keys = segment_keys(table)
-    return keys.key * 2 + keys.flow.astype(np.int64)
+    sums = LifecycleSums()
+    sums.add(table)
+    return sums.result()[0]
 
 
 def describe(lc: Lifecycle, i: int) -> tuple[str, str]:
