@@ -15,13 +15,17 @@ captures and everywhere text is needed for a few values. The bulk writer of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.values import Values
 
-__all__ = ["abstime_text", "format_ether", "format_ipv4", "format_ipv6", "format_reltime", "format_values", "hex_digits"]
+__all__ = ["abstime_text", "ether_texts", "format_ether", "format_ipv4", "format_ipv6", "format_reltime", "format_values",
+           "hex_digits", "ipv4_texts", "ipv6_texts"]
 
 
 def hex_digits(fd: FieldDef) -> int:
@@ -106,6 +110,38 @@ def format_ether(b: bytes) -> str:
     return ":".join(f"{x:02x}" for x in b)
 
 
+#: Below this many values each is formatted in turn; above, each distinct one once.
+_FEW = 64
+
+
+def _each_once(keys: NDArray[Any], fmt: Callable[[Any], str]) -> list[str]:
+    """``fmt`` of every key, formatting each distinct key once: a capture's addresses
+    repeat, so its columns of text cost a lookup a value."""
+    if keys.shape[0] < _FEW:
+        return [fmt(k) for k in keys]
+    uniq, inv = np.unique(keys, return_inverse=True)
+    texts = np.array([fmt(u) for u in uniq], dtype=object)
+    out: list[str] = texts[inv.reshape(-1)].tolist()
+    return out
+
+
+def ipv4_texts(values: NDArray[Any]) -> list[str]:
+    """:func:`format_ipv4` of every value."""
+    return _each_once(np.asarray(values).astype(np.int64), lambda v: format_ipv4(int(v)))
+
+
+def ipv6_texts(rows: NDArray[Any]) -> list[str]:
+    """:func:`format_ipv6` of every row of 16 bytes."""
+    keys = np.ascontiguousarray(rows, dtype=np.uint8).reshape(-1, 16).view("V16").reshape(-1)
+    return _each_once(keys, lambda v: format_ipv6(bytes(v)))
+
+
+def ether_texts(rows: NDArray[Any]) -> list[str]:
+    """:func:`format_ether` of every row of 6 bytes."""
+    keys = np.ascontiguousarray(rows, dtype=np.uint8).reshape(-1, 6).view("V6").reshape(-1)
+    return _each_once(keys, lambda v: format_ether(bytes(v)))
+
+
 def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = ()) -> list[str]:
     """The text of every value in ``v`` for field ``fd``."""
     ft = fd.ftype
@@ -124,11 +160,11 @@ def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...
             return [f"0{x:o}" for x in data.astype(np.int64).tolist()]
         return [str(x) for x in data.astype(np.int64).tolist()]
     if ft is FieldType.IPv4:
-        return [format_ipv4(x) for x in data.astype(np.int64).tolist()]
+        return ipv4_texts(data)
     if ft is FieldType.IPv6:
-        return [format_ipv6(bytes(row)) for row in np.asarray(data, dtype=np.uint8)]
+        return ipv6_texts(data)
     if ft is FieldType.ETHER:
-        return [format_ether(bytes(row)) for row in np.asarray(data, dtype=np.uint8)]
+        return ether_texts(data)
     if ft is FieldType.ABSOLUTE_TIME and fd.base in (Base.LOCAL, Base.UTC):
         return [str(x) for x in abstime_text(data.astype(np.int64), fd.base is Base.UTC)]
     if ft in (FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME):

@@ -12,6 +12,8 @@ mark).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from tcpscope._types import Array
@@ -61,6 +63,7 @@ _PREFIXES = (
 )
 
 
+@lru_cache(maxsize=8192)
 def flags_text(flags: int, use_ace: bool = False) -> str:
     """The bracketed flag list: names of set bits, ", ACE=n" with AccECN, then "Reserved"."""
     names = [FLAG_NAMES[i] for i in range(6 if use_ace else 9) if flags & (1 << i)]
@@ -107,10 +110,48 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int,
             if full:
                 blocks.setdefault((pkt, order), []).append((le, re))
     names = ("kind", "len", "ok", "item", "v1", "v2", "has_v1", "has_v2", "order", "off", "_buf")
-    cols = [opt.pkt.tolist()] + [np.asarray(opt.cols[c]).tolist() for c in names]
+    kinds = np.asarray(opt.cols["kind"])
+    shown = np.flatnonzero(np.isin(kinds, _KINDS_WITH_TEXT))  # NOP, EOL and the rest add nothing
+    texts: list[str] = [""] * shown.shape[0]
+    # timestamps, in most segments of most connections, in one go; the others one by one
+    is_ts = (kinds[shown] == 8) & np.asarray(opt.cols["has_v2"], dtype=np.bool_)[shown]
+    ts = shown[is_ts]
+    for i, a, b in zip(np.flatnonzero(is_ts).tolist(), np.asarray(opt.cols["v1"])[ts].tolist(),
+                       np.asarray(opt.cols["v2"])[ts].tolist(), strict=True):
+        texts[i] = f" TSval={a} TSecr={b}"
+    rest = np.flatnonzero(~is_ts)
+    cols = [rest.tolist(), opt.pkt[shown[rest]].tolist()] + [np.asarray(opt.cols[c])[shown[rest]].tolist()
+                                                             for c in names]
+    for i, pkt, kind, olen, ok, item, v1, v2, has1, has2, order, off, buf in zip(*cols, strict=True):
+        row = int(tcp_rows_of_pkt[pkt])
+        if kind == 5:
+            base = int(sack_base[row])
+            texts[i] = "".join(f" SLE={(le - base) & 0xFFFFFFFF} SRE={(re - base) & 0xFFFFFFFF}"
+                               for le, re in blocks.get((pkt, order), []))
+        elif kind == 76 and has1:  # a probe response, or a last-notify query in a SYN/ACK
+            front[row] = ("SA+, " if v1 == 1 else "SA++, ") + front.get(row, "")
+        elif kind == 78 and item:  # prepended before the length check
+            front[row] = "TRPY, " + front.get(row, "")
+        elif kind in (172, 174) and has2:
+            texts[i] = _acc_ecn(table, buf, off + 2, olen - 2, v2, kind == 172)
+        elif kind in (253, 254) and has1:
+            texts[i] = _experimental(table, v1, v2, has2, olen, ok, buf, off)
+        else:
+            texts[i] = _option_text(kind, olen, ok, item, v1, v2, has1, has2)
+    # each tcp row's texts in option order
+    rows = tcp_rows_of_pkt[opt.pkt[shown]].tolist()
+    if len(set(rows)) == len(rows):
+        return front, dict(zip(rows, texts, strict=True))
+    for row, text in zip(rows, texts, strict=True):
+        out.setdefault(row, []).append(text)
+    return front, {k: "".join(v) for k, v in out.items()}
+    # the rows with other options too: their texts in option order
+    ts_order = dict(zip(opt.pkt[ts].tolist(), np.asarray(opt.cols["order"])[ts].tolist(), strict=True))
     for pkt, kind, olen, ok, item, v1, v2, has1, has2, order, off, buf in zip(*cols, strict=True):
         row = int(tcp_rows_of_pkt[pkt])
         parts = out.setdefault(row, [])
+        if not parts and row in texts:  # (its timestamps go in their place at the end)
+            parts.append("")
         if kind == 5:
             base = int(sack_base[row])
             for le, re in blocks.get((pkt, order), []):
@@ -125,7 +166,15 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int,
             parts.append(_experimental(table, v1, v2, has2, olen, ok, buf, off))
         else:
             parts.append(_option_text(kind, olen, ok, item, v1, v2, has1, has2))
-    return front, {k: "".join(v) for k, v in out.items()}
+        if pkt in ts_order and order > ts_order[pkt] and texts.get(row) is not None:
+            parts.insert(len(parts) - 1, texts.pop(row))  # the timestamps came before this option
+    for row, parts in out.items():
+        texts[row] = "".join(parts) + texts.pop(row, "")
+    return front, texts
+
+
+#: The option kinds whose dissectors write to Info (:func:`_option_texts`, :func:`_option_text`).
+_KINDS_WITH_TEXT = np.array([2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 27, 28, 29, 34, 76, 78, 172, 174, 253, 254])
 
 
 def _option_text(kind: int, olen: int, ok: bool, item: bool, v1: int, v2: int, has1: bool, has2: bool) -> str:
@@ -197,42 +246,44 @@ def tcp_info(table: PacketTable) -> dict[int, str]:
     names = ["srcport", "dstport", "flags", "reach", "bogus_hlen", "hdr_len", "len", "urgent_pointer",
              "seq_raw", "ack_raw", "window_size_value"]
     cols = {k: np.asarray(c[k]).tolist() for k in names}
-    if analysed:
-        for k in ("seq", "ack", "window_size", "ta", "aflags", "dupack_num", "dupack_frame", "use_ace", "stream"):
-            cols[k] = np.asarray(c[k]).tolist()
-    malformed = table.malformed
-    short = np.asarray(table.frame_cols.get("short", np.zeros(table.n, dtype=np.bool_)))
-    pkts = tcp.pkt.tolist()
+    zeros = [0] * m
+    for k in ("seq", "ack", "window_size", "ta", "aflags", "dupack_num", "dupack_frame", "use_ace", "stream"):
+        cols[k] = np.asarray(c[k]).tolist() if analysed else zeros
+    if not analysed:
+        cols["stream"] = [-1] * m
+    malformed = table.malformed.tolist()
+    short = np.asarray(table.frame_cols.get("short", np.zeros(table.n, dtype=np.bool_))).tolist()
     out: dict[int, str] = {}
-    for r in range(m):
-        reach = cols["reach"][r]
+    for r, (pkt, reach, sport, dport, fl, length, bogus, stream, aflags) in enumerate(zip(
+            tcp.pkt.tolist(), cols["reach"], cols["srcport"], cols["dstport"], cols["flags"], cols["len"],
+            cols["bogus_hlen"], cols["stream"], cols["aflags"], strict=True)):
         if reach < 1:
             continue
-        text = f"{cols['srcport'][r]} \u2192 {cols['dstport'][r]}"
-        pkt = pkts[r]
+        text = f"{sport} \u2192 {dport}"
         if reach >= 2:
-            fl = cols["flags"][r]
-            has_len = cols["len"][r] >= 0
-            ace = bool(cols["use_ace"][r]) if analysed else False
-            if analysed and cols["stream"][r] >= 0:
+            if stream >= 0:
                 seq, ack, win = cols["seq"][r], cols["ack"][r], cols["window_size"][r]
             else:
                 seq, ack, win = cols["seq_raw"][r], cols["ack_raw"][r], cols["window_size_value"][r]
-            text += f" [{flags_text(fl, ace)}] Seq={seq}"
-            if fl & 0x10:
-                text += f" Ack={ack}"
-            text += f" Win={win}"
-            if cols["bogus_hlen"][r]:
+            text += (f" [{flags_text(fl, bool(cols['use_ace'][r]))}] Seq={seq} Ack={ack} Win={win}" if fl & 0x10
+                     else f" [{flags_text(fl, bool(cols['use_ace'][r]))}] Seq={seq} Win={win}")
+            if bogus:
                 text += f", bogus TCP header length ({cols['hdr_len'][r]}, must be at least 20)"
             elif reach >= 4:
                 if fl & 0x20:
                     text += f" Urg={cols['urgent_pointer'][r]}"
-                if has_len:
-                    text += f" Len={cols['len'][r]}"
-                text = front.get(r, "") + text + opts.get(r, "")
-                if analysed and cols["ta"][r]:
-                    text = _prefixes(cols["aflags"][r], cols["dupack_num"][r], cols["dupack_frame"][r]) + text
-        text += malformed_mark(table, pkt) if malformed[pkt] else SIZE_LIMITED if short[pkt] else ""
+                if length >= 0:
+                    text += f" Len={length}"
+                if r in front:
+                    text = front[r] + text
+                if r in opts:
+                    text += opts[r]
+                if aflags & _PREFIX_BITS and cols["ta"][r]:
+                    text = _prefixes(aflags, cols["dupack_num"][r], cols["dupack_frame"][r]) + text
+        if malformed[pkt]:
+            text += malformed_mark(table, pkt)
+        elif short[pkt]:
+            text += SIZE_LIMITED
         out[r] = text
     return out
 
@@ -247,6 +298,11 @@ def malformed_mark(table: PacketTable, pkt: int) -> str:
     a ReportedBoundsError's mark, or a ContainedBoundsError's."""
     contained = table.frame_cols.get("contained")
     return CONTAINED if contained is not None and contained[pkt] else MALFORMED
+
+
+_PREFIX_BITS = 0
+for _bit, _ in _PREFIXES:
+    _PREFIX_BITS |= _bit
 
 
 def _prefixes(aflags: int, dupnum: int, dupframe: int) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from tcpscope._types import Array, Index
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.text import format_ether, format_ipv4, format_ipv6
+from tcpscope.table.text import ether_texts, format_ether, format_ipv4, ipv4_texts, ipv6_texts
 from tcpscope.views.info import malformed_mark, tcp_info
 
 __all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision"]
@@ -113,37 +113,44 @@ def _top_protocols(table: PacketTable) -> tuple[list[str], list[str]]:
 
 
 def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
+    """The Source and Destination columns: the innermost IP header's addresses (as
+    pinfo->src/dst end up), else the Ethernet addresses, else nothing."""
     n = table.n
-    src = ["" for _ in range(n)]
-    dst = ["" for _ in range(n)]
+    src = np.full(n, "", dtype=object)
+    dst = np.full(n, "", dtype=object)
+    pkts, depths, srcs, dsts = [], [], [], []
     eth = table.layer("eth")
     if len(eth):
-        ok = np.asarray(eth.cols["has_src"])
-        for pkt, s, d, k in zip(eth.pkt.tolist(), np.asarray(eth.cols["src"]), np.asarray(eth.cols["dst"]),
-                                ok.tolist(), strict=True):
-            if k:
-                src[pkt] = format_ether(bytes(s))
-                dst[pkt] = format_ether(bytes(d))
-    # IP headers in stack order: the innermost wins, as pinfo->src does
-    parts = []
+        ok = np.asarray(eth.cols["has_src"], dtype=np.bool_)
+        pkts.append(eth.pkt[ok])
+        depths.append(np.full(int(ok.sum()), -1, dtype=np.int64))  # below any IP header
+        srcs += ether_texts(np.asarray(eth.cols["src"])[ok])
+        dsts += ether_texts(np.asarray(eth.cols["dst"])[ok])
     ip4 = table.layer("ip")
     if len(ip4):
         ok = np.asarray(ip4.cols["reach"]) >= 11
-        parts.append((ip4.pkt[ok], ip4.depth[ok], [format_ipv4(int(x)) for x in np.asarray(ip4.cols["src"])[ok]],
-                      [format_ipv4(int(x)) for x in np.asarray(ip4.cols["dst"])[ok]]))
+        pkts.append(ip4.pkt[ok])
+        depths.append(ip4.depth[ok].astype(np.int64))
+        srcs += ipv4_texts(np.asarray(ip4.cols["src"])[ok])
+        dsts += ipv4_texts(np.asarray(ip4.cols["dst"])[ok])
     ip6 = table.layer("ipv6")
     if len(ip6):
         ok = np.asarray(ip6.cols["reach"]) >= 7
-        parts.append((ip6.pkt[ok], ip6.depth[ok], [format_ipv6(bytes(x)) for x in np.asarray(ip6.cols["src"])[ok]],
-                      [format_ipv6(bytes(x)) for x in np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok]]))
-    rows: list[tuple[int, int, str, str]] = []
-    for pkt, depth, s, d in parts:
-        rows.extend(zip(pkt.tolist(), depth.tolist(), s, d, strict=True))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    for pkt, _, s, d in rows:
-        src[pkt] = s
-        dst[pkt] = d
-    return src, dst
+        pkts.append(ip6.pkt[ok])
+        depths.append(ip6.depth[ok].astype(np.int64))
+        srcs += ipv6_texts(np.asarray(ip6.cols["src"])[ok])
+        dsts += ipv6_texts(np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok])
+    if not pkts:
+        return src.tolist(), dst.tolist()
+    pkt = np.concatenate(pkts)
+    order = np.lexsort((np.concatenate(depths), pkt))  # by frame, then the stack
+    pkt = pkt[order]
+    last = np.ones(pkt.shape[0], dtype=np.bool_)  # each frame's innermost header
+    last[:-1] = pkt[1:] != pkt[:-1]
+    take = order[last]
+    src[pkt[last]] = np.array(srcs, dtype=object)[take]
+    dst[pkt[last]] = np.array(dsts, dtype=object)[take]
+    return src.tolist(), dst.tolist()
 
 
 def _other_info(table: PacketTable) -> dict[int, str]:
