@@ -158,7 +158,8 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     # The capture's bytes are not read again here: let the OS drop this process's copy of
     # the file's pages (a memory map) before the layer tables are built, the moment of
     # most memory. They come back from the page cache if a later stage reads them.
-    records.release_pages()
+    if n:
+        records.release_range(int(records.offset[0]), int(records.offset[-1] + records.caplen[-1]))
     # tcp.option rows are numbered by _option_layers, per option protocol
     layers = {name: ctx.builders.pop(name).build(numbered=name != "tcp.option") for name in list(ctx.builders)}
     _routing_destinations(layers)
