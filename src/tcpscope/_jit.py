@@ -99,8 +99,16 @@ class Kernel(Generic[F]):
         return self.compiled() if compiles(n) else self.py
 
     def run(self, n: int, *args: Any) -> Any:
-        """Run on an input of ``n`` elements, compiled or not (see the module docstring)."""
-        return self.pick(n)(*args)
+        """Run on an input of ``n`` elements, compiled or not (see the module docstring).
+
+        Uncompiled, int64 arithmetic that overflows wraps silently, as it does compiled
+        (numpy would warn; a hostile capture's time stamps or numbers can make it)."""
+        if compiles(n):
+            return self.compiled()(*args)
+        import numpy as np
+
+        with np.errstate(over="ignore"):
+            return self.py(*args)
 
 
 def kernel(fn: F) -> Kernel[F]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tcpscope._jit import kernel
+from tcpscope._jit import helper, kernel
 from tcpscope._types import Index
 
 __all__ = ["IdTable", "KeyIds"]
@@ -24,11 +24,33 @@ __all__ = ["IdTable", "KeyIds"]
 V6_BASE = 1 << 40
 
 
+_M32 = 0xFFFFFFFF
+
+
+@helper
+def _mix(h: Any, v: Any) -> Any:
+    """Fold the 32-bit word ``v`` into the 32-bit hash ``h`` (MurmurHash3's fmix32 of their
+    xor). Every product is cut to 32 bits and every shift is of a value already cut, so the
+    result is the same in Python's integers (uncompiled) and in int64 arithmetic (compiled)."""
+    h = (h ^ v) & _M32
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    h ^= h >> 16
+    return h
+
+
 @kernel
-def _lookup(a: Any, b: Any, c: Any, ta: Any, tb: Any, tc: Any, tid: Any, keys: Any, count: int) -> tuple[Any, int]:
+def _lookup(a: Any, b: Any, c: Any, ta: Any, tb: Any, tc: Any, tid: Any, keys: Any, count: int,
+            seed: int) -> tuple[Any, int]:
     """The id of each ``(a, b, c)``, adding unseen triples (linear probing in ``t*``, whose
     size is a power of two with room for every new triple); ``keys`` records each id's
-    triple. Returns the ids and the new count."""
+    triple. Returns the ids and the new count.
+
+    The hash mixes every bit of the triple and starts from a ``seed`` drawn per table, so
+    that no capture can be made whose keys all fall in one run of the table (probing
+    would then take time quadratic in the keys); the ids do not depend on it."""
     m = a.shape[0]
     mask = tid.shape[0] - 1
     ids = np.empty(m, dtype=np.int64)
@@ -36,7 +58,12 @@ def _lookup(a: Any, b: Any, c: Any, ta: Any, tb: Any, tc: Any, tid: Any, keys: A
         x = int(a[i])  # a Python int uncompiled (no overflow warnings), int64 compiled (wraps)
         y = int(b[i])
         z = int(c[i])
-        h = ((x * 0x9E3779B1) ^ (y * 0x85EBCA77) ^ (z * 0x27D4EB2F) ^ (x >> 29) ^ (y >> 31) ^ (z >> 27)) & mask
+        h = _mix(seed, x & _M32)
+        h = _mix(h, (x >> 32) & _M32)
+        h = _mix(h, y & _M32)
+        h = _mix(h, (y >> 32) & _M32)
+        h = _mix(h, z & _M32)
+        h = _mix(h, (z >> 32) & _M32) & mask
         while tid[h] >= 0 and (ta[h] != x or tb[h] != y or tc[h] != z):
             h = (h + 1) & mask
         if tid[h] < 0:
@@ -56,8 +83,11 @@ class IdTable:
     """Ids of int64 triples in order of first appearance, kept across calls (module docstring)."""
 
     def __init__(self) -> None:
+        import os
+
         self.count = 0
         self.keys: Index = np.zeros((0, 3), dtype=np.int64)
+        self.seed = int.from_bytes(os.urandom(4), "little")
         self._alloc(16)
 
     def _alloc(self, size: int) -> None:
@@ -90,7 +120,7 @@ class IdTable:
                          np.ascontiguousarray(c, dtype=np.int64))
 
     def _run(self, m: int, a: Index, b: Index, c: Index) -> Index:
-        ids, self.count = _lookup.run(m, a, b, c, self.ta, self.tb, self.tc, self.tid, self.keys, self.count)
+        ids, self.count = _lookup.run(m, a, b, c, self.ta, self.tb, self.tc, self.tid, self.keys, self.count, self.seed)
         self.count = int(self.count)
         out: Index = ids
         return out

@@ -506,6 +506,10 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
 
 
 _KERNEL = kernel(_analyze_run)
+#: Segments times the segments that may wait for an ACK, above which the analysis runs
+#: compiled even on a small input: uncompiled, an ACK's walk of a long unacknowledged list
+#: costs about a microsecond a step (1,000 segments that all wait: about a second at worst).
+WALK_BUDGET = 1_000_000
 
 
 #: Output columns of the analysis and their types (narrow where the values allow).
@@ -576,13 +580,19 @@ def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, n
     flags = cols["flags"]
     if state is None:
         state = SequenceState()
-    # a conversation is created per key, plus one per pure SYN at most (port reuse); every
-    # segment that carries data, SYN or FIN may join an unacknowledged list once
+    # a conversation is created at most once per key these segments carry (a key seen
+    # before in a header cut short may have none yet), plus once per pure SYN (port reuse);
+    # every segment that carries data, SYN or FIN may join an unacknowledged list once
     syns = int(np.count_nonzero((flags & (SYN | ACK)) == SYN)) if m else 0
     nseg = int(np.count_nonzero((cols["seglen"] > 0) | ((flags & (SYN | FIN)) != 0))) if m else 0
-    state.reserve(min(m, max(nkeys - state.keys, 0) + syns), nseg, nkeys)
+    keys_here = int(np.count_nonzero(np.bincount(np.asarray(cols["key"], dtype=np.int64)))) if m else 0
+    state.reserve(min(m, keys_here + syns), nseg, nkeys)
     state.keys = max(state.keys, nkeys)
     args = [np.ascontiguousarray(cols[name]) for name in INPUTS]
-    n = _KERNEL.run(m, *args, sackrow, sackedges, *out.values(), state.conv, state.flow, state.seg, state.cur,
+    # An ACK walks its flow's unacknowledged segments, so the work may grow as segments
+    # times segments that wait (a hostile capture makes it so): past WALK_BUDGET the
+    # kernel runs compiled however few the segments, as it would on a large capture.
+    size = m if m * max(nseg, 1) <= WALK_BUDGET else max(m, m * nseg)
+    n = _KERNEL.run(size, *args, sackrow, sackedges, *out.values(), state.conv, state.flow, state.seg, state.cur,
                     state.counts)
     return out, int(n)

@@ -35,7 +35,7 @@ from tcpscope.capture.pcap import MAGICS, file_header_length
 from tcpscope.capture.pcapng_blocks import SHB_TYPE, open_blocks, section_head, walk_blocks
 from tcpscope.capture.reader import read_capture_bytes, read_records, records_of
 from tcpscope.capture.records import LINKTYPE_NONE, Records
-from tcpscope.capture.source import Source, source_of_bytes
+from tcpscope.capture.source import GZIP_MAGIC, Source, source_of_bytes
 from tcpscope.errors import CaptureCutShortError, CaptureError, CaptureWarning, NotACaptureError
 
 __all__ = ["BATCH_BYTES", "QUIET_S", "read_batches"]
@@ -49,6 +49,9 @@ QUIET_S = 0.05
 OPENING_BYTES = 64 << 20
 #: Bytes asked of the pipe at a time.
 READ_BYTES = 1 << 20
+#: Bytes of a stream that is neither a capture nor gzip read before it is judged (what
+#: tells other formats apart is at their start): ``/dev/zero`` must not fill the memory.
+UNKNOWN_BYTES = 4 << 20
 
 
 def read_batches(path: str | os.PathLike[str] | BinaryIO) -> Iterator[tuple[Records, bool]]:
@@ -129,8 +132,9 @@ class _Batches:
             self._read()
         magic = int.from_bytes(self.buf[:4].tobytes(), "little") if self.used >= 4 else -1
         if magic not in MAGICS and magic != SHB_TYPE:
-            # gzip, or not a capture tcpscope can read a batch at a time: the whole stream
-            while not self.eof:
+            # gzip: the whole stream; not a capture tcpscope can read a batch at a time: its start
+            gzip = self.buf[:2].tobytes() == GZIP_MAGIC
+            while not self.eof and (gzip or self.used < UNKNOWN_BYTES):
                 self._read()
             yield records_of(source_of_bytes(self.name, self.buf[: self.used].tobytes(), pipe=True)), True
             return

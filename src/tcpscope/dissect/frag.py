@@ -6,11 +6,14 @@ collect until the last fragment (MF clear) has fixed the datagram's length and e
 that happens carries the reassembled payload and its upper layer. The payloads are
 copied, in offset order, into a new buffer that the dissectors then walk like the
 capture's own bytes. A completed datagram leaves the table, so a later fragment with
-the same key starts a new one. Fragments are few, so this runs as ordinary Python.
+the same key starts a new one. Fragments are few, so this runs as ordinary Python, each
+fragment looked at a bounded number of times (a datagram that never completes costs
+no more than one that does).
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,21 +81,28 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
     waiting: list[int] = []
     parts: list[bytes] = []
     pos = 0
+    # per datagram: the bytes present from offset 0 on, and the fragments past a gap (a
+    # heap by offset), so that each fragment is looked at once more, not every time
+    covered: dict[tuple[int, ...], int] = {}
+    later: dict[tuple[int, ...], list[tuple[int, int]]] = {}
     for pkt, key, off, start, length, more, nxt, bid in rows:
         pieces = open_.setdefault(key, [])
         first.setdefault(key, pkt)
         pieces.append((off, start, length, bid))
         if not more:
             total[key] = off + length
+        cov = covered.get(key, 0)
+        gaps = later.setdefault(key, [])
+        if off <= cov:
+            cov = max(cov, off + length)
+            while gaps and gaps[0][0] <= cov:
+                o, ln = heapq.heappop(gaps)
+                cov = max(cov, o + ln)
+        else:
+            heapq.heappush(gaps, (off, length))
+        covered[key] = cov
         size = total.get(key)
-        complete = False
-        if size is not None:
-            covered = 0
-            for o, _, ln, _ in sorted(pieces):
-                if o > covered:
-                    break
-                covered = max(covered, o + ln)
-            complete = covered >= size
+        complete = size is not None and cov >= size
         if not complete:
             waiting.append(pkt)
             continue
@@ -108,6 +118,8 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
                 done = end
         del open_[key]
         del total[key]
+        del covered[key]
+        del later[key]
         spans.append((first.pop(key), pkt))
         out_pkt.append(pkt)
         out_start.append(pos)

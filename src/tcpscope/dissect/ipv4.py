@@ -202,8 +202,11 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
     is6 = (ver == 6) & (avail >= 1)
     if is6.any():  # packet-ip.c hands a version-6 header on to IPv6 after ip.version
         i6 = idx[is6]
-        if show_v6_version:
-            ctx.add_rows("ip", i6, {"version": ver[is6], "reach": np.full(i6.shape[0], 1, np.int8)})
+        if show_v6_version:  # every column of the layer, so that its table has them all
+            k = i6.shape[0]
+            ctx.add_rows("ip", i6, ipv4_columns(np.zeros(k, dtype=IPV4_HEADER), ver[is6], np.zeros(k, np.int64),
+                                                np.zeros(k, np.int64), np.zeros(k, np.uint32), np.zeros(k, np.bool_),
+                                                np.full(k, 1, np.int8)))
         ctx.mark_stack(i6, PROTO_CODE["ip"])
         ctx.nxt[i6] = Proto.IPV6
     keep = ~is6

@@ -133,7 +133,11 @@ def _tcp_spans(t: PacketTable) -> Spans | None:
     pay_off = np.asarray(lt.cols["payload_off"], dtype=np.int64)
     pay_cap = np.asarray(lt.cols["payload_cap"], dtype=np.int64)
     end = pay_off + pay_cap
-    cap = np.where(buf == 0, np.minimum(_frame_end(t, lt.pkt), np.maximum(end, start)), np.maximum(end, start))
+    # within the frame, or within the buffer of reassembled datagrams (a bogus header length
+    # in a reassembled datagram must not reach past its bytes)
+    sizes = np.array([b.shape[0] for b in t.buffers] or [0], dtype=np.int64)
+    cap = np.where(buf == 0, np.minimum(_frame_end(t, lt.pkt), np.maximum(end, start)),
+                   np.minimum(np.maximum(end, start), sizes[np.clip(buf, 0, sizes.shape[0] - 1)]))
     length = np.clip(np.minimum(np.where(hlen >= 20, hlen, 20), cap - start), 0, None)
     ext = np.maximum(cap - start, length)
     return lt.pkt, np.stack([start, length], axis=1), buf, ext, lt.layer.astype(np.int64)

@@ -55,6 +55,8 @@ def abstime_text(ns: NDArray[np.int64], utc: bool) -> NDArray[np.str_]:
     """
     import time  # here, not at the top: only absolute-time fields need it
 
+    if ns.shape[0] == 0:  # (a piece whose frames have no time stamp: Simple Packet Blocks)
+        return np.zeros(0, dtype="U1")
     secs = ns // 1_000_000_000
     uniq, inv = np.unique(secs, return_inverse=True)
     heads, zones, ok = [], [], []

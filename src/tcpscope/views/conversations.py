@@ -241,6 +241,8 @@ def row_addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]
         if len(ip) == 0:
             continue
         ok = np.flatnonzero(np.asarray(ip.cols["reach"]) >= min_reach)
+        if ok.shape[0] == 0:  # no header with both addresses read
+            continue
         key = ip.pkt[ok] * 65536 + ip.depth[ok].astype(np.int64)
         if key.shape[0] > 1 and bool((np.diff(key) < 0).any()):
             srt = np.argsort(key, kind="stable")

@@ -85,10 +85,10 @@ def pieces(records: Records, size: int | None = None, last: bool = True) -> Iter
     while lo < n:
         table = dissect(records.frames(lo, hi))
         keep = table.n if hi == n and last else _complete_prefix(table)
-        if keep == 0:  # a datagram open from the first frame on: take more frames
-            if hi == n:
+        if keep == 0:  # a datagram open from the first frame on: take twice the frames
+            if hi == n:  # (doubling: a datagram that never completes costs twice its frames, not their square)
                 return
-            hi = min(n, hi + size)
+            hi = min(n, lo + 2 * (hi - lo))
             continue
         if keep < table.n:
             table = dissect(records.frames(lo, lo + keep))
