@@ -37,7 +37,9 @@ def dissect_arp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.nxt[idx] = Proto.DONE
 
 
-def _icmp(ctx: DissectContext, idx: NDArray[np.int64], name: str) -> None:
+def _icmp(ctx: DissectContext, idx: NDArray[np.int64], name: str, first_read: int) -> None:
+    """``first_read``: the bytes the dissector reads before it writes anything (packet-icmp.c
+    reads byte 5, the RFC 4884 length, first; packet-icmpv6.c the checksum)."""
     ctx.mark_stack(idx, PROTO_CODE[name])
     h = ctx.read(idx, 8)
     avail = ctx.avail(idx)
@@ -47,19 +49,20 @@ def _icmp(ctx: DissectContext, idx: NDArray[np.int64], name: str) -> None:
         "checksum": u16be(h, 2),
         "ident": u16be(h, 4),
         "seq": u16be(h, 6),
-        "reach": np.searchsorted(np.array([2, 4, 8]), avail, side="right").astype(np.int8),
+        # 0 nothing; 1 type and code; 2 the checksum; 3 what is read first; 4 identifier and sequence number
+        "reach": np.searchsorted(np.array([2, 4, first_read, 8]), avail, side="right").astype(np.int8),
     })
-    cut = avail < 4
+    cut = avail < first_read
     if cut.any():
-        ctx.stop(idx[cut], ctx.ravail(idx[cut]) < 4)
+        ctx.stop(idx[cut], ctx.ravail(idx[cut]) < first_read)
     ctx.nxt[idx] = Proto.DONE
 
 
 def dissect_icmp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     """ICMP type, code, checksum; identifier and sequence number (meaningful for echo)."""
-    _icmp(ctx, idx, "icmp")
+    _icmp(ctx, idx, "icmp", 6)
 
 
 def dissect_icmpv6(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     """ICMPv6 type, code, checksum; identifier and sequence number (meaningful for echo)."""
-    _icmp(ctx, idx, "icmpv6")
+    _icmp(ctx, idx, "icmpv6", 4)

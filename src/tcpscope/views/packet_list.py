@@ -182,14 +182,17 @@ def _other_info(table: PacketTable) -> dict[int, str]:
         lt = table.layer(name)
         if not len(lt):
             continue
-        for pkt, ty, code, ident, seq in zip(lt.pkt.tolist(), np.asarray(lt.cols["type"]).tolist(),
-                                             np.asarray(lt.cols["code"]).tolist(),
-                                             np.asarray(lt.cols["ident"]).tolist(),
-                                             np.asarray(lt.cols["seq"]).tolist(), strict=True):
+        for pkt, ty, code, ident, seq, reach in zip(lt.pkt.tolist(), np.asarray(lt.cols["type"]).tolist(),
+                                                    np.asarray(lt.cols["code"]).tolist(),
+                                                    np.asarray(lt.cols["ident"]).tolist(),
+                                                    np.asarray(lt.cols["seq"]).tolist(),
+                                                    np.asarray(lt.cols["reach"]).tolist(), strict=True):
+            if reach < 3:  # the dissector's first read failed: nothing written to Info
+                continue
             text = f"{types.get(ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
             if name == "icmp" and ty == 3:
                 text += f" ({_ICMP_UNREACH.get(code, f'Code {code}')})"
-            if ty in (0, 8, 128, 129):
+            if ty in (0, 8, 128, 129) and reach >= 4:  # (not read past the captured bytes)
                 text += f" id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
             info[pkt] = text
     ip4 = table.layer("ip")
