@@ -83,30 +83,21 @@ def _through_fifo(fifo: Path, data: bytes, *args: str, command: str = "fields") 
         feeder.join(timeout=30)
 
 
+@pytest.mark.parametrize("command", ["fields", "analyze"])
 @pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_a_fifo_in_batches_prints_what_the_whole_stream_prints(cap: Path, tmp_path: Path, small_batches: None,
+def test_a_fifo_in_batches_prints_what_the_whole_stream_prints(cap: Path, command: str, tmp_path: Path,
+                                                               small_batches: None,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``fields`` prints, and ``analyze`` sums its report, over the batches of a pipe as
+    they come: the same text as from the whole stream."""
     fifo = tmp_path / "capture.fifo"
     os.mkfifo(fifo)
     data = cap.read_bytes()
-    got = _through_fifo(fifo, data, *ARGS)
+    args = ARGS if command == "fields" else []
+    got = _through_fifo(fifo, data, *args, command=command)
     with monkeypatch.context() as m:
         m.setattr(pipe, "_pipe", lambda path: None)  # read the stream whole, then print
-        want = _through_fifo(fifo, data, *ARGS)
-    assert got == want
-
-
-@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_the_report_of_a_fifo_in_batches_is_the_whole_streams(cap: Path, tmp_path: Path, small_batches: None,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """``tcpscope analyze`` sums its report over the batches of a pipe as they come."""
-    fifo = tmp_path / "capture.fifo"
-    os.mkfifo(fifo)
-    data = cap.read_bytes()
-    got = _through_fifo(fifo, data, command="analyze")
-    with monkeypatch.context() as m:
-        m.setattr(pipe, "_pipe", lambda path: None)
-        want = _through_fifo(fifo, data, command="analyze")
+        want = _through_fifo(fifo, data, *args, command=command)
     assert got == want
 
 

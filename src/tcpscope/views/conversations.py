@@ -66,7 +66,7 @@ from tcpscope._types import Array, Index, Mask
 from tcpscope.analysis.conversations import AT_IPV4, AT_IPV6
 from tcpscope.analysis.sequence import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.text import format_ipv4, format_ipv6
+from tcpscope.table.text import ipv4_texts, ipv6_texts
 
 __all__ = [
     "COLUMNS",
@@ -263,21 +263,15 @@ def row_addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]
 
 
 def address_text(raw: Array, atype: Array) -> Array:
-    """The text of each address, each distinct address formatted once."""
-    k = raw.shape[0]
-    hi = np.ascontiguousarray(raw[:, :8]).view(">u8").reshape(-1)
-    lo = np.ascontiguousarray(raw[:, 8:]).view(">u8").reshape(-1)
-    order = np.lexsort((lo, hi, atype))
-    new = np.ones(k, dtype=np.bool_)
-    new[1:] = (hi[order][1:] != hi[order][:-1]) | (lo[order][1:] != lo[order][:-1]) \
-        | (atype[order][1:] != atype[order][:-1])
-    ids = np.empty(k, dtype=np.int64)
-    ids[order] = np.cumsum(new) - 1
-    firsts = order[new]
-    text = [format_ipv4(int.from_bytes(bytes(raw[i, :4]), "big")) if atype[i] == AT_IPV4
-            else format_ipv6(bytes(raw[i])) for i in firsts.tolist()]
-    out: Array = np.array(text)[ids]
-    return out
+    """The text of each address (16 bytes, IPv4 in the first 4), each distinct address
+    formatted once (``table.text.ipv4_texts`` / ``ipv6_texts``)."""
+    v4 = np.asarray(atype) == AT_IPV4
+    out = np.empty(raw.shape[0], dtype=object)
+    four = np.ascontiguousarray(raw[v4, :4]).view(">u4").reshape(-1)
+    out[v4] = ipv4_texts(four)
+    out[~v4] = ipv6_texts(raw[~v4])
+    text: Array = out.astype(str) if raw.shape[0] else np.zeros(0, dtype="U1")
+    return text
 
 
 # ---- text ----

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from tcpscope._types import Array
+from tcpscope.analysis.conversations import AT_IPV4
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.text import format_ipv4, format_ipv6
+from tcpscope.views.conversations import address_text, row_addresses
 
-__all__ = ["Lifecycle", "LifecycleSums", "describe", "endpoint_text", "lifecycles"]
+__all__ = ["Lifecycle", "LifecycleSums", "describe", "lifecycles"]
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 NONE = -1
@@ -52,12 +53,6 @@ class Lifecycle:
 
 _MAX = np.iinfo(np.int64).max
 
-
-def endpoint_text(atype: int, addr: np.ndarray, port: int) -> str:
-    """``10.0.0.1:80`` or ``[2001:db8::1]:80`` (``atype``: 2 IPv4, 3 IPv6, as ``row_addresses``)."""
-    if atype == 2:
-        return f"{format_ipv4(int.from_bytes(bytes(addr[:4]), 'big'))}:{port}"
-    return f"[{format_ipv6(bytes(addr))}]:{port}"
 
 #: per-stream columns of :class:`LifecycleSums` and the value of a stream not seen yet
 _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 = one value, 2 = per flow)
@@ -100,8 +95,6 @@ class LifecycleSums:
     def add(self, table: PacketTable) -> None:
         """Take the events of an analysed piece (every frame: a display filter does not
         change how a connection opened)."""
-        from tcpscope.views.conversations import row_addresses
-
         tcp = table.layer("tcp")
         if len(tcp) == 0 or "stream" not in tcp.cols:
             return
@@ -163,13 +156,13 @@ class LifecycleSums:
             fin_client_acked=seen(c["fin_acked_by"][st, server]), fin_server_acked=seen(c["fin_acked_by"][st, client]),
             rst=rst, rst_side=np.where(rst < 0, NONE, np.where(rst_c == rst, 0, 1)), initial_rtt_ns=c["irtt"][:n].copy(),
         )
-        ends = []
-        for i in range(n):
-            t = int(c["atype"][i])
-            a = endpoint_text(t, c["src"][i], int(c["sport"][i]))
-            b = endpoint_text(t, c["dst"][i], int(c["dport"][i]))
-            ends.append((a, b) if client[i] == c["first_flow"][i] else (b, a))
-        return lc, ends
+        v4 = (c["atype"][:n] == AT_IPV4).tolist()
+        src = [f"{a}:{p}" if four else f"[{a}]:{p}" for a, p, four in zip(
+            address_text(c["src"][:n], c["atype"][:n]).tolist(), c["sport"][:n].tolist(), v4, strict=True)]
+        dst = [f"{a}:{p}" if four else f"[{a}]:{p}" for a, p, four in zip(
+            address_text(c["dst"][:n], c["atype"][:n]).tolist(), c["dport"][:n].tolist(), v4, strict=True)]
+        same = (client == c["first_flow"][:n]).tolist()  # the first segment came from the client
+        return lc, [(a, b) if k else (b, a) for a, b, k in zip(src, dst, same, strict=True)]
 
 
 def _first_at(out: np.ndarray, s: Array, flow: Array, frame: Array, mask: Array) -> None:
