@@ -1,24 +1,118 @@
-"""tcpscope analyze: the report a newcomer runs first."""
+"""tcpscope analyze: the report a newcomer runs first, compared whole with reports written
+by hand from the captures (``golden_reports/``; README.md there gives, capture by capture,
+the tshark facts each line rests on).
+
+Each golden is compared exactly (every line, every space) with what ``tcpscope analyze``
+prints from the whole capture in one piece, in pieces of three frames (the analysis and
+the sums carried from piece to piece), through a pipe read in small batches, and with
+:func:`~tcpscope.views.report.report_lines` over the loaded table. The capture is named by
+its bare file name (the test runs in its folder, the pipe is a FIFO of the same name) so
+that the report's first line is the same in every way.
+"""
 
 from __future__ import annotations
 
+import io
+import os
+import threading
+from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
 from compare import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tcpscope.capture import pipe
+from tcpscope.cli.common import load
+from tcpscope.cli.main import main
+from tcpscope.views import stream
+from tcpscope.views.report import report_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden_reports"
+CAPTURES = ROOT / "tests" / "golden" / "captures"
+
+#: each golden report and the capture it was written from
+REPORTS: dict[str, Path] = {
+    "http-get": ROOT / "examples" / "http-get.pcap",
+    "http-eth": CAPTURES / "http-eth.pcap",
+    "lossy-seed7-first40": GOLDEN / "lossy-seed7-first40.pcap",
+    "zeek-tcp-missing-syn": CAPTURES / "zeek-tcp-missing-syn.pcap",
+    "zeek-tcp-rst-inject-rae": CAPTURES / "zeek-tcp-rst-inject-rae.pcap",
+    "zeek-http-get_nosyn": CAPTURES / "zeek-http-get_nosyn.pcap",
+    "zeek-communityid-ipv6": CAPTURES / "zeek-communityid-ipv6.pcap",
+    "zeek-tcp-fin_retransmission": CAPTURES / "zeek-tcp-fin_retransmission.pcap",
+    "zeek-tcp-syn-then-rst": CAPTURES / "zeek-tcp-syn-then-rst.pcap",
+}
+NAMES = sorted(REPORTS)
 
 
-def test_demo_report_tells_the_tutorial_story() -> None:
-    out = run_cli("analyze", str(ROOT / "examples" / "http-get.pcap"))
-    assert "TCP connections (1)" in out
-    assert "10.99.0.1:60054" in out and "10.99.0.2:80" in out
-    assert "opened: three-way handshake: SYN (frame 1), SYN/ACK (frame 2), ACK (frame 3)" in out
-    assert "closed: the client closed first (FIN, frame 10, acknowledged in frame 11)" in out
-    assert "Connection establish request (SYN): server port 80" in out
+def _golden(name: str) -> str:
+    return (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
 
 
-def test_reset_and_refused_connection() -> None:
-    out = run_cli("analyze", str(ROOT / "tests" / "golden" / "captures" / "http-eth.pcap"))
-    assert "opened: SYN (frame 47) never answered with a SYN/ACK" in out
-    assert "closed: reset by the server (RST, frame 48)" in out
+def test_every_golden_has_its_capture_and_its_reasoning() -> None:
+    """No golden report without a capture, none left out, each one explained in README.md."""
+    assert sorted(p.stem for p in GOLDEN.glob("*.txt")) == NAMES
+    readme = (GOLDEN / "README.md").read_text(encoding="utf-8")
+    for cap in REPORTS.values():
+        assert cap.is_file()
+        assert f"## {cap.name}" in readme
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_report_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cap = REPORTS[name]
+    monkeypatch.chdir(cap.parent)
+    assert run_cli("analyze", cap.name) == _golden(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_report_lines_of_the_whole_table_are_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cap = REPORTS[name]
+    monkeypatch.chdir(cap.parent)
+    loaded = load(cap.name, None, analyze=True)
+    assert "\n".join(report_lines(loaded.table)) + "\n" == _golden(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_report_in_pieces_of_three_frames_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three frames a piece: a handshake, a close, a finding's frames fall in different
+    pieces, so every sum (the conversations, the findings, the opening and closing events
+    named by ``tcp.analysis.acks_frame`` across pieces) is carried between them."""
+    cap = REPORTS[name]
+    monkeypatch.chdir(cap.parent)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
+    assert run_cli("analyze", cap.name) == _golden(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_report_through_a_pipe_is_the_golden(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The capture written into a FIFO 211 bytes at a time, read in batches of about 300
+    bytes and analysed four frames a piece, as they come."""
+    cap = REPORTS[name]
+    monkeypatch.setattr(pipe, "BATCH_BYTES", 300)
+    monkeypatch.setattr(pipe, "READ_BYTES", 97)
+    monkeypatch.setattr(pipe, "QUIET_S", 0.0)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 4)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
+    monkeypatch.chdir(tmp_path)
+    fifo = tmp_path / cap.name
+    os.mkfifo(fifo)
+    data = cap.read_bytes()
+
+    def feed() -> None:
+        with open(fifo, "wb", buffering=0) as fh:
+            for i in range(0, len(data), 211):
+                fh.write(data[i : i + 211])
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    out = io.StringIO()
+    try:
+        with redirect_stdout(out):
+            status = main(["analyze", cap.name])
+    finally:
+        feeder.join(timeout=30)
+    assert status == 0
+    assert out.getvalue() == _golden(name)

@@ -4,8 +4,10 @@ For every ``tcp.stream``: the frames of the three-way handshake (RFC 9293 §3.5:
 SYN, the SYN/ACK, and the ACK that acknowledges the SYN/ACK, found through
 ``tcp.analysis.acks_frame``), the first FIN of each side (the side whose FIN came first
 *initiates* the close, tshark's ``tcp.connection.fin_active``) with the ACK of each FIN,
-and the first RST. The client is the side that sent the first SYN; without one, the
-side that sent the first segment. All per-stream reductions are whole-array
+and the RST that ended the connection: the first one after the handshake's ACK when the
+handshake completed (a RST before it, answering the SYN, belongs to the opening), else
+the first one. The client is the side that sent the first SYN; without one, the side
+that received the first SYN/ACK; without either, the side that sent the first segment. All per-stream reductions are whole-array
 operations, summed a piece of the capture at a time (:class:`LifecycleSums`); only the
 text is built per connection.
 """
@@ -43,8 +45,10 @@ class Lifecycle:
     fin_first_side: Array  # 0 client closed first, 1 server, -1 no FIN
     fin_client_acked: Array
     fin_server_acked: Array
-    rst: Array
+    rst: Array  # the RST that ended the connection
     rst_side: Array  # 0 client, 1 server, -1 none
+    rst_before_open: Array  # a RST before the handshake's ACK, when the handshake then completed
+    rst_before_open_side: Array
     initial_rtt_ns: Array
 
     def __len__(self) -> int:
@@ -59,7 +63,7 @@ _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 =
     "first": (np.int64, _MAX, 0), "last": (np.int64, NONE, 0), "first_flow": (np.int8, 0, 0),
     "syn": (np.int64, _MAX, 0), "syn_flow": (np.int8, 0, 0),
     "synack": (np.int64, _MAX, 2), "hs_ack": (np.int64, _MAX, 2), "fin": (np.int64, _MAX, 2),
-    "fin_acked_by": (np.int64, _MAX, 2), "rst": (np.int64, _MAX, 2), "irtt": (np.int64, 0, 0),
+    "fin_acked_by": (np.int64, _MAX, 2), "rst": (np.int64, _MAX, 2), "rst_open": (np.int64, _MAX, 2), "irtt": (np.int64, 0, 0),
     "src": (np.uint8, 0, 16), "dst": (np.uint8, 0, 16), "atype": (np.int8, 0, 0),
     "sport": (np.int64, 0, 0), "dport": (np.int64, 0, 0),
 }
@@ -128,7 +132,9 @@ class LifecycleSums:
         _first_at(c["hs_ack"], s, flow, frame, (syn_ack == ACK) & (acks > 0) & (acks == c["synack"][s, other]))
         _first_at(c["fin"], s, flow, frame, (flags & FIN) != 0)
         _first_at(c["fin_acked_by"], s, flow, frame, (acks > 0) & (acks == c["fin"][s, other]))
-        _first_at(c["rst"], s, flow, frame, (flags & RST) != 0)
+        rst = (flags & RST) != 0
+        _first_at(c["rst"], s, flow, frame, rst)
+        _first_at(c["rst_open"], s, flow, frame, rst & (frame > c["hs_ack"][s].min(axis=1)))
         if "initial_rtt" in cols:
             np.maximum.at(c["irtt"], s, np.asarray(cols["initial_rtt"], dtype=np.int64)[rows])
 
@@ -142,19 +148,24 @@ class LifecycleSums:
             return np.where(a == _MAX, NONE, a)
 
         syn = seen(c["syn"][:n])
-        client = np.where(syn >= 0, c["syn_flow"][:n], c["first_flow"][:n]).astype(np.int64)
+        client = _client_side(syn, c["syn_flow"][:n], c["synack"][:n], c["first_flow"][:n])
         server = 1 - client
         fin_c, fin_s = seen(c["fin"][st, client]), seen(c["fin"][st, server])
-        rst_c, rst_s = seen(c["rst"][st, client]), seen(c["rst"][st, server])
-        rst = np.where(rst_c < 0, rst_s, np.where(rst_s < 0, rst_c, np.minimum(rst_c, rst_s)))
+        hs_ack = seen(c["hs_ack"][st, client])
+        rst, rst_side = _first_of_sides(c["rst"][st, client], c["rst"][st, server])
+        rst_open, rst_open_side = _first_of_sides(c["rst_open"][st, client], c["rst_open"][st, server])
+        # the handshake completed after a RST: that RST was part of the opening
+        early = (hs_ack >= 0) & (rst >= 0) & (rst < hs_ack)
         lc = Lifecycle(
             first_frame=seen(c["first"][:n]), last_frame=c["last"][:n].copy(), client_side=client,
-            syn=syn, synack=seen(c["synack"][st, server]), handshake_ack=seen(c["hs_ack"][st, client]),
+            syn=syn, synack=seen(c["synack"][st, server]), handshake_ack=hs_ack,
             fin_client=fin_c, fin_server=fin_s,
             fin_first_side=np.where((fin_c >= 0) & ((fin_s < 0) | (fin_c <= fin_s)), 0,
                                     np.where(fin_s >= 0, 1, NONE)),
             fin_client_acked=seen(c["fin_acked_by"][st, server]), fin_server_acked=seen(c["fin_acked_by"][st, client]),
-            rst=rst, rst_side=np.where(rst < 0, NONE, np.where(rst_c == rst, 0, 1)), initial_rtt_ns=c["irtt"][:n].copy(),
+            rst=np.where(early, rst_open, rst), rst_side=np.where(early, rst_open_side, rst_side),
+            rst_before_open=np.where(early, rst, NONE), rst_before_open_side=np.where(early, rst_side, NONE),
+            initial_rtt_ns=c["irtt"][:n].copy(),
         )
         v4 = (c["atype"][:n] == AT_IPV4).tolist()
         src = [f"{a}:{p}" if four else f"[{a}]:{p}" for a, p, four in zip(
@@ -163,6 +174,25 @@ class LifecycleSums:
             address_text(c["dst"][:n], c["atype"][:n]).tolist(), c["dport"][:n].tolist(), v4, strict=True)]
         same = (client == c["first_flow"][:n]).tolist()  # the first segment came from the client
         return lc, [(a, b) if k else (b, a) for a, b, k in zip(src, dst, same, strict=True)]
+
+
+def _client_side(syn: Array, syn_flow: Array, synack: Array, first_flow: Array) -> Array:
+    """The client's side per stream: the sender of the first SYN; without a SYN captured,
+    the receiver of the first SYN/ACK (it answers the client's SYN); without either, the
+    sender of the first segment. ``synack``: the first SYN/ACK per sending side (``_MAX``:
+    none)."""
+    synack_seen = synack.min(axis=1) != _MAX
+    synack_receiver = 1 - np.argmin(synack, axis=1)
+    side = np.where(syn >= 0, syn_flow, np.where(synack_seen, synack_receiver, first_flow))
+    return side.astype(np.int64)
+
+
+def _first_of_sides(client: Array, server: Array) -> tuple[Array, Array]:
+    """The earlier of two per-side first frames (``_MAX``: none) and its side (0 client,
+    1 server); -1 and -1 when neither side has one."""
+    first = np.minimum(client, server)
+    side = np.where(first == _MAX, NONE, np.where(client == first, 0, 1))
+    return np.where(first == _MAX, NONE, first), side
 
 
 def _first_at(out: np.ndarray, s: Array, flow: Array, frame: Array, mask: Array) -> None:
@@ -184,17 +214,22 @@ def describe(lc: Lifecycle, i: int) -> tuple[str, str]:
 
     syn, synack, ack = int(lc.syn[i]), int(lc.synack[i]), int(lc.handshake_ack[i])
     if syn >= 0 and synack >= 0 and ack >= 0:
-        opened = (f"three-way handshake: SYN ({f(syn)}), SYN/ACK ({f(synack)}), ACK ({f(ack)})")
-        if lc.initial_rtt_ns[i]:
-            opened += f"; initial RTT {lc.initial_rtt_ns[i] / 1e6:.3f} ms"
+        opened = f"three-way handshake: SYN ({f(syn)}), SYN/ACK ({f(synack)}), ACK ({f(ack)})"
     elif syn >= 0 and synack >= 0:
         opened = f"SYN ({f(syn)}) and SYN/ACK ({f(synack)}), no ACK of the SYN/ACK captured"
     elif syn >= 0:
         opened = f"SYN ({f(syn)}) never answered with a SYN/ACK"
+    elif synack >= 0 and ack >= 0:
+        opened = f"SYN/ACK ({f(synack)}) and its ACK ({f(ack)}); the SYN is not in the capture"
     elif synack >= 0:
         opened = f"SYN/ACK ({f(synack)}) without the SYN in the capture"
     else:
         opened = f"already open when the capture started (first segment {f(int(lc.first_frame[i]))})"
+    if lc.rst_before_open[i] >= 0:
+        side = "client" if lc.rst_before_open_side[i] == 0 else "server"
+        opened += f"; the {side} sent a RST ({f(int(lc.rst_before_open[i]))}) before the handshake finished"
+    if syn >= 0 and synack >= 0 and ack >= 0 and lc.initial_rtt_ns[i]:
+        opened += f"; initial RTT {lc.initial_rtt_ns[i] / 1e6:.3f} ms"
     fc, fs = int(lc.fin_client[i]), int(lc.fin_server[i])
     rst = int(lc.rst[i])
     parts = []
@@ -208,7 +243,7 @@ def describe(lc: Lifecycle, i: int) -> tuple[str, str]:
             oa = int(lc.fin_server_acked[i] if lc.fin_first_side[i] == 0 else lc.fin_client_acked[i])
             text += f", then the {other_side} (FIN, {f(of)}"
             text += f", acknowledged in {f(oa)})" if oa >= 0 else ", its ACK not captured)"
-        else:
+        elif rst < 0:
             text += f"; the {other_side} had not closed by the end of the capture"
         parts.append(text)
     if rst >= 0:

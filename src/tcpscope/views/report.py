@@ -19,6 +19,9 @@ from tcpscope.views.lifecycle import LifecycleSums, describe
 
 __all__ = ["ReportSums", "report_lines"]
 
+#: the narrowest client and server columns: an IPv4 address and port, with room to spare
+ENDPOINT_WIDTH = 28
+
 _SEV = {1: "Comment", 2: "Chat", 3: "Note", 4: "Warning", 5: "Error"}
 
 
@@ -104,13 +107,14 @@ class ReportSums:
         lc, ends = self.life.result()
         lines.append("")
         lines.append(f"TCP connections ({len(conv)})")
-        lines.append(f"  {'stream':>6}  {'client':<28} {'server':<28} {'packets':>7} {'bytes':>10} {'duration':>10}"
+        width = max([ENDPOINT_WIDTH, *(len(e) for pair in ends for e in pair)])  # IPv6 endpoints are wider
+        lines.append(f"  {'stream':>6}  {'client':<{width}} {'server':<{width}} {'packets':>7} {'bytes':>10} {'duration':>10}"
                      f"  {'retrans':>7}  {'iRTT':>10}  state")
         for k in order.tolist():
             i = int(conv.stream[k])
             a, b = ends[i] if i < len(ends) else ("?", "?")
             irtt = f"{lc.initial_rtt_ns[i] / 1e6:.3f} ms" if i < len(lc) and lc.initial_rtt_ns[i] else "-"
-            lines.append(f"  {i:>6}  {a:<28} {b:<28} {int(conv.frames[k]):>7} {_size(int(conv.bytes[k])):>10} "
+            lines.append(f"  {i:>6}  {a:<{width}} {b:<{width}} {int(conv.frames[k]):>7} {_size(int(conv.bytes[k])):>10} "
                          f"{int(conv.duration_ns[k]) / 1e9:>9.6f}s  {int(conv.retransmissions[k]):>7}  {irtt:>10}  "
                          f"{conv.closing[k]}")
         lines.append("")
