@@ -31,17 +31,19 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden_reports"
 CAPTURES = ROOT / "tests" / "golden" / "captures"
 
-#: each golden report and the capture it was written from
-REPORTS: dict[str, Path] = {
-    "http-get": ROOT / "examples" / "http-get.pcap",
-    "http-eth": CAPTURES / "http-eth.pcap",
-    "lossy-seed7-first40": GOLDEN / "lossy-seed7-first40.pcap",
-    "zeek-tcp-missing-syn": CAPTURES / "zeek-tcp-missing-syn.pcap",
-    "zeek-tcp-rst-inject-rae": CAPTURES / "zeek-tcp-rst-inject-rae.pcap",
-    "zeek-http-get_nosyn": CAPTURES / "zeek-http-get_nosyn.pcap",
-    "zeek-communityid-ipv6": CAPTURES / "zeek-communityid-ipv6.pcap",
-    "zeek-tcp-fin_retransmission": CAPTURES / "zeek-tcp-fin_retransmission.pcap",
-    "zeek-tcp-syn-then-rst": CAPTURES / "zeek-tcp-syn-then-rst.pcap",
+FILTER = "tcp.len > 0 || tcp.flags.reset == 1"
+#: each golden report: the capture it was written from, and the display filter if any
+REPORTS: dict[str, tuple[Path, tuple[str, ...]]] = {
+    "http-get": (ROOT / "examples" / "http-get.pcap", ()),
+    "http-eth": (CAPTURES / "http-eth.pcap", ()),
+    "http-eth-filtered": (CAPTURES / "http-eth.pcap", ("-Y", FILTER)),
+    "lossy-seed7-first40": (GOLDEN / "lossy-seed7-first40.pcap", ()),
+    "zeek-tcp-missing-syn": (CAPTURES / "zeek-tcp-missing-syn.pcap", ()),
+    "zeek-tcp-rst-inject-rae": (CAPTURES / "zeek-tcp-rst-inject-rae.pcap", ()),
+    "zeek-http-get_nosyn": (CAPTURES / "zeek-http-get_nosyn.pcap", ()),
+    "zeek-communityid-ipv6": (CAPTURES / "zeek-communityid-ipv6.pcap", ()),
+    "zeek-tcp-fin_retransmission": (CAPTURES / "zeek-tcp-fin_retransmission.pcap", ()),
+    "zeek-tcp-syn-then-rst": (CAPTURES / "zeek-tcp-syn-then-rst.pcap", ()),
 }
 NAMES = sorted(REPORTS)
 
@@ -54,24 +56,24 @@ def test_every_golden_has_its_capture_and_its_reasoning() -> None:
     """No golden report without a capture, none left out, each one explained in README.md."""
     assert sorted(p.stem for p in GOLDEN.glob("*.txt")) == NAMES
     readme = (GOLDEN / "README.md").read_text(encoding="utf-8")
-    for cap in REPORTS.values():
+    for name, (cap, args) in REPORTS.items():
         assert cap.is_file()
-        assert f"## {cap.name}" in readme
+        assert f"## {name}: {' '.join([cap.name, *args])}\n" in readme
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cap = REPORTS[name]
+    cap, args = REPORTS[name]
     monkeypatch.chdir(cap.parent)
-    assert run_cli("analyze", cap.name) == _golden(name)
+    assert run_cli("analyze", cap.name, *args) == _golden(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_lines_of_the_whole_table_are_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cap = REPORTS[name]
+    cap, args = REPORTS[name]
     monkeypatch.chdir(cap.parent)
-    loaded = load(cap.name, None, analyze=True)
-    assert "\n".join(report_lines(loaded.table)) + "\n" == _golden(name)
+    loaded = load(cap.name, args[1] if args else None, analyze=True)
+    assert "\n".join(report_lines(loaded.table, loaded.frames)) + "\n" == _golden(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -79,18 +81,18 @@ def test_the_report_in_pieces_of_three_frames_is_the_golden(name: str, monkeypat
     """Three frames a piece: a handshake, a close, a finding's frames fall in different
     pieces, so every sum (the conversations, the findings, the opening and closing events
     named by ``tcp.analysis.acks_frame`` across pieces) is carried between them."""
-    cap = REPORTS[name]
+    cap, args = REPORTS[name]
     monkeypatch.chdir(cap.parent)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
-    assert run_cli("analyze", cap.name) == _golden(name)
+    assert run_cli("analyze", cap.name, *args) == _golden(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_through_a_pipe_is_the_golden(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The capture written into a FIFO 211 bytes at a time, read in batches of about 300
     bytes and analysed four frames a piece, as they come."""
-    cap = REPORTS[name]
+    cap, args = REPORTS[name]
     monkeypatch.setattr(pipe, "BATCH_BYTES", 300)
     monkeypatch.setattr(pipe, "READ_BYTES", 97)
     monkeypatch.setattr(pipe, "QUIET_S", 0.0)
@@ -111,7 +113,7 @@ def test_the_report_through_a_pipe_is_the_golden(name: str, tmp_path: Path, monk
     out = io.StringIO()
     try:
         with redirect_stdout(out):
-            status = main(["analyze", cap.name])
+            status = main(["analyze", cap.name, *args])
     finally:
         feeder.join(timeout=30)
     assert status == 0

@@ -190,18 +190,3 @@ def test_the_conversations_in_pieces_are_the_whole_ones(cap: Path, monkeypatch) 
         whole = conversations(loaded.table, loaded.mask)
         assert run_cli("conv", str(cap), "--format", "csv", *(["-Y", flt] if flt else [])) == render_csv(whole)
 
-
-@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_the_report_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """``tcpscope analyze`` sums a piece at a time (``ReportSums``: the conversations, the
-    expert findings, how each connection opened and closed): the same report as over the
-    whole table."""
-    from tcpscope.views.report import report_lines
-
-    _readable(cap)
-    monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
-    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
-    for flt in (None, FILTER):
-        loaded = load(str(cap), flt)
-        want = "\n".join(report_lines(loaded.table, loaded.frames)) + "\n"
-        assert run_cli("analyze", str(cap), *(["-Y", flt] if flt else [])) == want
