@@ -40,6 +40,7 @@ REPORTS: dict[str, tuple[Path, tuple[str, ...]]] = {
     "lossy-seed7-first40": (GOLDEN / "lossy-seed7-first40.pcap", ()),
     "zeek-tcp-missing-syn": (CAPTURES / "zeek-tcp-missing-syn.pcap", ()),
     "zeek-tcp-rst-inject-rae": (CAPTURES / "zeek-tcp-rst-inject-rae.pcap", ()),
+    "zeek-tcp-handshake-reorder": (CAPTURES / "zeek-tcp-handshake-reorder.pcap", ()),
     "zeek-http-get_nosyn": (CAPTURES / "zeek-http-get_nosyn.pcap", ()),
     "zeek-communityid-ipv6": (CAPTURES / "zeek-communityid-ipv6.pcap", ()),
     "zeek-tcp-fin_retransmission": (CAPTURES / "zeek-tcp-fin_retransmission.pcap", ()),

@@ -1,15 +1,19 @@
 """How each TCP connection opened and closed, from the analysed segments.
 
 For every ``tcp.stream``: the frames of the three-way handshake (RFC 9293 §3.5: the
-SYN, the SYN/ACK, and the ACK that acknowledges the SYN/ACK, found through
-``tcp.analysis.acks_frame``), the first FIN of each side (the side whose FIN came first
-*initiates* the close, tshark's ``tcp.connection.fin_active``) with the ACK of each FIN,
-and the RST that ended the connection: the first one after the handshake's ACK when the
-handshake completed (a RST before it, answering the SYN, belongs to the opening), else
-the first one. The client is the side that sent the first SYN; without one, the side
-that received the first SYN/ACK; without either, the side that sent the first segment. All per-stream reductions are whole-array
-operations, summed a piece of the capture at a time (:class:`LifecycleSums`); only the
-text is built per connection.
+SYN, the SYN/ACK, and the ACK that acknowledges the SYN/ACK: the first segment with ACK
+set and SYN clear from the other side, after the SYN/ACK, whose acknowledgment number is
+the SYN/ACK's sequence number plus one; matched by numbers, not by
+``tcp.analysis.acks_frame``, which tshark leaves empty when the SYN/ACK was captured
+before the SYN), the first FIN of each side (the side whose FIN came first *initiates*
+the close, tshark's ``tcp.connection.fin_active``) with the ACK of each FIN (through
+``tcp.analysis.acks_frame``), and the RST that ended the connection: the first one after
+the handshake's ACK when the handshake completed (a RST before it, answering the SYN,
+belongs to the opening), else the first one. The client is the side that sent the first
+SYN; without one, the side that received the first SYN/ACK; without either, the side
+that sent the first segment. All per-stream reductions are whole-array operations,
+summed a piece of the capture at a time (:class:`LifecycleSums`); only the text is built
+per connection.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ _MAX = np.iinfo(np.int64).max
 _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 = one value, 2 = per flow)
     "first": (np.int64, _MAX, 0), "last": (np.int64, NONE, 0), "first_flow": (np.int8, 0, 0),
     "syn": (np.int64, _MAX, 0), "syn_flow": (np.int8, 0, 0),
-    "synack": (np.int64, _MAX, 2), "hs_ack": (np.int64, _MAX, 2), "fin": (np.int64, _MAX, 2),
+    "synack": (np.int64, _MAX, 2), "synack_seq": (np.int64, 0, 2), "hs_ack": (np.int64, _MAX, 2), "fin": (np.int64, _MAX, 2),
     "fin_acked_by": (np.int64, _MAX, 2), "rst": (np.int64, _MAX, 2), "rst_open": (np.int64, _MAX, 2), "irtt": (np.int64, 0, 0),
     "src": (np.uint8, 0, 16), "dst": (np.uint8, 0, 16), "atype": (np.int8, 0, 0),
     "sport": (np.int64, 0, 0), "dport": (np.int64, 0, 0),
@@ -128,8 +132,13 @@ class LifecycleSums:
         uniq, at = np.unique(s[pure], return_index=True)
         new = c["syn"][uniq] == _MAX
         c["syn"][uniq[new]], c["syn_flow"][uniq[new]] = frame[pure[at[new]]], flow[pure[at[new]]]
-        _first_at(c["synack"], s, flow, frame, syn_ack == (SYN | ACK))
-        _first_at(c["hs_ack"], s, flow, frame, (syn_ack == ACK) & (acks > 0) & (acks == c["synack"][s, other]))
+        synack = syn_ack == (SYN | ACK)
+        _first_at(c["synack"], s, flow, frame, synack)
+        first_synack = synack & (frame == c["synack"][s, flow])
+        c["synack_seq"][s[first_synack], flow[first_synack]] = np.asarray(cols["seq_raw"], dtype=np.int64)[rows][
+            first_synack]
+        acks_synack = np.asarray(cols["ack_raw"], dtype=np.int64)[rows] == (c["synack_seq"][s, other] + 1) % (1 << 32)
+        _first_at(c["hs_ack"], s, flow, frame, (syn_ack == ACK) & (frame > c["synack"][s, other]) & acks_synack)
         _first_at(c["fin"], s, flow, frame, (flags & FIN) != 0)
         _first_at(c["fin_acked_by"], s, flow, frame, (acks > 0) & (acks == c["fin"][s, other]))
         rst = (flags & RST) != 0
@@ -214,7 +223,8 @@ def describe(lc: Lifecycle, i: int) -> tuple[str, str]:
 
     syn, synack, ack = int(lc.syn[i]), int(lc.synack[i]), int(lc.handshake_ack[i])
     if syn >= 0 and synack >= 0 and ack >= 0:
-        opened = f"three-way handshake: SYN ({f(syn)}), SYN/ACK ({f(synack)}), ACK ({f(ack)})"
+        before = ", captured before the SYN" if synack < syn else ""
+        opened = f"three-way handshake: SYN ({f(syn)}), SYN/ACK ({f(synack)}{before}), ACK ({f(ack)})"
     elif syn >= 0 and synack >= 0:
         opened = f"SYN ({f(syn)}) and SYN/ACK ({f(synack)}), no ACK of the SYN/ACK captured"
     elif syn >= 0:
