@@ -35,8 +35,10 @@ FILTER = "tcp.len > 0 || tcp.flags.reset == 1"
 #: each golden report: the capture it was written from, and the display filter if any
 REPORTS: dict[str, tuple[Path, tuple[str, ...]]] = {
     "http-get": (ROOT / "examples" / "http-get.pcap", ()),
+    "http-get-first10": (GOLDEN / "http-get-first10.pcap", ()),
     "http-eth": (CAPTURES / "http-eth.pcap", ()),
     "http-eth-filtered": (CAPTURES / "http-eth.pcap", ("-Y", FILTER)),
+    "own-port-reuse": (CAPTURES / "own-port-reuse.pcap", ()),
     "lossy-seed7-first40": (GOLDEN / "lossy-seed7-first40.pcap", ()),
     "zeek-tcp-missing-syn": (CAPTURES / "zeek-tcp-missing-syn.pcap", ()),
     "zeek-tcp-rst-inject-rae": (CAPTURES / "zeek-tcp-rst-inject-rae.pcap", ()),
