@@ -66,8 +66,10 @@ _MAX = np.iinfo(np.int64).max
 _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 = one value, 2 = per flow)
     "first": (np.int64, _MAX, 0), "last": (np.int64, NONE, 0), "first_flow": (np.int8, 0, 0),
     "syn": (np.int64, _MAX, 0), "syn_flow": (np.int8, 0, 0),
-    "synack": (np.int64, _MAX, 2), "synack_seq": (np.int64, 0, 2), "hs_ack": (np.int64, _MAX, 2), "fin": (np.int64, _MAX, 2),
-    "fin_acked_by": (np.int64, _MAX, 2), "rst": (np.int64, _MAX, 2), "rst_open": (np.int64, _MAX, 2), "irtt": (np.int64, 0, 0),
+    "synack": (np.int64, _MAX, 2), "synack_seq": (np.int64, 0, 2), "hs_ack": (np.int64, _MAX, 2),
+    "fin": (np.int64, _MAX, 2), "fin_acked_by": (np.int64, _MAX, 2),
+    "rst": (np.int64, _MAX, 2), "rst_open": (np.int64, _MAX, 2),  # rst_open: the first RST after a handshake's ACK
+    "irtt": (np.int64, 0, 0),
     "src": (np.uint8, 0, 16), "dst": (np.uint8, 0, 16), "atype": (np.int8, 0, 0),
     "sport": (np.int64, 0, 0), "dport": (np.int64, 0, 0),
 }
@@ -78,9 +80,11 @@ class LifecycleSums:
     (``add`` each piece, then ``result``): the same as :func:`lifecycles` of the whole table.
 
     Events are kept per sending side (``_flow``, 0 or 1) until the end decides which side
-    is the client. An event that depends on another (the ACK of the SYN/ACK, the ACK of a
-    FIN) names it by ``tcp.analysis.acks_frame``, an earlier frame, so the event it names
-    is known by the time it comes.
+    is the client. An event that depends on another comes after it, so the event it
+    depends on is known by the time it comes, in this piece or an earlier one: the ACK of
+    a FIN names it by ``tcp.analysis.acks_frame``; the handshake's ACK acknowledges the
+    first SYN/ACK's sequence number (kept per side) and comes after it; a RST after the
+    handshake's ACK comes after that ACK's frame.
     """
 
     def __init__(self) -> None:
@@ -128,19 +132,27 @@ class LifecycleSums:
         c["dport"][ns] = np.asarray(cols["dstport"], dtype=np.int64)[rows[nat]]
         np.maximum.at(c["last"], s, frame)
         syn_ack = flags & (SYN | ACK)
+        # SYN: the first segment with SYN set and ACK clear, and its sender
         pure = np.flatnonzero(syn_ack == SYN)
         uniq, at = np.unique(s[pure], return_index=True)
         new = c["syn"][uniq] == _MAX
         c["syn"][uniq[new]], c["syn_flow"][uniq[new]] = frame[pure[at[new]]], flow[pure[at[new]]]
+        # SYN/ACK: the first segment of a side with SYN and ACK set, and its sequence number
         synack = syn_ack == (SYN | ACK)
         _first_at(c["synack"], s, flow, frame, synack)
         first_synack = synack & (frame == c["synack"][s, flow])
-        c["synack_seq"][s[first_synack], flow[first_synack]] = np.asarray(cols["seq_raw"], dtype=np.int64)[rows][
-            first_synack]
-        acks_synack = np.asarray(cols["ack_raw"], dtype=np.int64)[rows] == (c["synack_seq"][s, other] + 1) % (1 << 32)
+        seq_raw = np.asarray(cols["seq_raw"], dtype=np.int64)[rows]
+        c["synack_seq"][s[first_synack], flow[first_synack]] = seq_raw[first_synack]
+        # the handshake's ACK: ACK set, SYN clear, after the other side's SYN/ACK, and
+        # acknowledging it (acknowledgment number = its sequence number + 1, modulo 2^32)
+        ack_raw = np.asarray(cols["ack_raw"], dtype=np.int64)[rows]
+        acks_synack = ack_raw == (c["synack_seq"][s, other] + 1) % (1 << 32)
         _first_at(c["hs_ack"], s, flow, frame, (syn_ack == ACK) & (frame > c["synack"][s, other]) & acks_synack)
+        # FIN: the first of each side, and the first segment of the other side that tshark
+        # matches to it (tcp.analysis.acks_frame)
         _first_at(c["fin"], s, flow, frame, (flags & FIN) != 0)
         _first_at(c["fin_acked_by"], s, flow, frame, (acks > 0) & (acks == c["fin"][s, other]))
+        # RST: the first of each side, and the first of each side after a handshake's ACK
         rst = (flags & RST) != 0
         _first_at(c["rst"], s, flow, frame, rst)
         _first_at(c["rst_open"], s, flow, frame, rst & (frame > c["hs_ack"][s].min(axis=1)))
