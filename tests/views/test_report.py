@@ -2,8 +2,8 @@
 by hand from the captures (``golden_reports/``; README.md there gives, capture by capture,
 the tshark facts each line rests on).
 
-Each golden is compared exactly (every line, every space) with what ``tcpscope analyze``
-prints from the whole capture in one piece, in pieces of three frames (the analysis and
+Each golden is compared exactly (every line, every space, and the exit status) with what
+``tcpscope analyze`` prints from the whole capture in one piece, in pieces of three frames (the analysis and
 the sums carried from piece to piece), through a pipe read in small batches, and with
 :func:`~tcpscope.views.report.report_lines` over the loaded table. The capture is named by
 its bare file name (the test runs in its folder, the pipe is a FIFO of the same name) so
@@ -15,11 +15,11 @@ from __future__ import annotations
 import io
 import os
 import threading
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from compare import run_cli
 
 from tcpscope.capture import pipe
 from tcpscope.cli.common import load
@@ -30,23 +30,33 @@ from tcpscope.views.report import report_lines
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden_reports"
 CAPTURES = ROOT / "tests" / "golden" / "captures"
-
 FILTER = "tcp.len > 0 || tcp.flags.reset == 1"
-#: each golden report: the capture it was written from, and the display filter if any
-REPORTS: dict[str, tuple[Path, tuple[str, ...]]] = {
-    "http-get": (ROOT / "examples" / "http-get.pcap", ()),
-    "http-get-first10": (GOLDEN / "http-get-first10.pcap", ()),
-    "http-eth": (CAPTURES / "http-eth.pcap", ()),
-    "http-eth-filtered": (CAPTURES / "http-eth.pcap", ("-Y", FILTER)),
-    "own-port-reuse": (CAPTURES / "own-port-reuse.pcap", ()),
-    "lossy-seed7-first40": (GOLDEN / "lossy-seed7-first40.pcap", ()),
-    "zeek-tcp-missing-syn": (CAPTURES / "zeek-tcp-missing-syn.pcap", ()),
-    "zeek-tcp-rst-inject-rae": (CAPTURES / "zeek-tcp-rst-inject-rae.pcap", ()),
-    "zeek-tcp-handshake-reorder": (CAPTURES / "zeek-tcp-handshake-reorder.pcap", ()),
-    "zeek-http-get_nosyn": (CAPTURES / "zeek-http-get_nosyn.pcap", ()),
-    "zeek-communityid-ipv6": (CAPTURES / "zeek-communityid-ipv6.pcap", ()),
-    "zeek-tcp-fin_retransmission": (CAPTURES / "zeek-tcp-fin_retransmission.pcap", ()),
-    "zeek-tcp-syn-then-rst": (CAPTURES / "zeek-tcp-syn-then-rst.pcap", ()),
+
+
+class Golden(NamedTuple):
+    """A golden report's capture, the display filter if any (``-Y`` and the filter), and
+    the exit status (2 when the reader warns, as tshark's)."""
+
+    capture: Path
+    args: tuple[str, ...] = ()
+    status: int = 0
+
+
+REPORTS: dict[str, Golden] = {
+    "http-get": Golden(ROOT / "examples" / "http-get.pcap"),
+    "http-get-first10": Golden(GOLDEN / "http-get-first10.pcap"),
+    "http-eth": Golden(CAPTURES / "http-eth.pcap"),
+    "http-eth-filtered": Golden(CAPTURES / "http-eth.pcap", ("-Y", FILTER)),
+    "own-port-reuse": Golden(CAPTURES / "own-port-reuse.pcap"),
+    "lossy-seed7-first40": Golden(GOLDEN / "lossy-seed7-first40.pcap"),
+    "zeek-tcp-missing-syn": Golden(CAPTURES / "zeek-tcp-missing-syn.pcap"),
+    "zeek-tcp-rst-inject-rae": Golden(CAPTURES / "zeek-tcp-rst-inject-rae.pcap"),
+    "zeek-tcp-handshake-reorder": Golden(CAPTURES / "zeek-tcp-handshake-reorder.pcap"),
+    "zeek-http-get_nosyn": Golden(CAPTURES / "zeek-http-get_nosyn.pcap"),
+    "zeek-communityid-ipv6": Golden(CAPTURES / "zeek-communityid-ipv6.pcap"),
+    "zeek-tcp-fin_retransmission": Golden(CAPTURES / "zeek-tcp-fin_retransmission.pcap"),
+    "zeek-tcp-syn-then-rst": Golden(CAPTURES / "zeek-tcp-syn-then-rst.pcap"),
+    "craft-pcap-4gib-record": Golden(CAPTURES / "bad" / "craft-pcap-4gib-record.pcap", status=2),
 }
 NAMES = sorted(REPORTS)
 
@@ -55,27 +65,35 @@ def _golden(name: str) -> str:
     return (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
 
 
+def _analyze(*args: str) -> tuple[str, int]:
+    """What ``tcpscope analyze ARGS`` prints on standard output, and its exit status."""
+    out = io.StringIO()
+    with redirect_stdout(out), redirect_stderr(io.StringIO()):
+        status = main(["analyze", *args])
+    return out.getvalue(), status
+
+
 def test_every_golden_has_its_capture_and_its_reasoning() -> None:
     """No golden report without a capture, none left out, each one explained in README.md."""
     assert sorted(p.stem for p in GOLDEN.glob("*.txt")) == NAMES
     readme = (GOLDEN / "README.md").read_text(encoding="utf-8")
-    for name, (cap, args) in REPORTS.items():
-        assert cap.is_file()
-        assert f"## {name}: {' '.join([cap.name, *args])}\n" in readme
+    for name, g in REPORTS.items():
+        assert g.capture.is_file()
+        assert f"## {name}: {' '.join([g.capture.name, *g.args])}\n" in readme
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cap, args = REPORTS[name]
-    monkeypatch.chdir(cap.parent)
-    assert run_cli("analyze", cap.name, *args) == _golden(name)
+    g = REPORTS[name]
+    monkeypatch.chdir(g.capture.parent)
+    assert _analyze(g.capture.name, *g.args) == (_golden(name), g.status)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_lines_of_the_whole_table_are_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cap, args = REPORTS[name]
-    monkeypatch.chdir(cap.parent)
-    loaded = load(cap.name, args[1] if args else None, analyze=True)
+    g = REPORTS[name]
+    monkeypatch.chdir(g.capture.parent)
+    loaded = load(g.capture.name, g.args[1] if g.args else None, analyze=True)
     assert "\n".join(report_lines(loaded.table, loaded.frames)) + "\n" == _golden(name)
 
 
@@ -83,41 +101,41 @@ def test_the_report_lines_of_the_whole_table_are_the_golden(name: str, monkeypat
 def test_the_report_in_pieces_of_three_frames_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Three frames a piece: a handshake, a close, a finding's frames fall in different
     pieces, so every sum (the conversations, the findings, the opening and closing events
-    named by ``tcp.analysis.acks_frame`` across pieces) is carried between them."""
-    cap, args = REPORTS[name]
-    monkeypatch.chdir(cap.parent)
+    that name earlier frames) is carried between them."""
+    g = REPORTS[name]
+    monkeypatch.chdir(g.capture.parent)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
-    assert run_cli("analyze", cap.name, *args) == _golden(name)
+    assert _analyze(g.capture.name, *g.args) == (_golden(name), g.status)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_through_a_pipe_is_the_golden(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The capture written into a FIFO 211 bytes at a time, read in batches of about 300
     bytes and analysed four frames a piece, as they come."""
-    cap, args = REPORTS[name]
+    g = REPORTS[name]
     monkeypatch.setattr(pipe, "BATCH_BYTES", 300)
     monkeypatch.setattr(pipe, "READ_BYTES", 97)
     monkeypatch.setattr(pipe, "QUIET_S", 0.0)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 4)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
     monkeypatch.chdir(tmp_path)
-    fifo = tmp_path / cap.name
+    fifo = tmp_path / g.capture.name
     os.mkfifo(fifo)
-    data = cap.read_bytes()
+    data = g.capture.read_bytes()
 
     def feed() -> None:
         with open(fifo, "wb", buffering=0) as fh:
             for i in range(0, len(data), 211):
-                fh.write(data[i : i + 211])
+                try:
+                    fh.write(data[i : i + 211])
+                except BrokenPipeError:  # the reader stopped at the damage, as tshark does
+                    return
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    out = io.StringIO()
     try:
-        with redirect_stdout(out):
-            status = main(["analyze", cap.name, *args])
+        got = _analyze(g.capture.name, *g.args)
     finally:
         feeder.join(timeout=30)
-    assert status == 0
-    assert out.getvalue() == _golden(name)
+    assert got == (_golden(name), g.status)
