@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from tcpscope._types import Array
 
-__all__ = ["gather", "gather_struct", "u16be", "u32be"]
+__all__ = ["gather", "u16be", "u32be"]
 
 
 def gather(data: NDArray[np.uint8], offsets: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
@@ -43,14 +43,6 @@ def _gather_slow(data: NDArray[np.uint8], offsets: NDArray[np.int64], width: int
     out = np.zeros(idx.shape, dtype=np.uint8)
     out[ok] = data[idx[ok]]
     return out
-
-
-def gather_struct(
-    data: NDArray[np.uint8], offsets: NDArray[np.int64], dtype: np.dtype[np.void]
-) -> NDArray[np.void]:
-    """Read one ``dtype`` record at each offset: ``out["field"]`` is then a column."""
-    rows = gather(data, offsets, dtype.itemsize)
-    return rows.view(dtype).reshape(-1)
 
 
 def u16be(rows: NDArray[np.uint8], col: int) -> Array:

@@ -23,11 +23,9 @@ from tcpscope._bytes import gather
 from tcpscope.dissect.context import DissectContext
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
 
-__all__ = ["ACC_ECN_KINDS", "EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "OptionBytes", "OptionRun", "other_options",
+__all__ = ["EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "OptionBytes", "OptionRun", "other_options",
            "u32"]
 
-#: Accurate ECN option kinds (TCPOPT_ACC_ECN_0, TCPOPT_ACC_ECN_1).
-ACC_ECN_KINDS = (172, 174)
 #: RFC 6994 experiment IDs packet-tcp.c decodes.
 EXID_TFO, EXID_TARR, EXID_ACC_ECN = 0xF989, 0x00AC, (0xACC0, 0xACC1)
 
