@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from tcpscope._types import Array
 
-__all__ = ["gather", "u16be", "u32be"]
+__all__ = ["gather", "u16be", "u32be", "uint_at"]
 
 
 def gather(data: NDArray[np.uint8], offsets: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
@@ -56,3 +56,9 @@ def u32be(rows: NDArray[np.uint8], col: int) -> Array:
     r = rows[:, col : col + 4].astype(np.uint32)
     out: Array = (r[:, 0] << 24) | (r[:, 1] << 16) | (r[:, 2] << 8) | r[:, 3]
     return out
+
+
+def uint_at(data: NDArray[np.uint8], pos: int, size: int, big: bool) -> int:
+    """The unsigned ``size``-byte number at ``data[pos:]``, big- or little-endian (one header
+    field of a file whose byte order is known only when it is read, as pcapng's)."""
+    return int.from_bytes(bytes(data[pos : pos + size]), "big" if big else "little")
