@@ -424,13 +424,17 @@ def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat:
     if hlen == 20:
         return net, 0, 0, -1, iph, lh
     b = tcp + 20
-    if (hlen == 32 and (flags & SYN) == 0 and data[b] == 1 and data[b + 1] == 1 and data[b + 2] == 8
-            and data[b + 3] == 10):
+    ts_len = FIXED_LEN[TCPOPT_TIMESTAMP]
+    if (hlen == 32 and (flags & SYN) == 0 and data[b] == TCPOPT_NOP and data[b + 1] == TCPOPT_NOP
+            and data[b + 2] == TCPOPT_TIMESTAMP and data[b + 3] == ts_len):
         # NOP, NOP, timestamps: most segments of a connection that uses timestamps
-        # (RFC 7323 appendix A's layout); what _walk_one would write for them
-        _put_row(kind, olen, pos, order, v1, v2, at, 1, 0, 0, 0, 0, 0)
-        _put_row(kind, olen, pos, order, v1, v2, at + 1, 1, 0, 1, 1, 0, 0)
-        _put_row(kind, olen, pos, order, v1, v2, at + 2, 8, 10, 2, 2, _u32(data, b + 4), _u32(data, b + 8))
+        # (RFC 7323 appendix A's layout); what _walk_one would write for them, every rule
+        # passed (tests/dissect/test_fast_paths.py compares). Kept because walking them
+        # costs 10-20% more of this pass (135-150 ms against 155-165 ms for 115,350 frames)
+        _put_row(kind, olen, pos, order, v1, v2, at, TCPOPT_NOP, 0, 0, 0, 0, 0)
+        _put_row(kind, olen, pos, order, v1, v2, at + 1, TCPOPT_NOP, 0, 1, 1, 0, 0)
+        _put_row(kind, olen, pos, order, v1, v2, at + 2, TCPOPT_TIMESTAMP, ts_len, 2, 2, _u32(data, b + 4),
+                 _u32(data, b + 8))
         return net, 3, 0, -1, iph, lh
     ok, k, s, w = _walk_one(data, b, hlen - 20, (flags & SYN) != 0, at, sat, kind, olen, pos, order, v1, v2,
                             le, re, block, sorder)
