@@ -59,7 +59,7 @@ from tcpscope.dissect.kernels import (
     wscale_invalid,
 )
 from tcpscope.dissect.protocols import PROTO_CODE
-from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options, u32
+from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options
 
 __all__ = ["TCP_HEADER", "dissect_tcp", "header_experts", "simple_option_rows", "tcp_columns"]
 
@@ -425,12 +425,11 @@ def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], 
     nonsyn = mss & ((flags & SYN) == 0)
     ctx.expert(pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"], slot=101 + 10 * order)
     r = need(mss & good, at + 4)
-    v = opts.read(seg[r], at[r] + 2, 2).astype(np.int64)
-    v1[r] = (v[:, 0] << 8) | v[:, 1]
+    v1[r] = opts.uint(seg[r], at[r] + 2, 2)
     has_v1[r] = True
     # window scale
     w = need((kind == TCPOPT_WINDOW) & good, at + 3)
-    sh = opts.read(seg[w], at[w] + 2, 1)[:, 0].astype(np.int64)
+    sh = opts.uint(seg[w], at[w] + 2, 1)
     v1[w] = sh
     has_v1[w] = True
     big = wscale_invalid(sh)
@@ -438,21 +437,17 @@ def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], 
     ws[w] = np.minimum(sh, TCP_MAX_WINSHIFT).astype(np.int8)
     # timestamps: the value is shown before the echo reply is read
     t = need((kind == TCPOPT_TIMESTAMP) & good, at + 6)
-    v1[t] = u32(opts.read(seg[t], at[t] + 2, 4))
+    v1[t] = opts.uint(seg[t], at[t] + 2, 4)
     has_v1[t] = True
     t = need(t, at + 10)
-    v2[t] = u32(opts.read(seg[t], at[t] + 6, 4))
+    v2[t] = opts.uint(seg[t], at[t] + 6, 4)
     has_v2[t] = True
     # user timeout, echo, CC: one value
     for k, width in ((TCPOPT_USER_TO, 2), (TCPOPT_ECHO, 4), (TCPOPT_ECHOREPLY, 4), (TCPOPT_CC, 4), (TCPOPT_CCNEW, 4),
                      (TCPOPT_CCECHO, 4)):
         e = need((kind == k) & good, at + 2 + width)
         if e.any():
-            b = opts.read(seg[e], at[e] + 2, width).astype(np.int64)
-            val = b[:, 0]
-            for j in range(1, width):
-                val = (val << 8) | b[:, j]
-            v1[e] = val
+            v1[e] = opts.uint(seg[e], at[e] + 2, width)
             has_v1[e] = True
     # SACK blocks: each edge read as it is reached
     s = np.flatnonzero(kind == TCPOPT_SACK)
@@ -470,8 +465,8 @@ def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], 
             re_ok = need(le_ok & whole, at + 2 + 8 * j + 8)
             rows_le = np.flatnonzero(le_ok)
             if rows_le.shape[0]:
-                le_raw = u32(opts.read(seg[rows_le], at[rows_le] + 2 + 8 * j, 4))
-                re_raw = u32(opts.read(seg[rows_le], at[rows_le] + 6 + 8 * j, 4))
+                le_raw = opts.uint(seg[rows_le], at[rows_le] + 2 + 8 * j, 4)
+                re_raw = opts.uint(seg[rows_le], at[rows_le] + 6 + 8 * j, 4)
                 sack_out.append({
                     "pkt": pkt[rows_le],
                     "le_raw": le_raw,

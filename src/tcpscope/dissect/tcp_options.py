@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._bytes import gather
+from tcpscope._bytes import gather, u16be, u32be
 from tcpscope.constants import (
     ACK,
     SYN,
@@ -55,17 +55,10 @@ from tcpscope.constants import (
 from tcpscope.dissect.context import DissectContext
 from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
 
-__all__ = ["EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "OptionBytes", "OptionRun", "other_options",
-           "u32"]
+__all__ = ["EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "OptionBytes", "OptionRun", "other_options"]
 
 #: RFC 6994 experiment IDs packet-tcp.c decodes.
 EXID_TFO, EXID_TARR, EXID_ACC_ECN = 0xF989, 0x00AC, (0xACC0, 0xACC1)
-
-
-def u32(four: NDArray[np.uint8]) -> NDArray[np.int64]:
-    """Big-endian 32-bit values of ``(m, 4)`` bytes."""
-    b = four.astype(np.int64)
-    return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
 
 
 class OptionBytes:
@@ -98,6 +91,12 @@ class OptionBytes:
     def read(self, r: NDArray[np.int64], at: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
         """``width`` bytes at absolute offsets ``at`` of segments ``r``."""
         return gather(self.flat, at + self.shift[r], width)
+
+    def uint(self, r: NDArray[np.int64], at: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+        """The big-endian unsigned numbers of ``width`` bytes (1, 2 or 4) at ``at`` of segments ``r``."""
+        b = self.read(r, at, width)
+        out = b[:, 0] if width == 1 else u16be(b, 0) if width == 2 else u32be(b, 0)
+        return out.astype(np.int64)
 
 
 @dataclass
@@ -152,8 +151,7 @@ class OptionRun:
 
     def u16(self, rows: NDArray[np.bool_], offset: int) -> NDArray[np.int64]:
         """The big-endian 16-bit value at ``offset`` of the options of ``rows``."""
-        b = self.opts.read(self.seg[rows], self.at[rows] + offset, 2).astype(np.int64)
-        return (b[:, 0] << 8) | b[:, 1]
+        return self.opts.uint(self.seg[rows], self.at[rows] + offset, 2)
 
     def slot(self, k: int) -> int:
         """Where the ``k``-th expert item of this option sits among the header's items."""
