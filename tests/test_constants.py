@@ -66,3 +66,10 @@ def test_flag_bits_defined_once() -> None:
             if names & _FLAG_NAMES:
                 found.add(path.relative_to(SRC).as_posix())
     assert found <= set(_STILL_DEFINED), f"TCP flag bits defined outside tcpscope.constants: {found - set(_STILL_DEFINED)}"
+
+
+def test_option_names_cover_the_kinds_with_a_dissector() -> None:
+    from tcpscope.dissect.experts import TCP_OPTION_NAMES
+    from tcpscope.dissect.tcp_options import KNOWN_KINDS
+
+    assert sorted(TCP_OPTION_NAMES) == KNOWN_KINDS.tolist()

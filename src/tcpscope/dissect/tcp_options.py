@@ -53,10 +53,31 @@ from tcpscope.constants import (
     TCPOPT_WINDOW,
 )
 from tcpscope.dissect.context import DissectContext
-from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
+from tcpscope.dissect.experts import EXPERT_CODE
 
-__all__ = ["EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "OptionBytes", "OptionRun", "other_options"]
+__all__ = ["EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "ITEM_PROTOCOL", "KNOWN_KINDS", "OPTION_PROTOCOLS", "OptionBytes",
+           "OptionRun", "option_layer_numbers", "other_options"]
 
+#: The option protocols of packet-tcp.c (``proto_register_protocol_in_name_only``), each with
+#: the kinds its dissector takes (the dissector table "tcp.option"): the echo, CC, Accurate
+#: ECN and experimental dissectors serve several kinds under one protocol, and the echo and
+#: CC ones add their items under the first kind's (so "tcp.options.echoreply", "ccnew" and
+#: "ccecho" take none). MPTCP's is the ``mptcp`` protocol. Every other kind is unknown.
+OPTION_PROTOCOLS: dict[str, tuple[int, ...]] = {
+    "tcp.options.eol": (TCPOPT_EOL,), "tcp.options.nop": (TCPOPT_NOP,), "tcp.options.mss": (TCPOPT_MSS,),
+    "tcp.options.wscale": (TCPOPT_WINDOW,), "tcp.options.sack_perm": (TCPOPT_SACK_PERM,),
+    "tcp.options.sack": (TCPOPT_SACK,), "tcp.options.echo": (TCPOPT_ECHO, TCPOPT_ECHOREPLY),
+    "tcp.options.echoreply": (), "tcp.options.timestamp": (TCPOPT_TIMESTAMP,),
+    "tcp.options.cc": (TCPOPT_CC, TCPOPT_CCNEW, TCPOPT_CCECHO), "tcp.options.ccnew": (), "tcp.options.ccecho": (),
+    "tcp.options.md5": (TCPOPT_MD5,), "tcp.options.scps": (TCPOPT_SCPS,), "tcp.options.snack": (TCPOPT_SNACK,),
+    "tcp.options.scpsrec": (TCPOPT_RECBOUND,), "tcp.options.scpscor": (TCPOPT_CORREXP,), "tcp.options.qs": (TCPOPT_QS,),
+    "tcp.options.user_to": (TCPOPT_USER_TO,), "tcp.options.ao": (TCPOPT_AO,), "mptcp": (TCPOPT_MPTCP,),
+    "tcp.options.tfo": (TCPOPT_TFO,), "tcp.options.rvbd.probe": (TCPOPT_RVBD_PROBE,),
+    "tcp.options.rvbd.trpy": (TCPOPT_RVBD_TRPY,), "tcp.options.acc_ecn": (TCPOPT_ACC_ECN_0, TCPOPT_ACC_ECN_1),
+    "tcp.options.experimental": (TCPOPT_EXP_FD, TCPOPT_EXP_FE),
+}
+#: The kinds some option dissector takes.
+KNOWN_KINDS = np.array(sorted({k for kinds in OPTION_PROTOCOLS.values() for k in kinds}), dtype=np.int64)
 #: RFC 6994 experiment IDs packet-tcp.c decodes.
 EXID_TFO, EXID_TARR, EXID_ACC_ECN = 0xF989, 0x00AC, (0xACC0, 0xACC1)
 
@@ -221,7 +242,7 @@ def other_options(run: OptionRun, flags: NDArray[np.uint16], good: NDArray[np.bo
     need(e & (exid == EXID_TFO) & (olen > 4), run.olen)
     need(e & ~np.isin(exid, (EXID_TARR, EXID_TFO, *EXID_ACC_ECN)) & (olen > 4), run.olen)
     # unknown kinds: their payload
-    unknown = ~np.isin(kind, list(TCP_OPTION_NAMES)) & (olen > 2)
+    unknown = ~np.isin(kind, KNOWN_KINDS) & (olen > 2)
     need(unknown, run.olen)
     # TCP Fast Open (RFC 7413): a cookie in a pure SYN (kind 34 longer than 2, or the
     # experimental form longer than 4)
@@ -282,23 +303,13 @@ def _scatter(run: OptionRun, rows: NDArray[np.bool_], offset: int) -> NDArray[np
 
 
 def _item_protocols() -> NDArray[np.int16]:
-    """Per option kind, the protocol whose dissector adds its items (0: TCP's own loop).
-
-    packet-tcp.c registers one protocol-in-name-only per option dissector; the echo, CC,
-    Accurate ECN and experimental dissectors serve several kinds under one protocol, and
-    every kind without a dissector goes to "tcp.options.unknown".
-    """
-    groups = [(TCPOPT_MSS,), (TCPOPT_WINDOW,), (TCPOPT_SACK_PERM,), (TCPOPT_SACK,), (TCPOPT_ECHO, TCPOPT_ECHOREPLY),
-              (TCPOPT_TIMESTAMP,), (TCPOPT_CC, TCPOPT_CCNEW, TCPOPT_CCECHO), (TCPOPT_MD5,), (TCPOPT_SCPS,),
-              (TCPOPT_SNACK,), (TCPOPT_RECBOUND,), (TCPOPT_CORREXP,), (TCPOPT_QS,), (TCPOPT_USER_TO,), (TCPOPT_AO,),
-              (TCPOPT_MPTCP,), (TCPOPT_TFO,), (TCPOPT_RVBD_PROBE,), (TCPOPT_RVBD_TRPY,),
-              (TCPOPT_ACC_ECN_0, TCPOPT_ACC_ECN_1), (TCPOPT_EXP_FD, TCPOPT_EXP_FE)]
-    out = np.full(256, len(groups) + 1, dtype=np.int16)  # unknown kinds
-    out[TCPOPT_EOL] = out[TCPOPT_NOP] = 0
-    for i, kinds in enumerate(groups, start=1):
+    """Per option kind, the protocol whose dissector adds its items (0: TCP's own loop, for
+    EOL and NOP; every kind without a dissector goes to "tcp.options.unknown")."""
+    out = np.full(256, len(OPTION_PROTOCOLS) + 1, dtype=np.int16)  # unknown kinds
+    for i, kinds in enumerate(OPTION_PROTOCOLS.values(), start=1):
         out[list(kinds)] = i
+    out[TCPOPT_EOL] = out[TCPOPT_NOP] = 0
     return out
-
 
 #: Option kind -> the protocol of its items (see :func:`option_layer_numbers`).
 ITEM_PROTOCOL = _item_protocols()
