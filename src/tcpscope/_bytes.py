@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from tcpscope._types import Array
 
-__all__ = ["gather", "gather_struct", "u16be", "u32be"]
+__all__ = ["gather", "u16be", "u32be", "uint_at"]
 
 
 def gather(data: NDArray[np.uint8], offsets: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
@@ -45,14 +45,6 @@ def _gather_slow(data: NDArray[np.uint8], offsets: NDArray[np.int64], width: int
     return out
 
 
-def gather_struct(
-    data: NDArray[np.uint8], offsets: NDArray[np.int64], dtype: np.dtype[np.void]
-) -> NDArray[np.void]:
-    """Read one ``dtype`` record at each offset: ``out["field"]`` is then a column."""
-    rows = gather(data, offsets, dtype.itemsize)
-    return rows.view(dtype).reshape(-1)
-
-
 def u16be(rows: NDArray[np.uint8], col: int) -> Array:
     """The big-endian 16-bit value at byte ``col`` of every row."""
     out: Array = (rows[:, col].astype(np.uint16) << 8) | rows[:, col + 1]
@@ -64,3 +56,9 @@ def u32be(rows: NDArray[np.uint8], col: int) -> Array:
     r = rows[:, col : col + 4].astype(np.uint32)
     out: Array = (r[:, 0] << 24) | (r[:, 1] << 16) | (r[:, 2] << 8) | r[:, 3]
     return out
+
+
+def uint_at(data: NDArray[np.uint8], pos: int, size: int, big: bool) -> int:
+    """The unsigned ``size``-byte number at ``data[pos:]``, big- or little-endian (one header
+    field of a file whose byte order is known only when it is read, as pcapng's)."""
+    return int.from_bytes(bytes(data[pos : pos + size]), "big" if big else "little")

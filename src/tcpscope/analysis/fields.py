@@ -19,9 +19,9 @@ from numpy.typing import NDArray
 
 from tcpscope._types import Array, Mask
 from tcpscope.analysis.sequence import A_DUPLICATE_ACK, A_RETRANSMISSION
+from tcpscope.constants import ACK, AE, CWR, ECE, SYN
 from tcpscope.dissect.context import Group, Sev
 from tcpscope.dissect.experts import EXPERTS, field_name, summary
-from tcpscope.dissect.tcp import ACK, AE, CWR, ECE, SYN
 from tcpscope.table.access import Getter, column
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope._bytes import uint_at
 from tcpscope.capture.linktypes import max_packet_size, strip_pseudo_headers
 from tcpscope.capture.pcapng_blocks import (
     BAD_BOM,
@@ -89,10 +90,6 @@ _TOO_SMALL = {
     CB_COPY: "of a CB is too small (< {m})",
     CB_NO_COPY: "of a CB is too small (< {m})",
 }
-
-def _uint(data: NDArray[np.uint8], pos: int, size: int, big: bool) -> int:
-    return int.from_bytes(bytes(data[pos : pos + size]), "big" if big else "little")
-
 
 def _too_small(length: int, btype: int) -> str:
     if btype in _TOO_SMALL:
@@ -160,7 +157,7 @@ def read_pcapng(src: Source) -> Records:
             break
         o, ln, b = int(off[i]), int(blen[i]), bool(big[i])
         if btype[i] == SHB_TYPE:
-            maj, minr = _uint(data, o + 12, 2, b), _uint(data, o + 14, 2, b)
+            maj, minr = uint_at(data, o + 12, 2, b), uint_at(data, o + 14, 2, b)
             if not (maj == 1 and minr in (0, 2)):
                 mark(i, f"pcapng: unknown SHB version {maj}.{minr}", "unsupported")
                 break
@@ -175,7 +172,7 @@ def read_pcapng(src: Source) -> Records:
         elif btype[i] == DSB:
             # secrets_len bytes are read from the stream (past the block if it says so), then
             # blen - 20 - secrets_len more in unsigned arithmetic: past the block means cut short
-            secrets = _uint(data, o + 12, 4, b)
+            secrets = uint_at(data, o + 12, 4, b)
             if o + 16 > end or (secrets <= 2**30 and secrets > ln - 20):
                 mark(i, "", "cut-short")
                 break
@@ -348,7 +345,7 @@ def read_pcapng(src: Source) -> Records:
 
 
 def _block_type(data: NDArray[np.uint8], pos: int, big: bool) -> int:
-    return _uint(data, pos, 4, big)
+    return uint_at(data, pos, 4, big)
 
 
 def _check_first_block(data: NDArray[np.uint8], name: str, status: int) -> None:
@@ -358,12 +355,12 @@ def _check_first_block(data: NDArray[np.uint8], name: str, status: int) -> None:
         raise NotACaptureError(name, "a section header with an unknown byte-order magic")
     if status == CUT_SHORT:
         big = bytes(data[8:12]) == b"\x1a\x2b\x3c\x4d"
-        blen = (_uint(data, 4, 4, big) + 3) & ~3
+        blen = (uint_at(data, 4, 4, big) + 3) & ~3
         if end < 24:  # not even the fixed part: pcapng_open says "not mine"
             raise NotACaptureError(name, "a section header longer than the file")
         if blen < MIN_SIZE[SHB_TYPE]:
             raise CaptureDamagedError(name, _too_small(blen, SHB_TYPE))
-        major, minor = _uint(data, 12, 2, big), _uint(data, 14, 2, big)
+        major, minor = uint_at(data, 12, 2, big), uint_at(data, 14, 2, big)
         if not (major == 1 and minor in (0, 2)):
             raise _failure(name, f"pcapng: unknown SHB version {major}.{minor}", True)
         if end < blen - 4:

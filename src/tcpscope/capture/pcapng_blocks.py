@@ -120,13 +120,13 @@ def _walk(
             return n, pos, 6, head_end - pos, 0, big, snap0, link0
         at = pos - base
         t_le = _word(window, at, False)
-        if t_le == 0x0A0D0D0A:
+        if t_le == SHB_TYPE:
             if file_end - pos < 12:
                 return n, pos, 1, 0, 0, big, snap0, link0
             bom_le = _word(window, at + 8, False)
-            if bom_le == 0x1A2B3C4D:
+            if bom_le == BOM:
                 big = False
-            elif bom_le == 0x4D3C2B1A:
+            elif bom_le == 0x4D3C2B1A:  # BOM written big-endian
                 big = True
             else:
                 return n, pos, 4, bom_le, 0, big, snap0, link0

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope._bytes import uint_at
 from tcpscope._jit import kernel
 from tcpscope.capture.records import Interface
 
@@ -39,17 +40,13 @@ MAX_UNITS = 2**64 - 1
 NO_HEADER, PAST_END, CUSTOM_SHORT, FLAGS, DROPS, PACKET_ID, QUEUE, VERDICT, VERDICT_TC, VERDICT_XDP = range(1, 11)
 
 
-def _uint(data: NDArray[np.uint8], pos: int, size: int, big: bool) -> int:
-    return int.from_bytes(bytes(data[pos : pos + size]), "big" if big else "little")
-
-
 def block_option_error(data: NDArray[np.uint8], start: int, end: int, big: bool, is_idb: bool) -> str | None:
     """wiretap's complaint about the options of one SHB, IDB or ISB in ``[start, end)``, if any."""
     p = start
     while p != end:
         if end - p < 4:
             return "pcapng: Not enough data for option header"
-        code, olen = _uint(data, p, 2, big), _uint(data, p + 2, 2, big)
+        code, olen = uint_at(data, p, 2, big), uint_at(data, p + 2, 2, big)
         p += 4
         rounded = (olen + 3) & ~3
         if rounded > end - p:
@@ -76,7 +73,7 @@ def nrb_error(data: NDArray[np.uint8], start: int, end: int, big: bool) -> str |
     while p - start < left:
         if end - p < 4:
             return f"pcapng: {end - p} bytes left in the block < NRB record header size 4"
-        rtype, rlen = _uint(data, p, 2, big), _uint(data, p + 2, 2, big)
+        rtype, rlen = uint_at(data, p, 2, big), uint_at(data, p + 2, 2, big)
         p += 4
         padded = rlen + (-rlen % 4)
         if end - p < padded:
@@ -101,15 +98,15 @@ def parse_idb(data: NDArray[np.uint8], pos: int, blen: int, big: bool) -> Interf
     As wiretap: an option with the wrong length is ignored, the first of a repeated
     option wins, and an if_tsresol beyond 10^19 or 2^63 gives G_MAXUINT64 units.
     """
-    linktype = _uint(data, pos + 8, 2, big)
-    snaplen = _uint(data, pos + 12, 4, big)
+    linktype = uint_at(data, pos + 8, 2, big)
+    snaplen = uint_at(data, pos + 12, 4, big)
     units: int | None = None
     offset: int | None = None
     name: str | None = None
     fcs: int | None = None
     p, end = pos + 16, pos + blen - 4
     while end - p >= 4:
-        code, olen = _uint(data, p, 2, big), _uint(data, p + 2, 2, big)
+        code, olen = uint_at(data, p, 2, big), uint_at(data, p + 2, 2, big)
         if code == 0 or p + 4 + ((olen + 3) & ~3) > end:
             break
         val = data[p + 4 : p + 4 + olen]

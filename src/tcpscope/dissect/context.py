@@ -246,11 +246,3 @@ class DissectContext:
     def ravail(self, idx: NDArray[np.int64]) -> NDArray[np.int64]:
         """Reported bytes left at the cursor of frames ``idx``."""
         return self.rend[idx] - self.off[idx]
-
-    def short_read(self, idx: NDArray[np.int64], need: NDArray[np.int64] | int) -> NDArray[np.bool_]:
-        """Which frames cannot give ``need`` bytes at the cursor; those are stopped."""
-        bad = self.avail(idx) < need
-        if bad.any():
-            self.stop(idx[bad], self.ravail(idx[bad]) < need if isinstance(need, int) else
-                      self.ravail(idx[bad]) < np.asarray(need)[bad])
-        return bad

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import numpy as np
 
 from tcpscope._types import Array, Mask
+from tcpscope.constants import ACK, FIN, PSH, RST, SYN, URG
 from tcpscope.dissect.protocols import IP_PROTO_NAMES
-from tcpscope.dissect.tcp import ACK, FIN, PSH, RST, SYN, URG
 from tcpscope.table.access import (
     Getter,
     bit,

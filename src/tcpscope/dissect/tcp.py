@@ -22,29 +22,49 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.constants import (
+    ACK,
+    FIN,
+    RST,
+    SYN,
+    TCP_MAX_WINSHIFT,
+    TCPOPT_CC,
+    TCPOPT_CCECHO,
+    TCPOPT_CCNEW,
+    TCPOPT_ECHO,
+    TCPOPT_ECHOREPLY,
+    TCPOPT_MSS,
+    TCPOPT_NOP,
+    TCPOPT_SACK,
+    TCPOPT_TIMESTAMP,
+    TCPOPT_USER_TO,
+    TCPOPT_WINDOW,
+    URG,
+)
 from tcpscope.dissect.context import DissectContext, Proto, rows_of
-from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
-from tcpscope.dissect.kernels import SimpleOptions, simple_options, worth_it
+from tcpscope.dissect.experts import EXPERT_CODE
+from tcpscope.dissect.kernels import (
+    FIXED_LEN,
+    SimpleOptions,
+    length_past_options,
+    length_too_short,
+    length_wrong,
+    nonzero_after_eol,
+    nop_continues_run,
+    one_byte,
+    sack_blocks,
+    sack_partial,
+    simple_options,
+    worth_it,
+    wscale_invalid,
+)
 from tcpscope.dissect.protocols import PROTO_CODE
-from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options, u32
+from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options
 
-__all__ = ["ACK", "AE", "CWR", "ECE", "FIN", "OPT_FIXED_LEN", "PSH", "RST", "SYN", "TCP_HEADER", "URG", "dissect_tcp",
-           "header_experts", "simple_option_rows", "tcp_columns"]
-
-FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x100
+__all__ = ["TCP_HEADER", "dissect_tcp", "header_experts", "simple_option_rows", "tcp_columns"]
 
 TCP_HEADER = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
                  ("offflags", ">u2"), ("win", ">u2"), ("sum", ">u2"), ("urp", ">u2")])
-
-#: Option kinds whose dissector insists on one exact length (tcp_option_len_check).
-OPT_FIXED_LEN: dict[int, int] = {2: 4, 3: 3, 4: 2, 8: 10, 6: 6, 7: 6, 11: 6, 12: 6, 13: 6, 19: 18, 21: 6, 22: 2, 23: 2,
-                                 27: 8, 28: 4, 78: 16}
-_KNOWN = np.zeros(256, dtype=np.bool_)
-for _k in TCP_OPTION_NAMES:
-    _KNOWN[_k] = True
-_FIXED = np.zeros(256, dtype=np.int64)
-for _k, _v in OPT_FIXED_LEN.items():
-    _FIXED[_k] = _v
 
 
 def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
@@ -184,11 +204,12 @@ def simple_option_rows(ctx: DissectContext, idx: NDArray[np.int64], start: NDArr
     if k:
         t = np.ones(k, dtype=np.bool_)
         f = np.zeros(k, dtype=np.bool_)
-        nolen = fast.kind <= 1
+        nolen = one_byte(fast.kind)
         ctx.add_rows("tcp.option", idx[fast.seg], {
             "kind": fast.kind, "len": fast.olen, "has_len": ~nolen, "off": start[fast.seg] + 20 + fast.pos,
             "order": fast.order, "ok": t, "invalid": f, "v1": fast.v1, "v2": fast.v2,
-            "has_v1": (fast.kind == 2) | (fast.kind == 3) | (fast.kind == 8), "has_v2": fast.kind == 8, "item": t,
+            "has_v1": (fast.kind == TCPOPT_MSS) | (fast.kind == TCPOPT_WINDOW) | (fast.kind == TCPOPT_TIMESTAMP),
+            "has_v2": fast.kind == TCPOPT_TIMESTAMP, "item": t,
         })
     s = fast.sack_seg.shape[0]
     if s:
@@ -239,20 +260,19 @@ def _walk_options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np
         kind = opts.read(a, p, 2)
         opt = kind[:, 0].astype(np.int64)
         lenbyte = kind[:, 1].astype(np.int64)
-        after_eol = eol[a] & (opt != 0)
+        after_eol = nonzero_after_eol(eol[a], opt)
         if after_eol.any():
             ctx.expert(idx[a[after_eol]], EXPERT_CODE["tcp.non_zero_bytes_after_eol"], slot=100 + 10 * order)
             length[a[after_eol]] = 0
             aborted[a[after_eol]] = True
             a, p, opt, lenbyte = a[~after_eol], p[~after_eol], opt[~after_eol], lenbyte[~after_eol]
         length[a] -= 1
-        one = (opt == 0) | (opt == 1)
+        one = one_byte(opt)
         # EOL / NOP
         if one.any():
             o = a[one]
-            nop = opt[one] == 1
-            rel = pos[o] - start[o]
-            counts = (nop_count[o] == 0) | (rel % 4 != 0)
+            nop = opt[one] == TCPOPT_NOP
+            counts = nop_continues_run(nop_count[o], pos[o] - start[o])
             inc = nop & counts
             nop_count[o[inc]] += 1
             four = inc & (nop_count[o] == 4)
@@ -288,8 +308,8 @@ def _walk_options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np
                 throw(b[nl], pb[nl] + 1)
                 b, ob, lb, pb = b[~nl], ob[~nl], lb[~nl], pb[~nl]
             length[b] -= 1
-            too_short = lb < 2
-            past = ~too_short & (lb - 2 > length[b])
+            too_short = length_too_short(lb)
+            past = ~too_short & length_past_options(lb, length[b])
             bad = too_short | past
             if too_short.any():
                 ctx.expert(idx[b[too_short]], EXPERT_CODE["tcp.option.len.invalid/too_short"], ob[too_short], lb[too_short],
@@ -305,7 +325,7 @@ def _walk_options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np
                 aborted[b[bad]] = True
             g = rows_of(~bad)
             b, ob, lb, pb = b[g], ob[g], lb[g], pb[g]
-            mss_seen[b[ob == 2]] = True
+            mss_seen[b[ob == TCPOPT_MSS]] = True
             res = _one_option(ctx, opts, b, idx[b], ob, lb, pb, cap_end[b], rep_end[b], flags[b], order, out,
                               sack_out, sack)
             threw, ws_val = res
@@ -391,10 +411,9 @@ def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], 
     run = OptionRun(ctx, opts, seg, pkt, kind, olen, at, cap_end, rep_end, order)
     threw, v1, v2, has_v1, has_v2 = run.threw, run.v1, run.v2, run.has_v1, run.has_v2
     ws = np.full(m, -1, dtype=np.int8)
-    fixed = _FIXED[kind]
-    wrong_len = (fixed > 0) & (olen != fixed)
+    wrong_len = length_wrong(kind, olen)
     if wrong_len.any():
-        ctx.expert(pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"], fixed[wrong_len],
+        ctx.expert(pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"], FIXED_LEN[kind[wrong_len]],
                    slot=102 + 10 * order)
 
     def need(mask: NDArray[np.bool_], upto: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -402,43 +421,39 @@ def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], 
 
     good = ~wrong_len
     # MSS: "The non-SYN packet does contain a MSS option" comes first, even for a bad length
-    mss = kind == 2
+    mss = kind == TCPOPT_MSS
     nonsyn = mss & ((flags & SYN) == 0)
     ctx.expert(pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"], slot=101 + 10 * order)
     r = need(mss & good, at + 4)
-    v = opts.read(seg[r], at[r] + 2, 2).astype(np.int64)
-    v1[r] = (v[:, 0] << 8) | v[:, 1]
+    v1[r] = opts.uint(seg[r], at[r] + 2, 2)
     has_v1[r] = True
     # window scale
-    w = need((kind == 3) & good, at + 3)
-    sh = opts.read(seg[w], at[w] + 2, 1)[:, 0].astype(np.int64)
+    w = need((kind == TCPOPT_WINDOW) & good, at + 3)
+    sh = opts.uint(seg[w], at[w] + 2, 1)
     v1[w] = sh
     has_v1[w] = True
-    big = sh > 14
+    big = wscale_invalid(sh)
     ctx.expert(pkt[w][big], EXPERT_CODE["tcp.options.wscale.shift.invalid"], slot=103 + 10 * order)
-    ws[w] = np.minimum(sh, 14).astype(np.int8)
+    ws[w] = np.minimum(sh, TCP_MAX_WINSHIFT).astype(np.int8)
     # timestamps: the value is shown before the echo reply is read
-    t = need((kind == 8) & good, at + 6)
-    v1[t] = u32(opts.read(seg[t], at[t] + 2, 4))
+    t = need((kind == TCPOPT_TIMESTAMP) & good, at + 6)
+    v1[t] = opts.uint(seg[t], at[t] + 2, 4)
     has_v1[t] = True
     t = need(t, at + 10)
-    v2[t] = u32(opts.read(seg[t], at[t] + 6, 4))
+    v2[t] = opts.uint(seg[t], at[t] + 6, 4)
     has_v2[t] = True
     # user timeout, echo, CC: one value
-    for k, width in ((28, 2), (6, 4), (7, 4), (11, 4), (12, 4), (13, 4)):
+    for k, width in ((TCPOPT_USER_TO, 2), (TCPOPT_ECHO, 4), (TCPOPT_ECHOREPLY, 4), (TCPOPT_CC, 4), (TCPOPT_CCNEW, 4),
+                     (TCPOPT_CCECHO, 4)):
         e = need((kind == k) & good, at + 2 + width)
         if e.any():
-            b = opts.read(seg[e], at[e] + 2, width).astype(np.int64)
-            val = b[:, 0]
-            for j in range(1, width):
-                val = (val << 8) | b[:, j]
-            v1[e] = val
+            v1[e] = opts.uint(seg[e], at[e] + 2, width)
             has_v1[e] = True
     # SACK blocks: each edge read as it is reached
-    s = np.flatnonzero(kind == 5)
+    s = np.flatnonzero(kind == TCPOPT_SACK)
     if s.shape[0]:
-        nblk = (olen[s] - 2) // 8
-        part = (olen[s] - 2) % 8
+        nblk = sack_blocks(olen[s])
+        part = sack_partial(olen[s])
         # whole blocks, then the left edge of a partial block of 4 bytes or more
         edges = nblk + (part >= 4)
         for j in range(int(edges.max())):
@@ -450,8 +465,8 @@ def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], 
             re_ok = need(le_ok & whole, at + 2 + 8 * j + 8)
             rows_le = np.flatnonzero(le_ok)
             if rows_le.shape[0]:
-                le_raw = u32(opts.read(seg[rows_le], at[rows_le] + 2 + 8 * j, 4))
-                re_raw = u32(opts.read(seg[rows_le], at[rows_le] + 6 + 8 * j, 4))
+                le_raw = opts.uint(seg[rows_le], at[rows_le] + 2 + 8 * j, 4)
+                re_raw = opts.uint(seg[rows_le], at[rows_le] + 6 + 8 * j, 4)
                 sack_out.append({
                     "pkt": pkt[rows_le],
                     "le_raw": le_raw,

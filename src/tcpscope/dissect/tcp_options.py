@@ -19,25 +19,67 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._bytes import gather
+from tcpscope._bytes import gather, u16be, u32be
+from tcpscope.constants import (
+    ACK,
+    SYN,
+    TCPOPT_ACC_ECN_0,
+    TCPOPT_ACC_ECN_1,
+    TCPOPT_AO,
+    TCPOPT_CC,
+    TCPOPT_CCECHO,
+    TCPOPT_CCNEW,
+    TCPOPT_CORREXP,
+    TCPOPT_ECHO,
+    TCPOPT_ECHOREPLY,
+    TCPOPT_EOL,
+    TCPOPT_EXP_FD,
+    TCPOPT_EXP_FE,
+    TCPOPT_MD5,
+    TCPOPT_MPTCP,
+    TCPOPT_MSS,
+    TCPOPT_NOP,
+    TCPOPT_QS,
+    TCPOPT_RECBOUND,
+    TCPOPT_RVBD_PROBE,
+    TCPOPT_RVBD_TRPY,
+    TCPOPT_SACK,
+    TCPOPT_SACK_PERM,
+    TCPOPT_SCPS,
+    TCPOPT_SNACK,
+    TCPOPT_TFO,
+    TCPOPT_TIMESTAMP,
+    TCPOPT_USER_TO,
+    TCPOPT_WINDOW,
+)
 from tcpscope.dissect.context import DissectContext
-from tcpscope.dissect.experts import EXPERT_CODE, TCP_OPTION_NAMES
+from tcpscope.dissect.experts import EXPERT_CODE
 
-__all__ = ["ACC_ECN_KINDS", "EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "OptionBytes", "OptionRun", "other_options",
-           "u32"]
+__all__ = ["EXID_ACC_ECN", "EXID_TARR", "EXID_TFO", "ITEM_PROTOCOL", "KNOWN_KINDS", "OPTION_PROTOCOLS", "OptionBytes",
+           "OptionRun", "option_layer_numbers", "other_options"]
 
-#: Accurate ECN option kinds (TCPOPT_ACC_ECN_0, TCPOPT_ACC_ECN_1).
-ACC_ECN_KINDS = (172, 174)
+#: The option protocols of packet-tcp.c (``proto_register_protocol_in_name_only``), each with
+#: the kinds its dissector takes (the dissector table "tcp.option"): the echo, CC, Accurate
+#: ECN and experimental dissectors serve several kinds under one protocol, and the echo and
+#: CC ones add their items under the first kind's (so "tcp.options.echoreply", "ccnew" and
+#: "ccecho" take none). MPTCP's is the ``mptcp`` protocol. Every other kind is unknown.
+OPTION_PROTOCOLS: dict[str, tuple[int, ...]] = {
+    "tcp.options.eol": (TCPOPT_EOL,), "tcp.options.nop": (TCPOPT_NOP,), "tcp.options.mss": (TCPOPT_MSS,),
+    "tcp.options.wscale": (TCPOPT_WINDOW,), "tcp.options.sack_perm": (TCPOPT_SACK_PERM,),
+    "tcp.options.sack": (TCPOPT_SACK,), "tcp.options.echo": (TCPOPT_ECHO, TCPOPT_ECHOREPLY),
+    "tcp.options.echoreply": (), "tcp.options.timestamp": (TCPOPT_TIMESTAMP,),
+    "tcp.options.cc": (TCPOPT_CC, TCPOPT_CCNEW, TCPOPT_CCECHO), "tcp.options.ccnew": (), "tcp.options.ccecho": (),
+    "tcp.options.md5": (TCPOPT_MD5,), "tcp.options.scps": (TCPOPT_SCPS,), "tcp.options.snack": (TCPOPT_SNACK,),
+    "tcp.options.scpsrec": (TCPOPT_RECBOUND,), "tcp.options.scpscor": (TCPOPT_CORREXP,), "tcp.options.qs": (TCPOPT_QS,),
+    "tcp.options.user_to": (TCPOPT_USER_TO,), "tcp.options.ao": (TCPOPT_AO,), "mptcp": (TCPOPT_MPTCP,),
+    "tcp.options.tfo": (TCPOPT_TFO,), "tcp.options.rvbd.probe": (TCPOPT_RVBD_PROBE,),
+    "tcp.options.rvbd.trpy": (TCPOPT_RVBD_TRPY,), "tcp.options.acc_ecn": (TCPOPT_ACC_ECN_0, TCPOPT_ACC_ECN_1),
+    "tcp.options.experimental": (TCPOPT_EXP_FD, TCPOPT_EXP_FE),
+}
+#: The kinds some option dissector takes.
+KNOWN_KINDS = np.array(sorted({k for kinds in OPTION_PROTOCOLS.values() for k in kinds}), dtype=np.int64)
 #: RFC 6994 experiment IDs packet-tcp.c decodes.
 EXID_TFO, EXID_TARR, EXID_ACC_ECN = 0xF989, 0x00AC, (0xACC0, 0xACC1)
-
-_SYN, _ACK = 0x02, 0x10
-
-
-def u32(four: NDArray[np.uint8]) -> NDArray[np.int64]:
-    """Big-endian 32-bit values of ``(m, 4)`` bytes."""
-    b = four.astype(np.int64)
-    return (b[:, 0] << 24) | (b[:, 1] << 16) | (b[:, 2] << 8) | b[:, 3]
 
 
 class OptionBytes:
@@ -70,6 +112,12 @@ class OptionBytes:
     def read(self, r: NDArray[np.int64], at: NDArray[np.int64], width: int) -> NDArray[np.uint8]:
         """``width`` bytes at absolute offsets ``at`` of segments ``r``."""
         return gather(self.flat, at + self.shift[r], width)
+
+    def uint(self, r: NDArray[np.int64], at: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+        """The big-endian unsigned numbers of ``width`` bytes (1, 2 or 4) at ``at`` of segments ``r``."""
+        b = self.read(r, at, width)
+        out = b[:, 0] if width == 1 else u16be(b, 0) if width == 2 else u32be(b, 0)
+        return out.astype(np.int64)
 
 
 @dataclass
@@ -124,8 +172,7 @@ class OptionRun:
 
     def u16(self, rows: NDArray[np.bool_], offset: int) -> NDArray[np.int64]:
         """The big-endian 16-bit value at ``offset`` of the options of ``rows``."""
-        b = self.opts.read(self.seg[rows], self.at[rows] + offset, 2).astype(np.int64)
-        return (b[:, 0] << 8) | b[:, 1]
+        return self.opts.uint(self.seg[rows], self.at[rows] + offset, 2)
 
     def slot(self, k: int) -> int:
         """Where the ``k``-th expert item of this option sits among the header's items."""
@@ -148,9 +195,9 @@ def other_options(run: OptionRun, flags: NDArray[np.uint16], good: NDArray[np.bo
     kind, olen, need = run.kind, run.olen, run.need
     ctx = run.ctx
     # MD5 signature (RFC 2385): the digest
-    need((kind == 19) & good, run.olen)
+    need((kind == TCPOPT_MD5) & good, run.olen)
     # SCPS capabilities: a 4-byte form; the extended form's Info needs the flow's state
-    scps = need((kind == 20) & (olen == 4), 3)
+    scps = need((kind == TCPOPT_SCPS) & (olen == 4), 3)
     run.v1[scps] = run.byte(scps, 2)
     run.has_v1[scps] = True
     scps = need(scps, 4)
@@ -159,26 +206,26 @@ def other_options(run: OptionRun, flags: NDArray[np.uint16], good: NDArray[np.bo
     # SNACK (SCPS): dissect_tcpopt_snack shows the offset and size, then reads the ACK at
     # offset 8 of its 6-byte option: past its reported end, so a SNACK of the right
     # length always ends the frame as malformed (Wireshark 4.0 behaviour, followed here)
-    need(need((kind == 21) & good, 6), 12)
+    need(need((kind == TCPOPT_SNACK) & good, 6), 12)
     # Quick-Start (RFC 4782): Info shows the rate once its byte is read, then the TTL diff
-    qs = need((kind == 27) & good, 3)
+    qs = need((kind == TCPOPT_QS) & good, 3)
     run.v1[qs] = run.byte(qs, 2) & 0x0F
     run.has_v1[qs] = True
     need(qs, 4)
     # TCP-AO (RFC 5925): key IDs and the MAC
-    ao = kind == 29
+    ao = kind == TCPOPT_AO
     small = ao & (olen < 4)
     ctx.expert(run.pkt[small], EXPERT_CODE["tcp.option.len.invalid/ao"], slot=run.slot(2))
     need(ao & ~small, run.olen)
     # MPTCP: the subtype (the subtypes' own fields are not read: docs/deviations.md)
-    need(kind == 30, 3)
+    need(kind == TCPOPT_MPTCP, 3)
     # TCP Fast Open (RFC 7413): a cookie request, or the cookie
-    need((kind == 34) & (olen > 2), run.olen)
+    need((kind == TCPOPT_TFO) & (olen > 2), run.olen)
     _riverbed(run, flags)
-    need((kind == 78) & good, 16)
-    _acc_ecn(run, (kind == 172) | (kind == 174), 2)
+    need((kind == TCPOPT_RVBD_TRPY) & good, 16)
+    _acc_ecn(run, (kind == TCPOPT_ACC_ECN_0) | (kind == TCPOPT_ACC_ECN_1), 2)
     # RFC 6994 experimental options: a 16-bit ExID first
-    ex = (kind == 253) | (kind == 254)
+    ex = (kind == TCPOPT_EXP_FD) | (kind == TCPOPT_EXP_FE)
     small = ex & (olen < 4)
     ctx.expert(run.pkt[small], EXPERT_CODE["tcp.option.len.invalid/exp_small"], olen[small], slot=run.slot(2))
     e = need(ex & ~small, 4)
@@ -195,12 +242,12 @@ def other_options(run: OptionRun, flags: NDArray[np.uint16], good: NDArray[np.bo
     need(e & (exid == EXID_TFO) & (olen > 4), run.olen)
     need(e & ~np.isin(exid, (EXID_TARR, EXID_TFO, *EXID_ACC_ECN)) & (olen > 4), run.olen)
     # unknown kinds: their payload
-    unknown = ~np.isin(kind, list(TCP_OPTION_NAMES)) & (olen > 2)
+    unknown = ~np.isin(kind, KNOWN_KINDS) & (olen > 2)
     need(unknown, run.olen)
     # TCP Fast Open (RFC 7413): a cookie in a pure SYN (kind 34 longer than 2, or the
     # experimental form longer than 4)
-    cookie = ((kind == 34) & (olen > 2)) | (e & (exid == EXID_TFO) & (olen > 4))
-    tfo = cookie & ~run.threw & ((flags & (_SYN | _ACK)) == _SYN)
+    cookie = ((kind == TCPOPT_TFO) & (olen > 2)) | (e & (exid == EXID_TFO) & (olen > 4))
+    tfo = cookie & ~run.threw & ((flags & (SYN | ACK)) == SYN)
     ctx.expert(run.pkt[tfo], EXPERT_CODE["tcp.analysis.tfo_syn"], slot=run.slot(4))
 
 
@@ -223,7 +270,7 @@ def _acc_ecn(run: OptionRun, rows: NDArray[np.bool_], data: int) -> None:
 def _riverbed(run: OptionRun, flags: NDArray[np.uint16]) -> None:
     """``dissect_tcpopt_rvbd_probe``: a version/type byte, then fields by version and type;
     responses prepend "SA+, " to Info, a last-notify query in a SYN/ACK "SA++, "."""
-    probe = run.kind == 76
+    probe = run.kind == TCPOPT_RVBD_PROBE
     small = probe & (run.olen < 3)
     run.ctx.expert(run.pkt[small], EXPERT_CODE["tcp.option.len.invalid/rvbd"], slot=run.slot(2))
     p = run.need(probe & ~small, 3)
@@ -243,7 +290,7 @@ def _riverbed(run: OptionRun, flags: NDArray[np.uint16]) -> None:
     q = r2 & np.isin(ptype, (6, 8))
     last = np.zeros(q.shape[0], dtype=np.bool_)
     last[q] = (run.byte(q, 3) & 1) == 1
-    synack = (flags & (_SYN | _ACK)) == (_SYN | _ACK)
+    synack = (flags & (SYN | ACK)) == (SYN | ACK)
     run.v1[last & synack] = 2
     run.has_v1[probe & (run.v1 > 0)] = True
 
@@ -256,20 +303,13 @@ def _scatter(run: OptionRun, rows: NDArray[np.bool_], offset: int) -> NDArray[np
 
 
 def _item_protocols() -> NDArray[np.int16]:
-    """Per option kind, the protocol whose dissector adds its items (0: TCP's own loop).
-
-    packet-tcp.c registers one protocol-in-name-only per option dissector; the echo, CC,
-    Accurate ECN and experimental dissectors serve several kinds under one protocol, and
-    every kind without a dissector goes to "tcp.options.unknown".
-    """
-    groups = [(2,), (3,), (4,), (5,), (6, 7), (8,), (11, 12, 13), (19,), (20,), (21,), (22,), (23,), (27,),
-              (28,), (29,), (30,), (34,), (76,), (78,), (172, 174), (253, 254)]
-    out = np.full(256, len(groups) + 1, dtype=np.int16)  # unknown kinds
-    out[0] = out[1] = 0
-    for i, kinds in enumerate(groups, start=1):
+    """Per option kind, the protocol whose dissector adds its items (0: TCP's own loop, for
+    EOL and NOP; every kind without a dissector goes to "tcp.options.unknown")."""
+    out = np.full(256, len(OPTION_PROTOCOLS) + 1, dtype=np.int16)  # unknown kinds
+    for i, kinds in enumerate(OPTION_PROTOCOLS.values(), start=1):
         out[list(kinds)] = i
+    out[TCPOPT_EOL] = out[TCPOPT_NOP] = 0
     return out
-
 
 #: Option kind -> the protocol of its items (see :func:`option_layer_numbers`).
 ITEM_PROTOCOL = _item_protocols()

@@ -1,12 +1,15 @@
-"""UDP (RFC 768) and the protocols tcpscope names without decoding: ARP, ICMP, ICMPv6.
+"""UDP (RFC 768), and the dissector of a protocol tcpscope names without decoding (data).
 
 UDP gives ``udp.srcport``/``udp.dstport`` (and the length and checksum) when its ports
 are captured, with packet-udp.c's checks of the length and (over IPv6) of a zero
-checksum; the payload is data. ARP, ICMP and ICMPv6 are recorded in the frame's
-protocol stack, so the packet list can give them a line of their own.
+checksum; the payload is data. :func:`dissect_named` records a protocol in the frame's
+stack and stops (ARP, ICMP and ICMPv6 have dissectors of their own in
+:mod:`tcpscope.dissect.icmp`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,7 +75,7 @@ def _checks(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], re
     return short
 
 
-def dissect_named(name: str):  # type: ignore[no-untyped-def]
+def dissect_named(name: str) -> Callable[[DissectContext, NDArray[np.int64]], None]:
     """A dissector that only records ``name`` in the protocol stack and stops."""
 
     def run(ctx: DissectContext, idx: NDArray[np.int64]) -> None:

@@ -48,9 +48,6 @@ class _LocatedFilterError(FilterError):
         """The same error with tshark's capture-filter hint appended."""
         return type(self)(self.message, self.text, self.loc, note)
 
-    def with_text(self, text: str) -> _LocatedFilterError:
-        return type(self)(self.message, text, self.loc, self.note)
-
 
 class FilterSyntaxError(_LocatedFilterError):
     """A filter the scanner or the grammar rejects (or a macro that does not expand)."""

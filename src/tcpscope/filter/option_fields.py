@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tcpscope.dissect.tcp_options import KNOWN_KINDS, OPTION_PROTOCOLS
 from tcpscope.table.access import spans_values
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
@@ -23,18 +24,10 @@ from tcpscope.table.values import Values
 
 __all__ = ["OPTION_FIELDS", "OPTION_ITEM_KINDS"]
 
-#: The field of each option kind's item (the dissector table "tcp.option" of packet-tcp.c).
+#: The field of each option kind's item (the dissector table "tcp.option" of packet-tcp.c;
+#: MPTCP's item is the ``mptcp`` protocol, which tcpscope does not produce).
 OPTION_ITEM_KINDS: dict[str, tuple[int, ...]] = {
-    "tcp.options.eol": (0,), "tcp.options.nop": (1,), "tcp.options.mss": (2,), "tcp.options.wscale": (3,),
-    "tcp.options.sack_perm": (4,), "tcp.options.sack": (5,), "tcp.options.echo": (6, 7), "tcp.options.echoreply": (),
-    "tcp.options.timestamp": (8,), "tcp.options.cc": (11, 12, 13), "tcp.options.ccnew": (),
-    "tcp.options.ccecho": (), "tcp.options.md5": (19,), "tcp.options.scps": (20,), "tcp.options.snack": (21,),
-    "tcp.options.scpsrec": (22,), "tcp.options.scpscor": (23,), "tcp.options.qs": (27,),
-    "tcp.options.user_to": (28,), "tcp.options.ao": (29,), "tcp.options.tfo": (34,),
-    "tcp.options.rvbd.probe": (76,), "tcp.options.rvbd.trpy": (78,), "tcp.options.acc_ecn": (172, 174),
-    "tcp.options.experimental": (253, 254),
-}
-_KNOWN = np.array(sorted({k for ks in OPTION_ITEM_KINDS.values() for k in ks} | {30}), dtype=np.int64)
+    name: kinds for name, kinds in OPTION_PROTOCOLS.items() if name.startswith("tcp.options.")}
 #: The protocols' names (proto_register_protocol_in_name_only), which filter errors quote.
 _TITLES = {
     "tcp.options.nop": "No-Operation (NOP)", "tcp.options.eol": "End of Option List (EOL)",
@@ -71,7 +64,7 @@ def _option_item(kinds: tuple[int, ...], unknown: bool = False) -> Callable[[Pac
         if len(lt) == 0 or not (kinds or unknown):
             return Values(np.zeros(0, np.int64), np.zeros((0, 2), np.int64))
         kind = np.asarray(lt.cols["kind"], dtype=np.int64)
-        sel = ~np.isin(kind, _KNOWN) if unknown else np.isin(kind, kinds)
+        sel = ~np.isin(kind, KNOWN_KINDS) if unknown else np.isin(kind, kinds)
         sel &= np.asarray(lt.cols["item"], dtype=np.bool_)
         k = kind[sel]
         pkt = lt.pkt[sel]

@@ -38,7 +38,6 @@ __all__ = [
     "PTest",
     "PToBytes",
     "PValue",
-    "RelOp",
     "plan_fields",
 ]
 
@@ -126,13 +125,6 @@ class PNeg(_Plan):
 
 
 PValue = PField | PRef | PConst | PSlice | PToBytes | PFunc | PArith | PNeg
-
-
-class RelOp:
-    """DFVM relation opcodes as (base, quantifier) strings: ``("eq", "any")`` is ANY_EQ."""
-
-    __slots__ = ()
-    EQ, NE, GT, GE, LT, LE, CONTAINS, MATCHES = "eq", "ne", "gt", "ge", "lt", "le", "contains", "matches"
 
 
 @dataclass(frozen=True, slots=True)

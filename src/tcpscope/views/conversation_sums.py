@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from tcpscope._types import Index, Mask
-from tcpscope.dissect.tcp import ACK, FIN, RST, SYN
+from tcpscope.constants import ACK, FIN, RST, SYN
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import (
     C_ACK,

@@ -145,32 +145,6 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int,
     for row, text in zip(rows, texts, strict=True):
         out.setdefault(row, []).append(text)
     return front, {k: "".join(v) for k, v in out.items()}
-    # the rows with other options too: their texts in option order
-    ts_order = dict(zip(opt.pkt[ts].tolist(), np.asarray(opt.cols["order"])[ts].tolist(), strict=True))
-    for pkt, kind, olen, ok, item, v1, v2, has1, has2, order, off, buf in zip(*cols, strict=True):
-        row = int(tcp_rows_of_pkt[pkt])
-        parts = out.setdefault(row, [])
-        if not parts and row in texts:  # (its timestamps go in their place at the end)
-            parts.append("")
-        if kind == 5:
-            base = int(sack_base[row])
-            for le, re in blocks.get((pkt, order), []):
-                parts.append(f" SLE={(le - base) & 0xFFFFFFFF} SRE={(re - base) & 0xFFFFFFFF}")
-        elif kind == 76 and has1:  # a probe response, or a last-notify query in a SYN/ACK
-            front[row] = ("SA+, " if v1 == 1 else "SA++, ") + front.get(row, "")
-        elif kind == 78 and item:  # prepended before the length check
-            front[row] = "TRPY, " + front.get(row, "")
-        elif kind in (172, 174) and has2:
-            parts.append(_acc_ecn(table, buf, off + 2, olen - 2, v2, kind == 172))
-        elif kind in (253, 254) and has1:
-            parts.append(_experimental(table, v1, v2, has2, olen, ok, buf, off))
-        else:
-            parts.append(_option_text(kind, olen, ok, item, v1, v2, has1, has2))
-        if pkt in ts_order and order > ts_order[pkt] and texts.get(row) is not None:
-            parts.insert(len(parts) - 1, texts.pop(row))  # the timestamps came before this option
-    for row, parts in out.items():
-        texts[row] = "".join(parts) + texts.pop(row, "")
-    return front, texts
 
 
 #: The option kinds whose dissectors write to Info (:func:`_option_texts`, :func:`_option_text`).

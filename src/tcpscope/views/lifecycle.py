@@ -24,12 +24,12 @@ import numpy as np
 
 from tcpscope._types import Array
 from tcpscope.analysis.conversations import AT_IPV4
+from tcpscope.constants import ACK, FIN, RST, SYN
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import address_text, row_addresses
 
 __all__ = ["Lifecycle", "LifecycleSums", "describe", "lifecycles"]
 
-FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 NONE = -1
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from tcpscope.capture.records import LINKTYPE_NAMES
 from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
+from tcpscope.views.conversations import format_size
 from tcpscope.views.lifecycle import LifecycleSums, describe
 
 __all__ = ["ReportSums", "report_lines"]
@@ -23,13 +24,6 @@ __all__ = ["ReportSums", "report_lines"]
 ENDPOINT_WIDTH = 28
 
 _SEV = {1: "Comment", 2: "Chat", 3: "Note", 4: "Warning", 5: "Error"}
-
-
-def _size(n: int) -> str:
-    for unit, k in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
-        if n >= k:
-            return f"{n / k:.1f} {unit}"
-    return f"{n} bytes"
 
 
 def _when(ns: int) -> str:
@@ -91,7 +85,7 @@ class ReportSums:
         lines.append(f"Capture    {self.name}")
         links = sorted({LINKTYPE_NAMES.get(x, f"link type {x}") for x in self.links})
         lines.append(f"  format   {self.format}; link types: {', '.join(links) or 'none'}")
-        lines.append(f"  packets  {self.n} ({_size(self.wire)} on the wire)")
+        lines.append(f"  packets  {self.n} ({format_size(self.wire)} on the wire)")
         if self.filtered and self.selected != self.n:
             lines.append(f"  selected {self.selected} frames by the display filter")
         if self.ts_first is not None and self.ts_min is not None and self.ts_max is not None:
@@ -108,13 +102,13 @@ class ReportSums:
         lines.append("")
         lines.append(f"TCP connections ({len(conv)})")
         width = max([ENDPOINT_WIDTH, *(len(e) for pair in ends for e in pair)])  # IPv6 endpoints are wider
-        lines.append(f"  {'stream':>6}  {'client':<{width}} {'server':<{width}} {'packets':>7} {'bytes':>10} {'duration':>10}"
+        lines.append(f"  {'stream':>6}  {'client':<{width}} {'server':<{width}} {'packets':>7} {'bytes':>11} {'duration':>10}"
                      f"  {'retrans':>7}  {'iRTT':>10}  state")
         for k in order.tolist():
             i = int(conv.stream[k])
             a, b = ends[i] if i < len(ends) else ("?", "?")
             irtt = f"{lc.initial_rtt_ns[i] / 1e6:.3f} ms" if i < len(lc) and lc.initial_rtt_ns[i] else "-"
-            lines.append(f"  {i:>6}  {a:<{width}} {b:<{width}} {int(conv.frames[k]):>7} {_size(int(conv.bytes[k])):>10} "
+            lines.append(f"  {i:>6}  {a:<{width}} {b:<{width}} {int(conv.frames[k]):>7} {format_size(int(conv.bytes[k])):>11} "
                          f"{int(conv.duration_ns[k]) / 1e9:>9.6f}s  {int(conv.retransmissions[k]):>7}  {irtt:>10}  "
                          f"{conv.closing[k]}")
         lines.append("")
