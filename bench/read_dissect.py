@@ -5,7 +5,7 @@ Anchors, all on the same file with a warm page cache: ``dd bs=1M`` to /dev/null,
 of a memory map (how tcpscope reads a file). tcpscope: ``read_records`` then ``dissect``
 in this process after one warm-up call (numba's kernels loaded from its cache), and
 the same in a fresh process including its imports (numpy, numba); also the capture
-dissected a piece at a time (``views.stream.pieces``), as ``tcpscope fields`` does it.
+dissected a piece at a time (``pipeline.stream.pieces``), as ``tcpscope fields`` does it.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def tcpscope_in_process(path: Path, repeat: int) -> dict[str, Any]:
         totals.append(t2 - t0)
         del t, r
     from tcpscope._jit import job
-    from tcpscope.views.stream import pieces
+    from tcpscope.pipeline.stream import pieces
 
     r = read_records(path)
     piecewise = []

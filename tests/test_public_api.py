@@ -92,7 +92,7 @@ def test_scan_pieces_are_the_whole_capture(name: str, flt: str | None, monkeypat
     ``tcpscope.open`` (the analysis carried from piece to piece, fragments held back)."""
     import pyarrow as pa
 
-    from tcpscope.views import stream
+    from tcpscope.pipeline import stream
 
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 5)
     cap = tcpscope.open(CAPS / name)

@@ -39,6 +39,7 @@ __all__ = [
     "__version__",
     "open",
     "scan",
+    "tune_allocator",
 ]
 
 __version__ = "0.1.0"
@@ -57,6 +58,15 @@ def scan(path: Any, fields: Any = None, *, display_filter: str | None = None, an
     from tcpscope.api import scan as _scan
 
     return _scan(path, fields, display_filter=display_filter, analyze=analyze, lists=lists)
+
+
+def tune_allocator() -> bool:
+    """Opt in to glibc settings that return freed large arrays to the system (see
+    :mod:`tcpscope._malloc`): process-wide, so never done unless asked (the command line
+    does). Returns whether it took effect."""
+    from tcpscope._malloc import tune_for_large_arrays
+
+    return tune_for_large_arrays()
 
 
 def __getattr__(name: str) -> Any:

@@ -12,25 +12,52 @@ runs it
 ``TCPSCOPE_JIT=never|always|auto`` overrides the choice (tests run both ways), and
 ``TCPSCOPE_JIT_THRESHOLD`` moves the threshold.
 
+The choice is made per piece of work, never for the whole process. A large capture
+handled a piece at a time runs compiled however small each piece is: the work on a
+piece runs inside :func:`job` with the capture's size, which holds in the current
+``contextvars`` context only, so that two captures read side by side, or on two
+threads, each keep their own choice and leave the caller's as it was. Hence:
+
+* a generator that learns the size as it goes runs its steps with :func:`own_context`
+  (a context of their own, kept from step to step) and calls :func:`raise_job` there,
+  never a ``with job(...)`` around a ``yield`` (the block would reach into the caller
+  between steps, and end in whichever context closes the generator);
+* work handed to another thread takes the choice with it: the size itself (the thread
+  enters ``job(size)``), or the submitting thread's context
+  (``pool.submit(contextvars.copy_context().run, fn, *args)``): a new thread starts
+  with no job.
+
 A kernel may call small functions marked with :func:`helper`: uncompiled, they are
 ordinary Python calls; when the kernel is compiled, each helper it names (and each
 helper those name) is compiled too, and inlined, so one body of code serves both
 modes. Keep a kernel's helpers in the kernel's own module: numba's cache checks only
 the source file of the function it loads, so a helper changed elsewhere would leave
 a stale kernel in the cache.
+
+Where compiled kernels are cached is numba's choice, left to it so that tcpscope
+changes nothing of a host process that uses numba too: ``NUMBA_CACHE_DIR`` if set
+(the way to choose), else ``__pycache__`` beside each module's source, else the
+user's cache (``$XDG_CACHE_HOME/numba``, by default ``~/.cache/numba``). When none of
+them is writable, kernels compile without a cache (again in each process, which costs
+seconds on a large capture) and one line is logged, once per process, on the
+``tcpscope`` logger.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar, cast
+from contextvars import ContextVar, copy_context
+from typing import Any, Generic, Literal, TypeVar, cast
 
-__all__ = ["Kernel", "compiles", "helper", "jit_mode", "job", "kernel", "raise_job"]
+__all__ = ["Kernel", "compiles", "helper", "jit_mode", "job", "kernel", "own_context", "raise_job"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _DEFAULT_THRESHOLD = 20_000
 
@@ -41,33 +68,54 @@ def jit_mode() -> str:
     return mode if mode in ("auto", "never", "always") else "auto"
 
 
-#: The size of the whole job, when it goes through its input a piece at a time (see ``job``);
-#: shared by every thread (the pieces' output is rendered on another one).
-_job = [0]
+#: The size of the job the current work belongs to, in elements (a capture's frames):
+#: kernels choose as if every input had this many at least (see the module docstring).
+_job: ContextVar[int] = ContextVar("tcpscope_jit_job", default=0)
 
 
 def compiles(n: int) -> bool:
     """Whether kernels run compiled on an input of ``n`` elements (without importing numba)."""
     mode = jit_mode()
-    return mode == "always" or (mode == "auto" and max(n, _job[0]) >= _threshold())
+    return mode == "always" or (mode == "auto" and max(n, _job.get()) >= _threshold())
 
 
 @contextmanager
 def job(n: int) -> Iterator[None]:
-    """Within this block kernels choose as if every input had ``n`` elements at least: a
-    large capture handled a piece at a time runs compiled however small each piece is."""
-    saved = _job[0]
-    _job[0] = max(saved, n)
+    """Within this block (in this context: this thread, this generator step) kernels
+    choose as if every input had ``n`` elements at least: a large capture handled a
+    piece at a time runs compiled however small each piece is. Not around a ``yield``
+    (see the module docstring)."""
+    token = _job.set(max(_job.get(), n))
     try:
         yield
     finally:
-        _job[0] = saved
+        _job.reset(token)
 
 
 def raise_job(n: int) -> None:
-    """Within a :func:`job` block, make the job at least ``n`` elements from now on (a
-    stream learns its size as it goes); the block's end restores the level before it."""
-    _job[0] = max(_job[0], n)
+    """Make the current context's job at least ``n`` elements from now on (a stream
+    learns its size as it goes): inside a :func:`job` block, until the block ends; in
+    the steps of :func:`own_context`, for the steps after."""
+    _job.set(max(_job.get(), n))
+
+
+def own_context(steps: Iterator[T]) -> Iterator[T]:
+    """``steps`` taken one at a time, each in one context of their own (a copy of the
+    caller's when the first step starts): the job they raise (:func:`raise_job`) holds
+    for the steps after, never for the caller, between steps or after the last, nor
+    when the caller stops iterating part way."""
+    context = copy_context()
+    try:
+        while True:
+            try:
+                item = context.run(next, steps)
+            except StopIteration:
+                return
+            yield item
+    finally:
+        close = getattr(steps, "close", None)
+        if close is not None:  # a generator abandoned part way ends in its own context too
+            context.run(close)
 
 
 def _threshold() -> int:
@@ -147,4 +195,18 @@ def _njit(fn: Callable[..., Any]) -> Any:
         copy.__qualname__ = fn.__qualname__
         copy.__module__ = fn.__module__
         fn = copy
-    return numba.njit(cache=True, nogil=True, inline="always" if getattr(fn, _HELPER_ATTR, False) else "never")(fn)
+    inline: Literal["always", "never"] = "always" if getattr(fn, _HELPER_ATTR, False) else "never"
+    if not _uncached.is_set():
+        try:
+            return numba.njit(cache=True, nogil=True, inline=inline)(fn)
+        except RuntimeError:  # (numba's only error in setting a cache up: no writable directory)
+            _uncached.set()
+            _log.warning("tcpscope: no writable cache for compiled kernels (NUMBA_CACHE_DIR, the source "
+                         "tree, ~/.cache/numba): compiling them again in every run")
+    return numba.njit(cache=False, nogil=True, inline=inline)(fn)
+
+
+#: Set once numba has found no writable directory to cache kernels in (see the module
+#: docstring): the others compile without trying again, and the warning is given once.
+_uncached = threading.Event()
+_log = logging.getLogger("tcpscope")

@@ -6,6 +6,10 @@ later ones come from the heap, where freed space often cannot go back to the sys
 the process kept a third more resident memory than its live arrays. Fixing the
 threshold (and the trim threshold) keeps big blocks in their own mappings, returned to
 the system on free. A no-op outside glibc; done once per process.
+
+The settings are the whole process's, so the library never makes them on its own: a
+program opts in with ``tcpscope.tune_allocator()``, as the command line does before a
+large file or a pipe.
 """
 
 from __future__ import annotations

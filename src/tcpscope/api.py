@@ -7,7 +7,7 @@
     >>> cap.filter("tcp.analysis.retransmission").packets.to_arrow()
 
 A capture too large to hold at once goes a piece at a time with :func:`scan` (what
-``tcpscope fields`` does), in the memory of one piece whatever the capture's size:
+every ``tcpscope`` command does), in the memory of one piece whatever the capture's size:
 
     >>> for piece in tcpscope.scan("big.pcap", ["frame.number", "tcp.stream"], display_filter="tcp.len > 0"):
     ...     writer.write_table(piece.to_arrow())
@@ -16,17 +16,23 @@ Columns are named by their Wireshark field names. A field with at most one value
 frame becomes a plain column (null where absent); one with several values in some frame
 (``ip.src`` in a tunnel, ``tcp.options.sack_le``) becomes a list column. pandas and
 pyarrow are imported only by the methods that return their objects.
+
+The library leaves its host process as it found it: glibc's allocator is tuned for large
+arrays only on request (``tcpscope.tune_allocator()``, as the command line does), and the
+choice to run kernels compiled belongs to each capture and each piece
+(:mod:`tcpscope._jit`), so that scans read side by side or on other threads keep theirs.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, BinaryIO
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 import numpy as np
 
-from tcpscope._types import Array, Index
+from tcpscope import _jit
+from tcpscope._types import Array, Index, Mask
 from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
@@ -50,14 +56,42 @@ DEFAULT_FIELDS: tuple[str, ...] = (
 
 
 class PacketView:
-    """Frames of a capture as a table whose columns are Wireshark fields."""
+    """Frames of a capture as a table whose columns are Wireshark fields.
+
+    A piece of a :class:`Scan` also has the display filter's ``mask`` over its table's
+    frames (None without a filter) and its compile ``job``: the frames of the capture
+    known when it was made, so that work on it runs compiled when the capture is large
+    however small the piece (``_jit.job``; its own methods do so).
+    """
 
     def __init__(self, table: PacketTable, frames: Index, fields: Sequence[str] | None = None,
-                 lists: Collection[str] | None = None) -> None:
+                 lists: Collection[str] | None = None, *, mask: Mask | None = None, job: int = 0) -> None:
         self._table = table
         self._frames = frames
         self._fields = tuple(fields) if fields is not None else self._default_fields()
         self._lists = frozenset(lists) if lists is not None else None
+        self._mask = mask
+        self._job = job
+
+    @property
+    def table(self) -> PacketTable:
+        """The dissected (and analysed) frames these are some of."""
+        return self._table
+
+    @property
+    def frames(self) -> Index:
+        """These frames, as increasing 0-based indexes into ``table``."""
+        return self._frames
+
+    @property
+    def mask(self) -> Mask | None:
+        """The display filter's answer for each frame of ``table`` (None: no filter)."""
+        return self._mask
+
+    @property
+    def job(self) -> int:
+        """The size kernels run on these frames as if it were theirs (see the class docstring)."""
+        return self._job
 
     def _default_fields(self) -> tuple[str, ...]:
         has6 = self._table.has_layer("ipv6")
@@ -78,12 +112,13 @@ class PacketView:
     def select(self, *fields: str) -> PacketView:
         """The same frames with other columns (any registered field name)."""
         _defs(fields)
-        return PacketView(self._table, self._frames, fields, self._lists)
+        return PacketView(self._table, self._frames, fields, self._lists, mask=self._mask, job=self._job)
 
     def values(self, field: str) -> Values:
         """Every occurrence of ``field`` in these frames (long format, frame indexes 0-based)."""
         (fd,) = _defs([field])
-        v = fd.get(self._table)
+        with _jit.job(self._job):
+            v = fd.get(self._table)
         if len(self._frames) == self._table.n:
             return v
         keep = np.zeros(self._table.n, dtype=np.bool_)
@@ -110,8 +145,9 @@ class PacketView:
         n = self._table.n
         pos = np.full(n, -1, dtype=np.int64)
         pos[self._frames] = np.arange(len(self._frames))
-        arrays = [_arrow_column(fd, self.values(fd.name), pos, len(self._frames), self._table,
-                                None if chosen is None else fd.name in chosen) for fd in defs]
+        with _jit.job(self._job):
+            arrays = [_arrow_column(fd, self.values(fd.name), pos, len(self._frames), self._table,
+                                    None if chosen is None else fd.name in chosen) for fd in defs]
         return pa.table(arrays, names=list(names))
 
     def to_pandas(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None,
@@ -256,12 +292,9 @@ class Capture:
 def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = True) -> Capture:
     """Read a capture (pcap, pcapng, gzip of either, or a binary file object), dissect
     every frame and run the TCP analysis."""
-    from tcpscope._malloc import tune_for_large_arrays
     from tcpscope.analysis import analyze as run_analysis
     from tcpscope.capture import read_records
     from tcpscope.dissect.pipeline import dissect
-
-    tune_for_large_arrays(4 << 20, 8 << 20)
 
     table = dissect(read_records(path))
     if analyze:
@@ -277,38 +310,58 @@ class Scan:
     analysis carries every conversation from piece to piece), so the values are those
     of :func:`open_capture` on the whole capture; frame numbers count from the capture's
     first frame. A pipe (``"-"`` or a FIFO) yields its pieces as its bytes come. Only one
-    piece is held at a time, plus the analysis state. ``warnings`` holds the reader's
-    warnings once the iteration has ended.
+    piece is held at a time, plus the analysis state (:mod:`tcpscope.pipeline.stream`).
+
+    ``analyze``: True, False, or ``"needed"``: only when ``fields`` or the display filter
+    read the analysis (``filter.registry.analysis_need``; a piece then answers for those
+    fields only). ``progress`` hears the fraction of a file's frames done after each piece.
+    ``whole`` says, from the first piece on, whether the capture came in one batch (a
+    file; a pipe's frames come as they arrive); ``warnings`` holds the reader's warnings
+    once the iteration has ended.
     """
 
     def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, display_filter: str | None,
-                 analyze: bool, lists: Collection[str]) -> None:
-        from tcpscope.filter import compile_filter
-
+                 analyze: bool | Literal["needed"], lists: Collection[str], *,
+                 progress: Callable[[float], None] | None = None) -> None:
         self._path = path
         self._fields = tuple(fields) if fields is not None else None
         self._lists = frozenset(lists)
         _defs([*(self._fields or ()), *sorted(self._lists)])  # an unknown field is an error before the file is read
-        self._filter = compile_filter(display_filter) if display_filter else None
+        self._filter = None
+        if display_filter:  # (the filter compiler is imported only for one: a start-up cost)
+            from tcpscope.filter import compile_filter
+
+            self._filter = compile_filter(display_filter)
         self._analyze = analyze
+        self._progress = progress
+        self.whole: bool | None = None
         self.warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"<Scan {os.fspath(self._path)!r}>"
 
-    def __iter__(self) -> Iterator[PacketView]:
-        from tcpscope._jit import job
-        from tcpscope._malloc import tune_for_large_arrays
-        from tcpscope.capture import read_batches
-        from tcpscope.views.stream import TableStream
+    def _analysis(self) -> bool | Literal["accecn"]:
+        """What the pieces need of the TCP analysis (see ``TableStream``)."""
+        if self._analyze != "needed":
+            return self._analyze
+        if self._fields is None:
+            return True
+        from tcpscope.filter.registry import analysis_need
 
-        tune_for_large_arrays(4 << 20, 8 << 20)
         flt = self._filter
-        stream = TableStream(read_batches(self._path), self._analyze, select=flt.mask if flt is not None else None)
-        with job(0):  # kernels run compiled for every piece once the capture is large
-            for table, mask in stream:
-                frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
-                yield PacketView(table, frames, self._fields, self._lists)
+        return analysis_need([*self._fields, *sorted(flt.field_names() if flt is not None else ())])
+
+    def __iter__(self) -> Iterator[PacketView]:
+        from tcpscope.capture import read_batches
+        from tcpscope.pipeline.stream import TableStream
+
+        flt = self._filter
+        stream = TableStream(read_batches(self._path), self._analysis(), select=flt.mask if flt is not None else None,
+                             progress=self._progress)
+        for table, mask in stream:
+            self.whole = stream.whole
+            frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
+            yield PacketView(table, frames, self._fields, self._lists, mask=mask, job=stream.size)
         self.warnings = _messages(stream.warnings)
 
 
@@ -317,7 +370,8 @@ def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:
 
 
 def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
-         analyze: bool = True, lists: Collection[str] = ()) -> Scan:
+         analyze: bool | Literal["needed"] = True, lists: Collection[str] = (),
+         progress: Callable[[float], None] | None = None) -> Scan:
     """The capture at ``path`` a piece at a time, as a :class:`Scan`: one :class:`PacketView`
     of ``fields`` (default: those of ``Capture.packets``) per piece.
 
@@ -325,5 +379,6 @@ def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, d
     one Parquet writer): a field named in ``lists`` is a list of all its values in each
     frame, any other holds its first value (``ip.src`` of the outer header in a tunnel),
     as ``tshark -E occurrence=f`` prints it. A bad display filter or an unknown field
-    raises at once; a capture that cannot be read raises when the iteration starts."""
-    return Scan(path, fields, display_filter, analyze, lists)
+    raises at once; a capture that cannot be read raises when the iteration starts.
+    ``analyze`` and ``progress``: see :class:`Scan`."""
+    return Scan(path, fields, display_filter, analyze, lists, progress=progress)

@@ -8,8 +8,8 @@ import pytest
 from compare import CAPTURES, capture_files, run_cli, stem
 
 from tcpscope.analysis.fields import ACE_FIELDS, may_use_accecn
+from tcpscope.api import Scan
 from tcpscope.capture import read_records
-from tcpscope.cli.common import load
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.filter import compile_filter
 from tcpscope.filter.registry import analysis_need, needs_analysis
@@ -50,11 +50,17 @@ def test_filter_names_its_fields() -> None:
     assert compile_filter("").field_names() == frozenset()
 
 
-def test_load_analyses_for_the_filter() -> None:
+def test_scan_analyses_for_the_fields_and_the_filter() -> None:
+    """What ``tcpscope fields`` reads with: ``analyze="needed"``."""
     path = str(CAPTURES / "http-eth.pcap")
-    assert "stream" not in load(path, None, analyze=["ip.src"]).table.layer("tcp").cols
-    assert "stream" in load(path, "tcp.stream == 0", analyze=["ip.src"]).table.layer("tcp").cols
-    assert "stream" in load(path, None, analyze=["tcp.stream"]).table.layer("tcp").cols
+
+    def analysed(fields: list[str], display_filter: str | None) -> bool:
+        piece = next(iter(Scan(path, fields, display_filter, "needed", ())))
+        return "stream" in piece.table.layer("tcp").cols
+
+    assert not analysed(["ip.src"], None)
+    assert analysed(["ip.src"], "tcp.stream == 0")
+    assert analysed(["tcp.stream"], None)
 
 
 @pytest.mark.parametrize("cap", ALL_CAPTURES, ids=[stem(c) for c in ALL_CAPTURES])

@@ -21,10 +21,10 @@ from typing import NamedTuple
 
 import pytest
 
+import tcpscope
 from tcpscope.capture import pipe
-from tcpscope.cli.common import load
 from tcpscope.cli.main import main
-from tcpscope.views import stream
+from tcpscope.pipeline import stream
 from tcpscope.views.report import report_lines
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,8 +93,9 @@ def test_the_report_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) ->
 def test_the_report_lines_of_the_whole_table_are_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     g = REPORTS[name]
     monkeypatch.chdir(g.capture.parent)
-    loaded = load(g.capture.name, g.args[1] if g.args else None, analyze=True)
-    assert "\n".join(report_lines(loaded.table, loaded.frames)) + "\n" == _golden(name)
+    whole = tcpscope.open(g.capture.name)
+    view = whole.filter(g.args[1]) if g.args else whole
+    assert "\n".join(report_lines(view.table, view.frames)) + "\n" == _golden(name)
 
 
 @pytest.mark.parametrize("name", NAMES)

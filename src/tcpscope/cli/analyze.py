@@ -5,23 +5,25 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import add_file_argument, add_filter_argument, capture_stream, compile_display_filter, finish
+from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, scan_capture
 
 __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    """The report summed a piece of the capture at a time (``views.stream.TableStream``,
+    """The report summed a piece of the capture at a time (``tcpscope.scan``,
     ``views.report.ReportSums``): a large file in bounded memory."""
+    from tcpscope._jit import job
     from tcpscope.views.report import ReportSums
 
     sums = ReportSums()
-    with capture_stream(args.file, compile_display_filter(args.display_filter)) as stream:
-        for table, mask in stream:
-            sums.add(table, mask)
-    sys.stdout.write("\n".join(sums.lines(stream.warnings)) + "\n")
+    with scan_capture(args.file, args.display_filter) as scan:
+        for piece in scan:
+            with job(piece.job):
+                sums.add(piece.table, piece.mask)
+    sys.stdout.write("\n".join(sums.lines(scan.warnings)) + "\n")
     sys.stdout.flush()
-    return finish(stream.warnings)
+    return finish(scan.warnings)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

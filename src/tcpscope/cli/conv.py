@@ -12,28 +12,24 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import (
-    add_file_argument,
-    add_filter_argument,
-    capture_stream,
-    compile_display_filter,
-    finish,
-)
+from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, scan_capture
 
 __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    """The conversations summed a piece of the capture at a time (``views.stream.TableStream``,
+    """The conversations summed a piece of the capture at a time (``tcpscope.scan``,
     ``views.conversation_sums.ConversationSums``): a large file in bounded memory."""
+    from tcpscope._jit import job
     from tcpscope.views.conversation_sums import ConversationSums
     from tcpscope.views.conversations import render_csv, render_json, render_tshark
 
     sums = ConversationSums()
-    with capture_stream(args.file, compile_display_filter(args.display_filter)) as stream:
-        for table, mask in stream:
-            sums.add(table, mask)
-    conv = sums.result()
+    with scan_capture(args.file, args.display_filter) as scan:
+        for piece in scan:
+            with job(piece.job):
+                sums.add(piece.table, piece.mask)
+        conv = sums.result()
     if args.format == "csv":
         text = render_csv(conv)
     elif args.format == "json":
@@ -42,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         text = render_tshark(conv, args.display_filter, extras=args.extras)
     sys.stdout.write(text)
     sys.stdout.flush()
-    return finish(stream.warnings)
+    return finish(scan.warnings)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

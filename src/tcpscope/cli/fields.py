@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from tcpscope.cli.common import (
-    EXIT_ERROR,
-    add_file_argument,
-    add_filter_argument,
-    capture_stream,
-    compile_display_filter,
-    finish,
-)
-from tcpscope.errors import CaptureWarning, FieldError
+from tcpscope.cli.common import EXIT_ERROR, add_file_argument, add_filter_argument, finish, scan_capture
+from tcpscope.errors import FieldError
 
 if TYPE_CHECKING:
+    from tcpscope.api import PacketView
     from tcpscope.table.schema import FieldDef
     from tcpscope.views.fields import FieldsOptions
 
@@ -57,16 +52,42 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
-            ) -> tuple[CaptureWarning, ...]:
-    """Print the fields a piece of the capture at a time (:mod:`tcpscope.views.stream`)."""
-    from tcpscope.filter.registry import analysis_need
-    from tcpscope.views.stream import stream_fields
+            ) -> tuple[str, ...]:
+    """Print the fields a piece of the capture at a time (``tcpscope.scan``, the analysis
+    only when a field or the filter reads it); returns the reader's warnings.
 
-    flt = compile_display_filter(args.display_filter)
-    # the analysis runs when a field or the filter needs it
-    names = [d.name for d in defs] + sorted(flt.field_names() if flt is not None else ())
-    with capture_stream(args.file, flt, analysis_need(names)) as stream:
-        return stream_fields(stream, defs, opts, out)
+    Output through a pipe is flushed after each piece, so that a live capture shows as it
+    comes. A piece is printed on a second thread while the next one is dissected (the
+    rendering kernels release the interpreter), so at most two pieces are in memory.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from tcpscope._jit import job
+    from tcpscope.views.fields import write_fields
+
+    def write(piece: PacketView, piece_opts: FieldsOptions) -> None:
+        table = piece.table
+        with job(piece.job):  # the thread starts with no job: the piece brings its own
+            write_fields(table, defs, piece_opts, out, None if piece.mask is None else piece.frames)
+        rec = table.records
+        if table.n:
+            rec.release_range(int(rec.offset[0]), int(rec.offset[-1] + rec.caplen[-1]))
+        if not scan.whole:
+            out.flush()
+
+    piece_opts = opts
+    with (scan_capture(args.file, args.display_filter, [d.name for d in defs], "needed") as scan,
+          ThreadPoolExecutor(max_workers=1) as writer):
+        pending: Future[None] | None = None
+        for piece in scan:
+            if pending is not None:
+                pending.result()  # in order, and no more than two pieces at once
+            pending = writer.submit(write, piece, piece_opts)
+            piece_opts = replace(opts, header=False)
+            del piece
+        if pending is not None:
+            pending.result()
+    return scan.warnings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

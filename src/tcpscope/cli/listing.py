@@ -5,34 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import (
-    add_file_argument,
-    add_filter_argument,
-    capture_stream,
-    compile_display_filter,
-    finish,
-)
+from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, scan_capture
 
 __all__ = ["register"]
 
 
 def run(args: argparse.Namespace) -> int:
-    """The list a piece of the capture at a time (``views.stream.TableStream``), with the
-    TCP analysis carried from piece to piece: a large file in bounded memory, a pipe as
-    its packets come."""
-    import numpy as np
-
+    """The list a piece of the capture at a time (``tcpscope.scan``), with the TCP analysis
+    carried from piece to piece: a large file in bounded memory, a pipe as its packets
+    come."""
+    from tcpscope._jit import job
     from tcpscope.views.packet_list import packet_lines
 
     out = sys.stdout
-    with capture_stream(args.file, compile_display_filter(args.display_filter)) as stream:
-        for table, mask in stream:
-            frames = None if mask is None else np.flatnonzero(mask).astype(np.int64)
-            out.write("".join(line + "\n" for line in packet_lines(table, frames)))
-            if not stream.whole:
+    with scan_capture(args.file, args.display_filter) as scan:
+        for piece in scan:
+            with job(piece.job):
+                out.write("".join(line + "\n" for line in packet_lines(piece.table, piece.frames)))
+            if not scan.whole:
                 out.flush()
     out.flush()
-    return finish(stream.warnings)
+    return finish(scan.warnings)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,6 +9,7 @@ reassembled payloads, so that their upper layers are dissected like any other.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import copy_context
 from dataclasses import replace
 
 import numpy as np
@@ -188,9 +189,11 @@ def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8],
     def span(lo: int, hi: int) -> tuple[int, int]:
         return int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1])
 
+    job = copy_context()  # the look-ahead thread decodes under this one's compile job (_jit)
+
     def decode(lo: int, hi: int) -> FastFrames:
         records.populate_range(*span(lo, hi))
-        return decode_fast_frames(records, lo, hi, eligible)
+        return job.run(decode_fast_frames, records, lo, hi, eligible)
 
     pool = None
     if ahead and len(bounds) > 1:

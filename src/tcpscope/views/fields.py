@@ -37,7 +37,7 @@ from tcpscope.table.values import Values
 __all__ = ["FieldsOptions", "field_lines", "parse_e_option", "render_chunks", "write_fields"]
 
 #: Frames laid out per chunk: the chunk's arrays and output buffer stay a few MB, and a
-#: piece of a streamed capture (:mod:`tcpscope.views.stream`) makes two chunks or more,
+#: piece of a streamed capture (:mod:`tcpscope.pipeline.stream`) makes two chunks or more,
 #: rendered at once.
 CHUNK_ROWS = 1 << 13
 #: Rows the writing kernel fills at a time, so that its writes stay in cache.

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from tcpscope.capture.records import LINKTYPE_NAMES
-from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import format_size
 from tcpscope.views.lifecycle import LifecycleSums, describe
@@ -79,8 +78,8 @@ class ReportSums:
         self.conv.add(table, mask)
         self.life.add(table)
 
-    def lines(self, warnings: Sequence[CaptureWarning]) -> list[str]:
-        """The report as lines of text; ``warnings``: the reader's."""
+    def lines(self, warnings: Sequence[str]) -> list[str]:
+        """The report as lines of text; ``warnings``: the reader's messages."""
         lines: list[str] = []
         lines.append(f"Capture    {self.name}")
         links = sorted({LINKTYPE_NAMES.get(x, f"link type {x}") for x in self.links})
@@ -90,8 +89,8 @@ class ReportSums:
             lines.append(f"  selected {self.selected} frames by the display filter")
         if self.ts_first is not None and self.ts_min is not None and self.ts_max is not None:
             lines.append(f"  time     {_when(self.ts_first)}, {(self.ts_max - self.ts_min) / 1e9:.6f} s")
-        for w in warnings:
-            lines.append(f"  warning  {w.message.splitlines()[0]}")
+        for message in warnings:
+            lines.append(f"  warning  {message.splitlines()[0]}")
         if not self.tcp:
             lines.append("")
             lines.append("No TCP segments.")
@@ -139,4 +138,4 @@ def report_lines(table: PacketTable, frames: np.ndarray | None = None) -> list[s
         mask[frames] = True
     sums = ReportSums()
     sums.add(table, mask)
-    return sums.lines(table.records.warnings)
+    return sums.lines([w.message for w in table.records.warnings])

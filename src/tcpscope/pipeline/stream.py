@@ -1,12 +1,12 @@
-"""A capture a piece at a time: dissect, analyse and print some frames, then the next ones.
+"""A capture a piece at a time: dissect, analyse and show some frames, then the next ones.
 
-``tcpscope fields`` needs nothing from a frame's successors: tshark prints each frame
-after one pass over the frames before it. So the capture is cut into pieces of
+tshark shows each frame after one pass over the frames before it, so nothing of a
+frame's output needs its successors. The capture is cut into pieces of
 :data:`PIECE_FRAMES` frames; each is dissected on its own (``Records.frames``), given
 to one :class:`~tcpscope.analysis.TcpAnalyzer` that carries the conversations from
-piece to piece, filtered, printed and dropped. Memory stays that of one piece and the
-analysis state, whatever the capture's size, and each piece's arrays stay warm in the
-processor's caches.
+piece to piece, filtered, handed on (``tcpscope.scan``, and through it every command)
+and dropped. Memory stays that of one piece and the analysis state, whatever the
+capture's size, and each piece's arrays stay warm in the processor's caches.
 
 One thing does cross frames forward: IP reassembly. A piece ends before the first
 fragment of any datagram it does not complete (the datagram's frames are dissected
@@ -22,22 +22,19 @@ without the rest of their datagram, so that a live capture's output never stops 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
-from typing import BinaryIO, Literal
+from typing import Literal
 
 import numpy as np
 
-from tcpscope._jit import job, raise_job
+from tcpscope._jit import own_context, raise_job
 from tcpscope.analysis import TcpAnalyzer
 from tcpscope.analysis.fields import may_use_accecn
 from tcpscope.capture.records import Records
 from tcpscope.dissect.pipeline import FRAG_SPANS, dissect
 from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.schema import FieldDef
-from tcpscope.views.fields import FieldsOptions, write_fields
 
-__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "TableStream", "pieces", "stream_fields"]
+__all__ = ["HOLD_FRAMES", "PIECE_FRAMES", "PIECE_FRAMES_ANALYSED", "TableStream", "pieces"]
 
 #: Frames dissected and printed together: enough for the per-piece work in Python to be
 #: small beside the arrays', few enough for two pieces to stay a small part of the memory.
@@ -123,10 +120,13 @@ class TableStream:
     ``progress`` hears the fraction of frames done after each piece (of a file read whole).
 
     After the first piece, ``whole`` says whether the capture came in one batch (then
-    ``n`` is its frame count); after the last, ``warnings`` holds the reader's. Iterate
-    inside a ``_jit.job`` block that also holds what is done with the pieces: the stream
-    raises the job's size to the frames seen (``raise_job``), so that every piece, and
-    its output, runs compiled once the capture is large.
+    ``n`` is its frame count); after the last, ``warnings`` holds the reader's.
+
+    The compile job: each piece is made in a context of the iteration's own
+    (``_jit.own_context``), whose job the stream raises to the frames known so far, so
+    that every piece of a large capture is dissected and analysed compiled, and the
+    caller's choice is left as it was. ``size`` holds that count when a piece is handed
+    on: what is done with the piece runs inside ``_jit.job(size)`` to choose the same.
     """
 
     def __init__(self, batches: Iterable[tuple[Records, bool]], analyze: bool | Literal["accecn"],
@@ -135,9 +135,13 @@ class TableStream:
         self.batches, self.analyze, self.select, self.progress = batches, analyze, select, progress
         self.whole: bool | None = None
         self.n = 0
+        self.size = 0
         self.warnings: tuple[CaptureWarning, ...] = ()
 
     def __iter__(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
+        return own_context(self._pieces())
+
+    def _pieces(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
         analyze = self.analyze
         analyzer = TcpAnalyzer() if analyze is True else None
         size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
@@ -150,7 +154,8 @@ class TableStream:
             if held is not None:
                 batch = held.join(batch)
             done = 0
-            raise_job(batch.first_frame + len(batch))
+            self.size = batch.first_frame + len(batch)
+            raise_job(self.size)
             for table in pieces(batch, size, last=last or len(batch) > HOLD_FRAMES):
                 if analyzer is None and analyze == "accecn" and may_use_accecn(table):
                     analyzer = _caught_up(batch, table.records.first_frame)
@@ -163,35 +168,3 @@ class TableStream:
             held = batch.frames(done, len(batch)) if done < len(batch) else None
             self.warnings = batch.warnings
 
-
-def stream_fields(stream: TableStream, fields: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
-                  ) -> tuple[CaptureWarning, ...]:
-    """``-T fields`` output of a capture's :class:`TableStream`, written a piece at a time;
-    returns the reader's warnings.
-
-    Output through a pipe is flushed after each piece, so that a live capture shows as it
-    comes. A piece is printed on a second thread while the next one is dissected (the
-    rendering kernels release the interpreter), so at most two pieces are in memory.
-    """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    def write(table: PacketTable, piece_opts: FieldsOptions, mask: np.ndarray | None) -> None:
-        write_fields(table, fields, piece_opts, out, None if mask is None else np.flatnonzero(mask).astype(np.int64))
-        rec = table.records
-        if table.n:
-            rec.release_range(int(rec.offset[0]), int(rec.offset[-1] + rec.caplen[-1]))
-        if not stream.whole:
-            out.flush()
-
-    piece_opts = opts
-    with ThreadPoolExecutor(max_workers=1) as writer, job(0):
-        pending: Future[None] | None = None
-        for table, mask in stream:
-            if pending is not None:
-                pending.result()  # in order, and no more than two pieces at once
-            pending = writer.submit(write, table, piece_opts, mask)
-            piece_opts = replace(opts, header=False)
-            del table
-        if pending is not None:
-            pending.result()
-    return stream.warnings

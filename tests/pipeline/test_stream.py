@@ -1,4 +1,4 @@
-"""``tcpscope fields`` a piece of the capture at a time prints what it prints from the whole.
+"""Every command, a piece of the capture at a time, prints what it prints from the whole.
 
 The golden captures are smaller than a piece, so the pieces are made tiny here: every
 capture goes through in pieces of a few frames, with the issue fields, the analysis
@@ -12,16 +12,19 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from analysis_fields import ANALYSIS_FIELDS
 from compare import capture_files, run_cli, stem
 from fieldsets import all_fields
 
+from tcpscope._types import Index, Mask
+from tcpscope.api import open_capture
 from tcpscope.capture import read_records
-from tcpscope.cli.common import load
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.errors import CaptureError
-from tcpscope.views import stream
+from tcpscope.pipeline import stream
+from tcpscope.table.packets import PacketTable
 from tcpscope.views.columns import full_registry
 from tcpscope.views.fields import FieldsOptions, write_fields
 
@@ -30,12 +33,24 @@ FIELDS = list(dict.fromkeys([*all_fields(), *ANALYSIS_FIELDS, "frame.protocols",
 FILTER = "frame.number > 3 && (tcp.len > 0 || frame.time_delta > 0.0001 || udp)"
 
 
+def _load(cap: Path, display_filter: str | None) -> tuple[PacketTable, Index, Mask | None]:
+    """The capture read whole (``tcpscope.open``): its table, the frames ``display_filter``
+    keeps and its mask (None without a filter)."""
+    whole = open_capture(cap)
+    if display_filter is None:
+        return whole.table, whole.frames, None
+    frames = whole.filter(display_filter).frames
+    mask = np.zeros(whole.table.n, dtype=np.bool_)
+    mask[frames] = True
+    return whole.table, frames, mask
+
+
 def _whole(cap: Path, fields: list[str], display_filter: str | None) -> str:
     """What the whole-table path prints."""
-    loaded = load(str(cap), display_filter, analyze=True)
-    frames = None if loaded.frames.shape[0] == loaded.table.n else loaded.frames
+    table, frames, mask = _load(cap, display_filter)
     buf = io.BytesIO()
-    write_fields(loaded.table, full_registry().require(fields), FieldsOptions(header=True), buf, frames)
+    write_fields(table, full_registry().require(fields), FieldsOptions(header=True), buf,
+                 None if mask is None else frames)
     return buf.getvalue().decode("utf-8")
 
 
@@ -86,16 +101,6 @@ def test_accecn_fields_catch_up_the_analysis(cap: Path, monkeypatch) -> None:  #
     assert run_cli("fields", str(cap), *args) == _whole(cap, ACE_ONLY, None).split("\n", 1)[1]
 
 
-def test_a_job_compiles_its_small_pieces(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from tcpscope._jit import compiles, job
-
-    monkeypatch.setenv("TCPSCOPE_JIT", "auto")
-    assert not compiles(10)
-    with job(10**6):
-        assert compiles(10)
-    assert not compiles(10)
-
-
 def test_accecn_late_in_the_capture_replays_the_frames_before(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """AccECN first shows after 48 frames of plain TCP: the analysis starts there, caught up."""
     first = next(c for c in CAPTURES if c.name == "http-eth.pcap").read_bytes()
@@ -122,19 +127,20 @@ def test_every_piece_is_written_compiled_once_the_capture_is_large(monkeypatch) 
     """The pieces are written on another thread, the last one too after the stream has
     ended: all of them under the job's size, compiled, however small the last piece."""
     from tcpscope._jit import compiles
+    from tcpscope.views import fields
 
     cap = next(c for c in CAPTURES if c.name == "http-eth.pcap")
     monkeypatch.setenv("TCPSCOPE_JIT", "auto")
     monkeypatch.setenv("TCPSCOPE_JIT_THRESHOLD", "40")
     monkeypatch.setattr(stream, "PIECE_FRAMES", 20)  # 48 frames: pieces of 20, 20 and 8
     seen: list[tuple[int, bool]] = []
-    real = stream.write_fields
+    real = fields.write_fields
 
     def spy(table, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append((table.n, compiles(1)))
         return real(table, *args, **kwargs)
 
-    monkeypatch.setattr(stream, "write_fields", spy)
+    monkeypatch.setattr(fields, "write_fields", spy)
     run_cli("fields", str(cap), "-e", "frame.number")
     assert [n for n, _ in seen] == [20, 20, 8]
     assert all(c for _, c in seen)
@@ -152,8 +158,8 @@ def test_the_packet_list_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> 
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt in (None, FILTER):
-        loaded = load(str(cap), flt)
-        want = "".join(line + "\n" for line in packet_lines(loaded.table, loaded.frames))
+        table, frames, _ = _load(cap, flt)
+        want = "".join(line + "\n" for line in packet_lines(table, frames))
         assert run_cli("list", str(cap), *(["-Y", flt] if flt else [])) == want
     columns = [f.name for f in COLUMN_FIELDS]
     args = [a for f in columns for a in ("-e", f)]
@@ -170,8 +176,8 @@ def test_the_expert_summary_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) 
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt, level in ((None, "comment"), (FILTER, "note")):
-        loaded = load(str(cap), flt)
-        want = render_expert(expert_entries(loaded.table, loaded.mask, LEVEL_NAMES[level]), frames=True)
+        table, _, mask = _load(cap, flt)
+        want = render_expert(expert_entries(table, mask, LEVEL_NAMES[level]), frames=True)
         got = run_cli("expert", str(cap), "--frames", "--level", level, *(["-Y", flt] if flt else []))
         assert got == want
 
@@ -186,7 +192,7 @@ def test_the_conversations_in_pieces_are_the_whole_ones(cap: Path, monkeypatch) 
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt in (None, FILTER):
-        loaded = load(str(cap), flt)
-        whole = conversations(loaded.table, loaded.mask)
+        table, _, mask = _load(cap, flt)
+        whole = conversations(table, mask)
         assert run_cli("conv", str(cap), "--format", "csv", *(["-Y", flt] if flt else [])) == render_csv(whole)
 

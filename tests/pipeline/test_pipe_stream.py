@@ -28,7 +28,7 @@ from fieldsets import all_fields
 from tcpscope.capture import pipe, read_batches, read_records
 from tcpscope.cli.main import main
 from tcpscope.dissect.pipeline import dissect
-from tcpscope.views import stream
+from tcpscope.pipeline import stream
 from tcpscope.views.columns import full_registry
 from tcpscope.views.fields import FieldsOptions, write_fields
 
