@@ -87,8 +87,8 @@ def diffs(expected: str, got: str, who: tuple[str, str] = ("tshark", "tcpscope")
 
     The header must be equal, so must the number of rows and the number of cells of each
     row; the cells are compared one by one (named by tshark's header, numbered by row from
-    1). Two outputs that agree in all this but still differ (a missing final newline, a
-    carriage return) give one difference of their own.
+    1), and so is the newline that ends the last line: two outputs without a difference
+    are equal.
     """
     exp, out = _lines(expected), _lines(got)
     a_is, b_is = who
@@ -106,8 +106,9 @@ def diffs(expected: str, got: str, who: tuple[str, str] = ("tshark", "tcpscope")
             if x != y:
                 name = header[k] if k < len(header) else f"column {k + 1}"
                 found.append(Diff(f"frame {frame} {name}: {a_is} {x!r} {b_is} {y!r}", (name, frame)))
-    if not found and expected != got:
-        found.append(Diff(f"the texts differ outside the cells: {a_is} {expected[-20:]!r}, {b_is} {got[-20:]!r}"))
+    ends = expected.endswith("\n"), got.endswith("\n")
+    if ends[0] != ends[1]:
+        found.append(Diff(f"a newline at the end: {a_is} {ends[0]}, {b_is} {ends[1]}"))
     return found
 
 

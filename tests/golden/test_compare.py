@@ -43,6 +43,13 @@ def test_every_difference_is_reported(got: str, why: str) -> None:
     assert field_diffs(got, TSHARK), f"{why}, the other way round"
 
 
+def test_no_difference_means_equal_texts() -> None:
+    """Each difference is found beside a declared one too (nothing hides behind a cell)."""
+    for got in ("f\tg\n1\t2\n3\t5", "f\tg\n1\t2\n3\t5\n\n", "f\tg\r\n1\t2\n3\t5\n"):
+        assert undeclared_diffs(TSHARK, got, {("g", 2)}), repr(got)
+    assert undeclared_diffs(TSHARK, "f\tg\n1\t2\n3\t5\n", {("g", 2)}) == []
+
+
 def test_a_cell_is_named_by_field_and_frame() -> None:
     assert [d.cell for d in diffs(TSHARK, "f\tg\n1\t2\n3\t5\n")] == [("g", 2)]
     assert field_diffs(TSHARK, "f\tg\n1\t2\n3\t5\n") == ["frame 2 g: tshark '4' tcpscope '5'"]
