@@ -58,11 +58,14 @@ def run_cli(*args: str) -> str:
 
 def run_tcpscope(*args: str, cwd: os.PathLike[str] | str = CAPTURES) -> TsharkRun:
     """``tcpscope ARGS`` run in this process from ``cwd``: its output, errors and exit status,
-    shaped like a tshark run so that the two compare directly."""
-    out, err = io.StringIO(), io.StringIO()
+    shaped like a tshark run so that the two compare directly. Its standard output has bytes
+    underneath, as a terminal's or a pipe's has (``fields`` writes them)."""
+    raw, err = io.BytesIO(), io.StringIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
     with chdir(cwd), redirect_stdout(out), redirect_stderr(err):
         status = main(list(args))
-    return TsharkRun(out.getvalue(), err.getvalue(), status)
+    out.flush()
+    return TsharkRun(raw.getvalue().decode("utf-8"), err.getvalue(), status)
 
 
 @dataclass(frozen=True)
