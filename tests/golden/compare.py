@@ -1,16 +1,42 @@
-"""Helpers of the golden tests: run tcpscope like tshark and compare cell by cell."""
+"""Helpers of the golden tests: run tcpscope like tshark and compare outputs exactly.
+
+A ``-T fields -E header=y`` output is compared whole: the header line, the number of
+rows, the number of cells of each row, every cell, and finally the text itself (line
+ends), so that :func:`field_diffs` is empty only when the two outputs are equal. A known
+difference is declared cell by cell, (field, frame); only a cell can be declared, never a
+header, a row count or a cell count, and a declared cell that no longer differs is
+reported too (:func:`undeclared_diffs`).
+"""
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable
-from contextlib import redirect_stdout
+from contextlib import chdir, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
+
+from golden_io import CAPTURES, TsharkRun
 
 from tcpscope.cli.main import main
 
+__all__ = [
+    "CAPTURES",
+    "EXPECTED",
+    "Diff",
+    "as_tcpscope",
+    "capture_files",
+    "diffs",
+    "field_diffs",
+    "run_cli",
+    "run_problems",
+    "run_tcpscope",
+    "stem",
+    "undeclared_diffs",
+]
+
 HERE = Path(__file__).resolve().parent
-CAPTURES = HERE / "captures"
 EXPECTED = HERE / "expected"
 
 
@@ -23,40 +49,100 @@ def stem(cap: Path) -> str:
 
 
 def run_cli(*args: str) -> str:
+    """What ``tcpscope ARGS`` writes on standard output (run in this process)."""
     buf = io.StringIO()
     with redirect_stdout(buf):
         main(list(args))
     return buf.getvalue()
 
 
-def field_diffs(expected: str, got: str) -> list[str]:
-    """Differences between two ``-T fields -E header=y`` outputs, one line per cell."""
-    exp = expected.splitlines()
-    out = got.splitlines()
-    diffs = []
-    if len(exp) != len(out):
-        diffs.append(f"{len(exp)} lines expected, {len(out)} printed")
+def run_tcpscope(*args: str, cwd: os.PathLike[str] | str = CAPTURES) -> TsharkRun:
+    """``tcpscope ARGS`` run in this process from ``cwd``: its output, errors and exit status,
+    shaped like a tshark run so that the two compare directly. Its standard output has bytes
+    underneath, as a terminal's or a pipe's has (``fields`` writes them)."""
+    raw, err = io.BytesIO(), io.StringIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    with chdir(cwd), redirect_stdout(out), redirect_stderr(err):
+        status = main(list(args))
+    out.flush()
+    return TsharkRun(raw.getvalue().decode("utf-8"), err.getvalue(), status)
+
+
+@dataclass(frozen=True)
+class Diff:
+    """One difference between two outputs; ``cell`` is (field, frame) when it is one cell's."""
+
+    text: str
+    cell: tuple[str, int] | None = None
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``, without the newline that ends the last one."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def diffs(expected: str, got: str, who: tuple[str, str] = ("tshark", "tcpscope")) -> list[Diff]:
+    """Every difference between two ``-T fields -E header=y`` outputs (tshark's first; ``who``
+    names the two in the messages).
+
+    The header must be equal, so must the number of rows and the number of cells of each
+    row; the cells are compared one by one (named by tshark's header, numbered by row from
+    1), and so is the newline that ends the last line: two outputs without a difference
+    are equal.
+    """
+    exp, out = _lines(expected), _lines(got)
+    a_is, b_is = who
+    found: list[Diff] = []
     header = exp[0].split("\t") if exp else []
-    for i, (a, b) in enumerate(zip(exp[1:], out[1:], strict=False), start=1):
-        for name, x, y in zip(header, a.split("\t"), b.split("\t"), strict=False):
+    if exp[:1] != out[:1]:
+        found.append(Diff(f"header: {a_is} {exp[:1]!r}, {b_is} {out[:1]!r}"))
+    if len(exp) != len(out):
+        found.append(Diff(f"{max(len(exp) - 1, 0)} frames expected, {max(len(out) - 1, 0)} printed"))
+    for frame, (a, b) in enumerate(zip(exp[1:], out[1:], strict=False), start=1):
+        want, have = a.split("\t"), b.split("\t")
+        if len(want) != len(have):
+            found.append(Diff(f"frame {frame}: {len(want)} cells expected, {len(have)} printed"))
+        for k, (x, y) in enumerate(zip(want, have, strict=False)):
             if x != y:
-                diffs.append(f"frame {i} {name}: tshark {x!r} tcpscope {y!r}")
-    return diffs
+                name = header[k] if k < len(header) else f"column {k + 1}"
+                found.append(Diff(f"frame {frame} {name}: {a_is} {x!r} {b_is} {y!r}", (name, frame)))
+    ends = expected.endswith("\n"), got.endswith("\n")
+    if ends[0] != ends[1]:
+        found.append(Diff(f"a newline at the end: {a_is} {ends[0]}, {b_is} {ends[1]}"))
+    return found
+
+
+def field_diffs(expected: str, got: str, who: tuple[str, str] = ("tshark", "tcpscope")) -> list[str]:
+    """:func:`diffs` as text, one line per difference: empty only when the outputs are equal."""
+    return [d.text for d in diffs(expected, got, who)]
 
 
 def undeclared_diffs(expected: str, got: str, declared: Iterable[tuple[str, int]]) -> list[str]:
     """:func:`field_diffs`, less the cells ``declared`` (field, frame) as known differences;
     a declared cell that no longer differs is reported too (the declaration is stale)."""
     declared = set(declared)
-    diffs = field_diffs(expected, got)
-    seen = set()
-    out = []
-    for d in diffs:
-        words = d.split(" ", 3)
-        cell = (words[2].rstrip(":"), int(words[1])) if words[0] == "frame" else None
-        if cell in declared:
-            seen.add(cell)
-        else:
-            out.append(d)
-    out += [f"frame {n} {f}: declared as a known difference but equal to tshark's" for f, n in sorted(declared - seen)]
+    found = diffs(expected, got)
+    differing = {d.cell for d in found}
+    out = [d.text for d in found if d.cell not in declared]
+    out += [f"frame {n} {f}: declared as a known difference but equal to tshark's"
+            for f, n in sorted(declared - differing)]
+    return out
+
+
+def as_tcpscope(stderr: str) -> str:
+    """tshark's complaint as tcpscope words it."""
+    return stderr.replace("tshark: ", "tcpscope: ").replace("TShark", "tcpscope")
+
+
+def run_problems(tshark: TsharkRun, tcpscope: TsharkRun, declared: Iterable[tuple[str, int]] = ()) -> list[str]:
+    """How a tcpscope run differs from tshark's: its output cell by cell (less the ``declared``
+    cells), its exit status, and its standard error in tcpscope's words."""
+    out = undeclared_diffs(tshark.stdout, tcpscope.stdout, declared)
+    if tcpscope.status != tshark.status:
+        out.append(f"exit status: tshark {tshark.status}, tcpscope {tcpscope.status}")
+    if tcpscope.stderr != as_tcpscope(tshark.stderr):
+        out.append(f"standard error: tshark {tshark.stderr!r}, tcpscope {tcpscope.stderr!r}")
     return out

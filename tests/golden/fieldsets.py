@@ -1,31 +1,28 @@
 """The fields the golden tests compare with tshark, in named sets, and the known differences.
 
-``make_golden.py`` asks tshark for every field of every set (pending ones included, so
-the golden files hold tshark's answer for them too); ``test_fields.py`` compares
-tcpscope with those files and with the installed tshark. A later issue adds its fields
-as a new set here; nothing else needs to change.
+``make_golden.py`` asks tshark for every field of every set; ``test_fields.py`` compares
+tcpscope with those files, and ``test_every_field.py`` checks that they are what the
+installed tshark prints. A later issue adds its fields as a new set here; nothing else
+needs to change.
 
-A *pending* field is one tcpscope does not produce yet for a reason outside the
-foundation (it needs the TCP analysis): its comparison is an expected failure, so the
-day it starts to match, the test says so and the mark must go.
-
-A *known difference* is a cell where tcpscope deliberately differs from tshark
-(docs/deviations.md gives the reason); the tests check that the difference stays
-exactly where it is declared.
+A *known difference* is a cell, (field, frame) of a capture, where tcpscope differs from
+tshark (docs/deviations.md gives the reason): deliberately, or because it is not done yet.
+Only cells are declared, never whole fields or captures, and the tests check that each
+difference stays exactly where it is declared (a declared cell that matches fails too).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
     "FIELD_SETS",
     "KNOWN_DIFFS",
-    "PENDING",
     "RAW_FRACTION",
     "KnownDiff",
     "all_fields",
-    "compared_fields",
+    "declared_cells",
 ]
 
 FRAME = (
@@ -127,10 +124,6 @@ FIELD_SETS: dict[str, tuple[str, ...]] = {
     "udp": UDP,
 }
 
-#: Fields tcpscope does not produce yet, and why (their comparison is an expected failure).
-PENDING: dict[str, str] = {}
-
-
 @dataclass(frozen=True)
 class KnownDiff:
     """Cells where tcpscope deliberately differs: for each field of ``capture``, the frames (1-based)."""
@@ -145,11 +138,13 @@ RAW_FRACTION = (
     " pair unnormalized, tcpscope the same instant normalized (docs/deviations.md)"
 )
 
+#: The known differences of the golden files' fields and of the others that
+#: ``test_every_field.py`` compares (``analysis_fields.KNOWN_DIFFS`` has the analysis fields').
 KNOWN_DIFFS: tuple[KnownDiff, ...] = (
     KnownDiff("craft-pcap-odd-usec.pcap", (("frame.time_epoch", (5, 6, 7, 9)), ("frame.time_relative", (6,)),
-                                           ("frame.time_delta", (6, 7))), RAW_FRACTION),
+                                           ("frame.time_delta", (6, 7)), ("frame.time", (5, 6, 7, 9))), RAW_FRACTION),
     KnownDiff("craft-pcap-odd-nsec.pcap", (("frame.time_epoch", (5, 6, 7, 8)), ("frame.time_relative", (6, 7)),
-                                           ("frame.time_delta", (6, 7, 8))), RAW_FRACTION),
+                                           ("frame.time_delta", (6, 7, 8)), ("frame.time", (5, 6, 7, 8))), RAW_FRACTION),
 )
 
 
@@ -161,6 +156,7 @@ def all_fields() -> tuple[str, ...]:
     return tuple(out)
 
 
-def compared_fields() -> tuple[str, ...]:
-    """The fields compared cell by cell: all but the pending ones."""
-    return tuple(f for f in all_fields() if f not in PENDING)
+def declared_cells(known: Iterable[KnownDiff], capture: str, fields: Iterable[str]) -> set[tuple[str, int]]:
+    """The cells (field, frame) of ``capture`` that ``known`` declares, among ``fields``."""
+    wanted = set(fields)
+    return {(f, n) for d in known if d.capture == capture for f, frames in d.cells if f in wanted for n in frames}

@@ -1,9 +1,10 @@
 """Where the golden captures and files are, how tshark is run on them, and how the files read.
 
-Shared by ``make_golden.py`` (which writes the files) and ``test_fields.py`` (which reads
-them and also runs tshark live). tshark runs with the captures directory as its working
-directory and the capture's path relative to it, so its messages name the file the way
-tcpscope is asked to name it; a fresh empty HOME keeps personal preferences out.
+Shared by ``make_golden.py`` (which writes the files), ``test_fields.py`` (which reads
+them) and ``test_every_field.py`` (which runs tshark live). tshark runs with the captures
+directory as its working directory and the capture's path relative to it, so its messages
+name the file the way tcpscope is asked to name it; a fresh empty HOME keeps personal
+preferences out.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 __all__ = [
     "CAPTURES",
     "EXPECTED",
-    "Golden",
     "TsharkRun",
     "capture_names",
+    "columns",
     "golden_path",
+    "parse_fields_output",
     "read_golden",
     "run_tshark",
     "tshark_stderr",
@@ -63,15 +65,16 @@ def tshark_stderr(raw: str) -> str:
     return "".join(line for line in raw.splitlines(keepends=True) if line.rstrip("\n") != _NOISE)
 
 
-def run_tshark(name: str, fields: Sequence[str], tshark: str = "tshark", stdin: bytes | None = None) -> TsharkRun:
-    """``tshark -r NAME -T fields -E header=y -e F ...`` from the captures directory
-    (``stdin``: the bytes to give it, for NAME ``-``)."""
+def run_tshark(name: str, fields: Sequence[str], tshark: str = "tshark", stdin: bytes | None = None,
+               tz: str = "UTC") -> TsharkRun:
+    """``tshark -r NAME -T fields -E header=y -e F ...`` from the captures directory, in time
+    zone ``tz`` (``stdin``: the bytes to give it, for NAME ``-``)."""
     args = [tshark, "-r", name, "-T", "fields", "-E", "header=y"]
     for f in fields:
         args += ["-e", f]
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WIRESHARK", "XDG_"))}
-        env.update(HOME=home, LC_ALL="C.UTF-8", TZ="UTC")
+        env.update(HOME=home, LC_ALL="C.UTF-8", TZ=tz)
         done = subprocess.run(args, cwd=CAPTURES, env=env, capture_output=True, check=False, input=stdin)
     return TsharkRun(done.stdout.decode("utf-8"), tshark_stderr(done.stderr.decode("utf-8")), done.returncode)
 
@@ -82,14 +85,13 @@ def tshark_version(tshark: str = "tshark") -> str:
     return out.splitlines()[0]
 
 
-@dataclass(frozen=True)
-class Golden:
-    """A golden file: the field names of its header and one list of cells per frame."""
-
-    fields: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    stderr: str | None
-    status: int | None
+def read_golden(name: str) -> TsharkRun:
+    """What the golden files recorded of tshark on capture ``name``: ``fields.tsv``, and
+    ``stderr`` and ``status`` where tshark complained (else nothing and 0)."""
+    err_p, st_p = golden_path(name, "stderr"), golden_path(name, "status")
+    return TsharkRun(golden_path(name).read_text(encoding="utf-8"),
+                     err_p.read_text(encoding="utf-8") if err_p.exists() else "",
+                     int(st_p.read_text().strip()) if st_p.exists() else 0)
 
 
 def parse_fields_output(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
@@ -103,9 +105,12 @@ def parse_fields_output(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ..
     return header, tuple(tuple(line.split("\t")) for line in lines[1:])
 
 
-def read_golden(name: str) -> Golden:
-    header, rows = parse_fields_output(golden_path(name).read_text(encoding="utf-8"))
-    err_p, st_p = golden_path(name, "stderr"), golden_path(name, "status")
-    stderr = err_p.read_text(encoding="utf-8") if err_p.exists() else None
-    status = int(st_p.read_text().strip()) if st_p.exists() else None
-    return Golden(header, rows, stderr, status)
+def columns(text: str, fields: Sequence[str]) -> str:
+    """The ``-T fields -E header=y`` output ``text`` cut down to the columns ``fields``, in
+    that order: what tshark prints when asked for those fields only (nothing when it printed
+    nothing). A row without the cell of a field gets an error, not an empty cell."""
+    header, rows = parse_fields_output(text)
+    if not header:
+        return text
+    where = [header.index(f) for f in fields]
+    return "".join("\t".join(row[k] for k in where) + "\n" for row in (header, *rows))

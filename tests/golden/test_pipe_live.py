@@ -3,7 +3,7 @@
 Every capture is written to both programs' standard input; tshark reads a pipe with
 rules of its own (no guessing at pcap variants, "the standard input" in its messages),
 and tcpscope reads it a batch at a time (``capture.pipe``). The output is compared cell
-by cell as ``test_fields.test_live`` compares the files, with the same known differences.
+by cell as ``test_fields.test_golden`` compares the files, with the same known differences.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import subprocess
 import sys
 
 import pytest
-from fieldsets import compared_fields
-from golden_io import CAPTURES, Golden, capture_names, parse_fields_output, run_tshark
+from fieldsets import all_fields
+from golden_io import CAPTURES, TsharkRun, capture_names, run_tshark
 from test_fields import check
 
 SRC = CAPTURES.parents[2] / "src"
@@ -30,13 +30,10 @@ PIPED = [n for n in capture_names()
 @pytest.mark.parametrize("name", PIPED)
 def test_live_through_a_pipe(name: str, tshark: str) -> None:
     data = (CAPTURES / name).read_bytes()
-    fields = compared_fields()
-    run = run_tshark("-", fields, tshark, stdin=data)
-    header, rows = parse_fields_output(run.stdout)
-    live = Golden(header, rows, run.stderr if (run.status or run.stderr) else None,
-                  run.status if (run.status or run.stderr) else None)
+    fields = all_fields()
+    live = run_tshark("-", fields, tshark, stdin=data)
     args = [sys.executable, "-m", "tcpscope.cli.main", "fields", "-", "-E", "header=y",
             *(a for f in fields for a in ("-e", f))]
     env = dict(os.environ, PYTHONPATH=str(SRC))
     done = subprocess.run(args, input=data, capture_output=True, env=env, timeout=120, check=False)
-    check(name, live, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"), done.returncode, fields)
+    check(name, live, TsharkRun(done.stdout.decode("utf-8"), done.stderr.decode("utf-8"), done.returncode))
