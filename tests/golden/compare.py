@@ -10,8 +10,11 @@ reported too (:func:`undeclared_diffs`).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import struct
+import tempfile
 from collections.abc import Iterable
 from contextlib import chdir, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -24,11 +27,13 @@ from tcpscope.cli.main import main
 __all__ = [
     "CAPTURES",
     "EXPECTED",
+    "PREFIX_FRAMES",
     "Diff",
     "as_tcpscope",
     "capture_files",
     "diffs",
     "field_diffs",
+    "prefix",
     "run_cli",
     "run_problems",
     "run_tcpscope",
@@ -42,6 +47,42 @@ EXPECTED = HERE / "expected"
 
 def capture_files() -> list[Path]:
     return sorted(p for p in CAPTURES.rglob("*") if p.is_file() and ".pcap" in p.name)
+
+
+#: The piece-by-piece properties (a capture in pieces, or through a pipe in batches, prints
+#: what it prints whole) hold on every prefix of a capture: the large captures take them on
+#: their first PREFIX_FRAMES records, which already span many pieces of a few frames; the
+#: golden tests still read them whole.
+PREFIX_FRAMES = 400
+
+_PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": "<", b"\xa1\xb2\xc3\xd4": ">",
+                b"\x4d\x3c\xb2\xa1": "<", b"\xa1\xb2\x3c\x4d": ">"}
+
+
+def prefix(cap: Path, frames: int = PREFIX_FRAMES) -> Path:
+    """``cap`` cut to its first ``frames`` records (a file in the temporary directory), or
+    ``cap`` itself when it is no longer than that or is not a plain pcap file whose records
+    all fit (pcapng, gzip and damaged files here are small)."""
+    data = cap.read_bytes()
+    order = _PCAP_MAGICS.get(data[:4])
+    if order is None:
+        return cap
+    end, count = 24, 0
+    while end + 16 <= len(data) and count < frames:
+        (caplen,) = struct.unpack_from(order + "I", data, end + 8)
+        if end + 16 + caplen > len(data):
+            return cap
+        end, count = end + 16 + caplen, count + 1
+    if end >= len(data):
+        return cap
+    folder = Path(tempfile.gettempdir()) / f"tcpscope-prefixes-{os.getuid()}"
+    folder.mkdir(exist_ok=True)
+    out = folder / f"{frames}-{hashlib.sha256(data[:end]).hexdigest()[:16]}-{cap.name}"
+    if not out.exists():
+        part = out.with_suffix(f".{os.getpid()}.part")
+        part.write_bytes(data[:end])
+        part.replace(out)  # whole or not at all, for the other test workers
+    return out
 
 
 def stem(cap: Path) -> str:

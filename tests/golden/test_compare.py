@@ -92,3 +92,17 @@ def test_declared_cells_are_those_of_the_capture_and_fields() -> None:
     assert declared_cells(known, "a.pcap", ("f",)) == {("f", 1), ("f", 2)}
     assert declared_cells(known, "a.pcap", ("f", "g", "h")) == {("f", 1), ("f", 2), ("g", 3)}
     assert declared_cells(known, "c.pcap", ("f",)) == set()
+
+
+def test_a_prefix_is_the_first_records_of_the_capture() -> None:
+    """``prefix`` cuts a large pcap after its first PREFIX_FRAMES records, and leaves a small one whole."""
+    from compare import CAPTURES, PREFIX_FRAMES, prefix
+
+    from tcpscope.capture import read_records
+
+    big = CAPTURES / "lossy-seed7.pcap"
+    cut = prefix(big)
+    assert cut != big and big.read_bytes().startswith(cut.read_bytes())
+    assert len(read_records(str(cut))) == PREFIX_FRAMES
+    small = CAPTURES / "http-eth.pcap"
+    assert prefix(small) == small

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from analysis_fields import ANALYSIS_FIELDS
-from compare import capture_files, run_cli, stem
+from compare import capture_files, prefix, run_cli, stem
 from fieldsets import all_fields
 
 from tcpscope._types import Index, Mask
@@ -54,17 +54,20 @@ def _whole(cap: Path, fields: list[str], display_filter: str | None) -> str:
     return buf.getvalue().decode("utf-8")
 
 
-def _readable(cap: Path) -> None:
+def _readable(cap: Path) -> Path:
+    """The capture the piece tests read: ``cap`` cut to its first ``PREFIX_FRAMES`` records
+    (``compare.prefix``); skips a capture that cannot be read at all."""
     try:
         read_records(str(cap))
     except CaptureError:
         pytest.skip("not a readable capture")
+    return prefix(cap)
 
 
 @pytest.mark.parametrize("piece", [3, 50])
 @pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
 def test_pieces_print_what_the_whole_prints(cap: Path, piece: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    _readable(cap)
+    cap = _readable(cap)
     known = [f for f in FIELDS if f in full_registry()]
     monkeypatch.setattr(stream, "PIECE_FRAMES", piece)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", piece)
@@ -94,7 +97,7 @@ ACE_ONLY = ["frame.number", "tcp.srcport", "tcp.flags.str", "tcp.flags.ace", "tc
 def test_accecn_fields_catch_up_the_analysis(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Fields that need the analysis only for AccECN start it at the first piece that may use
     AccECN, after replaying the frames before: the same text as a full analysis."""
-    _readable(cap)
+    cap = _readable(cap)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     args = [a for f in ACE_ONLY for a in ("-e", f)]
@@ -154,7 +157,7 @@ def test_the_packet_list_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> 
     from tcpscope.views.columns import COLUMN_FIELDS
     from tcpscope.views.packet_list import packet_lines
 
-    _readable(cap)
+    cap = _readable(cap)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt in (None, FILTER):
@@ -172,7 +175,7 @@ def test_the_expert_summary_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) 
     and frames as over the whole table."""
     from tcpscope.views.expert import LEVEL_NAMES, expert_entries, render_expert
 
-    _readable(cap)
+    cap = _readable(cap)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt, level in ((None, "comment"), (FILTER, "note")):
@@ -188,7 +191,7 @@ def test_the_conversations_in_pieces_are_the_whole_ones(cap: Path, monkeypatch) 
     over the whole table."""
     from tcpscope.views.conversations import conversations, render_csv
 
-    _readable(cap)
+    cap = _readable(cap)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt in (None, FILTER):
