@@ -39,6 +39,8 @@ TCP_HEADER = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack
 #: Option kinds whose dissector insists on one exact length (tcp_option_len_check).
 OPT_FIXED_LEN: dict[int, int] = {2: 4, 3: 3, 4: 2, 8: 10, 6: 6, 7: 6, 11: 6, 12: 6, 13: 6, 19: 18, 21: 6, 22: 2, 23: 2,
                                  27: 8, 28: 4, 78: 16}
+#: the MPTCP option's kind (RFC 8684 §3)
+MPTCP_KIND = 30
 _KNOWN = np.zeros(256, dtype=np.bool_)
 for _k in TCP_OPTION_NAMES:
     _KNOWN[_k] = True
@@ -324,6 +326,8 @@ def _walk_options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np
     ctx.expert(idx[no_mss], EXPERT_CODE["tcp.options.mss.absent"])
     for chunk in out:
         if chunk["pkt"].shape[0]:
+            # a dissected MPTCP option is a protocol of its own in frame.protocols (tcp:mptcp)
+            ctx.mark_stack(chunk["pkt"][(chunk["kind"] == MPTCP_KIND) & chunk["item"]], PROTO_CODE["mptcp"])
             ctx.add_rows("tcp.option", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
     for chunk in sack_out:
         if chunk["pkt"].shape[0]:

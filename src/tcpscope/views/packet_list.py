@@ -23,7 +23,7 @@ from tcpscope._types import Array, Index
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ether_texts, format_ether, format_ipv4, ipv4_texts, ipv6_texts
-from tcpscope.views.info import malformed_mark, tcp_info
+from tcpscope.views.info import exception_mark, tcp_info
 
 __all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision"]
 
@@ -97,19 +97,44 @@ def _time_text(ns: int, digits: int, has_ts: bool = True) -> str:
     return f"{sign}{secs}.{frac // 10 ** (9 - digits):0{digits}d}"
 
 
-def _top_protocols(table: PacketTable) -> tuple[list[str], list[str]]:
-    """The last protocol of each frame's stack, and the one below it."""
+#: Protocols that never take the Protocol column: the payload nobody dissected, and MPTCP,
+#: which its option's dissector writes there itself (see :func:`packet_rows`)
+_NOT_COLUMN = frozenset({"data", "mptcp"})
+
+
+def _top_protocols(table: PacketTable) -> tuple[list[str], list[str], set[int]]:
+    """The last protocol of each frame's stack that names the Protocol column, the one
+    below it, and the frames with a dissected MPTCP option."""
     st = table.layer("_stack")
     n = table.n
     top = ["" for _ in range(n)]
     below = ["" for _ in range(n)]
+    mptcp: set[int] = set()
     if len(st) == 0:
-        return top, below
+        return top, below, mptcp
     proto = np.asarray(st.cols["proto"]).tolist()
     for pkt, code in zip(st.pkt.tolist(), proto, strict=True):
-        below[pkt] = top[pkt]
-        top[pkt] = PROTO_NAMES[code]
-    return top, below
+        name = PROTO_NAMES[code]
+        if name == "mptcp":
+            mptcp.add(pkt)
+        if name not in _NOT_COLUMN:
+            below[pkt] = top[pkt]
+            top[pkt] = name
+    return top, below, mptcp
+
+
+def _before_ports(table: PacketTable, top: list[str]) -> list[bool]:
+    """Frames whose top protocol is TCP or UDP but whose header ended before both ports
+    were read: packet-tcp.c and packet-udp.c set the Protocol column only after reading
+    them, so the column stays the protocol's below."""
+    read = {}
+    for name in ("tcp", "udp"):
+        seen = np.zeros(table.n, dtype=np.bool_)
+        layer = table.layer(name)
+        if len(layer):
+            seen[layer.pkt[np.asarray(layer.cols["reach"]) >= 1]] = True
+        read[name] = seen.tolist()
+    return [t in read and not read[t][i] for i, t in enumerate(top)]
 
 
 def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
@@ -158,26 +183,21 @@ def _other_info(table: PacketTable) -> dict[int, str]:
     info: dict[int, str] = {}
     udp = table.layer("udp")
     if len(udp):
-        for pkt, sp, dp, ln, reach in zip(udp.pkt.tolist(), np.asarray(udp.cols["srcport"]).tolist(),
-                                          np.asarray(udp.cols["dstport"]).tolist(),
-                                          np.asarray(udp.cols["length"]).tolist(),
-                                          np.asarray(udp.cols["reach"]).tolist(), strict=True):
-            if reach >= 3:
-                info[pkt] = f"{sp} \u2192 {dp} Len={ln - 8}"
+        cols = ("srcport", "dstport", "reach", "ulen", "length_short", "length_past_ip", "jumbogram",
+                "checksum_zero_illegal")
+        for pkt, *values in zip(udp.pkt.tolist(), *(np.asarray(udp.cols[c]).tolist() for c in cols), strict=True):
+            if values[2] >= 1:  # both ports read
+                info[pkt] = _udp_info(*values)
     arp = table.layer("arp")
     if len(arp):
-        for pkt, op, sha, spa, tpa, ok in zip(arp.pkt.tolist(), np.asarray(arp.cols["opcode"]).tolist(),
-                                              np.asarray(arp.cols["src_hw_mac"]),
-                                              np.asarray(arp.cols["src_proto_ipv4"]).tolist(),
-                                              np.asarray(arp.cols["dst_proto_ipv4"]).tolist(),
-                                              np.asarray(arp.cols["complete"]).tolist(), strict=True):
-            if not ok:
-                continue
-            s, t = format_ipv4(spa), format_ipv4(tpa)
-            if op == 1:
-                info[pkt] = f"Gratuitous ARP for {t} (Request)" if s == t else f"Who has {t}? Tell {s}"
-            elif op == 2:
-                info[pkt] = f"Gratuitous ARP for {s} (Reply)" if s == t else f"{s} is at {format_ether(bytes(sha))}"
+        for pkt, op, sha, tha, spa, tpa, ok in zip(arp.pkt.tolist(), np.asarray(arp.cols["opcode"]).tolist(),
+                                                   np.asarray(arp.cols["src_hw_mac"]),
+                                                   np.asarray(arp.cols["dst_hw_mac"]),
+                                                   np.asarray(arp.cols["src_proto_ipv4"]).tolist(),
+                                                   np.asarray(arp.cols["dst_proto_ipv4"]).tolist(),
+                                                   np.asarray(arp.cols["complete"]).tolist(), strict=True):
+            if ok and op in (ARP_REQUEST, ARP_REPLY):
+                info[pkt] = _arp_info(op, bytes(sha), bytes(tha), spa, tpa)
     for name, types in (("icmp", _ICMP_TYPES), ("icmpv6", _ICMPV6_TYPES)):
         lt = table.layer(name)
         if not len(lt):
@@ -208,14 +228,50 @@ def _other_info(table: PacketTable) -> dict[int, str]:
     return info
 
 
-def _mptcp_frames(table: PacketTable) -> set[int]:
-    """Frames with an MPTCP option whose dissector ran: it sets the Protocol column to
-    "MPTCP" (dissect_tcpopt_mptcp)."""
-    opt = table.layer("tcp.option")
-    if len(opt) == 0:
-        return set()
-    hit = (np.asarray(opt.cols["kind"]) == 30) & np.asarray(opt.cols["item"], dtype=np.bool_)
-    return set(opt.pkt[hit].tolist())
+def _udp_info(sport: int, dport: int, reach: int, ulen: int, short: bool, past_ip: bool, jumbogram: bool,
+              zero_illegal: bool) -> str:
+    """UDP's Info (packet-udp.c): the ports once both are read; then, once the length is
+    read, a length under 8 ends it ("[BAD UDP LENGTH n < 8]"); one past the IP payload of
+    an unfragmented datagram is noted; then "Len=" the payload length, "[Jumbogram]" for
+    an IPv6 jumbogram, and "[ILLEGAL CHECKSUM (0)]" for a zero checksum over IPv6."""
+    text = f"{sport} \u2192 {dport}"
+    if reach < 2:
+        return text
+    if short:
+        return f"{text} [BAD UDP LENGTH {ulen} < 8]"
+    if past_ip:
+        text += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
+    text += f" Len={ulen - 8}"
+    if jumbogram:
+        text += " [Jumbogram]"
+    if zero_illegal:
+        text += " [ILLEGAL CHECKSUM (0)]"
+    return text
+
+
+#: ARP operations (RFC 826)
+ARP_REQUEST, ARP_REPLY = 1, 2
+_NO_MAC = bytes(6)
+
+
+def _arp_info(op: int, sha: bytes, tha: bytes, spa: int, tpa: int) -> str:
+    """ARP's Info (packet-arp.c ``dissect_arp``), for an Ethernet/IPv4 request or reply.
+
+    GRATUITOUS: a request or reply whose sender and target protocol addresses are the
+    same. ANNOUNCEMENT: a gratuitous request whose target hardware address is all zeros.
+    PROBE: a request, not gratuitous, with a zero target hardware address and sender
+    protocol address 0.0.0.0. A request asks for the target's address, a reply gives the
+    sender's.
+    """
+    s, t = format_ipv4(spa), format_ipv4(tpa)
+    gratuitous = spa == tpa
+    if op == ARP_REPLY:
+        return f"Gratuitous ARP for {s} (Reply)" if gratuitous else f"{s} is at {format_ether(sha)}"
+    if gratuitous:
+        return f"ARP Announcement for {t}" if tha == _NO_MAC else f"Gratuitous ARP for {t} (Request)"
+    if tha == _NO_MAC and spa == 0:
+        return f"Who has {t}? (ARP Probe)"
+    return f"Who has {t}? Tell {s}"
 
 
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
@@ -232,26 +288,23 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
     rel = (table.ts_ns - first).tolist()
     number = table.records.first_frame + 1
     lengths = np.minimum(table.records.wirelen, 0x7FFFFFFF).tolist()
-    top, below = _top_protocols(table)
+    top, below, mptcp = _top_protocols(table)
     src, dst = _addresses(table)
     tcp = table.layer("tcp")
     tinfo = tcp_info(table)
     tcp_row = tcp.last_row(n).tolist() if len(tcp) else [-1] * n
     other = _other_info(table)
-    malformed = table.malformed.tolist()
-    mptcp = _mptcp_frames(table)
+    before_ports = _before_ports(table, top)
     for i in sel.tolist():
-        t = top[i]
-        if t == "data":
-            t = below[i]
+        t = below[i] if before_ports[i] else top[i]
         row = tcp_row[i]
         if t == "tcp" and row >= 0 and row in tinfo:
             proto, info = "MPTCP" if i in mptcp else "TCP", tinfo[row]
         else:
             proto = _PROTO_COLUMN.get(t, t.upper() if t else "")
             info = other.get(i, "")
-            if malformed[i] and "[Malformed Packet" not in info:
-                info += malformed_mark(table, i)
+            if "[Malformed Packet" not in info:
+                info += exception_mark(table, i)
         yield PacketRow(number + i, _time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
 
 
