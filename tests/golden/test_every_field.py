@@ -7,8 +7,9 @@ later. Left out, with where they are covered or why:
 
 * protocols (FT_PROTOCOL: ``tcp``, ``ip``, ``data``, ...): tshark prints the details tree's
   label, tcpscope the bytes (docs/deviations.md, "Protocols as -e fields");
-* ``frame.protocols`` and the ``_ws.col.*`` columns: HTTP and the other application
-  protocols rewrite them (pending, compared line by line in tests/views/test_golden_list.py);
+* the ``_ws.col.*`` columns: compared line by line in tests/views/test_golden_list.py;
+* ``frame.protocols`` is compared, less what a protocol tcpscope does not dissect explains
+  and the frames declared in protocols_declared.py;
 * ``_ws.expert*``: compared through ``-z expert`` in tests/views/test_expert.py;
 * the two captures with out-of-range fractions of a second (their time cells are declared in
   fieldsets.KNOWN_DIFFS).
@@ -21,6 +22,7 @@ from functools import lru_cache
 
 import pytest
 from golden_io import CAPTURES, capture_names
+from protocols_declared import protocol_diffs
 
 from tcpscope.cli.main import main
 from tcpscope.filter.registry import registry
@@ -36,7 +38,7 @@ def _fields(tshark: str) -> tuple[str, ...]:
              if line.startswith("F\t")}
     return tuple(sorted(
         name for name, fd in registry().items()
-        if name in known and fd.ftype is not FieldType.PROTOCOL and not name.startswith(("_ws.", "frame.protocols"))))
+        if name in known and fd.ftype is not FieldType.PROTOCOL and not name.startswith("_ws.")))
 
 
 @pytest.mark.tshark
@@ -53,7 +55,9 @@ def test_every_field_matches_tshark(name: str, tshark: str, capsys: pytest.Captu
     if not want:  # tshark could not read the file: its message is compared elsewhere
         return
     assert len(got) == len(want)
+    protos = fields.index("frame.protocols")
     wrong = [f"frame {i}: {fields[j]}: tshark {a!r}, tcpscope {b!r}"
              for i, (w, g) in enumerate(zip(want, got, strict=True), start=1)
-             for j, (a, b) in enumerate(zip(w.split("\t"), g.split("\t"), strict=True)) if a != b]
+             for j, (a, b) in enumerate(zip(w.split("\t"), g.split("\t"), strict=True)) if a != b and j != protos]
+    wrong += protocol_diffs(name, [w.split("\t")[protos] for w in want], [g.split("\t")[protos] for g in got])
     assert not wrong, "\n".join(wrong[:20])

@@ -45,8 +45,10 @@ _ICMP_UNREACH = {
 }
 _ICMPV6_TYPES = {
     1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
-    128: "Echo (ping) request", 129: "Echo (ping) reply", 133: "Router Solicitation",
-    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement",
+    128: "Echo (ping) request", 129: "Echo (ping) reply", 130: "Multicast Listener Query",
+    131: "Multicast Listener Report", 132: "Multicast Listener Done", 133: "Router Solicitation",
+    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement", 137: "Redirect",
+    143: "Multicast Listener Report Message v2",
 }
 
 
@@ -198,10 +200,13 @@ def _other_info(table: PacketTable) -> dict[int, str]:
                                                    np.asarray(arp.cols["complete"]).tolist(), strict=True):
             if ok and op in (ARP_REQUEST, ARP_REPLY):
                 info[pkt] = _arp_info(op, bytes(sha), bytes(tha), spa, tpa)
-    for name, types in (("icmp", _ICMP_TYPES), ("icmpv6", _ICMPV6_TYPES)):
+    for name, ip_name, hops in (("icmp", "ip", "ttl"), ("icmpv6", "ipv6", "hlim")):
         lt = table.layer(name)
         if not len(lt):
             continue
+        ip = table.layer(ip_name)
+        ip_row = ip.last_row(table.n)
+        hop = np.asarray(ip.cols[hops]).tolist() if len(ip) else []
         for pkt, ty, code, ident, seq, reach in zip(lt.pkt.tolist(), np.asarray(lt.cols["type"]).tolist(),
                                                     np.asarray(lt.cols["code"]).tolist(),
                                                     np.asarray(lt.cols["ident"]).tolist(),
@@ -209,12 +214,10 @@ def _other_info(table: PacketTable) -> dict[int, str]:
                                                     np.asarray(lt.cols["reach"]).tolist(), strict=True):
             if reach < 3:  # the dissector's first read failed: nothing written to Info
                 continue
-            text = f"{types.get(ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
-            if name == "icmp" and ty == 3:
-                text += f" ({_ICMP_UNREACH.get(code, f'Code {code}')})"
-            if ty in (0, 8, 128, 129) and reach >= 4:  # (not read past the captured bytes)
-                text += f" id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
-            info[pkt] = text
+            r = int(ip_row[pkt])
+            limit = hop[r] if r >= 0 else None
+            info[pkt] = (_icmp_info(ty, code, ident, seq, reach, limit) if name == "icmp"
+                         else _icmpv6_info(ty, ident, seq, reach, limit))
     ip4 = table.layer("ip")
     if len(ip4):
         for pkt, flags, off, ident, proto, reach in zip(ip4.pkt.tolist(), np.asarray(ip4.cols["flags"]).tolist(),
@@ -246,6 +249,35 @@ def _udp_info(sport: int, dport: int, reach: int, ulen: int, short: bool, past_i
         text += " [Jumbogram]"
     if zero_illegal:
         text += " [ILLEGAL CHECKSUM (0)]"
+    return text
+
+
+#: ICMP messages with an identifier and a sequence number: echo, timestamp, information, mask
+_ICMP_IDENTIFIED = (0, 8, 13, 14, 15, 16, 17, 18)
+
+
+def _icmp_info(ty: int, code: int, ident: int, seq: int, reach: int, ttl: int | None) -> str:
+    """ICMP's Info (packet-icmp.c): the type's name padded to 20, an unreachable's code;
+    for a message with an identifier (once read), it and the sequence number both ways
+    round, then the IP header's TTL."""
+    text = f"{_ICMP_TYPES.get(ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
+    if ty == 3:
+        text += f" ({_ICMP_UNREACH.get(code, f'Code {code}')})"
+    if ty in _ICMP_IDENTIFIED and reach >= 4:  # (not read past the captured bytes)
+        text += f" id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+        if ttl is not None:
+            text += f", ttl={ttl}"
+    return text
+
+
+def _icmpv6_info(ty: int, ident: int, seq: int, reach: int, hop_limit: int | None) -> str:
+    """ICMPv6's Info (packet-icmpv6.c): the type's name; for an echo (once its identifier
+    is read), the identifier, the sequence number and the IPv6 header's hop limit."""
+    text = _ICMPV6_TYPES.get(ty, f"Unknown ({ty})")
+    if ty in (128, 129) and reach >= 4:
+        text += f" id=0x{ident:04x}, seq={seq}"
+        if hop_limit is not None:
+            text += f", hop limit={hop_limit}"
     return text
 
 
