@@ -281,7 +281,7 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-encap-8023.pcap": "4 12-14",
         "craft-encap-mpls.pcap": "5-8 10",
         "craft-encap-vlan.pcap": "8 12-14",
-        "craft-link-sll.pcap": "13-14",
+        "craft-link-sll.pcap": "14",
         "craft-link-sll2.pcap": "11 13-14",
     },
     IP_INFO: {

@@ -228,6 +228,15 @@ def _other_info(table: PacketTable) -> dict[int, str]:
             if reach >= 11 and ((flags & 1) or off):
                 pname = IP_PROTO_NAMES.get(proto, "Unknown")
                 info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
+    sll = table.layer("sll")
+    if len(sll):  # the link layer's Info, which any protocol above replaces
+        # (v1 only: for v2, packet-sll.c names the 16 bits of the packet type and the address
+        # length together, "Unknown (6)", a value tcpscope does not keep)
+        for pkt, pkttype, shown, version in zip(sll.pkt.tolist(), np.asarray(sll.cols["pkttype"]).tolist(),
+                                                np.asarray(sll.cols["has_pkttype"]).tolist(),
+                                                np.asarray(sll.cols["version"]).tolist(), strict=True):
+            if shown and version == 1:
+                info.setdefault(pkt, _SLL_PACKET_TYPES.get(pkttype, f"Unknown ({pkttype})"))
     return info
 
 
@@ -250,6 +259,10 @@ def _udp_info(sport: int, dport: int, reach: int, ulen: int, short: bool, past_i
     if zero_illegal:
         text += " [ILLEGAL CHECKSUM (0)]"
     return text
+
+
+#: Linux cooked capture's packet types (packet-sll.c), the Info of a frame nothing above rewrites
+_SLL_PACKET_TYPES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host", 4: "Sent by us"}
 
 
 #: ICMP messages with an identifier and a sequence number: echo, timestamp, information, mask
