@@ -1,9 +1,9 @@
-"""UDP (RFC 768) and the protocols tcpscope names without decoding: ARP, ICMP, ICMPv6.
+"""UDP (RFC 768), and the data dissector's entry in the protocol stack.
 
 UDP gives ``udp.srcport``/``udp.dstport`` (and the length and checksum) when its ports
 are captured, with packet-udp.c's checks of the length and (over IPv6) of a zero
-checksum; the payload is data. ARP, ICMP and ICMPv6 are recorded in the frame's
-protocol stack, so the packet list can give them a line of their own.
+checksum, and what its Info column needs; the payload is data. :func:`dissect_named`
+makes a dissector that only records a protocol's name (the data dissector's ``data``).
 """
 
 from __future__ import annotations

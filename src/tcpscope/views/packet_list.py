@@ -7,9 +7,9 @@ destination left-aligned in 12, the protocol, the frame length, and the Info col
 Source and destination are the innermost IP addresses, else the link-layer ones.
 
 TCP frames get tshark's exact Info text (:mod:`tcpscope.views.info`), and the Protocol
-"MPTCP" when an MPTCP option is dissected. Frames of other
-protocols get a line of their own (UDP ports and length, ARP's question or answer,
-ICMP's type), close to tshark's but not compared with it.
+"MPTCP" when an MPTCP option is dissected. UDP, ARP, ICMP, ICMPv6, IPv4 fragments and
+Linux cooked captures get tshark's Info too; tests/views/test_golden_list.py compares
+every line and declares, line by line, what is not written yet (docs/deviations.md).
 """
 
 from __future__ import annotations
