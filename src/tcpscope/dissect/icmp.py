@@ -37,9 +37,14 @@ def dissect_arp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     ctx.nxt[idx] = Proto.DONE
 
 
+#: Echo request and reply (RFC 792, RFC 4443 §4): their payload after the 8-byte header is data
+ECHO_TYPES = {"icmp": (0, 8), "icmpv6": (128, 129)}
+
+
 def _icmp(ctx: DissectContext, idx: NDArray[np.int64], name: str, first_read: int) -> None:
     """``first_read``: the bytes the dissector reads before it writes anything (packet-icmp.c
-    reads byte 5, the RFC 4884 length, first; packet-icmpv6.c the checksum)."""
+    reads byte 5, the RFC 4884 length, first; packet-icmpv6.c the checksum). An echo
+    message's payload is handed to the data dissector (frame.protocols ``icmp:data``)."""
     ctx.mark_stack(idx, PROTO_CODE[name])
     h = ctx.read(idx, 8)
     avail = ctx.avail(idx)
@@ -55,6 +60,8 @@ def _icmp(ctx: DissectContext, idx: NDArray[np.int64], name: str, first_read: in
     cut = avail < first_read
     if cut.any():
         ctx.stop(idx[cut], ctx.ravail(idx[cut]) < first_read)
+    echo_data = (avail >= 8) & np.isin(h[:, 0], ECHO_TYPES[name]) & (ctx.ravail(idx) > 8)
+    ctx.mark_stack(idx[echo_data], PROTO_CODE["data"])
     ctx.nxt[idx] = Proto.DONE
 
 

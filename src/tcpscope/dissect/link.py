@@ -344,7 +344,11 @@ def _null_family(raw_le: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 def dissect_null(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
-    """BSD loopback (link type 0): a 4-byte AF_ value in the capturing host's byte order."""
+    """BSD loopback (link type 0): a 4-byte AF_ value in the capturing host's byte order.
+
+    A value above 1500 is an EtherType, looked up in the EtherType table directly
+    (packet-null.c): no 'ethertype' layer in ``frame.protocols`` (``null:ip``).
+    """
     _null_common(ctx, idx, big_endian=False)
 
 
@@ -381,8 +385,6 @@ def _null_common(ctx: DissectContext, idx: NDArray[np.int64], big_endian: bool) 
         nxt[(f == af) & ~et] = p
     nxt[et] = from_ethertype(f[et])
     ctx.nxt[gi] = nxt
-    if et.any():
-        ctx.mark_stack(gi[et], PROTO_CODE["ethertype"])
 
 
 def dissect_rawip(ctx: DissectContext, idx: NDArray[np.int64]) -> None:

@@ -5,7 +5,8 @@ DSAP, SSAP, then an xDLC control field: one byte for U frames, two for I and S f
 protocol id follow; for OUI 00-00-00 (encapsulated Ethernet) and 00-00-F8 (Cisco) on an
 information frame the protocol id is an EtherType; for the IEEE 802.1 OUI, protocol ids
 1 and 7 are bridged Ethernet frames (after two bytes of padding). Otherwise an information frame goes
-by its DSAP: 0x06 is IP (``dissect_ip``). Anything else is data. LLC has no fields in
+by its DSAP: 0x06 is IP (``dissect_ip``). Anything else is data. An EtherType is
+looked up in the EtherType table directly, so ``frame.protocols`` reads ``eth:llc:ip``. LLC has no fields in
 tcpscope's registry; it only moves the cursor on.
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope.dissect.context import DissectContext, Proto
-from tcpscope.dissect.link import after_ethertype
+from tcpscope.dissect.link import from_ethertype
 from tcpscope.dissect.protocols import PROTO_CODE
 
 __all__ = ["SAP_IP", "SAP_SNAP", "dissect_llc"]
@@ -53,7 +54,9 @@ def dissect_llc(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     to_etype = ok & snap & information & np.isin(oui, OUI_ETHERTYPE)
     ei = idx[to_etype]
     ctx.off[ei] += need[to_etype]
-    after_ethertype(ctx, ei, pid[to_etype])
+    # straight into the EtherType table, not through the 'ethertype' protocol: no such layer
+    # in frame.protocols (eth:llc:ip)
+    ctx.nxt[ei] = from_ethertype(pid[to_etype])
     bridged = ok & snap & (oui == OUI_IEEE_802_1) & np.isin(pid, BPID_ETH)
     bi = idx[bridged]
     ctx.off[bi] += need[bridged] + 2

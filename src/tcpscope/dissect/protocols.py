@@ -33,6 +33,7 @@ PROTO_NAMES: tuple[str, ...] = (
     "ah",
     "ieee8021ad",
     "ieee8021ah",
+    "mptcp",
 )
 
 PROTO_CODE: dict[str, int] = {name: i for i, name in enumerate(PROTO_NAMES)}

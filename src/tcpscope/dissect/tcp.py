@@ -33,6 +33,7 @@ from tcpscope.constants import (
     TCPOPT_CCNEW,
     TCPOPT_ECHO,
     TCPOPT_ECHOREPLY,
+    TCPOPT_MPTCP,
     TCPOPT_MSS,
     TCPOPT_NOP,
     TCPOPT_SACK,
@@ -344,6 +345,8 @@ def _walk_options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np
     ctx.expert(idx[no_mss], EXPERT_CODE["tcp.options.mss.absent"])
     for chunk in out:
         if chunk["pkt"].shape[0]:
+            # a dissected MPTCP option is a protocol of its own in frame.protocols (tcp:mptcp)
+            ctx.mark_stack(chunk["pkt"][(chunk["kind"] == TCPOPT_MPTCP) & chunk["item"]], PROTO_CODE["mptcp"])
             ctx.add_rows("tcp.option", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
     for chunk in sack_out:
         if chunk["pkt"].shape[0]:

@@ -1,10 +1,9 @@
-"""UDP (RFC 768), and the dissector of a protocol tcpscope names without decoding (data).
+"""UDP (RFC 768), and the data dissector's entry in the protocol stack.
 
 UDP gives ``udp.srcport``/``udp.dstport`` (and the length and checksum) when its ports
 are captured, with packet-udp.c's checks of the length and (over IPv6) of a zero
-checksum; the payload is data. :func:`dissect_named` records a protocol in the frame's
-stack and stops (ARP, ICMP and ICMPv6 have dissectors of their own in
-:mod:`tcpscope.dissect.icmp`).
+checksum, and what its Info column needs; the payload is data. :func:`dissect_named`
+makes a dissector that only records a protocol's name (the data dissector's ``data``).
 """
 
 from __future__ import annotations
@@ -24,16 +23,21 @@ _HDR = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("len", ">u2"), ("sum", ">u
 
 
 def dissect_udp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
-    """Decode the UDP header of frames ``idx`` (packet-udp.c reads both ports first)."""
+    """Decode the UDP header of frames ``idx`` (packet-udp.c reads both ports first).
+
+    Besides the header's fields, each row keeps what the Info column needs: ``ulen``, the
+    length packet-udp.c goes by, and the verdicts of :func:`_checks`.
+    """
     ctx.mark_stack(idx, PROTO_CODE["udp"])
     avail = ctx.avail(idx)
     h = ctx.read(idx, 8).view(_HDR).reshape(-1)
     reach = np.searchsorted(np.array([4, 6, 8]), avail, side="right").astype(np.int8)
+    checks = _checks(ctx, idx, h, reach)
     ctx.add_rows("udp", idx, {
         "srcport": h["sport"], "dstport": h["dport"], "length": h["len"], "checksum": h["sum"],
-        "reach": reach,
+        "reach": reach, **checks,
     })
-    bad_len = _checks(ctx, idx, h, reach)
+    bad_len = checks["length_short"].astype(np.bool_)
     cut = (avail < 8) & ~bad_len
     if cut.any():
         ctx.stop(idx[cut], ctx.ravail(idx[cut]) < np.array([4, 6, 8])[np.minimum(reach[cut], 2)])
@@ -50,9 +54,14 @@ _TRACEROUTE_FIRST, _TRACEROUTE_LAST = 32768 + 666 + 1, 32768 + 666 + 30
 
 
 def _checks(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], reach: NDArray[np.int8],
-            ) -> NDArray[np.bool_]:
+            ) -> dict[str, NDArray[np.generic]]:
     """packet-udp.c's expert items, in its order: traceroute ports, then the length (under 8
-    ends the dissection: the rows returned), then a zero checksum over IPv6 (pinfo->src)."""
+    ends the dissection), then a zero checksum over IPv6 (pinfo->src).
+
+    Returned as row columns: ``ulen`` (the header's length, or for an IPv6 jumbogram the
+    IP payload's), ``length_short`` (under 8), ``length_past_ip`` (past the IP payload,
+    not fragmented), ``jumbogram`` and ``checksum_zero_illegal``.
+    """
     for slot, port in ((1, h["sport"]), (2, h["dport"])):
         p = port.astype(np.int64)
         tr = (reach >= 1) & (p >= _TRACEROUTE_FIRST) & (p <= _TRACEROUTE_LAST)
@@ -72,7 +81,8 @@ def _checks(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], re
     ctx.expert(idx[small], EXPERT_CODE["udp.length.bad_zero"], slot=4)
     zero = (reach >= 3) & ~short & (h["sum"] == 0) & v6
     ctx.expert(idx[zero], EXPERT_CODE["udp.checksum.zero"], slot=5)
-    return short
+    return {"ulen": ulen, "length_short": short, "length_past_ip": long, "jumbogram": jumbo & ~short,
+            "checksum_zero_illegal": zero}
 
 
 def dissect_named(name: str) -> Callable[[DissectContext, NDArray[np.int64]], None]:

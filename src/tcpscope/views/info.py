@@ -37,7 +37,7 @@ from tcpscope.analysis.sequence import (
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN, EXID_TARR, EXID_TFO
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "QS_RATES", "SIZE_LIMITED", "flags_text", "malformed_mark",
+__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "QS_RATES", "SIZE_LIMITED", "exception_mark", "flags_text", "malformed_mark",
            "tcp_info"]
 
 #: Flag names in the order tcp_flags_to_str prints them.
@@ -272,6 +272,16 @@ def malformed_mark(table: PacketTable, pkt: int) -> str:
     a ReportedBoundsError's mark, or a ContainedBoundsError's."""
     contained = table.frame_cols.get("contained")
     return CONTAINED if contained is not None and contained[pkt] else MALFORMED
+
+
+def exception_mark(table: PacketTable, pkt: int) -> str:
+    """What show_exception appends to the Info of frame ``pkt``: :func:`malformed_mark` for
+    a read past the reported length, else for one past the captured bytes (a BoundsError)
+    ``[Packet size limited during capture]``, else nothing."""
+    if table.malformed[pkt]:
+        return malformed_mark(table, pkt)
+    short = table.frame_cols.get("short")
+    return SIZE_LIMITED if short is not None and short[pkt] else ""
 
 
 _PREFIX_BITS = 0

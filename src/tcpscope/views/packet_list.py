@@ -7,9 +7,9 @@ destination left-aligned in 12, the protocol, the frame length, and the Info col
 Source and destination are the innermost IP addresses, else the link-layer ones.
 
 TCP frames get tshark's exact Info text (:mod:`tcpscope.views.info`), and the Protocol
-"MPTCP" when an MPTCP option is dissected. Frames of other
-protocols get a line of their own (UDP ports and length, ARP's question or answer,
-ICMP's type), close to tshark's but not compared with it.
+"MPTCP" when an MPTCP option is dissected. UDP, ARP, ICMP, ICMPv6, IPv4 fragments and
+Linux cooked captures get tshark's Info too; tests/views/test_golden_list.py compares
+every line and declares, line by line, what is not written yet (docs/deviations.md).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tcpscope._types import Array, Index
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ether_texts, format_ether, format_ipv4, ipv4_texts, ipv6_texts
-from tcpscope.views.info import malformed_mark, tcp_info
+from tcpscope.views.info import exception_mark, tcp_info
 
 __all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision"]
 
@@ -45,8 +45,10 @@ _ICMP_UNREACH = {
 }
 _ICMPV6_TYPES = {
     1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
-    128: "Echo (ping) request", 129: "Echo (ping) reply", 133: "Router Solicitation",
-    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement",
+    128: "Echo (ping) request", 129: "Echo (ping) reply", 130: "Multicast Listener Query",
+    131: "Multicast Listener Report", 132: "Multicast Listener Done", 133: "Router Solicitation",
+    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement", 137: "Redirect",
+    143: "Multicast Listener Report Message v2",
 }
 
 
@@ -97,19 +99,44 @@ def _time_text(ns: int, digits: int, has_ts: bool = True) -> str:
     return f"{sign}{secs}.{frac // 10 ** (9 - digits):0{digits}d}"
 
 
-def _top_protocols(table: PacketTable) -> tuple[list[str], list[str]]:
-    """The last protocol of each frame's stack, and the one below it."""
+#: Protocols that never take the Protocol column: the payload nobody dissected, and MPTCP,
+#: which its option's dissector writes there itself (see :func:`packet_rows`)
+_NOT_COLUMN = frozenset({"data", "mptcp"})
+
+
+def _top_protocols(table: PacketTable) -> tuple[list[str], list[str], set[int]]:
+    """The last protocol of each frame's stack that names the Protocol column, the one
+    below it, and the frames with a dissected MPTCP option."""
     st = table.layer("_stack")
     n = table.n
     top = ["" for _ in range(n)]
     below = ["" for _ in range(n)]
+    mptcp: set[int] = set()
     if len(st) == 0:
-        return top, below
+        return top, below, mptcp
     proto = np.asarray(st.cols["proto"]).tolist()
     for pkt, code in zip(st.pkt.tolist(), proto, strict=True):
-        below[pkt] = top[pkt]
-        top[pkt] = PROTO_NAMES[code]
-    return top, below
+        name = PROTO_NAMES[code]
+        if name == "mptcp":
+            mptcp.add(pkt)
+        if name not in _NOT_COLUMN:
+            below[pkt] = top[pkt]
+            top[pkt] = name
+    return top, below, mptcp
+
+
+def _before_ports(table: PacketTable, top: list[str]) -> list[bool]:
+    """Frames whose top protocol is TCP or UDP but whose header ended before both ports
+    were read: packet-tcp.c and packet-udp.c set the Protocol column only after reading
+    them, so the column stays the protocol's below."""
+    read = {}
+    for name in ("tcp", "udp"):
+        seen = np.zeros(table.n, dtype=np.bool_)
+        layer = table.layer(name)
+        if len(layer):
+            seen[layer.pkt[np.asarray(layer.cols["reach"]) >= 1]] = True
+        read[name] = seen.tolist()
+    return [t in read and not read[t][i] for i, t in enumerate(top)]
 
 
 def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
@@ -158,30 +185,28 @@ def _other_info(table: PacketTable) -> dict[int, str]:
     info: dict[int, str] = {}
     udp = table.layer("udp")
     if len(udp):
-        for pkt, sp, dp, ln, reach in zip(udp.pkt.tolist(), np.asarray(udp.cols["srcport"]).tolist(),
-                                          np.asarray(udp.cols["dstport"]).tolist(),
-                                          np.asarray(udp.cols["length"]).tolist(),
-                                          np.asarray(udp.cols["reach"]).tolist(), strict=True):
-            if reach >= 3:
-                info[pkt] = f"{sp} \u2192 {dp} Len={ln - 8}"
+        cols = ("srcport", "dstport", "reach", "ulen", "length_short", "length_past_ip", "jumbogram",
+                "checksum_zero_illegal")
+        for pkt, *values in zip(udp.pkt.tolist(), *(np.asarray(udp.cols[c]).tolist() for c in cols), strict=True):
+            if values[2] >= 1:  # both ports read
+                info[pkt] = _udp_info(*values)
     arp = table.layer("arp")
     if len(arp):
-        for pkt, op, sha, spa, tpa, ok in zip(arp.pkt.tolist(), np.asarray(arp.cols["opcode"]).tolist(),
-                                              np.asarray(arp.cols["src_hw_mac"]),
-                                              np.asarray(arp.cols["src_proto_ipv4"]).tolist(),
-                                              np.asarray(arp.cols["dst_proto_ipv4"]).tolist(),
-                                              np.asarray(arp.cols["complete"]).tolist(), strict=True):
-            if not ok:
-                continue
-            s, t = format_ipv4(spa), format_ipv4(tpa)
-            if op == 1:
-                info[pkt] = f"Gratuitous ARP for {t} (Request)" if s == t else f"Who has {t}? Tell {s}"
-            elif op == 2:
-                info[pkt] = f"Gratuitous ARP for {s} (Reply)" if s == t else f"{s} is at {format_ether(bytes(sha))}"
-    for name, types in (("icmp", _ICMP_TYPES), ("icmpv6", _ICMPV6_TYPES)):
+        for pkt, op, sha, tha, spa, tpa, ok in zip(arp.pkt.tolist(), np.asarray(arp.cols["opcode"]).tolist(),
+                                                   np.asarray(arp.cols["src_hw_mac"]),
+                                                   np.asarray(arp.cols["dst_hw_mac"]),
+                                                   np.asarray(arp.cols["src_proto_ipv4"]).tolist(),
+                                                   np.asarray(arp.cols["dst_proto_ipv4"]).tolist(),
+                                                   np.asarray(arp.cols["complete"]).tolist(), strict=True):
+            if ok and op in (ARP_REQUEST, ARP_REPLY):
+                info[pkt] = _arp_info(op, bytes(sha), bytes(tha), spa, tpa)
+    for name, ip_name, hops in (("icmp", "ip", "ttl"), ("icmpv6", "ipv6", "hlim")):
         lt = table.layer(name)
         if not len(lt):
             continue
+        ip = table.layer(ip_name)
+        ip_row = ip.last_row(table.n)
+        hop = np.asarray(ip.cols[hops]).tolist() if len(ip) else []
         for pkt, ty, code, ident, seq, reach in zip(lt.pkt.tolist(), np.asarray(lt.cols["type"]).tolist(),
                                                     np.asarray(lt.cols["code"]).tolist(),
                                                     np.asarray(lt.cols["ident"]).tolist(),
@@ -189,12 +214,10 @@ def _other_info(table: PacketTable) -> dict[int, str]:
                                                     np.asarray(lt.cols["reach"]).tolist(), strict=True):
             if reach < 3:  # the dissector's first read failed: nothing written to Info
                 continue
-            text = f"{types.get(ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
-            if name == "icmp" and ty == 3:
-                text += f" ({_ICMP_UNREACH.get(code, f'Code {code}')})"
-            if ty in (0, 8, 128, 129) and reach >= 4:  # (not read past the captured bytes)
-                text += f" id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
-            info[pkt] = text
+            r = int(ip_row[pkt])
+            limit = hop[r] if r >= 0 else None
+            info[pkt] = (_icmp_info(ty, code, ident, seq, reach, limit) if name == "icmp"
+                         else _icmpv6_info(ty, ident, seq, reach, limit))
     ip4 = table.layer("ip")
     if len(ip4):
         for pkt, flags, off, ident, proto, reach in zip(ip4.pkt.tolist(), np.asarray(ip4.cols["flags"]).tolist(),
@@ -205,17 +228,95 @@ def _other_info(table: PacketTable) -> dict[int, str]:
             if reach >= 11 and ((flags & 1) or off):
                 pname = IP_PROTO_NAMES.get(proto, "Unknown")
                 info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
+    sll = table.layer("sll")
+    if len(sll):  # the link layer's Info, which any protocol above replaces
+        # (v1 only: for v2, packet-sll.c names the 16 bits of the packet type and the address
+        # length together, "Unknown (6)", a value tcpscope does not keep)
+        for pkt, pkttype, shown, version in zip(sll.pkt.tolist(), np.asarray(sll.cols["pkttype"]).tolist(),
+                                                np.asarray(sll.cols["has_pkttype"]).tolist(),
+                                                np.asarray(sll.cols["version"]).tolist(), strict=True):
+            if shown and version == 1:
+                info.setdefault(pkt, _SLL_PACKET_TYPES.get(pkttype, f"Unknown ({pkttype})"))
     return info
 
 
-def _mptcp_frames(table: PacketTable) -> set[int]:
-    """Frames with an MPTCP option whose dissector ran: it sets the Protocol column to
-    "MPTCP" (dissect_tcpopt_mptcp)."""
-    opt = table.layer("tcp.option")
-    if len(opt) == 0:
-        return set()
-    hit = (np.asarray(opt.cols["kind"]) == 30) & np.asarray(opt.cols["item"], dtype=np.bool_)
-    return set(opt.pkt[hit].tolist())
+def _udp_info(sport: int, dport: int, reach: int, ulen: int, short: bool, past_ip: bool, jumbogram: bool,
+              zero_illegal: bool) -> str:
+    """UDP's Info (packet-udp.c): the ports once both are read; then, once the length is
+    read, a length under 8 ends it ("[BAD UDP LENGTH n < 8]"); one past the IP payload of
+    an unfragmented datagram is noted; then "Len=" the payload length, "[Jumbogram]" for
+    an IPv6 jumbogram, and "[ILLEGAL CHECKSUM (0)]" for a zero checksum over IPv6."""
+    text = f"{sport} \u2192 {dport}"
+    if reach < 2:
+        return text
+    if short:
+        return f"{text} [BAD UDP LENGTH {ulen} < 8]"
+    if past_ip:
+        text += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
+    text += f" Len={ulen - 8}"
+    if jumbogram:
+        text += " [Jumbogram]"
+    if zero_illegal:
+        text += " [ILLEGAL CHECKSUM (0)]"
+    return text
+
+
+#: Linux cooked capture's packet types (packet-sll.c), the Info of a frame nothing above rewrites
+_SLL_PACKET_TYPES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host", 4: "Sent by us"}
+
+
+#: ICMP messages with an identifier and a sequence number: echo, timestamp, information, mask
+_ICMP_IDENTIFIED = (0, 8, 13, 14, 15, 16, 17, 18)
+
+
+def _icmp_info(ty: int, code: int, ident: int, seq: int, reach: int, ttl: int | None) -> str:
+    """ICMP's Info (packet-icmp.c): the type's name padded to 20, an unreachable's code;
+    for a message with an identifier (once read), it and the sequence number both ways
+    round, then the IP header's TTL."""
+    text = f"{_ICMP_TYPES.get(ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
+    if ty == 3:
+        text += f" ({_ICMP_UNREACH.get(code, f'Code {code}')})"
+    if ty in _ICMP_IDENTIFIED and reach >= 4:  # (not read past the captured bytes)
+        text += f" id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+        if ttl is not None:
+            text += f", ttl={ttl}"
+    return text
+
+
+def _icmpv6_info(ty: int, ident: int, seq: int, reach: int, hop_limit: int | None) -> str:
+    """ICMPv6's Info (packet-icmpv6.c): the type's name; for an echo (once its identifier
+    is read), the identifier, the sequence number and the IPv6 header's hop limit."""
+    text = _ICMPV6_TYPES.get(ty, f"Unknown ({ty})")
+    if ty in (128, 129) and reach >= 4:
+        text += f" id=0x{ident:04x}, seq={seq}"
+        if hop_limit is not None:
+            text += f", hop limit={hop_limit}"
+    return text
+
+
+#: ARP operations (RFC 826)
+ARP_REQUEST, ARP_REPLY = 1, 2
+_NO_MAC = bytes(6)
+
+
+def _arp_info(op: int, sha: bytes, tha: bytes, spa: int, tpa: int) -> str:
+    """ARP's Info (packet-arp.c ``dissect_arp``), for an Ethernet/IPv4 request or reply.
+
+    GRATUITOUS: a request or reply whose sender and target protocol addresses are the
+    same. ANNOUNCEMENT: a gratuitous request whose target hardware address is all zeros.
+    PROBE: a request, not gratuitous, with a zero target hardware address and sender
+    protocol address 0.0.0.0. A request asks for the target's address, a reply gives the
+    sender's.
+    """
+    s, t = format_ipv4(spa), format_ipv4(tpa)
+    gratuitous = spa == tpa
+    if op == ARP_REPLY:
+        return f"Gratuitous ARP for {s} (Reply)" if gratuitous else f"{s} is at {format_ether(sha)}"
+    if gratuitous:
+        return f"ARP Announcement for {t}" if tha == _NO_MAC else f"Gratuitous ARP for {t} (Request)"
+    if tha == _NO_MAC and spa == 0:
+        return f"Who has {t}? (ARP Probe)"
+    return f"Who has {t}? Tell {s}"
 
 
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
@@ -232,26 +333,23 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
     rel = (table.ts_ns - first).tolist()
     number = table.records.first_frame + 1
     lengths = np.minimum(table.records.wirelen, 0x7FFFFFFF).tolist()
-    top, below = _top_protocols(table)
+    top, below, mptcp = _top_protocols(table)
     src, dst = _addresses(table)
     tcp = table.layer("tcp")
     tinfo = tcp_info(table)
     tcp_row = tcp.last_row(n).tolist() if len(tcp) else [-1] * n
     other = _other_info(table)
-    malformed = table.malformed.tolist()
-    mptcp = _mptcp_frames(table)
+    before_ports = _before_ports(table, top)
     for i in sel.tolist():
-        t = top[i]
-        if t == "data":
-            t = below[i]
+        t = below[i] if before_ports[i] else top[i]
         row = tcp_row[i]
         if t == "tcp" and row >= 0 and row in tinfo:
             proto, info = "MPTCP" if i in mptcp else "TCP", tinfo[row]
         else:
             proto = _PROTO_COLUMN.get(t, t.upper() if t else "")
             info = other.get(i, "")
-            if malformed[i] and "[Malformed Packet" not in info:
-                info += malformed_mark(table, i)
+            if "[Malformed Packet" not in info:
+                info += exception_mark(table, i)
         yield PacketRow(number + i, _time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
 
 

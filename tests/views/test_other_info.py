@@ -1,0 +1,31 @@
+"""The Info texts of the protocols beside TCP (views/packet_list.py), on the cases the
+golden captures lack; the golden packet-list test covers the others line by line."""
+
+from __future__ import annotations
+
+from tcpscope.views.packet_list import ARP_REPLY, ARP_REQUEST, _arp_info, _icmpv6_info, _udp_info
+
+MAC = bytes.fromhex("020000000001")
+ZERO = bytes(6)
+A, B = 0xC0000201, 0xC0000202  # 192.0.2.1, 192.0.2.2
+
+
+def test_arp_info_as_packet_arp_c() -> None:
+    assert _arp_info(ARP_REQUEST, MAC, ZERO, A, A) == "ARP Announcement for 192.0.2.1"
+    assert _arp_info(ARP_REQUEST, MAC, MAC, A, A) == "Gratuitous ARP for 192.0.2.1 (Request)"
+    assert _arp_info(ARP_REQUEST, MAC, ZERO, 0, B) == "Who has 192.0.2.2? (ARP Probe)"
+    assert _arp_info(ARP_REQUEST, MAC, ZERO, A, B) == "Who has 192.0.2.2? Tell 192.0.2.1"
+    assert _arp_info(ARP_REPLY, MAC, ZERO, A, A) == "Gratuitous ARP for 192.0.2.1 (Reply)"
+    assert _arp_info(ARP_REPLY, MAC, MAC, A, B) == "192.0.2.1 is at 02:00:00:00:00:01"
+
+
+def test_udp_info_as_packet_udp_c() -> None:
+    assert _udp_info(1, 2, 1, 0, False, False, False, False) == "1 \u2192 2"
+    assert _udp_info(1, 2, 3, 0, True, False, False, False) == "1 \u2192 2 [BAD UDP LENGTH 0 < 8]"
+    assert _udp_info(1, 2, 3, 90, False, True, False, False) == "1 \u2192 2 [BAD UDP LENGTH 90 > IP PAYLOAD LENGTH] Len=82"
+    assert _udp_info(1, 2, 3, 70000, False, False, True, True) == "1 \u2192 2 Len=69992 [Jumbogram] [ILLEGAL CHECKSUM (0)]"
+
+
+def test_icmpv6_info_as_packet_icmpv6_c() -> None:
+    assert _icmpv6_info(128, 9, 1, 4, 64) == "Echo (ping) request id=0x0009, seq=1, hop limit=64"
+    assert _icmpv6_info(200, 0, 0, 4, 64) == "Unknown (200)"
