@@ -5,7 +5,6 @@ One ``Records`` per file, columnar: a frame is a row number, never an object.
 
 from __future__ import annotations
 
-import mmap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
@@ -119,18 +118,15 @@ class Records:
     def __len__(self) -> int:
         return int(self.offset.shape[0])
 
-    def release_pages(self) -> None:
-        """Let the OS drop this process's resident copy of the file's pages, when ``data`` maps a file.
+    def release_range(self, start: int, stop: int) -> None:
+        """Let the OS drop this process's resident copy of the file's bytes ``[start, stop)``
+        (whole pages inside it), when ``data`` maps a file.
 
         For a large capture they are most of the process's memory once the headers are
         read. Nothing is lost: the mapping stays valid and a later read takes the bytes
         from the page cache again (madvise ``MADV_DONTNEED`` on a shared read-only map).
+        Only a range: the pages of other frames may be in use by other threads.
         """
-        if isinstance(self.keepalive, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
-            self.keepalive.madvise(mmap.MADV_DONTNEED)
-
-    def release_range(self, start: int, stop: int) -> None:
-        """Release the resident pages of the file's bytes ``[start, stop)`` (see ``release_pages``)."""
         from tcpscope.capture.source import release_range
 
         release_range(self.keepalive, start, stop)

@@ -141,7 +141,9 @@ class DissectContext:
     #: per frame, the protocol (``PROTO_NAMES`` code) whose dissector ran last: the
     #: protocol an exception is blamed on (``pinfo->current_proto``)
     current: NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
-    #: Called when the capture's bytes will not be read for a while (see Records.release_pages).
+    #: Called when the bytes of the frames being walked will not be read for a while: it
+    #: releases the resident pages of those frames' bytes, and of no others (other threads
+    #: read the pieces around them); a no-op outside a chunk of the capture's frames.
     release: Callable[[], None] = field(default=lambda: None)
 
     def builder(self, name: str) -> LayerBuilder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -118,7 +119,6 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
         malformed=np.zeros(n, dtype=np.bool_),
         short=np.zeros(n, dtype=np.bool_),
         fragmented=np.zeros(n, dtype=np.bool_),
-        release=records.release_pages,
     )
     lut = np.full(65536, Proto.DONE, dtype=np.int8)
     for lt, p in LINK_START.items():
@@ -207,12 +207,18 @@ def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8],
             else:
                 records.populate_range(*span(lo, hi))
                 ff = None
+            ctx.release = partial(records.release_range, *span(lo, hi))
             take_fast_frames(ctx, records, lo, hi, eligible, ff)
             _walk(ctx, dispatch)
-            records.release_range(*span(lo, hi))
+            ctx.release()
     finally:
+        ctx.release = _keep_pages
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _keep_pages() -> None:
+    """``DissectContext.release`` outside a chunk of the capture's frames: nothing to release."""
 
 
 def _frame_experts(ctx: DissectContext, records: Records) -> None:
