@@ -18,7 +18,6 @@ length of an item but past that of the layer holding it, a *ContainedBoundsError
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -141,10 +140,6 @@ class DissectContext:
     #: per frame, the protocol (``PROTO_NAMES`` code) whose dissector ran last: the
     #: protocol an exception is blamed on (``pinfo->current_proto``)
     current: NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
-    #: Called when the bytes of the frames being walked will not be read for a while: it
-    #: releases the resident pages of those frames' bytes, and of no others (other threads
-    #: read the pieces around them); a no-op outside a chunk of the capture's frames.
-    release: Callable[[], None] = field(default=lambda: None)
 
     def builder(self, name: str) -> LayerBuilder:
         b = self.builders.get(name)
