@@ -55,3 +55,17 @@ def test_a_piece_leaves_the_map_alone(fast: bool) -> None:
     rows = (whole.layer("tcp").pkt >= lo) & (whole.layer("tcp").pkt < hi)
     for name in ("srcport", "seq_raw", "window_size_value", "checksum"):
         assert np.array_equal(table.layer("tcp").col(name), whole.layer("tcp").col(name)[rows])
+
+
+
+def test_pieces_kept_together_keep_their_own_bytes() -> None:
+    path = CAPTURES / "own-zero-window.pcap"
+    records = read_records(path)
+    raw = path.read_bytes()
+    n = len(records)
+    bounds = [(lo, min(n, lo + 100)) for lo in range(0, n, 100)]
+    held = [dissect(records.frames(lo, hi)) for lo, hi in bounds]
+    for (lo, _), table in zip(bounds, held, strict=True):
+        for i in range(table.n):
+            start = int(records.offset[lo + i])
+            assert table.frame_bytes(i) == raw[start : start + int(records.caplen[lo + i])]
