@@ -161,4 +161,4 @@ def test_readers_finish(tmp_path: Path) -> None:
         t0 = time.monotonic()
         records = read_records(p)
         dissect(records)
-        assert time.monotonic() - t0 < 10, name
+        assert time.monotonic() - t0 < 60, name  # a guard against a walk that never ends, not a speed goal

@@ -11,6 +11,7 @@ read to the end. Expert items are fields too (``tcp.analysis.retransmission``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 from tcpscope._types import Array, Mask
 from tcpscope.analysis.sequence import A_DUPLICATE_ACK, A_RETRANSMISSION
 from tcpscope.constants import ACK, AE, CWR, ECE, SYN
-from tcpscope.dissect.context import Group, Sev
+from tcpscope.dissect.context import Expert, Group, Sev
 from tcpscope.dissect.experts import EXPERTS, field_name, summary
 from tcpscope.table.access import Getter, column
 from tcpscope.table.layers import Layer
@@ -244,77 +245,115 @@ _EXPERT_TITLES = {
 
 
 def _expert_fields() -> tuple[FieldDef, ...]:
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, Expert]] = {}
     for i, e in enumerate(EXPERTS):
         name = field_name(i)
         if name in seen or name.startswith("_ws") or name in _NOT_EXPERT_FIELDS:
             continue
-        seen[name] = _EXPERT_TITLES.get(name, e.summary)
+        seen[name] = (_EXPERT_TITLES.get(name, e.summary), e)
     return tuple(
-        FieldDef(name, FT.NONE, _expert_getter(frozenset([name])), title)
-        for name, title in seen.items()
+        FieldDef(name, FT.NONE, _expert_getter(frozenset([name])), title, description=_expert_description(e))
+        for name, (title, e) in seen.items()
     )
+
+
+def _expert_description(e: Expert) -> str:
+    """An expert field's description: the words of the expert item it marks (its arguments
+    as N), its severity and group."""
+    words = re.sub(r"\{[^}]*\}", "N", e.summary)
+    return (f"Present where the {e.protocol} expert item \"{words}\" is"
+            f" ({e.severity.name.lower()}, {e.group.name.lower()}).")
 
 
 # tcp.analysis.duplicate_ack is both a tree item and an expert item (two values per frame)
 _NOT_EXPERT_FIELDS = frozenset({"tcp.analysis.duplicate_ack"})
 
 ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
-    FieldDef("tcp.stream", FT.UINT32, column("tcp", "stream", _tcp(_conv)), "Stream index", Base.DEC),
+    FieldDef("tcp.stream", FT.UINT32, column("tcp", "stream", _tcp(_conv)), "Stream index", Base.DEC,
+             description="The index of the TCP conversation the segment belongs to, counting from 0 in order of first appearance."),
     FieldDef("tcp.completeness", FT.UINT8, column("tcp", "completeness", _tcp(_conv)), "Conversation completeness",
-             Base.DEC),
-    FieldDef("tcp.seq", FT.UINT32, column("tcp", "seq", _tcp(_conv)), "Sequence Number", Base.DEC),
-    FieldDef("tcp.ack", FT.UINT32, column("tcp", "ack", _tcp(_full)), "Acknowledgment Number", Base.DEC),
+             Base.DEC,
+             description="The completeness of the conversation capture: a bit each for SYN, SYN-ACK, ACK, data, FIN and RST seen."),
+    FieldDef("tcp.seq", FT.UINT32, column("tcp", "seq", _tcp(_conv)), "Sequence Number", Base.DEC,
+             description="The sequence number relative to the conversation's first one in this direction."),
+    FieldDef("tcp.ack", FT.UINT32, column("tcp", "ack", _tcp(_full)), "Acknowledgment Number", Base.DEC,
+             description="The acknowledgment number relative to the peer's first sequence number."),
     FieldDef("tcp.nxtseq", FT.UINT32,
              column("tcp", "nxtseq", _tcp(lambda lt: _full(lt) & _c(lt, "has_len").astype(np.bool_))),
-             "Next Sequence Number", Base.DEC),
+             "Next Sequence Number", Base.DEC,
+             description="The sequence number (relative) the sender's next segment should have."),
     FieldDef("tcp.window_size", FT.UINT32, column("tcp", "window_size", _tcp(_full)), "Calculated window size",
-             Base.DEC),
+             Base.DEC,
+             description="The scaled window size (if scaling has been used)."),
     FieldDef("tcp.window_size_scalefactor", FT.INT32,
              column("tcp", "window_size_scalefactor", _tcp(_scalefactor_present)), "Window size scaling factor",
-             Base.DEC),
+             Base.DEC,
+             description="The window size scaling factor (-1 when unknown, -2 when no scaling is used)."),
     FieldDef("tcp.time_relative", FT.RELATIVE_TIME, column("tcp", "time_relative", _tcp(_stamps)),
-             "Time since first frame in this TCP stream"),
+             "Time since first frame in this TCP stream",
+             description="Time relative to first frame in this TCP stream."),
     FieldDef("tcp.time_delta", FT.RELATIVE_TIME, column("tcp", "time_delta", _tcp(_stamps)),
-             "Time since previous frame in this TCP stream"),
-    FieldDef("tcp.flags.str", FT.STRING, _flags_str, "TCP Flags"),
-    FieldDef("tcp.flags.ae", FT.BOOLEAN, _bit(AE), "Accurate ECN", true_false=SET),
-    FieldDef("tcp.flags.cwr", FT.BOOLEAN, _bit(CWR), "Congestion Window Reduced", true_false=SET),
-    FieldDef("tcp.flags.ece", FT.BOOLEAN, _bit(ECE), "ECN-Echo", true_false=SET),
-    FieldDef("tcp.flags.ace", FT.UINT8, _ace_field, "ACE", Base.DEC),
-    FieldDef("tcp.options.sack_le", FT.UINT32, _sack_edge("le_raw", None), "TCP SACK Left Edge", Base.DEC),
-    FieldDef("tcp.options.sack_re", FT.UINT32, _sack_edge("re_raw", "has_re"), "TCP SACK Right Edge", Base.DEC),
+             "Time since previous frame in this TCP stream",
+             description="Time delta from previous frame in this TCP stream."),
+    FieldDef("tcp.flags.str", FT.STRING, _flags_str, "TCP Flags",
+             description="The segment's flags as 12 characters, a letter for each flag set and a dot for each clear."),
+    FieldDef("tcp.flags.ae", FT.BOOLEAN, _bit(AE), "Accurate ECN", true_false=SET,
+             description="The AE flag: with CWR and ECE, the ACE counter of Accurate ECN."),
+    FieldDef("tcp.flags.cwr", FT.BOOLEAN, _bit(CWR), "Congestion Window Reduced", true_false=SET,
+             description="Whether the sender has reduced its congestion window (CWR)."),
+    FieldDef("tcp.flags.ece", FT.BOOLEAN, _bit(ECE), "ECN-Echo", true_false=SET,
+             description="Whether the sender echoes a congestion experienced mark (ECE)."),
+    FieldDef("tcp.flags.ace", FT.UINT8, _ace_field, "ACE", Base.DEC,
+             description="The Accurate ECN ACE counter: the AE, CWR and ECE bits read as one 3-bit number."),
+    FieldDef("tcp.options.sack_le", FT.UINT32, _sack_edge("le_raw", None), "TCP SACK Left Edge", Base.DEC,
+             description="The left edge of a SACK block, relative to the peer's first sequence number."),
+    FieldDef("tcp.options.sack_re", FT.UINT32, _sack_edge("re_raw", "has_re"), "TCP SACK Right Edge", Base.DEC,
+             description="The right edge of a SACK block, relative to the peer's first sequence number."),
     # the SEQ/ACK analysis subtree (tcp_print_sequence_number_analysis)
-    FieldDef("tcp.analysis", FT.NONE, _none_rows("tcp", _tcp(_ta)), "SEQ/ACK analysis"),
+    FieldDef("tcp.analysis", FT.NONE, _none_rows("tcp", _tcp(_ta)), "SEQ/ACK analysis",
+             description="This frame has some of the TCP analysis shown."),
     FieldDef("tcp.analysis.acks_frame", FT.FRAMENUM, _analysis("acks_frame", _nonzero("acks_frame")),
-             "This is an ACK to the segment in frame"),
+             "This is an ACK to the segment in frame",
+             description="Which previous segment is this an ACK for."),
     FieldDef("tcp.analysis.ack_rtt", FT.RELATIVE_TIME,
              _analysis("ack_rtt", lambda lt: (_c(lt, "acks_frame") != 0) & (_c(lt, "ack_rtt") != 0)),
-             "The RTT to ACK the segment was"),
+             "The RTT to ACK the segment was",
+             description="How long time it took to ACK the segment (RTT)."),
     FieldDef("tcp.analysis.initial_rtt", FT.RELATIVE_TIME, _analysis("initial_rtt", _nonzero("initial_rtt")),
-             "iRTT"),
+             "iRTT",
+             description="How long it took for the SYN to ACK handshake (iRTT)."),
     FieldDef("tcp.analysis.bytes_in_flight", FT.UINT32, _analysis("bytes_in_flight", _nonzero("bytes_in_flight")),
-             "Bytes in flight", Base.DEC),
+             "Bytes in flight", Base.DEC,
+             description="How many bytes are now in flight for this connection."),
     FieldDef("tcp.analysis.push_bytes_sent", FT.UINT32, _analysis("push_bytes_sent", _nonzero("bytes_in_flight")),
-             "Bytes sent since last PSH flag", Base.DEC),
+             "Bytes sent since last PSH flag", Base.DEC,
+             description="How many bytes have been sent since the last PSH flag."),
     FieldDef("tcp.analysis.flags", FT.NONE, _none_rows("tcp", _tcp(lambda lt: _ta(lt) & (_c(lt, "aflags") != 0))),
-             "TCP Analysis Flags"),
+             "TCP Analysis Flags",
+             description="This frame has some of the TCP analysis flags set."),
     FieldDef("tcp.analysis.duplicate_ack", FT.NONE,
              _none_rows("tcp", _tcp(lambda lt: _ta(lt) & ((_c(lt, "aflags") & A_DUPLICATE_ACK) != 0)), times=2),
-             "Duplicate ACK"),
+             "Duplicate ACK",
+             description="This is a duplicate ACK."),
     FieldDef("tcp.analysis.duplicate_ack_num", FT.UINT32, _analysis("dupack_num", _nonzero("dupack_num")),
-             "Duplicate ACK #", Base.DEC),
+             "Duplicate ACK #", Base.DEC,
+             description="This is duplicate ACK number #."),
     FieldDef("tcp.analysis.duplicate_ack_frame", FT.FRAMENUM, _analysis("dupack_frame", _nonzero("dupack_num")),
-             "Duplicate to the ACK in frame"),
+             "Duplicate to the ACK in frame",
+             description="This is a duplicate to the ACK in frame #."),
     FieldDef("tcp.analysis.rto", FT.RELATIVE_TIME,
              _analysis("rto", lambda lt: ((_c(lt, "aflags") & A_RETRANSMISSION) != 0) & (_c(lt, "rto") != 0)),
-             "The RTO for this segment was"),
+             "The RTO for this segment was",
+             description="How long transmission was delayed before this segment was retransmitted (RTO)."),
     FieldDef("tcp.analysis.rto_frame", FT.FRAMENUM,
              _analysis("rto_frame", lambda lt: ((_c(lt, "aflags") & A_RETRANSMISSION) != 0) & (_c(lt, "rto") != 0)),
-             "RTO based on delta from frame"),
+             "RTO based on delta from frame",
+             description="This is the frame we measure the RTO from."),
     # expert information
-    FieldDef("_ws.expert", FT.STRING, _expert_text(True), "Expert Info", protocol="_ws.expert"),
-    FieldDef("_ws.expert.message", FT.STRING, _expert_text(False), "Message", protocol="_ws.expert"),
+    FieldDef("_ws.expert", FT.STRING, _expert_text(True), "Expert Info", protocol="_ws.expert",
+             description="The frame's expert items: findings of the dissectors and the TCP analysis."),
+    FieldDef("_ws.expert.message", FT.STRING, _expert_text(False), "Message", protocol="_ws.expert",
+             description="Wireshark expert information: the text of an expert item."),
     *_expert_fields(),
 )
 

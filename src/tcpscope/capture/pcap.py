@@ -341,7 +341,7 @@ def read_pcap(src: Source) -> Records:
         linktype=np.full(n, linktype, dtype=np.int32),
         interfaces=(iface,),
         has_interface_id=False,
-        warnings=tuple(warnings),
+        read_warnings=tuple(warnings),
         keepalive=src.keepalive,
         fcs_len=fcs,
         ts_nsecs=nsecs if ((nsecs < 0) | (nsecs >= 1_000_000_000)).any() else None,

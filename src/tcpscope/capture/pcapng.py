@@ -336,7 +336,7 @@ def read_pcapng(src: Source) -> Records:
         linktype=r_link,
         interfaces=tuple(interfaces),
         has_interface_id=True,
-        warnings=tuple(warnings),
+        read_warnings=tuple(warnings),
         keepalive=src.keepalive,
         interface_id=r_local.astype(np.int32),
         has_ts=has_ts,

@@ -208,7 +208,7 @@ class _Batches:
             # that damage in the interface blocks still to come is an error opening the
             # stream, as it is opening the file
             return None
-        records = replace(records, warnings=())
+        records = replace(records, read_warnings=())
         if self.pcapng:
             with job(self.frames):
                 self.head = section_head(replace(src, data=src.data[:whole])) or self.head
@@ -249,5 +249,5 @@ class _Batches:
         else:
             warning = CaptureWarning("damaged", str(exc), len(self.head))
         return replace(Records.empty(self.name, "pcapng" if self.pcapng else "pcap", src.data, src.keepalive),
-                       warnings=(warning,))
+                       read_warnings=(warning,))
 

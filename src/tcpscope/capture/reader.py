@@ -66,7 +66,7 @@ def records_of(src: Source) -> Records:
                            f" or corrupt.\n({detail})", int(src.data.shape[0]))
     else:
         w = CaptureWarning.cut_short(src.name, int(src.data.shape[0]))
-    return replace(records, warnings=(w,))
+    return replace(records, read_warnings=(w,))
 
 
 #: Magic numbers of wiretap's MIME reader (mime_file.c): a file no capture reader takes but

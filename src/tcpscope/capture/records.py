@@ -5,7 +5,6 @@ One ``Records`` per file, columnar: a frame is a row number, never an object.
 
 from __future__ import annotations
 
-import mmap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.capture.source import FileMap
 from tcpscope.errors import CaptureWarning
 
 __all__ = ["LINKTYPE_NAMES", "LINKTYPE_NONE", "Interface", "LinkType", "Records"]
@@ -78,7 +78,8 @@ class Records:
     * ``ts_ns``: capture time, int64 nanoseconds since the epoch;
     * ``iface``: index into ``interfaces`` (frame.interface_id, for pcapng);
     * ``linktype``: the link type of each frame's interface;
-    * ``warnings``: what stopped the reader before the end of the file, if anything;
+    * ``read_warnings``: what stopped the reader before the end of the file, if anything
+      (``warnings``: the same, or that the file was cut short after it was read);
     * ``interface_id``: frame.interface_id as tshark 4.0 reports it, the interface's index
       within its pcapng section (-1: the record has none); ``None``: ``iface``, where
       ``has_interface_id``;
@@ -104,7 +105,7 @@ class Records:
     linktype: NDArray[np.int32]
     interfaces: tuple[Interface, ...]
     has_interface_id: bool
-    warnings: tuple[CaptureWarning, ...] = ()
+    read_warnings: tuple[CaptureWarning, ...] = ()
     keepalive: object = field(default=None, repr=False, compare=False)
     interface_id: NDArray[np.int32] | None = None
     has_ts: NDArray[np.bool_] | None = None
@@ -119,28 +120,41 @@ class Records:
     def __len__(self) -> int:
         return int(self.offset.shape[0])
 
-    def release_pages(self) -> None:
-        """Let the OS drop this process's resident copy of the file's pages, when ``data`` maps a file.
+    @property
+    def warnings(self) -> tuple[CaptureWarning, ...]:
+        """What stopped the reader before the end of the file; or, when the file was found
+        shorter than these frames' bytes after it was read (see :meth:`own_bytes`),
+        tshark's warning for a file cut short there, as wiretap's next read would give."""
+        mm = self.keepalive
+        if not isinstance(mm, FileMap) or mm.shrunk_to is None or len(self) == 0:
+            return self.read_warnings
+        size = mm.shrunk_to
+        ends = self.offset + self.caplen
+        if size >= int(ends[-1]):
+            return self.read_warnings
+        if _ends_between_records(self.format, ends, size):
+            return ()
+        return (CaptureWarning.cut_short(self.name, size),)
 
-        For a large capture they are most of the process's memory once the headers are
-        read. Nothing is lost: the mapping stays valid and a later read takes the bytes
-        from the page cache again (madvise ``MADV_DONTNEED`` on a shared read-only map).
+    def own_bytes(self) -> Records:
+        """These frames with their bytes in a buffer of their own, read from the file when
+        ``data`` maps one (:meth:`FileMap.pread`); the frames the file no longer holds whole
+        are left out, and :attr:`warnings` says so.
+
+        A read through the map of a file that has shrunk since it was opened kills the
+        process (SIGBUS); ``pread`` stops at the file's end instead. The frames are in file
+        order, so their bytes are one range of the file, read with one call.
         """
-        if isinstance(self.keepalive, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
-            self.keepalive.madvise(mmap.MADV_DONTNEED)
-
-    def release_range(self, start: int, stop: int) -> None:
-        """Release the resident pages of the file's bytes ``[start, stop)`` (see ``release_pages``)."""
-        from tcpscope.capture.source import release_range
-
-        release_range(self.keepalive, start, stop)
-
-    def populate_range(self, start: int, stop: int) -> None:
-        """Map the file's bytes ``[start, stop)`` into this process with one call, before a
-        pass that reads most of them (``MADV_POPULATE_READ``; see ``source.populate_range``)."""
-        from tcpscope.capture.source import populate_range
-
-        populate_range(self.keepalive, start, stop)
+        mm = self.keepalive
+        if not isinstance(mm, FileMap) or len(self) == 0:
+            return self
+        start, stop = int(self.offset[0]), int(self.offset[-1] + self.caplen[-1])
+        buf = mm.pread(start, stop)
+        whole = len(self)
+        if buf.shape[0] < stop - start:
+            whole = int(np.searchsorted(self.offset + self.caplen, start + buf.shape[0], side="right"))
+        kept = self.frames(0, whole)
+        return replace(kept, data=buf, keepalive=buf, offset=kept.offset - start, read_warnings=self.warnings)
 
     def frames(self, lo: int, hi: int) -> Records:
         """Frames ``lo:hi`` as a capture of their own (the same bytes behind them; the
@@ -154,7 +168,7 @@ class Records:
         return replace(
             self, offset=self.offset[lo:hi], caplen=self.caplen[lo:hi], wirelen=self.wirelen[lo:hi],
             ts_ns=self.ts_ns[lo:hi], iface=self.iface[lo:hi], linktype=self.linktype[lo:hi],
-            warnings=self.warnings if hi >= n else (), interface_id=cut(self.interface_id),
+            read_warnings=self.read_warnings if hi >= n else (), interface_id=cut(self.interface_id),
             has_ts=cut(self.has_ts), fcs_len=cut(self.fcs_len), ts_nsecs=cut(self.ts_nsecs),
             first_frame=self.first_frame + lo, ts_first=ts_first, ts_before=ts_before,
         )
@@ -185,7 +199,7 @@ class Records:
             iface=np.concatenate([self.iface, after.iface + len(self.interfaces)]).astype(np.int32),
             linktype=np.concatenate([self.linktype, after.linktype]),
             interfaces=self.interfaces + after.interfaces,
-            warnings=after.warnings,
+            read_warnings=after.warnings,
             interface_id=both("interface_id", lambda r: r.iface),
             has_ts=both("has_ts", lambda r: np.ones(len(r), dtype=np.bool_)),
             fcs_len=both("fcs_len", lambda r: np.full(len(r), -1, dtype=np.int64)),
@@ -210,3 +224,13 @@ class Records:
             has_interface_id=False,
             keepalive=keepalive,
         )
+
+
+def _ends_between_records(fmt: str, ends: NDArray[np.int64], size: int) -> bool:
+    """Whether a pcap file of these frames, cut at ``size``, ends right after a record:
+    wiretap finds no next record header then and reports nothing (a pcapng block ends
+    past its frame's bytes, with padding and a trailer: always cut short here)."""
+    if fmt != "pcap" and not fmt.startswith("pcap-"):
+        return False
+    i = int(np.searchsorted(ends, size))
+    return i < ends.shape[0] and int(ends[i]) == size

@@ -11,9 +11,10 @@ import mmap
 import os
 import stat
 import sys
+import weakref
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -22,9 +23,55 @@ from numpy.typing import NDArray
 
 from tcpscope.errors import CaptureError, CaptureNotFoundError, file_description
 
-__all__ = ["Source", "gunzip", "populate_range", "read_source", "release_range", "source_of_bytes"]
+__all__ = ["FileMap", "Source", "gunzip", "read_source", "release_range", "source_of_bytes"]
 
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+class FileMap(mmap.mmap):
+    """A read-only memory map of a capture file, and what reads its bytes safely.
+
+    A file can shrink while it is mapped (a tcpdump ring buffer starts a file over): a
+    read through the map past the file's new end raises SIGBUS, which kills the process.
+    So the frames' bytes are read with :meth:`pread` into a buffer (which stops at the
+    end of the file), and the map serves only what is read before the frames. The
+    smallest size such a read found is ``shrunk_to`` (None: the file has not shrunk).
+    """
+
+    fd: int
+    shrunk_to: int | None
+
+    @classmethod
+    def of(cls, fh: BinaryIO) -> FileMap:
+        """The map of the open file ``fh``, with a descriptor of its own (closed with the map)."""
+        mm = cls(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        mm.fd = os.dup(fh.fileno())
+        mm.shrunk_to = None
+        weakref.finalize(mm, os.close, mm.fd)
+        return mm
+
+    def read_into(self, buf: NDArray[np.uint8], pos: int) -> int:
+        """Read the file's bytes from ``pos`` into ``buf`` (``pread``); returns how many it read,
+        fewer than ``buf`` holds where the file ends."""
+        got = 0
+        size = buf.shape[0]
+        while got < size:
+            n = os.preadv(self.fd, [buf[got:].data], pos + got)
+            if n <= 0:
+                break
+            got += n
+        return got
+
+    def pread(self, start: int, stop: int) -> NDArray[np.uint8]:
+        """The file's bytes ``[start, stop)``, fewer when the file ends before ``stop``
+        now (noted in ``shrunk_to``)."""
+        buf = np.empty(max(0, stop - start), dtype=np.uint8)
+        got = self.read_into(buf, start)
+        if got < buf.shape[0]:
+            end = start + got
+            self.shrunk_to = end if self.shrunk_to is None else min(self.shrunk_to, end)
+            return buf[:got]
+        return buf
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +92,6 @@ class Source:
     compressed: bool = False
     pipe: bool = False
     stream_error: tuple[str, str | None] | None = None
-    #: the file a memory map maps (``data`` then views ``keepalive``); None for a buffer
-    path: str | None = None
 
     @contextmanager
     def reader(self) -> Iterator[Callable[[NDArray[np.uint8], int], int] | None]:
@@ -57,29 +102,7 @@ class Source:
         this process; a pass that only needs some bytes of every page (the record walk)
         reads them into one small buffer instead, as ``dd`` does.
         """
-        if self.path is None or not isinstance(self.keepalive, mmap.mmap):
-            yield None
-            return
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except OSError:  # gone since it was mapped: read through the map
-            yield None
-            return
-
-        def read_at(buf: NDArray[np.uint8], pos: int) -> int:
-            got = 0
-            size = buf.shape[0]
-            while got < size:
-                n = os.preadv(fd, [buf[got:].data], pos + got)
-                if n <= 0:
-                    break
-                got += n
-            return got
-
-        try:
-            yield read_at
-        finally:
-            os.close(fd)
+        yield self.keepalive.read_into if isinstance(self.keepalive, FileMap) else None
 
     def release(self, start: int, stop: int) -> None:
         """Let the OS drop this process's resident copy of the file's pages in ``[start, stop)``.
@@ -89,24 +112,6 @@ class Source:
         cache again (madvise ``MADV_DONTNEED`` on a shared read-only map).
         """
         release_range(self.keepalive, start, stop)
-
-
-#: madvise MADV_POPULATE_READ (Linux 5.14): fault a range of a mapping in with one call.
-_MADV_POPULATE_READ = 22
-
-
-def populate_range(keepalive: object, start: int, stop: int) -> None:
-    """Fault the pages of a memory map's ``[start, stop)`` in with one call instead of one
-    fault per page as they are first read (``MADV_POPULATE_READ``); a no-op for other
-    buffers, on other systems and on kernels without it."""
-    if not isinstance(keepalive, mmap.mmap) or not sys.platform.startswith("linux"):
-        return
-    page = mmap.PAGESIZE
-    lo = start // page * page
-    hi = min(stop, len(keepalive))
-    if hi > lo:
-        with suppress(OSError):  # EINVAL before Linux 5.14
-            keepalive.madvise(getattr(mmap, "MADV_POPULATE_READ", _MADV_POPULATE_READ), lo, hi - lo)
 
 
 def release_range(keepalive: object, start: int, stop: int) -> None:
@@ -244,7 +249,7 @@ def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
             if head == GZIP_MAGIC:
                 fh.seek(0)
                 return source_of_bytes(name, fh.read(), pipe=False)
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            mm = FileMap.of(fh)
     except OSError as exc:
         raise CaptureError(name, f"The {file_description(name)} could not be read: {exc.strerror}.") from None
-    return Source(name, np.frombuffer(mm, dtype=np.uint8), mm, path=name)
+    return Source(name, np.frombuffer(mm, dtype=np.uint8), mm)

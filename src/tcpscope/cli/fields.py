@@ -69,9 +69,6 @@ def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions,
         table = piece.table
         with job(piece.job):  # the thread starts with no job: the piece brings its own
             write_fields(table, defs, piece_opts, out, None if piece.mask is None else piece.frames)
-        rec = table.records
-        if table.n:
-            rec.release_range(int(rec.offset[0]), int(rec.offset[-1] + rec.caplen[-1]))
         if not scan.whole:
             out.flush()
 
@@ -90,8 +87,26 @@ def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions,
     return scan.warnings
 
 
+class _ListFields(argparse.Action):
+    """``--list-fields``: print every field's name, type and description, one a line
+    separated by tabs (what ``tshark -G fields`` tells of them), and exit. The registry
+    is imported only then, so that ``--help`` stays quick."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from tcpscope.views.columns import full_registry
+
+        sys.stdout.write("".join(f"{d.name}\t{d.ftype.value}\t{d.description}\n" for d in full_registry().values()))
+        parser.exit()
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f = sub.add_parser("fields", help="print fields of every frame, as tshark -T fields does")
+    f.add_argument("--list-fields", action=_ListFields,
+                   help="list every field: its name, type and description (no FILE needed), and exit")
     add_file_argument(f)
     f.add_argument("-e", action="append", metavar="FIELD", help="a Wireshark field name (repeatable)")
     f.add_argument("-E", action="append", metavar="OPT=VALUE",

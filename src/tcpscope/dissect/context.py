@@ -18,7 +18,6 @@ length of an item but past that of the layer holding it, a *ContainedBoundsError
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -141,8 +140,6 @@ class DissectContext:
     #: per frame, the protocol (``PROTO_NAMES`` code) whose dissector ran last: the
     #: protocol an exception is blamed on (``pinfo->current_proto``)
     current: NDArray[np.int16] = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
-    #: Called when the capture's bytes will not be read for a while (see Records.release_pages).
-    release: Callable[[], None] = field(default=lambda: None)
 
     def builder(self, name: str) -> LayerBuilder:
         b = self.builders.get(name)

@@ -49,7 +49,7 @@ __all__ = ["FRAG_SPANS", "MAX_ROUNDS", "dissect"]
 
 #: A frame with more layers than this is cut there (hostile nesting).
 MAX_ROUNDS = 48
-#: Frames dissected together before the pages they read are released.
+#: Frames dissected together: the compiled pass of the next chunk runs beside this one's rows.
 CHUNK_FRAMES = 1 << 17
 #: Rounds of fragment reassembly (fragments inside reassembled datagrams).
 MAX_REASSEMBLY = 4
@@ -106,7 +106,10 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
 
     ``fast=False`` walks every frame with the vectorized dissectors, none through the
     compiled path of :mod:`tcpscope.dissect.fastpath` (the tests compare the two).
+    The frames' bytes are read from a file into a buffer of their own first
+    (``Records.own_bytes``: never through its map, which a file that shrinks turns into SIGBUS).
     """
+    records = records.own_bytes()
     n = len(records)
     end = records.offset + records.caplen
     ctx = DissectContext(
@@ -119,7 +122,6 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
         malformed=np.zeros(n, dtype=np.bool_),
         short=np.zeros(n, dtype=np.bool_),
         fragmented=np.zeros(n, dtype=np.bool_),
-        release=records.release_pages,
     )
     lut = np.full(65536, Proto.DONE, dtype=np.int8)
     for lt, p in LINK_START.items():
@@ -129,9 +131,6 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
         ctx.pending["fcs"] = np.where(records.linktype == LinkType.ETHERNET, records.fcs_len, -1)
     _frame_experts(ctx, records)
     dispatch = _dispatch()
-    # Frames are walked in chunks: the file's pages a chunk read are released before the
-    # next chunk, so a large capture is never resident at once (its bytes come back from
-    # the page cache if a later stage reads them).
     start = ctx.nxt.copy()
     ctx.nxt[:] = Proto.DONE
     eligible = eligible_frames(records) if fast and worth_it(n) else np.zeros(n, dtype=np.int8)
@@ -156,11 +155,6 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
         ctx.rend[done.pkt] = done.start + done.length
         ctx.nxt[done.pkt] = done.nxt
         _walk(ctx, dispatch)
-    # The capture's bytes are not read again here: let the OS drop this process's copy of
-    # the file's pages (a memory map) before the layer tables are built, the moment of
-    # most memory. They come back from the page cache if a later stage reads them.
-    if n:
-        records.release_range(int(records.offset[0]), int(records.offset[-1] + records.caplen[-1]))
     # tcp.option rows are numbered by _option_layers, per option protocol
     layers = {name: ctx.builders.pop(name).build(numbered=name != "tcp.option") for name in list(ctx.builders)}
     _routing_destinations(layers)
@@ -178,7 +172,7 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
 def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8], eligible: NDArray[np.int8],
                  dispatch: dict[int, Dissector], ahead: bool) -> None:
     """Dissect the frames CHUNK_FRAMES at a time: the fast path's compiled pass, then the
-    vectorized dissectors for the rest; then the chunk's pages are released.
+    vectorized dissectors for the rest.
 
     ``ahead``: the compiled pass of the next chunk runs on a second thread (it holds no
     Python objects and releases the interpreter) while this chunk's rows are added.
@@ -186,13 +180,9 @@ def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8],
     n = ctx.n
     bounds = [(lo, min(n, lo + CHUNK_FRAMES)) for lo in range(0, n, CHUNK_FRAMES)]
 
-    def span(lo: int, hi: int) -> tuple[int, int]:
-        return int(records.offset[lo]), int(records.offset[hi - 1] + records.caplen[hi - 1])
-
     job = copy_context()  # the look-ahead thread decodes under this one's compile job (_jit)
 
     def decode(lo: int, hi: int) -> FastFrames:
-        records.populate_range(*span(lo, hi))
         return job.run(decode_fast_frames, records, lo, hi, eligible)
 
     pool = None
@@ -208,11 +198,9 @@ def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8],
                 ff: FastFrames | None = pending.result()
                 pending = pool.submit(decode, *bounds[i + 1]) if i + 1 < len(bounds) else None
             else:
-                records.populate_range(*span(lo, hi))
                 ff = None
             take_fast_frames(ctx, records, lo, hi, eligible, ff)
             _walk(ctx, dispatch)
-            records.release_range(*span(lo, hi))
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

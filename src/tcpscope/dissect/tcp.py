@@ -182,7 +182,6 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
     :func:`_walk_options`.
     """
     opts = OptionBytes.of(ctx.data, start)
-    ctx.release()
     m = idx.shape[0]
     if worth_it(m):
         fast = simple_options(opts.flat, OptionBytes.WIDTH, hlen, avail, ravail, flags)

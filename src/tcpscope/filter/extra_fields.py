@@ -260,7 +260,8 @@ def _protocol_fields() -> list[FieldDef]:
     out = []
     for name in ("frame", *PROTO_NAMES):
         get = _span_getter(name) if name in _SPANS else _stack_getter(name)
-        out.append(FieldDef(name, FT.PROTOCOL, get, name))
+        out.append(FieldDef(name, FT.PROTOCOL, get, name,
+                            description=f"The frame's {name} layer, when it has one: its bytes."))
     return out
 
 
@@ -273,7 +274,10 @@ def _arrival_time(t: PacketTable) -> Values:
 
 FILTER_FIELDS: tuple[FieldDef, ...] = (
     *_protocol_fields(),
-    FieldDef("frame.time", FT.ABSOLUTE_TIME, _arrival_time, "Arrival Time", Base.LOCAL),
-    FieldDef("frame.protocols", FT.STRING, _frame_protocols, "Protocols in frame"),
-    FieldDef("tcp.payload", FT.BYTES, _span_getter("tcp.payload"), "TCP payload", Base.NONE),
+    FieldDef("frame.time", FT.ABSOLUTE_TIME, _arrival_time, "Arrival Time", Base.LOCAL,
+             description="Absolute time when this frame was captured."),
+    FieldDef("frame.protocols", FT.STRING, _frame_protocols, "Protocols in frame",
+             description="Protocols carried by this frame, outermost first, separated by colons."),
+    FieldDef("tcp.payload", FT.BYTES, _span_getter("tcp.payload"), "TCP payload", Base.NONE,
+             description="The TCP payload of this packet."),
 )

@@ -82,9 +82,12 @@ def _option_item(kinds: tuple[int, ...], unknown: bool = False) -> Callable[[Pac
 
 
 OPTION_FIELDS: tuple[FieldDef, ...] = (
-    FieldDef("tcp.options", FieldType.BYTES, _tcp_options, "TCP Options"),
-    *(FieldDef(name, FieldType.BYTES, _option_item(kinds), "TCP Option - " + _TITLES[name])
+    FieldDef("tcp.options", FieldType.BYTES, _tcp_options, "TCP Options",
+             description="The bytes of the TCP header's options."),
+    *(FieldDef(name, FieldType.BYTES, _option_item(kinds), "TCP Option - " + _TITLES[name],
+               description=f"A TCP option {_TITLES[name]} in the header: its bytes (kind, length and value).")
       for name, kinds in OPTION_ITEM_KINDS.items()),
     FieldDef("tcp.options.unknown", FieldType.BYTES, _option_item((), unknown=True),
-             "TCP Option - Unknown"),
+             "TCP Option - Unknown",
+             description="A TCP option of a kind Wireshark does not know: its bytes."),
 )

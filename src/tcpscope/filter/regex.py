@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import re
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -49,8 +50,22 @@ def _lib() -> ctypes.CDLL | None:
     return None
 
 
+class _MatchData:
+    """One thread's PCRE2 match data for a pattern: where pcre2_match keeps its work (its
+    backtracking frames, the offsets of what matched), so never shared between threads."""
+
+    def __init__(self, lib: ctypes.CDLL, code: int) -> None:
+        self.lib = lib
+        self.ptr = lib.pcre2_match_data_create_from_pattern_8(code, None)
+        if not self.ptr:
+            raise MemoryError("pcre2_match_data_create failed")
+
+    def __del__(self) -> None:
+        self.lib.pcre2_match_data_free_8(ctypes.c_void_p(self.ptr))
+
+
 class _Pcre2:
-    """A compiled PCRE2 pattern (kept alive with its match data)."""
+    """A compiled PCRE2 pattern, which threads may share, and a match data per thread."""
 
     def __init__(self, lib: ctypes.CDLL, pattern: bytes) -> None:
         err = ctypes.c_int(0)
@@ -63,16 +78,18 @@ class _Pcre2:
             raise RegexError(buf.value.decode("utf-8", "replace"))
         self.lib = lib
         self.code = code
-        self.md = lib.pcre2_match_data_create_from_pattern_8(code, None)
+        self.local = threading.local()
 
     def __del__(self) -> None:
         lib = getattr(self, "lib", None)
         if lib is not None:
-            lib.pcre2_match_data_free_8(ctypes.c_void_p(self.md))
             lib.pcre2_code_free_8(ctypes.c_void_p(self.code))
 
     def search(self, subject: bytes) -> bool:
-        return int(self.lib.pcre2_match_8(self.code, subject, len(subject), 0, 0, self.md, None)) >= 0
+        md: _MatchData | None = getattr(self.local, "md", None)
+        if md is None:
+            md = self.local.md = _MatchData(self.lib, self.code)
+        return int(self.lib.pcre2_match_8(self.code, subject, len(subject), 0, 0, md.ptr, None)) >= 0
 
 
 def compile_regex(pattern: bytes) -> Callable[[bytes], bool]:

@@ -114,7 +114,10 @@ class FieldDef:
     * ``strings``: value names for filter literals (``ip.proto == TCP``) and labels;
     * ``true_false``: the words of a boolean (tcp flag bits: "Set" / "Not set");
     * ``hex_digits``: digits of a BASE_HEX value (from the type, or a narrower mask);
-    * ``protocol``: the protocol the field belongs to (for ``#`` layers and expert rows).
+    * ``protocol``: the protocol the field belongs to (for ``#`` layers and expert rows);
+    * ``description``: one plain sentence saying what the value means (Wireshark's blurb
+      where it has one; ``tcpscope fields --list-fields``, the details view and
+      ``docs/fields.md`` show it).
     """
 
     name: str
@@ -126,6 +129,7 @@ class FieldDef:
     true_false: tuple[str, str] = ("True", "False")
     hex_digits: int = 0
     protocol: str = field(default="")
+    description: str = ""
 
     @property
     def proto(self) -> str:

@@ -32,14 +32,21 @@ def _column(pick: Callable[[PacketRow], object], ftype: FieldType) -> Callable[[
 
 
 COLUMN_FIELDS: tuple[FieldDef, ...] = (
-    FieldDef("_ws.col.No.", FieldType.UINT32, _column(lambda r: r.number, FieldType.UINT32), "No.", Base.DEC),
-    FieldDef("_ws.col.Time", FieldType.STRING, _column(lambda r: r.time, FieldType.STRING), "Time"),
-    FieldDef("_ws.col.Source", FieldType.STRING, _column(lambda r: r.source, FieldType.STRING), "Source"),
+    FieldDef("_ws.col.No.", FieldType.UINT32, _column(lambda r: r.number, FieldType.UINT32), "No.", Base.DEC,
+             description="The packet list's No. column: the frame's number."),
+    FieldDef("_ws.col.Time", FieldType.STRING, _column(lambda r: r.time, FieldType.STRING), "Time",
+             description="The packet list's Time column: seconds since the first frame."),
+    FieldDef("_ws.col.Source", FieldType.STRING, _column(lambda r: r.source, FieldType.STRING), "Source",
+             description="The packet list's Source column: the innermost source address."),
     FieldDef("_ws.col.Destination", FieldType.STRING, _column(lambda r: r.destination, FieldType.STRING),
-             "Destination"),
-    FieldDef("_ws.col.Protocol", FieldType.STRING, _column(lambda r: r.protocol, FieldType.STRING), "Protocol"),
-    FieldDef("_ws.col.Length", FieldType.UINT32, _column(lambda r: r.length, FieldType.UINT32), "Length", Base.DEC),
-    FieldDef("_ws.col.Info", FieldType.STRING, _column(lambda r: r.info, FieldType.STRING), "Info"),
+             "Destination",
+             description="The packet list's Destination column: the innermost destination address."),
+    FieldDef("_ws.col.Protocol", FieldType.STRING, _column(lambda r: r.protocol, FieldType.STRING), "Protocol",
+             description="The packet list's Protocol column: the innermost protocol."),
+    FieldDef("_ws.col.Length", FieldType.UINT32, _column(lambda r: r.length, FieldType.UINT32), "Length", Base.DEC,
+             description="The packet list's Length column: the frame's length on the wire."),
+    FieldDef("_ws.col.Info", FieldType.STRING, _column(lambda r: r.info, FieldType.STRING), "Info",
+             description="The packet list's Info column: a summary of the innermost protocol."),
 )
 
 
