@@ -69,8 +69,10 @@ __all__ = ["CLOSED_QUIET_NS", "IDLE_QUIET_NS", "SequenceState", "analyze_segment
 CLOSED_QUIET_NS = 2 * 120 * 1_000_000_000
 #: A conversation not closed is retired after this much capture time without a frame.
 IDLE_QUIET_NS = 5 * 60 * 1_000_000_000
-#: Rows in use (conversations plus segments) below which retiring is not worth a pass.
-RETIRE_MIN_ROWS = 4096
+#: Conversation slots, and segment rows, in use below which retiring them is not worth a
+#: pass (a pass copies every row kept: the flows of a conversation are 432 bytes).
+RETIRE_MIN_SLOTS = 1 << 10
+RETIRE_MIN_SEGMENTS = 1 << 16
 
 
 class SequenceState:
@@ -98,7 +100,8 @@ class SequenceState:
         self.closed_quiet_ns = closed_quiet_ns
         self.idle_quiet_ns = idle_quiet_ns
         self.eager = eager
-        self._retire_at = RETIRE_MIN_ROWS
+        self._slots_at = RETIRE_MIN_SLOTS
+        self._segments_at = RETIRE_MIN_SEGMENTS
 
     @property
     def conversations(self) -> int:
@@ -120,22 +123,31 @@ class SequenceState:
         self.retired = _grown(self.retired, keys, -1)
 
     def retire(self) -> None:
-        """Free the rows no later frame can need (module docstring), in place, once the rows
-        in use have doubled since the last time (so each row costs a constant share)."""
+        """Free the rows no later frame can need (module docstring), in place: conversations
+        once the slots in use have doubled since they were last retired, segments once
+        their rows have (so that each row costs a constant share of the passes)."""
         nconv, nseg = int(self.counts[1]), int(self.counts[2])
-        if (nconv + nseg < self._retire_at and not self.eager) or self.clock is None:
+        if self.clock is None:
             return
-        keep = self._conversations_kept(nconv, self.clock)
+        if nconv >= self._slots_at or self.eager:
+            keep = self._conversations_kept(nconv, self.clock)
+        elif nseg >= self._segments_at:
+            keep = np.ones(nconv, dtype=np.bool_)
+        else:
+            return
         kept = int(np.count_nonzero(keep))
         seg_kept = self._compact_segments(nseg, keep)
-        flows = self.flow[: 2 * nconv].reshape(nconv, 2 * F_N)
-        self.flow[: 2 * kept] = flows[keep].reshape(2 * kept, F_N)
-        self.conv[:kept] = self.conv[:nconv][keep]
-        self.cur[self.conv[:kept, C_KEY]] = np.arange(kept)
+        if kept < nconv:
+            flows = self.flow[: 2 * nconv].reshape(nconv, 2 * F_N)
+            self.flow[: 2 * kept] = flows[keep].reshape(2 * kept, F_N)
+            self.conv[:kept] = self.conv[:nconv][keep]
+            self.cur[self.conv[:kept, C_KEY]] = np.arange(kept)
         heads = self.flow[: 2 * kept, F_HEAD]
         self.flow[: 2 * kept, F_HEAD] = np.where(heads >= 0, seg_kept[np.maximum(heads, 0)], -1)
         self.counts[1], self.counts[2] = kept, int(np.count_nonzero(seg_kept >= 0))
-        self._retire_at = max(RETIRE_MIN_ROWS, 2 * int(self.counts[1] + self.counts[2]))
+        if nconv >= self._slots_at:
+            self._slots_at = max(RETIRE_MIN_SLOTS, 2 * kept)
+        self._segments_at = max(RETIRE_MIN_SEGMENTS, 2 * int(self.counts[2]))
 
     def _conversations_kept(self, nconv: int, clock: int) -> Array:
         """Which slots stay at capture time ``clock``; the current conversations that retire leave their record."""
@@ -166,7 +178,8 @@ class SequenceState:
         new_row = np.where(alive, np.cumsum(alive) - 1, -1)
         new_slot = np.cumsum(keep) - 1
         moved = seg[alive]
-        moved[:, S_CONV] = new_slot[moved[:, S_CONV]]
+        if not keep.all():
+            moved[:, S_CONV] = new_slot[moved[:, S_CONV]]
         nxt = moved[:, S_NEXT]
         moved[:, S_NEXT] = np.where(nxt >= 0, new_row[np.maximum(nxt, 0)], -1)
         self.seg[: moved.shape[0]] = moved
