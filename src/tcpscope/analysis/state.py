@@ -82,10 +82,11 @@ class SequenceState:
     segments), ``cur`` (per key: the slot of its current conversation, -1 for none) and
     ``retired`` (per key: what a retired conversation left, ``R_*``); ``counts``: the
     ``tcp.stream`` numbers given, the slots and the segment rows in use. ``clock`` is
-    the capture time retirement goes by (module docstring; None before any segment). The arrays grow as batches bring more, and
-    :meth:`retire` frees rows; ``closed_quiet_ns`` and ``idle_quiet_ns`` say when a
-    conversation retires, and ``eager`` retires at every batch (for tests: the rows are
-    otherwise retired only once they have doubled).
+    the capture time retirement goes by (module docstring; None before any segment).
+    The arrays grow as batches bring more, and :meth:`retire` frees rows;
+    ``closed_quiet_ns`` and ``idle_quiet_ns`` say when a conversation retires, and
+    ``eager`` retires at every batch (for tests: rows are otherwise retired only once
+    they have doubled).
     """
 
     def __init__(self, closed_quiet_ns: int = CLOSED_QUIET_NS, idle_quiet_ns: int = IDLE_QUIET_NS,
@@ -150,7 +151,8 @@ class SequenceState:
         self._segments_at = max(RETIRE_MIN_SEGMENTS, 2 * int(self.counts[2]))
 
     def _conversations_kept(self, nconv: int, clock: int) -> Array:
-        """Which slots stay at capture time ``clock``; the current conversations that retire leave their record."""
+        """Which slots stay at capture time ``clock``; the current conversations that retire
+        leave their record."""
         conv = self.conv[:nconv]
         key = conv[:, C_KEY]
         current = self.cur[key] == np.arange(nconv)
