@@ -114,3 +114,25 @@ def test_revived_conversation_keeps_stream_and_numbers(tmp_path: Path) -> None:
     for name in ("stream", "seq", "ack", "nxtseq", "window_size", "window_size_scalefactor"):
         assert np.array_equal(got[name], want[name]), name
     assert not np.array_equal(got["time_relative"], want["time_relative"])  # what the deviation costs
+
+
+@pytest.mark.tshark
+def test_stream_through_the_cli_matches_tshark(tmp_path: Path, tshark: str) -> None:
+    """The CLI's pieces (16,384 frames: 655 s here) retire the conversations of the first
+    87 s before the second piece, where their ports come back (2,000 ports: after 800 s);
+    its analysis fields are still tshark's, byte for byte."""
+    import subprocess
+
+    from compare import run_cli
+
+    path = _stream(tmp_path, PACKETS, GAP_US, 2000)
+    fields = ("frame.number", "tcp.stream", "tcp.completeness", "tcp.seq", "tcp.ack", "tcp.time_relative",
+              "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt", "tcp.analysis.bytes_in_flight",
+              "tcp.analysis.flags", "tcp.analysis.reused_ports", "_ws.expert.message")
+    args = [a for f in fields for a in ("-e", f)]
+    want = subprocess.run([tshark, "-n", "-r", str(path), "-T", "fields", "-E", "header=y", *args],
+                          capture_output=True, text=True, check=True).stdout
+    got = run_cli("fields", str(path), "-E", "header=y", *args)
+    assert len(want.splitlines()) == PACKETS + 1
+    bad = [(w, g) for w, g in zip(want.splitlines(), got.splitlines(), strict=True) if w != g]
+    assert bad == [], bad[:3]
