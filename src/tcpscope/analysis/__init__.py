@@ -5,7 +5,7 @@ extended by the analysis columns (``stream``, ``seq``, ``ack``, ``nxtseq``,
 ``window_size``, ``aflags``, ``acks_frame``, ..., and ``_flow``: which endpoint of its
 conversation sent the segment, 0 or 1) and the ``_expert`` layer extended by
 the analysis findings, all computed by one pass of
-:func:`tcpscope.analysis.sequence.analyze_segments` over the segments in frame order.
+:func:`tcpscope.analysis.state.analyze_segments` over the segments in frame order.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ from tcpscope.analysis.sequence import (
     A_ZERO_WINDOW_PROBE,
     A_ZERO_WINDOW_PROBE_ACK,
     OUTPUTS,
-    SequenceState,
-    analyze_segments,
 )
+from tcpscope.analysis.state import SequenceState, analyze_segments
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN
 from tcpscope.table.layers import Layer

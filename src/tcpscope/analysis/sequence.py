@@ -26,6 +26,11 @@ Per segment, in order:
 
 Sequence numbers are compared in 32-bit serial arithmetic; 0 means "unset" for
 ``nextseq``, ``lastack`` and ``maxseqtobeacked``, exactly as Wireshark treats them.
+
+The state lives in rows that :mod:`tcpscope.analysis.state` retires between pieces of
+a capture: a conversation occupies a *slot* (its ``tcp.stream`` number is a field of
+it), and a key whose conversation was retired keeps a small record (its stream number,
+base sequence numbers and window scaling) that a later frame of it revives.
 """
 
 from __future__ import annotations
@@ -39,10 +44,12 @@ from tcpscope._types import Array
 Int = int | np.int64
 
 __all__ = [
-    "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
+    "ACK", "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
     "A_LOST_PACKET", "A_OUT_OF_ORDER", "A_RETRANSMISSION", "A_REUSED_PORTS", "A_SPURIOUS_RETRANSMISSION",
-    "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK",
-    "INPUTS", "OUTPUTS", "SequenceState", "analyze_segments",
+    "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK", "C_ENDED",
+    "C_KEY", "C_LAST_TS", "C_N", "C_STREAM", "ENDED_FIN1", "ENDED_FIN2", "ENDED_RST", "FIN", "F_BASE", "F_BASE_SET",
+    "F_HEAD", "F_N", "F_WSCALE", "INPUTS", "OUTPUTS", "R_BASE", "R_N", "R_STREAM", "R_WSCALE", "SYN", "S_CONV", "S_N",
+    "S_NEXT", "WALK_BUDGET", "run_analysis",
 ]
 
 # analysis flag bits (TCP_A_* in packet-tcp.h)
@@ -69,19 +76,27 @@ FASTRT_WINDOW_NS = 20_000_000
 OOO_DEFAULT_NS = 3_000_000
 
 
-# per-conversation state
+# per-conversation state; C_STREAM is its tcp.stream, C_KEY its key; for retirement,
+# C_LAST_TS is its latest time stamp and C_ENDED the bits of ENDED_FIN1, ENDED_FIN2 (a
+# FIN from flow 1, 2) and ENDED_RST seen
 C_FIRST_TS, C_PREV_TS, C_COMPLETE, C_MRU_SYN, C_FIRST_RTT = 0, 1, 2, 3, 4
-C_ACC_SYN, C_ACC_SYNACK, C_ACC_OPT, C_TFO_DATA = 5, 6, 7, 8
-C_N = 9
+C_ACC_SYN, C_ACC_SYNACK, C_ACC_OPT, C_TFO_DATA, C_STREAM, C_KEY, C_ENDED, C_LAST_TS = 5, 6, 7, 8, 9, 10, 11, 12
+C_N = 13
+ENDED_FIN1, ENDED_FIN2, ENDED_RST = 1, 2, 4
 # per-flow state (flow = 2 * conversation + 0|1)
 F_BASE, F_BASE_SET, F_WSCALE, F_WINDOW, F_NEXTSEQ, F_NEXTSEQFRAME, F_NEXTSEQTIME = 0, 1, 2, 3, 4, 5, 6
 F_MAXSEQ, F_LASTACK, F_LASTACKTIME, F_LASTNONDUP, F_DUPACKNUM, F_LASTSEGFLAGS = 7, 8, 9, 10, 11, 12
 F_VALID_BIF, F_PUSH, F_PUSH_LAST, F_FIRST_ACK, F_CLOSING, F_NSACK = 13, 14, 15, 16, 17, 18
 F_SLE1, F_SRE1, F_SLE2, F_SRE2, F_SLE3, F_SRE3, F_HEAD, F_COUNT = 19, 20, 21, 22, 23, 24, 25, 26
 F_N = 27
-# unacknowledged segments: a linked list per flow, newest first
-S_FRAME, S_SEQ, S_NEXTSEQ, S_TS, S_NEXT = 0, 1, 2, 3, 4
-S_N = 5
+# unacknowledged segments: a linked list per flow, newest first; S_CONV is the slot of
+# the segment's conversation, -1 once the segment is acknowledged (the row is free)
+S_FRAME, S_SEQ, S_NEXTSEQ, S_TS, S_NEXT, S_CONV = 0, 1, 2, 3, 4, 5
+S_N = 6
+# per key, what a retired conversation leaves: its stream (-1: none), the base sequence
+# number of each flow (-1: not set) and the window scaling of each flow
+R_STREAM, R_BASE, R_WSCALE = 0, 1, 3
+R_N = 5
 
 M32 = 0xFFFFFFFF
 
@@ -109,17 +124,15 @@ def _le(x: Int, y: Int) -> bool:
 
 
 @helper
-def _ge(x: Int, y: Int) -> bool:
-    return _s32(y - x) <= 0
-
-
-@helper
-def _new_conv(conv: Array, flow: Array, c: int, ts: Int) -> None:
-    """init_tcp_conversation_data: a fresh conversation starting at ``ts``."""
+def _new_conv(conv: Array, flow: Array, c: int, ts: Int, stream: Int, key: Int) -> None:
+    """init_tcp_conversation_data: a fresh conversation in slot ``c``, starting at ``ts``."""
     for j in range(C_N):
         conv[c, j] = 0
     conv[c, C_FIRST_TS] = ts
     conv[c, C_PREV_TS] = ts
+    conv[c, C_STREAM] = stream
+    conv[c, C_KEY] = key
+    conv[c, C_LAST_TS] = ts
     for f in range(2 * c, 2 * c + 2):
         for j in range(F_N):
             flow[f, j] = 0
@@ -129,6 +142,20 @@ def _new_conv(conv: Array, flow: Array, c: int, ts: Int) -> None:
         flow[f, F_HEAD] = -1
 
 
+@helper
+def _revive_conv(conv: Array, flow: Array, retired: Array, c: int, ts: Int, key: Int) -> None:
+    """A frame of a retired conversation (docs/deviations.md, "Retired conversations"): a
+    fresh state in slot ``c`` with the stream number, base sequence numbers and window
+    scaling the conversation had."""
+    _new_conv(conv, flow, c, ts, retired[key, R_STREAM], key)
+    for d in range(2):
+        f = 2 * c + d
+        if retired[key, R_BASE + d] >= 0:
+            flow[f, F_BASE] = retired[key, R_BASE + d]
+            flow[f, F_BASE_SET] = 1
+        flow[f, F_WSCALE] = retired[key, R_WSCALE + d]
+
+
 def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv: Array, ackv: Array, flags: Array,
                  win_a: Array, seglen_a: Array, reach_a: Array, bogus_a: Array, optexc: Array, wsopt: Array,
                  accopt: Array, tfocookie: Array, sackrow: Array, sackedges: Array,
@@ -136,16 +163,19 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                  o_nxt: Array, o_win: Array, o_scale: Array, o_ta: Array, o_flags: Array, o_acksf: Array,
                  o_rtt: Array, o_irtt: Array, o_bif: Array, o_push: Array, o_dupn: Array, o_dupf: Array,
                  o_rto: Array, o_rtof: Array, o_fin: Array, o_ace: Array, o_sackbase: Array, o_tfo: Array,
-                 conv: Array, flow: Array, seg: Array, cur: Array, counts: Array) -> int:
-    """Run the analysis over every segment (see the module docstring); returns conversations.
+                 conv: Array, flow: Array, seg: Array, cur: Array, retired: Array, counts: Array) -> int:
+    """Run the analysis over every segment (see the module docstring); returns the number
+    of conversations (``tcp.stream`` values) so far.
 
-    ``conv``, ``flow``, ``seg`` and ``cur`` (the current conversation of each key) are
-    the state; ``counts`` holds how many conversations and unacknowledged-segment rows
-    are in use, on entry and on return, so that a later call continues the analysis.
+    ``conv``, ``flow``, ``seg``, ``cur`` (the slot of each key's current conversation, -1:
+    none) and ``retired`` (per key, see R_*) are the state; ``counts`` holds the streams
+    numbered, the conversation slots and the unacknowledged-segment rows in use, on entry
+    and on return, so that a later call continues the analysis.
     """
     m = frame_a.shape[0]
-    nconv: int = counts[0]
-    nseg = counts[1]
+    nstreams: int = counts[0]
+    nconv: int = counts[1]
+    nseg = counts[2]
     for r in range(m):
         reach = np.int64(reach_a[r])
         if reach < 2:
@@ -167,9 +197,13 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
         if c < 0:
             c = nconv
             nconv += 1
-            _new_conv(conv, flow, c, ts)
+            if retired[key, R_STREAM] >= 0:
+                _revive_conv(conv, flow, retired, c, ts, key)
+            else:
+                _new_conv(conv, flow, c, ts, nstreams, key)
+                nstreams += 1
+                is_new = True
             cur[key] = c
-            is_new = True
         f = 2 * c + fd
         g = 2 * c + 1 - fd
         ta = False
@@ -188,7 +222,8 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                     # §2.3a: a new conversation on the same ports
                     c = nconv
                     nconv += 1
-                    _new_conv(conv, flow, c, ts)
+                    _new_conv(conv, flow, c, ts, nstreams, key)
+                    nstreams += 1
                     cur[key] = c
                     f = 2 * c + fd
                     g = 2 * c + 1 - fd
@@ -205,8 +240,13 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                 ta = True
                 taflags |= A_REUSED_PORTS
             conv[c, C_ACC_SYNACK] = 1 if ((fl & (AE | CWR)) == CWR) or ((fl & (AE | ECE)) == AE) else 0
-        o_stream[r] = c
+        o_stream[r] = conv[c, C_STREAM]
         o_comp[r] = conv[c, C_COMPLETE]
+        conv[c, C_LAST_TS] = max(conv[c, C_LAST_TS], ts)
+        if (fl & FIN) != 0:
+            conv[c, C_ENDED] |= ENDED_FIN1 if fd == 0 else ENDED_FIN2
+        if (fl & RST) != 0:
+            conv[c, C_ENDED] |= ENDED_RST
         flow[f, F_NSACK] = 0
 
         # 2. timestamps (tcp_calculate_timestamps), computed before the header checks
@@ -336,6 +376,7 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                 seg[p, S_FRAME] = frame
                 seg[p, S_SEQ] = seq
                 seg[p, S_TS] = ts
+                seg[p, S_CONV] = c
                 if (fl & (SYN | FIN)) != 0:
                     nxt = (nxt + 1) & M32
                 seg[p, S_NEXTSEQ] = nxt
@@ -370,6 +411,7 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                     flow[g, F_HEAD] = nx
                 else:
                     seg[prev, S_NEXT] = nx
+                seg[p, S_CONV] = -1
                 p = nx
                 flow[g, F_COUNT] -= 1
             # §6.4: bytes in flight, from the payload of the unacknowledged segments
@@ -500,16 +542,19 @@ def _analyze_run(frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv
                 flow[g, F_WSCALE] = -2
             elif (fl & ACK) != 0 and flow[g, F_WSCALE] == -2:
                 flow[f, F_WSCALE] = -2
-    counts[0] = nconv
-    counts[1] = nseg
-    return nconv
+    counts[0] = nstreams
+    counts[1] = nconv
+    counts[2] = nseg
+    return nstreams
 
 
 _KERNEL = kernel(_analyze_run)
-#: Segments times the segments that may wait for an ACK, above which the analysis runs
-#: compiled even on a small input: uncompiled, an ACK's walk of a long unacknowledged list
-#: costs about a microsecond a step (1,000 segments that all wait: about a second at worst).
-WALK_BUDGET = 1_000_000
+
+
+def run_analysis(size: int, *args: Array) -> int:
+    """:func:`_analyze_run` on its arguments, compiled when ``size`` (the work it will do,
+    in segments) is large (``tcpscope._jit``); returns the number of conversations."""
+    return int(_KERNEL.run(size, *args))
 
 
 #: Output columns of the analysis and their types (narrow where the values allow).
@@ -527,72 +572,7 @@ INPUTS: tuple[str, ...] = ("frame", "ts", "key", "flow", "seq", "ack", "flags", 
                            "bogus", "opt_exception", "ws_opt", "accecn_opt", "tfo_cookie")
 
 
-class SequenceState:
-    """The analysis state between calls of :func:`analyze_segments`: conversations, flows,
-    unacknowledged segments, the current conversation of each key, and how many of each
-    are in use. Arrays grow as batches bring more."""
-
-    def __init__(self) -> None:
-        self.conv = np.zeros((0, C_N), dtype=np.int64)
-        self.flow = np.zeros((0, F_N), dtype=np.int64)
-        self.seg = np.zeros((0, S_N), dtype=np.int64)
-        self.cur = np.zeros(0, dtype=np.int64)
-        self.counts = np.zeros(2, dtype=np.int64)
-        self.keys = 0  # keys seen so far
-
-    @property
-    def conversations(self) -> int:
-        return int(self.counts[0])
-
-    def reserve(self, conversations: int, segments: int, keys: int) -> None:
-        """Room for ``conversations`` more conversations, ``segments`` more unacknowledged
-        segments and keys up to ``keys``."""
-        self.conv = _grown(self.conv, int(self.counts[0]) + conversations, 0)
-        self.flow = _grown(self.flow, 2 * self.conv.shape[0], 0)
-        self.seg = _grown(self.seg, int(self.counts[1]) + segments, 0)
-        self.cur = _grown(self.cur, keys, -1)
-
-
-def _grown(a: Array, rows: int, fill: int) -> Array:
-    """``a`` with at least ``rows`` rows (at least doubled when it grows; new rows ``fill``)."""
-    have = a.shape[0]
-    if have >= max(rows, 1):
-        return a
-    shape = (max(rows, 2 * have, 1), *a.shape[1:])
-    # zeros: the room not yet used takes no memory until it is written
-    out = np.zeros(shape, dtype=a.dtype) if fill == 0 else np.full(shape, fill, dtype=a.dtype)
-    out[:have] = a
-    return out
-
-
-def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, nkeys: int,
-                     state: SequenceState | None = None) -> tuple[dict[str, Array], int]:
-    """Analyse every segment (one element per TCP header in each of :data:`INPUTS`).
-
-    ``sackrow[r]`` is the row of ``sackedges`` holding segment r's SACK blocks (-1: none):
-    up to three (left, right) pairs of raw edges, then their count. Returns the columns of
-    :data:`OUTPUTS` and the number of conversations so far (``tcp.stream`` runs from 0 to
-    it - 1). ``state`` carries the analysis from earlier batches of segments, and on.
-    """
-    m = int(cols["frame"].shape[0])
-    out: dict[str, Array] = {name: np.zeros(m, dtype=dtype) for name, dtype in OUTPUTS.items()}
-    out["stream"][:] = -1
-    flags = cols["flags"]
-    if state is None:
-        state = SequenceState()
-    # a conversation is created at most once per key these segments carry (a key seen
-    # before in a header cut short may have none yet), plus once per pure SYN (port reuse);
-    # every segment that carries data, SYN or FIN may join an unacknowledged list once
-    syns = int(np.count_nonzero((flags & (SYN | ACK)) == SYN)) if m else 0
-    nseg = int(np.count_nonzero((cols["seglen"] > 0) | ((flags & (SYN | FIN)) != 0))) if m else 0
-    keys_here = int(np.count_nonzero(np.bincount(np.asarray(cols["key"], dtype=np.int64)))) if m else 0
-    state.reserve(min(m, keys_here + syns), nseg, nkeys)
-    state.keys = max(state.keys, nkeys)
-    args = [np.ascontiguousarray(cols[name]) for name in INPUTS]
-    # An ACK walks its flow's unacknowledged segments, so the work may grow as segments
-    # times segments that wait (a hostile capture makes it so): past WALK_BUDGET the
-    # kernel runs compiled however few the segments, as it would on a large capture.
-    size = m if m * max(nseg, 1) <= WALK_BUDGET else max(m, m * nseg)
-    n = _KERNEL.run(size, *args, sackrow, sackedges, *out.values(), state.conv, state.flow, state.seg, state.cur,
-                    state.counts)
-    return out, int(n)
+#: Segments times the segments that may wait for an ACK, above which the analysis runs
+#: compiled even on a small input: uncompiled, an ACK's walk of a long unacknowledged list
+#: costs about a microsecond a step (1,000 segments that all wait: about a second at worst).
+WALK_BUDGET = 1_000_000

@@ -1,0 +1,237 @@
+"""The analysis state carried from one batch of segments to the next, and its retirement.
+
+:func:`analyze_segments` runs the kernel of :mod:`tcpscope.analysis.sequence` over a
+batch of segments with a :class:`SequenceState`: the conversations (a slot each, with
+their two flows), the unacknowledged segments, and per conversation key the slot of its
+current conversation. A capture read in pieces (a pipe, ``tcpscope.scan``) would grow
+that state by every conversation and every data segment it ever saw, so between
+batches :meth:`SequenceState.retire` frees the rows no later frame can need, in place
+and with whole-array operations:
+
+* the row of a segment once acknowledged (the kernel marks it free);
+* a conversation that a later SYN replaced on the same key (port reuse, reference §2.3a):
+  tshark's lookup finds the newest conversation of a key, so no frame reaches it again;
+* a conversation closed (a FIN from both sides, or a RST) that has been quiet for
+  :data:`CLOSED_QUIET_NS` of capture time, TIME-WAIT's 2 MSL (RFC 9293 §3.4.2,
+  MSL = 2 minutes), or one still open that has been quiet for :data:`IDLE_QUIET_NS`
+  (Zeek's ``tcp_inactivity_timeout``, 5 minutes), with their segments. Capture time is
+  the median time stamp of the last batch, and a conversation's quiet starts at its
+  latest time stamp, so that a few frames stamped far off (a damaged record, a capture
+  that jumps in time) retire nothing early.
+
+A retired conversation leaves, per key, its ``tcp.stream`` number, base sequence numbers
+and window scaling (the ``R_*`` record). A pure SYN with a new initial sequence number
+then starts the next conversation exactly as tshark does (reference §2.3a needs only the
+base); any other later frame of it revives the conversation with that record and a fresh
+analysis state: the one case where tcpscope may differ from tshark (docs/deviations.md,
+"Retired conversations"). The id table of keys (``analysis.keys``) is kept whole, so
+stream numbers and port reuse stay tshark's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tcpscope._types import Array
+from tcpscope.analysis.sequence import (
+    ACK,
+    C_ENDED,
+    C_KEY,
+    C_LAST_TS,
+    C_N,
+    C_STREAM,
+    ENDED_FIN1,
+    ENDED_FIN2,
+    ENDED_RST,
+    F_BASE,
+    F_BASE_SET,
+    F_HEAD,
+    F_N,
+    F_WSCALE,
+    FIN,
+    INPUTS,
+    OUTPUTS,
+    R_BASE,
+    R_N,
+    R_STREAM,
+    R_WSCALE,
+    S_CONV,
+    S_N,
+    S_NEXT,
+    SYN,
+    WALK_BUDGET,
+    run_analysis,
+)
+
+__all__ = ["CLOSED_QUIET_NS", "IDLE_QUIET_NS", "SequenceState", "analyze_segments"]
+
+#: A closed conversation is retired after this much capture time without a frame: 2 MSL.
+CLOSED_QUIET_NS = 2 * 120 * 1_000_000_000
+#: A conversation not closed is retired after this much capture time without a frame.
+IDLE_QUIET_NS = 5 * 60 * 1_000_000_000
+#: Conversation slots, and segment rows, in use below which retiring them is not worth a
+#: pass (a pass copies every row kept: the flows of a conversation are 432 bytes).
+RETIRE_MIN_SLOTS = 1 << 10
+RETIRE_MIN_SEGMENTS = 1 << 16
+
+
+class SequenceState:
+    """The analysis state between calls of :func:`analyze_segments` (module docstring).
+
+    ``conv`` and ``flow`` (two rows per conversation slot), ``seg`` (unacknowledged
+    segments), ``cur`` (per key: the slot of its current conversation, -1 for none) and
+    ``retired`` (per key: what a retired conversation left, ``R_*``); ``counts``: the
+    ``tcp.stream`` numbers given, the slots and the segment rows in use. ``clock`` is
+    the capture time retirement goes by (module docstring; None before any segment).
+    The arrays grow as batches bring more, and :meth:`retire` frees rows;
+    ``closed_quiet_ns`` and ``idle_quiet_ns`` say when a conversation retires, and
+    ``eager`` retires at every batch (for tests: rows are otherwise retired only once
+    they have doubled).
+    """
+
+    def __init__(self, closed_quiet_ns: int = CLOSED_QUIET_NS, idle_quiet_ns: int = IDLE_QUIET_NS,
+                 eager: bool = False) -> None:
+        self.conv = np.zeros((0, C_N), dtype=np.int64)
+        self.flow = np.zeros((0, F_N), dtype=np.int64)
+        self.seg = np.zeros((0, S_N), dtype=np.int64)
+        self.cur = np.zeros(0, dtype=np.int64)
+        self.retired = np.zeros((0, R_N), dtype=np.int64)
+        self.counts = np.zeros(3, dtype=np.int64)
+        self.clock: int | None = None
+        self.closed_quiet_ns = closed_quiet_ns
+        self.idle_quiet_ns = idle_quiet_ns
+        self.eager = eager
+        self._slots_at = RETIRE_MIN_SLOTS
+        self._segments_at = RETIRE_MIN_SEGMENTS
+
+    @property
+    def conversations(self) -> int:
+        """How many conversations (``tcp.stream`` numbers) the analysis has seen."""
+        return int(self.counts[0])
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of the state's arrays (what stays bounded on a stream)."""
+        return sum(a.nbytes for a in (self.conv, self.flow, self.seg, self.cur, self.retired, self.counts))
+
+    def reserve(self, conversations: int, segments: int, keys: int) -> None:
+        """Room for ``conversations`` more conversations, ``segments`` more unacknowledged
+        segments and keys up to ``keys``."""
+        self.conv = _grown(self.conv, int(self.counts[1]) + conversations, 0)
+        self.flow = _grown(self.flow, 2 * self.conv.shape[0], 0)
+        self.seg = _grown(self.seg, int(self.counts[2]) + segments, 0)
+        self.cur = _grown(self.cur, keys, -1)
+        self.retired = _grown(self.retired, keys, -1)
+
+    def retire(self) -> None:
+        """Free the rows no later frame can need (module docstring), in place: conversations
+        once the slots in use have doubled since they were last retired, segments once
+        their rows have (so that each row costs a constant share of the passes)."""
+        nconv, nseg = int(self.counts[1]), int(self.counts[2])
+        if self.clock is None:
+            return
+        if nconv >= self._slots_at or self.eager:
+            keep = self._conversations_kept(nconv, self.clock)
+        elif nseg >= self._segments_at:
+            keep = np.ones(nconv, dtype=np.bool_)
+        else:
+            return
+        kept = int(np.count_nonzero(keep))
+        seg_kept = self._compact_segments(nseg, keep)
+        if kept < nconv:
+            flows = self.flow[: 2 * nconv].reshape(nconv, 2 * F_N)
+            self.flow[: 2 * kept] = flows[keep].reshape(2 * kept, F_N)
+            self.conv[:kept] = self.conv[:nconv][keep]
+            self.cur[self.conv[:kept, C_KEY]] = np.arange(kept)
+        heads = self.flow[: 2 * kept, F_HEAD]
+        self.flow[: 2 * kept, F_HEAD] = np.where(heads >= 0, seg_kept[np.maximum(heads, 0)], -1)
+        self.counts[1], self.counts[2] = kept, int(np.count_nonzero(seg_kept >= 0))
+        if nconv >= self._slots_at:
+            self._slots_at = max(RETIRE_MIN_SLOTS, 2 * kept)
+        self._segments_at = max(RETIRE_MIN_SEGMENTS, 2 * int(self.counts[2]))
+
+    def _conversations_kept(self, nconv: int, clock: int) -> Array:
+        """Which slots stay at capture time ``clock``; the current conversations that retire
+        leave their record."""
+        conv = self.conv[:nconv]
+        key = conv[:, C_KEY]
+        current = self.cur[key] == np.arange(nconv)
+        ended = conv[:, C_ENDED]
+        closed = ((ended & ENDED_RST) != 0) | ((ended & (ENDED_FIN1 | ENDED_FIN2)) == (ENDED_FIN1 | ENDED_FIN2))
+        quiet = np.int64(clock) - conv[:, C_LAST_TS]
+        gone = current & (quiet > np.where(closed, self.closed_quiet_ns, self.idle_quiet_ns))
+        flows = self.flow[: 2 * nconv].reshape(nconv, 2, F_N)[gone]
+        k = key[gone]
+        self.retired[k, R_STREAM] = conv[gone, C_STREAM]
+        self.retired[k, R_BASE:R_BASE + 2] = np.where(flows[:, :, F_BASE_SET] != 0, flows[:, :, F_BASE], -1)
+        self.retired[k, R_WSCALE:R_WSCALE + 2] = flows[:, :, F_WSCALE]
+        self.cur[k] = -1
+        keep: Array = current & ~gone
+        return keep
+
+    def _compact_segments(self, nseg: int, keep: Array) -> Array:
+        """Move the segments still waiting, of the conversations kept, to the front of
+        ``seg`` (in order), renumbering their slots and links; returns each old row's new
+        row (-1: freed)."""
+        seg = self.seg[:nseg]
+        slot = seg[:, S_CONV]
+        alive = slot >= 0
+        alive[alive] = keep[slot[alive]]
+        new_row = np.where(alive, np.cumsum(alive) - 1, -1)
+        new_slot = np.cumsum(keep) - 1
+        moved = seg[alive]
+        if not keep.all():
+            moved[:, S_CONV] = new_slot[moved[:, S_CONV]]
+        nxt = moved[:, S_NEXT]
+        moved[:, S_NEXT] = np.where(nxt >= 0, new_row[np.maximum(nxt, 0)], -1)
+        self.seg[: moved.shape[0]] = moved
+        out: Array = new_row
+        return out
+
+
+def _grown(a: Array, rows: int, fill: int) -> Array:
+    """``a`` with at least ``rows`` rows (at least doubled when it grows; new rows ``fill``)."""
+    have = a.shape[0]
+    if have >= max(rows, 1):
+        return a
+    shape = (max(rows, 2 * have, 1), *a.shape[1:])
+    # zeros: the room not yet used takes no memory until it is written
+    out = np.zeros(shape, dtype=a.dtype) if fill == 0 else np.full(shape, fill, dtype=a.dtype)
+    out[:have] = a
+    return out
+
+
+def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, nkeys: int,
+                     state: SequenceState | None = None) -> tuple[dict[str, Array], int]:
+    """Analyse every segment (one element per TCP header in each of :data:`INPUTS`).
+
+    ``sackrow[r]`` is the row of ``sackedges`` holding segment r's SACK blocks (-1: none):
+    up to three (left, right) pairs of raw edges, then their count. Returns the columns of
+    :data:`OUTPUTS` and the number of conversations so far (``tcp.stream`` runs from 0 to
+    it - 1). ``state`` carries the analysis from earlier batches of segments, and on.
+    """
+    m = int(cols["frame"].shape[0])
+    out: dict[str, Array] = {name: np.zeros(m, dtype=dtype) for name, dtype in OUTPUTS.items()}
+    out["stream"][:] = -1
+    flags = cols["flags"]
+    if state is None:
+        state = SequenceState()
+    state.retire()
+    # a conversation is created at most once per key these segments carry (a key seen
+    # before in a header cut short may have none yet, and a retired one comes back), plus
+    # once per pure SYN (port reuse); every segment that carries data, SYN or FIN may join
+    # an unacknowledged list once
+    syns = int(np.count_nonzero((flags & (SYN | ACK)) == SYN)) if m else 0
+    nseg = int(np.count_nonzero((cols["seglen"] > 0) | ((flags & (SYN | FIN)) != 0))) if m else 0
+    keys_here = int(np.count_nonzero(np.bincount(np.asarray(cols["key"], dtype=np.int64)))) if m else 0
+    state.reserve(min(m, keys_here + syns), nseg, nkeys)
+    args = [np.ascontiguousarray(cols[name]) for name in INPUTS]
+    # An ACK walks its flow's unacknowledged segments, so the work may grow as segments
+    # times segments that wait (a hostile capture makes it so): past WALK_BUDGET the
+    # kernel runs compiled however few the segments, as it would on a large capture.
+    size = m if m * max(nseg, 1) <= WALK_BUDGET else max(m, m * nseg)
+    n = run_analysis(size, *args, sackrow, sackedges, *out.values(), state.conv, state.flow, state.seg, state.cur,
+                     state.retired, state.counts)
+    if m:
+        state.clock = int(np.partition(np.asarray(cols["ts"]), m // 2)[m // 2])
+    return out, n
