@@ -39,18 +39,24 @@ import numpy as np
 
 from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
+from tcpscope.constants import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN
 
 #: A scalar the kernel reads from its int64 arrays, or a Python int.
 Int = int | np.int64
 
 __all__ = [
-    "ACK", "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
+    "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
     "A_LOST_PACKET", "A_OUT_OF_ORDER", "A_RETRANSMISSION", "A_REUSED_PORTS", "A_SPURIOUS_RETRANSMISSION",
-    "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK", "C_ENDED",
-    "C_KEY", "C_LAST_TS", "C_N", "C_STREAM", "ENDED_FIN1", "ENDED_FIN2", "ENDED_RST", "FIN", "F_BASE", "F_BASE_SET",
-    "F_HEAD", "F_N", "F_WSCALE", "INPUTS", "OUTPUTS", "R_BASE", "R_N", "R_STREAM", "R_WSCALE", "SYN", "S_CONV", "S_N",
+    "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK", "CONSTANTS_DIGEST", "C_ENDED",
+    "C_KEY", "C_LAST_TS", "C_N", "C_STREAM", "ENDED_FIN1", "ENDED_FIN2", "ENDED_RST", "F_BASE", "F_BASE_SET",
+    "F_HEAD", "F_N", "F_WSCALE", "INPUTS", "OUTPUTS", "R_BASE", "R_N", "R_STREAM", "R_WSCALE", "S_CONV", "S_N",
     "S_NEXT", "WALK_BUDGET", "run_analysis",
 ]
+
+#: The digest of :mod:`tcpscope.constants` this module's kernels were compiled for (the flag
+#: bits they read): numba's cache knows only this file, so a changed constant must change
+#: this line too (tests/test_constants.py).
+CONSTANTS_DIGEST = "9f669131f1707517"
 
 # analysis flag bits (TCP_A_* in packet-tcp.h)
 A_RETRANSMISSION = 0x0001
@@ -69,8 +75,6 @@ A_WINDOW_FULL = 0x1000
 A_REUSED_PORTS = 0x2000
 A_SPURIOUS_RETRANSMISSION = 0x4000
 
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-ECE, CWR, AE = 0x40, 0x80, 0x100
 MAX_UNACKED = 10000
 FASTRT_WINDOW_NS = 20_000_000
 OOO_DEFAULT_NS = 3_000_000

@@ -34,7 +34,6 @@ import numpy as np
 
 from tcpscope._types import Array
 from tcpscope.analysis.sequence import (
-    ACK,
     C_ENDED,
     C_KEY,
     C_LAST_TS,
@@ -48,7 +47,6 @@ from tcpscope.analysis.sequence import (
     F_HEAD,
     F_N,
     F_WSCALE,
-    FIN,
     INPUTS,
     OUTPUTS,
     R_BASE,
@@ -58,10 +56,10 @@ from tcpscope.analysis.sequence import (
     S_CONV,
     S_N,
     S_NEXT,
-    SYN,
     WALK_BUDGET,
     run_analysis,
 )
+from tcpscope.constants import ACK, FIN, SYN
 
 __all__ = ["CLOSED_QUIET_NS", "IDLE_QUIET_NS", "SequenceState", "analyze_segments"]
 
