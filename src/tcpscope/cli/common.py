@@ -6,7 +6,6 @@ captures start fast.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from tcpscope._types import Index, Mask
 from tcpscope.capture.records import Records
+from tcpscope.cli import EXIT_ERROR
 from tcpscope.errors import CaptureWarning
 from tcpscope.table.packets import PacketTable
 
@@ -22,10 +22,7 @@ if TYPE_CHECKING:
     from tcpscope.filter.front import Filter
     from tcpscope.views.stream import TableStream
 
-__all__ = ["EXIT_ERROR", "Loaded", "add_file_argument", "add_filter_argument", "capture_stream",
-           "compile_display_filter", "finish", "load", "read_capture"]
-
-EXIT_ERROR = 2
+__all__ = ["EXIT_ERROR", "Loaded", "capture_stream", "compile_display_filter", "finish", "load", "read_capture"]
 
 
 @dataclass(frozen=True)
@@ -37,15 +34,6 @@ class Loaded:
     warnings: tuple[CaptureWarning, ...]
     #: the display filter's per-frame answer (None without -Y): what tap-style views count
     mask: Mask | None = None
-
-
-def add_file_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="capture file (pcap, pcapng, gzip of either); - for standard input")
-
-
-def add_filter_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
-                   help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
 
 
 def compile_display_filter(text: str | None) -> Filter | None:

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from tcpscope.cli.common import (
     EXIT_ERROR,
-    add_file_argument,
-    add_filter_argument,
     capture_stream,
     compile_display_filter,
     finish,
@@ -20,16 +18,13 @@ if TYPE_CHECKING:
     from tcpscope.table.schema import FieldDef
     from tcpscope.views.fields import FieldsOptions
 
-__all__ = ["register"]
+__all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
     from tcpscope.views.columns import full_registry as registry
     from tcpscope.views.fields import FieldsOptions, parse_e_option
 
-    if not args.e:
-        print("tcpscope: fields needs at least one -e FIELD", file=sys.stderr)
-        return EXIT_ERROR
     opts = FieldsOptions()
     for opt in args.E or []:
         try:
@@ -68,12 +63,3 @@ def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions,
     with capture_stream(args.file, flt, analysis_need(names)) as stream:
         return stream_fields(stream, defs, opts, out)
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    f = sub.add_parser("fields", help="print fields of every frame, as tshark -T fields does")
-    add_file_argument(f)
-    f.add_argument("-e", action="append", metavar="FIELD", help="a Wireshark field name (repeatable)")
-    f.add_argument("-E", action="append", metavar="OPT=VALUE",
-                   help="header=y|n, separator=/t|/s|C, occurrence=f|l|a|N, aggregator=C, quote=d|s|n")
-    add_filter_argument(f)
-    f.set_defaults(run=run)

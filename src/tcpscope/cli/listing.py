@@ -6,14 +6,12 @@ import argparse
 import sys
 
 from tcpscope.cli.common import (
-    add_file_argument,
-    add_filter_argument,
     capture_stream,
     compile_display_filter,
     finish,
 )
 
-__all__ = ["register"]
+__all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,9 +32,3 @@ def run(args: argparse.Namespace) -> int:
     out.flush()
     return finish(stream.warnings)
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("list", help="the packet list, one line per frame, as tshark prints it")
-    add_file_argument(p)
-    add_filter_argument(p)
-    p.set_defaults(run=run)

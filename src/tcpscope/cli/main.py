@@ -5,43 +5,110 @@ the packet list, ``conv`` and ``expert`` the ``-z`` statistics, ``analyze`` the 
 newcomer runs first. Errors are one line on standard error (tshark's wording, with
 ``tcpscope:`` in front) and exit status 2; a file cut short prints every whole frame
 first, then the warning.
+
+Every command's arguments are declared here, and the module that runs it is imported
+only once the command line has parsed: ``--help`` and a usage error import neither
+numpy nor any command (``tests/cli/test_startup.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
-from tcpscope.cli import analyze, conv, expert, fields, listing
-from tcpscope.cli.common import EXIT_ERROR
-from tcpscope.errors import TcpscopeError
+from tcpscope.cli import EXIT_ERROR
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["COMMANDS", "Command", "build_parser", "main", "run"]
 
-#: The subcommand modules, in the order ``--help`` lists them; each has ``register``.
-COMMANDS = (analyze, fields, listing, conv, expert)
+
+def _file(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="capture file (pcap, pcapng, gzip of either); - for standard input")
+
+
+def _display_filter(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
+                   help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
+
+
+def _file_and_filter(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    _display_filter(p)
+
+
+def _fields_arguments(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    p.add_argument("-e", action="append", required=True, metavar="FIELD",
+                   help="a Wireshark field name (repeatable)")
+    p.add_argument("-E", action="append", metavar="OPT=VALUE",
+                   help="header=y|n, separator=/t|/s|C, occurrence=f|l|a|N, aggregator=C, quote=d|s|n")
+    _display_filter(p)
+
+
+def _conv_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table: tshark's text (default); csv or json: every column, times in ns")
+    p.add_argument("--extras", action="store_true",
+                   help="table: add stream, retransmissions, RTT min/avg/max and state to each row")
+
+
+def _expert_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--level", choices=("error", "warn", "note", "chat", "comment"), default="comment",
+                   help="lowest severity shown (default: all), as -z expert,LEVEL")
+    p.add_argument("--frames", action="store_true", help="list the frames of each finding under its row")
+
+
+class Command(NamedTuple):
+    """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
+    after parsing), its line in ``--help`` and what declares its arguments."""
+
+    name: str
+    module: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+
+
+#: The subcommands, in the order ``--help`` lists them.
+COMMANDS = (
+    Command("analyze", "tcpscope.cli.analyze",
+            "report: the capture, its TCP connections, findings, how each opened and closed", _file_and_filter),
+    Command("fields", "tcpscope.cli.fields", "print fields of every frame, as tshark -T fields does",
+            _fields_arguments),
+    Command("list", "tcpscope.cli.listing", "the packet list, one line per frame, as tshark prints it",
+            _file_and_filter),
+    Command("conv", "tcpscope.cli.conv",
+            "TCP conversations, as tshark -q -z conv,tcp, plus stream, retransmissions, RTT and state",
+            _conv_arguments),
+    Command("expert", "tcpscope.cli.expert", "expert summary by severity, as tshark -q -z expert", _expert_arguments),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tcpscope",
                                 description="Wireshark's TCP analysis on whole captures, faster, in plain words.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in COMMANDS:
-        mod.register(sub)
+    for command in COMMANDS:
+        command.arguments(sub.add_parser(command.name, help=command.help))
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
+    if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    from tcpscope.errors import TcpscopeError
+
+    module = next(c.module for c in COMMANDS if c.name == args.command)
     try:
-        return int(args.run(args))
+        return int(importlib.import_module(module).run(args))
     except TcpscopeError as exc:
         print(f"tcpscope: {exc}", file=sys.stderr)
         return EXIT_ERROR
