@@ -14,12 +14,10 @@ numpy nor any command (``tests/cli/test_startup.py``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 from tcpscope.cli import EXIT_ERROR
 
@@ -64,14 +62,19 @@ def _expert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", action="store_true", help="list the frames of each finding under its row")
 
 
-class Command(NamedTuple):
+class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
-    after parsing), its line in ``--help`` and what declares its arguments."""
+    after parsing), its line in ``--help`` and what declares its arguments. (A plain
+    class: a NamedTuple or a dataclass would import typing or inspect before ``--help``.)"""
 
-    name: str
-    module: str
-    help: str
-    arguments: Callable[[argparse.ArgumentParser], None]
+    __slots__ = ("arguments", "help", "module", "name")
+
+    def __init__(self, name: str, module: str, help: str,
+                 arguments: Callable[[argparse.ArgumentParser], None]) -> None:
+        self.name = name
+        self.module = module
+        self.help = help
+        self.arguments = arguments
 
 
 #: The subcommands, in the order ``--help`` lists them.
@@ -125,6 +128,8 @@ def run() -> None:  # pragma: no cover - the console script; exits the process
     part of a second that the operating system does at once on exit; output and errors
     are flushed first, and nothing else is pending (worker threads have finished).
     """
+    import contextlib
+
     code = main()
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()
