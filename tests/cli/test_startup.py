@@ -56,7 +56,35 @@ def test_help_and_usage_errors_import_nothing_heavy(argv: list[str], code: int) 
     assert heavy == []
 
 
-def test_a_command_imports_its_module_after_parsing() -> None:
-    code, modules = _modules_after(["fields", EXAMPLE, "-e", "frame.number"])
+#: What no command imports for a small capture: compiling kernels, Arrow and pandas are for
+#: large ones and the API; nor does ``fields`` start a writer thread for a capture in one piece.
+NOT_FOR_SMALL = ("numba", "llvmlite", "pyarrow", "pandas", "concurrent.futures")
+
+
+@pytest.mark.parametrize(("command", "module"), [(["fields", "-e", "frame.number", "-e", "_ws.col.Info"], "fields"),
+                                                 (["list"], "listing"), (["conv"], "conv"), (["expert"], "expert"),
+                                                 (["analyze"], "analyze")])
+def test_a_small_capture_imports_its_command_and_nothing_heavy(command: list[str], module: str) -> None:
+    code, modules = _modules_after([command[0], EXAMPLE, *command[1:]])
     assert code == 0
-    assert "tcpscope.cli.fields" in modules and "tcpscope.cli.conv" not in modules
+    assert [m for m in modules if m.startswith("tcpscope.cli.") and m != "tcpscope.cli.main"] == \
+        sorted(["tcpscope.cli.common", "tcpscope.cli.progress", f"tcpscope.cli.{module}"])
+    assert [m for m in modules if m.startswith(NOT_FOR_SMALL)] == []
+
+
+@pytest.mark.parametrize("columns", ["", "50", "200"])
+def test_help_wraps_as_argparse_would(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help formatter finds the terminal's width without shutil, as shutil would."""
+    import argparse
+
+    from tcpscope.cli.main import build_parser
+
+    monkeypatch.setenv("COLUMNS", columns)
+    ours, theirs = build_parser(), build_parser()
+    sub = next(a for a in theirs._actions if isinstance(a, argparse._SubParsersAction))
+    for p in (theirs, *sub.choices.values()):
+        p.formatter_class = argparse.HelpFormatter
+    ours_sub = next(a for a in ours._actions if isinstance(a, argparse._SubParsersAction))
+    assert ours.format_help() == theirs.format_help()
+    for name, p in sub.choices.items():
+        assert ours_sub.choices[name].format_help() == p.format_help()

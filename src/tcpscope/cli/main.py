@@ -92,12 +92,28 @@ COMMANDS = (
 )
 
 
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's help formatter, given the terminal's width as ``shutil.get_terminal_size``
+    finds it (``COLUMNS``, else standard output's terminal, else 80): argparse asks shutil
+    itself, which imports bz2, lzma and fnmatch, for every command line, not only ``--help``."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return argparse.HelpFormatter(prog, width=(columns or 80) - 2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tcpscope",
+    p = argparse.ArgumentParser(prog="tcpscope", formatter_class=_formatter,
                                 description="Wireshark's TCP analysis on whole captures, faster, in plain words.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        command.arguments(sub.add_parser(command.name, help=command.help))
+        command.arguments(sub.add_parser(command.name, help=command.help, formatter_class=_formatter))
     return p
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from itertools import chain
 from typing import BinaryIO, Literal
 
 import numpy as np
@@ -171,9 +172,9 @@ def stream_fields(stream: TableStream, fields: list[FieldDef], opts: FieldsOptio
 
     Output through a pipe is flushed after each piece, so that a live capture shows as it
     comes. A piece is printed on a second thread while the next one is dissected (the
-    rendering kernels release the interpreter), so at most two pieces are in memory.
+    rendering kernels release the interpreter), so at most two pieces are in memory; a
+    capture that is one piece (any small file) is printed without that thread.
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
 
     def write(table: PacketTable, piece_opts: FieldsOptions, mask: np.ndarray | None) -> None:
         write_fields(table, fields, piece_opts, out, None if mask is None else np.flatnonzero(mask).astype(np.int64))
@@ -183,10 +184,27 @@ def stream_fields(stream: TableStream, fields: list[FieldDef], opts: FieldsOptio
         if not stream.whole:
             out.flush()
 
+    with job(0):
+        tables = iter(stream)
+        first = next(tables, None)
+        if first is not None and stream.whole and first[0].n == stream.n:  # the whole capture: printed here
+            write(first[0], opts, first[1])
+            for table, mask in tables:  # none: this ends the stream, which then holds its warnings
+                write(table, replace(opts, header=False), mask)
+        else:
+            _write_ahead(write, chain([first] if first is not None else [], tables), opts)
+    return stream.warnings
+
+
+def _write_ahead(write: Callable[[PacketTable, FieldsOptions, np.ndarray | None], None],
+                 tables: Iterator[tuple[PacketTable, np.ndarray | None]], opts: FieldsOptions) -> None:
+    """Each piece written on a second thread while the next one is made."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     piece_opts = opts
-    with ThreadPoolExecutor(max_workers=1) as writer, job(0):
+    with ThreadPoolExecutor(max_workers=1) as writer:
         pending: Future[None] | None = None
-        for table, mask in stream:
+        for table, mask in tables:
             if pending is not None:
                 pending.result()  # in order, and no more than two pieces at once
             pending = writer.submit(write, table, piece_opts, mask)
@@ -194,4 +212,3 @@ def stream_fields(stream: TableStream, fields: list[FieldDef], opts: FieldsOptio
             del table
         if pending is not None:
             pending.result()
-    return stream.warnings
