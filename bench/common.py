@@ -111,8 +111,10 @@ class Run:
     maxrss_kib: int
 
 
-def run_cmd(cmd: Sequence[str], stdout: Any = subprocess.DEVNULL, environ: dict[str, str] | None = None) -> Run:
+def run_cmd(cmd: Sequence[str], stdout: Any = subprocess.DEVNULL, environ: dict[str, str] | None = None,
+            ok: Sequence[int] = (0,)) -> Run:
     """Run ``cmd`` to completion: wall time here; CPU and peak RSS from ``/usr/bin/time``.
+    An exit status outside ``ok`` is an error (a usage error's 2 may be what is measured).
 
     ``/usr/bin/time`` (a small process) starts ``cmd`` and reads its rusage. Reading
     ``ru_maxrss`` of our own children instead would be wrong when this process is large:
@@ -126,7 +128,7 @@ def run_cmd(cmd: Sequence[str], stdout: Any = subprocess.DEVNULL, environ: dict[
                               stderr=subprocess.DEVNULL, env=environ, check=False)
         wall = time.perf_counter() - t0
         fields = report.read().split()
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise RuntimeError(f"{cmd[0]} exited {proc.returncode}")
     user, system, maxrss = float(fields[-3]), float(fields[-2]), int(fields[-1])
     return Run(wall, user + system, maxrss)

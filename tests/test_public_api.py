@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -14,10 +15,35 @@ EXAMPLE = ROOT / "examples" / "http-get.pcap"
 CAPS = ROOT / "tests" / "golden" / "captures"
 
 
+#: The public API, as ``from tcpscope import *`` gives it. ``tcpscope.open`` is the entry
+#: point but stays out, so that the star import leaves the builtin ``open`` alone.
+PUBLIC = ["Capture", "CaptureCutShortError", "CaptureDamagedError", "CaptureDecompressError", "CaptureError",
+          "CaptureNotFoundError", "FieldError", "FilterError", "NotACaptureError", "PacketView", "Scan",
+          "TcpscopeError", "__version__", "scan", "tune_allocator"]
+
+
 def test_public_names_are_curated() -> None:
-    assert tcpscope.__all__ == sorted(tcpscope.__all__)
-    for name in tcpscope.__all__:
-        assert getattr(tcpscope, name) is not None
+    assert tcpscope.__all__ == PUBLIC == sorted(PUBLIC)
+    star: dict[str, object] = {}
+    exec("from tcpscope import *", star)
+    assert sorted(set(star) - {"__builtins__"}) == PUBLIC
+    assert "open" not in star
+    # every class and function tcpscope offers is listed, but open
+    offered = {name for name, value in vars(tcpscope).items()
+               if not name.startswith("_") and not isinstance(value, ModuleType)
+               and getattr(value, "__module__", "").startswith("tcpscope")}
+    assert offered - set(PUBLIC) == {"open"}
+    assert tcpscope.open.__module__ == "tcpscope"
+
+
+def test_every_error_is_public() -> None:
+    """The whole tree of :mod:`tcpscope.errors`, so that a caller can catch any of them by name."""
+    from tcpscope import errors
+
+    tree = {name for name, value in vars(errors).items()
+            if isinstance(value, type) and issubclass(value, errors.TcpscopeError)}
+    assert tree <= set(PUBLIC)
+    assert all(getattr(tcpscope, name) is getattr(errors, name) for name in tree)
 
 
 def test_open_and_packets() -> None:

@@ -316,8 +316,8 @@ class Scan:
     read the analysis (``filter.registry.analysis_need``; a piece then answers for those
     fields only). ``progress`` hears the fraction of a file's frames done after each piece.
     ``whole`` says, from the first piece on, whether the capture came in one batch (a
-    file; a pipe's frames come as they arrive); ``warnings`` holds the reader's warnings
-    once the iteration has ended.
+    file; a pipe's frames come as they arrive), and ``frames`` then how many frames it
+    has; ``warnings`` holds the reader's warnings once the iteration has ended.
     """
 
     def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, display_filter: str | None,
@@ -335,6 +335,7 @@ class Scan:
         self._analyze = analyze
         self._progress = progress
         self.whole: bool | None = None
+        self.frames = 0
         self.warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
@@ -359,7 +360,7 @@ class Scan:
         stream = TableStream(read_batches(self._path), self._analysis(), select=flt.mask if flt is not None else None,
                              progress=self._progress)
         for table, mask in stream:
-            self.whole = stream.whole
+            self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
             yield PacketView(table, frames, self._fields, self._lists, mask=mask, job=stream.size)
         self.warnings = _messages(stream.warnings)

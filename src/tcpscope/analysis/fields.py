@@ -156,9 +156,9 @@ def _none_rows(layer: str, rule: Callable[[Layer], Mask], times: int = 1) -> Get
     return get
 
 
-def _expert_getter(names: frozenset[str]) -> Getter:
-    """An expert item's own field (FT_NONE), present once per time the item was raised."""
-    codes = np.array([i for i, e in enumerate(EXPERTS) if field_name(i) in names], dtype=np.int32)
+def _expert_getter(field_codes: list[int]) -> Getter:
+    """An expert item's own field (FT_NONE), present once per time one of its codes was raised."""
+    codes = np.array(field_codes, dtype=np.int32)
 
     def get(t: PacketTable) -> Values:
         ex = t.layer("_expert")
@@ -246,13 +246,15 @@ _EXPERT_TITLES = {
 
 def _expert_fields() -> tuple[FieldDef, ...]:
     seen: dict[str, tuple[str, Expert]] = {}
+    codes: dict[str, list[int]] = {}  # the codes of each field, found in one pass at import
     for i, e in enumerate(EXPERTS):
         name = field_name(i)
+        codes.setdefault(name, []).append(i)
         if name in seen or name.startswith("_ws") or name in _NOT_EXPERT_FIELDS:
             continue
         seen[name] = (_EXPERT_TITLES.get(name, e.summary), e)
     return tuple(
-        FieldDef(name, FT.NONE, _expert_getter(frozenset([name])), title, description=_expert_description(e))
+        FieldDef(name, FT.NONE, _expert_getter(codes[name]), title, description=_expert_description(e))
         for name, (title, e) in seen.items()
     )
 

@@ -7,27 +7,17 @@ imported inside the functions, so ``tcpscope --help`` and small captures start f
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal
 
+from tcpscope.cli import EXIT_ERROR
+
 if TYPE_CHECKING:
     from tcpscope.api import Scan
 
-__all__ = ["EXIT_ERROR", "add_file_argument", "add_filter_argument", "finish", "scan_capture"]
-
-EXIT_ERROR = 2
-
-
-def add_file_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", help="capture file (pcap, pcapng, gzip of either); - for standard input")
-
-
-def add_filter_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
-                   help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
+__all__ = ["EXIT_ERROR", "finish", "scan_capture"]
 
 
 @contextmanager

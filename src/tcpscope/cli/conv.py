@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, scan_capture
+from tcpscope.cli.common import finish, scan_capture
 
-__all__ = ["register"]
+__all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,14 +40,3 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     return finish(scan.warnings)
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    c = sub.add_parser("conv", help="TCP conversations, as tshark -q -z conv,tcp, plus stream, "
-                                    "retransmissions, RTT and state")
-    add_file_argument(c)
-    add_filter_argument(c)
-    c.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                   help="table: tshark's text (default); csv or json: every column, times in ns")
-    c.add_argument("--extras", action="store_true",
-                   help="table: add stream, retransmissions, RTT min/avg/max and state to each row")
-    c.set_defaults(run=run)

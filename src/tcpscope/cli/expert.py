@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, scan_capture
+from tcpscope.cli.common import finish, scan_capture
 
-__all__ = ["register"]
+__all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,12 +31,3 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     return finish(scan.warnings)
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    e = sub.add_parser("expert", help="expert summary by severity, as tshark -q -z expert")
-    add_file_argument(e)
-    add_filter_argument(e)
-    e.add_argument("--level", choices=("error", "warn", "note", "chat", "comment"), default="comment",
-                   help="lowest severity shown (default: all), as -z expert,LEVEL")
-    e.add_argument("--frames", action="store_true", help="list the frames of each finding under its row")
-    e.set_defaults(run=run)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import add_file_argument, add_filter_argument, finish, scan_capture
+from tcpscope.cli.common import finish, scan_capture
 
-__all__ = ["register"]
+__all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,9 +27,3 @@ def run(args: argparse.Namespace) -> int:
     out.flush()
     return finish(scan.warnings)
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("list", help="the packet list, one line per frame, as tshark prints it")
-    add_file_argument(p)
-    add_filter_argument(p)
-    p.set_defaults(run=run)

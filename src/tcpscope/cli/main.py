@@ -5,43 +5,147 @@ the packet list, ``conv`` and ``expert`` the ``-z`` statistics, ``analyze`` the 
 newcomer runs first. Errors are one line on standard error (tshark's wording, with
 ``tcpscope:`` in front) and exit status 2; a file cut short prints every whole frame
 first, then the warning.
+
+Every command's arguments are declared here, and the module that runs it is imported
+only once the command line has parsed: ``--help`` and a usage error import neither
+numpy nor any command (``tests/cli/test_startup.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from tcpscope.cli import analyze, conv, expert, fields, listing
-from tcpscope.cli.common import EXIT_ERROR
-from tcpscope.errors import TcpscopeError
+from tcpscope.cli import EXIT_ERROR
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["COMMANDS", "Command", "build_parser", "main", "run"]
 
-#: The subcommand modules, in the order ``--help`` lists them; each has ``register``.
-COMMANDS = (analyze, fields, listing, conv, expert)
+
+def _file(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="capture file (pcap, pcapng, gzip of either); - for standard input")
+
+
+def _display_filter(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
+                   help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
+
+
+def _file_and_filter(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    _display_filter(p)
+
+
+class _ListFields(argparse.Action):
+    """``--list-fields``: print every field's name, type and description, one a line
+    separated by tabs (what ``tshark -G fields`` tells of them), and exit. The registry
+    is imported only then, so that ``--help`` stays quick."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from tcpscope.views.columns import full_registry
+
+        sys.stdout.write("".join(f"{d.name}\t{d.ftype.value}\t{d.description}\n" for d in full_registry().values()))
+        parser.exit()
+
+
+def _fields_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--list-fields", action=_ListFields,
+                   help="list every field: its name, type and description (no FILE needed), and exit")
+    _file(p)
+    p.add_argument("-e", action="append", required=True, metavar="FIELD",
+                   help="a Wireshark field name (repeatable)")
+    p.add_argument("-E", action="append", metavar="OPT=VALUE",
+                   help="header=y|n, separator=/t|/s|C, occurrence=f|l|a|N, aggregator=C, quote=d|s|n")
+    _display_filter(p)
+
+
+def _conv_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table: tshark's text (default); csv or json: every column, times in ns")
+    p.add_argument("--extras", action="store_true",
+                   help="table: add stream, retransmissions, RTT min/avg/max and state to each row")
+
+
+def _expert_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--level", choices=("error", "warn", "note", "chat", "comment"), default="comment",
+                   help="lowest severity shown (default: all), as -z expert,LEVEL")
+    p.add_argument("--frames", action="store_true", help="list the frames of each finding under its row")
+
+
+class Command:
+    """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
+    after parsing), its line in ``--help`` and what declares its arguments. (A plain
+    class: a NamedTuple or a dataclass would import typing or inspect before ``--help``.)"""
+
+    __slots__ = ("arguments", "help", "module", "name")
+
+    def __init__(self, name: str, module: str, help: str,
+                 arguments: Callable[[argparse.ArgumentParser], None]) -> None:
+        self.name = name
+        self.module = module
+        self.help = help
+        self.arguments = arguments
+
+
+#: The subcommands, in the order ``--help`` lists them.
+COMMANDS = (
+    Command("analyze", "tcpscope.cli.analyze",
+            "report: the capture, its TCP connections, findings, how each opened and closed", _file_and_filter),
+    Command("fields", "tcpscope.cli.fields", "print fields of every frame, as tshark -T fields does",
+            _fields_arguments),
+    Command("list", "tcpscope.cli.listing", "the packet list, one line per frame, as tshark prints it",
+            _file_and_filter),
+    Command("conv", "tcpscope.cli.conv",
+            "TCP conversations, as tshark -q -z conv,tcp, plus stream, retransmissions, RTT and state",
+            _conv_arguments),
+    Command("expert", "tcpscope.cli.expert", "expert summary by severity, as tshark -q -z expert", _expert_arguments),
+)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's help formatter, given the terminal's width as ``shutil.get_terminal_size``
+    finds it (``COLUMNS``, else standard output's terminal, else 80): argparse asks shutil
+    itself, which imports bz2, lzma and fnmatch, for every command line, not only ``--help``."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return argparse.HelpFormatter(prog, width=(columns or 80) - 2)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tcpscope",
+    p = argparse.ArgumentParser(prog="tcpscope", formatter_class=_formatter,
                                 description="Wireshark's TCP analysis on whole captures, faster, in plain words.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in COMMANDS:
-        mod.register(sub)
+    for command in COMMANDS:
+        command.arguments(sub.add_parser(command.name, help=command.help, formatter_class=_formatter))
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
+    if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    from tcpscope.errors import TcpscopeError
+
+    module = next(c.module for c in COMMANDS if c.name == args.command)
     try:
-        return int(args.run(args))
+        return int(importlib.import_module(module).run(args))
     except TcpscopeError as exc:
         print(f"tcpscope: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -57,7 +161,13 @@ def run() -> None:  # pragma: no cover - the console script; exits the process
     After a large capture, freeing every array and module one by one takes a noticeable
     part of a second that the operating system does at once on exit; output and errors
     are flushed first, and nothing else is pending (worker threads have finished).
+
+    tcpscope calls no BLAS routine, so numpy's OpenBLAS is told to start no threads of
+    its own (unless the user says otherwise): about a tenth of numpy's import time.
     """
+    import contextlib
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,13 +17,17 @@ from tcpscope.filter.registry import FieldRegistry, registry
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.values import Values
-from tcpscope.views.packet_list import PacketRow, packet_rows
+
+if TYPE_CHECKING:
+    from tcpscope.views.packet_list import PacketRow
 
 __all__ = ["COLUMN_FIELDS", "full_registry"]
 
 
 def _column(pick: Callable[[PacketRow], object], ftype: FieldType) -> Callable[[PacketTable], Values]:
     def get(t: PacketTable) -> Values:
+        from tcpscope.views.packet_list import packet_rows  # only when a column is asked for
+
         rows = list(packet_rows(t))
         vals = [pick(r) for r in rows]
         data = np.asarray(vals, dtype=np.int64) if ftype is FieldType.UINT32 else np.asarray(vals, dtype=str)
