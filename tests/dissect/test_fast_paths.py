@@ -15,7 +15,7 @@ from compare import capture_files, stem
 import tcpscope.dissect.tcp as tcp_mod
 from tcpscope.capture import read_records
 from tcpscope.dissect import pipeline
-from tcpscope.dissect.kernels import SimpleOptions, simple_options
+from tcpscope.dissect.kernels import SimpleOptions, simple_options, walkable_options
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.errors import CaptureError
 from tcpscope.table.packets import PacketTable
@@ -23,8 +23,8 @@ from tcpscope.table.packets import PacketTable
 CAPTURES = capture_files()
 
 
-def _all_slow(flat, width, hlen, avail, ravail, flags) -> SimpleOptions:  # type: ignore[no-untyped-def]
-    fast = simple_options(flat, width, hlen, avail, ravail, flags)
+def _all_slow(flat, width, nopt, flags) -> SimpleOptions:  # type: ignore[no-untyped-def]
+    fast = simple_options(flat, width, nopt, flags)
     none = np.zeros(0, dtype=np.int64)
     return SimpleOptions(np.zeros_like(fast.simple), np.full_like(fast.ws, -1), none, none.astype(np.uint8),
                          none.astype(np.uint8), none, none.astype(np.int16), none, none, none, none, none,
@@ -98,7 +98,7 @@ def test_kernel_takes_the_common_segments() -> None:
     for r, opt in enumerate((a, b, c)):
         flat[r * width : r * width + len(opt)] = np.frombuffer(opt, dtype=np.uint8)
     hlen = np.array([32, 32, 32], dtype=np.int64)
-    got = simple_options(flat, width, hlen, hlen, hlen, np.array([0x10, 0x10, 0x10], dtype=np.uint16))
+    got = simple_options(flat, width, walkable_options(hlen, hlen, hlen), np.array([0x10, 0x10, 0x10], dtype=np.uint16))
     assert got.simple.tolist() == [True, False, True]
     assert got.kind.tolist() == [1, 1, 8, 1, 1, 5]
     assert got.v1.tolist() == [0, 0, 1, 0, 0, 0] and got.v2.tolist() == [0, 0, 2, 0, 0, 0]

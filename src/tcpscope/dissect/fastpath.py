@@ -36,7 +36,7 @@ from tcpscope.dissect.kernels import (
 )
 from tcpscope.dissect.link import note_vlan_id, vlan_tags
 from tcpscope.dissect.protocols import PROTO_CODE
-from tcpscope.dissect.tcp import TCP_HEADER, header_experts, simple_option_rows, tcp_columns
+from tcpscope.dissect.tcp import TCP_HEADER, TcpHeaders, header_experts, simple_option_rows, tcp_columns
 
 __all__ = ["decode_fast_frames", "eligible_frames", "take_fast_frames"]
 
@@ -96,21 +96,21 @@ def eligible_frames(records: Records) -> NDArray[np.int8]:
 
 
 @kernel
-def _stack_entries(pkt: Any, row: Any, has_data: Any, proto: Any, depth: Any, before_data: Any) -> tuple[Any, Any, Any]:
-    """The ``_stack`` entries of fast frames ``pkt``, in frame and stack order: the
-    protocols of each frame's row of ``proto`` / ``depth`` (its link kind, IP version and
-    tag), the last one ("data") only for a frame with payload."""
+def _stack_entries(pkt: Any, row: Any, count: Any, proto: Any, depth: Any) -> tuple[Any, Any, Any]:
+    """The ``_stack`` entries of fast frames ``pkt``, in frame and stack order: the first
+    ``count`` protocols of each frame's row of ``proto`` / ``depth`` (its link kind, IP
+    version and tag)."""
     k = pkt.shape[0]
     total = 0
     for i in range(k):
-        total += before_data[row[i]] + (1 if has_data[i] else 0)
+        total += count[i]
     out_pkt = np.empty(total, dtype=np.int64)
     out_proto = np.empty(total, dtype=np.int16)
     out_depth = np.empty(total, dtype=np.int16)
     r = 0
     for i in range(k):
         lk = row[i]
-        for q in range(before_data[lk] + (1 if has_data[i] else 0)):
+        for q in range(count[i]):
             out_pkt[r] = pkt[i]
             out_proto[r] = proto[lk, q]
             out_depth[r] = depth[lk, q]
@@ -126,9 +126,11 @@ def decode_fast_frames(records: Records, lo: int, hi: int, eligible: NDArray[np.
 
 
 def _link_rows(ctx: DissectContext, ff: FastFrames, pkt: NDArray[np.int64], link: NDArray[np.int64],
-               o: NDArray[np.int64], ethertype: NDArray[np.uint16]) -> None:
-    """The link layer's rows: Ethernet II (dissect_eth) and an 802.1Q tag after it
-    (dissect_vlan), or Linux cooked capture v1/v2 (dissect_sll); raw IP has none."""
+               o: NDArray[np.int64]) -> None:
+    """The link layer's rows (of frames ``pkt``, their link kinds and offsets): Ethernet II
+    (dissect_eth) and an 802.1Q tag after it (dissect_vlan), or Linux cooked capture v1/v2
+    (dissect_sll); raw IP has none."""
+    ethertype = np.where(ff.v6, 0x86DD, 0x0800).astype(np.uint16)  # of the IP header that follows
     tagged = ff.tag >= 0
     eth_rows = rows_of(link == LINK_ETH)
     e = pkt[eth_rows]
@@ -189,8 +191,7 @@ def _ip_rows(ctx: DissectContext, ff: FastFrames, pkt: NDArray[np.int64],
         m = four.shape[0]
         h = np.ascontiguousarray(ff.ip[v4_rows, :20]).view(IPV4_HEADER).reshape(-1)
         tot[v4_rows] = h["len"]
-        ctx.add_rows("ip", four, ipv4_columns(h, (h["vihl"] >> 4).astype(np.uint8), np.full(m, 20, dtype=np.int64),
-                                              tot[v4_rows], h["dst"].astype(np.uint32), np.ones(m, np.bool_),
+        ctx.add_rows("ip", four, ipv4_columns(h, tot[v4_rows], h["dst"].astype(np.uint32), np.ones(m, np.bool_),
                                               np.full(m, 11, dtype=np.int8)))
     six = pkt[v6]
     if six.shape[0]:
@@ -202,12 +203,10 @@ def _ip_rows(ctx: DissectContext, ff: FastFrames, pkt: NDArray[np.int64],
     return tot, iph
 
 
-def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, eligible: NDArray[np.int8],
-                     ff: FastFrames | None = None) -> None:
-    """Decode the fast-path frames among ``lo:hi`` (or take ``ff``, what :func:`decode_fast_frames`
-    read of them) and mark them done (see the module docstring)."""
-    if ff is None:
-        ff = decode_fast_frames(records, lo, hi, eligible)
+def take_fast_frames(ctx: DissectContext, records: Records, lo: int, eligible: NDArray[np.int8],
+                     ff: FastFrames) -> None:
+    """Add the rows of the fast-path frames ``ff`` (what :func:`decode_fast_frames` read of
+    the frames from ``lo`` on) and mark them done (see the module docstring)."""
     k = int(ff.pkt.shape[0])
     if k == 0:
         return
@@ -219,7 +218,7 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
     ip_at = o + LINK_HEADER[link] + 4 * tagged  # past an 802.1Q tag
     saved = ctx.depth
     try:
-        _link_rows(ctx, ff, pkt, link, o, np.where(ff.v6, 0x86DD, 0x0800).astype(np.uint16))
+        _link_rows(ctx, ff, pkt, link, o)
         tot, iph = _ip_rows(ctx, ff, pkt, ip_at)
         # TCP (dissect_tcp): the whole header captured, the options simple
         ctx.depth = TCP_DEPTH
@@ -228,20 +227,19 @@ def take_fast_frames(ctx: DissectContext, records: Records, lo: int, hi: int, el
         t = ff.tcp.view(TCP_HEADER).reshape(-1)
         flags = (t["offflags"] & 0x0FFF).astype(np.uint16)
         hlen = (t["offflags"] >> 12).astype(np.int64) * 4
-        reach = np.full(k, 4, dtype=np.int8)
-        ones = np.ones(k, dtype=np.bool_)
         zeros = np.zeros(k, dtype=np.bool_)
-        header_experts(ctx, pkt, flags, t, reach, zeros, zeros, hlen)
+        end = ip_at + np.minimum(records.caplen[pkt] - (ip_at - o), tot)
+        hd = TcpHeaders(pkt, t, flags, hlen, np.full(k, 4, dtype=np.int8), zeros, zeros, start, end)
+        header_experts(ctx, hd)
         simple_option_rows(ctx, pkt, start, ff.options)
         seglen = tot - iph - hlen
-        end = ip_at + np.minimum(records.caplen[pkt] - (ip_at - o), tot)
-        ctx.add_rows("tcp", pkt, tcp_columns(t, flags, hlen, reach, zeros, zeros, ones, seglen, start, end, zeros,
-                                             ff.options.ws))
+        ctx.add_rows("tcp", pkt, tcp_columns(hd, seglen, zeros, ff.options.ws))
         # frame.protocols: the link's (eth, ethertype, vlan, ethertype; sll, ethertype; raw),
         # ip or ipv6, tcp, and data for payload
         has_data = seglen > 0
         row = link + _V6_ROWS * ff.v6 + _TAG_ROWS * tagged
-        s_pkt, s_proto, s_depth = _stack_entries.run(k, pkt, row, has_data, _STACK_PROTO, _STACK_DEPTH, _STACK_LEN)
+        count = _STACK_LEN[row] + has_data  # the last protocol ("data") only for a frame with payload
+        s_pkt, s_proto, s_depth = _stack_entries.run(k, pkt, row, count, _STACK_PROTO, _STACK_DEPTH)
         ctx.stack_rows(s_pkt, s_proto, s_depth, last=(pkt, np.where(has_data, _DATA, _TCP).astype(np.int16)))
         ctx.off[pkt] = start + hlen
     finally:

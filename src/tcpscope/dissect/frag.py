@@ -15,30 +15,38 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._types import Array
+__all__ = ["FragmentRows", "Fragments", "Reassembled", "reassemble"]
 
-__all__ = ["Fragments", "Reassembled", "reassemble"]
+
+@dataclass(frozen=True)
+class FragmentRows:
+    """Fragments found by one dissector call: per fragment its frame, reassembly key (a
+    row), offset in the datagram, where its payload starts in buffer ``buf_id`` and its
+    length, whether more fragments follow (MF), and the protocol the datagram carries."""
+
+    pkt: NDArray[np.int64]
+    key: NDArray[np.int64]
+    offset: NDArray[np.int64]
+    start: NDArray[np.int64]
+    length: NDArray[np.int64]
+    more: NDArray[np.bool_]
+    nxt: NDArray[np.int8]
+    buf_id: int
 
 
 @dataclass
 class Fragments:
     """Fragments seen while dissecting, in chunks (one per dissector call)."""
 
-    chunks: list[dict[str, Array]] = field(
-        default_factory=list
-    )
-    buf_ids: list[int] = field(default_factory=list)
+    chunks: list[FragmentRows] = field(default_factory=list)
 
-    def add(self, *, pkt: NDArray[np.int64], key: NDArray[np.int64], offset: NDArray[np.int64],
-            start: NDArray[np.int64], length: NDArray[np.int64], more: NDArray[np.bool_],
-            nxt: NDArray[np.int8], buf_id: int) -> None:
-        self.chunks.append({"pkt": pkt, "key": key, "offset": offset, "start": start,
-                            "length": length, "more": more, "nxt": nxt})
-        self.buf_ids.append(buf_id)
+    def add(self, rows: FragmentRows) -> None:
+        self.chunks.append(rows)
 
     def __bool__(self) -> bool:
         return bool(self.chunks)
@@ -58,82 +66,99 @@ class Reassembled:
     spans: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
 
+class _Fragment(NamedTuple):
+    """One fragment (see :class:`FragmentRows`), its key as a tuple."""
+
+    pkt: int
+    key: tuple[int, ...]
+    offset: int
+    start: int
+    length: int
+    more: bool
+    nxt: int
+    buf_id: int
+
+
+def _in_frame_order(frags: Fragments) -> list[_Fragment]:
+    rows: list[_Fragment] = []
+    for chunk in frags.chunks:
+        for j in range(chunk.pkt.shape[0]):
+            rows.append(_Fragment(
+                int(chunk.pkt[j]), tuple(int(x) for x in chunk.key[j]), int(chunk.offset[j]), int(chunk.start[j]),
+                int(chunk.length[j]), bool(chunk.more[j]), int(chunk.nxt[j]), chunk.buf_id,
+            ))
+    rows.sort(key=lambda r: r.pkt)
+    return rows
+
+
+def _payload(pieces: list[_Fragment], size: int, buffers: list[NDArray[np.uint8]]) -> bytes:
+    """fragment_add_work: in offset order (ties in arrival order) each fragment adds only the
+    bytes past those already there, so where fragments overlap the first one's bytes win."""
+    payload = bytearray(size)
+    done = 0
+    for f in sorted(pieces, key=lambda p: p.offset):
+        end = min(f.offset + f.length, size)
+        if end > done:
+            payload[done:end] = bytes(buffers[f.buf_id][f.start + done - f.offset : f.start + end - f.offset])
+            done = end
+    return bytes(payload)
+
+
+@dataclass
+class _Datagram:
+    """A datagram being reassembled: its fragments so far, the frame of its first, its
+    length once the last fragment (MF clear) has fixed it, the bytes present from offset
+    0 on, and the fragments past a gap (a heap by offset), so that each fragment is
+    looked at once more, not every time."""
+
+    first: int
+    pieces: list[_Fragment] = field(default_factory=list)
+    size: int | None = None
+    covered: int = 0
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, f: _Fragment) -> bool:
+        """Add fragment ``f``; returns whether the datagram is complete."""
+        self.pieces.append(f)
+        if not f.more:
+            self.size = f.offset + f.length
+        if f.offset <= self.covered:
+            self.covered = max(self.covered, f.offset + f.length)
+            while self.gaps and self.gaps[0][0] <= self.covered:
+                o, ln = heapq.heappop(self.gaps)
+                self.covered = max(self.covered, o + ln)
+        else:
+            heapq.heappush(self.gaps, (f.offset, f.length))
+        return self.size is not None and self.covered >= self.size
+
+
 def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassembled:
     """Replay the fragments in frame order and build the completed datagrams."""
-    rows: list[tuple[int, tuple[int, ...], int, int, int, bool, int, int]] = []
-    for chunk, bid in zip(frags.chunks, frags.buf_ids, strict=False):
-        keys = chunk["key"]
-        for j in range(chunk["pkt"].shape[0]):
-            rows.append((
-                int(chunk["pkt"][j]), tuple(int(x) for x in keys[j]), int(chunk["offset"][j]),
-                int(chunk["start"][j]), int(chunk["length"][j]), bool(chunk["more"][j]),
-                int(chunk["nxt"][j]), bid,
-            ))
-    rows.sort(key=lambda r: r[0])
-    open_: dict[tuple[int, ...], list[tuple[int, int, int, int]]] = {}
-    first: dict[tuple[int, ...], int] = {}
+    open_: dict[tuple[int, ...], _Datagram] = {}
     spans: list[tuple[int, int]] = []
-    total: dict[tuple[int, ...], int] = {}
-    out_pkt: list[int] = []
-    out_start: list[int] = []
-    out_len: list[int] = []
-    out_nxt: list[int] = []
+    done: list[_Fragment] = []  # the fragment that completed each datagram
     waiting: list[int] = []
     parts: list[bytes] = []
-    pos = 0
-    # per datagram: the bytes present from offset 0 on, and the fragments past a gap (a
-    # heap by offset), so that each fragment is looked at once more, not every time
-    covered: dict[tuple[int, ...], int] = {}
-    later: dict[tuple[int, ...], list[tuple[int, int]]] = {}
-    for pkt, key, off, start, length, more, nxt, bid in rows:
-        pieces = open_.setdefault(key, [])
-        first.setdefault(key, pkt)
-        pieces.append((off, start, length, bid))
-        if not more:
-            total[key] = off + length
-        cov = covered.get(key, 0)
-        gaps = later.setdefault(key, [])
-        if off <= cov:
-            cov = max(cov, off + length)
-            while gaps and gaps[0][0] <= cov:
-                o, ln = heapq.heappop(gaps)
-                cov = max(cov, o + ln)
-        else:
-            heapq.heappush(gaps, (off, length))
-        covered[key] = cov
-        size = total.get(key)
-        complete = size is not None and cov >= size
-        if not complete:
-            waiting.append(pkt)
+    for f in _in_frame_order(frags):
+        dgram = open_.setdefault(f.key, _Datagram(f.pkt))
+        if not dgram.add(f):
+            waiting.append(f.pkt)
             continue
-        assert size is not None
-        # fragment_add_work: in offset order (ties in arrival order) each fragment adds only the
-        # bytes past those already there, so where fragments overlap the first one's bytes win
-        payload = bytearray(size)
-        done = 0
-        for o, s, ln, b in sorted(pieces, key=lambda p: p[0]):
-            end = min(o + ln, size)
-            if end > done:
-                payload[done:end] = bytes(buffers[b][s + done - o : s + end - o])
-                done = end
-        del open_[key]
-        del total[key]
-        del covered[key]
-        del later[key]
-        spans.append((first.pop(key), pkt))
-        out_pkt.append(pkt)
-        out_start.append(pos)
-        out_len.append(size)
-        out_nxt.append(nxt)
-        parts.append(bytes(payload))
-        pos += size
+        assert dgram.size is not None
+        del open_[f.key]
+        spans.append((dgram.first, f.pkt))
+        done.append(f)
+        parts.append(_payload(dgram.pieces, dgram.size, buffers))
+    sizes = np.array([len(p) for p in parts], dtype=np.int64)
+    starts = np.zeros(sizes.shape[0], dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
     data = np.frombuffer(b"".join(parts), dtype=np.uint8) if parts else np.zeros(0, np.uint8)
     return Reassembled(
-        pkt=np.array(out_pkt, dtype=np.int64),
-        start=np.array(out_start, dtype=np.int64),
-        length=np.array(out_len, dtype=np.int64),
-        nxt=np.array(out_nxt, dtype=np.int8),
+        pkt=np.array([f.pkt for f in done], dtype=np.int64),
+        start=starts,
+        length=sizes,
+        nxt=np.array([f.nxt for f in done], dtype=np.int8),
         data=data,
         waiting=np.array(waiting, dtype=np.int64),
-        spans=np.array(spans + [(f, -1) for f in first.values()], dtype=np.int64).reshape(-1, 2),
+        spans=np.array(spans + [(d.first, -1) for d in open_.values()], dtype=np.int64).reshape(-1, 2),
     )

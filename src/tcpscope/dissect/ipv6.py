@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from tcpscope._bytes import gather
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.experts import EXPERT_CODE
-from tcpscope.dissect.frag import Fragments
+from tcpscope.dissect.frag import FragmentRows, Fragments
 from tcpscope.dissect.ipv4 import next_from_ipproto, source_is_v6
 from tcpscope.dissect.protocols import PROTO_CODE
 
@@ -192,41 +192,9 @@ def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray
         ok = ~cut
         frag = ok & (en == 44)
         if frag.any():
-            fi = ei[frag]
-            fh = hdr[frag]
-            offm = (fh[:, 2].astype(np.int64) << 8) | fh[:, 3]
-            foff = (offm & 0xFFF8)
-            more = (offm & 1) == 1
-            ident = ((fh[:, 4].astype(np.int64) << 24) | (fh[:, 5].astype(np.int64) << 16)
-                     | (fh[:, 6].astype(np.int64) << 8) | fh[:, 7])
-            ctx.off[fi] += 8
-            paylen = ctx.rend[fi] - ctx.off[fi]
-            isfrag = (foff > 0) | more
-            have = (ctx.end[fi] - ctx.off[fi]) >= paylen
-            can = isfrag & have & (paylen > 0)
-            up = next_from_ipproto(nxt_next[frag])
-            if can.any():
-                ci = fi[can]
-                s = src[ext][frag][can]
-                d = dst[ext][frag][can]
-                key = np.concatenate([
-                    s.view(">u8").reshape(-1, 2).astype(np.int64),
-                    d.view(">u8").reshape(-1, 2).astype(np.int64),
-                    ident[can][:, None],
-                    np.full((ci.shape[0], 1), -6, dtype=np.int64),
-                ], axis=1)
-                frags: Fragments = ctx.pending.setdefault("frags", Fragments())  # type: ignore[assignment]
-                frags.add(pkt=ci, key=key, offset=foff[can], start=ctx.off[ci], length=paylen[can],
-                          more=more[can], nxt=up[can], buf_id=ctx.buf_id)
-                ctx.nxt[ci] = Proto.DONE
-            rest = ~can
-            ri = fi[rest]
-            first = foff[rest] == 0
-            ctx.nxt[ri[first]] = up[rest][first]
-            ctx.fragmented[ri[first][isfrag[rest][first]]] = True
-            later = ri[~first]
-            ctx.mark_stack(later, PROTO_CODE["data"])
-            ctx.nxt[later] = Proto.DONE
+            addresses = np.concatenate([src[ext][frag].view(">u8").reshape(-1, 2).astype(np.int64),
+                                        dst[ext][frag].view(">u8").reshape(-1, 2).astype(np.int64)], axis=1)
+            _fragment_header(ctx, ei[frag], hdr[frag], addresses, next_from_ipproto(nxt_next[frag]))
         _routing_destination(ctx, ei[ok & (en == 43)], hdr[ok & (en == 43)], hlen[ok & (en == 43)])
         plain = ok & (en != 44)
         pi = ei[plain]
@@ -240,6 +208,40 @@ def _extension_headers(ctx: DissectContext, idx: NDArray[np.int64], nxt: NDArray
     up = next_from_ipproto(np.maximum(nxt, 0))
     up = np.where(nxt == 59, Proto.DATA, up)
     ctx.nxt[idx] = up
+
+
+def _fragment_header(ctx: DissectContext, fi: NDArray[np.int64], fh: NDArray[np.uint8], addresses: NDArray[np.int64],
+                     up: NDArray[np.int8]) -> None:
+    """Fragment headers ``fh`` (8 bytes) of frames ``fi``, whose addresses (source then
+    destination, as four 64-bit numbers) and upper protocol are given: a fragment whose
+    payload is all captured goes to reassembly, keyed by the addresses and the
+    identification; of the others, a first fragment is dissected as is, the rest are data."""
+    offm = (fh[:, 2].astype(np.int64) << 8) | fh[:, 3]
+    foff = (offm & 0xFFF8)
+    more = (offm & 1) == 1
+    ident = ((fh[:, 4].astype(np.int64) << 24) | (fh[:, 5].astype(np.int64) << 16)
+             | (fh[:, 6].astype(np.int64) << 8) | fh[:, 7])
+    ctx.off[fi] += 8
+    paylen = ctx.rend[fi] - ctx.off[fi]
+    isfrag = (foff > 0) | more
+    have = (ctx.end[fi] - ctx.off[fi]) >= paylen
+    can = isfrag & have & (paylen > 0)
+    if can.any():
+        ci = fi[can]
+        key = np.concatenate([addresses[can], ident[can][:, None], np.full((ci.shape[0], 1), -6, dtype=np.int64)],
+                             axis=1)
+        frags: Fragments = ctx.pending.setdefault("frags", Fragments())  # type: ignore[assignment]
+        frags.add(FragmentRows(pkt=ci, key=key, offset=foff[can], start=ctx.off[ci], length=paylen[can],
+                               more=more[can], nxt=up[can], buf_id=ctx.buf_id))
+        ctx.nxt[ci] = Proto.DONE
+    rest = ~can
+    ri = fi[rest]
+    first = foff[rest] == 0
+    ctx.nxt[ri[first]] = up[rest][first]
+    ctx.fragmented[ri[first][isfrag[rest][first]]] = True
+    later = ri[~first]
+    ctx.mark_stack(later, PROTO_CODE["data"])
+    ctx.nxt[later] = Proto.DONE
 
 
 def _routing_destination(ctx: DissectContext, idx: NDArray[np.int64], hdr: NDArray[np.uint8],

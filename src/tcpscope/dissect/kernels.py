@@ -54,7 +54,7 @@ from tcpscope.constants import (
 __all__ = ["CONSTANTS_DIGEST", "FIXED_LEN", "LINK_ETH", "LINK_HEADER", "LINK_IPV4", "LINK_IPV6", "LINK_NONE", "LINK_RAW",
            "LINK_SLL", "LINK_SLL2", "PY_ROWS", "FastFrames", "SimpleOptions", "fast_frames", "length_past_options",
            "length_too_short", "length_wrong", "nonzero_after_eol", "nop_continues_run", "one_byte", "sack_blocks", "sack_partial",
-           "simple_options", "worth_it", "wscale_invalid"]
+           "simple_options", "walkable_options", "worth_it", "wscale_invalid"]
 
 #: :func:`tcpscope.constants.digest` of the constants these kernels were last edited for
 #: (tests/test_constants.py compares it; see that module's docstring).
@@ -148,37 +148,83 @@ def sack_partial(olen: Any) -> Any:
 
 
 @helper
-def _put_row(o_kind: Any, o_len: Any, o_pos: Any, o_order: Any, o_v1: Any, o_v2: Any, r: Any, kind: Any, olen: Any,
-             pos: Any, order: Any, v1: Any, v2: Any) -> None:
-    """Option row ``r``: kind, length byte, offset in the options, position, values."""
-    o_kind[r] = kind
-    o_len[r] = olen
-    o_pos[r] = pos
-    o_order[r] = order
-    o_v1[r] = v1
-    o_v2[r] = v2
+def _put_row(rows: Any, r: Any, values: Any) -> None:
+    """Option row ``r`` of ``rows`` (see :func:`_room`): ``values`` are its kind, length
+    byte, offset in the options, position and values (its segment is set by :func:`_own`)."""
+    _, kind, olen, pos, order, v1, v2 = rows
+    kind[r], olen[r], pos[r], order[r], v1[r], v2[r] = values
 
 
 @helper
-def _own(seg: Any, at: Any, rows: Any, sseg: Any, sat: Any, sacks: Any, owner: Any) -> tuple[Any, Any]:
-    """Give the ``rows`` option rows written at ``at`` and the ``sacks`` SACK blocks at
-    ``sat`` to segment (or frame) ``owner``; returns where the next ones go."""
-    for q in range(rows):
-        seg[at + q] = owner
-    for q in range(sacks):
-        sseg[sat + q] = owner
-    return at + rows, sat + sacks
+def _own(out: Any, cursor: Any, counts: Any, owner: Any) -> tuple[Any, Any]:
+    """Give the option rows and SACK blocks written at ``cursor`` (``counts`` of each) to
+    segment (or frame) ``owner``; returns where the next ones go."""
+    rows, blocks = out
+    at, sat = cursor
+    k, s = counts
+    for q in range(k):
+        rows[0][at + q] = owner
+    for q in range(s):
+        blocks[0][sat + q] = owner
+    return at + k, sat + s
+
+
+#: What :func:`_walk_one` returns for a segment that is not simple.
+_NOT_SIMPLE = (False, 0, 0, -1)
 
 
 @helper
-def _walk_one(flat: Any, b: Any, nopt: Any, syn: Any, at: Any, sat: Any, o_kind: Any, o_len: Any,
-              o_pos: Any, o_order: Any, o_v1: Any, o_v2: Any, s_le: Any, s_re: Any, s_block: Any,
-              s_order: Any) -> tuple[Any, Any, Any, Any]:
-    """Walk one segment's ``nopt`` option bytes at ``flat[b:]``, writing rows at ``at`` / ``sat``
-    (the caller keeps them only for a simple segment). Returns (simple, option rows, SACK
-    blocks, last window-scale shift)."""
+def _put_sacks(opt: Any, blocks: Any, sat: Any, order: Any) -> Any:
+    """The blocks of SACK option ``opt`` (its bytes), the ``order``-th option, as SACK rows
+    from ``sat`` on: segment (set by :func:`_own`), raw left and right edges, block number,
+    position of the option. Returns how many."""
+    _, le, re, block, sorder = blocks
+    n = sack_blocks(opt.shape[0])
+    for j in range(n):
+        le[sat + j] = _u32(opt, 2 + 8 * j)
+        re[sat + j] = _u32(opt, 6 + 8 * j)
+        block[sat + j] = j
+        sorder[sat + j] = order
+    return n
+
+
+@helper
+def _simple_values(opt: Any, syn: Any) -> tuple[Any, Any, Any]:
+    """The values of option ``opt`` (its bytes, kind and length checked) when it is one of
+    the kinds a simple segment may carry and raises no expert item: (simple, v1, v2)."""
+    kind = opt[0]
+    if kind == TCPOPT_MSS:  # "tcp.options.mss.present" outside a SYN
+        return syn, (np.int64(opt[2]) << 8) | np.int64(opt[3]), np.int64(0)
+    if kind == TCPOPT_WINDOW:
+        return not wscale_invalid(np.int64(opt[2])), np.int64(opt[2]), np.int64(0)
+    if kind == TCPOPT_SACK_PERM:
+        return True, np.int64(0), np.int64(0)
+    if kind == TCPOPT_TIMESTAMP:
+        return True, _u32(opt, 2), _u32(opt, 6)
+    if kind == TCPOPT_SACK:
+        return sack_blocks(opt.shape[0]) > 0 and sack_partial(opt.shape[0]) == 0, np.int64(0), np.int64(0)
+    return False, np.int64(0), np.int64(0)
+
+
+@helper
+def _nops_after(kind: Any, nops: Any, pos: Any) -> Any:
+    """The run of NOPs after the one-byte option ``kind`` at ``pos`` of the options: one
+    longer for a NOP that continues it, 0 for one that starts it over, as it was after an
+    EOL (see :func:`nop_continues_run`)."""
+    if kind != TCPOPT_NOP:
+        return nops
+    return nops + 1 if nop_continues_run(nops, pos + 20) else 0
+
+
+@helper
+def _walk_one(opt: Any, syn: Any, cursor: Any, out: Any) -> tuple[Any, Any, Any, Any]:
+    """Walk one segment's option bytes ``opt``, writing its option rows and SACK blocks into
+    ``out`` (see :func:`_room`) at ``cursor`` (the caller keeps them only for a simple
+    segment). Returns (simple, option rows, SACK blocks, last window-scale shift)."""
+    rows_out, blocks_out = out
+    at, sat = cursor
     pos: Any = 0
-    length = nopt
+    length = opt.shape[0]
     eol = False
     nops = 0
     mss_seen = False
@@ -187,65 +233,39 @@ def _walk_one(flat: Any, b: Any, nopt: Any, syn: Any, at: Any, sat: Any, o_kind:
     sacks = 0
     ws: Any = -1
     while length > 0:
-        kind = np.int64(flat[b + pos])
+        kind = np.int64(opt[pos])
         if nonzero_after_eol(eol, kind):
-            return False, 0, 0, -1
+            return _NOT_SIMPLE
         length -= 1
         if one_byte(kind):
-            if kind == TCPOPT_NOP:
-                if nop_continues_run(nops, pos + 20):
-                    nops += 1
-                    if nops == 4:
-                        return False, 0, 0, -1
-                else:
-                    nops = 0
-            else:
-                eol = True
-            _put_row(o_kind, o_len, o_pos, o_order, o_v1, o_v2, at + rows, kind, 0, pos, order, 0, 0)
+            nops = _nops_after(kind, nops, pos)
+            if nops == 4:  # "tcp.nop"
+                return _NOT_SIMPLE
+            eol = eol or kind == TCPOPT_EOL
+            _put_row(rows_out, at + rows, (kind, 0, pos, order, 0, 0))
             rows += 1
             pos += 1
         else:
             if length == 0:
-                return False, 0, 0, -1
-            lb = np.int64(flat[b + pos + 1])
+                return _NOT_SIMPLE
+            lb = np.int64(opt[pos + 1])
             length -= 1
             if length_too_short(lb) or length_past_options(lb, length) or length_wrong(kind, lb):
-                return False, 0, 0, -1
-            v1 = np.int64(0)
-            v2 = np.int64(0)
-            if kind == TCPOPT_MSS:
-                if not syn:  # "tcp.options.mss.present"
-                    return False, 0, 0, -1
-                v1 = (np.int64(flat[b + pos + 2]) << 8) | np.int64(flat[b + pos + 3])
-                mss_seen = True
-            elif kind == TCPOPT_WINDOW:
-                v1 = np.int64(flat[b + pos + 2])
-                if wscale_invalid(v1):
-                    return False, 0, 0, -1
-                ws = v1
-            elif kind == TCPOPT_SACK_PERM:
-                pass
-            elif kind == TCPOPT_TIMESTAMP:
-                v1 = _u32(flat, b + pos + 2)
-                v2 = _u32(flat, b + pos + 6)
-            elif kind == TCPOPT_SACK:
-                if sack_blocks(lb) == 0 or sack_partial(lb) != 0:
-                    return False, 0, 0, -1
-                for j in range(sack_blocks(lb)):
-                    s_le[sat + sacks] = _u32(flat, b + pos + 2 + 8 * j)
-                    s_re[sat + sacks] = _u32(flat, b + pos + 6 + 8 * j)
-                    s_block[sat + sacks] = j
-                    s_order[sat + sacks] = order
-                    sacks += 1
-            else:
-                return False, 0, 0, -1
-            _put_row(o_kind, o_len, o_pos, o_order, o_v1, o_v2, at + rows, kind, lb, pos, order, v1, v2)
+                return _NOT_SIMPLE
+            simple, v1, v2 = _simple_values(opt[pos : pos + lb], syn)
+            if not simple:
+                return _NOT_SIMPLE
+            mss_seen = mss_seen or kind == TCPOPT_MSS
+            ws = v1 if kind == TCPOPT_WINDOW else ws
+            if kind == TCPOPT_SACK:
+                sacks += _put_sacks(opt[pos : pos + lb], blocks_out, sat + sacks, order)
+            _put_row(rows_out, at + rows, (kind, lb, pos, order, v1, v2))
             rows += 1
             pos += lb
             length -= lb - 2
         order += 1
     if syn and not mss_seen:
-        return False, 0, 0, -1
+        return _NOT_SIMPLE
     return True, rows, sacks, ws
 
 
@@ -254,37 +274,38 @@ MAX_ROWS, MAX_SACK = 40, 4
 
 
 @helper
-def _room(m: Any) -> tuple[Any, ...]:
+def _room(m: Any) -> tuple[Any, Any]:
     """Room for the option rows and SACK blocks of ``m`` segments at most: (segment, kind,
     length, offset, position, v1, v2) per row, (segment, left, right, block, position) per
     block. Pages are only committed where rows are written."""
     r = MAX_ROWS * m
     b = MAX_SACK * m
-    return (np.empty(r, dtype=np.int64), np.empty(r, dtype=np.uint8), np.empty(r, dtype=np.uint8),
-            np.empty(r, dtype=np.int64), np.empty(r, dtype=np.int16), np.empty(r, dtype=np.int64),
-            np.empty(r, dtype=np.int64), np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int64),
-            np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int8), np.empty(b, dtype=np.int16))
+    return ((np.empty(r, dtype=np.int64), np.empty(r, dtype=np.uint8), np.empty(r, dtype=np.uint8),
+             np.empty(r, dtype=np.int64), np.empty(r, dtype=np.int16), np.empty(r, dtype=np.int64),
+             np.empty(r, dtype=np.int64)),
+            (np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int64), np.empty(b, dtype=np.int64),
+             np.empty(b, dtype=np.int8), np.empty(b, dtype=np.int16)))
 
 
 @kernel
-def _simple_options(flat: Any, width: int, hlen: Any, avail: Any, ravail: Any, flags: Any) -> tuple[Any, ...]:
+def _simple_options(flat: Any, width: int, nopt: Any, flags: Any) -> tuple[Any, ...]:
     """One pass over the segments: each simple one's rows are kept, the others' overwritten."""
-    m = hlen.shape[0]
+    m = nopt.shape[0]
     simple = np.zeros(m, dtype=np.bool_)
     ws = np.full(m, -1, dtype=np.int8)
-    seg, kind, olen, pos, order, v1, v2, sseg, le, re, block, sorder = _room(m)
-    at = 0
-    sat = 0
+    out = _room(m)
+    cursor = (0, 0)
     for r in range(m):
-        h = hlen[r]
-        if h <= 20 or avail[r] < h or ravail[r] < h:
+        if nopt[r] <= 0:
             continue
-        ok, k, s, w = _walk_one(flat, r * width, h - 20, (flags[r] & SYN) != 0, at, sat,
-                                kind, olen, pos, order, v1, v2, le, re, block, sorder)
+        b = r * width
+        ok, k, s, w = _walk_one(flat[b : b + nopt[r]], (flags[r] & SYN) != 0, cursor, out)
         if ok:
             simple[r] = True
             ws[r] = w
-            at, sat = _own(seg, at, k, sseg, sat, s, r)
+            cursor = _own(out, cursor, (k, s), r)
+    at, sat = cursor
+    (seg, kind, olen, pos, order, v1, v2), (sseg, le, re, block, sorder) = out
     return (simple, ws, seg[:at], kind[:at], olen[:at], pos[:at], order[:at], v1[:at], v2[:at],
             sseg[:sat], le[:sat], re[:sat], block[:sat], sorder[:sat])
 
@@ -312,13 +333,23 @@ class SimpleOptions:
     sack_order: NDArray[np.int16]
 
 
-def simple_options(flat: NDArray[np.uint8], width: int, hlen: NDArray[np.int64], avail: NDArray[np.int64],
-                   ravail: NDArray[np.int64], flags: NDArray[np.uint16]) -> SimpleOptions:
-    """Walk the options of segments whose option bytes are ``flat[r * width:]`` (see the module
-    docstring); ``avail``/``ravail``: bytes captured and reported from the TCP header on."""
-    m = int(hlen.shape[0])
-    out = _simple_options.run(m, flat, width, np.ascontiguousarray(hlen, dtype=np.int64),
-                              np.ascontiguousarray(avail, dtype=np.int64), np.ascontiguousarray(ravail, dtype=np.int64),
+def walkable_options(hlen: NDArray[np.int64], avail: NDArray[np.int64], ravail: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The option bytes the compiled walk may take of each segment (``hlen``: its header
+    length; ``avail``/``ravail``: bytes captured and reported from the TCP header on):
+    all of them when the whole header is captured and within the reported length (no
+    read can throw), else 0 (not simple)."""
+    whole = (hlen > 20) & (avail >= hlen) & (ravail >= hlen)
+    out: NDArray[np.int64] = np.where(whole, hlen - 20, 0).astype(np.int64)
+    return out
+
+
+def simple_options(flat: NDArray[np.uint8], width: int, nopt: NDArray[np.int64], flags: NDArray[np.uint16],
+                   ) -> SimpleOptions:
+    """Walk the options of segments whose option bytes are ``flat[r * width:]``, ``nopt`` of
+    them (see :func:`walkable_options`; the module docstring says which are simple);
+    ``flags``: the segments' TCP flags."""
+    m = int(nopt.shape[0])
+    out = _simple_options.run(m, flat, width, np.ascontiguousarray(nopt, dtype=np.int64),
                               np.ascontiguousarray(flags, dtype=np.int64))
     return SimpleOptions(*out)
 
@@ -379,65 +410,78 @@ def _network(data: Any, o: Any, cap: Any, link: Any) -> tuple[Any, Any]:
 
 
 @helper
-def _fast_frame(data: Any, o: Any, cap: Any, wire: Any, link: Any, at: Any, sat: Any, kind: Any, olen: Any,
-                pos: Any, order: Any, v1: Any, v2: Any, le: Any, re: Any, block: Any, sorder: Any,
-                ) -> tuple[Any, Any, Any, Any, Any, Any]:
-    """Is the frame at ``o`` one :func:`fast_frames` takes? Its option rows go at ``at`` /
-    ``sat``. Returns (IP version or 0: not taken, option rows, SACK blocks, window-scale shift,
-    the IP header's length, the link header's length)."""
-    net, lh = _network(data, o, cap, link)
-    if net == 0:
-        return 0, 0, 0, -1, 0, 0
-    ip = o + lh
-    reported = max(min(wire, 0x7FFFFFFF), cap) - lh
+def _ip_header(data: Any, ip: Any, net: Any, reported: Any) -> tuple[Any, Any]:
+    """The IP header at ``ip`` (version ``net``; ``reported`` bytes from it on), when
+    :func:`fast_frames` takes it: (its length, the datagram's length), else (0, 0)."""
     if net == 4:
         if data[ip] != 0x45:
-            return 0, 0, 0, -1, 0, 0
-        iph = 20
+            return 0, 0
         tot = _u16(data, ip + 2)
         if tot < 40 or tot > reported:  # ip.bogus_ip_length, or no room for a TCP header
-            return 0, 0, 0, -1, 0, 0
+            return 0, 0
         if (_u16(data, ip + 6) & 0x3FFF) != 0 or data[ip + 9] != 6:  # a fragment; not TCP
-            return 0, 0, 0, -1, 0, 0
+            return 0, 0
         ttl = np.int64(data[ip + 8])
         dst = _u32(data, ip + 16)
         if (dst & 0xFFFFFF00) == 0xE0000000 or (ttl < 5 and (dst & 0xF0000000) != 0xE0000000):
-            return 0, 0, 0, -1, 0, 0  # the TTL checks' expert items
-    else:
-        # IPv6 straight to TCP: no extension header, a payload length within the frame
-        # (ipv6.plen_exceeds_framing) and not 0 (ipv6.plen_zero)
-        iph = 40
-        plen = _u16(data, ip + 4)
-        if data[ip + 6] != 6 or plen == 0 or plen > reported - 40:
-            return 0, 0, 0, -1, 0, 0
-        tot = 40 + plen
-    if cap < lh + iph + 20:
-        return 0, 0, 0, -1, 0, 0
+            return 0, 0  # the TTL checks' expert items
+        return 20, tot
+    # IPv6 straight to TCP: no extension header, a payload length within the frame
+    # (ipv6.plen_exceeds_framing) and not 0 (ipv6.plen_zero)
+    plen = _u16(data, ip + 4)
+    if data[ip + 6] != 6 or plen == 0 or plen > reported - 40:
+        return 0, 0
+    return 40, 40 + plen
+
+
+@helper
+def _nop_nop_timestamps(data: Any, b: Any, hlen: Any, flags: Any) -> Any:
+    """NOP, NOP, timestamps and nothing else in a segment other than a SYN: most segments
+    of a connection that uses timestamps (RFC 7323 appendix A's layout)."""
+    return (hlen == 32 and (flags & SYN) == 0 and data[b] == TCPOPT_NOP and data[b + 1] == TCPOPT_NOP
+            and data[b + 2] == TCPOPT_TIMESTAMP and data[b + 3] == FIXED_LEN[TCPOPT_TIMESTAMP])
+
+
+#: What :func:`_fast_frame` returns for a frame it does not take.
+_NOT_TAKEN = (0, 0, 0, -1, 0, 0)
+
+
+@helper
+def _fast_frame(data: Any, frame: Any, cursor: Any, out: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """Is the frame at ``frame`` (its offset, captured and wire lengths, link kind) one
+    :func:`fast_frames` takes? Its option rows go into ``out`` at ``cursor``. Returns (IP
+    version or 0: not taken, option rows, SACK blocks, window-scale shift, the IP header's
+    length, the link header's length)."""
+    o, cap, wire, link = frame
+    net, lh = _network(data, o, cap, link)
+    if net == 0:
+        return _NOT_TAKEN
+    ip = o + lh
+    iph, tot = _ip_header(data, ip, net, max(min(wire, 0x7FFFFFFF), cap) - lh)
+    if iph == 0 or cap < lh + iph + 20:
+        return _NOT_TAKEN
     tcp = ip + iph
     avail = min(cap - lh, tot) - iph
     hlen = (np.int64(data[tcp + 12]) >> 4) * 4
     if avail < 20 or hlen < 20 or tot - iph < hlen or avail < hlen:
-        return 0, 0, 0, -1, 0, 0  # cut short, bogus header length, short segment, options cut
+        return _NOT_TAKEN  # cut short, bogus header length, short segment, options cut
     flags = _u16(data, tcp + 12) & 0x0FFF
     if (flags & URG) == 0 and _u16(data, tcp + 18) != 0:
-        return 0, 0, 0, -1, 0, 0  # tcp.urgent_pointer.non_zero
+        return _NOT_TAKEN  # tcp.urgent_pointer.non_zero
     if hlen == 20:
         return net, 0, 0, -1, iph, lh
     b = tcp + 20
-    ts_len = FIXED_LEN[TCPOPT_TIMESTAMP]
-    if (hlen == 32 and (flags & SYN) == 0 and data[b] == TCPOPT_NOP and data[b + 1] == TCPOPT_NOP
-            and data[b + 2] == TCPOPT_TIMESTAMP and data[b + 3] == ts_len):
-        # NOP, NOP, timestamps: most segments of a connection that uses timestamps
-        # (RFC 7323 appendix A's layout); what _walk_one would write for them, every rule
-        # passed (tests/dissect/test_fast_paths.py compares). Kept because walking them
-        # costs 10-20% more of this pass (135-150 ms against 155-165 ms for 115,350 frames)
-        _put_row(kind, olen, pos, order, v1, v2, at, TCPOPT_NOP, 0, 0, 0, 0, 0)
-        _put_row(kind, olen, pos, order, v1, v2, at + 1, TCPOPT_NOP, 0, 1, 1, 0, 0)
-        _put_row(kind, olen, pos, order, v1, v2, at + 2, TCPOPT_TIMESTAMP, ts_len, 2, 2, _u32(data, b + 4),
-                 _u32(data, b + 8))
+    if _nop_nop_timestamps(data, b, hlen, flags):
+        # what _walk_one would write for them, every rule passed (tests/dissect/test_fast_paths.py
+        # compares). Kept because walking them costs 10-20% more of this pass (135-150 ms
+        # against 155-165 ms for 115,350 frames)
+        rows, at = out[0], cursor[0]
+        _put_row(rows, at, (TCPOPT_NOP, 0, 0, 0, 0, 0))
+        _put_row(rows, at + 1, (TCPOPT_NOP, 0, 1, 1, 0, 0))
+        _put_row(rows, at + 2, (TCPOPT_TIMESTAMP, FIXED_LEN[TCPOPT_TIMESTAMP], 2, 2, _u32(data, b + 4),
+                                _u32(data, b + 8)))
         return net, 3, 0, -1, iph, lh
-    ok, k, s, w = _walk_one(data, b, hlen - 20, (flags & SYN) != 0, at, sat, kind, olen, pos, order, v1, v2,
-                            le, re, block, sorder)
+    ok, k, s, w = _walk_one(data[b : b + hlen - 20], (flags & SYN) != 0, cursor, out)
     return (net if ok else 0), k, s, w, iph, lh
 
 
@@ -452,43 +496,51 @@ def _fast_frames(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any) -
     ws = np.full(n, -1, dtype=np.int8)
     v6 = np.zeros(n, dtype=np.bool_)
     tag = np.full(n, -1, dtype=np.int32)
-    seg, kind, olen, pos, order, v1, v2, sseg, le, re, block, sorder = _room(n)
+    out = _room(n)
+    cursor = (0, 0)
     j = 0
-    at = 0
-    sat = 0
     for i in range(n):
         lk = link[i]
         if lk == LINK_NONE:
             continue
         o = offset[i]
-        net, k, s, w, iph, lh = _fast_frame(data, o, caplen[i], wirelen[i], lk, at, sat, kind, olen, pos, order,
-                                            v1, v2, le, re, block, sorder)
+        net, k, s, w, iph, lh = _fast_frame(data, (o, caplen[i], wirelen[i], lk), cursor, out)
         if net == 0:
             continue
         pkt[j] = i
-        if lk == LINK_ETH:
-            for b in range(12):
-                eth[j, b] = data[o + b]
-            if lh == 18:
-                tag[j] = _u16(data, o + 14)
-        elif lk == LINK_SLL:  # packet type, ARPHRD type
-            for b in range(4):
-                eth[j, b] = data[o + b]
-        elif lk == LINK_SLL2:
-            eth[j, 0] = 0
-            eth[j, 1] = data[o + 10]
-            eth[j, 2] = data[o + 8]
-            eth[j, 3] = data[o + 9]
+        _link_bytes(data, o, lk, eth[j])
+        if lk == LINK_ETH and lh == 18:
+            tag[j] = _u16(data, o + 14)
         for b in range(iph):
             ip[j, b] = data[o + lh + b]
         for b in range(20):
             tcp[j, b] = data[o + lh + iph + b]
         ws[j] = w
         v6[j] = net == 6
-        at, sat = _own(seg, at, k, sseg, sat, s, j)
+        cursor = _own(out, cursor, (k, s), j)
         j += 1
+    at, sat = cursor
+    (seg, kind, olen, pos, order, v1, v2), (sseg, le, re, block, sorder) = out
     return (pkt[:j], eth[:j], ip[:j], tcp[:j], ws[:j], v6[:j], tag[:j], seg[:at], kind[:at], olen[:at], pos[:at],
             order[:at], v1[:at], v2[:at], sseg[:sat], le[:sat], re[:sat], block[:sat], sorder[:sat])
+
+
+@helper
+def _link_bytes(data: Any, o: Any, link: Any, eth: Any) -> None:
+    """The 12 bytes of a frame's link header :class:`FastFrames` keeps (``eth``): Ethernet's
+    addresses; Linux cooked v1's packet type and ARPHRD type; the same read from v2's
+    fields; nothing for the others."""
+    if link == LINK_ETH:
+        for b in range(12):
+            eth[b] = data[o + b]
+    elif link == LINK_SLL:  # packet type, ARPHRD type
+        for b in range(4):
+            eth[b] = data[o + b]
+    elif link == LINK_SLL2:
+        eth[0] = 0
+        eth[1] = data[o + 10]
+        eth[2] = data[o + 8]
+        eth[3] = data[o + 9]
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     start = ctx.nxt.copy()
     ctx.nxt[:] = Proto.DONE
     eligible = eligible_frames(records) if fast and worth_it(n) else np.zeros(n, dtype=np.int8)
-    _walk_chunks(ctx, records, start, eligible, dispatch, ahead=fast and n > CHUNK_FRAMES and compiles(n))
+    _walk_chunks(ctx, records, start, eligible, ahead=fast and n > CHUNK_FRAMES and compiles(n))
     del start
     buffers = [records.data]
     spans: list[NDArray[np.int64]] = []
@@ -170,7 +170,7 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
 
 
 def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8], eligible: NDArray[np.int8],
-                 dispatch: dict[int, Dissector], ahead: bool) -> None:
+                 ahead: bool) -> None:
     """Dissect the frames CHUNK_FRAMES at a time: the fast path's compiled pass, then the
     vectorized dissectors for the rest.
 
@@ -179,6 +179,7 @@ def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8],
     """
     n = ctx.n
     bounds = [(lo, min(n, lo + CHUNK_FRAMES)) for lo in range(0, n, CHUNK_FRAMES)]
+    dispatch = _dispatch()
 
     job = copy_context()  # the look-ahead thread decodes under this one's compile job (_jit)
 
@@ -195,11 +196,11 @@ def _walk_chunks(ctx: DissectContext, records: Records, start: NDArray[np.int8],
         for i, (lo, hi) in enumerate(bounds):
             ctx.nxt[lo:hi] = start[lo:hi]
             if pool is not None and pending is not None:
-                ff: FastFrames | None = pending.result()
+                ff = pending.result()
                 pending = pool.submit(decode, *bounds[i + 1]) if i + 1 < len(bounds) else None
             else:
-                ff = None
-            take_fast_frames(ctx, records, lo, hi, eligible, ff)
+                ff = decode_fast_frames(records, lo, hi, eligible)
+            take_fast_frames(ctx, records, lo, eligible, ff)
             _walk(ctx, dispatch)
     finally:
         if pool is not None:

@@ -18,6 +18,7 @@ Wireshark's exception does, so later fields and the SEQ/ACK analysis are absent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,16 +57,37 @@ from tcpscope.dissect.kernels import (
     sack_blocks,
     sack_partial,
     simple_options,
+    walkable_options,
     worth_it,
     wscale_invalid,
 )
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.dissect.tcp_options import OptionBytes, OptionRun, other_options
 
-__all__ = ["TCP_HEADER", "dissect_tcp", "header_experts", "simple_option_rows", "tcp_columns"]
+__all__ = ["TCP_HEADER", "TcpHeaders", "dissect_tcp", "header_experts", "simple_option_rows", "tcp_columns"]
 
 TCP_HEADER = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
                  ("offflags", ">u2"), ("win", ">u2"), ("sum", ">u2"), ("urp", ">u2")])
+
+
+@dataclass(frozen=True)
+class TcpHeaders:
+    """The TCP headers of frames ``idx``: their fixed 20 bytes ``h`` (:data:`TCP_HEADER`
+    rows), flags and header length; how far the fixed header was read (``reach``: 0
+    nothing, 1 the ports, 2 up to the window, 3 the checksum, 4 all of it); whether the
+    header length is bogus (under 20), and whether the segment is shorter than its header
+    (``short_seg``, once that is read); where the header starts and where the layer's
+    captured bytes end."""
+
+    idx: NDArray[np.int64]
+    h: NDArray[np.void]
+    flags: NDArray[np.uint16]
+    hlen: NDArray[np.int64]
+    reach: NDArray[np.int8]
+    bogus: NDArray[np.bool_]
+    short_seg: NDArray[np.bool_]
+    start: NDArray[np.int64]
+    end: NDArray[np.int64]
 
 
 def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
@@ -84,7 +106,7 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     seglen = np.where(has_len, ravail - hlen, -1)
     # a bogus header length ends TCP after the sequence number
     reach = np.where(bogus & (reach >= 2), np.int8(2), reach)
-    start = ctx.off[idx].copy()
+    hd = TcpHeaders(idx, h, flags, hlen, reach, bogus, short_seg & (reach >= 2), ctx.off[idx].copy(), ctx.end[idx])
     # exceptions inside the fixed header
     cut = reach < 4
     cut_h = cut & ~(bogus & (reach >= 2))
@@ -94,7 +116,7 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     live = ~cut_h & ~bogus
     ctx.nxt[idx] = np.where(live, np.int8(Proto.DONE), ctx.nxt[idx])
 
-    header_experts(ctx, idx, flags, h, reach, bogus, short_seg, hlen)
+    header_experts(ctx, hd)
 
     # options, for segments whose fixed header is complete and whose header length is sane
     opt_exc = np.zeros(idx.shape[0], dtype=np.bool_)
@@ -102,25 +124,23 @@ def dissect_tcp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     if live.any():
         li = np.flatnonzero(live & (hlen > 20))
         if li.shape[0]:
-            exc, shift = _options(ctx, idx[li], start[li], hlen[li], flags[li], ravail[li], avail[li],
-                                  h["ack"][li].astype(np.int64))
-            opt_exc[li] = exc
-            ws[li] = shift
-    ctx.add_rows("tcp", idx, tcp_columns(h, flags, hlen, reach, bogus, short_seg & (reach >= 2), has_len, seglen,
-                                         start, ctx.end[idx], opt_exc, ws))
-    payload_off = start + hlen
+            segs = _Segments(idx[li], hd.start[li], hlen[li], flags[li], avail[li], ravail[li],
+                             h["ack"][li].astype(np.int64))
+            opt_exc[li], ws[li] = _options(ctx, segs)
+    ctx.add_rows("tcp", idx, tcp_columns(hd, seglen, opt_exc, ws))
+    payload_off = hd.start + hlen
     # segments with payload hand it on (as data, until an application layer claims it)
     pay = live & ~opt_exc & has_len & (seglen > 0)
     ctx.mark_stack(idx[pay], PROTO_CODE["data"])
     ctx.off[idx[live]] = payload_off[live]
 
 
-def tcp_columns(h: NDArray[np.void], flags: NDArray[np.uint16], hlen: NDArray[np.int64], reach: NDArray[np.int8],
-                bogus: NDArray[np.bool_], short_segment: NDArray[np.bool_], has_len: NDArray[np.bool_],
-                seglen: NDArray[np.int64], start: NDArray[np.int64], end: NDArray[np.int64],
-                opt_exception: NDArray[np.bool_], ws_shift: NDArray[np.int8]) -> dict[str, NDArray[np.generic]]:
-    """The ``tcp`` layer's columns of headers ``h`` (:data:`TCP_HEADER` rows) starting at
-    ``start``, whose layer's captured bytes end at ``end``."""
+def tcp_columns(hd: TcpHeaders, seglen: NDArray[np.int64], opt_exception: NDArray[np.bool_],
+                ws_shift: NDArray[np.int8]) -> dict[str, NDArray[np.generic]]:
+    """The ``tcp`` layer's columns of headers ``hd``: ``seglen`` is tcp.len (-1: not known),
+    ``opt_exception`` whether the options' walk threw, ``ws_shift`` the last window-scale
+    shift (-1: none)."""
+    h, hlen, start, end = hd.h, hd.hlen, hd.start, hd.end
     payload_off = start + hlen
     return {
         "srcport": h["sport"],
@@ -128,14 +148,14 @@ def tcp_columns(h: NDArray[np.void], flags: NDArray[np.uint16], hlen: NDArray[np
         "seq_raw": h["seq"],
         "ack_raw": h["ack"],
         "hdr_len": hlen.astype(np.uint8),
-        "flags": flags,
+        "flags": hd.flags,
         "window_size_value": h["win"],
         "checksum": h["sum"],
         "urgent_pointer": h["urp"],
-        "reach": reach,
-        "bogus_hlen": bogus,
-        "short_segment": short_segment,
-        "has_len": has_len,
+        "reach": hd.reach,
+        "bogus_hlen": hd.bogus,
+        "short_segment": hd.short_seg,
+        "has_len": seglen >= 0,
         "len": seglen,
         "hdr_off": start,
         "opt_exception": opt_exception,
@@ -147,14 +167,13 @@ def tcp_columns(h: NDArray[np.void], flags: NDArray[np.uint16], hlen: NDArray[np
     }
 
 
-def header_experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[np.uint16], h: NDArray[np.void],
-             reach: NDArray[np.int8], bogus: NDArray[np.bool_], short_seg: NDArray[np.bool_],
-             hlen: NDArray[np.int64]) -> None:
+def header_experts(ctx: DissectContext, hd: TcpHeaders) -> None:
     """The header experts of dissect_tcp, in the order it adds them."""
+    idx, flags, h, reach, bogus = hd.idx, hd.flags, hd.h, hd.reach, hd.bogus
     ok = reach >= 2
-    ctx.expert(idx[ok & short_seg], EXPERT_CODE["tcp.short_segment"])
+    ctx.expert(idx[ok & hd.short_seg], EXPERT_CODE["tcp.short_segment"])
     b = ok & bogus
-    ctx.expert(idx[b], EXPERT_CODE["tcp.bogus_header_length"], hlen[b])
+    ctx.expert(idx[b], EXPERT_CODE["tcp.bogus_header_length"], hd.hlen[b])
     full = ok & ~bogus
     nonzero_ack = full & ((flags & ACK) == 0) & (h["ack"] != 0)
     ctx.expert(idx[nonzero_ack], EXPERT_CODE["tcp.ack.nonzero"])
@@ -171,21 +190,37 @@ def header_experts(ctx: DissectContext, idx: NDArray[np.int64], flags: NDArray[n
     ctx.expert(idx[urg], EXPERT_CODE["tcp.urgent_pointer.non_zero"])
 
 
-def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], hlen: NDArray[np.int64],
-             flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64],
-             ack: NDArray[np.int64],
-             ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
-    """Walk the options of segments ``idx``; returns (threw an exception, last window-scale shift).
+@dataclass(frozen=True)
+class _Segments:
+    """The segments whose options are walked: frames, where the TCP header starts, its
+    length and flags, the bytes captured and reported from it on, and the raw ACK."""
+
+    idx: NDArray[np.int64]
+    start: NDArray[np.int64]
+    hlen: NDArray[np.int64]
+    flags: NDArray[np.uint16]
+    avail: NDArray[np.int64]
+    ravail: NDArray[np.int64]
+    ack: NDArray[np.int64]
+
+    def take(self, rows: NDArray[np.int64]) -> _Segments:
+        return _Segments(self.idx[rows], self.start[rows], self.hlen[rows], self.flags[rows], self.avail[rows],
+                         self.ravail[rows], self.ack[rows])
+
+
+def _options(ctx: DissectContext, segs: _Segments) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
+    """Walk the options of segments ``segs``; returns (threw an exception, last window-scale shift).
 
     Well-formed segments go through the compiled walk of
     :mod:`tcpscope.dissect.kernels` (when it is worth it there); the others through
-    :func:`_walk_options`.
+    :class:`_OptionWalk`.
     """
-    opts = OptionBytes.of(ctx.data, start)
-    m = idx.shape[0]
+    opts = OptionBytes.of(ctx.data, segs.start)
+    m = segs.idx.shape[0]
     if worth_it(m):
-        fast = simple_options(opts.flat, OptionBytes.WIDTH, hlen, avail, ravail, flags)
-        simple_option_rows(ctx, idx, start, fast)
+        fast = simple_options(opts.flat, OptionBytes.WIDTH, walkable_options(segs.hlen, segs.avail, segs.ravail),
+                              segs.flags)
+        simple_option_rows(ctx, segs.idx, segs.start, fast)
         shift = fast.ws
         rest = np.flatnonzero(~fast.simple)
     else:
@@ -193,8 +228,9 @@ def _options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int6
         rest = np.arange(m)
     exc = np.zeros(m, dtype=np.bool_)
     if rest.shape[0]:
-        exc[rest], shift[rest] = _walk_options(ctx, idx[rest], start[rest], hlen[rest], flags[rest], ravail[rest],
-                                               avail[rest], ack[rest], opts.subset(rest))
+        walk = _OptionWalk.start(ctx, segs.take(rest), opts.subset(rest))
+        walk.run()
+        exc[rest], shift[rest] = walk.exc, walk.shift
     return exc, shift
 
 
@@ -219,167 +255,239 @@ def simple_option_rows(ctx: DissectContext, idx: NDArray[np.int64], start: NDArr
         })
 
 
-def _walk_options(ctx: DissectContext, idx: NDArray[np.int64], start: NDArray[np.int64], hlen: NDArray[np.int64],
-                  flags: NDArray[np.uint16], ravail: NDArray[np.int64], avail: NDArray[np.int64],
-                  ack: NDArray[np.int64], opts: OptionBytes,
-                  ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
+class _Options(NamedTuple):
+    """Options at hand in one round of the walk: their segments' rows, kinds, length bytes
+    and offsets."""
+
+    seg: NDArray[np.int64]
+    kind: NDArray[np.int64]
+    olen: NDArray[np.int64]
+    at: NDArray[np.int64]
+
+    def take(self, rows: NDArray[np.bool_] | NDArray[np.int64] | slice) -> _Options:
+        return _Options(self.seg[rows], self.kind[rows], self.olen[rows], self.at[rows])
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """How ``tcp.option`` rows show: with a length byte, dissected whole (``ok``), marked
+    invalid, in the tree (``item``; an option with a missing or bad length byte only has
+    an expert note). Each a flag for all rows or one per row."""
+
+    has_len: bool | NDArray[np.bool_]
+    ok: bool | NDArray[np.bool_]
+    invalid: bool | NDArray[np.bool_] = False
+    item: bool | NDArray[np.bool_] = True
+
+
+#: EOL and NOP: no length byte, nothing to check.
+_ONE_BYTE = _Shown(has_len=False, ok=True)
+#: An option whose length byte is missing (no option bytes left, or not captured).
+_NO_LENGTH = _Shown(has_len=False, ok=False, item=False)
+#: An option whose length byte is under 2 or runs past the options.
+_BAD_LENGTH = _Shown(has_len=True, ok=False, invalid=True, item=False)
+
+
+class _Values(NamedTuple):
+    """The values an option's dissector read (0 and False where none)."""
+
+    v1: NDArray[np.int64]
+    v2: NDArray[np.int64]
+    has_v1: NDArray[np.bool_]
+    has_v2: NDArray[np.bool_]
+
+
+@dataclass
+class _OptionWalk:
     """The vectorized walk, every rule of ``tcp_dissect_options``: one option of every
-    segment per round (see the module docstring)."""
-    m = idx.shape[0]
-    rows = np.arange(m)
-    pos = start + 20
-    length = hlen - 20
-    cap_end = start + avail
-    rep_end = start + ravail
-    eol = np.zeros(m, dtype=np.bool_)
-    nop_count = np.zeros(m, dtype=np.int64)
-    mss_seen = np.zeros(m, dtype=np.bool_)
-    exc = np.zeros(m, dtype=np.bool_)
-    aborted = np.zeros(m, dtype=np.bool_)  # the walk returned early (no "MSS absent" check)
-    shift = np.full(m, -1, dtype=np.int8)
-    active = rows[length > 0]
-    order = 0
-    out: list[dict[str, NDArray[np.generic]]] = []
-    sack_out: list[dict[str, NDArray[np.generic]]] = []
-    # the SACK blocks the segment has shown so far (tcph->sack_*_edge): count, first two blocks
-    sack = _SackState(np.zeros(m, np.int64), np.zeros((m, 2), np.int64), np.zeros((m, 2), np.int64), ack)
+    segment per round (see the module docstring).
 
-    def throw(r: NDArray[np.int64], at: NDArray[np.int64]) -> None:
+    Per segment: where its next option is and the option bytes left; where its header's
+    captured and reported bytes end; whether an EOL was seen, the NOPs in a row, whether
+    an MSS was; whether the walk threw (``exc``) or returned early (``aborted``: no "MSS
+    absent" check); the last window-scale shift; the SACK blocks shown so far. ``rows``
+    and ``sack_rows``: the ``tcp.option`` and ``tcp.sack`` rows found, added at the end.
+    """
+
+    ctx: DissectContext
+    segs: _Segments
+    opts: OptionBytes
+    pos: NDArray[np.int64]
+    length: NDArray[np.int64]
+    cap_end: NDArray[np.int64]
+    rep_end: NDArray[np.int64]
+    eol: NDArray[np.bool_]
+    nop_count: NDArray[np.int64]
+    mss_seen: NDArray[np.bool_]
+    exc: NDArray[np.bool_]
+    aborted: NDArray[np.bool_]
+    shift: NDArray[np.int8]
+    sack: _SackState
+    rows: list[dict[str, NDArray[np.generic]]]
+    sack_rows: list[dict[str, NDArray[np.generic]]]
+
+    @classmethod
+    def start(cls, ctx: DissectContext, segs: _Segments, opts: OptionBytes) -> _OptionWalk:
+        m = segs.idx.shape[0]
+        start = segs.start
+        # the SACK blocks the segment has shown so far (tcph->sack_*_edge): count, first two blocks
+        sack = _SackState(np.zeros(m, np.int64), np.zeros((m, 2), np.int64), np.zeros((m, 2), np.int64), segs.ack)
+        return cls(ctx, segs, opts, start + 20, segs.hlen - 20, start + segs.avail, start + segs.ravail,
+                   np.zeros(m, dtype=np.bool_), np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.bool_),
+                   np.zeros(m, dtype=np.bool_), np.zeros(m, dtype=np.bool_), np.full(m, -1, dtype=np.int8), sack,
+                   [], [])
+
+    def run(self) -> None:
+        rows = np.arange(self.segs.idx.shape[0])
+        active = rows[self.length > 0]
+        order = 0
+        while active.shape[0]:
+            self._round(active, order)
+            order += 1
+            active = rows[(self.length > 0) & ~self.exc]
+        self._finish()
+
+    def throw(self, r: NDArray[np.int64], at: NDArray[np.int64]) -> None:
         """A read at ``at`` past the captured bytes: the frame's dissection ends."""
-        exc[r] = True
-        ctx.stop(idx[r], at >= rep_end[r])
+        self.exc[r] = True
+        self.ctx.stop(self.segs.idx[r], at >= self.rep_end[r])
 
-    while active.shape[0]:
-        a = active
-        p = pos[a]
+    def _end(self, r: NDArray[np.int64]) -> None:
+        """The walk returns early for segments ``r``."""
+        self.length[r] = 0
+        self.aborted[r] = True
+
+    def _add(self, o: _Options, order: int, shown: _Shown, values: _Values | None = None) -> None:
+        """``tcp.option`` rows for options ``o``, the ``order``-th of their segments."""
+        m = o.seg.shape[0]
+        z = np.zeros(m, dtype=np.int64)
+        f = np.zeros(m, dtype=np.bool_)
+        v = values if values is not None else _Values(z, z, f, f)
+
+        def flag(x: bool | NDArray[np.bool_]) -> NDArray[np.bool_]:
+            return np.full(m, x, dtype=np.bool_) if isinstance(x, bool) else x
+
+        self.rows.append({
+            "pkt": self.segs.idx[o.seg], "kind": o.kind.astype(np.uint8), "len": o.olen.astype(np.uint8),
+            "has_len": flag(shown.has_len), "off": o.at, "order": np.full(m, order, dtype=np.int16),
+            "ok": flag(shown.ok), "invalid": flag(shown.invalid), "v1": v.v1, "v2": v.v2, "has_v1": v.has_v1,
+            "has_v2": v.has_v2, "item": flag(shown.item),
+        })
+
+    def _round(self, a: NDArray[np.int64], order: int) -> None:
+        """The ``order``-th option of segments ``a``."""
+        p = self.pos[a]
         # tvb_get_guint8(offset): needs the kind byte
-        nocap = p >= cap_end[a]
+        nocap = p >= self.cap_end[a]
         if nocap.any():
-            throw(a[nocap], p[nocap])
+            self.throw(a[nocap], p[nocap])
             a, p = a[~nocap], p[~nocap]
-        kind = opts.read(a, p, 2)
-        opt = kind[:, 0].astype(np.int64)
-        lenbyte = kind[:, 1].astype(np.int64)
-        after_eol = nonzero_after_eol(eol[a], opt)
+        kind = self.opts.read(a, p, 2)
+        here = _Options(a, kind[:, 0].astype(np.int64), kind[:, 1].astype(np.int64), p)
+        after_eol = nonzero_after_eol(self.eol[a], here.kind)
         if after_eol.any():
-            ctx.expert(idx[a[after_eol]], EXPERT_CODE["tcp.non_zero_bytes_after_eol"], slot=100 + 10 * order)
-            length[a[after_eol]] = 0
-            aborted[a[after_eol]] = True
-            a, p, opt, lenbyte = a[~after_eol], p[~after_eol], opt[~after_eol], lenbyte[~after_eol]
-        length[a] -= 1
-        one = one_byte(opt)
-        # EOL / NOP
+            self.ctx.expert(self.segs.idx[a[after_eol]], EXPERT_CODE["tcp.non_zero_bytes_after_eol"],
+                            slot=100 + 10 * order)
+            self._end(a[after_eol])
+            here = here.take(~after_eol)
+        self.length[here.seg] -= 1
+        one = one_byte(here.kind)
         if one.any():
-            o = a[one]
-            nop = opt[one] == TCPOPT_NOP
-            counts = nop_continues_run(nop_count[o], pos[o] - start[o])
-            inc = nop & counts
-            nop_count[o[inc]] += 1
-            four = inc & (nop_count[o] == 4)
-            ctx.expert(idx[o[four]], EXPERT_CODE["tcp.nop"], slot=100 + 10 * order)
-            nop_count[o[nop & ~counts]] = 0
-            out.append(_opt_rows(idx[o], opt[one], np.zeros(o.shape[0], np.int64), pos[o], order,
-                                 np.zeros(o.shape[0], np.bool_), np.ones(o.shape[0], np.bool_)))
-            pos[o] += 1
-            eol[o[~nop]] = True
-        # options with a length byte
-        t = ~one
-        if t.any():
-            b = a[t]
-            ob = opt[t]
-            lb = lenbyte[t]
-            pb = pos[b]
-            no_len = length[b] == 0
-            if no_len.any():
-                ctx.expert(idx[b[no_len]], EXPERT_CODE["tcp.option.len.invalid/no_len"], ob[no_len], slot=100 + 10 * order)
-                out.append(_opt_rows(idx[b[no_len]], ob[no_len], lb[no_len], pb[no_len], order,
-                                     np.zeros(int(no_len.sum()), np.bool_), np.zeros(int(no_len.sum()), np.bool_),
-                                     item=np.zeros(int(no_len.sum()), np.bool_)))
-                length[b[no_len]] = 0
-                aborted[b[no_len]] = True
-            keep = rows_of(~no_len)
-            b, ob, lb, pb = b[keep], ob[keep], lb[keep], pb[keep]
-            # tvb_get_guint8(offset + 1): the length byte must be captured
-            nl = pb + 1 >= cap_end[b]
-            if nl.any():
-                out.append(_opt_rows(idx[b[nl]], ob[nl], lb[nl], pb[nl], order,
-                                     np.zeros(int(nl.sum()), np.bool_), np.zeros(int(nl.sum()), np.bool_),
-                                     item=np.zeros(int(nl.sum()), np.bool_)))
-                throw(b[nl], pb[nl] + 1)
-                b, ob, lb, pb = b[~nl], ob[~nl], lb[~nl], pb[~nl]
-            length[b] -= 1
-            too_short = length_too_short(lb)
-            past = ~too_short & length_past_options(lb, length[b])
-            bad = too_short | past
-            if too_short.any():
-                ctx.expert(idx[b[too_short]], EXPERT_CODE["tcp.option.len.invalid/too_short"], ob[too_short], lb[too_short],
-                           slot=100 + 10 * order)
-            if past.any():
-                ctx.expert(idx[b[past]], EXPERT_CODE["tcp.option.len.invalid/past_end"], ob[past], lb[past],
-                           slot=100 + 10 * order)
-            if bad.any():
-                out.append(_opt_rows(idx[b[bad]], ob[bad], lb[bad], pb[bad], order,
-                                     np.ones(int(bad.sum()), np.bool_), np.zeros(int(bad.sum()), np.bool_),
-                                     invalid=np.ones(int(bad.sum()), np.bool_), item=np.zeros(int(bad.sum()), np.bool_)))
-                length[b[bad]] = 0
-                aborted[b[bad]] = True
-            g = rows_of(~bad)
-            b, ob, lb, pb = b[g], ob[g], lb[g], pb[g]
-            mss_seen[b[ob == TCPOPT_MSS]] = True
-            res = _one_option(ctx, opts, b, idx[b], ob, lb, pb, cap_end[b], rep_end[b], flags[b], order, out,
-                              sack_out, sack)
-            threw, ws_val = res
-            if threw.any():
-                exc[b[threw]] = True
-                length[b[threw]] = 0
-            has_ws = ws_val >= 0
-            shift[b[has_ws]] = ws_val[has_ws]
-            ok = ~threw
-            pos[b[ok]] += lb[ok]
-            length[b[ok]] -= lb[ok] - 2
-        order += 1
-        active = rows[(length > 0) & ~exc]
-    # SYN without an MSS option (the segment has options, or we would not be here)
-    no_mss = ((flags & SYN) != 0) & ~mss_seen & ~exc & ~aborted
-    ctx.expert(idx[no_mss], EXPERT_CODE["tcp.options.mss.absent"])
-    for chunk in out:
-        if chunk["pkt"].shape[0]:
-            # a dissected MPTCP option is a protocol of its own in frame.protocols (tcp:mptcp)
-            ctx.mark_stack(chunk["pkt"][(chunk["kind"] == TCPOPT_MPTCP) & chunk["item"]], PROTO_CODE["mptcp"])
-            ctx.add_rows("tcp.option", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
-    for chunk in sack_out:
-        if chunk["pkt"].shape[0]:
-            ctx.add_rows("tcp.sack", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
-    return exc, shift
+            self._one_byte(here.take(one), order)
+        if (~one).any():
+            self._with_length(here.take(~one), order)
 
+    def _one_byte(self, o: _Options, order: int) -> None:
+        """EOL and NOP (see ``nop_continues_run`` for the NOP runs)."""
+        s = o.seg
+        nop = o.kind == TCPOPT_NOP
+        counts = nop_continues_run(self.nop_count[s], self.pos[s] - self.segs.start[s])
+        inc = nop & counts
+        self.nop_count[s[inc]] += 1
+        four = inc & (self.nop_count[s] == 4)
+        self.ctx.expert(self.segs.idx[s[four]], EXPERT_CODE["tcp.nop"], slot=100 + 10 * order)
+        self.nop_count[s[nop & ~counts]] = 0
+        self._add(o._replace(olen=np.zeros(s.shape[0], np.int64)), order, _ONE_BYTE)
+        self.pos[s] += 1
+        self.eol[s[~nop]] = True
 
-def _opt_rows(pkt: NDArray[np.int64], kind: NDArray[np.int64], olen: NDArray[np.int64], at: NDArray[np.int64],
-              order: int, has_len: NDArray[np.bool_], ok: NDArray[np.bool_],
-              invalid: NDArray[np.bool_] | None = None,
-              v1: NDArray[np.int64] | None = None, v2: NDArray[np.int64] | None = None,
-              has_v1: NDArray[np.bool_] | None = None, has_v2: NDArray[np.bool_] | None = None,
-              item: NDArray[np.bool_] | None = None,
-              ) -> dict[str, NDArray[np.generic]]:
-    """Rows of the ``tcp.option`` table. ``item``: the option is in the tree (its kind and length
-    show); an option with a missing or bad length byte only has an expert note."""
-    m = pkt.shape[0]
-    z = np.zeros(m, dtype=np.int64)
-    f = np.zeros(m, dtype=np.bool_)
-    return {
-        "pkt": pkt,
-        "kind": kind.astype(np.uint8),
-        "len": olen.astype(np.uint8),
-        "has_len": has_len,
-        "off": at,
-        "order": np.full(m, order, dtype=np.int16),
-        "ok": ok,
-        "invalid": f if invalid is None else invalid,
-        "v1": z if v1 is None else v1,
-        "v2": z if v2 is None else v2,
-        "has_v1": f if has_v1 is None else has_v1,
-        "has_v2": f if has_v2 is None else has_v2,
-        "item": np.ones(m, dtype=np.bool_) if item is None else item,
-    }
+    def _with_length(self, o: _Options, order: int) -> None:
+        """An option with a length byte: the length byte must be there and captured, at
+        least 2 and within the options; then the kind's own dissector runs."""
+        no_len = self.length[o.seg] == 0
+        if no_len.any():
+            n = o.take(no_len)
+            self.ctx.expert(self.segs.idx[n.seg], EXPERT_CODE["tcp.option.len.invalid/no_len"], n.kind,
+                            slot=100 + 10 * order)
+            self._add(n, order, _NO_LENGTH)
+            self._end(n.seg)
+            o = o.take(rows_of(~no_len))
+        # tvb_get_guint8(offset + 1): the length byte must be captured
+        nl = o.at + 1 >= self.cap_end[o.seg]
+        if nl.any():
+            self._add(o.take(nl), order, _NO_LENGTH)
+            self.throw(o.seg[nl], o.at[nl] + 1)
+            o = o.take(~nl)
+        self.length[o.seg] -= 1
+        too_short = length_too_short(o.olen)
+        past = ~too_short & length_past_options(o.olen, self.length[o.seg])
+        for mask, code in ((too_short, "tcp.option.len.invalid/too_short"), (past, "tcp.option.len.invalid/past_end")):
+            if mask.any():
+                self.ctx.expert(self.segs.idx[o.seg[mask]], EXPERT_CODE[code], o.kind[mask], o.olen[mask],
+                                slot=100 + 10 * order)
+        bad = too_short | past
+        if bad.any():
+            self._add(o.take(bad), order, _BAD_LENGTH)
+            self._end(o.seg[bad])
+        o = o.take(rows_of(~bad))
+        self.mss_seen[o.seg[o.kind == TCPOPT_MSS]] = True
+        run = OptionRun(self.ctx, self.opts, o.seg, self.segs.idx[o.seg], o.kind, o.olen, o.at, self.cap_end[o.seg],
+                        self.rep_end[o.seg], order)
+        ws_val = self._dissect(run)
+        b = o.seg
+        threw = run.threw
+        if threw.any():
+            self.exc[b[threw]] = True
+            self.length[b[threw]] = 0
+        has_ws = ws_val >= 0
+        self.shift[b[has_ws]] = ws_val[has_ws]
+        ok = ~threw
+        self.pos[b[ok]] += o.olen[ok]
+        self.length[b[ok]] -= o.olen[ok] - 2
+
+    def _dissect(self, run: OptionRun) -> NDArray[np.int8]:
+        """Run each option's dissector (``run.threw``: it threw); returns the window-scale
+        shift (-1: none)."""
+        flags = self.segs.flags[run.seg]
+        wrong_len = length_wrong(run.kind, run.olen)
+        if wrong_len.any():
+            self.ctx.expert(run.pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"],
+                            FIXED_LEN[run.kind[wrong_len]], slot=run.slot(2))
+        good = ~wrong_len
+        _mss(run, flags, good)
+        ws = _window_scale(run, good)
+        _timestamps_and_single_values(run, good)
+        if (run.kind == TCPOPT_SACK).any():
+            _sack(run, self.sack, self.sack_rows)
+        other_options(run, flags, good)
+        self._add(_Options(run.seg, run.kind, run.olen, run.at), run.order,
+                  _Shown(has_len=True, ok=~run.threw & good, invalid=wrong_len),
+                  _Values(run.v1, run.v2, run.has_v1, run.has_v2))
+        return ws
+
+    def _finish(self) -> None:
+        """SYN without an MSS option (the segment has options, or it would not be walked);
+        then the rows found."""
+        no_mss = ((self.segs.flags & SYN) != 0) & ~self.mss_seen & ~self.exc & ~self.aborted
+        self.ctx.expert(self.segs.idx[no_mss], EXPERT_CODE["tcp.options.mss.absent"])
+        for chunk in self.rows:
+            if chunk["pkt"].shape[0]:
+                # a dissected MPTCP option is a protocol of its own in frame.protocols (tcp:mptcp)
+                self.ctx.mark_stack(chunk["pkt"][(chunk["kind"] == TCPOPT_MPTCP) & chunk["item"]], PROTO_CODE["mptcp"])
+                self.ctx.add_rows("tcp.option", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
+        for chunk in self.sack_rows:
+            if chunk["pkt"].shape[0]:
+                self.ctx.add_rows("tcp.sack", chunk.pop("pkt"), chunk)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -398,110 +506,112 @@ def _seq_diff(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
     return out
 
 
-def _one_option(ctx: DissectContext, opts: OptionBytes, seg: NDArray[np.int64], pkt: NDArray[np.int64],
-                kind: NDArray[np.int64], olen: NDArray[np.int64],
-                at: NDArray[np.int64], cap_end: NDArray[np.int64], rep_end: NDArray[np.int64],
-                flags: NDArray[np.uint16], order: int,
-                out: list[dict[str, NDArray[np.generic]]], sack_out: list[dict[str, NDArray[np.generic]]],
-                sack: _SackState,
-                ) -> tuple[NDArray[np.bool_], NDArray[np.int8]]:
-    """Run one option's dissector for each segment; returns (threw, window-scale shift or -1).
-
-    ``seg`` are the segments' rows in ``opts``, ``pkt`` their frames.
-    """
-    m = pkt.shape[0]
-    run = OptionRun(ctx, opts, seg, pkt, kind, olen, at, cap_end, rep_end, order)
-    threw, v1, v2, has_v1, has_v2 = run.threw, run.v1, run.v2, run.has_v1, run.has_v2
-    ws = np.full(m, -1, dtype=np.int8)
-    wrong_len = length_wrong(kind, olen)
-    if wrong_len.any():
-        ctx.expert(pkt[wrong_len], EXPERT_CODE["tcp.option.len.invalid/should"], FIXED_LEN[kind[wrong_len]],
-                   slot=102 + 10 * order)
-
-    def need(mask: NDArray[np.bool_], upto: NDArray[np.int64]) -> NDArray[np.bool_]:
-        return run.need(mask, upto - at)
-
-    good = ~wrong_len
-    # MSS: "The non-SYN packet does contain a MSS option" comes first, even for a bad length
-    mss = kind == TCPOPT_MSS
+def _mss(run: OptionRun, flags: NDArray[np.uint16], good: NDArray[np.bool_]) -> None:
+    """MSS: "The non-SYN packet does contain a MSS option" comes first, even for a bad length."""
+    mss = run.kind == TCPOPT_MSS
     nonsyn = mss & ((flags & SYN) == 0)
-    ctx.expert(pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"], slot=101 + 10 * order)
-    r = need(mss & good, at + 4)
-    v1[r] = opts.uint(seg[r], at[r] + 2, 2)
-    has_v1[r] = True
-    # window scale
-    w = need((kind == TCPOPT_WINDOW) & good, at + 3)
-    sh = opts.uint(seg[w], at[w] + 2, 1)
-    v1[w] = sh
-    has_v1[w] = True
+    run.ctx.expert(run.pkt[nonsyn], EXPERT_CODE["tcp.options.mss.present"], slot=run.slot(1))
+    r = run.need(mss & good, 4)
+    run.v1[r] = run.opts.uint(run.seg[r], run.at[r] + 2, 2)
+    run.has_v1[r] = True
+
+
+def _window_scale(run: OptionRun, good: NDArray[np.bool_]) -> NDArray[np.int8]:
+    """WINDOW SCALE (see ``wscale_invalid``); returns the shift (-1 for other options)."""
+    ws = np.full(run.pkt.shape[0], -1, dtype=np.int8)
+    w = run.need((run.kind == TCPOPT_WINDOW) & good, 3)
+    sh = run.opts.uint(run.seg[w], run.at[w] + 2, 1)
+    run.v1[w] = sh
+    run.has_v1[w] = True
     big = wscale_invalid(sh)
-    ctx.expert(pkt[w][big], EXPERT_CODE["tcp.options.wscale.shift.invalid"], slot=103 + 10 * order)
+    run.ctx.expert(run.pkt[w][big], EXPERT_CODE["tcp.options.wscale.shift.invalid"], slot=run.slot(3))
     ws[w] = np.minimum(sh, TCP_MAX_WINSHIFT).astype(np.int8)
-    # timestamps: the value is shown before the echo reply is read
-    t = need((kind == TCPOPT_TIMESTAMP) & good, at + 6)
-    v1[t] = opts.uint(seg[t], at[t] + 2, 4)
-    has_v1[t] = True
-    t = need(t, at + 10)
-    v2[t] = opts.uint(seg[t], at[t] + 6, 4)
-    has_v2[t] = True
-    # user timeout, echo, CC: one value
-    for k, width in ((TCPOPT_USER_TO, 2), (TCPOPT_ECHO, 4), (TCPOPT_ECHOREPLY, 4), (TCPOPT_CC, 4), (TCPOPT_CCNEW, 4),
-                     (TCPOPT_CCECHO, 4)):
-        e = need((kind == k) & good, at + 2 + width)
+    return ws
+
+
+#: The options with one value after the kind and length bytes, and its width: user
+#: timeout, echo, echo reply, and the connection counts.
+_SINGLE_VALUES = ((TCPOPT_USER_TO, 2), (TCPOPT_ECHO, 4), (TCPOPT_ECHOREPLY, 4), (TCPOPT_CC, 4), (TCPOPT_CCNEW, 4),
+                  (TCPOPT_CCECHO, 4))
+
+
+def _timestamps_and_single_values(run: OptionRun, good: NDArray[np.bool_]) -> None:
+    """Timestamps (the value is shown before the echo reply is read), then the options of
+    one value (``_SINGLE_VALUES``)."""
+    t = run.need((run.kind == TCPOPT_TIMESTAMP) & good, 6)
+    run.v1[t] = run.opts.uint(run.seg[t], run.at[t] + 2, 4)
+    run.has_v1[t] = True
+    t = run.need(t, 10)
+    run.v2[t] = run.opts.uint(run.seg[t], run.at[t] + 6, 4)
+    run.has_v2[t] = True
+    for k, width in _SINGLE_VALUES:
+        e = run.need((run.kind == k) & good, 2 + width)
         if e.any():
-            v1[e] = opts.uint(seg[e], at[e] + 2, width)
-            has_v1[e] = True
-    # SACK blocks: each edge read as it is reached
-    s = np.flatnonzero(kind == TCPOPT_SACK)
-    if s.shape[0]:
-        nblk = sack_blocks(olen[s])
-        part = sack_partial(olen[s])
-        # whole blocks, then the left edge of a partial block of 4 bytes or more
-        edges = nblk + (part >= 4)
-        for j in range(int(edges.max())):
-            rj = s[edges > j]
-            rj = rj[~threw[rj]]
-            le_ok = need(np.isin(np.arange(m), rj), at + 2 + 8 * j + 4)
-            whole = np.zeros(m, dtype=np.bool_)
-            whole[s[nblk > j]] = True
-            re_ok = need(le_ok & whole, at + 2 + 8 * j + 8)
-            rows_le = np.flatnonzero(le_ok)
-            if rows_le.shape[0]:
-                le_raw = opts.uint(seg[rows_le], at[rows_le] + 2 + 8 * j, 4)
-                re_raw = opts.uint(seg[rows_le], at[rows_le] + 6 + 8 * j, 4)
-                sack_out.append({
-                    "pkt": pkt[rows_le],
-                    "le_raw": le_raw,
-                    "re_raw": re_raw,
-                    "has_re": re_ok[rows_le],
-                    "block": np.full(rows_le.shape[0], j, dtype=np.int8),
-                    "opt_order": np.full(rows_le.shape[0], order, dtype=np.int16),
-                })
-                done = re_ok[rows_le]
-                g = seg[rows_le[done]]
-                n = sack.count[g]
-                for k in (0, 1):
-                    sk = n == k
-                    sack.left[g[sk], k] = le_raw[done][sk]
-                    sack.right[g[sk], k] = re_raw[done][sk]
-                sack.count[g] += 1
-        sub = s[(part > 0) & ~threw[s]]
-        ctx.expert(pkt[sub], EXPERT_CODE["tcp.suboption_malformed"], slot=104 + 10 * order)
-        # The D-SACK check reads the option's first block whenever the first block the segment
-        # showed ends at or before the ACK, or its second block covers the first's end; with
-        # no whole block in the option that read goes past it: an exception. With no block
-        # shown at all the right edge is 0 and the relative ACK is taken to be below 2^31.
-        empty = s[(nblk == 0) & ~threw[s]]
-        if empty.shape[0]:
-            g = seg[empty]
-            n = sack.count[g]
-            first, second = sack.right[g, 0], sack.left[g, 1]
-            dsack = (n == 0) | (_seq_diff(first, sack.ack[g]) <= 0) | (
-                (n > 1) & (_seq_diff(second, first) < 0) & (_seq_diff(sack.right[g, 1], first) >= 0))
-            hit = np.zeros(m, dtype=np.bool_)
-            hit[empty[dsack]] = True
-            run.need(run.need(hit, 6), 10)  # the D-SACK edges at offsets 2 and 6
-    other_options(run, flags, good)
-    out.append(_opt_rows(pkt, kind, olen, at, order, np.ones(m, np.bool_), ~threw & good,
-                         invalid=wrong_len, v1=v1, v2=v2, has_v1=has_v1, has_v2=has_v2))
-    return threw, ws
+            run.v1[e] = run.opts.uint(run.seg[e], run.at[e] + 2, width)
+            run.has_v1[e] = True
+
+
+def _sack(run: OptionRun, sack: _SackState, out: list[dict[str, NDArray[np.generic]]]) -> None:
+    """SACK blocks, each edge read as it is reached: whole blocks, then the left edge of a
+    partial block of 4 bytes or more; "tcp.suboption_malformed" for a partial block; the
+    D-SACK check's read (:func:`_dsack_read`) of an option with no whole block."""
+    m = run.pkt.shape[0]
+    s = np.flatnonzero(run.kind == TCPOPT_SACK)
+    nblk = sack_blocks(run.olen[s])
+    part = sack_partial(run.olen[s])
+    edges = nblk + (part >= 4)
+    for j in range(int(edges.max())):
+        rj = s[edges > j]
+        rj = rj[~run.threw[rj]]
+        le_ok = run.need(np.isin(np.arange(m), rj), 2 + 8 * j + 4)
+        whole = np.zeros(m, dtype=np.bool_)
+        whole[s[nblk > j]] = True
+        re_ok = run.need(le_ok & whole, 2 + 8 * j + 8)
+        rows_le = np.flatnonzero(le_ok)
+        if rows_le.shape[0]:
+            _sack_block(run, sack, out, rows_le, (j, re_ok[rows_le]))
+    sub = s[(part > 0) & ~run.threw[s]]
+    run.ctx.expert(run.pkt[sub], EXPERT_CODE["tcp.suboption_malformed"], slot=run.slot(4))
+    _dsack_read(run, sack, s[(nblk == 0) & ~run.threw[s]])
+
+
+def _sack_block(run: OptionRun, sack: _SackState, out: list[dict[str, NDArray[np.generic]]],
+                rows: NDArray[np.int64], block: tuple[int, NDArray[np.bool_]]) -> None:
+    """Block ``j`` of the SACK options of ``rows`` (``block``: j, and whether its right edge
+    was read): a ``tcp.sack`` row, and a whole block joins those its segment showed."""
+    j, has_re = block
+    le_raw = run.opts.uint(run.seg[rows], run.at[rows] + 2 + 8 * j, 4)
+    re_raw = run.opts.uint(run.seg[rows], run.at[rows] + 6 + 8 * j, 4)
+    out.append({
+        "pkt": run.pkt[rows],
+        "le_raw": le_raw,
+        "re_raw": re_raw,
+        "has_re": has_re,
+        "block": np.full(rows.shape[0], j, dtype=np.int8),
+        "opt_order": np.full(rows.shape[0], run.order, dtype=np.int16),
+    })
+    g = run.seg[rows[has_re]]
+    n = sack.count[g]
+    for k in (0, 1):
+        sk = n == k
+        sack.left[g[sk], k] = le_raw[has_re][sk]
+        sack.right[g[sk], k] = re_raw[has_re][sk]
+    sack.count[g] += 1
+
+
+def _dsack_read(run: OptionRun, sack: _SackState, empty: NDArray[np.int64]) -> None:
+    """The D-SACK check reads the option's first block whenever the first block the segment
+    showed ends at or before the ACK, or its second block covers the first's end; with
+    no whole block in the option (rows ``empty``) that read goes past it: an exception.
+    With no block shown at all the right edge is 0 and the relative ACK is taken to be
+    below 2^31."""
+    if empty.shape[0] == 0:
+        return
+    g = run.seg[empty]
+    n = sack.count[g]
+    first, second = sack.right[g, 0], sack.left[g, 1]
+    dsack = (n == 0) | (_seq_diff(first, sack.ack[g]) <= 0) | (
+        (n > 1) & (_seq_diff(second, first) < 0) & (_seq_diff(sack.right[g, 1], first) >= 0))
+    hit = np.zeros(run.pkt.shape[0], dtype=np.bool_)
+    hit[empty[dsack]] = True
+    run.need(run.need(hit, 6), 10)  # the D-SACK edges at offsets 2 and 6
