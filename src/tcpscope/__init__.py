@@ -14,7 +14,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Sequence
+    from collections.abc import Collection, Sequence
     from os import PathLike
     from typing import Any, BinaryIO, Literal
 
@@ -76,12 +76,11 @@ def open(path: str | PathLike[str] | BinaryIO, *, analyze: bool = True) -> Captu
 
 
 def scan(path: str | PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
-         analyze: bool | Literal["needed"] = True, lists: Collection[str] = (),
-         progress: Callable[[float], None] | None = None) -> Scan:
+         analyze: bool | Literal["needed"] = True, lists: Collection[str] = ()) -> Scan:
     """A capture a piece at a time, in bounded memory (see :func:`tcpscope.api.scan`)."""
     from tcpscope.api import scan as _scan
 
-    return _scan(path, fields, display_filter=display_filter, analyze=analyze, lists=lists, progress=progress)
+    return _scan(path, fields, display_filter=display_filter, analyze=analyze, lists=lists)
 
 
 def tune_allocator() -> bool:

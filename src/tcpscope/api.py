@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 import numpy as np
@@ -55,23 +56,31 @@ DEFAULT_FIELDS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """What a piece of a :class:`Scan` knows of its place in the capture: the display
+    filter's ``mask`` over its table's frames (None without a filter) and its compile
+    ``job``: the frames of the capture known when it was made, so that work on it runs
+    compiled when the capture is large however small the piece (``_jit.job``)."""
+
+    mask: Mask | None = None
+    job: int = 0
+
+
 class PacketView:
     """Frames of a capture as a table whose columns are Wireshark fields.
 
-    A piece of a :class:`Scan` also has the display filter's ``mask`` over its table's
-    frames (None without a filter) and its compile ``job``: the frames of the capture
-    known when it was made, so that work on it runs compiled when the capture is large
-    however small the piece (``_jit.job``; its own methods do so).
+    A piece of a :class:`Scan` also has the display filter's ``mask`` and its compile
+    ``job`` (see ``_Piece``; its own methods run in that job).
     """
 
     def __init__(self, table: PacketTable, frames: Index, fields: Sequence[str] | None = None,
-                 lists: Collection[str] | None = None, *, mask: Mask | None = None, job: int = 0) -> None:
+                 lists: Collection[str] | None = None, *, piece: _Piece = _Piece()) -> None:
         self._table = table
         self._frames = frames
         self._fields = tuple(fields) if fields is not None else self._default_fields()
         self._lists = frozenset(lists) if lists is not None else None
-        self._mask = mask
-        self._job = job
+        self._piece = piece
 
     @property
     def table(self) -> PacketTable:
@@ -86,12 +95,12 @@ class PacketView:
     @property
     def mask(self) -> Mask | None:
         """The display filter's answer for each frame of ``table`` (None: no filter)."""
-        return self._mask
+        return self._piece.mask
 
     @property
     def job(self) -> int:
         """The size kernels run on these frames as if it were theirs (see the class docstring)."""
-        return self._job
+        return self._piece.job
 
     def _default_fields(self) -> tuple[str, ...]:
         has6 = self._table.has_layer("ipv6")
@@ -112,12 +121,12 @@ class PacketView:
     def select(self, *fields: str) -> PacketView:
         """The same frames with other columns (any registered field name)."""
         _defs(fields)
-        return PacketView(self._table, self._frames, fields, self._lists, mask=self._mask, job=self._job)
+        return PacketView(self._table, self._frames, fields, self._lists, piece=self._piece)
 
     def values(self, field: str) -> Values:
         """Every occurrence of ``field`` in these frames (long format, frame indexes 0-based)."""
         (fd,) = _defs([field])
-        with _jit.job(self._job):
+        with _jit.job(self.job):
             v = fd.get(self._table)
         if len(self._frames) == self._table.n:
             return v
@@ -142,55 +151,55 @@ class PacketView:
         names = tuple(fields) if fields is not None else self._fields
         defs = _defs(names)
         chosen = frozenset(lists) if lists is not None else self._lists
-        n = self._table.n
-        pos = np.full(n, -1, dtype=np.int64)
+        pos = np.full(self._table.n, -1, dtype=np.int64)
         pos[self._frames] = np.arange(len(self._frames))
-        with _jit.job(self._job):
-            arrays = [_arrow_column(fd, self.values(fd.name), pos, len(self._frames), self._table,
-                                    None if chosen is None else fd.name in chosen) for fd in defs]
+        with _jit.job(self.job):
+            arrays = [self._arrow_column(fd, pos, None if chosen is None else fd.name in chosen) for fd in defs]
         return pa.table(arrays, names=list(names))
 
     def to_pandas(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None,
                   ) -> pandas.DataFrame:
         return self.to_arrow(fields, lists=lists).to_pandas()
 
+    def _arrow_column(self, fd: FieldDef, pos: Index, as_list: bool | None) -> Any:
+        """One Arrow column: a value per frame, or a list per frame (``as_list``; None: when
+        some frame has several values). A value per frame is the frame's first. ``pos``:
+        each frame of the table's row in the view, -1 for the frames not in it."""
+        import pyarrow as pa
+
+        v = self.values(fd.name)
+        m = len(self)
+        rows = pos[v.pkt]
+        keep = rows >= 0
+        if as_list is False and keep.any():  # the first occurrence in each frame
+            first = np.zeros(keep.shape[0], dtype=np.bool_)
+            first[np.unique(np.where(keep, rows, -1), return_index=True)[1]] = True
+            keep &= first
+        v = v.take(keep)
+        rows = rows[keep]
+        ft = fd.ftype
+        if ft is FieldType.NONE:
+            out = np.zeros(m, dtype=np.bool_)
+            out[rows] = True
+            return pa.array(out)
+        flat, typ = _arrow_values(fd, v, self._table)
+        counts = np.bincount(rows, minlength=m)
+        if as_list is False or (as_list is None and counts.max(initial=0) <= 1):
+            present = np.zeros(m, dtype=np.bool_)
+            present[rows] = True
+            idx = np.full(m, -1, dtype=np.int64)
+            idx[rows] = np.arange(rows.shape[0])
+            taken = flat.take(pa.array(np.where(present, idx, 0))) if len(flat) else pa.nulls(m, typ)
+            return pa.compute.if_else(pa.array(present), taken, pa.nulls(m, typ)) if len(flat) else taken
+        offsets = np.zeros(m + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        return pa.ListArray.from_arrays(pa.array(offsets), flat)
+
 
 def _defs(names: Sequence[str]) -> list[FieldDef]:
     from tcpscope.views.columns import full_registry
 
     return full_registry().require(names)
-
-
-def _arrow_column(fd: FieldDef, v: Values, pos: Index, m: int, table: PacketTable, as_list: bool | None) -> Any:
-    """One Arrow column: a value per frame, or a list per frame (``as_list``; None: when
-    some frame has several values). A value per frame is the frame's first."""
-    import pyarrow as pa
-
-    rows = pos[v.pkt]
-    keep = rows >= 0
-    if as_list is False and keep.any():  # the first occurrence in each frame
-        first = np.zeros(keep.shape[0], dtype=np.bool_)
-        first[np.unique(np.where(keep, rows, -1), return_index=True)[1]] = True
-        keep &= first
-    v = v.take(keep)
-    rows = rows[keep]
-    ft = fd.ftype
-    if ft is FieldType.NONE:
-        out = np.zeros(m, dtype=np.bool_)
-        out[rows] = True
-        return pa.array(out)
-    flat, typ = _arrow_values(fd, v, table)
-    counts = np.bincount(rows, minlength=m)
-    if as_list is False or (as_list is None and counts.max(initial=0) <= 1):
-        present = np.zeros(m, dtype=np.bool_)
-        present[rows] = True
-        idx = np.full(m, -1, dtype=np.int64)
-        idx[rows] = np.arange(rows.shape[0])
-        taken = flat.take(pa.array(np.where(present, idx, 0))) if len(flat) else pa.nulls(m, typ)
-        return pa.compute.if_else(pa.array(present), taken, pa.nulls(m, typ)) if len(flat) else taken
-    offsets = np.zeros(m + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), flat)
 
 
 def _arrow_values(fd: FieldDef, v: Values, table: PacketTable) -> tuple[Any, Any]:
@@ -302,6 +311,15 @@ def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = Tru
     return Capture(table)
 
 
+@dataclass(frozen=True)
+class _ScanOptions:
+    """How :func:`scan` reads a capture (its keyword arguments, documented there)."""
+
+    display_filter: str | None
+    analyze: bool | Literal["needed"]
+    lists: frozenset[str]
+
+
 class Scan:
     """A capture a piece at a time (:func:`tcpscope.scan`): iterate for one
     :class:`PacketView` per piece, the frames the display filter keeps, in order.
@@ -314,26 +332,25 @@ class Scan:
 
     ``analyze``: True, False, or ``"needed"``: only when ``fields`` or the display filter
     read the analysis (``filter.registry.analysis_need``; a piece then answers for those
-    fields only). ``progress`` hears the fraction of a file's frames done after each piece.
+    fields only). ``progress``, when set before the iteration starts, hears the fraction
+    of a file's frames done after each piece.
     ``whole`` says, from the first piece on, whether the capture came in one batch (a
     file; a pipe's frames come as they arrive), and ``frames`` then how many frames it
     has; ``warnings`` holds the reader's warnings once the iteration has ended.
     """
 
-    def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, display_filter: str | None,
-                 analyze: bool | Literal["needed"], lists: Collection[str], *,
-                 progress: Callable[[float], None] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, options: _ScanOptions) -> None:
         self._path = path
         self._fields = tuple(fields) if fields is not None else None
-        self._lists = frozenset(lists)
+        self._lists = options.lists
         _defs([*(self._fields or ()), *sorted(self._lists)])  # an unknown field is an error before the file is read
         self._filter = None
-        if display_filter:  # (the filter compiler is imported only for one: a start-up cost)
+        if options.display_filter:  # (the filter compiler is imported only for one: a start-up cost)
             from tcpscope.filter import compile_filter
 
-            self._filter = compile_filter(display_filter)
-        self._analyze = analyze
-        self._progress = progress
+            self._filter = compile_filter(options.display_filter)
+        self._analyze = options.analyze
+        self.progress: Callable[[float], None] | None = None
         self.whole: bool | None = None
         self.frames = 0
         self.warnings: tuple[str, ...] = ()
@@ -358,11 +375,11 @@ class Scan:
 
         flt = self._filter
         stream = TableStream(read_batches(self._path), self._analysis(), select=flt.mask if flt is not None else None,
-                             progress=self._progress)
+                             progress=self.progress)
         for table, mask in stream:
             self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
-            yield PacketView(table, frames, self._fields, self._lists, mask=mask, job=stream.size)
+            yield PacketView(table, frames, self._fields, self._lists, piece=_Piece(mask, stream.size))
         self.warnings = _messages(stream.warnings)
 
 
@@ -371,8 +388,7 @@ def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:
 
 
 def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
-         analyze: bool | Literal["needed"] = True, lists: Collection[str] = (),
-         progress: Callable[[float], None] | None = None) -> Scan:
+         analyze: bool | Literal["needed"] = True, lists: Collection[str] = ()) -> Scan:
     """The capture at ``path`` a piece at a time, as a :class:`Scan`: one :class:`PacketView`
     of ``fields`` (default: those of ``Capture.packets``) per piece.
 
@@ -381,5 +397,5 @@ def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, d
     frame, any other holds its first value (``ip.src`` of the outer header in a tunnel),
     as ``tshark -E occurrence=f`` prints it. A bad display filter or an unknown field
     raises at once; a capture that cannot be read raises when the iteration starts.
-    ``analyze`` and ``progress``: see :class:`Scan`."""
-    return Scan(path, fields, display_filter, analyze, lists, progress=progress)
+    ``analyze``, and ``progress`` to hear how far it is: see :class:`Scan`."""
+    return Scan(path, fields, _ScanOptions(display_filter, analyze, frozenset(lists)))

@@ -8,7 +8,7 @@ import pytest
 from compare import CAPTURES, capture_files, run_cli, stem
 
 from tcpscope.analysis.fields import ACE_FIELDS, may_use_accecn
-from tcpscope.api import Scan
+from tcpscope.api import scan
 from tcpscope.capture import read_records
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.filter import compile_filter
@@ -55,7 +55,7 @@ def test_scan_analyses_for_the_fields_and_the_filter() -> None:
     path = str(CAPTURES / "http-eth.pcap")
 
     def analysed(fields: list[str], display_filter: str | None) -> bool:
-        piece = next(iter(Scan(path, fields, display_filter, "needed", ())))
+        piece = next(iter(scan(path, fields, display_filter=display_filter, analyze="needed")))
         return "stream" in piece.table.layer("tcp").cols
 
     assert not analysed(["ip.src"], None)

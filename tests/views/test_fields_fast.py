@@ -1,6 +1,6 @@
 """The kernel path of ``tcpscope fields`` writes exactly what the string path writes.
 
-``write_fields(fast=True)`` (compiled kernels, or the same kernels as plain Python) is
+``write_rendered`` (compiled kernels, or the same kernels as plain Python) is
 compared with ``field_lines`` (``format_values``, one Python string per value): on every
 committed capture that tshark opens (the damaged ones under ``bad/`` included; of those it
 cannot open, tshark prints nothing and ``tests/golden/test_fields.py`` compares the
@@ -29,7 +29,7 @@ from tcpscope.filter.registry import registry
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.values import Values
-from tcpscope.views.fields import FieldsOptions, field_lines, write_fields
+from tcpscope.views.fields import FieldsOptions, field_lines, write_rendered
 
 ROOT = Path(__file__).resolve().parents[2]
 #: every capture of which tshark printed at least the header line
@@ -52,7 +52,7 @@ def jit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iter
 def _both(table: PacketTable, fields: list[FieldDef], opts: FieldsOptions,
           frames: np.ndarray | None = None) -> tuple[bytes, bytes]:
     fast = io.BytesIO()
-    write_fields(table, fields, opts, fast, frames, fast=True)
+    write_rendered(table, fields, opts, fast, frames)
     simple = "".join(line + "\n" for line in field_lines(table, fields, opts, frames)).encode()
     return fast.getvalue(), simple
 

@@ -28,13 +28,14 @@ def scan_capture(path: str, display_filter: str | None, fields: Sequence[str] | 
     read, as tshark reports them. The command line is a process of its own: a large file
     or a pipe first tunes the allocator for large arrays (``tcpscope.tune_allocator``),
     which the library does only when asked."""
-    from tcpscope.api import Scan
+    from tcpscope.api import scan
     from tcpscope.cli.progress import Progress
 
     with Progress(path) as progress:
-        scan = Scan(path, fields, display_filter, analyze, (), progress=lambda done: progress.stage("decoding", done))
+        pieces = scan(path, fields, display_filter=display_filter, analyze=analyze)
+        pieces.progress = lambda done: progress.stage("decoding", done)
         _tune_for(path)
-        yield scan
+        yield pieces
 
 
 def _tune_for(path: str) -> None:

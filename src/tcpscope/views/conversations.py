@@ -92,9 +92,16 @@ NS_PER_S = 1_000_000_000
 C_SYNSENT, C_SYNACK, C_ACK, C_DATA, C_FIN, C_RST = 1, 2, 4, 8, 16, 32
 
 
-@dataclass(frozen=True)
+#: The columns of :class:`Conversations` that are not integers: text, and seconds.
+_EMPTY_DTYPES: dict[str, Any] = {"addr_a": "<U1", "addr_b": "<U1", "completeness_label": "<U1", "closing": "<U1",
+                                 "start_s": np.float64, "stop_s": np.float64}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Conversations:
-    """TCP conversations, one row per ``tcp.stream`` in tshark's print order (module docstring)."""
+    """TCP conversations, one row per ``tcp.stream`` in tshark's print order (module docstring).
+
+    Built with each column named (``kw_only``): 24 arrays in a row are too easy to shift."""
 
     stream: Index
     addr_a: Array  # numpy unicode
@@ -125,10 +132,7 @@ class Conversations:
     @classmethod
     def empty(cls) -> Conversations:
         """No conversations."""
-        z = np.zeros(0, dtype=np.int64)
-        u = np.zeros(0, dtype="<U1")
-        f = np.zeros(0, dtype=np.float64)
-        return cls(z, u, z, u, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, u, u, f, f)
+        return cls(**{f.name: np.zeros(0, dtype=_EMPTY_DTYPES.get(f.name, np.int64)) for f in fields(cls)})
 
     def __len__(self) -> int:
         return int(self.stream.shape[0])

@@ -32,9 +32,8 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.render import measure_rows, write_rows
 from tcpscope.table.schema import FieldDef
 from tcpscope.table.text import format_values
-from tcpscope.table.values import Values
 
-__all__ = ["FieldsOptions", "field_lines", "parse_e_option", "render_chunks", "write_fields"]
+__all__ = ["FieldsOptions", "field_lines", "parse_e_option", "render_chunks", "write_fields", "write_rendered"]
 
 #: Frames laid out per chunk: the chunk's arrays and output buffer stay a few MB, and a
 #: piece of a streamed capture (:mod:`tcpscope.pipeline.stream`) makes two chunks or more,
@@ -91,10 +90,11 @@ def parse_e_option(opts: FieldsOptions, text: str) -> FieldsOptions:
     raise ValueError(f'Invalid -E option "{text}"')
 
 
-def _cells(fd: FieldDef, v: Values, n: int, frames: NDArray[np.int64], opts: FieldsOptions,
-           buffers: tuple[NDArray[np.uint8], ...]) -> list[str]:
+def _cells(table: PacketTable, fd: FieldDef, frames: NDArray[np.int64], opts: FieldsOptions) -> list[str]:
     """The text of one column for the selected frames."""
-    texts = format_values(fd, v, buffers)
+    v = fd.get(table)
+    n = table.n
+    texts = format_values(fd, v, table.buffers)
     q = opts.quote
     if q:
         texts = [f"{q}{t}{q}" for t in texts]
@@ -127,7 +127,7 @@ def field_lines(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOpti
     sel = np.arange(n, dtype=np.int64) if frames is None else frames
     if opts.header:
         yield opts.separator.join(f.name for f in fields)
-    columns = [_cells(fd, fd.get(table), n, sel, opts, table.buffers) for fd in fields]
+    columns = [_cells(table, fd, sel, opts) for fd in fields]
     sep = opts.separator
     for row in zip(*columns, strict=False):
         yield sep.join(row)
@@ -150,6 +150,10 @@ def _u8(text: str) -> NDArray[np.uint8]:
 _INT_KINDS = frozenset({Kind.BOOL, Kind.DEC, Kind.HEX, Kind.OCT, Kind.IPV4, Kind.TIME})
 _PAIR_KINDS = frozenset({Kind.SPAN, Kind.PRE})
 _ROW_KINDS = frozenset({Kind.IPV6, Kind.ETHER})
+#: Which of a chunk's value arrays holds a column's values, by its kind: 0 integers,
+#: 1 pairs, 2 rows of bytes (addresses), 3 code points (text); the other kinds have none.
+_SLOT: dict[Kind, int] = {**dict.fromkeys(_INT_KINDS, 0), **dict.fromkeys(_PAIR_KINDS, 1),
+                          **dict.fromkeys(_ROW_KINDS, 2), Kind.UCS4: 3}
 
 
 @dataclass
@@ -191,16 +195,12 @@ def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
     base = np.zeros(4 * nf, dtype=np.int64)
     counts = [0, 0, 0, 0]
     for k, (c, _, _) in enumerate(parts):
-        slot = 0 if c.kind in _INT_KINDS else 1 if c.kind in _PAIR_KINDS else 2 if c.kind in _ROW_KINDS else \
-            3 if c.kind is Kind.UCS4 else -1
         for t in range(4):
             base[4 * k + t] = counts[t] - fstart[k]
-        if slot >= 0:
-            counts[slot] += int(sizes[k])
-    ints = np.empty(counts[0], dtype=np.int64)
-    pairs = np.empty((counts[1], 2), dtype=np.int64)
-    rows = np.zeros((counts[2], 16), dtype=np.uint8)
-    ucs = np.zeros((counts[3], ucs_width), dtype=np.uint32)
+        if c.kind in _SLOT:
+            counts[_SLOT[c.kind]] += int(sizes[k])
+    gathered = (np.empty(counts[0], dtype=np.int64), np.empty((counts[1], 2), dtype=np.int64),
+                np.zeros((counts[2], 16), dtype=np.uint8), np.zeros((counts[3], ucs_width), dtype=np.uint32))
     vrow = np.empty(int(fstart[-1]), dtype=np.int64)
     for k, (c, rw, take) in enumerate(parts):
         n = int(sizes[k])
@@ -208,18 +208,14 @@ def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
             np.subtract(rw, f0, out=vrow[fstart[k] : fstart[k] + n], casting="unsafe")
         else:
             vrow[fstart[k] : fstart[k] + n] = rw
-        if c.kind in _INT_KINDS:
-            o = int(base[4 * k] + fstart[k])
-            ints[o : o + n] = c.ints[take]
-        elif c.kind in _PAIR_KINDS:
-            o = int(base[4 * k + 1] + fstart[k])
-            pairs[o : o + n] = c.pairs[take]
-        elif c.kind in _ROW_KINDS:
-            o = int(base[4 * k + 2] + fstart[k])
-            rows[o : o + n, : c.rows.shape[1]] = c.rows[take]
-        elif c.kind is Kind.UCS4:
-            o = int(base[4 * k + 3] + fstart[k])
-            ucs[o : o + n, : c.ucs.shape[1]] = c.ucs[take]
+        if c.kind in _SLOT:
+            slot = _SLOT[c.kind]
+            o = int(base[4 * k + slot] + fstart[k])
+            values = (c.ints, c.pairs, c.rows, c.ucs)[slot]
+            into = gathered[slot][o : o + n]
+            # (rows and text narrower than the chunk's are padded with zeros)
+            (into if into.ndim == 1 else into[:, : values.shape[1]])[...] = values[take]
+    ints, pairs, rows, ucs = gathered
     return _Chunk(
         kinds=np.array([int(c.kind) for c in columns], dtype=np.int64),
         widths=np.array([c.width for c in columns], dtype=np.int64),
@@ -330,27 +326,33 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
 
 
 def write_fields(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOptions, out: BinaryIO,
-                 frames: NDArray[np.int64] | None = None, fast: bool | None = None) -> None:
-    """Write ``-T fields`` output for ``frames`` (default: all) to a binary stream, as UTF-8.
-
-    ``fast`` picks the kernel path (True) or the string path (False); by default the
-    kernels are used when they would run compiled (see :mod:`tcpscope._jit`), the
-    output is large enough to repay starting numba (or numba already runs), and the
-    frames are increasing (the kernels need that).
-    """
+                 frames: NDArray[np.int64] | None = None) -> None:
+    """Write ``-T fields`` output for ``frames`` (default: all) to a binary stream, as UTF-8:
+    with the kernels (:func:`write_rendered`) when that pays (:func:`_rendering_pays`),
+    else from Python strings (:func:`field_lines`)."""
     sel = None if frames is None else np.asarray(frames, dtype=np.int64)
-    count = table.n if sel is None else int(sel.shape[0])
-    if fast is None:
-        ordered = sel is None or bool(np.all(sel[1:] > sel[:-1]))
-        cells = count * max(1, len(fields))
-        # numba costs most of a second to import and start; below FAST_CELLS the string
-        # path is quicker, unless numba is already running (the reader used it).
-        fast = ordered and compiles(cells) and (cells >= FAST_CELLS or "numba" in sys.modules)
-    if not fast:
-        lines = field_lines(table, fields, opts, sel)
-        out.write("".join(line + "\n" for line in lines).encode("utf-8"))
-        return
+    if _rendering_pays(table, fields, sel):
+        write_rendered(table, fields, opts, out, sel)
+    else:
+        out.write("".join(line + "\n" for line in field_lines(table, fields, opts, sel)).encode("utf-8"))
+
+
+def _rendering_pays(table: PacketTable, fields: Sequence[FieldDef], frames: NDArray[np.int64] | None) -> bool:
+    """Whether the kernels should render: when they would run compiled (see
+    :mod:`tcpscope._jit`), the output is large enough to repay starting numba (or numba
+    already runs), and the frames are increasing (the kernels need that)."""
+    ordered = frames is None or bool(np.all(frames[1:] > frames[:-1]))
+    cells = (table.n if frames is None else int(frames.shape[0])) * max(1, len(fields))
+    # numba costs most of a second to import and start; below FAST_CELLS the string
+    # path is quicker, unless numba is already running (the reader used it).
+    return ordered and compiles(cells) and (cells >= FAST_CELLS or "numba" in sys.modules)
+
+
+def write_rendered(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOptions, out: BinaryIO,
+                   frames: NDArray[np.int64] | None = None) -> None:
+    """:func:`write_fields` through the kernels, whatever the size (``frames`` increasing)."""
     if opts.header:
         out.write((opts.separator.join(f.name for f in fields) + "\n").encode("utf-8"))
+    sel = None if frames is None else np.asarray(frames, dtype=np.int64)
     for chunk in render_chunks(table, fields, opts, sel):
         out.write(chunk)

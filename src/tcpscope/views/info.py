@@ -12,7 +12,9 @@ mark).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,6 +35,30 @@ from tcpscope.analysis.sequence import (
     A_ZERO_WINDOW,
     A_ZERO_WINDOW_PROBE,
     A_ZERO_WINDOW_PROBE_ACK,
+)
+from tcpscope.constants import (
+    TCPOPT_ACC_ECN_0,
+    TCPOPT_ACC_ECN_1,
+    TCPOPT_AO,
+    TCPOPT_CC,
+    TCPOPT_CCECHO,
+    TCPOPT_CCNEW,
+    TCPOPT_ECHO,
+    TCPOPT_ECHOREPLY,
+    TCPOPT_EXP_FD,
+    TCPOPT_EXP_FE,
+    TCPOPT_MD5,
+    TCPOPT_MSS,
+    TCPOPT_QS,
+    TCPOPT_RVBD_PROBE,
+    TCPOPT_RVBD_TRPY,
+    TCPOPT_SACK,
+    TCPOPT_SACK_PERM,
+    TCPOPT_SCPS,
+    TCPOPT_TFO,
+    TCPOPT_TIMESTAMP,
+    TCPOPT_USER_TO,
+    TCPOPT_WINDOW,
 )
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN, EXID_TARR, EXID_TFO
 from tcpscope.table.packets import PacketTable
@@ -85,6 +111,30 @@ _SCPS_CAPS = ((0x80, "BETS"), (0x40, "SNACK1"), (0x20, "SNACK2"), (0x10, "COMP")
 _ACC_ECN_NAMES = (("EE0B", "ECEB", "EE1B"), ("EE1B", "ECEB", "EE0B"))
 
 
+class _Option(NamedTuple):
+    """One ``tcp.option`` row, as the Info texts read it: its frame, kind, length byte,
+    whether it was dissected whole (``ok``) and shown in the tree (``item``), its values
+    and whether they were read, its position among the segment's options, and where its
+    bytes are (``off`` in buffer ``buf``)."""
+
+    pkt: int
+    kind: int
+    olen: int
+    ok: bool
+    item: bool
+    v1: int
+    v2: int
+    has1: bool
+    has2: bool
+    order: int
+    off: int
+    buf: int
+
+
+#: The ``tcp.option`` columns of an :class:`_Option` after its frame, in its order.
+_OPTION_COLUMNS = ("kind", "len", "ok", "item", "v1", "v2", "has_v1", "has_v2", "order", "off", "_buf")
+
+
 def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int, str], dict[int, str]]:
     """For each tcp row with options, what its options prepend to Info and append to it.
 
@@ -94,12 +144,41 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int,
     "TRPY, " and the Riverbed probe's "SA+, " are prepended (col_prepend_fstr).
     """
     opt = table.layer("tcp.option")
-    out: dict[int, list[str]] = {}
     front: dict[int, str] = {}
     if len(opt) == 0:
         return {}, {}
     tcp = table.layer("tcp")
     sack_base = np.asarray(tcp.cols.get("sack_base", np.zeros(len(tcp), dtype=np.int64)))
+    blocks = _sack_blocks(table)
+    kinds = np.asarray(opt.cols["kind"])
+    shown = np.flatnonzero(np.isin(kinds, _KINDS_WITH_TEXT))  # NOP, EOL and the rest add nothing
+    texts: list[str] = [""] * shown.shape[0]
+    # timestamps, in most segments of most connections, in one go; the others one by one
+    is_ts = (kinds[shown] == TCPOPT_TIMESTAMP) & np.asarray(opt.cols["has_v2"], dtype=np.bool_)[shown]
+    ts = shown[is_ts]
+    for i, a, b in zip(np.flatnonzero(is_ts).tolist(), np.asarray(opt.cols["v1"])[ts].tolist(),
+                       np.asarray(opt.cols["v2"])[ts].tolist(), strict=True):
+        texts[i] = f" TSval={a} TSecr={b}"
+    rest = np.flatnonzero(~is_ts)
+    cols = [opt.pkt[shown[rest]].tolist()] + [np.asarray(opt.cols[c])[shown[rest]].tolist() for c in _OPTION_COLUMNS]
+    for i, values in zip(rest.tolist(), zip(*cols, strict=True), strict=True):
+        o = _Option(*values)
+        row = int(tcp_rows_of_pkt[o.pkt])
+        if o.kind == TCPOPT_SACK:
+            base = int(sack_base[row])
+            texts[i] = "".join(f" SLE={(le - base) & 0xFFFFFFFF} SRE={(re - base) & 0xFFFFFFFF}"
+                               for le, re in blocks.get((o.pkt, o.order), []))
+        elif o.kind in _PREPENDED:
+            front[row] = _PREPENDED[o.kind](o) + front.get(row, "")
+        elif o.kind in _WITH_BYTES:
+            texts[i] = _WITH_BYTES[o.kind](table, o)
+        else:
+            texts[i] = _option_text(o)
+    return front, _by_row(tcp_rows_of_pkt[opt.pkt[shown]].tolist(), texts)
+
+
+def _sack_blocks(table: PacketTable) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """The whole SACK blocks (raw edges) of each SACK option, keyed by (frame, option position)."""
     sack = table.layer("tcp.sack")
     blocks: dict[tuple[int, int], list[tuple[int, int]]] = {}
     if len(sack):
@@ -109,102 +188,99 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int,
                                             np.asarray(sack.cols["has_re"]).tolist(), strict=True):
             if full:
                 blocks.setdefault((pkt, order), []).append((le, re))
-    names = ("kind", "len", "ok", "item", "v1", "v2", "has_v1", "has_v2", "order", "off", "_buf")
-    kinds = np.asarray(opt.cols["kind"])
-    shown = np.flatnonzero(np.isin(kinds, _KINDS_WITH_TEXT))  # NOP, EOL and the rest add nothing
-    texts: list[str] = [""] * shown.shape[0]
-    # timestamps, in most segments of most connections, in one go; the others one by one
-    is_ts = (kinds[shown] == 8) & np.asarray(opt.cols["has_v2"], dtype=np.bool_)[shown]
-    ts = shown[is_ts]
-    for i, a, b in zip(np.flatnonzero(is_ts).tolist(), np.asarray(opt.cols["v1"])[ts].tolist(),
-                       np.asarray(opt.cols["v2"])[ts].tolist(), strict=True):
-        texts[i] = f" TSval={a} TSecr={b}"
-    rest = np.flatnonzero(~is_ts)
-    cols = [rest.tolist(), opt.pkt[shown[rest]].tolist()] + [np.asarray(opt.cols[c])[shown[rest]].tolist()
-                                                             for c in names]
-    for i, pkt, kind, olen, ok, item, v1, v2, has1, has2, order, off, buf in zip(*cols, strict=True):
-        row = int(tcp_rows_of_pkt[pkt])
-        if kind == 5:
-            base = int(sack_base[row])
-            texts[i] = "".join(f" SLE={(le - base) & 0xFFFFFFFF} SRE={(re - base) & 0xFFFFFFFF}"
-                               for le, re in blocks.get((pkt, order), []))
-        elif kind == 76 and has1:  # a probe response, or a last-notify query in a SYN/ACK
-            front[row] = ("SA+, " if v1 == 1 else "SA++, ") + front.get(row, "")
-        elif kind == 78 and item:  # prepended before the length check
-            front[row] = "TRPY, " + front.get(row, "")
-        elif kind in (172, 174) and has2:
-            texts[i] = _acc_ecn(table, buf, off + 2, olen - 2, v2, kind == 172)
-        elif kind in (253, 254) and has1:
-            texts[i] = _experimental(table, v1, v2, has2, olen, ok, buf, off)
-        else:
-            texts[i] = _option_text(kind, olen, ok, item, v1, v2, has1, has2)
-    # each tcp row's texts in option order
-    rows = tcp_rows_of_pkt[opt.pkt[shown]].tolist()
+    return blocks
+
+
+def _by_row(rows: list[int], texts: list[str]) -> dict[int, str]:
+    """Each tcp row's texts, joined in option order."""
     if len(set(rows)) == len(rows):
-        return front, dict(zip(rows, texts, strict=True))
+        return dict(zip(rows, texts, strict=True))
+    out: dict[int, list[str]] = {}
     for row, text in zip(rows, texts, strict=True):
         out.setdefault(row, []).append(text)
-    return front, {k: "".join(v) for k, v in out.items()}
+    return {k: "".join(v) for k, v in out.items()}
 
 
 #: The option kinds whose dissectors write to Info (:func:`_option_texts`, :func:`_option_text`).
 _KINDS_WITH_TEXT = np.array([2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 27, 28, 29, 34, 76, 78, 172, 174, 253, 254])
 
 
-def _option_text(kind: int, olen: int, ok: bool, item: bool, v1: int, v2: int, has1: bool, has2: bool) -> str:
-    """The Info text of one option of the kinds that show a value or a word."""
-    if kind == 2 and has1:
-        return f" MSS={v1}"
-    if kind == 3 and has1:
-        return f" WS={1 << min(v1, 14)}"
-    if kind == 4 and item:
-        return " SACK_PERM"  # appended before the length check
-    if kind == 8 and has2:
-        return f" TSval={v1} TSecr={v2}"
-    if kind in (6, 7) and has1:
-        return f" ECHO={v1}"
-    if kind in (11, 12, 13) and has1:
-        return f" CC={v1}"
-    if kind == 19 and item:
-        return " MD5"
-    if kind == 20 and has1:
-        caps = ", ".join(name for bit, name in _SCPS_CAPS if v1 & bit)
-        return (f" SCPS[{caps}]" if v1 else "") + (f" Connection ID={v2}" if has2 and v2 else "")
-    if kind == 27 and has1:
-        return f" QSresp={QS_RATES[v1]}"
-    if kind == 28 and has1:
-        return f" USER_TO={v1 & 0x7FFF}"
-    if kind == 29 and item:
-        return "TCP AO"  # sic: no space (dissect_tcpopt_ao)
-    if kind == 34 and item and (olen == 2 or ok):
-        return " TFO=R" if olen == 2 else " TFO=C"
-    return ""
+def _scps_text(o: _Option) -> str:
+    caps = ", ".join(name for bit, name in _SCPS_CAPS if o.v1 & bit)
+    return (f" SCPS[{caps}]" if o.v1 else "") + (f" Connection ID={o.v2}" if o.has2 and o.v2 else "")
 
 
-def _acc_ecn(table: PacketTable, buf: int, at: int, length: int, shown: int, order0: bool) -> str:
-    """Info of Accurate ECN data (dissect_tcpopt_acc_ecn_data): " AccECN" without data, else
-    the ``shown`` 24-bit counters at ``at`` named by the option's order."""
-    if length == 0:
+#: The Info text of one option of the kinds that show a value or a word, by kind: a
+#: value once read (``has1``/``has2``), a word once the dissector started (``item``).
+_OPTION_TEXT: dict[int, Callable[[_Option], str]] = {
+    TCPOPT_MSS: lambda o: f" MSS={o.v1}" if o.has1 else "",
+    TCPOPT_WINDOW: lambda o: f" WS={1 << min(o.v1, 14)}" if o.has1 else "",
+    TCPOPT_SACK_PERM: lambda o: " SACK_PERM" if o.item else "",  # appended before the length check
+    TCPOPT_TIMESTAMP: lambda o: f" TSval={o.v1} TSecr={o.v2}" if o.has2 else "",
+    TCPOPT_ECHO: lambda o: f" ECHO={o.v1}" if o.has1 else "",
+    TCPOPT_ECHOREPLY: lambda o: f" ECHO={o.v1}" if o.has1 else "",
+    TCPOPT_CC: lambda o: f" CC={o.v1}" if o.has1 else "",
+    TCPOPT_CCNEW: lambda o: f" CC={o.v1}" if o.has1 else "",
+    TCPOPT_CCECHO: lambda o: f" CC={o.v1}" if o.has1 else "",
+    TCPOPT_MD5: lambda o: " MD5" if o.item else "",
+    TCPOPT_SCPS: lambda o: _scps_text(o) if o.has1 else "",
+    TCPOPT_QS: lambda o: f" QSresp={QS_RATES[o.v1]}" if o.has1 else "",
+    TCPOPT_USER_TO: lambda o: f" USER_TO={o.v1 & 0x7FFF}" if o.has1 else "",
+    TCPOPT_AO: lambda o: "TCP AO" if o.item else "",  # sic: no space (dissect_tcpopt_ao)
+    TCPOPT_TFO: lambda o: (" TFO=R" if o.olen == 2 else " TFO=C") if o.item and (o.olen == 2 or o.ok) else "",
+}
+
+
+def _option_text(o: _Option) -> str:
+    """The Info text of one option of the kinds that show a value or a word (``_OPTION_TEXT``)."""
+    text = _OPTION_TEXT.get(o.kind)
+    return text(o) if text is not None else ""
+
+
+#: What the Riverbed options prepend to Info: a probe response, or a last-notify query
+#: in a SYN/ACK ("SA+, "/"SA++, "), once its value is read; "TRPY, " before the length check.
+_PREPENDED: dict[int, Callable[[_Option], str]] = {
+    TCPOPT_RVBD_PROBE: lambda o: ("SA+, " if o.v1 == 1 else "SA++, ") if o.has1 else "",
+    TCPOPT_RVBD_TRPY: lambda o: "TRPY, " if o.item else "",
+}
+
+
+def _acc_ecn(table: PacketTable, o: _Option, header: int, order0: bool) -> str:
+    """Info of Accurate ECN data (dissect_tcpopt_acc_ecn_data) after the option's first
+    ``header`` bytes: " AccECN" without data, else the ``v2`` 24-bit counters shown, named
+    by the option's order."""
+    if o.olen == header:
         return " AccECN"
-    data = table.buffers[buf]
+    data = table.buffers[o.buf]
+    at = o.off + header
     names = _ACC_ECN_NAMES[0 if order0 else 1]
     texts = []
-    for k in range(shown):
+    for k in range(o.v2):
         b = data[at + 3 * k: at + 3 * k + 3].tolist()
         texts.append(f" {names[k]}={(b[0] << 16) | (b[1] << 8) | b[2]}")
     return "".join(texts)
 
 
-def _experimental(table: PacketTable, exid: int, v2: int, has2: bool, olen: int, ok: bool, buf: int,
-                  off: int) -> str:
-    """Info of an RFC 6994 experimental option (dissect_tcpopt_exp)."""
+def _experimental(table: PacketTable, o: _Option) -> str:
+    """Info of an RFC 6994 experimental option (dissect_tcpopt_exp), named by its ExID (``v1``)."""
+    exid = o.v1
     if exid == EXID_TFO:
-        return " TFO=R" if olen == 4 else " TFO=C" if olen > 4 and ok else ""
+        return " TFO=R" if o.olen == 4 else " TFO=C" if o.olen > 4 and o.ok else ""
     if exid == EXID_TARR:
-        return " TARR" if olen == 4 else f" TARR={v2}" if has2 else ""
+        return " TARR" if o.olen == 4 else f" TARR={o.v2}" if o.has2 else ""
     if exid in EXID_ACC_ECN:
-        return _acc_ecn(table, buf, off + 4, olen - 4, v2, exid == EXID_ACC_ECN[0]) if has2 else ""
-    return f" ExID={exid:X}" if ok else ""
+        return _acc_ecn(table, o, 4, exid == EXID_ACC_ECN[0]) if o.has2 else ""
+    return f" ExID={exid:X}" if o.ok else ""
+
+
+#: The options whose Info text reads their bytes: AccECN's counters (once the number of
+#: counters shown is known, ``has2``) and the experiments (once the ExID is read).
+_WITH_BYTES: dict[int, Callable[[PacketTable, _Option], str]] = {
+    TCPOPT_ACC_ECN_0: lambda table, o: _acc_ecn(table, o, 2, True) if o.has2 else "",
+    TCPOPT_ACC_ECN_1: lambda table, o: _acc_ecn(table, o, 2, False) if o.has2 else "",
+    TCPOPT_EXP_FD: lambda table, o: _experimental(table, o) if o.has1 else "",
+    TCPOPT_EXP_FE: lambda table, o: _experimental(table, o) if o.has1 else "",
+}
 
 
 def tcp_info(table: PacketTable) -> dict[int, str]:
@@ -228,38 +304,47 @@ def tcp_info(table: PacketTable) -> dict[int, str]:
     malformed = table.malformed.tolist()
     short = np.asarray(table.frame_cols.get("short", np.zeros(table.n, dtype=np.bool_))).tolist()
     out: dict[int, str] = {}
-    for r, (pkt, reach, sport, dport, fl, length, bogus, stream, aflags) in enumerate(zip(
-            tcp.pkt.tolist(), cols["reach"], cols["srcport"], cols["dstport"], cols["flags"], cols["len"],
-            cols["bogus_hlen"], cols["stream"], cols["aflags"], strict=True)):
+    for r, (pkt, reach, sport, dport) in enumerate(zip(tcp.pkt.tolist(), cols["reach"], cols["srcport"],
+                                                       cols["dstport"], strict=True)):
         if reach < 1:
             continue
         text = f"{sport} \u2192 {dport}"
         if reach >= 2:
-            if stream >= 0:
-                seq, ack, win = cols["seq"][r], cols["ack"][r], cols["window_size"][r]
-            else:
-                seq, ack, win = cols["seq_raw"][r], cols["ack_raw"][r], cols["window_size_value"][r]
-            text += (f" [{flags_text(fl, bool(cols['use_ace'][r]))}] Seq={seq} Ack={ack} Win={win}" if fl & 0x10
-                     else f" [{flags_text(fl, bool(cols['use_ace'][r]))}] Seq={seq} Win={win}")
-            if bogus:
-                text += f", bogus TCP header length ({cols['hdr_len'][r]}, must be at least 20)"
-            elif reach >= 4:
-                if fl & 0x20:
-                    text += f" Urg={cols['urgent_pointer'][r]}"
-                if length >= 0:
-                    text += f" Len={length}"
-                if r in front:
-                    text = front[r] + text
-                if r in opts:
-                    text += opts[r]
-                if aflags & _PREFIX_BITS and cols["ta"][r]:
-                    text = _prefixes(aflags, cols["dupack_num"][r], cols["dupack_frame"][r]) + text
+            text = _past_ports(cols, r, text, front, opts)
         if malformed[pkt]:
             text += malformed_mark(table, pkt)
         elif short[pkt]:
             text += SIZE_LIMITED
         out[r] = text
     return out
+
+
+def _past_ports(cols: dict[str, list[int]], r: int, text: str, front: dict[int, str], opts: dict[int, str]) -> str:
+    """Info of tcp row ``r`` once its sequence number is read: ``text`` (the ports) then
+    the flags, numbers and lengths, the options' texts (``front`` prepended, ``opts``
+    appended) and the analysis prefixes; a bogus header length instead ends it."""
+    fl, length, aflags = cols["flags"][r], cols["len"][r], cols["aflags"][r]
+    if cols["stream"][r] >= 0:
+        seq, ack, win = cols["seq"][r], cols["ack"][r], cols["window_size"][r]
+    else:
+        seq, ack, win = cols["seq_raw"][r], cols["ack_raw"][r], cols["window_size_value"][r]
+    text += (f" [{flags_text(fl, bool(cols['use_ace'][r]))}] Seq={seq} Ack={ack} Win={win}" if fl & 0x10
+             else f" [{flags_text(fl, bool(cols['use_ace'][r]))}] Seq={seq} Win={win}")
+    if cols["bogus_hlen"][r]:
+        return text + f", bogus TCP header length ({cols['hdr_len'][r]}, must be at least 20)"
+    if cols["reach"][r] < 4:
+        return text
+    if fl & 0x20:
+        text += f" Urg={cols['urgent_pointer'][r]}"
+    if length >= 0:
+        text += f" Len={length}"
+    if r in front:
+        text = front[r] + text
+    if r in opts:
+        text += opts[r]
+    if aflags & _PREFIX_BITS and cols["ta"][r]:
+        text = _prefixes(aflags, cols["dupack_num"][r], cols["dupack_frame"][r]) + text
+    return text
 
 
 SIZE_LIMITED = "[Packet size limited during capture]"

@@ -33,7 +33,7 @@ __all__ = ["Lifecycle", "LifecycleSums", "describe", "lifecycles"]
 NONE = -1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Lifecycle:
     """Per stream (index = tcp.stream), frame numbers (1-based; -1 when absent) of the
     events that open and close a connection, and which side is the client."""

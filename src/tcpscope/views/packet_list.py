@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -181,15 +182,39 @@ def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
 
 
 def _other_info(table: PacketTable) -> dict[int, str]:
-    """Info for frames whose top protocol is not TCP."""
+    """Info for frames whose top protocol is not TCP: each protocol's, the highest layer's
+    last (UDP, ARP, ICMP), then where none wrote one, an IPv4 fragment's and the link's."""
     info: dict[int, str] = {}
+    for fill in (_udp_infos, _arp_infos, _icmp_infos, _fragment_infos, _sll_infos):
+        fill(table, info)
+    return info
+
+
+class _Udp(NamedTuple):
+    """What UDP's Info reads of a ``udp`` row."""
+
+    sport: int
+    dport: int
+    reach: int
+    ulen: int
+    short: bool
+    past_ip: bool
+    jumbogram: bool
+    zero_illegal: bool
+
+
+def _udp_infos(table: PacketTable, info: dict[int, str]) -> None:
     udp = table.layer("udp")
     if len(udp):
         cols = ("srcport", "dstport", "reach", "ulen", "length_short", "length_past_ip", "jumbogram",
                 "checksum_zero_illegal")
         for pkt, *values in zip(udp.pkt.tolist(), *(np.asarray(udp.cols[c]).tolist() for c in cols), strict=True):
-            if values[2] >= 1:  # both ports read
-                info[pkt] = _udp_info(*values)
+            row = _Udp(*values)
+            if row.reach >= 1:  # both ports read
+                info[pkt] = _udp_info(row)
+
+
+def _arp_infos(table: PacketTable, info: dict[int, str]) -> None:
     arp = table.layer("arp")
     if len(arp):
         for pkt, op, sha, tha, spa, tpa, ok in zip(arp.pkt.tolist(), np.asarray(arp.cols["opcode"]).tolist(),
@@ -200,6 +225,23 @@ def _other_info(table: PacketTable) -> dict[int, str]:
                                                    np.asarray(arp.cols["complete"]).tolist(), strict=True):
             if ok and op in (ARP_REQUEST, ARP_REPLY):
                 info[pkt] = _arp_info(op, bytes(sha), bytes(tha), spa, tpa)
+
+
+class _Icmp(NamedTuple):
+    """What the ICMP and ICMPv6 Info read of an ``icmp``/``icmpv6`` row."""
+
+    ty: int
+    code: int
+    ident: int
+    seq: int
+    reach: int
+
+
+#: The columns of an :class:`_Icmp`, in its order.
+_ICMP_COLUMNS = ("type", "code", "ident", "seq", "reach")
+
+
+def _icmp_infos(table: PacketTable, info: dict[int, str]) -> None:
     for name, ip_name, hops in (("icmp", "ip", "ttl"), ("icmpv6", "ipv6", "hlim")):
         lt = table.layer(name)
         if not len(lt):
@@ -207,17 +249,17 @@ def _other_info(table: PacketTable) -> dict[int, str]:
         ip = table.layer(ip_name)
         ip_row = ip.last_row(table.n)
         hop = np.asarray(ip.cols[hops]).tolist() if len(ip) else []
-        for pkt, ty, code, ident, seq, reach in zip(lt.pkt.tolist(), np.asarray(lt.cols["type"]).tolist(),
-                                                    np.asarray(lt.cols["code"]).tolist(),
-                                                    np.asarray(lt.cols["ident"]).tolist(),
-                                                    np.asarray(lt.cols["seq"]).tolist(),
-                                                    np.asarray(lt.cols["reach"]).tolist(), strict=True):
-            if reach < 3:  # the dissector's first read failed: nothing written to Info
+        for pkt, *values in zip(lt.pkt.tolist(), *(np.asarray(lt.cols[c]).tolist() for c in _ICMP_COLUMNS),
+                                strict=True):
+            row = _Icmp(*values)
+            if row.reach < 3:  # the dissector's first read failed: nothing written to Info
                 continue
             r = int(ip_row[pkt])
             limit = hop[r] if r >= 0 else None
-            info[pkt] = (_icmp_info(ty, code, ident, seq, reach, limit) if name == "icmp"
-                         else _icmpv6_info(ty, ident, seq, reach, limit))
+            info[pkt] = _icmp_info(row, limit) if name == "icmp" else _icmpv6_info(row, limit)
+
+
+def _fragment_infos(table: PacketTable, info: dict[int, str]) -> None:
     ip4 = table.layer("ip")
     if len(ip4):
         for pkt, flags, off, ident, proto, reach in zip(ip4.pkt.tolist(), np.asarray(ip4.cols["flags"]).tolist(),
@@ -228,6 +270,9 @@ def _other_info(table: PacketTable) -> dict[int, str]:
             if reach >= 11 and ((flags & 1) or off):
                 pname = IP_PROTO_NAMES.get(proto, "Unknown")
                 info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
+
+
+def _sll_infos(table: PacketTable, info: dict[int, str]) -> None:
     sll = table.layer("sll")
     if len(sll):  # the link layer's Info, which any protocol above replaces
         # (v1 only: for v2, packet-sll.c names the 16 bits of the packet type and the address
@@ -237,26 +282,24 @@ def _other_info(table: PacketTable) -> dict[int, str]:
                                                 np.asarray(sll.cols["version"]).tolist(), strict=True):
             if shown and version == 1:
                 info.setdefault(pkt, _SLL_PACKET_TYPES.get(pkttype, f"Unknown ({pkttype})"))
-    return info
 
 
-def _udp_info(sport: int, dport: int, reach: int, ulen: int, short: bool, past_ip: bool, jumbogram: bool,
-              zero_illegal: bool) -> str:
+def _udp_info(u: _Udp) -> str:
     """UDP's Info (packet-udp.c): the ports once both are read; then, once the length is
     read, a length under 8 ends it ("[BAD UDP LENGTH n < 8]"); one past the IP payload of
     an unfragmented datagram is noted; then "Len=" the payload length, "[Jumbogram]" for
     an IPv6 jumbogram, and "[ILLEGAL CHECKSUM (0)]" for a zero checksum over IPv6."""
-    text = f"{sport} \u2192 {dport}"
-    if reach < 2:
+    text = f"{u.sport} \u2192 {u.dport}"
+    if u.reach < 2:
         return text
-    if short:
-        return f"{text} [BAD UDP LENGTH {ulen} < 8]"
-    if past_ip:
-        text += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
-    text += f" Len={ulen - 8}"
-    if jumbogram:
+    if u.short:
+        return f"{text} [BAD UDP LENGTH {u.ulen} < 8]"
+    if u.past_ip:
+        text += f" [BAD UDP LENGTH {u.ulen} > IP PAYLOAD LENGTH]"
+    text += f" Len={u.ulen - 8}"
+    if u.jumbogram:
         text += " [Jumbogram]"
-    if zero_illegal:
+    if u.zero_illegal:
         text += " [ILLEGAL CHECKSUM (0)]"
     return text
 
@@ -269,26 +312,27 @@ _SLL_PACKET_TYPES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Uni
 _ICMP_IDENTIFIED = (0, 8, 13, 14, 15, 16, 17, 18)
 
 
-def _icmp_info(ty: int, code: int, ident: int, seq: int, reach: int, ttl: int | None) -> str:
+def _icmp_info(m: _Icmp, ttl: int | None) -> str:
     """ICMP's Info (packet-icmp.c): the type's name padded to 20, an unreachable's code;
     for a message with an identifier (once read), it and the sequence number both ways
     round, then the IP header's TTL."""
-    text = f"{_ICMP_TYPES.get(ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
-    if ty == 3:
-        text += f" ({_ICMP_UNREACH.get(code, f'Code {code}')})"
-    if ty in _ICMP_IDENTIFIED and reach >= 4:  # (not read past the captured bytes)
-        text += f" id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+    text = f"{_ICMP_TYPES.get(m.ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
+    if m.ty == 3:
+        text += f" ({_ICMP_UNREACH.get(m.code, f'Code {m.code}')})"
+    if m.ty in _ICMP_IDENTIFIED and m.reach >= 4:  # (not read past the captured bytes)
+        seq = m.seq
+        text += f" id=0x{m.ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
         if ttl is not None:
             text += f", ttl={ttl}"
     return text
 
 
-def _icmpv6_info(ty: int, ident: int, seq: int, reach: int, hop_limit: int | None) -> str:
+def _icmpv6_info(m: _Icmp, hop_limit: int | None) -> str:
     """ICMPv6's Info (packet-icmpv6.c): the type's name; for an echo (once its identifier
     is read), the identifier, the sequence number and the IPv6 header's hop limit."""
-    text = _ICMPV6_TYPES.get(ty, f"Unknown ({ty})")
-    if ty in (128, 129) and reach >= 4:
-        text += f" id=0x{ident:04x}, seq={seq}"
+    text = _ICMPV6_TYPES.get(m.ty, f"Unknown ({m.ty})")
+    if m.ty in (128, 129) and m.reach >= 4:
+        text += f" id=0x{m.ident:04x}, seq={m.seq}"
         if hop_limit is not None:
             text += f", hop limit={hop_limit}"
     return text
