@@ -9,7 +9,7 @@ batches :meth:`SequenceState.retire` frees the rows no later frame can need, in 
 and with whole-array operations:
 
 * the row of a segment once acknowledged (the kernel marks it free);
-* a conversation that a later SYN replaced on the same key (port reuse, reference §2.3a):
+* a conversation that a later SYN replaced on the same key (port reuse, rules §2.3a in docs/tcp-analysis-rules.md):
   tshark's lookup finds the newest conversation of a key, so no frame reaches it again;
 * a conversation closed (a FIN from both sides, or a RST) that has been quiet for
   :data:`CLOSED_QUIET_NS` of capture time, TIME-WAIT's 2 MSL (RFC 9293 §3.4.2,
@@ -21,7 +21,7 @@ and with whole-array operations:
 
 A retired conversation leaves, per key, its ``tcp.stream`` number, base sequence numbers
 and window scaling (the ``R_*`` record). A pure SYN with a new initial sequence number
-then starts the next conversation exactly as tshark does (reference §2.3a needs only the
+then starts the next conversation exactly as tshark does (rules §2.3a in docs/tcp-analysis-rules.md needs only the
 base); any other later frame of it revives the conversation with that record and a fresh
 analysis state: the one case where tcpscope may differ from tshark (docs/deviations.md,
 "Retired conversations"). The id table of keys (``analysis.keys``) is kept whole, so
