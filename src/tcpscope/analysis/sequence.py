@@ -649,7 +649,7 @@ def _verify_window_scaling(flow: Array, f: Int, fl: Int) -> None:
 # rules' order, each rule a helper above; what remains is bookkeeping of one segment,
 # kept in one place so each step's position in tshark's order stays visible
 # (PLR0912/PLR0915).
-def _analyze_run(
+def _analyze_run(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 -- a numba kernel, see above
         frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv: Array, ackv: Array, flags: Array,
         win_a: Array, seglen_a: Array, reach_a: Array, bogus_a: Array, optexc: Array, wsopt: Array,
         accopt: Array, tfocookie: Array, sackrow: Array, sackedges: Array,
