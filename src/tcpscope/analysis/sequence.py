@@ -45,12 +45,49 @@ from tcpscope.constants import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN
 Int = int | np.int64
 
 __all__ = [
-    "A_ACK_LOST_PACKET", "A_DUPLICATE_ACK", "A_FAST_RETRANSMISSION", "A_KEEP_ALIVE", "A_KEEP_ALIVE_ACK",
-    "A_LOST_PACKET", "A_OUT_OF_ORDER", "A_RETRANSMISSION", "A_REUSED_PORTS", "A_SPURIOUS_RETRANSMISSION",
-    "A_WINDOW_FULL", "A_WINDOW_UPDATE", "A_ZERO_WINDOW", "A_ZERO_WINDOW_PROBE", "A_ZERO_WINDOW_PROBE_ACK", "CONSTANTS_DIGEST", "C_ENDED",
-    "C_KEY", "C_LAST_TS", "C_N", "C_STREAM", "ENDED_FIN1", "ENDED_FIN2", "ENDED_RST", "F_BASE", "F_BASE_SET",
-    "F_HEAD", "F_N", "F_WSCALE", "INPUTS", "OUTPUTS", "R_BASE", "R_N", "R_STREAM", "R_WSCALE", "S_CONV", "S_N",
-    "S_NEXT", "WALK_BUDGET", "run_analysis",
+    "A_ACK_LOST_PACKET",
+    "A_DUPLICATE_ACK",
+    "A_FAST_RETRANSMISSION",
+    "A_KEEP_ALIVE",
+    "A_KEEP_ALIVE_ACK",
+    "A_LOST_PACKET",
+    "A_OUT_OF_ORDER",
+    "A_RETRANSMISSION",
+    "A_REUSED_PORTS",
+    "A_SPURIOUS_RETRANSMISSION",
+    "A_WINDOW_FULL",
+    "A_WINDOW_UPDATE",
+    "A_ZERO_WINDOW",
+    "A_ZERO_WINDOW_PROBE",
+    "A_ZERO_WINDOW_PROBE_ACK",
+    "CONSTANTS_DIGEST",
+    "C_ENDED",
+    "C_KEY",
+    "C_LAST_TS",
+    "C_N",
+    "C_STREAM",
+    "ENDED_FIN1",
+    "ENDED_FIN2",
+    "ENDED_RST",
+    "F_BASE",
+    "F_BASE_SET",
+    "F_HEAD",
+    "F_N",
+    "F_WSCALE",
+    "INPUTS",
+    "OUTPUTS",
+    "R_BASE",
+    "R_N",
+    "R_STREAM",
+    "R_WSCALE",
+    "S_CONV",
+    "S_N",
+    "S_NEXT",
+    "WALK_BUDGET",
+    "Inputs",
+    "Outputs",
+    "State",
+    "run_analysis",
 ]
 
 #: The digest of :mod:`tcpscope.constants` this module's kernels were compiled for (the flag
@@ -125,6 +162,63 @@ def _lt(x: Int, y: Int) -> bool:
 @helper
 def _le(x: Int, y: Int) -> bool:
     return _s32(x - y) <= 0
+
+
+class Inputs(NamedTuple):
+    """The segments, one element per TCP header in frame order (names as :data:`INPUTS`):
+    frame number, time stamp (ns), conversation key, flow (0, 1), raw seq and ack, the
+    12 flag bits, raw window, segment length (-1: unknown), how far the header was
+    captured (2: ports and numbers, 4: all of it), bogus header length, options that
+    threw, window scale option (-1: none), AccECN option, TFO cookie; and the SACK
+    blocks: ``sackrow[r]`` the row of ``sackedges`` with segment r's (-1: none), up to
+    three (left, right) raw edges then their count."""
+
+    frame: Array
+    ts: Array
+    key: Array
+    flow: Array
+    seq: Array
+    ack: Array
+    flags: Array
+    window: Array
+    seglen: Array
+    reach: Array
+    bogus: Array
+    opt_exception: Array
+    ws_opt: Array
+    accecn_opt: Array
+    tfo_cookie: Array
+    sackrow: Array
+    sackedges: Array
+
+
+class Outputs(NamedTuple):
+    """The analysis of each segment, one array per column of :data:`OUTPUTS`."""
+
+    stream: Array
+    completeness: Array
+    time_relative: Array
+    time_delta: Array
+    seq: Array
+    ack: Array
+    nxtseq: Array
+    window_size: Array
+    window_size_scalefactor: Array
+    ta: Array
+    aflags: Array
+    acks_frame: Array
+    ack_rtt: Array
+    initial_rtt: Array
+    bytes_in_flight: Array
+    push_bytes_sent: Array
+    dupack_num: Array
+    dupack_frame: Array
+    rto: Array
+    rto_frame: Array
+    fin_kind: Array
+    use_ace: Array
+    sack_base: Array
+    tfo: Array
 
 
 class Segment(NamedTuple):
@@ -644,38 +738,30 @@ def _verify_window_scaling(flow: Array, f: Int, fl: Int) -> None:
         flow[f, F_WSCALE] = -2
 
 
-# A kernel walks parallel arrays, and numba passes them one by one: the argument count
-# is the kernel's interface, not a design choice (PLR0913/PLR0917). Its body is the
-# rules' order, each rule a helper above; what remains is bookkeeping of one segment,
-# kept in one place so each step's position in tshark's order stays visible
-# (PLR0912/PLR0915).
-def _analyze_run(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 -- a numba kernel, see above
-        frame_a: Array, ts_a: Array, key_a: Array, flowdir: Array, seqv: Array, ackv: Array, flags: Array,
-        win_a: Array, seglen_a: Array, reach_a: Array, bogus_a: Array, optexc: Array, wsopt: Array,
-        accopt: Array, tfocookie: Array, sackrow: Array, sackedges: Array,
-        o_stream: Array, o_comp: Array, o_trel: Array, o_tdelta: Array, o_seq: Array, o_ack: Array,
-        o_nxt: Array, o_win: Array, o_scale: Array, o_ta: Array, o_flags: Array, o_acksf: Array,
-        o_rtt: Array, o_irtt: Array, o_bif: Array, o_push: Array, o_dupn: Array, o_dupf: Array,
-        o_rto: Array, o_rtof: Array, o_fin: Array, o_ace: Array, o_sackbase: Array, o_tfo: Array,
-        conv: Array, flow: Array, seg: Array, cur: Array, retired: Array, counts: Array) -> int:
+# A kernel runs over the arrays of one batch of segments: its inputs, its outputs and
+# the state, each a NamedTuple of arrays that numba compiles field by field. Its body
+# is the rules' order, each rule a helper above; what remains is the bookkeeping of one
+# segment, kept in one place so that each step's position in tshark's order stays
+# visible (PLR0912, PLR0915).
+def _analyze_run(ins: Inputs, out: Outputs, st: State) -> int:  # noqa: PLR0912, PLR0915 -- see above
     """Run the analysis over every segment (see the module docstring); returns the number
     of conversations (``tcp.stream`` values) so far.
 
-    ``conv``, ``flow``, ``seg``, ``cur`` and ``retired`` are the state (:class:`State`);
-    ``counts`` holds the streams numbered, the conversation slots and the
-    unacknowledged-segment rows in use, on entry and on return, so that a later call
-    continues the analysis.
+    ``st`` is the state (:class:`State`); its ``counts`` hold the streams numbered, the
+    conversation slots and the unacknowledged-segment rows in use, on entry and on
+    return, so that a later call continues the analysis.
     """
-    st = State(conv, flow, seg, cur, retired, counts)
-    for r in range(frame_a.shape[0]):
-        reach = np.int64(reach_a[r])
+    conv = st.conv
+    flow = st.flow
+    for r in range(ins.frame.shape[0]):
+        reach = np.int64(ins.reach[r])
         if reach < 2:
             continue
-        s = Segment(np.int64(frame_a[r]), np.int64(ts_a[r]), np.int64(seqv[r]), np.int64(ackv[r]),
-                    np.int64(flags[r]), np.int64(win_a[r]), np.int64(seglen_a[r]))
+        s = Segment(np.int64(ins.frame[r]), np.int64(ins.ts[r]), np.int64(ins.seq[r]), np.int64(ins.ack[r]),
+                    np.int64(ins.flags[r]), np.int64(ins.window[r]), np.int64(ins.seglen[r]))
         fl = s.flags
-        key = np.int64(key_a[r])
-        fd = np.int64(flowdir[r])
+        key = np.int64(ins.key[r])
+        fd = np.int64(ins.flow[r])
 
         # 1. the conversation (rules §2)
         c, opened = _conversation_of(st, key, s.ts)
@@ -683,8 +769,8 @@ def _analyze_run(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 -- a numba kernel,
         _note_accecn_handshake(conv, c, fl)
         f = 2 * c + fd
         g = f ^ 1
-        o_stream[r] = conv[c, C_STREAM]
-        o_comp[r] = conv[c, C_COMPLETE]
+        out.stream[r] = conv[c, C_STREAM]
+        out.completeness[r] = conv[c, C_COMPLETE]
         conv[c, C_LAST_TS] = max(conv[c, C_LAST_TS], s.ts)
         if (fl & FIN) != 0:
             conv[c, C_ENDED] |= ENDED_FIN1 if fd == 0 else ENDED_FIN2
@@ -693,9 +779,9 @@ def _analyze_run(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 -- a numba kernel,
         flow[f, F_NSACK] = 0
 
         # 2. timestamps (rules §7.2), computed before the header checks
-        o_tdelta[r] = s.ts - conv[c, C_PREV_TS]
+        out.time_delta[r] = s.ts - conv[c, C_PREV_TS]
         conv[c, C_PREV_TS] = s.ts
-        o_trel[r] = s.ts - conv[c, C_FIRST_TS]
+        out.time_relative[r] = s.ts - conv[c, C_FIRST_TS]
 
         acks_frame = 0
         ack_rtt = 0
@@ -741,67 +827,67 @@ def _analyze_run(  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 -- a numba kernel,
                 disp_ack = (s.ack - flow[g, F_BASE]) & M32
             if (fl & SYN) == 0 and flow[f, F_WSCALE] >= 0:
                 disp_win = s.win << flow[f, F_WSCALE]
-            o_nxt[r] = (disp_seq + s.seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
-        o_seq[r] = disp_seq
-        o_ack[r] = disp_ack
-        o_win[r] = disp_win
-        o_scale[r] = flow[f, F_WSCALE] if flow[f, F_WSCALE] < 0 else (1 << flow[f, F_WSCALE])
-        o_ace[r] = 1 if ((fl & SYN) == 0 and (
+            out.nxtseq[r] = (disp_seq + s.seglen + (1 if (fl & (SYN | FIN)) != 0 else 0)) & M32
+        out.seq[r] = disp_seq
+        out.ack[r] = disp_ack
+        out.window_size[r] = disp_win
+        out.window_size_scalefactor[r] = flow[f, F_WSCALE] if flow[f, F_WSCALE] < 0 else (1 << flow[f, F_WSCALE])
+        out.use_ace[r] = 1 if ((fl & SYN) == 0 and (
             (conv[c, C_ACC_SYN] != 0 and conv[c, C_ACC_SYNACK] != 0) or conv[c, C_ACC_OPT] != 0)) else 0
-        if bogus_a[r] != 0:
+        if ins.bogus[r] != 0:
             continue  # dissect_tcp returns after the bogus header length
 
         # 3. completeness, TFO, the handshake and the closing
         conv[c, C_COMPLETE] = _completeness(conv, c, opened, fl, s.seglen)
         if (fl & (SYN | ACK)) == (SYN | ACK):
             if disp_ack > 1:
-                o_tfo[r] = 1
+                out.tfo[r] = 1
             elif conv[c, C_TFO_DATA] != 0:
-                o_tfo[r] = 2
+                out.tfo[r] = 2
         _note_handshake(conv, flow, f, s)
-        o_fin[r] = _fin_kind(flow, f, fl)
+        out.fin_kind[r] = _fin_kind(flow, f, fl)
         if reach < 4:
             continue  # the checksum or urgent pointer was cut off: dissect_tcp ends here
 
         # 4. options (after the analysis): window scale (rules §4.2), SACK blocks, AccECN, TFO
-        if wsopt[r] >= 0:
-            flow[f, F_WSCALE] = wsopt[r]
-        if accopt[r] != 0:
+        if ins.ws_opt[r] >= 0:
+            flow[f, F_WSCALE] = ins.ws_opt[r]
+        if ins.accecn_opt[r] != 0:
             conv[c, C_ACC_OPT] = 1
-        nsack = (sackedges[sackrow[r], 6] if sackrow[r] >= 0 else 0)
+        nsack = (ins.sackedges[ins.sackrow[r], 6] if ins.sackrow[r] >= 0 else 0)
         flow[f, F_NSACK] = nsack
         for k in range(nsack):
-            flow[f, F_SLE1 + 2 * k] = (sackedges[sackrow[r], 2 * k] - flow[g, F_BASE]) & M32
-            flow[f, F_SRE1 + 2 * k] = (sackedges[sackrow[r], 2 * k + 1] - flow[g, F_BASE]) & M32
-        o_sackbase[r] = flow[g, F_BASE]
-        if tfocookie[r] != 0 and (fl & (SYN | ACK)) == SYN and s.seglen > 0:
+            flow[f, F_SLE1 + 2 * k] = (ins.sackedges[ins.sackrow[r], 2 * k] - flow[g, F_BASE]) & M32
+            flow[f, F_SRE1 + 2 * k] = (ins.sackedges[ins.sackrow[r], 2 * k + 1] - flow[g, F_BASE]) & M32
+        out.sack_base[r] = flow[g, F_BASE]
+        if ins.tfo_cookie[r] != 0 and (fl & (SYN | ACK)) == SYN and s.seglen > 0:
             conv[c, C_TFO_DATA] = 1
-        if optexc[r] != 0:
+        if ins.opt_exception[r] != 0:
             continue  # the options threw: no analysis printout, no window-scale check
         # tcp_print_sequence_number_analysis
         if ta:
-            o_ta[r] = 1
-            o_flags[r] = found
-            o_acksf[r] = acks_frame
-            o_rtt[r] = ack_rtt
-            o_irtt[r] = conv[c, C_FIRST_RTT]
-            o_bif[r] = bif
-            o_push[r] = push
-            o_dupn[r] = dupnum
-            o_dupf[r] = dupframe
-            o_rto[r] = rto
-            o_rtof[r] = rto_frame
+            out.ta[r] = 1
+            out.aflags[r] = found
+            out.acks_frame[r] = acks_frame
+            out.ack_rtt[r] = ack_rtt
+            out.initial_rtt[r] = conv[c, C_FIRST_RTT]
+            out.bytes_in_flight[r] = bif
+            out.push_bytes_sent[r] = push
+            out.dupack_num[r] = dupnum
+            out.dupack_frame[r] = dupframe
+            out.rto[r] = rto
+            out.rto_frame[r] = rto_frame
         _verify_window_scaling(flow, f, fl)
-    return int(counts[0])
+    return int(st.counts[0])
 
 
 _KERNEL = kernel(_analyze_run)
 
 
-def run_analysis(size: int, *args: Array) -> int:
+def run_analysis(size: int, ins: Inputs, out: Outputs, st: State) -> int:
     """:func:`_analyze_run` on its arguments, compiled when ``size`` (the work it will do,
     in segments) is large (``tcpscope._jit``); returns the number of conversations."""
-    return int(_KERNEL.run(size, *args))
+    return int(_KERNEL.run(size, ins, out, st))
 
 
 #: Output columns of the analysis and their types (narrow where the values allow).
@@ -815,8 +901,7 @@ OUTPUTS: dict[str, type] = {
 }
 
 #: Input columns, in the kernel's order (the SACK blocks come as ``sackrow``/``sackedges``).
-INPUTS: tuple[str, ...] = ("frame", "ts", "key", "flow", "seq", "ack", "flags", "window", "seglen", "reach",
-                           "bogus", "opt_exception", "ws_opt", "accecn_opt", "tfo_cookie")
+INPUTS: tuple[str, ...] = Inputs._fields[:-2]
 
 
 #: Segments times the segments that may wait for an ACK, above which the analysis runs

@@ -57,6 +57,9 @@ from tcpscope.analysis.sequence import (
     S_N,
     S_NEXT,
     WALK_BUDGET,
+    Inputs,
+    Outputs,
+    State,
     run_analysis,
 )
 from tcpscope.constants import ACK, FIN, SYN
@@ -223,13 +226,13 @@ def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, n
     nseg = int(np.count_nonzero((cols["seglen"] > 0) | ((flags & (SYN | FIN)) != 0))) if m else 0
     keys_here = int(np.count_nonzero(np.bincount(np.asarray(cols["key"], dtype=np.int64)))) if m else 0
     state.reserve(min(m, keys_here + syns), nseg, nkeys)
-    args = [np.ascontiguousarray(cols[name]) for name in INPUTS]
+    ins = Inputs(**{name: np.ascontiguousarray(cols[name]) for name in INPUTS}, sackrow=sackrow, sackedges=sackedges)
     # An ACK walks its flow's unacknowledged segments, so the work may grow as segments
     # times segments that wait (a hostile capture makes it so): past WALK_BUDGET the
     # kernel runs compiled however few the segments, as it would on a large capture.
     size = m if m * max(nseg, 1) <= WALK_BUDGET else max(m, m * nseg)
-    n = run_analysis(size, *args, sackrow, sackedges, *out.values(), state.conv, state.flow, state.seg, state.cur,
-                     state.retired, state.counts)
+    n = run_analysis(size, ins, Outputs(**out),
+                     State(state.conv, state.flow, state.seg, state.cur, state.retired, state.counts))
     if m:
         state.clock = int(np.partition(np.asarray(cols["ts"]), m // 2)[m // 2])
     return out, n
