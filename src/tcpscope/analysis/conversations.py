@@ -39,13 +39,16 @@ class SegmentKeys:
     ip_row: Index
 
 
-def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
-    """Source, destination (16 bytes each) and address type of the IP header around each TCP row."""
-    tcp = table.layer("tcp")
+#: The IP headers of a table (any version), as parallel parts: frame, depth in the
+#: frame, source and destination (16 bytes each) and address type.
+_IpParts = tuple[Index, Array, Array, Array, Array]
+
+
+def _ip_parts(table: PacketTable) -> list[_IpParts]:
+    """The IPv4 and IPv6 headers whose addresses were captured, one part per version."""
     ip4 = table.layer("ip")
     ip6 = table.layer("ipv6")
-    m = len(tcp)
-    parts_pkt, parts_depth, parts_src, parts_dst, parts_type = [], [], [], [], []
+    parts: list[_IpParts] = []
     if len(ip4):
         ok = np.asarray(ip4.cols["reach"]) >= 11
         pkt = ip4.pkt[ok]
@@ -53,60 +56,54 @@ def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
         dst = np.zeros((pkt.shape[0], 16), dtype=np.uint8)
         src[:, :4] = ip4.cols["src"][ok].astype(">u4").view(np.uint8).reshape(-1, 4)
         dst[:, :4] = ip4.cols["dst"][ok].astype(">u4").view(np.uint8).reshape(-1, 4)
-        parts_pkt.append(pkt)
-        parts_depth.append(ip4.depth[ok])
-        parts_src.append(src)
-        parts_dst.append(dst)
-        parts_type.append(np.full(pkt.shape[0], AT_IPV4, dtype=np.int8))
+        parts.append((pkt, ip4.depth[ok], src, dst, np.full(pkt.shape[0], AT_IPV4, dtype=np.int8)))
     if len(ip6):
         ok = np.asarray(ip6.cols["reach"]) >= 7
-        parts_pkt.append(ip6.pkt[ok])
-        parts_depth.append(ip6.depth[ok])
-        parts_src.append(np.asarray(ip6.cols["src"])[ok])
-        parts_dst.append(np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok])
-        parts_type.append(np.full(int(ok.sum()), AT_IPV6, dtype=np.int8))
+        parts.append((ip6.pkt[ok], ip6.depth[ok], np.asarray(ip6.cols["src"])[ok],
+                      np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok],
+                      np.full(int(ok.sum()), AT_IPV6, dtype=np.int8)))
+    return parts
+
+
+def _joined(parts: list[_IpParts], k: int) -> Array:
+    """Column ``k`` of every part, end to end (the part itself when there is one)."""
+    return parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts])
+
+
+def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
+    """Source, destination (16 bytes each) and address type of the IP header around each
+    TCP row, and that header's row among the parts of :func:`_ip_parts` (-1: none)."""
+    tcp = table.layer("tcp")
+    m = len(tcp)
+    parts = _ip_parts(table)
     src_out = np.zeros((m, 16), dtype=np.uint8)
     dst_out = np.zeros((m, 16), dtype=np.uint8)
     type_out = np.zeros(m, dtype=np.int8)
     row_out = np.full(m, -1, dtype=np.int64)
-    if not parts_pkt or m == 0:
+    if not parts or m == 0:
         return src_out, dst_out, type_out, row_out
-    all_pkt = np.concatenate(parts_pkt)
+    all_pkt = _joined(parts, 0)
     if all_pkt.shape[0] < 2 or int(np.bincount(all_pkt, minlength=table.n).max()) <= 1:
         # at most one IP header a frame (the usual case): index the headers by frame
         at = np.full(table.n, -1, dtype=np.int64)
         at[all_pkt] = np.arange(all_pkt.shape[0])
         j = at[tcp.pkt]
-        depth_all = np.concatenate(parts_depth)
-        ok = (j >= 0) & (depth_all[np.maximum(j, 0)] < tcp.depth)
+        ok = (j >= 0) & (_joined(parts, 1)[np.maximum(j, 0)] < tcp.depth)
         jj = j[ok]
-        if len(parts_pkt) == 1:
-            src_out[ok] = parts_src[0][jj]
-            dst_out[ok] = parts_dst[0][jj]
-            type_out[ok] = parts_type[0][jj]
-        else:
-            src_out[ok] = np.concatenate(parts_src)[jj]
-            dst_out[ok] = np.concatenate(parts_dst)[jj]
-            type_out[ok] = np.concatenate(parts_type)[jj]
-        row_out[ok] = jj
-        return src_out, dst_out, type_out, row_out
-    pkt = np.concatenate(parts_pkt)
-    depth = np.concatenate(parts_depth).astype(np.int64)
-    order = np.lexsort((depth, pkt))
-    pkt, depth = pkt[order], depth[order]
-    src = np.concatenate(parts_src)[order]
-    dst = np.concatenate(parts_dst)[order]
-    typ = np.concatenate(parts_type)[order]
-    # the last IP header before the TCP header in the same frame
-    combined = pkt * 65536 + depth
-    want = tcp.pkt * 65536 + tcp.depth.astype(np.int64)
-    j = np.searchsorted(combined, want, side="left") - 1
-    ok = (j >= 0) & (pkt[np.maximum(j, 0)] == tcp.pkt)
-    jj = j[ok]
-    src_out[ok] = src[jj]
-    dst_out[ok] = dst[jj]
-    type_out[ok] = typ[jj]
-    row_out[ok] = order[jj]
+    else:
+        # several: the last IP header before the TCP header in the same frame
+        depth = _joined(parts, 1).astype(np.int64)
+        order = np.lexsort((depth, all_pkt))
+        pkt = all_pkt[order]
+        combined = pkt * 65536 + depth[order]
+        want = tcp.pkt * 65536 + tcp.depth.astype(np.int64)
+        j = np.searchsorted(combined, want, side="left") - 1
+        ok = (j >= 0) & (pkt[np.maximum(j, 0)] == tcp.pkt)
+        jj = order[j[ok]]
+    src_out[ok] = _joined(parts, 2)[jj]
+    dst_out[ok] = _joined(parts, 3)[jj]
+    type_out[ok] = _joined(parts, 4)[jj]
+    row_out[ok] = jj
     return src_out, dst_out, type_out, row_out
 
 
@@ -133,11 +130,13 @@ def _words(addr: Array) -> tuple[Array, Array]:
     return w[:, 0].astype(np.uint64), w[:, 1].astype(np.uint64)
 
 
-def _address_ids(atype: Array, sh: Array, sl: Array, dh: Array, dl: Array,
+def _address_ids(atype: Array, src: tuple[Array, Array], dst: tuple[Array, Array],
                  ids: KeyIds | None) -> tuple[Index, Index]:
-    """Ids of the source and destination addresses (type and bytes): equal ids for equal
-    addresses. An IPv4 address (or none) is its own id: type and the four bytes in one
+    """Ids of the source and destination addresses (type, and bytes as :func:`_words`):
+    equal ids for equal addresses. An IPv4 address (or none) is its own id: type and the four bytes in one
     number; IPv6 addresses get ids from ``ids`` (kept across calls), or sorted ids."""
+    sh, sl = src
+    dh, dl = dst
     t = atype.astype(np.int64)
     v4 = (t == AT_IPV4) | (t == 0)
     s_id = (t << 32) | (sh >> np.uint64(32)).astype(np.int64)
@@ -181,7 +180,7 @@ def segment_keys(table: PacketTable, ids: KeyIds | None = None) -> SegmentKeys:
     greater = (sh > dh) | ((sh == dh) & (sl > dl))
     less = (sh < dh) | ((sh == dh) & (sl < dl))
     flow = np.where(greater | (~less & (sport > dport)), 0, 1).astype(np.int8)
-    sid, did = _address_ids(atype, sh, sl, dh, dl, ids)
+    sid, did = _address_ids(atype, (sh, sl), (dh, dl), ids)
     # the unordered pair of endpoints (address id, port)
     ep_s = (sid << 16) | sport
     ep_d = (did << 16) | dport

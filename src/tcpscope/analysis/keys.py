@@ -41,9 +41,12 @@ def _mix(h: Any, v: Any) -> Any:
     return h
 
 
+# A compiled kernel takes its arrays one by one (numba has no objects to group them):
+# three key columns, the four columns of the table, and the record of keys.
 @kernel
-def _lookup(a: Any, b: Any, c: Any, ta: Any, tb: Any, tc: Any, tid: Any, keys: Any, count: int,
-            seed: int) -> tuple[Any, int]:
+def _lookup(  # noqa: PLR0913, PLR0917 -- a numba kernel, see above
+        a: Any, b: Any, c: Any, ta: Any, tb: Any, tc: Any, tid: Any, keys: Any, count: int,
+        seed: int) -> tuple[Any, int]:
     """The id of each ``(a, b, c)``, adding unseen triples (linear probing in ``t*``, whose
     size is a power of two with room for every new triple); ``keys`` records each id's
     triple. Returns the ids and the new count.

@@ -9,7 +9,7 @@ batches :meth:`SequenceState.retire` frees the rows no later frame can need, in 
 and with whole-array operations:
 
 * the row of a segment once acknowledged (the kernel marks it free);
-* a conversation that a later SYN replaced on the same key (port reuse, reference §2.3a):
+* a conversation that a later SYN replaced on the same key (port reuse, rules §2.3a in docs/tcp-analysis-rules.md):
   tshark's lookup finds the newest conversation of a key, so no frame reaches it again;
 * a conversation closed (a FIN from both sides, or a RST) that has been quiet for
   :data:`CLOSED_QUIET_NS` of capture time, TIME-WAIT's 2 MSL (RFC 9293 §3.4.2,
@@ -21,7 +21,7 @@ and with whole-array operations:
 
 A retired conversation leaves, per key, its ``tcp.stream`` number, base sequence numbers
 and window scaling (the ``R_*`` record). A pure SYN with a new initial sequence number
-then starts the next conversation exactly as tshark does (reference §2.3a needs only the
+then starts the next conversation exactly as tshark does (rules §2.3a in docs/tcp-analysis-rules.md needs only the
 base); any other later frame of it revives the conversation with that record and a fresh
 analysis state: the one case where tcpscope may differ from tshark (docs/deviations.md,
 "Retired conversations"). The id table of keys (``analysis.keys``) is kept whole, so
@@ -57,6 +57,9 @@ from tcpscope.analysis.sequence import (
     S_N,
     S_NEXT,
     WALK_BUDGET,
+    Inputs,
+    Outputs,
+    State,
     run_analysis,
 )
 from tcpscope.constants import ACK, FIN, SYN
@@ -223,13 +226,13 @@ def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, n
     nseg = int(np.count_nonzero((cols["seglen"] > 0) | ((flags & (SYN | FIN)) != 0))) if m else 0
     keys_here = int(np.count_nonzero(np.bincount(np.asarray(cols["key"], dtype=np.int64)))) if m else 0
     state.reserve(min(m, keys_here + syns), nseg, nkeys)
-    args = [np.ascontiguousarray(cols[name]) for name in INPUTS]
+    ins = Inputs(**{name: np.ascontiguousarray(cols[name]) for name in INPUTS}, sackrow=sackrow, sackedges=sackedges)
     # An ACK walks its flow's unacknowledged segments, so the work may grow as segments
     # times segments that wait (a hostile capture makes it so): past WALK_BUDGET the
     # kernel runs compiled however few the segments, as it would on a large capture.
     size = m if m * max(nseg, 1) <= WALK_BUDGET else max(m, m * nseg)
-    n = run_analysis(size, *args, sackrow, sackedges, *out.values(), state.conv, state.flow, state.seg, state.cur,
-                     state.retired, state.counts)
+    n = run_analysis(size, ins, Outputs(**out),
+                     State(state.conv, state.flow, state.seg, state.cur, state.retired, state.counts))
     if m:
         state.clock = int(np.partition(np.asarray(cols["ts"]), m // 2)[m // 2])
     return out, n
