@@ -26,6 +26,15 @@ def tshark() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def tshark_version(tshark: str) -> str:
+    """The first line of the installed tshark's ``--version``, asked once: the golden files
+    record the version that wrote them, and each suite checks its files against this."""
+    from golden_io import tshark_version as ask
+
+    return ask(tshark)
+
+
 # The byte builders of the crafted captures (tests/golden/make_captures/craft.py) serve the
 # unit tests too.
 sys.path.insert(0, str(ROOT / "tests" / "golden" / "make_captures"))
