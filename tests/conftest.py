@@ -40,6 +40,8 @@ def tshark_version(tshark: str) -> str:
 sys.path.insert(0, str(ROOT / "tests" / "golden" / "make_captures"))
 # and the golden tests' helpers (fieldsets, golden_io, compare, analysis_fields)
 sys.path.insert(0, str(ROOT / "tests" / "golden"))
+# and the packet list's declared differences (list_declared), whose reasons other suites cite
+sys.path.insert(0, str(ROOT / "tests" / "views"))
 
 
 Decode = Callable[..., list[tuple[str, ...]]]
