@@ -69,10 +69,10 @@ def _has_ecn(name: str) -> bool:
         t = _table(name)
     except CaptureError:
         return False
-    if len(t.layer("tcp")) == 0:
-        return False
-    flags = np.asarray(t.layer("tcp").cols["flags"]).astype(np.int64)
-    return bool((flags & (AE | CWR | ECE)).any()) or may_use_accecn(t)
+    if may_use_accecn(t):
+        return True
+    flags = np.asarray(t.layer("tcp").cols.get("flags", np.zeros(0, np.int64))).astype(np.int64)
+    return bool((flags & (AE | CWR | ECE)).any())
 
 
 #: The captures whose ACE fields can read anything but zero: a segment sets one of the three

@@ -159,6 +159,24 @@ def _case(draw: st.DrawFn) -> tuple[PacketTable, list[FieldDef], FieldsOptions]:
     return table, fields, opts
 
 
+@pytest.mark.parametrize("jit_mode", ["never", "always"])
+def test_extreme_values(jit_mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The smallest int64 (its magnitude is no int64) and characters of one to four UTF-8
+    bytes, which the random values reach only now and then."""
+    monkeypatch.setenv("TCPSCOPE_JIT", jit_mode)
+    pkt = np.array([0, 1], dtype=np.int64)
+    dec = Values(pkt, np.array([-(2**63), -5], dtype=np.int64), None, None)
+    text = Values(pkt, np.array(["a\u00e9", "\u2192\U0001f600"]), None, None)
+    fields = [FieldDef("d", FieldType.INT64, lambda t: dec, base=Base.DEC),
+              FieldDef("s", FieldType.STRING, lambda t: text)]
+    z = np.zeros(2, dtype=np.int64)
+    data = np.zeros(0, dtype=np.uint8)
+    records = Records("x", "pcap", data, z, z, z, z, np.zeros(2, np.int32), np.zeros(2, np.int32), (), False)
+    table = PacketTable(records=records, layers={}, malformed=np.zeros(2, np.bool_), buffers=(data,))
+    fast, simple = _both(table, fields, FieldsOptions())
+    assert fast == simple == "-9223372036854775808\ta\u00e9\n-5\t\u2192\U0001f600\n".encode()
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_case())
 def test_random_values_uncompiled(case: tuple[PacketTable, list[FieldDef], FieldsOptions]) -> None:
