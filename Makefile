@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck golden bench clean
+.PHONY: demo test coverage lint typecheck golden bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,10 +15,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/tcpscope analyze examples/http-get.pcap
 
+# loadgroup: the tests that share one tshark run (a module-scoped fixture's value, grouped by
+# tests/conftest.py) stay on one worker; the others are spread as they come.
+PYTEST := $(PY) -m pytest -q -n auto --dist loadgroup
+
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto
+	$(PYTEST)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# What the suite reaches of src/ (lines and branches), to compare before and after a change
+# to the tests.
+coverage: $(STAMP)
+	$(PYTEST) --cov=tcpscope --cov-branch --cov-report=term:skip-covered
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -26,11 +26,37 @@ def tshark() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def tshark_version(tshark: str) -> str:
+    """The first line of the installed tshark's ``--version``, asked once: the golden files
+    record the version that wrote them, and each suite checks its files against this."""
+    from golden_io import tshark_version as ask
+
+    return ask(tshark)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that share one value of a module-scoped parametrized fixture (the ``live`` tshark
+    run of tests/golden/test_every_field.py) form one xdist group: under ``--dist
+    loadgroup`` they run on one worker, so the fixture runs once, not once per worker."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None:
+            continue
+        defs = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+        for name, value in callspec.params.items():
+            if name in defs and defs[name][-1].scope == "module":
+                item.add_marker(pytest.mark.xdist_group(f"{item.nodeid.split('::')[0]}:{name}={value}"))
+
+
 # The byte builders of the crafted captures (tests/golden/make_captures/craft.py) serve the
 # unit tests too.
 sys.path.insert(0, str(ROOT / "tests" / "golden" / "make_captures"))
 # and the golden tests' helpers (fieldsets, golden_io, compare, analysis_fields)
 sys.path.insert(0, str(ROOT / "tests" / "golden"))
+# and the packet list's declared differences (list_declared), whose reasons other suites cite
+sys.path.insert(0, str(ROOT / "tests" / "views"))
 
 
 Decode = Callable[..., list[tuple[str, ...]]]

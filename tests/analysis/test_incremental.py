@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compare import capture_files, stem
+from compare import capture_files, prefix, stem
 
 from tcpscope.analysis import ANALYSIS_COLUMNS, TcpAnalyzer, analyze
 from tcpscope.analysis.keys import IdTable
@@ -38,6 +38,12 @@ def _records(cap: Path):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("piece", [7, 64])
 @pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
 def test_pieces_analyse_like_the_whole(cap: Path, piece: int) -> None:
+    """On the first records of a large capture (compare.prefix); the compiled test below
+    takes the large ones whole."""
+    pieces_analyse_like_the_whole(prefix(cap), piece)
+
+
+def pieces_analyse_like_the_whole(cap: Path, piece: int) -> None:
     records = _records(cap)
     whole = analyze(dissect(records)).layer("tcp")
     if len(whole) == 0:
@@ -78,4 +84,4 @@ BIG = [c for c in CAPTURES if c.stat().st_size > 200_000]
 @pytest.mark.parametrize("cap", BIG, ids=[stem(c) for c in BIG])
 def test_compiled_pieces_analyse_like_the_whole(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TCPSCOPE_JIT", "always")
-    test_pieces_analyse_like_the_whole(cap, 1000)
+    pieces_analyse_like_the_whole(cap, 1000)

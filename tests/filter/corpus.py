@@ -64,7 +64,11 @@ def tshark_env() -> dict[str, str]:
     return env
 
 
-def run_tshark(tshark: str, capture: str, text: str) -> tuple[int, list[int], str]:
+#: What a filter does on a capture, as tshark reports it: (exit status, frame numbers, stderr).
+Answer = tuple[int, list[int], str]
+
+
+def run_tshark(tshark: str, capture: str, text: str) -> Answer:
     """tshark's exit status, selected frame numbers and stderr (minus the root warning)."""
     p = subprocess.run([tshark, "-n", "-r", str(CAPTURES / capture), "-Y", text, "-T", "fields", "-e",
                         "frame.number"], capture_output=True, env=tshark_env(), check=False)
@@ -116,3 +120,15 @@ def table_of(capture: str):  # type: ignore[no-untyped-def]
     if capture not in _TABLES:
         _TABLES[capture] = analyze(dissect(read_records(CAPTURES / capture)))
     return _TABLES[capture]
+
+
+def ours(capture: str, text: str) -> Answer:
+    """What tcpscope does with the filter, as tshark would report it."""
+    from tcpscope.errors import FilterError
+    from tcpscope.filter import compile_filter
+
+    try:
+        flt = compile_filter(text)
+    except FilterError as exc:
+        return 2, [], f"tshark: {exc}"
+    return 0, [int(i) + 1 for i in flt.select(table_of(capture))], ""

@@ -6,7 +6,8 @@ For every good filter and capture: tshark's selected frame numbers and exit stat
 and the Wireshark field names the filter uses (so tests can skip filters whose fields
 tcpscope does not have yet). For every bad filter: tshark's stderr (without the
 "Running as user root" line) and exit status. The first line of ``tshark --version``
-is stored beside them.
+is stored beside them. ``random.json`` holds tshark's answers to the random filters of
+``random_filters.py`` (its seed, its captures).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import BAD_CAPTURE, GOLDEN, bad_filters, good_cases, load, pack_frames, run_tshark, tshark_env
+from random_filters import CAPTURES, RANDOM_GOLDEN, answers_json, random_filters, stored_answers
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
 
@@ -84,7 +86,20 @@ def main() -> None:
     for name, rows in (("good.json", good), ("bad.json", bad)):
         (GOLDEN / name).write_text(json.dumps({"tshark": version, "cases": rows}, indent=1, ensure_ascii=False)
                                    + "\n", encoding="utf-8")
-    print(f"{len(good)} good runs, {len(bad)} bad filters ({version})")
+    old_random = stored_answers() if not args.all and load_version(RANDOM_GOLDEN) == version else {}
+    keys = [(c, t) for c in CAPTURES for t in random_filters(c)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda key: old_random.get(key) or run_tshark(args.tshark, *key), keys))
+    RANDOM_GOLDEN.write_text(answers_json(version, dict(zip(keys, answers, strict=True))), encoding="utf-8")
+    print(f"{len(good)} good runs, {len(bad)} bad filters, {len(keys)} random filters ({version})")
+
+
+def load_version(path: Path) -> str | None:
+    """The tshark version a golden file was made with."""
+    if not path.exists():
+        return None
+    version: str = json.loads(path.read_text(encoding="utf-8"))["tshark"]
+    return version
 
 
 if __name__ == "__main__":

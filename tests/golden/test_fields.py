@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from compare import run_problems, run_tcpscope
 from fieldsets import KNOWN_DIFFS, all_fields, declared_cells
-from golden_io import EXPECTED, TsharkRun, capture_names, golden_path, read_golden, tshark_version
+from golden_io import EXPECTED, TsharkRun, capture_names, golden_path, read_golden
 
 CAPTURE_NAMES = capture_names()
 SHOW = 25
@@ -51,7 +51,7 @@ def test_golden_files_cover_every_capture() -> None:
 
 
 @pytest.mark.tshark
-def test_golden_files_are_from_the_installed_tshark(tshark: str) -> None:
+def test_golden_files_are_from_the_installed_tshark(tshark_version: str) -> None:
     """``expected/TSHARK_VERSION`` names the installed tshark (the live test of the golden
     files, ``test_every_field.test_golden_files_are_current``, says which file is stale)."""
-    assert (EXPECTED / "TSHARK_VERSION").read_text().strip() == tshark_version(tshark)
+    assert (EXPECTED / "TSHARK_VERSION").read_text().strip() == tshark_version

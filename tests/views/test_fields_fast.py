@@ -5,7 +5,8 @@ compared with ``field_lines`` (``format_values``, one Python string per value): 
 committed capture that tshark opens (the damaged ones under ``bad/`` included; of those it
 cannot open, tshark prints nothing and ``tests/golden/test_fields.py`` compares the
 message) with every field, and on random values of every kind with hypothesis, under both
-``TCPSCOPE_JIT=never`` and ``TCPSCOPE_JIT=always``.
+``TCPSCOPE_JIT=never`` and ``TCPSCOPE_JIT=always`` (uncompiled, on the first
+:data:`UNCOMPILED_FRAMES` records of each capture).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from compare import prefix
 from golden_io import CAPTURES, capture_names, read_golden
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,6 +34,9 @@ from tcpscope.table.values import Values
 from tcpscope.views.fields import FieldsOptions, field_lines, write_rendered
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The uncompiled kernels (plain Python, one value at a time) are compared on the first
+#: records of each capture: the same code as compiled, which runs on every record.
+UNCOMPILED_FRAMES = 200
 #: every capture of which tshark printed at least the header line
 OPENED = [n for n in capture_names() if read_golden(n).stdout]
 OPTIONS = [
@@ -61,10 +66,10 @@ def _both(table: PacketTable, fields: list[FieldDef], opts: FieldsOptions,
 def test_captures_every_field(name: str, jit: str) -> None:
     from tcpscope.analysis import analyze
 
-    records = read_records(CAPTURES / name)
-    if jit == "never" and len(records) > 1000:
-        pytest.skip("the uncompiled kernels are compared on the smaller captures; this one runs compiled")
-    table = analyze(dissect(records))
+    path = CAPTURES / name
+    if jit == "never":
+        path = prefix(path, UNCOMPILED_FRAMES)
+    table = analyze(dissect(read_records(path)))
     fields = [registry()[name] for name in registry()]
     for opts in OPTIONS:
         fast, simple = _both(table, fields, opts)
@@ -152,6 +157,24 @@ def _case(draw: st.DrawFn) -> tuple[PacketTable, list[FieldDef], FieldsOptions]:
         quote=draw(st.sampled_from(["", '"', "'"])),
     )
     return table, fields, opts
+
+
+@pytest.mark.parametrize("jit_mode", ["never", "always"])
+def test_extreme_values(jit_mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The smallest int64 (its magnitude is no int64) and characters of one to four UTF-8
+    bytes, which the random values reach only now and then."""
+    monkeypatch.setenv("TCPSCOPE_JIT", jit_mode)
+    pkt = np.array([0, 1], dtype=np.int64)
+    dec = Values(pkt, np.array([-(2**63), -5], dtype=np.int64), None, None)
+    text = Values(pkt, np.array(["a\u00e9", "\u2192\U0001f600"]), None, None)
+    fields = [FieldDef("d", FieldType.INT64, lambda t: dec, base=Base.DEC),
+              FieldDef("s", FieldType.STRING, lambda t: text)]
+    z = np.zeros(2, dtype=np.int64)
+    data = np.zeros(0, dtype=np.uint8)
+    records = Records("x", "pcap", data, z, z, z, z, np.zeros(2, np.int32), np.zeros(2, np.int32), (), False)
+    table = PacketTable(records=records, layers={}, malformed=np.zeros(2, np.bool_), buffers=(data,))
+    fast, simple = _both(table, fields, FieldsOptions())
+    assert fast == simple == "-9223372036854775808\ta\u00e9\n-5\t\u2192\U0001f600\n".encode()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
