@@ -7,6 +7,7 @@ order of the rows within each frame, so depths are compared as ranks within the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,8 +24,9 @@ from tcpscope.table.packets import PacketTable
 CAPTURES = capture_files()
 
 
-def _all_slow(flat, width, hlen, avail, ravail, flags) -> SimpleOptions:  # type: ignore[no-untyped-def]
-    fast = simple_options(flat, width, hlen, avail, ravail, flags)
+def _all_slow(*args: Any) -> SimpleOptions:
+    """:func:`simple_options` (same arguments), with every segment sent the slow way."""
+    fast = simple_options(*args)
     none = np.zeros(0, dtype=np.int64)
     return SimpleOptions(np.zeros_like(fast.simple), np.full_like(fast.ws, -1), none, none.astype(np.uint8),
                          none.astype(np.uint8), none, none.astype(np.int16), none, none, none, none, none,
