@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,19 @@ def run(cmd: list[str], out: Path | None = None, env: dict[str, str] | None = No
         subprocess.run(cmd, stdout=sink, stderr=subprocess.DEVNULL, check=True, env=env)
 
 
+@dataclass(frozen=True)
+class _Timings:
+    """Seconds of each measured run (None: the tool is not installed or was skipped)."""
+
+    cli: float
+    load: float
+    table: float
+    text: float
+    tcptrace: float | None
+    tshark: float | None
+    same: bool | None  #: tcpscope's text equals tshark's
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--capture", type=Path, default=DEFAULT_CAPTURE)
@@ -69,8 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     cap: Path = args.capture
     ensure_capture(cap)
+    t, packets, convs = _measure(cap, args.repeat, None if args.no_tshark else shutil.which("tshark"))
+    print(f"capture: {cap} ({packets} packets, {convs} TCP conversations, {cap.stat().st_size / 1e6:.0f} MB)")
+    print(f"best of {args.repeat} runs; tshark once")
+    _report(t)
+    return 0 if t.same in (None, True) else 1
+
+
+def _measure(cap: Path, repeat: int, tshark: str | None) -> tuple[_Timings, int, int]:
+    """Time every run on ``cap``; also the packets and TCP conversations it has."""
     tcptrace = shutil.which("tcptrace")
-    tshark = None if args.no_tshark else shutil.which("tshark")
     env = dict(os.environ, PYTHONPATH=str(SRC))
     cli = [sys.executable, "-m", "tcpscope.cli.main", "conv", str(cap)]
 
@@ -83,18 +105,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ours_txt, theirs_txt = Path(tmp) / "tcpscope.txt", Path(tmp) / "tshark.txt"
         run(cli, ours_txt, env)  # untimed: fills numba's cache
-        t_cli = best_of(args.repeat, lambda: run(cli, None, env))
+        t_cli = best_of(repeat, lambda: run(cli, None, env))
 
         t0 = time.perf_counter()
         table = analyze(dissect(read_records(cap)))
         t_load = time.perf_counter() - t0
-        t_table = best_of(args.repeat, lambda: conversations(table))
+        t_table = best_of(repeat, lambda: conversations(table))
         conv = conversations(table)
-        t_text = best_of(args.repeat, lambda: render_tshark(conv))
+        t_text = best_of(repeat, lambda: render_tshark(conv))
 
         t_tcptrace = None
         if tcptrace:
-            t_tcptrace = best_of(args.repeat, lambda: run([tcptrace, "-n", "-l", "-r", str(cap)]))
+            t_tcptrace = best_of(repeat, lambda: run([tcptrace, "-n", "-l", "-r", str(cap)]))
         t_tshark = None
         same = None
         if tshark:
@@ -102,26 +124,26 @@ def main(argv: list[str] | None = None) -> int:
             run([tshark, "-q", "-z", "conv,tcp", "-r", str(cap)], theirs_txt)
             t_tshark = time.perf_counter() - t0
             same = theirs_txt.read_bytes() == ours_txt.read_bytes()
+    return _Timings(t_cli, t_load, t_table, t_text, t_tcptrace, t_tshark, same), table.n, len(conv)
 
-    print(f"capture: {cap} ({table.n} packets, {len(conv)} TCP conversations, {cap.stat().st_size / 1e6:.0f} MB)")
-    print(f"best of {args.repeat} runs; tshark once")
-    print(f"  tcpscope conv (CLI, end to end)     {t_cli:8.2f} s")
-    print(f"  tcpscope load (read+dissect+analyse) {t_load:7.2f} s   (in-process, once)")
-    print(f"  tcpscope conversations table        {t_table:8.3f} s   (in-process, after loading)")
-    print(f"  tcpscope tshark text of the table   {t_text:8.3f} s")
-    if t_tcptrace is not None:
-        print(f"  tcptrace -n -l -r                   {t_tcptrace:8.2f} s")
-    if t_tshark is not None:
-        print(f"  tshark -q -z conv,tcp               {t_tshark:8.2f} s")
+
+def _report(t: _Timings) -> None:
+    print(f"  tcpscope conv (CLI, end to end)     {t.cli:8.2f} s")
+    print(f"  tcpscope load (read+dissect+analyse) {t.load:7.2f} s   (in-process, once)")
+    print(f"  tcpscope conversations table        {t.table:8.3f} s   (in-process, after loading)")
+    print(f"  tcpscope tshark text of the table   {t.text:8.3f} s")
+    if t.tcptrace is not None:
+        print(f"  tcptrace -n -l -r                   {t.tcptrace:8.2f} s")
+    if t.tshark is not None:
+        print(f"  tshark -q -z conv,tcp               {t.tshark:8.2f} s")
     print("ratios (how many times faster tcpscope is):")
-    if t_tcptrace is not None:
-        print(f"  tcptrace / tcpscope CLI             {t_tcptrace / t_cli:8.1f}x")
-        print(f"  tcptrace / tcpscope table           {t_tcptrace / t_table:8.1f}x   (tcpscope after loading)")
-    if t_tshark is not None:
-        print(f"  tshark / tcpscope CLI               {t_tshark / t_cli:8.1f}x")
-        print(f"  tshark / tcpscope table             {t_tshark / t_table:8.1f}x   (tcpscope after loading)")
-        print(f"tcpscope's text equals tshark's: {'yes' if same else 'NO'}")
-    return 0 if same in (None, True) else 1
+    if t.tcptrace is not None:
+        print(f"  tcptrace / tcpscope CLI             {t.tcptrace / t.cli:8.1f}x")
+        print(f"  tcptrace / tcpscope table           {t.tcptrace / t.table:8.1f}x   (tcpscope after loading)")
+    if t.tshark is not None:
+        print(f"  tshark / tcpscope CLI               {t.tshark / t.cli:8.1f}x")
+        print(f"  tshark / tcpscope table             {t.tshark / t.table:8.1f}x   (tcpscope after loading)")
+        print(f"tcpscope's text equals tshark's: {'yes' if t.same else 'NO'}")
 
 
 if __name__ == "__main__":

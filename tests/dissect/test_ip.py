@@ -33,9 +33,10 @@ def test_ipv6_payload_length_zero_is_not_segmentation_offload(decode) -> None:  
     assert rows == [("0", ""), ("0", "5353")]
 
 
-def _frag(payload: bytes, ident: int, offset: int, more: bool, src: str = "192.0.2.1", dst: str = "198.51.100.2",
-          proto: int = 6) -> bytes:
-    return ip4(payload, proto=proto, ident=ident, df=False, mf=more, offset=offset, src=src, dst=dst)
+def _frag(payload: bytes, ident: int, offset: int, more: bool, between: tuple[str, str] = ("192.0.2.1", "198.51.100.2"),
+          ) -> bytes:
+    """A TCP fragment from ``between[0]`` to ``between[1]``."""
+    return ip4(payload, ident=ident, df=False, mf=more, offset=offset, src=between[0], dst=between[1])
 
 
 def test_overlapping_fragments_keep_the_first_bytes(decode) -> None:  # type: ignore[no-untyped-def]
@@ -52,11 +53,11 @@ def test_reassembly_key(decode) -> None:  # type: ignore[no-untyped-def]
 
     seg = tcp(bytes(100), sport=3333)
     dgram = udp(bytes(100), sport=4444)
-    collide = [eth(_frag(seg[:64], 0x3006, 0, True)), eth(_frag(dgram[64:], 0x3011, 64, False, proto=17))]
+    collide = [eth(_frag(seg[:64], 0x3006, 0, True)), eth(ip4(dgram[64:], proto=17, ident=0x3011, df=False, offset=64, src="192.0.2.1", dst="198.51.100.2"))]
     assert decode(collide, "udp.srcport", "tcp.srcport")[-1] == ("3333", "")
-    lan = [eth(vlan(_frag(seg[:64], 9, 0, True, "10.0.0.1", "10.0.0.2"), 10), 0x8100),
-           eth(vlan(_frag(seg[64:], 9, 64, False, "10.0.0.1", "10.0.0.2"), 20), 0x8100),
-           eth(vlan(_frag(seg[64:], 9, 64, False, "10.0.0.1", "10.0.0.2"), 10), 0x8100)]
+    lan = [eth(vlan(_frag(seg[:64], 9, 0, True, ("10.0.0.1", "10.0.0.2")), 10), 0x8100),
+           eth(vlan(_frag(seg[64:], 9, 64, False, ("10.0.0.1", "10.0.0.2")), 20), 0x8100),
+           eth(vlan(_frag(seg[64:], 9, 64, False, ("10.0.0.1", "10.0.0.2")), 10), 0x8100)]
     assert [r[0] for r in decode(lan, "tcp.srcport")] == ["", "", "3333"]
 
 

@@ -11,6 +11,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 __all__ = ["ACK", "FIN", "NS", "PSH", "RST", "SYN", "Frame", "tcp4", "write_pcap"]
 
@@ -28,11 +29,22 @@ class Frame:
     orig_len: int | None = None
 
 
-def tcp4(src: str, dst: str, sport: int, dport: int, seq: int = 0, ack: int = 0, flags: int = ACK,
-         payload: bytes = b"", win: int = 65535, doff: int = 5, options: bytes = b"") -> bytes:
+class Segment(TypedDict, total=False):
+    """The TCP fields :func:`tcp4` sets when given (its defaults in the comments)."""
+
+    ack: int  #: 0
+    flags: int  #: ACK
+    payload: bytes  #: none
+    win: int  #: 65535
+    doff: int  #: 5 (the header's length in words)
+    options: bytes  #: none; padded by the caller
+
+
+def tcp4(src: str, dst: str, sport: int, dport: int, seq: int = 0, **seg: Unpack[Segment]) -> bytes:
     """An IPv4 packet carrying one TCP segment."""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, doff << 4, flags, win, 0, 0)
-    tcp += options + payload
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, seg.get("ack", 0) & 0xFFFFFFFF,
+                      seg.get("doff", 5) << 4, seg.get("flags", ACK), seg.get("win", 65535), 0, 0)
+    tcp += seg.get("options", b"") + seg.get("payload", b"")
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0,
                      socket.inet_aton(src), socket.inet_aton(dst))
     return ip + tcp

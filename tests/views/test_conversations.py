@@ -241,7 +241,7 @@ def _ties(tmp_path: Path) -> Path:
     for rnd in range(3):
         for port, count in plan:
             if rnd < count:
-                frames.append(Frame(t, tcp4(a[0], a[1], port, 80, 100 + rnd, 0, SYN if rnd == 0 else ACK)))
+                frames.append(Frame(t, tcp4(a[0], a[1], port, 80, 100 + rnd, ack=0, flags=SYN if rnd == 0 else ACK)))
                 t += 1000
     return write_pcap(tmp_path / "ties.pcap", frames)
 
@@ -256,13 +256,13 @@ def _times(tmp_path: Path) -> Path:
     """Frames going back in time: negative starts, a start one nanosecond before frame 1,
     and one conversation spanning more than 2^31 seconds."""
     return write_pcap(tmp_path / "times.pcap", [
-        Frame(1_700_000_000 * NS + 987_654_321, tcp4("10.0.0.1", "10.0.0.2", 50000, 80, 1000, 0, SYN)),
-        Frame(1_700_000_000 * NS + 987_654_320, tcp4("10.0.0.4", "10.0.0.2", 50002, 80, 5, 0, SYN)),
-        Frame(1_700_000_001 * NS + 987_654_319, tcp4("10.0.0.4", "10.0.0.2", 50002, 80, 5, 0, SYN)),
-        Frame(1_699_999_999 * NS + 987_654_322, tcp4("10.0.0.5", "10.0.0.2", 50003, 80, 5, 0, SYN)),
-        Frame(1_700_000_009 * NS + 237_654_321, tcp4("10.0.0.6", "10.0.0.2", 50004, 80, 5, 0, SYN)),
-        Frame(5 * NS + 123_456_789, tcp4("10.0.0.3", "10.0.0.2", 50001, 80, 5, 0, SYN)),
-        Frame(3_400_000_000 * NS + 123_456_787, tcp4("10.0.0.3", "10.0.0.2", 50001, 80, 5, 0, SYN)),
+        Frame(1_700_000_000 * NS + 987_654_321, tcp4("10.0.0.1", "10.0.0.2", 50000, 80, 1000, ack=0, flags=SYN)),
+        Frame(1_700_000_000 * NS + 987_654_320, tcp4("10.0.0.4", "10.0.0.2", 50002, 80, 5, ack=0, flags=SYN)),
+        Frame(1_700_000_001 * NS + 987_654_319, tcp4("10.0.0.4", "10.0.0.2", 50002, 80, 5, ack=0, flags=SYN)),
+        Frame(1_699_999_999 * NS + 987_654_322, tcp4("10.0.0.5", "10.0.0.2", 50003, 80, 5, ack=0, flags=SYN)),
+        Frame(1_700_000_009 * NS + 237_654_321, tcp4("10.0.0.6", "10.0.0.2", 50004, 80, 5, ack=0, flags=SYN)),
+        Frame(5 * NS + 123_456_789, tcp4("10.0.0.3", "10.0.0.2", 50001, 80, 5, ack=0, flags=SYN)),
+        Frame(3_400_000_000 * NS + 123_456_787, tcp4("10.0.0.3", "10.0.0.2", 50001, 80, 5, ack=0, flags=SYN)),
     ])
 
 
@@ -320,16 +320,16 @@ def _reuse(tmp_path: Path) -> Path:
     frames = []
     for k, (isn, t) in enumerate([(1000, t0), (900000, t0 + NS)]):
         frames += [
-            Frame(t, tcp4(c[0], s[0], c[1], s[1], isn, 0, SYN)),
-            Frame(t + 1_000_000, tcp4(s[0], c[0], s[1], c[1], 5000, isn + 1, SYN | ACK)),
-            Frame(t + 2_000_000, tcp4(c[0], s[0], c[1], s[1], isn + 1, 5001, ACK, b"x" * (6 + k))),
-            Frame(t + 3_000_000, tcp4(s[0], c[0], s[1], c[1], 5001, isn + 7 + k, ACK | FIN)),
-            Frame(t + 4_000_000, tcp4(c[0], s[0], c[1], s[1], isn + 7 + k, 5002, ACK | FIN)),
-            Frame(t + 5_000_000, tcp4(s[0], c[0], s[1], c[1], 5002, isn + 8 + k, ACK)),
+            Frame(t, tcp4(c[0], s[0], c[1], s[1], isn, ack=0, flags=SYN)),
+            Frame(t + 1_000_000, tcp4(s[0], c[0], s[1], c[1], 5000, ack=isn + 1, flags=SYN | ACK)),
+            Frame(t + 2_000_000, tcp4(c[0], s[0], c[1], s[1], isn + 1, ack=5001, flags=ACK, payload=b"x" * (6 + k))),
+            Frame(t + 3_000_000, tcp4(s[0], c[0], s[1], c[1], 5001, ack=isn + 7 + k, flags=ACK | FIN)),
+            Frame(t + 4_000_000, tcp4(c[0], s[0], c[1], s[1], isn + 7 + k, ack=5002, flags=ACK | FIN)),
+            Frame(t + 5_000_000, tcp4(s[0], c[0], s[1], c[1], 5002, ack=isn + 8 + k, flags=ACK)),
         ]
     frames += [
-        Frame(t0 + 2 * NS, tcp4("192.0.2.7", "192.0.2.1", 443, 51000, 70, 11, SYN | ACK)),
-        Frame(t0 + 2 * NS + 1000, tcp4("192.0.2.1", "192.0.2.7", 51000, 443, 11, 71, RST)),
+        Frame(t0 + 2 * NS, tcp4("192.0.2.7", "192.0.2.1", 443, 51000, 70, ack=11, flags=SYN | ACK)),
+        Frame(t0 + 2 * NS + 1000, tcp4("192.0.2.1", "192.0.2.7", 51000, 443, 11, ack=71, flags=RST)),
     ]
     return write_pcap(tmp_path / "reuse.pcap", frames)
 

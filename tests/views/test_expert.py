@@ -285,11 +285,11 @@ def _bogus(tmp_path: Path) -> Path:
     c, s = "10.0.0.1", "10.0.0.2"
     t = 1_700_000_000 * NS
     return write_pcap(tmp_path / "bogus.pcap", [
-        Frame(t, tcp4(c, s, 40000, 80, 100, 0, SYN)),
-        Frame(t + 1000, tcp4(s, c, 80, 40000, 500, 101, SYN | ACK)),
-        Frame(t + 2000, tcp4(c, s, 40000, 80, 101, 501, ACK)),
-        Frame(t + 3000, tcp4(c, s, 40000, 80, 101, 501, ACK, b"abcd", doff=4)),
-        Frame(t + 4000, tcp4(c, s, 40000, 80, 101, 501, ACK | FIN)),
+        Frame(t, tcp4(c, s, 40000, 80, 100, ack=0, flags=SYN)),
+        Frame(t + 1000, tcp4(s, c, 80, 40000, 500, ack=101, flags=SYN | ACK)),
+        Frame(t + 2000, tcp4(c, s, 40000, 80, 101, ack=501, flags=ACK)),
+        Frame(t + 3000, tcp4(c, s, 40000, 80, 101, ack=501, flags=ACK, payload=b"abcd", doff=4)),
+        Frame(t + 4000, tcp4(c, s, 40000, 80, 101, ack=501, flags=ACK | FIN)),
     ])
 
 

@@ -66,15 +66,15 @@ def _capture(tmp_path: Path) -> Path:
     frames = []
     for i, (opts, flags, _) in enumerate(CASES):
         o = _pad(opts)
-        frames.append(Frame(t + i * 1000, tcp4("10.0.0.1", "10.0.0.2", 40000 + i, 443, 1000, 1 if flags & ACK else 0,
-                                               flags, doff=5 + len(o) // 4, options=o)))
+        frames.append(Frame(t + i * 1000, tcp4("10.0.0.1", "10.0.0.2", 40000 + i, 443, 1000, ack=1 if flags & ACK else 0,
+                                               flags=flags, doff=5 + len(o) // 4, options=o)))
     # timestamps whose echo reply lies past the IP payload: a ContainedBoundsError
     o = _pad(struct.pack("!BBHBBII", 2, 4, 1460, 8, 10, 1, 2))
-    seg = tcp4("10.0.0.1", "10.0.0.2", 41000, 443, 1000, 0, SYN, doff=5 + len(o) // 4, options=o)
+    seg = tcp4("10.0.0.1", "10.0.0.2", 41000, 443, 1000, ack=0, flags=SYN, doff=5 + len(o) // 4, options=o)
     frames.append(Frame(t + NS, seg[:2] + struct.pack("!H", 20 + 20 + 10) + seg[4:]))
     # an MPTCP option: the Protocol column says MPTCP
     o = _pad(bytes([30, 12, 0x00, 0x81]) + bytes(8))
-    frames.append(Frame(t + 2 * NS, tcp4("10.0.0.1", "10.0.0.2", 41001, 443, 1000, 0, SYN, doff=5 + len(o) // 4,
+    frames.append(Frame(t + 2 * NS, tcp4("10.0.0.1", "10.0.0.2", 41001, 443, 1000, ack=0, flags=SYN, doff=5 + len(o) // 4,
                                          options=o)))
     return write_pcap(tmp_path / "options.pcap", frames)
 

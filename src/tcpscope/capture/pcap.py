@@ -20,7 +20,7 @@ does not fit in the file is a cut-short file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,59 +89,71 @@ def _nsecs(frac: Any, unit: Any) -> Any:
     return ns - 0x100000000 if ns >= 0x80000000 else ns
 
 
-@kernel
-def _walk(
-    window: NDArray[np.uint8],
-    base: Any,
-    file_end: Any,
-    pos: Any,
-    hdr_len: int,
-    big: bool,
-    swap_mode: int,
-    max_len: int,
-    unit: int,
-    offset: NDArray[np.int64],
-    incl_out: NDArray[np.int64],
-    orig_out: NDArray[np.int64],
-    ts: NDArray[np.int64],
-    nsecs: NDArray[np.int64],
-) -> tuple[Any, Any, Any, Any]:
-    """Follow the records from file offset ``pos`` while their headers are in ``window``
-    (the file's bytes from offset ``base`` on; the file has ``file_end`` bytes).
+class _Header(NamedTuple):
+    """What the file header says of every record: the byte order, whether the two lengths
+    are swapped (``swap_mode``), the snaplen, and the longest record the link type allows."""
 
-    Each record goes in the next row of the output columns while they have room: where
-    its bytes start, incl_len (frame.cap_len) and orig_len (frame.len) after the length
-    swap of old versions (``swap_mode``), its time stamp in nanoseconds, and the
-    nanoseconds of its fraction as wiretap stores them (:func:`_nsecs`). Returns
-    (records, stop offset, status, offending incl_len); status 3 means the next header
-    is past the window and the walk can go on from the stop offset.
+    big: bool
+    swap_mode: int
+    snaplen: int
+    max_len: int
+
+
+class _Walk(NamedTuple):
+    """What the record walk needs to know: the header's facts, the variant's record header
+    length and fraction unit (1: nanoseconds, 1000: microseconds), and the file's size."""
+
+    big: bool
+    swap_mode: int
+    max_len: int
+    hdr_len: int
+    unit: int
+    file_end: int
+
+
+#: The columns :func:`_walk` fills, one row of its output array each.
+_START, _INCL, _ORIG, _TS, _NSECS = range(5)
+
+
+@kernel
+def _walk(window: NDArray[np.uint8], base: Any, pos: Any, w: _Walk, out: NDArray[np.int64]) -> tuple[Any, Any, Any, Any]:
+    """Follow the records from file offset ``pos`` while their headers are in ``window``
+    (the file's bytes from offset ``base`` on).
+
+    Each record goes in the next column of ``out`` while it has room: where its bytes
+    start, incl_len (frame.cap_len) and orig_len (frame.len) after the length swap of
+    old versions (``w.swap_mode``), its time stamp in nanoseconds, and the nanoseconds of
+    its fraction as wiretap stores them (:func:`_nsecs`). Returns (records, stop offset,
+    status, offending incl_len); status 3 means the next header is past the window and
+    the walk can go on from the stop offset.
     """
     wend = base + window.shape[0]
-    room = offset.shape[0]
+    room = out.shape[1]
+    hdr_len = w.hdr_len
     n = 0
     while True:
-        if pos == file_end:
+        if pos == w.file_end:
             return n, pos, 0, 0
-        if file_end - pos < hdr_len:
+        if w.file_end - pos < hdr_len:
             return n, pos, 1, 0
         if pos + hdr_len > wend:
             return n, pos, 3, 0
         at = pos - base
-        incl = _word(window, at + 8, big)
-        orig = _word(window, at + 12, big)
-        if swap_mode == 1 or (swap_mode == 2 and incl > orig):
+        incl = _word(window, at + 8, w.big)
+        orig = _word(window, at + 12, w.big)
+        if w.swap_mode == 1 or (w.swap_mode == 2 and incl > orig):
             incl, orig = orig, incl
-        if incl > max_len:
+        if incl > w.max_len:
             return n, pos, 2, incl
-        if file_end - pos - hdr_len < incl:
+        if w.file_end - pos - hdr_len < incl:
             return n, pos, 1, 0
         if n < room:
-            ns = _nsecs(_word(window, at + 4, big), unit)
-            offset[n] = pos + hdr_len
-            incl_out[n] = incl
-            orig_out[n] = orig
-            ts[n] = _word(window, at, big) * 1_000_000_000 + ns
-            nsecs[n] = ns
+            ns = _nsecs(_word(window, at + 4, w.big), w.unit)
+            out[_START, n] = pos + hdr_len
+            out[_INCL, n] = incl
+            out[_ORIG, n] = orig
+            out[_TS, n] = _word(window, at, w.big) * 1_000_000_000 + ns
+            out[_NSECS, n] = ns
         n += 1
         pos += hdr_len + incl
 
@@ -154,10 +166,7 @@ def _u16(data: NDArray[np.uint8], pos: int, big: bool) -> int:
     return int.from_bytes(bytes(data[pos : pos + 2]), "big" if big else "little")
 
 
-def _try_score(
-    data: NDArray[np.uint8], pos: int, variant: str, big: bool, swap_mode: int, snaplen: int, max_len: int,
-    broken: bool = False,
-) -> int:
+def _try_score(data: NDArray[np.uint8], pos: int, variant: str, hdr: _Header, broken: bool = False) -> int:
     """libpcap_try: 0 if the first three records look right under ``variant``, else a fault count.
 
     -1 when the try reads where a broken compressed stream stopped (``broken``): a read
@@ -172,16 +181,16 @@ def _try_score(
             return 0
         if end - pos < hdr_len:
             return 1
-        usec = _u32(data, pos + 4, big)
-        incl = _u32(data, pos + 8, big)
-        orig = _u32(data, pos + 12, big)
-        if swap_mode == SWAPPED or (swap_mode == MAYBE_SWAPPED and incl > orig):
+        usec = _u32(data, pos + 4, hdr.big)
+        incl = _u32(data, pos + 8, hdr.big)
+        orig = _u32(data, pos + 12, hdr.big)
+        if hdr.swap_mode == SWAPPED or (hdr.swap_mode == MAYBE_SWAPPED and incl > orig):
             incl, orig = orig, incl
         faults = (
             (usec >= 1_000_000)
-            + (incl > max_len)
+            + (incl > hdr.max_len)
             + (orig > 128 * 1024 * 1024)
-            + (incl > snaplen)
+            + (incl > hdr.snaplen)
             + (incl > orig)
         )
         if faults:
@@ -192,15 +201,13 @@ def _try_score(
     return 0
 
 
-def _choose_variant(
-    data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], big: bool, swap_mode: int, snaplen: int,
-    max_len: int, broken: bool = False,
-) -> str | None:
+def _choose_variant(data: NDArray[np.uint8], pos: int, candidates: tuple[str, ...], hdr: _Header,
+                    broken: bool = False) -> str | None:
     """libpcap_try_variants: the first variant without faults, else the one with fewest
     (None: a try hit a read error)."""
     best, best_score = candidates[0], None
     for v in candidates:
-        score = _try_score(data, pos, v, big, swap_mode, snaplen, max_len, broken)
+        score = _try_score(data, pos, v, hdr, broken)
         if score < 0:
             return None
         if score == 0:
@@ -220,9 +227,27 @@ def file_header_length(kind: str) -> int:
     return 28 if kind == "ixia" else 24
 
 
-def read_pcap(src: Source) -> Records:
-    """Index every record of a pcap file (see the module docstring for the rules)."""
-    data, name = src.data, src.name
+class _FileHeader(NamedTuple):
+    """The file header, checked as libpcap_open checks it."""
+
+    kind: str  #: the magic's kind (:data:`MAGICS`)
+    header: _Header
+    network: int  #: the link type field, AIX's ifType numbers mapped to link types
+    linktype: int
+    aix: bool
+    first_record: int  #: the file offset of the first record
+
+
+def _swap_mode(vmaj: int, vmin: int) -> int:
+    """Versions before 2.3 swap the two lengths, 2.3 may, 543 (a byte-swapped 2.3) does."""
+    if vmaj == 2:
+        return SWAPPED if vmin < 3 else MAYBE_SWAPPED if vmin == 3 else NOT_SWAPPED
+    return SWAPPED if vmaj == 543 else NOT_SWAPPED
+
+
+def _read_file_header(data: NDArray[np.uint8], name: str) -> _FileHeader:
+    """The file header, in libpcap_open's order: the version, AIX's ifType link types, the
+    reserved bits, the link type (an error for each that tshark refuses)."""
     if data.shape[0] < 24:
         raise CaptureCutShortError(name)
     big, kind = MAGICS[_u32(data, 0, False)]
@@ -234,12 +259,6 @@ def read_pcap(src: Source) -> Records:
         raise CaptureCutShortError(name)
     if vmaj < 2:
         raise _unsupported(name, f"pcap: major version {vmaj} unsupported")
-    if vmaj == 2:
-        swap_mode = SWAPPED if vmin < 3 else MAYBE_SWAPPED if vmin == 3 else NOT_SWAPPED
-    else:
-        swap_mode = SWAPPED if vmaj == 543 else NOT_SWAPPED
-
-    # libpcap_open's order: AIX's ifType link types, the reserved bits, the link type, the variant.
     aix = kind == "usec" and vmaj == 2 and vmin == 2 and network in (6, 9, 15, 24)
     if aix:
         network = {6: 1, 9: 6, 15: 10, 24: 0}[network]
@@ -248,70 +267,99 @@ def read_pcap(src: Source) -> Records:
     linktype = network & 0xFFFF
     if linktype not in KNOWN_LINKTYPES:
         raise _unsupported(name, f"pcap: network type {network} unknown or unsupported")
-    max_len = max_packet_size(linktype)
+    header = _Header(big, _swap_mode(vmaj, vmin), snaplen, max_packet_size(linktype))
+    return _FileHeader(kind, header, network, linktype, aix, pos)
 
+
+def _variant(src: Source, fh: _FileHeader) -> str:
+    """The record format: the magic's, AIX's, or the candidate whose first records look
+    right (not tried on a pipe, which cannot be read twice)."""
+    name = src.name
     broken = src.stream_error is not None and src.stream_error[0] == "decompress"
     chosen: str | None
-    if kind == "nsec":
+    if fh.kind == "nsec":
         chosen = "nsec"
-    elif kind == "ixia":
+    elif fh.kind == "ixia":
         chosen = "pcap"
-    elif aix:
+    elif fh.aix:
         chosen = "aix"
-    elif kind == "usec":
+    elif fh.kind == "usec":
         chosen = "pcap" if src.pipe else _choose_variant(
-            data, pos, ("pcap", "ss990417", "nokia"), big, swap_mode, snaplen, max_len, broken
+            src.data, fh.first_record, ("pcap", "ss990417", "nokia"), fh.header, broken
         )
     else:
         if src.pipe:
             raise _unsupported(name, "pcap: that type of pcap file can't be read from a pipe")
-        chosen = _choose_variant(data, pos, ("ss991029", "ss990915"), big, swap_mode, snaplen, max_len, broken)
+        chosen = _choose_variant(src.data, fh.first_record, ("ss991029", "ss990915"), fh.header, broken)
     if chosen is None:  # the variant heuristic read into the damaged part of a compressed file
         assert src.stream_error is not None
         raise CaptureDecompressError(name, src.stream_error[1] or "")
-    variant: str = chosen
-    hdr_len = _HDR_LEN[variant]
+    return chosen
 
-    unit = 1 if variant in _NSEC_VARIANTS else 1000
-    file_end = int(data.shape[0])
-    walk = _walk.pick(max(1, file_end // 256))
+
+def _walk_records(src: Source, pos: int, w: _Walk) -> tuple[NDArray[np.int64], int, int, int]:
+    """Every record's columns (rows :data:`_START`...), where the walk stopped, its status
+    and the offending incl_len: the headers are read a window at a time from a file, not
+    through the map; bytes already in memory are walked at once."""
+    walk = _walk.pick(max(1, w.file_end // 256))
     # Every record takes at least hdr_len bytes, so this many rows always fit (only the
     # pages written are touched; the columns are cut to the real count).
-    room = (file_end - pos) // hdr_len + 1
-    cols = [np.empty(room, dtype=np.int64) for _ in range(5)]
+    room = (w.file_end - pos) // w.hdr_len + 1
+    cols = np.empty((5, room), dtype=np.int64)
     count = 0
     with src.reader() as read_at:
         if read_at is None:  # the bytes are in memory
-            count, pos, status, bad_len = walk(data, 0, file_end, pos, hdr_len, big, swap_mode, max_len, unit, *cols)
-        else:  # a file: its headers read a window at a time, not through the map
+            count, pos, status, bad_len = walk(src.data, 0, pos, w, cols)
+        else:
             window = np.empty(_WINDOW, dtype=np.uint8)
             while True:
                 got_bytes = read_at(window, pos)
-                got, pos, status, bad_len = walk(window[:got_bytes], pos, file_end, pos, hdr_len, big, swap_mode,
-                                                 max_len, unit, *(c[count:] for c in cols))
+                got, pos, status, bad_len = walk(window[:got_bytes], pos, pos, w, cols[:, count:])
                 count += int(got)
                 if status != PAUSED or got == 0:
                     if status == PAUSED:  # the file is shorter than when it was opened
                         status = CUT_SHORT
                     break
-    stop = pos
-    start, incl, orig, ts, nsecs = (c[:count] for c in cols)
-    del cols
+    return cols[:, :count], int(pos), int(status), int(bad_len)
 
-    warnings: list[CaptureWarning] = []
+
+def _walk_warnings(name: str, status: int, stop: int, bad_len: int, max_len: int) -> list[CaptureWarning]:
+    """How tshark words where the walk stopped: a file cut short, or a record too long."""
     if status == CUT_SHORT:
-        warnings.append(CaptureWarning.cut_short(name, int(stop)))
-    elif status == TOO_BIG:
-        warnings.append(
-            CaptureWarning(
-                "damaged",
-                f"The {file_description(name)} appears to be damaged or corrupt.\n"
-                f"(pcap: File has {int(bad_len)}-byte packet, bigger than maximum of {max_len})",
-                int(stop),
-            )
-        )
+        return [CaptureWarning.cut_short(name, stop)]
+    if status == TOO_BIG:
+        return [CaptureWarning(
+            "damaged",
+            f"The {file_description(name)} appears to be damaged or corrupt.\n"
+            f"(pcap: File has {bad_len}-byte packet, bigger than maximum of {max_len})",
+            stop,
+        )]
+    return []
 
-    iface = Interface(linktype=linktype, snaplen=snaplen,
+
+def _fcs_lengths(network: int, linktype: int, n: int) -> NDArray[np.int64] | None:
+    """The link type's FCS bits (LT_FCS_LENGTH, in 16-bit units) as bytes, as wiretap gives
+    Ethernet, one a record (None: not said)."""
+    fcs_bits = ((network >> 28) & 0xF) * 16 if network & 0x04000000 else -1
+    if linktype == 1 and fcs_bits >= 0:
+        return np.full(n, fcs_bits if fcs_bits < 8 else fcs_bits // 8, dtype=np.int64)
+    return None
+
+
+def read_pcap(src: Source) -> Records:
+    """Index every record of a pcap file (see the module docstring for the rules)."""
+    data, name = src.data, src.name
+    fh = _read_file_header(data, name)
+    linktype, max_len = fh.linktype, fh.header.max_len
+    variant = _variant(src, fh)
+    hdr_len = _HDR_LEN[variant]
+    unit = 1 if variant in _NSEC_VARIANTS else 1000
+    w = _Walk(fh.header.big, fh.header.swap_mode, max_len, hdr_len, unit, int(data.shape[0]))
+    cols, stop, status, bad_len = _walk_records(src, fh.first_record, w)
+    start, incl, orig, ts, nsecs = cols
+    warnings = _walk_warnings(name, status, stop, bad_len, max_len)
+
+    iface = Interface(linktype=linktype, snaplen=fh.header.snaplen,
                       ts_units=1_000_000_000 if unit == 1 else 1_000_000)
     n = int(start.shape[0])
     record_data = start
@@ -324,11 +372,6 @@ def read_pcap(src: Source) -> Records:
         start, incl, orig, ts, nsecs, n = start[:bad], incl[:bad], orig[:bad], ts[:bad], nsecs[:bad], bad
         warnings = [CaptureWarning("damaged", f"The {file_description(name)} appears to be damaged or corrupt.\n({msg})",
                                    int(record_data[bad]) - hdr_len)]
-    # the link type's FCS bits (LT_FCS_LENGTH, in 16-bit units) as bytes, as wiretap gives Ethernet
-    fcs_bits = ((network >> 28) & 0xF) * 16 if network & 0x04000000 else -1
-    fcs = None
-    if linktype == 1 and fcs_bits >= 0:
-        fcs = np.full(n, fcs_bits if fcs_bits < 8 else fcs_bits // 8, dtype=np.int64)
     return Records(
         name=name,
         format="pcap" if variant == "pcap" else f"pcap-{variant}",
@@ -343,6 +386,6 @@ def read_pcap(src: Source) -> Records:
         has_interface_id=False,
         read_warnings=tuple(warnings),
         keepalive=src.keepalive,
-        fcs_len=fcs,
+        fcs_len=_fcs_lengths(fh.network, linktype, n),
         ts_nsecs=nsecs if ((nsecs < 0) | (nsecs >= 1_000_000_000)).any() else None,
     )

@@ -26,7 +26,8 @@ first section header whose body is not all there is not a pcapng file at all.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -118,107 +119,180 @@ def _failure(name: str, detail: str, unsupported: bool) -> CaptureError:
     return CaptureDamagedError(name, detail)
 
 
+class _Blocks(NamedTuple):
+    """Every block the walk stored (:func:`walk_blocks`), and where and why it stopped."""
+
+    off: NDArray[np.int64]
+    btype: NDArray[np.int64]
+    blen: NDArray[np.int64]
+    big: NDArray[np.bool_]
+    head: NDArray[np.uint32]
+    n: int  #: how many
+    stop: int
+    status: int
+    v1: int
+    v2: int
+
+
+@dataclass
+class _Complaints:
+    """What is wrong with each block, in the order wiretap's readers check (first one wins):
+    block -> (damaged, unsupported or cut-short; err_info). ``partial``: a block whose body
+    is not all in the file; ``small``: shorter than its type's minimum."""
+
+    partial: NDArray[np.bool_]
+    small: NDArray[np.bool_]
+    bad: NDArray[np.bool_]
+    msg: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    def mark(self, i: int, msg: str, kind: str = "damaged") -> None:
+        if not self.bad[i]:
+            self.bad[i] = True
+            self.msg[i] = (kind, msg)
+
+
+@dataclass
+class _Interfaces:
+    """The interfaces of the whole file, in order, and the index of each section's first."""
+
+    all: list[Interface] = field(default_factory=list)
+    first_of_section: dict[int, int] = field(default_factory=dict)
+
+
+class _Packets(NamedTuple):
+    """The packet blocks' columns the records need (one row a packet block)."""
+
+    pidx: NDArray[np.int64]  #: the block of each
+    data_off: NDArray[np.int64]
+    caplen: NDArray[np.int64]
+    wirelen: NDArray[np.int64]
+    gif: NDArray[np.int64]  #: the interface, in the whole file
+    local_if: NDArray[np.int64]  #: the interface, in its section
+    linktype: NDArray[np.int32]
+    fcs: NDArray[np.int64]
+    has_ts: NDArray[np.bool_]
+    ts_hi: NDArray[np.int64]
+    ts_lo: NDArray[np.int64]
+
+
 def read_pcapng(src: Source) -> Records:
     """Index every packet and custom block of a pcapng file (see the module docstring)."""
     data, name = src.data, src.name
-    end = int(data.shape[0])
-    off, btype, blen, big, head, count, stop, status, v1, v2 = walk_blocks(src)
+    blocks = _Blocks(*walk_blocks(src))
+    count, status = blocks.n, blocks.status
     # the last block stored may be the one the walk stopped at (cut short, or a bad trailer)
-    failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(off[count - 1]) == int(stop)
+    failing = count > 0 and status in (CUT_SHORT, TRAILER) and int(blocks.off[count - 1]) == blocks.stop
     partial = np.zeros(count, dtype=np.bool_)
-    if failing and status == CUT_SHORT and end < int(off[-1]) + int(blen[-1]) - 4:
+    if failing and status == CUT_SHORT and int(data.shape[0]) < int(blocks.off[-1]) + int(blocks.blen[-1]) - 4:
         partial[-1] = True  # its body is not all there (a block missing only its trailer is checked whole)
     if count == 0 or (count == 1 and partial[0]):
-        _check_first_block(data, name, int(status))
-
-    # What is wrong with each block, in the order wiretap's readers check (first one wins).
-    bad = np.zeros(count, dtype=np.bool_)
-    bad_msg: dict[int, tuple[str, str]] = {}  # block -> (damaged, unsupported or cut-short; err_info)
-
-    def mark(i: int, msg: str, kind: str = "damaged") -> None:
-        if not bad[i]:
-            bad[i] = True
-            bad_msg[i] = (kind, msg)
-
+        _check_first_block(data, name, status)
     small = np.zeros(count, dtype=np.bool_)
     for t, minimum in MIN_SIZE.items():
-        small |= (btype == t) & (blen < minimum)
+        small |= (blocks.btype == t) & (blocks.blen < minimum)
+    marks = _Complaints(partial, small, np.zeros(count, dtype=np.bool_))
     limit = int(np.argmax(small)) if small.any() else count
     if limit < count:
-        mark(limit, _too_small(int(blen[limit]), int(btype[limit])))
+        marks.mark(limit, _too_small(int(blocks.blen[limit]), int(blocks.btype[limit])))
+    interfaces = _read_metadata(data, blocks, limit, marks)
+    packets = _packet_blocks(data, blocks, marks, interfaces)
+    blocks = blocks._replace(head=blocks.head[:0])  # the records need no head words (a large capture's most)
+    first_bad, warnings = _where_reading_stops(src, blocks, failing, marks)
+    return _records(src, blocks, packets, first_bad, (interfaces.all, warnings))
 
-    # Sections and interfaces: few blocks, read one by one.
+
+def _read_metadata(data: NDArray[np.uint8], blocks: _Blocks, limit: int, marks: _Complaints) -> _Interfaces:
+    """Sections and interfaces (and the other blocks with options): few blocks, read one
+    by one until the first complaint."""
+    off, btype, blen, big = blocks.off, blocks.btype, blocks.blen, blocks.big
     section = np.cumsum(btype == SHB_TYPE) - 1
-    interfaces: list[Interface] = []
-    first_iface_of_section: dict[int, int] = {}
+    ifs = _Interfaces()
     for i in np.flatnonzero((btype == SHB_TYPE) | (btype == IDB) | (btype == ISB) | (btype == NRB)
                             | (btype == DSB)).tolist():
-        if i >= limit or partial[i]:  # a block cut short fails when its body is read, before its options
+        if i >= limit or marks.partial[i]:  # a block cut short fails when its body is read, before its options
             break
         o, ln, b = int(off[i]), int(blen[i]), bool(big[i])
         if btype[i] == SHB_TYPE:
             maj, minr = uint_at(data, o + 12, 2, b), uint_at(data, o + 14, 2, b)
             if not (maj == 1 and minr in (0, 2)):
-                mark(i, f"pcapng: unknown SHB version {maj}.{minr}", "unsupported")
+                marks.mark(i, f"pcapng: unknown SHB version {maj}.{minr}", "unsupported")
                 break
-            first_iface_of_section[int(section[i])] = len(interfaces)
+            ifs.first_of_section[int(section[i])] = len(ifs.all)
             err = block_option_error(data, o + 24, o + ln - 4, b, is_idb=False)
         elif btype[i] == IDB:
             err = block_option_error(data, o + 16, o + ln - 4, b, is_idb=True)
             if err is None:
-                interfaces.append(parse_idb(data, o, ln, b))
-        elif btype[i] == NRB:
-            err = nrb_error(data, o + 8, o + ln - 4, b)
+                ifs.all.append(parse_idb(data, o, ln, b))
         elif btype[i] == DSB:
-            # secrets_len bytes are read from the stream (past the block if it says so), then
-            # blen - 20 - secrets_len more in unsigned arithmetic: past the block means cut short
-            secrets = uint_at(data, o + 12, 4, b)
-            if o + 16 > end or (secrets <= 2**30 and secrets > ln - 20):
-                mark(i, "", "cut-short")
+            err = _dsb_error(data, o, ln, b)
+            if err == "":
+                marks.mark(i, "", "cut-short")
                 break
-            err = f"pcapng: secrets block is too large: {secrets}" if secrets > 2**30 else None
         else:
-            err = block_option_error(data, o + 20, o + ln - 4, b, is_idb=False)
+            err = nrb_error(data, o + 8, o + ln - 4, b) if btype[i] == NRB else \
+                block_option_error(data, o + 20, o + ln - 4, b, is_idb=False)
         if err is not None:
-            mark(i, err)
+            marks.mark(i, err)
             break
-    n_if = len(interfaces)
+    return ifs
+
+
+def _dsb_error(data: NDArray[np.uint8], o: int, ln: int, big: bool) -> str | None:
+    """A Decryption Secrets Block's complaint: "" cut short, else the message or None.
+
+    secrets_len bytes are read from the stream (past the block if it says so), then
+    blen - 20 - secrets_len more in unsigned arithmetic: past the block means cut short.
+    """
+    secrets = uint_at(data, o + 12, 4, big)
+    if o + 16 > int(data.shape[0]) or (secrets <= 2**30 and secrets > ln - 20):
+        return ""
+    return f"pcapng: secrets block is too large: {secrets}" if secrets > 2**30 else None
+
+
+def _section_interfaces(blocks: _Blocks, pidx: NDArray[np.int64], local_if: NDArray[np.int64],
+                        ifs: _Interfaces) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64]]:
+    """Each packet block's interface in the whole file (0 when it names none), whether it
+    names none, and how many interfaces its section had before it."""
+    btype = blocks.btype
+    section = np.cumsum(btype == SHB_TYPE) - 1
     per_section_idb = np.cumsum(btype == IDB)
-    sec_start_idb = np.zeros(count, dtype=np.int64)
-    if count:
+    sec_start_idb = np.zeros(blocks.n, dtype=np.int64)
+    if blocks.n:
         starts = np.flatnonzero(btype == SHB_TYPE)
         base = per_section_idb[starts] - (btype[starts] == IDB)
         sec_start_idb = base[np.maximum(section, 0)]
     idb_before = per_section_idb - sec_start_idb - (btype == IDB)
-
-    # Packet blocks.
-    is_pkt = ((btype == EPB) | (btype == PB) | (btype == SPB)) & ~small
-    pidx = np.flatnonzero(is_pkt)
-    pbig = big[pidx]
-    poff = off[pidx]
-    ptype = btype[pidx]
-    # the fixed fields after type and length: EPB interface, time stamp (high, low),
-    # captured length, packet length; PB the same with a 16-bit interface; SPB packet length
-    a, ts_hi, ts_lo, d, e = (head[pidx, w].astype(np.int64) for w in range(HEAD_WORDS))
-    del head
-    is_spb = ptype == SPB
-    is_pb = ptype == PB
-    local_if = np.where(is_pb, np.where(pbig, a >> 16, a & 0xFFFF), a)
-    local_if = np.where(is_spb, 0, local_if)
-    wirelen = np.where(is_spb, a, e)
-    data_off = np.where(is_spb, poff + 12, poff + 28)
-    plen = blen[pidx]
-
     psec = section[pidx]
     gif = np.zeros(pidx.shape[0], dtype=np.int64)
-    for s, first in first_iface_of_section.items():
+    for s, first in ifs.first_of_section.items():
         m = psec == s
         gif[m] = first + local_if[m]
     n_if_here = idb_before[pidx]
     no_if = local_if >= n_if_here
-    gif = np.where(no_if | (gif >= n_if), 0, gif)
-    if_snap = np.array([i.snaplen for i in interfaces] or [0], dtype=np.int64)[gif]
-    if_max = np.array([max_packet_size(i.linktype) for i in interfaces] or [0], dtype=np.int64)[gif]
+    gif = np.where(no_if | (gif >= len(ifs.all)), 0, gif)
+    return gif, no_if, n_if_here
+
+
+def _packet_blocks(data: NDArray[np.uint8], blocks: _Blocks, marks: _Complaints, ifs: _Interfaces) -> _Packets:
+    """The packet blocks' fixed fields, interfaces and options, each complaint marked."""
+    end = int(data.shape[0])
+    is_pkt = ((blocks.btype == EPB) | (blocks.btype == PB) | (blocks.btype == SPB)) & ~marks.small
+    pidx = np.flatnonzero(is_pkt)
+    pbig = blocks.big[pidx]
+    poff = blocks.off[pidx]
+    ptype = blocks.btype[pidx]
+    # the fixed fields after type and length: EPB interface, time stamp (high, low),
+    # captured length, packet length; PB the same with a 16-bit interface; SPB packet length
+    a, ts_hi, ts_lo, d, e = (blocks.head[pidx, w].astype(np.int64) for w in range(HEAD_WORDS))
+    is_spb = ptype == SPB
+    local_if = np.where(ptype == PB, np.where(pbig, a >> 16, a & 0xFFFF), a)
+    local_if = np.where(is_spb, 0, local_if)
+    wirelen = np.where(is_spb, a, e)
+    data_off = np.where(is_spb, poff + 12, poff + 28)
+    plen = blocks.blen[pidx]
+    gif, no_if, n_if_here = _section_interfaces(blocks, pidx, local_if, ifs)
+    if_snap = np.array([i.snaplen for i in ifs.all] or [0], dtype=np.int64)[gif]
+    if_max = np.array([max_packet_size(i.linktype) for i in ifs.all] or [0], dtype=np.int64)[gif]
     # an SPB's captured length: its packet length, cut to the interface's snaplen
     caplen = np.where(is_spb, np.where((if_snap > 0) & (wirelen > if_snap), if_snap, wirelen), d)
     padded = (caplen + 3) & ~3
@@ -226,7 +300,7 @@ def read_pcapng(src: Source) -> Records:
     opt_start = np.where(is_spb, poff + plen - 4, np.minimum(data_off + padded, poff + plen - 4))
     too_big = caplen > if_max
     # a block cut short is checked as far as its fixed part was read
-    whole = ~partial[pidx]
+    whole = ~marks.partial[pidx]
     header_read = whole | (end - poff >= np.where(is_spb, 12, 28))
     for q in np.flatnonzero((no_if | too_small | too_big) & header_read)[:1]:
         what = "an EPB" if ptype[q] == EPB else "a PB" if ptype[q] == PB else "an SPB"
@@ -240,105 +314,105 @@ def read_pcapng(src: Source) -> Records:
             msg = f"pcapng: total block length {int(plen[q])} of {what} is too small for {int(wirelen[q])} bytes of packet data"
         else:
             msg = f"pcapng: cap_len {int(caplen[q])} is larger than {int(if_max[q])}"
-        mark(int(pidx[q]), msg)
-    linktype = np.array([i.linktype for i in interfaces] or [0], dtype=np.int32)[gif]
+        marks.mark(int(pidx[q]), msg)
+    linktype = np.array([i.linktype for i in ifs.all] or [0], dtype=np.int32)[gif]
     data_off, caplen, wirelen, ph_bad, ph_msg = strip_pseudo_headers(data, data_off, caplen, wirelen, linktype)
     if ph_bad < pidx.shape[0] and whole[ph_bad]:
-        mark(int(pidx[ph_bad]), ph_msg)
+        marks.mark(int(pidx[ph_bad]), ph_msg)
     opt_end = np.where(whole, poff + plen - 4, opt_start)
     k, code, olen = packet_option_errors(data, opt_start, opt_end, pbig)
     if k >= 0:
-        mark(int(pidx[k]), packet_option_message(code, olen))
-
-    if_fcs = np.array([i.fcs_len for i in interfaces] or [-1], dtype=np.int64)[gif]
+        marks.mark(int(pidx[k]), packet_option_message(code, olen))
+    if_fcs = np.array([i.fcs_len for i in ifs.all] or [-1], dtype=np.int64)[gif]
     fcs = packet_fcs_lengths(data, opt_start, opt_end, pbig, if_fcs)
-    # what the records below do not need: a large capture's packet columns are most of
-    # this function's memory
-    del padded, too_small, too_big, opt_start, opt_end, header_read, if_snap, if_max, psec, n_if_here, no_if
-    del plen, if_fcs, poff, a, d, e
+    return _Packets(pidx, data_off, caplen, wirelen, gif, local_if, linktype, fcs, ~is_spb, ts_hi, ts_lo)
 
-    # Custom blocks: records with their data and nothing else.
-    is_cb = ((btype == CB_COPY) | (btype == CB_NO_COPY)) & ~small
 
-    # Where reading stops, and how tshark words it: the first block with a complaint, or the
-    # block the walk stopped at.
+def _where_reading_stops(src: Source, blocks: _Blocks, failing: bool, marks: _Complaints
+                         ) -> tuple[int, list[CaptureWarning]]:
+    """The first block not read, and how tshark words why: the first block with a complaint,
+    or the block the walk stopped at; an error when that is while opening the file."""
+    data, name = src.data, src.name
+    count, status, stop = blocks.n, blocks.status, blocks.stop
     n_ok = count - 1 if failing else count
-    first_bad = int(np.flatnonzero(bad)[0]) if bad.any() else count
-    n_open = open_blocks(btype)
+    first_bad = int(np.flatnonzero(marks.bad)[0]) if marks.bad.any() else count
+    n_open = open_blocks(blocks.btype)
     if first_bad < count:
-        kind, detail = bad_msg[first_bad]
+        kind, detail = marks.msg[first_bad]
         if first_bad < n_open:
             raise CaptureCutShortError(name) if kind == "cut-short" else _failure(name, detail, kind == "unsupported")
         if kind == "cut-short":
-            warnings = [CaptureWarning.cut_short(name, int(off[first_bad]))]
-        else:
-            warnings = [CaptureWarning("damaged", str(_failure(name, detail, kind == "unsupported")),
-                                       int(off[first_bad]))]
-    elif status != OK:
-        first_bad = n_ok
-        left = end - int(stop)
-        at_idb = left >= 8 and _block_type(data, int(stop), bool(big[-1]) if count else False) == IDB
-        if n_ok < n_open or (n_ok == n_open and (at_idb or (status == CUT_SHORT and left < 8))):
-            if status == CUT_SHORT:
-                raise CaptureCutShortError(name)
-            raise CaptureDamagedError(name, _walk_message(int(status), int(v1), int(v2)))
+            return first_bad, [CaptureWarning.cut_short(name, int(blocks.off[first_bad]))]
+        return first_bad, [CaptureWarning("damaged", str(_failure(name, detail, kind == "unsupported")),
+                                          int(blocks.off[first_bad]))]
+    if status == OK:
+        return first_bad, []
+    left = int(data.shape[0]) - stop
+    at_idb = left >= 8 and _block_type(data, stop, bool(blocks.big[-1]) if count else False) == IDB
+    message = _walk_message(status, blocks.v1, blocks.v2)
+    if n_ok < n_open or (n_ok == n_open and (at_idb or (status == CUT_SHORT and left < 8))):
         if status == CUT_SHORT:
-            warnings = [CaptureWarning.cut_short(name, int(stop))]
-        else:
-            warnings = [CaptureWarning("damaged", _damaged(name, _walk_message(int(status), int(v1), int(v2))),
-                                       int(stop))]
-    else:
-        warnings = []
+            raise CaptureCutShortError(name)
+        raise CaptureDamagedError(name, message)
+    if status == CUT_SHORT:
+        return n_ok, [CaptureWarning.cut_short(name, stop)]
+    return n_ok, [CaptureWarning("damaged", _damaged(name, message), stop)]
 
-    # Records, in file order: packet blocks and custom blocks before the first damage.
+
+def _records(src: Source, blocks: _Blocks, pk: _Packets, first_bad: int,
+             found: tuple[list[Interface], list[CaptureWarning]]) -> Records:
+    """The records, in file order: packet blocks and custom blocks before the first damage
+    (a custom block: its data and nothing else). ``found``: the interfaces and warnings."""
+    interfaces, warnings = found
+    btype = blocks.btype
+    is_cb = (btype == CB_COPY) | (btype == CB_NO_COPY)
+    is_pkt = np.zeros(blocks.n, dtype=np.bool_)
+    is_pkt[pk.pidx] = True
+    is_cb &= blocks.blen >= MIN_SIZE[CB_COPY]  # not too small for a custom block
     rec = np.flatnonzero((is_pkt | is_cb)[:first_bad])
     m = rec.shape[0]
-    pk = is_pkt[rec]
-    n_pkt = pidx.shape[0]
-    only_packets = m == 0 or (bool(pk.all()) and m <= n_pkt and int(rec[-1]) == int(pidx[m - 1]))
+    pkr = is_pkt[rec]
+    n_pkt = pk.pidx.shape[0]
+    only_packets = m == 0 or (bool(pkr.all()) and m <= n_pkt and int(rec[-1]) == int(pk.pidx[m - 1]))
 
     if only_packets:  # no custom block: the records are the first m packet blocks
         def per_record(a: NDArray[Any], fill: int) -> NDArray[Any]:
             return a[:m]
     else:
-        j = np.where(pk, np.searchsorted(pidx, rec), n_pkt)  # n_pkt: the padding row of a custom block
+        j = np.where(pkr, np.searchsorted(pk.pidx, rec), n_pkt)  # n_pkt: the padding row of a custom block
 
         def per_record(a: NDArray[Any], fill: int) -> NDArray[Any]:
             return np.append(a, np.asarray(fill, dtype=a.dtype))[j]
 
-    cb_len = blen[rec] - MIN_SIZE[CB_COPY]
-    r_off = np.where(pk, per_record(data_off, 0), off[rec] + 12)
-    r_cap = np.where(pk, per_record(caplen, 0), cb_len)
-    r_wire = np.where(pk, per_record(wirelen, 0), cb_len)
-    r_gif = per_record(gif, 0)
-    r_local = per_record(local_if, -1)
-    r_link = per_record(linktype, LINKTYPE_NONE)
-    r_fcs = per_record(fcs, -1)
-    has_ts = per_record(~is_spb, 0)
-    ticks = (per_record(ts_hi, 0).astype(np.uint64) << np.uint64(32)) | per_record(ts_lo, 0).astype(np.uint64)
+    cb_len = blocks.blen[rec] - MIN_SIZE[CB_COPY]
+    r_off = np.where(pkr, per_record(pk.data_off, 0), blocks.off[rec] + 12)
+    r_gif = per_record(pk.gif, 0)
+    r_fcs = per_record(pk.fcs, -1)
+    has_ts = per_record(pk.has_ts, 0)
+    ticks = (per_record(pk.ts_hi, 0).astype(np.uint64) << np.uint64(32)) | per_record(pk.ts_lo, 0).astype(np.uint64)
     ts = np.zeros(m, dtype=np.int64)
     for k_if, itf in enumerate(interfaces):
         sel = has_ts & (r_gif == k_if)
         if sel.any():
             ts[sel] = _to_ns(ticks[sel], itf.ts_units, itf.ts_offset)
     # a custom block keeps the time of the record before it (wiretap leaves it in place)
-    last = np.maximum.accumulate(np.where(pk, np.arange(m), -1)) if m else np.zeros(0, dtype=np.int64)
-    ts = np.where(pk, ts, np.where(last >= 0, ts[np.maximum(last, 0)], 0))
+    last = np.maximum.accumulate(np.where(pkr, np.arange(m), -1)) if m else np.zeros(0, dtype=np.int64)
+    ts = np.where(pkr, ts, np.where(last >= 0, ts[np.maximum(last, 0)], 0))
     return Records(
-        name=name,
+        name=src.name,
         format="pcapng",
-        data=data,
+        data=src.data,
         offset=r_off.astype(np.int64),
-        caplen=r_cap.astype(np.int64),
-        wirelen=r_wire.astype(np.int64),
+        caplen=np.where(pkr, per_record(pk.caplen, 0), cb_len).astype(np.int64),
+        wirelen=np.where(pkr, per_record(pk.wirelen, 0), cb_len).astype(np.int64),
         ts_ns=ts,
         iface=r_gif.astype(np.int32),
-        linktype=r_link,
+        linktype=per_record(pk.linktype, LINKTYPE_NONE),
         interfaces=tuple(interfaces),
         has_interface_id=True,
         read_warnings=tuple(warnings),
         keepalive=src.keepalive,
-        interface_id=r_local.astype(np.int32),
+        interface_id=per_record(pk.local_if, -1).astype(np.int32),
         has_ts=has_ts,
         fcs_len=r_fcs if (r_fcs >= 0).any() else None,
     )

@@ -10,7 +10,7 @@ need first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,126 +57,185 @@ def _word(data: Any, at: Any, big: bool) -> Any:
     return (b3 << 24) | (b2 << 16) | (b1 << 8) | b0
 
 
+class _Section(NamedTuple):
+    """What the walk carries from block to block: the section's byte order, and the snaplen
+    (-1: no IDB yet) and link type of its first interface, which an SPB's length needs."""
+
+    big: bool
+    snap0: int
+    link0: int
+
+
+class _Bounds(NamedTuple):
+    """Where the walk may read: ``window`` holds the file's bytes from ``base`` on, the file
+    has ``file_end`` bytes, and the walk stops at a block that starts at ``limit``."""
+
+    base: int
+    file_end: int
+    limit: int
+
+
+class _Columns(NamedTuple):
+    """The walk's output, a row a block: offset, type, rounded length and big-endian (0 or
+    1) in ``blocks``, the :data:`HEAD_WORDS` words after the length in ``head``."""
+
+    blocks: NDArray[np.int64]
+    head: NDArray[np.uint32]
+
+
 @helper
-def _store(n: Any, pos: Any, btype: Any, blen: Any, big: Any, out_off: Any, out_type: Any, out_len: Any,
-           out_big: Any) -> None:
-    out_off[n] = pos
-    out_type[n] = btype
-    out_len[n] = blen
-    out_big[n] = big
+def _section_order(window: NDArray[np.uint8], at: Any) -> int:
+    """A Section Header Block's byte order from its byte-order magic: 0 little-endian,
+    1 big-endian, -1 neither."""
+    bom_le = _word(window, at + 8, False)
+    if bom_le == BOM:
+        return 0
+    if bom_le == 0x4D3C2B1A:  # BOM written big-endian
+        return 1
+    return -1
+
+
+@helper
+def _max_packet(link: Any) -> int:
+    """WTAP_MAX_PACKET_SIZE of a link type, as far as an SPB's check needs it (D-Bus, USB and
+    others 128 MiB, EBHSCR 8 MiB, else 262144)."""
+    if link == 231 or link == 249 or link == 189 or link == 220 or link == 266 or link == 186:  # noqa: PLR1714 (numba)
+        return 128 * 1024 * 1024
+    if link == 279:
+        return 8 * 1024 * 1024
+    return 262144
+
+
+@helper
+def _spb_length(window: NDArray[np.uint8], at: Any, blen: Any, sec: _Section) -> Any:
+    """The bytes wiretap reads of an SPB (its captured bytes are the packet length cut to
+    the first interface's snaplen, then the trailer), or -1 when it refuses the block (no
+    interface yet, too short, too long)."""
+    cap = _word(window, at + 8, sec.big)
+    if sec.snap0 > 0 and cap > sec.snap0:
+        cap = sec.snap0
+    need = (16 + ((cap + 3) & ~np.int64(3))) & 0xFFFFFFFF
+    if sec.snap0 < 0 or blen < need or cap > _max_packet(sec.link0):
+        return -1
+    return need
+
+
+@helper
+def _next_section(window: NDArray[np.uint8], at: Any, btype: Any, sec: _Section, whole_idb: bool) -> _Section:
+    """The state after a block: an SHB starts a section (no interface yet); the section's
+    first IDB gives its link type and snaplen (``whole_idb``: its fixed part is there)."""
+    if btype == SHB_TYPE:
+        return _Section(sec.big, -1, sec.link0)
+    if btype == IDB and sec.snap0 < 0 and whole_idb:
+        if sec.big:
+            link0 = (np.int64(window[at + 8]) << 8) | np.int64(window[at + 9])
+        else:
+            link0 = (np.int64(window[at + 9]) << 8) | np.int64(window[at + 8])
+        return _Section(sec.big, _word(window, at + 12, sec.big), int(link0))
+    return sec
+
+
+@helper
+def _stop_before(pos: Any, n: int, room: int, bounds: _Bounds) -> int:
+    """Why the walk stops before a block at ``pos`` (the ``n``-th, with ``room`` rows): 0 the
+    file ends there, 6 the limit, 1 cut short (not even a type and a length), 7 the output
+    is full; -1 when it goes on."""
+    if pos == bounds.file_end:
+        return 0
+    if pos >= bounds.limit:
+        return 6
+    if bounds.file_end - pos < 8:
+        return 1
+    if n >= room:
+        return 7
+    return -1
+
+
+@helper
+def _store_head(row: NDArray[np.uint32], window: NDArray[np.uint8], at: Any, words: Any, big: bool) -> None:
+    """A block's head words into ``row``: the first ``words`` read, the others (past the
+    file's end) 0."""
+    for w in range(HEAD_WORDS):
+        row[w] = _word(window, at + 8 + 4 * w, big) if w < words else 0
+
+
+@helper
+def _length_status(blen: Any) -> int:
+    """A block length wiretap refuses: 2 larger than :data:`MAX_BLOCK_SIZE`, 3 smaller than
+    12 bytes (type, length, trailer); -1 when it is fine."""
+    if blen > MAX_BLOCK_SIZE:
+        return 2
+    if blen < MIN_BLOCK:
+        return 3
+    return -1
 
 
 @kernel
-def _walk(
-    window: NDArray[np.uint8],
-    base: Any,
-    file_end: Any,
-    pos: Any,
-    limit: Any,
-    big: Any,
-    snap0: Any,
-    link0: Any,
-    out_off: NDArray[np.int64],
-    out_type: NDArray[np.int64],
-    out_len: NDArray[np.int64],
-    out_big: NDArray[np.bool_],
-    out_head: NDArray[np.uint32],
-) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any]:
-    """Follow the blocks from file offset ``pos`` while they are in ``window`` (the file's
-    bytes from offset ``base`` on; the file has ``file_end`` bytes) and start before
-    ``limit``, storing offset, type, rounded length, byte order and the
+def _walk(window: NDArray[np.uint8], bounds: _Bounds, pos: Any, sec: _Section, out: _Columns
+          ) -> tuple[Any, Any, Any, Any, Any, _Section]:
+    """Follow the blocks from file offset ``pos`` while they are in ``window`` and start
+    before ``bounds.limit``, storing offset, type, rounded length, byte order and the
     :data:`HEAD_WORDS` words after the length (in the block's byte order; 0 past the
     file's end).
 
     Returns (blocks, stop offset, status, value 1, value 2, and the walk's state to go on
-    from the stop offset: the section's byte order, the snaplen and link type of its
-    first interface) where the values are the offending lengths (or byte-order magic)
+    from the stop offset) where the values are the offending lengths (or byte-order magic)
     for the message; status 6 means the next block starts at ``limit`` or is not all in
     the window (value 1: how many bytes it needs), 7 that the output columns are full.
 
     A block that runs past the end of the file, or whose trailer differs, is stored as
     the last one (status 1 or 5), so that the caller can first make the checks wiretap
     makes while reading it. Lengths are guint32 as in wiretap (rounding up to 4 wraps). An SPB is read as
-    wiretap reads it: only its captured bytes (packet length cut to the snaplen of the
-    section's first interface), then the trailer, which therefore sits early when the
-    block is longer than that; an SPB wiretap refuses (no interface, too short, too
-    long) is stored and ends the walk, the caller words the complaint.
+    wiretap reads it (:func:`_spb_length`), so its trailer sits early when the block is
+    longer than that; an SPB wiretap refuses is stored and ends the walk, the caller words
+    the complaint.
     """
-    wend = base + window.shape[0]
-    room = out_off.shape[0]
+    file_end = bounds.file_end
+    wend = bounds.base + window.shape[0]
+    room = out.blocks.shape[0]
     n = 0
-    # big: the section's byte order; snap0: snaplen of its first IDB (-1: none yet)
     while True:
-        if pos == file_end:
-            return n, pos, 0, 0, 0, big, snap0, link0
-        if pos >= limit:
-            return n, pos, 6, 0, 0, big, snap0, link0
-        if file_end - pos < 8:
-            return n, pos, 1, 0, 0, big, snap0, link0
-        if n >= room:
-            return n, pos, 7, 0, 0, big, snap0, link0
+        stop = _stop_before(pos, n, room, bounds)
+        if stop >= 0:
+            return n, pos, stop, 0, 0, sec
         head_end = min(file_end, pos + 8 + 4 * HEAD_WORDS)
         if head_end > wend:
-            return n, pos, 6, head_end - pos, 0, big, snap0, link0
-        at = pos - base
-        t_le = _word(window, at, False)
-        if t_le == SHB_TYPE:
+            return n, pos, 6, head_end - pos, 0, sec
+        at = pos - bounds.base
+        if _word(window, at, False) == SHB_TYPE:
             if file_end - pos < 12:
-                return n, pos, 1, 0, 0, big, snap0, link0
-            bom_le = _word(window, at + 8, False)
-            if bom_le == BOM:
-                big = False
-            elif bom_le == 0x4D3C2B1A:  # BOM written big-endian
-                big = True
-            else:
-                return n, pos, 4, bom_le, 0, big, snap0, link0
-        btype = _word(window, at, big)
-        blen = _word(window, at + 4, big)
-        blen = ((blen + 3) & ~np.int64(3)) & 0xFFFFFFFF
-        if blen > 32 + 128 * 1024 * 1024 + 131072:
-            return n, pos, 2, blen, btype, big, snap0, link0
-        if blen < 12:
-            return n, pos, 3, blen, btype, big, snap0, link0
+                return n, pos, 1, 0, 0, sec
+            order = _section_order(window, at)
+            if order < 0:
+                return n, pos, 4, _word(window, at + 8, False), 0, sec
+            sec = _Section(order == 1, sec.snap0, sec.link0)
+        btype = _word(window, at, sec.big)
+        blen = ((_word(window, at + 4, sec.big) + 3) & ~np.int64(3)) & 0xFFFFFFFF
+        bad_length = _length_status(blen)
+        if bad_length >= 0:
+            return n, pos, bad_length, blen, btype, sec
         # the block (as far as the file goes) must be in the window
         block_end = min(file_end, pos + blen)
         if block_end > wend:
-            return n, pos, 6, block_end - pos, 0, big, snap0, link0
-        for w in range(HEAD_WORDS):
-            q = at + 8 + 4 * w
-            out_head[n, w] = _word(window, q, big) if pos + 8 + 4 * w + 4 <= file_end else 0
+            return n, pos, 6, block_end - pos, 0, sec
+        out.blocks[n, 0] = pos
+        out.blocks[n, 1] = btype
+        out.blocks[n, 2] = blen
+        out.blocks[n, 3] = 1 if sec.big else 0
+        _store_head(out.head[n], window, at, (file_end - pos - 8) // 4, sec.big)
         step = blen
-        if btype == 0x0A0D0D0A:
-            snap0 = -1
-        elif btype == 1 and snap0 < 0 and blen >= 20 and file_end - pos >= 16:
-            if big:
-                link0 = (np.int64(window[at + 8]) << 8) | np.int64(window[at + 9])
-            else:
-                link0 = (np.int64(window[at + 9]) << 8) | np.int64(window[at + 8])
-            snap0 = _word(window, at + 12, big)
-        elif btype == 3 and blen >= 16 and file_end - pos >= 12:
-            cap = _word(window, at + 8, big)
-            if snap0 > 0 and cap > snap0:
-                cap = snap0
-            need = (16 + ((cap + 3) & ~np.int64(3))) & 0xFFFFFFFF
-            most = 262144
-            if link0 == 231 or link0 == 249 or link0 == 189 or link0 == 220 or link0 == 266 or link0 == 186:  # noqa: PLR1714 (numba)
-                most = 128 * 1024 * 1024
-            elif link0 == 279:
-                most = 8 * 1024 * 1024
-            if snap0 < 0 or blen < need or cap > most:
-                _store(n, pos, btype, blen, big, out_off, out_type, out_len, out_big)
-                return n + 1, pos + blen, 0, 0, 0, big, snap0, link0
-            step = need
+        sec = _next_section(window, at, btype, sec, blen >= 20 and file_end - pos >= 16)
+        if btype == SPB and blen >= 16 and file_end - pos >= 12:
+            step = _spb_length(window, at, blen, sec)
+            if step < 0:
+                return n + 1, pos + blen, 0, 0, 0, sec
         if file_end - pos < step:
             # the block's header was read: the caller checks what wiretap checks before the rest
-            _store(n, pos, btype, blen, big, out_off, out_type, out_len, out_big)
-            return n + 1, pos, 1, 0, 0, big, snap0, link0
-        tr = _word(window, at + step - 4, big)
-        tr = ((tr + 3) & ~np.int64(3)) & 0xFFFFFFFF
-        _store(n, pos, btype, blen, big, out_off, out_type, out_len, out_big)
+            return n + 1, pos, 1, 0, 0, sec
+        tr = ((_word(window, at + step - 4, sec.big) + 3) & ~np.int64(3)) & 0xFFFFFFFF
         if tr != blen:
             # the body was read (and checked by the caller) before the trailer
-            return n + 1, pos, 5, blen, tr, big, snap0, link0
+            return n + 1, pos, 5, blen, tr, sec
         n += 1
         pos += step
 
@@ -196,20 +255,19 @@ def walk_blocks(src: Source) -> tuple[NDArray[np.int64], NDArray[np.int64], NDAr
     end = int(data.shape[0])
     walk = _walk.pick(max(1, end // 256))
     room = min(end // MIN_BLOCK + 2, max(MIN_ROOM, end // BYTES_PER_ROW))
-    cols = _columns(room)
-    count, pos, state = 0, 0, (False, -1, 0)
+    cols = _Columns(np.empty((room, 4), dtype=np.int64), np.empty((room, HEAD_WORDS), dtype=np.uint32))
+    count, pos, state = 0, 0, _Section(False, -1, 0)
 
     def step(window: NDArray[np.uint8], base: int, limit: int) -> tuple[int, int, int]:
         nonlocal count, pos, state, cols
         while True:
-            got, stop, status, v1, v2, *rest = walk(window, base, end, pos, limit, *state,
-                                                    *(c[count:] for c in cols))
+            got, stop, status, v1, v2, after = walk(window, _Bounds(base, end, limit), pos, state,
+                                                    _Columns(cols.blocks[count:], cols.head[count:]))
             count += int(got)
-            pos, state = int(stop), (bool(rest[0]), int(rest[1]), int(rest[2]))
+            pos, state = int(stop), _Section(bool(after[0]), int(after[1]), int(after[2]))
             if status != FULL:
                 return int(status), int(v1), int(v2)
-            cols = [np.concatenate([c[:count], np.empty((c.shape[0], *c.shape[1:]), dtype=c.dtype)])
-                    for c in cols]
+            cols = _Columns(*(np.concatenate([c[:count], np.empty_like(c)]) for c in cols))
 
     with src.reader() as read_at:
         if read_at is None:  # the bytes are in memory
@@ -226,14 +284,9 @@ def walk_blocks(src: Source) -> tuple[NDArray[np.int64], NDArray[np.int64], NDAr
                     src.release(before, pos)
                     if status != PAUSED:
                         break
-    off, btype, blen, big, head = (c[:count].copy() for c in cols)
-    return off, btype, blen, big, head, count, pos, status, v1, v2
-
-
-def _columns(room: int) -> list[NDArray[Any]]:
-    """Empty output columns of :func:`_walk` for ``room`` blocks."""
-    return [np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64),
-            np.empty(room, dtype=np.bool_), np.empty((room, HEAD_WORDS), dtype=np.uint32)]
+    blocks = cols.blocks[:count]
+    off, btype, blen = (blocks[:, k].copy() for k in range(3))
+    return off, btype, blen, blocks[:, 3] != 0, cols.head[:count].copy(), count, pos, status, v1, v2
 
 
 def open_blocks(btype: NDArray[np.int64]) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._bytes import uint_at
-from tcpscope._jit import kernel
+from tcpscope._jit import helper, kernel
 from tcpscope.capture.records import Interface
 
 __all__ = [
@@ -125,6 +125,31 @@ def parse_idb(data: NDArray[np.uint8], pos: int, blen: int, big: bool) -> Interf
                      ts_offset=0 if offset is None else offset, name=name, fcs_len=-1 if fcs is None else fcs)
 
 
+@helper
+def _option_error(data: NDArray[np.uint8], p: Any, code: Any, olen: Any) -> int:
+    """The error code (3 to 10, see :func:`packet_option_message`) of a packet option of
+    ``olen`` bytes at ``p`` that wiretap refuses for its length, or 0."""
+    if (code == 2988 or code == 2989 or code == 19372 or code == 19373) and olen < 4:  # noqa: PLR1714 (numba)
+        return 3
+    if code == 2 and olen != 4:
+        return 4
+    if code == 4 and olen != 8:
+        return 5
+    if code == 5 and olen != 8:
+        return 6
+    if code == 6 and olen != 4:
+        return 7
+    if code == 7:
+        if olen < 1:
+            return 8
+        vtype = data[p]
+        if vtype == 1 and olen != 9:
+            return 9
+        if vtype == 2 and olen != 9:
+            return 10
+    return 0
+
+
 @kernel
 def _packet_options(
     data: NDArray[np.uint8], start: NDArray[np.int64], end: NDArray[np.int64], big: NDArray[np.bool_],
@@ -151,24 +176,9 @@ def _packet_options(
                 return i, 2, olen
             if code == 0:
                 break
-            if (code == 2988 or code == 2989 or code == 19372 or code == 19373) and olen < 4:  # noqa: PLR1714 (numba)
-                return i, 3, olen
-            if code == 2 and olen != 4:
-                return i, 4, olen
-            if code == 4 and olen != 8:
-                return i, 5, olen
-            if code == 5 and olen != 8:
-                return i, 6, olen
-            if code == 6 and olen != 4:
-                return i, 7, olen
-            if code == 7:
-                if olen < 1:
-                    return i, 8, olen
-                vtype = data[p]
-                if vtype == 1 and olen != 9:
-                    return i, 9, olen
-                if vtype == 2 and olen != 9:
-                    return i, 10, olen
+            err = _option_error(data, p, code, olen)
+            if err:
+                return i, err, olen
             p += rounded
     return -1, 0, 0
 

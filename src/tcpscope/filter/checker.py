@@ -216,7 +216,7 @@ class _Checker:
         if op is CmpOp.MATCHES:
             return self.relation_matches(node, quant_all)
         if op is CmpOp.CONTAINS:
-            left, right, ctype = self.lhs_dispatch(node, _can_contains, True, node.left, node.right, contains=True)
+            left, right, ctype = self.lhs_dispatch(node, _can_contains, True, node.left, node.right)
             return PRel("contains", bool(quant_all), left, right, ctype)
         base, all_default = {
             CmpOp.ANY_EQ: ("eq", False), CmpOp.ALL_NE: ("ne", True), CmpOp.ALL_EQ: ("eq", True),
@@ -233,12 +233,15 @@ class _Checker:
             compile_regex(node.right.value)
         except RegexError as exc:
             self.fail(node, f"Regex compilation error: {exc}.", located=False)
-        left, _, ctype = self.lhs_dispatch(node, _can_matches, True, node.left, None, contains=True)
+        left, _, ctype = self.lhs_dispatch(node, _can_matches, True, node.left, None)
         return PRel("matches", bool(quant_all), left, PRegex(node.right.value), ctype)
 
     def lhs_dispatch(self, node: Compare, can: Callable[[FieldType], bool], partial: bool,
-                     a1: Expr, a2: Expr | None, contains: bool = False
-                     ) -> tuple[PValue, PValue, FieldType]:
+                     a1: Expr, a2: Expr | None) -> tuple[PValue, PValue, FieldType]:
+        """The two sides of a comparison, checked by the kind of its left side; ``partial``
+        for ``contains`` and ``matches``, whose left side must be a field or a function
+        (not arithmetic) and whose literal may be part of a value."""
+        contains = partial
         if isinstance(a1, Field | Reference):
             return self.lhs_field(node, can, partial, a1, a2)
         if isinstance(a1, Slice):
@@ -278,12 +281,7 @@ class _Checker:
         if isinstance(a2, String | Literal | CharConst):
             return left, PConst(ft1, self.convert(a2, ft1, partial, fd)), ft1
         if isinstance(a2, Slice):
-            right = self.slice_sanity(a2, ft1)
-            if ft1 not in _BYTES_TYPES:
-                if ft1 not in _CAN_SLICE:
-                    self.fail(a1, f'"{fd.name}" is a {PRETTY[ft1]} and cannot be converted into a sequence of bytes.')
-                return PToBytes(left), right, FT.BYTES
-            return left, right, FT.BYTES
+            return self._slice_right(a1, f'"{fd.name}"', left, ft1, a2)
         if isinstance(a2, Function):
             ft2, right = self.function(a2, ft1)
             if not _compatible(ft1, ft2):
@@ -293,12 +291,7 @@ class _Checker:
                 self.fail(a2, f"return value of {a2.name}() (type={PRETTY[ft2]}) cannot participate in specified"
                               " comparison.")
             return left, right, ft1
-        ft2, right = self.arith(a2, ft1)
-        if not _compatible(ft1, ft2):
-            self.fail(a2, f"{_display(a1)} and {_display(a2)} are not of compatible types.")
-        if not can(ft2):
-            self.fail(a2, f"{_display(a2)} (type={PRETTY[ft2]}) cannot participate in specified comparison.")
-        return left, right, ft1
+        return left, self._arith_right(a1, ft1, a2, can), ft1
 
     def lhs_slice(self, node: Node, can: Callable[[FieldType], bool], partial: bool,
                   a1: Slice, a2: Expr | None) -> tuple[PValue, PValue, FieldType]:
@@ -332,6 +325,26 @@ class _Checker:
             self.fail(a2, f"{_display(a2)} (type={PRETTY[ft2]}) cannot participate in specified comparison.")
         return left, right, FT.BYTES
 
+    def _slice_right(self, a1: Expr, what: str, left: PValue, ft1: FieldType,
+                     a2: Slice) -> tuple[PValue, PValue, FieldType]:
+        """A slice on the right: both sides compared as bytes (``what`` names the left side
+        in the error when it cannot be converted)."""
+        right = self.slice_sanity(a2, ft1)
+        if ft1 in _BYTES_TYPES:
+            return left, right, FT.BYTES
+        if ft1 not in _CAN_SLICE:
+            self.fail(a1, f"{what} is a {PRETTY[ft1]} and cannot be converted into a sequence of bytes.")
+        return PToBytes(left), right, FT.BYTES
+
+    def _arith_right(self, a1: Expr, ft1: FieldType, a2: Expr, can: Callable[[FieldType], bool]) -> PValue:
+        """Arithmetic on the right: of a type compatible with the left side's, and comparable."""
+        ft2, right = self.arith(a2, ft1)
+        if not _compatible(ft1, ft2):
+            self.fail(a2, f"{_display(a1)} and {_display(a2)} are not of compatible types.")
+        if not can(ft2):
+            self.fail(a2, f"{_display(a2)} (type={PRETTY[ft2]}) cannot participate in specified comparison.")
+        return right
+
     def lhs_function(self, node: Node, can: Callable[[FieldType], bool], partial: bool,
                      a1: Function, a2: Expr | None) -> tuple[PValue, PValue, FieldType]:
         ft1, left = self.function(a1, None)
@@ -352,13 +365,7 @@ class _Checker:
         if isinstance(a2, String | Literal | CharConst):
             return left, PConst(ft1, self.convert(a2, ft1, partial, None)), ft1
         if isinstance(a2, Slice):
-            right = self.slice_sanity(a2, ft1)
-            if ft1 not in _BYTES_TYPES:
-                if ft1 not in _CAN_SLICE:
-                    self.fail(a1, f'Function "{a1.name}" is a {PRETTY[ft1]} and cannot be converted into a sequence'
-                                  " of bytes.")
-                return PToBytes(left), right, FT.BYTES
-            return left, right, FT.BYTES
+            return self._slice_right(a1, f'Function "{a1.name}"', left, ft1, a2)
         if isinstance(a2, Function):
             ft2, right = self.function(a2, ft1)
             if not _compatible(ft1, ft2):
@@ -368,12 +375,7 @@ class _Checker:
                 self.fail(a2, f"Return value of {a2.name} (type={PRETTY[ft2]}) cannot participate in specified"
                               " comparison.")
             return left, right, ft1
-        ft2, right = self.arith(a2, ft1)
-        if not _compatible(ft1, ft2):
-            self.fail(a2, f"{_display(a1)} and {_display(a2)} are not of compatible types.")
-        if not can(ft2):
-            self.fail(a2, f"{_display(a2)} (type={PRETTY[ft2]}) cannot participate in specified comparison.")
-        return left, right, ft1
+        return left, self._arith_right(a1, ft1, a2, can), ft1
 
     def lhs_arith(self, node: Node, can: Callable[[FieldType], bool], partial: bool,
                   a1: Arith | Neg, a2: Expr | None) -> tuple[PValue, PValue, FieldType]:

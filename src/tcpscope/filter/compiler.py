@@ -25,7 +25,7 @@ import numpy as np
 from tcpscope._types import Mask
 from tcpscope.filter.column import Col, pairs
 from tcpscope.filter.fastpath import fast_exists, fast_in, fast_relation, rows_of
-from tcpscope.filter.ops import compare_cols, compare_const, contains_const, contains_pairs, matches
+from tcpscope.filter.ops import ORDER_OPS, compare_const, contains_const, contains_pairs, matches, pair_signs
 from tcpscope.filter.plan import (
     PAnd,
     PConst,
@@ -122,8 +122,9 @@ def _compare_const(col: Col, op: str, value: object, ctype: FieldType) -> Mask:
     return compare_const(col, op, value, boolean)
 
 
-def _relation(op: str, all_: bool, left: Col, right: PValue | PRegex, ctype: FieldType,
-              table: PacketTable) -> Mask:
+def _relation(rel: PRel, left: Col, table: PacketTable) -> Mask:
+    """The frames where ``rel`` holds, its left side's values being ``left``."""
+    op, all_, right, ctype = rel.op, rel.all_, rel.right, rel.ctype
     n = table.n
     boolean = ctype is FieldType.BOOLEAN
     if isinstance(right, PRegex):
@@ -136,7 +137,7 @@ def _relation(op: str, all_: bool, left: Col, right: PValue | PRegex, ctype: Fie
         return reduce_values(left, _compare_const(left, op, right.value, ctype), all_, n)
     rcol = to_col(right, table)
     pkt, ai, bi = pairs(left, rcol, n)
-    ok = contains_pairs(left, ai, rcol, bi) if op == "contains" else compare_cols(left, ai, rcol, bi, op, boolean)
+    ok = contains_pairs(left, ai, rcol, bi) if op == "contains" else ORDER_OPS[op](pair_signs(left, ai, rcol, bi, boolean))
     return reduce_pairs(pkt, ok, left.defined & rcol.defined, all_, n)
 
 
@@ -145,13 +146,13 @@ def _(node: PRel, table: PacketTable) -> Mask:
     if isinstance(node.left, PField) and node.left.layers is None and isinstance(node.right, PConst):
         rows = rows_of(node.left.fd, table)
         if rows is not None:
-            got = fast_relation(rows, node.left.ftype, node.op, node.all_, node.right.value, table.n)
+            got = fast_relation(rows, node, table.n)
             if got is not None:
                 return got
     left = to_col(node.left, table)
     if not left.defined.any():
         return left.defined
-    return _relation(node.op, node.all_, left, node.right, node.ctype, table)
+    return _relation(node, left, table)
 
 
 @to_mask.register
@@ -170,7 +171,7 @@ def _(node: PIn, table: PacketTable) -> Mask:
         return out
     for lo, hi in node.members:
         if hi is None:
-            out |= _relation("eq", node.all_, left, lo, node.ctype, table)
+            out |= _relation(PRel("eq", node.all_, node.left, lo, node.ctype), left, table)
             continue
         ge = _member_test(left, lo, "ge", node, table)
         le = _member_test(left, hi, "le", node, table)
@@ -193,6 +194,6 @@ def _member_test(left: Col, bound: PValue, op: str, node: PIn, table: PacketTabl
     ok = np.zeros(len(left), dtype=np.bool_)
     have = rows >= 0
     if have.any():
-        ok[have] = compare_cols(left, np.flatnonzero(have), bcol, rows[have], op, boolean)
+        ok[have] = ORDER_OPS[op](pair_signs(left, np.flatnonzero(have), bcol, rows[have], boolean))
     return ok, bcol.defined & (first >= 0)
 

@@ -203,7 +203,7 @@ def _span_getter(name: str) -> Callable[[PacketTable], Values]:
         got = span_values(name, t)
         assert got is not None
         pkt, span, buf, _, layer = got
-        return spans_values(t, pkt, span[:, 0], span[:, 1], buf.astype(np.int64), layer)
+        return spans_values(t, pkt, span, buf.astype(np.int64), layer)
 
     return get
 

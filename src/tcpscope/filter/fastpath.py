@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tcpscope._types import Array, Index, Mask
+from tcpscope.filter.plan import PConst, PField, PRel
 from tcpscope.table.access import ColumnGetter, InterleavedGetter
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
@@ -100,14 +101,14 @@ def fast_exists(rows: Rows, n: int) -> Mask:
     return _fold(rows, present, n)
 
 
-def fast_relation(rows: Rows, ftype: FieldType, op: str, all_: bool, value: object, n: int) -> Mask | None:
-    """``field op constant`` over the rows, or None when this path does not apply."""
-    if op not in _OPS:
+def fast_relation(rows: Rows, rel: PRel, n: int) -> Mask | None:
+    """``field op constant`` over the rows (the field's), or None when this path does not apply."""
+    if rel.op not in _OPS or not isinstance(rel.left, PField) or not isinstance(rel.right, PConst):
         return None
-    test = _tester(ftype, op, value)
+    test = _tester(rel.left.ftype, rel.op, rel.right.value)
     if test is None:
         return None
-    return _combine(rows, [test], all_, n)
+    return _combine(rows, [test], rel.all_, n)
 
 
 def fast_in(rows: Rows, ftype: FieldType, members: list[tuple[object, object | None]], all_: bool,

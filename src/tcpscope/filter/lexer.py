@@ -223,34 +223,39 @@ class _Scanner:
                 raise self.fail("Non-printable ASCII characters may only appear inside double-quotes.", start, 1)
             text = s[start:start + best_len]
             self.pos += best_len
-            if best_what == "space":
-                continue
-            if best_what.startswith("sym:"):
-                yield Token(_SYMBOL_KIND[text], text, start, best_len)
-            elif best_what == "hash":
-                yield Token(Kind.HASH, text, start, 1)
-                yield from self._layer()
-            elif best_what == "lbracket":
-                yield Token(Kind.LBRACKET, text, start, 1)
-                yield from self._range()
-            elif best_what == "string":
-                yield self._string(start, raw=text[0] in "rR")
-            elif best_what == "charconst":
-                yield self._charconst(start)
-            elif best_what == "unparsed":
-                yield Token(Kind.UNPARSED, text, start, best_len)
-            elif best_what == "bytes":
-                kind = Kind.LITERAL if text[0] == ":" else Kind.UNPARSED
-                yield Token(kind, text, start, best_len)
-            elif best_what == "literal":
-                yield Token(Kind.LITERAL, text, start, best_len)
-            elif text[0] == ".":
-                name = text[1:]
-                if not self.is_field(name):
-                    raise self.fail(f'"{name}" is not a valid protocol or protocol field.', start, best_len)
-                yield Token(Kind.FIELD, name, start, best_len)
-            else:
-                yield Token(Kind.UNPARSED, text, start, best_len)
+            if best_what != "space":
+                yield from self._token(best_what, text, start)
+
+    def _token(self, best_what: str, text: str, start: int) -> Iterator[Token]:
+        """The token of ``text``, matched by the rule ``best_what`` at ``start``; after a ``#``
+        or a ``[``, the layer or range tokens that follow it."""
+        best_len = len(text)
+        if best_what.startswith("sym:"):
+            yield Token(_SYMBOL_KIND[text], text, start, best_len)
+        elif best_what == "hash":
+            yield Token(Kind.HASH, text, start, 1)
+            yield from self._layer()
+        elif best_what == "lbracket":
+            yield Token(Kind.LBRACKET, text, start, 1)
+            yield from self._range()
+        elif best_what == "string":
+            yield self._string(start, raw=text[0] in "rR")
+        elif best_what == "charconst":
+            yield self._charconst(start)
+        elif best_what == "unparsed":
+            yield Token(Kind.UNPARSED, text, start, best_len)
+        elif best_what == "bytes":
+            kind = Kind.LITERAL if text[0] == ":" else Kind.UNPARSED
+            yield Token(kind, text, start, best_len)
+        elif best_what == "literal":
+            yield Token(Kind.LITERAL, text, start, best_len)
+        elif text[0] == ".":
+            name = text[1:]
+            if not self.is_field(name):
+                raise self.fail(f'"{name}" is not a valid protocol or protocol field.', start, best_len)
+            yield Token(Kind.FIELD, name, start, best_len)
+        else:
+            yield Token(Kind.UNPARSED, text, start, best_len)
 
     def _layer(self) -> Iterator[Token]:
         s = self.s
@@ -310,38 +315,41 @@ class _Scanner:
                 out += s[i:j].encode("latin-1")
                 i = j
                 continue
-            # an escape sequence: the flex rules in order of their patterns' lengths
-            m = re.compile(r"\\[0-7]{1,3}").match(s, i)
-            mx = re.compile(r"\\x[0-9A-Fa-f]{1,2}").match(s, i)
-            mu = re.compile(r"\\u[0-9A-Fa-f]{0,4}").match(s, i)
-            mU = re.compile(r"\\U[0-9A-Fa-f]{0,8}").match(s, i)
-            seq = next((x.group() for x in (m, mx, mu, mU) if x is not None), s[i:i + 2])
-            if raw:
-                out += seq.encode("latin-1")
-                i += len(seq)
-                continue
-            if m is not None:
-                val = int(seq[1:], 8)
-                if val > 0xFF:
-                    raise self.fail(f"{seq} is larger than 255.", i, len(seq))
-                out.append(val)
-            elif mx is not None:
-                out.append(int(seq[2:], 16))
-            elif mu is not None or mU is not None:
-                cp = _ucn_ok(seq[2:], 4 if seq[1] == "u" else 8)
-                if cp is None:
-                    raise self.fail(f"{seq} is not a valid universal character name", i, len(seq))
-                out += chr(cp).encode("utf-8")
-            elif len(seq) < 2:
-                # a lone backslash at the end: flex's "\\." cannot match; the rest is unterminated
-                raise self.fail("The final quote was missing from a quoted string.", len(s), 0)
-            elif seq[1] in _ESCAPES:
-                out.append(_ESCAPES[seq[1]])
-            else:
-                raise self.fail(f"\\{seq[1]} is not a valid character escape sequence", i, len(seq))
-            i += len(seq)
+            escaped, length = self._escape(i, raw)
+            out += escaped
+            i += length
         self.pos = i
         return Token(Kind.STRING, s[start:i], start, i - start, bytes(out), raw)
+
+    def _escape(self, i: int, raw: bool) -> tuple[bytes, int]:
+        """The bytes of the escape sequence at ``i`` in a string, and its length: the flex
+        rules in order of their patterns' lengths (a raw string keeps it as written)."""
+        s = self.s
+        m = re.compile(r"\\[0-7]{1,3}").match(s, i)
+        mx = re.compile(r"\\x[0-9A-Fa-f]{1,2}").match(s, i)
+        mu = re.compile(r"\\u[0-9A-Fa-f]{0,4}").match(s, i)
+        mU = re.compile(r"\\U[0-9A-Fa-f]{0,8}").match(s, i)
+        seq = next((x.group() for x in (m, mx, mu, mU) if x is not None), s[i:i + 2])
+        if raw:
+            return seq.encode("latin-1"), len(seq)
+        if m is not None:
+            val = int(seq[1:], 8)
+            if val > 0xFF:
+                raise self.fail(f"{seq} is larger than 255.", i, len(seq))
+            return bytes([val]), len(seq)
+        if mx is not None:
+            return bytes([int(seq[2:], 16)]), len(seq)
+        if mu is not None or mU is not None:
+            cp = _ucn_ok(seq[2:], 4 if seq[1] == "u" else 8)
+            if cp is None:
+                raise self.fail(f"{seq} is not a valid universal character name", i, len(seq))
+            return chr(cp).encode("utf-8"), len(seq)
+        if len(seq) < 2:
+            # a lone backslash at the end: flex's "\\." cannot match; the rest is unterminated
+            raise self.fail("The final quote was missing from a quoted string.", len(s), 0)
+        if seq[1] in _ESCAPES:
+            return bytes([_ESCAPES[seq[1]]]), len(seq)
+        raise self.fail(f"\\{seq[1]} is not a valid character escape sequence", i, len(seq))
 
     def _charconst(self, start: int) -> Token:
         s = self.s
@@ -370,56 +378,8 @@ class _Scanner:
         body = text[1:]
         if body[0] == "'":
             raise bad("Empty character constant.")
-        k = 0
         if body[0] == "\\":
-            k = 1
-            c = body[k] if k < len(body) else "\0"
-            simple = {"a": 7, "b": 8, "f": 12, "r": 13, "t": 9, "v": 11, "'": 39, "\\": 92, '"': 34}
-            if c in simple:
-                value = simple[c]
-                k += 1
-            elif c == "n":
-                value = 10  # 4.0 forgets to step past the 'n'
-            elif c == "x":
-                k += 1
-                hexd = "0123456789abcdefABCDEF"
-                if k >= len(body) or body[k] not in hexd:
-                    raise bad(f"{text} isn't a valid character constant.")
-                value = int(body[k], 16)
-                k += 1
-                if body[k] != "'":
-                    if body[k] not in hexd:
-                        raise bad(f"{text} isn't a valid character constant.")
-                    value = value * 16 + int(body[k], 16)
-                    k += 1
-            elif c in "uU":
-                nd = 4 if c == "u" else 8
-                digits = body[k + 1:]
-                run = 0
-                while run < len(digits) and digits[run] in "0123456789abcdefABCDEF":
-                    run += 1
-                cp = _ucn_ok(digits[:run], nd)
-                if cp is None:
-                    raise bad(f"{text} is not a valid universal character name")
-                value = cp
-                k += 1 + run
-            elif c in "01234567":
-                value = int(c)
-                if body[k + 1] != "'":
-                    k += 1
-                    if body[k] not in "01234567":
-                        raise bad(f"{text} isn't a valid character constant.")
-                    value = value * 8 + int(body[k])
-                    if body[k + 1] != "'":
-                        k += 1
-                        if body[k] not in "01234567":
-                            raise bad(f"{text} isn't a valid character constant.")
-                        value = value * 8 + int(body[k])
-                if value > 0xFF:
-                    raise bad(f"{text} is too large to be a valid character constant.")
-                k += 1
-            else:
-                raise bad(f"{text} isn't a valid character constant.")
+            value, k = _charconst_escape(text, bad)
         else:
             value = ord(body[0])
             k = 1
@@ -428,6 +388,75 @@ class _Scanner:
         if body[k:] != "'":
             raise bad(f"{text} is too long to be a valid character constant.")
         return value
+
+
+def _charconst_escape(text: str, bad: Callable[[str], FilterSyntaxError]) -> tuple[int, int]:
+    """The value of the escape sequence that starts the character constant ``text`` (after
+    its quote) and where in the body it ends, or ``bad``'s error."""
+    body = text[1:]
+    k = 1
+    c = body[k] if k < len(body) else "\0"
+    simple = {"a": 7, "b": 8, "f": 12, "r": 13, "t": 9, "v": 11, "'": 39, "\\": 92, '"': 34}
+    if c in simple:
+        value = simple[c]
+        k += 1
+    elif c == "n":
+        value = 10  # 4.0 forgets to step past the 'n'
+    elif c == "x":
+        value, k = _charconst_hex(text, bad)
+    elif c in "uU":
+        nd = 4 if c == "u" else 8
+        digits = body[k + 1:]
+        run = 0
+        while run < len(digits) and digits[run] in "0123456789abcdefABCDEF":
+            run += 1
+        cp = _ucn_ok(digits[:run], nd)
+        if cp is None:
+            raise bad(f"{text} is not a valid universal character name")
+        value = cp
+        k += 1 + run
+    elif c in "01234567":
+        value, k = _charconst_octal(text, bad)
+    else:
+        raise bad(f"{text} isn't a valid character constant.")
+    return value, k
+
+
+def _charconst_hex(text: str, bad: Callable[[str], FilterSyntaxError]) -> tuple[int, int]:
+    """``'\\xH'`` or ``'\\xHH'``: the value and where in the body it ends."""
+    body = text[1:]
+    k = 2
+    hexd = "0123456789abcdefABCDEF"
+    if k >= len(body) or body[k] not in hexd:
+        raise bad(f"{text} isn't a valid character constant.")
+    value = int(body[k], 16)
+    k += 1
+    if body[k] != "'":
+        if body[k] not in hexd:
+            raise bad(f"{text} isn't a valid character constant.")
+        value = value * 16 + int(body[k], 16)
+        k += 1
+    return value, k
+
+
+def _charconst_octal(text: str, bad: Callable[[str], FilterSyntaxError]) -> tuple[int, int]:
+    """``'\\O'`` to ``'\\OOO'``, at most 255: the value and where in the body it ends."""
+    body = text[1:]
+    k = 1
+    value = int(body[k])
+    if body[k + 1] != "'":
+        k += 1
+        if body[k] not in "01234567":
+            raise bad(f"{text} isn't a valid character constant.")
+        value = value * 8 + int(body[k])
+        if body[k + 1] != "'":
+            k += 1
+            if body[k] not in "01234567":
+                raise bad(f"{text} isn't a valid character constant.")
+            value = value * 8 + int(body[k])
+    if value > 0xFF:
+        raise bad(f"{text} is too large to be a valid character constant.")
+    return value, k + 1
 
 
 def scan(btext: str, is_field: Callable[[str], bool], shown: str | None = None) -> Iterator[Token]:

@@ -16,6 +16,7 @@ import calendar
 import re
 import socket
 import time
+from collections.abc import Callable
 from typing import Final
 
 from tcpscope.table.schema import FieldType
@@ -269,19 +270,39 @@ def _abstime(s: str) -> int:
         r"(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d+))?)?"
         r"(Z|[+-]\d{2}(?::?\d{2})?)?", s)
     if m is not None:
-        y, mo, d, h, mi = (int(m.group(i)) for i in range(1, 6))
-        sec = int(m.group(6) or 0)
-        ns = int((m.group(7) or "0")[:9].ljust(9, "0"))
-        zone = m.group(8)
-        if zone is None:
-            return _epoch((y, mo, d, h, mi, sec), False) * 1_000_000_000 + ns
-        base = _epoch((y, mo, d, h, mi, sec), True)
-        if zone != "Z":
-            sign = -1 if zone[0] == "-" else 1
-            digits = zone[1:].replace(":", "")
-            off = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
-            base -= sign * off
-        return base * 1_000_000_000 + ns
+        return _iso8601_time(m)
+    fields, rest, has_seconds = _legacy_date(s)
+    ns = 0
+    if rest.startswith("."):
+        ns, rest = _legacy_subseconds(rest, has_seconds)
+    rest = rest.lstrip(" \t\n\v\f\r")
+    if rest == "UTC":
+        return _epoch(fields, True) * 1_000_000_000 + ns
+    if rest == "":
+        return _epoch(fields, False) * 1_000_000_000 + ns
+    raise ValueError("Unexpected data after time value.")
+
+
+def _iso8601_time(m: re.Match[str]) -> int:
+    """An ISO 8601 time: local unless it names a zone (``Z`` or an offset)."""
+    y, mo, d, h, mi = (int(m.group(i)) for i in range(1, 6))
+    sec = int(m.group(6) or 0)
+    ns = int((m.group(7) or "0")[:9].ljust(9, "0"))
+    zone = m.group(8)
+    if zone is None:
+        return _epoch((y, mo, d, h, mi, sec), False) * 1_000_000_000 + ns
+    base = _epoch((y, mo, d, h, mi, sec), True)
+    if zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        off = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
+        base -= sign * off
+    return base * 1_000_000_000 + ns
+
+
+def _legacy_date(s: str) -> tuple[tuple[int, int, int, int, int, int], str, bool]:
+    """The legacy forms' date and time (``Nov 12, 1999 08:55:44`` or ``1999-11-12 08:55[:44]``):
+    (year, month, day, hour, minute, second), the text after them, whether seconds were given."""
     fail = ValueError(f'"{s}" is not a valid absolute time. {_EXAMPLE}')
     if len(s) < 8:
         raise fail
@@ -308,23 +329,20 @@ def _abstime(s: str) -> int:
         g = [int(x) for x in gm.groups()] + [0, 0, 0]
         fields = (g[0], g[1], g[2], g[3], g[4], g[5])
         rest = s[gm.end():]
-    ns = 0
-    if rest.startswith("."):
-        if not has_seconds:
-            raise ValueError("Subsecond precision requires a seconds field.")
-        if not rest[1:2].isdigit():
-            raise ValueError("Subseconds value is not a number.")
-        got = _nsecs(rest[1:])
-        if got is None:
-            raise ValueError("Subseconds value is invalid.")
-        ns, used = got
-        rest = rest[1 + used:]
-    rest = rest.lstrip(" \t\n\v\f\r")
-    if rest == "UTC":
-        return _epoch(fields, True) * 1_000_000_000 + ns
-    if rest == "":
-        return _epoch(fields, False) * 1_000_000_000 + ns
-    raise ValueError("Unexpected data after time value.")
+    return fields, rest, has_seconds
+
+
+def _legacy_subseconds(rest: str, has_seconds: bool) -> tuple[int, str]:
+    """The nanoseconds of ``.digits`` at the start of ``rest``, and the text after them."""
+    if not has_seconds:
+        raise ValueError("Subsecond precision requires a seconds field.")
+    if not rest[1:2].isdigit():
+        raise ValueError("Subseconds value is not a number.")
+    got = _nsecs(rest[1:])
+    if got is None:
+        raise ValueError("Subseconds value is invalid.")
+    ns, used = got
+    return ns, rest[1 + used:]
 
 
 def _double(s: str) -> float:
@@ -347,29 +365,35 @@ def from_literal(ft: FieldType, s: str, partial: bool = False) -> Const:
         return _sint(s, *_SRANGE[ft])
     if ft is FT.INT64:
         return _sint(s, -(2**63), 2**63 - 1)
-    if ft is FT.BOOLEAN:
-        if s in ("True", "TRUE"):
-            return 1
-        if s in ("False", "FALSE"):
-            return 0
-        return _uint(s, 2**64 - 1)
-    if ft is FT.IPv4:
-        return _ipv4(s)
-    if ft is FT.IPv6:
-        return _ipv6(s)
     if ft is FT.ETHER:
         return _ether(s, partial)
-    if ft in (FT.BYTES, FT.PROTOCOL):
-        return parse_bytes(s)
-    if ft is FT.STRING:
-        return s.encode("latin-1")
-    if ft is FT.RELATIVE_TIME:
-        return _reltime(s)
-    if ft is FT.ABSOLUTE_TIME:
-        return _abstime(s)
-    if ft is FT.DOUBLE:
-        return _double(s)
-    raise ValueError(f'"{s}" cannot be converted to {PRETTY[ft]}.')
+    parse = _FROM_LITERAL.get(ft)
+    if parse is None:
+        raise ValueError(f'"{s}" cannot be converted to {PRETTY[ft]}.')
+    return parse(s)
+
+
+def _boolean(s: str) -> Const:
+    """``True``/``TRUE`` 1, ``False``/``FALSE`` 0, else a number."""
+    if s in ("True", "TRUE"):
+        return 1
+    if s in ("False", "FALSE"):
+        return 0
+    return _uint(s, 2**64 - 1)
+
+
+#: How an unquoted word becomes a value of each other type.
+_FROM_LITERAL: dict[FieldType, Callable[[str], Const]] = {
+    FT.BOOLEAN: _boolean,
+    FT.IPv4: _ipv4,
+    FT.IPv6: _ipv6,
+    FT.BYTES: parse_bytes,
+    FT.PROTOCOL: parse_bytes,
+    FT.STRING: lambda s: s.encode("latin-1"),
+    FT.RELATIVE_TIME: _reltime,
+    FT.ABSOLUTE_TIME: _abstime,
+    FT.DOUBLE: _double,
+}
 
 
 def from_string(ft: FieldType, value: bytes) -> Const:

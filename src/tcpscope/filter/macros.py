@@ -35,7 +35,64 @@ def _resolve(name: str, args: list[str], macros: dict[str, str]) -> str:
     return re.sub(r"\$(\d)", lambda m: args[int(m.group(1)) - 1], body)
 
 
+_CUT_SHORT = "end of filter in the middle of a macro expression"
+
+
+def _names_a_reference(rest: str, is_reference: Callable[[str], bool]) -> bool:
+    """Whether the text after a ``${`` is a field reference (``${tcp.port}``, ``${#ip.src}``)
+    rather than a macro: its name, up to the first ``#`` (else ``}``), is a field's."""
+    hash_at, close_at = rest.find("#"), rest.find("}")
+    cut = hash_at if hash_at >= 0 else close_at
+    return cut >= 0 and is_reference(rest[:cut])
+
+
+def _macro_args(text: str, j: int) -> tuple[list[str], int]:
+    """The arguments of a macro call from ``j`` (after the ``:``): separated by ``;``, a
+    backslash escaping the next character; and where the closing ``}`` is."""
+    n = len(text)
+    args: list[str] = []
+    arg = ""
+    while True:
+        if j >= n:
+            raise FilterSyntaxError(_CUT_SHORT)
+        ch = text[j]
+        if ch == ";":
+            args.append(arg)
+            arg = ""
+        elif ch == "\\":
+            j += 1
+            if j >= n:
+                raise FilterSyntaxError(_CUT_SHORT)
+            arg += text[j]
+        elif ch == "}":
+            args.append(arg)
+            return args, j
+        else:
+            arg += ch
+        j += 1
+
+
+def _macro_call(text: str, i: int) -> tuple[str, list[str], int]:
+    """The macro call ``${name}`` or ``${name:arg;...}`` whose ``${`` is at ``i``: its name,
+    its arguments, and where its closing ``}`` is."""
+    n = len(text)
+    j = i + 2
+    name = ""
+    while j < n and (text[j].isalnum() or text[j] in "_-."):
+        name += text[j]
+        j += 1
+    if j >= n:
+        raise FilterSyntaxError(_CUT_SHORT)
+    if text[j] == ":":
+        args, j = _macro_args(text, j + 1)
+        return name, args, j
+    if text[j] != "}":
+        raise FilterSyntaxError("invalid character in macro name")
+    return name, [], j
+
+
 def _expand_once(text: str, is_reference: Callable[[str], bool], macros: dict[str, str]) -> tuple[str, bool]:
+    """The text with each macro call replaced once; whether there was one."""
     out: list[str] = []
     i = 0
     n = len(text)
@@ -49,51 +106,11 @@ def _expand_once(text: str, is_reference: Callable[[str], bool], macros: dict[st
         if i + 1 >= n:
             out.append("$")
             break
-        if text[i + 1] != "{":
+        if text[i + 1] != "{" or _names_a_reference(text[i + 2:], is_reference):
             out.append(text[i:i + 2])
             i += 2
             continue
-        rest = text[i + 2:]
-        cut = [p for p in (rest.find("#"), rest.find("}")) if p >= 0]
-        if rest.find("#") < 0 and rest.find("}") >= 0:
-            cut = [rest.find("}")]
-        elif rest.find("#") >= 0:
-            cut = [rest.find("#")]
-        if cut and is_reference(rest[:cut[0]]):
-            out.append("${")
-            i += 2
-            continue
-        j = i + 2
-        name = ""
-        while j < n and (text[j].isalnum() or text[j] in "_-."):
-            name += text[j]
-            j += 1
-        if j >= n:
-            raise FilterSyntaxError("end of filter in the middle of a macro expression")
-        args: list[str] = []
-        if text[j] == ":":
-            j += 1
-            arg = ""
-            while True:
-                if j >= n:
-                    raise FilterSyntaxError("end of filter in the middle of a macro expression")
-                ch = text[j]
-                if ch == ";":
-                    args.append(arg)
-                    arg = ""
-                elif ch == "\\":
-                    j += 1
-                    if j >= n:
-                        raise FilterSyntaxError("end of filter in the middle of a macro expression")
-                    arg += text[j]
-                elif ch == "}":
-                    args.append(arg)
-                    break
-                else:
-                    arg += ch
-                j += 1
-        elif text[j] != "}":
-            raise FilterSyntaxError("invalid character in macro name")
+        name, args, j = _macro_call(text, i)
         out.append(_resolve(name, args, macros))
         changed = True
         i = j + 1

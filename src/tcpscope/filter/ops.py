@@ -20,7 +20,7 @@ from tcpscope._jit import kernel
 from tcpscope._types import Array, Index, Mask
 from tcpscope.filter.column import Col, materialize, raw_values
 
-__all__ = ["ORDER_OPS", "compare_cols", "compare_const", "contains_const", "matches", "sign_const"]
+__all__ = ["ORDER_OPS", "compare_const", "contains_const", "matches", "pair_signs", "sign_const"]
 
 ORDER_OPS: dict[str, Callable[[Array], Mask]] = {
     "eq": lambda s: s == 0, "ne": lambda s: s != 0, "gt": lambda s: s > 0,
@@ -118,8 +118,10 @@ def compare_const(col: Col, op: str, value: object, ctype_bool: bool = False) ->
     return ORDER_OPS[op](sign_const(col, value, ctype_bool))
 
 
-def compare_cols(a: Col, ai: Index, b: Col, bi: Index, op: str, ctype_bool: bool = False) -> Mask:
-    """``op`` between value ``ai[k]`` of ``a`` and value ``bi[k]`` of ``b``, for every k."""
+def pair_signs(a: Col, ai: Index, b: Col, bi: Index, ctype_bool: bool = False) -> Array:
+    """How value ``ai[k]`` of ``a`` orders against value ``bi[k]`` of ``b``, for every k:
+    -1, 0 or 1 (compare with :data:`ORDER_OPS`); ``ctype_bool`` compares numbers as true
+    or false."""
     k = a.kind
     if k != b.kind:
         raise TypeError(f"cannot compare {a.kind} with {b.kind} values")
@@ -127,21 +129,21 @@ def compare_cols(a: Col, ai: Index, b: Col, bi: Index, op: str, ctype_bool: bool
         x, y = a.data[ai], b.data[bi]
         if ctype_bool:
             x, y = (x != 0).astype(np.int8), (y != 0).astype(np.int8)
-        return ORDER_OPS[op](_sign(x, y))
+        return _sign(x, y)
     if k == "ip4":
         assert a.aux is not None and b.aux is not None
         m = np.minimum(a.aux[ai], b.aux[bi])
-        return ORDER_OPS[op](_sign(a.data[ai] & m, b.data[bi] & m))
+        return _sign(a.data[ai] & m, b.data[bi] & m)
     if k == "ip6":
         assert a.aux is not None and b.aux is not None
         masks = _ip6_masks(np.minimum(a.aux[ai], b.aux[bi]))
-        return ORDER_OPS[op](_lex_sign(a.data[ai] & masks, b.data[bi] & masks))
+        return _lex_sign(a.data[ai] & masks, b.data[bi] & masks)
     la, lb = a.data[ai, 1], b.data[bi, 1]
     sign = _sign(la, lb)
     for length in np.unique(la[la == lb]).tolist():
         sel = np.flatnonzero((la == length) & (lb == length))
         sign[sel] = _lex_sign(raw_values(a, ai[sel], length), raw_values(b, bi[sel], length))
-    return ORDER_OPS[op](sign)
+    return sign
 
 
 @kernel

@@ -55,7 +55,8 @@ def _tcp_options(t: PacketTable) -> Values:
     keep = (np.asarray(c["reach"]) >= 4) & ~np.asarray(c["bogus_hlen"], dtype=np.bool_) & (hlen > 20)
     start = np.asarray(c["_start"], dtype=np.int64)[keep] + 20
     bufs = np.asarray(c["_buf"], dtype=np.int64)[keep]
-    return spans_values(t, lt.pkt[keep], start, np.asarray(c["opt_cap"], dtype=np.int64)[keep], bufs, lt.layer[keep])
+    spans = np.stack([start, np.asarray(c["opt_cap"], dtype=np.int64)[keep]], axis=1)
+    return spans_values(t, lt.pkt[keep], spans, bufs, lt.layer[keep])
 
 
 def _option_item(kinds: tuple[int, ...], unknown: bool = False) -> Callable[[PacketTable], Values]:
@@ -76,7 +77,7 @@ def _option_item(kinds: tuple[int, ...], unknown: bool = False) -> Callable[[Pac
         opt_end = (np.asarray(tcp.cols["_start"], dtype=np.int64) + 20
                    + np.asarray(tcp.cols["opt_cap"], dtype=np.int64))[pos]
         bufs = np.asarray(lt.cols["_buf"], dtype=np.int64)[sel]
-        return spans_values(t, pkt, start, np.minimum(length, opt_end - start), bufs, lt.layer[sel])
+        return spans_values(t, pkt, np.stack([start, np.minimum(length, opt_end - start)], axis=1), bufs, lt.layer[sel])
 
     return get
 

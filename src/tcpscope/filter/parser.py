@@ -95,51 +95,56 @@ def _strtol(s: str) -> tuple[int, str] | None:
     return sign * int(s[i:j], base), s[j:]
 
 
+_SPACE = " \t\n\v\f\r"
+
+
+def _range_number(s: str) -> tuple[int, str]:
+    """A number at the start of a range's text (strtol, in 32 bits), and the text after it."""
+    got = _strtol(s)
+    if got is None:
+        raise ValueError(f'"{s}" is not a valid number.')
+    if not -(2**31) <= got[0] < 2**31:
+        raise ValueError(f'"{s}" causes an integer overflow.')
+    return got
+
+
+def _range_bound(s: str) -> tuple[int | None, str]:
+    """The number after ``-`` or ``:``; None for a bad one, which is reported as a bad range
+    (drange.c overwrites the message)."""
+    try:
+        return _range_number(s)
+    except ValueError:
+        return None, s
+
+
+def _range_rest(s: str) -> tuple[int | None, int | None, bool, str] | None:
+    """What follows a range's start: ``-end``, ``:length``, ``:`` (to the end) or nothing
+    (one byte), as (length, end, to the end, the text after); None for anything else."""
+    if s.startswith("-"):
+        end, s = _range_bound(s[1:])
+        return None if end is None else (None, end, False, s)
+    if s.startswith(":"):
+        s = s[1:]
+        if s == "":
+            return None, None, True, s
+        length, s = _range_bound(s)
+        return None if length is None else (length, None, False, s)
+    if s == "":
+        return 1, None, False, s
+    return None
+
+
 def parse_drange(text: str) -> DRange:
     """drange.c ``drange_node_from_str``: one slice / layer range, or ValueError(tshark message)."""
-
-    def number(s: str) -> tuple[int, str]:
-        got = _strtol(s)
-        if got is None:
-            raise ValueError(f'"{s}" is not a valid number.')
-        if not -(2**31) <= got[0] < 2**31:
-            raise ValueError(f'"{s}" causes an integer overflow.')
-        return got
-
     s = text
     if s.startswith(":"):
         lower = 0
     else:
-        lower, s = number(s)
-    s = s.lstrip(" \t\n\v\f\r")
-    length: int | None = None
-    end: int | None = None
-    to_end = False
-    ok = True
-    def upper(s: str) -> tuple[int | None, str]:
-        # a bad number after '-' or ':' is reported as a bad range (drange.c overwrites the message)
-        try:
-            return number(s)
-        except ValueError:
-            return None, s
-
-    if s.startswith("-"):
-        end, s = upper(s[1:])
-        ok = end is not None
-    elif s.startswith(":"):
-        s = s[1:]
-        if s == "":
-            to_end = True
-        else:
-            length, s = upper(s)
-            ok = length is not None
-    elif s == "":
-        length = 1
-    else:
-        ok = False
-    s = s.lstrip(" \t\n\v\f\r")
-    if not ok or s != "":
+        lower, s = _range_number(s)
+    rest = _range_rest(s.lstrip(_SPACE))
+    if rest is None or rest[3].lstrip(_SPACE) != "":
         raise ValueError(f'"{text}" is not a valid range.')
+    length, end, to_end, _ = rest
     if length is not None and not to_end and end is None:
         if length <= 0:
             raise ValueError(f"Range {text} isn't valid because length {length} isn't positive")

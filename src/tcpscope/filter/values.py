@@ -349,38 +349,49 @@ def _bytes_and(node: PArith, left: Col, table: PacketTable) -> Col:
 
 @to_col.register
 def _(node: PArith, table: PacketTable) -> Col:
-    n = table.n
     left = to_col(node.left, table)
     if left.kind == "raw":
         if node.op is not ArithOp.AND:
             raise TypeError(f"byte strings cannot {node.op.value}")
         return _bytes_and(node, left, table)
+    pkt, a, b, defined, aux = _arith_operands(node, left, table)
+    kind = left.kind
+    res, ok = _arith_values(node.op, kind == "flt", a, b)
+    if kind == "num" and node.ftype.is_integer and node.ftype.bits <= 32:
+        ok &= (res >= _INT_LIMITS[0]) & (res <= _INT_LIMITS[1])
+    keep = np.flatnonzero(ok)
+    out_aux = None if aux is None else aux[keep]
+    return Col(kind, pkt[keep], np.asarray(res)[keep], defined, aux=out_aux)
+
+
+def _arith_operands(node: PArith, left: Col, table: PacketTable
+                    ) -> tuple[Index, Array, Array, Mask, Array | None]:
+    """The pairs of operands of ``node`` (a constant repeated, or each pair of values in a
+    frame): their frames, the left and right values, the frames where both sides are
+    defined, and the left side's netmasks."""
     if isinstance(node.right, PConst) and left.kind in ("num", "flt", "ip4"):
-        right = None
         rv = node.right.value
-        pkt, a = left.pkt, left.data
+        a = left.data
         if left.kind == "ip4" and isinstance(rv, tuple):
             b: Array = np.full(a.shape[0], int(rv[0]) & int(rv[1]), dtype=np.int64)
         else:
             assert isinstance(rv, int | float)
             b = np.full(a.shape[0], rv)
-        defined = left.defined
-        aux = left.aux
+        return left.pkt, a, b, left.defined, left.aux
+    right = to_col(node.right, table)
+    pkt, ai, bi = pairs(left, right, table.n)
+    if right.kind == "ip4":
+        assert right.aux is not None
+        b = right.data[bi] & right.aux[bi]
     else:
-        right = to_col(node.right, table)
-        pkt, ai, bi = pairs(left, right, n)
-        a = left.data[ai]
-        if right.kind == "ip4":
-            assert right.aux is not None
-            b = right.data[bi] & right.aux[bi]
-        else:
-            b = right.data[bi]
-        defined = left.defined & right.defined
-        aux = None if left.aux is None else left.aux[ai]
-    op = node.op
-    kind = left.kind
-    if kind == "raw":
-        raise TypeError("bitwise and of byte strings is not supported")
+        b = right.data[bi]
+    aux = None if left.aux is None else left.aux[ai]
+    return pkt, left.data[ai], b, left.defined & right.defined, aux
+
+
+def _arith_values(op: ArithOp, floats: bool, a: Array, b: Array) -> tuple[Array, Mask]:
+    """``a op b`` for each pair, and which pairs have a value: a division or remainder by
+    zero has none; integers divide truncating toward zero, as C does."""
     ok = np.ones(a.shape[0], dtype=np.bool_)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if op is ArithOp.ADD:
@@ -391,7 +402,7 @@ def _(node: PArith, table: PacketTable) -> Col:
             res = a * b
         elif op is ArithOp.AND:
             res = a & b
-        elif kind == "flt":
+        elif floats:
             res = a / b if op is ArithOp.DIV else np.fmod(a, b)
             ok = b != 0
         else:
@@ -399,11 +410,7 @@ def _(node: PArith, table: PacketTable) -> Col:
             safe_b = np.where(ok, b, 1)
             q = np.trunc(a / safe_b).astype(np.int64) if a.shape[0] else a
             res = q if op is ArithOp.DIV else a - q * safe_b
-    if kind == "num" and node.ftype.is_integer and node.ftype.bits <= 32:
-        ok &= (res >= _INT_LIMITS[0]) & (res <= _INT_LIMITS[1])
-    keep = np.flatnonzero(ok)
-    out_aux = None if aux is None else aux[keep]
-    return Col(kind, pkt[keep], np.asarray(res)[keep], defined, aux=out_aux)
+    return res, ok
 
 
 @to_col.register

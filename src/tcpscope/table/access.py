@@ -171,11 +171,12 @@ def frame_values(compute: Callable[[PacketTable], NDArray[np.generic]],
     return get
 
 
-def spans_values(t: PacketTable, pkt: NDArray[np.int64], start: NDArray[np.int64], length: NDArray[np.int64],
-                 bufs: NDArray[np.int64], layer: NDArray[np.integer[Any]]) -> Values:
-    """Values over byte spans ``[start, start + length)`` of buffer ``bufs`` (0: the capture);
-    spans in reassembled buffers are copied into one new buffer, as a Values has one."""
-    span = np.stack([start, np.clip(length, 0, None)], axis=1)
+def spans_values(t: PacketTable, pkt: NDArray[np.int64], spans: NDArray[np.int64], bufs: NDArray[np.int64],
+                 layer: NDArray[np.integer[Any]]) -> Values:
+    """Values over byte spans ``[start, start + length)`` (the rows of ``spans``) of buffer
+    ``bufs`` (0: the capture); spans in reassembled buffers are copied into one new buffer,
+    as a Values has one."""
+    span = np.stack([spans[:, 0], np.clip(spans[:, 1], 0, None)], axis=1)
     if not bufs.any():
         return Values(pkt, span, layer.astype(np.int32))
     pieces = []

@@ -108,6 +108,15 @@ def _pre(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...]) -> tup
     return pairs, readonly(np.frombuffer(b"".join(encoded), dtype=np.uint8))
 
 
+def _integer_column(fd: FieldDef, pkt: NDArray[np.integer[Any]], data: NDArray[Any]) -> Column:
+    """An integer field's column, in its base: hex (``width`` digits at least), octal or decimal."""
+    if fd.base in (Base.HEX, Base.HEX_DEC):
+        return Column(Kind.HEX, pkt, ints=data, width=hex_digits(fd))
+    if fd.base is Base.OCT:
+        return Column(Kind.OCT, pkt, ints=data)
+    return Column(Kind.DEC, pkt, ints=data)
+
+
 def column_of(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = ()) -> Column:
     """The :class:`Column` of field ``fd``'s values ``v`` (same text as ``format_values``)."""
     ft = fd.ftype
@@ -118,11 +127,7 @@ def column_of(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...] = 
     if ft is FieldType.BOOLEAN and data.ndim == 1 and data.dtype.kind in "biu":
         return Column(Kind.BOOL, pkt, ints=(data != 0).view(np.uint8))  # 1 byte a value, not 8
     if ft.is_integer and data.ndim == 1 and data.dtype.kind in "biu":
-        if fd.base in (Base.HEX, Base.HEX_DEC):
-            return Column(Kind.HEX, pkt, ints=data, width=hex_digits(fd))
-        if fd.base is Base.OCT:
-            return Column(Kind.OCT, pkt, ints=data)
-        return Column(Kind.DEC, pkt, ints=data)
+        return _integer_column(fd, pkt, data)
     if ft is FieldType.IPv4 and data.ndim == 1 and data.dtype.kind in "iu":
         return Column(Kind.IPV4, pkt, ints=data)
     if ft is FieldType.IPv6 and data.shape[1:] == (16,):

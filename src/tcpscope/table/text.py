@@ -155,12 +155,7 @@ def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...
     if ft is FieldType.BOOLEAN:
         return ["1" if x else "0" for x in data.tolist()]
     if ft.is_integer:
-        if fd.base in (Base.HEX, Base.HEX_DEC):
-            w = hex_digits(fd)
-            return [f"0x{x:0{w}x}" for x in data.astype(np.int64).tolist()]
-        if fd.base is Base.OCT:
-            return [f"0{x:o}" for x in data.astype(np.int64).tolist()]
-        return [str(x) for x in data.astype(np.int64).tolist()]
+        return _integer_texts(fd, data)
     if ft is FieldType.IPv4:
         return ipv4_texts(data)
     if ft is FieldType.IPv6:
@@ -176,10 +171,25 @@ def format_values(fd: FieldDef, v: Values, buffers: tuple[NDArray[np.uint8], ...
     if ft is FieldType.STRING:
         return [str(x) for x in data.tolist()]
     if ft in (FieldType.BYTES, FieldType.PROTOCOL):
-        buf = v.buf if v.buf is not None else (buffers[0] if buffers else None)
-        if buf is None:
-            return [""] * len(v)
-        # print.c: an FT_BYTES value with no bytes prints as <MISSING> (no BASE_ALLOW_ZERO here)
-        missing = "<MISSING>" if ft is FieldType.BYTES else ""
-        return [bytes(buf[int(s): int(s) + int(n)]).hex() if n else missing for s, n in np.asarray(data).tolist()]
+        return _bytes_texts(ft, v, buffers)
     return [str(x) for x in data.tolist()]
+
+
+def _integer_texts(fd: FieldDef, data: NDArray[Any]) -> list[str]:
+    """An integer field's values in its base: ``0x`` and hex digits, ``0`` and octal, or decimal."""
+    if fd.base in (Base.HEX, Base.HEX_DEC):
+        w = hex_digits(fd)
+        return [f"0x{x:0{w}x}" for x in data.astype(np.int64).tolist()]
+    if fd.base is Base.OCT:
+        return [f"0{x:o}" for x in data.astype(np.int64).tolist()]
+    return [str(x) for x in data.astype(np.int64).tolist()]
+
+
+def _bytes_texts(ft: FieldType, v: Values, buffers: tuple[NDArray[np.uint8], ...]) -> list[str]:
+    """Hex of the bytes of each [start, length] span, in ``v``'s own buffer or the capture's."""
+    buf = v.buf if v.buf is not None else (buffers[0] if buffers else None)
+    if buf is None:
+        return [""] * len(v)
+    # print.c: an FT_BYTES value with no bytes prints as <MISSING> (no BASE_ALLOW_ZERO here)
+    missing = "<MISSING>" if ft is FieldType.BYTES else ""
+    return [bytes(buf[int(s): int(s) + int(n)]).hex() if n else missing for s, n in np.asarray(v.data).tolist()]

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from tcpscope._jit import compiles
 from tcpscope.table.columns import Column, Kind, column_of, readonly
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.render import measure_rows, write_rows
+from tcpscope.table.render import Chunk, Layout, measure_rows, write_rows
 from tcpscope.table.schema import FieldDef
 from tcpscope.table.text import format_values
 
@@ -277,8 +277,8 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
     columns, span, pre = _columns(table, fields)
     ucs_width = max([c.ucs.shape[1] for c in columns if c.kind is Kind.UCS4] or [1])
     occ, occ_k = _occurrence(opts.occurrence)
-    agg, quote = _u8(opts.aggregator), _u8(opts.quote)
     sep, newline = _u8(opts.separator), _u8("\n")
+    layout = Layout(occ, occ_k, _u8(opts.aggregator), _u8(opts.quote), sep, newline, BLOCK_ROWS)
     size = sel.shape[0] * len(columns)
     measure, write = measure_rows.pick(size), write_rows.pick(size)
     # where each chunk's values start and end in each column: one search per column
@@ -291,10 +291,10 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
     def render(i: int) -> memoryview:
         fr = sel[i * chunk_rows : (i + 1) * chunk_rows]
         c = _chunk(columns, fr, ucs_width, [(lo[i], hi[i]) for lo, hi in zip(los, his, strict=True)])
-        data = (c.kinds, c.widths, c.fstart, c.base, c.vrow, c.ints, c.pairs, c.rows, c.ucs, span, pre, occ, occ_k)
+        data = Chunk(c.kinds, c.widths, c.fstart, c.base, c.vrow, c.ints, c.pairs, c.rows, c.ucs, span, pre)
         vlen = np.empty(c.vrow.shape[0], dtype=np.int64)
         rowlen = np.full(fr.shape[0], (len(columns) - 1) * sep.shape[0] + newline.shape[0], dtype=np.int64)
-        measure(*data, agg.shape[0], quote.shape[0], vlen, rowlen)
+        measure(data, layout, vlen, rowlen)
         rowstart = np.zeros(fr.shape[0] + 1, dtype=np.int64)
         np.cumsum(rowlen, out=rowstart[1:])
         total = int(rowstart[-1])
@@ -302,8 +302,7 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
         if buffers[slot].shape[0] < total:
             buffers[slot] = np.empty(total * 5 // 4, dtype=np.uint8)
         out = buffers[slot]
-        at = np.empty(c.vrow.shape[0], dtype=np.int64)
-        write(*data, agg, quote, sep, newline, vlen, rowstart, out, at, BLOCK_ROWS)
+        write(data, layout, vlen, rowstart, out)
         return out[:total].data
 
     count = firsts.shape[0]

@@ -11,6 +11,7 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 __all__ = [
     "BASE_TS",
@@ -103,11 +104,22 @@ def mpls(payload: bytes, labels: Sequence[int], ttl: int = 64, tc: int = 0) -> b
     return out + payload
 
 
-def gre(payload: bytes, proto: int = 0x0800, key: int | None = None, seq: int | None = None,
-        checksum: bool = False, version: int = 0, routing: bool = False) -> bytes:
+class GREFields(TypedDict, total=False):
+    """The optional parts of a GRE header (:func:`gre`); each absent one is left out."""
+
+    key: int
+    seq: int
+    checksum: bool  #: a correct checksum word (C)
+    version: int  #: default 0
+    routing: bool  #: the R flag (with the offset word)
+
+
+def gre(payload: bytes, proto: int = 0x0800, **fields: Unpack[GREFields]) -> bytes:
     """A GRE header (RFC 2784/2890): C, R, K and S flags follow the optional words given."""
+    key, seq = fields.get("key"), fields.get("seq")
+    checksum, routing = fields.get("checksum", False), fields.get("routing", False)
     flags = (0x8000 if checksum else 0) | (0x4000 if routing else 0) | (0x2000 if key is not None else 0) \
-        | (0x1000 if seq is not None else 0) | version
+        | (0x1000 if seq is not None else 0) | fields.get("version", 0)
     body = b""
     if checksum or routing:
         body += b"\0\0\0\0"
@@ -128,25 +140,52 @@ def arp() -> bytes:
 
 # ---- IP --------------------------------------------------------------------------------------
 
-def ip4(payload: bytes, proto: int = 6, src: str | bytes = V4_A, dst: str | bytes = V4_B, *,
-        ident: int = 0x1234, ttl: int = 64, df: bool = True, mf: bool = False, offset: int = 0,
-        rb: bool = False, tos: int = 0, options: bytes = b"", total_len: int | None = None,
-        ihl: int | None = None, checksum: int | None = None, version: int = 4) -> bytes:
-    """An IPv4 header before ``payload`` (``offset`` in bytes, a multiple of 8)."""
+class IPv4Fields(TypedDict, total=False):
+    """IPv4 header fields :func:`ip4` sets when given (its defaults in the comments)."""
+
+    ident: int  #: 0x1234
+    ttl: int  #: 64
+    df: bool  #: True
+    mf: bool  #: False
+    offset: int  #: 0, in bytes (a multiple of 8)
+    rb: bool  #: the reserved bit, False
+    tos: int  #: 0
+    options: bytes  #: none
+    total_len: int  #: the header's and payload's length
+    ihl: int  #: the header's length in words
+    checksum: int  #: the correct one
+    version: int  #: 4
+
+
+def ip4(payload: bytes, proto: int = 6, src: str | bytes = V4_A, dst: str | bytes = V4_B,
+        **fields: Unpack[IPv4Fields]) -> bytes:
+    """An IPv4 header before ``payload``."""
+    options = fields.get("options", b"")
     hl = 20 + len(options)
-    ihl_v = hl // 4 if ihl is None else ihl
-    tl = hl + len(payload) if total_len is None else total_len
-    flags = (0x8000 if rb else 0) | (0x4000 if df else 0) | (0x2000 if mf else 0) | ((offset // 8) & 0x1FFF)
-    hdr = struct.pack("!BBHHHBBH4s4s", (version << 4) | ihl_v, tos, tl, ident, flags, ttl, proto, 0,
-                      _v4(src), _v4(dst)) + options
-    c = csum(hdr) if checksum is None else checksum
+    ihl_v = fields.get("ihl", hl // 4)
+    tl = fields.get("total_len", hl + len(payload))
+    flags = (0x8000 if fields.get("rb", False) else 0) | (0x4000 if fields.get("df", True) else 0) \
+        | (0x2000 if fields.get("mf", False) else 0) | ((fields.get("offset", 0) // 8) & 0x1FFF)
+    hdr = struct.pack("!BBHHHBBH4s4s", (fields.get("version", 4) << 4) | ihl_v, fields.get("tos", 0), tl,
+                      fields.get("ident", 0x1234), flags, fields.get("ttl", 64), proto, 0, _v4(src), _v4(dst)) + options
+    c = fields.get("checksum", csum(hdr))
     return hdr[:10] + struct.pack("!H", c) + hdr[12:] + payload
 
 
-def ip6(payload: bytes, nxt: int = 6, src: str | bytes = V6_A, dst: str | bytes = V6_B, *,
-        hlim: int = 64, flow: int = 0, tclass: int = 0, plen: int | None = None) -> bytes:
-    pl = len(payload) if plen is None else plen
-    return struct.pack("!IHBB", (6 << 28) | (tclass << 20) | flow, pl, nxt, hlim) + _v6(src) + _v6(dst) + payload
+class IPv6Fields(TypedDict, total=False):
+    """IPv6 header fields :func:`ip6` sets when given (its defaults in the comments)."""
+
+    hlim: int  #: 64
+    flow: int  #: 0
+    tclass: int  #: 0
+    plen: int  #: the payload's length
+
+
+def ip6(payload: bytes, nxt: int = 6, src: str | bytes = V6_A, dst: str | bytes = V6_B,
+        **fields: Unpack[IPv6Fields]) -> bytes:
+    first = (6 << 28) | (fields.get("tclass", 0) << 20) | fields.get("flow", 0)
+    return struct.pack("!IHBB", first, fields.get("plen", len(payload)), nxt, fields.get("hlim", 64)) \
+        + _v6(src) + _v6(dst) + payload
 
 
 def ip6_ext(payload: bytes, nxt: int, body: bytes = b"\x01\x04\0\0\0\0") -> bytes:
@@ -176,17 +215,27 @@ def _pseudo6(src: str | bytes, dst: str | bytes, proto: int, length: int) -> byt
 
 # ---- transport -------------------------------------------------------------------------------
 
-def tcp(payload: bytes = b"", sport: int = 40000, dport: int = 80, seq: int = 1000, ack: int = 0, *,
-        flags: int = 0x02, window: int = 65535, options: bytes = b"", urp: int = 0,
-        data_offset: int | None = None, pseudo: tuple[str | bytes, str | bytes, int] | None = None,
-        checksum: int | None = None) -> bytes:
-    """A TCP header; ``flags`` holds the 12 bits (NS/AE is 0x100); options are padded by the caller.
+class TCPFields(TypedDict, total=False):
+    """TCP header fields :func:`tcp` sets when given (its defaults in the comments)."""
 
-    ``pseudo`` is ``(src, dst, 4 or 6)`` for a correct checksum, else ``checksum`` (default 0).
-    """
-    off = (20 + len(options)) // 4 if data_offset is None else data_offset
+    flags: int  #: the 12 bits (NS/AE is 0x100), 0x02 (SYN)
+    window: int  #: 65535
+    options: bytes  #: none; padded by the caller
+    urp: int  #: 0
+    data_offset: int  #: the header's length in words
+    pseudo: tuple[str | bytes, str | bytes, int]  #: (src, dst, 4 or 6) for a correct checksum
+    checksum: int  #: without ``pseudo``, 0
+
+
+def tcp(payload: bytes = b"", sport: int = 40000, dport: int = 80, seq: int = 1000, ack: int = 0,
+        **fields: Unpack[TCPFields]) -> bytes:
+    """A TCP header before ``payload``."""
+    options = fields.get("options", b"")
+    off = fields.get("data_offset", (20 + len(options)) // 4)
     hdr = struct.pack("!HHIIHHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
-                      (off << 12) | (flags & 0xFFF), window, 0, urp) + options
+                      (off << 12) | (fields.get("flags", 0x02) & 0xFFF), fields.get("window", 65535), 0,
+                      fields.get("urp", 0)) + options
+    checksum, pseudo = fields.get("checksum"), fields.get("pseudo")
     c = checksum if checksum is not None else 0
     if checksum is None and pseudo is not None:
         src, dst, v = pseudo
@@ -249,21 +298,32 @@ def frames(payloads: Iterable[bytes], step_us: int = 1000, start: int = BASE_TS)
 _PCAP_MAGIC = {"usec": 0xA1B2C3D4, "nsec": 0xA1B23C4D, "modified": 0xA1B2CD34}
 
 
-def pcap_bytes(recs: Sequence[Frame], linktype: int, *, big: bool = False, kind: str = "usec",
-               snaplen: int = 262144, version: tuple[int, int] = (2, 4), swap_lengths: bool = False,
-               record_extra: bytes = b"", magic: int | None = None, header_extra: bytes = b"") -> bytes:
-    """A pcap file. ``record_extra`` follows each 16-byte record header (ss990417 etc.);
-    ``swap_lengths`` writes orig_len before incl_len (files before version 2.3)."""
-    e = ">" if big else "<"
-    m = _PCAP_MAGIC[kind] if magic is None else magic
-    out = bytearray(struct.pack(e + "IHHiIII", m, version[0], version[1], 0, 0, snaplen, linktype))
-    out += header_extra
+class PcapFormat(TypedDict, total=False):
+    """How :func:`pcap_bytes` writes a file (its defaults in the comments)."""
+
+    big: bool  #: False
+    kind: str  #: "usec", "nsec" or "modified": the magic
+    snaplen: int  #: 262144
+    version: tuple[int, int]  #: (2, 4)
+    swap_lengths: bool  #: orig_len before incl_len (files before version 2.3), False
+    record_extra: bytes  #: after each 16-byte record header (ss990417 etc.), none
+    magic: int  #: instead of the kind's
+    header_extra: bytes  #: after the file header, none
+
+
+def pcap_bytes(recs: Sequence[Frame], linktype: int, **fmt: Unpack[PcapFormat]) -> bytes:
+    """A pcap file."""
+    e = ">" if fmt.get("big", False) else "<"
+    m = fmt.get("magic", _PCAP_MAGIC[fmt.get("kind", "usec")])
+    version = fmt.get("version", (2, 4))
+    out = bytearray(struct.pack(e + "IHHiIII", m, version[0], version[1], 0, 0, fmt.get("snaplen", 262144), linktype))
+    out += fmt.get("header_extra", b"")
     for r in recs:
         data = r.stored
         a, b = len(data), r.orig
-        if swap_lengths:
+        if fmt.get("swap_lengths", False):
             a, b = b, a
-        out += struct.pack(e + "IIII", r.sec, r.frac, a, b) + record_extra + data
+        out += struct.pack(e + "IIII", r.sec, r.frac, a, b) + fmt.get("record_extra", b"") + data
     return bytes(out)
 
 
@@ -289,10 +349,18 @@ def pcapng_shb(big: bool = False, options: Sequence[tuple[int, bytes]] = (), ver
     return pcapng_block(0x0A0D0D0A, body, big)
 
 
-def pcapng_idb(linktype: int, big: bool = False, snaplen: int = 0, tsresol: int | None = None,
-               tsoffset: int | None = None, name: str | None = None,
-               extra: Sequence[tuple[int, bytes]] = ()) -> bytes:
+class IDBOptions(TypedDict, total=False):
+    """The options :func:`pcapng_idb` writes when given."""
+
+    tsresol: int
+    tsoffset: int
+    name: str
+    extra: Sequence[tuple[int, bytes]]  #: more options, (code, value)
+
+
+def pcapng_idb(linktype: int, big: bool = False, snaplen: int = 0, **options: Unpack[IDBOptions]) -> bytes:
     e = ">" if big else "<"
+    name, tsresol, tsoffset = options.get("name"), options.get("tsresol"), options.get("tsoffset")
     opts: list[tuple[int, bytes]] = []
     if name is not None:
         opts.append((2, name.encode()))
@@ -300,24 +368,32 @@ def pcapng_idb(linktype: int, big: bool = False, snaplen: int = 0, tsresol: int 
         opts.append((9, bytes([tsresol])))
     if tsoffset is not None:
         opts.append((14, struct.pack(e + "q", tsoffset)))
-    opts.extend(extra)
+    opts.extend(options.get("extra", ()))
     return pcapng_block(1, struct.pack(e + "HHI", linktype, 0, snaplen) + _opts(opts, e), big)
 
 
-def pcapng_epb(iface: int, ts: int, data: bytes, wirelen: int | None = None, big: bool = False,
-               options: Sequence[tuple[int, bytes]] = ()) -> bytes:
+class PacketBlockFields(TypedDict, total=False):
+    """What :func:`pcapng_epb` and :func:`pcapng_pb` write when given."""
+
+    wirelen: int  #: the packet length, default the data's
+    big: bool  #: big-endian, False
+    options: Sequence[tuple[int, bytes]]  #: (code, value); an EPB's only
+    drops: int  #: a PB's drop count, 0
+
+
+def pcapng_epb(iface: int, ts: int, data: bytes, **fields: Unpack[PacketBlockFields]) -> bytes:
+    big = fields.get("big", False)
     e = ">" if big else "<"
-    body = struct.pack(e + "IIIII", iface, ts >> 32, ts & 0xFFFFFFFF, len(data),
-                       len(data) if wirelen is None else wirelen)
-    body += data + b"\0" * (-len(data) % 4) + _opts(options, e)
+    body = struct.pack(e + "IIIII", iface, ts >> 32, ts & 0xFFFFFFFF, len(data), fields.get("wirelen", len(data)))
+    body += data + b"\0" * (-len(data) % 4) + _opts(fields.get("options", ()), e)
     return pcapng_block(6, body, big)
 
 
-def pcapng_pb(iface: int, ts: int, data: bytes, wirelen: int | None = None, big: bool = False,
-              drops: int = 0) -> bytes:
+def pcapng_pb(iface: int, ts: int, data: bytes, **fields: Unpack[PacketBlockFields]) -> bytes:
+    big = fields.get("big", False)
     e = ">" if big else "<"
-    body = struct.pack(e + "HHIIII", iface, drops, ts >> 32, ts & 0xFFFFFFFF, len(data),
-                       len(data) if wirelen is None else wirelen)
+    body = struct.pack(e + "HHIIII", iface, fields.get("drops", 0), ts >> 32, ts & 0xFFFFFFFF, len(data),
+                       fields.get("wirelen", len(data)))
     return pcapng_block(2, body + data, big)
 
 

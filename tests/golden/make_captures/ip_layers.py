@@ -67,9 +67,11 @@ def options_frames() -> list[bytes]:
     ]
 
 
-def _frags(payload: bytes, ident: int, cuts: list[int], proto: int = 6, src: str = V4_A, dst: str = V4_B
+def _frags(payload: bytes, ident: int, cuts: list[int], proto: int = 6, between: tuple[str, str] = (V4_A, V4_B)
            ) -> list[bytes]:
-    """IPv4 fragments of ``payload`` at the byte offsets ``cuts`` (multiples of 8)."""
+    """IPv4 fragments of ``payload`` at the byte offsets ``cuts`` (multiples of 8), from
+    ``between[0]`` to ``between[1]``."""
+    src, dst = between
     edges = [*cuts, len(payload)]
     out = []
     start = 0
@@ -113,7 +115,7 @@ def frag_frames() -> list[Frame]:
     ]
     # private addresses: the first VLAN ID is part of the key; public ones: it is not
     lan_seg = tcp(bytes(64), sport=45010, flags=0x18, pseudo=("10.0.0.1", "10.0.0.2", 4))
-    lan = _frags(lan_seg, 0x2001, [40], src="10.0.0.1", dst="10.0.0.2")
+    lan = _frags(lan_seg, 0x2001, [40], between=("10.0.0.1", "10.0.0.2"))
     wan = _frags(seg, 0x2002, [264])
     tagged = [eth(vlan(lan[0], 10), 0x8100), eth(vlan(lan[1], 20), 0x8100), eth(vlan(lan[1], 10), 0x8100),
               eth(vlan(wan[0], 10), 0x8100), eth(vlan(wan[1], 20), 0x8100)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from craft import V4_A, V4_B, eth, frames, ip4, pcap_bytes, tcp
 
@@ -24,11 +25,16 @@ __all__ = ["make"]
 SYN, ACK, PSH, FIN, ECE, CWR, AE = 0x02, 0x10, 0x08, 0x01, 0x40, 0x80, 0x100
 
 
-def _seg(sport: int, flags: int, seq: int, ack: int, payload: bytes = b"", options: bytes = b"",
-         reverse: bool = False) -> bytes:
+class _SegmentExtras(TypedDict, total=False):
+    options: bytes  #: TCP options, none by default
+    reverse: bool  #: from the server (port 45678) to the client, False
+
+
+def _seg(sport: int, flags: int, seq: int, ack: int, payload: bytes = b"", **extras: Unpack[_SegmentExtras]) -> bytes:
+    reverse = extras.get("reverse", False)
     src, dst = (V4_B, V4_A) if reverse else (V4_A, V4_B)
     a, b = (45678, sport) if reverse else (sport, 45678)
-    return eth(ip4(tcp(payload, sport=a, dport=b, seq=seq, ack=ack, flags=flags, options=options,
+    return eth(ip4(tcp(payload, sport=a, dport=b, seq=seq, ack=ack, flags=flags, options=extras.get("options", b""),
                        pseudo=(src, dst, 4)), src=src, dst=dst))
 
 
@@ -41,7 +47,7 @@ def _connection(sport: int, syn_flags: int, synack_flags: int, option: bytes = b
     out = [_seg(sport, syn_flags, c, 0), _seg(sport, synack_flags, s, c + 1, reverse=True),
            _seg(sport, ACK | AE | ECE, c + 1, s + 1)]
     if option:
-        out.append(_seg(sport, ACK | PSH, c + 1, s + 1, b"x" * 10, option))
+        out.append(_seg(sport, ACK | PSH, c + 1, s + 1, b"x" * 10, options=option))
         c += 10
     for ace in range(8):
         flags = ACK | (AE if ace & 4 else 0) | (CWR if ace & 2 else 0) | (ECE if ace & 1 else 0)
