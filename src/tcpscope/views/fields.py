@@ -156,24 +156,10 @@ _SLOT: dict[Kind, int] = {**dict.fromkeys(_INT_KINDS, 0), **dict.fromkeys(_PAIR_
                           **dict.fromkeys(_ROW_KINDS, 2), Kind.UCS4: 3}
 
 
-@dataclass
-class _Chunk:
-    """Every field's values for a chunk of rows, concatenated into one array per kind of data."""
-
-    kinds: NDArray[np.int64]
-    widths: NDArray[np.int64]
-    fstart: NDArray[np.int64]
-    base: NDArray[np.int64]
-    vrow: NDArray[np.int64]
-    ints: NDArray[np.int64]
-    pairs: NDArray[np.int64]
-    rows: NDArray[np.uint8]
-    ucs: NDArray[np.uint32]
-
-
 def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
-           bounds: Sequence[tuple[int, int]]) -> _Chunk:
-    """The values of ``columns`` shown in rows ``frames`` (increasing), gathered for the kernels.
+           bounds: Sequence[tuple[int, int]], texts: tuple[NDArray[np.uint8], NDArray[np.uint8]]) -> Chunk:
+    """The values of ``columns`` shown in rows ``frames`` (increasing), gathered for the
+    kernels, with ``texts``: the capture's bytes and the PRE text they point into.
 
     ``bounds[k]`` is the range of column ``k``'s values in the frames ``frames[0]..frames[-1]``.
     """
@@ -216,10 +202,10 @@ def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
             # (rows and text narrower than the chunk's are padded with zeros)
             (into if into.ndim == 1 else into[:, : values.shape[1]])[...] = values[take]
     ints, pairs, rows, ucs = gathered
-    return _Chunk(
+    return Chunk(
         kinds=np.array([int(c.kind) for c in columns], dtype=np.int64),
         widths=np.array([c.width for c in columns], dtype=np.int64),
-        fstart=fstart, base=base, vrow=vrow, ints=ints, pairs=pairs, rows=rows, ucs=ucs,
+        fstart=fstart, base=base, vrow=vrow, ints=ints, pairs=pairs, rows=rows, ucs=ucs, buf=texts[0], pre=texts[1],
     )
 
 
@@ -290,9 +276,8 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
 
     def render(i: int) -> memoryview:
         fr = sel[i * chunk_rows : (i + 1) * chunk_rows]
-        c = _chunk(columns, fr, ucs_width, [(lo[i], hi[i]) for lo, hi in zip(los, his, strict=True)])
-        data = Chunk(c.kinds, c.widths, c.fstart, c.base, c.vrow, c.ints, c.pairs, c.rows, c.ucs, span, pre)
-        vlen = np.empty(c.vrow.shape[0], dtype=np.int64)
+        data = _chunk(columns, fr, ucs_width, [(lo[i], hi[i]) for lo, hi in zip(los, his, strict=True)], (span, pre))
+        vlen = np.empty(data.vrow.shape[0], dtype=np.int64)
         rowlen = np.full(fr.shape[0], (len(columns) - 1) * sep.shape[0] + newline.shape[0], dtype=np.int64)
         measure(data, layout, vlen, rowlen)
         rowstart = np.zeros(fr.shape[0] + 1, dtype=np.int64)
