@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@# bytecode now, as a non-editable install does: where PYTHONDONTWRITEBYTECODE is set a
+	@# checkout never gets it, and every run would compile each module again (bench/README, Start-up)
+	$(PY) -m compileall -q src
 	@touch $(STAMP)
 
 demo: $(STAMP)
