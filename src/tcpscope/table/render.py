@@ -10,25 +10,29 @@ watches the kernel's source file, sees any change to a helper), or as plain Pyth
 for small inputs and tests (see :mod:`tcpscope._jit`); the bytes are the UTF-8 encoding of what
 ``format_values`` returns, which the tests check value for value.
 
+Why the kernels take a dozen arrays each rather than records: grouped into NamedTuples
+(``Chunk``, ``Layout``), the compiled loops counted references on every array at every
+helper call, and ``fields`` with 65 fields on the 720k-packet bench capture took 0.85 s
+more CPU to render (1.11 s -> 1.96 s). The complexity rules are excepted line by line
+for these functions, with that reason.
+
 Each helper takes ``dry``: then it writes nothing and only returns how many bytes the
 value takes. Two kernels use them: :func:`measure_rows` measures every value and row
 of a chunk of ``-T fields`` output, :func:`write_rows` then writes them in place.
 
-The kind codes are those of :class:`~tcpscope.table.columns.Kind`, as plain integers
-(``KIND_*``): numba compiles a comparison with a global integer to one with a constant.
+The kind codes are those of :class:`~tcpscope.table.columns.Kind`, as plain integers.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._jit import helper, kernel
-from tcpscope.table.columns import Kind
 
-__all__ = ["Chunk", "Layout", "measure_rows", "write_rows"]
+__all__ = ["measure_rows", "write_rows"]
 
 _HEXDIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).copy()
 # Tables and unsigned constants for the digit loops (numba folds globals in as constants;
@@ -38,54 +42,6 @@ _POW10 = np.array([10**i for i in range(19)], dtype=np.int64)
 _OCTET_TXT = np.frombuffer("".join(f"{i:<3d}" for i in range(256)).encode(), dtype=np.uint8).copy()
 _OCTET_LEN = np.array([len(str(i)) for i in range(256)], dtype=np.int64)
 _U1, _U2, _U10, _U48, _U100 = np.uint64(1), np.uint64(2), np.uint64(10), np.uint64(48), np.uint64(100)
-
-# The kind codes of :class:`Kind`, as plain integers that numba folds in as constants.
-KIND_ONE, KIND_BOOL, KIND_DEC, KIND_HEX, KIND_OCT, KIND_IPV4, KIND_IPV6, KIND_ETHER, KIND_TIME, KIND_SPAN, \
-    KIND_UCS4, KIND_PRE = (int(k) for k in Kind)
-
-
-class Chunk(NamedTuple):
-    """A chunk of rows' values, every field's concatenated into one array per kind of data.
-
-    Field ``k``'s values are ``fstart[k]:fstart[k + 1]``, in rows ``vrow`` (non-decreasing
-    within a field); ``kinds[k]`` is its :class:`Kind` code and ``widths[k]`` its hex
-    width. Its value ``j`` is ``ints[j + base[4 * k]]``, ``pairs[j + base[4 * k + 1]]``,
-    ``rows[j + base[4 * k + 2]]`` or ``ucs[j + base[4 * k + 3]]`` as its kind says. SPAN
-    pairs point into the capture's bytes ``buf``, PRE pairs into the text ``pre``.
-    """
-
-    kinds: NDArray[np.int64]
-    widths: NDArray[np.int64]
-    fstart: NDArray[np.int64]
-    base: NDArray[np.int64]
-    vrow: NDArray[np.int64]
-    ints: NDArray[np.int64]
-    pairs: NDArray[np.int64]
-    rows: NDArray[np.uint8]
-    ucs: NDArray[np.uint32]
-    buf: NDArray[np.uint8]
-    pre: NDArray[np.uint8]
-
-
-class Layout(NamedTuple):
-    """How values are laid out as ``-T fields`` text (all text as UTF-8 bytes)."""
-
-    occ: int  #: the occurrence shown: 0 all, 1 first, 2 last, 3 the ``occ_k``-th (from 0)
-    occ_k: int
-    agg: NDArray[np.uint8]  #: between a row's values of one field (occurrence 0)
-    quote: NDArray[np.uint8]  #: before and after each value
-    sep: NDArray[np.uint8]  #: between fields
-    newline: NDArray[np.uint8]  #: at the end of each row
-    block: int  #: rows written at a time (:func:`write_rows`)
-
-
-class Target(NamedTuple):
-    """Where the values of a range go: ``out`` and each value's offset in it ``at[j]``
-    (negative: not shown), or, when ``dry``, each value's length into ``at[j]``."""
-
-    out: NDArray[np.uint8]
-    at: NDArray[np.int64]
-    dry: bool
 
 
 # ---- helpers run by the kernels: (out, p, ..., dry) -> bytes taken --------------------------
@@ -236,9 +192,8 @@ def _put_hex16(out: NDArray[np.uint8], p: int, w: Any, dry: bool) -> int:
 
 
 @helper
-def _zero_run(row: NDArray[np.uint8]) -> tuple[int, int]:
-    """The first longest run of two or more zero groups of an IPv6 address: (first group,
-    groups), or (-1, 0) when there is none."""
+def _put_ipv6(out: NDArray[np.uint8], row: NDArray[np.uint8], p: int, dry: bool) -> int:  # noqa: PLR0912 -- compiled helper: one branch per zero-run case of RFC 5952
+    """glibc ``inet_ntop6``: the longest run (first of equals) of two or more zero groups is ``::``."""
     best_base = -1
     best_len = 0
     cur_base = -1
@@ -261,13 +216,6 @@ def _zero_run(row: NDArray[np.uint8]) -> tuple[int, int]:
         best_len = cur_len
     if best_base != -1 and best_len < 2:
         best_base = -1
-    return best_base, best_len
-
-
-@helper
-def _put_ipv6(out: NDArray[np.uint8], row: NDArray[np.uint8], p: int, dry: bool) -> int:
-    """glibc ``inet_ntop6``: the longest run (first of equals) of two or more zero groups is ``::``."""
-    best_base, best_len = _zero_run(row)
     n = 0
     for i in range(8):
         if best_base != -1 and best_base <= i < best_base + best_len:
@@ -339,14 +287,19 @@ def _put_time(out: NDArray[np.uint8], p: int, ns: Any, dry: bool) -> int:
 
 
 @helper
-def _put_span(out: NDArray[np.uint8], p: int, data: NDArray[np.uint8], dry: bool) -> int:
-    """Lowercase hex of ``data``."""
+def _put_span(out: NDArray[np.uint8], p: int, buf: NDArray[np.uint8], start: Any, length: Any, dry: bool) -> int:  # noqa: PLR0913, PLR0917 -- compiled helper: numba takes arrays, not records
+    """Lowercase hex of ``buf[start:start + length]`` (Python slice bounds, ``start >= 0``)."""
+    size = buf.shape[0]
+    end = min(start + length, size)
+    start = min(start, size)
+    if end <= start:
+        return 0
     if not dry:
-        for j in range(data.shape[0]):
-            b = np.int64(data[j])
-            out[p + 2 * j] = _HEXDIGITS[b >> 4]
-            out[p + 2 * j + 1] = _HEXDIGITS[b & 15]
-    n: int = 2 * data.shape[0]
+        for j in range(start, end):
+            b = np.int64(buf[j])
+            out[p + 2 * (j - start)] = _HEXDIGITS[b >> 4]
+            out[p + 2 * (j - start) + 1] = _HEXDIGITS[b & 15]
+    n: int = 2 * (end - start)
     return n
 
 
@@ -384,250 +337,185 @@ def _put_ucs4(out: NDArray[np.uint8], p: int, row: NDArray[np.uint32], dry: bool
     return n
 
 
-# ---- one field's values, ``j0:j1``, of one kind: each value's length into ``to.at[j]`` (dry),
-# or its text at ``to.out[to.at[j]:]`` (a negative ``to.at[j]`` skips the value, an occurrence
-# not shown). Each kind has its own small loop, so that the kind is tested once per range.
+@helper
+def _render_range(kind: int, j0: int, j1: int, ints: NDArray[np.int64], ib: int, pairs: NDArray[np.int64], pb: int,  # noqa: PLR0912, PLR0913, PLR0915, PLR0917 -- compiled helper, see the module docstring's note on records
+                  rows: NDArray[np.uint8], rb: int, ucs: NDArray[np.uint32], ub: int, buf: NDArray[np.uint8],
+                  pre: NDArray[np.uint8], width: int, out: NDArray[np.uint8], at: NDArray[np.int64],
+                  dry: bool) -> None:
+    """Values ``j0:j1`` of one field: each one's length into ``at[j]`` (``dry``), or its text at ``out[at[j]:]``.
+
+    Value ``j`` is ``ints[j + ib]``, ``pairs[j + pb]``, ``rows[j + rb]`` or ``ucs[j + ub]``
+    as ``kind`` says. A negative ``at[j]`` skips the value (an occurrence not shown).
+    The kind is tested once, outside the loops, so that each loop stays small.
+    """
+    if kind == 2:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_dec(out, 0, ints[j + ib], True)
+            elif at[j] >= 0:
+                _put_dec(out, at[j], ints[j + ib], False)
+    elif kind <= 1:  # BOOL, ONE
+        for j in range(j0, j1):
+            if dry:
+                at[j] = 1
+            elif at[j] >= 0:
+                out[at[j]] = 49 if kind == 0 or ints[j + ib] != 0 else 48
+    elif kind == 3:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_hex(out, 0, ints[j + ib], width, True)
+            elif at[j] >= 0:
+                _put_hex(out, at[j], ints[j + ib], width, False)
+    elif kind == 4:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_oct(out, 0, ints[j + ib], True)
+            elif at[j] >= 0:
+                _put_oct(out, at[j], ints[j + ib], False)
+    elif kind == 5:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_ipv4(out, 0, ints[j + ib], True)
+            elif at[j] >= 0:
+                _put_ipv4(out, at[j], ints[j + ib], False)
+    elif kind == 6:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_ipv6(out, rows[j + rb], 0, True)
+            elif at[j] >= 0:
+                _put_ipv6(out, rows[j + rb], at[j], False)
+    elif kind == 7:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = 17
+            elif at[j] >= 0:
+                _put_ether(out, rows[j + rb], at[j], False)
+    elif kind == 8:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_time(out, 0, ints[j + ib], True)
+            elif at[j] >= 0:
+                _put_time(out, at[j], ints[j + ib], False)
+    elif kind == 9:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_span(out, 0, buf, pairs[j + pb, 0], pairs[j + pb, 1], True)
+            elif at[j] >= 0:
+                _put_span(out, at[j], buf, pairs[j + pb, 0], pairs[j + pb, 1], False)
+    elif kind == 10:
+        for j in range(j0, j1):
+            if dry:
+                at[j] = _put_ucs4(out, 0, ucs[j + ub], True)
+            elif at[j] >= 0:
+                _put_ucs4(out, at[j], ucs[j + ub], False)
+    else:  # PRE: ``pairs`` are [offset, length] into ``pre``
+        for j in range(j0, j1):
+            if dry:
+                at[j] = pairs[j + pb, 1]
+            elif at[j] >= 0:
+                a = pairs[j + pb, 0]
+                d = at[j]
+                for q in range(pairs[j + pb, 1]):
+                    out[d + q] = pre[a + q]
 
 
 @helper
-def _ones_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    """ONE: ``1``; BOOL: ``1`` or ``0``."""
-    b = v.base[4 * k]
-    always = v.kinds[k] == KIND_ONE
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = 1
-        elif to.at[j] >= 0:
-            to.out[to.at[j]] = 49 if always or v.ints[j + b] != 0 else 48
-
-
-@helper
-def _dec_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = _put_dec(to.out, 0, v.ints[j + b], True)
-        elif to.at[j] >= 0:
-            _put_dec(to.out, to.at[j], v.ints[j + b], False)
-
-
-@helper
-def _hex_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k]
-    width = v.widths[k]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = _put_hex(to.out, 0, v.ints[j + b], width, True)
-        elif to.at[j] >= 0:
-            _put_hex(to.out, to.at[j], v.ints[j + b], width, False)
-
-
-@helper
-def _oct_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = _put_oct(to.out, 0, v.ints[j + b], True)
-        elif to.at[j] >= 0:
-            _put_oct(to.out, to.at[j], v.ints[j + b], False)
-
-
-@helper
-def _ipv4_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = _put_ipv4(to.out, 0, v.ints[j + b], True)
-        elif to.at[j] >= 0:
-            _put_ipv4(to.out, to.at[j], v.ints[j + b], False)
-
-
-@helper
-def _ipv6_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k + 2]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = _put_ipv6(to.out, v.rows[j + b], 0, True)
-        elif to.at[j] >= 0:
-            _put_ipv6(to.out, v.rows[j + b], to.at[j], False)
-
-
-@helper
-def _ether_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k + 2]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = 17
-        elif to.at[j] >= 0:
-            _put_ether(to.out, v.rows[j + b], to.at[j], False)
-
-
-@helper
-def _time_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = _put_time(to.out, 0, v.ints[j + b], True)
-        elif to.at[j] >= 0:
-            _put_time(to.out, to.at[j], v.ints[j + b], False)
-
-
-@helper
-def _span_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    """SPAN: ``pairs`` are [start, length] into the capture's bytes ``buf`` (Python slice
-    bounds, ``start >= 0``)."""
-    b = v.base[4 * k + 1]
-    for j in range(j0, j1):
-        start = v.pairs[j + b, 0]
-        data = v.buf[start : start + max(v.pairs[j + b, 1], 0)]
-        if to.dry:
-            to.at[j] = _put_span(to.out, 0, data, True)
-        elif to.at[j] >= 0:
-            _put_span(to.out, to.at[j], data, False)
-
-
-@helper
-def _ucs4_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    b = v.base[4 * k + 3]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = _put_ucs4(to.out, 0, v.ucs[j + b], True)
-        elif to.at[j] >= 0:
-            _put_ucs4(to.out, to.at[j], v.ucs[j + b], False)
-
-
-@helper
-def _pre_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    """PRE: ``pairs`` are [offset, length] into the text rendered beforehand, ``pre``."""
-    b = v.base[4 * k + 1]
-    for j in range(j0, j1):
-        if to.dry:
-            to.at[j] = v.pairs[j + b, 1]
-        elif to.at[j] >= 0:
-            a = v.pairs[j + b, 0]
-            d = to.at[j]
-            for q in range(v.pairs[j + b, 1]):
-                to.out[d + q] = v.pre[a + q]
-
-
-@helper
-def _render_range(v: Chunk, k: int, j0: int, j1: int, to: Target) -> None:
-    """Values ``j0:j1`` of field ``k``, by the loop of its kind (the codes of :class:`Kind`)."""
-    kind = v.kinds[k]
-    if kind <= KIND_BOOL:
-        _ones_range(v, k, j0, j1, to)
-    elif kind == KIND_DEC:
-        _dec_range(v, k, j0, j1, to)
-    elif kind == KIND_HEX:
-        _hex_range(v, k, j0, j1, to)
-    elif kind == KIND_OCT:
-        _oct_range(v, k, j0, j1, to)
-    elif kind == KIND_IPV4:
-        _ipv4_range(v, k, j0, j1, to)
-    elif kind == KIND_IPV6:
-        _ipv6_range(v, k, j0, j1, to)
-    elif kind == KIND_ETHER:
-        _ether_range(v, k, j0, j1, to)
-    elif kind == KIND_TIME:
-        _time_range(v, k, j0, j1, to)
-    elif kind == KIND_SPAN:
-        _span_range(v, k, j0, j1, to)
-    elif kind == KIND_UCS4:
-        _ucs4_range(v, k, j0, j1, to)
-    else:
-        _pre_range(v, k, j0, j1, to)
-
-
-@helper
-def _shown(lay: Layout, vrow: NDArray[np.int64], j: int, fe: int, rank: int) -> bool:
-    """Whether value ``j`` (the ``rank``-th of its row; its field's values end at ``fe``) is printed."""
-    if lay.occ == 0:
+def _shown(occ: int, occ_k: int, vrow: NDArray[np.int64], j: int, fs: int, fe: int, rank: int) -> bool:  # noqa: PLR0913, PLR0917 -- compiled helper: numba takes arrays, not records
+    """Whether value ``j`` (the ``rank``-th of its row, field values ``fs:fe``) is printed."""
+    if occ == 0:
         return True
-    if lay.occ == 1:
+    if occ == 1:
         return rank == 0
-    if lay.occ == 2:
+    if occ == 2:
         return j + 1 >= fe or vrow[j + 1] != vrow[j]
-    return rank == lay.occ_k
+    return rank == occ_k
 
 
 @kernel
-def measure_rows(v: Chunk, lay: Layout, vlen: NDArray[np.int64], rowlen: NDArray[np.int64]) -> None:
+def measure_rows(kinds: NDArray[np.int64], widths: NDArray[np.int64], fstart: NDArray[np.int64],  # noqa: PLR0913, PLR0917 -- compiled kernel, see the module docstring's note on records
+                 base: NDArray[np.int64], vrow: NDArray[np.int64], ints: NDArray[np.int64],
+                 pairs: NDArray[np.int64], rows: NDArray[np.uint8], ucs: NDArray[np.uint32],
+                 buf: NDArray[np.uint8], pre: NDArray[np.uint8], occ: int, occ_k: int, na: int, nq: int,
+                 vlen: NDArray[np.int64], rowlen: NDArray[np.int64]) -> None:
     """Add every printed value's bytes (with its quotes and aggregator) to its row's length.
 
-    ``vlen`` receives each value's length; ``rowlen`` must start as the separators' and
-    newline's bytes.
+    Field ``k``'s values are ``fstart[k]:fstart[k + 1]``, in rows ``vrow`` (non-decreasing
+    within a field); ``base[k]`` holds the offsets of its data in ``ints``, ``pairs``,
+    ``rows``, ``ucs`` (see :func:`_render_range`). ``vlen`` receives each value's length;
+    ``rowlen`` must start as the separators' and newline's bytes.
+    Occurrence ``occ``: 0 all, 1 first, 2 last, 3 the ``occ_k``-th (from 0).
     """
-    na = lay.agg.shape[0]
-    nq = lay.quote.shape[0]
-    to = Target(np.zeros(0, dtype=np.uint8), vlen, True)  # measuring writes nothing
-    for k in range(v.kinds.shape[0]):
-        fs = v.fstart[k]
-        fe = v.fstart[k + 1]
-        _render_range(v, k, fs, fe, to)
+    nowhere = np.zeros(0, dtype=np.uint8)  # measuring writes nothing
+    for k in range(kinds.shape[0]):
+        fs = fstart[k]
+        fe = fstart[k + 1]
+        _render_range(kinds[k], fs, fe, ints, base[4 * k], pairs, base[4 * k + 1], rows, base[4 * k + 2],
+                      ucs, base[4 * k + 3], buf, pre, widths[k], nowhere, vlen, True)
         rank = 0
         for j in range(fs, fe):
-            r = v.vrow[j]
-            rank = rank + 1 if j > fs and v.vrow[j - 1] == r else 0
-            if _shown(lay, v.vrow, j, fe, rank):
-                rowlen[r] += vlen[j] + 2 * nq + (na if rank > 0 and lay.occ == 0 else 0)
-
-
-@helper
-def _put_frame(out: NDArray[np.uint8], p: int, lay: Layout, length: int, aggregated: bool) -> int:
-    """The frame of a value of ``length`` bytes at ``out[p:]``: the aggregator first when
-    ``aggregated`` (a row's second and later values, all shown), then the value between
-    two quotes. Returns where the value itself goes."""
-    if aggregated:
-        for q in range(lay.agg.shape[0]):
-            out[p + q] = lay.agg[q]
-        p += lay.agg.shape[0]
-    nq = lay.quote.shape[0]
-    for q in range(nq):
-        out[p + q] = lay.quote[q]
-        out[p + nq + length + q] = lay.quote[q]
-    at: int = p + nq
-    return at
+            r = vrow[j]
+            rank = rank + 1 if j > fs and vrow[j - 1] == r else 0
+            if _shown(occ, occ_k, vrow, j, fs, fe, rank):
+                rowlen[r] += vlen[j] + 2 * nq + (na if rank > 0 and occ == 0 else 0)
 
 
 @kernel
-def write_rows(v: Chunk, lay: Layout, vlen: NDArray[np.int64], rowstart: NDArray[np.int64],
-               out: NDArray[np.uint8]) -> None:
+def write_rows(kinds: NDArray[np.int64], widths: NDArray[np.int64], fstart: NDArray[np.int64],  # noqa: PLR0912, PLR0913, PLR0917 -- compiled kernel, see the module docstring's note on records
+               base: NDArray[np.int64], vrow: NDArray[np.int64], ints: NDArray[np.int64],
+               pairs: NDArray[np.int64], rows: NDArray[np.uint8], ucs: NDArray[np.uint32],
+               buf: NDArray[np.uint8], pre: NDArray[np.uint8], occ: int, occ_k: int,
+               agg: NDArray[np.uint8], quote: NDArray[np.uint8], sep: NDArray[np.uint8], newline: NDArray[np.uint8],
+               vlen: NDArray[np.int64], rowstart: NDArray[np.int64], out: NDArray[np.uint8],
+               at: NDArray[np.int64], block: int) -> None:
     """Write the rows measured by :func:`measure_rows`; row ``r`` goes at ``out[rowstart[r]:rowstart[r + 1]]``.
 
     Field by field, each printed value goes at its row's cursor (the cell bytes written
     so far, plus one separator per earlier field). A one-byte separator is laid first
     under the whole chunk: the bytes no cell covers are then exactly the separators.
-    Rows are written ``lay.block`` at a time, so that the bytes being written stay in cache.
+    Rows are written ``block`` at a time, so that the bytes being written stay in cache.
     """
-    nf = v.kinds.shape[0]
+    nf = kinds.shape[0]
     nrows = rowstart.shape[0] - 1
-    nq = lay.quote.shape[0]
-    ns = lay.sep.shape[0]
+    na = agg.shape[0]
+    nq = quote.shape[0]
+    ns = sep.shape[0]
     if ns == 1:
-        out[rowstart[0]:rowstart[nrows]] = lay.sep[0]
+        out[rowstart[0]:rowstart[nrows]] = sep[0]
     cursor = rowstart[:nrows].copy()
-    fcur = v.fstart[:nf].copy()
-    to = Target(out, np.empty(v.vrow.shape[0], dtype=np.int64), False)
-    for s0 in range(0, nrows, lay.block):
-        s1 = min(nrows, s0 + lay.block)
+    fcur = fstart[:nf].copy()
+    for s0 in range(0, nrows, block):
+        s1 = min(nrows, s0 + block)
         for k in range(nf):
-            fe = v.fstart[k + 1]
+            fs = fstart[k]
+            fe = fstart[k + 1]
             j0 = fcur[k]
             j1 = j0
             rank = 0
-            while j1 < fe and v.vrow[j1] < s1:
+            while j1 < fe and vrow[j1] < s1:
                 j = j1
-                r = v.vrow[j]
-                rank = rank + 1 if j > j0 and v.vrow[j - 1] == r else 0
-                to.at[j] = -1
-                if _shown(lay, v.vrow, j, fe, rank):
-                    to.at[j] = _put_frame(out, cursor[r] + k * ns, lay, vlen[j], rank > 0 and lay.occ == 0)
-                    cursor[r] = to.at[j] + vlen[j] + nq - k * ns
+                r = vrow[j]
+                rank = rank + 1 if j > j0 and vrow[j - 1] == r else 0
+                at[j] = -1
+                if _shown(occ, occ_k, vrow, j, fs, fe, rank):
+                    p = cursor[r] + k * ns
+                    if rank > 0 and occ == 0:
+                        for q in range(na):
+                            out[p + q] = agg[q]
+                        p += na
+                    for q in range(nq):
+                        out[p + q] = quote[q]
+                        out[p + nq + vlen[j] + q] = quote[q]
+                    at[j] = p + nq
+                    cursor[r] = p + 2 * nq + vlen[j] - k * ns
                 j1 += 1
             fcur[k] = j1
-            _render_range(v, k, j0, j1, to)
+            _render_range(kinds[k], j0, j1, ints, base[4 * k], pairs, base[4 * k + 1], rows, base[4 * k + 2],
+                          ucs, base[4 * k + 3], buf, pre, widths[k], out, at, False)
             if ns != 1 and k < nf - 1:
                 for r in range(s0, s1):
-                    out[cursor[r] + k * ns : cursor[r] + (k + 1) * ns] = lay.sep
+                    for q in range(ns):
+                        out[cursor[r] + k * ns + q] = sep[q]
         for r in range(s0, s1):
-            out[rowstart[r + 1] - lay.newline.shape[0] : rowstart[r + 1]] = lay.newline
+            e = rowstart[r + 1] - newline.shape[0]
+            for q in range(newline.shape[0]):
+                out[e + q] = newline[q]

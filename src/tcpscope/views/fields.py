@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from tcpscope._jit import compiles
 from tcpscope.table.columns import Column, Kind, column_of, readonly
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.render import Chunk, Layout, measure_rows, write_rows
+from tcpscope.table.render import measure_rows, write_rows
 from tcpscope.table.schema import FieldDef
 from tcpscope.table.text import format_values
 
@@ -156,8 +156,28 @@ _SLOT: dict[Kind, int] = {**dict.fromkeys(_INT_KINDS, 0), **dict.fromkeys(_PAIR_
                           **dict.fromkeys(_ROW_KINDS, 2), Kind.UCS4: 3}
 
 
+class _Chunk(NamedTuple):
+    """A chunk's values for the rendering kernels, in the order their first arguments take
+    them (see :func:`tcpscope.table.render.measure_rows`): field ``k``'s values are
+    ``fstart[k]:fstart[k + 1]``, in rows ``vrow``; ``base`` places each in ``ints``,
+    ``pairs``, ``rows`` or ``ucs`` as its kind says; ``buf`` is the capture's bytes and
+    ``pre`` the text that SPAN and PRE pairs point into."""
+
+    kinds: NDArray[np.int64]
+    widths: NDArray[np.int64]
+    fstart: NDArray[np.int64]
+    base: NDArray[np.int64]
+    vrow: NDArray[np.int64]
+    ints: NDArray[np.int64]
+    pairs: NDArray[np.int64]
+    rows: NDArray[np.uint8]
+    ucs: NDArray[np.uint32]
+    buf: NDArray[np.uint8]
+    pre: NDArray[np.uint8]
+
+
 def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
-           bounds: Sequence[tuple[int, int]], texts: tuple[NDArray[np.uint8], NDArray[np.uint8]]) -> Chunk:
+           bounds: Sequence[tuple[int, int]], texts: tuple[NDArray[np.uint8], NDArray[np.uint8]]) -> _Chunk:
     """The values of ``columns`` shown in rows ``frames`` (increasing), gathered for the
     kernels, with ``texts``: the capture's bytes and the PRE text they point into.
 
@@ -202,7 +222,7 @@ def _chunk(columns: Sequence[Column], frames: NDArray[np.int64], ucs_width: int,
             # (rows and text narrower than the chunk's are padded with zeros)
             (into if into.ndim == 1 else into[:, : values.shape[1]])[...] = values[take]
     ints, pairs, rows, ucs = gathered
-    return Chunk(
+    return _Chunk(
         kinds=np.array([int(c.kind) for c in columns], dtype=np.int64),
         widths=np.array([c.width for c in columns], dtype=np.int64),
         fstart=fstart, base=base, vrow=vrow, ints=ints, pairs=pairs, rows=rows, ucs=ucs, buf=texts[0], pre=texts[1],
@@ -264,7 +284,7 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
     ucs_width = max([c.ucs.shape[1] for c in columns if c.kind is Kind.UCS4] or [1])
     occ, occ_k = _occurrence(opts.occurrence)
     sep, newline = _u8(opts.separator), _u8("\n")
-    layout = Layout(occ, occ_k, _u8(opts.aggregator), _u8(opts.quote), sep, newline, BLOCK_ROWS)
+    agg, quote = _u8(opts.aggregator), _u8(opts.quote)
     size = sel.shape[0] * len(columns)
     measure, write = measure_rows.pick(size), write_rows.pick(size)
     # where each chunk's values start and end in each column: one search per column
@@ -279,7 +299,7 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
         data = _chunk(columns, fr, ucs_width, [(lo[i], hi[i]) for lo, hi in zip(los, his, strict=True)], (span, pre))
         vlen = np.empty(data.vrow.shape[0], dtype=np.int64)
         rowlen = np.full(fr.shape[0], (len(columns) - 1) * sep.shape[0] + newline.shape[0], dtype=np.int64)
-        measure(data, layout, vlen, rowlen)
+        measure(*data, occ, occ_k, agg.shape[0], quote.shape[0], vlen, rowlen)
         rowstart = np.zeros(fr.shape[0] + 1, dtype=np.int64)
         np.cumsum(rowlen, out=rowstart[1:])
         total = int(rowstart[-1])
@@ -287,7 +307,8 @@ def render_chunks(table: PacketTable, fields: Sequence[FieldDef], opts: FieldsOp
         if buffers[slot].shape[0] < total:
             buffers[slot] = np.empty(total * 5 // 4, dtype=np.uint8)
         out = buffers[slot]
-        write(data, layout, vlen, rowstart, out)
+        at = np.empty(data.vrow.shape[0], dtype=np.int64)
+        write(*data, occ, occ_k, agg, quote, sep, newline, vlen, rowstart, out, at, BLOCK_ROWS)
         return out[:total].data
 
     count = firsts.shape[0]
