@@ -17,7 +17,6 @@ from tcpscope.dissect.protocols import PROTO_NAMES
 
 __all__ = ["DECLARED", "explained", "protocol_diffs"]
 
-_IP_TWICE = "an IPv4 header cut before its version is listed twice (dissect/ipv4.py)"
 _NO_PACKET = "a pcapng block that is not a packet: tshark hands its bytes to data"
 _QINQ = "an 802.1ad tag followed by an 802.1ah type: tcpscope reads an I-tag"
 _IPV6_NOT_6 = "an EtherType 0x86dd or raw IPv6 link frame whose version is not 6"
@@ -25,9 +24,6 @@ _NO_NEXT = "IPv6 with no next header: the bytes after it are not data in tshark"
 
 #: capture -> frame -> why its frame.protocols differs, for what :func:`explained` does not cover
 DECLARED: dict[str, dict[int, str]] = {
-    "craft-encap-gre.pcap": {11: _IP_TWICE},
-    "craft-link-null-be.pcap": {13: _IP_TWICE},
-    "craft-link-null-le.pcap": {13: _IP_TWICE},
     "craft-encap-vlan.pcap": {11: _QINQ},
     "craft-ipv6-ext.pcap": {9: _NO_NEXT, 26: _IPV6_NOT_6},
     "craft-link-raw229.pcap": {1: _IPV6_NOT_6, 3: _IPV6_NOT_6},
