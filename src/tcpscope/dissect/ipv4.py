@@ -258,10 +258,11 @@ _FIELD_ENDS = np.array([1, 1, 2, 4, 6, 8, 9, 10, 12, 16, 20], dtype=np.int64)
 def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: bool = True) -> None:
     """Decode the IPv4 headers at the cursors of frames ``idx`` (see the module docstring)."""
     hd = _Headers.read(ctx, idx)
-    # the version byte is read first: without it the frame ends here (ip is still in its
-    # stack, marked below with the other headers that are not IPv6)
+    # the version byte is read first: without it the frame ends here, in IPv4 (the
+    # malformed-packet item names the protocol on top of the stack)
     empty = hd.avail < 1
     if empty.any():
+        ctx.mark_stack(idx[empty], PROTO_CODE["ip"])
         ctx.stop(idx[empty], hd.rlen[empty] < 1)
     # "Bogus IPv4 version" from dissect_ip_v4 (even for 6, handed on to IPv6 after it);
     # dissect_ip hands 6 to IPv6 and calls any version but 4 "Bogus IP version"
@@ -273,7 +274,7 @@ def dissect_ipv4(ctx: DissectContext, idx: NDArray[np.int64], show_v6_version: b
         _to_ipv6(ctx, hd.take(is6), show_v6_version)
     hd = hd.take(~is6)
     idx = hd.idx
-    ctx.mark_stack(idx, PROTO_CODE["ip"])
+    ctx.mark_stack(idx[hd.avail >= 1], PROTO_CODE["ip"])  # (those without a byte are marked above)
 
     checks = _length_checks(ctx, hd)
     done_early = checks.done_early
