@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import pyarrow
 
     from tcpscope.views.conversations import Conversations
+    from tcpscope.views.related import Margin
 
 __all__ = ["Capture", "PacketView", "Scan", "open_capture"]
 
@@ -296,6 +297,18 @@ class Capture:
         from tcpscope.views.packet_list import packet_lines
 
         return packet_lines(self.table, self.frames)
+
+    def related(self, frame: int) -> Margin:
+        """What Wireshark's packet list draws beside these frames when frame number
+        ``frame`` is selected (:mod:`tcpscope.views.related`): ``.selection`` (the frame's
+        TCP conversation, its first and last frame, its tree's typed links and the marks
+        they make) and per frame of this capture ``.number``, ``.trace`` (its place on the
+        conversation line, a ``Trace``) and ``.mark`` (a ``Link``, or -1 for none).
+        IndexError, in Wireshark's words, for a frame the capture does not have or one
+        these frames do not include."""
+        from tcpscope.views.related import related_margin
+
+        return related_margin(self.table, self.frames, frame)
 
 
 def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = True) -> Capture:

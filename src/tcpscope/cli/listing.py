@@ -1,19 +1,55 @@
-"""``tcpscope list``: the packet list, as plain ``tshark -r FILE`` prints it."""
+"""``tcpscope list``: the packet list, as plain ``tshark -r FILE`` prints it; with
+``--select N``, each line behind the margin Wireshark's packet list draws when frame N is
+selected (:mod:`tcpscope.views.related`).
+
+``--select`` reads the capture once, a piece at a time, as the plain list does. A line's
+margin can be drawn only once enough is known: before frame N, N's links and its
+conversation's first frame; from N on, whether a later frame of N's conversation comes
+(which makes the line solid or dashed, and the conversation's last frame its end). Lines
+wait for that in a spool that stays in memory up to :data:`SPOOL_MEMORY` bytes and goes
+to a temporary file past it, so memory stays bounded on any capture (a pipe too): every
+line before N waits for N, and after N the lines from the conversation's latest frame
+on wait for the next one (or the end of the capture).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from typing import IO, TYPE_CHECKING
 
+import numpy as np
+
+from tcpscope.cli import EXIT_ERROR
 from tcpscope.cli.common import finish, scan_capture
 
-__all__ = ["run"]
+if TYPE_CHECKING:
+    from tcpscope._types import Index
+    from tcpscope.api import PacketView
+    from tcpscope.views.related import FrameLink, Selection
+
+__all__ = ["SPOOL_MEMORY", "run"]
+
+#: Bytes of waiting lines held in memory before the spool moves to a temporary file
+SPOOL_MEMORY = 32 << 20
+
+#: Waiting lines read back from the spool at a time
+_BATCH = 65536
 
 
 def run(args: argparse.Namespace) -> int:
     """The list a piece of the capture at a time (``tcpscope.scan``), with the TCP analysis
     carried from piece to piece: a large file in bounded memory, a pipe as its packets
     come."""
+    if args.select is None:
+        return _listed(args, None)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY) as spool:
+        return _listed(args, _Selected(args.select, sys.stdout, _Spool(spool)))
+
+
+def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
+    """Write the list, each line behind its margin if ``selected``."""
     from tcpscope._jit import job
     from tcpscope.views.packet_list import packet_lines
 
@@ -21,9 +57,148 @@ def run(args: argparse.Namespace) -> int:
     with scan_capture(args.file, args.display_filter) as scan:
         for piece in scan:
             with job(piece.job):
-                out.write("".join(line + "\n" for line in packet_lines(piece.table, piece.frames)))
+                lines = packet_lines(piece.table, piece.frames)
+                if selected is None:
+                    out.write("".join(line + "\n" for line in lines))
+                elif not selected.piece(piece, list(lines)):
+                    return EXIT_ERROR
             if not scan.whole:
                 out.flush()
+    if selected is not None and not selected.end():
+        return EXIT_ERROR
     out.flush()
     return finish(scan.warnings)
 
+
+class _Spool:
+    """Lines waiting for their margin, in frame order: each with its frame number and
+    TCP conversation, in memory up to SPOOL_MEMORY bytes, in a temporary file past it."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._read = 0
+        self._write = 0
+
+    def add(self, numbers: Index, streams: Index, lines: list[str]) -> None:
+        text = "".join(f"{n}\t{s}\t{line}\n" for n, s, line in zip(numbers.tolist(), streams.tolist(), lines,
+                                                                     strict=True))
+        self._file.seek(self._write)
+        self._file.write(text.encode())
+        self._write = self._file.tell()
+
+    def take(self, before: int | None) -> tuple[list[int], list[int], list[str]]:
+        """Up to _BATCH waiting lines, in order, of frames numbered below ``before`` (None: any)."""
+        numbers: list[int] = []
+        streams: list[int] = []
+        lines: list[str] = []
+        self._file.seek(self._read)
+        while self._read < self._write and len(lines) < _BATCH:
+            number, stream, line = self._file.readline().decode().split("\t", 2)
+            if before is not None and int(number) >= before:
+                break
+            self._read = self._file.tell()
+            numbers.append(int(number))
+            streams.append(int(stream))
+            lines.append(line)
+        if self._read == self._write:  # all taken: start the file over
+            self._file.seek(0)
+            self._file.truncate()
+            self._read = self._write = 0
+        return numbers, streams, lines
+
+
+class _Selected:
+    """The list with the margin of frame ``frame`` selected, written to ``out`` as the
+    capture's pieces come (see the module docstring)."""
+
+    def __init__(self, frame: int, out: IO[str], spool: _Spool) -> None:
+        self.frame = frame
+        self.out = out
+        self.spool = spool
+        self.first_of = np.zeros(0, dtype=np.int64)  # each conversation's first frame, until N's is known
+        self.found: tuple[int, int, tuple[FrameLink, ...]] | None = None  # N's conversation, its first frame, links
+        self.last_seen = 0  # the latest frame of N's conversation so far
+
+    def piece(self, piece: PacketView, lines: list[str]) -> bool:
+        """Take a piece and write the lines it lets be drawn; False after an error message."""
+        from tcpscope.views.related import frame_links, stream_of
+
+        table = piece.table
+        base = table.records.first_frame + 1
+        streams = stream_of(table)
+        if self.found is None:
+            self._note_first_frames(streams, base)
+            row = self.frame - base
+            if 0 <= row < table.n:
+                if not np.any(piece.frames == row):
+                    return self._error(_not_displayed(self.frame))
+                stream = int(streams[row])
+                first = int(self.first_of[stream]) if stream >= 0 else 0
+                self.found = (stream, first, frame_links(table, np.array([row], dtype=np.int64)).of(row))
+        if self.found is not None and self.found[0] >= 0:
+            mine = np.flatnonzero(streams == self.found[0])
+            if mine.shape[0]:
+                self.last_seen = max(self.last_seen, int(mine[-1]) + base)
+        self.spool.add(piece.frames + base, streams[piece.frames], lines)
+        if self.found is not None:
+            self._draw(final=False)
+        return True
+
+    def end(self) -> bool:
+        """The capture has ended: write the lines still waiting; False after an error message."""
+        if self.found is None:
+            return self._error(_no_such_frame(self.frame))
+        self._draw(final=True)
+        return True
+
+    def _note_first_frames(self, streams: Index, base: int) -> None:
+        """Remember the first frame of each conversation this piece starts."""
+        tcp = np.flatnonzero(streams >= 0)
+        if not tcp.shape[0]:
+            return
+        ids, first = np.unique(streams[tcp], return_index=True)
+        if ids[-1] >= self.first_of.shape[0]:
+            grown = np.zeros(max(int(ids[-1]) + 1, 2 * self.first_of.shape[0]), dtype=np.int64)
+            grown[: self.first_of.shape[0]] = self.first_of
+            self.first_of = grown
+        new = self.first_of[ids] == 0
+        self.first_of[ids[new]] = tcp[first[new]] + base
+
+    def _selection(self) -> Selection:
+        """N's selection, the latest frame of its conversation so far standing for the
+        last (only lines before it are drawn until the capture ends)."""
+        from tcpscope.views.related import selection
+
+        assert self.found is not None
+        stream, first, links = self.found
+        return selection(self.frame, stream, (first, self.last_seen) if stream >= 0 else (0, 0), links)
+
+    def _draw(self, final: bool) -> None:
+        """Write the waiting lines whose margin is known: all at the end, or when N is not
+        TCP; else those before the latest frame of N's conversation."""
+        from tcpscope.views.related import margin_texts
+
+        sel = self._selection()
+        before = None if final or sel.stream < 0 else self.last_seen
+        while True:
+            numbers, streams, lines = self.spool.take(before)
+            if not lines:
+                return
+            margins = margin_texts(sel, np.array(numbers, dtype=np.int64), np.array(streams, dtype=np.int64))
+            self.out.write("".join(m + line for m, line in zip(margins, lines, strict=True)))
+
+    def _error(self, message: str) -> bool:
+        print(f"tcpscope: {message}", file=sys.stderr)
+        return False
+
+
+def _no_such_frame(frame: int) -> str:
+    from tcpscope.views.related import no_such_frame
+
+    return no_such_frame(frame)
+
+
+def _not_displayed(frame: int) -> str:
+    from tcpscope.views.related import not_displayed
+
+    return not_displayed(frame)

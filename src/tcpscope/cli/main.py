@@ -80,6 +80,20 @@ def _expert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", action="store_true", help="list the frames of each finding under its row")
 
 
+def _frame_number(text: str) -> int:
+    """A frame number for ``--select`` (tshark's words for a bad one, from its --selected-frame)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f'"{text}" is not a valid frame number')
+    return int(text)
+
+
+def _list_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--select", type=_frame_number, metavar="N", default=None,
+                   help="draw the margin Wireshark's packet list draws with frame N selected: its TCP "
+                        "conversation's line and marks on the frames N's tree links to")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -102,7 +116,7 @@ COMMANDS = (
     Command("fields", "tcpscope.cli.fields", "print fields of every frame, as tshark -T fields does",
             _fields_arguments),
     Command("list", "tcpscope.cli.listing", "the packet list, one line per frame, as tshark prints it",
-            _file_and_filter),
+            _list_arguments),
     Command("conv", "tcpscope.cli.conv",
             "TCP conversations, as tshark -q -z conv,tcp, plus stream, retransmissions, RTT and state",
             _conv_arguments),
