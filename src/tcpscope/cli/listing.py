@@ -17,17 +17,26 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from tcpscope.cli import EXIT_ERROR
 from tcpscope.cli.common import finish, scan_capture
+from tcpscope.views.related import (
+    FrameLink,
+    Selection,
+    frame_links,
+    margin_texts,
+    no_such_frame,
+    not_displayed,
+    selection,
+    stream_of,
+)
 
 if TYPE_CHECKING:
     from tcpscope._types import Index
     from tcpscope.api import PacketView
-    from tcpscope.views.related import FrameLink, Selection
 
 __all__ = ["SPOOL_MEMORY", "run"]
 
@@ -107,6 +116,15 @@ class _Spool:
         return numbers, streams, lines
 
 
+class _Found(NamedTuple):
+    """What the selected frame's piece tells: its TCP conversation (-1: none), that
+    conversation's first frame (0: none) and the frame's links."""
+
+    stream: int
+    first: int
+    links: tuple[FrameLink, ...]
+
+
 class _Selected:
     """The list with the margin of frame ``frame`` selected, written to ``out`` as the
     capture's pieces come (see the module docstring)."""
@@ -116,13 +134,11 @@ class _Selected:
         self.out = out
         self.spool = spool
         self.first_of = np.zeros(0, dtype=np.int64)  # each conversation's first frame, until N's is known
-        self.found: tuple[int, int, tuple[FrameLink, ...]] | None = None  # N's conversation, its first frame, links
+        self.found: _Found | None = None
         self.last_seen = 0  # the latest frame of N's conversation so far
 
     def piece(self, piece: PacketView, lines: list[str]) -> bool:
         """Take a piece and write the lines it lets be drawn; False after an error message."""
-        from tcpscope.views.related import frame_links, stream_of
-
         table = piece.table
         base = table.records.first_frame + 1
         streams = stream_of(table)
@@ -131,12 +147,13 @@ class _Selected:
             row = self.frame - base
             if 0 <= row < table.n:
                 if not np.any(piece.frames == row):
-                    return self._error(_not_displayed(self.frame))
+                    return self._error(not_displayed(self.frame))
                 stream = int(streams[row])
                 first = int(self.first_of[stream]) if stream >= 0 else 0
-                self.found = (stream, first, frame_links(table, np.array([row], dtype=np.int64)).of(row))
-        if self.found is not None and self.found[0] >= 0:
-            mine = np.flatnonzero(streams == self.found[0])
+                self.found = _Found(stream, first, frame_links(table, np.array([row], dtype=np.int64)).of(row))
+                self.first_of = self.first_of[:0]  # no longer needed
+        if self.found is not None and self.found.stream >= 0:
+            mine = np.flatnonzero(streams == self.found.stream)
             if mine.shape[0]:
                 self.last_seen = max(self.last_seen, int(mine[-1]) + base)
         self.spool.add(piece.frames + base, streams[piece.frames], lines)
@@ -147,7 +164,7 @@ class _Selected:
     def end(self) -> bool:
         """The capture has ended: write the lines still waiting; False after an error message."""
         if self.found is None:
-            return self._error(_no_such_frame(self.frame))
+            return self._error(no_such_frame(self.frame))
         self._draw(final=True)
         return True
 
@@ -167,8 +184,6 @@ class _Selected:
     def _selection(self) -> Selection:
         """N's selection, the latest frame of its conversation so far standing for the
         last (only lines before it are drawn until the capture ends)."""
-        from tcpscope.views.related import selection
-
         assert self.found is not None
         stream, first, links = self.found
         return selection(self.frame, stream, (first, self.last_seen) if stream >= 0 else (0, 0), links)
@@ -176,8 +191,6 @@ class _Selected:
     def _draw(self, final: bool) -> None:
         """Write the waiting lines whose margin is known: all at the end, or when N is not
         TCP; else those before the latest frame of N's conversation."""
-        from tcpscope.views.related import margin_texts
-
         sel = self._selection()
         before = None if final or sel.stream < 0 else self.last_seen
         while True:
@@ -191,14 +204,3 @@ class _Selected:
         print(f"tcpscope: {message}", file=sys.stderr)
         return False
 
-
-def _no_such_frame(frame: int) -> str:
-    from tcpscope.views.related import no_such_frame
-
-    return no_such_frame(frame)
-
-
-def _not_displayed(frame: int) -> str:
-    from tcpscope.views.related import not_displayed
-
-    return not_displayed(frame)
