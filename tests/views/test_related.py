@@ -233,7 +233,8 @@ def test_a_frame_the_capture_does_not_have() -> None:
 
 def test_list_select_draws_the_margin_before_the_plain_line() -> None:
     """Each line is the margin (4 columns) and then, byte for byte, the plain list's line."""
-    for name, frame in (("lossy-seed7.pcap", 31), ("http-get.pcap", 9), ("tls-dns.pcap", 129)):
+    for name, frame in (("lossy-seed7.pcap", 31), ("http-get.pcap", 9), ("tls-dns.pcap", 129),
+                        ("zeek-ipv4-fragmented-1.pcap", 3)):
         plain = run_tcpscope("list", name).stdout.splitlines(keepends=True)
         run = run_tcpscope("list", name, "--select", str(frame))
         assert (run.stderr, run.status) == ("", 0)
