@@ -190,65 +190,78 @@ def _new_bytes(lo: Any, hi: Any, m: int, a: int, b: int, seg: int, out: Any, k: 
     return k
 
 
-# per key state: the last sequence number placed and its offset, the furthest end seen
-K_LAST32, K_LAST64, K_EXTENT = 0, 1, 2
+# per key state: the last sequence number placed and its offset, the furthest end seen,
+# and where its intervals are in the pool: first row, count, rows reserved
+K_LAST32, K_LAST64, K_EXTENT, K_FIRST, K_COUNT, K_ROOM = 0, 1, 2, 3, 4, 5
+K_N = 6
 
 
 @kernel
-def _reassemble(group: Any, seq: Any, seglen: Any, cap: Any, keystate: Any, old_off: Any, old_ivl: Any,  # noqa: PLR0913, PLR0917 -- a numba kernel: arrays one by one
-                new_off: Any, new_ivl: Any, out: Any, cut: Any) -> int:
+def _reassemble(group: Any, ukeys: Any, seq: Any, seglen: Any, cap: Any, st: Any, pool: Any, used: int,  # noqa: PLR0913, PLR0917 -- a numba kernel: arrays one by one
+                out: Any, cut: Any) -> tuple[int, int]:
     """Place the segments (sorted by key, in arrival order within one; ``group[g]`` is where
-    key ``g``'s segments start) against each key's intervals (``old_ivl[old_off[g]:old_off[g+1]]``),
-    writing the new bytes to ``out``, each segment's snap-length cut to ``cut`` (offset,
-    size) and the new intervals to ``new_ivl`` (``new_off`` filled). Returns the count of
-    ``out`` rows."""
+    the segments of key ``ukeys[g]`` start) against that key's intervals (``st`` rows: see
+    ``K_*``; the intervals in ``pool``), writing the new bytes to ``out`` (segment, bytes
+    skipped, length, offset) and each segment's snap-length cut to ``cut`` (offset, size).
+    A key's intervals are written back in place when they fit, else after row ``used``
+    of the pool (which has room for every key's). Returns the count of ``out`` rows and
+    the pool rows used."""
     k = 0
-    ngroups = group.shape[0] - 1
-    at = 0
-    for g in range(ngroups):
+    for g in range(group.shape[0] - 1):
+        key = ukeys[g]
         first, last = group[g], group[g + 1]
-        m = old_off[g + 1] - old_off[g]
-        cap_g = m + (last - first) + 1
-        lo = np.empty(cap_g, dtype=np.int64)
-        hi = np.empty(cap_g, dtype=np.int64)
+        m = st[key, K_COUNT]
+        room = m + (last - first) + 1
+        lo = np.empty(room, dtype=np.int64)
+        hi = np.empty(room, dtype=np.int64)
+        at = st[key, K_FIRST]
         for i in range(m):
-            lo[i] = old_ivl[old_off[g] + i, 0]
-            hi[i] = old_ivl[old_off[g] + i, 1]
+            lo[i] = pool[at + i, 0]
+            hi[i] = pool[at + i, 1]
         for s in range(first, last):
-            pos = keystate[g, K_LAST64] + _signed32(seq[s] - keystate[g, K_LAST32])
-            if pos > keystate[g, K_LAST64]:
-                keystate[g, K_LAST64] = pos
-                keystate[g, K_LAST32] = seq[s]
+            pos = st[key, K_LAST64] + _signed32(seq[s] - st[key, K_LAST32])
+            if pos > st[key, K_LAST64]:
+                st[key, K_LAST64] = pos
+                st[key, K_LAST32] = seq[s]
             if seglen[s] > 0:
-                keystate[g, K_EXTENT] = max(keystate[g, K_EXTENT], pos + seglen[s])
+                st[key, K_EXTENT] = max(st[key, K_EXTENT], pos + seglen[s])
             cut[s, 0] = pos + cap[s]
             cut[s, 1] = seglen[s] - cap[s]
             if cap[s] > 0:
                 k = _new_bytes(lo, hi, m, pos, pos + cap[s], s, out, k)
                 m = _add_interval(lo, hi, m, pos, pos + cap[s])
-        new_off[g] = at
+        if m > st[key, K_ROOM]:
+            st[key, K_FIRST] = used
+            st[key, K_ROOM] = 2 * m
+            used += 2 * m
+        at = st[key, K_FIRST]
         for i in range(m):
-            new_ivl[at, 0] = lo[i]
-            new_ivl[at, 1] = hi[i]
-            at += 1
-    new_off[ngroups] = at
-    return k
+            pool[at + i, 0] = lo[i]
+            pool[at + i, 1] = hi[i]
+        st[key, K_COUNT] = m
+    return k, used
+
+
+#: Pool rows beyond twice the live ones before the pool is compacted.
+COMPACT_SLACK = 4096
 
 
 class Reassembler:
     """Streams reassembled a piece of a capture at a time (module docstring).
 
     Feed analysed tables of consecutive frames to :meth:`feed`; each returns the bytes
-    that piece brings. The state kept between pieces is, per stream and direction, the
-    intervals of offsets covered (one when nothing is missing), the furthest end seen and
-    where the unwrapping of sequence numbers stands.
+    that piece brings. The state kept between pieces is, per stream and direction (a row
+    of ``K_*`` columns indexed by ``stream * 2 + direction``, stream numbers being
+    dense), where the unwrapping of sequence numbers stands, the furthest end seen and
+    the intervals of offsets covered (one when nothing is missing), kept in a pool of
+    rows compacted when half of it is stale: a few dozen bytes per stream, whatever its
+    length.
     """
 
     def __init__(self) -> None:
-        self._keys = np.zeros(0, dtype=np.int64)  # stream * 2 + direction, sorted
-        self._state = np.zeros((0, 3), dtype=np.int64)
-        self._off = np.zeros(1, dtype=np.int64)
-        self._ivl = np.zeros((0, 2), dtype=np.int64)
+        self._st = _fresh_state(0)
+        self._pool = np.zeros((0, 2), dtype=np.int64)
+        self._used = 0
 
     def feed(self, table: PacketTable) -> Piece:
         """The bytes ``table`` adds to its streams, and its snap-length cuts."""
@@ -266,54 +279,47 @@ class Reassembler:
         cap = np.minimum(np.asarray(c["payload_cap"], dtype=np.int64)[rows], seglen)
         ukeys, group_start = np.unique(key, return_index=True)
         group = np.append(group_start, key.shape[0]).astype(np.int64)
-        keystate, old_off, old_ivl = self._state_of(ukeys)
-        new_off = np.zeros(ukeys.shape[0] + 1, dtype=np.int64)
-        new_ivl = np.zeros((old_ivl.shape[0] + rows.shape[0], 2), dtype=np.int64)
-        out = np.zeros((old_ivl.shape[0] + 2 * rows.shape[0], 4), dtype=np.int64)
+        self._grow_keys(int(ukeys[-1]) + 1 if ukeys.shape[0] else 0)
+        self._grow_pool(2 * int((self._st[ukeys, K_COUNT] + np.diff(group) + 1).sum()))
+        out = np.zeros((int(self._st[ukeys, K_COUNT].sum()) + 2 * rows.shape[0], 4), dtype=np.int64)
         cut = np.zeros((rows.shape[0], 2), dtype=np.int64)
-        k = int(_reassemble.run(rows.shape[0], group, seq, seglen, cap, keystate, old_off, old_ivl,
-                                new_off, new_ivl, out, cut))
-        self._store(ukeys, keystate, new_off, new_ivl[: int(new_off[-1])])
-        seg_key = key
-        return Piece(self._ranges(table, rows, seg_key, out[:k]), self._cuts(seg_key, cut))
+        k, used = _reassemble.run(rows.shape[0], group, ukeys, seq, seglen, cap, self._st, self._pool, self._used,
+                                  out, cut)
+        self._used = int(used)
+        return Piece(self._ranges(table, rows, key, out[: int(k)]), self._cuts(key, cut))
 
-    def _state_of(self, ukeys: Index) -> tuple[Array, Index, Array]:
-        """The carried state of keys ``ukeys``: fresh for new ones (offset 0 at relative sequence 1)."""
-        n = ukeys.shape[0]
-        keystate = np.zeros((n, 3), dtype=np.int64)
-        keystate[:, K_LAST32] = 1
-        pos = np.searchsorted(self._keys, ukeys)
-        known = (pos < self._keys.shape[0]) & (self._keys[np.minimum(pos, max(self._keys.shape[0] - 1, 0))] == ukeys) \
-            if self._keys.shape[0] else np.zeros(n, dtype=np.bool_)
-        keystate[known] = self._state[pos[known]]
-        counts = np.zeros(n, dtype=np.int64)
-        counts[known] = (self._off[pos[known] + 1] - self._off[pos[known]])
-        old_off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=old_off[1:])
-        take = np.concatenate([np.arange(self._off[p], self._off[p + 1]) for p in pos[known].tolist()] or
-                              [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-        return keystate, old_off, self._ivl[take]
+    def _grow_keys(self, keys: int) -> None:
+        """Room for ``keys`` keys."""
+        if keys > self._st.shape[0]:
+            st = _fresh_state(max(keys, 2 * self._st.shape[0]))
+            st[: self._st.shape[0]] = self._st
+            self._st = st
 
-    def _store(self, ukeys: Index, keystate: Array, new_off: Index, new_ivl: Array) -> None:
-        """Replace the state of keys ``ukeys`` (the others stay as they were)."""
-        keep = ~np.isin(self._keys, ukeys)
-        old_counts = np.diff(self._off)
-        kept_rows = np.repeat(keep, old_counts)
-        keys = np.concatenate([self._keys[keep], ukeys])
-        state = np.concatenate([self._state[keep], keystate])
-        counts = np.concatenate([old_counts[keep], np.diff(new_off)])
-        ivl = [self._ivl[kept_rows], new_ivl]
-        owner = np.concatenate([np.repeat(np.arange(int(keep.sum())), old_counts[keep]),
-                                np.repeat(np.arange(ukeys.shape[0]) + int(keep.sum()), np.diff(new_off))])
-        order = np.argsort(keys, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.shape[0])
-        ivl_order = np.argsort(rank[owner], kind="stable")
-        self._keys = keys[order]
-        self._state = state[order]
-        self._off = np.zeros(keys.shape[0] + 1, dtype=np.int64)
-        np.cumsum(counts[order], out=self._off[1:])
-        self._ivl = np.concatenate(ivl)[ivl_order]
+    def _grow_pool(self, rows: int) -> None:
+        """Room for ``rows`` more pool rows (the pool compacted first when more than half of
+        it is stale)."""
+        live = int(self._st[:, K_COUNT].sum())
+        if self._used > 2 * live + COMPACT_SLACK:
+            self._compact()
+        if self._used + rows > self._pool.shape[0]:
+            pool = np.zeros((max(self._used + rows, 2 * self._pool.shape[0]), 2), dtype=np.int64)
+            pool[: self._used] = self._pool[: self._used]
+            self._pool = pool
+
+    def _compact(self) -> None:
+        """The live intervals moved to the front of the pool, each key's room its count."""
+        st = self._st
+        has = np.flatnonzero(st[:, K_COUNT] > 0)
+        counts = st[has, K_COUNT]
+        first = np.cumsum(counts) - counts
+        take = np.repeat(st[has, K_FIRST] - first, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        pool = np.zeros_like(self._pool)
+        pool[: take.shape[0]] = self._pool[take]
+        self._pool = pool
+        st[:, K_ROOM] = 0
+        st[has, K_FIRST] = first
+        st[has, K_ROOM] = counts
+        self._used = int(take.shape[0])
 
     @staticmethod
     def _ranges(table: PacketTable, rows: Index, seg_key: Index, out: Array) -> Ranges:
@@ -339,24 +345,33 @@ class Reassembler:
     def gaps(self) -> Gaps:
         """The holes so far: per stream and direction, the offsets from 0 to the furthest
         end seen that no captured byte covers."""
-        counts = np.diff(self._off)
-        owner = np.repeat(np.arange(self._keys.shape[0]), counts)
-        lo, hi = self._ivl[:, 0], self._ivl[:, 1]
-        # each interval's hole before it: from the previous interval's end, or from 0
-        first = np.zeros(lo.shape[0], dtype=np.bool_)
-        first[self._off[:-1][counts > 0]] = True
+        st = self._st
+        keys = np.flatnonzero((st[:, K_COUNT] > 0) | (st[:, K_EXTENT] > 0))
+        counts = st[keys, K_COUNT]
+        at = np.repeat(st[keys, K_FIRST], counts) + np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts)
+        owner = np.repeat(keys, counts)
+        lo, hi = self._pool[at, 0], self._pool[at, 1]
+        # the hole before each interval (from the previous one's end, or from 0) and after the last
+        first = np.ones(lo.shape[0], dtype=np.bool_)
+        first[1:] = owner[1:] != owner[:-1]
         before = np.where(first, 0, np.concatenate([[0], hi[:-1]]))
-        gap_key = [owner, np.flatnonzero(counts >= 0)]
-        gap_at = [before, np.where(counts > 0, hi[np.maximum(self._off[1:] - 1, 0)] if lo.shape[0] else 0, 0)]
-        gap_end = [lo, self._state[:, K_EXTENT]]
-        key_idx = np.concatenate(gap_key)
-        at = np.concatenate(gap_at)
-        end = np.concatenate(gap_end)
-        keep = end > at
-        order = np.lexsort((at[keep], key_idx[keep]))
-        keys = self._keys[key_idx[keep]][order]
-        return Gaps(stream=keys >> 1, direction=(keys & 1).astype(np.int8), offset=at[keep][order],
-                    size=(end - at)[keep][order])
+        last_hi = np.zeros(keys.shape[0], dtype=np.int64)
+        last_hi[counts > 0] = hi[np.cumsum(counts)[counts > 0] - 1]
+        key = np.concatenate([owner, keys])
+        start = np.concatenate([before, last_hi])
+        end = np.concatenate([lo, st[keys, K_EXTENT]])
+        keep = end > start
+        order = np.lexsort((start[keep], key[keep]))
+        key, start, end = key[keep][order], start[keep][order], end[keep][order]
+        return Gaps(stream=key >> 1, direction=(key & 1).astype(np.int8), offset=start, size=end - start)
+
+
+def _fresh_state(keys: int) -> Array:
+    """State rows of keys not seen yet: offset 0 at relative sequence number 1."""
+    st = np.zeros((keys, K_N), dtype=np.int64)
+    st[:, K_LAST32] = 1
+    return st
 
 
 def _empty_ranges() -> Ranges:
