@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from make_golden_follow import FOLLOW_MODES, block_order, follow_args, follow_path, follow_source, read_follow
-from make_golden_stats import EXPECTED, capture_names, run_stat
+from make_golden_stats import CAPTURES, EXPECTED, capture_names, run_stat
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
 
 import tcpscope
@@ -254,3 +254,22 @@ def test_yaml_ipv6_hosts_and_times() -> None:
     nodes = (Node("2001:db8::1", True, 443), Node("2001:db8::2", True, 50000))
     assert nodes[0].text() == "[2001:db8::1]:443"
     assert "    host: 2001:db8::1\n" in render_follow("yaml", "", nodes, follow_chunks(FollowFeed().segments()))
+
+
+@pytest.mark.parametrize("name", ["lossy-seed7.pcap", "own-lossy-seed11.pcap", "zeek-tcp-reassembly.pcap"])
+def test_compiled_rules_equal_uncompiled(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The follower's kernel gives the same chunks compiled and not, on the whole lossy
+    captures (held segments, markers, overlaps)."""
+    table = tcpscope.open(CAPTURES / name).table
+    tcp = table.layer("tcp")
+    stream = np.asarray(tcp.cols["stream"])
+    for s in np.unique(stream[stream >= 0]).tolist():
+        feed = FollowFeed()
+        feed.add(table, stream == s)
+        segs = feed.segments()
+        got = []
+        for mode in ("never", "always"):
+            monkeypatch.setenv("TCPSCOPE_JIT", mode)
+            chunks = follow_chunks(segs)
+            got.append([getattr(chunks, f).tolist() for f in ("node", "frame", "ts", "start", "length", "missing")])
+        assert got[0] == got[1]

@@ -145,7 +145,8 @@ class FollowFeed:
 
     ``add`` takes an analysed piece and which of its ``tcp`` rows belong to the follow
     (the caller's choice: a ``tcp.stream``); only the rows :func:`fed_rows` allows are
-    kept. The first one kept names the nodes (``first_row``: its piece and row).
+    kept. The first one kept names the nodes (``first``: its piece and ``tcp`` row); a
+    segment is node 0's when it comes from the same end as that one (its ``_flow``).
     """
 
     def __init__(self) -> None:
@@ -154,6 +155,7 @@ class FollowFeed:
         self.first: tuple[PacketTable, int] | None = None
 
     def add(self, table: PacketTable, rows: Mask) -> None:
+        """Keep the segments of ``rows`` (a mask over ``table``'s ``tcp`` rows) that are fed."""
         tcp = table.layer("tcp")
         if len(tcp) == 0:
             return
