@@ -188,13 +188,42 @@ def test_test_captures_have_no_missed_bytes_but_known_ones(name: str, jit: str) 
     table = tcpscope.open(path).table
     whole = reassemble(table)
     assert len(whole.gaps) == 0
-    tcp = table.layer("tcp")
     # with nothing missed, tshark's follow prints the same bytes, node by node
     for s in np.unique(whole.ranges.stream).tolist():
-        feed = FollowFeed()
-        feed.add(table, np.asarray(tcp.cols["stream"]) == s)
-        chunks = follow_chunks(feed.segments())
-        followed = {bytes(b"".join(chunks.data(i) for i in range(len(chunks)) if chunks.node[i] == n)) for n in (0, 1)}
+        followed = _follow_bytes(table, s)
         for d in (0, 1):
             sel = np.flatnonzero((whole.ranges.stream == s) & (whole.ranges.direction == d))
             assert range_bytes(table, whole.ranges.take(sel)) in followed | {b""}
+
+
+def _follow_bytes(table: PacketTable, stream: int) -> set[bytes]:
+    """Each node's bytes as tshark's follow prints them (markers left out)."""
+    tcp = table.layer("tcp")
+    feed = FollowFeed()
+    feed.add(table, np.asarray(tcp.cols["stream"]) == stream)
+    chunks = follow_chunks(feed.segments())
+    return {b"".join(chunks.data(i) for i in range(len(chunks)) if chunks.node[i] == n and chunks.missing[i] == 0)
+            for n in (0, 1)}
+
+
+def test_reassembled_ip_datagrams() -> None:
+    """Segments in reassembled IPv4 datagrams: their bytes are in the table's second buffer,
+    with no offset in a frame, and read as the follow prints them."""
+    table = tcpscope.open(CAPTURES / "craft-ipv4-frags.pcap").table
+    whole = reassemble(table)
+    assert len(whole.ranges) == 5
+    assert (whole.ranges.buf == 1).all()
+    assert (whole.ranges.frame_offset == -1).all()
+    for i in range(len(whole.ranges)):
+        assert range_bytes(table, whole.ranges.take(np.array([i]))) in _follow_bytes(table, int(whole.ranges.stream[i]))
+
+
+def test_snap_length_cuts_are_noted_and_missed() -> None:
+    """Segments cut by the snapshot length: each cut is noted where it is, and the cut
+    bytes no other copy brought are gaps."""
+    table = tcpscope.open(CAPTURES / "craft-tcp-truncated.pcap").table
+    whole = reassemble(table)
+    cuts = list(zip(whole.cuts.stream.tolist(), whole.cuts.offset.tolist(), whole.cuts.size.tolist(), strict=True))
+    assert cuts == [(4, 4, 20)]
+    gaps = list(zip(whole.gaps.stream.tolist(), whole.gaps.offset.tolist(), whole.gaps.size.tolist(), strict=True))
+    assert (4, 4, 20) in gaps
