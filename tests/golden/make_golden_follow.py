@@ -12,10 +12,11 @@ make megabytes of text), in ``tests/golden/expected/<stem>.follow.txt.gz``.
 tshark prints the ``-z`` blocks in the reverse order of the options
 (:func:`follow_args` gives them, :func:`block_order` the order printed).
 
-A capture of more than ``compare.PREFIX_FRAMES`` records (the lossy ones, the zero-window
-one) is followed on its first ``PREFIX_FRAMES`` records only (``compare.prefix``), which
-keeps the golden files and the tests small; the lossy captures' first 400 records hold
-responses across retransmitted, lost and reordered segments.
+A capture of more than :data:`FOLLOW_WHOLE_FRAMES` records (the two lossy ones) is
+followed on its first ``compare.PREFIX_FRAMES`` (400) records only (``compare.prefix``),
+which keeps the golden files and the tests small; those records hold responses across
+retransmitted, lost and reordered segments. The zero-window capture (441 records, its
+keep-alives at the end) is followed whole.
 ``expected/TSHARK_VERSION`` is the version the other golden scripts record; this
 script checks that the tshark it runs is that one.
 """
@@ -30,9 +31,12 @@ from pathlib import Path
 
 from make_golden_stats import CAPTURES, EXPECTED, capture_names, run_stat, tshark_version
 
-__all__ = ["FOLLOW_MODES", "block_order", "follow_args", "follow_path", "follow_source", "main", "read_follow", "stream_count"]
+__all__ = ["FOLLOW_MODES", "FOLLOW_WHOLE_FRAMES", "block_order", "follow_args", "follow_path", "follow_source", "main", "read_follow", "stream_count"]
 
 FOLLOW_MODES = ("ascii", "hex", "raw", "yaml")
+
+#: Captures of more records than this are followed on their first ``PREFIX_FRAMES`` only.
+FOLLOW_WHOLE_FRAMES = 500
 
 
 def follow_path(name: str) -> Path:
@@ -47,9 +51,10 @@ def read_follow(name: str) -> str:
 
 def follow_source(name: str) -> Path:
     """The file followed for capture ``name``: the capture, or its prefix when it is long."""
-    from compare import prefix
+    from compare import PREFIX_FRAMES, prefix
 
-    return prefix(CAPTURES / name)
+    whole = CAPTURES / name
+    return whole if prefix(whole, FOLLOW_WHOLE_FRAMES) == whole else prefix(whole, PREFIX_FRAMES)
 
 
 def stream_count(path: Path, tshark: str = "tshark") -> int:

@@ -3,8 +3,8 @@
 The golden comparison follows every stream (and one past the last, which does not
 exist) of every capture of ``tests/golden/captures`` with TCP, in every mode, and
 compares the text with tshark's, stored by ``tests/golden/make_golden_follow.py`` (the
-long captures on their first 400 records); the ``tshark`` tests check that the installed
-tshark prints the golden files again. The crafted quirks capture is tshark-stats.md's
+captures of more than 500 records on their first 400); the ``tshark`` tests check that
+the installed tshark prints the golden files again. The crafted quirks capture is tshark-stats.md's
 example E13 (overlap, duplicate, reordering, an acknowledged hole, an unacknowledged
 one), checked against the text the note quotes.
 """
@@ -73,6 +73,8 @@ def test_golden_covers_the_captures() -> None:
     for name in ("tls-dns.pcap", "lossy-seed7.pcap", "own-lossy-seed11.pcap", "own-zero-window.pcap",
                  "http-eth.pcap", "zeek-tcp-reassembly.pcap"):
         assert name in GOLDEN
+    # the zero-window capture whole: its last connection's keep-alives are at its end
+    assert follow_source("own-zero-window.pcap") == CAPTURES / "own-zero-window.pcap"
 
 
 @pytest.mark.tshark
