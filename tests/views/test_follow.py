@@ -275,3 +275,17 @@ def test_compiled_rules_equal_uncompiled(name: str, monkeypatch: pytest.MonkeyPa
             chunks = follow_chunks(segs)
             got.append([getattr(chunks, f).tolist() for f in ("node", "frame", "ts", "start", "length", "missing")])
         assert got[0] == got[1]
+
+
+def test_through_a_pipe() -> None:
+    """``tcpscope follow - --stream N`` reads standard input as it comes, and prints the same."""
+    import os
+    import sys
+
+    source = follow_source("lossy-seed7.pcap")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    with open(source, "rb") as stdin:
+        done = subprocess.run([sys.executable, "-m", "tcpscope.cli.main", "follow", "-", "--stream", "1",
+                               "--format", "yaml"], stdin=stdin, capture_output=True, env=env, check=False)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.decode() == _followed(source)["yaml", 1]
