@@ -94,6 +94,29 @@ def _list_arguments(p: argparse.ArgumentParser) -> None:
                         "conversation's line and marks on the frames N's tree links to")
 
 
+def _stream_number(text: str) -> int:
+    """A ``tcp.stream`` number: an integer from 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid stream number: {text!r}")
+    return value
+
+
+def _follow_arguments(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stream", type=_stream_number, metavar="N", help="follow tcp.stream N")
+    which.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
+                       help="follow the stream of the first frame this display filter selects")
+    p.add_argument("--format", choices=("ascii", "hex", "raw", "yaml"), default="ascii",
+                   help="as tshark -z follow,tcp,MODE (default ascii)")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="also write each node's bytes to DIR/tcp-stream-N-node0.bin and -node1.bin")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -121,6 +144,8 @@ COMMANDS = (
             "TCP conversations, as tshark -q -z conv,tcp, plus stream, retransmissions, RTT and state",
             _conv_arguments),
     Command("expert", "tcpscope.cli.expert", "expert summary by severity, as tshark -q -z expert", _expert_arguments),
+    Command("follow", "tcpscope.cli.follow", "a TCP stream's bytes, as tshark -q -z follow,tcp,MODE,N",
+            _follow_arguments),
 )
 
 

@@ -1,0 +1,94 @@
+"""``tcpscope follow``: ``tshark -q -z follow,tcp,MODE,N`` byte for byte, and the bytes to files.
+
+``--stream N`` follows ``tcp.stream`` N, as tshark's index form does: a stream that does
+not exist prints tshark's empty follow (nodes ``:0``), with exit status 0, as tshark
+does. ``-Y FILTER`` instead follows the stream of the first frame FILTER selects that
+belongs to a TCP stream (its first ``tcp.stream``); the capture is then read twice, the
+first time only up to that frame, so ``-Y`` needs a file, not a pipe. A filter that
+selects no such frame is an error. ``--out DIR`` also writes each node's bytes, as
+printed (the chunks' bytes, without the missing-bytes markers), to
+``DIR/tcp-stream-N-node0.bin`` and ``...-node1.bin``.
+
+The capture is read a piece at a time (``tcpscope.scan``), and only the followed
+stream's segments are kept (:class:`tcpscope.analysis.follow.FollowFeed`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+
+if TYPE_CHECKING:
+    from tcpscope.analysis.follow import Chunks
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    from tcpscope._jit import job
+    from tcpscope.analysis.follow import FollowFeed, follow_chunks
+    from tcpscope.views.follow import follow_nodes, render_follow
+
+    stream = args.stream
+    if stream is None:
+        found = _first_stream(args.file, args.display_filter)
+        if found is None:
+            print(f"tcpscope: follow: no frame of a TCP stream matches the filter {args.display_filter!r}",
+                  file=sys.stderr)
+            return EXIT_ERROR
+        stream = found
+    feed = FollowFeed()
+    with scan_capture(args.file, None) as scan:
+        for piece in scan:
+            with job(piece.job):
+                tcp = piece.table.layer("tcp")
+                if len(tcp):
+                    feed.add(piece.table, tcp.cols["stream"] == stream)
+    chunks = follow_chunks(feed.segments())
+    sys.stdout.write(render_follow(args.format, f"tcp.stream eq {stream}", follow_nodes(feed.first), chunks))
+    sys.stdout.flush()
+    if args.out is not None:
+        _write_nodes(Path(args.out), stream, chunks)
+    return finish(scan.warnings)
+
+
+def _first_stream(path: str, display_filter: str) -> int | None:
+    """The ``tcp.stream`` of the first frame ``display_filter`` selects that has one."""
+    import numpy as np
+
+    from tcpscope._jit import job
+    from tcpscope.errors import TcpscopeError
+
+    if path == "-":
+        raise TcpscopeError("follow: -Y reads the capture twice, which a pipe cannot give: use --stream N")
+    with scan_capture(path, display_filter) as scan:
+        for piece in scan:
+            with job(piece.job):
+                tcp = piece.table.layer("tcp")
+                if len(tcp) == 0 or len(piece.frames) == 0:
+                    continue
+                stream = np.asarray(tcp.cols["stream"], dtype=np.int64)
+                chosen = np.zeros(piece.table.n, dtype=np.bool_)
+                chosen[piece.frames] = True
+                hit = np.flatnonzero(chosen[tcp.pkt] & (stream >= 0))
+                if hit.shape[0]:
+                    return int(stream[hit[0]])
+    return None
+
+
+def _write_nodes(folder: Path, stream: int, chunks: Chunks) -> None:
+    """Each node's bytes, as printed but without the markers, to a file of its own."""
+    from tcpscope.errors import TcpscopeError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for node in (0, 1):
+            data = b"".join(chunks.data(i) for i in range(len(chunks))
+                            if chunks.node[i] == node and chunks.missing[i] == 0)
+            (folder / f"tcp-stream-{stream}-node{node}.bin").write_bytes(data)
+    except OSError as exc:
+        raise TcpscopeError(f"follow: cannot write to {folder}: {exc.strerror}") from exc
