@@ -32,6 +32,7 @@ names, and the few lines in other layouts (wka, comments) by the general parser.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -72,32 +73,25 @@ class _State:
         self.addr = bytearray(6)
 
 
+#: parse_ether_address_fast's forms: 3 bytes, or 6 with an optional /36 or /28, with ``:`` or ``-``
+_FAST = re.compile(rb"([0-9A-Fa-f]{2})([:-])([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})"
+                   rb"(?:\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})(/36|/28)?)?")
+
+
 def _parse_fast(tok: bytes, st: _State) -> int | None:
     """parse_ether_address_fast: ``xx:xx:xx`` (mask 0), ``xx:xx:xx:xx:xx:xx`` (48) or
-    with ``/28`` or ``/36``, with ``:`` or ``-``; None when the token has another form."""
-    if len(tok) < 8 or tok[2:3] not in (b":", b"-") or tok[5:6] != tok[2:3]:
+    with ``/28`` or ``/36`` (the bits past the mask cleared), with ``:`` or ``-``; None
+    when the token has another form."""
+    m = _FAST.fullmatch(tok)
+    if m is None:
         return None
-    sep = tok[2:3]
-    try:
-        head = bytes.fromhex((tok[0:2] + tok[3:5] + tok[6:8]).decode("ascii"))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if any(c not in b"0123456789abcdefABCDEF" for c in tok[0:2] + tok[3:5] + tok[6:8]):
-        return None
-    st.addr[0:3] = head
-    if len(tok) == 8:
+    st.addr[0:3] = bytes.fromhex((m[1] + m[3] + m[4]).decode("ascii"))
+    if m[5] is None:
         return _PREFIX
-    if tok[8:9] != sep or len(tok) < 17 or tok[11:12] != sep or tok[14:15] != sep:
-        return None
-    digits = tok[9:11] + tok[12:14] + tok[15:17]
-    if any(c not in b"0123456789abcdefABCDEF" for c in digits):
-        return None
-    st.addr[3:6] = bytes.fromhex(digits.decode("ascii"))
-    if len(tok) == 17:
+    st.addr[3:6] = bytes.fromhex((m[5] + m[6] + m[7]).decode("ascii"))
+    if m[8] is None:
         return _WHOLE
-    if len(tok) != 20 or tok[17:18] != b"/" or tok[18:20] not in (b"36", b"28"):
-        return None
-    if tok[18:20] == b"36":
+    if m[8] == b"/36":
         st.addr[4] &= 0xF0
         st.addr[5] = 0
         return 36
@@ -253,7 +247,7 @@ def _fast_lines(text: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDAr
         ends = np.append(ends, buf.shape[0])
     starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
     padded = np.concatenate([buf, np.zeros(24, dtype=np.uint8)])
-    nib = np.full(256, -1, dtype=np.int64)
+    nib = np.full(256, -1, dtype=np.int16)
     for i, c in enumerate(b"0123456789abcdef"):
         nib[c] = i
     for i, c in enumerate(b"ABCDEF"):
@@ -261,7 +255,7 @@ def _fast_lines(text: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDAr
 
     def pair(at: int) -> NDArray[np.int64]:
         hi, lo = nib[padded[starts + at]], nib[padded[starts + at + 1]]
-        return np.where((hi < 0) | (lo < 0), -1, hi * 16 + lo)
+        return np.where((hi < 0) | (lo < 0), -1, hi * 16 + lo).astype(np.int64)
 
     def char(at: int) -> NDArray[np.uint8]:
         return padded[starts + at]
