@@ -75,8 +75,8 @@ def offset_digits(length: Array) -> Array:
 
 def _render(data: NDArray[np.uint8], starts: Index, lengths: Index,
             batch_lines: int = BATCH_LINES) -> tuple[bytes, Index]:
-    """The lines of the buffers ``data[start:start + length]`` (each length > 0), one after
-    the other, and where each buffer's text ends in them."""
+    """The lines of the buffers ``data[start:start + length]``, one after the other, and
+    where each buffer's text ends in them (a buffer of no bytes has no lines)."""
     nlines = (lengths + BYTES_PER_LINE - 1) // BYTES_PER_LINE
     src = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), nlines)
     first = np.cumsum(nlines) - nlines
@@ -84,7 +84,7 @@ def _render(data: NDArray[np.uint8], starts: Index, lengths: Index,
     count = np.minimum(BYTES_PER_LINE, lengths[src] - offset)  # bytes on each line
     digits = offset_digits(lengths)[src]
     line_len = _ASCII_AT + count + 1 - (8 - digits)
-    ends = np.cumsum(line_len)[np.cumsum(nlines) - 1]
+    ends = np.cumsum(np.bincount(src, weights=line_len, minlength=lengths.shape[0]).astype(np.int64))
     step = max(1, batch_lines)
     text = b"".join(_lines(data, starts[src[i:i + step]] + offset[i:i + step], offset[i:i + step],
                            count[i:i + step], digits[i:i + step])
@@ -141,43 +141,36 @@ def sources_dump(sources: Sequence[DataSource]) -> str:
     return "".join(parts)
 
 
-class _Source(NamedTuple):
-    """Where a data source's bytes are: the table's buffer, offset, length, and its name."""
-
-    buf: int
-    start: int
-    length: int
-    name: str
-
-
 _IP_NAMES = {4: "Reassembled IPv4", 6: "Reassembled IPv6"}
 
 
-def _frame_sources(table: PacketTable, frames: Index) -> list[list[_Source]]:
-    """The data sources of each of ``frames``: the frame (buffer 0), then the datagrams
-    reassembled in it, in the order they were."""
-    r = table.records
-    out = [[_Source(0, int(o), int(c), "Frame")] for o, c in zip(r.offset[frames].tolist(),
-                                                                 r.caplen[frames].tolist(), strict=True)]
+def _reassembled(table: PacketTable, frames: Index) -> dict[int, list[tuple[int, int, int, str]]]:
+    """The datagrams reassembled in each of ``frames`` (by position in ``frames``), in the
+    order they were: buffer, start, length, the source's name."""
     rows = table.frame_cols.get(REASSEMBLED)
-    if rows is not None and rows.shape[0]:
-        where = {f: k for k, f in enumerate(frames.tolist())}
-        for pkt, buf, start, length, version in rows.tolist():
-            k = where.get(pkt)
-            if k is not None:
-                out[k].append(_Source(buf, start, length, _IP_NAMES[version]))
+    out: dict[int, list[tuple[int, int, int, str]]] = {}
+    if rows is None or rows.shape[0] == 0:
+        return out
+    where = {f: k for k, f in enumerate(frames.tolist())}
+    for pkt, buf, start, length, version in rows.tolist():
+        k = where.get(pkt)
+        if k is not None:
+            out.setdefault(k, []).append((buf, start, length, _IP_NAMES[version]))
     return out
-
-
-def data_sources(table: PacketTable, frame: int) -> list[DataSource]:
-    """The data sources of frame index ``frame``, with their bytes."""
-    bufs = _buffers(table)
-    return [DataSource(s.name, bytes(bufs[s.buf][s.start:s.start + s.length]))
-            for s in _frame_sources(table, np.array([frame], dtype=np.int64))[0]]
 
 
 def _buffers(table: PacketTable) -> tuple[NDArray[np.uint8], ...]:
     return table.buffers or (table.data,)
+
+
+def data_sources(table: PacketTable, frame: int) -> list[DataSource]:
+    """The data sources of frame index ``frame``, with their bytes: the frame's own, then
+    the datagrams reassembled in it."""
+    bufs = _buffers(table)
+    r = table.records
+    own = [(0, int(r.offset[frame]), int(r.caplen[frame]), "Frame")]
+    more = _reassembled(table, np.array([frame], dtype=np.int64)).get(0, [])
+    return [DataSource(name, bytes(bufs[b][s:s + n])) for b, s, n, name in own + more]
 
 
 def hex_dumps(table: PacketTable, frames: Index | None = None, batch_lines: int = BATCH_LINES) -> Iterator[str]:
@@ -185,39 +178,37 @@ def hex_dumps(table: PacketTable, frames: Index | None = None, batch_lines: int 
     its dump (:func:`sources_dump`) and an empty line; formatted ``batch_lines`` lines at
     a time."""
     sel = np.arange(table.n, dtype=np.int64) if frames is None else np.asarray(frames, dtype=np.int64)
-    bufs = _buffers(table)
     lines = np.cumsum((table.records.caplen[sel].astype(np.int64) + 15) // 16)  # the frames' own lines
     at = 0
     while at < sel.shape[0]:
         done = int(lines[at - 1]) if at else 0
         stop = max(at + 1, int(np.searchsorted(lines, done + batch_lines, side="right")))
-        yield from _batch(bufs, _frame_sources(table, sel[at:stop]), batch_lines)
+        yield from _batch(table, sel[at:stop], batch_lines)
         at = stop
 
 
-def _batch(bufs: tuple[NDArray[np.uint8], ...], sources: list[list[_Source]], batch_lines: int) -> Iterator[str]:
-    """The texts of frames whose sources are ``sources``: every buffer's sources rendered at
-    once, then each frame's pieces joined."""
-    texts: dict[tuple[int, int], str] = {}  # (frame, source) -> its lines
-    for buf in {s.buf for srcs in sources for s in srcs}:
-        keys = [(k, j) for k, srcs in enumerate(sources) for j, s in enumerate(srcs) if s.buf == buf and s.length]
-        if not keys:
+def _batch(table: PacketTable, frames: Index, batch_lines: int) -> Iterator[str]:
+    """The texts of ``frames``: their own bytes rendered at once, the few reassembled
+    datagrams one by one, then each frame's pieces joined."""
+    bufs = _buffers(table)
+    r = table.records
+    text, ends = _render(bufs[0], r.offset[frames].astype(np.int64), r.caplen[frames].astype(np.int64), batch_lines)
+    whole = text.decode("ascii")
+    caplen = r.caplen[frames].tolist()
+    more = _reassembled(table, frames)
+    begin = 0
+    for k, end in enumerate(ends.tolist()):
+        own = whole[begin:end]
+        begin = end
+        extra = more.get(k)
+        if extra is None:
+            yield own + "\n"
             continue
-        starts = np.array([sources[k][j].start for k, j in keys], dtype=np.int64)
-        lengths = np.array([sources[k][j].length for k, j in keys], dtype=np.int64)
-        text, ends = _render(bufs[buf], starts, lengths, batch_lines)
-        whole = text.decode("ascii")
-        begin = 0
-        for key, end in zip(keys, ends.tolist(), strict=True):
-            texts[key] = whole[begin:end]
-            begin = end
-    for k, srcs in enumerate(sources):
-        parts = []
-        for j, s in enumerate(srcs):
-            if len(srcs) > 1:
-                parts.append(source_title(s.name, s.length))
-            if not s.length:
-                break
-            parts.append(texts[k, j])
-        parts.append("\n")
-        yield "".join(parts)
+        parts = [source_title("Frame", caplen[k]), own]
+        if caplen[k]:
+            for b, s, n, name in extra:
+                parts.append(source_title(name, n))
+                if not n:
+                    break
+                parts.append(hex_dump(bufs[b][s:s + n]))
+        yield "".join(parts) + "\n"
