@@ -34,7 +34,7 @@ from tcpscope._types import Array, Index
 from tcpscope.dissect.pipeline import REASSEMBLED
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["DataSource", "data_sources", "hex_dump", "hex_dumps", "sources_dump"]
+__all__ = ["DataSource", "data_sources", "hex_dump", "hex_dumps", "offset_digits", "source_title", "sources_dump"]
 
 #: Bytes on one line of the dump
 BYTES_PER_LINE = 16
