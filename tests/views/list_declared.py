@@ -22,7 +22,6 @@ LINK_INFO = "Info of Ethernet, LLC, VLAN, SLL and MPLS headers: not written"
 IP_INFO = "Info of IPv4, IPv6 and GRE (bogus headers, fragments, no next header): not written"
 ICMP = "ICMP echo reply Info: (request in N) not implemented"
 ICMPV6 = "ICMPv6 Info: (request in N) and options (from MAC) not implemented"
-MAC = "address columns: MAC names (Broadcast) and SLL's sender not shown"
 
 DECLARED: dict[str, dict[str, str]] = {
     HTTP: {
@@ -281,7 +280,6 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-encap-8023.pcap": "4 12-14",
         "craft-encap-mpls.pcap": "5-8 10",
         "craft-encap-vlan.pcap": "8 12-14",
-        "craft-link-sll.pcap": "14",
         "craft-link-sll2.pcap": "11 13-14",
     },
     IP_INFO: {
@@ -297,11 +295,5 @@ DECLARED: dict[str, dict[str, str]] = {
     ICMPV6: {
         "tls-dns.pcap": "2 4",
         "zeek-linux_dlt_sll2.pcap": "4",
-    },
-    MAC: {
-        "craft-link-sll.pcap": "12",
-        "craft-link-sll2.pcap": "12",
-        "tls-dns.pcap": "6",
-        "zeek-linux_dlt_sll2.pcap": "5",
     },
 }

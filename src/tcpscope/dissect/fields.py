@@ -14,6 +14,7 @@ import numpy as np
 
 from tcpscope._types import Array, Mask
 from tcpscope.constants import ACK, FIN, PSH, RST, SYN, URG
+from tcpscope.dissect.eth_names import ETH_NAME_FIELDS
 from tcpscope.dissect.protocols import IP_PROTO_NAMES
 from tcpscope.table.access import (
     Getter,
@@ -336,6 +337,7 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              description="Whether the source or destination is a locally administered address."),
     FieldDef("eth.ig", FT.BOOLEAN, _both_bits(_ig), "IG bit",
              description="Whether the source or destination is a group (broadcast or multicast) address."),
+    *ETH_NAME_FIELDS,  # names and manufacturer prefixes
     # the DS field's parts (RFC 2474 DSCP, RFC 3168 ECN)
     FieldDef("ip.dsfield.dscp", FT.UINT8, column("ip", "tos", ip_reach(3), lambda a: a.astype(np.int64) >> 2),
              "Differentiated Services Codepoint", Base.DEC,

@@ -37,6 +37,7 @@ class FragmentRows:
     more: NDArray[np.bool_]
     nxt: NDArray[np.int8]
     buf_id: int
+    version: int = 4  # the IP version of the fragments' headers
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Reassembled:
     length: NDArray[np.int64]
     nxt: NDArray[np.int8]
     data: NDArray[np.uint8]
+    version: NDArray[np.int8]  # the IP version of each datagram (tshark's "Reassembled IPv4"/"IPv6")
     waiting: NDArray[np.int64]  # frames whose fragment did not complete a datagram
     #: per datagram, the frame of its first fragment and the frame that completed it (-1: none yet)
     spans: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
@@ -77,6 +79,7 @@ class _Fragment(NamedTuple):
     more: bool
     nxt: int
     buf_id: int
+    version: int
 
 
 def _in_frame_order(frags: Fragments) -> list[_Fragment]:
@@ -85,7 +88,7 @@ def _in_frame_order(frags: Fragments) -> list[_Fragment]:
         for j in range(chunk.pkt.shape[0]):
             rows.append(_Fragment(
                 int(chunk.pkt[j]), tuple(int(x) for x in chunk.key[j]), int(chunk.offset[j]), int(chunk.start[j]),
-                int(chunk.length[j]), bool(chunk.more[j]), int(chunk.nxt[j]), chunk.buf_id,
+                int(chunk.length[j]), bool(chunk.more[j]), int(chunk.nxt[j]), chunk.buf_id, chunk.version,
             ))
     rows.sort(key=lambda r: r.pkt)
     return rows
@@ -159,6 +162,7 @@ def reassemble(frags: Fragments, buffers: list[NDArray[np.uint8]]) -> Reassemble
         length=sizes,
         nxt=np.array([f.nxt for f in done], dtype=np.int8),
         data=data,
+        version=np.array([f.version for f in done], dtype=np.int8),
         waiting=np.array(waiting, dtype=np.int64),
         spans=np.array(spans + [(d.first, -1) for d in open_.values()], dtype=np.int64).reshape(-1, 2),
     )

@@ -232,7 +232,7 @@ def _fragment_header(ctx: DissectContext, fi: NDArray[np.int64], fh: NDArray[np.
                              axis=1)
         frags: Fragments = ctx.pending.setdefault("frags", Fragments())  # type: ignore[assignment]
         frags.add(FragmentRows(pkt=ci, key=key, offset=foff[can], start=ctx.off[ci], length=paylen[can],
-                               more=more[can], nxt=up[can], buf_id=ctx.buf_id))
+                               more=more[can], nxt=up[can], buf_id=ctx.buf_id, version=6))
         ctx.nxt[ci] = Proto.DONE
     rest = ~can
     ri = fi[rest]

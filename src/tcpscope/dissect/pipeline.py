@@ -45,7 +45,7 @@ from tcpscope.dissect.udp import dissect_named, dissect_udp
 from tcpscope.table.layers import Layer, frame_depth_order
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["FRAG_SPANS", "MAX_ROUNDS", "dissect"]
+__all__ = ["FRAG_SPANS", "MAX_ROUNDS", "REASSEMBLED", "dissect"]
 
 #: A frame with more layers than this is cut there (hostile nesting).
 MAX_ROUNDS = 48
@@ -56,6 +56,10 @@ MAX_REASSEMBLY = 4
 #: Frame column: per IP datagram met in fragments, the frame of its first fragment and the
 #: frame that completed it (-1: none); absent when the capture has no fragments.
 FRAG_SPANS = "_frag_spans"
+#: Frame column: per IP datagram reassembled, the frame that completed it, the buffer and the
+#: offset its payload starts at, the payload's length and the IP version (tshark's data
+#: sources "Reassembled IPv4" and "Reassembled IPv6"); absent when none was.
+REASSEMBLED = "_reassembled"
 
 Dissector = Callable[[DissectContext, NDArray[np.int64]], None]
 
@@ -138,6 +142,7 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     del start
     buffers = [records.data]
     spans: list[NDArray[np.int64]] = []
+    sources: list[NDArray[np.int64]] = []
     for _ in range(MAX_REASSEMBLY):
         frags = ctx.pending.pop("frags", None)
         if not isinstance(frags, Fragments) or not frags:
@@ -148,6 +153,8 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
         if done.pkt.shape[0] == 0:
             break
         buffers.append(done.data)
+        sources.append(np.stack([done.pkt, np.full(done.pkt.shape[0], len(buffers) - 1), done.start, done.length,
+                                 done.version.astype(np.int64)], axis=1))
         ctx.data = done.data
         ctx.buf_id = len(buffers) - 1
         ctx.off[done.pkt] = done.start
@@ -165,6 +172,8 @@ def dissect(records: Records, fast: bool = True) -> PacketTable:
     frame_cols = {"short": ctx.short, "contained": _full(ctx.contained, n)}
     if spans:
         frame_cols[FRAG_SPANS] = np.concatenate(spans)
+    if sources:
+        frame_cols[REASSEMBLED] = np.concatenate(sources)
     return PacketTable(records=records, layers=layers, malformed=malformed, buffers=tuple(buffers),
                        frame_cols=frame_cols)
 

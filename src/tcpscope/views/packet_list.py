@@ -14,7 +14,7 @@ every line and declares, line by line, what is not written yet (docs/deviations.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,8 +22,9 @@ import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
+from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.text import ether_texts, format_ether, format_ipv4, ipv4_texts, ipv6_texts
+from tcpscope.table.text import format_ether, format_ipv4, ipv4_texts, ipv6_texts
 from tcpscope.views.info import exception_mark, tcp_info
 
 __all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision"]
@@ -142,43 +143,111 @@ def _before_ports(table: PacketTable, top: list[str]) -> list[bool]:
 
 def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
     """The Source and Destination columns: the innermost IP header's addresses (as
-    pinfo->src/dst end up), else the Ethernet addresses, else nothing."""
+    pinfo->src/dst end up), else the Ethernet addresses, else a Linux cooked capture's
+    sender (no destination), else nothing. Link-layer addresses are named as tshark names
+    them (:mod:`tcpscope.table.manuf`: ``Broadcast``, ``IntelCor_12:34:56``)."""
     n = table.n
     src = np.full(n, "", dtype=object)
     dst = np.full(n, "", dtype=object)
-    pkts, depths, srcs, dsts = [], [], [], []
-    eth = table.layer("eth")
-    if len(eth):
-        ok = np.asarray(eth.cols["has_src"], dtype=np.bool_)
-        pkts.append(eth.pkt[ok])
-        depths.append(np.full(int(ok.sum()), -1, dtype=np.int64))  # below any IP header
-        srcs += ether_texts(np.asarray(eth.cols["src"])[ok])
-        dsts += ether_texts(np.asarray(eth.cols["dst"])[ok])
-    ip4 = table.layer("ip")
-    if len(ip4):
-        ok = np.asarray(ip4.cols["reach"]) >= 11
-        pkts.append(ip4.pkt[ok])
-        depths.append(ip4.depth[ok].astype(np.int64))
-        srcs += ipv4_texts(np.asarray(ip4.cols["src"])[ok])
-        dsts += ipv4_texts(np.asarray(ip4.cols["dst"])[ok])
-    ip6 = table.layer("ipv6")
-    if len(ip6):
-        ok = np.asarray(ip6.cols["reach"]) >= 7
-        pkts.append(ip6.pkt[ok])
-        depths.append(ip6.depth[ok].astype(np.int64))
-        srcs += ipv6_texts(np.asarray(ip6.cols["src"])[ok])
-        dsts += ipv6_texts(np.asarray(ip6.cols.get("dst_eff", ip6.cols["dst"]))[ok])
-    if not pkts:
+    found = [_sll_senders(table), *(_header_addresses(table, name) for name in ("eth", "ip", "ipv6"))]
+    pkt = np.concatenate([f.pkt for f in found])
+    if pkt.shape[0] == 0:
         return src.tolist(), dst.tolist()
-    pkt = np.concatenate(pkts)
-    order = np.lexsort((np.concatenate(depths), pkt))  # by frame, then the stack
-    pkt = pkt[order]
+    order = np.lexsort((np.concatenate([f.depth for f in found]), pkt))  # by frame, then the stack
     last = np.ones(pkt.shape[0], dtype=np.bool_)  # each frame's innermost header
-    last[:-1] = pkt[1:] != pkt[:-1]
-    take = order[last]
-    src[pkt[last]] = np.array(srcs, dtype=object)[take]
-    dst[pkt[last]] = np.array(dsts, dtype=object)[take]
+    last[:-1] = pkt[order][1:] != pkt[order][:-1]
+    won = np.zeros(pkt.shape[0], dtype=np.bool_)
+    won[order[last]] = True
+    at = 0
+    for f in found:  # only the winners are formatted (and names looked up)
+        mine = won[at:at + f.pkt.shape[0]]
+        at += f.pkt.shape[0]
+        if mine.any():
+            s, d = f.texts(mine)
+            src[f.pkt[mine]] = np.array(s, dtype=object)
+            dst[f.pkt[mine]] = np.array(d, dtype=object)
     return src.tolist(), dst.tolist()
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Headers that set a frame's addresses: their frames, their places in the stack (for
+    the innermost), and how to write the addresses of some of them."""
+
+    pkt: Index
+    depth: Index
+    texts: Callable[[Array], tuple[list[str], list[str]]]
+
+
+_LINK_DEPTH, _SLL_DEPTH = -1, -2  # below any IP header (Ethernet above a cooked capture's sender)
+
+
+def _header_addresses(table: PacketTable, name: str) -> _Found:
+    """The addresses of the ``eth``, ``ip`` or ``ipv6`` headers that have both."""
+    lt = table.layer(name)
+    if not len(lt):
+        return _Found(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lambda m: ([], []))
+    if name == "eth":
+        ok = np.asarray(lt.cols["has_src"], dtype=np.bool_)
+        depth = np.full(int(ok.sum()), _LINK_DEPTH, dtype=np.int64)
+        s_col, d_col = np.asarray(lt.cols["src"])[ok], np.asarray(lt.cols["dst"])[ok]
+
+        def texts(m: Array) -> tuple[list[str], list[str]]:
+            return resolve_macs(s_col[m]).tolist(), resolve_macs(d_col[m]).tolist()
+    elif name == "ip":
+        ok = np.asarray(lt.cols["reach"]) >= 11
+        depth = lt.depth[ok].astype(np.int64)
+        s4, d4 = np.asarray(lt.cols["src"])[ok], np.asarray(lt.cols["dst"])[ok]
+
+        def texts(m: Array) -> tuple[list[str], list[str]]:
+            return ipv4_texts(s4[m]), ipv4_texts(d4[m])
+    else:
+        ok = np.asarray(lt.cols["reach"]) >= 7
+        depth = lt.depth[ok].astype(np.int64)
+        s6, d6 = np.asarray(lt.cols["src"])[ok], np.asarray(lt.cols.get("dst_eff", lt.cols["dst"]))[ok]
+
+        def texts(m: Array) -> tuple[list[str], list[str]]:
+            return ipv6_texts(s6[m]), ipv6_texts(d6[m])
+    return _Found(lt.pkt[ok], depth, texts)
+
+
+#: Where a Linux cooked capture's address length and address are (packet-sll.c add_ll_address)
+_SLL_HALEN = {1: (4, 2), 2: (11, 1)}  # version -> (offset, size) of the length; the address follows
+
+
+def _sll_senders(table: PacketTable) -> _Found:
+    """A Linux cooked capture's sender (add_ll_address): its link-layer address of 6 bytes
+    (an Ethernet address) or 4 (IPv4) sets the source once the length and the address are
+    read; nothing sets the destination."""
+    sll = table.layer("sll")
+    empty = _Found(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lambda m: ([], []))
+    if not len(sll):
+        return empty
+    data = table.data
+    start = np.asarray(sll.cols["_start"]).astype(np.int64)
+    r = table.records
+    end = (r.offset[sll.pkt] + r.caplen[sll.pkt]).astype(np.int64)
+    version = np.asarray(sll.cols["version"]).astype(np.int64)
+    at, size = np.where(version == 1, 4, 11), np.where(version == 1, 2, 1)
+    shown = np.asarray(sll.cols["has_pkttype"], dtype=np.bool_) & (np.asarray(sll.cols["_buf"]) == 0) \
+        & (start + at + size <= end)
+    lo = data[np.where(shown, start + at + size - 1, 0)].astype(np.int64)
+    hi = np.where(size == 2, data[np.where(shown, start + at, 0)].astype(np.int64), 0)
+    halen = (hi << 8) | lo
+    addr = start + at + size
+    ok = shown & ((halen == 6) | (halen == 4)) & (addr + halen <= end)
+    if not ok.any():
+        return empty
+    raw = data[np.minimum(np.where(ok, addr, 0)[:, None] + np.arange(6)[None, :], data.shape[0] - 1)][ok]
+    four = halen[ok] == 4
+
+    def texts(m: Array) -> tuple[list[str], list[str]]:
+        names = resolve_macs(raw[m]).tolist()
+        v4 = raw[m][:, :4].astype(np.int64)
+        dotted = ipv4_texts((v4[:, 0] << 24) | (v4[:, 1] << 16) | (v4[:, 2] << 8) | v4[:, 3])
+        return [d if f else e for e, d, f in zip(names, dotted, four[m].tolist(), strict=True)], [""] * len(names)
+
+    return _Found(sll.pkt[ok], np.full(int(ok.sum()), _SLL_DEPTH, dtype=np.int64), texts)
 
 
 def _other_info(table: PacketTable) -> dict[int, str]:

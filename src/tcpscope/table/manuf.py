@@ -1,0 +1,422 @@
+"""Ethernet address names as tshark resolves them by default (epan/addr_resolv.c).
+
+tshark names a MAC address (``eth.src_resolved``, the packet list's address columns of
+non-IP frames, the details tree's ``Src: IntelCor_12:34:56 (00:1b:21:12:34:56)``) from
+Wireshark's data files, read at run time: ``manuf`` (IEEE assignments: a short and a
+long name per 24-bit prefix, and per 28- and 36-bit block) and ``wka`` (well-known
+addresses and ranges: ``Broadcast``, ``IPv4mcast``, ``Spanning-tree-(for-bridges)``),
+and the system's ``ethers`` file. tcpscope reads the same files, where Wireshark's data
+directory is (``WIRESHARK_DATA_DIR``, as tshark, else the usual install places); where
+they are absent every address stays in its colon form, as ``tshark -n`` prints it
+(README, docs/deviations.md).
+
+The rule (``eth_addr_resolve``), in order:
+
+1. an entry for the whole address (a line of 6 bytes in manuf or wka; the last such line
+   wins) is its name; else the first line for it in the system ``ethers``;
+2. a range of the wka table covering it, from 47 leading bits down to 24 (a range is
+   looked up by the address cut to each length in turn, whatever length the line gave:
+   tshark keeps no length with the entry): the range's name, then ``_`` and the bytes
+   past the bits matched, the first of them cut to its unmatched bits;
+3. its 24-bit prefix in manuf (else, for a group address, the prefix without the group
+   bit): the short name, ``_`` and the last three bytes;
+4. a range of 23 bits down to 1, as in 2;
+5. else the address itself.
+
+Loading is lazy (the first name asked for) and quick: the lines in manuf's usual layout
+are read by numpy into sorted arrays of keys, looked up with ``searchsorted`` for all the
+distinct addresses at once; only the lines of the entries found are parsed for their
+names, and the few lines in other layouts (wka, comments) by the general parser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["data_dir", "manuf_longnames", "resolve_mac", "resolve_macs"]
+
+#: Where tshark looks for its data files (get_datafile_dir), after ``WIRESHARK_DATA_DIR``
+DATA_DIRS = ("/usr/share/wireshark", "/usr/local/share/wireshark", "/opt/homebrew/share/wireshark",
+             "/Applications/Wireshark.app/Contents/Resources/share/wireshark")
+#: The system's ethers file (get_systemfile_dir on UNIX)
+SYSTEM_ETHERS = "/etc/ethers"
+#: Names are cut to MAXNAMELEN - 1 bytes, as g_strlcpy and snprintf cut them
+MAX_NAME = 63
+
+_WHOLE, _PREFIX = 48, 0  # the "masks" of a whole address and of a 24-bit manufacturer prefix
+_SPACES = b" \t"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One parsed line: the address (6 bytes, masked), its mask, its names."""
+
+    addr: bytes
+    mask: int
+    name: str
+    longname: str
+
+
+class _State:
+    """tshark's parse buffer (a static ``ether_t``): bytes a line does not give keep the
+    previous line's value, and a mask past the bytes given keeps their bits."""
+
+    def __init__(self) -> None:
+        self.addr = bytearray(6)
+
+
+#: parse_ether_address_fast's forms: 3 bytes, or 6 with an optional /36 or /28, with ``:`` or ``-``
+_FAST = re.compile(rb"([0-9A-Fa-f]{2})([:-])([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})"
+                   rb"(?:\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})(/36|/28)?)?")
+
+
+def _parse_fast(tok: bytes, st: _State) -> int | None:
+    """parse_ether_address_fast: ``xx:xx:xx`` (mask 0), ``xx:xx:xx:xx:xx:xx`` (48) or
+    with ``/28`` or ``/36`` (the bits past the mask cleared), with ``:`` or ``-``; None
+    when the token has another form."""
+    m = _FAST.fullmatch(tok)
+    if m is None:
+        return None
+    st.addr[0:3] = bytes.fromhex((m[1] + m[3] + m[4]).decode("ascii"))
+    if m[5] is None:
+        return _PREFIX
+    st.addr[3:6] = bytes.fromhex((m[5] + m[6] + m[7]).decode("ascii"))
+    if m[8] is None:
+        return _WHOLE
+    if m[8] == b"/36":
+        st.addr[4] &= 0xF0
+        st.addr[5] = 0
+        return 36
+    st.addr[3] &= 0xF0
+    st.addr[4] = st.addr[5] = 0
+    return 28
+
+
+def _hex_number(tok: bytes, at: int) -> tuple[int, int] | None:
+    """strtoul(.., 16) at ``at`` (no sign): the value and where it stopped."""
+    end = at
+    while end < len(tok) and tok[end:end + 1] in b"0123456789abcdefABCDEF" and tok[end:end + 1]:
+        end += 1
+    return (int(tok[at:end], 16), end) if end > at else None
+
+
+def _parse_general(tok: bytes, st: _State, accept_mask: bool) -> int | None:
+    """parse_ether_address: up to 6 hex bytes of 1 or 2 digits separated by one of ``:``,
+    ``-`` or ``.``, with an optional ``/mask``; 3 bytes and no mask is a prefix (mask 0),
+    6 bytes a whole address (48)."""
+    at, sep = 0, b""
+    for i in range(6):
+        got = _hex_number(tok, at)
+        if got is None or got[0] > 0xFF:
+            return None
+        st.addr[i], at = got
+        nxt = tok[at:at + 1]
+        if nxt == b"/":
+            return _apply_mask(tok[at + 1:], st) if accept_mask else None
+        if not nxt:
+            if i == 2 and accept_mask:
+                return _PREFIX
+            if i == 5:
+                return _WHOLE
+            return None
+        if not sep:
+            if nxt not in (b":", b"-", b"."):
+                return None
+            sep = nxt
+        elif nxt != sep:
+            return None
+        at += 1
+    return _WHOLE
+
+
+def _apply_mask(digits: bytes, st: _State) -> int | None:
+    """A ``/mask`` (1 to 47 bits, the token's end): the bits past it cleared in the buffer
+    (those of the bytes the line did not give too)."""
+    if not digits.isdigit():
+        return None
+    mask = int(digits)
+    if mask == 0 or mask >= 48:
+        return None
+    j, rest = mask // 8, mask % 8
+    st.addr[j] &= (0xFF << (8 - rest)) & 0xFF
+    for k in range(j + 1, 6):
+        st.addr[k] = 0
+    return mask
+
+
+def _parse_line(raw: bytes, st: _State, accept_mask: bool = True) -> _Entry | None:
+    """parse_ether_line: the line stripped, a ``#`` and what follows cut off, the address
+    (the first word, fast form first), the name (the next word, of spaces or tabs) and
+    the long name (what follows up to the next tab; the name when none)."""
+    line = raw.strip()
+    if not line or line.startswith(b"#"):
+        return None
+    line = line.split(b"#", 1)[0].rstrip()
+    words = line.lstrip(_SPACES)
+    cut = min((i for i in (words.find(b" "), words.find(b"\t")) if i >= 0), default=len(words))
+    tok, rest = words[:cut], words[cut + 1:]
+    if not tok:
+        return None
+    mask = _parse_fast(tok, st) if accept_mask else None
+    if mask is None:
+        mask = _parse_general(tok, st, accept_mask)
+        if mask is None:
+            return None
+    rest = rest.lstrip(_SPACES)
+    cut = min((i for i in (rest.find(b" "), rest.find(b"\t")) if i >= 0), default=len(rest))
+    name, after = rest[:cut], rest[cut + 1:]
+    if not name:
+        return None
+    long_ = after.lstrip(b"\t").split(b"\t", 1)[0] or name
+    return _Entry(bytes(st.addr), mask, _text(name), _text(long_))
+
+
+def _text(b: bytes) -> str:
+    return b[:MAX_NAME].decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Sorted keys (48-bit addresses, or 24-bit prefixes) and where each entry's line is:
+    the file's text, the line's start and end in it."""
+
+    keys: NDArray[np.int64]
+    texts: tuple[bytes, ...]
+    file: NDArray[np.int64]
+    start: NDArray[np.int64]
+    end: NDArray[np.int64]
+
+    def find(self, wanted: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The index of each wanted key, or -1."""
+        if self.keys.shape[0] == 0:
+            return np.full(wanted.shape, -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keys, wanted), self.keys.shape[0] - 1)
+        return np.where(self.keys[at] == wanted, at, -1)
+
+    def entry(self, i: int) -> _Entry:
+        """The entry at index ``i``, its line parsed again for the names."""
+        line = self.texts[int(self.file[i])][int(self.start[i]):int(self.end[i])]
+        e = _parse_line(line, _State())
+        assert e is not None  # (it was parsed, or matched the fast layout, when loaded)
+        return e
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Wireshark's address tables: whole addresses, ranges (wka), prefixes (manuf), and
+    the system ethers' entries (first line wins)."""
+
+    whole: dict[int, str]
+    ranges: _Table
+    prefixes: _Table
+    ethers: dict[int, str]
+
+
+def data_dir() -> Path | None:
+    """Wireshark's data directory: ``WIRESHARK_DATA_DIR`` when set (as tshark), else the
+    first usual place holding a manuf file; None when there is none."""
+    env = os.environ.get("WIRESHARK_DATA_DIR")
+    for d in [env] if env else DATA_DIRS:
+        if (Path(d) / "manuf").is_file():
+            return Path(d)
+    return None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _fast_lines(text: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The line starts and ends of a file, the key of each line in manuf's usual layout
+    (``XX:XX:XX<tab>Name...``: a 24-bit prefix, or 6 bytes with ``/28`` or ``/36``), its
+    mask, and which lines are in that layout and hold no ``#`` (the rest: parsed in full)."""
+    buf = np.frombuffer(text, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10).astype(np.int64)
+    if buf.shape[0] and buf[-1] != 10:
+        ends = np.append(ends, buf.shape[0])
+    starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+    padded = np.concatenate([buf, np.zeros(24, dtype=np.uint8)])
+    nib = np.full(256, -1, dtype=np.int16)
+    for i, c in enumerate(b"0123456789abcdef"):
+        nib[c] = i
+    for i, c in enumerate(b"ABCDEF"):
+        nib[c] = 10 + i
+
+    def pair(at: int) -> NDArray[np.int64]:
+        hi, lo = nib[padded[starts + at]], nib[padded[starts + at + 1]]
+        return np.where((hi < 0) | (lo < 0), -1, hi * 16 + lo).astype(np.int64)
+
+    def char(at: int) -> NDArray[np.uint8]:
+        return padded[starts + at]
+
+    def name_at(at: int) -> NDArray[np.bool_]:  # a tab, then a name's first character
+        c = char(at + 1)
+        first = (c != 9) & (c != 32) & (c != 10) & (c != 13) & (c != 0) & (starts + at + 1 < ends)
+        out: NDArray[np.bool_] = (char(at) == 9) & first
+        return out
+
+    b = [pair(3 * i) for i in range(6)]
+    head = (b[0] >= 0) & (b[1] >= 0) & (b[2] >= 0) & (char(2) == 58) & (char(5) == 58)
+    prefix = head & name_at(8)
+    tail = head & (char(8) == 58) & (char(11) == 58) & (char(14) == 58) & (b[3] >= 0) & (b[4] >= 0) & (b[5] >= 0) \
+        & (char(17) == 47) & name_at(20)
+    m36 = tail & (char(18) == ord("3")) & (char(19) == ord("6"))
+    m28 = tail & (char(18) == ord("2")) & (char(19) == ord("8"))
+    hashes = np.flatnonzero(buf == ord("#"))
+    has_hash = np.zeros(starts.shape[0], dtype=np.bool_)
+    has_hash[np.searchsorted(ends, hashes)] = True
+    ok = (prefix | m36 | m28) & ~has_hash
+    key24 = (b[0] << 16) | (b[1] << 8) | b[2]
+    key48 = (key24 << 24) | (b[3] << 16) | (b[4] << 8) | b[5]
+    keys = np.where(prefix, key24, np.where(m36, key48 & ~0xFFF, key48 & ~0xFFFFF))
+    masks = np.where(prefix, _PREFIX, np.where(m36, 36, 28))
+    return starts, ends, np.where(ok, keys, -1).astype(np.int64), np.where(ok, masks, -1).astype(np.int64)
+
+
+@cache
+def _names() -> _Names:
+    """Read manuf then wka (once, on the first name asked for), in file order: the last
+    line for a key wins."""
+    where = data_dir()
+    texts = tuple(_read(where / f) if where is not None else b"" for f in ("manuf", "wka"))
+    st = _State()  # one parse buffer across both files, as tshark's
+    whole: dict[int, str] = {}
+    parts: list[tuple[NDArray[np.int64], ...]] = []
+    for fid, text in enumerate(texts):
+        starts, ends, keys, masks = _fast_lines(text)
+        for i in np.flatnonzero(keys < 0).tolist():  # the lines in other layouts, in order
+            e = _parse_line(text[starts[i]:ends[i]], st)
+            if e is None:
+                continue
+            key = int.from_bytes(e.addr, "big")
+            if e.mask == _WHOLE:
+                whole[key] = e.name
+            else:
+                keys[i], masks[i] = (key >> 24 if e.mask == _PREFIX else key), e.mask
+        keep = keys >= 0
+        parts.append((keys[keep], masks[keep], np.full(int(keep.sum()), fid, dtype=np.int64), starts[keep],
+                      ends[keep]))
+    keys, masks, file, start, end = (np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, np.int64)
+                                     for k in range(5))
+    every = _Table(keys, texts, file, start, end)  # in file order, keys repeated
+    prefix = masks == _PREFIX
+    return _Names(whole, ranges=_last_per_key(every, ~prefix), prefixes=_last_per_key(every, prefix), ethers=_ethers())
+
+
+def _last_per_key(every: _Table, sel: NDArray[np.bool_]) -> _Table:
+    """The table of the selected entries (in file order), the last line of each key winning."""
+    idx = np.flatnonzero(sel)[::-1]
+    uniq, first = np.unique(every.keys[idx], return_index=True)
+    take = idx[first]
+    return _Table(uniq.astype(np.int64), every.texts, every.file[take], every.start[take], every.end[take])
+
+
+@cache
+def _ethers() -> dict[int, str]:
+    """The system's ethers file: whole addresses only, the first line of each winning."""
+    out: dict[int, str] = {}
+    st = _State()
+    for raw in _read(Path(SYSTEM_ETHERS)).splitlines():
+        e = _parse_line(raw, st, accept_mask=False)
+        if e is not None:
+            out.setdefault(int.from_bytes(e.addr, "big"), e.name)
+    return out
+
+
+def _prefix_mask(bits: int) -> int:
+    return ((1 << bits) - 1) << (48 - bits)
+
+
+def _suffix(addr: int, bits: int) -> str:
+    """The bytes of ``addr`` past its first ``bits`` bits, as ``_xx:xx``: the first byte
+    cut to its bits past them (``addr[i] & (0xFF >> (bits % 8))``)."""
+    first = bits // 8
+    octets = addr.to_bytes(6, "big")[first:]
+    return "_" + ":".join(f"{o & (0xFF >> (bits % 8)) if i == 0 else o:02x}" for i, o in enumerate(octets))
+
+
+#: The range lengths tried before the manufacturer prefix, then after it (eth_addr_resolve)
+_RANGES_BEFORE = tuple(range(47, 23, -1))
+_RANGES_AFTER = tuple(range(23, 0, -1))
+
+
+def _colon(addr: int) -> str:
+    return ":".join(f"{o:02x}" for o in addr.to_bytes(6, "big"))
+
+
+def resolve_macs(addrs: NDArray[np.uint8]) -> NDArray[np.str_]:
+    """The names of ``addrs`` (n x 6 bytes), as tshark's get_ether_name gives them (the
+    rule in the module docstring); each distinct address is resolved once."""
+    a = np.asarray(addrs, dtype=np.uint8).reshape(-1, 6).astype(np.int64)
+    if a.shape[0] == 0:
+        return np.zeros(0, dtype="U1")
+    ints = (a[:, 0] << 40) | (a[:, 1] << 32) | (a[:, 2] << 24) | (a[:, 3] << 16) | (a[:, 4] << 8) | a[:, 5]
+    uniq, inverse = np.unique(ints, return_inverse=True)
+    names: NDArray[np.str_] = np.asarray(_resolve(uniq), dtype=str)[inverse.reshape(-1)]
+    return names
+
+
+def resolve_mac(addr: bytes | Sequence[int]) -> str:
+    """The name of one address (6 bytes), as tshark's get_ether_name gives it."""
+    return str(resolve_macs(np.frombuffer(bytes(addr), dtype=np.uint8))[0])
+
+
+def _resolve(uniq: NDArray[np.int64]) -> list[str]:
+    """eth_addr_resolve for distinct addresses: every range length's lookup at once."""
+    t = _names()
+    lengths = np.array(_RANGES_BEFORE + _RANGES_AFTER, dtype=np.int64)
+    masks = np.array([_prefix_mask(int(b)) for b in lengths], dtype=np.int64)
+    hits = t.ranges.find(uniq[:, None] & masks[None, :])  # (addresses, lengths): the entry or -1
+    pre = t.prefixes.find(uniq >> 24)
+    group = (uniq >> 24) & 0x010000 != 0
+    pre_ungrouped = np.where(group, t.prefixes.find((uniq >> 24) & 0xFEFFFF), -1)
+    out = []
+    before = len(_RANGES_BEFORE)
+    for k, addr in enumerate(uniq.tolist()):
+        out.append(_name_of(addr, t, hits[k], before, int(pre[k]) if pre[k] >= 0 else int(pre_ungrouped[k])))
+    return out
+
+
+def _name_of(addr: int, t: _Names, hits: NDArray[np.int64], before: int, prefix: int) -> str:
+    """The name of one address from its lookups (see :func:`_resolve`)."""
+    if addr in t.whole:
+        return t.whole[addr]
+    if addr in t.ethers:
+        return t.ethers[addr]
+    found = np.flatnonzero(hits[:before] >= 0)
+    if found.shape[0]:
+        j = int(found[0])
+        return (t.ranges.entry(int(hits[j])).name + _suffix(addr, _RANGES_BEFORE[j]))[:MAX_NAME]
+    if prefix >= 0:
+        return (t.prefixes.entry(prefix).name + _suffix(addr, 24))[:MAX_NAME]
+    found = np.flatnonzero(hits[before:] >= 0)
+    if found.shape[0]:
+        j = int(found[0])
+        return (t.ranges.entry(int(hits[before + j])).name + _suffix(addr, _RANGES_AFTER[j]))[:MAX_NAME]
+    return _colon(addr)
+
+
+def manuf_longnames(prefixes: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.str_]]:
+    """For 24-bit prefixes, whether manuf names each (exactly, get_manuf_name_if_known) and
+    its long name (``eth.src.oui_resolved``)."""
+    p = np.asarray(prefixes, dtype=np.int64)
+    if p.shape[0] == 0:
+        return np.zeros(0, dtype=np.bool_), np.zeros(0, dtype="U1")
+    t = _names()
+    uniq, inverse = np.unique(p, return_inverse=True)
+    at = t.prefixes.find(uniq)
+    names = [t.prefixes.entry(int(i)).longname if i >= 0 else "" for i in at.tolist()]
+    inv = inverse.reshape(-1)
+    texts: NDArray[np.str_] = np.asarray(names, dtype=str)
+    return (at >= 0)[inv], texts[inv]
