@@ -62,16 +62,16 @@ LIFECYCLE_COLUMNS: dict[str, type] = {
 }
 
 # per conversation row: the client's flow (0, 1; -1 before its first segment), each
-# flow's state, the raw sequence number just past each flow's FIN (-1: none seen),
-# whether each flow has sent new data, and whether a RST was seen
-L_CLIENT, L_STATE, L_FIN_END, L_DATA, L_RESET = 0, 1, 3, 5, 7
-L_N = 8
+# flow's state, the raw sequence number just past each flow's FIN and SYN (-1: none
+# seen), whether each flow has sent new data, and whether a RST was seen
+L_CLIENT, L_STATE, L_FIN_END, L_SYN_END, L_DATA, L_RESET = 0, 1, 3, 5, 7, 9
+L_N = 10
 
 _CLOSED, _LISTEN, _UNKNOWN = int(TcpState.CLOSED), int(TcpState.LISTEN), int(TcpState.UNKNOWN)
 _SYN_SENT, _SYN_RECEIVED, _ESTABLISHED = int(TcpState.SYN_SENT), int(TcpState.SYN_RECEIVED), int(TcpState.ESTABLISHED)
 _G_SYN, _G_SYN_ACK, _G_ACK, _G_ACK_OF_FIN = int(Segment.SYN), int(Segment.SYN_ACK), int(Segment.ACK), int(Segment.ACK_OF_FIN)
-_G_FIN, _G_FIN_ACK_OF_FIN, _G_RST, _G_INVALID = (int(Segment.FIN), int(Segment.FIN_ACK_OF_FIN), int(Segment.RST),
-                                                 int(Segment.INVALID))
+_G_FIN, _G_FIN_ACK_OF_FIN, _G_INVALID = int(Segment.FIN), int(Segment.FIN_ACK_OF_FIN), int(Segment.INVALID)
+_G_RST, _G_RST_NOT_ACKING_SYN = int(Segment.RST), int(Segment.RST_NOT_ACKING_SYN)
 _SENT, _RECEIVED = int(Role.SENT), int(Role.RECEIVED)
 _N_SEGMENT, _N_ROLE = len(Segment), len(Role)
 _HANDSHAKE, _DATA, _TEARDOWN, _RESET = int(Phase.HANDSHAKE), int(Phase.DATA), int(Phase.TEARDOWN), int(Phase.RESET)
@@ -123,8 +123,9 @@ def _start(carry: Array, r: Int, fl: Int, flags: Int, client: Int) -> None:
     else:
         carry[r, L_STATE] = _UNKNOWN
         carry[r, L_STATE + 1] = _UNKNOWN
-    carry[r, L_FIN_END] = -1
-    carry[r, L_FIN_END + 1] = -1
+    for f in range(2):
+        carry[r, L_FIN_END + f] = -1
+        carry[r, L_SYN_END + f] = -1
     carry[r, L_DATA] = 0
     carry[r, L_DATA + 1] = 0
     carry[r, L_RESET] = 0
@@ -134,8 +135,11 @@ def _start(carry: Array, r: Int, fl: Int, flags: Int, client: Int) -> None:
 def _segment_kind(carry: Array, r: Int, fl: Int, flags: Int, ack: Int) -> int:
     """The segment's class (tcp_states.Segment): RST first, then SYN, then whether the
     ACK bit is set, then FIN; ``..._OF_FIN`` when the ack covers the FIN its receiver
-    sent."""
+    sent; a RST to an endpoint whose SYN was seen, without the ACK of that SYN, apart."""
     if flags & RST:
+        peer_syn = carry[r, L_SYN_END + (fl ^ 1)]
+        if peer_syn >= 0 and not (flags & ACK and ack == peer_syn):
+            return _G_RST_NOT_ACKING_SYN
         return _G_RST
     if flags & SYN:
         if flags & FIN:
@@ -222,7 +226,9 @@ def _lifecycle_run(row: Array, flow: Array, flags: Array, seglen: Array, seq: Ar
         odd_receiver = _step(carry, r, fl ^ 1, kind, _RECEIVED)
         if kind in (_G_FIN, _G_FIN_ACK_OF_FIN):
             carry[r, L_FIN_END + fl] = (np.int64(seq[i]) + n + 1) & 0xFFFFFFFF
-        if kind == _G_RST:
+        if kind in (_G_SYN, _G_SYN_ACK):
+            carry[r, L_SYN_END + fl] = (np.int64(seq[i]) + 1) & 0xFFFFFFFF
+        if kind in (_G_RST, _G_RST_NOT_ACKING_SYN) and odd_sender == 0:
             carry[r, L_RESET] = 1
         if n > 0 and (np.int64(aflags[i]) & _OLD_DATA) == 0:
             carry[r, L_DATA + fl] = 1
@@ -267,12 +273,14 @@ def rules(flags: Array, seglen: Array, aflags: Array) -> Array:
 class Lifecycle:
     """The state per conversation between pieces of a capture (module docstring):
     ``ids`` the ``tcp.stream`` of each row, ``carry`` its ``L_*`` columns, ``rows`` the
-    rows in use. Rows are retired once they have doubled since the last retirement."""
+    rows in use. Rows are retired once they have doubled since the last retirement, or
+    at every piece when ``eager`` (for tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, eager: bool = False) -> None:
         self.ids = np.zeros(0, dtype=np.int64)
         self.carry = np.zeros((0, L_N), dtype=np.int64)
         self.rows = 0
+        self.eager = eager
         self._retire_at = 1 << 10
 
     def _rows_of(self, stream: Array) -> Array:
@@ -309,7 +317,7 @@ class Lifecycle:
     def retire(self, live: Array) -> None:
         """Drop the rows of the streams not in ``live`` (those the sequence analysis
         still keeps), once the rows in use have doubled since the last time."""
-        if self.rows < self._retire_at:
+        if self.rows < self._retire_at and not self.eager:
             return
         keep = np.isin(self.ids[: self.rows], live)
         kept = int(np.count_nonzero(keep))

@@ -36,6 +36,7 @@ __all__ = [
     "PHASE_LABELS",
     "RULE_LABELS",
     "SEGMENT_LABELS",
+    "SEGMENT_MEANINGS",
     "STATE_LABELS",
     "TRANSITIONS",
     "Phase",
@@ -72,14 +73,8 @@ class TcpState(IntEnum):
 
 
 class Segment(IntEnum):
-    """What a segment is to the state machine (RFC 9293 §3.10.7's order: RST, SYN, ACK, FIN).
-
-    ``ACK`` is any segment with the ACK bit and none of SYN, FIN, RST (a pure ACK or
-    data); ``..._OF_FIN`` means its acknowledgment number covers a FIN the receiver sent.
-    ``INVALID``: SYN with FIN, or a segment with none of SYN, RST and ACK (RFC 9293
-    §3.10.7.4: "if the ACK bit is off, drop the segment"), such as a scan's FIN or NULL
-    probe; no state takes it.
-    """
+    """What a segment is to the state machine, classified once per segment in RFC 9293
+    §3.10.7's order (RST, SYN, ACK, FIN): see :data:`SEGMENT_MEANINGS`."""
 
     SYN = 0
     SYN_ACK = 1
@@ -88,17 +83,27 @@ class Segment(IntEnum):
     FIN = 4
     FIN_ACK_OF_FIN = 5
     RST = 6
-    INVALID = 7
+    RST_NOT_ACKING_SYN = 7
+    INVALID = 8
 
     @property
     def label(self) -> str:
-        return _SEGMENT_WORDS[self]
+        return SEGMENT_MEANINGS[self][0]
 
 
-_SEGMENT_WORDS = {
-    Segment.SYN: "SYN", Segment.SYN_ACK: "SYN-ACK", Segment.ACK: "ACK", Segment.ACK_OF_FIN: "ACK of FIN",
-    Segment.FIN: "FIN", Segment.FIN_ACK_OF_FIN: "FIN with ACK of FIN", Segment.RST: "RST",
-    Segment.INVALID: "invalid flags",
+#: Each segment class's label and what it covers.
+SEGMENT_MEANINGS: Final[Mapping[Segment, tuple[str, str]]] = {
+    Segment.SYN: ("SYN", "SYN without ACK"),
+    Segment.SYN_ACK: ("SYN-ACK", "SYN with ACK"),
+    Segment.ACK: ("ACK", "the ACK bit and none of SYN, FIN, RST: a pure ACK or data"),
+    Segment.ACK_OF_FIN: ("ACK of FIN", "the same, whose acknowledgment number covers a FIN its receiver sent"),
+    Segment.FIN: ("FIN", "FIN with ACK, not acknowledging a FIN of its receiver"),
+    Segment.FIN_ACK_OF_FIN: ("FIN with ACK of FIN", "FIN whose acknowledgment number covers a FIN its receiver sent"),
+    Segment.RST: ("RST", "a RST (with any other flags)"),
+    Segment.RST_NOT_ACKING_SYN: ("RST not acking the SYN", "a RST to an endpoint whose SYN was seen, without the"
+                                 " ACK of that SYN (a SYN-SENT endpoint drops it, RFC 9293 §3.10.7.3)"),
+    Segment.INVALID: ("invalid flags", "SYN with FIN, or none of SYN, RST and ACK, such as a scan's FIN or NULL"
+                      " probe (RFC 9293 §3.10.7.4: \"if the ACK bit is off, drop the segment\"): no state takes it"),
 }
 
 
@@ -155,10 +160,11 @@ T = TcpState
 G = Segment
 
 #: (state, segment, role) -> (next state, note). The note is empty for a transition of
-#: RFC 9293's own; otherwise it says why an observer infers it. Every state is left for
-#: CLOSED by a RST, sent or received (not listed here: see :func:`next_state_array`),
-#: except SYN-RECEIVED receiving one.
-TRANSITIONS: Final[Mapping[tuple[TcpState, Segment, Role], tuple[TcpState, str]]] = {
+#: RFC 9293's own; otherwise it says why an observer infers it. A next state of None
+#: says the segment makes no sense there, where a default would otherwise apply: every
+#: state is left for CLOSED by a RST, sent or received, unless listed here (see
+#: :func:`next_state`).
+TRANSITIONS: Final[Mapping[tuple[TcpState, Segment, Role], tuple[TcpState | None, str]]] = {
     # opening (RFC 9293 §3.5, Figures 6 and 7)
     (T.CLOSED, G.SYN, S): (T.SYN_SENT, ""),
     (T.SYN_SENT, G.SYN, S): (T.SYN_SENT, "retransmitted SYN"),
@@ -229,8 +235,12 @@ TRANSITIONS: Final[Mapping[tuple[TcpState, Segment, Role], tuple[TcpState, str]]
     (T.LAST_ACK, G.FIN_ACK_OF_FIN, R): (T.CLOSED, ""),
     (T.TIME_WAIT, G.FIN, R): (T.TIME_WAIT, "retransmitted FIN"),
     (T.TIME_WAIT, G.FIN_ACK_OF_FIN, R): (T.TIME_WAIT, "retransmitted FIN"),
-    # reset (RFC 9293 §3.10.7.4): a passive open goes back to LISTEN
+    # reset (RFC 9293 §3.10.7): a passive open goes back to LISTEN; a SYN-SENT endpoint
+    # takes a RST only with the ACK of its SYN, and no TCP answers a SYN with another
     (T.SYN_RECEIVED, G.RST, R): (T.LISTEN, "a passive open returns to LISTEN"),
+    (T.SYN_RECEIVED, G.RST_NOT_ACKING_SYN, R): (T.LISTEN, "a passive open returns to LISTEN"),
+    (T.SYN_SENT, G.RST_NOT_ACKING_SYN, R): (T.SYN_SENT, "the RST does not acknowledge the SYN: dropped"),
+    (T.SYN_RECEIVED, G.RST_NOT_ACKING_SYN, S): (None, "a RST answering a SYN acknowledges it (§3.10.7.1)"),
     # a capture that starts mid-connection: what the segments show for certain
     (T.UNKNOWN, G.SYN, S): (T.SYN_SENT, ""),
     (T.UNKNOWN, G.SYN, R): (T.SYN_RECEIVED, ""),
@@ -254,10 +264,10 @@ RULE_LABELS: Final[NDArray[np.str_]] = np.array([r.name.lower().replace("_", "-"
 
 def next_state(state: TcpState, segment: Segment, role: Role) -> TcpState | None:
     """The state after ``segment`` (None: it makes no sense in ``state``)."""
-    if segment is Segment.RST and (state, segment, role) not in TRANSITIONS:
-        return TcpState.CLOSED
     hit = TRANSITIONS.get((state, segment, role))
-    return None if hit is None else hit[0]
+    if hit is None:
+        return TcpState.CLOSED if segment in (Segment.RST, Segment.RST_NOT_ACKING_SYN) else None
+    return hit[0]
 
 
 def next_state_array() -> NDArray[np.int8]:
