@@ -190,7 +190,22 @@ SYN_THEN_RST = ["1 SYN-SENT SYN-RECEIVED handshake syn", "2 CLOSED LISTEN reset 
 # A lone RST, no SYN (zeek-tcp-single-rst.pcap): whatever the states were, both are closed.
 SINGLE_RST = ["1 CLOSED CLOSED reset rst"]
 
+# A FIN without ACK, then the handshake, then the client's FIN retransmitted with ACK
+# (zeek-tcp-fin_retransmission.pcap). A segment without the ACK bit is dropped by every
+# state (§3.10.7.4): a finding for both sides, no state changes. The FIN with ACK reaches
+# the server in SYN-RECEIVED: CLOSE-WAIT (§3.10.7.4, "SYN-RECEIVED STATE ... Enter the
+# CLOSE-WAIT state"); the server's RST ends both.
+FIN_RETRANSMISSION = [
+    "1 SYN-SENT SYN-RECEIVED handshake syn",
+    "2 SYN-SENT SYN-RECEIVED teardown retransmission"
+    " | client in SYN-SENT sent invalid flags,server in SYN-RECEIVED received invalid flags",
+    "3 ESTABLISHED SYN-RECEIVED handshake syn",
+    "4 FIN-WAIT-1 CLOSE-WAIT teardown retransmission",
+    "5 CLOSED CLOSED reset rst",
+]
+
 CASES = {
+    "fin-retransmission": (GOLDEN / "zeek-tcp-fin_retransmission.pcap", FIN_RETRANSMISSION),
     "http-eth": (GOLDEN / "http-eth.pcap", HTTP_ETH),
     "half-close": (OWN / "half-close.pcap", HALF_CLOSE),
     "server-reset": (OWN / "server-reset.pcap", SERVER_RESET),
@@ -223,6 +238,43 @@ def test_lossy_close_and_a_late_duplicate() -> None:
         "12 CLOSED TIME-WAIT teardown ack",
         "16 CLOSED TIME-WAIT teardown ack | client in CLOSED received ACK of FIN",
         "17 CLOSED CLOSED reset rst",
+    ]
+
+
+def _without_frames(cap: Path, drop: set[int], out: Path) -> Path:
+    """``cap`` (classic pcap) without the frames numbered in ``drop``: packets lost before
+    the capture point."""
+    data = cap.read_bytes()
+    order = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    parts, pos, frame = [data[:24]], 24, 0
+    while pos + 16 <= len(data):
+        incl = int.from_bytes(data[pos + 8:pos + 12], "little" if order == "<" else "big")
+        frame += 1
+        if frame not in drop:
+            parts.append(data[pos:pos + 16 + incl])
+        pos += 16 + incl
+    out.write_bytes(b"".join(parts))
+    return out
+
+
+def test_lost_segments_before_the_capture_point(tmp_path: Path) -> None:
+    """http-eth.pcap's first connection without its SYN-ACK (frame 2) and without the
+    server's FIN (frame 9). The client's ACK shows it received the SYN-ACK (SYN-SENT
+    sending an ACK: ESTABLISHED), and the server receiving it is ESTABLISHED. The
+    client's last ACK acknowledges the server's FIN (ack 242), but no FIN was seen: the
+    client stays FIN-WAIT-1 and the server CLOSE-WAIT (a FIN unseen is not guessed)."""
+    cap = _without_frames(GOLDEN / "http-eth.pcap", {2, 9}, tmp_path / "lost.pcap")
+    # frames renumbered: 2 is the old 3; the last ACK is tshark's "ACKed segment that
+    # wasn't captured" (the FIN)
+    assert _got(cap, "tcp.stream == 0") == [
+        "1 SYN-SENT SYN-RECEIVED handshake syn",
+        "2 ESTABLISHED ESTABLISHED handshake ack",
+        "3 ESTABLISHED ESTABLISHED data data",
+        "4 ESTABLISHED ESTABLISHED data ack",
+        "5 ESTABLISHED ESTABLISHED data data",
+        "6 ESTABLISHED ESTABLISHED data ack",
+        "7 FIN-WAIT-1 CLOSE-WAIT teardown fin",
+        "8 FIN-WAIT-1 CLOSE-WAIT teardown ack-unseen",
     ]
 
 
@@ -374,3 +426,37 @@ def test_docs_are_current() -> None:
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "tcp-states.md").read_text() == module.tcp_states_markdown(), (
         "docs/tcp-states.md is stale: run python docs/make_tcp_states.py")
+
+
+@pytest.mark.parametrize("cap", [GOLDEN / "http-eth.pcap", GOLDEN / "lossy-seed7.pcap", *sorted(OWN.glob("*.pcap"))],
+                         ids=lambda p: p.stem)
+def test_through_a_pipe_in_small_batches(cap: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through a FIFO in batches of a few hundred bytes, pieces of 4 frames, the fields are
+    what the file read whole gives (the states carry from batch to batch)."""
+    import os
+    import threading
+
+    from tcpscope.capture import pipe
+
+    args = ["-E", "header=y", *(a for f in FIELDS for a in ("-e", f))]
+    want = run_cli("fields", str(prefix(cap)), *args)
+    monkeypatch.setattr(pipe, "BATCH_BYTES", 300)
+    monkeypatch.setattr(pipe, "READ_BYTES", 97)
+    monkeypatch.setattr(pipe, "QUIET_S", 0.0)
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 4)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
+    fifo = tmp_path / "capture.fifo"
+    os.mkfifo(fifo)
+    data = prefix(cap).read_bytes()
+
+    def feed() -> None:
+        with open(fifo, "wb", buffering=0) as fh:
+            for i in range(0, len(data), 211):
+                fh.write(data[i : i + 211])
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        assert run_cli("fields", str(fifo), *args) == want
+    finally:
+        feeder.join(timeout=30)

@@ -77,9 +77,9 @@ _N_SEGMENT, _N_ROLE = len(Segment), len(Role)
 _HANDSHAKE, _DATA, _TEARDOWN, _RESET = int(Phase.HANDSHAKE), int(Phase.DATA), int(Phase.TEARDOWN), int(Phase.RESET)
 #: Analysis flags of a segment that brings no new data (for the mid-stream rule).
 _OLD_DATA = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION | A_KEEP_ALIVE
-#: The transition table as an array (tcp_states.next_state_array) and the likely server
-#: ports as a mask, read by the kernel as constants (numba freezes a global array into
-#: the compiled code; both are built here from their one source).
+#: The transition table as an array (tcp_states.next_state_array), read by the kernel as
+#: a constant (numba freezes a global array into the compiled code), and the likely
+#: server ports as a mask, passed to it (64 KiB: too large a constant).
 _TABLE = next_state_array()
 _SERVER_PORT = np.zeros(1 << 16, dtype=np.bool_)
 _SERVER_PORT[list(LIKELY_SERVER_PORTS)] = True
@@ -97,7 +97,7 @@ def _covers(ack: Int, end: Int) -> bool:
 
 
 @helper
-def _client_flow(fl: Int, flags: Int, sport: Int, dport: Int) -> Int:
+def _client_flow(fl: Int, flags: Int, sport: Int, dport: Int, server_port: Array) -> Int:
     """CLIENT: the sender of a conversation's first segment if it is a SYN without ACK,
     the receiver if it is a SYN-ACK; otherwise Zeek's originator: the sender, unless its
     source port is a likely server port and the destination port is not (or is too,
@@ -105,7 +105,7 @@ def _client_flow(fl: Int, flags: Int, sport: Int, dport: Int) -> Int:
     syn, ack = (flags & SYN) != 0, (flags & ACK) != 0
     if syn:
         return fl ^ 1 if ack else fl
-    if _SERVER_PORT[sport] and (not _SERVER_PORT[dport] or sport < dport):
+    if server_port[sport] and (not server_port[dport] or sport < dport):
         return fl ^ 1
     return fl
 
@@ -206,7 +206,7 @@ def _is_opening(state: Int) -> bool:
 # numba counts references on each array at each access, which the render kernels
 # showed to cost (table/render.py's docstring).
 def _lifecycle_run(row: Array, flow: Array, flags: Array, seglen: Array, seq: Array,  # noqa: PLR0913, PLR0917 -- see above
-                   ack: Array, aflags: Array, sport: Array, dport: Array, carry: Array,
+                   ack: Array, aflags: Array, sport: Array, dport: Array, carry: Array, server_port: Array,
                    out_client: Array, out_server: Array, out_phase: Array, out_odd_client: Array,
                    out_odd_server: Array) -> None:
     """Run the state machine over every segment whose conversation row ``row`` gives
@@ -219,7 +219,7 @@ def _lifecycle_run(row: Array, flow: Array, flags: Array, seglen: Array, seq: Ar
         fg = np.int64(flags[i])
         n = max(np.int64(seglen[i]), np.int64(0))
         if carry[r, L_CLIENT] < 0:
-            _start(carry, r, fl, fg, _client_flow(fl, fg, np.int64(sport[i]), np.int64(dport[i])))
+            _start(carry, r, fl, fg, _client_flow(fl, fg, np.int64(sport[i]), np.int64(dport[i]), server_port))
         opening = _is_opening(carry[r, L_STATE]) or _is_opening(carry[r, L_STATE + 1])
         kind = _segment_kind(carry, r, fl, fg, np.int64(ack[i]))
         odd_sender = _step(carry, r, fl, kind, _SENT)
@@ -284,24 +284,29 @@ class Lifecycle:
         self._retire_at = 1 << 10
 
     def _rows_of(self, stream: Array) -> Array:
-        """Each segment's row (-1: no conversation); streams not seen before get new rows."""
+        """Each segment's row (-1: no conversation); streams not seen before get new rows.
+
+        Through a table over the piece's span of stream numbers (a piece's streams are
+        close together: numbers grow with the capture), not a sort."""
         stream = np.asarray(stream, dtype=np.int64)
-        valid = stream >= 0
-        uniq, inverse = np.unique(stream[valid], return_inverse=True)
-        have = self.ids[: self.rows]
-        order = np.argsort(have, kind="stable")
-        pos = np.minimum(np.searchsorted(have[order], uniq), max(self.rows - 1, 0))
-        found = (have[order][pos] == uniq) if self.rows else np.zeros(uniq.shape[0], dtype=np.bool_)
-        urow = np.empty(uniq.shape[0], dtype=np.int64)
-        urow[found] = order[pos[found]]
-        new = int(np.count_nonzero(~found))
-        urow[~found] = np.arange(self.rows, self.rows + new)
-        self._grow(self.rows + new)
-        self.ids[self.rows:self.rows + new] = uniq[~found]
-        self.carry[self.rows:self.rows + new] = -1
-        self.rows += new
         out = np.full(stream.shape[0], -1, dtype=np.int64)
-        out[valid] = urow[inverse]
+        valid = stream >= 0
+        if not valid.any():
+            return out
+        lo, hi = int(stream[valid].min()), int(stream[valid].max())
+        row_of = np.full(hi - lo + 1, -1, dtype=np.int64)
+        have = self.ids[: self.rows]
+        inside = (have >= lo) & (have <= hi)
+        row_of[have[inside] - lo] = np.flatnonzero(inside)
+        seen = np.zeros(hi - lo + 1, dtype=np.bool_)
+        seen[stream[valid] - lo] = True
+        new = np.flatnonzero(seen & (row_of < 0))
+        self._grow(self.rows + new.shape[0])
+        row_of[new] = np.arange(self.rows, self.rows + new.shape[0])
+        self.ids[self.rows:self.rows + new.shape[0]] = new + lo
+        self.carry[self.rows:self.rows + new.shape[0]] = -1
+        self.rows += new.shape[0]
+        out[valid] = row_of[stream[valid] - lo]
         return out
 
     def _grow(self, rows: int) -> None:
@@ -335,7 +340,7 @@ class Lifecycle:
         row = self._rows_of(cols["stream"])
         _KERNEL.run(size, row, *(np.ascontiguousarray(cols[k]) for k in (
             "flow", "flags", "seglen", "seq", "ack", "aflags", "srcport", "dstport")),
-            self.carry, out["lc_client"], out["lc_server"], out["lc_phase"],
+            self.carry, _SERVER_PORT, out["lc_client"], out["lc_server"], out["lc_phase"],
             out["lc_odd_client"], out["lc_odd_server"])
         out["lc_rule"] = rules(cols["flags"], cols["seglen"], cols["aflags"])
         return out
