@@ -138,6 +138,29 @@ SIMULTANEOUS_CLOSE = [
     "9 TIME-WAIT TIME-WAIT teardown ack",
 ]
 
+# Both sides connect to each other at the same moment over a 40 ms link
+# (lifecycle_captures/simultaneous-open.pcap, the client is port 7100): RFC 9293 Figure 7.
+SIMULTANEOUS_OPEN = [
+    "1 SYN-SENT SYN-RECEIVED handshake syn",
+    # the server's SYN does not acknowledge the client's (no ACK bit): it was sent from
+    # SYN-SENT before that SYN arrived, which then made it SYN-RECEIVED; the client, in
+    # SYN-SENT, receives a SYN: SYN-RECEIVED
+    "2 SYN-RECEIVED SYN-RECEIVED handshake syn",
+    # each SYN-ACK (tshark: a retransmission of the SYN's sequence number) takes its
+    # receiver from SYN-RECEIVED to ESTABLISHED
+    "3 SYN-RECEIVED ESTABLISHED handshake retransmission",
+    "4 ESTABLISHED ESTABLISHED handshake retransmission",
+    "5 ESTABLISHED ESTABLISHED data ack",
+    "6 ESTABLISHED ESTABLISHED data data",
+    "7 ESTABLISHED ESTABLISHED data ack",
+    "8 ESTABLISHED ESTABLISHED data ack",
+    # the server closes first
+    "9 CLOSE-WAIT FIN-WAIT-1 teardown fin",
+    "10 CLOSE-WAIT FIN-WAIT-2 teardown ack",
+    "11 LAST-ACK TIME-WAIT teardown fin",
+    "12 CLOSED TIME-WAIT teardown ack",
+]
+
 # Mid-stream (zeek-http-get_nosyn.pcap): no SYN; port 80 is a likely server port, so the
 # client is port 59856. UNKNOWN until new data has gone both ways.
 NO_SYN = [
@@ -210,6 +233,7 @@ CASES = {
     "half-close": (OWN / "half-close.pcap", HALF_CLOSE),
     "server-reset": (OWN / "server-reset.pcap", SERVER_RESET),
     "simultaneous-close": (OWN / "simultaneous-close.pcap", SIMULTANEOUS_CLOSE),
+    "simultaneous-open": (OWN / "simultaneous-open.pcap", SIMULTANEOUS_OPEN),
     "no-syn": (GOLDEN / "zeek-http-get_nosyn.pcap", NO_SYN),
     "missing-syn": (GOLDEN / "zeek-tcp-missing-syn.pcap", MISSING_SYN),
     "rst-inject": (GOLDEN / "zeek-tcp-rst-inject-rae.pcap", RST_INJECT),
@@ -241,18 +265,18 @@ def test_lossy_close_and_a_late_duplicate() -> None:
     ]
 
 
-def _without_frames(cap: Path, drop: set[int], out: Path) -> Path:
-    """``cap`` (classic pcap) without the frames numbered in ``drop``: packets lost before
-    the capture point."""
+def _edited(cap: Path, out: Path, drop: frozenset[int] = frozenset(), twice: frozenset[int] = frozenset()) -> Path:
+    """``cap`` (classic pcap) without the frames numbered in ``drop`` (lost before the
+    capture point) and with those in ``twice`` captured twice (a retransmission)."""
     data = cap.read_bytes()
-    order = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    endian = "little" if data[:4] == b"\xd4\xc3\xb2\xa1" else "big"
     parts, pos, frame = [data[:24]], 24, 0
     while pos + 16 <= len(data):
-        incl = int.from_bytes(data[pos + 8:pos + 12], "little" if order == "<" else "big")
+        record = data[pos:pos + 16 + int.from_bytes(data[pos + 8:pos + 12], endian)]
         frame += 1
         if frame not in drop:
-            parts.append(data[pos:pos + 16 + incl])
-        pos += 16 + incl
+            parts.extend([record] * (2 if frame in twice else 1))
+        pos += len(record)
     out.write_bytes(b"".join(parts))
     return out
 
@@ -263,7 +287,7 @@ def test_lost_segments_before_the_capture_point(tmp_path: Path) -> None:
     sending an ACK: ESTABLISHED), and the server receiving it is ESTABLISHED. The
     client's last ACK acknowledges the server's FIN (ack 242), but no FIN was seen: the
     client stays FIN-WAIT-1 and the server CLOSE-WAIT (a FIN unseen is not guessed)."""
-    cap = _without_frames(GOLDEN / "http-eth.pcap", {2, 9}, tmp_path / "lost.pcap")
+    cap = _edited(GOLDEN / "http-eth.pcap", tmp_path / "lost.pcap", drop=frozenset({2, 9}))
     # frames renumbered: 2 is the old 3; the last ACK is tshark's "ACKed segment that
     # wasn't captured" (the FIN)
     assert _got(cap, "tcp.stream == 0") == [
@@ -275,6 +299,23 @@ def test_lost_segments_before_the_capture_point(tmp_path: Path) -> None:
         "6 ESTABLISHED ESTABLISHED data ack",
         "7 FIN-WAIT-1 CLOSE-WAIT teardown fin",
         "8 FIN-WAIT-1 CLOSE-WAIT teardown ack-unseen",
+    ]
+
+
+def test_retransmitted_syn_and_fin(tmp_path: Path) -> None:
+    """http-eth.pcap's first SYN and first FIN each captured twice: a SYN sent again from
+    SYN-SENT and received again in SYN-RECEIVED changes nothing; so does a FIN sent again
+    from FIN-WAIT-1 and received again in CLOSE-WAIT (tshark names both retransmissions)."""
+    cap = _edited(GOLDEN / "http-eth.pcap", tmp_path / "again.pcap", twice=frozenset({1, 8}))
+    assert _got(cap, "tcp.stream == 0")[:2] == [
+        "1 SYN-SENT SYN-RECEIVED handshake syn",
+        "2 SYN-SENT SYN-RECEIVED handshake retransmission",
+    ]
+    assert _got(cap, "tcp.stream == 0")[8:] == [
+        "9 FIN-WAIT-1 CLOSE-WAIT teardown fin",
+        "10 FIN-WAIT-1 CLOSE-WAIT teardown retransmission",
+        "11 TIME-WAIT LAST-ACK teardown fin",
+        "12 TIME-WAIT CLOSED teardown ack",
     ]
 
 

@@ -20,6 +20,8 @@ from tcpscope.table.values import Values
 
 __all__ = ["LIFECYCLE_FIELDS"]
 
+_UNEXPECTED = {side: unexpected_texts(side) for side in ("client", "server")}
+
 
 def _labelled(col: str, labels: NDArray[np.str_]) -> Getter:
     """The text of column ``col``'s code on every segment of a conversation."""
@@ -45,7 +47,7 @@ def _unexpected(t: PacketTable) -> Values:
         code = np.asarray(lt.cols[col])
         hit = np.flatnonzero(code)
         pkts.append(lt.pkt[hit])
-        texts.append(unexpected_texts(side)[code[hit]])
+        texts.append(_UNEXPECTED[side][code[hit]])
     pkt = np.concatenate(pkts)
     order = np.argsort(pkt, kind="stable")
     return Values(pkt[order], np.concatenate(texts)[order])

@@ -35,7 +35,6 @@ from numpy.typing import NDArray
 __all__ = [
     "PHASE_LABELS",
     "RULE_LABELS",
-    "SEGMENT_LABELS",
     "SEGMENT_MEANINGS",
     "STATE_LABELS",
     "TRANSITIONS",
@@ -257,7 +256,6 @@ TRANSITIONS: Final[Mapping[tuple[TcpState, Segment, Role], tuple[TcpState | None
 }
 
 STATE_LABELS: Final[NDArray[np.str_]] = np.array([s.label for s in TcpState])
-SEGMENT_LABELS: Final[tuple[str, ...]] = tuple(g.label for g in Segment)
 PHASE_LABELS: Final[NDArray[np.str_]] = np.array([p.name.lower() for p in Phase])
 RULE_LABELS: Final[NDArray[np.str_]] = np.array([r.name.lower().replace("_", "-") for r in Rule])
 

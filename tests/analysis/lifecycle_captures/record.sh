@@ -10,6 +10,9 @@
 #                         SO_LINGER 0 (a RST); then a SYN to a port nobody listens on.
 #  simultaneous-close.pcap both sides shut their sending side down at the same moment
 #                         (a time the client sends ahead), so that the FINs cross.
+#  simultaneous-open.pcap both sides connect to each other's port at the same moment (a
+#                         time the client writes to a file the other side reads), so
+#                         that the SYNs cross; then the client sends "hi" and both close.
 # Needs root, tcpdump, python3. Usage: record.sh [LINK_SCRIPT]
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
@@ -21,8 +24,9 @@ python3 "$work/link.py" --loss 0 --delay-ms 40 --seconds 60 > "$work/link.log" 2
 cleanup() { kill $link 2>/dev/null || true; kill ${srv:-} 2>/dev/null || true; ip netns del h2lcA 2>/dev/null || true; ip netns del h2lcB 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 for _ in $(seq 50); do grep -q ready "$work/link.log" && break; sleep 0.1; done
+export WHEN=$work/when
 ip netns exec h2lcB python3 - <<'PY' & srv=$!
-import socket, struct, threading, time
+import os, socket, struct, threading, time
 def listener(port):
     ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("10.79.0.2", port)); ls.listen(1)
@@ -43,9 +47,16 @@ def simultaneous():
     while c.recv(4096):
         pass
     c.close()
-for f in (half_close, reset, simultaneous):
+def simultaneous_open():
+    while not os.path.exists(os.environ["WHEN"]):
+        time.sleep(0.01)
+    when = float(open(os.environ["WHEN"]).read())
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("10.79.0.2", 7200))
+    time.sleep(max(0.0, when - time.time())); s.connect(("10.79.0.1", 7100))
+    s.recv(10); s.close()
+for f in (half_close, reset, simultaneous, simultaneous_open):
     threading.Thread(target=f).start()
-time.sleep(20)
+time.sleep(30)
 PY
 sleep 1
 scene() {
@@ -74,3 +85,9 @@ time.sleep(max(0.0, when - time.time())); s.shutdown(socket.SHUT_WR)
 while s.recv(4096):
     pass
 s.close()'
+scene simultaneous-open '
+import os, socket, time
+when = time.time() + 0.5
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("10.79.0.1", 7100))
+open(os.environ["WHEN"] + ".tmp", "w").write(str(when)); os.rename(os.environ["WHEN"] + ".tmp", os.environ["WHEN"])
+time.sleep(max(0.0, when - time.time())); s.connect(("10.79.0.2", 7200)); s.sendall(b"hi"); time.sleep(0.3); s.close()'
