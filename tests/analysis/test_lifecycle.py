@@ -19,8 +19,9 @@ from compare import capture_files, prefix, run_cli, stem
 from tcpscope._jit import job
 from tcpscope.analysis import TcpAnalyzer, analyze
 from tcpscope.analysis.lifecycle import LIFECYCLE_COLUMNS, Lifecycle
-from tcpscope.analysis.tcp_states import PHASE_LABELS, RULE_LABELS, STATE_LABELS
+from tcpscope.analysis.tcp_states import PHASE_LABELS, RULE_LABELS, STATE_LABELS, unexpected_texts
 from tcpscope.capture import read_records
+from tcpscope.constants import ACK, FIN, PSH, SYN
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.errors import CaptureError
 from tcpscope.pipeline import stream
@@ -501,3 +502,23 @@ def test_through_a_pipe_in_small_batches(cap: Path, tmp_path: Path, monkeypatch:
         assert run_cli("fields", str(fifo), *args) == want
     finally:
         feeder.join(timeout=30)
+
+
+def test_data_after_its_own_fin_is_a_finding() -> None:
+    """A segment carrying data beyond its sender's FIN makes no sense in any state (RFC
+    9293 §3.10.7.4, CLOSE-WAIT: "this should not occur"): a finding for both sides, and
+    no state moves. Segments given as the kernel's columns: a handshake without its last
+    ACK, the client's FIN (seq 101), then 5 bytes at seq 102."""
+    cols = {
+        "stream": np.zeros(4, dtype=np.int32), "flow": np.array([0, 1, 0, 0], dtype=np.int8),
+        "flags": np.array([SYN, SYN | ACK, FIN | ACK, PSH | ACK], dtype=np.uint16),
+        "seglen": np.array([0, 0, 0, 5]), "seq": np.array([100, 300, 101, 102], dtype=np.uint32),
+        "ack": np.array([0, 101, 301, 301], dtype=np.uint32), "aflags": np.zeros(4, dtype=np.uint16),
+        "srcport": np.full(4, 40000, dtype=np.uint16), "dstport": np.full(4, 80, dtype=np.uint16),
+    }
+    out = Lifecycle().run(4, cols)
+    assert STATE_LABELS[out["lc_client"]].tolist() == ["SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-1"]
+    assert STATE_LABELS[out["lc_server"]].tolist() == ["SYN-RECEIVED", "SYN-RECEIVED", "CLOSE-WAIT", "CLOSE-WAIT"]
+    assert out["lc_odd_client"][:3].tolist() == [0, 0, 0] and out["lc_odd_server"][:3].tolist() == [0, 0, 0]
+    assert unexpected_texts("client")[out["lc_odd_client"][3]] == "client in FIN-WAIT-1 sent data after its FIN"
+    assert unexpected_texts("server")[out["lc_odd_server"][3]] == "server in CLOSE-WAIT received data after its FIN"

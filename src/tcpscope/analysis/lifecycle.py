@@ -72,6 +72,7 @@ _SYN_SENT, _SYN_RECEIVED, _ESTABLISHED = int(TcpState.SYN_SENT), int(TcpState.SY
 _G_SYN, _G_SYN_ACK, _G_ACK, _G_ACK_OF_FIN = int(Segment.SYN), int(Segment.SYN_ACK), int(Segment.ACK), int(Segment.ACK_OF_FIN)
 _G_FIN, _G_FIN_ACK_OF_FIN, _G_INVALID = int(Segment.FIN), int(Segment.FIN_ACK_OF_FIN), int(Segment.INVALID)
 _G_RST, _G_RST_NOT_ACKING_SYN = int(Segment.RST), int(Segment.RST_NOT_ACKING_SYN)
+_G_DATA_AFTER_FIN = int(Segment.DATA_AFTER_FIN)
 _SENT, _RECEIVED = int(Role.SENT), int(Role.RECEIVED)
 _N_SEGMENT, _N_ROLE = len(Segment), len(Role)
 _HANDSHAKE, _DATA, _TEARDOWN, _RESET = int(Phase.HANDSHAKE), int(Phase.DATA), int(Phase.TEARDOWN), int(Phase.RESET)
@@ -87,6 +88,8 @@ _SERVER_PORT[list(LIKELY_SERVER_PORTS)] = True
 
 #: A scalar the kernel reads from its int64 arrays, or a Python int.
 Int = int | np.int64
+#: A segment's raw sequence and acknowledgment numbers and its length.
+Numbers = tuple[Int, Int, Int]
 
 
 @helper
@@ -132,10 +135,12 @@ def _start(carry: Array, r: Int, fl: Int, flags: Int, client: Int) -> None:
 
 
 @helper
-def _segment_kind(carry: Array, r: Int, fl: Int, flags: Int, ack: Int) -> int:
+def _segment_kind(carry: Array, r: Int, fl: Int, flags: Int, s: Numbers) -> int:
     """The segment's class (tcp_states.Segment): RST first, then SYN, then whether the
-    ACK bit is set, then FIN; ``..._OF_FIN`` when the ack covers the FIN its receiver
-    sent; a RST to an endpoint whose SYN was seen, without the ACK of that SYN, apart."""
+    ACK bit is set, then data after the sender's own FIN, then FIN; ``..._OF_FIN`` when
+    the ack covers the FIN its receiver sent; a RST to an endpoint whose SYN was seen,
+    without the ACK of that SYN, apart."""
+    seq, ack, seglen = s
     if flags & RST:
         peer_syn = carry[r, L_SYN_END + (fl ^ 1)]
         if peer_syn >= 0 and not (flags & ACK and ack == peer_syn):
@@ -147,6 +152,9 @@ def _segment_kind(carry: Array, r: Int, fl: Int, flags: Int, ack: Int) -> int:
         return _G_SYN_ACK if flags & ACK else _G_SYN
     if not flags & ACK:
         return _G_INVALID
+    own_fin = carry[r, L_FIN_END + fl]
+    if seglen > 0 and own_fin >= 0 and _covers(seq, own_fin):
+        return _G_DATA_AFTER_FIN
     peer_fin = carry[r, L_FIN_END + (fl ^ 1)]
     acks_fin = peer_fin >= 0 and _covers(ack, peer_fin)
     if flags & FIN:
@@ -221,7 +229,7 @@ def _lifecycle_run(row: Array, flow: Array, flags: Array, seglen: Array, seq: Ar
         if carry[r, L_CLIENT] < 0:
             _start(carry, r, fl, fg, _client_flow(fl, fg, np.int64(sport[i]), np.int64(dport[i]), server_port))
         opening = _is_opening(carry[r, L_STATE]) or _is_opening(carry[r, L_STATE + 1])
-        kind = _segment_kind(carry, r, fl, fg, np.int64(ack[i]))
+        kind = _segment_kind(carry, r, fl, fg, (np.int64(seq[i]), np.int64(ack[i]), n))
         odd_sender = _step(carry, r, fl, kind, _SENT)
         odd_receiver = _step(carry, r, fl ^ 1, kind, _RECEIVED)
         if kind in (_G_FIN, _G_FIN_ACK_OF_FIN):

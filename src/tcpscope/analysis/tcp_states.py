@@ -84,6 +84,7 @@ class Segment(IntEnum):
     RST = 6
     RST_NOT_ACKING_SYN = 7
     INVALID = 8
+    DATA_AFTER_FIN = 9
 
     @property
     def label(self) -> str:
@@ -103,6 +104,9 @@ SEGMENT_MEANINGS: Final[Mapping[Segment, tuple[str, str]]] = {
                                  " ACK of that SYN (a SYN-SENT endpoint drops it, RFC 9293 §3.10.7.3)"),
     Segment.INVALID: ("invalid flags", "SYN with FIN, or none of SYN, RST and ACK, such as a scan's FIN or NULL"
                       " probe (RFC 9293 §3.10.7.4: \"if the ACK bit is off, drop the segment\"): no state takes it"),
+    Segment.DATA_AFTER_FIN: ("data after its FIN", "data at or beyond the sequence number after its sender's own FIN"
+                             " (RFC 9293 §3.10.7.4: \"this should not occur, since a FIN has been received\"):"
+                             " no state takes it"),
 }
 
 
