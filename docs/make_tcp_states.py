@@ -41,11 +41,14 @@ How the states are inferred:
   sender of the first segment, unless its source port is a likely server port and its destination
   port is not, or is too and is the higher). Each `tcp.stream` starts anew: a port reused for a new
   connection starts in CLOSED.
-- A conversation whose first segment is a SYN starts with its sender CLOSED and its receiver
-  LISTEN; any other starts with both UNKNOWN. UNKNOWN is never a guess: an endpoint leaves it on a
-  SYN or SYN-ACK, a RST, or, when new data (not a retransmission) has gone both ways with no FIN
-  or RST seen, for ESTABLISHED.
+- A conversation whose first segment is a SYN without ACK starts with its sender CLOSED and its
+  receiver LISTEN; any other starts with both UNKNOWN. UNKNOWN is never a guess: an endpoint leaves
+  it on a SYN or SYN-ACK, a RST, or, when new data (not a retransmission) has gone both ways with no
+  FIN or RST seen, for ESTABLISHED.
 - An endpoint in TIME-WAIT stays there: the 2 MSL that end it are not shown by any segment.
+- A capture read a piece at a time (a pipe, `tcpscope.scan`) keeps each conversation's states
+  from piece to piece, and forgets them when the analysis retires the conversation (closed 2 MSL
+  ago, or idle 5 minutes); a later segment of it starts again from UNKNOWN.
 """
 
 
