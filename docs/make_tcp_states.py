@@ -47,8 +47,9 @@ How the states are inferred:
   FIN or RST seen, for ESTABLISHED.
 - An endpoint in TIME-WAIT stays there: the 2 MSL that end it are not shown by any segment.
 - A capture read a piece at a time (a pipe, `tcpscope.scan`) keeps each conversation's states
-  from piece to piece, and forgets them when the analysis retires the conversation (closed 2 MSL
-  ago, or idle 5 minutes); a later segment of it starts again from UNKNOWN.
+  from piece to piece, and drops them some pieces after the analysis retires the conversation
+  (closed 2 MSL ago, or idle 5 minutes); a later segment of a conversation dropped starts again
+  from what it shows, as a capture that starts mid-connection does.
 """
 
 
