@@ -38,9 +38,10 @@ class Gen:
         reg = registry()
         self.reg = reg
         # _ws.expert* text fields are left out: tshark 4.0.17 crashes (SIGSEGV) on some
-        # relations over them, e.g. `any _ws.expert === "..."`
+        # relations over them, e.g. `any _ws.expert === "..."`; tcpscope's own fields
+        # (tcpscope.*) too: tshark has none to compare with
         self.fields = [n for n, f in reg.items() if "." in n and n != "frame.protocols"
-                       and not n.startswith("_ws.expert") and len(f.get(table))]
+                       and not n.startswith(("_ws.expert", "tcpscope.")) and len(f.get(table))]
         self.values = {n: list(dict.fromkeys(format_values(reg[n], reg[n].get(table))))[:20] for n in self.fields}
 
     def literal(self, name: str) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 from tcpscope._types import Array, Index
 from tcpscope.analysis.conversations import segment_keys
 from tcpscope.analysis.keys import KeyIds
+from tcpscope.analysis.lifecycle import Lifecycle
 from tcpscope.analysis.sequence import (
     A_ACK_LOST_PACKET,
     A_DUPLICATE_ACK,
@@ -255,10 +256,26 @@ class TcpAnalyzer:
     def __init__(self) -> None:
         self.ids = KeyIds()
         self.state = SequenceState()
+        self.lifecycle = Lifecycle()
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`)."""
         return analyze(table, self)
+
+
+def _lifecycle(table: PacketTable, cols: dict[str, Array], out: dict[str, Array],
+               analyzer: TcpAnalyzer | None) -> dict[str, Array]:
+    """The states, phase and rule of each segment (analysis.lifecycle), carried on by
+    ``analyzer`` and retired with its conversations."""
+    lifecycle = analyzer.lifecycle if analyzer is not None else Lifecycle()
+    tcp = table.layer("tcp")
+    ins = {"stream": out["stream"], "flow": cols["flow"], "flags": cols["flags"], "seglen": cols["seglen"],
+           "seq": cols["seq"], "ack": cols["ack"], "aflags": out["aflags"],
+           "srcport": np.asarray(tcp.cols["srcport"]), "dstport": np.asarray(tcp.cols["dstport"])}
+    lc = lifecycle.run(table.records.first_frame + table.n, ins)
+    if analyzer is not None:
+        lifecycle.retire(analyzer.state.streams())
+    return lc
 
 
 def analyze(table: PacketTable, analyzer: TcpAnalyzer | None = None) -> PacketTable:
@@ -273,6 +290,7 @@ def analyze(table: PacketTable, analyzer: TcpAnalyzer | None = None) -> PacketTa
     cols, sackrow, edges, nkeys = _inputs(table, analyzer.ids if analyzer is not None else None)
     out, nconv = analyze_segments(cols, sackrow, edges, nkeys, analyzer.state if analyzer is not None else None)
     flow = cols["flow"]
+    out.update(_lifecycle(table, cols, out, analyzer))
     del cols
     experts = _experts(table, out)
     new_cols = dict(tcp.cols)

@@ -115,6 +115,11 @@ class SequenceState:
         """The bytes of the state's arrays (what stays bounded on a stream)."""
         return sum(a.nbytes for a in (self.conv, self.flow, self.seg, self.cur, self.retired, self.counts))
 
+    def streams(self) -> Array:
+        """The ``tcp.stream`` numbers of the conversations the state keeps (what is not
+        retired; analysis.lifecycle retires its own rows by them)."""
+        return self.conv[: int(self.counts[1]), C_STREAM]
+
     def reserve(self, conversations: int, segments: int, keys: int) -> None:
         """Room for ``conversations`` more conversations, ``segments`` more unacknowledged
         segments and keys up to ``keys``."""

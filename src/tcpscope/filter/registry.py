@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Literal
 
 from tcpscope.analysis.fields import ACE_FIELDS, ANALYSIS_FIELDS, may_use_accecn
+from tcpscope.analysis.lifecycle_fields import LIFECYCLE_FIELDS
 from tcpscope.dissect.fields import DISSECT_FIELDS
 from tcpscope.errors import FieldError
 from tcpscope.filter.extra_fields import FILTER_FIELDS
@@ -59,7 +60,7 @@ class FieldRegistry(Mapping[str, FieldDef]):
 @lru_cache(maxsize=1)
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
-    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS])
+    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *LIFECYCLE_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS])
 
 
 @lru_cache(maxsize=1)
