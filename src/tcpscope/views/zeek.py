@@ -58,6 +58,11 @@ _M32 = 0xFFFFFFFF
 _MAX_SEQ_JUMP = 1_048_576
 #: the event that replaces the history recorded so far (``H`` becomes ``^h``)
 CLEAR = 0
+#: the most history events one segment can make: its letter, or the ``^h`` flip's four
+#: (``CLEAR``, ``^``, ``h`` and the letter), then ``^``, W, T and two G
+_MAX_EVENTS = 9
+#: segments walked at a time: the kernel's inputs stay a few MiB whatever the piece
+CHUNK_ROWS = 1 << 16
 
 # one segment: a row of int64 columns
 P_STREAM, P_FLOW, P_FLAGS, P_SEQ, P_ACK, P_LEN, P_WIN, P_TS, P_IPLEN, P_SPORT, P_DPORT, P_CAPTURED = range(12)
@@ -569,18 +574,24 @@ class ZeekSums:
         self.first[ns, 2] = np.asarray(cols["srcport"], dtype=np.int64)[nr]
         self.first[ns, 3] = np.asarray(cols["dstport"], dtype=np.int64)[nr]
         self.first[ns, 4] = 1
+        for lo in range(0, rows.shape[0], CHUNK_ROWS):
+            self._walk(table, rows[lo : lo + CHUNK_ROWS])
+
+    def _walk(self, table: PacketTable, rows: Index) -> None:
+        """Zeek's steps over the segments ``rows`` of a piece."""
+        tcp = table.layer("tcp")
+        cols = tcp.cols
         pk = np.empty((rows.shape[0], _P_COLS), dtype=np.int64)
-        pk[:, P_STREAM] = s
+        pk[:, P_STREAM] = np.asarray(cols["stream"], dtype=np.int64)[rows]
         for column, name in ((P_FLOW, "_flow"), (P_FLAGS, "flags"), (P_SEQ, "seq_raw"), (P_ACK, "ack_raw"),
                              (P_LEN, "len"), (P_WIN, "window_size_value"), (P_SPORT, "srcport"),
-                             (P_DPORT, "dstport")):
+                             (P_DPORT, "dstport"), (P_CAPTURED, "payload_cap")):
             pk[:, column] = np.asarray(cols[name], dtype=np.int64)[rows]
         pk[:, P_TS] = table.ts_ns[tcp.pkt[rows]]
         pk[:, P_IPLEN] = _ip_lengths(table, rows)
-        pk[:, P_CAPTURED] = np.asarray(cols["payload_cap"], dtype=np.int64)[rows]
-        ev = np.zeros((8 * rows.shape[0], 2), dtype=np.int64)
+        ev = np.zeros((_MAX_EVENTS * rows.shape[0], 2), dtype=np.int64)
         nev = np.zeros(1, dtype=np.int64)
-        _walk.run(rows.shape[0], pk, self.st, self.ports, ev, nev)
+        _walk.run(max(rows.shape[0], table.n), pk, self.st, self.ports, ev, nev)
         self.events.append(ev[: int(nev[0])].copy())
 
     def _histories(self) -> Array:
