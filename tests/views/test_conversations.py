@@ -501,11 +501,12 @@ def test_to_arrow_and_pandas() -> None:
 def test_extras_table(capsys: pytest.CaptureFixture[str]) -> None:
     _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--extras"], capsys)
     lines = out.splitlines()
-    assert lines[3].endswith("| Stream | Retrans |  RTT min/avg/max (ms)  | State | Opened / closed | Zeek")
+    assert lines[3].endswith("| Stream | Retrans |  RTT min/avg/max (ms)  | State | Opened / closed | Final states "
+                             "| Zeek")
     assert lines[5].endswith("Complete, WITH_DATA (31), closed   three-way handshake / three-segment FIN close "
-                             "(client first)   SF ShADadFf")
+                             "(client first)   client ?, server ?   SF ShADadFf")
     assert lines[7].endswith("2         0        0.012/0.012/0.012   Incomplete (37), reset   "
-                             "refused by RST / RST by the server   REJ Sr")
+                             "refused by RST / RST by the server   client ?, server ?   REJ Sr")
     # the tshark part of each row is unchanged
     plain = render_tshark(_http_eth()).splitlines()
     for i in range(5, 8):

@@ -344,8 +344,8 @@ def _header(title_filter: str | None, extras: bool) -> list[str]:
     top = f"{_PORTS}                                               |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |"
     sub = f"{_PORTS}                                               | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |"
     if extras:
-        top += " Stream | Retrans |  RTT min/avg/max (ms)  | State | Opened / closed | Zeek"
-        sub += "        |         |                        |       |                 |"
+        top += " Stream | Retrans |  RTT min/avg/max (ms)  | State | Opened / closed | Final states | Zeek"
+        sub += "        |         |                        |       |                 |              |"
     return [_RULE, "TCP Conversations\n", f"Filter:{filt}\n", top + "\n", sub + "\n"]
 
 
@@ -360,11 +360,12 @@ def _extras(conv: Conversations) -> list[str]:
         out.append(f"  {stream:6d}   {retrans:7d}   {rtt:>22}   {label}, {closing}")
     if conv.lifecycle:
         life = conv.lifecycle
-        for k, (opened, closed, first, state, history) in enumerate(zip(
+        for k, (opened, closed, first, client, server, state, history) in enumerate(zip(
                 life["opened"].tolist(), life["closed"].tolist(), life["closed_first"].tolist(),
+                life["client_state"].tolist(), life["server_state"].tolist(),
                 life["conn_state"].tolist(), life["history"].tolist(), strict=True)):
             first = f" ({first} first)" if first and "RST" not in closed else ""
-            out[k] += f"   {opened} / {closed}{first}   {state} {history or '-'}"
+            out[k] += f"   {opened} / {closed}{first}   client {client}, server {server}   {state} {history or '-'}"
     return out
 
 
@@ -375,8 +376,8 @@ def render_tshark(conv: Conversations, title_filter: str | None = None, extras: 
     With ``extras`` every row goes on after Duration with the stream index, the
     retransmissions, the RTT (min/avg/max in ms, ``-`` without samples), the state
     (completeness label and closing) and, when the conversations carry them, the opening
-    and closing verdicts (and who closed first) and Zeek's ``conn_state`` and ``history``;
-    that text is tcpscope's own.
+    and closing verdicts (and who closed first), the endpoints' final states and Zeek's
+    ``conn_state`` and ``history``; that text is tcpscope's own.
     """
     out = _header(title_filter, extras)
     more = _extras(conv) if extras else [""] * len(conv)
