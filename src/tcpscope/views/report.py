@@ -199,7 +199,7 @@ def _story(lc: Lifecycle, v: Verdicts, zk: ZeekConns, ends: list[tuple[str, str]
              f"    verdict:  opened: {v.opened[i]}; closed: {v.closed[i]}{first}",
              f"    states:   client {client}, server {server} at the end"]
     if i < len(zk):
-        orig = f"{zk.orig_h[i]}:{zk.orig_p[i]}" if "." in str(zk.orig_h[i]) else f"[{zk.orig_h[i]}]:{zk.orig_p[i]}"
+        orig = zk.originator(i)
         who = "the client" if orig == a else "the server" if orig == b else orig
         lines.append(f"    zeek:     {zk.conn_state[i]}, history {zk.history[i] or '-'}, originator {who}")
     lines.append(f"    in short: {_sentence(lc, v, zk, i)}")

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tcpscope._types import Array, Index
+from tcpscope._types import Array, Index, Mask
+from tcpscope.analysis.conversations import AT_IPV4
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import address_text, row_addresses
 from tcpscope.views.zeek_walk import (
@@ -111,6 +112,12 @@ class ZeekConns:
     resp_ip_bytes: Index
     orig_state: Index
     resp_state: Index
+    ipv4: Mask  # the addresses are IPv4 (else IPv6)
+
+    def originator(self, i: int) -> str:
+        """Connection ``i``'s originator as ``address:port`` (``[address]:port`` for IPv6)."""
+        host = str(self.orig_h[i])
+        return f"{host}:{self.orig_p[i]}" if self.ipv4[i] else f"[{host}]:{self.orig_p[i]}"
 
     def __len__(self) -> int:
         return int(self.orig_side.shape[0])
@@ -297,7 +304,7 @@ class ZeekSums:
             history=history,
             orig_pkts=st[rows, E_PKTS + orig], orig_ip_bytes=st[rows, E_IP_BYTES + orig],
             resp_pkts=st[rows, E_PKTS + resp], resp_ip_bytes=st[rows, E_IP_BYTES + resp],
-            orig_state=os_, resp_state=rs,
+            orig_state=os_, resp_state=rs, ipv4=first[:, 1] == AT_IPV4,
         )
 
 

@@ -43,8 +43,8 @@ C_CREATED, C_ORIG, C_START_TS, C_LAST_TS, C_NLETTERS, C_ONLY_H, C_SEEN = 0, 1, 2
 E_STATE, E_PREV, E_START, E_LAST, E_ACKED, E_SYN_SEEN, E_HIST_SYN, E_HIST_FIN, E_HIST_RST = (
     8, 10, 12, 14, 16, 18, 20, 22, 24)
 E_FINS, E_W_N, E_W_AT, E_T_N, E_T_AT, E_G_N, E_G_AT, E_DELIVERED = 26, 28, 30, 32, 34, 36, 38, 40
-E_PEND_LO, E_PEND_HI, E_PKTS, E_IP_BYTES, E_MISSED = 42, 44, 46, 48, 50
-C_COLS = 52
+E_PEND_LO, E_PEND_HI, E_PKTS, E_IP_BYTES, E_MISSED, E_FIN_END = 42, 44, 46, 48, 50, 52
+C_COLS = 54
 
 # the "letter seen" bits of one role (Session::CheckHistory's mask; one set per role)
 _H_DATA, _H_ACK, _H_FIN_RST, _H_MULTI, _H_SYN, _H_FIN, _H_RST = 1, 2, 4, 8, 16, 32, 64
@@ -304,7 +304,7 @@ def _gap(c: Any, p: Any, ev: Any, nev: Any) -> None:
         return
     ack = _rel(c, g, p[P_ACK])
     if c[E_FINS + g] > 0:
-        ack = min(ack, c[E_HIST_FIN + g])
+        ack = min(ack, c[E_FIN_END + g])
     if ack <= c[E_DELIVERED + g] or (c[E_SYN_SEEN + g] == 0 and ack <= 2):
         return
     who = p[P_STREAM] * 2 + g
@@ -381,6 +381,7 @@ def walk(pk: Any, st: Any, ports: Any, ev: Any, nev: Any) -> None:
             c[C_LAST_TS] = p[P_TS]
         if p[P_FLAGS] & FIN:
             c[E_FINS + f] += 1
+            c[E_FIN_END + f] = _rel(c, f, p[P_SEQ]) + p[P_LEN] + (1 if p[P_FLAGS] & SYN else 0)
         if p[P_FLAGS] & ACK:
             _ack_received(c, p)
         _last_seq(c, p, ev, nev)
