@@ -196,3 +196,15 @@ def test_gap_counts_missed_bytes(tmp_path: Path) -> None:
     """The G case's 20 bytes (acknowledged up to 121, relative 21; nothing past 1 seen)."""
     z, i = _one(_capture(tmp_path, CASES["G"][0]))
     assert int(z.missed_bytes[i]) == 20
+
+
+def test_one_sided_synack_sender_flips_to_responder(tmp_path: Path) -> None:
+    """zeek-conn.md §1 case 2: a SYN/ACK from a port that is not a likely server port makes
+    its sender the originator (SYN_ACK_SENT), history ``H``; its pure ACK is productive
+    traffic, so the roles flip and the history becomes ``^h``, the ACK then the
+    responder's ``a``; its FIN ``f`` closes it from SYN_ACK_SENT. The new originator sent
+    nothing: INACTIVE, 0 packets; the responder CLOSED: SHR."""
+    z, i = _one(_capture(tmp_path, [("s", 500, 101, SYN | ACK, b"", 65535), ("s", 501, 101, ACK, b"", 65535),
+                                    ("s", 501, 101, FIN | ACK, b"", 65535)]))
+    got = (str(z.history[i]), str(z.conn_state[i]), int(z.orig_pkts[i]), int(z.resp_pkts[i]), z.originator(i))
+    assert got == ("^haf", "SHR", 0, 3, "10.0.0.1:40000")
