@@ -208,3 +208,13 @@ def test_one_sided_synack_sender_flips_to_responder(tmp_path: Path) -> None:
                                     ("s", 501, 101, FIN | ACK, b"", 65535)]))
     got = (str(z.history[i]), str(z.conn_state[i]), int(z.orig_pkts[i]), int(z.resp_pkts[i]), z.originator(i))
     assert got == ("^haf", "SHR", 0, 3, "10.0.0.1:40000")
+
+
+def test_two_holes_are_two_gaps(tmp_path: Path) -> None:
+    """The originator's bytes 1-10 arrive, then 21-30 and 41-50 (two holes of 10 bytes);
+    the responder acknowledges all 50: Zeek reports a content gap per hole (the first
+    adds G, the second is its 2nd event: no letter until the 10th), 20 missed bytes."""
+    data = [("c", 101, 501, ACK, b"x" * 10, 65535), ("c", 121, 501, ACK, b"x" * 10, 65535),
+            ("c", 141, 501, ACK, b"x" * 10, 65535), ("s", 501, 151, ACK, b"", 65535)]
+    z, i = _one(_capture(tmp_path, [*HANDSHAKE, *data]))
+    assert (str(z.history[i]), int(z.missed_bytes[i])) == ("ShADaG", 20)

@@ -22,8 +22,8 @@ Where this differs from Zeek (each said once here, and in docs/deviations.md):
 * ``likely_server_ports`` is the set of a default ``zeek -r`` (:data:`LIKELY_SERVER_PORTS`;
   ``zeek -b`` loads fewer scripts and so flips on fewer ports: pass the set to
   :class:`ZeekSums`). The broadcast-responder exception to the port flip is not applied.
-* Content gaps are found against the reassembled stream held as its contiguous end plus one
-  range of out-of-order bytes (Zeek keeps every block).
+* Content gaps are found against the reassembled stream held as its contiguous end plus at
+  most four ranges of out-of-order bytes (Zeek keeps every block).
 """
 
 from __future__ import annotations

@@ -43,8 +43,12 @@ C_CREATED, C_ORIG, C_START_TS, C_LAST_TS, C_NLETTERS, C_ONLY_H, C_SEEN = 0, 1, 2
 E_STATE, E_PREV, E_START, E_LAST, E_ACKED, E_SYN_SEEN, E_HIST_SYN, E_HIST_FIN, E_HIST_RST = (
     8, 10, 12, 14, 16, 18, 20, 22, 24)
 E_FINS, E_W_N, E_W_AT, E_T_N, E_T_AT, E_G_N, E_G_AT, E_DELIVERED = 26, 28, 30, 32, 34, 36, 38, 40
-E_PEND_LO, E_PEND_HI, E_PKTS, E_IP_BYTES, E_MISSED, E_FIN_END = 42, 44, 46, 48, 50, 52
-C_COLS = 54
+E_PKTS, E_IP_BYTES, E_MISSED, E_FIN_END = 42, 44, 46, 48
+#: each side's out-of-order ranges of its stream: range j's start at E_BLOCKS + 4 j + side,
+#: its end 2 further (an end of 0: the slot is free)
+E_BLOCKS = 50
+BLOCKS = 4
+C_COLS = E_BLOCKS + 4 * BLOCKS
 
 # the "letter seen" bits of one role (Session::CheckHistory's mask; one set per role)
 _H_DATA, _H_ACK, _H_FIN_RST, _H_MULTI, _H_SYN, _H_FIN, _H_RST = 1, 2, 4, 8, 16, 32, 64
@@ -195,6 +199,7 @@ def _init_endpoint(c: Any, p: Any) -> Any:
         c[E_ACKED + f] = 0
         c[E_LAST + f] = p[P_LEN] + 1 + (1 if fl & FIN else 0) if syn else 1
         c[E_DELIVERED + f] = 1
+        _clear_blocks(c, f)
         c[E_SYN_SEEN + f] = syn
     return before
 
@@ -308,12 +313,13 @@ def _gap(c: Any, p: Any, ev: Any, nev: Any) -> None:
     if ack <= c[E_DELIVERED + g] or (c[E_SYN_SEEN + g] == 0 and ack <= 2):
         return
     who = p[P_STREAM] * 2 + g
-    if c[E_PEND_HI + g] > 0 and c[E_PEND_LO + g] < ack:
-        c[E_MISSED + g] += c[E_PEND_LO + g] - c[E_DELIVERED + g]
+    k = _lowest_block(c, g)
+    while k >= 0 and c[k] < ack:
+        c[E_MISSED + g] += c[k] - c[E_DELIVERED + g]
         _scaled(c, ev, nev, who, E_G_N * 256 + 71)
-        c[E_DELIVERED + g] = c[E_PEND_HI + g]
-        c[E_PEND_LO + g] = 0
-        c[E_PEND_HI + g] = 0
+        c[E_DELIVERED + g] = c[k]
+        _absorb(c, g)
+        k = _lowest_block(c, g)
     if ack > c[E_DELIVERED + g]:
         c[E_MISSED + g] += ack - c[E_DELIVERED + g]
         _scaled(c, ev, nev, who, E_G_N * 256 + 71)
@@ -321,10 +327,67 @@ def _gap(c: Any, p: Any, ev: Any, nev: Any) -> None:
 
 
 @helper
+def _lowest_block(c: Any, f: Any) -> Any:
+    """The column of the start of side ``f``'s lowest out-of-order range; -1: none."""
+    best = -1
+    for j in range(BLOCKS):
+        k = E_BLOCKS + 4 * j + f
+        if c[k + 2] > 0 and (best < 0 or c[k] < c[best]):
+            best = k
+    return best
+
+
+@helper
+def _absorb(c: Any, f: Any) -> None:
+    """The ranges that now start at or before the contiguous end extend it and leave."""
+    k = _lowest_block(c, f)
+    while k >= 0 and c[k] <= c[E_DELIVERED + f]:
+        c[E_DELIVERED + f] = max(c[E_DELIVERED + f], c[k + 2])
+        c[k] = 0
+        c[k + 2] = 0
+        k = _lowest_block(c, f)
+
+
+@helper
+def _insert(c: Any, f: Any, lo: Any, hi: Any) -> None:
+    """Add the range [lo, hi) to side ``f``'s out-of-order ranges: joined with every range
+    it overlaps or touches; in a free slot, else joined with the nearest range."""
+    for j in range(BLOCKS):
+        k = E_BLOCKS + 4 * j + f
+        if c[k + 2] > 0 and lo <= c[k + 2] and c[k] <= hi:
+            lo = min(lo, c[k])
+            hi = max(hi, c[k + 2])
+            c[k] = 0
+            c[k + 2] = 0
+    near, distance = -1, 0
+    for j in range(BLOCKS):
+        k = E_BLOCKS + 4 * j + f
+        if c[k + 2] == 0:
+            near, distance = k, -1
+            break
+        d = max(c[k] - hi, lo - c[k + 2])
+        if near < 0 or d < distance:
+            near, distance = k, d
+    if distance >= 0 and c[near + 2] > 0:
+        lo = min(lo, c[near])
+        hi = max(hi, c[near + 2])
+    c[near] = lo
+    c[near + 2] = hi
+
+
+@helper
+def _clear_blocks(c: Any, f: Any) -> None:
+    """Side ``f``'s stream starts over: no out-of-order range."""
+    for j in range(BLOCKS):
+        c[E_BLOCKS + 4 * j + f] = 0
+        c[E_BLOCKS + 4 * j + 2 + f] = 0
+
+
+@helper
 def _deliver(c: Any, p: Any) -> None:
     """The segment's payload, when captured whole, to the sender's reassembled stream: it
-    extends the contiguous end when it starts at or before it, else joins the one
-    out-of-order range."""
+    extends the contiguous end when it starts at or before it, else joins the out-of-order
+    ranges (``BLOCKS`` of them at most; Zeek keeps every block)."""
     f = p[P_FLOW]
     if p[P_LEN] <= 0 or p[P_FLAGS] & RST or p[P_CAPTURED] < p[P_LEN]:
         return
@@ -332,15 +395,9 @@ def _deliver(c: Any, p: Any) -> None:
     hi = lo + p[P_LEN]
     if lo <= c[E_DELIVERED + f]:
         c[E_DELIVERED + f] = max(c[E_DELIVERED + f], hi)
-    elif c[E_PEND_HI + f] == 0:
-        c[E_PEND_LO + f], c[E_PEND_HI + f] = lo, hi
     else:
-        c[E_PEND_LO + f] = min(c[E_PEND_LO + f], lo)
-        c[E_PEND_HI + f] = max(c[E_PEND_HI + f], hi)
-    if c[E_PEND_HI + f] > 0 and c[E_PEND_LO + f] <= c[E_DELIVERED + f]:
-        c[E_DELIVERED + f] = max(c[E_DELIVERED + f], c[E_PEND_HI + f])
-        c[E_PEND_LO + f] = 0
-        c[E_PEND_HI + f] = 0
+        _insert(c, f, lo, hi)
+    _absorb(c, f)
 
 
 @helper
