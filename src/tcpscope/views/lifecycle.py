@@ -14,6 +14,12 @@ SYN; without one, the side that received the first SYN/ACK; without either, the 
 that sent the first segment. All per-stream reductions are whole-array operations,
 summed a piece of the capture at a time (:class:`LifecycleSums`); only the text is built
 per connection.
+
+From those events: :func:`verdicts` (how each stream opened, ``OPEN_*``, and closed,
+``CLOSE_*``, and who closed first), :func:`describe` (the opening and the closing in
+words, each in frame order, with what came after the RST that ended it), and
+:func:`sentence` (one sentence, with Zeek's words for its ``conn_state``).
+:func:`final_states` is where the endpoints' RFC 9293 states at the end will come from.
 """
 
 from __future__ import annotations
