@@ -39,9 +39,10 @@ P_STREAM, P_FLOW, P_FLAGS, P_SEQ, P_ACK, P_LEN, P_WIN, P_TS, P_IPLEN, P_SPORT, P
 P_COLS = 12
 
 # one connection: a row of int64 columns; per-side fields take two columns (+ side)
-C_CREATED, C_ORIG, C_START_TS, C_LAST_TS, C_NLETTERS, C_ONLY_H, C_SEEN = 0, 1, 2, 3, 4, 5, 6  # C_SEEN + role
-E_STATE, E_PREV, E_START, E_LAST, E_ACKED, E_SYN_SEEN, E_HIST_SYN, E_HIST_FIN, E_HIST_RST = (
-    8, 10, 12, 14, 16, 18, 20, 22, 24)
+C_CREATED, C_ORIG, C_START_TS, C_LAST_TS, C_NLETTERS, C_ONLY_H = 0, 1, 2, 3, 4, 5
+C_SEEN = 6  # + role (0 originator, 1 responder): the letters seen, Session::CheckHistory's mask
+C_PARTIAL, C_FIRST_SEEN = 8, 9  # the connection is partial; the roles whose first segment came
+E_STATE, E_PREV, E_START, E_LAST, E_ACKED, E_HIST_SYN, E_HIST_FIN, E_HIST_RST = 10, 12, 14, 16, 18, 20, 22, 24
 E_FINS, E_W_N, E_W_AT, E_T_N, E_T_AT, E_G_N, E_G_AT, E_DELIVERED = 26, 28, 30, 32, 34, 36, 38, 40
 E_PKTS, E_IP_BYTES, E_MISSED, E_FIN_END = 42, 44, 46, 48
 #: each side's out-of-order ranges of its stream: range j's start at E_BLOCKS + 4 j + side,
@@ -180,14 +181,26 @@ def _set_state(c: Any, f: Any, state: Any) -> None:
 
 
 @helper
-def _init_endpoint(c: Any, p: Any) -> Any:
+def _partial_status(c: Any, p: Any) -> None:
+    """``SetPartialStatus``: the connection is partial when the originator's first segment
+    is not a bare SYN, or else when the responder's first segment has no SYN."""
+    role = 0 if p[P_FLOW] == c[C_ORIG] else 1
+    if c[C_FIRST_SEEN] & (1 << role) == 0:
+        if role == 0:
+            c[C_PARTIAL] = 1 if (not p[P_FLAGS] & SYN or p[P_FLAGS] & ACK) else 0
+        elif c[C_PARTIAL] == 0:
+            c[C_PARTIAL] = 0 if p[P_FLAGS] & SYN else 1
+        c[C_FIRST_SEEN] |= 1 << role
+
+
+@helper
+def _init_endpoint(c: Any, p: Any) -> None:
     """``init_endpoint``: the side's start is set by its first segment (a SYN's sequence
     number, else one before the first byte: a partial connection), and set again by a SYN
     with another sequence number while it waits for the handshake, by any SYN once it is
     established, and by a SYN after a RST that was its first segment (that RST was likely
-    injected). Returns the start it had before."""
+    injected)."""
     f, fl = p[P_FLOW], p[P_FLAGS]
-    before = c[E_START + f]
     state = c[E_STATE + f]
     syn = 1 if fl & SYN else 0
     waiting = state in (SYN_SENT, SYN_ACK_SENT)
@@ -200,8 +213,6 @@ def _init_endpoint(c: Any, p: Any) -> Any:
         c[E_LAST + f] = p[P_LEN] + 1 + (1 if fl & FIN else 0) if syn else 1
         c[E_DELIVERED + f] = 1
         _clear_blocks(c, f)
-        c[E_SYN_SEEN + f] = syn
-    return before
 
 
 @helper
@@ -239,7 +250,7 @@ def _last_seq(c: Any, p: Any, ev: Any, nev: Any) -> None:
 
 
 @helper
-def _inactive(c: Any, p: Any, start_before: Any) -> None:
+def _inactive(c: Any, p: Any) -> None:
     """``UpdateInactiveState``: the sender's first segment."""
     f, fl = p[P_FLOW], p[P_FLAGS]
     g = 1 - f
@@ -247,10 +258,12 @@ def _inactive(c: Any, p: Any, start_before: Any) -> None:
         if f == c[C_ORIG]:
             _set_state(c, f, SYN_ACK_SENT if fl & ACK else SYN_SENT)
         else:
-            # a SYN from the responder after the originator's SYN/ACK, with the sequence
-            # number that SYN/ACK acknowledged: the two were captured in reverse order
-            if not fl & ACK and c[E_STATE + g] == SYN_ACK_SENT and p[P_SEQ] == start_before:
+            # a bare SYN from the responder after the originator's SYN/ACK: the two were
+            # captured in reverse order (Zeek compares its sequence number with the start
+            # it has just set from it, so the test always holds)
+            if not fl & ACK and c[E_STATE + g] == SYN_ACK_SENT and p[P_SEQ] == c[E_START + f]:
                 c[C_ORIG] = f
+                c[C_PARTIAL] = 0
                 _set_state(c, g, ESTABLISHED)
             if c[E_STATE + g] == SYN_SENT:
                 _set_state(c, g, ESTABLISHED)
@@ -261,33 +274,45 @@ def _inactive(c: Any, p: Any, start_before: Any) -> None:
         _set_state(c, f, RESET)
     if c[E_STATE + f] == INACTIVE:
         eccentric = f != c[C_ORIG] and p[P_LEN] == 0 and c[E_STATE + g] == SYN_SENT
-        if not eccentric:
-            _set_state(c, f, ESTABLISHED if (fl & ACK and c[E_STATE + g] == ESTABLISHED) else PARTIAL)
+        if not eccentric and fl & ACK and c[E_STATE + g] == ESTABLISHED:
+            _set_state(c, f, ESTABLISHED)  # the SYN was missed: not a partial connection
+            c[C_PARTIAL] = 0
+        elif not eccentric:
+            _set_state(c, f, PARTIAL)
 
 
 @helper
-def _state_machine(c: Any, p: Any, start_before: Any) -> None:
-    """``UpdateStateMachine``, on the sender's state (zeek-conn.md §4)."""
+def _established(c: Any, p: Any) -> None:
+    """``UpdateEstablishedState``: a SYN without ACK from a PARTIAL side whose peer is
+    INACTIVE makes it SYN_SENT; a FIN without RST closes it (and a peer RESET after its
+    own FIN is CLOSED again: FIN then RST is a normal close); a RST resets it."""
     f, fl = p[P_FLOW], p[P_FLAGS]
     g = 1 - f
+    if fl & SYN and not fl & ACK and c[E_STATE + f] == PARTIAL and c[E_STATE + g] == INACTIVE:
+        _set_state(c, f, SYN_SENT)
+    if fl & FIN and not fl & RST:
+        _set_state(c, f, CLOSED)
+        if c[E_STATE + g] == RESET and c[E_PREV + g] == CLOSED:
+            _set_state(c, g, CLOSED)
+    if fl & RST:
+        _set_state(c, f, RESET)
+
+
+@helper
+def _state_machine(c: Any, p: Any) -> None:
+    """``UpdateStateMachine``, on the sender's state (zeek-conn.md §4)."""
+    f, fl = p[P_FLOW], p[P_FLAGS]
     state = c[E_STATE + f]
     if state == INACTIVE:
-        _inactive(c, p, start_before)
+        _inactive(c, p)
     elif state in (SYN_SENT, SYN_ACK_SENT):
         if fl & FIN:
             _set_state(c, f, CLOSED)
         if fl & RST:
             _set_state(c, f, RESET)
     elif state in (ESTABLISHED, PARTIAL):
-        if fl & (SYN | ACK | FIN | RST) == SYN and state == PARTIAL and c[E_STATE + g] == INACTIVE:
-            _set_state(c, f, SYN_SENT)
-        elif fl & FIN and not fl & RST:
-            _set_state(c, f, CLOSED)
-            if c[E_STATE + g] == RESET and c[E_PREV + g] == CLOSED:
-                _set_state(c, g, CLOSED)
-        elif fl & RST:
-            _set_state(c, f, RESET)
-    elif state == CLOSED and fl & RST and c[E_STATE + g] != CLOSED:
+        _established(c, p)
+    elif state == CLOSED and fl & RST and c[E_STATE + 1 - f] != CLOSED:
         _set_state(c, f, RESET)
 
 
@@ -303,14 +328,14 @@ def _gap(c: Any, p: Any, ev: Any, nev: Any) -> None:
     never seen: each hole up to the acknowledgment number (the other side's FIN at most) is
     a content gap of that side (``G`` for the originator's data) and adds its length to
     ``missed_bytes``. Only while both sides are clean, never on a RST, nor within 2 bytes
-    of a partial side's start."""
+    of the start of a partial connection."""
     g = 1 - p[P_FLOW]
     if not p[P_FLAGS] & ACK or p[P_FLAGS] & RST or not (_clean(c, 0) and _clean(c, 1)):
         return
     ack = _rel(c, g, p[P_ACK])
     if c[E_FINS + g] > 0:
         ack = min(ack, c[E_FIN_END + g])
-    if ack <= c[E_DELIVERED + g] or (c[E_SYN_SEEN + g] == 0 and ack <= 2):
+    if ack <= c[E_DELIVERED + g] or (c[C_PARTIAL] == 1 and ack <= 2):
         return
     who = p[P_STREAM] * 2 + g
     k = _lowest_block(c, g)
@@ -428,7 +453,8 @@ def walk(pk: Any, st: Any, ports: Any, ev: Any, nev: Any) -> None:
         f = p[P_FLOW]
         if c[C_CREATED] == 0:
             _create(c, p, ports, ev, nev)
-        start_before = _init_endpoint(c, p)
+        _partial_status(c, p)
+        _init_endpoint(c, p)
         _history(c, p, ev, nev)
         flipped = c[C_ORIG]
         done = (c[E_STATE] == CLOSED or c[E_STATE] == RESET) and (c[E_STATE + 1] == CLOSED or c[E_STATE + 1] == RESET)
@@ -442,7 +468,7 @@ def walk(pk: Any, st: Any, ports: Any, ev: Any, nev: Any) -> None:
         if p[P_FLAGS] & ACK:
             _ack_received(c, p)
         _last_seq(c, p, ev, nev)
-        _state_machine(c, p, start_before)
+        _state_machine(c, p)
         if c[C_ORIG] != flipped:
             _emit(ev, nev, p[P_STREAM], 94)  # ^ (the SYN/ACK and SYN were captured in reverse order)
             c[C_NLETTERS] += 1
