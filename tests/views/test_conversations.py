@@ -30,6 +30,7 @@ from tcpscope.dissect.pipeline import dissect
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import (
     COLUMNS,
+    LIFECYCLE_COLUMNS,
     Conversations,
     completeness_label,
     conversations,
@@ -412,7 +413,7 @@ def test_no_tcp_prints_header_and_rule(capsys: pytest.CaptureFixture[str]) -> No
     assert out == HEADER + RULE
     conv = conversations(table_of(CAPTURES / "scapy-macos.pcapng.gz"))
     assert len(conv) == 0
-    assert render_csv(conv) == ",".join(COLUMNS) + "\n"
+    assert render_csv(conv) == ",".join([*COLUMNS, *LIFECYCLE_COLUMNS]) + "\n"
     assert render_json(conv) == "[]\n"
 
 
@@ -446,14 +447,34 @@ def _http_eth() -> Conversations:
 def test_csv_and_json_carry_every_column(capsys: pytest.CaptureFixture[str]) -> None:
     _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--format", "csv"], capsys)
     lines = out.splitlines()
-    assert lines[0] == ",".join(COLUMNS)
+    assert lines[0] == ",".join([*COLUMNS, *LIFECYCLE_COLUMNS])
+    # stream 1: the client 10.88.0.1:33432 sends SYN 11, the server SYN/ACK 12, ACK 13;
+    # the client's FIN 44 is acknowledged by the server's FIN 45 (acks_frame 44): three
+    # segments, the client first. Zeek: the client is the originator; both FINs: SF;
+    # duration from frame 11 (0.006392) to the FIN that completes the close, 45 (0.006656):
+    # 0.000264 s; 87 bytes of payload from the client, 20242 from the server; letters S
+    # (11), h (12), A (13), D (14), a (15), d (16), F (44), f (45); 19 and 17 packets, their
+    # IP lengths 1349 - 19 * 14 = 1083 and 21372 - 17 * 14 = 21134 bytes
     assert lines[1] == ('1,10.88.0.1,33432,10.88.0.2,8080,19,1349,17,21372,36,22721,6392000,266000,11,0,'
-                        '18,1000,2666,13000,31,"Complete, WITH_DATA (31)",closed')
+                        '18,1000,2666,13000,31,"Complete, WITH_DATA (31)",closed,'
+                        '10.88.0.1:33432,10.88.0.2:8080,three-way handshake,three-segment FIN close,client,?,?,'
+                        '10.88.0.1,33432,10.88.0.2,8080,tcp,0.000264,87,20242,SF,0,ShADadFf,19,1083,17,21134')
     _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--format", "json"], capsys)
     rows = json.loads(out)
     assert [r["stream"] for r in rows] == [1, 0, 2]
-    assert list(rows[0]) == list(COLUMNS)
+    assert list(rows[0]) == [*COLUMNS, *LIFECYCLE_COLUMNS]
     assert rows[2]["closing"] == "reset"
+    # stream 2: the SYN 47 answered by the RST/ACK 48: refused, Zeek REJ, history S r
+    assert (rows[2]["opened"], rows[2]["closed"], rows[2]["conn_state"], rows[2]["history"]) == (
+        "refused by RST", "RST by the server", "REJ", "Sr")
+
+
+def test_zeek_duration_and_sizes_are_null_when_zeek_logs_a_dash(capsys: pytest.CaptureFixture[str]) -> None:
+    """zeek-tcp-single-rst: one RST, so a duration of 0, which Zeek logs as ``-``, and
+    then no orig_bytes or resp_bytes either."""
+    _, out = run_cli(["conv", str(CAPTURES / "zeek-tcp-single-rst.pcap"), "--format", "json"], capsys)
+    row = json.loads(out)[0]
+    assert (row["duration"], row["orig_bytes"], row["resp_bytes"], row["conn_state"]) == (None, None, None, "OTH")
 
 
 def test_missing_rtt_is_null(tmp_path: Path) -> None:
@@ -468,10 +489,10 @@ def test_missing_rtt_is_null(tmp_path: Path) -> None:
 def test_to_arrow_and_pandas() -> None:
     conv = _http_eth()
     at = conv.to_arrow()
-    assert at.column_names == list(COLUMNS)
+    assert at.column_names == [*COLUMNS, *LIFECYCLE_COLUMNS]
     assert at.column("addr_a").to_pylist() == ["10.88.0.1"] * 3
     df = conv.to_pandas()
-    assert list(df.columns) == list(COLUMNS)
+    assert list(df.columns) == [*COLUMNS, *LIFECYCLE_COLUMNS]
     assert df["frames"].tolist() == [36, 10, 2]
     assert str(df["rtt_min_ns"].dtype) == "Int64"
     assert df.loc[2, "completeness_label"] == "Incomplete (37)"
@@ -480,8 +501,12 @@ def test_to_arrow_and_pandas() -> None:
 def test_extras_table(capsys: pytest.CaptureFixture[str]) -> None:
     _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--extras"], capsys)
     lines = out.splitlines()
-    assert lines[3].endswith("| Stream | Retrans |  RTT min/avg/max (ms)  | State")
-    assert lines[7].endswith("2         0        0.012/0.012/0.012   Incomplete (37), reset")
+    assert lines[3].endswith("| Stream | Retrans |  RTT min/avg/max (ms)  | State | Opened / closed | Final states "
+                             "| Zeek")
+    assert lines[5].endswith("Complete, WITH_DATA (31), closed   three-way handshake / three-segment FIN close "
+                             "(client first)   client ?, server ?   SF ShADadFf")
+    assert lines[7].endswith("2         0        0.012/0.012/0.012   Incomplete (37), reset   "
+                             "refused by RST / RST by the server   client ?, server ?   REJ Sr")
     # the tshark part of each row is unchanged
     plain = render_tshark(_http_eth()).splitlines()
     for i in range(5, 8):

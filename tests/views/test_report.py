@@ -25,6 +25,7 @@ import tcpscope
 from tcpscope.capture import pipe
 from tcpscope.cli.main import main
 from tcpscope.pipeline import stream
+from tcpscope.views import report
 from tcpscope.views.report import report_lines
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,12 +35,20 @@ FILTER = "tcp.len > 0 || tcp.flags.reset == 1"
 
 
 class Golden(NamedTuple):
-    """A golden report's capture, the display filter if any (``-Y`` and the filter), and
-    the exit status (2 when the reader warns, as tshark's)."""
+    """A golden report's capture, the display filter if any (``-Y`` and the filter), the
+    exit status (2 when the reader warns, as tshark's), and the most connections the
+    report lists one by one (``views.report.LIST_AT_MOST``; None: as shipped)."""
 
     capture: Path
     args: tuple[str, ...] = ()
     status: int = 0
+    list_at_most: int | None = None
+
+
+def _limit(g: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A capture of a few connections summarized as one of thousands would be."""
+    if g.list_at_most is not None:
+        monkeypatch.setattr(report, "LIST_AT_MOST", g.list_at_most)
 
 
 REPORTS: dict[str, Golden] = {
@@ -47,6 +56,7 @@ REPORTS: dict[str, Golden] = {
     "http-get-first10": Golden(GOLDEN / "http-get-first10.pcap"),
     "http-eth": Golden(CAPTURES / "http-eth.pcap"),
     "http-eth-filtered": Golden(CAPTURES / "http-eth.pcap", ("-Y", FILTER)),
+    "http-eth-summary": Golden(CAPTURES / "http-eth.pcap", list_at_most=2),
     "own-port-reuse": Golden(CAPTURES / "own-port-reuse.pcap"),
     "lossy-seed7-first40": Golden(GOLDEN / "lossy-seed7-first40.pcap"),
     "zeek-tcp-missing-syn": Golden(CAPTURES / "zeek-tcp-missing-syn.pcap"),
@@ -79,12 +89,14 @@ def test_every_golden_has_its_capture_and_its_reasoning() -> None:
     readme = (GOLDEN / "README.md").read_text(encoding="utf-8")
     for name, g in REPORTS.items():
         assert g.capture.is_file()
-        assert f"## {name}: {' '.join([g.capture.name, *g.args])}\n" in readme
+        limit = [] if g.list_at_most is None else [f"(LIST_AT_MOST {g.list_at_most})"]
+        assert f"## {name}: {' '.join([g.capture.name, *g.args, *limit])}\n" in readme
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     g = REPORTS[name]
+    _limit(g, monkeypatch)
     monkeypatch.chdir(g.capture.parent)
     assert _analyze(g.capture.name, *g.args) == (_golden(name), g.status)
 
@@ -92,6 +104,7 @@ def test_the_report_is_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("name", NAMES)
 def test_the_report_lines_of_the_whole_table_are_the_golden(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     g = REPORTS[name]
+    _limit(g, monkeypatch)
     monkeypatch.chdir(g.capture.parent)
     whole = tcpscope.open(g.capture.name)
     view = whole.filter(g.args[1]) if g.args else whole
@@ -104,6 +117,7 @@ def test_the_report_in_pieces_of_three_frames_is_the_golden(name: str, monkeypat
     pieces, so every sum (the conversations, the findings, the opening and closing events
     that name earlier frames) is carried between them."""
     g = REPORTS[name]
+    _limit(g, monkeypatch)
     monkeypatch.chdir(g.capture.parent)
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
@@ -115,6 +129,7 @@ def test_the_report_through_a_pipe_is_the_golden(name: str, tmp_path: Path, monk
     """The capture written into a FIFO 211 bytes at a time, read in batches of about 300
     bytes and analysed four frames a piece, as they come."""
     g = REPORTS[name]
+    _limit(g, monkeypatch)
     monkeypatch.setattr(pipe, "BATCH_BYTES", 300)
     monkeypatch.setattr(pipe, "READ_BYTES", 97)
     monkeypatch.setattr(pipe, "QUIET_S", 0.0)

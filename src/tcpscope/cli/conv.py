@@ -1,8 +1,10 @@
 """``tcpscope conv``: ``tshark -q -z conv,tcp`` with the stream, retransmissions, RTT and state.
 
 ``--format table`` (default) prints tshark's text byte for byte; ``--extras`` adds
-tcpscope's columns to the right of each row. ``csv`` and ``json`` carry every column
-(times in ns). ``-Y FILTER`` counts only the frames FILTER selects, as the tap filter of
+tcpscope's columns to the right of each row, the opening and closing verdicts and Zeek's
+``conn_state`` and ``history`` among them. ``csv`` and ``json`` carry every column (times in
+ns), Zeek's ``conn.log`` columns under Zeek's names. Only ``--extras``, ``csv`` and
+``json`` pay for the lifecycle sums. ``-Y FILTER`` counts only the frames FILTER selects, as the tap filter of
 ``tshark -q -z conv,tcp,FILTER`` does (tshark's own ``-Y`` leaves statistics alone), and
 the header names the filter as tshark's does.
 """
@@ -24,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope.views.conversation_sums import ConversationSums
     from tcpscope.views.conversations import render_csv, render_json, render_tshark
 
-    sums = ConversationSums()
+    sums = ConversationSums(lifecycle=args.extras or args.format != "table")
     with scan_capture(args.file, args.display_filter) as scan:
         for piece in scan:
             with job(piece.job):

@@ -68,9 +68,11 @@ def _fields_arguments(p: argparse.ArgumentParser) -> None:
 def _conv_arguments(p: argparse.ArgumentParser) -> None:
     _file_and_filter(p)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                   help="table: tshark's text (default); csv or json: every column, times in ns")
+                   help="table: tshark's text (default); csv or json: every column, times in ns, "
+                        "Zeek's conn.log columns under Zeek's names")
     p.add_argument("--extras", action="store_true",
-                   help="table: add stream, retransmissions, RTT min/avg/max and state to each row")
+                   help="table: add stream, retransmissions, RTT min/avg/max, state, how it opened and "
+                        "closed, final states and Zeek's conn_state and history to each row")
 
 
 def _expert_arguments(p: argparse.ArgumentParser) -> None:

@@ -7,14 +7,18 @@ bytes per flow, first and last relative time, retransmissions, RTT samples, the 
 and last segment of the whole stream (for ``tcp.completeness``) and the FINs and RSTs
 seen. ``add`` takes the analysed pieces in frame order (the analysis carries the stream
 numbers from piece to piece); ``result`` gives the table. :func:`conversations` of one
-whole table is the same sums over a single piece.
+whole table is the same sums over a single piece. With ``lifecycle`` the sums of
+:class:`~tcpscope.views.lifecycle.LifecycleSums` and :class:`~tcpscope.views.zeek.ZeekSums`
+go along, for the lifecycle columns.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from tcpscope._types import Index, Mask
+from tcpscope._types import Array, Index, Mask
 from tcpscope.constants import ACK, FIN, RST, SYN
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import (
@@ -32,7 +36,11 @@ from tcpscope.views.conversations import (
     row_addresses,
 )
 
-__all__ = ["ConversationSums"]
+if TYPE_CHECKING:
+    from tcpscope.views.lifecycle import LifecycleSums
+    from tcpscope.views.zeek import ZeekSums
+
+__all__ = ["ConversationSums", "lifecycle_columns"]
 
 _MAX = np.iinfo(np.int64).max
 _MIN = np.iinfo(np.int64).min
@@ -82,7 +90,12 @@ def _firsts(stream: Index, rows: Index) -> tuple[Index, Index]:
 class ConversationSums:
     """The sums of ``-z conv,tcp`` over analysed pieces (module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lifecycle: bool = False) -> None:
+        from tcpscope.views.lifecycle import LifecycleSums
+        from tcpscope.views.zeek import ZeekSums
+
+        self.life = LifecycleSums() if lifecycle else None
+        self.zeek = ZeekSums() if lifecycle else None
         self.c: dict[str, np.ndarray] = {}
         self._size = 0
         self._grow(16)
@@ -122,6 +135,9 @@ class ConversationSums:
         seglen = np.asarray(cols["len"], dtype=np.int64)
         bogus = np.asarray(cols["bogus_hlen"], dtype=np.bool_)
         self._counted(table, stream, flow, mask)
+        if self.life is not None and self.zeek is not None:
+            self.life.add(table)
+            self.zeek.add(table)
         # the whole stream: its first and last segments, its FINs and RSTs
         srow = np.flatnonzero(stream >= 0)
         s, r = _firsts(stream[srow], srow)
@@ -200,7 +216,7 @@ class ConversationSums:
         c = self.c
         seen = np.flatnonzero(c["first_key"] < _MAX)
         if seen.shape[0] == 0:
-            return Conversations.empty()
+            return Conversations.empty(lifecycle=self.life is not None)
         st = seen[np.argsort(c["first_key"][seen], kind="stable")]
         a = c["a_flow"][st]
         frames_ab, frames_ba = c["frames"][st, a], c["frames"][st, 1 - a]
@@ -240,4 +256,48 @@ class ConversationSums:
                                                     np.where(fin_a | fin_b, "half-closed", "open"))),
             start_s=nstime_seconds(start),
             stop_s=nstime_seconds(stop),
+            lifecycle=self._lifecycle(st),
         )
+
+    def _lifecycle(self, streams: Index) -> dict[str, Array]:
+        """The lifecycle columns of ``streams``, or none when they were not summed."""
+        if self.life is None or self.zeek is None:
+            return {}
+        return lifecycle_columns(self.life, self.zeek, streams)
+
+
+def lifecycle_columns(life: LifecycleSums, zeek: ZeekSums, streams: Index) -> dict[str, Array]:
+    """The lifecycle columns (``views.conversations`` docstring) of ``streams``, in order."""
+    from tcpscope.views.lifecycle import final_states, verdicts
+
+    lc, ends = life.result()
+    zk = zeek.result()
+    v = verdicts(lc)
+    i = streams.tolist()
+    known = streams < len(zk)
+    z = np.where(known, streams, 0) if len(zk) else np.zeros(0, dtype=np.int64)
+
+    def zcol(col: Array, missing: int | str) -> Array:
+        if len(zk) == 0:
+            return np.array([missing] * len(i))
+        out: Array = np.where(known, col[z], missing)
+        return out
+
+    duration = zcol(zk.duration_ns, -1).astype(np.float64)
+    states = [final_states(k) for k in i]
+    return {
+        "client": np.array([ends[k][0] for k in i], dtype=str).reshape(-1),
+        "server": np.array([ends[k][1] for k in i], dtype=str).reshape(-1),
+        "opened": v.opened[streams], "closed": v.closed[streams], "closed_first": v.closed_first[streams],
+        "client_state": np.array([a for a, _ in states], dtype=str).reshape(-1),
+        "server_state": np.array([b for _, b in states], dtype=str).reshape(-1),
+        "id.orig_h": zcol(zk.orig_h, ""), "id.orig_p": zcol(zk.orig_p, 0),
+        "id.resp_h": zcol(zk.resp_h, ""), "id.resp_p": zcol(zk.resp_p, 0),
+        "proto": np.full(len(i), "tcp"),
+        "duration": np.where(duration > 0, duration / 1e9, np.nan),
+        "orig_bytes": zcol(zk.orig_bytes, -1), "resp_bytes": zcol(zk.resp_bytes, -1),
+        "conn_state": zcol(zk.conn_state, ""), "missed_bytes": zcol(zk.missed_bytes, 0),
+        "history": zcol(zk.history, ""),
+        "orig_pkts": zcol(zk.orig_pkts, 0), "orig_ip_bytes": zcol(zk.orig_ip_bytes, 0),
+        "resp_pkts": zcol(zk.resp_pkts, 0), "resp_ip_bytes": zcol(zk.resp_ip_bytes, 0),
+    }

@@ -51,13 +51,27 @@ The extras:
 ``completeness``, ``completeness_label`` and ``closing`` describe the whole connection even
 when ``mask`` selects only some of its frames; every other column covers the counted,
 selected frames.
+
+The lifecycle columns (``Conversations.lifecycle``, :data:`LIFECYCLE_COLUMNS`; in CSV and
+JSON after the others, and in ``--extras``), also of the whole connection:
+
+* ``client``, ``server``: the endpoints (``views.lifecycle``: the sender of the first SYN...);
+  ``opened``, ``closed``: the verdicts of ``views.lifecycle`` (``OPEN_*``, ``CLOSE_*``);
+  ``closed_first``: ``client``, ``server`` or empty;
+* ``client_state``, ``server_state``: each endpoint's RFC 9293 state at the end, ``?``
+  until the per-packet states are merged in (``views.report.final_states``);
+* Zeek's ``conn.log`` columns under Zeek's names (``views.zeek``): ``id.orig_h``,
+  ``id.orig_p``, ``id.resp_h``, ``id.resp_p``, ``proto``, ``duration`` (seconds; null where
+  Zeek logs ``-``), ``orig_bytes``, ``resp_bytes`` (null with it), ``conn_state``,
+  ``missed_bytes``, ``history``, ``orig_pkts``, ``orig_ip_bytes``, ``resp_pkts``,
+  ``resp_ip_bytes``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -70,6 +84,7 @@ from tcpscope.table.text import ipv4_texts, ipv6_texts
 
 __all__ = [
     "COLUMNS",
+    "LIFECYCLE_COLUMNS",
     "RETRANSMISSION_BITS",
     "Conversations",
     "address_text",
@@ -128,37 +143,54 @@ class Conversations:
     # seconds as tshark computes them (nstime_to_sec of each relative time), for the text
     start_s: Array
     stop_s: Array
+    # the lifecycle columns by name (LIFECYCLE_COLUMNS), when they were summed
+    lifecycle: dict[str, Array] = field(default_factory=dict)
 
     @classmethod
-    def empty(cls) -> Conversations:
+    def empty(cls, lifecycle: bool = False) -> Conversations:
         """No conversations."""
-        return cls(**{f.name: np.zeros(0, dtype=_EMPTY_DTYPES.get(f.name, np.int64)) for f in fields(cls)})
+        cols = {f.name: np.zeros(0, dtype=_EMPTY_DTYPES.get(f.name, np.int64)) for f in fields(cls)
+                if f.name != "lifecycle"}
+        more = {name: np.zeros(0, dtype=kind) for name, kind in LIFECYCLE_COLUMNS.items()} if lifecycle else {}
+        return cls(**cols, lifecycle=more)
 
     def __len__(self) -> int:
         return int(self.stream.shape[0])
 
     def columns(self) -> dict[str, Array]:
-        """The public columns (:data:`COLUMNS`) by name."""
-        return {name: getattr(self, name) for name in COLUMNS}
+        """The public columns (:data:`COLUMNS`, then the lifecycle ones) by name."""
+        return {**{name: getattr(self, name) for name in COLUMNS}, **self.lifecycle}
+
+    def nulls(self) -> dict[str, Mask]:
+        """The columns with null cells, and where: RTTs without samples, and Zeek's
+        ``duration``, ``orig_bytes`` and ``resp_bytes`` where Zeek logs ``-``."""
+        none = self.rtt_samples == 0
+        out = dict.fromkeys(("rtt_min_ns", "rtt_avg_ns", "rtt_max_ns"), none)
+        if "duration" in self.lifecycle:
+            unset = np.isnan(self.lifecycle["duration"])
+            out.update(dict.fromkeys(("duration", "orig_bytes", "resp_bytes"), unset))
+        return out
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        """One dict of plain Python values per conversation; RTTs without samples are None."""
+        """One dict of plain Python values per conversation, None in null cells."""
         cols = {k: v.tolist() for k, v in self.columns().items()}
+        nulls = {k: v.tolist() for k, v in self.nulls().items()}
         for i in range(len(self)):
             row = {k: v[i] for k, v in cols.items()}
-            if row["rtt_samples"] == 0:
-                row["rtt_min_ns"] = row["rtt_avg_ns"] = row["rtt_max_ns"] = None
+            for k, v in nulls.items():
+                if v[i]:
+                    row[k] = None
             yield row
 
     def to_arrow(self) -> Any:
-        """A ``pyarrow.Table`` of the public columns (RTTs null without samples)."""
+        """A ``pyarrow.Table`` of the public columns (nulls as :meth:`nulls` says)."""
         import pyarrow as pa
 
-        none = self.rtt_samples == 0
+        nulls = self.nulls()
         arrays = {}
         for name, col in self.columns().items():
-            if name.startswith("rtt_") and name != "rtt_samples":
-                arrays[name] = pa.array(col, mask=none, type=pa.int64())
+            if name in nulls:
+                arrays[name] = pa.array(col, mask=nulls[name])
             elif col.dtype.kind == "U":
                 arrays[name] = pa.array(col.tolist(), type=pa.string())
             else:
@@ -166,14 +198,15 @@ class Conversations:
         return pa.table(arrays)
 
     def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` of the public columns (RTTs are nullable ``Int64``)."""
+        """A ``pandas.DataFrame`` of the public columns (integer columns with nulls are
+        nullable ``Int64``)."""
         import pandas as pd
 
-        none = self.rtt_samples == 0
+        nulls = self.nulls()
         data: dict[str, Any] = {}
         for name, col in self.columns().items():
-            if name.startswith("rtt_") and name != "rtt_samples":
-                data[name] = pd.arrays.IntegerArray(col.astype(np.int64), none.copy())
+            if name in nulls and col.dtype.kind == "i":
+                data[name] = pd.arrays.IntegerArray(col.astype(np.int64), nulls[name].copy())
             elif col.dtype.kind == "U":
                 data[name] = col.astype(object)
             else:
@@ -183,8 +216,18 @@ class Conversations:
 
 #: The columns of the API, CSV and JSON, in order.
 COLUMNS: tuple[str, ...] = tuple(
-    f.name for f in fields(Conversations) if f.name not in ("start_s", "stop_s")
+    f.name for f in fields(Conversations) if f.name not in ("start_s", "stop_s", "lifecycle")
 )
+
+#: The lifecycle columns (module docstring) and their numpy kinds, in order.
+LIFECYCLE_COLUMNS: dict[str, Any] = {
+    "client": "<U1", "server": "<U1", "opened": "<U1", "closed": "<U1", "closed_first": "<U1",
+    "client_state": "<U1", "server_state": "<U1",
+    "id.orig_h": "<U1", "id.orig_p": np.int64, "id.resp_h": "<U1", "id.resp_p": np.int64, "proto": "<U1",
+    "duration": np.float64, "orig_bytes": np.int64, "resp_bytes": np.int64, "conn_state": "<U1",
+    "missed_bytes": np.int64, "history": "<U1", "orig_pkts": np.int64, "orig_ip_bytes": np.int64,
+    "resp_pkts": np.int64, "resp_ip_bytes": np.int64,
+}
 
 
 def nstime_seconds(rel_ns: Index) -> Array:
@@ -214,15 +257,16 @@ def completeness_label(value: int) -> str:
     return f"Incomplete ({value})"
 
 
-def conversations(table: PacketTable, mask: Mask | None = None) -> Conversations:
+def conversations(table: PacketTable, mask: Mask | None = None, lifecycle: bool = True) -> Conversations:
     """The TCP conversations of an analysed table (see the module docstring).
 
-    ``mask`` (one boolean per frame) counts only the frames it selects. The table is
-    counted as one piece of :class:`~tcpscope.views.conversation_sums.ConversationSums`.
+    ``mask`` (one boolean per frame) counts only the frames it selects; ``lifecycle`` adds
+    the lifecycle columns. The table is counted as one piece of
+    :class:`~tcpscope.views.conversation_sums.ConversationSums`.
     """
     from tcpscope.views.conversation_sums import ConversationSums
 
-    sums = ConversationSums()
+    sums = ConversationSums(lifecycle=lifecycle)
     sums.add(table, mask)
     return sums.result()
 
@@ -300,8 +344,8 @@ def _header(title_filter: str | None, extras: bool) -> list[str]:
     top = f"{_PORTS}                                               |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |"
     sub = f"{_PORTS}                                               | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |"
     if extras:
-        top += " Stream | Retrans |  RTT min/avg/max (ms)  | State"
-        sub += "        |         |                        |"
+        top += " Stream | Retrans |  RTT min/avg/max (ms)  | State | Opened / closed | Final states | Zeek"
+        sub += "        |         |                        |       |                 |              |"
     return [_RULE, "TCP Conversations\n", f"Filter:{filt}\n", top + "\n", sub + "\n"]
 
 
@@ -314,6 +358,14 @@ def _extras(conv: Conversations) -> list[str]:
             conv.completeness_label.tolist(), conv.closing.tolist(), strict=True):
         rtt = f"{lo / 1e6:.3f}/{avg / 1e6:.3f}/{hi / 1e6:.3f}" if n else "-"
         out.append(f"  {stream:6d}   {retrans:7d}   {rtt:>22}   {label}, {closing}")
+    if conv.lifecycle:
+        life = conv.lifecycle
+        for k, (opened, closed, first, client, server, state, history) in enumerate(zip(
+                life["opened"].tolist(), life["closed"].tolist(), life["closed_first"].tolist(),
+                life["client_state"].tolist(), life["server_state"].tolist(),
+                life["conn_state"].tolist(), life["history"].tolist(), strict=True)):
+            first = f" ({first} first)" if first and "RST" not in closed else ""
+            out[k] += f"   {opened} / {closed}{first}   client {client}, server {server}   {state} {history or '-'}"
     return out
 
 
@@ -322,8 +374,10 @@ def render_tshark(conv: Conversations, title_filter: str | None = None, extras: 
     byte for byte; ``title_filter`` is the filter shown in the header.
 
     With ``extras`` every row goes on after Duration with the stream index, the
-    retransmissions, the RTT (min/avg/max in ms, ``-`` without samples) and the state
-    (completeness label and closing); that text is tcpscope's own.
+    retransmissions, the RTT (min/avg/max in ms, ``-`` without samples), the state
+    (completeness label and closing) and, when the conversations carry them, the opening
+    and closing verdicts (and who closed first), the endpoints' final states and Zeek's
+    ``conn_state`` and ``history``; that text is tcpscope's own.
     """
     out = _header(title_filter, extras)
     more = _extras(conv) if extras else [""] * len(conv)
@@ -340,20 +394,21 @@ def render_tshark(conv: Conversations, title_filter: str | None = None, extras: 
 
 
 def render_csv(conv: Conversations) -> str:
-    """One header line of :data:`COLUMNS`, then one line per conversation (RFC 4180; RTTs
-    empty without samples; times in ns)."""
+    """One header line of the columns (:meth:`Conversations.columns`), then one line per
+    conversation (RFC 4180; null cells empty; times in ns but Zeek's ``duration``)."""
     import csv
     import io
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
+    names = list(conv.columns())
+    w.writerow(names)
     for row in conv.rows():
-        w.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+        w.writerow(["" if row[c] is None else row[c] for c in names])
     return buf.getvalue()
 
 
 def render_json(conv: Conversations) -> str:
-    """A JSON array of one object per conversation, keys :data:`COLUMNS` (times in ns, RTTs
-    null without samples), in print order."""
+    """A JSON array of one object per conversation, keyed by the column names (times in ns
+    but Zeek's ``duration``, null cells null), in print order."""
     return json.dumps(list(conv.rows()), indent=1) + "\n"

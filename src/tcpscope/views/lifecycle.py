@@ -14,6 +14,12 @@ SYN; without one, the side that received the first SYN/ACK; without either, the 
 that sent the first segment. All per-stream reductions are whole-array operations,
 summed a piece of the capture at a time (:class:`LifecycleSums`); only the text is built
 per connection.
+
+From those events: :func:`verdicts` (how each stream opened, ``OPEN_*``, and closed,
+``CLOSE_*``, and who closed first), :func:`describe` (the opening and the closing in
+words, each in frame order, with what came after the RST that ended it), and
+:func:`sentence` (one sentence, with Zeek's words for its ``conn_state``).
+:func:`final_states` is where the endpoints' RFC 9293 states at the end will come from.
 """
 
 from __future__ import annotations
@@ -28,7 +34,17 @@ from tcpscope.constants import ACK, FIN, RST, SYN
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import address_text, row_addresses
 
-__all__ = ["Lifecycle", "LifecycleSums", "describe", "lifecycles"]
+__all__ = [
+    "CONN_STATE_WORDS",
+    "Lifecycle",
+    "LifecycleSums",
+    "Verdicts",
+    "describe",
+    "final_states",
+    "lifecycles",
+    "sentence",
+    "verdicts",
+]
 
 NONE = -1
 
@@ -54,6 +70,11 @@ class Lifecycle:
     rst_before_open: Array  # a RST before the handshake's ACK, when the handshake then completed
     rst_before_open_side: Array
     initial_rtt_ns: Array
+    simultaneous_open: Array  # both sides sent a SYN without ACK
+    data_after_rst: Array  # segments with data after the RST that ended the connection
+    data_after_rst_frame: Array  # the first of them (-1: none)
+    rsts_after_rst: Array  # RSTs after it
+    rsts_after_rst_frame: Array
 
     def __len__(self) -> int:
         return int(self.first_frame.shape[0])
@@ -69,7 +90,13 @@ _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 =
     "synack": (np.int64, _MAX, 2), "synack_seq": (np.int64, 0, 2), "hs_ack": (np.int64, _MAX, 2),
     "fin": (np.int64, _MAX, 2), "fin_acked_by": (np.int64, _MAX, 2),
     "rst": (np.int64, _MAX, 2), "rst_open": (np.int64, _MAX, 2),  # rst_open: the first RST after a handshake's ACK
-    "irtt": (np.int64, 0, 0),
+    "irtt": (np.int64, 0, 0), "bare_syn": (np.int64, _MAX, 2),  # bare_syn: each side's first SYN without ACK
+    # after the first RST (``rst``) and after the first RST past the handshake's ACK (``ropen``):
+    # segments with data and RSTs, how many and the first
+    "rst_data_n": (np.int64, 0, 0), "rst_data_at": (np.int64, _MAX, 0),
+    "rst_rst_n": (np.int64, 0, 0), "rst_rst_at": (np.int64, _MAX, 0),
+    "ropen_data_n": (np.int64, 0, 0), "ropen_data_at": (np.int64, _MAX, 0),
+    "ropen_rst_n": (np.int64, 0, 0), "ropen_rst_at": (np.int64, _MAX, 0),
     "src": (np.uint8, 0, 16), "dst": (np.uint8, 0, 16), "atype": (np.int8, 0, 0),
     "sport": (np.int64, 0, 0), "dport": (np.int64, 0, 0),
 }
@@ -137,6 +164,7 @@ class LifecycleSums:
         uniq, at = np.unique(s[pure], return_index=True)
         new = c["syn"][uniq] == _MAX
         c["syn"][uniq[new]], c["syn_flow"][uniq[new]] = frame[pure[at[new]]], flow[pure[at[new]]]
+        _first_at(c["bare_syn"], s, flow, frame, syn_ack == SYN)
         # SYN/ACK: the first segment of a side with SYN and ACK set, and its sequence number
         synack = syn_ack == (SYN | ACK)
         _first_at(c["synack"], s, flow, frame, synack)
@@ -156,6 +184,13 @@ class LifecycleSums:
         rst = (flags & RST) != 0
         _first_at(c["rst"], s, flow, frame, rst)
         _first_at(c["rst_open"], s, flow, frame, rst & (frame > c["hs_ack"][s].min(axis=1)))
+        # what came after each of the two RSTs that may end the connection
+        data = np.asarray(cols["len"], dtype=np.int64)[rows] > 0
+        for key, first in (("rst", c["rst"][s].min(axis=1)), ("ropen", c["rst_open"][s].min(axis=1))):
+            for kind, mask in (("data", data), ("rst", rst)):
+                later = mask & (frame > first)
+                np.add.at(c[f"{key}_{kind}_n"], s[later], 1)
+                np.minimum.at(c[f"{key}_{kind}_at"], s[later], frame[later])
         if "initial_rtt" in cols:
             np.maximum.at(c["irtt"], s, np.asarray(cols["initial_rtt"], dtype=np.int64)[rows])
 
@@ -187,6 +222,11 @@ class LifecycleSums:
             rst=np.where(early, rst_open, rst), rst_side=np.where(early, rst_open_side, rst_side),
             rst_before_open=np.where(early, rst, NONE), rst_before_open_side=np.where(early, rst_side, NONE),
             initial_rtt_ns=c["irtt"][:n].copy(),
+            simultaneous_open=(c["bare_syn"][:n] != _MAX).all(axis=1),
+            data_after_rst=np.where(early, c["ropen_data_n"][:n], c["rst_data_n"][:n]),
+            data_after_rst_frame=seen(np.where(early, c["ropen_data_at"][:n], c["rst_data_at"][:n])),
+            rsts_after_rst=np.where(early, c["ropen_rst_n"][:n], c["rst_rst_n"][:n]),
+            rsts_after_rst_frame=seen(np.where(early, c["ropen_rst_at"][:n], c["rst_rst_at"][:n])),
         )
         v4 = (c["atype"][:n] == AT_IPV4).tolist()
         src = [f"{a}:{p}" if four else f"[{a}]:{p}" for a, p, four in zip(
@@ -228,48 +268,230 @@ def lifecycles(table: PacketTable) -> Lifecycle:
     return sums.result()[0]
 
 
-def describe(lc: Lifecycle, i: int) -> tuple[str, str]:
-    """Plain words for how stream ``i`` opened and how it closed."""
-    def f(x: int) -> str:
-        return f"frame {x}"
+# How a connection opened (RFC 9293 §3.5), one verdict per stream
+OPEN_HANDSHAKE = "three-way handshake"  # SYN, SYN/ACK, and the ACK of the SYN/ACK
+OPEN_SIMULTANEOUS = "simultaneous open"  # a SYN without ACK from each side (§3.5, figure 8)
+OPEN_REFUSED = "refused by RST"  # the SYN answered by the server's RST, no SYN/ACK
+OPEN_UNANSWERED = "SYN unanswered"  # a SYN, and nothing from the server that answers it
+OPEN_INCOMPLETE = "handshake incomplete"  # SYN and SYN/ACK, no ACK of the SYN/ACK
+OPEN_NOT_SEEN = "not seen"  # no SYN in the capture: it opened before the capture started
 
+# How it closed (RFC 9293 §3.6), one verdict per stream
+CLOSE_FOUR = "four-segment FIN close"  # FIN, its ACK, the other FIN, its ACK
+CLOSE_THREE = "three-segment FIN close"  # FIN, the other FIN carrying the ACK of the first, its ACK
+CLOSE_SIMULTANEOUS = "simultaneous close"  # each side's FIN sent before the other's was acknowledged
+CLOSE_RST_CLIENT = "RST by the client"
+CLOSE_RST_SERVER = "RST by the server"
+CLOSE_HALF = "half-closed"  # one side's FIN only: the other was still open at the end
+CLOSE_OPEN = "still open"  # no FIN, no RST
+
+#: Zeek's words for each ``conn_state`` (scripts/base/protocols/conn/main.zeek)
+CONN_STATE_WORDS = {
+    "S0": "a connection attempt with no reply",
+    "S1": "established, not terminated",
+    "SF": "normal establishment and termination",
+    "REJ": "connection attempt rejected",
+    "S2": "established, the originator closed, no reply from the responder",
+    "S3": "established, the responder closed, no reply from the originator",
+    "RSTO": "established, the originator aborted it with a RST",
+    "RSTR": "the responder sent a RST",
+    "RSTOS0": "the originator sent a SYN then a RST, with no SYN/ACK from the responder",
+    "RSTRH": "the responder sent a SYN/ACK then a RST, with no SYN from the originator",
+    "SH": "the originator sent a SYN then a FIN, with no SYN/ACK from the responder",
+    "SHR": "the responder sent a SYN/ACK then a FIN, with no SYN from the originator",
+    "OTH": "no SYN seen, just midstream traffic",
+}
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """Per stream: how it opened (``OPEN_*``), how it closed (``CLOSE_*``), and which side
+    closed first (``client``, ``server``; empty when neither sent a FIN or RST)."""
+
+    opened: Array
+    closed: Array
+    closed_first: Array
+
+
+def _opening_verdict(lc: Lifecycle) -> Array:
+    """A SYN from both sides is a simultaneous open; then a SYN, its SYN/ACK and the ACK
+    of that is a three-way handshake; a SYN the server answers with a RST and no SYN/ACK is
+    refused; a SYN with a SYN/ACK but no ACK of it is incomplete; a SYN alone, unanswered;
+    no SYN, not seen."""
+    syn, synack, ack = lc.syn >= 0, lc.synack >= 0, lc.handshake_ack >= 0
+    refused = syn & ~synack & (lc.rst >= 0) & (lc.rst_side == 1)
+    out: Array = np.select(
+        [lc.simultaneous_open, syn & synack & ack, refused, syn & synack, syn],
+        [OPEN_SIMULTANEOUS, OPEN_HANDSHAKE, OPEN_REFUSED, OPEN_INCOMPLETE, OPEN_UNANSWERED],
+        default=OPEN_NOT_SEEN)
+    return out
+
+
+def _fins(lc: Lifecycle) -> tuple[Array, Array, Array, Array]:
+    """The first FIN of the side that closed first, the other side's, and the frames that
+    acknowledge each (-1: none)."""
+    client_first = lc.fin_first_side == 0
+    first = np.where(client_first, lc.fin_client, lc.fin_server)
+    other = np.where(client_first, lc.fin_server, lc.fin_client)
+    first_acked = np.where(client_first, lc.fin_client_acked, lc.fin_server_acked)
+    other_acked = np.where(client_first, lc.fin_server_acked, lc.fin_client_acked)
+    return first, other, first_acked, other_acked
+
+
+def _closing_verdict(lc: Lifecycle) -> Array:
+    """Both sides' FINs: three segments when the second FIN is what acknowledges the first,
+    four when the first was acknowledged before the second FIN, simultaneous when the
+    second FIN came before any acknowledgment of the first. Without both FINs, the RST that
+    ended the connection names its sender; one FIN alone is a half close; neither, still
+    open. (A RST after both FINs leaves the verdict to the FINs: the close was complete.)"""
+    first, other, first_acked, _ = _fins(lc)
+    both = (first >= 0) & (other >= 0)
+    out: Array = np.select(
+        [both & (first_acked == other), both & (first_acked >= 0) & (first_acked < other), both,
+         lc.rst_side == 0, lc.rst_side == 1, first >= 0],
+        [CLOSE_THREE, CLOSE_FOUR, CLOSE_SIMULTANEOUS, CLOSE_RST_CLIENT, CLOSE_RST_SERVER, CLOSE_HALF],
+        default=CLOSE_OPEN)
+    return out
+
+
+def verdicts(lc: Lifecycle) -> Verdicts:
+    """How every stream opened and closed, and who closed first (the side whose FIN came
+    first; without a FIN, the sender of the RST that ended it)."""
+    first_side = np.where(lc.fin_first_side >= 0, lc.fin_first_side, lc.rst_side)
+    return Verdicts(opened=_opening_verdict(lc), closed=_closing_verdict(lc),
+                    closed_first=np.select([first_side == 0, first_side == 1], ["client", "server"], default=""))
+
+
+def _frame(x: int) -> str:
+    return f"frame {x}"
+
+
+def _in_order(events: list[tuple[int, str]]) -> str:
+    """Events ``(frame, words)`` in frame order: ``words (frame N), ...``."""
+    return ", ".join(f"{words} ({_frame(at)})" for at, words in sorted(events))
+
+
+def _opened(lc: Lifecycle, i: int, verdict: str) -> str:
+    """How stream ``i`` opened, its segments in frame order."""
     syn, synack, ack = int(lc.syn[i]), int(lc.synack[i]), int(lc.handshake_ack[i])
-    if syn >= 0 and synack >= 0 and ack >= 0:
-        before = ", captured before the SYN" if synack < syn else ""
-        opened = f"three-way handshake: SYN ({f(syn)}), SYN/ACK ({f(synack)}{before}), ACK ({f(ack)})"
-    elif syn >= 0 and synack >= 0:
-        opened = f"SYN ({f(syn)}) and SYN/ACK ({f(synack)}), no ACK of the SYN/ACK captured"
-    elif syn >= 0:
-        opened = f"SYN ({f(syn)}) never answered with a SYN/ACK"
-    elif synack >= 0 and ack >= 0:
-        opened = f"SYN/ACK ({f(synack)}) and its ACK ({f(ack)}); the SYN is not in the capture"
-    elif synack >= 0:
-        opened = f"SYN/ACK ({f(synack)}) without the SYN in the capture"
-    else:
-        opened = f"already open when the capture started (first segment {f(int(lc.first_frame[i]))})"
+    events = [(syn, "SYN")] if syn >= 0 else []
+    if synack >= 0:
+        events.append((synack, "SYN/ACK, captured before its SYN" if syn >= 0 and synack < syn else "SYN/ACK"))
+    if ack >= 0:
+        events.append((ack, "ACK"))
     if lc.rst_before_open[i] >= 0:
         side = "client" if lc.rst_before_open_side[i] == 0 else "server"
-        opened += f"; the {side} sent a RST ({f(int(lc.rst_before_open[i]))}) before the handshake finished"
-    if syn >= 0 and synack >= 0 and ack >= 0 and lc.initial_rtt_ns[i]:
-        opened += f"; initial RTT {lc.initial_rtt_ns[i] / 1e6:.3f} ms"
-    fc, fs = int(lc.fin_client[i]), int(lc.fin_server[i])
-    rst = int(lc.rst[i])
+        events.append((int(lc.rst_before_open[i]), f"a RST from the {side}"))
+    if verdict == OPEN_REFUSED:
+        events.append((int(lc.rst[i]), "the server's RST"))
+    told = _in_order(events)
+    if verdict in (OPEN_HANDSHAKE, OPEN_SIMULTANEOUS):
+        text = f"{verdict}: {told}"
+        if lc.initial_rtt_ns[i]:
+            text += f"; initial RTT {lc.initial_rtt_ns[i] / 1e6:.3f} ms"
+        return text
+    if verdict == OPEN_REFUSED:
+        return f"refused: {told}"
+    if verdict == OPEN_INCOMPLETE:
+        return f"{told}; no ACK of the SYN/ACK captured"
+    if verdict == OPEN_UNANSWERED:
+        return f"{told}, never answered"
+    if events:
+        return f"{told}; the SYN is not in the capture"
+    return f"already open when the capture started (first segment {_frame(int(lc.first_frame[i]))})"
+
+
+def _fin_story(lc: Lifecycle, i: int, verdict: str) -> str:
+    """The FINs of stream ``i``, in frame order."""
+    first, other, first_acked, other_acked = (int(a[i]) for a in _fins(lc))
+    who, peer = ("client", "server") if lc.fin_first_side[i] == 0 else ("server", "client")
+    early = ", before the handshake finished" if lc.handshake_ack[i] >= 0 and first < lc.handshake_ack[i] else ""
+    acked = f", acknowledged in {_frame(first_acked)}" if first_acked >= 0 else ""
+    other_ack = f", acknowledged in {_frame(other_acked)}" if other_acked >= 0 else ", its ACK not captured"
+    if verdict == CLOSE_THREE:
+        return (f"the {who} closed first (FIN, {_frame(first)}{early}), and the {peer} acknowledged it with "
+                f"its own FIN ({_frame(other)}{other_ack})")
+    if verdict == CLOSE_SIMULTANEOUS:
+        return (f"both sides closed at once: the {who}'s FIN ({_frame(first)}{early}{acked}) and the "
+                f"{peer}'s ({_frame(other)}{other_ack}) crossed")
+    text = f"the {who} closed first (FIN, {_frame(first)}{early}{acked})"
+    if other >= 0:
+        return text + f", then the {peer} (FIN, {_frame(other)}{other_ack})"
+    if lc.rst[i] < 0:
+        return text + f"; the {peer} had not closed by the end of the capture"
+    return text
+
+
+def _after_rst(lc: Lifecycle, i: int) -> str:
+    """What came after the RST that ended stream ``i``: segments with data, more RSTs."""
+    parts = []
+    n = int(lc.data_after_rst[i])
+    if n:
+        parts.append(f"{n} segment{'s' if n > 1 else ''} with data ({'from ' if n > 1 else ''}"
+                     f"{_frame(int(lc.data_after_rst_frame[i]))})")
+    n = int(lc.rsts_after_rst[i])
+    if n:
+        parts.append(f"{n} more RST{'s' if n > 1 else ''} ({'from ' if n > 1 else ''}"
+                     f"{_frame(int(lc.rsts_after_rst_frame[i]))})")
+    return f"; after it, {' and '.join(parts)}" if parts else ""
+
+
+def describe(lc: Lifecycle, i: int, v: Verdicts | None = None) -> tuple[str, str]:
+    """Plain words for how stream ``i`` opened and how it closed, each in frame order."""
+    v = verdicts(lc) if v is None else v
+    opened = _opened(lc, i, str(v.opened[i]))
+    closed = str(v.closed[i])
     parts = []
     if lc.fin_first_side[i] >= 0:
-        first_side, other_side = ("client", "server") if lc.fin_first_side[i] == 0 else ("server", "client")
-        ff, of = (fc, fs) if lc.fin_first_side[i] == 0 else (fs, fc)
-        fa = int(lc.fin_client_acked[i] if lc.fin_first_side[i] == 0 else lc.fin_server_acked[i])
-        text = f"the {first_side} closed first (FIN, {f(ff)}"
-        text += f", acknowledged in {f(fa)})" if fa >= 0 else ")"
-        if of >= 0:
-            oa = int(lc.fin_server_acked[i] if lc.fin_first_side[i] == 0 else lc.fin_client_acked[i])
-            text += f", then the {other_side} (FIN, {f(of)}"
-            text += f", acknowledged in {f(oa)})" if oa >= 0 else ", its ACK not captured)"
-        elif rst < 0:
-            text += f"; the {other_side} had not closed by the end of the capture"
-        parts.append(text)
-    if rst >= 0:
+        parts.append(_fin_story(lc, i, closed))
+    rst = int(lc.rst[i])
+    if rst >= 0 and str(v.opened[i]) != OPEN_REFUSED:
         side = "client" if lc.rst_side[i] == 0 else "server"
-        parts.append(f"reset by the {side} (RST, {f(rst)})")
-    closed = "; ".join(parts) if parts else f"still open at the end of the capture (last segment {f(int(lc.last_frame[i]))})"
-    return opened, closed
+        parts.append(f"reset by the {side} (RST, {_frame(rst)}){_after_rst(lc, i)}")
+    elif rst >= 0:
+        parts.append(f"the server's RST ({_frame(rst)}) ended it{_after_rst(lc, i)}")
+    told = "; ".join(parts) if parts else f"still open at the end of the capture (last segment {_frame(int(lc.last_frame[i]))})"
+    return opened, told
+
+
+_OPEN_WORDS = {
+    OPEN_HANDSHAKE: "it opened with a three-way handshake",
+    OPEN_SIMULTANEOUS: "it opened with a simultaneous open (both sides sent a SYN)",
+    OPEN_REFUSED: "the server refused it with a RST",
+    OPEN_UNANSWERED: "its SYN was never answered",
+    OPEN_INCOMPLETE: "its handshake never finished (no ACK of the SYN/ACK)",
+    OPEN_NOT_SEEN: "its opening is not in the capture",
+}
+
+
+def sentence(lc: Lifecycle, v: Verdicts, i: int, conn_state: str) -> str:
+    """One plain sentence for stream ``i``: how it opened, how it closed, and what Zeek
+    calls it (``conn_state``)."""
+    opened, closed = str(v.opened[i]), str(v.closed[i])
+    first = str(v.closed_first[i]) or "client"
+    other = "server" if first == "client" else "client"
+    close = {
+        CLOSE_FOUR: f"both sides closed it with a FIN each (four segments), the {first} first",
+        CLOSE_THREE: f"the {first} closed it and the {other}'s FIN carried the ACK of it (three segments)",
+        CLOSE_SIMULTANEOUS: "both sides closed it at once (a simultaneous close)",
+        CLOSE_RST_CLIENT: "the client reset it",
+        CLOSE_RST_SERVER: "the server reset it",
+        CLOSE_HALF: f"the {first} closed its side and the {other}'s was still open at the end",
+        CLOSE_OPEN: "it was still open at the end of the capture",
+    }[closed]
+    words = _OPEN_WORDS[opened]
+    if lc.rst_before_open[i] >= 0:
+        words += f" after a RST from the {'client' if lc.rst_before_open_side[i] == 0 else 'server'}"
+    if closed in (CLOSE_FOUR, CLOSE_THREE, CLOSE_SIMULTANEOUS, CLOSE_HALF) and lc.rst[i] >= 0:
+        close += f", then the {'client' if lc.rst_side[i] == 0 else 'server'} sent a RST"
+    text = words if opened == OPEN_REFUSED else f"{words}, and {close}"
+    zeek = CONN_STATE_WORDS.get(conn_state, "")
+    return f"{text[0].upper()}{text[1:]}; Zeek calls it {conn_state} ({zeek})."
+
+
+def final_states(i: int) -> tuple[str, str]:
+    """The client's and the server's RFC 9293 state at the end of the capture: ``?`` until
+    the per-packet states (``tcpscope.state.client``/``server``, another stage's work) are
+    merged in; this is where the report takes them from."""
+    del i
+    return "?", "?"

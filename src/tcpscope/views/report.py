@@ -1,8 +1,12 @@
 """The ``tcpscope analyze`` report: the capture, its TCP connections, the expert findings,
 and how each connection opened and closed, in plain words.
 
-It is the command a newcomer runs first; later stages add to it (connection states,
-explanations). Every number comes from the analysed table; nothing here reads bytes.
+It is the command a newcomer runs first; later stages add to it (explanations). Every
+number comes from the analysed table; nothing here reads bytes. Each connection gets how
+it opened and closed (in frame order), the verdicts, its endpoints' final states, Zeek's
+``conn_state`` and ``history``, and one plain sentence; a capture of more than
+:data:`LIST_AT_MOST` connections gets counts per verdict and state instead, and only its
+unusual connections (Zeek's ``conn_state`` other than SF and S1) one by one.
 """
 
 from __future__ import annotations
@@ -14,13 +18,21 @@ import numpy as np
 
 from tcpscope.capture.records import LINKTYPE_NAMES
 from tcpscope.table.packets import PacketTable
-from tcpscope.views.conversations import format_size
-from tcpscope.views.lifecycle import LifecycleSums, describe
+from tcpscope.views.conversations import Conversations, format_size
+from tcpscope.views.lifecycle import Lifecycle, LifecycleSums, Verdicts, describe, final_states, sentence, verdicts
+from tcpscope.views.zeek import ZeekConns, ZeekSums
 
 __all__ = ["ReportSums", "report_lines"]
 
 #: the narrowest client and server columns: an IPv4 address and port, with room to spare
 ENDPOINT_WIDTH = 28
+
+#: the most connections listed one by one; past that the report summarizes them
+LIST_AT_MOST = 50
+#: the most unusual connections a summary lists
+UNUSUAL_AT_MOST = 20
+#: Zeek's states of connections that opened and closed (or are open) as TCP intends
+USUAL_STATES = ("SF", "S1")
 
 _SEV = {1: "Comment", 2: "Chat", 3: "Note", 4: "Warning", 5: "Error"}
 
@@ -53,6 +65,7 @@ class ReportSums:
         self.conv = ConversationSums()
         self.experts = ExpertTally()
         self.life = LifecycleSums()
+        self.zeek = ZeekSums()
 
     def add(self, table: PacketTable, mask: np.ndarray | None = None) -> None:
         rec = table.records
@@ -77,6 +90,7 @@ class ReportSums:
         self.tcp = True
         self.conv.add(table, mask)
         self.life.add(table)
+        self.zeek.add(table)
 
     def lines(self, warnings: Sequence[str]) -> list[str]:
         """The report as lines of text; ``warnings``: the reader's messages."""
@@ -97,19 +111,16 @@ class ReportSums:
             return lines
         conv = self.conv.result()
         order = np.argsort(conv.stream, kind="stable")
+        streams = conv.stream[order].tolist()
         lc, ends = self.life.result()
+        zk = self.zeek.result()
+        v = verdicts(lc)
+        many = len(conv) > LIST_AT_MOST
         lines.append("")
-        lines.append(f"TCP connections ({len(conv)})")
-        width = max([ENDPOINT_WIDTH, *(len(e) for pair in ends for e in pair)])  # IPv6 endpoints are wider
-        lines.append(f"  {'stream':>6}  {'client':<{width}} {'server':<{width}} {'packets':>7} {'bytes':>11} {'duration':>10}"
-                     f"  {'retrans':>7}  {'iRTT':>10}  state")
-        for k in order.tolist():
-            i = int(conv.stream[k])
-            a, b = ends[i] if i < len(ends) else ("?", "?")
-            irtt = f"{lc.initial_rtt_ns[i] / 1e6:.3f} ms" if i < len(lc) and lc.initial_rtt_ns[i] else "-"
-            lines.append(f"  {i:>6}  {a:<{width}} {b:<{width}} {int(conv.frames[k]):>7} {format_size(int(conv.bytes[k])):>11} "
-                         f"{int(conv.duration_ns[k]) / 1e9:>9.6f}s  {int(conv.retransmissions[k]):>7}  {irtt:>10}  "
-                         f"{conv.closing[k]}")
+        if many:
+            lines.extend(_summary(conv, streams, v, zk))
+        else:
+            lines.extend(_table(conv, order, lc, ends))
         lines.append("")
         lines.append("Expert findings")
         entries = self.experts.entries()
@@ -118,15 +129,81 @@ class ReportSums:
         for e in entries:
             lines.append(f"  {_SEV[int(e.severity)]:<8} {e.protocol:<5} {e.count:>7}  {e.summary}")
         lines.append("")
+        if many:
+            unusual = [i for i in streams if i < len(zk) and str(zk.conn_state[i]) not in USUAL_STATES]
+            lines.append(f"Unusual connections (Zeek's conn_state other than {' and '.join(USUAL_STATES)}): {len(unusual)}")
+            for i in unusual[:UNUSUAL_AT_MOST]:
+                a, b = ends[i]
+                lines.append(f"  stream {i}: {a} -> {b}: {_sentence(lc, v, zk, i)}")
+            if len(unusual) > UNUSUAL_AT_MOST:
+                lines.append(f"  ... and {len(unusual) - UNUSUAL_AT_MOST} more (tcpscope conv FILE --extras lists every connection)")
+            return lines
         lines.append("How each connection opened and closed")
-        for k in order.tolist():
-            i = int(conv.stream[k])
-            a, b = ends[i] if i < len(ends) else ("?", "?")
-            opened, closed = describe(lc, i)
-            lines.append(f"  stream {i}: {a} -> {b}")
-            lines.append(f"    opened: {opened}")
-            lines.append(f"    closed: {closed}")
+        for i in streams:
+            lines.extend(_story(lc, v, zk, ends, i))
         return lines
+
+
+def _table(conv: Conversations, order: np.ndarray, lc: Lifecycle, ends: list[tuple[str, str]]) -> list[str]:
+    """One row per connection."""
+    lines = [f"TCP connections ({len(conv)})"]
+    width = max([ENDPOINT_WIDTH, *(len(e) for pair in ends for e in pair)])  # IPv6 endpoints are wider
+    lines.append(f"  {'stream':>6}  {'client':<{width}} {'server':<{width}} {'packets':>7} {'bytes':>11} {'duration':>10}"
+                 f"  {'retrans':>7}  {'iRTT':>10}  state")
+    for k in order.tolist():
+        i = int(conv.stream[k])
+        a, b = ends[i] if i < len(ends) else ("?", "?")
+        irtt = f"{lc.initial_rtt_ns[i] / 1e6:.3f} ms" if i < len(lc) and lc.initial_rtt_ns[i] else "-"
+        lines.append(f"  {i:>6}  {a:<{width}} {b:<{width}} {int(conv.frames[k]):>7} {format_size(int(conv.bytes[k])):>11} "
+                     f"{int(conv.duration_ns[k]) / 1e9:>9.6f}s  {int(conv.retransmissions[k]):>7}  {irtt:>10}  "
+                     f"{conv.closing[k]}")
+    return lines
+
+
+def _counts(values: list[str]) -> str:
+    """``value count`` pairs, the most frequent first (ties in order of first appearance)."""
+    seen: dict[str, int] = {}
+    for x in values:
+        seen[x] = seen.get(x, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in sorted(seen.items(), key=lambda kv: -kv[1]))
+
+
+def _summary(conv: Conversations, streams: list[int], v: Verdicts, zk: ZeekConns) -> list[str]:
+    """Counts per verdict and per Zeek state, in place of one row per connection."""
+    known = [i for i in streams if i < len(zk)]
+    return [
+        f"TCP connections ({len(conv)}): more than {LIST_AT_MOST}, counted here "
+        "(tcpscope conv FILE --extras lists every connection)",
+        f"  segments    {int(conv.frames.sum())} ({format_size(int(conv.bytes.sum()))}), "
+        f"{int(conv.retransmissions.sum())} retransmitted",
+        f"  opened      {_counts([str(v.opened[i]) for i in streams])}",
+        f"  closed      {_counts([str(v.closed[i]) for i in streams])}",
+        f"  conn_state  {_counts([str(zk.conn_state[i]) for i in known])}",
+    ]
+
+
+def _sentence(lc: Lifecycle, v: Verdicts, zk: ZeekConns, i: int) -> str:
+    return sentence(lc, v, i, str(zk.conn_state[i]) if i < len(zk) else "?")
+
+
+def _story(lc: Lifecycle, v: Verdicts, zk: ZeekConns, ends: list[tuple[str, str]], i: int) -> list[str]:
+    """How one connection opened and closed: the segments, the verdicts, the final states,
+    Zeek's view, and one sentence."""
+    a, b = ends[i] if i < len(ends) else ("?", "?")
+    opened, closed = describe(lc, i, v)
+    first = f", the {v.closed_first[i]} first" if lc.fin_first_side[i] >= 0 else ""
+    client, server = final_states(i)
+    lines = [f"  stream {i}: {a} -> {b}",
+             f"    opened:   {opened}",
+             f"    closed:   {closed}",
+             f"    verdict:  opened: {v.opened[i]}; closed: {v.closed[i]}{first}",
+             f"    states:   client {client}, server {server} at the end"]
+    if i < len(zk):
+        orig = zk.originator(i)
+        who = "the client" if orig == a else "the server" if orig == b else orig
+        lines.append(f"    zeek:     {zk.conn_state[i]}, history {zk.history[i] or '-'}, originator {who}")
+    lines.append(f"    in short: {_sentence(lc, v, zk, i)}")
+    return lines
 
 
 def report_lines(table: PacketTable, frames: np.ndarray | None = None) -> list[str]:

@@ -1,0 +1,102 @@
+"""How each connection opened and closed (``tcpscope.views.lifecycle``): the verdicts and the
+stories of small captures, each written from RFC 9293 §3.5-3.6 and tshark's
+``tcp.analysis.acks_frame`` (the first segment that acknowledges a FIN), not from the
+output. Longer stories, in frame order, are in the golden reports (test_report.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tcp_craft import ACK, FIN, NS, RST, SYN, Frame, tcp4, write_pcap
+
+import tcpscope
+from tcpscope.views.lifecycle import describe, lifecycles, sentence, verdicts
+from tcpscope.views.zeek import zeek_conns
+
+C, S = ("10.0.0.1", 40000), ("10.0.0.2", 5000)
+Segment = tuple[str, int, int, int, bytes]  # who (c or s), seq, ack, flags, payload
+
+SYN_C: Segment = ("c", 100, 0, SYN, b"")
+SYNACK_S: Segment = ("s", 500, 101, SYN | ACK, b"")
+ACK_C: Segment = ("c", 101, 501, ACK, b"")
+HANDSHAKE = [SYN_C, SYNACK_S, ACK_C]
+
+
+def _capture(tmp_path: Path, segments: list[Segment]) -> Path:
+    frames = []
+    for k, (who, seq, ack, flags, payload) in enumerate(segments):
+        a, b = (C, S) if who == "c" else (S, C)
+        frames.append(Frame(1_700_000_000 * NS + k * 1_000_000,
+                            tcp4(a[0], b[0], a[1], b[1], seq, ack=ack, flags=flags, payload=payload)))
+    return write_pcap(tmp_path / "l.pcap", frames)
+
+
+#: name: (segments, opened, closed, closed first, Zeek's conn_state and history)
+CASES: dict[str, tuple[list[Segment], str, str, str, str, str]] = {
+    # the client's FIN (4) is acknowledged by the server's pure ACK (5) before the server's
+    # FIN (6): four segments
+    "four": ([*HANDSHAKE, ("c", 101, 501, FIN | ACK, b""), ("s", 501, 102, ACK, b""),
+              ("s", 501, 102, FIN | ACK, b""), ("c", 102, 502, ACK, b"")],
+             "three-way handshake", "four-segment FIN close", "client", "SF", "ShAFaf"),
+    # the server's FIN (5) is the first segment acknowledging the client's FIN (4)
+    "three": ([*HANDSHAKE, ("c", 101, 501, FIN | ACK, b""), ("s", 501, 102, FIN | ACK, b""),
+               ("c", 102, 502, ACK, b"")],
+              "three-way handshake", "three-segment FIN close", "client", "SF", "ShAFf"),
+    # the server's FIN (5) acknowledges only 101, not the client's FIN: both FINs were sent
+    # before either was acknowledged (6 and 7 do)
+    "simultaneous close": ([*HANDSHAKE, ("c", 101, 501, FIN | ACK, b""), ("s", 501, 101, FIN | ACK, b""),
+                            ("c", 102, 502, ACK, b""), ("s", 502, 102, ACK, b"")],
+                           "three-way handshake", "simultaneous close", "client", "SF", "ShAFfa"),
+    # a SYN without ACK from each side, then each one's SYN/ACK. Zeek: S; the responder's
+    # SYN s makes both ESTABLISHED; the SYN/ACKs repeat each side's sequence number (no
+    # letter): S1 "Ss"
+    "simultaneous open": ([SYN_C, ("s", 500, 0, SYN, b""), ("c", 100, 501, SYN | ACK, b""),
+                           ("s", 500, 101, SYN | ACK, b"")],
+                          "simultaneous open", "still open", "", "S1", "Ss"),
+    # one FIN: the server still open at the end; Zeek S2
+    "half": ([*HANDSHAKE, ("c", 101, 501, FIN | ACK, b"")], "three-way handshake", "half-closed", "client",
+             "S2", "ShAF"),
+    # no ACK of the SYN/ACK
+    "incomplete": ([SYN_C, SYNACK_S], "handshake incomplete", "still open", "", "S1", "Sh"),
+    # the server answers the SYN with a RST: refused; Zeek REJ
+    "refused": ([SYN_C, ("s", 0, 101, RST | ACK, b"")], "refused by RST", "RST by the server", "server", "REJ", "Sr"),
+    "unanswered": ([SYN_C], "SYN unanswered", "still open", "", "S0", "S"),
+    # data in the middle of a connection: not seen, still open; Zeek OTH
+    "not seen": ([("c", 1000, 2000, ACK, b"x" * 10)], "not seen", "still open", "", "OTH", "D"),
+    # established, the server resets, the client still sends data, the server resets again
+    "reset then data": ([*HANDSHAKE, ("s", 501, 101, RST | ACK, b""), ("c", 101, 501, ACK, b"x" * 10),
+                         ("s", 501, 0, RST, b"")],
+                        "three-way handshake", "RST by the server", "server", "RSTR", "ShArD"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_verdicts(tmp_path: Path, name: str) -> None:
+    segments, opened, closed, first, state, history = CASES[name]
+    table = tcpscope.open(_capture(tmp_path, segments)).table
+    v = verdicts(lifecycles(table))
+    z = zeek_conns(table)
+    got = (str(v.opened[0]), str(v.closed[0]), str(v.closed_first[0]), str(z.conn_state[0]), str(z.history[0]))
+    assert got == (opened, closed, first, state, history)
+
+
+def test_the_story_after_a_reset(tmp_path: Path) -> None:
+    """The RST that ended it (4), then what still came: the client's data (5) and the
+    server's second RST (6)."""
+    lc = lifecycles(tcpscope.open(_capture(tmp_path, CASES["reset then data"][0])).table)
+    assert describe(lc, 0)[1] == ("reset by the server (RST, frame 4); after it, 1 segment with data (frame 5) "
+                                  "and 1 more RST (frame 6)")
+
+
+def test_the_story_of_a_simultaneous_close(tmp_path: Path) -> None:
+    lc = lifecycles(tcpscope.open(_capture(tmp_path, CASES["simultaneous close"][0])).table)
+    assert describe(lc, 0)[1] == ("both sides closed at once: the client's FIN (frame 4, acknowledged in frame 7) "
+                                  "and the server's (frame 5, acknowledged in frame 6) crossed")
+
+
+def test_one_sentence(tmp_path: Path) -> None:
+    lc = lifecycles(tcpscope.open(_capture(tmp_path, CASES["four"][0])).table)
+    assert sentence(lc, verdicts(lc), 0, "SF") == (
+        "It opened with a three-way handshake, and both sides closed it with a FIN each (four segments), the "
+        "client first; Zeek calls it SF (normal establishment and termination).")
