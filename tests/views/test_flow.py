@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from compare import CAPTURES, EXPECTED, capture_files, run_cli
 from flow_declared import DECLARED, OUT_OF_RANGE_TIME
+from flow_stand_ins import STAND_INS, without_states
 from make_golden_flow import FLOWS
 from make_golden_stats import run_stat
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
@@ -28,10 +29,7 @@ from tcpscope.analysis import analyze
 from tcpscope.capture import read_records
 from tcpscope.cli.main import main
 from tcpscope.dissect.pipeline import dissect
-from tcpscope.filter.registry import FieldRegistry
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.schema import FieldDef, FieldType
-from tcpscope.table.values import Values
 from tcpscope.views.flow import FlowGraph, FlowItems, flow_lines, overwrite
 
 CAPTURE_FILES = capture_files()
@@ -258,27 +256,6 @@ def test_display_filter_is_the_tap_filter(name: str, flt: str, tshark: str) -> N
 # ---- --states, with stand-in fields ----
 
 
-def _stand_in(side: str) -> FieldDef:
-    """A string field per TCP segment: for the client, SYN-SENT on a SYN,
-    else ESTABLISHED (FIN-WAIT-1 on its FIN); for the server, SYN-RECEIVED on a SYN/ACK,
-    then ESTABLISHED; ``<odd & "state">`` on frame 7 (text, never markup)."""
-
-    def get(t: PacketTable) -> Values:
-        tcp = t.layer("tcp")
-        flags = np.asarray(tcp.cols["flags"], dtype=np.int64)
-        if side == "client":
-            text = np.where(flags & SYN, "SYN-SENT", np.where(flags & 1, "FIN-WAIT-1", "ESTABLISHED"))
-        else:
-            text = np.where((flags & (SYN | ACK)) == (SYN | ACK), "SYN-RECEIVED", "ESTABLISHED")
-        text = np.where(tcp.pkt + t.records.first_frame + 1 == 7, '<odd & "state">', text)
-        return Values(tcp.pkt.astype(np.int64), text.astype(str))
-
-    return FieldDef(f"tcpscope.state.{side}", FieldType.STRING, get, description="stand-in")
-
-
-STAND_INS = (_stand_in("client"), _stand_in("server"))
-
-
 def test_states_are_appended_where_they_change() -> None:
     graph = FlowGraph(states=STAND_INS)
     graph.add(_table(CAPTURES / "http-get.pcap"))
@@ -294,19 +271,11 @@ def test_states_are_appended_where_they_change() -> None:
     assert notes[20] == "  [client FIN-WAIT-1]"
 
 
-def _without_states(*extra: FieldDef) -> FieldRegistry:
-    """The full registry without any ``tcpscope.state.*`` field, plus ``extra``."""
-    from tcpscope.views.columns import full_registry
-
-    base = FieldRegistry([f for f in full_registry().values() if not f.name.startswith("tcpscope.state.")])
-    return base.extended(extra)
-
-
 def test_states_without_the_fields_is_one_line_error(monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     from tcpscope.views import columns
 
-    reg = _without_states()
+    reg = without_states()
     monkeypatch.setattr(columns, "full_registry", lambda: reg)
     assert main(["flow", "--states", str(CAPTURES / "http-get.pcap")]) == 2
     assert capsys.readouterr().err == "tcpscope: --states needs the tcpscope.state fields\n"
@@ -315,7 +284,7 @@ def test_states_without_the_fields_is_one_line_error(monkeypatch: pytest.MonkeyP
 def test_states_read_the_registry_fields(monkeypatch: pytest.MonkeyPatch) -> None:
     from tcpscope.views import columns
 
-    reg = _without_states(*STAND_INS)
+    reg = without_states(*STAND_INS)
     monkeypatch.setattr(columns, "full_registry", lambda: reg)
     lines = run_cli("flow", "--states", str(CAPTURES / "http-get.pcap")).splitlines()
     assert lines[2].endswith("Seq = 0  [client SYN-SENT, server ESTABLISHED]")

@@ -8,7 +8,7 @@ label) and with the ports at its two ends; a segment from an address to itself l
 back to its column. At the left of each row, the frame number and its time; at the
 right, the relative ``Seq``/``Ack`` (the text's comment) and, when the items carry
 them, each side's TCP state where it changes. A rule separates the conversations when
-there are several, with the ``tcp.stream`` number at the left.
+there are several, with the ``tcp.stream`` number at the left of its first row.
 
 The arrow's colour says what the segment does: green opens (SYN), blue closes (FIN),
 red resets (RST), black carries data, grey only acknowledges.
@@ -115,17 +115,18 @@ def render_svg(items: FlowItems, title: str = "") -> str:
             enumerate(rows):
         top = TOP + i * ROW
         y = top + ROW * 0.62
+        first = i == 0 or c != previous
         if several and c != previous:
             out.append(f'<line class="separator" x1="4" y1="{top:g}" x2="{width - 4}" y2="{top:g}" '
                        'stroke="#90a4ae"/>')
-            previous = c
+        previous = c
         x1 = LEFT + src * COLUMN + COLUMN / 2
         x2 = LEFT + dst * COLUMN + COLUMN / 2
         kind = _kind(flags, seglen)
         left = f"{frame:>6}  {_time_text(rel, digits, has_ts)}"
         parts = [f'<g class="item" data-frame="{frame}">',
                  _text(8, y + 4, left, 'fill="#37474f" xml:space="preserve"')]
-        if several:
+        if several and first:
             parts.append(_text(8, top + 12, f"stream {c}", 'fill="#90a4ae" font-size="10"'))
         parts.append(_arrow(x1, x2, y, kind))
         mid = (x1 + x2) / 2 if x1 != x2 else x1 + LOOP / 2
