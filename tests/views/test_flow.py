@@ -204,6 +204,30 @@ def test_pieces_give_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run_cli("flow", str(CAPTURES / "own-port-reuse.pcap")) == whole
 
 
+def test_standard_input() -> None:
+    """``-`` reads the capture from a pipe and prints what the file prints."""
+    import os
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(CAPTURES.parents[2] / "src"))
+    done = subprocess.run([sys.executable, "-m", "tcpscope", "flow", "-"], capture_output=True, check=True,
+                          input=(CAPTURES / "http-eth.pcap").read_bytes(), env=env)
+    assert done.stdout.decode() == _golden("http-eth.pcap", "flow")
+
+
+def test_pictures_print_no_text(tmp_path: Path) -> None:
+    svg, html = tmp_path / "f.svg", tmp_path / "f.html"
+    assert run_cli("flow", str(CAPTURES / "http-get.pcap"), "--svg", str(svg), "--html", str(html)) == ""
+    assert svg.read_text().startswith("<svg ") and svg.read_text().count('class="arrow"') == 12
+    assert html.read_text().startswith("<!DOCTYPE html>") and "<svg " in html.read_text()
+
+
+def test_unwritable_picture_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Said before the capture is read (a large one would take a while)."""
+    assert main(["flow", str(tmp_path / "no-such.pcap"), "--svg", str(tmp_path / "none" / "f.svg")]) == 2
+    assert capsys.readouterr().err == f"tcpscope: cannot write {tmp_path / 'none' / 'f.svg'}: No such file or directory\n"
+
+
 # ---- crafted captures, live ----
 
 

@@ -6,14 +6,16 @@ FILTER selects, as the tap filter of ``-z flow,tcp,standard,FILTER`` does (tshar
 ``-Y`` leaves statistics alone). ``--states`` appends to each line the client's and the
 server's TCP state where they change (the fields ``tcpscope.state.client`` and
 ``tcpscope.state.server``). ``--svg OUT`` and ``--html OUT`` draw the same graph as a
-picture, with the states when the registry has those fields (``views.flow_svg``).
+picture, with the states when the registry has those fields (``views.flow_svg``), and
+print no text; the picture holds every segment (select a large capture's with ``-Y``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, TextIO
 
 from tcpscope.cli.common import finish, scan_capture
 from tcpscope.errors import TcpscopeError
@@ -43,46 +45,49 @@ def _state_fields(required: bool) -> tuple[FieldDef, FieldDef] | None:
     return None
 
 
-def _write(path: str, text: str) -> None:
-    """Write a picture; a path that cannot be written is a one-line error."""
+def _open(path: str) -> TextIO:
+    """A picture's file, opened before the capture is read: a path that cannot be
+    written is a one-line error at once, not after a large capture."""
     try:
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(text)
+        return open(path, "w", encoding="utf-8")  # closed by run's ExitStack
     except OSError as exc:
         raise TcpscopeError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def run(args: argparse.Namespace) -> int:
     """The graph's items gathered a piece of the capture at a time (``tcpscope.scan``,
-    ``views.flow.FlowGraph``), then its text and pictures."""
+    ``views.flow.FlowGraph``), then its text or its pictures."""
     from tcpscope._jit import job
     from tcpscope.views.flow import FlowGraph, flow_lines
 
-    picture = bool(args.svg or args.html)
-    states = _state_fields(required=args.states) if args.states or picture else None
-    graph = FlowGraph(network=args.network, states=states)
-    with scan_capture(args.file, args.display_filter) as scan:
-        for piece in scan:
-            with job(piece.job):
-                graph.add(piece.table, piece.mask)
-    items = graph.result()
-    if args.svg or args.html:
-        from tcpscope.views.flow_svg import render_html, render_svg
+    with ExitStack() as files:
+        svg = files.enter_context(_open(args.svg)) if args.svg else None
+        html = files.enter_context(_open(args.html)) if args.html else None
+        picture = svg is not None or html is not None
+        graph = FlowGraph(network=args.network,
+                          states=_state_fields(required=args.states) if args.states or picture else None)
+        with scan_capture(args.file, args.display_filter) as scan:
+            for piece in scan:
+                with job(piece.job):
+                    graph.add(piece.table, piece.mask)
+        items = graph.result()
+        if picture:
+            from tcpscope.views.flow_svg import render_html, render_svg
 
-        title = f"{args.file}{f'  ({args.display_filter})' if args.display_filter else ''}"
-        if args.svg:
-            _write(args.svg, render_svg(items, title))
-        if args.html:
-            _write(args.html, render_html(items, title))
-    if not picture:
-        out = sys.stdout
-        batch: list[str] = []
-        for line in flow_lines(items, states=args.states):
-            batch.append(line)
-            if len(batch) == _LINES:
-                out.write("\n".join(batch) + "\n")
-                batch.clear()
-        if batch:
+            title = f"{args.file}{f'  ({args.display_filter})' if args.display_filter else ''}"
+            if svg is not None:
+                svg.write(render_svg(items, title))
+            if html is not None:
+                html.write(render_html(items, title))
+            return finish(scan.warnings)
+    out = sys.stdout
+    batch: list[str] = []
+    for line in flow_lines(items, states=args.states):
+        batch.append(line)
+        if len(batch) == _LINES:
             out.write("\n".join(batch) + "\n")
-        out.flush()
+            batch.clear()
+    if batch:
+        out.write("\n".join(batch) + "\n")
+    out.flush()
     return finish(scan.warnings)
