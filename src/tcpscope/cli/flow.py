@@ -72,13 +72,13 @@ def run(args: argparse.Namespace) -> int:
                     graph.add(piece.table, piece.mask)
         items = graph.result()
         if picture:
-            from tcpscope.views.flow_svg import render_html, render_svg
+            from tcpscope.views.flow_svg import html_parts, svg_parts
 
             title = f"{args.file}{f'  ({args.display_filter})' if args.display_filter else ''}"
             if svg is not None:
-                svg.write(render_svg(items, title))
+                svg.writelines(svg_parts(items, title))
             if html is not None:
-                html.write(render_html(items, title))
+                html.writelines(html_parts(items, title))
             return finish(scan.warnings)
     out = sys.stdout
     batch: list[str] = []
