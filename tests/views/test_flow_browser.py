@@ -121,3 +121,21 @@ def test_html_page_from_the_command_line(page: Any, tmp_path: Path, monkeypatch:
     assert page.locator("line.separator").count() == sum(line.startswith("---") for line in text) == 2
     assert "own-port-reuse.pcap" in page.locator("h1").inner_text()
     assert page.locator("text.state").count() > 0
+
+
+def test_every_address_has_a_column_and_a_host_to_itself_loops(page: Any, tmp_path: Path) -> None:
+    """The picture draws all 45 addresses (the text stops at 40), and a segment from an
+    address to itself as a loop back to its column."""
+    from tcp_craft import ACK, NS, SYN, Frame, tcp4, write_pcap
+
+    t0 = 1_700_000_000 * NS
+    frames = [Frame(t0 + i * NS, tcp4(f"10.0.0.{i + 1}", "10.9.9.9", 40000 + i, 80, flags=SYN)) for i in range(43)]
+    frames.append(Frame(t0 + 50 * NS, tcp4("127.0.0.1", "127.0.0.1", 5000, 5001, flags=SYN | ACK)))
+    path = write_pcap(tmp_path / "many.pcap", frames)
+    graph = FlowGraph()
+    graph.add(analyze(dissect(read_records(path))))
+    page.set_content(render_svg(graph.result(), "many"))
+    assert page.locator("text.node").count() == 45
+    assert page.locator("path.arrow").count() == 44
+    loops = [d for d in (page.locator("path.arrow").nth(i).get_attribute("d") for i in range(44)) if d and " h" in d]
+    assert len(loops) == 1
