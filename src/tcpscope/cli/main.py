@@ -119,6 +119,15 @@ def _follow_arguments(p: argparse.ArgumentParser) -> None:
                    help="also write each node's bytes to DIR/tcp-stream-N-node0.bin and -node1.bin")
 
 
+def _flow_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--network", action="store_true",
+                   help="the addresses of -z flow,tcp,network (an IPv6 routing header's final destination)")
+    p.add_argument("--states", action="store_true", help="add each side's TCP state where it changes")
+    p.add_argument("--svg", metavar="OUT", default=None, help="draw the graph as an SVG picture into OUT")
+    p.add_argument("--html", metavar="OUT", default=None, help="draw the graph as an HTML page into OUT")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -148,6 +157,8 @@ COMMANDS = (
     Command("expert", "tcpscope.cli.expert", "expert summary by severity, as tshark -q -z expert", _expert_arguments),
     Command("follow", "tcpscope.cli.follow", "a TCP stream's bytes, as tshark -q -z follow,tcp,MODE,N",
             _follow_arguments),
+    Command("flow", "tcpscope.cli.flow", "the flow graph of TCP segments, as tshark -q -z flow,tcp,standard",
+            _flow_arguments),
 )
 
 

@@ -271,11 +271,12 @@ def conversations(table: PacketTable, mask: Mask | None = None, lifecycle: bool 
     return sums.result()
 
 
-def row_addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]:
+def row_addresses(table: PacketTable, rows: Index, routed: bool = True) -> tuple[Array, Array, Array]:
     """Source and destination (16 bytes, IPv4 in the first 4) and address type of the IP
     header immediately around each of the ``tcp`` rows ``rows``, as the TCP dissector sees
     them (``pinfo->src``/``dst``: an IPv6 Routing header's final address is the
-    destination), by the rules of :func:`tcpscope.analysis.conversations.segment_keys`."""
+    destination), by the rules of :func:`tcpscope.analysis.conversations.segment_keys`.
+    ``routed=False``: the IPv6 header's own destination (``pinfo->net_dst``) instead."""
     tcp = table.layer("tcp")
     k = rows.shape[0]
     pkt = tcp.pkt[rows]
@@ -306,7 +307,7 @@ def row_addresses(table: PacketTable, rows: Index) -> tuple[Array, Array, Array]
             dst[hit, :4] = np.asarray(ip.cols["dst"])[r].astype(">u4").view(np.uint8).reshape(-1, 4)
         else:
             src[hit] = np.asarray(ip.cols["src"])[r]
-            dst[hit] = np.asarray(ip.cols.get("dst_eff", ip.cols["dst"]))[r]
+            dst[hit] = np.asarray(ip.cols.get("dst_eff", ip.cols["dst"]) if routed else ip.cols["dst"])[r]
     return src, dst, atype
 
 
