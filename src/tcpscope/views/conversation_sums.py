@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from tcpscope.views.lifecycle import LifecycleSums
     from tcpscope.views.zeek import ZeekSums
 
-__all__ = ["ConversationSums", "lifecycle_columns"]
+__all__ = ["ConversationSums", "counted_rows", "lifecycle_columns"]
 
 _MAX = np.iinfo(np.int64).max
 _MIN = np.iinfo(np.int64).min
@@ -70,7 +70,7 @@ def _update(flags: Index, seglen: Index) -> Index:
     return upd
 
 
-def _counted_rows(table: PacketTable) -> Mask:
+def counted_rows(table: PacketTable) -> Mask:
     """The ``tcp`` rows the conversation tap sees (``views.conversations`` docstring)."""
     c = table.layer("tcp").cols
     return (
@@ -160,7 +160,7 @@ class ConversationSums:
         """The sums over the counted (and selected) rows of a piece."""
         tcp = table.layer("tcp")
         cols, c = tcp.cols, self.c
-        counted = _counted_rows(table)
+        counted = counted_rows(table)
         if mask is not None:
             counted &= np.asarray(mask, dtype=np.bool_)[tcp.pkt]
         rows = np.flatnonzero(counted)

@@ -47,10 +47,10 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 from tcpscope.table.text import format_values
 from tcpscope.table.values import Values
-from tcpscope.views.conversation_sums import _counted_rows  # the tcp tap's rule, one home
+from tcpscope.views.conversation_sums import counted_rows
 from tcpscope.views.conversations import address_text, row_addresses
 from tcpscope.views.info import flags_text
-from tcpscope.views.packet_list import _time_text, time_precision  # the Time column's rule, one home
+from tcpscope.views.packet_list import time_precision, time_text
 
 __all__ = [
     "MAX_NUM_NODES",
@@ -192,7 +192,7 @@ class FlowGraph:
             return
         if "stream" not in tcp.cols:
             raise ValueError("the flow graph needs an analysed table: run tcpscope.analysis.analyze first")
-        counted = _counted_rows(table)
+        counted = counted_rows(table)
         if mask is not None:
             counted &= np.asarray(mask, dtype=np.bool_)[tcp.pkt]
         rows = np.flatnonzero(counted)
@@ -429,7 +429,7 @@ def flow_lines(items: FlowItems, states: bool = False) -> Iterator[str]:
             if c != previous:
                 out.append(separator)
                 previous = c
-            out.append(f"{f'{c:<5}' if several else ''}|{_time_text(rel, digits, has_ts):<9}"
+            out.append(f"{f'{c:<5}' if several else ''}|{time_text(rel, digits, has_ts):<9}"
                        f"{draw.label(src, dst, flags, ace, seglen)}{item_comment(flags, seq, ack)}"
                        f"{notes.get(i, '') if notes is not None else ''}")
             out.append(draw.arrow(src, dst, sport, dport))

@@ -29,7 +29,7 @@ import numpy as np
 
 from tcpscope.constants import FIN, RST, SYN
 from tcpscope.views.flow import FlowItems, item_comment, item_label, state_changes, state_words
-from tcpscope.views.packet_list import _time_text  # the Time column's rule, one home
+from tcpscope.views.packet_list import time_text
 
 __all__ = ["html_parts", "render_html", "render_svg", "svg_parts"]
 
@@ -140,7 +140,7 @@ def _item(i: int, row: _Row, layout: _Layout, first: bool, said: str) -> str:
     x2 = LEFT + dst * layout.column + layout.column / 2
     kind = _kind(flags, seglen)
     parts += [f'<g class="item" data-frame="{frame}">',
-              _text(8, y + 4, f"{frame:>6}  {_time_text(rel, digits, has_ts)}", 'fill="#37474f" xml:space="preserve"')]
+              _text(8, y + 4, f"{frame:>6}  {time_text(rel, digits, has_ts)}", 'fill="#37474f" xml:space="preserve"')]
     if layout.several and first:
         parts.append(_text(8, top + 12, f"stream {c}", 'fill="#90a4ae" font-size="10"'))
     parts.append(_arrow(x1, x2, y, kind))

@@ -27,7 +27,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ether, format_ipv4, ipv4_texts, ipv6_texts
 from tcpscope.views.info import exception_mark, tcp_info
 
-__all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision"]
+__all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision", "time_text"]
 
 _PROTO_COLUMN = {
     "tcp": "TCP", "udp": "UDP", "ip": "IPv4", "ipv6": "IPv6", "arp": "ARP", "icmp": "ICMP", "icmpv6": "ICMPv6",
@@ -88,7 +88,7 @@ def time_precision(table: PacketTable) -> Array:
     return digits[iface] if table.n else np.zeros(0, dtype=np.int64)
 
 
-def _time_text(ns: int, digits: int, has_ts: bool = True) -> str:
+def time_text(ns: int, digits: int, has_ts: bool = True) -> str:
     """The Time column (Relative, column-utils.c ``col_set_rel_time``): empty for a frame
     without a time stamp, else seconds with ``digits`` decimals, the sign in front."""
     if not has_ts:
@@ -463,7 +463,7 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
             info = other.get(i, "")
             if "[Malformed Packet" not in info:
                 info += exception_mark(table, i)
-        yield PacketRow(number + i, _time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
+        yield PacketRow(number + i, time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
 
 
 def packet_lines(table: PacketTable, frames: Index | None = None) -> Iterator[str]:
