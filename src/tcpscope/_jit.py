@@ -128,16 +128,17 @@ def _threshold() -> int:
 class Kernel(Generic[F]):
     """A Python function with a lazily compiled twin."""
 
-    __slots__ = ("_compiled", "py")
+    __slots__ = ("_compiled", "py", "refcounts")
 
-    def __init__(self, fn: F) -> None:
+    def __init__(self, fn: F, refcounts: bool = True) -> None:
         self.py: F = fn
+        self.refcounts = refcounts
         self._compiled: F | None = None
 
     def compiled(self) -> F:
         """The numba-compiled function (imports numba on first use)."""
         if self._compiled is None:
-            compiled = cast(F, _njit(self.py))
+            compiled = cast(F, _njit(self.py, self.refcounts))
             self._compiled = compiled
             return compiled
         return self._compiled
@@ -159,9 +160,14 @@ class Kernel(Generic[F]):
             return self.py(*args)
 
 
-def kernel(fn: F) -> Kernel[F]:
-    """Mark ``fn`` as a kernel: numba-compatible Python, compiled only for large inputs."""
-    return Kernel(fn)
+def kernel(fn: F, *, refcounts: bool = True) -> Kernel[F]:
+    """Mark ``fn`` as a kernel: numba-compatible Python, compiled only for large inputs.
+
+    ``refcounts=False`` compiles it without numba's reference counting, for a kernel that
+    creates no array and keeps none beyond its call (its caller holds every array it
+    touches): compiled, each array a helper takes otherwise costs an atomic increment
+    and decrement at each call (tcpscope.analysis.sequence's kernel, a helper per rule)."""
+    return Kernel(fn, refcounts)
 
 
 _HELPER_ATTR = "_tcpscope_helper"
@@ -174,7 +180,7 @@ def helper(fn: F) -> F:
     return fn
 
 
-def _njit(fn: Callable[..., Any]) -> Any:
+def _njit(fn: Callable[..., Any], refcounts: bool = True) -> Any:
     """``numba.njit(cache=True)`` of ``fn``, with the helpers it calls swapped for their compiled twins.
 
     numba resolves a global name to the object it names when it compiles, so ``fn`` is
@@ -196,14 +202,17 @@ def _njit(fn: Callable[..., Any]) -> Any:
         copy.__module__ = fn.__module__
         fn = copy
     inline: Literal["always", "never"] = "always" if getattr(fn, _HELPER_ATTR, False) else "never"
+    # numba's option for no reference counting (NRT, its runtime): helpers are inlined, so
+    # the kernel's choice holds for them too
+    options: dict[str, Any] = {} if refcounts else {"_nrt": False}
     if not _uncached.is_set():
         try:
-            return numba.njit(cache=True, nogil=True, inline=inline)(fn)
+            return numba.njit(cache=True, nogil=True, inline=inline, **options)(fn)
         except RuntimeError:  # (numba's only error in setting a cache up: no writable directory)
             _uncached.set()
             _log.warning("tcpscope: no writable cache for compiled kernels (NUMBA_CACHE_DIR, the source "
                          "tree, ~/.cache/numba): compiling them again in every run")
-    return numba.njit(cache=False, nogil=True, inline=inline)(fn)
+    return numba.njit(cache=False, nogil=True, inline=inline, **options)(fn)
 
 
 #: Set once numba has found no writable directory to cache kernels in (see the module

@@ -54,7 +54,7 @@ def _in_pieces(path: Path, analyzer: TcpAnalyzer, piece: int) -> tuple[dict[str,
         for lo in range(0, len(records), piece):
             table = analyzer.feed(dissect(records.frames(lo, min(len(records), lo + piece))))
             parts.append({k: np.asarray(v) for k, v in table.layer("tcp").cols.items()})
-            sizes.append((analyzer.state.nbytes, int(analyzer.state.counts[1])))
+            sizes.append((analyzer.state.nbytes, analyzer.state.slots))
     return {name: np.concatenate([p[name] for p in parts]) for name in ANALYSIS_COLUMNS}, sizes
 
 
@@ -87,7 +87,7 @@ def test_pieces_with_retirement_analyse_like_the_whole(tmp_path: Path, ports: in
     assert max(b for b, _ in sizes[half:]) == sizes[half][0], sizes
     # and what is in use is what the last 2 MSL brought, at most doubled (the retire rule)
     live_conversations = CLOSED_QUIET_NS // (10 * GAP_US * 1000) + PIECE // 10
-    assert int(analyzer.state.counts[1]) <= 2 * live_conversations
+    assert analyzer.state.slots <= 2 * live_conversations
 
 
 def test_state_without_retirement_grows(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ and with whole-array operations:
   that jumps in time) retire nothing early.
 
 A retired conversation leaves, per key, its ``tcp.stream`` number, base sequence numbers
-and window scaling (the ``R_*`` record). A pure SYN with a new initial sequence number
+and window scaling (:class:`~tcpscope.analysis.layout.Retired`). A pure SYN with a new initial sequence number
 then starts the next conversation exactly as tshark does (rules §2.3a in docs/tcp-analysis-rules.md needs only the
 base); any other later frame of it revives the conversation with that record and a fresh
 analysis state: the one case where tcpscope may differ from tshark (docs/deviations.md,
@@ -30,38 +30,25 @@ stream numbers and port reuse stay tshark's.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tcpscope._types import Array
-from tcpscope.analysis.sequence import (
-    C_ENDED,
-    C_KEY,
-    C_LAST_TS,
-    C_N,
-    C_STREAM,
+from tcpscope.analysis.layout import (
     ENDED_FIN1,
     ENDED_FIN2,
     ENDED_RST,
-    F_BASE,
-    F_BASE_SET,
-    F_HEAD,
-    F_N,
-    F_WSCALE,
-    INPUTS,
-    OUTPUTS,
-    R_BASE,
-    R_N,
-    R_STREAM,
-    R_WSCALE,
-    S_CONV,
-    S_N,
-    S_NEXT,
-    WALK_BUDGET,
-    Inputs,
-    Outputs,
+    MAX_SACK_BLOCKS,
+    Conversations,
+    Counts,
+    Flows,
+    Retired,
+    SackBlocks,
     State,
-    run_analysis,
+    Unacked,
 )
+from tcpscope.analysis.sequence import INPUTS, OUTPUTS, WALK_BUDGET, Inputs, Outputs, run_analysis
 from tcpscope.constants import ACK, FIN, SYN
 
 __all__ = ["CLOSED_QUIET_NS", "IDLE_QUIET_NS", "SequenceState", "analyze_segments"]
@@ -71,20 +58,40 @@ CLOSED_QUIET_NS = 2 * 120 * 1_000_000_000
 #: A conversation not closed is retired after this much capture time without a frame.
 IDLE_QUIET_NS = 5 * 60 * 1_000_000_000
 #: Conversation slots, and segment rows, in use below which retiring them is not worth a
-#: pass (a pass copies every row kept: the flows of a conversation are 432 bytes).
+#: pass (a pass copies every row kept: the two flow rows of a conversation are 432 bytes).
 RETIRE_MIN_SLOTS = 1 << 10
 RETIRE_MIN_SEGMENTS = 1 << 16
+
+
+def _rows_dtype(names: tuple[str, ...], shapes: dict[str, tuple[int, ...]] | None = None) -> np.dtype[Any]:
+    """One int64 field per name (of the shape ``shapes`` gives)."""
+    shapes = shapes or {}
+    return np.dtype([(name, np.int64, shapes.get(name, ())) for name in names])
+
+
+#: The rows of each kind, a field per named field of the kernel's state: a row's fields lie
+#: together in memory, as a record's, while the kernel sees each field as an array (a
+#: strided view), which indexes as fast as any array, uncompiled too. One array per field
+#: instead cost the compiled kernel 0.06-0.09 s more on the bench capture: a segment then
+#: reads some thirty cache lines of its conversation where it reads four.
+_CONV_ROW = _rows_dtype(Conversations._fields)
+_FLOW_ROW = _rows_dtype(Flows._fields + SackBlocks._fields,
+                        {"left": (MAX_SACK_BLOCKS,), "right": (MAX_SACK_BLOCKS,)})
+_SEG_ROW = _rows_dtype(Unacked._fields)
+_RETIRED_ROW = _rows_dtype(Retired._fields, {"base": (2,), "wscale": (2,)})
 
 
 class SequenceState:
     """The analysis state between calls of :func:`analyze_segments` (module docstring).
 
-    ``conv`` and ``flow`` (two rows per conversation slot), ``seg`` (unacknowledged
-    segments), ``cur`` (per key: the slot of its current conversation, -1 for none) and
-    ``retired`` (per key: what a retired conversation left, ``R_*``); ``counts``: the
+    The fields of :class:`~tcpscope.analysis.layout.State`: ``conv`` per conversation
+    slot, ``flow`` and ``sack`` two per slot, ``seg`` per unacknowledged segment, ``cur``
+    per key (the slot of its current conversation, -1 for none) and ``retired`` per key
+    (what a retired conversation left), each a view of one field of rows kept here
+    (``conv_rows``, ``flow_rows``, ``seg_rows``, ``retired_rows``); ``counts``: the
     ``tcp.stream`` numbers given, the slots and the segment rows in use. ``clock`` is
     the capture time retirement goes by (module docstring; None before any segment).
-    The arrays grow as batches bring more, and :meth:`retire` frees rows;
+    The rows grow as batches bring more, and :meth:`retire` frees them;
     ``closed_quiet_ns`` and ``idle_quiet_ns`` say when a conversation retires, and
     ``eager`` retires at every batch (for tests: rows are otherwise retired only once
     they have doubled).
@@ -92,12 +99,12 @@ class SequenceState:
 
     def __init__(self, closed_quiet_ns: int = CLOSED_QUIET_NS, idle_quiet_ns: int = IDLE_QUIET_NS,
                  eager: bool = False) -> None:
-        self.conv = np.zeros((0, C_N), dtype=np.int64)
-        self.flow = np.zeros((0, F_N), dtype=np.int64)
-        self.seg = np.zeros((0, S_N), dtype=np.int64)
+        self.conv_rows = np.zeros(0, dtype=_CONV_ROW)
+        self.flow_rows = np.zeros(0, dtype=_FLOW_ROW)
+        self.seg_rows = np.zeros(0, dtype=_SEG_ROW)
+        self.retired_rows = np.zeros(0, dtype=_RETIRED_ROW)
         self.cur = np.zeros(0, dtype=np.int64)
-        self.retired = np.zeros((0, R_N), dtype=np.int64)
-        self.counts = np.zeros(3, dtype=np.int64)
+        self.counts = Counts._make(np.zeros(1, dtype=np.int64) for _ in Counts._fields)
         self.clock: int | None = None
         self.closed_quiet_ns = closed_quiet_ns
         self.idle_quiet_ns = idle_quiet_ns
@@ -108,32 +115,63 @@ class SequenceState:
     @property
     def conversations(self) -> int:
         """How many conversations (``tcp.stream`` numbers) the analysis has seen."""
-        return int(self.counts[0])
+        return int(self.counts.streams[0])
+
+    @property
+    def slots(self) -> int:
+        """How many conversation slots are in use (what retiring bounds)."""
+        return int(self.counts.slots[0])
 
     @property
     def nbytes(self) -> int:
         """The bytes of the state's arrays (what stays bounded on a stream)."""
-        return sum(a.nbytes for a in (self.conv, self.flow, self.seg, self.cur, self.retired, self.counts))
+        arrays = (self.conv_rows, self.flow_rows, self.seg_rows, self.retired_rows, self.cur, *self.counts)
+        return sum(a.nbytes for a in arrays)
+
+    @property
+    def conv(self) -> Conversations:
+        """The conversations' fields."""
+        return Conversations._make(self.conv_rows[name] for name in Conversations._fields)
+
+    @property
+    def flow(self) -> Flows:
+        """The flows' fields."""
+        return Flows._make(self.flow_rows[name] for name in Flows._fields)
+
+    @property
+    def seg(self) -> Unacked:
+        """The unacknowledged segments' fields."""
+        return Unacked._make(self.seg_rows[name] for name in Unacked._fields)
+
+    @property
+    def retired(self) -> Retired:
+        """What retired conversations left, per key."""
+        return Retired._make(self.retired_rows[name] for name in Retired._fields)
+
+    def as_kernel_state(self) -> State:
+        """The fields as the kernel takes them."""
+        sack = SackBlocks._make(self.flow_rows[name] for name in SackBlocks._fields)
+        return State(self.conv, self.flow, sack, self.seg, self.cur, self.retired, self.counts)
 
     def streams(self) -> Array:
         """The ``tcp.stream`` numbers of the conversations the state keeps (what is not
         retired; analysis.lifecycle retires its own rows by them)."""
-        return self.conv[: int(self.counts[1]), C_STREAM]
+        return self.conv_rows["stream"][: self.slots]
 
     def reserve(self, conversations: int, segments: int, keys: int) -> None:
         """Room for ``conversations`` more conversations, ``segments`` more unacknowledged
         segments and keys up to ``keys``."""
-        self.conv = _grown(self.conv, int(self.counts[1]) + conversations, 0)
-        self.flow = _grown(self.flow, 2 * self.conv.shape[0], 0)
-        self.seg = _grown(self.seg, int(self.counts[2]) + segments, 0)
+        self.conv_rows = _grown(self.conv_rows, self.slots + conversations, 0)
+        self.flow_rows = _grown(self.flow_rows, 2 * self.conv_rows.shape[0], 0)
+        self.seg_rows = _grown(self.seg_rows, int(self.counts.rows[0]) + segments, 0)
         self.cur = _grown(self.cur, keys, -1)
-        self.retired = _grown(self.retired, keys, -1)
+        self.retired_rows = _grown(self.retired_rows, keys, -1)
 
     def retire(self) -> None:
         """Free the rows no later frame can need (module docstring), in place: conversations
         once the slots in use have doubled since they were last retired, segments once
         their rows have (so that each row costs a constant share of the passes)."""
-        nconv, nseg = int(self.counts[1]), int(self.counts[2])
+        nconv, nseg = self.slots, int(self.counts.rows[0])
         if self.clock is None:
             return
         if nconv >= self._slots_at or self.eager:
@@ -145,52 +183,51 @@ class SequenceState:
         kept = int(np.count_nonzero(keep))
         seg_kept = self._compact_segments(nseg, keep)
         if kept < nconv:
-            flows = self.flow[: 2 * nconv].reshape(nconv, 2 * F_N)
-            self.flow[: 2 * kept] = flows[keep].reshape(2 * kept, F_N)
-            self.conv[:kept] = self.conv[:nconv][keep]
-            self.cur[self.conv[:kept, C_KEY]] = np.arange(kept)
-        heads = self.flow[: 2 * kept, F_HEAD]
-        self.flow[: 2 * kept, F_HEAD] = np.where(heads >= 0, seg_kept[np.maximum(heads, 0)], -1)
-        self.counts[1], self.counts[2] = kept, int(np.count_nonzero(seg_kept >= 0))
+            self.flow_rows[: 2 * kept] = self.flow_rows[: 2 * nconv].reshape(nconv, 2)[keep].reshape(2 * kept)
+            self.conv_rows[:kept] = self.conv_rows[:nconv][keep]
+            self.cur[self.conv_rows["key"][:kept]] = np.arange(kept)
+        heads = self.flow_rows["head"][: 2 * kept]
+        heads[:] = np.where(heads >= 0, seg_kept[np.maximum(heads, 0)], -1)
+        self.counts.slots[0] = kept
+        self.counts.rows[0] = int(np.count_nonzero(seg_kept >= 0))
         if nconv >= self._slots_at:
             self._slots_at = max(RETIRE_MIN_SLOTS, 2 * kept)
-        self._segments_at = max(RETIRE_MIN_SEGMENTS, 2 * int(self.counts[2]))
+        self._segments_at = max(RETIRE_MIN_SEGMENTS, 2 * int(self.counts.rows[0]))
 
     def _conversations_kept(self, nconv: int, clock: int) -> Array:
         """Which slots stay at capture time ``clock``; the current conversations that retire
         leave their record."""
-        conv = self.conv[:nconv]
-        key = conv[:, C_KEY]
+        conv = self.conv_rows[:nconv]
+        key = conv["key"]
         current = self.cur[key] == np.arange(nconv)
-        ended = conv[:, C_ENDED]
+        ended = conv["ended"]
         closed = ((ended & ENDED_RST) != 0) | ((ended & (ENDED_FIN1 | ENDED_FIN2)) == (ENDED_FIN1 | ENDED_FIN2))
-        quiet = np.int64(clock) - conv[:, C_LAST_TS]
+        quiet = np.int64(clock) - conv["last_ts"]
         gone = current & (quiet > np.where(closed, self.closed_quiet_ns, self.idle_quiet_ns))
-        flows = self.flow[: 2 * nconv].reshape(nconv, 2, F_N)[gone]
+        flows = self.flow_rows[: 2 * nconv].reshape(nconv, 2)[gone]  # (slot gone, direction)
         k = key[gone]
-        self.retired[k, R_STREAM] = conv[gone, C_STREAM]
-        self.retired[k, R_BASE:R_BASE + 2] = np.where(flows[:, :, F_BASE_SET] != 0, flows[:, :, F_BASE], -1)
-        self.retired[k, R_WSCALE:R_WSCALE + 2] = flows[:, :, F_WSCALE]
+        self.retired_rows["stream"][k] = conv["stream"][gone]
+        self.retired_rows["base"][k] = np.where(flows["base_set"] != 0, flows["base"], -1)
+        self.retired_rows["wscale"][k] = flows["wscale"]
         self.cur[k] = -1
         keep: Array = current & ~gone
         return keep
 
     def _compact_segments(self, nseg: int, keep: Array) -> Array:
         """Move the segments still waiting, of the conversations kept, to the front of
-        ``seg`` (in order), renumbering their slots and links; returns each old row's new
-        row (-1: freed)."""
-        seg = self.seg[:nseg]
-        slot = seg[:, S_CONV]
+        their rows (in order), renumbering their slots and links; returns each old row's
+        new row (-1: freed)."""
+        slot = self.seg_rows["slot"][:nseg]
         alive = slot >= 0
         alive[alive] = keep[slot[alive]]
         new_row = np.where(alive, np.cumsum(alive) - 1, -1)
-        new_slot = np.cumsum(keep) - 1
-        moved = seg[alive]
+        moved = self.seg_rows[:nseg][alive]
         if not keep.all():
-            moved[:, S_CONV] = new_slot[moved[:, S_CONV]]
-        nxt = moved[:, S_NEXT]
-        moved[:, S_NEXT] = np.where(nxt >= 0, new_row[np.maximum(nxt, 0)], -1)
-        self.seg[: moved.shape[0]] = moved
+            new_slot = np.cumsum(keep) - 1
+            moved["slot"] = new_slot[moved["slot"]]
+        nxt = moved["next"]
+        moved["next"] = np.where(nxt >= 0, new_row[np.maximum(nxt, 0)], -1)
+        self.seg_rows[: moved.shape[0]] = moved
         out: Array = new_row
         return out
 
@@ -236,8 +273,7 @@ def analyze_segments(cols: dict[str, Array], sackrow: Array, sackedges: Array, n
     # times segments that wait (a hostile capture makes it so): past WALK_BUDGET the
     # kernel runs compiled however few the segments, as it would on a large capture.
     size = m if m * max(nseg, 1) <= WALK_BUDGET else max(m, m * nseg)
-    n = run_analysis(size, ins, Outputs(**out),
-                     State(state.conv, state.flow, state.seg, state.cur, state.retired, state.counts))
+    n = run_analysis(size, ins, Outputs(**out), state.as_kernel_state())
     if m:
         state.clock = int(np.partition(np.asarray(cols["ts"]), m // 2)[m // 2])
     return out, n

@@ -21,34 +21,17 @@ Kinds and the text they make (epan/print.c ``get_node_field_value`` via ``format
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.table.render import Kind
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import abstime_text, format_values, hex_digits
 from tcpscope.table.values import Values
 
 __all__ = ["Column", "Kind", "column_of", "readonly"]
-
-
-class Kind(IntEnum):
-    """How a column's values become text (see the module docstring)."""
-
-    ONE = 0
-    BOOL = 1
-    DEC = 2
-    HEX = 3
-    OCT = 4
-    IPV4 = 5
-    IPV6 = 6
-    ETHER = 7
-    TIME = 8
-    SPAN = 9
-    UCS4 = 10
-    PRE = 11
 
 
 # Empty stand-ins, so every kernel call has the same argument types (one compiled version).

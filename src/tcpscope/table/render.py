@@ -20,11 +20,15 @@ Each helper takes ``dry``: then it writes nothing and only returns how many byte
 value takes. Two kernels use them: :func:`measure_rows` measures every value and row
 of a chunk of ``-T fields`` output, :func:`write_rows` then writes them in place.
 
-The kind codes are those of :class:`~tcpscope.table.columns.Kind`, as plain integers.
+:class:`Kind` says how a field's values become text (the kernels switch on it). It is
+defined here, where the kernels are, and :mod:`tcpscope.table.columns` takes it from here:
+numba's cache watches only the kernels' own file, and freezes the integers they compare
+``kind`` with, so a kind changed anywhere else would leave stale kernels in the cache.
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -32,7 +36,31 @@ from numpy.typing import NDArray
 
 from tcpscope._jit import helper, kernel
 
-__all__ = ["measure_rows", "write_rows"]
+__all__ = ["Kind", "measure_rows", "write_rows"]
+
+
+class Kind(IntEnum):
+    """How a column's values become text (:mod:`tcpscope.table.columns`' docstring)."""
+
+    ONE = 0
+    BOOL = 1
+    DEC = 2
+    HEX = 3
+    OCT = 4
+    IPV4 = 5
+    IPV6 = 6
+    ETHER = 7
+    TIME = 8
+    SPAN = 9
+    UCS4 = 10
+    PRE = 11
+
+
+# The kinds as the kernels compare them: plain ints, which numba freezes as constants
+# (and which cost an uncompiled kernel no attribute lookup).
+_ONE, _BOOL, _DEC, _HEX, _OCT = Kind.ONE.value, Kind.BOOL.value, Kind.DEC.value, Kind.HEX.value, Kind.OCT.value
+_IPV4, _IPV6, _ETHER, _TIME = Kind.IPV4.value, Kind.IPV6.value, Kind.ETHER.value, Kind.TIME.value
+_SPAN, _UCS4 = Kind.SPAN.value, Kind.UCS4.value
 
 _HEXDIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).copy()
 # Tables and unsigned constants for the digit loops (numba folds globals in as constants;
@@ -348,61 +376,61 @@ def _render_range(kind: int, j0: int, j1: int, ints: NDArray[np.int64], ib: int,
     as ``kind`` says. A negative ``at[j]`` skips the value (an occurrence not shown).
     The kind is tested once, outside the loops, so that each loop stays small.
     """
-    if kind == 2:
+    if kind == _DEC:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_dec(out, 0, ints[j + ib], True)
             elif at[j] >= 0:
                 _put_dec(out, at[j], ints[j + ib], False)
-    elif kind <= 1:  # BOOL, ONE
+    elif kind in (_BOOL, _ONE):
         for j in range(j0, j1):
             if dry:
                 at[j] = 1
             elif at[j] >= 0:
-                out[at[j]] = 49 if kind == 0 or ints[j + ib] != 0 else 48
-    elif kind == 3:
+                out[at[j]] = 49 if kind == _ONE or ints[j + ib] != 0 else 48
+    elif kind == _HEX:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_hex(out, 0, ints[j + ib], width, True)
             elif at[j] >= 0:
                 _put_hex(out, at[j], ints[j + ib], width, False)
-    elif kind == 4:
+    elif kind == _OCT:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_oct(out, 0, ints[j + ib], True)
             elif at[j] >= 0:
                 _put_oct(out, at[j], ints[j + ib], False)
-    elif kind == 5:
+    elif kind == _IPV4:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_ipv4(out, 0, ints[j + ib], True)
             elif at[j] >= 0:
                 _put_ipv4(out, at[j], ints[j + ib], False)
-    elif kind == 6:
+    elif kind == _IPV6:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_ipv6(out, rows[j + rb], 0, True)
             elif at[j] >= 0:
                 _put_ipv6(out, rows[j + rb], at[j], False)
-    elif kind == 7:
+    elif kind == _ETHER:
         for j in range(j0, j1):
             if dry:
                 at[j] = 17
             elif at[j] >= 0:
                 _put_ether(out, rows[j + rb], at[j], False)
-    elif kind == 8:
+    elif kind == _TIME:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_time(out, 0, ints[j + ib], True)
             elif at[j] >= 0:
                 _put_time(out, at[j], ints[j + ib], False)
-    elif kind == 9:
+    elif kind == _SPAN:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_span(out, 0, buf, pairs[j + pb, 0], pairs[j + pb, 1], True)
             elif at[j] >= 0:
                 _put_span(out, at[j], buf, pairs[j + pb, 0], pairs[j + pb, 1], False)
-    elif kind == 10:
+    elif kind == _UCS4:
         for j in range(j0, j1):
             if dry:
                 at[j] = _put_ucs4(out, 0, ucs[j + ub], True)

@@ -1,0 +1,52 @@
+"""The analysis kernel's helpers live in the modules its cache is keyed on.
+
+numba's cache checks only the source file of the kernel it loads
+(:mod:`tcpscope.analysis.sequence`), but the kernel compiles in the helpers and
+constants of :data:`~tcpscope.analysis.sequence.HELPER_MODULES` too: the kernel's module
+records the digest of their source, so that a change to one changes the kernel's file
+and compiles it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+from pathlib import Path
+from types import FunctionType
+
+from tcpscope.analysis import sequence
+
+
+def _digest(modules: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for name in modules:
+        h.update(Path(inspect.getfile(importlib.import_module(name))).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _helpers_reached(fn: FunctionType) -> set[FunctionType]:
+    """The helpers ``fn`` calls, and those they call (as tcpscope._jit finds them)."""
+    seen: set[FunctionType] = set()
+    todo = [fn]
+    while todo:
+        f = todo.pop()
+        for name in f.__code__.co_names:
+            g = f.__globals__.get(name)
+            if isinstance(g, FunctionType) and getattr(g, "_tcpscope_helper", False) and g not in seen:
+                seen.add(g)
+                todo.append(g)
+    return seen
+
+
+def test_the_kernel_records_the_digest_of_its_helper_modules() -> None:
+    want = _digest(sequence.HELPER_MODULES)
+    assert want == sequence.HELPER_MODULES_DIGEST, (
+        f"tcpscope/analysis/sequence.py: set HELPER_MODULES_DIGEST = {want!r}, so that numba compiles the"
+        " kernel again with the changed helpers")
+
+
+def test_every_helper_of_the_kernel_is_in_a_module_of_the_digest() -> None:
+    modules = {h.__module__ for h in _helpers_reached(sequence._analyze_run)}
+    assert modules - {sequence.__name__} <= set(sequence.HELPER_MODULES)
+    assert set(sequence.HELPER_MODULES) <= modules | {"tcpscope.analysis.layout"}
