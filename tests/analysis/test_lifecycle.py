@@ -439,7 +439,7 @@ def test_retired_with_the_conversations(tmp_path: Path) -> None:
             rows.append(analyzer.lifecycle.rows)
     for name in LIFECYCLE_COLUMNS:
         assert np.array_equal(np.concatenate([p[name] for p in parts]), np.asarray(whole[name])), name
-    assert max(rows[len(rows) // 2:]) <= 2 * max(int(analyzer.state.counts[1]), 1 << 10)
+    assert max(rows[len(rows) // 2:]) <= 2 * max(analyzer.state.slots, 1 << 10)
 
 
 def test_retired_conversation_starts_again() -> None:
