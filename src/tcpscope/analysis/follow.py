@@ -44,6 +44,9 @@ from tcpscope.table.packets import PacketTable
 
 __all__ = ["Chunks", "FollowFeed", "FollowSegments", "fed_rows", "follow_chunks", "gather_payload"]
 
+#: The digest of :mod:`tcpscope.constants` this module's kernels were compiled for (tests/test_constants.py).
+CONSTANTS_DIGEST = "9f669131f1707517"
+
 _MOD = 0xFFFFFFFF
 _HALF = 0x80000000
 

@@ -54,6 +54,9 @@ from tcpscope.table.packets import PacketTable
 
 __all__ = ["Gaps", "Piece", "Ranges", "Reassembler", "Reassembly", "range_bytes", "reassemble"]
 
+#: The digest of :mod:`tcpscope.constants` this module's kernels were compiled for (tests/test_constants.py).
+CONSTANTS_DIGEST = "9f669131f1707517"
+
 _MOD = 0xFFFFFFFF
 
 

@@ -21,6 +21,9 @@ __all__ = [
     "P_STREAM", "P_TS", "P_WIN", "RESET", "STATE_NAMES", "SYN_ACK_SENT", "SYN_SENT", "walk",
 ]
 
+#: The digest of :mod:`tcpscope.constants` this module's kernels were compiled for (tests/test_constants.py).
+CONSTANTS_DIGEST = "9f669131f1707517"
+
 # Zeek's endpoint states (init-bare.zeek: TCP_INACTIVE ... TCP_RESET)
 INACTIVE, SYN_SENT, SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET = range(7)
 STATE_NAMES = ("INACTIVE", "SYN_SENT", "SYN_ACK_SENT", "PARTIAL", "ESTABLISHED", "CLOSED", "RESET")
