@@ -192,7 +192,7 @@ def _story(lc: Lifecycle, v: Verdicts, zk: ZeekConns, ends: list[tuple[str, str]
     a, b = ends[i] if i < len(ends) else ("?", "?")
     opened, closed = describe(lc, i, v)
     first = f", the {v.closed_first[i]} first" if lc.fin_first_side[i] >= 0 else ""
-    client, server = final_states(i)
+    client, server = final_states(lc, i)
     lines = [f"  stream {i}: {a} -> {b}",
              f"    opened:   {opened}",
              f"    closed:   {closed}",
