@@ -93,6 +93,7 @@ class ExplainFeed:
         self._own_life = life is None
         self.life = LifecycleSums() if life is None else life
         self._parts: list[dict[str, Array]] = []
+        self._joined: dict[str, Array] | None = None  # the parts joined in stream order (rows)
         self._first = np.zeros(k, dtype=np.int64)  # segments kept as first ones
         self._notable = np.zeros(k, dtype=np.int64)  # notable ones kept after them
         self.segments = np.zeros((k, 2, _N_RULES), dtype=np.int64)  # per stream, flow, rule
@@ -102,6 +103,7 @@ class ExplainFeed:
         self.seen = np.zeros(k, dtype=np.bool_)
 
     def add(self, table: PacketTable) -> None:
+        self._joined = None
         if self._own_life:
             self.life.add(table)
         tcp = table.layer("tcp")
@@ -150,11 +152,16 @@ class ExplainFeed:
         return out
 
     def rows(self, stream: int) -> Rows:
-        """The kept segments of ``stream``, in frame order."""
-        cols = {name: np.concatenate([p[name] for p in self._parts]) if self._parts else np.zeros(0, dtype=np.int64)
-                for name in (*_KEPT, "frame")}
-        mine = np.flatnonzero(np.asarray(cols["stream"], dtype=np.int64) == stream)
-        return Rows({name: col[mine] for name, col in cols.items()})
+        """The kept segments of ``stream``, in frame order (the pieces' kept segments are
+        joined in stream order once, at the first call after the last piece)."""
+        if self._joined is None:
+            cols = {name: np.concatenate([p[name] for p in self._parts]) if self._parts
+                    else np.zeros(0, dtype=np.int64) for name in (*_KEPT, "frame")}
+            order = np.argsort(np.asarray(cols["stream"], dtype=np.int64), kind="stable")
+            self._joined = {name: col[order] for name, col in cols.items()}
+            self._parts = [self._joined]
+        lo, hi = np.searchsorted(self._joined["stream"], [stream, stream + 1])
+        return Rows({name: col[lo:hi] for name, col in self._joined.items()})
 
     def explained(self) -> list[int]:
         """The chosen streams the capture has."""

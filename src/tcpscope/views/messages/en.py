@@ -16,7 +16,8 @@ MESSAGES: Final[dict[str, str]] = {
     "opens_synack": ("The client's SYN is not in the capture; the server's SYN/ACK (frame {frame}) shows "
                      "who opened it."),
     "opens_unseen": ("The capture starts in the middle of this connection (no SYN): the client is the side "
-                     "that looks like it opened it (its port is not a well-known server port)."),
+                     "Zeek would call the originator, the first to send, unless only the other side's port is a "
+                     "well-known server port."),
     "handshake_title": "Opening (three-way handshake):",
     "teardown_title": "Closing:",
     "data_title": "Data exchange:",

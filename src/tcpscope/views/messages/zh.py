@@ -14,7 +14,7 @@ MESSAGES: Final[dict[str, str]] = {
     "title": "连接 {stream}：客户端 {client}，服务端 {server}",
     "opens_syn": "由客户端发起连接：它的 SYN 是第 {frame} 帧。",
     "opens_synack": "抓包里没有客户端的 SYN，但从服务端的 SYN/ACK（第 {frame} 帧）可以看出是谁发起的连接。",
-    "opens_unseen": "抓包开始时这条连接已经建立（没有 SYN）：把看起来发起连接的一方当作客户端（它的端口不是常见的服务端口）。",
+    "opens_unseen": "抓包开始时这条连接已经建立（没有 SYN）：按 Zeek 的做法，把先发送报文的一方当作客户端；但如果只有它的端口是常见的服务端口，就把另一方当作客户端。",
     "handshake_title": "建立连接（三次握手）：",
     "teardown_title": "释放连接：",
     "data_title": "数据传输：",
