@@ -131,3 +131,10 @@ def test_the_account_in_pieces_of_three_frames_is_the_golden(name: str, monkeypa
     g = EXPLAINED[name]
     assert _run("explain", str(g.capture), *g.args, "--lang", "en")[0] == (
         GOLDEN / f"{name}.en.txt").read_text(encoding="utf-8")
+
+
+def test_analyze_explain_with_a_filter_explains_the_connections_it_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CAPTURES)
+    out, _ = _run("analyze", "http-eth.pcap", "-Y", "tcp.stream == 1", "--explain", "--lang", "en")
+    titles = [line for line in out.splitlines() if line.startswith("Connection ")]
+    assert titles == ["Connection 1: client 10.88.0.1:33432, server 10.88.0.2:8080"]

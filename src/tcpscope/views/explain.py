@@ -349,15 +349,16 @@ def _ending(s: _Story) -> list[str]:
     return lines
 
 
-def explain_lines(feed: ExplainFeed, lang: str) -> list[str]:
-    """The account of every chosen stream the capture has, in ``lang`` (``en``, ``zh``),
-    a blank line between two."""
+def explain_lines(feed: ExplainFeed, lang: str, only: list[int] | None = None) -> list[str]:
+    """The account of every chosen stream the capture has (of those of them in ``only``
+    when given), in ``lang`` (``en``, ``zh``), a blank line between two."""
     m = catalog(lang)
     lc, ends = feed.life.result()
     v = verdicts(lc)
     lines: list[str] = []
+    wanted = None if only is None else set(only)
     for k, i in enumerate(feed.streams.tolist()):
-        if not feed.seen[k]:
+        if not feed.seen[k] or (wanted is not None and i not in wanted):
             continue
         s = _Story(m, lc, v, i, feed.rows(i), int(lc.client_side[i]))
         if lines:

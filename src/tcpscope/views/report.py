@@ -145,15 +145,16 @@ class ReportSums:
                 lines.append(f"  stream {i}: {a} -> {b}: {_sentence(lc, v, zk, i)}")
             if len(unusual) > UNUSUAL_AT_MOST:
                 lines.append(f"  ... and {len(unusual) - UNUSUAL_AT_MOST} more (tcpscope conv FILE --extras lists every connection)")
-            return lines + self._explanations(many)
+            return lines + self._explanations(many, streams)
         lines.append("How each connection opened and closed")
         for i in streams:
             lines.extend(_story(lc, v, zk, ends, i))
-        return lines + self._explanations(many)
+        return lines + self._explanations(many, streams)
 
-    def _explanations(self, many: bool) -> list[str]:
-        """The step-by-step accounts, when asked for: of every connection when they are
-        listed one by one, else a line that says how to get one."""
+    def _explanations(self, many: bool, streams: list[int]) -> list[str]:
+        """The step-by-step accounts, when asked for: of the connections listed one by one
+        (``streams``; those numbered below :data:`LIST_AT_MOST`, the ones kept while the
+        capture was read), else a line that says how to get one."""
         if self.explain is None or self.lang is None:
             return []
         from tcpscope.views.explain import explain_lines
@@ -162,7 +163,7 @@ class ReportSums:
         m = catalog(self.lang)
         if many:
             return ["", m["report_too_many"].format(count=LIST_AT_MOST)]
-        return ["", m["report_title"], "", *explain_lines(self.explain, self.lang)]
+        return ["", m["report_title"], "", *explain_lines(self.explain, self.lang, streams)]
 
 
 def _table(conv: Conversations, order: np.ndarray, lc: Lifecycle, ends: list[tuple[str, str]]) -> list[str]:
