@@ -275,7 +275,8 @@ def _opening(s: _Story) -> list[str]:
     handshake = _listed(s, opening=True)
     if handshake:
         lines += [m["handshake_title"], *handshake]
-    lines.append(m[_OPEN_KEYS[str(s.v.opened[i])]])
+    opened = str(s.v.opened[i])
+    lines.append(m["open_synack_only" if opened == OPEN_NOT_SEEN and lc.synack[i] >= 0 else _OPEN_KEYS[opened]])
     return lines
 
 

@@ -41,7 +41,9 @@ MESSAGES: Final[dict[str, str]] = {
     "open_refused": "The server refused the connection: it answered the SYN with a RST (no program listens on that port).",
     "open_unanswered": "Nobody answered the SYN in this capture.",
     "open_incomplete": "The server answered with SYN/ACK, but the client's ACK of it is not in the capture.",
-    "open_not_seen": "The opening happened before the capture started.",
+    "open_synack_only": "The client's SYN was sent before the capture started; the server's answer and what follows are here.",
+    "open_not_seen": ("The opening happened before the capture started; both sides count as ESTABLISHED once new "
+                      "data has gone each way (until then their states are UNKNOWN)."),
     "data_each_way": ("  New data sent: by the client {client_bytes} bytes in {client_segments} segment(s), by the "
                       "server {server_bytes} bytes in {server_segments} segment(s)."),
     "data_none": "  No data was exchanged.",
