@@ -457,7 +457,7 @@ def test_csv_and_json_carry_every_column(capsys: pytest.CaptureFixture[str]) -> 
     # IP lengths 1349 - 19 * 14 = 1083 and 21372 - 17 * 14 = 21134 bytes
     assert lines[1] == ('1,10.88.0.1,33432,10.88.0.2,8080,19,1349,17,21372,36,22721,6392000,266000,11,0,'
                         '18,1000,2666,13000,31,"Complete, WITH_DATA (31)",closed,'
-                        '10.88.0.1:33432,10.88.0.2:8080,three-way handshake,three-segment FIN close,client,?,?,'
+                        '10.88.0.1:33432,10.88.0.2:8080,three-way handshake,three-segment FIN close,client,TIME-WAIT,CLOSED,'
                         '10.88.0.1,33432,10.88.0.2,8080,tcp,0.000264,87,20242,SF,0,ShADadFf,19,1083,17,21134')
     _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--format", "json"], capsys)
     rows = json.loads(out)
@@ -504,9 +504,9 @@ def test_extras_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[3].endswith("| Stream | Retrans |  RTT min/avg/max (ms)  | State | Opened / closed | Final states "
                              "| Zeek")
     assert lines[5].endswith("Complete, WITH_DATA (31), closed   three-way handshake / three-segment FIN close "
-                             "(client first)   client ?, server ?   SF ShADadFf")
+                             "(client first)   client TIME-WAIT, server CLOSED   SF ShADadFf")
     assert lines[7].endswith("2         0        0.012/0.012/0.012   Incomplete (37), reset   "
-                             "refused by RST / RST by the server   client ?, server ?   REJ Sr")
+                             "refused by RST / RST by the server   client CLOSED, server CLOSED   REJ Sr")
     # the tshark part of each row is unchanged
     plain = render_tshark(_http_eth()).splitlines()
     for i in range(5, 8):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tcp_craft import ACK, FIN, NS, RST, SYN, Frame, tcp4, write_pcap
 
 import tcpscope
-from tcpscope.views.lifecycle import describe, lifecycles, sentence, verdicts
+from tcpscope.views.lifecycle import LifecycleSums, describe, end_states, final_states, lifecycles, sentence, verdicts
 from tcpscope.views.zeek import zeek_conns
 
 C, S = ("10.0.0.1", 40000), ("10.0.0.2", 5000)
@@ -100,3 +101,60 @@ def test_one_sentence(tmp_path: Path) -> None:
     assert sentence(lc, verdicts(lc), 0, "SF") == (
         "It opened with a three-way handshake, and both sides closed it with a FIN each (four segments), the "
         "client first; Zeek calls it SF (normal establishment and termination).")
+
+
+#: name: the client's and the server's RFC 9293 state after the last segment, reasoned
+#: from §3.3.2's diagram and §3.10.7 (not read from the output)
+FINAL: dict[str, tuple[str, str]] = {
+    # the client's FIN acknowledged (FIN-WAIT-2), then the server's FIN received: TIME-WAIT;
+    # the server CLOSE-WAIT, LAST-ACK, and CLOSED on the last ACK
+    "four": ("TIME-WAIT", "CLOSED"),
+    # the same, the ACK of the client's FIN riding on the server's FIN
+    "three": ("TIME-WAIT", "CLOSED"),
+    # each FIN sent before the other arrived (the server's acks only 101): both FIN-WAIT-1,
+    # CLOSING on the other's FIN, TIME-WAIT on the ACK of their own (RFC 9293 Figure 13)
+    "simultaneous close": ("TIME-WAIT", "TIME-WAIT"),
+    # SYN-SENT and SYN-SENT, each SYN/ACK received: ESTABLISHED (Figure 8)
+    "simultaneous open": ("ESTABLISHED", "ESTABLISHED"),
+    "half": ("FIN-WAIT-1", "CLOSE-WAIT"),
+    # the client, in SYN-SENT, got the SYN/ACK: ESTABLISHED; the server waits for its ACK
+    "incomplete": ("ESTABLISHED", "SYN-RECEIVED"),
+    # an acceptable RST in SYN-SENT: CLOSED; its sender aborted
+    "refused": ("CLOSED", "CLOSED"),
+    # a listening server that received the SYN
+    "unanswered": ("SYN-SENT", "SYN-RECEIVED"),
+    # one segment without SYN: nothing shows either state
+    "not seen": ("UNKNOWN", "UNKNOWN"),
+    # the RST closes both; what comes after it changes nothing
+    "reset then data": ("CLOSED", "CLOSED"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_final_states(tmp_path: Path, name: str) -> None:
+    lc = lifecycles(tcpscope.open(_capture(tmp_path, CASES[name][0])).table)
+    assert final_states(lc, 0) == FINAL[name]
+    client, server = end_states(lc, np.array([0]))
+    assert (str(client[0]), str(server[0])) == FINAL[name]
+
+
+def test_the_client_is_the_analysis_stages(tmp_path: Path) -> None:
+    """Mid-stream, the first segment from port 80: the client is the side Zeek calls the
+    originator (the receiver, its port not a likely server port), in the report's
+    endpoints, in the per-packet states and in Zeek's view alike; the first sender was the
+    client before."""
+    web, user = ("10.0.0.2", 80), ("10.0.0.1", 40000)
+    frames = [Frame(1_700_000_000 * NS + k * 1_000_000, tcp4(a[0], b[0], a[1], b[1], seq, ack=ack, flags=ACK,
+                                                              payload=b"x" * 10))
+              for k, (a, b, seq, ack) in enumerate([(web, user, 5000, 100), (user, web, 100, 5010),
+                                                    (web, user, 5010, 110)])]
+    table = tcpscope.open(write_pcap(tmp_path / "m.pcap", frames)).table
+    sums = LifecycleSums()
+    sums.add(table)
+    lc, ends = sums.result()
+    assert ends[0] == ("10.0.0.1:40000", "10.0.0.2:80")
+    assert int(lc.client_side[0]) == int(np.asarray(table.layer("tcp").cols["_flow"])[1])
+    z = zeek_conns(table)
+    assert z.originator(0) == "10.0.0.1:40000"
+    # new data both ways, no FIN: ESTABLISHED by the mid-stream rule
+    assert final_states(lc, 0) == ("ESTABLISHED", "ESTABLISHED")

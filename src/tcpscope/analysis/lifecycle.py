@@ -45,20 +45,23 @@ __all__ = ["CONSTANTS_DIGEST", "LIFECYCLE_COLUMNS", "LIKELY_SERVER_PORTS", "Life
 #: The digest of :mod:`tcpscope.constants` this module's kernel was compiled for (tests/test_constants.py).
 CONSTANTS_DIGEST = "9f669131f1707517"
 
-#: Ports Zeek takes for a server's (its ``likely_server_ports`` with every base script
-#: loaded; shared reference zeek-conn.md §1), to orient a conversation seen without a SYN.
-LIKELY_SERVER_PORTS: tuple[int, ...] = (
+#: Ports Zeek takes for a server's (its ``likely_server_ports`` in a default ``zeek -r``:
+#: every base protocol script's ``Analyzer::register_for_ports``; shared reference
+#: zeek-conn.md §1), to orient a conversation seen without a SYN; views.zeek uses them too.
+LIKELY_SERVER_PORTS: frozenset[int] = frozenset({
     21, 22, 25, 79, 80, 81, 88, 135, 139, 143, 389, 443, 445, 465, 502, 514, 563, 585, 587, 614, 631, 636, 989,
     990, 992, 993, 995, 1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389, 5222, 5223, 5269, 5432, 6379, 6666, 6667,
     6668, 6669, 8000, 8080, 8888, 20000,
-)
+})
 
 #: tcp-layer columns the lifecycle adds: the client's and the server's state
-#: (TcpState), the phase (Phase), the rule (Rule), and per side the finding (0: none,
-#: else 1 + the (state, segment, role) index, see tcp_states.unexpected_texts).
+#: (TcpState), the phase (Phase), the rule (Rule), per side the finding (0: none,
+#: else 1 + the (state, segment, role) index, see tcp_states.unexpected_texts), and the
+#: client's flow (the analysis' ``flow``, 0 or 1: the one choice of client the views
+#: read too).
 LIFECYCLE_COLUMNS: dict[str, type] = {
     "lc_client": np.uint8, "lc_server": np.uint8, "lc_phase": np.uint8, "lc_rule": np.uint8,
-    "lc_odd_client": np.uint16, "lc_odd_server": np.uint16,
+    "lc_odd_client": np.uint16, "lc_odd_server": np.uint16, "lc_client_flow": np.uint8,
 }
 
 # per conversation row: the client's flow (0, 1; -1 before its first segment), each
@@ -83,7 +86,7 @@ _OLD_DATA = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
 #: server ports as a mask, passed to it (64 KiB: too large a constant).
 _TABLE = next_state_array()
 _SERVER_PORT = np.zeros(1 << 16, dtype=np.bool_)
-_SERVER_PORT[list(LIKELY_SERVER_PORTS)] = True
+_SERVER_PORT[sorted(LIKELY_SERVER_PORTS)] = True
 
 
 #: A scalar the kernel reads from its int64 arrays, or a Python int.
@@ -216,7 +219,7 @@ def _is_opening(state: Int) -> bool:
 def _lifecycle_run(row: Array, flow: Array, flags: Array, seglen: Array, seq: Array,  # noqa: PLR0913, PLR0917 -- see above
                    ack: Array, aflags: Array, sport: Array, dport: Array, carry: Array, server_port: Array,
                    out_client: Array, out_server: Array, out_phase: Array, out_odd_client: Array,
-                   out_odd_server: Array) -> None:
+                   out_odd_server: Array, out_client_flow: Array) -> None:
     """Run the state machine over every segment whose conversation row ``row`` gives
     (-1: none): see the module docstring."""
     for i in range(row.shape[0]):
@@ -242,6 +245,7 @@ def _lifecycle_run(row: Array, flow: Array, flags: Array, seglen: Array, seq: Ar
             carry[r, L_DATA + fl] = 1
         _mid_stream(carry, r)
         client = carry[r, L_CLIENT]
+        out_client_flow[i] = client
         out_client[i] = carry[r, L_STATE + client]
         out_server[i] = carry[r, L_STATE + (client ^ 1)]
         out_phase[i] = _phase(carry, r, fg, n, opening)
@@ -349,6 +353,6 @@ class Lifecycle:
         _KERNEL.run(size, row, *(np.ascontiguousarray(cols[k]) for k in (
             "flow", "flags", "seglen", "seq", "ack", "aflags", "srcport", "dstport")),
             self.carry, _SERVER_PORT, out["lc_client"], out["lc_server"], out["lc_phase"],
-            out["lc_odd_client"], out["lc_odd_server"])
+            out["lc_odd_client"], out["lc_odd_server"], out["lc_client_flow"])
         out["lc_rule"] = rules(cols["flags"], cols["seglen"], cols["aflags"])
         return out

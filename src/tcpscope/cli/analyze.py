@@ -1,4 +1,5 @@
-"""``tcpscope analyze``: the report a newcomer runs first (and what ``make demo`` runs)."""
+"""``tcpscope analyze``: the report a newcomer runs first (and what ``make demo`` runs);
+``--explain`` adds each connection's step-by-step account (``tcpscope explain``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope._jit import job
     from tcpscope.views.report import ReportSums
 
-    sums = ReportSums()
+    lang = None
+    if args.explain:
+        from tcpscope.cli.explain import language
+
+        lang = language(args.lang)
+    sums = ReportSums(lang)
     with scan_capture(args.file, args.display_filter) as scan:
         for piece in scan:
             with job(piece.job):

@@ -128,6 +128,27 @@ def _flow_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="OUT", default=None, help="draw the graph as an HTML page into OUT")
 
 
+def _lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="language of the explanations (default: the locale's, LANG=zh_CN.UTF-8 for Chinese)")
+
+
+def _analyze_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--explain", action="store_true",
+                   help="add each connection's step-by-step account, as tcpscope explain gives it")
+    _lang(p)
+
+
+def _explain_arguments(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stream", type=_stream_number, metavar="N", help="explain tcp.stream N")
+    which.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
+                       help="explain every connection with a frame this display filter selects")
+    _lang(p)
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -146,7 +167,7 @@ class Command:
 #: The subcommands, in the order ``--help`` lists them.
 COMMANDS = (
     Command("analyze", "tcpscope.cli.analyze",
-            "report: the capture, its TCP connections, findings, how each opened and closed", _file_and_filter),
+            "report: the capture, its TCP connections, findings, how each opened and closed", _analyze_arguments),
     Command("fields", "tcpscope.cli.fields", "print fields of every frame, as tshark -T fields does",
             _fields_arguments),
     Command("list", "tcpscope.cli.listing", "the packet list, one line per frame, as tshark prints it",
@@ -159,6 +180,8 @@ COMMANDS = (
             _follow_arguments),
     Command("flow", "tcpscope.cli.flow", "the flow graph of TCP segments, as tshark -q -z flow,tcp,standard",
             _flow_arguments),
+    Command("explain", "tcpscope.cli.explain",
+            "a connection step by step, as the tutorial tells it: handshake, data, close, states", _explain_arguments),
 )
 
 

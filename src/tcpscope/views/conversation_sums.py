@@ -268,7 +268,7 @@ class ConversationSums:
 
 def lifecycle_columns(life: LifecycleSums, zeek: ZeekSums, streams: Index) -> dict[str, Array]:
     """The lifecycle columns (``views.conversations`` docstring) of ``streams``, in order."""
-    from tcpscope.views.lifecycle import final_states, verdicts
+    from tcpscope.views.lifecycle import end_states, verdicts
 
     lc, ends = life.result()
     zk = zeek.result()
@@ -284,13 +284,12 @@ def lifecycle_columns(life: LifecycleSums, zeek: ZeekSums, streams: Index) -> di
         return out
 
     duration = zcol(zk.duration_ns, -1).astype(np.float64)
-    states = [final_states(k) for k in i]
+    client_state, server_state = end_states(lc, streams)
     return {
         "client": np.array([ends[k][0] for k in i], dtype=str).reshape(-1),
         "server": np.array([ends[k][1] for k in i], dtype=str).reshape(-1),
         "opened": v.opened[streams], "closed": v.closed[streams], "closed_first": v.closed_first[streams],
-        "client_state": np.array([a for a, _ in states], dtype=str).reshape(-1),
-        "server_state": np.array([b for _, b in states], dtype=str).reshape(-1),
+        "client_state": client_state.astype(str), "server_state": server_state.astype(str),
         "id.orig_h": zcol(zk.orig_h, ""), "id.orig_p": zcol(zk.orig_p, 0),
         "id.resp_h": zcol(zk.resp_h, ""), "id.resp_p": zcol(zk.resp_p, 0),
         "proto": np.full(len(i), "tcp"),

@@ -55,11 +55,12 @@ selected frames.
 The lifecycle columns (``Conversations.lifecycle``, :data:`LIFECYCLE_COLUMNS`; in CSV and
 JSON after the others, and in ``--extras``), also of the whole connection:
 
-* ``client``, ``server``: the endpoints (``views.lifecycle``: the sender of the first SYN...);
+* ``client``, ``server``: the endpoints (the client as ``analysis.lifecycle`` chooses it: the
+  sender of the first SYN without ACK...);
   ``opened``, ``closed``: the verdicts of ``views.lifecycle`` (``OPEN_*``, ``CLOSE_*``);
   ``closed_first``: ``client``, ``server`` or empty;
-* ``client_state``, ``server_state``: each endpoint's RFC 9293 state at the end, ``?``
-  until the per-packet states are merged in (``views.report.final_states``);
+* ``client_state``, ``server_state``: each endpoint's RFC 9293 state after the
+  connection's last segment (``tcpscope.state.client``/``server``; ``views.lifecycle.final_states``);
 * Zeek's ``conn.log`` columns under Zeek's names (``views.zeek``): ``id.orig_h``,
   ``id.orig_p``, ``id.resp_h``, ``id.resp_p``, ``proto``, ``duration`` (seconds; null where
   Zeek logs ``-``), ``orig_bytes``, ``resp_bytes`` (null with it), ``conn_state``,

@@ -9,17 +9,19 @@ before the SYN), the first FIN of each side (the side whose FIN came first *init
 the close, tshark's ``tcp.connection.fin_active``) with the ACK of each FIN (through
 ``tcp.analysis.acks_frame``), and the RST that ended the connection: the first one after
 the handshake's ACK when the handshake completed (a RST before it, answering the SYN,
-belongs to the opening), else the first one. The client is the side that sent the first
-SYN; without one, the side that received the first SYN/ACK; without either, the side
-that sent the first segment. All per-stream reductions are whole-array operations,
-summed a piece of the capture at a time (:class:`LifecycleSums`); only the text is built
-per connection.
+belongs to the opening), else the first one. The client is the analysis stage's
+(:mod:`tcpscope.analysis.lifecycle`, its ``lc_client_flow`` column): the side that sent
+the first segment if it is a SYN without ACK, the receiver if it is a SYN/ACK, else the
+side Zeek would call the originator. The endpoints' RFC 9293 states at the end are those
+of each stream's last segment (``tcpscope.state.client``/``server``). All per-stream
+reductions are whole-array operations, summed a piece of the capture at a time
+(:class:`LifecycleSums`); only the text is built per connection.
 
 From those events: :func:`verdicts` (how each stream opened, ``OPEN_*``, and closed,
 ``CLOSE_*``, and who closed first), :func:`describe` (the opening and the closing in
 words, each in frame order, with what came after the RST that ended it), and
-:func:`sentence` (one sentence, with Zeek's words for its ``conn_state``).
-:func:`final_states` is where the endpoints' RFC 9293 states at the end will come from.
+:func:`sentence` (one sentence, with Zeek's words for its ``conn_state``), and
+:func:`final_states` (the endpoints' states at the end, as text).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tcpscope._types import Array
+from tcpscope._types import Array, Index
 from tcpscope.analysis.conversations import AT_IPV4
+from tcpscope.analysis.tcp_states import STATE_LABELS, TcpState
 from tcpscope.constants import ACK, FIN, RST, SYN
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import address_text, row_addresses
@@ -40,6 +43,7 @@ __all__ = [
     "LifecycleSums",
     "Verdicts",
     "describe",
+    "end_states",
     "final_states",
     "lifecycles",
     "sentence",
@@ -57,6 +61,8 @@ class Lifecycle:
     first_frame: Array
     last_frame: Array
     client_side: Array  # the client's side (``_flow``: 0 or 1)
+    client_end: Array  # the client's TcpState after the stream's last segment
+    server_end: Array  # the server's
     syn: Array
     synack: Array
     handshake_ack: Array
@@ -86,7 +92,10 @@ _MAX = np.iinfo(np.int64).max
 #: per-stream columns of :class:`LifecycleSums` and the value of a stream not seen yet
 _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 = one value, 2 = per flow)
     "first": (np.int64, _MAX, 0), "last": (np.int64, NONE, 0), "first_flow": (np.int8, 0, 0),
-    "syn": (np.int64, _MAX, 0), "syn_flow": (np.int8, 0, 0),
+    # the client's flow (analysis.lifecycle), and each endpoint's state after the last segment
+    "client_flow": (np.int8, 0, 0), "end_client": (np.uint8, int(TcpState.UNKNOWN), 0),
+    "end_server": (np.uint8, int(TcpState.UNKNOWN), 0),
+    "syn": (np.int64, _MAX, 0),
     "synack": (np.int64, _MAX, 2), "synack_seq": (np.int64, 0, 2), "hs_ack": (np.int64, _MAX, 2),
     "fin": (np.int64, _MAX, 2), "fin_acked_by": (np.int64, _MAX, 2),
     "rst": (np.int64, _MAX, 2), "rst_open": (np.int64, _MAX, 2),  # rst_open: the first RST after a handshake's ACK
@@ -149,21 +158,13 @@ class LifecycleSums:
         flow = np.asarray(cols["_flow"], dtype=np.int64)[rows]
         other = 1 - flow
         acks = np.asarray(cols["acks_frame"], dtype=np.int64)[rows]
-        # a stream's first segment: its frame, its sender, and the endpoints
-        uniq, at = np.unique(s, return_index=True)
-        new = c["first"][uniq] == _MAX
-        ns, nat = uniq[new], at[new]
-        c["first"][ns], c["first_flow"][ns] = frame[nat], flow[nat]
-        c["src"][ns], c["dst"][ns], c["atype"][ns] = row_addresses(table, rows[nat])
-        c["sport"][ns] = np.asarray(cols["srcport"], dtype=np.int64)[rows[nat]]
-        c["dport"][ns] = np.asarray(cols["dstport"], dtype=np.int64)[rows[nat]]
-        np.maximum.at(c["last"], s, frame)
+        self._ends(table, rows, s, frame, flow)
         syn_ack = flags & (SYN | ACK)
-        # SYN: the first segment with SYN set and ACK clear, and its sender
+        # SYN: the first segment with SYN set and ACK clear
         pure = np.flatnonzero(syn_ack == SYN)
         uniq, at = np.unique(s[pure], return_index=True)
         new = c["syn"][uniq] == _MAX
-        c["syn"][uniq[new]], c["syn_flow"][uniq[new]] = frame[pure[at[new]]], flow[pure[at[new]]]
+        c["syn"][uniq[new]] = frame[pure[at[new]]]
         _first_at(c["bare_syn"], s, flow, frame, syn_ack == SYN)
         # SYN/ACK: the first segment of a side with SYN and ACK set, and its sequence number
         synack = syn_ack == (SYN | ACK)
@@ -194,6 +195,25 @@ class LifecycleSums:
         if "initial_rtt" in cols:
             np.maximum.at(c["irtt"], s, np.asarray(cols["initial_rtt"], dtype=np.int64)[rows])
 
+    def _ends(self, table: PacketTable, rows: Index, s: Index, frame: Index, flow: Index) -> None:
+        """Each stream's first segment (its frame, its sender, the client's flow and the
+        endpoints) and its last (its frame and the endpoints' states after it) among the
+        piece's segments ``rows`` of streams ``s``."""
+        cols, c = table.layer("tcp").cols, self.c
+        uniq, at = np.unique(s, return_index=True)
+        new = c["first"][uniq] == _MAX
+        ns, nat = uniq[new], at[new]
+        c["first"][ns], c["first_flow"][ns] = frame[nat], flow[nat]
+        c["client_flow"][ns] = np.asarray(cols["lc_client_flow"])[rows[nat]]
+        c["src"][ns], c["dst"][ns], c["atype"][ns] = row_addresses(table, rows[nat])
+        c["sport"][ns] = np.asarray(cols["srcport"], dtype=np.int64)[rows[nat]]
+        c["dport"][ns] = np.asarray(cols["dstport"], dtype=np.int64)[rows[nat]]
+        np.maximum.at(c["last"], s, frame)
+        # the last segment in this piece (pieces come in frame order: the last piece's wins)
+        back = rows.shape[0] - 1 - np.unique(s[::-1], return_index=True)[1]
+        c["end_client"][s[back]] = np.asarray(cols["lc_client"])[rows[back]]
+        c["end_server"][s[back]] = np.asarray(cols["lc_server"])[rows[back]]
+
     def result(self) -> tuple[Lifecycle, list[tuple[str, str]]]:
         """The events of every stream (frame numbers; -1: none), and its client's and
         server's endpoints as text."""
@@ -204,7 +224,7 @@ class LifecycleSums:
             return np.where(a == _MAX, NONE, a)
 
         syn = seen(c["syn"][:n])
-        client = _client_side(syn, c["syn_flow"][:n], c["synack"][:n], c["first_flow"][:n])
+        client = c["client_flow"][:n].astype(np.int64)
         server = 1 - client
         fin_c, fin_s = seen(c["fin"][st, client]), seen(c["fin"][st, server])
         hs_ack = seen(c["hs_ack"][st, client])
@@ -214,6 +234,7 @@ class LifecycleSums:
         early = (hs_ack >= 0) & (rst >= 0) & (rst < hs_ack)
         lc = Lifecycle(
             first_frame=seen(c["first"][:n]), last_frame=c["last"][:n].copy(), client_side=client,
+            client_end=c["end_client"][:n].copy(), server_end=c["end_server"][:n].copy(),
             syn=syn, synack=seen(c["synack"][st, server]), handshake_ack=hs_ack,
             fin_client=fin_c, fin_server=fin_s,
             fin_first_side=np.where((fin_c >= 0) & ((fin_s < 0) | (fin_c <= fin_s)), 0,
@@ -235,17 +256,6 @@ class LifecycleSums:
             address_text(c["dst"][:n], c["atype"][:n]).tolist(), c["dport"][:n].tolist(), v4, strict=True)]
         same = (client == c["first_flow"][:n]).tolist()  # the first segment came from the client
         return lc, [(a, b) if k else (b, a) for a, b, k in zip(src, dst, same, strict=True)]
-
-
-def _client_side(syn: Array, syn_flow: Array, synack: Array, first_flow: Array) -> Array:
-    """The client's side per stream: the sender of the first SYN; without a SYN captured,
-    the receiver of the first SYN/ACK (it answers the client's SYN); without either, the
-    sender of the first segment. ``synack``: the first SYN/ACK per sending side (``_MAX``:
-    none)."""
-    synack_seen = synack.min(axis=1) != _MAX
-    synack_receiver = 1 - np.argmin(synack, axis=1)
-    side = np.where(syn >= 0, syn_flow, np.where(synack_seen, synack_receiver, first_flow))
-    return side.astype(np.int64)
 
 
 def _first_of_sides(client: Array, server: Array) -> tuple[Array, Array]:
@@ -489,9 +499,14 @@ def sentence(lc: Lifecycle, v: Verdicts, i: int, conn_state: str) -> str:
     return f"{text[0].upper()}{text[1:]}; Zeek calls it {conn_state} ({zeek})."
 
 
-def final_states(i: int) -> tuple[str, str]:
-    """The client's and the server's RFC 9293 state at the end of the capture: ``?`` until
-    the per-packet states (``tcpscope.state.client``/``server``, another stage's work) are
-    merged in; this is where the report takes them from."""
-    del i
-    return "?", "?"
+def end_states(lc: Lifecycle, streams: Index) -> tuple[Array, Array]:
+    """The client's and the server's RFC 9293 state after the last segment of each of
+    ``streams`` (``tcpscope.state.client``/``server``; UNKNOWN where the segments do not
+    show it), as text."""
+    return STATE_LABELS[lc.client_end[streams]], STATE_LABELS[lc.server_end[streams]]
+
+
+def final_states(lc: Lifecycle, i: int) -> tuple[str, str]:
+    """:func:`end_states` of stream ``i``."""
+    client, server = end_states(lc, np.array([i]))
+    return str(client[0]), str(server[0])

@@ -47,9 +47,13 @@ class ReportSums:
     the display filter's mask, then ``lines``): the same text as :func:`report_lines` of
     the whole table, in the memory of the per-stream sums."""
 
-    def __init__(self) -> None:
+    def __init__(self, explain: str | None = None) -> None:
+        """``explain``: the language (``en``, ``zh``) of the step-by-step accounts to add
+        after the stories (views.explain), for a capture whose connections are listed one
+        by one; None: none."""
         from tcpscope.views.conversation_sums import ConversationSums
         from tcpscope.views.expert import ExpertTally
+        from tcpscope.views.explain import ExplainFeed
 
         self.name = ""
         self.format = ""
@@ -66,6 +70,8 @@ class ReportSums:
         self.experts = ExpertTally()
         self.life = LifecycleSums()
         self.zeek = ZeekSums()
+        self.lang = explain
+        self.explain = ExplainFeed(np.arange(LIST_AT_MOST), self.life) if explain else None
 
     def add(self, table: PacketTable, mask: np.ndarray | None = None) -> None:
         rec = table.records
@@ -91,6 +97,8 @@ class ReportSums:
         self.conv.add(table, mask)
         self.life.add(table)
         self.zeek.add(table)
+        if self.explain is not None:
+            self.explain.add(table)
 
     def lines(self, warnings: Sequence[str]) -> list[str]:
         """The report as lines of text; ``warnings``: the reader's messages."""
@@ -137,11 +145,25 @@ class ReportSums:
                 lines.append(f"  stream {i}: {a} -> {b}: {_sentence(lc, v, zk, i)}")
             if len(unusual) > UNUSUAL_AT_MOST:
                 lines.append(f"  ... and {len(unusual) - UNUSUAL_AT_MOST} more (tcpscope conv FILE --extras lists every connection)")
-            return lines
+            return lines + self._explanations(many, streams)
         lines.append("How each connection opened and closed")
         for i in streams:
             lines.extend(_story(lc, v, zk, ends, i))
-        return lines
+        return lines + self._explanations(many, streams)
+
+    def _explanations(self, many: bool, streams: list[int]) -> list[str]:
+        """The step-by-step accounts, when asked for: of the connections listed one by one
+        (``streams``; those numbered below :data:`LIST_AT_MOST`, the ones kept while the
+        capture was read), else a line that says how to get one."""
+        if self.explain is None or self.lang is None:
+            return []
+        from tcpscope.views.explain import explain_lines
+        from tcpscope.views.messages import catalog
+
+        m = catalog(self.lang)
+        if many:
+            return ["", m["report_too_many"].format(count=LIST_AT_MOST)]
+        return ["", m["report_title"], "", *explain_lines(self.explain, self.lang, streams)]
 
 
 def _table(conv: Conversations, order: np.ndarray, lc: Lifecycle, ends: list[tuple[str, str]]) -> list[str]:
@@ -192,7 +214,7 @@ def _story(lc: Lifecycle, v: Verdicts, zk: ZeekConns, ends: list[tuple[str, str]
     a, b = ends[i] if i < len(ends) else ("?", "?")
     opened, closed = describe(lc, i, v)
     first = f", the {v.closed_first[i]} first" if lc.fin_first_side[i] >= 0 else ""
-    client, server = final_states(i)
+    client, server = final_states(lc, i)
     lines = [f"  stream {i}: {a} -> {b}",
              f"    opened:   {opened}",
              f"    closed:   {closed}",

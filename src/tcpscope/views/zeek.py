@@ -35,6 +35,7 @@ import numpy as np
 
 from tcpscope._types import Array, Index, Mask
 from tcpscope.analysis.conversations import AT_IPV4
+from tcpscope.analysis.lifecycle import LIKELY_SERVER_PORTS
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import address_text, row_addresses
 from tcpscope.views.zeek_walk import (
@@ -78,12 +79,6 @@ from tcpscope.views.zeek_walk import (
 
 __all__ = ["LIKELY_SERVER_PORTS", "STATE_NAMES", "ZeekConns", "ZeekSums", "conn_state", "zeek_conns"]
 
-#: The TCP ports of ``likely_server_ports`` in a default ``zeek -r`` (every base protocol
-#: script's ``Analyzer::register_for_ports``; zeek-conn.md §1).
-LIKELY_SERVER_PORTS: frozenset[int] = frozenset({
-    21, 22, 25, 79, 80, 81, 88, 135, 139, 143, 389, 443, 445, 465, 502, 514, 563, 585, 587, 614, 631,
-    636, 989, 990, 992, 993, 995, 1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389, 5222, 5223, 5269,
-    5432, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000})
 
 #: segments walked at a time: the kernel's inputs stay a few MiB whatever the piece
 CHUNK_ROWS = 1 << 16
