@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Record the captures of tests/analysis/test_lifecycle.py: real Linux TCP between two
+# Record the captures of tests/analysis/test_tcp_states.py: real Linux TCP between two
 # network namespaces joined by /work/shared/tools/lossylink.py's user-space link (no loss,
 # 40 ms each way, so that segments sent at the same moment cross), captured on the
 # client's TUN device (raw IP). A copy of the link runs with namespaces and devices of its
