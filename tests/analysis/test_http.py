@@ -1,7 +1,9 @@
-"""HTTP/1.x framing (tcpscope.analysis.http): crafted exchanges whose packet list must
-equal tshark 4.0.17's (recorded here, and live where tshark is installed), the kernel
-compiled against uncompiled on the test captures, a capture in pieces framed as whole,
-and hostile bytes framed in bounded time and memory."""
+"""HTTP/1.x framing (tcpscope.analysis.http): crafted exchanges (pipelining, HEAD, a split
+request line, a body until the FIN, alone or with data, chunks, headers over three
+segments, Continuation) whose packet list must equal tshark 4.0.17's (recorded here, and
+live where tshark is installed), the kernel compiled against uncompiled on the test
+captures, a capture in pieces framed as whole, and hostile bytes framed in bounded time
+and memory."""
 
 from __future__ import annotations
 
@@ -93,6 +95,18 @@ EXCHANGES: dict[str, tuple[int, list[tuple[int, bytes]], bool]] = {
         (0, b"GET /d HTTP/1.1\r\nHost: h\r\n\r\n"),
         (1, _response("304 Not Modified", b"")),
     ], False),
+    "fin-alone": (80, [
+        (0, b"GET / HTTP/1.0\r\n\r\n"),
+        (1, _response("200 OK", b"abc", "text/plain", version="1.0")),
+        (1, b""),
+    ], True),
+    "continuation": (80, [
+        (1, b"\x00\x01 binary before any request"),
+        (0, b"GET /x HTTP/1.1\r\nHost: h\r\n\r\n"),
+        (1, _response("200 OK", b"ok", "text/plain", 2)),
+        (1, b"\x00\x01 binary once a request was seen"),
+        (0, b"\xff\xfe"),
+    ], False),
     "headers-split": (80, [
         (0, b"GET /long HTTP/1.1\r\nHo"),
         (0, b"st: h\r\nAccept: */*\r\n"),
@@ -131,6 +145,18 @@ TSHARK = {
         "    7 0.060000000     10.0.0.2 → 10.0.0.1     HTTP 45 HTTP/1.1 200 OK  (text/plain)",
         "    8 0.070000000     10.0.0.1 → 10.0.0.2     HTTP 68 GET /d HTTP/1.1 ",
         "    9 0.080000000     10.0.0.2 → 10.0.0.1     HTTP 69 HTTP/1.1 304 Not Modified ",
+    ],
+    "fin-alone": [
+        "    4 0.030000000     10.0.0.1 → 10.0.0.2     HTTP 58 GET / HTTP/1.0 ",
+        "    5 0.040000000     10.0.0.2 → 10.0.0.1     TCP 88 HTTP/1.0 200 OK  [TCP segment of a reassembled PDU]",
+        "    6 0.050000000     10.0.0.2 → 10.0.0.1     HTTP 40 HTTP/1.0 200 OK  (text/plain)",
+    ],
+    "continuation": [
+        "    4 0.030000000     10.0.0.2 → 10.0.0.1     TCP 68 80 → 40000 [PSH, ACK] Seq=1 Ack=1 Win=65535 Len=28",
+        "    5 0.040000000     10.0.0.1 → 10.0.0.2     HTTP 68 GET /x HTTP/1.1 ",
+        "    6 0.050000000     10.0.0.2 → 10.0.0.1     HTTP 106 HTTP/1.1 200 OK  (text/plain)",
+        "    7 0.060000000     10.0.0.2 → 10.0.0.1     HTTP 73 Continuation",
+        "    8 0.070000000     10.0.0.1 → 10.0.0.2     HTTP 42 Continuation",
     ],
     "headers-split": [
         "    4 0.030000000     10.0.0.1 → 10.0.0.2     TCP 62 GET /long HTTP/1.1  [TCP segment of a reassembled PDU]",

@@ -16,12 +16,16 @@ What is framed (the first step of issue 18; anything else is left to TCP's own l
 * streams whose lower port is one of HTTP's (tshark's ``TCP_DEFAULT_RANGE``); the
   heuristic that finds HTTP on other ports is not applied;
 * segments in order: a segment that brings only bytes already seen (a retransmission,
-  a keep-alive) is passed over, as tshark never hands one to HTTP; a hole, data out of
-  order, a fast retransmission or a zero-window probe, a cut by the snapshot length, a
-  reassembled IP datagram, a SYN or RST with data, or a malformed frame stops the
-  framing of that direction (:data:`M_DEAD`), as does anything tshark would not frame as
-  a request or response (a first byte that is not printable, a first line that is
-  neither, a header line without a colon, a bare CR, an unparsable length or chunk size).
+  a keep-alive) is passed over, as tshark never hands one to HTTP; after a hole, a
+  segment between messages starts afresh (tshark hands it to HTTP as a new message);
+  a hole inside a message, data out of order, a fast retransmission or a zero-window
+  probe, a cut by the snapshot length, a reassembled IP datagram, an RST with data, or a
+  malformed frame stops the framing of that direction (:data:`M_DEAD`), as does anything
+  tshark would not frame as a request or response (a first line that is neither, a
+  header line without a colon, a bare CR, an unparsable length or chunk size, binary
+  bytes after a message in the same segment). A segment that starts with a byte that is
+  not printable is tshark's ``Continuation`` once the conversation had a request, else
+  TCP's own line.
 
 Each direction's state is a row of named int64 columns (``M_*``) indexed by
 ``stream * 2 + direction`` plus the first bytes of the header line being read, so a
@@ -87,7 +91,8 @@ S_START_SEG = 14  # the segment (in this piece) the message started in (-1: an e
 S_LINE1 = 15  # 1 once the first line is whole
 S_EXACT_SEG = 16  # the segment whose headers asked for an exact length (-1: none)
 S_HEAD = 17  # 1 when the conversation's last request was HEAD (both directions)
-S_N = 18
+S_SEEN = 18  # 1 once the conversation had a request (both directions)
+S_N = 19
 
 #: Bytes of a line kept from segment to segment: a first line begun in an earlier
 #: segment is read from them, a header line is recognised by them (lower-cased)
@@ -95,11 +100,11 @@ LINE_KEEP = 128
 
 #: Events: a first line read (its place in the piece's payload, or in the pool of kept
 #: bytes), a Content-Type value read (its place in the pool), a message complete (its
-#: body length)
-EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE = 0, 1, 2, 3
+#: body length), a segment of binary data after HTTP was seen (tshark's Continuation)
+EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION = 0, 1, 2, 3, 4
 
 _MOD = 0xFFFFFFFF
-_STOP_FLAGS = A_LOST_PACKET | A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
+_STOP_FLAGS = A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
 
 #: Request methods tshark recognises (packet-http.c is_http_request_or_reply), by length
 _METHODS = (
@@ -349,6 +354,8 @@ def _first_line(st: Any, lines: Any, key: int, pay: Any, pool: Any, pooled: Any,
         head = 1 if m == _HEAD else 0
         st[key, S_HEAD] = head
         st[key ^ 1, S_HEAD] = head
+        st[key, S_SEEN] = 1
+        st[key ^ 1, S_SEEN] = 1
     st[key, S_LINE1] = 1
     st[key, S_MODE] = M_HEADERS
     ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, kind, start, n
@@ -422,7 +429,7 @@ def _line_byte(st: Any, lines: Any, key: int, c: int) -> None:
 
 
 @kernel
-def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, stop: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
+def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole: Any, stop: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
            st: Any, lines: Any, show: Any, tail: Any, ev: Any, pool: Any, pooled: Any, table: Any,
            lens: Any) -> int:
     """Walk the segments (capture order) of framed directions, each against its
@@ -434,14 +441,25 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, stop
     k = 0
     for s in range(key.shape[0]):
         kk = key[s]
-        if st[kk, S_MODE] == M_DEAD or seglen[s] == 0:
+        if st[kk, S_MODE] == M_DEAD:
             continue
-        # in order: bytes already seen are passed over, a hole or a stop ends the framing
+        if seglen[s] == 0:
+            # a FIN without data, in order, ends a body that lasts until the FIN: the
+            # message is dissected in the FIN's frame
+            if fin[s] and st[kk, S_MODE] == M_TO_FIN and seq[s] == st[kk, S_NEXT] and not stop[s]:
+                st[kk, S_MODE] = M_IDLE
+                ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_DONE, st[kk, S_BODY]
+                k += 1
+                show[s] = SHOW_HTTP
+            continue
+        # in order: bytes already seen are passed over; after a hole (the previous segment
+        # not captured) a segment between messages starts afresh, as tshark hands it to
+        # HTTP as a new message when no reassembly waits; else the framing ends
         if st[kk, S_HAVE_NEXT] == 1:
             ahead = (seq[s] - st[kk, S_NEXT]) & _MOD
             if ahead >= 0x80000000 and ((seq[s] + seglen[s] - st[kk, S_NEXT]) & _MOD) - 1 >= 0x7FFFFFFF:
                 continue
-            if ahead != 0:
+            if ahead != 0 and not (hole[s] and st[kk, S_MODE] == M_IDLE):
                 st[kk, S_MODE] = M_DEAD
                 continue
         if stop[s] or cap[s] != seglen[s]:
@@ -482,8 +500,16 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, stop
                 continue
             c = pay[i]
             if mode == M_IDLE:
-                if c < 32 or c > 126:
-                    st[kk, S_MODE] = M_DEAD  # not printable: tshark's Continuation, or nothing
+                if (c < 32 or c > 126) and c not in (10, 13):
+                    # not printable at a segment's start: the rest of it is Continuation
+                    # once the conversation had a request, else nothing; within a
+                    # segment, not framed
+                    if i != start[s]:
+                        st[kk, S_MODE] = M_DEAD
+                    elif st[kk, S_SEEN] == 1:
+                        ev[k, 0], ev[k, 1] = s, EV_CONTINUATION
+                        k += 1
+                        done += 1
                     break
                 _new_message(st, kk, s, i)
                 mode = M_LINE1
@@ -559,7 +585,9 @@ class HttpFramer:
         c = tcp.cols
         sport = np.asarray(c["srcport"], dtype=np.int64)
         dport = np.asarray(c["dstport"], dtype=np.int64)
-        ok = fed_rows(table) & np.isin(np.minimum(sport, dport), HTTP_PORTS) & (np.asarray(c["len"]) > 0)
+        flags_all = np.asarray(c["flags"], dtype=np.int64)
+        ok = (fed_rows(table) & np.isin(np.minimum(sport, dport), HTTP_PORTS)
+              & ((np.asarray(c["len"]) > 0) | ((flags_all & FIN) != 0)))
         rows = np.flatnonzero(ok).astype(np.int64)
         if rows.shape[0] == 0:
             return HttpSegments(rows, np.zeros(0, dtype=np.int8), [])
@@ -570,7 +598,7 @@ class HttpFramer:
         seglen = np.asarray(c["len"], dtype=np.int64)[rows]
         pay, start, cap = gather_payload(table, rows)
         stop = (((np.asarray(c["aflags"], dtype=np.int64)[rows] & _STOP_FLAGS) != 0)
-                | ((flags & (SYN | RST)) != 0)
+                | ((flags & RST) != 0)
                 | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0)
                 | table.malformed[tcp.pkt[rows]])
         fin = (flags & FIN) != 0
@@ -579,7 +607,8 @@ class HttpFramer:
         ev = np.zeros((int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
         pool = np.zeros(int(cap.sum()) + LINE_KEEP * rows.shape[0], dtype=np.uint8)
         self._st[:, S_START_SEG] = -1  # segment numbers are this piece's
-        k = _frame.run(int(cap.sum()), key, seq, seglen, start, cap, fin, stop, pay, self._st, self._lines, show, tail,
+        hole = (np.asarray(c["aflags"], dtype=np.int64)[rows] & A_LOST_PACKET) != 0
+        k = _frame.run(int(cap.sum()), key, seq, seglen, start, cap, fin, hole, stop, pay, self._st, self._lines, show, tail,
                        ev, pool, np.zeros(1, dtype=np.int64), _METHOD_TABLE, _METHOD_LEN)
         return self._texts(rows, key, show, tail, ev[: int(k)], pay, pool)
 
@@ -615,6 +644,8 @@ class HttpFramer:
     def _event(self, key: int, kind: int, a: int, b: int, pay: Array, pool: Array) -> str | None:  # noqa: PLR0913, PLR0917 -- an event's four numbers and the two byte arrays they point into
         """Apply one event to direction ``key``'s open message; a completed message's
         Info text is returned."""
+        if kind == EV_CONTINUATION:
+            return "Continuation"
         cur = self._open.setdefault(key, ["", ""])
         if kind in (EV_LINE1, EV_LINE1_POOL):
             cur[0], cur[1] = _text((pay if kind == EV_LINE1 else pool)[a:a + b]), ""
