@@ -694,17 +694,22 @@ def _line_text(raw: bytes) -> str:
 _SHOWN_MEDIA = ("application/x-www-form-urlencoded", "application/x-javascript", "application/javascript")
 #: Media types whose body goes to the data dissector, which appends nothing
 _SILENT_MEDIA = ("application/octet-stream",)
+#: Image dissectors that append a name of their own (packet-png.c, packet-jpeg.c)
+_IMAGE_NAMES = {"image/png": " (PNG)", "image/jpeg": " (JPEG JFIF image)"}
 
 
 @lru_cache(maxsize=1024)
 def _media_suffix(ctype: str) -> str:
     """What the body's dissector appends to Info (packet-http.c hands the body to the
     dissector of its media type, lower-cased, parameters dropped): `` (type)`` for text
-    (but XML) and the types of :data:`_SHOWN_MEDIA`, nothing for :data:`_SILENT_MEDIA`;
-    others (images, JSON, XML, multipart, ...) are not written yet."""
+    (but XML) and the types of :data:`_SHOWN_MEDIA`, nothing for :data:`_SILENT_MEDIA`,
+    the image's name for PNG and JPEG; others (GIF, whose name is its version read from
+    the body, JSON, XML, multipart, ...) are not written yet."""
     media = ctype.split(";", 1)[0].strip()
     if media in _SILENT_MEDIA:
         return ""
+    if media in _IMAGE_NAMES:
+        return _IMAGE_NAMES[media]
     if (media.startswith("text/") and "xml" not in media) or media in _SHOWN_MEDIA:
         return f" ({media})"
     return _UNWRITTEN
