@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from tcp_craft import ACK, FIN, NS, PSH, SYN, Frame, tcp4, write_pcap
 
 from tcpscope.analysis import TcpAnalyzer, analyze
-from tcpscope.analysis.http import LINE_KEEP, HttpFramer, frame_http
+from tcpscope.analysis.http import HttpFramer, frame_http
+from tcpscope.analysis.http_framing import LINE_KEEP, S_LINE
 from tcpscope.capture import read_records
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.pipeline.stream import pieces
@@ -268,4 +269,4 @@ def test_hostile_bytes_are_framed_in_bounded_time(data: list[bytes], cut: int, t
     assert time.perf_counter() - began < 5
     assert set(got.show.tolist()) <= {1, 2, 3}
     assert framer._lines.shape[1] == LINE_KEEP  # the bound under test
-    assert np.all(framer._st[:, 3] >= 0)  # line lengths are counts, not buffers
+    assert np.all(framer._st[:, S_LINE] >= 0)  # line lengths are counts, not buffers
