@@ -382,13 +382,20 @@ class Scan:
         flt = self._filter
         return analysis_need([*self._fields, *sorted(flt.field_names() if flt is not None else ())])
 
+    def _http(self) -> bool:
+        """Whether the pieces need HTTP framing: for the packet list's Protocol and Info
+        columns (asked for, or every field)."""
+        flt = self._filter
+        names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
+        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches
         from tcpscope.pipeline.stream import TableStream
 
         flt = self._filter
         stream = TableStream(read_batches(self._path), self._analysis(), select=flt.mask if flt is not None else None,
-                             progress=self.progress)
+                             progress=self.progress, http=self._http())
         for table, mask in stream:
             self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)

@@ -16,6 +16,7 @@ import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.analysis.conversations import segment_keys
+from tcpscope.analysis.http import HttpFramer, with_http
 from tcpscope.analysis.keys import KeyIds
 from tcpscope.analysis.lifecycle import Lifecycle
 from tcpscope.analysis.sequence import (
@@ -253,14 +254,17 @@ class TcpAnalyzer:
     the capture, which number their frames on from the earlier ones.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, http: bool = False) -> None:
         self.ids = KeyIds()
         self.state = SequenceState()
         self.lifecycle = Lifecycle()
+        self.http = HttpFramer() if http else None
 
     def feed(self, table: PacketTable) -> PacketTable:
-        """``table`` with the analysis of its frames added (see :func:`analyze`)."""
-        return analyze(table, self)
+        """``table`` with the analysis of its frames added (see :func:`analyze`), and,
+        when made with ``http``, the HTTP framing of its segments (:func:`with_http`)."""
+        table = analyze(table, self)
+        return table if self.http is None else with_http(table, self.http.feed(table))
 
 
 def _lifecycle(table: PacketTable, cols: dict[str, Array], out: dict[str, Array],

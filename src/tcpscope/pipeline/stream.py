@@ -117,7 +117,9 @@ class TableStream:
     analysis only for that), after replaying the frames before it into the analysis
     (from a pipe, whose frames are gone once printed, from the first frame);
     ``select`` gives the frames of a piece to keep (a display filter's mask);
-    ``progress`` hears the fraction of frames done after each piece (of a file read whole).
+    ``progress`` hears the fraction of frames done after each piece (of a file read whole);
+    ``http``: the analysis frames HTTP too (``TcpAnalyzer(http=True)``), for the packet
+    list's columns.
 
     After the first piece, ``whole`` says whether the capture came in one batch (then
     ``n`` is its frame count); after the last, ``warnings`` holds the reader's.
@@ -131,8 +133,9 @@ class TableStream:
 
     def __init__(self, batches: Iterable[tuple[Records, bool]], analyze: bool | Literal["accecn"],
                  select: Callable[[PacketTable], np.ndarray] | None = None,
-                 progress: Callable[[float], None] | None = None) -> None:
+                 progress: Callable[[float], None] | None = None, http: bool = False) -> None:
         self.batches, self.analyze, self.select, self.progress = batches, analyze, select, progress
+        self.http = http
         self.whole: bool | None = None
         self.n = 0
         self.size = 0
@@ -143,7 +146,7 @@ class TableStream:
 
     def _pieces(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
         analyze = self.analyze
-        analyzer = TcpAnalyzer() if analyze is True else None
+        analyzer = TcpAnalyzer(self.http) if analyze is True else None
         size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
         held: Records | None = None
         for batch, last in self.batches:

@@ -63,7 +63,7 @@ from tcpscope.constants import (
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN, EXID_TARR, EXID_TFO
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "QS_RATES", "SIZE_LIMITED", "exception_mark", "flags_text", "malformed_mark",
+__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "QS_RATES", "SIZE_LIMITED", "analysis_prefix", "exception_mark", "flags_text", "malformed_mark",
            "tcp_info"]
 
 #: Flag names in the order tcp_flags_to_str prints them.
@@ -372,6 +372,18 @@ def exception_mark(table: PacketTable, pkt: int) -> str:
 _PREFIX_BITS = 0
 for _bit, _ in _PREFIXES:
     _PREFIX_BITS |= _bit
+
+
+def analysis_prefix(table: PacketTable, row: int) -> str:
+    """The analysis prefixes of tcp row ``row`` (``[TCP Retransmission] `` ...): they sit
+    before the Info column's fence, so an application dissector's text follows them."""
+    c = table.layer("tcp").cols
+    if "aflags" not in c:
+        return ""
+    aflags = int(c["aflags"][row])
+    if not (aflags & _PREFIX_BITS and c["ta"][row]):
+        return ""
+    return _prefixes(aflags, int(c["dupack_num"][row]), int(c["dupack_frame"][row]))
 
 
 def _prefixes(aflags: int, dupnum: int, dupframe: int) -> str:

@@ -21,11 +21,12 @@ from typing import NamedTuple
 import numpy as np
 
 from tcpscope._types import Array, Index
+from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK, HttpSegments, http_segments
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
 from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ether, format_ipv4, ipv4_texts, ipv6_texts
-from tcpscope.views.info import exception_mark, tcp_info
+from tcpscope.views.info import analysis_prefix, exception_mark, tcp_info
 
 __all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision", "time_text"]
 
@@ -432,10 +433,33 @@ def _arp_info(op: int, sha: bytes, tha: bytes, spa: int, tpa: int) -> str:
     return f"Who has {t}? Tell {s}"
 
 
+SEGMENT_MARK = " [TCP segment of a reassembled PDU]"
+
+
+def _http_texts(table: PacketTable, tinfo: dict[int, str], http: HttpSegments) -> dict[int, tuple[str, str]]:
+    """Protocol and Info of the tcp rows HTTP framing claims (reference/pdu-framing.md
+    §2.3-2.4): a segment of a message not yet whole is TCP's, its Info TCP's own text or
+    the message's first line (HTTP wrote it before asking for more) and the reassembly
+    marker; a segment that completes messages is HTTP's, the analysis prefixes then the
+    messages' texts."""
+    out: dict[int, tuple[str, str]] = {}
+    for row, show, text in zip(http.row.tolist(), http.show.tolist(), http.text, strict=True):
+        if row not in tinfo:
+            continue
+        if show == SHOW_TCP_MARK:
+            out[row] = ("TCP", tinfo[row] + SEGMENT_MARK)
+        elif show == SHOW_HTTP:
+            out[row] = ("HTTP", analysis_prefix(table, row) + text)
+        else:
+            out[row] = ("TCP", analysis_prefix(table, row) + text + SEGMENT_MARK)
+    return out
+
+
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
     """The packet list rows of ``frames`` (default: every frame), for an analysed table (a
     piece of a capture too: numbers and times are the capture's, ``Records.first_frame``
-    and ``ts_first``)."""
+    and ``ts_first``; its HTTP framing is the one the analysis carried over the pieces,
+    ``TcpAnalyzer(http=True)``, else the table's alone)."""
     n = table.n
     sel = np.arange(n, dtype=np.int64) if frames is None else frames
     if n == 0:
@@ -453,10 +477,13 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
     tcp_row = tcp.last_row(n).tolist() if len(tcp) else [-1] * n
     other = _other_info(table)
     before_ports = _before_ports(table, top)
+    above = _http_texts(table, tinfo, http_segments(table))
     for i in sel.tolist():
         t = below[i] if before_ports[i] else top[i]
         row = tcp_row[i]
-        if t == "tcp" and row >= 0 and row in tinfo:
+        if t == "tcp" and row >= 0 and row in above and i not in mptcp:
+            proto, info = above[row]
+        elif t == "tcp" and row >= 0 and row in tinfo:
             proto, info = "MPTCP" if i in mptcp else "TCP", tinfo[row]
         else:
             proto = _PROTO_COLUMN.get(t, t.upper() if t else "")

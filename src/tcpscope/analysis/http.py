@@ -1,0 +1,279 @@
+"""HTTP/1.x message framing above TCP, as tshark 4.0.17 frames it in one pass.
+
+tshark hands each segment's payload to HTTP (packet-http.c, req_resp_hdrs.c; the notes
+in reference/pdu-framing.md §2-3), and HTTP asks TCP to reassemble until a message is
+whole: the headers up to their empty line, then a body of Content-Length bytes, a
+chunked body up to its last chunk and the line after it, or, for a response with
+neither, everything up to the FIN. The frame that completes a message carries it; the
+frames before it read ``[TCP segment of a reassembled PDU]``. This module finds, per
+stream and direction, where the messages start and end and which frame completes each,
+with a compiled kernel walking the header bytes (bodies are skipped, not read), and
+says for each segment how the packet list shows it (:data:`SHOW_TCP_MARK`,
+:data:`SHOW_LINE_MARK`, :data:`SHOW_HTTP`).
+
+What is framed (the first step of issue 18; anything else is left to TCP's own line):
+
+* streams whose lower port is one of HTTP's (tshark's ``TCP_DEFAULT_RANGE``); the
+  heuristic that finds HTTP on other ports is not applied;
+* segments in order: a segment that brings only bytes already seen (a retransmission,
+  a keep-alive) is passed over, as tshark never hands one to HTTP; after a hole, a
+  segment between messages starts afresh (tshark hands it to HTTP as a new message);
+  a hole inside a message, data out of order, a fast retransmission or a zero-window
+  probe, a cut by the snapshot length, a reassembled IP datagram, an RST with data, or a
+  malformed frame stops the framing of that direction (``M_DEAD``), as does anything
+  tshark would not frame as a request or response (a first line that is neither, a
+  header line without a colon, a bare CR, an unparsable length or chunk size, binary
+  bytes after a message in the same segment). A segment that starts with a byte that is
+  not printable is tshark's ``Continuation`` once the conversation had a request, else
+  TCP's own line.
+
+The rules and the kernel that walks the bytes are in :mod:`tcpscope.analysis.http_framing`;
+each direction's state there is a row of named int64 columns indexed by
+``stream * 2 + direction`` plus the first bytes of the line being read, which
+:class:`HttpFramer` carries from piece to piece with the text of each direction's open
+message, so a capture read in pieces frames as it does whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from tcpscope._types import Array, Index
+from tcpscope.analysis.follow import fed_rows, gather_payload
+from tcpscope.analysis.http_framing import (
+    EV_CONTINUATION,
+    EV_CTYPE,
+    EV_LINE1,
+    EV_LINE1_POOL,
+    LINE_KEEP,
+    SHOW_HTTP,
+    SHOW_LINE_MARK,
+    SHOW_TCP_MARK,
+    frame_segments,
+    fresh_state,
+)
+from tcpscope.analysis.sequence import (
+    A_FAST_RETRANSMISSION,
+    A_LOST_PACKET,
+    A_OUT_OF_ORDER,
+    A_ZERO_WINDOW_PROBE,
+)
+from tcpscope.constants import FIN, RST, SYN
+from tcpscope.table.layers import Layer
+from tcpscope.table.packets import PacketTable
+
+__all__ = ["HTTP_PORTS", "SHOW_HTTP", "SHOW_LINE_MARK", "SHOW_TCP_MARK", "HttpFramer", "HttpSegments", "frame_http",
+           "http_segments", "with_http"]
+
+#: HTTP's TCP ports in tshark 4.0.17 (packet-http.c TCP_DEFAULT_RANGE).
+HTTP_PORTS = (80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710)
+
+_MOD = 0xFFFFFFFF
+#: Analysis flags that stop the framing of a direction (tshark hands such a segment to
+#: no dissector, or, a fast retransmission, to one tcpscope cannot follow yet)
+_STOP_FLAGS = A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
+
+@dataclass(frozen=True)
+class HttpSegments:
+    """How the list shows the ``tcp`` rows HTTP framing claims: the row, its
+    ``SHOW_*`` kind and the HTTP part of its Info (for SHOW_LINE_MARK the first line and a
+    blank; for SHOW_HTTP the messages' texts; empty for SHOW_TCP_MARK)."""
+
+    row: Index
+    show: Array
+    text: list[str]
+
+
+# ---- carrying it over a capture ----
+
+
+class HttpFramer:
+    """HTTP framing of a capture given an analysed table at a time, in capture order
+    (module docstring): the state per direction carries from one table to the next, with
+    the text of each direction's open message (its first line and Content-Type)."""
+
+    def __init__(self) -> None:
+        self._st = fresh_state(0)
+        self._lines = np.zeros((0, LINE_KEEP), dtype=np.uint8)
+        self._open: dict[int, list[str]] = {}
+
+    def feed(self, table: PacketTable) -> HttpSegments:
+        """How the list shows the frames of ``table`` that HTTP framing claims."""
+        tcp = table.layer("tcp")
+        if len(tcp) == 0 or "stream" not in tcp.cols:
+            return HttpSegments(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), [])
+        c = tcp.cols
+        sport = np.asarray(c["srcport"], dtype=np.int64)
+        dport = np.asarray(c["dstport"], dtype=np.int64)
+        flags_all = np.asarray(c["flags"], dtype=np.int64)
+        ok = (fed_rows(table) & np.isin(np.minimum(sport, dport), HTTP_PORTS)
+              & ((np.asarray(c["len"]) > 0) | ((flags_all & FIN) != 0)))
+        rows = np.flatnonzero(ok).astype(np.int64)
+        if rows.shape[0] == 0:
+            return HttpSegments(rows, np.zeros(0, dtype=np.int8), [])
+        key = np.asarray(c["stream"], dtype=np.int64)[rows] * 2 + np.asarray(c["_flow"], dtype=np.int64)[rows]
+        self._grow((int(key.max()) | 1) + 1)  # both directions of each stream
+        flags = np.asarray(c["flags"], dtype=np.int64)[rows]
+        seq = (np.asarray(c["seq"], dtype=np.int64)[rows] + ((flags & SYN) != 0)) & _MOD
+        seglen = np.asarray(c["len"], dtype=np.int64)[rows]
+        pay, start, cap = gather_payload(table, rows)
+        stop = (((np.asarray(c["aflags"], dtype=np.int64)[rows] & _STOP_FLAGS) != 0)
+                | ((flags & RST) != 0)
+                | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0)
+                | table.malformed[tcp.pkt[rows]])
+        fin = (flags & FIN) != 0
+        show = np.zeros(rows.shape[0], dtype=np.int8)
+        tail = np.zeros(rows.shape[0], dtype=np.bool_)
+        ev = np.zeros((int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
+        pool = np.zeros(int(cap.sum()) + LINE_KEEP * rows.shape[0], dtype=np.uint8)
+        hole = (np.asarray(c["aflags"], dtype=np.int64)[rows] & A_LOST_PACKET) != 0
+        k = frame_segments(int(cap.sum()), (key, seq, seglen, start, cap, fin, hole, stop, pay), self._st, self._lines,
+                           (show, tail, ev, pool))
+        return self._texts(rows, key, show, tail, ev[:k], pay, pool)
+
+    def _texts(self, rows: Index, key: Index, show: Array, tail: Array, ev: Array, pay: Array, pool: Array,  # noqa: PLR0913, PLR0917 -- the kernel's outputs, one by one
+               ) -> HttpSegments:
+        """The HTTP part of each claimed segment's Info, from the events, segment by
+        segment (one Python step per event, a few per message, and per claimed segment)."""
+        texts = [""] * rows.shape[0]
+        events = ev.tolist()
+        e = 0
+        for s in np.flatnonzero(show).tolist():
+            kk = int(key[s])
+            done: list[str] = []
+            while e < len(events) and events[e][0] <= s:
+                seg, kind, a, b = events[e]
+                e += 1
+                text = self._event(int(key[seg]), kind, a, b, pay, pool)
+                if text is not None and seg == s:
+                    done.append(text)
+            cur = self._open.get(kk)
+            line = cur[0] + " " if cur is not None and cur[0] else ""
+            if show[s] == SHOW_LINE_MARK:
+                texts[s] = line
+            elif show[s] == SHOW_HTTP:
+                texts[s] = "".join(done) + (line if tail[s] else "")
+        for seg, kind, a, b in events[e:]:
+            self._event(int(key[seg]), kind, a, b, pay, pool)
+        keep = show != 0
+        for s in np.flatnonzero(keep & (show != SHOW_TCP_MARK)).tolist():
+            keep[s] = not _unwritten(texts[s])
+        return HttpSegments(rows[keep], show[keep], [t for t, k in zip(texts, keep.tolist(), strict=True) if k])
+
+    def _event(self, key: int, kind: int, a: int, b: int, pay: Array, pool: Array) -> str | None:  # noqa: PLR0913, PLR0917 -- an event's four numbers and the two byte arrays they point into
+        """Apply one event to direction ``key``'s open message; a completed message's
+        Info text is returned."""
+        if kind == EV_CONTINUATION:
+            return "Continuation"
+        cur = self._open.setdefault(key, ["", ""])
+        if kind in (EV_LINE1, EV_LINE1_POOL):
+            cur[0], cur[1] = _text((pay if kind == EV_LINE1 else pool)[a:a + b]), ""
+        elif kind == EV_CTYPE:
+            cur[1] = _text(pool[a:a + b])
+        else:
+            del self._open[key]
+            return _message_text(cur[0], cur[1], a)
+        return None
+
+    def _grow(self, keys: int) -> None:
+        if keys > self._st.shape[0]:
+            n = max(keys, 2 * self._st.shape[0])
+            st = fresh_state(n)
+            st[: self._st.shape[0]] = self._st
+            lines = np.zeros((n, LINE_KEEP), dtype=np.uint8)
+            lines[: self._lines.shape[0]] = self._lines
+            self._st, self._lines = st, lines
+
+
+#: Marks in a text this module does not write yet (the body's media dissector, escapes)
+_UNWRITTEN = "\x00"
+
+
+def _unwritten(text: str) -> bool:
+    return _UNWRITTEN in text or not text
+
+
+def _text(raw: Array) -> str:
+    """A line as the Info shows it (:func:`_line_text` of its bytes)."""
+    return _line_text(raw.tobytes())
+
+
+@lru_cache(maxsize=4096)
+def _line_text(raw: bytes) -> str:
+    """A line as the Info shows it; a byte that format_text would escape (not printable
+    ASCII) makes it unwritten. Cached: keep-alive traffic repeats its lines."""
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return _UNWRITTEN
+    return text if text.isprintable() else _UNWRITTEN
+
+
+#: Media types whose dissector appends `` (type)`` to Info (text-lines, urlencoded-form)
+_SHOWN_MEDIA = ("application/x-www-form-urlencoded", "application/x-javascript", "application/javascript")
+#: Media types whose body goes to the data dissector, which appends nothing
+_SILENT_MEDIA = ("application/octet-stream",)
+#: Image dissectors that append a name of their own (packet-png.c, packet-jpeg.c)
+_IMAGE_NAMES = {"image/png": " (PNG)", "image/jpeg": " (JPEG JFIF image)"}
+
+
+@lru_cache(maxsize=1024)
+def _media_suffix(ctype: str) -> str:
+    """What the body's dissector appends to Info (packet-http.c hands the body to the
+    dissector of its media type, lower-cased, parameters dropped): `` (type)`` for text
+    (but XML) and the types of :data:`_SHOWN_MEDIA`, nothing for :data:`_SILENT_MEDIA`,
+    the image's name for PNG and JPEG; others (GIF, whose name is its version read from
+    the body, JSON, XML, multipart, ...) are not written yet."""
+    media = ctype.split(";", 1)[0].strip()
+    if media in _SILENT_MEDIA:
+        return ""
+    if media in _IMAGE_NAMES:
+        return _IMAGE_NAMES[media]
+    if (media.startswith("text/") and "xml" not in media) or media in _SHOWN_MEDIA:
+        return f" ({media})"
+    return _UNWRITTEN
+
+
+def _message_text(line: str, ctype: str, body: int) -> str:
+    """A completed message's Info: its first line and a blank, then the body dissector's
+    text when it has a body (none without a Content-Type: the data dissector)."""
+    if not line:
+        return _UNWRITTEN
+    text = line + " "
+    if body > 0 and ctype:
+        text += _media_suffix(ctype)
+    return text
+
+
+def frame_http(table: PacketTable) -> HttpSegments:
+    """HTTP framing of a whole analysed table."""
+    return HttpFramer().feed(table)
+
+
+#: The table layer that carries a piece's HTTP framing from the analysis to the views
+LAYER = "_http"
+
+
+def with_http(table: PacketTable, segs: HttpSegments) -> PacketTable:
+    """``table`` carrying ``segs`` (its HTTP framing, made with the state of the pieces
+    before it) as the layer :data:`LAYER`, one row per claimed segment."""
+    pkt = table.layer("tcp").pkt[segs.row]
+    n = segs.row.shape[0]
+    text = np.empty(n, dtype=object)
+    text[:] = segs.text
+    return table.with_layer(Layer(LAYER, pkt, np.zeros(n, dtype=np.int16), np.ones(n, dtype=np.int32),
+                                  {"row": segs.row, "show": segs.show, "text": text}))
+
+
+def http_segments(table: PacketTable) -> HttpSegments:
+    """The HTTP framing of ``table``: what :func:`with_http` put in it (a piece framed
+    with the pieces before it), else the table framed alone."""
+    got = table.layers.get(LAYER)
+    if got is None:
+        return frame_http(table)
+    c = got.cols
+    return HttpSegments(np.asarray(c["row"], dtype=np.int64), np.asarray(c["show"], dtype=np.int8),
+                        list(np.asarray(c["text"]).tolist()))

@@ -1,0 +1,546 @@
+"""The kernel of HTTP/1.x framing (:mod:`tcpscope.analysis.http`): tshark 4.0.17's rules
+for where a request or response starts and ends in a direction's bytes (packet-http.c,
+req_resp_hdrs.c; reference/pdu-framing.md §2-3), one helper each, and the walk over a
+piece's segments that applies them.
+
+Each direction's state is a row of named int64 columns (``S_*``) indexed by
+``stream * 2 + direction``, with the first :data:`LINE_KEEP` bytes of the line being
+read; the walk writes how each segment shows in the list (``SHOW_*``) and events
+(``EV_*``) from which the caller writes the texts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tcpscope._jit import helper, kernel
+from tcpscope._types import Array
+
+__all__ = [
+    "EV_CONTINUATION",
+    "EV_CTYPE",
+    "EV_DONE",
+    "EV_LINE1",
+    "EV_LINE1_POOL",
+    "LINE_KEEP",
+    "SHOW_HTTP",
+    "SHOW_LINE_MARK",
+    "SHOW_TCP_MARK",
+    "S_LINE",
+    "frame_segments",
+    "fresh_state",
+]
+
+#: How a segment shows in the list: TCP's own line, then the reassembly marker
+SHOW_TCP_MARK = 1
+#: the first line of the message being reassembled and a blank, then the marker
+SHOW_LINE_MARK = 2
+#: Protocol HTTP, Info the messages it completes (and the first line of one it starts)
+SHOW_HTTP = 3
+
+# ---- the state of a direction: mode and named columns ----
+
+#: modes: between messages, in the first line, in the header lines, in a body of known
+#: length, in a chunk-size line, in a chunk's data, in the line end after a chunk, in the
+#: line after the last chunk, in a body that lasts until the FIN, not framed any more
+M_IDLE, M_LINE1, M_HEADERS, M_BODY, M_CHUNK_SIZE, M_CHUNK_DATA, M_CHUNK_END, M_TRAILER, M_TO_FIN, M_DEAD = range(10)
+
+S_MODE = 0  # the mode
+S_NEXT = 1  # the relative sequence number expected next (mod 2**32)
+S_HAVE_NEXT = 2  # 1 once a segment with data was taken
+S_LINE = 3  # bytes of the current line so far (its line end not counted)
+S_CR = 4  # 1 when the last byte was a CR
+S_LSTART = 5  # where the current line starts in this piece's payload (-1: in an earlier segment)
+S_REMAIN = 6  # body or chunk bytes still to come
+S_CL = 7  # Content-Length (-1: none)
+S_CHUNKED = 8  # 1 with Transfer-Encoding: chunked
+S_RESPONSE = 9  # 1 for a response
+S_CODE = 10  # a response's status code
+S_BODY = 11  # body bytes so far (de-chunked)
+S_CHUNK = 12  # the chunk size being read (-1: a bad digit)
+S_CHUNK_EXT = 13  # 1 once the chunk-size line's extension started
+S_START_SEG = 14  # the segment (in this piece) the message started in (-1: an earlier piece)
+S_LINE1 = 15  # 1 once the first line is whole
+S_EXACT_SEG = 16  # the segment whose headers asked for an exact length (-1: none)
+S_HEAD = 17  # 1 when the conversation's last request was HEAD (both directions)
+S_SEEN = 18  # 1 once the conversation had a request (both directions)
+S_N = 19
+
+#: Bytes of a line kept from segment to segment: a first line begun in an earlier
+#: segment is read from them, a header line is recognised by them (lower-cased)
+LINE_KEEP = 128
+
+#: Events: a first line read (its place in the piece's payload, or in the pool of kept
+#: bytes), a Content-Type value read (its place in the pool), a message complete (its
+#: body length), a segment of binary data after HTTP was seen (tshark's Continuation)
+EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION = 0, 1, 2, 3, 4
+
+_MOD = 0xFFFFFFFF
+
+#: Request methods tshark recognises (packet-http.c is_http_request_or_reply), by length
+_METHODS = (
+    "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE", "PATCH",
+    "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "BDELETE", "CONNECT", "OPTIONS", "CHECKIN",
+    "PROPFIND", "CHECKOUT", "CCM_POST", "PROPPATCH", "BPROPFIND", "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY",
+    "MKWORKSPACE", "RPC_CONNECT", "RPC_IN_DATA", "RPC_OUT_DATA", "VERSION-CONTROL", "BASELINE-CONTROL",
+    "SSTP_DUPLEX_POST", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE",
+)
+_METHOD_TABLE = np.zeros((len(_METHODS), 20), dtype=np.uint8)
+_METHOD_LEN = np.array([len(m) for m in _METHODS], dtype=np.int64)
+for _i, _m in enumerate(_METHODS):
+    _METHOD_TABLE[_i, : len(_m)] = np.frombuffer(_m.encode(), dtype=np.uint8)
+_HEAD = _METHODS.index("HEAD")
+
+_CONTENT_LENGTH = np.frombuffer(b"content-length:", dtype=np.uint8)
+_CONTENT_TYPE = np.frombuffer(b"content-type:", dtype=np.uint8)
+_TRANSFER_ENCODING = np.frombuffer(b"transfer-encoding:", dtype=np.uint8)
+_CHUNKED = np.frombuffer(b"chunked", dtype=np.uint8)
+
+# ---- the kernel's rules, one helper each ----
+
+
+@helper
+def _starts_with(buf: Any, at: int, n: int, word: Any) -> bool:
+    """``buf[at:at + n]`` begins with ``word``."""
+    if n < word.shape[0]:
+        return False
+    for i in range(word.shape[0]):  # noqa: SIM110 -- numba compiles no generator in all()
+        if buf[at + i] != word[i]:
+            return False
+    return True
+
+
+@helper
+def _method(pay: Any, at: int, n: int, table: Any, lens: Any) -> int:
+    """A request line's method: the index of the word before the first blank in tshark's
+    list (case-sensitive), or -1."""
+    blank = -1
+    for i in range(n):
+        if pay[at + i] == 32:
+            blank = i
+            break
+    if blank <= 0:
+        return -1
+    for m in range(lens.shape[0]):
+        if lens[m] == blank:
+            same = True
+            for i in range(blank):
+                if pay[at + i] != table[m, i]:
+                    same = False
+                    break
+            if same:
+                return m
+    return -1
+
+
+@helper
+def _status_code(pay: Any, at: int, n: int) -> int:
+    """A status line's code: the three digits after the first blank, or -1."""
+    blank = -1
+    for i in range(n):
+        if pay[at + i] == 32:
+            blank = i
+            break
+    if blank < 0 or blank + 3 > n:
+        return -1
+    code = 0
+    for i in range(blank + 1, blank + 4):
+        if i >= n or pay[at + i] < 48 or pay[at + i] > 57:
+            return -1
+        code = code * 10 + int(pay[at + i]) - 48
+    return code
+
+
+@helper
+def _value_start(line: Any, n: int, name_len: int) -> int:
+    """Where a header's value starts in its kept line: past the name and the blanks."""
+    i = name_len
+    while i < n and (line[i] == 32 or line[i] == 9):
+        i += 1
+    return i
+
+
+@helper
+def _decimal(line: Any, at: int, n: int) -> int:
+    """A Content-Length value: decimal digits, then only blanks, at most 2**31 - 1; else -1."""
+    v = 0
+    digits = 0
+    i = at
+    while i < n and 48 <= line[i] <= 57:
+        v = v * 10 + int(line[i]) - 48
+        digits += 1
+        if v > 0x7FFFFFFF:
+            return -1
+        i += 1
+    while i < n and (line[i] == 32 or line[i] == 9):
+        i += 1
+    return v if digits > 0 and i == n else -1
+
+
+@helper
+def _hex_digit(c: int) -> int:
+    """The value of a hex digit, or -1."""
+    c = int(c)
+    if 48 <= c <= 57:
+        return c - 48
+    if 97 <= c <= 102:
+        return c - 87
+    if 65 <= c <= 70:
+        return c - 55
+    return -1
+
+
+@helper
+def _body_mode(st: Any, key: int, fin: bool) -> int:
+    """What follows a message's empty header line (req_resp_hdrs_do_reassembly): a chunked
+    body (Transfer-Encoding first), a body of Content-Length bytes, none for a request
+    without either, for a response to HEAD and for status 1xx, 204 and 304, else (a
+    response) everything up to the FIN. In a segment with FIN the body is not waited for:
+    only what this segment holds is framed, so a body it does not hold stops the framing."""
+    if st[key, S_CHUNKED] == 1:
+        return M_DEAD if fin else M_CHUNK_SIZE
+    if st[key, S_RESPONSE] == 1:
+        code = st[key, S_CODE]
+        if st[key, S_HEAD] == 1 or (100 <= code < 200) or code in (204, 304):
+            return M_IDLE
+    if st[key, S_CL] > 0:
+        return M_BODY
+    if st[key, S_CL] == 0 or st[key, S_RESPONSE] == 0:
+        return M_IDLE
+    return M_TO_FIN
+
+
+@helper
+def _header_line(st: Any, lines: Any, key: int, pool: Any, pooled: Any, fin: bool, seg: int, ev: Any, k: int) -> int:  # noqa: PLR0912, PLR0913, PLR0917 -- a numba helper: arrays one by one, a branch per header it notes
+    """A header line ended (its first bytes in ``lines[key]``): an empty one ends the
+    headers (the body's mode set, EV_DONE when there is none); Content-Length,
+    Transfer-Encoding and Content-Type (names case-insensitive, the colon right after)
+    are noted, the Content-Type's value copied to ``pool`` (``pooled[0]``: the bytes
+    used). Returns the event count."""
+    n = st[key, S_LINE]
+    line = lines[key]
+    if n == 0:
+        mode = _body_mode(st, key, fin)
+        st[key, S_MODE] = mode
+        if mode == M_IDLE:
+            ev[k, 0], ev[k, 1], ev[k, 2] = seg, EV_DONE, 0
+            return k + 1
+        if mode == M_BODY:
+            st[key, S_REMAIN] = st[key, S_CL]
+        if mode in (M_BODY, M_TO_FIN):
+            st[key, S_EXACT_SEG] = seg
+        return k
+    kept = min(n, LINE_KEEP)
+    colon = False
+    for i in range(kept):
+        if line[i] == 58:
+            colon = True
+            break
+    if not colon:
+        if n <= LINE_KEEP:
+            st[key, S_MODE] = M_DEAD  # a header line without a colon ends the headers early
+        return k
+    if _starts_with(line, 0, kept, _CONTENT_LENGTH):
+        if n > LINE_KEEP:
+            st[key, S_MODE] = M_DEAD
+            return k
+        v = _decimal(line, _value_start(line, n, _CONTENT_LENGTH.shape[0]), n)
+        if v < 0:
+            st[key, S_MODE] = M_DEAD
+        st[key, S_CL] = v
+    elif _starts_with(line, 0, kept, _TRANSFER_ENCODING):
+        at = _value_start(line, kept, _TRANSFER_ENCODING.shape[0])
+        if n - at == _CHUNKED.shape[0] and _starts_with(line, at, n - at, _CHUNKED):
+            st[key, S_CHUNKED] = 1
+        else:
+            st[key, S_MODE] = M_DEAD
+    elif _starts_with(line, 0, kept, _CONTENT_TYPE):
+        # the value as kept (lower-cased: the media type is compared and shown so);
+        # cut before its end, it must hold the ';' that ends the media type
+        at = _value_start(line, kept, _CONTENT_TYPE.shape[0])
+        complete = n <= LINE_KEEP
+        for i in range(at, kept):
+            if line[i] == 59:
+                complete = True
+        if not complete:
+            st[key, S_MODE] = M_DEAD
+            return k
+        used = pooled[0]
+        for i in range(at, kept):
+            pool[used + i - at] = line[i]
+        pooled[0] = used + kept - at
+        ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CTYPE, used, kept - at
+        return k + 1
+    return k
+
+
+@helper
+def _first_line(st: Any, lines: Any, key: int, pay: Any, pool: Any, pooled: Any, seg: int, ev: Any, k: int,  # noqa: PLR0913, PLR0917 -- a numba helper: arrays one by one
+                table: Any, lens: Any) -> int:
+    """The first line ended: a response if it starts with ``HTTP/`` (its status code
+    read), a request if its first word is one of tshark's methods (HEAD noted for the
+    conversation), else not framed. The line is read where it is whole: in this
+    segment's bytes, or, begun in an earlier one, in its kept first bytes (copied to
+    ``pool`` for its text; longer, it is not framed). Returns the event count."""
+    start, n = st[key, S_LSTART], st[key, S_LINE]
+    if n == 0 or (start < 0 and n > LINE_KEEP):
+        st[key, S_MODE] = M_DEAD
+        return k
+    kind = EV_LINE1
+    if start < 0:
+        start = pooled[0]
+        for i in range(n):
+            pool[start + i] = lines[key, i]
+        pooled[0] = start + n
+        buf = pool
+        kind = EV_LINE1_POOL
+    else:
+        buf = pay
+    if n >= 5 and buf[start] == 72 and buf[start + 1] == 84 and buf[start + 2] == 84 and buf[start + 3] == 80 \
+            and buf[start + 4] == 47:
+        code = _status_code(buf, start, n)
+        if code < 0:
+            st[key, S_MODE] = M_DEAD
+            return k
+        st[key, S_RESPONSE] = 1
+        st[key, S_CODE] = code
+    else:
+        m = _method(buf, start, n, table, lens)
+        if m < 0:
+            st[key, S_MODE] = M_DEAD
+            return k
+        st[key, S_RESPONSE] = 0
+        head = 1 if m == _HEAD else 0
+        st[key, S_HEAD] = head
+        st[key ^ 1, S_HEAD] = head
+        st[key, S_SEEN] = 1
+        st[key ^ 1, S_SEEN] = 1
+    st[key, S_LINE1] = 1
+    st[key, S_MODE] = M_HEADERS
+    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, kind, start, n
+    return k + 1
+
+
+@helper
+def _new_message(st: Any, key: int, seg: int, at: int) -> None:
+    """A message starts at ``at`` in this piece's payload."""
+    st[key, S_MODE] = M_LINE1
+    st[key, S_LINE] = 0
+    st[key, S_CR] = 0
+    st[key, S_LSTART] = at
+    st[key, S_CL] = -1
+    st[key, S_CHUNKED] = 0
+    st[key, S_BODY] = 0
+    st[key, S_START_SEG] = seg
+    st[key, S_LINE1] = 0
+    st[key, S_EXACT_SEG] = -1
+    st[key, S_CHUNK] = 0
+    st[key, S_CHUNK_EXT] = 0
+
+
+@helper
+def _chunk_line(st: Any, key: int, seg: int, ev: Any, k: int) -> int:
+    """A line of a chunked body ended: a chunk size (hex, ``;extension`` ignored) starts
+    its data, or for 0 the line after it; the empty line after a chunk's data, or the
+    line after the last chunk (which completes the message). Returns the event count."""
+    mode = st[key, S_MODE]
+    if mode == M_CHUNK_SIZE:
+        size = st[key, S_CHUNK]
+        if size < 0 or st[key, S_LINE] == 0:
+            st[key, S_MODE] = M_DEAD
+        elif size == 0:
+            st[key, S_MODE] = M_TRAILER
+        else:
+            st[key, S_MODE] = M_CHUNK_DATA
+            st[key, S_REMAIN] = size
+            st[key, S_BODY] += size
+    elif mode == M_CHUNK_END:
+        st[key, S_MODE] = M_CHUNK_SIZE if st[key, S_LINE] == 0 else M_DEAD
+    elif mode == M_TRAILER:
+        if st[key, S_LINE] != 0:
+            st[key, S_MODE] = M_DEAD  # a trailer: tshark stops after its first line
+        else:
+            st[key, S_MODE] = M_IDLE
+            ev[k, 0], ev[k, 1], ev[k, 2] = seg, EV_DONE, st[key, S_BODY]
+            return k + 1
+    st[key, S_CHUNK] = 0
+    st[key, S_CHUNK_EXT] = 0
+    return k
+
+
+@helper
+def _line_byte(st: Any, lines: Any, key: int, c: int) -> None:
+    """A byte of a line that is not its end: counted, kept in a first line, kept
+    lower-cased in a header line, read as a hex digit in a chunk-size line."""
+    n = st[key, S_LINE]
+    mode = st[key, S_MODE]
+    if mode == M_HEADERS and n < LINE_KEEP:
+        lines[key, n] = c + 32 if 65 <= c <= 90 else c
+    elif mode == M_LINE1 and n < LINE_KEEP:
+        lines[key, n] = c
+    elif mode == M_CHUNK_SIZE and st[key, S_CHUNK_EXT] == 0:
+        if c == 59:
+            st[key, S_CHUNK_EXT] = 1
+        elif st[key, S_CHUNK] >= 0:
+            d = _hex_digit(c)
+            st[key, S_CHUNK] = -1 if d < 0 or st[key, S_CHUNK] > 0x7FFFFFF else st[key, S_CHUNK] * 16 + d
+    st[key, S_LINE] = n + 1
+
+
+@kernel
+def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole: Any, stop: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
+           st: Any, lines: Any, show: Any, tail: Any, ev: Any, pool: Any, pooled: Any, table: Any,
+           lens: Any) -> int:
+    """Walk the segments (capture order) of framed directions, each against its
+    direction's state (``st`` rows, ``lines``): ``show[s]`` gets how segment ``s`` shows
+    (0: TCP's own line), ``tail[s]`` whether it ends inside a message it started whose
+    first line is whole, ``ev`` the events (segment, EV_*, place or body length, length;
+    a first line's place is in ``pay``, a Content-Type's in ``pool``). Returns the event
+    count."""
+    k = 0
+    for s in range(key.shape[0]):
+        kk = key[s]
+        if st[kk, S_MODE] == M_DEAD:
+            continue
+        if seglen[s] == 0:
+            # a FIN without data, in order, ends a body that lasts until the FIN: the
+            # message is dissected in the FIN's frame
+            if fin[s] and st[kk, S_MODE] == M_TO_FIN and seq[s] == st[kk, S_NEXT] and not stop[s]:
+                st[kk, S_MODE] = M_IDLE
+                ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_DONE, st[kk, S_BODY]
+                k += 1
+                show[s] = SHOW_HTTP
+            continue
+        # in order: bytes already seen are passed over; after a hole (the previous segment
+        # not captured) a segment between messages starts afresh, as tshark hands it to
+        # HTTP as a new message when no reassembly waits; else the framing ends
+        if st[kk, S_HAVE_NEXT] == 1:
+            ahead = (seq[s] - st[kk, S_NEXT]) & _MOD
+            if ahead >= 0x80000000 and ((seq[s] + seglen[s] - st[kk, S_NEXT]) & _MOD) - 1 >= 0x7FFFFFFF:
+                continue
+            if ahead != 0 and not (hole[s] and st[kk, S_MODE] == M_IDLE):
+                st[kk, S_MODE] = M_DEAD
+                continue
+        if stop[s] or cap[s] != seglen[s]:
+            st[kk, S_MODE] = M_DEAD
+            continue
+        st[kk, S_HAVE_NEXT] = 1
+        st[kk, S_NEXT] = (seq[s] + seglen[s]) & _MOD
+        if st[kk, S_MODE] == M_IDLE:
+            st[kk, S_START_SEG] = -1
+        else:
+            st[kk, S_LSTART] = -1
+        done = 0
+        first_exact = st[kk, S_EXACT_SEG]
+        i = start[s]
+        end = start[s] + cap[s]
+        while i < end:
+            mode = st[kk, S_MODE]
+            if mode == M_DEAD:
+                break
+            if mode in (M_BODY, M_CHUNK_DATA):
+                take = min(st[kk, S_REMAIN], end - i)
+                st[kk, S_REMAIN] -= take
+                i += take
+                if st[kk, S_REMAIN] == 0:
+                    if mode == M_BODY:
+                        st[kk, S_MODE] = M_IDLE
+                        ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_DONE, st[kk, S_CL]
+                        k += 1
+                        done += 1
+                    else:
+                        st[kk, S_MODE] = M_CHUNK_END
+                        st[kk, S_LINE] = 0
+                        st[kk, S_LSTART] = i
+                continue
+            if mode == M_TO_FIN:
+                st[kk, S_BODY] += end - i
+                i = end
+                continue
+            c = pay[i]
+            if mode == M_IDLE:
+                if (c < 32 or c > 126) and c not in (10, 13):
+                    # not printable at a segment's start: the rest of it is Continuation
+                    # once the conversation had a request, else nothing; within a
+                    # segment, not framed
+                    if i != start[s]:
+                        st[kk, S_MODE] = M_DEAD
+                    elif st[kk, S_SEEN] == 1:
+                        ev[k, 0], ev[k, 1] = s, EV_CONTINUATION
+                        k += 1
+                        done += 1
+                    break
+                _new_message(st, kk, s, i)
+                mode = M_LINE1
+            if st[kk, S_CR] == 1 and c != 10:
+                st[kk, S_MODE] = M_DEAD  # a bare CR
+                break
+            if c == 13:
+                st[kk, S_CR] = 1
+                i += 1
+                continue
+            if c != 10:
+                _line_byte(st, lines, kk, c)
+                i += 1
+                continue
+            # a line ends
+            i += 1
+            st[kk, S_CR] = 0
+            before = k
+            if mode == M_LINE1:
+                k = _first_line(st, lines, kk, pay, pool, pooled, s, ev, k, table, lens)
+            elif mode == M_HEADERS:
+                k = _header_line(st, lines, kk, pool, pooled, fin[s], s, ev, k)
+                if st[kk, S_MODE] == M_BODY:
+                    st[kk, S_BODY] = st[kk, S_CL]
+            else:
+                k = _chunk_line(st, kk, s, ev, k)
+            if k > before and ev[k - 1, 1] == EV_DONE:
+                done += 1
+            st[kk, S_LINE] = 0
+            st[kk, S_LSTART] = i
+        mode = st[kk, S_MODE]
+        if mode == M_TO_FIN and fin[s]:
+            st[kk, S_MODE] = M_IDLE
+            ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_DONE, st[kk, S_BODY]
+            k += 1
+            done += 1
+            mode = M_IDLE
+        elif fin[s] and mode not in (M_IDLE, M_DEAD):
+            st[kk, S_MODE] = M_DEAD  # a FIN ends the stream inside a message
+            mode = M_DEAD
+        tail[s] = mode != M_IDLE and st[kk, S_START_SEG] == s and st[kk, S_LINE1] == 1
+        if mode == M_DEAD:
+            show[s] = 0
+        elif done > 0:
+            show[s] = SHOW_HTTP
+        elif mode == M_IDLE:
+            show[s] = 0
+        elif mode in (M_BODY, M_TO_FIN) and first_exact >= 0:
+            show[s] = SHOW_TCP_MARK  # an exact length was asked for: HTTP is not called again
+        else:
+            show[s] = SHOW_LINE_MARK if st[kk, S_LINE1] == 1 else SHOW_TCP_MARK
+    return k
+
+
+def frame_segments(n: int, segments: tuple[Array, ...], st: Array, lines: Array, out: tuple[Array, ...]) -> int:
+    """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, hole,
+    stop, pay) against the directions' state ``st`` and ``lines`` (``n``: the bytes to
+    walk, for the choice of compiled or not), writing ``out`` (show, tail, ev, pool).
+    Returns the event count."""
+    st[:, S_START_SEG] = -1  # segment numbers are this piece's
+    pooled = np.zeros(1, dtype=np.int64)
+    show, tail, ev, pool = out
+    return int(_frame.run(n, *segments, st, lines, show, tail, ev, pool, pooled, _METHOD_TABLE, _METHOD_LEN))
+
+
+def fresh_state(keys: int) -> Array:
+    """State rows of directions not seen yet."""
+    st = np.zeros((keys, S_N), dtype=np.int64)
+    st[:, S_CL] = -1
+    st[:, S_LSTART] = -1
+    st[:, S_START_SEG] = -1
+    st[:, S_EXACT_SEG] = -1
+    return st
