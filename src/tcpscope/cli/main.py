@@ -94,6 +94,20 @@ def _list_arguments(p: argparse.ArgumentParser) -> None:
                         "conversation's line and marks on the frames N's tree links to")
 
 
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--format", required=True,
+                   choices=("parquet", "arrow", "feather", "csv", "json", "ek", "pcap", "pcapng", "zeek", "zeek-json"),
+                   help="parquet, arrow (IPC file), feather, csv: a row per frame, a column per field; json, ek: as "
+                        "tshark -T json|ek -e; pcap, pcapng: the frames, as tshark -w; zeek, zeek-json: not yet")
+    p.add_argument("-e", action="append", metavar="FIELD",
+                   help="a Wireshark field name (repeatable; default for tables: the packet list's columns, "
+                        "the TCP header and analysis fields)")
+    p.add_argument("-o", dest="output", required=True, metavar="OUT", help="the file to write; - for standard output")
+    p.add_argument("--binary-addresses", action="store_true",
+                   help="tables: IPv4 and IPv6 addresses as their 4 or 16 bytes instead of text")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -121,6 +135,9 @@ COMMANDS = (
             "TCP conversations, as tshark -q -z conv,tcp, plus stream, retransmissions, RTT and state",
             _conv_arguments),
     Command("expert", "tcpscope.cli.expert", "expert summary by severity, as tshark -q -z expert", _expert_arguments),
+    Command("export", "tcpscope.cli.export",
+            "write the frames as Parquet, Arrow, Feather, CSV, tshark's JSON or EK, pcap or pcapng",
+            _export_arguments),
 )
 
 
