@@ -143,3 +143,18 @@ def test_opens_in_pandas_polars_duckdb(tmp_path: Path) -> None:
     if len(tried) < 3:
         pytest.skip(f"opened with {', '.join(tried) or 'none'}; not installed: "
                     + ", ".join(m for m in ("pandas", "polars", "duckdb") if m not in tried))
+
+
+def test_conversations_parquet(tmp_path: Path) -> None:
+    """``conv --format parquet -o OUT``: a row per conversation, the values of
+    ``Capture.conversations.to_arrow``, ports uint16 and nanoseconds as durations."""
+    out = tmp_path / "conv.parquet"
+    assert main(["conv", str(CAPTURES / "own-lossy-seed11.pcap"), "--format", "parquet", "-o", str(out)]) == 0
+    got = pq.read_table(out)
+    want = tcpscope.open(CAPTURES / "own-lossy-seed11.pcap").conversations.to_arrow()
+    assert got.column_names == want.column_names
+    assert got.schema.field("port_a").type == pa.uint16()
+    assert got.schema.field("duration_ns").type == pa.duration("ns")
+    assert got.num_rows == want.num_rows > 0
+    for name in want.column_names:
+        assert got.column(name).to_pylist() == want.column(name).cast(got.schema.field(name).type).to_pylist(), name

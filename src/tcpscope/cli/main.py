@@ -67,8 +67,10 @@ def _fields_arguments(p: argparse.ArgumentParser) -> None:
 
 def _conv_arguments(p: argparse.ArgumentParser) -> None:
     _file_and_filter(p)
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                   help="table: tshark's text (default); csv or json: every column, times in ns")
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
+                   help="table: tshark's text (default); csv or json: every column, times in ns; parquet: to -o")
+    p.add_argument("-o", dest="output", metavar="OUT", default="-",
+                   help="parquet: the file to write (default: - for standard output)")
     p.add_argument("--extras", action="store_true",
                    help="table: add stream, retransmissions, RTT min/avg/max and state to each row")
 
