@@ -158,3 +158,13 @@ def test_conversations_parquet(tmp_path: Path) -> None:
     assert got.num_rows == want.num_rows > 0
     for name in want.column_names:
         assert got.column(name).to_pylist() == want.column(name).cast(got.schema.field(name).type).to_pylist(), name
+
+
+def test_hex_of_bytes() -> None:
+    """CSV's hex of bytes: nulls kept, empty values empty, slices and fixed widths too."""
+    from tcpscope.export.tables import _hex
+
+    values = pa.array([b"ab", None, b"\x00\xff", b""])
+    assert _hex(values).to_pylist() == ["6162", None, "00ff", ""]
+    assert _hex(values.slice(1)).to_pylist() == [None, "00ff", ""]
+    assert _hex(pa.array([b"\x01\x02\x03\x04", None], pa.binary(4))).to_pylist() == ["01020304", None]

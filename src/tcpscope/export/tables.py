@@ -126,13 +126,15 @@ def _hex(values: pyarrow.Array) -> pyarrow.Array:
     """Bytes as lowercase hex text, all at once: each byte's two digits from a table."""
     import pyarrow as pa
 
-    binary = values.cast(pa.large_binary()) if not pa.types.is_fixed_size_binary(values.type) else (
-        values.cast(pa.binary()).cast(pa.large_binary()))
-    offsets = np.frombuffer(binary.buffers()[1], dtype=np.int64)[binary.offset:binary.offset + len(binary) + 1]
-    data = np.frombuffer(binary.buffers()[2], dtype=np.uint8) if binary.buffers()[2] is not None else (
-        np.zeros(0, dtype=np.uint8))
+    if pa.types.is_fixed_size_binary(values.type):
+        values = values.cast(pa.binary())
+    binary = values.cast(pa.large_binary())
+    if binary.offset:  # a slice: a copy of its own, whose buffers start at its first value
+        binary = binary.take(pa.array(np.arange(len(binary))))
+    validity, offset_buffer, data_buffer = binary.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[:len(binary) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
     digits = _HEX_DIGITS[data[offsets[0]:offsets[-1]]].reshape(-1)
     text = pa.Array.from_buffers(pa.large_string(), len(binary),
-                                 [binary.buffers()[0], pa.py_buffer((offsets - offsets[0]) * 2), pa.py_buffer(digits)],
-                                 offset=0)
+                                 [validity, pa.py_buffer((offsets - offsets[0]) * 2), pa.py_buffer(digits)])
     return text.cast(pa.string())
