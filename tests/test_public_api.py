@@ -19,7 +19,7 @@ CAPS = ROOT / "tests" / "golden" / "captures"
 #: The public API, as ``from tcpscope import *`` gives it. ``tcpscope.open`` is the entry
 #: point but stays out, so that the star import leaves the builtin ``open`` alone.
 PUBLIC = ["Capture", "CaptureCutShortError", "CaptureDamagedError", "CaptureDecompressError", "CaptureError",
-          "CaptureNotFoundError", "FieldError", "FilterError", "NotACaptureError", "PacketView", "Scan",
+          "CaptureNotFoundError", "ExportError", "FieldError", "FilterError", "NotACaptureError", "PacketView", "Scan",
           "TcpscopeError", "__version__", "scan", "tune_allocator"]
 
 

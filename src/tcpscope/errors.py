@@ -11,6 +11,7 @@ Each message says what went wrong, where, and what was expected.
      │    ├── CaptureDamagedError      a structure that cannot be right ("damaged or corrupt")
      │    ├── CaptureDecompressError   a gzip stream damaged before the capture's header
      │    └── CaptureCutShortError     the file ends inside its header ("cut short")
+     ├── ExportError                  an export that cannot be written (tcpscope.export)
      ├── FieldError                   a field name that is not in the registry
      └── FilterError                  a display filter that does not compile (tcpscope.filter)
 
@@ -30,6 +31,7 @@ __all__ = [
     "CaptureError",
     "CaptureNotFoundError",
     "CaptureWarning",
+    "ExportError",
     "FieldError",
     "FilterError",
     "NotACaptureError",
@@ -120,6 +122,13 @@ class CaptureWarning:
         """tshark's warning for a file that ends inside a record, after the whole ones."""
         return cls("cut-short", f"The {file_description(name)} appears to have been cut short in the middle of a"
                                 " packet.", offset)
+
+
+class ExportError(TcpscopeError):
+    """An export that cannot be written: its output cannot be created or filled (a
+    directory that does not exist, no permission, a full disk), or the capture cannot
+    take the form asked for (pcap of several link types). Nothing is left at the output's
+    path (:mod:`tcpscope.export.output`)."""
 
 
 class FieldError(TcpscopeError):

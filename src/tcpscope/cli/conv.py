@@ -32,6 +32,11 @@ def run(args: argparse.Namespace) -> int:
             with job(piece.job):
                 sums.add(piece.table, piece.mask)
         conv = sums.result()
+    if args.format == "parquet":  # written by the export stage (tcpscope.export.conversations)
+        from tcpscope.export.conversations import write_conversations
+
+        write_conversations(conv, args.output)
+        return finish(scan.warnings)
     if args.format == "csv":
         text = render_csv(conv)
     elif args.format == "json":

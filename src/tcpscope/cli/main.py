@@ -67,9 +67,11 @@ def _fields_arguments(p: argparse.ArgumentParser) -> None:
 
 def _conv_arguments(p: argparse.ArgumentParser) -> None:
     _file_and_filter(p)
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
                    help="table: tshark's text (default); csv or json: every column, times in ns, "
-                        "Zeek's conn.log columns under Zeek's names")
+                        "Zeek's conn.log columns under Zeek's names; parquet: to -o")
+    p.add_argument("-o", dest="output", metavar="OUT", default="-",
+                   help="parquet: the file to write (default: - for standard output)")
     p.add_argument("--extras", action="store_true",
                    help="table: add stream, retransmissions, RTT min/avg/max, state, how it opened and "
                         "closed, final states and Zeek's conn_state and history to each row")
@@ -149,6 +151,20 @@ def _explain_arguments(p: argparse.ArgumentParser) -> None:
     _lang(p)
 
 
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--format", required=True,
+                   choices=("parquet", "arrow", "feather", "csv", "json", "ek", "pcap", "pcapng", "zeek", "zeek-json"),
+                   help="parquet, arrow (IPC file), feather, csv: a row per frame, a column per field; json, ek: as "
+                        "tshark -T json|ek -e; pcap, pcapng: the frames, as tshark -w; zeek, zeek-json: not yet")
+    p.add_argument("-e", action="append", metavar="FIELD",
+                   help="a Wireshark field name (repeatable; default for tables: the packet list's columns, "
+                        "the TCP header and analysis fields)")
+    p.add_argument("-o", dest="output", required=True, metavar="OUT", help="the file to write; - for standard output")
+    p.add_argument("--binary-addresses", action="store_true",
+                   help="tables: IPv4 and IPv6 addresses as their 4 or 16 bytes instead of text")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -182,6 +198,9 @@ COMMANDS = (
             _flow_arguments),
     Command("explain", "tcpscope.cli.explain",
             "a connection step by step, as the tutorial tells it: handshake, data, close, states", _explain_arguments),
+    Command("export", "tcpscope.cli.export",
+            "write the frames as Parquet, Arrow, Feather, CSV, tshark's JSON or EK, pcap or pcapng",
+            _export_arguments),
 )
 
 
