@@ -80,6 +80,13 @@ def _expert_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", action="store_true", help="list the frames of each finding under its row")
 
 
+def _show_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--frame", action="append", type=int, metavar="N",
+                   help="show frame N (repeatable; after -Y, if given)")
+    p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; tcpscope resolves none)")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -107,6 +114,7 @@ COMMANDS = (
             "TCP conversations, as tshark -q -z conv,tcp, plus stream, retransmissions, RTT and state",
             _conv_arguments),
     Command("expert", "tcpscope.cli.expert", "expert summary by severity, as tshark -q -z expert", _expert_arguments),
+    Command("show", "tcpscope.cli.show", "each frame's details tree, as tshark -V prints it", _show_arguments),
 )
 
 

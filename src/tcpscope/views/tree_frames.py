@@ -1,0 +1,154 @@
+"""``tshark -V``: each frame's details tree, every protocol of the frame in turn.
+
+A frame's protocols are those of ``frame.protocols``, outermost first; each one with a
+tree here (:data:`PROTOCOLS`) prints it, the ``n``-th header of a protocol in the frame
+reading the ``n``-th row of its layer table. ``ethertype`` adds no tree (packet-ethertype.c
+adds its items to the Ethernet tree). A protocol without a tree here yet is reported by
+:func:`frame_tree` as missing, so the caller (and the differential tests) know the frame's
+text is incomplete.
+
+The expert items of a frame sit where their protocol's tree places them (a node's
+``experts``), each as tshark prints one (``proto_tree_add_expert``'s subtree): the item's
+``_ws.expert`` text, then its message, severity and group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.dissect.experts import field_name
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import FieldDef
+from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent, protocol_lines
+from tcpscope.views.tree_ip import IPV4
+from tcpscope.views.tree_link import ETH, FRAME, RAW
+from tcpscope.views.tree_tcp import DATA, TCP
+
+__all__ = ["PROTOCOLS", "FrameTree", "frame_tree", "show_text"]
+
+#: The protocols with a tree, by their name in ``frame.protocols``.
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, IPV4, TCP, DATA)}
+#: Protocols that add no tree of their own.
+SILENT = frozenset({"ethertype"})
+
+_EXPERT_HEAD = re.compile(r"Expert Info \(([^/]*)/(.*?)\): ")
+
+
+@dataclass(frozen=True, slots=True)
+class FrameTree:
+    """One frame's text as ``tshark -V`` prints it, and the protocols it lacks a tree for."""
+
+    text: str
+    missing: tuple[str, ...]
+
+
+class _Experts:
+    """The expert items of the frames shown: their field names and texts, per frame."""
+
+    def __init__(self, store: FieldStore) -> None:
+        ex = store.table.layer("_expert")
+        self._first = np.searchsorted(ex.pkt, np.arange(store.table.n + 1)) if len(ex) else None
+        self._names = [field_name(int(c)) for c in np.asarray(ex.cols["code"]).tolist()] if len(ex) else []
+        self._store = store
+
+    def lines(self, names: tuple[str, ...], where: Where, depth: int) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+        if self._first is None:
+            return
+        f = where.frame
+        a, b = int(self._first[f]), int(self._first[f + 1])
+        label = self._store.field("_ws.expert")
+        message = self._store.field("_ws.expert.message")
+        for k, i in enumerate(range(a, b)):
+            if self._names[i] not in names:
+                continue
+            head = label.texts()[label.find(where, k)]
+            text = message.texts()[message.find(where, k)]
+            m = _EXPERT_HEAD.match(head)
+            severity, group = (m.group(1), m.group(2)) if m else ("", "")
+            yield self._names[i], [(depth, f"[{head}]"), (depth + 1, f"[{text}]"),
+                                   (depth + 1, f"[Severity level: {severity}]"), (depth + 1, f"[Group: {group}]")]
+
+
+def _hex_dump(data: bytes) -> str:
+    """The bytes as print.c's hex dump: offset, 16 bytes in hex, their ASCII (``.`` for others)."""
+    out = []
+    for at in range(0, len(data), 16):
+        chunk = data[at : at + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        out.append(f"{at:04x}  {hexes:<47}   {text}\n")
+    return "".join(out)
+
+
+def _data_text(store: FieldStore, where: Where) -> str | None:
+    """The Data protocol (packet-data.c) after TCP: its line, the hex of its bytes (print.c
+    dumps the data protocol's bytes under its line), the bytes and their length. Nothing
+    when no byte of the payload was captured; None after another protocol (not written yet)."""
+    item = Item(store, where, None, -1)
+    hexed = item.text_of("tcp.payload")
+    if hexed is None:
+        return None
+    data = bytes.fromhex(hexed)
+    if not data:
+        return ""
+    shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
+    return (f"Data ({len(data)} bytes)\n\n{_hex_dump(data)}"
+            f"    Data: {shown}\n    [Length: {len(data)}]\n")
+
+
+def frame_tree(store: FieldStore, experts: _Experts, frame: int) -> FrameTree:
+    """The text of frame ``frame`` (0-based in the store's table)."""
+    protos = store.field("frame.protocols")
+    i = protos.find(Where(frame, 0, {}))
+    names = protos.raw(i).split(":") if i >= 0 and protos.raw(i) else []
+    table = store.table
+    parts: list[str] = []
+    missing: list[str] = []
+    seen: dict[str, int] = {}
+    parts.append(indent(list(protocol_lines(store, FRAME, Where(frame, 0, {}), experts.lines))))
+    rows: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        if name in SILENT:
+            continue
+        proto = PROTOCOLS.get(name)
+        if proto is None:
+            missing.append(name)
+            continue
+        layer = seen[name]
+        if proto.table:
+            lt = table.layer(proto.table)
+            row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
+            if row >= len(lt) or int(lt.pkt[row]) != frame or int(lt.layer[row]) != layer:
+                missing.append(name)  # in the frame's protocols, with no header read
+                continue
+            rows[proto.table] = row
+        if proto is DATA:
+            data = _data_text(store, Where(frame, 1, dict(rows)))
+            if data is None:
+                missing.append(name)
+            elif data:
+                parts.append(data)
+            continue
+        parts.append(indent(list(protocol_lines(store, proto, Where(frame, layer, dict(rows)), experts.lines))))
+    return FrameTree("".join(parts), tuple(missing))
+
+
+def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
+              before: int | None = None) -> Iterator[FrameTree]:
+    """The trees of ``frames`` (0-based, increasing) of ``table``; ``before``: the time stamp
+    of the frame shown last before them (an earlier piece of the capture)."""
+    store = FieldStore(table, frames, registry, before)
+    experts = _Experts(store)
+    for f in frames.tolist():
+        yield frame_tree(store, experts, f)
+
+
+def frames_text(trees: Sequence[FrameTree]) -> str:
+    """Frames' trees as ``tshark -V`` separates them: a blank line after each."""
+    return "".join(t.text + "\n" for t in trees)
