@@ -3,7 +3,8 @@
 ``-Y FILTER`` selects frames as tshark's does; ``--frame N`` (repeatable) selects frame
 N, as ``-Y "frame.number == N"`` would, after the display filter. The whole capture is
 read once, a piece at a time, with the TCP analysis carried from piece to piece (the
-values of a frame depend on the frames before it); only the frames shown are formatted.
+values of a frame depend on the frames before it, so reading stops after the last frame
+asked for); only the frames shown are formatted.
 ``-n`` is accepted for tshark's sake: tcpscope resolves no names.
 """
 
@@ -48,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
                 before = int(table.ts_ns[frames[-1]])
             if not scan.whole:
                 out.flush()
+            if wanted and first + table.n >= wanted[-1]:
+                break  # a frame's values depend on the frames before it only: read no further
     out.flush()
     missing = [n for n in wanted if n not in found and not (1 <= n <= total)]
     if missing:

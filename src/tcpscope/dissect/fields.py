@@ -108,6 +108,10 @@ def _unverified(a: np.ndarray) -> Array:
     return np.full(a.shape[0], 2, dtype=np.int64)
 
 
+#: pri_vals (packet-vlan.c): the 802.1Q priority code points, as IEEE 802.1D-2004 recommends them.
+_VLAN_PRIORITIES = {0: "Best Effort (default)", 1: "Background", 2: "Excellent Effort", 3: "Critical Applications",
+                    4: "Video, < 100ms latency and jitter", 5: "Voice, < 10ms latency and jitter",
+                    6: "Internetwork Control", 7: "Network Control"}
 #: dscp_vals and ecn_vals (packet-ip.c): the names of the DS field's two parts.
 _DSCP_NAMES = {0x00: "Default", 0x01: "Lower Effort", 0x08: "Class Selector 1", 0x0A: "Assured Forwarding 11",
                0x0C: "Assured Forwarding 12", 0x0E: "Assured Forwarding 13", 0x10: "Class Selector 2",
@@ -181,7 +185,11 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("vlan.id", FT.UINT16, column("vlan", "id", where("has_tci")), "ID", Base.DEC, hex_digits=3,
              description="VLAN ID."),
     FieldDef("vlan.priority", FT.UINT16, column("vlan", "priority", where("has_tci")), "Priority", Base.DEC,
+             strings=_VLAN_PRIORITIES,
              description="The 802.1Q priority code point (descriptions are recommendations from IEEE standard 802.1D-2004)."),
+    FieldDef("vlan.dei", FT.BOOLEAN, column("vlan", "dei", where("has_tci")), "DEI",
+             true_false=("Eligible", "Ineligible"),
+             description="Drop Eligible Indicator: whether the frame may be dropped first under congestion."),
     FieldDef("vlan.etype", FT.UINT16, column("vlan", "etype", where("has_etype")), "Type", Base.HEX,
              strings=ETHERTYPE_NAMES,
              description="Ethertype."),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -245,6 +246,10 @@ class Item:
     def table(self) -> PacketTable:
         return self._store.table
 
+    @property
+    def registry(self) -> Mapping[str, FieldDef]:
+        return self._store.registry
+
     def delta_displayed(self) -> str:
         """The time since the frame shown before this one (frame.time_delta_displayed)."""
         return format_reltime(int(self._store.displayed_delta[self.where.frame]))
@@ -335,6 +340,7 @@ def display(fd: FieldDef, value: Any, text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def bit_pattern(value: int, mask: int, bits: int) -> str:
     """The bits of ``value`` (already shifted into ``mask``) under ``mask``, ``.`` elsewhere,
     in groups of four from the left (proto.c's ``decode_bitfield_value``)."""

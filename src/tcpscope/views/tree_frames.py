@@ -25,14 +25,14 @@ from tcpscope.dissect.experts import field_name
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent, protocol_lines
-from tcpscope.views.tree_ip import IPV4
-from tcpscope.views.tree_link import ETH, FRAME, RAW
+from tcpscope.views.tree_ip import IPV4, IPV6
+from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_tcp import DATA, TCP
 
 __all__ = ["PROTOCOLS", "FrameTree", "frame_tree", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, IPV4, TCP, DATA)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, IPV4, IPV6, TCP, DATA)}
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 

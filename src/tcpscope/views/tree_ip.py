@@ -1,11 +1,11 @@
-"""The IPv4 tree, as packet-ip.c adds it (labels from its ``hf_register_info`` and
+"""The IPv4 and IPv6 trees, as packet-ip.c and packet-ipv6.c add them (labels from its ``hf_register_info`` and
 ``proto_tree_add_*`` calls, written down here in our own words)."""
 
 from __future__ import annotations
 
-from tcpscope.views.tree import Item, Node, Protocol
+from tcpscope.views.tree import Item, Label, Node, Protocol, display
 
-__all__ = ["IPV4"]
+__all__ = ["IPV4", "IPV6"]
 
 #: dscp_short_vals and ecn_short_vals: the names in the DS field's line.
 _DSCP_SHORT = {0x00: "CS0", 0x01: "LE", 0x08: "CS1", 0x0A: "AF11", 0x0C: "AF12", 0x0E: "AF13", 0x10: "CS2",
@@ -72,4 +72,43 @@ IPV4 = Protocol("ip", "ip", _ip_head, (
     Node("ip.checksum.status", generated=True),
     Node("ip.src"),
     Node("ip.dst"),
+))
+
+
+def _ipv6_head(item: Item) -> str:
+    return f"Internet Protocol Version 6, Src: {item.text_of('ipv6.src')}, Dst: {item.text_of('ipv6.dst')}"
+
+
+def _tclass(item: Item) -> str:
+    tc = int(item.value)
+    return (f"Traffic Class: 0x{tc:02x} (DSCP: {_DSCP_SHORT.get(tc >> 2, 'Unknown')}, "
+            f"ECN: {_ECN_SHORT[tc & 3]})")
+
+
+def _part_of_ds(field: str) -> Label:
+    """A part of the traffic class, named as the IPv4 DS field's part of the same name is."""
+    def label(item: Item) -> str:
+        fd = item.registry[field]
+        v = int(item.value) >> 2 if field.endswith("dscp") else int(item.value) & 3
+        return f"{fd.title}: {display(fd, v, str(v))}"
+
+    return label
+
+
+def _flow(item: Item) -> str:
+    return f"Flow Label: 0x{int(item.value):05x}"
+
+
+IPV6 = Protocol("ipv6", "ipv6", _ipv6_head, (
+    Node("ipv6.version", mask=0xF0, bits=8),
+    Node("ipv6.tclass", label=_tclass, mask=0x0FF00000, bits=32, children=(
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.dscp"), mask=0x0FC00000, bits=32, bits_of=lambda v: v >> 2),
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.ecn"), mask=0x00300000, bits=32, bits_of=lambda v: v & 3),
+    )),
+    Node("ipv6.flow", label=_flow, mask=0x0FFFFF, bits=24),
+    Node("ipv6.plen"),
+    Node("ipv6.nxt"),
+    Node("ipv6.hlim"),
+    Node("ipv6.src"),
+    Node("ipv6.dst"),
 ))

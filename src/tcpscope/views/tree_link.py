@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tcpscope.views.tree import Item, Label, Node, Protocol
 
-__all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "RAW", "resolve_mac"]
+__all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "NULL", "RAW", "VLAN", "resolve_mac"]
 
 #: Wiretap's encapsulation of each pcap link type: its number and name (wtap.c
 #: ``encap_table_base``), for "Encapsulation type".
@@ -130,3 +130,25 @@ def _raw_head(item: Item) -> str:
 
 
 RAW = Protocol("raw", "", _raw_head, ())
+
+
+def _vlan_head(item: Item) -> str:
+    if not item.has("vlan.id"):
+        return "802.1Q Virtual LAN"
+    return (f"802.1Q Virtual LAN, PRI: {item.get('vlan.priority')}, DEI: {int(item.get('vlan.dei'))}, "
+            f"ID: {item.get('vlan.id')}")
+
+
+VLAN = Protocol("vlan", "vlan", _vlan_head, (
+    Node("vlan.priority", mask=0xE000, bits=16),
+    Node("vlan.dei", mask=0x1000, bits=16),
+    Node("vlan.id", mask=0x0FFF, bits=16),
+    Node("vlan.etype"),
+))
+
+
+def _null_head(item: Item) -> str:
+    return "Null/Loopback"
+
+
+NULL = Protocol("null", "null", _null_head, (Node("null.family"),))
