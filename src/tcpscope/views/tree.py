@@ -93,12 +93,15 @@ class Node:
 @dataclass(frozen=True, slots=True)
 class Protocol:
     """A protocol's tree: its name in ``frame.protocols``, the layer table of its headers
-    ("" for the frame itself), the label of its top line, and its items."""
+    ("" for the frame itself), the label of its top line, and its items. ``in_fields``:
+    whether ``-T fields`` prints that label for the protocol (a protocol item added with no
+    label of its own prints its abbreviation there: ``null``, ``raw``)."""
 
     name: str
     table: str
     label: Label
     children: tuple[Node, ...]
+    in_fields: bool = True
 
 
 class FieldStore:

@@ -15,21 +15,22 @@ The expert items of a frame sit where their protocol's tree places them (a node'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope.dissect.experts import field_name
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.schema import FieldDef
+from tcpscope.table.schema import FieldDef, FieldType
+from tcpscope.table.values import Values
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent, protocol_lines
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_tcp import DATA, TCP
 
-__all__ = ["PROTOCOLS", "FrameTree", "frame_tree", "show_text"]
+__all__ = ["PROTOCOLS", "FrameTree", "frame_tree", "label_fields", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, IPV4, IPV6, TCP, DATA)}
@@ -152,3 +153,36 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
 def frames_text(trees: Sequence[FrameTree]) -> str:
     """Frames' trees as ``tshark -V`` separates them: a blank line after each."""
     return "".join(t.text + "\n" for t in trees)
+
+
+def _labels(proto: Protocol, registry: Mapping[str, FieldDef]) -> Callable[[PacketTable], Values]:
+    """The getter of a protocol's labels: the top line of its tree for each of its headers."""
+
+    def get(table: PacketTable) -> Values:
+        store = FieldStore(table, np.arange(table.n, dtype=np.int64), registry)
+        head = proto.label
+        if not proto.table:  # the frame itself: one label a frame
+            pkt = np.arange(table.n, dtype=np.int64)
+            texts = [head(Item(store, Where(f, 0, {}), None, -1)) or "" for f in pkt.tolist()]
+            return Values(pkt, np.array(texts, dtype=np.str_))
+        lt = table.layer(proto.table)
+        found = [head(Item(store, Where(f, layer, {proto.table: r}), None, -1))
+                 for r, (f, layer) in enumerate(zip(lt.pkt.tolist(), lt.layer.tolist(), strict=True))]
+        keep = np.array([t is not None for t in found], dtype=np.bool_)  # a header with no item: no value
+        labels = np.array([t for t in found if t is not None], dtype=np.str_).reshape(-1)
+        return Values(lt.pkt[keep], labels, lt.layer[keep])
+
+    return get
+
+
+def label_fields(fields: Sequence[FieldDef], registry: Mapping[str, FieldDef]) -> list[FieldDef]:
+    """``fields`` with each protocol that has a tree here (``tcp``, ``ip``, ``eth``, ``frame``
+    ...) made the text tshark prints for it with ``-T fields``: the top line of its tree
+    (print.c prints an FT_PROTOCOL item's label). Other fields are left as they are."""
+    out = []
+    for fd in fields:
+        proto = PROTOCOLS.get(fd.name)
+        if fd.ftype is FieldType.PROTOCOL and proto is not None and proto.in_fields and (proto.table or proto is FRAME):
+            fd = replace(fd, ftype=FieldType.STRING, get=_labels(proto, registry))
+        out.append(fd)
+    return out

@@ -129,7 +129,7 @@ def _raw_head(item: Item) -> str:
     return "Raw packet data"
 
 
-RAW = Protocol("raw", "", _raw_head, ())
+RAW = Protocol("raw", "", _raw_head, (), in_fields=False)
 
 
 def _vlan_head(item: Item) -> str:
@@ -151,4 +151,4 @@ def _null_head(item: Item) -> str:
     return "Null/Loopback"
 
 
-NULL = Protocol("null", "null", _null_head, (Node("null.family"),))
+NULL = Protocol("null", "null", _null_head, (Node("null.family"),), in_fields=False)

@@ -33,7 +33,10 @@ def _acked(item: Item) -> bool:
     return flags is not None and bool(int(flags) & ACK)
 
 
-def _tcp_head(item: Item) -> str:
+def _tcp_head(item: Item) -> str | None:
+    """The header's line; none when not even the ports were captured (tshark adds no TCP item)."""
+    if not item.has("tcp.srcport"):
+        return None
     text = (f"Transmission Control Protocol, Src Port: {item.get('tcp.srcport')}, "
             f"Dst Port: {item.get('tcp.dstport')}")
     seq = item.get("tcp.seq")
