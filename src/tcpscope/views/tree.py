@@ -71,6 +71,8 @@ class Node:
       (a SACK option's edges); a node with neither field nor label adds no line of its
       own, only its children's;
     * ``when``: shown only where this holds of the item (an option kind's own items);
+    * ``of_value``: the label depends on the value alone, so a line is written once per
+      distinct value (as every default line of a narrow field is);
     * ``children``: the subtree.
     """
 
@@ -88,6 +90,7 @@ class Node:
     each: str = ""
     when: Callable[[Item], bool] | None = None
     children: tuple[Node, ...] = ()
+    of_value: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,8 @@ class FieldStore:
             delta[frames[0]] = 0 if before is None else int(ts[0]) - before
         self.displayed_delta = delta
         self._experts: dict[int, set[str]] | None = None
+        #: lines already written, by node and value (see ``Node.of_value``)
+        self.lines: dict[tuple[int, Any], str | None] = {}
 
     def has_expert(self, frame: int, name: str) -> bool:
         """Whether frame ``frame`` has an expert item of field ``name``."""
@@ -381,6 +386,31 @@ def _line(node: Node, item: Item) -> str | None:
     return f"[{text}]" if node.generated else text
 
 
+_FEW_VALUES = frozenset({FieldType.BOOLEAN, FieldType.UINT8, FieldType.UINT16})
+
+
+def _caches(node: Node, item: Item) -> bool:
+    """Whether a node's line is a function of its value alone, of few distinct values:
+    a default line of a narrow field, or a label said to depend on the value alone."""
+    if not node.field or node.bits_from:
+        return False
+    return node.of_value or (node.label is None and item.fd.ftype in _FEW_VALUES)
+
+
+def _cached_line(store: FieldStore, node: Node, item: Item) -> str | None:
+    value = item.value
+    if isinstance(value, list):  # (byte spans: not a key)
+        return _line(node, item)
+    key = (id(node), value)
+    got = store.lines.get(key, _MISSING)
+    if got is _MISSING:
+        got = store.lines[key] = _line(node, item)
+    return got  # type: ignore[return-value]  # str | None, never the marker
+
+
+_MISSING = object()
+
+
 #: The expert items of the given fields raised in the header shown, in order: each
 #: item's field name and its lines at the given depth.
 ExpertLines = Callable[[tuple[str, ...], "Where", int], Iterator[tuple[str, list[tuple[int, str]]]]]
@@ -430,7 +460,7 @@ def _render_one(store: FieldStore, node: Node, where: Where, depth: int,
         for child in node.children:
             yield from render_node(store, child, where, depth, experts)
         return
-    text = _line(node, item)
+    text = _cached_line(store, node, item) if _caches(node, item) else _line(node, item)
     if text is None:
         return
     below = [line for child in node.children for line in render_node(store, child, where, depth + 1, experts)]

@@ -53,22 +53,22 @@ def _checksum(item: Item) -> str:
 
 IPV4 = Protocol("ip", "ip", _ip_head, (
     Node("ip.version", label=_version, mask=0xF0, bits=8),
-    Node("ip.hdr_len", label=_hdr_len, mask=0x0F, bits=8, bits_of=lambda v: v // 4),
-    Node("ip.dsfield", label=_dsfield, children=(
+    Node("ip.hdr_len", label=_hdr_len, of_value=True, mask=0x0F, bits=8, bits_of=lambda v: v // 4),
+    Node("ip.dsfield", label=_dsfield, of_value=True, children=(
         Node("ip.dsfield.dscp", mask=0xFC, bits=8),
         Node("ip.dsfield.ecn", mask=0x03, bits=8),
     )),
     Node("ip.len"),
     Node("ip.id"),
-    Node("ip.flags", label=_flags, mask=0xE0, bits=8, children=(
+    Node("ip.flags", label=_flags, of_value=True, mask=0xE0, bits=8, children=(
         Node("ip.flags.rb", mask=0x80, bits=8),
         Node("ip.flags.df", mask=0x40, bits=8),
         Node("ip.flags.mf", mask=0x20, bits=8),
     )),
-    Node("ip.frag_offset", label=_fragment_offset, mask=0x1FFF, bits=16),
+    Node("ip.frag_offset", label=_fragment_offset, of_value=True, mask=0x1FFF, bits=16),
     Node("ip.ttl", experts=("ip.ttl.too_small", "ip.ttl.lncb")),
     Node("ip.proto"),
-    Node("ip.checksum", label=_checksum),
+    Node("ip.checksum", label=_checksum, of_value=True),
     Node("ip.checksum.status", generated=True),
     Node("ip.src"),
     Node("ip.dst"),
@@ -101,11 +101,11 @@ def _flow(item: Item) -> str:
 
 IPV6 = Protocol("ipv6", "ipv6", _ipv6_head, (
     Node("ipv6.version", mask=0xF0, bits=8),
-    Node("ipv6.tclass", label=_tclass, mask=0x0FF00000, bits=32, children=(
-        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.dscp"), mask=0x0FC00000, bits=32, bits_of=lambda v: v >> 2),
-        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.ecn"), mask=0x00300000, bits=32, bits_of=lambda v: v & 3),
+    Node("ipv6.tclass", label=_tclass, of_value=True, mask=0x0FF00000, bits=32, children=(
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.dscp"), of_value=True, mask=0x0FC00000, bits=32, bits_of=lambda v: v >> 2),
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.ecn"), of_value=True, mask=0x00300000, bits=32, bits_of=lambda v: v & 3),
     )),
-    Node("ipv6.flow", label=_flow, mask=0x0FFFFF, bits=24),
+    Node("ipv6.flow", label=_flow, of_value=True, mask=0x0FFFFF, bits=24),
     Node("ipv6.plen"),
     Node("ipv6.nxt"),
     Node("ipv6.hlim"),

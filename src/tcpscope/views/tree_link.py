@@ -111,10 +111,10 @@ def _ig(item: Item) -> str:
 
 
 def _address_tree(side: str) -> Node:
-    return Node(f"eth.{side}", label=_address, children=(
-        Node(f"eth.{side}", label=_plain_address),
-        Node(f"eth.{side}.lg", label=_lg, mask=0x020000, bits=24),
-        Node(f"eth.{side}.ig", label=_ig, mask=0x010000, bits=24),
+    return Node(f"eth.{side}", label=_address, of_value=True, children=(
+        Node(f"eth.{side}", label=_plain_address, of_value=True),
+        Node(f"eth.{side}.lg", label=_lg, of_value=True, mask=0x020000, bits=24),
+        Node(f"eth.{side}.ig", label=_ig, of_value=True, mask=0x010000, bits=24),
     ))
 
 
