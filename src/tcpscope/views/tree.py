@@ -21,8 +21,10 @@ the row of the header being shown; any other by its frame and layer number. A no
 whose field has no value in the header is not shown (nor its children), as tshark adds
 no item for a field its dissector did not reach.
 
-The text of a whole capture is built a frame at a time from values gathered and
-formatted once per field for all the frames shown (:class:`Values`).
+Values are gathered and formatted once per field for all the frames shown
+(:class:`FieldStore`). :func:`render_node` shows one node in one header;
+:mod:`tcpscope.views.tree_columns` walks the same descriptions over all the headers of a
+protocol at once, with the same :func:`line_text`.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import format_reltime, format_values
 
-__all__ = ["ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "display", "indent",
-           "protocol_lines", "render_node"]
+__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "display",
+           "indent", "line_text", "render_node"]
 
 #: A label of tshark's own: the whole line (without brackets and indentation) from the
 #: item being shown, or None to leave the item out.
@@ -153,6 +155,10 @@ class FieldStore:
         return got
 
 
+#: Layer numbers a frame may have of one protocol, at most (a key's stride).
+_LAYERS = 1 << 16
+
+
 class _Field:
     """One field's values in the frames shown: where each frame's (or row's) values are,
     their Python values and their text."""
@@ -215,6 +221,27 @@ class _Field:
                     return i
                 k -= 1
         return -1
+
+    def find_many(self, frames: NDArray[np.int64], layers: NDArray[np.int64],
+                  rows: Mapping[str, NDArray[np.int64]]) -> NDArray[np.int64]:
+        """:meth:`find` (first value) for many headers at once: their frames, layer numbers
+        and rows."""
+        if self.row_of is not None and self.table_name in rows:
+            return self.row_of[rows[self.table_name]]
+        if self._first is None:
+            return np.full(frames.shape[0], -1, dtype=np.int64)
+        a, b = self._first[frames], self._first[frames + 1]
+        first = np.where(a < b, a, -1)
+        if self._layers is None:
+            return first
+        keys = self.values.pkt * _LAYERS + self._layers
+        want = frames * _LAYERS + layers
+        if keys.shape[0] > 1 and not bool(np.all(keys[1:] >= keys[:-1])):  # (not in order: one at a time)
+            return np.array([self.find(Where(int(f), int(la), {})) for f, la in zip(frames.tolist(), layers.tolist(),
+                                                                                   strict=True)], dtype=np.int64)
+        pos = np.minimum(np.searchsorted(keys, want), max(keys.shape[0] - 1, 0))
+        hit = (keys[pos] == want) if keys.shape[0] else np.zeros(frames.shape[0], dtype=np.bool_)
+        return np.where(layers == 0, first, np.where(hit, pos, -1))
 
     def count(self, where: Where) -> int:
         """How many values are shown at ``where``."""
@@ -365,7 +392,7 @@ def _shift(mask: int) -> int:
     return (mask & -mask).bit_length() - 1
 
 
-def _line(node: Node, item: Item) -> str | None:
+def line_text(node: Node, item: Item) -> str | None:
     """The text of one item's line, without indentation."""
     if node.label is not None:
         text = node.label(item)
@@ -386,7 +413,7 @@ def _line(node: Node, item: Item) -> str | None:
     return f"[{text}]" if node.generated else text
 
 
-_FEW_VALUES = frozenset({FieldType.BOOLEAN, FieldType.UINT8, FieldType.UINT16})
+NARROW_TYPES = frozenset({FieldType.BOOLEAN, FieldType.UINT8, FieldType.UINT16})
 
 
 def _caches(node: Node, item: Item) -> bool:
@@ -394,17 +421,17 @@ def _caches(node: Node, item: Item) -> bool:
     a default line of a narrow field, or a label said to depend on the value alone."""
     if not node.field or node.bits_from:
         return False
-    return node.of_value or (node.label is None and item.fd.ftype in _FEW_VALUES)
+    return node.of_value or (node.label is None and item.fd.ftype in NARROW_TYPES)
 
 
 def _cached_line(store: FieldStore, node: Node, item: Item) -> str | None:
     value = item.value
     if isinstance(value, list):  # (byte spans: not a key)
-        return _line(node, item)
+        return line_text(node, item)
     key = (id(node), value)
     got = store.lines.get(key, _MISSING)
     if got is _MISSING:
-        got = store.lines[key] = _line(node, item)
+        got = store.lines[key] = line_text(node, item)
     return got  # type: ignore[return-value]  # str | None, never the marker
 
 
@@ -460,7 +487,7 @@ def _render_one(store: FieldStore, node: Node, where: Where, depth: int,
         for child in node.children:
             yield from render_node(store, child, where, depth, experts)
         return
-    text = _cached_line(store, node, item) if _caches(node, item) else _line(node, item)
+    text = _cached_line(store, node, item) if _caches(node, item) else line_text(node, item)
     if text is None:
         return
     below = [line for child in node.children for line in render_node(store, child, where, depth + 1, experts)]
@@ -476,16 +503,6 @@ def _render_one(store: FieldStore, node: Node, where: Where, depth: int,
         return
     yield depth, text
     yield from below
-
-
-def protocol_lines(store: FieldStore, proto: Protocol, where: Where, experts: ExpertLines) -> Iterator[tuple[int, str]]:
-    """The lines of one header's tree (``where``: which header)."""
-    head = proto.label(Item(store, where, None, -1))
-    if head is None:
-        return
-    yield 0, head
-    for node in proto.children:
-        yield from render_node(store, node, where, 1, experts)
 
 
 def indent(lines: Sequence[tuple[int, str]]) -> str:

@@ -22,15 +22,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope.dissect.experts import field_name
+from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
-from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent, protocol_lines
+from tcpscope.views.tree import FieldStore, Item, Protocol, Where
+from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_tcp import DATA, TCP
 
-__all__ = ["PROTOCOLS", "FrameTree", "frame_tree", "label_fields", "show_text"]
+__all__ = ["PROTOCOLS", "FrameTree", "label_fields", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, IPV4, IPV6, TCP, DATA)}
@@ -102,52 +104,86 @@ def _data_text(store: FieldStore, where: Where) -> str | None:
             f"    Data: {shown}\n    [Length: {len(data)}]\n")
 
 
-def frame_tree(store: FieldStore, experts: _Experts, frame: int) -> FrameTree:
-    """The text of frame ``frame`` (0-based in the store's table)."""
+def _stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, list[tuple[str, int]]], dict[int, list[str]]]:
+    """Each frame's protocols with a tree, in order, with their layer numbers; and the
+    protocols it has no tree for (or whose header was not read)."""
     protos = store.field("frame.protocols")
-    i = protos.find(Where(frame, 0, {}))
-    names = protos.raw(i).split(":") if i >= 0 and protos.raw(i) else []
     table = store.table
-    parts: list[str] = []
-    missing: list[str] = []
-    seen: dict[str, int] = {}
-    parts.append(indent(list(protocol_lines(store, FRAME, Where(frame, 0, {}), experts.lines))))
-    rows: dict[str, int] = {}
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        if name in SILENT:
-            continue
-        proto = PROTOCOLS.get(name)
-        if proto is None:
-            missing.append(name)
-            continue
-        layer = seen[name]
-        if proto.table:
-            lt = table.layer(proto.table)
-            row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
-            if row >= len(lt) or int(lt.pkt[row]) != frame or int(lt.layer[row]) != layer:
-                missing.append(name)  # in the frame's protocols, with no header read
+    stacks: dict[int, list[tuple[str, int]]] = {}
+    missing: dict[int, list[str]] = {}
+    for frame in frames:
+        i = protos.find(Where(frame, 0, {}))
+        names = protos.raw(i).split(":") if i >= 0 and protos.raw(i) else []
+        seen: dict[str, int] = {}
+        stack = stacks[frame] = [("frame", 0)]
+        lacks = missing[frame] = []
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+            if name in SILENT:
                 continue
-            rows[proto.table] = row
-        if proto is DATA:
-            data = _data_text(store, Where(frame, 1, dict(rows)))
-            if data is None:
-                missing.append(name)
-            elif data:
-                parts.append(data)
-            continue
-        parts.append(indent(list(protocol_lines(store, proto, Where(frame, layer, dict(rows)), experts.lines))))
-    return FrameTree("".join(parts), tuple(missing))
+            proto = PROTOCOLS.get(name)
+            if proto is None:
+                lacks.append(name)
+            elif proto.table and not _has_row(table.layer(proto.table), frame, seen[name]):
+                lacks.append(name)  # in the frame's protocols, with no header read
+            else:
+                stack.append((name, seen[name]))
+    return stacks, missing
+
+
+def _has_row(lt: Layer, frame: int, layer: int) -> bool:
+    row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
+    return row < len(lt) and int(lt.pkt[row]) == frame and int(lt.layer[row]) == layer
+
+
+def _headers(table: PacketTable, proto: Protocol, where: list[tuple[int, int]]) -> Headers:
+    frames = np.array([f for f, _ in where], dtype=np.int64)
+    layers = np.array([la for _, la in where], dtype=np.int64)
+    if not proto.table:
+        return Headers(frames, layers, {})
+    lt = table.layer(proto.table)
+    return Headers(frames, layers, {proto.table: np.searchsorted(lt.pkt, frames) + layers - 1})
 
 
 def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
               before: int | None = None) -> Iterator[FrameTree]:
     """The trees of ``frames`` (0-based, increasing) of ``table``; ``before``: the time stamp
-    of the frame shown last before them (an earlier piece of the capture)."""
+    of the frame shown last before them (an earlier piece of the capture).
+
+    Each protocol's headers are rendered together (:func:`tcpscope.views.tree_columns.header_texts`),
+    then each frame's text is its protocols' texts in the frame's order."""
     store = FieldStore(table, frames, registry, before)
     experts = _Experts(store)
-    for f in frames.tolist():
-        yield frame_tree(store, experts, f)
+    order = frames.tolist()
+    stacks, missing = _stacks(store, order)
+    places: dict[str, list[tuple[int, int]]] = {}
+    for frame in order:
+        for name, layer in stacks[frame]:
+            places.setdefault(name, []).append((frame, layer))
+    texts: dict[tuple[str, int, int], str | None] = {}
+    for name, where in places.items():
+        proto = PROTOCOLS[name]
+        if proto is DATA:
+            got = [_data_text(store, Where(f, la, _rows_of(table, f))) for f, la in where]
+        else:
+            got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
+        texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
+    for frame in order:
+        parts, lacks = [], list(missing[frame])
+        for name, layer in stacks[frame]:
+            text = texts[name, frame, layer]
+            if text is None and PROTOCOLS[name] is DATA:
+                lacks.append(name)
+            elif text:
+                parts.append(text)
+        yield FrameTree("".join(parts), tuple(lacks))
+
+
+def _rows_of(table: PacketTable, frame: int) -> dict[str, int]:
+    """The row of the frame's (last) TCP header: where the Data after it reads the payload."""
+    lt = table.layer("tcp")
+    row = int(np.searchsorted(lt.pkt, frame, side="right")) - 1
+    return {"tcp": row} if row >= 0 and int(lt.pkt[row]) == frame else {}
 
 
 def frames_text(trees: Sequence[FrameTree]) -> str:
