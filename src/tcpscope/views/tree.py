@@ -74,7 +74,8 @@ class Node:
       own, only its children's;
     * ``when``: shown only where this holds of the item (an option kind's own items);
     * ``of_value``: the label depends on the value alone, so a line is written once per
-      distinct value (as every default line of a narrow field is);
+      distinct value (as every default line of a narrow field is); ``constant``: the label
+      is the same text wherever the node is shown;
     * ``children``: the subtree.
     """
 
@@ -93,6 +94,7 @@ class Node:
     when: Callable[[Item], bool] | None = None
     children: tuple[Node, ...] = ()
     of_value: bool = False
+    constant: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ through :func:`~tcpscope.views.tree.render_node`, only in the headers that have 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -87,13 +87,22 @@ class _Walk:
     heads: Headers
     experts: ExpertLines
     columns: list[_Column]
+    whens: dict[int, NDArray[np.bool_]] = field(default_factory=dict)
+
+    def holds(self, when: Callable[[Item], bool]) -> NDArray[np.bool_]:
+        """Where a node's condition holds, in every header (asked once per condition)."""
+        got = self.whens.get(id(when))
+        if got is None:
+            heads = self.heads
+            got = self.whens[id(when)] = np.array(
+                [when(Item(self.store, heads.where(r), None, -1)) for r in range(heads.frames.shape[0])], dtype=np.bool_)
+        return got
 
 
 def _per_header(node: Node) -> bool:
-    """Whether a node is rendered header by header: it repeats, is conditional, places
-    lines among its expert items, or is a text-only group whose children do."""
-    return bool(node.rows or node.each or node.follow or node.when is not None
-                or (not node.field and node.label is None))
+    """Whether a node is rendered header by header: it repeats, places lines among its
+    expert items, or is a text-only group whose children do."""
+    return bool(node.rows or node.each or node.follow or (not node.field and node.label is None))
 
 
 def _lines(store: FieldStore, node: Node, heads: Headers, live: NDArray[np.bool_],
@@ -105,12 +114,21 @@ def _lines(store: FieldStore, node: Node, heads: Headers, live: NDArray[np.bool_
     if not live_rows.shape[0]:
         return out
     f = store.field(node.field) if node.field else None
+    if node.constant or (f is not None and f.fd.ftype is FieldType.NONE and node.label is None):
+        text = line_text(node, Item(store, heads.where(int(live_rows[0])), f, int(idx[live_rows[0]])))
+        for r in live_rows.tolist():
+            out[r] = text
+        return out
     if f is not None and _plain(node, f.fd):  # the registry's text as it is: no call per header
         texts, at = f.texts(), idx[live_rows].tolist()
         head = f"[{f.fd.title}: " if node.generated else f"{f.fd.title}: "
         seconds = f.fd.ftype is FieldType.RELATIVE_TIME or (f.fd.ftype is FieldType.ABSOLUTE_TIME
                                                             and f.fd.base not in (Base.LOCAL, Base.UTC))
         tail = (" seconds" if seconds else "") + node.unit + ("]" if node.generated else "")
+        if f.fd.base is Base.HEX_DEC:  # the hex, then the number in decimal
+            for r, i in zip(live_rows.tolist(), at, strict=True):
+                out[r] = f"{head}{texts[i]} ({f.raw(i)}){tail}"
+            return out
         for r, i in zip(live_rows.tolist(), at, strict=True):
             out[r] = f"{head}{texts[i]}{tail}"
         return out
@@ -136,7 +154,7 @@ def _lines(store: FieldStore, node: Node, heads: Headers, live: NDArray[np.bool_
 
 
 #: Integer bases whose label shows the number as ``tcpscope fields`` prints it.
-_AS_PRINTED = frozenset({Base.DEC, Base.PT, Base.NONE, Base.HEX})
+_AS_PRINTED = frozenset({Base.DEC, Base.PT, Base.NONE, Base.HEX, Base.HEX_DEC})
 
 
 def _plain(node: Node, fd: FieldDef) -> bool:
@@ -156,6 +174,9 @@ def _emit(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
     shows a line."""
     store, heads, columns = walk.store, walk.heads, walk.columns
     n = heads.frames.shape[0]
+    if node.when is not None:  # the headers where the node applies (an option kind's items)
+        alive = alive & walk.holds(node.when)
+        node = replace(node, when=None)
     if node.rows:  # each row of the table inside the header (TCP options), a column at a time too
         return _rows(walk, node, alive, depth)
     if _per_header(node):

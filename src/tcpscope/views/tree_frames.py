@@ -80,12 +80,14 @@ class _Experts:
 def _hex_dump(data: bytes) -> str:
     """The bytes as print.c's hex dump: offset, 16 bytes in hex, their ASCII (``.`` for others)."""
     out = []
+    shown = data.translate(_PRINTABLE).decode("ascii")
     for at in range(0, len(data), 16):
-        chunk = data[at : at + 16]
-        hexes = " ".join(f"{b:02x}" for b in chunk)
-        text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
-        out.append(f"{at:04x}  {hexes:<47}   {text}\n")
+        out.append(f"{at:04x}  {data[at : at + 16].hex(' '):<47}   {shown[at : at + 16]}\n")
     return "".join(out)
+
+
+#: Each byte as the hex dump's text column shows it: printable ASCII as itself, others as ``.``.
+_PRINTABLE = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
 
 
 def _data_text(store: FieldStore, where: Where) -> str | None:

@@ -47,10 +47,6 @@ def _fragment_offset(item: Item) -> str:
     return f"Fragment Offset: {int(item.value) * 8}"
 
 
-def _checksum(item: Item) -> str:
-    return f"Header Checksum: {item.text} [validation disabled]"
-
-
 IPV4 = Protocol("ip", "ip", _ip_head, (
     Node("ip.version", label=_version, mask=0xF0, bits=8),
     Node("ip.hdr_len", label=_hdr_len, of_value=True, mask=0x0F, bits=8, bits_of=lambda v: v // 4),
@@ -68,7 +64,7 @@ IPV4 = Protocol("ip", "ip", _ip_head, (
     Node("ip.frag_offset", label=_fragment_offset, of_value=True, mask=0x1FFF, bits=16),
     Node("ip.ttl", experts=("ip.ttl.too_small", "ip.ttl.lncb")),
     Node("ip.proto"),
-    Node("ip.checksum", label=_checksum, of_value=True),
+    Node("ip.checksum", unit=" [validation disabled]"),
     Node("ip.checksum.status", generated=True),
     Node("ip.src"),
     Node("ip.dst"),

@@ -70,7 +70,7 @@ def _delta_displayed(item: Item) -> str:
 FRAME = Protocol("frame", "", _frame_head, (
     Node("frame.number", label=_encapsulation),
     Node("frame.time"),
-    Node("frame.time", label=_shift, generated=True),
+    Node("frame.time", label=_shift, generated=True, constant=True),
     Node("frame.time_epoch"),
     Node("frame.time_delta", generated=True),
     Node("frame.time_delta", label=_delta_displayed, generated=True),

@@ -84,10 +84,6 @@ def _scalefactor(item: Item) -> str:
     return f"Window size scaling factor: {v}{words.get(v, '')}"
 
 
-def _checksum(item: Item) -> str:
-    return f"Checksum: {item.text} [unverified]"
-
-
 def _options(item: Item) -> str:
     n = int(item.get("tcp.hdr_len")) - 20
     kinds = [int(item.table.layer("tcp.option").cols["kind"][r]) for r in item.rows_in("tcp.option")]
@@ -220,7 +216,7 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
     Node("tcp.window_size_value"),
     Node("tcp.window_size", generated=True),
     Node("tcp.window_size_scalefactor", label=_scalefactor, of_value=True, generated=True),
-    Node("tcp.checksum", label=_checksum, of_value=True),
+    Node("tcp.checksum", unit=" [unverified]"),
     Node("tcp.checksum.status", generated=True),
     Node("tcp.urgent_pointer", experts=("tcp.urgent_pointer.non_zero",)),
     Node("tcp.options", label=_options, children=(
@@ -239,11 +235,11 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
             Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack),
             Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack),
             Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack),
-            Node("", label=_dsack, when=_is_sack, experts=("tcp.options.sack.dsack",)),
+            Node("", label=_dsack, when=_is_sack, experts=("tcp.options.sack.dsack",), constant=True),
         )),
-        Node("", label=_padding, experts=("tcp.non_zero_bytes_after_eol",)),
+        Node("", label=_padding, experts=("tcp.non_zero_bytes_after_eol",), constant=True),
     ), experts=("tcp.options.mss.absent",)),
-    Node("", label=lambda item: "Timestamps", generated=True, children=(
+    Node("", label=lambda item: "Timestamps", generated=True, constant=True, children=(
         Node("tcp.time_relative", generated=True),
         Node("tcp.time_delta", generated=True),
     )),
@@ -256,7 +252,7 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
         Node("tcp.analysis.flags", generated=True, experts=_ANALYSIS_EXPERTS, follow=(
             ("tcp.analysis.retransmission", (Node("tcp.analysis.rto", generated=True),
                                              Node("tcp.analysis.rto_frame", generated=True))),
-            ("", (Node("tcp.analysis.duplicate_ack", label=_dup_ack_flag, generated=True),)),
+            ("", (Node("tcp.analysis.duplicate_ack", label=_dup_ack_flag, generated=True, constant=True),)),
         )),
         Node("tcp.analysis.duplicate_ack_num", generated=True),
         Node("tcp.analysis.duplicate_ack_frame", generated=True, experts=("tcp.analysis.duplicate_ack",)),
