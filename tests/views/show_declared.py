@@ -26,25 +26,6 @@ TCP_EXPERTS = "TCP header expert items not placed yet (nonzero ACK or urgent poi
 OPTIONS = "TCP options other than MSS, NOP, EOL, window scale, SACK permitted, timestamps and SACK; option length and padding expert items; D-SACK"
 
 DECLARED: dict[str, dict[str, str]] = {
-    PCAPNG: {
-        "bad/craft-pcapng-100mib-block.pcapng": "1",
-        "bad/craft-pcapng-cut-bad-interface.pcapng": "1",
-        "bad/craft-pcapng-dsb-long.pcapng": "1",
-        "bad/craft-pcapng-epb-option.pcapng": "1",
-        "bad/craft-pcapng-epb-small.pcapng": "1",
-        "bad/craft-pcapng-interface.pcapng": "1",
-        "bad/craft-pcapng-nrb-name.pcapng": "1",
-        "bad/craft-pcapng-options-before-trailer.pcapng": "1",
-        "bad/craft-pcapng-second-bom.pcapng": "1",
-        "bad/craft-pcapng-spb-too-long.pcapng": "1",
-        "bad/craft-pcapng-too-large.pcapng": "1",
-        "bad/craft-pcapng-trailer.pcapng": "1",
-        "bad/craft-pcapng-zero-length.pcapng": "1",
-        "craft-pcapng-be.pcapng": "1",
-        "craft-pcapng-snaplen.pcapng": "1-2",
-        "craft-pcapng-tsresol.pcapng": "1",
-        "editcap-snaplen60.pcap": "1-48",
-    },
     TRAILER: {
         "craft-pcap-fcs.pcap": "1-3 5 7 9-12",
         "craft-tcp-header.pcap": "29-31",
@@ -58,6 +39,7 @@ DECLARED: dict[str, dict[str, str]] = {
     },
     MALFORMED: {
         "bad/bad-tcp-offset.pcap": "1",
+        "bad/craft-pcapng-spb-too-long.pcapng": "1",
         "bad/huge-record-length.pcap": "2",
         "craft-encap-8023.pcap": "12",
         "craft-encap-ipip.pcap": "7 10",
@@ -71,6 +53,7 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-pcap-v23.pcap": "2 5 8 11",
         "craft-tcp-header.pcap": "24-28",
         "craft-tcp-truncated.pcap": "1-13 18 24-25 28 38",
+        "editcap-snaplen60.pcap": "1-2 11-12 47",
     },
     TIME: {
         "craft-pcap-odd-nsec.pcap": "5 7",
@@ -111,6 +94,7 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-tcp-badopts.pcap": "1-22 24",
         "craft-tcp-options.pcap": "8-9 12-14 20-28 31-33 35-45",
         "craft-tcp-truncated.pcap": "14-17 19-23 26-27 29-37 39",
+        "editcap-snaplen60.pcap": "3-10 13-46",
         "zeek-tcp-tcp-fast-open.pcap": "1-2",
         "zeek-tcp-truncated-header.pcap": "1",
     },

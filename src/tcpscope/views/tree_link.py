@@ -8,6 +8,8 @@ resolved name (``IntelCor_12:34:56``) goes once tcpscope resolves MAC vendor nam
 
 from __future__ import annotations
 
+import numpy as np
+
 from tcpscope.views.tree import Item, Label, Node, Protocol
 
 __all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "NULL", "RAW", "VLAN", "resolve_mac"]
@@ -41,8 +43,39 @@ def _plural(n: int, word: str) -> str:
 
 def _frame_head(item: Item) -> str:
     wire, cap = int(item.get("frame.len")), int(item.get("frame.cap_len"))
+    where = ""
+    if item.has("frame.interface_id"):  # a pcapng record: its interface, by name and index
+        where = f" on interface {_interface_name(item)}, id {item.get('frame.interface_id')}"
     return (f"Frame {item.get('frame.number')}: {_plural(wire, 'byte')} on wire ({wire * 8} bits), "
-            f"{_plural(cap, 'byte')} captured ({cap * 8} bits)")
+            f"{_plural(cap, 'byte')} captured ({cap * 8} bits){where}")
+
+
+def _interface_name(item: Item) -> str:
+    """The if_name of the frame's interface, or ``unknown``."""
+    records = item.table.records
+    name = records.interfaces[int(records.iface[item.frame])].name
+    return name if name is not None else "unknown"
+
+
+def _section(item: Item) -> str:
+    """The frame's pcapng section, counting from 1: the sections' interfaces are numbered
+    from 0 in each, so a frame's section is told by where its section's first interface is
+    among all of them."""
+    records = item.table.records
+    ids = records.interface_id
+    if ids is None:
+        return "Section number: 1"
+    firsts = np.unique(records.iface.astype(np.int64) - ids.astype(np.int64))
+    mine = int(records.iface[item.frame]) - int(ids[item.frame])
+    return f"Section number: {int(np.searchsorted(firsts, mine)) + 1}"
+
+
+def _interface(item: Item) -> str:
+    return f"Interface id: {item.value} ({_interface_name(item)})"
+
+
+def _interface_name_line(item: Item) -> str:
+    return f"Interface name: {_interface_name(item)}"
 
 
 def _encapsulation(item: Item) -> str:
@@ -68,6 +101,8 @@ def _delta_displayed(item: Item) -> str:
 
 
 FRAME = Protocol("frame", "", _frame_head, (
+    Node("frame.interface_id", label=_section),
+    Node("frame.interface_id", label=_interface, children=(Node("frame.interface_id", label=_interface_name_line),)),
     Node("frame.number", label=_encapsulation),
     Node("frame.time"),
     Node("frame.time", label=_shift, generated=True, constant=True),
