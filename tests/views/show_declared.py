@@ -38,8 +38,6 @@ DECLARED: dict[str, dict[str, str]] = {
         "zeek-tcp-rst-inject-rae.pcap": "2 7 9",
     },
     MALFORMED: {
-        "bad/bad-tcp-offset.pcap": "1",
-        "bad/craft-pcapng-spb-too-long.pcapng": "1",
         "bad/huge-record-length.pcap": "2",
         "craft-encap-8023.pcap": "12",
         "craft-encap-ipip.pcap": "7 10",
@@ -49,11 +47,6 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-link-loop.pcap": "7",
         "craft-link-null-be.pcap": "12-13",
         "craft-link-null-le.pcap": "12-13",
-        "craft-link-raw101.pcap": "6",
-        "craft-pcap-v23.pcap": "2 5 8 11",
-        "craft-tcp-header.pcap": "24-28",
-        "craft-tcp-truncated.pcap": "1-13 18 24-25 28 38",
-        "editcap-snaplen60.pcap": "1-2 11-12 47",
     },
     TIME: {
         "craft-pcap-odd-nsec.pcap": "5 7",

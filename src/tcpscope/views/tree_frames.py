@@ -21,12 +21,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope.dissect.experts import field_name
+from tcpscope.dissect.experts import EXPERTS, SHORT_NAMES, field_name
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
-from tcpscope.views.tree import FieldStore, Item, Protocol, Where
+from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
@@ -58,6 +58,16 @@ class _Experts:
         self._first = np.searchsorted(ex.pkt, np.arange(store.table.n + 1)) if len(ex) else None
         self._names = [field_name(int(c)) for c in np.asarray(ex.cols["code"]).tolist()] if len(ex) else []
         self._store = store
+        self._codes = np.asarray(ex.cols["code"]).tolist() if len(ex) else []
+
+    def malformed_protocol(self, frame: int) -> str:
+        """The protocol named by the frame's "Malformed Packet" item (its short name)."""
+        if self._first is None:
+            return ""
+        for i in range(int(self._first[frame]), int(self._first[frame + 1])):
+            if self._names[i] == "_ws.malformed.expert":
+                return EXPERTS[int(self._codes[i])].protocol
+        return ""
 
     def lines(self, names: tuple[str, ...], where: Where, depth: int) -> Iterator[tuple[str, list[tuple[int, str]]]]:
         if self._first is None:
@@ -178,7 +188,34 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
                 lacks.append(name)
             elif text:
                 parts.append(text)
+        parts.append(_exception(store, experts, frame))
         yield FrameTree("".join(parts), tuple(lacks))
+
+
+def _exception(store: FieldStore, experts: _Experts, frame: int) -> str:
+    """What show_exception (epan/show_exception.c) adds after the trees of a frame whose
+    dissection stopped on an exception: for a read past the frame's reported length, a
+    ``[Malformed Packet: PROTO]`` item with its expert item (the protocol whose dissector
+    was running); for a read past the captured bytes, ``[Packet size limited during
+    capture: PROTO truncated]`` (the innermost protocol); else nothing."""
+    table = store.table
+    if table.malformed[frame]:
+        found = list(experts.lines(("_ws.malformed.expert",), Where(frame, 0, {}), 1))
+        code = experts.malformed_protocol(frame)
+        tail = ": length of contained item exceeds length of containing item" if _flag(table, "contained", frame) else ""
+        return f"[Malformed Packet: {code}{tail}]\n" + indent([line for _, lines in found for line in lines])
+    if _flag(table, "short", frame):
+        protos = store.field("frame.protocols")
+        i = protos.find(Where(frame, 0, {}))
+        names = protos.raw(i).split(":") if i >= 0 and protos.raw(i) else []
+        last = SHORT_NAMES.get(names[-1], names[-1]) if names else ""
+        return f"[Packet size limited during capture: {last} truncated]\n"
+    return ""
+
+
+def _flag(table: PacketTable, column: str, frame: int) -> bool:
+    got = table.frame_cols.get(column)
+    return got is not None and bool(got[frame])
 
 
 def _rows_of(table: PacketTable, frame: int) -> dict[str, int]:

@@ -42,6 +42,8 @@ def _tcp_head(item: Item) -> str | None:
     seq = item.get("tcp.seq")
     if seq is not None:
         text += f", Seq: {seq}"
+    if item.shown_expert("tcp.bogus_header_length"):  # dissect_tcp stops before the flags and length
+        return text
     if _acked(item) and item.has("tcp.ack"):
         text += f", Ack: {item.get('tcp.ack')}"
     length = item.get("tcp.len")
@@ -179,6 +181,11 @@ _ANALYSIS_EXPERTS = (
 )
 
 
+def _short_segment(item: Item) -> str:
+    return ("Short segment. Segment/fragment does not contain a full TCP header (might be NMAP or someone else "
+            "deliberately sending unusual packets)")
+
+
 def _dup_ack_flag(item: Item) -> str:
     return "This is a TCP duplicate ack"
 
@@ -192,13 +199,15 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
     Node("tcp.dstport"),
     Node("tcp.stream", generated=True),
     Node("tcp.completeness", label=_completeness, of_value=True, generated=True),
+    Node("", label=_short_segment, experts=("tcp.short_segment",), constant=True),
     Node("tcp.len", generated=True),
     Node("tcp.seq", label=_seq, of_value=True),
     Node("tcp.seq_raw"),
     Node("tcp.nxtseq", label=_nxtseq, of_value=True, generated=True),
     Node("tcp.ack", label=_ack, experts=("tcp.ack.nonzero",)),
     Node("tcp.ack_raw"),
-    Node("tcp.hdr_len", label=_hdr_len, of_value=True, mask=0xF0, bits=8, bits_of=lambda v: v // 4),
+    Node("tcp.hdr_len", label=_hdr_len, of_value=True, mask=0xF0, bits=8, bits_of=lambda v: v // 4,
+         experts=("tcp.bogus_header_length",)),
     Node("tcp.flags", label=_flags, children=(
         _flag("tcp.flags.res", 0xE00),
         _flag("tcp.flags.ae", 0x100),
