@@ -86,9 +86,24 @@ def _scalefactor(item: Item) -> str:
     return f"Window size scaling factor: {v}{words.get(v, '')}"
 
 
+def _partial_sack(kind: int, length: int) -> bool:
+    """A SACK option whose length leaves part of a block: its dissector stops on the
+    "suboption would go past end of option" item, before the option's name is listed."""
+    return kind == 5 and (length - 2) % 8 != 0
+
+
 def _options(item: Item) -> str:
     n = int(item.get("tcp.hdr_len")) - 20
-    kinds = [int(item.table.layer("tcp.option").cols["kind"][r]) for r in item.rows_in("tcp.option")]
+    cols = item.table.layer("tcp.option").cols
+    tcp = item.table.layer("tcp").cols
+    row = item.where.rows["tcp"]
+    start = int(tcp["_start"][row]) + 20
+    end = start + min(int(tcp["opt_cap"][row]), int(item.get("tcp.hdr_len")) - 20)
+    # an option's name is appended once its dissector returned: not for one whose bytes
+    # (as its length byte says) go past the captured options
+    kinds = [int(cols["kind"][r]) for r in item.rows_in("tcp.option")
+             if cols["item"][r] and int(cols["off"][r]) + max(int(cols["len"][r]), 1) <= end
+             and not _partial_sack(int(cols["kind"][r]), int(cols["len"][r]))]
     return f"Options: ({n} bytes)" + "".join(f", {TCP_OPTION_NAMES.get(k, 'Unknown')}" for k in kinds)
 
 
@@ -231,7 +246,7 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
     Node("tcp.options", label=_options, children=(
         Node("tcp.option_kind", label=_option, rows="tcp.option", children=(
             Node("tcp.option_kind", label=_kind, of_value=True),
-            Node("tcp.option_len"),
+            Node("tcp.option_len", experts=("tcp.option.len.invalid",)),
             Node("tcp.options.mss_val"),
             Node("tcp.options.wscale.shift", experts=("tcp.options.wscale.shift.invalid",)),
             Node("tcp.options.wscale.multiplier", generated=True),
