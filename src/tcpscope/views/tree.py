@@ -50,7 +50,7 @@ __all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node",
 Label = Callable[["Item"], "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # (compared and hashed by identity: a cache key)
 class Node:
     """One item of a protocol's tree.
 
@@ -136,7 +136,7 @@ class FieldStore:
         self.displayed_delta = delta
         self._experts: dict[int, set[str]] | None = None
         #: lines already written, by node and value (see ``Node.of_value``)
-        self.lines: dict[tuple[int, Any], str | None] = {}
+        self.lines: dict[tuple[Node, Any], str | None] = {}
 
     def has_expert(self, frame: int, name: str) -> bool:
         """Whether frame ``frame`` has an expert item of field ``name``."""
@@ -430,7 +430,7 @@ def _cached_line(store: FieldStore, node: Node, item: Item) -> str | None:
     value = item.value
     if isinstance(value, list):  # (byte spans: not a key)
         return line_text(node, item)
-    key = (id(node), value)
+    key = (node, value)
     got = store.lines.get(key, _MISSING)
     if got is _MISSING:
         got = store.lines[key] = line_text(node, item)
