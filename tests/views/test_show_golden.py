@@ -183,3 +183,11 @@ def test_show_matches_tshark_live(name: str, tshark: str) -> None:
     want = subprocess.run([tshark, "-r", name, *SHOW_ARGS], cwd=CAPTURES, env=env, capture_output=True, check=False)
     problems, _ = frame_diffs(name, split_frames(want.stdout.decode("utf-8")), _ours(name), declared_lines(DECLARED))
     assert problems == []
+
+
+def test_deviations_doc_counts_the_declarations() -> None:
+    """docs/deviations.md ("Details tree") lists each reason with its number of frames."""
+    doc = (CAPTURES.parents[2] / "docs" / "deviations.md").read_text(encoding="utf-8")
+    counts = Counter(declared_lines(DECLARED).values())
+    rows = [f"| {reason} | {count} |" for reason, count in (*counts.items(), *PENDING.items())]
+    assert [row for row in rows if row not in doc] == []
