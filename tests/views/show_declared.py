@@ -16,7 +16,7 @@ __all__ = ["DECLARED", "PENDING"]
 
 PCAPNG = "pcapng frames: the interface, comment and other block items of the Frame tree not written"
 TRAILER = "Ethernet trailer, padding and frame check sequence not written"
-MALFORMED = "cut-short and bogus headers: [Malformed Packet], [Packet size limited] and bogus-header items not written"
+MALFORMED = "bogus and cut-short headers: the items tshark adds for a bogus IP version or header length, an 802.3 length or a cut protocol list, not written"
 TIME = "out-of-range fractions of a second in the time stamp (as in -T fields)"
 DATA = "Data after a layer other than TCP (IPv4 fragments, 802.3): its bytes not found"
 PROTOCOLS_DATA = "frame.protocols ends in data where no byte of the TCP payload was captured (tshark adds no data)"
