@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
 from tcpscope.errors import FieldError
@@ -35,6 +35,13 @@ def run(args: argparse.Namespace) -> int:
     except FieldError as exc:
         sys.stderr.write(f"tcpscope: {exc}")
         return EXIT_ERROR
+    labelled = defs
+    if any(d.ftype.value == "FT_PROTOCOL" for d in defs):  # (the enum is not imported before a file is read)
+        from tcpscope.views.tree_frames import label_fields
+
+        labelled = label_fields(defs, registry())
+    # a protocol's label shows analysis fields (TCP's relative numbers)
+    analyze = any(a is not b for a, b in zip(defs, labelled, strict=True))
     sys.stdout.flush()
     out = getattr(sys.stdout, "buffer", None)
     buf = None
@@ -42,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         import io
 
         out = buf = io.BytesIO()
-    warnings = _stream(args, defs, opts, out)
+    warnings = _stream(args, labelled, opts, out, True if analyze else "needed")
     out.flush()
     if buf is not None:
         sys.stdout.write(buf.getvalue().decode("utf-8"))
@@ -50,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions, out: BinaryIO,
-            ) -> tuple[str, ...]:
+            analyze: bool | Literal["needed"]) -> tuple[str, ...]:
     """Print the fields a piece of the capture at a time (``tcpscope.scan``, the analysis
     only when a field or the filter reads it); returns the reader's warnings.
 
@@ -67,7 +74,7 @@ def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions,
         if not scan.whole:
             out.flush()
 
-    with scan_capture(args.file, args.display_filter, [d.name for d in defs], "needed") as scan:
+    with scan_capture(args.file, args.display_filter, [d.name for d in defs], analyze) as scan:
         pieces = iter(scan)
         first = next(pieces, None)
         if first is not None and scan.whole and first.table.n == scan.frames:  # one piece: no writer thread

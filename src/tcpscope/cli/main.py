@@ -165,6 +165,13 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
                    help="tables: IPv4 and IPv6 addresses as their 4 or 16 bytes instead of text")
 
 
+def _show_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("--frame", action="append", type=int, metavar="N",
+                   help="show frame N (repeatable; after -Y, if given)")
+    p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; tcpscope resolves none)")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -201,6 +208,7 @@ COMMANDS = (
     Command("export", "tcpscope.cli.export",
             "write the frames as Parquet, Arrow, Feather, CSV, tshark's JSON or EK, pcap or pcapng",
             _export_arguments),
+    Command("show", "tcpscope.cli.show", "each frame's details tree, as tshark -V prints it", _show_arguments),
 )
 
 

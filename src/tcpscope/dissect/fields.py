@@ -15,7 +15,7 @@ import numpy as np
 from tcpscope._types import Array, Mask
 from tcpscope.constants import ACK, FIN, PSH, RST, SYN, URG
 from tcpscope.dissect.eth_names import ETH_NAME_FIELDS
-from tcpscope.dissect.protocols import IP_PROTO_NAMES
+from tcpscope.dissect.protocols import ETHERTYPE_NAMES, IP_PROTO_NAMES
 from tcpscope.table.access import (
     Getter,
     bit,
@@ -109,6 +109,20 @@ def _unverified(a: np.ndarray) -> Array:
     return np.full(a.shape[0], 2, dtype=np.int64)
 
 
+#: pri_vals (packet-vlan.c): the 802.1Q priority code points, as IEEE 802.1D-2004 recommends them.
+_VLAN_PRIORITIES = {0: "Best Effort (default)", 1: "Background", 2: "Excellent Effort", 3: "Critical Applications",
+                    4: "Video, < 100ms latency and jitter", 5: "Voice, < 10ms latency and jitter",
+                    6: "Internetwork Control", 7: "Network Control"}
+#: dscp_vals and ecn_vals (packet-ip.c): the names of the DS field's two parts.
+_DSCP_NAMES = {0x00: "Default", 0x01: "Lower Effort", 0x08: "Class Selector 1", 0x0A: "Assured Forwarding 11",
+               0x0C: "Assured Forwarding 12", 0x0E: "Assured Forwarding 13", 0x10: "Class Selector 2",
+               0x12: "Assured Forwarding 21", 0x14: "Assured Forwarding 22", 0x16: "Assured Forwarding 23",
+               0x18: "Class Selector 3", 0x1A: "Assured Forwarding 31", 0x1C: "Assured Forwarding 32",
+               0x1E: "Assured Forwarding 33", 0x20: "Class Selector 4", 0x22: "Assured Forwarding 41",
+               0x24: "Assured Forwarding 42", 0x26: "Assured Forwarding 43", 0x28: "Class Selector 5",
+               0x2C: "Voice Admit", 0x2E: "Expedited Forwarding", 0x30: "Class Selector 6", 0x38: "Class Selector 7"}
+_ECN_NAMES = {0: "Not ECN-Capable Transport", 1: "ECN-Capable Transport codepoint '01'",
+              2: "ECN-Capable Transport codepoint '10'", 3: "Congestion Experienced"}
 _CHECKSUM_STATUS = {0: "Bad", 1: "Good", 2: "Unverified", 3: "Not present", 4: "Illegal"}
 
 
@@ -165,14 +179,20 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              "Address",
              description="Source or Destination Hardware Address."),
     FieldDef("eth.type", FT.UINT16, column("eth", "type", where("has_type")), "Type", Base.HEX,
+             strings=ETHERTYPE_NAMES,
              description="The EtherType: the protocol the Ethernet frame carries."),
     FieldDef("eth.len", FT.UINT16, column("eth", "type", where("has_len")), "Length", Base.DEC,
              description="The 802.3 length field: the bytes of payload that follow the header."),
     FieldDef("vlan.id", FT.UINT16, column("vlan", "id", where("has_tci")), "ID", Base.DEC, hex_digits=3,
              description="VLAN ID."),
     FieldDef("vlan.priority", FT.UINT16, column("vlan", "priority", where("has_tci")), "Priority", Base.DEC,
+             strings=_VLAN_PRIORITIES,
              description="The 802.1Q priority code point (descriptions are recommendations from IEEE standard 802.1D-2004)."),
+    FieldDef("vlan.dei", FT.BOOLEAN, column("vlan", "dei", where("has_tci")), "DEI",
+             true_false=("Eligible", "Ineligible"),
+             description="Drop Eligible Indicator: whether the frame may be dropped first under congestion."),
     FieldDef("vlan.etype", FT.UINT16, column("vlan", "etype", where("has_etype")), "Type", Base.HEX,
+             strings=ETHERTYPE_NAMES,
              description="Ethertype."),
     # Linux cooked capture (packet-sll.c)
     FieldDef("sll.pkttype", FT.UINT16, column("sll", "pkttype", where("has_pkttype")), "Packet type", Base.DEC,
@@ -340,10 +360,10 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
     *ETH_NAME_FIELDS,  # names and manufacturer prefixes
     # the DS field's parts (RFC 2474 DSCP, RFC 3168 ECN)
     FieldDef("ip.dsfield.dscp", FT.UINT8, column("ip", "tos", ip_reach(3), lambda a: a.astype(np.int64) >> 2),
-             "Differentiated Services Codepoint", Base.DEC,
+             "Differentiated Services Codepoint", Base.DEC, strings=_DSCP_NAMES,
              description="The Differentiated Services Codepoint: the datagram's traffic class."),
     FieldDef("ip.dsfield.ecn", FT.UINT8, column("ip", "tos", ip_reach(3), lambda a: a.astype(np.int64) & 3),
-             "Explicit Congestion Notification", Base.DEC,
+             "Explicit Congestion Notification", Base.DEC, strings=_ECN_NAMES,
              description="The Explicit Congestion Notification codepoint of the datagram."),
     # proto_tree_add_checksum without validation (tshark's default): status 2, "Unverified"
     FieldDef("ip.checksum.status", FT.UINT8, column("ip", "checksum", ip_reach(9), _unverified),

@@ -6,7 +6,7 @@ gives each name a small code so that record is a pair of numpy arrays.
 
 from __future__ import annotations
 
-__all__ = ["IP_PROTO_NAMES", "PROTO_CODE", "PROTO_NAMES"]
+__all__ = ["ETHERTYPE_NAMES", "IP_PROTO_NAMES", "PROTO_CODE", "PROTO_NAMES"]
 
 PROTO_NAMES: tuple[str, ...] = (
     "eth",
@@ -60,4 +60,18 @@ IP_PROTO_NAMES: dict[int, str] = {
     112: "VRRP",
     132: "SCTP",
     137: "MPLS in IP",
+}
+
+#: EtherTypes (etypes.h, etype_vals) with the names tshark shows for them.
+ETHERTYPE_NAMES: dict[int, str] = {
+    0x0800: "IPv4",
+    0x0806: "ARP",
+    0x8035: "RARP",
+    0x8100: "802.1Q Virtual LAN",
+    0x86DD: "IPv6",
+    0x8847: "MPLS label switched packet",
+    0x8848: "MPLS multicast label switched packet",
+    0x88A8: "802.1ad Provider Bridge (Q-in-Q)",
+    0x88E7: "802.1ah Provider Backbone Bridge (mac-in-mac)",
+    0x9100: "QinQ: old non-standard 802.1ad",
 }

@@ -1,0 +1,59 @@
+"""``tcpscope show``: each selected frame's details tree, as ``tshark -V -r FILE`` prints it.
+
+``-Y FILTER`` selects frames as tshark's does; ``--frame N`` (repeatable) selects frame
+N, as ``-Y "frame.number == N"`` would, after the display filter. The whole capture is
+read once, a piece at a time, with the TCP analysis carried from piece to piece (the
+values of a frame depend on the frames before it, so reading stops after the last frame
+asked for); only the frames shown are formatted.
+``-n`` is accepted for tshark's sake: tcpscope resolves no names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from tcpscope._jit import job
+    from tcpscope.views.columns import full_registry
+    from tcpscope.views.tree_frames import show_text
+
+    wanted = sorted(set(args.frame or ()))
+    out = sys.stdout
+    registry = full_registry()
+    before: int | None = None
+    found: set[int] = set()
+    total = 0
+    with scan_capture(args.file, args.display_filter) as scan:
+        for piece in scan:
+            table, frames = piece.table, piece.frames
+            first = table.records.first_frame
+            total = first + table.n
+            if wanted:
+                numbers = frames + first + 1
+                keep = np.isin(numbers, np.asarray(wanted, dtype=np.int64))
+                frames = frames[keep]
+                found.update((frames + first + 1).tolist())
+                if not frames.shape[0]:
+                    continue
+            with job(piece.job):
+                out.write("".join(t.text + "\n" for t in show_text(table, frames, registry, before)))
+            if frames.shape[0]:
+                before = int(table.ts_ns[frames[-1]])
+            if not scan.whole:
+                out.flush()
+            if wanted and first + table.n >= wanted[-1]:
+                break  # a frame's values depend on the frames before it only: read no further
+    out.flush()
+    missing = [n for n in wanted if n not in found and not (1 <= n <= total)]
+    if missing:
+        print(f"tcpscope: frame {missing[0]} does not exist: the capture has {total} frames", file=sys.stderr)
+        return EXIT_ERROR
+    return finish(scan.warnings)

@@ -1,0 +1,512 @@
+"""The packet details tree, as ``tshark -V`` prints it: one description per protocol, one renderer.
+
+A protocol's tree is data (:class:`Protocol`, :class:`Node`): each node names a field of
+the registry (:func:`tcpscope.views.columns.full_registry`), which knows the field's
+title, type, display base and value names, and adds only what the tree needs: a label
+where tshark writes one of its own, the bitmask whose bit pattern prefixes the line, a
+unit, whether the item is generated (shown in ``[brackets]``), the expert items placed
+under it, and its children. Values are formatted by the registry's formatter, the one
+``tcpscope fields`` prints with (:func:`tcpscope.table.text.format_values`); the tree
+only wraps that text the way ``proto_item_fill_display_label`` (epan/proto.c) does:
+
+* an integer with value names: ``Protocol: TCP (6)``, ``Type: IPv4 (0x0800)``;
+* BASE_HEX_DEC ``0x9723 (38691)``, BASE_DEC_HEX ``38691 (0x9723)``;
+* a boolean: its true/false words (``Set``, ``Not set``);
+* a time difference: its seconds and `` seconds``; an FT_NONE item: its title alone;
+* a bitmask: the field's bits, ``.`` outside the mask, in groups of four, then `` = ``
+  (``.... ..1. .... .... .... .... = LG bit: ...``).
+
+Where a value sits: a field read from a layer table's column (most of them) is found by
+the row of the header being shown; any other by its frame and layer number. A node
+whose field has no value in the header is not shown (nor its children), as tshark adds
+no item for a field its dissector did not reach.
+
+Values are gathered and formatted once per field for all the frames shown
+(:class:`FieldStore`). :func:`render_node` shows one node in one header;
+:mod:`tcpscope.views.tree_columns` walks the same descriptions over all the headers of a
+protocol at once, with the same :func:`line_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.table.access import ColumnGetter
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import Base, FieldDef, FieldType
+from tcpscope.table.text import format_reltime, format_values
+
+__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "display",
+           "indent", "line_text", "render_node"]
+
+#: A label of tshark's own: the whole line (without brackets and indentation) from the
+#: item being shown, or None to leave the item out.
+Label = Callable[["Item"], "str | None"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # (compared and hashed by identity: a cache key)
+class Node:
+    """One item of a protocol's tree.
+
+    * ``field``: the registry field whose value the item shows ("" for a text-only subtree);
+    * ``label``: tshark's own text for the line (default: the title and the value's display);
+    * ``mask``/``bits``: the bitmask and the width its pattern is drawn in (default: the
+      type's width); ``bits_of`` turns the value into the bits the pattern shows
+      (``ip.hdr_len`` holds bytes, its nibble holds words);
+    * ``unit``: text after the value (BASE_UNIT_STRING);
+    * ``generated``: shown in brackets (a value tshark computes, not read from the packet);
+    * ``experts``: the expert items (their field names) shown under this node, after its
+      children, in the order they were raised; ``follow``: nodes shown right after the
+      first item of an expert (the RTO lines after the retransmission's), or after them
+      all (name "");
+    * ``bits_from``: the field whose value the bit pattern shows (a flag's pattern shows
+      the bits of the whole flags field under its mask);
+    * ``rows``: repeat this node once per row of that layer table inside the header shown
+      (TCP options), the children reading that row; ``each``: repeat it once per value of
+      that field in the header, the children reading the ``k``-th value of every field
+      (a SACK option's edges); a node with neither field nor label adds no line of its
+      own, only its children's;
+    * ``when``: shown only where this holds of the item (an option kind's own items);
+    * ``of_value``: the label depends on the value alone, so a line is written once per
+      distinct value (as every default line of a narrow field is); ``constant``: the label
+      is the same text wherever the node is shown;
+    * ``children``: the subtree.
+    """
+
+    field: str
+    label: Label | None = None
+    mask: int = 0
+    bits: int = 0
+    bits_of: Callable[[int], int] | None = None
+    unit: str = ""
+    generated: bool = False
+    experts: tuple[str, ...] = ()
+    follow: tuple[tuple[str, tuple[Node, ...]], ...] = ()
+    bits_from: str = ""
+    rows: str = ""
+    each: str = ""
+    when: Callable[[Item], bool] | None = None
+    children: tuple[Node, ...] = ()
+    of_value: bool = False
+    constant: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """A protocol's tree: its name in ``frame.protocols``, the layer table of its headers
+    ("" for the frame itself), the label of its top line, and its items. ``in_fields``:
+    whether ``-T fields`` prints that label for the protocol (a protocol item added with no
+    label of its own prints its abbreviation there: ``null``, ``raw``)."""
+
+    name: str
+    table: str
+    label: Label
+    children: tuple[Node, ...]
+    in_fields: bool = True
+
+
+class FieldStore:
+    """The values of the fields a tree shows, for the frames being shown, each field
+    gathered and formatted once (lazily, on first use).
+
+    ``frames``: the 0-based frames of ``table`` that will be shown (increasing).
+    """
+
+    def __init__(self, table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
+                 before: int | None = None) -> None:
+        self.table = table
+        self.frames = frames
+        self.registry = registry
+        self._fields: dict[str, _Field] = {}
+        self._shown = np.zeros(table.n, dtype=np.bool_)
+        self._shown[frames] = True
+        # the time since the frame shown before (the first: since ``before``, the time of
+        # the frame shown last in an earlier piece, else none)
+        ts = table.ts_ns[frames].astype(np.int64)
+        delta = np.zeros(table.n, dtype=np.int64)
+        if frames.shape[0]:
+            delta[frames[1:]] = ts[1:] - ts[:-1]
+            delta[frames[0]] = 0 if before is None else int(ts[0]) - before
+        self.displayed_delta = delta
+        self._experts: dict[int, set[str]] | None = None
+        #: lines already written, by node and value (see ``Node.of_value``)
+        self.lines: dict[tuple[Node, Any], str | None] = {}
+
+    def has_expert(self, frame: int, name: str) -> bool:
+        """Whether frame ``frame`` has an expert item of field ``name``."""
+        if self._experts is None:
+            from tcpscope.dissect.experts import field_name
+
+            ex = self.table.layer("_expert")
+            self._experts = {}
+            if len(ex):
+                for f, code in zip(ex.pkt.tolist(), np.asarray(ex.cols["code"]).tolist(), strict=True):
+                    self._experts.setdefault(f, set()).add(field_name(int(code)))
+        return name in self._experts.get(frame, ())
+
+    def field(self, name: str) -> _Field:
+        got = self._fields.get(name)
+        if got is None:
+            got = self._fields[name] = _Field(self, self.registry[name])
+        return got
+
+
+#: Layer numbers a frame may have of one protocol, at most (a key's stride).
+_LAYERS = 1 << 16
+
+
+class _Field:
+    """One field's values in the frames shown: where each frame's (or row's) values are,
+    their Python values and their text."""
+
+    def __init__(self, store: FieldStore, fd: FieldDef) -> None:
+        table = store.table
+        self.fd = fd
+        values = fd.get(table)
+        keep = store._shown[values.pkt] if len(values) else np.zeros(0, dtype=np.bool_)
+        self.table_name = ""
+        self.row_of: NDArray[np.int64] | None = None
+        getter = fd.get
+        if isinstance(getter, ColumnGetter):
+            lt = table.layer(getter.layer)
+            if len(lt) and getter.col in lt.cols:
+                rows = (np.arange(len(lt), dtype=np.int64) if getter.present is None
+                        else np.flatnonzero(getter.present(lt)))
+                self.table_name = getter.layer
+                at = np.full(len(lt), -1, dtype=np.int64)
+                kept = np.flatnonzero(keep)
+                at[rows[kept]] = np.arange(kept.shape[0], dtype=np.int64)
+                self.row_of = at
+        self.values = values.take(keep)
+        self._buffers = table.buffers
+        self._texts: list[str] | None = None
+        self._pylist: list[Any] | None = None
+        pkt = self.values.pkt
+        self._first = np.searchsorted(pkt, np.arange(table.n + 1, dtype=np.int64)) if len(self.values) else None
+        self._layers = None if self.values.layer is None else self.values.layer
+
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            self._texts = format_values(self.fd, self.values, self._buffers)
+        return self._texts
+
+    def raw(self, i: int) -> Any:
+        if self._pylist is None:
+            data = self.values.data
+            self._pylist = data.tolist() if data.ndim == 1 else [bytes(r) for r in np.asarray(data, dtype=np.uint8)] \
+                if data.dtype == np.uint8 else data.tolist()
+        return self._pylist[i]
+
+    def find(self, where: Where, k: int | None = None) -> int:
+        """The index of the ``k``-th value shown at ``where`` (its header's row, else its
+        frame and layer number; ``k`` default: the repeat being shown), or -1."""
+        if self.row_of is not None:
+            row = where.rows.get(self.table_name)
+            if row is not None:  # one value a row: the row's, whatever the repeat
+                return int(self.row_of[row]) if not k else -1
+        if k is None:
+            k = where.k
+        if self._first is None:
+            return -1
+        a, b = int(self._first[where.frame]), int(self._first[where.frame + 1])
+        if self._layers is None or where.layer == 0:
+            return a + k if a + k < b else -1
+        for i in range(a, b):
+            if int(self._layers[i]) == where.layer:
+                if k == 0:
+                    return i
+                k -= 1
+        return -1
+
+    def find_many(self, frames: NDArray[np.int64], layers: NDArray[np.int64],
+                  rows: Mapping[str, NDArray[np.int64]]) -> NDArray[np.int64]:
+        """:meth:`find` (first value) for many headers at once: their frames, layer numbers
+        and rows."""
+        if self.row_of is not None and self.table_name in rows:
+            return self.row_of[rows[self.table_name]]
+        if self._first is None:
+            return np.full(frames.shape[0], -1, dtype=np.int64)
+        a, b = self._first[frames], self._first[frames + 1]
+        first = np.where(a < b, a, -1)
+        if self._layers is None:
+            return first
+        keys = self.values.pkt * _LAYERS + self._layers
+        want = frames * _LAYERS + layers
+        if keys.shape[0] > 1 and not bool(np.all(keys[1:] >= keys[:-1])):  # (not in order: one at a time)
+            return np.array([self.find(Where(int(f), int(la), {})) for f, la in zip(frames.tolist(), layers.tolist(),
+                                                                                   strict=True)], dtype=np.int64)
+        pos = np.minimum(np.searchsorted(keys, want), max(keys.shape[0] - 1, 0))
+        hit = (keys[pos] == want) if keys.shape[0] else np.zeros(frames.shape[0], dtype=np.bool_)
+        return np.where(layers == 0, first, np.where(hit, pos, -1))
+
+    def count(self, where: Where) -> int:
+        """How many values are shown at ``where``."""
+        n = 0
+        while self.find(where, n) >= 0:
+            n += 1
+            if self.row_of is not None and self.table_name in where.rows:
+                break
+        return n
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Which header is being shown: the frame, its layer number among the headers of its
+    protocol, and the row of each layer table on the way (the header's, an option's)."""
+
+    frame: int
+    layer: int
+    rows: Mapping[str, int]
+    k: int = 0
+
+
+class Item:
+    """What a label sees: the field's value at this node, and the other fields of the same header."""
+
+    def __init__(self, store: FieldStore, where: Where, field: _Field | None, index: int) -> None:
+        self._store = store
+        self.where = where
+        self._field = field
+        self._index = index
+
+    @property
+    def frame(self) -> int:
+        return self.where.frame
+
+    @property
+    def table(self) -> PacketTable:
+        return self._store.table
+
+    @property
+    def registry(self) -> Mapping[str, FieldDef]:
+        return self._store.registry
+
+    def delta_displayed(self) -> str:
+        """The time since the frame shown before this one (frame.time_delta_displayed)."""
+        return format_reltime(int(self._store.displayed_delta[self.where.frame]))
+
+    @property
+    def value(self) -> Any:
+        assert self._field is not None
+        return self._field.raw(self._index)
+
+    @property
+    def text(self) -> str:
+        """The registry formatter's text of the value (what ``tcpscope fields`` prints)."""
+        assert self._field is not None
+        return self._field.texts()[self._index]
+
+    @property
+    def fd(self) -> FieldDef:
+        assert self._field is not None
+        return self._field.fd
+
+    def display(self) -> str:
+        """The value as tshark's label shows it by default (see :func:`display`)."""
+        return display(self.fd, self.value, self.text)
+
+    def get(self, name: str, k: int | None = None) -> Any:
+        """Field ``name``'s ``k``-th value in this header (None if it has none)."""
+        f = self._store.field(name)
+        i = f.find(self.where, k)
+        return None if i < 0 else f.raw(i)
+
+    def text_of(self, name: str, k: int | None = None) -> str | None:
+        """Field ``name``'s ``k``-th value in this header as the formatter writes it."""
+        f = self._store.field(name)
+        i = f.find(self.where, k)
+        return None if i < 0 else f.texts()[i]
+
+    def shown(self, name: str, k: int | None = None) -> str | None:
+        """Field ``name``'s ``k``-th value in this header as tshark's label shows it."""
+        f = self._store.field(name)
+        i = f.find(self.where, k)
+        return None if i < 0 else display(f.fd, f.raw(i), f.texts()[i])
+
+    def has(self, name: str) -> bool:
+        return self._store.field(name).find(self.where) >= 0
+
+    def count(self, name: str) -> int:
+        return self._store.field(name).count(self.where)
+
+    def shown_expert(self, name: str) -> bool:
+        """Whether the frame has an expert item of field ``name``."""
+        return self._store.has_expert(self.where.frame, name)
+
+    def rows_in(self, table: str) -> list[int]:
+        """The rows of layer table ``table`` inside the header shown (a TCP header's options)."""
+        return _rows_inside(self._store.table, table, self.where)
+
+    def column(self, table: str, column: str) -> Any:
+        """A column of the layer table row being shown (for labels that need a raw header value)."""
+        row = self.where.rows[table]
+        return self._store.table.layer(table).cols[column][row].item()
+
+
+def _number(fd: FieldDef, v: int, text: str) -> str:
+    """An integer in the field's base, as the label shows it (BASE_HEX_DEC: both)."""
+    if fd.base is Base.HEX_DEC:
+        return f"{text} ({v})"
+    if fd.base is Base.DEC_HEX:
+        return f"{v} (0x{v:0{len(text) - 2 if text.startswith('0x') else 2}x})"
+    return text if fd.base in (Base.HEX, Base.OCT) else str(v)
+
+
+def display(fd: FieldDef, value: Any, text: str) -> str:
+    """A value as tshark's label shows it by default (proto_item_fill_display_label)."""
+    ft = fd.ftype
+    if ft is FieldType.BOOLEAN:
+        return fd.true_false[0] if value else fd.true_false[1]
+    if ft.is_integer:
+        v = int(value)
+        shown = _number(fd, v, text)
+        if fd.strings is not None:
+            name = fd.strings.get(v)
+            if fd.base is Base.NONE:  # value names alone (BASE_NONE with VALS)
+                return name if name is not None else "Unknown"
+            return f"{name if name is not None else 'Unknown'} ({shown})"
+        return shown
+    if ft is FieldType.RELATIVE_TIME or (ft is FieldType.ABSOLUTE_TIME and fd.base not in (Base.LOCAL, Base.UTC)):
+        return f"{text} seconds"
+    return text
+
+
+@lru_cache(maxsize=4096)
+def bit_pattern(value: int, mask: int, bits: int) -> str:
+    """The bits of ``value`` (already shifted into ``mask``) under ``mask``, ``.`` elsewhere,
+    in groups of four from the left (proto.c's ``decode_bitfield_value``)."""
+    out = []
+    for i in range(bits - 1, -1, -1):
+        bit = 1 << i
+        out.append(("1" if value & bit else "0") if mask & bit else ".")
+        if i and i % 4 == 0:
+            out.append(" ")
+    return "".join(out)
+
+
+def _shift(mask: int) -> int:
+    return (mask & -mask).bit_length() - 1
+
+
+def line_text(node: Node, item: Item) -> str | None:
+    """The text of one item's line, without indentation."""
+    if node.label is not None:
+        text = node.label(item)
+        if text is None:
+            return None
+    elif node.field and item.fd.ftype is FieldType.NONE:
+        text = item.fd.title
+    else:
+        text = f"{item.fd.title}: {item.display()}{node.unit}"
+    if node.mask:
+        width = node.bits or item.fd.ftype.bits
+        if node.bits_from:
+            bits = int(item.get(node.bits_from))
+        else:
+            v = int(item.value)
+            bits = (node.bits_of(v) if node.bits_of is not None else v) << _shift(node.mask)
+        text = f"{bit_pattern(bits, node.mask, width)} = {text}"
+    return f"[{text}]" if node.generated else text
+
+
+NARROW_TYPES = frozenset({FieldType.BOOLEAN, FieldType.UINT8, FieldType.UINT16})
+
+
+def _caches(node: Node, item: Item) -> bool:
+    """Whether a node's line is a function of its value alone, of few distinct values:
+    a default line of a narrow field, or a label said to depend on the value alone."""
+    if not node.field or node.bits_from:
+        return False
+    return node.of_value or (node.label is None and item.fd.ftype in NARROW_TYPES)
+
+
+def _cached_line(store: FieldStore, node: Node, item: Item) -> str | None:
+    value = item.value
+    if isinstance(value, list):  # (byte spans: not a key)
+        return line_text(node, item)
+    key = (node, value)
+    got = store.lines.get(key, _MISSING)
+    if got is _MISSING:
+        got = store.lines[key] = line_text(node, item)
+    return got  # type: ignore[return-value]  # str | None, never the marker
+
+
+_MISSING = object()
+
+
+#: The expert items of the given fields raised in the header shown, in order: each
+#: item's field name and its lines at the given depth.
+ExpertLines = Callable[[tuple[str, ...], "Where", int], Iterator[tuple[str, list[tuple[int, str]]]]]
+
+
+def _rows_inside(table: PacketTable, name: str, where: Where) -> list[int]:
+    """The rows of layer table ``name`` (``tcp.option``) that belong to the header shown
+    (the row of its parent table, ``tcp``, in ``where``): same frame, same layer number."""
+    lt = table.layer(name)
+    parent = table.layer(name.rsplit(".", 1)[0])
+    prow = where.rows.get(parent.name)
+    if prow is None or len(lt) == 0:
+        return []
+    f, layer = int(parent.pkt[prow]), int(parent.layer[prow])
+    lo, hi = np.searchsorted(lt.pkt, [f, f + 1]).tolist()
+    return [r for r in range(lo, hi) if int(lt.layer[r]) == layer]
+
+
+def render_node(store: FieldStore, node: Node, where: Where, depth: int,
+                experts: ExpertLines) -> Iterator[tuple[int, str]]:
+    """The lines of ``node`` (and its subtree) at ``where``: (depth, text) pairs."""
+    if node.rows:
+        for r in _rows_inside(store.table, node.rows, where):
+            sub = Where(where.frame, where.layer, {**where.rows, node.rows: r})
+            yield from _render_one(store, node, sub, depth, experts)
+        return
+    if node.each:
+        for k in range(store.field(node.each).count(where)):
+            yield from _render_one(store, node, Where(where.frame, where.layer, where.rows, k), depth, experts)
+        return
+    yield from _render_one(store, node, where, depth, experts)
+
+
+def _render_one(store: FieldStore, node: Node, where: Where, depth: int,
+                experts: ExpertLines) -> Iterator[tuple[int, str]]:
+    if node.field:
+        f = store.field(node.field)
+        i = f.find(where)
+        if i < 0:
+            return
+        item = Item(store, where, f, i)
+    else:
+        item = Item(store, where, None, -1)
+    if node.when is not None and not node.when(item):
+        return
+    if not node.field and node.label is None:  # only the children's lines
+        for child in node.children:
+            yield from render_node(store, child, where, depth, experts)
+        return
+    text = _cached_line(store, node, item) if _caches(node, item) else line_text(node, item)
+    if text is None:
+        return
+    below = [line for child in node.children for line in render_node(store, child, where, depth + 1, experts)]
+    if node.experts:
+        follow = dict(node.follow)
+        for name, lines in experts(node.experts, where, depth + 1):
+            below.extend(lines)
+            for extra in follow.pop(name, ()):
+                below.extend(render_node(store, extra, where, depth + 1, experts))
+        for extra in follow.get("", ()):
+            below.extend(render_node(store, extra, where, depth + 1, experts))
+    if not node.field and not below:  # a text-only subtree with nothing in it is not added
+        return
+    yield depth, text
+    yield from below
+
+
+def indent(lines: Sequence[tuple[int, str]]) -> str:
+    """The tree's lines as tshark -V prints them: four spaces a level."""
+    return "".join(f"{'    ' * d}{t}\n" for d, t in lines)

@@ -1,0 +1,110 @@
+"""The IPv4 and IPv6 trees, as packet-ip.c and packet-ipv6.c add them (labels from its ``hf_register_info`` and
+``proto_tree_add_*`` calls, written down here in our own words)."""
+
+from __future__ import annotations
+
+from tcpscope.views.tree import Item, Label, Node, Protocol, display
+
+__all__ = ["IPV4", "IPV6"]
+
+#: dscp_short_vals and ecn_short_vals: the names in the DS field's line.
+_DSCP_SHORT = {0x00: "CS0", 0x01: "LE", 0x08: "CS1", 0x0A: "AF11", 0x0C: "AF12", 0x0E: "AF13", 0x10: "CS2",
+               0x12: "AF21", 0x14: "AF22", 0x16: "AF23", 0x18: "CS3", 0x1A: "AF31", 0x1C: "AF32", 0x1E: "AF33",
+               0x20: "CS4", 0x22: "AF41", 0x24: "AF42", 0x26: "AF43", 0x28: "CS5", 0x2C: "VOICE-ADMIT",
+               0x2E: "EF PHB", 0x30: "CS6", 0x38: "CS7"}
+_ECN_SHORT = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
+#: The flag bits' names, high bit first, as the Flags line lists the set ones.
+_FLAG_NAMES = ((4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments"))
+
+
+def _ip_head(item: Item) -> str:
+    return f"Internet Protocol Version 4, Src: {item.text_of('ip.src')}, Dst: {item.text_of('ip.dst')}"
+
+
+def _version(item: Item) -> str:
+    return f"Version: {item.column('ip', 'version')}"
+
+
+def _hdr_len(item: Item) -> str:
+    n = int(item.value)
+    return f"Header Length: {n} bytes ({n // 4})"
+
+
+def _dsfield(item: Item) -> str:
+    tos = int(item.value)
+    return (f"Differentiated Services Field: {item.text} (DSCP: {_DSCP_SHORT.get(tos >> 2, 'Unknown')}, "
+            f"ECN: {_ECN_SHORT[tos & 3]})")
+
+
+def _flags(item: Item) -> str:
+    v = int(item.value)
+    names = "".join(f", {name}" for bit, name in _FLAG_NAMES if v & bit)
+    return f"Flags: 0x{v:x}{names}"
+
+
+def _fragment_offset(item: Item) -> str:
+    """The offset in bytes; the field's 13 bits count units of 8 bytes."""
+    return f"Fragment Offset: {int(item.value) * 8}"
+
+
+IPV4 = Protocol("ip", "ip", _ip_head, (
+    Node("ip.version", label=_version, mask=0xF0, bits=8),
+    Node("ip.hdr_len", label=_hdr_len, of_value=True, mask=0x0F, bits=8, bits_of=lambda v: v // 4),
+    Node("ip.dsfield", label=_dsfield, of_value=True, children=(
+        Node("ip.dsfield.dscp", mask=0xFC, bits=8),
+        Node("ip.dsfield.ecn", mask=0x03, bits=8),
+    )),
+    Node("ip.len"),
+    Node("ip.id"),
+    Node("ip.flags", label=_flags, of_value=True, mask=0xE0, bits=8, children=(
+        Node("ip.flags.rb", mask=0x80, bits=8),
+        Node("ip.flags.df", mask=0x40, bits=8),
+        Node("ip.flags.mf", mask=0x20, bits=8),
+    )),
+    Node("ip.frag_offset", label=_fragment_offset, of_value=True, mask=0x1FFF, bits=16),
+    Node("ip.ttl", experts=("ip.ttl.too_small", "ip.ttl.lncb")),
+    Node("ip.proto"),
+    Node("ip.checksum", unit=" [validation disabled]"),
+    Node("ip.checksum.status", generated=True),
+    Node("ip.src"),
+    Node("ip.dst"),
+))
+
+
+def _ipv6_head(item: Item) -> str:
+    return f"Internet Protocol Version 6, Src: {item.text_of('ipv6.src')}, Dst: {item.text_of('ipv6.dst')}"
+
+
+def _tclass(item: Item) -> str:
+    tc = int(item.value)
+    return (f"Traffic Class: 0x{tc:02x} (DSCP: {_DSCP_SHORT.get(tc >> 2, 'Unknown')}, "
+            f"ECN: {_ECN_SHORT[tc & 3]})")
+
+
+def _part_of_ds(field: str) -> Label:
+    """A part of the traffic class, named as the IPv4 DS field's part of the same name is."""
+    def label(item: Item) -> str:
+        fd = item.registry[field]
+        v = int(item.value) >> 2 if field.endswith("dscp") else int(item.value) & 3
+        return f"{fd.title}: {display(fd, v, str(v))}"
+
+    return label
+
+
+def _flow(item: Item) -> str:
+    return f"Flow Label: 0x{int(item.value):05x}"
+
+
+IPV6 = Protocol("ipv6", "ipv6", _ipv6_head, (
+    Node("ipv6.version", mask=0xF0, bits=8),
+    Node("ipv6.tclass", label=_tclass, of_value=True, mask=0x0FF00000, bits=32, children=(
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.dscp"), of_value=True, mask=0x0FC00000, bits=32, bits_of=lambda v: v >> 2),
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.ecn"), of_value=True, mask=0x00300000, bits=32, bits_of=lambda v: v & 3),
+    )),
+    Node("ipv6.flow", label=_flow, of_value=True, mask=0x0FFFFF, bits=24),
+    Node("ipv6.plen"),
+    Node("ipv6.nxt"),
+    Node("ipv6.hlim"),
+    Node("ipv6.src"),
+    Node("ipv6.dst"),
+))

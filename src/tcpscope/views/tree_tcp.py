@@ -1,0 +1,292 @@
+"""The TCP tree and the Data tree after it, as packet-tcp.c and packet-data.c add them
+(labels from their ``hf_register_info`` and ``proto_tree_add_*`` calls, written down
+here in our own words)."""
+
+from __future__ import annotations
+
+from tcpscope.constants import ACK
+from tcpscope.dissect.experts import TCP_OPTION_NAMES
+from tcpscope.views.info import flags_text
+from tcpscope.views.tree import Item, Node, Protocol
+
+__all__ = ["DATA", "TCP"]
+
+# the conversation completeness bits (TCP_COMPLETENESS_*)
+_SYN, _SYNACK, _ACK, _DATA, _FIN, _RST = 1, 2, 4, 8, 16, 32
+_OPEN = _SYN | _SYNACK | _ACK
+
+
+def completeness_text(v: int) -> str:
+    """conversation_completeness_fill: the handshake's stage while it is incomplete, else
+    whether data went through (FIN or RST or both after it), else ``Incomplete``."""
+    named = {_SYN: "Incomplete, SYN_SENT", _SYN | _SYNACK: "Incomplete, CLIENT_ESTABLISHED",
+             _OPEN: "Incomplete, ESTABLISHED", _OPEN | _DATA: "Incomplete, DATA"}
+    if v in named:
+        return f"{named[v]} ({v})"
+    if v & _OPEN == _OPEN and v & (_FIN | _RST) and not v & ~(_OPEN | _DATA | _FIN | _RST):
+        return f"Complete, {'WITH_DATA' if v & _DATA else 'NO_DATA'} ({v})"
+    return f"Incomplete ({v})"
+
+
+def _acked(item: Item) -> bool:
+    flags = item.get("tcp.flags")
+    return flags is not None and bool(int(flags) & ACK)
+
+
+def _tcp_head(item: Item) -> str | None:
+    """The header's line; none when not even the ports were captured (tshark adds no TCP item)."""
+    if not item.has("tcp.srcport"):
+        return None
+    text = (f"Transmission Control Protocol, Src Port: {item.get('tcp.srcport')}, "
+            f"Dst Port: {item.get('tcp.dstport')}")
+    seq = item.get("tcp.seq")
+    if seq is not None:
+        text += f", Seq: {seq}"
+    if item.shown_expert("tcp.bogus_header_length"):  # dissect_tcp stops before the flags and length
+        return text
+    if _acked(item) and item.has("tcp.ack"):
+        text += f", Ack: {item.get('tcp.ack')}"
+    length = item.get("tcp.len")
+    if length is not None:
+        text += f", Len: {length}"
+    return text
+
+
+def _completeness(item: Item) -> str:
+    return f"Conversation completeness: {completeness_text(int(item.value))}"
+
+
+def _seq(item: Item) -> str:
+    return f"Sequence Number: {item.value}    (relative sequence number)"
+
+
+def _nxtseq(item: Item) -> str:
+    return f"Next Sequence Number: {item.value}    (relative sequence number)"
+
+
+def _ack(item: Item) -> str:
+    if _acked(item):
+        return f"Acknowledgment Number: {item.value}    (relative ack number)"
+    return f"Acknowledgment Number: {item.value}"
+
+
+def _hdr_len(item: Item) -> str:
+    n = int(item.value)
+    return f"Header Length: {n} bytes ({n // 4})"
+
+
+def _flags(item: Item) -> str:
+    v = int(item.value) & 0xFFF
+    return f"Flags: 0x{v:03x} ({flags_text(v, item.has('tcp.flags.ace'))})"
+
+
+def _scalefactor(item: Item) -> str:
+    v = int(item.value)
+    words = {-1: " (unknown)", -2: " (no window scaling used)"}
+    return f"Window size scaling factor: {v}{words.get(v, '')}"
+
+
+def _partial_sack(kind: int, length: int) -> bool:
+    """A SACK option whose length leaves part of a block: its dissector stops on the
+    "suboption would go past end of option" item, before the option's name is listed."""
+    return kind == 5 and (length - 2) % 8 != 0
+
+
+def _options(item: Item) -> str:
+    n = int(item.get("tcp.hdr_len")) - 20
+    cols = item.table.layer("tcp.option").cols
+    tcp = item.table.layer("tcp").cols
+    row = item.where.rows["tcp"]
+    start = int(tcp["_start"][row]) + 20
+    end = start + min(int(tcp["opt_cap"][row]), int(item.get("tcp.hdr_len")) - 20)
+    # an option's name is appended once its dissector returned: not for one whose bytes
+    # (as its length byte says) go past the captured options
+    kinds = [int(cols["kind"][r]) for r in item.rows_in("tcp.option")
+             if cols["item"][r] and int(cols["off"][r]) + max(int(cols["len"][r]), 1) <= end
+             and not _partial_sack(int(cols["kind"][r]), int(cols["len"][r]))]
+    return f"Options: ({n} bytes)" + "".join(f", {TCP_OPTION_NAMES.get(k, 'Unknown')}" for k in kinds)
+
+
+#: The Kind line's names (tcp_option_kind_vs).
+_KIND_NAMES = {0: "End of Option List", 1: "No-Operation", 2: "Maximum Segment Size", 3: "Window Scale",
+               4: "SACK Permitted", 5: "SACK", 6: "Echo", 7: "Echo Reply", 8: "Time Stamp Option",
+               11: "CC", 12: "CC.NEW", 13: "CC.ECHO", 19: "MD5 Signature Option", 20: "SCPS Capabilities",
+               21: "Selective Negative Acknowledgements", 22: "Record Boundaries", 23: "Corruption experienced",
+               27: "Quick-Start Response", 28: "User Timeout Option", 29: "The TCP Authentication Option",
+               30: "Multipath TCP", 34: "TCP Fast Open Cookie", 76: "Riverbed Probe", 78: "Riverbed Transparency",
+               172: "Accurate ECN Order 0", 174: "Accurate ECN Order 1", 253: "RFC3692-style Experiment 1",
+               254: "RFC3692-style Experiment 2"}
+
+
+def _option(item: Item) -> str:
+    kind = int(item.value)
+    name = TCP_OPTION_NAMES.get(kind, "Unknown")
+    if kind == 2 and item.has("tcp.options.mss_val"):
+        return f"TCP Option - {name}: {item.get('tcp.options.mss_val')} bytes"
+    if kind == 3 and item.has("tcp.options.wscale.shift"):
+        return (f"TCP Option - {name}: {item.get('tcp.options.wscale.shift')} "
+                f"(multiply by {item.get('tcp.options.wscale.multiplier')})")
+    if kind == 8 and item.has("tcp.options.timestamp.tsecr"):
+        return (f"TCP Option - {name}: TSval {item.get('tcp.options.timestamp.tsval')}, "
+                f"TSecr {item.get('tcp.options.timestamp.tsecr')}")
+    if kind == 5:
+        edges = "".join(f" {item.get('tcp.options.sack_le', k)}-{item.get('tcp.options.sack_re', k)}"
+                        for k in range(item.count("tcp.options.sack_re")))
+        return f"TCP Option - {name}{edges}"
+    return f"TCP Option - {name}"
+
+
+def _is_sack(item: Item) -> bool:
+    return bool(item.get("tcp.option_kind") == 5)
+
+
+def _left_edge(item: Item) -> str:
+    return f"left edge = {item.value} (relative)"
+
+
+def _right_edge(item: Item) -> str:
+    return f"right edge = {item.value} (relative)"
+
+
+def _is_dsack(item: Item) -> bool:
+    """A D-SACK (RFC 2883): the option's first block reports data received twice."""
+    return _is_sack(item) and item.shown_expert("tcp.options.sack.dsack")
+
+
+def _dsack_left(item: Item) -> str:
+    return f"D-SACK Left Edge = {item.get('tcp.options.sack_le', 0)} (relative)"
+
+
+def _dsack_right(item: Item) -> str:
+    return f"D-SACK Right Edge = {item.get('tcp.options.sack_re', 0)} (relative)"
+
+
+def _dsack(item: Item) -> str:
+    return "D-SACK Sequence"
+
+
+def _padding(item: Item) -> str:
+    return "Non-zero header padding"
+
+
+def _sack_count(item: Item) -> str:
+    return f"TCP SACK Count: {item.count('tcp.options.sack_re')}"
+
+
+def _kind(item: Item) -> str:
+    kind = int(item.value)
+    return f"Kind: {_KIND_NAMES.get(kind, 'Unknown')} ({kind})"
+
+
+def _payload(item: Item) -> str | None:
+    """The payload's length on the wire; no line when none of it was captured."""
+    if not item.text:
+        return None
+    wire = item.get("tcp.len")
+    n = len(item.text) // 2 if wire is None else int(wire)
+    return f"TCP payload ({n} byte{'' if n == 1 else 's'})"
+
+
+_ANALYSIS_EXPERTS = (
+    "tcp.analysis.reused_ports", "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
+    "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order", "tcp.analysis.lost_segment",
+    "tcp.analysis.ack_lost_segment", "tcp.analysis.window_update", "tcp.analysis.window_full",
+    "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack", "tcp.analysis.zero_window_probe",
+    "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe_ack",
+)
+
+
+def _short_segment(item: Item) -> str:
+    return ("Short segment. Segment/fragment does not contain a full TCP header (might be NMAP or someone else "
+            "deliberately sending unusual packets)")
+
+
+def _dup_ack_flag(item: Item) -> str:
+    return "This is a TCP duplicate ack"
+
+
+def _flag(name: str, mask: int, experts: tuple[str, ...] = ()) -> Node:
+    return Node(name, mask=mask, bits=12, experts=experts, bits_from="tcp.flags")
+
+
+TCP = Protocol("tcp", "tcp", _tcp_head, (
+    Node("tcp.srcport"),
+    Node("tcp.dstport"),
+    Node("tcp.stream", generated=True),
+    Node("tcp.completeness", label=_completeness, of_value=True, generated=True),
+    Node("", label=_short_segment, experts=("tcp.short_segment",), constant=True),
+    Node("tcp.len", generated=True),
+    Node("tcp.seq", label=_seq, of_value=True),
+    Node("tcp.seq_raw"),
+    Node("tcp.nxtseq", label=_nxtseq, of_value=True, generated=True),
+    Node("tcp.ack", label=_ack, experts=("tcp.ack.nonzero",)),
+    Node("tcp.ack_raw"),
+    Node("tcp.hdr_len", label=_hdr_len, of_value=True, mask=0xF0, bits=8, bits_of=lambda v: v // 4,
+         experts=("tcp.bogus_header_length",)),
+    Node("tcp.flags", label=_flags, children=(
+        _flag("tcp.flags.res", 0xE00),
+        _flag("tcp.flags.ae", 0x100),
+        _flag("tcp.flags.cwr", 0x080),
+        _flag("tcp.flags.ece", 0x040),
+        _flag("tcp.flags.ace", 0x1C0),
+        _flag("tcp.flags.urg", 0x020),
+        _flag("tcp.flags.ack", 0x010),
+        _flag("tcp.flags.push", 0x008),
+        _flag("tcp.flags.reset", 0x004, ("tcp.connection.rst",)),
+        _flag("tcp.flags.syn", 0x002, ("tcp.connection.synack", "tcp.connection.syn")),
+        _flag("tcp.flags.fin", 0x001, ("tcp.connection.fin",)),
+        Node("tcp.flags.str", generated=True, experts=("tcp.connection.fin_active", "tcp.connection.fin_passive")),
+    )),
+    Node("tcp.window_size_value"),
+    Node("tcp.window_size", generated=True),
+    Node("tcp.window_size_scalefactor", label=_scalefactor, of_value=True, generated=True),
+    Node("tcp.checksum", unit=" [unverified]"),
+    Node("tcp.checksum.status", generated=True),
+    Node("tcp.urgent_pointer", experts=("tcp.urgent_pointer.non_zero",)),
+    Node("tcp.options", label=_options, children=(
+        Node("tcp.option_kind", label=_option, rows="tcp.option", children=(
+            Node("tcp.option_kind", label=_kind, of_value=True),
+            Node("tcp.option_len", experts=("tcp.option.len.invalid",)),
+            Node("tcp.options.mss_val"),
+            Node("tcp.options.wscale.shift", experts=("tcp.options.wscale.shift.invalid",)),
+            Node("tcp.options.wscale.multiplier", generated=True),
+            Node("tcp.options.timestamp.tsval"),
+            Node("tcp.options.timestamp.tsecr"),
+            Node("", when=_is_sack, each="tcp.options.sack_le", children=(
+                Node("tcp.options.sack_le", label=_left_edge, of_value=True),
+                Node("tcp.options.sack_re", label=_right_edge, of_value=True),
+            )),
+            Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack),
+            Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack),
+            Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack),
+            Node("", label=_dsack, when=_is_sack, experts=("tcp.options.sack.dsack",), constant=True),
+        )),
+        Node("", label=_padding, experts=("tcp.non_zero_bytes_after_eol",), constant=True),
+    ), experts=("tcp.options.mss.absent",)),
+    Node("", label=lambda item: "Timestamps", generated=True, constant=True, children=(
+        Node("tcp.time_relative", generated=True),
+        Node("tcp.time_delta", generated=True),
+    )),
+    Node("tcp.analysis", generated=True, children=(
+        Node("tcp.analysis.acks_frame", generated=True),
+        Node("tcp.analysis.ack_rtt", generated=True),
+        Node("tcp.analysis.initial_rtt", generated=True),
+        Node("tcp.analysis.bytes_in_flight", generated=True),
+        Node("tcp.analysis.push_bytes_sent", generated=True),
+        Node("tcp.analysis.flags", generated=True, experts=_ANALYSIS_EXPERTS, follow=(
+            ("tcp.analysis.retransmission", (Node("tcp.analysis.rto", generated=True),
+                                             Node("tcp.analysis.rto_frame", generated=True))),
+            ("", (Node("tcp.analysis.duplicate_ack", label=_dup_ack_flag, generated=True, constant=True),)),
+        )),
+        Node("tcp.analysis.duplicate_ack_num", generated=True),
+        Node("tcp.analysis.duplicate_ack_frame", generated=True, experts=("tcp.analysis.duplicate_ack",)),
+    )),
+    Node("tcp.payload", label=_payload),
+))
+
+
+def _data_head(item: Item) -> str:
+    return f"Data ({item.count('tcp.payload')} bytes)"
+
+
+DATA = Protocol("data", "", _data_head, ())

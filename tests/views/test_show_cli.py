@@ -1,0 +1,58 @@
+"""``tcpscope show`` on the command line: frames chosen by number and by filter, and bad input."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from compare import CAPTURES, run_tcpscope
+
+
+@pytest.fixture(autouse=True)
+def _utc() -> Iterator[None]:
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _frames(text: str) -> list[str]:
+    return ["Frame " + block for block in text.split("\nFrame ")[1:]] if text.startswith("Frame ") else []
+
+
+def test_frame_option_shows_those_frames_as_the_whole_output_does() -> None:
+    whole = run_tcpscope("show", "http-get.pcap")
+    some = run_tcpscope("show", "http-get.pcap", "--frame", "3", "--frame", "1")
+    assert some.status == 0
+    frames = ("Frame " + whole.stdout[len("Frame "):]).split("\n\nFrame ")
+    assert some.stdout.startswith("Frame 1: ")
+    assert frames[2].split("\n")[0] in some.stdout
+    # the delta from the previous displayed frame counts from frame 1, the frame shown before
+    assert "[Time delta from previous displayed frame: 0.000049000 seconds]" in some.stdout
+
+
+def test_display_filter_selects_frames() -> None:
+    got = run_tcpscope("show", "http-get.pcap", "-Y", "tcp.flags.syn == 1")
+    assert got.status == 0
+    assert got.stdout.count("\nFrame ") + got.stdout.startswith("Frame ") == 2
+
+
+def test_a_frame_that_does_not_exist_is_an_error() -> None:
+    got = run_tcpscope("show", "http-get.pcap", "--frame", "99")
+    assert got.status == 2
+    assert got.stderr == "tcpscope: frame 99 does not exist: the capture has 12 frames\n"
+    assert got.stdout == ""
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CAPTURES / "bad").iterdir() if ".pcap" in p.name))
+def test_damaged_captures_give_no_traceback(name: str) -> None:
+    got = run_tcpscope("show", f"bad/{name}")
+    assert got.status in (0, 2)
+    assert "Traceback" not in got.stderr
