@@ -56,3 +56,18 @@ def test_damaged_captures_give_no_traceback(name: str) -> None:
     got = run_tcpscope("show", f"bad/{name}")
     assert got.status in (0, 2)
     assert "Traceback" not in got.stderr
+
+
+@pytest.mark.parametrize("name", ["http-get.pcap", "http-eth.pcap"])
+def test_bytes_follow_each_tree_as_tshark_prints_them(name: str, tshark: str) -> None:
+    """``show -x`` equals ``tshark -n -V -x`` on frames whose tree is written (no TCP
+    payload: HTTP's trees are pending)."""
+    import subprocess
+
+    wanted = "tcp.len == 0 or not tcp"
+    got = run_tcpscope("show", name, "-x", "-Y", wanted)
+    want = subprocess.run([tshark, "-n", "-r", str(CAPTURES / name), "-V", "-x", "-Y", wanted],
+                          capture_output=True, text=True, check=True).stdout
+    assert got.status == 0
+    assert got.stdout.count("\n0000  ") >= 3
+    assert got.stdout == want

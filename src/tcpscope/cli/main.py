@@ -169,7 +169,8 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
     _file_and_filter(p)
     p.add_argument("--frame", action="append", type=int, metavar="N",
                    help="show frame N (repeatable; after -Y, if given)")
-    p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; tcpscope resolves none)")
+    p.add_argument("-x", action="store_true", help="add each frame's bytes in hex and ASCII, as tshark -V -x")
+    p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; the tree resolves none yet)")
 
 
 class Command:

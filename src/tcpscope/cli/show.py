@@ -5,7 +5,9 @@ N, as ``-Y "frame.number == N"`` would, after the display filter. The whole capt
 read once, a piece at a time, with the TCP analysis carried from piece to piece (the
 values of a frame depend on the frames before it, so reading stops after the last frame
 asked for); only the frames shown are formatted.
-``-n`` is accepted for tshark's sake: tcpscope resolves no names.
+``-x`` adds each frame's bytes after its tree, as ``tshark -V -x`` prints them
+(:mod:`tcpscope.views.hexdump`). ``-n`` is accepted for tshark's sake: the tree prints
+addresses as ``tshark -n`` does.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tcpscope._jit import job
     from tcpscope.views.columns import full_registry
+    from tcpscope.views.hexdump import hex_dumps
     from tcpscope.views.tree_frames import show_text
 
     wanted = sorted(set(args.frame or ()))
@@ -44,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
                 if not frames.shape[0]:
                     continue
             with job(piece.job):
-                out.write("".join(t.text + "\n" for t in show_text(table, frames, registry, before)))
+                trees = (t.text + "\n" for t in show_text(table, frames, registry, before))
+                if args.x:  # the tree, its blank line, then the bytes and theirs
+                    trees = (tree + dump for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))
+                out.write("".join(trees))
             if frames.shape[0]:
                 before = int(table.ts_ns[frames[-1]])
             if not scan.whole:

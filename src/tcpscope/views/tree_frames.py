@@ -26,6 +26,7 @@ from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
+from tcpscope.views.hexdump import hex_dump
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_ip import IPV4, IPV6
@@ -87,19 +88,6 @@ class _Experts:
                                    (depth + 1, f"[Severity level: {severity}]"), (depth + 1, f"[Group: {group}]")]
 
 
-def _hex_dump(data: bytes) -> str:
-    """The bytes as print.c's hex dump: offset, 16 bytes in hex, their ASCII (``.`` for others)."""
-    out = []
-    shown = data.translate(_PRINTABLE).decode("ascii")
-    for at in range(0, len(data), 16):
-        out.append(f"{at:04x}  {data[at : at + 16].hex(' '):<47}   {shown[at : at + 16]}\n")
-    return "".join(out)
-
-
-#: Each byte as the hex dump's text column shows it: printable ASCII as itself, others as ``.``.
-_PRINTABLE = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
-
-
 def _data_text(store: FieldStore, where: Where) -> str | None:
     """The Data protocol (packet-data.c) after TCP: its line, the hex of its bytes (print.c
     dumps the data protocol's bytes under its line), the bytes and their length. Nothing
@@ -112,7 +100,7 @@ def _data_text(store: FieldStore, where: Where) -> str | None:
     if not data:
         return ""
     shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
-    return (f"Data ({len(data)} bytes)\n\n{_hex_dump(data)}"
+    return (f"Data ({len(data)} bytes)\n\n{hex_dump(data)}"
             f"    Data: {shown}\n    [Length: {len(data)}]\n")
 
 
