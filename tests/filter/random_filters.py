@@ -39,9 +39,12 @@ class Gen:
         self.reg = reg
         # _ws.expert* text fields are left out: tshark 4.0.17 crashes (SIGSEGV) on some
         # relations over them, e.g. `any _ws.expert === "..."`; tcpscope's own fields
-        # (tcpscope.*) too: tshark has none to compare with
+        # (tcpscope.*) too: tshark has none to compare with; and the names of addresses
+        # (eth.src_resolved...): the filters run ``tshark -n``, which leaves them unresolved,
+        # where tcpscope resolves them as tshark does by default
         self.fields = [n for n, f in reg.items() if "." in n and n != "frame.protocols"
-                       and not n.startswith(("_ws.expert", "tcpscope.")) and len(f.get(table))]
+                       and not n.startswith(("_ws.expert", "tcpscope.")) and not n.endswith("_resolved")
+                       and len(f.get(table))]
         self.values = {n: list(dict.fromkeys(format_values(reg[n], reg[n].get(table))))[:20] for n in self.fields}
 
     def literal(self, name: str) -> str:

@@ -166,6 +166,8 @@ def _display(node: object) -> str:
         return "-"
     if isinstance(node, Function):
         return node.name
+    if isinstance(node, In):  # a set test's operator, with or without its quantifier
+        return "in"
     if isinstance(node, Node):
         return print_node(node)
     return str(node)

@@ -4,7 +4,7 @@ here in our own words)."""
 
 from __future__ import annotations
 
-from tcpscope.constants import ACK
+from tcpscope.constants import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG
 from tcpscope.dissect.experts import TCP_OPTION_NAMES
 from tcpscope.views.info import flags_text
 from tcpscope.views.tree import Item, Node, Protocol
@@ -12,19 +12,19 @@ from tcpscope.views.tree import Item, Node, Protocol
 __all__ = ["DATA", "TCP"]
 
 # the conversation completeness bits (TCP_COMPLETENESS_*)
-_SYN, _SYNACK, _ACK, _DATA, _FIN, _RST = 1, 2, 4, 8, 16, 32
-_OPEN = _SYN | _SYNACK | _ACK
+_SEEN_SYN, _SEEN_SYNACK, _SEEN_ACK, _SEEN_DATA, _SEEN_FIN, _SEEN_RST = 1, 2, 4, 8, 16, 32
+_SEEN_OPEN = _SEEN_SYN | _SEEN_SYNACK | _SEEN_ACK
 
 
 def completeness_text(v: int) -> str:
     """conversation_completeness_fill: the handshake's stage while it is incomplete, else
     whether data went through (FIN or RST or both after it), else ``Incomplete``."""
-    named = {_SYN: "Incomplete, SYN_SENT", _SYN | _SYNACK: "Incomplete, CLIENT_ESTABLISHED",
-             _OPEN: "Incomplete, ESTABLISHED", _OPEN | _DATA: "Incomplete, DATA"}
+    named = {_SEEN_SYN: "Incomplete, SYN_SENT", _SEEN_SYN | _SEEN_SYNACK: "Incomplete, CLIENT_ESTABLISHED",
+             _SEEN_OPEN: "Incomplete, ESTABLISHED", _SEEN_OPEN | _SEEN_DATA: "Incomplete, DATA"}
     if v in named:
         return f"{named[v]} ({v})"
-    if v & _OPEN == _OPEN and v & (_FIN | _RST) and not v & ~(_OPEN | _DATA | _FIN | _RST):
-        return f"Complete, {'WITH_DATA' if v & _DATA else 'NO_DATA'} ({v})"
+    if v & _SEEN_OPEN == _SEEN_OPEN and v & (_SEEN_FIN | _SEEN_RST) and not v & ~(_SEEN_OPEN | _SEEN_DATA | _SEEN_FIN | _SEEN_RST):
+        return f"Complete, {'WITH_DATA' if v & _SEEN_DATA else 'NO_DATA'} ({v})"
     return f"Incomplete ({v})"
 
 
@@ -225,16 +225,16 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
          experts=("tcp.bogus_header_length",)),
     Node("tcp.flags", label=_flags, children=(
         _flag("tcp.flags.res", 0xE00),
-        _flag("tcp.flags.ae", 0x100),
-        _flag("tcp.flags.cwr", 0x080),
-        _flag("tcp.flags.ece", 0x040),
-        _flag("tcp.flags.ace", 0x1C0),
-        _flag("tcp.flags.urg", 0x020),
-        _flag("tcp.flags.ack", 0x010),
-        _flag("tcp.flags.push", 0x008),
-        _flag("tcp.flags.reset", 0x004, ("tcp.connection.rst",)),
-        _flag("tcp.flags.syn", 0x002, ("tcp.connection.synack", "tcp.connection.syn")),
-        _flag("tcp.flags.fin", 0x001, ("tcp.connection.fin",)),
+        _flag("tcp.flags.ae", AE),
+        _flag("tcp.flags.cwr", CWR),
+        _flag("tcp.flags.ece", ECE),
+        _flag("tcp.flags.ace", AE | CWR | ECE),
+        _flag("tcp.flags.urg", URG),
+        _flag("tcp.flags.ack", ACK),
+        _flag("tcp.flags.push", PSH),
+        _flag("tcp.flags.reset", RST, ("tcp.connection.rst",)),
+        _flag("tcp.flags.syn", SYN, ("tcp.connection.synack", "tcp.connection.syn")),
+        _flag("tcp.flags.fin", FIN, ("tcp.connection.fin",)),
         Node("tcp.flags.str", generated=True, experts=("tcp.connection.fin_active", "tcp.connection.fin_passive")),
     )),
     Node("tcp.window_size_value"),
