@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -95,16 +94,6 @@ def line_problems(name: str, theirs: list[str], ours: list[str]) -> list[str]:
             out.append(f"frame {n}: declared ({declared[n]}) but equal to tshark's: stale")
     out += [f"frame {n}: declared past tshark's {len(theirs)} lines" for n in declared if n > len(theirs)]
     return out
-
-
-@pytest.fixture
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process in UTC, as tshark is run (``frame.time`` is a local time), then back."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.tshark

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-
 import pytest
 from compare import CAPTURES, run_tcpscope
 
-
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 def _frames(text: str) -> list[str]:

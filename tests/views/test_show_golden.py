@@ -20,9 +20,8 @@ import lzma
 import os
 import re
 import subprocess
-import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 
 import pytest
@@ -76,20 +75,7 @@ def pending_reason(frame_text: str) -> str | None:
     return None
 
 
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    """tshark's Arrival Time is a local time: both run in UTC."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 @cache

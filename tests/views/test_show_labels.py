@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-from collections.abc import Iterator
 
 import pytest
 from compare import CAPTURES, run_tcpscope
@@ -24,17 +22,7 @@ HEADS = {"frame": "Frame ", "eth": "Ethernet II", "vlan": "802.1Q Virtual LAN", 
 ARGS = [arg for name in HEADS for arg in ("-e", name)]
 
 
-@pytest.fixture(autouse=True)
-def _utc() -> Iterator[None]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 def _labels(frame_text: str) -> list[str]:
