@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Literal
 from tcpscope.cli import EXIT_ERROR
 
 if TYPE_CHECKING:
+    from tcpscope._types import Array
     from tcpscope.api import Scan
 
-__all__ = ["EXIT_ERROR", "finish", "scan_capture"]
+__all__ = ["EXIT_ERROR", "finish", "scan_capture", "selected_streams"]
 
 
 @contextmanager
@@ -36,6 +37,29 @@ def scan_capture(path: str, display_filter: str | None, fields: Sequence[str] | 
         pieces.progress = lambda done: progress.stage("decoding", done)
         _tune_for(path)
         yield pieces
+
+
+def selected_streams(command: str, path: str, display_filter: str) -> Iterator[Array]:
+    """For each piece of the capture, in order, the ``tcp.stream`` numbers of the frames
+    ``display_filter`` selects that have one (what ``-Y`` picks for ``follow`` and
+    ``explain``, which then read the capture again: not a pipe)."""
+    import numpy as np
+
+    from tcpscope._jit import job
+    from tcpscope.errors import TcpscopeError
+
+    if path == "-":
+        raise TcpscopeError(f"{command}: -Y reads the capture twice, which a pipe cannot give: use --stream N")
+    with scan_capture(path, display_filter) as scan:
+        for piece in scan:
+            with job(piece.job):
+                tcp = piece.table.layer("tcp")
+                if len(tcp) == 0 or len(piece.frames) == 0:
+                    continue
+                stream = np.asarray(tcp.cols["stream"], dtype=np.int64)
+                chosen = np.zeros(piece.table.n, dtype=np.bool_)
+                chosen[piece.frames] = True
+                yield stream[chosen[tcp.pkt] & (stream >= 0)]
 
 
 def _tune_for(path: str) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture, selected_streams
 
 __all__ = ["language", "run"]
 
@@ -56,20 +56,5 @@ def run(args: argparse.Namespace) -> int:
 
 def _streams_of(path: str, display_filter: str) -> np.ndarray:
     """The ``tcp.stream`` of every frame ``display_filter`` selects that has one."""
-    from tcpscope._jit import job
-    from tcpscope.errors import TcpscopeError
-
-    if path == "-":
-        raise TcpscopeError("explain: -Y reads the capture twice, which a pipe cannot give: use --stream N")
-    found: list[np.ndarray] = []
-    with scan_capture(path, display_filter) as scan:
-        for piece in scan:
-            with job(piece.job):
-                tcp = piece.table.layer("tcp")
-                if len(tcp) == 0 or len(piece.frames) == 0:
-                    continue
-                chosen = np.zeros(piece.table.n, dtype=np.bool_)
-                chosen[piece.frames] = True
-                stream = np.asarray(tcp.cols["stream"], dtype=np.int64)
-                found.append(np.unique(stream[chosen[tcp.pkt] & (stream >= 0)]))
+    found = [np.unique(streams) for streams in selected_streams("explain", path, display_filter)]
     return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture, selected_streams
 
 if TYPE_CHECKING:
     from tcpscope.analysis.follow import Chunks
@@ -58,25 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _first_stream(path: str, display_filter: str) -> int | None:
     """The ``tcp.stream`` of the first frame ``display_filter`` selects that has one."""
-    import numpy as np
-
-    from tcpscope._jit import job
-    from tcpscope.errors import TcpscopeError
-
-    if path == "-":
-        raise TcpscopeError("follow: -Y reads the capture twice, which a pipe cannot give: use --stream N")
-    with scan_capture(path, display_filter) as scan:
-        for piece in scan:
-            with job(piece.job):
-                tcp = piece.table.layer("tcp")
-                if len(tcp) == 0 or len(piece.frames) == 0:
-                    continue
-                stream = np.asarray(tcp.cols["stream"], dtype=np.int64)
-                chosen = np.zeros(piece.table.n, dtype=np.bool_)
-                chosen[piece.frames] = True
-                hit = np.flatnonzero(chosen[tcp.pkt] & (stream >= 0))
-                if hit.shape[0]:
-                    return int(stream[hit[0]])
+    for streams in selected_streams("follow", path, display_filter):
+        if streams.shape[0]:
+            return int(streams[0])
     return None
 
 
