@@ -121,9 +121,6 @@ print(json.dumps({"code": code, "python": tracemalloc.get_traced_memory()[1],
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known defect: a file read a piece at a time by tcpscope.scan peaks about "
-                   "2 KB higher per frame of the file (84 MB at 4,572 frames, 153 MB at 36,576, with no export at all); "
-                   "strict, so that the fix shows as this test passing")
 def test_memory_does_not_grow_with_length(tmp_path: Path) -> None:
     """Peak memory (numpy's, through tracemalloc, and Arrow's pool) exporting 1 and 4
     copies of a capture (4,572 and 18,288 frames) in pieces of 1,024 frames: the longer

@@ -63,9 +63,13 @@ _NSEC_VARIANTS = ("nsec", "aix")
 # lengths_swapped modes
 NOT_SWAPPED, SWAPPED, MAYBE_SWAPPED = 0, 1, 2
 # walk status
-OK, CUT_SHORT, TOO_BIG, PAUSED = 0, 1, 2, 3
+OK, CUT_SHORT, TOO_BIG, PAUSED, FULL = 0, 1, 2, 3, 4
 #: Bytes of the file read at a time by the record walk.
 _WINDOW = 1 << 18
+#: Records the walk's output columns start with: one per this many bytes of the file, at
+#: least _MIN_ROOM (they double when a file has smaller records). Not one per header's
+#: length: that reserves 40 bytes of index per 16 of file, 2 KB a frame of 850 bytes.
+_BYTES_PER_ROW, _MIN_ROOM = 256, 1024
 
 
 @helper
@@ -120,12 +124,12 @@ def _walk(window: NDArray[np.uint8], base: Any, pos: Any, w: _Walk, out: NDArray
     """Follow the records from file offset ``pos`` while their headers are in ``window``
     (the file's bytes from offset ``base`` on).
 
-    Each record goes in the next column of ``out`` while it has room: where its bytes
-    start, incl_len (frame.cap_len) and orig_len (frame.len) after the length swap of
-    old versions (``w.swap_mode``), its time stamp in nanoseconds, and the nanoseconds of
-    its fraction as wiretap stores them (:func:`_nsecs`). Returns (records, stop offset,
-    status, offending incl_len); status 3 means the next header is past the window and
-    the walk can go on from the stop offset.
+    Each record goes in the next column of ``out``: where its bytes start, incl_len
+    (frame.cap_len) and orig_len (frame.len) after the length swap of old versions
+    (``w.swap_mode``), its time stamp in nanoseconds, and the nanoseconds of its fraction
+    as wiretap stores them (:func:`_nsecs`). Returns (records, stop offset, status,
+    offending incl_len); status 3 means the next header is past the window, 4 that
+    ``out`` is full, and the walk can go on from the stop offset.
     """
     wend = base + window.shape[0]
     room = out.shape[1]
@@ -147,13 +151,14 @@ def _walk(window: NDArray[np.uint8], base: Any, pos: Any, w: _Walk, out: NDArray
             return n, pos, 2, incl
         if w.file_end - pos - hdr_len < incl:
             return n, pos, 1, 0
-        if n < room:
-            ns = _nsecs(_word(window, at + 4, w.big), w.unit)
-            out[_START, n] = pos + hdr_len
-            out[_INCL, n] = incl
-            out[_ORIG, n] = orig
-            out[_TS, n] = _word(window, at, w.big) * 1_000_000_000 + ns
-            out[_NSECS, n] = ns
+        if n == room:
+            return n, pos, 4, 0
+        ns = _nsecs(_word(window, at + 4, w.big), w.unit)
+        out[_START, n] = pos + hdr_len
+        out[_INCL, n] = incl
+        out[_ORIG, n] = orig
+        out[_TS, n] = _word(window, at, w.big) * 1_000_000_000 + ns
+        out[_NSECS, n] = ns
         n += 1
         pos += hdr_len + incl
 
@@ -300,27 +305,41 @@ def _variant(src: Source, fh: _FileHeader) -> str:
 def _walk_records(src: Source, pos: int, w: _Walk) -> tuple[NDArray[np.int64], int, int, int]:
     """Every record's columns (rows :data:`_START`...), where the walk stopped, its status
     and the offending incl_len: the headers are read a window at a time from a file, not
-    through the map; bytes already in memory are walked at once."""
+    through the map; bytes already in memory are walked at once.
+
+    The columns start at one record per :data:`_BYTES_PER_ROW` bytes and double when
+    full, and are copied to the real count at the end: the index holds 40 bytes a
+    record, not a reservation for a file of bare headers.
+    """
     walk = _walk.pick(max(1, w.file_end // 256))
-    # Every record takes at least hdr_len bytes, so this many rows always fit (only the
-    # pages written are touched; the columns are cut to the real count).
-    room = (w.file_end - pos) // w.hdr_len + 1
-    cols = np.empty((5, room), dtype=np.int64)
-    count = 0
+    worst = (w.file_end - pos) // w.hdr_len + 1  # every record takes at least hdr_len bytes
+    cols = np.empty((5, min(worst, max(_MIN_ROOM, (w.file_end - pos) // _BYTES_PER_ROW))), dtype=np.int64)
+    count, bad_len = 0, 0
+
+    def step(window: NDArray[np.uint8], base: int) -> int:
+        """Walk ``window`` (the file's bytes from offset ``base`` on) from ``pos``, the
+        columns doubled each time they fill; the status where it stopped."""
+        nonlocal cols, count, pos, bad_len
+        while True:
+            got, stop, status, bad = walk(window, base, pos, w, cols[:, count:])
+            count, pos, bad_len = count + int(got), int(stop), int(bad)
+            if status != FULL:
+                return int(status)
+            cols = np.concatenate([cols[:, :count], np.empty_like(cols)], axis=1)
+
     with src.reader() as read_at:
         if read_at is None:  # the bytes are in memory
-            count, pos, status, bad_len = walk(src.data, 0, pos, w, cols)
+            status = step(src.data, 0)
         else:
             window = np.empty(_WINDOW, dtype=np.uint8)
             while True:
-                got_bytes = read_at(window, pos)
-                got, pos, status, bad_len = walk(window[:got_bytes], pos, pos, w, cols[:, count:])
-                count += int(got)
-                if status != PAUSED or got == 0:
-                    if status == PAUSED:  # the file is shorter than when it was opened
-                        status = CUT_SHORT
+                before = count
+                status = step(window[:read_at(window, pos)], pos)
+                if status == PAUSED and count == before:  # the file is shorter than when it was opened
+                    status = CUT_SHORT
+                if status != PAUSED:
                     break
-    return cols[:, :count], int(pos), int(status), int(bad_len)
+    return cols[:, :count].copy(), pos, status, bad_len
 
 
 def _walk_warnings(name: str, status: int, stop: int, bad_len: int, max_len: int) -> list[CaptureWarning]:
