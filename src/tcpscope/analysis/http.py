@@ -130,7 +130,7 @@ class HttpFramer:
         ev = np.zeros((int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
         pool = np.zeros(int(cap.sum()) + LINE_KEEP * rows.shape[0], dtype=np.uint8)
         hole = (np.asarray(c["aflags"], dtype=np.int64)[rows] & A_LOST_PACKET) != 0
-        k = frame_segments(int(cap.sum()), (key, seq, seglen, start, cap, fin, hole, stop, pay), self._st, self._lines,
+        k = frame_segments(rows.shape[0], (key, seq, seglen, start, cap, fin, hole, stop, pay), self._st, self._lines,
                            (show, tail, ev, pool))
         return self._texts(rows, key, show, tail, ev[:k], pay, pool)
 

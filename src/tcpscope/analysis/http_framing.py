@@ -527,8 +527,10 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
 
 def frame_segments(n: int, segments: tuple[Array, ...], st: Array, lines: Array, out: tuple[Array, ...]) -> int:
     """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, hole,
-    stop, pay) against the directions' state ``st`` and ``lines`` (``n``: the bytes to
-    walk, for the choice of compiled or not), writing ``out`` (show, tail, ev, pool).
+    stop, pay) against the directions' state ``st`` and ``lines`` (``n``: the segments,
+    for the choice of compiled or not, as every kernel counts its input: a capture that
+    is small in frames starts without numba, whatever its bytes), writing ``out`` (show,
+    tail, ev, pool).
     Returns the event count."""
     st[:, S_START_SEG] = -1  # segment numbers are this piece's
     pooled = np.zeros(1, dtype=np.int64)
