@@ -17,10 +17,9 @@ installed tshark before comparing live.
 
 from __future__ import annotations
 
-import shutil
 import sys
 
-from make_golden_stats import EXPECTED, capture_names, expected_path, run_stat, tshark_version
+from make_golden_stats import record
 
 __all__ = ["FLOWS", "main"]
 
@@ -29,23 +28,7 @@ FLOWS: dict[str, str] = {"flow": "flow,tcp,standard", "flow-network": "flow,tcp,
 
 
 def main(argv: list[str]) -> int:
-    tshark = shutil.which("tshark")
-    if tshark is None:
-        print("make_golden_flow: tshark is not installed", file=sys.stderr)
-        return 2
-    EXPECTED.mkdir(parents=True, exist_ok=True)
-    version = tshark_version(tshark)
-    (EXPECTED / "TSHARK_VERSION").write_text(version + "\n")
-    names = argv or capture_names()
-    for name in names:
-        sizes = []
-        for kind, stat in FLOWS.items():
-            text = run_stat(name, stat, tshark)
-            expected_path(name, kind).write_text(text, encoding="utf-8")
-            sizes.append(f"{kind} {text.count(chr(10))} lines")
-        print(f"{name}: {', '.join(sizes)}")
-    print(f"{len(names)} captures, {version}")
-    return 0
+    return record(FLOWS, argv, "make_golden_flow")
 
 
 if __name__ == "__main__":

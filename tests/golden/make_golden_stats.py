@@ -37,6 +37,7 @@ __all__ = [
     "capture_names",
     "expected_path",
     "main",
+    "record",
     "run_stat",
     "tshark_version",
 ]
@@ -81,18 +82,20 @@ def tshark_version(tshark: str = "tshark") -> str:
     return out.splitlines()[0]
 
 
-def main(argv: list[str]) -> int:
+def record(stats: dict[str, str], names: list[str], script: str) -> int:
+    """Run tshark's ``-z`` statistics ``stats`` (file kind -> ``-z`` argument) on each
+    capture of ``names`` (every one if empty) and store their output as the golden files."""
     tshark = shutil.which("tshark")
     if tshark is None:
-        print("make_golden_stats: tshark is not installed", file=sys.stderr)
+        print(f"{script}: tshark is not installed", file=sys.stderr)
         return 2
     EXPECTED.mkdir(parents=True, exist_ok=True)
     version = tshark_version(tshark)
     (EXPECTED / "TSHARK_VERSION").write_text(version + "\n")
-    names = argv or capture_names()
+    names = names or capture_names()
     for name in names:
         sizes = []
-        for kind, stat in STATS.items():
+        for kind, stat in stats.items():
             text = run_stat(name, stat, tshark)
             expected_path(name, kind).write_text(text, encoding="utf-8")
             sizes.append(f"{kind} {text.count(chr(10))} lines")
@@ -100,6 +103,9 @@ def main(argv: list[str]) -> int:
     print(f"{len(names)} captures, {version}")
     return 0
 
+
+def main(argv: list[str]) -> int:
+    return record(STATS, argv, "make_golden_stats")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
