@@ -24,6 +24,7 @@ from flow_stand_ins import STAND_INS, without_states
 from make_golden_flow import FLOWS
 from make_golden_stats import run_stat
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
+from test_golden_list import declared_lines
 
 from tcpscope.analysis import analyze
 from tcpscope.capture import read_records
@@ -37,26 +38,6 @@ NAMES = [c.relative_to(CAPTURES).as_posix() for c in CAPTURE_FILES]
 #: The command line of each recorded graph.
 OPTIONS = {"flow": (), "flow-network": ("--network",)}
 T0 = 1_700_000_000 * NS
-
-
-def frames_of(spec: str) -> list[int]:
-    """The line numbers of a declaration: ``"4 6 8-12"``."""
-    out: list[int] = []
-    for part in spec.split():
-        first, _, last = part.partition("-")
-        out.extend(range(int(first), int(last or first) + 1))
-    return out
-
-
-def declared_lines(table: Mapping[str, Mapping[str, str]] = DECLARED) -> dict[tuple[str, int], str]:
-    """(capture, line) -> reason; a line declared twice is an error."""
-    out: dict[tuple[str, int], str] = {}
-    for reason, captures in table.items():
-        for name, spec in captures.items():
-            for n in frames_of(spec):
-                assert (name, n) not in out, f"{name} line {n} declared twice"
-                out[name, n] = reason
-    return out
 
 
 def _without_time(line: str) -> str:
@@ -98,7 +79,7 @@ def _golden(name: str, kind: str) -> str:
 @pytest.mark.parametrize("kind", list(FLOWS))
 @pytest.mark.parametrize("name", NAMES)
 def test_flow_matches_tshark_golden(name: str, kind: str) -> None:
-    assert line_diffs(name, _golden(name, kind).splitlines(), _ours(name, kind), declared_lines()) == []
+    assert line_diffs(name, _golden(name, kind).splitlines(), _ours(name, kind), declared_lines(DECLARED)) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -114,7 +95,7 @@ def test_text_ends_every_line(name: str) -> None:
 def test_flow_matches_tshark_live(name: str, kind: str, tshark: str) -> None:
     """tshark itself, run as the golden files were recorded."""
     live = run_stat(name, FLOWS[kind], tshark)
-    assert line_diffs(name, live.splitlines(), _ours(name, kind), declared_lines()) == []
+    assert line_diffs(name, live.splitlines(), _ours(name, kind), declared_lines(DECLARED)) == []
 
 
 @pytest.mark.tshark
@@ -137,14 +118,14 @@ def test_a_stale_declaration_fails() -> None:
 
 
 def test_declarations_name_captures() -> None:
-    assert {name for name, _ in declared_lines()} <= set(NAMES)
+    assert {name for name, _ in declared_lines(DECLARED)} <= set(NAMES)
 
 
 def test_deviations_doc_counts_the_declarations() -> None:
     """docs/deviations.md lists each reason with the number of lines declared under it."""
     doc = (CAPTURES.parents[2] / "docs" / "deviations.md").read_text(encoding="utf-8")
     counts: dict[str, int] = {}
-    for reason in declared_lines().values():
+    for reason in declared_lines(DECLARED).values():
         counts[reason] = counts.get(reason, 0) + 1
     missing = [f"| {reason} | {count} |" for reason, count in counts.items() if f"| {reason} | {count} |" not in doc]
     assert missing == [], "docs/deviations.md should list:\n" + "\n".join(missing)
