@@ -20,7 +20,7 @@ import pytest
 
 from tcpscope._jit import job
 from tcpscope.analysis import ANALYSIS_COLUMNS, TcpAnalyzer, analyze
-from tcpscope.analysis.sequence import A_REUSED_PORTS
+from tcpscope.analysis.layout import A_REUSED_PORTS
 from tcpscope.analysis.state import CLOSED_QUIET_NS, SequenceState
 from tcpscope.capture import read_records
 from tcpscope.dissect.pipeline import dissect

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tcpscope.analysis.sequence import INPUTS, OUTPUTS, Inputs, Outputs
+from tcpscope.analysis.layout import INPUTS, OUTPUTS, Inputs, Outputs
 
 
 def test_outputs_name_every_column_of_OUTPUTS_in_order() -> None:

@@ -18,8 +18,7 @@ from tcpscope._types import Array, Index
 from tcpscope.analysis.conversations import segment_keys
 from tcpscope.analysis.http import HttpFramer, with_http
 from tcpscope.analysis.keys import KeyIds
-from tcpscope.analysis.lifecycle import Lifecycle
-from tcpscope.analysis.sequence import (
+from tcpscope.analysis.layout import (
     A_ACK_LOST_PACKET,
     A_DUPLICATE_ACK,
     A_FAST_RETRANSMISSION,
@@ -37,6 +36,7 @@ from tcpscope.analysis.sequence import (
     A_ZERO_WINDOW_PROBE_ACK,
     OUTPUTS,
 )
+from tcpscope.analysis.lifecycle import Lifecycle
 from tcpscope.analysis.state import SequenceState, analyze_segments
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN

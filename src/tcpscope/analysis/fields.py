@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._types import Array, Mask
-from tcpscope.analysis.sequence import A_DUPLICATE_ACK, A_RETRANSMISSION
+from tcpscope.analysis.layout import A_DUPLICATE_ACK, A_RETRANSMISSION
 from tcpscope.constants import ACK, AE, CWR, ECE, SYN
 from tcpscope.dissect.context import Expert, Group, Sev
 from tcpscope.dissect.experts import EXPERTS, field_name, summary

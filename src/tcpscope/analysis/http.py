@@ -55,12 +55,7 @@ from tcpscope.analysis.http_framing import (
     frame_segments,
     fresh_state,
 )
-from tcpscope.analysis.sequence import (
-    A_FAST_RETRANSMISSION,
-    A_LOST_PACKET,
-    A_OUT_OF_ORDER,
-    A_ZERO_WINDOW_PROBE,
-)
+from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_LOST_PACKET, A_OUT_OF_ORDER, A_ZERO_WINDOW_PROBE
 from tcpscope.constants import FIN, RST, SYN
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable

@@ -27,7 +27,7 @@ import numpy as np
 
 from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
-from tcpscope.analysis.sequence import (
+from tcpscope.analysis.layout import (
     A_ACK_LOST_PACKET,
     A_FAST_RETRANSMISSION,
     A_KEEP_ALIVE,

@@ -39,16 +39,20 @@ from tcpscope.analysis.layout import (
     ENDED_FIN1,
     ENDED_FIN2,
     ENDED_RST,
+    INPUTS,
     MAX_SACK_BLOCKS,
+    OUTPUTS,
     Conversations,
     Counts,
     Flows,
+    Inputs,
+    Outputs,
     Retired,
     SackBlocks,
     State,
     Unacked,
 )
-from tcpscope.analysis.sequence import INPUTS, OUTPUTS, WALK_BUDGET, Inputs, Outputs, run_analysis
+from tcpscope.analysis.sequence import WALK_BUDGET, run_analysis
 from tcpscope.constants import ACK, FIN, SYN
 
 __all__ = ["CLOSED_QUIET_NS", "IDLE_QUIET_NS", "SequenceState", "analyze_segments"]

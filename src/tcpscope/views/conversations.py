@@ -79,7 +79,7 @@ import numpy as np
 
 from tcpscope._types import Array, Index, Mask
 from tcpscope.analysis.conversations import AT_IPV4, AT_IPV6
-from tcpscope.analysis.sequence import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
+from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ipv4_texts, ipv6_texts
 

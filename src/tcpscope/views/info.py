@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tcpscope._types import Array
-from tcpscope.analysis.sequence import (
+from tcpscope.analysis.layout import (
     A_ACK_LOST_PACKET,
     A_DUPLICATE_ACK,
     A_FAST_RETRANSMISSION,
