@@ -356,7 +356,8 @@ class Scan:
         self._path = path
         self._fields = tuple(fields) if fields is not None else None
         self._lists = options.lists
-        _defs([*(self._fields or ()), *sorted(self._lists)])  # an unknown field is an error before the file is read
+        if self._fields or self._lists:  # (the registry is imported only for some: a start-up cost)
+            _defs([*(self._fields or ()), *sorted(self._lists)])  # an unknown field is an error before the file is read
         self._filter = None
         if options.display_filter:  # (the filter compiler is imported only for one: a start-up cost)
             from tcpscope.filter import compile_filter

@@ -23,20 +23,11 @@ import numpy as np
 
 from tcpscope.cli import EXIT_ERROR
 from tcpscope.cli.common import finish, scan_capture
-from tcpscope.views.related import (
-    FrameLink,
-    Selection,
-    frame_links,
-    margin_texts,
-    no_such_frame,
-    not_displayed,
-    selection,
-    stream_of,
-)
 
 if TYPE_CHECKING:
     from tcpscope._types import Index
     from tcpscope.api import PacketView
+    from tcpscope.views.related import FrameLink, Selection
 
 __all__ = ["SPOOL_MEMORY", "run"]
 
@@ -139,6 +130,8 @@ class _Selected:
 
     def piece(self, piece: PacketView, lines: list[str]) -> bool:
         """Take a piece and write the lines it lets be drawn; False after an error message."""
+        from tcpscope.views.related import frame_links, not_displayed, stream_of  # only with --select: start-up
+
         table = piece.table
         base = table.records.first_frame + 1
         streams = stream_of(table)
@@ -163,6 +156,8 @@ class _Selected:
 
     def end(self) -> bool:
         """The capture has ended: write the lines still waiting; False after an error message."""
+        from tcpscope.views.related import no_such_frame
+
         if self.found is None:
             return self._error(no_such_frame(self.frame))
         self._draw(final=True)
@@ -184,6 +179,8 @@ class _Selected:
     def _selection(self) -> Selection:
         """N's selection, the latest frame of its conversation so far standing for the
         last (only lines before it are drawn until the capture ends)."""
+        from tcpscope.views.related import selection
+
         assert self.found is not None
         stream, first, links = self.found
         return selection(self.frame, stream, (first, self.last_seen) if stream >= 0 else (0, 0), links)
@@ -191,6 +188,8 @@ class _Selected:
     def _draw(self, final: bool) -> None:
         """Write the waiting lines whose margin is known: all at the end, or when N is not
         TCP; else those before the latest frame of N's conversation."""
+        from tcpscope.views.related import margin_texts
+
         sel = self._selection()
         before = None if final or sel.stream < 0 else self.last_seen
         while True:
