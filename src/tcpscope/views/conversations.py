@@ -395,9 +395,20 @@ def render_tshark(conv: Conversations, title_filter: str | None = None, extras: 
     return "".join(out)
 
 
+def _zeek_interval(seconds: float) -> str:
+    """A Zeek interval as conn.log prints it: seconds with six decimals, never an exponent
+    (``0.000012``, ``60.991770``; Zeek's ASCII writer)."""
+    return f"{seconds:.6f}"
+
+
+#: CSV cells not printed as Python prints their value
+_CSV_TEXT = {"duration": _zeek_interval}
+
+
 def render_csv(conv: Conversations) -> str:
     """One header line of the columns (:meth:`Conversations.columns`), then one line per
-    conversation (RFC 4180; null cells empty; times in ns but Zeek's ``duration``)."""
+    conversation (RFC 4180; null cells empty; times in ns but Zeek's ``duration``, in
+    seconds as conn.log prints it: :func:`zeek_interval`)."""
     import csv
     import io
 
@@ -405,8 +416,9 @@ def render_csv(conv: Conversations) -> str:
     w = csv.writer(buf, lineterminator="\n")
     names = list(conv.columns())
     w.writerow(names)
+    text = [_CSV_TEXT.get(c) for c in names]
     for row in conv.rows():
-        w.writerow(["" if row[c] is None else row[c] for c in names])
+        w.writerow(["" if row[c] is None else row[c] if f is None else f(row[c]) for c, f in zip(names, text, strict=True)])
     return buf.getvalue()
 
 
