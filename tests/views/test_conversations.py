@@ -9,7 +9,9 @@ the installed tshark prints the golden files again, and check the extras against
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 from pathlib import Path
 
@@ -467,6 +469,21 @@ def test_csv_and_json_carry_every_column(capsys: pytest.CaptureFixture[str]) -> 
     # stream 2: the SYN 47 answered by the RST/ACK 48: refused, Zeek REJ, history S r
     assert (rows[2]["opened"], rows[2]["closed"], rows[2]["conn_state"], rows[2]["history"]) == (
         "refused by RST", "RST by the server", "REJ", "Sr")
+
+
+def test_csv_prints_zeek_duration_as_conn_log_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """Zeek's conn.log prints an interval with six decimals and no exponent; JSON keeps a
+    number. http-eth stream 2: the SYN 47 (1795557577.146333) and the RST 48
+    (.146345): 12 us, 0.000012 (Python would print 1.2e-05). zeek-tcp-retransmit-fast009:
+    Zeek's own baseline (shared reference zeek-baselines.tsv, core.tcp.rxmit-history)
+    logs 60.991770, trailing zero kept."""
+    _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--format", "csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["duration"] for r in rows] == ["0.000264", "0.000264", "0.000012"]
+    _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--format", "json"], capsys)
+    assert [r["duration"] for r in json.loads(out)] == [0.000264, 0.000264, 0.000012]
+    _, out = run_cli(["conv", str(CAPTURES / "zeek-tcp-retransmit-fast009.pcap"), "--format", "csv"], capsys)
+    assert [r["duration"] for r in csv.DictReader(io.StringIO(out))] == ["60.991770"]
 
 
 def test_zeek_duration_and_sizes_are_null_when_zeek_logs_a_dash(capsys: pytest.CaptureFixture[str]) -> None:

@@ -62,8 +62,10 @@ _KEPT = ("stream", "_flow", "flags", "seq", "ack", "seq_raw", "ack_raw", "len", 
 _N_RULES = len(Rule)
 _MOD = 1 << 32
 #: rules that break the sequence arithmetic, in the order the account names them
-_TROUBLE = (Rule.RETRANSMISSION, Rule.OUT_OF_ORDER, Rule.LOST_SEGMENT, Rule.ACK_UNSEEN, Rule.KEEP_ALIVE,
-            Rule.WINDOW_PROBE)
+_TROUBLE = (Rule.RETRANSMISSION, Rule.FAST_RETRANSMISSION, Rule.SPURIOUS_RETRANSMISSION, Rule.OUT_OF_ORDER,
+            Rule.LOST_SEGMENT, Rule.ACK_UNSEEN, Rule.KEEP_ALIVE, Rule.WINDOW_PROBE)
+#: rules of a segment whose data is not new (sent before, or a keep-alive's old byte)
+_OLD_DATA = np.array([Rule.RETRANSMISSION, Rule.FAST_RETRANSMISSION, Rule.SPURIOUS_RETRANSMISSION, Rule.KEEP_ALIVE])
 _OPEN_KEYS = {OPEN_HANDSHAKE: "open_handshake", OPEN_SIMULTANEOUS: "open_simultaneous",
               OPEN_REFUSED: "open_refused", OPEN_UNANSWERED: "open_unanswered",
               OPEN_INCOMPLETE: "open_incomplete", OPEN_NOT_SEEN: "open_not_seen"}
@@ -120,7 +122,7 @@ class ExplainFeed:
         rule = np.asarray(tcp.cols["lc_rule"], dtype=np.int64)[rows]
         np.add.at(self.segments, (k, flow, rule), 1)
         length = np.asarray(tcp.cols["len"], dtype=np.int64)[rows]
-        new = (length > 0) & (rule != Rule.RETRANSMISSION) & (rule != Rule.KEEP_ALIVE)
+        new = (length > 0) & ~np.isin(rule, _OLD_DATA)
         np.add.at(self.data_segments, (k[new], flow[new]), 1)
         np.add.at(self.data_bytes, (k[new], flow[new]), length[new])
         keep = self._keep(k, np.asarray(tcp.cols["lc_phase"], dtype=np.int64)[rows])
@@ -311,7 +313,7 @@ def _data(s: _Story, segments: Array, data: tuple[Array, Array]) -> list[str]:
         example = _data_example(s)
         if example is not None:
             lines.append(example)
-    trouble = [m[f"rule_{rule.name.lower()}"].format(who=s.who(f), count=int(segments[f, rule]))
+    trouble = [m[f"rule_{rule.name.lower()}"].format(who=s.who(f), peer=s.who(1 - f), count=int(segments[f, rule]))
                for rule in _TROUBLE for f in (cf, 1 - cf) if segments[f, rule]]
     lines.extend(trouble or [m["no_trouble"]])
     return lines

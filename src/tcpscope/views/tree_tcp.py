@@ -6,27 +6,11 @@ from __future__ import annotations
 
 from tcpscope.constants import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG
 from tcpscope.dissect.experts import TCP_OPTION_NAMES
+from tcpscope.views.conversations import completeness_label
 from tcpscope.views.info import flags_text
 from tcpscope.views.tree import Item, Node, Protocol
 
 __all__ = ["DATA", "TCP"]
-
-# the conversation completeness bits (TCP_COMPLETENESS_*)
-_SEEN_SYN, _SEEN_SYNACK, _SEEN_ACK, _SEEN_DATA, _SEEN_FIN, _SEEN_RST = 1, 2, 4, 8, 16, 32
-_SEEN_OPEN = _SEEN_SYN | _SEEN_SYNACK | _SEEN_ACK
-
-
-def completeness_text(v: int) -> str:
-    """conversation_completeness_fill: the handshake's stage while it is incomplete, else
-    whether data went through (FIN or RST or both after it), else ``Incomplete``."""
-    named = {_SEEN_SYN: "Incomplete, SYN_SENT", _SEEN_SYN | _SEEN_SYNACK: "Incomplete, CLIENT_ESTABLISHED",
-             _SEEN_OPEN: "Incomplete, ESTABLISHED", _SEEN_OPEN | _SEEN_DATA: "Incomplete, DATA"}
-    if v in named:
-        return f"{named[v]} ({v})"
-    if v & _SEEN_OPEN == _SEEN_OPEN and v & (_SEEN_FIN | _SEEN_RST) and not v & ~(_SEEN_OPEN | _SEEN_DATA | _SEEN_FIN | _SEEN_RST):
-        return f"Complete, {'WITH_DATA' if v & _SEEN_DATA else 'NO_DATA'} ({v})"
-    return f"Incomplete ({v})"
-
 
 def _acked(item: Item) -> bool:
     flags = item.get("tcp.flags")
@@ -53,7 +37,7 @@ def _tcp_head(item: Item) -> str | None:
 
 
 def _completeness(item: Item) -> str:
-    return f"Conversation completeness: {completeness_text(int(item.value))}"
+    return f"Conversation completeness: {completeness_label(int(item.value))}"
 
 
 def _seq(item: Item) -> str:
