@@ -328,6 +328,21 @@ def test_filters_read_the_fields() -> None:
     assert _got(cap, "tcpscope.state.unexpected") == []
 
 
+def test_the_api_tables_carry_the_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fields in the API's tables as in ``tcpscope fields``: ``Capture.packets`` read
+    whole, and ``tcpscope.scan`` in pieces of 4 frames (the states carried across)."""
+    import tcpscope
+
+    names = ["frame.number", "tcpscope.state.client", "tcpscope.state.server", "tcpscope.phase", "tcpscope.rule"]
+    want = [line.split(" ") for line in HTTP_ETH[:10]]
+    whole = tcpscope.open(GOLDEN / "http-eth.pcap").packets.to_arrow(names).to_pylist()
+    assert [[str(row[n]) for n in names] for row in whole[:10]] == want
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 4)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
+    pieces = [row for view in tcpscope.scan(GOLDEN / "http-eth.pcap", names) for row in view.to_arrow().to_pylist()]
+    assert pieces == whole
+
+
 def test_port_reuse_starts_closed() -> None:
     """own-port-reuse.pcap: the same ports three times; each new tcp.stream starts from
     CLOSED (its SYN makes the client SYN-SENT), not from the TIME-WAIT of the last."""

@@ -12,6 +12,9 @@ MESSAGES: Final[dict[str, str]] = {
     "client": "client",
     "server": "server",
     "title": "Connection {stream}: client {client}, server {server}",
+    "restarted": ("The frames of this stream before frame {frame} belong to an earlier connection on the same "
+                  "ports, quiet for minutes before this one; reading the capture a piece at a time, tcpscope "
+                  "forgot it (as it forgets every quiet connection), so this account starts at frame {frame}."),
     "opens_syn": "The client opens the connection: its SYN is frame {frame}.",
     "opens_synack": ("The client's SYN is not in the capture; the server's SYN/ACK (frame {frame}) shows "
                      "who opened it."),

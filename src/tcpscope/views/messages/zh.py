@@ -12,6 +12,7 @@ MESSAGES: Final[dict[str, str]] = {
     "client": "客户端",
     "server": "服务端",
     "title": "连接 {stream}：客户端 {client}，服务端 {server}",
+    "restarted": "这条流在第 {frame} 帧之前的报文属于同一对端口上更早的一条连接，它在这条连接开始前已经沉寂了好几分钟；tcpscope 分段读取抓包时会忘掉长时间没有动静的连接，所以这里从第 {frame} 帧讲起。",
     "opens_syn": "由客户端发起连接：它的 SYN 是第 {frame} 帧。",
     "opens_synack": "抓包里没有客户端的 SYN，但从服务端的 SYN/ACK（第 {frame} 帧）可以看出是谁发起的连接。",
     "opens_unseen": "抓包开始时这条连接已经建立（没有 SYN）：按 Zeek 的做法，把先发送报文的一方当作客户端；但如果只有它的端口是常见的服务端口，就把另一方当作客户端。",
