@@ -385,9 +385,11 @@ class Scan:
     def _http(self) -> bool:
         """Whether the pieces need HTTP framing: for the packet list's Protocol and Info
         columns (asked for, or every field)."""
+        from tcpscope.analysis.tls_frames import needs_framing
+
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
-        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"}) or needs_framing(names)
 
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches
