@@ -17,6 +17,7 @@ fields of the records and messages as layers (:func:`with_app`).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -44,8 +45,19 @@ from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["DNS_PORTS", "LAYER", "needs_framing", "SHOW_APP", "SHOW_BARE_MARK", "SHOW_TCP_MARK", "TLS_PORTS", "AppSegments",
-           "PduFramer", "app_segments", "with_app"]
+__all__ = [
+    "DNS_PORTS",
+    "LAYER",
+    "SHOW_APP",
+    "SHOW_BARE_MARK",
+    "SHOW_TCP_MARK",
+    "TLS_PORTS",
+    "AppSegments",
+    "PduFramer",
+    "app_segments",
+    "needs_framing",
+    "with_app",
+]
 
 #: TCP ports tshark 4.0.17 hands to TLS (``tshark -G decodes``: ssl_dissector_add and
 #: tls.port registrations)
@@ -294,9 +306,12 @@ def _dns_layers(found: _Found, seg_pkt: Index) -> list[Layer]:
     qcols = {"name": np.array([q[0] for _, q in qs], dtype=np.str_),
              "type": np.array([q[1] for _, q in qs], dtype=np.int64)}
     rrs = [(seg_pkt[s], r) for s, m in msgs for r in m.records]
-    rcols = {"ttl": np.array([-1 if r.ttl is None else r.ttl for _, r in rrs], dtype=np.int64),
-             "rtype": np.array([r.rtype for _, r in rrs], dtype=np.int64),
-             "address": np.array([r.address or "" for _, r in rrs], dtype=np.str_)}
+    addrs = [ipaddress.ip_address(r.address) if r.address else None for _, r in rrs]
+    rcols: dict[str, Array] = {"ttl": np.array([-1 if r.ttl is None else r.ttl for _, r in rrs], dtype=np.int64),
+             "addr": np.array([0 if a is None else a.version for a in addrs], dtype=np.int64),
+             "a": np.array([int(a) if a is not None and a.version == 4 else 0 for a in addrs], dtype=np.uint32),
+             "aaaa": np.array([list(a.packed) if a is not None and a.version == 6 else [0] * 16 for a in addrs],
+                              dtype=np.uint8).reshape(-1, 16)}
     return [_rows("_dns", mpkt, mcols), _rows("_dns_q", np.array([p for p, _ in qs], dtype=np.int64), qcols),
             _rows("_dns_rr", np.array([p for p, _ in rrs], dtype=np.int64), rcols)]
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from tcpscope.analysis.fields import ACE_FIELDS, ANALYSIS_FIELDS, may_use_accecn
 from tcpscope.analysis.lifecycle_fields import LIFECYCLE_FIELDS
+from tcpscope.analysis.tls_fields import APP_FIELDS
 from tcpscope.analysis.tls_frames import needs_framing
 from tcpscope.dissect.fields import DISSECT_FIELDS
 from tcpscope.errors import FieldError
@@ -61,7 +62,8 @@ class FieldRegistry(Mapping[str, FieldDef]):
 @lru_cache(maxsize=1)
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
-    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *LIFECYCLE_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS])
+    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *LIFECYCLE_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS,
+                          *APP_FIELDS])
 
 
 @lru_cache(maxsize=1)
