@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from compare import CAPTURES, run_cli
@@ -17,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from make_golden_app import APP_FIELDS, CAPTURES_ABOVE_TCP, KIND
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
+from tls_dns_craft import EXCHANGES, recorded, tshark_outputs, write_exchange
 
 from tcpscope.analysis import TcpAnalyzer
 from tcpscope.analysis.dns import parse_dns
@@ -87,6 +89,32 @@ def test_a_changed_cell_fails() -> None:
     assert any("dns.id" in d for d in cell_diffs(want, bad, {}))
     fixed = [line.replace(":x509sat:x509sat:x509ce:x509ce:x509ce", "") for line in want]
     assert any("stale" in d for d in cell_diffs(fixed, fixed, DECLARED["tls-dns.pcap"]))
+
+
+def _crafted(name: str, tmp_path: Path) -> tuple[list[str], list[str]]:
+    """tcpscope's packet list and fields of a crafted exchange (tls_dns_craft)."""
+    path = write_exchange(name, tmp_path / f"{name}.pcap")
+    listing = run_cli("list", str(path)).splitlines()
+    return listing, run_cli("fields", str(path), *_args(), "-E", "header=y").splitlines()
+
+
+@pytest.mark.parametrize("name", sorted(EXCHANGES))
+def test_crafted_exchanges_match_tshark_recorded(name: str, tmp_path: Path) -> None:
+    """Records and messages split, joined, fenced, cut in their header, of every content
+    type: the list line by line and the fields cell by cell, as tshark printed them."""
+    listing, fields = _crafted(name, tmp_path)
+    want = recorded()
+    assert listing == want[name, "list"]
+    assert cell_diffs(want[name, "fields"], fields, {}) == []
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("name", sorted(EXCHANGES))
+def test_crafted_exchanges_match_tshark_live(name: str, tmp_path: Path, tshark: str) -> None:
+    listing, fields = _crafted(name, tmp_path)
+    want_list, want_fields = tshark_outputs(tshark, tmp_path / f"{name}.pcap")
+    assert listing == want_list
+    assert cell_diffs(want_fields, fields, {}) == []
 
 
 @pytest.mark.parametrize("mode", ["never", "always"])

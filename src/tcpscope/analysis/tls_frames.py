@@ -75,8 +75,8 @@ _STOP_FLAGS = A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
 class AppSegments:
     """How the list shows the ``tcp`` rows TLS or DNS framing claims: the row, its
     ``SHOW_*`` kind, its Protocol and the Info after the analysis prefixes (for
-    SHOW_APP; empty otherwise), and the protocol TLS or DNS adds to ``frame.protocols``
-    there ('' : none)."""
+    SHOW_APP; empty otherwise), and the protocols TLS or DNS add to ``frame.protocols``
+    there (``tls``, ``tls:tls``; '' : none)."""
 
     row: Index
     show: Array
@@ -109,7 +109,7 @@ class _Found:
 
     items: dict[int, list[str]] = field(default_factory=dict)
     proto: dict[int, str] = field(default_factory=dict)
-    resumed: set[int] = field(default_factory=set)
+    resumed: set[int] = field(default_factory=set)  # segments whose first PDU is fenced off
     records: list[tuple[int, RecordItem]] = field(default_factory=list)
     messages: list[tuple[int, DnsMessage]] = field(default_factory=list)
 
@@ -122,7 +122,6 @@ class PduFramer:
     def __init__(self) -> None:
         self._st = fresh_state(0)
         self._open: dict[int, bytearray] = {}
-        self._begun: dict[int, int] = {}
         self._sessions: dict[int, TlsSession] = {}
 
     def feed(self, table: PacketTable) -> tuple[AppSegments, _Found, Index]:
@@ -147,13 +146,16 @@ class PduFramer:
         stop = (((aflags & _STOP_FLAGS) != 0) | ((flags & RST) != 0)
                 | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0) | table.malformed[tcp.pkt[rows]])
         show = np.zeros(rows.shape[0], dtype=np.int8)
+        calls = np.zeros(rows.shape[0], dtype=np.int8)
+        fenced = np.zeros(rows.shape[0], dtype=np.bool_)
         ev = np.zeros((int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
         kind = kind_all[rows]
         k = frame_pdus(rows.shape[0], (key, kind, seq, np.asarray(c["len"], dtype=np.int64)[rows], start, cap,
-                                       (aflags & A_LOST_PACKET) != 0, stop, pay), self._st, (show, ev))
+                                       (aflags & A_LOST_PACKET) != 0, stop, pay), self._st, (show, calls, fenced, ev))
         pkt = tcp.pkt[rows]
         found = self._read(ev[:k], key, kind, table.records.first_frame + pkt + 1, pay)
-        return self._segments(rows, show, kind, found), found, pkt
+        found.resumed = set(np.flatnonzero(fenced).tolist())
+        return self._segments(rows, (show, calls), kind, found), found, pkt
 
     def _read(self, events: Array, key: Index, kind: Array, frame: Index, pay: Array) -> _Found:
         """Apply the events in order: bytes to their direction's open PDU, a complete PDU
@@ -163,11 +165,7 @@ class PduFramer:
             kk = int(key[s])
             if ek == EV_BYTES:
                 self._open.setdefault(kk, bytearray()).extend(pay[a:a + b].tobytes())
-                self._begun.setdefault(kk, s)
                 continue
-            begun = self._begun.pop(kk, s)
-            if begun != s and s not in found.items:
-                found.resumed.add(s)
             body = bytes(self._open.pop(kk, b""))
             items = found.items.setdefault(s, [])
             if kind[s] == KIND_DNS:
@@ -189,9 +187,10 @@ class PduFramer:
         return found
 
     @staticmethod
-    def _segments(rows: Index, show: Array, kind: Array, found: _Found) -> AppSegments:
-        """Each claimed segment's Protocol, Info and protocol name in frame.protocols;
+    def _segments(rows: Index, kinds: tuple[Array, Array], kind: Array, found: _Found) -> AppSegments:
+        """Each claimed segment's Protocol, Info and protocol names in frame.protocols;
         a segment whose text tcpscope does not write is left to TCP's line."""
+        show, calls = kinds
         protos: list[str] = []
         texts: list[str] = []
         stack: list[str] = []
@@ -199,10 +198,11 @@ class PduFramer:
         for s in np.flatnonzero(keep).tolist():
             sk = int(show[s])
             name = "tls" if kind[s] == KIND_TLS else "dns"
+            names = ":".join([name] * int(calls[s]))
             if sk != SHOW_APP:
                 protos.append("TCP")
                 texts.append("")
-                stack.append("tls" if sk == SHOW_BARE_MARK else "")
+                stack.append(names if sk == SHOW_BARE_MARK else "")
                 continue
             items = found.items.get(s, [])
             if name == "dns":
@@ -217,7 +217,7 @@ class PduFramer:
                 continue
             protos.append(found.proto[s])
             texts.append(text)
-            stack.append(name)
+            stack.append(names)
         return AppSegments(rows[keep], show[keep], protos, texts, stack)
 
     def _grow(self, keys: int) -> None:
@@ -262,9 +262,9 @@ def _with_stack(table: PacketTable, pkt: Index, names: list[str]) -> PacketTable
         return table
     code = np.asarray(st.cols["proto"])
     drop = np.isin(st.pkt, pkt) & (code == PROTO_CODE["data"])
-    add = np.array([i for i, name in enumerate(names) if name], dtype=np.int64)
-    new_pkt = pkt[add]
-    new_code = np.array([PROTO_CODE[names[i]] for i in add.tolist()], dtype=code.dtype)
+    add = [(i, part) for i, name in enumerate(names) if name for part in name.split(":")]
+    new_pkt = pkt[np.array([i for i, _ in add], dtype=np.int64)]
+    new_code = np.array([PROTO_CODE[part] for _, part in add], dtype=code.dtype)
     all_pkt = np.concatenate([st.pkt[~drop], new_pkt])
     all_depth = np.concatenate([st.depth[~drop], np.full(new_pkt.shape[0], np.iinfo(np.int16).max, dtype=np.int16)])
     all_code = np.concatenate([code[~drop], new_code])

@@ -143,11 +143,28 @@ def _pdu_done(st: Any, kk: int, kind: int, s: int, ev: Any, k: int) -> int:  # n
     return k + 1
 
 
+@helper
+def _calls(kind: int, resumed: bool, done: int, rest: bool) -> int:
+    """How many layers of the dissector a segment's frame.protocols lists: TCP calls it
+    once on the segment, or on a PDU of known length it reassembled (``resumed``) and
+    again on the bytes after it (desegment_tcp's loop); TLS keeps its layer on every call (dissect_ssl returns the
+    bytes it was given), DNS only on a call that completed a message (tcp_dissect_pdus
+    returns 0 when it only asks for more)."""
+    if kind == KIND_TLS:
+        return 2 if resumed and rest else 1
+    if not resumed:
+        return 1 if done > 0 else 0
+    return (1 if done > 0 else 0) + (1 if rest and done > 1 else 0)
+
+
 @kernel
 def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hole: Any, stop: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the segments
-           pay: Any, st: Any, show: Any, ev: Any) -> int:
+           pay: Any, st: Any, show: Any, calls: Any, fenced: Any, ev: Any) -> int:
     """Walk the segments (capture order) of framed directions against their state
-    (``st``): ``show[s]`` gets how segment ``s`` shows (0: TCP's own line), ``ev`` the
+    (``st``): ``show[s]`` gets how segment ``s`` shows (0: TCP's own line), ``calls[s]``
+    how many times the dissector ran there and kept its layer (:func:`_calls`),
+    ``fenced[s]`` whether its first PDU was reassembled with a known length (TCP fences
+    Info after it, and calls the dissector again on the bytes after it), ``ev`` the
     events (segment, EV_*, two numbers). Returns the event count."""
     k = 0
     hl = 0
@@ -180,6 +197,7 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
                 and _printable(pay[i + 2]) and _printable(pay[i + 3]):
             continue  # not TLS: TCP's own line (packet-tls.c dissect_ssl)
         done = 0
+        after_first = -1
         while i < end:
             mode = st[kk, S_MODE]
             if mode == M_IDLE:
@@ -217,6 +235,13 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
                 break
             k = _pdu_done(st, kk, kd, s, ev, k)
             done += 1
+            if done == 1:
+                after_first = i
+        # a PDU whose header was cut asked for "one more segment": TCP adds the whole
+        # segment to it and calls the dissector once; a known length ends the reassembly
+        # inside the segment and the bytes after it are a second call
+        fenced[s] = mode0 == M_BODY and done > 0
+        calls[s] = _calls(kd, mode0 == M_BODY, done, 0 <= after_first < end)
         if st[kk, S_MODE] == M_BODY:
             st[kk, S_EXACT] = 1  # the rest of this PDU is asked for exactly from here on
         if done > 0:
@@ -230,12 +255,12 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
     return k
 
 
-def frame_pdus(n: int, segments: tuple[Array, ...], st: Array, out: tuple[Array, Array]) -> int:
+def frame_pdus(n: int, segments: tuple[Array, ...], st: Array, out: tuple[Array, Array, Array, Array]) -> int:
     """Walk a piece's segments (``segments``: key, kind, seq, seglen, start, cap, hole,
     stop, pay) against the directions' state ``st`` (``n``: the segments, for the choice
-    of compiled or not), writing ``out`` (show, ev). Returns the event count."""
-    show, ev = out
-    return int(_frame.run(n, *segments, st, show, ev))
+    of compiled or not), writing ``out`` (show, calls, fenced, ev). Returns the event count."""
+    show, calls, fenced, ev = out
+    return int(_frame.run(n, *segments, st, show, calls, fenced, ev))
 
 
 def fresh_state(keys: int) -> Array:
