@@ -315,12 +315,14 @@ def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = Tru
     """Read a capture (pcap, pcapng, gzip of either, or a binary file object), dissect
     every frame and run the TCP analysis."""
     from tcpscope.analysis import analyze as run_analysis
+    from tcpscope.analysis.tls_frames import PduFramer, with_app
     from tcpscope.capture import read_records
     from tcpscope.dissect.pipeline import dissect
 
     table = dissect(read_records(path))
     if analyze:
         table = run_analysis(table)
+        table = with_app(table, PduFramer().feed(table))  # TLS and DNS above TCP: their fields
     return Capture(table)
 
 
@@ -386,9 +388,11 @@ class Scan:
     def _http(self) -> bool:
         """Whether the pieces need HTTP framing: for the packet list's Protocol and Info
         columns (asked for, or every field)."""
+        from tcpscope.analysis.tls_frames import needs_framing
+
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
-        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"}) or needs_framing(names)
 
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches

@@ -2,8 +2,8 @@
 
 A difference is explained when tshark goes on where tcpscope stops because tshark has a
 dissector tcpscope has not (:func:`explained`): past the protocols both list, tshark names
-one that tcpscope does not dissect (``http``, ``tls``, ``dns``, ``stp``, a link type ...)
-and tcpscope lists at most ``data`` there; or TCP's payload went to TCP reassembly on
+one that tcpscope does not dissect (``http``, ``stp``, a link type ..., or ``dns`` over
+UDP) and tcpscope lists at most ``data`` there; or TCP's payload went to TCP reassembly on
 behalf of such a protocol (HTTP on port 80: tshark lists nothing after ``tcp``, tcpscope
 ``data``). Every other difference is declared frame by frame in :data:`DECLARED`, and a
 declared frame that comes to match is reported as stale.
@@ -22,6 +22,9 @@ _QINQ = "an 802.1ad tag followed by an 802.1ah type: tcpscope reads an I-tag"
 _IPV6_NOT_6 = "an EtherType 0x86dd or raw IPv6 link frame whose version is not 6"
 _NO_NEXT = "IPv6 with no next header: the bytes after it are not data in tshark"
 
+#: Protocols tcpscope dissects above TCP only (DNS over UDP is not dissected yet)
+_ABOVE_TCP_ONLY = frozenset({"tls", "dns"})
+
 #: capture -> frame -> why its frame.protocols differs, for what :func:`explained` does not cover
 DECLARED: dict[str, dict[int, str]] = {
     "craft-encap-vlan.pcap": {11: _QINQ},
@@ -30,6 +33,7 @@ DECLARED: dict[str, dict[int, str]] = {
     "craft-link-sll2.pcap": {11: "a Linux cooked v2 frame of a Netlink interface: tshark hands it to data"},
     "craft-pcapng-records.pcapng": {1: _NO_PACKET, 3: _NO_PACKET, 5: _NO_PACKET},
     "craft-pcapng-sections.pcapng": {3: _NO_PACKET, 9: _NO_PACKET, 14: _NO_PACKET},
+    "craft-tcp-truncated.pcap": {40: "a snap-length cut segment on port 443: tshark's TLS reads it unreassembled"},
     "zeek-linux_dlt_sll2.pcap": {6: "RARP (EtherType 0x8035) goes to tshark's ARP dissector"},
 }
 
@@ -43,8 +47,8 @@ def explained(tshark: str, ours: str) -> bool:
     rest = s[k:]
     if rest not in ([], ["data"]):
         return False
-    if k < len(t):  # tshark goes on with a protocol tcpscope does not have
-        return t[k] not in PROTO_NAMES
+    if k < len(t):  # tshark goes on with a protocol tcpscope does not have (there)
+        return t[k] not in PROTO_NAMES or (t[k] in _ABOVE_TCP_ONLY and k > 0 and t[k - 1] != "tcp")
     return k > 0 and t[k - 1] == "tcp" and rest == ["data"]  # the payload held by reassembly
 
 

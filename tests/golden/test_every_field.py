@@ -39,6 +39,7 @@ import numpy as np
 import pytest
 from analysis_fields import ANALYSIS_FIELDS
 from analysis_fields import KNOWN_DIFFS as ANALYSIS_KNOWN_DIFFS
+from app_declared import APP_KNOWN_DIFFS
 from compare import EXPECTED, field_diffs, run_problems, run_tcpscope
 from fieldsets import KNOWN_DIFFS, KnownDiff, all_fields, declared_cells
 from golden_io import TsharkRun, capture_names, columns, parse_fields_output, read_golden, run_tshark
@@ -49,7 +50,7 @@ from tcpscope.filter.registry import registry
 from tcpscope.table.schema import FieldType
 from tcpscope.table.text import abstime_text
 
-DECLARED: tuple[KnownDiff, ...] = (*KNOWN_DIFFS, *ANALYSIS_KNOWN_DIFFS)
+DECLARED: tuple[KnownDiff, ...] = (*KNOWN_DIFFS, *ANALYSIS_KNOWN_DIFFS, *APP_KNOWN_DIFFS)
 NOW = ("recorded", "tshark now")
 PROTOCOLS = "frame.protocols"
 
