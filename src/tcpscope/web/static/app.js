@@ -75,12 +75,13 @@ export async function applyFilter(text) {
   if (!got.ok) return;
   state.filter = text.trim();
   if (state.filter) remember(state.filter);
+  const frame = state.frame;
   list.show(state.capture, state.filter);
-  if (state.frame) {
+  if (frame) {
     try {
-      const at = await getJSON(url(`/api/captures/${state.capture}/goto`, { filter: state.filter, frame: state.frame }));
+      const at = await getJSON(url(`/api/captures/${state.capture}/goto`, { filter: state.filter, frame }));
       list.select(at.row);
-    } catch { /* the selected frame is hidden: the list starts at the top */ }
+    } catch { /* the selected frame is hidden: the list starts at the top, nothing selected */ }
   }
 }
 

@@ -58,6 +58,7 @@ export class PacketList {
     this.total = 0;
     this.complete = false;
     this.selectedRow = -1;
+    this.selectedFrame = 0; // the caller selects it again where the new list shows it
     this.scroller.scrollTop = 0;
     this.fetchPage(0);
   }
