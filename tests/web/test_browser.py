@@ -226,6 +226,8 @@ def test_hostile_capture_shows_text_only(page: Any) -> None:
     nothing: no dialog, no error, no element they name, ``window.xss`` never set."""
     _open(page, 2)
     page.wait_for_selector("#list-rows .row[data-frame='4']")
+    shown = page.eval_on_selector_all("#list-rows .row", "rs => rs.filter(r => r.offsetHeight).map(r => r.dataset.frame)")
+    assert shown == [str(n) for n in range(1, 9)]  # its 8 frames, no row left of the list before
     assert page.text_content("#list-rows .row[data-frame='4'] .c-info") == \
         "GET /search?q=<script>window.xss=1</script> HTTP/1.1 "
     _select(page, 4)

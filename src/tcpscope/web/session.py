@@ -46,6 +46,10 @@ LIST_COLUMNS = ("No.", "Time", "Source", "Destination", "Protocol", "Length", "I
 MAX_PAGE = 1000
 #: Filters (and selections) whose answers are kept, most recent first.
 _KEPT = 8
+#: Frames whose details trees are made together: the tree's fields are gathered over
+#: the whole capture whatever the frames shown (seconds on a large one), so a frame's
+#: neighbours, which the arrow keys select next, come with it.
+TREE_BLOCK = 256
 #: The bytes of a followed stream sent at most.
 FOLLOW_LIMIT = 1 << 20
 #: The languages of the explanation.
@@ -146,18 +150,26 @@ class Session:
         self.rows = _ListRows()
         self._capture: Capture | None = None
         self._loaded = threading.Event()
+        self._opening = False
         self.error: str | None = None
         self._displayed = _Lru()
         self._margins = _Lru()
         self._cache = _Lru()
+        self._trees = _Lru()
         self._lock = threading.RLock()
 
     # -- loading -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Read the capture in two daemon threads (the list's text; the whole analysis)."""
+        """Read the capture in two daemon threads: the list's text, and once its first
+        piece is shown, the whole analysis (started together, they share the cores the
+        first rows wait for)."""
         threading.Thread(target=self._read_list, name=f"list {self.name}", daemon=True).start()
-        threading.Thread(target=self._read_capture, name=f"open {self.name}", daemon=True).start()
+
+    def _start_capture(self) -> None:
+        if not self._opening:
+            self._opening = True
+            threading.Thread(target=self._read_capture, name=f"open {self.name}", daemon=True).start()
 
     def _read_list(self) -> None:
         from tcpscope._jit import job
@@ -171,11 +183,13 @@ class Session:
                 with job(piece.job):
                     self.rows.add([(r.number, r.time, r.source, r.destination, r.protocol, r.length, r.info)
                                    for r in packet_rows(piece.table, piece.frames)])
+                self._start_capture()
         except TcpscopeError as exc:
             self.error = str(exc)
         finally:
             self.rows.total = self.rows.count
             self.rows.done = True
+            self._start_capture()
 
     def _read_capture(self) -> None:
         try:
@@ -289,17 +303,25 @@ class Session:
         return frame - 1
 
     def frame(self, frame: int) -> dict[str, Any]:
-        """Frame number ``frame``: its details tree (nodes of ``label`` and ``children``),
-        its bytes (each data source's name and hex), and its TCP stream (-1 for none)."""
+        """Frame number ``frame``: its details tree (nodes of ``label`` and ``children``;
+        made with those of its :data:`TREE_BLOCK` neighbours), its bytes (each data
+        source's name and hex), and its TCP stream (-1 for none)."""
         from tcpscope.views.columns import full_registry
         from tcpscope.views.hexdump import data_sources
-        from tcpscope.views.tree_frames import show_text
+        from tcpscope.views.tree_frames import FrameTree, show_text
 
         row = self._row(frame)
-        cap = self.capture()
-        table = cap.table
-        before = int(table.ts_ns[row - 1]) if row > 0 else None
-        (tree,) = show_text(table, np.array([row], dtype=np.int64), full_registry(), before)
+        table = self.capture().table
+
+        def block_trees() -> list[FrameTree]:
+            start = row - row % TREE_BLOCK
+            rows = np.arange(start, min(table.n, start + TREE_BLOCK), dtype=np.int64)
+            before = int(table.ts_ns[start - 1]) if start > 0 else None
+            return list(show_text(table, rows, full_registry(), before))
+
+        with self._lock:
+            trees: list[FrameTree] = self._trees.get_or(row // TREE_BLOCK, block_trees)
+        tree = trees[row % TREE_BLOCK]
         sources = [{"name": s.name, "hex": s.data.hex()} for s in data_sources(table, row)]
         stream = self.margin("", frame).selection.stream
         return {"frame": frame, "stream": stream, "tree": tree_nodes(tree.text), "missing": list(tree.missing),
