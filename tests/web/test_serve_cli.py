@@ -58,7 +58,7 @@ def test_a_file_it_cannot_read_is_an_error_before_serving(tmp_path: Path) -> Non
     junk = tmp_path / "junk.pcap"
     junk.write_bytes(b"not a capture at all" * 10)
     done = subprocess.run([sys.executable, "-m", "tcpscope", "serve", str(junk), "--port", str(_free_port())],
-                          capture_output=True, text=True, env=os.environ, timeout=60)
+                          check=False, capture_output=True, text=True, env=os.environ, timeout=60)
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("tcpscope: ") and "isn't a capture file" in done.stderr
