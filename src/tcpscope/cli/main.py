@@ -96,6 +96,9 @@ def _list_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--select", type=_frame_number, metavar="N", default=None,
                    help="draw the margin Wireshark's packet list draws with frame N selected: its TCP "
                         "conversation's line and marks on the frames N's tree links to")
+    p.add_argument("--color", action="store_true",
+                   help="colour each line by Wireshark's colouring rules (24-bit terminal colours), "
+                        "as tshark --color")
 
 
 def _stream_number(text: str) -> int:
