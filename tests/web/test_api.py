@@ -60,9 +60,9 @@ def test_margin_is_capture_related(base: str) -> None:
         margin = shown.related(selected)
         rows = _all_rows(base, quote(flt), selected)
         assert [row[0] for row in rows] == margin.number.tolist()
-        assert [row[7] for row in rows] == margin.trace.tolist()
-        assert [row[8] for row in rows] == margin.mark.tolist()
-        assert {row[7] for row in rows} >= ({1, 2, 3, 4} if not flt else {1, 2})  # the line starts, goes on, ends
+        assert [row[8] for row in rows] == margin.trace.tolist()
+        assert [row[9] for row in rows] == margin.mark.tolist()
+        assert {row[8] for row in rows} >= ({1, 2, 3, 4} if not flt else {1, 2})  # the line starts, goes on, ends
     status, body, _ = request(f"{base}/api/captures/0/rows?filter=frame.number%3E9&selected=4")
     assert (status, body) == (404, {"error": "Packet number 4 isn't displayed."})
 
@@ -110,7 +110,7 @@ def test_uploads(base: str) -> None:
     assert body["name"] == "passwd"
     wait_ready(base, body["id"])
     _, page, _ = request(f"{base}/api/captures/{body['id']}/rows?limit=20")
-    assert [PacketRow(*r).line() for r in page["rows"]] == list(tcpscope.open(HTTP_GET).lines())
+    assert [PacketRow(*r[:7]).line() for r in page["rows"]] == list(tcpscope.open(HTTP_GET).lines())
     for payload, want in ((b"\x00garbage" * 100, 422), (b"", 400), (b"\xd4\xc3\xb2\xa1" + bytes(70000), 413)):
         status, body, _ = request(f"{base}/api/captures", data=payload, method="POST")
         assert status == want, body
@@ -146,3 +146,18 @@ def test_openapi_describes_every_route(base: str) -> None:
     assert status == 200 and served == openapi_document()
     routes = {re.sub(r":\w+}", "}", r.path) for r in ROUTES if r.path.startswith("/api/")}
     assert routes == set(served["paths"])
+
+
+def test_rows_carry_tsharks_colouring_rule(base: str) -> None:
+    """Each row's colouring rule, made a piece at a time, is the one tshark gives the frame
+    (``frame.coloring_rule.name``, tests/golden/expected/*.colors.txt)."""
+    from tcpscope.views.colors import colorfilters_path
+
+    if colorfilters_path() is None:
+        pytest.skip("Wireshark's colorfilters file is not installed")
+    status, got, _ = request(base + "/api/colors")
+    assert status == 200 and got["rules"]
+    names = [r["name"] for r in got["rules"]]
+    golden = CAPTURES.parent / "expected" / f"{METHODS.name}.colors.txt"
+    assert [names[row[7]] if row[7] >= 0 else "" for row in _all_rows(base)] == \
+        golden.read_text(encoding="utf-8").splitlines()

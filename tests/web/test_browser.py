@@ -84,7 +84,7 @@ def _shot(page: Any, name: str) -> None:
 
 def _open(page: Any, capture: int) -> None:
     page.select_option("#capture-choice", str(capture))
-    page.wait_for_selector("#list-rows .row[data-frame='1']")
+    page.wait_for_selector(f"#list-rows[data-capture='{capture}'] .row[data-frame='1']")
 
 
 def _select(page: Any, frame: int) -> None:
@@ -125,6 +125,9 @@ def test_list_margin_and_keys(page: Any) -> None:
     got = _margin_settled(page, 5, want)
     assert got == {f: want[f] for f in got} and len(got) > 15
     assert {"first", "member", "bypass", "last"} <= {t for t, _ in got.values()} and ("member", "ack") in got.values()
+    colours = page.eval_on_selector_all(  # Wireshark's HTTP rule (tcp.port == 80 too): light green
+        "#list-rows .row:not(.selected)", "rs => rs.map(r => [r.dataset.rule, getComputedStyle(r).backgroundColor])")
+    assert dict(colours) == {"HTTP": "rgb(228, 255, 199)"}
     _shot(page, "list")
     page.focus("#list")
     for _ in range(15):

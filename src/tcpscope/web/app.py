@@ -38,7 +38,7 @@ from starlette.staticfiles import StaticFiles
 
 from tcpscope.errors import TcpscopeError
 from tcpscope.web.openapi import openapi_document
-from tcpscope.web.session import RequestError, Session, check_filter
+from tcpscope.web.session import RequestError, Session, check_filter, colors
 
 __all__ = ["CSP", "DEFAULT_MAX_UPLOAD", "KEEP_UPLOADS", "ROUTES", "STATIC", "Captures", "create_app", "first_piece_problem"]
 
@@ -228,6 +228,10 @@ def check(request: Request) -> JSONResponse:
     return JSONResponse({"ok": got.ok, "message": got.message, "start": got.start, "length": got.length})
 
 
+def color_rules(request: Request) -> JSONResponse:
+    return JSONResponse(colors())
+
+
 def frame(request: Request) -> JSONResponse:
     return JSONResponse(_session(request).frame(int(request.path_params["frame"])))
 
@@ -288,6 +292,7 @@ ROUTES = [
     Route("/api/captures", captures_list),
     Route("/api/captures", upload, methods=["POST"]),
     Route("/api/filter/check", check),
+    Route("/api/colors", color_rules),
     Route(_CAPTURE + "/status", status),
     Route(_CAPTURE + "/rows", rows),
     Route(_CAPTURE + "/goto", goto),

@@ -45,7 +45,8 @@ def openapi_document() -> dict[str, Any]:
         "offset": {"type": "integer"}, "total": {"type": "integer", "description": "rows shown so far"},
         "complete": {"type": "boolean", "description": "whether total counts every row"},
         "rows": {"type": "array", "items": {"type": "array", "description":
-                 "No., Time, Source, Destination, Protocol, Length, Info; with selected: the row's place on the "
+                 "No., Time, Source, Destination, Protocol, Length, Info, the colouring rule (an index into "
+                 "/api/colors' rules, -1 for none); with selected: the row's place on the "
                  "conversation line (0 none, 1 first, 2 member, 3 bypass, 4 last) and its mark (-1 none, 0 other "
                  "link, 1 request, 2 response, 3 ack, 4 duplicate ack, 5 previous, 6 next transmission)"}}}}
     paths: dict[str, Any] = {
@@ -62,6 +63,8 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/filter/check": _get("check a display filter (the filter bar's colour)", [_FILTER],
                                   _json("ok, else tshark's message and the caret's byte offset and length")),
+        "/api/colors": _get("Wireshark's colouring rules, in order", [],
+                            _json("rules (name, filter, fg, bg, enabled, disabled_because) and a note")),
         "/api/captures/{capture}/status": _get("how far the capture is read", [_CAPTURE],
                                                _json("rows listed, total frames, analysed, error")),
         "/api/captures/{capture}/rows": _get(

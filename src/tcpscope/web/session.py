@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from tcpscope.api import Capture
     from tcpscope.views.related import Margin
 
-__all__ = ["LIST_COLUMNS", "MAX_PAGE", "RequestError", "Session"]
+__all__ = ["LIST_COLUMNS", "MAX_PAGE", "RequestError", "Session", "check_filter", "colors"]
 
 #: The packet list's columns, as Wireshark names them, in the rows' order.
 LIST_COLUMNS = ("No.", "Time", "Source", "Destination", "Protocol", "Length", "Info")
@@ -106,11 +106,13 @@ class _Lru(OrderedDict[Any, Any]):
 
 
 class _ListRows:
-    """The packet list's text, a column per :data:`LIST_COLUMNS` field, grown a piece at a time."""
+    """The packet list's text, a column per :data:`LIST_COLUMNS` field, then each row's
+    colouring rule (an index into ``views.colors.color_rules()``, -1 for none), grown a
+    piece at a time."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.chunks: list[list[pa.Array]] = [[] for _ in LIST_COLUMNS]
+        self.chunks: list[list[pa.Array]] = [[] for _ in range(len(LIST_COLUMNS) + 1)]  # and the colour rule
         self.count = 0  # rows made so far
         self.total: int | None = None  # the capture's frames, once known
         self.done = False
@@ -121,7 +123,7 @@ class _ListRows:
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
-        arrays = [pa.array(col, type=pa.int64() if k in (0, 5) else pa.string()) for k, col in enumerate(columns)]
+        arrays = [pa.array(col, type=pa.int64() if k in (0, 5, 7) else pa.string()) for k, col in enumerate(columns)]
         with self.lock:
             for k, arr in enumerate(arrays):
                 self.chunks[k].append(arr)
@@ -173,6 +175,7 @@ class Session:
 
     def _read_list(self) -> None:
         from tcpscope._jit import job
+        from tcpscope.views.colors import frame_colors
         from tcpscope.views.packet_list import packet_rows
 
         try:
@@ -181,8 +184,9 @@ class Session:
                 if scan.whole:
                     self.rows.total = scan.frames
                 with job(piece.job):
-                    self.rows.add([(r.number, r.time, r.source, r.destination, r.protocol, r.length, r.info)
-                                   for r in packet_rows(piece.table, piece.frames)])
+                    rules = frame_colors(piece.table, piece.frames).tolist()
+                    self.rows.add([(r.number, r.time, r.source, r.destination, r.protocol, r.length, r.info, rule)
+                                   for r, rule in zip(packet_rows(piece.table, piece.frames), rules, strict=True)])
                 self._start_capture()
         except TcpscopeError as exc:
             self.error = str(exc)
@@ -241,9 +245,10 @@ class Session:
 
     def page(self, display_filter: str, offset: int, limit: int, selected: int | None) -> dict[str, Any]:
         """Rows ``offset`` to ``offset + limit`` of the list ``display_filter`` shows: each
-        row's cells (:data:`LIST_COLUMNS`), and with a frame ``selected`` each row's place
-        on its conversation line and its mark (``Capture.related``). ``total``: the rows
-        shown so far (all of them once ``complete``)."""
+        row's cells (:data:`LIST_COLUMNS`) and colouring rule, and with a frame
+        ``selected`` each row's place on its conversation line and its mark
+        (``Capture.related``). ``total``: the rows shown so far (all of them once
+        ``complete``)."""
         if not 0 < limit <= MAX_PAGE:
             raise RequestError(400, f"limit must be from 1 to {MAX_PAGE}")
         if offset < 0:
@@ -423,6 +428,17 @@ class Session:
         return [{"severity": names[e.severity], "group": e.group_name, "protocol": e.protocol,
                  "summary": e.summary, "count": e.count, "first": int(e.frames[0]) if e.frames.shape[0] else 0,
                  "filter": f"_ws.expert.message == {_quoted(e.summary)}"} for e in entries]
+
+
+def colors() -> dict[str, Any]:
+    """Wireshark's colouring rules as the list's rows number them (``views.colors``): each
+    rule's name, filter, colours, and why it never matches here (empty when it can); and
+    why no rule colours anything, when the rules' file is missing."""
+    from tcpscope.views.colors import color_note, color_rules
+
+    return {"rules": [{"name": r.name, "filter": r.filter, "fg": r.fg_hex, "bg": r.bg_hex,
+                       "enabled": r.enabled, "disabled_because": r.disabled_because} for r in color_rules()],
+            "note": color_note()}
 
 
 def _quoted(text: str) -> str:

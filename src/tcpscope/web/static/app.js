@@ -177,6 +177,7 @@ function openCapture(id) {
   $('capture-choice').value = String(id);
   fill($('tree'));
   $('bytes').textContent = '';
+  for (const pane of ['tab-conn', 'tab-flow', 'explain-text', 'tab-follow', 'tab-convs', 'tab-expert']) fill($(pane));
   list.show(id, state.filter);
   showTab(state.tab);
   $('list').focus();
@@ -222,4 +223,5 @@ $('upload').addEventListener('change', () => upload($('upload').files[0], $('sta
 $('upload-main').addEventListener('change', () => upload($('upload-main').files[0], $('upload-error')));
 
 showHistory();
+getJSON('/api/colors').then((got) => { list.rules = got.rules; list.render(); }).catch(() => {});
 loadCaptures().catch((err) => status(err.message));

@@ -1,6 +1,7 @@
 // The packet list: a window of row elements over a list of any length (virtual
-// scrolling), filled from pages of rows the server sends, with the related-packet
-// margin of the selected frame and keyboard navigation.
+// scrolling), filled from pages of rows the server sends, in Wireshark's colouring
+// rules' colours, with the related-packet margin of the selected frame and keyboard
+// navigation.
 
 import { el } from './dom.js';
 import { getJSON, url } from './api.js';
@@ -39,6 +40,7 @@ export class PacketList {
     this.selectedFrame = 0;
     this.pool = [];
     this.pollTimer = null;
+    this.rules = []; // Wireshark's colouring rules, as the rows number them (/api/colors)
     scroller.addEventListener('scroll', () => this.render());
     scroller.addEventListener('keydown', (e) => this.key(e));
     rowsEl.addEventListener('click', (e) => {
@@ -60,6 +62,7 @@ export class PacketList {
     this.selectedRow = -1;
     this.selectedFrame = 0; // the caller selects it again where the new list shows it
     this.scroller.scrollTop = 0;
+    this.rowsEl.dataset.capture = ''; // set again once rows of this capture are shown
     this.fetchPage(0);
   }
 
@@ -169,20 +172,30 @@ export class PacketList {
         slot.trace.className = 'trace';
         slot.mark.textContent = '';
         slot.row.className = 'row loading';
+        slot.row.style.backgroundColor = '';
+        slot.row.style.color = '';
+        slot.row.dataset.rule = '';
         continue;
       }
-      slot.row.className = index === this.selectedRow ? 'row selected' : 'row';
+      const selected = index === this.selectedRow;
+      slot.row.className = selected ? 'row selected' : 'row';
       slot.row.dataset.frame = String(data[0]);
       slot.row.dataset.protocol = data[4];
       for (let c = 0; c < 7; c += 1) slot.cells[c + 1].textContent = String(data[c]);
-      const trace = page.selected === this.selectedFrame && data.length > 7 ? data[7] : 0;
-      const mark = page.selected === this.selectedFrame && data.length > 8 ? data[8] : -1;
+      const rule = this.rules[data[7]];
+      slot.row.dataset.rule = rule ? rule.name : '';
+      slot.row.title = rule ? `Colouring rule: ${rule.name} (${rule.filter})` : '';
+      slot.row.style.backgroundColor = rule && !selected ? rule.bg : '';
+      slot.row.style.color = rule && !selected ? rule.fg : '';
+      const trace = page.selected === this.selectedFrame && data.length > 8 ? data[8] : 0;
+      const mark = page.selected === this.selectedFrame && data.length > 9 ? data[9] : -1;
       slot.trace.className = `trace ${TRACE[trace] || ''}`;
       slot.row.dataset.trace = TRACE[trace] || '';
       slot.mark.textContent = MARK[mark] || '';
       slot.row.dataset.mark = MARK_NAME[mark] || '';
     }
     for (let k = count; k < this.pool.length; k += 1) this.pool[k].row.hidden = true;
+    if (this.pages.size) this.rowsEl.dataset.capture = String(this.capture);
     for (const n of wanted) this.fetchPage(n);
   }
 
