@@ -13,7 +13,6 @@ Skipped where Playwright or chromium is missing.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -27,10 +26,6 @@ from xss_capture import MARKUP, write_xss_capture
 
 import tcpscope
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CAPTURES = Path(__file__).resolve().parents[1] / "golden" / "captures"
 METHODS = CAPTURES / "zeek-http-methods.pcap"
 HTTP_GET = CAPTURES / "http-get.pcap"
@@ -52,20 +47,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(site: str) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 900})
-        tab.problems = []
-        tab.on("dialog", lambda d: (tab.problems.append(f"dialog {d.message}"), d.dismiss()))
-        tab.on("pageerror", lambda e: tab.problems.append(f"error {e}"))
-        tab.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
-               and tab.problems.append(f"console {m.text}"))  # (a 4xx the page shows is no problem)
-        tab.goto(site)
-        yield tab
-        browser.close()
+def page(site: str, browser: Any) -> Iterator[Any]:
+    tab = browser.new_page(viewport={"width": 1400, "height": 900})
+    tab.problems = []
+    tab.on("dialog", lambda d: (tab.problems.append(f"dialog {d.message}"), d.dismiss()))
+    tab.on("pageerror", lambda e: tab.problems.append(f"error {e}"))
+    tab.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+           and tab.problems.append(f"console {m.text}"))  # (a 4xx the page shows is no problem)
+    tab.goto(site)
+    yield tab
+    tab.close()
 
 
 def _until(page: Any, expression: str, timeout: float = 20.0) -> None:

@@ -183,9 +183,16 @@ function openCapture(id) {
   $('list').focus();
 }
 
+/** A size in bytes as MiB, KiB or bytes, whichever is whole. */
+function sizeText(bytes) {
+  if (bytes >= 1048576 && bytes % 1048576 === 0) return `${bytes / 1048576} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 async function upload(file, errorNode) {
   if (file.size > state.maxUpload) {
-    errorNode.textContent = `${file.name} is larger than ${state.maxUpload} bytes`;
+    errorNode.textContent = `${file.name} is larger than ${sizeText(state.maxUpload)}`;
     return;
   }
   status(`Uploading ${file.name}…`);
@@ -203,7 +210,7 @@ async function upload(file, errorNode) {
 async function loadCaptures(open) {
   const got = await getJSON('/api/captures');
   state.maxUpload = got.max_upload;
-  $('upload-limit').textContent = `${Math.floor(got.max_upload / 1048576)} MiB`;
+  $('upload-limit').textContent = sizeText(got.max_upload);
   fill($('capture-choice'), ...got.captures.map((c) => {
     const option = el('option', {}, c.name);
     option.value = String(c.id);
