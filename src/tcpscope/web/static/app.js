@@ -119,7 +119,10 @@ async function selectFrame(frame) {
   try {
     const got = await getJSON(`/api/captures/${state.capture}/frames/${frame}`);
     if (state.frame !== frame) return;
-    showTree($('tree'), got.tree);
+    showTree($('tree'), got.tree, {
+      onPick: (start, length) => showBytes($('bytes'), got.bytes, start, length),
+      onFilter: (text) => applyFilter(text),
+    });
     showBytes($('bytes'), got.bytes);
     if (got.stream !== state.stream) {
       state.stream = got.stream;

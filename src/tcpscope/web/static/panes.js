@@ -4,35 +4,59 @@
 import { el, fill } from './dom.js';
 import { getJSON, url } from './api.js';
 
-/** The details tree: a <details> per node with children (collapsible), a line per leaf. */
-export function showTree(root, nodes) {
+/** The details tree: a <details> per node with children (collapsible), a line per leaf;
+ * its field's name on hover; a click highlights its bytes (``onPick(start, length)``), a
+ * right click applies it as a filter (``onFilter(text)``). */
+export function showTree(root, nodes, { onPick, onFilter }) {
+  const line = (tag, node) => {
+    const item = el(tag, { class: 'item', title: node.key ? `${node.key}${node.filter ? `  (right click: ${node.filter})` : ''}` : undefined },
+      node.label);
+    item.addEventListener('click', () => {
+      for (const old of root.querySelectorAll('.item.picked')) old.classList.remove('picked');
+      item.classList.add('picked');
+      onPick(node.start ?? -1, node.length ?? 0);
+    });
+    item.addEventListener('contextmenu', (e) => {
+      if (!node.filter) return;
+      e.preventDefault();
+      onFilter(node.filter);
+    });
+    if (node.key) item.dataset.key = node.key;
+    return item;
+  };
   const build = (node) => {
-    if (!node.children.length) {
-      return el('div', { class: 'leaf', title: node.field || undefined }, node.label);
-    }
-    const box = el('details', {}, el('summary', { title: node.field || undefined }, node.label),
-      ...node.children.map(build));
-    return box;
+    if (!node.children.length) return el('div', { class: 'leaf' }, line('span', node));
+    return el('details', {}, line('summary', node), ...node.children.map(build));
   };
   fill(root, ...nodes.map(build));
 }
 
-/** The bytes pane: each data source's bytes, 16 a line, in hex and ASCII. */
-export function showBytes(root, sources) {
+/** The bytes pane: each data source's bytes, 16 a line, in hex and ASCII; the bytes
+ * ``start`` to ``start + length`` of the first source (the frame) highlighted. */
+export function showBytes(root, sources, start = -1, length = 0) {
   const lines = [];
-  for (const source of sources) {
-    if (sources.length > 1) lines.push(`${source.name} (${source.hex.length / 2} bytes):`);
+  sources.forEach((source, k) => {
+    if (sources.length > 1) lines.push(el('div', { class: 'source' }, `${source.name} (${source.hex.length / 2} bytes):`));
     const bytes = source.hex.match(/../g) || [];
+    const lo = k === 0 && start >= 0 ? start : -1;
+    const hi = lo >= 0 ? lo + length : -1;
     for (let at = 0; at < bytes.length; at += 16) {
       const part = bytes.slice(at, at + 16);
-      const ascii = part.map((h) => {
+      const chars = part.map((h) => {
         const v = parseInt(h, 16);
         return v >= 0x20 && v < 0x7f ? String.fromCharCode(v) : '.';
-      }).join('');
-      lines.push(`${at.toString(16).padStart(4, '0')}  ${part.join(' ').padEnd(47, ' ')}  ${ascii}`);
+      });
+      const a = Math.min(Math.max(lo - at, 0), part.length);
+      const b = Math.min(Math.max(hi - at, 0), part.length);
+      const pad = ' '.repeat(3 * (16 - part.length));
+      const hex = (from, to) => part.slice(from, to).join(' ') + (to < part.length && to > from ? ' ' : '');
+      lines.push(el('div', {},
+        `${at.toString(16).padStart(4, '0')}  `,
+        hex(0, a), el('span', { class: 'hl' }, hex(a, b)), `${part.slice(b).join(' ')}${pad}  `,
+        chars.slice(0, a).join(''), el('span', { class: 'hl' }, chars.slice(a, b).join('')), chars.slice(b).join('')));
     }
-  }
-  root.textContent = lines.join('\n');
+  });
+  fill(root, ...lines);
 }
 
 function table(columns, rows, onClick) {
