@@ -2,6 +2,12 @@
 ``--select N``, each line behind the margin Wireshark's packet list draws when frame N is
 selected (:mod:`tcpscope.views.related`).
 
+``--color`` draws each line in its colouring rule's colours (:mod:`tcpscope.views.colors`)
+with 24-bit terminal escapes, byte for byte as ``tshark --color`` writes them to a
+terminal that supports them: the foreground and background, the line, erase to the end
+of the line, the newline, then a reset; a line no rule colours is plain; a last reset
+ends the list.
+
 ``--select`` reads the capture once, a piece at a time, as the plain list does. A line's
 margin can be drawn only once enough is known: before frame N, N's links and its
 conversation's first frame; from N on, whether a later frame of N's conversation comes
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -27,12 +34,17 @@ from tcpscope.cli.common import finish, scan_capture
 if TYPE_CHECKING:
     from tcpscope._types import Index
     from tcpscope.api import PacketView
+    from tcpscope.table.packets import PacketTable
     from tcpscope.views.related import FrameLink, Selection
 
 __all__ = ["SPOOL_MEMORY", "run"]
 
 #: Bytes of waiting lines held in memory before the spool moves to a temporary file
 SPOOL_MEMORY = 32 << 20
+
+#: The escapes that end a coloured line (erase to its end; after its newline, reset)
+ERASE_LINE = "\x1b[K"
+RESET = "\x1b[0m"
 
 #: Waiting lines read back from the spool at a time
 _BATCH = 65536
@@ -54,20 +66,45 @@ def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
     from tcpscope.views.packet_list import packet_lines
 
     out = sys.stdout
+    paint = _painter() if args.color else None
     with scan_capture(args.file, args.display_filter) as scan:
         for piece in scan:
             with job(piece.job):
-                lines = packet_lines(piece.table, piece.frames)
+                lines: Iterable[str] = packet_lines(piece.table, piece.frames)
+                if paint is not None:
+                    lines = paint(piece.table, piece.frames, list(lines), selected is None)
                 if selected is None:
-                    out.write("".join(line + "\n" for line in lines))
+                    out.write("".join(lines) if paint is not None else "".join(line + "\n" for line in lines))
                 elif not selected.piece(piece, list(lines)):
                     return EXIT_ERROR
             if not scan.whole:
                 out.flush()
     if selected is not None and not selected.end():
         return EXIT_ERROR
+    if paint is not None:
+        out.write(RESET)
     out.flush()
     return finish(scan.warnings)
+
+
+def _painter() -> Callable[[PacketTable, Index, Sequence[str], bool], list[str]]:
+    """What gives each line of a piece its colours, with its newline if ``ended`` (behind
+    a margin, the spool adds the newline: the reset comes before it); the note on standard
+    error when there are no rules."""
+    from tcpscope.views.colors import color_note, color_rules, frame_colors
+
+    if note := color_note():
+        print(f"tcpscope: {note}", file=sys.stderr)
+    starts = [f"\x1b[38;2;{r.fg[0]};{r.fg[1]};{r.fg[2]}m\x1b[48;2;{r.bg[0]};{r.bg[1]};{r.bg[2]}m"
+              for r in color_rules()]
+
+    def paint(table: PacketTable, frames: Index, lines: Sequence[str], ended: bool) -> list[str]:
+        rules = frame_colors(table, frames).tolist()
+        plain, colored = ("\n", f"{ERASE_LINE}\n{RESET}") if ended else ("", f"{ERASE_LINE}{RESET}")
+        return [f"{line}{plain}" if rule < 0 else f"{starts[rule]}{line}{colored}"
+                for rule, line in zip(rules, lines, strict=True)]
+
+    return paint
 
 
 class _Spool:

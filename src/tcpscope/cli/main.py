@@ -96,6 +96,9 @@ def _list_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--select", type=_frame_number, metavar="N", default=None,
                    help="draw the margin Wireshark's packet list draws with frame N selected: its TCP "
                         "conversation's line and marks on the frames N's tree links to")
+    p.add_argument("--color", action="store_true",
+                   help="colour each line by Wireshark's colouring rules (24-bit terminal colours), "
+                        "as tshark --color")
 
 
 def _stream_number(text: str) -> int:
@@ -173,6 +176,16 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; the tree resolves none yet)")
 
 
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", nargs="*",
+                   help="capture file(s) to open (none: the page takes captures by upload)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument("--max-upload", type=int, default=64, metavar="MIB",
+                   help="largest capture the page takes by upload, in MiB (default 64)")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -210,6 +223,9 @@ COMMANDS = (
             "write the frames as Parquet, Arrow, Feather, CSV, tshark's JSON or EK, pcap or pcapng",
             _export_arguments),
     Command("show", "tcpscope.cli.show", "each frame's details tree, as tshark -V prints it", _show_arguments),
+    Command("serve", "tcpscope.cli.serve",
+            "the browser UI: packet list, details, flow graph, follow, explanations, on a local server",
+            _serve_arguments),
 )
 
 
