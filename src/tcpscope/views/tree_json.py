@@ -57,6 +57,8 @@ _KEY_TYPES: dict[str, FieldType] = {
     "ip.src_host": FieldType.STRING, "ip.dst_host": FieldType.STRING, "ip.host": FieldType.STRING,
     "ipv6.src_host": FieldType.STRING, "ipv6.dst_host": FieldType.STRING, "ipv6.host": FieldType.STRING,
     "data.data": FieldType.BYTES, "data.len": FieldType.INT32,
+    "sll.ifindex": FieldType.UINT32, "sll.halen": FieldType.UINT16, "sll.src.eth": FieldType.ETHER,
+    "sll.unused": FieldType.BYTES, "sll.ltype": FieldType.UINT16, "sll.gretype": FieldType.UINT16,
 }
 #: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
 _SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
