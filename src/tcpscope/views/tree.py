@@ -79,7 +79,9 @@ class Node:
     * ``children``: the subtree;
     * what ``tshark -T json`` writes beside the text (:mod:`tcpscope.views.tree_json`):
       ``key``, tshark's field of the item where the node borrows another field's value
-      (``eth.addr`` under ``eth.dst``), or a function of the item (an option's field);
+      (``eth.addr`` under ``eth.dst``), or a function of the item (an option's field); a
+      node with a key and no field is an item of its own (its label and value read
+      from elsewhere: an MPLS entry's parts), shown even without children;
       ``value``, the JSON value where it is not the field's text; ``hidden``: an item
       tshark adds with no line (``ip.addr``, ``tcp.port``), in the JSON only; ``raw``:
       where the item's bytes are, from the header's first byte (offset, length, hf
@@ -306,6 +308,11 @@ class Item:
         return format_reltime(int(self._store.displayed_delta[self.where.frame]))
 
     @property
+    def has_field(self) -> bool:
+        """Whether the item shows a field's value (not a text-only item)."""
+        return self._field is not None
+
+    @property
     def value(self) -> Any:
         assert self._field is not None
         return self._field.raw(self._index)
@@ -524,7 +531,7 @@ def _render_one(store: FieldStore, node: Node, where: Where, depth: int,
                 below.extend(render_node(store, extra, where, depth + 1, experts))
         for extra in follow.get("", ()):
             below.extend(render_node(store, extra, where, depth + 1, experts))
-    if not node.field and not below:  # a text-only subtree with nothing in it is not added
+    if not node.field and not node.key and not below:  # a text-only subtree with nothing in it is not added
         return
     yield depth, text
     yield from below

@@ -204,7 +204,7 @@ def _emit(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
     below = np.zeros(n, dtype=np.bool_)
     for child in node.children:
         below |= _emit(walk, child, shown, depth + 1)
-    if not node.field:  # a text-only subtree with nothing in it is not added
+    if not node.field and not node.key:  # a text-only subtree with nothing in it is not added
         shown &= below
     pad = "    " * depth
     column = columns[at]

@@ -32,13 +32,14 @@ from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
+from tcpscope.views.tree_mpls import MPLS, STACKED
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
 
 __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, IPV4, IPV6, TCP, DATA)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, TCP, DATA)}
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -151,9 +152,24 @@ def frame_stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, li
                 lacks.append(name)
             elif proto.table and not _has_row(table.layer(proto.table), frame, seen[name]):
                 lacks.append(name)  # in the frame's protocols, with no header read
+            elif name in STACKED:  # one name for a run of headers: each down to the last
+                stack.extend(_run(table.layer(proto.table), frame, seen, name, STACKED[name]))
             else:
                 stack.append((name, seen[name]))
     return stacks, missing
+
+
+def _run(lt: Layer, frame: int, seen: dict[str, int], name: str, last: str) -> list[tuple[str, int]]:
+    """The headers of a run named once (an MPLS label stack), from the next one not shown
+    to the first marked ``last``; ``seen`` counts them."""
+    out = []
+    while _has_row(lt, frame, seen[name]):
+        out.append((name, seen[name]))
+        row = int(np.searchsorted(lt.pkt, frame)) + seen[name] - 1
+        if lt.cols[last][row]:
+            break
+        seen[name] += 1
+    return out
 
 
 def _has_row(lt: Layer, frame: int, layer: int) -> bool:

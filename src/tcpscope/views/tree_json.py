@@ -59,6 +59,8 @@ _KEY_TYPES: dict[str, FieldType] = {
     "data.data": FieldType.BYTES, "data.len": FieldType.INT32,
     "sll.ifindex": FieldType.UINT32, "sll.halen": FieldType.UINT16, "sll.src.eth": FieldType.ETHER,
     "sll.unused": FieldType.BYTES, "sll.ltype": FieldType.UINT16, "sll.gretype": FieldType.UINT16,
+    "mpls.label": FieldType.UINT32, "mpls.exp": FieldType.UINT32, "mpls.bottom": FieldType.UINT32,
+    "mpls.ttl": FieldType.UINT32,
 }
 #: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
 _SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
@@ -140,7 +142,7 @@ def _ftype(key: str, item: Item, registry: Mapping[str, FieldDef]) -> int:
         return FT_NUMBERS.get(fd.ftype, 0)
     if key in _KEY_TYPES:
         return FT_NUMBERS[_KEY_TYPES[key]]
-    return FT_NUMBERS.get(item.fd.ftype, 0)
+    return FT_NUMBERS.get(item.fd.ftype, 0) if item.has_field else 0
 
 
 def _value(node: Node, item: Item) -> str:
@@ -212,7 +214,7 @@ def _one(walk: _Walk, node: Node, where: Where, base: int) -> list[Detail]:
     if length <= 0:
         start, length = -1, 0
     raw = walk.raw_hex(start, length, mask) if start >= 0 else ""
-    ftype = _ftype(key, item, store.registry) if node.field else FT_NUMBERS[FieldType.NONE]
+    ftype = _ftype(key, item, store.registry) if node.field or node.key else FT_NUMBERS[FieldType.NONE]
     return [Detail(key, text, _value(node, item), start, length, mask, raw, ftype, node.hidden, tuple(below))]
 
 
