@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from tcpscope.cli import EXIT_ERROR
-from tcpscope.cli.common import finish, scan_capture
+from tcpscope.cli.common import finish, reading_of, scan_capture
 from tcpscope.views.related import (
     FrameLink,
     Selection,
@@ -63,7 +63,7 @@ def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
     from tcpscope.views.packet_list import packet_lines
 
     out = sys.stdout
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 lines = packet_lines(piece.table, piece.frames)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture
 
 __all__ = ["run"]
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     before: int | None = None
     found: set[int] = set()
     total = 0
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame
