@@ -8,35 +8,97 @@ imported inside the functions, so ``tcpscope --help`` and small captures start f
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tcpscope.cli import EXIT_ERROR
 
 if TYPE_CHECKING:
-    from tcpscope._types import Array
-    from tcpscope.api import Scan
+    import argparse
 
-__all__ = ["EXIT_ERROR", "finish", "scan_capture", "selected_streams"]
+    from tcpscope._types import Array
+    from tcpscope.api import PacketView
+    from tcpscope.table.packets import PacketTable
+
+__all__ = ["EXIT_ERROR", "Pieces", "Reading", "finish", "reading_of", "scan_capture", "selected_streams"]
+
+
+class Pieces(Protocol):
+    """What a command reads a capture through: its pieces in order, then whether it came
+    whole, its frames and the reader's warnings (:class:`tcpscope.api.Scan`)."""
+
+    whole: bool | None
+    frames: int
+    warnings: tuple[str, ...]
+
+    def __iter__(self) -> Iterator[PacketView]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What tshark's command line changes in how a capture is read (``tcpscope -r``,
+    :mod:`tcpscope.cli.dropin`): ``count``, the frames read (``-c``: later frames are
+    not read, whatever ``-Y`` selects); ``adjust``, the TCP preferences (``-o``) applied
+    to each analysed piece before the display filter selects frames."""
+
+    count: int | None = None
+    adjust: Callable[[PacketTable], PacketTable] | None = None
+
+
+def reading_of(args: argparse.Namespace) -> Reading | None:
+    """The :class:`Reading` of a command line (None for a subcommand's)."""
+    reading = getattr(args, "reading", None)
+    return reading if isinstance(reading, Reading) else None
 
 
 @contextmanager
 def scan_capture(path: str, display_filter: str | None, fields: Sequence[str] | None = None,
-                 analyze: bool | Literal["needed"] = True) -> Iterator[Scan]:
+                 analyze: bool | Literal["needed"] = True, reading: Reading | None = None) -> Iterator[Pieces]:
     """The capture's pieces, analysed and filtered (:class:`tcpscope.api.Scan`), with the
     progress line for a large file. A bad filter or field is an error before the file is
-    read, as tshark reports them. The command line is a process of its own: a large file
-    or a pipe first tunes the allocator for large arrays (``tcpscope.tune_allocator``),
-    which the library does only when asked."""
+    read, as tshark reports them; so is a device or a socket instead of a file, as tshark
+    reads neither. The command line is a process of its own: a large file or a pipe first
+    tunes the allocator for large arrays (``tcpscope.tune_allocator``), which the library
+    does only when asked. ``reading``: see :class:`Reading`."""
     from tcpscope.api import scan
     from tcpscope.cli.progress import Progress
 
+    _refuse_special(path)
     with Progress(path) as progress:
-        pieces = scan(path, fields, display_filter=display_filter, analyze=analyze)
+        if reading is None:
+            pieces = scan(path, fields, display_filter=display_filter, analyze=analyze)
+        else:
+            from tcpscope.filter import compile_filter
+
+            flt = None if display_filter is None or reading.adjust is None else compile_filter(display_filter)
+            pieces = scan(path, fields, display_filter=display_filter if flt is None else None,
+                          analyze=True if flt is not None else analyze)
         pieces.progress = lambda done: progress.stage("decoding", done)
         _tune_for(path)
-        yield pieces
+        if reading is None:
+            yield pieces
+        else:
+            from tcpscope.cli.dropin_read import ReadPieces
+
+            yield ReadPieces(pieces, reading, flt)
+
+
+def _refuse_special(path: str) -> None:
+    """A device or a socket is not a capture (tshark: "is a special file or socket or other
+    non-regular file"); a FIFO is read as a pipe."""
+    import os
+    import stat
+
+    from tcpscope.errors import TcpscopeError
+
+    try:
+        mode = os.stat(path).st_mode if path != "-" else stat.S_IFIFO
+    except OSError:
+        return  # the reader says why
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISDIR(mode)):
+        raise TcpscopeError(f'The file "{path}" is a "special file" or socket or other non-regular file.')
 
 
 def selected_streams(command: str, path: str, display_filter: str) -> Iterator[Array]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import finish, scan_capture
+from tcpscope.cli.common import finish, reading_of, scan_capture
 
 __all__ = ["run"]
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope.views.conversations import render_csv, render_json, render_tshark
 
     sums = ConversationSums(lifecycle=args.extras or args.format != "table")
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 sums.add(piece.table, piece.mask)

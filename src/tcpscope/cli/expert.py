@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import finish, scan_capture
+from tcpscope.cli.common import finish, reading_of, scan_capture
 
 __all__ = ["run"]
 
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope.views.expert import LEVEL_NAMES, ExpertTally, render_expert
 
     tally = ExpertTally(LEVEL_NAMES[args.level])
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 tally.add(piece.table, piece.mask)

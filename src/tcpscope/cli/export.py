@@ -14,7 +14,7 @@ import argparse
 import signal
 import sys
 
-from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture
 
 __all__ = ["run"]
 
@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     defs = field_defs(names)
     packets = fmt in ("pcap", "pcapng")
     # the analysis runs only when a field or the filter reads it; pcap needs no field
-    with scan_capture(args.file, args.display_filter, ["frame.number"] if packets else names, "needed") as scan, \
+    with scan_capture(args.file, args.display_filter, ["frame.number"] if packets else names, "needed",
+                      reading_of(args)) as scan, \
             output_file(args.output) as out:
         if packets:
             write_packets(scan, fmt, out, args.output)

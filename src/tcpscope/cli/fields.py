@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
-from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture
 from tcpscope.errors import FieldError
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tcpscope.table.schema import FieldDef
     from tcpscope.views.fields import FieldsOptions
 
-__all__ = ["run"]
+__all__ = ["print_fields", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +35,14 @@ def run(args: argparse.Namespace) -> int:
     except FieldError as exc:
         sys.stderr.write(f"tcpscope: {exc}")
         return EXIT_ERROR
+    return print_fields(args, defs, opts)
+
+
+def print_fields(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions) -> int:
+    """Print ``defs`` of the frames of ``args.file`` that ``args.display_filter`` selects
+    (also for ``tcpscope -r FILE -T fields``, which resolves the names itself)."""
+    from tcpscope.views.columns import full_registry as registry
+
     labelled = defs
     if any(d.ftype.value == "FT_PROTOCOL" for d in defs):  # (the enum is not imported before a file is read)
         from tcpscope.views.tree_frames import label_fields
@@ -49,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         import io
 
         out = buf = io.BytesIO()
+    if opts.bom:
+        out.write("\ufeff".encode())
     warnings = _stream(args, labelled, opts, out, True if analyze else "needed")
     out.flush()
     if buf is not None:
@@ -74,7 +84,11 @@ def _stream(args: argparse.Namespace, defs: list[FieldDef], opts: FieldsOptions,
         if not scan.whole:
             out.flush()
 
-    with scan_capture(args.file, args.display_filter, [d.name for d in defs], analyze) as scan:
+    from tcpscope.views.columns import full_registry
+
+    known = full_registry()  # (tcpscope -r FILE -e NAME of a field not dissected yet: an empty column)
+    names = [d.name for d in defs if d.name in known]
+    with scan_capture(args.file, args.display_filter, names, analyze, reading_of(args)) as scan:
         pieces = iter(scan)
         first = next(pieces, None)
         if first is not None and scan.whole and first.table.n == scan.frames:  # one piece: no writer thread

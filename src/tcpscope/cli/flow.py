@@ -17,7 +17,7 @@ import sys
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, TextIO
 
-from tcpscope.cli.common import finish, scan_capture
+from tcpscope.cli.common import finish, reading_of, scan_capture
 from tcpscope.errors import TcpscopeError
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         picture = svg is not None or html is not None
         graph = FlowGraph(network=args.network,
                           states=_state_fields(required=args.states) if args.states or picture else None)
-        with scan_capture(args.file, args.display_filter) as scan:
+        with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
             for piece in scan:
                 with job(piece.job):
                     graph.add(piece.table, piece.mask)

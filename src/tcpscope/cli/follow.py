@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture, selected_streams
+from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture, selected_streams
 
 if TYPE_CHECKING:
     from tcpscope.analysis.follow import Chunks
@@ -42,12 +42,15 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         stream = found
     feed = FollowFeed()
-    with scan_capture(args.file, None) as scan:
+    with scan_capture(args.file, None, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 tcp = piece.table.layer("tcp")
                 if len(tcp):
-                    feed.add(piece.table, tcp.cols["stream"] == stream)
+                    chosen = tcp.cols["stream"] == stream
+                    if piece.mask is not None:  # (tcpscope -r F -c N: the frames read)
+                        chosen &= piece.mask[tcp.pkt]
+                    feed.add(piece.table, chosen)
     chunks = follow_chunks(feed.segments())
     sys.stdout.write(render_follow(args.format, f"tcp.stream eq {stream}", follow_nodes(feed.first), chunks))
     sys.stdout.flush()

@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from tcpscope.cli import EXIT_ERROR
-from tcpscope.cli.common import finish, scan_capture
+from tcpscope.cli.common import finish, reading_of, scan_capture
 
 if TYPE_CHECKING:
     from tcpscope._types import Index
@@ -67,7 +67,7 @@ def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
 
     out = sys.stdout
     paint = _painter() if args.color else None
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 lines: Iterable[str] = packet_lines(piece.table, piece.frames)

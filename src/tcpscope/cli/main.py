@@ -256,9 +256,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _command_parser(name: str | None) -> argparse.ArgumentParser:
+    """The parser of command ``name`` alone (tcpscope's with no command)."""
+    command = next((c for c in COMMANDS if c.name == name), None)
+    if command is None:
+        return build_parser()
+    p = argparse.ArgumentParser(prog=f"tcpscope {command.name}", formatter_class=_formatter)
+    command.arguments(p)
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words and words[0].startswith("-") and words[0] not in ("-h", "--help"):  # tshark's command line
+        from tcpscope.cli import dropin
+
+        return dropin.main(words)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(words)
+    if extra:  # the usage line of the command they were given to, not tcpscope's
+        _command_parser(args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
@@ -270,8 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TcpscopeError as exc:
         print(f"tcpscope: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError:  # the output was closed (| head): tshark's status
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import EXIT_ERROR, finish, scan_capture
+from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture
 
 __all__ = ["run"]
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     as_json, written = getattr(args, "format", "text") == "json", 0
     if as_json:
         out.write("[")
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame

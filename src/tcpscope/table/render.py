@@ -465,7 +465,7 @@ def measure_rows(kinds: NDArray[np.int64], widths: NDArray[np.int64], fstart: ND
                  pairs: NDArray[np.int64], rows: NDArray[np.uint8], ucs: NDArray[np.uint32],
                  buf: NDArray[np.uint8], pre: NDArray[np.uint8], occ: int, occ_k: int, na: int, nq: int,
                  vlen: NDArray[np.int64], rowlen: NDArray[np.int64]) -> None:
-    """Add every printed value's bytes (with its quotes and aggregator) to its row's length.
+    """Add every printed value's bytes (with its cell's quotes and aggregator) to its row's length.
 
     Field ``k``'s values are ``fstart[k]:fstart[k + 1]``, in rows ``vrow`` (non-decreasing
     within a field); ``base[k]`` holds the offsets of its data in ``ints``, ``pairs``,
@@ -484,7 +484,8 @@ def measure_rows(kinds: NDArray[np.int64], widths: NDArray[np.int64], fstart: ND
             r = vrow[j]
             rank = rank + 1 if j > fs and vrow[j - 1] == r else 0
             if _shown(occ, occ_k, vrow, j, fs, fe, rank):
-                rowlen[r] += vlen[j] + 2 * nq + (na if rank > 0 and occ == 0 else 0)
+                # a cell's quotes once around all its values (tshark's print.c)
+                rowlen[r] += vlen[j] + (2 * nq if occ != 0 or rank == 0 else na)
 
 
 @kernel
@@ -530,11 +531,17 @@ def write_rows(kinds: NDArray[np.int64], widths: NDArray[np.int64], fstart: NDAr
                         for q in range(na):
                             out[p + q] = agg[q]
                         p += na
-                    for q in range(nq):
-                        out[p + q] = quote[q]
-                        out[p + nq + vlen[j] + q] = quote[q]
-                    at[j] = p + nq
-                    cursor[r] = p + 2 * nq + vlen[j] - k * ns
+                    if occ != 0 or rank == 0:  # the cell's opening quote (its values quoted together)
+                        for q in range(nq):
+                            out[p + q] = quote[q]
+                        p += nq
+                    at[j] = p
+                    p += vlen[j]
+                    if occ != 0 or j + 1 >= fe or vrow[j + 1] != r:  # and its closing one
+                        for q in range(nq):
+                            out[p + q] = quote[q]
+                        p += nq
+                    cursor[r] = p - k * ns
                 j1 += 1
             fcur[k] = j1
             _render_range(kinds[k], j0, j1, ints, base[4 * k], pairs, base[4 * k + 1], rows, base[4 * k + 2],

@@ -3,7 +3,9 @@
 Options as tshark's ``-E``: ``header=y`` prints the field names first; ``separator``
 (``/t`` tab, ``/s`` space, or one character) between fields; ``occurrence`` ``f`` first,
 ``l`` last, ``a`` all (default) or a 1-based index; ``aggregator`` (default ``,``)
-between the occurrences of one field; ``quote`` ``d``/``s``/``n`` around each value.
+between the occurrences of one field; ``quote`` ``d``/``s``/``n`` around each non-empty
+cell, its occurrences together (``"10.0.0.1,10.0.0.2"``, as tshark's print.c quotes);
+``bom=y`` a UTF-8 byte-order mark before the output.
 
 Two ways to the same bytes. :func:`field_lines` builds each line from Python strings
 (``format_values``): simple, and quick for a few thousand frames. :func:`write_fields`
@@ -58,6 +60,7 @@ class FieldsOptions:
     occurrence: str = "a"
     aggregator: str = ","
     quote: str = ""
+    bom: bool = False
 
 
 def parse_e_option(opts: FieldsOptions, text: str) -> FieldsOptions:
@@ -85,7 +88,11 @@ def parse_e_option(opts: FieldsOptions, text: str) -> FieldsOptions:
         if q is None:
             raise ValueError(f'Invalid -E quote value "{value}"')
         return replace(opts, quote=q)
-    if name in ("bom", "escape"):
+    if name == "bom":
+        if value not in ("y", "n"):
+            raise ValueError(f'Invalid -E bom value "{value}"')
+        return replace(opts, bom=value == "y")
+    if name == "escape":
         return opts
     raise ValueError(f'Invalid -E option "{text}"')
 
@@ -95,28 +102,26 @@ def _cells(table: PacketTable, fd: FieldDef, frames: NDArray[np.int64], opts: Fi
     v = fd.get(table)
     n = table.n
     texts = format_values(fd, v, table.buffers)
-    q = opts.quote
-    if q:
-        texts = [f"{q}{t}{q}" for t in texts]
     counts = np.bincount(v.pkt, minlength=n)
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     out: list[str] = []
     occ = opts.occurrence
     agg = opts.aggregator
+    q = opts.quote  # around the cell, its values together
     for f in frames.tolist():
         a, b = int(starts[f]), int(starts[f + 1])
         if a == b:
             out.append("")
         elif occ == "a":
-            out.append(agg.join(texts[a:b]))
+            out.append(q + agg.join(texts[a:b]) + q)
         elif occ == "f":
-            out.append(texts[a])
+            out.append(q + texts[a] + q)
         elif occ == "l":
-            out.append(texts[b - 1])
+            out.append(q + texts[b - 1] + q)
         else:
             k = int(occ) - 1
-            out.append(texts[a + k] if 0 <= k < b - a else "")
+            out.append(q + texts[a + k] + q if 0 <= k < b - a else "")
     return out
 
 

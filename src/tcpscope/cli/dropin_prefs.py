@@ -1,0 +1,125 @@
+"""tshark's ``-o PREF:VALUE`` for the TCP preferences tcpscope's analysis honours.
+
+Each preference is a name, its default and what setting it the other way does:
+
+* ``tcp.relative_sequence_numbers`` (TRUE): FALSE shows the sequence and acknowledgment
+  numbers, the next sequence number and the SACK edges as they are on the wire (the
+  tutorial's relative-versus-raw switch), in the list's Info, the fields and the filter.
+* ``tcp.calculate_timestamps`` (TRUE): FALSE leaves ``tcp.time_relative`` and
+  ``tcp.time_delta`` out.
+* ``tcp.track_bytes_in_flight`` (TRUE): FALSE leaves ``tcp.analysis.bytes_in_flight``
+  and ``tcp.analysis.push_bytes_sent`` out.
+* ``tcp.analyze_sequence_numbers`` (TRUE), ``tcp.check_checksum`` (FALSE) and
+  ``tcp.desegment_tcp_streams`` (TRUE): accepted at their defaults; the other value is
+  refused, as tcpscope cannot yet analyse without sequence analysis, verify checksums or
+  show segments without reassembly.
+
+A preference tshark has and tcpscope does not honour is refused (exit status 2) rather
+than ignored; a flag without ``:`` is tshark's "Invalid -o flag" (status 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from tcpscope.cli.dropin_options import REFUSED, OptionError
+
+if TYPE_CHECKING:
+    from tcpscope.table.packets import PacketTable
+
+__all__ = ["Preferences", "parse_preferences"]
+
+#: The preferences tcpscope knows, with their defaults.
+DEFAULTS = {
+    "tcp.relative_sequence_numbers": True,
+    "tcp.calculate_timestamps": True,
+    "tcp.track_bytes_in_flight": True,
+    "tcp.analyze_sequence_numbers": True,
+    "tcp.check_checksum": False,
+    "tcp.desegment_tcp_streams": True,
+}
+
+#: Preferences honoured at their default only, with why the other value is not.
+DEFAULT_ONLY = {
+    "tcp.analyze_sequence_numbers": "the analysis always runs",
+    "tcp.check_checksum": "checksums are not verified yet",
+    "tcp.desegment_tcp_streams": "HTTP is always framed over reassembled segments",
+}
+
+#: The fields a preference set the other way leaves out.
+LEFT_OUT = {
+    "tcp.calculate_timestamps": ("tcp.time_relative", "tcp.time_delta"),
+    "tcp.track_bytes_in_flight": ("tcp.analysis.bytes_in_flight", "tcp.analysis.push_bytes_sent"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """The preferences a command line sets (each one's value)."""
+
+    relative: bool = True
+    timestamps: bool = True
+    bytes_in_flight: bool = True
+
+    def left_out(self) -> frozenset[str]:
+        """The fields these preferences leave out of every frame."""
+        off = {"tcp.calculate_timestamps": not self.timestamps, "tcp.track_bytes_in_flight": not self.bytes_in_flight}
+        return frozenset(name for pref, names in LEFT_OUT.items() if off[pref] for name in names)
+
+    def adjust(self, table: PacketTable) -> PacketTable:
+        """The analysed table with the values these preferences change."""
+        return table if self.relative else raw_numbers(table)
+
+
+def _boolean(flag: str, value: str) -> bool:
+    """A boolean preference's value: TRUE or FALSE in any case (prefs.c)."""
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise OptionError([f'Invalid -o flag "{flag}"'])
+
+
+def parse_preferences(flags: list[str]) -> Preferences:
+    """The preferences of the ``-o`` flags, in order; raises OptionError."""
+    prefs = Preferences()
+    for flag in flags:
+        name, colon, value = flag.partition(":")
+        if not colon:
+            raise OptionError([f'Invalid -o flag "{flag}"'])
+        if name not in DEFAULTS:
+            raise OptionError([f"preference {name} is not honoured by tcpscope's tshark command line"], REFUSED)
+        on = _boolean(flag, value.strip())
+        if name in DEFAULT_ONLY and on != DEFAULTS[name]:
+            raise OptionError([f"-o {flag} is not supported by tcpscope: {DEFAULT_ONLY[name]}"], REFUSED)
+        if name == "tcp.relative_sequence_numbers":
+            prefs = replace(prefs, relative=on)
+        elif name == "tcp.calculate_timestamps":
+            prefs = replace(prefs, timestamps=on)
+        elif name == "tcp.track_bytes_in_flight":
+            prefs = replace(prefs, bytes_in_flight=on)
+    return prefs
+
+
+def raw_numbers(table: PacketTable) -> PacketTable:
+    """tcp.relative_sequence_numbers:FALSE: the numbers on the wire. The analysis keeps
+    its relative numbers beside the raw ones, so the raw sequence number is ``seq_raw``,
+    the acknowledgment ``ack_raw``, the next sequence number the raw one plus what the
+    segment occupies, and the SACK edges count from 0 instead of the peer's base."""
+    import numpy as np
+
+    from tcpscope.table.layers import Layer
+
+    tcp = table.layer("tcp")
+    if len(tcp) == 0 or "seq" not in tcp.cols:
+        return table
+    cols = dict(tcp.cols)
+    seq = np.asarray(cols["seq"], dtype=np.int64)
+    raw = np.asarray(cols["seq_raw"], dtype=np.int64)
+    span = (np.asarray(cols["nxtseq"], dtype=np.int64) - seq) & 0xFFFFFFFF
+    cols["seq"] = cols["seq_raw"]
+    cols["ack"] = cols["ack_raw"]
+    cols["nxtseq"] = ((raw + span) & 0xFFFFFFFF).astype(np.asarray(cols["nxtseq"]).dtype)
+    if "sack_base" in cols:
+        cols["sack_base"] = np.zeros_like(cols["sack_base"])
+    layer: Layer = replace(tcp, cols=cols)
+    return table.with_layer(layer)

@@ -1,0 +1,64 @@
+"""tshark's ``-z`` statistics that tcpscope prints, each through its subcommand.
+
+* ``conv,tcp[,FILTER]``: ``tcpscope conv`` (the filter counts only the frames it selects);
+* ``expert[,LEVEL][,FILTER]``: ``tcpscope expert`` (LEVEL: error, warn, note, chat or comment);
+* ``follow,tcp,MODE,N``: ``tcpscope follow --stream N`` (MODE: ascii, hex, raw or yaml);
+* ``flow,tcp,standard|network[,FILTER]``: ``tcpscope flow``.
+
+tshark's own ``-Y`` leaves statistics alone: each sees every frame read (up to ``-c``).
+A statistic tshark has and tcpscope does not is refused (status 2); ``io,stat`` is
+declared not yet done (issue 21's ``-z io,stat`` work).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tcpscope.cli.dropin_options import REFUSED, OptionError
+
+if TYPE_CHECKING:
+    from tcpscope.cli.common import Reading
+
+__all__ = ["Tap", "parse_tap", "run_tap"]
+
+_LEVELS = ("error", "warn", "note", "chat", "comment")
+_FOLLOW_MODES = ("ascii", "hex", "raw", "yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """One ``-z``: the subcommand's module and its arguments."""
+
+    module: str
+    arguments: dict[str, object]
+
+
+def parse_tap(text: str) -> Tap:
+    """A ``-z`` argument; raises OptionError for one tcpscope does not print."""
+    words = text.split(",")
+    if words[:2] == ["conv", "tcp"]:
+        return Tap("conv", {"display_filter": ",".join(words[2:]) or None, "format": "table", "extras": False,
+                            "output": "-"})
+    if words[0] == "expert":
+        rest = words[1:]
+        level = rest.pop(0) if rest and rest[0] in _LEVELS else "comment"
+        return Tap("expert", {"display_filter": ",".join(rest) or None, "level": level, "frames": False})
+    if words[:2] == ["follow", "tcp"] and len(words) == 4 and words[2] in _FOLLOW_MODES and words[3].isdigit():
+        return Tap("follow", {"stream": int(words[3]), "display_filter": None, "format": words[2], "out": None})
+    if words[:2] == ["flow", "tcp"] and len(words) >= 3 and words[2] in ("standard", "network"):
+        return Tap("flow", {"display_filter": ",".join(words[3:]) or None, "network": words[2] == "network",
+                            "states": False, "svg": None, "html": None})
+    if words[:2] == ["io", "stat"]:
+        raise OptionError([f"-z {text} is not yet supported by tcpscope (the interval table comes with "
+                           "views/iostat.py)"], REFUSED)
+    raise OptionError([f"-z {text} is not supported by tcpscope's tshark command line"], REFUSED)
+
+
+def run_tap(tap: Tap, path: str, reading: Reading) -> int:
+    """Print one statistic of the capture at ``path``; the subcommand's exit status."""
+    import importlib
+
+    args = argparse.Namespace(file=path, reading=reading, **tap.arguments)
+    return int(importlib.import_module(f"tcpscope.cli.{tap.module}").run(args))

@@ -1,0 +1,145 @@
+"""Record what tshark prints for each command line of ``dropin_data/invocations.txt``.
+
+    python tests/cli/make_golden_dropin.py            # the goldens (about 2 minutes)
+    python tests/cli/make_golden_dropin.py --names    # also the list of tshark's field names
+
+For each invocation and each capture of :data:`DROPIN_CAPTURES`, this runs tshark as the
+line says (``{cap}`` the capture's name, run from ``tests/golden/captures/``; ``{gz}`` a
+gzip copy of it; ``< {cap}`` the capture on standard input), with a fresh empty HOME (no
+personal preferences) and ``LC_ALL=C.UTF-8``, and stores in
+``dropin_data/golden.json.gz`` its standard output, the first line of its standard error
+(without the "Running as user root" warning tshark prints first when run as root) and its
+exit status. ``tshark -G fields`` prints 19 MB: its standard output is not stored; instead
+``dropin_data/tshark-fields.tsv.gz`` keeps tshark's lines for the fields that tcpscope's
+registry has, to which the drop-in's ``-G fields`` is compared.
+
+``--names`` also writes ``src/tcpscope/cli/tshark_fields.xz``: every field and protocol
+name tshark 4.0.17 knows (``tshark -G fields``, columns 3 of its ``F`` and ``P`` lines),
+sorted, one a line, xz-compressed (1 MB), with tshark's version as its first line; the
+drop-in reads it to tell a name tshark accepts (an empty column) from one it rejects.
+``dropin_data/TSHARK_VERSION`` records the first line of ``tshark --version``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import lzma
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["DATA", "DROPIN_CAPTURES", "Invocation", "invocations", "main", "tshark_argv"]
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "dropin_data"
+CAPTURES = HERE.parent / "golden" / "captures"
+NAMES = HERE.parent.parent / "src" / "tcpscope" / "cli" / "tshark_fields.xz"
+
+#: The captures every invocation runs on: a plain HTTP GET (12 frames) and a transfer with
+#: fast retransmissions, duplicate ACKs and SACK (39 frames).
+DROPIN_CAPTURES = ("http-get.pcap", "zeek-tcp-retransmit-fast009.pcap")
+
+#: tshark's first line of standard error when run as root (not part of what a script sees
+#: from an unprivileged tshark).
+ROOT_WARNING = 'Running as user "root" and group "root". This could be dangerous.'
+
+
+class Invocation:
+    """One command line: its text, its arguments after ``tshark`` with the placeholders
+    filled, and the file for standard input (None: none)."""
+
+    __slots__ = ("argv", "stdin", "text")
+
+    def __init__(self, text: str, argv: list[str], stdin: str | None) -> None:
+        self.text = text
+        self.argv = argv
+        self.stdin = stdin
+
+
+def invocations() -> list[str]:
+    """The command lines of ``invocations.txt``, in order (comments and blank lines left out)."""
+    lines = (DATA / "invocations.txt").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def tshark_argv(text: str, capture: str, gz: str) -> Invocation:
+    """The arguments after ``tshark`` for the command line ``text`` on ``capture``."""
+    words = shlex.split(text)
+    assert words[0] == "tshark", text
+    stdin = None
+    if "<" in words:
+        at = words.index("<")
+        stdin = words[at + 1].replace("{cap}", capture)
+        words = words[:at] + words[at + 2:]
+    argv = [w.replace("{cap}", capture).replace("{gz}", gz) for w in words[1:]]
+    return Invocation(text, argv, stdin)
+
+
+def gzip_copy(capture: str, folder: Path) -> str:
+    """A gzip copy of ``capture`` in ``folder``; its path."""
+    out = folder / f"{capture}.gz"
+    out.write_bytes(gzip.compress((CAPTURES / capture).read_bytes(), mtime=0))
+    return str(out)
+
+
+def first_line(text: str) -> str:
+    """The first line of standard error, without tshark's warning about root."""
+    lines = [line for line in text.splitlines() if line != ROOT_WARNING]
+    return lines[0] if lines else ""
+
+
+def _run(inv: Invocation, env: dict[str, str]) -> dict[str, object]:
+    stdin = open(CAPTURES / inv.stdin, "rb") if inv.stdin else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    try:
+        proc = subprocess.run(["tshark", *inv.argv], cwd=CAPTURES, env=env, stdin=stdin, capture_output=True,
+                              timeout=120, check=False)
+    finally:
+        if inv.stdin:
+            stdin.close()  # type: ignore[union-attr]
+    stdout = None if inv.argv[:2] == ["-G", "fields"] or "-G" in inv.argv else proc.stdout.decode("utf-8", "replace")
+    return {"stdout": stdout, "stderr": first_line(proc.stderr.decode("utf-8", "replace")), "status": proc.returncode}
+
+
+def _fields_lines(env: dict[str, str]) -> str:
+    return subprocess.run(["tshark", "-G", "fields"], env=env, capture_output=True, check=True).stdout.decode()
+
+
+def main(argv: list[str]) -> int:
+    if shutil.which("tshark") is None:
+        print("tshark is not installed", file=sys.stderr)
+        return 1
+    sys.path.insert(0, str(HERE.parent.parent / "src"))
+    from tcpscope.views.columns import full_registry
+
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home, "LC_ALL": "C.UTF-8"}
+        version = subprocess.run(["tshark", "--version"], env=env, capture_output=True, check=True,
+                                 text=True).stdout.splitlines()[0]
+        records = []
+        for capture in DROPIN_CAPTURES:
+            gz = gzip_copy(capture, Path(home))
+            for text in invocations():
+                inv = tshark_argv(text, capture, gz)
+                records.append({"line": text, "capture": capture, **_run(inv, env)})
+        fields = _fields_lines(env)
+    (DATA / "TSHARK_VERSION").write_text(version + "\n", encoding="utf-8")
+    blob = json.dumps({"tshark": version, "records": records}, indent=0, sort_keys=True).encode()
+    (DATA / "golden.json.gz").write_bytes(gzip.compress(blob, 9, mtime=0))
+    known = full_registry()
+    ours = [line for line in fields.splitlines() if line.startswith("F\t") and line.split("\t")[2] in known]
+    (DATA / "tshark-fields.tsv.gz").write_bytes(gzip.compress(("\n".join(ours) + "\n").encode(), 9, mtime=0))
+    if "--names" in argv:
+        names = sorted({line.split("\t")[2] for line in fields.splitlines() if line[:2] in ("F\t", "P\t")})
+        NAMES.write_bytes(lzma.compress((version + "\n" + "\n".join(names) + "\n").encode(),
+                                        preset=9 | lzma.PRESET_EXTREME))
+    print(f"{len(records)} runs recorded with {version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

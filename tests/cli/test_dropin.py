@@ -1,0 +1,186 @@
+"""``tcpscope -r FILE ...`` against tshark, on the command lines scripts use.
+
+``dropin_data/invocations.txt`` holds tshark command lines (the forms of tshark's man page,
+its documentation and common scripts); ``make_golden_dropin.py`` recorded what tshark
+4.0.17 printed for each on two captures: standard output, the first line of standard
+error and the exit status. Each is compared exactly with what tcpscope's drop-in gives,
+run in this process (``dropin_run.run_dropin``); tcpscope's messages start ``tcpscope:``
+where tshark's start ``tshark:``. What differs is declared below, line by line, with
+which of the three parts differ and why (docs/deviations.md, "tshark's command line"),
+and a declaration that no longer differs fails as stale.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+from dropin_run import Outcome, goldens, gzip_copies, run_dropin
+from make_golden_dropin import DATA, invocations
+
+from tcpscope.cli.dropin import glossary_line
+
+OUT, ERR, STATUS = "stdout", "stderr", "status"
+ALL = frozenset({OUT, ERR, STATUS})
+
+# the reasons, each listed in docs/deviations.md
+NOTE = "a field tcpscope does not dissect yet: an empty column, as tshark prints for a frame without it, and a note"
+HTTP_FIELDS = "http.* fields are not dissected yet (issue 18): an empty column where tshark prints the value"
+HOST_FIELDS = "ip.src_host and ip.dst_host are not dissected yet: an empty column where tshark prints the address"
+MAC_NAMES = "the details tree prints Ethernet addresses as tshark -n does (no vendor names in the tree yet)"
+REASSEMBLED_BYTES = "the bytes of a reassembled HTTP message are not a data source of -x yet (issue 18)"
+HTTP_EXPERT = "HTTP's expert items (its request and response chats) are not produced yet (issue 18)"
+JSON_TREE = "-T json|ek without -e is the details tree as JSON, which comes with show -T json (issue 17): refused"
+OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with one line, exit 2"
+IO_STAT = "-z io,stat comes with views/iostat.py (issue 21): refused with one line, exit 2, until it lands"
+OTHER_TAP = ("a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it, and for a "
+             "name it does not know lists its statistics, exit 1: tcpscope does not keep that list)")
+PREF_DEFAULT_ONLY = ("tcp.analyze_sequence_numbers:FALSE, tcp.check_checksum:TRUE and tcp.desegment_tcp_streams:"
+                     "FALSE are refused with one line, exit 2: tcpscope cannot turn its analysis off, verify "
+                     "checksums or show segments without reassembly yet")
+PREF_UNKNOWN = ("a preference tcpscope does not honour is refused, exit 2; tcpscope cannot tell it from one tshark "
+                "does not have (tshark: unknown preference, exit 1)")
+REFUSED = ("an option tcpscope does not support (writing captures, live capture, Lua, two-pass, exporting objects) "
+           "is refused with one line naming it, exit 2")
+
+#: (command line, capture or "" for both) -> (the parts that differ, why)
+DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
+    ("tshark -r {cap} -V -c 2", ""): (frozenset({OUT}), MAC_NAMES),
+    ('tshark -r {cap} -V -Y "frame.number == 3"', ""): (frozenset({OUT}), MAC_NAMES),
+    ("tshark -r {cap} -V -x -c 1", ""): (frozenset({OUT}), MAC_NAMES),
+    ("tshark -r {cap} -P -V -c 1", ""): (frozenset({OUT}), MAC_NAMES),
+    ("tshark -r {cap} -O tcp -c 2", ""): (frozenset({OUT}), MAC_NAMES),
+    ("tshark -r {cap} -O ip,tcp -c 1", ""): (frozenset({OUT}), MAC_NAMES),
+    ("tshark -r {cap} -O nosuchproto -c 1", ""): (frozenset({OUT}), MAC_NAMES),
+    ("tshark -r {cap} -O tcp -Y tcp.analysis.flags", "zeek-tcp-retransmit-fast009.pcap"): (frozenset({OUT}),
+                                                                                          MAC_NAMES),
+    ("tshark -r {cap} -T fields -e http.host -e http.request.uri", "http-get.pcap"): (frozenset({OUT, ERR}),
+                                                                                    HTTP_FIELDS),
+    ("tshark -r {cap} -T fields -e http.host -e http.request.uri", "zeek-tcp-retransmit-fast009.pcap"): (
+        frozenset({ERR}), NOTE),
+    ("tshark -r {cap} -T fields -e frame.number -e http.request.method -Y tcp.len>0", "http-get.pcap"): (
+        frozenset({OUT, ERR}), HTTP_FIELDS),
+    ("tshark -r {cap} -T fields -e frame.number -e http.request.method -Y tcp.len>0",
+     "zeek-tcp-retransmit-fast009.pcap"): (frozenset({ERR}), NOTE),
+    ("tshark -r {cap} -T fields -e ip.src_host -e ip.dst_host", ""): (frozenset({OUT, ERR}), HOST_FIELDS),
+    ("tshark -r {cap} -T json -c 1", ""): (ALL, JSON_TREE),
+    ("tshark -r {cap} -T ek -c 1", ""): (ALL, JSON_TREE),
+    ("tshark -r {cap} -T pdml -c 1", ""): (ALL, OTHER_FORMAT),
+    ("tshark -r {cap} -x -q", "http-get.pcap"): (frozenset({OUT}), REASSEMBLED_BYTES),
+    ("tshark -r {cap} -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
+    ("tshark -r {cap} -q -z expert,chat", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
+    ("tshark -r {cap} -q -z expert,tcp.len>0", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
+    ("tshark -r {cap} -q -z conv,tcp -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
+    ("tshark -r {cap} -q -z io,stat,1", ""): (ALL, IO_STAT),
+    ("tshark -r {cap} -q -z io,stat,0.1,tcp.analysis.retransmission", ""): (ALL, IO_STAT),
+    ("tshark -r {cap} -q -z conv,ip", ""): (ALL, OTHER_TAP),
+    ("tshark -r {cap} -q -z bogus", ""): (frozenset({ERR, STATUS}), OTHER_TAP),
+    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE", ""): (ALL, PREF_DEFAULT_ONLY),
+    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -T fields -e tcp.analysis.ack_rtt -e tcp.seq", ""): (
+        ALL, PREF_DEFAULT_ONLY),
+    ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e tcp.checksum.status", ""): (ALL, PREF_DEFAULT_ONLY),
+    ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE", ""): (ALL, PREF_DEFAULT_ONLY),
+    ("tshark -r {cap} -o nosuch.pref:1", ""): (frozenset({ERR, STATUS}), PREF_UNKNOWN),
+    ("tshark -r {cap} -w /tmp/tcpscope-dropin-out.pcap", ""): (frozenset({ERR, STATUS}), REFUSED),
+    ("tshark -r {cap} -Y tcp -w /tmp/tcpscope-dropin-out.pcapng -F pcapng", ""): (frozenset({ERR, STATUS}), REFUSED),
+    ("tshark -i tcpscope-none0 -c 1", ""): (frozenset({ERR, STATUS}), REFUSED),
+    ("tshark -r {cap} -X lua_script:nothing.lua", ""): (ALL, REFUSED),
+    ("tshark -r {cap} -2 -R tcp", ""): (ALL, REFUSED),
+    ("tshark -r {cap} --export-objects http,/tmp/tcpscope-dropin-objects", ""): (ALL, REFUSED),
+}
+
+RECORDS = goldens()
+
+
+def _declared(line: str, capture: str) -> tuple[frozenset[str], str]:
+    return DECLARED.get((line, capture)) or DECLARED.get((line, ""), (frozenset(), ""))
+
+
+@pytest.fixture(scope="module")
+def gz(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return gzip_copies(tmp_path_factory.mktemp("gz"))
+
+
+def test_the_invocations_are_many_and_recorded() -> None:
+    lines = invocations()
+    assert len(set(lines)) >= 100
+    assert {r["line"] for r in RECORDS} == set(lines), "re-run make_golden_dropin.py"
+    assert len({(r["line"], r["capture"]) for r in RECORDS}) == len(RECORDS)
+
+
+def test_every_declaration_names_a_recorded_line() -> None:
+    recorded = {(r["line"], r["capture"]) for r in RECORDS} | {(r["line"], "") for r in RECORDS}
+    assert set(DECLARED) <= recorded
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=[f"{r['capture'][:8]}:{i}" for i, r in enumerate(RECORDS)])
+def test_as_tshark(record: dict[str, object], gz: dict[str, str]) -> None:
+    line, capture = str(record["line"]), str(record["capture"])
+    got = run_dropin(line, capture, gz[capture])
+    want = Outcome(record["stdout"], str(record["stderr"]), int(str(record["status"])))  # type: ignore[arg-type]
+    differ = {part for part, a, b in ((OUT, got.stdout, want.stdout), (ERR, got.stderr, want.stderr),
+                                      (STATUS, got.status, want.status)) if a != b and b is not None}
+    parts, why = _declared(line, capture)
+    if differ != parts:
+        assert got == want, f"{line} on {capture}" + (f" (declared: {sorted(parts)}, {why})" if parts else "")
+
+
+def test_glossary_lines_are_tsharks() -> None:
+    """``-G fields``: each field tcpscope has is tshark's line in its first five columns
+    (kind, title, name, type, protocol); the display, bit mask and description are
+    tcpscope's (docs/deviations.md)."""
+    from tcpscope.views.columns import full_registry
+
+    tshark = {line.split("\t")[2]: line.split("\t")[:5]
+              for line in gzip.decompress((DATA / "tshark-fields.tsv.gz").read_bytes()).decode().splitlines()}
+    ours = {d.name: glossary_line(d).split("\t")[:5] for d in full_registry().values() if d.name in tshark}
+    differ = sorted(name for name, cols in ours.items() if cols != tshark[name])
+    assert differ == GLOSSARY_DECLARED
+
+
+#: Fields whose -G fields line differs from tshark's in its first five columns: tshark 4.0
+#: types frame.time_epoch FT_RELATIVE_TIME (a time since the epoch), tcpscope
+#: FT_ABSOLUTE_TIME, which its exports write as a timestamp (docs/deviations.md).
+GLOSSARY_DECLARED: list[str] = ["frame.time_epoch"]
+
+
+@pytest.mark.tshark
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+@pytest.mark.parametrize("line", ["tshark -r {cap} -c 3", "tshark -r {cap} -T fields -e ip.addr -E quote=d",
+                                  "tshark -r {cap} -q -z conv,tcp", "tshark -r /dev/null"])
+def test_live(line: str, gz: dict[str, str]) -> None:
+    """A few command lines against the tshark installed: the goldens are today's."""
+    import os
+    import subprocess
+    import tempfile
+
+    from make_golden_dropin import CAPTURES, first_line, tshark_argv
+
+    capture = "http-get.pcap"
+    inv = tshark_argv(line, capture, gz[capture])
+    with tempfile.TemporaryDirectory() as home:
+        proc = subprocess.run(["tshark", *inv.argv], cwd=CAPTURES, capture_output=True, check=False,
+                              env={**os.environ, "HOME": home, "LC_ALL": "C.UTF-8"})
+    live = Outcome(proc.stdout.decode(), first_line(proc.stderr.decode()), proc.returncode)
+    assert run_dropin(line, capture, gz[capture]) == live
+
+
+def test_version_and_refusals() -> None:
+    """-v names tshark's version; an unsupported option is one line naming it, exit 2."""
+    out = run_dropin("tshark -v", "http-get.pcap", "")
+    assert out.status == 0 and "4.0.17" in str(out.stdout)
+    refused = run_dropin("tshark -r {cap} -w out.pcap", "http-get.pcap", "")
+    assert refused.status == 2 and "-w" in refused.stderr and refused.stdout == ""
+
+
+def test_fields_list_is_tsharks() -> None:
+    """The committed name list is tshark 4.0.17's."""
+    import lzma
+
+    from tcpscope.cli.dropin import TSHARK_FIELDS
+
+    first = lzma.decompress(TSHARK_FIELDS.read_bytes()).decode().split("\n", 1)[0]
+    assert first == (DATA / "TSHARK_VERSION").read_text().strip()
+    assert Path(TSHARK_FIELDS).stat().st_size < 1_200_000
