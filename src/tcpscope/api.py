@@ -382,12 +382,17 @@ class Scan:
         flt = self._filter
         return analysis_need([*self._fields, *sorted(flt.field_names() if flt is not None else ())])
 
-    def _http(self) -> bool:
+    def _http(self) -> bool | str:
         """Whether the pieces need HTTP framing: for the packet list's Protocol and Info
-        columns (asked for, or every field)."""
+        columns (asked for, or every field); ``"messages"``: with the messages, for the
+        http.* fields and frame.protocols."""
+        from tcpscope.analysis.http_fields import needs_messages
+
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
-        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+        if self._fields is None or needs_messages(names):
+            return "messages"
+        return bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
 
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches
