@@ -78,6 +78,7 @@ class _Conversation:
     prev_req: int = 0  # the record before the last one: its request and response frames
     prev_res: int = 0
     uri: str | None = None  # the latest request's URI, full when it had a Host
+    raw_uri: str | None = None  # the latest request's URI as written
 
 
 @dataclass
@@ -106,6 +107,7 @@ class HttpMatcher:
         kind = np.zeros(n, dtype=np.int8)  # 1 request, 2 response, 3 continuation
         full_uri = np.full(n, None, dtype=object)
         response_for = np.full(n, None, dtype=object)
+        object_uri = np.full(n, None, dtype=object)
         raw = msgs.buf.tobytes()
         for i in range(n):
             if msgs.kind[i] == K_CONTINUATION:
@@ -128,7 +130,9 @@ class HttpMatcher:
                 full_uri[i] = _full_uri(raw, got, lines)
                 uri = _span_text(raw, got.get("uri"))
                 conv.uri = full_uri[i] if full_uri[i] is not None else uri
+                conv.raw_uri = uri
                 self._request(conv, int(frames[i]), int(ts[i]), ints, i)
+            object_uri[i] = conv.raw_uri
             cl = next((_span_text(raw, (a, m)) for code, a, m in lines
                        if code == _HEADER_CODE[b"content-length:"]), None)
             if cl is not None and cl.strip().isdigit():
@@ -136,7 +140,8 @@ class HttpMatcher:
         cols: dict[str, Array] = {"kind": kind, "buf": np.full(n, buf_index, dtype=np.int64),
                                   "start": msgs.start, "body": msgs.body, "end": msgs.end,
                                   "data": msgs.data, "data_len": msgs.data_len,
-                                  "full_uri": full_uri, "response_for_uri": response_for, **ints}
+                                  "full_uri": full_uri, "response_for_uri": response_for,
+                                  "object_uri": object_uri, **ints}
         for name, span in spans.items():
             cols[name] = span
         h = np.array(headers, dtype=np.int64).reshape(-1, 4)

@@ -173,6 +173,11 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; the tree resolves none yet)")
 
 
+def _export_objects_arguments(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    p.add_argument("dir", metavar="DIR", help="the directory to write the objects to (made if missing)")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -210,6 +215,8 @@ COMMANDS = (
             "write the frames as Parquet, Arrow, Feather, CSV, tshark's JSON or EK, pcap or pcapng",
             _export_arguments),
     Command("show", "tcpscope.cli.show", "each frame's details tree, as tshark -V prints it", _show_arguments),
+    Command("export-objects", "tcpscope.cli.export_objects",
+            "write the HTTP bodies to files, as tshark --export-objects http,DIR", _export_objects_arguments),
 )
 
 
