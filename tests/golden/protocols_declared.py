@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from http_declared import PROTOCOLS as HTTP_PROTOCOLS
+
 from tcpscope.dissect.protocols import PROTO_NAMES
+
+#: Protocols above TCP that tcpscope's analysis frames (issue 18): a difference there is not
+#: explained by a missing dissector
+FRAMED_ABOVE_TCP = frozenset({"http"})
 
 __all__ = ["DECLARED", "explained", "protocol_diffs"]
 
@@ -48,14 +54,15 @@ def explained(tshark: str, ours: str) -> bool:
     if rest not in ([], ["data"]):
         return False
     if k < len(t):  # tshark goes on with a protocol tcpscope does not have (there)
-        return t[k] not in PROTO_NAMES or (t[k] in _ABOVE_TCP_ONLY and k > 0 and t[k - 1] != "tcp")
+        return ((t[k] not in PROTO_NAMES and t[k] not in FRAMED_ABOVE_TCP)
+                or (t[k] in _ABOVE_TCP_ONLY and k > 0 and t[k - 1] != "tcp"))
     return k > 0 and t[k - 1] == "tcp" and rest == ["data"]  # the payload held by reassembly
 
 
 def protocol_diffs(name: str, tshark: Sequence[str], ours: Sequence[str]) -> list[str]:
     """The frame.protocols cells of capture ``name`` that differ unexplained and undeclared,
     and the declared ones that no longer differ."""
-    declared = DECLARED.get(name, {})
+    declared = {**DECLARED.get(name, {}), **HTTP_PROTOCOLS.get(name, {})}
     out = []
     for n, (a, b) in enumerate(zip(tshark, ours, strict=True), start=1):
         if n in declared:

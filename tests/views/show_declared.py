@@ -68,7 +68,6 @@ DECLARED: dict[str, dict[str, str]] = {
     },
     PROTOCOLS_DATA: {
         "craft-ipv6-ext.pcap": "9 26",
-        "zeek-tcp-retransmit-fast009.pcap": "4 6-15 18-22 25-26 32 34 36",
         "zeek-tcp-truncated-header.pcap": "4 6 8-9 11-12 14-15 17 19 21",
     },
     IP_NAMES: {

@@ -255,21 +255,22 @@ class TcpAnalyzer:
     the capture, which number their frames on from the earlier ones.
     """
 
-    def __init__(self, http: bool = False) -> None:
+    def __init__(self, http: bool | str = False) -> None:
         self.ids = KeyIds()
         self.state = SequenceState()
         self.lifecycle = Lifecycle()
-        self.http = HttpFramer() if http else None
+        self.http = HttpFramer(detail=http == "messages") if http else None
         self.app = PduFramer() if http else None
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`), and,
-        when made with ``http``, the HTTP framing of its segments (:func:`with_http`) and
-        their TLS and DNS framing (:func:`with_app`)."""
+        when made with ``http``, the HTTP framing of its segments (:func:`with_http`;
+        ``http="messages"``: with the messages the http.* fields read) and their TLS and
+        DNS framing (:func:`with_app`)."""
         table = analyze(table, self)
         if self.http is None or self.app is None:
             return table
-        return with_app(with_http(table, self.http.feed(table)), self.app.feed(table))
+        return with_app(with_http(table, self.http.feed(table), self.http.matcher), self.app.feed(table))
 
 
 def _lifecycle(table: PacketTable, cols: dict[str, Array], out: dict[str, Array],

@@ -188,6 +188,11 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
                    help="largest capture the page takes by upload, in MiB (default 64)")
 
 
+def _export_objects_arguments(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    p.add_argument("dir", metavar="DIR", help="the directory to write the objects to (made if missing)")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -228,6 +233,8 @@ COMMANDS = (
     Command("serve", "tcpscope.cli.serve",
             "the browser UI: packet list, details, flow graph, follow, explanations, on a local server",
             _serve_arguments),
+    Command("export-objects", "tcpscope.cli.export_objects",
+            "write the HTTP bodies to files, as tshark --export-objects http,DIR", _export_objects_arguments),
 )
 
 

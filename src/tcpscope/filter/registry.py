@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Literal
 
 from tcpscope.analysis.fields import ACE_FIELDS, ANALYSIS_FIELDS, may_use_accecn
+from tcpscope.analysis.http_fields import HTTP_FIELDS
 from tcpscope.analysis.lifecycle_fields import LIFECYCLE_FIELDS
 from tcpscope.analysis.tls_fields import APP_FIELDS
 from tcpscope.analysis.tls_frames import needs_framing
@@ -63,13 +64,14 @@ class FieldRegistry(Mapping[str, FieldDef]):
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
     return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *LIFECYCLE_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS,
-                          *APP_FIELDS])
+                          *APP_FIELDS, *HTTP_FIELDS])
 
 
 @lru_cache(maxsize=1)
 def _dissected_names() -> frozenset[str]:
-    """Fields read from the dissectors' tables alone."""
-    return frozenset(f.name for f in (*DISSECT_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS))
+    """Fields read from the dissectors' tables alone (frame.protocols names HTTP, which
+    the analysis frames)."""
+    return frozenset(f.name for f in (*DISSECT_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS)) - {"frame.protocols"}
 
 
 def analysis_need(names: Iterable[str]) -> bool | Literal["accecn"]:
