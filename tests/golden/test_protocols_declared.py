@@ -7,7 +7,7 @@ from protocols_declared import DECLARED, explained, protocol_diffs
 
 
 def test_a_protocol_tcpscope_does_not_dissect_explains() -> None:
-    assert explained("eth:ethertype:ip:tcp:tls", "eth:ethertype:ip:tcp")
+    assert explained("eth:ethertype:ip:tcp:ssh", "eth:ethertype:ip:tcp")
     assert explained("eth:llc:stp", "eth:llc:data")
     assert explained("eth:ipx", "eth")
     assert explained("user_dlt:data", "")
