@@ -226,6 +226,10 @@ def test_a_revived_stream_takes_the_analysis_client(tmp_path: Path) -> None:
     assert (str(v.opened[0]), str(v.closed[0]), str(v.closed_first[0])) == (
         "three-way handshake", "three-segment FIN close", "client")
     assert final_states(lc, 0) == ("TIME-WAIT", "CLOSED")
+    # the initial RTT: from the SYN 4 to the ACK 6, 2 us
+    assert describe(lc, 0, v)[0] == ("three-way handshake: SYN (frame 4), SYN/ACK (frame 5), ACK (frame 6); initial RTT"
+                                     " 0.002 ms (the frames before frame 4 belong to an earlier connection on the"
+                                     " same ports)")
     lines = explain_lines(feed, "en")
     assert lines[0] == "Connection 0: client 10.0.0.2:5000, server 10.0.0.1:40000"
     assert lines[1].startswith("The frames of this stream before frame 4 belong to an earlier connection")

@@ -474,9 +474,13 @@ def _after_rst(lc: Lifecycle, i: int) -> str:
 
 
 def describe(lc: Lifecycle, i: int, v: Verdicts | None = None) -> tuple[str, str]:
-    """Plain words for how stream ``i`` opened and how it closed, each in frame order."""
+    """Plain words for how stream ``i`` opened and how it closed, each in frame order (and
+    where the connection told starts, when it replaced an earlier one on the stream)."""
     v = verdicts(lc) if v is None else v
     opened = _opened(lc, i, str(v.opened[i]))
+    if lc.restarted_at[i] >= 0:
+        opened += (f" (the frames before {_frame(int(lc.restarted_at[i]))} belong to an earlier connection on the same"
+                   " ports)")
     closed = str(v.closed[i])
     parts = []
     if lc.fin_first_side[i] >= 0:
