@@ -73,7 +73,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -82,6 +82,10 @@ from tcpscope.analysis.conversations import AT_IPV4, AT_IPV6
 from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ipv4_texts, ipv6_texts
+
+if TYPE_CHECKING:
+    import pandas
+    import pyarrow
 
 __all__ = [
     "COLUMNS",
@@ -183,7 +187,7 @@ class Conversations:
                     row[k] = None
             yield row
 
-    def to_arrow(self) -> Any:
+    def to_arrow(self) -> pyarrow.Table:
         """A ``pyarrow.Table`` of the public columns (nulls as :meth:`nulls` says), each in
         its exact type (:func:`_exact_type`): ports ``uint16``, stream and frame numbers
         ``uint32``, times in nanoseconds (``*_ns``) ``duration[ns]``."""
@@ -201,7 +205,7 @@ class Conversations:
             arrays[name] = arrays[name].cast(_exact_type(name, arrays[name].type))
         return pa.table(arrays)
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self) -> pandas.DataFrame:
         """A ``pandas.DataFrame`` of :meth:`to_arrow`'s columns: integers in pandas'
         nullable dtypes (``UInt16``, ``Int64``), times in nanoseconds ``timedelta64[ns]``
         (``NaT`` where null), text pandas' string dtype."""
@@ -210,7 +214,7 @@ class Conversations:
         return nullable_pandas(self.to_arrow())
 
 
-def _exact_type(name: str, current: Any) -> Any:
+def _exact_type(name: str, current: pyarrow.DataType) -> pyarrow.DataType:
     """A column's Arrow type from its name: ports ``uint16``, ``stream`` and ``first_frame``
     ``uint32``, an integer count of nanoseconds (``*_ns``) ``duration[ns]``."""
     import pyarrow as pa
