@@ -1,10 +1,11 @@
 """Property: the tables of any two captures concatenate without a cast (issue 19). Two
-small captures of random contents (TCP or not, with or without options, SACK blocks,
-payloads; an empty one) give Arrow tables of one schema and pandas frames of one set of
+small captures of random contents (TCP over IPv4 or IPv6 or bytes that are neither, with
+or without options, SACK blocks, payloads; an empty one) give Arrow tables of one schema and pandas frames of one set of
 dtypes, whatever fields each capture happens to have."""
 
 from __future__ import annotations
 
+import socket
 import struct
 import tempfile
 from pathlib import Path
@@ -38,10 +39,17 @@ def segment(draw: st.DrawFn) -> bytes:
     opts = draw(options)
     if draw(st.booleans()):
         return draw(st.binary(min_size=1, max_size=40))  # not a well-formed IP packet
-    return tcp4(draw(addresses), draw(addresses), draw(st.sampled_from([80, 443, 51000])),
-                draw(st.sampled_from([80, 51000])), draw(st.integers(0, 2**32 - 1)),
-                ack=draw(st.integers(0, 2**32 - 1)), flags=draw(st.sampled_from([0x02, 0x12, ACK, 0x18, 0x11])),
-                payload=draw(st.binary(max_size=30)), doff=5 + len(opts) // 4, options=opts)
+    packet = tcp4(draw(addresses), draw(addresses), draw(st.sampled_from([80, 443, 51000])),
+                  draw(st.sampled_from([80, 51000])), draw(st.integers(0, 2**32 - 1)),
+                  ack=draw(st.integers(0, 2**32 - 1)), flags=draw(st.sampled_from([0x02, 0x12, ACK, 0x18, 0x11])),
+                  payload=draw(st.binary(max_size=30)), doff=5 + len(opts) // 4, options=opts)
+    return ipv6(packet[20:]) if draw(st.booleans()) else packet
+
+
+def ipv6(segment: bytes) -> bytes:
+    """The TCP segment of an IPv4 packet in an IPv6 header instead (its checksum left 0)."""
+    return struct.pack("!IHBB16s16s", 6 << 28, len(segment), 6, 64, socket.inet_pton(socket.AF_INET6, "fd00::1"),
+                       socket.inet_pton(socket.AF_INET6, "fd00::2")) + segment
 
 
 captures = st.lists(segment(), max_size=8)
