@@ -80,7 +80,13 @@ class CaptureError(TcpscopeError, OSError):
 
 
 class CaptureNotFoundError(CaptureError, FileNotFoundError):
-    """The path does not exist, or names a directory."""
+    """The path does not exist, or names a directory.
+
+    Example:
+        >>> tcpscope.open("/tmp")
+        Traceback (most recent call last):
+        tcpscope.errors.CaptureNotFoundError: "/tmp" is a directory (folder), not a file.
+    """
 
 
 class NotACaptureError(CaptureError):
@@ -155,6 +161,13 @@ class FieldError(TcpscopeError, KeyError):
 
     Attributes:
         names: The unknown names, in the order given.
+
+    Example:
+        >>> try:
+        ...     cap.packets.select("tcp.nonsense")
+        ... except KeyError as exc:
+        ...     print(exc.names)
+        ['tcp.nonsense']
     """
 
     def __init__(self, names: list[str]) -> None:
@@ -167,7 +180,13 @@ class FieldError(TcpscopeError, KeyError):
 
 
 class FilterError(TcpscopeError, ValueError):
-    """A display filter that does not compile; the text is tshark's message and caret line."""
+    """A display filter that does not compile; the text is tshark's message and caret line.
+
+    Example:
+        >>> cap.filter("tcp.port ==")
+        Traceback (most recent call last):
+        tcpscope.filter.errors.FilterSyntaxError: ...
+    """
 
 
 class StreamNotFoundError(TcpscopeError, IndexError):
@@ -177,6 +196,11 @@ class StreamNotFoundError(TcpscopeError, IndexError):
         stream: The number asked for.
         streams: How many TCP conversations the capture has (numbered from 0); None when
             it was read without the TCP analysis, which numbers them.
+
+    Example:
+        >>> tcpscope.open("tests/golden/captures/http-eth.pcap").stream(3)
+        Traceback (most recent call last):
+        tcpscope.errors.StreamNotFoundError: There is no tcp.stream 3 in this capture (it has tcp.stream 0 to 2).
     """
 
     def __init__(self, stream: int, streams: int | None) -> None:
