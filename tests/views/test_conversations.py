@@ -511,7 +511,8 @@ def test_to_arrow_and_pandas() -> None:
     df = conv.to_pandas()
     assert list(df.columns) == [*COLUMNS, *LIFECYCLE_COLUMNS]
     assert df["frames"].tolist() == [36, 10, 2]
-    assert str(df["rtt_min_ns"].dtype) == "Int64"
+    assert str(df["rtt_min_ns"].dtype) == "timedelta64[ns]"  # a duration, NaT where null
+    assert str(df["port_a"].dtype) == "UInt16" and str(at.schema.field("duration_ns").type) == "duration[ns]"
     assert df.loc[2, "completeness_label"] == "Incomplete (37)"
 
 

@@ -165,7 +165,7 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
                         "the TCP header and analysis fields)")
     p.add_argument("-o", dest="output", required=True, metavar="OUT", help="the file to write; - for standard output")
     p.add_argument("--binary-addresses", action="store_true",
-                   help="tables: IPv4 and IPv6 addresses as their 4 or 16 bytes instead of text")
+                   help="tables: IPv4, IPv6 and Ethernet addresses as their 4, 16 or 6 bytes instead of text")
 
 
 def _show_arguments(p: argparse.ArgumentParser) -> None:

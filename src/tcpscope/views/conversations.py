@@ -73,7 +73,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -92,6 +92,10 @@ from tcpscope.analysis.layout import (
 )
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ipv4_texts, ipv6_texts
+
+if TYPE_CHECKING:
+    import pandas
+    import pyarrow
 
 __all__ = [
     "COLUMNS",
@@ -190,8 +194,10 @@ class Conversations:
                     row[k] = None
             yield row
 
-    def to_arrow(self) -> Any:
-        """A ``pyarrow.Table`` of the public columns (nulls as :meth:`nulls` says)."""
+    def to_arrow(self) -> pyarrow.Table:
+        """A ``pyarrow.Table`` of the public columns (nulls as :meth:`nulls` says), each in
+        its exact type (:func:`_exact_type`): ports ``uint16``, stream and frame numbers
+        ``uint32``, times in nanoseconds (``*_ns``) ``duration[ns]``."""
         import pyarrow as pa
 
         nulls = self.nulls()
@@ -203,23 +209,30 @@ class Conversations:
                 arrays[name] = pa.array(col.tolist(), type=pa.string())
             else:
                 arrays[name] = pa.array(col)
+            arrays[name] = arrays[name].cast(_exact_type(name, arrays[name].type))
         return pa.table(arrays)
 
-    def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` of the public columns (integer columns with nulls are
-        nullable ``Int64``)."""
-        import pandas as pd
+    def to_pandas(self) -> pandas.DataFrame:
+        """A ``pandas.DataFrame`` of :meth:`to_arrow`'s columns: integers in pandas'
+        nullable dtypes (``UInt16``, ``Int64``), times in nanoseconds ``timedelta64[ns]``
+        (``NaT`` where null), text pandas' string dtype."""
+        from tcpscope.views.arrow_columns import nullable_pandas
 
-        nulls = self.nulls()
-        data: dict[str, Any] = {}
-        for name, col in self.columns().items():
-            if name in nulls and col.dtype.kind == "i":
-                data[name] = pd.arrays.IntegerArray(col.astype(np.int64), nulls[name].copy())
-            elif col.dtype.kind == "U":
-                data[name] = col.astype(object)
-            else:
-                data[name] = col
-        return pd.DataFrame(data)
+        return nullable_pandas(self.to_arrow())
+
+
+def _exact_type(name: str, current: pyarrow.DataType) -> pyarrow.DataType:
+    """A column's Arrow type from its name: ports ``uint16``, ``stream`` and ``first_frame``
+    ``uint32``, an integer count of nanoseconds (``*_ns``) ``duration[ns]``."""
+    import pyarrow as pa
+
+    if name.startswith("port"):
+        return pa.uint16()
+    if name in ("stream", "first_frame"):
+        return pa.uint32()
+    if name.endswith("_ns") and pa.types.is_integer(current):
+        return pa.duration("ns")
+    return current
 
 
 #: The columns of the API, CSV and JSON, in order.
