@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import tcpscope
-from tcpscope.errors import FilterError, TcpscopeError
+from tcpscope.errors import FilterError, StreamNotFoundError, TcpscopeError
 from tcpscope.web.tree_text import tree_nodes
 
 if TYPE_CHECKING:
@@ -336,7 +336,10 @@ class Session:
 
     def _stream(self, stream: int) -> Capture:
         cap = self.capture()
-        part = cap.stream(stream) if stream >= 0 else None
+        try:
+            part = cap.stream(stream) if stream >= 0 else None
+        except StreamNotFoundError as exc:  # (the API's message names the streams there are)
+            raise RequestError(404, str(exc)) from exc
         if part is None or len(part) == 0:
             raise RequestError(404, f"there is no TCP stream {stream}")
         return part
