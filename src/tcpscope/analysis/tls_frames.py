@@ -186,11 +186,11 @@ class PduFramer:
         hit = tried[heuristic_tls(table, tried)]
         if hit.shape[0]:
             first_streams, first = np.unique(stream[hit], return_index=True)
-            at = dict(zip(first_streams.tolist(), hit[first].tolist(), strict=True))
-            self._heur.update(at)
-            row = np.arange(stream.shape[0])
-            since = np.array([at.get(x, -1) for x in stream.tolist()], dtype=np.int64)
-            bound |= free & (since >= 0) & (row >= since)
+            self._heur.update(zip(first_streams.tolist(), hit[first].tolist(), strict=True))
+            # each row's stream's binding row (-1: none), by a search in the sorted streams
+            at = np.minimum(np.searchsorted(first_streams, stream), first_streams.shape[0] - 1)
+            since = np.where(first_streams[at] == stream, hit[first][at], -1)
+            bound |= free & (since >= 0) & (np.arange(stream.shape[0]) >= since)
         out: Array = np.where(bound, KIND_TLS, kind)
         return out
 
