@@ -8,6 +8,7 @@ a capture in pieces framed as whole; hostile bytes read in bounded time, never r
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import time
 from pathlib import Path
@@ -220,7 +221,7 @@ def test_any_segmentation_gives_the_same_pdus(port: int, sizes: list[int], cuts:
         want = [n + 12 for n in sizes]
     payload = b"".join(pdus)
     bounds = sorted({0, len(payload), *(c % max(len(payload), 1) for c in cuts)})
-    chunks = [payload[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    chunks = [payload[a:b] for a, b in itertools.pairwise(bounds) if b > a]
     path = write_pcap(tmp_path_factory.mktemp("cuts") / "c.pcap", _stream(port, chunks))
     table = tcpscope.open(path).table
     layer = table.layer("_tls" if port == 443 else "_dns")
