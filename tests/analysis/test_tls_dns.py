@@ -8,10 +8,12 @@ a capture in pieces framed as whole; hostile bytes read in bounded time, never r
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from compare import CAPTURES, run_cli
 from hypothesis import given, settings
@@ -20,6 +22,7 @@ from make_golden_app import APP_FIELDS, CAPTURES_ABOVE_TCP, KIND
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
 from tls_dns_craft import EXCHANGES, recorded, tshark_outputs, write_exchange
 
+import tcpscope
 from tcpscope.analysis import TcpAnalyzer
 from tcpscope.analysis.dns import parse_dns
 from tcpscope.analysis.tls import TlsSession
@@ -201,3 +204,25 @@ def test_hostile_streams_are_framed_in_bounded_time(port: int, data: list[bytes]
     lines = list(packet_lines(TcpAnalyzer(http=True).feed(dissect(read_records(path)))))
     assert time.perf_counter() - began < 5
     assert len(lines) == 3 + len(chunks)
+
+
+@settings(max_examples=25, deadline=None)
+@given(port=st.sampled_from([443, 53]), sizes=st.lists(st.integers(0, 2000), min_size=1, max_size=6),
+       cuts=st.lists(st.integers(1, 3000), min_size=1, max_size=8))
+def test_any_segmentation_gives_the_same_pdus(port: int, sizes: list[int], cuts: list[int],
+                                              tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same records (or DNS messages) cut into segments anywhere are read whole, in
+    order, each in the frame that completes it: their lengths are the lengths sent."""
+    if port == 443:
+        pdus = [bytes([23, 3, 3]) + n.to_bytes(2, "big") + b"\xab" * n for n in sizes]
+        want = sizes
+    else:
+        pdus = [(n + 12).to_bytes(2, "big") + bytes([0, 1, 0x81, 0x80]) + bytes(8) + b"\x00" * n for n in sizes]
+        want = [n + 12 for n in sizes]
+    payload = b"".join(pdus)
+    bounds = sorted({0, len(payload), *(c % max(len(payload), 1) for c in cuts)})
+    chunks = [payload[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+    path = write_pcap(tmp_path_factory.mktemp("cuts") / "c.pcap", _stream(port, chunks))
+    table = tcpscope.open(path).table
+    layer = table.layer("_tls" if port == 443 else "_dns")
+    assert np.asarray(layer.cols["length"]).tolist() == want

@@ -13,7 +13,10 @@ Hello Done record over two segments; Client Key Exchange, Change Cipher Spec and
 encrypted Finished; three Application Data records and the first 1000 bytes of a
 3005-byte one; its middle; its rest and 3 bytes of the next header; a plaintext alert;
 an unknown content type; an encrypted alert. ``tls-split``: a record header cut after
-3 bytes, records completing one another, printable bytes after a record. ``dns``: a
+3 bytes, records completing one another, printable bytes after a record.
+``tls-heuristic``: on port 8443, which no dissector claims, binary bytes the TLS
+heuristic refuses, then a Client Hello it takes, the conversation TLS from there on
+(printable bytes TLS refuses: TCP's line). ``dns``: a
 query cut after 1 byte; two queries in one segment; a 60-answer response over three
 segments whose last also starts the next; NXDOMAIN, CNAME and AAAA answers; two
 responses in one segment. ``dns-fenced``: a response completed in a segment that holds
@@ -83,6 +86,12 @@ def _tls_split() -> list[tuple[int, bytes]]:
     return [(0, rec[:3]), (0, rec[3:20]), (0, rec[20:] + rec + rec[:2]), (0, rec[2:] + b"GET / HTTP/1.1\r\n\r\n")]
 
 
+def _tls_heuristic() -> list[tuple[int, bytes]]:
+    hello = _rec(22, _hs(2, b"\x03\x03" + bytes(32) + b"\x00\x13\x01\x00\x00\x00"))
+    return [(0, bytes(range(6))), (0, _client_hello(b"heur.example")), (1, hello[:30]),
+            (1, hello[30:] + _rec(23, b"x" * 40)), (0, b"hello world\r\n")]
+
+
 def _name(name: str) -> bytes:
     return b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00"
 
@@ -127,8 +136,8 @@ def _dns_fenced() -> list[tuple[int, bytes]]:
 
 
 #: name: (port, steps)
-EXCHANGES = {"tls": (443, _tls()), "tls-split": (8883, _tls_split()), "dns": (53, _dns()),
-             "dns-fenced": (53, _dns_fenced())}
+EXCHANGES = {"tls": (443, _tls()), "tls-split": (8883, _tls_split()), "tls-heuristic": (8443, _tls_heuristic()),
+             "dns": (53, _dns()), "dns-fenced": (53, _dns_fenced())}
 
 
 def write_exchange(name: str, path: Path) -> Path:

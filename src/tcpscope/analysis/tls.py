@@ -103,7 +103,6 @@ class TlsSession:
         if self.version == 0:
             self._try_version(ct, body[0] if body else -1, rversion)
             proto = version_name(rversion)
-        version = self.version or rversion
         opaque = self.version == TLS13 and ct == CT_APP_DATA
         if ct == CT_CCS:
             self.ccs_frame[side] = frame
@@ -117,16 +116,19 @@ class TlsSession:
             level = ALERT_LEVELS.get(body[0], "Unknown")
             return proto, f"Alert (Level: {level}, Description: {ALERT_NAMES.get(body[1], 'Unknown')})", item
         if ct == CT_HANDSHAKE:
-            text, hs, hello_proto = self._handshake(frame, side, body, version)
+            text, hs, hello_proto = self._handshake(frame, side, body)
             return hello_proto or proto, text, RecordItem(ct, opaque, rversion, length, hs)
         return proto, UNWRITTEN, RecordItem(ct, opaque, rversion, length)
 
-    def _try_version(self, ct: int, first: int, version: int, hello: bool = False) -> None:
+    def _try_version(self, ct: int, first: int, version: int) -> None:
         """ssl_try_set_version: an authoritative record (tls_framing's rule) of a known
-        version fixes the conversation's version."""
+        version fixes the conversation's version; a Server Hello's TLS 1.3 draft
+        versions (0x7fNN, Facebook's 0xfb17 and 0xfb1a) are TLS 1.3."""
+        if ct == CT_HANDSHAKE and first == HS_SERVER_HELLO and (version >> 8 == 0x7F or version in (0xFB17, 0xFB1A)):
+            version = TLS13
         if version not in VERSION_NAMES:
             return
-        if ct == CT_HANDSHAKE and (first not in HANDSHAKE_NAMES or first in (HS_CLIENT_HELLO, 3)) and not hello:
+        if ct == CT_HANDSHAKE and (first not in HANDSHAKE_NAMES or first in (HS_CLIENT_HELLO, 3)):
             return
         if not 20 <= ct <= 25:
             return
@@ -145,8 +147,7 @@ class TlsSession:
             return True
         return body[0] not in HANDSHAKE_NAMES or int.from_bytes(body[1:4], "big") >= 0x10000
 
-    def _handshake(self, frame: int, side: int, body: bytes, version: int,
-                   ) -> tuple[str, tuple[HandshakeItem, ...], str]:
+    def _handshake(self, frame: int, side: int, body: bytes) -> tuple[str, tuple[HandshakeItem, ...], str]:
         """A handshake record's Info items (joined by ", "), its messages and the
         Protocol column a Server Hello sets."""
         if self._encrypted(frame, side, body):
@@ -166,7 +167,7 @@ class TlsSession:
                 break
             if at == 0 and hs_type == HS_SERVER_HELLO and size > 2:
                 server_version, hrr = _scan_server_hello(msg)
-                self._try_version(CT_HANDSHAKE, HS_SERVER_HELLO, server_version, hello=True)
+                self._try_version(CT_HANDSHAKE, HS_SERVER_HELLO, server_version)
                 proto = version_name(self.version)
                 if hrr:
                     name = "Hello Retry Request"
@@ -175,7 +176,6 @@ class TlsSession:
                 break
             out.append(_hello_item(hs_type, msg))
             at += 4 + size
-        del version
         return ", ".join(items), tuple(out), proto
 
 

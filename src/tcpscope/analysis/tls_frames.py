@@ -3,9 +3,10 @@ a piece of a capture at a time (reference/pdu-framing.md §1, §4, §5).
 
 Which streams (``decode_tcp_ports`` with tshark's port table, ``tshark -G decodes``):
 a stream whose lower port is TLS's or DNS's, or whose higher port is when the lower one
-is no HTTP port (HTTP's framing, :mod:`tcpscope.analysis.http`, takes those). The server
-port learnt from the SYN, which tshark tries first, and the TLS heuristic on other ports
-are not applied.
+is no HTTP port (HTTP's framing, :mod:`tcpscope.analysis.http`, takes those); and, on
+ports no dissector claims, from the segment the TLS heuristic takes on
+(:mod:`tcpscope.analysis.tls_heuristic`). The server port learnt from the SYN, which
+tshark tries first, is not applied.
 
 :class:`PduFramer` runs the kernel of :mod:`tcpscope.analysis.tls_framing` over a
 piece's segments and reads the events it writes, one Python step per PDU: TLS records
@@ -23,11 +24,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tcpscope._types import Array, Index
+from tcpscope._types import Array, Index, Mask
 from tcpscope.analysis.dns import DnsMessage, parse_dns
 from tcpscope.analysis.follow import fed_rows, gather_payload
 from tcpscope.analysis.http import HTTP_PORTS
-from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_LOST_PACKET, A_OUT_OF_ORDER, A_ZERO_WINDOW_PROBE
+from tcpscope.analysis.layout import (
+    A_FAST_RETRANSMISSION,
+    A_KEEP_ALIVE,
+    A_LOST_PACKET,
+    A_OUT_OF_ORDER,
+    A_RETRANSMISSION,
+    A_ZERO_WINDOW_PROBE,
+)
 from tcpscope.analysis.tls import UNWRITTEN, RecordItem, TlsSession, version_name
 from tcpscope.analysis.tls_framing import (
     EV_BYTES,
@@ -40,6 +48,7 @@ from tcpscope.analysis.tls_framing import (
     frame_pdus,
     fresh_state,
 )
+from tcpscope.analysis.tls_heuristic import heuristic_tls, registered
 from tcpscope.constants import RST, SYN
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.table.layers import Layer
@@ -69,6 +78,8 @@ DNS_PORTS = (53, 5353)
 _MOD = 0xFFFFFFFF
 #: Analysis flags that stop the framing of a direction (as HTTP's)
 _STOP_FLAGS = A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
+#: Analysis flags of segments TCP hands to no dissector, heuristics included
+_NOT_HANDED = A_RETRANSMISSION | A_OUT_OF_ORDER | A_KEEP_ALIVE
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class PduFramer:
         self._st = fresh_state(0)
         self._open: dict[int, bytearray] = {}
         self._sessions: dict[int, TlsSession] = {}
+        self._heur: dict[int, int] = {}  # stream -> the row the TLS heuristic bound it at
 
     def feed(self, table: PacketTable) -> tuple[AppSegments, _Found, Index]:
         """How the list shows the frames of ``table`` that TLS or DNS framing claims,
@@ -133,8 +145,10 @@ class PduFramer:
         if len(tcp) == 0 or "stream" not in tcp.cols:
             return empty
         c = tcp.cols
-        kind_all = _kind(np.asarray(c["srcport"], dtype=np.int64), np.asarray(c["dstport"], dtype=np.int64))
-        rows = np.flatnonzero(fed_rows(table) & (kind_all != 0) & (np.asarray(c["len"]) > 0)).astype(np.int64)
+        fed = fed_rows(table) & (np.asarray(c["len"]) > 0)
+        kind_all = self._heuristic(table, fed, _kind(np.asarray(c["srcport"], dtype=np.int64),
+                                                     np.asarray(c["dstport"], dtype=np.int64)))
+        rows = np.flatnonzero(fed & (kind_all != 0)).astype(np.int64)
         if rows.shape[0] == 0:
             return empty
         key = np.asarray(c["stream"], dtype=np.int64)[rows] * 2 + np.asarray(c["_flow"], dtype=np.int64)[rows]
@@ -156,6 +170,29 @@ class PduFramer:
         found = self._read(ev[:k], key, kind, table.records.first_frame + pkt + 1, pay)
         found.resumed = set(np.flatnonzero(fenced).tolist())
         return self._segments(rows, (show, calls), kind, found), found, pkt
+
+    def _heuristic(self, table: PacketTable, fed: Mask, kind: Array) -> Array:
+        """``kind`` with the conversations the TLS heuristic binds (tls_heuristic) framed
+        as TLS from the segment it took on: streams whose ports no dissector claims, a
+        segment TCP hands on (not a retransmission, out of order or a keep-alive)."""
+        c = table.layer("tcp").cols
+        sport, dport = np.asarray(c["srcport"], dtype=np.int64), np.asarray(c["dstport"], dtype=np.int64)
+        stream = np.asarray(c["stream"], dtype=np.int64)
+        free = fed & ~registered(sport) & ~registered(dport)
+        if not free.any():
+            return kind
+        bound = np.isin(stream, np.array(sorted(self._heur), dtype=np.int64)) & free
+        tried = np.flatnonzero(free & ~bound & ((np.asarray(c["aflags"], dtype=np.int64) & _NOT_HANDED) == 0))
+        hit = tried[heuristic_tls(table, tried)]
+        if hit.shape[0]:
+            first_streams, first = np.unique(stream[hit], return_index=True)
+            self._heur.update(zip(first_streams.tolist(), hit[first].tolist(), strict=True))
+            # each row's stream's binding row (-1: none), by a search in the sorted streams
+            at = np.minimum(np.searchsorted(first_streams, stream), first_streams.shape[0] - 1)
+            since = np.where(first_streams[at] == stream, hit[first][at], -1)
+            bound |= free & (since >= 0) & (np.arange(stream.shape[0]) >= since)
+        out: Array = np.where(bound, KIND_TLS, kind)
+        return out
 
     def _read(self, events: Array, key: Index, kind: Array, frame: Index, pay: Array) -> _Found:
         """Apply the events in order: bytes to their direction's open PDU, a complete PDU
