@@ -30,6 +30,7 @@ from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
+from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_mpls import MPLS, STACKED
@@ -39,7 +40,7 @@ from tcpscope.views.tree_tcp import DATA, TCP
 __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, TCP, DATA)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA)}
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 

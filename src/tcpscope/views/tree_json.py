@@ -61,6 +61,13 @@ _KEY_TYPES: dict[str, FieldType] = {
     "sll.unused": FieldType.BYTES, "sll.ltype": FieldType.UINT16, "sll.gretype": FieldType.UINT16,
     "mpls.label": FieldType.UINT32, "mpls.exp": FieldType.UINT32, "mpls.bottom": FieldType.UINT32,
     "mpls.ttl": FieldType.UINT32,
+    "gre.flags_and_version": FieldType.UINT16, "gre.flags.checksum": FieldType.BOOLEAN,
+    "gre.flags.routing": FieldType.BOOLEAN, "gre.flags.key": FieldType.BOOLEAN,
+    "gre.flags.sequence_number": FieldType.BOOLEAN, "gre.flags.strict_source_route": FieldType.BOOLEAN,
+    "gre.flags.recursion_control": FieldType.UINT16, "gre.flags.reserved": FieldType.UINT16,
+    "gre.flags.version": FieldType.UINT16, "gre.proto": FieldType.UINT16, "gre.checksum": FieldType.UINT16,
+    "gre.checksum.status": FieldType.UINT8, "gre.offset": FieldType.UINT16, "gre.key": FieldType.UINT32,
+    "gre.sequence_number": FieldType.UINT32,
 }
 #: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
 _SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
