@@ -18,9 +18,8 @@ PCAPNG = "pcapng frames: the interface, comment and other block items of the Fra
 TRAILER = "Ethernet trailer, padding and frame check sequence not written"
 MALFORMED = "bogus and cut-short headers: the items tshark adds for a bogus IP version or header length, an 802.3 length or a cut protocol list, not written"
 TIME = "out-of-range fractions of a second in the time stamp (as in -T fields)"
-DATA = "Data after a layer other than TCP (IPv4 fragments, 802.3, Linux cooked, MPLS, GRE): its bytes not found"
+DATA = "Data after a layer other than TCP (IPv4 fragments, 802.3, Linux cooked, MPLS, GRE, IPv6): its bytes not found"
 PROTOCOLS_DATA = "frame.protocols ends in data where no byte of the TCP payload was captured (tshark adds no data)"
-IP_NAMES = "IP protocol numbers: the registry's short names (GRE, IPv6 Routing) where the tree shows the long ones"
 IPV6_NOTES = "IPv6 address annotations (6to4 gateway, Teredo, SLAAC MAC) not written"
 TCP_EXPERTS = "TCP header expert items not placed yet (nonzero ACK or urgent pointer, MSS absent, TFO)"
 OPTIONS = "TCP options other than MSS, NOP, EOL, window scale, SACK permitted, timestamps and SACK; option length and padding expert items; D-SACK"
@@ -59,7 +58,7 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-encap-mpls.pcap": "5",
         "craft-ipv4-frags.pcap": "1-2 4-5 7-9 11-12 14 16-17 19-20 23-26 28 30-31 33 35-36 38-39 41 44",
         "craft-ipv4-options.pcap": "27",
-        "craft-ipv6-ext.pcap": "11",
+        "craft-ipv6-ext.pcap": "10-11",
         "craft-link-loop.pcap": "5-6",
         "craft-link-null-be.pcap": "8",
         "craft-link-null-le.pcap": "8",
@@ -72,9 +71,6 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-ipv6-ext.pcap": "9 26",
         "zeek-tcp-retransmit-fast009.pcap": "4 6-15 18-22 25-26 32 34 36",
         "zeek-tcp-truncated-header.pcap": "4 6 8-9 11-12 14-15 17 19 21",
-    },
-    IP_NAMES: {
-        "craft-ipv6-ext.pcap": "10",
     },
     IPV6_NOTES: {
         "zeek-tunnels-4in6.pcap": "1",
