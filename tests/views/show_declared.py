@@ -18,7 +18,7 @@ PCAPNG = "pcapng frames: the interface, comment and other block items of the Fra
 TRAILER = "Ethernet trailer, padding and frame check sequence not written"
 MALFORMED = "bogus and cut-short headers: the items tshark adds for a bogus IP version or header length, an 802.3 length or a cut protocol list, not written"
 TIME = "out-of-range fractions of a second in the time stamp (as in -T fields)"
-DATA = "Data after a layer other than TCP (IPv4 fragments, 802.3, Linux cooked, MPLS, GRE, IPv6): its bytes not found"
+DATA = "Data inside the GRE tree (an unknown GRE protocol type), and after a Netlink cooked header (frame.protocols without data): not written"
 PROTOCOLS_DATA = "frame.protocols ends in data where no byte of the TCP payload was captured (tshark adds no data)"
 IPV6_NOTES = "IPv6 address annotations (6to4 gateway, Teredo, SLAAC MAC) not written"
 TCP_EXPERTS = "TCP header expert items not placed yet (nonzero ACK or urgent pointer, MSS absent, TFO)"
@@ -53,19 +53,8 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-pcap-odd-usec.pcap": "5 7 9",
     },
     DATA: {
-        "craft-encap-8023.pcap": "13",
         "craft-encap-gre.pcap": "7-8",
-        "craft-encap-mpls.pcap": "5",
-        "craft-ipv4-frags.pcap": "1-2 4-5 7-9 11-12 14 16-17 19-20 23-26 28 30-31 33 35-36 38-39 41 44",
-        "craft-ipv4-options.pcap": "27",
-        "craft-ipv6-ext.pcap": "10-11",
-        "craft-link-loop.pcap": "5-6",
-        "craft-link-null-be.pcap": "8",
-        "craft-link-null-le.pcap": "8",
-        "craft-link-raw101.pcap": "5",
         "craft-link-sll2.pcap": "11",
-        "scapy-http_chunk.pcap.gz": "22",
-        "zeek-ipv4-fragmented-1.pcap": "2",
     },
     PROTOCOLS_DATA: {
         "craft-ipv6-ext.pcap": "9 26",

@@ -35,7 +35,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
 from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
-from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, frame_exception, frame_stacks, payload_row
+from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, data_bytes, frame_exception, frame_stacks
 from tcpscope.views.tree_tcp import DATA
 
 __all__ = ["FT_NUMBERS", "Detail", "FrameDetails", "frame_details", "json_close", "json_frames", "tshark_json"]
@@ -274,14 +274,13 @@ def _protocol(walk: _Walk, proto: Protocol, frame: int, layer: int) -> Detail | 
                   False, children)
 
 
-def _data(walk: _Walk, frame: int) -> Detail | None:
-    """The Data protocol after TCP (packet-data.c): its bytes and their length."""
-    item = Item(walk.store, Where(frame, 0, payload_row(walk.store.table, frame)), None, -1)
-    hexed = item.text_of("tcp.payload")
-    if not hexed:
+def _data(walk: _Walk, frame: int, after: tuple[str, int]) -> Detail | None:
+    """The Data protocol (packet-data.c): its bytes and their length."""
+    got = data_bytes(walk.store, frame, after)
+    if got is None or not got[1]:
         return None
-    n = len(hexed) // 2
-    start = _payload_start(walk, frame)
+    start, data = got
+    n, hexed = len(data), data.hex()
     colons = ":".join(hexed[i:i + 2] for i in range(0, len(hexed), 2))
     label = f"Data ({n} byte{'' if n == 1 else 's'})"
     shown = hexed if n <= 36 else hexed[:72] + "\u2026"
@@ -289,14 +288,6 @@ def _data(walk: _Walk, frame: int) -> Detail | None:
         Detail("data.data", f"Data: {shown}", colons, start, n, 0, hexed, FT_NUMBERS[FieldType.BYTES]),
         Detail("data.len", f"[Length: {n}]", str(n), ftype=FT_NUMBERS[FieldType.INT32]),
     ))
-
-
-def _payload_start(walk: _Walk, frame: int) -> int:
-    rows = payload_row(walk.store.table, frame)
-    if not rows:
-        return -1
-    cols = walk.store.table.layer("tcp").cols
-    return int(cols["payload_off"][rows["tcp"]]) - walk.offset
 
 
 def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
@@ -312,10 +303,10 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
         walk = _Walk(store, experts, frame)
         protos: list[Detail] = []
         lacks = list(missing[frame])
-        for name, layer in stacks[frame]:
+        for k, (name, layer) in enumerate(stacks[frame]):
             proto = PROTOCOLS[name]
-            got = _data(walk, frame) if proto is DATA else _protocol(walk, proto, frame, layer)
-            if got is None and proto is DATA:
+            got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
+            if got is None and proto is DATA and data_bytes(store, frame, stacks[frame][k - 1]) is None:
                 lacks.append(name)
             elif got is not None:
                 protos.append(got)
