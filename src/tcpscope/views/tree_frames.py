@@ -27,7 +27,7 @@ from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
-from tcpscope.views.hexdump import hex_dump
+from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_gre import GRE
@@ -166,20 +166,24 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
     return start + size, 1 << 62
 
 
-def _data_text(store: FieldStore, frame: int, after: tuple[str, int]) -> str | None:
-    """The Data protocol (packet-data.c): its line, the hex of its bytes (print.c dumps
-    the data protocol's bytes under its line), the bytes and their length. Nothing when
-    none of its bytes were captured; None where :func:`data_bytes` has none."""
-    got = data_bytes(store, frame, after)
-    if got is None:
-        return None
-    data = got[1]
-    if not data:
-        return ""
-    hexed = data.hex()
-    shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
-    return (f"Data ({len(data)} byte{'' if len(data) == 1 else 's'})\n\n{hex_dump(data)}"
-            f"    Data: {shown}\n    [Length: {len(data)}]\n")
+def _data_texts(store: FieldStore, where: Sequence[tuple[int, tuple[str, int]]]) -> list[str | None]:
+    """The Data protocol (packet-data.c) in each frame (after the header given): its line,
+    the hex of its bytes (print.c dumps the data protocol's bytes under its line), the
+    bytes and their length. Nothing when none of its bytes were captured; None where
+    :func:`data_bytes` has none. The dumps are formatted together."""
+    found = [data_bytes(store, frame, after) for frame, after in where]
+    dumps = iter(hex_dump_many([got[1] for got in found if got is not None and got[1]]))
+    out: list[str | None] = []
+    for got in found:
+        if got is None or not got[1]:
+            out.append(None if got is None else "")
+            continue
+        data = got[1]
+        hexed = data.hex()
+        shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
+        out.append(f"Data ({len(data)} byte{'' if len(data) == 1 else 's'})\n\n{next(dumps)}"
+                   f"    Data: {shown}\n    [Length: {len(data)}]\n")
+    return out
 
 
 def frame_stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, list[tuple[str, int]]],
@@ -264,7 +268,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
     for name, where in places.items():
         proto = PROTOCOLS[name]
         if proto is DATA:
-            got = [_data_text(store, f, _before(stacks[f], (name, la))) for f, la in where]
+            got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where])
         else:
             got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
         texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
