@@ -22,7 +22,7 @@ __all__ = ["GRE"]
 
 #: gre_typevals: the protocol types of the test captures.
 _TYPES = {0x0800: "IP", 0x86DD: "IPv6", 0x6558: "Transparent Ethernet bridging", 0x8847: "MPLS label switched packet",
-          0x883E: "ERSPAN"}
+          0x883E: "WCCP"}
 _C, _R, _K, _S = 0x8000, 0x4000, 0x2000, 0x1000
 _VERSIONS = {0: "GRE", 1: "Enhanced GRE"}
 
