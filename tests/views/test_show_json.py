@@ -12,12 +12,14 @@ as stale. Where tshark is installed, a few captures are compared live, byte for 
 
 from __future__ import annotations
 
+import io
 import json
 import lzma
 import os
 import subprocess
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -66,14 +68,36 @@ def by_number(packets: list[Pairs]) -> dict[int, Pairs]:
 def _compared(name: str) -> frozenset[int]:
     """The frames of the recorded prefix whose text tree test_show_golden requires equal."""
     declared = declared_lines(SHOW_DECLARED)
-    texts = split_frames(show_golden(name))
+    text = show_golden(name)
+    end = text.find(f"\nFrame {FRAMES + 1}: ")  # (the frames after the prefix are not read)
+    texts = split_frames(text if end < 0 else text[:end + 1])
     return frozenset(n for n, text in texts.items()
                      if n <= FRAMES and pending_reason(text) is None and (name, n) not in declared)
 
 
+#: pcap magic numbers and the byte order of their record headers
+_PCAP_ORDER: dict[bytes, Literal["little", "big"]] = {b"\xd4\xc3\xb2\xa1": "little", b"\x4d\x3c\xb2\xa1": "little", b"\xa1\xb2\xc3\xd4": "big",
+               b"\xa1\xb2\x3c\x4d": "big"}
+
+
+def prefix(path: Path, frames: int) -> Path | io.BytesIO:
+    """A large plain pcap file cut after its first ``frames`` records (a frame's tree
+    depends on the frames before it only), else the file itself."""
+    data = path.read_bytes()
+    order = _PCAP_ORDER.get(data[:4])
+    if order is None or len(data) < 1 << 20:
+        return path
+    at = 24
+    for _ in range(frames):
+        if at + 16 > len(data):
+            break
+        at += 16 + int.from_bytes(data[at + 8:at + 12], order)
+    return io.BytesIO(data[:at])
+
+
 def _ours(name: str, raw: bool) -> dict[int, Pairs]:
     try:
-        cap = tcpscope.open(CAPTURES / name)
+        cap = tcpscope.open(prefix(CAPTURES / name, FRAMES))
     except TcpscopeError:
         return {}
     frames = np.arange(min(cap.table.n, FRAMES), dtype=np.int64)
@@ -136,7 +160,7 @@ def test_golden_files_are_of_the_installed_tshark(tshark_version: str) -> None:
 
 @pytest.mark.tshark
 @pytest.mark.parametrize(("name", "args"), [("http-get.pcap", ("-Y", "not tcp.payload")),
-                                            ("own-zero-window.pcap", ("-Y", "tcp.len == 0", "-x")),
+                                            ("http-eth.pcap", ("-Y", "tcp.len == 0", "-x")),
                                             ("craft-link-null-le.pcap", ("-Y", "tcp.len == 0", "-x")),
                                             ("bad/craft-empty.pcap", ())])
 def test_show_json_matches_tshark_live(name: str, args: tuple[str, ...], tshark: str) -> None:

@@ -151,6 +151,7 @@ class FieldStore:
             delta[frames[0]] = 0 if before is None else int(ts[0]) - before
         self.displayed_delta = delta
         self._experts: dict[int, set[str]] | None = None
+        self._expert_masks: dict[tuple[str, ...], NDArray[np.bool_]] = {}
         #: lines already written, by node and value (see ``Node.of_value``)
         self.lines: dict[tuple[Node, Any], str | None] = {}
 
@@ -165,6 +166,20 @@ class FieldStore:
                 for f, code in zip(ex.pkt.tolist(), np.asarray(ex.cols["code"]).tolist(), strict=True):
                     self._experts.setdefault(f, set()).add(field_name(int(code)))
         return name in self._experts.get(frame, ())
+
+    def expert_frames(self, names: tuple[str, ...]) -> NDArray[np.bool_]:
+        """Per frame of the table, whether it has an expert item of a field in ``names``."""
+        got = self._expert_masks.get(names)
+        if got is None:
+            from tcpscope.dissect.experts import EXPERTS, field_name
+
+            ex = self.table.layer("_expert")
+            got = np.zeros(self.table.n, dtype=np.bool_)
+            if len(ex):
+                codes = np.array([c for c in range(len(EXPERTS)) if field_name(c) in names], dtype=np.int64)
+                got[ex.pkt[np.isin(np.asarray(ex.cols["code"]), codes)]] = True
+            self._expert_masks[names] = got
+        return got
 
     def field(self, name: str) -> _Field:
         got = self._fields.get(name)

@@ -236,8 +236,7 @@ def _one_by_one(walk: _Walk, node: Node, which: NDArray[np.bool_], depth: int) -
 
 def _with_experts(store: FieldStore, node: Node, heads: Headers, alive: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """The live headers whose frame has an expert item this node shows."""
-    return np.array([bool(a) and any(store.has_expert(int(f), name) for name in node.experts)
-                     for a, f in zip(alive.tolist(), heads.frames.tolist(), strict=True)], dtype=np.bool_)
+    return alive & store.expert_frames(node.experts)[heads.frames]
 
 
 def header_texts(store: FieldStore, proto: Protocol, heads: Headers, experts: ExpertLines) -> list[str | None]:

@@ -27,19 +27,20 @@ from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
-from tcpscope.views.hexdump import hex_dump
+from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
+from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_mpls import MPLS, STACKED
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
 
-__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
+__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, TCP, DATA)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA)}
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -113,20 +114,76 @@ class Experts:
             yield ExpertItem(self._names[i], head, text, severity, group)
 
 
-def _data_text(store: FieldStore, where: Where) -> str | None:
-    """The Data protocol (packet-data.c) after TCP: its line, the hex of its bytes (print.c
-    dumps the data protocol's bytes under its line), the bytes and their length. Nothing
-    when no byte of the payload was captured; None after another protocol (not written yet)."""
-    item = Item(store, where, None, -1)
-    hexed = item.text_of("tcp.payload")
-    if hexed is None:
+def data_bytes(store: FieldStore, frame: int, after: tuple[str, int]) -> tuple[int, bytes] | None:
+    """The bytes the Data protocol shows, after the header ``after`` (its protocol and
+    layer number), and where they start in the frame: after TCP its payload; after IPv4 or
+    IPv6 the rest of the datagram (its length, as much as was captured); after an MPLS
+    label stack, a Linux cooked, Null, Ethernet or 802.1Q header the rest of the frame;
+    after raw IP that is not IP the whole frame. None after another protocol (not
+    written yet)."""
+    table = store.table
+    name, layer = after
+    end = min(int(table.records.caplen[frame]), int(table.records.wirelen[frame]))
+    offset = int(table.records.offset[frame])
+    if name == "tcp":
+        item = Item(store, Where(frame, 0, payload_row(table, frame)), None, -1)
+        hexed = item.text_of("tcp.payload")
+        if hexed is None:
+            return None
+        start = int(item.column("tcp", "payload_off")) - offset if hexed else -1
+        return start, bytes.fromhex(hexed)
+    got = _header_end(table, name, frame, layer)
+    if got is None:
         return None
-    data = bytes.fromhex(hexed)
-    if not data:
-        return ""
-    shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
-    return (f"Data ({len(data)} bytes)\n\n{hex_dump(data)}"
-            f"    Data: {shown}\n    [Length: {len(data)}]\n")
+    start, stop = got[0] - offset, got[1] - offset
+    data = table.buffers[0] if table.buffers else table.data
+    stop = min(stop, end)
+    return start, bytes(data[offset + start:offset + stop]) if stop > start else b""
+
+
+def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[int, int] | None:
+    """Where a header's payload starts and ends, in the capture's buffer (its own end, or
+    far past the frame when it has no length of its own)."""
+    if name == "raw":  # (raw IP that is not IP: the whole frame)
+        start = int(table.records.offset[frame])
+        return start, 1 << 62
+    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan"):
+        return None
+    lt = table.layer(name)
+    row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
+    if not _has_row(lt, frame, layer) or int(lt.cols["_buf"][row]):
+        return None
+    start = int(lt.cols["_start"][row])
+    if name == "ip":
+        hdr = int(lt.cols["hdr_len"][row])
+        return start + hdr, start + int(lt.cols["len"][row])
+    if name == "ipv6":
+        return start + 40, start + 40 + int(lt.cols["plen"][row])
+    if name == "sll":
+        size = 16 if int(lt.cols["version"][row]) == 1 else 20
+    else:
+        size = {"mpls": 4, "null": 4, "eth": 14, "vlan": 4}[name]
+    return start + size, 1 << 62
+
+
+def _data_texts(store: FieldStore, where: Sequence[tuple[int, tuple[str, int]]]) -> list[str | None]:
+    """The Data protocol (packet-data.c) in each frame (after the header given): its line,
+    the hex of its bytes (print.c dumps the data protocol's bytes under its line), the
+    bytes and their length. Nothing when none of its bytes were captured; None where
+    :func:`data_bytes` has none. The dumps are formatted together."""
+    found = [data_bytes(store, frame, after) for frame, after in where]
+    dumps = iter(hex_dump_many([got[1] for got in found if got is not None and got[1]]))
+    out: list[str | None] = []
+    for got in found:
+        if got is None or not got[1]:
+            out.append(None if got is None else "")
+            continue
+        data = got[1]
+        hexed = data.hex()
+        shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
+        out.append(f"Data ({len(data)} byte{'' if len(data) == 1 else 's'})\n\n{next(dumps)}"
+                   f"    Data: {shown}\n    [Length: {len(data)}]\n")
+    return out
 
 
 def frame_stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, list[tuple[str, int]]],
@@ -172,6 +229,12 @@ def _run(lt: Layer, frame: int, seen: dict[str, int], name: str, last: str) -> l
     return out
 
 
+def _before(stack: list[tuple[str, int]], entry: tuple[str, int]) -> tuple[str, int]:
+    """The entry of a frame's stack before ``entry``."""
+    at = stack.index(entry)
+    return stack[at - 1] if at else ("frame", 0)
+
+
 def _has_row(lt: Layer, frame: int, layer: int) -> bool:
     row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
     return row < len(lt) and int(lt.pkt[row]) == frame and int(lt.layer[row]) == layer
@@ -205,7 +268,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
     for name, where in places.items():
         proto = PROTOCOLS[name]
         if proto is DATA:
-            got = [_data_text(store, Where(f, la, payload_row(table, f))) for f, la in where]
+            got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where])
         else:
             got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
         texts.update(zip(((name, f, la) for f, la in where), got, strict=True))

@@ -18,8 +18,27 @@ _ECN_SHORT = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
 _FLAG_NAMES = ((4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments"))
 
 
-def _ip_head(item: Item) -> str:
-    return f"Internet Protocol Version 4, Src: {item.text_of('ip.src')}, Dst: {item.text_of('ip.dst')}"
+#: The protocol numbers whose name in the tree (ipproto_val) is longer than the short
+#: name the registry keeps for filters and columns.
+_LONG_NAMES = {43: "Routing Header for IPv6", 44: "Fragment Header for IPv6", 47: "Generic Routing Encapsulation",
+               50: "Encap Security Payload", 51: "Authentication Header", 59: "No Next Header for IPv6",
+               60: "Destination Options for IPv6"}
+
+
+def _protocol(item: Item) -> str:
+    """An IP protocol number's line, with the tree's name for it."""
+    v = int(item.value)
+    name = _LONG_NAMES.get(v) or (item.fd.strings or {}).get(v, "Unknown")
+    return f"{item.fd.title}: {name} ({v})"
+
+
+def _ip_head(item: Item) -> str | None:
+    """The header's line; none when its addresses were not captured (dissect_ip reads the
+    whole fixed header before it adds its item)."""
+    src, dst = item.text_of("ip.src"), item.text_of("ip.dst")
+    if src is None or dst is None:
+        return None
+    return f"Internet Protocol Version 4, Src: {src}, Dst: {dst}"
 
 
 def _version(item: Item) -> str:
@@ -77,7 +96,7 @@ IPV4 = Protocol("ip", "ip", _ip_head, (
     )),
     Node("ip.frag_offset", label=_fragment_offset, of_value=True, mask=0x1FFF, bits=16, raw=(6, 2, 0x1FFF)),
     Node("ip.ttl", experts=("ip.ttl.too_small", "ip.ttl.lncb"), raw=(8, 1, 0)),
-    Node("ip.proto", raw=(9, 1, 0)),
+    Node("ip.proto", label=_protocol, of_value=True, raw=(9, 1, 0)),
     Node("ip.checksum", unit=" [validation disabled]", raw=(10, 2, 0)),
     Node("ip.checksum.status", generated=True),
     *_address("src", 12),
@@ -130,7 +149,7 @@ IPV6 = Protocol("ipv6", "ipv6", _ipv6_head, (
     )),
     Node("ipv6.flow", label=_flow, of_value=True, mask=0x0FFFFF, bits=24, raw=(1, 3, 0x0FFFFF)),
     Node("ipv6.plen", raw=(4, 2, 0)),
-    Node("ipv6.nxt", raw=(6, 1, 0)),
+    Node("ipv6.nxt", label=_protocol, of_value=True, raw=(6, 1, 0)),
     Node("ipv6.hlim", raw=(7, 1, 0)),
     *_address6("src", 8),
     *_address6("dst", 24),

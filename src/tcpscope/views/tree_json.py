@@ -35,7 +35,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
 from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
-from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, frame_exception, frame_stacks, payload_row
+from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, data_bytes, frame_exception, frame_stacks
 from tcpscope.views.tree_tcp import DATA
 
 __all__ = ["FT_NUMBERS", "Detail", "FrameDetails", "frame_details", "json_close", "json_frames", "tshark_json"]
@@ -61,6 +61,13 @@ _KEY_TYPES: dict[str, FieldType] = {
     "sll.unused": FieldType.BYTES, "sll.ltype": FieldType.UINT16, "sll.gretype": FieldType.UINT16,
     "mpls.label": FieldType.UINT32, "mpls.exp": FieldType.UINT32, "mpls.bottom": FieldType.UINT32,
     "mpls.ttl": FieldType.UINT32,
+    "gre.flags_and_version": FieldType.UINT16, "gre.flags.checksum": FieldType.BOOLEAN,
+    "gre.flags.routing": FieldType.BOOLEAN, "gre.flags.key": FieldType.BOOLEAN,
+    "gre.flags.sequence_number": FieldType.BOOLEAN, "gre.flags.strict_source_route": FieldType.BOOLEAN,
+    "gre.flags.recursion_control": FieldType.UINT16, "gre.flags.reserved": FieldType.UINT16,
+    "gre.flags.version": FieldType.UINT16, "gre.proto": FieldType.UINT16, "gre.checksum": FieldType.UINT16,
+    "gre.checksum.status": FieldType.UINT8, "gre.offset": FieldType.UINT16, "gre.key": FieldType.UINT32,
+    "gre.sequence_number": FieldType.UINT32,
 }
 #: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
 _SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
@@ -267,14 +274,13 @@ def _protocol(walk: _Walk, proto: Protocol, frame: int, layer: int) -> Detail | 
                   False, children)
 
 
-def _data(walk: _Walk, frame: int) -> Detail | None:
-    """The Data protocol after TCP (packet-data.c): its bytes and their length."""
-    item = Item(walk.store, Where(frame, 0, payload_row(walk.store.table, frame)), None, -1)
-    hexed = item.text_of("tcp.payload")
-    if not hexed:
+def _data(walk: _Walk, frame: int, after: tuple[str, int]) -> Detail | None:
+    """The Data protocol (packet-data.c): its bytes and their length."""
+    got = data_bytes(walk.store, frame, after)
+    if got is None or not got[1]:
         return None
-    n = len(hexed) // 2
-    start = _payload_start(walk, frame)
+    start, data = got
+    n, hexed = len(data), data.hex()
     colons = ":".join(hexed[i:i + 2] for i in range(0, len(hexed), 2))
     label = f"Data ({n} byte{'' if n == 1 else 's'})"
     shown = hexed if n <= 36 else hexed[:72] + "\u2026"
@@ -282,14 +288,6 @@ def _data(walk: _Walk, frame: int) -> Detail | None:
         Detail("data.data", f"Data: {shown}", colons, start, n, 0, hexed, FT_NUMBERS[FieldType.BYTES]),
         Detail("data.len", f"[Length: {n}]", str(n), ftype=FT_NUMBERS[FieldType.INT32]),
     ))
-
-
-def _payload_start(walk: _Walk, frame: int) -> int:
-    rows = payload_row(walk.store.table, frame)
-    if not rows:
-        return -1
-    cols = walk.store.table.layer("tcp").cols
-    return int(cols["payload_off"][rows["tcp"]]) - walk.offset
 
 
 def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
@@ -305,10 +303,10 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
         walk = _Walk(store, experts, frame)
         protos: list[Detail] = []
         lacks = list(missing[frame])
-        for name, layer in stacks[frame]:
+        for k, (name, layer) in enumerate(stacks[frame]):
             proto = PROTOCOLS[name]
-            got = _data(walk, frame) if proto is DATA else _protocol(walk, proto, frame, layer)
-            if got is None and proto is DATA:
+            got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
+            if got is None and proto is DATA and data_bytes(store, frame, stacks[frame][k - 1]) is None:
                 lacks.append(name)
             elif got is not None:
                 protos.append(got)
