@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(colorfilters_path() is None, reason="Wireshark's
 
 _HTTP = "HTTP on a port other than 80: no `http` protocol in tcpscope's filters yet (issue 18)"
 _CUT = ("a TCP or UDP header cut before its ports: tshark's tree has no tcp/udp item, tcpscope's "
-        "filter `tcp` selects the frame (docs/deviations.md, Display filters)")
+        "filter `tcp` selects the frame (docs/deviations.md, Colouring rules)")
 
 #: (capture, frame) -> why tcpscope's rule differs from tshark's
 DECLARED: dict[tuple[str, int], str] = {

@@ -176,6 +176,15 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; the tree resolves none yet)")
 
 
+def _iostat_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("-i", dest="interval", required=True, metavar="INTERVAL",
+                   help="the interval in seconds (0: the whole capture), as tshark -z io,stat,INTERVAL")
+    p.add_argument("--column", action="append", metavar="FILTER",
+                   help="a column (repeatable): a display filter, or COUNT|SUM|MIN|MAX|AVG(field)FILTER, "
+                        "FRAMES()FILTER, BYTES()FILTER; default: every frame")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -213,6 +222,8 @@ COMMANDS = (
             "write the frames as Parquet, Arrow, Feather, CSV, tshark's JSON or EK, pcap or pcapng",
             _export_arguments),
     Command("show", "tcpscope.cli.show", "each frame's details tree, as tshark -V prints it", _show_arguments),
+    Command("iostat", "tcpscope.cli.iostat", "frames and bytes per time interval, as tshark -q -z io,stat",
+            _iostat_arguments),
 )
 
 
