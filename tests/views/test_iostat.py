@@ -10,13 +10,13 @@ and tshark's message for the arguments it refuses. A table that differs is decla
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 import pytest
 from compare import run_cli, run_tcpscope
 from make_golden_iostat import REFUSED, SHORT, iostat_path, read_cases
 from make_golden_stats import CAPTURES, EXPECTED, capture_names
+from opened import opened
 
 import tcpscope
 from tcpscope.views.iostat import IoStat, IoStatError, io_stat, parse_io_stat_arg
@@ -34,14 +34,6 @@ DECLARED: dict[tuple[str, str], str] = {
 NAMES = capture_names()
 
 
-@cache
-def _table(name: str) -> tcpscope.api.Capture | None:
-    try:
-        return tcpscope.open(CAPTURES / name)
-    except tcpscope.TcpscopeError:
-        return None
-
-
 def test_golden_version() -> None:
     assert (EXPECTED / "TSHARK_VERSION").read_text().startswith("TShark (Wireshark) 4.0.17 ")
 
@@ -49,7 +41,7 @@ def test_golden_version() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_io_stat_tables(name: str) -> None:
     expected = read_cases(Path(iostat_path(name)).read_text(encoding="utf-8"))
-    cap = _table(name)
+    cap = opened(name)
     wrong = set()
     for arg, text in expected.items():
         ours = "" if cap is None else io_stat(cap.table, *parse_io_stat_arg(arg))
@@ -69,7 +61,7 @@ def test_refused_as_tshark_words_it() -> None:
         assert f"tshark: {exc.value}\n" == message, arg
 
 
-def test_subcommand_prints_the_table() -> None:
+def test_subcommand_prints_theopened() -> None:
     name = "lossy-seed7.pcap"
     arg = "io,stat,0.25,MIN(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,MAX(tcp.analysis.ack_rtt)" \
           "tcp.analysis.ack_rtt,SUM(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,COUNT(tcp.analysis.ack_rtt)" \
@@ -103,7 +95,7 @@ def test_pieces_sum_as_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fed a piece at a time, the table is the one of the whole capture."""
     from tcpscope.pipeline import stream
 
-    cap = _table("lossy-seed7.pcap")
+    cap = opened("lossy-seed7.pcap")
     assert cap is not None
     args = ("0.05", ["tcp", "MIN(tcp.window_size)tcp.window_size", "AVG(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt",
                      "SUM(tcp.len)tcp.len", "MAX(tcp.len)tcp.len", "COUNT(tcp.len)tcp.len>100"])
