@@ -49,7 +49,17 @@ from tcpscope.filter.front import Filter, compile_filter
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 
-__all__ = ["Calc", "IoStat", "IoStatColumn", "IoStatError", "io_stat", "parse_io_stat_arg"]
+__all__ = [
+    "Calc",
+    "ColumnSums",
+    "IoStat",
+    "IoStatColumn",
+    "IoStatError",
+    "io_stat",
+    "parse_column",
+    "parse_interval",
+    "parse_io_stat_arg",
+]
 
 US_PER_S = 1_000_000
 NS_PER_US = 1_000
@@ -111,7 +121,7 @@ def _check_field_type(calc: Calc, f: FieldDef) -> None:
                       "supported on it.")
 
 
-def column(text: str | None, reg: Mapping[str, FieldDef] | None = None) -> IoStatColumn:
+def parse_column(text: str | None, reg: Mapping[str, FieldDef] | None = None) -> IoStatColumn:
     """Parse one column as tshark's register_io_tap does."""
     reg = _registry() if reg is None else reg
     calc, fdef, flt = Calc.FRAMES_AND_BYTES, None, text or ""
@@ -173,7 +183,7 @@ def parse_io_stat_arg(arg: str) -> tuple[str, list[str | None]]:
     return parts[2], [p.strip() or None for p in parts[3:]]
 
 
-class _Acc:
+class ColumnSums:
     """A column's sums per row, in numpy arrays grown as rows come: the frames, the
     counter (integer; float for a double field), the number of values (AVG); the largest
     running value (widths, rule 5) and the row of the column's latest frame."""
@@ -213,14 +223,14 @@ class IoStat:
                  display_filter: str | None = None) -> None:
         self.interval, self.prec = parse_interval(str(interval))
         reg = _registry()
-        self.columns = [column(f, reg) for f in (filters or [None])]
+        self.columns = [parse_column(f, reg) for f in (filters or [None])]
         seen: set[str] = set()
         for c in self.columns:
             seen |= c.filter.field_names()
         if display_filter:
             seen |= compile_filter(display_filter, reg).field_names()
         self.primed = frozenset(seen)
-        self.acc = [_Acc(c) for c in self.columns]
+        self.acc = [ColumnSums(c) for c in self.columns]
         self.elapsed_ns = 0
         self.last_us = 0
 
@@ -267,7 +277,7 @@ def _relative_ns(table: PacketTable) -> NDArray[np.int64]:
     return rel
 
 
-def _count(acc: _Acc, table: PacketTable, mask: NDArray[np.bool_], time_rows: NDArray[np.int64],
+def _count(acc: ColumnSums, table: PacketTable, mask: NDArray[np.bool_], time_rows: NDArray[np.int64],
            primed: frozenset[str]) -> None:
     """Add a piece's frames of one column to its sums (rule 1 for their rows: each
     frame's time's row, never before the column's previous frame's)."""
@@ -322,7 +332,7 @@ def _per_frame(f: FieldDef, table: PacketTable, sel: NDArray[np.int64], primed: 
     return out
 
 
-def _statistic(col: IoStatColumn, acc: _Acc, rows: NDArray[np.int64], new_row: NDArray[np.bool_],
+def _statistic(col: IoStatColumn, acc: ColumnSums, rows: NDArray[np.int64], new_row: NDArray[np.bool_],
                v: _PerFrame) -> None:
     """COUNT, SUM, MIN, MAX and AVG of the selected frames, as tshark updates them frame
     after frame; the running value's largest sets the column's width (rule 5)."""

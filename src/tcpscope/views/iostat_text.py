@@ -21,7 +21,7 @@ from tcpscope.table.schema import FieldType
 from tcpscope.views.iostat import NS_PER_S, NS_PER_US, US_PER_S, WHOLE, Calc
 
 if TYPE_CHECKING:
-    from tcpscope.views.iostat import IoStat, _Acc
+    from tcpscope.views.iostat import ColumnSums, IoStat
 
 __all__ = ["MAX_FILTER_WIDTH", "draw"]
 
@@ -108,7 +108,7 @@ def _layout(st: IoStat) -> _Layout:
     return _Layout(border, row_w, invl_w, prec, dur_mag, header_mag, duration, interval, elapsed, cells)
 
 
-def _cell_layout(acc: _Acc) -> _Cell:
+def _cell_layout(acc: ColumnSums) -> _Cell:
     """A column's widths: its largest value's digits, at least its label's (6 for
     frames, 5 for bytes and counts); doubles and times have 7 more for the decimals."""
     col = acc.col
@@ -204,7 +204,7 @@ def _bounds(lay: _Layout, t: int) -> str:
     return f"| {t // US_PER_S:{mag}d} <> {end // US_PER_S:{mag}d} |"
 
 
-def _value(acc: _Acc, row: int, cell: _Cell) -> str:
+def _value(acc: ColumnSums, row: int, cell: _Cell) -> str:
     """One column's text in one row (0 past the column's last frame)."""
     inside = row < acc.frames.shape[0]
     frames = int(acc.frames[row]) if inside else 0
