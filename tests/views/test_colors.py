@@ -24,16 +24,11 @@ from tcpscope.views.colors import NO_RULE, color_rules, colorfilters_path, frame
 
 pytestmark = pytest.mark.skipif(colorfilters_path() is None, reason="Wireshark's colorfilters file is not installed")
 
-_HTTP = "HTTP on a port other than 80: no `http` protocol in tcpscope's filters yet (issue 18)"
 _CUT = ("a TCP or UDP header cut before its ports: tshark's tree has no tcp/udp item, tcpscope's "
         "filter `tcp` selects the frame (docs/deviations.md, Colouring rules)")
 
 #: (capture, frame) -> why tcpscope's rule differs from tshark's
 DECLARED: dict[tuple[str, int], str] = {
-    **{(name, frame): _HTTP for name in (
-        "bad/bad-ip-ihl.pcap", "bad/bad-tcp-offset.pcap", "bad/tcp-option-zero-length.pcap",
-        "bad/truncated-mid-record.pcap", "editcap-modpcap.pcap", "editcap-nokiapcap.pcap", "editcap-nsecpcap.pcap",
-        "editcap-rh6_1pcap.pcap", "editcap-suse6_3pcap.pcap", "http-eth.pcap") for frame in (4, 6, 14, 42)},
     ("craft-encap-8023.pcap", 9): _CUT,
     ("craft-ipv6-ext.pcap", 21): _CUT,
     ("craft-tcp-truncated.pcap", 1): _CUT,
