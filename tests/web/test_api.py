@@ -17,6 +17,9 @@ from tcpscope.views.packet_list import PacketRow
 from tcpscope.web.app import CSP, ROUTES
 from tcpscope.web.openapi import openapi_document
 
+#: One worker runs the web tests (under --dist loadgroup): one server a module, one browser.
+pytestmark = pytest.mark.xdist_group("web")
+
 CAPTURES = Path(__file__).resolve().parents[1] / "golden" / "captures"
 #: 655 frames of several HTTP connections side by side, and the example.
 METHODS = CAPTURES / "zeek-http-methods.pcap"

@@ -26,6 +26,9 @@ from xss_capture import MARKUP, write_xss_capture
 
 import tcpscope
 
+#: One worker runs the web tests (under --dist loadgroup): one server a module, one browser.
+pytestmark = pytest.mark.xdist_group("web")
+
 CAPTURES = Path(__file__).resolve().parents[1] / "golden" / "captures"
 METHODS = CAPTURES / "zeek-http-methods.pcap"
 HTTP_GET = CAPTURES / "http-get.pcap"
