@@ -158,6 +158,7 @@ class Session:
         self._margins = _Lru()
         self._cache = _Lru()
         self._trees = _Lru()
+        self._tree_lock = threading.Lock()
         self._lock = threading.RLock()
 
     # -- loading -------------------------------------------------------------------------
@@ -324,7 +325,7 @@ class Session:
             before = int(table.ts_ns[start - 1]) if start > 0 else None
             return list(show_text(table, rows, full_registry(), before))
 
-        with self._lock:
+        with self._tree_lock:  # (seconds on a large capture: the other answers do not wait for it)
             trees: list[FrameTree] = self._trees.get_or(row // TREE_BLOCK, block_trees)
         tree = trees[row % TREE_BLOCK]
         sources = [{"name": s.name, "hex": s.data.hex()} for s in data_sources(table, row)]
