@@ -164,3 +164,18 @@ def test_rows_carry_tsharks_colouring_rule(base: str) -> None:
     golden = CAPTURES.parent / "expected" / f"{METHODS.name}.colors.txt"
     assert [names[row[7]] if row[7] >= 0 else "" for row in _all_rows(base)] == \
         golden.read_text(encoding="utf-8").splitlines()
+
+
+def test_stream_graphs(base: str) -> None:
+    """The example's graphs: the server sends the data; each data segment's point is its
+    Seq + Len as the packet list prints them (frame 6: Seq=1 Len=185; frame 8: Seq=186
+    Len=90), each client segment's Ack; the throughput counts 275 bytes."""
+    status, g, _ = request(base + "/api/captures/1/streams/0/graphs")
+    assert status == 200
+    assert (g["sender"], g["receiver"]) == ("10.99.0.2:80", "10.99.0.1:60054")
+    assert g["frames"] == list(range(1, 13))
+    assert [(f, v) for f, v in zip(g["frames"], g["seq"], strict=True) if v is not None] == [(6, 186), (8, 276)]
+    assert [(f, v) for f, v in zip(g["frames"], g["ack"], strict=True) if v is not None] == \
+        [(3, 1), (4, 1), (7, 186), (9, 276), (10, 276), (12, 277)]
+    assert sum(b * 0.001 for b in g["throughput"]["bps"]) == pytest.approx(275 * 8)  # 1 ms intervals (10 ms long)
+    assert request(base + "/api/captures/1/streams/7/graphs")[0] == 404

@@ -190,6 +190,17 @@ def test_connection_tabs(page: Any) -> None:
     assert text.startswith("GET /index.html HTTP/1.1\r\nHost: 10.99.0.2\r\n")
     assert "<p>Hello from tcpscope.</p>" in text
     _shot(page, "follow")
+    page.click("#tabs button[data-tab='graphs']")
+    page.wait_for_selector("#tab-graphs .graph:nth-child(5) canvas")
+    assert page.eval_on_selector_all("#tab-graphs .graph-title", "ts => ts.length") == 4
+    box = page.locator("#tab-graphs .graph").first.locator(".u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.97, box["y"] + box["height"] / 2)  # the last points: frames 8-12
+    _until(page, "document.querySelector('#tab-graphs .graph').dataset.frame !== ''")
+    pointed = page.eval_on_selector("#tab-graphs .graph", "g => g.dataset.frame")
+    page.mouse.click(box["x"] + box["width"] * 0.97, box["y"] + box["height"] / 2)
+    _until(page, f"document.querySelector('#list-rows .row.selected')?.dataset.frame === '{pointed}'")
+    _shot(page, "graphs")
+    _select(page, 4)
     page.click("#tabs button[data-tab='explain']")
     page.wait_for_selector("#explain-text p")
     assert "Opening (three-way handshake):" in page.text_content("#explain-text")

@@ -354,6 +354,12 @@ class Session:
             graph.add(part.table, _frame_mask(part))
         return render_svg(graph.result(), f"{self.name}  (tcp.stream == {stream})")
 
+    def graphs(self, stream: int) -> dict[str, Any]:
+        """The stream graphs of ``tcp.stream`` ``stream`` (:mod:`tcpscope.web.graphs`)."""
+        from tcpscope.web.graphs import stream_graphs
+
+        return stream_graphs(self._stream(stream))
+
     def explain(self, stream: int, lang: str) -> list[str]:
         """``tcpscope explain --stream`` in ``lang`` (en or zh), a line per item."""
         from tcpscope._jit import job
