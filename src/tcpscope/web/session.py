@@ -204,10 +204,6 @@ class Session:
         finally:
             self._loaded.set()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Whether the analysis is done (waiting up to ``timeout`` seconds for it)."""
-        return self._loaded.wait(timeout)
-
     def capture(self) -> Capture:
         """The analysed capture, once read (waits for it); a capture that could not be
         read is a 422 with the reader's message."""
