@@ -184,6 +184,9 @@ def test_connection_tabs(page: Any) -> None:
     _until(page, "document.getElementById('flow-image')?.complete && "
                            "document.getElementById('flow-image').naturalWidth > 300")
     _shot(page, "flow")
+    page.locator("#flow-image").click(position={"x": 330, "y": 120.8 + 4 * 40})  # frame 6's arrow, 4 rows under 2's
+    _until(page, "document.querySelector('#list-rows .row.selected')?.dataset.frame === '6'")
+    _select(page, 4)
     page.click("#tabs button[data-tab='follow']")
     page.wait_for_selector("#tab-follow pre.follow span.node1")
     text = page.text_content("#tab-follow pre.follow")

@@ -152,7 +152,7 @@ async function showTab(tab) {
   }
   try {
     if (tab === 'conn') showConnection(root, await getJSON(`/api/captures/${state.capture}/streams/${state.stream}`));
-    else if (tab === 'flow') showFlow(root, state.capture, state.stream);
+    else if (tab === 'flow') await showFlow(root, state.capture, state.stream, goToFrame);
     else if (tab === 'explain') await showExplain($('explain-text'), state.capture, state.stream, state.lang);
     else if (tab === 'follow') await showFollow(root, state.capture, state.stream);
     else if (tab === 'graphs') await showGraphs(root, state.capture, state.stream, goToFrame);

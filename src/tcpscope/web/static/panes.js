@@ -89,13 +89,33 @@ export function showConnection(root, conv) {
     el('dt', {}, k), el('dd', { 'data-key': k }, v ?? '')])));
 }
 
-/** The Flow graph tab: the SVG the server draws, as an image (it runs nothing). */
-export function showFlow(root, capture, stream) {
+/** The Flow graph tab: the SVG the server draws, as an image (it runs nothing). Its items'
+ * rows are read from the same SVG parsed apart (never put in the page): a click on an
+ * arrow selects its frame (``onFrame``), and the frame under the pointer is its title. */
+export async function showFlow(root, capture, stream, onFrame) {
+  const src = `/api/captures/${capture}/streams/${stream}/flow.svg`;
   const img = el('img', { title: `Flow graph of tcp.stream ${stream}` });
   img.alt = `Flow graph of tcp.stream ${stream}`;
   img.id = 'flow-image';
-  img.src = `/api/captures/${capture}/streams/${stream}/flow.svg`;
+  img.src = src;
   fill(root, img);
+  const text = await (await fetch(src)).text();
+  const svg = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const rows = [...svg.querySelectorAll('g.item')].map((g) => {
+    const arrow = g.querySelector('path.arrow');
+    const y = arrow ? Number((arrow.getAttribute('d').match(/,([\d.]+)/) || [0, -1])[1]) : -1;
+    return [Number(g.getAttribute('data-frame')), y];
+  });
+  const at = (e) => {
+    let best = null;
+    for (const [frame, y] of rows) if (Math.abs(y - e.offsetY) <= 20 && (!best || Math.abs(y - e.offsetY) < best[1])) best = [frame, Math.abs(y - e.offsetY)];
+    return best ? best[0] : null;
+  };
+  img.addEventListener('mousemove', (e) => {
+    const frame = at(e);
+    img.title = frame ? `frame ${frame} (click: select it)` : `Flow graph of tcp.stream ${stream}`;
+  });
+  img.addEventListener('click', (e) => { const frame = at(e); if (frame) onFrame(frame); });
 }
 
 export async function showExplain(root, capture, stream, lang) {
