@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from tcpscope.views.conversations import Conversations
     from tcpscope.views.related import Margin
+    from tcpscope.views.tree_json import FrameDetails
 
 __all__ = ["Capture", "PacketView", "Scan", "open_capture"]
 
@@ -297,6 +298,25 @@ class Capture:
         from tcpscope.views.packet_list import packet_lines
 
         return packet_lines(self.table, self.frames)
+
+    def details(self, frame: int) -> FrameDetails:
+        """Frame number ``frame``'s details tree as data (:mod:`tcpscope.views.tree_json`):
+        ``.protocols``, each a ``Detail`` with ``.key`` (the field name, ``tcp.srcport``),
+        ``.label`` (its line as ``tshark -V`` shows it), ``.value`` (as ``tshark -T json``
+        writes it), ``.start``/``.length``/``.bitmask`` (its bytes in the frame; ``start``
+        -1 for none), ``.hidden`` (no line of its own) and ``.children``; ``.missing``
+        names the frame's protocols that have no tree yet. Values that depend on the frames
+        shown before (the time since the previous displayed frame) count from the frame
+        before it in this capture. IndexError for a frame these frames do not include."""
+        from tcpscope.views.columns import full_registry
+        from tcpscope.views.tree_json import frame_details
+
+        at = np.flatnonzero(self.frames == frame - 1)
+        if not at.shape[0]:
+            raise IndexError(f"frame {frame} is not in this capture's frames")
+        k = int(at[0])
+        before = int(self.table.ts_ns[self.frames[k - 1]]) if k else None
+        return next(frame_details(self.table, self.frames[k:k + 1], full_registry(), before))
 
     def related(self, frame: int) -> Margin:
         """What Wireshark's packet list draws beside these frames when frame number

@@ -174,6 +174,8 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
                    help="show frame N (repeatable; after -Y, if given)")
     p.add_argument("-x", action="store_true", help="add each frame's bytes in hex and ASCII, as tshark -V -x")
     p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; the tree resolves none yet)")
+    p.add_argument("-T", dest="format", choices=("text", "json"), default="text",
+                   help="text: the tree as tshark -V prints it; json: as tshark -T json writes it (-x: with *_raw)")
 
 
 def _serve_arguments(p: argparse.ArgumentParser) -> None:
