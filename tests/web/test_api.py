@@ -4,7 +4,10 @@ uploaded captures are read, and every answer carries the security headers."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -179,3 +182,27 @@ def test_stream_graphs(base: str) -> None:
         [(3, 1), (4, 1), (7, 186), (9, 276), (10, 276), (12, 277)]
     assert sum(b * 0.001 for b in g["throughput"]["bps"]) == pytest.approx(275 * 8)  # 1 ms intervals (10 ms long)
     assert request(base + "/api/captures/1/streams/7/graphs")[0] == 404
+
+
+def test_details_tree_is_shows_tree(base: str) -> None:
+    """A frame's tree is the tree ``tcpscope show`` prints (every frame displayed), line for
+    line at its depth, each node with its field, its bytes and its filter (frame 5 of the
+    example: no payload)."""
+    status, got, _ = request(base + "/api/captures/1/frames/5")
+    assert status == 200
+    lines: list[str] = []
+
+    def walk(nodes: list[dict[str, object]], depth: int) -> None:
+        for node in nodes:
+            lines.append("    " * depth + str(node["label"]))
+            walk(node["children"], depth + 1)  # type: ignore[arg-type]
+
+    walk(got["tree"], 0)
+    shown = subprocess.run([sys.executable, "-m", "tcpscope", "show", str(HTTP_GET)],  # every frame shown
+                           capture_output=True, text=True, check=True, env=os.environ).stdout
+    frame5 = shown[shown.index("Frame 5:"):shown.index("Frame 6:")]
+    assert lines == frame5.rstrip("\n").split("\n")
+    tcp = got["tree"][3]
+    assert (tcp["key"], tcp["start"], tcp["length"], tcp["filter"]) == ("tcp", 34, 32, "tcp")
+    port = tcp["children"][0]
+    assert (port["key"], port["start"], port["length"], port["filter"]) == ("tcp.srcport", 34, 2, "tcp.srcport == 80")

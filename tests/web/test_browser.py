@@ -177,6 +177,11 @@ def test_connection_tabs(page: Any) -> None:
     assert page.text_content("#tab-conn dd[data-key='Zeek history']") == zeek["history"]
     assert "Frame 4: 149 bytes on wire" in page.text_content("#tree")
     assert page.text_content("#bytes").startswith("0000  5e ff 5e 78")
+    port = page.locator("#tree .item[data-key='tcp.srcport']")  # the field's name on hover, its bytes on a click
+    assert port.get_attribute("title") == "tcp.srcport  (right click: tcp.srcport == 60054)"
+    page.locator("#tree summary[data-key='tcp']").click()
+    port.click()
+    assert page.eval_on_selector_all("#bytes .hl", "hs => hs.map(h => h.textContent).filter(t => t)") == ["ea 96", ".."]
     _shot(page, "main")
     page.click("#tabs button[data-tab='flow']")
     _until(page, "document.getElementById('flow-image')?.complete && "
@@ -208,6 +213,11 @@ def test_connection_tabs(page: Any) -> None:
     page.click("button.lang[data-lang='zh']")
     _until(page, "document.getElementById('explain-text').textContent.includes('建立连接（三次握手）')")
     _shot(page, "explain")
+    page.locator("#tree summary[data-key='tcp']").click()
+    page.locator("#tree .item[data-key='tcp.len']").click(button="right")  # Apply as Filter
+    _until(page, "document.getElementById('filter').value === 'tcp.len == 83'")
+    _until(page, "document.getElementById('status').textContent === 'Displayed: 1'")
+    page.click("#filter-clear")
 
 
 def test_conversations_and_expert_filter(page: Any) -> None:

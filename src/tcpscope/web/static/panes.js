@@ -49,10 +49,11 @@ export function showBytes(root, sources, start = -1, length = 0) {
       const a = Math.min(Math.max(lo - at, 0), part.length);
       const b = Math.min(Math.max(hi - at, 0), part.length);
       const pad = ' '.repeat(3 * (16 - part.length));
-      const hex = (from, to) => part.slice(from, to).join(' ') + (to < part.length && to > from ? ' ' : '');
+      const before = part.slice(0, a).join(' ') + (a > 0 && a < part.length ? ' ' : '');
+      const after = (b > a && b < part.length ? ' ' : '') + part.slice(b).join(' ');
       lines.push(el('div', {},
         `${at.toString(16).padStart(4, '0')}  `,
-        hex(0, a), el('span', { class: 'hl' }, hex(a, b)), `${part.slice(b).join(' ')}${pad}  `,
+        before, el('span', { class: 'hl' }, part.slice(a, b).join(' ')), `${after}${pad}  `,
         chars.slice(0, a).join(''), el('span', { class: 'hl' }, chars.slice(a, b).join('')), chars.slice(b).join('')));
     }
   });
