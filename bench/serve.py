@@ -140,10 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         filtered = [_get(f"{base}/rows?offset={rng.randrange(0, max(1, shown - 200))}&limit=200&filter={flt}")[0]
                     for _ in range(args.pages)]
         goto, _ = _get(f"{base}/goto?frame={selected}")
-        shown = [rng.randrange(1, total) for _ in range(3)]
-        details = [_get(f"{base}/frames/{f}")[0] for f in shown]
+        picked = [rng.randrange(1, total) for _ in range(3)]
+        details = [_get(f"{base}/frames/{f}")[0] for f in picked]
         # the next frame in the same block of 256 (table rows f - 1 and f), made with the last
-        neighbour = _get(f"{base}/frames/{shown[-1] + 1 if shown[-1] % 256 else shown[-1] - 1}")[0]
+        neighbour = _get(f"{base}/frames/{picked[-1] + 1 if picked[-1] % 256 else picked[-1] - 1}")[0]
         browser = _browser(f"http://127.0.0.1:{port}/", total)
         memory = _memory(server.pid)
     finally:
