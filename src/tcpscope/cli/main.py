@@ -188,6 +188,15 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
                    help="largest capture the page takes by upload, in MiB (default 64)")
 
 
+def _iostat_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("-i", dest="interval", required=True, metavar="INTERVAL",
+                   help="the interval in seconds (0: the whole capture), as tshark -z io,stat,INTERVAL")
+    p.add_argument("--column", action="append", metavar="FILTER",
+                   help="a column (repeatable): a display filter, or COUNT|SUM|MIN|MAX|AVG(field)FILTER, "
+                        "FRAMES()FILTER, BYTES()FILTER; default: every frame")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -228,6 +237,8 @@ COMMANDS = (
     Command("serve", "tcpscope.cli.serve",
             "the browser UI: packet list, details, flow graph, follow, explanations, on a local server",
             _serve_arguments),
+    Command("iostat", "tcpscope.cli.iostat", "frames and bytes per time interval, as tshark -q -z io,stat",
+            _iostat_arguments),
 )
 
 
