@@ -170,17 +170,23 @@ def test_rows_carry_tsharks_colouring_rule(base: str) -> None:
 
 
 def test_stream_graphs(base: str) -> None:
-    """The example's graphs: the server sends the data; each data segment's point is its
-    Seq + Len as the packet list prints them (frame 6: Seq=1 Len=185; frame 8: Seq=186
-    Len=90), each client segment's Ack; the throughput counts 275 bytes."""
+    """The example's charts: the server sends the data; each of its segments' end is Seq +
+    Len as the packet list prints them (frame 6: Seq=1 Len=185; frame 8: Seq=186 Len=90;
+    its SYN/ACK and FIN end where they start), the client's ACKs are its Ack numbers, the
+    throughput's intervals count 275 bytes, the RTTs are the ACKs' ack_rtt in ms."""
     status, g, _ = request(base + "/api/captures/1/streams/0/graphs")
     assert status == 200
     assert (g["sender"], g["receiver"]) == ("10.99.0.2:80", "10.99.0.1:60054")
-    assert g["frames"] == list(range(1, 13))
-    assert [(f, v) for f, v in zip(g["frames"], g["seq"], strict=True) if v is not None] == [(6, 186), (8, 276)]
-    assert [(f, v) for f, v in zip(g["frames"], g["ack"], strict=True) if v is not None] == \
+    seq, ack, _edge = g["tseq"]["series"]
+    frames = g["tseq"]["frames"]
+    assert [(f, v) for f, v in zip(frames, seq, strict=True) if v is not None] == \
+        [(2, 0), (5, 1), (6, 186), (8, 276), (11, 276)]
+    assert [(f, v) for f, v in zip(frames, ack, strict=True) if v is not None] == \
         [(3, 1), (4, 1), (7, 186), (9, 276), (10, 276), (12, 277)]
-    assert sum(b * 0.001 for b in g["throughput"]["bps"]) == pytest.approx(275 * 8)  # 1 ms intervals (10 ms long)
+    interval = [v for v, f in zip(g["throughput"]["series"][0], g["throughput"]["frames"], strict=True) if f == -1]
+    assert sum(v * 0.001 for v in interval) == pytest.approx(275 * 8)  # 1 ms intervals (10 ms of data)
+    rtt = dict(zip(g["rtt"]["frames"], g["rtt"]["series"][0], strict=True))
+    assert rtt == pytest.approx({3: 0.021, 7: 0.049, 9: 0.008, 12: 0.013})
     assert request(base + "/api/captures/1/streams/7/graphs")[0] == 404
 
 

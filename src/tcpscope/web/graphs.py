@@ -1,18 +1,19 @@
-"""The stream graphs of one connection, as the page draws them: the time-sequence graph
-(tcptrace's, after Stevens), throughput, round-trip time and window size over time.
+"""The stream graphs of one connection, as the page's charts take them (uPlot: each chart
+one time axis, every series a value or null at each of its times).
 
-Made from ``Capture.stream(N).packets`` (the Python API), for the direction that sends
-the most bytes (the data sender; ties: the first frame's sender), every series aligned on
-the connection's frames in order, null where a frame adds no point, as uPlot takes them:
+The data are ``views.graphs.stream_graphs`` (Wireshark's TCP Stream Graphs, checked
+against tcptrace), for the direction that sends the most data (ties: the opener's):
 
-* ``seq``: a data segment's sequence number after its last byte (relative), at its time;
-* ``ack``: the other side's acknowledgment number, at each of its segments;
-* ``rtt``: ``tcp.analysis.ack_rtt`` of the other side's ACKs (ms): how long the data
-  they acknowledge took to be acknowledged;
-* ``win``: the other side's window (``tcp.window_size``, scaled), what the sender may
-  have in flight;
-* ``throughput``: the sender's bytes per interval (a hundredth of the connection's
-  duration, at least 1 ms) in bits per second, on times of its own.
+* ``tseq``: the time-sequence graph (Stevens): each segment's end (``tcp.seq + tcp.len``),
+  the other side's ACK line and window line;
+* ``rtt``: ``tcp.analysis.ack_rtt`` of the ACKs of this side's data (ms);
+* ``window``: the receive window the other side advertises (bytes);
+* ``throughput``: bits per second per interval (a hundredth of the data's span, at least
+  1 ms; frame -1) and Wireshark's 1 s moving average at each segment.
+
+Times are seconds since the capture's first frame; each point keeps its frame number
+(``frames``, aligned with the times; -1 for the throughput's intervals) so that the
+page links the point under the cursor to its frame.
 """
 
 from __future__ import annotations
@@ -23,65 +24,59 @@ import numpy as np
 
 if TYPE_CHECKING:
     from tcpscope.api import Capture
+    from tcpscope.views.graphs import Series
 
-__all__ = ["BINS", "stream_graphs"]
+__all__ = ["BINS", "chart_graphs"]
 
-#: Intervals of the throughput graph over the connection's duration.
+#: Intervals of the throughput chart over the span of the data.
 BINS = 100
-#: The fields read, in order.
-FIELDS = ("frame.number", "frame.time_relative", "tcp.srcport", "tcp.dstport", "ip.src", "ipv6.src", "tcp.seq",
-          "tcp.len", "tcp.ack", "tcp.flags.ack", "tcp.analysis.ack_rtt", "tcp.window_size")
+_NS = 1e9
 
 
-def _column(table: Any, name: str, fill: float = np.nan) -> np.ndarray:
-    import pyarrow as pa
+def _aligned(series: list[tuple[Any, Any, Any]], scale: float = 1.0) -> dict[str, Any]:
+    """Series of (times ns, frames, values) merged on one time axis, in time order: the
+    times (s), the frames, and each series' values (times ``scale``) or None."""
+    times = np.concatenate([np.asarray(t, dtype=np.int64) for t, _, _ in series])
+    frames = np.concatenate([np.asarray(f, dtype=np.int64) for _, f, _ in series])
+    which = np.concatenate([np.full(len(t), k) for k, (t, _, _) in enumerate(series)])
+    order = np.lexsort((which, times))
+    values: list[list[float | None]] = []
+    start = 0
+    at = np.empty(times.shape[0], dtype=np.int64)
+    at[order] = np.arange(times.shape[0])
+    for _, _, v in series:
+        column: list[float | None] = [None] * times.shape[0]
+        for place, value in zip(at[start:start + len(v)].tolist(), (np.asarray(v) * scale).tolist(), strict=True):
+            column[place] = value
+        values.append(column)
+        start += len(v)
+    return {"t": (times[order] / _NS).tolist(), "frames": frames[order].tolist(), "series": values}
 
-    if name not in table.column_names:
-        return np.full(table.num_rows, fill)
-    col = table.column(name)
-    if pa.types.is_duration(col.type):
-        col = col.cast(pa.int64())
-    if pa.types.is_boolean(col.type):
-        col = col.cast(pa.int8())
-    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+def _points(s: Series, scale: float = 1.0) -> dict[str, Any]:
+    return _aligned([(s.time_ns, s.frame, s.value)], scale)
 
 
-def _nullable(values: np.ndarray, keep: np.ndarray) -> list[float | None]:
-    return [float(v) if k and not np.isnan(v) else None for v, k in zip(values.tolist(), keep.tolist(), strict=True)]
+def chart_graphs(part: Capture, stream: int, ends: tuple[str, str]) -> dict[str, Any]:
+    """The charts of ``tcp.stream`` ``stream`` of ``part`` (a capture's frames); ``ends``:
+    the opener's and the other side's ``address:port``."""
+    from tcpscope.views.graphs import stream_graphs
 
-
-def stream_graphs(part: Capture) -> dict[str, Any]:
-    """The graphs of ``part``, one connection's frames (see the module docstring)."""
-    names = [f for f in FIELDS if not f.startswith("ipv6.") or part.table.has_layer("ipv6")]
-    names = [f for f in names if not f.startswith("ip.") or part.table.has_layer("ip")]
-    table = part.packets.to_arrow(names, lists=())
-    frames = _column(table, "frame.number").astype(np.int64)
-    t = _column(table, "frame.time_relative") / 1e9
-    src = [a if a is not None else b for a, b in zip(
-        table.column("ip.src").to_pylist() if "ip.src" in names else [None] * len(frames),
-        table.column("ipv6.src").to_pylist() if "ipv6.src" in names else [None] * len(frames), strict=True)]
-    sport = _column(table, "tcp.srcport")
-    sender_key = [f"{a}:{int(p)}" for a, p in zip(src, sport.tolist(), strict=True)]
-    length = np.nan_to_num(_column(table, "tcp.len"))
-    sums: dict[str, float] = {}
-    for key, n in zip(sender_key, length.tolist(), strict=True):
-        sums[key] = sums.get(key, 0.0) + n
-    sender = max(sums, key=lambda k: (sums[k], -sender_key.index(k))) if sums else ""
-    mine = np.array([k == sender for k in sender_key], dtype=np.bool_)
-    other = ~mine
-    seq = _column(table, "tcp.seq") + length
-    acked = other & (np.nan_to_num(_column(table, "tcp.flags.ack")) > 0)
-    receiver = next((k for k in sender_key if k != sender), "")
-    duration = float(t[-1] - t[0]) if len(t) else 0.0
-    width = max(duration / BINS, 0.001)
-    bins = np.floor((t[mine] - (t[0] if len(t) else 0.0)) / width).astype(np.int64)
-    per_bin = np.bincount(bins, weights=length[mine], minlength=int(duration / width) + 1) if bins.size else np.zeros(1)
+    sides = stream_graphs(part.table, stream)
+    sent = [int(g.segment_len.sum()) for g in sides]
+    g = sides[1] if sent[1] > sent[0] else sides[0]
+    segments = g.segments
+    t = segments.time_ns
+    span = int(t[-1] - t[0]) if t.shape[0] else 0
+    interval = max(span // BINS, 1_000_000)
+    starts, sums = g.throughput(interval)
+    average = g.moving_average()
     return {
-        "sender": sender, "receiver": receiver, "frames": frames.tolist(), "t": t.tolist(),
-        "seq": _nullable(seq, mine & (length > 0)),
-        "ack": _nullable(_column(table, "tcp.ack"), acked),
-        "rtt": _nullable(_column(table, "tcp.analysis.ack_rtt") / 1e6, other),
-        "win": _nullable(_column(table, "tcp.window_size"), other),
-        "throughput": {"t": ((np.arange(per_bin.shape[0]) * width) + (t[0] if len(t) else 0.0)).tolist(),
-                       "bps": (per_bin * 8 / width).tolist()},
+        "stream": stream, "sender": ends[g.direction], "receiver": ends[1 - g.direction],
+        "tseq": _aligned([(t, segments.frame, g.segment_end), (g.acks.time_ns, g.acks.frame, g.acks.value),
+                          (g.window_edge.time_ns, g.window_edge.frame, g.window_edge.value)]),
+        "rtt": _points(g.rtt, 1e-6),
+        "window": _points(g.receive_window),
+        "throughput": _aligned([(starts, np.full(starts.shape[0], -1), sums * 8 * _NS / interval),
+                                (average.time_ns, average.frame, average.value)]),
     }

@@ -96,8 +96,8 @@ def openapi_document() -> dict[str, Any]:
             _json("lines")),
         "/api/captures/{capture}/streams/{stream}/graphs": _get(
             "the connection's stream graphs: time-sequence, throughput, RTT and window over time",
-            [_CAPTURE, _STREAM], _json("sender, receiver, frames, t, seq, ack, rtt, win (aligned; null: no point), "
-                                       "throughput (t, bps)")),
+            [_CAPTURE, _STREAM], _json("sender, receiver; tseq, rtt, window, throughput: each t (s), frames "
+                                       "and series aligned on t (null: no point)")),
         "/api/captures/{capture}/streams/{stream}/follow": _get(
             "Follow TCP Stream", [_CAPTURE, _STREAM], _json("nodes, chunks (node, frame, text), truncated")),
         "/api/openapi.json": _get("this document", [], _json("OpenAPI 3.1")),

@@ -355,9 +355,11 @@ class Session:
 
     def graphs(self, stream: int) -> dict[str, Any]:
         """The stream graphs of ``tcp.stream`` ``stream`` (:mod:`tcpscope.web.graphs`)."""
-        from tcpscope.web.graphs import stream_graphs
+        from tcpscope.web.graphs import chart_graphs
 
-        return stream_graphs(self._stream(stream))
+        row = self.connection(stream)
+        ends = (f"{row['addr_a']}:{row['port_a']}", f"{row['addr_b']}:{row['port_b']}")
+        return chart_graphs(self.capture(), stream, ends)
 
     def explain(self, stream: int, lang: str) -> list[str]:
         """``tcpscope explain --stream`` in ``lang`` (en or zh), a line per item."""

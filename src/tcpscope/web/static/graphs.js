@@ -27,7 +27,7 @@ function chart(root, { title, x, series, frames, points, onFrame }) {
     legend: { show: false },
     cursor: {
       drag: { x: true, y: true, uni: 30 },
-      dataIdx: (plot, k, hovered) => (frames ? nearest(plot.data[k], hovered) : hovered),
+      dataIdx: (plot, k, hovered) => nearest(plot.data[k], hovered),
     },
     series: [{ label: 'seconds' }, ...series.map(([label, , color]) => ({
       label, stroke: color, width: points ? 0 : 1.5, spanGaps: false,
@@ -38,29 +38,30 @@ function chart(root, { title, x, series, frames, points, onFrame }) {
     hooks: {
       setCursor: [(plot) => {
         const idx = plot.cursor.idxs ? plot.cursor.idxs.find((i) => i !== null && i !== undefined) : plot.cursor.idx;
-        said.textContent = frames && idx !== null && idx !== undefined && idx >= 0 ? `frame ${frames[idx]}` : '';
+        said.textContent = idx !== null && idx !== undefined && idx >= 0 && frames[idx] > 0 ? `frame ${frames[idx]}` : '';
         box.dataset.frame = said.textContent ? String(frames[idx]) : '';
       }],
     },
   };
   const plot = new uPlot(options, [x, ...series.map(([, values]) => values)], box);
-  if (frames) {
-    plot.over.addEventListener('click', () => {
-      if (plot.select.width > 0 || !box.dataset.frame) return; // a drag zooms; a click selects
-      onFrame(Number(box.dataset.frame));
-    });
-  }
+  plot.over.addEventListener('click', () => {
+    if (plot.select.width > 0 || !box.dataset.frame) return; // a drag zooms; a click selects
+    onFrame(Number(box.dataset.frame));
+  });
   return plot;
 }
 
 export async function showGraphs(root, capture, stream, onFrame) {
   const g = await getJSON(`/api/captures/${capture}/streams/${stream}/graphs`);
   fill(root, el('div', { class: 'tools' }, `tcp.stream ${stream}: data from ${g.sender} to ${g.receiver}`));
-  const common = { x: g.t, frames: g.frames, points: true, onFrame };
-  chart(root, { ...common, title: 'Time-sequence (Stevens): Seq after each data segment, and the Ack that comes back',
-    series: [['Seq', g.seq, '#1565c0'], ['Ack', g.ack, '#2e7d32']] });
-  chart(root, { ...common, title: 'Round-trip time (ms)', series: [['RTT', g.rtt, '#c62828']] });
-  chart(root, { ...common, title: "Window size (bytes): the receiver's window", series: [['Window', g.win, '#6a1b9a']] });
-  chart(root, { title: 'Throughput (bits/s)', x: g.throughput.t, frames: null, points: false, onFrame,
-    series: [['Throughput', g.throughput.bps, '#ef6c00']] });
+  const draw = (title, data, names, points = true) => chart(root, {
+    title, x: data.t, frames: data.frames, points, onFrame,
+    series: names.map(([label, color], k) => [label, data.series[k], color]),
+  });
+  draw('Time-sequence (Stevens): each segment\'s end, the ACK line and the window line', g.tseq,
+    [['Seq', '#1565c0'], ['Ack', '#2e7d32'], ['Window edge', '#9e9d24']]);
+  draw('Round-trip time (ms)', g.rtt, [['RTT', '#c62828']]);
+  draw("Window size (bytes): the receiver's advertised window", g.window, [['Window', '#6a1b9a']]);
+  draw('Throughput (bits/s): per interval, and the 1 s moving average at each segment', g.throughput,
+    [['Interval', '#ef6c00'], ['Moving average', '#5d4037']]);
 }
