@@ -13,7 +13,9 @@ and a declaration that no longer differs fails as stale.
 from __future__ import annotations
 
 import gzip
+import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,7 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -q -z expert,chat", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -q -z expert,tcp.len>0", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -q -z conv,tcp -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
+    ("tshark -r - -q -z expert -z flow,tcp,standard < {cap}", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -q -z io,stat,1", ""): (ALL, IO_STAT),
     ("tshark -r {cap} -q -z io,stat,0.1,tcp.analysis.retransmission", ""): (ALL, IO_STAT),
     ("tshark -r {cap} -q -z conv,ip", ""): (ALL, OTHER_TAP),
@@ -184,3 +187,33 @@ def test_fields_list_is_tsharks() -> None:
     first = lzma.decompress(TSHARK_FIELDS.read_bytes()).decode().split("\n", 1)[0]
     assert first == (DATA / "TSHARK_VERSION").read_text().strip()
     assert Path(TSHARK_FIELDS).stat().st_size < 1_200_000
+
+
+@pytest.mark.parametrize("argv", [["-r", "http-get.pcap"], ["-r", "http-get.pcap", "-T", "fields", "-e", "tcp.seq"],
+                                  ["list", "http-get.pcap"]])
+def test_a_closed_output_ends_with_tsharks_status(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """tshark stops with status 2 when its output is closed; so do the drop-in and the subcommands."""
+    from make_golden_dropin import CAPTURES
+
+    from tcpscope.cli.main import main
+
+    monkeypatch.chdir(CAPTURES)
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(_ClosedBytes(), write_through=True))
+    assert main(argv) == 2
+
+
+class _ClosedBytes(io.RawIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise BrokenPipeError
+
+
+def test_a_subcommands_usage_error_shows_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    from tcpscope.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["list", "x.pcap", "--bogus"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.startswith("usage: tcpscope list ")
