@@ -143,10 +143,8 @@ def _plan(opts: Options) -> Callable[[], int]:
     taps: list[Tap] = [parse_tap(z) for z in opts.taps]
     reading = Reading(opts.count, None if prefs.relative else prefs.adjust)
     fields: tuple[list[FieldDef], list[str]] | None = None
-    if opts.output == "fields":
+    if opts.fields:
         fields = resolve_fields(opts.fields, prefs)
-    elif opts.fields:
-        resolve_fields(opts.fields, prefs)  # the names are checked alike
 
     def run() -> int:
         return _run(opts, reading, fields, taps)
@@ -192,10 +190,11 @@ def _run(opts: Options, reading: Reading, fields: tuple[list[FieldDef], list[str
     passes = int(printed) + len(taps)
     with _readable_twice(path, passes) as path:
         if printed:
-            if fields is not None:
+            if fields is not None and opts.output == "fields":
                 status = _print_fields(opts, path, reading, *fields)
-            elif opts.output in ("json", "ek"):
-                status = _print_json(opts, path, reading)
+            elif fields is not None:
+                _note(fields[1])
+                status = _print_json(opts, path, reading, fields[0])
             else:
                 status = print_text(_with_file(opts, path), reading, sys.stdout.write)
             if status == INVALID_OPTION or (status and not taps):
@@ -220,18 +219,28 @@ def _print_fields(opts: Options, path: str, reading: Reading, defs: list[FieldDe
     fopts = FieldsOptions()
     for option in opts.field_options:
         fopts = parse_e_option(fopts, option)
-    if empty:
-        print(f"tcpscope: note: tcpscope does not dissect these fields yet; their columns are empty: "
-              f"{', '.join(empty)}", file=sys.stderr)
+    _note(empty)
     args = argparse.Namespace(file=path, display_filter=opts.display_filter, reading=reading)
     return print_fields(args, defs, fopts)
 
 
-def _print_json(opts: Options, path: str, reading: Reading) -> int:
-    from tcpscope.cli import export
+def _note(empty: list[str]) -> None:
+    """One line on standard error naming the fields tcpscope does not dissect yet."""
+    if empty:
+        print(f"tcpscope: note: tcpscope does not dissect these fields yet; they are always empty: "
+              f"{', '.join(empty)}", file=sys.stderr)
 
+
+def _print_json(opts: Options, path: str, reading: Reading, defs: list[FieldDef]) -> int:
+    """``-T json|ek -e``: a field without a value in a frame is left out of its object, so
+    the fields tcpscope does not dissect (or a preference leaves out) are never written."""
+    from tcpscope.cli import export
+    from tcpscope.views.columns import full_registry
+
+    known = full_registry()
     sys.stdout.flush()
-    args = argparse.Namespace(file=path, display_filter=opts.display_filter, format=opts.output, e=opts.fields,
+    names = [d.name for d in defs if known.get(d.name) is d]
+    args = argparse.Namespace(file=path, display_filter=opts.display_filter, format=opts.output, e=names,
                               output="-", binary_addresses=False, reading=reading)
     return int(export.run(args))
 
