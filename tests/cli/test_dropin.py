@@ -69,6 +69,13 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -T fields -e ip.src_host -e ip.dst_host", ""): (frozenset({OUT, ERR}), HOST_FIELDS),
     ("tshark -r {cap} -T json -c 1", ""): (ALL, JSON_TREE),
     ("tshark -r {cap} -T ek -c 1", ""): (ALL, JSON_TREE),
+    ("tshark -n -r {cap} -T json -c 2", ""): (ALL, JSON_TREE),
+    ("tshark -n -r {cap} -T json -x -c 1", ""): (ALL, JSON_TREE),
+    ("tshark -r {cap} -T ek -e frame.number -e http.host -c 2", ""): (frozenset({ERR}), NOTE),
+    ("tshark -r {cap} -T json -e frame.number -e http.request.method -Y tcp.len>0", "http-get.pcap"): (
+        frozenset({OUT, ERR}), HTTP_FIELDS),
+    ("tshark -r {cap} -T json -e frame.number -e http.request.method -Y tcp.len>0",
+     "zeek-tcp-retransmit-fast009.pcap"): (frozenset({ERR}), NOTE),
     ("tshark -r {cap} -T pdml -c 1", ""): (ALL, OTHER_FORMAT),
     ("tshark -r {cap} -x -q", "http-get.pcap"): (frozenset({OUT}), REASSEMBLED_BYTES),
     ("tshark -r {cap} -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
