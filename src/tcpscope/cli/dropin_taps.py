@@ -6,8 +6,9 @@
 * ``flow,tcp,standard|network[,FILTER]``: ``tcpscope flow``.
 
 tshark's own ``-Y`` leaves statistics alone: each sees every frame read (up to ``-c``).
-A statistic tshark has and tcpscope does not is refused (status 2); ``io,stat`` is
-declared not yet done (issue 21's ``-z io,stat`` work).
+A statistic tshark has and tcpscope does not is refused (status 2), one tshark does not
+have is tshark's error (status 1); ``io,stat`` is declared not yet done (issue 21's
+``-z io,stat`` work).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tcpscope.cli.dropin_options import REFUSED, OptionError
+from tcpscope.cli.dropin_options import REFUSED, OptionError, tshark_knows
 
 if TYPE_CHECKING:
     from tcpscope.cli.common import Reading
@@ -53,6 +54,8 @@ def parse_tap(text: str) -> Tap:
     if words[:2] == ["io", "stat"]:
         raise OptionError([f"-z {text} is not yet supported by tcpscope (the interval table comes with "
                            "views/iostat.py)"], REFUSED)
+    if not tshark_knows("taps", text):
+        raise OptionError([f'Invalid -z argument "{text}"; it must be one of:'])
     raise OptionError([f"-z {text} is not supported by tcpscope's tshark command line"], REFUSED)
 
 
