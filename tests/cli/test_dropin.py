@@ -219,3 +219,18 @@ def test_a_subcommands_usage_error_shows_its_usage(capsys: pytest.CaptureFixture
         main(["list", "x.pcap", "--bogus"])
     assert stop.value.code == 2
     assert capsys.readouterr().err.startswith("usage: tcpscope list ")
+
+
+#: The command lines whose output depends on where pieces end: -c cuts a piece, -t d and
+#: dd carry the previous frame's time, the preferences adjust each piece.
+PIECEWISE = [r for r in RECORDS if any(k in str(r["line"]) for k in (" -c ", "-t d", "relative_sequence"))]
+
+
+@pytest.mark.parametrize("record", PIECEWISE, ids=[f"{r['capture'][:8]}:{i}" for i, r in enumerate(PIECEWISE)])
+def test_in_small_pieces(record: dict[str, object], gz: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same command lines give the same output when the capture is read 4 frames at a time."""
+    from tcpscope.pipeline import stream
+
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 4)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
+    test_as_tshark(record, gz)
