@@ -180,6 +180,7 @@ def _empty(name: str) -> FieldDef:
 def _run(opts: Options, reading: Reading, fields: tuple[list[FieldDef], list[str]] | None, taps: list[Tap]) -> int:
     """Print the frames (unless ``-q``), then each statistic, in tshark's order (the
     last ``-z`` first); the highest exit status."""
+    from tcpscope.cli.dropin_taps import passes as tap_passes
     from tcpscope.cli.dropin_taps import run_tap
     from tcpscope.cli.dropin_text import print_text
 
@@ -187,7 +188,7 @@ def _run(opts: Options, reading: Reading, fields: tuple[list[FieldDef], list[str
     status = 0
     path = opts.file
     printed = opts.packets or not opts.quiet
-    passes = int(printed) + len(taps)
+    passes = int(printed) + sum(tap_passes(tap) for tap in taps)
     with _readable_twice(path, passes) as path:
         if printed:
             if fields is not None and opts.output == "fields":
