@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test coverage lint typecheck golden bench clean
+.PHONY: demo test coverage lint typecheck golden bench clean docs
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,docs]'
 	@# bytecode now, as a non-editable install does: where PYTHONDONTWRITEBYTECODE is set a
 	@# checkout never gets it, and every run would compile each module again (bench/README, Start-up)
 	$(PY) -m compileall -q src
@@ -26,6 +26,12 @@ test: $(STAMP)
 	$(PYTEST)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory docs
+
+# The API reference (mkdocs.yml, docs/api/) from the docstrings, into build/docs; strict, so
+# that a docstring that does not parse or names a parameter the function lacks fails the build.
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict  # (not --quiet: it hides the warnings strict mode counts)
 
 # What the suite reaches of src/ (lines and branches), to compare before and after a change
 # to the tests.

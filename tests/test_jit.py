@@ -89,13 +89,13 @@ def test_the_pieces_values_are_read_under_their_choice(choices: list[tuple[str, 
     from tcpscope import api
 
     read: list[bool] = []
-    column = api.PacketView._arrow_column
+    column = api.arrow_column
 
     def column_spy(*args):  # type: ignore[no-untyped-def]
         read.append(compiles(1))
         return column(*args)
 
-    monkeypatch.setattr(api.PacketView, "_arrow_column", column_spy)
+    monkeypatch.setattr(api, "arrow_column", column_spy)
     for piece in tcpscope.scan(LARGE, ["frame.number"]):
         piece.to_arrow()
     for piece in tcpscope.scan(SMALL, ["frame.number"]):

@@ -20,7 +20,7 @@ CAPS = ROOT / "tests" / "golden" / "captures"
 #: point but stays out, so that the star import leaves the builtin ``open`` alone.
 PUBLIC = ["Capture", "CaptureCutShortError", "CaptureDamagedError", "CaptureDecompressError", "CaptureError",
           "CaptureNotFoundError", "ExportError", "FieldError", "FilterError", "NotACaptureError", "PacketView", "Scan",
-          "TcpscopeError", "__version__", "scan", "tune_allocator"]
+          "StreamNotFoundError", "TcpscopeError", "__version__", "scan", "tune_allocator"]
 
 
 def test_public_names_are_curated() -> None:
@@ -66,11 +66,13 @@ def test_stream_and_values() -> None:
     assert len(v) == 72
 
 
-def test_multi_valued_field_is_a_list_column() -> None:
+def test_stacked_header_gives_its_first_value_or_a_list_on_request() -> None:
+    """QinQ's two VLAN tags: ``vlan.id`` holds the outer one unless a list is asked for."""
     cap = tcpscope.open(CAPS / "zeek-http-qinq-0.pcap")
     tbl = cap.packets.select("vlan.id", "eth.type").to_arrow()
-    assert tbl.column("vlan.id").to_pylist()[0] == [0, 0]
+    assert tbl.column("vlan.id").to_pylist()[0] == 0
     assert tbl.column("eth.type").to_pylist()[0] == 0x8100
+    assert cap.packets.to_arrow(["vlan.id"], lists=["vlan.id"]).column(0).to_pylist()[0] == [0, 0]
 
 
 def test_unknown_field() -> None:
@@ -130,7 +132,7 @@ def test_scan_pieces_are_the_whole_capture(name: str, flt: str | None, monkeypat
     assert len(pieces) > 3
     got = pa.concat_tables([p.to_arrow() for p in pieces])  # one schema for every piece
     assert got.to_pylist() == want.to_pylist()
-    assert str(got.schema.field("tcp.options.sack_le").type) == "list<item: int64>"
+    assert str(got.schema.field("tcp.options.sack_le").type) == "list<item: uint32>"
     assert str(got.schema.field("ip.src").type) == "string"
 
 
@@ -191,11 +193,17 @@ def test_scan_reads_a_pipe_as_it_comes(tmp_path: Path) -> None:
 
 def test_chosen_lists_and_first_values() -> None:
     """``lists`` names the list columns; any other column holds each frame's first value
-    (the outer ``ip.src`` of a tunnelled frame), as ``-E occurrence=f`` prints it."""
+    (the outer ``ip.src`` of a tunnelled frame), as ``-E occurrence=f`` prints it. By
+    default the repeated fields (``tcp.port``) are lists and the others are not, whatever
+    the capture holds; ``lists=()`` gives first values everywhere."""
     cap = tcpscope.open(CAPS / "craft-encap-ipip.pcap")
-    auto = cap.packets.select("ip.src", "tcp.port").to_arrow()
-    assert str(auto.schema.field("ip.src").type).startswith("list")
-    fixed = cap.packets.select("ip.src", "tcp.port").to_arrow(lists=["tcp.port"])
-    assert str(fixed.schema.field("ip.src").type) == "string"
-    assert fixed.column("ip.src").to_pylist() == [v[0] if v else None for v in auto.column("ip.src").to_pylist()]
-    assert fixed.column("tcp.port").to_pylist() == auto.column("tcp.port").to_pylist()
+    every = cap.packets.select("ip.src", "tcp.port").to_arrow(lists=["ip.src", "tcp.port"])
+    assert str(every.schema.field("ip.src").type) == "list<item: string>"
+    assert max(len(v) for v in every.column("ip.src").to_pylist()) > 1
+    default = cap.packets.select("ip.src", "tcp.port").to_arrow()
+    assert default.schema == cap.packets.schema(["ip.src", "tcp.port"])
+    assert str(default.schema.field("ip.src").type) == "string"
+    assert default.column("ip.src").to_pylist() == [v[0] if v else None for v in every.column("ip.src").to_pylist()]
+    assert default.column("tcp.port").to_pylist() == every.column("tcp.port").to_pylist()
+    first = cap.packets.select("ip.src", "tcp.port").to_arrow(lists=())
+    assert first.column("tcp.port").to_pylist() == [v[0] if v else None for v in every.column("tcp.port").to_pylist()]

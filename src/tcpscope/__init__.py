@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         FieldError,
         FilterError,
         NotACaptureError,
+        StreamNotFoundError,
         TcpscopeError,
     )
 
@@ -45,6 +46,7 @@ __all__ = [
     "NotACaptureError",
     "PacketView",
     "Scan",
+    "StreamNotFoundError",
     "TcpscopeError",
     "__version__",
     "scan",
@@ -67,29 +69,85 @@ _HOMES = {
     "FieldError": "tcpscope.errors",
     "FilterError": "tcpscope.errors",
     "NotACaptureError": "tcpscope.errors",
+    "StreamNotFoundError": "tcpscope.errors",
     "TcpscopeError": "tcpscope.errors",
 }
 
 
 def open(path: str | PathLike[str] | BinaryIO, *, analyze: bool = True) -> Capture:
-    """Read, dissect and analyse a capture (see :func:`tcpscope.api.open_capture`)."""
+    """Read a capture, dissect every frame and run Wireshark's TCP analysis on it.
+
+    Args:
+        path: A pcap or pcapng file, or a gzip of either: its path, ``-`` for standard
+            input, or a binary file object.
+        analyze: Run the TCP analysis (``tcp.stream``, ``tcp.analysis.*``); False reads and
+            dissects only.
+
+    Returns:
+        A :class:`~tcpscope.api.Capture` of every frame.
+
+    Raises:
+        CaptureNotFoundError: The path does not exist or is a directory (a
+            ``FileNotFoundError`` too).
+        CaptureError: The file cannot be read or is not a capture (an ``OSError`` too).
+
+    Example:
+        >>> cap = tcpscope.open("examples/http-get.pcap")
+        >>> len(cap), cap.packets["tcp.len"].sum()
+        (12, 358)
+    """
     from tcpscope.api import open_capture
 
     return open_capture(path, analyze=analyze)
 
 
 def scan(path: str | PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
-         analyze: bool | Literal["needed"] = True, lists: Collection[str] = ()) -> Scan:
-    """A capture a piece at a time, in bounded memory (see :func:`tcpscope.api.scan`)."""
+         analyze: bool | Literal["needed"] = True, lists: Collection[str] | None = None) -> Scan:
+    """A capture a piece at a time, in the memory of one piece whatever its size.
+
+    Each piece is a :class:`~tcpscope.api.PacketView` with the values :func:`open` would
+    give (the TCP analysis carries every conversation from piece to piece) and the same
+    schema, so that the pieces concatenate without a cast.
+
+    Args:
+        path: A pcap or pcapng file, or a gzip of either; ``-`` or a FIFO is read as its
+            bytes come.
+        fields: The pieces' columns (default: those of ``Capture.packets``).
+        display_filter: Keep only the frames this Wireshark display filter selects.
+        analyze: True, False, or ``"needed"``: only when ``fields`` or the filter read the
+            analysis.
+        lists: The fields given as a list of all their values in each frame (default: the
+            fields one header repeats, such as ``tcp.port``; ``()`` for first values only).
+
+    Returns:
+        A :class:`~tcpscope.api.Scan` to iterate.
+
+    Raises:
+        FieldError: A field is not one tcpscope knows (a ``KeyError`` too).
+        FilterError: The display filter does not compile (a ``ValueError`` too).
+
+    Example:
+        >>> pieces = tcpscope.scan("big.pcap", ["frame.number", "tcp.len"], display_filter="tcp.len > 0")
+        >>> table = pyarrow.concat_tables(piece.to_arrow() for piece in pieces)
+    """
     from tcpscope.api import scan as _scan
 
     return _scan(path, fields, display_filter=display_filter, analyze=analyze, lists=lists)
 
 
 def tune_allocator() -> bool:
-    """Opt in to glibc settings that return freed large arrays to the system (see
-    :mod:`tcpscope._malloc`): process-wide, so never done unless asked (the command line
-    does). Returns whether it took effect."""
+    """Opt in to glibc settings that return freed large arrays to the system.
+
+    The settings are process-wide (:mod:`tcpscope._malloc`), so tcpscope never makes them
+    unless asked; the command line does.
+
+    Returns:
+        Whether they took effect (False where the C library is not glibc).
+
+    Example:
+        >>> tcpscope.tune_allocator()
+        True
+    """
     from tcpscope._malloc import tune_for_large_arrays
 
     return tune_for_large_arrays()

@@ -2,7 +2,7 @@
 
     >>> import tcpscope
     >>> cap = tcpscope.open("examples/http-get.pcap")
-    >>> cap.packets.to_pandas()[["frame.number", "tcp.seq", "tcp.ack", "_ws.col.Info"]]
+    >>> cap.packets.to_pandas(["frame.number", "tcp.seq", "tcp.ack", "_ws.col.Info"])
     >>> cap.stream(0).packets["tcp.analysis.ack_rtt"]
     >>> cap.filter("tcp.analysis.retransmission").packets.to_arrow()
 
@@ -12,10 +12,12 @@ every ``tcpscope`` command does), in the memory of one piece whatever the captur
     >>> for piece in tcpscope.scan("big.pcap", ["frame.number", "tcp.stream"], display_filter="tcp.len > 0"):
     ...     writer.write_table(piece.to_arrow())
 
-Columns are named by their Wireshark field names. A field with at most one value per
-frame becomes a plain column (null where absent); one with several values in some frame
-(``ip.src`` in a tunnel, ``tcp.options.sack_le``) becomes a list column. pandas and
-pyarrow are imported only by the methods that return their objects.
+Columns are named by their Wireshark field names, each in the one type its field has
+whatever the capture holds (:mod:`tcpscope.table.schema`): null where the frame lacks the
+field, a list column for a field one header repeats (``tcp.port``, ``tcp.options.sack_le``),
+the frame's first value for any other (the outer ``ip.src`` in a tunnel) unless the caller
+asks otherwise (``lists``). pandas and pyarrow are imported only by the methods that
+return their objects.
 
 The library leaves its host process as it found it: glibc's allocator is tuned for large
 arrays only on request (``tcpscope.tune_allocator()``, as the command line does), and the
@@ -34,11 +36,11 @@ import numpy as np
 
 from tcpscope import _jit
 from tcpscope._types import Array, Index, Mask
-from tcpscope.errors import CaptureWarning
+from tcpscope.errors import CaptureWarning, StreamNotFoundError
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.schema import FieldDef, FieldType
-from tcpscope.table.text import format_values
+from tcpscope.table.schema import FieldDef, arrow_schema
 from tcpscope.table.values import Values
+from tcpscope.views.arrow_columns import arrow_column, masked, nullable_pandas
 
 if TYPE_CHECKING:
     import pandas
@@ -46,9 +48,12 @@ if TYPE_CHECKING:
 
     from tcpscope.views.conversations import Conversations
     from tcpscope.views.related import Margin
+    from tcpscope.views.tree_json import FrameDetails
 
-__all__ = ["Capture", "PacketView", "Scan", "open_capture"]
+__all__ = ["DEFAULT_FIELDS", "Capture", "PacketView", "Scan", "open_capture", "scan"]
 
+#: The columns of ``Capture.packets`` and of a :func:`scan` without ``fields``: the same in
+#: every capture (``ipv6.src`` is a column of nulls in an IPv4 capture).
 DEFAULT_FIELDS: tuple[str, ...] = (
     "frame.number", "frame.time_relative", "frame.len", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
     "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.flags.str", "tcp.seq", "tcp.ack", "tcp.len",
@@ -71,15 +76,33 @@ class _Piece:
 class PacketView:
     """Frames of a capture as a table whose columns are Wireshark fields.
 
+    ``Capture.packets`` gives one, and so does each piece of a :func:`scan`. Its columns
+    (:attr:`columns`, or the fields named in a call) come out as Arrow
+    (:meth:`to_arrow`), pandas (:meth:`to_pandas`) or numpy (``view[field]``), each in its
+    field's fixed type; :meth:`values` gives every occurrence of one field.
+
     A piece of a :class:`Scan` also has the display filter's ``mask`` and its compile
     ``job`` (see ``_Piece``; its own methods run in that job).
+
+    Args:
+        table: The dissected (and analysed) frames.
+        frames: The frames of ``table`` in the view, as increasing 0-based indexes.
+        fields: The view's columns (default: :data:`DEFAULT_FIELDS`).
+        lists: The fields given as lists of every value in the frame (default: the
+            schema's repeated fields; see :meth:`to_arrow`).
+        piece: Where a piece of a scan stands in its capture (internal).
+
+    Example:
+        >>> view = tcpscope.open("examples/http-get.pcap").packets.select("frame.number", "tcp.len")
+        >>> view
+        <PacketView 12 frames x 2 fields>
     """
 
     def __init__(self, table: PacketTable, frames: Index, fields: Sequence[str] | None = None,
                  lists: Collection[str] | None = None, *, piece: _Piece = _Piece()) -> None:
         self._table = table
         self._frames = frames
-        self._fields = tuple(fields) if fields is not None else self._default_fields()
+        self._fields = tuple(fields) if fields is not None else DEFAULT_FIELDS
         self._lists = frozenset(lists) if lists is not None else None
         self._piece = piece
 
@@ -103,14 +126,9 @@ class PacketView:
         """The size kernels run on these frames as if it were theirs (see the class docstring)."""
         return self._piece.job
 
-    def _default_fields(self) -> tuple[str, ...]:
-        has6 = self._table.has_layer("ipv6")
-        has4 = self._table.has_layer("ip")
-        return tuple(f for f in DEFAULT_FIELDS
-                     if not ((f.startswith("ipv6.") and not has6) or (f.startswith("ip.") and not has4 and has6)))
-
     @property
     def columns(self) -> tuple[str, ...]:
+        """The field names of the view's columns, in order."""
         return self._fields
 
     def __len__(self) -> int:
@@ -120,12 +138,41 @@ class PacketView:
         return f"<PacketView {len(self)} frames x {len(self._fields)} fields>"
 
     def select(self, *fields: str) -> PacketView:
-        """The same frames with other columns (any registered field name)."""
+        """The same frames with other columns.
+
+        Args:
+            *fields: Registered Wireshark field names (``tcpscope fields --list-fields``).
+
+        Returns:
+            A :class:`PacketView` of the same frames whose :attr:`columns` are ``fields``.
+
+        Raises:
+            FieldError: A name is not a field tcpscope knows (a ``KeyError`` too).
+
+        Example:
+            >>> cap.packets.select("ip.src", "tcp.srcport").to_pandas()
+        """
         _defs(fields)
         return PacketView(self._table, self._frames, fields, self._lists, piece=self._piece)
 
     def values(self, field: str) -> Values:
-        """Every occurrence of ``field`` in these frames (long format, frame indexes 0-based)."""
+        """Every occurrence of ``field`` in these frames, in long format.
+
+        Args:
+            field: A registered Wireshark field name.
+
+        Returns:
+            A :class:`~tcpscope.table.values.Values`: ``pkt`` holds each value's frame
+            (0-based index into :attr:`table`), ``data`` the values, several per frame for a
+            field a frame has several of (``tcp.port`` twice).
+
+        Raises:
+            FieldError: ``field`` is not a field tcpscope knows.
+
+        Example:
+            >>> len(tcpscope.open("examples/http-get.pcap").packets.values("tcp.port"))
+            24
+        """
         (fd,) = _defs([field])
         with _jit.job(self.job):
             v = fd.get(self._table)
@@ -135,67 +182,121 @@ class PacketView:
         keep[self._frames] = True
         return v.take(keep[v.pkt])
 
-    def __getitem__(self, field: str) -> Array:
-        """The field's first value per frame as a numpy array (object array of text for
-        addresses and strings); absent values are None."""
-        col = self.to_arrow([field]).column(0)
-        return np.asarray(col.to_pylist(), dtype=object)
+    def __getitem__(self, field: str) -> np.ma.MaskedArray[Any, np.dtype[Any]]:
+        """One column as a numpy masked array, masked where the frame has no value.
 
-    def to_arrow(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None) -> pyarrow.Table:
-        """The frames as an Arrow table, a column per field. ``lists``: the fields to give a
-        list of all their values per frame, the others holding their first value (as
-        ``-E occurrence=f``); by default (and unless the view was made with ``lists``, as
-        :func:`scan` makes them) a field is a list column when some frame has several
-        values of it."""
+        Its dtype follows the field's type (:func:`~tcpscope.table.schema.value_type`):
+        ``uint32`` for ``tcp.len``, ``datetime64[ns]`` (UTC) for ``frame.time_epoch``,
+        ``timedelta64[ns]`` for ``tcp.analysis.ack_rtt``, ``bool`` for a flag; text, bytes
+        and list columns are ``object`` arrays. A field of :data:`REPEATED_FIELDS
+        <tcpscope.table.schema.REPEATED_FIELDS>` gives a list per frame, unless the view was
+        made with other ``lists``.
+
+        Args:
+            field: A registered Wireshark field name.
+
+        Returns:
+            A masked array of one value per frame of the view.
+
+        Raises:
+            FieldError: ``field`` is not a field tcpscope knows.
+
+        Example:
+            >>> lens = tcpscope.open("examples/http-get.pcap").packets["tcp.len"]
+            >>> lens.dtype, int(lens.sum())
+            (dtype('uint32'), 358)
+        """
+        return masked(self.to_arrow([field]).column(0).combine_chunks())
+
+    def schema(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None,
+               binary_addresses: bool = False) -> pyarrow.Schema:
+        """The Arrow schema :meth:`to_arrow` gives with the same arguments, whatever the frames.
+
+        Args:
+            fields: Field names (default: :attr:`columns`).
+            lists: As in :meth:`to_arrow`.
+            binary_addresses: As in :meth:`to_arrow`.
+
+        Returns:
+            A ``pyarrow.Schema``, a field per column.
+
+        Example:
+            >>> cap.packets.schema(["tcp.srcport", "ipv6.src"])
+            tcp.srcport: uint16
+            ipv6.src: string
+        """
+        return arrow_schema(_defs(fields if fields is not None else self._fields), self._lists_or(lists),
+                            binary_addresses)
+
+    def _lists_or(self, lists: Collection[str] | None) -> Collection[str] | None:
+        """The list columns asked for: ``lists``, else the view's, else None (the schema's)."""
+        return frozenset(lists) if lists is not None else self._lists
+
+    def to_arrow(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None,
+                 binary_addresses: bool = False) -> pyarrow.Table:
+        """The frames as an Arrow table, a column per field, in the field's fixed type.
+
+        Each column's type comes from the field's Wireshark type alone
+        (:func:`tcpscope.table.schema.value_type`), never from the values, so that the
+        tables of any two captures (or pieces of a :func:`scan`) concatenate without a cast;
+        a field absent from every frame (``ipv6.src`` in an IPv4 capture) is a column of nulls.
+
+        Args:
+            fields: Field names (default: :attr:`columns`).
+            lists: The fields to give as a list of every value in the frame; the others hold
+                the frame's first value (as ``tshark -E occurrence=f``: the outer ``ip.src``
+                of a tunnel). By default, the view's own ``lists`` or the fields of
+                :data:`~tcpscope.table.schema.REPEATED_FIELDS`; ``lists=()`` gives first
+                values everywhere.
+            binary_addresses: Give IPv4, IPv6 and Ethernet addresses as their 4, 16 or 6
+                bytes (``fixed_size_binary``) instead of their text.
+
+        Returns:
+            A ``pyarrow.Table`` of one row per frame, with the schema :meth:`schema` gives.
+
+        Raises:
+            FieldError: A field is not one tcpscope knows.
+
+        Example:
+            >>> t = tcpscope.open("examples/http-get.pcap").packets.to_arrow(["frame.number", "tcp.port"])
+            >>> t.schema.field("tcp.port").type
+            ListType(list<item: uint16>)
+        """
         import pyarrow as pa
 
         names = tuple(fields) if fields is not None else self._fields
         defs = _defs(names)
-        chosen = frozenset(lists) if lists is not None else self._lists
+        schema = arrow_schema(defs, self._lists_or(lists), binary_addresses)
         pos = np.full(self._table.n, -1, dtype=np.int64)
         pos[self._frames] = np.arange(len(self._frames))
         with _jit.job(self.job):
-            arrays = [self._arrow_column(fd, pos, None if chosen is None else fd.name in chosen) for fd in defs]
-        return pa.table(arrays, names=list(names))
+            arrays = [arrow_column(fd, self.values(fd.name), pos, field, self._table)
+                      for fd, field in zip(defs, schema, strict=True)]
+        return pa.Table.from_arrays(arrays, schema=schema)
 
     def to_pandas(self, fields: Sequence[str] | None = None, *, lists: Collection[str] | None = None,
-                  ) -> pandas.DataFrame:
-        return self.to_arrow(fields, lists=lists).to_pandas()
+                  binary_addresses: bool = False) -> pandas.DataFrame:
+        """The frames as a pandas DataFrame: :meth:`to_arrow` converted column by column.
 
-    def _arrow_column(self, fd: FieldDef, pos: Index, as_list: bool | None) -> Any:
-        """One Arrow column: a value per frame, or a list per frame (``as_list``; None: when
-        some frame has several values). A value per frame is the frame's first. ``pos``:
-        each frame of the table's row in the view, -1 for the frames not in it."""
-        import pyarrow as pa
+        Integers, booleans and doubles use pandas' nullable dtypes (``UInt16``, ``boolean``,
+        ``Float64``), never ``float64`` with NaN for a missing integer; times are
+        ``datetime64[ns, UTC]`` and ``timedelta64[ns]`` (``NaT`` where missing); text is
+        pandas' string dtype; lists and bytes are objects.
 
-        v = self.values(fd.name)
-        m = len(self)
-        rows = pos[v.pkt]
-        keep = rows >= 0
-        if as_list is False and keep.any():  # the first occurrence in each frame
-            first = np.zeros(keep.shape[0], dtype=np.bool_)
-            first[np.unique(np.where(keep, rows, -1), return_index=True)[1]] = True
-            keep &= first
-        v = v.take(keep)
-        rows = rows[keep]
-        ft = fd.ftype
-        if ft is FieldType.NONE:
-            out = np.zeros(m, dtype=np.bool_)
-            out[rows] = True
-            return pa.array(out)
-        flat, typ = _arrow_values(fd, v, self._table)
-        counts = np.bincount(rows, minlength=m)
-        if as_list is False or (as_list is None and counts.max(initial=0) <= 1):
-            present = np.zeros(m, dtype=np.bool_)
-            present[rows] = True
-            idx = np.full(m, -1, dtype=np.int64)
-            idx[rows] = np.arange(rows.shape[0])
-            taken = flat.take(pa.array(np.where(present, idx, 0))) if len(flat) else pa.nulls(m, typ)
-            return pa.compute.if_else(pa.array(present), taken, pa.nulls(m, typ)) if len(flat) else taken
-        offsets = np.zeros(m + 1, dtype=np.int32)
-        np.cumsum(counts, out=offsets[1:])
-        return pa.ListArray.from_arrays(pa.array(offsets), flat)
+        Args:
+            fields: As in :meth:`to_arrow`.
+            lists: As in :meth:`to_arrow`.
+            binary_addresses: As in :meth:`to_arrow`.
 
+        Returns:
+            A ``pandas.DataFrame`` of one row per frame.
+
+        Example:
+            >>> df = tcpscope.open("examples/http-get.pcap").packets.to_pandas(["tcp.len", "frame.time_relative"])
+            >>> df.dtypes.tolist()
+            [UInt32Dtype(), dtype('<m8[ns]')]
+        """
+        return nullable_pandas(self.to_arrow(fields, lists=lists, binary_addresses=binary_addresses))
 
 def _defs(names: Sequence[str]) -> list[FieldDef]:
     from tcpscope.views.columns import full_registry
@@ -203,38 +304,26 @@ def _defs(names: Sequence[str]) -> list[FieldDef]:
     return full_registry().require(names)
 
 
-def _arrow_values(fd: FieldDef, v: Values, table: PacketTable) -> tuple[Any, Any]:
-    import pyarrow as pa
-
-    ft = fd.ftype
-    if ft is FieldType.BOOLEAN:
-        return pa.array(np.asarray(v.data) != 0, type=pa.bool_()), pa.bool_()
-    if ft.is_integer:
-        return pa.array(np.asarray(v.data, dtype=np.int64)), pa.int64()
-    if ft is FieldType.RELATIVE_TIME:
-        return pa.array(np.asarray(v.data, dtype=np.int64), type=pa.duration("ns")), pa.duration("ns")
-    if ft is FieldType.ABSOLUTE_TIME:
-        t = pa.timestamp("ns", tz="UTC")
-        return pa.array(np.asarray(v.data, dtype=np.int64), type=t), t
-    if ft in (FieldType.BYTES, FieldType.PROTOCOL):
-        # one gather of every span's bytes and their offsets: Arrow's own binary layout
-        buf = v.buf if v.buf is not None else table.buffers[0]
-        spans = np.asarray(v.data, dtype=np.int64).reshape(-1, 2)
-        lens = spans[:, 1]
-        offsets = np.zeros(lens.shape[0] + 1, dtype=np.int64)
-        np.cumsum(lens, out=offsets[1:])
-        idx = np.repeat(spans[:, 0] - offsets[:-1], lens) + np.arange(int(offsets[-1]))
-        data = np.asarray(buf)[idx]
-        arr = pa.Array.from_buffers(pa.large_binary(), lens.shape[0], [None, pa.py_buffer(offsets),
-                                                                          pa.py_buffer(data)])
-        return arr.cast(pa.binary()), pa.binary()
-    if ft is FieldType.DOUBLE:
-        return pa.array(np.asarray(v.data, dtype=np.float64)), pa.float64()
-    return pa.array(format_values(fd, v, table.buffers), type=pa.string()), pa.string()
-
-
 class Capture:
-    """A capture file read, dissected and analysed; or a selection of its frames."""
+    """A capture file read, dissected and analysed; or a selection of its frames.
+
+    :func:`tcpscope.open` gives one; :meth:`filter` and :meth:`stream` give selections of
+    it, which share its table. ``len(cap)`` is the number of frames selected, and
+    iterating gives their frame numbers (from 1).
+
+    Args:
+        table: The dissected (and analysed) frames of the whole capture.
+        frames: The selected frames as increasing 0-based indexes (default: every frame).
+
+    Attributes:
+        table: The dissected (and analysed) frames of the whole capture.
+        frames: The selected frames as increasing 0-based indexes into ``table``.
+
+    Example:
+        >>> cap = tcpscope.open("examples/http-get.pcap")
+        >>> cap, list(cap.filter("tcp.len > 0"))
+        (<Capture 'examples/http-get.pcap': 12 of 12 frames>, [4, 6, 8])
+    """
 
     def __init__(self, table: PacketTable, frames: Index | None = None) -> None:
         self.table = table
@@ -242,10 +331,13 @@ class Capture:
 
     @property
     def name(self) -> str:
+        """The capture's path as given (``-`` for standard input)."""
         return self.table.records.name
 
     @property
     def warnings(self) -> tuple[str, ...]:
+        """The reader's warnings, as tshark prints them: a file cut short inside a record
+        after its whole ones, or damaged after them (empty for a sound file)."""
         return _messages(self.table.records.warnings)
 
     def __len__(self) -> int:
@@ -259,14 +351,26 @@ class Capture:
 
     @property
     def packets(self) -> PacketView:
-        """The frames as a table of Wireshark fields (see :class:`PacketView`)."""
+        """The selected frames as a table of Wireshark fields, :data:`DEFAULT_FIELDS` its
+        columns (:class:`PacketView`; ``select`` or ``to_arrow(fields)`` name others).
+
+        Example:
+            >>> tcpscope.open("examples/http-get.pcap").packets.to_pandas()
+        """
         return PacketView(self.table, self.frames)
 
     @property
     def conversations(self) -> Conversations:
-        """The TCP conversations (tshark's ``-z conv,tcp`` and more) of these frames: a
-        columnar table with ``.to_pandas()`` and ``.to_arrow()``
-        (:mod:`tcpscope.views.conversations`)."""
+        """The TCP conversations of the selected frames (tshark's ``-z conv,tcp`` and more).
+
+        Returns:
+            A columnar table, one row per ``tcp.stream``, with ``to_arrow()`` and
+            ``to_pandas()`` (:class:`~tcpscope.views.conversations.Conversations`).
+
+        Example:
+            >>> tcpscope.open("tests/golden/captures/http-eth.pcap").conversations.to_pandas()["frames"].tolist()
+            [36, 10, 2]
+        """
         from tcpscope.views.conversations import conversations
 
         return conversations(self.table, self._mask())
@@ -277,26 +381,90 @@ class Capture:
         return m
 
     def filter(self, display_filter: str) -> Capture:
-        """The frames a Wireshark display filter selects (as ``tshark -Y``)."""
+        """The selected frames that a Wireshark display filter keeps, as ``tshark -Y``.
+
+        Args:
+            display_filter: A display filter in Wireshark's language
+                (``tcp.analysis.retransmission || tcp.len > 1000``).
+
+        Returns:
+            A :class:`Capture` of the frames kept.
+
+        Raises:
+            FilterError: The filter does not compile; its text is tshark's message and a
+                caret under the culprit (a ``ValueError`` too).
+
+        Example:
+            >>> len(tcpscope.open("examples/http-get.pcap").filter("tcp.flags.syn == 1"))
+            2
+        """
         from tcpscope.filter import compile_filter
 
         mask = compile_filter(display_filter).mask(self.table) & self._mask()
         return Capture(self.table, np.flatnonzero(mask).astype(np.int64))
 
     def stream(self, index: int) -> Capture:
-        """The frames of one TCP connection (``tcp.stream == index``)."""
+        """The frames of one TCP conversation (``tcp.stream == index``) among these frames.
+
+        Args:
+            index: The conversation's ``tcp.stream`` number, from 0 in order of first frame.
+
+        Returns:
+            A :class:`Capture` of the conversation's frames that this selection holds (none,
+            when a filter left none of them).
+
+        Raises:
+            StreamNotFoundError: No TCP segment of the capture has that stream number (an
+                ``IndexError`` too).
+
+        Example:
+            >>> cap = tcpscope.open("tests/golden/captures/http-eth.pcap")
+            >>> len(cap.stream(1))
+            36
+        """
         tcp = self.table.layer("tcp")
-        if len(tcp) == 0 or "stream" not in tcp.cols:
-            return Capture(self.table, np.zeros(0, dtype=np.int64))
+        if len(tcp) and "stream" not in tcp.cols:
+            raise StreamNotFoundError(index, None)
+        streams = np.asarray(tcp.cols["stream"]) if len(tcp) else np.zeros(0, dtype=np.int64)
+        count = int(streams.max()) + 1 if streams.shape[0] else 0
+        if not 0 <= index < count:
+            raise StreamNotFoundError(index, count)
         hit = np.zeros(self.table.n, dtype=np.bool_)
-        hit[tcp.pkt[np.asarray(tcp.cols["stream"]) == index]] = True
+        hit[tcp.pkt[streams == index]] = True
         return Capture(self.table, np.flatnonzero(hit & self._mask()).astype(np.int64))
 
     def lines(self) -> Iterator[str]:
-        """The packet list of these frames, as ``tshark -r`` prints it."""
+        """The packet list of the selected frames, as ``tshark -r`` prints it.
+
+        Returns:
+            An iterator of lines, one per frame, without their line ends.
+
+        Example:
+            >>> next(tcpscope.open("examples/http-get.pcap").lines())
+            '    1   0.000000    10.99.0.1 → 10.99.0.2    TCP 74 60054 → 80 [SYN] Seq=0 ...'
+        """
         from tcpscope.views.packet_list import packet_lines
 
         return packet_lines(self.table, self.frames)
+
+    def details(self, frame: int) -> FrameDetails:
+        """Frame number ``frame``'s details tree as data (:mod:`tcpscope.views.tree_json`):
+        ``.protocols``, each a ``Detail`` with ``.key`` (the field name, ``tcp.srcport``),
+        ``.label`` (its line as ``tshark -V`` shows it), ``.value`` (as ``tshark -T json``
+        writes it), ``.start``/``.length``/``.bitmask`` (its bytes in the frame; ``start``
+        -1 for none), ``.hidden`` (no line of its own) and ``.children``; ``.missing``
+        names the frame's protocols that have no tree yet. Values that depend on the frames
+        shown before (the time since the previous displayed frame) count from the frame
+        before it in this capture. IndexError for a frame these frames do not include."""
+        from tcpscope.views.columns import full_registry
+        from tcpscope.views.tree_json import frame_details
+
+        at = np.flatnonzero(self.frames == frame - 1)
+        if not at.shape[0]:
+            raise IndexError(f"frame {frame} is not in this capture's frames")
+        k = int(at[0])
+        before = int(self.table.ts_ns[self.frames[k - 1]]) if k else None
+        return next(frame_details(self.table, self.frames[k:k + 1], full_registry(), before))
 
     def related(self, frame: int) -> Margin:
         """What Wireshark's packet list draws beside these frames when frame number
@@ -304,23 +472,54 @@ class Capture:
         TCP conversation, its first and last frame, its tree's typed links and the marks
         they make) and per frame of this capture ``.number``, ``.trace`` (its place on the
         conversation line, a ``Trace``) and ``.mark`` (a ``Link``, or -1 for none).
-        IndexError, in Wireshark's words, for a frame the capture does not have or one
-        these frames do not include."""
+
+        Args:
+            frame: The selected frame's number (from 1).
+
+        Returns:
+            The margin, a :class:`~tcpscope.views.related.Margin`.
+
+        Raises:
+            IndexError: In Wireshark's words, for a frame the capture does not have or one
+                these frames do not include.
+
+        Example:
+            >>> tcpscope.open("examples/http-get.pcap").related(4).selection
+        """
         from tcpscope.views.related import related_margin
 
         return related_margin(self.table, self.frames, frame)
 
 
 def open_capture(path: str | os.PathLike[str] | BinaryIO, *, analyze: bool = True) -> Capture:
-    """Read a capture (pcap, pcapng, gzip of either, or a binary file object), dissect
-    every frame and run the TCP analysis."""
+    """Read a capture, dissect every frame and run the TCP analysis: :func:`tcpscope.open`.
+
+    Args:
+        path: A pcap or pcapng file, or a gzip of either: its path, ``-`` for standard
+            input, or a binary file object.
+        analyze: Run Wireshark's TCP analysis (``tcp.stream``, ``tcp.analysis.*``); False
+            reads and dissects only.
+
+    Returns:
+        A :class:`Capture` of every frame.
+
+    Raises:
+        CaptureNotFoundError: The path does not exist or is a directory (a
+            ``FileNotFoundError`` too).
+        CaptureError: The file cannot be read or is not a capture (an ``OSError`` too).
+
+    Example:
+        >>> cap = tcpscope.api.open_capture("examples/http-get.pcap")
+    """
     from tcpscope.analysis import analyze as run_analysis
+    from tcpscope.analysis.tls_frames import PduFramer, with_app
     from tcpscope.capture import read_records
     from tcpscope.dissect.pipeline import dissect
 
     table = dissect(read_records(path))
     if analyze:
         table = run_analysis(table)
+        table = with_app(table, PduFramer().feed(table))  # TLS and DNS above TCP: their fields
     return Capture(table)
 
 
@@ -330,11 +529,11 @@ class _ScanOptions:
 
     display_filter: str | None
     analyze: bool | Literal["needed"]
-    lists: frozenset[str]
+    lists: frozenset[str] | None
 
 
 class Scan:
-    """A capture a piece at a time (:func:`tcpscope.scan`): iterate for one
+    """A capture a piece at a time (:func:`tcpscope.scan` makes one): iterate for one
     :class:`PacketView` per piece, the frames the display filter keeps, in order.
 
     Each piece is dissected and analysed with the frames before it in mind (the TCP
@@ -343,20 +542,32 @@ class Scan:
     first frame. A pipe (``"-"`` or a FIFO) yields its pieces as its bytes come. Only one
     piece is held at a time, plus the analysis state (:mod:`tcpscope.pipeline.stream`).
 
-    ``analyze``: True, False, or ``"needed"``: only when ``fields`` or the display filter
-    read the analysis (``filter.registry.analysis_need``; a piece then answers for those
-    fields only). ``progress``, when set before the iteration starts, hears the fraction
-    of a file's frames done after each piece.
-    ``whole`` says, from the first piece on, whether the capture came in one batch (a
-    file; a pipe's frames come as they arrive), and ``frames`` then how many frames it
-    has; ``warnings`` holds the reader's warnings once the iteration has ended.
+    With ``analyze="needed"`` the analysis runs only when ``fields`` or the display filter
+    read it (``filter.registry.analysis_need``; a piece then answers for those fields only).
+
+    Args:
+        path: The capture (see :func:`scan`).
+        fields: The pieces' columns (default: :data:`DEFAULT_FIELDS`).
+        options: The other arguments of :func:`scan`.
+
+    Attributes:
+        progress: When set before the iteration starts, hears the fraction of a file's
+            frames done after each piece.
+        whole: From the first piece on, whether the capture came in one batch (a file; a
+            pipe's frames come as they arrive).
+        frames: How many frames the capture has, once ``whole`` is True.
+        warnings: The reader's warnings, once the iteration has ended.
+
+    Example:
+        >>> rows = sum(len(piece) for piece in tcpscope.scan("examples/http-get.pcap", ["frame.number"]))
     """
 
     def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, options: _ScanOptions) -> None:
         self._path = path
         self._fields = tuple(fields) if fields is not None else None
         self._lists = options.lists
-        _defs([*(self._fields or ()), *sorted(self._lists)])  # an unknown field is an error before the file is read
+        if self._fields or self._lists:  # (the registry is imported only for some: a start-up cost)
+            _defs([*(self._fields or ()), *sorted(self._lists or ())])  # an unknown field is an error before the file is read
         self._filter = None
         if options.display_filter:  # (the filter compiler is imported only for one: a start-up cost)
             from tcpscope.filter import compile_filter
@@ -382,12 +593,19 @@ class Scan:
         flt = self._filter
         return analysis_need([*self._fields, *sorted(flt.field_names() if flt is not None else ())])
 
-    def _http(self) -> bool:
+    def _http(self) -> bool | str:
         """Whether the pieces need HTTP framing: for the packet list's Protocol and Info
-        columns (asked for, or every field)."""
+        columns (asked for, or every field), and their TLS and DNS framing for those
+        protocols' fields; ``"messages"``: with the messages, for the http.* fields and
+        frame.protocols."""
+        from tcpscope.analysis.http_fields import needs_messages
+        from tcpscope.analysis.tls_frames import needs_framing
+
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
-        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+        if self._fields is None or needs_messages(names):
+            return "messages"
+        return bool(names & {"_ws.col.Protocol", "_ws.col.Info"}) or needs_framing(names)
 
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches
@@ -408,14 +626,35 @@ def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:
 
 
 def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
-         analyze: bool | Literal["needed"] = True, lists: Collection[str] = ()) -> Scan:
-    """The capture at ``path`` a piece at a time, as a :class:`Scan`: one :class:`PacketView`
-    of ``fields`` (default: those of ``Capture.packets``) per piece.
+         analyze: bool | Literal["needed"] = True, lists: Collection[str] | None = None) -> Scan:
+    """The capture at ``path`` a piece at a time, as a :class:`Scan`: :func:`tcpscope.scan`.
 
     Every piece has the same columns and types, so that the pieces concatenate (or go to
-    one Parquet writer): a field named in ``lists`` is a list of all its values in each
-    frame, any other holds its first value (``ip.src`` of the outer header in a tunnel),
-    as ``tshark -E occurrence=f`` prints it. A bad display filter or an unknown field
-    raises at once; a capture that cannot be read raises when the iteration starts.
-    ``analyze``, and ``progress`` to hear how far it is: see :class:`Scan`."""
-    return Scan(path, fields, _ScanOptions(display_filter, analyze, frozenset(lists)))
+    one Parquet writer) without a cast. A bad display filter or an unknown field raises at
+    once; a capture that cannot be read raises when the iteration starts. ``progress``, to
+    hear how far it is: see :class:`Scan`.
+
+    Args:
+        path: A pcap or pcapng file, or a gzip of either; ``-`` or a FIFO is read as its
+            bytes come.
+        fields: The pieces' columns (default: :data:`DEFAULT_FIELDS`, those of ``Capture.packets``).
+        display_filter: Keep only the frames this Wireshark display filter selects.
+        analyze: True, False, or ``"needed"``: only when ``fields`` or the filter read the
+            analysis.
+        lists: The fields given as a list of all their values in each frame; any other
+            holds its first value (``ip.src`` of the outer header in a tunnel), as ``tshark
+            -E occurrence=f`` prints it. Default: the schema's repeated fields
+            (:data:`~tcpscope.table.schema.REPEATED_FIELDS`); ``()`` for first values only.
+
+    Returns:
+        A :class:`Scan` to iterate.
+
+    Raises:
+        FieldError: A field is not one tcpscope knows (a ``KeyError`` too).
+        FilterError: The display filter does not compile (a ``ValueError`` too).
+
+    Example:
+        >>> pieces = tcpscope.scan("big.pcap", ["frame.number", "tcp.len"], display_filter="tcp.len > 0")
+        >>> table = pyarrow.concat_tables(piece.to_arrow() for piece in pieces)
+    """
+    return Scan(path, fields, _ScanOptions(display_filter, analyze, None if lists is None else frozenset(lists)))

@@ -328,6 +328,21 @@ def test_filters_read_the_fields() -> None:
     assert _got(cap, "tcpscope.state.unexpected") == []
 
 
+def test_the_api_tables_carry_the_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fields in the API's tables as in ``tcpscope fields``: ``Capture.packets`` read
+    whole, and ``tcpscope.scan`` in pieces of 4 frames (the states carried across)."""
+    import tcpscope
+
+    names = ["frame.number", "tcpscope.state.client", "tcpscope.state.server", "tcpscope.phase", "tcpscope.rule"]
+    want = [line.split(" ") for line in HTTP_ETH[:10]]
+    whole = tcpscope.open(GOLDEN / "http-eth.pcap").packets.to_arrow(names).to_pylist()
+    assert [[str(row[n]) for n in names] for row in whole[:10]] == want
+    monkeypatch.setattr(stream, "PIECE_FRAMES", 4)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
+    pieces = [row for view in tcpscope.scan(GOLDEN / "http-eth.pcap", names) for row in view.to_arrow().to_pylist()]
+    assert pieces == whole
+
+
 def test_port_reuse_starts_closed() -> None:
     """own-port-reuse.pcap: the same ports three times; each new tcp.stream starts from
     CLOSED (its SYN makes the client SYN-SENT), not from the TIME-WAIT of the last."""
@@ -335,8 +350,12 @@ def test_port_reuse_starts_closed() -> None:
     assert got == [f"{f} SYN-SENT SYN-RECEIVED handshake syn" for f in (1, 13, 25)]
 
 
-# tshark's analysis fields that name a cause, by tcpscope.rule's precedence
+# tshark's analysis fields that name a cause, by tcpscope.rule's precedence; tshark shows
+# tcp.analysis.retransmission on fast and spurious retransmissions too (packet-tcp.c adds
+# its expert item with theirs), so those two come first and the plain one is what is left
 _CAUSES = (("tcp.analysis.keep_alive", "keep-alive"), ("tcp.analysis.zero_window_probe", "window-probe"),
+           ("tcp.analysis.fast_retransmission", "fast-retransmission"),
+           ("tcp.analysis.spurious_retransmission", "spurious-retransmission"),
            ("tcp.analysis.retransmission", "retransmission"), ("tcp.analysis.out_of_order", "out-of-order"),
            ("tcp.analysis.lost_segment", "lost-segment"), ("tcp.analysis.ack_lost_segment", "ack-unseen"))
 
@@ -381,6 +400,21 @@ def test_rule_takes_tshark_causes(tsv: Path) -> None:
     got = {f: r for f, r, s in (line.split("\t") for line in out.splitlines()) if f in want}
     assert len(got) == len(want)
     assert got == want
+
+
+def test_retransmissions_by_cause_on_the_lossy_capture() -> None:
+    """lossy-seed7.pcap's stream 1: tshark's fields show tcp.analysis.retransmission on
+    120 of the server's segments, tcp.analysis.fast_retransmission on 87 (two duplicate
+    ACKs or more asked for each within 20 ms) and tcp.analysis.spurious_retransmission on
+    30 (data already acknowledged): so 3 plain ones, sent again with no duplicate ACK
+    asking (frames 2098, 3826 and 3828)."""
+    out = run_cli("fields", str(GOLDEN / "lossy-seed7.pcap"), "-e", "frame.number", "-e", "tcpscope.rule",
+                  "-Y", 'tcpscope.rule contains "retransmission"')
+    rules = [line.split("\t") for line in out.splitlines()]
+    counts = {rule: sum(1 for _, r in rules if r == rule)
+              for rule in ("retransmission", "fast-retransmission", "spurious-retransmission")}
+    assert counts == {"retransmission": 3, "fast-retransmission": 87, "spurious-retransmission": 30}
+    assert [f for f, r in rules if r == "retransmission"] == ["2098", "3826", "3828"]
 
 
 _ALL = [*capture_files(), *sorted(OWN.glob("*.pcap"))]

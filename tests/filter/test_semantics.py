@@ -56,7 +56,7 @@ def test_multi_valued_any_all(http_get: PacketTable) -> None:
     assert sel("!(tcp.analysis.test_num == 7)") == [i for i in range(http_get.n) if i != 1]
 
 
-@pytest.mark.parametrize("text, word", [("http", "http"), ('http.host == "a"', "http.host"),
+@pytest.mark.parametrize("text, word", [("smtp", "smtp"), ('ssh.protocol == "a"', "ssh.protocol"),
                                         ("tcp.port == 53 && dns", "dns")])
 def test_protocols_not_dissected_yet_get_a_note(text: str, word: str) -> None:
     """tshark's message and caret line for an unknown name, then a note naming the protocol."""
@@ -65,6 +65,12 @@ def test_protocols_not_dissected_yet_get_a_note(text: str, word: str) -> None:
     lines = str(err.value).splitlines()
     assert lines[-1].startswith(f"Note: {word} is a Wireshark name; tcpscope does not dissect")
     assert "^" in lines[-2]
+
+
+@pytest.mark.parametrize("text", ["http", 'http.host == "a"', "http.response.code >= 400 && http.time > 1"])
+def test_http_is_dissected(text: str) -> None:
+    """HTTP's fields are the analysis' now (issue 18): filters naming them compile."""
+    assert compile_filter(text, registry()).field_names()
 
 
 def test_unknown_names_get_no_note() -> None:

@@ -39,9 +39,11 @@ import numpy as np
 import pytest
 from analysis_fields import ANALYSIS_FIELDS
 from analysis_fields import KNOWN_DIFFS as ANALYSIS_KNOWN_DIFFS
+from app_declared import APP_KNOWN_DIFFS
 from compare import EXPECTED, field_diffs, run_problems, run_tcpscope
 from fieldsets import KNOWN_DIFFS, KnownDiff, all_fields, declared_cells
 from golden_io import TsharkRun, capture_names, columns, parse_fields_output, read_golden, run_tshark
+from http_declared import KNOWN_DIFFS as HTTP_KNOWN_DIFFS
 from protocols_declared import protocol_diffs
 
 from tcpscope.filter.option_fields import OPTION_ITEM_KINDS
@@ -49,7 +51,7 @@ from tcpscope.filter.registry import registry
 from tcpscope.table.schema import FieldType
 from tcpscope.table.text import abstime_text
 
-DECLARED: tuple[KnownDiff, ...] = (*KNOWN_DIFFS, *ANALYSIS_KNOWN_DIFFS)
+DECLARED: tuple[KnownDiff, ...] = (*KNOWN_DIFFS, *ANALYSIS_KNOWN_DIFFS, *APP_KNOWN_DIFFS, *HTTP_KNOWN_DIFFS)
 NOW = ("recorded", "tshark now")
 PROTOCOLS = "frame.protocols"
 

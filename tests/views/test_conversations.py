@@ -9,7 +9,9 @@ the installed tshark prints the golden files again, and check the extras against
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 from pathlib import Path
 
@@ -469,6 +471,21 @@ def test_csv_and_json_carry_every_column(capsys: pytest.CaptureFixture[str]) -> 
         "refused by RST", "RST by the server", "REJ", "Sr")
 
 
+def test_csv_prints_zeek_duration_as_conn_log_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """Zeek's conn.log prints an interval with six decimals and no exponent; JSON keeps a
+    number. http-eth stream 2: the SYN 47 (1795557577.146333) and the RST 48
+    (.146345): 12 us, 0.000012 (Python would print 1.2e-05). zeek-tcp-retransmit-fast009:
+    Zeek's own baseline (shared reference zeek-baselines.tsv, core.tcp.rxmit-history)
+    logs 60.991770, trailing zero kept."""
+    _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--format", "csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["duration"] for r in rows] == ["0.000264", "0.000264", "0.000012"]
+    _, out = run_cli(["conv", str(CAPTURES / "http-eth.pcap"), "--format", "json"], capsys)
+    assert [r["duration"] for r in json.loads(out)] == [0.000264, 0.000264, 0.000012]
+    _, out = run_cli(["conv", str(CAPTURES / "zeek-tcp-retransmit-fast009.pcap"), "--format", "csv"], capsys)
+    assert [r["duration"] for r in csv.DictReader(io.StringIO(out))] == ["60.991770"]
+
+
 def test_zeek_duration_and_sizes_are_null_when_zeek_logs_a_dash(capsys: pytest.CaptureFixture[str]) -> None:
     """zeek-tcp-single-rst: one RST, so a duration of 0, which Zeek logs as ``-``, and
     then no orig_bytes or resp_bytes either."""
@@ -494,7 +511,8 @@ def test_to_arrow_and_pandas() -> None:
     df = conv.to_pandas()
     assert list(df.columns) == [*COLUMNS, *LIFECYCLE_COLUMNS]
     assert df["frames"].tolist() == [36, 10, 2]
-    assert str(df["rtt_min_ns"].dtype) == "Int64"
+    assert str(df["rtt_min_ns"].dtype) == "timedelta64[ns]"  # a duration, NaT where null
+    assert str(df["port_a"].dtype) == "UInt16" and str(at.schema.field("duration_ns").type) == "duration[ns]"
     assert df.loc[2, "completeness_label"] == "Incomplete (37)"
 
 

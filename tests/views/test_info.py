@@ -8,6 +8,7 @@ payload), checked here as text and live against tshark's packet list.
 
 from __future__ import annotations
 
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ from tcp_craft import ACK, NS, SYN, Frame, tcp4, write_pcap
 from tcpscope.analysis import analyze
 from tcpscope.capture import read_records
 from tcpscope.dissect.pipeline import dissect
+from tcpscope.views.info import flags_text
 from tcpscope.views.packet_list import packet_lines
 
 NOP = b"\x01"
@@ -111,4 +113,56 @@ def test_option_experts_match_tshark(tmp_path: Path, tshark: str, capsys: pytest
     main(["expert", str(path)])
     out = subprocess.run([tshark, "-r", str(path), "-q", "-z", "expert"], capture_output=True, text=True,
                          check=True).stdout
+    assert capsys.readouterr().out == out
+
+
+ECE, CWR = 0x40, 0x80
+
+
+def _accecn_capture(tmp_path: Path) -> Path:
+    """A handshake that sets up Accurate ECN (a SYN with AE, CWR and ECE; a SYN/ACK with
+    CWR alone), then segments whose flags tshark writes as ACE=n: with ACK, with none of
+    FIN..URG, and with a reserved bit. AE (0x100) and the reserved bits (0xE00) are in the
+    byte before the flags."""
+
+    def seg(flags: int, high: int = 0, ack: int = 500, client: bool = True) -> bytes:
+        src, dst, sp, dp, seq = ("10.0.0.1", "10.0.0.2", 40000, 80, 101) if client else (
+            "10.0.0.2", "10.0.0.1", 80, 40000, 500)
+        data = bytearray(tcp4(src, dst, sp, dp, seq - 1 if flags & SYN else seq, ack=ack, flags=flags))
+        data[20 + 12] |= high >> 8
+        return bytes(data)
+
+    frames = [seg(SYN | ECE | CWR, 0x100, ack=0), seg(SYN | ACK | CWR, ack=101, client=False), seg(ACK | ECE),
+              seg(ECE), seg(CWR | ECE, 0x100), seg(0, 0x100), seg(0), seg(0, 0x200), seg(ACK, 0x200)]
+    return write_pcap(tmp_path / "accecn.pcap", [Frame((i + 1) * NS, f) for i, f in enumerate(frames)])
+
+
+def test_flags_with_only_accecn_bits_keep_the_leading_comma(tmp_path: Path) -> None:
+    """tcp_flags_to_str writes ", ACE=" whatever came before it: with no flag named before
+    the ACE counter the list starts with a comma (tshark 4.0.17: ``[, ACE=1]``, and in the
+    tree ``Flags: 0x040 (, ACE=1)``)."""
+    assert flags_text(ACK | ECE, use_ace=True) == "ACK, ACE=1"
+    assert flags_text(ECE, use_ace=True) == ", ACE=1"
+    assert flags_text(0x1C0, use_ace=True) == ", ACE=7"
+    assert flags_text(0x200, use_ace=True) == ", ACE=0, Reserved"
+    assert flags_text(0x200) == "Reserved"
+    assert flags_text(0) == "<None>"
+    found = [re.search(r"\d \[([^]]*)\] Seq=", line) for line in _lines(_accecn_capture(tmp_path))]
+    brackets = [m.group(1) if m else "" for m in found]
+    assert brackets[2:] == ["ACK, ACE=1", ", ACE=1", ", ACE=7", ", ACE=4", ", ACE=0", ", ACE=0, Reserved",
+                            "ACK, ACE=0, Reserved"]
+
+
+@pytest.mark.tshark
+def test_accecn_flags_match_tshark(tmp_path: Path, tshark: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The packet list, and the flow graph's arrow labels (flags_text too), are tshark's."""
+    from tcpscope.cli.main import main
+
+    path = _accecn_capture(tmp_path)
+    out = subprocess.run([tshark, "-r", str(path)], capture_output=True, text=True, check=True).stdout
+    assert _lines(path) == out.splitlines()
+    main(["flow", str(path)])
+    out = subprocess.run([tshark, "-r", str(path), "-q", "-z", "flow,tcp,standard"], capture_output=True, text=True,
+                         check=True).stdout
+    assert ", ACE=0, Reserved" in out
     assert capsys.readouterr().out == out

@@ -158,3 +158,82 @@ def test_the_client_is_the_analysis_stages(tmp_path: Path) -> None:
     assert z.originator(0) == "10.0.0.1:40000"
     # new data both ways, no FIN: ESTABLISHED by the mid-stream rule
     assert final_states(lc, 0) == ("ESTABLISHED", "ESTABLISHED")
+
+
+def _reused_by_the_other_side(tmp_path: Path) -> Path:
+    """Ports reused with the other side opening: 10.0.0.1:40000 sends a SYN to
+    10.0.0.2:5000 that nobody answers (frame 1); two frames of another conversation 400 and
+    401 s later (2, 3); then, 402 s in, 10.0.0.2:5000 opens a connection to
+    10.0.0.1:40000 (SYN 4, SYN/ACK 5, ACK 6), sends 10 bytes (7, acknowledged by 8) and
+    closes first (FIN 9; 10.0.0.1's FIN/ACK 10 acknowledges it; the last ACK 11)."""
+    a, b = ("10.0.0.1", 40000), ("10.0.0.2", 5000)
+    t = 1_700_000_000 * NS
+
+    def seg(ends: tuple[tuple[str, int], tuple[str, int]], seq: int, ack: int, flags: int, data: bytes = b"") -> bytes:
+        (src, sport), (dst, dport) = ends
+        return tcp4(src, dst, sport, dport, seq, ack=ack, flags=flags, payload=data)
+
+    later = [seg((b, a), 7000, 0, SYN), seg((a, b), 3000, 7001, SYN | ACK), seg((b, a), 7001, 3001, ACK),
+             seg((b, a), 7001, 3001, ACK, b"0123456789"), seg((a, b), 3001, 7011, ACK),
+             seg((b, a), 7011, 3001, FIN | ACK), seg((a, b), 3001, 7012, FIN | ACK), seg((b, a), 7012, 3002, ACK)]
+    other = (("10.0.0.3", 1234), ("10.0.0.4", 80))
+    frames = [Frame(t, seg((a, b), 1000, 0, SYN)),
+              Frame(t + 400 * NS, seg(other, 50, 0, SYN)),
+              Frame(t + 401 * NS, seg((other[1], other[0]), 90, 51, SYN | ACK)),
+              *(Frame(t + 402 * NS + k * 1000, data) for k, data in enumerate(later))]
+    return write_pcap(tmp_path / "reused.pcap", frames)
+
+
+def test_a_revived_stream_takes_the_analysis_client(tmp_path: Path) -> None:
+    """tshark keeps frames 1 and 4-11 in one tcp.stream (10.0.0.2's SYN opens no new
+    conversation: its side has no base sequence number yet), as tcpscope does read whole.
+    Read a frame at a time with eager retirement, the analysis retires stream 0 at frame 3
+    (quiet 400 s > 5 minutes, clock of frame 2), revives it at frame 4 and starts its
+    states again: 10.0.0.2, whose SYN comes first, is its client from there on. The views
+    follow that choice: the connection told starts at frame 4, opened by 10.0.0.2 with a
+    three-way handshake (4, 5, 6) and closed in three segments, 10.0.0.2 first (its FIN 9
+    acknowledged by the FIN/ACK 10), ending client TIME-WAIT, server CLOSED; explain says
+    who sends each segment by the same choice."""
+    from tcpscope._jit import job
+    from tcpscope.analysis import TcpAnalyzer
+    from tcpscope.analysis.lifecycle import Lifecycle
+    from tcpscope.analysis.state import SequenceState
+    from tcpscope.capture import read_records
+    from tcpscope.dissect.pipeline import dissect
+    from tcpscope.views.explain import ExplainFeed, explain_lines
+
+    path = _reused_by_the_other_side(tmp_path)
+    whole = tcpscope.open(path).table.layer("tcp")
+    assert np.asarray(whole.cols["stream"]).tolist() == [0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+    records = read_records(str(path))
+    analyzer = TcpAnalyzer()
+    analyzer.state, analyzer.lifecycle = SequenceState(eager=True), Lifecycle(eager=True)
+    sums, feed = LifecycleSums(), ExplainFeed(np.array([0]))
+    client_flow = []
+    with job(len(records)):
+        for i in range(len(records)):
+            table = analyzer.feed(dissect(records.frames(i, i + 1)))
+            sums.add(table)
+            feed.add(table)
+            tcp = table.layer("tcp")
+            client_flow.append(int(tcp.cols["lc_client_flow"][0]) ^ int(tcp.cols["_flow"][0]))
+    # 0: the sender is the client; the stream's client changes at frame 4
+    assert client_flow == [0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0]
+    lc, ends = sums.result()
+    v = verdicts(lc)
+    assert ends[0] == ("10.0.0.2:5000", "10.0.0.1:40000")
+    assert (int(lc.restarted_at[0]), int(lc.syn[0]), int(lc.synack[0]), int(lc.handshake_ack[0])) == (4, 4, 5, 6)
+    assert (str(v.opened[0]), str(v.closed[0]), str(v.closed_first[0])) == (
+        "three-way handshake", "three-segment FIN close", "client")
+    assert final_states(lc, 0) == ("TIME-WAIT", "CLOSED")
+    # the initial RTT: from the SYN 4 to the ACK 6, 2 us
+    assert describe(lc, 0, v)[0] == ("three-way handshake: SYN (frame 4), SYN/ACK (frame 5), ACK (frame 6); initial RTT"
+                                     " 0.002 ms (the frames before frame 4 belong to an earlier connection on the"
+                                     " same ports)")
+    lines = explain_lines(feed, "en")
+    assert lines[0] == "Connection 0: client 10.0.0.2:5000, server 10.0.0.1:40000"
+    assert lines[1].startswith("The frames of this stream before frame 4 belong to an earlier connection")
+    assert lines[2:5] == ["The client opens the connection: its SYN is frame 4.", "Opening (three-way handshake):",
+                          "  Frame 4: the client sends SYN, Seq 7000 (relative 0)."]
+    assert "  New data sent: by the client 10 bytes in 1 segment(s), by the server 0 bytes in 0 segment(s)." in lines
+    assert "  Frame 9: the client sends FIN/ACK, Seq 7011 (relative 11), Ack 3001 (relative 1)." in lines

@@ -56,3 +56,17 @@ def test_bytes_follow_each_tree_as_tshark_prints_them(name: str, tshark: str) ->
     assert got.status == 0
     assert got.stdout.count("\n0000  ") >= 3
     assert got.stdout == want
+
+
+def test_json_frames_chosen_by_number_and_bad_input() -> None:
+    """``show -T json --frame``: an array of those frames; a damaged capture: no traceback."""
+    import json
+
+    got = run_tcpscope("show", "http-get.pcap", "-T", "json", "--frame", "5", "--frame", "3")
+    assert got.status == 0
+    numbers = [p["_source"]["layers"]["frame"]["frame.number"] for p in json.loads(got.stdout)]
+    assert numbers == ["3", "5"]
+    bad = run_tcpscope("show", "bad/bad-tcp-offset.pcap", "-T", "json", "-x")
+    assert bad.status in (0, 2)
+    assert "Traceback" not in bad.stderr
+    assert json.loads(bad.stdout)

@@ -1,4 +1,5 @@
-"""``tcpscope fields -e tcp`` (and ``frame``, ``eth``, ``vlan``, ``ip``, ``ipv6``) prints the
+"""``tcpscope fields -e tcp`` (and ``frame``, ``eth``, ``vlan``, ``sll``, ``mpls``, ``ip``, ``ipv6``,
+``gre``) prints the
 protocol's tree label, as ``tshark -T fields`` does: on every frame of every capture that
 ``tcpscope show`` prints as tshark does (tests/views/test_show_golden.py), each protocol's
 value equals the top lines of that protocol in tshark's recorded tree, joined by commas
@@ -17,8 +18,10 @@ from test_golden_list import declared_lines
 from test_show_golden import NAMES, _golden, pending_reason, split_frames
 
 #: The -e protocols, and how their tree's top line starts.
-HEADS = {"frame": "Frame ", "eth": "Ethernet II", "vlan": "802.1Q Virtual LAN", "ip": "Internet Protocol Version 4",
-         "ipv6": "Internet Protocol Version 6", "tcp": "Transmission Control Protocol"}
+HEADS = {"frame": "Frame ", "eth": "Ethernet II", "vlan": "802.1Q Virtual LAN", "sll": "Linux cooked capture",
+         "mpls": "MultiProtocol Label Switching Header", "ip": "Internet Protocol Version 4",
+         "ipv6": "Internet Protocol Version 6", "gre": "Generic Routing Encapsulation",
+         "tcp": "Transmission Control Protocol"}
 ARGS = [arg for name in HEADS for arg in ("-e", name)]
 
 
@@ -45,7 +48,8 @@ def test_protocol_fields_print_the_tree_labels(name: str) -> None:
 
 
 @pytest.mark.tshark
-@pytest.mark.parametrize("name", ["http-get.pcap", "zeek-http-qinq-0.pcap", "own-ipv6.pcap", "craft-tcp-truncated.pcap"])
+@pytest.mark.parametrize("name", ["http-get.pcap", "zeek-http-qinq-0.pcap", "own-ipv6.pcap", "craft-tcp-truncated.pcap",
+                                  "craft-link-sll2.pcap", "craft-encap-mpls.pcap"])
 def test_protocol_fields_match_tshark_live(name: str, tshark: str) -> None:
     env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
     want = subprocess.run([tshark, "-n", "-r", name, "-T", "fields", *ARGS], cwd=CAPTURES, env=env,

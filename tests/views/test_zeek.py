@@ -218,3 +218,56 @@ def test_two_holes_are_two_gaps(tmp_path: Path) -> None:
             ("c", 141, 501, ACK, b"x" * 10, 65535), ("s", 501, 151, ACK, b"", 65535)]
     z, i = _one(_capture(tmp_path, [*HANDSHAKE, *data]))
     assert (str(z.history[i]), int(z.missed_bytes[i])) == ("ShADaG", 20)
+
+
+RECORDED = Path(__file__).resolve().parents[2] / "tests" / "analysis" / "lifecycle_captures"
+#: The per-connection columns of ``conv --format json`` checked on the recorded captures.
+_CONNECTION = ("id.orig_p", "conn_state", "history", "orig_pkts", "resp_pkts", "orig_bytes", "resp_bytes", "opened",
+               "closed", "closed_first", "client_state", "server_state")
+
+#: capture: one row per tcp.stream, reasoned from Zeek's rules (shared reference zeek-conn.md
+#: §§2-5: the first sender of a SYN is the originator, no likely server port among 7001-7200;
+#: letters once per direction, S/H/F/R again only for a new sequence number) and RFC 9293.
+RECORDED_CONNECTIONS: dict[str, list[tuple[object, ...]]] = {
+    # SYN 1 S, SYN/ACK 2 h, ACK 3 A, 18 bytes 4 D, the client's FIN 5 F, its ACK 6 a, the
+    # server's 3,000 bytes 7, 9, 11 d, the server's FIN 13 f: both CLOSED, SF. Packets 8 and
+    # 6; sizes from the sequence numbers: 20 - SYN - FIN = 18, 3001 - FIN = 3,000. The FIN 5
+    # acknowledged (6) before the server's FIN 13: four segments, the client first; the
+    # client FIN-WAIT-2 -> TIME-WAIT at 13, the server LAST-ACK -> CLOSED at 14.
+    "half-close.pcap": [(51470, "SF", "ShADFadf", 8, 6, 18, 3000, "three-way handshake", "four-segment FIN close",
+                         "client", "TIME-WAIT", "CLOSED")],
+    # stream 0: S h A D, the server's ACK 5 a, its RST 6 r: the responder RESET, the
+    # originator ESTABLISHED: RSTR; 3 and 3 packets, 5 bytes and 0. Stream 1: the SYN 7 S
+    # answered by the RST/ACK 8 r (it acknowledges the SYN: RFC 9293 §3.10.7.3, the client
+    # takes it): the originator SYN_SENT, the responder RESET: REJ.
+    "server-reset.pcap": [
+        (40994, "RSTR", "ShADar", 3, 3, 5, 0, "three-way handshake", "RST by the server", "server", "CLOSED",
+         "CLOSED"),
+        (35262, "REJ", "Sr", 1, 1, 0, 0, "refused by RST", "RST by the server", "server", "CLOSED", "CLOSED")],
+    # S h A D a, the client's FIN 6 F and the server's FIN 7 f (its ack 19 is the client's
+    # FIN's own sequence number: it had not received it), the two last ACKs repeat A and a:
+    # SF, 5 and 4 packets, 18 and 0 bytes. The FINs crossed: both CLOSING -> TIME-WAIT.
+    "simultaneous-close.pcap": [(43446, "SF", "ShADaFf", 5, 4, 18, 0, "three-way handshake", "simultaneous close",
+                                 "client", "TIME-WAIT", "TIME-WAIT")],
+    # 7100's SYN 1 S makes it the originator; 7200's SYN 2 s (no flip: the originator is
+    # SYN_SENT, not SYN_ACK_SENT); the two SYN/ACKs 3, 4 repeat their SYNs' sequence numbers:
+    # no letter; ACK 5 A, 2 bytes 6 D, ACK 7 a, 7200's FIN 9 f, 7100's FIN 11 F: SF, 6 and 6
+    # packets, 2 and 0 bytes. 7200 closed first (its FIN acknowledged by 10 before 7100's FIN
+    # 11): four segments; 7100 (the client: its SYN came first) LAST-ACK -> CLOSED at 12,
+    # 7200 FIN-WAIT-2 -> TIME-WAIT at 11.
+    "simultaneous-open.pcap": [(7100, "SF", "SsADafF", 6, 6, 2, 0, "simultaneous open", "four-segment FIN close",
+                                "server", "CLOSED", "TIME-WAIT")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED_CONNECTIONS))
+def test_recorded_connections(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The captures recorded between network namespaces (lifecycle_captures/record.sh):
+    Zeek's columns and the lifecycle's verdicts and final states as reasoned above."""
+    import json
+
+    from tcpscope.cli.main import main
+
+    assert main(["conv", str(RECORDED / name), "--format", "json"]) == 0
+    rows = sorted(json.loads(capsys.readouterr().out), key=lambda r: r["stream"])
+    assert [tuple(r[c] for c in _CONNECTION) for r in rows] == RECORDED_CONNECTIONS[name]

@@ -38,6 +38,7 @@ from tcpscope.analysis.layout import (
 )
 from tcpscope.analysis.lifecycle import Lifecycle
 from tcpscope.analysis.state import SequenceState, analyze_segments
+from tcpscope.analysis.tls_frames import PduFramer, with_app
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN
 from tcpscope.table.layers import Layer
@@ -254,17 +255,22 @@ class TcpAnalyzer:
     the capture, which number their frames on from the earlier ones.
     """
 
-    def __init__(self, http: bool = False) -> None:
+    def __init__(self, http: bool | str = False) -> None:
         self.ids = KeyIds()
         self.state = SequenceState()
         self.lifecycle = Lifecycle()
-        self.http = HttpFramer() if http else None
+        self.http = HttpFramer(detail=http == "messages") if http else None
+        self.app = PduFramer() if http else None
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`), and,
-        when made with ``http``, the HTTP framing of its segments (:func:`with_http`)."""
+        when made with ``http``, the HTTP framing of its segments (:func:`with_http`;
+        ``http="messages"``: with the messages the http.* fields read) and their TLS and
+        DNS framing (:func:`with_app`)."""
         table = analyze(table, self)
-        return table if self.http is None else with_http(table, self.http.feed(table))
+        if self.http is None or self.app is None:
+            return table
+        return with_app(with_http(table, self.http.feed(table), self.http.matcher), self.app.feed(table))
 
 
 def _lifecycle(table: PacketTable, cols: dict[str, Array], out: dict[str, Array],

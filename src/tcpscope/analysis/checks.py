@@ -28,6 +28,12 @@ from tcpscope.analysis.layout import (
     A_ZERO_WINDOW,
     A_ZERO_WINDOW_PROBE,
     A_ZERO_WINDOW_PROBE_ACK,
+    COMPLETENESS_ACK,
+    COMPLETENESS_DATA,
+    COMPLETENESS_FIN,
+    COMPLETENESS_RST,
+    COMPLETENESS_SYNACK,
+    COMPLETENESS_SYNSENT,
     FASTRT_WINDOW_NS,
     M32,
     Conversations,
@@ -321,22 +327,23 @@ def note_last_segment(window: Array, lastack: Array, lastack_ts: Array, last_fla
 
 @helper
 def next_completeness(comp: Int, opened: bool, fl: Int, seglen: Int) -> int:
-    """COMPLETENESS (rules §7.1): the conversation's bits ``comp`` after a segment. The
-    first segment of a conversation records only a pure SYN (1, plus 8 with data); a
-    later one adds SYN/ACK 2, ACK 4 (8 with data), FIN/ACK 16 and RST 32."""
+    """COMPLETENESS (rules §7.1): the conversation's bits ``comp`` (layout's
+    ``COMPLETENESS_*``) after a segment. The first segment of a conversation records only
+    a pure SYN (1, plus 8 with data); a later one adds SYN/ACK 2, ACK 4 (8 with data),
+    FIN/ACK 16 and RST 32."""
     if opened:
         if (fl & (SYN | ACK)) != SYN:
             return 0
-        return 9 if seglen > 0 else 1
+        return COMPLETENESS_SYNSENT | COMPLETENESS_DATA if seglen > 0 else COMPLETENESS_SYNSENT
     out = int(comp)
     if (fl & (SYN | ACK)) == (SYN | ACK):
-        out |= 2
+        out |= COMPLETENESS_SYNACK
     if (fl & (SYN | ACK)) == ACK:
-        out |= 8 if seglen > 0 else 4
+        out |= COMPLETENESS_DATA if seglen > 0 else COMPLETENESS_ACK
     if (fl & (FIN | ACK)) == (FIN | ACK):
-        out |= 16
+        out |= COMPLETENESS_FIN
     if (fl & RST) != 0:
-        out |= 32
+        out |= COMPLETENESS_RST
     return out
 
 

@@ -78,7 +78,7 @@ def gather_payload(table: PacketTable, rows: Index) -> tuple[Array, Index, Index
     starts = np.zeros(rows.shape[0] + 1, dtype=np.int64)
     np.cumsum(cap, out=starts[1:])
     out = np.empty(int(starts[-1]), dtype=np.uint8)
-    for b in np.unique(buf).tolist():
+    for b in np.flatnonzero(np.bincount(buf)).tolist():  # the buffers used (np.unique imports numpy.ma: start-up)
         sel = np.flatnonzero((buf == b) & (cap > 0))
         if sel.shape[0] == 0:
             continue

@@ -36,35 +36,41 @@ message, so a capture read in pieces frames as it does whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.analysis.follow import fed_rows, gather_payload
+from tcpscope.analysis.http_fields import HTTP_PORTS, HttpMatcher
+from tcpscope.analysis.http_fields import LAYER as MESSAGES
 from tcpscope.analysis.http_framing import (
+    EV_BODY,
     EV_CONTINUATION,
     EV_CTYPE,
     EV_LINE1,
     EV_LINE1_POOL,
+    EV_START,
     LINE_KEEP,
+    M_DEAD,
+    M_IDLE,
+    S_MODE,
     SHOW_HTTP,
     SHOW_LINE_MARK,
     SHOW_TCP_MARK,
     frame_segments,
     fresh_state,
 )
+from tcpscope.analysis.http_messages import MessageCollector, PieceMessages
 from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_LOST_PACKET, A_OUT_OF_ORDER, A_ZERO_WINDOW_PROBE
 from tcpscope.constants import FIN, RST, SYN
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 
 __all__ = ["HTTP_PORTS", "SHOW_HTTP", "SHOW_LINE_MARK", "SHOW_TCP_MARK", "HttpFramer", "HttpSegments", "frame_http",
-           "http_segments", "with_http"]
+           "http_messages", "http_segments", "with_http"]
 
-#: HTTP's TCP ports in tshark 4.0.17 (packet-http.c TCP_DEFAULT_RANGE).
-HTTP_PORTS = (80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710)
 
 _MOD = 0xFFFFFFFF
 #: Analysis flags that stop the framing of a direction (tshark hands such a segment to
@@ -80,6 +86,10 @@ class HttpSegments:
     row: Index
     show: Array
     text: list[str]
+    #: with the detail: the messages completed (``msg_row``: the tcp row of each one's
+    #: completing segment)
+    messages: PieceMessages | None = None
+    msg_row: Index | None = None
 
 
 # ---- carrying it over a capture ----
@@ -88,12 +98,16 @@ class HttpSegments:
 class HttpFramer:
     """HTTP framing of a capture given an analysed table at a time, in capture order
     (module docstring): the state per direction carries from one table to the next, with
-    the text of each direction's open message (its first line and Content-Type)."""
+    the text of each direction's open message (its first line and Content-Type).
+    ``detail``: the messages too, with their bytes (for the http.* fields)."""
 
-    def __init__(self) -> None:
+    def __init__(self, detail: bool = False) -> None:
         self._st = fresh_state(0)
         self._lines = np.zeros((0, LINE_KEEP), dtype=np.uint8)
         self._open: dict[int, list[str]] = {}
+        self.detail = detail
+        self._messages = MessageCollector() if detail else None
+        self.matcher = HttpMatcher()
 
     def feed(self, table: PacketTable) -> HttpSegments:
         """How the list shows the frames of ``table`` that HTTP framing claims."""
@@ -122,12 +136,18 @@ class HttpFramer:
         fin = (flags & FIN) != 0
         show = np.zeros(rows.shape[0], dtype=np.int8)
         tail = np.zeros(rows.shape[0], dtype=np.bool_)
-        ev = np.zeros((int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
+        ev = np.zeros(((2 if self.detail else 1) * int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
         pool = np.zeros(int(cap.sum()) + LINE_KEEP * rows.shape[0], dtype=np.uint8)
         hole = (np.asarray(c["aflags"], dtype=np.int64)[rows] & A_LOST_PACKET) != 0
+        walked = np.zeros(rows.shape[0], dtype=np.bool_)
         k = frame_segments(rows.shape[0], (key, seq, seglen, start, cap, fin, hole, stop, pay), self._st, self._lines,
-                           (show, tail, ev, pool))
-        return self._texts(rows, key, show, tail, ev[:k], pay, pool)
+                           (show, tail, ev, pool, walked), self.detail)
+        segs = self._texts(rows, key, show, tail, ev[:k], pay, pool)
+        if self._messages is None:
+            return segs
+        mode = self._st[:, S_MODE]
+        msgs = self._messages.collect(key, walked, (start, cap, pay), ev[:k], (mode != M_IDLE) & (mode != M_DEAD))
+        return replace(segs, messages=msgs, msg_row=rows[msgs.seg])
 
     def _texts(self, rows: Index, key: Index, show: Array, tail: Array, ev: Array, pay: Array, pool: Array,  # noqa: PLR0913, PLR0917 -- the kernel's outputs, one by one
                ) -> HttpSegments:
@@ -163,6 +183,8 @@ class HttpFramer:
         Info text is returned."""
         if kind == EV_CONTINUATION:
             return "Continuation"
+        if kind in (EV_START, EV_BODY):  # the detail, for the messages
+            return None
         cur = self._open.setdefault(key, ["", ""])
         if kind in (EV_LINE1, EV_LINE1_POOL):
             cur[0], cur[1] = _text((pay if kind == EV_LINE1 else pool)[a:a + b]), ""
@@ -243,24 +265,40 @@ def _message_text(line: str, ctype: str, body: int) -> str:
     return text
 
 
-def frame_http(table: PacketTable) -> HttpSegments:
-    """HTTP framing of a whole analysed table."""
-    return HttpFramer().feed(table)
+def frame_http(table: PacketTable, detail: bool = False) -> HttpSegments:
+    """HTTP framing of a whole analysed table (``detail``: with its messages)."""
+    return HttpFramer(detail).feed(table)
 
 
 #: The table layer that carries a piece's HTTP framing from the analysis to the views
 LAYER = "_http"
 
 
-def with_http(table: PacketTable, segs: HttpSegments) -> PacketTable:
+def with_http(table: PacketTable, segs: HttpSegments, matcher: HttpMatcher | None = None) -> PacketTable:
     """``table`` carrying ``segs`` (its HTTP framing, made with the state of the pieces
-    before it) as the layer :data:`LAYER`, one row per claimed segment."""
+    before it) as the layer :data:`LAYER`, one row per claimed segment, and, when it has
+    them, its messages as the layer of :mod:`tcpscope.analysis.http_fields` (matched by
+    ``matcher``, carried over the pieces), their bytes as a buffer of the table's own."""
     pkt = table.layer("tcp").pkt[segs.row]
     n = segs.row.shape[0]
     text = np.empty(n, dtype=object)
     text[:] = segs.text
-    return table.with_layer(Layer(LAYER, pkt, np.zeros(n, dtype=np.int16), np.ones(n, dtype=np.int32),
-                                  {"row": segs.row, "show": segs.show, "text": text}))
+    table = table.with_layer(Layer(LAYER, pkt, np.zeros(n, dtype=np.int16), np.ones(n, dtype=np.int32),
+                                   {"row": segs.row, "show": segs.show, "text": text}))
+    if segs.messages is None or segs.msg_row is None:
+        return table
+    table = replace(table, buffers=(*table.buffers, segs.messages.buf))
+    messages, headers = (matcher or HttpMatcher()).layers(table, segs.msg_row, segs.messages, len(table.buffers) - 1)
+    return table.with_layer(messages).with_layer(headers)
+
+
+def http_messages(table: PacketTable) -> PacketTable:
+    """``table`` with its HTTP messages (the layer of :mod:`tcpscope.analysis.http_fields`):
+    as the analysis carried them over the pieces, else the table framed alone."""
+    if MESSAGES in table.layers:
+        return table
+    framer = HttpFramer(detail=True)
+    return with_http(table, framer.feed(table), framer.matcher)
 
 
 def http_segments(table: PacketTable) -> HttpSegments:

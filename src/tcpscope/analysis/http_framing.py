@@ -19,11 +19,13 @@ from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
 
 __all__ = [
+    "EV_BODY",
     "EV_CONTINUATION",
     "EV_CTYPE",
     "EV_DONE",
     "EV_LINE1",
     "EV_LINE1_POOL",
+    "EV_START",
     "LINE_KEEP",
     "SHOW_HTTP",
     "SHOW_LINE_MARK",
@@ -74,8 +76,10 @@ LINE_KEEP = 128
 
 #: Events: a first line read (its place in the piece's payload, or in the pool of kept
 #: bytes), a Content-Type value read (its place in the pool), a message complete (its
-#: body length), a segment of binary data after HTTP was seen (tshark's Continuation)
-EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION = 0, 1, 2, 3, 4
+#: body length, and where it ends in the payload), a segment of binary data after HTTP
+#: was seen (tshark's Continuation); with ``detail`` also where a message starts and
+#: where its body starts (places in the payload: the message's bytes for its fields)
+EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION, EV_START, EV_BODY = 0, 1, 2, 3, 4, 5, 6
 
 _MOD = 0xFFFFFFFF
 
@@ -392,13 +396,14 @@ def _line_byte(st: Any, lines: Any, key: int, c: int) -> None:
 @kernel
 def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole: Any, stop: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
            st: Any, lines: Any, show: Any, tail: Any, ev: Any, pool: Any, pooled: Any, table: Any,
-           lens: Any) -> int:
+           lens: Any, walked: Any, detail: bool) -> int:
     """Walk the segments (capture order) of framed directions, each against its
     direction's state (``st`` rows, ``lines``): ``show[s]`` gets how segment ``s`` shows
     (0: TCP's own line), ``tail[s]`` whether it ends inside a message it started whose
     first line is whole, ``ev`` the events (segment, EV_*, place or body length, length;
-    a first line's place is in ``pay``, a Content-Type's in ``pool``). Returns the event
-    count."""
+    a first line's place is in ``pay``, a Content-Type's in ``pool``), ``walked[s]``
+    whether its bytes were read (with ``detail``: the EV_START and EV_BODY events too).
+    Returns the event count."""
     k = 0
     for s in range(key.shape[0]):
         kk = key[s]
@@ -409,7 +414,7 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
             # message is dissected in the FIN's frame
             if fin[s] and st[kk, S_MODE] == M_TO_FIN and seq[s] == st[kk, S_NEXT] and not stop[s]:
                 st[kk, S_MODE] = M_IDLE
-                ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_DONE, st[kk, S_BODY]
+                ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st[kk, S_BODY], start[s]
                 k += 1
                 show[s] = SHOW_HTTP
             continue
@@ -428,6 +433,7 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
             continue
         st[kk, S_HAVE_NEXT] = 1
         st[kk, S_NEXT] = (seq[s] + seglen[s]) & _MOD
+        walked[s] = True
         if st[kk, S_MODE] == M_IDLE:
             st[kk, S_START_SEG] = -1
         else:
@@ -447,7 +453,7 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
                 if st[kk, S_REMAIN] == 0:
                     if mode == M_BODY:
                         st[kk, S_MODE] = M_IDLE
-                        ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_DONE, st[kk, S_CL]
+                        ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st[kk, S_CL], i
                         k += 1
                         done += 1
                     else:
@@ -474,6 +480,9 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
                     break
                 _new_message(st, kk, s, i)
                 mode = M_LINE1
+                if detail:
+                    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_START, i, 0
+                    k += 1
             if st[kk, S_CR] == 1 and c != 10:
                 st[kk, S_MODE] = M_DEAD  # a bare CR
                 break
@@ -492,19 +501,24 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
             if mode == M_LINE1:
                 k = _first_line(st, lines, kk, pay, pool, pooled, s, ev, k, table, lens)
             elif mode == M_HEADERS:
+                if detail and st[kk, S_LINE] == 0:
+                    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_BODY, i, 0
+                    k += 1
+                    before = k
                 k = _header_line(st, lines, kk, pool, pooled, fin[s], s, ev, k)
                 if st[kk, S_MODE] == M_BODY:
                     st[kk, S_BODY] = st[kk, S_CL]
             else:
                 k = _chunk_line(st, kk, s, ev, k)
             if k > before and ev[k - 1, 1] == EV_DONE:
+                ev[k - 1, 3] = i
                 done += 1
             st[kk, S_LINE] = 0
             st[kk, S_LSTART] = i
         mode = st[kk, S_MODE]
         if mode == M_TO_FIN and fin[s]:
             st[kk, S_MODE] = M_IDLE
-            ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_DONE, st[kk, S_BODY]
+            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st[kk, S_BODY], end
             k += 1
             done += 1
             mode = M_IDLE
@@ -525,17 +539,19 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
     return k
 
 
-def frame_segments(n: int, segments: tuple[Array, ...], st: Array, lines: Array, out: tuple[Array, ...]) -> int:
+def frame_segments(n: int, segments: tuple[Array, ...], st: Array, lines: Array, out: tuple[Array, ...],  # noqa: PLR0913, PLR0917 -- the kernel's inputs in groups
+                   detail: bool = False) -> int:
     """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, hole,
     stop, pay) against the directions' state ``st`` and ``lines`` (``n``: the segments,
     for the choice of compiled or not, as every kernel counts its input: a capture that
     is small in frames starts without numba, whatever its bytes), writing ``out`` (show,
-    tail, ev, pool).
+    tail, ev, pool, walked); ``detail``: the events of where messages and bodies start too.
     Returns the event count."""
     st[:, S_START_SEG] = -1  # segment numbers are this piece's
     pooled = np.zeros(1, dtype=np.int64)
-    show, tail, ev, pool = out
-    return int(_frame.run(n, *segments, st, lines, show, tail, ev, pool, pooled, _METHOD_TABLE, _METHOD_LEN))
+    show, tail, ev, pool, walked = out
+    return int(_frame.run(n, *segments, st, lines, show, tail, ev, pool, pooled, _METHOD_TABLE, _METHOD_LEN,
+                          walked, detail))
 
 
 def fresh_state(keys: int) -> Array:

@@ -38,6 +38,12 @@ __all__ = [
     "A_ZERO_WINDOW",
     "A_ZERO_WINDOW_PROBE",
     "A_ZERO_WINDOW_PROBE_ACK",
+    "COMPLETENESS_ACK",
+    "COMPLETENESS_DATA",
+    "COMPLETENESS_FIN",
+    "COMPLETENESS_RST",
+    "COMPLETENESS_SYNACK",
+    "COMPLETENESS_SYNSENT",
     "ENDED_FIN1",
     "ENDED_FIN2",
     "ENDED_RST",
@@ -81,6 +87,15 @@ A_WINDOW_UPDATE = 0x0800
 A_WINDOW_FULL = 0x1000
 A_REUSED_PORTS = 0x2000
 A_SPURIOUS_RETRANSMISSION = 0x4000
+
+# conversation completeness bits (TCP_COMPLETENESS_* in packet-tcp.h; tcp.completeness,
+# rules §7.1): what a conversation has shown of its life so far
+COMPLETENESS_SYNSENT = 0x01
+COMPLETENESS_SYNACK = 0x02
+COMPLETENESS_ACK = 0x04
+COMPLETENESS_DATA = 0x08
+COMPLETENESS_FIN = 0x10
+COMPLETENESS_RST = 0x20
 
 #: At most this many unacknowledged segments per flow (tshark's limit).
 MAX_UNACKED = 10000

@@ -72,5 +72,7 @@ LIFECYCLE_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("tcpscope.rule", FieldType.STRING, _labelled("lc_rule", RULE_LABELS), "Sequence rule",
              description="The rule of sequence arithmetic the segment follows (syn, fin: takes one sequence"
              " number; ack: takes none; data: takes its length; rst) or why it breaks them, as tshark's analysis"
-             " names it (keep-alive, window-probe, retransmission, out-of-order, lost-segment, ack-unseen)."),
+             " names it (keep-alive, window-probe, fast-retransmission: asked for by duplicate ACKs,"
+             " spurious-retransmission: of data already acknowledged, retransmission: neither, after a"
+             " timeout; out-of-order, lost-segment, ack-unseen)."),
 )

@@ -108,7 +108,7 @@ CONSTANTS_DIGEST = "9f669131f1707517"
 #: them changes this line, which compiles the kernel again
 #: (tests/analysis/test_kernel_sources.py fails until it does, and says the new digest).
 HELPER_MODULES = ("tcpscope.analysis.acks", "tcpscope.analysis.checks", "tcpscope.analysis.layout")
-HELPER_MODULES_DIGEST = "c960e5aab89ab1b9"
+HELPER_MODULES_DIGEST = "e31892dcfc861c58"
 
 #: Segments times the segments that may wait for an ACK, above which the analysis runs
 #: compiled even on a small input: uncompiled, an ACK's walk of a long unacknowledged list

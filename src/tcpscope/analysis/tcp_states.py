@@ -141,8 +141,16 @@ class Rule(IntEnum):
     segment takes its length, starting where the peer's last ack (the sender's next
     sequence number) says. A RST follows none. Broken, with the cause tshark's analysis
     names (in this order of precedence when it names several): keep-alive, window probe
-    (zero window probe), retransmission (plain, fast or spurious), out of order, lost
-    segment (a gap: the previous segment was not captured), ACK of unseen data.
+    (zero window probe), a retransmission by its cause, out of order, lost segment (a
+    gap: the previous segment was not captured), ACK of unseen data.
+
+    A retransmission is one of three, as tshark tells them apart (one flag each, never
+    two): ``fast-retransmission`` (tcp.analysis.fast_retransmission: the segment the
+    peer's duplicate ACKs asked for, at least two of them, sent again within 20 ms of
+    the last), ``spurious-retransmission`` (tcp.analysis.spurious_retransmission: data
+    the peer had already acknowledged, sent again), and ``retransmission`` (the plain
+    tcp.analysis.retransmission: sent again with no duplicate ACKs asking for it, which
+    is what a sender does when its retransmission timer runs out).
     """
 
     SYN = 0
@@ -153,9 +161,11 @@ class Rule(IntEnum):
     KEEP_ALIVE = 5
     WINDOW_PROBE = 6
     RETRANSMISSION = 7
-    OUT_OF_ORDER = 8
-    LOST_SEGMENT = 9
-    ACK_UNSEEN = 10
+    FAST_RETRANSMISSION = 8
+    SPURIOUS_RETRANSMISSION = 9
+    OUT_OF_ORDER = 10
+    LOST_SEGMENT = 11
+    ACK_UNSEEN = 12
 
 
 S, R = Role.SENT, Role.RECEIVED

@@ -250,6 +250,8 @@ def read_source(path: str | os.PathLike[str] | BinaryIO) -> Source:
                 fh.seek(0)
                 return source_of_bytes(name, fh.read(), pipe=False)
             mm = FileMap.of(fh)
+    except CaptureError:  # the bytes' own complaint (an OSError too), not the file's
+        raise
     except OSError as exc:
         raise CaptureError(name, f"The {file_description(name)} could not be read: {exc.strerror}.") from None
     return Source(name, np.frombuffer(mm, dtype=np.uint8), mm)

@@ -2,6 +2,12 @@
 ``--select N``, each line behind the margin Wireshark's packet list draws when frame N is
 selected (:mod:`tcpscope.views.related`).
 
+``--color`` draws each line in its colouring rule's colours (:mod:`tcpscope.views.colors`)
+with 24-bit terminal escapes, byte for byte as ``tshark --color`` writes them to a
+terminal that supports them: the foreground and background, the line, erase to the end
+of the line, the newline, then a reset; a line no rule colours is plain; a last reset
+ends the list.
+
 ``--select`` reads the capture once, a piece at a time, as the plain list does. A line's
 margin can be drawn only once enough is known: before frame N, N's links and its
 conversation's first frame; from N on, whether a later frame of N's conversation comes
@@ -17,31 +23,28 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from tcpscope.cli import EXIT_ERROR
 from tcpscope.cli.common import finish, reading_of, scan_capture
-from tcpscope.views.related import (
-    FrameLink,
-    Selection,
-    frame_links,
-    margin_texts,
-    no_such_frame,
-    not_displayed,
-    selection,
-    stream_of,
-)
 
 if TYPE_CHECKING:
     from tcpscope._types import Index
     from tcpscope.api import PacketView
+    from tcpscope.table.packets import PacketTable
+    from tcpscope.views.related import FrameLink, Selection
 
 __all__ = ["SPOOL_MEMORY", "run"]
 
 #: Bytes of waiting lines held in memory before the spool moves to a temporary file
 SPOOL_MEMORY = 32 << 20
+
+#: The escapes that end a coloured line (erase to its end; after its newline, reset)
+ERASE_LINE = "\x1b[K"
+RESET = "\x1b[0m"
 
 #: Waiting lines read back from the spool at a time
 _BATCH = 65536
@@ -63,20 +66,45 @@ def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
     from tcpscope.views.packet_list import packet_lines
 
     out = sys.stdout
+    paint = _painter() if args.color else None
     with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
-                lines = packet_lines(piece.table, piece.frames)
+                lines: Iterable[str] = packet_lines(piece.table, piece.frames)
+                if paint is not None:
+                    lines = paint(piece.table, piece.frames, list(lines), selected is None)
                 if selected is None:
-                    out.write("".join(line + "\n" for line in lines))
+                    out.write("".join(lines) if paint is not None else "".join(line + "\n" for line in lines))
                 elif not selected.piece(piece, list(lines)):
                     return EXIT_ERROR
             if not scan.whole:
                 out.flush()
     if selected is not None and not selected.end():
         return EXIT_ERROR
+    if paint is not None:
+        out.write(RESET)
     out.flush()
     return finish(scan.warnings)
+
+
+def _painter() -> Callable[[PacketTable, Index, Sequence[str], bool], list[str]]:
+    """What gives each line of a piece its colours, with its newline if ``ended`` (behind
+    a margin, the spool adds the newline: the reset comes before it); the note on standard
+    error when there are no rules."""
+    from tcpscope.views.colors import color_note, color_rules, frame_colors
+
+    if note := color_note():
+        print(f"tcpscope: {note}", file=sys.stderr)
+    starts = [f"\x1b[38;2;{r.fg[0]};{r.fg[1]};{r.fg[2]}m\x1b[48;2;{r.bg[0]};{r.bg[1]};{r.bg[2]}m"
+              for r in color_rules()]
+
+    def paint(table: PacketTable, frames: Index, lines: Sequence[str], ended: bool) -> list[str]:
+        rules = frame_colors(table, frames).tolist()
+        plain, colored = ("\n", f"{ERASE_LINE}\n{RESET}") if ended else ("", f"{ERASE_LINE}{RESET}")
+        return [f"{line}{plain}" if rule < 0 else f"{starts[rule]}{line}{colored}"
+                for rule, line in zip(rules, lines, strict=True)]
+
+    return paint
 
 
 class _Spool:
@@ -139,6 +167,8 @@ class _Selected:
 
     def piece(self, piece: PacketView, lines: list[str]) -> bool:
         """Take a piece and write the lines it lets be drawn; False after an error message."""
+        from tcpscope.views.related import frame_links, not_displayed, stream_of  # only with --select: start-up
+
         table = piece.table
         base = table.records.first_frame + 1
         streams = stream_of(table)
@@ -163,6 +193,8 @@ class _Selected:
 
     def end(self) -> bool:
         """The capture has ended: write the lines still waiting; False after an error message."""
+        from tcpscope.views.related import no_such_frame
+
         if self.found is None:
             return self._error(no_such_frame(self.frame))
         self._draw(final=True)
@@ -184,6 +216,8 @@ class _Selected:
     def _selection(self) -> Selection:
         """N's selection, the latest frame of its conversation so far standing for the
         last (only lines before it are drawn until the capture ends)."""
+        from tcpscope.views.related import selection
+
         assert self.found is not None
         stream, first, links = self.found
         return selection(self.frame, stream, (first, self.last_seen) if stream >= 0 else (0, 0), links)
@@ -191,6 +225,8 @@ class _Selected:
     def _draw(self, final: bool) -> None:
         """Write the waiting lines whose margin is known: all at the end, or when N is not
         TCP; else those before the latest frame of N's conversation."""
+        from tcpscope.views.related import margin_texts
+
         sel = self._selection()
         before = None if final or sel.stream < 0 else self.last_seen
         while True:

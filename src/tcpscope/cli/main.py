@@ -96,6 +96,9 @@ def _list_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--select", type=_frame_number, metavar="N", default=None,
                    help="draw the margin Wireshark's packet list draws with frame N selected: its TCP "
                         "conversation's line and marks on the frames N's tree links to")
+    p.add_argument("--color", action="store_true",
+                   help="colour each line by Wireshark's colouring rules (24-bit terminal colours), "
+                        "as tshark --color")
 
 
 def _stream_number(text: str) -> int:
@@ -162,7 +165,7 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
                         "the TCP header and analysis fields)")
     p.add_argument("-o", dest="output", required=True, metavar="OUT", help="the file to write; - for standard output")
     p.add_argument("--binary-addresses", action="store_true",
-                   help="tables: IPv4 and IPv6 addresses as their 4 or 16 bytes instead of text")
+                   help="tables: IPv4, IPv6 and Ethernet addresses as their 4, 16 or 6 bytes instead of text")
 
 
 def _show_arguments(p: argparse.ArgumentParser) -> None:
@@ -171,6 +174,32 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
                    help="show frame N (repeatable; after -Y, if given)")
     p.add_argument("-x", action="store_true", help="add each frame's bytes in hex and ASCII, as tshark -V -x")
     p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; the tree resolves none yet)")
+    p.add_argument("-T", dest="format", choices=("text", "json"), default="text",
+                   help="text: the tree as tshark -V prints it; json: as tshark -T json writes it (-x: with *_raw)")
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", nargs="*",
+                   help="capture file(s) to open (none: the page takes captures by upload)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument("--max-upload", type=int, default=64, metavar="MIB",
+                   help="largest capture the page takes by upload, in MiB (default 64)")
+
+
+def _export_objects_arguments(p: argparse.ArgumentParser) -> None:
+    _file(p)
+    p.add_argument("dir", metavar="DIR", help="the directory to write the objects to (made if missing)")
+
+
+def _iostat_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("-i", dest="interval", required=True, metavar="INTERVAL",
+                   help="the interval in seconds (0: the whole capture), as tshark -z io,stat,INTERVAL")
+    p.add_argument("--column", action="append", metavar="FILTER",
+                   help="a column (repeatable): a display filter, or COUNT|SUM|MIN|MAX|AVG(field)FILTER, "
+                        "FRAMES()FILTER, BYTES()FILTER; default: every frame")
 
 
 class Command:
@@ -210,6 +239,13 @@ COMMANDS = (
             "write the frames as Parquet, Arrow, Feather, CSV, tshark's JSON or EK, pcap or pcapng",
             _export_arguments),
     Command("show", "tcpscope.cli.show", "each frame's details tree, as tshark -V prints it", _show_arguments),
+    Command("serve", "tcpscope.cli.serve",
+            "the browser UI: packet list, details, flow graph, follow, explanations, on a local server",
+            _serve_arguments),
+    Command("export-objects", "tcpscope.cli.export_objects",
+            "write the HTTP bodies to files, as tshark --export-objects http,DIR", _export_objects_arguments),
+    Command("iostat", "tcpscope.cli.iostat", "frames and bytes per time interval, as tshark -q -z io,stat",
+            _iostat_arguments),
 )
 
 

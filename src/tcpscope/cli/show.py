@@ -7,7 +7,8 @@ values of a frame depend on the frames before it, so reading stops after the las
 asked for); only the frames shown are formatted.
 ``-x`` adds each frame's bytes after its tree, as ``tshark -V -x`` prints them
 (:mod:`tcpscope.views.hexdump`). ``-n`` is accepted for tshark's sake: the tree prints
-addresses as ``tshark -n`` does.
+addresses as ``tshark -n`` does. ``-T json`` writes the same trees as ``tshark -T json``
+does (:mod:`tcpscope.views.tree_json`), with ``-x`` each item's bytes as its ``*_raw`` array.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope.views.columns import full_registry
     from tcpscope.views.hexdump import hex_dumps
     from tcpscope.views.tree_frames import show_text
+    from tcpscope.views.tree_json import frame_details, json_close, json_frames
 
     wanted = sorted(set(args.frame or ()))
     out = sys.stdout
@@ -34,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     before: int | None = None
     found: set[int] = set()
     total = 0
+    as_json, written = getattr(args, "format", "text") == "json", 0
+    if as_json:
+        out.write("[")
     with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             table, frames = piece.table, piece.frames
@@ -47,16 +52,22 @@ def run(args: argparse.Namespace) -> int:
                 if not frames.shape[0]:
                     continue
             with job(piece.job):
-                trees = (t.text + "\n" for t in show_text(table, frames, registry, before))
-                if args.x:  # the tree, its blank line, then the bytes and theirs
-                    trees = (tree + dump for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))
-                out.write("".join(trees))
+                if as_json:
+                    out.write("".join(json_frames(frame_details(table, frames, registry, before), args.x, written)))
+                    written += int(frames.shape[0])
+                else:
+                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before))
+                    if args.x:  # the tree, its blank line, then the bytes and theirs
+                        trees = (tree + dump for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))
+                    out.write("".join(trees))
             if frames.shape[0]:
                 before = int(table.ts_ns[frames[-1]])
             if not scan.whole:
                 out.flush()
             if wanted and first + table.n >= wanted[-1]:
                 break  # a frame's values depend on the frames before it only: read no further
+    if as_json:
+        out.write(json_close(written))
     out.flush()
     missing = [n for n in wanted if n not in found and not (1 <= n <= total)]
     if missing:

@@ -34,6 +34,9 @@ PROTO_NAMES: tuple[str, ...] = (
     "ieee8021ad",
     "ieee8021ah",
     "mptcp",
+    # above TCP, named by the TLS and DNS framing (tcpscope.analysis.tls_frames)
+    "tls",
+    "dns",
 )
 
 PROTO_CODE: dict[str, int] = {name: i for i, name in enumerate(PROTO_NAMES)}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from tcpscope.errors import ExportError
+from tcpscope.errors import ExportError, TcpscopeError
 
 __all__ = ["STDOUT", "output_file"]
 
@@ -40,6 +40,9 @@ def output_file(path: str) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as out:
             yield out
         os.replace(temporary, path)
+    except TcpscopeError:  # a capture that cannot be read is an OSError too, not the output's
+        _remove(temporary)
+        raise
     except OSError as exc:
         _remove(temporary)
         raise ExportError(f'An error occurred while writing to the file "{path}": {exc.strerror or exc}.') from None

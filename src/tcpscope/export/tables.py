@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import numpy as np
 
-from tcpscope.export.columns import LIST_FIELDS, conform
+from tcpscope.export.columns import conform
 
 if TYPE_CHECKING:
     import pyarrow
@@ -63,10 +63,9 @@ def write_tables(pieces: Iterable[PacketView], schema: pyarrow.Schema, fmt: str,
     """Write every piece's frames as rows of ``schema`` in format ``fmt``; returns the rows."""
     writer = _writer(fmt, out, schema)
     rows = 0
-    lists = LIST_FIELDS & frozenset(schema.names)
     try:
         for piece in pieces:
-            table = conform(piece.to_arrow(schema.names, lists=lists), schema)
+            table = conform(piece, schema)
             if fmt == "csv":
                 table = _csv_table(table)
             writer.write_table(table)

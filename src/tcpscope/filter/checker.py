@@ -130,7 +130,7 @@ def _compatible(a: FieldType, b: FieldType) -> bool:
 #: a filter naming them, or one of their fields, fails as in tshark for an unknown name,
 #: with a note saying why.
 NOT_YET_DISSECTED: dict[str, str] = {
-    "http": "HTTP", "http2": "HTTP/2", "tls": "TLS", "ssl": "TLS", "dns": "DNS", "mdns": "mDNS",
+    "http2": "HTTP/2", "tls": "TLS", "ssl": "TLS", "dns": "DNS", "mdns": "mDNS",
     "quic": "QUIC", "ssh": "SSH", "smtp": "SMTP", "ftp": "FTP", "ftp-data": "FTP data", "imap": "IMAP",
     "pop": "POP", "ntp": "NTP", "dhcp": "DHCP", "bootp": "DHCP", "smb": "SMB", "smb2": "SMB2",
     "websocket": "WebSocket", "data-text-lines": "HTTP bodies", "media": "HTTP bodies",

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tcpscope._types import Array, Index
+from tcpscope.analysis.http_fields import stack_above_tcp
 from tcpscope.dissect.protocols import PROTO_NAMES
 from tcpscope.table.access import spans_values
 from tcpscope.table.layers import Layer
@@ -253,7 +254,25 @@ def _frame_protocols(t: PacketTable) -> Values:
         uniq, inv = np.unique(grid, axis=0, return_inverse=True)
         rows = uniq.tolist()
     names = np.array([":".join(PROTO_NAMES[c - 1] for c in row if c) for row in rows], dtype=np.str_)
-    return Values(np.arange(n, dtype=np.int64), names[inv.reshape(-1)])
+    return Values(np.arange(n, dtype=np.int64), _with_http(t, names[inv.reshape(-1)]))
+
+
+# ---- frame.protocols: HTTP, which the analysis frames above TCP ----
+
+
+def _with_http(t: PacketTable, names: np.ndarray) -> np.ndarray:
+    """``names`` (a frame's protocols as dissected) with what HTTP framing adds: the
+    ``data`` after ``tcp`` of a payload HTTP claims dropped, ``:http...`` per message."""
+    claimed, pkt, texts = stack_above_tcp(t)
+    if claimed.shape[0] == 0 and pkt.shape[0] == 0:
+        return names
+    out = names.astype(object)
+    for f in np.unique(claimed).tolist():
+        if out[f].endswith(":tcp:data"):
+            out[f] = out[f][: -len(":data")]
+    for f, text in zip(pkt.tolist(), texts, strict=True):
+        out[f] = out[f] + ":" + text
+    return np.array(out.tolist(), dtype=np.str_)
 
 
 def _protocol_fields() -> list[FieldDef]:

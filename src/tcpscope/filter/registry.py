@@ -12,7 +12,10 @@ from functools import lru_cache
 from typing import Literal
 
 from tcpscope.analysis.fields import ACE_FIELDS, ANALYSIS_FIELDS, may_use_accecn
+from tcpscope.analysis.http_fields import HTTP_FIELDS
 from tcpscope.analysis.lifecycle_fields import LIFECYCLE_FIELDS
+from tcpscope.analysis.tls_fields import APP_FIELDS
+from tcpscope.analysis.tls_frames import needs_framing
 from tcpscope.dissect.fields import DISSECT_FIELDS
 from tcpscope.errors import FieldError
 from tcpscope.filter.extra_fields import FILTER_FIELDS
@@ -60,13 +63,15 @@ class FieldRegistry(Mapping[str, FieldDef]):
 @lru_cache(maxsize=1)
 def registry() -> FieldRegistry:
     """The registry of every field of every stage."""
-    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *LIFECYCLE_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS])
+    return FieldRegistry([*DISSECT_FIELDS, *ANALYSIS_FIELDS, *LIFECYCLE_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS,
+                          *APP_FIELDS, *HTTP_FIELDS])
 
 
 @lru_cache(maxsize=1)
 def _dissected_names() -> frozenset[str]:
-    """Fields read from the dissectors' tables alone."""
-    return frozenset(f.name for f in (*DISSECT_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS))
+    """Fields read from the dissectors' tables alone (frame.protocols names HTTP, which
+    the analysis frames)."""
+    return frozenset(f.name for f in (*DISSECT_FIELDS, *FILTER_FIELDS, *OPTION_FIELDS)) - {"frame.protocols"}
 
 
 def analysis_need(names: Iterable[str]) -> bool | Literal["accecn"]:
@@ -80,6 +85,8 @@ def analysis_need(names: Iterable[str]) -> bool | Literal["accecn"]:
     plain = _dissected_names()
     ace = False
     for name in names:
+        if needs_framing([name]):
+            return True  # the TLS and DNS framing runs with the analysis
         if name in ACE_FIELDS:
             ace = True
         elif name not in plain:

@@ -119,7 +119,7 @@ class TableStream:
     ``select`` gives the frames of a piece to keep (a display filter's mask);
     ``progress`` hears the fraction of frames done after each piece (of a file read whole);
     ``http``: the analysis frames HTTP too (``TcpAnalyzer(http=True)``), for the packet
-    list's columns.
+    list's columns (``"messages"``: with the messages, for the http.* fields).
 
     After the first piece, ``whole`` says whether the capture came in one batch (then
     ``n`` is its frame count); after the last, ``warnings`` holds the reader's.
@@ -133,7 +133,7 @@ class TableStream:
 
     def __init__(self, batches: Iterable[tuple[Records, bool]], analyze: bool | Literal["accecn"],
                  select: Callable[[PacketTable], np.ndarray] | None = None,
-                 progress: Callable[[float], None] | None = None, http: bool = False) -> None:
+                 progress: Callable[[float], None] | None = None, http: bool | str = False) -> None:
         self.batches, self.analyze, self.select, self.progress = batches, analyze, select, progress
         self.http = http
         self.whole: bool | None = None

@@ -4,20 +4,30 @@ Each stage declares the fields it produces as a tuple of :class:`FieldDef` (plai
 no registration at import). ``tcpscope.filter.registry`` gathers them into the one
 registry every later stage reads: the filter checker types literals with ``ftype``,
 ``tcpscope fields`` formats with ``base``, the details tree uses ``title``.
+
+The end of this module is the one home of each field's *column*: its Arrow type
+(:func:`value_type`), whether it is a list (:data:`REPEATED_FIELDS`) and whether it can
+be null (:data:`ALWAYS_PRESENT`). The Python API (``PacketView.to_arrow``) builds its
+columns in these types and every table export (``tcpscope.export.columns``) writes them,
+so that a field has one type whatever the capture holds. pyarrow is imported by the
+functions that need it only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pyarrow
+
     from tcpscope.table.packets import PacketTable
     from tcpscope.table.values import Values
 
-__all__ = ["Base", "FieldDef", "FieldType"]
+__all__ = ["ALWAYS_PRESENT", "REPEATED_FIELDS", "Base", "FieldDef", "FieldType", "arrow_field", "arrow_schema",
+           "is_list", "value_type"]
 
 
 class FieldType(Enum):
@@ -134,3 +144,97 @@ class FieldDef:
     @property
     def proto(self) -> str:
         return self.protocol or self.name.split(".", 1)[0]
+
+
+# The columns: a field's Arrow type, list or not, nullable or not ---------------------------
+
+#: Fields that one header holds several values of: both ends (``tcp.port``, ``ip.addr``,
+#: ``eth.ig``), the TCP options a segment may repeat (SACK blocks, NOPs, every option's
+#: kind and length) and the expert items of a frame. Their column is a list of every value
+#: in the frame unless the caller asks for first values. A field of a header a frame may
+#: carry twice (``ip.src`` in a tunnel, ``vlan.id`` in QinQ) is not here: its column holds
+#: the frame's first value (the outer header's, as ``tshark -E occurrence=f``) unless the
+#: caller asks for a list of it.
+REPEATED_FIELDS: frozenset[str] = frozenset({
+    "eth.addr", "eth.addr_resolved", "eth.addr.oui", "eth.addr.oui_resolved", "eth.ig", "eth.lg",
+    "ip.addr", "ipv6.addr", "tcp.port", "udp.port",
+    "tcp.option_kind", "tcp.option_len", "tcp.options.sack_le", "tcp.options.sack_re", "tcp.options.nop",
+    "tcp.options.eol",
+    "_ws.expert", "_ws.expert.message", "tcpscope.state.unexpected",
+})
+
+#: Fields every frame has, whatever its bytes: their columns are never null. Any other
+#: field can be absent (a frame without that protocol, a time the file does not give).
+#: An FT_NONE field (a flag, present or not) is never null either: it is ``False`` where absent.
+ALWAYS_PRESENT: frozenset[str] = frozenset({
+    "frame", "frame.number", "frame.len", "frame.cap_len", "frame.marked", "frame.ignored", "frame.protocols",
+    "_ws.col.No.", "_ws.col.Time", "_ws.col.Source", "_ws.col.Destination", "_ws.col.Protocol",
+    "_ws.col.Length", "_ws.col.Info",
+})
+
+
+def is_list(fd: FieldDef, lists: Collection[str] | None = None) -> bool:
+    """Whether ``fd``'s column is a list of every value in the frame: the fields named in
+    ``lists``, or by default those of :data:`REPEATED_FIELDS`. A flag (FT_NONE) never is."""
+    return fd.ftype is not FieldType.NONE and fd.name in (REPEATED_FIELDS if lists is None else lists)
+
+
+def _integer_type(ft: FieldType) -> pyarrow.DataType:
+    """An integer field's Arrow type: its own width and sign (FT_UINT24 in 32 bits,
+    FT_CHAR in 8, FT_FRAMENUM as the FT_UINT32 it is)."""
+    import pyarrow as pa
+
+    bits = 32 if ft.bits == 24 else ft.bits
+    types = {8: (pa.uint8(), pa.int8()), 16: (pa.uint16(), pa.int16()), 32: (pa.uint32(), pa.int32()),
+             64: (pa.uint64(), pa.int64())}
+    return types[bits][int(ft.is_signed)]
+
+
+#: The width in bytes of an address given as bytes.
+_ADDRESS_BYTES = {FieldType.IPv4: 4, FieldType.IPv6: 16, FieldType.ETHER: 6}
+
+
+def value_type(fd: FieldDef, binary_addresses: bool = False) -> pyarrow.DataType:
+    """The Arrow type of one value of ``fd``, from its Wireshark type: an integer its own
+    width and sign (FT_UINT16 ``uint16``), FT_BOOLEAN and FT_NONE ``bool``, FT_ABSOLUTE_TIME
+    ``timestamp[ns, UTC]``, FT_RELATIVE_TIME ``duration[ns]``, FT_DOUBLE ``float64``, bytes
+    and protocols ``binary``, text ``string``; an address (FT_IPv4, FT_IPv6, FT_ETHER) its
+    text, or its 4, 16 or 6 bytes with ``binary_addresses``."""
+    import pyarrow as pa
+
+    ft = fd.ftype
+    if ft is FieldType.NONE or ft is FieldType.BOOLEAN:
+        return pa.bool_()
+    if ft.is_integer:
+        return _integer_type(ft)
+    if ft is FieldType.ABSOLUTE_TIME:
+        return pa.timestamp("ns", tz="UTC")
+    if ft is FieldType.RELATIVE_TIME:
+        return pa.duration("ns")
+    if ft is FieldType.DOUBLE:
+        return pa.float64()
+    if ft in (FieldType.BYTES, FieldType.PROTOCOL):
+        return pa.binary()
+    if binary_addresses and ft in _ADDRESS_BYTES:
+        return pa.binary(_ADDRESS_BYTES[ft])
+    return pa.string()
+
+
+def arrow_field(fd: FieldDef, as_list: bool, binary_addresses: bool = False) -> pyarrow.Field:
+    """``fd``'s column: named by the field, of :func:`value_type` or a list of it
+    (``as_list``; empty in a frame without the field), nullable unless every frame has it."""
+    import pyarrow as pa
+
+    t = value_type(fd, binary_addresses)
+    if as_list:
+        return pa.field(fd.name, pa.list_(t), nullable=False)
+    return pa.field(fd.name, t, nullable=fd.name not in ALWAYS_PRESENT and fd.ftype is not FieldType.NONE)
+
+
+def arrow_schema(defs: Sequence[FieldDef], lists: Collection[str] | None = None,
+                 binary_addresses: bool = False) -> pyarrow.Schema:
+    """The columns of ``defs`` in any capture: :func:`arrow_field` of each, a list where
+    :func:`is_list` says."""
+    import pyarrow as pa
+
+    return pa.schema([arrow_field(fd, is_list(fd, lists), binary_addresses) for fd in defs])

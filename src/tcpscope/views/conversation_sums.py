@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tcpscope._types import Array, Index, Mask
+from tcpscope.analysis.layout import (
+    COMPLETENESS_ACK,
+    COMPLETENESS_DATA,
+    COMPLETENESS_FIN,
+    COMPLETENESS_RST,
+    COMPLETENESS_SYNACK,
+    COMPLETENESS_SYNSENT,
+)
 from tcpscope.constants import ACK, FIN, RST, SYN
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.conversations import (
-    C_ACK,
-    C_DATA,
-    C_FIN,
-    C_RST,
-    C_SYNACK,
-    C_SYNSENT,
     RETRANSMISSION_BITS,
     Conversations,
     address_text,
@@ -63,10 +65,10 @@ _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 =
 def _update(flags: Index, seglen: Index) -> Index:
     """What a segment of an existing conversation ORs into its completeness."""
     syn_ack = flags & (SYN | ACK)
-    upd = np.where(syn_ack == (SYN | ACK), C_SYNACK, 0)
-    upd |= np.where(syn_ack == ACK, np.where(seglen > 0, C_DATA, C_ACK), 0)
-    upd |= np.where((flags & (FIN | ACK)) == (FIN | ACK), C_FIN, 0)
-    upd |= np.where((flags & RST) != 0, C_RST, 0)
+    upd = np.where(syn_ack == (SYN | ACK), COMPLETENESS_SYNACK, 0)
+    upd |= np.where(syn_ack == ACK, np.where(seglen > 0, COMPLETENESS_DATA, COMPLETENESS_ACK), 0)
+    upd |= np.where((flags & (FIN | ACK)) == (FIN | ACK), COMPLETENESS_FIN, 0)
+    upd |= np.where((flags & RST) != 0, COMPLETENESS_RST, 0)
     return upd
 
 
@@ -204,7 +206,7 @@ class ConversationSums:
         same = c["c_first"][streams] == c["c_last"][streams]
         # a segment that created its conversation shows 0 (one created by port reuse shows 1)
         new = same & (v == 0)
-        upd_new = np.where((f & (SYN | ACK)) == SYN, C_SYNSENT | np.where(ln > 0, C_DATA, 0), 0)
+        upd_new = np.where((f & (SYN | ACK)) == SYN, COMPLETENESS_SYNSENT | np.where(ln > 0, COMPLETENESS_DATA, 0), 0)
         single = np.where(c["c_last_bogus"][streams], v, np.where(new, upd_new, v | _update(f, ln)))
         again = ~same & ~c["c_first_bogus"][streams]
         first = _update(c["c_first_flags"][streams], c["c_first_len"][streams])

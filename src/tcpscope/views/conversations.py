@@ -73,15 +73,29 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tcpscope._types import Array, Index, Mask
 from tcpscope.analysis.conversations import AT_IPV4, AT_IPV6
-from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
+from tcpscope.analysis.layout import (
+    A_FAST_RETRANSMISSION,
+    A_RETRANSMISSION,
+    A_SPURIOUS_RETRANSMISSION,
+    COMPLETENESS_ACK,
+    COMPLETENESS_DATA,
+    COMPLETENESS_FIN,
+    COMPLETENESS_RST,
+    COMPLETENESS_SYNACK,
+    COMPLETENESS_SYNSENT,
+)
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ipv4_texts, ipv6_texts
+
+if TYPE_CHECKING:
+    import pandas
+    import pyarrow
 
 __all__ = [
     "COLUMNS",
@@ -103,9 +117,6 @@ __all__ = [
 RETRANSMISSION_BITS = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
 
 NS_PER_S = 1_000_000_000
-
-# tcp.completeness bits (TCP_COMPLETENESS_* in packet-tcp.c)
-C_SYNSENT, C_SYNACK, C_ACK, C_DATA, C_FIN, C_RST = 1, 2, 4, 8, 16, 32
 
 
 #: The columns of :class:`Conversations` that are not integers: text, and seconds.
@@ -183,8 +194,10 @@ class Conversations:
                     row[k] = None
             yield row
 
-    def to_arrow(self) -> Any:
-        """A ``pyarrow.Table`` of the public columns (nulls as :meth:`nulls` says)."""
+    def to_arrow(self) -> pyarrow.Table:
+        """A ``pyarrow.Table`` of the public columns (nulls as :meth:`nulls` says), each in
+        its exact type (:func:`_exact_type`): ports ``uint16``, stream and frame numbers
+        ``uint32``, times in nanoseconds (``*_ns``) ``duration[ns]``."""
         import pyarrow as pa
 
         nulls = self.nulls()
@@ -196,23 +209,30 @@ class Conversations:
                 arrays[name] = pa.array(col.tolist(), type=pa.string())
             else:
                 arrays[name] = pa.array(col)
+            arrays[name] = arrays[name].cast(_exact_type(name, arrays[name].type))
         return pa.table(arrays)
 
-    def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` of the public columns (integer columns with nulls are
-        nullable ``Int64``)."""
-        import pandas as pd
+    def to_pandas(self) -> pandas.DataFrame:
+        """A ``pandas.DataFrame`` of :meth:`to_arrow`'s columns: integers in pandas'
+        nullable dtypes (``UInt16``, ``Int64``), times in nanoseconds ``timedelta64[ns]``
+        (``NaT`` where null), text pandas' string dtype."""
+        from tcpscope.views.arrow_columns import nullable_pandas
 
-        nulls = self.nulls()
-        data: dict[str, Any] = {}
-        for name, col in self.columns().items():
-            if name in nulls and col.dtype.kind == "i":
-                data[name] = pd.arrays.IntegerArray(col.astype(np.int64), nulls[name].copy())
-            elif col.dtype.kind == "U":
-                data[name] = col.astype(object)
-            else:
-                data[name] = col
-        return pd.DataFrame(data)
+        return nullable_pandas(self.to_arrow())
+
+
+def _exact_type(name: str, current: pyarrow.DataType) -> pyarrow.DataType:
+    """A column's Arrow type from its name: ports ``uint16``, ``stream`` and ``first_frame``
+    ``uint32``, an integer count of nanoseconds (``*_ns``) ``duration[ns]``."""
+    import pyarrow as pa
+
+    if name.startswith("port"):
+        return pa.uint16()
+    if name in ("stream", "first_frame"):
+        return pa.uint32()
+    if name.endswith("_ns") and pa.types.is_integer(current):
+        return pa.duration("ns")
+    return current
 
 
 #: The columns of the API, CSV and JSON, in order.
@@ -242,18 +262,19 @@ def nstime_seconds(rel_ns: Index) -> Array:
 
 def completeness_label(value: int) -> str:
     """Wireshark's words for a ``tcp.completeness`` value (``conversation_completeness_fill``)."""
-    handshake = C_SYNSENT | C_SYNACK | C_ACK
-    if value == C_SYNSENT:
+    handshake = COMPLETENESS_SYNSENT | COMPLETENESS_SYNACK | COMPLETENESS_ACK
+    closed = COMPLETENESS_FIN | COMPLETENESS_RST
+    if value == COMPLETENESS_SYNSENT:
         return f"Incomplete, SYN_SENT ({value})"
-    if value == C_SYNSENT | C_SYNACK:
+    if value == COMPLETENESS_SYNSENT | COMPLETENESS_SYNACK:
         return f"Incomplete, CLIENT_ESTABLISHED ({value})"
     if value == handshake:
         return f"Incomplete, ESTABLISHED ({value})"
-    if value == handshake | C_DATA:
+    if value == handshake | COMPLETENESS_DATA:
         return f"Incomplete, DATA ({value})"
-    if value & ~(C_FIN | C_RST) == handshake | C_DATA and value & (C_FIN | C_RST):
+    if value & ~closed == handshake | COMPLETENESS_DATA and value & closed:
         return f"Complete, WITH_DATA ({value})"
-    if value & ~(C_FIN | C_RST) == handshake and value & (C_FIN | C_RST):
+    if value & ~closed == handshake and value & closed:
         return f"Complete, NO_DATA ({value})"
     return f"Incomplete ({value})"
 
@@ -395,9 +416,20 @@ def render_tshark(conv: Conversations, title_filter: str | None = None, extras: 
     return "".join(out)
 
 
+def _zeek_interval(seconds: float) -> str:
+    """A Zeek interval as conn.log prints it: seconds with six decimals, never an exponent
+    (``0.000012``, ``60.991770``; Zeek's ASCII writer)."""
+    return f"{seconds:.6f}"
+
+
+#: CSV cells not printed as Python prints their value
+_CSV_TEXT = {"duration": _zeek_interval}
+
+
 def render_csv(conv: Conversations) -> str:
     """One header line of the columns (:meth:`Conversations.columns`), then one line per
-    conversation (RFC 4180; null cells empty; times in ns but Zeek's ``duration``)."""
+    conversation (RFC 4180; null cells empty; times in ns but Zeek's ``duration``, in
+    seconds as conn.log prints it: :func:`zeek_interval`)."""
     import csv
     import io
 
@@ -405,8 +437,9 @@ def render_csv(conv: Conversations) -> str:
     w = csv.writer(buf, lineterminator="\n")
     names = list(conv.columns())
     w.writerow(names)
+    text = [_CSV_TEXT.get(c) for c in names]
     for row in conv.rows():
-        w.writerow(["" if row[c] is None else row[c] for c in names])
+        w.writerow(["" if row[c] is None else row[c] if f is None else f(row[c]) for c, f in zip(names, text, strict=True)])
     return buf.getvalue()
 
 

@@ -62,8 +62,10 @@ _KEPT = ("stream", "_flow", "flags", "seq", "ack", "seq_raw", "ack_raw", "len", 
 _N_RULES = len(Rule)
 _MOD = 1 << 32
 #: rules that break the sequence arithmetic, in the order the account names them
-_TROUBLE = (Rule.RETRANSMISSION, Rule.OUT_OF_ORDER, Rule.LOST_SEGMENT, Rule.ACK_UNSEEN, Rule.KEEP_ALIVE,
-            Rule.WINDOW_PROBE)
+_TROUBLE = (Rule.RETRANSMISSION, Rule.FAST_RETRANSMISSION, Rule.SPURIOUS_RETRANSMISSION, Rule.OUT_OF_ORDER,
+            Rule.LOST_SEGMENT, Rule.ACK_UNSEEN, Rule.KEEP_ALIVE, Rule.WINDOW_PROBE)
+#: rules of a segment whose data is not new (sent before, or a keep-alive's old byte)
+_OLD_DATA = np.array([Rule.RETRANSMISSION, Rule.FAST_RETRANSMISSION, Rule.SPURIOUS_RETRANSMISSION, Rule.KEEP_ALIVE])
 _OPEN_KEYS = {OPEN_HANDSHAKE: "open_handshake", OPEN_SIMULTANEOUS: "open_simultaneous",
               OPEN_REFUSED: "open_refused", OPEN_UNANSWERED: "open_unanswered",
               OPEN_INCOMPLETE: "open_incomplete", OPEN_NOT_SEEN: "open_not_seen"}
@@ -101,6 +103,10 @@ class ExplainFeed:
         self.data_segments = np.zeros((k, 2), dtype=np.int64)
         self.data_bytes = np.zeros((k, 2), dtype=np.int64)
         self.seen = np.zeros(k, dtype=np.bool_)
+        # per stream, the analysis' client (lc_client_flow; -1 before its first segment)
+        # and the first frame of the connection told (0: its first): see _restart
+        self._client = np.full(k, -1, dtype=np.int64)
+        self._since = np.zeros(k, dtype=np.int64)
 
     def add(self, table: PacketTable) -> None:
         self._joined = None
@@ -116,17 +122,31 @@ class ExplainFeed:
             return
         k = at[rows]
         self.seen[k] = True
+        frames = table.records.first_frame + tcp.pkt[rows] + 1
+        self._restart(k, frames, np.asarray(tcp.cols["lc_client_flow"], dtype=np.int64)[rows])
         flow = np.asarray(tcp.cols["_flow"], dtype=np.int64)[rows]
         rule = np.asarray(tcp.cols["lc_rule"], dtype=np.int64)[rows]
         np.add.at(self.segments, (k, flow, rule), 1)
         length = np.asarray(tcp.cols["len"], dtype=np.int64)[rows]
-        new = (length > 0) & (rule != Rule.RETRANSMISSION) & (rule != Rule.KEEP_ALIVE)
+        new = (length > 0) & ~np.isin(rule, _OLD_DATA)
         np.add.at(self.data_segments, (k[new], flow[new]), 1)
         np.add.at(self.data_bytes, (k[new], flow[new]), length[new])
         keep = self._keep(k, np.asarray(tcp.cols["lc_phase"], dtype=np.int64)[rows])
         part = {name: np.asarray(tcp.cols[name])[rows[keep]] for name in _KEPT}
-        part["frame"] = table.records.first_frame + tcp.pkt[rows[keep]] + 1
+        part["frame"] = frames[keep]
         self._parts.append(part)
+
+    def _restart(self, k: Index, frames: Index, client: Index) -> None:
+        """A stream whose client the analysis changed (it revived the stream after retiring
+        it, and the other side opens: views.lifecycle.LifecycleSums) starts again: its
+        sums and kept segments so far are dropped, as the lifecycle sums drop its events."""
+        uniq, at = np.unique(k, return_index=True)
+        again = (self._client[uniq] >= 0) & (self._client[uniq] != client[at])
+        gone = uniq[again]
+        for sums in (self.segments, self.data_segments, self.data_bytes, self._first, self._notable):
+            sums[gone] = 0
+        self._since[gone] = frames[at[again]]
+        self._client[uniq] = client[at]
 
     def _keep(self, k: Index, phase: Index) -> Array:
         """Which of the segments (of stream slots ``k``) to keep: each stream's first
@@ -161,6 +181,8 @@ class ExplainFeed:
             self._joined = {name: col[order] for name, col in cols.items()}
             self._parts = [self._joined]
         lo, hi = np.searchsorted(self._joined["stream"], [stream, stream + 1])
+        since = self._since[np.searchsorted(self.streams, stream)]
+        lo += int(np.searchsorted(self._joined["frame"][lo:hi], since))
         return Rows({name: col[lo:hi] for name, col in self._joined.items()})
 
     def explained(self) -> list[int]:
@@ -266,12 +288,13 @@ def _listed(s: _Story, opening: bool) -> list[str]:
 
 def _opening(s: _Story) -> list[str]:
     m, lc, i = s.m, s.lc, s.i
+    lines = [m["restarted"].format(frame=int(lc.restarted_at[i]))] if lc.restarted_at[i] >= 0 else []
     if lc.syn[i] >= 0:
-        lines = [m["opens_syn"].format(frame=int(lc.syn[i]))]
+        lines.append(m["opens_syn"].format(frame=int(lc.syn[i])))
     elif lc.synack[i] >= 0:
-        lines = [m["opens_synack"].format(frame=int(lc.synack[i]))]
+        lines.append(m["opens_synack"].format(frame=int(lc.synack[i])))
     else:
-        lines = [m["opens_unseen"]]
+        lines.append(m["opens_unseen"])
     handshake = _listed(s, opening=True)
     if handshake:
         lines += [m["handshake_title"], *handshake]
@@ -311,7 +334,7 @@ def _data(s: _Story, segments: Array, data: tuple[Array, Array]) -> list[str]:
         example = _data_example(s)
         if example is not None:
             lines.append(example)
-    trouble = [m[f"rule_{rule.name.lower()}"].format(who=s.who(f), count=int(segments[f, rule]))
+    trouble = [m[f"rule_{rule.name.lower()}"].format(who=s.who(f), peer=s.who(1 - f), count=int(segments[f, rule]))
                for rule in _TROUBLE for f in (cf, 1 - cf) if segments[f, rule]]
     lines.extend(trouble or [m["no_trouble"]])
     return lines

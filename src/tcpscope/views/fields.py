@@ -20,6 +20,7 @@ imports numba.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -32,8 +33,9 @@ from tcpscope._jit import compiles
 from tcpscope.table.columns import Column, Kind, column_of, readonly
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.render import measure_rows, write_rows
-from tcpscope.table.schema import FieldDef
+from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.text import format_values
+from tcpscope.table.values import Values
 
 __all__ = ["FieldsOptions", "field_lines", "parse_e_option", "render_chunks", "write_fields", "write_rendered"]
 
@@ -97,9 +99,25 @@ def parse_e_option(opts: FieldsOptions, text: str) -> FieldsOptions:
     raise ValueError(f'Invalid -E option "{text}"')
 
 
+#: Characters tshark's -T fields writes escaped in a value (print.c print_escaped_csv)
+_ESCAPES = str.maketrans({"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_ESCAPED = re.compile("[\b\f\n\r\t]")
+
+
+def _escaped(fd: FieldDef, v: Values) -> Values:
+    """A string field's values with the characters tshark escapes in -T fields escaped
+    (the values themselves, which filters read, keep them)."""
+    if fd.ftype is not FieldType.STRING or v.data.dtype.kind != "U" or len(v) == 0:
+        return v
+    texts = v.data.tolist()
+    if not any(_ESCAPED.search(t) for t in texts):
+        return v
+    return Values(v.pkt, np.array([t.translate(_ESCAPES) for t in texts], dtype=np.str_), v.layer, v.buf)
+
+
 def _cells(table: PacketTable, fd: FieldDef, frames: NDArray[np.int64], opts: FieldsOptions) -> list[str]:
     """The text of one column for the selected frames."""
-    v = fd.get(table)
+    v = _escaped(fd, fd.get(table))
     n = table.n
     texts = format_values(fd, v, table.buffers)
     counts = np.bincount(v.pkt, minlength=n)
@@ -243,7 +261,7 @@ def _columns(table: PacketTable, fields: Sequence[FieldDef]) -> tuple[list[Colum
     shared: _Shared = {}
     columns = []
     for fd in fields:
-        c = column_of(fd, fd.get(table), table.buffers)
+        c = column_of(fd, _escaped(fd, fd.get(table)), table.buffers)
         columns.append(replace(c, pkt=_shared_frames(c.pkt, shared)))
     texts: list[NDArray[np.uint8]] = []
     size = 0

@@ -24,6 +24,7 @@ The API, for ``tcpscope show -x`` and whatever else shows bytes:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -34,7 +35,7 @@ from tcpscope._types import Array, Index
 from tcpscope.dissect.pipeline import REASSEMBLED
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["DataSource", "data_sources", "hex_dump", "hex_dumps", "offset_digits", "source_title", "sources_dump"]
+__all__ = ["DataSource", "data_sources", "hex_dump", "hex_dump_many", "hex_dumps", "offset_digits", "source_title", "sources_dump"]
 
 #: Bytes on one line of the dump
 BYTES_PER_LINE = 16
@@ -121,6 +122,21 @@ def hex_dump(data: bytes | NDArray[np.uint8]) -> str:
         return ""
     text, _ = _render(buf, np.zeros(1, dtype=np.int64), np.array([buf.shape[0]], dtype=np.int64))
     return text.decode("ascii")
+
+
+def hex_dump_many(buffers: Sequence[bytes]) -> list[str]:
+    """:func:`hex_dump` of each buffer, formatted together (one numpy pass for all)."""
+    if not buffers:
+        return []
+    lengths = np.array([len(b) for b in buffers], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    data = np.frombuffer(b"".join(buffers), dtype=np.uint8)
+    if data.shape[0] == 0:
+        return [""] * len(buffers)
+    text, ends = _render(data, starts, lengths)
+    cuts = [0, *ends.tolist()]
+    decoded = text.decode("ascii")
+    return [decoded[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def source_title(name: str, length: int) -> str:

@@ -91,14 +91,17 @@ _PREFIXES = (
 
 @lru_cache(maxsize=8192)
 def flags_text(flags: int, use_ace: bool = False) -> str:
-    """The bracketed flag list: names of set bits, ", ACE=n" with AccECN, then "Reserved"."""
-    names = [FLAG_NAMES[i] for i in range(6 if use_ace else 9) if flags & (1 << i)]
+    """The bracketed flag list as packet-tcp.c's tcp_flags_to_str writes it: the names of
+    the set bits joined by ", "; with AccECN, ", ACE=n" after them, its comma written even
+    when no name comes before it (``[, ACE=1]``); then "Reserved" (after ", " when
+    something came before); "<None>" for nothing."""
+    text = ", ".join(FLAG_NAMES[i] for i in range(6 if use_ace else 9) if flags & (1 << i))
     if use_ace:
         ace = ((flags & 0x100) >> 6) | ((flags & 0x80) >> 6) | ((flags & 0x40) >> 6)
-        names.append(f"ACE={ace}")
+        text += f", ACE={ace}"
     if flags & 0xE00:
-        names.append("Reserved")
-    return ", ".join(names) if names else "<None>"
+        text += ", Reserved" if text else "Reserved"
+    return text or "<None>"
 
 
 #: Quick-Start rates (packet-ip.c ``qs_rate_vals``), by the option's 4-bit rate code.

@@ -81,6 +81,7 @@ class Lifecycle:
     data_after_rst_frame: Array  # the first of them (-1: none)
     rsts_after_rst: Array  # RSTs after it
     rsts_after_rst_frame: Array
+    restarted_at: Array  # the first frame of the connection told, when it replaced an earlier one (-1: none)
 
     def __len__(self) -> int:
         return int(self.first_frame.shape[0])
@@ -108,6 +109,8 @@ _COLUMNS: dict[str, tuple[type, int, int]] = {  # name: (dtype, fill, width; 0 =
     "ropen_rst_n": (np.int64, 0, 0), "ropen_rst_at": (np.int64, _MAX, 0),
     "src": (np.uint8, 0, 16), "dst": (np.uint8, 0, 16), "atype": (np.int8, 0, 0),
     "sport": (np.int64, 0, 0), "dport": (np.int64, 0, 0),
+    # the first frame of the connection told, when it replaced an earlier one on the stream
+    "restarted": (np.int64, NONE, 0),
 }
 
 
@@ -121,6 +124,15 @@ class LifecycleSums:
     a FIN names it by ``tcp.analysis.acks_frame``; the handshake's ACK acknowledges the
     first SYN/ACK's sequence number (kept per side) and comes after it; a RST after the
     handshake's ACK comes after that ACK's frame.
+
+    The client is the analysis' (``lc_client_flow``). When the analysis revives a stream
+    it had retired (a capture read a piece at a time: docs/deviations.md, "Retired
+    conversations"), the state machine starts that stream again from its next segment and
+    may choose the other side as the client (the other side opens the connection on the
+    same ports). The stream's events so far are then forgotten as the state machine forgot
+    them, and the connection told is the one that starts there (``restarted_at``): its
+    client, its opening, its close and its final states agree. Retirement happens between
+    pieces only, so a stream has one client within a piece.
     """
 
     def __init__(self) -> None:
@@ -154,6 +166,7 @@ class LifecycleSums:
         self.n = max(self.n, int(s.max()) + 1)
         self._grow(self.n)
         frame = table.records.first_frame + tcp.pkt[rows] + 1
+        self._restart(s, frame, np.asarray(cols["lc_client_flow"], dtype=np.int64)[rows])
         flags = np.asarray(cols["flags"], dtype=np.int64)[rows]
         flow = np.asarray(cols["_flow"], dtype=np.int64)[rows]
         other = 1 - flow
@@ -194,6 +207,19 @@ class LifecycleSums:
                 np.minimum.at(c[f"{key}_{kind}_at"], s[later], frame[later])
         if "initial_rtt" in cols:
             np.maximum.at(c["irtt"], s, np.asarray(cols["initial_rtt"], dtype=np.int64)[rows])
+
+    def _restart(self, s: Index, frame: Index, client: Index) -> None:
+        """Forget the streams of ``s`` seen before whose client (``lc_client_flow``) is not
+        the one the analysis now gives them (class docstring): each starts again at its
+        first frame here."""
+        uniq, at = np.unique(s, return_index=True)
+        again = (self.c["first"][uniq] != _MAX) & (self.c["client_flow"][uniq] != client[at])
+        gone = uniq[again]
+        if gone.shape[0] == 0:
+            return
+        for name, (_, fill, _) in _COLUMNS.items():
+            self.c[name][gone] = fill
+        self.c["restarted"][gone] = frame[at[again]]
 
     def _ends(self, table: PacketTable, rows: Index, s: Index, frame: Index, flow: Index) -> None:
         """Each stream's first segment (its frame, its sender, the client's flow and the
@@ -248,6 +274,7 @@ class LifecycleSums:
             data_after_rst_frame=seen(np.where(early, c["ropen_data_at"][:n], c["rst_data_at"][:n])),
             rsts_after_rst=np.where(early, c["ropen_rst_n"][:n], c["rst_rst_n"][:n]),
             rsts_after_rst_frame=seen(np.where(early, c["ropen_rst_at"][:n], c["rst_rst_at"][:n])),
+            restarted_at=c["restarted"][:n].copy(),
         )
         v4 = (c["atype"][:n] == AT_IPV4).tolist()
         src = [f"{a}:{p}" if four else f"[{a}]:{p}" for a, p, four in zip(
@@ -447,9 +474,13 @@ def _after_rst(lc: Lifecycle, i: int) -> str:
 
 
 def describe(lc: Lifecycle, i: int, v: Verdicts | None = None) -> tuple[str, str]:
-    """Plain words for how stream ``i`` opened and how it closed, each in frame order."""
+    """Plain words for how stream ``i`` opened and how it closed, each in frame order (and
+    where the connection told starts, when it replaced an earlier one on the stream)."""
     v = verdicts(lc) if v is None else v
     opened = _opened(lc, i, str(v.opened[i]))
+    if lc.restarted_at[i] >= 0:
+        opened += (f" (the frames before {_frame(int(lc.restarted_at[i]))} belong to an earlier connection on the same"
+                   " ports)")
     closed = str(v.closed[i])
     parts = []
     if lc.fin_first_side[i] >= 0:

@@ -22,6 +22,9 @@ import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK, HttpSegments, http_segments
+from tcpscope.analysis.tls_frames import SHOW_BARE_MARK as APP_BARE_MARK
+from tcpscope.analysis.tls_frames import SHOW_TCP_MARK as APP_TCP_MARK
+from tcpscope.analysis.tls_frames import AppSegments, app_segments
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
 from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
@@ -104,7 +107,7 @@ def time_text(ns: int, digits: int, has_ts: bool = True) -> str:
 
 #: Protocols that never take the Protocol column: the payload nobody dissected, and MPTCP,
 #: which its option's dissector writes there itself (see :func:`packet_rows`)
-_NOT_COLUMN = frozenset({"data", "mptcp"})
+_NOT_COLUMN = frozenset({"data", "mptcp", "tls", "dns"})
 
 
 def _top_protocols(table: PacketTable) -> tuple[list[str], list[str], set[int]]:
@@ -455,6 +458,29 @@ def _http_texts(table: PacketTable, tinfo: dict[int, str], http: HttpSegments) -
     return out
 
 
+def _app_texts(table: PacketTable, tinfo: dict[int, str], app: AppSegments) -> dict[int, tuple[str, str]]:
+    """Protocol and Info of the tcp rows TLS or DNS framing claims (reference/pdu-framing.md
+    §4-5): a segment the dissector was not called on, or DNS wrote nothing in, TCP's own
+    text and the marker; one TLS asked more of at its start, the marker alone after the
+    analysis prefixes (TLS cleared Info); one completing records or messages, their
+    protocol and texts after the prefixes (TLS's first item is appended with its ", "
+    separator when a prefix is there)."""
+    out: dict[int, tuple[str, str]] = {}
+    for row, show, proto, text in zip(app.row.tolist(), app.show.tolist(), app.proto, app.text, strict=True):
+        if row not in tinfo:
+            continue
+        prefix = analysis_prefix(table, row)
+        if show == APP_TCP_MARK:
+            out[row] = ("TCP", tinfo[row] + SEGMENT_MARK)
+        elif show == APP_BARE_MARK:
+            out[row] = ("TCP", prefix + SEGMENT_MARK if prefix else SEGMENT_MARK.lstrip())
+        elif proto == "DNS":
+            out[row] = (proto, prefix + text)
+        else:
+            out[row] = (proto, prefix + ", " + text if prefix else text)
+    return out
+
+
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
     """The packet list rows of ``frames`` (default: every frame), for an analysed table (a
     piece of a capture too: numbers and times are the capture's, ``Records.first_frame``
@@ -478,6 +504,7 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
     other = _other_info(table)
     before_ports = _before_ports(table, top)
     above = _http_texts(table, tinfo, http_segments(table))
+    above.update(_app_texts(table, tinfo, app_segments(table)))
     for i in sel.tolist():
         t = below[i] if before_ports[i] else top[i]
         row = tcp_row[i]

@@ -76,7 +76,16 @@ class Node:
     * ``of_value``: the label depends on the value alone, so a line is written once per
       distinct value (as every default line of a narrow field is); ``constant``: the label
       is the same text wherever the node is shown;
-    * ``children``: the subtree.
+    * ``children``: the subtree;
+    * what ``tshark -T json`` writes beside the text (:mod:`tcpscope.views.tree_json`):
+      ``key``, tshark's field of the item where the node borrows another field's value
+      (``eth.addr`` under ``eth.dst``), or a function of the item (an option's field); a
+      node with a key and no field is an item of its own (its label and value read
+      from elsewhere: an MPLS entry's parts), shown even without children;
+      ``value``, the JSON value where it is not the field's text; ``hidden``: an item
+      tshark adds with no line (``ip.addr``, ``tcp.port``), in the JSON only; ``raw``:
+      where the item's bytes are, from the header's first byte (offset, length, hf
+      bitmask), or a function of the item giving them from the frame's first byte.
     """
 
     field: str
@@ -95,6 +104,10 @@ class Node:
     children: tuple[Node, ...] = ()
     of_value: bool = False
     constant: bool = False
+    key: str | Callable[[Item], str] = ""
+    value: Callable[[Item], str] | None = None
+    hidden: bool = False
+    raw: tuple[int, int, int] | Callable[[Item], tuple[int, int, int] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +115,16 @@ class Protocol:
     """A protocol's tree: its name in ``frame.protocols``, the layer table of its headers
     ("" for the frame itself), the label of its top line, and its items. ``in_fields``:
     whether ``-T fields`` prints that label for the protocol (a protocol item added with no
-    label of its own prints its abbreviation there: ``null``, ``raw``)."""
+    label of its own prints its abbreviation there: ``null``, ``raw``). ``span``: where
+    the header's bytes are in the frame (first byte, length), for ``-T json -x`` and the
+    bytes pane's highlighting."""
 
     name: str
     table: str
     label: Label
     children: tuple[Node, ...]
     in_fields: bool = True
+    span: Callable[[Item], tuple[int, int]] | None = None
 
 
 class FieldStore:
@@ -135,6 +151,7 @@ class FieldStore:
             delta[frames[0]] = 0 if before is None else int(ts[0]) - before
         self.displayed_delta = delta
         self._experts: dict[int, set[str]] | None = None
+        self._expert_masks: dict[tuple[str, ...], NDArray[np.bool_]] = {}
         #: lines already written, by node and value (see ``Node.of_value``)
         self.lines: dict[tuple[Node, Any], str | None] = {}
 
@@ -149,6 +166,20 @@ class FieldStore:
                 for f, code in zip(ex.pkt.tolist(), np.asarray(ex.cols["code"]).tolist(), strict=True):
                     self._experts.setdefault(f, set()).add(field_name(int(code)))
         return name in self._experts.get(frame, ())
+
+    def expert_frames(self, names: tuple[str, ...]) -> NDArray[np.bool_]:
+        """Per frame of the table, whether it has an expert item of a field in ``names``."""
+        got = self._expert_masks.get(names)
+        if got is None:
+            from tcpscope.dissect.experts import EXPERTS, field_name
+
+            ex = self.table.layer("_expert")
+            got = np.zeros(self.table.n, dtype=np.bool_)
+            if len(ex):
+                codes = np.array([c for c in range(len(EXPERTS)) if field_name(c) in names], dtype=np.int64)
+                got[ex.pkt[np.isin(np.asarray(ex.cols["code"]), codes)]] = True
+            self._expert_masks[names] = got
+        return got
 
     def field(self, name: str) -> _Field:
         got = self._fields.get(name)
@@ -292,6 +323,11 @@ class Item:
         return format_reltime(int(self._store.displayed_delta[self.where.frame]))
 
     @property
+    def has_field(self) -> bool:
+        """Whether the item shows a field's value (not a text-only item)."""
+        return self._field is not None
+
+    @property
     def value(self) -> Any:
         assert self._field is not None
         return self._field.raw(self._index)
@@ -342,6 +378,13 @@ class Item:
     def rows_in(self, table: str) -> list[int]:
         """The rows of layer table ``table`` inside the header shown (a TCP header's options)."""
         return _rows_inside(self._store.table, table, self.where)
+
+    def frame_bytes(self) -> bytes:
+        """The frame's captured bytes."""
+        r = self._store.table.records
+        start = int(r.offset[self.where.frame])
+        buf = self._store.table.buffers[0] if self._store.table.buffers else self._store.table.data
+        return bytes(buf[start:start + int(r.caplen[self.where.frame])])
 
     def column(self, table: str, column: str) -> Any:
         """A column of the layer table row being shown (for labels that need a raw header value)."""
@@ -461,6 +504,8 @@ def _rows_inside(table: PacketTable, name: str, where: Where) -> list[int]:
 def render_node(store: FieldStore, node: Node, where: Where, depth: int,
                 experts: ExpertLines) -> Iterator[tuple[int, str]]:
     """The lines of ``node`` (and its subtree) at ``where``: (depth, text) pairs."""
+    if node.hidden:
+        return
     if node.rows:
         for r in _rows_inside(store.table, node.rows, where):
             sub = Where(where.frame, where.layer, {**where.rows, node.rows: r})
@@ -501,7 +546,7 @@ def _render_one(store: FieldStore, node: Node, where: Where, depth: int,
                 below.extend(render_node(store, extra, where, depth + 1, experts))
         for extra in follow.get("", ()):
             below.extend(render_node(store, extra, where, depth + 1, experts))
-    if not node.field and not below:  # a text-only subtree with nothing in it is not added
+    if not node.field and not node.key and not below:  # a text-only subtree with nothing in it is not added
         return
     yield depth, text
     yield from below

@@ -174,6 +174,8 @@ def _emit(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
     shows a line."""
     store, heads, columns = walk.store, walk.heads, walk.columns
     n = heads.frames.shape[0]
+    if node.hidden:  # (an item of the JSON only)
+        return np.zeros(n, dtype=np.bool_)
     if node.when is not None:  # the headers where the node applies (an option kind's items)
         alive = alive & walk.holds(node.when)
         node = replace(node, when=None)
@@ -202,7 +204,7 @@ def _emit(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
     below = np.zeros(n, dtype=np.bool_)
     for child in node.children:
         below |= _emit(walk, child, shown, depth + 1)
-    if not node.field:  # a text-only subtree with nothing in it is not added
+    if not node.field and not node.key:  # a text-only subtree with nothing in it is not added
         shown &= below
     pad = "    " * depth
     column = columns[at]
@@ -234,8 +236,7 @@ def _one_by_one(walk: _Walk, node: Node, which: NDArray[np.bool_], depth: int) -
 
 def _with_experts(store: FieldStore, node: Node, heads: Headers, alive: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """The live headers whose frame has an expert item this node shows."""
-    return np.array([bool(a) and any(store.has_expert(int(f), name) for name in node.experts)
-                     for a, f in zip(alive.tolist(), heads.frames.tolist(), strict=True)], dtype=np.bool_)
+    return alive & store.expert_frames(node.experts)[heads.frames]
 
 
 def header_texts(store: FieldStore, proto: Protocol, heads: Headers, experts: ExpertLines) -> list[str | None]:

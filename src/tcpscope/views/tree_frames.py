@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,17 +27,20 @@ from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
-from tcpscope.views.hexdump import hex_dump
+from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
+from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
+from tcpscope.views.tree_mpls import MPLS, STACKED
+from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
 
-__all__ = ["PROTOCOLS", "FrameTree", "label_fields", "show_text"]
+__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, IPV4, IPV6, TCP, DATA)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA)}
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -51,7 +55,24 @@ class FrameTree:
     missing: tuple[str, ...]
 
 
-class _Experts:
+class ExpertItem(NamedTuple):
+    """One expert item as the tree shows it: its field, its ``_ws.expert`` line, its
+    message and its severity and group words (``Note``, ``Sequence``)."""
+
+    field: str
+    head: str
+    message: str
+    severity: str
+    group: str
+
+
+def _expert_lines(e: ExpertItem, depth: int) -> list[tuple[int, str]]:
+    """An expert item's lines, as proto_tree_add_expert's subtree shows them."""
+    return [(depth, f"[{e.head}]"), (depth + 1, f"[{e.message}]"),
+            (depth + 1, f"[Severity level: {e.severity}]"), (depth + 1, f"[Group: {e.group}]")]
+
+
+class Experts:
     """The expert items of the frames shown: their field names and texts, per frame."""
 
     def __init__(self, store: FieldStore) -> None:
@@ -71,6 +92,12 @@ class _Experts:
         return ""
 
     def lines(self, names: tuple[str, ...], where: Where, depth: int) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+        """Each item of a field in ``names`` raised in the frame, in order, as its lines."""
+        for e in self.items(names, where):
+            yield e.field, _expert_lines(e, depth)
+
+    def items(self, names: tuple[str, ...], where: Where) -> Iterator[ExpertItem]:
+        """Each item of a field in ``names`` raised in the frame, in order."""
         if self._first is None:
             return
         f = where.frame
@@ -84,27 +111,83 @@ class _Experts:
             text = message.texts()[message.find(where, k)]
             m = _EXPERT_HEAD.match(head)
             severity, group = (m.group(1), m.group(2)) if m else ("", "")
-            yield self._names[i], [(depth, f"[{head}]"), (depth + 1, f"[{text}]"),
-                                   (depth + 1, f"[Severity level: {severity}]"), (depth + 1, f"[Group: {group}]")]
+            yield ExpertItem(self._names[i], head, text, severity, group)
 
 
-def _data_text(store: FieldStore, where: Where) -> str | None:
-    """The Data protocol (packet-data.c) after TCP: its line, the hex of its bytes (print.c
-    dumps the data protocol's bytes under its line), the bytes and their length. Nothing
-    when no byte of the payload was captured; None after another protocol (not written yet)."""
-    item = Item(store, where, None, -1)
-    hexed = item.text_of("tcp.payload")
-    if hexed is None:
+def data_bytes(store: FieldStore, frame: int, after: tuple[str, int]) -> tuple[int, bytes] | None:
+    """The bytes the Data protocol shows, after the header ``after`` (its protocol and
+    layer number), and where they start in the frame: after TCP its payload; after IPv4 or
+    IPv6 the rest of the datagram (its length, as much as was captured); after an MPLS
+    label stack, a Linux cooked, Null, Ethernet or 802.1Q header the rest of the frame;
+    after raw IP that is not IP the whole frame. None after another protocol (not
+    written yet)."""
+    table = store.table
+    name, layer = after
+    end = min(int(table.records.caplen[frame]), int(table.records.wirelen[frame]))
+    offset = int(table.records.offset[frame])
+    if name == "tcp":
+        item = Item(store, Where(frame, 0, payload_row(table, frame)), None, -1)
+        hexed = item.text_of("tcp.payload")
+        if hexed is None:
+            return None
+        start = int(item.column("tcp", "payload_off")) - offset if hexed else -1
+        return start, bytes.fromhex(hexed)
+    got = _header_end(table, name, frame, layer)
+    if got is None:
         return None
-    data = bytes.fromhex(hexed)
-    if not data:
-        return ""
-    shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
-    return (f"Data ({len(data)} bytes)\n\n{hex_dump(data)}"
-            f"    Data: {shown}\n    [Length: {len(data)}]\n")
+    start, stop = got[0] - offset, got[1] - offset
+    data = table.buffers[0] if table.buffers else table.data
+    stop = min(stop, end)
+    return start, bytes(data[offset + start:offset + stop]) if stop > start else b""
 
 
-def _stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, list[tuple[str, int]]], dict[int, list[str]]]:
+def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[int, int] | None:
+    """Where a header's payload starts and ends, in the capture's buffer (its own end, or
+    far past the frame when it has no length of its own)."""
+    if name == "raw":  # (raw IP that is not IP: the whole frame)
+        start = int(table.records.offset[frame])
+        return start, 1 << 62
+    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan"):
+        return None
+    lt = table.layer(name)
+    row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
+    if not _has_row(lt, frame, layer) or int(lt.cols["_buf"][row]):
+        return None
+    start = int(lt.cols["_start"][row])
+    if name == "ip":
+        hdr = int(lt.cols["hdr_len"][row])
+        return start + hdr, start + int(lt.cols["len"][row])
+    if name == "ipv6":
+        return start + 40, start + 40 + int(lt.cols["plen"][row])
+    if name == "sll":
+        size = 16 if int(lt.cols["version"][row]) == 1 else 20
+    else:
+        size = {"mpls": 4, "null": 4, "eth": 14, "vlan": 4}[name]
+    return start + size, 1 << 62
+
+
+def _data_texts(store: FieldStore, where: Sequence[tuple[int, tuple[str, int]]]) -> list[str | None]:
+    """The Data protocol (packet-data.c) in each frame (after the header given): its line,
+    the hex of its bytes (print.c dumps the data protocol's bytes under its line), the
+    bytes and their length. Nothing when none of its bytes were captured; None where
+    :func:`data_bytes` has none. The dumps are formatted together."""
+    found = [data_bytes(store, frame, after) for frame, after in where]
+    dumps = iter(hex_dump_many([got[1] for got in found if got is not None and got[1]]))
+    out: list[str | None] = []
+    for got in found:
+        if got is None or not got[1]:
+            out.append(None if got is None else "")
+            continue
+        data = got[1]
+        hexed = data.hex()
+        shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
+        out.append(f"Data ({len(data)} byte{'' if len(data) == 1 else 's'})\n\n{next(dumps)}"
+                   f"    Data: {shown}\n    [Length: {len(data)}]\n")
+    return out
+
+
+def frame_stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, list[tuple[str, int]]],
+                                                                      dict[int, list[str]]]:
     """Each frame's protocols with a tree, in order, with their layer numbers; and the
     protocols it has no tree for (or whose header was not read)."""
     protos = store.field("frame.protocols")
@@ -126,9 +209,30 @@ def _stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, list[tu
                 lacks.append(name)
             elif proto.table and not _has_row(table.layer(proto.table), frame, seen[name]):
                 lacks.append(name)  # in the frame's protocols, with no header read
+            elif name in STACKED:  # one name for a run of headers: each down to the last
+                stack.extend(_run(table.layer(proto.table), frame, seen, name, STACKED[name]))
             else:
                 stack.append((name, seen[name]))
     return stacks, missing
+
+
+def _run(lt: Layer, frame: int, seen: dict[str, int], name: str, last: str) -> list[tuple[str, int]]:
+    """The headers of a run named once (an MPLS label stack), from the next one not shown
+    to the first marked ``last``; ``seen`` counts them."""
+    out = []
+    while _has_row(lt, frame, seen[name]):
+        out.append((name, seen[name]))
+        row = int(np.searchsorted(lt.pkt, frame)) + seen[name] - 1
+        if lt.cols[last][row]:
+            break
+        seen[name] += 1
+    return out
+
+
+def _before(stack: list[tuple[str, int]], entry: tuple[str, int]) -> tuple[str, int]:
+    """The entry of a frame's stack before ``entry``."""
+    at = stack.index(entry)
+    return stack[at - 1] if at else ("frame", 0)
 
 
 def _has_row(lt: Layer, frame: int, layer: int) -> bool:
@@ -153,9 +257,9 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
     Each protocol's headers are rendered together (:func:`tcpscope.views.tree_columns.header_texts`),
     then each frame's text is its protocols' texts in the frame's order."""
     store = FieldStore(table, frames, registry, before)
-    experts = _Experts(store)
+    experts = Experts(store)
     order = frames.tolist()
-    stacks, missing = _stacks(store, order)
+    stacks, missing = frame_stacks(store, order)
     places: dict[str, list[tuple[int, int]]] = {}
     for frame in order:
         for name, layer in stacks[frame]:
@@ -164,7 +268,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
     for name, where in places.items():
         proto = PROTOCOLS[name]
         if proto is DATA:
-            got = [_data_text(store, Where(f, la, _rows_of(table, f))) for f, la in where]
+            got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where])
         else:
             got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
         texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
@@ -180,25 +284,42 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         yield FrameTree("".join(parts), tuple(lacks))
 
 
-def _exception(store: FieldStore, experts: _Experts, frame: int) -> str:
-    """What show_exception (epan/show_exception.c) adds after the trees of a frame whose
-    dissection stopped on an exception: for a read past the frame's reported length, a
-    ``[Malformed Packet: PROTO]`` item with its expert item (the protocol whose dissector
-    was running); for a read past the captured bytes, ``[Packet size limited during
-    capture: PROTO truncated]`` (the innermost protocol); else nothing."""
+class Exception_(NamedTuple):
+    """What show_exception (epan/show_exception.c) adds after a frame's trees: its item
+    (``_ws.malformed`` or ``_ws.short``), its line, and its expert items."""
+
+    key: str
+    label: str
+    experts: tuple[ExpertItem, ...]
+
+
+def frame_exception(store: FieldStore, experts: Experts, frame: int) -> Exception_ | None:
+    """The item show_exception adds after the trees of a frame whose dissection stopped on
+    an exception: for a read past the frame's reported length, a ``[Malformed Packet:
+    PROTO]`` item with its expert item (the protocol whose dissector was running); for a
+    read past the captured bytes, ``[Packet size limited during capture: PROTO
+    truncated]`` (the innermost protocol); else none."""
     table = store.table
     if table.malformed[frame]:
-        found = list(experts.lines(("_ws.malformed.expert",), Where(frame, 0, {}), 1))
+        found = tuple(experts.items(("_ws.malformed.expert",), Where(frame, 0, {})))
         code = experts.malformed_protocol(frame)
         tail = ": length of contained item exceeds length of containing item" if _flag(table, "contained", frame) else ""
-        return f"[Malformed Packet: {code}{tail}]\n" + indent([line for _, lines in found for line in lines])
+        return Exception_("_ws.malformed", f"[Malformed Packet: {code}{tail}]", found)
     if _flag(table, "short", frame):
         protos = store.field("frame.protocols")
         i = protos.find(Where(frame, 0, {}))
         names = protos.raw(i).split(":") if i >= 0 and protos.raw(i) else []
         last = SHORT_NAMES.get(names[-1], names[-1]) if names else ""
-        return f"[Packet size limited during capture: {last} truncated]\n"
-    return ""
+        return Exception_("_ws.short", f"[Packet size limited during capture: {last} truncated]", ())
+    return None
+
+
+def _exception(store: FieldStore, experts: Experts, frame: int) -> str:
+    """The lines of :func:`frame_exception`'s item."""
+    got = frame_exception(store, experts, frame)
+    if got is None:
+        return ""
+    return f"{got.label}\n" + indent([line for e in got.experts for line in _expert_lines(e, 1)])
 
 
 def _flag(table: PacketTable, column: str, frame: int) -> bool:
@@ -206,7 +327,7 @@ def _flag(table: PacketTable, column: str, frame: int) -> bool:
     return got is not None and bool(got[frame])
 
 
-def _rows_of(table: PacketTable, frame: int) -> dict[str, int]:
+def payload_row(table: PacketTable, frame: int) -> dict[str, int]:
     """The row of the frame's (last) TCP header: where the Data after it reads the payload."""
     lt = table.layer("tcp")
     row = int(np.searchsorted(lt.pkt, frame, side="right")) - 1

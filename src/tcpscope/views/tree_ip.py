@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from tcpscope.views.tree import Item, Label, Node, Protocol, display
+from tcpscope.views.tree_link import header_start
 
 __all__ = ["IPV4", "IPV6"]
 
@@ -17,8 +18,27 @@ _ECN_SHORT = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
 _FLAG_NAMES = ((4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments"))
 
 
-def _ip_head(item: Item) -> str:
-    return f"Internet Protocol Version 4, Src: {item.text_of('ip.src')}, Dst: {item.text_of('ip.dst')}"
+#: The protocol numbers whose name in the tree (ipproto_val) is longer than the short
+#: name the registry keeps for filters and columns.
+_LONG_NAMES = {43: "Routing Header for IPv6", 44: "Fragment Header for IPv6", 47: "Generic Routing Encapsulation",
+               50: "Encap Security Payload", 51: "Authentication Header", 59: "No Next Header for IPv6",
+               60: "Destination Options for IPv6"}
+
+
+def _protocol(item: Item) -> str:
+    """An IP protocol number's line, with the tree's name for it."""
+    v = int(item.value)
+    name = _LONG_NAMES.get(v) or (item.fd.strings or {}).get(v, "Unknown")
+    return f"{item.fd.title}: {name} ({v})"
+
+
+def _ip_head(item: Item) -> str | None:
+    """The header's line; none when its addresses were not captured (dissect_ip reads the
+    whole fixed header before it adds its item)."""
+    src, dst = item.text_of("ip.src"), item.text_of("ip.dst")
+    if src is None or dst is None:
+        return None
+    return f"Internet Protocol Version 4, Src: {src}, Dst: {dst}"
 
 
 def _version(item: Item) -> str:
@@ -47,28 +67,41 @@ def _fragment_offset(item: Item) -> str:
     return f"Fragment Offset: {int(item.value) * 8}"
 
 
+def _address(side: str, at: int) -> tuple[Node, ...]:
+    """An address, then the items with no line of their own that repeat it (JSON only)."""
+    four = (at, 4, 0)
+    return (Node(f"ip.{side}", raw=four), Node(f"ip.{side}", key="ip.addr", hidden=True, raw=four),
+            Node(f"ip.{side}", key=f"ip.{side}_host", hidden=True, raw=four),
+            Node(f"ip.{side}", key="ip.host", hidden=True, raw=four))
+
+
+def _ip_span(item: Item) -> tuple[int, int]:
+    hdr = item.get("ip.hdr_len")
+    return header_start("ip")(item), 20 if hdr is None else int(hdr)
+
+
 IPV4 = Protocol("ip", "ip", _ip_head, (
-    Node("ip.version", label=_version, mask=0xF0, bits=8),
-    Node("ip.hdr_len", label=_hdr_len, of_value=True, mask=0x0F, bits=8, bits_of=lambda v: v // 4),
-    Node("ip.dsfield", label=_dsfield, of_value=True, children=(
-        Node("ip.dsfield.dscp", mask=0xFC, bits=8),
-        Node("ip.dsfield.ecn", mask=0x03, bits=8),
+    Node("ip.version", label=_version, mask=0xF0, bits=8, raw=(0, 1, 0)),
+    Node("ip.hdr_len", label=_hdr_len, of_value=True, mask=0x0F, bits=8, bits_of=lambda v: v // 4, raw=(0, 1, 0)),
+    Node("ip.dsfield", label=_dsfield, of_value=True, raw=(1, 1, 0), children=(
+        Node("ip.dsfield.dscp", mask=0xFC, bits=8, raw=(1, 1, 0xFC)),
+        Node("ip.dsfield.ecn", mask=0x03, bits=8, raw=(1, 1, 0x03)),
     )),
-    Node("ip.len"),
-    Node("ip.id"),
-    Node("ip.flags", label=_flags, of_value=True, mask=0xE0, bits=8, children=(
-        Node("ip.flags.rb", mask=0x80, bits=8),
-        Node("ip.flags.df", mask=0x40, bits=8),
-        Node("ip.flags.mf", mask=0x20, bits=8),
+    Node("ip.len", raw=(2, 2, 0)),
+    Node("ip.id", raw=(4, 2, 0)),
+    Node("ip.flags", label=_flags, of_value=True, mask=0xE0, bits=8, raw=(6, 1, 0xE0), children=(
+        Node("ip.flags.rb", mask=0x80, bits=8, raw=(6, 1, 0x80)),
+        Node("ip.flags.df", mask=0x40, bits=8, raw=(6, 1, 0x40)),
+        Node("ip.flags.mf", mask=0x20, bits=8, raw=(6, 1, 0x20)),
     )),
-    Node("ip.frag_offset", label=_fragment_offset, of_value=True, mask=0x1FFF, bits=16),
-    Node("ip.ttl", experts=("ip.ttl.too_small", "ip.ttl.lncb")),
-    Node("ip.proto"),
-    Node("ip.checksum", unit=" [validation disabled]"),
+    Node("ip.frag_offset", label=_fragment_offset, of_value=True, mask=0x1FFF, bits=16, raw=(6, 2, 0x1FFF)),
+    Node("ip.ttl", experts=("ip.ttl.too_small", "ip.ttl.lncb"), raw=(8, 1, 0)),
+    Node("ip.proto", label=_protocol, of_value=True, raw=(9, 1, 0)),
+    Node("ip.checksum", unit=" [validation disabled]", raw=(10, 2, 0)),
     Node("ip.checksum.status", generated=True),
-    Node("ip.src"),
-    Node("ip.dst"),
-))
+    *_address("src", 12),
+    *_address("dst", 16),
+), span=_ip_span)
 
 
 def _ipv6_head(item: Item) -> str:
@@ -95,16 +128,29 @@ def _flow(item: Item) -> str:
     return f"Flow Label: 0x{int(item.value):05x}"
 
 
+def _address6(side: str, at: int) -> tuple[Node, ...]:
+    """An address, then the items with no line of their own that repeat it (JSON only)."""
+    sixteen = (at, 16, 0)
+    return (Node(f"ipv6.{side}", raw=sixteen), Node(f"ipv6.{side}", key="ipv6.addr", hidden=True, raw=sixteen),
+            Node(f"ipv6.{side}", key=f"ipv6.{side}_host", hidden=True, raw=sixteen),
+            Node(f"ipv6.{side}", key="ipv6.host", hidden=True, raw=sixteen))
+
+
 IPV6 = Protocol("ipv6", "ipv6", _ipv6_head, (
-    Node("ipv6.version", mask=0xF0, bits=8),
-    Node("ipv6.tclass", label=_tclass, of_value=True, mask=0x0FF00000, bits=32, children=(
-        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.dscp"), of_value=True, mask=0x0FC00000, bits=32, bits_of=lambda v: v >> 2),
-        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.ecn"), of_value=True, mask=0x00300000, bits=32, bits_of=lambda v: v & 3),
+    Node("ipv6.version", mask=0xF0, bits=8, raw=(0, 1, 0)),
+    Node("ipv6.version", key="ip.version", hidden=True, raw=(0, 1, 0xF0)),
+    Node("ipv6.tclass", label=_tclass, of_value=True, mask=0x0FF00000, bits=32, raw=(0, 4, 0x0FF00000), children=(
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.dscp"), of_value=True, mask=0x0FC00000, bits=32,
+             bits_of=lambda v: v >> 2, key="ipv6.tclass.dscp", value=lambda item: str(int(item.value) >> 2),
+             raw=(0, 4, 0x0FC00000)),
+        Node("ipv6.tclass", label=_part_of_ds("ip.dsfield.ecn"), of_value=True, mask=0x00300000, bits=32,
+             bits_of=lambda v: v & 3, key="ipv6.tclass.ecn", value=lambda item: str(int(item.value) & 3),
+             raw=(0, 4, 0x00300000)),
     )),
-    Node("ipv6.flow", label=_flow, of_value=True, mask=0x0FFFFF, bits=24),
-    Node("ipv6.plen"),
-    Node("ipv6.nxt"),
-    Node("ipv6.hlim"),
-    Node("ipv6.src"),
-    Node("ipv6.dst"),
-))
+    Node("ipv6.flow", label=_flow, of_value=True, mask=0x0FFFFF, bits=24, raw=(1, 3, 0x0FFFFF)),
+    Node("ipv6.plen", raw=(4, 2, 0)),
+    Node("ipv6.nxt", label=_protocol, of_value=True, raw=(6, 1, 0)),
+    Node("ipv6.hlim", raw=(7, 1, 0)),
+    *_address6("src", 8),
+    *_address6("dst", 24),
+), span=lambda item: (header_start("ipv6")(item), 40))

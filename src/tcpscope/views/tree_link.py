@@ -8,11 +8,13 @@ resolved name (``IntelCor_12:34:56``) goes once tcpscope resolves MAC vendor nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from tcpscope.views.tree import Item, Label, Node, Protocol
 
-__all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "NULL", "RAW", "VLAN", "resolve_mac"]
+__all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "NULL", "RAW", "VLAN", "header_start", "resolve_mac"]
 
 #: Wiretap's encapsulation of each pcap link type: its number and name (wtap.c
 #: ``encap_table_base``), for "Encapsulation type".
@@ -100,15 +102,31 @@ def _delta_displayed(item: Item) -> str:
     return f"Time delta from previous displayed frame: {item.delta_displayed()} seconds"
 
 
+def _section_number(item: Item) -> str:
+    return _section(item).rsplit(" ", 1)[1]
+
+
+def _encap_number(item: Item) -> str:
+    return str(ENCAPSULATIONS.get(int(item.table.records.linktype[item.frame]), (0, ""))[0])
+
+
+def _frame_span(item: Item) -> tuple[int, int]:
+    return 0, int(item.get("frame.cap_len"))
+
+
 FRAME = Protocol("frame", "", _frame_head, (
-    Node("frame.interface_id", label=_section),
-    Node("frame.interface_id", label=_interface, children=(Node("frame.interface_id", label=_interface_name_line),)),
-    Node("frame.number", label=_encapsulation),
+    Node("frame.interface_id", label=_section, key="frame.section_number", value=_section_number),
+    Node("frame.interface_id", label=_interface, children=(
+        Node("frame.interface_id", label=_interface_name_line, key="frame.interface_name",
+             value=_interface_name),)),
+    Node("frame.number", label=_encapsulation, key="frame.encap_type", value=_encap_number),
     Node("frame.time"),
-    Node("frame.time", label=_shift, generated=True, constant=True),
+    Node("frame.time", label=_shift, generated=True, constant=True, key="frame.offset_shift",
+         value=lambda item: "0.000000000"),
     Node("frame.time_epoch"),
     Node("frame.time_delta", generated=True),
-    Node("frame.time_delta", label=_delta_displayed, generated=True),
+    Node("frame.time_delta", label=_delta_displayed, generated=True, key="frame.time_delta_displayed",
+         value=lambda item: item.delta_displayed()),
     Node("frame.time_relative", generated=True),
     Node("frame.number"),
     Node("frame.len", label=_bytes_and_bits("Frame Length"), of_value=True),
@@ -116,7 +134,7 @@ FRAME = Protocol("frame", "", _frame_head, (
     Node("frame.marked", generated=True),
     Node("frame.ignored", generated=True),
     Node("frame.protocols", generated=True),
-))
+), span=_frame_span)
 
 
 def _eth_head(item: Item) -> str:
@@ -145,26 +163,59 @@ def _ig(item: Item) -> str:
     return f"IG bit: {_IG[bool(item.value)]}"
 
 
-def _address_tree(side: str) -> Node:
-    return Node(f"eth.{side}", label=_address, of_value=True, children=(
-        Node(f"eth.{side}", label=_plain_address, of_value=True),
-        Node(f"eth.{side}.lg", label=_lg, of_value=True, mask=0x020000, bits=24),
-        Node(f"eth.{side}.ig", label=_ig, of_value=True, mask=0x010000, bits=24),
+def _unresolved(item: Item) -> str:
+    """A resolved-name item's value under ``-n``: the address itself."""
+    return item.text
+
+
+def _address_tree(side: str, at: int) -> Node:
+    """An address and its subtree; the items with no line (the resolved name, the OUI and
+    the ``eth.addr``/``eth.lg``/``eth.ig`` of either side) are in the JSON only."""
+    six, three = (at, 6, 0), (at, 3, 0)
+    return Node(f"eth.{side}", label=_address, of_value=True, raw=six, children=(
+        Node(f"eth.{side}", key=f"eth.{side}_resolved", value=_unresolved, hidden=True, raw=six),
+        Node(f"eth.{side}.oui", hidden=True, raw=three),
+        Node(f"eth.{side}.oui_resolved", hidden=True, raw=six),
+        Node(f"eth.{side}", label=_plain_address, of_value=True, key="eth.addr", raw=six),
+        Node(f"eth.{side}", key="eth.addr_resolved", value=_unresolved, hidden=True, raw=six),
+        Node(f"eth.{side}.oui", key="eth.addr.oui", hidden=True, raw=three),
+        Node(f"eth.{side}.oui_resolved", key="eth.addr.oui_resolved", hidden=True, raw=six),
+        Node(f"eth.{side}.lg", label=_lg, of_value=True, mask=0x020000, bits=24, raw=(at, 3, 0x020000)),
+        Node(f"eth.{side}.lg", key="eth.lg", hidden=True, raw=(at, 3, 0x020000)),
+        Node(f"eth.{side}.ig", label=_ig, of_value=True, mask=0x010000, bits=24, raw=(at, 3, 0x010000)),
+        Node(f"eth.{side}.ig", key="eth.ig", hidden=True, raw=(at, 3, 0x010000)),
     ))
 
 
+def header_start(table: str) -> Callable[[Item], int]:
+    """The first byte of the header shown, in its frame."""
+    def start(item: Item) -> int:
+        return int(item.column(table, "_start")) - int(item.table.records.offset[item.frame])
+
+    return start
+
+
+def _fixed_span(table: str, length: int) -> Callable[[Item], tuple[int, int]]:
+    first = header_start(table)
+
+    def span(item: Item) -> tuple[int, int]:
+        return first(item), length
+
+    return span
+
+
 ETH = Protocol("eth", "eth", _eth_head, (
-    _address_tree("dst"),
-    _address_tree("src"),
-    Node("eth.type"),
-))
+    _address_tree("dst", 0),
+    _address_tree("src", 6),
+    Node("eth.type", raw=(12, 2, 0)),
+), span=_fixed_span("eth", 14))
 
 
 def _raw_head(item: Item) -> str:
     return "Raw packet data"
 
 
-RAW = Protocol("raw", "", _raw_head, (), in_fields=False)
+RAW = Protocol("raw", "", _raw_head, (), in_fields=False, span=_frame_span)
 
 
 def _vlan_head(item: Item) -> str:
@@ -175,15 +226,16 @@ def _vlan_head(item: Item) -> str:
 
 
 VLAN = Protocol("vlan", "vlan", _vlan_head, (
-    Node("vlan.priority", mask=0xE000, bits=16),
-    Node("vlan.dei", mask=0x1000, bits=16),
-    Node("vlan.id", mask=0x0FFF, bits=16),
-    Node("vlan.etype"),
-))
+    Node("vlan.priority", mask=0xE000, bits=16, raw=(0, 2, 0xE000)),
+    Node("vlan.dei", mask=0x1000, bits=16, raw=(0, 2, 0x1000)),
+    Node("vlan.id", mask=0x0FFF, bits=16, raw=(0, 2, 0x0FFF)),
+    Node("vlan.etype", raw=(2, 2, 0)),
+), span=_fixed_span("vlan", 4))
 
 
 def _null_head(item: Item) -> str:
     return "Null/Loopback"
 
 
-NULL = Protocol("null", "null", _null_head, (Node("null.family"),), in_fields=False)
+NULL = Protocol("null", "null", _null_head, (Node("null.family", raw=(0, 4, 0)),), in_fields=False,
+                span=_fixed_span("null", 4))

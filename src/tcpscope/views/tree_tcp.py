@@ -4,29 +4,16 @@ here in our own words)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tcpscope.constants import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG
 from tcpscope.dissect.experts import TCP_OPTION_NAMES
+from tcpscope.views.conversations import completeness_label
 from tcpscope.views.info import flags_text
 from tcpscope.views.tree import Item, Node, Protocol
+from tcpscope.views.tree_link import header_start
 
 __all__ = ["DATA", "TCP"]
-
-# the conversation completeness bits (TCP_COMPLETENESS_*)
-_SEEN_SYN, _SEEN_SYNACK, _SEEN_ACK, _SEEN_DATA, _SEEN_FIN, _SEEN_RST = 1, 2, 4, 8, 16, 32
-_SEEN_OPEN = _SEEN_SYN | _SEEN_SYNACK | _SEEN_ACK
-
-
-def completeness_text(v: int) -> str:
-    """conversation_completeness_fill: the handshake's stage while it is incomplete, else
-    whether data went through (FIN or RST or both after it), else ``Incomplete``."""
-    named = {_SEEN_SYN: "Incomplete, SYN_SENT", _SEEN_SYN | _SEEN_SYNACK: "Incomplete, CLIENT_ESTABLISHED",
-             _SEEN_OPEN: "Incomplete, ESTABLISHED", _SEEN_OPEN | _SEEN_DATA: "Incomplete, DATA"}
-    if v in named:
-        return f"{named[v]} ({v})"
-    if v & _SEEN_OPEN == _SEEN_OPEN and v & (_SEEN_FIN | _SEEN_RST) and not v & ~(_SEEN_OPEN | _SEEN_DATA | _SEEN_FIN | _SEEN_RST):
-        return f"Complete, {'WITH_DATA' if v & _SEEN_DATA else 'NO_DATA'} ({v})"
-    return f"Incomplete ({v})"
-
 
 def _acked(item: Item) -> bool:
     flags = item.get("tcp.flags")
@@ -53,7 +40,7 @@ def _tcp_head(item: Item) -> str | None:
 
 
 def _completeness(item: Item) -> str:
-    return f"Conversation completeness: {completeness_text(int(item.value))}"
+    return f"Conversation completeness: {completeness_label(int(item.value))}"
 
 
 def _seq(item: Item) -> str:
@@ -201,66 +188,150 @@ def _short_segment(item: Item) -> str:
             "deliberately sending unusual packets)")
 
 
+def _malformed(item: Item) -> str:
+    """The hidden item the short segment's expert adds (expert_add_info's malformed mark)."""
+    return "Malformed Packet"
+
+
 def _dup_ack_flag(item: Item) -> str:
     return "This is a TCP duplicate ack"
 
 
 def _flag(name: str, mask: int, experts: tuple[str, ...] = ()) -> Node:
-    return Node(name, mask=mask, bits=12, experts=experts, bits_from="tcp.flags")
+    """A flag bit's line: the flags field's bits under its mask; its bytes are the byte of
+    the two its bit is in (the mask is the field's, over both)."""
+    return Node(name, mask=mask, bits=12, experts=experts, bits_from="tcp.flags",
+                raw=(12 if mask > 0xFF else 13, 1, mask))
+
+
+#: The JSON field of each option kind's item (``tcp.options.<name>``).
+_OPTION_FIELDS = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sack_perm", 5: "sack", 6: "echo", 7: "echoreply",
+                  8: "timestamp", 11: "cc", 12: "ccnew", 13: "ccecho", 19: "md5", 20: "scps", 21: "snack",
+                  22: "scpsrec", 23: "scpscor", 27: "qs", 28: "user_to", 29: "ao", 34: "tfo", 76: "rvbd.probe",
+                  78: "rvbd.trpy", 172: "acc_ecn", 174: "acc_ecn", 253: "experimental", 254: "experimental"}
+
+
+def _option_key(item: Item) -> str:
+    return f"tcp.options.{_OPTION_FIELDS.get(int(item.value), 'unknown')}"
+
+
+def _option_bytes(item: Item) -> tuple[int, int]:
+    """Where the option shown is in the frame, and how many of its bytes were captured."""
+    at = int(item.column("tcp.option", "off")) - int(item.table.records.offset[item.frame])
+    return at, max(int(item.column("tcp.option", "len")), 1)
+
+
+def _option_value(item: Item) -> str:
+    at, n = _option_bytes(item)
+    data = item.frame_bytes()[at:at + n]
+    return ":".join(f"{b:02x}" for b in data)
+
+
+def _in_option(offset: int, length: int) -> Callable[[Item], tuple[int, int, int]]:
+    """The bytes ``offset`` into the option shown."""
+    def where(item: Item) -> tuple[int, int, int]:
+        return _option_bytes(item)[0] + offset, length, 0
+
+    return where
+
+
+def _sack_edge(offset: int) -> Callable[[Item], tuple[int, int, int]]:
+    """A SACK block's edge: block ``k`` of the option is 8 bytes from the previous one."""
+    def where(item: Item) -> tuple[int, int, int]:
+        return _option_bytes(item)[0] + offset + 8 * item.where.k, 4, 0
+
+    return where
+
+
+def _whole_option(item: Item) -> tuple[int, int, int]:
+    return (*_option_bytes(item), 0)
+
+
+def _options_bytes(item: Item) -> tuple[int, int, int]:
+    start = header_start("tcp")(item) + 20
+    return start, int(item.get("tcp.hdr_len")) - 20, 0
+
+
+def _payload_bytes(item: Item) -> tuple[int, int, int] | None:
+    if not item.text:
+        return None
+    at = int(item.column("tcp", "payload_off")) - int(item.table.records.offset[item.frame])
+    return at, len(item.text) // 2, 0
+
+
+def _tcp_span(item: Item) -> tuple[int, int]:
+    """The header's bytes; with a bogus header length (under 20) dissect_tcp stops before
+    setting the item's length, which keeps the rest of the frame."""
+    hdr = item.get("tcp.hdr_len")
+    start = header_start("tcp")(item)
+    if hdr is not None and int(hdr) < 20:
+        return start, len(item.frame_bytes()) - start
+    return start, 20 if hdr is None else int(hdr)
 
 
 TCP = Protocol("tcp", "tcp", _tcp_head, (
-    Node("tcp.srcport"),
-    Node("tcp.dstport"),
+    Node("tcp.srcport", raw=(0, 2, 0)),
+    Node("tcp.dstport", raw=(2, 2, 0)),
+    Node("tcp.srcport", key="tcp.port", hidden=True, raw=(0, 2, 0)),
+    Node("tcp.dstport", key="tcp.port", hidden=True, raw=(2, 2, 0)),
     Node("tcp.stream", generated=True),
     Node("tcp.completeness", label=_completeness, of_value=True, generated=True),
-    Node("", label=_short_segment, experts=("tcp.short_segment",), constant=True),
+    Node("", label=_short_segment, experts=("tcp.short_segment",), constant=True, follow=(
+        ("", (Node("", label=_malformed, key="_ws.malformed", value=_malformed, hidden=True, constant=True),)),)),
     Node("tcp.len", generated=True),
-    Node("tcp.seq", label=_seq, of_value=True),
-    Node("tcp.seq_raw"),
+    Node("tcp.seq", label=_seq, of_value=True, raw=(4, 4, 0)),
+    Node("tcp.seq_raw", raw=(4, 4, 0)),
     Node("tcp.nxtseq", label=_nxtseq, of_value=True, generated=True),
-    Node("tcp.ack", label=_ack, experts=("tcp.ack.nonzero",)),
-    Node("tcp.ack_raw"),
+    Node("tcp.ack", label=_ack, experts=("tcp.ack.nonzero",), raw=(8, 4, 0)),
+    Node("tcp.ack_raw", raw=(8, 4, 0)),
     Node("tcp.hdr_len", label=_hdr_len, of_value=True, mask=0xF0, bits=8, bits_of=lambda v: v // 4,
-         experts=("tcp.bogus_header_length",)),
-    Node("tcp.flags", label=_flags, children=(
+         experts=("tcp.bogus_header_length",), raw=(12, 1, 0)),
+    Node("tcp.flags", label=_flags, raw=(12, 2, 0xFFF), children=(
         _flag("tcp.flags.res", 0xE00),
         _flag("tcp.flags.ae", AE),
         _flag("tcp.flags.cwr", CWR),
         _flag("tcp.flags.ece", ECE),
-        _flag("tcp.flags.ace", AE | CWR | ECE),
+        Node("tcp.flags.ace", mask=AE | CWR | ECE, bits=12, bits_from="tcp.flags", raw=(12, 2, 0)),
         _flag("tcp.flags.urg", URG),
         _flag("tcp.flags.ack", ACK),
         _flag("tcp.flags.push", PSH),
         _flag("tcp.flags.reset", RST, ("tcp.connection.rst",)),
         _flag("tcp.flags.syn", SYN, ("tcp.connection.synack", "tcp.connection.syn")),
         _flag("tcp.flags.fin", FIN, ("tcp.connection.fin",)),
-        Node("tcp.flags.str", generated=True, experts=("tcp.connection.fin_active", "tcp.connection.fin_passive")),
+        Node("tcp.flags.str", generated=True, experts=("tcp.connection.fin_active", "tcp.connection.fin_passive"),
+             raw=(12, 2, 0)),
     )),
-    Node("tcp.window_size_value"),
-    Node("tcp.window_size", generated=True),
-    Node("tcp.window_size_scalefactor", label=_scalefactor, of_value=True, generated=True),
-    Node("tcp.checksum", unit=" [unverified]"),
+    Node("tcp.window_size_value", raw=(14, 2, 0)),
+    Node("tcp.window_size", generated=True, raw=(14, 2, 0)),
+    Node("tcp.window_size_scalefactor", label=_scalefactor, of_value=True, generated=True, raw=(14, 2, 0)),
+    Node("tcp.checksum", unit=" [unverified]", raw=(16, 2, 0)),
     Node("tcp.checksum.status", generated=True),
-    Node("tcp.urgent_pointer", experts=("tcp.urgent_pointer.non_zero",)),
-    Node("tcp.options", label=_options, children=(
-        Node("tcp.option_kind", label=_option, rows="tcp.option", children=(
-            Node("tcp.option_kind", label=_kind, of_value=True),
-            Node("tcp.option_len", experts=("tcp.option.len.invalid",)),
-            Node("tcp.options.mss_val"),
-            Node("tcp.options.wscale.shift", experts=("tcp.options.wscale.shift.invalid",)),
-            Node("tcp.options.wscale.multiplier", generated=True),
-            Node("tcp.options.timestamp.tsval"),
-            Node("tcp.options.timestamp.tsecr"),
-            Node("", when=_is_sack, each="tcp.options.sack_le", children=(
-                Node("tcp.options.sack_le", label=_left_edge, of_value=True),
-                Node("tcp.options.sack_re", label=_right_edge, of_value=True),
-            )),
-            Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack),
-            Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack),
-            Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack),
-            Node("", label=_dsack, when=_is_sack, experts=("tcp.options.sack.dsack",), constant=True),
-        )),
+    Node("tcp.urgent_pointer", experts=("tcp.urgent_pointer.non_zero",), raw=(18, 2, 0)),
+    Node("tcp.options", label=_options, raw=_options_bytes, children=(
+        Node("tcp.option_kind", label=_option, rows="tcp.option", key=_option_key, value=_option_value,
+             raw=_whole_option, children=(
+                 Node("tcp.option_kind", label=_kind, of_value=True, raw=_in_option(0, 1)),
+                 Node("tcp.option_len", experts=("tcp.option.len.invalid",), raw=_in_option(1, 1)),
+                 Node("tcp.options.mss_val", raw=_in_option(2, 2)),
+                 Node("tcp.options.wscale.shift", experts=("tcp.options.wscale.shift.invalid",),
+                      raw=_in_option(2, 1)),
+                 Node("tcp.options.wscale.multiplier", generated=True, raw=_in_option(2, 1)),
+                 Node("tcp.options.timestamp.tsval", raw=_in_option(2, 4)),
+                 Node("tcp.options.timestamp.tsecr", raw=_in_option(6, 4)),
+                 Node("", when=_is_sack, each="tcp.options.sack_le", children=(
+                     Node("tcp.options.sack_le", label=_left_edge, of_value=True, raw=_sack_edge(2)),
+                     Node("tcp.options.sack_re", label=_right_edge, of_value=True, raw=_sack_edge(6)),
+                 )),
+                 Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack,
+                      key="tcp.options.sack.count", value=lambda item: str(item.count("tcp.options.sack_re"))),
+                 Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack,
+                      key="tcp.options.sack.dsack_le", value=lambda item: str(item.get("tcp.options.sack_le", 0)),
+                      raw=_in_option(2, 4)),
+                 Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack,
+                      key="tcp.options.sack.dsack_re", value=lambda item: str(item.get("tcp.options.sack_re", 0)),
+                      raw=_in_option(6, 4)),
+                 Node("", label=_dsack, when=_is_sack, experts=("tcp.options.sack.dsack",), constant=True),
+             )),
         Node("", label=_padding, experts=("tcp.non_zero_bytes_after_eol",), constant=True),
     ), experts=("tcp.options.mss.absent",)),
     Node("", label=lambda item: "Timestamps", generated=True, constant=True, children=(
@@ -281,8 +352,8 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
         Node("tcp.analysis.duplicate_ack_num", generated=True),
         Node("tcp.analysis.duplicate_ack_frame", generated=True, experts=("tcp.analysis.duplicate_ack",)),
     )),
-    Node("tcp.payload", label=_payload),
-))
+    Node("tcp.payload", label=_payload, raw=_payload_bytes),
+), span=_tcp_span)
 
 
 def _data_head(item: Item) -> str:

@@ -12,6 +12,9 @@ MESSAGES: Final[dict[str, str]] = {
     "client": "client",
     "server": "server",
     "title": "Connection {stream}: client {client}, server {server}",
+    "restarted": ("The frames of this stream before frame {frame} belong to an earlier connection on the same "
+                  "ports, quiet for minutes before this one; reading the capture a piece at a time, tcpscope "
+                  "forgot it (as it forgets every quiet connection), so this account starts at frame {frame}."),
     "opens_syn": "The client opens the connection: its SYN is frame {frame}.",
     "opens_synack": ("The client's SYN is not in the capture; the server's SYN/ACK (frame {frame}) shows "
                      "who opened it."),
@@ -50,8 +53,15 @@ MESSAGES: Final[dict[str, str]] = {
     "data_example": ("  For example, frame {frame} carries {length} bytes from the {who} at Seq {seq}; the "
                      "{peer} acknowledges them in frame {ack_frame}: Ack {ack} = {seq} + {length}."),
     "no_trouble": "  Every segment arrived in order: no retransmission, nothing lost.",
-    "rule_retransmission": ("  Retransmissions by the {who}: {count} (data not acknowledged in time, so presumed "
-                            "lost and sent again)."),
+    "rule_retransmission": ("  Retransmissions by the {who} after a timeout: {count} (no acknowledgment came in "
+                            "time and no duplicate ACKs asked for the data, so the sender's retransmission timer ran "
+                            "out and it sent the data again)."),
+    "rule_fast_retransmission": ("  Fast retransmissions by the {who}: {count} (the {peer} sent duplicate ACKs, the "
+                                 "same Ack again and again, to say a segment was missing; the {who} sent it again "
+                                 "at once, without waiting for its timer)."),
+    "rule_spurious_retransmission": ("  Spurious retransmissions by the {who}: {count} (data the {peer} had already "
+                                     "acknowledged, sent again for nothing: the ACK arrived late or the timer was "
+                                     "too short)."),
     "rule_out_of_order": "  Segments of the {who} out of order: {count} (each arrived after one sent later).",
     "rule_lost_segment": ("  Gaps before a segment of the {who}: {count} (the segment before it was lost on the way, "
                           "or not captured); the retransmissions fill them."),

@@ -1,0 +1,376 @@
+"""Each frame's details tree as data, and as ``tshark -T json`` writes it.
+
+:func:`frame_details` walks the same tree descriptions as ``tcpscope show``
+(:mod:`tcpscope.views.tree`) and gives, for each frame, its protocols as :class:`Detail`
+items: every item's field name (tshark's JSON key), its line as ``tshark -V`` shows it,
+its value as ``tshark -T json`` writes it, and where its bytes are in the frame (first
+byte, length, hf bitmask) for the bytes pane's highlighting and ``-x``'s ``*_raw``
+arrays. Items tshark adds with no line of their own (``ip.addr``, ``tcp.port``) are
+there too, marked ``hidden``, as tshark's JSON has them.
+
+:func:`tshark_json` writes frames' items as ``tshark -T json [-x]`` does (epan/print.c
+``write_json_proto_tree``, 4.0): for each frame an object with ``_index``
+(``packets-`` and the frame's local date), ``_type``, ``_score`` and ``_source.layers``,
+the protocols keyed by name; in each, an item with a value is written ``"key": "value"``
+and its subtree, if any, after it as ``"key_tree": {...}``; an item without a value
+(FT_NONE, a text-only item keyed by its label, ``_ws.expert``) is written as its subtree
+alone, ``"key": {...}``, or ``"key": ""`` when it has none; a protocol with no items is
+written with its label as the value. Repeated keys are written each time, as tshark 4.0
+does without ``--no-duplicate-keys``. With ``-x`` each item with bytes is preceded by
+``"key_raw": [hex, first byte, length, bitmask, type]`` (the hex of the value under the
+bitmask for an item with one, else of its bytes; the type as ftenum's number).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import FieldDef, FieldType
+from tcpscope.views.hexdump import data_sources
+from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
+from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, data_bytes, frame_exception, frame_stacks
+from tcpscope.views.tree_tcp import DATA
+
+__all__ = ["FT_NUMBERS", "Detail", "FrameDetails", "frame_details", "json_close", "json_frames", "tshark_json"]
+
+#: epan/ftypes/ftypes.h's ftenum numbers (the last member of a ``*_raw`` array).
+FT_NUMBERS: dict[FieldType, int] = {
+    FieldType.NONE: 0, FieldType.PROTOCOL: 1, FieldType.BOOLEAN: 2, FieldType.CHAR: 3, FieldType.UINT8: 4,
+    FieldType.UINT16: 5, FieldType.UINT24: 6, FieldType.UINT32: 7, FieldType.UINT64: 11, FieldType.INT8: 12,
+    FieldType.INT16: 13, FieldType.INT32: 15, FieldType.INT64: 19, FieldType.DOUBLE: 23,
+    FieldType.ABSOLUTE_TIME: 24, FieldType.RELATIVE_TIME: 25, FieldType.STRING: 26, FieldType.ETHER: 29,
+    FieldType.BYTES: 30, FieldType.IPv4: 32, FieldType.IPv6: 33, FieldType.FRAMENUM: 35,
+}
+#: The types of the JSON keys that are not fields of the registry (hidden items whose
+#: value another field holds).
+_KEY_TYPES: dict[str, FieldType] = {
+    "frame.encap_type": FieldType.INT16, "frame.offset_shift": FieldType.RELATIVE_TIME,
+    "frame.time_delta_displayed": FieldType.RELATIVE_TIME, "frame.section_number": FieldType.UINT32,
+    "frame.interface_name": FieldType.STRING,
+    "ip.src_host": FieldType.STRING, "ip.dst_host": FieldType.STRING, "ip.host": FieldType.STRING,
+    "ipv6.src_host": FieldType.STRING, "ipv6.dst_host": FieldType.STRING, "ipv6.host": FieldType.STRING,
+    "data.data": FieldType.BYTES, "data.len": FieldType.INT32,
+    "sll.ifindex": FieldType.UINT32, "sll.halen": FieldType.UINT16, "sll.src.eth": FieldType.ETHER,
+    "sll.unused": FieldType.BYTES, "sll.ltype": FieldType.UINT16, "sll.gretype": FieldType.UINT16,
+    "mpls.label": FieldType.UINT32, "mpls.exp": FieldType.UINT32, "mpls.bottom": FieldType.UINT32,
+    "mpls.ttl": FieldType.UINT32,
+    "gre.flags_and_version": FieldType.UINT16, "gre.flags.checksum": FieldType.BOOLEAN,
+    "gre.flags.routing": FieldType.BOOLEAN, "gre.flags.key": FieldType.BOOLEAN,
+    "gre.flags.sequence_number": FieldType.BOOLEAN, "gre.flags.strict_source_route": FieldType.BOOLEAN,
+    "gre.flags.recursion_control": FieldType.UINT16, "gre.flags.reserved": FieldType.UINT16,
+    "gre.flags.version": FieldType.UINT16, "gre.proto": FieldType.UINT16, "gre.checksum": FieldType.UINT16,
+    "gre.checksum.status": FieldType.UINT8, "gre.offset": FieldType.UINT16, "gre.key": FieldType.UINT32,
+    "gre.sequence_number": FieldType.UINT32,
+}
+#: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
+_SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
+               "Error": 0x00800000}
+_GROUPS = {"Checksum": 1, "Sequence": 2, "Response code": 3, "Request code": 4, "Undecoded": 5, "Reassemble": 6,
+           "Malformed": 7, "Debug": 8, "Protocol": 9, "Security": 10, "Comment": 11, "Decryption": 12,
+           "Assumption": 13, "Deprecated": 14}
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """One item of a frame's details tree.
+
+    * ``key``: its field's name (``tcp.srcport``); a protocol's name (``tcp``); the label
+      of a text-only item (``Timestamps``); ``_ws.expert`` for an expert item;
+    * ``label``: its line as ``tshark -V`` shows it (generated items in brackets);
+    * ``value``: the value as ``tshark -T json`` writes it ("" for an item without one);
+    * ``start``, ``length``, ``bitmask``: where its bytes are in the frame (``start`` -1:
+      it has none, as a generated item); ``raw``: the hex ``-x`` writes for it;
+    * ``ftype``: the field's ftenum number (0 FT_NONE, 1 a protocol);
+    * ``hidden``: an item tshark adds with no line of its own; ``children``: its subtree.
+    """
+
+    key: str
+    label: str
+    value: str
+    start: int = -1
+    length: int = 0
+    bitmask: int = 0
+    raw: str = ""
+    ftype: int = 0
+    hidden: bool = False
+    children: tuple[Detail, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FrameDetails:
+    """A frame's tree: its number, time stamp (ns), protocols, and the protocols it has
+    that have no tree in tcpscope yet (its items are then incomplete)."""
+
+    number: int
+    ts_ns: int
+    protocols: tuple[Detail, ...]
+    missing: tuple[str, ...]
+
+
+class _Walk:
+    """One frame's items being built: the values, the expert items and the frame's bytes."""
+
+    def __init__(self, store: FieldStore, experts: Experts, frame: int) -> None:
+        self.store = store
+        self.experts = experts
+        self.frame = frame
+        self.offset = int(store.table.records.offset[frame])
+        sources = data_sources(store.table, frame)
+        self.data = sources[0].data if sources else b""
+
+    def raw_hex(self, start: int, length: int, mask: int) -> str:
+        """What ``-x`` writes for an item's bytes: their hex; for an item with a bitmask, the
+        bits under it (the bytes read as a big-endian number), shifted down, in upper-case
+        hex (print.c writes them with ``%X``)."""
+        if not mask:
+            return self.data[start:start + length].hex()
+        # (the bits are read from as many bytes as the mask spans: a TCP flag bit's item
+        # holds the byte its bit is in, its mask is over the two bytes of the flags)
+        data = self.data[start:start + max(length, (mask.bit_length() + 7) // 8)]
+        return f"{(int.from_bytes(data, 'big') & mask) >> ((mask & -mask).bit_length() - 1):X}"
+
+
+def _key(node: Node, item: Item) -> str:
+    if callable(node.key):
+        return node.key(item)
+    return node.key or node.field
+
+
+def _ftype(key: str, item: Item, registry: Mapping[str, FieldDef]) -> int:
+    fd = registry.get(key)
+    if fd is not None:
+        return FT_NUMBERS.get(fd.ftype, 0)
+    if key in _KEY_TYPES:
+        return FT_NUMBERS[_KEY_TYPES[key]]
+    return FT_NUMBERS.get(item.fd.ftype, 0) if item.has_field else 0
+
+
+def _value(node: Node, item: Item) -> str:
+    """The item's value as ``tshark -T json`` writes it: the field's text (bytes with
+    colons between them), nothing for an item without a value."""
+    if node.value is not None:
+        return node.value(item)
+    if not node.field or item.fd.ftype is FieldType.NONE:
+        return ""
+    if item.fd.ftype is FieldType.BYTES:
+        text = item.text
+        if text == "<MISSING>":  # none of the bytes captured: an empty value
+            return ""
+        return ":".join(text[i:i + 2] for i in range(0, len(text), 2))
+    return item.text
+
+
+def _bytes_of(walk: _Walk, node: Node, item: Item, base: int) -> tuple[int, int, int]:
+    """Where the item's bytes are in the frame (first byte, length, bitmask); -1 for none."""
+    spec = node.raw
+    if spec is None:
+        return -1, 0, 0
+    if callable(spec):
+        got = spec(item)
+        return (-1, 0, 0) if got is None else got
+    off, length, mask = spec
+    return base + off, length, mask
+
+
+def _details(walk: _Walk, node: Node, where: Where, base: int) -> list[Detail]:
+    """The items of ``node`` (and its subtree) at ``where``, as :func:`tree.render_node` walks them."""
+    store = walk.store
+    if node.rows:
+        out = []
+        for r in Item(store, where, None, -1).rows_in(node.rows):
+            out.extend(_one(walk, node, Where(where.frame, where.layer, {**where.rows, node.rows: r}), base))
+        return out
+    if node.each:
+        return [d for k in range(store.field(node.each).count(where))
+                for d in _one(walk, node, Where(where.frame, where.layer, where.rows, k), base)]
+    return _one(walk, node, where, base)
+
+
+def _one(walk: _Walk, node: Node, where: Where, base: int) -> list[Detail]:
+    store = walk.store
+    if node.field:
+        f = store.field(node.field)
+        i = f.find(where)
+        if i < 0:
+            return []
+        item = Item(store, where, f, i)
+    else:
+        item = Item(store, where, None, -1)
+    if node.when is not None and not node.when(item):
+        return []
+    if not node.field and node.label is None:  # only the children's items
+        return [d for child in node.children for d in _details(walk, child, where, base)]
+    text = line_text(node, item)
+    if text is None:
+        return []
+    below = [d for child in node.children for d in _details(walk, child, where, base)]
+    if node.experts:
+        below.extend(_experts_of(walk, node, where, base))
+    if not node.field and not below and not node.key:  # a text-only subtree with nothing in it is not added
+        return []
+    key = _key(node, item) if node.field or node.key else (text[1:-1] if node.generated else text)
+    start, length, mask = _bytes_of(walk, node, item, base)
+    length = min(length, len(walk.data) - start)  # an item holds the bytes captured of it
+    if length <= 0:
+        start, length = -1, 0
+    raw = walk.raw_hex(start, length, mask) if start >= 0 else ""
+    ftype = _ftype(key, item, store.registry) if node.field or node.key else FT_NUMBERS[FieldType.NONE]
+    return [Detail(key, text, _value(node, item), start, length, mask, raw, ftype, node.hidden, tuple(below))]
+
+
+def _experts_of(walk: _Walk, node: Node, where: Where, base: int) -> list[Detail]:
+    """The node's expert items raised in the header, each followed by the nodes placed
+    after it, then the nodes placed after them all."""
+    out: list[Detail] = []
+    follow = dict(node.follow)
+    found = False
+    for e in walk.experts.items(node.experts, where):
+        found = True
+        out.append(_expert(e))
+        for extra in follow.pop(e.field, ()):
+            out.extend(_details(walk, extra, where, base))
+    if found or node.field:  # (a text-only item is there for its expert items only)
+        for extra in follow.get("", ()):
+            out.extend(_details(walk, extra, where, base))
+    return out
+
+
+def _expert(e: ExpertItem) -> Detail:
+    """An expert item as proto_tree_add_expert adds it: ``_ws.expert`` holding the item's
+    own field, its message, severity and group."""
+    return Detail("_ws.expert", f"[{e.head}]", "", children=(
+        Detail(e.field, e.message, "", hidden=True),
+        Detail("_ws.expert.message", f"[{e.message}]", e.message, ftype=FT_NUMBERS[FieldType.STRING]),
+        Detail("_ws.expert.severity", f"[Severity level: {e.severity}]", str(_SEVERITIES.get(e.severity, 0)),
+               ftype=FT_NUMBERS[FieldType.UINT32]),
+        Detail("_ws.expert.group", f"[Group: {e.group}]", str(_GROUPS.get(e.group, 0) << 24),
+               ftype=FT_NUMBERS[FieldType.UINT32]),
+    ))
+
+
+def _protocol(walk: _Walk, proto: Protocol, frame: int, layer: int) -> Detail | None:
+    table = walk.store.table
+    rows: dict[str, int] = {}
+    if proto.table:
+        lt = table.layer(proto.table)
+        rows[proto.table] = int(np.searchsorted(lt.pkt, frame)) + layer - 1
+    where = Where(frame, layer, rows)
+    head = Item(walk.store, where, None, -1)
+    text = proto.label(head)
+    if text is None:
+        return None
+    start, length = proto.span(head) if proto.span is not None else (-1, 0)
+    length = min(length, len(walk.data) - start)  # an item holds the bytes captured of it
+    children = tuple(d for node in proto.children for d in _details(walk, node, where, max(start, 0)))
+    raw = walk.data[start:start + length].hex() if start >= 0 else ""
+    return Detail(proto.name, text, "" if children else text, start, length, 0, raw, FT_NUMBERS[FieldType.PROTOCOL],
+                  False, children)
+
+
+def _data(walk: _Walk, frame: int, after: tuple[str, int]) -> Detail | None:
+    """The Data protocol (packet-data.c): its bytes and their length."""
+    got = data_bytes(walk.store, frame, after)
+    if got is None or not got[1]:
+        return None
+    start, data = got
+    n, hexed = len(data), data.hex()
+    colons = ":".join(hexed[i:i + 2] for i in range(0, len(hexed), 2))
+    label = f"Data ({n} byte{'' if n == 1 else 's'})"
+    shown = hexed if n <= 36 else hexed[:72] + "\u2026"
+    return Detail("data", label, "", start, n, 0, hexed, FT_NUMBERS[FieldType.PROTOCOL], children=(
+        Detail("data.data", f"Data: {shown}", colons, start, n, 0, hexed, FT_NUMBERS[FieldType.BYTES]),
+        Detail("data.len", f"[Length: {n}]", str(n), ftype=FT_NUMBERS[FieldType.INT32]),
+    ))
+
+
+def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
+                  before: int | None = None) -> Iterator[FrameDetails]:
+    """The trees of ``frames`` (0-based, increasing) of ``table`` as items; ``before``: the
+    time stamp of the frame shown last before them (an earlier piece of the capture)."""
+    store = FieldStore(table, frames, registry, before)
+    experts = Experts(store)
+    order = frames.tolist()
+    stacks, missing = frame_stacks(store, order)
+    first = table.records.first_frame
+    for frame in order:
+        walk = _Walk(store, experts, frame)
+        protos: list[Detail] = []
+        lacks = list(missing[frame])
+        for k, (name, layer) in enumerate(stacks[frame]):
+            proto = PROTOCOLS[name]
+            got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
+            if got is None and proto is DATA and data_bytes(store, frame, stacks[frame][k - 1]) is None:
+                lacks.append(name)
+            elif got is not None:
+                protos.append(got)
+        stop = frame_exception(store, experts, frame)
+        if stop is not None:
+            # (a malformed packet's item holds its expert item, then a hidden mark of its own)
+            mark = (Detail("_ws.malformed", "Malformed Packet", "Malformed Packet", hidden=True),) if stop.experts else ()
+            protos.append(Detail(stop.key, stop.label, stop.label, ftype=FT_NUMBERS[FieldType.PROTOCOL],
+                                 children=(*(_expert(e) for e in stop.experts), *mark)))
+        yield FrameDetails(first + frame + 1, int(table.ts_ns[frame]), tuple(protos), tuple(lacks))
+
+
+# ---- tshark -T json's text ----
+
+def _string(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _write_items(items: Sequence[Detail], depth: int, raw: bool, out: list[str]) -> None:
+    """The members of an object holding ``items``, one per line at ``depth`` (no closing line)."""
+    pad = "  " * depth
+    members: list[str] = []
+    for d in items:
+        if raw and d.start >= 0 and d.length > 0:
+            members.append(f'{pad}{_string(d.key + "_raw")}: [\n{pad}  {_string(d.raw)},\n{pad}  {d.start},\n'
+                           f"{pad}  {d.length},\n{pad}  {d.bitmask},\n{pad}  {d.ftype}\n{pad}]")
+        valued = d.ftype not in (0, 1)
+        if d.children and not valued:
+            members.append(_object(pad, d.key, d.children, depth, raw))
+            continue
+        members.append(f"{pad}{_string(d.key)}: {_string(d.value)}")
+        if d.children:
+            members.append(_object(pad, d.key + "_tree", d.children, depth, raw))
+    out.append(",\n".join(members))
+
+
+def _object(pad: str, key: str, items: Sequence[Detail], depth: int, raw: bool) -> str:
+    inner: list[str] = []
+    _write_items(items, depth + 1, raw, inner)
+    return f"{pad}{_string(key)}: {{\n{inner[0]}\n{pad}}}"
+
+
+def _frame_json(frame: FrameDetails, raw: bool) -> str:
+    day = time.strftime("%Y-%m-%d", time.localtime(frame.ts_ns // 1_000_000_000))
+    layers: list[str] = []
+    _write_items(frame.protocols, 4, raw, layers)
+    return (f'  {{\n    "_index": "packets-{day}",\n    "_type": "doc",\n    "_score": null,\n'
+            f'    "_source": {{\n      "layers": {{\n{layers[0]}\n      }}\n    }}\n  }}')
+
+
+def json_frames(frames: Iterable[FrameDetails], raw: bool = False, before: int = 0) -> Iterator[str]:
+    """The frames' objects as ``tshark -T json [-x]`` writes them after its ``[``: each on a
+    new line, after a comma but the first of all (``before``: how many were written
+    before these)."""
+    for k, frame in enumerate(frames):
+        yield ("\n" if before + k == 0 else ",\n") + _frame_json(frame, raw)
+
+
+def json_close(written: int) -> str:
+    """The end of the array, after ``written`` frames."""
+    return "\n]\n" if written else "]\n"
+
+
+def tshark_json(frames: Iterable[FrameDetails], raw: bool = False) -> str:
+    """The whole text ``tshark -T json [-x]`` writes for these frames."""
+    got = list(json_frames(frames, raw))
+    return "[" + "".join(got) + json_close(len(got))
