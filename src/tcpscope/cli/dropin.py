@@ -132,9 +132,9 @@ def _plan(opts: Options) -> Callable[[], int]:
                            'specified.'])
     if opts.output == "fields" and not opts.fields:
         raise OptionError(['"-Tfields" was specified, but no fields were specified with "-e".'])
-    if opts.output in ("json", "ek") and not opts.fields:
-        raise OptionError([f"-T {opts.output} without -e (the details tree as JSON) is not yet supported by "
-                           "tcpscope"], REFUSED)
+    if opts.output == "ek" and not opts.fields:
+        raise OptionError(["-T ek without -e (the details tree as EK JSON) is not yet supported by tcpscope"],
+                          REFUSED)
     for option in opts.field_options:
         name, _, value = option.partition("=")
         if name not in ("separator", "aggregator") and value not in _E_VALUES.get(name, ()):
@@ -196,6 +196,8 @@ def _run(opts: Options, reading: Reading, fields: tuple[list[FieldDef], list[str
             elif fields is not None:
                 _note(fields[1])
                 status = _print_json(opts, path, reading, fields[0])
+            elif opts.output == "json":
+                status = _print_json_trees(opts, path, reading)
             else:
                 status = print_text(_with_file(opts, path), reading, sys.stdout.write)
             if status == INVALID_OPTION or (status and not taps):
@@ -244,6 +246,16 @@ def _print_json(opts: Options, path: str, reading: Reading, defs: list[FieldDef]
     args = argparse.Namespace(file=path, display_filter=opts.display_filter, format=opts.output, e=names,
                               output="-", binary_addresses=False, reading=reading)
     return int(export.run(args))
+
+
+def _print_json_trees(opts: Options, path: str, reading: Reading) -> int:
+    """``-T json`` without ``-e``: each frame's details tree, through ``tcpscope show -T json``."""
+    from tcpscope.cli import show
+
+    sys.stdout.flush()
+    args = argparse.Namespace(file=path, display_filter=opts.display_filter, frame=None, x=opts.hex, n=True,
+                              format="json", reading=reading)
+    return int(show.run(args))
 
 
 class _readable_twice:

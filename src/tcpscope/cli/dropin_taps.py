@@ -5,12 +5,12 @@
 * ``follow,tcp,MODE,N``: ``tcpscope follow --stream N`` (MODE: ascii, hex, raw or yaml);
   ``follow,tcp,MODE,A:P,B:Q`` (two IPv4 endpoints): the stream of the first segment
   between them, under tshark's filter line;
+* ``io,stat,INTERVAL[,COLUMN ...]``: ``tcpscope iostat``;
 * ``flow,tcp,standard|network[,FILTER]``: ``tcpscope flow``.
 
 tshark's own ``-Y`` leaves statistics alone: each sees every frame read (up to ``-c``).
 A statistic tshark has and tcpscope does not is refused (status 2), one tshark does not
-have is tshark's error (status 1); ``io,stat`` is declared not yet done (issue 21's
-``-z io,stat`` work).
+have is tshark's error (status 1).
 """
 
 from __future__ import annotations
@@ -59,11 +59,25 @@ def parse_tap(text: str) -> Tap:
         return Tap("flow", {"display_filter": ",".join(words[3:]) or None, "network": words[2] == "network",
                             "states": False, "svg": None, "html": None})
     if words[:2] == ["io", "stat"]:
-        raise OptionError([f"-z {text} is not yet supported by tcpscope (the interval table comes with "
-                           "views/iostat.py)"], REFUSED)
+        return _io_stat(text)
     if not tshark_knows("taps", text):
         raise OptionError([f'Invalid -z argument "{text}"; it must be one of:'])
     raise OptionError([f"-z {text} is not supported by tcpscope's tshark command line"], REFUSED)
+
+
+def _io_stat(text: str) -> Tap:
+    """``-z io,stat,INTERVAL[,COLUMN ...]``: ``tcpscope iostat``, its arguments checked
+    before the capture is read, as tshark checks them (status 2, INVALID_TAP)."""
+    from tcpscope.views.iostat import IoStatError, parse_column, parse_interval, parse_io_stat_arg
+
+    try:
+        interval, columns = parse_io_stat_arg(text)
+        parse_interval(interval)
+        for column in columns:
+            parse_column(column)
+    except IoStatError as exc:
+        raise OptionError([str(exc)], REFUSED) from None
+    return Tap("iostat", {"interval": interval, "column": [c or "" for c in columns], "display_filter": None})
 
 
 def _endpoints_filter(one: str, other: str) -> str | None:
