@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from tcpscope.cli.dropin_taps import Tap
     from tcpscope.table.schema import FieldDef
 
-__all__ = ["TSHARK_FIELDS", "main", "tshark_names"]
+__all__ = ["TSHARK_FIELDS", "glossary_line", "main", "resolve_fields", "tshark_names"]
 
 #: Every field and protocol name tshark 4.0.17 knows: its version line, then the names, sorted.
 TSHARK_FIELDS = Path(__file__).with_name("tshark_fields.xz")
@@ -91,7 +91,7 @@ def _version() -> int:
 
 def _report(report: str, argv: list[str]) -> int:
     """``-G REPORT``, which tshark takes only as the first option."""
-    if argv[0] != "-G" and not argv[0].startswith("-G"):
+    if not argv[0].startswith("-G"):
         raise OptionError(["-G only valid as first option"])
     if report not in _REPORTS:
         raise OptionError([f'Invalid "{report}" option for -G flag, enter -G help for more help.'])
