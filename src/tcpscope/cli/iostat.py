@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tcpscope.cli.common import finish, scan_capture
+from tcpscope.cli.common import finish, reading_of, scan_capture
 
 __all__ = ["run"]
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope.views.iostat import IoStat
 
     stat = IoStat(args.interval, [c.strip() or None for c in args.column or []], args.display_filter)
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 stat.feed(piece.table, piece.frames)
