@@ -332,21 +332,27 @@ def first_headers(t: PacketTable, col: str) -> dict[int, str]:
 
 def stack_above_tcp(t: PacketTable) -> tuple[Index, Index, list[str]]:
     """What HTTP adds to ``frame.protocols``: the frames whose TCP payload HTTP framing
-    claims (tshark hands it to no ``data``), and for each message (frame, text) the
-    protocols it adds: ``http``, then the body's protocol when it has a body
+    claims (tshark hands it to no ``data``), and for each frame with messages (frame,
+    text) the protocols they add: ``http`` once (HTTP is called once a segment, for all
+    its messages), then the protocol of each message's body when it has one
     (:func:`media_protocol`; a Continuation's bytes go to ``data``)."""
     t = message_table(t)
     claimed = _http_payloads(t)
     lt = _messages(t)
     ctypes = first_headers(t, "content_type")
-    texts = []
-    for i in range(len(lt)):
+    frames: list[int] = []
+    texts: list[str] = []
+    for i, f in enumerate(lt.pkt.tolist()):
+        if not frames or frames[-1] != f:
+            frames.append(f)
+            texts.append("http")
         if int(lt.cols["kind"][i]) == 3:
-            texts.append("http:data")
+            texts[-1] += ":data"
             continue
         body = file_data(t, i)
-        texts.append("http:" + media_protocol(ctypes.get(i), body) if body else "http")
-    return claimed, lt.pkt, texts
+        if body:
+            texts[-1] += ":" + media_protocol(ctypes.get(i), body)
+    return claimed, np.array(frames, dtype=np.int64), texts
 
 
 # ---- the fields ----
