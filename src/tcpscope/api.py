@@ -385,14 +385,15 @@ class Scan:
     def _http(self) -> bool | str:
         """Whether the pieces need HTTP framing: for the packet list's Protocol and Info
         columns (asked for, or every field); ``"messages"``: with the messages, for the
-        http.* fields and frame.protocols."""
+        http.* fields and frame.protocols when they are named (without, a piece's messages
+        are framed from that piece alone when a field asks for them)."""
         from tcpscope.analysis.http_fields import needs_messages
 
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
-        if self._fields is None or needs_messages(names):
+        if needs_messages(names):
             return "messages"
-        return bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
 
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches

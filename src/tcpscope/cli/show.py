@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     before: int | None = None
     found: set[int] = set()
     total = 0
-    with scan_capture(args.file, args.display_filter) as scan:
+    with scan_capture(args.file, args.display_filter, ["frame.protocols"]) as scan:  # (HTTP's messages, for its tree)
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame
