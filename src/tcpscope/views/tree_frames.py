@@ -31,6 +31,7 @@ from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_gre import GRE
+from tcpscope.views.tree_http import HTTP, http_text
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_mpls import MPLS, STACKED
@@ -40,7 +41,8 @@ from tcpscope.views.tree_tcp import DATA, TCP
 __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
+                                                       HTTP)}
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -269,6 +271,8 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         proto = PROTOCOLS[name]
         if proto is DATA:
             got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where])
+        elif proto is HTTP:
+            got = [http_text(table, f, la) for f, la in where]
         else:
             got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
         texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
@@ -276,7 +280,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         parts, lacks = [], list(missing[frame])
         for name, layer in stacks[frame]:
             text = texts[name, frame, layer]
-            if text is None and PROTOCOLS[name] is DATA:
+            if text is None and PROTOCOLS[name] in (DATA, HTTP):
                 lacks.append(name)
             elif text:
                 parts.append(text)
