@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.analysis.http_fields import message_table
 from tcpscope.dissect.experts import EXPERTS, SHORT_NAMES, field_name
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
@@ -193,7 +194,9 @@ def frame_stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, li
     """Each frame's protocols with a tree, in order, with their layer numbers; and the
     protocols it has no tree for (or whose header was not read)."""
     protos = store.field("frame.protocols")
-    table = store.table
+    # (with its HTTP messages, whose layer HTTP's rows are in: frame.protocols has framed
+    # them already, when the analysis did not carry them, and message_table remembers it)
+    table = message_table(store.table)
     stacks: dict[int, list[tuple[str, int]]] = {}
     missing: dict[int, list[str]] = {}
     for frame in frames:
