@@ -159,7 +159,7 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", required=True,
                    choices=("parquet", "arrow", "feather", "csv", "json", "ek", "pcap", "pcapng", "zeek", "zeek-json"),
                    help="parquet, arrow (IPC file), feather, csv: a row per frame, a column per field; json, ek: as "
-                        "tshark -T json|ek -e; pcap, pcapng: the frames, as tshark -w; zeek, zeek-json: not yet")
+                        "tshark -T json|ek -e; pcap, pcapng: the frames, as tshark -w; zeek, zeek-json: Zeek's conn.log, a row per TCP connection")
     p.add_argument("-e", action="append", metavar="FIELD",
                    help="a Wireshark field name (repeatable; default for tables: the packet list's columns, "
                         "the TCP header and analysis fields)")
