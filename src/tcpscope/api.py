@@ -374,7 +374,8 @@ class Scan:
     has; ``warnings`` holds the reader's warnings once the iteration has ended.
     """
 
-    def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, options: _ScanOptions) -> None:
+    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields: Sequence[str] | None,
+                 options: _ScanOptions) -> None:
         self._path = path
         self._fields = tuple(fields) if fields is not None else None
         self._lists = options.lists
@@ -392,7 +393,8 @@ class Scan:
         self.warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return f"<Scan {os.fspath(self._path)!r}>"
+        path = self._path
+        return f"<Scan {os.fspath(path) if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]!r}>"
 
     def _analysis(self) -> bool | Literal["accecn"]:
         """What the pieces need of the TCP analysis (see ``TableStream``)."""
@@ -437,10 +439,12 @@ def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:
     return tuple(w.message for w in warnings)
 
 
-def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
+def scan(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
          analyze: bool | Literal["needed"] = True, lists: Collection[str] = ()) -> Scan:
     """The capture at ``path`` a piece at a time, as a :class:`Scan`: one :class:`PacketView`
-    of ``fields`` (default: those of ``Capture.packets``) per piece.
+    of ``fields`` (default: those of ``Capture.packets``) per piece. Several paths, or a
+    directory, are read as one capture, the files one after the other as ``mergecap -a``
+    joins them (``capture.files``).
 
     Every piece has the same columns and types, so that the pieces concatenate (or go to
     one Parquet writer): a field named in ``lists`` is a list of all its values in each
