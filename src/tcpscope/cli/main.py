@@ -152,6 +152,9 @@ def _analyze_arguments(p: argparse.ArgumentParser) -> None:
     _display_filter(p)
     p.add_argument("--explain", action="store_true",
                    help="add each connection's step-by-step account, as tcpscope explain gives it")
+    p.add_argument("--dask", metavar="SCHEDULER_ADDRESS", default=None,
+                   help="run on this Dask cluster (pip install tcpscope[dask]) and write Parquet to -o")
+    p.add_argument("-o", dest="output", metavar="OUT", default=None, help="--dask: the output directory")
     _lang(p)
 
 
