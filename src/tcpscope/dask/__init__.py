@@ -107,26 +107,29 @@ def _gather_bytes(data: np.ndarray, offset: np.ndarray, caplen: np.ndarray) -> b
 def _decode(path: str, buckets: int) -> tuple[int, list[_Part]]:
     """Step 1 on one file: its frame count and its TCP frames by bucket (the hash taken
     once per connection's ends, the frames moved as arrays)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     import tcpscope
 
     parts: list[list[_Part]] = [[] for _ in range(buckets)]
     total = 0
     for piece in tcpscope.scan(path, ["frame.number", *_ENDS], analyze=False):
-        cols = piece.to_arrow().to_pydict()
+        cols = piece.to_arrow()
         rec = piece.table.records
-        tcp = np.flatnonzero(np.asarray([p is not None for p in cols["tcp.srcport"]], dtype=np.bool_))
-        src = [cols["ipv6.src"][i] or cols["ip.src"][i] for i in tcp.tolist()]
-        dst = [cols["ipv6.dst"][i] or cols["ip.dst"][i] for i in tcp.tolist()]
-        keys = np.array([f"{s}|{sp}|{d}|{dp}" for s, d, sp, dp in zip(
-            src, dst, np.asarray(cols["tcp.srcport"], dtype=object)[tcp], np.asarray(cols["tcp.dstport"],
-                                                                                         dtype=object)[tcp],
-            strict=True)], dtype=str) if tcp.shape[0] else np.zeros(0, dtype=str)
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        per_key = np.array([bucket_of(*_ends(k), buckets) for k in uniq.tolist()], dtype=np.int64)
-        bucket = per_key[inverse] if tcp.shape[0] else np.zeros(0, dtype=np.int64)
+        tcp = np.flatnonzero(pc.is_valid(cols["tcp.srcport"]).to_numpy(zero_copy_only=False))
+        cols = cols.take(pa.array(tcp))
+        src = pc.coalesce(cols["ipv6.src"], cols["ip.src"]).cast(pa.string())
+        dst = pc.coalesce(cols["ipv6.dst"], cols["ip.dst"]).cast(pa.string())
+        keys = pc.binary_join_element_wise(src, cols["tcp.srcport"].cast(pa.string()), dst,
+                                           cols["tcp.dstport"].cast(pa.string()), "|").combine_chunks()
+        coded = keys.dictionary_encode()  # each connection's ends hashed once
+        per_key = np.array([bucket_of(*_ends(k), buckets) for k in coded.dictionary.to_pylist()], dtype=np.int64)
+        bucket = per_key[coded.indices.to_numpy(zero_copy_only=False)] if tcp.shape[0] else np.zeros(0, np.int64)
+        numbers = cols["frame.number"].to_numpy(zero_copy_only=False).astype(np.int64)
         for b in np.unique(bucket).tolist():
             rows = tcp[bucket == b]
-            parts[b].append(_Part(np.asarray(cols["frame.number"], dtype=np.int64)[rows] - 1,
+            parts[b].append(_Part(numbers[bucket == b] - 1,
                                   rec.ts_ns[rows].astype(np.int64), rec.caplen[rows].astype(np.int64),
                                   rec.wirelen[rows].astype(np.int64), rec.linktype[rows].astype(np.int64),
                                   _gather_bytes(rec.data, rec.offset[rows], rec.caplen[rows])))
@@ -160,19 +163,31 @@ class _Analysed:
     first_frames: np.ndarray  # per local stream number
 
 
+#: a nanosecond pcap record's header: seconds, nanoseconds, captured and original length
+_RECORD = np.dtype([("sec", "<u4"), ("nsec", "<u4"), ("caplen", "<u4"), ("wirelen", "<u4")])
+
+
 def _pcap(parts: Sequence[_Part]) -> bytes:
-    """The bucket's frames as a nanosecond pcap (one link type)."""
+    """The bucket's frames as a nanosecond pcap (one link type), built as arrays: each
+    record's header, then its bytes, at offsets from the running sum of the lengths."""
     links = {int(x) for p in parts for x in np.unique(p.linktype).tolist()}
     if len(links) > 1:
         raise DaskRunError(f"the Dask path needs one link type per capture, and found {sorted(links)}")
-    out = [struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, links.pop() if links else 1)]
-    for p in parts:
-        at = 0
-        for ts, cap, wire in zip(p.ts_ns.tolist(), p.caplen.tolist(), p.wirelen.tolist(), strict=True):
-            out.append(struct.pack("<IIII", ts // 1_000_000_000, ts % 1_000_000_000, cap, wire))
-            out.append(p.data[at : at + cap])
-            at += cap
-    return b"".join(out)
+    head = struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, links.pop() if links else 1)
+    whole = _join(parts)
+    n = whole.caplen.shape[0]
+    records = np.empty(n, dtype=_RECORD)
+    records["sec"], records["nsec"] = np.divmod(whole.ts_ns, 1_000_000_000)
+    records["caplen"], records["wirelen"] = whole.caplen, whole.wirelen
+    size = _RECORD.itemsize
+    starts = np.arange(n, dtype=np.int64) * size + (np.cumsum(whole.caplen) - whole.caplen)
+    out = np.empty(int(n * size + whole.caplen.sum()), dtype=np.uint8)
+    header_at = (starts[:, None] + np.arange(size)).ravel()
+    out[header_at] = records.view(np.uint8)
+    data_at = np.repeat(starts + size - (np.cumsum(whole.caplen) - whole.caplen), whole.caplen) \
+        + np.arange(int(whole.caplen.sum()), dtype=np.int64)
+    out[data_at] = np.frombuffer(whole.data, dtype=np.uint8)
+    return head + out.tobytes()
 
 
 def _analyse(offsets: Sequence[int], *parts: _Part) -> _Analysed:
