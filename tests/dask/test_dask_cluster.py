@@ -1,5 +1,5 @@
 """``tcpscope.dask`` on a real ``dask.distributed`` LocalCluster (two worker processes):
-the per-packet results equal the single-process analysis of the same files read as one
+the per-packet results and the conversations equal the single-process analysis of the same files read as one
 capture, every cell, on rotated files whose connections cross file boundaries; reading
 the files one by one would not give them; a worker killed mid-run fails the run with a
 clear message and leaves no output. One cluster for the module (it takes seconds)."""
@@ -25,6 +25,8 @@ import pyarrow.parquet as pq  # noqa: E402
 import tcpscope  # noqa: E402
 from tcpscope.dask import FIELDS, DaskRunError, _decode, analyze  # noqa: E402
 from tcpscope.export.columns import arrow_schema, conform, field_defs  # noqa: E402
+from tcpscope.export.conversations import write_conversations  # noqa: E402
+from tcpscope.views.conversation_sums import ConversationSums  # noqa: E402
 
 CAPTURE = Path(__file__).resolve().parents[2] / "tests" / "golden" / "captures" / "zeek-http-methods.pcap"
 
@@ -65,6 +67,17 @@ def test_equals_single_process(client: Any, rotated: list[str], tmp_path: Path) 
     assert got.column_names == want.column_names
     for name in want.column_names:
         assert (name, got[name].to_pylist()) == (name, want[name].to_pylist())
+    # the conversations, as tcpscope conv --format parquet writes them for the same files
+    sums = ConversationSums(lifecycle=True)
+    for piece in tcpscope.scan(rotated):
+        sums.add(piece.table, piece.mask)
+    write_conversations(sums.result(), str(tmp_path / "single.parquet"))
+    conv_want = pq.read_table(tmp_path / "single.parquet").sort_by("stream")
+    conv_got = pq.read_table(out / "conversations").sort_by("stream")
+    assert conv_got.num_rows == conv_want.num_rows == 49
+    assert conv_got.column_names == conv_want.column_names
+    for name in conv_want.column_names:
+        assert (name, conv_got[name].to_pylist()) == (name, conv_want[name].to_pylist())
     # the files one by one: streams start again from 0 in each, so they differ
     one_by_one = np.concatenate([_single(f)["tcp.stream"].to_numpy() for f in rotated])
     assert not np.array_equal(one_by_one, want["tcp.stream"].to_numpy())

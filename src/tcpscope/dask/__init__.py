@@ -23,11 +23,12 @@ The steps, each a Dask task, so that files and connections spread over the worke
 
 The output, a directory: ``packets/part-NNNNN.parquet`` (a row per TCP frame:
 ``frame.number`` and the TCP fields of :data:`FIELDS`, the types of
-``tcpscope export --format parquet``), and ``conversations.parquet`` is not written yet
-(the conversations' times are relative to the capture's first frame, which a bucket does
-not see: declared). It is written under ``OUT.part`` and renamed to ``OUT`` only when
-every task has succeeded: a run that fails (a worker killed, a file that cannot be read)
-raises :class:`DaskRunError` and leaves no ``OUT``.
+``tcpscope export --format parquet``) and ``conversations/part-NNNNN.parquet`` (a row per
+TCP conversation, the columns and types of ``tcpscope conv --format parquet``, its first
+frame and start time counted from the capture's first frame). It is written under
+``OUT.part`` and renamed to ``OUT`` only when every task has succeeded: a run that fails
+(a worker killed, a file that cannot be read) raises :class:`DaskRunError` and leaves no
+``OUT``.
 
 Frames that are not TCP have no row (they have no TCP field). A bucket's frames must
 share one link type (the capture each bucket writes is a pcap): other captures are
@@ -104,17 +105,19 @@ def _gather_bytes(data: np.ndarray, offset: np.ndarray, caplen: np.ndarray) -> b
     return bytes(data[index])
 
 
-def _decode(path: str, buckets: int) -> tuple[int, list[_Part]]:
-    """Step 1 on one file: its frame count and its TCP frames by bucket (the hash taken
-    once per connection's ends, the frames moved as arrays)."""
+def _decode(path: str, buckets: int) -> tuple[int, int, list[_Part]]:
+    """Step 1 on one file: its frame count, its first frame's time (-1: none) and its TCP
+    frames by bucket (the hash taken once per connection's ends, the frames moved as arrays)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     import tcpscope
 
     parts: list[list[_Part]] = [[] for _ in range(buckets)]
-    total = 0
+    total, first_ts = 0, -1
     for piece in tcpscope.scan(path, ["frame.number", *_ENDS], analyze=False):
+        if first_ts < 0 and piece.table.n:
+            first_ts = int(piece.table.ts_ns[0])
         cols = piece.to_arrow()
         rec = piece.table.records
         tcp = np.flatnonzero(pc.is_valid(cols["tcp.srcport"]).to_numpy(zero_copy_only=False))
@@ -134,7 +137,7 @@ def _decode(path: str, buckets: int) -> tuple[int, list[_Part]]:
                                   rec.wirelen[rows].astype(np.int64), rec.linktype[rows].astype(np.int64),
                                   _gather_bytes(rec.data, rec.offset[rows], rec.caplen[rows])))
         total += piece.table.n
-    return total, [_join(p) for p in parts]
+    return total, first_ts, [_join(p) for p in parts]
 
 
 def _ends(key: str) -> tuple[str, int, str, int]:
@@ -151,8 +154,8 @@ def _join(parts: Sequence[_Part]) -> _Part:
                  b"".join(p.data for p in parts))
 
 
-def _pick(result: tuple[int, list[_Part]], bucket: int) -> _Part:
-    return result[1][bucket]
+def _pick(result: tuple[int, int, list[_Part]], bucket: int) -> _Part:
+    return result[2][bucket]
 
 
 @dataclass
@@ -161,6 +164,7 @@ class _Analysed:
 
     table: pyarrow.Table
     first_frames: np.ndarray  # per local stream number
+    conversations: pyarrow.Table  # ``Conversations.to_arrow``, frames and times the capture's
 
 
 #: a nanosecond pcap record's header: seconds, nanoseconds, captured and original length
@@ -190,20 +194,34 @@ def _pcap(parts: Sequence[_Part]) -> bytes:
     return head + out.tobytes()
 
 
-def _analyse(offsets: Sequence[int], *parts: _Part) -> _Analysed:
-    """Step 3 on one bucket: the same analysis as on one machine (:func:`tcpscope.scan`)."""
+def _analyse(offsets: Sequence[int], first_ts: int, *parts: _Part) -> _Analysed:
+    """Step 3 on one bucket: the same analysis as on one machine (:func:`tcpscope.scan`,
+    and the conversations summed as ``tcpscope conv`` sums them). ``first_ts``: the time
+    of the capture's first frame, which the conversations' start times count from."""
     import pyarrow as pa
 
     import tcpscope
     from tcpscope.export.columns import field_defs
     from tcpscope.table.schema import FieldType
+    from tcpscope.views.conversation_sums import ConversationSums
 
     numbers = np.concatenate([np.zeros(0, dtype=np.int64),
                               *(p.frames + off + 1 for p, off in zip(parts, offsets, strict=True))])
     with tempfile.NamedTemporaryFile(suffix=".pcap") as fh:
         fh.write(_pcap(parts))
         fh.flush()
-        pieces = [piece.to_arrow() for piece in tcpscope.scan(fh.name, ["frame.number", *FIELDS])]
+        sums = ConversationSums(lifecycle=True)
+        pieces = []
+        for piece in tcpscope.scan(fh.name, ["frame.number", *FIELDS]):
+            sums.add(piece.table, piece.mask)
+            pieces.append(piece.to_arrow())
+    conv = sums.result().to_arrow()
+    if conv.num_rows:
+        bucket_first = int(min(int(p.ts_ns[0]) for p in parts if p.ts_ns.shape[0]))
+        conv = conv.set_column(conv.schema.get_field_index("first_frame"), "first_frame",
+                               pa.array(numbers[conv["first_frame"].to_numpy() - 1], type=pa.int64()))
+        conv = conv.set_column(conv.schema.get_field_index("rel_start_ns"), "rel_start_ns",
+                               pa.array(conv["rel_start_ns"].to_numpy() + (bucket_first - first_ts), type=pa.int64()))
     table = pa.concat_tables(pieces) if pieces else pa.table({n: pa.array([], pa.int64())
                                                              for n in ["frame.number", *FIELDS]})
     local = np.asarray(table["frame.number"].to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -222,15 +240,27 @@ def _analyse(offsets: Sequence[int], *parts: _Part) -> _Analysed:
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     frames = np.asarray(table["frame.number"].to_numpy(zero_copy_only=False), dtype=np.int64)
     np.minimum.at(first, stream[has].astype(np.int64), frames[has])
-    return _Analysed(table, first)
+    return _Analysed(table, first, conv)
 
 
-def _write(analysed: _Analysed, global_of_local: np.ndarray, path: str) -> int:
-    """Step 4 on one bucket: its streams renumbered, its rows written; returns the rows."""
+@dataclass(frozen=True)
+class _Conversations:
+    """A bucket's conversations as ``export.conversations`` takes them (``to_arrow``)."""
+
+    table: pyarrow.Table
+
+    def to_arrow(self) -> pyarrow.Table:
+        return self.table
+
+
+def _write(analysed: _Analysed, global_of_local: np.ndarray, path: str, conv_path: str) -> int:
+    """Step 4 on one bucket: its streams renumbered, its rows and its conversations
+    written; returns the rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from tcpscope.export.columns import arrow_schema, conform, field_defs
+    from tcpscope.export.conversations import write_conversations
 
     table = analysed.table
     stream = table["tcp.stream"].to_numpy(zero_copy_only=False)
@@ -241,11 +271,15 @@ def _write(analysed: _Analysed, global_of_local: np.ndarray, path: str) -> int:
                              pa.array(mapped, mask=~known, type=pa.int64()))
     schema = arrow_schema(field_defs(["frame.number", *FIELDS]), binary_addresses=False)
     pq.write_table(conform(table, schema), path)
+    conv = analysed.conversations
+    if conv.num_rows:
+        conv = conv.set_column(0, "stream", pa.array(global_of_local[conv["stream"].to_numpy()], type=pa.int64()))
+        write_conversations(_Conversations(conv.sort_by("stream")), conv_path)
     return int(table.num_rows)
 
 
 def analyze(paths: str | Sequence[str], out: str, client: Any, buckets: int | None = None, *,
-            decode: Callable[[str, int], tuple[int, list[_Part]]] = _decode) -> int:
+            decode: Callable[[str, int], tuple[int, int, list[_Part]]] = _decode) -> int:
     """Analyse the capture ``paths`` (files, or a directory: ``capture.files``) on the
     Dask ``client``'s cluster and write the per-packet Parquet under the directory ``out``
     (see the module docstring). Returns the rows written. Raises :class:`DaskRunError`
@@ -259,11 +293,14 @@ def analyze(paths: str | Sequence[str], out: str, client: Any, buckets: int | No
     partial = f"{out}.part"
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(os.path.join(partial, "packets"))
+    os.makedirs(os.path.join(partial, "conversations"))
     try:
         decoded = client.map(decode, files, buckets=buckets, pure=False)
-        counts = [n for n, _ in client.gather(client.map(lambda r: (r[0], None), decoded, pure=False))]
+        heads = client.gather(client.map(lambda r: (r[0], r[1]), decoded, pure=False))
+        counts = [n for n, _ in heads]
+        first_ts = next((ts for _, ts in heads if ts >= 0), 0)
         offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64).tolist()
-        analysed = [client.submit(_analyse, offsets, *[client.submit(_pick, d, b, pure=False) for d in decoded],
+        analysed = [client.submit(_analyse, offsets, first_ts, *[client.submit(_pick, d, b, pure=False) for d in decoded],
                                   pure=False) for b in range(buckets)]
         firsts = client.gather(client.map(lambda a: a.first_frames, analysed, pure=False))
         every = np.concatenate([np.zeros(0, dtype=np.int64), *firsts])
@@ -271,7 +308,8 @@ def analyze(paths: str | Sequence[str], out: str, client: Any, buckets: int | No
         rank[np.argsort(every, kind="stable")] = np.arange(every.shape[0])
         bounds = np.cumsum([0, *(f.shape[0] for f in firsts)])
         written = [client.submit(_write, a, rank[bounds[b] : bounds[b + 1]],
-                                 os.path.join(partial, "packets", f"part-{b:05d}.parquet"), pure=False)
+                                 os.path.join(partial, "packets", f"part-{b:05d}.parquet"),
+                                 os.path.join(partial, "conversations", f"part-{b:05d}.parquet"), pure=False)
                    for b, a in enumerate(analysed)]
         rows = sum(client.gather(written))
     except DaskRunError:
