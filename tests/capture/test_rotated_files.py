@@ -80,4 +80,4 @@ def test_tcpdump_names_in_order(tmp_path: Path) -> None:
 def test_empty_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fields", str(tmp_path), "-e", "frame.number"]) == 2
     err = capsys.readouterr().err
-    assert err == f'tcpscope: The directory "{tmp_path}" holds no capture file.\n'
+    assert err == f'tcpscope: "{tmp_path}" is a directory (folder), not a file.\n'

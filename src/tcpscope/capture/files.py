@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from tcpscope.capture.reader import read_records
 from tcpscope.capture.records import Records
-from tcpscope.errors import CaptureError, CaptureWarning
+from tcpscope.errors import CaptureNotFoundError, CaptureWarning
 
 __all__ = ["capture_files", "read_file_batches"]
 
@@ -39,15 +39,15 @@ def _name_order(name: str) -> list[tuple[int, int | str]]:
 def capture_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[str] | None:
     """The files a capture argument stands for, in order, when it stands for several or is
     a directory (see the module docstring); None for one file (or a pipe) read as before.
-    An empty directory is an error."""
+    A directory without files is an error, in tshark's words for any directory."""
     if isinstance(path, (str, os.PathLike)):
         name = os.fspath(path)
         if not os.path.isdir(name):
             return None
         files = sorted((e.name for e in os.scandir(name) if e.is_file() and not e.name.startswith(".")),
                        key=_name_order)
-        if not files:
-            raise CaptureError(name, f'The directory "{name}" holds no capture file.')
+        if not files:  # nothing to read: tshark's words for a directory
+            raise CaptureNotFoundError(name, f'"{name}" is a directory (folder), not a file.')
         return [os.path.join(name, f) for f in files]
     names = [os.fspath(p) for p in path]
     if len(names) == 1:
