@@ -10,7 +10,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "tcpscope"
 
 #: The stages in order. Stage 0: modules every stage may use (errors, helpers of no
 #: stage); the package itself (``tcpscope.open``) belongs with the API it re-exports.
-STAGES = ("", "capture", "table", "dissect", "analysis", "filter", "pipeline", "views", "api", "export", "web", "cli")
+STAGES = ("", "capture", "table", "dissect", "analysis", "filter", "pipeline", "views", "api", "export", "dask", "web", "cli")
 BASE = frozenset({"errors", "constants", "_types", "_jit", "_malloc", "_bytes"})
 
 

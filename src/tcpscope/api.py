@@ -562,7 +562,8 @@ class Scan:
         >>> rows = sum(len(piece) for piece in tcpscope.scan("examples/http-get.pcap", ["frame.number"]))
     """
 
-    def __init__(self, path: str | os.PathLike[str], fields: Sequence[str] | None, options: _ScanOptions) -> None:
+    def __init__(self, path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields: Sequence[str] | None,
+                 options: _ScanOptions) -> None:
         self._path = path
         self._fields = tuple(fields) if fields is not None else None
         self._lists = options.lists
@@ -580,7 +581,8 @@ class Scan:
         self.warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return f"<Scan {os.fspath(self._path)!r}>"
+        path = self._path
+        return f"<Scan {os.fspath(path) if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]!r}>"
 
     def _analysis(self) -> bool | Literal["accecn"]:
         """What the pieces need of the TCP analysis (see ``TableStream``)."""
@@ -626,9 +628,12 @@ def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:
     return tuple(w.message for w in warnings)
 
 
-def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
-         analyze: bool | Literal["needed"] = True, lists: Collection[str] | None = None) -> Scan:
+def scan(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields: Sequence[str] | None = None, *,
+         display_filter: str | None = None, analyze: bool | Literal["needed"] = True,
+         lists: Collection[str] | None = None) -> Scan:
     """The capture at ``path`` a piece at a time, as a :class:`Scan`: :func:`tcpscope.scan`.
+    Several paths, or a directory, are read as one capture, the files one after the other
+    as ``mergecap -a`` joins them (``capture.files``).
 
     Every piece has the same columns and types, so that the pieces concatenate (or go to
     one Parquet writer) without a cast. A bad display filter or an unknown field raises at
@@ -637,7 +642,7 @@ def scan(path: str | os.PathLike[str], fields: Sequence[str] | None = None, *, d
 
     Args:
         path: A pcap or pcapng file, or a gzip of either; ``-`` or a FIFO is read as its
-            bytes come.
+            bytes come; several files, or a directory of rotated files, as one capture.
         fields: The pieces' columns (default: :data:`DEFAULT_FIELDS`, those of ``Capture.packets``).
         display_filter: Keep only the frames this Wireshark display filter selects.
         analyze: True, False, or ``"needed"``: only when ``fields`` or the filter read the

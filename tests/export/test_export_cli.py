@@ -42,14 +42,6 @@ def test_unknown_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert "invalid choice: 'xlsx'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("fmt", ["zeek", "zeek-json"])
-def test_zeek_not_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str) -> None:
-    out = tmp_path / "conn.log"
-    assert main(["export", str(LOSSY), "--format", fmt, "-o", str(out)]) == 2
-    _one_line_error(capsys, f"--format {fmt} is not yet written")
-    assert not out.exists()
-
-
 def test_json_needs_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(LOSSY), "--format", "ek", "-o", str(tmp_path / "x")]) == 2
     _one_line_error(capsys, "--format ek needs the fields")

@@ -24,13 +24,14 @@ import os
 import select
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 
 from tcpscope._jit import job
+from tcpscope.capture.files import capture_files, read_file_batches
 from tcpscope.capture.pcap import MAGICS, file_header_length
 from tcpscope.capture.pcapng_blocks import SHB_TYPE, open_blocks, section_head, walk_blocks
 from tcpscope.capture.reader import read_capture_bytes, read_records, records_of
@@ -54,9 +55,16 @@ READ_BYTES = 1 << 20
 UNKNOWN_BYTES = 4 << 20
 
 
-def read_batches(path: str | os.PathLike[str] | BinaryIO) -> Iterator[tuple[Records, bool]]:
+def read_batches(path: str | os.PathLike[str] | BinaryIO | Sequence[str | os.PathLike[str]],
+                 ) -> Iterator[tuple[Records, bool]]:
     """The capture's records as ``(batch, last)`` pairs: a pipe's a batch at a time as its
-    bytes come (see the module docstring), anything else in one batch."""
+    bytes come (see the module docstring), several files' (or a directory's) a file at a
+    time (``capture.files``), anything else in one batch."""
+    if isinstance(path, (str, os.PathLike, list, tuple)):
+        files = capture_files(path)
+        if files is not None:
+            yield from read_file_batches(files)
+            return
     if isinstance(path, (str, os.PathLike)):
         name = os.fspath(path)
         fd = _pipe(name)
@@ -67,7 +75,8 @@ def read_batches(path: str | os.PathLike[str] | BinaryIO) -> Iterator[tuple[Reco
                 if name != "-":
                     os.close(fd)
             return
-    yield read_records(path), True
+    one = path[0] if isinstance(path, (list, tuple)) else path  # one path in a list
+    yield read_records(cast("str | os.PathLike[str] | BinaryIO", one)), True
 
 
 def _pipe(path: str) -> int | None:

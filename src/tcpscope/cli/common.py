@@ -54,19 +54,27 @@ def reading_of(args: argparse.Namespace) -> Reading | None:
 
 
 @contextmanager
-def scan_capture(path: str, display_filter: str | None, fields: Sequence[str] | None = None,
+def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields: Sequence[str] | None = None,
                  analyze: bool | Literal["needed"] = True, reading: Reading | None = None) -> Iterator[Pieces]:
     """The capture's pieces, analysed and filtered (:class:`tcpscope.api.Scan`), with the
     progress line for a large file. A bad filter or field is an error before the file is
     read, as tshark reports them; so is a device or a socket instead of a file, as tshark
     reads neither. The command line is a process of its own: a large file or a pipe first
     tunes the allocator for large arrays (``tcpscope.tune_allocator``), which the library
-    does only when asked. ``reading``: see :class:`Reading`."""
+    does only when asked. ``reading``: see :class:`Reading`. Several ``paths`` (or a
+    directory) are one capture, the files one after the other (``capture.files``)."""
     from tcpscope.api import scan
     from tcpscope.cli.progress import Progress
 
-    _refuse_special(path)
-    with Progress(path) as progress:
+    several = [paths] if isinstance(paths, str) else list(paths)
+    for one in several:
+        _refuse_special(one)
+    path: str | list[str] = several[0] if len(several) == 1 else several
+    if len(several) > 1 and "-" in several:
+        from tcpscope.errors import TcpscopeError
+
+        raise TcpscopeError("standard input (-) cannot be one of several capture files")
+    with Progress(several[0]) as progress:
         if reading is None:
             pieces = scan(path, fields, display_filter=display_filter, analyze=analyze)
         else:
@@ -78,7 +86,7 @@ def scan_capture(path: str, display_filter: str | None, fields: Sequence[str] | 
             pieces = scan(path, fields, display_filter=display_filter if flt is None else None,
                           analyze=True if flt is not None else analyze)
         pieces.progress = lambda done: progress.stage("decoding", done)
-        _tune_for(path)
+        _tune_for(several[0])
         if reading is None:
             yield pieces
         else:

@@ -28,6 +28,14 @@ def _file(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="capture file (pcap, pcapng, gzip of either); - for standard input")
 
 
+def _files(p: argparse.ArgumentParser) -> None:
+    """The capture of a command that reads it once, front to back: several files, or a
+    directory of them, are one capture (``tcpscope.capture.files``)."""
+    p.add_argument("file", metavar="FILE", nargs="+",
+                   help="capture file (pcap, pcapng, gzip of either); - for standard input; several files or a "
+                        "directory (rotated files) are read as one capture, in order, as mergecap -a joins them")
+
+
 def _display_filter(p: argparse.ArgumentParser) -> None:
     p.add_argument("-Y", dest="display_filter", metavar="FILTER", default=None,
                    help="display filter in Wireshark's syntax (selects frames as tshark -Y does)")
@@ -57,7 +65,7 @@ class _ListFields(argparse.Action):
 def _fields_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list-fields", action=_ListFields,
                    help="list every field: its name, type and description (no FILE needed), and exit")
-    _file(p)
+    _files(p)
     p.add_argument("-e", action="append", required=True, metavar="FIELD",
                    help="a Wireshark field name (repeatable)")
     p.add_argument("-E", action="append", metavar="OPT=VALUE",
@@ -66,7 +74,8 @@ def _fields_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _conv_arguments(p: argparse.ArgumentParser) -> None:
-    _file_and_filter(p)
+    _files(p)
+    _display_filter(p)
     p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
                    help="table: tshark's text (default); csv or json: every column, times in ns, "
                         "Zeek's conn.log columns under Zeek's names; parquet: to -o")
@@ -139,9 +148,13 @@ def _lang(p: argparse.ArgumentParser) -> None:
 
 
 def _analyze_arguments(p: argparse.ArgumentParser) -> None:
-    _file_and_filter(p)
+    _files(p)
+    _display_filter(p)
     p.add_argument("--explain", action="store_true",
                    help="add each connection's step-by-step account, as tcpscope explain gives it")
+    p.add_argument("--dask", metavar="SCHEDULER_ADDRESS", default=None,
+                   help="run on this Dask cluster (pip install tcpscope[dask]) and write Parquet to -o")
+    p.add_argument("-o", dest="output", metavar="OUT", default=None, help="--dask: the output directory")
     _lang(p)
 
 
@@ -155,11 +168,12 @@ def _explain_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _export_arguments(p: argparse.ArgumentParser) -> None:
-    _file_and_filter(p)
+    _files(p)
+    _display_filter(p)
     p.add_argument("--format", required=True,
                    choices=("parquet", "arrow", "feather", "csv", "json", "ek", "pcap", "pcapng", "zeek", "zeek-json"),
                    help="parquet, arrow (IPC file), feather, csv: a row per frame, a column per field; json, ek: as "
-                        "tshark -T json|ek -e; pcap, pcapng: the frames, as tshark -w; zeek, zeek-json: not yet")
+                        "tshark -T json|ek -e; pcap, pcapng: the frames, as tshark -w; zeek, zeek-json: Zeek's conn.log, a row per TCP connection")
     p.add_argument("-e", action="append", metavar="FIELD",
                    help="a Wireshark field name (repeatable; default for tables: the packet list's columns, "
                         "the TCP header and analysis fields)")

@@ -10,6 +10,7 @@ whatever the capture's length, and sees exactly what a Python user sees:
 * :mod:`~tcpscope.export.json`: ``tshark -T json -e ...`` and ``-T ek -e ...``;
 * :mod:`~tcpscope.export.packets`: the selected frames written back as pcap or pcapng,
   as ``tshark -r IN -Y F -w OUT`` writes them;
+* :mod:`~tcpscope.export.zeek`: Zeek's ``conn.log``, as TSV or as Zeek's JSON log;
 * :mod:`~tcpscope.export.output`: the output file, written under a temporary name and
   renamed when complete, so that a failed export leaves nothing that looks whole.
 """

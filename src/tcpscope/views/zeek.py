@@ -108,6 +108,7 @@ class ZeekConns:
     orig_state: Index
     resp_state: Index
     ipv4: Mask  # the addresses are IPv4 (else IPv6)
+    start_ns: Index  # the time of the connection's first segment (conn.log's ``ts``)
 
     def originator(self, i: int) -> str:
         """Connection ``i``'s originator as ``address:port`` (``[address]:port`` for IPv6)."""
@@ -299,7 +300,7 @@ class ZeekSums:
             history=history,
             orig_pkts=st[rows, E_PKTS + orig], orig_ip_bytes=st[rows, E_IP_BYTES + orig],
             resp_pkts=st[rows, E_PKTS + resp], resp_ip_bytes=st[rows, E_IP_BYTES + resp],
-            orig_state=os_, resp_state=rs, ipv4=first[:, 1] == AT_IPV4,
+            orig_state=os_, resp_state=rs, ipv4=first[:, 1] == AT_IPV4, start_ns=st[:, C_START_TS],
         )
 
 
