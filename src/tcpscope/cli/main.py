@@ -193,6 +193,43 @@ def _export_objects_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", metavar="DIR", help="the directory to write the objects to (made if missing)")
 
 
+def _duration(text: str) -> float:
+    """dumpcap's ``-a duration:SEC`` autostop condition (the only one taken yet)."""
+    kind, _, value = text.partition(":")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if kind != "duration" or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"invalid autostop condition {text!r} (duration:SEC is taken)")
+    return seconds
+
+
+def _positive(text: str) -> int:
+    """A count or a length: an integer from 1."""
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return value
+
+
+def _capture_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-D", dest="list_interfaces", action="store_true", help="list the interfaces and exit")
+    p.add_argument("-i", dest="interface", metavar="IFACE", help="the interface to capture on (any: all of them)")
+    p.add_argument("-f", dest="capture_filter", metavar="BPF", default=None,
+                   help="capture filter in libpcap's syntax, compiled by libpcap (as tcpdump's)")
+    p.add_argument("-c", dest="count", type=_positive, metavar="COUNT", default=None,
+                   help="stop after COUNT frames")
+    p.add_argument("-a", dest="duration", type=_duration, metavar="duration:SEC", default=None,
+                   help="stop after SEC seconds")
+    p.add_argument("-s", dest="snaplen", type=_positive, metavar="SNAPLEN", default=262144,
+                   help="bytes kept of each frame (default: 262144)")
+    p.add_argument("-p", dest="no_promiscuous", action="store_true", help="do not put the interface in "
+                   "promiscuous mode")
+    p.add_argument("-w", dest="output", metavar="OUT", default=None,
+                   help="the pcapng file to write; - for standard output")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -235,6 +272,9 @@ COMMANDS = (
             _serve_arguments),
     Command("export-objects", "tcpscope.cli.export_objects",
             "write the HTTP bodies to files, as tshark --export-objects http,DIR", _export_objects_arguments),
+    Command("capture", "tcpscope.cli.capture",
+            "capture live from an interface to a pcapng file, as dumpcap does (Linux, CAP_NET_RAW)",
+            _capture_arguments),
 )
 
 
