@@ -163,12 +163,15 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     capture = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "capture", "-i", net.client_if, "-f", CAPTURE_FILTER,
                                         "-w", str(ours)), stderr=subprocess.PIPE, text=True, env=ENV)
+    live = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "live", "-i", net.client_if, "-f", CAPTURE_FILTER),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     tcpdump = subprocess.Popen(net.exec(net.client, "tcpdump", "-i", net.client_if, "--immediate-mode", "-U", "-w", str(theirs),
                                         "--time-stamp-precision", "nano", CAPTURE_FILTER),
                                stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(capture, "Capturing on")
         _wait_for(tcpdump, "listening on")
+        _wait_for(live, "Capturing on")
         for _ in range(3):  # curl retries while the server starts (a refused SYN is not captured twice)
             fetched = _run(*net.exec(net.client, "curl", "-s", "--retry", "20", "--retry-connrefused",
                                      "--retry-delay", "0", "--retry-max-time", "5",
@@ -176,12 +179,14 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
             assert fetched.returncode == 0 and fetched.stdout.startswith("hello"), fetched.stderr
         time.sleep(0.3)
     finally:
-        for proc in (capture, tcpdump, server):
+        procs = (capture, tcpdump, server, live)
+        for proc in procs:
             proc.send_signal(signal.SIGINT)
         try:
-            outs = [proc.communicate(timeout=5)[1] or "" for proc in (capture, tcpdump, server)]
+            outs = [proc.communicate(timeout=10)[1] or "" for proc in procs[:3]]
+            listed = live.communicate(timeout=10)[0]
         finally:
-            for proc in (capture, tcpdump, server):
+            for proc in procs:
                 if proc.poll() is None:
                     proc.kill()
     assert capture.returncode == 0, outs[0]
@@ -195,6 +200,21 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
     gaps = [abs(a[2] - b[2]) for a, b in zip(ours_frames, theirs_frames, strict=True)]
     assert max(gaps) <= TIME_SLACK_NS, gaps
     assert _same_report(_analysis(ours), _analysis(theirs))
+    assert live.returncode == 0
+    _same_list(listed, ours)
+
+
+def _same_list(listed: str, path: Path) -> None:
+    """``tcpscope live``'s list is ``tcpscope list``'s of the file written at the same
+    time: every line equal but for the time column, within the time stamps' slack."""
+    done = _run(*TCPSCOPE, "list", str(path))
+    assert done.returncode == 0, done.stderr
+    ours, theirs = listed.splitlines(), done.stdout.splitlines()
+    assert len(ours) == len(theirs) > 0, (ours, theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        (na, ta, rest_a), (nb, tb, rest_b) = a.split(None, 2), b.split(None, 2)
+        assert (na, rest_a) == (nb, rest_b)
+        assert abs(float(ta) - float(tb)) <= 2 * TIME_SLACK_NS / 1e9, (a, b)
 
 
 @needs_root

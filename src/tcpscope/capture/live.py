@@ -46,6 +46,9 @@ _PACKET_ADD_MEMBERSHIP = 1
 _PACKET_STATISTICS = 6
 _PACKET_AUXDATA = 8
 _PACKET_MR_PROMISC = 1
+#: sockaddr_ll's sll_pkttype of a frame the host sends; sll_hatype of the loopback interface
+_PACKET_OUTGOING = 4
+_ARPHRD_LOOPBACK = 772
 _SO_ATTACH_FILTER = 26
 _SO_TIMESTAMPNS = 35
 _SO_RCVBUF = 8
@@ -135,6 +138,7 @@ class LiveCapture:
                                            if capture_filter else None)
         self._sock = self._open(ifindex, promiscuous)
         self._counted = Statistics(0, 0)
+        self._stopped = False
 
     def _open(self, ifindex: int, promiscuous: bool) -> socket.socket:
         # Protocol 0 on an interface: nothing is queued before its filter is attached and
@@ -168,16 +172,20 @@ class LiveCapture:
     def frames(self, count: int | None = None, duration_s: float | None = None) -> Iterator[tuple[int, bytes, int]]:
         """The frames as they come, each as (time in ns, captured bytes, length on the
         wire): ``count`` of them at most, for ``duration_s`` seconds at most, until the
-        caller stops (or the process is interrupted)."""
+        caller stops, :meth:`stop` is called (from another thread) or the process is
+        interrupted."""
         deadline = None if duration_s is None else time.monotonic() + duration_s
         room = self.snaplen if not self.cooked else max(self.snaplen - _SLL2_LENGTH, 0)
         buffer = bytearray(max(room, 1) + 4)
         ancillary = socket.CMSG_SPACE(_TIMESPEC.size) + socket.CMSG_SPACE(_AUXDATA.size)
         seen = 0
-        while (count is None or seen < count) and (deadline is None or time.monotonic() < deadline):
+        while (not self._stopped and (count is None or seen < count)
+               and (deadline is None or time.monotonic() < deadline)):
             try:
                 n, ancdata, _flags, address = self._sock.recvmsg_into([buffer], ancillary)
             except TimeoutError:
+                continue
+            if _looped_back(address):
                 continue
             stamp, aux = _ancillary(ancdata)
             data, wire = self._frame(bytes(buffer[:min(n, room)]), aux, address)
@@ -199,6 +207,10 @@ class LiveCapture:
             wire += 4
         return data[:self.snaplen], wire
 
+    def stop(self) -> None:
+        """End :meth:`frames` within one wait for a frame (what another thread calls)."""
+        self._stopped = True
+
     def statistics(self) -> Statistics:
         """The kernel's counts since the capture started (the kernel resets them each
         time they are read: they are added up here)."""
@@ -208,6 +220,13 @@ class LiveCapture:
 
     def close(self) -> None:
         self._sock.close()
+
+
+def _looped_back(address: tuple[object, ...]) -> bool:
+    """Whether the frame is one the loopback interface sends: libpcap skips those, for
+    each comes back in as a frame received (recvmsg's address: interface, protocol,
+    packet type, hardware type, ...)."""
+    return address[2] == _PACKET_OUTGOING and address[3] == _ARPHRD_LOOPBACK
 
 
 def _ancillary(ancdata: list[tuple[int, int, bytes]]) -> tuple[int | None, bytes | None]:

@@ -216,6 +216,13 @@ def _positive(text: str) -> int:
 def _capture_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-D", dest="list_interfaces", action="store_true", help="list the interfaces and exit")
     p.add_argument("-i", dest="interface", metavar="IFACE", help="the interface to capture on (any: all of them)")
+    _live_options(p)
+    p.add_argument("-w", dest="output", metavar="OUT", default=None,
+                   help="the pcapng file to write; - for standard output")
+
+
+def _live_options(p: argparse.ArgumentParser) -> None:
+    """What ``capture`` and ``live`` both take: when the capture stops, what it keeps."""
     p.add_argument("-f", dest="capture_filter", metavar="BPF", default=None,
                    help="capture filter in libpcap's syntax, compiled by libpcap (as tcpdump's)")
     p.add_argument("-c", dest="count", type=_positive, metavar="COUNT", default=None,
@@ -226,8 +233,13 @@ def _capture_arguments(p: argparse.ArgumentParser) -> None:
                    help="bytes kept of each frame (default: 262144)")
     p.add_argument("-p", dest="no_promiscuous", action="store_true", help="do not put the interface in "
                    "promiscuous mode")
-    p.add_argument("-w", dest="output", metavar="OUT", default=None,
-                   help="the pcapng file to write; - for standard output")
+
+
+def _live_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", dest="interface", metavar="IFACE", required=True,
+                   help="the interface to capture on (any: all of them)")
+    _display_filter(p)
+    _live_options(p)
 
 
 class Command:
@@ -275,6 +287,9 @@ COMMANDS = (
     Command("capture", "tcpscope.cli.capture",
             "capture live from an interface to a pcapng file, as dumpcap does (Linux, CAP_NET_RAW)",
             _capture_arguments),
+    Command("live", "tcpscope.cli.live",
+            "the packet list of a live capture as the packets arrive, with the TCP analysis (Linux, CAP_NET_RAW)",
+            _live_arguments),
 )
 
 
