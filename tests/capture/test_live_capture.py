@@ -18,6 +18,7 @@ import re
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -36,6 +37,10 @@ CAPTURE_FILTER = "tcp port 8000"
 #: How far apart the two captures' time stamps of one frame may be (both read the
 #: kernel's stamp of the same buffer: in practice they are equal)
 TIME_SLACK_NS = 1_000_000
+ETH_HEADER = 14
+SLL2_HEADER = 20
+#: sll_pkttype: a frame to this host, a frame this host sends
+PACKET_HOST, PACKET_OUTGOING = 0, 4
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="live capture needs root (CAP_NET_RAW)")
 
@@ -155,7 +160,7 @@ def _same_report(ours: list[str], theirs: list[str]) -> bool:
 
 
 def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
-    ours, theirs = tmp_path / "tcpscope.pcapng", tmp_path / "tcpdump.pcap"
+    ours, theirs, cooked = tmp_path / "tcpscope.pcapng", tmp_path / "tcpdump.pcap", tmp_path / "any.pcapng"
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "index.html").write_text("hello from the server\n" * 40)
     server = subprocess.Popen(net.exec(net.server, sys.executable, "-m", "http.server", "8000", "--bind",
@@ -163,6 +168,8 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     capture = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "capture", "-i", net.client_if, "-f", CAPTURE_FILTER,
                                         "-w", str(ours)), stderr=subprocess.PIPE, text=True, env=ENV)
+    on_any = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "capture", "-i", "any", "-f", CAPTURE_FILTER,
+                                       "-w", str(cooked)), stderr=subprocess.PIPE, text=True, env=ENV)
     live = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "live", "-i", net.client_if, "-f", CAPTURE_FILTER),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     tcpdump = subprocess.Popen(net.exec(net.client, "tcpdump", "-i", net.client_if, "--immediate-mode", "-U", "-w", str(theirs),
@@ -172,6 +179,7 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
         _wait_for(capture, "Capturing on")
         _wait_for(tcpdump, "listening on")
         _wait_for(live, "Capturing on")
+        _wait_for(on_any, "Capturing on")
         for _ in range(3):  # curl retries while the server starts (a refused SYN is not captured twice)
             fetched = _run(*net.exec(net.client, "curl", "-s", "--retry", "20", "--retry-connrefused",
                                      "--retry-delay", "0", "--retry-max-time", "5",
@@ -179,11 +187,11 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
             assert fetched.returncode == 0 and fetched.stdout.startswith("hello"), fetched.stderr
         time.sleep(0.3)
     finally:
-        procs = (capture, tcpdump, server, live)
+        procs = (capture, tcpdump, server, on_any, live)
         for proc in procs:
             proc.send_signal(signal.SIGINT)
         try:
-            outs = [proc.communicate(timeout=10)[1] or "" for proc in procs[:3]]
+            outs = [proc.communicate(timeout=10)[1] or "" for proc in procs[:4]]
             listed = live.communicate(timeout=10)[0]
         finally:
             for proc in procs:
@@ -200,8 +208,20 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
     gaps = [abs(a[2] - b[2]) for a, b in zip(ours_frames, theirs_frames, strict=True)]
     assert max(gaps) <= TIME_SLACK_NS, gaps
     assert _same_report(_analysis(ours), _analysis(theirs))
+    assert on_any.returncode == 0, outs[3]
+    ifindex = int(_run(*net.exec(net.client, "cat", f"/sys/class/net/{net.client_if}/ifindex")).stdout)
+    assert [(b, w) for b, w, _ in _frames(cooked)] == _cooked(theirs_frames, ifindex)
     assert live.returncode == 0
     _same_list(listed, ours)
+
+
+def _cooked(frames: list[tuple[bytes, int, int]], ifindex: int) -> list[tuple[bytes, int]]:
+    """Ethernet frames as ``-i any`` captures them: in a Linux cooked v2 header (IPv4, the
+    interface's index, ARPHRD_ETHER, sent to us or by us, the source's 6-byte address in
+    8 bytes), the Ethernet header gone. The first frame, the client's SYN, is sent by us."""
+    ours = frames[0][0][6:12]
+    return [(struct.pack("!HHIHBB8s", 0x0800, 0, ifindex, 1, PACKET_OUTGOING if b[6:12] == ours else PACKET_HOST,
+                         6, b[6:12]) + b[ETH_HEADER:], w - ETH_HEADER + SLL2_HEADER) for b, w, _ in frames]
 
 
 def _same_list(listed: str, path: Path) -> None:

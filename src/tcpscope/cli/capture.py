@@ -4,7 +4,8 @@ What dumpcap prints on standard error is printed too: ``Capturing on 'IFACE'`` a
 ``File: OUT`` when it starts; when it stops (``-c`` frames, ``-a duration:SEC``, or
 Ctrl-C) the frames captured, and the frames received and dropped on the interface with
 dumpcap's breakdown (``pcap:`` the kernel's drops, for its socket buffer was full;
-dumpcap's own, flushed and ``ps_ifdrop`` are none here) and the share kept. ``-D`` lists
+dumpcap's own, flushed and ``ps_ifdrop`` are none here) and the share kept. SIGTERM and
+SIGHUP stop it as Ctrl-C does, the file finished. ``-D`` lists
 the interfaces, numbered as dumpcap numbers them.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -22,7 +24,24 @@ from tcpscope.capture.live_pcapng import PcapngWriter
 from tcpscope.cli import EXIT_ERROR
 from tcpscope.errors import TcpscopeError
 
-__all__ = ["drop_report", "run"]
+__all__ = ["drop_report", "run", "stopped_by_signals"]
+
+#: The signals that end a capture as its last frame would (dumpcap's and tcpdump's):
+#: Ctrl-C, kill's default, a closed terminal
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def stopped_by_signals(live: LiveCapture) -> Iterator[None]:
+    """Within: :data:`STOP_SIGNALS` stop the capture, whose file is then finished (even
+    where the shell started the process with them ignored, as it does a background job);
+    the handlers before are put back after."""
+    before = {signum: signal.signal(signum, lambda _signum, _frame: live.stop()) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 def drop_report(interface: str, captured: int, dropped: int) -> str:
@@ -43,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     live = LiveCapture(args.interface, args.snaplen, args.capture_filter, not args.no_promiscuous)
     try:
-        with _output(args.output) as out:
+        with _output(args.output) as out, stopped_by_signals(live):
             return _capture(live, out, args)
     finally:
         live.close()
@@ -72,12 +91,9 @@ def _capture(live: LiveCapture, out: BinaryIO, args: argparse.Namespace) -> int:
     start = time.time_ns()
     try:
         writer = PcapngWriter(out, args.interface, live.linktype, args.snaplen, args.capture_filter)
-        try:
-            for stamp, data, wire in live.frames(args.count, args.duration):
-                writer.packet(stamp, data, wire)
-                captured += 1
-        except KeyboardInterrupt:  # Ctrl-C ends a capture as dumpcap's does: the file is finished
-            pass
+        for stamp, data, wire in live.frames(args.count, args.duration):
+            writer.packet(stamp, data, wire)
+            captured += 1
         stats = live.statistics()
         writer.statistics(start, time.time_ns(), stats.received, stats.dropped)
         out.flush()

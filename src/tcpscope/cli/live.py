@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import threading
 import time
@@ -21,7 +20,7 @@ import time
 from tcpscope.capture.live import LiveCapture
 from tcpscope.capture.live_pcapng import PcapngWriter
 from tcpscope.cli import listing
-from tcpscope.cli.capture import drop_report
+from tcpscope.cli.capture import drop_report, stopped_by_signals
 
 __all__ = ["run"]
 
@@ -66,12 +65,10 @@ def run(args: argparse.Namespace) -> int:
     feeder.start()
     listed = argparse.Namespace(file=f"/dev/fd/{read_end}", display_filter=args.display_filter, select=None,
                                 color=False)
-    # Ctrl-C stops the capture; the list goes on to the end of what is in the pipe
-    interrupted = signal.signal(signal.SIGINT, lambda _signum, _frame: live.stop())
     try:
-        code = listing.run(listed)
+        with stopped_by_signals(live):  # the list goes on to the end of what is in the pipe
+            code = listing.run(listed)
     finally:
-        signal.signal(signal.SIGINT, interrupted)
         live.stop()
         os.close(read_end)  # a feeder blocked on a full pipe gets a broken pipe
         feeder.join()
