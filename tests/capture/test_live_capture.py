@@ -271,3 +271,11 @@ def test_filter_compiles_as_tcpdump_compiles_it() -> None:
     assert program.matches(b"\0" * 14, 14) is False
     with pytest.raises(CaptureFilterError, match="syntax error"):
         compile_filter("tcp prot 80", 1, 262144)
+
+
+@needs_root
+def test_full_disk_is_one_line() -> None:
+    """A write that fails (``/dev/full``: no space left) is one line and exit status 2."""
+    done = _run(*TCPSCOPE, "capture", "-i", "lo", "-a", "duration:0.1", "-w", "/dev/full")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == "tcpscope: cannot write /dev/full: No space left on device"

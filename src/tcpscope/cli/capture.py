@@ -79,8 +79,11 @@ def _output(path: str) -> Iterator[BinaryIO]:
         f = open(path, "wb")  # noqa: SIM115 - closed below, after the capture's last block
     except OSError as exc:
         raise TcpscopeError(f"cannot write {path}: {exc.strerror}") from None
-    with f:
+    try:
         yield f
+    finally:  # the capture flushes and reports a write error; closing would only repeat it
+        with contextlib.suppress(OSError):
+            f.close()
 
 
 def _capture(live: LiveCapture, out: BinaryIO, args: argparse.Namespace) -> int:
