@@ -279,3 +279,9 @@ def test_full_disk_is_one_line() -> None:
     done = _run(*TCPSCOPE, "capture", "-i", "lo", "-a", "duration:0.1", "-w", "/dev/full")
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == "tcpscope: cannot write /dev/full: No space left on device"
+
+
+@needs_root
+def test_live_refuses_bad_display_filter_before_capturing() -> None:
+    done = _run(*TCPSCOPE, "live", "-i", "lo", "-Y", "tcp.port ==")
+    assert (done.returncode, done.stderr) == (2, "tcpscope: Unexpected end of filter expression.\n")
