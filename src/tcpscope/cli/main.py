@@ -214,6 +214,53 @@ def _iostat_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--column", action="append", metavar="FILTER",
                    help="a column (repeatable): a display filter, or COUNT|SUM|MIN|MAX|AVG(field)FILTER, "
                         "FRAMES()FILTER, BYTES()FILTER; default: every frame")
+def _duration(text: str) -> float:
+    """dumpcap's ``-a duration:SEC`` autostop condition (the only one taken yet)."""
+    kind, _, value = text.partition(":")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if kind != "duration" or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"invalid autostop condition {text!r} (duration:SEC is taken)")
+    return seconds
+
+
+def _positive(text: str) -> int:
+    """A count or a length: an integer from 1."""
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return value
+
+
+def _capture_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-D", dest="list_interfaces", action="store_true", help="list the interfaces and exit")
+    p.add_argument("-i", dest="interface", metavar="IFACE", help="the interface to capture on (any: all of them)")
+    _live_options(p)
+    p.add_argument("-w", dest="output", metavar="OUT", default=None,
+                   help="the pcapng file to write; - for standard output")
+
+
+def _live_options(p: argparse.ArgumentParser) -> None:
+    """What ``capture`` and ``live`` both take: when the capture stops, what it keeps."""
+    p.add_argument("-f", dest="capture_filter", metavar="BPF", default=None,
+                   help="capture filter in libpcap's syntax, compiled by libpcap (as tcpdump's)")
+    p.add_argument("-c", dest="count", type=_positive, metavar="COUNT", default=None,
+                   help="stop after COUNT frames")
+    p.add_argument("-a", dest="duration", type=_duration, metavar="duration:SEC", default=None,
+                   help="stop after SEC seconds")
+    p.add_argument("-s", dest="snaplen", type=_positive, metavar="SNAPLEN", default=262144,
+                   help="bytes kept of each frame (default: 262144)")
+    p.add_argument("-p", dest="no_promiscuous", action="store_true", help="do not put the interface in "
+                   "promiscuous mode")
+
+
+def _live_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-i", dest="interface", metavar="IFACE", required=True,
+                   help="the interface to capture on (any: all of them)")
+    _display_filter(p)
+    _live_options(p)
 
 
 class Command:
@@ -260,6 +307,12 @@ COMMANDS = (
             "write the HTTP bodies to files, as tshark --export-objects http,DIR", _export_objects_arguments),
     Command("iostat", "tcpscope.cli.iostat", "frames and bytes per time interval, as tshark -q -z io,stat",
             _iostat_arguments),
+    Command("capture", "tcpscope.cli.capture",
+            "capture live from an interface to a pcapng file, as dumpcap does (Linux, CAP_NET_RAW)",
+            _capture_arguments),
+    Command("live", "tcpscope.cli.live",
+            "the packet list of a live capture as the packets arrive, with the TCP analysis (Linux, CAP_NET_RAW)",
+            _live_arguments),
 )
 
 
