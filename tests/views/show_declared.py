@@ -22,6 +22,7 @@ DATA = "Data inside the GRE tree (an unknown GRE protocol type), and after a Net
 PROTOCOLS_DATA = "frame.protocols ends in data where no byte of the TCP payload was captured (tshark adds no data)"
 IPV6_NOTES = "IPv6 address annotations (6to4 gateway, Teredo, SLAAC MAC) not written"
 TCP_EXPERTS = "TCP header expert items not placed yet (nonzero ACK or urgent pointer, MSS absent, TFO)"
+ICMP_ECHO_DATA = "ICMP and ICMPv6 echo data (its timestamp and Data subtree) and the echo reply's request link and time, not written"
 OPTIONS = "TCP options other than MSS, NOP, EOL, window scale, SACK permitted, timestamps and SACK; option length and padding expert items; D-SACK"
 
 DECLARED: dict[str, dict[str, str]] = {
@@ -67,6 +68,9 @@ DECLARED: dict[str, dict[str, str]] = {
         "zeek-tcp-payload-syn.pcap": "2",
         "zeek-tcp-tcp-fast-open.pcap": "10",
     },
+    ICMP_ECHO_DATA: {
+        "zeek-linux_dlt_sll2.pcap": "1-4",
+    },
     OPTIONS: {
         "bad/bad-ip-ihl.pcap": "1",
         "bad/craft-gzip-middle.pcap.gz": "18",
@@ -93,12 +97,10 @@ PENDING: dict[str, int] = {
     "arp: layer not yet in the tree": 7,
     "ieee8021ad: layer not yet in the tree": 7,
     "pcapng custom blocks: not yet in the tree": 7,
-    "icmpv6: layer not yet in the tree": 5,
     "ipv6.routing: layer not yet in the tree": 4,
     "ipx: layer not yet in the tree": 4,
     ": layer not yet in the tree": 3,
     "dns: layer not yet in the tree": 3,
-    "icmp: layer not yet in the tree": 3,
     "jxta: layer not yet in the tree": 3,
     "smtp: layer not yet in the tree": 3,
     "user_dlt: layer not yet in the tree": 3,
