@@ -28,6 +28,7 @@ OPTIONS = "TCP options other than MSS, NOP, EOL, window scale, SACK permitted, t
 DECLARED: dict[str, dict[str, str]] = {
     TRAILER: {
         "craft-pcap-fcs.pcap": "1-3 5 7 9-12",
+        "craft-ipv6-ext.pcap": "23 25",
         "craft-tcp-header.pcap": "29-31",
         "scapy-http_content_length.pcap": "5",
         "zeek-http-100-continue.pcap": "2 5 9 11 66",
@@ -44,7 +45,7 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-encap-ipip.pcap": "7 10",
         "craft-encap-vlan.pcap": "8",
         "craft-ipv4-options.pcap": "18-19 28-29",
-        "craft-ipv6-ext.pcap": "30",
+        "craft-ipv6-ext.pcap": "20 27-28 30",
         "craft-link-loop.pcap": "7",
         "craft-link-null-be.pcap": "12",
         "craft-link-null-le.pcap": "12",
@@ -62,6 +63,7 @@ DECLARED: dict[str, dict[str, str]] = {
         "zeek-tcp-truncated-header.pcap": "4 6 8-9 11-12 14-15 17 19 21",
     },
     IPV6_NOTES: {
+        "zeek-chksums-ip6-route0-tcp-good-chksum.pcap": "1",
         "zeek-tunnels-4in6.pcap": "1",
     },
     TCP_EXPERTS: {
@@ -85,19 +87,16 @@ DECLARED: dict[str, dict[str, str]] = {
 }
 
 PENDING: dict[str, int] = {
-    "TCP payload an application dissector takes (HTTP's port), shown as Data: pending the HTTP issue": 3594,
+    "TCP payload an application dissector takes (HTTP's port), shown as Data: pending the HTTP issue": 3595,
     "http: layer not yet in the tree": 1285,
-    "TCP reassembly and the protocols above it: pending the reassembly issue": 859,
+    "TCP reassembly and the protocols above it: pending the reassembly issue": 864,
     "ssh: layer not yet in the tree": 144,
-    "udp: layer not yet in the tree": 45,
+    "udp: layer not yet in the tree": 52,
     "tls: layer not yet in the tree": 29,
     "llc: layer not yet in the tree": 16,
-    "ipv6.hopopts: layer not yet in the tree": 13,
-    "ipv6.fraghdr: layer not yet in the tree": 8,
     "arp: layer not yet in the tree": 7,
     "ieee8021ad: layer not yet in the tree": 7,
     "pcapng custom blocks: not yet in the tree": 7,
-    "ipv6.routing: layer not yet in the tree": 4,
     "ipx: layer not yet in the tree": 4,
     ": layer not yet in the tree": 3,
     "dns: layer not yet in the tree": 3,
@@ -105,7 +104,6 @@ PENDING: dict[str, int] = {
     "smtp: layer not yet in the tree": 3,
     "user_dlt: layer not yet in the tree": 3,
     "dbus: layer not yet in the tree": 2,
-    "ipv6.dstopts: layer not yet in the tree": 2,
     "mptcp: layer not yet in the tree": 2,
     "osi: layer not yet in the tree": 2,
     "ah: layer not yet in the tree": 1,
