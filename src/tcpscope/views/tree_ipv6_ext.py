@@ -42,7 +42,10 @@ EXTENSIONS = frozenset(_NAMES.values())
 #: item's length to end where a fragment header starts (the rest is the fragment's).
 OUTSIDE_SPAN = frozenset({"ipv6.fraghdr"})
 #: ipv6_opt_type_vals: the option types of the test captures.
-_OPTIONS = {0x00: "Pad1", 0x01: "PadN", 0x05: "Router Alert", 0xC2: "Jumbo Payload"}
+_OPTIONS = {0x00: "Pad1", 0x01: "PadN", 0x05: "Router Alert", 0xC2: "Jumbo Payload",
+            # the option types for experiments (RFC 4727 §5.1.2: each action and change bit, low bits 0x1e)
+            **{t: f"Experimental (0x{t:02X})" for t in range(0x1E, 0x100, 0x20)}}
+_EXPERIMENTAL = tuple(range(0x1E, 0x100, 0x20))
 _PAD1, _PADN, _ROUTER_ALERT = 0x00, 0x01, 0x05
 #: ipv6_opt_action_vals: what a node does with an option type it does not know (the top two bits).
 _ACTIONS = {0: "Skip and continue", 1: "Discard packet", 2: "Discard packet and send ICMP Parameter Problem",
@@ -62,7 +65,7 @@ KEY_TYPES: dict[str, FieldType] = {
     "ipv6.opt": FieldType.NONE, "ipv6.opt.type": FieldType.UINT8, "ipv6.opt.type.action": FieldType.UINT8,
     "ipv6.opt.type.change": FieldType.BOOLEAN, "ipv6.opt.type.rest": FieldType.UINT8,
     "ipv6.opt.length": FieldType.UINT8, "ipv6.opt.padn": FieldType.BYTES, "ipv6.opt.pad1": FieldType.NONE,
-    "ipv6.opt.router_alert": FieldType.UINT16,
+    "ipv6.opt.router_alert": FieldType.UINT16, "ipv6.opt.experimental": FieldType.BYTES,
     "ipv6.routing.type": FieldType.UINT8, "ipv6.routing.segleft": FieldType.UINT8,
     "ipv6.routing.src.reserved": FieldType.BYTES, "ipv6.routing.src.addr": FieldType.IPv6,
     "ipv6.routing.mipv6.reserved": FieldType.BYTES, "ipv6.routing.mipv6.home_address": FieldType.IPv6,
@@ -71,7 +74,7 @@ KEY_TYPES: dict[str, FieldType] = {
     "ipv6.fraghdr.nxt": FieldType.UINT8, "ipv6.fraghdr.reserved_octet": FieldType.UINT8,
     "ipv6.fraghdr.offset": FieldType.UINT16, "ipv6.fraghdr.reserved_bits": FieldType.UINT16,
     "ipv6.fraghdr.more": FieldType.BOOLEAN, "ipv6.fraghdr.ident": FieldType.UINT32,
-    "ipv6.routing.deprecated": FieldType.NONE, "_ws.expert.severity": FieldType.UINT32,
+    "ipv6.routing.deprecated": FieldType.NONE, "_ws.expert": FieldType.NONE, "_ws.expert.severity": FieldType.UINT32,
     "_ws.expert.group": FieldType.UINT32,
 }
 
@@ -245,6 +248,8 @@ def _option(kind: int, k: int) -> Node:
                           lambda h: str(h.byte(at(h) + 1)), lambda h: (at(h) + 1, 1, 0)), lambda h: code(h) != _PAD1),
         _only(kind, _node(kind, "ipv6.opt.padn", lambda h: f"PadN: {data(h) or '<none>'}",
                           lambda h: _colons(data(h)), lambda h: (at(h) + 2, length(h) - 2, 0)), is_(_PADN)),
+        _only(kind, _node(kind, "ipv6.opt.experimental", lambda h: f"Experimental Option: {data(h)}",
+                          lambda h: _colons(data(h)), lambda h: (at(h) + 2, length(h) - 2, 0)), is_(*_EXPERIMENTAL)),
         _only(kind, _node(kind, "ipv6.opt.router_alert",
                           lambda h: f"Router Alert: {_ALERTS.get(h.word(at(h) + 2, 2), 'Unknown')} "
                                     f"({h.word(at(h) + 2, 2)})",

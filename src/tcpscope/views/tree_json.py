@@ -149,11 +149,11 @@ def _key(node: Node, item: Item) -> str:
 
 
 def _ftype(key: str, item: Item, registry: Mapping[str, FieldDef]) -> int:
+    if key in _KEY_TYPES:  # (first: an item a tree adds under a registry field's name, as an expert item)
+        return FT_NUMBERS[_KEY_TYPES[key]]
     fd = registry.get(key)
     if fd is not None:
         return FT_NUMBERS.get(fd.ftype, 0)
-    if key in _KEY_TYPES:
-        return FT_NUMBERS[_KEY_TYPES[key]]
     return FT_NUMBERS.get(item.fd.ftype, 0) if item.has_field else 0
 
 
