@@ -107,8 +107,9 @@ def _carrier(item: Item, start: int) -> tuple[str, int]:
         layer = item.table.layer(name)
         if not len(layer):
             continue
-        rows = np.flatnonzero(layer.pkt == item.frame)
-        for s in (np.asarray(layer.cols["_start"])[rows] - offset).tolist():
+        # (a layer table's rows are in frame order)
+        a, b = np.searchsorted(layer.pkt, [item.frame, item.frame + 1])
+        for s in (np.asarray(layer.cols["_start"])[a:b] - offset).tolist():
             if best[1] < int(s) < start:
                 best = (name, int(s))
     return best

@@ -94,9 +94,9 @@ def _ipv6_starts(table: PacketTable, frame: int) -> list[int]:
     layer = table.layer("ipv6")
     if not len(layer):
         return []
-    rows = np.flatnonzero(layer.pkt == frame)
+    a, b = np.searchsorted(layer.pkt, [frame, frame + 1])  # (a layer table's rows are in frame order)
     offset = int(table.records.offset[frame])
-    return sorted(int(s) - offset for s in np.asarray(layer.cols["_start"])[rows].tolist())
+    return sorted(int(s) - offset for s in np.asarray(layer.cols["_start"])[a:b].tolist())
 
 
 def _locate(b: bytes, starts: list[int], kind: int, layer: int) -> tuple[int, int]:
