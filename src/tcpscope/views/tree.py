@@ -125,6 +125,9 @@ class Protocol:
     children: tuple[Node, ...]
     in_fields: bool = True
     span: Callable[[Item], tuple[int, int]] | None = None
+    #: the header's tree sits inside the tree of the protocol before it (IPv6's extension
+    #: headers inside IPv6's), as the last of its items
+    nested: bool = False
 
 
 class FieldStore:

@@ -33,7 +33,9 @@ from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_http import HTTP, http_text
+from tcpscope.views.tree_icmp import ICMP, ICMPV6
 from tcpscope.views.tree_ip import IPV4, IPV6
+from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, ROUTING, extension_payload
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_mpls import MPLS, STACKED
 from tcpscope.views.tree_sll import SLL
@@ -43,7 +45,7 @@ __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "dat
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
-                                                       HTTP)}
+                                                       HTTP, ICMP, ICMPV6, HOPOPTS, ROUTING, FRAGHDR, DSTOPTS)}
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -150,6 +152,8 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
     if name == "raw":  # (raw IP that is not IP: the whole frame)
         start = int(table.records.offset[frame])
         return start, 1 << 62
+    if name in EXTENSIONS:
+        return extension_payload(table, frame, name, layer)
     if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan"):
         return None
     lt = table.layer(name)
@@ -286,9 +290,14 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
             if text is None and PROTOCOLS[name] in (DATA, HTTP):
                 lacks.append(name)
             elif text:
-                parts.append(text)
+                parts.append(_nest(text) if PROTOCOLS[name].nested else text)
         parts.append(_exception(store, experts, frame))
         yield FrameTree("".join(parts), tuple(lacks))
+
+
+def _nest(text: str) -> str:
+    """A tree shown inside the one before it: each line one level deeper."""
+    return "".join(f"    {line}" for line in text.splitlines(keepends=True))
 
 
 class Exception_(NamedTuple):

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from tcpscope.table.schema import FieldDef
 from tcpscope.views.tree import Item, Label, Node, Protocol, display
 from tcpscope.views.tree_link import header_start
 
-__all__ = ["IPV4", "IPV6"]
+__all__ = ["IPV4", "IPV6", "ip_protocol_name"]
 
 #: dscp_short_vals and ecn_short_vals: the names in the DS field's line.
 _DSCP_SHORT = {0x00: "CS0", 0x01: "LE", 0x08: "CS1", 0x0A: "AF11", 0x0C: "AF12", 0x0E: "AF13", 0x10: "CS2",
@@ -23,6 +26,11 @@ _FLAG_NAMES = ((4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments")
 _LONG_NAMES = {43: "Routing Header for IPv6", 44: "Fragment Header for IPv6", 47: "Generic Routing Encapsulation",
                50: "Encap Security Payload", 51: "Authentication Header", 59: "No Next Header for IPv6",
                60: "Destination Options for IPv6"}
+
+
+def ip_protocol_name(registry: Mapping[str, FieldDef], v: int) -> str:
+    """An IP protocol number's name in the tree (a next header's, in IPv6's extension headers)."""
+    return _LONG_NAMES.get(v) or (registry["ip.proto"].strings or {}).get(v, "Unknown")
 
 
 def _protocol(item: Item) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +36,9 @@ from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
 from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
 from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, data_bytes, frame_exception, frame_stacks
+from tcpscope.views.tree_icmp import KEY_TYPES as ICMP_KEY_TYPES
+from tcpscope.views.tree_ipv6_ext import KEY_TYPES as IPV6_EXT_KEY_TYPES
+from tcpscope.views.tree_ipv6_ext import OUTSIDE_SPAN
 from tcpscope.views.tree_tcp import DATA
 
 __all__ = ["FT_NUMBERS", "Detail", "FrameDetails", "frame_details", "json_close", "json_frames", "tshark_json"]
@@ -68,6 +71,8 @@ _KEY_TYPES: dict[str, FieldType] = {
     "gre.flags.version": FieldType.UINT16, "gre.proto": FieldType.UINT16, "gre.checksum": FieldType.UINT16,
     "gre.checksum.status": FieldType.UINT8, "gre.offset": FieldType.UINT16, "gre.key": FieldType.UINT32,
     "gre.sequence_number": FieldType.UINT32,
+    **ICMP_KEY_TYPES,
+    **IPV6_EXT_KEY_TYPES,
 }
 #: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
 _SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
@@ -144,11 +149,11 @@ def _key(node: Node, item: Item) -> str:
 
 
 def _ftype(key: str, item: Item, registry: Mapping[str, FieldDef]) -> int:
+    if key in _KEY_TYPES:  # (first: an item a tree adds under a registry field's name, as an expert item)
+        return FT_NUMBERS[_KEY_TYPES[key]]
     fd = registry.get(key)
     if fd is not None:
         return FT_NUMBERS.get(fd.ftype, 0)
-    if key in _KEY_TYPES:
-        return FT_NUMBERS[_KEY_TYPES[key]]
     return FT_NUMBERS.get(item.fd.ftype, 0) if item.has_field else 0
 
 
@@ -290,6 +295,17 @@ def _data(walk: _Walk, frame: int, after: tuple[str, int]) -> Detail | None:
     ))
 
 
+def _holding(walk: _Walk, outer: Detail, inner: Detail) -> Detail:
+    """The protocol ``outer`` with ``inner``'s tree as its last item, its bytes reaching to
+    the end of ``inner``'s (unless ``inner`` is one it does not hold)."""
+    if inner.key in OUTSIDE_SPAN:
+        return replace(outer, children=(*outer.children, inner))
+    end = max(outer.start + outer.length, inner.start + inner.length)
+    length = end - outer.start if outer.start >= 0 else outer.length
+    raw = walk.data[outer.start:outer.start + length].hex() if outer.start >= 0 else ""
+    return replace(outer, length=length, raw=raw, children=(*outer.children, inner))
+
+
 def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
                   before: int | None = None) -> Iterator[FrameDetails]:
     """The trees of ``frames`` (0-based, increasing) of ``table`` as items; ``before``: the
@@ -308,6 +324,8 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
             got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
             if got is None and proto is DATA and data_bytes(store, frame, stacks[frame][k - 1]) is None:
                 lacks.append(name)
+            elif got is not None and proto.nested and protos:  # inside the tree before it, which holds its bytes
+                protos[-1] = _holding(walk, protos[-1], got)
             elif got is not None:
                 protos.append(got)
         stop = frame_exception(store, experts, frame)
