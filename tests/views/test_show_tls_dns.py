@@ -43,10 +43,12 @@ def test_dns_queries_of_one_segment_equal_tsharks() -> None:
 def test_a_message_not_whole_in_the_segment_is_not_written() -> None:
     query = bytes.fromhex("000101000001000000000000036269670874637073636f706504746573740000100001")
     whole = len(query).to_bytes(2, "big") + query
-    assert dns_text(1, whole) is not None
-    assert dns_text(1, whole[:-1]) is None  # cut short
-    assert dns_text(1, (len(query) + 5).to_bytes(2, "big") + query) is None  # its length says more
-    assert dns_text(2, whole) is None  # one dns in frame.protocols for every message
+    assert dns_text(1, whole, 1) is not None
+    assert dns_text(1, whole + whole, 2) is not None
+    assert dns_text(1, whole[:-1], 1) is None  # cut short
+    assert dns_text(1, (len(query) + 5).to_bytes(2, "big") + query, 1) is None  # its length says more
+    assert dns_text(1, whole, 2) is None  # the framing completed one more, begun in an earlier segment
+    assert dns_text(2, whole, 1) is None  # one dns in frame.protocols for every message
 
 
 def test_a_reassembled_pdu_is_left_out() -> None:

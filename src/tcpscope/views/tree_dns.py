@@ -93,10 +93,11 @@ def _query_lines(msg: bytes) -> list[str] | None:
     return lines if at == len(msg) else None
 
 
-def dns_text(layer: int, payload: bytes) -> str | None:
+def dns_text(layer: int, payload: bytes, messages: int) -> str | None:
     """The trees of the DNS messages of a TCP payload that holds them whole, each after
-    its 2-byte length (``frame.protocols`` names ``dns`` once for them all); None where
-    they are not written (or for a second ``dns`` of the frame)."""
+    its 2-byte length (``frame.protocols`` names ``dns`` once for them all); ``messages``:
+    how many the DNS framing completed in the segment. None where they are not written
+    (a message completed from earlier segments, or a second ``dns`` of the frame)."""
     if layer != 1:
         return None
     out: list[str] = []
@@ -112,7 +113,9 @@ def dns_text(layer: int, payload: bytes) -> str | None:
             return None
         out += ["Domain Name System (query)", f"    Length: {size}", *lines]
         at += _PREFIX + size
-    return "".join(f"{line}\n" for line in out) if out else None
+    if not out or out.count("Domain Name System (query)") != messages:
+        return None
+    return "".join(f"{line}\n" for line in out)
 
 
 def _head(_item: object) -> str:

@@ -46,7 +46,8 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLA
 #: Protocols above TCP whose tree is text made from the segment's payload, not nodes:
 #: (table, frame, layer number, payload, ports) -> text, or None where not written
 PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
-    "tls": tls_text, "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload)}
+    "tls": tls_text,
+    "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame))}
 PROTOCOLS.update({p.name: p for p in (TLS, DNS)})
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
@@ -291,6 +292,12 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
                 parts.append(text)
         parts.append(_exception(store, experts, frame))
         yield FrameTree("".join(parts), tuple(lacks))
+
+
+def _rows_of(table: PacketTable, name: str, frame: int) -> int:
+    """How many rows layer table ``name`` has in ``frame``."""
+    lt = table.layer(name)
+    return int(np.searchsorted(lt.pkt, frame, side="right") - np.searchsorted(lt.pkt, frame)) if len(lt) else 0
 
 
 def _payload_tree(store: FieldStore, name: str, frame: int, layer: int) -> str | None:

@@ -156,8 +156,8 @@ def tls_text(table: PacketTable, frame: int, layer: int, payload: bytes, ports: 
         lines += got
         at += _HEADER + size
         k += 1
-    if at != len(payload) and k:
-        return None
+    if k != len(opaque) or not version.startswith(("TLS", "SSL", "GMTLS")):
+        return None  # (a record completed from earlier segments, or no record of TLS's own)
     return "".join(f"{line}\n" for line in lines)
 
 
