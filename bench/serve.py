@@ -11,7 +11,10 @@ and, from outside it, over HTTP as the page does:
 * a page of 200 rows at ``--pages`` random offsets: without a selection, with a frame
   selected (the related-packet margin over every row) and through a display filter,
   median and slowest; Go to packet; the details of one frame;
-* the server's memory: resident now and its peak (``VmRSS``, ``VmHWM``).
+* the server's memory: resident now and its peak (``VmRSS``, ``VmHWM``);
+* in Debian's chromium (when Playwright and it are installed), the page's scrolling: the
+  list jumped to 20 random places (as dragging the scroll bar does), the time until every
+  row in view is drawn, and End (the last frame selected and shown).
 
 The page's scrolling asks for a page of rows when it shows rows it does not hold, so a
 page's time is the wait a fast scroll sees. Results go to ``bench/results/serve-*.json``.
@@ -48,6 +51,48 @@ def _memory(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             got[key] = int(value.split()[0]) // 1024
     return got
+
+
+#: In the page: jump the list to each fraction of its height and time until every row in
+#: view holds its frame (animation frames, so the time includes drawing).
+_SCROLL = """async (fractions) => {
+  const list = document.getElementById('list');
+  const frame = () => new Promise((done) => requestAnimationFrame(done));
+  const out = [];
+  for (const f of fractions) {
+    const start = performance.now();
+    list.scrollTop = (list.scrollHeight - list.clientHeight) * f;
+    await frame();
+    while (document.querySelector('#list-rows .row.loading:not([hidden])')) await frame();
+    out.push(performance.now() - start);
+  }
+  return out;
+}"""
+
+
+def _browser(url: str, total: int) -> dict[str, Any] | None:
+    """The page's scrolling times on the capture (module docstring), or None without a browser."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    rng = random.Random(11)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("#list-rows .row[data-frame='1']")
+        jumps = page.evaluate(_SCROLL, [rng.random() for _ in range(20)])
+        page.focus("#list")
+        start = time.perf_counter()
+        page.keyboard.press("End")
+        page.wait_for_selector(f"#list-rows .row.selected[data-frame='{total}']")
+        end = time.perf_counter() - start
+        browser.close()
+    return {"jump_ms": _times([j / 1000 for j in jumps]), "end_key_ms": round(end * 1000, 1)}
 
 
 def _times(seconds: list[float]) -> dict[str, float]:
@@ -95,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         filtered = [_get(f"{base}/rows?offset={rng.randrange(0, max(1, shown - 200))}&limit=200&filter={flt}")[0]
                     for _ in range(args.pages)]
         goto, _ = _get(f"{base}/goto?frame={selected}")
-        details = [_get(f"{base}/frames/{rng.randrange(1, total)}")[0] for _ in range(3)]
+        picked = [rng.randrange(1, total) for _ in range(3)]
+        details = [_get(f"{base}/frames/{f}")[0] for f in picked]
+        # the next frame in the same block of 256 (table rows f - 1 and f), made with the last
+        neighbour = _get(f"{base}/frames/{picked[-1] + 1 if picked[-1] % 256 else picked[-1] - 1}")[0]
+        browser = _browser(f"http://127.0.0.1:{port}/", total)
         memory = _memory(server.pid)
     finally:
         server.terminate()
@@ -106,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "page_200": _times(plain), "page_200_selected": _times(margin),
         "filter": flt, "filter_frames": shown, "filter_first_page_s": round(filter_first, 2),
         "page_200_filtered": _times(filtered), "goto_ms": round(goto * 1000, 1), "frame_details": _times(details),
+        "frame_details_neighbour_ms": round(neighbour * 1000, 1), "browser": browser,
         "memory_mib": memory,
     }
     print(json.dumps(result, indent=2))

@@ -597,15 +597,16 @@ class Scan:
         """Whether the pieces need HTTP framing: for the packet list's Protocol and Info
         columns (asked for, or every field), and their TLS and DNS framing for those
         protocols' fields; ``"messages"``: with the messages, for the http.* fields and
-        frame.protocols."""
+        frame.protocols when they are named (without, a piece's messages are framed from
+        that piece alone when a field asks for them)."""
         from tcpscope.analysis.http_fields import needs_messages
         from tcpscope.analysis.tls_frames import needs_framing
 
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
-        if self._fields is None or needs_messages(names):
+        if needs_messages(names):
             return "messages"
-        return bool(names & {"_ws.col.Protocol", "_ws.col.Info"}) or needs_framing(names)
+        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"}) or needs_framing(names)
 
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches

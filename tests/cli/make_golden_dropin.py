@@ -17,6 +17,10 @@ registry has, to which the drop-in's ``-G fields`` is compared.
 name tshark 4.0.17 knows (``tshark -G fields``, columns 3 of its ``F`` and ``P`` lines),
 sorted, one a line, xz-compressed (1 MB), with tshark's version as its first line; the
 drop-in reads it to tell a name tshark accepts (an empty column) from one it rejects.
+It also writes ``src/tcpscope/cli/tshark_options.xz``: the statistics of ``tshark -z help``
+and the preference names of ``tshark -G defaultprefs``, each list after its ``[taps]`` or
+``[prefs]`` line, so that the drop-in tells a statistic or a preference tshark does not
+have (tshark's error, status 1) from one tcpscope does not print or honour (status 2).
 ``dropin_data/TSHARK_VERSION`` records the first line of ``tshark --version``.
 """
 
@@ -39,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "dropin_data"
 CAPTURES = HERE.parent / "golden" / "captures"
 NAMES = HERE.parent.parent / "src" / "tcpscope" / "cli" / "tshark_fields.xz"
+OPTIONS = NAMES.with_name("tshark_options.xz")
 
 #: The captures every invocation runs on: a plain HTTP GET (12 frames) and a transfer with
 #: fast retransmissions, duplicate ACKs and SACK (39 frames).
@@ -109,6 +114,17 @@ def _fields_lines(env: dict[str, str]) -> str:
     return subprocess.run(["tshark", "-G", "fields"], env=env, capture_output=True, check=True).stdout.decode()
 
 
+def _option_names(env: dict[str, str]) -> str:
+    """The ``[taps]`` and ``[prefs]`` lists of ``tshark_options.xz``."""
+    taps = subprocess.run(["tshark", "-z", "help"], env=env, capture_output=True, text=True, check=False).stderr
+    names = [line.strip() for line in taps.splitlines()[1:] if line.startswith(" ") and line.strip()]
+    prefs = subprocess.run(["tshark", "-G", "defaultprefs"], env=env, capture_output=True, text=True,
+                           check=True).stdout
+    keys = sorted({line.lstrip("#").split(":", 1)[0] for line in prefs.splitlines()
+                   if ":" in line and "." in line.split(":", 1)[0] and " " not in line.lstrip("#").split(":", 1)[0]})
+    return "[taps]\n" + "".join(f"{n}\n" for n in names) + "[prefs]\n" + "".join(f"{k}\n" for k in keys)
+
+
 def main(argv: list[str]) -> int:
     if shutil.which("tshark") is None:
         print("tshark is not installed", file=sys.stderr)
@@ -137,6 +153,10 @@ def main(argv: list[str]) -> int:
         names = sorted({line.split("\t")[2] for line in fields.splitlines() if line[:2] in ("F\t", "P\t")})
         NAMES.write_bytes(lzma.compress((version + "\n" + "\n".join(names) + "\n").encode(),
                                         preset=9 | lzma.PRESET_EXTREME))
+    if "--names" in argv or "--options" in argv:
+        with tempfile.TemporaryDirectory() as home:
+            text = _option_names({**os.environ, "HOME": home, "LC_ALL": "C.UTF-8"})
+        OPTIONS.write_bytes(lzma.compress((version + "\n" + text).encode(), preset=9 | lzma.PRESET_EXTREME))
     print(f"{len(records)} runs recorded with {version}")
     return 0
 

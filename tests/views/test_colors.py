@@ -17,22 +17,18 @@ import pytest
 from compare import run_cli
 from make_golden_colors import TERMINAL, colors_path
 from make_golden_stats import CAPTURES, EXPECTED, capture_names
+from opened import opened
 
 import tcpscope
 from tcpscope.views.colors import NO_RULE, color_rules, colorfilters_path, frame_colors, parse_colorfilters
 
 pytestmark = pytest.mark.skipif(colorfilters_path() is None, reason="Wireshark's colorfilters file is not installed")
 
-_HTTP = "HTTP on a port other than 80: no `http` protocol in tcpscope's filters yet (issue 18)"
 _CUT = ("a TCP or UDP header cut before its ports: tshark's tree has no tcp/udp item, tcpscope's "
-        "filter `tcp` selects the frame (docs/deviations.md, Display filters)")
+        "filter `tcp` selects the frame (docs/deviations.md, Colouring rules)")
 
 #: (capture, frame) -> why tcpscope's rule differs from tshark's
 DECLARED: dict[tuple[str, int], str] = {
-    **{(name, frame): _HTTP for name in (
-        "bad/bad-ip-ihl.pcap", "bad/bad-tcp-offset.pcap", "bad/tcp-option-zero-length.pcap",
-        "bad/truncated-mid-record.pcap", "editcap-modpcap.pcap", "editcap-nokiapcap.pcap", "editcap-nsecpcap.pcap",
-        "editcap-rh6_1pcap.pcap", "editcap-suse6_3pcap.pcap", "http-eth.pcap") for frame in (4, 6, 14, 42)},
     ("craft-encap-8023.pcap", 9): _CUT,
     ("craft-ipv6-ext.pcap", 21): _CUT,
     ("craft-tcp-truncated.pcap", 1): _CUT,
@@ -44,9 +40,8 @@ NAMES = capture_names()
 
 
 def _rule_names(name: str) -> list[str]:
-    try:
-        cap = tcpscope.open(CAPTURES / name)
-    except tcpscope.TcpscopeError:
+    cap = opened(name)
+    if cap is None:
         return []
     rules = color_rules()
     return [rules[i].name if i != NO_RULE else "" for i in frame_colors(cap.table).tolist()]

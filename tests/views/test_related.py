@@ -72,9 +72,6 @@ CASES: dict[str, tuple[tuple[int, str], ...]] = {
 #: tshark's link fields tcpscope does not compute yet, with the reason
 DECLARED_FIELDS = {
     "tcp.segment": "TCP reassembly: pending issue 18",
-    "http.request_in": "HTTP is not dissected: pending issue 18",
-    "http.prev_request_in": "HTTP is not dissected: pending issue 18",
-    "http.prev_response_in": "HTTP is not dissected: pending issue 18",
     "ip.fragment": "the frames of a reassembled IPv4 datagram are not kept as a field",
     "ip.fragment.error": "the frames of a reassembled IPv4 datagram are not kept as a field",
     "ipv6.fragment": "the frames of a reassembled IPv6 datagram are not kept as a field",

@@ -151,11 +151,11 @@ def test_pending_frames_only_shrink() -> None:
 def test_a_difference_and_a_stale_declaration_fail() -> None:
     """A changed line fails; a declared frame that matches is stale; a pending one is counted."""
     frame = "Frame 1: 60 bytes on wire (480 bits), 60 bytes captured (480 bits)\n    [Protocols in frame: eth:ethertype:ip:tcp]\n\n"
-    http = frame.replace("tcp]", "tcp:http]")
+    http = frame.replace("tcp]", "tcp:ssh]")
     assert frame_diffs("x", {1: frame}, {1: frame}, {}) == ([], Counter())
     assert "differs" in frame_diffs("x", {1: frame}, {1: frame.replace("60 bytes c", "61 bytes c")}, {})[0][0]
     assert "stale" in frame_diffs("x", {1: frame}, {1: frame}, {("x", 1): "why"})[0][0]
-    assert frame_diffs("x", {1: http}, {1: frame}, {}) == ([], Counter({layer_reason("http"): 1}))
+    assert frame_diffs("x", {1: http}, {1: frame}, {}) == ([], Counter({layer_reason("ssh"): 1}))
     assert "one side" in frame_diffs("x", {1: frame}, {}, {})[0][0]
 
 

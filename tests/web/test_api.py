@@ -4,7 +4,10 @@ uploaded captures are read, and every answer carries the security headers."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -16,6 +19,9 @@ import tcpscope
 from tcpscope.views.packet_list import PacketRow
 from tcpscope.web.app import CSP, ROUTES
 from tcpscope.web.openapi import openapi_document
+
+#: One worker runs the web tests (under --dist loadgroup): one server a module, one browser.
+pytestmark = pytest.mark.xdist_group("web")
 
 CAPTURES = Path(__file__).resolve().parents[1] / "golden" / "captures"
 #: 655 frames of several HTTP connections side by side, and the example.
@@ -161,3 +167,48 @@ def test_rows_carry_tsharks_colouring_rule(base: str) -> None:
     golden = CAPTURES.parent / "expected" / f"{METHODS.name}.colors.txt"
     assert [names[row[7]] if row[7] >= 0 else "" for row in _all_rows(base)] == \
         golden.read_text(encoding="utf-8").splitlines()
+
+
+def test_stream_graphs(base: str) -> None:
+    """The example's charts: the server sends the data; each of its segments' end is Seq +
+    Len as the packet list prints them (frame 6: Seq=1 Len=185; frame 8: Seq=186 Len=90;
+    its SYN/ACK and FIN end where they start), the client's ACKs are its Ack numbers, the
+    throughput's intervals count 275 bytes, the RTTs are the ACKs' ack_rtt in ms."""
+    status, g, _ = request(base + "/api/captures/1/streams/0/graphs")
+    assert status == 200
+    assert (g["sender"], g["receiver"]) == ("10.99.0.2:80", "10.99.0.1:60054")
+    seq, ack, _edge = g["tseq"]["series"]
+    frames = g["tseq"]["frames"]
+    assert [(f, v) for f, v in zip(frames, seq, strict=True) if v is not None] == \
+        [(2, 0), (5, 1), (6, 186), (8, 276), (11, 276)]
+    assert [(f, v) for f, v in zip(frames, ack, strict=True) if v is not None] == \
+        [(3, 1), (4, 1), (7, 186), (9, 276), (10, 276), (12, 277)]
+    interval = [v for v, f in zip(g["throughput"]["series"][0], g["throughput"]["frames"], strict=True) if f == -1]
+    assert sum(v * 0.001 for v in interval) == pytest.approx(275 * 8)  # 1 ms intervals (10 ms of data)
+    rtt = dict(zip(g["rtt"]["frames"], g["rtt"]["series"][0], strict=True))
+    assert rtt == pytest.approx({3: 0.021, 7: 0.049, 9: 0.008, 12: 0.013})
+    assert request(base + "/api/captures/1/streams/7/graphs")[0] == 404
+
+
+def test_details_tree_is_shows_tree(base: str) -> None:
+    """A frame's tree is the tree ``tcpscope show`` prints (every frame displayed), line for
+    line at its depth, each node with its field, its bytes and its filter (frame 5 of the
+    example: no payload)."""
+    status, got, _ = request(base + "/api/captures/1/frames/5")
+    assert status == 200
+    lines: list[str] = []
+
+    def walk(nodes: list[dict[str, object]], depth: int) -> None:
+        for node in nodes:
+            lines.append("    " * depth + str(node["label"]))
+            walk(node["children"], depth + 1)  # type: ignore[arg-type]
+
+    walk(got["tree"], 0)
+    shown = subprocess.run([sys.executable, "-m", "tcpscope", "show", str(HTTP_GET)],  # every frame shown
+                           capture_output=True, text=True, check=True, env=os.environ).stdout
+    frame5 = shown[shown.index("Frame 5:"):shown.index("Frame 6:")]
+    assert lines == frame5.rstrip("\n").split("\n")
+    tcp = got["tree"][3]
+    assert (tcp["key"], tcp["start"], tcp["length"], tcp["filter"]) == ("tcp", 34, 32, "tcp")
+    port = tcp["children"][0]
+    assert (port["key"], port["start"], port["length"], port["filter"]) == ("tcp.srcport", 34, 2, "tcp.srcport == 80")

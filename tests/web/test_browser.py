@@ -2,8 +2,8 @@
 
 One server for the module (the 655-frame HTTP capture with connections side by side, the
 example, and the capture of markup and script from ``xss_capture``), one browser page.
-The related-packet margin is checked against ``tcpscope list --select`` (the command
-line's text), the filter bar against the server's checker, and the hostile capture for
+The related-packet margin is checked against ``Capture.related`` (what ``tcpscope list
+--select`` draws), the filter bar against the server's checker, and the hostile capture for
 text only: nothing it carries runs, no element it names is made.
 
 ``TCPSCOPE_SCREENSHOTS=docs`` saves the screenshots the README shows into that folder.
@@ -13,8 +13,6 @@ Skipped where Playwright or chromium is missing.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,15 +24,14 @@ from xss_capture import MARKUP, write_xss_capture
 
 import tcpscope
 
+#: One worker runs the web tests (under --dist loadgroup): one server a module, one browser.
+pytestmark = pytest.mark.xdist_group("web")
+
 CAPTURES = Path(__file__).resolve().parents[1] / "golden" / "captures"
 METHODS = CAPTURES / "zeek-http-methods.pcap"
 HTTP_GET = CAPTURES / "http-get.pcap"
 SHOTS = os.environ.get("TCPSCOPE_SCREENSHOTS")
 
-#: The command line's margin glyphs (README, Related packets) by the page's names.
-TRACE = {" ": "", "\u250c": "first", "\u2502": "member", "\u2506": "bypass", "\u2514": "last"}
-MARK = {"  ": "", "\u2713 ": "ack", "\u2713\u2713": "dup-ack", "\u2192 ": "request", "\u2190 ": "response",
-        "\u00bb ": "retrans-prev", "\u00ab ": "retrans-next", "\u25cb ": "link"}
 
 
 @pytest.fixture(scope="module")
@@ -83,11 +80,15 @@ def _select(page: Any, frame: int) -> None:
     _until(page, f"document.querySelector(\"#list-rows .row.selected\")?.dataset.frame === '{frame}'")
 
 
-def _cli_margin(path: Path, frame: int) -> dict[int, tuple[str, str]]:
-    """Each frame's (trace, mark) as ``tcpscope list --select`` prints them."""
-    out = subprocess.run([sys.executable, "-m", "tcpscope", "list", str(path), "--select", str(frame)],
-                         capture_output=True, text=True, check=True, env=os.environ).stdout
-    return {int(line[4:].split()[0]): (TRACE[line[0]], MARK[line[1:3]]) for line in out.splitlines()}
+def _margin(path: Path, frame: int) -> dict[int, tuple[str, str]]:
+    """Each frame's (trace, mark) with ``frame`` selected, as ``Capture.related`` gives
+    them (``tcpscope list --select`` draws the same; tests/views/test_related checks them)."""
+    margin = tcpscope.open(path).related(frame)
+    traces = ["", "first", "member", "bypass", "last"]
+    marks = {-1: "", 0: "link", 1: "request", 2: "response", 3: "ack", 4: "dup-ack", 5: "retrans-prev",
+             6: "retrans-next"}
+    return {n: (traces[t], marks[m]) for n, t, m in zip(margin.number.tolist(), margin.trace.tolist(),
+                                                        margin.mark.tolist(), strict=True)}
 
 
 def _page_margin(page: Any) -> dict[int, tuple[str, str]]:
@@ -108,11 +109,11 @@ def _margin_settled(page: Any, frame: int, want: dict[int, tuple[str, str]]) -> 
 
 
 def test_list_margin_and_keys(page: Any) -> None:
-    """Selecting a frame draws its conversation line and marks on the rows the command
-    line draws them on; the keys move the selection and the margin moves with it."""
+    """Selecting a frame draws its conversation line and marks on the rows
+    ``Capture.related`` puts them on; the keys move the selection and the margin with it."""
     _open(page, 0)
     _select(page, 5)
-    want = _cli_margin(METHODS, 5)
+    want = _margin(METHODS, 5)
     got = _margin_settled(page, 5, want)
     assert got == {f: want[f] for f in got} and len(got) > 15
     assert {"first", "member", "bypass", "last"} <= {t for t, _ in got.values()} and ("member", "ack") in got.values()
@@ -124,7 +125,7 @@ def test_list_margin_and_keys(page: Any) -> None:
     for _ in range(15):
         page.keyboard.press("ArrowDown")
     _until(page, "document.querySelector('#list-rows .row.selected')?.dataset.frame === '20'")
-    want = _cli_margin(METHODS, 20)
+    want = _margin(METHODS, 20)
     got = _margin_settled(page, 20, want)
     assert got == {f: want[f] for f in got} and got[20][0] == "first"
     page.keyboard.press("End")
@@ -176,23 +177,47 @@ def test_connection_tabs(page: Any) -> None:
     assert page.text_content("#tab-conn dd[data-key='Zeek history']") == zeek["history"]
     assert "Frame 4: 149 bytes on wire" in page.text_content("#tree")
     assert page.text_content("#bytes").startswith("0000  5e ff 5e 78")
+    port = page.locator("#tree .item[data-key='tcp.srcport']")  # the field's name on hover, its bytes on a click
+    assert port.get_attribute("title") == "tcp.srcport  (right click: tcp.srcport == 60054)"
+    page.locator("#tree summary[data-key='tcp']").click()
+    port.click()
+    assert page.eval_on_selector_all("#bytes .hl", "hs => hs.map(h => h.textContent).filter(t => t)") == ["ea 96", ".."]
     _shot(page, "main")
     page.click("#tabs button[data-tab='flow']")
     _until(page, "document.getElementById('flow-image')?.complete && "
                            "document.getElementById('flow-image').naturalWidth > 300")
     _shot(page, "flow")
+    page.locator("#flow-image").click(position={"x": 330, "y": 120.8 + 4 * 40})  # frame 6's arrow, 4 rows under 2's
+    _until(page, "document.querySelector('#list-rows .row.selected')?.dataset.frame === '6'")
+    _select(page, 4)
     page.click("#tabs button[data-tab='follow']")
     page.wait_for_selector("#tab-follow pre.follow span.node1")
     text = page.text_content("#tab-follow pre.follow")
     assert text.startswith("GET /index.html HTTP/1.1\r\nHost: 10.99.0.2\r\n")
     assert "<p>Hello from tcpscope.</p>" in text
     _shot(page, "follow")
+    page.click("#tabs button[data-tab='graphs']")
+    page.wait_for_selector("#tab-graphs .graph:nth-child(5) canvas")
+    assert page.eval_on_selector_all("#tab-graphs .graph-title", "ts => ts.length") == 4
+    box = page.locator("#tab-graphs .graph").first.locator(".u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.97, box["y"] + box["height"] / 2)  # the last points: frames 8-12
+    _until(page, "document.querySelector('#tab-graphs .graph').dataset.frame !== ''")
+    pointed = page.eval_on_selector("#tab-graphs .graph", "g => g.dataset.frame")
+    page.mouse.click(box["x"] + box["width"] * 0.97, box["y"] + box["height"] / 2)
+    _until(page, f"document.querySelector('#list-rows .row.selected')?.dataset.frame === '{pointed}'")
+    _shot(page, "graphs")
+    _select(page, 4)
     page.click("#tabs button[data-tab='explain']")
     page.wait_for_selector("#explain-text p")
     assert "Opening (three-way handshake):" in page.text_content("#explain-text")
     page.click("button.lang[data-lang='zh']")
     _until(page, "document.getElementById('explain-text').textContent.includes('建立连接（三次握手）')")
     _shot(page, "explain")
+    page.locator("#tree summary[data-key='tcp']").click()
+    page.locator("#tree .item[data-key='tcp.len']").click(button="right")  # Apply as Filter
+    _until(page, "document.getElementById('filter').value === 'tcp.len == 83'")
+    _until(page, "document.getElementById('status').textContent === 'Displayed: 1'")
+    page.click("#filter-clear")
 
 
 def test_conversations_and_expert_filter(page: Any) -> None:

@@ -11,7 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from web_server import request
+
+#: One worker runs the web tests (under --dist loadgroup): one server a module, one browser.
+pytestmark = pytest.mark.xdist_group("web")
 
 CAPTURES = Path(__file__).resolve().parents[1] / "golden" / "captures"
 

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from web_server import serving
 
+#: One worker runs the web tests (under --dist loadgroup): one server a module, one browser.
+pytestmark = pytest.mark.xdist_group("web")
+
 CAPTURES = Path(__file__).resolve().parents[1] / "golden" / "captures"
 
 

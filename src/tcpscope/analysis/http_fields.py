@@ -103,7 +103,7 @@ class HttpMatcher:
         streams = np.asarray(tcp.cols["stream"], dtype=np.int64)[msg_rows]
         ints = {name: np.full(n, -1, dtype=np.int64) for name in (
             "code", "content_length", "request_in", "time", "prev_request_in", "prev_response_in",
-            "request_number", "response_number")}
+            "request_number", "response_number", "records")}
         spans = {name: np.full((n, 2), -1, dtype=np.int64) for name in _PARTS}
         headers: list[tuple[int, int, int, int]] = []
         kind = np.zeros(n, dtype=np.int8)  # 1 request, 2 response, 3 continuation
@@ -135,6 +135,7 @@ class HttpMatcher:
                 conv.raw_uri = uri
                 self._request(conv, int(frames[i]), int(ts[i]), ints, i)
             object_uri[i] = conv.raw_uri
+            ints["records"][i] = conv.records
             cl = next((_span_text(raw, (a, m)) for code, a, m in lines
                        if code == _HEADER_CODE[b"content-length:"]), None)
             if cl is not None and cl.strip().isdigit():
@@ -148,7 +149,7 @@ class HttpMatcher:
             cols[name] = span
         h = np.array(headers, dtype=np.int64).reshape(-1, 4)
         hcols: dict[str, Array] = {"msg": h[:, 0], "code": h[:, 1], "place": h[:, 2:], "buf": np.full(h.shape[0], buf_index)}
-        return (Layer(LAYER, pkt, np.zeros(n, dtype=np.int16), np.ones(n, dtype=np.int32), cols),
+        return (Layer(LAYER, pkt, np.zeros(n, dtype=np.int16), _layer_numbers(pkt), cols),
                 Layer(HEADERS, pkt[h[:, 0]], np.zeros(h.shape[0], dtype=np.int16), np.ones(h.shape[0], dtype=np.int32),
                       hcols))
 
@@ -179,6 +180,16 @@ class HttpMatcher:
             ints["prev_request_in"][i] = conv.prev_req
         if conv.prev_res:
             ints["prev_response_in"][i] = conv.prev_res
+
+
+def _layer_numbers(pkt: Index) -> Array:
+    """1 for a frame's first message, 2 for its second, ... (``pkt`` non-decreasing)."""
+    idx = np.arange(pkt.shape[0], dtype=np.int64)
+    start = np.ones(pkt.shape[0], dtype=np.bool_)
+    start[1:] = pkt[1:] != pkt[:-1]
+    first = np.maximum.accumulate(np.where(start, idx, 0)) if pkt.shape[0] else idx
+    out: Array = (idx - first + 1).astype(np.int32)
+    return out
 
 
 def _parse_head(head: bytes, base: int) -> tuple[dict[str, tuple[int, int]], list[tuple[int, int, int]]]:
@@ -323,21 +334,27 @@ def first_headers(t: PacketTable, col: str) -> dict[int, str]:
 
 def stack_above_tcp(t: PacketTable) -> tuple[Index, Index, list[str]]:
     """What HTTP adds to ``frame.protocols``: the frames whose TCP payload HTTP framing
-    claims (tshark hands it to no ``data``), and for each message (frame, text) the
-    protocols it adds: ``http``, then the body's protocol when it has a body
+    claims (tshark hands it to no ``data``), and for each frame with messages (frame,
+    text) the protocols they add: ``http`` once (HTTP is called once a segment, for all
+    its messages), then the protocol of each message's body when it has one
     (:func:`media_protocol`; a Continuation's bytes go to ``data``)."""
     t = message_table(t)
     claimed = _http_payloads(t)
     lt = _messages(t)
     ctypes = first_headers(t, "content_type")
-    texts = []
-    for i in range(len(lt)):
+    frames: list[int] = []
+    texts: list[str] = []
+    for i, f in enumerate(lt.pkt.tolist()):
+        if not frames or frames[-1] != f:
+            frames.append(f)
+            texts.append("http")
         if int(lt.cols["kind"][i]) == 3:
-            texts.append("http:data")
+            texts[-1] += ":data"
             continue
         body = file_data(t, i)
-        texts.append("http:" + media_protocol(ctypes.get(i), body) if body else "http")
-    return claimed, lt.pkt, texts
+        if body:
+            texts[-1] += ":" + media_protocol(ctypes.get(i), body)
+    return claimed, np.array(frames, dtype=np.int64), texts
 
 
 # ---- the fields ----

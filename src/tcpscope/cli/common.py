@@ -70,9 +70,11 @@ def scan_capture(path: str, display_filter: str | None, fields: Sequence[str] | 
         if reading is None:
             pieces = scan(path, fields, display_filter=display_filter, analyze=analyze)
         else:
-            from tcpscope.filter import compile_filter
+            flt = None
+            if display_filter is not None and reading.adjust is not None:  # selected after the adjustment
+                from tcpscope.filter import compile_filter
 
-            flt = None if display_filter is None or reading.adjust is None else compile_filter(display_filter)
+                flt = compile_filter(display_filter)
             pieces = scan(path, fields, display_filter=display_filter if flt is None else None,
                           analyze=True if flt is not None else analyze)
         pieces.progress = lambda done: progress.stage("decoding", done)

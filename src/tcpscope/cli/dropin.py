@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from tcpscope.errors import TcpscopeError
     from tcpscope.table.schema import FieldDef
 
-__all__ = ["TSHARK_FIELDS", "main", "tshark_names", "with_unfilled_note"]
+__all__ = ["TSHARK_FIELDS", "glossary_line", "main", "resolve_fields", "tshark_names", "with_unfilled_note"]
 
 #: Every field and protocol name tshark 4.0.17 knows: its version line, then the names, sorted.
 TSHARK_FIELDS = Path(__file__).with_name("tshark_fields.xz")
@@ -92,7 +92,7 @@ def _version() -> int:
 
 def _report(report: str, argv: list[str]) -> int:
     """``-G REPORT``, which tshark takes only as the first option."""
-    if argv[0] != "-G" and not argv[0].startswith("-G"):
+    if not argv[0].startswith("-G"):
         raise OptionError(["-G only valid as first option"])
     if report not in _REPORTS:
         raise OptionError([f'Invalid "{report}" option for -G flag, enter -G help for more help.'])
@@ -149,9 +149,9 @@ def _plan(opts: Options) -> Callable[[], int]:
                            'specified.'])
     if opts.output == "fields" and not opts.fields:
         raise OptionError(['"-Tfields" was specified, but no fields were specified with "-e".'])
-    if opts.output in ("json", "ek") and not opts.fields:
-        raise OptionError([f"-T {opts.output} without -e (the details tree as JSON) is not yet supported by "
-                           "tcpscope"], REFUSED)
+    if opts.output == "ek" and not opts.fields:
+        raise OptionError(["-T ek without -e (the details tree as EK JSON) is not yet supported by tcpscope"],
+                          REFUSED)
     for option in opts.field_options:
         name, _, value = option.partition("=")
         if name not in ("separator", "aggregator") and value not in _E_VALUES.get(name, ()):
@@ -160,10 +160,8 @@ def _plan(opts: Options) -> Callable[[], int]:
     taps: list[Tap] = [parse_tap(z) for z in opts.taps]
     reading = Reading(opts.count, None if prefs.relative else prefs.adjust)
     fields: tuple[list[FieldDef], list[str]] | None = None
-    if opts.output == "fields":
+    if opts.fields:
         fields = resolve_fields(opts.fields, prefs)
-    elif opts.fields:
-        resolve_fields(opts.fields, prefs)  # the names are checked alike
 
     def run() -> int:
         return _run(opts, reading, fields, taps)
@@ -199,6 +197,7 @@ def _empty(name: str) -> FieldDef:
 def _run(opts: Options, reading: Reading, fields: tuple[list[FieldDef], list[str]] | None, taps: list[Tap]) -> int:
     """Print the frames (unless ``-q``), then each statistic, in tshark's order (the
     last ``-z`` first); the highest exit status."""
+    from tcpscope.cli.dropin_taps import passes as tap_passes
     from tcpscope.cli.dropin_taps import run_tap
     from tcpscope.cli.dropin_text import print_text
 
@@ -206,13 +205,16 @@ def _run(opts: Options, reading: Reading, fields: tuple[list[FieldDef], list[str
     status = 0
     path = opts.file
     printed = opts.packets or not opts.quiet
-    passes = int(printed) + len(taps)
+    passes = int(printed) + sum(tap_passes(tap) for tap in taps)
     with _readable_twice(path, passes) as path:
         if printed:
-            if fields is not None:
+            if fields is not None and opts.output == "fields":
                 status = _print_fields(opts, path, reading, *fields)
-            elif opts.output in ("json", "ek"):
-                status = _print_json(opts, path, reading)
+            elif fields is not None:
+                _note(fields[1])
+                status = _print_json(opts, path, reading, fields[0])
+            elif opts.output == "json":
+                status = _print_json_trees(opts, path, reading)
             else:
                 status = print_text(_with_file(opts, path), reading, sys.stdout.write)
             if status == INVALID_OPTION or (status and not taps):
@@ -237,20 +239,40 @@ def _print_fields(opts: Options, path: str, reading: Reading, defs: list[FieldDe
     fopts = FieldsOptions()
     for option in opts.field_options:
         fopts = parse_e_option(fopts, option)
-    if empty:
-        print(f"tcpscope: note: tcpscope does not dissect these fields yet; their columns are empty: "
-              f"{', '.join(empty)}", file=sys.stderr)
+    _note(empty)
     args = argparse.Namespace(file=path, display_filter=opts.display_filter, reading=reading)
     return print_fields(args, defs, fopts)
 
 
-def _print_json(opts: Options, path: str, reading: Reading) -> int:
-    from tcpscope.cli import export
+def _note(empty: list[str]) -> None:
+    """One line on standard error naming the fields tcpscope does not dissect yet."""
+    if empty:
+        print(f"tcpscope: note: tcpscope does not dissect these fields yet; they are always empty: "
+              f"{', '.join(empty)}", file=sys.stderr)
 
+
+def _print_json(opts: Options, path: str, reading: Reading, defs: list[FieldDef]) -> int:
+    """``-T json|ek -e``: a field without a value in a frame is left out of its object, so
+    the fields tcpscope does not dissect (or a preference leaves out) are never written."""
+    from tcpscope.cli import export
+    from tcpscope.views.columns import full_registry
+
+    known = full_registry()
     sys.stdout.flush()
-    args = argparse.Namespace(file=path, display_filter=opts.display_filter, format=opts.output, e=opts.fields,
+    names = [d.name for d in defs if known.get(d.name) is d]
+    args = argparse.Namespace(file=path, display_filter=opts.display_filter, format=opts.output, e=names,
                               output="-", binary_addresses=False, reading=reading)
     return int(export.run(args))
+
+
+def _print_json_trees(opts: Options, path: str, reading: Reading) -> int:
+    """``-T json`` without ``-e``: each frame's details tree, through ``tcpscope show -T json``."""
+    from tcpscope.cli import show
+
+    sys.stdout.flush()
+    args = argparse.Namespace(file=path, display_filter=opts.display_filter, frame=None, x=opts.hex, n=True,
+                              format="json", reading=reading)
+    return int(show.run(args))
 
 
 class _readable_twice:

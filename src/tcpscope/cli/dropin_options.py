@@ -11,8 +11,14 @@ with tshark's words and status (1, INVALID_OPTION).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-__all__ = ["INVALID_OPTION", "REFUSED", "OptionError", "Options", "parse_options"]
+__all__ = ["INVALID_OPTION", "REFUSED", "OptionError", "Options", "parse_options", "tshark_knows"]
+
+#: tshark 4.0.17's statistics (``tshark -z help``) and preference names (``tshark -G
+#: defaultprefs``), each list after its ``[taps]`` or ``[prefs]`` line
+#: (``tests/cli/make_golden_dropin.py --names`` writes it).
+TSHARK_OPTIONS = Path(__file__).with_name("tshark_options.xz")
 
 #: tshark's exit status for an option it rejects (INVALID_OPTION in tshark.c)
 INVALID_OPTION = 1
@@ -96,6 +102,23 @@ class Options:
     report: str | None = None  # -G
     version: bool = False  # -v
     capture_filter: bool = False  # -f: refused when capturing, an error with -r
+
+
+def tshark_knows(section: str, name: str) -> bool:
+    """Whether tshark has the statistic (``taps``: one whose name starts the ``-z``
+    argument, as tshark matches them) or the preference (``prefs``) ``name``."""
+    import lzma
+
+    lines = lzma.decompress(TSHARK_OPTIONS.read_bytes()).decode().splitlines()
+    start = lines.index(f"[{section}]") + 1
+    names = []
+    for line in lines[start:]:
+        if line.startswith("["):
+            break
+        names.append(line)
+    if section == "taps":
+        return any(name.startswith(tap) for tap in names)
+    return name in names
 
 
 def _refuse(option: str) -> OptionError:

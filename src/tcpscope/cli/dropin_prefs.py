@@ -15,7 +15,8 @@ Each preference is a name, its default and what setting it the other way does:
   show segments without reassembly.
 
 A preference tshark has and tcpscope does not honour is refused (exit status 2) rather
-than ignored; a flag without ``:`` is tshark's "Invalid -o flag" (status 1).
+than ignored; one tshark does not have is its "unknown preference" and a flag without
+``:`` its "Invalid -o flag" (status 1).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from tcpscope.cli.dropin_options import REFUSED, OptionError
+from tcpscope.cli.dropin_options import REFUSED, OptionError, tshark_knows
 
 if TYPE_CHECKING:
     from tcpscope.table.packets import PacketTable
@@ -86,6 +87,8 @@ def parse_preferences(flags: list[str]) -> Preferences:
         name, colon, value = flag.partition(":")
         if not colon:
             raise OptionError([f'Invalid -o flag "{flag}"'])
+        if name not in DEFAULTS and not tshark_knows("prefs", name):
+            raise OptionError([f'-o flag "{flag}" specifies unknown preference'])
         if name not in DEFAULTS:
             raise OptionError([f"preference {name} is not honoured by tcpscope's tshark command line"], REFUSED)
         on = _boolean(flag, value.strip())

@@ -39,15 +39,19 @@ _TREE_HEADS = (
 def print_text(opts: Options, reading: Reading, out_write: object) -> int:
     """Print the frames of ``opts.file`` as ``opts`` asks; returns the exit status."""
     from tcpscope._jit import job
-    from tcpscope.views.columns import full_registry
-    from tcpscope.views.hexdump import hex_dumps
     from tcpscope.views.packet_list import packet_rows
-    from tcpscope.views.tree_frames import show_text
 
     assert callable(out_write) and opts.file is not None
     summary = opts.summary or not (opts.details or opts.hex)
     delimiter = "\t" if opts.output == "tabs" else " "
-    registry = full_registry() if opts.details else None
+    registry = None
+    if opts.details:  # (each view imported only when asked for: a small capture starts quicker)
+        from tcpscope.views.columns import full_registry
+        from tcpscope.views.tree_frames import show_text
+
+        registry = full_registry()
+    if opts.hex:
+        from tcpscope.views.hexdump import hex_dumps
     clock = _Clock(opts.time_format)
     before: int | None = None
     with scan_capture(opts.file, opts.display_filter, reading=reading) as scan:

@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     stream = args.stream
     if stream is None:
         found = _first_stream(args.file, args.display_filter)
+        if found is None and getattr(args, "follow_filter", None):  # tshark's endpoints form: an empty follow
+            found = -1
         if found is None:
             print(f"tcpscope: follow: no frame of a TCP stream matches the filter {args.display_filter!r}",
                   file=sys.stderr)
@@ -52,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
                         chosen &= piece.mask[tcp.pkt]
                     feed.add(piece.table, chosen)
     chunks = follow_chunks(feed.segments())
-    sys.stdout.write(render_follow(args.format, f"tcp.stream eq {stream}", follow_nodes(feed.first), chunks))
+    # the Filter line: tshark's for the stream's index, or the one tcpscope -r F -z follow,tcp,MODE,A:P,B:Q gives
+    label = getattr(args, "follow_filter", None) or f"tcp.stream eq {stream}"
+    sys.stdout.write(render_follow(args.format, label, follow_nodes(feed.first), chunks))
     sys.stdout.flush()
     if args.out is not None:
         _write_nodes(Path(args.out), stream, chunks)

@@ -193,6 +193,15 @@ def _export_objects_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", metavar="DIR", help="the directory to write the objects to (made if missing)")
 
 
+def _iostat_arguments(p: argparse.ArgumentParser) -> None:
+    _file_and_filter(p)
+    p.add_argument("-i", dest="interval", required=True, metavar="INTERVAL",
+                   help="the interval in seconds (0: the whole capture), as tshark -z io,stat,INTERVAL")
+    p.add_argument("--column", action="append", metavar="FILTER",
+                   help="a column (repeatable): a display filter, or COUNT|SUM|MIN|MAX|AVG(field)FILTER, "
+                        "FRAMES()FILTER, BYTES()FILTER; default: every frame")
+
+
 class Command:
     """A subcommand: its name, the module whose ``run(args)`` carries it out (imported
     after parsing), its line in ``--help`` and what declares its arguments. (A plain
@@ -235,6 +244,8 @@ COMMANDS = (
             _serve_arguments),
     Command("export-objects", "tcpscope.cli.export_objects",
             "write the HTTP bodies to files, as tshark --export-objects http,DIR", _export_objects_arguments),
+    Command("iostat", "tcpscope.cli.iostat", "frames and bytes per time interval, as tshark -q -z io,stat",
+            _iostat_arguments),
 )
 
 

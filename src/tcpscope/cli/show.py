@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     as_json, written = getattr(args, "format", "text") == "json", 0
     if as_json:
         out.write("[")
-    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
+    with scan_capture(args.file, args.display_filter, ["frame.protocols"],  # (HTTP's messages, for its tree)
+                      reading=reading_of(args)) as scan:
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame

@@ -32,6 +32,7 @@ from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_dns import DNS, dns_text
 from tcpscope.views.tree_gre import GRE
+from tcpscope.views.tree_http import HTTP, http_text
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_mpls import MPLS, STACKED
@@ -42,7 +43,8 @@ from tcpscope.views.tree_tls import TLS, tls_text
 __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
+                                                       HTTP)}
 #: Protocols above TCP whose tree is text made from the segment's payload, not nodes:
 #: (table, frame, layer number, payload, ports) -> text, or None where not written
 PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
@@ -277,6 +279,8 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         proto = PROTOCOLS[name]
         if proto is DATA:
             got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where])
+        elif proto is HTTP:
+            got = [http_text(table, f, la) for f, la in where]
         elif name in PAYLOAD_TREES:
             got = [_payload_tree(store, name, f, la) for f, la in where]
         else:
@@ -286,7 +290,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         parts, lacks = [], list(missing[frame])
         for name, layer in stacks[frame]:
             text = texts[name, frame, layer]
-            if text is None and (PROTOCOLS[name] is DATA or name in PAYLOAD_TREES):
+            if text is None and (PROTOCOLS[name] in (DATA, HTTP) or name in PAYLOAD_TREES):
                 lacks.append(name)
             elif text:
                 parts.append(text)

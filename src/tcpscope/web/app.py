@@ -244,6 +244,10 @@ def flow(request: Request) -> Response:
     return Response(_session(request).flow_svg(_stream(request)), media_type="image/svg+xml")
 
 
+def graphs(request: Request) -> JSONResponse:
+    return JSONResponse(_session(request).graphs(_stream(request)))
+
+
 def explain(request: Request) -> JSONResponse:
     lang = request.query_params.get("lang", "en")
     return JSONResponse({"lang": lang, "lines": _session(request).explain(_stream(request), lang)})
@@ -302,6 +306,7 @@ ROUTES = [
     Route(_STREAM, connection),
     Route(_STREAM + "/flow.svg", flow),
     Route(_STREAM + "/explain", explain),
+    Route(_STREAM + "/graphs", graphs),
     Route(_STREAM + "/follow", follow),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

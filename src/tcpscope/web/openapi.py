@@ -94,6 +94,10 @@ def openapi_document() -> dict[str, Any]:
             "the connection told step by step (tcpscope explain)",
             [_CAPTURE, _STREAM, {"name": "lang", "in": "query", "schema": {"enum": ["en", "zh"], "default": "en"}}],
             _json("lines")),
+        "/api/captures/{capture}/streams/{stream}/graphs": _get(
+            "the connection's stream graphs: time-sequence, throughput, RTT and window over time",
+            [_CAPTURE, _STREAM], _json("sender, receiver; tseq, rtt, window, throughput: each t (s), frames "
+                                       "and series aligned on t (null: no point)")),
         "/api/captures/{capture}/streams/{stream}/follow": _get(
             "Follow TCP Stream", [_CAPTURE, _STREAM], _json("nodes, chunks (node, frame, text), truncated")),
         "/api/openapi.json": _get("this document", [], _json("OpenAPI 3.1")),

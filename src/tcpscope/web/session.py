@@ -7,7 +7,8 @@ A :class:`Session` reads its capture twice, in two threads started by :meth:`Ses
   columns, so that the first rows can be shown after the first piece, long before a
   large capture is read, and a page of rows is a ``take`` of a few hundred cells;
 * the whole capture analysed (``tcpscope.open``), for what needs every frame at once:
-  display filters, the related-packet margin (``Capture.related``), the details tree,
+  display filters, the related-packet margin (``Capture.related``), the details tree
+  (the items ``Capture.details`` gives, a block of frames at a time),
   the flow graph, the explanation, Follow TCP Stream, the conversations (with Zeek's
   ``conn_state`` and ``history``) and the expert summary.
 
@@ -29,7 +30,7 @@ import numpy as np
 
 import tcpscope
 from tcpscope.errors import FilterError, StreamNotFoundError, TcpscopeError
-from tcpscope.web.tree_text import tree_nodes
+from tcpscope.web.details import detail_nodes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -158,6 +159,7 @@ class Session:
         self._margins = _Lru()
         self._cache = _Lru()
         self._trees = _Lru()
+        self._tree_lock = threading.Lock()
         self._lock = threading.RLock()
 
     # -- loading -------------------------------------------------------------------------
@@ -202,10 +204,6 @@ class Session:
             self.error = str(exc)
         finally:
             self._loaded.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Whether the analysis is done (waiting up to ``timeout`` seconds for it)."""
-        return self._loaded.wait(timeout)
 
     def capture(self) -> Capture:
         """The analysed capture, once read (waits for it); a capture that could not be
@@ -308,29 +306,31 @@ class Session:
         return frame - 1
 
     def frame(self, frame: int) -> dict[str, Any]:
-        """Frame number ``frame``: its details tree (nodes of ``label`` and ``children``;
-        made with those of its :data:`TREE_BLOCK` neighbours), its bytes (each data
-        source's name and hex), and its TCP stream (-1 for none)."""
+        """Frame number ``frame``: its details tree (:func:`tcpscope.web.details.detail_nodes`
+        of ``views.tree_json``'s items, made with those of its :data:`TREE_BLOCK`
+        neighbours), its bytes (each data source's name and hex), and its TCP stream (-1
+        for none)."""
         from tcpscope.views.columns import full_registry
         from tcpscope.views.hexdump import data_sources
-        from tcpscope.views.tree_frames import FrameTree, show_text
+        from tcpscope.views.tree_json import FrameDetails, frame_details
 
         row = self._row(frame)
         table = self.capture().table
+        registry = full_registry()
 
-        def block_trees() -> list[FrameTree]:
+        def block_trees() -> list[FrameDetails]:
             start = row - row % TREE_BLOCK
             rows = np.arange(start, min(table.n, start + TREE_BLOCK), dtype=np.int64)
             before = int(table.ts_ns[start - 1]) if start > 0 else None
-            return list(show_text(table, rows, full_registry(), before))
+            return list(frame_details(table, rows, registry, before))
 
-        with self._lock:
-            trees: list[FrameTree] = self._trees.get_or(row // TREE_BLOCK, block_trees)
+        with self._tree_lock:  # (seconds on a large capture: the other answers do not wait for it)
+            trees: list[FrameDetails] = self._trees.get_or(row // TREE_BLOCK, block_trees)
         tree = trees[row % TREE_BLOCK]
         sources = [{"name": s.name, "hex": s.data.hex()} for s in data_sources(table, row)]
         stream = self.margin("", frame).selection.stream
-        return {"frame": frame, "stream": stream, "tree": tree_nodes(tree.text), "missing": list(tree.missing),
-                "bytes": sources}
+        return {"frame": frame, "stream": stream, "tree": detail_nodes(tree.protocols, registry),
+                "missing": list(tree.missing), "bytes": sources}
 
     # -- one connection ------------------------------------------------------------------
 
@@ -355,6 +355,14 @@ class Session:
         with job(part.table.n):
             graph.add(part.table, _frame_mask(part))
         return render_svg(graph.result(), f"{self.name}  (tcp.stream == {stream})")
+
+    def graphs(self, stream: int) -> dict[str, Any]:
+        """The stream graphs of ``tcp.stream`` ``stream`` (:mod:`tcpscope.web.graphs`)."""
+        from tcpscope.web.graphs import chart_graphs
+
+        row = self.connection(stream)
+        ends = (f"{row['addr_a']}:{row['port_a']}", f"{row['addr_b']}:{row['port_b']}")
+        return chart_graphs(self.capture(), stream, ends)
 
     def explain(self, stream: int, lang: str) -> list[str]:
         """``tcpscope explain --stream`` in ``lang`` (en or zh), a line per item."""

@@ -2,6 +2,7 @@
 
 import { el, fill } from './dom.js';
 import { getJSON, url } from './api.js';
+import { showGraphs } from './graphs.js';
 import { PacketList } from './list.js';
 import {
   showBytes, showConnection, showConversations, showExpert, showExplain, showFlow, showFollow, showTree,
@@ -95,9 +96,8 @@ $('filter-clear').addEventListener('click', () => applyFilter(''));
 
 // -- go to packet ------------------------------------------------------------------------
 
-$('goto').addEventListener('keydown', async (e) => {
-  if (e.key !== 'Enter') return;
-  const frame = $('goto').value.trim();
+/** Select frame number ``frame`` in the list (Wireshark's words when it has none or hides it). */
+async function goToFrame(frame) {
   try {
     const at = await getJSON(url(`/api/captures/${state.capture}/goto`, { filter: state.filter, frame }));
     list.select(at.row);
@@ -105,6 +105,10 @@ $('goto').addEventListener('keydown', async (e) => {
   } catch (err) {
     status(err.message);
   }
+}
+
+$('goto').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') goToFrame($('goto').value.trim());
 });
 
 document.addEventListener('keydown', (e) => {
@@ -141,16 +145,17 @@ async function showTab(tab) {
   if (state.shown[tab] === key) return;
   state.shown[tab] = key;
   const root = $(`tab-${tab}`);
-  const needsStream = ['conn', 'flow', 'explain', 'follow'].includes(tab);
+  const needsStream = ['conn', 'flow', 'explain', 'follow', 'graphs'].includes(tab);
   if (needsStream && state.stream < 0) {
     fill(tab === 'explain' ? $('explain-text') : root, el('p', { class: 'hint' }, 'Select a TCP frame to see its connection.'));
     return;
   }
   try {
     if (tab === 'conn') showConnection(root, await getJSON(`/api/captures/${state.capture}/streams/${state.stream}`));
-    else if (tab === 'flow') showFlow(root, state.capture, state.stream);
+    else if (tab === 'flow') await showFlow(root, state.capture, state.stream, goToFrame);
     else if (tab === 'explain') await showExplain($('explain-text'), state.capture, state.stream, state.lang);
     else if (tab === 'follow') await showFollow(root, state.capture, state.stream);
+    else if (tab === 'graphs') await showGraphs(root, state.capture, state.stream, goToFrame);
     else if (tab === 'convs') await showConversations(root, state.capture, 0, applyFilter);
     else if (tab === 'expert') await showExpert(root, state.capture, applyFilter);
   } catch (err) {
@@ -180,7 +185,9 @@ function openCapture(id) {
   $('capture-choice').value = String(id);
   fill($('tree'));
   $('bytes').textContent = '';
-  for (const pane of ['tab-conn', 'tab-flow', 'explain-text', 'tab-follow', 'tab-convs', 'tab-expert']) fill($(pane));
+  for (const pane of ['tab-conn', 'tab-flow', 'explain-text', 'tab-follow', 'tab-graphs', 'tab-convs', 'tab-expert']) {
+    fill($(pane));
+  }
   list.show(id, state.filter);
   showTab(state.tab);
   $('list').focus();

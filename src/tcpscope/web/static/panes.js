@@ -49,10 +49,11 @@ export function showBytes(root, sources, start = -1, length = 0) {
       const a = Math.min(Math.max(lo - at, 0), part.length);
       const b = Math.min(Math.max(hi - at, 0), part.length);
       const pad = ' '.repeat(3 * (16 - part.length));
-      const hex = (from, to) => part.slice(from, to).join(' ') + (to < part.length && to > from ? ' ' : '');
+      const before = part.slice(0, a).join(' ') + (a > 0 && a < part.length ? ' ' : '');
+      const after = (b > a && b < part.length ? ' ' : '') + part.slice(b).join(' ');
       lines.push(el('div', {},
         `${at.toString(16).padStart(4, '0')}  `,
-        hex(0, a), el('span', { class: 'hl' }, hex(a, b)), `${part.slice(b).join(' ')}${pad}  `,
+        before, el('span', { class: 'hl' }, part.slice(a, b).join(' ')), `${after}${pad}  `,
         chars.slice(0, a).join(''), el('span', { class: 'hl' }, chars.slice(a, b).join('')), chars.slice(b).join('')));
     }
   });
@@ -89,13 +90,33 @@ export function showConnection(root, conv) {
     el('dt', {}, k), el('dd', { 'data-key': k }, v ?? '')])));
 }
 
-/** The Flow graph tab: the SVG the server draws, as an image (it runs nothing). */
-export function showFlow(root, capture, stream) {
+/** The Flow graph tab: the SVG the server draws, as an image (it runs nothing). Its items'
+ * rows are read from the same SVG parsed apart (never put in the page): a click on an
+ * arrow selects its frame (``onFrame``), and the frame under the pointer is its title. */
+export async function showFlow(root, capture, stream, onFrame) {
+  const src = `/api/captures/${capture}/streams/${stream}/flow.svg`;
   const img = el('img', { title: `Flow graph of tcp.stream ${stream}` });
   img.alt = `Flow graph of tcp.stream ${stream}`;
   img.id = 'flow-image';
-  img.src = `/api/captures/${capture}/streams/${stream}/flow.svg`;
+  img.src = src;
   fill(root, img);
+  const text = await (await fetch(src)).text();
+  const svg = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const rows = [...svg.querySelectorAll('g.item')].map((g) => {
+    const arrow = g.querySelector('path.arrow');
+    const y = arrow ? Number((arrow.getAttribute('d').match(/,([\d.]+)/) || [0, -1])[1]) : -1;
+    return [Number(g.getAttribute('data-frame')), y];
+  });
+  const at = (e) => {
+    let best = null;
+    for (const [frame, y] of rows) if (Math.abs(y - e.offsetY) <= 20 && (!best || Math.abs(y - e.offsetY) < best[1])) best = [frame, Math.abs(y - e.offsetY)];
+    return best ? best[0] : null;
+  };
+  img.addEventListener('mousemove', (e) => {
+    const frame = at(e);
+    img.title = frame ? `frame ${frame} (click: select it)` : `Flow graph of tcp.stream ${stream}`;
+  });
+  img.addEventListener('click', (e) => { const frame = at(e); if (frame) onFrame(frame); });
 }
 
 export async function showExplain(root, capture, stream, lang) {
