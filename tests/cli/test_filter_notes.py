@@ -28,8 +28,8 @@ def _stderr(words: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
     return capsys.readouterr().err.splitlines()
 
 
-@pytest.mark.parametrize("dropin", [False, True], ids=["list", "dropin"])
-@pytest.mark.parametrize("text, proto", CASES)
+@pytest.mark.parametrize("text, proto, dropin", [*((t, p, False) for t, p in CASES),
+                                                   ("tls.foo", None, True), ("tls.handshake.ciphersuite", "TLS", True)])
 def test_note_only_for_names_tshark_knows(text: str, proto: str | None, dropin: bool,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     word = text  # a bare name
