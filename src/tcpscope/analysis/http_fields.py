@@ -39,8 +39,10 @@ __all__ = ["HTTP_FIELDS", "HTTP_FIELD_NAMES", "LAYER", "HttpMatcher", "ascii_tex
 
 FT = FieldType
 
-#: HTTP's TCP ports in tshark 4.0.17 (packet-http.c TCP_DEFAULT_RANGE).
-HTTP_PORTS = (80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710)
+#: HTTP's TCP ports in tshark 4.0.17: packet-http.c TCP_DEFAULT_RANGE, then those other
+#: dissectors give HTTP (IPP's 631 through ``http_tcp_dissector_add``, DAAP's 3689 through
+#: ``http_tcp_port_add``), as ``tshark -G decodes`` lists them under tcp.port.
+HTTP_PORTS = (80, 3128, 3132, 5985, 8080, 8088, 11371, 1900, 2869, 2710, 631, 3689)
 
 #: The table layer of the messages (one row per message, on its completing frame)
 LAYER = "_http_msg"

@@ -35,9 +35,10 @@ from tcpscope.cli.dropin_prefs import Preferences, parse_preferences
 if TYPE_CHECKING:
     from tcpscope.cli.common import Reading
     from tcpscope.cli.dropin_taps import Tap
+    from tcpscope.errors import TcpscopeError
     from tcpscope.table.schema import FieldDef
 
-__all__ = ["TSHARK_FIELDS", "glossary_line", "main", "resolve_fields", "tshark_names"]
+__all__ = ["TSHARK_FIELDS", "glossary_line", "main", "resolve_fields", "tshark_names", "with_unfilled_note"]
 
 #: Every field and protocol name tshark 4.0.17 knows: its version line, then the names, sorted.
 TSHARK_FIELDS = Path(__file__).with_name("tshark_fields.xz")
@@ -72,7 +73,7 @@ def main(argv: Sequence[str]) -> int:
         _error(exc.lines)
         return exc.status
     except TcpscopeError as exc:
-        print(f"tcpscope: {exc}", file=sys.stderr)
+        print(f"tcpscope: {with_unfilled_note(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # tshark's status when its output is closed (| head)
         return EXIT_ERROR
@@ -118,6 +119,22 @@ def tshark_names() -> frozenset[str]:
 
     lines = lzma.decompress(TSHARK_FIELDS.read_bytes()).decode().splitlines()
     return frozenset(lines[1:])
+
+
+def with_unfilled_note(exc: TcpscopeError) -> TcpscopeError:
+    """A filter error whose culprit is a name tshark knows under a protocol tcpscope
+    dissects in part (``filter.checker.DISSECTED_IN_PART``), with the note that tcpscope
+    does not fill it yet; any other error as it is (tshark's message alone)."""
+    from tcpscope.filter.checker import culprit, unfilled_note
+    from tcpscope.filter.errors import FilterSemanticError
+
+    if not isinstance(exc, FilterSemanticError) or exc.note:
+        return exc
+    word = culprit(exc.text, exc.loc)
+    note = unfilled_note(word)
+    if not note or word not in tshark_names():
+        return exc
+    return exc.with_note(note)
 
 
 def _plan(opts: Options) -> Callable[[], int]:

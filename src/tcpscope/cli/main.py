@@ -370,7 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(importlib.import_module(module).run(args))
     except TcpscopeError as exc:
-        print(f"tcpscope: {exc}", file=sys.stderr)
+        from tcpscope.cli.dropin import with_unfilled_note
+
+        print(f"tcpscope: {with_unfilled_note(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # the output was closed (| head): tshark's status
         return EXIT_ERROR

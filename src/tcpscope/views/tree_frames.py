@@ -31,6 +31,7 @@ from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
+from tcpscope.views.tree_dns import DNS, dns_text
 from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_http import HTTP, http_text
 from tcpscope.views.tree_icmp import ICMP, ICMPV6
@@ -40,12 +41,19 @@ from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_mpls import MPLS, STACKED
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
+from tcpscope.views.tree_tls import TLS, tls_text
 
 __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
                                                        HTTP, ICMP, ICMPV6, HOPOPTS, ROUTING, FRAGHDR, DSTOPTS)}
+#: Protocols above TCP whose tree is text made from the segment's payload, not nodes:
+#: (table, frame, layer number, payload, ports) -> text, or None where not written
+PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
+    "tls": tls_text,
+    "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame))}
+PROTOCOLS.update({p.name: p for p in (TLS, DNS)})
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -280,6 +288,8 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
             got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where])
         elif proto is HTTP:
             got = [http_text(table, f, la) for f, la in where]
+        elif name in PAYLOAD_TREES:
+            got = [_payload_tree(store, name, f, la) for f, la in where]
         else:
             got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
         texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
@@ -287,7 +297,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         parts, lacks = [], list(missing[frame])
         for name, layer in stacks[frame]:
             text = texts[name, frame, layer]
-            if text is None and PROTOCOLS[name] in (DATA, HTTP):
+            if text is None and (PROTOCOLS[name] in (DATA, HTTP) or name in PAYLOAD_TREES):
                 lacks.append(name)
             elif text:
                 parts.append(_nest(text) if PROTOCOLS[name].nested else text)
@@ -298,6 +308,23 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
 def _nest(text: str) -> str:
     """A tree shown inside the one before it: each line one level deeper."""
     return "".join(f"    {line}" for line in text.splitlines(keepends=True))
+
+
+def _rows_of(table: PacketTable, name: str, frame: int) -> int:
+    """How many rows layer table ``name`` has in ``frame``."""
+    lt = table.layer(name)
+    return int(np.searchsorted(lt.pkt, frame, side="right") - np.searchsorted(lt.pkt, frame)) if len(lt) else 0
+
+
+def _payload_tree(store: FieldStore, name: str, frame: int, layer: int) -> str | None:
+    """The tree of a protocol of :data:`PAYLOAD_TREES` from the frame's TCP payload."""
+    row = payload_row(store.table, frame)
+    found = data_bytes(store, frame, ("tcp", 1))
+    if not row or found is None:
+        return None
+    tcp = store.table.layer("tcp").cols
+    ports = (int(tcp["srcport"][row["tcp"]]), int(tcp["dstport"][row["tcp"]]))
+    return PAYLOAD_TREES[name](store.table, frame, layer, found[1], ports)
 
 
 class Exception_(NamedTuple):
