@@ -214,6 +214,8 @@ def _iostat_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--column", action="append", metavar="FILTER",
                    help="a column (repeatable): a display filter, or COUNT|SUM|MIN|MAX|AVG(field)FILTER, "
                         "FRAMES()FILTER, BYTES()FILTER; default: every frame")
+
+
 def _duration(text: str) -> float:
     """dumpcap's ``-a duration:SEC`` autostop condition (the only one taken yet)."""
     kind, _, value = text.partition(":")
