@@ -43,7 +43,8 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import format_reltime, format_values
 
-__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "display",
+__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
+           "display",
            "indent", "line_text", "render_node"]
 
 #: A label of tshark's own: the whole line (without brackets and indentation) from the
@@ -163,18 +164,7 @@ class FieldStore:
         A field read from a layer's columns is then gathered from these rows alone, so
         that one frame's tree costs what its rows cost."""
         if name not in self._cut:
-            lt = self.table.layer(name)
-            a = np.searchsorted(lt.pkt, self.frames, side="left")
-            b = np.searchsorted(lt.pkt, self.frames, side="right")
-            sizes = b - a
-            total = int(sizes.sum())
-            got = None
-            if total < len(lt):
-                starts = np.repeat(a - np.cumsum(sizes) + sizes, sizes)
-                rows = starts + np.arange(total, dtype=np.int64)
-                cut = Layer(lt.name, lt.pkt[rows], lt.depth[rows], lt.layer[rows], _RowsOf(lt.cols, rows))
-                got = self.table.with_layer(cut), rows
-            self._cut[name] = got
+            self._cut[name] = cut_to_frames(self.table, name, self.frames)
         return self._cut[name]
 
     def has_expert(self, frame: int, name: str) -> bool:
@@ -209,6 +199,23 @@ class FieldStore:
         if got is None:
             got = self._fields[name] = _Field(self, self.registry[name])
         return got
+
+
+def cut_to_frames(table: PacketTable, name: str, frames: NDArray[np.int64]) -> tuple[PacketTable, NDArray[np.int64]] | None:
+    """``table`` with layer ``name`` cut to the rows of ``frames`` (increasing; the frame
+    columns stay whole, so frame numbers are unchanged), and those rows' numbers in the
+    whole layer; None when ``frames`` hold all its rows. What reads each row (or each
+    frame's rows) alone then costs what those rows cost."""
+    lt = table.layer(name)
+    a = np.searchsorted(lt.pkt, frames, side="left")
+    b = np.searchsorted(lt.pkt, frames, side="right")
+    sizes = b - a
+    total = int(sizes.sum())
+    if total >= len(lt):
+        return None
+    rows = np.repeat(a - np.cumsum(sizes) + sizes, sizes) + np.arange(total, dtype=np.int64)
+    cut = Layer(lt.name, lt.pkt[rows], lt.depth[rows], lt.layer[rows], _RowsOf(lt.cols, rows))
+    return table.with_layer(cut), rows
 
 
 class _RowsOf(Mapping[str, NDArray[np.generic]]):
