@@ -30,6 +30,7 @@ from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ether, format_ipv4, ipv4_texts, ipv6_texts
 from tcpscope.views.info import analysis_prefix, exception_mark, tcp_info
+from tcpscope.views.tree import cut_to_frames
 
 __all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision", "time_text"]
 
@@ -481,6 +482,22 @@ def _app_texts(table: PacketTable, tinfo: dict[int, str], app: AppSegments) -> d
     return out
 
 
+def _tcp_infos(table: PacketTable, frames: Index) -> dict[int, str]:
+    """The Info text of each tcp row of ``frames`` (increasing), keyed by its row: read from
+    those frames' tcp rows, options and SACK blocks alone (each row's text is its own), so
+    that a few rows of a large capture cost what those rows cost."""
+    cut: PacketTable = table
+    whole: dict[str, Index] = {}
+    for name in ("tcp", "tcp.option", "tcp.sack"):
+        got = cut_to_frames(cut, name, frames)
+        if got is not None:
+            cut, whole[name] = got
+    if "tcp" not in whole:
+        return tcp_info(cut)
+    rows = whole["tcp"].tolist()
+    return {rows[r]: text for r, text in tcp_info(cut).items()}
+
+
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
     """The packet list rows of ``frames`` (default: every frame), for an analysed table (a
     piece of a capture too: numbers and times are the capture's, ``Records.first_frame``
@@ -499,7 +516,7 @@ def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[Pac
     top, below, mptcp = _top_protocols(table)
     src, dst = _addresses(table)
     tcp = table.layer("tcp")
-    tinfo = tcp_info(table)
+    tinfo = _tcp_infos(table, sel)
     tcp_row = tcp.last_row(n).tolist() if len(tcp) else [-1] * n
     other = _other_info(table)
     before_ports = _before_ports(table, top)

@@ -37,12 +37,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope.table.access import ColumnGetter
+from tcpscope.table.access import ColumnGetter, InterleavedGetter
+from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import format_reltime, format_values
 
-__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "display",
+__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
+           "display",
            "indent", "line_text", "render_node"]
 
 #: A label of tshark's own: the whole line (without brackets and indentation) from the
@@ -157,13 +159,24 @@ class FieldStore:
         self._expert_masks: dict[tuple[str, ...], NDArray[np.bool_]] = {}
         #: lines already written, by node and value (see ``Node.of_value``)
         self.lines: dict[tuple[Node, Any], str | None] = {}
+        self._cut: dict[str, tuple[PacketTable, NDArray[np.int64]] | None] = {}
+
+    def shown_rows(self, name: str) -> tuple[PacketTable, NDArray[np.int64]] | None:
+        """The table with layer ``name`` cut to the rows of the frames shown, and those
+        rows' numbers in the whole layer; None when the frames shown hold all its rows.
+        A field read from a layer's columns is then gathered from these rows alone, so
+        that one frame's tree costs what its rows cost."""
+        if name not in self._cut:
+            self._cut[name] = cut_to_frames(self.table, name, self.frames)
+        return self._cut[name]
 
     def has_expert(self, frame: int, name: str) -> bool:
         """Whether frame ``frame`` has an expert item of field ``name``."""
         if self._experts is None:
             from tcpscope.dissect.experts import field_name
 
-            ex = self.table.layer("_expert")
+            cut = self.shown_rows("_expert")
+            ex = self.table.layer("_expert") if cut is None else cut[0].layer("_expert")
             self._experts = {}
             if len(ex):
                 for f, code in zip(ex.pkt.tolist(), np.asarray(ex.cols["code"]).tolist(), strict=True):
@@ -191,6 +204,52 @@ class FieldStore:
         return got
 
 
+def cut_to_frames(table: PacketTable, name: str, frames: NDArray[np.int64]) -> tuple[PacketTable, NDArray[np.int64]] | None:
+    """``table`` with layer ``name`` cut to the rows of ``frames`` (increasing; the frame
+    columns stay whole, so frame numbers are unchanged), and those rows' numbers in the
+    whole layer; None when ``frames`` hold all its rows. What reads each row (or each
+    frame's rows) alone then costs what those rows cost."""
+    lt = table.layer(name)
+    a = np.searchsorted(lt.pkt, frames, side="left")
+    b = np.searchsorted(lt.pkt, frames, side="right")
+    sizes = b - a
+    total = int(sizes.sum())
+    if total >= len(lt):
+        return None
+    rows = np.repeat(a - np.cumsum(sizes) + sizes, sizes) + np.arange(total, dtype=np.int64)
+    cut = Layer(lt.name, lt.pkt[rows], lt.depth[rows], lt.layer[rows], _RowsOf(lt.cols, rows))
+    return table.with_layer(cut), rows
+
+
+class _RowsOf(Mapping[str, NDArray[np.generic]]):
+    """A layer's columns at some of its rows, each column cut when first read."""
+
+    def __init__(self, cols: Mapping[str, NDArray[np.generic]], rows: NDArray[np.int64]) -> None:
+        self._cols = cols
+        self._rows = rows
+        self._got: dict[str, NDArray[np.generic]] = {}
+
+    def __getitem__(self, name: str) -> NDArray[np.generic]:
+        got = self._got.get(name)
+        if got is None:
+            got = self._got[name] = self._cols[name][self._rows]
+        return got
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._cols
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cols)
+
+    def __len__(self) -> int:
+        return len(self._cols)
+
+
+#: Fields computed from each row of one layer alone (not plain column getters), by the
+#: layer: the expert items' texts, made from each ``_expert`` row's code and arguments
+#: (tcpscope.analysis.fields).
+_ROW_BY_ROW = {"_ws.expert": "_expert", "_ws.expert.message": "_expert"}
+
 #: Layer numbers a frame may have of one protocol, at most (a key's stride).
 _LAYERS = 1 << 16
 
@@ -202,20 +261,25 @@ class _Field:
     def __init__(self, store: FieldStore, fd: FieldDef) -> None:
         table = store.table
         self.fd = fd
-        values = fd.get(table)
+        getter = fd.get
+        # (a plain column getter, or one that reads each row of a layer alone, reads only
+        # the rows of the frames shown)
+        layer = getter.layer if isinstance(getter, ColumnGetter | InterleavedGetter) else _ROW_BY_ROW.get(fd.name)
+        cut = None if layer is None else store.shown_rows(layer)
+        source, whole = (table, None) if cut is None else cut
+        values = getter(source)
         keep = store._shown[values.pkt] if len(values) else np.zeros(0, dtype=np.bool_)
         self.table_name = ""
         self.row_of: NDArray[np.int64] | None = None
-        getter = fd.get
         if isinstance(getter, ColumnGetter):
-            lt = table.layer(getter.layer)
+            lt = source.layer(getter.layer)
             if len(lt) and getter.col in lt.cols:
                 rows = (np.arange(len(lt), dtype=np.int64) if getter.present is None
                         else np.flatnonzero(getter.present(lt)))
                 self.table_name = getter.layer
-                at = np.full(len(lt), -1, dtype=np.int64)
+                at = np.full(len(table.layer(getter.layer)), -1, dtype=np.int64)
                 kept = np.flatnonzero(keep)
-                at[rows[kept]] = np.arange(kept.shape[0], dtype=np.int64)
+                at[rows[kept] if whole is None else whole[rows[kept]]] = np.arange(kept.shape[0], dtype=np.int64)
                 self.row_of = at
         self.values = values.take(keep)
         self._buffers = table.buffers

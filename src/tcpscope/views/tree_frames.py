@@ -89,7 +89,9 @@ class Experts:
     """The expert items of the frames shown: their field names and texts, per frame."""
 
     def __init__(self, store: FieldStore) -> None:
-        ex = store.table.layer("_expert")
+        # (the expert rows of the frames shown only: ``_first`` counts those rows)
+        cut = store.shown_rows("_expert")
+        ex = store.table.layer("_expert") if cut is None else cut[0].layer("_expert")
         self._first = np.searchsorted(ex.pkt, np.arange(store.table.n + 1)) if len(ex) else None
         self._names = [field_name(int(c)) for c in np.asarray(ex.cols["code"]).tolist()] if len(ex) else []
         self._store = store
