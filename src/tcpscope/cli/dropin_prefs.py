@@ -14,9 +14,10 @@ Each preference is a name, its default and what setting it the other way does:
   none of the analysis's expert items, and the numbers on the wire (relative numbers
   come from the analysis). The connection's stream, completeness, timestamps and
   reassembly stay, as in tshark.
-* ``tcp.check_checksum`` (FALSE) and ``tcp.desegment_tcp_streams`` (TRUE): accepted at
-  their defaults; the other value is refused, as tcpscope cannot yet verify checksums or
-  show segments without reassembly.
+* ``tcp.check_checksum`` (FALSE): TRUE verifies each segment's checksum
+  (``tcp.checksum.status`` Good or Bad instead of Unverified, :mod:`tcpscope.dissect.checksum`).
+* ``tcp.desegment_tcp_streams`` (TRUE): accepted at its default; FALSE is refused, as
+  tcpscope cannot yet show segments without reassembly.
 
 A preference tshark has and tcpscope does not honour is refused (exit status 2) rather
 than ignored; one tshark does not have is its "unknown preference" and a flag without
@@ -47,7 +48,6 @@ DEFAULTS = {
 
 #: Preferences honoured at their default only, with why the other value is not.
 DEFAULT_ONLY = {
-    "tcp.check_checksum": "checksums are not verified yet",
     "tcp.desegment_tcp_streams": "HTTP is always framed over reassembled segments",
 }
 
@@ -66,6 +66,7 @@ class Preferences:
     timestamps: bool = True
     bytes_in_flight: bool = True
     sequence_analysis: bool = True
+    check_checksum: bool = False
 
     def left_out(self) -> frozenset[str]:
         """The fields these preferences leave out of every frame."""
@@ -74,10 +75,12 @@ class Preferences:
 
     def changes_values(self) -> bool:
         """Whether these preferences change the analysed values (``adjust`` is needed)."""
-        return not (self.relative and self.sequence_analysis)
+        return not (self.relative and self.sequence_analysis) or self.check_checksum
 
     def adjust(self, table: PacketTable) -> PacketTable:
         """The analysed table with the values these preferences change."""
+        if self.check_checksum:
+            table = checked_checksums(table)
         if not self.sequence_analysis:
             return without_sequence_analysis(raw_numbers(table))
         return table if self.relative else raw_numbers(table)
@@ -112,6 +115,8 @@ def parse_preferences(flags: list[str]) -> Preferences:
             prefs = replace(prefs, bytes_in_flight=on)
         elif name == "tcp.analyze_sequence_numbers":
             prefs = replace(prefs, sequence_analysis=on)
+        elif name == "tcp.check_checksum":
+            prefs = replace(prefs, check_checksum=on)
     return prefs
 
 
@@ -178,3 +183,15 @@ def without_sequence_analysis(table: PacketTable) -> PacketTable:
     kept: Layer = replace(expert, pkt=expert.pkt[keep], depth=expert.depth[keep], layer=expert.layer[keep],
                           cols={k: v[keep] for k, v in expert.cols.items()})
     return table.with_layer(kept)
+
+
+def checked_checksums(table: PacketTable) -> PacketTable:
+    """tcp.check_checksum:TRUE: each segment's ``checksum_status`` verified."""
+    from tcpscope.dissect.checksum import tcp_checksum_status
+    from tcpscope.table.layers import Layer
+
+    tcp = table.layer("tcp")
+    if len(tcp) == 0:
+        return table
+    layer: Layer = replace(tcp, cols={**tcp.cols, "checksum_status": tcp_checksum_status(table)})
+    return table.with_layer(layer)
