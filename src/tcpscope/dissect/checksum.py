@@ -6,8 +6,10 @@ and of a pseudo-header: for IPv4 the source and destination addresses, the proto
 and the TCP length (RFC 9293 §3.1); for IPv6 (RFC 8200 §8.1) the source and the final
 destination, the upper-layer length as 32 bits and the next header (6). A segment whose
 sum including its checksum is 0xFFFF is Good (``tcp.checksum.status`` 1), any other Bad
-(0). tshark verifies only a segment captured whole, in the capture's own bytes, under an
-IP header: any other stays Unverified (2), the column's value when the preference is off.
+(0). tshark verifies only a segment captured whole (in the capture's bytes or in a reassembled
+IPv4 datagram's) under an IP header: any other stays Unverified (2), the column's value
+when the preference is off. A segment shorter than its own header (no ``tcp.len``) stays
+Unverified here, where tshark sums the bytes IP reports (docs/deviations.md).
 
 The sums are vectorized: a segment's sum is 256 times its bytes at even offsets from its
 start plus its bytes at odd offsets, which two prefix sums of the piece's bytes (one per
@@ -77,6 +79,24 @@ def _pseudo_header_sums(table: PacketTable, pkt: NDArray[np.int64], depth: NDArr
     return out, found
 
 
+def _segment_sums(data: NDArray[np.uint8], start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The (unfolded) sums of the 16-bit big-endian words of ``data[start:end]`` for each
+    segment: its bytes at even offsets from its start weigh 256, those at odd offsets 1."""
+    values = data.astype(np.int64)
+    odd_position = (np.arange(values.shape[0]) & 1) == 1
+    even = np.zeros(values.shape[0] + 1, dtype=np.int64)
+    odd = np.zeros(values.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.where(odd_position, 0, values), out=even[1:])
+    np.cumsum(np.where(odd_position, values, 0), out=odd[1:])
+    by_even = even[end] - even[start]
+    by_odd = odd[end] - odd[start]
+    starts_odd = (start & 1) == 1
+    high = np.where(starts_odd, by_odd, by_even)
+    low = np.where(starts_odd, by_even, by_odd)
+    sums: NDArray[np.int64] = (high << 8) + low
+    return sums
+
+
 def tcp_checksum_status(table: PacketTable) -> NDArray[np.int8]:
     """``tcp.checksum.status`` of each row of the ``tcp`` layer (see the module docstring)."""
     tcp = table.layer("tcp")
@@ -89,7 +109,7 @@ def tcp_checksum_status(table: PacketTable) -> NDArray[np.int8]:
     hlen = np.asarray(c["hdr_len"], dtype=np.int64)
     whole = (np.asarray(c["reach"], dtype=np.int64) >= 4) & ~np.asarray(c["bogus_hlen"], dtype=np.bool_)
     whole &= np.asarray(c["has_len"], dtype=np.bool_) & (np.asarray(c["payload_cap"], dtype=np.int64) >= seglen)
-    whole &= np.asarray(c["_buf"], dtype=np.int64) == 0
+    whole &= np.asarray(c["opt_cap"], dtype=np.int64) >= hlen - 20  # the options too
     rows = np.flatnonzero(whole)
     if rows.shape[0] == 0:
         return status
@@ -97,18 +117,12 @@ def tcp_checksum_status(table: PacketTable) -> NDArray[np.int8]:
     pseudo, has_ip = _pseudo_header_sums(table, tcp.pkt[rows].astype(np.int64),
                                          tcp.depth[rows].astype(np.int64), length)
     start = np.asarray(c["hdr_off"], dtype=np.int64)[rows]
-    end = start + length
-    data = table.data.astype(np.int64)
-    even = np.zeros(data.shape[0] + 1, dtype=np.int64)
-    odd = np.zeros(data.shape[0] + 1, dtype=np.int64)
-    parity = (np.arange(data.shape[0]) & 1) == 1
-    np.cumsum(np.where(parity, 0, data), out=even[1:])
-    np.cumsum(np.where(parity, data, 0), out=odd[1:])
-    by_even = even[end] - even[start]
-    by_odd = odd[end] - odd[start]
-    starts_odd = (start & 1) == 1
-    high = np.where(starts_odd, by_odd, by_even)  # bytes at even offsets from the start
-    low = np.where(starts_odd, by_even, by_odd)
-    total = _fold(pseudo + (high << 8) + low)
+    buf = np.asarray(c["_buf"], dtype=np.int64)[rows]
+    words = np.zeros(rows.shape[0], dtype=np.int64)
+    for b in np.unique(buf):
+        here = buf == b
+        data = table.data if b == 0 else table.buffers[int(b)]
+        words[here] = _segment_sums(data, start[here], start[here] + length[here])
+    total = _fold(pseudo + words)
     status[rows] = np.where(has_ip, np.where(total == 0xFFFF, GOOD, BAD), UNVERIFIED)
     return status
