@@ -186,12 +186,8 @@ def without_sequence_analysis(table: PacketTable) -> PacketTable:
 
 
 def checked_checksums(table: PacketTable) -> PacketTable:
-    """tcp.check_checksum:TRUE: each segment's ``checksum_status`` verified."""
-    from tcpscope.dissect.checksum import tcp_checksum_status
-    from tcpscope.table.layers import Layer
+    """tcp.check_checksum:TRUE: each segment's checksum verified (its status, and the
+    expert item of a bad one)."""
+    from tcpscope.dissect.checksum import with_verified_checksums
 
-    tcp = table.layer("tcp")
-    if len(tcp) == 0:
-        return table
-    layer: Layer = replace(tcp, cols={**tcp.cols, "checksum_status": tcp_checksum_status(table)})
-    return table.with_layer(layer)
+    return with_verified_checksums(table)

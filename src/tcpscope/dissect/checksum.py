@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from tcpscope.table.packets import PacketTable
 
-__all__ = ["BAD", "GOOD", "UNVERIFIED", "tcp_checksum_status"]
+__all__ = ["BAD", "GOOD", "UNVERIFIED", "tcp_checksum_status", "with_verified_checksums"]
 
 #: tcp.checksum.status values (proto_checksum_vals)
 BAD, GOOD, UNVERIFIED = 0, 1, 2
@@ -97,13 +97,15 @@ def _segment_sums(data: NDArray[np.uint8], start: NDArray[np.int64], end: NDArra
     return sums
 
 
-def tcp_checksum_status(table: PacketTable) -> NDArray[np.int8]:
-    """``tcp.checksum.status`` of each row of the ``tcp`` layer (see the module docstring)."""
+def tcp_checksum_status(table: PacketTable) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
+    """``tcp.checksum.status`` of each row of the ``tcp`` layer (see the module docstring),
+    and the checksum the segment should have (where verified)."""
     tcp = table.layer("tcp")
     n = len(tcp)
     status = np.full(n, UNVERIFIED, dtype=np.int8)
+    should = np.zeros(n, dtype=np.int64)
     if n == 0:
-        return status
+        return status, should
     c = tcp.cols
     seglen = np.asarray(c["len"], dtype=np.int64)
     hlen = np.asarray(c["hdr_len"], dtype=np.int64)
@@ -112,7 +114,7 @@ def tcp_checksum_status(table: PacketTable) -> NDArray[np.int8]:
     whole &= np.asarray(c["opt_cap"], dtype=np.int64) >= hlen - 20  # the options too
     rows = np.flatnonzero(whole)
     if rows.shape[0] == 0:
-        return status
+        return status, should
     length = hlen[rows] + seglen[rows]
     pseudo, has_ip = _pseudo_header_sums(table, tcp.pkt[rows].astype(np.int64),
                                          tcp.depth[rows].astype(np.int64), length)
@@ -125,4 +127,40 @@ def tcp_checksum_status(table: PacketTable) -> NDArray[np.int8]:
         words[here] = _segment_sums(data, start[here], start[here] + length[here])
     total = _fold(pseudo + words)
     status[rows] = np.where(has_ip, np.where(total == 0xFFFF, GOOD, BAD), UNVERIFIED)
-    return status
+    # the sum without the checksum word, complemented: what the checksum should be
+    sent = np.asarray(c["checksum"], dtype=np.int64)[rows]
+    should[rows] = ~_fold(pseudo + words - sent) & 0xFFFF
+    return status, should
+
+
+def with_verified_checksums(table: PacketTable) -> PacketTable:
+    """The table with each segment's ``checksum_status`` verified and, for a bad one,
+    tshark's expert item "Bad checksum [should be 0x....]" (an error) in its TCP header."""
+    from dataclasses import replace
+
+    from tcpscope.dissect.experts import EXPERT_CODE, SLOT
+    from tcpscope.table.layers import Layer
+
+    tcp = table.layer("tcp")
+    if len(tcp) == 0:
+        return table
+    status, should = tcp_checksum_status(table)
+    layer: Layer = replace(tcp, cols={**tcp.cols, "checksum_status": status})
+    table = table.with_layer(layer)
+    bad = np.flatnonzero(status == BAD)
+    if bad.shape[0] == 0:
+        return table
+    code = EXPERT_CODE["tcp.checksum_bad.expert"]
+    expert = table.layers.get("_expert")
+    old = {"code": np.zeros(0, np.int32), "arg": np.zeros(0, np.int64), "arg2": np.zeros(0, np.int64),
+           "slot": np.zeros(0, np.int32)} if expert is None or len(expert) == 0 else expert.cols
+    pkt = np.concatenate([expert.pkt if expert is not None else np.zeros(0, np.int64), tcp.pkt[bad]])
+    depth = np.concatenate([expert.depth if expert is not None else np.zeros(0, np.int16), tcp.depth[bad]])
+    cols = {"code": np.concatenate([old["code"], np.full(bad.shape[0], code, np.int32)]),
+            "arg": np.concatenate([old["arg"], should[bad]]),
+            "arg2": np.concatenate([old["arg2"], np.zeros(bad.shape[0], np.int64)]),
+            "slot": np.concatenate([old["slot"], np.full(bad.shape[0], SLOT[code], np.int32)])}
+    order = np.lexsort((cols["slot"], depth, pkt))
+    merged = Layer("_expert", pkt[order], depth[order], np.ones(pkt.shape[0], np.int32),
+                   {k: v[order] for k, v in cols.items()})
+    return table.with_layer(merged)
