@@ -38,8 +38,6 @@ OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with
 OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it)"
 PREF_DEFAULT_ONLY = ("tcp.desegment_tcp_streams:FALSE is refused with one line, exit 2: tcpscope cannot show "
                      "segments without reassembly yet")
-CHECKSUM_TREE = ("with tcp.check_checksum:TRUE the details tree does not show the verification yet ([correct] "
-                 "or incorrect, should be 0x...., the bad checksum's expert item, the calculated checksum)")
 NO_ANALYSIS_TREE = ("with tcp.analyze_sequence_numbers:FALSE the details tree still shows the sequence numbers "
                     "as relative ones with their raw lines (the tree does not know the preference yet), and the "
                     "Ethernet addresses as tshark -n does")
@@ -68,7 +66,6 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -q -z conv,tcp -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r - -q -z expert -z flow,tcp,standard < {cap}", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -q -z conv,ip", ""): (ALL, OTHER_TAP),
-    ("tshark -r {cap} -o tcp.check_checksum:TRUE -n -O tcp -c 2", ""): (frozenset({OUT}), CHECKSUM_TREE),
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e _ws.expert.message -e tcp.checksum",
      "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),

@@ -134,7 +134,8 @@ def tcp_checksum_status(table: PacketTable) -> tuple[NDArray[np.int8], NDArray[n
 
 
 def with_verified_checksums(table: PacketTable) -> PacketTable:
-    """The table with each segment's ``checksum_status`` verified and, for a bad one,
+    """The table with each segment's ``checksum_status`` verified (and the checksum it
+    should have, ``checksum_calculated``) and, for a bad one,
     tshark's expert item "Bad checksum [should be 0x....]" (an error) in its TCP header."""
     from dataclasses import replace
 
@@ -145,7 +146,8 @@ def with_verified_checksums(table: PacketTable) -> PacketTable:
     if len(tcp) == 0:
         return table
     status, should = tcp_checksum_status(table)
-    layer: Layer = replace(tcp, cols={**tcp.cols, "checksum_status": status})
+    layer: Layer = replace(tcp, cols={**tcp.cols, "checksum_status": status,
+                                      "checksum_calculated": should.astype(np.uint16)})
     table = table.with_layer(layer)
     bad = np.flatnonzero(status == BAD)
     if bad.shape[0] == 0:
