@@ -2,6 +2,7 @@
 
     python tests/cli/make_golden_dropin.py            # the goldens (about 2 minutes)
     python tests/cli/make_golden_dropin.py --names    # also the list of tshark's field names
+    python tests/cli/make_golden_dropin.py --new      # only the lines not recorded yet
 
 For each invocation and each capture of :data:`DROPIN_CAPTURES`, this runs tshark as the
 line says (``{cap}`` the capture's name, run from ``tests/golden/captures/``; ``{gz}`` a
@@ -22,6 +23,10 @@ and the preference names of ``tshark -G defaultprefs``, each list after its ``[t
 ``[prefs]`` line, so that the drop-in tells a statistic or a preference tshark does not
 have (tshark's error, status 1) from one tcpscope does not print or honour (status 2).
 ``dropin_data/TSHARK_VERSION`` records the first line of ``tshark --version``.
+
+``--new`` keeps the runs already recorded (with the same tshark version) and runs tshark
+only for the lines added to ``invocations.txt`` since; the runs of lines removed from it
+are dropped.
 """
 
 from __future__ import annotations
@@ -125,6 +130,15 @@ def _option_names(env: dict[str, str]) -> str:
     return "[taps]\n" + "".join(f"{n}\n" for n in names) + "[prefs]\n" + "".join(f"{k}\n" for k in keys)
 
 
+def _recorded(version: str) -> dict[tuple[str, str], dict[str, object]]:
+    """The runs recorded with tshark ``version``, by line and capture (none if recorded
+    with another version)."""
+    blob = json.loads(gzip.decompress((DATA / "golden.json.gz").read_bytes()))
+    if blob["tshark"] != version:
+        return {}
+    return {(r["line"], r["capture"]): r for r in blob["records"]}
+
+
 def main(argv: list[str]) -> int:
     if shutil.which("tshark") is None:
         print("tshark is not installed", file=sys.stderr)
@@ -136,12 +150,14 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "HOME": home, "LC_ALL": "C.UTF-8"}
         version = subprocess.run(["tshark", "--version"], env=env, capture_output=True, check=True,
                                  text=True).stdout.splitlines()[0]
+        kept = _recorded(version) if "--new" in argv else {}
         records = []
         for capture in DROPIN_CAPTURES:
             gz = gzip_copy(capture, Path(home))
             for text in invocations():
-                inv = tshark_argv(text, capture, gz)
-                records.append({"line": text, "capture": capture, **_run(inv, env)})
+                old = kept.get((text, capture))
+                records.append(old if old is not None else
+                               {"line": text, "capture": capture, **_run(tshark_argv(text, capture, gz), env)})
         fields = _fields_lines(env)
     (DATA / "TSHARK_VERSION").write_text(version + "\n", encoding="utf-8")
     blob = json.dumps({"tshark": version, "records": records}, indent=0, sort_keys=True).encode()

@@ -36,9 +36,11 @@ HTTP_EXPERT = "HTTP's expert items (its request and response chats) are not prod
 EK_TREE = "-T ek without -e is the details tree as EK JSON, not written yet: refused with one line, exit 2"
 OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with one line, exit 2"
 OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it)"
-PREF_DEFAULT_ONLY = ("tcp.analyze_sequence_numbers:FALSE, tcp.check_checksum:TRUE and tcp.desegment_tcp_streams:"
-                     "FALSE are refused with one line, exit 2: tcpscope cannot turn its analysis off, verify "
-                     "checksums or show segments without reassembly yet")
+PREF_DEFAULT_ONLY = ("tcp.desegment_tcp_streams:FALSE is refused with one line, exit 2: tcpscope cannot show "
+                     "segments without reassembly yet")
+NO_ANALYSIS_TREE = ("with tcp.analyze_sequence_numbers:FALSE the details tree still shows the sequence numbers "
+                    "as relative ones with their raw lines (the tree does not know the preference yet), and the "
+                    "Ethernet addresses as tshark -n does")
 REFUSED = ("an option tcpscope does not support (writing captures, live capture, Lua, two-pass, exporting objects) "
            "is refused with one line naming it, exit 2")
 
@@ -64,11 +66,13 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -q -z conv,tcp -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r - -q -z expert -z flow,tcp,standard < {cap}", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -q -z conv,ip", ""): (ALL, OTHER_TAP),
-    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE", ""): (ALL, PREF_DEFAULT_ONLY),
-    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -T fields -e tcp.analysis.ack_rtt -e tcp.seq", ""): (
-        ALL, PREF_DEFAULT_ONLY),
-    ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e tcp.checksum.status", ""): (ALL, PREF_DEFAULT_ONLY),
+    ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e _ws.expert.message -e tcp.checksum",
+     "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
+    ("tshark -r {cap} -o tcp.check_checksum:TRUE -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE", ""): (ALL, PREF_DEFAULT_ONLY),
+    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -V -c 3", ""): (frozenset({OUT}), NO_ANALYSIS_TREE),
+    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -q -z expert", "http-get.pcap"): (frozenset({OUT}),
+                                                                                          HTTP_EXPERT),
     ("tshark -r {cap} -w /tmp/tcpscope-dropin-out.pcap", ""): (frozenset({ERR, STATUS}), REFUSED),
     ("tshark -r {cap} -Y tcp -w /tmp/tcpscope-dropin-out.pcapng -F pcapng", ""): (frozenset({ERR, STATUS}), REFUSED),
     ("tshark -i tcpscope-none0 -c 1", ""): (frozenset({ERR, STATUS}), REFUSED),
@@ -208,7 +212,7 @@ def test_a_subcommands_usage_error_shows_its_usage(capsys: pytest.CaptureFixture
 
 #: The command lines whose output depends on where pieces end: -c cuts a piece, -t d and
 #: dd carry the previous frame's time, the preferences adjust each piece.
-PIECEWISE = [r for r in RECORDS if any(k in str(r["line"]) for k in (" -c ", "-t d", "relative_sequence"))]
+PIECEWISE = [r for r in RECORDS if any(k in str(r["line"]) for k in (" -c ", "-t d", "relative_sequence", "analyze_sequence"))]
 
 
 @pytest.mark.parametrize("record", PIECEWISE, ids=[f"{r['capture'][:8]}:{i}" for i, r in enumerate(PIECEWISE)])

@@ -227,6 +227,7 @@ _EXPERT_TITLES = {
     "tcp.connection.synack": "Connection establish acknowledge (SYN+ACK)",
     "tcp.option.len.invalid": "Invalid length for option",
     "tcp.short_segment": "Short segment",
+    "tcp.checksum_bad.expert": "Bad checksum",
     "tcp.bogus_header_length": "Bogus TCP Header length",
     "tcp.non_zero_bytes_after_eol": "Non zero bytes in option space after EOL option",
     "ip.bogus_ip_length": "Bogus IP length",

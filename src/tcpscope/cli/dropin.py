@@ -158,7 +158,7 @@ def _plan(opts: Options) -> Callable[[], int]:
             raise OptionError([f'"{name}" is not a valid field output option=value pair.'])
     prefs = parse_preferences(opts.prefs)
     taps: list[Tap] = [parse_tap(z) for z in opts.taps]
-    reading = Reading(opts.count, None if prefs.relative else prefs.adjust)
+    reading = Reading(opts.count, prefs.adjust if prefs.changes_values() else None)
     fields: tuple[list[FieldDef], list[str]] | None = None
     if opts.fields:
         fields = resolve_fields(opts.fields, prefs)

@@ -9,10 +9,15 @@ Each preference is a name, its default and what setting it the other way does:
   ``tcp.time_delta`` out.
 * ``tcp.track_bytes_in_flight`` (TRUE): FALSE leaves ``tcp.analysis.bytes_in_flight``
   and ``tcp.analysis.push_bytes_sent`` out.
-* ``tcp.analyze_sequence_numbers`` (TRUE), ``tcp.check_checksum`` (FALSE) and
-  ``tcp.desegment_tcp_streams`` (TRUE): accepted at their defaults; the other value is
-  refused, as tcpscope cannot yet analyse without sequence analysis, verify checksums or
-  show segments without reassembly.
+* ``tcp.analyze_sequence_numbers`` (TRUE): FALSE runs no sequence analysis: no
+  ``tcp.analysis.*`` fields, no ``[TCP Retransmission]`` and the like in the list's Info,
+  none of the analysis's expert items, and the numbers on the wire (relative numbers
+  come from the analysis). The connection's stream, completeness, timestamps and
+  reassembly stay, as in tshark.
+* ``tcp.check_checksum`` (FALSE): TRUE verifies each segment's checksum
+  (``tcp.checksum.status`` Good or Bad instead of Unverified, :mod:`tcpscope.dissect.checksum`).
+* ``tcp.desegment_tcp_streams`` (TRUE): accepted at its default; FALSE is refused, as
+  tcpscope cannot yet show segments without reassembly.
 
 A preference tshark has and tcpscope does not honour is refused (exit status 2) rather
 than ignored; one tshark does not have is its "unknown preference" and a flag without
@@ -43,8 +48,6 @@ DEFAULTS = {
 
 #: Preferences honoured at their default only, with why the other value is not.
 DEFAULT_ONLY = {
-    "tcp.analyze_sequence_numbers": "the analysis always runs",
-    "tcp.check_checksum": "checksums are not verified yet",
     "tcp.desegment_tcp_streams": "HTTP is always framed over reassembled segments",
 }
 
@@ -62,14 +65,24 @@ class Preferences:
     relative: bool = True
     timestamps: bool = True
     bytes_in_flight: bool = True
+    sequence_analysis: bool = True
+    check_checksum: bool = False
 
     def left_out(self) -> frozenset[str]:
         """The fields these preferences leave out of every frame."""
         off = {"tcp.calculate_timestamps": not self.timestamps, "tcp.track_bytes_in_flight": not self.bytes_in_flight}
         return frozenset(name for pref, names in LEFT_OUT.items() if off[pref] for name in names)
 
+    def changes_values(self) -> bool:
+        """Whether these preferences change the analysed values (``adjust`` is needed)."""
+        return not (self.relative and self.sequence_analysis) or self.check_checksum
+
     def adjust(self, table: PacketTable) -> PacketTable:
         """The analysed table with the values these preferences change."""
+        if self.check_checksum:
+            table = checked_checksums(table)
+        if not self.sequence_analysis:
+            return without_sequence_analysis(raw_numbers(table))
         return table if self.relative else raw_numbers(table)
 
 
@@ -100,6 +113,10 @@ def parse_preferences(flags: list[str]) -> Preferences:
             prefs = replace(prefs, timestamps=on)
         elif name == "tcp.track_bytes_in_flight":
             prefs = replace(prefs, bytes_in_flight=on)
+        elif name == "tcp.analyze_sequence_numbers":
+            prefs = replace(prefs, sequence_analysis=on)
+        elif name == "tcp.check_checksum":
+            prefs = replace(prefs, check_checksum=on)
     return prefs
 
 
@@ -126,3 +143,51 @@ def raw_numbers(table: PacketTable) -> PacketTable:
         cols["sack_base"] = np.zeros_like(cols["sack_base"])
     layer: Layer = replace(tcp, cols=cols)
     return table.with_layer(layer)
+
+
+#: The expert items of the sequence analysis (tcp_analyze_sequence_number and what it
+#: flags); the SYN's TFO cookie is the option's, not the analysis's.
+ANALYSIS_EXPERTS = frozenset(
+    name for name in ("tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
+                      "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order",
+                      "tcp.analysis.reused_ports", "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment",
+                      "tcp.analysis.window_update", "tcp.analysis.window_full", "tcp.analysis.keep_alive",
+                      "tcp.analysis.keep_alive_ack", "tcp.analysis.duplicate_ack", "tcp.analysis.zero_window_probe",
+                      "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe_ack", "tcp.analysis.tfo_ack",
+                      "tcp.analysis.tfo_ignored"))
+
+
+def without_sequence_analysis(table: PacketTable) -> PacketTable:
+    """tcp.analyze_sequence_numbers:FALSE: tshark keeps no per-direction sequence state, so
+    no segment has the SEQ/ACK analysis (``ta``: its subtree and every ``tcp.analysis.*``
+    field), no analysis flag (``aflags``: the Info's bracketed prefixes) and none of the
+    analysis's expert items."""
+    import numpy as np
+
+    from tcpscope.dissect.experts import EXPERT_CODE
+    from tcpscope.table.layers import Layer
+
+    tcp = table.layer("tcp")
+    if len(tcp) == 0 or "ta" not in tcp.cols:
+        return table
+    cols = dict(tcp.cols)
+    cols["ta"] = np.zeros_like(cols["ta"])
+    cols["aflags"] = np.zeros_like(cols["aflags"])
+    layer: Layer = replace(tcp, cols=cols)
+    table = table.with_layer(layer)
+    expert = table.layers.get("_expert")
+    if expert is None or len(expert) == 0:
+        return table
+    codes = np.asarray([EXPERT_CODE[name] for name in sorted(ANALYSIS_EXPERTS)], dtype=np.int64)
+    keep = ~np.isin(np.asarray(expert.cols["code"], dtype=np.int64), codes)
+    kept: Layer = replace(expert, pkt=expert.pkt[keep], depth=expert.depth[keep], layer=expert.layer[keep],
+                          cols={k: v[keep] for k, v in expert.cols.items()})
+    return table.with_layer(kept)
+
+
+def checked_checksums(table: PacketTable) -> PacketTable:
+    """tcp.check_checksum:TRUE: each segment's checksum verified (its status, and the
+    expert item of a bad one)."""
+    from tcpscope.dissect.checksum import with_verified_checksums
+
+    return with_verified_checksums(table)

@@ -153,6 +153,10 @@ EXPERTS += tuple(
     for name, short in SHORT_NAMES.items()
 )
 
+# TCP's checksum, verified only with -o tcp.check_checksum:TRUE (tcpscope.dissect.checksum);
+# last, so that no other code moves
+EXPERTS += (Expert("tcp.checksum_bad.expert", E, Group.CHECKSUM, "TCP", "Bad checksum [should be 0x{a:04x}]"),)
+
 EXPERT_CODE: dict[str, int] = {e.field: i for i, e in enumerate(EXPERTS)}
 
 # Where each item sits among the items of one TCP header, in dissect_tcp's order of
@@ -174,6 +178,7 @@ _ANALYSIS_ORDER = [
 ]
 SLOT: dict[int, int] = {EXPERT_CODE[name]: 10 * (i + 1) for i, name in enumerate(_SLOT_ORDER)}
 SLOT[EXPERT_CODE["tcp.options.mss.absent"]] = 9000
+SLOT[EXPERT_CODE["tcp.checksum_bad.expert"]] = 115  # the checksum is after the flags, before the urgent pointer
 for _i, _name in enumerate(_ANALYSIS_ORDER):
     SLOT[EXPERT_CODE[_name]] = 10000 + 10 * _i
 

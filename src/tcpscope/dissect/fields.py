@@ -370,8 +370,12 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              "Header checksum status", Base.NONE, strings=_CHECKSUM_STATUS,
              description="Whether the IPv4 header checksum was verified (tshark does not verify it by default: unverified)."),
     FieldDef("tcp.checksum.status", FT.UINT8,
-             column("tcp", "checksum", both(reach_at_least(3), not_("bogus_hlen")), _unverified),
+             column("tcp", "checksum_status", both(reach_at_least(3), not_("bogus_hlen"))),
              "Checksum Status", Base.NONE, strings=_CHECKSUM_STATUS,
              description="Whether the TCP checksum was verified (tshark does not verify it by default: unverified)."),
+    FieldDef("tcp.checksum_calculated", FT.UINT16,
+             column("tcp", "checksum_calculated", lambda lt: np.asarray(lt.cols["checksum_status"]) != 2),
+             "Calculated Checksum", Base.HEX,
+             description="The checksum the segment should have (only with -o tcp.check_checksum:TRUE)."),
 )
 

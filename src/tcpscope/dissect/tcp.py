@@ -134,6 +134,10 @@ def tcp_columns(hd: TcpHeaders, seglen: NDArray[np.int64], opt_exception: NDArra
         "flags": hd.flags,
         "window_size_value": h["win"],
         "checksum": h["sum"],
+        # tcp.checksum.status (Unverified) and tcp.checksum_calculated (absent) unless
+        # -o tcp.check_checksum:TRUE (dissect/checksum.py)
+        "checksum_status": np.full(h.shape[0], 2, dtype=np.int8),
+        "checksum_calculated": np.zeros(h.shape[0], dtype=np.uint16),
         "urgent_pointer": h["urp"],
         "reach": hd.reach,
         "bogus_hlen": hd.bogus,

@@ -304,6 +304,8 @@ def tcp_info(table: PacketTable) -> dict[int, str]:
         cols[k] = np.asarray(c[k]).tolist() if analysed else zeros
     if not analysed:
         cols["stream"] = [-1] * m
+    # tcp.checksum.status: 0 (Bad) only when -o tcp.check_checksum:TRUE verified it
+    cols["checksum_status"] = np.asarray(c["checksum_status"]).tolist() if "checksum_status" in c else [2] * m
     malformed = table.malformed.tolist()
     short = np.asarray(table.frame_cols.get("short", np.zeros(table.n, dtype=np.bool_))).tolist()
     out: dict[int, str] = {}
@@ -337,6 +339,8 @@ def _past_ports(cols: dict[str, list[int]], r: int, text: str, front: dict[int, 
         return text + f", bogus TCP header length ({cols['hdr_len'][r]}, must be at least 20)"
     if cols["reach"][r] < 4:
         return text
+    if cols["checksum_status"][r] == 0:
+        text += " [TCP CHECKSUM INCORRECT]"
     if fl & 0x20:
         text += f" Urg={cols['urgent_pointer'][r]}"
     if length >= 0:

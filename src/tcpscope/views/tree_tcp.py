@@ -43,6 +43,17 @@ def _completeness(item: Item) -> str:
     return f"Conversation completeness: {completeness_label(int(item.value))}"
 
 
+def _checksum(item: Item) -> str:
+    """The checksum, as verified only with -o tcp.check_checksum:TRUE (proto_tree_add_checksum)."""
+    status, sent = item.get("tcp.checksum.status"), item.value
+    if status == 1:
+        return f"Checksum: 0x{sent:04x} [correct]"
+    if status == 0:
+        should = item.get("tcp.checksum_calculated")
+        return f'Checksum: 0x{sent:04x} incorrect, should be 0x{should:04x}(maybe caused by "TCP checksum offload"?)'
+    return f"Checksum: 0x{sent:04x} [unverified]"
+
+
 def _seq(item: Item) -> str:
     return f"Sequence Number: {item.value}    (relative sequence number)"
 
@@ -304,8 +315,9 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
     Node("tcp.window_size_value", raw=(14, 2, 0)),
     Node("tcp.window_size", generated=True, raw=(14, 2, 0)),
     Node("tcp.window_size_scalefactor", label=_scalefactor, of_value=True, generated=True, raw=(14, 2, 0)),
-    Node("tcp.checksum", unit=" [unverified]", raw=(16, 2, 0)),
+    Node("tcp.checksum", label=_checksum, experts=("tcp.checksum_bad.expert",), raw=(16, 2, 0)),
     Node("tcp.checksum.status", generated=True),
+    Node("tcp.checksum_calculated", generated=True),
     Node("tcp.urgent_pointer", experts=("tcp.urgent_pointer.non_zero",), raw=(18, 2, 0)),
     Node("tcp.options", label=_options, raw=_options_bytes, children=(
         Node("tcp.option_kind", label=_option, rows="tcp.option", key=_option_key, value=_option_value,
