@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,7 +35,7 @@ FIELDS = [f.name for f in HTTP_FIELDS if f.name != "http"]
 
 
 def _fields_text(path: Path, fields: list[str]) -> str:
-    got = subprocess.run(["python", "-m", "tcpscope", "fields", str(path), "-E", "occurrence=a",
+    got = subprocess.run([sys.executable, "-m", "tcpscope", "fields", str(path), "-E", "occurrence=a",
                           *(a for f in fields for a in ("-e", f))], capture_output=True, check=True)
     return got.stdout.decode("utf-8")
 

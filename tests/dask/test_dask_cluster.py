@@ -53,9 +53,9 @@ def rotated(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def _single(paths: list[str] | str) -> pa.Table:
     """The single-process per-packet table of the TCP frames, in the export's types."""
-    table = pa.concat_tables([p.to_arrow() for p in tcpscope.scan(paths, ["frame.number", *FIELDS])])
-    table = table.filter(pa.compute.is_valid(table["tcp.srcport"]))
-    return conform(table, arrow_schema(field_defs(["frame.number", *FIELDS]), binary_addresses=False))
+    schema = arrow_schema(field_defs(["frame.number", *FIELDS]), binary_addresses=False)
+    table = pa.concat_tables([conform(p, schema) for p in tcpscope.scan(paths, ["frame.number", *FIELDS])])
+    return table.filter(pa.compute.is_valid(table["tcp.srcport"]))
 
 
 def test_equals_single_process(client: Any, rotated: list[str], tmp_path: Path) -> None:

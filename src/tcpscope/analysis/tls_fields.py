@@ -83,7 +83,7 @@ APP_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("dns.flags.response", FT.BOOLEAN,
              column("_dns", "flags", None, _response_bit), "Response",
              true_false=("Message is a response", "Message is a query"),
-             description="Is the message a response?"),
+             description="Whether the message is a response (set) or a query (clear)."),
     FieldDef("dns.flags.rcode", FT.UINT16, column("_dns", "flags", _response, _rcode), "Reply code",
              Base.DEC, description="The response's reply code (0 no error, 3 no such name, ...)."),
     FieldDef("dns.qry.name", FT.STRING, column("_dns_q", "name"), "Name", description="Query Name."),

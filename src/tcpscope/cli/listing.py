@@ -67,7 +67,10 @@ def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
 
     out = sys.stdout
     paint = _painter() if args.color else None
-    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
+    # (the selected frame's links include HTTP's request and response frames: its messages
+    # carried from piece to piece, as frame.protocols asks for them)
+    fields = ["frame.protocols"] if selected is not None else None
+    with scan_capture(args.file, args.display_filter, fields, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 lines: Iterable[str] = packet_lines(piece.table, piece.frames)

@@ -199,6 +199,7 @@ def _analyse(offsets: Sequence[int], first_ts: int, *parts: _Part) -> _Analysed:
     and the conversations summed as ``tcpscope conv`` sums them). ``first_ts``: the time
     of the capture's first frame, which the conversations' start times count from."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     import tcpscope
     from tcpscope.export.columns import field_defs
@@ -221,7 +222,7 @@ def _analyse(offsets: Sequence[int], first_ts: int, *parts: _Part) -> _Analysed:
         conv = conv.set_column(conv.schema.get_field_index("first_frame"), "first_frame",
                                pa.array(numbers[conv["first_frame"].to_numpy() - 1], type=pa.int64()))
         conv = conv.set_column(conv.schema.get_field_index("rel_start_ns"), "rel_start_ns",
-                               pa.array(conv["rel_start_ns"].to_numpy() + (bucket_first - first_ts), type=pa.int64()))
+                               pc.add(conv["rel_start_ns"], pa.scalar(bucket_first - first_ts, pa.duration("ns"))))
     table = pa.concat_tables(pieces) if pieces else pa.table({n: pa.array([], pa.int64())
                                                              for n in ["frame.number", *FIELDS]})
     local = np.asarray(table["frame.number"].to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -259,7 +260,7 @@ def _write(analysed: _Analysed, global_of_local: np.ndarray, path: str, conv_pat
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from tcpscope.export.columns import arrow_schema, conform, field_defs
+    from tcpscope.export.columns import arrow_schema, field_defs
     from tcpscope.export.conversations import write_conversations
 
     table = analysed.table
@@ -270,7 +271,7 @@ def _write(analysed: _Analysed, global_of_local: np.ndarray, path: str, conv_pat
     table = table.set_column(table.schema.get_field_index("tcp.stream"), "tcp.stream",
                              pa.array(mapped, mask=~known, type=pa.int64()))
     schema = arrow_schema(field_defs(["frame.number", *FIELDS]), binary_addresses=False)
-    pq.write_table(conform(table, schema), path)
+    pq.write_table(table.select(schema.names).cast(schema), path)  # (the API's types: tcp.stream renumbered above)
     conv = analysed.conversations
     if conv.num_rows:
         conv = conv.set_column(0, "stream", pa.array(global_of_local[conv["stream"].to_numpy()], type=pa.int64()))

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of ``tcpscope serve``'s JSON API (served at ``/api/openapi.json``).
 
 Written out here rather than generated: the routes are few, and each one's parameters and
-answers are said once, where a reader of the API looks (``tests/web/test_api.py`` checks
+answers are said once, where a reader of the API looks (``tests/web/test_web_api.py`` checks
 that every route of :func:`tcpscope.web.app.create_app` is here and nothing else).
 """
 
