@@ -55,7 +55,7 @@ def _dask(files: list[str], out: Path, workers: int) -> tuple[int, float]:
     from tcpscope.dask import analyze
 
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         analyze(files[:1], str(out) + ".warm", client)  # numba's cache, the workers' imports
         start = time.perf_counter()
         rows = analyze(files, str(out), client)

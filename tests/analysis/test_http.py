@@ -253,9 +253,7 @@ _HOSTILE = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.lists(_HOSTILE, min_size=1, max_size=4), cut=st.integers(1, 1400))
-def test_hostile_bytes_are_framed_in_bounded_time(data: list[bytes], cut: int, tmp_path: Path, jit: str) -> None:
+def _hostile(data: list[bytes], cut: int, tmp_path: Path) -> None:
     """Binary data, header bombs, huge or negative lengths, endless chunks: framing ends,
     claims what it claims with a known kind, and keeps per direction only its fixed
     state (a header line's first LINE_KEEP bytes, whatever the line's length)."""
@@ -270,3 +268,20 @@ def test_hostile_bytes_are_framed_in_bounded_time(data: list[bytes], cut: int, t
     assert set(got.show.tolist()) <= {1, 2, 3}
     assert framer._lines.shape[1] == LINE_KEEP  # the bound under test
     assert np.all(framer._st[:, S_LINE] >= 0)  # line lengths are counts, not buffers
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(_HOSTILE, min_size=1, max_size=4), cut=st.integers(1, 1400))
+def test_hostile_bytes_are_framed_in_bounded_time(data: list[bytes], cut: int, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TCPSCOPE_JIT", "always")
+    _hostile(data, cut, tmp_path)
+
+
+#: Uncompiled, the same kernels run in Python at about 1 s an example: fewer examples
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(_HOSTILE, min_size=1, max_size=4), cut=st.integers(1, 1400))
+def test_hostile_bytes_are_framed_uncompiled(data: list[bytes], cut: int, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TCPSCOPE_JIT", "never")
+    _hostile(data, cut, tmp_path)

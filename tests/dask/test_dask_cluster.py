@@ -30,7 +30,8 @@ from tcpscope.views.conversation_sums import ConversationSums  # noqa: E402
 
 CAPTURE = Path(__file__).resolve().parents[2] / "tests" / "golden" / "captures" / "zeek-http-methods.pcap"
 
-pytestmark = pytest.mark.skipif(shutil.which("editcap") is None, reason="editcap (wireshark-common) cuts the files")
+pytestmark = [pytest.mark.skipif(shutil.which("editcap") is None, reason="editcap (wireshark-common) cuts the files"),
+              pytest.mark.xdist_group("dask-cluster")]  # one cluster: the tests share it
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def client() -> Iterator[Any]:
     import dask
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c, \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c, \
             distributed.Client(c) as cl:
         yield cl
 
