@@ -24,13 +24,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_golden_stats import CAPTURES, EXPECTED, capture_names, tshark_version
 
-__all__ = ["SHOW_ARGS", "VERSION_FILE", "main", "run_show", "show_path"]
+__all__ = ["SHOW_ARGS", "VERSION_FILE", "main", "record", "run_show", "run_tshark", "show_path"]
 
 #: tshark's arguments after ``-r CAPTURE``.
 SHOW_ARGS = ("-n", "-V")
@@ -42,30 +43,43 @@ def show_path(name: str) -> Path:
     return EXPECTED / f"{name.replace('/', '__')}.show.txt.xz"
 
 
-def run_show(name: str, tshark: str = "tshark") -> str:
-    """Standard output of ``tshark -r NAME -n -V`` run from the captures directory."""
+def run_tshark(name: str, args: Sequence[str], tshark: str = "tshark") -> str:
+    """Standard output of ``tshark -r NAME ARGS`` run from the captures directory, with a
+    fresh empty HOME, ``LC_ALL=C.UTF-8`` and ``TZ=UTC``."""
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WIRESHARK", "XDG_"))}
         env.update(HOME=home, LC_ALL="C.UTF-8", TZ="UTC")
-        done = subprocess.run([tshark, "-r", name, *SHOW_ARGS], cwd=CAPTURES, env=env,
+        done = subprocess.run([tshark, "-r", name, *args], cwd=CAPTURES, env=env,
                               capture_output=True, check=False)
     return done.stdout.decode("utf-8")
 
 
-def main(argv: list[str]) -> int:
+def run_show(name: str, tshark: str = "tshark") -> str:
+    """Standard output of ``tshark -r NAME -n -V`` run from the captures directory."""
+    return run_tshark(name, SHOW_ARGS, tshark)
+
+
+def record(script: str, args: Sequence[str], path_of: Callable[[str], Path], version_file: Path,
+           names: list[str]) -> int:
+    """Write tshark's output with ``args`` for each capture of ``names`` (all when empty)
+    to ``path_of(name)``, xz-compressed, and tshark's version to ``version_file``."""
     tshark = shutil.which("tshark")
     if tshark is None:
-        print("make_golden_show: tshark is not installed", file=sys.stderr)
+        print(f"{script}: tshark is not installed", file=sys.stderr)
         return 2
     version = tshark_version(tshark)
-    VERSION_FILE.write_text(version + "\n")
-    names = argv or capture_names()
+    version_file.write_text(version + "\n")
+    names = names or capture_names()
     for name in names:
-        text = run_show(name, tshark)
-        show_path(name).write_bytes(lzma.compress(text.encode("utf-8"), preset=9))
+        text = run_tshark(name, args, tshark)
+        path_of(name).write_bytes(lzma.compress(text.encode("utf-8"), preset=9))
         print(f"{name}: {text.count(chr(10))} lines")
     print(f"{len(names)} captures, {version}")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return record("make_golden_show", SHOW_ARGS, show_path, VERSION_FILE, argv)
 
 
 if __name__ == "__main__":

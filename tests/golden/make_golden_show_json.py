@@ -16,17 +16,13 @@ files small (the two large lossy captures would be 60 MB each); ``-x`` adds the
 
 from __future__ import annotations
 
-import lzma
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_golden_stats import CAPTURES, EXPECTED, capture_names, tshark_version
+from make_golden_show import record, run_tshark
+from make_golden_stats import EXPECTED
 
 __all__ = ["FRAMES", "JSON_ARGS", "VERSION_FILE", "json_path", "main", "run_json"]
 
@@ -44,28 +40,11 @@ def json_path(name: str) -> Path:
 
 def run_json(name: str, tshark: str = "tshark") -> str:
     """Standard output of ``tshark -r NAME -n -T json -x -c 100`` run from the captures directory."""
-    with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WIRESHARK", "XDG_"))}
-        env.update(HOME=home, LC_ALL="C.UTF-8", TZ="UTC")
-        done = subprocess.run([tshark, "-r", name, *JSON_ARGS], cwd=CAPTURES, env=env,
-                              capture_output=True, check=False)
-    return done.stdout.decode("utf-8")
+    return run_tshark(name, JSON_ARGS, tshark)
 
 
 def main(argv: list[str]) -> int:
-    tshark = shutil.which("tshark")
-    if tshark is None:
-        print("make_golden_show_json: tshark is not installed", file=sys.stderr)
-        return 2
-    version = tshark_version(tshark)
-    VERSION_FILE.write_text(version + "\n")
-    names = argv or capture_names()
-    for name in names:
-        text = run_json(name, tshark)
-        json_path(name).write_bytes(lzma.compress(text.encode("utf-8"), preset=9))
-        print(f"{name}: {text.count(chr(10))} lines")
-    print(f"{len(names)} captures, {version}")
-    return 0
+    return record("make_golden_show_json", JSON_ARGS, json_path, VERSION_FILE, argv)
 
 
 if __name__ == "__main__":
