@@ -24,15 +24,8 @@ from tcpscope.views.colors import NO_RULE, color_rules, colorfilters_path, frame
 
 pytestmark = pytest.mark.skipif(colorfilters_path() is None, reason="Wireshark's colorfilters file is not installed")
 
-_CUT = ("a TCP or UDP header cut before its ports: tshark's tree has no tcp/udp item, tcpscope's "
-        "filter `tcp` selects the frame (docs/deviations.md, Colouring rules)")
-
 #: (capture, frame) -> why tcpscope's rule differs from tshark's
 DECLARED: dict[tuple[str, int], str] = {
-    ("craft-encap-8023.pcap", 9): _CUT,
-    ("craft-ipv6-ext.pcap", 21): _CUT,
-    ("craft-tcp-truncated.pcap", 1): _CUT,
-    ("craft-tcp-truncated.pcap", 2): _CUT,
     ("zeek-linux_dlt_sll2.pcap", 6): "ARP in a Linux cooked capture v2: tcpscope does not dissect it (Dissection)",
 }
 

@@ -21,15 +21,8 @@ from opened import opened
 import tcpscope
 from tcpscope.views.iostat import IoStat, IoStatError, io_stat, parse_io_stat_arg
 
-_CUT = ("a TCP or UDP header cut before its ports: tshark's tree has no tcp/udp item, tcpscope's "
-        "filter `tcp` (`udp`) selects the frame (docs/deviations.md, io,stat)")
-
 #: (capture, argument) -> why tcpscope's table differs from tshark's
-DECLARED: dict[tuple[str, str], str] = {
-    ("craft-encap-8023.pcap", "io,stat,0,,tcp,udp"): _CUT,
-    ("craft-ipv6-ext.pcap", "io,stat,0,,tcp,udp"): _CUT,
-    ("craft-tcp-truncated.pcap", "io,stat,0,,tcp,udp"): _CUT,
-}
+DECLARED: dict[tuple[str, str], str] = {}
 
 NAMES = capture_names()
 

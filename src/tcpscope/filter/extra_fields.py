@@ -125,6 +125,18 @@ def _ipv6_spans(t: PacketTable) -> Spans | None:
     return lt.pkt, np.stack([start, length], axis=1), buf, np.maximum(ext, length), lt.layer.astype(np.int64)
 
 
+def _with_ports(lt: Layer, spans: Spans) -> Spans:
+    """The spans of the rows of a TCP or UDP layer whose header reaches past the ports: a
+    header cut before them has no protocol item in tshark's tree (the dissector reads the
+    ports before it adds the item, and the exception ends it), so ``tcp`` (``udp``) and its
+    slices select no such frame, though frame.protocols still names the protocol."""
+    keep = np.asarray(lt.cols["reach"]) >= 1
+    if bool(keep.all()):
+        return spans
+    pkt, span, buf, ext, layer = spans
+    return pkt[keep], span[keep], buf[keep], ext[keep], layer[keep]
+
+
 def _tcp_spans(t: PacketTable) -> Spans | None:
     lt = t.layer("tcp")
     if len(lt) == 0:
@@ -141,7 +153,7 @@ def _tcp_spans(t: PacketTable) -> Spans | None:
                    np.minimum(np.maximum(end, start), sizes[np.clip(buf, 0, sizes.shape[0] - 1)]))
     length = np.clip(np.minimum(np.where(hlen >= 20, hlen, 20), cap - start), 0, None)
     ext = np.maximum(cap - start, length)
-    return lt.pkt, np.stack([start, length], axis=1), buf, ext, lt.layer.astype(np.int64)
+    return _with_ports(lt, (lt.pkt, np.stack([start, length], axis=1), buf, ext, lt.layer.astype(np.int64)))
 
 
 def _udp_spans(t: PacketTable) -> Spans | None:
@@ -153,7 +165,7 @@ def _udp_spans(t: PacketTable) -> Spans | None:
     cap_end = np.where(buf == 0, _frame_end(t, lt.pkt), start + ulen)
     length = np.clip(np.minimum(8, cap_end - start), 0, None)
     ext = np.clip(np.minimum(np.maximum(ulen, 8), cap_end - start), 0, None)
-    return lt.pkt, np.stack([start, length], axis=1), buf, ext, lt.layer.astype(np.int64)
+    return _with_ports(lt, (lt.pkt, np.stack([start, length], axis=1), buf, ext, lt.layer.astype(np.int64)))
 
 
 def _payload_spans(t: PacketTable) -> Spans | None:
