@@ -4,7 +4,10 @@ Two network namespaces joined by a veth pair (as /work/shared/tools/make-bench-c
 builds them): a Python HTTP server in one, a client fetching a small page from the other;
 tcpscope and tcpdump capture on the client's veth with the same filter at the same time.
 The two files must hold the same frames, byte for byte and in the same order, with time
-stamps within a millisecond, and ``tcpscope analyze`` must say the same of both. Needs
+stamps within a millisecond, and ``tcpscope analyze`` must say the same of both. The
+capture reads a TPACKET_V3 ring; a second one with ``TCPSCOPE_PACKET_RING=0`` reads the
+socket a frame at a time (the fallback where the kernel refuses a ring), and must give
+the same file but for the time stamps' slack. Needs
 root, ``ip netns`` and tcpdump: skipped otherwise, with the reason.
 
 The bad-input checks (no such interface, a filter libpcap refuses, no CAP_NET_RAW) need
@@ -18,6 +21,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -161,6 +165,7 @@ def _same_report(ours: list[str], theirs: list[str]) -> bool:
 
 def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
     ours, theirs, cooked = tmp_path / "tcpscope.pcapng", tmp_path / "tcpdump.pcap", tmp_path / "any.pcapng"
+    plain = tmp_path / "plain.pcapng"
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "index.html").write_text("hello from the server\n" * 40)
     server = subprocess.Popen(net.exec(net.server, sys.executable, "-m", "http.server", "8000", "--bind",
@@ -168,6 +173,9 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     capture = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "capture", "-i", net.client_if, "-f", CAPTURE_FILTER,
                                         "-w", str(ours)), stderr=subprocess.PIPE, text=True, env=ENV)
+    by_frame = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "capture", "-i", net.client_if, "-f",
+                                         CAPTURE_FILTER, "-w", str(plain)),
+                                stderr=subprocess.PIPE, text=True, env=dict(ENV, TCPSCOPE_PACKET_RING="0"))
     on_any = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "capture", "-i", "any", "-f", CAPTURE_FILTER,
                                        "-w", str(cooked)), stderr=subprocess.PIPE, text=True, env=ENV)
     live = subprocess.Popen(net.exec(net.client, *TCPSCOPE, "live", "-i", net.client_if, "-f", CAPTURE_FILTER),
@@ -180,6 +188,7 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
         _wait_for(tcpdump, "listening on")
         _wait_for(live, "Capturing on")
         _wait_for(on_any, "Capturing on")
+        _wait_for(by_frame, "Capturing on")
         for _ in range(3):  # curl retries while the server starts (a refused SYN is not captured twice)
             fetched = _run(*net.exec(net.client, "curl", "-s", "--retry", "20", "--retry-connrefused",
                                      "--retry-delay", "0", "--retry-max-time", "5",
@@ -187,11 +196,11 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
             assert fetched.returncode == 0 and fetched.stdout.startswith("hello"), fetched.stderr
         time.sleep(0.3)
     finally:
-        procs = (capture, tcpdump, server, on_any, live)
+        procs = (capture, tcpdump, server, on_any, by_frame, live)
         for proc in procs:
             proc.send_signal(signal.SIGINT)
         try:
-            outs = [proc.communicate(timeout=10)[1] or "" for proc in procs[:4]]
+            outs = [proc.communicate(timeout=10)[1] or "" for proc in procs[:5]]
             listed = live.communicate(timeout=10)[0]
         finally:
             for proc in procs:
@@ -207,6 +216,10 @@ def test_capture_equals_tcpdump(net: _Net, tmp_path: Path) -> None:
     assert [(b, w) for b, w, _ in ours_frames] == [(b, w) for b, w, _ in theirs_frames]
     gaps = [abs(a[2] - b[2]) for a, b in zip(ours_frames, theirs_frames, strict=True)]
     assert max(gaps) <= TIME_SLACK_NS, gaps
+    assert by_frame.returncode == 0, outs[4]
+    plain_frames = _frames(plain)
+    assert [(b, w) for b, w, _ in plain_frames] == [(b, w) for b, w, _ in theirs_frames]
+    assert max(abs(a[2] - b[2]) for a, b in zip(plain_frames, theirs_frames, strict=True)) <= TIME_SLACK_NS
     assert _same_report(_analysis(ours), _analysis(theirs))
     assert on_any.returncode == 0, outs[3]
     ifindex = int(_run(*net.exec(net.client, "cat", f"/sys/class/net/{net.client_if}/ifindex")).stdout)
@@ -235,6 +248,61 @@ def _same_list(listed: str, path: Path) -> None:
         (na, ta, rest_a), (nb, tb, rest_b) = a.split(None, 2), b.split(None, 2)
         assert (na, rest_a) == (nb, rest_b)
         assert abs(float(ta) - float(tb)) <= 2 * TIME_SLACK_NS / 1e9, (a, b)
+
+
+@needs_root
+def test_ring_on_loopback() -> None:
+    """On a kernel with packet sockets the capture reads a TPACKET_V3 ring; datagrams sent
+    to the loopback interface come out of it once each (libpcap drops the copies the
+    interface sends), with the kernel's nanosecond stamps, in order; the plain socket
+    gives the same frames."""
+    from tcpscope.capture.live import LiveCapture
+
+    port = 40000 + os.getpid() % 20000
+    got = {}
+    for ring in (True, False):
+        live = LiveCapture("lo", capture_filter=f"udp port {port}", ring=ring)
+        try:
+            assert (live.ring is not None) == ring
+            before = time.time_ns()
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+                for size in (10, 200, 3000):
+                    out.sendto(b"x" * size, ("127.0.0.1", port))
+            frames = list(live.frames(count=3, duration_s=2.0))
+        finally:
+            live.close()
+        assert [wire for _, _, wire in frames] == [14 + 20 + 8 + size for size in (10, 200, 3000)]
+        assert [len(data) for _, data, _ in frames] == [wire for _, _, wire in frames]
+        stamps = [stamp for stamp, _, _ in frames]
+        assert before <= stamps[0] <= stamps[1] <= stamps[2] <= time.time_ns()
+        got[ring] = [data[14 + 20 + 8:] for _, data, _ in frames]
+    assert got[True] == got[False] == [b"x" * size for size in (10, 200, 3000)]
+
+
+@needs_root
+def test_full_ring_counts_drops() -> None:
+    """Frames that come while every block of the ring is held are dropped by the kernel
+    and counted: 6,000 datagrams of 2,000 bytes sent before the capture reads (twice
+    that in frames on the loopback interface, 25 MB, the ring 4 MiB) leave most
+    dropped; PACKET_STATISTICS counts them among the frames received."""
+    from tcpscope.capture.live import LiveCapture
+
+    port = 40000 + (os.getpid() + 1) % 20000
+    live = LiveCapture("lo", capture_filter=f"udp port {port}")
+    try:
+        assert live.ring is not None
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+            for _ in range(6000):
+                out.sendto(b"x" * 2000, ("127.0.0.1", port))
+        read = sum(1 for _ in live.frames(duration_s=0.5))
+        stats = live.statistics()
+    finally:
+        live.close()
+    assert 0 < read < 6000
+    assert stats.dropped > 0
+    # each datagram is queued going out and coming back in, and libpcap keeps the second:
+    # the ring kept both copies of each datagram read but perhaps the last one's
+    assert 2 * read <= stats.received - stats.dropped <= 2 * read + 1
 
 
 @needs_root

@@ -13,23 +13,31 @@ header, which differs from interface to interface), each given a Linux cooked v2
 the filter is run in user space by libpcap's interpreter; the kernel then queues every
 frame, and its drop counter counts those too.
 
+Frames are read from a ``TPACKET_V3`` ring the socket shares with the kernel
+(:mod:`tcpscope.capture.packet_ring`: blocks of frames handed over without a system call
+per frame, each frame with its nanosecond time stamp, length on the wire and VLAN tag in
+its ``tpacket3_hdr``), set up before the socket is bound. Where the kernel refuses the
+ring, or ``TCPSCOPE_PACKET_RING=0`` is set (the tests read both ways), each frame is read
+by its own ``recvmsg``, its time stamp from ``SO_TIMESTAMPNS`` and the rest from
+``PACKET_AUXDATA``; the frames are the same either way.
+
 The kernel's counters (``PACKET_STATISTICS``: frames queued, frames dropped because the
-socket's buffer was full) are read when the capture ends. Each frame is read by its own
-system call: enough for a terminal's capture; a ``TPACKET_V3`` ring is the next step
-for line rate.
+ring or the socket's buffer was full) are read when the capture ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
 import sys
 import time
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tcpscope.capture.bpf import BpfProgram, compile_filter, socket_filter
+from tcpscope.capture.packet_ring import PacketRing, RingFrame, open_ring
 from tcpscope.errors import TcpscopeError
 
 __all__ = ["ANY", "DEFAULT_SNAPLEN", "LiveCapture", "LiveCaptureError", "Statistics", "list_interfaces"]
@@ -119,7 +127,7 @@ class LiveCapture:
     """
 
     def __init__(self, interface: str, snaplen: int = DEFAULT_SNAPLEN, capture_filter: str | None = None,
-                 promiscuous: bool = True) -> None:
+                 promiscuous: bool = True, ring: bool | None = None) -> None:
         self.interface = interface
         self.snaplen = snaplen
         self.cooked = interface == ANY
@@ -136,11 +144,15 @@ class LiveCapture:
         self.linktype = linktype
         self.program: BpfProgram | None = (compile_filter(capture_filter, linktype, snaplen)
                                            if capture_filter else None)
-        self._sock = self._open(ifindex, promiscuous)
+        #: The TPACKET_V3 ring the frames are read from; None: a frame at a time
+        self.ring: PacketRing | None = None
+        if ring is None:
+            ring = os.environ.get("TCPSCOPE_PACKET_RING", "1") != "0"
+        self._sock = self._open(ifindex, promiscuous, ring)
         self._counted = Statistics(0, 0)
         self._stopped = False
 
-    def _open(self, ifindex: int, promiscuous: bool) -> socket.socket:
+    def _open(self, ifindex: int, promiscuous: bool, ring: bool) -> socket.socket:
         # Protocol 0 on an interface: nothing is queued before its filter is attached and
         # the socket bound. The cooked socket of any is bound to no interface: it takes
         # every protocol from the start (its filter runs here).
@@ -161,6 +173,8 @@ class LiveCapture:
             if promiscuous and ifindex:
                 mreq = struct.pack("=iHH8s", ifindex, _PACKET_MR_PROMISC, 0, b"")
                 sock.setsockopt(_SOL_PACKET, _PACKET_ADD_MEMBERSHIP, mreq)
+            if ring:
+                self.ring = _ring_or_none(sock)
             if not self.cooked:
                 sock.bind((self.interface, _ETH_P_ALL))
             sock.settimeout(_POLL_S)
@@ -175,35 +189,55 @@ class LiveCapture:
         caller stops, :meth:`stop` is called (from another thread) or the process is
         interrupted."""
         deadline = None if duration_s is None else time.monotonic() + duration_s
-        room = self.snaplen if not self.cooked else max(self.snaplen - _SLL2_LENGTH, 0)
-        buffer = bytearray(max(room, 1) + 4)
-        ancillary = socket.CMSG_SPACE(_TIMESPEC.size) + socket.CMSG_SPACE(_AUXDATA.size)
         seen = 0
         while (not self._stopped and (count is None or seen < count)
                and (deadline is None or time.monotonic() < deadline)):
-            try:
-                n, ancdata, _flags, address = self._sock.recvmsg_into([buffer], ancillary)
-            except TimeoutError:
-                continue
-            if _looped_back(address):
-                continue
-            stamp, aux = _ancillary(ancdata)
-            data, wire = self._frame(bytes(buffer[:min(n, room)]), aux, address)
-            if self.cooked and self.program is not None and not self.program.matches(data, wire):
-                continue
-            seen += 1
-            yield stamp if stamp is not None else time.time_ns(), data, wire
+            for frame in self._arrived():
+                kept = self._kept(frame)
+                if kept is None:
+                    continue
+                seen += 1
+                yield frame.time_ns, *kept
+                if self._stopped or (count is not None and seen >= count):
+                    return
 
-    def _frame(self, data: bytes, aux: bytes | None, address: tuple[object, ...]) -> tuple[bytes, int]:
-        """The frame as the file holds it, and its length on the wire: a VLAN tag put
-        back after the MAC addresses; the cooked header in front for ``any``."""
-        status, wire = (_AUXDATA.unpack(aux)[:2]) if aux is not None else (0, len(data))
+    def _arrived(self) -> Iterator[RingFrame]:
+        """The frames that arrive within one wait: the ring's blocks handed over, or
+        one frame read from the socket."""
+        if self.ring is not None:
+            yield from self.ring.frames(_POLL_S)
+            return
+        room = self.snaplen if not self.cooked else max(self.snaplen - _SLL2_LENGTH, 0)
+        buffer = bytearray(max(room, 1) + 4)
+        ancillary = socket.CMSG_SPACE(_TIMESPEC.size) + socket.CMSG_SPACE(_AUXDATA.size)
+        try:
+            n, ancdata, _flags, address = self._sock.recvmsg_into([buffer], ancillary)
+        except TimeoutError:
+            return
+        yield _received(bytes(buffer[:n]), ancdata, address, self.cooked)
+
+    def _kept(self, frame: RingFrame) -> tuple[bytes, int] | None:
+        """The frame as the file holds it, and its length on the wire; None for a frame
+        libpcap would not give (one the loopback interface sends, or one the filter of
+        ``any`` refuses)."""
+        if _looped_back(frame):
+            return None
+        data, wire = self._frame(frame)
+        if self.cooked and self.program is not None and not self.program.matches(data, wire):
+            return None
+        return data, wire
+
+    def _frame(self, frame: RingFrame) -> tuple[bytes, int]:
+        """The frame's bytes kept and its length on the wire: a VLAN tag put back after
+        the MAC addresses; the cooked header in front for ``any``."""
+        data, wire = frame.data, frame.wire_length
         if self.cooked:
-            return _sll2_header(address) + data, wire + _SLL2_LENGTH
-        if status & _TP_STATUS_VLAN_VALID and self.linktype == _LINKTYPE_ETHERNET:
-            _s, _l, _sn, _mac, _net, tci, tpid = _AUXDATA.unpack(aux or b"")
-            tpid = tpid if status & _TP_STATUS_VLAN_TPID_VALID else _ETH_P_8021Q
-            data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
+            room = max(self.snaplen - _SLL2_LENGTH, 0)
+            return _sll2_header(frame) + data[:room], wire + _SLL2_LENGTH
+        data = data[:self.snaplen]
+        if frame.status & _TP_STATUS_VLAN_VALID and self.linktype == _LINKTYPE_ETHERNET:
+            tpid = frame.vlan_tpid if frame.status & _TP_STATUS_VLAN_TPID_VALID else _ETH_P_8021Q
+            data = data[:12] + struct.pack("!HH", tpid, frame.vlan_tci) + data[12:]
             wire += 4
         return data[:self.snaplen], wire
 
@@ -219,14 +253,24 @@ class LiveCapture:
         return self._counted
 
     def close(self) -> None:
+        if self.ring is not None:
+            self.ring.close()
         self._sock.close()
 
 
-def _looped_back(address: tuple[object, ...]) -> bool:
+def _ring_or_none(sock: socket.socket) -> PacketRing | None:
+    """The socket's TPACKET_V3 ring, or None where the kernel refuses it (the socket is
+    then read a frame at a time)."""
+    try:
+        return open_ring(sock)
+    except OSError:
+        return None
+
+
+def _looped_back(frame: RingFrame) -> bool:
     """Whether the frame is one the loopback interface sends: libpcap skips those, for
-    each comes back in as a frame received (recvmsg's address: interface, protocol,
-    packet type, hardware type, ...)."""
-    return address[2] == _PACKET_OUTGOING and address[3] == _ARPHRD_LOOPBACK
+    each comes back in as a frame received."""
+    return frame.pkttype == _PACKET_OUTGOING and frame.hatype == _ARPHRD_LOOPBACK
 
 
 def _ancillary(ancdata: list[tuple[int, int, bytes]]) -> tuple[int | None, bytes | None]:
@@ -242,14 +286,27 @@ def _ancillary(ancdata: list[tuple[int, int, bytes]]) -> tuple[int | None, bytes
     return stamp, aux
 
 
-def _sll2_header(address: tuple[object, ...]) -> bytes:
-    """The Linux cooked v2 header of a frame received on ``address`` (recvmsg's
-    ``(interface, protocol, packet type, hardware type, hardware address)``): protocol,
-    reserved, interface index, hardware type, packet type, address length, address."""
+def _sll2_header(frame: RingFrame) -> bytes:
+    """The Linux cooked v2 header of a frame: protocol, reserved, interface index,
+    hardware type, packet type, address length, address."""
+    return struct.pack("!HHIHBB8s", frame.protocol, 0, frame.ifindex, frame.hatype, frame.pkttype,
+                       len(frame.address), frame.address)
+
+
+def _received(data: bytes, ancdata: list[tuple[int, int, bytes]], address: tuple[Any, ...],
+              cooked: bool) -> RingFrame:
+    """A frame read by ``recvmsg``, as the ring would have given it: its time stamp and
+    tpacket_auxdata from the ancillary data, the rest from the address (interface name,
+    protocol, packet type, hardware type, hardware address)."""
+    stamp, aux = _ancillary(ancdata)
+    status, wire, tci, tpid = 0, len(data), 0, 0
+    if aux is not None:
+        status, wire, _snaplen, _mac, _net, tci, tpid = _AUXDATA.unpack(aux)
     name, protocol, pkttype, hatype, hwaddr = address[:5]
-    hwaddr = hwaddr if isinstance(hwaddr, bytes) else b""
-    try:
-        ifindex = socket.if_nametoindex(str(name))
-    except OSError:  # gone since
-        ifindex = 0
-    return struct.pack("!HHIHBB8s", protocol, 0, ifindex, hatype, pkttype, min(len(hwaddr), 8), hwaddr[:8])
+    ifindex = 0
+    if cooked:  # only the cooked header needs the index
+        with contextlib.suppress(OSError):  # an interface gone since: 0
+            ifindex = socket.if_nametoindex(str(name))
+    hwaddr = hwaddr[:8] if isinstance(hwaddr, bytes) else b""
+    return RingFrame(stamp if stamp is not None else time.time_ns(), data, wire, status, tci, tpid,
+                     int(protocol), ifindex, int(hatype), int(pkttype), hwaddr)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import platform
 import struct
-from typing import BinaryIO
+from typing import Protocol
 
-__all__ = ["PcapngWriter"]
+__all__ = ["Output", "PcapngWriter"]
 
 # Block types and option codes (draft-ietf-opsawg-pcapng)
 _SHB = 0x0A0D0D0A
@@ -72,10 +72,16 @@ def _application() -> str:
         return "tcpscope"
 
 
+class Output(Protocol):
+    """Where the blocks go: a binary file, or anything that takes bytes as one does."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 class PcapngWriter:
     """Writes one interface's frames to ``out`` as they come, a block at a time."""
 
-    def __init__(self, out: BinaryIO, interface: str, linktype: int, snaplen: int,
+    def __init__(self, out: Output, interface: str, linktype: int, snaplen: int,
                  capture_filter: str | None) -> None:
         self._out = out
         uname = platform.uname()

@@ -200,6 +200,10 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.add_argument("--max-upload", type=int, default=64, metavar="MIB",
                    help="largest capture the page takes by upload, in MiB (default 64)")
+    p.add_argument("-i", dest="interface", metavar="IFACE", default=None,
+                   help="capture live on IFACE (any: all of them) and show it as it grows")
+    p.add_argument("-f", dest="capture_filter", metavar="BPF", default=None,
+                   help="with -i: capture filter in libpcap's syntax")
 
 
 def _export_objects_arguments(p: argparse.ArgumentParser) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ class _Headers:
 class Captures:
     """The sessions the server holds, by number, and the uploads' directory."""
 
-    def __init__(self, paths: list[Path], max_upload: int) -> None:
+    def __init__(self, paths: list[Path], max_upload: int, live: Sequence[Session] = ()) -> None:
         self.max_upload = max_upload
         self.sessions: dict[int, Session] = {}
         self.uploads: list[int] = []
@@ -100,11 +100,16 @@ class Captures:
         self._dir: Path | None = None
         for path in paths:
             self.add(path, path.name)
+        for session in live:
+            self.hold(session)
 
     def add(self, path: Path, name: str) -> int:
+        return self.hold(Session(path, name))
+
+    def hold(self, session: Session) -> int:
+        """Number and start a session (a file's, or a live capture's: ``web.live``)."""
         number = self._next
         self._next += 1
-        session = Session(path, name)
         self.sessions[number] = session
         session.start()
         return number
@@ -312,11 +317,12 @@ ROUTES = [
 ]
 
 
-def create_app(paths: list[Path], max_upload: int = DEFAULT_MAX_UPLOAD, hosts: list[str] | None = None) -> Starlette:
-    """The application serving ``paths`` (numbered from 0) and taking uploads of at most
-    ``max_upload`` bytes; ``hosts``: the Host names it answers (default: the loopback
-    names; ``["*"]`` for any)."""
-    captures = Captures(paths, max_upload)
+def create_app(paths: list[Path], max_upload: int = DEFAULT_MAX_UPLOAD, hosts: list[str] | None = None,
+               live: Sequence[Session] = ()) -> Starlette:
+    """The application serving ``paths`` (numbered from 0), then the ``live`` sessions,
+    and taking uploads of at most ``max_upload`` bytes; ``hosts``: the Host names it
+    answers (default: the loopback names; ``["*"]`` for any)."""
+    captures = Captures(paths, max_upload, live)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -150,6 +150,8 @@ class Session:
     def __init__(self, path: Path, name: str) -> None:
         self.path = path
         self.name = name
+        #: What the packet list reads: the file, or a live capture's pipe (``web.live``)
+        self.listed: str | Path = path
         self.rows = _ListRows()
         self._capture: Capture | None = None
         self._loaded = threading.Event()
@@ -181,7 +183,7 @@ class Session:
         from tcpscope.views.packet_list import packet_rows
 
         try:
-            scan = tcpscope.scan(self.path, ["frame.number"])
+            scan = tcpscope.scan(self.listed, ["frame.number"])
             for piece in scan:
                 if scan.whole:
                     self.rows.total = scan.frames
