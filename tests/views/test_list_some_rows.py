@@ -1,6 +1,6 @@
 """The packet list rows of some frames (``packet_rows(table, frames)``) equal those frames'
 rows of the whole list, and their TCP Info is read from those frames' rows alone (a spy
-on the tcp rows handed to ``tcp_info``, not a timing)."""
+on the tcp rows handed to ``tcp_info_column``, not a timing)."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ def test_some_rows_equal_the_whole_lists(name: str) -> None:
 def test_tcp_info_reads_the_frames_rows_only(monkeypatch: pytest.MonkeyPatch) -> None:
     table = tcpscope.open(CAPTURES / "own-lossy-seed11.pcap").table
     seen: list[np.ndarray] = []
-    real = packet_list.tcp_info
+    real = packet_list.tcp_info_column
 
-    def spy(t: Any) -> dict[int, str]:
+    def spy(t: Any) -> Any:
         seen.append(np.asarray(t.layer("tcp").pkt))
         return real(t)
 
-    monkeypatch.setattr(packet_list, "tcp_info", spy)
+    monkeypatch.setattr(packet_list, "tcp_info_column", spy)
     frames = np.array([10, 11, 400], dtype=np.int64)
     list(packet_rows(table, frames))
     assert len(seen) == 1

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["run"]
 
+#: What the pieces are asked for: the stream number, which the analysis gives
+_FOLLOW_FIELDS = ("tcp.stream",)
+
 
 def run(args: argparse.Namespace) -> int:
     from tcpscope._jit import job
@@ -44,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         stream = found
     feed = FollowFeed()
-    with scan_capture(args.file, None, reading=reading_of(args)) as scan:
+    # (a field named, not the packet list's: the pieces skip the HTTP, TLS and DNS framing
+    # that only the list's columns and those protocols' fields read)
+    with scan_capture(args.file, None, _FOLLOW_FIELDS, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 tcp = piece.table.layer("tcp")

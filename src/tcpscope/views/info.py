@@ -63,14 +63,14 @@ from tcpscope.constants import (
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN, EXID_TARR, EXID_TFO
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "QS_RATES", "SIZE_LIMITED", "analysis_prefix", "exception_mark", "flags_text", "malformed_mark",
-           "tcp_info"]
+__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "PREFIXES", "PREFIX_BITS", "QS_RATES", "SIZE_LIMITED", "analysis_prefix",
+           "exception_mark", "flags_text", "malformed_mark", "tcp_info"]
 
 #: Flag names in the order tcp_flags_to_str prints them.
 FLAG_NAMES = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE")
 
-# Prefix texts in the order Wireshark prepends them (so the reverse of the printed order).
-_PREFIXES = (
+#: Prefix texts in the order Wireshark prepends them (so the reverse of the printed order).
+PREFIXES = (
     (A_REUSED_PORTS, "[TCP Port numbers reused] "),
     (A_RETRANSMISSION, "[TCP Retransmission] "),
     (A_FAST_RETRANSMISSION, "[TCP Fast Retransmission] "),
@@ -349,7 +349,7 @@ def _past_ports(cols: dict[str, list[int]], r: int, text: str, front: dict[int, 
         text = front[r] + text
     if r in opts:
         text += opts[r]
-    if aflags & _PREFIX_BITS and cols["ta"][r]:
+    if aflags & PREFIX_BITS and cols["ta"][r]:
         text = _prefixes(aflags, cols["dupack_num"][r], cols["dupack_frame"][r]) + text
     return text
 
@@ -376,9 +376,10 @@ def exception_mark(table: PacketTable, pkt: int) -> str:
     return SIZE_LIMITED if short is not None and short[pkt] else ""
 
 
-_PREFIX_BITS = 0
-for _bit, _ in _PREFIXES:
-    _PREFIX_BITS |= _bit
+#: Every analysis flag that writes a prefix
+PREFIX_BITS = 0
+for _bit, _ in PREFIXES:
+    PREFIX_BITS |= _bit
 
 
 def analysis_prefix(table: PacketTable, row: int) -> str:
@@ -388,7 +389,7 @@ def analysis_prefix(table: PacketTable, row: int) -> str:
     if "aflags" not in c:
         return ""
     aflags = int(c["aflags"][row])
-    if not (aflags & _PREFIX_BITS and c["ta"][row]):
+    if not (aflags & PREFIX_BITS and c["ta"][row]):
         return ""
     return _prefixes(aflags, int(c["dupack_num"][row]), int(c["dupack_frame"][row]))
 
@@ -396,7 +397,7 @@ def analysis_prefix(table: PacketTable, row: int) -> str:
 def _prefixes(aflags: int, dupnum: int, dupframe: int) -> str:
     """The analysis prefixes, each prepended in Wireshark's order (last added comes first)."""
     text = ""
-    for bit, prefix in _PREFIXES:
+    for bit, prefix in PREFIXES:
         if aflags & bit:
             if bit == A_DUPLICATE_ACK:
                 if dupnum:

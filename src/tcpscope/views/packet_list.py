@@ -21,18 +21,20 @@ from typing import NamedTuple
 import numpy as np
 
 from tcpscope._types import Array, Index
-from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK, HttpSegments, http_segments
+from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK, http_segments
 from tcpscope.analysis.tls_frames import SHOW_BARE_MARK as APP_BARE_MARK
 from tcpscope.analysis.tls_frames import SHOW_TCP_MARK as APP_TCP_MARK
-from tcpscope.analysis.tls_frames import AppSegments, app_segments
-from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_NAMES
+from tcpscope.analysis.tls_frames import app_segments
+from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_CODE, PROTO_NAMES
 from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ether, format_ipv4, ipv4_texts, ipv6_texts
-from tcpscope.views.info import analysis_prefix, exception_mark, tcp_info
+from tcpscope.views.info import CONTAINED, MALFORMED, SIZE_LIMITED
+from tcpscope.views.info_columns import TEXT, TcpInfo, tcp_info_column
 from tcpscope.views.tree import cut_to_frames
 
-__all__ = ["PacketRow", "packet_lines", "packet_rows", "time_precision", "time_text"]
+__all__ = ["ListColumns", "PacketRow", "packet_columns", "packet_lines", "packet_rows", "packet_text", "time_precision",
+           "time_text"]
 
 _PROTO_COLUMN = {
     "tcp": "TCP", "udp": "UDP", "ip": "IPv4", "ipv6": "IPv6", "arp": "ARP", "icmp": "ICMP", "icmpv6": "ICMPv6",
@@ -111,39 +113,80 @@ def time_text(ns: int, digits: int, has_ts: bool = True) -> str:
 _NOT_COLUMN = frozenset({"data", "mptcp", "tls", "dns"})
 
 
-def _top_protocols(table: PacketTable) -> tuple[list[str], list[str], set[int]]:
+#: Each protocol code's name, and whether it names the Protocol column
+_NAMES = np.array(PROTO_NAMES, dtype=TEXT)
+_NAMES_COLUMN = np.array([name not in _NOT_COLUMN for name in PROTO_NAMES], dtype=np.bool_)
+_TCP = "tcp"
+
+
+def _top_protocols(table: PacketTable) -> tuple[Array, Array, Array]:
     """The last protocol of each frame's stack that names the Protocol column, the one
     below it, and the frames with a dissected MPTCP option."""
     st = table.layer("_stack")
     n = table.n
-    top = ["" for _ in range(n)]
-    below = ["" for _ in range(n)]
-    mptcp: set[int] = set()
+    top = np.full(n, "", dtype=TEXT)
+    below = np.full(n, "", dtype=TEXT)
+    mptcp = np.zeros(n, dtype=np.bool_)
     if len(st) == 0:
         return top, below, mptcp
-    proto = np.asarray(st.cols["proto"]).tolist()
-    for pkt, code in zip(st.pkt.tolist(), proto, strict=True):
-        name = PROTO_NAMES[code]
-        if name == "mptcp":
-            mptcp.add(pkt)
-        if name not in _NOT_COLUMN:
-            below[pkt] = top[pkt]
-            top[pkt] = name
+    order = np.argsort(st.pkt, kind="stable")
+    pkt = st.pkt[order].astype(np.int64)
+    code = np.asarray(st.cols["proto"])[order].astype(np.int64)
+    mptcp[pkt[code == PROTO_CODE["mptcp"]]] = True
+    keep = _NAMES_COLUMN[code]
+    pkt, code = pkt[keep], code[keep]
+    last = np.ones(pkt.shape[0], dtype=np.bool_)  # each frame's last naming protocol
+    last[:-1] = pkt[1:] != pkt[:-1]
+    at = np.flatnonzero(last)
+    top[pkt[at]] = _NAMES[code[at]]
+    prev = at - 1
+    has_prev = (prev >= 0) & (pkt[np.maximum(prev, 0)] == pkt[at])
+    below[pkt[at[has_prev]]] = _NAMES[code[prev[has_prev]]]
     return top, below, mptcp
 
 
-def _before_ports(table: PacketTable, top: list[str]) -> list[bool]:
+def _before_ports(table: PacketTable, top: Array) -> Array:
     """Frames whose top protocol is TCP or UDP but whose header ended before both ports
     were read: packet-tcp.c and packet-udp.c set the Protocol column only after reading
     them, so the column stays the protocol's below."""
-    read = {}
+    out = np.zeros(table.n, dtype=np.bool_)
     for name in ("tcp", "udp"):
         seen = np.zeros(table.n, dtype=np.bool_)
         layer = table.layer(name)
         if len(layer):
             seen[layer.pkt[np.asarray(layer.cols["reach"]) >= 1]] = True
-        read[name] = seen.tolist()
-    return [t in read and not read[t][i] for i, t in enumerate(top)]
+        out |= (top == name) & ~seen
+    return out
+
+
+def _proto_texts(names: Array) -> Array:
+    """The Protocol column of frames whose top protocols are ``names``."""
+    if names.shape[0] == 0:
+        return np.zeros(0, dtype=TEXT)
+    uniq, inverse = np.unique(names, return_inverse=True)
+    texts = [_PROTO_COLUMN.get(t, t.upper() if t else "") for t in uniq.tolist()]
+    return np.array(texts, dtype=TEXT)[inverse.reshape(-1)]
+
+
+def _other_column(table: PacketTable, sel: Index) -> Array:
+    """The Info of frames ``sel`` that TCP does not write (:func:`_other_info`), then
+    what show_exception appends (``views.info.exception_mark``) unless a malformed
+    mark is already there."""
+    full = np.full(table.n, "", dtype=TEXT)
+    other = _other_info(table)
+    if other:
+        full[np.fromiter(other, dtype=np.int64, count=len(other))] = np.array(list(other.values()), dtype=TEXT)
+    info = full[sel]
+    mark = np.full(sel.shape[0], "", dtype=TEXT)
+    short = table.frame_cols.get("short")
+    if short is not None:
+        mark[np.asarray(short, dtype=np.bool_)[sel]] = SIZE_LIMITED
+    malformed = np.asarray(table.malformed, dtype=np.bool_)[sel]
+    mark[malformed] = MALFORMED
+    contained = table.frame_cols.get("contained")
+    if contained is not None:
+        mark[malformed & np.asarray(contained, dtype=np.bool_)[sel]] = CONTAINED
+    return np.where(np.strings.find(info, "[Malformed Packet") < 0, np.strings.add(info, mark), info)
 
 
 def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
@@ -440,52 +483,65 @@ def _arp_info(op: int, sha: bytes, tha: bytes, spa: int, tpa: int) -> str:
 SEGMENT_MARK = " [TCP segment of a reassembled PDU]"
 
 
-def _http_texts(table: PacketTable, tinfo: dict[int, str], http: HttpSegments) -> dict[int, tuple[str, str]]:
-    """Protocol and Info of the tcp rows HTTP framing claims (reference/pdu-framing.md
-    §2.3-2.4): a segment of a message not yet whole is TCP's, its Info TCP's own text or
-    the message's first line (HTTP wrote it before asking for more) and the reassembly
+class Claimed(NamedTuple):
+    """The Protocol and Info of the tcp rows the framing above TCP claims (``claimed``)."""
+
+    claimed: Array
+    proto: Array
+    info: Array
+
+
+def _claimed(table: PacketTable, tinfo: TcpInfo) -> Claimed:
+    """Protocol and Info of the tcp rows HTTP, TLS or DNS framing claims (reference/
+    pdu-framing.md §2.3-2.5), column by column.
+
+    HTTP: a segment of a message not yet whole is TCP's, its Info TCP's own text or the
+    message's first line (HTTP wrote it before asking for more) and the reassembly
     marker; a segment that completes messages is HTTP's, the analysis prefixes then the
-    messages' texts."""
-    out: dict[int, tuple[str, str]] = {}
-    for row, show, text in zip(http.row.tolist(), http.show.tolist(), http.text, strict=True):
-        if row not in tinfo:
+    messages' texts. TLS and DNS: a segment the dissector was not called on, or DNS wrote
+    nothing in, TCP's own text and the marker; one TLS asked more of at its start, the
+    marker alone after the analysis prefixes (TLS cleared Info); one completing records or
+    messages, their protocol and texts after the prefixes (TLS's first item is appended
+    with its ", " separator when a prefix is there). TLS and DNS decide after HTTP."""
+    m = tinfo.ok.shape[0]
+    claimed = np.zeros(m, dtype=np.bool_)
+    proto = np.full(m, "TCP", dtype=TEXT)
+    info = np.full(m, "", dtype=TEXT)
+    http = http_segments(table)
+    app = app_segments(table)
+    for rows, show, names, texts in ((http.row, http.show, None, http.text),
+                                     (app.row, app.show, app.proto, app.text)):
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.shape[0] == 0:
             continue
-        if show == SHOW_TCP_MARK:
-            out[row] = ("TCP", tinfo[row] + SEGMENT_MARK)
-        elif show == SHOW_HTTP:
-            out[row] = ("HTTP", analysis_prefix(table, row) + text)
+        keep = tinfo.ok[rows]
+        rows, show = rows[keep], np.asarray(show)[keep]
+        text = np.array(texts, dtype=TEXT)[keep] if len(texts) else np.zeros(0, dtype=TEXT)
+        own, prefix = tinfo.text[rows], tinfo.prefix[rows]
+        if names is None:  # HTTP
+            p = np.where(show == SHOW_HTTP, "HTTP", "TCP").astype(TEXT)
+            i = np.where(show == SHOW_TCP_MARK, np.strings.add(own, SEGMENT_MARK),
+                         np.where(show == SHOW_HTTP, np.strings.add(prefix, text),
+                                  np.strings.add(np.strings.add(prefix, text), SEGMENT_MARK)))
         else:
-            out[row] = ("TCP", analysis_prefix(table, row) + text + SEGMENT_MARK)
-    return out
+            name = np.array(names, dtype=TEXT)[keep]
+            marked = (show == APP_TCP_MARK) | (show == APP_BARE_MARK)
+            p = np.where(marked, "TCP", name).astype(TEXT)
+            bare = np.where(prefix != "", np.strings.add(prefix, SEGMENT_MARK), SEGMENT_MARK.lstrip())
+            app_text = np.where(name == "DNS", np.strings.add(prefix, text),
+                                np.where(prefix != "", np.strings.add(np.strings.add(prefix, ", "), text), text))
+            i = np.where(show == APP_TCP_MARK, np.strings.add(own, SEGMENT_MARK),
+                         np.where(show == APP_BARE_MARK, bare, app_text))
+        claimed[rows] = True
+        proto[rows] = p
+        info[rows] = i
+    return Claimed(claimed, proto, info)
 
 
-def _app_texts(table: PacketTable, tinfo: dict[int, str], app: AppSegments) -> dict[int, tuple[str, str]]:
-    """Protocol and Info of the tcp rows TLS or DNS framing claims (reference/pdu-framing.md
-    §4-5): a segment the dissector was not called on, or DNS wrote nothing in, TCP's own
-    text and the marker; one TLS asked more of at its start, the marker alone after the
-    analysis prefixes (TLS cleared Info); one completing records or messages, their
-    protocol and texts after the prefixes (TLS's first item is appended with its ", "
-    separator when a prefix is there)."""
-    out: dict[int, tuple[str, str]] = {}
-    for row, show, proto, text in zip(app.row.tolist(), app.show.tolist(), app.proto, app.text, strict=True):
-        if row not in tinfo:
-            continue
-        prefix = analysis_prefix(table, row)
-        if show == APP_TCP_MARK:
-            out[row] = ("TCP", tinfo[row] + SEGMENT_MARK)
-        elif show == APP_BARE_MARK:
-            out[row] = ("TCP", prefix + SEGMENT_MARK if prefix else SEGMENT_MARK.lstrip())
-        elif proto == "DNS":
-            out[row] = (proto, prefix + text)
-        else:
-            out[row] = (proto, prefix + ", " + text if prefix else text)
-    return out
-
-
-def _tcp_infos(table: PacketTable, frames: Index) -> dict[int, str]:
-    """The Info text of each tcp row of ``frames`` (increasing), keyed by its row: read from
-    those frames' tcp rows, options and SACK blocks alone (each row's text is its own), so
-    that a few rows of a large capture cost what those rows cost."""
+def _tcp_infos(table: PacketTable, frames: Index) -> TcpInfo:
+    """The Info text of each tcp row (:class:`TcpInfo`), read from the tcp rows, options and
+    SACK blocks of ``frames`` (increasing) alone (each row's text is its own), so that a
+    few rows of a large capture cost what those rows cost; the other rows have none."""
     cut: PacketTable = table
     whole: dict[str, Index] = {}
     for name in ("tcp", "tcp.option", "tcp.sack"):
@@ -493,52 +549,110 @@ def _tcp_infos(table: PacketTable, frames: Index) -> dict[int, str]:
         if got is not None:
             cut, whole[name] = got
     if "tcp" not in whole:
-        return tcp_info(cut)
-    rows = whole["tcp"].tolist()
-    return {rows[r]: text for r, text in tcp_info(cut).items()}
+        return tcp_info_column(cut)
+    part = tcp_info_column(cut)
+    m = len(table.layer("tcp"))
+    out = TcpInfo(np.zeros(m, dtype=np.bool_), np.full(m, "", dtype=TEXT), np.full(m, "", dtype=TEXT))
+    rows = whole["tcp"]
+    out.ok[rows], out.text[rows], out.prefix[rows] = part.ok, part.text, part.prefix
+    return out
 
 
-def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
-    """The packet list rows of ``frames`` (default: every frame), for an analysed table (a
-    piece of a capture too: numbers and times are the capture's, ``Records.first_frame``
+class ListColumns(NamedTuple):
+    """The packet list's columns for some frames, one array each (the texts numpy strings)."""
+
+    number: Index
+    time: Array
+    source: Array
+    destination: Array
+    protocol: Array
+    length: Index
+    info: Array
+
+
+def _time_column(table: PacketTable, sel: Index) -> Array:
+    """The Time column of frames ``sel`` (:func:`time_text`, a column at a time)."""
+    digits = time_precision(table)[sel]
+    first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
+    rel = table.ts_ns[sel].astype(np.int64) - first
+    mag = np.abs(rel)
+    secs, frac = mag // 1_000_000_000, mag % 1_000_000_000
+    out = np.strings.add(np.where(rel < 0, "-", "").astype(TEXT), secs.astype(TEXT))
+    for d in np.unique(digits).tolist():
+        if d == 0:
+            continue
+        at = digits == d
+        part = np.strings.zfill((frac[at] // 10 ** (9 - d)).astype(TEXT), d)
+        out[at] = np.strings.add(np.strings.add(out[at], "."), part)
+    if table.records.has_ts is not None:
+        out[~table.records.has_ts[sel]] = ""
+    return out
+
+
+def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColumns:
+    """The packet list's columns of ``frames`` (default: every frame), for an analysed table
+    (a piece of a capture too: numbers and times are the capture's, ``Records.first_frame``
     and ``ts_first``; its HTTP framing is the one the analysis carried over the pieces,
     ``TcpAnalyzer(http=True)``, else the table's alone)."""
     n = table.n
-    sel = np.arange(n, dtype=np.int64) if frames is None else frames
-    if n == 0:
-        return
-    digits = time_precision(table).tolist()
-    has_ts = (np.ones(n, dtype=np.bool_) if table.records.has_ts is None else table.records.has_ts).tolist()
-    first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
-    rel = (table.ts_ns - first).tolist()
-    number = table.records.first_frame + 1
-    lengths = np.minimum(table.records.wirelen, 0x7FFFFFFF).tolist()
+    sel = np.arange(n, dtype=np.int64) if frames is None else np.asarray(frames, dtype=np.int64)
+    if n == 0 or sel.shape[0] == 0:
+        empty = np.zeros(0, dtype=TEXT)
+        return ListColumns(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, np.zeros(0, dtype=np.int64),
+                           empty)
+    number = sel + table.records.first_frame + 1
+    lengths = np.minimum(table.records.wirelen[sel], 0x7FFFFFFF).astype(np.int64)
     top, below, mptcp = _top_protocols(table)
     src, dst = _addresses(table)
     tcp = table.layer("tcp")
     tinfo = _tcp_infos(table, sel)
-    tcp_row = tcp.last_row(n).tolist() if len(tcp) else [-1] * n
-    other = _other_info(table)
-    before_ports = _before_ports(table, top)
-    above = _http_texts(table, tinfo, http_segments(table))
-    above.update(_app_texts(table, tinfo, app_segments(table)))
-    for i in sel.tolist():
-        t = below[i] if before_ports[i] else top[i]
-        row = tcp_row[i]
-        if t == "tcp" and row >= 0 and row in above and i not in mptcp:
-            proto, info = above[row]
-        elif t == "tcp" and row >= 0 and row in tinfo:
-            proto, info = "MPTCP" if i in mptcp else "TCP", tinfo[row]
-        else:
-            proto = _PROTO_COLUMN.get(t, t.upper() if t else "")
-            info = other.get(i, "")
-            if "[Malformed Packet" not in info:
-                info += exception_mark(table, i)
-        yield PacketRow(number + i, time_text(rel[i], digits[i], has_ts[i]), src[i], dst[i], proto, lengths[i], info)
+    tcp_row = tcp.last_row(n)[sel] if len(tcp) else np.full(sel.shape[0], -1, dtype=np.int64)
+    before = _before_ports(table, top)[sel]
+    t = np.where(before, below[sel], top[sel])
+    is_tcp = (t == _TCP) & (tcp_row >= 0)
+    row = np.where(is_tcp, tcp_row, 0)
+    above = _claimed(table, tinfo)
+    is_mptcp = mptcp[sel]
+    from_above, own = np.zeros(sel.shape[0], dtype=np.bool_), np.zeros(sel.shape[0], dtype=np.bool_)
+    at = np.flatnonzero(is_tcp)
+    from_above[at] = above.claimed[row[at]] & ~is_mptcp[at]
+    own[at] = ~from_above[at] & tinfo.ok[row[at]]
+    protocol = _proto_texts(t)
+    info = _other_column(table, sel)
+    protocol[own] = np.where(is_mptcp[own], "MPTCP", "TCP")
+    info[own] = tinfo.text[row[own]]
+    protocol[from_above] = above.proto[row[from_above]]
+    info[from_above] = above.info[row[from_above]]
+    return ListColumns(number, _time_column(table, sel), np.array(src, dtype=TEXT)[sel],
+                       np.array(dst, dtype=TEXT)[sel], protocol, lengths, info)
+
+
+def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
+    """The packet list rows of ``frames`` (default: every frame), for an analysed table:
+    :func:`packet_columns`, a row at a time (for a few rows; the list itself is made
+    column by column, :func:`packet_text`)."""
+    cols = packet_columns(table, frames)
+    for values in zip(*(c.tolist() for c in cols), strict=True):
+        yield PacketRow(*values)
+
+
+def packet_text(table: PacketTable, frames: Index | None = None) -> Array:
+    """The packet list's lines of ``frames`` as tshark prints them, as one numpy string
+    each (no newline), made column by column."""
+    c = packet_columns(table, frames)
+    return np.asarray(_cat(np.strings.rjust(c.number.astype(TEXT), 5), " ", np.strings.rjust(c.time, 10), " ",
+                           np.strings.rjust(c.source, 12), " \u2192 ", np.strings.ljust(c.destination, 12), " ",
+                           c.protocol, " ", c.length.astype(TEXT), " ", c.info))
+
+
+def _cat(*parts: Array | str) -> Array:
+    out = parts[0]
+    for p in parts[1:]:
+        out = np.strings.add(out, p)
+    return np.asarray(out)
 
 
 def packet_lines(table: PacketTable, frames: Index | None = None) -> Iterator[str]:
     """The packet list as tshark prints it, one string per frame."""
-    for row in packet_rows(table, frames):
-        yield row.line()
+    yield from packet_text(table, frames).tolist()
 
