@@ -314,9 +314,9 @@ def _http_payloads(t: PacketTable) -> Index:
     return out
 
 
-def first_headers(t: PacketTable, col: str) -> dict[int, str]:
+def first_headers(t: PacketTable, col: str, msgs: Index | None = None) -> dict[int, str]:
     """The value of the first header named ``col`` (a key of :data:`_HEADERS`) of each
-    message of :data:`LAYER` that has one, by message row."""
+    message of :data:`LAYER` that has one, by message row (``msgs``: of those messages only)."""
     t = message_table(t)
     lt = t.layer(HEADERS)
     if len(lt) == 0:
@@ -324,7 +324,10 @@ def first_headers(t: PacketTable, col: str) -> dict[int, str]:
     code = _HEADER_NAMES.index(col)
     out: dict[int, str] = {}
     place = np.asarray(lt.cols["place"], dtype=np.int64)
-    for i in np.flatnonzero(np.asarray(lt.cols["code"]) == code).tolist():
+    named = np.asarray(lt.cols["code"]) == code
+    if msgs is not None:
+        named &= np.isin(np.asarray(lt.cols["msg"], dtype=np.int64), msgs)
+    for i in np.flatnonzero(named).tolist():
         msg = int(lt.cols["msg"][i])
         if msg not in out:
             buf = t.buffers[int(lt.cols["buf"][i])]
@@ -332,19 +335,24 @@ def first_headers(t: PacketTable, col: str) -> dict[int, str]:
     return out
 
 
-def stack_above_tcp(t: PacketTable) -> tuple[Index, Index, list[str]]:
+def stack_above_tcp(t: PacketTable, only: Index | None = None) -> tuple[Index, Index, list[str]]:
     """What HTTP adds to ``frame.protocols``: the frames whose TCP payload HTTP framing
     claims (tshark hands it to no ``data``), and for each frame with messages (frame,
     text) the protocols they add: ``http`` once (HTTP is called once a segment, for all
     its messages), then the protocol of each message's body when it has one
-    (:func:`media_protocol`; a Continuation's bytes go to ``data``)."""
+    (:func:`media_protocol`; a Continuation's bytes go to ``data``). ``only``: of those
+    frames alone (increasing), so that a few frames cost what their messages cost."""
     t = message_table(t)
     claimed = _http_payloads(t)
     lt = _messages(t)
-    ctypes = first_headers(t, "content_type")
+    rows = np.arange(len(lt), dtype=np.int64)
+    if only is not None:
+        claimed = claimed[np.isin(claimed, only)]
+        rows = rows[np.isin(lt.pkt, only)]
+    ctypes = first_headers(t, "content_type", rows if only is not None else None)
     frames: list[int] = []
     texts: list[str] = []
-    for i, f in enumerate(lt.pkt.tolist()):
+    for i, f in zip(rows.tolist(), lt.pkt[rows].tolist(), strict=True):
         if not frames or frames[-1] != f:
             frames.append(f)
             texts.append("http")

@@ -34,7 +34,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.values import Values
 
-__all__ = ["FILTER_FIELDS", "Spans", "span_values"]
+__all__ = ["FILTER_FIELDS", "Spans", "frame_protocols", "span_values"]
 
 FT = FieldType
 #: (frame, [start, length] per value, buffer number, searchable extent, layer number)
@@ -245,39 +245,53 @@ def _stack_getter(name: str) -> Callable[[PacketTable], Values]:
 
 def _frame_protocols(t: PacketTable) -> Values:
     """frame.protocols: the names of the frame's protocols, outermost first, joined by ':'."""
+    return Values(np.arange(t.n, dtype=np.int64), frame_protocols(t))
+
+
+def frame_protocols(t: PacketTable, frames: Index | None = None) -> Array:
+    """frame.protocols of each frame of ``frames`` (0-based, increasing; default: every
+    frame of ``t``), reading those frames' protocol rows and HTTP messages only."""
     st = t.layer("_stack")
-    n = t.n
+    n = t.n if frames is None else frames.shape[0]
     if len(st) == 0:
-        return Values(np.arange(n, dtype=np.int64), np.full(n, "", dtype=np.str_))
+        return np.full(n, "", dtype=np.str_)
     code = np.asarray(st.cols["proto"], dtype=np.int64) + 1
-    counts = np.bincount(st.pkt, minlength=n)
+    pkt = st.pkt
+    if frames is not None:  # the frames' rows, each frame numbered by its place in ``frames``
+        a, b = np.searchsorted(pkt, frames, side="left"), np.searchsorted(pkt, frames, side="right")
+        sizes = b - a
+        rows = np.repeat(a - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()), dtype=np.int64)
+        code, pkt = code[rows], np.repeat(np.arange(n, dtype=np.int64), sizes)
+    counts = np.bincount(pkt, minlength=n)
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=first[1:])
-    pos = np.arange(len(st), dtype=np.int64) - first[st.pkt]
+    pos = np.arange(pkt.shape[0], dtype=np.int64) - first[pkt]
     width = int(counts.max()) if n else 0
     if width <= 12 and len(PROTO_NAMES) < 31:  # up to 12 protocols of at most 31 codes: one int64 key per frame
         key = np.zeros(n, dtype=np.int64)
-        np.add.at(key, st.pkt, code << (5 * pos))
+        np.add.at(key, pkt, code << (5 * pos))
         uniq_keys, inv = np.unique(key, return_inverse=True)
-        rows = [[(int(k) >> (5 * i)) & 31 for i in range(width)] for k in uniq_keys.tolist()]
+        found = [[(int(k) >> (5 * i)) & 31 for i in range(width)] for k in uniq_keys.tolist()]
     else:
         grid = np.zeros((n, width), dtype=np.int64)
-        grid[st.pkt, pos] = code
+        grid[pkt, pos] = code
         uniq, inv = np.unique(grid, axis=0, return_inverse=True)
-        rows = uniq.tolist()
-    names = np.array([":".join(PROTO_NAMES[c - 1] for c in row if c) for row in rows], dtype=np.str_)
-    return Values(np.arange(n, dtype=np.int64), _with_http(t, names[inv.reshape(-1)]))
+        found = uniq.tolist()
+    names = np.array([":".join(PROTO_NAMES[c - 1] for c in row if c) for row in found], dtype=np.str_)
+    return _with_http(t, names[inv.reshape(-1)], frames)
 
 
 # ---- frame.protocols: HTTP, which the analysis frames above TCP ----
 
 
-def _with_http(t: PacketTable, names: np.ndarray) -> np.ndarray:
-    """``names`` (a frame's protocols as dissected) with what HTTP framing adds: the
-    ``data`` after ``tcp`` of a payload HTTP claims dropped, ``:http...`` per message."""
-    claimed, pkt, texts = stack_above_tcp(t)
+def _with_http(t: PacketTable, names: np.ndarray, frames: Index | None) -> np.ndarray:
+    """``names`` (the protocols of ``frames`` as dissected) with what HTTP framing adds:
+    the ``data`` after ``tcp`` of a payload HTTP claims dropped, ``:http...`` per message."""
+    claimed, pkt, texts = stack_above_tcp(t, frames)
     if claimed.shape[0] == 0 and pkt.shape[0] == 0:
         return names
+    if frames is not None:  # (each frame's place in ``frames``)
+        claimed, pkt = np.searchsorted(frames, claimed), np.searchsorted(frames, pkt)
     out = names.astype(object)
     for f in np.unique(claimed).tolist():
         if out[f].endswith(":tcp:data"):

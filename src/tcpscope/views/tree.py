@@ -37,11 +37,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.filter.extra_fields import frame_protocols
 from tcpscope.table.access import ColumnGetter, InterleavedGetter
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import format_reltime, format_values
+from tcpscope.table.values import Values
 
 __all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
            "display",
@@ -250,6 +252,11 @@ class _RowsOf(Mapping[str, NDArray[np.generic]]):
 #: (tcpscope.analysis.fields).
 _ROW_BY_ROW = {"_ws.expert": "_expert", "_ws.expert.message": "_expert"}
 
+#: Fields computed for the frames shown alone (not the whole table): frame.protocols
+#: reads each frame's protocol rows and HTTP messages.
+_FOR_FRAMES: dict[str, Callable[[PacketTable, NDArray[np.int64]], NDArray[np.str_]]] = {
+    "frame.protocols": frame_protocols}
+
 #: Layer numbers a frame may have of one protocol, at most (a key's stride).
 _LAYERS = 1 << 16
 
@@ -267,7 +274,8 @@ class _Field:
         layer = getter.layer if isinstance(getter, ColumnGetter | InterleavedGetter) else _ROW_BY_ROW.get(fd.name)
         cut = None if layer is None else store.shown_rows(layer)
         source, whole = (table, None) if cut is None else cut
-        values = getter(source)
+        values = getter(source) if fd.name not in _FOR_FRAMES else Values(store.frames,
+                                                                            _FOR_FRAMES[fd.name](table, store.frames))
         keep = store._shown[values.pkt] if len(values) else np.zeros(0, dtype=np.bool_)
         self.table_name = ""
         self.row_of: NDArray[np.int64] | None = None

@@ -46,12 +46,17 @@ class Headers:
     layers: NDArray[np.int64]
     rows: Mapping[str, NDArray[np.int64]]
     _wheres: dict[int, Where] = field(default_factory=dict)
+    #: the same numbers as Python lists (made on first use: a list item costs less than a numpy one)
+    _lists: list[tuple[list[int], list[int], dict[str, list[int]]]] = field(default_factory=list)
 
     def where(self, r: int) -> Where:
         got = self._wheres.get(r)
         if got is None:
-            got = self._wheres[r] = Where(int(self.frames[r]), int(self.layers[r]),
-                                          {t: int(a[r]) for t, a in self.rows.items()})
+            if not self._lists:
+                self._lists.append((self.frames.tolist(), self.layers.tolist(),
+                                    {t: a.tolist() for t, a in self.rows.items()}))
+            frames, layers, rows = self._lists[0]
+            got = self._wheres[r] = Where(frames[r], layers[r], {t: a[r] for t, a in rows.items()})
         return got
 
     def inside(self, table: PacketTable, name: str, alive: NDArray[np.bool_]) -> tuple[Headers, NDArray[np.int64]]:
@@ -182,6 +187,8 @@ def _emit(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
     if node.rows:  # each row of the table inside the header (TCP options), a column at a time too
         return _rows(walk, node, alive, depth)
     if _per_header(node):
+        if _experts_only(node):  # (its lines show only in the frames with one of its expert items)
+            alive = _with_experts(store, node, heads, alive)
         column = _one_by_one(walk, node, alive, depth)
         columns.append(column)
         return np.array([bool(t) for t in column], dtype=np.bool_)
@@ -232,6 +239,16 @@ def _one_by_one(walk: _Walk, node: Node, which: NDArray[np.bool_], depth: int) -
     for r in np.flatnonzero(which).tolist():
         column[r] = indent(list(render_node(walk.store, node, walk.heads.where(r), depth, walk.experts)))
     return column
+
+
+def _experts_only(node: Node) -> bool:
+    """Whether a node shows lines only where its frame has one of its expert items: a
+    text-only subtree (no field, no JSON key) whose children and followers all have no
+    line (:func:`tcpscope.views.tree.render_node` adds it only with something under it)."""
+    if node.field or node.key or not node.experts or node.rows or node.each:
+        return False
+    below = [*node.children, *(n for _, nodes in node.follow for n in nodes)]
+    return all(n.hidden for n in below)
 
 
 def _with_experts(store: FieldStore, node: Node, heads: Headers, alive: NDArray[np.bool_]) -> NDArray[np.bool_]:

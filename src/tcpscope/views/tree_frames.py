@@ -213,7 +213,8 @@ def frame_stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, li
     table = message_table(store.table)
     stacks: dict[int, list[tuple[str, int]]] = {}
     missing: dict[int, list[str]] = {}
-    for frame in frames:
+    firsts = _FirstRows(table, frames)
+    for at, frame in enumerate(frames):
         i = protos.find(Where(frame, 0, {}))
         names = protos.raw(i).split(":") if i >= 0 and protos.raw(i) else []
         seen: dict[str, int] = {}
@@ -226,13 +227,32 @@ def frame_stacks(store: FieldStore, frames: Sequence[int]) -> tuple[dict[int, li
             proto = PROTOCOLS.get(name)
             if proto is None:
                 lacks.append(name)
-            elif proto.table and not _has_row(table.layer(proto.table), frame, seen[name]):
+            elif proto.table and not firsts.has_row(proto.table, at, frame, seen[name]):
                 lacks.append(name)  # in the frame's protocols, with no header read
             elif name in STACKED:  # one name for a run of headers: each down to the last
                 stack.extend(_run(table.layer(proto.table), frame, seen, name, STACKED[name]))
             else:
                 stack.append((name, seen[name]))
     return stacks, missing
+
+
+class _FirstRows:
+    """Where each of some frames' rows start in each layer table, found for all the
+    frames at once when a table is first asked about."""
+
+    def __init__(self, table: PacketTable, frames: Sequence[int]) -> None:
+        self._table = table
+        self._frames = np.asarray(frames, dtype=np.int64)
+        self._first: dict[str, list[int]] = {}
+
+    def has_row(self, name: str, at: int, frame: int, layer: int) -> bool:
+        """Whether frame ``frame`` (the ``at``-th of the frames) has a header ``layer`` in table ``name``."""
+        lt = self._table.layer(name)
+        first = self._first.get(name)
+        if first is None:
+            first = self._first[name] = np.searchsorted(lt.pkt, self._frames).tolist()
+        row = first[at] + layer - 1
+        return row < len(lt) and int(lt.pkt[row]) == frame and int(lt.layer[row]) == layer
 
 
 def _run(lt: Layer, frame: int, seen: dict[str, int], name: str, last: str) -> list[tuple[str, int]]:
