@@ -39,6 +39,7 @@ from tcpscope.analysis.layout import (
 from tcpscope.analysis.lifecycle import Lifecycle
 from tcpscope.analysis.state import SequenceState, analyze_segments
 from tcpscope.analysis.tls_frames import PduFramer, with_app
+from tcpscope.analysis.udp import UdpStreams, udp_columns
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN
 from tcpscope.table.layers import Layer
@@ -259,6 +260,7 @@ class TcpAnalyzer:
         self.ids = KeyIds()
         self.state = SequenceState()
         self.lifecycle = Lifecycle()
+        self.udp = UdpStreams()
         self.http = HttpFramer(detail=http == "messages") if http else None
         self.app = PduFramer() if http else None
 
@@ -288,12 +290,21 @@ def _lifecycle(table: PacketTable, cols: dict[str, Array], out: dict[str, Array]
     return lc
 
 
+def _with_udp(table: PacketTable, streams: UdpStreams | None) -> PacketTable:
+    """The table with its ``udp`` rows' conversation columns (analysis.udp.UDP_COLUMNS)."""
+    udp = table.layer("udp")
+    if len(udp) == 0:
+        return table
+    return table.with_layer(replace(udp, cols={**udp.cols, **udp_columns(table, streams)}))
+
+
 def analyze(table: PacketTable, analyzer: TcpAnalyzer | None = None) -> PacketTable:
     """The table with the TCP analysis added (see the module docstring).
 
     With ``analyzer`` (see :class:`TcpAnalyzer`) the analysis continues from the tables it
-    was given before.
+    was given before. The ``udp`` layer gets its conversations too (:mod:`tcpscope.analysis.udp`).
     """
+    table = _with_udp(table, analyzer.udp if analyzer is not None else None)
     tcp = table.layer("tcp")
     if len(tcp) == 0:
         return table

@@ -11,7 +11,7 @@ at a given frame depends on port reuse, decided by the sequential kernel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from tcpscope._types import Array, Index
 from tcpscope.analysis.keys import V6_BASE, IdTable, KeyIds
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["SegmentKeys", "segment_keys"]
+__all__ = ["SegmentKeys", "endpoint_pairs", "segment_keys"]
 
 # address types as Wireshark orders them (AT_IPv4 = 2 < AT_IPv6 = 3 in epan/address.h)
 AT_IPV4, AT_IPV6 = 2, 3
@@ -70,10 +70,11 @@ def _joined(parts: list[_IpParts], k: int) -> Array:
     return parts[0][k] if len(parts) == 1 else np.concatenate([p[k] for p in parts])
 
 
-def _enclosing_ip(table: PacketTable) -> tuple[Array, Array, Array, Index]:
+def _enclosing_ip(table: PacketTable, layer: str) -> tuple[Array, Array, Array, Index]:
     """Source, destination (16 bytes each) and address type of the IP header around each
-    TCP row, and that header's row among the parts of :func:`_ip_parts` (-1: none)."""
-    tcp = table.layer("tcp")
+    row of ``layer`` (TCP or UDP), and that header's row among the parts of
+    :func:`_ip_parts` (-1: none)."""
+    tcp = table.layer(layer)
     m = len(tcp)
     parts = _ip_parts(table)
     src_out = np.zeros((m, 16), dtype=np.uint8)
@@ -164,16 +165,16 @@ def _pair_ids(a: Index, b: Index, ids: KeyIds | None) -> Index:
     return _lex_ids([a, b])
 
 
-def segment_keys(table: PacketTable, ids: KeyIds | None = None) -> SegmentKeys:
-    """Conversation key ids and flows of every ``tcp`` row (see the module docstring).
-
-    With ``ids`` the keys continue those of the tables given before with the same ``ids``.
-    """
-    tcp = table.layer("tcp")
-    src, dst, atype, ip_row = _enclosing_ip(table)
-    m = len(tcp)
-    sport = np.asarray(tcp.cols["srcport"], dtype=np.int64) if m else np.zeros(0, np.int64)
-    dport = np.asarray(tcp.cols["dstport"], dtype=np.int64) if m else np.zeros(0, np.int64)
+def endpoint_pairs(table: PacketTable, ids: KeyIds | None = None, layer: str = "tcp",
+                   ) -> tuple[Index, Index, SegmentKeys]:
+    """Each row's two endpoints (address id and port, as one number each), the lesser
+    first, and its :class:`SegmentKeys` without the key (left empty); ``layer``: the
+    ``tcp`` or ``udp`` rows."""
+    lt = table.layer(layer)
+    src, dst, atype, ip_row = _enclosing_ip(table, layer)
+    m = len(lt)
+    sport = np.asarray(lt.cols["srcport"], dtype=np.int64) if m else np.zeros(0, np.int64)
+    dport = np.asarray(lt.cols["dstport"], dtype=np.int64) if m else np.zeros(0, np.int64)
     sh, sl = _words(src)
     dh, dl = _words(dst)
     # cmp_address(src, dst) (both of one type), then the ports: flow 1 (0 here) when src is greater
@@ -184,5 +185,14 @@ def segment_keys(table: PacketTable, ids: KeyIds | None = None) -> SegmentKeys:
     # the unordered pair of endpoints (address id, port)
     ep_s = (sid << 16) | sport
     ep_d = (did << 16) | dport
-    key = _pair_ids(np.minimum(ep_s, ep_d), np.maximum(ep_s, ep_d), ids)
-    return SegmentKeys(key=key, flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)
+    found = SegmentKeys(key=np.zeros(0, dtype=np.int64), flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)
+    return np.minimum(ep_s, ep_d), np.maximum(ep_s, ep_d), found
+
+
+def segment_keys(table: PacketTable, ids: KeyIds | None = None) -> SegmentKeys:
+    """Conversation key ids and flows of every ``tcp`` row (see the module docstring).
+
+    With ``ids`` the keys continue those of the tables given before with the same ``ids``.
+    """
+    lo, hi, found = endpoint_pairs(table, ids)
+    return replace(found, key=_pair_ids(lo, hi, ids))

@@ -36,7 +36,8 @@ SET = ("Set", "Not set")
 
 
 def _tcp(rule: Callable[[Layer], Mask]) -> Callable[[Layer], Mask]:
-    """Presence rules read analysis columns; a table analysed by nothing has none."""
+    """Presence rules read analysis columns; a table analysed by nothing has none (of the
+    tcp layer, or the udp layer's conversation columns)."""
 
     def guarded(layer: Layer) -> Mask:
         if "stream" not in layer.cols:
@@ -44,6 +45,11 @@ def _tcp(rule: Callable[[Layer], Mask]) -> Callable[[Layer], Mask]:
         return rule(layer)
 
     return guarded
+
+
+def _udp_times(lt: Layer) -> Mask:
+    """udp_handle_timestamps runs for a datagram with a payload (its length is not 8)."""
+    return np.asarray(_c(lt, "has_times"), dtype=np.bool_)
 
 
 def _c(layer: Layer, name: str) -> Array:
@@ -352,6 +358,16 @@ ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
              _analysis("rto_frame", lambda lt: ((_c(lt, "aflags") & A_RETRANSMISSION) != 0) & (_c(lt, "rto") != 0)),
              "RTO based on delta from frame",
              description="This is the frame we measure the RTO from."),
+    # UDP conversations (packet-udp.c; tcpscope.analysis.udp)
+    FieldDef("udp.stream", FT.UINT32, column("udp", "stream", _tcp(_conv)),
+             "Stream index", Base.DEC,
+             description="The index of the UDP conversation the datagram belongs to, counting from 0 in order of first appearance."),
+    FieldDef("udp.time_relative", FT.RELATIVE_TIME, column("udp", "time_relative", _tcp(_udp_times)),
+             "Time since first frame",
+             description="Time relative to first frame in this UDP stream."),
+    FieldDef("udp.time_delta", FT.RELATIVE_TIME, column("udp", "time_delta", _tcp(_udp_times)),
+             "Time since previous frame",
+             description="Time delta from previous frame in this UDP stream."),
     # expert information
     FieldDef("_ws.expert", FT.STRING, _expert_text(True), "Expert Info", protocol="_ws.expert",
              description="The frame's expert items: findings of the dissectors and the TCP analysis."),
