@@ -28,9 +28,6 @@ OUT, ERR, STATUS = "stdout", "stderr", "status"
 ALL = frozenset({OUT, ERR, STATUS})
 
 # the reasons, each listed in docs/deviations.md
-HOST_FIELDS = ("ip.src_host and ip.dst_host are not dissected yet: an empty column where tshark prints the address, "
-               "and a note naming them")
-MAC_NAMES = "the details tree prints Ethernet addresses as tshark -n does (no vendor names in the tree yet)"
 REASSEMBLED_BYTES = "the bytes of a reassembled HTTP message are not a data source of -x yet (issue 18)"
 HTTP_EXPERT = "HTTP's expert items (its request and response chats) are not produced yet (issue 18)"
 EK_TREE = "-T ek without -e is the details tree as EK JSON, not written yet: refused with one line, exit 2"
@@ -39,24 +36,12 @@ OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exi
 PREF_DEFAULT_ONLY = ("tcp.desegment_tcp_streams:FALSE is refused with one line, exit 2: tcpscope cannot show "
                      "segments without reassembly yet")
 NO_ANALYSIS_TREE = ("with tcp.analyze_sequence_numbers:FALSE the details tree still shows the sequence numbers "
-                    "as relative ones with their raw lines (the tree does not know the preference yet), and the "
-                    "Ethernet addresses as tshark -n does")
+                    "as relative ones with their raw lines (the tree does not know the preference yet)")
 REFUSED = ("an option tcpscope does not support (writing captures, live capture, Lua, two-pass, exporting objects) "
            "is refused with one line naming it, exit 2")
 
 #: (command line, capture or "" for both) -> (the parts that differ, why)
 DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
-    ("tshark -r {cap} -V -c 2", ""): (frozenset({OUT}), MAC_NAMES),
-    ('tshark -r {cap} -V -Y "frame.number == 3"', ""): (frozenset({OUT}), MAC_NAMES),
-    ("tshark -r {cap} -V -x -c 1", ""): (frozenset({OUT}), MAC_NAMES),
-    ("tshark -r {cap} -P -V -c 1", ""): (frozenset({OUT}), MAC_NAMES),
-    ("tshark -r {cap} -O tcp -c 2", ""): (frozenset({OUT}), MAC_NAMES),
-    ("tshark -r {cap} -O ip,tcp -c 1", ""): (frozenset({OUT}), MAC_NAMES),
-    ("tshark -r {cap} -O nosuchproto -c 1", ""): (frozenset({OUT}), MAC_NAMES),
-    ("tshark -r {cap} -O tcp -Y tcp.analysis.flags", "zeek-tcp-retransmit-fast009.pcap"): (frozenset({OUT}),
-                                                                                          MAC_NAMES),
-    ("tshark -r {cap} -T fields -e ip.src_host -e ip.dst_host", ""): (frozenset({OUT, ERR}), HOST_FIELDS),
-    ("tshark -r {cap} -T json -c 1", "zeek-tcp-retransmit-fast009.pcap"): (frozenset({OUT}), MAC_NAMES),
     ("tshark -r {cap} -T ek -c 1", ""): (ALL, EK_TREE),
     ("tshark -r {cap} -T pdml -c 1", ""): (ALL, OTHER_FORMAT),
     ("tshark -r {cap} -x -q", "http-get.pcap"): (frozenset({OUT}), REASSEMBLED_BYTES),

@@ -50,7 +50,7 @@ def test_bytes_follow_each_tree_as_tshark_prints_them(name: str, tshark: str) ->
     import subprocess
 
     wanted = "tcp.len == 0 or not tcp"
-    got = run_tcpscope("show", name, "-x", "-Y", wanted)
+    got = run_tcpscope("show", name, "-n", "-x", "-Y", wanted)
     want = subprocess.run([tshark, "-n", "-r", str(CAPTURES / name), "-V", "-x", "-Y", wanted],
                           capture_output=True, text=True, check=True).stdout
     assert got.status == 0

@@ -174,7 +174,7 @@ def test_show_json_matches_tshark_live(name: str, args: tuple[str, ...], tshark:
     tshark_args = [a for a in JSON_ARGS if a not in ("-x", "-c", str(FRAMES))]
     want = subprocess.run([tshark, "-r", name, *tshark_args, *args], cwd=CAPTURES, env=env,
                           capture_output=True, check=False).stdout.decode("utf-8")
-    got = run_tcpscope("show", name, "-T", "json", *args)
+    got = run_tcpscope("show", name, "-n", "-T", "json", *args)
     assert got.stdout == want
 
 
@@ -194,7 +194,7 @@ def test_capture_details_are_the_show_tree(frame: int) -> None:
     layer's dump aside), and each item's bytes are where the frame has its value."""
     cap = tcpscope.open(CAPTURES / "http-get.pcap")
     got = cap.details(frame)
-    text = split_frames(run_tcpscope("show", "http-get.pcap").stdout)[frame]
+    text = split_frames(run_tcpscope("show", "http-get.pcap", "-n").stdout)[frame]
     want = [line for line in text.splitlines() if line and not line[:4].isdigit()]
     assert _lines(got.protocols, 0) == want
     tcp = next(p for p in got.protocols if p.key == "tcp")

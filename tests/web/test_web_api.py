@@ -204,7 +204,7 @@ def test_details_tree_is_shows_tree(base: str) -> None:
             walk(node["children"], depth + 1)  # type: ignore[arg-type]
 
     walk(got["tree"], 0)
-    shown = subprocess.run([sys.executable, "-m", "tcpscope", "show", str(HTTP_GET)],  # every frame shown
+    shown = subprocess.run([sys.executable, "-m", "tcpscope", "show", "-n", str(HTTP_GET)],  # every frame shown
                            capture_output=True, text=True, check=True, env=os.environ).stdout
     frame5 = shown[shown.index("Frame 5:"):shown.index("Frame 6:")]
     assert lines == frame5.rstrip("\n").split("\n")

@@ -270,7 +270,7 @@ def _print_json_trees(opts: Options, path: str, reading: Reading) -> int:
     from tcpscope.cli import show
 
     sys.stdout.flush()
-    args = argparse.Namespace(file=path, display_filter=opts.display_filter, frame=None, x=opts.hex, n=True,
+    args = argparse.Namespace(file=path, display_filter=opts.display_filter, frame=None, x=opts.hex, n=not opts.mac_names,
                               format="json", reading=reading)
     return int(show.run(args))
 

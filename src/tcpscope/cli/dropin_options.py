@@ -102,6 +102,7 @@ class Options:
     report: str | None = None  # -G
     version: bool = False  # -v
     capture_filter: bool = False  # -f: refused when capturing, an error with -r
+    mac_names: bool = True  # MAC addresses with their names: off with -n, -N without m (the last one wins)
 
 
 def tshark_knows(section: str, name: str) -> bool:
@@ -180,7 +181,9 @@ def _apply(opts: Options, letter: str, value: str | None) -> None:
         opts.capture_filter = opts.capture_filter or letter == "f"
         opts.report = value if letter == "G" else opts.report
         opts.version = opts.version or letter == "v"
-    elif letter not in "nNlhu":  # -n, -N: names are resolved as tshark -n does; -l: output is flushed anyway
+    elif letter in "nN":  # -N names the resolutions that are on (tcpscope's only one: MAC names, m)
+        opts.mac_names = letter == "N" and "m" in str(value)
+    elif letter not in "lhu":  # -l: output is flushed anyway
         raise _refuse(f"-{letter}")
 
 

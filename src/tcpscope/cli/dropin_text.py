@@ -67,7 +67,7 @@ def print_text(opts: Options, reading: Reading, out_write: object) -> int:
                     for i, row in enumerate(packet_rows(table, frames)):
                         parts[i].append(_summary(row, times[i], delimiter) + "\n")
                 if registry is not None:
-                    for i, tree in enumerate(show_text(table, frames, registry, before)):
+                    for i, tree in enumerate(show_text(table, frames, registry, before, opts.mac_names)):
                         text = tree.text if opts.only is None else _only(tree.text, opts.only)
                         parts[i].append(text if opts.hex else text + "\n")
                 if opts.hex:

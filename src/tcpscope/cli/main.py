@@ -187,7 +187,7 @@ def _show_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frame", action="append", type=int, metavar="N",
                    help="show frame N (repeatable; after -Y, if given)")
     p.add_argument("-x", action="store_true", help="add each frame's bytes in hex and ASCII, as tshark -V -x")
-    p.add_argument("-n", action="store_true", help="no name resolution (tshark's -n; the tree resolves none yet)")
+    p.add_argument("-n", action="store_true", help="no name resolution: MAC addresses without their names (tshark's -n)")
     p.add_argument("-T", dest="format", choices=("text", "json"), default="text",
                    help="text: the tree as tshark -V prints it; json: as tshark -T json writes it (-x: with *_raw)")
 

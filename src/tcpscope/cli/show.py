@@ -6,8 +6,8 @@ read once, a piece at a time, with the TCP analysis carried from piece to piece 
 values of a frame depend on the frames before it, so reading stops after the last frame
 asked for); only the frames shown are formatted.
 ``-x`` adds each frame's bytes after its tree, as ``tshark -V -x`` prints them
-(:mod:`tcpscope.views.hexdump`). ``-n`` is accepted for tshark's sake: the tree prints
-addresses as ``tshark -n`` does. ``-T json`` writes the same trees as ``tshark -T json``
+(:mod:`tcpscope.views.hexdump`). MAC addresses are shown with their names, as tshark
+resolves them by default; ``-n`` shows them as ``tshark -n`` does. ``-T json`` writes the same trees as ``tshark -T json``
 does (:mod:`tcpscope.views.tree_json`), with ``-x`` each item's bytes as its ``*_raw`` array.
 """
 
@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     found: set[int] = set()
     total = 0
     as_json, written = getattr(args, "format", "text") == "json", 0
+    names = not args.n
     if as_json:
         out.write("[")
     with scan_capture(args.file, args.display_filter, ["frame.protocols"],  # (HTTP's messages, for its tree)
@@ -54,10 +55,10 @@ def run(args: argparse.Namespace) -> int:
                     continue
             with job(piece.job):
                 if as_json:
-                    out.write("".join(json_frames(frame_details(table, frames, registry, before), args.x, written)))
+                    out.write("".join(json_frames(frame_details(table, frames, registry, before, names), args.x, written)))
                     written += int(frames.shape[0])
                 else:
-                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before))
+                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before, names))
                     if args.x:  # the tree, its blank line, then the bytes and theirs
                         trees = (tree + dump for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))
                     out.write("".join(trees))

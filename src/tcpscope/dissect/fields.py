@@ -15,6 +15,7 @@ import numpy as np
 from tcpscope._types import Array, Mask
 from tcpscope.constants import ACK, FIN, PSH, RST, SYN, URG
 from tcpscope.dissect.eth_names import ETH_NAME_FIELDS
+from tcpscope.dissect.host_names import host_fields
 from tcpscope.dissect.protocols import ETHERTYPE_NAMES, IP_PROTO_NAMES
 from tcpscope.table.access import (
     Getter,
@@ -149,7 +150,7 @@ ip_reach = reach_at_least
 tcp_full = both(reach_at_least(2), not_("bogus_hlen"))
 tcp_seq = reach_at_least(2)
 
-DISSECT_FIELDS: tuple[FieldDef, ...] = (
+_FIELDS: tuple[FieldDef, ...] = (
     # frame (packet-frame.c)
     FieldDef("frame.number", FT.UINT32, frame_values(_frame_number), "Frame Number", Base.DEC,
              description="The frame's number in the capture, counting from 1."),
@@ -379,3 +380,5 @@ DISSECT_FIELDS: tuple[FieldDef, ...] = (
              description="The checksum the segment should have (only with -o tcp.check_checksum:TRUE)."),
 )
 
+#: with the host-name fields of the IPv4 and IPv6 addresses (their text: no network name resolution)
+DISSECT_FIELDS: tuple[FieldDef, ...] = (*_FIELDS, *host_fields(_FIELDS))

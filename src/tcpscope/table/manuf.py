@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["data_dir", "manuf_longnames", "resolve_mac", "resolve_macs"]
+__all__ = ["data_dir", "has_names", "manuf_longnames", "resolve_mac", "resolve_macs"]
 
 #: Where tshark looks for its data files (get_datafile_dir), after ``WIRESHARK_DATA_DIR``
 DATA_DIRS = ("/usr/share/wireshark", "/usr/local/share/wireshark", "/opt/homebrew/share/wireshark",
@@ -218,6 +218,7 @@ class _Names:
     ranges: _Table
     prefixes: _Table
     ethers: dict[int, str]
+    found: bool  # whether Wireshark's data directory (its manuf file) was found
 
 
 def data_dir() -> Path | None:
@@ -311,7 +312,8 @@ def _names() -> _Names:
                                      for k in range(5))
     every = _Table(keys, texts, file, start, end)  # in file order, keys repeated
     prefix = masks == _PREFIX
-    return _Names(whole, ranges=_last_per_key(every, ~prefix), prefixes=_last_per_key(every, prefix), ethers=_ethers())
+    return _Names(whole, ranges=_last_per_key(every, ~prefix), prefixes=_last_per_key(every, prefix), ethers=_ethers(),
+                  found=where is not None)
 
 
 def _last_per_key(every: _Table, sel: NDArray[np.bool_]) -> _Table:
@@ -365,6 +367,12 @@ def resolve_macs(addrs: NDArray[np.uint8]) -> NDArray[np.str_]:
     uniq, inverse = np.unique(ints, return_inverse=True)
     names: NDArray[np.str_] = np.asarray(_resolve(uniq), dtype=str)[inverse.reshape(-1)]
     return names
+
+
+def has_names() -> bool:
+    """Whether Wireshark's manuf file was found, so that addresses have names (read once,
+    with the names)."""
+    return _names().found
 
 
 def resolve_mac(addr: bytes | Sequence[int]) -> str:

@@ -157,7 +157,7 @@ class FieldDef:
 #: caller asks for a list of it.
 REPEATED_FIELDS: frozenset[str] = frozenset({
     "eth.addr", "eth.addr_resolved", "eth.addr.oui", "eth.addr.oui_resolved", "eth.ig", "eth.lg",
-    "ip.addr", "ipv6.addr", "tcp.port", "udp.port",
+    "ip.addr", "ipv6.addr", "tcp.port", "udp.port", "ip.host", "ipv6.host",
     "tcp.option_kind", "tcp.option_len", "tcp.options.sack_le", "tcp.options.sack_re", "tcp.options.nop",
     "tcp.options.eol",
     "_ws.expert", "_ws.expert.message", "tcpscope.state.unexpected",

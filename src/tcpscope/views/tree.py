@@ -139,11 +139,14 @@ class FieldStore:
     gathered and formatted once (lazily, on first use).
 
     ``frames``: the 0-based frames of ``table`` that will be shown (increasing).
+    ``names``: whether MAC addresses are shown with their names, as tshark resolves them
+    by default (False: as ``tshark -n`` shows them).
     """
 
     def __init__(self, table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-                 before: int | None = None) -> None:
+                 before: int | None = None, names: bool = False) -> None:
         self.table = table
+        self.names = names
         self.frames = frames
         self.registry = registry
         self._fields: dict[str, _Field] = {}
@@ -392,6 +395,11 @@ class Item:
     @property
     def registry(self) -> Mapping[str, FieldDef]:
         return self._store.registry
+
+    @property
+    def names(self) -> bool:
+        """Whether MAC addresses are shown with their names (see :class:`FieldStore`)."""
+        return self._store.names
 
     def delta_displayed(self) -> str:
         """The time since the frame shown before this one (frame.time_delta_displayed)."""

@@ -289,13 +289,14 @@ def _headers(table: PacketTable, proto: Protocol, where: list[tuple[int, int]]) 
 
 
 def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-              before: int | None = None) -> Iterator[FrameTree]:
+              before: int | None = None, names: bool = False) -> Iterator[FrameTree]:
     """The trees of ``frames`` (0-based, increasing) of ``table``; ``before``: the time stamp
-    of the frame shown last before them (an earlier piece of the capture).
+    of the frame shown last before them (an earlier piece of the capture); ``names``: MAC
+    addresses with their names (:class:`FieldStore`).
 
     Each protocol's headers are rendered together (:func:`tcpscope.views.tree_columns.header_texts`),
     then each frame's text is its protocols' texts in the frame's order."""
-    store = FieldStore(table, frames, registry, before)
+    store = FieldStore(table, frames, registry, before, names)
     experts = Experts(store)
     order = frames.tolist()
     stacks, missing = frame_stacks(store, order)

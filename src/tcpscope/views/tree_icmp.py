@@ -31,7 +31,7 @@ import numpy as np
 
 from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Item, Node, Protocol
-from tcpscope.views.tree_link import header_start
+from tcpscope.views.tree_link import header_start, shown_mac
 
 __all__ = ["ICMP", "ICMPV6", "KEY_TYPES"]
 
@@ -81,6 +81,7 @@ class _Message:
         self.start = header_start(table)(item)
         self.offset = int(item.table.records.offset[item.frame])
         self.ip, self.ip_start = _carrier(item, self.start)
+        self.names = item.names  # (MAC addresses with their names)
 
     def word(self, at: int, width: int, order: Literal["big", "little"] = "big") -> int:
         s = self.start + at
@@ -242,7 +243,7 @@ def _option(k: int) -> Node:
     def link_key(item: Item) -> str:
         return _LINK_OPTIONS[kind(_Message(item, "icmpv6"))]
 
-    link = _only(_node("icmpv6.opt.linkaddr", lambda m: f"Link-layer address: {mac(m)}", mac,
+    link = _only(_node("icmpv6.opt.linkaddr", lambda m: f"Link-layer address: {shown_mac(m.names, mac(m))}", mac,
                        lambda m: (at(m) + 2, 6)), is_link)
     return _only(_node("icmpv6.opt", head, lambda m: "", lambda m: (at(m), m.word(at(m) + 1, 1) * 8)),
                  lambda m: m.word(0, 1) == _RS and at(m) >= 0, (

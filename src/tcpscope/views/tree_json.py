@@ -307,10 +307,11 @@ def _holding(walk: _Walk, outer: Detail, inner: Detail) -> Detail:
 
 
 def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-                  before: int | None = None) -> Iterator[FrameDetails]:
+                  before: int | None = None, names: bool = False) -> Iterator[FrameDetails]:
     """The trees of ``frames`` (0-based, increasing) of ``table`` as items; ``before``: the
-    time stamp of the frame shown last before them (an earlier piece of the capture)."""
-    store = FieldStore(table, frames, registry, before)
+    time stamp of the frame shown last before them (an earlier piece of the capture);
+    ``names``: MAC addresses with their names (:class:`FieldStore`)."""
+    store = FieldStore(table, frames, registry, before, names)
     experts = Experts(store)
     order = frames.tolist()
     stacks, missing = frame_stacks(store, order)

@@ -2,19 +2,22 @@
 packet-raw.c add them (labels from their ``hf_register_info`` and ``proto_tree_add_*``
 calls, written down here in our own words).
 
-Addresses are printed as ``tshark -n`` prints them; :func:`resolve_mac` is where a
-resolved name (``IntelCor_12:34:56``) goes once tcpscope resolves MAC vendor names.
+MAC addresses are shown with their names as tshark resolves them by default
+(:func:`shown_mac`), or as ``tshark -n`` shows them (:class:`tcpscope.views.tree.FieldStore`'s
+``names``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
+from tcpscope.table.manuf import has_names, resolve_mac
 from tcpscope.views.tree import Item, Label, Node, Protocol
 
-__all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "NULL", "RAW", "VLAN", "header_start", "resolve_mac"]
+__all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "NULL", "RAW", "VLAN", "header_start", "mac_name", "shown_mac"]
 
 #: Wiretap's encapsulation of each pcap link type: its number and name (wtap.c
 #: ``encap_table_base``), for "Encapsulation type".
@@ -33,10 +36,20 @@ ENCAPSULATIONS: dict[int, tuple[int, str]] = {
 }
 
 
-def resolve_mac(text: str) -> str:
-    """A MAC address as the tree shows it: ``tshark -n`` prints the address itself (the
-    hook where a vendor-resolved name will go)."""
-    return text
+def shown_mac(names: bool, text: str) -> str:
+    """A MAC address (``00:1b:21:12:34:56``) as a tree's line shows it: with names (tshark's
+    default), its name and the address in parentheses (``IntelCor_12:34:56
+    (00:1b:21:12:34:56)``, also where the name is the address itself); without (``-n``),
+    the address alone, as also where Wireshark's manuf file is absent (docs/deviations.md)."""
+    if not names or not has_names():
+        return text
+    return f"{mac_name(text)} ({text})"
+
+
+@lru_cache(maxsize=4096)
+def mac_name(text: str) -> str:
+    """The name of a MAC address written with colons (:func:`tcpscope.table.manuf.resolve_mac`)."""
+    return resolve_mac(bytes.fromhex(text.replace(":", "")))
 
 
 def _plural(n: int, word: str) -> str:
@@ -139,15 +152,15 @@ FRAME = Protocol("frame", "", _frame_head, (
 
 def _eth_head(item: Item) -> str:
     src, dst = item.text_of("eth.src"), item.text_of("eth.dst")
-    return f"Ethernet II, Src: {resolve_mac(src or '')}, Dst: {resolve_mac(dst or '')}"
+    return f"Ethernet II, Src: {shown_mac(item.names, src or '')}, Dst: {shown_mac(item.names, dst or '')}"
 
 
 def _address(item: Item) -> str:
-    return f"{item.fd.title}: {resolve_mac(item.text)}"
+    return f"{item.fd.title}: {shown_mac(item.names, item.text)}"
 
 
 def _plain_address(item: Item) -> str:
-    return f"Address: {resolve_mac(item.text)}"
+    return f"Address: {shown_mac(item.names, item.text)}"
 
 
 _LG = {True: "Locally administered address (this is NOT the factory default)",
@@ -163,9 +176,10 @@ def _ig(item: Item) -> str:
     return f"IG bit: {_IG[bool(item.value)]}"
 
 
-def _unresolved(item: Item) -> str:
-    """A resolved-name item's value under ``-n``: the address itself."""
-    return item.text
+def _resolved(item: Item) -> str:
+    """A resolved-name item's value: the address's name; under ``-n`` (or without
+    Wireshark's manuf file) the address itself."""
+    return mac_name(item.text) if item.names and has_names() else item.text
 
 
 def _address_tree(side: str, at: int) -> Node:
@@ -173,11 +187,11 @@ def _address_tree(side: str, at: int) -> Node:
     the ``eth.addr``/``eth.lg``/``eth.ig`` of either side) are in the JSON only."""
     six, three = (at, 6, 0), (at, 3, 0)
     return Node(f"eth.{side}", label=_address, of_value=True, raw=six, children=(
-        Node(f"eth.{side}", key=f"eth.{side}_resolved", value=_unresolved, hidden=True, raw=six),
+        Node(f"eth.{side}", key=f"eth.{side}_resolved", value=_resolved, hidden=True, raw=six),
         Node(f"eth.{side}.oui", hidden=True, raw=three),
         Node(f"eth.{side}.oui_resolved", hidden=True, raw=six),
         Node(f"eth.{side}", label=_plain_address, of_value=True, key="eth.addr", raw=six),
-        Node(f"eth.{side}", key="eth.addr_resolved", value=_unresolved, hidden=True, raw=six),
+        Node(f"eth.{side}", key="eth.addr_resolved", value=_resolved, hidden=True, raw=six),
         Node(f"eth.{side}.oui", key="eth.addr.oui", hidden=True, raw=three),
         Node(f"eth.{side}.oui_resolved", key="eth.addr.oui_resolved", hidden=True, raw=six),
         Node(f"eth.{side}.lg", label=_lg, of_value=True, mask=0x020000, bits=24, raw=(at, 3, 0x020000)),

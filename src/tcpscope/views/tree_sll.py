@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tcpscope.views.tree import Item, Node, Protocol
-from tcpscope.views.tree_link import header_start
+from tcpscope.views.tree_link import header_start, shown_mac
 
 __all__ = ["SLL"]
 
@@ -91,7 +91,7 @@ def _halen(item: Item) -> int:
 
 
 def _source(item: Item) -> str:
-    return f"Source: {_mac(item)}"
+    return f"Source: {shown_mac(item.names, _mac(item))}"
 
 
 def _mac(item: Item) -> str:
