@@ -17,8 +17,12 @@ import numpy as np
 
 from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
+from tcpscope.analysis.http_tls_order import ORDER_AHEAD, ORDER_OVERLAP, ORDER_SEEN, segment_order
 
 __all__ = [
+    "CONT_BINARY",
+    "CONT_MALFORMED",
+    "CONT_UNWRITTEN",
     "EV_BODY",
     "EV_CONTINUATION",
     "EV_CTYPE",
@@ -26,14 +30,27 @@ __all__ = [
     "EV_LINE1",
     "EV_LINE1_POOL",
     "EV_START",
+    "HELPER_MODULES",
+    "HELPER_MODULES_DIGEST",
     "LINE_KEEP",
     "SHOW_HTTP",
     "SHOW_LINE_MARK",
     "SHOW_TCP_MARK",
     "S_LINE",
+    "W_FAST",
+    "W_OUT_OF_ORDER",
+    "W_PLAIN",
+    "W_RETRANSMISSION",
+    "W_STOP",
     "frame_segments",
     "fresh_state",
 ]
+
+#: The modules whose helpers the kernel compiles in. numba's cache knows only this file,
+#: so the digest of their source is recorded here: a change to one of them changes this
+#: line, which compiles the kernel again (tests/analysis/test_kernel_sources.py)
+HELPER_MODULES = ("tcpscope.analysis.http_tls_order",)
+HELPER_MODULES_DIGEST = "cb7bf12b7bd2ddee"
 
 #: How a segment shows in the list: TCP's own line, then the reassembly marker
 SHOW_TCP_MARK = 1
@@ -46,8 +63,10 @@ SHOW_HTTP = 3
 
 #: modes: between messages, in the first line, in the header lines, in a body of known
 #: length, in a chunk-size line, in a chunk's data, in the line end after a chunk, in the
-#: line after the last chunk, in a body that lasts until the FIN, not framed any more
-M_IDLE, M_LINE1, M_HEADERS, M_BODY, M_CHUNK_SIZE, M_CHUNK_DATA, M_CHUNK_END, M_TRAILER, M_TO_FIN, M_DEAD = range(10)
+#: line after the last chunk, in a body that lasts until the FIN, not framed any more, in
+#: a body of known length that a hole made incomplete for good
+M_IDLE, M_LINE1, M_HEADERS, M_BODY, M_CHUNK_SIZE, M_CHUNK_DATA, M_CHUNK_END, M_TRAILER, M_TO_FIN, M_DEAD, M_LOST = \
+    range(11)
 
 S_MODE = 0  # the mode
 S_NEXT = 1  # the relative sequence number expected next (mod 2**32)
@@ -68,7 +87,8 @@ S_LINE1 = 15  # 1 once the first line is whole
 S_EXACT_SEG = 16  # the segment whose headers asked for an exact length (-1: none)
 S_HEAD = 17  # 1 when the conversation's last request was HEAD (both directions)
 S_SEEN = 18  # 1 once the conversation had a request (both directions)
-S_N = 19
+S_LOST_END = 19  # in M_LOST: the relative sequence number where the lost message ends
+S_N = 20
 
 #: Bytes of a line kept from segment to segment: a first line begun in an earlier
 #: segment is read from them, a header line is recognised by them (lower-cased)
@@ -80,6 +100,23 @@ LINE_KEEP = 128
 #: was seen (tshark's Continuation); with ``detail`` also where a message starts and
 #: where its body starts (places in the payload: the message's bytes for its fields)
 EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION, EV_START, EV_BODY = 0, 1, 2, 3, 4, 5, 6
+
+#: An EV_CONTINUATION's place: where its body starts in the payload (its end is the
+#: event's length), or one of these: binary bytes (handed to data, no body), a segment
+#: tshark's header loop finds malformed, a line inside it that reads as a request or
+#: response (neither written yet)
+CONT_BINARY, CONT_MALFORMED, CONT_UNWRITTEN = -1, -2, -3
+
+#: Why a segment is handed on or not (the ``why`` input): in order or after a hole, a
+#: retransmission (handed to no dissector), out-of-order data, a fast retransmission,
+#: anything that stops the framing (a zero-window probe, an RST with data, a reassembled
+#: IP datagram, a malformed frame)
+W_PLAIN, W_RETRANSMISSION, W_OUT_OF_ORDER, W_FAST, W_STOP = 0, 1, 2, 3, 4
+
+#: What :func:`_handed_on` decides for a segment: pass it over, add it to a lost message
+#: (TCP's line and the marker), stop the direction's framing, hand it on as a new message,
+#: walk it as the next bytes
+H_SKIP, H_ABSORB, H_DEAD, H_NEW, H_WALK = 0, 1, 2, 3, 4
 
 _MOD = 0xFFFFFFFF
 
@@ -194,6 +231,140 @@ def _hex_digit(c: int) -> int:
     if 65 <= c <= 70:
         return c - 55
     return -1
+
+
+@helper
+def _line_end(pay: Any, at: int, end: int) -> int:
+    """Where the line starting at ``at`` ends (tvb_find_line_end): its first CR or LF, or -1
+    when ``pay[at:end]`` holds neither."""
+    for i in range(at, end):
+        if pay[i] == 13 or pay[i] == 10:
+            return i
+    return -1
+
+
+@helper
+def _request_or_response(pay: Any, at: int, n: int, table: Any, lens: Any) -> bool:
+    """A line tshark reads as a request or response line (is_http_request_or_reply): it
+    starts with ``HTTP/``, or its first word is one of tshark's methods."""
+    if n >= 5 and pay[at] == 72 and pay[at + 1] == 84 and pay[at + 2] == 84 and pay[at + 3] == 80 \
+            and pay[at + 4] == 47:
+        return True
+    return _method(pay, at, n, table, lens) >= 0
+
+
+@helper
+def _continuation_body(pay: Any, at: int, end: int, table: Any, lens: Any) -> int:
+    """Where the body of a Continuation starts: HTTP reads a segment whose first line is
+    neither a request nor a response line (once the conversation had a request) line by
+    line as headers, as it reads any message (dissect_http_message's loop): a line with a
+    colon is a header, an empty line ends the headers, the first other line is where the
+    body starts; such a line that runs to the end of the segment without a line end, after
+    a header, makes tshark throw (CONT_MALFORMED). A line that reads as a request or
+    response would start a message there (CONT_UNWRITTEN)."""
+    saw_header = False
+    i = at
+    while i < end:
+        e = _line_end(pay, i, end)
+        n = (end if e < 0 else e) - i
+        nxt = end if e < 0 else e + 1
+        if e >= 0 and pay[e] == 13 and e + 1 < end and pay[e + 1] == 10:
+            nxt = e + 2
+        if _request_or_response(pay, i, n, table, lens):
+            return CONT_UNWRITTEN
+        if n == 0:
+            return nxt
+        colon = False
+        for j in range(i, i + n):
+            if pay[j] == 58:
+                colon = True
+                break
+        if not colon:
+            return CONT_MALFORMED if saw_header and e < 0 else i
+        saw_header = True
+        i = nxt
+    return end
+
+
+@helper
+def _new_pdu_text(st: Any, key: int, pay: Any, at: int, end: int, seg: int, ev: Any, k: int,  # noqa: PLR0913, PLR0917 -- a numba helper: arrays one by one
+                  table: Any, lens: Any) -> int:
+    """A segment handed to HTTP as a new message whose first line, whole in it, is neither
+    a request nor a response line (after a hole, or a conversation's first bytes): HTTP
+    takes all of it, as a Continuation when the conversation had a request (its body
+    from :func:`_continuation_body`), else silently (TCP's own line, no marker). Returns
+    the event count (-1: the line is a request or response, framed as a message)."""
+    e = _line_end(pay, at, end)
+    if e < 0 or _request_or_response(pay, at, e - at, table, lens):
+        return -1
+    st[key, S_MODE] = M_IDLE
+    if st[key, S_SEEN] == 0:
+        return k
+    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CONTINUATION, _continuation_body(pay, at, end, table, lens), end
+    return k + 1
+
+
+@helper
+def _handed_on(st: Any, key: int, seq: int, seglen: int, why: int) -> int:
+    """What TCP does with a segment of a direction that is not dead (desegment_tcp and
+    decode_tcp_ports without out-of-order reassembly; reference/pdu-framing.md §2.6):
+
+    * a retransmission, or a segment whose bytes were all seen, is handed to no dissector
+      and changes nothing (H_SKIP);
+    * a segment inside the byte range of a message waiting for an exact length whose
+      bytes a hole made incomplete is added to it: its frame shows TCP's line and the
+      marker, the message is never dissected (H_ABSORB); the first segment from that
+      range's end on starts a new message (H_NEW); one across the end is not framed
+      (H_DEAD);
+    * out-of-order data outside such a range is handed to no dissector (H_SKIP) between
+      messages; within one, not framed;
+    * a hole (bytes not captured before the segment) inside a body of known length makes
+      the message lost (M_LOST, then as above); inside a message waiting for "one more
+      segment" (its first line, headers or chunks), TCP's reassembly ends before the
+      segment, which is handed on as a new message (H_NEW); inside a body that lasts
+      until the FIN, not framed;
+    * a fast retransmission, or a segment that overlaps bytes seen and goes on past them,
+      is handed on as a new message between messages; within one, not framed;
+    * otherwise the segment continues the direction's bytes in order (H_WALK)."""
+    if why == W_STOP:
+        return H_DEAD
+    if why == W_RETRANSMISSION:
+        return H_SKIP
+    if st[key, S_HAVE_NEXT] == 1 and why == W_PLAIN:
+        order = segment_order(st[key, S_NEXT], seq, seglen)
+        if order == ORDER_SEEN:
+            return H_SKIP
+        if order == ORDER_OVERLAP and st[key, S_MODE] != M_IDLE:
+            return H_DEAD
+        if order == ORDER_AHEAD and st[key, S_MODE] == M_BODY:
+            st[key, S_MODE] = M_LOST
+            st[key, S_LOST_END] = (st[key, S_NEXT] + st[key, S_REMAIN]) & _MOD
+        elif order == ORDER_AHEAD and st[key, S_MODE] in (M_LINE1, M_HEADERS, M_CHUNK_SIZE, M_CHUNK_DATA,
+                                                          M_CHUNK_END, M_TRAILER):
+            st[key, S_MODE] = M_IDLE
+        elif order == ORDER_AHEAD and st[key, S_MODE] == M_TO_FIN:
+            return H_DEAD
+    if st[key, S_MODE] == M_LOST:
+        left = (st[key, S_LOST_END] - seq) & _MOD
+        if 0 < left < 0x80000000:
+            return H_ABSORB if seglen <= left else H_DEAD
+        st[key, S_MODE] = M_IDLE
+        return H_NEW if why != W_OUT_OF_ORDER else H_SKIP
+    if why == W_OUT_OF_ORDER:
+        return H_SKIP if st[key, S_MODE] == M_IDLE else H_DEAD
+    if why == W_FAST:
+        return H_NEW if st[key, S_MODE] == M_IDLE else H_DEAD
+    return H_WALK
+
+
+@helper
+def _take(st: Any, key: int, seq: int, seglen: int) -> None:
+    """A segment taken: the next byte expected is after it, unless it lies before bytes
+    already taken (a fast retransmission)."""
+    nxt = (seq + seglen) & _MOD
+    if st[key, S_HAVE_NEXT] == 0 or segment_order(st[key, S_NEXT], nxt, 0) != ORDER_SEEN:
+        st[key, S_NEXT] = nxt
+    st[key, S_HAVE_NEXT] = 1
 
 
 @helper
@@ -394,7 +565,7 @@ def _line_byte(st: Any, lines: Any, key: int, c: int) -> None:
 
 
 @kernel
-def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole: Any, stop: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
+def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
            st: Any, lines: Any, show: Any, tail: Any, ev: Any, pool: Any, pooled: Any, table: Any,
            lens: Any, walked: Any, detail: bool) -> int:
     """Walk the segments (capture order) of framed directions, each against its
@@ -412,27 +583,23 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
         if seglen[s] == 0:
             # a FIN without data, in order, ends a body that lasts until the FIN: the
             # message is dissected in the FIN's frame
-            if fin[s] and st[kk, S_MODE] == M_TO_FIN and seq[s] == st[kk, S_NEXT] and not stop[s]:
+            if fin[s] and st[kk, S_MODE] == M_TO_FIN and seq[s] == st[kk, S_NEXT] \
+                    and why[s] in (W_PLAIN, W_RETRANSMISSION):
                 st[kk, S_MODE] = M_IDLE
                 ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st[kk, S_BODY], start[s]
                 k += 1
                 show[s] = SHOW_HTTP
             continue
-        # in order: bytes already seen are passed over; after a hole (the previous segment
-        # not captured) a segment between messages starts afresh, as tshark hands it to
-        # HTTP as a new message when no reassembly waits; else the framing ends
-        if st[kk, S_HAVE_NEXT] == 1:
-            ahead = (seq[s] - st[kk, S_NEXT]) & _MOD
-            if ahead >= 0x80000000 and ((seq[s] + seglen[s] - st[kk, S_NEXT]) & _MOD) - 1 >= 0x7FFFFFFF:
-                continue
-            if ahead != 0 and not (hole[s] and st[kk, S_MODE] == M_IDLE):
-                st[kk, S_MODE] = M_DEAD
-                continue
-        if stop[s] or cap[s] != seglen[s]:
+        got = _handed_on(st, kk, seq[s], seglen[s], why[s])
+        if got == H_SKIP:
+            continue
+        if got == H_DEAD or cap[s] != seglen[s]:
             st[kk, S_MODE] = M_DEAD
             continue
-        st[kk, S_HAVE_NEXT] = 1
-        st[kk, S_NEXT] = (seq[s] + seglen[s]) & _MOD
+        _take(st, kk, seq[s], seglen[s])
+        if got == H_ABSORB:
+            show[s] = SHOW_TCP_MARK
+            continue
         walked[s] = True
         if st[kk, S_MODE] == M_IDLE:
             st[kk, S_START_SEG] = -1
@@ -467,16 +634,27 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
                 continue
             c = pay[i]
             if mode == M_IDLE:
-                if (c < 32 or c > 126) and c not in (10, 13):
-                    # not printable at a segment's start: the rest of it is Continuation
-                    # once the conversation had a request, else nothing; within a
-                    # segment, not framed
-                    if i != start[s]:
-                        st[kk, S_MODE] = M_DEAD
-                    elif st[kk, S_SEEN] == 1:
-                        ev[k, 0], ev[k, 1] = s, EV_CONTINUATION
-                        k += 1
-                        done += 1
+                if i == start[s]:
+                    # a segment handed on as a new message: a leading CRLF skipped; a byte
+                    # that is not printable ASCII makes all of it a Continuation once the
+                    # conversation had a request (its bytes to data), else nothing; a
+                    # first line that is neither a request nor a response, likewise
+                    if end - i > 3 and c == 13 and pay[i + 1] == 10:
+                        i += 2
+                        c = pay[i]
+                    if c < 32 or c > 126:
+                        if st[kk, S_SEEN] == 1:
+                            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_CONTINUATION, CONT_BINARY, end
+                            k += 1
+                            done += 1
+                        break
+                    got_k = _new_pdu_text(st, kk, pay, i, end, s, ev, k, table, lens)
+                    if got_k >= 0:
+                        done += got_k - k
+                        k = got_k
+                        break
+                elif (c < 32 or c > 126) and c not in (10, 13):
+                    st[kk, S_MODE] = M_DEAD  # binary bytes after a message in the segment
                     break
                 _new_message(st, kk, s, i)
                 mode = M_LINE1
@@ -541,8 +719,8 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
 
 def frame_segments(n: int, segments: tuple[Array, ...], st: Array, lines: Array, out: tuple[Array, ...],  # noqa: PLR0913, PLR0917 -- the kernel's inputs in groups
                    detail: bool = False) -> int:
-    """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, hole,
-    stop, pay) against the directions' state ``st`` and ``lines`` (``n``: the segments,
+    """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, why
+    (``W_*``), pay) against the directions' state ``st`` and ``lines`` (``n``: the segments,
     for the choice of compiled or not, as every kernel counts its input: a capture that
     is small in frames starts without numba, whatever its bytes), writing ``out`` (show,
     tail, ev, pool, walked); ``detail``: the events of where messages and bodies start too.
