@@ -17,7 +17,7 @@ from types import FunctionType
 
 import pytest
 
-from tcpscope.analysis import http_framing, sequence
+from tcpscope.analysis import http_framing, sequence, tls_framing
 
 
 def _digest(modules: tuple[str, ...]) -> str:
@@ -55,7 +55,7 @@ def test_every_helper_of_the_kernel_is_in_a_module_of_the_digest() -> None:
 
 
 #: The framing kernels and their functions that call helpers of other modules
-FRAMING = [(http_framing, "_frame")]
+FRAMING = [(http_framing, "_frame"), (tls_framing, "_frame")]
 
 
 @pytest.mark.parametrize(("module", "kernel"), FRAMING, ids=[m.__name__ for m, _ in FRAMING])

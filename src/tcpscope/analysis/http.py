@@ -33,8 +33,8 @@ What is framed (the first step of issue 18; anything else is left to TCP's own l
   a request (its body where HTTP's header loop stops), else TCP's own line.
 
 The rules and the kernel that walks the bytes are in :mod:`tcpscope.analysis.http_framing`;
-each direction's state there is a row of named int64 columns indexed by
-``stream * 2 + direction`` plus the first bytes of the line being read, which
+each direction's state there is in the named fields of its ``HttpState``, indexed by
+``stream * 2 + direction``, plus the first bytes of the line being read, which
 :class:`HttpFramer` carries from piece to piece with the text of each direction's open
 message, so a capture read in pieces frames as it does whole.
 """
@@ -51,7 +51,6 @@ from tcpscope.analysis.follow import fed_rows, gather_payload
 from tcpscope.analysis.http_fields import HTTP_PORTS, HttpMatcher
 from tcpscope.analysis.http_fields import LAYER as MESSAGES
 from tcpscope.analysis.http_framing import (
-    CONT_BINARY,
     EV_BODY,
     EV_CONTINUATION,
     EV_CTYPE,
@@ -61,7 +60,6 @@ from tcpscope.analysis.http_framing import (
     LINE_KEEP,
     M_DEAD,
     M_IDLE,
-    S_MODE,
     SHOW_HTTP,
     SHOW_LINE_MARK,
     SHOW_TCP_MARK,
@@ -72,7 +70,9 @@ from tcpscope.analysis.http_framing import (
     W_STOP,
     frame_segments,
     fresh_state,
+    grown,
 )
+from tcpscope.analysis.http_lines import CONT_BINARY
 from tcpscope.analysis.http_messages import MessageCollector, PieceMessages
 from tcpscope.analysis.layout import (
     A_FAST_RETRANSMISSION,
@@ -173,7 +173,7 @@ class HttpFramer:
         segs = self._texts(rows, key, show, tail, ev[:k], pay, pool)
         if self._messages is None:
             return segs
-        mode = self._st[:, S_MODE]
+        mode = self._st.mode
         msgs = self._messages.collect(key, walked, (start, cap, pay), ev[:k], (mode != M_IDLE) & (mode != M_DEAD))
         return replace(segs, messages=msgs, msg_row=rows[msgs.seg])
 
@@ -224,13 +224,11 @@ class HttpFramer:
         return None
 
     def _grow(self, keys: int) -> None:
-        if keys > self._st.shape[0]:
-            n = max(keys, 2 * self._st.shape[0])
-            st = fresh_state(n)
-            st[: self._st.shape[0]] = self._st
+        if keys > self._st.mode.shape[0]:
+            n = max(keys, 2 * self._st.mode.shape[0])
             lines = np.zeros((n, LINE_KEEP), dtype=np.uint8)
             lines[: self._lines.shape[0]] = self._lines
-            self._st, self._lines = st, lines
+            self._st, self._lines = grown(self._st, n), lines
 
 
 #: Marks in a text this module does not write yet (the body's media dissector, escapes)

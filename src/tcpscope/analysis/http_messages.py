@@ -24,7 +24,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tcpscope._types import Array, Index
-from tcpscope.analysis.http_framing import CONT_MALFORMED, EV_BODY, EV_CONTINUATION, EV_DONE, EV_START
+from tcpscope.analysis.http_framing import EV_BODY, EV_CONTINUATION, EV_DONE, EV_START
+from tcpscope.analysis.http_lines import CONT_MALFORMED
 
 __all__ = ["CARRY_LIMIT", "K_CONTINUATION", "K_MESSAGE", "MessageCollector", "PieceMessages", "decode_body"]
 
