@@ -15,7 +15,9 @@ import inspect
 from pathlib import Path
 from types import FunctionType
 
-from tcpscope.analysis import sequence
+import pytest
+
+from tcpscope.analysis import http_framing, sequence, tls_framing
 
 
 def _digest(modules: tuple[str, ...]) -> str:
@@ -50,3 +52,17 @@ def test_every_helper_of_the_kernel_is_in_a_module_of_the_digest() -> None:
     modules = {h.__module__ for h in _helpers_reached(sequence._analyze_run)}
     assert modules - {sequence.__name__} <= set(sequence.HELPER_MODULES)
     assert set(sequence.HELPER_MODULES) <= modules | {"tcpscope.analysis.layout"}
+
+
+#: The framing kernels and their functions that call helpers of other modules
+FRAMING = [(http_framing, "_frame"), (tls_framing, "_frame")]
+
+
+@pytest.mark.parametrize(("module", "kernel"), FRAMING, ids=[m.__name__ for m, _ in FRAMING])
+def test_a_framing_kernel_records_the_digest_of_its_helper_modules(module: object, kernel: str) -> None:
+    """As the analysis kernel: the framing kernels of HTTP and TLS share the in-order rule."""
+    want = _digest(module.HELPER_MODULES)  # type: ignore[attr-defined]
+    assert want == module.HELPER_MODULES_DIGEST, (  # type: ignore[attr-defined]
+        f"{module.__name__}: set HELPER_MODULES_DIGEST = {want!r}")  # type: ignore[attr-defined]
+    reached = {h.__module__ for h in _helpers_reached(getattr(module, kernel).py)}
+    assert reached - {module.__name__} == set(module.HELPER_MODULES)  # type: ignore[attr-defined]

@@ -15,21 +15,26 @@ What is framed (the first step of issue 18; anything else is left to TCP's own l
 
 * streams whose lower port is one of HTTP's (tshark's ``TCP_DEFAULT_RANGE``); the
   heuristic that finds HTTP on other ports is not applied;
-* segments in order: a segment that brings only bytes already seen (a retransmission,
-  a keep-alive) is passed over, as tshark never hands one to HTTP; after a hole, a
-  segment between messages starts afresh (tshark hands it to HTTP as a new message);
-  a hole inside a message, data out of order, a fast retransmission or a zero-window
-  probe, a cut by the snapshot length, a reassembled IP datagram, an RST with data, or a
-  malformed frame stops the framing of that direction (``M_DEAD``), as does anything
-  tshark would not frame as a request or response (a first line that is neither, a
-  header line without a colon, a bare CR, an unparsable length or chunk size, binary
-  bytes after a message in the same segment). A segment that starts with a byte that is
-  not printable is tshark's ``Continuation`` once the conversation had a request, else
-  TCP's own line.
+* segments as TCP hands them on (``_handed_on`` in the kernel's module): a
+  retransmission, or a segment that brings only bytes already seen, is passed over, as
+  tshark never hands one to HTTP; after a hole, the segments inside a body of known
+  length the hole made incomplete are absorbed (TCP's line and the marker), a message
+  waiting for one more segment is dropped, and the next segment outside them starts a
+  new message, as does a fast retransmission between messages; out-of-order data between
+  messages is handed to nothing. Out-of-order data or a fast retransmission inside a
+  message, a hole inside a body that lasts until the FIN, a zero-window probe, a cut by
+  the snapshot length, a reassembled IP datagram, an RST with data, or a malformed frame
+  stops the framing of that direction (``M_DEAD``), as does anything tshark would not
+  frame as a request or response after a message in the same segment or after a first
+  line begun in an earlier one (a header line without a colon, a bare CR, an unparsable
+  length or chunk size, binary bytes after a message). A segment handed on as a new
+  message that starts with a byte that is not printable, or whose first line is neither
+  a request nor a response line, is tshark's ``Continuation`` once the conversation had
+  a request (its body where HTTP's header loop stops), else TCP's own line.
 
 The rules and the kernel that walks the bytes are in :mod:`tcpscope.analysis.http_framing`;
-each direction's state there is a row of named int64 columns indexed by
-``stream * 2 + direction`` plus the first bytes of the line being read, which
+each direction's state there is in the named fields of its ``HttpState``, indexed by
+``stream * 2 + direction``, plus the first bytes of the line being read, which
 :class:`HttpFramer` carries from piece to piece with the text of each direction's open
 message, so a capture read in pieces frames as it does whole.
 """
@@ -55,15 +60,27 @@ from tcpscope.analysis.http_framing import (
     LINE_KEEP,
     M_DEAD,
     M_IDLE,
-    S_MODE,
     SHOW_HTTP,
     SHOW_LINE_MARK,
     SHOW_TCP_MARK,
+    W_FAST,
+    W_OUT_OF_ORDER,
+    W_PLAIN,
+    W_RETRANSMISSION,
+    W_STOP,
     frame_segments,
     fresh_state,
+    grown,
 )
+from tcpscope.analysis.http_lines import CONT_BINARY
 from tcpscope.analysis.http_messages import MessageCollector, PieceMessages
-from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_LOST_PACKET, A_OUT_OF_ORDER, A_ZERO_WINDOW_PROBE
+from tcpscope.analysis.layout import (
+    A_FAST_RETRANSMISSION,
+    A_OUT_OF_ORDER,
+    A_RETRANSMISSION,
+    A_SPURIOUS_RETRANSMISSION,
+    A_ZERO_WINDOW_PROBE,
+)
 from tcpscope.constants import FIN, RST, SYN
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
@@ -73,9 +90,24 @@ __all__ = ["HTTP_PORTS", "SHOW_HTTP", "SHOW_LINE_MARK", "SHOW_TCP_MARK", "HttpFr
 
 
 _MOD = 0xFFFFFFFF
-#: Analysis flags that stop the framing of a direction (tshark hands such a segment to
-#: no dissector, or, a fast retransmission, to one tcpscope cannot follow yet)
-_STOP_FLAGS = A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
+#: Analysis flags of segments tshark hands to no dissector and that change nothing
+_PASSED_OVER = A_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION
+
+
+def _why(table: PacketTable, rows: Index, flags: Array) -> Array:
+    """Per claimed segment, why it is handed on or not (``W_*`` of
+    :mod:`~tcpscope.analysis.http_framing`): a zero-window probe, an RST with data, a
+    reassembled IP datagram or a malformed frame stop the framing; a retransmission,
+    out-of-order data and a fast retransmission as TCP treats them; else plain."""
+    c = table.layer("tcp").cols
+    aflags = np.asarray(c["aflags"], dtype=np.int64)[rows]
+    why = np.full(rows.shape[0], W_PLAIN, dtype=np.int8)
+    why[(aflags & _PASSED_OVER) != 0] = W_RETRANSMISSION
+    why[(aflags & A_FAST_RETRANSMISSION) != 0] = W_FAST
+    why[(aflags & A_OUT_OF_ORDER) != 0] = W_OUT_OF_ORDER
+    why[((aflags & A_ZERO_WINDOW_PROBE) != 0) | ((flags & RST) != 0)
+        | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0) | table.malformed[table.layer("tcp").pkt[rows]]] = W_STOP
+    return why
 
 @dataclass(frozen=True)
 class HttpSegments:
@@ -129,23 +161,19 @@ class HttpFramer:
         seq = (np.asarray(c["seq"], dtype=np.int64)[rows] + ((flags & SYN) != 0)) & _MOD
         seglen = np.asarray(c["len"], dtype=np.int64)[rows]
         pay, start, cap = gather_payload(table, rows)
-        stop = (((np.asarray(c["aflags"], dtype=np.int64)[rows] & _STOP_FLAGS) != 0)
-                | ((flags & RST) != 0)
-                | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0)
-                | table.malformed[tcp.pkt[rows]])
+        why = _why(table, rows, flags)
         fin = (flags & FIN) != 0
         show = np.zeros(rows.shape[0], dtype=np.int8)
         tail = np.zeros(rows.shape[0], dtype=np.bool_)
         ev = np.zeros(((2 if self.detail else 1) * int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
         pool = np.zeros(int(cap.sum()) + LINE_KEEP * rows.shape[0], dtype=np.uint8)
-        hole = (np.asarray(c["aflags"], dtype=np.int64)[rows] & A_LOST_PACKET) != 0
         walked = np.zeros(rows.shape[0], dtype=np.bool_)
-        k = frame_segments(rows.shape[0], (key, seq, seglen, start, cap, fin, hole, stop, pay), self._st, self._lines,
+        k = frame_segments(rows.shape[0], (key, seq, seglen, start, cap, fin, why, pay), self._st, self._lines,
                            (show, tail, ev, pool, walked), self.detail)
         segs = self._texts(rows, key, show, tail, ev[:k], pay, pool)
         if self._messages is None:
             return segs
-        mode = self._st[:, S_MODE]
+        mode = self._st.mode
         msgs = self._messages.collect(key, walked, (start, cap, pay), ev[:k], (mode != M_IDLE) & (mode != M_DEAD))
         return replace(segs, messages=msgs, msg_row=rows[msgs.seg])
 
@@ -182,7 +210,7 @@ class HttpFramer:
         """Apply one event to direction ``key``'s open message; a completed message's
         Info text is returned."""
         if kind == EV_CONTINUATION:
-            return "Continuation"
+            return "Continuation" if a >= CONT_BINARY else _UNWRITTEN
         if kind in (EV_START, EV_BODY):  # the detail, for the messages
             return None
         cur = self._open.setdefault(key, ["", ""])
@@ -196,13 +224,11 @@ class HttpFramer:
         return None
 
     def _grow(self, keys: int) -> None:
-        if keys > self._st.shape[0]:
-            n = max(keys, 2 * self._st.shape[0])
-            st = fresh_state(n)
-            st[: self._st.shape[0]] = self._st
+        if keys > self._st.mode.shape[0]:
+            n = max(keys, 2 * self._st.mode.shape[0])
             lines = np.zeros((n, LINE_KEEP), dtype=np.uint8)
             lines[: self._lines.shape[0]] = self._lines
-            self._st, self._lines = st, lines
+            self._st, self._lines = grown(self._st, n), lines
 
 
 #: Marks in a text this module does not write yet (the body's media dissector, escapes)

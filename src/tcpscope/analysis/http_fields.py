@@ -113,7 +113,9 @@ class HttpMatcher:
         raw = msgs.buf.tobytes()
         for i in range(n):
             if msgs.kind[i] == K_CONTINUATION:
-                kind[i] = 3
+                kind[i] = 3  # its body is exported under the conversation's latest URI
+                conv = self.conversations.get(int(streams[i]))
+                object_uri[i] = conv.raw_uri if conv is not None else None
                 continue
             a, b = int(msgs.start[i]), int(msgs.body[i])
             got, lines = _parse_head(raw[a:b], a)
@@ -356,10 +358,11 @@ def stack_above_tcp(t: PacketTable, only: Index | None = None) -> tuple[Index, I
         if not frames or frames[-1] != f:
             frames.append(f)
             texts.append("http")
-        if int(lt.cols["kind"][i]) == 3:
-            texts[-1] += ":data"
-            continue
         body = file_data(t, i)
+        if int(lt.cols["kind"][i]) == 3:
+            if body or int(lt.cols["end"][i]) == int(lt.cols["start"][i]):
+                texts[-1] += ":data"  # a Continuation's bytes, or its body, go to data
+            continue
         if body:
             texts[-1] += ":" + media_protocol(ctypes.get(i), body)
     return claimed, np.array(frames, dtype=np.int64), texts
@@ -491,7 +494,7 @@ def _file_data(t: PacketTable) -> Values:
     lt = _messages(t)
     if len(lt) == 0:
         return Values.empty(np.str_)
-    keep = np.flatnonzero((np.asarray(lt.cols["data_len"]) > 0) & (np.asarray(lt.cols["kind"]) != 3))
+    keep = np.flatnonzero(np.asarray(lt.cols["data_len"]) > 0)
     texts = [ascii_text(file_data(t, i).split(b"\x00", 1)[0]) for i in keep.tolist()]
     return Values(lt.pkt[keep], np.array(texts, dtype=np.str_).reshape(-1))
 

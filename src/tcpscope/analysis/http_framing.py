@@ -3,20 +3,36 @@ for where a request or response starts and ends in a direction's bytes (packet-h
 req_resp_hdrs.c; reference/pdu-framing.md §2-3), one helper each, and the walk over a
 piece's segments that applies them.
 
-Each direction's state is a row of named int64 columns (``S_*``) indexed by
-``stream * 2 + direction``, with the first :data:`LINE_KEEP` bytes of the line being
-read; the walk writes how each segment shows in the list (``SHOW_*``) and events
+Each direction's state is in the fields of :class:`HttpState` (one int64 array per
+field, indexed by ``stream * 2 + direction``: ``st.mode[key]``), with the first
+:data:`LINE_KEEP` bytes of the line being read; the walk writes how each segment shows in the list (``SHOW_*``) and events
 (``EV_*``) from which the caller writes the texts.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
+from tcpscope.analysis.http_lines import (
+    CONT_BINARY,
+    HEAD_METHOD,
+    METHOD_LEN,
+    METHOD_TABLE,
+    continuation_body,
+    decimal,
+    hex_digit,
+    line_end,
+    method_index,
+    request_or_response,
+    starts_with,
+    status_code,
+    value_start,
+)
+from tcpscope.analysis.http_tls_order import ORDER_AHEAD, ORDER_OVERLAP, ORDER_SEEN, segment_order, take_segment
 
 __all__ = [
     "EV_BODY",
@@ -26,14 +42,28 @@ __all__ = [
     "EV_LINE1",
     "EV_LINE1_POOL",
     "EV_START",
+    "HELPER_MODULES",
+    "HELPER_MODULES_DIGEST",
     "LINE_KEEP",
     "SHOW_HTTP",
     "SHOW_LINE_MARK",
     "SHOW_TCP_MARK",
-    "S_LINE",
+    "W_FAST",
+    "W_OUT_OF_ORDER",
+    "W_PLAIN",
+    "W_RETRANSMISSION",
+    "W_STOP",
+    "HttpState",
     "frame_segments",
     "fresh_state",
+    "grown",
 ]
+
+#: The modules whose helpers the kernel compiles in. numba's cache knows only this file,
+#: so the digest of their source is recorded here: a change to one of them changes this
+#: line, which compiles the kernel again (tests/analysis/test_kernel_sources.py)
+HELPER_MODULES = ("tcpscope.analysis.http_lines", "tcpscope.analysis.http_tls_order")
+HELPER_MODULES_DIGEST = "b5892ef4348ef481"
 
 #: How a segment shows in the list: TCP's own line, then the reassembly marker
 SHOW_TCP_MARK = 1
@@ -46,29 +76,39 @@ SHOW_HTTP = 3
 
 #: modes: between messages, in the first line, in the header lines, in a body of known
 #: length, in a chunk-size line, in a chunk's data, in the line end after a chunk, in the
-#: line after the last chunk, in a body that lasts until the FIN, not framed any more
-M_IDLE, M_LINE1, M_HEADERS, M_BODY, M_CHUNK_SIZE, M_CHUNK_DATA, M_CHUNK_END, M_TRAILER, M_TO_FIN, M_DEAD = range(10)
+#: line after the last chunk, in a body that lasts until the FIN, not framed any more, in
+#: a body of known length that a hole made incomplete for good
+M_IDLE, M_LINE1, M_HEADERS, M_BODY, M_CHUNK_SIZE, M_CHUNK_DATA, M_CHUNK_END, M_TRAILER, M_TO_FIN, M_DEAD, M_LOST = \
+    range(11)
 
-S_MODE = 0  # the mode
-S_NEXT = 1  # the relative sequence number expected next (mod 2**32)
-S_HAVE_NEXT = 2  # 1 once a segment with data was taken
-S_LINE = 3  # bytes of the current line so far (its line end not counted)
-S_CR = 4  # 1 when the last byte was a CR
-S_LSTART = 5  # where the current line starts in this piece's payload (-1: in an earlier segment)
-S_REMAIN = 6  # body or chunk bytes still to come
-S_CL = 7  # Content-Length (-1: none)
-S_CHUNKED = 8  # 1 with Transfer-Encoding: chunked
-S_RESPONSE = 9  # 1 for a response
-S_CODE = 10  # a response's status code
-S_BODY = 11  # body bytes so far (de-chunked)
-S_CHUNK = 12  # the chunk size being read (-1: a bad digit)
-S_CHUNK_EXT = 13  # 1 once the chunk-size line's extension started
-S_START_SEG = 14  # the segment (in this piece) the message started in (-1: an earlier piece)
-S_LINE1 = 15  # 1 once the first line is whole
-S_EXACT_SEG = 16  # the segment whose headers asked for an exact length (-1: none)
-S_HEAD = 17  # 1 when the conversation's last request was HEAD (both directions)
-S_SEEN = 18  # 1 once the conversation had a request (both directions)
-S_N = 19
+
+class HttpState(NamedTuple):
+    """Each direction's state (``stream * 2 + direction``), one int64 array per field."""
+
+    mode: Array  #: the mode (``M_*``)
+    nxt: Array  #: the relative sequence number expected next (mod 2**32)
+    have_next: Array  #: 1 once a segment with data was taken
+    line: Array  #: bytes of the current line so far (its line end not counted)
+    cr: Array  #: 1 when the last byte was a CR
+    lstart: Array  #: where the current line starts in this piece's payload (-1: in an earlier segment)
+    remain: Array  #: body or chunk bytes still to come
+    cl: Array  #: Content-Length (-1: none)
+    chunked: Array  #: 1 with Transfer-Encoding: chunked
+    response: Array  #: 1 for a response
+    code: Array  #: a response's status code
+    body: Array  #: body bytes so far (de-chunked)
+    chunk: Array  #: the chunk size being read (-1: a bad digit)
+    chunk_ext: Array  #: 1 once the chunk-size line's extension started
+    start_seg: Array  #: the segment (in this piece) the message started in (-1: an earlier piece)
+    line1: Array  #: 1 once the first line is whole
+    exact_seg: Array  #: the segment whose headers asked for an exact length (-1: none)
+    head: Array  #: 1 when the conversation's last request was HEAD (both directions)
+    seen: Array  #: 1 once the conversation had a request (both directions)
+    lost_end: Array  #: in M_LOST: the relative sequence number where the lost message ends
+
+
+#: Fields whose value for a direction not seen yet is -1 (none)
+_FRESH = {"cl": -1, "lstart": -1, "start_seg": -1, "exact_seg": -1}
 
 #: Bytes of a line kept from segment to segment: a first line begun in an earlier
 #: segment is read from them, a header line is recognised by them (lower-cased)
@@ -81,21 +121,18 @@ LINE_KEEP = 128
 #: where its body starts (places in the payload: the message's bytes for its fields)
 EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION, EV_START, EV_BODY = 0, 1, 2, 3, 4, 5, 6
 
-_MOD = 0xFFFFFFFF
+#: Why a segment is handed on or not (the ``why`` input): in order or after a hole, a
+#: retransmission (handed to no dissector), out-of-order data, a fast retransmission,
+#: anything that stops the framing (a zero-window probe, an RST with data, a reassembled
+#: IP datagram, a malformed frame)
+W_PLAIN, W_RETRANSMISSION, W_OUT_OF_ORDER, W_FAST, W_STOP = 0, 1, 2, 3, 4
 
-#: Request methods tshark recognises (packet-http.c is_http_request_or_reply), by length
-_METHODS = (
-    "GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE", "PATCH",
-    "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "BDELETE", "CONNECT", "OPTIONS", "CHECKIN",
-    "PROPFIND", "CHECKOUT", "CCM_POST", "PROPPATCH", "BPROPFIND", "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY",
-    "MKWORKSPACE", "RPC_CONNECT", "RPC_IN_DATA", "RPC_OUT_DATA", "VERSION-CONTROL", "BASELINE-CONTROL",
-    "SSTP_DUPLEX_POST", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE",
-)
-_METHOD_TABLE = np.zeros((len(_METHODS), 20), dtype=np.uint8)
-_METHOD_LEN = np.array([len(m) for m in _METHODS], dtype=np.int64)
-for _i, _m in enumerate(_METHODS):
-    _METHOD_TABLE[_i, : len(_m)] = np.frombuffer(_m.encode(), dtype=np.uint8)
-_HEAD = _METHODS.index("HEAD")
+#: What :func:`_handed_on` decides for a segment: pass it over, add it to a lost message
+#: (TCP's line and the marker), stop the direction's framing, hand it on as a new message,
+#: walk it as the next bytes
+H_SKIP, H_ABSORB, H_DEAD, H_NEW, H_WALK = 0, 1, 2, 3, 4
+
+_MOD = 0xFFFFFFFF
 
 _CONTENT_LENGTH = np.frombuffer(b"content-length:", dtype=np.uint8)
 _CONTENT_TYPE = np.frombuffer(b"content-type:", dtype=np.uint8)
@@ -106,94 +143,74 @@ _CHUNKED = np.frombuffer(b"chunked", dtype=np.uint8)
 
 
 @helper
-def _starts_with(buf: Any, at: int, n: int, word: Any) -> bool:
-    """``buf[at:at + n]`` begins with ``word``."""
-    if n < word.shape[0]:
-        return False
-    for i in range(word.shape[0]):  # noqa: SIM110 -- numba compiles no generator in all()
-        if buf[at + i] != word[i]:
-            return False
-    return True
-
-
-@helper
-def _method(pay: Any, at: int, n: int, table: Any, lens: Any) -> int:
-    """A request line's method: the index of the word before the first blank in tshark's
-    list (case-sensitive), or -1."""
-    blank = -1
-    for i in range(n):
-        if pay[at + i] == 32:
-            blank = i
-            break
-    if blank <= 0:
+def _new_pdu_text(st: Any, key: int, pay: Any, at: int, end: int, seg: int, ev: Any, k: int,  # noqa: PLR0913, PLR0917 -- a numba helper: arrays one by one
+                  table: Any, lens: Any) -> int:
+    """A segment handed to HTTP as a new message whose first line, whole in it, is neither
+    a request nor a response line (after a hole, or a conversation's first bytes): HTTP
+    takes all of it, as a Continuation when the conversation had a request (its body
+    from :func:`continuation_body`), else silently (TCP's own line, no marker). Returns
+    the event count (-1: the line is a request or response, framed as a message)."""
+    e = line_end(pay, at, end)
+    if e < 0 or request_or_response(pay, at, e - at, table, lens):
         return -1
-    for m in range(lens.shape[0]):
-        if lens[m] == blank:
-            same = True
-            for i in range(blank):
-                if pay[at + i] != table[m, i]:
-                    same = False
-                    break
-            if same:
-                return m
-    return -1
+    st.mode[key] = M_IDLE
+    if st.seen[key] == 0:
+        return k
+    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CONTINUATION, continuation_body(pay, at, end, table, lens), end
+    return k + 1
 
 
 @helper
-def _status_code(pay: Any, at: int, n: int) -> int:
-    """A status line's code: the three digits after the first blank, or -1."""
-    blank = -1
-    for i in range(n):
-        if pay[at + i] == 32:
-            blank = i
-            break
-    if blank < 0 or blank + 3 > n:
-        return -1
-    code = 0
-    for i in range(blank + 1, blank + 4):
-        if i >= n or pay[at + i] < 48 or pay[at + i] > 57:
-            return -1
-        code = code * 10 + int(pay[at + i]) - 48
-    return code
+def _handed_on(st: Any, key: int, seq: int, seglen: int, why: int) -> int:
+    """What TCP does with a segment of a direction that is not dead (desegment_tcp and
+    decode_tcp_ports without out-of-order reassembly; reference/pdu-framing.md §2.6):
 
-
-@helper
-def _value_start(line: Any, n: int, name_len: int) -> int:
-    """Where a header's value starts in its kept line: past the name and the blanks."""
-    i = name_len
-    while i < n and (line[i] == 32 or line[i] == 9):
-        i += 1
-    return i
-
-
-@helper
-def _decimal(line: Any, at: int, n: int) -> int:
-    """A Content-Length value: decimal digits, then only blanks, at most 2**31 - 1; else -1."""
-    v = 0
-    digits = 0
-    i = at
-    while i < n and 48 <= line[i] <= 57:
-        v = v * 10 + int(line[i]) - 48
-        digits += 1
-        if v > 0x7FFFFFFF:
-            return -1
-        i += 1
-    while i < n and (line[i] == 32 or line[i] == 9):
-        i += 1
-    return v if digits > 0 and i == n else -1
-
-
-@helper
-def _hex_digit(c: int) -> int:
-    """The value of a hex digit, or -1."""
-    c = int(c)
-    if 48 <= c <= 57:
-        return c - 48
-    if 97 <= c <= 102:
-        return c - 87
-    if 65 <= c <= 70:
-        return c - 55
-    return -1
+    * a retransmission, or a segment whose bytes were all seen, is handed to no dissector
+      and changes nothing (H_SKIP);
+    * a segment inside the byte range of a message waiting for an exact length whose
+      bytes a hole made incomplete is added to it: its frame shows TCP's line and the
+      marker, the message is never dissected (H_ABSORB); the first segment from that
+      range's end on starts a new message (H_NEW); one across the end is not framed
+      (H_DEAD);
+    * out-of-order data outside such a range is handed to no dissector (H_SKIP) between
+      messages; within one, not framed;
+    * a hole (bytes not captured before the segment) inside a body of known length makes
+      the message lost (M_LOST, then as above); inside a message waiting for "one more
+      segment" (its first line, headers or chunks), TCP's reassembly ends before the
+      segment, which is handed on as a new message (H_NEW); inside a body that lasts
+      until the FIN, not framed;
+    * a fast retransmission, or a segment that overlaps bytes seen and goes on past them,
+      is handed on as a new message between messages; within one, not framed;
+    * otherwise the segment continues the direction's bytes in order (H_WALK)."""
+    if why == W_STOP:
+        return H_DEAD
+    if why == W_RETRANSMISSION:
+        return H_SKIP
+    if st.have_next[key] == 1 and why == W_PLAIN:
+        order = segment_order(st.nxt[key], seq, seglen)
+        if order == ORDER_SEEN:
+            return H_SKIP
+        if order == ORDER_OVERLAP and st.mode[key] != M_IDLE:
+            return H_DEAD
+        if order == ORDER_AHEAD and st.mode[key] == M_BODY:
+            st.mode[key] = M_LOST
+            st.lost_end[key] = (st.nxt[key] + st.remain[key]) & _MOD
+        elif order == ORDER_AHEAD and st.mode[key] in (M_LINE1, M_HEADERS, M_CHUNK_SIZE, M_CHUNK_DATA,
+                                                          M_CHUNK_END, M_TRAILER):
+            st.mode[key] = M_IDLE
+        elif order == ORDER_AHEAD and st.mode[key] == M_TO_FIN:
+            return H_DEAD
+    if st.mode[key] == M_LOST:
+        left = (st.lost_end[key] - seq) & _MOD
+        if 0 < left < 0x80000000:
+            return H_ABSORB if seglen <= left else H_DEAD
+        st.mode[key] = M_IDLE
+        return H_NEW if why != W_OUT_OF_ORDER else H_SKIP
+    if why == W_OUT_OF_ORDER:
+        return H_SKIP if st.mode[key] == M_IDLE else H_DEAD
+    if why == W_FAST:
+        return H_NEW if st.mode[key] == M_IDLE else H_DEAD
+    return H_WALK
 
 
 @helper
@@ -203,15 +220,15 @@ def _body_mode(st: Any, key: int, fin: bool) -> int:
     without either, for a response to HEAD and for status 1xx, 204 and 304, else (a
     response) everything up to the FIN. In a segment with FIN the body is not waited for:
     only what this segment holds is framed, so a body it does not hold stops the framing."""
-    if st[key, S_CHUNKED] == 1:
+    if st.chunked[key] == 1:
         return M_DEAD if fin else M_CHUNK_SIZE
-    if st[key, S_RESPONSE] == 1:
-        code = st[key, S_CODE]
-        if st[key, S_HEAD] == 1 or (100 <= code < 200) or code in (204, 304):
+    if st.response[key] == 1:
+        code = st.code[key]
+        if st.head[key] == 1 or (100 <= code < 200) or code in (204, 304):
             return M_IDLE
-    if st[key, S_CL] > 0:
+    if st.cl[key] > 0:
         return M_BODY
-    if st[key, S_CL] == 0 or st[key, S_RESPONSE] == 0:
+    if st.cl[key] == 0 or st.response[key] == 0:
         return M_IDLE
     return M_TO_FIN
 
@@ -223,18 +240,18 @@ def _header_line(st: Any, lines: Any, key: int, pool: Any, pooled: Any, fin: boo
     Transfer-Encoding and Content-Type (names case-insensitive, the colon right after)
     are noted, the Content-Type's value copied to ``pool`` (``pooled[0]``: the bytes
     used). Returns the event count."""
-    n = st[key, S_LINE]
+    n = st.line[key]
     line = lines[key]
     if n == 0:
         mode = _body_mode(st, key, fin)
-        st[key, S_MODE] = mode
+        st.mode[key] = mode
         if mode == M_IDLE:
             ev[k, 0], ev[k, 1], ev[k, 2] = seg, EV_DONE, 0
             return k + 1
         if mode == M_BODY:
-            st[key, S_REMAIN] = st[key, S_CL]
+            st.remain[key] = st.cl[key]
         if mode in (M_BODY, M_TO_FIN):
-            st[key, S_EXACT_SEG] = seg
+            st.exact_seg[key] = seg
         return k
     kept = min(n, LINE_KEEP)
     colon = False
@@ -244,32 +261,32 @@ def _header_line(st: Any, lines: Any, key: int, pool: Any, pooled: Any, fin: boo
             break
     if not colon:
         if n <= LINE_KEEP:
-            st[key, S_MODE] = M_DEAD  # a header line without a colon ends the headers early
+            st.mode[key] = M_DEAD  # a header line without a colon ends the headers early
         return k
-    if _starts_with(line, 0, kept, _CONTENT_LENGTH):
+    if starts_with(line, 0, kept, _CONTENT_LENGTH):
         if n > LINE_KEEP:
-            st[key, S_MODE] = M_DEAD
+            st.mode[key] = M_DEAD
             return k
-        v = _decimal(line, _value_start(line, n, _CONTENT_LENGTH.shape[0]), n)
+        v = decimal(line, value_start(line, n, _CONTENT_LENGTH.shape[0]), n)
         if v < 0:
-            st[key, S_MODE] = M_DEAD
-        st[key, S_CL] = v
-    elif _starts_with(line, 0, kept, _TRANSFER_ENCODING):
-        at = _value_start(line, kept, _TRANSFER_ENCODING.shape[0])
-        if n - at == _CHUNKED.shape[0] and _starts_with(line, at, n - at, _CHUNKED):
-            st[key, S_CHUNKED] = 1
+            st.mode[key] = M_DEAD
+        st.cl[key] = v
+    elif starts_with(line, 0, kept, _TRANSFER_ENCODING):
+        at = value_start(line, kept, _TRANSFER_ENCODING.shape[0])
+        if n - at == _CHUNKED.shape[0] and starts_with(line, at, n - at, _CHUNKED):
+            st.chunked[key] = 1
         else:
-            st[key, S_MODE] = M_DEAD
-    elif _starts_with(line, 0, kept, _CONTENT_TYPE):
+            st.mode[key] = M_DEAD
+    elif starts_with(line, 0, kept, _CONTENT_TYPE):
         # the value as kept (lower-cased: the media type is compared and shown so);
         # cut before its end, it must hold the ';' that ends the media type
-        at = _value_start(line, kept, _CONTENT_TYPE.shape[0])
+        at = value_start(line, kept, _CONTENT_TYPE.shape[0])
         complete = n <= LINE_KEEP
         for i in range(at, kept):
             if line[i] == 59:
                 complete = True
         if not complete:
-            st[key, S_MODE] = M_DEAD
+            st.mode[key] = M_DEAD
             return k
         used = pooled[0]
         for i in range(at, kept):
@@ -288,9 +305,9 @@ def _first_line(st: Any, lines: Any, key: int, pay: Any, pool: Any, pooled: Any,
     conversation), else not framed. The line is read where it is whole: in this
     segment's bytes, or, begun in an earlier one, in its kept first bytes (copied to
     ``pool`` for its text; longer, it is not framed). Returns the event count."""
-    start, n = st[key, S_LSTART], st[key, S_LINE]
+    start, n = st.lstart[key], st.line[key]
     if n == 0 or (start < 0 and n > LINE_KEEP):
-        st[key, S_MODE] = M_DEAD
+        st.mode[key] = M_DEAD
         return k
     kind = EV_LINE1
     if start < 0:
@@ -304,25 +321,25 @@ def _first_line(st: Any, lines: Any, key: int, pay: Any, pool: Any, pooled: Any,
         buf = pay
     if n >= 5 and buf[start] == 72 and buf[start + 1] == 84 and buf[start + 2] == 84 and buf[start + 3] == 80 \
             and buf[start + 4] == 47:
-        code = _status_code(buf, start, n)
+        code = status_code(buf, start, n)
         if code < 0:
-            st[key, S_MODE] = M_DEAD
+            st.mode[key] = M_DEAD
             return k
-        st[key, S_RESPONSE] = 1
-        st[key, S_CODE] = code
+        st.response[key] = 1
+        st.code[key] = code
     else:
-        m = _method(buf, start, n, table, lens)
+        m = method_index(buf, start, n, table, lens)
         if m < 0:
-            st[key, S_MODE] = M_DEAD
+            st.mode[key] = M_DEAD
             return k
-        st[key, S_RESPONSE] = 0
-        head = 1 if m == _HEAD else 0
-        st[key, S_HEAD] = head
-        st[key ^ 1, S_HEAD] = head
-        st[key, S_SEEN] = 1
-        st[key ^ 1, S_SEEN] = 1
-    st[key, S_LINE1] = 1
-    st[key, S_MODE] = M_HEADERS
+        st.response[key] = 0
+        head = 1 if m == HEAD_METHOD else 0
+        st.head[key] = head
+        st.head[key ^ 1] = head
+        st.seen[key] = 1
+        st.seen[key ^ 1] = 1
+    st.line1[key] = 1
+    st.mode[key] = M_HEADERS
     ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, kind, start, n
     return k + 1
 
@@ -330,18 +347,18 @@ def _first_line(st: Any, lines: Any, key: int, pay: Any, pool: Any, pooled: Any,
 @helper
 def _new_message(st: Any, key: int, seg: int, at: int) -> None:
     """A message starts at ``at`` in this piece's payload."""
-    st[key, S_MODE] = M_LINE1
-    st[key, S_LINE] = 0
-    st[key, S_CR] = 0
-    st[key, S_LSTART] = at
-    st[key, S_CL] = -1
-    st[key, S_CHUNKED] = 0
-    st[key, S_BODY] = 0
-    st[key, S_START_SEG] = seg
-    st[key, S_LINE1] = 0
-    st[key, S_EXACT_SEG] = -1
-    st[key, S_CHUNK] = 0
-    st[key, S_CHUNK_EXT] = 0
+    st.mode[key] = M_LINE1
+    st.line[key] = 0
+    st.cr[key] = 0
+    st.lstart[key] = at
+    st.cl[key] = -1
+    st.chunked[key] = 0
+    st.body[key] = 0
+    st.start_seg[key] = seg
+    st.line1[key] = 0
+    st.exact_seg[key] = -1
+    st.chunk[key] = 0
+    st.chunk_ext[key] = 0
 
 
 @helper
@@ -349,28 +366,28 @@ def _chunk_line(st: Any, key: int, seg: int, ev: Any, k: int) -> int:
     """A line of a chunked body ended: a chunk size (hex, ``;extension`` ignored) starts
     its data, or for 0 the line after it; the empty line after a chunk's data, or the
     line after the last chunk (which completes the message). Returns the event count."""
-    mode = st[key, S_MODE]
+    mode = st.mode[key]
     if mode == M_CHUNK_SIZE:
-        size = st[key, S_CHUNK]
-        if size < 0 or st[key, S_LINE] == 0:
-            st[key, S_MODE] = M_DEAD
+        size = st.chunk[key]
+        if size < 0 or st.line[key] == 0:
+            st.mode[key] = M_DEAD
         elif size == 0:
-            st[key, S_MODE] = M_TRAILER
+            st.mode[key] = M_TRAILER
         else:
-            st[key, S_MODE] = M_CHUNK_DATA
-            st[key, S_REMAIN] = size
-            st[key, S_BODY] += size
+            st.mode[key] = M_CHUNK_DATA
+            st.remain[key] = size
+            st.body[key] += size
     elif mode == M_CHUNK_END:
-        st[key, S_MODE] = M_CHUNK_SIZE if st[key, S_LINE] == 0 else M_DEAD
+        st.mode[key] = M_CHUNK_SIZE if st.line[key] == 0 else M_DEAD
     elif mode == M_TRAILER:
-        if st[key, S_LINE] != 0:
-            st[key, S_MODE] = M_DEAD  # a trailer: tshark stops after its first line
+        if st.line[key] != 0:
+            st.mode[key] = M_DEAD  # a trailer: tshark stops after its first line
         else:
-            st[key, S_MODE] = M_IDLE
-            ev[k, 0], ev[k, 1], ev[k, 2] = seg, EV_DONE, st[key, S_BODY]
+            st.mode[key] = M_IDLE
+            ev[k, 0], ev[k, 1], ev[k, 2] = seg, EV_DONE, st.body[key]
             return k + 1
-    st[key, S_CHUNK] = 0
-    st[key, S_CHUNK_EXT] = 0
+    st.chunk[key] = 0
+    st.chunk_ext[key] = 0
     return k
 
 
@@ -378,23 +395,23 @@ def _chunk_line(st: Any, key: int, seg: int, ev: Any, k: int) -> int:
 def _line_byte(st: Any, lines: Any, key: int, c: int) -> None:
     """A byte of a line that is not its end: counted, kept in a first line, kept
     lower-cased in a header line, read as a hex digit in a chunk-size line."""
-    n = st[key, S_LINE]
-    mode = st[key, S_MODE]
+    n = st.line[key]
+    mode = st.mode[key]
     if mode == M_HEADERS and n < LINE_KEEP:
         lines[key, n] = c + 32 if 65 <= c <= 90 else c
     elif mode == M_LINE1 and n < LINE_KEEP:
         lines[key, n] = c
-    elif mode == M_CHUNK_SIZE and st[key, S_CHUNK_EXT] == 0:
+    elif mode == M_CHUNK_SIZE and st.chunk_ext[key] == 0:
         if c == 59:
-            st[key, S_CHUNK_EXT] = 1
-        elif st[key, S_CHUNK] >= 0:
-            d = _hex_digit(c)
-            st[key, S_CHUNK] = -1 if d < 0 or st[key, S_CHUNK] > 0x7FFFFFF else st[key, S_CHUNK] * 16 + d
-    st[key, S_LINE] = n + 1
+            st.chunk_ext[key] = 1
+        elif st.chunk[key] >= 0:
+            d = hex_digit(c)
+            st.chunk[key] = -1 if d < 0 or st.chunk[key] > 0x7FFFFFF else st.chunk[key] * 16 + d
+    st.line[key] = n + 1
 
 
 @kernel
-def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole: Any, stop: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
+def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
            st: Any, lines: Any, show: Any, tail: Any, ev: Any, pool: Any, pooled: Any, table: Any,
            lens: Any, walked: Any, detail: bool) -> int:
     """Walk the segments (capture order) of framed directions, each against its
@@ -407,87 +424,94 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
     k = 0
     for s in range(key.shape[0]):
         kk = key[s]
-        if st[kk, S_MODE] == M_DEAD:
+        if st.mode[kk] == M_DEAD:
             continue
         if seglen[s] == 0:
             # a FIN without data, in order, ends a body that lasts until the FIN: the
             # message is dissected in the FIN's frame
-            if fin[s] and st[kk, S_MODE] == M_TO_FIN and seq[s] == st[kk, S_NEXT] and not stop[s]:
-                st[kk, S_MODE] = M_IDLE
-                ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st[kk, S_BODY], start[s]
+            if fin[s] and st.mode[kk] == M_TO_FIN and seq[s] == st.nxt[kk] \
+                    and why[s] in (W_PLAIN, W_RETRANSMISSION):
+                st.mode[kk] = M_IDLE
+                ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st.body[kk], start[s]
                 k += 1
                 show[s] = SHOW_HTTP
             continue
-        # in order: bytes already seen are passed over; after a hole (the previous segment
-        # not captured) a segment between messages starts afresh, as tshark hands it to
-        # HTTP as a new message when no reassembly waits; else the framing ends
-        if st[kk, S_HAVE_NEXT] == 1:
-            ahead = (seq[s] - st[kk, S_NEXT]) & _MOD
-            if ahead >= 0x80000000 and ((seq[s] + seglen[s] - st[kk, S_NEXT]) & _MOD) - 1 >= 0x7FFFFFFF:
-                continue
-            if ahead != 0 and not (hole[s] and st[kk, S_MODE] == M_IDLE):
-                st[kk, S_MODE] = M_DEAD
-                continue
-        if stop[s] or cap[s] != seglen[s]:
-            st[kk, S_MODE] = M_DEAD
+        got = _handed_on(st, kk, seq[s], seglen[s], why[s])
+        if got == H_SKIP:
             continue
-        st[kk, S_HAVE_NEXT] = 1
-        st[kk, S_NEXT] = (seq[s] + seglen[s]) & _MOD
+        if got == H_DEAD or cap[s] != seglen[s]:
+            st.mode[kk] = M_DEAD
+            continue
+        take_segment(st.nxt, st.have_next, kk, seq[s], seglen[s])
+        if got == H_ABSORB:
+            show[s] = SHOW_TCP_MARK
+            continue
         walked[s] = True
-        if st[kk, S_MODE] == M_IDLE:
-            st[kk, S_START_SEG] = -1
+        if st.mode[kk] == M_IDLE:
+            st.start_seg[kk] = -1
         else:
-            st[kk, S_LSTART] = -1
+            st.lstart[kk] = -1
         done = 0
-        first_exact = st[kk, S_EXACT_SEG]
+        first_exact = st.exact_seg[kk]
         i = start[s]
         end = start[s] + cap[s]
         while i < end:
-            mode = st[kk, S_MODE]
+            mode = st.mode[kk]
             if mode == M_DEAD:
                 break
             if mode in (M_BODY, M_CHUNK_DATA):
-                take = min(st[kk, S_REMAIN], end - i)
-                st[kk, S_REMAIN] -= take
+                take = min(st.remain[kk], end - i)
+                st.remain[kk] -= take
                 i += take
-                if st[kk, S_REMAIN] == 0:
+                if st.remain[kk] == 0:
                     if mode == M_BODY:
-                        st[kk, S_MODE] = M_IDLE
-                        ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st[kk, S_CL], i
+                        st.mode[kk] = M_IDLE
+                        ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st.cl[kk], i
                         k += 1
                         done += 1
                     else:
-                        st[kk, S_MODE] = M_CHUNK_END
-                        st[kk, S_LINE] = 0
-                        st[kk, S_LSTART] = i
+                        st.mode[kk] = M_CHUNK_END
+                        st.line[kk] = 0
+                        st.lstart[kk] = i
                 continue
             if mode == M_TO_FIN:
-                st[kk, S_BODY] += end - i
+                st.body[kk] += end - i
                 i = end
                 continue
             c = pay[i]
             if mode == M_IDLE:
-                if (c < 32 or c > 126) and c not in (10, 13):
-                    # not printable at a segment's start: the rest of it is Continuation
-                    # once the conversation had a request, else nothing; within a
-                    # segment, not framed
-                    if i != start[s]:
-                        st[kk, S_MODE] = M_DEAD
-                    elif st[kk, S_SEEN] == 1:
-                        ev[k, 0], ev[k, 1] = s, EV_CONTINUATION
-                        k += 1
-                        done += 1
+                if i == start[s]:
+                    # a segment handed on as a new message: a leading CRLF skipped; a byte
+                    # that is not printable ASCII makes all of it a Continuation once the
+                    # conversation had a request (its bytes to data), else nothing; a
+                    # first line that is neither a request nor a response, likewise
+                    if end - i > 3 and c == 13 and pay[i + 1] == 10:
+                        i += 2
+                        c = pay[i]
+                    if c < 32 or c > 126:
+                        if st.seen[kk] == 1:
+                            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_CONTINUATION, CONT_BINARY, end
+                            k += 1
+                            done += 1
+                        break
+                    got_k = _new_pdu_text(st, kk, pay, i, end, s, ev, k, table, lens)
+                    if got_k >= 0:
+                        done += got_k - k
+                        k = got_k
+                        break
+                elif (c < 32 or c > 126) and c not in (10, 13):
+                    st.mode[kk] = M_DEAD  # binary bytes after a message in the segment
                     break
                 _new_message(st, kk, s, i)
                 mode = M_LINE1
                 if detail:
                     ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_START, i, 0
                     k += 1
-            if st[kk, S_CR] == 1 and c != 10:
-                st[kk, S_MODE] = M_DEAD  # a bare CR
+            if st.cr[kk] == 1 and c != 10:
+                st.mode[kk] = M_DEAD  # a bare CR
                 break
             if c == 13:
-                st[kk, S_CR] = 1
+                st.cr[kk] = 1
                 i += 1
                 continue
             if c != 10:
@@ -496,36 +520,36 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
                 continue
             # a line ends
             i += 1
-            st[kk, S_CR] = 0
+            st.cr[kk] = 0
             before = k
             if mode == M_LINE1:
                 k = _first_line(st, lines, kk, pay, pool, pooled, s, ev, k, table, lens)
             elif mode == M_HEADERS:
-                if detail and st[kk, S_LINE] == 0:
+                if detail and st.line[kk] == 0:
                     ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_BODY, i, 0
                     k += 1
                     before = k
                 k = _header_line(st, lines, kk, pool, pooled, fin[s], s, ev, k)
-                if st[kk, S_MODE] == M_BODY:
-                    st[kk, S_BODY] = st[kk, S_CL]
+                if st.mode[kk] == M_BODY:
+                    st.body[kk] = st.cl[kk]
             else:
                 k = _chunk_line(st, kk, s, ev, k)
             if k > before and ev[k - 1, 1] == EV_DONE:
                 ev[k - 1, 3] = i
                 done += 1
-            st[kk, S_LINE] = 0
-            st[kk, S_LSTART] = i
-        mode = st[kk, S_MODE]
+            st.line[kk] = 0
+            st.lstart[kk] = i
+        mode = st.mode[kk]
         if mode == M_TO_FIN and fin[s]:
-            st[kk, S_MODE] = M_IDLE
-            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st[kk, S_BODY], end
+            st.mode[kk] = M_IDLE
+            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st.body[kk], end
             k += 1
             done += 1
             mode = M_IDLE
         elif fin[s] and mode not in (M_IDLE, M_DEAD):
-            st[kk, S_MODE] = M_DEAD  # a FIN ends the stream inside a message
+            st.mode[kk] = M_DEAD  # a FIN ends the stream inside a message
             mode = M_DEAD
-        tail[s] = mode != M_IDLE and st[kk, S_START_SEG] == s and st[kk, S_LINE1] == 1
+        tail[s] = mode != M_IDLE and st.start_seg[kk] == s and st.line1[kk] == 1
         if mode == M_DEAD:
             show[s] = 0
         elif done > 0:
@@ -535,30 +559,33 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, hole
         elif mode in (M_BODY, M_TO_FIN) and first_exact >= 0:
             show[s] = SHOW_TCP_MARK  # an exact length was asked for: HTTP is not called again
         else:
-            show[s] = SHOW_LINE_MARK if st[kk, S_LINE1] == 1 else SHOW_TCP_MARK
+            show[s] = SHOW_LINE_MARK if st.line1[kk] == 1 else SHOW_TCP_MARK
     return k
 
 
-def frame_segments(n: int, segments: tuple[Array, ...], st: Array, lines: Array, out: tuple[Array, ...],  # noqa: PLR0913, PLR0917 -- the kernel's inputs in groups
+def frame_segments(n: int, segments: tuple[Array, ...], st: HttpState, lines: Array, out: tuple[Array, ...],  # noqa: PLR0913, PLR0917 -- the kernel's inputs in groups
                    detail: bool = False) -> int:
-    """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, hole,
-    stop, pay) against the directions' state ``st`` and ``lines`` (``n``: the segments,
+    """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, why
+    (``W_*``), pay) against the directions' state ``st`` and ``lines`` (``n``: the segments,
     for the choice of compiled or not, as every kernel counts its input: a capture that
     is small in frames starts without numba, whatever its bytes), writing ``out`` (show,
     tail, ev, pool, walked); ``detail``: the events of where messages and bodies start too.
     Returns the event count."""
-    st[:, S_START_SEG] = -1  # segment numbers are this piece's
+    st.start_seg[:] = -1  # segment numbers are this piece's
     pooled = np.zeros(1, dtype=np.int64)
     show, tail, ev, pool, walked = out
-    return int(_frame.run(n, *segments, st, lines, show, tail, ev, pool, pooled, _METHOD_TABLE, _METHOD_LEN,
+    return int(_frame.run(n, *segments, st, lines, show, tail, ev, pool, pooled, METHOD_TABLE, METHOD_LEN,
                           walked, detail))
 
 
-def fresh_state(keys: int) -> Array:
-    """State rows of directions not seen yet."""
-    st = np.zeros((keys, S_N), dtype=np.int64)
-    st[:, S_CL] = -1
-    st[:, S_LSTART] = -1
-    st[:, S_START_SEG] = -1
-    st[:, S_EXACT_SEG] = -1
-    return st
+def fresh_state(keys: int) -> HttpState:
+    """The state of ``keys`` directions not seen yet."""
+    return HttpState(*(np.full(keys, _FRESH.get(name, 0), dtype=np.int64) for name in HttpState._fields))
+
+
+def grown(st: HttpState, keys: int) -> HttpState:
+    """``st`` with room for ``keys`` directions, the new ones not seen yet."""
+    more = fresh_state(keys)
+    for old, new in zip(st, more, strict=True):
+        new[: old.shape[0]] = old
+    return more

@@ -8,8 +8,9 @@ row per message, in the order tshark dissects them (frame, then place in the fra
 the frame that completes it, its kind, and where its header block and its body lie in
 one byte buffer per piece (the messages' bytes copied once, with the body de-chunked and
 decompressed as tshark decodes it); a message begun in an earlier piece brings the bytes
-it had there (:data:`CARRY_LIMIT` at most). A ``Continuation`` (binary bytes after the
-conversation had a request) is a row with no bytes.
+it had there (:data:`CARRY_LIMIT` at most). A ``Continuation`` (a segment HTTP reads
+as neither a request nor a response once the conversation had a request) is a row with
+the segment's bytes, its body where HTTP's header loop stops; binary ones have none.
 
 The fields themselves are read from these rows by :mod:`tcpscope.analysis.http_fields`.
 """
@@ -24,6 +25,7 @@ import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.analysis.http_framing import EV_BODY, EV_CONTINUATION, EV_DONE, EV_START
+from tcpscope.analysis.http_lines import CONT_MALFORMED
 
 __all__ = ["CARRY_LIMIT", "K_CONTINUATION", "K_MESSAGE", "MessageCollector", "PieceMessages", "decode_body"]
 
@@ -95,7 +97,10 @@ class MessageCollector:
                 self._open[kk] = _Open(s, a)
             elif kind == EV_CONTINUATION:
                 self._open.pop(kk, None)
-                out.append((s, K_CONTINUATION, b"", 0))
+                at = int(piece.start[s])
+                # the segment's bytes and where its body starts; malformed: no body
+                raw = piece.pay[at:b].tobytes() if a >= 0 or a == CONT_MALFORMED else b""
+                out.append((s, K_CONTINUATION, raw, a - at if a >= 0 else len(raw)))
             elif kind == EV_BODY:
                 cur = self._open.get(kk)
                 if cur is not None:

@@ -47,6 +47,7 @@ from tcpscope.analysis.tls_framing import (
     SHOW_TCP_MARK,
     frame_pdus,
     fresh_state,
+    grown,
 )
 from tcpscope.analysis.tls_heuristic import heuristic_tls, registered
 from tcpscope.constants import RST, SYN
@@ -258,10 +259,8 @@ class PduFramer:
         return AppSegments(rows[keep], show[keep], protos, texts, stack)
 
     def _grow(self, keys: int) -> None:
-        if keys > self._st.shape[0]:
-            st = fresh_state(max(keys, 2 * self._st.shape[0]))
-            st[: self._st.shape[0]] = self._st
-            self._st = st
+        if keys > self._st.mode.shape[0]:
+            self._st = grown(self._st, max(keys, 2 * self._st.mode.shape[0]))
 
 
 #: The table layer that carries a piece's TLS and DNS framing to the views

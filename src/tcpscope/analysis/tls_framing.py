@@ -2,8 +2,8 @@
 one pass: TLS records (a 5-byte header: content type, version, a 16-bit length) and DNS
 messages over TCP (a 16-bit length, then the message), reference/pdu-framing.md §2, §4, §5.
 
-Each direction's state is a row of named int64 columns (``S_*``) indexed by
-``stream * 2 + direction``; the walk over a piece's segments, in capture order, writes
+Each direction's state is in the fields of :class:`PduState` (one int64 array per
+field, indexed by ``stream * 2 + direction``: ``st.mode[key]``); the walk over a piece's segments, in capture order, writes
 how each segment shows in the list (``SHOW_*``) and events (``EV_*``) from which
 :mod:`tcpscope.analysis.tls` and :mod:`tcpscope.analysis.dns` read the PDUs.
 
@@ -25,24 +25,30 @@ packet-tcp.c (``tcp_dissect_pdus``, ``desegment_tcp``) apply them:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tcpscope._jit import helper, kernel
 from tcpscope._types import Array
+from tcpscope.analysis.http_tls_order import ORDER_NEXT, ORDER_SEEN, segment_order, take_segment
 
 __all__ = [
     "EV_BYTES",
     "EV_JUNK",
     "EV_PDU",
+    "HEADER_MAX",
+    "HELPER_MODULES",
+    "HELPER_MODULES_DIGEST",
     "KIND_DNS",
     "KIND_TLS",
     "SHOW_APP",
     "SHOW_BARE_MARK",
     "SHOW_TCP_MARK",
+    "PduState",
     "frame_pdus",
     "fresh_state",
+    "grown",
 ]
 
 #: Which framing a segment's direction follows
@@ -56,20 +62,32 @@ SHOW_BARE_MARK = 2
 #: the PDUs completed in the segment (their protocol and texts)
 SHOW_APP = 3
 
+#: The modules whose helpers the kernel compiles in. numba's cache knows only this file,
+#: so the digest of their source is recorded here: a change to one of them changes this
+#: line, which compiles the kernel again (tests/analysis/test_kernel_sources.py)
+HELPER_MODULES = ("tcpscope.analysis.http_tls_order",)
+HELPER_MODULES_DIGEST = "1908af19cf97486b"
+
 #: modes: at a PDU boundary, in a PDU's header, in its body, not framed any more
 M_IDLE, M_HEAD, M_BODY, M_DEAD = range(4)
 
-S_MODE = 0  # the mode
-S_NEXT = 1  # the relative sequence number expected next (mod 2**32)
-S_HAVE_NEXT = 2  # 1 once a segment with data was taken
-S_HN = 3  # header bytes read
-S_H = 4  # S_H .. S_H + 4: the header bytes
-S_REMAIN = 9  # body bytes still to come
-S_WANT = 10  # 1 when the body's bytes are handed on (EV_BYTES)
-S_FIRST = 11  # the body's first byte (-1: none yet)
-S_EXACT = 12  # 1 when the open PDU's exact length was asked for in an earlier segment
-S_KNOWN = 13  # TLS: 1 once the conversation's version is known (both directions)
-S_N = 14
+class PduState(NamedTuple):
+    """Each direction's state (``stream * 2 + direction``), one int64 array per field."""
+
+    mode: Array  #: the mode (``M_*``)
+    nxt: Array  #: the relative sequence number expected next (mod 2**32)
+    have_next: Array  #: 1 once a segment with data was taken
+    hn: Array  #: header bytes read
+    h: Array  #: the header bytes (a row of HEADER_MAX per direction)
+    remain: Array  #: body bytes still to come
+    want: Array  #: 1 when the body's bytes are handed on (EV_BYTES)
+    first: Array  #: the body's first byte (-1: none yet)
+    exact: Array  #: 1 when the open PDU's exact length was asked for in an earlier segment
+    known: Array  #: TLS: 1 once the conversation's version is known (both directions)
+
+
+#: The longest PDU header: TLS's (DNS's is 2 bytes)
+HEADER_MAX = 5
 
 #: Events: bytes of the open PDU's body (place in the piece's payload, count); a PDU
 #: complete (its header: TLS content type << 16 | version, DNS 0; its body length and,
@@ -77,7 +95,6 @@ S_N = 14
 #: version was known, else 0)
 EV_BYTES, EV_PDU, EV_JUNK = 0, 1, 2
 
-_MOD = 0xFFFFFFFF
 
 #: Body bytes handed on for a TLS record of these content types (alert, handshake,
 #: heartbeat): the others' texts need only the header
@@ -110,17 +127,17 @@ def _header_done(st: Any, kk: int, kind: int) -> bool:
     """A header just completed: start the body (its length, whether its bytes are
     wanted); False when TLS does not take it (content type or version unknown to it)."""
     if kind == KIND_TLS:
-        ct = st[kk, S_H]
-        version = st[kk, S_H + 1] * 256 + st[kk, S_H + 2]
-        if not 20 <= ct <= 25 or (st[kk, S_KNOWN] == 0 and not _tls_version_ok(version)):
+        ct = st.h[kk, 0]
+        version = st.h[kk, 1] * 256 + st.h[kk, 2]
+        if not 20 <= ct <= 25 or (st.known[kk] == 0 and not _tls_version_ok(version)):
             return False
-        st[kk, S_REMAIN] = st[kk, S_H + 3] * 256 + st[kk, S_H + 4]
-        st[kk, S_WANT] = 1 if ct in _WANTED_TLS else 0
+        st.remain[kk] = st.h[kk, 3] * 256 + st.h[kk, 4]
+        st.want[kk] = 1 if ct in _WANTED_TLS else 0
     else:
-        st[kk, S_REMAIN] = st[kk, S_H] * 256 + st[kk, S_H + 1]
-        st[kk, S_WANT] = 1
-    st[kk, S_FIRST] = -1
-    st[kk, S_MODE] = M_BODY
+        st.remain[kk] = st.h[kk, 0] * 256 + st.h[kk, 1]
+        st.want[kk] = 1
+    st.first[kk] = -1
+    st.mode[kk] = M_BODY
     return True
 
 
@@ -128,18 +145,18 @@ def _header_done(st: Any, kk: int, kind: int) -> bool:
 def _pdu_done(st: Any, kk: int, kind: int, s: int, ev: Any, k: int) -> int:  # noqa: PLR0913, PLR0917 -- a numba helper: the state, the direction and the event array one by one
     """The open PDU is complete in segment ``s``: its event, and for TLS the rule that
     fixes the conversation's version. Returns the event count."""
-    length = st[kk, S_H + 3] * 256 + st[kk, S_H + 4] if kind == KIND_TLS else st[kk, S_H] * 256 + st[kk, S_H + 1]
+    length = st.h[kk, 3] * 256 + st.h[kk, 4] if kind == KIND_TLS else st.h[kk, 0] * 256 + st.h[kk, 1]
     head = 0
     if kind == KIND_TLS:
-        ct = st[kk, S_H]
-        version = st[kk, S_H + 1] * 256 + st[kk, S_H + 2]
+        ct = st.h[kk, 0]
+        version = st.h[kk, 1] * 256 + st.h[kk, 2]
         head = ct * 65536 + version
-        if st[kk, S_KNOWN] == 0 and _tls_version_ok(version) and _tls_authoritative(ct, st[kk, S_FIRST]):
-            st[kk, S_KNOWN] = 1
-            st[kk ^ 1, S_KNOWN] = 1
-    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_PDU, head, length + (st[kk, S_FIRST] + 1) * 4294967296
-    st[kk, S_MODE] = M_IDLE
-    st[kk, S_EXACT] = 0
+        if st.known[kk] == 0 and _tls_version_ok(version) and _tls_authoritative(ct, st.first[kk]):
+            st.known[kk] = 1
+            st.known[kk ^ 1] = 1
+    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_PDU, head, length + (st.first[kk] + 1) * 4294967296
+    st.mode[kk] = M_IDLE
+    st.exact[kk] = 0
     return k + 1
 
 
@@ -172,25 +189,24 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
         kk = key[s]
         kd = kind[s]
         hl = 5 if kd == KIND_TLS else 2
-        if st[kk, S_MODE] == M_DEAD:
+        if st.mode[kk] == M_DEAD:
             continue
         # in order: bytes already seen are passed over (tshark hands a retransmission to
         # no dissector); after a hole, a segment at a PDU boundary starts afresh; else
         # the framing of the direction ends
-        if st[kk, S_HAVE_NEXT] == 1:
-            ahead = (seq[s] - st[kk, S_NEXT]) & _MOD
-            if ahead >= 0x80000000 and ((seq[s] + seglen[s] - st[kk, S_NEXT]) & _MOD) - 1 >= 0x7FFFFFFF:
+        if st.have_next[kk] == 1:
+            order = segment_order(st.nxt[kk], seq[s], seglen[s])
+            if order == ORDER_SEEN:
                 continue
-            if ahead != 0 and not (hole[s] and st[kk, S_MODE] == M_IDLE):
-                st[kk, S_MODE] = M_DEAD
+            if order != ORDER_NEXT and not (hole[s] and st.mode[kk] == M_IDLE):
+                st.mode[kk] = M_DEAD
                 continue
         if stop[s] or cap[s] != seglen[s]:
-            st[kk, S_MODE] = M_DEAD
+            st.mode[kk] = M_DEAD
             continue
-        st[kk, S_HAVE_NEXT] = 1
-        st[kk, S_NEXT] = (seq[s] + seglen[s]) & _MOD
-        mode0 = st[kk, S_MODE]
-        exact0 = st[kk, S_EXACT]
+        take_segment(st.nxt, st.have_next, kk, seq[s], seglen[s])
+        mode0 = st.mode[kk]
+        exact0 = st.exact[kk]
         i = start[s]
         end = start[s] + cap[s]
         if kd == KIND_TLS and mode0 == M_IDLE and cap[s] > 4 and _printable(pay[i]) and _printable(pay[i + 1]) \
@@ -199,39 +215,39 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
         done = 0
         after_first = -1
         while i < end:
-            mode = st[kk, S_MODE]
+            mode = st.mode[kk]
             if mode == M_IDLE:
-                if kd == KIND_TLS and st[kk, S_KNOWN] == 1 and not 20 <= pay[i] <= 25:
+                if kd == KIND_TLS and st.known[kk] == 1 and not 20 <= pay[i] <= 25:
                     ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_JUNK, 1
                     k += 1
                     done += 1
                     break
-                st[kk, S_MODE] = M_HEAD
-                st[kk, S_HN] = 0
+                st.mode[kk] = M_HEAD
+                st.hn[kk] = 0
                 mode = M_HEAD
             if mode == M_HEAD:
-                while i < end and st[kk, S_HN] < hl:
-                    st[kk, S_H + st[kk, S_HN]] = pay[i]
-                    st[kk, S_HN] += 1
+                while i < end and st.hn[kk] < hl:
+                    st.h[kk, st.hn[kk]] = pay[i]
+                    st.hn[kk] += 1
                     i += 1
-                if st[kk, S_HN] < hl:
+                if st.hn[kk] < hl:
                     break
                 if not _header_done(st, kk, kd):
                     ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_JUNK, 0
                     k += 1
                     done += 1
-                    st[kk, S_MODE] = M_IDLE
+                    st.mode[kk] = M_IDLE
                     break
-            take = min(st[kk, S_REMAIN], end - i)
+            take = min(st.remain[kk], end - i)
             if take > 0:
-                if st[kk, S_FIRST] < 0:
-                    st[kk, S_FIRST] = pay[i]
-                if st[kk, S_WANT] == 1:
+                if st.first[kk] < 0:
+                    st.first[kk] = pay[i]
+                if st.want[kk] == 1:
                     ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_BYTES, i, take
                     k += 1
-            st[kk, S_REMAIN] -= take
+            st.remain[kk] -= take
             i += take
-            if st[kk, S_REMAIN] > 0:
+            if st.remain[kk] > 0:
                 break
             k = _pdu_done(st, kk, kd, s, ev, k)
             done += 1
@@ -242,8 +258,8 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
         # inside the segment and the bytes after it are a second call
         fenced[s] = mode0 == M_BODY and done > 0
         calls[s] = _calls(kd, mode0 == M_BODY, done, 0 <= after_first < end)
-        if st[kk, S_MODE] == M_BODY:
-            st[kk, S_EXACT] = 1  # the rest of this PDU is asked for exactly from here on
+        if st.mode[kk] == M_BODY:
+            st.exact[kk] = 1  # the rest of this PDU is asked for exactly from here on
         if done > 0:
             show[s] = SHOW_APP
         elif mode0 == M_BODY and exact0 == 1:
@@ -255,7 +271,7 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
     return k
 
 
-def frame_pdus(n: int, segments: tuple[Array, ...], st: Array, out: tuple[Array, Array, Array, Array]) -> int:
+def frame_pdus(n: int, segments: tuple[Array, ...], st: PduState, out: tuple[Array, Array, Array, Array]) -> int:
     """Walk a piece's segments (``segments``: key, kind, seq, seglen, start, cap, hole,
     stop, pay) against the directions' state ``st`` (``n``: the segments, for the choice
     of compiled or not), writing ``out`` (show, calls, fenced, ev). Returns the event count."""
@@ -263,8 +279,15 @@ def frame_pdus(n: int, segments: tuple[Array, ...], st: Array, out: tuple[Array,
     return int(_frame.run(n, *segments, st, show, calls, fenced, ev))
 
 
-def fresh_state(keys: int) -> Array:
-    """State rows of directions not seen yet."""
-    st = np.zeros((keys, S_N), dtype=np.int64)
-    st[:, S_FIRST] = -1
-    return st
+def fresh_state(keys: int) -> PduState:
+    """The state of ``keys`` directions not seen yet."""
+    return PduState(*(np.full((keys, HEADER_MAX) if name == "h" else keys, -1 if name == "first" else 0,
+                              dtype=np.int64) for name in PduState._fields))
+
+
+def grown(st: PduState, keys: int) -> PduState:
+    """``st`` with room for ``keys`` directions, the new ones not seen yet."""
+    more = fresh_state(keys)
+    for old, new in zip(st, more, strict=True):
+        new[: old.shape[0]] = old
+    return more

@@ -88,8 +88,6 @@ def run(args: argparse.Namespace) -> int:
                 ctypes = first_headers(table, "content_type")
                 first = table.records.first_frame + 1
                 for i in range(len(lt)):
-                    if int(lt.cols["kind"][i]) == 3:
-                        continue
                     body = file_data(table, i)
                     if not body:
                         continue
