@@ -329,15 +329,25 @@ _FIELDS: tuple[FieldDef, ...] = (
              Base.DEC,
              description="Echoed timestamp from remote machine."),
     # UDP (packet-udp.c)
-    FieldDef("udp.srcport", FT.UINT16, column("udp", "srcport", reach_at_least(3)), "Source Port", Base.PT,
+    # (packet-udp.c reads both ports, adds them, then reads the length: reach 1, then 2)
+    FieldDef("udp.srcport", FT.UINT16, column("udp", "srcport", reach_at_least(1)), "Source Port", Base.PT,
              description="The UDP source port."),
-    FieldDef("udp.dstport", FT.UINT16, column("udp", "dstport", reach_at_least(3)), "Destination Port", Base.PT,
+    FieldDef("udp.dstport", FT.UINT16, column("udp", "dstport", reach_at_least(1)), "Destination Port", Base.PT,
              description="The UDP destination port."),
-    FieldDef("udp.port", FT.UINT16, interleaved("udp", "srcport", "dstport", reach_at_least(3), reach_at_least(3)),
+    FieldDef("udp.port", FT.UINT16, interleaved("udp", "srcport", "dstport", reach_at_least(1), reach_at_least(1)),
              "Source or Destination Port", Base.PT,
              description="The UDP source or destination port."),
-    FieldDef("udp.length", FT.UINT16, column("udp", "length", reach_at_least(3)), "Length", Base.DEC,
+    FieldDef("udp.length", FT.UINT16, column("udp", "length", reach_at_least(2)), "Length", Base.DEC,
              description="Length in octets including this header and the data."),
+    # UDP's checksum (packet-udp.c), read once the length is at least 8
+    FieldDef("udp.checksum", FT.UINT16, column("udp", "checksum", both(reach_at_least(3), not_("length_short"))),
+             "Checksum", Base.HEX,
+             description="The UDP checksum as sent."),
+    FieldDef("udp.checksum.status", FT.UINT8,
+             column("udp", "checksum_status", both(reach_at_least(3), not_("length_short"))),
+             "Checksum Status", Base.NONE, strings=_CHECKSUM_STATUS,
+             description="Whether the UDP checksum was verified (tshark does not verify it by default: unverified; "
+                         "a zero checksum is not present over IPv4, illegal over IPv6)."),
     # items every frame has in tshark (packet-frame.c): nobody marks or ignores a frame here
     FieldDef("frame.marked", FT.BOOLEAN, frame_values(lambda t: np.zeros(t.n, dtype=np.int64)), "Frame is marked",
              description="Frame is marked in the GUI (never, when read by tshark or tcpscope)."),

@@ -26,7 +26,9 @@ def dissect_udp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     """Decode the UDP header of frames ``idx`` (packet-udp.c reads both ports first).
 
     Besides the header's fields, each row keeps what the Info column needs: ``ulen``, the
-    length packet-udp.c goes by, and the verdicts of :func:`_checks`.
+    length packet-udp.c goes by, and the verdicts of :func:`_checks`; and ``rep``, the
+    bytes from the header on that the IP header says there are (the end of the payload
+    item).
     """
     ctx.mark_stack(idx, PROTO_CODE["udp"])
     avail = ctx.avail(idx)
@@ -35,16 +37,25 @@ def dissect_udp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     checks = _checks(ctx, idx, h, reach)
     ctx.add_rows("udp", idx, {
         "srcport": h["sport"], "dstport": h["dport"], "length": h["len"], "checksum": h["sum"],
-        "reach": reach, **checks,
+        "reach": reach, "rep": ctx.ravail(idx), **checks,
     })
     bad_len = checks["length_short"].astype(np.bool_)
     cut = (avail < 8) & ~bad_len
     if cut.any():
         ctx.stop(idx[cut], ctx.ravail(idx[cut]) < np.array([4, 6, 8])[np.minimum(reach[cut], 2)])
     ctx.nxt[idx[bad_len]] = Proto.DONE
-    ok = idx[~cut & ~bad_len]
+    keep = ~cut & ~bad_len
+    ok = idx[keep]
     ctx.off[ok] += 8
-    more = ok[(ctx.rend[ok] - ctx.off[ok]) > 0]
+    # packet-udp.c stops at a length of 8 (an empty datagram: no payload, whatever follows);
+    # a longer one whose IP payload ends with the header fails adding its payload item
+    # (past the reported length: malformed)
+    longer = np.asarray(checks["ulen"], dtype=np.int64)[keep] > 8
+    left = ctx.rend[ok] - ctx.off[ok]
+    nothing = ok[longer & (left <= 0)]
+    if nothing.shape[0]:
+        ctx.stop(nothing, np.ones(nothing.shape[0], dtype=np.bool_))
+    more = ok[longer & (left > 0)]
     ctx.mark_stack(more, PROTO_CODE["data"])
     ctx.nxt[ok] = Proto.DONE
 
@@ -60,7 +71,8 @@ def _checks(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], re
 
     Returned as row columns: ``ulen`` (the header's length, or for an IPv6 jumbogram the
     IP payload's), ``length_short`` (under 8), ``length_past_ip`` (past the IP payload,
-    not fragmented), ``jumbogram`` and ``checksum_zero_illegal``.
+    not fragmented), ``jumbogram``, ``checksum_zero_illegal`` and ``checksum_status``
+    (udp.checksum.status: 2 unverified, 3 not present, 4 illegal).
     """
     for slot, port in ((1, h["sport"]), (2, h["dport"])):
         p = port.astype(np.int64)
@@ -81,8 +93,11 @@ def _checks(ctx: DissectContext, idx: NDArray[np.int64], h: NDArray[np.void], re
     ctx.expert(idx[small], EXPERT_CODE["udp.length.bad_zero"], slot=4)
     zero = (reach >= 3) & ~short & (h["sum"] == 0) & v6
     ctx.expert(idx[zero], EXPERT_CODE["udp.checksum.zero"], slot=5)
+    # the checksum is not verified (tshark's default): unverified, or when zero not present
+    # (over IPv4), illegal (over IPv6)
+    status = np.where(h["sum"] != 0, 2, np.where(v6, 4, 3)).astype(np.int8)
     return {"ulen": ulen, "length_short": short, "length_past_ip": long, "jumbogram": jumbo & ~short,
-            "checksum_zero_illegal": zero}
+            "checksum_zero_illegal": zero, "checksum_status": status}
 
 
 def dissect_named(name: str) -> Callable[[DissectContext, NDArray[np.int64]], None]:

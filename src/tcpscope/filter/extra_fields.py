@@ -185,6 +185,25 @@ def _payload_spans(t: PacketTable) -> Spans | None:
     return lt.pkt[has], span, buf[has], span[:, 1].copy(), lt.layer[has].astype(np.int64)
 
 
+def _udp_payload_spans(t: PacketTable) -> Spans | None:
+    """udp.payload (decode_udp_ports): the bytes after the header to the end of the IP
+    payload, as captured, of a datagram whose length is over 8 (packet-udp.c returns
+    before it under 8, and for an empty datagram); none when no byte of it was captured."""
+    lt = t.layer("udp")
+    if len(lt) == 0:
+        return None
+    start, buf = _cols(lt)
+    ulen = np.asarray(lt.cols["ulen"], dtype=np.int64)
+    sizes = np.array([b.shape[0] for b in t.buffers] or [0], dtype=np.int64)
+    cap_end = np.where(buf == 0, _frame_end(t, lt.pkt), sizes[np.clip(buf, 0, sizes.shape[0] - 1)])
+    end = np.minimum(start + np.asarray(lt.cols["rep"], dtype=np.int64), cap_end)
+    length = np.clip(end - (start + 8), 0, None)
+    has = (np.asarray(lt.cols["reach"]) >= 3) & ~np.asarray(lt.cols["length_short"], dtype=np.bool_) & (ulen != 8)
+    has &= length > 0
+    span = np.stack([start + 8, length], axis=1)[has]
+    return lt.pkt[has], span, buf[has], span[:, 1].copy(), lt.layer[has].astype(np.int64)
+
+
 _SPANS: dict[str, Callable[[PacketTable], Spans | None]] = {
     "frame": _frame_spans,
     "eth": _fixed("eth", lambda lt: np.full(len(lt), 14)),
@@ -196,6 +215,7 @@ _SPANS: dict[str, Callable[[PacketTable], Spans | None]] = {
     "tcp": _tcp_spans,
     "udp": _udp_spans,
     "tcp.payload": _payload_spans,
+    "udp.payload": _udp_payload_spans,
 }
 
 
@@ -325,4 +345,6 @@ FILTER_FIELDS: tuple[FieldDef, ...] = (
              description="Protocols carried by this frame, outermost first, separated by colons."),
     FieldDef("tcp.payload", FT.BYTES, _span_getter("tcp.payload"), "TCP payload", Base.NONE,
              description="The TCP payload of this packet."),
+    FieldDef("udp.payload", FT.BYTES, _span_getter("udp.payload"), "Payload", Base.NONE,
+             description="The UDP payload of this packet."),
 )

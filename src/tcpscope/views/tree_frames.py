@@ -42,6 +42,7 @@ from tcpscope.views.tree_mpls import MPLS, STACKED
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
 from tcpscope.views.tree_tls import TLS, tls_text
+from tcpscope.views.tree_udp import UDP
 
 __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
 
@@ -54,6 +55,7 @@ PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]
     "tls": tls_text,
     "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame))}
 PROTOCOLS.update({p.name: p for p in (TLS, DNS)})
+PROTOCOLS["udp"] = UDP
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -132,7 +134,8 @@ class Experts:
 def data_bytes(store: FieldStore, frame: int, after: tuple[str, int]) -> tuple[int, bytes] | None:
     """The bytes the Data protocol shows, after the header ``after`` (its protocol and
     layer number), and where they start in the frame: after TCP its payload; after IPv4 or
-    IPv6 the rest of the datagram (its length, as much as was captured); after an MPLS
+    IPv6 the rest of the datagram (its length, as much as was captured); after UDP its
+    payload, to the header's length; after an MPLS
     label stack, a Linux cooked, Null, Ethernet or 802.1Q header the rest of the frame;
     after raw IP that is not IP the whole frame. None after another protocol (not
     written yet)."""
@@ -164,7 +167,7 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
         return start, 1 << 62
     if name in EXTENSIONS:
         return extension_payload(table, frame, name, layer)
-    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan"):
+    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan", "udp"):
         return None
     lt = table.layer(name)
     row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
@@ -176,6 +179,8 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
         return start + hdr, start + int(lt.cols["len"][row])
     if name == "ipv6":
         return start + 40, start + 40 + int(lt.cols["plen"][row])
+    if name == "udp":  # (decode_udp_ports: the payload to the header's length)
+        return start + 8, start + int(lt.cols["ulen"][row])
     if name == "sll":
         size = 16 if int(lt.cols["version"][row]) == 1 else 20
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tcp_craft import NS, Frame, write_pcap
 
-__all__ = ["udp4", "udp_capture"]
+__all__ = ["PORTS", "udp4", "udp_capture"]
 
 
 def udp4(src: str, dst: str, ports: tuple[int, int], payload: bytes, ulen: int | None = None) -> bytes:
@@ -30,8 +30,14 @@ def _udp6(src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
     return ip + udp
 
 
-def udp_capture(path: Path, n: int = 400, seed: int = 5) -> Path:
-    """``n`` frames of a few dozen UDP conversations, drawn from ``seed`` (module docstring)."""
+#: The ports drawn by default: DNS's, NTP's and others no dissector takes.
+PORTS = ((53, 123, 5000, 40000), (53, 5001, 40001))
+
+
+def udp_capture(path: Path, n: int = 400, seed: int = 5, ports: tuple[tuple[int, ...], tuple[int, ...]] = PORTS,
+                ) -> Path:
+    """``n`` frames of a few dozen UDP conversations, drawn from ``seed`` (module docstring),
+    between a port of ``ports[0]`` and one of ``ports[1]``; a tenth of the IPv4 checksums zero."""
     rnd = random.Random(seed)
     hosts4 = ["10.0.0.1", "10.0.0.2", "192.168.1.9"]
     hosts6 = ["2001:db8::1", "2001:db8::2"]
@@ -40,7 +46,7 @@ def udp_capture(path: Path, n: int = 400, seed: int = 5) -> Path:
     for _ in range(n):
         t += rnd.choice([0, 1, 1000, 250_000, 3 * NS]) if rnd.random() > 0.05 else -rnd.randrange(1, NS)
         payload = b"" if rnd.random() < 0.2 else bytes(rnd.randrange(1, 40))
-        sport, dport = rnd.choice([53, 123, 5000, 40000]), rnd.choice([53, 5001, 40001])
+        sport, dport = rnd.choice(ports[0]), rnd.choice(ports[1])
         if rnd.random() < 0.5:
             sport, dport = dport, sport
         kind = rnd.random()
@@ -57,7 +63,10 @@ def udp_capture(path: Path, n: int = 400, seed: int = 5) -> Path:
             elif kind < 0.31:
                 ulen = 8  # says empty, carries bytes
             data = udp4(a, b, (sport, dport), payload, ulen)
-            if kind > 0.99:
-                data = data[:20 + 6]  # the header cut before its checksum
-        frames.append(Frame(t, data))
+            if rnd.random() < 0.1:
+                data = data[:26] + b"\0\0" + data[28:]
+        wire = None
+        if kind > 0.99:
+            data, wire = data[:20 + 6], len(data)  # the header cut before its checksum (a snapshot length)
+        frames.append(Frame(t, data, wire))
     return write_pcap(path, frames)
