@@ -11,7 +11,8 @@ source file's path). ``--before DIR`` also times the ``src`` of another checkout
 (the code before a change) the same way. The outputs are then compared frame by frame
 (a frame's text starts at its ``Frame N:`` line): a frame that differs is *pending* when
 tshark's tree names a protocol tcpscope has no tree for yet (``[Protocols in frame:
-...]``, against ``views.tree_frames.PROTOCOLS``), else a failure.
+...]``, against ``views.tree_frames.PROTOCOLS``) or shows TCP reassembly (the reassembly
+issue's), else a failure.
 
 ``--frame K`` (repeatable; default 1000 and the capture's last frames' neighbour 700000)
 times ``tcpscope show FILE --frame K`` alone, best of 3: the issue asks for under a second.
@@ -36,6 +37,9 @@ from common import PYTHON, ROOT, capture, run_cmd, save, summary, tcpscope_cmd, 
 
 _FRAME = re.compile(rb"^Frame (\d+): ")
 _PROTOCOLS = re.compile(rb"^    \[Protocols in frame: (.*)\]$")
+#: What tshark prints in a frame whose TCP payload it reassembles (or keeps for it): the
+#: reassembly issue's, pending as in tests/views/test_show_golden.py
+_REASSEMBLY = (b"TCP segment data (", b"Reassembled TCP", b"[Reassembled PDU in frame", b"[Reassembly error")
 
 
 def frames_of(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -70,6 +74,8 @@ def compare(mine: Path, theirs: Path) -> dict[str, Any]:
             continue
         protos = next((p.group(1) for p in map(_PROTOCOLS.match, b.splitlines()) if p), b"").split(b":")
         lacks = [p.decode() for p in protos if p not in known]
+        if any(mark in b for mark in _REASSEMBLY):
+            lacks.append("tcp reassembly")
         if lacks:
             pending += 1
             first_pending = first_pending or m
