@@ -5,12 +5,14 @@
 Each command prints every frame's details tree of the bench capture (``common.capture()``;
 ``--frames N``: its first N frames only, cut with ``editcap``) into a file of its own,
 once (tshark takes minutes; the CPU times, user + system from ``/usr/bin/time``, are the
-steady figures on a shared machine), after one untimed run of tcpscope on a small prefix
-that fills numba's cache. ``--before DIR`` also times the ``src`` of another checkout
+steady figures on a shared machine), after one untimed run of each tcpscope on a small
+prefix that fills numba's cache (a cache of each checkout's own: numba keys it by the
+source file's path). ``--before DIR`` also times the ``src`` of another checkout
 (the code before a change) the same way. The outputs are then compared frame by frame
 (a frame's text starts at its ``Frame N:`` line): a frame that differs is *pending* when
 tshark's tree names a protocol tcpscope has no tree for yet (``[Protocols in frame:
-...]``, against ``views.tree_frames.PROTOCOLS``), else a failure.
+...]``, against ``views.tree_frames.PROTOCOLS``) or shows TCP reassembly (the reassembly
+issue's), else a failure.
 
 ``--frame K`` (repeatable; default 1000 and the capture's last frames' neighbour 700000)
 times ``tcpscope show FILE --frame K`` alone, best of 3: the issue asks for under a second.
@@ -31,10 +33,13 @@ from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, capture, env, run_cmd, save, summary, tcpscope_cmd, warm
+from common import PYTHON, ROOT, capture, run_cmd, save, summary, tcpscope_cmd, warm
 
 _FRAME = re.compile(rb"^Frame (\d+): ")
 _PROTOCOLS = re.compile(rb"^    \[Protocols in frame: (.*)\]$")
+#: What tshark prints in a frame whose TCP payload it reassembles (or keeps for it): the
+#: reassembly issue's, pending as in tests/views/test_show_golden.py
+_REASSEMBLY = (b"TCP segment data (", b"Reassembled TCP", b"[Reassembled PDU in frame", b"[Reassembly error")
 
 
 def frames_of(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -69,6 +74,8 @@ def compare(mine: Path, theirs: Path) -> dict[str, Any]:
             continue
         protos = next((p.group(1) for p in map(_PROTOCOLS.match, b.splitlines()) if p), b"").split(b":")
         lacks = [p.decode() for p in protos if p not in known]
+        if any(mark in b for mark in _REASSEMBLY):
+            lacks.append("tcp reassembly")
         if lacks:
             pending += 1
             first_pending = first_pending or m
@@ -111,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         warm(cap)
         small = out / "warm.pcap"
         subprocess.run(["editcap", "-F", "pcap", "-r", str(cap), str(small), "1-2000"], check=True)
-        with open(os.devnull, "wb") as sink:  # untimed: numba's cache
-            run_cmd(tcpscope_cmd("show", str(small)), stdout=sink, environ=env())
+        for src in (mine_src, *((args.before / "src",) if args.before else ())):
+            with open(os.devnull, "wb") as sink:  # untimed: numba's cache (kept by each source file's path)
+                run_cmd(tcpscope_cmd("show", str(small)), stdout=sink, environ=_environ(src))
         runs: dict[str, Any] = {}
         mine_out, theirs_out = out / "tcpscope.txt", out / "tshark.txt"
         with open(theirs_out, "wb") as sink:
