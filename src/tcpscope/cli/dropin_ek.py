@@ -1,0 +1,169 @@
+"""``tcpscope -r FILE -T ek`` without ``-e``: each frame's whole details tree as tshark's EK JSON.
+
+tshark writes two lines a frame for Elasticsearch's bulk API (epan/print.c,
+``write_ek_proto_tree``): an ``index`` line naming the day's index, then the frame's
+document, ``timestamp`` (milliseconds since the epoch) and ``layers``. The document is
+the tree of ``tshark -T json`` (:mod:`tcpscope.views.tree_json`'s items) made flat, by
+these rules, each a function below:
+
+* one level's items with the same name are one member, an array when there are several,
+  at the place of the first of them; the items under them follow it, all of them as one
+  level (:func:`_level`);
+* a protocol with items under it (the layers, an expert item) is an object of them; any
+  other item is its value, its subtree flattened right after it (:func:`_members`);
+* a member is named by the item's protocol, ``_``, and its field's name, every ``.`` a
+  ``_`` (``tcp_tcp_srcport``); a protocol's item by its own name alone
+  (``tcp_options_mss``: tshark registers each TCP option as a protocol); a text-only item
+  ``text`` (:func:`_name`);
+* values as ``-T json`` writes them, but a boolean ``true``/``false``, an item without a
+  value ``null``, an absolute time in UTC as ``2026-11-27T23:05:53.245181000Z``, a
+  text-only item its line (:func:`_value`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import TYPE_CHECKING
+
+from tcpscope.cli.common import finish, scan_capture
+
+if TYPE_CHECKING:
+    from tcpscope.cli.common import Reading
+    from tcpscope.cli.dropin_options import Options
+    from tcpscope.views.tree_json import Detail, FrameDetails
+
+__all__ = ["ek_lines", "print_ek"]
+
+#: ``Detail.ftype`` numbers (epan/ftypes/ftypes.h) the rules above name
+_FT_NONE, _FT_PROTOCOL, _FT_BOOLEAN = 0, 1, 2
+
+
+def print_ek(opts: Options, path: str, reading: Reading, out_write: object) -> int:
+    """Write the frames of ``path`` (``-Y`` applied) as EK lines; the exit status."""
+    import numpy as np
+
+    from tcpscope._jit import job
+    from tcpscope.views.columns import full_registry
+    from tcpscope.views.tree_json import frame_details
+
+    assert callable(out_write)
+    registry = full_registry()
+    before: int | None = None
+    with scan_capture(path, opts.display_filter, ["frame.protocols"], reading=reading) as scan:
+        for piece in scan:
+            table, frames = piece.table, piece.frames
+            if not frames.shape[0]:
+                continue
+            with job(piece.job):
+                out_write("".join(ek_lines(frame_details(table, np.asarray(frames), registry, before,
+                                                         opts.mac_names))))
+            before = int(table.ts_ns[frames[-1]])
+    return finish(scan.warnings)
+
+
+def ek_lines(frames: Sequence[FrameDetails] | Iterator[FrameDetails]) -> Iterator[str]:
+    """Each frame's two lines, as ``tshark -T ek`` writes them."""
+    for frame in frames:
+        seconds, ns = divmod(frame.ts_ns, 1_000_000_000)
+        day = time.strftime("%Y-%m-%d", time.localtime(seconds))
+        layers = ",".join(_level(frame.protocols, frame, ()))
+        yield (f'{{"index":{{"_index":"packets-{day}","_type":"doc"}}}}\n'
+               f'{{"timestamp":"{seconds}{ns // 1_000_000:03d}","layers":{{{layers}}}}}\n')
+
+
+def _level(items: Sequence[Detail], frame: FrameDetails, inside: tuple[str, ...]) -> list[str]:
+    """The members of one level inside the objects ``inside`` (their items' keys, the
+    layer first): items of the same name grouped at the first one's place, each group
+    followed by the flattened items under it."""
+    groups: dict[str, list[Detail]] = {}
+    for d in items:
+        groups.setdefault(_name(d, inside), []).append(d)
+    out: list[str] = []
+    for name, group in groups.items():
+        out.extend(_members(name, group, frame, inside))
+    return out
+
+
+def _members(name: str, group: list[Detail], frame: FrameDetails, inside: tuple[str, ...]) -> list[str]:
+    """A group's member, then (unless it is an object) the members of its subtrees."""
+    key = _string(name)
+    if _is_object(group[0]):
+        objects = ["{" + ",".join(_level(d.children, frame, (*inside, d.key))) + "}" for d in group]
+        return [f"{key}:{objects[0] if len(objects) == 1 else '[' + ','.join(objects) + ']'}"]
+    values = [_value(d, frame) for d in group]
+    out = [f"{key}:{values[0] if len(values) == 1 else '[' + ','.join(values) + ']'}"]
+    below = [c for d in group for c in d.children]
+    return out + _level(below, frame, inside) if below else out
+
+
+def _is_object(d: Detail) -> bool:
+    """A protocol's item that has no value of its own (a layer, an expert item): its
+    subtree is an object, ``{}`` if it has none (a TCP option, a protocol with a value,
+    is flattened)."""
+    return d.ftype == _FT_PROTOCOL or (d.ftype == _FT_NONE and d.key in tshark_protocols())
+
+
+def _is_text(d: Detail) -> bool:
+    """A text-only item (``[Timestamps]``): no field, its key its own line."""
+    return d.ftype == _FT_NONE and d.key == d.label.strip("[]")
+
+
+def _name(d: Detail, inside: tuple[str, ...]) -> str:
+    """The member's name (see the module's rules) inside the objects ``inside``."""
+    if _is_text(d):
+        return "text"
+    if d.ftype == _FT_PROTOCOL or d.key in tshark_protocols():
+        return d.key.replace(".", "_")
+    return f"{_protocol_of(d.key, inside)}_{d.key}".replace(".", "_")
+
+
+#: Fields a protocol registers under another's name: packet-ipv6.c's own ``ip.version``.
+_REGISTERED_BY = {("ipv6", "ip.version"): "ipv6"}
+
+
+def _protocol_of(key: str, inside: tuple[str, ...]) -> str:
+    """The protocol a field belongs to, inside the objects ``inside``: tshark's ``-G
+    fields`` fifth column, which the registry's ``proto`` is; for an item the registry
+    does not hold, the innermost object whose name its name extends (``ipv6.routing.nxt``
+    in ``ipv6.routing``), else its name's first part."""
+    from tcpscope.views.columns import full_registry
+
+    if inside and (inside[0], key) in _REGISTERED_BY:
+        return _REGISTERED_BY[inside[0], key]
+    fd = full_registry().get(key)
+    if fd is not None:
+        return fd.proto
+    return next((o for o in reversed(inside) if key.startswith(o + ".")), key.split(".", 1)[0])
+
+
+def _value(d: Detail, frame: FrameDetails) -> str:
+    """An item's value (see the module's rules)."""
+    if _is_text(d):
+        return _string(d.label.strip("[]"))
+    if d.ftype == _FT_NONE:
+        return "null"
+    if d.ftype == _FT_BOOLEAN:
+        return "true" if d.value not in ("0", "") else "false"
+    if d.key == "frame.time":  # (the one absolute time of the trees: FT_ABSOLUTE_TIME, in UTC)
+        seconds, ns = divmod(frame.ts_ns, 1_000_000_000)
+        return f'"{time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))}.{ns:09d}Z"'
+    return _string(d.value)
+
+
+def _string(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+@cache
+def tshark_protocols() -> frozenset[str]:
+    """The names tshark 4.0.17 registers as protocols (``tshark -G protocols``, kept in
+    ``cli/tshark_options.xz``)."""
+    import lzma
+
+    from tcpscope.cli.dropin_options import TSHARK_OPTIONS
+
+    lines = lzma.decompress(TSHARK_OPTIONS.read_bytes()).decode().splitlines()
+    return frozenset(lines[lines.index("[protocols]") + 1:])
