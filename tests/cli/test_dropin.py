@@ -32,7 +32,6 @@ REASSEMBLED_BYTES = "the bytes of a reassembled HTTP message are not a data sour
 HTTP_EXPERT = "HTTP's expert items (its request and response chats) are not produced yet (issue 18)"
 HOST_NAMES = ("-N n asks tshark to resolve IP addresses to host names (Src: 10.99.0.1 (10.99.0.1) when no name "
               "is found); tcpscope never resolves host names and prints the address alone")
-EK_BYTES = "-T ek -x (each item's bytes in the EK JSON) is not written: refused with one line, exit 2"
 HTTP_JSON = "the JSON trees (-T json, -T ek) have no http object yet (docs/deviations.md, Details tree)"
 OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with one line, exit 2"
 OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it)"
@@ -46,7 +45,6 @@ REFUSED = ("an option tcpscope does not support (writing captures, live capture,
 #: (command line, capture or "" for both) -> (the parts that differ, why)
 DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -T ek", "http-get.pcap"): (frozenset({OUT}), HTTP_JSON),
-    ("tshark -r {cap} -T ek -x -c 1", ""): (ALL, EK_BYTES),
     ("tshark -r {cap} -N n -V -c 1", ""): (frozenset({OUT}), HOST_NAMES),
     ("tshark -r {cap} -T pdml -c 1", ""): (ALL, OTHER_FORMAT),
     ("tshark -r {cap} -x -q", "http-get.pcap"): (frozenset({OUT}), REASSEMBLED_BYTES),

@@ -15,16 +15,16 @@ from dropin_run import run_dropin
 
 pytestmark = [pytest.mark.tshark, pytest.mark.usefixtures("utc")]
 
-#: (capture, display filter) whose frames' JSON trees are tshark's
-CASES = [("craft-tcp-header.pcap", "frame.number <= 20"), ("craft-link-sll.pcap", "tcp.len == 0"),
-         ("zeek-tcp-option-sack.pcap", "")]
+#: (capture, display filter, -x or "") whose frames' JSON trees are tshark's
+CASES = [("craft-tcp-header.pcap", "frame.number <= 20", "-x"), ("craft-link-sll.pcap", "tcp.len == 0", ""),
+         ("zeek-tcp-option-sack.pcap", "", "-x")]
 
 
-@pytest.mark.parametrize(("capture", "wanted"), CASES)
-def test_ek_is_tsharks(capture: str, wanted: str, tshark: str) -> None:
-    line = "tshark -r {cap} -T ek" + (f' -Y "{wanted}"' if wanted else "")
+@pytest.mark.parametrize(("capture", "wanted", "x"), CASES)
+def test_ek_is_tsharks(capture: str, wanted: str, x: str, tshark: str) -> None:
+    line = f"tshark -r {{cap}} -T ek {x}" + (f' -Y "{wanted}"' if wanted else "")
     got = run_dropin(line, capture, "")
-    args = ["-r", capture, "-T", "ek", *(["-Y", wanted] if wanted else [])]
+    args = ["-r", capture, "-T", "ek", *([x] if x else []), *(["-Y", wanted] if wanted else [])]
     from make_golden_dropin import CAPTURES
 
     want = subprocess.run([tshark, *args], cwd=CAPTURES, capture_output=True, text=True, check=True,

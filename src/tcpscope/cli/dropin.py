@@ -150,8 +150,6 @@ def _plan(opts: Options) -> Callable[[], int]:
                            'specified.'])
     if opts.output == "fields" and not opts.fields:
         raise OptionError(['"-Tfields" was specified, but no fields were specified with "-e".'])
-    if opts.output == "ek" and not opts.fields and opts.hex:
-        raise OptionError(["-T ek -x (each item's bytes in the EK JSON) is not yet supported by tcpscope"], REFUSED)
     for option in opts.field_options:
         name, _, value = option.partition("=")
         if name not in ("separator", "aggregator") and value not in _E_VALUES.get(name, ()):

@@ -15,6 +15,8 @@ these rules, each a function below:
   ``_`` (``tcp_tcp_srcport``); a protocol's item by its own name alone
   (``tcp_options_mss``: tshark registers each TCP option as a protocol); a text-only item
   ``text`` (:func:`_name`);
+* with ``-x``, before an item with bytes, ``NAME_raw``: their hex, as ``-T json -x``
+  writes it (:func:`_members`);
 * values as ``-T json`` writes them, but a boolean ``true``/``false``, an item without a
   value ``null``, an absolute time in UTC as ``2026-11-27T23:05:53.245181000Z``, a
   text-only item its line (:func:`_value`).
@@ -59,22 +61,32 @@ def print_ek(opts: Options, path: str, reading: Reading, out_write: object) -> i
                 continue
             with job(piece.job):
                 out_write("".join(ek_lines(frame_details(table, np.asarray(frames), registry, before,
-                                                         opts.mac_names))))
+                                                         opts.mac_names), opts.hex)))
             before = int(table.ts_ns[frames[-1]])
     return finish(scan.warnings)
 
 
-def ek_lines(frames: Sequence[FrameDetails] | Iterator[FrameDetails]) -> Iterator[str]:
-    """Each frame's two lines, as ``tshark -T ek`` writes them."""
+def ek_lines(frames: Sequence[FrameDetails] | Iterator[FrameDetails], raw: bool = False) -> Iterator[str]:
+    """Each frame's two lines, as ``tshark -T ek`` writes them (``raw``: with ``-x``)."""
     for frame in frames:
         seconds, ns = divmod(frame.ts_ns, 1_000_000_000)
         day = time.strftime("%Y-%m-%d", time.localtime(seconds))
-        layers = ",".join(_level(frame.protocols, frame, ()))
+        layers = ",".join(_level(frame.protocols, _Frame(frame, raw), ()))
         yield (f'{{"index":{{"_index":"packets-{day}","_type":"doc"}}}}\n'
                f'{{"timestamp":"{seconds}{ns // 1_000_000:03d}","layers":{{{layers}}}}}\n')
 
 
-def _level(items: Sequence[Detail], frame: FrameDetails, inside: tuple[str, ...]) -> list[str]:
+class _Frame:
+    """The frame being written, and whether each item's bytes go before it (``-x``)."""
+
+    __slots__ = ("raw", "ts_ns")
+
+    def __init__(self, frame: FrameDetails, raw: bool) -> None:
+        self.ts_ns = frame.ts_ns
+        self.raw = raw
+
+
+def _level(items: Sequence[Detail], frame: _Frame, inside: tuple[str, ...]) -> list[str]:
     """The members of one level inside the objects ``inside`` (their items' keys, the
     layer first): items of the same name grouped at the first one's place, each group
     followed by the flattened items under it."""
@@ -87,16 +99,25 @@ def _level(items: Sequence[Detail], frame: FrameDetails, inside: tuple[str, ...]
     return out
 
 
-def _members(name: str, group: list[Detail], frame: FrameDetails, inside: tuple[str, ...]) -> list[str]:
-    """A group's member, then (unless it is an object) the members of its subtrees."""
-    key = _string(name)
+def _members(name: str, group: list[Detail], frame: _Frame, inside: tuple[str, ...]) -> list[str]:
+    """A group's member (with ``-x``, after its bytes' member ``NAME_raw``), then (unless
+    it is an object) the members of its subtrees."""
+    out = [_member(f"{name}_raw", [_string(d.raw) for d in group])] if frame.raw and _has_bytes(group[0]) else []
     if _is_object(group[0]):
-        objects = ["{" + ",".join(_level(d.children, frame, (*inside, d.key))) + "}" for d in group]
-        return [f"{key}:{objects[0] if len(objects) == 1 else '[' + ','.join(objects) + ']'}"]
-    values = [_value(d, frame) for d in group]
-    out = [f"{key}:{values[0] if len(values) == 1 else '[' + ','.join(values) + ']'}"]
+        return [*out, _member(name, ["{" + ",".join(_level(d.children, frame, (*inside, d.key))) + "}" for d in group])]
+    out.append(_member(name, [_value(d, frame) for d in group]))
     below = [c for d in group for c in d.children]
     return out + _level(below, frame, inside) if below else out
+
+
+def _member(name: str, values: list[str]) -> str:
+    """A member holding one value, or an array of several."""
+    return f"{_string(name)}:{values[0] if len(values) == 1 else '[' + ','.join(values) + ']'}"
+
+
+def _has_bytes(d: Detail) -> bool:
+    """Whether ``-x`` writes an item's bytes: it has some, and is not text only."""
+    return d.start >= 0 and d.length > 0 and not _is_text(d)
 
 
 def _is_object(d: Detail) -> bool:
@@ -139,7 +160,7 @@ def _protocol_of(key: str, inside: tuple[str, ...]) -> str:
     return next((o for o in reversed(inside) if key.startswith(o + ".")), key.split(".", 1)[0])
 
 
-def _value(d: Detail, frame: FrameDetails) -> str:
+def _value(d: Detail, frame: _Frame) -> str:
     """An item's value (see the module's rules)."""
     if _is_text(d):
         return _string(d.label.strip("[]"))
