@@ -6,17 +6,19 @@ document, ``timestamp`` (milliseconds since the epoch) and ``layers``. The docum
 the tree of ``tshark -T json`` (:mod:`tcpscope.views.tree_json`'s items) made flat, by
 these rules, each a function below:
 
-* one level's items with the same name are one member, an array when there are several,
-  at the place of the first of them; the items under them follow it, all of them as one
-  level (:func:`_level`);
-* a protocol with items under it (the layers, an expert item) is an object of them; any
-  other item is its value, its subtree flattened right after it (:func:`_members`);
+* the items are walked in tree order, each subtree right after its item; an item joins
+  the member of the same name among its siblings' and (for an item whose twin sits
+  under a twin parent) its cousins', an array when there are several, at the place of
+  the first of them (:func:`_flatten`);
+* a protocol without a value of its own (the layers, an expert item) is an object of the
+  items under it (``{}`` if none); any
+  other item is its value (:func:`_level`);
 * a member is named by the item's protocol, ``_``, and its field's name, every ``.`` a
   ``_`` (``tcp_tcp_srcport``); a protocol's item by its own name alone
   (``tcp_options_mss``: tshark registers each TCP option as a protocol); a text-only item
   ``text`` (:func:`_name`);
 * with ``-x``, before an item with bytes, ``NAME_raw``: their hex, as ``-T json -x``
-  writes it (:func:`_members`);
+  writes it (:func:`_level`);
 * values as ``-T json`` writes them, but a boolean ``true``/``false``, an item without a
   value ``null``, an absolute time in UTC as ``2026-11-27T23:05:53.245181000Z``, a
   text-only item its line (:func:`_value`).
@@ -86,28 +88,50 @@ class _Frame:
         self.raw = raw
 
 
-def _level(items: Sequence[Detail], frame: _Frame, inside: tuple[str, ...]) -> list[str]:
-    """The members of one level inside the objects ``inside`` (their items' keys, the
-    layer first): items of the same name grouped at the first one's place, each group
-    followed by the flattened items under it."""
-    groups: dict[str, list[Detail]] = {}
+class _Group:
+    """One member: its name, the items it holds, and the groups of the items under them."""
+
+    __slots__ = ("below", "items", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.items: list[Detail] = []
+        self.below: dict[str, _Group] = {}
+
+
+def _flatten(items: Sequence[Detail], inside: tuple[str, ...], order: list[_Group], groups: dict[str, _Group]) -> None:
+    """Walk ``items`` and their subtrees in tree order: an item joins the group of its
+    name among ``groups`` (its parent's group's subgroups), or starts one at the end of
+    ``order``; the items under it join its group's subgroups (so two NOP options' kinds
+    are one member, while the addresses under a destination and a source are two)."""
     for d in items:
-        groups.setdefault(_name(d, inside), []).append(d)
+        name = _name(d, inside)
+        group = groups.get(name)
+        if group is None:
+            group = groups[name] = _Group(name)
+            order.append(group)
+        group.items.append(d)
+        if d.children and not _is_object(d):
+            _flatten(d.children, inside, order, group.below)
+
+
+def _level(items: Sequence[Detail], frame: _Frame, inside: tuple[str, ...]) -> list[str]:
+    """The members of an object holding ``items``, inside the objects ``inside`` (their
+    items' keys, the layer first): each group's member (with ``-x``, after its bytes'
+    member ``NAME_raw``), an object's holding its own members."""
+    order: list[_Group] = []
+    _flatten(items, inside, order, {})
     out: list[str] = []
-    for name, group in groups.items():
-        out.extend(_members(name, group, frame, inside))
+    for group in order:
+        first = group.items[0]
+        if frame.raw and _has_bytes(first):
+            out.append(_member(f"{group.name}_raw", [_string(d.raw) for d in group.items]))
+        if _is_object(first):
+            out.append(_member(group.name, ["{" + ",".join(_level(d.children, frame, (*inside, d.key))) + "}"
+                                            for d in group.items]))
+        else:
+            out.append(_member(group.name, [_value(d, frame) for d in group.items]))
     return out
-
-
-def _members(name: str, group: list[Detail], frame: _Frame, inside: tuple[str, ...]) -> list[str]:
-    """A group's member (with ``-x``, after its bytes' member ``NAME_raw``), then (unless
-    it is an object) the members of its subtrees."""
-    out = [_member(f"{name}_raw", [_string(d.raw) for d in group])] if frame.raw and _has_bytes(group[0]) else []
-    if _is_object(group[0]):
-        return [*out, _member(name, ["{" + ",".join(_level(d.children, frame, (*inside, d.key))) + "}" for d in group])]
-    out.append(_member(name, [_value(d, frame) for d in group]))
-    below = [c for d in group for c in d.children]
-    return out + _level(below, frame, inside) if below else out
 
 
 def _member(name: str, values: list[str]) -> str:
