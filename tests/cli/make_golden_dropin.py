@@ -21,7 +21,10 @@ drop-in reads it to tell a name tshark accepts (an empty column) from one it rej
 It also writes ``src/tcpscope/cli/tshark_options.xz``: the statistics of ``tshark -z help``
 and the preference names of ``tshark -G defaultprefs``, each list after its ``[taps]`` or
 ``[prefs]`` line, so that the drop-in tells a statistic or a preference tshark does not
-have (tshark's error, status 1) from one tcpscope does not print or honour (status 2).
+have (tshark's error, status 1) from one tcpscope does not print or honour (status 2);
+and after ``[protocols]`` the protocols' names of ``tshark -G protocols`` (``-T ek`` names
+a protocol's item without a prefix, a field's after its protocol). ``--options`` writes
+that file alone.
 ``dropin_data/TSHARK_VERSION`` records the first line of ``tshark --version``.
 
 ``--new`` keeps the runs already recorded (with the same tshark version) and runs tshark
@@ -127,7 +130,11 @@ def _option_names(env: dict[str, str]) -> str:
                            check=True).stdout
     keys = sorted({line.lstrip("#").split(":", 1)[0] for line in prefs.splitlines()
                    if ":" in line and "." in line.split(":", 1)[0] and " " not in line.lstrip("#").split(":", 1)[0]})
-    return "[taps]\n" + "".join(f"{n}\n" for n in names) + "[prefs]\n" + "".join(f"{k}\n" for k in keys)
+    protocols = subprocess.run(["tshark", "-G", "protocols"], env=env, capture_output=True, text=True,
+                               check=True).stdout
+    abbrevs = sorted({line.split("\t")[2] for line in protocols.splitlines() if line.count("\t") >= 2})
+    return ("[taps]\n" + "".join(f"{n}\n" for n in names) + "[prefs]\n" + "".join(f"{k}\n" for k in keys)
+            + "[protocols]\n" + "".join(f"{a}\n" for a in abbrevs))
 
 
 def _recorded(version: str) -> dict[tuple[str, str], dict[str, object]]:

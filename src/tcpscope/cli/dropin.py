@@ -5,6 +5,7 @@ options are read as tshark reads them (:mod:`tcpscope.cli.dropin_options`), then
 does what it does in tshark through the code the subcommands run: the packet list, the
 details (``-V``, ``-O``) and the bytes (``-x``) through :mod:`tcpscope.cli.dropin_text`,
 ``-T fields`` through ``tcpscope fields``, ``-T json|ek -e`` through ``tcpscope export``,
+``-T ek`` without ``-e`` through :mod:`tcpscope.cli.dropin_ek`,
 and each ``-z`` through its subcommand (``conv``, ``expert``, ``follow``, ``flow``). ``-c``
 and the TCP preferences of ``-o`` change how the capture is read
 (:class:`tcpscope.cli.common.Reading`). What tshark prints on standard output comes out
@@ -149,9 +150,6 @@ def _plan(opts: Options) -> Callable[[], int]:
                            'specified.'])
     if opts.output == "fields" and not opts.fields:
         raise OptionError(['"-Tfields" was specified, but no fields were specified with "-e".'])
-    if opts.output == "ek" and not opts.fields:
-        raise OptionError(["-T ek without -e (the details tree as EK JSON) is not yet supported by tcpscope"],
-                          REFUSED)
     for option in opts.field_options:
         name, _, value = option.partition("=")
         if name not in ("separator", "aggregator") and value not in _E_VALUES.get(name, ()):
@@ -215,6 +213,10 @@ def _run(opts: Options, reading: Reading, fields: tuple[list[FieldDef], list[str
                 status = _print_json(opts, path, reading, fields[0])
             elif opts.output == "json":
                 status = _print_json_trees(opts, path, reading)
+            elif opts.output == "ek":
+                from tcpscope.cli.dropin_ek import print_ek
+
+                status = print_ek(opts, path, reading, sys.stdout.write)
             else:
                 status = print_text(_with_file(opts, path), reading, sys.stdout.write)
             if status == INVALID_OPTION or (status and not taps):

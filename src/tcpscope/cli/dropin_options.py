@@ -141,6 +141,24 @@ def _positive(text: str, what: str) -> int:
     return value
 
 
+#: ``-N``'s letters (epan/addr_resolv.c ``string_to_name_resolve``), with tshark's words for each.
+NAME_RESOLUTIONS = {
+    "d": "to enable address resolution from captured DNS packets", "m": "to enable MAC address resolution",
+    "n": "to enable network address resolution",
+    "N": "to enable using external resolvers (e.g., DNS)\n\t    for network address resolution",
+    "t": "to enable transport-layer port number resolution", "v": "to enable VLAN IDs to names resolution",
+}
+
+
+def _resolutions(text: str) -> str:
+    """``-N``'s letters, checked as tshark checks them (status 1 for another letter)."""
+    bad = next((c for c in text if c not in NAME_RESOLUTIONS), None)
+    if bad is not None:
+        raise OptionError([f"-N specifies unknown resolving option '{bad}'; valid options are:",
+                           *(f"\t'{k}' {v}" for k, v in NAME_RESOLUTIONS.items())])
+    return text
+
+
 def _time_format(text: str) -> str:
     if text not in TIME_FORMATS:
         width = max(len(k) for k in TIME_FORMATS) + 2
@@ -182,7 +200,7 @@ def _apply(opts: Options, letter: str, value: str | None) -> None:
         opts.report = value if letter == "G" else opts.report
         opts.version = opts.version or letter == "v"
     elif letter in "nN":  # -N names the resolutions that are on (tcpscope's only one: MAC names, m)
-        opts.mac_names = letter == "N" and "m" in str(value)
+        opts.mac_names = letter == "N" and "m" in _resolutions(str(value))
     elif letter not in "lhu":  # -l: output is flushed anyway
         raise _refuse(f"-{letter}")
 
