@@ -87,6 +87,8 @@ def _arrow_values(fd: FieldDef, v: Values, table: PacketTable, typ: pyarrow.Data
         return pa.FixedSizeBinaryArray.from_buffers(typ, len(v), [None, pa.py_buffer(np.ascontiguousarray(raw))])
     if ft in (FieldType.IPv4, FieldType.IPv6, FieldType.ETHER) and len(v):
         return _addresses(fd, v, typ)
+    if ft is FieldType.STRING and data.dtype.kind == "U":  # text already (tcp.flags.str): converted by Arrow
+        return pa.array(data, type=typ)
     return pa.array(format_values(fd, v, table.buffers), type=typ)
 
 
