@@ -283,7 +283,7 @@ def test_ring_on_loopback() -> None:
 def test_full_ring_counts_drops() -> None:
     """Frames that come while every block of the ring is held are dropped by the kernel
     and counted: 6,000 datagrams of 2,000 bytes sent before the capture reads (twice
-    that in frames on the loopback interface, 25 MB, the ring 4 MiB) leave most
+    that in frames on the loopback interface, 25 MB, the ring 16 MiB) leave many
     dropped; PACKET_STATISTICS counts them among the frames received."""
     from tcpscope.capture.live import LiveCapture
 

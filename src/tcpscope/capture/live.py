@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from tcpscope.capture.bpf import BpfProgram, compile_filter, socket_filter
-from tcpscope.capture.packet_ring import PacketRing, RingFrame, open_ring
+from tcpscope.capture.packet_ring import RETIRE_MS, PacketRing, RingFrame, open_ring
 from tcpscope.errors import TcpscopeError
 
 __all__ = ["ANY", "DEFAULT_SNAPLEN", "LiveCapture", "LiveCaptureError", "Statistics", "list_interfaces"]
@@ -80,6 +80,9 @@ _ARPHRD_LINKTYPE = {1: _LINKTYPE_ETHERNET, 772: _LINKTYPE_ETHERNET, 65534: _LINK
 _SLL2_LENGTH = 20
 #: How long one wait for a frame lasts, so that a duration limit is kept to this.
 _POLL_S = 0.1
+#: How long a stopped capture waits for the ring's last block: twice the time the kernel
+#: keeps a block that is not full
+_DRAIN_S = 2 * RETIRE_MS / 1000
 #: The socket receive buffer asked for (dumpcap's default -B 2 MiB)
 _RCVBUF = 2 << 20
 
@@ -198,8 +201,17 @@ class LiveCapture:
                     continue
                 seen += 1
                 yield frame.time_ns, *kept
-                if self._stopped or (count is not None and seen >= count):
+                if count is not None and seen >= count:
                     return
+        # Stopped: the frames the kernel has put in the ring by then are kept (the blocks
+        # handed over, and the one it hands over within its timeout), as the frames a
+        # thread busy elsewhere has not read yet; a stop never loses what has arrived.
+        if self._stopped and self.ring is not None:
+            for frame in self.ring.frames(_DRAIN_S):
+                kept = self._kept(frame)
+                if kept is not None and (count is None or seen < count):
+                    seen += 1
+                    yield frame.time_ns, *kept
 
     def _arrived(self) -> Iterator[RingFrame]:
         """The frames that arrive within one wait: the ring's blocks handed over, or

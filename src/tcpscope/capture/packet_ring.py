@@ -38,16 +38,18 @@ _TP_STATUS_KERNEL = 0
 _TP_STATUS_USER = 1
 
 #: The size of one block: a power of two of pages that holds the longest frame a
-#: packet socket can take (64 KiB after the drivers' segment offloads) many times over
-BLOCK_SIZE = 1 << 20
-#: How many blocks: 4 MiB in all, twice dumpcap's default buffer (-B 2)
-BLOCK_COUNT = 4
+#: packet socket takes (64 KiB after the drivers' segment offloads) with room to spare
+BLOCK_SIZE = 1 << 18
+#: How many blocks: 16 MiB in all. Sparse traffic fills a block a timeout at a time, so
+#: the count is what a reader held up elsewhere (a busy machine, a thread waiting for
+#: the interpreter) can fall behind before the kernel drops: 64 timeouts, 3.2 s
+BLOCK_COUNT = 64
 #: The frame size the kernel asks for with TPACKET_V3: frames are packed in a block at
 #: any size; this only has to divide the block size (TPACKET_ALIGNMENT'ed)
 _FRAME_SIZE = 2048
 #: How long the kernel keeps a block that has frames but is not full before handing it
 #: over: what a live view waits at most for a frame
-RETIRE_MS = 20
+RETIRE_MS = 50
 
 #: struct tpacket_req3: block size, block count, frame size, frame count, retire
 #: timeout (ms), private bytes per block, feature request word

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tcpscope._types import Index
 from tcpscope.table.packets import PacketTable
@@ -37,9 +38,9 @@ def arrow_column(fd: FieldDef, v: Values, pos: Index, field: pyarrow.Field, tabl
     v, rows = v.take(keep), rows[keep]
     as_list = pa.types.is_list(field.type)
     if not as_list and rows.shape[0]:  # the first occurrence in each row
-        first = np.zeros(rows.shape[0], dtype=np.bool_)
-        first[np.unique(rows, return_index=True)[1]] = True
-        v, rows = v.take(first), rows[first]
+        first = _first_in_row(rows)
+        if first is not None:
+            v, rows = v.take(first), rows[first]
     if fd.ftype is FieldType.NONE:
         out = np.zeros(m, dtype=np.bool_)
         out[rows] = True
@@ -52,6 +53,17 @@ def arrow_column(fd: FieldDef, v: Values, pos: Index, field: pyarrow.Field, tabl
     at = np.full(m, -1, dtype=np.int64)
     at[rows] = np.arange(rows.shape[0])
     return flat.take(pa.array(at, mask=at < 0))
+
+
+def _first_in_row(rows: Index) -> NDArray[np.bool_] | None:
+    """Which values are the first of their row; None when every one is. Values come in
+    frame order (a pass over the differences); in any other order, ``np.unique`` (a sort)."""
+    step = np.diff(rows)
+    if (step >= 0).all():
+        return None if (step > 0).all() else np.concatenate(([True], step > 0))
+    first = np.zeros(rows.shape[0], dtype=np.bool_)
+    first[np.unique(rows, return_index=True)[1]] = True
+    return first
 
 
 def _arrow_values(fd: FieldDef, v: Values, table: PacketTable, typ: pyarrow.DataType) -> pyarrow.Array:
@@ -73,7 +85,23 @@ def _arrow_values(fd: FieldDef, v: Values, table: PacketTable, typ: pyarrow.Data
     if pa.types.is_fixed_size_binary(typ):  # an address as its bytes, in network order
         raw = data.astype(">u4") if ft is FieldType.IPv4 else data.astype(np.uint8)
         return pa.FixedSizeBinaryArray.from_buffers(typ, len(v), [None, pa.py_buffer(np.ascontiguousarray(raw))])
+    if ft in (FieldType.IPv4, FieldType.IPv6, FieldType.ETHER) and len(v):
+        return _addresses(fd, v, typ)
+    if ft is FieldType.STRING and data.dtype.kind == "U":  # text already (tcp.flags.str): converted by Arrow
+        return pa.array(data, type=typ)
     return pa.array(format_values(fd, v, table.buffers), type=typ)
+
+
+def _addresses(fd: FieldDef, v: Values, typ: pyarrow.DataType) -> pyarrow.Array:
+    """Addresses as text, each distinct one formatted once and the column taken from
+    them by Arrow (a capture's addresses repeat: no Python string a value)."""
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(v.data)
+    keys = data.view(f"V{data.itemsize * data[0].size}").reshape(-1) if data.ndim > 1 else data
+    _uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = pa.array(format_values(fd, v.take(first)), type=typ)
+    return texts.take(pa.array(inverse.reshape(-1).astype(np.int64)))
 
 
 def _spans(v: Values, table: PacketTable) -> pyarrow.Array:
