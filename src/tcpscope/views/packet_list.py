@@ -189,18 +189,18 @@ def _other_column(table: PacketTable, sel: Index) -> Array:
     return np.where(np.strings.find(info, "[Malformed Packet") < 0, np.strings.add(info, mark), info)
 
 
-def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
+def _addresses(table: PacketTable) -> tuple[Array, Array]:
     """The Source and Destination columns: the innermost IP header's addresses (as
     pinfo->src/dst end up), else the Ethernet addresses, else a Linux cooked capture's
     sender (no destination), else nothing. Link-layer addresses are named as tshark names
     them (:mod:`tcpscope.table.manuf`: ``Broadcast``, ``IntelCor_12:34:56``)."""
     n = table.n
-    src = np.full(n, "", dtype=object)
-    dst = np.full(n, "", dtype=object)
+    src = np.full(n, "", dtype=TEXT)
+    dst = np.full(n, "", dtype=TEXT)
     found = [_sll_senders(table), *(_header_addresses(table, name) for name in ("eth", "ip", "ipv6"))]
     pkt = np.concatenate([f.pkt for f in found])
     if pkt.shape[0] == 0:
-        return src.tolist(), dst.tolist()
+        return src, dst
     order = np.lexsort((np.concatenate([f.depth for f in found]), pkt))  # by frame, then the stack
     last = np.ones(pkt.shape[0], dtype=np.bool_)  # each frame's innermost header
     last[:-1] = pkt[order][1:] != pkt[order][:-1]
@@ -212,9 +212,9 @@ def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
         at += f.pkt.shape[0]
         if mine.any():
             s, d = f.texts(mine)
-            src[f.pkt[mine]] = np.array(s, dtype=object)
-            dst[f.pkt[mine]] = np.array(d, dtype=object)
-    return src.tolist(), dst.tolist()
+            src[f.pkt[mine]] = np.array(s, dtype=TEXT)
+            dst[f.pkt[mine]] = np.array(d, dtype=TEXT)
+    return src, dst
 
 
 @dataclass(frozen=True)
@@ -379,14 +379,14 @@ def _icmp_infos(table: PacketTable, info: dict[int, str]) -> None:
 def _fragment_infos(table: PacketTable, info: dict[int, str]) -> None:
     ip4 = table.layer("ip")
     if len(ip4):
-        for pkt, flags, off, ident, proto, reach in zip(ip4.pkt.tolist(), np.asarray(ip4.cols["flags"]).tolist(),
-                                                        np.asarray(ip4.cols["frag_offset"]).tolist(),
-                                                        np.asarray(ip4.cols["id"]).tolist(),
-                                                        np.asarray(ip4.cols["proto"]).tolist(),
-                                                        np.asarray(ip4.cols["reach"]).tolist(), strict=True):
-            if reach >= 11 and ((flags & 1) or off):
-                pname = IP_PROTO_NAMES.get(proto, "Unknown")
-                info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
+        c = ip4.cols
+        frag = np.flatnonzero((np.asarray(c["reach"]) >= 11)
+                              & (((np.asarray(c["flags"]) & 1) != 0) | (np.asarray(c["frag_offset"]) != 0)))
+        for pkt, off, ident, proto in zip(ip4.pkt[frag].tolist(), np.asarray(c["frag_offset"])[frag].tolist(),
+                                          np.asarray(c["id"])[frag].tolist(), np.asarray(c["proto"])[frag].tolist(),
+                                          strict=True):
+            pname = IP_PROTO_NAMES.get(proto, "Unknown")
+            info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
 
 
 def _sll_infos(table: PacketTable, info: dict[int, str]) -> None:
@@ -623,8 +623,7 @@ def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColum
     info[own] = tinfo.text[row[own]]
     protocol[from_above] = above.proto[row[from_above]]
     info[from_above] = above.info[row[from_above]]
-    return ListColumns(number, _time_column(table, sel), np.array(src, dtype=TEXT)[sel],
-                       np.array(dst, dtype=TEXT)[sel], protocol, lengths, info)
+    return ListColumns(number, _time_column(table, sel), src[sel], dst[sel], protocol, lengths, info)
 
 
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
