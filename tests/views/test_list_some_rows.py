@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tcpscope
-from tcpscope.views import packet_list
+from tcpscope.views import info_columns
 from tcpscope.views.packet_list import packet_rows
 
 CAPTURES = Path(__file__).parents[1] / "golden" / "captures"
@@ -33,13 +33,13 @@ def test_some_rows_equal_the_whole_lists(name: str) -> None:
 def test_tcp_info_reads_the_frames_rows_only(monkeypatch: pytest.MonkeyPatch) -> None:
     table = tcpscope.open(CAPTURES / "own-lossy-seed11.pcap").table
     seen: list[np.ndarray] = []
-    real = packet_list.tcp_info_column
+    real = info_columns.tcp_info_column
 
     def spy(t: Any) -> Any:
         seen.append(np.asarray(t.layer("tcp").pkt))
         return real(t)
 
-    monkeypatch.setattr(packet_list, "tcp_info_column", spy)
+    monkeypatch.setattr(info_columns, "tcp_info_column", spy)
     frames = np.array([10, 11, 400], dtype=np.int64)
     list(packet_rows(table, frames))
     assert len(seen) == 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
     """Write the list, each line behind its margin if ``selected``."""
     from tcpscope._jit import job
-    from tcpscope.views.packet_list import packet_lines
+    from tcpscope.views.packet_list import packet_text
 
     out = sys.stdout
     paint = _painter() if args.color else None
@@ -73,12 +73,12 @@ def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
     with scan_capture(args.file, args.display_filter, fields, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
-                lines: Iterable[str] = packet_lines(piece.table, piece.frames)
+                lines: list[str] = packet_text(piece.table, piece.frames).tolist()
                 if paint is not None:
-                    lines = paint(piece.table, piece.frames, list(lines), selected is None)
-                if selected is None:
-                    out.write("".join(lines) if paint is not None else "".join(line + "\n" for line in lines))
-                elif not selected.piece(piece, list(lines)):
+                    lines = paint(piece.table, piece.frames, lines, selected is None)
+                if selected is None:  # (a painted line has its newline; the plain list, one string a piece)
+                    out.write("".join(lines) if paint is not None else "\n".join(lines) + "\n" if lines else "")
+                elif not selected.piece(piece, lines):
                     return EXIT_ERROR
             if not scan.whole:
                 out.flush()

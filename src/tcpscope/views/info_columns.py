@@ -2,6 +2,9 @@
 :func:`tcpscope.views.info.tcp_info`, built with numpy's string functions over whole
 columns instead of a string per row in Python.
 
+Also the Protocol and Info of the segments HTTP, TLS or DNS framing claims
+(:func:`claimed_rows`), made the same way.
+
 The plain segments (the header read whole, not cut nor malformed, the checksum not found
 bad, options among MSS, WS, SACK_PERM, timestamps and SACK) are written here: the ports,
 the flags (each distinct flag set's text once), the numbers, the options' texts joined in
@@ -19,13 +22,17 @@ import numpy as np
 from numpy.dtypes import StringDType
 
 from tcpscope._types import Array, Index
+from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK, http_segments
 from tcpscope.analysis.layout import A_DUPLICATE_ACK
+from tcpscope.analysis.tls_frames import SHOW_BARE_MARK as APP_BARE_MARK
+from tcpscope.analysis.tls_frames import SHOW_TCP_MARK as APP_TCP_MARK
+from tcpscope.analysis.tls_frames import app_segments
 from tcpscope.constants import TCPOPT_MSS, TCPOPT_SACK, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_WINDOW
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.info import PREFIX_BITS, PREFIXES, flags_text, tcp_info
 from tcpscope.views.tree import cut_to_frames
 
-__all__ = ["TEXT", "TcpInfo", "group_concat", "tcp_info_column"]
+__all__ = ["SEGMENT_MARK", "TEXT", "Claimed", "TcpInfo", "claimed_rows", "group_concat", "tcp_info_column", "tcp_infos"]
 
 #: numpy's variable-width string type, the columns' type
 TEXT = StringDType()
@@ -216,3 +223,81 @@ def _from_rows(texts: dict[int, str], m: int) -> TcpInfo:
         ok[rows] = True
         text[rows] = np.array(list(texts.values()), dtype=TEXT)
     return TcpInfo(ok, text, np.full(m, "", dtype=TEXT))
+
+
+SEGMENT_MARK = " [TCP segment of a reassembled PDU]"
+
+
+class Claimed(NamedTuple):
+    """The Protocol and Info of the tcp rows the framing above TCP claims (``claimed``)."""
+
+    claimed: Array
+    proto: Array
+    info: Array
+
+
+def claimed_rows(table: PacketTable, tinfo: TcpInfo) -> Claimed:
+    """Protocol and Info of the tcp rows HTTP, TLS or DNS framing claims (reference/
+    pdu-framing.md §2.3-2.5), column by column.
+
+    HTTP: a segment of a message not yet whole is TCP's, its Info TCP's own text or the
+    message's first line (HTTP wrote it before asking for more) and the reassembly
+    marker; a segment that completes messages is HTTP's, the analysis prefixes then the
+    messages' texts. TLS and DNS: a segment the dissector was not called on, or DNS wrote
+    nothing in, TCP's own text and the marker; one TLS asked more of at its start, the
+    marker alone after the analysis prefixes (TLS cleared Info); one completing records or
+    messages, their protocol and texts after the prefixes (TLS's first item is appended
+    with its ", " separator when a prefix is there). TLS and DNS decide after HTTP."""
+    m = tinfo.ok.shape[0]
+    claimed = np.zeros(m, dtype=np.bool_)
+    proto = np.full(m, "TCP", dtype=TEXT)
+    info = np.full(m, "", dtype=TEXT)
+    http = http_segments(table)
+    app = app_segments(table)
+    for rows, show, names, texts in ((http.row, http.show, None, http.text),
+                                     (app.row, app.show, app.proto, app.text)):
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.shape[0] == 0:
+            continue
+        keep = tinfo.ok[rows]
+        rows, show = rows[keep], np.asarray(show)[keep]
+        text = np.array(texts, dtype=TEXT)[keep] if len(texts) else np.zeros(0, dtype=TEXT)
+        own, prefix = tinfo.text[rows], tinfo.prefix[rows]
+        if names is None:  # HTTP
+            p = np.where(show == SHOW_HTTP, "HTTP", "TCP").astype(TEXT)
+            i = np.where(show == SHOW_TCP_MARK, np.strings.add(own, SEGMENT_MARK),
+                         np.where(show == SHOW_HTTP, np.strings.add(prefix, text),
+                                  np.strings.add(np.strings.add(prefix, text), SEGMENT_MARK)))
+        else:
+            name = np.array(names, dtype=TEXT)[keep]
+            marked = (show == APP_TCP_MARK) | (show == APP_BARE_MARK)
+            p = np.where(marked, "TCP", name).astype(TEXT)
+            bare = np.where(prefix != "", np.strings.add(prefix, SEGMENT_MARK), SEGMENT_MARK.lstrip())
+            app_text = np.where(name == "DNS", np.strings.add(prefix, text),
+                                np.where(prefix != "", np.strings.add(np.strings.add(prefix, ", "), text), text))
+            i = np.where(show == APP_TCP_MARK, np.strings.add(own, SEGMENT_MARK),
+                         np.where(show == APP_BARE_MARK, bare, app_text))
+        claimed[rows] = True
+        proto[rows] = p
+        info[rows] = i
+    return Claimed(claimed, proto, info)
+
+
+def tcp_infos(table: PacketTable, frames: Index) -> TcpInfo:
+    """The Info text of each tcp row (:class:`TcpInfo`), read from the tcp rows, options and
+    SACK blocks of ``frames`` (increasing) alone (each row's text is its own), so that a
+    few rows of a large capture cost what those rows cost; the other rows have none."""
+    cut: PacketTable = table
+    whole: dict[str, Index] = {}
+    for name in ("tcp", "tcp.option", "tcp.sack"):
+        got = cut_to_frames(cut, name, frames)
+        if got is not None:
+            cut, whole[name] = got
+    if "tcp" not in whole:
+        return tcp_info_column(cut)
+    part = tcp_info_column(cut)
+    m = len(table.layer("tcp"))
+    out = TcpInfo(np.zeros(m, dtype=np.bool_), np.full(m, "", dtype=TEXT), np.full(m, "", dtype=TEXT))
+    rows = whole["tcp"]
+    out.ok[rows], out.text[rows], out.prefix[rows] = part.ok, part.text, part.prefix
+    return out

@@ -21,17 +21,12 @@ from typing import NamedTuple
 import numpy as np
 
 from tcpscope._types import Array, Index
-from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK, http_segments
-from tcpscope.analysis.tls_frames import SHOW_BARE_MARK as APP_BARE_MARK
-from tcpscope.analysis.tls_frames import SHOW_TCP_MARK as APP_TCP_MARK
-from tcpscope.analysis.tls_frames import app_segments
 from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_CODE, PROTO_NAMES
 from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ether, format_ipv4, ipv4_texts, ipv6_texts
 from tcpscope.views.info import CONTAINED, MALFORMED, SIZE_LIMITED
-from tcpscope.views.info_columns import TEXT, TcpInfo, tcp_info_column
-from tcpscope.views.tree import cut_to_frames
+from tcpscope.views.info_columns import TEXT, claimed_rows, tcp_infos
 
 __all__ = ["ListColumns", "PacketRow", "packet_columns", "packet_lines", "packet_rows", "packet_text", "time_precision",
            "time_text"]
@@ -189,18 +184,18 @@ def _other_column(table: PacketTable, sel: Index) -> Array:
     return np.where(np.strings.find(info, "[Malformed Packet") < 0, np.strings.add(info, mark), info)
 
 
-def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
+def _addresses(table: PacketTable) -> tuple[Array, Array]:
     """The Source and Destination columns: the innermost IP header's addresses (as
     pinfo->src/dst end up), else the Ethernet addresses, else a Linux cooked capture's
     sender (no destination), else nothing. Link-layer addresses are named as tshark names
     them (:mod:`tcpscope.table.manuf`: ``Broadcast``, ``IntelCor_12:34:56``)."""
     n = table.n
-    src = np.full(n, "", dtype=object)
-    dst = np.full(n, "", dtype=object)
+    src = np.full(n, "", dtype=TEXT)
+    dst = np.full(n, "", dtype=TEXT)
     found = [_sll_senders(table), *(_header_addresses(table, name) for name in ("eth", "ip", "ipv6"))]
     pkt = np.concatenate([f.pkt for f in found])
     if pkt.shape[0] == 0:
-        return src.tolist(), dst.tolist()
+        return src, dst
     order = np.lexsort((np.concatenate([f.depth for f in found]), pkt))  # by frame, then the stack
     last = np.ones(pkt.shape[0], dtype=np.bool_)  # each frame's innermost header
     last[:-1] = pkt[order][1:] != pkt[order][:-1]
@@ -212,9 +207,9 @@ def _addresses(table: PacketTable) -> tuple[list[str], list[str]]:
         at += f.pkt.shape[0]
         if mine.any():
             s, d = f.texts(mine)
-            src[f.pkt[mine]] = np.array(s, dtype=object)
-            dst[f.pkt[mine]] = np.array(d, dtype=object)
-    return src.tolist(), dst.tolist()
+            src[f.pkt[mine]] = np.array(s, dtype=TEXT)
+            dst[f.pkt[mine]] = np.array(d, dtype=TEXT)
+    return src, dst
 
 
 @dataclass(frozen=True)
@@ -379,14 +374,14 @@ def _icmp_infos(table: PacketTable, info: dict[int, str]) -> None:
 def _fragment_infos(table: PacketTable, info: dict[int, str]) -> None:
     ip4 = table.layer("ip")
     if len(ip4):
-        for pkt, flags, off, ident, proto, reach in zip(ip4.pkt.tolist(), np.asarray(ip4.cols["flags"]).tolist(),
-                                                        np.asarray(ip4.cols["frag_offset"]).tolist(),
-                                                        np.asarray(ip4.cols["id"]).tolist(),
-                                                        np.asarray(ip4.cols["proto"]).tolist(),
-                                                        np.asarray(ip4.cols["reach"]).tolist(), strict=True):
-            if reach >= 11 and ((flags & 1) or off):
-                pname = IP_PROTO_NAMES.get(proto, "Unknown")
-                info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
+        c = ip4.cols
+        frag = np.flatnonzero((np.asarray(c["reach"]) >= 11)
+                              & (((np.asarray(c["flags"]) & 1) != 0) | (np.asarray(c["frag_offset"]) != 0)))
+        for pkt, off, ident, proto in zip(ip4.pkt[frag].tolist(), np.asarray(c["frag_offset"])[frag].tolist(),
+                                          np.asarray(c["id"])[frag].tolist(), np.asarray(c["proto"])[frag].tolist(),
+                                          strict=True):
+            pname = IP_PROTO_NAMES.get(proto, "Unknown")
+            info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
 
 
 def _sll_infos(table: PacketTable, info: dict[int, str]) -> None:
@@ -480,84 +475,6 @@ def _arp_info(op: int, sha: bytes, tha: bytes, spa: int, tpa: int) -> str:
     return f"Who has {t}? Tell {s}"
 
 
-SEGMENT_MARK = " [TCP segment of a reassembled PDU]"
-
-
-class Claimed(NamedTuple):
-    """The Protocol and Info of the tcp rows the framing above TCP claims (``claimed``)."""
-
-    claimed: Array
-    proto: Array
-    info: Array
-
-
-def _claimed(table: PacketTable, tinfo: TcpInfo) -> Claimed:
-    """Protocol and Info of the tcp rows HTTP, TLS or DNS framing claims (reference/
-    pdu-framing.md §2.3-2.5), column by column.
-
-    HTTP: a segment of a message not yet whole is TCP's, its Info TCP's own text or the
-    message's first line (HTTP wrote it before asking for more) and the reassembly
-    marker; a segment that completes messages is HTTP's, the analysis prefixes then the
-    messages' texts. TLS and DNS: a segment the dissector was not called on, or DNS wrote
-    nothing in, TCP's own text and the marker; one TLS asked more of at its start, the
-    marker alone after the analysis prefixes (TLS cleared Info); one completing records or
-    messages, their protocol and texts after the prefixes (TLS's first item is appended
-    with its ", " separator when a prefix is there). TLS and DNS decide after HTTP."""
-    m = tinfo.ok.shape[0]
-    claimed = np.zeros(m, dtype=np.bool_)
-    proto = np.full(m, "TCP", dtype=TEXT)
-    info = np.full(m, "", dtype=TEXT)
-    http = http_segments(table)
-    app = app_segments(table)
-    for rows, show, names, texts in ((http.row, http.show, None, http.text),
-                                     (app.row, app.show, app.proto, app.text)):
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.shape[0] == 0:
-            continue
-        keep = tinfo.ok[rows]
-        rows, show = rows[keep], np.asarray(show)[keep]
-        text = np.array(texts, dtype=TEXT)[keep] if len(texts) else np.zeros(0, dtype=TEXT)
-        own, prefix = tinfo.text[rows], tinfo.prefix[rows]
-        if names is None:  # HTTP
-            p = np.where(show == SHOW_HTTP, "HTTP", "TCP").astype(TEXT)
-            i = np.where(show == SHOW_TCP_MARK, np.strings.add(own, SEGMENT_MARK),
-                         np.where(show == SHOW_HTTP, np.strings.add(prefix, text),
-                                  np.strings.add(np.strings.add(prefix, text), SEGMENT_MARK)))
-        else:
-            name = np.array(names, dtype=TEXT)[keep]
-            marked = (show == APP_TCP_MARK) | (show == APP_BARE_MARK)
-            p = np.where(marked, "TCP", name).astype(TEXT)
-            bare = np.where(prefix != "", np.strings.add(prefix, SEGMENT_MARK), SEGMENT_MARK.lstrip())
-            app_text = np.where(name == "DNS", np.strings.add(prefix, text),
-                                np.where(prefix != "", np.strings.add(np.strings.add(prefix, ", "), text), text))
-            i = np.where(show == APP_TCP_MARK, np.strings.add(own, SEGMENT_MARK),
-                         np.where(show == APP_BARE_MARK, bare, app_text))
-        claimed[rows] = True
-        proto[rows] = p
-        info[rows] = i
-    return Claimed(claimed, proto, info)
-
-
-def _tcp_infos(table: PacketTable, frames: Index) -> TcpInfo:
-    """The Info text of each tcp row (:class:`TcpInfo`), read from the tcp rows, options and
-    SACK blocks of ``frames`` (increasing) alone (each row's text is its own), so that a
-    few rows of a large capture cost what those rows cost; the other rows have none."""
-    cut: PacketTable = table
-    whole: dict[str, Index] = {}
-    for name in ("tcp", "tcp.option", "tcp.sack"):
-        got = cut_to_frames(cut, name, frames)
-        if got is not None:
-            cut, whole[name] = got
-    if "tcp" not in whole:
-        return tcp_info_column(cut)
-    part = tcp_info_column(cut)
-    m = len(table.layer("tcp"))
-    out = TcpInfo(np.zeros(m, dtype=np.bool_), np.full(m, "", dtype=TEXT), np.full(m, "", dtype=TEXT))
-    rows = whole["tcp"]
-    out.ok[rows], out.text[rows], out.prefix[rows] = part.ok, part.text, part.prefix
-    return out
-
-
 class ListColumns(NamedTuple):
     """The packet list's columns for some frames, one array each (the texts numpy strings)."""
 
@@ -605,13 +522,13 @@ def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColum
     top, below, mptcp = _top_protocols(table)
     src, dst = _addresses(table)
     tcp = table.layer("tcp")
-    tinfo = _tcp_infos(table, sel)
+    tinfo = tcp_infos(table, sel)
     tcp_row = tcp.last_row(n)[sel] if len(tcp) else np.full(sel.shape[0], -1, dtype=np.int64)
     before = _before_ports(table, top)[sel]
     t = np.where(before, below[sel], top[sel])
     is_tcp = (t == _TCP) & (tcp_row >= 0)
     row = np.where(is_tcp, tcp_row, 0)
-    above = _claimed(table, tinfo)
+    above = claimed_rows(table, tinfo)
     is_mptcp = mptcp[sel]
     from_above, own = np.zeros(sel.shape[0], dtype=np.bool_), np.zeros(sel.shape[0], dtype=np.bool_)
     at = np.flatnonzero(is_tcp)
@@ -623,8 +540,7 @@ def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColum
     info[own] = tinfo.text[row[own]]
     protocol[from_above] = above.proto[row[from_above]]
     info[from_above] = above.info[row[from_above]]
-    return ListColumns(number, _time_column(table, sel), np.array(src, dtype=TEXT)[sel],
-                       np.array(dst, dtype=TEXT)[sel], protocol, lengths, info)
+    return ListColumns(number, _time_column(table, sel), src[sel], dst[sel], protocol, lengths, info)
 
 
 def packet_rows(table: PacketTable, frames: Index | None = None) -> Iterator[PacketRow]:
