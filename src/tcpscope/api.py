@@ -601,14 +601,19 @@ class Scan:
         protocols' fields; ``"messages"``: with the messages, for the http.* fields and
         frame.protocols when they are named (without, a piece's messages are framed from
         that piece alone when a field asks for them)."""
-        from tcpscope.analysis.http_fields import needs_messages
-        from tcpscope.analysis.tls_frames import needs_framing
+        from tcpscope.filter.registry import names_framed
 
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
+        listed = self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+        if not names_framed(names):  # (the framing modules are slow to import)
+            return listed
+        from tcpscope.analysis.http_fields import needs_messages
+        from tcpscope.analysis.tls_frames import needs_framing
+
         if needs_messages(names):
             return "messages"
-        return self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"}) or needs_framing(names)
+        return listed or needs_framing(names)
 
     def __iter__(self) -> Iterator[PacketView]:
         from tcpscope.capture import read_batches

@@ -11,12 +11,12 @@ the analysis findings, all computed by one pass of
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tcpscope._types import Array, Index
 from tcpscope.analysis.conversations import segment_keys
-from tcpscope.analysis.http import HttpFramer, with_http
 from tcpscope.analysis.keys import KeyIds
 from tcpscope.analysis.layout import (
     A_ACK_LOST_PACKET,
@@ -38,12 +38,15 @@ from tcpscope.analysis.layout import (
 )
 from tcpscope.analysis.lifecycle import Lifecycle
 from tcpscope.analysis.state import SequenceState, analyze_segments
-from tcpscope.analysis.tls_frames import PduFramer, with_app
 from tcpscope.analysis.udp import UdpStreams, udp_columns
 from tcpscope.dissect.experts import EXPERT_CODE, SLOT
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
+
+if TYPE_CHECKING:
+    from tcpscope.analysis.http import HttpFramer
+    from tcpscope.analysis.tls_frames import PduFramer
 
 __all__ = ["ANALYSIS_COLUMNS", "TcpAnalyzer", "analyze"]
 
@@ -261,8 +264,14 @@ class TcpAnalyzer:
         self.state = SequenceState()
         self.lifecycle = Lifecycle()
         self.udp = UdpStreams()
-        self.http = HttpFramer(detail=http == "messages") if http else None
-        self.app = PduFramer() if http else None
+        self.http: HttpFramer | None = None
+        self.app: PduFramer | None = None
+        if http:  # (the framers' modules are imported only then: small captures start sooner)
+            from tcpscope.analysis.http import HttpFramer
+            from tcpscope.analysis.tls_frames import PduFramer
+
+            self.http = HttpFramer(detail=http == "messages")
+            self.app = PduFramer()
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`), and,
@@ -272,6 +281,9 @@ class TcpAnalyzer:
         table = analyze(table, self)
         if self.http is None or self.app is None:
             return table
+        from tcpscope.analysis.http import with_http
+        from tcpscope.analysis.tls_frames import with_app
+
         return with_app(with_http(table, self.http.feed(table), self.http.matcher), self.app.feed(table))
 
 

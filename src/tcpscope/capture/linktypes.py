@@ -95,7 +95,8 @@ def strip_pseudo_headers(
     first, message = n, ""
     if n == 0:
         return offset, caplen, wirelen, first, message
-    present = np.unique(linktype)
+    ordered = np.sort(linktype)  # the link types present (np.unique would import numpy.ma: start-up time)
+    present = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
     if not any(int(lt) in PSEUDO_HEADERS for lt in present):
         return offset, caplen, wirelen, first, message
     offset, caplen, wirelen = offset.copy(), caplen.copy(), wirelen.copy()

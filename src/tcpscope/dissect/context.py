@@ -227,7 +227,7 @@ class DissectContext:
 
                 proto = self.current[bad] if self.current.shape[0] == self.n else np.zeros(bad.shape[0], np.int16)
                 codes = np.asarray(malformed_codes(), dtype=np.int64)[proto]
-                for code in np.unique(codes).tolist():
+                for code in np.flatnonzero(np.bincount(codes)).tolist():  # (np.unique: numpy.ma, start-up)
                     self.expert(bad[codes == code], int(code), slot=MALFORMED_SLOT)
             self.malformed[bad] = True
             self.short[idx[~reported]] = True

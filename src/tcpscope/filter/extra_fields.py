@@ -26,7 +26,6 @@ from collections.abc import Callable
 import numpy as np
 
 from tcpscope._types import Array, Index
-from tcpscope.analysis.http_fields import stack_above_tcp
 from tcpscope.dissect.protocols import PROTO_NAMES
 from tcpscope.table.access import spans_values
 from tcpscope.table.layers import Layer
@@ -307,6 +306,8 @@ def frame_protocols(t: PacketTable, frames: Index | None = None) -> Array:
 def _with_http(t: PacketTable, names: np.ndarray, frames: Index | None) -> np.ndarray:
     """``names`` (the protocols of ``frames`` as dissected) with what HTTP framing adds:
     the ``data`` after ``tcp`` of a payload HTTP claims dropped, ``:http...`` per message."""
+    from tcpscope.analysis.http_fields import stack_above_tcp  # (HTTP's modules only for frame.protocols)
+
     claimed, pkt, texts = stack_above_tcp(t, frames)
     if claimed.shape[0] == 0 and pkt.shape[0] == 0:
         return names

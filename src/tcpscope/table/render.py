@@ -531,13 +531,13 @@ def write_rows(kinds: NDArray[np.int64], widths: NDArray[np.int64], fstart: NDAr
                         for q in range(na):
                             out[p + q] = agg[q]
                         p += na
-                    if occ != 0 or rank == 0:  # the cell's opening quote (its values quoted together)
+                    if nq > 0 and (occ != 0 or rank == 0):  # the cell's opening quote (its values quoted together)
                         for q in range(nq):
                             out[p + q] = quote[q]
                         p += nq
                     at[j] = p
                     p += vlen[j]
-                    if occ != 0 or j + 1 >= fe or vrow[j + 1] != r:  # and its closing one
+                    if nq > 0 and (occ != 0 or j + 1 >= fe or vrow[j + 1] != r):  # and its closing one
                         for q in range(nq):
                             out[p + q] = quote[q]
                         p += nq

@@ -20,7 +20,6 @@ imports numba.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -101,17 +100,24 @@ def parse_e_option(opts: FieldsOptions, text: str) -> FieldsOptions:
 
 #: Characters tshark's -T fields writes escaped in a value (print.c print_escaped_csv)
 _ESCAPES = str.maketrans({"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-_ESCAPED = re.compile("[\b\f\n\r\t]")
+#: The same characters as bits of their code points (all below 32), for a vectorized search.
+_ESCAPED_BITS = sum(1 << ord(c) for c in "\b\f\n\r\t")
 
 
 def _escaped(fd: FieldDef, v: Values) -> Values:
     """A string field's values with the characters tshark escapes in -T fields escaped
-    (the values themselves, which filters read, keep them)."""
-    if fd.ftype is not FieldType.STRING or v.data.dtype.kind != "U" or len(v) == 0:
+    (the values themselves, which filters read, keep them).
+
+    The values are searched as an array of code points (tcp.flags.str has one value per
+    segment: a Python search of each cost a sixth of a second on the bench capture);
+    only a field with such a character is rewritten, value by value."""
+    if fd.ftype is not FieldType.STRING or v.data.dtype.kind != "U" or v.data.dtype.itemsize == 0 or len(v) == 0:
+        return v
+    codes = np.ascontiguousarray(v.data).view(np.uint32)
+    low = codes[codes < 32]
+    if not np.any((np.uint32(_ESCAPED_BITS) >> low) & 1):
         return v
     texts = v.data.tolist()
-    if not any(_ESCAPED.search(t) for t in texts):
-        return v
     return Values(v.pkt, np.array([t.translate(_ESCAPES) for t in texts], dtype=np.str_), v.layer, v.buf)
 
 
