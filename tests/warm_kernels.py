@@ -7,7 +7,7 @@ test process compiled the kernels it met before another had cached them: the two
 workers, which start on the same modules, and the child processes of the command-line
 tests. A fresh clone's ``make test`` took about 4 minutes of CPU more than a warm
 checkout's (user and system 15.5 against 11.3 minutes, the install and mypy's cold cache
-included), where compiling every kernel here takes about 1.8. Compiled here first, the tests load them from the cache. What the tests prove is
+included), where compiling every kernel here takes about 2 (two processes). Compiled here first, the tests load them from the cache. What the tests prove is
 unchanged: they run the same kernels, loaded instead of compiled; a kernel or a signature
 this misses is compiled by the first test that needs it, as before.
 
