@@ -236,12 +236,20 @@ class SequenceState:
         return out
 
 
+#: Rows every array of rows has at least: a field of a single row is a contiguous view,
+#: which numba types with another layout ("C") than the strided field of two rows or more
+#: ("A"), so that a capture of one conversation, or one key, or one unacknowledged segment,
+#: compiled the kernel once more (9 s each, six variants in all where one serves).
+_MIN_ROWS = 2
+
+
 def _grown(a: Array, rows: int, fill: int) -> Array:
-    """``a`` with at least ``rows`` rows (at least doubled when it grows; new rows ``fill``)."""
+    """``a`` with at least ``rows`` rows, and :data:`_MIN_ROWS` (at least doubled when it
+    grows; new rows ``fill``)."""
     have = a.shape[0]
-    if have >= max(rows, 1):
+    if have >= max(rows, _MIN_ROWS):
         return a
-    shape = (max(rows, 2 * have, 1), *a.shape[1:])
+    shape = (max(rows, 2 * have, _MIN_ROWS), *a.shape[1:])
     # zeros: the room not yet used takes no memory until it is written
     out = np.zeros(shape, dtype=a.dtype) if fill == 0 else np.full(shape, fill, dtype=a.dtype)
     out[:have] = a
