@@ -40,7 +40,6 @@ DECLARED: dict[str, dict[int, str]] = {
     "craft-pcapng-records.pcapng": {1: _NO_PACKET, 3: _NO_PACKET, 5: _NO_PACKET},
     "craft-pcapng-sections.pcapng": {3: _NO_PACKET, 9: _NO_PACKET, 14: _NO_PACKET},
     "craft-tcp-truncated.pcap": {40: "a snap-length cut segment on port 443: tshark's TLS reads it unreassembled"},
-    "zeek-linux_dlt_sll2.pcap": {6: "RARP (EtherType 0x8035) goes to tshark's ARP dissector"},
 }
 
 

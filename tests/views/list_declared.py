@@ -17,7 +17,7 @@ MALFORMED_CONTINUATION = ("HTTP Continuation whose last line, after a header lin
 APP_MARK = "mark of an application dissector on TCP's line: pending reassembly issue 18"
 APP_TCP = "TLS, SSH, SMTP, DNS above TCP: not dissected"
 APP_UDP = "DNS, NTP above UDP: not dissected"
-OTHER_PROTO = "IPX, STP, ESP, Netlink, RARP: not dissected"
+OTHER_PROTO = "IPX, STP, ESP, Netlink: not dissected"
 LINK_TYPE = "link types and pcapng blocks not dissected (D-Bus, LAPD, Bluetooth, MIME, custom)"
 NULL_RAW = "Null/Loopback and raw IP: Info and N/A addresses not written"
 LINK_INFO = "Info of Ethernet, LLC, VLAN, SLL and MPLS headers: not written"
@@ -86,7 +86,6 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-ipv6-ext.pcap": "8",
         "craft-link-sll.pcap": "9 11",
         "craft-link-sll2.pcap": "9",
-        "zeek-linux_dlt_sll2.pcap": "6",
     },
     LINK_TYPE: {
         "bad/craft-pcap-100mib-record.pcap": "1-2",

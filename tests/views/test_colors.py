@@ -26,7 +26,6 @@ pytestmark = pytest.mark.skipif(colorfilters_path() is None, reason="Wireshark's
 
 #: (capture, frame) -> why tcpscope's rule differs from tshark's
 DECLARED: dict[tuple[str, int], str] = {
-    ("zeek-linux_dlt_sll2.pcap", 6): "ARP in a Linux cooked capture v2: tcpscope does not dissect it (Dissection)",
 }
 
 NAMES = capture_names()

@@ -60,6 +60,7 @@ ETHERTYPE_NEXT: dict[int, Proto] = {
     0x8847: Proto.MPLS,
     0x8848: Proto.MPLS,
     0x0806: Proto.ARP,
+    0x8035: Proto.ARP,  # RARP (RFC 903): packet-arp.c dissects both EtherTypes
 }
 
 _ETHERTYPE_LUT = np.full(65536, Proto.DATA, dtype=np.int8)

@@ -335,8 +335,19 @@ def _arp_infos(table: PacketTable, info: dict[int, str]) -> None:
                                                    np.asarray(arp.cols["src_proto_ipv4"]).tolist(),
                                                    np.asarray(arp.cols["dst_proto_ipv4"]).tolist(),
                                                    np.asarray(arp.cols["complete"]).tolist(), strict=True):
-            if ok and op in (ARP_REQUEST, ARP_REPLY):
+            if ok and op in (ARP_REQUEST, ARP_REPLY, RARP_REQUEST, RARP_REPLY):
                 info[pkt] = _arp_info(op, bytes(sha), bytes(tha), spa, tpa)
+
+
+def _rarp_frames(table: PacketTable) -> Array:
+    """Frames whose ARP operation is a reverse request or reply: packet-arp.c names the
+    Protocol column by the operation, "RARP" for these whatever the EtherType."""
+    out = np.zeros(table.n, dtype=np.bool_)
+    arp = table.layer("arp")
+    if len(arp):
+        op = np.asarray(arp.cols["opcode"])
+        out[arp.pkt[np.asarray(arp.cols["complete"]) & ((op == RARP_REQUEST) | (op == RARP_REPLY))]] = True
+    return out
 
 
 class _Icmp(NamedTuple):
@@ -450,8 +461,8 @@ def _icmpv6_info(m: _Icmp, hop_limit: int | None) -> str:
     return text
 
 
-#: ARP operations (RFC 826)
-ARP_REQUEST, ARP_REPLY = 1, 2
+#: ARP operations (RFC 826) and RARP's (RFC 903)
+ARP_REQUEST, ARP_REPLY, RARP_REQUEST, RARP_REPLY = 1, 2, 3, 4
 _NO_MAC = bytes(6)
 
 
@@ -462,9 +473,14 @@ def _arp_info(op: int, sha: bytes, tha: bytes, spa: int, tpa: int) -> str:
     same. ANNOUNCEMENT: a gratuitous request whose target hardware address is all zeros.
     PROBE: a request, not gratuitous, with a zero target hardware address and sender
     protocol address 0.0.0.0. A request asks for the target's address, a reply gives the
-    sender's.
+    sender's. RARP (RFC 903): a reverse request asks for the protocol address of the target
+    hardware address, a reverse reply gives it.
     """
     s, t = format_ipv4(spa), format_ipv4(tpa)
+    if op == RARP_REQUEST:  # RARP asks for the protocol address of the target's hardware address
+        return f"Who is {format_ether(tha)}? Tell {format_ether(sha)}"
+    if op == RARP_REPLY:
+        return f"{format_ether(tha)} is at {t}"
     gratuitous = spa == tpa
     if op == ARP_REPLY:
         return f"Gratuitous ARP for {s} (Reply)" if gratuitous else f"{s} is at {format_ether(sha)}"
@@ -535,6 +551,7 @@ def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColum
     from_above[at] = above.claimed[row[at]] & ~is_mptcp[at]
     own[at] = ~from_above[at] & tinfo.ok[row[at]]
     protocol = _proto_texts(t)
+    protocol[(t == "arp") & _rarp_frames(table)[sel]] = "RARP"
     info = _other_column(table, sel)
     protocol[own] = np.where(is_mptcp[own], "MPTCP", "TCP")
     info[own] = tinfo.text[row[own]]
