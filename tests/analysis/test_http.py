@@ -119,6 +119,14 @@ EXCHANGES: dict[str, tuple[int, list[tuple[int, bytes]], bool]] = {
         (1, _response("200 OK", b"x" * 40, "application/octet-stream", 40)[50:70]),
         (1, _response("200 OK", b"x" * 40, "application/octet-stream", 40)[70:]),
     ], False),
+    "keep-alive": (80, [  # (each response's headers ask for an exact length in its first segment)
+        (0, b"GET /a HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"),
+        (1, _response("200 OK", b"a" * 100, "text/plain", 100)[:80]),
+        (1, _response("200 OK", b"a" * 100, "text/plain", 100)[80:]),
+        (0, b"GET /b HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"),
+        (1, _response("200 OK", b"b" * 100, "text/plain", 100)[:80]),
+        (1, _response("200 OK", b"b" * 100, "text/plain", 100)[80:]),
+    ], False),
     "holes": (80, [
         (0, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n"),
         (1, _response("200 OK", b"a" * 3000, "text/plain", 3000)[:1000]),
@@ -184,6 +192,14 @@ TSHARK = {
         "    7 0.060000000     10.0.0.2 → 10.0.0.1     TCP 90 HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]",
         "    8 0.070000000     10.0.0.2 → 10.0.0.1     TCP 60 HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]",
         "    9 0.080000000     10.0.0.2 → 10.0.0.1     HTTP 89 HTTP/1.1 200 OK ",
+    ],
+    "keep-alive": [
+        "    4 0.030000000     10.0.0.1 → 10.0.0.2     HTTP 83 GET /a HTTP/1.0 ",
+        "    5 0.040000000     10.0.0.2 → 10.0.0.1     TCP 120 HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]",
+        "    6 0.050000000     10.0.0.2 → 10.0.0.1     HTTP 126 HTTP/1.1 200 OK  (text/plain)",
+        "    7 0.060000000     10.0.0.1 → 10.0.0.2     HTTP 83 GET /b HTTP/1.0 ",
+        "    8 0.070000000     10.0.0.2 → 10.0.0.1     TCP 120 HTTP/1.1 200 OK  [TCP segment of a reassembled PDU]",
+        "    9 0.080000000     10.0.0.2 → 10.0.0.1     HTTP 126 HTTP/1.1 200 OK  (text/plain)",
     ],
     "holes": [
         '    4 0.030000000     10.0.0.1 → 10.0.0.2     HTTP 68 GET /a HTTP/1.1 ',

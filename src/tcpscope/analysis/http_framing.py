@@ -448,7 +448,10 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why:
             continue
         walked[s] = True
         if st.mode[kk] == M_IDLE:
+            # between messages no exact length is asked for: the next message's headers
+            # may ask for one, in this segment or a later one
             st.start_seg[kk] = -1
+            st.exact_seg[kk] = -1
         else:
             st.lstart[kk] = -1
         done = 0
