@@ -35,9 +35,10 @@ FT = FieldType
 SET = ("Set", "Not set")
 
 
-def _tcp(rule: Callable[[Layer], Mask]) -> Callable[[Layer], Mask]:
-    """Presence rules read analysis columns; a table analysed by nothing has none (of the
-    tcp layer, or the udp layer's conversation columns)."""
+def _analysed(rule: Callable[[Layer], Mask]) -> Callable[[Layer], Mask]:
+    """``rule``, for a layer the analysis has run on: presence rules read analysis columns,
+    and a table analysed by nothing has none (the tcp layer's, or the udp layer's
+    conversation columns), so no row has the field."""
 
     def guarded(layer: Layer) -> Mask:
         if "stream" not in layer.cols:
@@ -215,7 +216,7 @@ def _analysis(col: str, extra: Callable[[Layer], Mask] | None = None) -> Getter:
         m = _ta(lt)
         return m & extra(lt) if extra is not None else m
 
-    return column("tcp", col, _tcp(rule))
+    return column("tcp", col, _analysed(rule))
 
 
 def _nonzero(col: str) -> Callable[[Layer], Mask]:
@@ -278,30 +279,30 @@ def _expert_description(e: Expert) -> str:
 _NOT_EXPERT_FIELDS = frozenset({"tcp.analysis.duplicate_ack"})
 
 ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
-    FieldDef("tcp.stream", FT.UINT32, column("tcp", "stream", _tcp(_conv)), "Stream index", Base.DEC,
+    FieldDef("tcp.stream", FT.UINT32, column("tcp", "stream", _analysed(_conv)), "Stream index", Base.DEC,
              description="The index of the TCP conversation the segment belongs to, counting from 0 in order of first appearance."),
-    FieldDef("tcp.completeness", FT.UINT8, column("tcp", "completeness", _tcp(_conv)), "Conversation completeness",
+    FieldDef("tcp.completeness", FT.UINT8, column("tcp", "completeness", _analysed(_conv)), "Conversation completeness",
              Base.DEC,
              description="The completeness of the conversation capture: a bit each for SYN, SYN-ACK, ACK, data, FIN and RST seen."),
-    FieldDef("tcp.seq", FT.UINT32, column("tcp", "seq", _tcp(_conv)), "Sequence Number", Base.DEC,
+    FieldDef("tcp.seq", FT.UINT32, column("tcp", "seq", _analysed(_conv)), "Sequence Number", Base.DEC,
              description="The sequence number relative to the conversation's first one in this direction."),
-    FieldDef("tcp.ack", FT.UINT32, column("tcp", "ack", _tcp(_full)), "Acknowledgment Number", Base.DEC,
+    FieldDef("tcp.ack", FT.UINT32, column("tcp", "ack", _analysed(_full)), "Acknowledgment Number", Base.DEC,
              description="The acknowledgment number relative to the peer's first sequence number."),
     FieldDef("tcp.nxtseq", FT.UINT32,
-             column("tcp", "nxtseq", _tcp(lambda lt: _full(lt) & _c(lt, "has_len").astype(np.bool_))),
+             column("tcp", "nxtseq", _analysed(lambda lt: _full(lt) & _c(lt, "has_len").astype(np.bool_))),
              "Next Sequence Number", Base.DEC,
              description="The sequence number (relative) the sender's next segment should have."),
-    FieldDef("tcp.window_size", FT.UINT32, column("tcp", "window_size", _tcp(_full)), "Calculated window size",
+    FieldDef("tcp.window_size", FT.UINT32, column("tcp", "window_size", _analysed(_full)), "Calculated window size",
              Base.DEC,
              description="The scaled window size (if scaling has been used)."),
     FieldDef("tcp.window_size_scalefactor", FT.INT32,
-             column("tcp", "window_size_scalefactor", _tcp(_scalefactor_present)), "Window size scaling factor",
+             column("tcp", "window_size_scalefactor", _analysed(_scalefactor_present)), "Window size scaling factor",
              Base.DEC,
              description="The window size scaling factor (-1 when unknown, -2 when no scaling is used)."),
-    FieldDef("tcp.time_relative", FT.RELATIVE_TIME, column("tcp", "time_relative", _tcp(_stamps)),
+    FieldDef("tcp.time_relative", FT.RELATIVE_TIME, column("tcp", "time_relative", _analysed(_stamps)),
              "Time since first frame in this TCP stream",
              description="Time relative to first frame in this TCP stream."),
-    FieldDef("tcp.time_delta", FT.RELATIVE_TIME, column("tcp", "time_delta", _tcp(_stamps)),
+    FieldDef("tcp.time_delta", FT.RELATIVE_TIME, column("tcp", "time_delta", _analysed(_stamps)),
              "Time since previous frame in this TCP stream",
              description="Time delta from previous frame in this TCP stream."),
     FieldDef("tcp.flags.str", FT.STRING, _flags_str, "TCP Flags",
@@ -319,7 +320,7 @@ ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("tcp.options.sack_re", FT.UINT32, _sack_edge("re_raw", "has_re"), "TCP SACK Right Edge", Base.DEC,
              description="The right edge of a SACK block, relative to the peer's first sequence number."),
     # the SEQ/ACK analysis subtree (tcp_print_sequence_number_analysis)
-    FieldDef("tcp.analysis", FT.NONE, _none_rows("tcp", _tcp(_ta)), "SEQ/ACK analysis",
+    FieldDef("tcp.analysis", FT.NONE, _none_rows("tcp", _analysed(_ta)), "SEQ/ACK analysis",
              description="This frame has some of the TCP analysis shown."),
     FieldDef("tcp.analysis.acks_frame", FT.FRAMENUM, _analysis("acks_frame", _nonzero("acks_frame")),
              "This is an ACK to the segment in frame",
@@ -337,11 +338,11 @@ ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("tcp.analysis.push_bytes_sent", FT.UINT32, _analysis("push_bytes_sent", _nonzero("bytes_in_flight")),
              "Bytes sent since last PSH flag", Base.DEC,
              description="How many bytes have been sent since the last PSH flag."),
-    FieldDef("tcp.analysis.flags", FT.NONE, _none_rows("tcp", _tcp(lambda lt: _ta(lt) & (_c(lt, "aflags") != 0))),
+    FieldDef("tcp.analysis.flags", FT.NONE, _none_rows("tcp", _analysed(lambda lt: _ta(lt) & (_c(lt, "aflags") != 0))),
              "TCP Analysis Flags",
              description="This frame has some of the TCP analysis flags set."),
     FieldDef("tcp.analysis.duplicate_ack", FT.NONE,
-             _none_rows("tcp", _tcp(lambda lt: _ta(lt) & ((_c(lt, "aflags") & A_DUPLICATE_ACK) != 0)), times=2),
+             _none_rows("tcp", _analysed(lambda lt: _ta(lt) & ((_c(lt, "aflags") & A_DUPLICATE_ACK) != 0)), times=2),
              "Duplicate ACK",
              description="This is a duplicate ACK."),
     FieldDef("tcp.analysis.duplicate_ack_num", FT.UINT32, _analysis("dupack_num", _nonzero("dupack_num")),
@@ -359,13 +360,13 @@ ANALYSIS_FIELDS: tuple[FieldDef, ...] = (
              "RTO based on delta from frame",
              description="This is the frame we measure the RTO from."),
     # UDP conversations (packet-udp.c; tcpscope.analysis.udp)
-    FieldDef("udp.stream", FT.UINT32, column("udp", "stream", _tcp(_conv)),
+    FieldDef("udp.stream", FT.UINT32, column("udp", "stream", _analysed(_conv)),
              "Stream index", Base.DEC,
              description="The index of the UDP conversation the datagram belongs to, counting from 0 in order of first appearance."),
-    FieldDef("udp.time_relative", FT.RELATIVE_TIME, column("udp", "time_relative", _tcp(_udp_times)),
+    FieldDef("udp.time_relative", FT.RELATIVE_TIME, column("udp", "time_relative", _analysed(_udp_times)),
              "Time since first frame",
              description="Time relative to first frame in this UDP stream."),
-    FieldDef("udp.time_delta", FT.RELATIVE_TIME, column("udp", "time_delta", _tcp(_udp_times)),
+    FieldDef("udp.time_delta", FT.RELATIVE_TIME, column("udp", "time_delta", _analysed(_udp_times)),
              "Time since previous frame",
              description="Time delta from previous frame in this UDP stream."),
     # expert information
