@@ -67,11 +67,13 @@ def test_display_filter_and_fields(tmp_path: Path) -> None:
     """``-Y`` keeps the frames it selects; ``-e`` names the columns, in its order."""
     out = tmp_path / "x.parquet"
     assert _export("own-lossy-seed11.pcap", "parquet", out, "-Y", "tcp.analysis.retransmission",
-                   "-e", "tcp.stream", "-e", "frame.number") == 0
+                   "-e", "tcp.stream", "-e", "frame.number", "-e", "_ws.col.Info") == 0
     got = pq.read_table(out)
     cap = tcpscope.open(CAPTURES / "own-lossy-seed11.pcap").filter("tcp.analysis.retransmission")
-    assert got.column_names == ["tcp.stream", "frame.number"]
+    assert got.column_names == ["tcp.stream", "frame.number", "_ws.col.Info"]
     assert got.column("frame.number").to_pylist() == list(cap)
+    # the packet list's text of the selected frames alone, as the API's of every frame
+    assert got.column("_ws.col.Info").to_pylist() == cap.packets.to_arrow(["_ws.col.Info"]).column(0).to_pylist()
     assert got.schema.field("tcp.stream").type == pa.uint32()
 
 

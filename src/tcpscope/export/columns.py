@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from tcpscope.table.schema import REPEATED_FIELDS, FieldDef
 from tcpscope.table.schema import arrow_schema as schema_of
 
@@ -72,11 +74,26 @@ def arrow_schema(defs: Sequence[FieldDef], binary_addresses: bool = False) -> py
 
 def conform(piece: PacketView, schema: pyarrow.Schema) -> pyarrow.Table:
     """A piece's frames as rows of the export's ``schema`` (made by :func:`arrow_schema`):
-    its list columns and its addresses as text or bytes, as the schema has them."""
+    each column as ``PacketView.to_arrow`` makes it (its list columns and its addresses as
+    text or bytes, as the schema has them), but the packet list's columns (``_ws.col.*``),
+    which go from the list's kernels' variable-width strings straight into Arrow's string
+    arrays (:func:`tcpscope.views.columns.list_column`)."""
     import pyarrow as pa
 
-    lists = [f.name for f in schema if pa.types.is_list(f.type)]
-    binary = any(pa.types.is_fixed_size_binary(t) for t in schema.types)
-    table = piece.to_arrow(schema.names, lists=lists, binary_addresses=binary)
-    assert table.schema == schema, "the export's schema is the API's"
-    return table
+    from tcpscope._jit import job
+    from tcpscope.views.arrow_columns import arrow_column
+    from tcpscope.views.columns import LIST_COLUMNS, list_column
+
+    table, frames = piece.table, piece.frames
+    pos = np.full(table.n, -1, dtype=np.int64)
+    pos[frames] = np.arange(frames.shape[0])
+    whole = frames.shape[0] == table.n
+    arrays = []
+    with job(piece.job):
+        for fd, field in zip(field_defs(schema.names), schema, strict=True):
+            if fd.name in LIST_COLUMNS:
+                data = list_column(table, fd.name, None if whole else frames).data
+                arrays.append(pa.array(data, type=field.type))  # (numbers cast, texts taken in C)
+            else:
+                arrays.append(arrow_column(fd, piece.values(fd.name), pos, field, table))
+    return pa.Table.from_arrays(arrays, schema=schema)
