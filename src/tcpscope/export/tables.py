@@ -1,6 +1,7 @@
 """Table exports: Parquet, Arrow IPC, Feather and CSV, one row per frame, written a piece
 at a time (each piece of the scan becomes a Parquet row group or an IPC record batch),
-so memory stays that of one piece whatever the capture's length.
+so memory stays that of a few pieces whatever the capture's length; a piece is written
+while the next is made (:func:`write_tables`).
 
 * ``parquet``: Parquet with snappy compression (what pandas, Polars and DuckDB read by
   default), dictionary-encoded only in its text columns (:func:`_dictionary_columns`);
@@ -75,17 +76,30 @@ def _dictionary_columns(schema: pyarrow.Schema) -> list[str]:
 
 
 def write_tables(pieces: Iterable[PacketView], schema: pyarrow.Schema, fmt: str, out: BinaryIO) -> int:
-    """Write every piece's frames as rows of ``schema`` in format ``fmt``; returns the rows."""
+    """Write every piece's frames as rows of ``schema`` in format ``fmt``; returns the rows.
+
+    Each piece is written (encoded, compressed: pyarrow lets go of the GIL meanwhile) by
+    a thread of its own while the next piece is read, dissected and converted; one piece
+    at most waits for it, so memory stays that of a few pieces. A writing error is raised
+    here, at the next piece or at the end."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     writer = _writer(fmt, out, schema)
     rows = 0
     try:
-        for piece in pieces:
-            table = conform(piece, schema)
-            if fmt == "csv":
-                table = _csv_table(table)
-            writer.write_table(table)
-            rows += table.num_rows
-            del table, piece
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tcpscope-write") as pool:
+            written: Future[None] | None = None
+            for piece in pieces:
+                table = conform(piece, schema)
+                if fmt == "csv":
+                    table = _csv_table(table)
+                if written is not None:
+                    written.result()  # the piece before is written (or its error raised)
+                written = pool.submit(writer.write_table, table)
+                rows += table.num_rows
+                del table, piece
+            if written is not None:
+                written.result()
     finally:
         writer.close()
     return rows
