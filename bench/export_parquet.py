@@ -6,13 +6,15 @@ analysis fields), in one run.
 
 tcpscope writes the Parquet file to a temporary directory, tshark its JSON to /dev/null
 (its fastest way to hand the same fields to another tool); wall time, CPU time and peak
-resident memory of each are measured (``common.run_cmd``). tcpscope runs once first,
-untimed, so that numba's kernels are in its cache. The Parquet file's rows are checked
-against the capture's frames.
+resident memory of each are measured (``common.run_cmd``), and the load averages before
+and after the runs are saved with them (on a shared machine CPU time is the fairer
+ratio). tcpscope runs once first, untimed, so that numba's kernels are in its cache. The
+Parquet file's rows are checked against the capture's frames.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +27,8 @@ from common import ROOT, capture, e_args, env, packet_count, run_cmd, save, summ
 
 def main(repeat: int = 1) -> dict[str, Any]:
     """Both field sets: the export's default, and the same without the packet list's text
-    columns (``_ws.col.*``, which tcpscope makes a frame at a time in Python)."""
+    columns (``_ws.col.*``, whose Info needs HTTP framing and the list's column kernels:
+    the two figures say what those columns cost)."""
     sys.path.insert(0, str(ROOT / "src"))
     from tcpscope.export.columns import DEFAULT_FIELDS
 
@@ -39,6 +42,7 @@ def measure(fields: tuple[str, ...], label: str, repeat: int) -> dict[str, Any]:
 
     path = capture()
     warm(path)
+    load = os.getloadavg()
     n = packet_count(path)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.parquet"
@@ -49,16 +53,19 @@ def measure(fields: tuple[str, ...], label: str, repeat: int) -> dict[str, Any]:
         size = out.stat().st_size
     their_cmd = ["tshark", "-n", "-r", str(path), "-T", "json", *e_args(fields)]
     theirs = summary([run_cmd(their_cmd)])
+    load_after = os.getloadavg()
     speed = theirs["wall_min_s"] / mine["wall_min_s"]
     speed_cpu = theirs["cpu_median_s"] / mine["cpu_median_s"]
-    print(f"export, {len(fields)} fields ({label}), {path.name} ({n} packets)")
+    print(f"export, {len(fields)} fields ({label}), {path.name} ({n} packets), load average (1, 5, 15 min) "
+          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} before, {load_after[0]:.1f} {load_after[1]:.1f} "
+          f"{load_after[2]:.1f} after")
     print(f"  tshark -T json -e     wall {theirs['wall_min_s']:8.2f} s  cpu {theirs['cpu_median_s']:7.2f} s"
           f"  peak RSS {theirs['maxrss_mib']:7.0f} MiB  (to /dev/null)")
     print(f"  tcpscope export       wall {mine['wall_min_s']:8.2f} s  cpu {mine['cpu_median_s']:7.2f} s"
           f"  peak RSS {mine['maxrss_mib']:7.0f} MiB  (Parquet, {size / 2**20:.0f} MiB, {rows} rows)")
     print(f"  tcpscope is {speed:.1f}x faster (CPU time: {speed_cpu:.1f}x; goal >= 20x); "
           f"every frame a row: {rows == n}")
-    result = {"packets": n, "fields": list(fields), "tcpscope": mine, "tshark": theirs, "speedup": speed,
+    result = {"load_average": {"before": load, "after": load_after}, "packets": n, "fields": list(fields), "tcpscope": mine, "tshark": theirs, "speedup": speed,
               "speedup_cpu": speed_cpu, "rows": rows, "parquet_bytes": size, "goals": {"speedup": ">= 20"}}
     saved = save("export_parquet" if label == "default" else "export_parquet_no_ws_col", result)
     print(f"  -> {saved.relative_to(ROOT)}")
