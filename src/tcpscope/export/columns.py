@@ -82,7 +82,7 @@ def conform(piece: PacketView, schema: pyarrow.Schema) -> pyarrow.Table:
 
     from tcpscope._jit import job
     from tcpscope.views.arrow_columns import arrow_column
-    from tcpscope.views.columns import LIST_COLUMNS, list_column
+    from tcpscope.views.columns import COLUMN_PARTS, list_column
 
     table, frames = piece.table, piece.frames
     pos = np.full(table.n, -1, dtype=np.int64)
@@ -91,7 +91,7 @@ def conform(piece: PacketView, schema: pyarrow.Schema) -> pyarrow.Table:
     arrays = []
     with job(piece.job):
         for fd, field in zip(field_defs(schema.names), schema, strict=True):
-            if fd.name in LIST_COLUMNS:
+            if fd.name in COLUMN_PARTS:
                 data = list_column(table, fd.name, None if whole else frames).data
                 arrays.append(pa.array(data, type=field.type))  # (numbers cast, texts taken in C)
             else:

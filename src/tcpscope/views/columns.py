@@ -30,10 +30,10 @@ from tcpscope.table.values import Values
 if TYPE_CHECKING:
     from tcpscope.views.packet_list import ListColumns
 
-__all__ = ["COLUMN_FIELDS", "LIST_COLUMNS", "full_registry", "list_column"]
+__all__ = ["COLUMN_FIELDS", "COLUMN_PARTS", "full_registry", "list_column"]
 
 #: Each ``_ws.col.*`` field's column of :class:`~tcpscope.views.packet_list.ListColumns`.
-LIST_COLUMNS: dict[str, str] = {
+COLUMN_PARTS: dict[str, str] = {
     "_ws.col.No.": "number", "_ws.col.Time": "time", "_ws.col.Source": "source",
     "_ws.col.Destination": "destination", "_ws.col.Protocol": "protocol", "_ws.col.Length": "length",
     "_ws.col.Info": "info",
@@ -63,7 +63,7 @@ def list_column(t: PacketTable, name: str, frames: Index | None = None) -> Value
     """The ``_ws.col.*`` field ``name`` of ``frames`` of ``t`` (None: every frame), a value
     per frame: numbers as int64, texts as numpy's variable-width strings (``StringDType``),
     as the packet list's kernels made them."""
-    data = getattr(_columns_of(t, frames), LIST_COLUMNS[name])
+    data = getattr(_columns_of(t, frames), COLUMN_PARTS[name])
     pkt = np.arange(t.n, dtype=np.int64) if frames is None else np.asarray(frames, dtype=np.int64)
     return Values(pkt, data)
 
