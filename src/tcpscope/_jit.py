@@ -45,7 +45,6 @@ seconds on a large capture) and one line is logged, once per process, on the
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import types
@@ -209,8 +208,10 @@ def _njit(fn: Callable[..., Any], refcounts: bool = True) -> Any:
         try:
             return numba.njit(cache=True, nogil=True, inline=inline, **options)(fn)
         except RuntimeError:  # (numba's only error in setting a cache up: no writable directory)
+            import logging  # (here, not at the top: start-up time of every command)
+
             _uncached.set()
-            _log.warning("tcpscope: no writable cache for compiled kernels (NUMBA_CACHE_DIR, the source "
+            logging.getLogger("tcpscope").warning("tcpscope: no writable cache for compiled kernels (NUMBA_CACHE_DIR, the source "
                          "tree, ~/.cache/numba): compiling them again in every run")
     return numba.njit(cache=False, nogil=True, inline=inline, **options)(fn)
 
@@ -218,4 +219,3 @@ def _njit(fn: Callable[..., Any], refcounts: bool = True) -> Any:
 #: Set once numba has found no writable directory to cache kernels in (see the module
 #: docstring): the others compile without trying again, and the warning is given once.
 _uncached = threading.Event()
-_log = logging.getLogger("tcpscope")

@@ -21,7 +21,6 @@ so this is expected to happen when one is added or corrected, not otherwise.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Final
 
@@ -94,6 +93,8 @@ TCP_MAX_WINSHIFT: Final = 14
 def digest() -> str:
     """A short hash of every constant of this module, by name and value (see the module
     docstring: a module whose kernels read them records it as ``CONSTANTS_DIGEST``)."""
+    import hashlib  # (here, not at the top: start-up time of every command)
+
     values = {name: value for name, value in globals().items() if name.isupper() and not name.startswith("_")}
     text = repr(sorted((name, sorted(v.items()) if isinstance(v, Mapping) else v) for name, v in values.items()))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

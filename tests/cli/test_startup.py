@@ -58,7 +58,17 @@ def test_help_and_usage_errors_import_nothing_heavy(argv: list[str], code: int) 
 
 #: What no command imports for a small capture: compiling kernels, Arrow and pandas are for
 #: large ones and the API; nor does ``fields`` start a writer thread for a capture in one piece.
-NOT_FOR_SMALL = ("numba", "llvmlite", "pyarrow", "pandas", "concurrent.futures")
+#: Nor the standard modules that cost start-up time for what a small capture never needs:
+#: ``logging`` (a warning of the kernels' cache), ``hashlib`` (the constants' digest, for
+#: tests), ``pathlib`` (its imports pull ``urllib`` and ``ipaddress``), ``tempfile`` (the
+#: spool of ``list --select``; it pulls ``shutil``, ``random``, ``bz2`` and ``lzma``).
+NOT_FOR_SMALL = ("numba", "llvmlite", "pyarrow", "pandas", "concurrent.futures", "logging", "hashlib", "pathlib",
+                 "tempfile")
+
+#: What ``fields`` does not import on a small capture besides: ``numpy.ma`` (numpy imports
+#: it on a plain ``np.unique`` and on ``np.isin`` when it sorts; ports are looked up with
+#: ``kind="table"``), ``ipaddress`` (DNS records only).
+NOT_FOR_SMALL_FIELDS = ("numpy.ma", "ipaddress")
 
 
 @pytest.mark.parametrize(("command", "module"), [(["fields", "-e", "frame.number", "-e", "_ws.col.Info"], "fields"),
@@ -69,7 +79,52 @@ def test_a_small_capture_imports_its_command_and_nothing_heavy(command: list[str
     assert code == 0
     assert [m for m in modules if m.startswith("tcpscope.cli.") and m != "tcpscope.cli.main"] == \
         sorted(["tcpscope.cli.common", "tcpscope.cli.progress", f"tcpscope.cli.{module}"])
-    assert [m for m in modules if m.startswith(NOT_FOR_SMALL)] == []
+    assert _under(modules, NOT_FOR_SMALL) == []
+
+
+def _under(modules: list[str], packages: tuple[str, ...]) -> list[str]:
+    """The modules that are one of ``packages`` or inside one."""
+    return [m for m in modules if m in packages or m.startswith(tuple(f"{p}." for p in packages))]
+
+
+@pytest.mark.parametrize("capture", ["zeek-communityid-ipv6.pcap", "craft-link-sll.pcap", "craft-pcapng-tsresol.pcapng"])
+def test_fields_on_a_small_capture_imports_no_masked_arrays(capture: str) -> None:
+    """Basic fields of ``bench/startup.py`` on IPv6, Linux cooked and pcapng captures (IPv4 on
+    Ethernet: the test above)."""
+    fields = ["frame.number", "frame.time_epoch", "eth.src", "ip.src", "ipv6.src", "tcp.srcport", "tcp.flags",
+              "tcp.options.mss_val", "udp.srcport"]
+    argv = ["fields", str(ROOT / "tests" / "golden" / "captures" / capture)]
+    for f in fields:
+        argv += ["-e", f]
+    code, modules = _modules_after(argv)
+    assert code == 0
+    assert _under(modules, NOT_FOR_SMALL + NOT_FOR_SMALL_FIELDS) == []
+
+
+def test_the_collector_is_off_for_the_first_piece_only() -> None:
+    """``start_up_uncollected`` turns the collector off for the start-up; the pieces of
+    ``scan_capture`` turn it back on before the second piece is made."""
+    import gc
+
+    from tcpscope.cli import collect_again, start_up_uncollected
+    from tcpscope.cli.common import _CollectedFromSecond
+
+    class Two:
+        whole, frames, warnings = True, 2, ()
+
+        def __iter__(self):  # type: ignore[no-untyped-def]  # (a stand-in for the API's Scan)
+            yield gc.isenabled()
+            yield gc.isenabled()
+
+    was = gc.isenabled()
+    try:
+        start_up_uncollected()
+        assert list(_CollectedFromSecond(Two())) == [False, True]  # type: ignore[arg-type]
+        assert gc.isenabled()
+    finally:
+        collect_again()
+        if not was:
+            gc.disable()
 
 
 @pytest.mark.parametrize("columns", ["", "50", "200"])

@@ -150,7 +150,7 @@ class HttpFramer:
         sport = np.asarray(c["srcport"], dtype=np.int64)
         dport = np.asarray(c["dstport"], dtype=np.int64)
         flags_all = np.asarray(c["flags"], dtype=np.int64)
-        ok = (fed_rows(table) & np.isin(np.minimum(sport, dport), HTTP_PORTS)
+        ok = (fed_rows(table) & np.isin(np.minimum(sport, dport), HTTP_PORTS, kind="table")
               & ((np.asarray(c["len"]) > 0) | ((flags_all & FIN) != 0)))
         rows = np.flatnonzero(ok).astype(np.int64)
         if rows.shape[0] == 0:

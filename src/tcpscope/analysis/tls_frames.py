@@ -18,7 +18,6 @@ fields of the records and messages as layers (:func:`with_app`).
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -106,12 +105,14 @@ def needs_framing(names: Iterable[str]) -> bool:
 
 def _kind(sport: Array, dport: Array) -> Array:
     """Each row's framing (KIND_TLS, KIND_DNS, 0): the lower port's dissector, else
-    the higher port's when the lower one is not HTTP's."""
+    the higher port's when the lower one is not HTTP's. (Ports are looked up in a table of
+    the port range, ``kind="table"``: numpy's default sorts a few rows with ``np.unique``,
+    which imports ``numpy.ma``: some 10 ms of the start-up of ``list`` on a small capture.)"""
     low, high = np.minimum(sport, dport), np.maximum(sport, dport)
     out = np.zeros(sport.shape[0], dtype=np.int64)
-    for port, blocks in ((high, np.isin(low, HTTP_PORTS)), (low, np.zeros(sport.shape[0], dtype=np.bool_))):
-        out = np.where(np.isin(port, TLS_PORTS) & ~blocks, KIND_TLS, out)
-        out = np.where(np.isin(port, DNS_PORTS) & ~blocks, KIND_DNS, out)
+    for port, blocks in ((high, np.isin(low, HTTP_PORTS, kind="table")), (low, np.zeros(sport.shape[0], dtype=np.bool_))):
+        out = np.where(np.isin(port, TLS_PORTS, kind="table") & ~blocks, KIND_TLS, out)
+        out = np.where(np.isin(port, DNS_PORTS, kind="table") & ~blocks, KIND_DNS, out)
     return out
 
 
@@ -333,6 +334,8 @@ def _tls_layers(found: _Found, seg_pkt: Index) -> list[Layer]:
 
 def _dns_layers(found: _Found, seg_pkt: Index) -> list[Layer]:
     """The messages', questions' and records' fields, a row each."""
+    import ipaddress  # (here, not at the top: start-up time of ``list`` on a capture without DNS)
+
     msgs = found.messages
     mpkt = np.array([seg_pkt[s] for s, _ in msgs], dtype=np.int64)
     mcols = {"id": np.array([m.ident for _, m in msgs], dtype=np.int64),

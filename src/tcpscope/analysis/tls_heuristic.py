@@ -56,7 +56,7 @@ _MAX_RECORD = 2**14 + 2048
 
 def registered(port: Index) -> Mask:
     """Ports with a dissector in tshark's port table."""
-    return np.isin(port, REGISTERED_PORTS)
+    return np.isin(port, REGISTERED_PORTS, kind="table")  # (not sorted: np.unique imports numpy.ma)
 
 
 def heuristic_tls(table: PacketTable, rows: Index) -> Mask:

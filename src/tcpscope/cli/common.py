@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from tcpscope.cli import EXIT_ERROR
+from tcpscope.cli import EXIT_ERROR, collect_again
 
 if TYPE_CHECKING:
     import argparse
@@ -29,9 +29,12 @@ class Pieces(Protocol):
     """What a command reads a capture through: its pieces in order, then whether it came
     whole, its frames and the reader's warnings (:class:`tcpscope.api.Scan`)."""
 
-    whole: bool | None
-    frames: int
-    warnings: tuple[str, ...]
+    @property
+    def whole(self) -> bool | None: ...
+    @property
+    def frames(self) -> int: ...
+    @property
+    def warnings(self) -> tuple[str, ...]: ...
 
     def __iter__(self) -> Iterator[PacketView]: ...
 
@@ -88,11 +91,37 @@ def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields:
         pieces.progress = lambda done: progress.stage("decoding", done)
         _tune_for(several[0])
         if reading is None:
-            yield pieces
+            yield _CollectedFromSecond(pieces)
         else:
             from tcpscope.cli.dropin_read import ReadPieces
 
-            yield ReadPieces(pieces, reading, flt)
+            yield ReadPieces(pieces, reading, flt)  # (tshark's command line: collected from the start)
+
+
+class _CollectedFromSecond:
+    """A command's pieces, the garbage collector back on before the second one is made
+    (:func:`tcpscope.cli.start_up_uncollected`: off while the command starts)."""
+
+    def __init__(self, pieces: Pieces) -> None:
+        self._pieces = pieces
+
+    @property
+    def whole(self) -> bool | None:
+        return self._pieces.whole
+
+    @property
+    def frames(self) -> int:
+        return self._pieces.frames
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self._pieces.warnings
+
+    def __iter__(self) -> Iterator[PacketView]:
+        for i, piece in enumerate(self._pieces):
+            yield piece
+            if i == 0:
+                collect_again()
 
 
 def _refuse_special(path: str) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -56,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     come."""
     if args.select is None:
         return _listed(args, None)
+    import tempfile  # (only with --select: start-up time of the plain list)
+
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY) as spool:
         return _listed(args, _Selected(args.select, sys.stdout, _Spool(spool)))
 

@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tcpscope.cli import EXIT_ERROR
+from tcpscope.cli import COLLECTED_LATER, EXIT_ERROR, collect_again
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main", "run"]
 
@@ -362,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words and words[0].startswith("-") and words[0] not in ("-h", "--help"):  # tshark's command line
         from tcpscope.cli import dropin
 
+        collect_again()
         return dropin.main(words)
     parser = build_parser()
     args, extra = parser.parse_known_args(words)
@@ -370,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    if args.command not in COLLECTED_LATER:
+        collect_again()
     from tcpscope.errors import TcpscopeError
 
     module = next(c.module for c in COMMANDS if c.name == args.command)
@@ -398,6 +401,9 @@ def run() -> None:  # pragma: no cover - the console script; exits the process
     """
     import contextlib
 
+    from tcpscope.cli import start_up_uncollected
+
+    start_up_uncollected()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     with contextlib.suppress(BrokenPipeError):

@@ -36,7 +36,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -221,19 +220,21 @@ class _Names:
     found: bool  # whether Wireshark's data directory (its manuf file) was found
 
 
-def data_dir() -> Path | None:
+def data_dir() -> str | None:
     """Wireshark's data directory: ``WIRESHARK_DATA_DIR`` when set (as tshark), else the
-    first usual place holding a manuf file; None when there is none."""
+    first usual place holding a manuf file; None when there is none. (Paths are strings:
+    ``pathlib`` would add its imports to the start-up of every command.)"""
     env = os.environ.get("WIRESHARK_DATA_DIR")
     for d in [env] if env else DATA_DIRS:
-        if (Path(d) / "manuf").is_file():
-            return Path(d)
+        if os.path.isfile(os.path.join(d, "manuf")):
+            return d
     return None
 
 
-def _read(path: Path) -> bytes:
+def _read(path: str) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read()
     except OSError:
         return b""
 
@@ -290,7 +291,7 @@ def _names() -> _Names:
     """Read manuf then wka (once, on the first name asked for), in file order: the last
     line for a key wins."""
     where = data_dir()
-    texts = tuple(_read(where / f) if where is not None else b"" for f in ("manuf", "wka"))
+    texts = tuple(_read(os.path.join(where, f)) if where is not None else b"" for f in ("manuf", "wka"))
     st = _State()  # one parse buffer across both files, as tshark's
     whole: dict[int, str] = {}
     parts: list[tuple[NDArray[np.int64], ...]] = []
@@ -329,7 +330,7 @@ def _ethers() -> dict[int, str]:
     """The system's ethers file: whole addresses only, the first line of each winning."""
     out: dict[int, str] = {}
     st = _State()
-    for raw in _read(Path(SYSTEM_ETHERS)).splitlines():
+    for raw in _read(SYSTEM_ETHERS).splitlines():
         e = _parse_line(raw, st, accept_mask=False)
         if e is not None:
             out.setdefault(int.from_bytes(e.addr, "big"), e.name)
