@@ -16,21 +16,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from tcpscope._jit import compiles
 from tcpscope._types import Array, Index
+from tcpscope.analysis.layout import A_DUPLICATE_ACK
 from tcpscope.dissect.protocols import PROTO_CODE, PROTO_NAMES
 from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ipv4_texts, ipv6_texts
-from tcpscope.views.info import CONTAINED, MALFORMED, SIZE_LIMITED
+from tcpscope.views.info import CONTAINED, MALFORMED, PREFIXES, SIZE_LIMITED
 from tcpscope.views.info_columns import TEXT, claimed_rows, tcp_infos
 from tcpscope.views.info_other import other_info, rarp_frames
 
-__all__ = ["ListColumns", "PacketRow", "packet_columns", "packet_lines", "packet_rows", "packet_text", "time_precision",
-           "time_text"]
+if TYPE_CHECKING:
+    from tcpscope.views.info_parts import TcpParts
+
+__all__ = ["ListColumns", "PacketRow", "packet_bytes", "packet_columns", "packet_lines", "packet_rows", "packet_text",
+           "time_precision", "time_text"]
 
 _PROTO_COLUMN = {
     "tcp": "TCP", "udp": "UDP", "ip": "IPv4", "ipv6": "IPv6", "arp": "ARP", "icmp": "ICMP", "icmpv6": "ICMPv6",
@@ -377,3 +382,149 @@ def packet_lines(table: PacketTable, frames: Index | None = None) -> Iterator[st
     """The packet list as tshark prints it, one string per frame."""
     yield from packet_text(table, frames).tolist()
 
+
+
+def packet_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
+    """The packet list's lines of ``frames`` as tshark prints them, UTF-8, each with its
+    newline: on a large capture (one whose kernels run compiled, ``tcpscope._jit``)
+    written by the kernel of :mod:`tcpscope.views.list_kernel`, else :func:`packet_text`'s
+    lines, so that a small capture never imports numba. The two are the same bytes
+    (tests/views/test_list_kernel.py)."""
+    n = table.n
+    if not compiles(n) or "stream" not in table.layer("tcp").cols:
+        lines = packet_text(table, frames).tolist()
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+    return kernel_bytes(table, frames)
+
+
+class _Pool:
+    """The texts the kernel copies from, each once: its id by its text, in order."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def of(self, texts: Array) -> Index:
+        """The ids of ``texts`` (added as they come)."""
+        ids = self.ids
+        items = texts.tolist()
+        for t in dict.fromkeys(items):  # (each distinct text once; the rows are mapped without a Python loop)
+            ids.setdefault(t, len(ids))
+        return np.fromiter(map(ids.__getitem__, items), dtype=np.int64, count=len(items))
+
+    def arrays(self) -> tuple[Array, Index, Index]:
+        """The pool's bytes, where each entry starts (and the end), each entry's characters."""
+        encoded = [t.encode() for t in self.ids]
+        starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=starts[1:])
+        chars = np.array([len(t) for t in self.ids], dtype=np.int64)
+        return np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, chars
+
+
+class _LineParts(NamedTuple):
+    """What the kernel reads of each line besides numbers: the address and Protocol
+    texts, the tcp row, and Info's parts (:mod:`tcpscope.views.list_kernel`)."""
+
+    source: Array
+    destination: Array
+    protocol: Array
+    row: Index
+    pfx: Array
+    body: Array
+    text: Array
+    suffix: Array
+
+
+def _line_parts(table: PacketTable, sel: Index, parts: TcpParts) -> _LineParts:
+    """The parts of the lines of frames ``sel``, by the rules of :func:`packet_columns`."""
+    from tcpscope.views.info_parts import claimed_parts
+
+    n = table.n
+    k = sel.shape[0]
+    top, below, mptcp = _top_protocols(table)
+    src, dst = _addresses(table)
+    tcp = table.layer("tcp")
+    tcp_row = tcp.last_row(n)[sel] if len(tcp) else np.full(k, -1, dtype=np.int64)
+    t = np.where(_before_ports(table, top)[sel], below[sel], top[sel])
+    is_tcp = (t == _TCP) & (tcp_row >= 0)
+    row = np.where(is_tcp, tcp_row, 0)
+    above = claimed_parts(table, parts)
+    if not len(tcp):  # (every row of a table without TCP reads tcp row 0: make it exist)
+        above = _no_tcp(above)
+    is_mptcp = mptcp[sel]
+    from_above = is_tcp & above.claimed[row] & ~is_mptcp
+    own = is_tcp & ~from_above & parts.ok[row]
+    protocol = _proto_texts(t)
+    protocol[(t == "arp") & rarp_frames(table)[sel]] = "RARP"
+    protocol[own] = np.where(is_mptcp[own], "MPTCP", "TCP")
+    protocol[from_above] = above.proto[row[from_above]]
+    # Info: [prefixes] [the segment's own text] [text] [suffix]
+    text = _other_column(table, sel)
+    text[own | from_above] = ""
+    writes_own = own | (from_above & above.own[row])
+    plain = parts.plain[row]
+    body = writes_own & plain
+    cut = writes_own & ~plain
+    text[cut] = parts.text[row[cut]]
+    app = from_above & ~above.own[row]
+    text[app] = above.text[row[app]]
+    suffix = np.full(k, "", dtype=TEXT)
+    suffix[from_above] = above.suffix[row[from_above]]
+    return _LineParts(src[sel], dst[sel], protocol, row, body | (from_above & above.pfx[row]), body, text, suffix)
+
+
+def kernel_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
+    """:func:`packet_bytes` by the kernel, for an analysed table, whatever its size (the
+    kernel itself runs compiled or not as ``tcpscope._jit`` chooses)."""
+    from tcpscope.views.info_parts import tcp_parts
+    from tcpscope.views.list_kernel import write_lines
+
+    n = table.n
+    sel = np.arange(n, dtype=np.int64) if frames is None else np.asarray(frames, dtype=np.int64)
+    k = sel.shape[0]
+    if n == 0 or k == 0:
+        return b""
+    parts = tcp_parts(table)
+    if not len(table.layer("tcp")):  # (every row of a table without TCP reads tcp row 0: make it exist)
+        parts = _no_tcp(parts)
+    lp = _line_parts(table, sel, parts)
+    row, pfx, body, text, suffix = lp.row, lp.pfx, lp.body, lp.text, lp.suffix
+    pool = _Pool()
+    pool.ids[""] = 0
+    src_id, dst_id, proto_id = pool.of(lp.source), pool.of(lp.destination), pool.of(lp.protocol)
+    text_id, suffix_id = np.full(k, -1, dtype=np.int64), np.full(k, -1, dtype=np.int64)
+    some = np.flatnonzero(text != "")
+    text_id[some] = pool.of(text[some])
+    some = np.flatnonzero(suffix != "")
+    suffix_id[some] = pool.of(suffix[some])
+    flag_id = pool.of(np.array(parts.flag_names, dtype=TEXT))[parts.flagid] if len(parts.flag_names) \
+        else parts.flagid
+    pbits = np.array([bit for bit, _ in PREFIXES], dtype=np.int64)
+    pids = pool.of(np.array([prefix for _, prefix in PREFIXES], dtype=TEXT))
+    data, pstart, pchars = pool.arrays()
+    plen = np.diff(pstart)
+    # an upper bound: the numbers and padding, the texts, a segment's own text (its flags
+    # under 100 bytes), every prefix, 48 bytes an option and each SACK block
+    nopts = np.where(body, parts.opt_hi[row] - parts.opt_lo[row], 0)
+    bound = int(np.sum(200 + plen[src_id] + plen[dst_id] + plen[proto_id] + np.where(text_id >= 0, plen[text_id], 0)
+                       + np.where(suffix_id >= 0, plen[suffix_id], 0) + np.where(body, 400, 0) + np.where(pfx, 600, 0)
+                       + 48 * nopts))
+    bound += 48 * int(np.sum(parts.sack_hi - parts.sack_lo))
+    out = np.empty(bound, dtype=np.uint8)
+    first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
+    has_ts = table.records.has_ts[sel] if table.records.has_ts is not None else np.ones(k, dtype=np.bool_)
+    size = write_lines.run(
+        n, out, sel + table.records.first_frame + 1, table.ts_ns[sel].astype(np.int64) - first,
+        time_precision(table)[sel], has_ts, src_id, dst_id, proto_id,
+        np.minimum(table.records.wirelen[sel], 0x7FFFFFFF).astype(np.int64), row, pfx, body, text_id, suffix_id,
+        data, pstart, pchars, parts.sport, parts.dport, flag_id, parts.seq, parts.ack, parts.win, parts.urg,
+        parts.seglen, parts.aflags, parts.dupnum, parts.dupframe, parts.opt_lo, parts.opt_hi, parts.okind,
+        parts.ov1, parts.ov2, parts.sack_lo, parts.sack_hi, parts.sle, parts.sre, pbits, pids, A_DUPLICATE_ACK)
+    return out[:size].tobytes()
+
+
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def _no_tcp(parts: T) -> T:
+    """``parts`` (of a table without tcp rows) with one row of zeros and empty texts."""
+    return type(parts)(*(np.zeros(1, dtype=np.asarray(v).dtype) if isinstance(v, np.ndarray) else v for v in parts))
