@@ -421,21 +421,24 @@ class _Pool:
 
 
 class _LineParts(NamedTuple):
-    """What the kernel reads of each line besides numbers: the address and Protocol
-    texts, the tcp row, and Info's parts (:mod:`tcpscope.views.list_kernel`)."""
+    """What the kernel reads of each line besides numbers: the pool ids of the addresses
+    and the Protocol, the tcp row, and Info's parts (:mod:`tcpscope.views.list_kernel`;
+    -1: no text)."""
 
-    source: Array
-    destination: Array
-    protocol: Array
+    source: Index
+    destination: Index
+    protocol: Index
     row: Index
     pfx: Array
     body: Array
-    text: Array
-    suffix: Array
+    text: Index
+    suffix: Index
 
 
-def _line_parts(table: PacketTable, sel: Index, parts: TcpParts) -> _LineParts:
-    """The parts of the lines of frames ``sel``, by the rules of :func:`packet_columns`."""
+def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) -> _LineParts:
+    """The parts of the lines of frames ``sel``, by the rules of :func:`packet_columns`,
+    their texts in ``pool``: each distinct text turned into an id once, the rows then
+    handled as integers."""
     from tcpscope.views.info_parts import claimed_parts
 
     n = table.n
@@ -453,23 +456,33 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts) -> _LineParts:
     is_mptcp = mptcp[sel]
     from_above = is_tcp & above.claimed[row] & ~is_mptcp
     own = is_tcp & ~from_above & parts.ok[row]
-    protocol = _proto_texts(t)
-    protocol[(t == "arp") & rarp_frames(table)[sel]] = "RARP"
-    protocol[own] = np.where(is_mptcp[own], "MPTCP", "TCP")
-    protocol[from_above] = above.proto[row[from_above]]
+    # the Protocol: the top protocol's name, each distinct one's text once
+    names = _Pool()
+    name_ids = names.of(t)
+    protocol = pool.of(_proto_texts(np.array(list(names.ids), dtype=TEXT)))[name_ids]
+    protocol[(t == "arp") & rarp_frames(table)[sel]] = pool.of(np.array(["RARP"], dtype=TEXT))[0]
+    tcp_mptcp = pool.of(np.array(["TCP", "MPTCP"], dtype=TEXT))
+    protocol[own] = tcp_mptcp[is_mptcp[own].astype(np.int64)]
+    claimed = np.flatnonzero(from_above)
+    protocol[claimed] = pool.of(above.proto[row[claimed]])
     # Info: [prefixes] [the segment's own text] [text] [suffix]
-    text = _other_column(table, sel)
-    text[own | from_above] = ""
+    text = np.full(k, -1, dtype=np.int64)
+    others = np.flatnonzero(~(own | from_above))
+    text[others] = pool.of(_other_column(table, sel[others]))
     writes_own = own | (from_above & above.own[row])
     plain = parts.plain[row]
     body = writes_own & plain
-    cut = writes_own & ~plain
-    text[cut] = parts.text[row[cut]]
-    app = from_above & ~above.own[row]
-    text[app] = above.text[row[app]]
-    suffix = np.full(k, "", dtype=TEXT)
-    suffix[from_above] = above.suffix[row[from_above]]
-    return _LineParts(src[sel], dst[sel], protocol, row, body | (from_above & above.pfx[row]), body, text, suffix)
+    cut = np.flatnonzero(writes_own & ~plain)
+    text[cut] = pool.of(parts.text[row[cut]])
+    app = np.flatnonzero(from_above & ~above.own[row])
+    text[app] = pool.of(above.text[row[app]])
+    suffix = np.full(k, -1, dtype=np.int64)
+    suffix[claimed] = pool.of(above.suffix[row[claimed]])
+    empty = pool.ids[""]
+    text[text == empty] = -1
+    suffix[suffix == empty] = -1
+    return _LineParts(pool.of(src[sel]), pool.of(dst[sel]), protocol, row, body | (from_above & above.pfx[row]), body,
+                      text, suffix)
 
 
 def kernel_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
@@ -486,16 +499,11 @@ def kernel_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
     parts = tcp_parts(table)
     if not len(table.layer("tcp")):  # (every row of a table without TCP reads tcp row 0: make it exist)
         parts = _no_tcp(parts)
-    lp = _line_parts(table, sel, parts)
-    row, pfx, body, text, suffix = lp.row, lp.pfx, lp.body, lp.text, lp.suffix
     pool = _Pool()
     pool.ids[""] = 0
-    src_id, dst_id, proto_id = pool.of(lp.source), pool.of(lp.destination), pool.of(lp.protocol)
-    text_id, suffix_id = np.full(k, -1, dtype=np.int64), np.full(k, -1, dtype=np.int64)
-    some = np.flatnonzero(text != "")
-    text_id[some] = pool.of(text[some])
-    some = np.flatnonzero(suffix != "")
-    suffix_id[some] = pool.of(suffix[some])
+    lp = _line_parts(table, sel, parts, pool)
+    row, pfx, body = lp.row, lp.pfx, lp.body
+    src_id, dst_id, proto_id, text_id, suffix_id = lp.source, lp.destination, lp.protocol, lp.text, lp.suffix
     flag_id = pool.of(np.array(parts.flag_names, dtype=TEXT))[parts.flagid] if len(parts.flag_names) \
         else parts.flagid
     pbits = np.array([bit for bit, _ in PREFIXES], dtype=np.int64)
