@@ -64,9 +64,10 @@ def run(args: argparse.Namespace) -> int:
 def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
     """Write the list, each line behind its margin if ``selected``."""
     from tcpscope._jit import job
-    from tcpscope.views.packet_list import packet_text
+    from tcpscope.views.packet_list import packet_bytes, packet_text
 
     out = sys.stdout
+    raw = getattr(out, "buffer", None)  # (the plain list goes out as bytes where it can)
     paint = _painter() if args.color else None
     # (the selected frame's links include HTTP's request and response frames: its messages
     # carried from piece to piece, as frame.protocols asks for them)
@@ -74,6 +75,12 @@ def _listed(args: argparse.Namespace, selected: _Selected | None) -> int:
     with scan_capture(args.file, args.display_filter, fields, reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
+                if paint is None and selected is None and raw is not None:
+                    out.flush()
+                    raw.write(packet_bytes(piece.table, piece.frames))
+                    if not scan.whole:
+                        raw.flush()
+                    continue
                 lines: list[str] = packet_text(piece.table, piece.frames).tolist()
                 if paint is not None:
                     lines = paint(piece.table, piece.frames, lines, selected is None)

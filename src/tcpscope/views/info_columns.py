@@ -32,15 +32,16 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.views.info import PREFIX_BITS, PREFIXES, flags_text, tcp_info
 from tcpscope.views.tree import cut_to_frames
 
-__all__ = ["SEGMENT_MARK", "TEXT", "Claimed", "TcpInfo", "claimed_rows", "group_concat", "tcp_info_column", "tcp_infos"]
+__all__ = ["KINDS_WITH_TEXT", "PLAIN_KINDS", "SEGMENT_MARK", "TEXT", "Claimed", "TcpInfo", "claimed_rows", "group_concat",
+           "rest_texts", "tcp_info_column", "tcp_infos"]
 
 #: numpy's variable-width string type, the columns' type
 TEXT = StringDType()
 
 #: The option kinds written here; a segment with an option of another kind that writes
-#: to Info (views.info ``_KINDS_WITH_TEXT``) goes to :func:`tcp_info`
-_PLAIN_KINDS = np.array([TCPOPT_MSS, TCPOPT_WINDOW, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_SACK])
-_KINDS_WITH_TEXT = np.array([2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 27, 28, 29, 34, 76, 78, 172, 174, 253, 254])
+#: to Info (views.info ``KINDS_WITH_TEXT``) goes to :func:`tcp_info`
+PLAIN_KINDS = np.array([TCPOPT_MSS, TCPOPT_WINDOW, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_SACK])
+KINDS_WITH_TEXT = np.array([2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 27, 28, 29, 34, 76, 78, 172, 174, 253, 254])
 
 
 class TcpInfo(NamedTuple):
@@ -108,7 +109,7 @@ def _option_column(table: PacketTable, first_row: Index, m: int) -> tuple[Array,
         return np.full(m, "", dtype=TEXT), other
     kinds = np.asarray(opt.cols["kind"])
     row = first_row[opt.pkt]
-    elsewhere = np.isin(kinds, _KINDS_WITH_TEXT) & ~np.isin(kinds, _PLAIN_KINDS)
+    elsewhere = np.isin(kinds, KINDS_WITH_TEXT) & ~np.isin(kinds, PLAIN_KINDS)
     other[row[elsewhere]] = True
     v1 = np.asarray(opt.cols["v1"]).astype(np.int64)
     v2 = np.asarray(opt.cols["v2"]).astype(np.int64)
@@ -129,7 +130,7 @@ def _option_column(table: PacketTable, first_row: Index, m: int) -> tuple[Array,
     is_sack = kinds == TCPOPT_SACK
     if is_sack.any():
         text[is_sack] = _sack_texts(table, opt.pkt[is_sack], np.asarray(opt.cols["order"])[is_sack], first_row)
-    shown = np.flatnonzero(np.isin(kinds, _PLAIN_KINDS))
+    shown = np.flatnonzero(np.isin(kinds, PLAIN_KINDS))
     return group_concat(row[shown], text[shown], m), other
 
 
@@ -201,17 +202,25 @@ def tcp_info_column(table: PacketTable) -> TcpInfo:
     ok = reach >= 1
     rest = np.flatnonzero(ok & ~plain)
     if rest.shape[0]:  # the others, row by row on their frames alone
-        frames = np.unique(pkt[rest])
-        cut_table, rows = table, np.arange(m, dtype=np.int64)
-        for name in ("tcp", "tcp.option", "tcp.sack"):
-            got = cut_to_frames(cut_table, name, frames)
-            if got is not None:
-                cut_table, whole = got
-                if name == "tcp":
-                    rows = whole
-        for r, t in tcp_info(cut_table).items():
-            text[rows[r]] = t
+        rows, texts = rest_texts(table, rest)
+        text[rows] = texts
     return TcpInfo(ok, text, prefix)
+
+
+def rest_texts(table: PacketTable, rest: Index) -> tuple[Index, Array]:
+    """The Info of tcp rows ``rest`` (and of the other tcp rows of their frames) as
+    :func:`tcp_info` writes it on their frames alone: the rows, and their texts."""
+    frames = np.unique(table.layer("tcp").pkt[rest])
+    cut_table, rows = table, np.arange(len(table.layer("tcp")), dtype=np.int64)
+    for name in ("tcp", "tcp.option", "tcp.sack"):
+        got = cut_to_frames(cut_table, name, frames)
+        if got is not None:
+            cut_table, whole = got
+            if name == "tcp":
+                rows = whole
+    texts = tcp_info(cut_table)
+    at = np.fromiter(texts, dtype=np.int64, count=len(texts))
+    return rows[at], np.array(list(texts.values()), dtype=TEXT)
 
 
 def _from_rows(texts: dict[int, str], m: int) -> TcpInfo:

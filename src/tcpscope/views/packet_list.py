@@ -16,43 +16,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from tcpscope._jit import compiles
 from tcpscope._types import Array, Index
-from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_CODE, PROTO_NAMES
+from tcpscope.analysis.layout import A_DUPLICATE_ACK
+from tcpscope.dissect.protocols import PROTO_CODE, PROTO_NAMES
 from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.text import format_ether, format_ipv4, ipv4_texts, ipv6_texts
-from tcpscope.views.info import CONTAINED, MALFORMED, SIZE_LIMITED
+from tcpscope.table.text import ipv4_texts, ipv6_texts
+from tcpscope.views.info import CONTAINED, MALFORMED, PREFIXES, SIZE_LIMITED
 from tcpscope.views.info_columns import TEXT, claimed_rows, tcp_infos
+from tcpscope.views.info_other import other_info, rarp_frames
 
-__all__ = ["ListColumns", "PacketRow", "packet_columns", "packet_lines", "packet_rows", "packet_text", "time_precision",
-           "time_text"]
+if TYPE_CHECKING:
+    from tcpscope.views.info_parts import TcpParts
+
+__all__ = ["ListColumns", "PacketRow", "packet_bytes", "packet_columns", "packet_lines", "packet_rows", "packet_text",
+           "time_precision", "time_text"]
 
 _PROTO_COLUMN = {
     "tcp": "TCP", "udp": "UDP", "ip": "IPv4", "ipv6": "IPv6", "arp": "ARP", "icmp": "ICMP", "icmpv6": "ICMPv6",
     "eth": "Ethernet", "vlan": "802.1Q", "sll": "SLL", "null": "NULL", "raw": "Raw", "mpls": "MPLS",
     "gre": "GRE", "llc": "LLC", "ipv6.hopopts": "IPv6", "ipv6.routing": "IPv6", "ipv6.fraghdr": "IPv6",
     "ipv6.dstopts": "IPv6", "ah": "AH",
-}
-
-_ICMP_TYPES = {
-    0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)", 5: "Redirect",
-    8: "Echo (ping) request", 9: "Router advertisement", 10: "Router solicitation", 11: "Time-to-live exceeded",
-    12: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply",
-}
-_ICMP_UNREACH = {
-    0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable", 3: "Port unreachable",
-    4: "Fragmentation needed", 13: "Communication administratively filtered",
-}
-_ICMPV6_TYPES = {
-    1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded", 4: "Parameter Problem",
-    128: "Echo (ping) request", 129: "Echo (ping) reply", 130: "Multicast Listener Query",
-    131: "Multicast Listener Report", 132: "Multicast Listener Done", 133: "Router Solicitation",
-    134: "Router Advertisement", 135: "Neighbor Solicitation", 136: "Neighbor Advertisement", 137: "Redirect",
-    143: "Multicast Listener Report Message v2",
 }
 
 
@@ -164,11 +153,11 @@ def _proto_texts(names: Array) -> Array:
 
 
 def _other_column(table: PacketTable, sel: Index) -> Array:
-    """The Info of frames ``sel`` that TCP does not write (:func:`_other_info`), then
+    """The Info of frames ``sel`` that TCP does not write (:func:`tcpscope.views.info_other.other_info`), then
     what show_exception appends (``views.info.exception_mark``) unless a malformed
     mark is already there."""
     full = np.full(table.n, "", dtype=TEXT)
-    other = _other_info(table)
+    other = other_info(table)
     if other:
         full[np.fromiter(other, dtype=np.int64, count=len(other))] = np.array(list(other.values()), dtype=TEXT)
     info = full[sel]
@@ -293,202 +282,6 @@ def _sll_senders(table: PacketTable) -> _Found:
     return _Found(sll.pkt[ok], np.full(int(ok.sum()), _SLL_DEPTH, dtype=np.int64), texts)
 
 
-def _other_info(table: PacketTable) -> dict[int, str]:
-    """Info for frames whose top protocol is not TCP: each protocol's, the highest layer's
-    last (UDP, ARP, ICMP), then where none wrote one, an IPv4 fragment's and the link's."""
-    info: dict[int, str] = {}
-    for fill in (_udp_infos, _arp_infos, _icmp_infos, _fragment_infos, _sll_infos):
-        fill(table, info)
-    return info
-
-
-class _Udp(NamedTuple):
-    """What UDP's Info reads of a ``udp`` row."""
-
-    sport: int
-    dport: int
-    reach: int
-    ulen: int
-    short: bool
-    past_ip: bool
-    jumbogram: bool
-    zero_illegal: bool
-
-
-def _udp_infos(table: PacketTable, info: dict[int, str]) -> None:
-    udp = table.layer("udp")
-    if len(udp):
-        cols = ("srcport", "dstport", "reach", "ulen", "length_short", "length_past_ip", "jumbogram",
-                "checksum_zero_illegal")
-        for pkt, *values in zip(udp.pkt.tolist(), *(np.asarray(udp.cols[c]).tolist() for c in cols), strict=True):
-            row = _Udp(*values)
-            if row.reach >= 1:  # both ports read
-                info[pkt] = _udp_info(row)
-
-
-def _arp_infos(table: PacketTable, info: dict[int, str]) -> None:
-    arp = table.layer("arp")
-    if len(arp):
-        for pkt, op, sha, tha, spa, tpa, ok in zip(arp.pkt.tolist(), np.asarray(arp.cols["opcode"]).tolist(),
-                                                   np.asarray(arp.cols["src_hw_mac"]),
-                                                   np.asarray(arp.cols["dst_hw_mac"]),
-                                                   np.asarray(arp.cols["src_proto_ipv4"]).tolist(),
-                                                   np.asarray(arp.cols["dst_proto_ipv4"]).tolist(),
-                                                   np.asarray(arp.cols["complete"]).tolist(), strict=True):
-            if ok and op in (ARP_REQUEST, ARP_REPLY, RARP_REQUEST, RARP_REPLY):
-                info[pkt] = _arp_info(op, bytes(sha), bytes(tha), spa, tpa)
-
-
-def _rarp_frames(table: PacketTable) -> Array:
-    """Frames whose ARP operation is a reverse request or reply: packet-arp.c names the
-    Protocol column by the operation, "RARP" for these whatever the EtherType."""
-    out = np.zeros(table.n, dtype=np.bool_)
-    arp = table.layer("arp")
-    if len(arp):
-        op = np.asarray(arp.cols["opcode"])
-        out[arp.pkt[np.asarray(arp.cols["complete"]) & ((op == RARP_REQUEST) | (op == RARP_REPLY))]] = True
-    return out
-
-
-class _Icmp(NamedTuple):
-    """What the ICMP and ICMPv6 Info read of an ``icmp``/``icmpv6`` row."""
-
-    ty: int
-    code: int
-    ident: int
-    seq: int
-    reach: int
-
-
-#: The columns of an :class:`_Icmp`, in its order.
-_ICMP_COLUMNS = ("type", "code", "ident", "seq", "reach")
-
-
-def _icmp_infos(table: PacketTable, info: dict[int, str]) -> None:
-    for name, ip_name, hops in (("icmp", "ip", "ttl"), ("icmpv6", "ipv6", "hlim")):
-        lt = table.layer(name)
-        if not len(lt):
-            continue
-        ip = table.layer(ip_name)
-        ip_row = ip.last_row(table.n)
-        hop = np.asarray(ip.cols[hops]).tolist() if len(ip) else []
-        for pkt, *values in zip(lt.pkt.tolist(), *(np.asarray(lt.cols[c]).tolist() for c in _ICMP_COLUMNS),
-                                strict=True):
-            row = _Icmp(*values)
-            if row.reach < 3:  # the dissector's first read failed: nothing written to Info
-                continue
-            r = int(ip_row[pkt])
-            limit = hop[r] if r >= 0 else None
-            info[pkt] = _icmp_info(row, limit) if name == "icmp" else _icmpv6_info(row, limit)
-
-
-def _fragment_infos(table: PacketTable, info: dict[int, str]) -> None:
-    ip4 = table.layer("ip")
-    if len(ip4):
-        c = ip4.cols
-        frag = np.flatnonzero((np.asarray(c["reach"]) >= 11)
-                              & (((np.asarray(c["flags"]) & 1) != 0) | (np.asarray(c["frag_offset"]) != 0)))
-        for pkt, off, ident, proto in zip(ip4.pkt[frag].tolist(), np.asarray(c["frag_offset"])[frag].tolist(),
-                                          np.asarray(c["id"])[frag].tolist(), np.asarray(c["proto"])[frag].tolist(),
-                                          strict=True):
-            pname = IP_PROTO_NAMES.get(proto, "Unknown")
-            info.setdefault(pkt, f"Fragmented IP protocol (proto={pname} {proto}, off={off * 8}, ID={ident:04x})")
-
-
-def _sll_infos(table: PacketTable, info: dict[int, str]) -> None:
-    sll = table.layer("sll")
-    if len(sll):  # the link layer's Info, which any protocol above replaces
-        # (v1 only: for v2, packet-sll.c names the 16 bits of the packet type and the address
-        # length together, "Unknown (6)", a value tcpscope does not keep)
-        for pkt, pkttype, shown, version in zip(sll.pkt.tolist(), np.asarray(sll.cols["pkttype"]).tolist(),
-                                                np.asarray(sll.cols["has_pkttype"]).tolist(),
-                                                np.asarray(sll.cols["version"]).tolist(), strict=True):
-            if shown and version == 1:
-                info.setdefault(pkt, _SLL_PACKET_TYPES.get(pkttype, f"Unknown ({pkttype})"))
-
-
-def _udp_info(u: _Udp) -> str:
-    """UDP's Info (packet-udp.c): the ports once both are read; then, once the length is
-    read, a length under 8 ends it ("[BAD UDP LENGTH n < 8]"); one past the IP payload of
-    an unfragmented datagram is noted; then "Len=" the payload length, "[Jumbogram]" for
-    an IPv6 jumbogram, and "[ILLEGAL CHECKSUM (0)]" for a zero checksum over IPv6."""
-    text = f"{u.sport} \u2192 {u.dport}"
-    if u.reach < 2:
-        return text
-    if u.short:
-        return f"{text} [BAD UDP LENGTH {u.ulen} < 8]"
-    if u.past_ip:
-        text += f" [BAD UDP LENGTH {u.ulen} > IP PAYLOAD LENGTH]"
-    text += f" Len={u.ulen - 8}"
-    if u.jumbogram:
-        text += " [Jumbogram]"
-    if u.zero_illegal:
-        text += " [ILLEGAL CHECKSUM (0)]"
-    return text
-
-
-#: Linux cooked capture's packet types (packet-sll.c), the Info of a frame nothing above rewrites
-_SLL_PACKET_TYPES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host", 4: "Sent by us"}
-
-
-#: ICMP messages with an identifier and a sequence number: echo, timestamp, information, mask
-_ICMP_IDENTIFIED = (0, 8, 13, 14, 15, 16, 17, 18)
-
-
-def _icmp_info(m: _Icmp, ttl: int | None) -> str:
-    """ICMP's Info (packet-icmp.c): the type's name padded to 20, an unreachable's code;
-    for a message with an identifier (once read), it and the sequence number both ways
-    round, then the IP header's TTL."""
-    text = f"{_ICMP_TYPES.get(m.ty, 'Unknown ICMP (obsolete or malformed?)'):<20}"
-    if m.ty == 3:
-        text += f" ({_ICMP_UNREACH.get(m.code, f'Code {m.code}')})"
-    if m.ty in _ICMP_IDENTIFIED and m.reach >= 4:  # (not read past the captured bytes)
-        seq = m.seq
-        text += f" id=0x{m.ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
-        if ttl is not None:
-            text += f", ttl={ttl}"
-    return text
-
-
-def _icmpv6_info(m: _Icmp, hop_limit: int | None) -> str:
-    """ICMPv6's Info (packet-icmpv6.c): the type's name; for an echo (once its identifier
-    is read), the identifier, the sequence number and the IPv6 header's hop limit."""
-    text = _ICMPV6_TYPES.get(m.ty, f"Unknown ({m.ty})")
-    if m.ty in (128, 129) and m.reach >= 4:
-        text += f" id=0x{m.ident:04x}, seq={m.seq}"
-        if hop_limit is not None:
-            text += f", hop limit={hop_limit}"
-    return text
-
-
-#: ARP operations (RFC 826) and RARP's (RFC 903)
-ARP_REQUEST, ARP_REPLY, RARP_REQUEST, RARP_REPLY = 1, 2, 3, 4
-_NO_MAC = bytes(6)
-
-
-def _arp_info(op: int, sha: bytes, tha: bytes, spa: int, tpa: int) -> str:
-    """ARP's Info (packet-arp.c ``dissect_arp``), for an Ethernet/IPv4 request or reply.
-
-    GRATUITOUS: a request or reply whose sender and target protocol addresses are the
-    same. ANNOUNCEMENT: a gratuitous request whose target hardware address is all zeros.
-    PROBE: a request, not gratuitous, with a zero target hardware address and sender
-    protocol address 0.0.0.0. A request asks for the target's address, a reply gives the
-    sender's. RARP (RFC 903): a reverse request asks for the protocol address of the target
-    hardware address, a reverse reply gives it.
-    """
-    s, t = format_ipv4(spa), format_ipv4(tpa)
-    if op == RARP_REQUEST:  # RARP asks for the protocol address of the target's hardware address
-        return f"Who is {format_ether(tha)}? Tell {format_ether(sha)}"
-    if op == RARP_REPLY:
-        return f"{format_ether(tha)} is at {t}"
-    gratuitous = spa == tpa
-    if op == ARP_REPLY:
-        return f"Gratuitous ARP for {s} (Reply)" if gratuitous else f"{s} is at {format_ether(sha)}"
-    if gratuitous:
-        return f"ARP Announcement for {t}" if tha == _NO_MAC else f"Gratuitous ARP for {t} (Request)"
-    if tha == _NO_MAC and spa == 0:
-        return f"Who has {t}? (ARP Probe)"
-    return f"Who has {t}? Tell {s}"
 
 
 class ListColumns(NamedTuple):
@@ -551,7 +344,7 @@ def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColum
     from_above[at] = above.claimed[row[at]] & ~is_mptcp[at]
     own[at] = ~from_above[at] & tinfo.ok[row[at]]
     protocol = _proto_texts(t)
-    protocol[(t == "arp") & _rarp_frames(table)[sel]] = "RARP"
+    protocol[(t == "arp") & rarp_frames(table)[sel]] = "RARP"
     info = _other_column(table, sel)
     protocol[own] = np.where(is_mptcp[own], "MPTCP", "TCP")
     info[own] = tinfo.text[row[own]]
@@ -589,3 +382,157 @@ def packet_lines(table: PacketTable, frames: Index | None = None) -> Iterator[st
     """The packet list as tshark prints it, one string per frame."""
     yield from packet_text(table, frames).tolist()
 
+
+
+def packet_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
+    """The packet list's lines of ``frames`` as tshark prints them, UTF-8, each with its
+    newline: on a large capture (one whose kernels run compiled, ``tcpscope._jit``)
+    written by the kernel of :mod:`tcpscope.views.list_kernel`, else :func:`packet_text`'s
+    lines, so that a small capture never imports numba. The two are the same bytes
+    (tests/views/test_list_kernel.py)."""
+    n = table.n
+    if not compiles(n) or "stream" not in table.layer("tcp").cols:
+        lines = packet_text(table, frames).tolist()
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+    return kernel_bytes(table, frames)
+
+
+class _Pool:
+    """The texts the kernel copies from, each once: its id by its text, in order."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def of(self, texts: Array) -> Index:
+        """The ids of ``texts`` (added as they come)."""
+        ids = self.ids
+        items = texts.tolist()
+        for t in dict.fromkeys(items):  # (each distinct text once; the rows are mapped without a Python loop)
+            ids.setdefault(t, len(ids))
+        return np.fromiter(map(ids.__getitem__, items), dtype=np.int64, count=len(items))
+
+    def arrays(self) -> tuple[Array, Index, Index]:
+        """The pool's bytes, where each entry starts (and the end), each entry's characters."""
+        encoded = [t.encode() for t in self.ids]
+        starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=starts[1:])
+        chars = np.array([len(t) for t in self.ids], dtype=np.int64)
+        return np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, chars
+
+
+class _LineParts(NamedTuple):
+    """What the kernel reads of each line besides numbers: the pool ids of the addresses
+    and the Protocol, the tcp row, and Info's parts (:mod:`tcpscope.views.list_kernel`;
+    -1: no text)."""
+
+    source: Index
+    destination: Index
+    protocol: Index
+    row: Index
+    pfx: Array
+    body: Array
+    text: Index
+    suffix: Index
+
+
+def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) -> _LineParts:
+    """The parts of the lines of frames ``sel``, by the rules of :func:`packet_columns`,
+    their texts in ``pool``: each distinct text turned into an id once, the rows then
+    handled as integers."""
+    from tcpscope.views.info_parts import claimed_parts
+
+    n = table.n
+    k = sel.shape[0]
+    top, below, mptcp = _top_protocols(table)
+    src, dst = _addresses(table)
+    tcp = table.layer("tcp")
+    tcp_row = tcp.last_row(n)[sel] if len(tcp) else np.full(k, -1, dtype=np.int64)
+    t = np.where(_before_ports(table, top)[sel], below[sel], top[sel])
+    is_tcp = (t == _TCP) & (tcp_row >= 0)
+    row = np.where(is_tcp, tcp_row, 0)
+    above = claimed_parts(table, parts)
+    if not len(tcp):  # (every row of a table without TCP reads tcp row 0: make it exist)
+        above = _no_tcp(above)
+    is_mptcp = mptcp[sel]
+    from_above = is_tcp & above.claimed[row] & ~is_mptcp
+    own = is_tcp & ~from_above & parts.ok[row]
+    # the Protocol: the top protocol's name, each distinct one's text once
+    names = _Pool()
+    name_ids = names.of(t)
+    protocol = pool.of(_proto_texts(np.array(list(names.ids), dtype=TEXT)))[name_ids]
+    protocol[(t == "arp") & rarp_frames(table)[sel]] = pool.of(np.array(["RARP"], dtype=TEXT))[0]
+    tcp_mptcp = pool.of(np.array(["TCP", "MPTCP"], dtype=TEXT))
+    protocol[own] = tcp_mptcp[is_mptcp[own].astype(np.int64)]
+    claimed = np.flatnonzero(from_above)
+    protocol[claimed] = pool.of(above.proto[row[claimed]])
+    # Info: [prefixes] [the segment's own text] [text] [suffix]
+    text = np.full(k, -1, dtype=np.int64)
+    others = np.flatnonzero(~(own | from_above))
+    text[others] = pool.of(_other_column(table, sel[others]))
+    writes_own = own | (from_above & above.own[row])
+    plain = parts.plain[row]
+    body = writes_own & plain
+    cut = np.flatnonzero(writes_own & ~plain)
+    text[cut] = pool.of(parts.text[row[cut]])
+    app = np.flatnonzero(from_above & ~above.own[row])
+    text[app] = pool.of(above.text[row[app]])
+    suffix = np.full(k, -1, dtype=np.int64)
+    suffix[claimed] = pool.of(above.suffix[row[claimed]])
+    empty = pool.ids[""]
+    text[text == empty] = -1
+    suffix[suffix == empty] = -1
+    return _LineParts(pool.of(src[sel]), pool.of(dst[sel]), protocol, row, body | (from_above & above.pfx[row]), body,
+                      text, suffix)
+
+
+def kernel_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
+    """:func:`packet_bytes` by the kernel, for an analysed table, whatever its size (the
+    kernel itself runs compiled or not as ``tcpscope._jit`` chooses)."""
+    from tcpscope.views.info_parts import tcp_parts
+    from tcpscope.views.list_kernel import write_lines
+
+    n = table.n
+    sel = np.arange(n, dtype=np.int64) if frames is None else np.asarray(frames, dtype=np.int64)
+    k = sel.shape[0]
+    if n == 0 or k == 0:
+        return b""
+    parts = tcp_parts(table)
+    if not len(table.layer("tcp")):  # (every row of a table without TCP reads tcp row 0: make it exist)
+        parts = _no_tcp(parts)
+    pool = _Pool()
+    pool.ids[""] = 0
+    lp = _line_parts(table, sel, parts, pool)
+    row, pfx, body = lp.row, lp.pfx, lp.body
+    src_id, dst_id, proto_id, text_id, suffix_id = lp.source, lp.destination, lp.protocol, lp.text, lp.suffix
+    flag_id = pool.of(np.array(parts.flag_names, dtype=TEXT))[parts.flagid] if len(parts.flag_names) \
+        else parts.flagid
+    pbits = np.array([bit for bit, _ in PREFIXES], dtype=np.int64)
+    pids = pool.of(np.array([prefix for _, prefix in PREFIXES], dtype=TEXT))
+    data, pstart, pchars = pool.arrays()
+    plen = np.diff(pstart)
+    # an upper bound: the numbers and padding, the texts, a segment's own text (its flags
+    # under 100 bytes), every prefix, 48 bytes an option and each SACK block
+    nopts = np.where(body, parts.opt_hi[row] - parts.opt_lo[row], 0)
+    bound = int(np.sum(200 + plen[src_id] + plen[dst_id] + plen[proto_id] + np.where(text_id >= 0, plen[text_id], 0)
+                       + np.where(suffix_id >= 0, plen[suffix_id], 0) + np.where(body, 400, 0) + np.where(pfx, 600, 0)
+                       + 48 * nopts))
+    bound += 48 * int(np.sum(parts.sack_hi - parts.sack_lo))
+    out = np.empty(bound, dtype=np.uint8)
+    first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
+    has_ts = table.records.has_ts[sel] if table.records.has_ts is not None else np.ones(k, dtype=np.bool_)
+    size = write_lines.run(
+        n, out, sel + table.records.first_frame + 1, table.ts_ns[sel].astype(np.int64) - first,
+        time_precision(table)[sel], has_ts, src_id, dst_id, proto_id,
+        np.minimum(table.records.wirelen[sel], 0x7FFFFFFF).astype(np.int64), row, pfx, body, text_id, suffix_id,
+        data, pstart, pchars, parts.sport, parts.dport, flag_id, parts.seq, parts.ack, parts.win, parts.urg,
+        parts.seglen, parts.aflags, parts.dupnum, parts.dupframe, parts.opt_lo, parts.opt_hi, parts.okind,
+        parts.ov1, parts.ov2, parts.sack_lo, parts.sack_hi, parts.sle, parts.sre, pbits, pids, A_DUPLICATE_ACK)
+    return out[:size].tobytes()
+
+
+T = TypeVar("T", bound=tuple[Any, ...])
+
+
+def _no_tcp(parts: T) -> T:
+    """``parts`` (of a table without tcp rows) with one row of zeros and empty texts."""
+    return type(parts)(*(np.zeros(1, dtype=np.asarray(v).dtype) if isinstance(v, np.ndarray) else v for v in parts))
