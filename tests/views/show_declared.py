@@ -119,6 +119,10 @@ HTTP_TREE = ("HTTP tree: labels over 240 characters ([truncated]) and the tree o
              " the stream) not written")
 HTTP_TRAILER = "frames on HTTP's ports (compared since HTTP has a tree): Ethernet trailer and frame check sequence not written"
 HTTP_OPTION = "frames on HTTP's ports (compared since HTTP has a tree): the TCP Fast Open option's name not written"
+HTTP_IP_REASSEMBLY = ("frames on HTTP's ports (compared since a payload no dissector takes is): the [N IPv4 Fragments]"
+                      " or [N IPv6 Fragments] subtree of a reassembled datagram not written")
+HTTP_PCAPNG = ("frames on HTTP's ports (compared since a payload no dissector takes is): a pcapng file's later section"
+               " numbered and its interface named as in the first one")
 
 DECLARED.update({
     HTTP_UNFRAMED: {
@@ -193,11 +197,17 @@ DECLARED.update({
     HTTP_OPTION: {
         "zeek-tcp-tcp-fast-open.pcap": "8",
     },
+    HTTP_IP_REASSEMBLY: {
+        "craft-ipv4-frags.pcap": "3 40 43",
+        "craft-ipv6-ext.pcap": "14",
+    },
+    HTTP_PCAPNG: {
+        "craft-pcapng-sections.pcapng": "17",
+    },
 })
 
 
 PENDING: dict[str, int] = {
-    "TCP payload an application dissector takes (HTTP's port), shown as Data: pending the HTTP issue": 3595,
     "TCP reassembly and the protocols above it: pending the reassembly issue": 881,
     "ssh: layer not yet in the tree": 144,
     "data-text-lines: layer not yet in the tree": 99,

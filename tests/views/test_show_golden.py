@@ -43,7 +43,6 @@ _PROTOCOLS = re.compile(r"\n    \[Protocols in frame: (.*)\]\n")
 _REASSEMBLY = ("TCP segment data (", "Reassembled TCP", "[Reassembled PDU in frame", "[Reassembly error")
 REASSEMBLY = "TCP reassembly and the protocols above it: pending the reassembly issue"
 DNS_UDP = "DNS over UDP: not dissected yet (only DNS over TCP is)"
-APP_PAYLOAD = "TCP payload an application dissector takes (HTTP's port), shown as Data: pending the HTTP issue"
 
 
 def layer_reason(name: str) -> str:
@@ -73,8 +72,6 @@ def pending_reason(frame_text: str) -> str | None:
         return DNS_UDP
     if any(mark in frame_text for mark in _REASSEMBLY):
         return REASSEMBLY
-    if names and names[-1] == "tcp" and "\n    TCP payload (" in frame_text:
-        return APP_PAYLOAD
     return None
 
 
