@@ -137,12 +137,14 @@ def data_bytes(store: FieldStore, frame: int, after: tuple[str, int]) -> tuple[i
     IPv6 the rest of the datagram (its length, as much as was captured); after UDP its
     payload, to the header's length; after an MPLS
     label stack, a Linux cooked, Null, Ethernet or 802.1Q header the rest of the frame;
-    after raw IP that is not IP the whole frame. None after another protocol (not
-    written yet)."""
+    after raw IP that is not IP the whole frame; after HTTP none (HTTP's tree holds its
+    Data). None after another protocol (not written yet)."""
     table = store.table
     name, layer = after
     end = min(int(table.records.caplen[frame]), int(table.records.wirelen[frame]))
     offset = int(table.records.offset[frame])
+    if name == "http":  # (HTTP calls the data dissector with its own tree as parent: tree_http writes it)
+        return -1, b""
     if name == "tcp":
         item = Item(store, Where(frame, 0, payload_row(table, frame)), None, -1)
         hexed = item.text_of("tcp.payload")
