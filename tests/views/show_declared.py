@@ -130,12 +130,14 @@ SEG_UNFRAMED = ("TCP segment data of a segment tshark keeps for a PDU where tcps
                 " overlapping segments where HTTP framing stops: as tests/views/list_declared.py SEGMENT) not written")
 SEG_TLS_BARE = ("a segment TLS asked more of from its start: the empty Transport Layer Security line tshark adds"
                 " (views/tree_tls.py) not written")
-SEG_IP = ("frames with TCP segment data (compared since it is written): IPv4 options and their Via, the IPv4"
-          " total length expert, an [N IPv4 Fragments] subtree, GRE routing and redirect headers, IP in IP of"
-          " another version, not written")
-SEG_OTHER = ("frames with TCP segment data (compared since it is written): an Ethernet trailer or frame check"
-             " sequence, pcapng interface items, the type line after a bad Null or Linux cooked header,"
-             " out-of-range time fractions, the non-SYN MSS expert item, not written")
+SEG_IP = ("frames with TCP segment data or retransmitted data (compared since it is written): IPv4 options and"
+          " their Via, the IPv4 total length expert, an [N IPv4 Fragments] or [N IPv6 Fragments] subtree, GRE"
+          " routing and redirect headers, IP in IP of another version, not written")
+SEG_OTHER = ("frames with TCP segment data or retransmitted data (compared since it is written): an Ethernet"
+             " trailer or frame check sequence, pcapng interface items and drop count, the type line after a bad"
+             " Null or Linux cooked header, out-of-range time fractions, the non-SYN MSS expert item, not written")
+SEG_RETR_DATA = ("retransmitted data passed over on a port tcpscope frames nothing on (SSH's): tshark names no data in"
+                 " frame.protocols and adds no Data tree, tcpscope does (frame.protocols is the dissect stage's)")
 
 DECLARED.update({
     HTTP_UNFRAMED: {
@@ -169,9 +171,10 @@ DECLARED.update({
     SEG_IP: {
         "craft-encap-gre.pcap": "6 9 14",
         "craft-encap-ipip.pcap": "3",
-        "craft-ipv4-frags.pcap": "22 27 29",
-        "craft-ipv4-options.pcap": "1 6 12 14 17",
-        "zeek-tcp-reassembly.pcap": "7 26 85",
+        "craft-ipv4-frags.pcap": "6 10 13 15 21-22 27 29 32 37 42",
+        "craft-ipv4-options.pcap": "1-17 20-22",
+        "craft-ipv6-ext.pcap": "17",
+        "zeek-tcp-reassembly.pcap": "7 26 35 39 85",
     },
     SEG_OTHER: {
         "craft-link-null-be.pcap": "9",
@@ -181,9 +184,16 @@ DECLARED.update({
         "craft-pcap-fcs.pcap": "6",
         "craft-pcap-odd-nsec.pcap": "6",
         "craft-pcap-odd-usec.pcap": "6",
-        "craft-pcapng-fcs.pcapng": "1-3",
-        "craft-pcapng-sections.pcapng": "1",
+        "craft-pcapng-fcs.pcapng": "1-7",
+        "craft-pcapng-sections.pcapng": "1 5-8 10-12 15",
         "craft-tcp-header.pcap": "35",
+    },
+    SEG_RETR_DATA: {
+        "own-zero-window.pcap": "9",
+        "zeek-tcp-ssh-dups.pcap": (
+            "5-7 13-15 49-51 85-87 97-99 109-111 117-119 161-163 173-175 181-183 193-195 205-207 217-219 229-231"
+            " 241-243 253-255 265-267 277-279 289-291 301-303 309-311 329-331 357-359 361-363"
+        ),
     },
     HTTP_IP_REASSEMBLY: {
         "craft-ipv4-frags.pcap": "3 40 43",
@@ -196,11 +206,11 @@ DECLARED.update({
 
 
 PENDING: dict[str, int] = {
-    "TCP reassembly and the protocols above it: pending the reassembly issue": 169,
     "ssh: layer not yet in the tree": 144,
     "data-text-lines: layer not yet in the tree": 99,
     "DNS over UDP: not dissected yet (only DNS over TCP is)": 47,
     "llc: layer not yet in the tree": 16,
+    "TCP reassembly and the protocols above it: pending the reassembly issue": 13,
     "ieee8021ad: layer not yet in the tree": 7,
     "arp: layer not yet in the tree": 7,
     "pcapng custom blocks: not yet in the tree": 7,

@@ -11,6 +11,11 @@ These are the segments the packet list marks ``[TCP segment of a reassembled PDU
 after TCP's own Info, after the message's first line HTTP wrote before asking for more,
 or alone where TLS cleared Info before asking for more (:mod:`tcpscope.analysis.http`,
 :mod:`tcpscope.analysis.tls_frames`).
+
+RETRANSMITTED DATA: a segment TCP's analysis calls a retransmission (not a fast or a
+spurious one), with payload, all of it captured (TCP reassembles only what it can
+checksum) and no RST, is handed to no dissector: TCP shows its payload as
+``Retransmitted TCP segment data (N bytes)``, and the frame names no protocol above TCP.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import weakref
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
+from tcpscope.constants import RST
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.tree import Item
 
-__all__ = ["is_whole_segment_data", "segment_data_label", "whole_segment_data"]
+__all__ = ["is_retransmitted_data", "is_whole_segment_data", "retransmitted_data_label", "segment_data_label",
+           "whole_segment_data"]
 
 #: The last table asked about and its answer (one table is shown at a time)
 _SEEN: list[tuple[weakref.ref[PacketTable], NDArray[np.bool_]]] = []
@@ -60,3 +68,19 @@ def segment_data_label(item: Item) -> str:
     """``TCP segment data (N bytes)``: the segment's length on the wire."""
     n = int(item.get("tcp.len") or 0)
     return f"TCP segment data ({n} byte{'' if n == 1 else 's'})"
+
+
+def is_retransmitted_data(item: Item) -> bool:
+    """Whether the TCP header shown is a segment of RETRANSMITTED DATA (module docstring)."""
+    c = item.table.layer("tcp").cols
+    row = item.where.rows["tcp"]
+    aflags = int(c["aflags"][row])
+    length = int(c["len"][row])
+    return (bool(aflags & A_RETRANSMISSION) and not aflags & (A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)
+            and length > 0 and int(c["payload_cap"][row]) >= length and not int(c["flags"][row]) & RST)
+
+
+def retransmitted_data_label(item: Item) -> str:
+    """``Retransmitted TCP segment data (N bytes)``: the segment's length on the wire."""
+    n = int(item.get("tcp.len") or 0)
+    return f"Retransmitted TCP segment data ({n} byte{'' if n == 1 else 's'})"
