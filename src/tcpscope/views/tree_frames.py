@@ -34,6 +34,7 @@ from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_dns import DNS, dns_text
 from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_http import HTTP, http_text
+from tcpscope.views.tree_http_body import TEXT_LINES, text_lines_text
 from tcpscope.views.tree_icmp import ICMP, ICMPV6
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, ROUTING, extension_payload
@@ -53,8 +54,9 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLA
 #: (table, frame, layer number, payload, ports) -> text, or None where not written
 PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
     "tls": tls_text,
-    "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame))}
-PROTOCOLS.update({p.name: p for p in (TLS, DNS)})
+    "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame)),
+    "data-text-lines": text_lines_text}
+PROTOCOLS.update({p.name: p for p in (TLS, DNS, TEXT_LINES)})
 PROTOCOLS["udp"] = UDP
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})

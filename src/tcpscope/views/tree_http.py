@@ -194,6 +194,28 @@ def _nested_data(data: bytes) -> list[str]:
             f"        Data: {shown}", f"        [Length: {n}]"]
 
 
+def _content_encoding(lines: list[bytes]) -> str | None:
+    """The value of the message's Content-Encoding header (its first), if any."""
+    for line in lines:
+        name, colon, value = line.rstrip(b"\r\n").partition(b":")
+        if colon and name.lower() == b"content-encoding":
+            return ascii_text(value).strip(" \t")
+    return None
+
+
+def _encoded(table: PacketTable, row: int, lines: list[bytes]) -> list[str]:
+    """CONTENT-ENCODED ENTITY BODY: a body with a Content-Encoding other than identity
+    that HTTP inflated (gzip, deflate and their x- names, br) shows its encoded length
+    and, after an arrow, its decoded one (a chunked body's chunks, and a body that did
+    not inflate, are not written)."""
+    coding = _content_encoding(lines)
+    c = table.layer(LAYER).cols
+    body, end, data = int(c["body"][row]), int(c["end"][row]), int(c["data"][row])
+    if coding is None or coding.lower() == "identity" or data == body:
+        return []
+    return [f"    Content-encoded entity body ({coding}): {end - body} bytes -> {int(c['data_len'][row])} bytes"]
+
+
 def _body(table: PacketTable, row: int, typed: bool) -> list[str]:
     """The body's items: ``File Data: N bytes`` for a body of some bytes, and, when the
     message names no Content-Type (``typed`` false), the Data HTTP hands it to (with a
@@ -239,5 +261,5 @@ def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
     out = ["Hypertext Transfer Protocol", *_first_line(lines[0], request), *_header_lines(lines[1:])]
     out += _matching(table, row, request)
     typed = any(line.lower().startswith(b"content-type:") for line in lines[1:])
-    out += _body(table, row, typed)
+    out += _encoded(table, row, lines[1:]) + _body(table, row, typed)
     return "\n".join(out) + "\n"
