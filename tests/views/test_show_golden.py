@@ -39,10 +39,10 @@ NAMES = [c.relative_to(CAPTURES).as_posix() for c in capture_files()]
 _FRAME = re.compile(r"(?m)^(?=(?:Frame|PCAPNG Custom Block) \d+: )")
 CUSTOM = "pcapng custom blocks: not yet in the tree"
 _PROTOCOLS = re.compile(r"\n    \[Protocols in frame: (.*)\]\n")
-#: What tshark prints in a frame whose TCP payload it reassembles (a segment all of whose
-#: payload is kept for a PDU not yet whole, ``TCP segment data (N bytes)`` alone, and
-#: retransmitted data passed over are compared).
-_REASSEMBLY = ("Reassembled TCP", "[Reassembled PDU in frame", "[Reassembly error")
+#: What tshark prints in a frame whose TCP reassembly tcpscope does not show yet (a segment
+#: kept for a PDU not yet whole, retransmitted data passed over and the subtree of a
+#: reassembled HTTP message are compared).
+_REASSEMBLY = ("[Reassembled PDU in frame", "[Reassembly error")
 REASSEMBLY = "TCP reassembly and the protocols above it: pending the reassembly issue"
 DNS_UDP = "DNS over UDP: not dissected yet (only DNS over TCP is)"
 

@@ -25,6 +25,7 @@ from tcpscope.table.text import format_reltime
 from tcpscope.views.hexdump import hex_dump
 from tcpscope.views.tree import Protocol
 from tcpscope.views.tree_http_text import expert_message, format_text, item_label, text_label
+from tcpscope.views.tree_tcp_reassembled import reassembled_text
 
 __all__ = ["HTTP", "http_text"]
 
@@ -256,10 +257,13 @@ def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
     head = buf[int(c["start"][row]): int(c["body"][row])].tobytes()
     if int(c["kind"][row]) == _CONTINUATION:
         return "\n".join(["Hypertext Transfer Protocol", *_continuation(table, frame, row, head)]) + "\n"
+    # (the subtree of the PDU TCP reassembled sits at the top level right before the tree
+    # of the message it holds)
+    before = reassembled_text(table, frame) if layer == 1 else ""
     lines = _split_lines(head)
     request = int(c["kind"][row]) == 1
     out = ["Hypertext Transfer Protocol", *_first_line(lines[0], request), *_header_lines(lines[1:])]
     out += _matching(table, row, request)
     typed = any(line.lower().startswith(b"content-type:") for line in lines[1:])
     out += _encoded(table, row, lines[1:]) + _body(table, row, typed)
-    return "\n".join(out) + "\n"
+    return before + "\n".join(out) + "\n"
