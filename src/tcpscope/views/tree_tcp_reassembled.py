@@ -69,6 +69,10 @@ def reassembled_pdus(table: PacketTable) -> dict[int, Reassembly]:
         handed = rows[(aflags & (A_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) == 0]
         key = np.asarray(c["stream"], dtype=np.int64)[handed] * 2 + np.asarray(c["_flow"], dtype=np.int64)[handed]
         length = np.asarray(c["len"], dtype=np.int64)[handed]
+        order = np.argsort(key, kind="stable")  # (each segment's previous one in its direction)
+        before = np.full(handed.shape[0], -1, dtype=np.int64)
+        same = key[order[1:]] == key[order[:-1]]
+        before[order[1:][same]] = order[:-1][same]
         completing = set(rows[np.asarray(http.show) == SHOW_HTTP].tolist())
         handed_frames = tcp.pkt[handed].tolist()
         place: dict[int, int] = {}  # (frame -> its one handed segment; -1: several)
@@ -78,7 +82,7 @@ def reassembled_pdus(table: PacketTable) -> dict[int, Reassembly]:
         frames, counts = np.unique(lt.pkt, return_counts=True)
         for frame, m in zip(frames[counts == 1].tolist(), np.searchsorted(lt.pkt, frames[counts == 1]).tolist(),
                             strict=True):
-            found = _one(t, int(m), (tcp.pkt, handed, key, length), place.get(frame, -1), completing, frame)
+            found = _one(t, int(m), (tcp.pkt, handed, before, length), place.get(frame, -1), completing, frame)
             if found is not None:
                 out[found[0]] = found[1]
     _SEEN[:] = [(weakref.ref(table), out)]
@@ -88,9 +92,10 @@ def reassembled_pdus(table: PacketTable) -> dict[int, Reassembly]:
 def _one(t: PacketTable, m: int, cols: tuple[Index, Index, Index, Index], i: int, completing: set[int],  # noqa: PLR0913, PLR0917 -- the message, the segments' columns and where the frame's one is
          frame: int) -> tuple[int, Reassembly] | None:
     """The reassembly of message row ``m`` (completed in ``frame``, whose one handed
-    segment is the ``i``-th, -1 for none or several), or None when one segment holds it
+    segment is the ``i``-th, -1 for none or several; ``before``: each segment's previous
+    one in its direction), or None when one segment holds it
     or its segments are not found."""
-    pkt, handed, key, length = cols
+    pkt, handed, before, length = cols
     lc = t.layer(LAYER).cols
     if int(lc["kind"][m]) == _CONTINUATION or i < 0 or int(handed[i]) not in completing:
         return None
@@ -99,16 +104,14 @@ def _one(t: PacketTable, m: int, cols: tuple[Index, Index, Index, Index], i: int
         return None
     parts = [(frame, int(length[i]))]
     need = size - int(length[i])
-    j = i - 1
+    j = int(before[i])
     while need > 0:
-        while j >= 0 and key[j] != key[i]:
-            j -= 1
         if j < 0:
             return None
         take = min(int(length[j]), need)
         parts.append((int(pkt[handed[j]]), take))
         need -= take
-        j -= 1
+        j = int(before[j])
     buf = t.buffers[int(lc["buf"][m])]
     data = buf[int(lc["start"][m]): int(lc["end"][m])].tobytes()
     return int(handed[i]), Reassembly(parts[::-1], data)
