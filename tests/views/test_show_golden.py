@@ -39,11 +39,12 @@ NAMES = [c.relative_to(CAPTURES).as_posix() for c in capture_files()]
 _FRAME = re.compile(r"(?m)^(?=(?:Frame|PCAPNG Custom Block) \d+: )")
 CUSTOM = "pcapng custom blocks: not yet in the tree"
 _PROTOCOLS = re.compile(r"\n    \[Protocols in frame: (.*)\]\n")
-#: What tshark prints in a frame whose TCP payload it reassembles (or keeps for it).
-_REASSEMBLY = ("TCP segment data (", "Reassembled TCP", "[Reassembled PDU in frame", "[Reassembly error")
+#: What tshark prints in a frame whose TCP reassembly tcpscope does not show yet (a segment
+#: kept for a PDU not yet whole, retransmitted data passed over and the subtree of a
+#: reassembled HTTP message are compared).
+_REASSEMBLY = ("[Reassembled PDU in frame", "[Reassembly error")
 REASSEMBLY = "TCP reassembly and the protocols above it: pending the reassembly issue"
 DNS_UDP = "DNS over UDP: not dissected yet (only DNS over TCP is)"
-APP_PAYLOAD = "TCP payload an application dissector takes (HTTP's port), shown as Data: pending the HTTP issue"
 
 
 def layer_reason(name: str) -> str:
@@ -73,8 +74,6 @@ def pending_reason(frame_text: str) -> str | None:
         return DNS_UDP
     if any(mark in frame_text for mark in _REASSEMBLY):
         return REASSEMBLY
-    if names and names[-1] == "tcp" and "\n    TCP payload (" in frame_text:
-        return APP_PAYLOAD
     return None
 
 

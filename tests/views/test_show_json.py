@@ -26,7 +26,7 @@ import pytest
 from compare import CAPTURES, capture_files, run_tcpscope
 from make_golden_show_json import FRAMES, JSON_ARGS, VERSION_FILE, json_path
 from show_declared import DECLARED as SHOW_DECLARED
-from show_json_declared import DECLARED
+from show_json_declared import DECLARED, RAW_DECLARED
 from test_golden_list import declared_lines
 from test_show_golden import _golden as show_golden
 from test_show_golden import pending_reason, split_frames
@@ -143,7 +143,7 @@ def test_show_json_matches_tshark_golden(name: str) -> None:
     expected = by_number(parse(lzma.decompress(json_path(name).read_bytes()).decode("utf-8")))
     declared = declared_lines(DECLARED)
     got = _ours(name, raw=True)
-    problems = json_diffs(name, expected, got, compared, declared)
+    problems = json_diffs(name, expected, got, compared, {**declared, **declared_lines(RAW_DECLARED)})
     plain = {n: without_raw(p) for n, p in expected.items()}
     problems += json_diffs(name, plain, {n: without_raw(p) for n, p in got.items()}, compared, declared)
     assert problems == []

@@ -34,6 +34,7 @@ from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_dns import DNS, dns_text
 from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_http import HTTP, http_text
+from tcpscope.views.tree_http_body import TEXT_LINES, text_lines_text
 from tcpscope.views.tree_icmp import ICMP, ICMPV6
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, ROUTING, extension_payload
@@ -53,8 +54,9 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLA
 #: (table, frame, layer number, payload, ports) -> text, or None where not written
 PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
     "tls": tls_text,
-    "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame))}
-PROTOCOLS.update({p.name: p for p in (TLS, DNS)})
+    "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame)),
+    "data-text-lines": text_lines_text}
+PROTOCOLS.update({p.name: p for p in (TLS, DNS, TEXT_LINES)})
 PROTOCOLS["udp"] = UDP
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
@@ -137,12 +139,14 @@ def data_bytes(store: FieldStore, frame: int, after: tuple[str, int]) -> tuple[i
     IPv6 the rest of the datagram (its length, as much as was captured); after UDP its
     payload, to the header's length; after an MPLS
     label stack, a Linux cooked, Null, Ethernet or 802.1Q header the rest of the frame;
-    after raw IP that is not IP the whole frame. None after another protocol (not
-    written yet)."""
+    after raw IP that is not IP the whole frame; after HTTP none (HTTP's tree holds its
+    Data). None after another protocol (not written yet)."""
     table = store.table
     name, layer = after
     end = min(int(table.records.caplen[frame]), int(table.records.wirelen[frame]))
     offset = int(table.records.offset[frame])
+    if name == "http":  # (HTTP calls the data dissector with its own tree as parent: tree_http writes it)
+        return -1, b""
     if name == "tcp":
         item = Item(store, Where(frame, 0, payload_row(table, frame)), None, -1)
         hexed = item.text_of("tcp.payload")

@@ -12,6 +12,13 @@ from tcpscope.views.conversations import completeness_label
 from tcpscope.views.info import flags_text
 from tcpscope.views.tree import Item, Node, Protocol
 from tcpscope.views.tree_link import header_start
+from tcpscope.views.tree_tcp_reassembled import completes_reassembled_pdu, pdu_tail_label
+from tcpscope.views.tree_tcp_segments import (
+    is_retransmitted_data,
+    is_whole_segment_data,
+    retransmitted_data_label,
+    segment_data_label,
+)
 
 __all__ = ["DATA", "TCP"]
 
@@ -365,6 +372,12 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
         Node("tcp.analysis.duplicate_ack_frame", generated=True, experts=("tcp.analysis.duplicate_ack",)),
     )),
     Node("tcp.payload", label=_payload, raw=_payload_bytes),
+    Node("tcp.payload", label=segment_data_label, key="tcp.segment_data", when=is_whole_segment_data,
+         raw=_payload_bytes),
+    Node("tcp.payload", label=retransmitted_data_label, key="tcp.segment_data", when=is_retransmitted_data,
+         raw=_payload_bytes),
+    Node("tcp.payload", label=pdu_tail_label, key="tcp.segment_data", when=completes_reassembled_pdu,
+         raw=_payload_bytes),
 ), span=_tcp_span)
 
 
