@@ -1,38 +1,30 @@
 """``tcpscope -r FILE -o tcp.desegment_tcp_streams:FALSE``: HTTP, TLS and DNS framed a TCP
-segment at a time, compared with the tshark installed on the golden captures that carry
-them (the lossy ones too).
+segment at a time, compared with tshark on the golden captures that carry them (the lossy
+ones too).
 
 For every segment with a payload, the Protocol and Info columns and the HTTP fields of
-``tshark -o tcp.desegment_tcp_streams:FALSE -T fields`` are compared cell for cell; the
-frames that differ are declared below with their reason (docs/deviations.md, "tshark's
-command line"), and a declaration that no longer differs fails as stale. The recorded
-goldens of the same preference are in ``dropin_data`` (``test_dropin.py``).
+``tshark -o tcp.desegment_tcp_streams:FALSE -T fields`` (``make_golden_dropin.py
+--desegment`` recorded them with tshark's version; two captures are compared with the
+tshark installed too) are compared cell for cell; the frames that differ are declared
+below with their reason (docs/deviations.md, "tshark's command line"), and a declaration
+that no longer differs fails as stale.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import shutil
-import subprocess
 import tempfile
 
 import pytest
 from dropin_run import run_dropin
-from make_golden_dropin import CAPTURES, tshark_argv
+from make_golden_dropin import DATA, DESEGMENT_CAPTURES, DESEGMENT_LINE, tshark_stdout
 
-#: The command line: the segments with a payload, their columns and HTTP fields.
-LINE = ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE -Y 'tcp.len > 0' -T fields -e frame.number "
-        "-e _ws.col.Protocol -e _ws.col.Info -e http.request.method -e http.response.code -e http.content_type")
-
-#: Captures with HTTP, TLS or DNS over TCP, lost segments, snapshot-length cuts and
-#: protocols tcpscope does not dissect.
-DESEGMENT_CAPTURES = (
-    "http-get.pcap", "http-eth.pcap", "own-port-reuse.pcap", "lossy-seed7.pcap", "own-lossy-seed11.pcap",
-    "tls-dns.pcap", "zeek-http-100-continue.pcap", "zeek-http-get.pcap", "zeek-http-methods.pcap",
-    "zeek-http-pipelined-requests.pcap", "zeek-tcp-missing-syn.pcap", "zeek-tcp-reassembly.pcap",
-    "scapy-http_chunk.pcap.gz", "scapy-http_tcp_psh.pcap.gz", "scapy-http_content_length.pcap",
-    "craft-tcp-options.pcap", "craft-tcp-truncated.pcap", "zeek-communityid-tcp.pcap", "zeek-tcp-payload-syn.pcap",
-)
+RECORDED = json.loads(gzip.decompress((DATA / "desegment.json.gz").read_bytes()))
+#: The captures compared with the tshark installed as well (the recording is today's): HTTP, TLS, DNS
+LIVE = ("http-get.pcap", "tls-dns.pcap")
 
 # the reasons, each listed in docs/deviations.md ("tshark's command line")
 DNS_CUT = ("a DNS message the segment's end cuts: tshark dissects what it has ([BoundErrorUnreassembled Packet]) "
@@ -74,20 +66,31 @@ def _rows(text: str) -> dict[int, str]:
     return {int(line.split("\t", 1)[0]): line for line in text.splitlines() if line}
 
 
-@pytest.mark.tshark
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
-@pytest.mark.parametrize("capture", DESEGMENT_CAPTURES)
-def test_segments_alone_as_tshark(capture: str) -> None:
-    inv = tshark_argv(LINE, capture, "")
-    with tempfile.TemporaryDirectory() as home:
-        proc = subprocess.run(["tshark", *inv.argv], cwd=CAPTURES, capture_output=True, check=False,
-                              env={**os.environ, "HOME": home, "LC_ALL": "C.UTF-8"})
-    assert proc.returncode == 0, proc.stderr.decode()
-    got = run_dropin(LINE, capture, "")
+def _compare(capture: str, tshark: str) -> None:
+    got = run_dropin(DESEGMENT_LINE, capture, "")
     assert got.status == 0 and got.stderr == "", got.stderr
-    want, ours = _rows(proc.stdout.decode()), _rows(str(got.stdout))
+    want, ours = _rows(tshark), _rows(str(got.stdout))
     assert ours.keys() == want.keys(), f"{capture}: other frames selected"
     differ = {frame for frame, line in want.items() if ours[frame] != line}
     declared = {frame for (cap, frame) in DECLARED if cap == capture}
     assert differ == declared, f"{capture}: differ {sorted(differ)}, declared {sorted(declared)}: " + "\n".join(
         f"{want[f]!r}\n{ours[f]!r}" for f in sorted(differ ^ declared) if f in want)
+
+
+def test_recorded_for_every_capture() -> None:
+    assert RECORDED["line"] == DESEGMENT_LINE and set(RECORDED["stdout"]) == set(DESEGMENT_CAPTURES)
+    assert RECORDED["tshark"] == (DATA / "TSHARK_VERSION").read_text().strip()
+    assert {cap for cap, _ in DECLARED} <= set(DESEGMENT_CAPTURES)
+
+
+@pytest.mark.parametrize("capture", DESEGMENT_CAPTURES)
+def test_segments_alone_as_tshark(capture: str) -> None:
+    _compare(capture, RECORDED["stdout"][capture])
+
+
+@pytest.mark.tshark
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+@pytest.mark.parametrize("capture", LIVE)
+def test_segments_alone_as_tshark_live(capture: str) -> None:
+    with tempfile.TemporaryDirectory() as home:
+        _compare(capture, tshark_stdout(DESEGMENT_LINE, capture, {**os.environ, "HOME": home, "LC_ALL": "C.UTF-8"}))
