@@ -205,8 +205,10 @@ def test_a_subcommands_usage_error_shows_its_usage(capsys: pytest.CaptureFixture
 
 
 #: The command lines whose output depends on where pieces end: -c cuts a piece, -t d and
-#: dd carry the previous frame's time, the preferences adjust each piece.
-PIECEWISE = [r for r in RECORDS if any(k in str(r["line"]) for k in (" -c ", "-t d", "relative_sequence", "analyze_sequence"))]
+#: dd carry the previous frame's time, the preferences adjust each piece (desegment: the framing
+#: carries each direction from piece to piece).
+PIECEWISE = [r for r in RECORDS if any(k in str(r["line"]) for k in (" -c ", "-t d", "relative_sequence", "analyze_sequence",
+                                                                 "desegment"))]
 
 
 @pytest.mark.parametrize("record", PIECEWISE, ids=[f"{r['capture'][:8]}:{i}" for i, r in enumerate(PIECEWISE)])
