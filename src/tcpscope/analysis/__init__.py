@@ -266,6 +266,8 @@ class TcpAnalyzer:
         self.udp = UdpStreams()
         self.http: HttpFramer | None = None
         self.app: PduFramer | None = None
+        if not desegment:  # every piece framed with its messages: a view never frames one alone (reassembled)
+            http = "messages"
         if http:  # (the framers' modules are imported only then: small captures start sooner)
             from tcpscope.analysis.http import HttpFramer
             from tcpscope.analysis.tls_frames import PduFramer
