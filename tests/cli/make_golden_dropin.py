@@ -64,10 +64,10 @@ OPTIONS = NAMES.with_name("tshark_options.xz")
 DROPIN_CAPTURES = ("http-get.pcap", "zeek-tcp-retransmit-fast009.pcap")
 
 #: Without TCP reassembly: the segments with a payload, their Protocol and Info columns and
-#: HTTP fields.
+#: HTTP fields (the body too).
 DESEGMENT_LINE = ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE -Y 'tcp.len > 0' -T fields -e frame.number "
                   "-e _ws.col.Protocol -e _ws.col.Info -e http.request.method -e http.response.code "
-                  "-e http.content_type")
+                  "-e http.content_type -e http.file_data")
 #: The captures it runs on: HTTP, TLS and DNS over TCP, lost segments, snapshot-length
 #: cuts and protocols tcpscope does not dissect.
 DESEGMENT_CAPTURES = (
@@ -173,7 +173,7 @@ def tshark_stdout(line: str, capture: str, env: dict[str, str]) -> str:
     proc = subprocess.run(["tshark", *inv.argv], cwd=CAPTURES, env=env, capture_output=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{line} on {capture}: {proc.stderr.decode()}")
-    return proc.stdout.decode()
+    return proc.stdout.decode("utf-8", "replace")
 
 
 def _record_desegment() -> int:

@@ -63,7 +63,7 @@ DECLARED: dict[tuple[str, int], str] = {
 
 
 def _rows(text: str) -> dict[int, str]:
-    return {int(line.split("\t", 1)[0]): line for line in text.splitlines() if line}
+    return {int(line.split("\t", 1)[0]): line for line in text.split("\n") if line}  # (a body holds \x0b, \x1c ...)
 
 
 def _compare(capture: str, tshark: str) -> None:

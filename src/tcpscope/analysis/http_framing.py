@@ -444,7 +444,7 @@ def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: in
 
     * A first line without its line end is not a request or response line to the Info
       (is_http_request_or_reply of a line of unknown length): a Continuation once the
-      conversation had a request, else nothing; but HTTP's header loop reads it again to
+      conversation had a request (its body from :func:`continuation_body`), else nothing; but HTTP's header loop reads it again to
       the segment's end, and a request line there counts as the conversation's request
       (a later segment is a Continuation).
     * A message whose first line is whole is shown as it stands, its body the bytes of it
@@ -455,7 +455,8 @@ def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: in
     st.mode[key] = M_IDLE
     if mode == M_LINE1:
         if st.seen[key] == 1:
-            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CONTINUATION, CONT_BINARY, end
+            body = continuation_body(pay, st.lstart[key], end, table, lens)
+            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CONTINUATION, body, end
             return k + 1
         m = method_index(pay, st.lstart[key], st.line[key], table, lens)
         if m >= 0:
