@@ -530,6 +530,7 @@ class _ScanOptions:
     display_filter: str | None
     analyze: bool | Literal["needed"]
     lists: frozenset[str] | None
+    desegment: bool = True
 
 
 class Scan:
@@ -575,6 +576,7 @@ class Scan:
 
             self._filter = compile_filter(options.display_filter)
         self._analyze = options.analyze
+        self._desegment = options.desegment
         self.progress: Callable[[float], None] | None = None
         self.whole: bool | None = None
         self.frames = 0
@@ -621,7 +623,7 @@ class Scan:
 
         flt = self._filter
         stream = TableStream(read_batches(self._path), self._analysis(), select=flt.mask if flt is not None else None,
-                             progress=self.progress, http=self._http())
+                             progress=self.progress, http=self._http(), desegment=self._desegment)
         for table, mask in stream:
             self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
@@ -633,9 +635,9 @@ def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:
     return tuple(w.message for w in warnings)
 
 
-def scan(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields: Sequence[str] | None = None, *,
+def scan(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields: Sequence[str] | None = None, *,  # noqa: PLR0913 -- the public API's keyword arguments, each documented
          display_filter: str | None = None, analyze: bool | Literal["needed"] = True,
-         lists: Collection[str] | None = None) -> Scan:
+         lists: Collection[str] | None = None, desegment: bool = True) -> Scan:
     """The capture at ``path`` a piece at a time, as a :class:`Scan`: :func:`tcpscope.scan`.
     Several paths, or a directory, are read as one capture, the files one after the other
     as ``mergecap -a`` joins them (``capture.files``).
@@ -656,6 +658,8 @@ def scan(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields
             holds its first value (``ip.src`` of the outer header in a tunnel), as ``tshark
             -E occurrence=f`` prints it. Default: the schema's repeated fields
             (:data:`~tcpscope.table.schema.REPEATED_FIELDS`); ``()`` for first values only.
+        desegment: False frames HTTP, TLS and DNS one TCP segment at a time, as tshark
+            does with ``-o tcp.desegment_tcp_streams:FALSE`` (no message spans segments).
 
     Returns:
         A :class:`Scan` to iterate.
@@ -668,4 +672,5 @@ def scan(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fields
         >>> pieces = tcpscope.scan("big.pcap", ["frame.number", "tcp.len"], display_filter="tcp.len > 0")
         >>> table = pyarrow.concat_tables(piece.to_arrow() for piece in pieces)
     """
-    return Scan(path, fields, _ScanOptions(display_filter, analyze, None if lists is None else frozenset(lists)))
+    return Scan(path, fields, _ScanOptions(display_filter, analyze, None if lists is None else frozenset(lists),
+                                           desegment))

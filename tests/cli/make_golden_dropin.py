@@ -27,6 +27,11 @@ a protocol's item without a prefix, a field's after its protocol). ``--options``
 that file alone.
 ``dropin_data/TSHARK_VERSION`` records the first line of ``tshark --version``.
 
+``--desegment`` records only ``dropin_data/desegment.json.gz``: tshark's standard output
+for :data:`DESEGMENT_LINE` (``-o tcp.desegment_tcp_streams:FALSE``, each segment handed to
+HTTP, TLS and DNS alone) on each capture of :data:`DESEGMENT_CAPTURES`, with tshark's
+version (``test_dropin_desegment.py``).
+
 ``--new`` keeps the runs already recorded (with the same tshark version) and runs tshark
 only for the lines added to ``invocations.txt`` since; the runs of lines removed from it
 are dropped.
@@ -45,7 +50,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["DATA", "DROPIN_CAPTURES", "Invocation", "invocations", "main", "tshark_argv"]
+__all__ = ["DATA", "DESEGMENT_CAPTURES", "DESEGMENT_LINE", "DROPIN_CAPTURES", "Invocation", "invocations", "main",
+           "tshark_argv"]
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "dropin_data"
@@ -56,6 +62,21 @@ OPTIONS = NAMES.with_name("tshark_options.xz")
 #: The captures every invocation runs on: a plain HTTP GET (12 frames) and a transfer with
 #: fast retransmissions, duplicate ACKs and SACK (39 frames).
 DROPIN_CAPTURES = ("http-get.pcap", "zeek-tcp-retransmit-fast009.pcap")
+
+#: Without TCP reassembly: the segments with a payload, their Protocol and Info columns and
+#: HTTP fields (the body too).
+DESEGMENT_LINE = ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE -Y 'tcp.len > 0' -T fields -e frame.number "
+                  "-e _ws.col.Protocol -e _ws.col.Info -e http.request.method -e http.response.code "
+                  "-e http.content_type -e http.file_data")
+#: The captures it runs on: HTTP, TLS and DNS over TCP, lost segments, snapshot-length
+#: cuts and protocols tcpscope does not dissect.
+DESEGMENT_CAPTURES = (
+    "http-get.pcap", "http-eth.pcap", "own-port-reuse.pcap", "lossy-seed7.pcap", "own-lossy-seed11.pcap",
+    "tls-dns.pcap", "zeek-http-100-continue.pcap", "zeek-http-get.pcap", "zeek-http-methods.pcap",
+    "zeek-http-pipelined-requests.pcap", "zeek-tcp-missing-syn.pcap", "zeek-tcp-reassembly.pcap",
+    "scapy-http_chunk.pcap.gz", "scapy-http_tcp_psh.pcap.gz", "scapy-http_content_length.pcap",
+    "craft-tcp-options.pcap", "craft-tcp-truncated.pcap", "zeek-communityid-tcp.pcap", "zeek-tcp-payload-syn.pcap",
+)
 
 #: tshark's first line of standard error when run as root (not part of what a script sees
 #: from an unprivileged tshark).
@@ -146,10 +167,33 @@ def _recorded(version: str) -> dict[tuple[str, str], dict[str, object]]:
     return {(r["line"], r["capture"]): r for r in blob["records"]}
 
 
+def tshark_stdout(line: str, capture: str, env: dict[str, str]) -> str:
+    """tshark's standard output for ``line`` on ``capture`` (which must succeed)."""
+    inv = tshark_argv(line, capture, "")
+    proc = subprocess.run(["tshark", *inv.argv], cwd=CAPTURES, env=env, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{line} on {capture}: {proc.stderr.decode()}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def _record_desegment() -> int:
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home, "LC_ALL": "C.UTF-8"}
+        version = subprocess.run(["tshark", "--version"], env=env, capture_output=True, check=True,
+                                 text=True).stdout.splitlines()[0]
+        runs = {capture: tshark_stdout(DESEGMENT_LINE, capture, env) for capture in DESEGMENT_CAPTURES}
+    blob = json.dumps({"tshark": version, "line": DESEGMENT_LINE, "stdout": runs}, indent=0, sort_keys=True)
+    (DATA / "desegment.json.gz").write_bytes(gzip.compress(blob.encode(), 9, mtime=0))
+    print(f"{len(runs)} runs recorded with {version}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if shutil.which("tshark") is None:
         print("tshark is not installed", file=sys.stderr)
         return 1
+    if "--desegment" in argv:
+        return _record_desegment()
     sys.path.insert(0, str(HERE.parent.parent / "src"))
     from tcpscope.views.columns import full_registry
 

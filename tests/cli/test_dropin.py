@@ -37,8 +37,10 @@ PORT_NAMES = ("-N t asks tshark to name ports from its services file (60054 → 
 HTTP_JSON = "the JSON trees (-T json, -T ek) have no http object yet (docs/deviations.md, Details tree)"
 OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with one line, exit 2"
 OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it)"
-PREF_DEFAULT_ONLY = ("tcp.desegment_tcp_streams:FALSE is refused with one line, exit 2: tcpscope cannot show "
-                     "segments without reassembly yet")
+NO_DESEGMENT_TREE = ("the details tree with tcp.desegment_tcp_streams:FALSE is refused with one line, exit 2: "
+                     "its HTTP tree is the reassembled message's")
+UNRESOLVED_NOTE = ("-N with letters other than m: tcpscope resolves MAC names only and says so in one note on "
+                   "standard error (tshark prints none)")
 NO_ANALYSIS_TREE = ("with tcp.analyze_sequence_numbers:FALSE the details tree still shows the sequence numbers "
                     "as relative ones with their raw lines (the tree does not know the preference yet)")
 REFUSED = ("an option tcpscope does not support (writing captures, live capture, Lua, two-pass, exporting objects) "
@@ -47,8 +49,9 @@ REFUSED = ("an option tcpscope does not support (writing captures, live capture,
 #: (command line, capture or "" for both) -> (the parts that differ, why)
 DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -T ek", "http-get.pcap"): (frozenset({OUT}), HTTP_JSON),
-    ("tshark -r {cap} -N n -V -c 1", ""): (frozenset({OUT}), HOST_NAMES),
-    ("tshark -r {cap} -N mntdNv -c 2", ""): (frozenset({OUT}), PORT_NAMES),
+    ("tshark -r {cap} -N n -V -c 1", ""): (frozenset({OUT, ERR}), HOST_NAMES),
+    ("tshark -r {cap} -N mntdNv -c 2", ""): (frozenset({OUT, ERR}), PORT_NAMES),
+    ("tshark -r {cap} -N n -c 3", ""): (frozenset({ERR}), UNRESOLVED_NOTE),
     ("tshark -r {cap} -T pdml -c 1", ""): (ALL, OTHER_FORMAT),
     ("tshark -r {cap} -x -q", "http-get.pcap"): (frozenset({OUT}), REASSEMBLED_BYTES),
     ("tshark -r {cap} -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
@@ -60,7 +63,7 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e _ws.expert.message -e tcp.checksum",
      "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE", ""): (ALL, PREF_DEFAULT_ONLY),
+    ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE -V -c 2", ""): (ALL, NO_DESEGMENT_TREE),
     ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -V -c 3", ""): (frozenset({OUT}), NO_ANALYSIS_TREE),
     ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -q -z expert", "http-get.pcap"): (frozenset({OUT}),
                                                                                           HTTP_EXPERT),
@@ -202,8 +205,10 @@ def test_a_subcommands_usage_error_shows_its_usage(capsys: pytest.CaptureFixture
 
 
 #: The command lines whose output depends on where pieces end: -c cuts a piece, -t d and
-#: dd carry the previous frame's time, the preferences adjust each piece.
-PIECEWISE = [r for r in RECORDS if any(k in str(r["line"]) for k in (" -c ", "-t d", "relative_sequence", "analyze_sequence"))]
+#: dd carry the previous frame's time, the preferences adjust each piece (desegment: the framing
+#: carries each direction from piece to piece).
+PIECEWISE = [r for r in RECORDS if any(k in str(r["line"]) for k in (" -c ", "-t d", "relative_sequence", "analyze_sequence",
+                                                                 "desegment"))]
 
 
 @pytest.mark.parametrize("record", PIECEWISE, ids=[f"{r['capture'][:8]}:{i}" for i, r in enumerate(PIECEWISE)])
@@ -214,3 +219,14 @@ def test_in_small_pieces(record: dict[str, object], gz: dict[str, str], monkeypa
     monkeypatch.setattr(stream, "PIECE_FRAMES", 4)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 4)
     test_as_tshark(record, gz)
+
+
+def test_name_resolutions_not_made_are_noted() -> None:
+    """-N with letters other than m: one note naming the resolutions tcpscope does not
+    make (docs/deviations.md, "-N"); -n after it, or -N m alone, notes nothing."""
+    out = run_dropin("tshark -r {cap} -N mnt -c 1", "http-get.pcap", "")
+    assert out.status == 0
+    assert out.stderr == ("tshark: note: -N: tcpscope resolves MAC addresses only; not resolved: network addresses "
+                          "(n), port numbers (t)")
+    assert run_dropin("tshark -r {cap} -N nt -n -c 1", "http-get.pcap", "").stderr == ""
+    assert run_dropin("tshark -r {cap} -N m -c 1", "http-get.pcap", "").stderr == ""

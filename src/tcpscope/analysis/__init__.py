@@ -259,25 +259,28 @@ class TcpAnalyzer:
     the capture, which number their frames on from the earlier ones.
     """
 
-    def __init__(self, http: bool | str = False) -> None:
+    def __init__(self, http: bool | str = False, desegment: bool = True) -> None:
         self.ids = KeyIds()
         self.state = SequenceState()
         self.lifecycle = Lifecycle()
         self.udp = UdpStreams()
         self.http: HttpFramer | None = None
         self.app: PduFramer | None = None
+        if not desegment:  # every piece framed with its messages: a view never frames one alone (reassembled)
+            http = "messages"
         if http:  # (the framers' modules are imported only then: small captures start sooner)
             from tcpscope.analysis.http import HttpFramer
             from tcpscope.analysis.tls_frames import PduFramer
 
-            self.http = HttpFramer(detail=http == "messages")
-            self.app = PduFramer()
+            self.http = HttpFramer(detail=http == "messages", desegment=desegment)
+            self.app = PduFramer(desegment=desegment)
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`), and,
         when made with ``http``, the HTTP framing of its segments (:func:`with_http`;
         ``http="messages"``: with the messages the http.* fields read) and their TLS and
-        DNS framing (:func:`with_app`)."""
+        DNS framing (:func:`with_app`); made with ``desegment=False``, each segment framed
+        alone (tshark's ``tcp.desegment_tcp_streams:FALSE``)."""
         table = analyze(table, self)
         if self.http is None or self.app is None:
             return table

@@ -51,6 +51,7 @@ from tcpscope.analysis.follow import fed_rows, gather_payload
 from tcpscope.analysis.http_fields import HTTP_PORTS, HttpMatcher
 from tcpscope.analysis.http_fields import LAYER as MESSAGES
 from tcpscope.analysis.http_framing import (
+    BODY_CUT,
     EV_BODY,
     EV_CONTINUATION,
     EV_CTYPE,
@@ -64,6 +65,7 @@ from tcpscope.analysis.http_framing import (
     SHOW_LINE_MARK,
     SHOW_TCP_MARK,
     W_FAST,
+    W_NOT_HANDED,
     W_OUT_OF_ORDER,
     W_PLAIN,
     W_RETRANSMISSION,
@@ -72,10 +74,11 @@ from tcpscope.analysis.http_framing import (
     fresh_state,
     grown,
 )
-from tcpscope.analysis.http_lines import CONT_BINARY
+from tcpscope.analysis.http_lines import CONT_BINARY, CONT_MALFORMED
 from tcpscope.analysis.http_messages import MessageCollector, PieceMessages
 from tcpscope.analysis.layout import (
     A_FAST_RETRANSMISSION,
+    A_KEEP_ALIVE,
     A_OUT_OF_ORDER,
     A_RETRANSMISSION,
     A_SPURIOUS_RETRANSMISSION,
@@ -109,6 +112,26 @@ def _why(table: PacketTable, rows: Index, flags: Array) -> Array:
         | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0) | table.malformed[table.layer("tcp").pkt[rows]]] = W_STOP
     return why
 
+
+#: Analysis flags of segments TCP hands to no dissector when it does not desegment
+#: (tcp_no_subdissector_on_error: a retransmission, out-of-order data; a keep-alive goes
+#: to the data dissector); a fast or spurious retransmission is handed on
+_NOT_HANDED = A_RETRANSMISSION | A_OUT_OF_ORDER | A_KEEP_ALIVE
+
+
+def _why_alone(table: PacketTable, rows: Index, flags: Array) -> Array:
+    """Per claimed segment, per segment (``tcp.desegment_tcp_streams:FALSE``): not handed
+    on (W_NOT_HANDED), not framed by tcpscope (W_STOP: an RST with data, a reassembled IP
+    datagram, a malformed frame), else plain."""
+    c = table.layer("tcp").cols
+    aflags = np.asarray(c["aflags"], dtype=np.int64)[rows]
+    why = np.full(rows.shape[0], W_PLAIN, dtype=np.int8)
+    why[(aflags & _NOT_HANDED) != 0] = W_NOT_HANDED
+    why[((flags & RST) != 0) | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0)
+        | table.malformed[table.layer("tcp").pkt[rows]]] = W_STOP
+    return why
+
+
 @dataclass(frozen=True)
 class HttpSegments:
     """How the list shows the ``tcp`` rows HTTP framing claims: the row, its
@@ -131,13 +154,16 @@ class HttpFramer:
     """HTTP framing of a capture given an analysed table at a time, in capture order
     (module docstring): the state per direction carries from one table to the next, with
     the text of each direction's open message (its first line and Content-Type).
-    ``detail``: the messages too, with their bytes (for the http.* fields)."""
+    ``detail``: the messages too, with their bytes (for the http.* fields);
+    ``desegment``: False frames each segment alone, as tshark does with
+    ``tcp.desegment_tcp_streams:FALSE`` (no message spans segments, no reassembly marker)."""
 
-    def __init__(self, detail: bool = False) -> None:
+    def __init__(self, detail: bool = False, desegment: bool = True) -> None:
         self._st = fresh_state(0)
         self._lines = np.zeros((0, LINE_KEEP), dtype=np.uint8)
         self._open: dict[int, list[str]] = {}
         self.detail = detail
+        self.desegment = desegment
         self._messages = MessageCollector() if detail else None
         self.matcher = HttpMatcher()
 
@@ -161,7 +187,7 @@ class HttpFramer:
         seq = (np.asarray(c["seq"], dtype=np.int64)[rows] + ((flags & SYN) != 0)) & _MOD
         seglen = np.asarray(c["len"], dtype=np.int64)[rows]
         pay, start, cap = gather_payload(table, rows)
-        why = _why(table, rows, flags)
+        why = _why(table, rows, flags) if self.desegment else _why_alone(table, rows, flags)
         fin = (flags & FIN) != 0
         show = np.zeros(rows.shape[0], dtype=np.int8)
         tail = np.zeros(rows.shape[0], dtype=np.bool_)
@@ -169,7 +195,7 @@ class HttpFramer:
         pool = np.zeros(int(cap.sum()) + LINE_KEEP * rows.shape[0], dtype=np.uint8)
         walked = np.zeros(rows.shape[0], dtype=np.bool_)
         k = frame_segments(rows.shape[0], (key, seq, seglen, start, cap, fin, why, pay), self._st, self._lines,
-                           (show, tail, ev, pool, walked), self.detail)
+                           (show, tail, ev, pool, walked), self.detail, not self.desegment)
         segs = self._texts(rows, key, show, tail, ev[:k], pay, pool)
         if self._messages is None:
             return segs
@@ -210,6 +236,8 @@ class HttpFramer:
         """Apply one event to direction ``key``'s open message; a completed message's
         Info text is returned."""
         if kind == EV_CONTINUATION:
+            if a == CONT_MALFORMED and not self.desegment:
+                return "Continuation" + _UNREASSEMBLED
             return "Continuation" if a >= CONT_BINARY else _UNWRITTEN
         if kind in (EV_START, EV_BODY):  # the detail, for the messages
             return None
@@ -220,6 +248,8 @@ class HttpFramer:
             cur[1] = _text(pool[a:a + b])
         else:
             del self._open[key]
+            if a == BODY_CUT:
+                return _UNWRITTEN if not cur[0] else cur[0] + " " + _UNREASSEMBLED
             return _message_text(cur[0], cur[1], a)
         return None
 
@@ -233,6 +263,9 @@ class HttpFramer:
 
 #: Marks in a text this module does not write yet (the body's media dissector, escapes)
 _UNWRITTEN = "\x00"
+#: What Info gets when a dissector runs past the bytes of a segment TCP handed on alone
+#: (an exception with ``pinfo->fragmented`` set: show_exception's FragmentBoundsError)
+_UNREASSEMBLED = "[BoundErrorUnreassembled Packet]"
 
 
 def _unwritten(text: str) -> bool:

@@ -35,6 +35,7 @@ from tcpscope.analysis.http_lines import (
 from tcpscope.analysis.http_tls_order import ORDER_AHEAD, ORDER_OVERLAP, ORDER_SEEN, segment_order, take_segment
 
 __all__ = [
+    "BODY_CUT",
     "EV_BODY",
     "EV_CONTINUATION",
     "EV_CTYPE",
@@ -49,6 +50,7 @@ __all__ = [
     "SHOW_LINE_MARK",
     "SHOW_TCP_MARK",
     "W_FAST",
+    "W_NOT_HANDED",
     "W_OUT_OF_ORDER",
     "W_PLAIN",
     "W_RETRANSMISSION",
@@ -124,8 +126,10 @@ EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION, EV_START, EV_BODY =
 #: Why a segment is handed on or not (the ``why`` input): in order or after a hole, a
 #: retransmission (handed to no dissector), out-of-order data, a fast retransmission,
 #: anything that stops the framing (a zero-window probe, an RST with data, a reassembled
-#: IP datagram, a malformed frame)
-W_PLAIN, W_RETRANSMISSION, W_OUT_OF_ORDER, W_FAST, W_STOP = 0, 1, 2, 3, 4
+#: IP datagram, a malformed frame); per segment (:func:`frame_segments`'s
+#: ``per_segment``), a segment TCP hands to no dissector (a retransmission or out-of-order
+#: data, tshark's ``tcp_no_subdissector_on_error``; a keep-alive, handed to data)
+W_PLAIN, W_RETRANSMISSION, W_OUT_OF_ORDER, W_FAST, W_STOP, W_NOT_HANDED = 0, 1, 2, 3, 4, 5
 
 #: What :func:`_handed_on` decides for a segment: pass it over, add it to a lost message
 #: (TCP's line and the marker), stop the direction's framing, hand it on as a new message,
@@ -410,21 +414,85 @@ def _line_byte(st: Any, lines: Any, key: int, c: int) -> None:
     st.line[key] = n + 1
 
 
+@helper
+def _segment_alone(st: Any, key: int, why: int, whole: bool) -> bool:
+    """Per segment (tcp.desegment_tcp_streams:FALSE): TCP hands each segment's payload to
+    HTTP on its own (dissect_tcp_payload without desegment_tcp), unless it hands it to no
+    dissector (W_NOT_HANDED) or the segment is one whose bytes tcpscope does not frame
+    (W_STOP: a reassembled IP datagram, an RST with data, a malformed frame; cut by the
+    snapshot length). HTTP cannot ask for more bytes: each segment it takes starts between
+    messages, with only the conversation's memory (a request seen, the last method) kept.
+    Returns whether HTTP reads the segment."""
+    if why in (W_NOT_HANDED, W_STOP) or not whole:
+        return False
+    st.mode[key] = M_IDLE
+    st.start_seg[key] = -1
+    st.exact_seg[key] = -1
+    return True
+
+
+#: The body length of an EV_DONE whose chunked body the segment's end cuts (per segment)
+BODY_CUT = -1
+
+
+@helper
+def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: int,  # noqa: PLR0913, PLR0917 -- a numba helper: arrays one by one
+                 table: Any, lens: Any) -> int:
+    """Per segment, where the segment ends inside a message: HTTP dissects what it has
+    (req_resp_hdrs_do_reassembly asks for no more when TCP cannot desegment), and the
+    direction is between messages again. Returns the event count.
+
+    * A first line without its line end is not a request or response line to the Info
+      (is_http_request_or_reply of a line of unknown length): a Continuation once the
+      conversation had a request (its body from :func:`continuation_body`), else nothing; but HTTP's header loop reads it again to
+      the segment's end, and a request line there counts as the conversation's request
+      (a later segment is a Continuation).
+    * A message whose first line is whole is shown as it stands, its body the bytes of it
+      the segment holds (the body's media dissector runs on them: none, no media suffix);
+      a chunked body whose chunks the segment's end cuts throws in the chunk reader
+      (BODY_CUT: ``[BoundErrorUnreassembled Packet]``, no media suffix)."""
+    mode = st.mode[key]
+    st.mode[key] = M_IDLE
+    if mode == M_LINE1:
+        if st.seen[key] == 1:
+            body = continuation_body(pay, st.lstart[key], end, table, lens)
+            ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CONTINUATION, body, end
+            return k + 1
+        m = method_index(pay, st.lstart[key], st.line[key], table, lens)
+        if m >= 0:
+            head = 1 if m == HEAD_METHOD else 0
+            st.head[key], st.head[key ^ 1], st.seen[key], st.seen[key ^ 1] = head, head, 1, 1
+        return k
+    body = st.body[key]
+    if mode == M_BODY:
+        body = st.cl[key] - st.remain[key]
+    elif mode == M_HEADERS or (mode == M_CHUNK_SIZE and st.line[key] == 0 and body == 0):
+        body = 0
+    elif mode in (M_CHUNK_SIZE, M_CHUNK_DATA, M_CHUNK_END, M_TRAILER):
+        body = BODY_CUT
+    ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_DONE, body, end
+    return k + 1
+
+
 @kernel
 def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
            st: Any, lines: Any, show: Any, tail: Any, ev: Any, pool: Any, pooled: Any, table: Any,
-           lens: Any, walked: Any, detail: bool) -> int:
+           lens: Any, walked: Any, detail: bool, per_segment: bool) -> int:
     """Walk the segments (capture order) of framed directions, each against its
     direction's state (``st`` rows, ``lines``): ``show[s]`` gets how segment ``s`` shows
     (0: TCP's own line), ``tail[s]`` whether it ends inside a message it started whose
     first line is whole, ``ev`` the events (segment, EV_*, place or body length, length;
     a first line's place is in ``pay``, a Content-Type's in ``pool``), ``walked[s]``
-    whether its bytes were read (with ``detail``: the EV_START and EV_BODY events too).
-    Returns the event count."""
+    whether its bytes were read (with ``detail``: the EV_START and EV_BODY events too);
+    ``per_segment``: each segment framed alone (:func:`_segment_alone`,
+    :func:`_segment_end`). Returns the event count."""
     k = 0
     for s in range(key.shape[0]):
         kk = key[s]
-        if st.mode[kk] == M_DEAD:
+        if per_segment:
+            if seglen[s] == 0 or not _segment_alone(st, kk, why[s], cap[s] == seglen[s]):
+                continue
+        elif st.mode[kk] == M_DEAD:
             continue
         if seglen[s] == 0:
             # a FIN without data, in order, ends a body that lasts until the FIN: the
@@ -436,7 +504,7 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why:
                 k += 1
                 show[s] = SHOW_HTTP
             continue
-        got = _handed_on(st, kk, seq[s], seglen[s], why[s])
+        got = H_WALK if per_segment else _handed_on(st, kk, seq[s], seglen[s], why[s])
         if got == H_SKIP:
             continue
         if got == H_DEAD or cap[s] != seglen[s]:
@@ -543,6 +611,11 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why:
             st.line[kk] = 0
             st.lstart[kk] = i
         mode = st.mode[kk]
+        if per_segment and mode not in (M_IDLE, M_DEAD):
+            before = k
+            k = _segment_end(st, kk, pay, s, end, ev, k, table, lens)
+            done += k - before
+            mode = M_IDLE
         if mode == M_TO_FIN and fin[s]:
             st.mode[kk] = M_IDLE
             ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = s, EV_DONE, st.body[kk], end
@@ -567,18 +640,20 @@ def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why:
 
 
 def frame_segments(n: int, segments: tuple[Array, ...], st: HttpState, lines: Array, out: tuple[Array, ...],  # noqa: PLR0913, PLR0917 -- the kernel's inputs in groups
-                   detail: bool = False) -> int:
+                   detail: bool = False, per_segment: bool = False) -> int:
     """Walk a piece's segments (``segments``: key, seq, seglen, start, cap, fin, why
     (``W_*``), pay) against the directions' state ``st`` and ``lines`` (``n``: the segments,
     for the choice of compiled or not, as every kernel counts its input: a capture that
     is small in frames starts without numba, whatever its bytes), writing ``out`` (show,
-    tail, ev, pool, walked); ``detail``: the events of where messages and bodies start too.
-    Returns the event count."""
+    tail, ev, pool, walked); ``detail``: the events of where messages and bodies start too;
+    ``per_segment``: each segment framed alone, as tshark frames HTTP with
+    ``tcp.desegment_tcp_streams:FALSE`` (``why`` then says which segments TCP hands to no
+    dissector: W_NOT_HANDED). Returns the event count."""
     st.start_seg[:] = -1  # segment numbers are this piece's
     pooled = np.zeros(1, dtype=np.int64)
     show, tail, ev, pool, walked = out
     return int(_frame.run(n, *segments, st, lines, show, tail, ev, pool, pooled, METHOD_TABLE, METHOD_LEN,
-                          walked, detail))
+                          walked, detail, per_segment))
 
 
 def fresh_state(keys: int) -> HttpState:

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tcpscope._types import Array, Index
-from tcpscope.analysis.http_framing import EV_BODY, EV_CONTINUATION, EV_DONE, EV_START
+from tcpscope.analysis.http_framing import BODY_CUT, EV_BODY, EV_CONTINUATION, EV_DONE, EV_START
 from tcpscope.analysis.http_lines import CONT_MALFORMED
 
 __all__ = ["CARRY_LIMIT", "K_CONTINUATION", "K_MESSAGE", "MessageCollector", "PieceMessages", "decode_body"]
@@ -109,6 +109,8 @@ class MessageCollector:
                 cur = self._open.pop(kk, None)
                 if cur is not None:
                     raw = cur.before + piece.read(cur, kk, s, b)
+                    if a == BODY_CUT and cur.body >= 0:  # a chunk cut by the segment's end throws before the body
+                        raw = raw[:cur.body]
                     out.append((s, K_MESSAGE, raw, cur.body if cur.body >= 0 else len(raw)))
         for kk, cur in list(self._open.items()):
             if kk >= keep_open.shape[0] or not keep_open[kk]:

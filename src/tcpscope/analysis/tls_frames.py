@@ -38,6 +38,7 @@ from tcpscope.analysis.layout import (
 from tcpscope.analysis.tls import UNWRITTEN, RecordItem, TlsSession, version_name
 from tcpscope.analysis.tls_framing import (
     EV_BYTES,
+    EV_CUT,
     EV_JUNK,
     KIND_DNS,
     KIND_TLS,
@@ -80,6 +81,10 @@ _MOD = 0xFFFFFFFF
 _STOP_FLAGS = A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
 #: Analysis flags of segments TCP hands to no dissector, heuristics included
 _NOT_HANDED = A_RETRANSMISSION | A_OUT_OF_ORDER | A_KEEP_ALIVE
+#: Session versions for which TLS reads a record of an unknown content type as "Ignored
+#: Unknown Record" (dissect_ssl3_record: TLS 1.0-1.2 and GM TLS); for others (TLS 1.3,
+#: SSL 3.0) it is "Continuation Data"
+_IGNORING_VERSIONS = (0x0301, 0x0302, 0x0303, 0x0101)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ class _Found:
     items: dict[int, list[str]] = field(default_factory=dict)
     proto: dict[int, str] = field(default_factory=dict)
     resumed: set[int] = field(default_factory=set)  # segments whose first PDU is fenced off
+    cut: set[int] = field(default_factory=set)  # per segment: segments that end inside a TLS record
     records: list[tuple[int, RecordItem]] = field(default_factory=list)
     messages: list[tuple[int, DnsMessage]] = field(default_factory=list)
 
@@ -130,9 +136,12 @@ class _Found:
 class PduFramer:
     """TLS and DNS framing of a capture given an analysed table at a time, in capture
     order (module docstring): the kernel's state per direction, the bytes of each
-    direction's open PDU and each conversation's TLS session carry from one to the next."""
+    direction's open PDU and each conversation's TLS session carry from one to the next.
+    ``desegment``: False frames each segment alone, as tshark does with
+    ``tcp.desegment_tcp_streams:FALSE``."""
 
-    def __init__(self) -> None:
+    def __init__(self, desegment: bool = True) -> None:
+        self.desegment = desegment
         self._st = fresh_state(0)
         self._open: dict[int, bytearray] = {}
         self._sessions: dict[int, TlsSession] = {}
@@ -159,7 +168,8 @@ class PduFramer:
         aflags = np.asarray(c["aflags"], dtype=np.int64)[rows]
         seq = (np.asarray(c["seq"], dtype=np.int64)[rows] + ((flags & SYN) != 0)) & _MOD
         pay, start, cap = gather_payload(table, rows)
-        stop = (((aflags & _STOP_FLAGS) != 0) | ((flags & RST) != 0)
+        # per segment, a segment TCP hands to no dissector is passed over, not a stop
+        stop = (((aflags & (_STOP_FLAGS if self.desegment else _NOT_HANDED)) != 0) | ((flags & RST) != 0)
                 | (np.asarray(c["_buf"], dtype=np.int64)[rows] != 0) | table.malformed[tcp.pkt[rows]])
         show = np.zeros(rows.shape[0], dtype=np.int8)
         calls = np.zeros(rows.shape[0], dtype=np.int8)
@@ -167,7 +177,8 @@ class PduFramer:
         ev = np.zeros((int(cap.sum()) + 2 * rows.shape[0] + 1, 4), dtype=np.int64)
         kind = kind_all[rows]
         k = frame_pdus(rows.shape[0], (key, kind, seq, np.asarray(c["len"], dtype=np.int64)[rows], start, cap,
-                                       (aflags & A_LOST_PACKET) != 0, stop, pay), self._st, (show, calls, fenced, ev))
+                                       (aflags & A_LOST_PACKET) != 0, stop, pay), self._st, (show, calls, fenced, ev),
+                       not self.desegment)
         pkt = tcp.pkt[rows]
         found = self._read(ev[:k], key, kind, table.records.first_frame + pkt + 1, pay)
         found.resumed = set(np.flatnonzero(fenced).tolist())
@@ -207,6 +218,13 @@ class PduFramer:
                 continue
             body = bytes(self._open.pop(kk, b""))
             items = found.items.setdefault(s, [])
+            if ek == EV_CUT:  # TLS writes nothing for a record cut short; DNS's exception is not written
+                if kind[s] == KIND_DNS:
+                    items.append(UNWRITTEN)
+                else:
+                    found.cut.add(s)
+                    found.proto.setdefault(s, version_name(self._sessions.setdefault(kk >> 1, TlsSession()).version))
+                continue
             if kind[s] == KIND_DNS:
                 msg = parse_dns(body)
                 found.messages.append((s, msg))
@@ -216,7 +234,13 @@ class PduFramer:
             session = self._sessions.setdefault(kk >> 1, TlsSession())
             found.proto.setdefault(s, version_name(session.version))
             if ek == EV_JUNK:
-                items.append("Ignored Unknown Record" if a == 1 else "Continuation Data")
+                ignoring = session.version in _IGNORING_VERSIONS
+                if a == 2 and ignoring:
+                    found.cut.add(s)  # a record tried and cut short: nothing written
+                elif a == 1 and ignoring:
+                    items.append("Ignored Unknown Record")
+                else:
+                    items.append("Continuation Data")
                 continue
             proto, text, record = session.record(int(frame[s]), kk & 1, (a, b & _MOD), body)
             if proto:
@@ -251,7 +275,7 @@ class PduFramer:
                 text = "".join(items)
             else:
                 text = ", ".join(items)
-            if not items or UNWRITTEN in text:
+            if (not items and s not in found.cut) or UNWRITTEN in text:
                 keep[s] = False
                 continue
             protos.append(found.proto[s])

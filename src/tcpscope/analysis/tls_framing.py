@@ -21,6 +21,11 @@ packet-tcp.c (``tcp_dissect_pdus``, ``desegment_tcp``) apply them:
   "Continuation Data": either way the rest of the segment is consumed. The version
   becomes known with a record that is authoritative (any valid type but a handshake,
   or a handshake other than a Client Hello) and of a known version.
+* Per segment (``tcp.desegment_tcp_streams:FALSE``, :func:`frame_pdus`'s ``per_segment``):
+  TCP hands each segment on alone, so each starts at a PDU boundary and a PDU it does not
+  hold whole cannot be asked for: TLS stops there and writes nothing for it (EV_CUT);
+  DNS reads a message cut short (tshark: an exception), which tcpscope does not write,
+  and its direction is not framed any more.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from tcpscope.analysis.http_tls_order import ORDER_NEXT, ORDER_SEEN, segment_ord
 
 __all__ = [
     "EV_BYTES",
+    "EV_CUT",
     "EV_JUNK",
     "EV_PDU",
     "HEADER_MAX",
@@ -92,8 +98,10 @@ HEADER_MAX = 5
 #: Events: bytes of the open PDU's body (place in the piece's payload, count); a PDU
 #: complete (its header: TLS content type << 16 | version, DNS 0; its body length and,
 #: in bit 32 up, its first byte + 1); a segment's rest not framed (TLS: 1 when the
-#: version was known, else 0)
-EV_BYTES, EV_PDU, EV_JUNK = 0, 1, 2
+#: version was known, else 0; 2 per segment for a header of a known content type and an
+#: unknown version while the conversation's version is known); per segment, the segment ends inside a PDU (its bytes so
+#: far are dropped)
+EV_BYTES, EV_PDU, EV_JUNK, EV_CUT = 0, 1, 2, 3
 
 
 #: Body bytes handed on for a TLS record of these content types (alert, handshake,
@@ -174,27 +182,52 @@ def _calls(kind: int, resumed: bool, done: int, rest: bool) -> int:
     return (1 if done > 0 else 0) + (1 if rest and done > 1 else 0)
 
 
+@helper
+def _segment_alone(st: Any, kk: int, kind: int) -> bool:
+    """Per segment: the segment starts at a PDU boundary (TCP hands it on alone), unless
+    its direction is DNS that a message cut short stopped. Returns whether it is framed."""
+    if st.mode[kk] == M_DEAD and kind == KIND_DNS:
+        return False
+    st.mode[kk] = M_IDLE
+    st.hn[kk] = 0
+    st.exact[kk] = 0
+    return True
+
+
+@helper
+def _segment_end(st: Any, kk: int, kind: int, s: int, ev: Any, k: int) -> int:  # noqa: PLR0913, PLR0917 -- a numba helper: the state, the direction and the event array one by one
+    """Per segment, the segment ends inside a PDU (its header or body): EV_CUT; TLS is
+    between records again, DNS not framed any more. Returns the event count."""
+    ev[k, 0], ev[k, 1] = s, EV_CUT
+    st.mode[kk] = M_DEAD if kind == KIND_DNS else M_IDLE
+    return k + 1
+
+
 @kernel
 def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hole: Any, stop: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the segments
-           pay: Any, st: Any, show: Any, calls: Any, fenced: Any, ev: Any) -> int:
+           pay: Any, st: Any, show: Any, calls: Any, fenced: Any, ev: Any, per_segment: bool) -> int:
     """Walk the segments (capture order) of framed directions against their state
     (``st``): ``show[s]`` gets how segment ``s`` shows (0: TCP's own line), ``calls[s]``
     how many times the dissector ran there and kept its layer (:func:`_calls`),
     ``fenced[s]`` whether its first PDU was reassembled with a known length (TCP fences
     Info after it, and calls the dissector again on the bytes after it), ``ev`` the
-    events (segment, EV_*, two numbers). Returns the event count."""
+    events (segment, EV_*, two numbers); ``per_segment``: each segment framed alone
+    (``stop`` then says which segments are not handed on). Returns the event count."""
     k = 0
     hl = 0
     for s in range(key.shape[0]):
         kk = key[s]
         kd = kind[s]
         hl = 5 if kd == KIND_TLS else 2
-        if st.mode[kk] == M_DEAD:
+        if per_segment:
+            if stop[s] or cap[s] != seglen[s] or not _segment_alone(st, kk, kd):
+                continue
+        elif st.mode[kk] == M_DEAD:
             continue
         # in order: bytes already seen are passed over (tshark hands a retransmission to
         # no dissector); after a hole, a segment at a PDU boundary starts afresh; else
         # the framing of the direction ends
-        if st.have_next[kk] == 1:
+        if st.have_next[kk] == 1 and not per_segment:
             order = segment_order(st.nxt[kk], seq[s], seglen[s])
             if order == ORDER_SEEN:
                 continue
@@ -238,6 +271,17 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
                     done += 1
                     st.mode[kk] = M_IDLE
                     break
+                if per_segment and kd == KIND_TLS and i == start[s] + hl and st.known[kk] == 1 \
+                        and not _tls_version_ok(st.h[kk, 1] * 256 + st.h[kk, 2]):
+                    # a segment that starts with a valid content type and a version TLS
+                    # does not know: a record for TLS 1.0-1.2, tried as one (the segment's
+                    # end cuts it, as a length read from the middle of a record does), not
+                    # SSLv3-like for TLS 1.3 (Continuation Data): the session decides
+                    ev[k, 0], ev[k, 1], ev[k, 2] = s, EV_JUNK, 2
+                    k += 1
+                    done += 1
+                    st.mode[kk] = M_IDLE
+                    break
             take = min(st.remain[kk], end - i)
             if take > 0:
                 if st.first[kk] < 0:
@@ -253,6 +297,9 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
             done += 1
             if done == 1:
                 after_first = i
+        if per_segment and st.mode[kk] in (M_HEAD, M_BODY):
+            k = _segment_end(st, kk, kd, s, ev, k)
+            done += 1
         # a PDU whose header was cut asked for "one more segment": TCP adds the whole
         # segment to it and calls the dissector once; a known length ends the reassembly
         # inside the segment and the bytes after it are a second call
@@ -271,12 +318,15 @@ def _frame(key: Any, kind: Any, seq: Any, seglen: Any, start: Any, cap: Any, hol
     return k
 
 
-def frame_pdus(n: int, segments: tuple[Array, ...], st: PduState, out: tuple[Array, Array, Array, Array]) -> int:
+def frame_pdus(n: int, segments: tuple[Array, ...], st: PduState, out: tuple[Array, Array, Array, Array],
+               per_segment: bool = False) -> int:
     """Walk a piece's segments (``segments``: key, kind, seq, seglen, start, cap, hole,
     stop, pay) against the directions' state ``st`` (``n``: the segments, for the choice
-    of compiled or not), writing ``out`` (show, calls, fenced, ev). Returns the event count."""
+    of compiled or not), writing ``out`` (show, calls, fenced, ev); ``per_segment``: each
+    segment framed alone, as tshark does with ``tcp.desegment_tcp_streams:FALSE``.
+    Returns the event count."""
     show, calls, fenced, ev = out
-    return int(_frame.run(n, *segments, st, show, calls, fenced, ev))
+    return int(_frame.run(n, *segments, st, show, calls, fenced, ev, per_segment))
 
 
 def fresh_state(keys: int) -> PduState:

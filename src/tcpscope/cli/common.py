@@ -44,10 +44,12 @@ class Reading:
     """What tshark's command line changes in how a capture is read (``tcpscope -r``,
     :mod:`tcpscope.cli.dropin`): ``count``, the frames read (``-c``: later frames are
     not read, whatever ``-Y`` selects); ``adjust``, the TCP preferences (``-o``) applied
-    to each analysed piece before the display filter selects frames."""
+    to each analysed piece before the display filter selects frames; ``desegment``, False
+    for ``tcp.desegment_tcp_streams:FALSE`` (HTTP, TLS and DNS framed a segment at a time)."""
 
     count: int | None = None
     adjust: Callable[[PacketTable], PacketTable] | None = None
+    desegment: bool = True
 
 
 def reading_of(args: argparse.Namespace) -> Reading | None:
@@ -87,7 +89,7 @@ def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields:
 
                 flt = compile_filter(display_filter)
             pieces = scan(path, fields, display_filter=display_filter if flt is None else None,
-                          analyze=True if flt is not None else analyze)
+                          analyze=True if flt is not None else analyze, desegment=reading.desegment)
         pieces.progress = lambda done: progress.stage("decoding", done)
         _tune_for(several[0])
         if reading is None:

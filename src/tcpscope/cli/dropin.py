@@ -155,16 +155,33 @@ def _plan(opts: Options) -> Callable[[], int]:
         if name not in ("separator", "aggregator") and value not in _E_VALUES.get(name, ()):
             raise OptionError([f'"{name}" is not a valid field output option=value pair.'])
     prefs = parse_preferences(opts.prefs)
+    if not prefs.desegment and (opts.details or (opts.output in ("json", "ek") and not opts.fields)):
+        raise OptionError(["the details tree (-V, -O, -T json|ek without -e) with -o tcp.desegment_tcp_streams:FALSE "
+                           "is not supported by tcpscope: its HTTP tree is the reassembled message's"], REFUSED)
     taps: list[Tap] = [parse_tap(z) for z in opts.taps]
-    reading = Reading(opts.count, prefs.adjust if prefs.changes_values() else None)
+    reading = Reading(opts.count, prefs.adjust if prefs.changes_values() else None, prefs.desegment)
     fields: tuple[list[FieldDef], list[str]] | None = None
     if opts.fields:
         fields = resolve_fields(opts.fields, prefs)
 
     def run() -> int:
+        _unresolved_note(opts.unresolved)
         return _run(opts, reading, fields, taps)
 
     return run
+
+
+#: What each -N letter but m asks tshark to resolve (NAME_RESOLUTIONS, in short)
+_RESOLUTION_WORDS = {"n": "network addresses", "N": "names through external resolvers", "t": "port numbers",
+                     "d": "addresses from captured DNS packets", "v": "VLAN IDs"}
+
+
+def _unresolved_note(letters: str) -> None:
+    """One line on standard error naming the resolutions -N asks for that tcpscope does
+    not make (it resolves MAC addresses only: docs/deviations.md, "-N")."""
+    if letters:
+        words = ", ".join(f"{_RESOLUTION_WORDS[c]} ({c})" for c in letters)
+        print(f"tcpscope: note: -N: tcpscope resolves MAC addresses only; not resolved: {words}", file=sys.stderr)
 
 
 def resolve_fields(names: list[str], prefs: Preferences) -> tuple[list[FieldDef], list[str]]:

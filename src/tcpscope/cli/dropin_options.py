@@ -103,6 +103,7 @@ class Options:
     version: bool = False  # -v
     capture_filter: bool = False  # -f: refused when capturing, an error with -r
     mac_names: bool = True  # MAC addresses with their names: off with -n, -N without m (the last one wins)
+    unresolved: str = ""  # -N's letters other than m: resolutions tcpscope does not make (the last -N or -n wins)
 
 
 def tshark_knows(section: str, name: str) -> bool:
@@ -200,7 +201,9 @@ def _apply(opts: Options, letter: str, value: str | None) -> None:
         opts.report = value if letter == "G" else opts.report
         opts.version = opts.version or letter == "v"
     elif letter in "nN":  # -N names the resolutions that are on (tcpscope's only one: MAC names, m)
-        opts.mac_names = letter == "N" and "m" in _resolutions(str(value))
+        letters = _resolutions(str(value)) if letter == "N" else ""
+        opts.mac_names = "m" in letters
+        opts.unresolved = "".join(dict.fromkeys(c for c in letters if c != "m"))
     elif letter not in "lhu":  # -l: output is flushed anyway
         raise _refuse(f"-{letter}")
 

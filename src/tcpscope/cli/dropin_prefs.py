@@ -16,8 +16,12 @@ Each preference is a name, its default and what setting it the other way does:
   reassembly stay, as in tshark.
 * ``tcp.check_checksum`` (FALSE): TRUE verifies each segment's checksum
   (``tcp.checksum.status`` Good or Bad instead of Unverified, :mod:`tcpscope.dissect.checksum`).
-* ``tcp.desegment_tcp_streams`` (TRUE): accepted at its default; FALSE is refused, as
-  tcpscope cannot yet show segments without reassembly.
+* ``tcp.desegment_tcp_streams`` (TRUE): FALSE hands each segment to HTTP, TLS and DNS
+  on its own, as tshark does without TCP reassembly: no ``[TCP segment of a reassembled
+  PDU]``, a segment that starts with a request or response line shows it, a later one
+  ``Continuation``, a TLS record cut by the segment's end nothing
+  (:class:`tcpscope.analysis.http.HttpFramer`'s and
+  :class:`tcpscope.analysis.tls_frames.PduFramer`'s ``desegment``).
 
 A preference tshark has and tcpscope does not honour is refused (exit status 2) rather
 than ignored; one tshark does not have is its "unknown preference" and a flag without
@@ -46,11 +50,6 @@ DEFAULTS = {
     "tcp.desegment_tcp_streams": True,
 }
 
-#: Preferences honoured at their default only, with why the other value is not.
-DEFAULT_ONLY = {
-    "tcp.desegment_tcp_streams": "HTTP is always framed over reassembled segments",
-}
-
 #: The fields a preference set the other way leaves out.
 LEFT_OUT = {
     "tcp.calculate_timestamps": ("tcp.time_relative", "tcp.time_delta"),
@@ -67,6 +66,7 @@ class Preferences:
     bytes_in_flight: bool = True
     sequence_analysis: bool = True
     check_checksum: bool = False
+    desegment: bool = True
 
     def left_out(self) -> frozenset[str]:
         """The fields these preferences leave out of every frame."""
@@ -105,8 +105,6 @@ def parse_preferences(flags: list[str]) -> Preferences:
         if name not in DEFAULTS:
             raise OptionError([f"preference {name} is not honoured by tcpscope's tshark command line"], REFUSED)
         on = _boolean(flag, value.strip())
-        if name in DEFAULT_ONLY and on != DEFAULTS[name]:
-            raise OptionError([f"-o {flag} is not supported by tcpscope: {DEFAULT_ONLY[name]}"], REFUSED)
         if name == "tcp.relative_sequence_numbers":
             prefs = replace(prefs, relative=on)
         elif name == "tcp.calculate_timestamps":
@@ -117,6 +115,8 @@ def parse_preferences(flags: list[str]) -> Preferences:
             prefs = replace(prefs, sequence_analysis=on)
         elif name == "tcp.check_checksum":
             prefs = replace(prefs, check_checksum=on)
+        elif name == "tcp.desegment_tcp_streams":
+            prefs = replace(prefs, desegment=on)
     return prefs
 
 

@@ -119,7 +119,8 @@ class TableStream:
     ``select`` gives the frames of a piece to keep (a display filter's mask);
     ``progress`` hears the fraction of frames done after each piece (of a file read whole);
     ``http``: the analysis frames HTTP too (``TcpAnalyzer(http=True)``), for the packet
-    list's columns (``"messages"``: with the messages, for the http.* fields).
+    list's columns (``"messages"``: with the messages, for the http.* fields);
+    ``desegment``: False frames HTTP, TLS and DNS a segment at a time (``TcpAnalyzer``).
 
     After the first piece, ``whole`` says whether the capture came in one batch (then
     ``n`` is its frame count); after the last, ``warnings`` holds the reader's.
@@ -131,11 +132,12 @@ class TableStream:
     on: what is done with the piece runs inside ``_jit.job(size)`` to choose the same.
     """
 
-    def __init__(self, batches: Iterable[tuple[Records, bool]], analyze: bool | Literal["accecn"],
+    def __init__(self, batches: Iterable[tuple[Records, bool]], analyze: bool | Literal["accecn"],  # noqa: PLR0913, PLR0917 -- the stream's settings, each documented above
                  select: Callable[[PacketTable], np.ndarray] | None = None,
-                 progress: Callable[[float], None] | None = None, http: bool | str = False) -> None:
+                 progress: Callable[[float], None] | None = None, http: bool | str = False,
+                 desegment: bool = True) -> None:
         self.batches, self.analyze, self.select, self.progress = batches, analyze, select, progress
-        self.http = http
+        self.http, self.desegment = http, desegment
         self.whole: bool | None = None
         self.n = 0
         self.size = 0
@@ -146,7 +148,7 @@ class TableStream:
 
     def _pieces(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
         analyze = self.analyze
-        analyzer = TcpAnalyzer(self.http) if analyze is True else None
+        analyzer = TcpAnalyzer(self.http, self.desegment) if analyze is True else None
         size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
         held: Records | None = None
         for batch, last in self.batches:
