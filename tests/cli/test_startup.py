@@ -101,6 +101,14 @@ def test_fields_on_a_small_capture_imports_no_masked_arrays(capture: str) -> Non
     assert _under(modules, NOT_FOR_SMALL + NOT_FOR_SMALL_FIELDS) == []
 
 
+def test_list_on_a_small_capture_imports_no_masked_arrays() -> None:
+    """The packet list's Time column finds its precisions without ``np.unique`` (which
+    imports ``numpy.ma``: about 10 ms of ``list``'s start-up)."""
+    code, modules = _modules_after(["list", str(ROOT / "tests" / "golden" / "captures" / "craft-link-sll.pcap")])
+    assert code == 0
+    assert _under(modules, (*NOT_FOR_SMALL, "numpy.ma")) == []
+
+
 def test_the_collector_is_off_for_the_first_piece_only() -> None:
     """``start_up_uncollected`` turns the collector off for the start-up; the pieces of
     ``scan_capture`` turn it back on before the second piece is made."""

@@ -304,7 +304,7 @@ def _time_column(table: PacketTable, sel: Index) -> Array:
     mag = np.abs(rel)
     secs, frac = mag // 1_000_000_000, mag % 1_000_000_000
     out = np.strings.add(np.where(rel < 0, "-", "").astype(TEXT), secs.astype(TEXT))
-    for d in np.unique(digits).tolist():
+    for d in sorted(set(digits.tolist())):  # (not np.unique: it imports numpy.ma, start-up time)
         if d == 0:
             continue
         at = digits == d
