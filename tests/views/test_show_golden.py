@@ -42,7 +42,6 @@ _PROTOCOLS = re.compile(r"\n    \[Protocols in frame: (.*)\]\n")
 #: What tshark prints in a frame whose TCP payload it reassembles (or keeps for it).
 _REASSEMBLY = ("TCP segment data (", "Reassembled TCP", "[Reassembled PDU in frame", "[Reassembly error")
 REASSEMBLY = "TCP reassembly and the protocols above it: pending the reassembly issue"
-DNS_UDP = "DNS over UDP: not dissected yet (only DNS over TCP is)"
 APP_PAYLOAD = "TCP payload an application dissector takes (HTTP's port), shown as Data: pending the HTTP issue"
 
 
@@ -69,8 +68,6 @@ def pending_reason(frame_text: str) -> str | None:
     for name in names:
         if name not in PROTOCOLS and name not in SILENT:
             return layer_reason(name)
-    if "dns" in names and "udp" in names[:names.index("dns")]:
-        return DNS_UDP
     if any(mark in frame_text for mark in _REASSEMBLY):
         return REASSEMBLY
     if names and names[-1] == "tcp" and "\n    TCP payload (" in frame_text:

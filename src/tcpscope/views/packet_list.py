@@ -137,7 +137,20 @@ def _top_protocols(table: PacketTable) -> tuple[Array, Array, Array]:
     prev = at - 1
     has_prev = (prev >= 0) & (pkt[np.maximum(prev, 0)] == pkt[at])
     below[pkt[at[has_prev]]] = _NAMES[code[prev[has_prev]]]
+    over_udp = _dns_over_udp(table)  # (DNS names the column over UDP; over TCP the framing's line does)
+    below[over_udp], top[over_udp] = "udp", "dns"
     return top, below, mptcp
+
+
+def _dns_over_udp(table: PacketTable) -> Index:
+    """The frames whose stack has ``dns`` right after ``udp``."""
+    st = table.layer("_stack")
+    if len(st) < 2:
+        return np.zeros(0, dtype=np.int64)
+    code = np.asarray(st.cols["proto"])
+    after = np.flatnonzero((code[1:] == PROTO_CODE["dns"]) & (code[:-1] == PROTO_CODE["udp"])
+                           & (st.pkt[1:] == st.pkt[:-1])) + 1
+    return np.asarray(st.pkt[after], dtype=np.int64)
 
 
 def _before_ports(table: PacketTable, top: Array) -> Array:
@@ -297,7 +310,7 @@ def _other_info(table: PacketTable) -> dict[int, str]:
     """Info for frames whose top protocol is not TCP: each protocol's, the highest layer's
     last (UDP, ARP, ICMP), then where none wrote one, an IPv4 fragment's and the link's."""
     info: dict[int, str] = {}
-    for fill in (_udp_infos, _arp_infos, _icmp_infos, _fragment_infos, _sll_infos):
+    for fill in (_udp_infos, _dns_infos, _arp_infos, _icmp_infos, _fragment_infos, _sll_infos):
         fill(table, info)
     return info
 
@@ -324,6 +337,17 @@ def _udp_infos(table: PacketTable, info: dict[int, str]) -> None:
             row = _Udp(*values)
             if row.reach >= 1:  # both ports read
                 info[pkt] = _udp_info(row)
+
+
+def _dns_infos(table: PacketTable, info: dict[int, str]) -> None:
+    """DNS over UDP: its message's Info (tcpscope.dissect.dns), or none where the
+    message ended before its id and flags (packet-dns.c clears the column first)."""
+    for pkt in _dns_over_udp(table).tolist():
+        info[pkt] = ""
+    dns = table.layer("_dns")
+    if len(dns):
+        udp = ~np.asarray(dns.cols["over_tcp"], dtype=np.bool_)
+        info.update(zip(dns.pkt[udp].tolist(), np.asarray(dns.cols["text"])[udp].tolist(), strict=True))
 
 
 def _arp_infos(table: PacketTable, info: dict[int, str]) -> None:

@@ -31,7 +31,7 @@ from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_columns import Headers, header_texts
-from tcpscope.views.tree_dns import DNS, dns_text
+from tcpscope.views.tree_dns import DNS, dns_text, dns_udp_text
 from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_http import HTTP, http_text
 from tcpscope.views.tree_icmp import ICMP, ICMPV6
@@ -317,7 +317,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         elif proto is HTTP:
             got = [http_text(table, f, la) for f, la in where]
         elif name in PAYLOAD_TREES:
-            got = [_payload_tree(store, name, f, la) for f, la in where]
+            got = [_payload_tree(store, name, f, la, _before(stacks[f], (name, la))) for f, la in where]
         else:
             got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
         texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
@@ -344,8 +344,12 @@ def _rows_of(table: PacketTable, name: str, frame: int) -> int:
     return int(np.searchsorted(lt.pkt, frame, side="right") - np.searchsorted(lt.pkt, frame)) if len(lt) else 0
 
 
-def _payload_tree(store: FieldStore, name: str, frame: int, layer: int) -> str | None:
-    """The tree of a protocol of :data:`PAYLOAD_TREES` from the frame's TCP payload."""
+def _payload_tree(store: FieldStore, name: str, frame: int, layer: int, after: tuple[str, int]) -> str | None:
+    """The tree of a protocol of :data:`PAYLOAD_TREES` from the frame's TCP payload (or,
+    for DNS after UDP, from the datagram's)."""
+    if after[0] == "udp":
+        found = data_bytes(store, frame, after)
+        return None if found is None or name != "dns" else dns_udp_text(store.table, frame, found[1])
     row = payload_row(store.table, frame)
     found = data_bytes(store, frame, ("tcp", 1))
     if not row or found is None:
