@@ -1,6 +1,6 @@
 """DNS over UDP (tcpscope.dissect.dns, views/tree_dns.py) equals tshark on a capture built
 here: the packet list line by line, the ``dns.*`` fields and ``frame.protocols`` cell by
-cell, and the ``-V`` tree of every frame, compared with tshark live.
+cell, and the ``-V`` and ``-T json -x`` trees of every frame, compared with tshark live.
 
 The messages: queries (one with the AD bit and an EDNS0 COOKIE option), responses with A,
 AAAA, CNAME, NS and PTR records, an error response, a response to no query, a second query
@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from tcp_craft import NS, Frame, write_pcap
 from test_show_golden import frame_diffs, split_frames
+from test_show_json import by_number, json_diffs, parse
 from udp_craft import udp4
 
 import tcpscope
@@ -25,6 +26,7 @@ from tcpscope.cli.main import main
 from tcpscope.views.columns import full_registry
 from tcpscope.views.packet_list import packet_lines
 from tcpscope.views.tree_frames import show_text
+from tcpscope.views.tree_json import frame_details, tshark_json
 
 pytestmark = [pytest.mark.usefixtures("utc"), pytest.mark.tshark]
 
@@ -93,6 +95,15 @@ def test_dns_over_udp_list_and_fields_match_tshark(tmp_path: Path, tshark: str,
     assert main(["fields", str(cap), "-E", "header=y", *fields]) == 0
     assert capsys.readouterr().out == want
     assert "\tudp:dns\t" not in want and "ip:udp:dns\t0x1234\t" in want
+
+
+def test_dns_over_udp_json_matches_tshark(tmp_path: Path, tshark: str) -> None:
+    cap = _capture(tmp_path)
+    table = tcpscope.open(str(cap)).table
+    frames = np.arange(table.n, dtype=np.int64)
+    ours = by_number(parse(tshark_json(frame_details(table, frames, full_registry()), True)))
+    want = by_number(parse(_tshark(tshark, cap, "-T", "json", "-x")))
+    assert json_diffs("dns.pcap", want, ours, frozenset(want), {}) == []
 
 
 def test_dns_over_udp_tree_matches_tshark(tmp_path: Path, tshark: str) -> None:

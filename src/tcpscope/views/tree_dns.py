@@ -23,15 +23,17 @@ from __future__ import annotations
 import ipaddress
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from tcpscope.dissect.dns import OPCODES, RCODES, TYPES, DnsMalformed, read_name
 from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import FieldType
 from tcpscope.table.text import format_reltime
 from tcpscope.views.tree import Protocol, bit_pattern, indent
 
-__all__ = ["DNS", "dns_links", "dns_text", "dns_udp_text"]
+__all__ = ["DNS", "DnsItem", "dns_links", "dns_text", "dns_udp_items", "dns_udp_text", "message_items"]
 
 #: dns_types_description_vals, for the types whose items are written
 _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: "CNAME (Canonical NAME for an alias)",
@@ -40,8 +42,9 @@ _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: 
 #: dns_classes
 _CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
 T_A, T_NS, T_CNAME, T_PTR, T_AAAA, T_OPT = 1, 2, 5, 12, 28, 41
-#: Record types whose data is a name: (the summary's word, the item's title)
-_NAME_DATA = {T_NS: (", ns ", "Name Server"), T_CNAME: (", cname ", "CNAME"), T_PTR: (", ", "Domain Name")}
+#: Record types whose data is a name: (the summary's word, the item's title, its field)
+_NAME_DATA = {T_NS: (", ns ", "Name Server", "dns.ns"), T_CNAME: (", cname ", "CNAME", "dns.cname"),
+              T_PTR: (", ", "Domain Name", "dns.ptr.domain_name")}
 _COOKIE = 10
 _RESPONSE = 0x8000
 _AUTHENTIC = 0x0020
@@ -52,24 +55,30 @@ _PREFIX = 2
 RETRANSMISSION_NS = 5_000_000_000
 
 #: The flags, a line each: (mask, title, the words for set and clear, or None for a
-#: number with its name), for a query and for a response (packet-dns.c's order)
-_Flag = tuple[int, str, tuple[str, str] | None]
-_OPCODE: _Flag = (0x7800, "Opcode", None)
-_RESPONSE_BIT: _Flag = (0x8000, "Response", ("Message is a response", "Message is a query"))
-_TRUNCATED: _Flag = (0x0200, "Truncated", ("Message is truncated", "Message is not truncated"))
-_RD: _Flag = (0x0100, "Recursion desired", ("Do query recursively", "Don't do query recursively"))
-_Z: _Flag = (0x0040, "Z", ("reserved - incorrect!", "reserved (0)"))
-_CD: _Flag = (0x0010, "Non-authenticated data", ("Acceptable", "Unacceptable"))
+#: number with its name, field), for a query and for a response (packet-dns.c's order)
+_Flag = tuple[int, str, tuple[str, str] | None, str]
+_OPCODE: _Flag = (0x7800, "Opcode", None, "dns.flags.opcode")
+_RESPONSE_BIT: _Flag = (0x8000, "Response", ("Message is a response", "Message is a query"), "dns.flags.response")
+_TRUNCATED: _Flag = (0x0200, "Truncated", ("Message is truncated", "Message is not truncated"), "dns.flags.truncated")
+_RD: _Flag = (0x0100, "Recursion desired", ("Do query recursively", "Don't do query recursively"),
+              "dns.flags.recdesired")
+_Z: _Flag = (0x0040, "Z", ("reserved - incorrect!", "reserved (0)"), "dns.flags.z")
+_CD: _Flag = (0x0010, "Non-authenticated data", ("Acceptable", "Unacceptable"), "dns.flags.checkdisable")
 _QUERY_FLAGS: tuple[_Flag, ...] = (_RESPONSE_BIT, _OPCODE, _TRUNCATED, _RD, _Z)
-_AD_BIT: _Flag = (_AUTHENTIC, "AD bit", ("Set", "Not set"))
+_AD_BIT: _Flag = (_AUTHENTIC, "AD bit", ("Set", "Not set"), "dns.flags.authenticated")
 _RESPONSE_FLAGS: tuple[_Flag, ...] = (
     _RESPONSE_BIT, _OPCODE, (0x0400, "Authoritative", ("Server is an authority for domain",
-                                                       "Server is not an authority for domain")),
+                                                       "Server is not an authority for domain"),
+                             "dns.flags.authoritative"),
     _TRUNCATED, _RD, (0x0080, "Recursion available", ("Server can do recursive queries",
-                                                      "Server can't do recursive queries")),
+                                                      "Server can't do recursive queries"), "dns.flags.recavail"),
     _Z, (_AUTHENTIC, "Answer authenticated", ("Answer/authority portion was authenticated by the server",
-                                              "Answer/authority portion was not authenticated by the server")),
-    _CD, (0x000F, "Reply code", None))
+                                              "Answer/authority portion was not authenticated by the server"),
+         "dns.flags.authenticated"),
+    _CD, (0x000F, "Reply code", None, "dns.flags.rcode"))
+#: The counts' fields and titles
+_COUNTS = (("dns.count.queries", "Questions"), ("dns.count.answers", "Answer RRs"),
+           ("dns.count.auth_rr", "Authority RRs"), ("dns.count.add_rr", "Additional RRs"))
 
 
 class _Unwritten(Exception):
@@ -98,8 +107,42 @@ class _Reader:
         return name, end
 
 
-def _flag_line(flags: int, flag: _Flag) -> tuple[int, str]:
-    mask, title, words = flag
+@dataclass(slots=True)
+class DnsItem:
+    """One item of a DNS tree: its field (``key``; "" for a text-only subtree, keyed by
+    its label in the JSON), its line, the JSON value, where its bytes are in the message
+    (``start`` -1: none), the bitmask, the field's type and its subtree."""
+
+    key: str
+    label: str
+    value: str = ""
+    start: int = -1
+    length: int = 0
+    mask: int = 0
+    ftype: FieldType = FieldType.NONE
+    children: list[DnsItem] = field(default_factory=list)
+
+
+class _Tree:
+    """The items being added, each under the last one added a level above it."""
+
+    def __init__(self) -> None:
+        self.top: list[DnsItem] = []
+        self._open: list[DnsItem] = []
+
+    def add(self, depth: int, item: DnsItem) -> DnsItem:
+        del self._open[depth:]
+        (self._open[depth - 1].children if depth else self.top).append(item)
+        self._open.append(item)
+        return item
+
+
+def _u16(key: str, label: str, value: int, at: int, hexed: bool = False) -> DnsItem:
+    return DnsItem(key, label, f"0x{value:04x}" if hexed else str(value), at, 2, 0, FieldType.UINT16)
+
+
+def _flag_item(flags: int, at: int, flag: _Flag) -> DnsItem:
+    mask, title, words, key = flag
     value = (flags & mask) >> ((mask & -mask).bit_length() - 1)
     if words is not None:
         shown = words[0 if value else 1]
@@ -107,7 +150,8 @@ def _flag_line(flags: int, flag: _Flag) -> tuple[int, str]:
         shown = f"{RCODES.get(value, 'Unknown')} ({value})"
     else:
         shown = f"{OPCODES.get(value, 'Unknown')} ({value})"
-    return 2, f"{bit_pattern(flags & mask, mask, 16)} = {title}: {shown}"
+    return DnsItem(key, f"{bit_pattern(flags & mask, mask, 16)} = {title}: {shown}", str(value), at, 2, mask,
+                   FieldType.BOOLEAN if words is not None else FieldType.UINT16)
 
 
 def _secs(n: int) -> str:
@@ -120,7 +164,7 @@ def _secs(n: int) -> str:
     return ", ".join(parts) if parts else "0 seconds"
 
 
-def _header(r: _Reader, out: list[tuple[int, str]], at: int) -> tuple[int, list[int]]:
+def _header(r: _Reader, out: _Tree, at: int) -> tuple[int, list[int]]:
     """The header's items from ``at``: the flags' line and its bits, then the counts."""
     ident, flags = r.u(at, 2), r.u(at + 2, 2)
     opcode = (flags >> 11) & 0xF
@@ -132,28 +176,40 @@ def _header(r: _Reader, out: list[tuple[int, str]], at: int) -> tuple[int, list[
         bits = _RESPONSE_FLAGS
     else:
         bits = (*_QUERY_FLAGS, _AD_BIT, _CD) if flags & _AUTHENTIC else (*_QUERY_FLAGS, _CD)
-    out += [(1, f"Transaction ID: 0x{ident:04x}"), (1, head), *(_flag_line(flags, b) for b in bits)]
+    out.add(1, _u16("dns.id", f"Transaction ID: 0x{ident:04x}", ident, at, hexed=True))
+    out.add(1, _u16("dns.flags", head, flags, at + 2, hexed=True))
+    for b in bits:
+        out.add(2, _flag_item(flags, at + 2, b))
     counts = []
-    for k, title in enumerate(("Questions", "Answer RRs", "Authority RRs", "Additional RRs")):
+    for k, (key, title) in enumerate(_COUNTS):
         counts.append(r.u(at + 4 + 2 * k, 2))
-        out.append((1, f"{title}: {counts[-1]}"))
+        out.add(1, _u16(key, f"{title}: {counts[-1]}", counts[-1], at + 4 + 2 * k))
     return at + _HEADER, counts
 
 
-def _question(r: _Reader, out: list[tuple[int, str]], at: int) -> int:
+def _question(r: _Reader, out: _Tree, at: int) -> int:
     """A question: read whole (name, type, class) before its items are added."""
+    start = at
     name, at = r.name(at)
     qtype, qclass = r.u(at, 2), r.u(at + 2, 2)
     if qtype not in _DESCRIPTIONS or qclass not in _CLASSES or name == "<Root>":
         raise _Unwritten
-    out += [(2, f"{name}: type {TYPES[qtype]}, class {_CLASSES[qclass]}"), (3, f"Name: {name}"),
-            (3, f"[Name Length: {len(name)}]"), (3, f"[Label Count: {name.count('.') + 1}]"),
-            (3, f"Type: {_DESCRIPTIONS[qtype]} ({qtype})"), (3, f"Class: {_CLASSES[qclass]} (0x{qclass:04x})")]
+    span = at - start
+    out.add(2, DnsItem("", f"{name}: type {TYPES[qtype]}, class {_CLASSES[qclass]}"))
+    for item in (DnsItem("dns.qry.name", f"Name: {name}", name, start, span, 0, FieldType.STRING),
+                 DnsItem("dns.qry.name.len", f"[Name Length: {len(name)}]", str(len(name)), start, span, 0,
+                         FieldType.UINT16),
+                 DnsItem("dns.count.labels", f"[Label Count: {name.count('.') + 1}]", str(name.count(".") + 1),
+                         start, span, 0, FieldType.UINT16),
+                 _u16("dns.qry.type", f"Type: {_DESCRIPTIONS[qtype]} ({qtype})", qtype, at),
+                 _u16("dns.qry.class", f"Class: {_CLASSES[qclass]} (0x{qclass:04x})", qclass, at + 2, hexed=True)):
+        out.add(3, item)
     return at + 4
 
 
-def _record(r: _Reader, out: list[tuple[int, str]], at: int) -> int:
+def _record(r: _Reader, out: _Tree, at: int) -> int:
     """A resource record: its name, type, class and data length read before its items."""
+    start = at
     name, at = r.name(at)
     rtype, rclass = r.u(at, 2), r.u(at + 2, 2)
     size = r.u(at + 8, 2)
@@ -161,39 +217,57 @@ def _record(r: _Reader, out: list[tuple[int, str]], at: int) -> int:
     r.need(data, size)  # (the record's item spans its data: past the message's end, no item)
     if rtype not in _DESCRIPTIONS or (rtype != T_OPT and rclass not in _CLASSES):
         raise _Unwritten
+    items = [DnsItem("dns.resp.name", f"Name: {name}", name, start, at - start, 0, FieldType.STRING),
+             _u16("dns.resp.type", f"Type: {_DESCRIPTIONS[rtype]} ({rtype})", rtype, at)]
+    length = _u16("dns.resp.len", f"Data length: {size}", size, at + 8)
     if rtype == T_OPT:
-        out.append((2, f"{name}: type OPT"))
-        out += [(3, f"Name: {name}"), (3, "Type: OPT (41)"), (3, f"UDP payload size: {rclass}"),
-                (3, f"Higher bits in extended RCODE: 0x{r.u(at + 4, 1):02x}"), (3, f"EDNS0 version: {r.u(at + 5, 1)}")]
+        out.add(2, DnsItem("", f"{name}: type OPT"))
         z = r.u(at + 6, 2)
-        out += [(3, f"Z: 0x{z:04x}"),
-                (4, f"{bit_pattern(z & 0x8000, 0x8000, 16)} = DO bit: "
-                    f"{'Accepts DNSSEC security RRs' if z & 0x8000 else 'Cannot handle DNSSEC security RRs'}"),
-                (4, f"{bit_pattern(z & 0x7FFF, 0x7FFF, 16)} = Reserved: 0x{z & 0x7FFF:04x}"),
-                (3, f"Data length: {size}")]
+        ext, version = r.u(at + 4, 1), r.u(at + 5, 1)
+        do = "Accepts DNSSEC security RRs" if z & 0x8000 else "Cannot handle DNSSEC security RRs"
+        items += [_u16("dns.rr.udp_payload_size", f"UDP payload size: {rclass}", rclass, at + 2),
+                  DnsItem("dns.resp.ext_rcode", f"Higher bits in extended RCODE: 0x{ext:02x}", f"0x{ext:02x}", at + 4,
+                          1, 0, FieldType.UINT8),
+                  DnsItem("dns.resp.edns0_version", f"EDNS0 version: {version}", str(version), at + 5, 1, 0,
+                          FieldType.UINT8),
+                  DnsItem("dns.resp.z", f"Z: 0x{z:04x}", f"0x{z:04x}", at + 6, 2, 0, FieldType.UINT16, [
+                      DnsItem("dns.resp.z.do", f"{bit_pattern(z & 0x8000, 0x8000, 16)} = DO bit: {do}",
+                              str(z >> 15), at + 6, 2, 0x8000, FieldType.BOOLEAN),
+                      DnsItem("dns.resp.z.reserved",
+                              f"{bit_pattern(z & 0x7FFF, 0x7FFF, 16)} = Reserved: 0x{z & 0x7FFF:04x}",
+                              f"0x{z & 0x7FFF:04x}", at + 6, 2, 0x7FFF, FieldType.UINT16)]),
+                  length]
+        for item in items:
+            out.add(3, item)
         _options(r, out, data, size)
         return data + size
-    summary = len(out)
     ttl = r.u(at + 4, 4)
-    out += [(2, f"{name}: type {TYPES[rtype]}, class {_CLASSES[rclass]}"), (3, f"Name: {name}"),
-            (3, f"Type: {_DESCRIPTIONS[rtype]} ({rtype})"), (3, f"Class: {_CLASSES[rclass]} (0x{rclass:04x})"),
-            (3, f"Time to live: {ttl} ({_secs(ttl)})"), (3, f"Data length: {size}")]
+    summary = out.add(2, DnsItem("", f"{name}: type {TYPES[rtype]}, class {_CLASSES[rclass]}"))
+    items += [_u16("dns.resp.class", f"Class: {_CLASSES[rclass]} (0x{rclass:04x})", rclass, at + 2, hexed=True),
+              DnsItem("dns.resp.ttl", f"Time to live: {ttl} ({_secs(ttl)})", str(ttl), at + 4, 4, 0,
+                      FieldType.UINT32), length]
+    for item in items:
+        out.add(3, item)
     if size == 0:
         return data
     if rtype in (T_A, T_AAAA):
         width = 4 if rtype == T_A else 16
-        addr = str(ipaddress.ip_address(r.data[data:data + width]))
-        shown = (", addr ", "Address" if rtype == T_A else "AAAA Address", addr)
+        shown = str(ipaddress.ip_address(r.data[data:data + width]))
+        key, title, word = ("dns.a", "Address", ", addr ") if rtype == T_A else ("dns.aaaa", "AAAA Address", ", addr ")
+        item = DnsItem(key, f"{title}: {shown}", shown, data, width, 0,
+                       FieldType.IPv4 if rtype == T_A else FieldType.IPv6)
     elif rtype in _NAME_DATA:
-        shown = (*_NAME_DATA[rtype], r.name(data)[0])
+        word, title, key = _NAME_DATA[rtype]
+        shown, end = r.name(data)
+        item = DnsItem(key, f"{title}: {shown}", shown, data, end - data, 0, FieldType.STRING)
     else:
         raise _Unwritten
-    out[summary] = (2, out[summary][1] + shown[0] + shown[2])
-    out.append((3, f"{shown[1]}: {shown[2]}"))
+    summary.label += word + shown
+    out.add(3, item)
     return data + size
 
 
-def _options(r: _Reader, out: list[tuple[int, str]], at: int, size: int) -> None:
+def _options(r: _Reader, out: _Tree, at: int, size: int) -> None:
     """An OPT record's options: COOKIE's (its client and server parts); others not written."""
     left = size
     while left > 0:
@@ -202,24 +276,38 @@ def _options(r: _Reader, out: list[tuple[int, str]], at: int, size: int) -> None
             raise _Unwritten
         r.need(at + 4, length)
         data = r.data[at + 4:at + 4 + length]
-        server = data[8:].hex() or "<MISSING>"
-        out += [(3, "Option: COOKIE"), (4, f"Option Code: COOKIE ({code})"), (4, f"Option Length: {length}"),
-                (4, f"Option Data: {data.hex()}"), (4, f"Client Cookie: {data[:8].hex()}"),
-                (4, f"Server Cookie: {server}")]
+        server = data[8:]
+        out.add(3, DnsItem("dns.opt", "Option: COOKIE", "", at, 4 + length))
+        for item in (_u16("dns.opt.code", f"Option Code: COOKIE ({code})", code, at),
+                     _u16("dns.opt.len", f"Option Length: {length}", length, at + 2),
+                     DnsItem("dns.opt.data", f"Option Data: {data.hex()}", _colons(data), at + 4, length, 0,
+                             FieldType.BYTES),
+                     DnsItem("dns.opt.cookie.client", f"Client Cookie: {data[:8].hex()}", _colons(data[:8]), at + 4,
+                             8, 0, FieldType.BYTES),
+                     DnsItem("dns.opt.cookie.server", f"Server Cookie: {server.hex() or '<MISSING>'}", _colons(server),
+                             at + 12, length - 8, 0, FieldType.BYTES)):
+            out.add(4, item)
         at += 4 + length
         left -= 4 + length
 
 
-def message_lines(msg: bytes, length: int | None) -> tuple[list[tuple[int, str]], bool] | None:
+def _colons(data: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in data)
+
+
+def message_items(msg: bytes, length: int | None) -> tuple[list[DnsItem], bool] | None:
     """The tree of one message (``length``: over TCP, the 2-byte length before it), up to
     the item where its bytes end, and whether it was read whole (its request links, from
-    :func:`dns_links`, follow then). None: not written."""
+    :func:`dns_links`, follow then); offsets from the message's first byte. None: not
+    written."""
     r = _Reader(msg)
     if len(msg) < 4:  # (the id and flags are read before the protocol's item is added)
         return [], False
-    out = [(0, f"Domain Name System ({'response' if r.u(2, 2) & _RESPONSE else 'query'})")]
+    out = _Tree()
+    out.add(0, DnsItem("dns", f"Domain Name System ({'response' if r.u(2, 2) & _RESPONSE else 'query'})", "", 0,
+                       len(msg), 0, FieldType.PROTOCOL))
     if length is not None:
-        out.append((1, f"Length: {length}"))
+        out.add(1, _u16("dns.length", f"Length: {length}", length, -2))
     try:
         at, counts = _header(r, out, 0)
         for count, title, read in ((counts[0], "Queries", _question), (counts[1], "Answers", _record),
@@ -227,19 +315,23 @@ def message_lines(msg: bytes, length: int | None) -> tuple[list[tuple[int, str]]
                                    (counts[3], "Additional records", _record)):
             if count:
                 r.need(at, 1)  # (a section's item runs to the message's end: no byte left, no item)
-                out.append((1, title))
+                out.add(1, DnsItem("", title))
                 for _ in range(count):
                     at = read(r, out, at)
         if at != len(msg):
             raise _Unwritten  # extraneous data
     except DnsMalformed:
-        return out, False
+        return out.top, False
     except _Unwritten:
         return None
-    return out, True
+    return out.top, True
 
 
-def _transactions(table: PacketTable) -> dict[int, list[tuple[int, str]] | None]:
+def _lines(items: list[DnsItem], depth: int = 0) -> list[tuple[int, str]]:
+    return [line for d in items for line in ((depth, d.label), *_lines(d.children, depth + 1))]
+
+
+def _transactions(table: PacketTable) -> dict[int, list[DnsItem] | None]:
     """packet-dns.c's request tracking, in frame order over each conversation (UDP's or
     TCP's stream) and transaction id: a query opens a transaction unless the id's last
     one is unanswered and younger than :data:`RETRANSMISSION_NS` (a retransmitted query);
@@ -255,7 +347,7 @@ def _transactions(table: PacketTable) -> dict[int, list[tuple[int, str]] | None]
     first = table.records.first_frame
     ts = table.ts_ns
     open_: dict[tuple[bool, int, int], list[int]] = {}  # (over tcp, stream, id) -> [query, response]
-    out: dict[int, list[tuple[int, str]] | None] = {}
+    out: dict[int, list[DnsItem] | None] = {}
     rows = zip(dns.pkt.tolist(), np.asarray(dns.cols["id"]).tolist(), np.asarray(dns.cols["flags"]).tolist(),
                over_tcp, strict=True)
     for pkt, ident, flags, tcp in rows:
@@ -268,11 +360,12 @@ def _transactions(table: PacketTable) -> dict[int, list[tuple[int, str]] | None]
                 out[pkt] = None
             continue
         if last is None:
-            out[pkt] = [(1, "[Unsolicited: True]")]
+            out[pkt] = [DnsItem("dns.unsolicited", "[Unsolicited: True]", "1", ftype=FieldType.BOOLEAN)]
         elif last[1] < 0:
             last[1] = pkt
-            out[pkt] = [(1, f"[Request In: {first + last[0] + 1}]"),
-                        (1, f"[Time: {format_reltime(int(ts[pkt]) - int(ts[last[0]]))} seconds]")]
+            request, took = first + last[0] + 1, format_reltime(int(ts[pkt]) - int(ts[last[0]]))
+            out[pkt] = [DnsItem("dns.response_to", f"[Request In: {request}]", str(request), ftype=FieldType.FRAMENUM),
+                        DnsItem("dns.time", f"[Time: {took} seconds]", took, ftype=FieldType.RELATIVE_TIME)]
         else:
             out[pkt] = None
     return out
@@ -286,29 +379,39 @@ def _streams(table: PacketTable, name: str) -> dict[int, int]:
     return dict(zip(lt.pkt.tolist(), np.asarray(lt.cols["stream"]).tolist(), strict=True))
 
 
-_CACHE: list[tuple[Callable[[], PacketTable | None], dict[int, list[tuple[int, str]] | None]]] = []
+_CACHE: list[tuple[Callable[[], PacketTable | None], dict[int, list[DnsItem] | None]]] = []
 
 
-def dns_links(table: PacketTable, frame: int) -> list[tuple[int, str]] | None:
-    """The request-tracking lines of frame ``frame``'s message (none for a query; None
+def dns_links(table: PacketTable, frame: int) -> list[DnsItem] | None:
+    """The request-tracking items of frame ``frame``'s message (none for a query; None
     where its query would be in an earlier piece of the capture: not written). Computed
     once per table."""
     if not _CACHE or _CACHE[0][0]() is not table:
         _CACHE[:] = [(weakref.ref(table), _transactions(table))]
     got = _CACHE[0][1].get(frame, [])
-    if got and table.records.first_frame and got[0][1].startswith("[Unsolicited"):
+    if got and table.records.first_frame and got[0].key == "dns.unsolicited":
         return None
     return got
 
 
-def dns_udp_text(table: PacketTable, frame: int, payload: bytes) -> str | None:
+def dns_udp_items(table: PacketTable, frame: int, payload: bytes) -> list[DnsItem] | None:
     """The tree of the DNS message of a UDP payload (tcpscope.dissect.dns reads it): its
-    request links only where it was read whole (a message cut short stops before them)."""
-    got = message_lines(payload, None)
+    request links only where it was read whole (a message cut short stops before them);
+    [] for a message too short for its protocol's item, None where not written."""
+    got = message_items(payload, None)
     if got is None or not got[1]:
-        return None if got is None else indent(got[0])
+        return None if got is None else got[0]
     links = dns_links(table, frame)
-    return None if links is None else indent(got[0] + links)
+    if links is None:
+        return None
+    got[0][0].children.extend(links)
+    return got[0]
+
+
+def dns_udp_text(table: PacketTable, frame: int, payload: bytes) -> str | None:
+    """The text of :func:`dns_udp_items`."""
+    got = dns_udp_items(table, frame, payload)
+    return None if got is None else indent(_lines(got))
 
 
 def dns_text(layer: int, payload: bytes, messages: int) -> str | None:  # (over TCP)
@@ -329,10 +432,10 @@ def dns_text(layer: int, payload: bytes, messages: int) -> str | None:  # (over 
         msg = payload[at + _PREFIX:at + _PREFIX + size]
         if at + _PREFIX + size > len(payload) or len(msg) < _HEADER or msg[2] & 0x80:
             return None
-        got = message_lines(msg, size)
+        got = message_items(msg, size)
         if got is None or not got[1]:
             return None
-        out += got[0]
+        out += _lines(got[0])
         count += 1
         at += _PREFIX + size
     if not out or count != messages:
