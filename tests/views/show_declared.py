@@ -218,7 +218,6 @@ PENDING: dict[str, int] = {
     "data-text-lines: layer not yet in the tree": 99,
     "llc: layer not yet in the tree": 16,
     "ieee8021ad: layer not yet in the tree": 7,
-    "arp: layer not yet in the tree": 7,
     "pcapng custom blocks: not yet in the tree": 7,
     "ipx: layer not yet in the tree": 4,
     ": layer not yet in the tree": 3,

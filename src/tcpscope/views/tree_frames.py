@@ -30,6 +30,7 @@ from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
+from tcpscope.views.tree_arp import ARP
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_dns import DNS, dns_text, dns_udp_text
 from tcpscope.views.tree_gre import GRE
@@ -48,7 +49,7 @@ __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "dat
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
-                                                       HTTP, ICMP, ICMPV6, HOPOPTS, ROUTING, FRAGHDR, DSTOPTS)}
+                                                       HTTP, ICMP, ICMPV6, HOPOPTS, ROUTING, FRAGHDR, DSTOPTS, ARP)}
 #: Protocols above TCP whose tree is text made from the segment's payload, not nodes:
 #: (table, frame, layer number, payload, ports) -> text, or None where not written
 PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
@@ -325,7 +326,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         parts, lacks = [], list(missing[frame])
         for name, layer in stacks[frame]:
             text = texts[name, frame, layer]
-            if text is None and (PROTOCOLS[name] in (DATA, HTTP) or name in PAYLOAD_TREES):
+            if text is None and (PROTOCOLS[name] in (DATA, HTTP, ARP) or name in PAYLOAD_TREES):
                 lacks.append(name)
             elif text:
                 parts.append(_nest(text) if PROTOCOLS[name].nested else text)
