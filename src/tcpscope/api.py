@@ -447,7 +447,7 @@ class Capture:
 
         return packet_lines(self.table, self.frames)
 
-    def details(self, frame: int) -> FrameDetails:
+    def details(self, frame: int, resolve: bool = True) -> FrameDetails:
         """Frame number ``frame``'s details tree as data (:mod:`tcpscope.views.tree_json`):
         ``.protocols``, each a ``Detail`` with ``.key`` (the field name, ``tcp.srcport``),
         ``.label`` (its line as ``tshark -V`` shows it), ``.value`` (as ``tshark -T json``
@@ -455,7 +455,10 @@ class Capture:
         -1 for none), ``.hidden`` (no line of its own) and ``.children``; ``.missing``
         names the frame's protocols that have no tree yet. Values that depend on the frames
         shown before (the time since the previous displayed frame) count from the frame
-        before it in this capture. IndexError for a frame these frames do not include."""
+        before it in this capture. IndexError for a frame these frames do not include.
+        ``resolve``: MAC addresses with their names, as ``tcpscope show`` and tshark show
+        them by default (``Src: Cisco_25:92:9b (00:19:07:25:92:9b)``, the ``*_resolved``
+        values the names); False: the addresses alone, as ``show -n``."""
         from tcpscope.views.columns import full_registry
         from tcpscope.views.tree_json import frame_details
 
@@ -464,7 +467,7 @@ class Capture:
             raise IndexError(f"frame {frame} is not in this capture's frames")
         k = int(at[0])
         before = int(self.table.ts_ns[self.frames[k - 1]]) if k else None
-        return next(frame_details(self.table, self.frames[k:k + 1], full_registry(), before))
+        return next(frame_details(self.table, self.frames[k:k + 1], full_registry(), before, resolve))
 
     def related(self, frame: int) -> Margin:
         """What Wireshark's packet list draws beside these frames when frame number

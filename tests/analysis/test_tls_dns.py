@@ -24,9 +24,9 @@ from tls_dns_craft import EXCHANGES, recorded, tshark_outputs, write_exchange
 
 import tcpscope
 from tcpscope.analysis import TcpAnalyzer
-from tcpscope.analysis.dns import parse_dns
 from tcpscope.analysis.tls import TlsSession
 from tcpscope.capture import read_records
+from tcpscope.dissect.dns import parse_dns
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.pipeline.stream import pieces
 from tcpscope.views.packet_list import packet_lines

@@ -25,7 +25,7 @@ from tcpscope.table.schema import FieldDef, FieldType
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = str(ROOT / "examples" / "http-get.pcap")
 #: The modules of the lazily loaded blocks and of the framing they bring.
-FRAMING = ("tcpscope.analysis.http", "tcpscope.analysis.tls", "tcpscope.analysis.dns")
+FRAMING = ("tcpscope.analysis.http", "tcpscope.analysis.tls", "tcpscope.dissect.dns")
 
 _PROBE = """
 import json, sys

@@ -2,7 +2,7 @@
 
 A difference is explained when tshark goes on where tcpscope stops because tshark has a
 dissector tcpscope has not (:func:`explained`): past the protocols both list, tshark names
-one that tcpscope does not dissect (``http``, ``stp``, a link type ..., or ``dns`` over
+one that tcpscope does not dissect (``http``, ``stp``, a link type ..., or ``tls`` over
 UDP) and tcpscope lists at most ``data`` there; or TCP's payload went to TCP reassembly on
 behalf of such a protocol (HTTP on port 80: tshark lists nothing after ``tcp``, tcpscope
 ``data``). Every other difference is declared frame by frame in :data:`DECLARED`, and a
@@ -28,8 +28,8 @@ _QINQ = "an 802.1ad tag followed by an 802.1ah type: tcpscope reads an I-tag"
 _IPV6_NOT_6 = "an EtherType 0x86dd or raw IPv6 link frame whose version is not 6"
 _NO_NEXT = "IPv6 with no next header: the bytes after it are not data in tshark"
 
-#: Protocols tcpscope dissects above TCP only (DNS over UDP is not dissected yet)
-_ABOVE_TCP_ONLY = frozenset({"tls", "dns"})
+#: Protocols tcpscope dissects above TCP only (DTLS over UDP is not dissected)
+_ABOVE_TCP_ONLY = frozenset({"tls"})
 
 #: capture -> frame -> why its frame.protocols differs, for what :func:`explained` does not cover
 DECLARED: dict[str, dict[int, str]] = {

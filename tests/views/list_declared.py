@@ -16,7 +16,7 @@ MALFORMED_CONTINUATION = ("HTTP Continuation whose last line, after a header lin
                           " [Malformed Packet] not written")
 APP_MARK = "mark of an application dissector on TCP's line: pending reassembly issue 18"
 APP_TCP = "TLS, SSH, SMTP, DNS above TCP: not dissected"
-APP_UDP = "DNS, NTP above UDP: not dissected"
+APP_UDP = "NTP above UDP: not dissected"
 OTHER_PROTO = "IPX, STP, ESP, Netlink: not dissected"
 LINK_TYPE = "link types and pcapng blocks not dissected (D-Bus, LAPD, Bluetooth, MIME, custom)"
 NULL_RAW = "Null/Loopback and raw IP: Info and N/A addresses not written"
@@ -59,26 +59,7 @@ DECLARED: dict[str, dict[str, str]] = {
         ),
     },
     APP_UDP: {
-        "craft-encap-8023.pcap": "2",
-        "craft-encap-gre.pcap": "4",
-        "craft-encap-ipip.pcap": "2 4 6 9",
-        "craft-encap-mpls.pcap": "2",
-        "craft-encap-vlan.pcap": "3",
-        "craft-ipv4-options.pcap": "25",
-        "craft-ipv6-ext.pcap": "1 3 5 19 22 24 29",
-        "craft-link-loop.pcap": "2-4",
-        "craft-link-null-be.pcap": "2-4 6 10",
-        "craft-link-null-le.pcap": "2-4 6 10",
-        "craft-link-raw101.pcap": "2 4",
-        "craft-link-raw14.pcap": "2 4",
-        "craft-link-raw228.pcap": "2 4",
-        "craft-link-raw229.pcap": "2 4",
-        "craft-link-sll.pcap": "6",
-        "craft-link-sll2.pcap": "6",
-        "craft-pcapng-sections.pcapng": "13 16 18",
         "zeek-ipv4-fragmented-1.pcap": "3",
-        "zeek-ipv6-hbh-routing0.pcap": "1",
-        "zeek-pcapng-multi-interface.pcapng": "1-6",
     },
     OTHER_PROTO: {
         "craft-encap-8023.pcap": "7-8",

@@ -30,9 +30,21 @@ IP_REASSEMBLY = ("IPv4 reassembly: the [N IPv4 Fragments] subtree of the frame c
                  " after the UDP header of a reassembled datagram, not written")
 IPV6_TSO = "IPv6 payload length 0 (TSO) expert item not written, with the Ethernet trailer after such a datagram"
 PDU_SIZE = "the TCP tree's [PDU Size: N] line per DNS message a segment holds whole (tcp_dissect_pdus) not written"
+IPV6_EXT = ("IPv6 headers of DNS datagrams (compared since DNS over UDP has a tree): a type 2 routing header's"
+            " Address[1] label, the payload-length-exceeds-framing item, the jumbogram's label and option action"
+            " words, and IPv6 reassembly, not written")
+NULL_ETHERTYPE = ("a Null/Loopback header whose family is an EtherType (0x86dd): its Type line not written (compared"
+                  " since DNS over UDP has a tree)")
 TLS_CUT = "a TLS record in a segment cut short by the snapshot length: tshark names tls in frame.protocols, tcpscope data"
 
 DECLARED: dict[str, dict[str, str]] = {
+    IPV6_EXT: {
+        "craft-ipv6-ext.pcap": "3 19 22 24",
+    },
+    NULL_ETHERTYPE: {
+        "craft-link-null-be.pcap": "10",
+        "craft-link-null-le.pcap": "10",
+    },
     TLS_HANDSHAKE: {
         "tls-dns.pcap": "11 15 65 67",
     },
@@ -49,7 +61,9 @@ DECLARED: dict[str, dict[str, str]] = {
         "craft-ipv6-ext.pcap": "21",
     },
     PCAPNG: {
+        "craft-pcapng-sections.pcapng": "13 16 18",
         "scapy-macos.pcapng.gz": "1",
+        "zeek-pcapng-multi-interface.pcapng": "3-6",
     },
     TRAILER: {
         "craft-pcap-fcs.pcap": "1-3 5 7 9-12",
@@ -89,6 +103,7 @@ DECLARED: dict[str, dict[str, str]] = {
     },
     IPV6_NOTES: {
         "zeek-chksums-ip6-route0-tcp-good-chksum.pcap": "1",
+        "zeek-ipv6-hbh-routing0.pcap": "1",
         "zeek-tunnels-4in6.pcap": "1",
     },
     TCP_EXPERTS: {
@@ -223,10 +238,8 @@ DECLARED.update({
 
 PENDING: dict[str, int] = {
     "ssh: layer not yet in the tree": 144,
-    "DNS over UDP: not dissected yet (only DNS over TCP is)": 47,
     "llc: layer not yet in the tree": 16,
     "ieee8021ad: layer not yet in the tree": 7,
-    "arp: layer not yet in the tree": 7,
     "pcapng custom blocks: not yet in the tree": 7,
     "ipx: layer not yet in the tree": 4,
     ": layer not yet in the tree": 3,

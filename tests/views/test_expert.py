@@ -47,7 +47,6 @@ PENDING: tuple[tuple[str, str, str], ...] = (
      "pending the reassembly issue: TCP reassembles for HTTP, which tcpscope does not dissect yet"),
     ("SSH", r".*", "tcpscope does not dissect SSH"),
     ("NTP", r".*", "tcpscope does not dissect NTP"),
-    ("DNS", r".*", "tcpscope does not dissect DNS"),
     ("IPX", r".*", "tcpscope does not dissect IPX"),
     ("JFIF (JPEG) image", r".*", "tcpscope does not dissect media types"),
     ("IPv4", r".+ \((with too-short option length = \d+ bytes?|option length = \d+ bytes? says option goes past "

@@ -44,7 +44,6 @@ _PROTOCOLS = re.compile(r"\n    \[Protocols in frame: (.*)\]\n")
 #: reassembled HTTP message are compared).
 _REASSEMBLY = ("[Reassembled PDU in frame", "[Reassembly error")
 REASSEMBLY = "TCP reassembly and the protocols above it: pending the reassembly issue"
-DNS_UDP = "DNS over UDP: not dissected yet (only DNS over TCP is)"
 
 
 def layer_reason(name: str) -> str:
@@ -70,8 +69,6 @@ def pending_reason(frame_text: str) -> str | None:
     for name in names:
         if name not in PROTOCOLS and name not in SILENT:
             return layer_reason(name)
-    if "dns" in names and "udp" in names[:names.index("dns")]:
-        return DNS_UDP
     if any(mark in frame_text for mark in _REASSEMBLY):
         return REASSEMBLY
     return None

@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Sequence
 
 import pytest
 from compare import CAPTURES, run_tcpscope
 
+import tcpscope
 from tcpscope.table import manuf
+from tcpscope.views.tree_json import Detail
 
 pytestmark = pytest.mark.usefixtures("utc")
 
@@ -86,3 +89,29 @@ def test_without_wiresharks_data_the_addresses_are_plain(monkeypatch: pytest.Mon
         manuf._names.cache_clear()
     assert "Ethernet II, Src: 3Com_94:82:df (00:60:97:94:82:df), Dst: All-HSRP-routers_01 (00:00:0c:07:ac:01)" in named
     assert "3Com_" not in plain and "(00:60:97:94:82:df)" not in plain
+
+
+@pytest.mark.parametrize("resolve", [True, False])
+def test_capture_details_take_shows_choice(resolve: bool) -> None:
+    """``Capture.details`` (the web pane's tree) writes MAC names as ``show`` does by default,
+    and with ``resolve=False`` the addresses alone, as ``show -n``; the ``*_resolved``
+    values follow."""
+    name = "scapy-http_content_length.pcap"
+    cap = tcpscope.open(CAPTURES / name)
+    want = _mac_lines(run_tcpscope("show", *FIRST, name, *(() if resolve else ("-n",))).stdout)
+    got: list[str] = []
+    resolved: list[str] = []
+
+    def walk(items: Sequence[Detail], depth: int) -> None:
+        for d in items:
+            if d.key.endswith("_resolved"):
+                resolved.append(d.value)
+            if not d.hidden:
+                got.append("    " * depth + d.label)
+            walk(d.children, depth + 1)
+
+    for frame in range(1, 13):
+        walk(cap.details(frame, resolve=resolve).protocols, 0)
+    assert _mac_lines("\n".join(got)) == want and len(want) >= 4
+    assert any(re.search(r"[A-Za-z]_[0-9a-f]{2}", line) for line in want) == resolve
+    assert any(re.fullmatch(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", v) for v in resolved) != resolve

@@ -191,7 +191,7 @@ def test_stream_graphs(base: str) -> None:
 
 
 def test_details_tree_is_shows_tree(base: str) -> None:
-    """A frame's tree is the tree ``tcpscope show`` prints (every frame displayed), line for
+    """A frame's tree is the tree ``tcpscope show`` prints (every frame displayed, MAC names), line for
     line at its depth, each node with its field, its bytes and its filter (frame 5 of the
     example: no payload)."""
     status, got, _ = request(base + "/api/captures/1/frames/5")
@@ -204,7 +204,7 @@ def test_details_tree_is_shows_tree(base: str) -> None:
             walk(node["children"], depth + 1)  # type: ignore[arg-type]
 
     walk(got["tree"], 0)
-    shown = subprocess.run([sys.executable, "-m", "tcpscope", "show", "-n", str(HTTP_GET)],  # every frame shown
+    shown = subprocess.run([sys.executable, "-m", "tcpscope", "show", str(HTTP_GET)],  # every frame shown, names too
                            capture_output=True, text=True, check=True, env=os.environ).stdout
     frame5 = shown[shown.index("Frame 5:"):shown.index("Frame 6:")]
     assert lines == frame5.rstrip("\n").split("\n")

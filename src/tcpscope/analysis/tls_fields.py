@@ -76,7 +76,7 @@ APP_FIELDS: tuple[FieldDef, ...] = (
     FieldDef("tls.handshake.extensions_server_name", FT.STRING,
              column("_tls_hs", "server_name", _is("server_name", lambda a: a != "")), "Server Name",
              description="The host name of a Client Hello's server_name extension (SNI)."),
-    FieldDef("dns.length", FT.UINT16, column("_dns", "length"), "Length", Base.DEC,
+    FieldDef("dns.length", FT.UINT16, column("_dns", "length", _is("over_tcp", lambda a: a)), "Length", Base.DEC,
              description="Length of DNS-over-TCP request or response."),
     FieldDef("dns.id", FT.UINT16, column("_dns", "id"), "Transaction ID", Base.HEX, hex_digits=4,
              description="Identification of transaction."),

@@ -11,7 +11,7 @@ tshark tries first, is not applied.
 :class:`PduFramer` runs the kernel of :mod:`tcpscope.analysis.tls_framing` over a
 piece's segments and reads the events it writes, one Python step per PDU: TLS records
 through each conversation's :class:`~tcpscope.analysis.tls.TlsSession`, DNS messages
-through :func:`~tcpscope.analysis.dns.parse_dns`. Out come, per segment the list shows
+through :func:`~tcpscope.dissect.dns.parse_dns`. Out come, per segment the list shows
 otherwise than TCP's own line, its Protocol and Info (:class:`AppSegments`), and the
 fields of the records and messages as layers (:func:`with_app`).
 """
@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tcpscope._types import Array, Index, Mask
-from tcpscope.analysis.dns import DnsMessage, parse_dns
 from tcpscope.analysis.follow import fed_rows, gather_payload
 from tcpscope.analysis.http import HTTP_PORTS
 from tcpscope.analysis.layout import (
@@ -51,6 +50,7 @@ from tcpscope.analysis.tls_framing import (
 )
 from tcpscope.analysis.tls_heuristic import heuristic_tls, registered
 from tcpscope.constants import RST, SYN
+from tcpscope.dissect.dns import DnsMessage, message_columns, parse_dns, question_columns, record_columns
 from tcpscope.dissect.protocols import PROTO_CODE
 from tcpscope.table.layers import Layer
 from tcpscope.table.packets import PacketTable
@@ -229,7 +229,7 @@ class PduFramer:
                 msg = parse_dns(body)
                 found.messages.append((s, msg))
                 found.proto[s] = "DNS"
-                items.append(UNWRITTEN if msg.text is None else msg.text)
+                items.append(UNWRITTEN if msg.text is None or msg.malformed else msg.text)
                 continue
             session = self._sessions.setdefault(kk >> 1, TlsSession())
             found.proto.setdefault(s, version_name(session.version))
@@ -304,7 +304,7 @@ def with_app(table: PacketTable, fed: tuple[AppSegments, _Found, Index]) -> Pack
     table = table.with_layer(Layer(LAYER, pkt, np.zeros(n, dtype=np.int16), np.ones(n, dtype=np.int32), {
         "row": segs.row, "show": segs.show, "proto": _objects(segs.proto), "text": _objects(segs.text)}))
     table = _with_stack(table, pkt, segs.stack)
-    for layer in (*_tls_layers(found, seg_pkt), *_dns_layers(found, seg_pkt)):
+    for layer in (*_tls_layers(found, seg_pkt), *_dns_layers(table, found, seg_pkt)):
         table = table.with_layer(layer)
     return table
 
@@ -356,27 +356,38 @@ def _tls_layers(found: _Found, seg_pkt: Index) -> list[Layer]:
             Layer("_tls_hs", hpkt, np.zeros(hpkt.shape[0], dtype=np.int16), np.ones(hpkt.shape[0], np.int32), hcols)]
 
 
-def _dns_layers(found: _Found, seg_pkt: Index) -> list[Layer]:
-    """The messages', questions' and records' fields, a row each."""
-    import ipaddress  # (here, not at the top: start-up time of ``list`` on a capture without DNS)
-
+def _dns_layers(table: PacketTable, found: _Found, seg_pkt: Index) -> list[Layer]:
+    """The messages', questions' and records' fields, a row each, beside the rows of the
+    messages over UDP the dissection made."""
     msgs = found.messages
-    mpkt = np.array([seg_pkt[s] for s, _ in msgs], dtype=np.int64)
-    mcols = {"id": np.array([m.ident for _, m in msgs], dtype=np.int64),
-             "flags": np.array([m.flags for _, m in msgs], dtype=np.int64),
-             "length": np.array([m.length for _, m in msgs], dtype=np.int64)}
-    qs = [(seg_pkt[s], q) for s, m in msgs for q in m.queries]
-    qcols = {"name": np.array([q[0] for _, q in qs], dtype=np.str_),
-             "type": np.array([q[1] for _, q in qs], dtype=np.int64)}
-    rrs = [(seg_pkt[s], r) for s, m in msgs for r in m.records]
-    addrs = [ipaddress.ip_address(r.address) if r.address else None for _, r in rrs]
-    rcols: dict[str, Array] = {"ttl": np.array([-1 if r.ttl is None else r.ttl for _, r in rrs], dtype=np.int64),
-             "addr": np.array([0 if a is None else a.version for a in addrs], dtype=np.int64),
-             "a": np.array([int(a) if a is not None and a.version == 4 else 0 for a in addrs], dtype=np.uint32),
-             "aaaa": np.array([list(a.packed) if a is not None and a.version == 6 else [0] * 16 for a in addrs],
-                              dtype=np.uint8).reshape(-1, 16)}
-    return [_rows("_dns", mpkt, mcols), _rows("_dns_q", np.array([p for p, _ in qs], dtype=np.int64), qcols),
-            _rows("_dns_rr", np.array([p for p, _ in rrs], dtype=np.int64), rcols)]
+    at = [seg_pkt[s] for s, _ in msgs]
+    ms = [m for _, m in msgs]
+    made = (("_dns", np.array(at, dtype=np.int64), message_columns(ms, over_tcp=True)),
+            ("_dns_q", np.array([p for p, m in zip(at, ms, strict=True) for _ in m.queries], dtype=np.int64),
+             question_columns(ms)),
+            ("_dns_rr", np.array([p for p, m in zip(at, ms, strict=True) for _ in m.records], dtype=np.int64),
+             record_columns(ms)))
+    return [_beside(table.layer(name), _rows(name, pkt, cols)) for name, pkt, cols in made]
+
+
+def _beside(udp: Layer, tcp: Layer) -> Layer:
+    """The rows of both layers in frame order (a frame's rows from one of them): the
+    columns of the rows of one missing in the other left zero."""
+    if len(udp) == 0:
+        return tcp
+    if len(tcp) == 0:
+        return udp
+    cols: dict[str, Array] = {}
+    for name in tcp.cols.keys() | udp.cols.keys():
+        got = [layer.cols.get(name) for layer in (udp, tcp)]
+        like = np.asarray(next(c for c in got if c is not None))
+        a, b = (np.zeros_like(like, shape=(len(layer), *like.shape[1:])) if c is None else np.asarray(c)
+                for c, layer in zip(got, (udp, tcp), strict=True))
+        cols[name] = np.concatenate([a, b])
+    pkt = np.concatenate([udp.pkt, tcp.pkt])
+    order = np.argsort(pkt, kind="stable")
+    return Layer(tcp.name, pkt[order], np.concatenate([udp.depth, tcp.depth])[order],
+                 np.concatenate([udp.layer, tcp.layer])[order], {k: v[order] for k, v in cols.items()})
 
 
 def _rows(name: str, pkt: Index, cols: dict[str, Array]) -> Layer:

@@ -5,7 +5,7 @@ messages over TCP (a 16-bit length, then the message), reference/pdu-framing.md 
 Each direction's state is in the fields of :class:`PduState` (one int64 array per
 field, indexed by ``stream * 2 + direction``: ``st.mode[key]``); the walk over a piece's segments, in capture order, writes
 how each segment shows in the list (``SHOW_*``) and events (``EV_*``) from which
-:mod:`tcpscope.analysis.tls` and :mod:`tcpscope.analysis.dns` read the PDUs.
+:mod:`tcpscope.analysis.tls` and :mod:`tcpscope.dissect.dns` read the PDUs.
 
 The rules, as packet-tls.c (``dissect_ssl``, ``dissect_ssl3_record``) and
 packet-tcp.c (``tcp_dissect_pdus``, ``desegment_tcp``) apply them:

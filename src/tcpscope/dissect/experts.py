@@ -142,7 +142,7 @@ SHORT_NAMES: dict[str, str] = {
     "raw": "Raw", "ip": "IPv4", "ipv6": "IPv6", "ipv6.hopopts": "IPv6 Hop-by-Hop",
     "ipv6.routing": "IPv6 Routing", "ipv6.fraghdr": "IPv6 Fragment", "ipv6.dstopts": "IPv6 Destination",
     "tcp": "TCP", "udp": "UDP", "data": "Data", "mpls": "MPLS", "gre": "GRE", "arp": "ARP/RARP",
-    "icmp": "ICMP", "icmpv6": "ICMPv6", "llc": "LLC", "ah": "AH",
+    "icmp": "ICMP", "icmpv6": "ICMPv6", "llc": "LLC", "ah": "AH", "dns": "DNS",
 }
 
 # "Malformed Packet" (show_reported_bounds_error, epan/show_exception.c) is raised where the

@@ -391,4 +391,36 @@ _FIELDS: tuple[FieldDef, ...] = (
 )
 
 #: with the host-name fields of the IPv4 and IPv6 addresses (their text: no network name resolution)
-DISSECT_FIELDS: tuple[FieldDef, ...] = (*_FIELDS, *host_fields(_FIELDS))
+# ARP and RARP over Ethernet and IPv4 (packet-arp.c): the header tcpscope reads whole
+_ARP_OPCODES = {1: "request", 2: "reply", 3: "reverse request", 4: "reverse reply", 5: "DRARP-Request",
+                6: "DRARP-Reply", 7: "DRARP-Error", 8: "InARP request", 9: "InARP reply", 10: "ARP-NAK"}
+_ARP_FIELDS: tuple[FieldDef, ...] = (
+    FieldDef("arp.hw.type", FT.UINT16, column("arp", "hw_type", where("complete")), "Hardware type", Base.DEC,
+             strings={1: "Ethernet"}, description="The hardware (link) type of the addresses (1 Ethernet)."),
+    FieldDef("arp.proto.type", FT.UINT16, column("arp", "proto_type", where("complete")), "Protocol type",
+             Base.HEX, strings=ETHERTYPE_NAMES, description="The protocol of the protocol addresses (an EtherType)."),
+    FieldDef("arp.hw.size", FT.UINT8, column("arp", "hw_size", where("complete")), "Hardware size", Base.DEC,
+             description="The bytes of a hardware address."),
+    FieldDef("arp.proto.size", FT.UINT8, column("arp", "proto_size", where("complete")), "Protocol size",
+             Base.DEC, description="The bytes of a protocol address."),
+    FieldDef("arp.opcode", FT.UINT16, column("arp", "opcode", where("complete")), "Opcode", Base.DEC,
+             strings=_ARP_OPCODES, description="The operation: 1 request, 2 reply, 3 and 4 RARP's."),
+    FieldDef("arp.isgratuitous", FT.BOOLEAN, column("arp", "gratuitous", both(where("complete"), where("gratuitous"))),
+             "Is gratuitous",
+             description="A request or reply whose sender and target protocol addresses are the same."),
+    FieldDef("arp.isprobe", FT.BOOLEAN, column("arp", "probe", both(where("complete"), where("probe"))), "Is probe",
+             description="A request for a zero target hardware address from the zero protocol address."),
+    FieldDef("arp.isannouncement", FT.BOOLEAN,
+             column("arp", "announcement", both(where("complete"), where("announcement"))), "Is announcement",
+             description="A gratuitous request with a zero target hardware address."),
+    FieldDef("arp.src.hw_mac", FT.ETHER, column("arp", "src_hw_mac", where("complete")), "Sender MAC address",
+             description="The sender's hardware address."),
+    FieldDef("arp.src.proto_ipv4", FT.IPv4, column("arp", "src_proto_ipv4", where("complete")),
+             "Sender IP address", description="The sender's protocol address."),
+    FieldDef("arp.dst.hw_mac", FT.ETHER, column("arp", "dst_hw_mac", where("complete")), "Target MAC address",
+             description="The target's hardware address."),
+    FieldDef("arp.dst.proto_ipv4", FT.IPv4, column("arp", "dst_proto_ipv4", where("complete")),
+             "Target IP address", description="The target's protocol address."),
+)
+
+DISSECT_FIELDS: tuple[FieldDef, ...] = (*_FIELDS, *host_fields(_FIELDS), *_ARP_FIELDS)

@@ -17,6 +17,20 @@ from tcpscope.dissect.protocols import PROTO_CODE
 __all__ = ["dissect_arp", "dissect_icmp", "dissect_icmpv6"]
 
 
+def _arp_kinds(h: NDArray[np.uint8]) -> dict[str, NDArray[np.generic]]:
+    """packet-arp.c's kinds of request: gratuitous (a request or reply whose sender and
+    target protocol addresses are equal), an announcement (a gratuitous request with a
+    zero target hardware address), a probe (another request with a zero target hardware
+    address and a zero sender protocol address); and the header's address sizes."""
+    op = u16be(h, 6)
+    asks = (op == 1) | (op == 2)
+    zero_target = ~h[:, 18:24].any(axis=1)
+    gratuitous = asks & (u32be(h, 14) == u32be(h, 24))
+    return {"hw_size": h[:, 4].copy(), "proto_size": h[:, 5].copy(), "gratuitous": gratuitous,
+            "announcement": gratuitous & (op == 1) & zero_target,
+            "probe": ~gratuitous & (op == 1) & zero_target & (u32be(h, 14) == 0)}
+
+
 def dissect_arp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     """Ethernet/IPv4 ARP: hardware type 1, protocol 0x0800, address lengths 6 and 4."""
     ctx.mark_stack(idx, PROTO_CODE["arp"])
@@ -31,6 +45,7 @@ def dissect_arp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
         "dst_hw_mac": h[:, 18:24].copy(),
         "dst_proto_ipv4": u32be(h, 24),
         "complete": ok & (u16be(h, 2) == 0x0800) & (h[:, 4] == 6) & (h[:, 5] == 4),
+        **_arp_kinds(h),
     })
     if (~ok).any():
         ctx.stop(idx[~ok], ctx.ravail(idx[~ok]) < 28)

@@ -17,7 +17,12 @@ from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.experts import EXPERT_CODE
 from tcpscope.dissect.protocols import PROTO_CODE
 
-__all__ = ["dissect_named", "dissect_udp"]
+#: UDP ports whose payload goes to DNS (packet-dns.c's default range "53"; 5353 and 5355
+#: go to its mDNS and LLMNR dissectors, not written); a lower port with a dissector of
+#: its own, which packet-udp.c tries first, is not modelled
+DNS_UDP_PORTS = (53,)
+
+__all__ = ["DNS_UDP_PORTS", "dissect_named", "dissect_udp"]
 
 _HDR = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("len", ">u2"), ("sum", ">u2")])
 
@@ -56,7 +61,14 @@ def dissect_udp(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     if nothing.shape[0]:
         ctx.stop(nothing, np.ones(nothing.shape[0], dtype=np.bool_))
     more = ok[longer & (left > 0)]
-    ctx.mark_stack(more, PROTO_CODE["data"])
+    ports = (h["sport"][keep][longer & (left > 0)], h["dport"][keep][longer & (left > 0)])
+    dns = np.isin(ports[0], DNS_UDP_PORTS) | np.isin(ports[1], DNS_UDP_PORTS)
+    ctx.mark_stack(more[~dns], PROTO_CODE["data"])
+    if dns.any():  # (DNS's module imported only where a datagram is DNS's)
+        from tcpscope.dissect.dns import dissect_dns_udp
+
+        size = np.asarray(checks["ulen"], dtype=np.int64)[keep][longer & (left > 0)] - 8
+        dissect_dns_udp(ctx, more[dns], size[dns])
     ctx.nxt[ok] = Proto.DONE
 
 

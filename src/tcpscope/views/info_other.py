@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tcpscope._types import Array
-from tcpscope.dissect.protocols import IP_PROTO_NAMES
+from tcpscope._types import Array, Index
+from tcpscope.dissect.protocols import IP_PROTO_NAMES, PROTO_CODE
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import format_ether, format_ipv4, format_ipv6
 
@@ -41,7 +41,7 @@ def other_info(table: PacketTable) -> dict[int, str]:
     """Info for frames whose top protocol is not TCP: each protocol's, the highest layer's
     last (UDP, ARP, ICMP), then where none wrote one, an IPv4 fragment's and the link's."""
     info: dict[int, str] = {}
-    for fill in (_udp_infos, _arp_infos, _icmp_infos, _fragment_infos, _sll_infos):
+    for fill in (_udp_infos, _dns_infos, _arp_infos, _icmp_infos, _fragment_infos, _sll_infos):
         fill(table, info)
     return info
 
@@ -68,6 +68,28 @@ def _udp_infos(table: PacketTable, info: dict[int, str]) -> None:
             row = _Udp(*values)
             if row.reach >= 1:  # both ports read
                 info[pkt] = _udp_info(row)
+
+
+def dns_over_udp(table: PacketTable) -> Index:
+    """The frames whose stack has ``dns`` right after ``udp``."""
+    st = table.layer("_stack")
+    if len(st) < 2:
+        return np.zeros(0, dtype=np.int64)
+    code = np.asarray(st.cols["proto"])
+    after = np.flatnonzero((code[1:] == PROTO_CODE["dns"]) & (code[:-1] == PROTO_CODE["udp"])
+                           & (st.pkt[1:] == st.pkt[:-1])) + 1
+    return np.asarray(st.pkt[after], dtype=np.int64)
+
+
+def _dns_infos(table: PacketTable, info: dict[int, str]) -> None:
+    """DNS over UDP: its message's Info (tcpscope.dissect.dns), or none where the
+    message ended before its id and flags (packet-dns.c clears the column first)."""
+    for pkt in dns_over_udp(table).tolist():
+        info[pkt] = ""
+    dns = table.layer("_dns")
+    if len(dns):
+        udp = ~np.asarray(dns.cols["over_tcp"], dtype=np.bool_)
+        info.update(zip(dns.pkt[udp].tolist(), np.asarray(dns.cols["text"])[udp].tolist(), strict=True))
 
 
 def _arp_infos(table: PacketTable, info: dict[int, str]) -> None:

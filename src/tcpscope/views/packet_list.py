@@ -29,7 +29,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ipv4_texts, ipv6_texts
 from tcpscope.views.info import CONTAINED, MALFORMED, PREFIXES, SIZE_LIMITED
 from tcpscope.views.info_columns import TEXT, claimed_rows, tcp_infos
-from tcpscope.views.info_other import other_info, rarp_frames
+from tcpscope.views.info_other import dns_over_udp, other_info, rarp_frames
 
 if TYPE_CHECKING:
     from tcpscope.views.info_parts import TcpParts
@@ -126,7 +126,10 @@ def _top_protocols(table: PacketTable) -> tuple[Array, Array, Array]:
     prev = at - 1
     has_prev = (prev >= 0) & (pkt[np.maximum(prev, 0)] == pkt[at])
     below[pkt[at[has_prev]]] = _NAMES[code[prev[has_prev]]]
+    over_udp = dns_over_udp(table)  # (DNS names the column over UDP; over TCP the framing's line does)
+    below[over_udp], top[over_udp] = "udp", "dns"
     return top, below, mptcp
+
 
 
 def _before_ports(table: PacketTable, top: Array) -> Array:

@@ -30,8 +30,9 @@ from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
+from tcpscope.views.tree_arp import ARP
 from tcpscope.views.tree_columns import Headers, header_texts
-from tcpscope.views.tree_dns import DNS, dns_text
+from tcpscope.views.tree_dns import DNS, dns_text, dns_udp_text
 from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_http import HTTP, http_text
 from tcpscope.views.tree_http_body import TEXT_LINES, text_lines_text
@@ -49,7 +50,7 @@ __all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "dat
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
-                                                       HTTP, ICMP, ICMPV6, HOPOPTS, ROUTING, FRAGHDR, DSTOPTS)}
+                                                       HTTP, ICMP, ICMPV6, HOPOPTS, ROUTING, FRAGHDR, DSTOPTS, ARP)}
 #: Protocols above TCP whose tree is text made from the segment's payload, not nodes:
 #: (table, frame, layer number, payload, ports) -> text, or None where not written
 PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
@@ -321,7 +322,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         elif proto is HTTP:
             got = [http_text(table, f, la) for f, la in where]
         elif name in PAYLOAD_TREES:
-            got = [_payload_tree(store, name, f, la) for f, la in where]
+            got = [_payload_tree(store, name, f, la, _before(stacks[f], (name, la))) for f, la in where]
         else:
             got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
         texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
@@ -329,7 +330,7 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
         parts, lacks = [], list(missing[frame])
         for name, layer in stacks[frame]:
             text = texts[name, frame, layer]
-            if text is None and (PROTOCOLS[name] in (DATA, HTTP) or name in PAYLOAD_TREES):
+            if text is None and (PROTOCOLS[name] in (DATA, HTTP, ARP) or name in PAYLOAD_TREES):
                 lacks.append(name)
             elif text:
                 parts.append(_nest(text) if PROTOCOLS[name].nested else text)
@@ -348,8 +349,12 @@ def _rows_of(table: PacketTable, name: str, frame: int) -> int:
     return int(np.searchsorted(lt.pkt, frame, side="right") - np.searchsorted(lt.pkt, frame)) if len(lt) else 0
 
 
-def _payload_tree(store: FieldStore, name: str, frame: int, layer: int) -> str | None:
-    """The tree of a protocol of :data:`PAYLOAD_TREES` from the frame's TCP payload."""
+def _payload_tree(store: FieldStore, name: str, frame: int, layer: int, after: tuple[str, int]) -> str | None:
+    """The tree of a protocol of :data:`PAYLOAD_TREES` from the frame's TCP payload (or,
+    for DNS after UDP, from the datagram's)."""
+    if after[0] == "udp":
+        found = data_bytes(store, frame, after)
+        return None if found is None or name != "dns" else dns_udp_text(store.table, frame, found[1])
     row = payload_row(store.table, frame)
     found = data_bytes(store, frame, ("tcp", 1))
     if not row or found is None:

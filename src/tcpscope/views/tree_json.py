@@ -35,6 +35,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
 from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
+from tcpscope.views.tree_dns import DnsItem, dns_udp_items
 from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, data_bytes, frame_exception, frame_stacks
 from tcpscope.views.tree_icmp import KEY_TYPES as ICMP_KEY_TYPES
 from tcpscope.views.tree_ipv6_ext import KEY_TYPES as IPV6_EXT_KEY_TYPES
@@ -295,6 +296,32 @@ def _data(walk: _Walk, frame: int, after: tuple[str, int]) -> Detail | None:
     ))
 
 
+def _dns_over_udp(walk: _Walk, frame: int, after: tuple[str, int], label_only: Detail | None) -> Detail | None:
+    """The DNS tree of a UDP datagram (:func:`tcpscope.views.tree_dns.dns_udp_items`) as
+    items, their bytes from the payload's first; the protocol's label alone where the tree
+    is not written, nothing for a message too short for its item."""
+    found = data_bytes(walk.store, frame, after)
+    items = None if found is None else dns_udp_items(walk.store.table, frame, found[1])
+    if items is None or found is None:
+        return label_only
+    return next(iter(_dns_details(walk, items, found[0])), None)
+
+
+def _dns_details(walk: _Walk, items: Sequence[DnsItem], base: int) -> tuple[Detail, ...]:
+    out = []
+    for d in items:
+        start = base + d.start if d.start >= 0 and d.key else -1
+        length = min(d.length, len(walk.data) - start) if start >= 0 else 0
+        if length <= 0:
+            start, length = -1, 0
+        raw = walk.raw_hex(start, length, d.mask) if start >= 0 else ""
+        below = _dns_details(walk, d.children, base)
+        value = ("" if below else d.label) if d.ftype is FieldType.PROTOCOL else d.value
+        out.append(Detail(d.key or d.label, d.label, value, start, length, d.mask, raw, FT_NUMBERS[d.ftype],
+                          False, below))
+    return tuple(out)
+
+
 def _holding(walk: _Walk, outer: Detail, inner: Detail) -> Detail:
     """The protocol ``outer`` with ``inner``'s tree as its last item, its bytes reaching to
     the end of ``inner``'s (unless ``inner`` is one it does not hold)."""
@@ -323,6 +350,8 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
         for k, (name, layer) in enumerate(stacks[frame]):
             proto = PROTOCOLS[name]
             got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
+            if name == "dns" and stacks[frame][k - 1][0] == "udp":  # (DNS's own items: views/tree_dns.py)
+                got = _dns_over_udp(walk, frame, stacks[frame][k - 1], got)
             if got is None and proto is DATA and data_bytes(store, frame, stacks[frame][k - 1]) is None:
                 lacks.append(name)
             elif got is not None and proto.nested and protos:  # inside the tree before it, which holds its bytes

@@ -324,7 +324,7 @@ class Session:
             start = row - row % TREE_BLOCK
             rows = np.arange(start, min(table.n, start + TREE_BLOCK), dtype=np.int64)
             before = int(table.ts_ns[start - 1]) if start > 0 else None
-            return list(frame_details(table, rows, registry, before))
+            return list(frame_details(table, rows, registry, before, names=True))  # (as Capture.details)
 
         with self._tree_lock:  # (seconds on a large capture: the other answers do not wait for it)
             trees: list[FrameDetails] = self._trees.get_or(row // TREE_BLOCK, block_trees)
