@@ -299,6 +299,11 @@ class _Field:
         pkt = self.values.pkt
         self._first = np.searchsorted(pkt, np.arange(table.n + 1, dtype=np.int64)) if len(self.values) else None
         self._layers = None if self.values.layer is None else self.values.layer
+        # the same as Python lists, for :meth:`find` (made on first use: an item of a list
+        # costs less than a numpy one)
+        self._row_list: list[int] | None = None
+        self._first_list: list[int] | None = None
+        self._layer_list: list[int] | None = None
 
     def texts(self) -> list[str]:
         if self._texts is None:
@@ -318,16 +323,23 @@ class _Field:
         if self.row_of is not None:
             row = where.rows.get(self.table_name)
             if row is not None:  # one value a row: the row's, whatever the repeat
-                return int(self.row_of[row]) if not k else -1
+                if self._row_list is None:
+                    self._row_list = self.row_of.tolist()
+                return self._row_list[row] if not k else -1
         if k is None:
             k = where.k
         if self._first is None:
             return -1
-        a, b = int(self._first[where.frame]), int(self._first[where.frame + 1])
+        if self._first_list is None:
+            self._first_list = self._first.tolist()
+        a, b = self._first_list[where.frame], self._first_list[where.frame + 1]
         if self._layers is None or where.layer == 0:
             return a + k if a + k < b else -1
+        if self._layer_list is None:
+            self._layer_list = self._layers.tolist()
+        layers = self._layer_list
         for i in range(a, b):
-            if int(self._layers[i]) == where.layer:
+            if layers[i] == where.layer:
                 if k == 0:
                     return i
                 k -= 1
