@@ -1,4 +1,4 @@
-"""``tcpscope show`` against ``tshark -n -V``: the same file, in one run, outputs compared.
+"""``tcpscope show -n`` against ``tshark -n -V``: the same file, in one run, outputs compared.
 
     python bench/show_e2e.py [--frames N] [--before DIR] [--frame K ...]
 
@@ -12,10 +12,11 @@ source file's path). ``--before DIR`` also times the ``src`` of another checkout
 (a frame's text starts at its ``Frame N:`` line): a frame that differs is *pending* when
 tshark's tree names a protocol tcpscope has no tree for yet (``[Protocols in frame:
 ...]``, against ``views.tree_frames.PROTOCOLS``) or shows TCP reassembly (the reassembly
-issue's), else a failure.
+issue's), else a failure. tcpscope runs with ``-n`` as tshark does: without it, MAC
+addresses are shown with their names (tshark's default), and every Ethernet frame differs.
 
 ``--frame K`` (repeatable; default 1000 and the capture's last frames' neighbour 700000)
-times ``tcpscope show FILE --frame K`` alone, best of 3: the issue asks for under a second.
+times ``tcpscope show -n FILE --frame K`` alone, best of 3: the issue asks for under a second.
 Goal (issue 17): ``show`` at least 10x faster than ``tshark -V`` (CPU time).
 """
 
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(["editcap", "-F", "pcap", "-r", str(cap), str(small), "1-2000"], check=True)
         for src in (mine_src, *((args.before / "src",) if args.before else ())):
             with open(os.devnull, "wb") as sink:  # untimed: numba's cache (kept by each source file's path)
-                run_cmd(tcpscope_cmd("show", str(small)), stdout=sink, environ=_environ(src))
+                run_cmd(tcpscope_cmd("show", "-n", str(small)), stdout=sink, environ=_environ(src))
         runs: dict[str, Any] = {}
         mine_out, theirs_out = out / "tcpscope.txt", out / "tshark.txt"
         with open(theirs_out, "wb") as sink:
@@ -128,10 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.before:
             before_out = out / "before.txt"
             with open(before_out, "wb") as sink:
-                runs["before"] = run_cmd(tcpscope_cmd("show", str(cap)), stdout=sink,
+                runs["before"] = run_cmd(tcpscope_cmd("show", "-n", str(cap)), stdout=sink,
                                          environ=_environ(args.before / "src"))
         with open(mine_out, "wb") as sink:
-            runs["tcpscope"] = run_cmd(tcpscope_cmd("show", str(cap)), stdout=sink, environ=_environ(mine_src))
+            runs["tcpscope"] = run_cmd(tcpscope_cmd("show", "-n", str(cap)), stdout=sink, environ=_environ(mine_src))
         size = mine_out.stat().st_size
         compared = compare(mine_out, theirs_out)
         if args.before:
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         frames: dict[str, Any] = {}
         for k in args.frame or ([1000, 700000] if not args.frames else [min(1000, args.frames)]):
             with open(os.devnull, "wb") as sink:
-                frames[str(k)] = summary([run_cmd(tcpscope_cmd("show", str(cap), "--frame", str(k)), stdout=sink,
+                frames[str(k)] = summary([run_cmd(tcpscope_cmd("show", "-n", str(cap), "--frame", str(k)), stdout=sink,
                                                   environ=_environ(mine_src)) for _ in range(3)])
     theirs = runs["tshark"]
     print(f"show, {cap.name} ({sum(compared[k] for k in ('equal', 'pending', 'different'))} frames), "

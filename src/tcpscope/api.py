@@ -557,6 +557,10 @@ class Scan:
     Attributes:
         progress: When set before the iteration starts, hears the fraction of a file's
             frames done after each piece.
+        focus: When set before the iteration starts, the numbers of the only frames the
+            caller will read: a file's HTTP, TLS and DNS over TCP are then framed in their
+            conversations only (``tcpscope show --frame N``), so other frames' fields of
+            those protocols may be absent.
         whole: From the first piece on, whether the capture came in one batch (a file; a
             pipe's frames come as they arrive).
         frames: How many frames the capture has, once ``whole`` is True.
@@ -581,6 +585,7 @@ class Scan:
         self._analyze = options.analyze
         self._desegment = options.desegment
         self.progress: Callable[[float], None] | None = None
+        self.focus: Sequence[int] | None = None
         self.whole: bool | None = None
         self.frames = 0
         self.warnings: tuple[str, ...] = ()
@@ -627,6 +632,7 @@ class Scan:
         flt = self._filter
         stream = TableStream(read_batches(self._path), self._analysis(), select=flt.mask if flt is not None else None,
                              progress=self.progress, http=self._http(), desegment=self._desegment)
+        stream.focus = self.focus
         for table, mask in stream:
             self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)

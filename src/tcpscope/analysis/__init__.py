@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from tcpscope.analysis.http import HttpFramer
     from tcpscope.analysis.tls_frames import PduFramer
 
-__all__ = ["ANALYSIS_COLUMNS", "TcpAnalyzer", "analyze"]
+__all__ = ["ANALYSIS_COLUMNS", "TcpAnalyzer", "analyze", "port_pairs"]
 
 #: tcp-layer columns added by the analysis (see tcpscope.analysis.sequence.OUTPUTS).
 ANALYSIS_COLUMNS: tuple[str, ...] = tuple(OUTPUTS)
@@ -274,6 +274,11 @@ class TcpAnalyzer:
 
             self.http = HttpFramer(detail=http == "messages", desegment=desegment)
             self.app = PduFramer(desegment=desegment)
+        #: The ``tcp`` rows the framers above TCP are given, by their :func:`port_pairs`
+        #: (sorted): None for every row. A caller that shows some frames only sets the
+        #: pairs of theirs: each conversation is framed on its own (the framers' state is
+        #: per stream and direction), so those frames' framing is what every row's gives.
+        self.framed: Array | None = None
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`), and,
@@ -287,7 +292,30 @@ class TcpAnalyzer:
         from tcpscope.analysis.http import with_http
         from tcpscope.analysis.tls_frames import with_app
 
-        return with_app(with_http(table, self.http.feed(table), self.http.matcher), self.app.feed(table))
+        framed = table if self.framed is None else _only_pairs(table, self.framed)
+        return with_app(with_http(table, self.http.feed(framed), self.http.matcher), self.app.feed(framed))
+
+
+def port_pairs(table: PacketTable) -> Array:
+    """Per ``tcp`` row, its two ports as one number, the lower one first (a conversation's
+    pair whichever way its segment goes)."""
+    c = table.layer("tcp").cols
+    if "srcport" not in c:  # (a table without TCP)
+        return np.zeros(0, dtype=np.int64)
+    sport, dport = np.asarray(c["srcport"], dtype=np.int64), np.asarray(c["dstport"], dtype=np.int64)
+    pairs: Array = (np.minimum(sport, dport) << 16) | np.maximum(sport, dport)
+    return pairs
+
+
+def _only_pairs(table: PacketTable, pairs: Array) -> PacketTable:
+    """``table`` as the framers see it when they look at the ``tcp`` rows of ``pairs`` only:
+    the others in no conversation (``tcp.stream`` -1, which no framer takes)."""
+    tcp = table.layer("tcp")
+    if len(tcp) == 0 or "stream" not in tcp.cols:
+        return table
+    streams = np.asarray(tcp.cols["stream"])
+    only = np.where(np.isin(port_pairs(table), pairs), streams, -1).astype(streams.dtype)
+    return table.with_layer(replace(tcp, cols={**tcp.cols, "stream": only}))
 
 
 def _lifecycle(table: PacketTable, cols: dict[str, Array], out: dict[str, Array],

@@ -4,7 +4,8 @@
 N, as ``-Y "frame.number == N"`` would, after the display filter. The whole capture is
 read once, a piece at a time, with the TCP analysis carried from piece to piece (the
 values of a frame depend on the frames before it, so reading stops after the last frame
-asked for); only the frames shown are formatted.
+asked for); only the frames shown are formatted. With ``--frame``, HTTP, TLS and DNS over
+TCP are framed in those frames' conversations only (``Scan.focus``).
 ``-x`` adds each frame's bytes after its tree, as ``tshark -V -x`` prints them
 (:mod:`tcpscope.views.hexdump`). MAC addresses are shown with their names, as tshark
 resolves them by default; ``-n`` shows them as ``tshark -n`` does. ``-T json`` writes the same trees as ``tshark -T json``
@@ -19,6 +20,15 @@ import sys
 from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture
 
 __all__ = ["run"]
+
+
+def _focus(scan: object, wanted: list[int]) -> None:
+    """Only the frames ``wanted`` (when given) are shown: HTTP, TLS and DNS over TCP are
+    framed in their conversations only (``Scan.focus``)."""
+    from tcpscope.api import Scan
+
+    if wanted and isinstance(scan, Scan):
+        scan.focus = wanted
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         out.write("[")
     with scan_capture(args.file, args.display_filter, ["frame.protocols"],  # (HTTP's messages, for its tree)
                       reading=reading_of(args)) as scan:
+        _focus(scan, wanted)
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame

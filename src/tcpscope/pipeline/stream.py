@@ -21,13 +21,13 @@ without the rest of their datagram, so that a live capture's output never stops 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Literal
 
 import numpy as np
 
 from tcpscope._jit import own_context, raise_job
-from tcpscope.analysis import TcpAnalyzer
+from tcpscope.analysis import TcpAnalyzer, port_pairs
 from tcpscope.analysis.fields import may_use_accecn
 from tcpscope.capture.records import Records
 from tcpscope.dissect.pipeline import FRAG_SPANS, dissect
@@ -94,6 +94,23 @@ def pieces(records: Records, size: int | None = None, last: bool = True) -> Iter
         hi = min(n, lo + size)
 
 
+def _focus_pairs(records: Records, frames: Sequence[int]) -> np.ndarray | None:
+    """The port pairs (``analysis.port_pairs``) of the TCP conversations of ``frames`` (frame
+    numbers in ``records``, a whole capture), each frame dissected alone; None (every
+    conversation) when one of them holds an IP fragment, whose datagram needs the frames
+    around it."""
+    pairs = [np.zeros(0, dtype=np.int64)]
+    for number in frames:
+        if not 1 <= number <= len(records):
+            continue
+        table = dissect(records.frames(number - 1, number))
+        spans = table.frame_cols.get(FRAG_SPANS)
+        if spans is not None and spans.shape[0]:
+            return None
+        pairs.append(port_pairs(table))
+    return np.unique(np.concatenate(pairs))
+
+
 def _caught_up(records: Records, upto: int) -> TcpAnalyzer:
     """An analyzer that has seen the frames before ``upto``."""
     analyzer = TcpAnalyzer()
@@ -121,6 +138,10 @@ class TableStream:
     ``http``: the analysis frames HTTP too (``TcpAnalyzer(http=True)``), for the packet
     list's columns (``"messages"``: with the messages, for the http.* fields);
     ``desegment``: False frames HTTP, TLS and DNS a segment at a time (``TcpAnalyzer``).
+    ``focus`` (an attribute, set before the iteration): the numbers of the only frames the
+    caller will use, from a file: HTTP, TLS and DNS framing then run on their TCP
+    conversations only (:func:`_focus_pairs`), and the other frames' fields of those
+    protocols are absent.
 
     After the first piece, ``whole`` says whether the capture came in one batch (then
     ``n`` is its frame count); after the last, ``warnings`` holds the reader's.
@@ -138,6 +159,7 @@ class TableStream:
                  desegment: bool = True) -> None:
         self.batches, self.analyze, self.select, self.progress = batches, analyze, select, progress
         self.http, self.desegment = http, desegment
+        self.focus: Sequence[int] | None = None
         self.whole: bool | None = None
         self.n = 0
         self.size = 0
@@ -156,6 +178,8 @@ class TableStream:
                 self.whole, self.n = last, len(batch)
                 if not last and analyze == "accecn":
                     analyzer = TcpAnalyzer()
+                if last and analyzer is not None and self.focus:
+                    analyzer.framed = _focus_pairs(batch, self.focus)
             if held is not None:
                 batch = held.join(batch)
             done = 0

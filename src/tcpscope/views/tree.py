@@ -165,6 +165,30 @@ class FieldStore:
         #: lines already written, by node and value (see ``Node.of_value``)
         self.lines: dict[tuple[Node, Any], str | None] = {}
         self._cut: dict[str, tuple[PacketTable, NDArray[np.int64]] | None] = {}
+        self._inside: dict[str, tuple[list[int], list[int]] | None] = {}
+        self._pylists: dict[tuple[str, str], list[Any]] = {}
+
+    def column_list(self, table: str, column: str) -> list[Any]:
+        """A column of a layer table as a Python list (made once: a label that reads it
+        row by row then costs no numpy item a row)."""
+        got = self._pylists.get((table, column))
+        if got is None:
+            got = self._pylists[table, column] = np.asarray(self.table.layer(table).cols[column]).tolist()
+        return got
+
+    def rows_inside(self, name: str, where: Where) -> list[int]:
+        """The rows of layer table ``name`` inside the header at ``where`` (see
+        :func:`_rows_inside`), from the layer's rows grouped by header once."""
+        if name not in self._inside:
+            self._inside[name] = _grouped(self.table, name)
+        got = self._inside[name]
+        if got is None:
+            return _rows_inside(self.table, name, where)
+        prow = where.rows.get(name.rsplit(".", 1)[0])
+        if prow is None:
+            return []
+        order, starts = got
+        return order[starts[prow]:starts[prow + 1]]
 
     def shown_rows(self, name: str) -> tuple[PacketTable, NDArray[np.int64]] | None:
         """The table with layer ``name`` cut to the rows of the frames shown, and those
@@ -299,6 +323,11 @@ class _Field:
         pkt = self.values.pkt
         self._first = np.searchsorted(pkt, np.arange(table.n + 1, dtype=np.int64)) if len(self.values) else None
         self._layers = None if self.values.layer is None else self.values.layer
+        # the same as Python lists, for :meth:`find` (made on first use: an item of a list
+        # costs less than a numpy one)
+        self._row_list: list[int] | None = None
+        self._first_list: list[int] | None = None
+        self._layer_list: list[int] | None = None
 
     def texts(self) -> list[str]:
         if self._texts is None:
@@ -318,16 +347,23 @@ class _Field:
         if self.row_of is not None:
             row = where.rows.get(self.table_name)
             if row is not None:  # one value a row: the row's, whatever the repeat
-                return int(self.row_of[row]) if not k else -1
+                if self._row_list is None:
+                    self._row_list = self.row_of.tolist()
+                return self._row_list[row] if not k else -1
         if k is None:
             k = where.k
         if self._first is None:
             return -1
-        a, b = int(self._first[where.frame]), int(self._first[where.frame + 1])
+        if self._first_list is None:
+            self._first_list = self._first.tolist()
+        a, b = self._first_list[where.frame], self._first_list[where.frame + 1]
         if self._layers is None or where.layer == 0:
             return a + k if a + k < b else -1
+        if self._layer_list is None:
+            self._layer_list = self._layers.tolist()
+        layers = self._layer_list
         for i in range(a, b):
-            if int(self._layers[i]) == where.layer:
+            if layers[i] == where.layer:
                 if k == 0:
                     return i
                 k -= 1
@@ -460,7 +496,7 @@ class Item:
 
     def rows_in(self, table: str) -> list[int]:
         """The rows of layer table ``table`` inside the header shown (a TCP header's options)."""
-        return _rows_inside(self._store.table, table, self.where)
+        return self._store.rows_inside(table, self.where)
 
     def frame_bytes(self) -> bytes:
         """The frame's captured bytes."""
@@ -468,6 +504,11 @@ class Item:
         start = int(r.offset[self.where.frame])
         buf = self._store.table.buffers[0] if self._store.table.buffers else self._store.table.data
         return bytes(buf[start:start + int(r.caplen[self.where.frame])])
+
+    def column_list(self, table: str, column: str) -> list[Any]:
+        """A whole column of layer table ``table``, as a Python list (see
+        :meth:`FieldStore.column_list`), for labels that read the rows of :meth:`rows_in`."""
+        return self._store.column_list(table, column)
 
     def column(self, table: str, column: str) -> Any:
         """A column of the layer table row being shown (for labels that need a raw header value)."""
@@ -571,6 +612,27 @@ _MISSING = object()
 ExpertLines = Callable[[tuple[str, ...], "Where", int], Iterator[tuple[str, list[tuple[int, str]]]]]
 
 
+def _grouped(table: PacketTable, name: str) -> tuple[list[int], list[int]] | None:
+    """The rows of layer table ``name`` grouped by the row of its parent table they are
+    inside (same frame, same layer number): the rows in that order and where each parent
+    row's start; None when a row's parent is not where the frame's n-th header is (the
+    parent's layer numbers not 1, 2, ... in its frame)."""
+    lt = table.layer(name)
+    parent = table.layer(name.rsplit(".", 1)[0])
+    if len(lt) == 0 or len(parent) == 0:
+        return [], [0] * (len(parent) + 1)
+    prow = np.searchsorted(parent.pkt, lt.pkt) + lt.layer.astype(np.int64) - 1
+    inside = (prow >= 0) & (prow < len(parent))
+    if not inside.all():
+        return None
+    if not bool(np.all((parent.pkt[prow] == lt.pkt) & (parent.layer[prow] == lt.layer))):
+        return None
+    order = np.argsort(prow, kind="stable")
+    starts = np.zeros(len(parent) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(prow, minlength=len(parent)), out=starts[1:])
+    return order.tolist(), starts.tolist()
+
+
 def _rows_inside(table: PacketTable, name: str, where: Where) -> list[int]:
     """The rows of layer table ``name`` (``tcp.option``) that belong to the header shown
     (the row of its parent table, ``tcp``, in ``where``): same frame, same layer number."""
@@ -590,7 +652,7 @@ def render_node(store: FieldStore, node: Node, where: Where, depth: int,
     if node.hidden:
         return
     if node.rows:
-        for r in _rows_inside(store.table, node.rows, where):
+        for r in store.rows_inside(node.rows, where):
             sub = Where(where.frame, where.layer, {**where.rows, node.rows: r})
             yield from _render_one(store, node, sub, depth, experts)
         return

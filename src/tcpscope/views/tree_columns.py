@@ -45,19 +45,21 @@ class Headers:
     frames: NDArray[np.int64]
     layers: NDArray[np.int64]
     rows: Mapping[str, NDArray[np.int64]]
-    _wheres: dict[int, Where] = field(default_factory=dict)
-    #: the same numbers as Python lists (made on first use: a list item costs less than a numpy one)
-    _lists: list[tuple[list[int], list[int], dict[str, list[int]]]] = field(default_factory=list)
+    #: each header's :class:`Where`, made on first use (one Python object a header: the
+    #: labels of many nodes read it)
+    _wheres: list[list[Where]] = field(default_factory=list)
 
     def where(self, r: int) -> Where:
-        got = self._wheres.get(r)
-        if got is None:
-            if not self._lists:
-                self._lists.append((self.frames.tolist(), self.layers.tolist(),
-                                    {t: a.tolist() for t, a in self.rows.items()}))
-            frames, layers, rows = self._lists[0]
-            got = self._wheres[r] = Where(frames[r], layers[r], {t: a[r] for t, a in rows.items()})
-        return got
+        return self.wheres()[r]
+
+    def wheres(self) -> list[Where]:
+        """Every header's :class:`Where`, in order."""
+        if not self._wheres:
+            rows = [(t, a.tolist()) for t, a in self.rows.items()]
+            self._wheres.append([Where(f, la, {t: a[r] for t, a in rows})
+                                 for r, (f, la) in enumerate(zip(self.frames.tolist(), self.layers.tolist(),
+                                                                 strict=True))])
+        return self._wheres[0]
 
     def inside(self, table: PacketTable, name: str, alive: NDArray[np.bool_]) -> tuple[Headers, NDArray[np.int64]]:
         """The rows of layer table ``name`` (TCP options) inside the headers ``alive``, as
@@ -98,9 +100,9 @@ class _Walk:
         """Where a node's condition holds, in every header (asked once per condition)."""
         got = self.whens.get(id(when))
         if got is None:
-            heads = self.heads
+            store = self.store
             got = self.whens[id(when)] = np.array(
-                [when(Item(self.store, heads.where(r), None, -1)) for r in range(heads.frames.shape[0])], dtype=np.bool_)
+                [when(Item(store, where, None, -1)) for where in self.heads.wheres()], dtype=np.bool_)
         return got
 
 
@@ -110,52 +112,71 @@ def _per_header(node: Node) -> bool:
     return bool(node.rows or node.each or node.follow or (not node.field and node.label is None))
 
 
-def _lines(store: FieldStore, node: Node, heads: Headers, live: NDArray[np.bool_],
-           idx: NDArray[np.int64]) -> list[str | None]:
-    """The node's own line in each live header (None elsewhere, or where its label gives none)."""
+def _lines(store: FieldStore, node: Node, heads: Headers, live: NDArray[np.bool_],  # noqa: PLR0913, PLR0917 -- the walk's state, then the indentation
+            idx: NDArray[np.int64], pad: str) -> list[str | None]:
+    """The node's own line in each live header, indented by ``pad`` and ended by a newline
+    (None elsewhere, or where its label gives none)."""
     n = heads.frames.shape[0]
     out: list[str | None] = [None] * n
     live_rows = np.flatnonzero(live)
     if not live_rows.shape[0]:
         return out
+    rows = live_rows.tolist()
     f = store.field(node.field) if node.field else None
     if node.constant or (f is not None and f.fd.ftype is FieldType.NONE and node.label is None):
-        text = line_text(node, Item(store, heads.where(int(live_rows[0])), f, int(idx[live_rows[0]])))
-        for r in live_rows.tolist():
-            out[r] = text
+        text = line_text(node, Item(store, heads.where(rows[0]), f, int(idx[rows[0]])))
+        line = None if text is None else f"{pad}{text}\n"
+        for r in rows:
+            out[r] = line
         return out
     if f is not None and _plain(node, f.fd):  # the registry's text as it is: no call per header
         texts, at = f.texts(), idx[live_rows].tolist()
-        head = f"[{f.fd.title}: " if node.generated else f"{f.fd.title}: "
+        head = f"{pad}[{f.fd.title}: " if node.generated else f"{pad}{f.fd.title}: "
         seconds = f.fd.ftype is FieldType.RELATIVE_TIME or (f.fd.ftype is FieldType.ABSOLUTE_TIME
                                                             and f.fd.base not in (Base.LOCAL, Base.UTC))
-        tail = (" seconds" if seconds else "") + node.unit + ("]" if node.generated else "")
+        tail = (" seconds" if seconds else "") + node.unit + ("]" if node.generated else "") + "\n"
         if f.fd.base is Base.HEX_DEC:  # the hex, then the number in decimal
-            for r, i in zip(live_rows.tolist(), at, strict=True):
+            for r, i in zip(rows, at, strict=True):
                 out[r] = f"{head}{texts[i]} ({f.raw(i)}){tail}"
             return out
-        for r, i in zip(live_rows.tolist(), at, strict=True):
+        if len(rows) == n:
+            return [f"{head}{texts[i]}{tail}" for i in at]
+        for r, i in zip(rows, at, strict=True):
             out[r] = f"{head}{texts[i]}{tail}"
         return out
     narrow = f is not None and (node.of_value or (node.label is None and f.fd.ftype in NARROW_TYPES))
-    data = f.values.data if f is not None else None
-    if narrow and data is not None and data.ndim <= 2 and f is not None:
-        at = idx[live_rows]
-        keys = data[at] if data.ndim == 1 else np.ascontiguousarray(data[at]).view(f"V{data.shape[1] * data.itemsize}")
-        if node.bits_from:  # a flag's line: its bit and the flags field's bits under its mask
-            bits = store.field(node.bits_from)
-            where = bits.find_many(heads.frames[live_rows], heads.layers[live_rows],
-                                   {t: a[live_rows] for t, a in heads.rows.items()})
-            keys = keys.astype(np.int64) * (1 << 32) + np.asarray(bits.values.data, dtype=np.int64)[where]
-        _, first, inv = np.unique(keys.reshape(-1), return_index=True, return_inverse=True)
-        lines = [line_text(node, Item(store, heads.where(int(live_rows[j])), f, int(at[j]))) for j in first.tolist()]
-        column = np.array(lines, dtype=object)[inv.reshape(-1)].tolist()
-        for r, t in zip(live_rows.tolist(), column, strict=True):
+    if narrow and f is not None and f.values.data.ndim <= 2:
+        column = _value_lines(store, node, heads, live_rows, idx, pad)
+        if len(rows) == n:
+            return column
+        for r, t in zip(rows, column, strict=True):
             out[r] = t
         return out
-    for r in live_rows.tolist():
-        out[r] = line_text(node, Item(store, heads.where(r), f, int(idx[r]) if f is not None else -1))
+    wheres = heads.wheres()
+    for r, i in zip(rows, idx[live_rows].tolist() if f is not None else [-1] * len(rows), strict=True):
+        text = line_text(node, Item(store, wheres[r], f, i))
+        out[r] = None if text is None else f"{pad}{text}\n"
     return out
+
+
+def _value_lines(store: FieldStore, node: Node, heads: Headers, live_rows: NDArray[np.int64],  # noqa: PLR0913, PLR0917 -- as _lines
+                 idx: NDArray[np.int64], pad: str) -> list[str | None]:
+    """:func:`_lines` of a node whose line depends on its value alone (and, for a flag, the
+    flags field's bits): written once per distinct value, in the headers ``live_rows``."""
+    f = store.field(node.field)
+    data = f.values.data
+    at = idx[live_rows]
+    keys = data[at] if data.ndim == 1 else np.ascontiguousarray(data[at]).view(f"V{data.shape[1] * data.itemsize}")
+    if node.bits_from:  # a flag's line: its bit and the flags field's bits under its mask
+        bits = store.field(node.bits_from)
+        where = bits.find_many(heads.frames[live_rows], heads.layers[live_rows],
+                               {t: a[live_rows] for t, a in heads.rows.items()})
+        keys = keys.astype(np.int64) * (1 << 32) + np.asarray(bits.values.data, dtype=np.int64)[where]
+    _, first, inv = np.unique(keys.reshape(-1), return_index=True, return_inverse=True)
+    rows, ats, wheres = live_rows.tolist(), at.tolist(), heads.wheres()
+    lines = [line_text(node, Item(store, wheres[rows[j]], f, ats[j])) for j in first.tolist()]
+    padded = [None if t is None else f"{pad}{t}\n" for t in lines]
+    return [padded[k] for k in inv.reshape(-1).tolist()]
 
 
 #: Integer bases whose label shows the number as ``tcpscope fields`` prints it.
@@ -204,19 +225,16 @@ def _emit(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
     else:
         idx = np.full(n, -1, dtype=np.int64)
         live = alive.copy()
-    own = _lines(store, node, heads, live, idx)
+    own = _lines(store, node, heads, live, idx, "    " * depth)
     shown = np.array([t is not None for t in own], dtype=np.bool_)
     at = len(columns)
-    columns.append([""] * n)
+    columns.append([])
     below = np.zeros(n, dtype=np.bool_)
     for child in node.children:
         below |= _emit(walk, child, shown, depth + 1)
     if not node.field and not node.key:  # a text-only subtree with nothing in it is not added
         shown &= below
-    pad = "    " * depth
-    column = columns[at]
-    for r in np.flatnonzero(shown).tolist():
-        column[r] = f"{pad}{own[r]}\n"
+    columns[at] = [t if s and t is not None else "" for t, s in zip(own, shown.tolist(), strict=True)]
     return shown | special
 
 
@@ -236,8 +254,9 @@ def _rows(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
 def _one_by_one(walk: _Walk, node: Node, which: NDArray[np.bool_], depth: int) -> _Column:
     """The node's subtree in the headers ``which``, each rendered on its own."""
     column = [""] * walk.heads.frames.shape[0]
+    wheres = walk.heads.wheres()
     for r in np.flatnonzero(which).tolist():
-        column[r] = indent(list(render_node(walk.store, node, walk.heads.where(r), depth, walk.experts)))
+        column[r] = indent(list(render_node(walk.store, node, wheres[r], depth, walk.experts)))
     return column
 
 
@@ -259,8 +278,7 @@ def _with_experts(store: FieldStore, node: Node, heads: Headers, alive: NDArray[
 def header_texts(store: FieldStore, proto: Protocol, heads: Headers, experts: ExpertLines) -> list[str | None]:
     """Each header's tree text (its top line and items, lines ending in newlines), or None
     where the protocol adds no item."""
-    n = heads.frames.shape[0]
-    tops = [proto.label(Item(store, heads.where(r), None, -1)) for r in range(n)]
+    tops = [proto.label(Item(store, where, None, -1)) for where in heads.wheres()]
     alive = np.array([t is not None for t in tops], dtype=np.bool_)
     columns: list[_Column] = [[f"{t}\n" if t is not None else "" for t in tops]]
     walk = _Walk(store, heads, experts, columns)

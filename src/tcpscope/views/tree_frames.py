@@ -253,16 +253,20 @@ class _FirstRows:
     def __init__(self, table: PacketTable, frames: Sequence[int]) -> None:
         self._table = table
         self._frames = np.asarray(frames, dtype=np.int64)
-        self._first: dict[str, list[int]] = {}
+        #: per table: each frame's first row, and the table's frames and layer numbers,
+        #: as Python lists (a list item costs less than a numpy one)
+        self._first: dict[str, tuple[list[int], list[int], list[int]]] = {}
 
     def has_row(self, name: str, at: int, frame: int, layer: int) -> bool:
         """Whether frame ``frame`` (the ``at``-th of the frames) has a header ``layer`` in table ``name``."""
-        lt = self._table.layer(name)
-        first = self._first.get(name)
-        if first is None:
-            first = self._first[name] = np.searchsorted(lt.pkt, self._frames).tolist()
+        got = self._first.get(name)
+        if got is None:
+            lt = self._table.layer(name)
+            got = self._first[name] = (np.searchsorted(lt.pkt, self._frames).tolist(), lt.pkt.tolist(),
+                                       lt.layer.tolist())
+        first, pkt, layers = got
         row = first[at] + layer - 1
-        return row < len(lt) and int(lt.pkt[row]) == frame and int(lt.layer[row]) == layer
+        return row < len(pkt) and pkt[row] == frame and layers[row] == layer
 
 
 def _run(lt: Layer, frame: int, seen: dict[str, int], name: str, last: str) -> list[tuple[str, int]]:

@@ -98,18 +98,17 @@ def _partial_sack(kind: int, length: int) -> bool:
 
 
 def _options(item: Item) -> str:
-    n = int(item.get("tcp.hdr_len")) - 20
-    cols = item.table.layer("tcp.option").cols
-    tcp = item.table.layer("tcp").cols
+    hdr_len = int(item.get("tcp.hdr_len"))
     row = item.where.rows["tcp"]
-    start = int(tcp["_start"][row]) + 20
-    end = start + min(int(tcp["opt_cap"][row]), int(item.get("tcp.hdr_len")) - 20)
+    start = item.column_list("tcp", "_start")[row] + 20
+    end = start + min(item.column_list("tcp", "opt_cap")[row], hdr_len - 20)
+    kind, shown = item.column_list("tcp.option", "kind"), item.column_list("tcp.option", "item")
+    off, length = item.column_list("tcp.option", "off"), item.column_list("tcp.option", "len")
     # an option's name is appended once its dissector returned: not for one whose bytes
     # (as its length byte says) go past the captured options
-    kinds = [int(cols["kind"][r]) for r in item.rows_in("tcp.option")
-             if cols["item"][r] and int(cols["off"][r]) + max(int(cols["len"][r]), 1) <= end
-             and not _partial_sack(int(cols["kind"][r]), int(cols["len"][r]))]
-    return f"Options: ({n} bytes)" + "".join(f", {TCP_OPTION_NAMES.get(k, 'Unknown')}" for k in kinds)
+    kinds = [kind[r] for r in item.rows_in("tcp.option")
+             if shown[r] and off[r] + max(length[r], 1) <= end and not _partial_sack(kind[r], length[r])]
+    return f"Options: ({hdr_len - 20} bytes)" + "".join(f", {TCP_OPTION_NAMES.get(k, 'Unknown')}" for k in kinds)
 
 
 #: The Kind line's names (tcp_option_kind_vs).

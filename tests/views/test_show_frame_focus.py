@@ -1,0 +1,72 @@
+"""``show --frame N`` frames HTTP, TLS and DNS over TCP in frame N's conversations only
+(``Scan.focus``): each frame's tree must be the one the whole capture's output gives it,
+compiled and not, on captures with HTTP (pipelined, chunked), TLS and DNS over TCP, a
+port reused by a second connection, and IP fragments (which frame every conversation).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from compare import run_tcpscope
+
+from tcpscope.pipeline import stream
+
+pytestmark = pytest.mark.usefixtures("utc")
+
+#: Captures compared
+CASES = ["http-eth.pcap", "zeek-http-pipelined-requests.pcap", "tls-dns.pcap", "own-port-reuse.pcap",
+         "craft-ipv4-frags.pcap", "scapy-http_chunk.pcap.gz"]
+#: About how many frames of each capture are shown alone (spread evenly, the last one too)
+_SAMPLE = 4
+_ABOVE_TCP = re.compile(r"\[Protocols in frame: .*:tcp:")
+#: The one line that depends on the frames shown before (none with --frame N alone)
+_DISPLAYED = re.compile(r"(?m)^    \[Time delta from previous displayed frame: .*\n")
+
+
+def _frames(text: str) -> list[str]:
+    return [_DISPLAYED.sub("", "Frame " + block).rstrip("\n") for block in ("\n" + text).split("\nFrame ")[1:]]
+
+
+def _sample(trees: list[str]) -> list[int]:
+    """The numbers of the frames compared: about :data:`_SAMPLE` spread evenly over those
+    with a protocol above TCP (those framed), as many over all frames, and the last."""
+    above = [n for n, tree in enumerate(trees, start=1) if _ABOVE_TCP.search(tree)]
+    every = list(range(1, len(trees) + 1))
+    return sorted({*above[::max(1, len(above) // _SAMPLE)], *every[::max(1, len(every) // _SAMPLE)], every[-1]})
+
+
+@pytest.mark.parametrize("jit", ["never", "always"])
+@pytest.mark.parametrize("name", CASES)
+def test_a_frame_shown_alone_has_the_tree_the_whole_output_gives_it(
+        name: str, jit: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TCPSCOPE_JIT", jit)
+    monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 16)  # the framing carried over pieces too
+    whole = _frames(run_tcpscope("show", name).stdout)
+    assert len(whole) > 10
+    for number in _sample(whole):
+        tree = whole[number - 1]
+        alone = run_tcpscope("show", name, "--frame", str(number))
+        assert alone.status == 0
+        assert _frames(alone.stdout) == [tree], f"{name} frame {number}"
+
+
+def test_the_conversations_framed_are_those_of_the_frames_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The restriction is real (the comparison above can fail): with --frame, the framers
+    are given one conversation's port pair; a frame holding an IP fragment gives none."""
+    from tcpscope.analysis import TcpAnalyzer
+
+    seen: list[object] = []
+    real = TcpAnalyzer.feed
+
+    def spy(self: TcpAnalyzer, table):  # type: ignore[no-untyped-def]
+        seen.append(self.framed)
+        return real(self, table)
+
+    monkeypatch.setattr(TcpAnalyzer, "feed", spy)
+    run_tcpscope("show", "http-eth.pcap", "--frame", "4")
+    assert [len(f) for f in seen if f is not None] == [1]  # type: ignore[arg-type]
+    seen.clear()
+    run_tcpscope("show", "zeek-ipv4-fragmented-1.pcap", "--frame", "1")
+    assert seen == [None]
