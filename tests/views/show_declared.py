@@ -143,8 +143,6 @@ HTTP_PCAPNG = ("frames on HTTP's ports (compared since a payload no dissector ta
 
 SEG_UNFRAMED = ("TCP segment data of a segment tshark keeps for a PDU where tcpscope frames none (SMTP; crafted"
                 " overlapping segments where HTTP framing stops: as tests/views/list_declared.py SEGMENT) not written")
-SEG_TLS_BARE = ("a segment TLS asked more of from its start: the empty Transport Layer Security line tshark adds"
-                " (views/tree_tls.py) not written")
 SEG_IP = ("frames with TCP segment data or retransmitted data (compared since it is written): IPv4 options and"
           " their Via, the IPv4 total length expert, an [N IPv4 Fragments] or [N IPv6 Fragments] subtree, GRE"
           " routing and redirect headers, IP in IP of another version, not written")
@@ -183,10 +181,6 @@ DECLARED.update({
         "craft-pcapng-tsresol.pcapng": "4",
         "craft-pcapng-be.pcapng": "4-5",
         "zeek-communityid-ipv6.pcap": "6 8 10 12",
-    },
-    SEG_TLS_BARE: {
-        "craft-tcp-options.pcap": "5",
-        "tls-dns.pcap": "18 34 48 74 90 108",
     },
     SEG_IP: {
         "craft-encap-gre.pcap": "6 9 14",

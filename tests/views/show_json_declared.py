@@ -13,16 +13,10 @@ from __future__ import annotations
 
 __all__ = ["DECLARED", "RAW_DECLARED"]
 
-TLS_JSON = "the TLS tree in -T json: views/tree_tls.py writes the text tree only (the JSON has the protocol's label)"
-
 IPV6_FRAGMENT_RAW = ("the bytes of an IPv6 header followed by a fragment header (-x): tshark's ipv6_raw spans the"
                      " fragment header too, tcpscope's the fixed header alone")
 
-DECLARED: dict[str, dict[str, str]] = {
-    TLS_JSON: {
-        "tls-dns.pcap": "16-17 57-58 69-72",
-    },
-}
+DECLARED: dict[str, dict[str, str]] = {}
 
 #: Frames whose JSON differs only in the ``*_raw`` arrays of ``-x`` (equal without them)
 RAW_DECLARED: dict[str, dict[str, str]] = {

@@ -46,7 +46,7 @@ from tcpscope.views.tree_tcp import DATA, TCP
 from tcpscope.views.tree_tls import TLS, tls_text
 from tcpscope.views.tree_udp import UDP
 
-__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
+__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text", "tcp_payload"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
@@ -359,13 +359,19 @@ def _payload_tree(store: FieldStore, name: str, frame: int, layer: int, after: t
     if after[0] == "udp":
         found = data_bytes(store, frame, after)
         return None if found is None or name != "dns" else dns_udp_text(store.table, frame, found[1])
+    got = tcp_payload(store, frame)
+    return None if got is None else PAYLOAD_TREES[name](store.table, frame, layer, got[1], got[2])
+
+
+def tcp_payload(store: FieldStore, frame: int) -> tuple[int, bytes, tuple[int, int]] | None:
+    """The frame's TCP payload: where it starts in the frame, its bytes, and the segment's
+    source and destination ports; None without one."""
     row = payload_row(store.table, frame)
     found = data_bytes(store, frame, ("tcp", 1))
     if not row or found is None:
         return None
     tcp = store.table.layer("tcp").cols
-    ports = (int(tcp["srcport"][row["tcp"]]), int(tcp["dstport"][row["tcp"]]))
-    return PAYLOAD_TREES[name](store.table, frame, layer, found[1], ports)
+    return found[0], found[1], (int(tcp["srcport"][row["tcp"]]), int(tcp["dstport"][row["tcp"]]))
 
 
 class Exception_(NamedTuple):
