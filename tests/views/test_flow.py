@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compare import CAPTURES, EXPECTED, capture_files, run_cli
+from compare import CAPTURES, EXPECTED, capture_files, run_cli, run_piped
 from flow_declared import DECLARED, OUT_OF_RANGE_TIME
 from flow_stand_ins import STAND_INS, without_states
 from make_golden_flow import FLOWS
@@ -187,13 +187,9 @@ def test_pieces_give_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_standard_input() -> None:
     """``-`` reads the capture from a pipe and prints what the file prints."""
-    import os
-    import sys
-
-    env = dict(os.environ, PYTHONPATH=str(CAPTURES.parents[2] / "src"))
-    done = subprocess.run([sys.executable, "-m", "tcpscope", "flow", "-"], capture_output=True, check=True,
-                          input=(CAPTURES / "http-eth.pcap").read_bytes(), env=env)
-    assert done.stdout.decode() == _golden("http-eth.pcap", "flow")
+    done = run_piped("flow", "-", stdin=(CAPTURES / "http-eth.pcap").read_bytes())
+    assert (done.status, done.stderr) == (0, "")
+    assert done.stdout == _golden("http-eth.pcap", "flow")
 
 
 def test_pictures_print_no_text(tmp_path: Path) -> None:
