@@ -45,7 +45,7 @@ docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict  # (not --quiet: it hides the warnings strict mode counts)
 
 # What the suite reaches of src/ (lines and branches), to compare before and after a change
-# to the tests.
+# to the tests; the child processes the tests start count too (pyproject's [tool.coverage.run]).
 coverage: $(STAMP)
 	$(PYTEST) --cov=tcpscope --cov-branch --cov-report=term:skip-covered
 
