@@ -1,7 +1,8 @@
 """The fields only the details tree shows: their names and types, for ``-T json``.
 
 The details tree of a few protocols reads its items from the frame's bytes, not from a
-column of the packet table (ICMP and ICMPv6 messages, IPv6 extension headers). Each such item still has a Wireshark field behind it, whose type fixes the last
+column of the packet table (ICMP and ICMPv6 messages, IPv6 extension headers, IEEE 802.2
+LLC). Each such item still has a Wireshark field behind it, whose type fixes the last
 member of its ``*_raw`` array in ``tshark -T json``; this is the one home of those types.
 The tree adds each item's label, bitmask and parent; the value is the frame's bytes.
 
@@ -56,5 +57,17 @@ _IPV6_EXTENSIONS: dict[str, FieldType] = {
     "_ws.expert.group": FT.UINT32,
 }
 
+#: packet-llc.c and epan/xdlc.c: the LLC header and its SNAP header. (``llc.control.ftype``
+#: is an FT_UINT8 in a U frame's one-byte control field, an FT_UINT16 in the two bytes of
+#: an I or S frame's: the tree gives it its type there.)
+_LLC: dict[str, FieldType] = {
+    "llc.dsap": FT.UINT8, "llc.dsap.sap": FT.UINT8, "llc.dsap.ig": FT.BOOLEAN,
+    "llc.ssap": FT.UINT8, "llc.ssap.sap": FT.UINT8, "llc.ssap.cr": FT.BOOLEAN,
+    "llc.control": FT.UINT16, "llc.control.n_r": FT.UINT16, "llc.control.n_s": FT.UINT16,
+    "llc.control.p": FT.BOOLEAN, "llc.control.f": FT.BOOLEAN, "llc.control.s_ftype": FT.UINT16,
+    "llc.control.u_modifier_cmd": FT.UINT8, "llc.control.u_modifier_resp": FT.UINT8,
+    "llc.control.ftype": FT.UINT8, "llc.oui": FT.UINT24, "llc.type": FT.UINT16, "llc.pid": FT.UINT16,
+}
+
 #: Every tree-only field, by name.
-TREE_FIELDS: Mapping[str, FieldType] = MappingProxyType({**_ICMP, **_IPV6_EXTENSIONS})
+TREE_FIELDS: Mapping[str, FieldType] = MappingProxyType({**_ICMP, **_IPV6_EXTENSIONS, **_LLC})
