@@ -40,6 +40,7 @@ from tcpscope.views.tree_icmp import ICMP, ICMPV6
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, ROUTING, extension_payload
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
+from tcpscope.views.tree_llc import LLC, llc_length
 from tcpscope.views.tree_mpls import MPLS, STACKED
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
@@ -59,6 +60,7 @@ PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]
     "data-text-lines": text_lines_text}
 PROTOCOLS.update({p.name: p for p in (TLS, DNS, TEXT_LINES)})
 PROTOCOLS["udp"] = UDP
+PROTOCOLS["llc"] = LLC
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -172,7 +174,7 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
         return start, 1 << 62
     if name in EXTENSIONS:
         return extension_payload(table, frame, name, layer)
-    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan", "udp"):
+    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan", "udp", "llc"):
         return None
     lt = table.layer(name)
     row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
@@ -188,6 +190,9 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
         return start + 8, start + int(lt.cols["ulen"][row])
     if name == "sll":
         size = 16 if int(lt.cols["version"][row]) == 1 else 20
+    elif name == "llc":
+        data = table.buffers[0] if table.buffers else table.data
+        size = llc_length(bytes(data[start:start + 3]))
     else:
         size = {"mpls": 4, "null": 4, "eth": 14, "vlan": 4}[name]
     return start + size, 1 << 62

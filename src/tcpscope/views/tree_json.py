@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.dissect.tree_fields import TREE_FIELDS
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
@@ -45,8 +46,6 @@ from tcpscope.views.tree_frames import (
     frame_stacks,
     tcp_payload,
 )
-from tcpscope.views.tree_icmp import KEY_TYPES as ICMP_KEY_TYPES
-from tcpscope.views.tree_ipv6_ext import KEY_TYPES as IPV6_EXT_KEY_TYPES
 from tcpscope.views.tree_ipv6_ext import OUTSIDE_SPAN
 from tcpscope.views.tree_tcp import DATA
 from tcpscope.views.tree_tls import tls_items
@@ -81,8 +80,7 @@ _KEY_TYPES: dict[str, FieldType] = {
     "gre.flags.version": FieldType.UINT16, "gre.proto": FieldType.UINT16, "gre.checksum": FieldType.UINT16,
     "gre.checksum.status": FieldType.UINT8, "gre.offset": FieldType.UINT16, "gre.key": FieldType.UINT32,
     "gre.sequence_number": FieldType.UINT32,
-    **ICMP_KEY_TYPES,
-    **IPV6_EXT_KEY_TYPES,
+    **TREE_FIELDS,
 }
 #: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
 _SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
