@@ -18,6 +18,7 @@ import re
 
 import numpy as np
 
+from tcpscope.analysis import PER_SEGMENT
 from tcpscope.analysis.follow import gather_payload
 from tcpscope.analysis.http_fields import LAYER, ascii_text, file_data, message_table
 from tcpscope.table.packets import PacketTable
@@ -248,6 +249,48 @@ def _continuation(table: PacketTable, frame: int, row: int, head: bytes) -> list
     return out + _body(table, row, False)
 
 
+#: The items of the exception a read past the segment's end raises when TCP does not
+#: reassemble (show_exception for an unreassembled packet), at the top level after HTTP's tree
+_UNREASSEMBLED = ["[BoundError Unreassembled Packet: HTTP]",
+                  "    [Expert Info (Note/Reassemble): Unreassembled fragment (change preferences to enable reassembly)]",
+                  "        [Unreassembled fragment (change preferences to enable reassembly)]",
+                  "        [Severity level: Note]", "        [Group: Reassemble]"]
+
+
+def _per_segment(table: PacketTable) -> bool:
+    """Whether TCP handed the table's segments on one at a time (no reassembly)."""
+    return PER_SEGMENT in table.frame_cols
+
+
+def _cut_continuation(table: PacketTable, frame: int, row: int, head: bytes) -> list[str]:
+    """CUT CONTINUATION LINE: without reassembly, a Continuation read as header lines whose
+    last line the segment's end cuts (no line end) and has no colon (no header: HTTP
+    looks for its end past the segment's) shows its whole lines, then the exception the
+    cut line raises (the cut line is not shown); a cut line with a colon is a header line
+    as any other; any other Continuation as :func:`_continuation` shows it."""
+    lines = _split_lines(head)
+    if not (_per_segment(table) and lines and not lines[-1].endswith((b"\n", b"\r")) and b":" not in lines[-1]):
+        return _continuation(table, frame, row, head)
+    return _header_lines(lines[:-1]) + _UNREASSEMBLED
+
+
+def _cut_chunked(table: PacketTable, frame: int, row: int, lines: list[bytes]) -> list[str]:
+    """CUT CHUNKED BODY: without reassembly, a message with a chunked body of which the
+    segment, captured whole, holds no whole chunk (the framing kept no body:
+    ``analysis.http_messages``) shows the chunked response's line, then the exception the
+    chunk reader raises (a segment the snapshot length cut raises another, not written)."""
+    c = table.layer(LAYER).cols
+    chunked = any(line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower() for line in lines)
+    if not (_per_segment(table) and chunked and int(c["end"][row]) == int(c["body"][row])):
+        return []
+    tcp = table.layer("tcp")
+    seg = int(np.searchsorted(tcp.pkt, frame, side="right")) - 1
+    if int(tcp.cols["payload_cap"][seg]) < int(tcp.cols["len"][seg]):
+        return []
+    kind = "request" if int(c["kind"][row]) == 1 else "response"
+    return [f"    HTTP chunked {kind}", *_UNREASSEMBLED]
+
+
 def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
     """The tree of the ``layer``-th message frame ``frame`` completes (or Continuation)."""
     table = message_table(table)
@@ -256,7 +299,7 @@ def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
     buf = table.buffers[int(c["buf"][row])]
     head = buf[int(c["start"][row]): int(c["body"][row])].tobytes()
     if int(c["kind"][row]) == _CONTINUATION:
-        return "\n".join(["Hypertext Transfer Protocol", *_continuation(table, frame, row, head)]) + "\n"
+        return "\n".join(["Hypertext Transfer Protocol", *_cut_continuation(table, frame, row, head)]) + "\n"
     # (the subtree of the PDU TCP reassembled sits at the top level right before the tree
     # of the message it holds)
     before = reassembled_text(table, frame) if layer == 1 else ""
@@ -264,6 +307,9 @@ def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
     request = int(c["kind"][row]) == 1
     out = ["Hypertext Transfer Protocol", *_first_line(lines[0], request), *_header_lines(lines[1:])]
     out += _matching(table, row, request)
+    cut = _cut_chunked(table, frame, row, lines[1:])
+    if cut:
+        return before + "\n".join(out + cut) + "\n"
     typed = any(line.lower().startswith(b"content-type:") for line in lines[1:])
     out += _encoded(table, row, lines[1:]) + _body(table, row, typed)
     return before + "\n".join(out) + "\n"
