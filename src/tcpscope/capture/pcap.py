@@ -312,7 +312,7 @@ def _walk_records(src: Source, pos: int, w: _Walk, upto: int | None = None) -> t
     full, and are copied to the real count at the end: the index holds 40 bytes a
     record, not a reservation for a file of bare headers.
     """
-    walk = _walk.pick(max(1, w.file_end // 256))
+    walk = _walk.pick(max(1, w.file_end // 256 if upto is None else min(w.file_end // 256, upto)))
     worst = (w.file_end - pos) // w.hdr_len + 1  # every record takes at least hdr_len bytes
     room = min(worst, max(_MIN_ROOM, (w.file_end - pos) // _BYTES_PER_ROW))
     cols = np.empty((5, room if upto is None else min(room, upto)), dtype=np.int64)
