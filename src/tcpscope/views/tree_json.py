@@ -37,6 +37,9 @@ from tcpscope.views.hexdump import data_sources
 from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
 from tcpscope.views.tree_dns import DnsItem, dns_udp_items
 from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, data_bytes, frame_exception, frame_stacks
+from tcpscope.views.tree_http import HttpTree, http_items
+from tcpscope.views.tree_http_body import text_lines_items
+from tcpscope.views.tree_http_text import HttpItem
 from tcpscope.views.tree_icmp import KEY_TYPES as ICMP_KEY_TYPES
 from tcpscope.views.tree_ipv6_ext import KEY_TYPES as IPV6_EXT_KEY_TYPES
 from tcpscope.views.tree_ipv6_ext import OUTSIDE_SPAN
@@ -322,6 +325,70 @@ def _dns_details(walk: _Walk, items: Sequence[DnsItem], base: int) -> tuple[Deta
     return tuple(out)
 
 
+def _http(walk: _Walk, frame: int, layer: int) -> list[Detail]:
+    """The HTTP tree of the ``layer``-th message the frame completes (:func:`http_items`),
+    after the subtree of the PDU TCP reassembled for it, if any."""
+    got = http_items(walk.store.table, frame, layer)
+    source, base = _message_source(walk, frame, layer, got)
+    span = _http_item(got, source, base)
+    if got.reassembled is None:
+        return [span]
+    return [*_http_details([got.reassembled], source, 0), span]
+
+
+def _http_item(got: HttpTree, source: bytes, base: int) -> Detail:
+    children = _http_details(got.items, source, base)
+    start = base if base >= 0 else -1
+    raw = source[start:start + got.span].hex() if start >= 0 else ""
+    return Detail("http", "Hypertext Transfer Protocol", "", start, got.span if start >= 0 else 0, 0, raw,
+                  FT_NUMBERS[FieldType.PROTOCOL], False, children)
+
+
+def _text_lines(walk: _Walk, frame: int, layer: int) -> list[Detail]:
+    """Line-based text data (:func:`text_lines_items`), its bytes where its message's are."""
+    got = text_lines_items(walk.store.table, frame, layer)
+    if got is None:
+        return []
+    message = http_items(walk.store.table, frame, got[0])
+    source, base = _message_source(walk, frame, got[0], message)
+    return list(_http_details([got[1]], source, base))
+
+
+def _message_source(walk: _Walk, frame: int, layer: int, got: HttpTree) -> tuple[bytes, int]:
+    """The bytes an HTTP message's items have their places in, and where the message
+    starts in them: the PDU TCP reassembled (from its first byte) for a message that is
+    one; else the frame's, where its bytes are in the frame's TCP payload (-1: not found)."""
+    if got.reassembled is not None:
+        return got.data, 0
+    found = data_bytes(walk.store, frame, ("tcp", 0))
+    if found is None or found[0] < 0:
+        return walk.data, -1
+    at = found[1].find(got.data)
+    return walk.data, (found[0] + at) if at >= 0 else -1
+
+
+def _http_details(items: Sequence[HttpItem], source: bytes, base: int) -> tuple[Detail, ...]:
+    """HTTP items as details: an expert item as tshark writes one, a text-only item keyed
+    by its label and without bytes (tshark writes none for it), another with its bytes
+    from ``source`` (its place from the message's first byte, at ``base``)."""
+    out = []
+    for it in items:
+        if it.expert is not None:
+            out.append(_expert(ExpertItem(it.expert[0], it.label[1:-1], it.value, it.expert[1], it.expert[2])))
+            continue
+        src, at = (it.source, 0) if it.source is not None else (source, base)
+        start = at + it.start if it.start >= 0 and it.key and at >= 0 else -1
+        length = min(it.length, len(src) - start) if start >= 0 else 0
+        if length <= 0:
+            start, length = -1, 0
+        raw = src[start:start + length].hex() if start >= 0 else ""
+        below = _http_details(it.children, src, at)
+        value = ("" if below else it.label) if it.ftype is FieldType.PROTOCOL else it.value
+        out.append(Detail(it.key or it.label, it.label, value, start, length, 0, raw, FT_NUMBERS[it.ftype],
+                          it.hidden, below))
+    return tuple(out)
+
+
 def _holding(walk: _Walk, outer: Detail, inner: Detail) -> Detail:
     """The protocol ``outer`` with ``inner``'s tree as its last item, its bytes reaching to
     the end of ``inner``'s (unless ``inner`` is one it does not hold)."""
@@ -352,6 +419,9 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
             got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
             if name == "dns" and stacks[frame][k - 1][0] == "udp":  # (DNS's own items: views/tree_dns.py)
                 got = _dns_over_udp(walk, frame, stacks[frame][k - 1], got)
+            if name in ("http", "data-text-lines"):  # (their own items: views/tree_http*.py)
+                protos.extend(_http(walk, frame, layer) if name == "http" else _text_lines(walk, frame, layer))
+                continue
             if got is None and proto is DATA and data_bytes(store, frame, stacks[frame][k - 1]) is None:
                 lacks.append(name)
             elif got is not None and proto.nested and protos:  # inside the tree before it, which holds its bytes
@@ -370,7 +440,9 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
 # ---- tshark -T json's text ----
 
 def _string(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    """A JSON string as json_dumper writes it (a solidus after ``<`` escaped too, so that no
+    ``</script>`` is written)."""
+    return json.dumps(s, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _write_items(items: Sequence[Detail], depth: int, raw: bool, out: list[str]) -> None:
