@@ -337,11 +337,15 @@ def _http(walk: _Walk, frame: int, layer: int) -> list[Detail]:
 
 
 def _http_item(got: HttpTree, source: bytes, base: int) -> Detail:
+    """The HTTP protocol's item. LEADING CRLF: bytes that begin with CR LF (RFC 7230 §3.5:
+    a CRLF before a message is ignored) have the item start after those two."""
     children = _http_details(got.items, source, base)
-    start = base if base >= 0 else -1
-    raw = source[start:start + got.span].hex() if start >= 0 else ""
-    return Detail("http", "Hypertext Transfer Protocol", "", start, got.span if start >= 0 else 0, 0, raw,
-                  FT_NUMBERS[FieldType.PROTOCOL], False, children)
+    lead = 2 if got.data[:2] == b"\r\n" else 0
+    start = base + lead if base >= 0 else -1
+    length = got.span - lead if start >= 0 else 0
+    raw = source[start:start + length].hex() if start >= 0 else ""
+    return Detail("http", "Hypertext Transfer Protocol", "", start, length, 0, raw, FT_NUMBERS[FieldType.PROTOCOL],
+                  False, children)
 
 
 def _text_lines(walk: _Walk, frame: int, layer: int) -> list[Detail]:
