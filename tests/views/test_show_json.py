@@ -161,6 +161,8 @@ def test_golden_files_are_of_the_installed_tshark(tshark_version: str) -> None:
 @pytest.mark.tshark
 @pytest.mark.parametrize(("name", "args"), [("http-get.pcap", ("-x",)),
                                             ("http-eth.pcap", ("-Y", "tcp.len == 0", "-x")),
+                                            # (a binary Continuation whose bytes begin with CR LF, past the prefix)
+                                            ("lossy-seed7.pcap", ("-Y", "frame.number == 595", "-x")),
                                             ("craft-link-null-le.pcap", ("-Y", "tcp.len == 0", "-x")),
                                             ("bad/craft-empty.pcap", ())])
 def test_show_json_matches_tshark_live(name: str, args: tuple[str, ...], tshark: str) -> None:
