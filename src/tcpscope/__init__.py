@@ -101,8 +101,9 @@ def open(path: str | PathLike[str] | BinaryIO, *, analyze: bool = True) -> Captu
     return open_capture(path, analyze=analyze)
 
 
-def scan(path: str | PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,
-         analyze: bool | Literal["needed"] = True, lists: Collection[str] | None = None) -> Scan:
+def scan(path: str | PathLike[str], fields: Sequence[str] | None = None, *, display_filter: str | None = None,  # noqa: PLR0913 -- the public API's keyword arguments, each documented
+         analyze: bool | Literal["needed"] = True, lists: Collection[str] | None = None,
+         desegment: bool = True) -> Scan:
     """A capture a piece at a time, in the memory of one piece whatever its size.
 
     Each piece is a :class:`~tcpscope.api.PacketView` with the values :func:`open` would
@@ -118,6 +119,11 @@ def scan(path: str | PathLike[str], fields: Sequence[str] | None = None, *, disp
             analysis.
         lists: The fields given as a list of all their values in each frame (default: the
             fields one header repeats, such as ``tcp.port``; ``()`` for first values only).
+        desegment: False frames HTTP, TLS and DNS one TCP segment at a time, as tshark
+            does with ``-o tcp.desegment_tcp_streams:FALSE``: no message spans segments,
+            a message a segment's end cuts is taken as it stands and the segments after it
+            are Continuations (``http.request`` then counts the segments that start a
+            request, as tshark's does with that preference).
 
     Returns:
         A :class:`~tcpscope.api.Scan` to iterate.
@@ -132,7 +138,7 @@ def scan(path: str | PathLike[str], fields: Sequence[str] | None = None, *, disp
     """
     from tcpscope.api import scan as _scan
 
-    return _scan(path, fields, display_filter=display_filter, analyze=analyze, lists=lists)
+    return _scan(path, fields, display_filter=display_filter, analyze=analyze, lists=lists, desegment=desegment)
 
 
 def tune_allocator() -> bool:

@@ -93,3 +93,15 @@ def test_conversations_have_durations() -> None:
     df = conv.to_pandas()
     assert str(df["duration_ns"].dtype) == "timedelta64[ns]"
     assert df["duration_ns"].min() > np.timedelta64(0, "ns")
+
+
+def test_scan_frames_a_segment_at_a_time_when_asked() -> None:
+    """``tcpscope.scan(desegment=False)``: http-get.pcap's response spans frames 6 and 8;
+    without TCP reassembly frame 6 starts it (HTTP) as tshark's per-segment list shows."""
+    def protocols(desegment: bool) -> list[str]:
+        pieces = tcpscope.scan(CAPS / "http-get.pcap", ["_ws.col.Protocol"], desegment=desegment)
+        return [p for piece in pieces for p in piece.to_arrow().column("_ws.col.Protocol").to_pylist()]
+
+    whole, alone = protocols(True), protocols(False)
+    assert (whole[5], alone[5]) == ("TCP", "HTTP")
+    assert whole[:5] + whole[6:] == alone[:5] + alone[6:]

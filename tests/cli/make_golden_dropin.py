@@ -32,6 +32,13 @@ for :data:`DESEGMENT_LINE` (``-o tcp.desegment_tcp_streams:FALSE``, each segment
 HTTP, TLS and DNS alone) on each capture of :data:`DESEGMENT_CAPTURES`, with tshark's
 version (``test_dropin_desegment.py``).
 
+``--desegment-show`` records only ``dropin_data/desegment_show.json.xz``: the details
+trees of ``tshark -n -V -o tcp.desegment_tcp_streams:FALSE`` (:data:`DESEGMENT_SHOW_ARGS`,
+run as ``make_golden_show.py`` runs tshark) on each capture of :data:`DESEGMENT_CAPTURES`,
+keeping of each capture only the frames whose text differs from its ``tshark -n -V``
+golden file (``tests/golden/expected/*.show.txt.xz``, which must be of the same tshark
+version), with tshark's version (``test_dropin_desegment_show.py``).
+
 ``--new`` keeps the runs already recorded (with the same tshark version) and runs tshark
 only for the lines added to ``invocations.txt`` since; the runs of lines removed from it
 are dropped.
@@ -50,7 +57,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["DATA", "DESEGMENT_CAPTURES", "DESEGMENT_LINE", "DROPIN_CAPTURES", "Invocation", "invocations", "main",
+__all__ = ["DATA", "DESEGMENT_CAPTURES", "DESEGMENT_LINE", "DESEGMENT_SHOW_ARGS", "DROPIN_CAPTURES", "Invocation", "invocations", "main",
            "tshark_argv"]
 
 HERE = Path(__file__).resolve().parent
@@ -77,6 +84,9 @@ DESEGMENT_CAPTURES = (
     "scapy-http_chunk.pcap.gz", "scapy-http_tcp_psh.pcap.gz", "scapy-http_content_length.pcap",
     "craft-tcp-options.pcap", "craft-tcp-truncated.pcap", "zeek-communityid-tcp.pcap", "zeek-tcp-payload-syn.pcap",
 )
+
+#: The details trees without TCP reassembly: tshark's arguments after ``-r CAPTURE``.
+DESEGMENT_SHOW_ARGS = ("-n", "-V", "-o", "tcp.desegment_tcp_streams:FALSE")
 
 #: tshark's first line of standard error when run as root (not part of what a script sees
 #: from an unprivileged tshark).
@@ -188,12 +198,38 @@ def _record_desegment() -> int:
     return 0
 
 
+def _record_desegment_show() -> int:
+    sys.path.insert(0, str(HERE.parent / "golden"))
+    sys.path.insert(0, str(HERE.parent / "views"))
+    from make_golden_show import VERSION_FILE, run_tshark, show_path
+    from test_show_golden import split_frames
+
+    with tempfile.TemporaryDirectory() as home:
+        version = subprocess.run(["tshark", "--version"], env={**os.environ, "HOME": home}, capture_output=True,
+                                 check=True, text=True).stdout.splitlines()[0]
+    if VERSION_FILE.read_text().strip() != version:
+        print("the tshark -n -V golden files are of another tshark version", file=sys.stderr)
+        return 1
+    frames: dict[str, dict[str, str]] = {}
+    for capture in DESEGMENT_CAPTURES:
+        whole = split_frames(lzma.decompress(show_path(capture).read_bytes()).decode("utf-8"))
+        alone = split_frames(run_tshark(capture, DESEGMENT_SHOW_ARGS))
+        assert alone.keys() == whole.keys(), capture
+        frames[capture] = {str(n): text for n, text in alone.items() if whole[n] != text}
+    blob = json.dumps({"tshark": version, "args": DESEGMENT_SHOW_ARGS, "frames": frames}, indent=0, sort_keys=True)
+    (DATA / "desegment_show.json.xz").write_bytes(lzma.compress(blob.encode(), preset=9 | lzma.PRESET_EXTREME))
+    print(f"{sum(map(len, frames.values()))} frames of {len(frames)} captures recorded with {version}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if shutil.which("tshark") is None:
         print("tshark is not installed", file=sys.stderr)
         return 1
     if "--desegment" in argv:
         return _record_desegment()
+    if "--desegment-show" in argv:
+        return _record_desegment_show()
     sys.path.insert(0, str(HERE.parent.parent / "src"))
     from tcpscope.views.columns import full_registry
 

@@ -48,10 +48,14 @@ if TYPE_CHECKING:
     from tcpscope.analysis.http import HttpFramer
     from tcpscope.analysis.tls_frames import PduFramer
 
-__all__ = ["ANALYSIS_COLUMNS", "TcpAnalyzer", "analyze", "port_pairs"]
+__all__ = ["ANALYSIS_COLUMNS", "PER_SEGMENT", "TcpAnalyzer", "analyze", "port_pairs"]
 
 #: tcp-layer columns added by the analysis (see tcpscope.analysis.sequence.OUTPUTS).
 ANALYSIS_COLUMNS: tuple[str, ...] = tuple(OUTPUTS)
+#: The frame column that marks the frames of an analyzer made with ``desegment=False``:
+#: TCP handed their payload on a segment at a time, reassembling nothing (its trees show
+#: no reassembly items: :mod:`tcpscope.views.tree_tcp_segments`)
+PER_SEGMENT = "per_segment"
 
 # Analysis flags in the order tcp_print_sequence_number_analysis reports them, with
 # the expert items each one adds (fast and spurious retransmissions add the plain
@@ -289,6 +293,8 @@ class TcpAnalyzer:
         table = analyze(table, self)
         if self.http is None or self.app is None:
             return table
+        if not self.app.desegment:  # (the views ask the frames whether TCP reassembled: PER_SEGMENT)
+            table = table.with_frame_cols(**{PER_SEGMENT: np.ones(table.n, dtype=np.bool_)})
         from tcpscope.analysis.http import with_http
         from tcpscope.analysis.tls_frames import with_app
 

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tcpscope.analysis import PER_SEGMENT
 from tcpscope.analysis.follow import gather_payload
 from tcpscope.analysis.http_fields import LAYER, ascii_text, file_data, message_table
 from tcpscope.table.packets import PacketTable
@@ -353,15 +354,61 @@ def _continuation(table: PacketTable, frame: int, row: int, head: bytes) -> list
     return _header_lines(_split_lines(head), 0, _CONTINUATION) + _body(table, row, False)
 
 
+def _unreassembled() -> HttpItem:
+    """The exception a read past the segment's end raises when TCP does not reassemble
+    (show_exception for an unreassembled packet), at the top level after HTTP's tree."""
+    message = "Unreassembled fragment (change preferences to enable reassembly)"
+    return HttpItem("_ws.unreassembled", "[BoundError Unreassembled Packet: HTTP]", ftype=FieldType.PROTOCOL,
+                    children=[_expert(message, f"[Expert Info (Note/Reassemble): {message}]",
+                                      ("_ws.unreassembled.expert", "Note", "Reassemble"))])
+
+
+def _per_segment(table: PacketTable) -> bool:
+    """Whether TCP handed the table's segments on one at a time (no reassembly)."""
+    return PER_SEGMENT in table.frame_cols
+
+
+def _cut_continuation(table: PacketTable, frame: int, row: int, head: bytes) -> tuple[list[HttpItem], list[HttpItem]]:
+    """CUT CONTINUATION LINE: without reassembly, a Continuation read as header lines whose
+    last line the segment's end cuts (no line end) and has no colon (no header: HTTP
+    looks for its end past the segment's) shows its whole lines, then the exception the
+    cut line raises (the cut line is not shown); a cut line with a colon is a header line
+    as any other; any other Continuation as :func:`_continuation` shows it. The HTTP
+    tree's items, and the top-level items after it."""
+    lines = _split_lines(head)
+    if not (_per_segment(table) and lines and not lines[-1].endswith((b"\n", b"\r")) and b":" not in lines[-1]):
+        return _continuation(table, frame, row, head), []
+    return _header_lines(lines[:-1], 0, _CONTINUATION), [_unreassembled()]
+
+
+def _cut_chunked(table: PacketTable, frame: int, row: int, lines: list[bytes]) -> list[HttpItem]:
+    """CUT CHUNKED BODY: without reassembly, a message with a chunked body of which the
+    segment, captured whole, holds no whole chunk (the framing kept no body:
+    ``analysis.http_messages``) shows the chunked response's line (then the exception the
+    chunk reader raises: :func:`_unreassembled`; a segment the snapshot length cut raises
+    another, not written)."""
+    c = table.layer(LAYER).cols
+    chunked = any(line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower() for line in lines)
+    if not (_per_segment(table) and chunked and int(c["end"][row]) == int(c["body"][row])):
+        return []
+    tcp = table.layer("tcp")
+    seg = int(np.searchsorted(tcp.pkt, frame, side="right")) - 1
+    if int(tcp.cols["payload_cap"][seg]) < int(tcp.cols["len"][seg]):
+        return []
+    kind = "request" if int(c["kind"][row]) == 1 else "response"
+    return [HttpItem("", f"HTTP chunked {kind}")]
+
+
 class HttpTree(NamedTuple):
     """The items of the ``layer``-th message a frame completes (or Continuation): the
     subtree of the PDU TCP reassembled for it, if any (shown before it), the HTTP
-    protocol's items, the bytes its items' places are in (the message's, or a binary
-    Continuation's segment) and how many of them the protocol's item spans (its head
-    when a media dissector took its body)."""
+    protocol's items, the top-level items after it (an exception), the bytes its items'
+    places are in (the message's, or a binary Continuation's segment) and how many of
+    them the protocol's item spans (its head when a media dissector took its body)."""
 
     reassembled: HttpItem | None
     items: list[HttpItem]
+    after: list[HttpItem]
     data: bytes
     span: int
 
@@ -376,10 +423,10 @@ def http_items(table: PacketTable, frame: int, layer: int) -> HttpTree:
     head = buf[start:body].tobytes()
     data = buf[start:end].tobytes()
     if int(c["kind"][row]) == _CONTINUATION:
-        items = _continuation(table, frame, row, head)
+        items, after = _cut_continuation(table, frame, row, head)
         if not head and not file_data(table, row):
             data = _segment_payload(table, frame)
-        return HttpTree(None, items, data, len(data))
+        return HttpTree(None, items, after, data, len(data))
     # (the subtree of the PDU TCP reassembled sits at the top level right before the tree
     # of the message it holds)
     before = reassembled_items(table, frame) if layer == 1 else None
@@ -387,13 +434,17 @@ def http_items(table: PacketTable, frame: int, layer: int) -> HttpTree:
     request = int(c["kind"][row]) == 1
     items = [_first_line(lines[0], request), *_header_lines(lines[1:], len(lines[0]), int(c["kind"][row]))]
     items += _matching(table, row, request)
+    cut = _cut_chunked(table, frame, row, lines[1:])
+    if cut:
+        return HttpTree(before, items + cut, [_unreassembled()], data, len(data))
     typed = any(line.lower().startswith(b"content-type:") for line in lines[1:])
     items += _encoded(table, row, lines[1:]) + _body(table, row, typed)
-    return HttpTree(before, items, data, len(head) if typed and file_data(table, row) else len(data))
+    return HttpTree(before, items, [], data, len(head) if typed and file_data(table, row) else len(data))
 
 
 def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
     """The tree of the ``layer``-th message frame ``frame`` completes (or Continuation)."""
     got = http_items(table, frame, layer)
     before = [] if got.reassembled is None else item_lines([got.reassembled], 0)
-    return "\n".join([*before, "Hypertext Transfer Protocol", *item_lines(got.items, 1)]) + "\n"
+    return "\n".join([*before, "Hypertext Transfer Protocol", *item_lines(got.items, 1),
+                      *item_lines(got.after, 0)]) + "\n"

@@ -331,9 +331,8 @@ def _http(walk: _Walk, frame: int, layer: int) -> list[Detail]:
     got = http_items(walk.store.table, frame, layer)
     source, base = _message_source(walk, frame, layer, got)
     span = _http_item(got, source, base)
-    if got.reassembled is None:
-        return [span]
-    return [*_http_details([got.reassembled], source, 0), span]
+    before = [] if got.reassembled is None else list(_http_details([got.reassembled], source, 0))
+    return [*before, span, *_http_details(got.after, source, base)]
 
 
 def _http_item(got: HttpTree, source: bytes, base: int) -> Detail:

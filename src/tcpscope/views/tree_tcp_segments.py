@@ -16,6 +16,9 @@ RETRANSMITTED DATA: a segment TCP's analysis calls a retransmission (not a fast 
 spurious one), with payload, all of it captured (TCP reassembles only what it can
 checksum) and no RST, is handed to no dissector: TCP shows its payload as
 ``Retransmitted TCP segment data (N bytes)``, and the frame names no protocol above TCP.
+Without reassembly (``tcp.desegment_tcp_streams:FALSE``, the frames marked
+:data:`~tcpscope.analysis.PER_SEGMENT`) the segment is handed to no dissector either,
+but TCP adds no item for its payload: the tree ends with TCP's own items.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import weakref
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.analysis import PER_SEGMENT
 from tcpscope.analysis.layout import A_FAST_RETRANSMISSION, A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
 from tcpscope.constants import RST
 from tcpscope.table.packets import PacketTable
@@ -71,7 +75,10 @@ def segment_data_label(item: Item) -> str:
 
 
 def is_retransmitted_data(item: Item) -> bool:
-    """Whether the TCP header shown is a segment of RETRANSMITTED DATA (module docstring)."""
+    """Whether the TCP header shown is a segment of RETRANSMITTED DATA (module docstring)
+    that TCP shows the payload of (it reassembles)."""
+    if PER_SEGMENT in item.table.frame_cols:
+        return False
     c = item.table.layer("tcp").cols
     row = item.where.rows["tcp"]
     aflags = int(c["aflags"][row])
