@@ -175,6 +175,21 @@ def test_show_json_matches_tshark_live(name: str, args: tuple[str, ...], tshark:
     assert got.stdout == want
 
 
+@pytest.mark.tshark
+def test_show_json_without_reassembly_matches_tshark_live(tshark: str) -> None:
+    """Without TCP reassembly (``scan(desegment=False)``), byte for byte with ``-x``: a
+    capture whose per-segment HTTP has a chunked body cut by its segment's end (the
+    http item reaching to the segment's end, the ``_ws.unreassembled`` exception after it)."""
+    name = "scapy-http_chunk.pcap.gz"
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+    want = subprocess.run([tshark, "-r", name, "-n", "-T", "json", "-x", "-o", "tcp.desegment_tcp_streams:FALSE"],
+                          cwd=CAPTURES, env=env, capture_output=True, check=False).stdout.decode("utf-8")
+    frames = [d for piece in tcpscope.scan(CAPTURES / name, desegment=False)
+              for d in frame_details(piece.table, piece.frames, full_registry())]
+    assert '"_ws.unreassembled"' in want
+    assert tshark_json(frames, raw=True) == want
+
+
 def _lines(items: tuple[Any, ...], depth: int) -> list[str]:
     """The items' lines as ``tshark -V`` indents them, hidden items left out."""
     out = []

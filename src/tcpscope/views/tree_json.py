@@ -327,21 +327,24 @@ def _dns_details(walk: _Walk, items: Sequence[DnsItem], base: int) -> tuple[Deta
 
 def _http(walk: _Walk, frame: int, layer: int) -> list[Detail]:
     """The HTTP tree of the ``layer``-th message the frame completes (:func:`http_items`),
-    after the subtree of the PDU TCP reassembled for it, if any."""
+    after the subtree of the PDU TCP reassembled for it, if any, and before the items
+    after it (an exception)."""
     got = http_items(walk.store.table, frame, layer)
-    source, base = _message_source(walk, frame, layer, got)
-    span = _http_item(got, source, base)
+    source, base, limit = _message_source(walk, frame, got)
+    span = _http_item(got, source, base, limit)
     before = [] if got.reassembled is None else list(_http_details([got.reassembled], source, 0))
     return [*before, span, *_http_details(got.after, source, base)]
 
 
-def _http_item(got: HttpTree, source: bytes, base: int) -> Detail:
-    """The HTTP protocol's item. LEADING CRLF: bytes that begin with CR LF (RFC 7230 §3.5:
-    a CRLF before a message is ignored) have the item start after those two."""
+def _http_item(got: HttpTree, source: bytes, base: int, limit: int) -> Detail:
+    """The HTTP protocol's item. LEADING CRLF: bytes that begin with CR LF, more than 3 of
+    them (RFC 7230 §3.5: a CRLF before a message is ignored), have the item start after
+    those two. CUT SHORT: an item whose dissection an exception ended (:attr:`HttpTree.after`)
+    keeps the length it was added with, the rest of its bytes (``limit``: their end)."""
     children = _http_details(got.items, source, base)
-    lead = 2 if got.data[:2] == b"\r\n" else 0
+    lead = 2 if got.data[:2] == b"\r\n" and len(got.data) > 3 else 0
     start = base + lead if base >= 0 else -1
-    length = got.span - lead if start >= 0 else 0
+    length = (limit if got.after else base + got.span) - start if start >= 0 else 0
     raw = source[start:start + length].hex() if start >= 0 else ""
     return Detail("http", "Hypertext Transfer Protocol", "", start, length, 0, raw, FT_NUMBERS[FieldType.PROTOCOL],
                   False, children)
@@ -352,22 +355,22 @@ def _text_lines(walk: _Walk, frame: int, layer: int) -> list[Detail]:
     got = text_lines_items(walk.store.table, frame, layer)
     if got is None:
         return []
-    message = http_items(walk.store.table, frame, got[0])
-    source, base = _message_source(walk, frame, got[0], message)
+    source, base, _end = _message_source(walk, frame, http_items(walk.store.table, frame, got[0]))
     return list(_http_details([got[1]], source, base))
 
 
-def _message_source(walk: _Walk, frame: int, layer: int, got: HttpTree) -> tuple[bytes, int]:
-    """The bytes an HTTP message's items have their places in, and where the message
-    starts in them: the PDU TCP reassembled (from its first byte) for a message that is
-    one; else the frame's, where its bytes are in the frame's TCP payload (-1: not found)."""
+def _message_source(walk: _Walk, frame: int, got: HttpTree) -> tuple[bytes, int, int]:
+    """The bytes an HTTP message's items have their places in, where the message starts
+    in them and where they end: the PDU TCP reassembled (from its first byte) for a
+    message that is one; else the frame's, where its bytes are in the frame's TCP payload
+    (-1: not found), to the payload's end."""
     if got.reassembled is not None:
-        return got.data, 0
+        return got.data, 0, len(got.data)
     found = data_bytes(walk.store, frame, ("tcp", 0))
     if found is None or found[0] < 0:
-        return walk.data, -1
+        return walk.data, -1, -1
     at = found[1].find(got.data)
-    return walk.data, (found[0] + at) if at >= 0 else -1
+    return walk.data, (found[0] + at) if at >= 0 else -1, found[0] + len(found[1])
 
 
 def _http_details(items: Sequence[HttpItem], source: bytes, base: int) -> tuple[Detail, ...]:
