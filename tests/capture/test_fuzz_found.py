@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compare import run_problems, run_tcpscope
-from golden_io import run_tshark
+from compare import run_piped, run_problems, run_tcpscope
+from golden_io import TsharkRun, run_tshark
 from list_declared import IP_INFO, NULL_RAW
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,30 +36,27 @@ UNKNOWN_ETHERTYPE = "an unknown EtherType: tshark's Protocol is its number (0x00
 COMMANDS = [["fields", *(a for f in FIELDS for a in ("-e", f))], ["list"], ["conv"], ["expert"], ["analyze"]]
 
 
-def _cli(args: list[str], jit: str, timeout: float = 120.0, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = dict(os.environ, TCPSCOPE_JIT=jit, PYTHONPATH=str(ROOT / "src"))
-    return subprocess.run([sys.executable, "-m", "tcpscope.cli.main", *args], capture_output=True, env=env,
-                          timeout=timeout, input=stdin, check=False)
-
-
-def _clean(run: subprocess.CompletedProcess[bytes]) -> None:
-    err = run.stderr.decode("utf-8", "replace")
+def _clean(run: subprocess.CompletedProcess[bytes] | TsharkRun) -> None:
+    if isinstance(run, TsharkRun):
+        err, status = run.stderr, run.status
+    else:
+        err, status = run.stderr.decode("utf-8", "replace"), run.returncode
     assert "Traceback" not in err and "Warning:" not in err, err
-    assert run.returncode in (0, 2), err
+    assert status in (0, 2), err
 
 
 @pytest.mark.parametrize("jit", ["never", "always"])
 @pytest.mark.parametrize("cap", SMALL, ids=[p.name for p in SMALL])
 def test_every_command_ends_cleanly(cap: Path, jit: str, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """Each command on the file, in this process (an exception or a warning fails the test,
-    warnings being errors here), then through a pipe in a child process."""
+    """Each command on the file, then through a pipe, in this process (an exception or a
+    warning fails the test, warnings being errors here)."""
     from tcpscope.cli.main import main
 
     monkeypatch.setenv("TCPSCOPE_JIT", jit)
     for args in COMMANDS:
         assert main([args[0], str(cap), *args[1:]]) in (0, 2), capsys.readouterr().err
-    _clean(_cli(["fields", "-", *COMMANDS[0][1:]], jit, stdin=cap.read_bytes()))
+    _clean(run_piped("fields", "-", *COMMANDS[0][1:], stdin=cap.read_bytes(), cwd=FUZZ))
 
 
 #: What tcpscope does not reproduce of tshark's text on these files, by reason (the reasons
@@ -205,8 +202,9 @@ def test_a_key_first_seen_cut_short_gets_room_for_its_conversation(jit: str) -> 
     assert out.decode().split() == ["0", "1"]
 
 
-def test_a_stream_that_is_no_capture_is_judged_by_its_start() -> None:
+def test_a_stream_that_is_no_capture_is_judged_by_its_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bytes that are neither a capture nor gzip are not read to their end (``cat /dev/zero |``)."""
-    run = _cli(["list", "-"], "never", stdin=b"\0" * (64 << 20))
-    assert run.returncode == 2
-    assert b"isn't a capture file" in run.stderr
+    monkeypatch.setenv("TCPSCOPE_JIT", "never")
+    run = run_piped("list", "-", stdin=b"\0" * (64 << 20), cwd=FUZZ)
+    assert run.status == 2
+    assert "isn't a capture file" in run.stderr

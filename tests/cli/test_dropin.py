@@ -37,8 +37,6 @@ PORT_NAMES = ("-N t asks tshark to name ports from its services file (60054 → 
 HTTP_JSON = "the JSON trees (-T json, -T ek) have no http object yet (docs/deviations.md, Details tree)"
 OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with one line, exit 2"
 OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it)"
-NO_DESEGMENT_EK = ("-T ek without -e with tcp.desegment_tcp_streams:FALSE is refused with one line, exit 2: "
-                   "its HTTP items are the reassembled message's")
 UNRESOLVED_NOTE = ("-N with letters other than m: tcpscope resolves MAC names only and says so in one note on "
                    "standard error (tshark prints none)")
 NO_ANALYSIS_TREE = ("with tcp.analyze_sequence_numbers:FALSE the details tree still shows the sequence numbers "
@@ -63,7 +61,6 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e _ws.expert.message -e tcp.checksum",
      "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -o tcp.desegment_tcp_streams:FALSE -T ek -c 1", ""): (ALL, NO_DESEGMENT_EK),
     ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -V -c 3", ""): (frozenset({OUT}), NO_ANALYSIS_TREE),
     ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -q -z expert", "http-get.pcap"): (frozenset({OUT}),
                                                                                           HTTP_EXPERT),

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gzip
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
+from compare import run_tcpscope
 
 from tcpscope.analysis.http_messages import decode_body
 from tcpscope.cli.export_objects import file_name, object_name
@@ -44,9 +44,8 @@ def test_export_objects_writes_what_tshark_writes(name: str, tshark: str, tmp_pa
     theirs.mkdir()
     subprocess.run([tshark, "-q", "-r", str(CAPTURES / name), "--export-objects", f"http,{theirs}"],
                    capture_output=True, check=True)
-    done = subprocess.run([sys.executable, "-m", "tcpscope", "export-objects", str(CAPTURES / name), str(ours)],
-                          capture_output=True, check=False)
-    assert done.returncode == 0, done.stderr.decode()
+    done = run_tcpscope("export-objects", str(CAPTURES / name), str(ours))
+    assert done.status == 0, done.stderr
     want, got = _files(theirs), _files(ours)
     if name in DECLARED:
         count_t, count_s, why = DECLARED[name]

@@ -14,7 +14,9 @@ import hashlib
 import io
 import os
 import struct
+import sys
 import tempfile
+import threading
 from collections.abc import Iterable
 from contextlib import chdir, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ __all__ = [
     "field_diffs",
     "prefix",
     "run_cli",
+    "run_piped",
     "run_problems",
     "run_tcpscope",
     "stem",
@@ -107,6 +110,40 @@ def run_tcpscope(*args: str, cwd: os.PathLike[str] | str = CAPTURES) -> TsharkRu
         status = main(list(args))
     out.flush()
     return TsharkRun(raw.getvalue().decode("utf-8"), err.getvalue(), status)
+
+
+def run_piped(*args: str, stdin: bytes, cwd: os.PathLike[str] | str = CAPTURES) -> TsharkRun:
+    """:func:`run_tcpscope` with ``stdin`` on its standard input through an operating-system
+    pipe, as ``cat FILE | tcpscope ARGS`` gives it: the command reads the pipe's descriptor
+    (``capture.pipe``) while a thread writes the bytes and closes its end, as the writing
+    process would. Run in this process, it costs no interpreter start-up and no loading of
+    the compiled kernels; what a child process alone proves (the console script, its exit,
+    start-up) is proved in tests/cli and tests/capture/test_bad_input.py.
+
+    The writer stops where the command stops reading (its end closed: a broken pipe), as
+    ``cat`` does when tcpscope judges a stream by its start."""
+    read_end, write_end = os.pipe()
+
+    def feed() -> None:
+        view = memoryview(stdin)
+        try:
+            while view:
+                view = view[os.write(write_end, view[: 1 << 16]):]
+        except BrokenPipeError:
+            pass
+        finally:
+            os.close(write_end)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    before = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(read_end, "rb")))
+    writer.start()
+    try:
+        return run_tcpscope(*args, cwd=cwd)
+    finally:
+        sys.stdin.close()  # (the read end: a writer still writing gets a broken pipe)
+        sys.stdin = before
+        writer.join()
 
 
 @dataclass(frozen=True)

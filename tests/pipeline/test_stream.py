@@ -64,17 +64,46 @@ def _readable(cap: Path) -> Path:
     return prefix(cap)
 
 
+class Whole:
+    """What the whole-table path gives on one capture (:func:`_load`, :func:`_whole`), each
+    made once for all the piece tests of that capture (the ``whole`` fixture): every test
+    compares its pieces with the same whole as before, read once instead of once a test."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._loads: dict[str | None, tuple[PacketTable, Index, Mask | None]] = {}
+        self._texts: dict[tuple[tuple[str, ...], str | None], str] = {}
+
+    def load(self, display_filter: str | None) -> tuple[PacketTable, Index, Mask | None]:
+        if display_filter not in self._loads:
+            self._loads[display_filter] = _load(self.path, display_filter)
+        return self._loads[display_filter]
+
+    def fields(self, fields: list[str], display_filter: str | None) -> str:
+        key = (tuple(fields), display_filter)
+        if key not in self._texts:
+            self._texts[key] = _whole(self.path, fields, display_filter)
+        return self._texts[key]
+
+
+@pytest.fixture(scope="module", params=CAPTURES, ids=[stem(c) for c in CAPTURES])
+def whole(request: pytest.FixtureRequest) -> Whole:
+    """The readable prefix of one capture (:func:`_readable`) and its whole-table outputs,
+    shared by the tests of that capture: pytest runs them together, on one worker
+    (tests/conftest.py), and holds one capture's at a time."""
+    return Whole(_readable(request.param))
+
+
 @pytest.mark.parametrize("piece", [3, 50])
-@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_pieces_print_what_the_whole_prints(cap: Path, piece: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    cap = _readable(cap)
+def test_pieces_print_what_the_whole_prints(whole: Whole, piece: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cap = whole.path
     known = [f for f in FIELDS if f in full_registry()]
     monkeypatch.setattr(stream, "PIECE_FRAMES", piece)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", piece)
     args = [a for f in known for a in ("-e", f)]
-    assert run_cli("fields", str(cap), "-E", "header=y", *args) == _whole(cap, known, None)
+    assert run_cli("fields", str(cap), "-E", "header=y", *args) == whole.fields(known, None)
     got = run_cli("fields", str(cap), "-E", "header=y", "-Y", FILTER, *args)
-    assert got == _whole(cap, known, FILTER)
+    assert got == whole.fields(known, FILTER)
 
 
 def test_fragments_are_held_back_to_the_piece_that_completes_them() -> None:
@@ -93,15 +122,14 @@ ACE_ONLY = ["frame.number", "tcp.srcport", "tcp.flags.str", "tcp.flags.ace", "tc
             "tcp.flags.ece"]
 
 
-@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_accecn_fields_catch_up_the_analysis(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_accecn_fields_catch_up_the_analysis(whole: Whole, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Fields that need the analysis only for AccECN start it at the first piece that may use
     AccECN, after replaying the frames before: the same text as a full analysis."""
-    cap = _readable(cap)
+    cap = whole.path
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     args = [a for f in ACE_ONLY for a in ("-e", f)]
-    assert run_cli("fields", str(cap), *args) == _whole(cap, ACE_ONLY, None).split("\n", 1)[1]
+    assert run_cli("fields", str(cap), *args) == whole.fields(ACE_ONLY, None).split("\n", 1)[1]
 
 
 def test_accecn_late_in_the_capture_replays_the_frames_before(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -150,52 +178,49 @@ def test_every_piece_is_written_compiled_once_the_capture_is_large(monkeypatch) 
     assert not compiles(1)  # and the job ends with the stream
 
 
-@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_the_packet_list_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_packet_list_in_pieces_is_the_whole_ones(whole: Whole, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """``tcpscope list`` and the ``_ws.col.*`` fields go a piece at a time too, the analysis
     carried between pieces: the same lines as from the whole table."""
     from tcpscope.views.columns import COLUMN_FIELDS
     from tcpscope.views.packet_list import packet_lines
 
-    cap = _readable(cap)
+    cap = whole.path
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt in (None, FILTER):
-        table, frames, _ = _load(cap, flt)
+        table, frames, _ = whole.load(flt)
         want = "".join(line + "\n" for line in packet_lines(table, frames))
         assert run_cli("list", str(cap), *(["-Y", flt] if flt else [])) == want
     columns = [f.name for f in COLUMN_FIELDS]
     args = [a for f in columns for a in ("-e", f)]
-    assert run_cli("fields", str(cap), "-E", "header=y", *args) == _whole(cap, columns, None)
+    assert run_cli("fields", str(cap), "-E", "header=y", *args) == whole.fields(columns, None)
 
 
-@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_the_expert_summary_in_pieces_is_the_whole_ones(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_expert_summary_in_pieces_is_the_whole_ones(whole: Whole, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """``tcpscope expert`` counts a piece at a time: the same rows, counts, groups, order
     and frames as over the whole table."""
     from tcpscope.views.expert import LEVEL_NAMES, expert_entries, render_expert
 
-    cap = _readable(cap)
+    cap = whole.path
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt, level in ((None, "comment"), (FILTER, "note")):
-        table, _, mask = _load(cap, flt)
+        table, _, mask = whole.load(flt)
         want = render_expert(expert_entries(table, mask, LEVEL_NAMES[level]), frames=True)
         got = run_cli("expert", str(cap), "--frames", "--level", level, *(["-Y", flt] if flt else []))
         assert got == want
 
 
-@pytest.mark.parametrize("cap", CAPTURES, ids=[stem(c) for c in CAPTURES])
-def test_the_conversations_in_pieces_are_the_whole_ones(cap: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_conversations_in_pieces_are_the_whole_ones(whole: Whole, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """``tcpscope conv`` sums a piece at a time: the same table (in CSV: every column) as
     over the whole table."""
     from tcpscope.views.conversations import conversations, render_csv
 
-    cap = _readable(cap)
+    cap = whole.path
     monkeypatch.setattr(stream, "PIECE_FRAMES", 3)
     monkeypatch.setattr(stream, "PIECE_FRAMES_ANALYSED", 3)
     for flt in (None, FILTER):
-        table, _, mask = _load(cap, flt)
-        whole = conversations(table, mask)
-        assert run_cli("conv", str(cap), "--format", "csv", *(["-Y", flt] if flt else [])) == render_csv(whole)
+        table, _, mask = whole.load(flt)
+        summed = conversations(table, mask)
+        assert run_cli("conv", str(cap), "--format", "csv", *(["-Y", flt] if flt else [])) == render_csv(summed)
 

@@ -13,20 +13,22 @@ from __future__ import annotations
 
 __all__ = ["DECLARED", "RAW_DECLARED"]
 
-TLS_JSON = "the TLS tree in -T json: views/tree_tls.py writes the text tree only (the JSON has the protocol's label)"
-
 IPV6_FRAGMENT_RAW = ("the bytes of an IPv6 header followed by a fragment header (-x): tshark's ipv6_raw spans the"
                      " fragment header too, tcpscope's the fixed header alone")
 
-DECLARED: dict[str, dict[str, str]] = {
-    TLS_JSON: {
-        "tls-dns.pcap": "16-17 57-58 69-72",
-    },
-}
+LLC_CONTROL_RAW = ("an LLC I frame's two-byte control field (-x): tshark reads it little-endian, so its bit items'"
+                   " raw values are those bits of the little-endian number, tcpscope's of the bytes read big-endian;"
+                   " and llc.control.ftype's type there is FT_UINT16 (a U frame's FT_UINT8 in tcpscope)")
+
+DECLARED: dict[str, dict[str, str]] = {}
 
 #: Frames whose JSON differs only in the ``*_raw`` arrays of ``-x`` (equal without them)
 RAW_DECLARED: dict[str, dict[str, str]] = {
     IPV6_FRAGMENT_RAW: {
         "craft-ipv6-ext.pcap": "12",
+    },
+    LLC_CONTROL_RAW: {
+        "bad/huge-record-length.pcap": "1",
+        "craft-encap-8023.pcap": "5",
     },
 }

@@ -3,28 +3,32 @@
 :data:`flow_declared.DECLARED`.
 
 The golden files are tshark's text recorded by ``tests/golden/make_golden_flow.py``;
-where tshark is installed, the same comparison runs against it live, once per capture
-and mode, and on crafted captures for what the golden ones lack (more than forty
-addresses, an address talking to itself, tap filters). ``--states`` is checked with two
+where tshark is installed, the golden files of both graphs and of the packet list
+(tests/views/test_golden_list.py) are checked to be the installed tshark's text (two runs
+of it a capture), and tcpscope is compared with it live on crafted captures for what the
+golden ones lack (more than forty addresses, an address talking to itself, tap filters). ``--states`` is checked with two
 stand-in fields (the real ``tcpscope.state.*`` fields are another piece of work).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
-from compare import CAPTURES, EXPECTED, capture_files, run_cli
+from compare import CAPTURES, EXPECTED, capture_files, run_cli, run_piped
 from flow_declared import DECLARED, OUT_OF_RANGE_TIME
 from flow_stand_ins import STAND_INS, without_states
 from make_golden_flow import FLOWS
 from make_golden_stats import run_stat
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
 from test_golden_list import declared_lines
+from test_golden_list import golden_text as _list_golden
 
 from tcpscope.analysis import analyze
 from tcpscope.capture import read_records
@@ -68,8 +72,12 @@ def line_diffs(name: str, expected: Sequence[str], got: Sequence[str], declared:
 
 
 @cache
+def _text(name: str, kind: str) -> str:
+    return run_cli("flow", *OPTIONS[kind], str(CAPTURES / name))
+
+
 def _ours(name: str, kind: str) -> tuple[str, ...]:
-    return tuple(run_cli("flow", *OPTIONS[kind], str(CAPTURES / name)).splitlines())
+    return tuple(_text(name, kind).splitlines())
 
 
 def _golden(name: str, kind: str) -> str:
@@ -79,23 +87,36 @@ def _golden(name: str, kind: str) -> str:
 @pytest.mark.parametrize("kind", list(FLOWS))
 @pytest.mark.parametrize("name", NAMES)
 def test_flow_matches_tshark_golden(name: str, kind: str) -> None:
-    assert line_diffs(name, _golden(name, kind).splitlines(), _ours(name, kind), declared_lines(DECLARED)) == []
+    """Every line but the declared ones, and the line ends: every line ends with one
+    newline, as tshark's (the same run of tcpscope for both)."""
+    want = _golden(name, kind)
+    assert line_diffs(name, want.splitlines(), _ours(name, kind), declared_lines(DECLARED)) == []
+    assert _text(name, kind).count("\n") == want.count("\n")
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_text_ends_every_line(name: str) -> None:
-    """The whole output, line ends included: every line ends with one newline."""
-    want = _golden(name, "flow")
-    assert run_cli("flow", str(CAPTURES / name)).count("\n") == want.count("\n")
+def _tshark(name: str, tshark: str, *args: str) -> str:
+    """Standard output of ``tshark -r NAME ARGS`` as :func:`make_golden_stats.run_stat` runs
+    it (from the captures directory, an empty HOME, UTC)."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WIRESHARK", "XDG_"))}
+        env.update(HOME=home, LC_ALL="C.UTF-8", TZ="UTC")
+        done = subprocess.run([tshark, "-r", name, *args], cwd=CAPTURES, env=env, capture_output=True, check=False)
+    return done.stdout.decode("utf-8")
 
 
 @pytest.mark.tshark
-@pytest.mark.parametrize("kind", list(FLOWS))
 @pytest.mark.parametrize("name", NAMES)
-def test_flow_matches_tshark_live(name: str, kind: str, tshark: str) -> None:
-    """tshark itself, run as the golden files were recorded."""
-    live = run_stat(name, FLOWS[kind], tshark)
-    assert line_diffs(name, live.splitlines(), _ours(name, kind), declared_lines(DECLARED)) == []
+def test_golden_files_are_what_tshark_prints(name: str, tshark: str) -> None:
+    """The packet list's golden file and both graphs' are the installed tshark's text, byte
+    for byte: ``tshark -r NAME -z flow,tcp,standard`` prints the list, then the graph (one
+    run for two files); the network graph has a run of its own (in a run with the standard
+    graph, tshark's standard graph changes on two captures). With the golden tests (tcpscope
+    against these files, line by line, but for the declared lines) this proves tcpscope's
+    text is the live tshark's, as a live comparison per file did with a run each."""
+    assert _tshark(name, tshark, "-z", FLOWS["flow"]) == _list_golden(name) + _golden(name, "flow"), \
+        "the packet list's or the graph's golden file is not the installed tshark's: re-record it"
+    assert _tshark(name, tshark, "-q", "-z", FLOWS["flow-network"]) == _golden(name, "flow-network"), \
+        "the network graph's golden file is not the installed tshark's: re-record it"
 
 
 @pytest.mark.tshark
@@ -187,13 +208,9 @@ def test_pieces_give_the_whole_graph(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_standard_input() -> None:
     """``-`` reads the capture from a pipe and prints what the file prints."""
-    import os
-    import sys
-
-    env = dict(os.environ, PYTHONPATH=str(CAPTURES.parents[2] / "src"))
-    done = subprocess.run([sys.executable, "-m", "tcpscope", "flow", "-"], capture_output=True, check=True,
-                          input=(CAPTURES / "http-eth.pcap").read_bytes(), env=env)
-    assert done.stdout.decode() == _golden("http-eth.pcap", "flow")
+    done = run_piped("flow", "-", stdin=(CAPTURES / "http-eth.pcap").read_bytes())
+    assert (done.status, done.stderr) == (0, "")
+    assert done.stdout == _golden("http-eth.pcap", "flow")
 
 
 def test_pictures_print_no_text(tmp_path: Path) -> None:

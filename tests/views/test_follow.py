@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from compare import run_piped
 from make_golden_follow import FOLLOW_MODES, block_order, follow_args, follow_path, follow_source, read_follow
 from make_golden_stats import CAPTURES, EXPECTED, capture_names, run_stat
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
@@ -279,13 +280,7 @@ def test_compiled_rules_equal_uncompiled(name: str, monkeypatch: pytest.MonkeyPa
 
 def test_through_a_pipe() -> None:
     """``tcpscope follow - --stream N`` reads standard input as it comes, and prints the same."""
-    import os
-    import sys
-
     source = follow_source("lossy-seed7.pcap")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    with open(source, "rb") as stdin:
-        done = subprocess.run([sys.executable, "-m", "tcpscope.cli.main", "follow", "-", "--stream", "1",
-                               "--format", "yaml"], stdin=stdin, capture_output=True, env=env, check=False)
-    assert (done.returncode, done.stderr) == (0, b"")
-    assert done.stdout.decode() == _followed(source)["yaml", 1]
+    done = run_piped("follow", "-", "--stream", "1", "--format", "yaml", stdin=source.read_bytes())
+    assert (done.status, done.stderr) == (0, "")
+    assert done.stdout == _followed(source)["yaml", 1]

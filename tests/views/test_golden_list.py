@@ -8,12 +8,12 @@ also say how the line differs (:data:`RELATIONS`): a reassembly marker or an app
 dissector's mark appended to tcpscope's own line, and nothing else.
 
 The golden files are ``tshark -r`` output recorded by ``tests/golden/make_golden_analysis.py``;
-where tshark is installed, the same comparison runs against it live, once per capture.
+where tshark is installed, tests/views/test_flow.py checks that they are the installed
+tshark's text, in the run of tshark that prints the flow graph's golden file too.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 
@@ -111,22 +111,18 @@ def _ours(name: str) -> tuple[str, ...]:
     return tuple(run_cli("list", str(CAPTURES / name)).splitlines())
 
 
+def golden_text(name: str) -> str:
+    """The golden file of a capture's packet list (``tshark -r NAME``)."""
+    return (EXPECTED / f"{name.replace('/', '__')}.list.txt").read_text(encoding="utf-8")
+
+
 def _golden(name: str) -> list[str]:
-    stem = name.replace("/", "__")
-    return (EXPECTED / f"{stem}.list.txt").read_text(encoding="utf-8").splitlines()
+    return golden_text(name).splitlines()
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_list_matches_tshark_golden(name: str) -> None:
     assert line_diffs(name, _golden(name), _ours(name), declared_lines()) == []
-
-
-@pytest.mark.tshark
-@pytest.mark.parametrize("name", NAMES)
-def test_list_matches_tshark_live(name: str, tshark: str) -> None:
-    """tshark itself, run once per capture as the golden files were recorded."""
-    want = subprocess.run([tshark, "-r", str(CAPTURES / name)], capture_output=True, check=False)
-    assert line_diffs(name, want.stdout.decode("utf-8").splitlines(), _ours(name), declared_lines()) == []
 
 
 def test_declarations_name_captures_and_lines() -> None:

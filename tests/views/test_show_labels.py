@@ -17,11 +17,14 @@ from show_declared import DECLARED
 from test_golden_list import declared_lines
 from test_show_golden import NAMES, _golden, pending_reason, split_frames
 
-#: The -e protocols, and how their tree's top line starts.
-HEADS = {"frame": "Frame ", "eth": "Ethernet II", "vlan": "802.1Q Virtual LAN", "sll": "Linux cooked capture",
-         "mpls": "MultiProtocol Label Switching Header", "ip": "Internet Protocol Version 4",
-         "ipv6": "Internet Protocol Version 6", "gre": "Generic Routing Encapsulation",
-         "tcp": "Transmission Control Protocol"}
+#: The -e protocols, and how their tree's top line starts (an IEEE 802.3 frame's Ethernet
+#: line has packet-eth.c's words for it).
+HEADS: dict[str, str | tuple[str, ...]] = {
+    "frame": "Frame ", "eth": ("Ethernet II", "IEEE 802.3 Ethernet"), "vlan": "802.1Q Virtual LAN",
+    "sll": "Linux cooked capture", "mpls": "MultiProtocol Label Switching Header",
+    "ip": "Internet Protocol Version 4",
+    "ipv6": "Internet Protocol Version 6", "gre": "Generic Routing Encapsulation",
+    "tcp": "Transmission Control Protocol"}
 ARGS = [arg for name in HEADS for arg in ("-e", name)]
 
 

@@ -56,3 +56,11 @@ def test_a_reassembled_pdu_is_left_out() -> None:
     text, missing = _tree(32)
     assert "tls" in missing
     assert "Transport Layer Security" not in text
+
+
+def test_a_segment_beginning_a_longer_record_has_the_protocols_line_alone() -> None:
+    """Frame 18 begins an Application Data record of 0x4018 bytes in 1,448: the empty
+    "Transport Layer Security" line tshark adds when it asks TCP for more."""
+    text, missing = _tree(18)
+    assert missing == ()
+    assert text.endswith("    TCP segment data (1448 bytes)\nTransport Layer Security\n")

@@ -4,15 +4,13 @@ uploaded captures are read, and every answer carries the security headers."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from compare import run_tcpscope
 from web_server import request, serving, wait_ready
 
 import tcpscope
@@ -204,8 +202,9 @@ def test_details_tree_is_shows_tree(base: str) -> None:
             walk(node["children"], depth + 1)  # type: ignore[arg-type]
 
     walk(got["tree"], 0)
-    shown = subprocess.run([sys.executable, "-m", "tcpscope", "show", str(HTTP_GET)],  # every frame shown, names too
-                           capture_output=True, text=True, check=True, env=os.environ).stdout
+    done = run_tcpscope("show", str(HTTP_GET))  # every frame shown, names too
+    assert done.status == 0, done.stderr
+    shown = done.stdout
     frame5 = shown[shown.index("Frame 5:"):shown.index("Frame 6:")]
     assert lines == frame5.rstrip("\n").split("\n")
     tcp = got["tree"][3]

@@ -155,9 +155,6 @@ def _plan(opts: Options) -> Callable[[], int]:
         if name not in ("separator", "aggregator") and value not in _E_VALUES.get(name, ()):
             raise OptionError([f'"{name}" is not a valid field output option=value pair.'])
     prefs = parse_preferences(opts.prefs)
-    if not prefs.desegment and opts.output == "ek" and not opts.fields:
-        raise OptionError(["-T ek without -e with -o tcp.desegment_tcp_streams:FALSE is not supported by tcpscope: "
-                           "its HTTP items are the reassembled message's"], REFUSED)
     taps: list[Tap] = [parse_tap(z) for z in opts.taps]
     reading = Reading(opts.count, prefs.adjust if prefs.changes_values() else None, prefs.desegment)
     fields: tuple[list[FieldDef], list[str]] | None = None

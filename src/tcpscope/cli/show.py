@@ -22,15 +22,6 @@ from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture
 __all__ = ["run"]
 
 
-def _focus(scan: object, wanted: list[int]) -> None:
-    """Only the frames ``wanted`` (when given) are shown: HTTP, TLS and DNS over TCP are
-    framed in their conversations only (``Scan.focus``)."""
-    from tcpscope.api import Scan
-
-    if wanted and isinstance(scan, Scan):
-        scan.focus = wanted
-
-
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -51,8 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if as_json:
         out.write("[")
     with scan_capture(args.file, args.display_filter, ["frame.protocols"],  # (HTTP's messages, for its tree)
-                      reading=reading_of(args)) as scan:
-        _focus(scan, wanted)
+                      reading=reading_of(args), focus=wanted) as scan:
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame

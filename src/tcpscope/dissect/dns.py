@@ -20,14 +20,17 @@ and records read whole).
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope.dissect.context import DissectContext, Proto
 from tcpscope.dissect.protocols import PROTO_CODE
+
+if TYPE_CHECKING:
+    import ipaddress
 
 __all__ = ["OPCODES", "RCODES", "TYPES", "DnsMalformed", "DnsMessage", "DnsRecord", "dissect_dns_udp",
            "message_columns", "parse_dns", "question_columns", "read_name", "record_columns"]
@@ -161,9 +164,13 @@ def _record(data: bytes, at: int) -> tuple[DnsRecord, str | None, int]:
     if rdlen == 0 or part is None:
         pass
     elif rtype == T_A and rdlen == 4:
+        import ipaddress  # (here: start-up time of a small capture with no address record)
+
         address = str(ipaddress.IPv4Address(rdata))
         part += " " + address
     elif rtype == T_AAAA and rdlen == 16:
+        import ipaddress
+
         address = str(ipaddress.IPv6Address(rdata))
         part += " " + address
     elif rtype in _NAME_DATA:
@@ -259,11 +266,21 @@ def question_columns(msgs: list[DnsMessage]) -> dict[str, NDArray[np.generic]]:
             "type": np.array([q[1] for q in qs], dtype=np.int64)}
 
 
+def _addresses(texts: list[str | None]) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address | None]:
+    """Each record's address (None: none), ``ipaddress`` imported only when one has one
+    (start-up time of a small capture whose DNS carries no address)."""
+    if not any(texts):
+        return [None] * len(texts)
+    import ipaddress
+
+    return [ipaddress.ip_address(t) if t else None for t in texts]
+
+
 def record_columns(msgs: list[DnsMessage]) -> dict[str, NDArray[np.generic]]:
     """The ``_dns_rr`` layer's columns: each record's TTL (-1: none), address version (0:
     none) and A or AAAA address."""
     rrs = [r for m in msgs for r in m.records]
-    addrs = [ipaddress.ip_address(r.address) if r.address else None for r in rrs]
+    addrs = _addresses([r.address for r in rrs])
     return {"ttl": np.array([-1 if r.ttl is None else r.ttl for r in rrs], dtype=np.int64),
             "addr": np.array([0 if a is None else a.version for a in addrs], dtype=np.int64),
             "a": np.array([int(a) if a is not None and a.version == 4 else 0 for a in addrs], dtype=np.uint32),

@@ -7,7 +7,8 @@ information frame the protocol id is an EtherType; for the IEEE 802.1 OUI, proto
 1 and 7 are bridged Ethernet frames (after two bytes of padding). Otherwise an information frame goes
 by its DSAP: 0x06 is IP (``dissect_ip``). Anything else is data. An EtherType is
 looked up in the EtherType table directly, so ``frame.protocols`` reads ``eth:llc:ip``. LLC has no fields in
-tcpscope's registry; it only moves the cursor on.
+tcpscope's registry: each header is one row of the ``llc`` layer table, where it starts
+(``_start``), for the details tree (:mod:`tcpscope.views.tree_llc`), which reads its bytes.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ BPID_ETH = (0x0001, 0x0007)
 def dissect_llc(ctx: DissectContext, idx: NDArray[np.int64]) -> None:
     """Step over LLC (and SNAP) headers; hand the payload to the protocol they name."""
     ctx.mark_stack(idx, PROTO_CODE["llc"])
+    ctx.add_rows("llc", idx, {})
     hdr = ctx.read(idx, 4).astype(np.int64)
     avail = ctx.avail(idx)
     dsap, ssap, c0, c1 = hdr[:, 0], hdr[:, 1], hdr[:, 2], hdr[:, 3]

@@ -40,13 +40,14 @@ from tcpscope.views.tree_icmp import ICMP, ICMPV6
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, ROUTING, extension_payload
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
+from tcpscope.views.tree_llc import LLC, llc_length
 from tcpscope.views.tree_mpls import MPLS, STACKED
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
 from tcpscope.views.tree_tls import TLS, tls_text
 from tcpscope.views.tree_udp import UDP
 
-__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text"]
+__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text", "tcp_payload"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
@@ -59,6 +60,7 @@ PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]
     "data-text-lines": text_lines_text}
 PROTOCOLS.update({p.name: p for p in (TLS, DNS, TEXT_LINES)})
 PROTOCOLS["udp"] = UDP
+PROTOCOLS["llc"] = LLC
 #: Protocols that add no tree of their own.
 SILENT = frozenset({"ethertype"})
 
@@ -172,7 +174,7 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
         return start, 1 << 62
     if name in EXTENSIONS:
         return extension_payload(table, frame, name, layer)
-    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan", "udp"):
+    if name not in ("ip", "ipv6", "mpls", "sll", "null", "eth", "vlan", "udp", "llc"):
         return None
     lt = table.layer(name)
     row = int(np.searchsorted(lt.pkt, frame)) + layer - 1
@@ -188,6 +190,9 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
         return start + 8, start + int(lt.cols["ulen"][row])
     if name == "sll":
         size = 16 if int(lt.cols["version"][row]) == 1 else 20
+    elif name == "llc":
+        data = table.buffers[0] if table.buffers else table.data
+        size = llc_length(bytes(data[start:start + 3]))
     else:
         size = {"mpls": 4, "null": 4, "eth": 14, "vlan": 4}[name]
     return start + size, 1 << 62
@@ -359,13 +364,19 @@ def _payload_tree(store: FieldStore, name: str, frame: int, layer: int, after: t
     if after[0] == "udp":
         found = data_bytes(store, frame, after)
         return None if found is None or name != "dns" else dns_udp_text(store.table, frame, found[1])
+    got = tcp_payload(store, frame)
+    return None if got is None else PAYLOAD_TREES[name](store.table, frame, layer, got[1], got[2])
+
+
+def tcp_payload(store: FieldStore, frame: int) -> tuple[int, bytes, tuple[int, int]] | None:
+    """The frame's TCP payload: where it starts in the frame, its bytes, and the segment's
+    source and destination ports; None without one."""
     row = payload_row(store.table, frame)
     found = data_bytes(store, frame, ("tcp", 1))
     if not row or found is None:
         return None
     tcp = store.table.layer("tcp").cols
-    ports = (int(tcp["srcport"][row["tcp"]]), int(tcp["dstport"][row["tcp"]]))
-    return PAYLOAD_TREES[name](store.table, frame, layer, found[1], ports)
+    return found[0], found[1], (int(tcp["srcport"][row["tcp"]]), int(tcp["dstport"][row["tcp"]]))
 
 
 class Exception_(NamedTuple):

@@ -16,8 +16,8 @@ RFC 8200 §8.1: source, destination, upper-layer length and next header 58) sums
 Not written yet (the frames of the test captures that have them are declared in
 tests/views/show_declared.py): the echo data tshark nests in the ICMP tree (its
 timestamp, the Data subtree), the request/response links and times of echo replies, and
-the other message types. The registry has no field for ICMP's parts: they are read from
-the message's bytes.
+the other message types. ICMP's parts have no column: they are read from the message's
+bytes, and their fields' types are :data:`tcpscope.dissect.tree_fields.TREE_FIELDS`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ from typing import Literal
 
 import numpy as np
 
-from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Item, Node, Protocol
 from tcpscope.views.tree_link import header_start, shown_mac
 
-__all__ = ["ICMP", "ICMPV6", "KEY_TYPES"]
+__all__ = ["ICMP", "ICMPV6"]
 
 #: icmp_type_str: the names of ICMP types.
 _ICMP_TYPES = {0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)",
@@ -55,23 +54,6 @@ _LINK_OPTIONS = {1: "icmpv6.opt.src_linkaddr", 2: "icmpv6.opt.target_linkaddr"}
 #: How many options (records) of one message are written at most.
 _MAX_PARTS = 8
 _STATUS = {0: "Bad", 1: "Good", 2: "Unverified"}
-
-#: The types of the JSON keys, for ``-T json``'s ``*_raw`` arrays.
-KEY_TYPES: dict[str, FieldType] = {
-    **{f"{p}.{k}": t for p in ("icmp", "icmpv6") for k, t in (
-        ("type", FieldType.UINT8), ("code", FieldType.UINT8), ("checksum", FieldType.UINT16),
-        ("checksum.status", FieldType.UINT8))},
-    "icmp.ident": FieldType.UINT16, "icmp.ident_le": FieldType.UINT16, "icmp.seq": FieldType.UINT16,
-    "icmp.seq_le": FieldType.UINT16, "icmpv6.echo.identifier": FieldType.UINT16,
-    "icmpv6.echo.sequence_number": FieldType.UINT16, "icmpv6.reserved": FieldType.BYTES,
-    "icmpv6.mldr.nb_mcast_records": FieldType.UINT16, "icmpv6.mldr.mar": FieldType.NONE,
-    "icmpv6.mldr.mar.record_type": FieldType.UINT8, "icmpv6.mldr.mar.aux_data_len": FieldType.UINT8,
-    "icmpv6.mldr.mar.nb_sources": FieldType.UINT16, "icmpv6.mldr.mar.multicast_address": FieldType.IPv6,
-    "icmpv6.opt": FieldType.NONE, "icmpv6.opt.type": FieldType.UINT8, "icmpv6.opt.length": FieldType.UINT8,
-    "icmpv6.opt.linkaddr": FieldType.ETHER, "icmpv6.opt.src_linkaddr": FieldType.ETHER,
-    "icmpv6.opt.target_linkaddr": FieldType.ETHER,
-}
-
 
 class _Message:
     """The message being shown: its bytes (as captured) and the IP header it is carried in."""

@@ -28,11 +28,10 @@ from dataclasses import replace
 import numpy as np
 
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Item, Node, Protocol, bit_pattern
 from tcpscope.views.tree_ip import ip_protocol_name
 
-__all__ = ["DSTOPTS", "EXTENSIONS", "FRAGHDR", "HOPOPTS", "KEY_TYPES", "OUTSIDE_SPAN", "ROUTING", "extension_payload"]
+__all__ = ["DSTOPTS", "EXTENSIONS", "FRAGHDR", "HOPOPTS", "OUTSIDE_SPAN", "ROUTING", "extension_payload"]
 
 _HOPOPTS, _ROUTING, _FRAGMENT, _DSTOPTS, _AH = 0, 43, 44, 60, 51
 _NAMES = {_HOPOPTS: "ipv6.hopopts", _ROUTING: "ipv6.routing", _FRAGMENT: "ipv6.fraghdr", _DSTOPTS: "ipv6.dstopts"}
@@ -57,27 +56,6 @@ _ROUTING_TYPES = {0: "Source Route", 1: "Nimrod", 2: "Type 2 Routing", 3: "RPL S
 _SOURCE_ROUTE, _TYPE2, _SRH = 0, 2, 4
 #: How many options (addresses) of one header are written at most.
 _MAX_PARTS = 8
-
-#: The types of the JSON keys, for ``-T json``'s ``*_raw`` arrays.
-KEY_TYPES: dict[str, FieldType] = {
-    **{f"{p}.{k}": t for p in ("ipv6.hopopts", "ipv6.dstopts", "ipv6.routing") for k, t in (
-        ("nxt", FieldType.UINT8), ("len", FieldType.UINT8), ("len_oct", FieldType.UINT16))},
-    "ipv6.opt": FieldType.NONE, "ipv6.opt.type": FieldType.UINT8, "ipv6.opt.type.action": FieldType.UINT8,
-    "ipv6.opt.type.change": FieldType.BOOLEAN, "ipv6.opt.type.rest": FieldType.UINT8,
-    "ipv6.opt.length": FieldType.UINT8, "ipv6.opt.padn": FieldType.BYTES, "ipv6.opt.pad1": FieldType.NONE,
-    "ipv6.opt.router_alert": FieldType.UINT16, "ipv6.opt.experimental": FieldType.BYTES,
-    "ipv6.routing.type": FieldType.UINT8, "ipv6.routing.segleft": FieldType.UINT8,
-    "ipv6.routing.src.reserved": FieldType.BYTES, "ipv6.routing.src.addr": FieldType.IPv6,
-    "ipv6.routing.mipv6.reserved": FieldType.BYTES, "ipv6.routing.mipv6.home_address": FieldType.IPv6,
-    "ipv6.routing.srh.last_entry": FieldType.UINT8, "ipv6.routing.srh.flags": FieldType.UINT8,
-    "ipv6.routing.srh.tag": FieldType.BYTES, "ipv6.routing.srh.addr": FieldType.IPv6,
-    "ipv6.fraghdr.nxt": FieldType.UINT8, "ipv6.fraghdr.reserved_octet": FieldType.UINT8,
-    "ipv6.fraghdr.offset": FieldType.UINT16, "ipv6.fraghdr.reserved_bits": FieldType.UINT16,
-    "ipv6.fraghdr.more": FieldType.BOOLEAN, "ipv6.fraghdr.ident": FieldType.UINT32,
-    "ipv6.routing.deprecated": FieldType.NONE, "_ws.expert": FieldType.NONE, "_ws.expert.severity": FieldType.UINT32,
-    "_ws.expert.group": FieldType.UINT32,
-}
-
 
 def _header_length(b: bytes, at: int, kind: int) -> int:
     """An extension header's length in bytes: 8 for a fragment header, (len + 2) words of

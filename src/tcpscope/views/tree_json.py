@@ -31,19 +31,27 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from tcpscope.dissect.tree_fields import TREE_FIELDS
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
 from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
 from tcpscope.views.tree_dns import DnsItem, dns_udp_items
-from tcpscope.views.tree_frames import PROTOCOLS, ExpertItem, Experts, data_bytes, frame_exception, frame_stacks
+from tcpscope.views.tree_frames import (
+    PROTOCOLS,
+    ExpertItem,
+    Experts,
+    data_bytes,
+    frame_exception,
+    frame_stacks,
+    tcp_payload,
+)
 from tcpscope.views.tree_http import HttpTree, http_items
 from tcpscope.views.tree_http_body import text_lines_items
 from tcpscope.views.tree_http_text import HttpItem
-from tcpscope.views.tree_icmp import KEY_TYPES as ICMP_KEY_TYPES
-from tcpscope.views.tree_ipv6_ext import KEY_TYPES as IPV6_EXT_KEY_TYPES
 from tcpscope.views.tree_ipv6_ext import OUTSIDE_SPAN
 from tcpscope.views.tree_tcp import DATA
+from tcpscope.views.tree_tls import tls_items
 
 __all__ = ["FT_NUMBERS", "Detail", "FrameDetails", "frame_details", "json_close", "json_frames", "tshark_json"]
 
@@ -75,8 +83,7 @@ _KEY_TYPES: dict[str, FieldType] = {
     "gre.flags.version": FieldType.UINT16, "gre.proto": FieldType.UINT16, "gre.checksum": FieldType.UINT16,
     "gre.checksum.status": FieldType.UINT8, "gre.offset": FieldType.UINT16, "gre.key": FieldType.UINT32,
     "gre.sequence_number": FieldType.UINT32,
-    **ICMP_KEY_TYPES,
-    **IPV6_EXT_KEY_TYPES,
+    **TREE_FIELDS,
 }
 #: Severity and group words of an expert item's line, as numbers (epan/proto.h PI_*).
 _SEVERITIES = {"Comment": 0x00100000, "Chat": 0x00200000, "Note": 0x00400000, "Warning": 0x00600000,
@@ -310,6 +317,16 @@ def _dns_over_udp(walk: _Walk, frame: int, after: tuple[str, int], label_only: D
     return next(iter(_dns_details(walk, items, found[0])), None)
 
 
+def _tls_over_tcp(walk: _Walk, frame: int, layer: int, label_only: Detail | None) -> Detail | None:
+    """The TLS tree of a TCP segment (:func:`tcpscope.views.tree_tls.tls_items`) as items,
+    their bytes from the payload's first; the protocol's label alone where it is not written."""
+    found = tcp_payload(walk.store, frame)
+    items = None if found is None else tls_items(walk.store.table, frame, layer, found[1], found[2])
+    if not items or found is None:
+        return label_only
+    return _dns_details(walk, items, found[0])[0]
+
+
 def _dns_details(walk: _Walk, items: Sequence[DnsItem], base: int) -> tuple[Detail, ...]:
     out = []
     for d in items:
@@ -425,6 +442,8 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
             got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
             if name == "dns" and stacks[frame][k - 1][0] == "udp":  # (DNS's own items: views/tree_dns.py)
                 got = _dns_over_udp(walk, frame, stacks[frame][k - 1], got)
+            elif name == "tls" and stacks[frame][k - 1][0] == "tcp":  # (TLS's own items: views/tree_tls.py)
+                got = _tls_over_tcp(walk, frame, layer, got)
             if name in ("http", "data-text-lines"):  # (their own items: views/tree_http*.py)
                 protos.extend(_http(walk, frame, layer) if name == "http" else _text_lines(walk, frame, layer))
                 continue

@@ -151,6 +151,10 @@ FRAME = Protocol("frame", "", _frame_head, (
 
 
 def _eth_head(item: Item) -> str:
+    """``Ethernet II, Src: ..., Dst: ...``; for an IEEE 802.3 frame (a length where the type
+    is, then LLC) packet-eth.c's words, with a space after them."""
+    if item.has("eth.len"):
+        return "IEEE 802.3 Ethernet "
     src, dst = item.text_of("eth.src"), item.text_of("eth.dst")
     return f"Ethernet II, Src: {shown_mac(item.names, src or '')}, Dst: {shown_mac(item.names, dst or '')}"
 
@@ -222,6 +226,7 @@ ETH = Protocol("eth", "eth", _eth_head, (
     _address_tree("dst", 0),
     _address_tree("src", 6),
     Node("eth.type", raw=(12, 2, 0)),
+    Node("eth.len", raw=(12, 2, 0)),
 ), span=_fixed_span("eth", 14))
 
 

@@ -17,12 +17,19 @@ Protocol column does (``TLSv1.2 Record Layer: ...``) and the record's content:
   TLS's port table names the protocol inside (443: HTTP), that protocol.
 
 The records are read from the segment's payload when it holds them whole (a record
-reassembled from earlier segments is not at hand here: its frame is left out, None).
+reassembled from earlier segments is not at hand here: its frame is left out, None); a
+record that runs past the segment's end is one TLS asks TCP more of, not added (a segment
+that begins with one has the protocol's line alone). The tree is a list of items
+(:class:`tcpscope.views.tree_dns.DnsItem`: field, line, JSON value, bytes, type), from
+which ``tshark -V``'s text (:func:`tls_text`) and ``-T json``
+(:mod:`tcpscope.views.tree_json`) are both written.
 The record rows of the TLS framing (``_tls``: whether a record is opaque) and the frame's
 Protocol column (``_app``) come from :func:`tcpscope.analysis.tls_frames.with_app`.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,9 +43,11 @@ from tcpscope.analysis.tls import (
     HANDSHAKE_NAMES,
 )
 from tcpscope.table.packets import PacketTable
-from tcpscope.views.tree import Protocol
+from tcpscope.table.schema import FieldType
+from tcpscope.views.tree import Protocol, indent
+from tcpscope.views.tree_dns import DnsItem
 
-__all__ = ["TLS", "tls_text"]
+__all__ = ["TLS", "tls_items", "tls_text"]
 
 #: ssl_31_content_type
 _CONTENT = {20: "Change Cipher Spec", 21: "Alert", 22: "Handshake", 23: "Application Data", 24: "Heartbeat",
@@ -76,89 +85,133 @@ def _app_protocol(ports: tuple[int, int]) -> str | None:
     return None
 
 
-def _handshake_lines(body: bytes, encrypted: bool) -> list[str] | None:
-    """The handshake messages of a record: an encrypted one, or each plain message's type
-    and length (its body not written)."""
+def _u(key: str, label: str, value: str, span: tuple[int, int], ftype: FieldType) -> DnsItem:
+    return DnsItem(key, label, value, span[0], span[1], 0, ftype)
+
+
+class _Record(NamedTuple):
+    """How a record is shown: the conversation's version (the record line's word), whether
+    its type is the "Opaque Type" (TLS 1.3), whether its handshake messages are plain, and
+    the protocol inside application data (None: not known here)."""
+
+    version: str
+    opaque: bool
+    plain: bool
+    app: str | None
+
+
+def _handshake_items(body: bytes, at: int, encrypted: bool) -> list[DnsItem] | None:
+    """The handshake messages of a record whose body starts at ``at``: an encrypted one,
+    or each plain message's type and length (its body not written)."""
     if encrypted:
-        return ["        Handshake Protocol: Encrypted Handshake Message"]
-    out, at = [], 0
-    while at + 4 <= len(body):
-        kind, size = body[at], int.from_bytes(body[at + 1:at + 4], "big")
+        return [DnsItem("tls.handshake", "Handshake Protocol: Encrypted Handshake Message", "", at, len(body))]
+    out, k = [], 0
+    while k + 4 <= len(body):
+        kind, size = body[k], int.from_bytes(body[k + 1:k + 4], "big")
         name = HANDSHAKE_NAMES.get(kind)
-        if name is None or at + 4 + size > len(body):
+        if name is None or k + 4 + size > len(body):
             return None
-        out += [f"        Handshake Protocol: {name}", f"            Handshake Type: {name} ({kind})",
-                f"            Length: {size}"]
-        at += 4 + size
-    return out if at == len(body) else None
+        out.append(DnsItem("tls.handshake", f"Handshake Protocol: {name}", "", at + k, 4 + size, children=[
+            _u("tls.handshake.type", f"Handshake Type: {name} ({kind})", str(kind), (at + k, 1), FieldType.UINT8),
+            _u("tls.handshake.length", f"Length: {size}", str(size), (at + k + 1, 3), FieldType.UINT24)]))
+        k += 4 + size
+    return out if k == len(body) else None
 
 
-def _record_lines(version: str, record: bytes, opaque: bool, plain_handshakes: bool, app: str | None,
-                  ) -> list[str] | None:
-    """One record's item (its header and body in ``record``): its line, its header's
-    fields, then its content; ``app``: the protocol inside application data."""
-    ct, rversion, body = record[0], int.from_bytes(record[1:3], "big"), record[_HEADER:]
-    fields = [f"        {'Opaque' if opaque else 'Content'} Type: {_CONTENT.get(ct, 'Unknown')} ({ct})",
-              f"        Version: {_VERSIONS.get(rversion, 'Unknown')} (0x{rversion:04x})",
-              f"        Length: {len(body)}"]
+def _record_item(how: _Record, data: bytes, at: int) -> DnsItem | None:
+    """One record's item (its header and body in ``data``, from ``at`` of the payload):
+    its line, its header's fields, then its content."""
+    ct, rversion, body = data[0], int.from_bytes(data[1:3], "big"), data[_HEADER:]
+    version, opaque, app = how.version, how.opaque, how.app
+    kind = "opaque_type" if opaque else "content_type"
+    fields = [_u(f"tls.record.{kind}", f"{'Opaque' if opaque else 'Content'} Type: {_CONTENT.get(ct, 'Unknown')} ({ct})",
+                 str(ct), (at, 1), FieldType.UINT8),
+              _u("tls.record.version", f"Version: {_VERSIONS.get(rversion, 'Unknown')} (0x{rversion:04x})",
+                 f"0x{rversion:04x}", (at + 1, 2), FieldType.UINT16),
+              _u("tls.record.length", f"Length: {len(body)}", str(len(body)), (at + 3, 2), FieldType.UINT16)]
+    inner, size = at + _HEADER, len(body)
+
+    def record(title: str, content: list[DnsItem]) -> DnsItem:
+        return DnsItem("tls.record", f"{version} Record Layer: {title}", "", at, len(data), children=fields + content)
+
     if ct == CT_CCS:
-        return [f"    {version} Record Layer: Change Cipher Spec Protocol: Change Cipher Spec", *fields,
-                "        Change Cipher Spec Message"]
+        return record("Change Cipher Spec Protocol: Change Cipher Spec",
+                      [DnsItem("tls.change_cipher_spec", "Change Cipher Spec Message", "", inner, size)])
     if ct == CT_ALERT:
-        if len(body) != 2:
-            return [f"    {version} Record Layer: Encrypted Alert", *fields, "        Alert Message: Encrypted Alert"]
+        if size != 2:
+            return record("Encrypted Alert",
+                          [DnsItem("tls.alert_message", "Alert Message: Encrypted Alert", "", inner, size)])
         level, desc = ALERT_LEVELS.get(body[0], "Unknown"), ALERT_NAMES.get(body[1], "Unknown")
-        return [f"    {version} Record Layer: Alert (Level: {level}, Description: {desc})", *fields,
-                "        Alert Message", f"            Level: {level} ({body[0]})",
-                f"            Description: {desc} ({body[1]})"]
+        return record(f"Alert (Level: {level}, Description: {desc})", [
+            DnsItem("tls.alert_message", "Alert Message", "", inner, size, children=[
+                _u("tls.alert_message.level", f"Level: {level} ({body[0]})", str(body[0]), (inner, 1), FieldType.UINT8),
+                _u("tls.alert_message.desc", f"Description: {desc} ({body[1]})", str(body[1]), (inner + 1, 1),
+                   FieldType.UINT8)])])
     if ct == CT_HANDSHAKE:
-        messages = _handshake_lines(body, not plain_handshakes)
+        messages = _handshake_items(body, inner, not how.plain)
         if messages is None:
             return None
-        title = "Encrypted Handshake Message" if not plain_handshakes else \
-            ", ".join(m.split(": ", 1)[1] for m in messages[::3])
-        return [f"    {version} Record Layer: Handshake Protocol: {title}", *fields, *messages]
+        title = ", ".join(m.label.split(": ", 1)[1] for m in messages)
+        return record(f"Handshake Protocol: {title}", messages)
     if ct == CT_APP_DATA:
         if app is None:
             return None
-        return [f"    {version} Record Layer: Application Data Protocol: {app}", *fields,
-                f"        Encrypted Application Data: {_bytes_field(body)}",
-                f"        [Application Data Protocol: {app}]"]
+        return record(f"Application Data Protocol: {app}", [
+            DnsItem("tls.app_data", f"Encrypted Application Data: {_bytes_field(body)}",
+                    ":".join(f"{b:02x}" for b in body), inner, size, 0, FieldType.BYTES),
+            DnsItem("tls.app_data_proto", f"[Application Data Protocol: {app}]", app, ftype=FieldType.STRING)])
     return None
 
 
-def tls_text(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int]) -> str | None:
+def tls_items(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int],
+              ) -> list[DnsItem] | None:
     """The TLS tree of ``frame`` (0-based) whose TCP payload is ``payload`` (its source and
-    destination ports ``ports``), or None where it is not written: a second call of the
-    dissector in the frame, a record continued from or into another segment, a content
-    tcpscope does not write."""
+    destination ports ``ports``) as items, their bytes from the payload's first; None where
+    it is not written: a second call of the dissector in the frame, a record completed
+    from earlier segments, a content tcpscope does not write."""
     if layer != 1:
         return None
     app = _frame_rows(table, "_app", frame)
     records = _frame_rows(table, "_tls", frame)
-    if not app:
-        return None
-    version = str(table.layer("_app").cols["proto"][app[0]])
     opaque = np.asarray(table.layer("_tls").cols["opaque"])[records].tolist() if records else []
+    version = str(table.layer("_app").cols["proto"][app[0]]) if app else ""
     plain = bool(_frame_rows(table, "_tls_hs", frame))
-    lines = ["Transport Layer Security"]
+    top = DnsItem("tls", "Transport Layer Security", "", 0, len(payload), 0, FieldType.PROTOCOL)
     at, k, ccs = 0, 0, False
-    while at + _HEADER <= len(payload):
-        size = int.from_bytes(payload[at + 3:at + 5], "big")
-        if at + _HEADER + size > len(payload) or k >= len(opaque):
+    while _whole_record(payload, at):
+        if k >= len(opaque):
             return None
+        size = int.from_bytes(payload[at + 3:at + 5], "big")
         # (a handshake after a Change Cipher Spec of the same segment is encrypted)
-        got = _record_lines(version, payload[at:at + _HEADER + size], bool(opaque[k]), plain and not ccs,
-                            _app_protocol(ports))
+        how = _Record(version, bool(opaque[k]), plain and not ccs, _app_protocol(ports))
+        got = _record_item(how, payload[at:at + _HEADER + size], at)
         ccs |= payload[at] == CT_CCS
         if got is None:
             return None
-        lines += got
+        top.children.append(got)
         at += _HEADER + size
         k += 1
-    if k != len(opaque) or not version.startswith(("TLS", "SSL", "GMTLS")):
+    if k != len(opaque) or (k and not version.startswith(("TLS", "SSL", "GMTLS"))):
         return None  # (a record completed from earlier segments, or no record of TLS's own)
-    return "".join(f"{line}\n" for line in lines)
+    return [top]
+
+
+def _whole_record(payload: bytes, at: int) -> bool:
+    """Whether a record starting at ``at`` ends in the payload. The first one that does
+    not (its header or its body cut by the segment's end) is one TLS asks TCP more of:
+    it and what follows it are not added (a segment that begins with one shows the empty
+    "Transport Layer Security" line alone)."""
+    return at + _HEADER <= len(payload) and at + _HEADER + int.from_bytes(payload[at + 3:at + 5], "big") <= len(payload)
+
+
+def _lines(items: list[DnsItem], depth: int = 0) -> list[tuple[int, str]]:
+    return [line for d in items for line in ((depth, d.label), *_lines(d.children, depth + 1))]
+
+
+def tls_text(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int]) -> str | None:
+    """The text of :func:`tls_items`."""
+    got = tls_items(table, frame, layer, payload, ports)
+    return None if got is None else indent(_lines(got))
 
 
 def _head(_item: object) -> str:
