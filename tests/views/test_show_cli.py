@@ -58,6 +58,19 @@ def test_bytes_follow_each_tree_as_tshark_prints_them(name: str, tshark: str) ->
     assert got.stdout == want
 
 
+def test_with_bytes_the_data_protocol_has_no_dump_of_its_own(tshark: str) -> None:
+    """DATA DUMPS: with ``-x`` the whole frame follows in hex, so the Data's own dump under
+    its line is left out, as print.c does (craft-encap-mpls.pcap frame 5 ends in Data)."""
+    import subprocess
+
+    got = run_tcpscope("show", "craft-encap-mpls.pcap", "-n", "-x", "--frame", "5")
+    want = subprocess.run([tshark, "-n", "-r", str(CAPTURES / "craft-encap-mpls.pcap"), "-V", "-x", "-Y",
+                           "frame.number == 5"], capture_output=True, text=True, check=True).stdout
+    assert got.status == 0
+    assert "Data (" in got.stdout
+    assert got.stdout == want
+
+
 def test_json_frames_chosen_by_number_and_bad_input() -> None:
     """``show -T json --frame``: an array of those frames; a damaged capture: no traceback."""
     import json

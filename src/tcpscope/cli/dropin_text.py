@@ -10,7 +10,6 @@ place of the space. ``-t`` chooses the time column's format (:func:`time_column`
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tcpscope.cli.common import finish, scan_capture
+from tcpscope.views.hexdump import DUMP_LINE, without_data_dumps
 
 if TYPE_CHECKING:
     from tcpscope.cli.common import Reading
@@ -69,7 +69,7 @@ def print_text(opts: Options, reading: Reading, out_write: object) -> int:
                         parts[i].append(_summary(row, times[i], delimiter) + "\n")
                 if registry is not None:
                     for i, tree in enumerate(show_text(table, frames, registry, before, opts.mac_names)):
-                        text = _without_data_dumps(tree.text) if _no_data_dumps(opts) else tree.text
+                        text = without_data_dumps(tree.text) if opts.hex else tree.text  # (-x: the whole frame in hex after it)
                         text = text if opts.only is None else _only(text, opts.only)
                         parts[i].append(text if opts.hex else text + "\n")
                 if opts.hex:
@@ -90,30 +90,12 @@ def _summary(row: PacketRow, when: str, delimiter: str) -> str:
 
 
 #: A line of a hex dump in the tree (the data protocol's bytes under its line)
-_DUMP_LINE = re.compile(r"[0-9a-f]{4,}  ")
-
-
-def _no_data_dumps(opts: Options) -> bool:
-    """DATA DUMPS: print.c dumps the data protocol's bytes under its line (an empty line,
-    then the dump) as part of its subtree, unless -x is given (the whole frame follows in
-    hex)."""
-    return bool(opts.hex)
-
-
-def _without_data_dumps(text: str) -> str:
-    """The tree without the data protocol's dumps (:func:`_no_data_dumps`)."""
-    lines = text.splitlines(keepends=True)
-    dump = [bool(_DUMP_LINE.match(line)) for line in lines]
-    return "".join(line for i, line in enumerate(lines)
-                   if not dump[i] and not (line == "\n" and i + 1 < len(lines) and dump[i + 1]))
-
-
 def _only(text: str, protocols: list[str]) -> str:
     """``-O``: each protocol's top line, and the whole tree of those in ``protocols``."""
     keep = True
     lines = []
     for line in text.splitlines(keepends=True):
-        if not line.startswith(" ") and not _DUMP_LINE.match(line) and line != "\n":  # (a dump: its Data's subtree)
+        if not line.startswith(" ") and not DUMP_LINE.match(line) and line != "\n":  # (a dump: its Data's subtree)
             name = next((proto for head, proto in _TREE_HEADS if line.startswith(head)), "")
             keep = name in protocols
             lines.append(line)

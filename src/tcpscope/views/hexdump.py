@@ -25,6 +25,7 @@ The API, for ``tcpscope show -x`` and whatever else shows bytes:
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -35,7 +36,8 @@ from tcpscope._types import Array, Index
 from tcpscope.dissect.pipeline import REASSEMBLED
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["DataSource", "data_sources", "hex_dump", "hex_dump_many", "hex_dumps", "offset_digits", "source_title", "sources_dump"]
+__all__ = ["DUMP_LINE", "DataSource", "data_sources", "hex_dump", "hex_dump_many", "hex_dumps", "offset_digits", "source_title", "sources_dump",
+           "without_data_dumps"]
 
 #: Bytes on one line of the dump
 BYTES_PER_LINE = 16
@@ -228,3 +230,17 @@ def _batch(table: PacketTable, frames: Index, batch_lines: int) -> Iterator[str]
                     break
                 parts.append(hex_dump(bufs[b][s:s + n]))
         yield "".join(parts) + "\n"
+
+
+#: A line of a hex dump in a tree's text (the data protocol's bytes under its line)
+DUMP_LINE = re.compile(r"[0-9a-f]{4,}  ")
+
+
+def without_data_dumps(text: str) -> str:
+    """DATA DUMPS: print.c dumps the data protocol's bytes under its line (an empty line,
+    then the dump) as part of its subtree, unless -x is given (the whole frame follows in
+    hex): ``text``, a tree's, without those dumps."""
+    lines = text.splitlines(keepends=True)
+    dump = [bool(DUMP_LINE.match(line)) for line in lines]
+    return "".join(line for i, line in enumerate(lines)
+                   if not dump[i] and not (line == "\n" and i + 1 < len(lines) and dump[i + 1]))
