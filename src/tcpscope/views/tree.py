@@ -45,7 +45,7 @@ from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import format_reltime, format_values
 from tcpscope.table.values import Values
 
-__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
+__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "TcpTreePrefs", "Where", "bit_pattern", "cut_to_frames",
            "display",
            "indent", "line_text", "render_node"]
 
@@ -134,19 +134,43 @@ class Protocol:
     nested: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class TcpTreePrefs:
+    """The TCP preferences (tshark's ``-o``) that change what the TCP tree shows, each
+    as tshark's dissector reads it: ``relative``, the numbers relative to the stream's
+    first (``tcp.relative_sequence_numbers``, which only applies with the sequence
+    analysis); ``sequence_analysis`` (``tcp.analyze_sequence_numbers``); ``timestamps``
+    (``tcp.calculate_timestamps``); ``bytes_in_flight`` (``tcp.track_bytes_in_flight``).
+    The values they change (raw numbers, no analysis) are the table's already
+    (:mod:`tcpscope.cli.dropin_prefs`); these say which lines and words go with them."""
+
+    relative: bool = True
+    sequence_analysis: bool = True
+    timestamps: bool = True
+    bytes_in_flight: bool = True
+
+    @property
+    def relative_labels(self) -> bool:
+        """RELATIVE LABELS: the numbers are called relative (and their raw values shown
+        beside them) only when both the preference and the sequence analysis are on."""
+        return self.relative and self.sequence_analysis
+
+
 class FieldStore:
     """The values of the fields a tree shows, for the frames being shown, each field
     gathered and formatted once (lazily, on first use).
 
     ``frames``: the 0-based frames of ``table`` that will be shown (increasing).
     ``names``: whether MAC addresses are shown with their names, as tshark resolves them
-    by default (False: as ``tshark -n`` shows them).
+    by default (False: as ``tshark -n`` shows them). ``tcp``: the TCP preferences the
+    tree follows (:class:`TcpTreePrefs`).
     """
 
-    def __init__(self, table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-                 before: int | None = None, names: bool = False) -> None:
+    def __init__(self, table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- the tree's settings, each named
+                 before: int | None = None, names: bool = False, *, tcp: TcpTreePrefs | None = None) -> None:
         self.table = table
         self.names = names
+        self.tcp = TcpTreePrefs() if tcp is None else tcp
         self.frames = frames
         self.registry = registry
         self._fields: dict[str, _Field] = {}
@@ -436,6 +460,11 @@ class Item:
     def names(self) -> bool:
         """Whether MAC addresses are shown with their names (see :class:`FieldStore`)."""
         return self._store.names
+
+    @property
+    def tcp_prefs(self) -> TcpTreePrefs:
+        """The TCP preferences the tree follows (see :class:`FieldStore`)."""
+        return self._store.tcp
 
     def delta_displayed(self) -> str:
         """The time since the frame shown before this one (frame.time_delta_displayed)."""

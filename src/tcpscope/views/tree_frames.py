@@ -29,7 +29,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump_many
-from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
+from tcpscope.views.tree import FieldStore, Item, Protocol, TcpTreePrefs, Where, indent
 from tcpscope.views.tree_arp import ARP
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_dns import DNS, dns_text, dns_udp_text
@@ -307,15 +307,15 @@ def _headers(table: PacketTable, proto: Protocol, where: list[tuple[int, int]]) 
     return Headers(frames, layers, {proto.table: np.searchsorted(lt.pkt, frames) + layers - 1})
 
 
-def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-              before: int | None = None, names: bool = False) -> Iterator[FrameTree]:
+def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- the tree's settings, each named
+              before: int | None = None, names: bool = False, *, tcp: TcpTreePrefs | None = None) -> Iterator[FrameTree]:
     """The trees of ``frames`` (0-based, increasing) of ``table``; ``before``: the time stamp
     of the frame shown last before them (an earlier piece of the capture); ``names``: MAC
-    addresses with their names (:class:`FieldStore`).
+    addresses with their names; ``tcp``: the TCP preferences followed (:class:`FieldStore`).
 
     Each protocol's headers are rendered together (:func:`tcpscope.views.tree_columns.header_texts`),
     then each frame's text is its protocols' texts in the frame's order."""
-    store = FieldStore(table, frames, registry, before, names)
+    store = FieldStore(table, frames, registry, before, names, tcp=tcp)
     experts = Experts(store)
     order = frames.tolist()
     stacks, missing = frame_stacks(store, order)

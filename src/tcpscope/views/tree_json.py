@@ -35,7 +35,7 @@ from tcpscope.dissect.tree_fields import TREE_FIELDS
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
-from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
+from tcpscope.views.tree import FieldStore, Item, Node, Protocol, TcpTreePrefs, Where, line_text
 from tcpscope.views.tree_dns import DnsItem, dns_udp_items
 from tcpscope.views.tree_frames import (
     PROTOCOLS,
@@ -350,12 +350,14 @@ def _holding(walk: _Walk, outer: Detail, inner: Detail) -> Detail:
     return replace(outer, length=length, raw=raw, children=(*outer.children, inner))
 
 
-def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-                  before: int | None = None, names: bool = False) -> Iterator[FrameDetails]:
+def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- the tree's settings, each named
+                  before: int | None = None, names: bool = False,
+                  *, tcp: TcpTreePrefs | None = None) -> Iterator[FrameDetails]:
     """The trees of ``frames`` (0-based, increasing) of ``table`` as items; ``before``: the
     time stamp of the frame shown last before them (an earlier piece of the capture);
-    ``names``: MAC addresses with their names (:class:`FieldStore`)."""
-    store = FieldStore(table, frames, registry, before, names)
+    ``names``: MAC addresses with their names; ``tcp``: the TCP preferences followed
+    (:class:`FieldStore`)."""
+    store = FieldStore(table, frames, registry, before, names, tcp=tcp)
     experts = Experts(store)
     order = frames.tolist()
     stacks, missing = frame_stacks(store, order)
