@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tcpscope._types import Array
     from tcpscope.api import PacketView
     from tcpscope.table.packets import PacketTable
-    from tcpscope.views.tree import TcpTreePrefs
+    from tcpscope.views.tree_prefs import TcpTreePrefs
 
 __all__ = ["EXIT_ERROR", "Pieces", "Reading", "finish", "reading_of", "scan_capture", "selected_streams"]
 

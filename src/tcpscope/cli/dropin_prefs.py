@@ -38,7 +38,7 @@ from tcpscope.cli.dropin_options import REFUSED, OptionError, tshark_knows
 
 if TYPE_CHECKING:
     from tcpscope.table.packets import PacketTable
-    from tcpscope.views.tree import TcpTreePrefs
+    from tcpscope.views.tree_prefs import TcpTreePrefs
 
 __all__ = ["Preferences", "parse_preferences"]
 
@@ -81,7 +81,7 @@ class Preferences:
 
     def tree(self) -> TcpTreePrefs:
         """What the details tree (``-V``, ``-O``, ``-T json``) follows of these preferences."""
-        from tcpscope.views.tree import TcpTreePrefs
+        from tcpscope.views.tree_prefs import TcpTreePrefs
 
         return TcpTreePrefs(relative=self.relative, sequence_analysis=self.sequence_analysis,
                             timestamps=self.timestamps, bytes_in_flight=self.bytes_in_flight)

@@ -44,8 +44,9 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import format_reltime, format_values
 from tcpscope.table.values import Values
+from tcpscope.views.tree_prefs import TcpTreePrefs
 
-__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "TcpTreePrefs", "Where", "bit_pattern", "cut_to_frames",
+__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
            "display",
            "indent", "line_text", "render_node"]
 
@@ -132,28 +133,6 @@ class Protocol:
     #: the header's tree sits inside the tree of the protocol before it (IPv6's extension
     #: headers inside IPv6's), as the last of its items
     nested: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TcpTreePrefs:
-    """The TCP preferences (tshark's ``-o``) that change what the TCP tree shows, each
-    as tshark's dissector reads it: ``relative``, the numbers relative to the stream's
-    first (``tcp.relative_sequence_numbers``, which only applies with the sequence
-    analysis); ``sequence_analysis`` (``tcp.analyze_sequence_numbers``); ``timestamps``
-    (``tcp.calculate_timestamps``); ``bytes_in_flight`` (``tcp.track_bytes_in_flight``).
-    The values they change (raw numbers, no analysis) are the table's already
-    (:mod:`tcpscope.cli.dropin_prefs`); these say which lines and words go with them."""
-
-    relative: bool = True
-    sequence_analysis: bool = True
-    timestamps: bool = True
-    bytes_in_flight: bool = True
-
-    @property
-    def relative_labels(self) -> bool:
-        """RELATIVE LABELS: the numbers are called relative (and their raw values shown
-        beside them) only when both the preference and the sequence analysis are on."""
-        return self.relative and self.sequence_analysis
 
 
 class FieldStore:

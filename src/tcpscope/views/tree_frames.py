@@ -29,7 +29,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump_many
-from tcpscope.views.tree import FieldStore, Item, Protocol, TcpTreePrefs, Where, indent
+from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_arp import ARP
 from tcpscope.views.tree_columns import Headers, header_texts
 from tcpscope.views.tree_dns import DNS, dns_text, dns_udp_text
@@ -42,6 +42,7 @@ from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, 
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_llc import LLC, llc_length
 from tcpscope.views.tree_mpls import MPLS, STACKED
+from tcpscope.views.tree_prefs import TcpTreePrefs
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
 from tcpscope.views.tree_tls import TLS, tls_text

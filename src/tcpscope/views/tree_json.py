@@ -35,7 +35,7 @@ from tcpscope.dissect.tree_fields import TREE_FIELDS
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
-from tcpscope.views.tree import FieldStore, Item, Node, Protocol, TcpTreePrefs, Where, line_text
+from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
 from tcpscope.views.tree_dns import DnsItem, dns_udp_items
 from tcpscope.views.tree_frames import (
     PROTOCOLS,
@@ -47,6 +47,7 @@ from tcpscope.views.tree_frames import (
     tcp_payload,
 )
 from tcpscope.views.tree_ipv6_ext import OUTSIDE_SPAN
+from tcpscope.views.tree_prefs import TcpTreePrefs
 from tcpscope.views.tree_tcp import DATA
 from tcpscope.views.tree_tls import tls_items
 
