@@ -17,6 +17,9 @@ addresses are shown with their names (tshark's default), and every Ethernet fram
 
 ``--frame K`` (repeatable; default 1000 and the capture's last frames' neighbour 700000)
 times ``tcpscope show -n FILE --frame K`` alone, best of 3: the issue asks for under a second.
+``--frame-only`` times those only (with ``--before DIR``, that checkout's too, each run
+after one untimed run of its own that fills numba's cache), without the whole runs and
+their comparison; the load average is read before and after.
 Goal (issue 17): ``show`` at least 10x faster than ``tshark -V`` (CPU time).
 """
 
@@ -100,12 +103,40 @@ def _compile(src: Path) -> None:
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(src)], check=True, stdout=subprocess.DEVNULL)
 
 
+def frame_only(ks: list[int], before: Path | None) -> int:
+    """``show -n FILE --frame K`` for each K, 3 timed runs each, after one untimed run
+    (numba's cache), for this checkout and ``before``'s."""
+    cap = capture()
+    load_before = os.getloadavg()
+    srcs = {"tcpscope": ROOT / "src", **({"before": before / "src"} if before else {})}
+    for src in srcs.values():
+        _compile(src)
+    warm(cap)
+    frames: dict[str, Any] = {}
+    for name, src in srcs.items():
+        for k in ks:
+            cmd = tcpscope_cmd("show", "-n", str(cap), "--frame", str(k))
+            with open(os.devnull, "wb") as sink:
+                run_cmd(cmd, stdout=sink, environ=_environ(src))  # untimed: numba's cache
+                frames[f"{name} {k}"] = s = summary([run_cmd(cmd, stdout=sink, environ=_environ(src))
+                                                     for _ in range(3)])
+            print(f"  {name} show --frame {k}: wall {s['wall_min_s']:.2f} s (best of 3), cpu {s['cpu_median_s']:.2f} s"
+                  f" (median), {s['maxrss_mib']:.0f} MiB")
+    result = {"capture": str(cap), "frame": frames, "load_before": load_before, "load_after": os.getloadavg(),
+              "goals": {"frame_cpu_s": "< 1"}, **({"before_src": str(before)} if before else {})}
+    print(f"  -> {save('show_frame', result).relative_to(ROOT)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--frames", type=int, default=0, help="only the capture's first N frames")
     ap.add_argument("--before", type=Path, help="a checkout whose src is timed too (the code before a change)")
     ap.add_argument("--frame", type=int, action="append", help="time show --frame K (default: 1000 and 700000)")
+    ap.add_argument("--frame-only", action="store_true", help="time show --frame K only (no whole runs)")
     args = ap.parse_args(argv)
+    if args.frame_only:
+        return frame_only(args.frame or [1000, 700000], args.before)
     cap = capture()
     mine_src = ROOT / "src"
     _compile(mine_src)

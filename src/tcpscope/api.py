@@ -560,7 +560,9 @@ class Scan:
         focus: When set before the iteration starts, the numbers of the only frames the
             caller will read: a file's HTTP, TLS and DNS over TCP are then framed in their
             conversations only (``tcpscope show --frame N``), so other frames' fields of
-            those protocols may be absent.
+            those protocols may be absent; and one file is read no further than the last
+            of them (its values depend on the frames before it only), so that ``frames``
+            counts up to it, and the damage after it is not reported.
         whole: From the first piece on, whether the capture came in one batch (a file; a
             pipe's frames come as they arrive).
         frames: How many frames the capture has, once ``whole`` is True.
@@ -630,7 +632,7 @@ class Scan:
         from tcpscope.pipeline.stream import TableStream
 
         flt = self._filter
-        stream = TableStream(read_batches(self._path), self._analysis(), select=flt.mask if flt is not None else None,
+        stream = TableStream(read_batches(self._path, _last_focused(self.focus)), self._analysis(), select=flt.mask if flt is not None else None,
                              progress=self.progress, http=self._http(), desegment=self._desegment)
         stream.focus = self.focus
         for table, mask in stream:
@@ -638,6 +640,15 @@ class Scan:
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
             yield PacketView(table, frames, self._fields, self._lists, piece=_Piece(mask, stream.size))
         self.warnings = _messages(stream.warnings)
+
+
+def _last_focused(focus: Sequence[int] | None) -> int | None:
+    """How many frames a scan focused on the frames ``focus`` reads (``Scan.focus``): up to
+    the last of them; all when one is not a frame number (the caller says which frames the
+    capture lacks, and how many it has)."""
+    if not focus or min(focus) < 1:
+        return None
+    return max(focus)
 
 
 def _messages(warnings: Sequence[CaptureWarning]) -> tuple[str, ...]:

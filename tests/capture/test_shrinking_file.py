@@ -29,8 +29,8 @@ from tcpscope.cli.main import main
 path, size = sys.argv[1], int(sys.argv[2])
 read = pipe.read_records
 
-def read_then_cut(p):
-    records = read(p)
+def read_then_cut(p, *upto):
+    records = read(p, *upto)
     os.truncate(path, size)
     return records
 

@@ -302,18 +302,20 @@ def _variant(src: Source, fh: _FileHeader) -> str:
     return chosen
 
 
-def _walk_records(src: Source, pos: int, w: _Walk) -> tuple[NDArray[np.int64], int, int, int]:
+def _walk_records(src: Source, pos: int, w: _Walk, upto: int | None = None) -> tuple[NDArray[np.int64], int, int, int]:
     """Every record's columns (rows :data:`_START`...), where the walk stopped, its status
     and the offending incl_len: the headers are read a window at a time from a file, not
-    through the map; bytes already in memory are walked at once.
+    through the map; bytes already in memory are walked at once. ``upto``: the walk stops
+    (status OK) after that many records, reading no further.
 
     The columns start at one record per :data:`_BYTES_PER_ROW` bytes and double when
     full, and are copied to the real count at the end: the index holds 40 bytes a
     record, not a reservation for a file of bare headers.
     """
-    walk = _walk.pick(max(1, w.file_end // 256))
+    walk = _walk.pick(max(1, w.file_end // 256 if upto is None else min(w.file_end // 256, upto)))
     worst = (w.file_end - pos) // w.hdr_len + 1  # every record takes at least hdr_len bytes
-    cols = np.empty((5, min(worst, max(_MIN_ROOM, (w.file_end - pos) // _BYTES_PER_ROW))), dtype=np.int64)
+    room = min(worst, max(_MIN_ROOM, (w.file_end - pos) // _BYTES_PER_ROW))
+    cols = np.empty((5, room if upto is None else min(room, upto)), dtype=np.int64)
     count, bad_len = 0, 0
 
     def step(window: NDArray[np.uint8], base: int) -> int:
@@ -321,10 +323,12 @@ def _walk_records(src: Source, pos: int, w: _Walk) -> tuple[NDArray[np.int64], i
         columns doubled each time they fill; the status where it stopped."""
         nonlocal cols, count, pos, bad_len
         while True:
-            got, stop, status, bad = walk(window, base, pos, w, cols[:, count:])
+            got, stop, status, bad = walk(window, base, pos, w, cols[:, count:upto])
             count, pos, bad_len = count + int(got), int(stop), int(bad)
             if status != FULL:
                 return int(status)
+            if count == upto:  # the records asked for: what follows is not read
+                return OK
             cols = np.concatenate([cols[:, :count], np.empty_like(cols)], axis=1)
 
     with src.reader() as read_at:
@@ -365,8 +369,9 @@ def _fcs_lengths(network: int, linktype: int, n: int) -> NDArray[np.int64] | Non
     return None
 
 
-def read_pcap(src: Source) -> Records:
-    """Index every record of a pcap file (see the module docstring for the rules)."""
+def read_pcap(src: Source, upto: int | None = None) -> Records:
+    """Index every record of a pcap file (see the module docstring for the rules); with
+    ``upto``, its first ``upto`` records only, the file read no further than their end."""
     data, name = src.data, src.name
     fh = _read_file_header(data, name)
     linktype, max_len = fh.linktype, fh.header.max_len
@@ -374,7 +379,7 @@ def read_pcap(src: Source) -> Records:
     hdr_len = _HDR_LEN[variant]
     unit = 1 if variant in _NSEC_VARIANTS else 1000
     w = _Walk(fh.header.big, fh.header.swap_mode, max_len, hdr_len, unit, int(data.shape[0]))
-    cols, stop, status, bad_len = _walk_records(src, fh.first_record, w)
+    cols, stop, status, bad_len = _walk_records(src, fh.first_record, w, upto)
     start, incl, orig, ts, nsecs = cols
     warnings = _walk_warnings(name, status, stop, bad_len, max_len)
 

@@ -56,10 +56,11 @@ UNKNOWN_BYTES = 4 << 20
 
 
 def read_batches(path: str | os.PathLike[str] | BinaryIO | Sequence[str | os.PathLike[str]],
-                 ) -> Iterator[tuple[Records, bool]]:
+                 upto: int | None = None) -> Iterator[tuple[Records, bool]]:
     """The capture's records as ``(batch, last)`` pairs: a pipe's a batch at a time as its
     bytes come (see the module docstring), several files' (or a directory's) a file at a
-    time (``capture.files``), anything else in one batch."""
+    time (``capture.files``), anything else in one batch (``upto``: its first ``upto``
+    records only, :func:`~tcpscope.capture.read_records`)."""
     if isinstance(path, (str, os.PathLike, list, tuple)):
         files = capture_files(path)
         if files is not None:
@@ -76,7 +77,7 @@ def read_batches(path: str | os.PathLike[str] | BinaryIO | Sequence[str | os.Pat
                     os.close(fd)
             return
     one = path[0] if isinstance(path, (list, tuple)) else path  # one path in a list
-    yield read_records(cast("str | os.PathLike[str] | BinaryIO", one)), True
+    yield read_records(cast("str | os.PathLike[str] | BinaryIO", one), upto), True
 
 
 def _pipe(path: str) -> int | None:

@@ -33,26 +33,31 @@ def _describe(head: bytes) -> str:
     return f"{kind} starting {head[:8].hex(' ')}"
 
 
-def read_records(path: str | os.PathLike[str] | BinaryIO) -> Records:
+def read_records(path: str | os.PathLike[str] | BinaryIO, upto: int | None = None) -> Records:
     """Read a capture's records. An empty file is a capture with no frames, as for tshark.
 
     Raises :class:`~tcpscope.errors.CaptureError` subclasses for files that cannot be
     read; damage after the first record is a warning in ``Records.warnings``. A
     compressed stream that breaks off is reported where the reader needs the bytes it
     did not give: while opening (an error), or after the last whole record (a warning).
+
+    ``upto``: the first ``upto`` records only (what ``tcpscope show --frame N`` needs:
+    a frame's tree depends on the frames before it only); a pcap file is read no further
+    than the header of the record after them: damage past that is not seen, so not
+    reported.
     """
-    return records_of(read_source(path))
+    return records_of(read_source(path), upto)
 
 
-def records_of(src: Source) -> Records:
+def records_of(src: Source, upto: int | None = None) -> Records:
     """The records of the capture in ``src`` (see :func:`read_records`)."""
     try:
-        records = _read(src)
+        records = _read(src, upto)
     except (CaptureCutShortError, NotACaptureError):
         if src.stream_error is None:
             raise
         records = Records.empty(src.name, "empty", src.data, src.keepalive)
-    if src.stream_error is None:
+    if src.stream_error is None or (upto is not None and len(records) == upto):  # (damage after the records asked for)
         return records
     kind, detail = src.stream_error
     if len(records) == 0 and not records.warnings:  # the stream broke before the capture's header
@@ -97,9 +102,9 @@ def _mime(src: Source) -> Records | None:
     )
 
 
-def _read(src: Source) -> Records:
+def _read(src: Source, upto: int | None) -> Records:
     try:
-        return read_capture_bytes(src)
+        return read_capture_bytes(src, upto)
     except NotACaptureError:
         mime = _mime(src)
         if mime is None:
@@ -107,9 +112,10 @@ def _read(src: Source) -> Records:
         return mime
 
 
-def read_capture_bytes(src: Source) -> Records:
+def read_capture_bytes(src: Source, upto: int | None = None) -> Records:
     """The records of ``src`` when it starts like a pcap or pcapng file: no MIME reader, no
-    stream damage (what a pipe's reader asks of the bytes it has so far)."""
+    stream damage (what a pipe's reader asks of the bytes it has so far); ``upto``: the
+    first ``upto`` only (a pcapng file is walked whole, then cut)."""
     data = src.data
     if data.shape[0] == 0:
         return Records.empty(src.name, "empty", data, src.keepalive)
@@ -117,9 +123,10 @@ def read_capture_bytes(src: Source) -> Records:
     if len(head) == 4:
         magic = int.from_bytes(head, "little")
         if magic in MAGICS:
-            return read_pcap(src)
+            return read_pcap(src, upto)
         if magic == SHB_TYPE and data.shape[0] >= 12:
             bom = bytes(data[8:12])
             if bom in (b"\x4d\x3c\x2b\x1a", b"\x1a\x2b\x3c\x4d"):
-                return read_pcapng(src)
+                records = read_pcapng(src)
+                return records if upto is None or len(records) <= upto else records.frames(0, upto)
     raise NotACaptureError(src.name, _describe(bytes(data[:16])))

@@ -62,17 +62,17 @@ def reading_of(args: argparse.Namespace) -> Reading | None:
 
 
 @contextmanager
-def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields: Sequence[str] | None = None,  # noqa: PLR0913 -- the scan's settings, each named
-                 analyze: bool | Literal["needed"] = True, reading: Reading | None = None,
-                 *, focus: Sequence[int] | None = None) -> Iterator[Pieces]:
+def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields: Sequence[str] | None = None,  # noqa: PLR0913 -- how a command reads, each documented below
+                 analyze: bool | Literal["needed"] = True, reading: Reading | None = None, *,
+                 focus: Sequence[int] | None = None) -> Iterator[Pieces]:
     """The capture's pieces, analysed and filtered (:class:`tcpscope.api.Scan`), with the
     progress line for a large file. A bad filter or field is an error before the file is
     read, as tshark reports them; so is a device or a socket instead of a file, as tshark
     reads neither. The command line is a process of its own: a large file or a pipe first
     tunes the allocator for large arrays (``tcpscope.tune_allocator``), which the library
-    does only when asked. ``reading``: see :class:`Reading`; ``focus``: the only frames the command
-    will use (``Scan.focus``). Several ``paths`` (or a
-    directory) are one capture, the files one after the other (``capture.files``)."""
+    does only when asked. ``reading``: see :class:`Reading`. Several ``paths`` (or a
+    directory) are one capture, the files one after the other (``capture.files``).
+    ``focus``: the numbers of the only frames the command uses (``Scan.focus``)."""
     from tcpscope.api import scan
     from tcpscope.cli.progress import Progress
 
@@ -96,8 +96,7 @@ def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields:
             pieces = scan(path, fields, display_filter=display_filter if flt is None else None,
                           analyze=True if flt is not None else analyze, desegment=reading.desegment)
         pieces.progress = lambda done: progress.stage("decoding", done)
-        if focus:  # only these frames are used: HTTP, TLS and DNS framed in their conversations only
-            pieces.focus = focus
+        pieces.focus = focus
         _tune_for(several[0])
         if reading is None:
             yield _CollectedFromSecond(pieces)

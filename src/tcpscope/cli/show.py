@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if as_json:
         out.write("[")
     with scan_capture(args.file, args.display_filter, ["frame.protocols"],  # (HTTP's messages, for its tree)
-                      reading=reading, focus=wanted) as scan:
+                      reading=reading, focus=wanted or None) as scan:
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame

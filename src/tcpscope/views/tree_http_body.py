@@ -18,10 +18,12 @@ import numpy as np
 
 from tcpscope.analysis.http_fields import LAYER, file_data, first_headers, media_protocol, message_table
 from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Protocol
-from tcpscope.views.tree_http_text import format_text, text_label
+from tcpscope.views.tree_http import body_place
+from tcpscope.views.tree_http_text import HttpItem, format_text, item_lines, text_label
 
-__all__ = ["TEXT_LINES", "text_lines_text"]
+__all__ = ["TEXT_LINES", "text_lines_items", "text_lines_text"]
 
 #: The kind of a request or response (not a Continuation) in the messages' layer
 _MESSAGE_KINDS = (1, 2)
@@ -36,9 +38,9 @@ def _head(_item: object) -> str:
 TEXT_LINES = Protocol("data-text-lines", "", _head, ())
 
 
-def _bodies(table: PacketTable, frame: int, protocol: str) -> list[tuple[str, bytes]]:
-    """The media type and decoded body of each message frame ``frame`` completes whose
-    body goes to ``protocol``, in order."""
+def _bodies(table: PacketTable, frame: int, protocol: str) -> list[tuple[str, bytes, int]]:
+    """The media type, decoded body and message row of each message frame ``frame``
+    completes whose body goes to ``protocol``, in order."""
     lt = table.layer(LAYER)
     a, b = int(np.searchsorted(lt.pkt, frame)), int(np.searchsorted(lt.pkt, frame, side="right"))
     rows = np.arange(a, b, dtype=np.int64)
@@ -49,17 +51,29 @@ def _bodies(table: PacketTable, frame: int, protocol: str) -> list[tuple[str, by
         ctype = ctypes.get(row)
         if int(lt.cols["kind"][row]) in _MESSAGE_KINDS and body and ctype is not None \
                 and media_protocol(ctype, body) == protocol:
-            out.append((ctype.split(";", 1)[0].strip().lower(), body))
+            out.append((ctype.split(";", 1)[0].strip().lower(), body, row))
     return out
 
 
-def text_lines_text(table: PacketTable, frame: int, layer: int, _payload: bytes, _ports: tuple[int, int]) -> str | None:
-    """The ``layer``-th Line-based text data tree of the frame (module docstring)."""
+def text_lines_items(table: PacketTable, frame: int, layer: int) -> tuple[int, HttpItem] | None:
+    """The ``layer``-th Line-based text data tree of the frame (module docstring), and the
+    number of the message it is the body of among the frame's messages (from 1). Each line
+    is an item that is text only; the protocol's bytes are the body's place
+    (:func:`tcpscope.views.tree_http.body_place`)."""
     table = message_table(table)
     found = _bodies(table, frame, "data-text-lines")
     if layer > len(found):
         return None
-    media, body = found[layer - 1]
+    media, body, row = found[layer - 1]
     lines = _LINE.findall(body)
-    return "".join([f"Line-based text data: {media} ({len(lines)} lines)\n",
-                    *(f"    {text_label(format_text(line))}\n" for line in lines)])
+    at, source = body_place(table, row, body)
+    first = int(np.searchsorted(table.layer(LAYER).pkt, frame))
+    return row - first + 1, HttpItem("data-text-lines", f"Line-based text data: {media} ({len(lines)} lines)", "", at,
+                                     len(body), FieldType.PROTOCOL, source=source,
+                                     children=[HttpItem("", text_label(format_text(line))) for line in lines])
+
+
+def text_lines_text(table: PacketTable, frame: int, layer: int, _payload: bytes, _ports: tuple[int, int]) -> str | None:
+    """The ``layer``-th Line-based text data tree of the frame (module docstring)."""
+    got = text_lines_items(table, frame, layer)
+    return None if got is None else "".join(f"{line}\n" for line in item_lines([got[1]], 0))

@@ -11,8 +11,13 @@ and what fits of it is kept, cut before the character holding its 239th byte.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 
-__all__ = ["ITEM_LABEL_LENGTH", "expert_message", "format_text", "item_label", "text_label"]
+from tcpscope.table.schema import FieldType
+from tcpscope.views.hexdump import hex_dump
+
+__all__ = ["ITEM_LABEL_LENGTH", "HttpItem", "expert_message", "format_text", "item_label", "item_lines", "string_value",
+           "text_label"]
 
 #: The size of an item label's buffer (epan/proto.h), its closing NUL included
 ITEM_LABEL_LENGTH = 240
@@ -106,3 +111,60 @@ def expert_message(text: str) -> str:
     """An expert item's message: formatted into a buffer of the label's size, so cut
     (unmarked) to its first 239 bytes (a character cut there is dropped)."""
     return text.encode("utf-8")[:ITEM_LABEL_LENGTH - 1].decode("utf-8", errors="ignore")
+
+
+def string_value(raw: bytes) -> str:
+    """A string item's value as ``tshark -T json`` writes it: its bytes read as ASCII (each
+    byte above 0x7F a REPLACEMENT CHARACTER) up to the first NUL (the value is a C string)."""
+    return raw.split(b"\0", 1)[0].decode("ascii", errors="replace")
+
+
+@dataclass(slots=True)
+class HttpItem:
+    """One item of the HTTP tree (or of a tree beside it: the reassembled PDU's, the body's
+    text lines), from which both ``tshark -V``'s lines and ``tshark -T json``'s members are
+    written.
+
+    * ``key``: the item's field (tshark's JSON key); "" for an item that is text only
+      (keyed by its label);
+    * ``label``: its line (generated items in brackets);
+    * ``value``: the JSON value ("" for an item without one);
+    * ``start``, ``length``: where its bytes are in the message (``start`` -1: none);
+    * ``ftype``: the field's type; ``hidden``: in the JSON only;
+    * ``dump``: bytes dumped under its line (the Data protocol's, as print.c dumps them);
+    * ``source``: for an item whose bytes are not the message's (a body HTTP decoded), the
+      bytes its place (and its subtree's) is in;
+    * ``expert``: for an expert item (key ``_ws.expert``, its message as ``value``): its
+      own field, severity and group words;
+    * ``children``: its subtree.
+    """
+
+    key: str
+    label: str
+    value: str = ""
+    start: int = -1
+    length: int = 0
+    ftype: FieldType = FieldType.NONE
+    hidden: bool = False
+    dump: bytes = b""
+    expert: tuple[str, str, str] | None = None
+    source: bytes | None = None
+    children: list[HttpItem] = field(default_factory=list)
+
+
+def item_lines(items: list[HttpItem], depth: int) -> list[str]:
+    """The items' lines as ``tshark -V`` prints them from ``depth`` (hidden items left out;
+    an expert item's message, severity and group under it)."""
+    out: list[str] = []
+    for item in items:
+        if item.hidden:
+            continue
+        pad = "    " * depth
+        out.append(pad + item.label)
+        if item.dump:
+            out += ["", hex_dump(item.dump).rstrip("\n")]
+        if item.expert is not None:
+            out += [f"{pad}    [{item.value}]", f"{pad}    [Severity level: {item.expert[1]}]",
+                    f"{pad}    [Group: {item.expert[2]}]"]
+        out += item_lines(item.children, depth + 1)
+    return out

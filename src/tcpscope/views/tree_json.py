@@ -46,6 +46,9 @@ from tcpscope.views.tree_frames import (
     frame_stacks,
     tcp_payload,
 )
+from tcpscope.views.tree_http import HttpTree, http_items
+from tcpscope.views.tree_http_body import text_lines_items
+from tcpscope.views.tree_http_text import HttpItem
 from tcpscope.views.tree_ipv6_ext import OUTSIDE_SPAN
 from tcpscope.views.tree_prefs import TcpTreePrefs
 from tcpscope.views.tree_tcp import DATA
@@ -340,6 +343,76 @@ def _dns_details(walk: _Walk, items: Sequence[DnsItem], base: int) -> tuple[Deta
     return tuple(out)
 
 
+def _http(walk: _Walk, frame: int, layer: int) -> list[Detail]:
+    """The HTTP tree of the ``layer``-th message the frame completes (:func:`http_items`),
+    after the subtree of the PDU TCP reassembled for it, if any, and before the items
+    after it (an exception)."""
+    got = http_items(walk.store.table, frame, layer)
+    source, base, limit = _message_source(walk, frame, got)
+    span = _http_item(got, source, base, limit)
+    before = [] if got.reassembled is None else list(_http_details([got.reassembled], source, 0))
+    return [*before, span, *_http_details(got.after, source, base)]
+
+
+def _http_item(got: HttpTree, source: bytes, base: int, limit: int) -> Detail:
+    """The HTTP protocol's item. LEADING CRLF: bytes that begin with CR LF, more than 3 of
+    them (RFC 7230 §3.5: a CRLF before a message is ignored), have the item start after
+    those two. CUT SHORT: an item whose dissection an exception ended (:attr:`HttpTree.after`)
+    keeps the length it was added with, the rest of its bytes (``limit``: their end)."""
+    children = _http_details(got.items, source, base)
+    lead = 2 if got.data[:2] == b"\r\n" and len(got.data) > 3 else 0
+    start = base + lead if base >= 0 else -1
+    length = (limit if got.after else base + got.span) - start if start >= 0 else 0
+    raw = source[start:start + length].hex() if start >= 0 else ""
+    return Detail("http", "Hypertext Transfer Protocol", "", start, length, 0, raw, FT_NUMBERS[FieldType.PROTOCOL],
+                  False, children)
+
+
+def _text_lines(walk: _Walk, frame: int, layer: int) -> list[Detail]:
+    """Line-based text data (:func:`text_lines_items`), its bytes where its message's are."""
+    got = text_lines_items(walk.store.table, frame, layer)
+    if got is None:
+        return []
+    source, base, _end = _message_source(walk, frame, http_items(walk.store.table, frame, got[0]))
+    return list(_http_details([got[1]], source, base))
+
+
+def _message_source(walk: _Walk, frame: int, got: HttpTree) -> tuple[bytes, int, int]:
+    """The bytes an HTTP message's items have their places in, where the message starts
+    in them and where they end: the PDU TCP reassembled (from its first byte) for a
+    message that is one; else the frame's, where its bytes are in the frame's TCP payload
+    (-1: not found), to the payload's end."""
+    if got.reassembled is not None:
+        return got.data, 0, len(got.data)
+    found = data_bytes(walk.store, frame, ("tcp", 0))
+    if found is None or found[0] < 0:
+        return walk.data, -1, -1
+    at = found[1].find(got.data)
+    return walk.data, (found[0] + at) if at >= 0 else -1, found[0] + len(found[1])
+
+
+def _http_details(items: Sequence[HttpItem], source: bytes, base: int) -> tuple[Detail, ...]:
+    """HTTP items as details: an expert item as tshark writes one, a text-only item keyed
+    by its label and without bytes (tshark writes none for it), another with its bytes
+    from ``source`` (its place from the message's first byte, at ``base``)."""
+    out = []
+    for it in items:
+        if it.expert is not None:
+            out.append(_expert(ExpertItem(it.expert[0], it.label[1:-1], it.value, it.expert[1], it.expert[2])))
+            continue
+        src, at = (it.source, 0) if it.source is not None else (source, base)
+        start = at + it.start if it.start >= 0 and it.key and at >= 0 else -1
+        length = min(it.length, len(src) - start) if start >= 0 else 0
+        if length <= 0:
+            start, length = -1, 0
+        raw = src[start:start + length].hex() if start >= 0 else ""
+        below = _http_details(it.children, src, at)
+        value = ("" if below else it.label) if it.ftype is FieldType.PROTOCOL else it.value
+        out.append(Detail(it.key or it.label, it.label, value, start, length, 0, raw, FT_NUMBERS[it.ftype],
+                          it.hidden, below))
+    return tuple(out)
+
+
 def _holding(walk: _Walk, outer: Detail, inner: Detail) -> Detail:
     """The protocol ``outer`` with ``inner``'s tree as its last item, its bytes reaching to
     the end of ``inner``'s (unless ``inner`` is one it does not hold)."""
@@ -374,6 +447,9 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
                 got = _dns_over_udp(walk, frame, stacks[frame][k - 1], got)
             elif name == "tls" and stacks[frame][k - 1][0] == "tcp":  # (TLS's own items: views/tree_tls.py)
                 got = _tls_over_tcp(walk, frame, layer, got)
+            if name in ("http", "data-text-lines"):  # (their own items: views/tree_http*.py)
+                protos.extend(_http(walk, frame, layer) if name == "http" else _text_lines(walk, frame, layer))
+                continue
             if got is None and proto is DATA and data_bytes(store, frame, stacks[frame][k - 1]) is None:
                 lacks.append(name)
             elif got is not None and proto.nested and protos:  # inside the tree before it, which holds its bytes
@@ -392,7 +468,9 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
 # ---- tshark -T json's text ----
 
 def _string(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    """A JSON string as json_dumper writes it (a solidus after ``<`` escaped too, so that no
+    ``</script>`` is written)."""
+    return json.dumps(s, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _write_items(items: Sequence[Detail], depth: int, raw: bool, out: list[str]) -> None:

@@ -29,10 +29,11 @@ from tcpscope._types import Index
 from tcpscope.analysis.http_fields import LAYER, message_table
 from tcpscope.analysis.layout import A_RETRANSMISSION, A_SPURIOUS_RETRANSMISSION
 from tcpscope.table.packets import PacketTable
+from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Item
-from tcpscope.views.tree_http_text import ITEM_LABEL_LENGTH
+from tcpscope.views.tree_http_text import ITEM_LABEL_LENGTH, HttpItem
 
-__all__ = ["Reassembly", "completes_reassembled_pdu", "pdu_tail_label", "reassembled_pdus", "reassembled_text"]
+__all__ = ["Reassembly", "completes_reassembled_pdu", "pdu_tail_label", "reassembled_items", "reassembled_pdus"]
 
 #: The kind of a Continuation in the messages' layer (it reassembles nothing)
 _CONTINUATION = 3
@@ -134,23 +135,31 @@ def _appended_label(label: str) -> str:
     return label.encode("utf-8")[:ITEM_LABEL_LENGTH - 1].decode("utf-8", errors="ignore")
 
 
-def reassembled_text(table: PacketTable, frame: int) -> str:
-    """The subtree of the PDU the frame's (last) TCP segment completes, or ""."""
+def reassembled_items(table: PacketTable, frame: int) -> HttpItem | None:
+    """The subtree of the PDU the frame's (last) TCP segment completes (``tcp.segments``:
+    each segment's frame, their count, the length and bytes reassembled, the places in
+    the reassembled bytes), or None."""
     lt = table.layer("tcp")
     row = int(np.searchsorted(lt.pkt, frame, side="right")) - 1
     got = reassembled_pdus(table).get(row) if row >= 0 else None
     if got is None:
-        return ""
+        return None
     total = len(got.data)
     head = ", ".join(f"#{f + 1}({n})" for f, n in got.frames)
-    lines = [f"[{_appended_label(f'{len(got.frames)} Reassembled TCP Segments ({total} bytes): {head}')}]"]
+    out = HttpItem("tcp.segments", f"[{_appended_label(f'{len(got.frames)} Reassembled TCP Segments ({total} bytes): {head}')}]",
+                   start=0, length=total)
     offset = 0
     for f, n in got.frames:
-        lines.append(f"    [Frame: {f + 1}, payload: {offset}-{offset + n - 1} ({n} byte{'' if n == 1 else 's'})]"
-                     if n else f"    [Frame: {f + 1} (no data)]")
+        out.children.append(HttpItem("tcp.segment", f"[Frame: {f + 1}, payload: {offset}-{offset + n - 1} "
+                                     f"({n} byte{'' if n == 1 else 's'})]" if n else f"[Frame: {f + 1} (no data)]",
+                                     str(f + 1), offset, n, FieldType.FRAMENUM))
         offset += n
     hexed = got.data.hex()
     shown = hexed if total <= 36 else hexed[:72] + "\u2026"
-    lines += [f"    [Segment count: {len(got.frames)}]", f"    [Reassembled TCP length: {total}]",
-              f"    [Reassembled TCP Data: {shown}]"]
-    return "\n".join(lines) + "\n"
+    colons = ":".join(hexed[i:i + 2] for i in range(0, len(hexed), 2))
+    out.children += [
+        HttpItem("tcp.segment.count", f"[Segment count: {len(got.frames)}]", str(len(got.frames)),
+                 ftype=FieldType.UINT32),
+        HttpItem("tcp.reassembled.length", f"[Reassembled TCP length: {total}]", str(total), ftype=FieldType.UINT32),
+        HttpItem("tcp.reassembled.data", f"[Reassembled TCP Data: {shown}]", colons, 0, total, FieldType.BYTES)]
+    return out
