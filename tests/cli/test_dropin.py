@@ -39,8 +39,6 @@ OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with
 OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it)"
 UNRESOLVED_NOTE = ("-N with letters other than m: tcpscope resolves MAC names only and says so in one note on "
                    "standard error (tshark prints none)")
-NO_ANALYSIS_TREE = ("with tcp.analyze_sequence_numbers:FALSE the details tree still shows the sequence numbers "
-                    "as relative ones with their raw lines (the tree does not know the preference yet)")
 REFUSED = ("an option tcpscope does not support (writing captures, live capture, Lua, two-pass, exporting objects) "
            "is refused with one line naming it, exit 2")
 
@@ -61,7 +59,6 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e _ws.expert.message -e tcp.checksum",
      "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -o tcp.check_checksum:TRUE -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -V -c 3", ""): (frozenset({OUT}), NO_ANALYSIS_TREE),
     ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -q -z expert", "http-get.pcap"): (frozenset({OUT}),
                                                                                           HTTP_EXPERT),
     ("tshark -r {cap} -w /tmp/tcpscope-dropin-out.pcap", ""): (frozenset({ERR, STATUS}), REFUSED),

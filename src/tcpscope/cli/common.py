@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tcpscope._types import Array
     from tcpscope.api import PacketView
     from tcpscope.table.packets import PacketTable
+    from tcpscope.views.tree_prefs import TcpTreePrefs
 
 __all__ = ["EXIT_ERROR", "Pieces", "Reading", "finish", "reading_of", "scan_capture", "selected_streams"]
 
@@ -45,11 +46,13 @@ class Reading:
     :mod:`tcpscope.cli.dropin`): ``count``, the frames read (``-c``: later frames are
     not read, whatever ``-Y`` selects); ``adjust``, the TCP preferences (``-o``) applied
     to each analysed piece before the display filter selects frames; ``desegment``, False
-    for ``tcp.desegment_tcp_streams:FALSE`` (HTTP, TLS and DNS framed a segment at a time)."""
+    for ``tcp.desegment_tcp_streams:FALSE`` (HTTP, TLS and DNS framed a segment at a time);
+    ``tree``, the TCP preferences the details tree follows (None: tshark's defaults)."""
 
     count: int | None = None
     adjust: Callable[[PacketTable], PacketTable] | None = None
     desegment: bool = True
+    tree: TcpTreePrefs | None = None
 
 
 def reading_of(args: argparse.Namespace) -> Reading | None:

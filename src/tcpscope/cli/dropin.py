@@ -156,7 +156,8 @@ def _plan(opts: Options) -> Callable[[], int]:
             raise OptionError([f'"{name}" is not a valid field output option=value pair.'])
     prefs = parse_preferences(opts.prefs)
     taps: list[Tap] = [parse_tap(z) for z in opts.taps]
-    reading = Reading(opts.count, prefs.adjust if prefs.changes_values() else None, prefs.desegment)
+    reading = Reading(opts.count, prefs.adjust if prefs.changes_values() else None, prefs.desegment,
+                      prefs.tree() if opts.details or opts.output in ("json", "ek") else None)
     fields: tuple[list[FieldDef], list[str]] | None = None
     if opts.fields:
         fields = resolve_fields(opts.fields, prefs)

@@ -63,7 +63,7 @@ def print_ek(opts: Options, path: str, reading: Reading, out_write: object) -> i
                 continue
             with job(piece.job):
                 out_write("".join(ek_lines(frame_details(table, np.asarray(frames), registry, before,
-                                                         opts.mac_names), opts.hex)))
+                                                         opts.mac_names, tcp=reading.tree), opts.hex)))
             before = int(table.ts_ns[frames[-1]])
     return finish(scan.warnings)
 

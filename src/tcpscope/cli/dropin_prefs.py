@@ -8,7 +8,8 @@ Each preference is a name, its default and what setting it the other way does:
 * ``tcp.calculate_timestamps`` (TRUE): FALSE leaves ``tcp.time_relative`` and
   ``tcp.time_delta`` out.
 * ``tcp.track_bytes_in_flight`` (TRUE): FALSE leaves ``tcp.analysis.bytes_in_flight``
-  and ``tcp.analysis.push_bytes_sent`` out.
+  and ``tcp.analysis.push_bytes_sent`` out, and the SEQ/ACK analysis of a segment that
+  had it for them alone.
 * ``tcp.analyze_sequence_numbers`` (TRUE): FALSE runs no sequence analysis: no
   ``tcp.analysis.*`` fields, no ``[TCP Retransmission]`` and the like in the list's Info,
   none of the analysis's expert items, and the numbers on the wire (relative numbers
@@ -37,6 +38,7 @@ from tcpscope.cli.dropin_options import REFUSED, OptionError, tshark_knows
 
 if TYPE_CHECKING:
     from tcpscope.table.packets import PacketTable
+    from tcpscope.views.tree_prefs import TcpTreePrefs
 
 __all__ = ["Preferences", "parse_preferences"]
 
@@ -75,12 +77,21 @@ class Preferences:
 
     def changes_values(self) -> bool:
         """Whether these preferences change the analysed values (``adjust`` is needed)."""
-        return not (self.relative and self.sequence_analysis) or self.check_checksum
+        return not (self.relative and self.sequence_analysis and self.bytes_in_flight) or self.check_checksum
+
+    def tree(self) -> TcpTreePrefs:
+        """What the details tree (``-V``, ``-O``, ``-T json``) follows of these preferences."""
+        from tcpscope.views.tree_prefs import TcpTreePrefs
+
+        return TcpTreePrefs(relative=self.relative, sequence_analysis=self.sequence_analysis,
+                            timestamps=self.timestamps, bytes_in_flight=self.bytes_in_flight)
 
     def adjust(self, table: PacketTable) -> PacketTable:
         """The analysed table with the values these preferences change."""
         if self.check_checksum:
             table = checked_checksums(table)
+        if not self.bytes_in_flight:
+            table = without_bytes_in_flight(table)
         if not self.sequence_analysis:
             return without_sequence_analysis(raw_numbers(table))
         return table if self.relative else raw_numbers(table)
@@ -183,6 +194,25 @@ def without_sequence_analysis(table: PacketTable) -> PacketTable:
     kept: Layer = replace(expert, pkt=expert.pkt[keep], depth=expert.depth[keep], layer=expert.layer[keep],
                           cols={k: v[keep] for k, v in expert.cols.items()})
     return table.with_layer(kept)
+
+
+def without_bytes_in_flight(table: PacketTable) -> PacketTable:
+    """tcp.track_bytes_in_flight:FALSE: a segment gets the SEQ/ACK analysis (``ta``) for
+    its bytes in flight only when the preference is on, so without it only a segment the
+    analysis flags (``aflags``) or one that acknowledges a segment (``acks_frame``) has
+    it (its subtree, and the iRTT line in it)."""
+    import numpy as np
+
+    from tcpscope.table.layers import Layer
+
+    tcp = table.layer("tcp")
+    if len(tcp) == 0 or "ta" not in tcp.cols:
+        return table
+    cols = dict(tcp.cols)
+    kept = (np.asarray(cols["aflags"]) != 0) | (np.asarray(cols["acks_frame"]) != 0)
+    cols["ta"] = (np.asarray(cols["ta"]) != 0) & kept
+    layer: Layer = replace(tcp, cols=cols)
+    return table.with_layer(layer)
 
 
 def checked_checksums(table: PacketTable) -> PacketTable:

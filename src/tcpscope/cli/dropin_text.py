@@ -68,7 +68,8 @@ def print_text(opts: Options, reading: Reading, out_write: object) -> int:
                     for i, row in enumerate(packet_rows(table, frames)):
                         parts[i].append(_summary(row, times[i], delimiter) + "\n")
                 if registry is not None:
-                    for i, tree in enumerate(show_text(table, frames, registry, before, opts.mac_names)):
+                    for i, tree in enumerate(show_text(table, frames, registry, before, opts.mac_names,
+                                                       tcp=reading.tree)):
                         text = without_data_dumps(tree.text) if opts.hex else tree.text  # (-x: the whole frame in hex after it)
                         text = text if opts.only is None else _only(text, opts.only)
                         parts[i].append(text if opts.hex else text + "\n")

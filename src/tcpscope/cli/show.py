@@ -39,10 +39,12 @@ def run(args: argparse.Namespace) -> int:
     total = 0
     as_json, written = getattr(args, "format", "text") == "json", 0
     names = not args.n
+    reading = reading_of(args)
+    tcp = None if reading is None else reading.tree  # (the drop-in's -o TCP preferences)
     if as_json:
         out.write("[")
     with scan_capture(args.file, args.display_filter, ["frame.protocols"],  # (HTTP's messages, for its tree)
-                      reading=reading_of(args), focus=wanted or None) as scan:
+                      reading=reading, focus=wanted or None) as scan:
         for piece in scan:
             table, frames = piece.table, piece.frames
             first = table.records.first_frame
@@ -56,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
                     continue
             with job(piece.job):
                 if as_json:
-                    out.write("".join(json_frames(frame_details(table, frames, registry, before, names), args.x, written)))
+                    out.write("".join(json_frames(frame_details(table, frames, registry, before, names, tcp=tcp), args.x, written)))
                     written += int(frames.shape[0])
                 else:
-                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before, names))
+                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before, names, tcp=tcp))
                     if args.x:  # the tree (without the Data's own dump), its blank line, then the bytes and theirs
                         trees = (without_data_dumps(tree) + dump
                                  for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))

@@ -44,6 +44,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import Base, FieldDef, FieldType
 from tcpscope.table.text import format_reltime, format_values
 from tcpscope.table.values import Values
+from tcpscope.views.tree_prefs import TcpTreePrefs
 
 __all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
            "display",
@@ -140,13 +141,15 @@ class FieldStore:
 
     ``frames``: the 0-based frames of ``table`` that will be shown (increasing).
     ``names``: whether MAC addresses are shown with their names, as tshark resolves them
-    by default (False: as ``tshark -n`` shows them).
+    by default (False: as ``tshark -n`` shows them). ``tcp``: the TCP preferences the
+    tree follows (:class:`TcpTreePrefs`).
     """
 
-    def __init__(self, table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-                 before: int | None = None, names: bool = False) -> None:
+    def __init__(self, table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- the tree's settings, each named
+                 before: int | None = None, names: bool = False, *, tcp: TcpTreePrefs | None = None) -> None:
         self.table = table
         self.names = names
+        self.tcp = TcpTreePrefs() if tcp is None else tcp
         self.frames = frames
         self.registry = registry
         self._fields: dict[str, _Field] = {}
@@ -436,6 +439,11 @@ class Item:
     def names(self) -> bool:
         """Whether MAC addresses are shown with their names (see :class:`FieldStore`)."""
         return self._store.names
+
+    @property
+    def tcp_prefs(self) -> TcpTreePrefs:
+        """The TCP preferences the tree follows (see :class:`FieldStore`)."""
+        return self._store.tcp
 
     def delta_displayed(self) -> str:
         """The time since the frame shown before this one (frame.time_delta_displayed)."""

@@ -42,6 +42,7 @@ from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, 
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_llc import LLC, llc_length
 from tcpscope.views.tree_mpls import MPLS, STACKED
+from tcpscope.views.tree_prefs import TcpTreePrefs
 from tcpscope.views.tree_sll import SLL
 from tcpscope.views.tree_tcp import DATA, TCP
 from tcpscope.views.tree_tls import TLS, tls_text
@@ -307,15 +308,15 @@ def _headers(table: PacketTable, proto: Protocol, where: list[tuple[int, int]]) 
     return Headers(frames, layers, {proto.table: np.searchsorted(lt.pkt, frames) + layers - 1})
 
 
-def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-              before: int | None = None, names: bool = False) -> Iterator[FrameTree]:
+def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- the tree's settings, each named
+              before: int | None = None, names: bool = False, *, tcp: TcpTreePrefs | None = None) -> Iterator[FrameTree]:
     """The trees of ``frames`` (0-based, increasing) of ``table``; ``before``: the time stamp
     of the frame shown last before them (an earlier piece of the capture); ``names``: MAC
-    addresses with their names (:class:`FieldStore`).
+    addresses with their names; ``tcp``: the TCP preferences followed (:class:`FieldStore`).
 
     Each protocol's headers are rendered together (:func:`tcpscope.views.tree_columns.header_texts`),
     then each frame's text is its protocols' texts in the frame's order."""
-    store = FieldStore(table, frames, registry, before, names)
+    store = FieldStore(table, frames, registry, before, names, tcp=tcp)
     experts = Experts(store)
     order = frames.tolist()
     stacks, missing = frame_stacks(store, order)

@@ -50,6 +50,7 @@ from tcpscope.views.tree_http import HttpTree, http_items
 from tcpscope.views.tree_http_body import text_lines_items
 from tcpscope.views.tree_http_text import HttpItem
 from tcpscope.views.tree_ipv6_ext import OUTSIDE_SPAN
+from tcpscope.views.tree_prefs import TcpTreePrefs
 from tcpscope.views.tree_tcp import DATA
 from tcpscope.views.tree_tls import tls_items
 
@@ -423,12 +424,14 @@ def _holding(walk: _Walk, outer: Detail, inner: Detail) -> Detail:
     return replace(outer, length=length, raw=raw, children=(*outer.children, inner))
 
 
-def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],
-                  before: int | None = None, names: bool = False) -> Iterator[FrameDetails]:
+def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- the tree's settings, each named
+                  before: int | None = None, names: bool = False,
+                  *, tcp: TcpTreePrefs | None = None) -> Iterator[FrameDetails]:
     """The trees of ``frames`` (0-based, increasing) of ``table`` as items; ``before``: the
     time stamp of the frame shown last before them (an earlier piece of the capture);
-    ``names``: MAC addresses with their names (:class:`FieldStore`)."""
-    store = FieldStore(table, frames, registry, before, names)
+    ``names``: MAC addresses with their names; ``tcp``: the TCP preferences followed
+    (:class:`FieldStore`)."""
+    store = FieldStore(table, frames, registry, before, names, tcp=tcp)
     experts = Experts(store)
     order = frames.tolist()
     stacks, missing = frame_stacks(store, order)

@@ -61,18 +61,48 @@ def _checksum(item: Item) -> str:
     return f"Checksum: 0x{sent:04x} [unverified]"
 
 
+def _relative(item: Item) -> bool:
+    """Whether the numbers are relative ones (:attr:`TcpTreePrefs.relative_labels`)."""
+    return item.tcp_prefs.relative_labels
+
+
 def _seq(item: Item) -> str:
+    if not _relative(item):
+        return f"Sequence Number: {item.value}"
     return f"Sequence Number: {item.value}    (relative sequence number)"
 
 
 def _nxtseq(item: Item) -> str:
+    if not _relative(item):
+        return f"Next Sequence Number: {item.value}"
     return f"Next Sequence Number: {item.value}    (relative sequence number)"
 
 
 def _ack(item: Item) -> str:
-    if _acked(item):
+    if _acked(item) and _relative(item):
         return f"Acknowledgment Number: {item.value}    (relative ack number)"
     return f"Acknowledgment Number: {item.value}"
+
+
+# RAW LINES: beside relative numbers the raw sequence number has a line of its own, and so
+# has the raw acknowledgment number (always, when the ACK flag is off); otherwise the raw
+# number is the same as the one shown, and its item is hidden (in the JSON only).
+def _raw_seq_shown(item: Item) -> bool:
+    return _relative(item)
+
+
+def _raw_ack_shown(item: Item) -> bool:
+    return _relative(item) or not _acked(item)
+
+
+def _timestamps(item: Item) -> bool:
+    """tcp.calculate_timestamps: the Timestamps subtree only when it is on."""
+    return item.tcp_prefs.timestamps
+
+
+def _bytes_in_flight(item: Item) -> bool:
+    """tcp.track_bytes_in_flight: the bytes in flight and since the last PSH only when it is on."""
+    return item.tcp_prefs.bytes_in_flight
 
 
 def _hdr_len(item: Item) -> str:
@@ -144,12 +174,16 @@ def _is_sack(item: Item) -> bool:
     return bool(item.get("tcp.option_kind") == 5)
 
 
+def _relative_word(item: Item) -> str:
+    return " (relative)" if _relative(item) else ""
+
+
 def _left_edge(item: Item) -> str:
-    return f"left edge = {item.value} (relative)"
+    return f"left edge = {item.value}{_relative_word(item)}"
 
 
 def _right_edge(item: Item) -> str:
-    return f"right edge = {item.value} (relative)"
+    return f"right edge = {item.value}{_relative_word(item)}"
 
 
 def _is_dsack(item: Item) -> bool:
@@ -158,11 +192,11 @@ def _is_dsack(item: Item) -> bool:
 
 
 def _dsack_left(item: Item) -> str:
-    return f"D-SACK Left Edge = {item.get('tcp.options.sack_le', 0)} (relative)"
+    return f"D-SACK Left Edge = {item.get('tcp.options.sack_le', 0)}{_relative_word(item)}"
 
 
 def _dsack_right(item: Item) -> str:
-    return f"D-SACK Right Edge = {item.get('tcp.options.sack_re', 0)} (relative)"
+    return f"D-SACK Right Edge = {item.get('tcp.options.sack_re', 0)}{_relative_word(item)}"
 
 
 def _dsack(item: Item) -> str:
@@ -297,10 +331,12 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
         ("", (Node("", label=_malformed, key="_ws.malformed", value=_malformed, hidden=True, constant=True),)),)),
     Node("tcp.len", generated=True),
     Node("tcp.seq", label=_seq, of_value=True, raw=(4, 4, 0)),
-    Node("tcp.seq_raw", raw=(4, 4, 0)),
+    Node("tcp.seq_raw", when=_raw_seq_shown, raw=(4, 4, 0)),
+    Node("tcp.seq_raw", when=lambda item: not _raw_seq_shown(item), hidden=True, raw=(4, 4, 0)),
     Node("tcp.nxtseq", label=_nxtseq, of_value=True, generated=True),
     Node("tcp.ack", label=_ack, experts=("tcp.ack.nonzero",), raw=(8, 4, 0)),
-    Node("tcp.ack_raw", raw=(8, 4, 0)),
+    Node("tcp.ack_raw", when=_raw_ack_shown, raw=(8, 4, 0)),
+    Node("tcp.ack_raw", when=lambda item: not _raw_ack_shown(item), hidden=True, raw=(8, 4, 0)),
     Node("tcp.hdr_len", label=_hdr_len, of_value=True, mask=0xF0, bits=8, bits_of=lambda v: v // 4,
          experts=("tcp.bogus_header_length",), raw=(12, 1, 0)),
     Node("tcp.flags", label=_flags, raw=(12, 2, 0xFFF), children=(
@@ -352,7 +388,7 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
              )),
         Node("", label=_padding, experts=("tcp.non_zero_bytes_after_eol",), constant=True),
     ), experts=("tcp.options.mss.absent",)),
-    Node("", label=lambda item: "Timestamps", generated=True, constant=True, children=(
+    Node("", label=lambda item: "Timestamps", generated=True, constant=True, when=_timestamps, children=(
         Node("tcp.time_relative", generated=True),
         Node("tcp.time_delta", generated=True),
     )),
@@ -360,8 +396,8 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
         Node("tcp.analysis.acks_frame", generated=True),
         Node("tcp.analysis.ack_rtt", generated=True),
         Node("tcp.analysis.initial_rtt", generated=True),
-        Node("tcp.analysis.bytes_in_flight", generated=True),
-        Node("tcp.analysis.push_bytes_sent", generated=True),
+        Node("tcp.analysis.bytes_in_flight", generated=True, when=_bytes_in_flight),
+        Node("tcp.analysis.push_bytes_sent", generated=True, when=_bytes_in_flight),
         Node("tcp.analysis.flags", generated=True, experts=_ANALYSIS_EXPERTS, follow=(
             ("tcp.analysis.retransmission", (Node("tcp.analysis.rto", generated=True),
                                              Node("tcp.analysis.rto_frame", generated=True))),
