@@ -216,7 +216,9 @@ class ExpertTally:
             else:
                 self._rows[key] = replace(seen, count=seen.count + e.count)
                 self._frames[key].append(e.frames + base)
-        self._items += len(table.layer("_expert"))
+        from tcpscope.analysis.http_experts import with_http_experts  # (the table done last: remembered)
+
+        self._items += len(with_http_experts(table).layer("_expert"))
 
     def entries(self) -> list[ExpertEntry]:
         rank = {s: i for i, (s, _) in enumerate(SEVERITY_LABELS)}
