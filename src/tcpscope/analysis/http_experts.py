@@ -15,6 +15,7 @@ order of the messages.
 from __future__ import annotations
 
 import weakref
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,9 +38,10 @@ _HTTP_SLOT = 1 << 29
 _DONE: list[tuple[weakref.ref[PacketTable], PacketTable]] = []
 
 
+@lru_cache(maxsize=4096)
 def chat_message(line: bytes) -> str:
     """The message of the chat on a first line (its bytes with the line end): formatted,
-    cut to the label buffer's first 239 bytes."""
+    cut to the label buffer's first 239 bytes. Cached: keep-alive traffic repeats its lines."""
     return format_text(line).encode("utf-8")[:_LABEL_LENGTH - 1].decode("utf-8", errors="ignore")
 
 
