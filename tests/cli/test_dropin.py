@@ -29,7 +29,6 @@ ALL = frozenset({OUT, ERR, STATUS})
 
 # the reasons, each listed in docs/deviations.md
 REASSEMBLED_BYTES = "the bytes of a reassembled HTTP message are not a data source of -x yet (issue 18)"
-HTTP_EXPERT = "HTTP's expert items (its request and response chats) are not produced yet (issue 18)"
 HOST_NAMES = ("-N n asks tshark to resolve IP addresses to host names (Src: 10.99.0.1 (10.99.0.1) when no name "
               "is found); tcpscope never resolves host names and prints the address alone")
 PORT_NAMES = ("-N t asks tshark to name ports from its services file (60054 → http(80)); tcpscope names no ports "
@@ -50,17 +49,7 @@ DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("tshark -r {cap} -N n -c 3", ""): (frozenset({ERR}), UNRESOLVED_NOTE),
     ("tshark -r {cap} -T pdml -c 1", ""): (ALL, OTHER_FORMAT),
     ("tshark -r {cap} -x -q", "http-get.pcap"): (frozenset({OUT}), REASSEMBLED_BYTES),
-    ("tshark -r {cap} -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -q -z expert,chat", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -q -z expert,tcp.len>0", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -q -z conv,tcp -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r - -q -z expert -z flow,tcp,standard < {cap}", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
     ("tshark -r {cap} -q -z conv,ip", ""): (ALL, OTHER_TAP),
-    ("tshark -r {cap} -o tcp.check_checksum:TRUE -T fields -e _ws.expert.message -e tcp.checksum",
-     "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -o tcp.check_checksum:TRUE -q -z expert", "http-get.pcap"): (frozenset({OUT}), HTTP_EXPERT),
-    ("tshark -r {cap} -o tcp.analyze_sequence_numbers:FALSE -q -z expert", "http-get.pcap"): (frozenset({OUT}),
-                                                                                          HTTP_EXPERT),
     ("tshark -r {cap} -w /tmp/tcpscope-dropin-out.pcap", ""): (frozenset({ERR, STATUS}), REFUSED),
     ("tshark -r {cap} -Y tcp -w /tmp/tcpscope-dropin-out.pcapng -F pcapng", ""): (frozenset({ERR, STATUS}), REFUSED),
     ("tshark -i tcpscope-none0 -c 1", ""): (frozenset({ERR, STATUS}), REFUSED),

@@ -42,7 +42,8 @@ HERE = Path(__file__).resolve().parent
 
 #: tshark rows tcpscope does not print: (protocol, summary pattern, why).
 PENDING: tuple[tuple[str, str, str], ...] = (
-    ("HTTP", r".*", "pending the HTTP issue: tcpscope has no HTTP dissector yet"),
+    ("HTTP", r".*", "pending issue 18: of HTTP's items tcpscope raises only the chats on request and response "
+                    "lines (group Sequence); its header warnings, notes and exceptions are not yet"),
     ("TCP", r"New fragment overlaps old data \(retransmission\?\)",
      "pending the reassembly issue: TCP reassembles for HTTP, which tcpscope does not dissect yet"),
     ("SSH", r".*", "tcpscope does not dissect SSH"),
@@ -122,7 +123,13 @@ def render(sections: list[tuple[str, list[Row]]]) -> str:
     return "".join(out)
 
 
+#: HTTP's rows tcpscope prints: the chat on each request and response line (group Sequence)
+HTTP_CHAT = ("HTTP", "Sequence")
+
+
 def pending_reason(row: Row) -> str | None:
+    if (row.protocol, row.group) == HTTP_CHAT:
+        return None
     for proto, pattern, why in PENDING:
         if row.protocol == proto and re.fullmatch(pattern, row.summary):
             return why
@@ -173,10 +180,28 @@ def check(name: str, tshark_text: str, out: str, tree: bool = False) -> None:
     assert out == expected, name
 
 
+#: Captures where tshark has HTTP chats on lines tcpscope's HTTP framing does not frame
+#: (docs/deviations.md, HTTP): their chat rows are compared apart, and must differ.
+UNFRAMED_CHATS: dict[str, str] = {
+    "zeek-communityid-tcp.pcap": "a request and a response cut by the snapshot length: the framing stops there",
+    "zeek-http-methods.pcap": "a request line ending in a bare LF and two responses after it are not framed",
+}
+
+
+def without_http_chats(text: str) -> str:
+    """``-z expert`` text without HTTP's chat rows (each section's total reduced)."""
+    return render([(label, [r for r in rows if (r.protocol, r.group) != HTTP_CHAT]) for label, rows in parse(text)])
+
+
 @pytest.mark.parametrize("name", capture_names())
 def test_expert_matches_tshark_golden(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     tshark_text = expected_path(name, "expert").read_text(encoding="utf-8")
-    check(name, tshark_text, run_cli(["expert", str(CAPTURES / name)], capsys))
+    out = run_cli(["expert", str(CAPTURES / name)], capsys)
+    if name in UNFRAMED_CHATS:
+        expected, _ = expected_from_tshark(tshark_text)
+        assert expected != without_tree_only(out), f"{name}: declared in UNFRAMED_CHATS but equal"
+        tshark_text, out = without_http_chats(tshark_text), without_http_chats(out)
+    check(name, tshark_text, out)
 
 
 #: Captures on which tshark is asked again (its version is checked once, by

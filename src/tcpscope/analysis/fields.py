@@ -166,8 +166,13 @@ def _none_rows(layer: str, rule: Callable[[Layer], Mask], times: int = 1) -> Get
 def _expert_getter(field_codes: list[int]) -> Getter:
     """An expert item's own field (FT_NONE), present once per time one of its codes was raised."""
     codes = np.array(field_codes, dtype=np.int32)
+    http = any(EXPERTS[c].protocol == "HTTP" for c in field_codes)
 
     def get(t: PacketTable) -> Values:
+        if http:  # HTTP's chats need its framing: loaded only for them
+            from tcpscope.analysis.http_experts import with_http_experts
+
+            t = with_http_experts(t)
         ex = t.layer("_expert")
         if len(ex) == 0:
             return Values.empty()
@@ -192,7 +197,10 @@ def _expert_text(label: bool) -> Getter:
     """_ws.expert ("Expert Info (Note/Sequence): <summary>") or _ws.expert.message."""
 
     def get(t: PacketTable) -> Values:
-        ex = t.layer("_expert")
+        # HTTP's chats need its framing: loaded only when an expert field is asked for
+        from tcpscope.analysis.http_experts import with_http_experts
+
+        ex = with_http_experts(t).layer("_expert")
         if len(ex) == 0:
             return Values.empty()
         code = _c(ex, "code")
@@ -249,6 +257,7 @@ _EXPERT_TITLES = {
     "udp.possible_traceroute": "Possible traceroute",
     "udp.length.bad": "Bad length value",
     "frame.time_invalid": "Arrival Time: Fractional second out of range (0-1000000000)",
+    "http.chat": "Formatted text",
 }
 
 
@@ -270,7 +279,7 @@ def _expert_fields() -> tuple[FieldDef, ...]:
 def _expert_description(e: Expert) -> str:
     """An expert field's description: the words of the expert item it marks (its arguments
     as N), its severity and group."""
-    words = re.sub(r"\{[^}]*\}", "N", e.summary)
+    words = "the request or response line" if e.summary == "{text}" else re.sub(r"\{[^}]*\}", "N", e.summary)
     return (f"Present where the {e.protocol} expert item \"{words}\" is"
             f" ({e.severity.name.lower()}, {e.group.name.lower()}).")
 

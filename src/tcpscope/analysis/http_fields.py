@@ -373,8 +373,9 @@ def stack_above_tcp(t: PacketTable, only: Index | None = None) -> tuple[Index, I
 
 def needs_messages(names: Iterable[str]) -> bool:
     """Whether reading the fields ``names`` needs the HTTP messages (:data:`LAYER`): the
-    http.* fields and ``frame.protocols``, which names ``http`` and its body's protocol."""
-    return any(n == "http" or n.startswith("http.") or n == "frame.protocols" for n in names)
+    http.* fields, ``frame.protocols``, which names ``http`` and its body's protocol, and the
+    expert texts, which have HTTP's chats on its request and response lines."""
+    return any(n == "http" or n.startswith(("http.", "_ws.expert")) or n == "frame.protocols" for n in names)
 
 
 _FRAMED: list[tuple[weakref.ref[PacketTable], PacketTable]] = []

@@ -23,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope.views.expert import LEVEL_NAMES, ExpertTally, render_expert
 
     tally = ExpertTally(LEVEL_NAMES[args.level])
-    with scan_capture(args.file, args.display_filter, reading=reading_of(args)) as scan:
+    # (named so that the pieces carry HTTP's messages over their bounds, for its chats)
+    with scan_capture(args.file, args.display_filter, fields=("_ws.expert",), reading=reading_of(args)) as scan:
         for piece in scan:
             with job(piece.job):
                 tally.add(piece.table, piece.mask)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from tcpscope.dissect.context import Expert, Group, Sev
 
-__all__ = ["EXPERTS", "EXPERT_CODE", "MALFORMED_SLOT", "SHORT_NAMES", "SLOT", "TCP_OPTION_NAMES", "field_name",
-           "malformed_codes", "summary"]
+__all__ = ["EXPERTS", "EXPERT_CODE", "MALFORMED_SLOT", "SHORT_NAMES", "SLOT", "TCP_OPTION_NAMES", "TEXTS", "field_name",
+           "malformed_codes", "summary", "text_number"]
 
 #: Short names of TCP options (the option protocols' short names in packet-tcp.c).
 TCP_OPTION_NAMES: dict[int, str] = {
@@ -157,6 +157,26 @@ EXPERTS += tuple(
 # last, so that no other code moves
 EXPERTS += (Expert("tcp.checksum_bad.expert", E, Group.CHECKSUM, "TCP", "Bad checksum [should be 0x{a:04x}]"),)
 
+# HTTP's chat on each request and response line (packet-http.c's ei_http_chat, "Formatted
+# text"): its message is the line itself, so its argument is the number of that text in
+# :data:`TEXTS` (:func:`text_number`); last, so that no other code moves
+EXPERTS += (Expert("http.chat", C, _S, "HTTP", "{text}"),)
+
+#: The texts of the expert items whose message is text from the frame (``http.chat``),
+#: each once, numbered in order of first use: an item's argument is its text's number.
+#: Grows with the distinct texts, as tshark's ``-z expert`` table does.
+TEXTS: list[str] = []
+_TEXT_NUMBER: dict[str, int] = {}
+
+
+def text_number(text: str) -> int:
+    """The number of ``text`` in :data:`TEXTS` (added there when new)."""
+    got = _TEXT_NUMBER.get(text)
+    if got is None:
+        got = _TEXT_NUMBER[text] = len(TEXTS)
+        TEXTS.append(text)
+    return got
+
 EXPERT_CODE: dict[str, int] = {e.field: i for i, e in enumerate(EXPERTS)}
 
 # Where each item sits among the items of one TCP header, in dissect_tcp's order of
@@ -206,5 +226,7 @@ def summary(code: int, a: int = 0, b: int = 0) -> str:
     text = EXPERTS[code].summary
     if "{" not in text:
         return text
+    if text == "{text}":
+        return TEXTS[a]
     name = TCP_OPTION_NAMES.get(a, f"Unknown (0x{a:02x})")
     return text.format(a=a, b=b, name=name, bs="" if b == 1 else "s")

@@ -176,9 +176,11 @@ _FRAMED_PROTOCOLS = HTTP_BLOCK.protocols | APP_BLOCK.protocols
 
 def names_framed(names: Iterable[str]) -> bool:
     """Whether any of ``names`` is a field of a protocol framed above TCP (HTTP, TLS, DNS:
-    the lazily loaded blocks), or ``frame.protocols``, which names them. Only then need
+    the lazily loaded blocks), ``frame.protocols``, which names them, or an expert text
+    (HTTP's chats are among them). Only then need
     the framing modules be asked what ``names`` need of them (they are slow to import)."""
-    return any(n == "frame.protocols" or n.split(".", 1)[0] in _FRAMED_PROTOCOLS for n in names)
+    return any(n == "frame.protocols" or n.split(".", 1)[0] in _FRAMED_PROTOCOLS or n.startswith("_ws.expert")
+               for n in names)
 
 
 def _needs_framing(name: str) -> bool:

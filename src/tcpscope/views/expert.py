@@ -17,9 +17,10 @@ Labels are ``Errors``, ``Warns``, ``Notes``, ``Chats``, ``Comments``; groups are
 bytes (``ITEM_LABEL_LENGTH``), as tshark formats it.
 
 tcpscope raises the items of its own dissectors and of the TCP analysis
-(:data:`tcpscope.dissect.experts.EXPERTS`: TCP, IPv4, IPv6); items of protocols it does not
-dissect (HTTP, TLS, ...) are absent, so tshark's rows for them, and its totals, differ
-by those rows (docs/deviations.md).
+(:data:`tcpscope.dissect.experts.EXPERTS`: TCP, IPv4, IPv6), and HTTP's chats on request
+and response lines (:mod:`tcpscope.analysis.http_experts`); items of protocols it does not
+dissect (TLS, ...) and HTTP's others are absent, so tshark's rows for them, and its totals,
+differ by those rows (docs/deviations.md).
 
 ``level`` keeps the severities from that one up (``tshark -z expert,note`` prints notes,
 warnings and errors). ``mask`` (one boolean per frame) keeps the items of the frames it
@@ -127,7 +128,9 @@ def _cut(text: str) -> str:
 def expert_entries(table: PacketTable, mask: Mask | None = None, level: Sev = Sev.COMMENT) -> list[ExpertEntry]:
     """The entries of ``-z expert`` over ``table``, severities from the highest, each in
     order of first occurrence (see the module docstring)."""
-    ex = table.layer("_expert")
+    from tcpscope.analysis.http_experts import with_http_experts  # HTTP's framing, loaded when asked
+
+    ex = with_http_experts(table).layer("_expert")
     if len(ex) == 0:
         return []
     code = np.asarray(ex.cols["code"], dtype=np.int64)
@@ -213,7 +216,9 @@ class ExpertTally:
             else:
                 self._rows[key] = replace(seen, count=seen.count + e.count)
                 self._frames[key].append(e.frames + base)
-        self._items += len(table.layer("_expert"))
+        from tcpscope.analysis.http_experts import with_http_experts  # (the table done last: remembered)
+
+        self._items += len(with_http_experts(table).layer("_expert"))
 
     def entries(self) -> list[ExpertEntry]:
         rank = {s: i for i, (s, _) in enumerate(SEVERITY_LABELS)}
