@@ -27,14 +27,14 @@ def run(args: argparse.Namespace) -> int:
 
         lang = language(args.lang)
     sums = ReportSums(lang)
-    with scan_capture(args.file, args.display_filter) as scan:
+    # (_ws.expert named so that the pieces carry HTTP's messages over their bounds, for its chats)
+    with scan_capture(args.file, args.display_filter, fields=("_ws.expert",)) as scan:
         for piece in scan:
             with job(piece.job):
                 sums.add(piece.table, piece.mask)
     sys.stdout.write("\n".join(sums.lines(scan.warnings)) + "\n")
     sys.stdout.flush()
     return finish(scan.warnings)
-
 
 
 def _on_dask(args: argparse.Namespace) -> int:
