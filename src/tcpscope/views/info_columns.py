@@ -32,7 +32,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.views.info import PREFIX_BITS, PREFIXES, flags_text, tcp_info
 from tcpscope.views.tree import cut_to_frames
 
-__all__ = ["KINDS_WITH_TEXT", "PLAIN_KINDS", "SEGMENT_MARK", "TEXT", "Claimed", "TcpInfo", "claimed_rows", "group_concat",
+__all__ = ["KINDS_WITH_TEXT", "PLAIN_KINDS", "SEGMENT_MARK", "TEXT", "Claimed", "FramedClaims", "TcpInfo", "claimed_rows", "framed_claims", "group_concat",
            "rest_texts", "tcp_info_column", "tcp_infos"]
 
 #: numpy's variable-width string type, the columns' type
@@ -245,6 +245,37 @@ class Claimed(NamedTuple):
     info: Array
 
 
+class FramedClaims(NamedTuple):
+    """The tcp rows one framer above TCP claims (HTTP's, then TLS's and DNS's), of those
+    with a text of TCP's own: each row's choice of what to show, its protocol's name (None:
+    HTTP's rows) and the framer's text."""
+
+    rows: Index
+    show: Array
+    name: Array | None
+    text: Array
+
+
+def framed_claims(table: PacketTable, ok: Array) -> list[FramedClaims]:
+    """HTTP's claims, then TLS's and DNS's (which decide after HTTP), each kept to the
+    rows ``ok`` marks: the one reading of the framers' segments both the list's string
+    columns (:func:`claimed_rows`) and its compiled line writer's parts
+    (``tcpscope.views.info_parts.claimed_parts``) start from."""
+    http = http_segments(table)
+    app = app_segments(table)
+    out: list[FramedClaims] = []
+    for rows, show, names, texts in ((http.row, http.show, None, http.text),
+                                     (app.row, app.show, app.proto, app.text)):
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.shape[0] == 0:
+            continue
+        keep = ok[rows]
+        text = np.array(texts, dtype=TEXT)[keep] if len(texts) else np.zeros(0, dtype=TEXT)
+        name = None if names is None else np.array(names, dtype=TEXT)[keep]
+        out.append(FramedClaims(rows[keep], np.asarray(show)[keep], name, text))
+    return out
+
+
 def claimed_rows(table: PacketTable, tinfo: TcpInfo) -> Claimed:
     """Protocol and Info of the tcp rows HTTP, TLS or DNS framing claims (reference/
     pdu-framing.md §2.3-2.5), column by column.
@@ -261,24 +292,14 @@ def claimed_rows(table: PacketTable, tinfo: TcpInfo) -> Claimed:
     claimed = np.zeros(m, dtype=np.bool_)
     proto = np.full(m, "TCP", dtype=TEXT)
     info = np.full(m, "", dtype=TEXT)
-    http = http_segments(table)
-    app = app_segments(table)
-    for rows, show, names, texts in ((http.row, http.show, None, http.text),
-                                     (app.row, app.show, app.proto, app.text)):
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.shape[0] == 0:
-            continue
-        keep = tinfo.ok[rows]
-        rows, show = rows[keep], np.asarray(show)[keep]
-        text = np.array(texts, dtype=TEXT)[keep] if len(texts) else np.zeros(0, dtype=TEXT)
+    for rows, show, name, text in framed_claims(table, tinfo.ok):
         own, prefix = tinfo.text[rows], tinfo.prefix[rows]
-        if names is None:  # HTTP
+        if name is None:  # HTTP
             p = np.where(show == SHOW_HTTP, "HTTP", "TCP").astype(TEXT)
             i = np.where(show == SHOW_TCP_MARK, np.strings.add(own, SEGMENT_MARK),
                          np.where(show == SHOW_HTTP, np.strings.add(prefix, text),
                                   np.strings.add(np.strings.add(prefix, text), SEGMENT_MARK)))
         else:
-            name = np.array(names, dtype=TEXT)[keep]
             marked = (show == APP_TCP_MARK) | (show == APP_BARE_MARK)
             p = np.where(marked, "TCP", name).astype(TEXT)
             bare = np.where(prefix != "", np.strings.add(prefix, SEGMENT_MARK), SEGMENT_MARK.lstrip())

@@ -18,15 +18,14 @@ from typing import NamedTuple
 import numpy as np
 
 from tcpscope._types import Array, Index
-from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK, http_segments
+from tcpscope.analysis.http import SHOW_HTTP, SHOW_TCP_MARK
 from tcpscope.analysis.layout import A_DUPLICATE_ACK
 from tcpscope.analysis.tls_frames import SHOW_BARE_MARK as APP_BARE_MARK
 from tcpscope.analysis.tls_frames import SHOW_TCP_MARK as APP_TCP_MARK
-from tcpscope.analysis.tls_frames import app_segments
 from tcpscope.constants import ACK, TCPOPT_MSS, TCPOPT_SACK, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_WINDOW, URG
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.info import PREFIX_BITS, flags_text
-from tcpscope.views.info_columns import KINDS_WITH_TEXT, PLAIN_KINDS, TEXT, rest_texts
+from tcpscope.views.info_columns import KINDS_WITH_TEXT, PLAIN_KINDS, TEXT, framed_claims, rest_texts
 from tcpscope.views.list_kernel import OPT_MSS, OPT_SACK, OPT_SACK_PERM, OPT_TIMESTAMP, OPT_WS
 
 __all__ = ["MARK", "MARK_BARE", "Claimed", "TcpParts", "claimed_parts", "tcp_parts"]
@@ -190,24 +189,14 @@ def claimed_parts(table: PacketTable, parts: TcpParts) -> Claimed:
     m = parts.ok.shape[0]
     out = Claimed(np.zeros(m, dtype=np.bool_), np.full(m, "TCP", dtype=TEXT), np.zeros(m, dtype=np.bool_),
                   np.zeros(m, dtype=np.bool_), np.full(m, "", dtype=TEXT), np.full(m, "", dtype=TEXT))
-    http = http_segments(table)
-    app = app_segments(table)
-    for rows, show, names, texts in ((http.row, http.show, None, http.text),
-                                     (app.row, app.show, app.proto, app.text)):
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.shape[0] == 0:
-            continue
-        keep = parts.ok[rows]
-        rows, show = rows[keep], np.asarray(show)[keep]
-        text = np.array(texts, dtype=TEXT)[keep] if len(texts) else np.zeros(0, dtype=TEXT)
+    for rows, show, name, text in framed_claims(table, parts.ok):
         prefixed = parts.has_prefix[rows]
-        if names is None:  # HTTP
+        if name is None:  # HTTP
             own = show == SHOW_TCP_MARK
             proto = np.where(show == SHOW_HTTP, "HTTP", "TCP").astype(TEXT)
             suffix = np.where(show == SHOW_HTTP, "", MARK).astype(TEXT)
             text[own] = ""
         else:
-            name = np.array(names, dtype=TEXT)[keep]
             own = show == APP_TCP_MARK
             bare = show == APP_BARE_MARK
             proto = np.where(own | bare, "TCP", name).astype(TEXT)
