@@ -63,7 +63,7 @@ from tcpscope.constants import (
 from tcpscope.dissect.tcp_options import EXID_ACC_ECN, EXID_TARR, EXID_TFO
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["CONTAINED", "FLAG_NAMES", "MALFORMED", "PREFIXES", "PREFIX_BITS", "QS_RATES", "SIZE_LIMITED", "analysis_prefix",
+__all__ = ["CONTAINED", "FLAG_NAMES", "KINDS_WITH_TEXT", "MALFORMED", "PREFIXES", "PREFIX_BITS", "QS_RATES", "SIZE_LIMITED", "analysis_prefix",
            "exception_mark", "flags_text", "malformed_mark", "tcp_info"]
 
 #: Flag names in the order tcp_flags_to_str prints them.
@@ -154,7 +154,7 @@ def _option_texts(table: PacketTable, tcp_rows_of_pkt: Array) -> tuple[dict[int,
     sack_base = np.asarray(tcp.cols.get("sack_base", np.zeros(len(tcp), dtype=np.int64)))
     blocks = _sack_blocks(table)
     kinds = np.asarray(opt.cols["kind"])
-    shown = np.flatnonzero(np.isin(kinds, _KINDS_WITH_TEXT))  # NOP, EOL and the rest add nothing
+    shown = np.flatnonzero(np.isin(kinds, KINDS_WITH_TEXT))  # NOP, EOL and the rest add nothing
     texts: list[str] = [""] * shown.shape[0]
     # timestamps, in most segments of most connections, in one go; the others one by one
     is_ts = (kinds[shown] == TCPOPT_TIMESTAMP) & np.asarray(opt.cols["has_v2"], dtype=np.bool_)[shown]
@@ -205,7 +205,7 @@ def _by_row(rows: list[int], texts: list[str]) -> dict[int, str]:
 
 
 #: The option kinds whose dissectors write to Info (:func:`_option_texts`, :func:`_option_text`).
-_KINDS_WITH_TEXT = np.array([2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 27, 28, 29, 34, 76, 78, 172, 174, 253, 254])
+KINDS_WITH_TEXT = np.array([2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 27, 28, 29, 34, 76, 78, 172, 174, 253, 254])
 
 
 def _scps_text(o: _Option) -> str:

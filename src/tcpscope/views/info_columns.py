@@ -29,7 +29,7 @@ from tcpscope.analysis.tls_frames import SHOW_TCP_MARK as APP_TCP_MARK
 from tcpscope.analysis.tls_frames import app_segments
 from tcpscope.constants import TCPOPT_MSS, TCPOPT_SACK, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_WINDOW
 from tcpscope.table.packets import PacketTable
-from tcpscope.views.info import PREFIX_BITS, PREFIXES, flags_text, tcp_info
+from tcpscope.views.info import KINDS_WITH_TEXT, PREFIX_BITS, PREFIXES, flags_text, tcp_info
 from tcpscope.views.tree import cut_to_frames
 
 __all__ = ["KINDS_WITH_TEXT", "PLAIN_KINDS", "SEGMENT_MARK", "TEXT", "Claimed", "FramedClaims", "TcpInfo", "claimed_rows", "framed_claims", "group_concat",
@@ -41,7 +41,6 @@ TEXT = StringDType()
 #: The option kinds written here; a segment with an option of another kind that writes
 #: to Info (views.info ``KINDS_WITH_TEXT``) goes to :func:`tcp_info`
 PLAIN_KINDS = np.array([TCPOPT_MSS, TCPOPT_WINDOW, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_SACK])
-KINDS_WITH_TEXT = np.array([2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 19, 20, 27, 28, 29, 34, 76, 78, 172, 174, 253, 254])
 
 
 class TcpInfo(NamedTuple):
