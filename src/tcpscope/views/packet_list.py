@@ -24,7 +24,6 @@ from tcpscope._jit import compiles
 from tcpscope._types import Array, Index
 from tcpscope.analysis.layout import A_DUPLICATE_ACK
 from tcpscope.dissect.protocols import PROTO_CODE, PROTO_NAMES
-from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.text import ipv4_texts, ipv6_texts
 from tcpscope.views.info import CONTAINED, MALFORMED, PREFIXES, SIZE_LIMITED
@@ -228,6 +227,8 @@ def _header_addresses(table: PacketTable, name: str) -> _Found:
         s_col, d_col = np.asarray(lt.cols["src"])[ok], np.asarray(lt.cols["dst"])[ok]
 
         def texts(m: Array) -> tuple[list[str], list[str]]:
+            from tcpscope.table.manuf import resolve_macs  # (a list with no MAC address shown never loads it)
+
             return resolve_macs(s_col[m]).tolist(), resolve_macs(d_col[m]).tolist()
     elif name == "ip":
         ok = np.asarray(lt.cols["reach"]) >= 11
@@ -277,10 +278,15 @@ def _sll_senders(table: PacketTable) -> _Found:
     four = halen[ok] == 4
 
     def texts(m: Array) -> tuple[list[str], list[str]]:
-        names = resolve_macs(raw[m]).tolist()
         v4 = raw[m][:, :4].astype(np.int64)
-        dotted = ipv4_texts((v4[:, 0] << 24) | (v4[:, 1] << 16) | (v4[:, 2] << 8) | v4[:, 3])
-        return [d if f else e for e, d, f in zip(names, dotted, four[m].tolist(), strict=True)], [""] * len(names)
+        out = ipv4_texts((v4[:, 0] << 24) | (v4[:, 1] << 16) | (v4[:, 2] << 8) | v4[:, 3])
+        six = np.flatnonzero(~four[m])
+        if six.shape[0]:  # (the names are loaded only for a 6-byte sender)
+            from tcpscope.table.manuf import resolve_macs
+
+            for i, name in zip(six.tolist(), resolve_macs(raw[m][six]).tolist(), strict=True):
+                out[i] = name
+        return out, [""] * len(out)
 
     return _Found(sll.pkt[ok], np.full(int(ok.sum()), _SLL_DEPTH, dtype=np.int64), texts)
 
