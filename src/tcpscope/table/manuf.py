@@ -243,8 +243,8 @@ def _read(path: str) -> bytes:
 #: The bytes of a line in manuf's usual layout that :func:`_fast_lines` reads: the longest
 #: address (``XX:XX:XX:XX:XX:XX/36``), its tab and the name's first byte
 _ROW = 22
-#: Each byte's value as a hex digit, -1 for any other byte
-_NIBBLE = np.full(256, -1, dtype=np.int16)
+#: Each byte's value as a hex digit, 16 for any other byte
+_NIBBLE = np.full(256, 16, dtype=np.uint8)
 _NIBBLE[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10)
 _NIBBLE[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16)
 _NIBBLE[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16)
@@ -285,17 +285,17 @@ def _fast_lines(text: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDAr
     starts[1:] = ends[:-1] + 1
     rows = _first_bytes(buf, starts)
     nib = _NIBBLE[rows[:, [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16]]]
-    b = (nib[:, 0::2] * 16 + nib[:, 1::2]).astype(np.int64)  # the six bytes, negative where not hex
-    colon = rows == 58
-    head = (b[:, :3] >= 0).all(axis=1) & colon[:, 2] & colon[:, 5]
+    hexes = nib < 16
+    word = np.zeros((rows.shape[0], 8), dtype=np.uint8)  # the six bytes, as one big-endian number
+    word[:, 2:] = (nib[:, 0::2] << 4) | (nib[:, 1::2] & 15)
+    key48 = word.view(">u8").reshape(-1).astype(np.int64)
+    head = hexes[:, :6].all(axis=1) & (rows[:, 2] == 58) & (rows[:, 5] == 58)
     prefix = head & (rows[:, 8] == 9) & ~_NOT_NAME[rows[:, 9]]
-    tail = head & colon[:, 8] & colon[:, 11] & colon[:, 14] & (b[:, 3:] >= 0).all(axis=1) & (rows[:, 17] == 47) \
-        & (rows[:, 20] == 9) & ~_NOT_NAME[rows[:, 21]]
+    tail = head & hexes[:, 6:].all(axis=1) & (rows[:, 8] == 58) & (rows[:, 11] == 58) & (rows[:, 14] == 58) \
+        & (rows[:, 17] == 47) & (rows[:, 20] == 9) & ~_NOT_NAME[rows[:, 21]]
     m36 = tail & (rows[:, 18] == ord("3")) & (rows[:, 19] == ord("6"))
     m28 = tail & (rows[:, 18] == ord("2")) & (rows[:, 19] == ord("8"))
-    key24 = (b[:, 0] << 16) | (b[:, 1] << 8) | b[:, 2]
-    key48 = (key24 << 24) | (b[:, 3] << 16) | (b[:, 4] << 8) | b[:, 5]
-    keys = np.where(prefix, key24, np.where(m36, key48 & ~0xFFF, key48 & ~0xFFFFF))
+    keys = np.where(prefix, key48 >> 24, np.where(m36, key48 & ~0xFFF, key48 & ~0xFFFFF))
     masks = np.where(prefix, _PREFIX, np.where(m36, 36, 28))
     ok = prefix | m36 | m28
     return starts, ends, np.where(ok, keys, -1).astype(np.int64), np.where(ok, masks, -1).astype(np.int64)
