@@ -500,7 +500,7 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) ->
     """The parts of the lines of frames ``sel``, by the rules of :func:`packet_columns`,
     their texts in ``pool``: each distinct text turned into an id once, the rows then
     handled as integers."""
-    from tcpscope.views.info_parts import claimed_parts
+    from tcpscope.views.info_parts import claimed_ids
 
     n = table.n
     k = sel.shape[0]
@@ -511,7 +511,7 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) ->
     t = np.where(_before_ports(table, top)[sel], below[sel], top[sel])
     is_tcp = (t == _TCP) & (tcp_row >= 0)
     row = np.where(is_tcp, tcp_row, 0)
-    above = claimed_parts(table, parts)
+    above = claimed_ids(table, parts, pool.of)
     if not len(tcp):  # (every row of a table without TCP reads tcp row 0: make it exist)
         above = _no_tcp(above)
     is_mptcp = mptcp[sel]
@@ -523,7 +523,7 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) ->
     tcp_mptcp = pool.of(np.array(["TCP", "MPTCP"], dtype=TEXT))
     protocol[own] = tcp_mptcp[is_mptcp[own].astype(np.int64)]
     claimed = np.flatnonzero(from_above)
-    protocol[claimed] = pool.of(above.proto[row[claimed]])
+    protocol[claimed] = above.proto[row[claimed]]
     # Info: [prefixes] [the segment's own text] [text] [suffix]
     text = np.full(k, -1, dtype=np.int64)
     others = np.flatnonzero(~(own | from_above))
@@ -534,9 +534,9 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) ->
     cut = np.flatnonzero(writes_own & ~plain)
     text[cut] = pool.of(parts.text[row[cut]])
     app = np.flatnonzero(from_above & ~above.own[row])
-    text[app] = pool.of(above.text[row[app]])
+    text[app] = above.text[row[app]]
     suffix = np.full(k, -1, dtype=np.int64)
-    suffix[claimed] = pool.of(above.suffix[row[claimed]])
+    suffix[claimed] = above.suffix[row[claimed]]
     empty = pool.ids[""]
     text[text == empty] = -1
     suffix[suffix == empty] = -1
