@@ -110,9 +110,10 @@ def test_list_on_a_small_capture_imports_no_masked_arrays() -> None:
 
 
 #: What the packet list of a small capture does not import: the details tree (its rows
-#: cut to some frames are for a filtered list), the field registry (no field is named),
-#: ``socket`` (IPv6 addresses are written by its C half; ``socket`` builds enums at import)
-NOT_FOR_A_LIST = ("tcpscope.views.tree", "tcpscope.filter.registry", "socket")
+#: cut to some frames are for a filtered list), the field registry and the analysis
+#: fields (no field is named), ``socket`` (IPv6 addresses are written by its C half;
+#: ``socket`` builds enums at import)
+NOT_FOR_A_LIST = ("tcpscope.views.tree", "tcpscope.filter.registry", "tcpscope.analysis.fields", "socket")
 
 
 @pytest.mark.parametrize(("capture", "names"), [("http-eth.pcap", False), ("craft-link-sll.pcap", True),

@@ -28,7 +28,6 @@ import numpy as np
 
 from tcpscope._jit import own_context, raise_job
 from tcpscope.analysis import TcpAnalyzer, port_pairs
-from tcpscope.analysis.fields import may_use_accecn
 from tcpscope.capture.records import Records
 from tcpscope.dissect.pipeline import FRAG_SPANS, dissect
 from tcpscope.errors import CaptureWarning
@@ -186,8 +185,11 @@ class TableStream:
             self.size = batch.first_frame + len(batch)
             raise_job(self.size)
             for table in pieces(batch, size, last=last or len(batch) > HOLD_FRAMES):
-                if analyzer is None and analyze == "accecn" and may_use_accecn(table):
-                    analyzer = _caught_up(batch, table.records.first_frame)
+                if analyzer is None and analyze == "accecn":
+                    from tcpscope.analysis.fields import may_use_accecn  # (the analysis fields: start-up of list)
+
+                    if may_use_accecn(table):
+                        analyzer = _caught_up(batch, table.records.first_frame)
                 if analyzer is not None:
                     table = analyzer.feed(table)
                 done += table.n
