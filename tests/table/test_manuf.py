@@ -25,6 +25,13 @@ from tcpscope.table.manuf import data_dir, manuf_longnames, resolve_mac, resolve
 needs_data = pytest.mark.skipif(data_dir() is None, reason="Wireshark's manuf file is not installed")
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test keeps its names' index in a cache of its own (manuf._index)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    manuf._names.cache_clear()
+
+
 def _mac(text: str) -> bytes:
     return bytes.fromhex(text.replace(":", ""))
 
@@ -98,10 +105,39 @@ def test_lines_are_parsed_as_tshark_parses_them(monkeypatch: pytest.MonkeyPatch,
         manuf._names.cache_clear()
 
 
+def test_the_index_is_kept_and_read_again_until_a_file_changes(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    """The tables are read from the files once and kept (an index in the user's cache);
+    the next process reads the index; a file changed since (its size, its time) is read
+    again; an unreadable index is as none."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "manuf").write_text("00:11:22\tFirst\tFirst Ltd\n", encoding="utf-8")
+    (data / "wka").write_text("01-02-03-04-05-06\tWhole\n", encoding="utf-8")
+    monkeypatch.setenv("WIRESHARK_DATA_DIR", str(data))
+    manuf._names.cache_clear()
+    try:
+        assert resolve_mac(_mac("00:11:22:33:44:55")) == "First_33:44:55"
+        index = manuf._index(str(data))
+        assert os.path.exists(index.path)
+        manuf._names.cache_clear()
+        assert manuf._load_index(index, ()) is not None
+        assert resolve_mac(_mac("01:02:03:04:05:06")) == "Whole"  # (from the index)
+        (data / "manuf").write_text("00:11:22\tSecond\tSecond Ltd\n00:aa:bb\tMore\n", encoding="utf-8")
+        manuf._names.cache_clear()
+        assert manuf._index(str(data)) != index
+        assert resolve_mac(_mac("00:11:22:33:44:55")) == "Second_33:44:55"
+        Path(manuf._index(str(data)).path).write_bytes(b"not an index")
+        manuf._names.cache_clear()
+        assert resolve_mac(_mac("00:aa:bb:00:00:01")) == "More_00:00:01"
+    finally:
+        manuf._names.cache_clear()
+
+
 def _addresses(rng: np.random.Generator) -> list[bytes]:
     """Addresses of every kind the rules tell apart (see the module docstring)."""
     t = manuf._names()
-    out = [a.to_bytes(6, "big") for a in t.whole]
+    out = [a.to_bytes(6, "big") for a in t.whole.keys.tolist()]
     for key in t.ranges.keys.tolist():
         out.append(key.to_bytes(6, "big"))
         out.append((key | int(rng.integers(0, 1 << 24))).to_bytes(6, "big"))  # often past the range: other rules

@@ -27,16 +27,22 @@ Loading is lazy (the first name asked for) and quick: the lines in manuf's usual
 are read by numpy (the first bytes of every line gathered as one array) into sorted
 arrays of keys, looked up with ``searchsorted`` for all the distinct addresses at once;
 only the lines of the entries found are parsed for their names, and the few lines in
-other layouts (wka) by the general parser.
+other layouts (wka) by the general parser. The tables (the keys, and where each entry's
+line is) are kept as an index in the user's cache until either file changes
+(:func:`_index`), so that a later process maps the files and reads only the lines of the
+names it shows.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +58,7 @@ SYSTEM_ETHERS = "/etc/ethers"
 MAX_NAME = 63
 
 _WHOLE, _PREFIX = 48, 0  # the "masks" of a whole address and of a 24-bit manufacturer prefix
+_Text = bytes | mmap.mmap  # a file's text: mapped, or empty
 _SPACES = b" \t"
 
 
@@ -189,7 +196,7 @@ class _Table:
     the file's text, the line's start and end in it."""
 
     keys: NDArray[np.int64]
-    texts: tuple[bytes, ...]
+    texts: tuple[_Text, ...]
     file: NDArray[np.int64]
     start: NDArray[np.int64]
     end: NDArray[np.int64]
@@ -214,7 +221,7 @@ class _Names:
     """Wireshark's address tables: whole addresses, ranges (wka), prefixes (manuf), and
     the system ethers' entries (first line wins)."""
 
-    whole: dict[int, str]
+    whole: _Table
     ranges: _Table
     prefixes: _Table
     ethers: dict[int, str]
@@ -232,11 +239,13 @@ def data_dir() -> str | None:
     return None
 
 
-def _read(path: str) -> bytes:
+def _read(path: str) -> _Text:
+    """The file's bytes, mapped (only the pages read are read: a few lines when the index
+    of :func:`_index` is there); empty when it cannot be read."""
     try:
         with open(path, "rb") as f:
-            return f.read()
-    except OSError:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # (ValueError: an empty file cannot be mapped)
         return b""
 
 
@@ -267,7 +276,7 @@ def _first_bytes(buf: NDArray[np.uint8], starts: NDArray[np.int64]) -> NDArray[n
     return rows
 
 
-def _fast_lines(text: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+def _fast_lines(text: _Text) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """The line starts and ends of a file, the key of each line in manuf's usual layout
     (``XX:XX:XX<tab>Name...``: a 24-bit prefix, or 6 bytes with ``/28`` or ``/36``), its
     mask, and -1 for both on the other lines (parsed in full). A ``#`` after the name's
@@ -301,14 +310,29 @@ def _fast_lines(text: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDAr
     return starts, ends, np.where(ok, keys, -1).astype(np.int64), np.where(ok, masks, -1).astype(np.int64)
 
 
+_FILES = ("manuf", "wka")
+
+
 @cache
 def _names() -> _Names:
-    """Read manuf then wka (once, on the first name asked for), in file order: the last
-    line for a key wins."""
+    """Wireshark's tables (once, on the first name asked for): from the index kept for
+    these files (:func:`_index`), else read from them and the index written."""
     where = data_dir()
-    texts = tuple(_read(os.path.join(where, f)) if where is not None else b"" for f in ("manuf", "wka"))
+    texts = tuple(_read(os.path.join(where, f)) if where is not None else b"" for f in _FILES)
+    index = _index(where) if where is not None else None
+    tables = _load_index(index, texts) if index is not None else None
+    if tables is None:
+        tables = _tables(texts)
+        if index is not None:
+            _save_index(index, tables)
+    whole, ranges, prefixes = tables
+    return _Names(whole, ranges, prefixes, ethers=_ethers(), found=where is not None)
+
+
+def _tables(texts: tuple[_Text, ...]) -> tuple[_Table, _Table, _Table]:
+    """The whole addresses, ranges and prefixes of manuf then wka, in file order: the last
+    line for a key wins."""
     st = _State()  # one parse buffer across both files, as tshark's
-    whole: dict[int, str] = {}
     parts: list[tuple[NDArray[np.int64], ...]] = []
     for fid, text in enumerate(texts):
         starts, ends, keys, masks = _fast_lines(text)
@@ -317,19 +341,87 @@ def _names() -> _Names:
             if e is None:
                 continue
             key = int.from_bytes(e.addr, "big")
-            if e.mask == _WHOLE:
-                whole[key] = e.name
-            else:
-                keys[i], masks[i] = (key >> 24 if e.mask == _PREFIX else key), e.mask
+            keys[i], masks[i] = (key >> 24 if e.mask == _PREFIX else key), e.mask
         keep = keys >= 0
         parts.append((keys[keep], masks[keep], np.full(int(keep.sum()), fid, dtype=np.int64), starts[keep],
                       ends[keep]))
     keys, masks, file, start, end = (np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, np.int64)
                                      for k in range(5))
     every = _Table(keys, texts, file, start, end)  # in file order, keys repeated
-    prefix = masks == _PREFIX
-    return _Names(whole, ranges=_last_per_key(every, ~prefix), prefixes=_last_per_key(every, prefix), ethers=_ethers(),
-                  found=where is not None)
+    prefix, whole = masks == _PREFIX, masks == _WHOLE
+    return (_last_per_key(every, whole), _last_per_key(every, ~prefix & ~whole), _last_per_key(every, prefix))
+
+
+#: The index's layout; a change makes every index kept so far unread
+_INDEX_VERSION = 1
+
+
+class _Index(NamedTuple):
+    """Where the index of a data directory's files is kept, and what it must hold to be
+    theirs: the layout, the directory, and each file's device, inode, size and time of
+    last change (a file changed since is read again)."""
+
+    path: str
+    key: bytes
+
+
+def _index(where: str) -> _Index:
+    """The index of the files in ``where``, in the user's cache (``$XDG_CACHE_HOME``, else
+    ``~/.cache``), under ``tcpscope``."""
+    seen = []
+    for f in _FILES:
+        try:
+            s = os.stat(os.path.join(where, f))
+            seen.append(f"{s.st_dev}:{s.st_ino}:{s.st_size}:{s.st_mtime_ns}")
+        except OSError:
+            seen.append("-")
+    key = f"{_INDEX_VERSION}|{os.path.abspath(where)}|{'|'.join(seen)}".encode()
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return _Index(os.path.join(home, "tcpscope", f"wireshark-names-{zlib.crc32(key):08x}.npy"), key)
+
+
+def _save_index(index: _Index, tables: tuple[_Table, ...]) -> None:
+    """Keep the tables as one array of int64: the key's length and bytes, each table's
+    size, then each table's keys, files, starts and ends. Written to a file of its own
+    first, then renamed (a reader sees a whole index or none); nothing when the cache
+    cannot be written."""
+    key = np.frombuffer(index.key + bytes(-len(index.key) % 8), dtype=np.int64)
+    sizes = [t.keys.shape[0] for t in tables]
+    arrays = [np.array([len(index.key)], dtype=np.int64), key, np.array(sizes, dtype=np.int64)]
+    arrays += [a for t in tables for a in (t.keys, t.file, t.start, t.end)]
+    part = f"{index.path}.{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(index.path), exist_ok=True)
+        with open(part, "wb") as f:
+            np.save(f, np.concatenate(arrays).astype(np.int64), allow_pickle=False)
+        os.replace(part, index.path)
+    except OSError:
+        return
+
+
+def _load_index(index: _Index, texts: tuple[_Text, ...]) -> tuple[_Table, _Table, _Table] | None:
+    """The tables kept in ``index`` (see :func:`_save_index`), or None when there is none,
+    or it is another's or unreadable."""
+    try:
+        data = np.load(index.path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if data.ndim != 1 or data.dtype != np.int64 or data.shape[0] < 1:
+        return None
+    words = (int(data[0]) + 7) // 8
+    at = 1 + words
+    if data[1:at].tobytes()[:int(data[0])] != index.key or data.shape[0] < at + 3:
+        return None
+    sizes = data[at:at + 3].tolist()
+    at += 3
+    if data.shape[0] != at + 4 * sum(sizes):
+        return None
+    tables = []
+    for n in sizes:
+        keys, file, start, end = (data[at + k * n:at + (k + 1) * n] for k in range(4))
+        tables.append(_Table(keys, texts, file, start, end))
+        at += 4 * n
+    return tables[0], tables[1], tables[2]
 
 
 def _last_per_key(every: _Table, sel: NDArray[np.bool_]) -> _Table:
@@ -350,7 +442,7 @@ def _ethers() -> dict[int, str]:
     """The system's ethers file: whole addresses only, the first line of each winning."""
     out: dict[int, str] = {}
     st = _State()
-    for raw in _read(SYSTEM_ETHERS).splitlines():
+    for raw in bytes(_read(SYSTEM_ETHERS)).splitlines():
         e = _parse_line(raw, st, accept_mask=False)
         if e is not None:
             out.setdefault(int.from_bytes(e.addr, "big"), e.name)
@@ -404,6 +496,7 @@ def resolve_mac(addr: bytes | Sequence[int]) -> str:
 def _resolve(uniq: NDArray[np.int64]) -> list[str]:
     """eth_addr_resolve for distinct addresses: every range length's lookup at once."""
     t = _names()
+    whole = t.whole.find(uniq)
     lengths = np.array(_RANGES_BEFORE + _RANGES_AFTER, dtype=np.int64)
     masks = np.array([_prefix_mask(int(b)) for b in lengths], dtype=np.int64)
     hits = t.ranges.find(uniq[:, None] & masks[None, :])  # (addresses, lengths): the entry or -1
@@ -413,14 +506,15 @@ def _resolve(uniq: NDArray[np.int64]) -> list[str]:
     out = []
     before = len(_RANGES_BEFORE)
     for k, addr in enumerate(uniq.tolist()):
+        if whole[k] >= 0:
+            out.append(t.whole.entry(int(whole[k])).name)
+            continue
         out.append(_name_of(addr, t, hits[k], before, int(pre[k]) if pre[k] >= 0 else int(pre_ungrouped[k])))
     return out
 
 
 def _name_of(addr: int, t: _Names, hits: NDArray[np.int64], before: int, prefix: int) -> str:
-    """The name of one address from its lookups (see :func:`_resolve`)."""
-    if addr in t.whole:
-        return t.whole[addr]
+    """The name of one address from its lookups (see :func:`_resolve`; not a whole address's)."""
     if addr in t.ethers:
         return t.ethers[addr]
     found = np.flatnonzero(hits[:before] >= 0)
