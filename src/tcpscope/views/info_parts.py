@@ -69,7 +69,8 @@ class TcpParts(NamedTuple):
 
 
 def _i64(values: object) -> Index:
-    return np.asarray(values).astype(np.int64)
+    """``values`` as int64, the column itself when it is (not a copy: read only)."""
+    return np.asarray(values, dtype=np.int64)
 
 
 #: Each plain option kind's code for the kernel, and when it shows: MSS and WS once

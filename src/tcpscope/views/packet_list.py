@@ -292,7 +292,8 @@ def _no_ids(m: Array, pool: _Pool) -> tuple[Index, Index]:
 
 
 def _i64(values: object) -> Index:
-    return np.asarray(values).astype(np.int64)
+    """``values`` as int64, the column itself when it is (not a copy: read only)."""
+    return np.asarray(values, dtype=np.int64)
 
 
 #: Where a Linux cooked capture's address length and address are (packet-sll.c add_ll_address)
@@ -580,7 +581,7 @@ def kernel_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
     first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
     has_ts = table.records.has_ts[sel] if table.records.has_ts is not None else np.ones(k, dtype=np.bool_)
     size = write_lines.run(
-        n, out, sel + table.records.first_frame + 1, table.ts_ns[sel].astype(np.int64) - first,
+        n, out, sel + table.records.first_frame + 1, np.asarray(table.ts_ns[sel], dtype=np.int64) - first,
         time_precision(table)[sel], has_ts, src_id, dst_id, proto_id,
         np.minimum(table.records.wirelen[sel], 0x7FFFFFFF).astype(np.int64), row, pfx, body, text_id, suffix_id,
         data, pstart, pchars, parts.sport, parts.dport, flag_id, parts.seq, parts.ack, parts.win, parts.urg,
