@@ -17,6 +17,7 @@ tested on, compiled and not.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -41,7 +42,7 @@ HELPER_MODULES = ("tcpscope.views.list_kernel",)
 HELPER_MODULES_DIGEST = "946bde7c336917c7"
 
 
-@kernel
+@partial(kernel, refcounts=False)  # (it creates no array: no reference counting, tcpscope._jit)
 def write_infos(out: Any, ends: Any, trow: Any, pfx: Any, body: Any, text: Any, suffix: Any, pool: Any,  # noqa: PLR0913, PLR0917 -- a numba kernel: arrays one by one, as write_lines reads them
                 pstart: Any, sport: Any, dport: Any, flagid: Any, seq: Any, ack: Any, win: Any, urg: Any, seglen: Any,
                 aflags: Any, dupnum: Any, dupframe: Any, opt_lo: Any, opt_hi: Any, okind: Any, ov1: Any, ov2: Any,
