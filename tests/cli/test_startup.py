@@ -109,6 +109,42 @@ def test_list_on_a_small_capture_imports_no_masked_arrays() -> None:
     assert _under(modules, (*NOT_FOR_SMALL, "numpy.ma")) == []
 
 
+#: What the packet list of a small capture does not import: the details tree (its rows
+#: cut to some frames are for a filtered list), the field registry (no field is named),
+#: ``socket`` (IPv6 addresses are written by its C half; ``socket`` builds enums at import)
+NOT_FOR_A_LIST = ("tcpscope.views.tree", "tcpscope.filter.registry", "socket")
+
+
+@pytest.mark.parametrize(("capture", "names"), [("http-eth.pcap", False), ("craft-link-sll.pcap", True),
+                                                ("zeek-communityid-ipv6.pcap", False)])
+def test_list_on_a_small_capture_loads_names_only_to_show_them(capture: str, names: bool) -> None:
+    """Wireshark's manuf file (2.3 MB, 15-20 ms to load) is read only when a line shows a
+    MAC address (craft-link-sll.pcap: a Linux cooked sender), and its module imported then."""
+    code, modules = _modules_after(["list", str(ROOT / "tests" / "golden" / "captures" / capture)])
+    assert code == 0
+    assert _under(modules, NOT_FOR_A_LIST) == []
+    assert ("tcpscope.table.manuf" in modules) == names
+
+
+def test_a_command_is_parsed_by_its_own_parser_as_by_tcpscopes() -> None:
+    """A command line that starts with a command's name is parsed by that command's parser
+    alone (``cli.main._parsed``): the same help, usage and arguments as the subparser of
+    tcpscope's whole parser."""
+    import argparse
+
+    from tcpscope.cli.main import COMMANDS, _command_parser, _parsed, build_parser
+
+    whole = build_parser()
+    sub = next(a for a in whole._actions if isinstance(a, argparse._SubParsersAction))
+    for c in COMMANDS:
+        assert _command_parser(c.name).format_help() == sub.choices[c.name].format_help()
+    for argv in (["list", "a.pcap", "-Y", "tcp", "--select", "3"], ["fields", "a", "b", "-e", "x", "-E", "header=y"],
+                 ["list", "a.pcap", "--bogus"], ["show", "a.pcap", "-x"]):
+        ours, extra = _parsed(argv)
+        theirs, their_extra = whole.parse_known_args(argv)
+        assert (vars(ours), extra) == (vars(theirs), their_extra)
+
+
 def test_the_collector_is_off_for_the_first_piece_only() -> None:
     """``start_up_uncollected`` turns the collector off for the start-up; the pieces of
     ``scan_capture`` turn it back on before the second piece is made."""

@@ -67,14 +67,17 @@ def test_without_wireshark_data_addresses_stay_as_they_are(monkeypatch: pytest.M
 def test_lines_are_parsed_as_tshark_parses_them(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The address forms (fast ``:`` layout, ``-`` and ``.`` separators, 1-digit bytes,
     masks), the name as the next word, the long name to the next tab (after the name's
-    space when a space ended it: strtok), comments, and the last line of a key winning."""
+    space when a space ended it: strtok), comments (where the name would be: no entry), the
+    last line of a key winning, and a last line with no newline."""
     (tmp_path / "manuf").write_text(
         "# a comment\n"
         "00:11:22\tFirst\tFirst Ltd\n"
         "00:11:22\tSecond\tSecond Ltd  # with a comment\n"
         "00-AA-BB\tDashed word\n"
         "70:B3:D5:01:20:00/36\tBlock\tBlock Inc.\n"
-        "\n", encoding="utf-8")
+        "00:11:33\t#no name\n"
+        "\n"
+        "00:aa:cc\tLast", encoding="utf-8")
     (tmp_path / "wka").write_text("1.2.3.4.5.6\tDotted\n01-00-5E/25\tIPv4mcast\n02-00-00-00-00-00/16\tRange16\n",
                                   encoding="utf-8")
     monkeypatch.setenv("WIRESHARK_DATA_DIR", str(tmp_path))
@@ -85,6 +88,8 @@ def test_lines_are_parsed_as_tshark_parses_them(monkeypatch: pytest.MonkeyPatch,
         assert resolve_mac(_mac("00:aa:bb:00:00:01")) == "Dashed_00:00:01"
         assert resolve_mac(_mac("70:b3:d5:01:2f:ff")) == "Block_0f:ff"
         assert resolve_mac(_mac("01:02:03:04:05:06")) == "Dotted"
+        assert resolve_mac(_mac("00:11:33:00:00:01")) == "00:11:33:00:00:01"  # a comment where the name is
+        assert resolve_mac(_mac("00:aa:cc:00:00:01")) == "Last_00:00:01"  # the file's last line, unended
         # past the /25 range, but its first 24 bits are the range's key: tshark keeps no
         # length with a range, so the 24-bit lookup finds it (tshark prints this too)
         assert resolve_mac(_mac("01:00:5e:80:00:01")) == "IPv4mcast_80:00:01"

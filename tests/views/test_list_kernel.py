@@ -61,3 +61,26 @@ def test_kernel_on_pieces() -> None:
     analyzer = TcpAnalyzer(http=True)
     got = b"".join(kernel_bytes(analyzer.feed(piece)) for piece in pieces(records, 7))
     assert got == _text(analyze(dissect(records)))
+
+
+@pytest.mark.parametrize("name", ["tls-dns.pcap", "zeek-http-pipelined-requests.pcap"])
+def test_claimed_ids_are_the_claimed_parts(name: str) -> None:
+    """The kernel's claimed rows as pool ids (``claimed_ids``) hold the texts of
+    ``claimed_parts`` (the Info-only writers read those), row for row."""
+    from tcpscope.views.info_parts import claimed_ids, claimed_parts, tcp_parts
+
+    table = analyze(dissect(read_records(CAPTURES / name)))
+    parts = tcp_parts(table)
+    pool: dict[str, int] = {}
+
+    def ids_of(texts: np.ndarray) -> np.ndarray:
+        return np.array([pool.setdefault(t, len(pool)) for t in texts.tolist()], dtype=np.int64)
+
+    got, want = claimed_ids(table, parts, ids_of), claimed_parts(table, parts)
+    texts = np.array([*pool, ""], dtype=object)  # (-1: the empty text)
+    rows = np.flatnonzero(want.claimed)
+    assert rows.shape[0] and np.array_equal(got.claimed, want.claimed)
+    assert texts[got.proto[rows]].tolist() == want.proto[rows].tolist()
+    assert texts[got.text[rows]].tolist() == want.text[rows].tolist()
+    assert texts[got.suffix[rows]].tolist() == want.suffix[rows].tolist()
+    assert np.array_equal(got.own, want.own) and np.array_equal(got.pfx, want.pfx)

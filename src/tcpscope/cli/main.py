@@ -357,6 +357,19 @@ def _command_parser(name: str | None) -> argparse.ArgumentParser:
     return p
 
 
+def _parsed(words: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The command line parsed, and the words left over. A line that starts with a
+    command's name is parsed by that command's parser alone, which is the subparser
+    tcpscope's parser would hand it to (same prog, arguments, help and errors): declaring
+    all sixteen commands' arguments takes 3-4 ms, as long as the rest of argument parsing."""
+    command = next((c for c in COMMANDS if words and c.name == words[0]), None)
+    if command is None:
+        return build_parser().parse_known_args(words)
+    args, extra = _command_parser(command.name).parse_known_args(words[1:])
+    args.command = command.name
+    return args, extra
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     if words and words[0].startswith("-") and words[0] not in ("-h", "--help"):  # tshark's command line
@@ -364,12 +377,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         collect_again()
         return dropin.main(words)
-    parser = build_parser()
-    args, extra = parser.parse_known_args(words)
+    args, extra = _parsed(words)
     if extra:  # the usage line of the command they were given to, not tcpscope's
         _command_parser(args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
-        parser.print_help(sys.stderr)
+        build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     if args.command not in COLLECTED_LATER:
         collect_again()

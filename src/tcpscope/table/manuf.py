@@ -24,9 +24,10 @@ The rule (``eth_addr_resolve``), in order:
 5. else the address itself.
 
 Loading is lazy (the first name asked for) and quick: the lines in manuf's usual layout
-are read by numpy into sorted arrays of keys, looked up with ``searchsorted`` for all the
-distinct addresses at once; only the lines of the entries found are parsed for their
-names, and the few lines in other layouts (wka, comments) by the general parser.
+are read by numpy (the first bytes of every line gathered as one array) into sorted
+arrays of keys, looked up with ``searchsorted`` for all the distinct addresses at once;
+only the lines of the entries found are parsed for their names, and the few lines in
+other layouts (wka) by the general parser.
 """
 
 from __future__ import annotations
@@ -239,50 +240,64 @@ def _read(path: str) -> bytes:
         return b""
 
 
+#: The bytes of a line in manuf's usual layout that :func:`_fast_lines` reads: the longest
+#: address (``XX:XX:XX:XX:XX:XX/36``), its tab and the name's first byte
+_ROW = 22
+#: Each byte's value as a hex digit, 16 for any other byte
+_NIBBLE = np.full(256, 16, dtype=np.uint8)
+_NIBBLE[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10)
+_NIBBLE[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16)
+_NIBBLE[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16)
+#: Bytes a name cannot start with: a comment, the line's end, what strip() or the word
+#: split removes (a line whose name would start so is left to the general parser)
+_NOT_NAME = np.zeros(256, dtype=np.bool_)
+_NOT_NAME[np.frombuffer(b"#\0\t\n\x0b\x0c\r ", dtype=np.uint8)] = True
+
+
+def _first_bytes(buf: NDArray[np.uint8], starts: NDArray[np.int64]) -> NDArray[np.uint8]:
+    """The first :data:`_ROW` bytes from each start, as rows; past the buffer's end, newlines."""
+    rows = np.full((starts.shape[0], _ROW), 10, dtype=np.uint8)
+    whole = starts <= buf.shape[0] - _ROW
+    if buf.shape[0] >= _ROW:  # (a view of the buffer with a row at each byte: no copy)
+        every = np.lib.stride_tricks.as_strided(buf, shape=(buf.shape[0] - _ROW + 1, _ROW), strides=(1, 1))
+        rows[whole] = every[starts[whole]]
+    for i in np.flatnonzero(~whole).tolist():
+        cut = buf[starts[i]:starts[i] + _ROW]
+        rows[i, :cut.shape[0]] = cut
+    return rows
+
+
 def _fast_lines(text: bytes) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """The line starts and ends of a file, the key of each line in manuf's usual layout
     (``XX:XX:XX<tab>Name...``: a 24-bit prefix, or 6 bytes with ``/28`` or ``/36``), its
-    mask, and which lines are in that layout and hold no ``#`` (the rest: parsed in full)."""
+    mask, and -1 for both on the other lines (parsed in full). A ``#`` after the name's
+    first byte changes neither the key nor that the line is an entry (only its names,
+    parsed again when found).
+
+    The first :data:`_ROW` bytes of every line are gathered as one array (a line shorter
+    than that runs into the next, whose newline fails the layout's test)."""
     buf = np.frombuffer(text, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10).astype(np.int64)
+    ends = np.flatnonzero(buf == 10)
     if buf.shape[0] and buf[-1] != 10:
         ends = np.append(ends, buf.shape[0])
-    starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
-    padded = np.concatenate([buf, np.zeros(24, dtype=np.uint8)])
-    nib = np.full(256, -1, dtype=np.int16)
-    for i, c in enumerate(b"0123456789abcdef"):
-        nib[c] = i
-    for i, c in enumerate(b"ABCDEF"):
-        nib[c] = 10 + i
-
-    def pair(at: int) -> NDArray[np.int64]:
-        hi, lo = nib[padded[starts + at]], nib[padded[starts + at + 1]]
-        return np.where((hi < 0) | (lo < 0), -1, hi * 16 + lo).astype(np.int64)
-
-    def char(at: int) -> NDArray[np.uint8]:
-        return padded[starts + at]
-
-    def name_at(at: int) -> NDArray[np.bool_]:  # a tab, then a name's first character
-        c = char(at + 1)
-        first = (c != 9) & (c != 32) & (c != 10) & (c != 13) & (c != 0) & (starts + at + 1 < ends)
-        out: NDArray[np.bool_] = (char(at) == 9) & first
-        return out
-
-    b = [pair(3 * i) for i in range(6)]
-    head = (b[0] >= 0) & (b[1] >= 0) & (b[2] >= 0) & (char(2) == 58) & (char(5) == 58)
-    prefix = head & name_at(8)
-    tail = head & (char(8) == 58) & (char(11) == 58) & (char(14) == 58) & (b[3] >= 0) & (b[4] >= 0) & (b[5] >= 0) \
-        & (char(17) == 47) & name_at(20)
-    m36 = tail & (char(18) == ord("3")) & (char(19) == ord("6"))
-    m28 = tail & (char(18) == ord("2")) & (char(19) == ord("8"))
-    hashes = np.flatnonzero(buf == ord("#"))
-    has_hash = np.zeros(starts.shape[0], dtype=np.bool_)
-    has_hash[np.searchsorted(ends, hashes)] = True
-    ok = (prefix | m36 | m28) & ~has_hash
-    key24 = (b[0] << 16) | (b[1] << 8) | b[2]
-    key48 = (key24 << 24) | (b[3] << 16) | (b[4] << 8) | b[5]
-    keys = np.where(prefix, key24, np.where(m36, key48 & ~0xFFF, key48 & ~0xFFFFF))
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    rows = _first_bytes(buf, starts)
+    nib = _NIBBLE[rows[:, [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16]]]
+    hexes = nib < 16
+    word = np.zeros((rows.shape[0], 8), dtype=np.uint8)  # the six bytes, as one big-endian number
+    word[:, 2:] = (nib[:, 0::2] << 4) | (nib[:, 1::2] & 15)
+    key48 = word.view(">u8").reshape(-1).astype(np.int64)
+    head = hexes[:, :6].all(axis=1) & (rows[:, 2] == 58) & (rows[:, 5] == 58)
+    prefix = head & (rows[:, 8] == 9) & ~_NOT_NAME[rows[:, 9]]
+    tail = head & hexes[:, 6:].all(axis=1) & (rows[:, 8] == 58) & (rows[:, 11] == 58) & (rows[:, 14] == 58) \
+        & (rows[:, 17] == 47) & (rows[:, 20] == 9) & ~_NOT_NAME[rows[:, 21]]
+    m36 = tail & (rows[:, 18] == ord("3")) & (rows[:, 19] == ord("6"))
+    m28 = tail & (rows[:, 18] == ord("2")) & (rows[:, 19] == ord("8"))
+    keys = np.where(prefix, key48 >> 24, np.where(m36, key48 & ~0xFFF, key48 & ~0xFFFFF))
     masks = np.where(prefix, _PREFIX, np.where(m36, 36, 28))
+    ok = prefix | m36 | m28
     return starts, ends, np.where(ok, keys, -1).astype(np.int64), np.where(ok, masks, -1).astype(np.int64)
 
 
@@ -318,11 +333,16 @@ def _names() -> _Names:
 
 
 def _last_per_key(every: _Table, sel: NDArray[np.bool_]) -> _Table:
-    """The table of the selected entries (in file order), the last line of each key winning."""
-    idx = np.flatnonzero(sel)[::-1]
-    uniq, first = np.unique(every.keys[idx], return_index=True)
-    take = idx[first]
-    return _Table(uniq.astype(np.int64), every.texts, every.file[take], every.start[take], every.end[take])
+    """The table of the selected entries (in file order), the last line of each key winning
+    (a stable sort keeps a key's lines in file order; manuf's are sorted already, which
+    the sort finds in one pass)."""
+    idx = np.flatnonzero(sel)
+    order = np.argsort(every.keys[idx], kind="stable")
+    keys = every.keys[idx][order]
+    last = np.ones(keys.shape[0], dtype=np.bool_)
+    last[:-1] = keys[1:] != keys[:-1]
+    take = idx[order[last]]
+    return _Table(keys[last].astype(np.int64), every.texts, every.file[take], every.start[take], every.end[take])
 
 
 @cache

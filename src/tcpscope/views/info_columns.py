@@ -30,7 +30,6 @@ from tcpscope.analysis.tls_frames import app_segments
 from tcpscope.constants import TCPOPT_MSS, TCPOPT_SACK, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_WINDOW
 from tcpscope.table.packets import PacketTable
 from tcpscope.views.info import KINDS_WITH_TEXT, PREFIX_BITS, PREFIXES, flags_text, tcp_info
-from tcpscope.views.tree import cut_to_frames
 
 __all__ = ["KINDS_WITH_TEXT", "PLAIN_KINDS", "SEGMENT_MARK", "TEXT", "Claimed", "FramedClaims", "TcpInfo", "claimed_rows", "framed_claims", "group_concat",
            "rest_texts", "tcp_info_column", "tcp_infos"]
@@ -209,6 +208,8 @@ def tcp_info_column(table: PacketTable) -> TcpInfo:
 def rest_texts(table: PacketTable, rest: Index) -> tuple[Index, Array]:
     """The Info of tcp rows ``rest`` (and of the other tcp rows of their frames) as
     :func:`tcp_info` writes it on their frames alone: the rows, and their texts."""
+    from tcpscope.views.tree import cut_to_frames  # (not at the top: the details tree's module is slow to import)
+
     frames = np.unique(table.layer("tcp").pkt[rest])
     cut_table, rows = table, np.arange(len(table.layer("tcp")), dtype=np.int64)
     for name in ("tcp", "tcp.option", "tcp.sack"):
@@ -316,6 +317,10 @@ def tcp_infos(table: PacketTable, frames: Index) -> TcpInfo:
     """The Info text of each tcp row (:class:`TcpInfo`), read from the tcp rows, options and
     SACK blocks of ``frames`` (increasing) alone (each row's text is its own), so that a
     few rows of a large capture cost what those rows cost; the other rows have none."""
+    if frames.shape[0] == table.n:  # (every frame: the whole table)
+        return tcp_info_column(table)
+    from tcpscope.views.tree import cut_to_frames
+
     cut: PacketTable = table
     whole: dict[str, Index] = {}
     for name in ("tcp", "tcp.option", "tcp.sack"):

@@ -13,6 +13,7 @@ for line).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -28,7 +29,7 @@ from tcpscope.views.info import PREFIX_BITS, flags_text
 from tcpscope.views.info_columns import KINDS_WITH_TEXT, PLAIN_KINDS, TEXT, framed_claims, rest_texts
 from tcpscope.views.list_kernel import OPT_MSS, OPT_SACK, OPT_SACK_PERM, OPT_TIMESTAMP, OPT_WS
 
-__all__ = ["MARK", "MARK_BARE", "Claimed", "TcpParts", "claimed_parts", "tcp_parts"]
+__all__ = ["MARK", "MARK_BARE", "Claimed", "ClaimedIds", "TcpParts", "claimed_ids", "claimed_parts", "tcp_parts"]
 
 
 class TcpParts(NamedTuple):
@@ -189,6 +190,60 @@ def claimed_parts(table: PacketTable, parts: TcpParts) -> Claimed:
     m = parts.ok.shape[0]
     out = Claimed(np.zeros(m, dtype=np.bool_), np.full(m, "TCP", dtype=TEXT), np.zeros(m, dtype=np.bool_),
                   np.zeros(m, dtype=np.bool_), np.full(m, "", dtype=TEXT), np.full(m, "", dtype=TEXT))
+    for c in _claims(table, parts):
+        out.claimed[c.rows] = True
+        out.proto[c.rows] = c.proto
+        out.own[c.rows] = c.own
+        out.pfx[c.rows] = ~c.own
+        out.text[c.rows] = c.text
+        out.suffix[c.rows] = c.suffix
+    return out
+
+
+class ClaimedIds(NamedTuple):
+    """:class:`Claimed` with its texts as ids (``ids_of``'s, -1 for ``text`` and ``suffix``
+    where :class:`Claimed` has none), for the rows ``claimed`` marks (the others' are 0)."""
+
+    claimed: Array
+    proto: Index
+    own: Array
+    pfx: Array
+    text: Index
+    suffix: Index
+
+
+def claimed_ids(table: PacketTable, parts: TcpParts, ids_of: Callable[[Array], Index]) -> ClaimedIds:
+    """:func:`claimed_parts` with each text an id given by ``ids_of`` (a pool of texts
+    shared with other columns) for the claimed rows alone: no string column of every row."""
+    m = parts.ok.shape[0]
+    zeros = np.zeros(m, dtype=np.int64)
+    out = ClaimedIds(np.zeros(m, dtype=np.bool_), zeros.copy(), np.zeros(m, dtype=np.bool_),
+                     np.zeros(m, dtype=np.bool_), zeros.copy(), zeros.copy())
+    empty = ids_of(np.array([""], dtype=TEXT))[0]
+    for c in _claims(table, parts):
+        out.claimed[c.rows] = True
+        out.proto[c.rows] = ids_of(c.proto)
+        out.own[c.rows] = c.own
+        out.pfx[c.rows] = ~c.own
+        text, suffix = ids_of(c.text), ids_of(c.suffix)
+        out.text[c.rows] = np.where(text == empty, -1, text)
+        out.suffix[c.rows] = np.where(suffix == empty, -1, suffix)
+    return out
+
+
+class _Claim(NamedTuple):
+    """One framer's claimed rows and their parts (see :class:`Claimed`)."""
+
+    rows: Index
+    proto: Array
+    own: Array
+    text: Array
+    suffix: Array
+
+
+def _claims(table: PacketTable, parts: TcpParts) -> list[_Claim]:
+    """The claimed rows' parts, a framer at a time, by the rules :func:`claimed_parts` states."""
+    out: list[_Claim] = []
     for rows, show, name, text in framed_claims(table, parts.ok):
         prefixed = parts.has_prefix[rows]
         if name is None:  # HTTP
@@ -204,10 +259,5 @@ def claimed_parts(table: PacketTable, parts: TcpParts) -> Claimed:
             tls_after = ~own & ~bare & (name != "DNS") & prefixed
             text[tls_after] = np.strings.add(", ", text[tls_after])
             text[own | bare] = ""
-        out.claimed[rows] = True
-        out.proto[rows] = proto
-        out.own[rows] = own
-        out.pfx[rows] = ~own
-        out.text[rows] = text
-        out.suffix[rows] = suffix
+        out.append(_Claim(rows, proto, own, text, suffix))
     return out

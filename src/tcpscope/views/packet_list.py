@@ -24,9 +24,8 @@ from tcpscope._jit import compiles
 from tcpscope._types import Array, Index
 from tcpscope.analysis.layout import A_DUPLICATE_ACK
 from tcpscope.dissect.protocols import PROTO_CODE, PROTO_NAMES
-from tcpscope.table.manuf import resolve_macs
 from tcpscope.table.packets import PacketTable
-from tcpscope.table.text import ipv4_texts, ipv6_texts
+from tcpscope.table.text import format_ipv4, format_ipv6, ipv4_texts
 from tcpscope.views.info import CONTAINED, MALFORMED, PREFIXES, SIZE_LIMITED
 from tcpscope.views.info_columns import TEXT, claimed_rows, tcp_infos
 from tcpscope.views.info_other import dns_over_udp, other_info, rarp_frames
@@ -97,19 +96,28 @@ def time_text(ns: int, digits: int, has_ts: bool = True) -> str:
 _NOT_COLUMN = frozenset({"data", "mptcp", "tls", "dns"})
 
 
-#: Each protocol code's name, and whether it names the Protocol column
-_NAMES = np.array(PROTO_NAMES, dtype=TEXT)
+#: Whether each protocol code names the Protocol column
 _NAMES_COLUMN = np.array([name not in _NOT_COLUMN for name in PROTO_NAMES], dtype=np.bool_)
-_TCP = "tcp"
+#: The codes :func:`_top_codes` compares with (-1: no protocol)
+_TCP, _UDP, _DNS, _ARP = PROTO_CODE["tcp"], PROTO_CODE["udp"], PROTO_CODE["dns"], PROTO_CODE["arp"]
 
 
-def _top_protocols(table: PacketTable) -> tuple[Array, Array, Array]:
-    """The last protocol of each frame's stack that names the Protocol column, the one
-    below it, and the frames with a dissected MPTCP option."""
+def _protocol_text(name: str) -> str:
+    """The Protocol column of a frame whose top protocol is ``name``."""
+    return _PROTO_COLUMN.get(name, name.upper())
+
+
+#: The Protocol column's text of each code + 1 (the first: no protocol)
+_PROTOCOL_TEXTS = ["", *(_protocol_text(name) for name in PROTO_NAMES)]
+
+
+def _top_codes(table: PacketTable) -> tuple[Index, Index, Array]:
+    """The code of the last protocol of each frame's stack that names the Protocol column,
+    that of the one below it (-1: none), and the frames with a dissected MPTCP option."""
     st = table.layer("_stack")
     n = table.n
-    top = np.full(n, "", dtype=TEXT)
-    below = np.full(n, "", dtype=TEXT)
+    top = np.full(n, -1, dtype=np.int64)
+    below = np.full(n, -1, dtype=np.int64)
     mptcp = np.zeros(n, dtype=np.bool_)
     if len(st) == 0:
         return top, below, mptcp
@@ -122,37 +130,28 @@ def _top_protocols(table: PacketTable) -> tuple[Array, Array, Array]:
     last = np.ones(pkt.shape[0], dtype=np.bool_)  # each frame's last naming protocol
     last[:-1] = pkt[1:] != pkt[:-1]
     at = np.flatnonzero(last)
-    top[pkt[at]] = _NAMES[code[at]]
+    top[pkt[at]] = code[at]
     prev = at - 1
     has_prev = (prev >= 0) & (pkt[np.maximum(prev, 0)] == pkt[at])
-    below[pkt[at[has_prev]]] = _NAMES[code[prev[has_prev]]]
+    below[pkt[at[has_prev]]] = code[prev[has_prev]]
     over_udp = dns_over_udp(table)  # (DNS names the column over UDP; over TCP the framing's line does)
-    below[over_udp], top[over_udp] = "udp", "dns"
+    below[over_udp], top[over_udp] = _UDP, _DNS
     return top, below, mptcp
 
 
 
-def _before_ports(table: PacketTable, top: Array) -> Array:
+def _before_ports(table: PacketTable, top: Index) -> Array:
     """Frames whose top protocol is TCP or UDP but whose header ended before both ports
     were read: packet-tcp.c and packet-udp.c set the Protocol column only after reading
     them, so the column stays the protocol's below."""
     out = np.zeros(table.n, dtype=np.bool_)
-    for name in ("tcp", "udp"):
+    for name, code in (("tcp", _TCP), ("udp", _UDP)):
         seen = np.zeros(table.n, dtype=np.bool_)
         layer = table.layer(name)
         if len(layer):
             seen[layer.pkt[np.asarray(layer.cols["reach"]) >= 1]] = True
-        out |= (top == name) & ~seen
+        out |= (top == code) & ~seen
     return out
-
-
-def _proto_texts(names: Array) -> Array:
-    """The Protocol column of frames whose top protocols are ``names``."""
-    if names.shape[0] == 0:
-        return np.zeros(0, dtype=TEXT)
-    uniq, inverse = np.unique(names, return_inverse=True)
-    texts = [_PROTO_COLUMN.get(t, t.upper() if t else "") for t in uniq.tolist()]
-    return np.array(texts, dtype=TEXT)[inverse.reshape(-1)]
 
 
 def _other_column(table: PacketTable, sel: Index) -> Array:
@@ -177,13 +176,24 @@ def _other_column(table: PacketTable, sel: Index) -> Array:
 
 
 def _addresses(table: PacketTable) -> tuple[Array, Array]:
-    """The Source and Destination columns: the innermost IP header's addresses (as
-    pinfo->src/dst end up), else the Ethernet addresses, else a Linux cooked capture's
-    sender (no destination), else nothing. Link-layer addresses are named as tshark names
-    them (:mod:`tcpscope.table.manuf`: ``Broadcast``, ``IntelCor_12:34:56``)."""
+    """The Source and Destination columns as texts (:func:`_address_ids`)."""
+    pool = _Pool()
+    src, dst = _address_ids(table, pool)
+    texts = np.array(list(pool.ids), dtype=TEXT)
+    return texts[src], texts[dst]
+
+
+def _address_ids(table: PacketTable, pool: _Pool) -> tuple[Index, Index]:
+    """The Source and Destination columns as ids of ``pool`` (whose first entry must be
+    the empty text): the innermost IP header's addresses (as pinfo->src/dst end up), else
+    the Ethernet addresses, else a Linux cooked capture's sender (no destination), else
+    nothing. Link-layer addresses are named as tshark names them
+    (:mod:`tcpscope.table.manuf`: ``Broadcast``, ``IntelCor_12:34:56``). Each distinct
+    address is written once."""
     n = table.n
-    src = np.full(n, "", dtype=TEXT)
-    dst = np.full(n, "", dtype=TEXT)
+    empty = pool.add([""])[0]
+    src = np.full(n, empty, dtype=np.int64)
+    dst = np.full(n, empty, dtype=np.int64)
     found = [_sll_senders(table), *(_header_addresses(table, name) for name in ("eth", "ip", "ipv6"))]
     pkt = np.concatenate([f.pkt for f in found])
     if pkt.shape[0] == 0:
@@ -198,20 +208,55 @@ def _addresses(table: PacketTable) -> tuple[Array, Array]:
         mine = won[at:at + f.pkt.shape[0]]
         at += f.pkt.shape[0]
         if mine.any():
-            s, d = f.texts(mine)
-            src[f.pkt[mine]] = np.array(s, dtype=TEXT)
-            dst[f.pkt[mine]] = np.array(d, dtype=TEXT)
+            src[f.pkt[mine]], dst[f.pkt[mine]] = f.ids(mine, pool)
     return src, dst
 
 
 @dataclass(frozen=True)
 class _Found:
     """Headers that set a frame's addresses: their frames, their places in the stack (for
-    the innermost), and how to write the addresses of some of them."""
+    the innermost), and the pool ids of the source and destination of some of them."""
 
     pkt: Index
     depth: Index
-    texts: Callable[[Array], tuple[list[str], list[str]]]
+    ids: Callable[[Array, _Pool], tuple[Index, Index]]
+
+
+#: Below this many addresses each is written in turn; above, each distinct one once
+_FEW = 64
+
+
+def _both_ids(pool: _Pool, src: Array, dst: Array, texts: Callable[[Array], list[str]]) -> tuple[Index, Index]:
+    """The pool ids of addresses ``src`` and ``dst`` (keys: numbers, or bytes as numpy
+    voids), each distinct one's text (``texts`` of the distinct keys) made once; on a few
+    keys, each in turn (no ``np.unique``: it imports numpy.ma, a small capture's start-up)."""
+    keys = np.concatenate([src, dst])
+    if keys.shape[0] < _FEW:
+        ids = pool.add(texts(keys))
+    else:
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        ids = pool.add(texts(uniq))[inverse.reshape(-1)]
+    return ids[:src.shape[0]], ids[src.shape[0]:]
+
+
+def _macs(keys: Array) -> list[str]:
+    from tcpscope.table.manuf import resolve_macs  # (a list with no MAC address shown never loads it)
+
+    names: list[str] = resolve_macs(np.ascontiguousarray(keys).view(np.uint8).reshape(-1, 6)).tolist()
+    return names
+
+
+def _ipv4s(keys: Array) -> list[str]:
+    return [format_ipv4(v) for v in keys.tolist()]
+
+
+def _ipv6s(keys: Array) -> list[str]:
+    return [format_ipv6(bytes(v)) for v in keys]
+
+
+def _voids(rows: Array, size: int) -> Array:
+    """Rows of ``size`` bytes as one numpy void each (keys that sort and compare)."""
+    return np.ascontiguousarray(rows, dtype=np.uint8).reshape(-1, size).view(f"V{size}").reshape(-1)
 
 
 _LINK_DEPTH, _SLL_DEPTH = -1, -2  # below any IP header (Ethernet above a cooked capture's sender)
@@ -221,29 +266,33 @@ def _header_addresses(table: PacketTable, name: str) -> _Found:
     """The addresses of the ``eth``, ``ip`` or ``ipv6`` headers that have both."""
     lt = table.layer(name)
     if not len(lt):
-        return _Found(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lambda m: ([], []))
+        return _Found(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), _no_ids)
     if name == "eth":
         ok = np.asarray(lt.cols["has_src"], dtype=np.bool_)
         depth = np.full(int(ok.sum()), _LINK_DEPTH, dtype=np.int64)
-        s_col, d_col = np.asarray(lt.cols["src"])[ok], np.asarray(lt.cols["dst"])[ok]
-
-        def texts(m: Array) -> tuple[list[str], list[str]]:
-            return resolve_macs(s_col[m]).tolist(), resolve_macs(d_col[m]).tolist()
+        s, d, texts = _voids(np.asarray(lt.cols["src"])[ok], 6), _voids(np.asarray(lt.cols["dst"])[ok], 6), _macs
     elif name == "ip":
         ok = np.asarray(lt.cols["reach"]) >= 11
         depth = lt.depth[ok].astype(np.int64)
-        s4, d4 = np.asarray(lt.cols["src"])[ok], np.asarray(lt.cols["dst"])[ok]
-
-        def texts(m: Array) -> tuple[list[str], list[str]]:
-            return ipv4_texts(s4[m]), ipv4_texts(d4[m])
+        s, d, texts = _i64(lt.cols["src"])[ok], _i64(lt.cols["dst"])[ok], _ipv4s
     else:
         ok = np.asarray(lt.cols["reach"]) >= 7
         depth = lt.depth[ok].astype(np.int64)
-        s6, d6 = np.asarray(lt.cols["src"])[ok], np.asarray(lt.cols.get("dst_eff", lt.cols["dst"]))[ok]
+        s, d = _voids(np.asarray(lt.cols["src"])[ok], 16), _voids(np.asarray(lt.cols.get("dst_eff", lt.cols["dst"]))[ok], 16)
+        texts = _ipv6s
 
-        def texts(m: Array) -> tuple[list[str], list[str]]:
-            return ipv6_texts(s6[m]), ipv6_texts(d6[m])
-    return _Found(lt.pkt[ok], depth, texts)
+    def ids(m: Array, pool: _Pool) -> tuple[Index, Index]:
+        return _both_ids(pool, s[m], d[m], texts)
+
+    return _Found(lt.pkt[ok], depth, ids)
+
+
+def _no_ids(m: Array, pool: _Pool) -> tuple[Index, Index]:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
+def _i64(values: object) -> Index:
+    return np.asarray(values).astype(np.int64)
 
 
 #: Where a Linux cooked capture's address length and address are (packet-sll.c add_ll_address)
@@ -255,7 +304,7 @@ def _sll_senders(table: PacketTable) -> _Found:
     (an Ethernet address) or 4 (IPv4) sets the source once the length and the address are
     read; nothing sets the destination."""
     sll = table.layer("sll")
-    empty = _Found(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lambda m: ([], []))
+    empty = _Found(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), _no_ids)
     if not len(sll):
         return empty
     data = table.data
@@ -276,13 +325,16 @@ def _sll_senders(table: PacketTable) -> _Found:
     raw = data[np.minimum(np.where(ok, addr, 0)[:, None] + np.arange(6)[None, :], data.shape[0] - 1)][ok]
     four = halen[ok] == 4
 
-    def texts(m: Array) -> tuple[list[str], list[str]]:
-        names = resolve_macs(raw[m]).tolist()
+    def ids(m: Array, pool: _Pool) -> tuple[Index, Index]:
         v4 = raw[m][:, :4].astype(np.int64)
-        dotted = ipv4_texts((v4[:, 0] << 24) | (v4[:, 1] << 16) | (v4[:, 2] << 8) | v4[:, 3])
-        return [d if f else e for e, d, f in zip(names, dotted, four[m].tolist(), strict=True)], [""] * len(names)
+        out = ipv4_texts((v4[:, 0] << 24) | (v4[:, 1] << 16) | (v4[:, 2] << 8) | v4[:, 3])
+        six = np.flatnonzero(~four[m])
+        if six.shape[0]:  # (the names are loaded only for a 6-byte sender)
+            for i, name in zip(six.tolist(), _macs(raw[m][six]), strict=True):
+                out[i] = name
+        return pool.add(out), pool.add([""] * len(out))
 
-    return _Found(sll.pkt[ok], np.full(int(ok.sum()), _SLL_DEPTH, dtype=np.int64), texts)
+    return _Found(sll.pkt[ok], np.full(int(ok.sum()), _SLL_DEPTH, dtype=np.int64), ids)
 
 
 
@@ -331,7 +383,7 @@ def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColum
                            empty)
     number = sel + table.records.first_frame + 1
     lengths = np.minimum(table.records.wirelen[sel], 0x7FFFFFFF).astype(np.int64)
-    top, below, mptcp = _top_protocols(table)
+    top, below, mptcp = _top_codes(table)
     src, dst = _addresses(table)
     tcp = table.layer("tcp")
     tinfo = tcp_infos(table, sel)
@@ -346,8 +398,8 @@ def packet_columns(table: PacketTable, frames: Index | None = None) -> ListColum
     at = np.flatnonzero(is_tcp)
     from_above[at] = above.claimed[row[at]] & ~is_mptcp[at]
     own[at] = ~from_above[at] & tinfo.ok[row[at]]
-    protocol = _proto_texts(t)
-    protocol[(t == "arp") & rarp_frames(table)[sel]] = "RARP"
+    protocol = np.array(_PROTOCOL_TEXTS, dtype=TEXT)[t + 1]
+    protocol[(t == _ARP) & rarp_frames(table)[sel]] = "RARP"
     info = _other_column(table, sel)
     protocol[own] = np.where(is_mptcp[own], "MPTCP", "TCP")
     info[own] = tinfo.text[row[own]]
@@ -406,6 +458,12 @@ class _Pool:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
 
+    def add(self, texts: list[str]) -> Index:
+        """The ids of ``texts`` (added as they come), a text at a time (for few texts, or
+        distinct ones)."""
+        ids = self.ids
+        return np.fromiter((ids.setdefault(t, len(ids)) for t in texts), dtype=np.int64, count=len(texts))
+
     def of(self, texts: Array) -> Index:
         """The ids of ``texts`` (added as they come)."""
         ids = self.ids
@@ -442,32 +500,30 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) ->
     """The parts of the lines of frames ``sel``, by the rules of :func:`packet_columns`,
     their texts in ``pool``: each distinct text turned into an id once, the rows then
     handled as integers."""
-    from tcpscope.views.info_parts import claimed_parts
+    from tcpscope.views.info_parts import claimed_ids
 
     n = table.n
     k = sel.shape[0]
-    top, below, mptcp = _top_protocols(table)
-    src, dst = _addresses(table)
+    top, below, mptcp = _top_codes(table)
+    src, dst = _address_ids(table, pool)
     tcp = table.layer("tcp")
     tcp_row = tcp.last_row(n)[sel] if len(tcp) else np.full(k, -1, dtype=np.int64)
     t = np.where(_before_ports(table, top)[sel], below[sel], top[sel])
     is_tcp = (t == _TCP) & (tcp_row >= 0)
     row = np.where(is_tcp, tcp_row, 0)
-    above = claimed_parts(table, parts)
+    above = claimed_ids(table, parts, pool.of)
     if not len(tcp):  # (every row of a table without TCP reads tcp row 0: make it exist)
         above = _no_tcp(above)
     is_mptcp = mptcp[sel]
     from_above = is_tcp & above.claimed[row] & ~is_mptcp
     own = is_tcp & ~from_above & parts.ok[row]
-    # the Protocol: the top protocol's name, each distinct one's text once
-    names = _Pool()
-    name_ids = names.of(t)
-    protocol = pool.of(_proto_texts(np.array(list(names.ids), dtype=TEXT)))[name_ids]
-    protocol[(t == "arp") & rarp_frames(table)[sel]] = pool.of(np.array(["RARP"], dtype=TEXT))[0]
+    # the Protocol: the top protocol's text
+    protocol = pool.add(_PROTOCOL_TEXTS)[t + 1]
+    protocol[(t == _ARP) & rarp_frames(table)[sel]] = pool.add(["RARP"])[0]
     tcp_mptcp = pool.of(np.array(["TCP", "MPTCP"], dtype=TEXT))
     protocol[own] = tcp_mptcp[is_mptcp[own].astype(np.int64)]
     claimed = np.flatnonzero(from_above)
-    protocol[claimed] = pool.of(above.proto[row[claimed]])
+    protocol[claimed] = above.proto[row[claimed]]
     # Info: [prefixes] [the segment's own text] [text] [suffix]
     text = np.full(k, -1, dtype=np.int64)
     others = np.flatnonzero(~(own | from_above))
@@ -478,13 +534,13 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) ->
     cut = np.flatnonzero(writes_own & ~plain)
     text[cut] = pool.of(parts.text[row[cut]])
     app = np.flatnonzero(from_above & ~above.own[row])
-    text[app] = pool.of(above.text[row[app]])
+    text[app] = above.text[row[app]]
     suffix = np.full(k, -1, dtype=np.int64)
-    suffix[claimed] = pool.of(above.suffix[row[claimed]])
+    suffix[claimed] = above.suffix[row[claimed]]
     empty = pool.ids[""]
     text[text == empty] = -1
     suffix[suffix == empty] = -1
-    return _LineParts(pool.of(src[sel]), pool.of(dst[sel]), protocol, row, body | (from_above & above.pfx[row]), body,
+    return _LineParts(src[sel], dst[sel], protocol, row, body | (from_above & above.pfx[row]), body,
                       text, suffix)
 
 
