@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tcpscope.views.arrow_buffers import arrow_text_column, arrow_texts, arrow_values
+from tcpscope.views.arrow_buffers import arrow_repeated_texts, arrow_text_column, arrow_texts, arrow_values
 
 TYPES = [pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64(), pa.int8(), pa.int32(), pa.int64(), pa.float64(),
          pa.timestamp("ns", tz="UTC"), pa.duration("ns"), pa.bool_()]
@@ -35,6 +35,9 @@ def test_texts() -> None:
     assert arrow_texts(TEXTS).equals(pa.array(TEXTS, type=pa.string()))
     assert arrow_texts(np.array(TEXTS)).equals(pa.array(TEXTS, type=pa.string()))
     assert arrow_texts([]).equals(pa.array([], type=pa.string()))
+    repeated = np.array(TEXTS * 3)
+    assert arrow_repeated_texts(repeated).equals(pa.array(repeated.tolist(), type=pa.string()))
+    assert arrow_repeated_texts(repeated[:0]).equals(pa.array([], type=pa.string()))
 
 
 @pytest.mark.parametrize("dtype", [str, np.dtypes.StringDType()], ids=["fixed", "variable"])

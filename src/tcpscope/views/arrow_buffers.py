@@ -27,7 +27,7 @@ from tcpscope._types import Array
 if TYPE_CHECKING:
     import pyarrow
 
-__all__ = ["arrow_text_column", "arrow_texts", "arrow_values"]
+__all__ = ["arrow_repeated_texts", "arrow_text_column", "arrow_texts", "arrow_values"]
 
 
 def _bits(flags: Array) -> pyarrow.Buffer:
@@ -91,3 +91,17 @@ def arrow_text_column(texts: Array) -> pyarrow.Array:
     np.cumsum(sizes, out=ends[1:])
     data = raw.view(np.uint8).reshape(n, width)[np.arange(width)[None, :] < sizes[:, None]]
     return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(ends), pa.py_buffer(np.ascontiguousarray(data))])
+
+
+def arrow_repeated_texts(texts: Array) -> pyarrow.Array:
+    """A numpy array of fixed-width texts whose values repeat (``tcp.flags.str``: a few
+    distinct ones) as an Arrow ``string`` array: each distinct text found by its bytes
+    (``np.unique`` of a view, no string comparison) and encoded once, the column taken
+    from them by Arrow."""
+    import pyarrow as pa
+
+    if texts.shape[0] == 0:
+        return arrow_texts([])
+    data = np.ascontiguousarray(texts)
+    _keys, first, inverse = np.unique(data.view(f"V{data.dtype.itemsize}"), return_index=True, return_inverse=True)
+    return arrow_texts(data[first]).take(arrow_values(inverse.reshape(-1), pa.int64()))

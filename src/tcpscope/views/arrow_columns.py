@@ -19,7 +19,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.text import format_values
 from tcpscope.table.values import Values
-from tcpscope.views.arrow_buffers import arrow_text_column, arrow_texts, arrow_values
+from tcpscope.views.arrow_buffers import arrow_repeated_texts, arrow_texts, arrow_values
 
 if TYPE_CHECKING:
     import pandas
@@ -86,8 +86,8 @@ def _arrow_values(fd: FieldDef, v: Values, table: PacketTable, typ: pyarrow.Data
         return pa.FixedSizeBinaryArray.from_buffers(typ, len(v), [None, pa.py_buffer(np.ascontiguousarray(raw))])
     if ft in (FieldType.IPv4, FieldType.IPv6, FieldType.ETHER) and len(v):
         return _addresses(fd, v)
-    if ft is FieldType.STRING and data.dtype.kind == "U":  # text already (tcp.flags.str): encoded at once
-        return arrow_text_column(data)
+    if ft is FieldType.STRING and data.dtype.kind == "U":  # text already (tcp.flags.str): few distinct values
+        return arrow_repeated_texts(data)
     return arrow_texts(format_values(fd, v, table.buffers))
 
 
