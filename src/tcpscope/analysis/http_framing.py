@@ -11,6 +11,7 @@ field, indexed by ``stream * 2 + direction``: ``st.mode[key]``), with the first
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -474,7 +475,7 @@ def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: in
     return k + 1
 
 
-@kernel
+@partial(kernel, refcounts=False)  # (it creates no array: no reference counting, tcpscope._jit)
 def _frame(key: Any, seq: Any, seglen: Any, start: Any, cap: Any, fin: Any, why: Any, pay: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one, one walk over the bytes
            st: Any, lines: Any, show: Any, tail: Any, ev: Any, pool: Any, pooled: Any, table: Any,
            lens: Any, walked: Any, detail: bool, per_segment: bool) -> int:

@@ -26,7 +26,10 @@ from tcpscope.table.schema import arrow_schema as schema_of
 if TYPE_CHECKING:
     import pyarrow
 
+    from tcpscope._types import Index
     from tcpscope.api import PacketView
+    from tcpscope.table.packets import PacketTable
+    from tcpscope.views.info_kernel import ListTexts
 
 __all__ = ["DEFAULT_FIELDS", "LIST_FIELDS", "arrow_schema", "conform", "field_defs"]
 
@@ -75,25 +78,47 @@ def arrow_schema(defs: Sequence[FieldDef], binary_addresses: bool = False) -> py
 def conform(piece: PacketView, schema: pyarrow.Schema) -> pyarrow.Table:
     """A piece's frames as rows of the export's ``schema`` (made by :func:`arrow_schema`):
     each column as ``PacketView.to_arrow`` makes it (its list columns and its addresses as
-    text or bytes, as the schema has them), but the packet list's columns (``_ws.col.*``),
-    which go from the list's kernels' variable-width strings straight into Arrow's string
-    arrays (:func:`tcpscope.views.columns.list_column`)."""
+    text or bytes, as the schema has them), but the packet list's columns (``_ws.col.*``):
+    Info, Source, Destination and Protocol as the list's line writer writes them, straight
+    into Arrow's string arrays (:func:`tcpscope.views.info_kernel.list_texts`), the others
+    from the list's column kernels (:func:`tcpscope.views.columns.list_column`). Every
+    column is made from its buffers, so that pyarrow never imports pandas."""
     import pyarrow as pa
 
     from tcpscope._jit import job
+    from tcpscope.views.arrow_buffers import arrow_text_column, arrow_values
     from tcpscope.views.arrow_columns import arrow_column
     from tcpscope.views.columns import COLUMN_PARTS, list_column
 
     table, frames = piece.table, piece.frames
     pos = np.full(table.n, -1, dtype=np.int64)
     pos[frames] = np.arange(frames.shape[0])
-    whole = frames.shape[0] == table.n
+    some = None if frames.shape[0] == table.n else frames
+    tcp = table.layer("tcp")
+    written = "stream" in tcp.cols or not len(tcp)  # (the line writer reads the analysis)
+    texts: ListTexts | None = None
     arrays = []
     with job(piece.job):
         for fd, field in zip(field_defs(schema.names), schema, strict=True):
-            if fd.name in COLUMN_PARTS:
-                data = list_column(table, fd.name, None if whole else frames).data
-                arrays.append(pa.array(data, type=field.type))  # (numbers cast, texts taken in C)
+            if fd.name in WRITTEN_COLUMNS and written:
+                if texts is None:
+                    texts = _list_texts(table, some)
+                arrays.append(getattr(texts, WRITTEN_COLUMNS[fd.name]))
+            elif fd.name in COLUMN_PARTS:
+                data = list_column(table, fd.name, some).data
+                arrays.append(arrow_text_column(data) if data.dtype.kind in "UT" else arrow_values(data, field.type))
             else:
                 arrays.append(arrow_column(fd, piece.values(fd.name), pos, field, table))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+#: The packet list's columns written by its line writer's Info helper, and their parts
+#: of :class:`~tcpscope.views.info_kernel.ListTexts`
+WRITTEN_COLUMNS: dict[str, str] = {"_ws.col.Source": "source", "_ws.col.Destination": "destination",
+                                   "_ws.col.Protocol": "protocol", "_ws.col.Info": "info"}
+
+
+def _list_texts(table: PacketTable, frames: Index | None) -> ListTexts:
+    from tcpscope.views.info_kernel import list_texts
+
+    return list_texts(table, frames)

@@ -154,11 +154,13 @@ def _hex(values: pyarrow.Array) -> pyarrow.Array:
     """Bytes as lowercase hex text, all at once: each byte's two digits from a table."""
     import pyarrow as pa
 
+    from tcpscope.views.arrow_buffers import arrow_values
+
     if pa.types.is_fixed_size_binary(values.type):
         values = values.cast(pa.binary())
     binary = values.cast(pa.large_binary())
     if binary.offset:  # a slice: a copy of its own, whose buffers start at its first value
-        binary = binary.take(pa.array(np.arange(len(binary))))
+        binary = binary.take(arrow_values(np.arange(len(binary)), pa.int64()))
     validity, offset_buffer, data_buffer = binary.buffers()
     offsets = np.frombuffer(offset_buffer, dtype=np.int64)[:len(binary) + 1]
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)

@@ -2,7 +2,9 @@
 :class:`~tcpscope.table.values.Values`) made into one column of the field's one type
 (:func:`tcpscope.table.schema.arrow_field`), whatever the values are.
 
-pyarrow and pandas are imported by the functions that use them only.
+pyarrow and pandas are imported by the functions that use them only; the columns are
+made from their buffers (:mod:`tcpscope.views.arrow_buffers`), never with
+``pyarrow.array``, which imports pandas.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.text import format_values
 from tcpscope.table.values import Values
+from tcpscope.views.arrow_buffers import arrow_repeated_texts, arrow_texts, arrow_values
 
 if TYPE_CHECKING:
     import pandas
@@ -44,15 +47,15 @@ def arrow_column(fd: FieldDef, v: Values, pos: Index, field: pyarrow.Field, tabl
     if fd.ftype is FieldType.NONE:
         out = np.zeros(m, dtype=np.bool_)
         out[rows] = True
-        return pa.array(out)
+        return arrow_values(out, pa.bool_())
     flat = _arrow_values(fd, v, table, field.type.value_type if as_list else field.type)
     if as_list:
         offsets = np.zeros(m + 1, dtype=np.int32)
         np.cumsum(np.bincount(rows, minlength=m), out=offsets[1:])
-        return pa.ListArray.from_arrays(pa.array(offsets), flat, type=field.type)
+        return pa.ListArray.from_arrays(arrow_values(offsets, pa.int32()), flat, type=field.type)
     at = np.full(m, -1, dtype=np.int64)
     at[rows] = np.arange(rows.shape[0])
-    return flat.take(pa.array(at, mask=at < 0))
+    return flat.take(arrow_values(at, pa.int64(), valid=at >= 0))
 
 
 def _first_in_row(rows: Index) -> NDArray[np.bool_] | None:
@@ -72,27 +75,23 @@ def _arrow_values(fd: FieldDef, v: Values, table: PacketTable, typ: pyarrow.Data
 
     ft = fd.ftype
     data = np.asarray(v.data)
-    if ft is FieldType.BOOLEAN:
-        return pa.array(data != 0, type=typ)
-    if ft.is_integer:
-        return pa.array(data.astype(typ.to_pandas_dtype()), type=typ)
-    if ft in (FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME):
-        return pa.array(data.astype(np.int64), type=typ)
+    if ft is FieldType.BOOLEAN or ft.is_integer or ft in (FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME):
+        return arrow_values(data, typ)
     if ft in (FieldType.BYTES, FieldType.PROTOCOL):
         return _spans(v, table)
     if ft is FieldType.DOUBLE:
-        return pa.array(data.astype(np.float64), type=typ)
+        return arrow_values(data, typ)
     if pa.types.is_fixed_size_binary(typ):  # an address as its bytes, in network order
         raw = data.astype(">u4") if ft is FieldType.IPv4 else data.astype(np.uint8)
         return pa.FixedSizeBinaryArray.from_buffers(typ, len(v), [None, pa.py_buffer(np.ascontiguousarray(raw))])
     if ft in (FieldType.IPv4, FieldType.IPv6, FieldType.ETHER) and len(v):
-        return _addresses(fd, v, typ)
-    if ft is FieldType.STRING and data.dtype.kind == "U":  # text already (tcp.flags.str): converted by Arrow
-        return pa.array(data, type=typ)
-    return pa.array(format_values(fd, v, table.buffers), type=typ)
+        return _addresses(fd, v)
+    if ft is FieldType.STRING and data.dtype.kind == "U":  # text already (tcp.flags.str): few distinct values
+        return arrow_repeated_texts(data)
+    return arrow_texts(format_values(fd, v, table.buffers))
 
 
-def _addresses(fd: FieldDef, v: Values, typ: pyarrow.DataType) -> pyarrow.Array:
+def _addresses(fd: FieldDef, v: Values) -> pyarrow.Array:
     """Addresses as text, each distinct one formatted once and the column taken from
     them by Arrow (a capture's addresses repeat: no Python string a value)."""
     import pyarrow as pa
@@ -100,8 +99,8 @@ def _addresses(fd: FieldDef, v: Values, typ: pyarrow.DataType) -> pyarrow.Array:
     data = np.ascontiguousarray(v.data)
     keys = data.view(f"V{data.itemsize * data[0].size}").reshape(-1) if data.ndim > 1 else data
     _uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    texts = pa.array(format_values(fd, v.take(first)), type=typ)
-    return texts.take(pa.array(inverse.reshape(-1).astype(np.int64)))
+    texts = arrow_texts(format_values(fd, v.take(first)))
+    return texts.take(arrow_values(inverse.reshape(-1), pa.int64()))
 
 
 def _spans(v: Values, table: PacketTable) -> pyarrow.Array:

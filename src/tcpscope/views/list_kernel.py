@@ -32,7 +32,7 @@ import numpy as np
 
 from tcpscope._jit import helper, kernel
 
-__all__ = ["OPT_MSS", "OPT_SACK", "OPT_SACK_PERM", "OPT_TIMESTAMP", "OPT_WS", "write_lines"]
+__all__ = ["OPT_MSS", "OPT_SACK", "OPT_SACK_PERM", "OPT_TIMESTAMP", "OPT_WS", "put_info", "write_lines"]
 
 #: How an option shows in Info (its code in the kernel's ``okind``): `` MSS=v``,
 #: `` WS=2^v`` (v at most 14), `` SACK_PERM``, `` TSval=a TSecr=b``, each SACK block's
@@ -144,8 +144,69 @@ def _put_prefixes(out: Any, p: int, aflags: int, dupnum: int, dupframe: int, pbi
     return p
 
 
+# ---- the hook of views.info_kernel: a line's Info, alone ----
+
+
+@helper
+def put_info(out: Any, p: int, r: int, pfx: bool, body: bool, text: int, suffix: int, pool: Any, pstart: Any,  # noqa: PLR0913, PLR0917, PLR0912 -- a kernel helper: one line's Info parts and the arrays they index
+             sport: Any, dport: Any, flagid: Any, seq: Any, ack: Any, win: Any, urg: Any, seglen: Any, aflags: Any,
+             dupnum: Any, dupframe: Any, opt_lo: Any, opt_hi: Any, okind: Any, ov1: Any, ov2: Any, sack_lo: Any,
+             sack_hi: Any, sle: Any, sre: Any, pbits: Any, pids: Any, dup_bit: int) -> int:
+    """A line's Info at ``p`` (tcp row ``r``; its parts ``pfx``, ``body``, ``text`` and
+    ``suffix``, see the module docstring); returns the position after it. :func:`write_lines`
+    writes it after the other columns, :mod:`tcpscope.views.info_kernel` alone."""
+    if pfx:
+        p = _put_prefixes(out, p, aflags[r], dupnum[r], dupframe[r], pbits, pids, dup_bit, pool, pstart)
+    if body:
+        p = _put_num(out, p, sport[r])
+        p = _put_lit(out, p, _ARROW_TEXT)
+        p = _put_num(out, p, dport[r])
+        out[p] = 32
+        out[p + 1] = 91
+        p = _put_pool(out, p + 2, pool, pstart, flagid[r])
+        p = _put_lit(out, p, _SEQ_TEXT)
+        p = _put_num(out, p, seq[r])
+        if ack[r] >= 0:
+            p = _put_lit(out, p, _ACK_TEXT)
+            p = _put_num(out, p, ack[r])
+        p = _put_lit(out, p, _WIN_TEXT)
+        p = _put_num(out, p, win[r])
+        if urg[r] >= 0:
+            p = _put_lit(out, p, _URG_TEXT)
+            p = _put_num(out, p, urg[r])
+        if seglen[r] >= 0:
+            p = _put_lit(out, p, _LEN_TEXT)
+            p = _put_num(out, p, seglen[r])
+        for o in range(opt_lo[r], opt_hi[r]):
+            kind = okind[o]
+            if kind == OPT_MSS:
+                p = _put_lit(out, p, _MSS_TEXT)
+                p = _put_num(out, p, ov1[o])
+            elif kind == OPT_WS:
+                p = _put_lit(out, p, _WS_TEXT)
+                p = _put_num(out, p, 1 << min(ov1[o], 14))
+            elif kind == OPT_SACK_PERM:
+                p = _put_lit(out, p, _SACK_PERM_TEXT)
+            elif kind == OPT_TIMESTAMP:
+                p = _put_lit(out, p, _TSVAL_TEXT)
+                p = _put_num(out, p, ov1[o])
+                p = _put_lit(out, p, _TSECR_TEXT)
+                p = _put_num(out, p, ov2[o])
+            elif kind == OPT_SACK:
+                for b in range(sack_lo[o], sack_hi[o]):
+                    p = _put_lit(out, p, _SLE_TEXT)
+                    p = _put_num(out, p, sle[b])
+                    p = _put_lit(out, p, _SRE_TEXT)
+                    p = _put_num(out, p, sre[b])
+    if text >= 0:
+        p = _put_pool(out, p, pool, pstart, text)
+    if suffix >= 0:
+        p = _put_pool(out, p, pool, pstart, suffix)
+    return p
+
+
 @kernel
-def write_lines(out: Any, number: Any, rel: Any, digits: Any, has_ts: Any, src: Any, dst: Any, proto: Any,  # noqa: PLR0913, PLR0917, PLR0912, PLR0915 -- a numba kernel: arrays one by one (see tcpscope.table.render on records), one line's parts in order
+def write_lines(out: Any, number: Any, rel: Any, digits: Any, has_ts: Any, src: Any, dst: Any, proto: Any,  # noqa: PLR0913, PLR0917 -- a numba kernel: arrays one by one (see tcpscope.table.render on records), one line's parts in order
                 length: Any, trow: Any, pfx: Any, body: Any, text: Any, suffix: Any, pool: Any, pstart: Any,
                 pchars: Any, sport: Any, dport: Any, flagid: Any, seq: Any, ack: Any, win: Any, urg: Any,
                 seglen: Any, aflags: Any, dupnum: Any, dupframe: Any, opt_lo: Any, opt_hi: Any, okind: Any, ov1: Any,
@@ -170,54 +231,9 @@ def write_lines(out: Any, number: Any, rel: Any, digits: Any, has_ts: Any, src: 
         p = _put_num(out, p + 1, length[i])
         out[p] = 32
         p += 1
-        r = trow[i]
-        if pfx[i]:
-            p = _put_prefixes(out, p, aflags[r], dupnum[r], dupframe[r], pbits, pids, dup_bit, pool, pstart)
-        if body[i]:
-            p = _put_num(out, p, sport[r])
-            p = _put_lit(out, p, _ARROW_TEXT)
-            p = _put_num(out, p, dport[r])
-            out[p] = 32
-            out[p + 1] = 91
-            p = _put_pool(out, p + 2, pool, pstart, flagid[r])
-            p = _put_lit(out, p, _SEQ_TEXT)
-            p = _put_num(out, p, seq[r])
-            if ack[r] >= 0:
-                p = _put_lit(out, p, _ACK_TEXT)
-                p = _put_num(out, p, ack[r])
-            p = _put_lit(out, p, _WIN_TEXT)
-            p = _put_num(out, p, win[r])
-            if urg[r] >= 0:
-                p = _put_lit(out, p, _URG_TEXT)
-                p = _put_num(out, p, urg[r])
-            if seglen[r] >= 0:
-                p = _put_lit(out, p, _LEN_TEXT)
-                p = _put_num(out, p, seglen[r])
-            for o in range(opt_lo[r], opt_hi[r]):
-                kind = okind[o]
-                if kind == OPT_MSS:
-                    p = _put_lit(out, p, _MSS_TEXT)
-                    p = _put_num(out, p, ov1[o])
-                elif kind == OPT_WS:
-                    p = _put_lit(out, p, _WS_TEXT)
-                    p = _put_num(out, p, 1 << min(ov1[o], 14))
-                elif kind == OPT_SACK_PERM:
-                    p = _put_lit(out, p, _SACK_PERM_TEXT)
-                elif kind == OPT_TIMESTAMP:
-                    p = _put_lit(out, p, _TSVAL_TEXT)
-                    p = _put_num(out, p, ov1[o])
-                    p = _put_lit(out, p, _TSECR_TEXT)
-                    p = _put_num(out, p, ov2[o])
-                elif kind == OPT_SACK:
-                    for b in range(sack_lo[o], sack_hi[o]):
-                        p = _put_lit(out, p, _SLE_TEXT)
-                        p = _put_num(out, p, sle[b])
-                        p = _put_lit(out, p, _SRE_TEXT)
-                        p = _put_num(out, p, sre[b])
-        if text[i] >= 0:
-            p = _put_pool(out, p, pool, pstart, text[i])
-        if suffix[i] >= 0:
-            p = _put_pool(out, p, pool, pstart, suffix[i])
+        p = put_info(out, p, trow[i], pfx[i], body[i], text[i], suffix[i], pool, pstart, sport, dport, flagid, seq,
+                     ack, win, urg, seglen, aflags, dupnum, dupframe, opt_lo, opt_hi, okind, ov1, ov2, sack_lo,
+                     sack_hi, sle, sre, pbits, pids, dup_bit)
         out[p] = 10
         p += 1
     return p
