@@ -15,6 +15,7 @@ import tcpscope
 from tcpscope.views.columns import full_registry
 from tcpscope.views.tree_dns import dns_text
 from tcpscope.views.tree_frames import show_text
+from tcpscope.views.tree_tls_handshake import handshake_body
 
 pytestmark = pytest.mark.usefixtures("utc")
 
@@ -64,3 +65,27 @@ def test_a_segment_beginning_a_longer_record_has_the_protocols_line_alone() -> N
     text, missing = _tree(18)
     assert missing == ()
     assert text.endswith("    TCP segment data (1448 bytes)\nTransport Layer Security\n")
+
+
+def _client_hello(extensions: bytes) -> bytes:
+    suites = bytes.fromhex("0a0a1301")  # a GREASE value, then TLS_AES_128_GCM_SHA256
+    return (bytes.fromhex("0303") + bytes(32) + b"\x00" + len(suites).to_bytes(2, "big") + suites + b"\x01\x00"
+            + len(extensions).to_bytes(2, "big") + extensions)
+
+
+def test_a_client_hello_body_names_grease_and_leaves_it_out_of_ja3() -> None:
+    versions = bytes.fromhex("002b" "0003" "02" "0304")
+    items = handshake_body(1, _client_hello(versions), 0)
+    assert items is not None
+    labels = [i.label for i in items]
+    suites = next(i for i in items if i.key == "tls.handshake.ciphersuites")
+    assert [c.label for c in suites.children] == ["Cipher Suite: Reserved (GREASE) (0x0a0a)",
+                                                  "Cipher Suite: TLS_AES_128_GCM_SHA256 (0x1301)"]
+    assert "[JA3 Fullstring: 771,4865,43,,]" in labels
+    assert items[1].children[0].label == "GMT Unix Time: Jan  1, 1970 00:00:00.000000000 UTC"
+
+
+def test_a_hello_with_an_extension_not_written_has_no_body() -> None:
+    assert handshake_body(1, _client_hello(bytes.fromhex("fe00" "0000")), 0) is None  # no name here
+    assert handshake_body(1, _client_hello(bytes.fromhex("002b" "0009" "02" "0304")), 0) is None  # past its end
+    assert handshake_body(11, b"\x00\x00\x00", 0) is None  # a Certificate: not written

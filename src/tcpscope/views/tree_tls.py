@@ -41,11 +41,14 @@ from tcpscope.analysis.tls import (
     CT_CCS,
     CT_HANDSHAKE,
     HANDSHAKE_NAMES,
+    HS_SERVER_HELLO,
+    version_name,
 )
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Protocol, indent
 from tcpscope.views.tree_dns import DnsItem
+from tcpscope.views.tree_tls_handshake import handshake_body
 
 __all__ = ["TLS", "tls_items", "tls_text"]
 
@@ -113,7 +116,8 @@ def _handshake_items(body: bytes, at: int, encrypted: bool) -> list[DnsItem] | N
             return None
         out.append(DnsItem("tls.handshake", f"Handshake Protocol: {name}", "", at + k, 4 + size, children=[
             _u("tls.handshake.type", f"Handshake Type: {name} ({kind})", str(kind), (at + k, 1), FieldType.UINT8),
-            _u("tls.handshake.length", f"Length: {size}", str(size), (at + k + 1, 3), FieldType.UINT24)]))
+            _u("tls.handshake.length", f"Length: {size}", str(size), (at + k + 1, 3), FieldType.UINT24),
+            *(handshake_body(kind, body[k + 4:k + 4 + size], at + k + 4) or ())]))
         k += 4 + size
     return out if k == len(body) else None
 
@@ -183,7 +187,8 @@ def tls_items(table: PacketTable, frame: int, layer: int, payload: bytes, ports:
             return None
         size = int.from_bytes(payload[at + 3:at + 5], "big")
         # (a handshake after a Change Cipher Spec of the same segment is encrypted)
-        how = _Record(version, bool(opaque[k]), plain and not ccs, _app_protocol(ports))
+        how = _Record(_line_version(version, payload[at:at + _HEADER + 1], plain and not ccs), bool(opaque[k]),
+                      plain and not ccs, _app_protocol(ports))
         got = _record_item(how, payload[at:at + _HEADER + size], at)
         ccs |= payload[at] == CT_CCS
         if got is None:
@@ -194,6 +199,16 @@ def tls_items(table: PacketTable, frame: int, layer: int, payload: bytes, ports:
     if k != len(opaque) or (k and not version.startswith(("TLS", "SSL", "GMTLS"))):
         return None  # (a record completed from earlier segments, or no record of TLS's own)
     return [top]
+
+
+def _line_version(version: str, head: bytes, plain: bool) -> str:
+    """The version a record's line names: the conversation's, as the Protocol column has
+    it after the segment; but a plain Server Hello's record names its own version. (The
+    Server Hello is the record that fixes the version: tshark takes the record's version
+    first, writes the record's line, then reads the version the hello selects.)"""
+    if plain and len(head) > _HEADER and head[0] == CT_HANDSHAKE and head[_HEADER] == HS_SERVER_HELLO:
+        return version_name(int.from_bytes(head[1:3], "big"))
+    return version
 
 
 def _whole_record(payload: bytes, at: int) -> bool:
