@@ -1,20 +1,28 @@
-"""The TLS and DNS trees (views/tree_tls.py, views/tree_dns.py) on tls-dns.pcap. The frames
-whose whole text equals tshark's are compared by test_show_golden.py (the TLS records of
-frames 16-17, 57-58, 69-72, 116-117); this compares the DNS trees of frame 125 (two
-queries in one segment), whose frame is declared for a TCP line (``[PDU Size: N]``), and
-checks that a record or message not whole in the segment is not written."""
+"""The TLS and DNS trees (views/tree_tls*.py, views/tree_dns*.py) on tls-dns.pcap, beside the
+whole-frame comparisons of test_show_golden.py and test_show_json.py (which compare every
+frame of the capture but 13, whose certificates tshark shows as X.509 trees): the rules
+those do not reach, a record or message not whole in the segment, a PDU whose header is
+split between segments, a hello body with an item not written."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+from itertools import pairwise
 
 import numpy as np
 import pytest
 from compare import CAPTURES
-from test_show_golden import _golden, split_frames
+from make_golden_show_json import FRAMES
+from test_show_json import by_number, parse
 
 import tcpscope
 from tcpscope.views.columns import full_registry
-from tcpscope.views.tree_dns import dns_text
+from tcpscope.views.tree_dns_tcp import _messages
 from tcpscope.views.tree_frames import show_text
+from tcpscope.views.tree_json import frame_details, tshark_json
+from tcpscope.views.tree_pdu_reassembled import UNWRITTEN, _Segment, _walk, completing_pdu
+from tcpscope.views.tree_tcp_reassembled import Reassembly
 from tcpscope.views.tree_tls_handshake import handshake_body
 
 pytestmark = pytest.mark.usefixtures("utc")
@@ -31,32 +39,45 @@ def _tree(n: int) -> tuple[str, tuple[str, ...]]:
     raise AssertionError(f"no frame {n}")
 
 
-def test_dns_queries_of_one_segment_equal_tsharks() -> None:
-    want = split_frames(_golden(NAME))[125]
-    text, missing = _tree(125)
-    assert missing == ()
-    start = want.index("Domain Name System (query)\n")
-    assert text + "\n" != want  # (the frame differs: tshark's [PDU Size: N] lines, declared)
-    assert text[text.index("Domain Name System (query)\n"):] + "\n" == want[start:]
-    assert text.count("Domain Name System (query)\n") == 2
-
-
-def test_a_message_not_whole_in_the_segment_is_not_written() -> None:
+def test_messages_not_whole_in_the_bytes_are_not_written() -> None:
     query = bytes.fromhex("000101000001000000000000036269670874637073636f706504746573740000100001")
     whole = len(query).to_bytes(2, "big") + query
-    assert dns_text(1, whole, 1) is not None
-    assert dns_text(1, whole + whole, 2) is not None
-    assert dns_text(1, whole[:-1], 1) is None  # cut short
-    assert dns_text(1, (len(query) + 5).to_bytes(2, "big") + query, 1) is None  # its length says more
-    assert dns_text(1, whole, 2) is None  # the framing completed one more, begun in an earlier segment
-    assert dns_text(2, whole, 1) is None  # one dns in frame.protocols for every message
+    assert _messages(whole) == [(0, len(query))]
+    assert _messages(whole + whole) == [(0, len(query)), (len(whole), len(query))]
+    assert _messages(whole[:-1]) is None  # cut short
+    assert _messages((len(query) + 5).to_bytes(2, "big") + query) is None  # its length says more
+    assert _messages(b"\x00\x04" + query[:4]) is None  # shorter than a header
 
 
-def test_a_reassembled_pdu_is_left_out() -> None:
-    """Frame 32 completes a record begun in frame 18: its TLS tree is not written (pending)."""
-    text, missing = _tree(32)
-    assert "tls" in missing
-    assert "Transport Layer Security" not in text
+def test_a_reassembled_record_shows_its_segments() -> None:
+    """Frame 32 completes a record begun in frame 18, over eleven more segments (frame 20, 23
+    and 31 are the other side's ACKs)."""
+    got = next(iter(tcpscope.scan(CAPTURES / NAME))).table
+    reasm = completing_pdu(got, 31)
+    assert reasm is not None and reasm is not UNWRITTEN
+    assert [f + 1 for f, _ in reasm.frames] == [18, 19, 21, 22, 24, 25, 26, 27, 28, 29, 30, 32]
+    assert len(reasm.data) == 5 + int.from_bytes(reasm.data[3:5], "big") == sum(n for _, n in reasm.frames)
+    assert completing_pdu(got, 29) is None  # the middle of the record
+
+
+class _Buffers:
+    """A stand-in table for the walk: its one buffer."""
+
+    def __init__(self, data: bytes) -> None:
+        self.buffers = (np.frombuffer(data, dtype=np.uint8),)
+
+
+def test_a_pdu_whose_header_is_split_is_not_written() -> None:
+    """DNS: a message's 2-byte length split between two segments; then one whole in the
+    second segment's rest and the third."""
+    msg = bytes(12)
+    stream = b"\x00\x0c" + msg + b"\x00\x0c" + msg
+    cut = [0, 1, 2 + 12 + 2 + 5, len(stream)]
+    segs = [_Segment(row, 10 + row, 0, a, b - a) for row, (a, b) in enumerate(pairwise(cut))]
+    out: dict[int, tuple[bool, Reassembly]] = {}
+    _walk(_Buffers(stream), segs, False, out)  # type: ignore[arg-type]  # (a stand-in for the table)
+    assert out[1] == (False, UNWRITTEN)
+    assert out[2] == (False, Reassembly([(11, 7), (12, 7)], b"\x00\x0c" + msg))
 
 
 def test_a_segment_beginning_a_longer_record_has_the_protocols_line_alone() -> None:
@@ -89,3 +110,19 @@ def test_a_hello_with_an_extension_not_written_has_no_body() -> None:
     assert handshake_body(1, _client_hello(bytes.fromhex("fe00" "0000")), 0) is None  # no name here
     assert handshake_body(1, _client_hello(bytes.fromhex("002b" "0009" "02" "0304")), 0) is None  # past its end
     assert handshake_body(11, b"\x00\x00\x00", 0) is None  # a Certificate: not written
+
+
+@pytest.mark.tshark
+def test_json_past_the_recorded_prefix_matches_tshark_live(tshark: str) -> None:
+    """``-T json -x`` of the frames after test_show_json's 100-frame prefix, which hold the
+    TLS records reassembled in frames 106 and 114, the two DNS queries of frame 125 and
+    the DNS responses reassembled in frames 129 and 133, parsed, beside tshark's."""
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+    want = by_number(parse(subprocess.run([tshark, "-r", NAME, "-n", "-T", "json", "-x"], cwd=CAPTURES, env=env,
+                                          capture_output=True, check=True).stdout.decode("utf-8")))
+    cap = tcpscope.open(CAPTURES / NAME)
+    frames = np.arange(cap.table.n, dtype=np.int64)
+    got = by_number(parse(tshark_json(frame_details(cap.table, frames, full_registry()), raw=True)))
+    after = [n for n in got if n > FRAMES]
+    assert {106, 114, 125, 129, 133} <= set(after)
+    assert {n: got[n] for n in after} == {n: want[n] for n in after}

@@ -33,7 +33,7 @@ from tcpscope.table.schema import FieldType
 from tcpscope.table.text import format_reltime
 from tcpscope.views.tree import Protocol, bit_pattern, indent
 
-__all__ = ["DNS", "DnsItem", "dns_links", "dns_text", "dns_udp_items", "dns_udp_text", "message_items"]
+__all__ = ["DNS", "DnsItem", "dns_links", "dns_udp_items", "dns_udp_text", "message_items"]
 
 #: dns_types_description_vals, for the types whose items are written
 _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: "CNAME (Canonical NAME for an alias)",
@@ -41,7 +41,9 @@ _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: 
                  16: "TXT (Text strings)", 28: "AAAA (IPv6 Address)", 33: "SRV (Server Selection)", 41: "OPT"}
 #: dns_classes
 _CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
-T_A, T_NS, T_CNAME, T_PTR, T_AAAA, T_OPT = 1, 2, 5, 12, 28, 41
+T_A, T_NS, T_CNAME, T_PTR, T_TXT, T_AAAA, T_OPT = 1, 2, 5, 12, 16, 28, 41
+#: The longest TXT string written whole (a longer label is cut by tshark: not written)
+_TXT_SHOWN = 200
 #: Record types whose data is a name: (the summary's word, the item's title, its field)
 _NAME_DATA = {T_NS: (", ns ", "Name Server", "dns.ns"), T_CNAME: (", cname ", "CNAME", "dns.cname"),
               T_PTR: (", ", "Domain Name", "dns.ptr.domain_name")}
@@ -49,7 +51,6 @@ _COOKIE = 10
 _RESPONSE = 0x8000
 _AUTHENTIC = 0x0020
 _HEADER = 12
-_PREFIX = 2
 #: A query is a retransmission when its id's last query, unanswered, is younger than this
 #: (packet-dns.c's retransmission_timer preference, default 5 s)
 RETRANSMISSION_NS = 5_000_000_000
@@ -260,11 +261,32 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
         word, title, key = _NAME_DATA[rtype]
         shown, end = r.name(data)
         item = DnsItem(key, f"{title}: {shown}", shown, data, end - data, 0, FieldType.STRING)
+    elif rtype == T_TXT:
+        for line in _txt(r, data, size):
+            out.add(3, line)
+        return data + size
     else:
         raise _Unwritten
     summary.label += word + shown
     out.add(3, item)
     return data + size
+
+
+def _txt(r: _Reader, at: int, size: int) -> list[DnsItem]:
+    """A TXT record's character strings (RFC 1035 §3.3.14), each its length and text (the
+    summary line names no data). A string tshark would escape is not written."""
+    out = []
+    end = at + size
+    while at < end:
+        n = r.u(at, 1)
+        r.need(at + 1, n)
+        text = r.data[at + 1:at + 1 + n].decode("latin-1")
+        if not all(32 <= ord(c) < 127 for c in text) or at + 1 + n > end or len(text) > _TXT_SHOWN:
+            raise _Unwritten
+        out += [DnsItem("dns.txt.length", f"TXT Length: {n}", str(n), at, 1, 0, FieldType.UINT8),
+                DnsItem("dns.txt", f"TXT: {text}", text, at + 1, n, 0, FieldType.STRING)]
+        at += 1 + n
+    return out
 
 
 def _options(r: _Reader, out: _Tree, at: int, size: int) -> None:
@@ -414,39 +436,10 @@ def dns_udp_text(table: PacketTable, frame: int, payload: bytes) -> str | None:
     return None if got is None else indent(_lines(got))
 
 
-def dns_text(layer: int, payload: bytes, messages: int) -> str | None:  # (over TCP)
-    """The trees of the DNS queries of a TCP payload that holds them whole, each after
-    its 2-byte length (``frame.protocols`` names ``dns`` once for them all); ``messages``:
-    how many the DNS framing completed in the segment. None where they are not written
-    (a response, a message completed from earlier segments, or a second ``dns`` of the
-    frame)."""
-    if layer != 1:
-        return None
-    out: list[tuple[int, str]] = []
-    at = 0
-    count = 0
-    while at < len(payload):
-        if at + _PREFIX > len(payload):
-            return None
-        size = int.from_bytes(payload[at:at + _PREFIX], "big")
-        msg = payload[at + _PREFIX:at + _PREFIX + size]
-        if at + _PREFIX + size > len(payload) or len(msg) < _HEADER or msg[2] & 0x80:
-            return None
-        got = message_items(msg, size)
-        if got is None or not got[1]:
-            return None
-        out += _lines(got[0])
-        count += 1
-        at += _PREFIX + size
-    if not out or count != messages:
-        return None
-    return indent(out)
-
-
 def _head(_item: object) -> str:
     return "Domain Name System"
 
 
-#: DNS in the frame's protocols: its text comes from :func:`dns_text` and
-#: :func:`dns_udp_text`, not from nodes
+#: DNS in the frame's protocols: its text comes from :func:`dns_udp_text` and
+#: :func:`tcpscope.views.tree_dns_tcp.dns_tcp_text`, not from nodes
 DNS = Protocol("dns", "", _head, ())

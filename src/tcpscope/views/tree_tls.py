@@ -48,9 +48,12 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Protocol, indent
 from tcpscope.views.tree_dns import DnsItem
+from tcpscope.views.tree_http_text import HttpItem, item_lines
+from tcpscope.views.tree_pdu_reassembled import UNWRITTEN, completing_pdu
+from tcpscope.views.tree_tcp_reassembled import reassembled_items
 from tcpscope.views.tree_tls_handshake import handshake_body
 
-__all__ = ["TLS", "tls_items", "tls_text"]
+__all__ = ["TLS", "TlsTree", "tls_items", "tls_text"]
 
 #: ssl_31_content_type
 _CONTENT = {20: "Change Cipher Spec", 21: "Alert", 22: "Handshake", 23: "Application Data", 24: "Heartbeat",
@@ -167,38 +170,69 @@ def _record_item(how: _Record, data: bytes, at: int) -> DnsItem | None:
     return None
 
 
+class TlsTree(NamedTuple):
+    """The items of one call of TLS in a frame: the subtree of the record TCP reassembled
+    for it, if any (shown before it), the protocol's item, and the bytes the items' places
+    are in (the reassembled record's, or None: the frame's TCP payload's)."""
+
+    reassembled: HttpItem | None
+    items: list[DnsItem]
+    source: bytes | None
+
+
 def tls_items(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int],
-              ) -> list[DnsItem] | None:
-    """The TLS tree of ``frame`` (0-based) whose TCP payload is ``payload`` (its source and
-    destination ports ``ports``) as items, their bytes from the payload's first; None where
-    it is not written: a second call of the dissector in the frame, a record completed
-    from earlier segments, a content tcpscope does not write."""
-    if layer != 1:
-        return None
+              ) -> TlsTree | None:
+    """The TLS tree of the ``layer``-th call of TLS in ``frame`` (0-based), whose TCP
+    payload is ``payload`` (its source and destination ports ``ports``), as items; None
+    where it is not written (a content tcpscope does not write).
+
+    REASSEMBLED RECORD: where the segment completes a record begun in earlier segments
+    (:mod:`tcpscope.views.tree_pdu_reassembled`), TLS's first call reads that record alone,
+    from the reassembled bytes, and a second call the records after it in the payload;
+    else its one call reads the payload's records."""
     app = _frame_rows(table, "_app", frame)
     records = _frame_rows(table, "_tls", frame)
     opaque = np.asarray(table.layer("_tls").cols["opaque"])[records].tolist() if records else []
     version = str(table.layer("_app").cols["proto"][app[0]]) if app else ""
+    if not version.startswith(("TLS", "SSL", "GMTLS")) and opaque:
+        return None  # (no record of TLS's own)
     plain = bool(_frame_rows(table, "_tls_hs", frame))
-    top = DnsItem("tls", "Transport Layer Security", "", 0, len(payload), 0, FieldType.PROTOCOL)
+    reasm = completing_pdu(table, frame)
+    if reasm is UNWRITTEN or (reasm is None and layer != 1) or layer > 2:
+        return None
+    how = (version, plain, _app_protocol(ports))
+    if reasm is not None and layer == 1:
+        got = _records(reasm.data, 0, opaque[:1], how)
+        if got is None or len(got.children) != 1:
+            return None
+        return TlsTree(reassembled_items(table, frame), [got], reasm.data)
+    tail = reasm.frames[-1][1] if reasm is not None else 0
+    got = _records(payload[tail:], tail, opaque[1:] if reasm is not None else opaque, how)
+    return None if got is None else TlsTree(None, [got], None)
+
+
+def _records(data: bytes, base: int, opaque: list[bool], how: tuple[str, bool, str | None]) -> DnsItem | None:
+    """The protocol's item holding each whole record of ``data`` (at ``base`` of the bytes
+    the places are in): one for each of the records the framing read there (``opaque``:
+    whether each is of the Opaque Type), else None."""
+    version, plain, app = how
+    top = DnsItem("tls", "Transport Layer Security", "", base, len(data), 0, FieldType.PROTOCOL)
     at, k, ccs = 0, 0, False
-    while _whole_record(payload, at):
+    while _whole_record(data, at):
         if k >= len(opaque):
             return None
-        size = int.from_bytes(payload[at + 3:at + 5], "big")
+        size = int.from_bytes(data[at + 3:at + 5], "big")
         # (a handshake after a Change Cipher Spec of the same segment is encrypted)
-        how = _Record(_line_version(version, payload[at:at + _HEADER + 1], plain and not ccs), bool(opaque[k]),
-                      plain and not ccs, _app_protocol(ports))
-        got = _record_item(how, payload[at:at + _HEADER + size], at)
-        ccs |= payload[at] == CT_CCS
+        record = _Record(_line_version(version, data[at:at + _HEADER + 1], plain and not ccs), bool(opaque[k]),
+                         plain and not ccs, app)
+        got = _record_item(record, data[at:at + _HEADER + size], base + at)
+        ccs |= data[at] == CT_CCS
         if got is None:
             return None
         top.children.append(got)
         at += _HEADER + size
         k += 1
-    if k != len(opaque) or (k and not version.startswith(("TLS", "SSL", "GMTLS"))):
-        return None  # (a record completed from earlier segments, or no record of TLS's own)
-    return [top]
+    return top if k == len(opaque) else None
 
 
 def _line_version(version: str, head: bytes, plain: bool) -> str:
@@ -224,9 +258,12 @@ def _lines(items: list[DnsItem], depth: int = 0) -> list[tuple[int, str]]:
 
 
 def tls_text(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int]) -> str | None:
-    """The text of :func:`tls_items`."""
+    """The text of :func:`tls_items`: the reassembled record's subtree, then the tree."""
     got = tls_items(table, frame, layer, payload, ports)
-    return None if got is None else indent(_lines(got))
+    if got is None:
+        return None
+    before = [] if got.reassembled is None else item_lines([got.reassembled], 0)
+    return "".join(f"{line}\n" for line in before) + indent(_lines(got.items))
 
 
 def _head(_item: object) -> str:
