@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 import subprocess
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
 from compare import CAPTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from make_golden_show_json import FRAMES
+from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
 from test_show_json import by_number, parse
 
 import tcpscope
@@ -126,3 +130,76 @@ def test_json_past_the_recorded_prefix_matches_tshark_live(tshark: str) -> None:
     after = [n for n in got if n > FRAMES]
     assert {106, 114, 125, 129, 133} <= set(after)
     assert {n: got[n] for n in after} == {n: want[n] for n in after}
+
+
+def _ext(kind: int, body: bytes) -> bytes:
+    return kind.to_bytes(2, "big") + _vec(2, body)
+
+
+def _vec(width: int, body: bytes) -> bytes:
+    return len(body).to_bytes(width, "big") + body
+
+
+def _browser_hellos() -> tuple[bytes, bytes]:
+    """A Client Hello as browsers send one (GREASE values, server_name, status_request,
+    session_ticket, padding and the other common extensions), and a TLS 1.2 server's
+    Server Hello, ECDHE Server Key Exchange and Server Hello Done."""
+    exts = b"".join([
+        _ext(0x0A0A, b""), _ext(0, _vec(2, b"\x00" + _vec(2, b"example.com"))), _ext(23, b""),
+        _ext(65281, b"\x00"), _ext(10, _vec(2, bytes.fromhex("4a4a001d00170018"))), _ext(11, _vec(1, b"\x00")),
+        _ext(35, b""), _ext(16, _vec(2, _vec(1, b"h2") + _vec(1, b"http/1.1"))), _ext(5, b"\x01\x00\x00\x00\x00"),
+        _ext(13, _vec(2, bytes.fromhex("040308040401"))), _ext(18, b""),
+        _ext(51, _vec(2, bytes.fromhex("2a2a000100") + bytes.fromhex("001d") + _vec(2, bytes(32)))),
+        _ext(45, _vec(1, b"\x01")), _ext(43, _vec(1, bytes.fromhex("5a5a03040303"))),
+        _ext(27, _vec(1, bytes.fromhex("0002"))), _ext(28, (16385).to_bytes(2, "big")),
+        _ext(34, _vec(2, bytes.fromhex("04030503"))), _ext(0x1A1A, b"\x00"), _ext(21, bytes(20))])
+    hello = (bytes.fromhex("0303") + bytes(range(32)) + _vec(1, bytes(range(32)))
+             + _vec(2, bytes.fromhex("1a1a130113021303c02bc02f")) + _vec(1, b"\x00") + _vec(2, exts))
+    client = b"\x16\x03\x01" + _vec(2, b"\x01" + _vec(3, hello))
+    sexts = b"".join([_ext(65281, b"\x00"), _ext(11, _vec(1, b"\x00")), _ext(23, b""), _ext(35, b""),
+                      _ext(16, _vec(2, _vec(1, b"h2")))])
+    shello = bytes.fromhex("0303") + bytes(range(1, 33)) + _vec(1, b"") + bytes.fromhex("c02f00") + _vec(2, sexts)
+    ske = bytes.fromhex("03001d") + _vec(1, bytes(range(32))) + bytes.fromhex("0804") + _vec(2, bytes(64))
+    server = b"".join(b"\x16\x03\x03" + _vec(2, bytes([kind]) + _vec(3, body))
+                      for kind, body in ((2, shello), (12, ske), (14, b"")))
+    return client, server
+
+
+@pytest.mark.tshark
+def test_browser_hellos_match_tshark_live(tshark: str, tmp_path: Path) -> None:
+    """The extensions of tls-dns.pcap's hellos and those a browser adds, text and JSON."""
+    client, server = _browser_hellos()
+    c, s = "10.0.0.1", "10.0.0.2"
+    segments = [tcp4(c, s, 40000, 443, 0, flags=SYN), tcp4(s, c, 443, 40000, 0, ack=1, flags=SYN | ACK),
+                tcp4(c, s, 40000, 443, 1, ack=1), tcp4(c, s, 40000, 443, 1, ack=1, flags=PSH | ACK, payload=client),
+                tcp4(s, c, 443, 40000, 1, ack=1 + len(client), flags=PSH | ACK, payload=server)]
+    path = write_pcap(tmp_path / "hellos.pcap", [Frame(NS * 1_700_000_000 + k * 1000, d) for k, d in enumerate(segments)])
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+    text = subprocess.run([tshark, "-r", str(path), "-n", "-V"], env=env, capture_output=True, check=True).stdout.decode()
+    assert "Server Name: example.com" in text and "EC Diffie-Hellman Server Params" in text
+    want = by_number(parse(subprocess.run([tshark, "-r", str(path), "-n", "-T", "json", "-x"], env=env,
+                                          capture_output=True, check=True).stdout.decode()))
+    cap = tcpscope.open(path)
+    frames = np.arange(cap.table.n, dtype=np.int64)
+    assert "".join(t.text + "\n" for t in show_text(cap.table, frames, full_registry())) == text
+    assert by_number(parse(tshark_json(frame_details(cap.table, frames, full_registry()), raw=True))) == want
+
+
+def _bodies() -> list[tuple[int, bytes]]:
+    """The handshake messages of :func:`_browser_hellos`: type and body."""
+    out, data = [], b"".join(_browser_hellos())
+    while data:
+        size = int.from_bytes(data[3:5], "big")
+        record, data = data[5:5 + size], data[5 + size:]
+        out.append((record[0], record[4:]))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(which=st.integers(0, 3), at=st.integers(0, 400), byte=st.integers(0, 255), cut=st.integers(0, 400))
+def test_a_mutated_handshake_body_is_items_or_none(which: int, at: int, byte: int, cut: int) -> None:
+    """A hello or key exchange with one byte changed and cut anywhere: items, or None."""
+    kind, body = _bodies()[which]
+    body = (body[:at] + bytes([byte]) + body[at + 1:])[:cut]
+    got = handshake_body(kind, body, 0)
+    assert got is None or all(i.label for i in got)

@@ -1,7 +1,8 @@
 """The bodies of plain TLS handshake messages in the details tree, as packet-tls-utils.c
 shows them without keys (labels from its ``hf_register_info``, written down here in our
 own words): the Client Hello and Server Hello (RFC 8446 §4.1.2-3, RFC 5246 §7.4.1) with
-their extensions, and an elliptic-curve Client Key Exchange (RFC 8422 §5.7).
+their extensions, and TLS 1.2's elliptic-curve Server Key Exchange and Client Key Exchange
+(RFC 8422 §5.4, §5.7).
 
 A hello shows its version, its random (a Client Hello's, and a Server Hello's below
 TLS 1.3, with the first four bytes as a GMT time and the rest), its session id, its
@@ -42,7 +43,9 @@ from tcpscope.views.tree_tls_names import (
 
 __all__ = ["handshake_body"]
 
-HS_CLIENT_HELLO, HS_SERVER_HELLO, HS_CLIENT_KEY_EXCHANGE = 1, 2, 16
+HS_CLIENT_HELLO, HS_SERVER_HELLO, HS_SERVER_KEY_EXCHANGE, HS_CLIENT_KEY_EXCHANGE = 1, 2, 12, 16
+#: ECCurveType named_curve (RFC 8422 §5.4)
+_NAMED_CURVE = 3
 TLS13 = 0x0304
 #: ssl_versions, as a hello's version and supported_versions name them
 _VERSIONS = {0x0300: "SSL 3.0", 0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
@@ -168,20 +171,22 @@ def _alpn(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
             b.group("tls.handshake.extensions_alpn_list", "ALPN Protocol", at + 2, n, names)]
 
 
+def _scheme(b: _Body, k: int) -> DnsItem:
+    """A signature scheme, with its two bytes as TLS 1.2's hash and signature algorithms."""
+    value, hash_, sig = b.u(k, 2), b.u(k, 1), b.u(k + 1, 1)
+    hash_name, sig_name = SIGNATURE_HASHES.get(hash_, "Unknown"), SIGNATURE_KINDS.get(sig, "Unknown")
+    # (a scheme without a name of its own is named by its TLS 1.2 hash and signature)
+    name = SIGNATURE_SCHEMES.get(value, f"{hash_name} {sig_name}")
+    return DnsItem("tls.handshake.sig_hash_alg", f"Signature Algorithm: {name} (0x{value:04x})", f"0x{value:04x}",
+                   b.base + k, 2, 0, FieldType.UINT16, [
+                       b.number("tls.handshake.sig_hash_hash", f"Signature Hash Algorithm Hash: {hash_name} ({{}})", k, 1),
+                       b.number("tls.handshake.sig_hash_sig", f"Signature Hash Algorithm Signature: {sig_name} ({{}})",
+                                k + 1, 1)])
+
+
 def _signature_algorithms(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
     n = b.u(at, 2)
-    schemes = []
-    for k in _list(b, at + 2, at + 2 + n, 2):
-        value, hash_, sig = b.u(k, 2), b.u(k, 1), b.u(k + 1, 1)
-        hash_name, sig_name = SIGNATURE_HASHES.get(hash_, "Unknown"), SIGNATURE_KINDS.get(sig, "Unknown")
-        # (a scheme without a name of its own is named by its TLS 1.2 hash and signature)
-        name = SIGNATURE_SCHEMES.get(value, f"{hash_name} {sig_name}")
-        schemes.append(DnsItem("tls.handshake.sig_hash_alg", f"Signature Algorithm: {name} (0x{value:04x})",
-                               f"0x{value:04x}", b.base + k, 2, 0, FieldType.UINT16, [
-                                   b.number("tls.handshake.sig_hash_hash",
-                                            f"Signature Hash Algorithm Hash: {hash_name} ({{}})", k, 1),
-                                   b.number("tls.handshake.sig_hash_sig",
-                                            f"Signature Hash Algorithm Signature: {sig_name} ({{}})", k + 1, 1)]))
+    schemes = [_scheme(b, k) for k in _list(b, at + 2, at + 2 + n, 2)]
     return [b.number("tls.handshake.sig_hash_alg_len", "Signature Hash Algorithms Length: {}", at, 2),
             b.group("tls.handshake.sig_hash_algs", f"Signature Hash Algorithms ({_plural(len(schemes), 'algorithm')})",
                     at + 2, n, schemes)]
@@ -234,12 +239,87 @@ def _empty(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
     return []
 
 
+def _data(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
+    """An extension shown as its bytes (GREASE's): ``Data: <MISSING>`` for none."""
+    if not size:
+        return [DnsItem("tls.handshake.extension.data", "Data: <MISSING>", ftype=FieldType.BYTES)]
+    return [b.byte_field("tls.handshake.extension.data", "Data", at, size)]
+
+
+def _empty_ticket(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
+    """An empty session_ticket extension (a ticket's contents are not written)."""
+    if size:
+        raise _Unwritten
+    return [DnsItem("tls.handshake.extension.data", "Data (0 bytes)", ftype=FieldType.BYTES)]
+
+
+def _server_name(b: _Body, at: int, size: int, client: bool) -> list[DnsItem]:
+    """A Client Hello's server names (RFC 6066 §3); a server's empty one has no items."""
+    if not client:
+        return _empty(b, at, size, client)
+    n = b.u(at, 2)
+    inner = [b.number("tls.handshake.extensions_server_name_list_len", "Server Name list length: {}", at, 2)]
+    k = at + 2
+    while k < at + 2 + n:
+        kind, length = b.u(k, 1), b.u(k + 1, 2)
+        if kind != 0:
+            raise _Unwritten
+        name = b.raw(k + 3, length).decode("latin-1")
+        if not all(32 <= ord(c) < 127 for c in name):
+            raise _Unwritten
+        inner += [b.number("tls.handshake.extensions_server_name_type", "Server Name Type: host_name ({})", k, 1),
+                  b.number("tls.handshake.extensions_server_name_len", "Server Name length: {}", k + 1, 2),
+                  DnsItem("tls.handshake.extensions_server_name", f"Server Name: {name}", name, b.base + k + 3, length,
+                          0, FieldType.STRING)]
+        k += 3 + length
+    return [DnsItem("", "Server Name Indication extension", children=inner)]
+
+
+def _renegotiation_info(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
+    """An initial handshake's renegotiation_info (RFC 5746 §3.2): its empty verify data."""
+    if size != 1 or b.u(at, 1):
+        raise _Unwritten
+    return [DnsItem("", "Renegotiation Info extension", children=[
+        b.number("tls.handshake.extensions_reneg_info_len", "Renegotiation info extension length: {}", at, 1)])]
+
+
+def _status_request(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
+    """An OCSP status request (RFC 6066 §8) without responder ids or extensions."""
+    if size != 5 or b.u(at, 1) != 1 or b.u(at + 1, 2) or b.u(at + 3, 2):
+        raise _Unwritten
+    return [b.number("tls.handshake.extensions_status_request_type", "Certificate Status Type: OCSP ({})", at, 1),
+            b.number("tls.handshake.extensions_status_request_responder_ids_len", "Responder ID list Length: {}",
+                     at + 1, 2),
+            b.number("tls.handshake.extensions_status_request_exts_len", "Request Extensions Length: {}", at + 3, 2)]
+
+
+def _compress_certificate(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
+    """The certificate compression algorithms offered (RFC 8879 §3)."""
+    n = b.u(at, 1)
+    return [b.number("tls.compress_certificate.algorithms_length", "Algorithms Length: {}", at, 1),
+            *(b.number("tls.compress_certificate.algorithm",
+                       f"Algorithm: {_name(_COMPRESSION_ALGORITHMS, b.u(k, 2))} ({{}})", k, 2)
+              for k in _list(b, at + 1, at + 1 + n, 2))]
+
+
+def _record_size_limit(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
+    return [b.number("tls.record_size_limit", "Record Size Limit: {}", at, 2)]
+
+
+def _padding(b: _Body, at: int, size: int, _client: bool) -> list[DnsItem]:
+    return [b.byte_field("tls.handshake.extensions_padding_data", "Padding Data", at, size)] if size else []
+
+
 _Extension = Callable[[_Body, int, int, bool], list[DnsItem]]
 #: The extensions whose contents are written, by type
 _EXTENSIONS: dict[int, _Extension] = {
-    10: _supported_groups, 11: _ec_point_formats, 13: _signature_algorithms, 16: _alpn, 22: _empty, 23: _empty,
-    43: _supported_versions, 45: _psk_modes, 49: _empty, 51: _key_share,
+    0: _server_name, 5: _status_request, 10: _supported_groups, 11: _ec_point_formats, 13: _signature_algorithms,
+    16: _alpn, 18: _empty, 21: _padding, 22: _empty, 23: _empty, 27: _compress_certificate, 28: _record_size_limit,
+    34: _signature_algorithms, 35: _empty_ticket, 43: _supported_versions, 45: _psk_modes, 49: _empty, 51: _key_share,
+    65281: _renegotiation_info,
 }
+#: Certificate compression algorithms (RFC 8879 §7.3)
+_COMPRESSION_ALGORITHMS = {1: "zlib", 2: "brotli", 3: "zstd"}
 EXT_SUPPORTED_GROUPS, EXT_EC_POINT_FORMATS, EXT_SUPPORTED_VERSIONS = 10, 11, 43
 
 
@@ -266,7 +346,7 @@ def _extensions(b: _Body, at: int, client: bool) -> tuple[list[DnsItem], list[in
     while k < len(b.data):
         kind, size = b.u(k, 2), b.u(k + 2, 2)
         b.raw(k + 4, size)
-        write = _EXTENSIONS.get(kind)
+        write = _data if is_grease(kind) else _EXTENSIONS.get(kind)
         name = _GREASE if is_grease(kind) else EXTENSIONS.get(kind)
         if write is None or name is None:
             raise _Unwritten
@@ -369,8 +449,29 @@ def _client_key_exchange(b: _Body) -> list[DnsItem]:
         b.byte_field("tls.handshake.client_point", "Pubkey", 1, n)])]
 
 
+def _server_key_exchange(b: _Body) -> list[DnsItem]:
+    """An elliptic-curve key exchange of TLS 1.2 (RFC 8422 §5.4): a named curve, the public
+    point after its one-byte length, the signature's scheme, length and bytes, which run
+    to the message's end (other key exchanges are not written)."""
+    n = b.u(3, 1)
+    if b.u(0, 1) != _NAMED_CURVE or 4 + n + 4 + b.u(4 + n + 2, 2) != len(b.data):
+        raise _Unwritten
+    curve = b.u(1, 2)
+    sig = 4 + n
+    return [DnsItem("", "EC Diffie-Hellman Server Params", children=[
+        b.number("tls.handshake.server_curve_type", "Curve Type: named_curve (0x{:02x})", 0, 1, hexed=True),
+        b.number("tls.handshake.server_named_curve", f"Named Curve: {_name(GROUPS, curve)} (0x{{:04x}})", 1, 2,
+                 hexed=True),
+        b.number("tls.handshake.server_point_len", "Pubkey Length: {}", 3, 1),
+        b.byte_field("tls.handshake.server_point", "Pubkey", 4, n),
+        _scheme(b, sig),
+        b.number("tls.handshake.sig_len", "Signature Length: {}", sig + 2, 2),
+        b.byte_field("tls.handshake.sig", "Signature", sig + 4, b.u(sig + 2, 2))])]
+
+
 _BODIES: dict[int, Callable[[_Body], list[DnsItem]]] = {
-    HS_CLIENT_HELLO: _client_hello, HS_SERVER_HELLO: _server_hello, HS_CLIENT_KEY_EXCHANGE: _client_key_exchange,
+    HS_CLIENT_HELLO: _client_hello, HS_SERVER_HELLO: _server_hello, HS_SERVER_KEY_EXCHANGE: _server_key_exchange,
+    HS_CLIENT_KEY_EXCHANGE: _client_key_exchange,
 }
 
 
