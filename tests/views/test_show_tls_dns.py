@@ -203,3 +203,58 @@ def test_a_mutated_handshake_body_is_items_or_none(which: int, at: int, byte: in
     body = (body[:at] + bytes([byte]) + body[at + 1:])[:cut]
     got = handshake_body(kind, body, 0)
     assert got is None or all(i.label for i in got)
+
+
+def _dns_name(text: str) -> bytes:
+    return b"".join(_vec(1, label.encode()) for label in text.split(".")) + b"\x00"
+
+
+def _rr(owner: bytes, kind: int, data: bytes, ttl: int = 300, klass: int = 1) -> bytes:
+    return owner + kind.to_bytes(2, "big") + klass.to_bytes(2, "big") + ttl.to_bytes(4, "big") + _vec(2, data)
+
+
+def _dns_conversation() -> tuple[bytes, bytes]:
+    """Two queries in one segment, and their responses: the first with answers (MX, CNAME,
+    TXT), authority (NS, SOA) and additional records (A, AAAA, OPT), the second a No such
+    name with its zone's SOA."""
+    def header(ident: int, flags: int, *counts: int) -> bytes:
+        return b"".join(v.to_bytes(2, "big") for v in (ident, flags, *counts))
+
+    here, ns = b"\xc0\x0c", _dns_name("ns1.example.com")
+    soa = _rr(here, 6, ns + _dns_name("hostmaster.example.com")
+              + b"".join(v.to_bytes(4, "big") for v in (2024010101, 7200, 3600, 1209600, 300)))
+    answers = [_rr(here, 15, (10).to_bytes(2, "big") + _dns_name("mail.example.com")),
+               _rr(here, 5, _dns_name("www.example.org")), _rr(here, 16, b"\x05hello\x05world")]
+    extra = [_rr(ns, 1, bytes([192, 0, 2, 1])), _rr(ns, 28, bytes(15) + b"\x01"), _rr(b"\x00", 41, b"", 0, 1232)]
+    question = _dns_name("example.com") + bytes.fromhex("000f0001")
+    nope = _dns_name("nope.example.com") + bytes.fromhex("00010001")
+    queries = _vec(2, header(7, 0x0100, 1, 0, 0, 0) + question) + _vec(2, header(8, 0x0100, 1, 0, 0, 0) + nope)
+    responses = (_vec(2, header(7, 0x8180, 1, 3, 2, 3) + question + b"".join(answers) + _rr(here, 2, ns) + soa
+                      + b"".join(extra))
+                 + _vec(2, header(8, 0x8183, 1, 0, 1, 0) + nope + soa.replace(here, _dns_name("example.com"), 1)))
+    return queries, responses
+
+
+@pytest.mark.tshark
+def test_dns_over_tcp_matches_tshark_live(tshark: str, tmp_path: Path) -> None:
+    """DNS over TCP: two queries in a segment, a response reassembled from two segments
+    (its last 10 bytes in the second), a response whole in the third, text and JSON."""
+    queries, responses = _dns_conversation()
+    c, s = "10.0.0.1", "10.0.0.2"
+    cut = int.from_bytes(responses[:2], "big") + 2 - 10
+    ack = 1 + len(queries)
+    segments = [tcp4(c, s, 40001, 53, 0, flags=SYN), tcp4(s, c, 53, 40001, 0, ack=1, flags=SYN | ACK),
+                tcp4(c, s, 40001, 53, 1, ack=1), tcp4(c, s, 40001, 53, 1, ack=1, flags=PSH | ACK, payload=queries),
+                tcp4(s, c, 53, 40001, 1, ack=ack, payload=responses[:cut]),
+                tcp4(s, c, 53, 40001, 1 + cut, ack=ack, flags=PSH | ACK, payload=responses[cut:cut + 10]),
+                tcp4(s, c, 53, 40001, 1 + cut + 10, ack=ack, flags=PSH | ACK, payload=responses[cut + 10:])]
+    path = write_pcap(tmp_path / "dns.pcap", [Frame(NS * 1_700_000_000 + k * 1000, d) for k, d in enumerate(segments)])
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+    text = subprocess.run([tshark, "-r", str(path), "-n", "-V"], env=env, capture_output=True, check=True).stdout.decode()
+    assert "[2 Reassembled TCP Segments (" in text and "Minimum TTL: 300 (5 minutes)" in text
+    want = by_number(parse(subprocess.run([tshark, "-r", str(path), "-n", "-T", "json", "-x"], env=env,
+                                          capture_output=True, check=True).stdout.decode()))
+    cap = tcpscope.open(path)
+    frames = np.arange(cap.table.n, dtype=np.int64)
+    assert "".join(t.text + "\n" for t in show_text(cap.table, frames, full_registry())) == text
+    assert by_number(parse(tshark_json(frame_details(cap.table, frames, full_registry()), raw=True))) == want

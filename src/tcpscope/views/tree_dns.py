@@ -2,20 +2,20 @@
 strings, written down here in our own words), over UDP and over TCP.
 
 Over UDP a message is the datagram's payload; over TCP it follows its 2-byte length
-(RFC 1035 §4.2.2), and the messages a segment holds whole are one ``dns`` in
-``frame.protocols`` and a tree each. A tree: over TCP the length, the header (RFC 1035
+(RFC 1035 §4.2.2: :mod:`tcpscope.views.tree_dns_tcp` finds the messages of a segment, or
+the one reassembled from several). A tree: over TCP the length, the header (RFC 1035
 §4.1.1: transaction id, the flags a bit each, as a query or a response shows them, the
 four counts), then each question (its name, the name's length and label count, type and
 class) and each record of the three record sections (name, type, class, TTL, data
-length and the data of A, AAAA, CNAME, NS and PTR records; an OPT record's EDNS0 fields
-and COOKIE option), and for a response its link to the request (:func:`dns_links`).
+length and the data of A, AAAA, CNAME, NS, PTR, MX, SOA and TXT records; an OPT record's
+EDNS0 fields and COOKIE option), and for a response its link to the request
+(:func:`dns_links`).
 
 A message that ends before an item it announces ends the tree at that item, as
 packet-dns.c's exception does (the frame's ``[Malformed Packet: DNS]`` follows, from
 the dissection). Not written yet (None: the frame's tree reports DNS as missing): other
 record types and EDNS0 options, names with bytes tshark escapes, extraneous bytes after
-the records, DSO messages, dynamic updates, a message reassembled from several segments,
-and the request links of a message whose request is in an earlier piece of the capture.
+the records, DSO messages, dynamic updates, and the request links of a message whose request is in an earlier piece of the capture.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: 
                  16: "TXT (Text strings)", 28: "AAAA (IPv6 Address)", 33: "SRV (Server Selection)", 41: "OPT"}
 #: dns_classes
 _CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
-T_A, T_NS, T_CNAME, T_PTR, T_TXT, T_AAAA, T_OPT = 1, 2, 5, 12, 16, 28, 41
+T_A, T_NS, T_CNAME, T_SOA, T_PTR, T_MX, T_TXT, T_AAAA, T_OPT = 1, 2, 5, 6, 12, 15, 16, 28, 41
 #: The longest TXT string written whole (a longer label is cut by tshark: not written)
 _TXT_SHOWN = 200
 #: Record types whose data is a name: (the summary's word, the item's title, its field)
@@ -261,8 +261,10 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
         word, title, key = _NAME_DATA[rtype]
         shown, end = r.name(data)
         item = DnsItem(key, f"{title}: {shown}", shown, data, end - data, 0, FieldType.STRING)
-    elif rtype == T_TXT:
-        for line in _txt(r, data, size):
+    elif rtype in _DATA_ITEMS:
+        word, lines = _DATA_ITEMS[rtype](r, data, size)
+        summary.label += word
+        for line in lines:
             out.add(3, line)
         return data + size
     else:
@@ -270,6 +272,42 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
     summary.label += word + shown
     out.add(3, item)
     return data + size
+
+
+def _mx(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
+    """An MX record's preference and exchange (RFC 1035 §3.3.9), both in the summary."""
+    preference = r.u(at, 2)
+    host, end = r.name(at + 2)
+    return f", preference {preference}, mx {host}", [
+        _u16("dns.mx.preference", f"Preference: {preference}", preference, at),
+        DnsItem("dns.mx.mail_exchange", f"Mail Exchange: {host}", host, at + 2, end - at - 2, 0, FieldType.STRING)]
+
+
+def _soa(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
+    """An SOA record's names and five counters (RFC 1035 §3.3.13); the primary server's
+    name in the summary, the intervals with their spans of time."""
+    mname, k = r.name(at)
+    rname, end = r.name(k)
+    out = [DnsItem("dns.soa.mname", f"Primary name server: {mname}", mname, at, k - at, 0, FieldType.STRING),
+           DnsItem("dns.soa.rname", f"Responsible authority's mailbox: {rname}", rname, k, end - k, 0,
+                   FieldType.STRING)]
+    for n, (key, title) in enumerate(_SOA_COUNTERS):
+        value = r.u(end + 4 * n, 4)
+        shown = f"{value}" if n == 0 else f"{value} ({_secs(value)})"
+        out.append(DnsItem(key, f"{title}: {shown}", str(value), end + 4 * n, 4, 0, FieldType.UINT32))
+    return f", mname {mname}", out
+
+
+def _txt_items(r: _Reader, at: int, size: int) -> tuple[str, list[DnsItem]]:
+    return "", _txt(r, at, size)
+
+
+#: The SOA record's counters, in order: field and title
+_SOA_COUNTERS = (("dns.soa.serial_number", "Serial Number"), ("dns.soa.refresh_interval", "Refresh Interval"),
+                 ("dns.soa.retry_interval", "Retry Interval"), ("dns.soa.expire_limit", "Expire limit"),
+                 ("dns.soa.minimum_ttl", "Minimum TTL"))
+#: Record types whose data is several items: the summary's words and the items
+_DATA_ITEMS = {T_MX: _mx, T_SOA: _soa, T_TXT: _txt_items}
 
 
 def _txt(r: _Reader, at: int, size: int) -> list[DnsItem]:
