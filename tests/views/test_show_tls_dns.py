@@ -215,7 +215,7 @@ def _rr(owner: bytes, kind: int, data: bytes, ttl: int = 300, klass: int = 1) ->
 
 def _dns_conversation() -> tuple[bytes, bytes]:
     """Two queries in one segment, and their responses: the first with answers (MX, CNAME,
-    TXT), authority (NS, SOA) and additional records (A, AAAA, OPT), the second a No such
+    TXT, SRV), authority (NS, SOA) and additional records (A, AAAA, OPT), the second a No such
     name with its zone's SOA."""
     def header(ident: int, flags: int, *counts: int) -> bytes:
         return b"".join(v.to_bytes(2, "big") for v in (ident, flags, *counts))
@@ -224,12 +224,14 @@ def _dns_conversation() -> tuple[bytes, bytes]:
     soa = _rr(here, 6, ns + _dns_name("hostmaster.example.com")
               + b"".join(v.to_bytes(4, "big") for v in (2024010101, 7200, 3600, 1209600, 300)))
     answers = [_rr(here, 15, (10).to_bytes(2, "big") + _dns_name("mail.example.com")),
-               _rr(here, 5, _dns_name("www.example.org")), _rr(here, 16, b"\x05hello\x05world")]
+               _rr(here, 5, _dns_name("www.example.org")), _rr(here, 16, b"\x05hello\x05world"),
+               _rr(_dns_name("_sip._tcp.example.com"), 33, bytes.fromhex("000a003c13c4") + _dns_name("sip.example.com")),
+               _rr(here, 33, bytes.fromhex("000100020bb8") + b"\x00")]
     extra = [_rr(ns, 1, bytes([192, 0, 2, 1])), _rr(ns, 28, bytes(15) + b"\x01"), _rr(b"\x00", 41, b"", 0, 1232)]
     question = _dns_name("example.com") + bytes.fromhex("000f0001")
     nope = _dns_name("nope.example.com") + bytes.fromhex("00010001")
     queries = _vec(2, header(7, 0x0100, 1, 0, 0, 0) + question) + _vec(2, header(8, 0x0100, 1, 0, 0, 0) + nope)
-    responses = (_vec(2, header(7, 0x8180, 1, 3, 2, 3) + question + b"".join(answers) + _rr(here, 2, ns) + soa
+    responses = (_vec(2, header(7, 0x8180, 1, len(answers), 2, len(extra)) + question + b"".join(answers) + _rr(here, 2, ns) + soa
                       + b"".join(extra))
                  + _vec(2, header(8, 0x8183, 1, 0, 1, 0) + nope + soa.replace(here, _dns_name("example.com"), 1)))
     return queries, responses
@@ -251,7 +253,7 @@ def test_dns_over_tcp_matches_tshark_live(tshark: str, tmp_path: Path) -> None:
     path = write_pcap(tmp_path / "dns.pcap", [Frame(NS * 1_700_000_000 + k * 1000, d) for k, d in enumerate(segments)])
     env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
     text = subprocess.run([tshark, "-r", str(path), "-n", "-V"], env=env, capture_output=True, check=True).stdout.decode()
-    assert "[2 Reassembled TCP Segments (" in text and "Minimum TTL: 300 (5 minutes)" in text
+    assert "[2 Reassembled TCP Segments (" in text and "Minimum TTL: 300 (5 minutes)" in text and "Service: _sip" in text
     want = by_number(parse(subprocess.run([tshark, "-r", str(path), "-n", "-T", "json", "-x"], env=env,
                                           capture_output=True, check=True).stdout.decode()))
     cap = tcpscope.open(path)

@@ -7,7 +7,7 @@ the one reassembled from several). A tree: over TCP the length, the header (RFC 
 §4.1.1: transaction id, the flags a bit each, as a query or a response shows them, the
 four counts), then each question (its name, the name's length and label count, type and
 class) and each record of the three record sections (name, type, class, TTL, data
-length and the data of A, AAAA, CNAME, NS, PTR, MX, SOA and TXT records; an OPT record's
+length and the data of A, AAAA, CNAME, NS, PTR, MX, SOA, SRV and TXT records; an OPT record's
 EDNS0 fields and COOKIE option), and for a response its link to the request
 (:func:`dns_links`).
 
@@ -41,7 +41,7 @@ _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: 
                  16: "TXT (Text strings)", 28: "AAAA (IPv6 Address)", 33: "SRV (Server Selection)", 41: "OPT"}
 #: dns_classes
 _CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
-T_A, T_NS, T_CNAME, T_SOA, T_PTR, T_MX, T_TXT, T_AAAA, T_OPT = 1, 2, 5, 6, 12, 15, 16, 28, 41
+T_A, T_NS, T_CNAME, T_SOA, T_PTR, T_MX, T_TXT, T_AAAA, T_SRV, T_OPT = 1, 2, 5, 6, 12, 15, 16, 28, 33, 41
 #: The longest TXT string written whole (a longer label is cut by tshark: not written)
 _TXT_SHOWN = 200
 #: Record types whose data is a name: (the summary's word, the item's title, its field)
@@ -218,8 +218,9 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
     r.need(data, size)  # (the record's item spans its data: past the message's end, no item)
     if rtype not in _DESCRIPTIONS or (rtype != T_OPT and rclass not in _CLASSES):
         raise _Unwritten
-    items = [DnsItem("dns.resp.name", f"Name: {name}", name, start, at - start, 0, FieldType.STRING),
-             _u16("dns.resp.type", f"Type: {_DESCRIPTIONS[rtype]} ({rtype})", rtype, at)]
+    owner = _srv_owner(name, start, at - start) if rtype == T_SRV else [
+        DnsItem("dns.resp.name", f"Name: {name}", name, start, at - start, 0, FieldType.STRING)]
+    items = [*owner, _u16("dns.resp.type", f"Type: {_DESCRIPTIONS[rtype]} ({rtype})", rtype, at)]
     length = _u16("dns.resp.len", f"Data length: {size}", size, at + 8)
     if rtype == T_OPT:
         out.add(2, DnsItem("", f"{name}: type OPT"))
@@ -298,6 +299,30 @@ def _soa(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
     return f", mname {mname}", out
 
 
+def _srv_owner(name: str, at: int, size: int) -> list[DnsItem]:
+    """An SRV record's owner name as its service, protocol and the name after them (RFC
+    2782: ``_service._proto.name``), each item spanning the whole name; a name of two
+    labels has no name item."""
+    labels = name.split(".")
+    if len(labels) < 2 or name == "<Root>":
+        raise _Unwritten
+    parts = [("dns.srv.service", "Service", labels[0]), ("dns.srv.proto", "Protocol", labels[1])]
+    if len(labels) > 2:
+        parts.append(("dns.srv.name", "Name", ".".join(labels[2:])))
+    return [DnsItem(key, f"{title}: {text}", text, at, size, 0, FieldType.STRING) for key, title, text in parts]
+
+
+def _srv(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
+    """An SRV record's priority, weight, port and target (RFC 2782), all in the summary."""
+    priority, weight, port = r.u(at, 2), r.u(at + 2, 2), r.u(at + 4, 2)
+    target, end = r.name(at + 6)
+    return f", priority {priority}, weight {weight}, port {port}, target {target}", [
+        _u16("dns.srv.priority", f"Priority: {priority}", priority, at),
+        _u16("dns.srv.weight", f"Weight: {weight}", weight, at + 2),
+        _u16("dns.srv.port", f"Port: {port}", port, at + 4),
+        DnsItem("dns.srv.target", f"Target: {target}", target, at + 6, end - at - 6, 0, FieldType.STRING)]
+
+
 def _txt_items(r: _Reader, at: int, size: int) -> tuple[str, list[DnsItem]]:
     return "", _txt(r, at, size)
 
@@ -307,7 +332,7 @@ _SOA_COUNTERS = (("dns.soa.serial_number", "Serial Number"), ("dns.soa.refresh_i
                  ("dns.soa.retry_interval", "Retry Interval"), ("dns.soa.expire_limit", "Expire limit"),
                  ("dns.soa.minimum_ttl", "Minimum TTL"))
 #: Record types whose data is several items: the summary's words and the items
-_DATA_ITEMS = {T_MX: _mx, T_SOA: _soa, T_TXT: _txt_items}
+_DATA_ITEMS = {T_MX: _mx, T_SOA: _soa, T_TXT: _txt_items, T_SRV: _srv}
 
 
 def _txt(r: _Reader, at: int, size: int) -> list[DnsItem]:
