@@ -1,7 +1,8 @@
 """The subtree of a PDU TCP reassembled from several segments, as tshark's one pass shows
 it in the frame that completes the PDU (packet-tcp.c ``print_tcp_fragment_tree`` and
 reassemble.c ``show_fragment_seq_tree``, written here in our own words), for an HTTP
-message.
+message, and for a TLS record (found by :mod:`tcpscope.views.tree_pdu_reassembled`; a DNS
+message's TCP items are written by :mod:`tcpscope.views.tree_dns_tcp`, with its PDU size).
 
 REASSEMBLED PDU: the frame whose segment completes a message begun in earlier segments
 ends its TCP tree with ``TCP segment data (N bytes)`` (the bytes of the message in this

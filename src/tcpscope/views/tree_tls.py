@@ -10,16 +10,17 @@ Protocol column does (``TLSv1.2 Record Layer: ...``) and the record's content:
 * Alert: two bytes are a plain alert (level and description), any other length an
   encrypted one ("Encrypted Alert");
 * Handshake: an encrypted message ("Encrypted Handshake Message") or the plain messages,
-  each with its type and length (the bodies of hellos, certificates and key exchanges
-  are not written yet: docs/deviations.md, "Details tree");
+  each with its type and length, then its body where written (hellos and elliptic-curve
+  key exchanges; not yet certificates: docs/deviations.md, "Details tree");
 * Application Data (in a TLS 1.3 conversation the "Opaque Type"): the encrypted bytes
   (the first 36 in hex, then an ellipsis, as tshark shows a long byte field) and, where
   TLS's port table names the protocol inside (443: HTTP), that protocol.
 
-The records are read from the segment's payload when it holds them whole (a record
-reassembled from earlier segments is not at hand here: its frame is left out, None); a
+The records are read from the segment's payload when it holds them whole, and a record
+TCP reassembled from earlier segments from its reassembled bytes (:func:`tls_items`); a
 record that runs past the segment's end is one TLS asks TCP more of, not added (a segment
-that begins with one has the protocol's line alone). The tree is a list of items
+that begins with one has the protocol's line alone). Handshake bodies:
+:mod:`tcpscope.views.tree_tls_handshake`. The tree is a list of items
 (:class:`tcpscope.views.tree_dns.DnsItem`: field, line, JSON value, bytes, type), from
 which ``tshark -V``'s text (:func:`tls_text`) and ``-T json``
 (:mod:`tcpscope.views.tree_json`) are both written.
