@@ -165,18 +165,33 @@ def _browser_hellos() -> tuple[bytes, bytes]:
     return client, server
 
 
+def _finishes() -> tuple[bytes, bytes]:
+    """The client's Client Key Exchange, Change Cipher Spec and Finished; the server's New
+    Session Ticket, Change Cipher Spec and Finished."""
+    ccs_finished = b"\x14\x03\x03\x00\x01\x01" + b"\x16\x03\x03" + _vec(2, bytes(40))
+    client = b"\x16\x03\x03" + _vec(2, b"\x10" + _vec(3, _vec(1, bytes(range(32)))))
+    ticket = b"\x04" + _vec(3, (7200).to_bytes(4, "big") + _vec(2, bytes(range(100))))
+    return client + ccs_finished, b"\x16\x03\x03" + _vec(2, ticket) + ccs_finished
+
+
 @pytest.mark.tshark
 def test_browser_hellos_match_tshark_live(tshark: str, tmp_path: Path) -> None:
-    """The extensions of tls-dns.pcap's hellos and those a browser adds, text and JSON."""
+    """The extensions of tls-dns.pcap's hellos and those a browser adds, the key exchanges
+    and a session ticket, text and JSON."""
     client, server = _browser_hellos()
+    client2, server2 = _finishes()
     c, s = "10.0.0.1", "10.0.0.2"
+    a, b = 1 + len(client), 1 + len(server)
     segments = [tcp4(c, s, 40000, 443, 0, flags=SYN), tcp4(s, c, 443, 40000, 0, ack=1, flags=SYN | ACK),
                 tcp4(c, s, 40000, 443, 1, ack=1), tcp4(c, s, 40000, 443, 1, ack=1, flags=PSH | ACK, payload=client),
-                tcp4(s, c, 443, 40000, 1, ack=1 + len(client), flags=PSH | ACK, payload=server)]
+                tcp4(s, c, 443, 40000, 1, ack=a, flags=PSH | ACK, payload=server),
+                tcp4(c, s, 40000, 443, a, ack=b, flags=PSH | ACK, payload=client2),
+                tcp4(s, c, 443, 40000, b, ack=a + len(client2), flags=PSH | ACK, payload=server2)]
     path = write_pcap(tmp_path / "hellos.pcap", [Frame(NS * 1_700_000_000 + k * 1000, d) for k, d in enumerate(segments)])
     env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
     text = subprocess.run([tshark, "-r", str(path), "-n", "-V"], env=env, capture_output=True, check=True).stdout.decode()
     assert "Server Name: example.com" in text and "EC Diffie-Hellman Server Params" in text
+    assert "Session Ticket Lifetime Hint: 7200 seconds (2 hours)" in text
     want = by_number(parse(subprocess.run([tshark, "-r", str(path), "-n", "-T", "json", "-x"], env=env,
                                           capture_output=True, check=True).stdout.decode()))
     cap = tcpscope.open(path)
@@ -186,17 +201,19 @@ def test_browser_hellos_match_tshark_live(tshark: str, tmp_path: Path) -> None:
 
 
 def _bodies() -> list[tuple[int, bytes]]:
-    """The handshake messages of :func:`_browser_hellos`: type and body."""
-    out, data = [], b"".join(_browser_hellos())
+    """The plain handshake messages of :func:`_browser_hellos` and :func:`_finishes`: type
+    and body."""
+    out, data = [], b"".join((*_browser_hellos(), *_finishes()))
     while data:
         size = int.from_bytes(data[3:5], "big")
         record, data = data[5:5 + size], data[5 + size:]
-        out.append((record[0], record[4:]))
+        if size > 1 and record[0] in (1, 2, 4, 12, 14, 16):  # (not a Change Cipher Spec nor a Finished)
+            out.append((record[0], record[4:]))
     return out
 
 
 @settings(max_examples=300, deadline=None)
-@given(which=st.integers(0, 3), at=st.integers(0, 400), byte=st.integers(0, 255), cut=st.integers(0, 400))
+@given(which=st.integers(0, 5), at=st.integers(0, 400), byte=st.integers(0, 255), cut=st.integers(0, 400))
 def test_a_mutated_handshake_body_is_items_or_none(which: int, at: int, byte: int, cut: int) -> None:
     """A hello or key exchange with one byte changed and cut anywhere: items, or None."""
     kind, body = _bodies()[which]

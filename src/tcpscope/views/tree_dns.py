@@ -33,7 +33,7 @@ from tcpscope.table.schema import FieldType
 from tcpscope.table.text import format_reltime
 from tcpscope.views.tree import Protocol, bit_pattern, indent
 
-__all__ = ["DNS", "DnsItem", "dns_links", "dns_udp_items", "dns_udp_text", "message_items"]
+__all__ = ["DNS", "DnsItem", "dns_links", "dns_udp_items", "dns_udp_text", "message_items", "seconds_text"]
 
 #: dns_types_description_vals, for the types whose items are written
 _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: "CNAME (Canonical NAME for an alias)",
@@ -155,7 +155,7 @@ def _flag_item(flags: int, at: int, flag: _Flag) -> DnsItem:
                    FieldType.BOOLEAN if words is not None else FieldType.UINT16)
 
 
-def _secs(n: int) -> str:
+def seconds_text(n: int) -> str:
     """unsigned_time_secs_to_str: days, hours, minutes, seconds, the nonzero ones."""
     parts = []
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
@@ -246,7 +246,7 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
     ttl = r.u(at + 4, 4)
     summary = out.add(2, DnsItem("", f"{name}: type {TYPES[rtype]}, class {_CLASSES[rclass]}"))
     items += [_u16("dns.resp.class", f"Class: {_CLASSES[rclass]} (0x{rclass:04x})", rclass, at + 2, hexed=True),
-              DnsItem("dns.resp.ttl", f"Time to live: {ttl} ({_secs(ttl)})", str(ttl), at + 4, 4, 0,
+              DnsItem("dns.resp.ttl", f"Time to live: {ttl} ({seconds_text(ttl)})", str(ttl), at + 4, 4, 0,
                       FieldType.UINT32), length]
     for item in items:
         out.add(3, item)
@@ -294,7 +294,7 @@ def _soa(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
                    FieldType.STRING)]
     for n, (key, title) in enumerate(_SOA_COUNTERS):
         value = r.u(end + 4 * n, 4)
-        shown = f"{value}" if n == 0 else f"{value} ({_secs(value)})"
+        shown = f"{value}" if n == 0 else f"{value} ({seconds_text(value)})"
         out.append(DnsItem(key, f"{title}: {shown}", str(value), end + 4 * n, 4, 0, FieldType.UINT32))
     return f", mname {mname}", out
 

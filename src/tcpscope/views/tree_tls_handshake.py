@@ -1,8 +1,8 @@
 """The bodies of plain TLS handshake messages in the details tree, as packet-tls-utils.c
 shows them without keys (labels from its ``hf_register_info``, written down here in our
 own words): the Client Hello and Server Hello (RFC 8446 §4.1.2-3, RFC 5246 §7.4.1) with
-their extensions, and TLS 1.2's elliptic-curve Server Key Exchange and Client Key Exchange
-(RFC 8422 §5.4, §5.7).
+their extensions, TLS 1.2's elliptic-curve Server Key Exchange and Client Key Exchange
+(RFC 8422 §5.4, §5.7) and its New Session Ticket (RFC 5077 §3.3).
 
 A hello shows its version, its random (a Client Hello's, and a Server Hello's below
 TLS 1.3, with the first four bytes as a GMT time and the rest), its session id, its
@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 
 from tcpscope.table.schema import FieldType
-from tcpscope.views.tree_dns import DnsItem
+from tcpscope.views.tree_dns import DnsItem, seconds_text
 from tcpscope.views.tree_tls_names import (
     CIPHER_SUITES,
     COMPRESSION,
@@ -43,7 +43,7 @@ from tcpscope.views.tree_tls_names import (
 
 __all__ = ["handshake_body"]
 
-HS_CLIENT_HELLO, HS_SERVER_HELLO, HS_SERVER_KEY_EXCHANGE, HS_CLIENT_KEY_EXCHANGE = 1, 2, 12, 16
+HS_CLIENT_HELLO, HS_SERVER_HELLO, HS_NEW_SESSION_TICKET, HS_SERVER_KEY_EXCHANGE, HS_CLIENT_KEY_EXCHANGE = 1, 2, 4, 12, 16
 #: ECCurveType named_curve (RFC 8422 §5.4)
 _NAMED_CURVE = 3
 TLS13 = 0x0304
@@ -469,9 +469,23 @@ def _server_key_exchange(b: _Body) -> list[DnsItem]:
         b.byte_field("tls.handshake.sig", "Signature", sig + 4, b.u(sig + 2, 2))])]
 
 
+def _new_session_ticket(b: _Body) -> list[DnsItem]:
+    """TLS 1.2's New Session Ticket (RFC 5077 §3.3): the lifetime hint, then the ticket
+    after its length, which runs to the message's end (TLS 1.3's is encrypted)."""
+    hint, n = b.u(0, 4), b.u(4, 2)
+    if 6 + n != len(b.data):
+        raise _Unwritten
+    return [DnsItem("", "TLS Session Ticket", children=[
+        DnsItem("tls.handshake.session_ticket_lifetime_hint",
+                f"Session Ticket Lifetime Hint: {hint} second{'' if hint == 1 else 's'} ({seconds_text(hint)})", str(hint),
+                b.base, 4, 0, FieldType.UINT32),
+        b.number("tls.handshake.session_ticket_length", "Session Ticket Length: {}", 4, 2),
+        b.byte_field("tls.handshake.session_ticket", "Session Ticket", 6, n)])]
+
+
 _BODIES: dict[int, Callable[[_Body], list[DnsItem]]] = {
-    HS_CLIENT_HELLO: _client_hello, HS_SERVER_HELLO: _server_hello, HS_SERVER_KEY_EXCHANGE: _server_key_exchange,
-    HS_CLIENT_KEY_EXCHANGE: _client_key_exchange,
+    HS_CLIENT_HELLO: _client_hello, HS_SERVER_HELLO: _server_hello, HS_NEW_SESSION_TICKET: _new_session_ticket,
+    HS_SERVER_KEY_EXCHANGE: _server_key_exchange, HS_CLIENT_KEY_EXCHANGE: _client_key_exchange,
 }
 
 
