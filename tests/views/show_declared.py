@@ -24,12 +24,9 @@ IPV6_NOTES = "IPv6 address annotations (6to4 gateway, Teredo, SLAAC MAC) not wri
 TCP_EXPERTS = "TCP header expert items not placed yet (nonzero ACK or urgent pointer, MSS absent, TFO)"
 ICMP_ECHO_DATA = "ICMP and ICMPv6 echo data (its timestamp and Data subtree) and the echo reply's request link and time, not written"
 OPTIONS = "TCP options other than MSS, NOP, EOL, window scale, SACK permitted, timestamps and SACK; option length and padding expert items; D-SACK"
-TLS_HANDSHAKE = ("TLS handshake message bodies (hello fields and extensions, certificates, key exchange) not written; "
-                 "a Server Hello's record line names the version the hello sets, tshark's the one before it")
 IP_REASSEMBLY = ("IPv4 reassembly: the [N IPv4 Fragments] subtree of the frame completing a datagram, and the Data"
                  " after the UDP header of a reassembled datagram, not written")
 IPV6_TSO = "IPv6 payload length 0 (TSO) expert item not written, with the Ethernet trailer after such a datagram"
-PDU_SIZE = "the TCP tree's [PDU Size: N] line per DNS message a segment holds whole (tcp_dissect_pdus) not written"
 IPV6_EXT = ("IPv6 headers of DNS datagrams (compared since DNS over UDP has a tree): a type 2 routing header's"
             " Address[1] label, the payload-length-exceeds-framing item, the jumbogram's label and option action"
             " words, and IPv6 reassembly, not written")
@@ -44,12 +41,6 @@ DECLARED: dict[str, dict[str, str]] = {
     NULL_ETHERTYPE: {
         "craft-link-null-be.pcap": "10",
         "craft-link-null-le.pcap": "10",
-    },
-    TLS_HANDSHAKE: {
-        "tls-dns.pcap": "11 15 65 67",
-    },
-    PDU_SIZE: {
-        "tls-dns.pcap": "125",
     },
     TLS_CUT: {
         "craft-tcp-truncated.pcap": "40",
@@ -150,8 +141,6 @@ SEG_IP = ("frames with TCP segment data or retransmitted data (compared since it
 SEG_OTHER = ("frames with TCP segment data or retransmitted data (compared since it is written): an Ethernet"
              " trailer or frame check sequence, pcapng interface items and drop count, the type line after a bad"
              " Null or Linux cooked header, out-of-range time fractions, the non-SYN MSS expert item, not written")
-REASM_TLS_DNS = ("TLS records and DNS messages TCP reassembled from several segments: the completing segment's TCP"
-                 " segment data, the [N Reassembled TCP Segments] subtree and DNS's [PDU Size: N] not written")
 REASM_CHUNKED = "a reassembled chunked HTTP body: its 'HTTP chunked response' subtree and chunk items not written"
 REASM_OTHER = ("a reassembled HTTP PDU tcpscope frames otherwise: one HTTP then reads nothing of (after a hole), one"
                " completed by a FIN without payload (its Line-based text data not written)")
@@ -202,9 +191,6 @@ DECLARED.update({
         "craft-pcapng-fcs.pcapng": "1-7",
         "craft-pcapng-sections.pcapng": "1 5-8 10-12 15",
         "craft-tcp-header.pcap": "35",
-    },
-    REASM_TLS_DNS: {
-        "tls-dns.pcap": "32 46 55 87 106 114 129 133",
     },
     REASM_CHUNKED: {
         "zeek-http-100-continue.pcap": "63",

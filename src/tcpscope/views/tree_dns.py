@@ -2,20 +2,20 @@
 strings, written down here in our own words), over UDP and over TCP.
 
 Over UDP a message is the datagram's payload; over TCP it follows its 2-byte length
-(RFC 1035 §4.2.2), and the messages a segment holds whole are one ``dns`` in
-``frame.protocols`` and a tree each. A tree: over TCP the length, the header (RFC 1035
+(RFC 1035 §4.2.2: :mod:`tcpscope.views.tree_dns_tcp` finds the messages of a segment, or
+the one reassembled from several). A tree: over TCP the length, the header (RFC 1035
 §4.1.1: transaction id, the flags a bit each, as a query or a response shows them, the
 four counts), then each question (its name, the name's length and label count, type and
 class) and each record of the three record sections (name, type, class, TTL, data
-length and the data of A, AAAA, CNAME, NS and PTR records; an OPT record's EDNS0 fields
-and COOKIE option), and for a response its link to the request (:func:`dns_links`).
+length and the data of A, AAAA, CNAME, NS, PTR, MX, SOA, SRV and TXT records; an OPT record's
+EDNS0 fields and COOKIE option), and for a response its link to the request
+(:func:`dns_links`).
 
 A message that ends before an item it announces ends the tree at that item, as
 packet-dns.c's exception does (the frame's ``[Malformed Packet: DNS]`` follows, from
 the dissection). Not written yet (None: the frame's tree reports DNS as missing): other
 record types and EDNS0 options, names with bytes tshark escapes, extraneous bytes after
-the records, DSO messages, dynamic updates, a message reassembled from several segments,
-and the request links of a message whose request is in an earlier piece of the capture.
+the records, DSO messages, dynamic updates, and the request links of a message whose request is in an earlier piece of the capture.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from tcpscope.table.schema import FieldType
 from tcpscope.table.text import format_reltime
 from tcpscope.views.tree import Protocol, bit_pattern, indent
 
-__all__ = ["DNS", "DnsItem", "dns_links", "dns_text", "dns_udp_items", "dns_udp_text", "message_items"]
+__all__ = ["DNS", "DnsItem", "dns_links", "dns_udp_items", "dns_udp_text", "message_items", "seconds_text"]
 
 #: dns_types_description_vals, for the types whose items are written
 _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: "CNAME (Canonical NAME for an alias)",
@@ -41,7 +41,9 @@ _DESCRIPTIONS = {1: "A (Host Address)", 2: "NS (authoritative Name Server)", 5: 
                  16: "TXT (Text strings)", 28: "AAAA (IPv6 Address)", 33: "SRV (Server Selection)", 41: "OPT"}
 #: dns_classes
 _CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
-T_A, T_NS, T_CNAME, T_PTR, T_AAAA, T_OPT = 1, 2, 5, 12, 28, 41
+T_A, T_NS, T_CNAME, T_SOA, T_PTR, T_MX, T_TXT, T_AAAA, T_SRV, T_OPT = 1, 2, 5, 6, 12, 15, 16, 28, 33, 41
+#: The longest TXT string written whole (a longer label is cut by tshark: not written)
+_TXT_SHOWN = 200
 #: Record types whose data is a name: (the summary's word, the item's title, its field)
 _NAME_DATA = {T_NS: (", ns ", "Name Server", "dns.ns"), T_CNAME: (", cname ", "CNAME", "dns.cname"),
               T_PTR: (", ", "Domain Name", "dns.ptr.domain_name")}
@@ -49,7 +51,6 @@ _COOKIE = 10
 _RESPONSE = 0x8000
 _AUTHENTIC = 0x0020
 _HEADER = 12
-_PREFIX = 2
 #: A query is a retransmission when its id's last query, unanswered, is younger than this
 #: (packet-dns.c's retransmission_timer preference, default 5 s)
 RETRANSMISSION_NS = 5_000_000_000
@@ -154,7 +155,7 @@ def _flag_item(flags: int, at: int, flag: _Flag) -> DnsItem:
                    FieldType.BOOLEAN if words is not None else FieldType.UINT16)
 
 
-def _secs(n: int) -> str:
+def seconds_text(n: int) -> str:
     """unsigned_time_secs_to_str: days, hours, minutes, seconds, the nonzero ones."""
     parts = []
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
@@ -217,8 +218,9 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
     r.need(data, size)  # (the record's item spans its data: past the message's end, no item)
     if rtype not in _DESCRIPTIONS or (rtype != T_OPT and rclass not in _CLASSES):
         raise _Unwritten
-    items = [DnsItem("dns.resp.name", f"Name: {name}", name, start, at - start, 0, FieldType.STRING),
-             _u16("dns.resp.type", f"Type: {_DESCRIPTIONS[rtype]} ({rtype})", rtype, at)]
+    owner = _srv_owner(name, start, at - start) if rtype == T_SRV else [
+        DnsItem("dns.resp.name", f"Name: {name}", name, start, at - start, 0, FieldType.STRING)]
+    items = [*owner, _u16("dns.resp.type", f"Type: {_DESCRIPTIONS[rtype]} ({rtype})", rtype, at)]
     length = _u16("dns.resp.len", f"Data length: {size}", size, at + 8)
     if rtype == T_OPT:
         out.add(2, DnsItem("", f"{name}: type OPT"))
@@ -244,7 +246,7 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
     ttl = r.u(at + 4, 4)
     summary = out.add(2, DnsItem("", f"{name}: type {TYPES[rtype]}, class {_CLASSES[rclass]}"))
     items += [_u16("dns.resp.class", f"Class: {_CLASSES[rclass]} (0x{rclass:04x})", rclass, at + 2, hexed=True),
-              DnsItem("dns.resp.ttl", f"Time to live: {ttl} ({_secs(ttl)})", str(ttl), at + 4, 4, 0,
+              DnsItem("dns.resp.ttl", f"Time to live: {ttl} ({seconds_text(ttl)})", str(ttl), at + 4, 4, 0,
                       FieldType.UINT32), length]
     for item in items:
         out.add(3, item)
@@ -260,11 +262,94 @@ def _record(r: _Reader, out: _Tree, at: int) -> int:
         word, title, key = _NAME_DATA[rtype]
         shown, end = r.name(data)
         item = DnsItem(key, f"{title}: {shown}", shown, data, end - data, 0, FieldType.STRING)
+    elif rtype in _DATA_ITEMS:
+        word, lines = _DATA_ITEMS[rtype](r, data, size)
+        summary.label += word
+        for line in lines:
+            out.add(3, line)
+        return data + size
     else:
         raise _Unwritten
     summary.label += word + shown
     out.add(3, item)
     return data + size
+
+
+def _mx(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
+    """An MX record's preference and exchange (RFC 1035 §3.3.9), both in the summary."""
+    preference = r.u(at, 2)
+    host, end = r.name(at + 2)
+    return f", preference {preference}, mx {host}", [
+        _u16("dns.mx.preference", f"Preference: {preference}", preference, at),
+        DnsItem("dns.mx.mail_exchange", f"Mail Exchange: {host}", host, at + 2, end - at - 2, 0, FieldType.STRING)]
+
+
+def _soa(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
+    """An SOA record's names and five counters (RFC 1035 §3.3.13); the primary server's
+    name in the summary, the intervals with their spans of time."""
+    mname, k = r.name(at)
+    rname, end = r.name(k)
+    out = [DnsItem("dns.soa.mname", f"Primary name server: {mname}", mname, at, k - at, 0, FieldType.STRING),
+           DnsItem("dns.soa.rname", f"Responsible authority's mailbox: {rname}", rname, k, end - k, 0,
+                   FieldType.STRING)]
+    for n, (key, title) in enumerate(_SOA_COUNTERS):
+        value = r.u(end + 4 * n, 4)
+        shown = f"{value}" if n == 0 else f"{value} ({seconds_text(value)})"
+        out.append(DnsItem(key, f"{title}: {shown}", str(value), end + 4 * n, 4, 0, FieldType.UINT32))
+    return f", mname {mname}", out
+
+
+def _srv_owner(name: str, at: int, size: int) -> list[DnsItem]:
+    """An SRV record's owner name as its service, protocol and the name after them (RFC
+    2782: ``_service._proto.name``), each item spanning the whole name; a name of two
+    labels has no name item."""
+    labels = name.split(".")
+    if len(labels) < 2 or name == "<Root>":
+        raise _Unwritten
+    parts = [("dns.srv.service", "Service", labels[0]), ("dns.srv.proto", "Protocol", labels[1])]
+    if len(labels) > 2:
+        parts.append(("dns.srv.name", "Name", ".".join(labels[2:])))
+    return [DnsItem(key, f"{title}: {text}", text, at, size, 0, FieldType.STRING) for key, title, text in parts]
+
+
+def _srv(r: _Reader, at: int, _size: int) -> tuple[str, list[DnsItem]]:
+    """An SRV record's priority, weight, port and target (RFC 2782), all in the summary."""
+    priority, weight, port = r.u(at, 2), r.u(at + 2, 2), r.u(at + 4, 2)
+    target, end = r.name(at + 6)
+    return f", priority {priority}, weight {weight}, port {port}, target {target}", [
+        _u16("dns.srv.priority", f"Priority: {priority}", priority, at),
+        _u16("dns.srv.weight", f"Weight: {weight}", weight, at + 2),
+        _u16("dns.srv.port", f"Port: {port}", port, at + 4),
+        DnsItem("dns.srv.target", f"Target: {target}", target, at + 6, end - at - 6, 0, FieldType.STRING)]
+
+
+def _txt_items(r: _Reader, at: int, size: int) -> tuple[str, list[DnsItem]]:
+    return "", _txt(r, at, size)
+
+
+#: The SOA record's counters, in order: field and title
+_SOA_COUNTERS = (("dns.soa.serial_number", "Serial Number"), ("dns.soa.refresh_interval", "Refresh Interval"),
+                 ("dns.soa.retry_interval", "Retry Interval"), ("dns.soa.expire_limit", "Expire limit"),
+                 ("dns.soa.minimum_ttl", "Minimum TTL"))
+#: Record types whose data is several items: the summary's words and the items
+_DATA_ITEMS = {T_MX: _mx, T_SOA: _soa, T_TXT: _txt_items, T_SRV: _srv}
+
+
+def _txt(r: _Reader, at: int, size: int) -> list[DnsItem]:
+    """A TXT record's character strings (RFC 1035 §3.3.14), each its length and text (the
+    summary line names no data). A string tshark would escape is not written."""
+    out = []
+    end = at + size
+    while at < end:
+        n = r.u(at, 1)
+        r.need(at + 1, n)
+        text = r.data[at + 1:at + 1 + n].decode("latin-1")
+        if not all(32 <= ord(c) < 127 for c in text) or at + 1 + n > end or len(text) > _TXT_SHOWN:
+            raise _Unwritten
+        out += [DnsItem("dns.txt.length", f"TXT Length: {n}", str(n), at, 1, 0, FieldType.UINT8),
+                DnsItem("dns.txt", f"TXT: {text}", text, at + 1, n, 0, FieldType.STRING)]
+        at += 1 + n
+    return out
 
 
 def _options(r: _Reader, out: _Tree, at: int, size: int) -> None:
@@ -414,39 +499,10 @@ def dns_udp_text(table: PacketTable, frame: int, payload: bytes) -> str | None:
     return None if got is None else indent(_lines(got))
 
 
-def dns_text(layer: int, payload: bytes, messages: int) -> str | None:  # (over TCP)
-    """The trees of the DNS queries of a TCP payload that holds them whole, each after
-    its 2-byte length (``frame.protocols`` names ``dns`` once for them all); ``messages``:
-    how many the DNS framing completed in the segment. None where they are not written
-    (a response, a message completed from earlier segments, or a second ``dns`` of the
-    frame)."""
-    if layer != 1:
-        return None
-    out: list[tuple[int, str]] = []
-    at = 0
-    count = 0
-    while at < len(payload):
-        if at + _PREFIX > len(payload):
-            return None
-        size = int.from_bytes(payload[at:at + _PREFIX], "big")
-        msg = payload[at + _PREFIX:at + _PREFIX + size]
-        if at + _PREFIX + size > len(payload) or len(msg) < _HEADER or msg[2] & 0x80:
-            return None
-        got = message_items(msg, size)
-        if got is None or not got[1]:
-            return None
-        out += _lines(got[0])
-        count += 1
-        at += _PREFIX + size
-    if not out or count != messages:
-        return None
-    return indent(out)
-
-
 def _head(_item: object) -> str:
     return "Domain Name System"
 
 
-#: DNS in the frame's protocols: its text comes from :func:`dns_text` and
-#: :func:`dns_udp_text`, not from nodes
+#: DNS in the frame's protocols: its text comes from :func:`dns_udp_text` and
+#: :func:`tcpscope.views.tree_dns_tcp.dns_tcp_text`, not from nodes
 DNS = Protocol("dns", "", _head, ())

@@ -32,7 +32,8 @@ from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_arp import ARP
 from tcpscope.views.tree_columns import Headers, header_texts
-from tcpscope.views.tree_dns import DNS, dns_text, dns_udp_text
+from tcpscope.views.tree_dns import DNS, dns_udp_text
+from tcpscope.views.tree_dns_tcp import dns_tcp_text
 from tcpscope.views.tree_gre import GRE
 from tcpscope.views.tree_http import HTTP, http_text
 from tcpscope.views.tree_http_body import TEXT_LINES, text_lines_text
@@ -57,7 +58,7 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLA
 #: (table, frame, layer number, payload, ports) -> text, or None where not written
 PAYLOAD_TREES: dict[str, Callable[[PacketTable, int, int, bytes, tuple[int, int]], str | None]] = {
     "tls": tls_text,
-    "dns": lambda table, frame, layer, payload, ports: dns_text(layer, payload, _rows_of(table, "_dns", frame)),
+    "dns": dns_tcp_text,
     "data-text-lines": text_lines_text}
 PROTOCOLS.update({p.name: p for p in (TLS, DNS, TEXT_LINES)})
 PROTOCOLS["udp"] = UDP
@@ -351,12 +352,6 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
 def _nest(text: str) -> str:
     """A tree shown inside the one before it: each line one level deeper."""
     return "".join(f"    {line}" for line in text.splitlines(keepends=True))
-
-
-def _rows_of(table: PacketTable, name: str, frame: int) -> int:
-    """How many rows layer table ``name`` has in ``frame``."""
-    lt = table.layer(name)
-    return int(np.searchsorted(lt.pkt, frame, side="right") - np.searchsorted(lt.pkt, frame)) if len(lt) else 0
 
 
 def _payload_tree(store: FieldStore, name: str, frame: int, layer: int, after: tuple[str, int]) -> str | None:

@@ -37,6 +37,7 @@ from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.views.hexdump import data_sources
 from tcpscope.views.tree import FieldStore, Item, Node, Protocol, Where, line_text
 from tcpscope.views.tree_dns import DnsItem, dns_udp_items
+from tcpscope.views.tree_dns_tcp import dns_tcp_items
 from tcpscope.views.tree_frames import (
     PROTOCOLS,
     ExpertItem,
@@ -143,15 +144,20 @@ class _Walk:
         self.data = sources[0].data if sources else b""
 
     def raw_hex(self, start: int, length: int, mask: int) -> str:
-        """What ``-x`` writes for an item's bytes: their hex; for an item with a bitmask, the
-        bits under it (the bytes read as a big-endian number), shifted down, in upper-case
-        hex (print.c writes them with ``%X``)."""
-        if not mask:
-            return self.data[start:start + length].hex()
-        # (the bits are read from as many bytes as the mask spans: a TCP flag bit's item
-        # holds the byte its bit is in, its mask is over the two bytes of the flags)
-        data = self.data[start:start + max(length, (mask.bit_length() + 7) // 8)]
-        return f"{(int.from_bytes(data, 'big') & mask) >> ((mask & -mask).bit_length() - 1):X}"
+        """What ``-x`` writes for an item's bytes in the frame (:func:`_raw_hex`)."""
+        return _raw_hex(self.data, start, length, mask)
+
+
+def _raw_hex(source: bytes, start: int, length: int, mask: int) -> str:
+    """What ``-x`` writes for an item's bytes: their hex; for an item with a bitmask, the
+    bits under it (the bytes read as a big-endian number), shifted down, in upper-case
+    hex (print.c writes them with ``%X``)."""
+    if not mask:
+        return source[start:start + length].hex()
+    # (the bits are read from as many bytes as the mask spans: a TCP flag bit's item
+    # holds the byte its bit is in, its mask is over the two bytes of the flags)
+    data = source[start:start + max(length, (mask.bit_length() + 7) // 8)]
+    return f"{(int.from_bytes(data, 'big') & mask) >> ((mask & -mask).bit_length() - 1):X}"
 
 
 def _key(node: Node, item: Item) -> str:
@@ -318,25 +324,51 @@ def _dns_over_udp(walk: _Walk, frame: int, after: tuple[str, int], label_only: D
     return next(iter(_dns_details(walk, items, found[0])), None)
 
 
-def _tls_over_tcp(walk: _Walk, frame: int, layer: int, label_only: Detail | None) -> Detail | None:
+def _tls_over_tcp(walk: _Walk, frame: int, layer: int, label_only: Detail | None) -> list[Detail]:
     """The TLS tree of a TCP segment (:func:`tcpscope.views.tree_tls.tls_items`) as items,
-    their bytes from the payload's first; the protocol's label alone where it is not written."""
+    after the subtree of the record TCP reassembled for it, if any; their bytes from the
+    reassembled record's first, or the payload's; the protocol's label alone where it is
+    not written."""
     found = tcp_payload(walk.store, frame)
-    items = None if found is None else tls_items(walk.store.table, frame, layer, found[1], found[2])
-    if not items or found is None:
-        return label_only
-    return _dns_details(walk, items, found[0])[0]
+    got = None if found is None else tls_items(walk.store.table, frame, layer, found[1], found[2])
+    if got is None or found is None:
+        return [] if label_only is None else [label_only]
+    if got.source is None:
+        return list(_dns_details(walk, got.items, found[0]))
+    return [*_http_details([got.reassembled] if got.reassembled else [], got.source, 0),
+            *_dns_details(walk, got.items, 0, got.source)]
 
 
-def _dns_details(walk: _Walk, items: Sequence[DnsItem], base: int) -> tuple[Detail, ...]:
+def _dns_over_tcp(walk: _Walk, frame: int, layer: int, protos: list[Detail], label_only: Detail | None,
+                  ) -> list[Detail]:
+    """DNS over TCP (:func:`tcpscope.views.tree_dns_tcp.dns_tcp_items`): the items it adds
+    to the TCP tree appended to ``protos``' last ``tcp``, then the reassembled message's
+    subtree, if any, and each message's tree; the protocol's label alone where not written."""
+    found = tcp_payload(walk.store, frame)
+    got = None if found is None else dns_tcp_items(walk.store.table, frame, layer, found[1])
+    if got is None or found is None:
+        return [] if label_only is None else [label_only]
+    at = max(i for i, d in enumerate(protos) if d.key == "tcp")
+    base = 0 if got.source is not None else found[0]
+    tcp = [d for item in got.tcp for d in (_dns_details(walk, [item], found[0]) if item.key == "tcp.segment_data"
+                                           else _dns_details(walk, [item], base, got.source))]
+    protos[at] = replace(protos[at], children=(*protos[at].children, *tcp))
+    segments = _http_details([got.reassembled], got.source or b"", 0) if got.reassembled is not None else ()
+    return [*segments, *_dns_details(walk, got.messages, base, got.source)]
+
+
+def _dns_details(walk: _Walk, items: Sequence[DnsItem], base: int, source: bytes | None = None) -> tuple[Detail, ...]:
+    """Items as details, their places from ``base`` in the frame, or in ``source`` (a
+    reassembled PDU's bytes) when given."""
+    data = walk.data if source is None else source
     out = []
     for d in items:
         start = base + d.start if d.start >= 0 and d.key else -1
-        length = min(d.length, len(walk.data) - start) if start >= 0 else 0
+        length = min(d.length, len(data) - start) if start >= 0 else 0
         if length <= 0:
             start, length = -1, 0
-        raw = walk.raw_hex(start, length, d.mask) if start >= 0 else ""
-        below = _dns_details(walk, d.children, base)
+        raw = _raw_hex(data, start, length, d.mask) if start >= 0 else ""
+        below = _dns_details(walk, d.children, base, source)
         value = ("" if below else d.label) if d.ftype is FieldType.PROTOCOL else d.value
         out.append(Detail(d.key or d.label, d.label, value, start, length, d.mask, raw, FT_NUMBERS[d.ftype],
                           False, below))
@@ -445,8 +477,12 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
             got = _data(walk, frame, stacks[frame][k - 1]) if proto is DATA else _protocol(walk, proto, frame, layer)
             if name == "dns" and stacks[frame][k - 1][0] == "udp":  # (DNS's own items: views/tree_dns.py)
                 got = _dns_over_udp(walk, frame, stacks[frame][k - 1], got)
-            elif name == "tls" and stacks[frame][k - 1][0] == "tcp":  # (TLS's own items: views/tree_tls.py)
-                got = _tls_over_tcp(walk, frame, layer, got)
+            elif name == "tls" and stacks[frame][k - 1][0] in ("tcp", "tls"):  # (TLS's own items: views/tree_tls.py)
+                protos.extend(_tls_over_tcp(walk, frame, layer, got))
+                continue
+            elif name == "dns" and stacks[frame][k - 1][0] in ("tcp", "dns"):  # (views/tree_dns_tcp.py)
+                protos.extend(_dns_over_tcp(walk, frame, layer, protos, got))
+                continue
             if name in ("http", "data-text-lines"):  # (their own items: views/tree_http*.py)
                 protos.extend(_http(walk, frame, layer) if name == "http" else _text_lines(walk, frame, layer))
                 continue

@@ -1,7 +1,8 @@
 """The subtree of a PDU TCP reassembled from several segments, as tshark's one pass shows
 it in the frame that completes the PDU (packet-tcp.c ``print_tcp_fragment_tree`` and
 reassemble.c ``show_fragment_seq_tree``, written here in our own words), for an HTTP
-message.
+message, and for a TLS record (found by :mod:`tcpscope.views.tree_pdu_reassembled`; a DNS
+message's TCP items are written by :mod:`tcpscope.views.tree_dns_tcp`, with its PDU size).
 
 REASSEMBLED PDU: the frame whose segment completes a message begun in earlier segments
 ends its TCP tree with ``TCP segment data (N bytes)`` (the bytes of the message in this
@@ -33,7 +34,8 @@ from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Item
 from tcpscope.views.tree_http_text import ITEM_LABEL_LENGTH, HttpItem
 
-__all__ = ["Reassembly", "completes_reassembled_pdu", "pdu_tail_label", "reassembled_items", "reassembled_pdus"]
+__all__ = ["Reassembly", "completes_reassembled_pdu", "pdu_tail_label", "reassembled_items", "reassembled_pdus",
+           "segments_item"]
 
 #: The kind of a Continuation in the messages' layer (it reassembles nothing)
 _CONTINUATION = 3
@@ -86,6 +88,11 @@ def reassembled_pdus(table: PacketTable) -> dict[int, Reassembly]:
             found = _one(t, int(m), (tcp.pkt, handed, before, length), place.get(frame, -1), completing, frame)
             if found is not None:
                 out[found[0]] = found[1]
+    # (and the TLS records reassembled: their own walk, tree_pdu_reassembled; DNS writes
+    # the TCP items of its messages itself, tree_dns_tcp)
+    from tcpscope.views.tree_pdu_reassembled import UNWRITTEN, app_reassemblies
+
+    out.update((row, got) for row, (tls, got) in app_reassemblies(table).items() if tls and got is not UNWRITTEN)
     _SEEN[:] = [(weakref.ref(table), out)]
     return out
 
@@ -142,8 +149,11 @@ def reassembled_items(table: PacketTable, frame: int) -> HttpItem | None:
     lt = table.layer("tcp")
     row = int(np.searchsorted(lt.pkt, frame, side="right")) - 1
     got = reassembled_pdus(table).get(row) if row >= 0 else None
-    if got is None:
-        return None
+    return None if got is None else segments_item(got)
+
+
+def segments_item(got: Reassembly) -> HttpItem:
+    """The ``tcp.segments`` subtree of a reassembled PDU (:func:`reassembled_items`)."""
     total = len(got.data)
     head = ", ".join(f"#{f + 1}({n})" for f, n in got.frames)
     out = HttpItem("tcp.segments", f"[{_appended_label(f'{len(got.frames)} Reassembled TCP Segments ({total} bytes): {head}')}]",

@@ -10,16 +10,17 @@ Protocol column does (``TLSv1.2 Record Layer: ...``) and the record's content:
 * Alert: two bytes are a plain alert (level and description), any other length an
   encrypted one ("Encrypted Alert");
 * Handshake: an encrypted message ("Encrypted Handshake Message") or the plain messages,
-  each with its type and length (the bodies of hellos, certificates and key exchanges
-  are not written yet: docs/deviations.md, "Details tree");
+  each with its type and length, then its body where written (hellos and elliptic-curve
+  key exchanges; not yet certificates: docs/deviations.md, "Details tree");
 * Application Data (in a TLS 1.3 conversation the "Opaque Type"): the encrypted bytes
   (the first 36 in hex, then an ellipsis, as tshark shows a long byte field) and, where
   TLS's port table names the protocol inside (443: HTTP), that protocol.
 
-The records are read from the segment's payload when it holds them whole (a record
-reassembled from earlier segments is not at hand here: its frame is left out, None); a
+The records are read from the segment's payload when it holds them whole, and a record
+TCP reassembled from earlier segments from its reassembled bytes (:func:`tls_items`); a
 record that runs past the segment's end is one TLS asks TCP more of, not added (a segment
-that begins with one has the protocol's line alone). The tree is a list of items
+that begins with one has the protocol's line alone). Handshake bodies:
+:mod:`tcpscope.views.tree_tls_handshake`. The tree is a list of items
 (:class:`tcpscope.views.tree_dns.DnsItem`: field, line, JSON value, bytes, type), from
 which ``tshark -V``'s text (:func:`tls_text`) and ``-T json``
 (:mod:`tcpscope.views.tree_json`) are both written.
@@ -41,13 +42,19 @@ from tcpscope.analysis.tls import (
     CT_CCS,
     CT_HANDSHAKE,
     HANDSHAKE_NAMES,
+    HS_SERVER_HELLO,
+    version_name,
 )
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Protocol, indent
 from tcpscope.views.tree_dns import DnsItem
+from tcpscope.views.tree_http_text import HttpItem, item_lines
+from tcpscope.views.tree_pdu_reassembled import UNWRITTEN, completing_pdu
+from tcpscope.views.tree_tcp_reassembled import reassembled_items
+from tcpscope.views.tree_tls_handshake import handshake_body
 
-__all__ = ["TLS", "tls_items", "tls_text"]
+__all__ = ["TLS", "TlsTree", "tls_items", "tls_text"]
 
 #: ssl_31_content_type
 _CONTENT = {20: "Change Cipher Spec", 21: "Alert", 22: "Handshake", 23: "Application Data", 24: "Heartbeat",
@@ -113,7 +120,8 @@ def _handshake_items(body: bytes, at: int, encrypted: bool) -> list[DnsItem] | N
             return None
         out.append(DnsItem("tls.handshake", f"Handshake Protocol: {name}", "", at + k, 4 + size, children=[
             _u("tls.handshake.type", f"Handshake Type: {name} ({kind})", str(kind), (at + k, 1), FieldType.UINT8),
-            _u("tls.handshake.length", f"Length: {size}", str(size), (at + k + 1, 3), FieldType.UINT24)]))
+            _u("tls.handshake.length", f"Length: {size}", str(size), (at + k + 1, 3), FieldType.UINT24),
+            *(handshake_body(kind, body[k + 4:k + 4 + size], at + k + 4) or ())]))
         k += 4 + size
     return out if k == len(body) else None
 
@@ -163,37 +171,79 @@ def _record_item(how: _Record, data: bytes, at: int) -> DnsItem | None:
     return None
 
 
+class TlsTree(NamedTuple):
+    """The items of one call of TLS in a frame: the subtree of the record TCP reassembled
+    for it, if any (shown before it), the protocol's item, and the bytes the items' places
+    are in (the reassembled record's, or None: the frame's TCP payload's)."""
+
+    reassembled: HttpItem | None
+    items: list[DnsItem]
+    source: bytes | None
+
+
 def tls_items(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int],
-              ) -> list[DnsItem] | None:
-    """The TLS tree of ``frame`` (0-based) whose TCP payload is ``payload`` (its source and
-    destination ports ``ports``) as items, their bytes from the payload's first; None where
-    it is not written: a second call of the dissector in the frame, a record completed
-    from earlier segments, a content tcpscope does not write."""
-    if layer != 1:
-        return None
+              ) -> TlsTree | None:
+    """The TLS tree of the ``layer``-th call of TLS in ``frame`` (0-based), whose TCP
+    payload is ``payload`` (its source and destination ports ``ports``), as items; None
+    where it is not written (a content tcpscope does not write).
+
+    REASSEMBLED RECORD: where the segment completes a record begun in earlier segments
+    (:mod:`tcpscope.views.tree_pdu_reassembled`), TLS's first call reads that record alone,
+    from the reassembled bytes, and a second call the records after it in the payload;
+    else its one call reads the payload's records."""
     app = _frame_rows(table, "_app", frame)
     records = _frame_rows(table, "_tls", frame)
     opaque = np.asarray(table.layer("_tls").cols["opaque"])[records].tolist() if records else []
     version = str(table.layer("_app").cols["proto"][app[0]]) if app else ""
+    if not version.startswith(("TLS", "SSL", "GMTLS")) and opaque:
+        return None  # (no record of TLS's own)
     plain = bool(_frame_rows(table, "_tls_hs", frame))
-    top = DnsItem("tls", "Transport Layer Security", "", 0, len(payload), 0, FieldType.PROTOCOL)
+    reasm = completing_pdu(table, frame)
+    if reasm is UNWRITTEN or (reasm is None and layer != 1) or layer > 2:
+        return None
+    how = (version, plain, _app_protocol(ports))
+    if reasm is not None and layer == 1:
+        got = _records(reasm.data, 0, opaque[:1], how)
+        if got is None or len(got.children) != 1:
+            return None
+        return TlsTree(reassembled_items(table, frame), [got], reasm.data)
+    tail = reasm.frames[-1][1] if reasm is not None else 0
+    got = _records(payload[tail:], tail, opaque[1:] if reasm is not None else opaque, how)
+    return None if got is None else TlsTree(None, [got], None)
+
+
+def _records(data: bytes, base: int, opaque: list[bool], how: tuple[str, bool, str | None]) -> DnsItem | None:
+    """The protocol's item holding each whole record of ``data`` (at ``base`` of the bytes
+    the places are in): one for each of the records the framing read there (``opaque``:
+    whether each is of the Opaque Type), else None."""
+    version, plain, app = how
+    top = DnsItem("tls", "Transport Layer Security", "", base, len(data), 0, FieldType.PROTOCOL)
     at, k, ccs = 0, 0, False
-    while _whole_record(payload, at):
+    while _whole_record(data, at):
         if k >= len(opaque):
             return None
-        size = int.from_bytes(payload[at + 3:at + 5], "big")
+        size = int.from_bytes(data[at + 3:at + 5], "big")
         # (a handshake after a Change Cipher Spec of the same segment is encrypted)
-        how = _Record(version, bool(opaque[k]), plain and not ccs, _app_protocol(ports))
-        got = _record_item(how, payload[at:at + _HEADER + size], at)
-        ccs |= payload[at] == CT_CCS
+        record = _Record(_line_version(version, data[at:at + _HEADER + 1], plain and not ccs), bool(opaque[k]),
+                         plain and not ccs, app)
+        got = _record_item(record, data[at:at + _HEADER + size], base + at)
+        ccs |= data[at] == CT_CCS
         if got is None:
             return None
         top.children.append(got)
         at += _HEADER + size
         k += 1
-    if k != len(opaque) or (k and not version.startswith(("TLS", "SSL", "GMTLS"))):
-        return None  # (a record completed from earlier segments, or no record of TLS's own)
-    return [top]
+    return top if k == len(opaque) else None
+
+
+def _line_version(version: str, head: bytes, plain: bool) -> str:
+    """The version a record's line names: the conversation's, as the Protocol column has
+    it after the segment; but a plain Server Hello's record names its own version. (The
+    Server Hello is the record that fixes the version: tshark takes the record's version
+    first, writes the record's line, then reads the version the hello selects.)"""
+    if plain and len(head) > _HEADER and head[0] == CT_HANDSHAKE and head[_HEADER] == HS_SERVER_HELLO:
+        return version_name(int.from_bytes(head[1:3], "big"))
+    return version
 
 
 def _whole_record(payload: bytes, at: int) -> bool:
@@ -209,9 +259,12 @@ def _lines(items: list[DnsItem], depth: int = 0) -> list[tuple[int, str]]:
 
 
 def tls_text(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int]) -> str | None:
-    """The text of :func:`tls_items`."""
+    """The text of :func:`tls_items`: the reassembled record's subtree, then the tree."""
     got = tls_items(table, frame, layer, payload, ports)
-    return None if got is None else indent(_lines(got))
+    if got is None:
+        return None
+    before = [] if got.reassembled is None else item_lines([got.reassembled], 0)
+    return "".join(f"{line}\n" for line in before) + indent(_lines(got.items))
 
 
 def _head(_item: object) -> str:
