@@ -73,15 +73,19 @@ class _Buffers:
 
 def test_a_pdu_whose_header_is_split_is_not_written() -> None:
     """DNS: a message's 2-byte length split between two segments; then one whole in the
-    second segment's rest and the third."""
+    second segment's rest and the third; and the walk stops at a gap in the sequence."""
     msg = bytes(12)
     stream = b"\x00\x0c" + msg + b"\x00\x0c" + msg
     cut = [0, 1, 2 + 12 + 2 + 5, len(stream)]
-    segs = [_Segment(row, 10 + row, 0, a, b - a) for row, (a, b) in enumerate(pairwise(cut))]
+    segs = [_Segment(row, 10 + row, 0, a, b - a, a + 1, b - a) for row, (a, b) in enumerate(pairwise(cut))]
     out: dict[int, tuple[bool, Reassembly]] = {}
     _walk(_Buffers(stream), segs, False, out)  # type: ignore[arg-type]  # (a stand-in for the table)
     assert out[1] == (False, UNWRITTEN)
     assert out[2] == (False, Reassembly([(11, 7), (12, 7)], b"\x00\x0c" + msg))
+    gap = [*segs[:2], segs[2]._replace(seq=segs[2].seq + 1)]  # (a segment not framed in between)
+    out.clear()
+    _walk(_Buffers(stream), gap, False, out)  # type: ignore[arg-type]
+    assert list(out) == [1]
 
 
 def test_a_segment_beginning_a_longer_record_has_the_protocols_line_alone() -> None:

@@ -17,7 +17,9 @@ between segments (TCP is asked for "one more segment", and the reassembled buffe
 that whole segment) is not written (:data:`UNWRITTEN`: its frame's tree reports the
 protocol as missing). In a piece of a capture after the first, a direction whose first
 segment there is not the first of its stream is not walked (its open PDU began in an
-earlier piece).
+earlier piece). A direction whose framed segments leave a gap in its sequence numbers (a
+segment the framing took and the list does not show, a hole it framed on after) is walked
+no further: what follows is not written rather than guessed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ UNWRITTEN = Reassembly([], b"")
 #: Header bytes and where their length field is: TLS (content type, version, length), DNS (length)
 _TLS_HEADER, _DNS_HEADER = 5, 2
 _TLS_TYPES = range(20, 26)
+_MOD = 0xFFFFFFFF
 
 #: Reassembled PDUs by completing row: whether TLS's (else DNS's), and the PDU
 Found = dict[int, tuple[bool, Reassembly]]
@@ -47,11 +50,16 @@ _SEEN: list[tuple[weakref.ref[PacketTable], Found]] = []
 
 
 class _Segment(NamedTuple):
+    """A framed segment: its tcp row, frame, buffer, payload's place and captured length,
+    and its relative sequence number and length on the wire."""
+
     row: int
     frame: int
     buf: int
     off: int
     size: int
+    seq: int = 0
+    wire: int = 0
 
 
 class _Open:
@@ -104,14 +112,15 @@ def _walk_all(table: PacketTable) -> Found:
             kinds[k] = proto != "DNS"
     size = np.minimum(np.asarray(c["payload_cap"], dtype=np.int64)[rows],
                       np.maximum(np.asarray(c["len"], dtype=np.int64)[rows], 0))
-    seqs = np.asarray(c["seq"], dtype=np.int64)[rows].tolist()
-    segs = [_Segment(r, f, b, o, n) for r, f, b, o, n in zip(
+    segs = [_Segment(*cols) for cols in zip(
         rows.tolist(), table.layer("tcp").pkt[rows].tolist(), np.asarray(c["_buf"], dtype=np.int64)[rows].tolist(),
-        np.asarray(c["payload_off"], dtype=np.int64)[rows].tolist(), size.tolist(), strict=True)]
+        np.asarray(c["payload_off"], dtype=np.int64)[rows].tolist(), size.tolist(),
+        np.asarray(c["seq"], dtype=np.int64)[rows].tolist(), np.asarray(c["len"], dtype=np.int64)[rows].tolist(),
+        strict=True)]
     by_key: dict[int, list[_Segment]] = {}
     later_piece = table.records.first_frame > 0
-    for k, seg, seq in zip(key.tolist(), segs, seqs, strict=True):
-        if k in kinds and (k in by_key or not later_piece or seq == 1):
+    for k, seg in zip(key.tolist(), segs, strict=True):
+        if k in kinds and (k in by_key or not later_piece or seg.seq == 1):
             by_key.setdefault(k, []).append(seg)
     out: Found = {}
     for k, direction in by_key.items():
@@ -123,7 +132,9 @@ def _walk(table: PacketTable, segs: list[_Segment], tls: bool, out: Found) -> No
     """Walk one direction's segments PDU by PDU, adding the reassembled ones to ``out``."""
     hl = _TLS_HEADER if tls else _DNS_HEADER
     pdu = _Open()
-    for seg in segs:
+    for before, seg in zip([None, *segs], segs, strict=False):
+        if before is not None and seg.seq != (before.seq + before.wire) & _MOD:
+            return  # (a gap: a segment the framing passed over; what follows is not known here)
         data = _buffer(table, seg.buf)
         i = 0
         while i < seg.size:
