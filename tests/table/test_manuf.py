@@ -121,15 +121,18 @@ def test_the_index_is_kept_and_read_again_until_a_file_changes(monkeypatch: pyte
         index = manuf._index(str(data))
         assert os.path.exists(index.path)
         manuf._names.cache_clear()
-        assert manuf._load_index(index, ()) is not None
+        texts = tuple(manuf._read(str(data / f)) for f in ("manuf", "wka"))
+        assert manuf._load_index(index, texts) is not None
+        assert manuf._load_index(index, texts[:1]) is None  # (its lines are not all in these files)
         assert resolve_mac(_mac("01:02:03:04:05:06")) == "Whole"  # (from the index)
         (data / "manuf").write_text("00:11:22\tSecond\tSecond Ltd\n00:aa:bb\tMore\n", encoding="utf-8")
         manuf._names.cache_clear()
         assert manuf._index(str(data)) != index
         assert resolve_mac(_mac("00:11:22:33:44:55")) == "Second_33:44:55"
-        Path(manuf._index(str(data)).path).write_bytes(b"not an index")
-        manuf._names.cache_clear()
-        assert resolve_mac(_mac("00:aa:bb:00:00:01")) == "More_00:00:01"
+        for bad in (b"not an index", b""):
+            Path(manuf._index(str(data)).path).write_bytes(bad)
+            manuf._names.cache_clear()
+            assert resolve_mac(_mac("00:aa:bb:00:00:01")) == "More_00:00:01"
     finally:
         manuf._names.cache_clear()
 

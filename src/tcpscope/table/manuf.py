@@ -401,10 +401,10 @@ def _save_index(index: _Index, tables: tuple[_Table, ...]) -> None:
 
 def _load_index(index: _Index, texts: tuple[_Text, ...]) -> tuple[_Table, _Table, _Table] | None:
     """The tables kept in ``index`` (see :func:`_save_index`), or None when there is none,
-    or it is another's or unreadable."""
+    or it is another's, unreadable, or names lines outside the files ``texts``."""
     try:
         data = np.load(index.path, allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return None
     if data.ndim != 1 or data.dtype != np.int64 or data.shape[0] < 1:
         return None
@@ -416,9 +416,13 @@ def _load_index(index: _Index, texts: tuple[_Text, ...]) -> tuple[_Table, _Table
     at += 3
     if data.shape[0] != at + 4 * sum(sizes):
         return None
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
     tables = []
     for n in sizes:
         keys, file, start, end = (data[at + k * n:at + (k + 1) * n] for k in range(4))
+        if n and (int(file.min()) < 0 or int(file.max()) >= lengths.shape[0] or int(start.min()) < 0
+                  or bool(np.any(end < start)) or bool(np.any(end > lengths[file]))):
+            return None
         tables.append(_Table(keys, texts, file, start, end))
         at += 4 * n
     return tables[0], tables[1], tables[2]
