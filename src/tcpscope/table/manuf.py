@@ -365,9 +365,9 @@ class _Index(NamedTuple):
     key: bytes
 
 
-def _index(where: str) -> _Index:
+def _index(where: str) -> _Index | None:
     """The index of the files in ``where``, in the user's cache (``$XDG_CACHE_HOME``, else
-    ``~/.cache``), under ``tcpscope``."""
+    ``~/.cache``), under ``tcpscope``; None when the user has no home to find it in."""
     seen = []
     for f in _FILES:
         try:
@@ -377,6 +377,8 @@ def _index(where: str) -> _Index:
             seen.append("-")
     key = f"{_INDEX_VERSION}|{os.path.abspath(where)}|{'|'.join(seen)}".encode()
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(home):  # (no home: "~" left as it is, or a relative path)
+        return None
     return _Index(os.path.join(home, "tcpscope", f"wireshark-names-{zlib.crc32(key):08x}.npy"), key)
 
 
