@@ -119,19 +119,31 @@ def test_the_index_is_kept_and_read_again_until_a_file_changes(monkeypatch: pyte
     try:
         assert resolve_mac(_mac("00:11:22:33:44:55")) == "First_33:44:55"
         index = manuf._index(str(data))
-        assert os.path.exists(index.path)
+        assert index is not None and os.path.exists(index.path)
         manuf._names.cache_clear()
-        assert manuf._load_index(index, ()) is not None
+        texts = tuple(manuf._read(str(data / f)) for f in ("manuf", "wka"))
+        assert manuf._load_index(index, texts) is not None
+        assert manuf._load_index(index, texts[:1]) is None  # (its lines are not all in these files)
         assert resolve_mac(_mac("01:02:03:04:05:06")) == "Whole"  # (from the index)
         (data / "manuf").write_text("00:11:22\tSecond\tSecond Ltd\n00:aa:bb\tMore\n", encoding="utf-8")
         manuf._names.cache_clear()
         assert manuf._index(str(data)) != index
         assert resolve_mac(_mac("00:11:22:33:44:55")) == "Second_33:44:55"
-        Path(manuf._index(str(data)).path).write_bytes(b"not an index")
-        manuf._names.cache_clear()
-        assert resolve_mac(_mac("00:aa:bb:00:00:01")) == "More_00:00:01"
+        changed = manuf._index(str(data))
+        assert changed is not None
+        for bad in (b"not an index", b""):
+            Path(changed.path).write_bytes(bad)
+            manuf._names.cache_clear()
+            assert resolve_mac(_mac("00:aa:bb:00:00:01")) == "More_00:00:01"
     finally:
         manuf._names.cache_clear()
+
+
+def test_no_index_without_a_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache directory that is not an absolute path (a relative XDG_CACHE_HOME, or "~"
+    when no home is found): no index, nothing written under the working directory."""
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert manuf._index("/usr/share/wireshark") is None
 
 
 def _addresses(rng: np.random.Generator) -> list[bytes]:

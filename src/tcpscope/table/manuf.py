@@ -365,9 +365,9 @@ class _Index(NamedTuple):
     key: bytes
 
 
-def _index(where: str) -> _Index:
+def _index(where: str) -> _Index | None:
     """The index of the files in ``where``, in the user's cache (``$XDG_CACHE_HOME``, else
-    ``~/.cache``), under ``tcpscope``."""
+    ``~/.cache``), under ``tcpscope``; None when the user has no home to find it in."""
     seen = []
     for f in _FILES:
         try:
@@ -377,6 +377,8 @@ def _index(where: str) -> _Index:
             seen.append("-")
     key = f"{_INDEX_VERSION}|{os.path.abspath(where)}|{'|'.join(seen)}".encode()
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(home):  # (no home: "~" left as it is, or a relative path)
+        return None
     return _Index(os.path.join(home, "tcpscope", f"wireshark-names-{zlib.crc32(key):08x}.npy"), key)
 
 
@@ -401,10 +403,10 @@ def _save_index(index: _Index, tables: tuple[_Table, ...]) -> None:
 
 def _load_index(index: _Index, texts: tuple[_Text, ...]) -> tuple[_Table, _Table, _Table] | None:
     """The tables kept in ``index`` (see :func:`_save_index`), or None when there is none,
-    or it is another's or unreadable."""
+    or it is another's, unreadable, or names lines outside the files ``texts``."""
     try:
         data = np.load(index.path, allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return None
     if data.ndim != 1 or data.dtype != np.int64 or data.shape[0] < 1:
         return None
@@ -416,9 +418,13 @@ def _load_index(index: _Index, texts: tuple[_Text, ...]) -> tuple[_Table, _Table
     at += 3
     if data.shape[0] != at + 4 * sum(sizes):
         return None
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
     tables = []
     for n in sizes:
         keys, file, start, end = (data[at + k * n:at + (k + 1) * n] for k in range(4))
+        if n and (int(file.min()) < 0 or int(file.max()) >= lengths.shape[0] or int(start.min()) < 0
+                  or bool(np.any(end < start)) or bool(np.any(end > lengths[file]))):
+            return None
         tables.append(_Table(keys, texts, file, start, end))
         at += 4 * n
     return tables[0], tables[1], tables[2]
