@@ -442,9 +442,10 @@ def http_items(table: PacketTable, frame: int, layer: int) -> HttpTree:
     return HttpTree(before, items, [], data, len(head) if typed and file_data(table, row) else len(data))
 
 
-def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
-    """The tree of the ``layer``-th message frame ``frame`` completes (or Continuation)."""
+def http_text(table: PacketTable, frame: int, layer: int, data_dumps: bool = True) -> str | None:
+    """The tree of the ``layer``-th message frame ``frame`` completes (or Continuation);
+    ``data_dumps``: with the nested Data's dump (tree_frames.show_text, DATA DUMPS)."""
     got = http_items(table, frame, layer)
     before = [] if got.reassembled is None else item_lines([got.reassembled], 0)
-    return "\n".join([*before, "Hypertext Transfer Protocol", *item_lines(got.items, 1),
-                      *item_lines(got.after, 0)]) + "\n"
+    return "\n".join([*before, "Hypertext Transfer Protocol", *item_lines(got.items, 1, data_dumps),
+                      *item_lines(got.after, 0, data_dumps)]) + "\n"
