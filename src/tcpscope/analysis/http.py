@@ -70,6 +70,7 @@ from tcpscope.analysis.http_framing import (
     W_PLAIN,
     W_RETRANSMISSION,
     W_STOP,
+    W_UNANALYSED,
     frame_segments,
     fresh_state,
     grown,
@@ -166,6 +167,9 @@ class HttpFramer:
         self.desegment = desegment
         self._messages = MessageCollector() if detail else None
         self.matcher = HttpMatcher()
+        #: False without the sequence analysis (``TcpAnalyzer.sequence_analysis``): a
+        #: segment handed on in order is W_UNANALYSED (``http_framing._handed_on``)
+        self.sequence_analysis = True
 
     def feed(self, table: PacketTable) -> HttpSegments:
         """How the list shows the frames of ``table`` that HTTP framing claims."""
@@ -188,6 +192,8 @@ class HttpFramer:
         seglen = np.asarray(c["len"], dtype=np.int64)[rows]
         pay, start, cap = gather_payload(table, rows)
         why = _why(table, rows, flags) if self.desegment else _why_alone(table, rows, flags)
+        if not self.sequence_analysis:
+            why[why == W_PLAIN] = W_UNANALYSED
         fin = (flags & FIN) != 0
         show = np.zeros(rows.shape[0], dtype=np.int8)
         tail = np.zeros(rows.shape[0], dtype=np.bool_)
