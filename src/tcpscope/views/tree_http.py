@@ -346,12 +346,14 @@ def _continuation(table: PacketTable, frame: int, row: int, head: bytes) -> list
     """A Continuation's tree (dissect_http_message on a segment that starts no message
     once the conversation had one): one whose first byte is not printable is handed
     whole to the Data dissector; another is read line by line as headers are (the lines
-    with a colon, an empty line), its body after them as a message's body with no
-    Content-Type."""
+    with a colon, an empty line), its body after them as a message's body (with the media
+    type of a Content-Type line among them)."""
     if not head and not file_data(table, row):  # (binary: the framing kept no bytes)
         payload = _segment_payload(table, frame)
         return [_nested_data(payload, 0)] if payload else []
-    return _header_lines(_split_lines(head), 0, _CONTINUATION) + _body(table, row, False)
+    lines = _split_lines(head)
+    typed = any(line.lower().startswith(b"content-type:") for line in lines)
+    return _header_lines(lines, 0, _CONTINUATION) + _body(table, row, typed)
 
 
 def _unreassembled() -> HttpItem:
