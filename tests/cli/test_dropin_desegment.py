@@ -37,8 +37,6 @@ OPTIONS = "OPTIONS * (an asterisk request target) is not framed as a request (as
 SNAPLEN = ("a segment cut by the snapshot length is handed on by tshark ([Packet size limited during capture]); "
            "tcpscope does not frame it")
 SYN_DATA = "data on a SYN is handed to HTTP by tshark; tcpscope does not frame it"
-CUT_REQUEST = ("a request line the segment's end cuts: tshark reads its fields (http.request.method) and shows TCP's "
-               "line; tcpscope notes only that the conversation had a request (its later segments: Continuation)")
 
 #: (capture, frame) -> why that segment's line differs
 DECLARED: dict[tuple[str, int], str] = {
@@ -56,7 +54,6 @@ DECLARED: dict[tuple[str, int], str] = {
     ("zeek-communityid-tcp.pcap", 6): SNAPLEN,
     ("zeek-communityid-tcp.pcap", 8): SNAPLEN,
     ("zeek-tcp-payload-syn.pcap", 1): SYN_DATA,
-    ("zeek-tcp-reassembly.pcap", 4): CUT_REQUEST,
 }
 
 

@@ -39,8 +39,6 @@ TLS_ALONE = ("a TLS segment framed alone: the TLS tree of what it holds (Ignored
              "a record the segment cuts) is not written; tcpscope shows TCP's lines")
 DNS_CUT = ("a DNS message the segment's end cuts: tshark dissects what it has ([BoundErrorUnreassembled Packet]) "
            "and marks the next segment [Continuation to #N]; tcpscope shows TCP's lines")
-CUT_REQUEST = ("a request line the segment's end cuts: tshark reads its fields (http.request.method) and shows TCP's "
-               "line; tcpscope notes only that the conversation had a request (its later segments: Continuation)")
 
 _TLS_FRAMES = ("19 21-22 24-30 35 37-44 49 51-53 79 93")
 
@@ -48,7 +46,6 @@ _TLS_FRAMES = ("19 21-22 24-30 35 37-44 49 51-53 79 93")
 DECLARED: dict[str, dict[str, str]] = {
     TLS_ALONE: {"tls-dns.pcap": _TLS_FRAMES},
     DNS_CUT: {"tls-dns.pcap": "127 131"},
-    CUT_REQUEST: {"zeek-tcp-reassembly.pcap": "4"},
 }
 
 #: The frames test_show_golden.py declares that equal tshark's without reassembly (the

@@ -466,7 +466,9 @@ def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: in
       (is_http_request_or_reply of a line of unknown length): a Continuation once the
       conversation had a request (its body from :func:`continuation_body`), else nothing; but HTTP's header loop reads it again to
       the segment's end, and a request line there counts as the conversation's request
-      (a later segment is a Continuation).
+      (a later segment is a Continuation): CUT REQUEST LINE, a message of that line alone
+      (its method, URI and empty version are fields, its tree is written), whose frame
+      shows TCP's line.
     * A message whose first line is whole is shown as it stands, its body the bytes of it
       the segment holds (the body's media dissector runs on them: none, no media suffix);
       a chunked body whose chunks the segment's end cuts throws in the chunk reader
@@ -479,10 +481,12 @@ def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: in
             ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CONTINUATION, body, end
             return k + 1
         m = method_index(pay, st.lstart[key], st.line[key], table, lens)
-        if m >= 0:
-            head = 1 if m == HEAD_METHOD else 0
-            st.head[key], st.head[key ^ 1], st.seen[key], st.seen[key ^ 1] = head, head, 1, 1
-        return k
+        if m < 0:
+            return k
+        head = 1 if m == HEAD_METHOD else 0
+        st.head[key], st.head[key ^ 1], st.seen[key], st.seen[key ^ 1] = head, head, 1, 1
+        ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_DONE, 0, end  # (no first line to the Info: TCP's line)
+        return k + 1
     body = st.body[key]
     if mode == M_BODY:
         body = st.cl[key] - st.remain[key]
