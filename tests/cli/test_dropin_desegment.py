@@ -33,7 +33,6 @@ TLS13_HEADER = ("a TLS 1.3 segment that starts with bytes that look like a recor
                 "(Info empty), tcpscope writes Continuation Data")
 BODY_DISSECTOR = ("a body dissector tcpscope does not run on a cut body: PNG's exception "
                   "([BoundErrorUnreassembled Packet]) and GIF's version name")
-OPTIONS = "OPTIONS * (an asterisk request target) is not framed as a request (as without the preference)"
 SNAPLEN = ("a segment cut by the snapshot length is handed on by tshark ([Packet size limited during capture]); "
            "tcpscope does not frame it")
 SYN_DATA = "data on a SYN is handed to HTTP by tshark; tcpscope does not frame it"
@@ -48,7 +47,6 @@ DECLARED: dict[tuple[str, int], str] = {
     ("zeek-http-pipelined-requests.pcap", 15): BODY_DISSECTOR,
     ("zeek-http-pipelined-requests.pcap", 17): BODY_DISSECTOR,
     ("zeek-http-pipelined-requests.pcap", 21): BODY_DISSECTOR,
-    ("zeek-http-methods.pcap", 34): OPTIONS,
     ("craft-tcp-truncated.pcap", 40): SNAPLEN,
     ("zeek-communityid-tcp.pcap", 4): SNAPLEN,
     ("zeek-communityid-tcp.pcap", 6): SNAPLEN,

@@ -256,8 +256,11 @@ def _response_line(line: bytes, base: int, out: dict[str, tuple[int, int]]) -> N
 
 
 def _request_line(line: bytes, base: int, out: dict[str, tuple[int, int]]) -> None:
-    """``METHOD URI VERSION``: the words before the first and second blanks, and the rest."""
+    """``METHOD URI VERSION``: the words before the first and second blanks, and the rest;
+    a line without a blank (``OPTIONS`` alone) is a method with an empty URI."""
     sp = line.find(b" ")
+    if sp < 0 and line:
+        out["method"], out["uri"] = (base, len(line)), (base + len(line), 0)
     if sp <= 0:
         return
     out["method"] = (base, sp)

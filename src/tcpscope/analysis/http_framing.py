@@ -66,7 +66,7 @@ __all__ = [
 #: so the digest of their source is recorded here: a change to one of them changes this
 #: line, which compiles the kernel again (tests/analysis/test_kernel_sources.py)
 HELPER_MODULES = ("tcpscope.analysis.http_lines", "tcpscope.analysis.http_tls_order")
-HELPER_MODULES_DIGEST = "b5892ef4348ef481"
+HELPER_MODULES_DIGEST = "42ae5fba7ea33061"
 
 #: How a segment shows in the list: TCP's own line, then the reassembly marker
 SHOW_TCP_MARK = 1

@@ -105,6 +105,8 @@ def _first_line(raw: bytes, request: bool) -> HttpItem:
             uri = _string("http.request.uri", item_label("Request URI", words[1]), parts[1], at[1])
             uri.children = _uri_parts(parts[1], at[1])
             kids.append(uri)
+        else:  # (a method alone, OPTIONS: an empty URI after it)
+            kids.append(_string("http.request.uri", item_label("Request URI", ""), b"", len(parts[0])))
         version = parts[2] if len(words) > 2 else b""
         kids.append(_string("http.request.version", item_label("Request Version", words[2] if len(words) > 2 else ""),
                             version, at[2] if len(words) > 2 else -1))
