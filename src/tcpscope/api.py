@@ -588,6 +588,7 @@ class Scan:
         self._desegment = options.desegment
         self.progress: Callable[[float], None] | None = None
         self.focus: Sequence[int] | None = None
+        self.sequence_analysis = True  # (False: tshark's tcp.analyze_sequence_numbers:FALSE for the framing)
         self.whole: bool | None = None
         self.frames = 0
         self.warnings: tuple[str, ...] = ()
@@ -637,6 +638,7 @@ class Scan:
         stream = TableStream(read_batches(self._path, _last_focused(self.focus)), self._analysis(), select=flt.mask if flt is not None else None,
                              progress=self.progress, http=self._http(), desegment=self._desegment)
         stream.focus = self.focus
+        stream.sequence_analysis = self.sequence_analysis
         for table, mask in stream:
             self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)

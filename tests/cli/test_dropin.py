@@ -28,12 +28,10 @@ OUT, ERR, STATUS = "stdout", "stderr", "status"
 ALL = frozenset({OUT, ERR, STATUS})
 
 # the reasons, each listed in docs/deviations.md
-REASSEMBLED_BYTES = "the bytes of a reassembled HTTP message are not a data source of -x yet (issue 18)"
 HOST_NAMES = ("-N n asks tshark to resolve IP addresses to host names (Src: 10.99.0.1 (10.99.0.1) when no name "
               "is found); tcpscope never resolves host names and prints the address alone")
 PORT_NAMES = ("-N t asks tshark to name ports from its services file (60054 → http(80)); tcpscope names no ports "
               "and prints the numbers")
-HTTP_JSON = "the JSON trees (-T json, -T ek) have no http object yet (docs/deviations.md, Details tree)"
 OTHER_FORMAT = "PDML, PSML, PostScript and jsonraw are not written: refused with one line, exit 2"
 OTHER_TAP = "a statistic tcpscope does not compute is refused with one line, exit 2 (tshark prints it)"
 UNRESOLVED_NOTE = ("-N with letters other than m: tcpscope resolves MAC names only and says so in one note on "
@@ -43,12 +41,10 @@ REFUSED = ("an option tcpscope does not support (writing captures, live capture,
 
 #: (command line, capture or "" for both) -> (the parts that differ, why)
 DECLARED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
-    ("tshark -r {cap} -T ek", "http-get.pcap"): (frozenset({OUT}), HTTP_JSON),
     ("tshark -r {cap} -N n -V -c 1", ""): (frozenset({OUT, ERR}), HOST_NAMES),
     ("tshark -r {cap} -N mntdNv -c 2", ""): (frozenset({OUT, ERR}), PORT_NAMES),
     ("tshark -r {cap} -N n -c 3", ""): (frozenset({ERR}), UNRESOLVED_NOTE),
     ("tshark -r {cap} -T pdml -c 1", ""): (ALL, OTHER_FORMAT),
-    ("tshark -r {cap} -x -q", "http-get.pcap"): (frozenset({OUT}), REASSEMBLED_BYTES),
     ("tshark -r {cap} -q -z conv,ip", ""): (ALL, OTHER_TAP),
     ("tshark -r {cap} -w /tmp/tcpscope-dropin-out.pcap", ""): (frozenset({ERR, STATUS}), REFUSED),
     ("tshark -r {cap} -Y tcp -w /tmp/tcpscope-dropin-out.pcapng -F pcapng", ""): (frozenset({ERR, STATUS}), REFUSED),

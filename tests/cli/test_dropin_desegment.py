@@ -33,13 +33,9 @@ TLS13_HEADER = ("a TLS 1.3 segment that starts with bytes that look like a recor
                 "(Info empty), tcpscope writes Continuation Data")
 BODY_DISSECTOR = ("a body dissector tcpscope does not run on a cut body: PNG's exception "
                   "([BoundErrorUnreassembled Packet]) and GIF's version name")
-CONTINUATION_MEDIA = "a Continuation that holds a Content-Type header and a body: tshark adds the media type"
-OPTIONS = "OPTIONS * (an asterisk request target) is not framed as a request (as without the preference)"
 SNAPLEN = ("a segment cut by the snapshot length is handed on by tshark ([Packet size limited during capture]); "
            "tcpscope does not frame it")
 SYN_DATA = "data on a SYN is handed to HTTP by tshark; tcpscope does not frame it"
-CUT_REQUEST = ("a request line the segment's end cuts: tshark reads its fields (http.request.method) and shows TCP's "
-               "line; tcpscope notes only that the conversation had a request (its later segments: Continuation)")
 
 #: (capture, frame) -> why that segment's line differs
 DECLARED: dict[tuple[str, int], str] = {
@@ -51,14 +47,11 @@ DECLARED: dict[tuple[str, int], str] = {
     ("zeek-http-pipelined-requests.pcap", 15): BODY_DISSECTOR,
     ("zeek-http-pipelined-requests.pcap", 17): BODY_DISSECTOR,
     ("zeek-http-pipelined-requests.pcap", 21): BODY_DISSECTOR,
-    ("scapy-http_tcp_psh.pcap.gz", 11): CONTINUATION_MEDIA,
-    ("zeek-http-methods.pcap", 34): OPTIONS,
     ("craft-tcp-truncated.pcap", 40): SNAPLEN,
     ("zeek-communityid-tcp.pcap", 4): SNAPLEN,
     ("zeek-communityid-tcp.pcap", 6): SNAPLEN,
     ("zeek-communityid-tcp.pcap", 8): SNAPLEN,
     ("zeek-tcp-payload-syn.pcap", 1): SYN_DATA,
-    ("zeek-tcp-reassembly.pcap", 4): CUT_REQUEST,
 }
 
 

@@ -39,9 +39,6 @@ TLS_ALONE = ("a TLS segment framed alone: the TLS tree of what it holds (Ignored
              "a record the segment cuts) is not written; tcpscope shows TCP's lines")
 DNS_CUT = ("a DNS message the segment's end cuts: tshark dissects what it has ([BoundErrorUnreassembled Packet]) "
            "and marks the next segment [Continuation to #N]; tcpscope shows TCP's lines")
-CONTINUATION_MEDIA = "a Continuation that holds a Content-Type header and a body: tshark adds the media type"
-CUT_REQUEST = ("a request line the segment's end cuts: tshark reads its fields (http.request.method) and shows TCP's "
-               "line; tcpscope notes only that the conversation had a request (its later segments: Continuation)")
 
 _TLS_FRAMES = ("19 21-22 24-30 32 35 37-44 46 49 51-53 55 79 93")
 
@@ -49,8 +46,6 @@ _TLS_FRAMES = ("19 21-22 24-30 32 35 37-44 46 49 51-53 55 79 93")
 DECLARED: dict[str, dict[str, str]] = {
     TLS_ALONE: {"tls-dns.pcap": _TLS_FRAMES},
     DNS_CUT: {"tls-dns.pcap": "127 129 131 133"},
-    CONTINUATION_MEDIA: {"scapy-http_tcp_psh.pcap.gz": "11"},
-    CUT_REQUEST: {"zeek-tcp-reassembly.pcap": "4"},
 }
 
 #: The frames test_show_golden.py declares that equal tshark's without reassembly (the

@@ -45,30 +45,32 @@ def test_damaged_captures_give_no_traceback(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["http-get.pcap", "http-eth.pcap"])
 def test_bytes_follow_each_tree_as_tshark_prints_them(name: str, tshark: str) -> None:
-    """``show -x`` equals ``tshark -n -V -x`` on frames whose tree is written (no TCP
-    payload: HTTP's trees are pending)."""
+    """``show -x`` equals ``tshark -n -V -x`` on every frame: after the response's last
+    segment, the message TCP reassembled is a second data source ("Reassembled TCP")."""
     import subprocess
 
-    wanted = "tcp.len == 0 or not tcp"
-    got = run_tcpscope("show", name, "-n", "-x", "-Y", wanted)
-    want = subprocess.run([tshark, "-n", "-r", str(CAPTURES / name), "-V", "-x", "-Y", wanted],
+    got = run_tcpscope("show", name, "-n", "-x")
+    want = subprocess.run([tshark, "-n", "-r", str(CAPTURES / name), "-V", "-x"],
                           capture_output=True, text=True, check=True).stdout
     assert got.status == 0
-    assert got.stdout.count("\n0000  ") >= 3
+    assert got.stdout.count("\n0000  ") >= 3 and "\nReassembled TCP (" in got.stdout
     assert got.stdout == want
 
 
-def test_with_bytes_the_data_protocol_has_no_dump_of_its_own(tshark: str) -> None:
+@pytest.mark.parametrize(("name", "frame"), [("craft-encap-mpls.pcap", 5), ("own-lossy-seed11.pcap", 6)])
+def test_with_bytes_the_data_protocol_has_no_dump_of_its_own(name: str, frame: int, tshark: str) -> None:
     """DATA DUMPS: with ``-x`` the whole frame follows in hex, so the Data's own dump under
-    its line is left out, as print.c does (craft-encap-mpls.pcap frame 5 ends in Data)."""
+    its line is left out, as print.c does; without it, it is there (craft-encap-mpls.pcap
+    frame 5 ends in Data, own-lossy-seed11.pcap frame 6 has the Data HTTP nests)."""
     import subprocess
 
-    got = run_tcpscope("show", "craft-encap-mpls.pcap", "-n", "-x", "--frame", "5")
-    want = subprocess.run([tshark, "-n", "-r", str(CAPTURES / "craft-encap-mpls.pcap"), "-V", "-x", "-Y",
-                           "frame.number == 5"], capture_output=True, text=True, check=True).stdout
-    assert got.status == 0
-    assert "Data (" in got.stdout
-    assert got.stdout == want
+    for x in (["-x"], []):
+        got = run_tcpscope("show", name, "-n", *x, "--frame", str(frame))
+        want = subprocess.run([tshark, "-n", "-r", str(CAPTURES / name), "-V", *x, "-Y", f"frame.number == {frame}"],
+                              capture_output=True, text=True, check=True).stdout
+        assert got.status == 0
+        assert "Data (" in got.stdout
+        assert got.stdout == want
 
 
 def test_json_frames_chosen_by_number_and_bad_input() -> None:

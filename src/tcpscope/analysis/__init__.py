@@ -263,33 +263,38 @@ class TcpAnalyzer:
     the capture, which number their frames on from the earlier ones.
     """
 
-    def __init__(self, http: bool | str = False, desegment: bool = True) -> None:
+    def __init__(self, http: bool | str = False, desegment: bool = True, sequence_analysis: bool = True) -> None:
         self.ids = KeyIds()
         self.state = SequenceState()
         self.lifecycle = Lifecycle()
         self.udp = UdpStreams()
         self.http: HttpFramer | None = None
         self.app: PduFramer | None = None
-        if not desegment:  # every piece framed with its messages: a view never frames one alone (reassembled)
+        if not (desegment and sequence_analysis):  # every piece framed with its messages: a view never frames one alone (as usual)
             http = "messages"
         if http:  # (the framers' modules are imported only then: small captures start sooner)
             from tcpscope.analysis.http import HttpFramer
             from tcpscope.analysis.tls_frames import PduFramer
 
             self.http = HttpFramer(detail=http == "messages", desegment=desegment)
+            self.http.sequence_analysis = sequence_analysis
             self.app = PduFramer(desegment=desegment)
         #: The ``tcp`` rows the framers above TCP are given, by their :func:`port_pairs`
         #: (sorted): None for every row. A caller that shows some frames only sets the
         #: pairs of theirs: each conversation is framed on its own (the framers' state is
         #: per stream and direction), so those frames' framing is what every row's gives.
         self.framed: Array | None = None
+        #: False for tshark's ``tcp.analyze_sequence_numbers:FALSE``: TCP keeps no sequence
+        #: analysis, so the framers above it see no analysis flag (:func:`_unflagged`)
+        self.sequence_analysis = sequence_analysis
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`), and,
         when made with ``http``, the HTTP framing of its segments (:func:`with_http`;
         ``http="messages"``: with the messages the http.* fields read) and their TLS and
         DNS framing (:func:`with_app`); made with ``desegment=False``, each segment framed
-        alone (tshark's ``tcp.desegment_tcp_streams:FALSE``)."""
+        alone (tshark's ``tcp.desegment_tcp_streams:FALSE``); with ``sequence_analysis=False``,
+        framed as no analysis flag keeps a segment from HTTP (``tcp.analyze_sequence_numbers:FALSE``)."""
         table = analyze(table, self)
         if self.http is None or self.app is None:
             return table
@@ -299,6 +304,8 @@ class TcpAnalyzer:
         from tcpscope.analysis.tls_frames import with_app
 
         framed = table if self.framed is None else _only_pairs(table, self.framed)
+        if not self.sequence_analysis:
+            framed = _unflagged(framed)
         return with_app(with_http(table, self.http.feed(framed), self.http.matcher), self.app.feed(framed))
 
 
@@ -311,6 +318,18 @@ def port_pairs(table: PacketTable) -> Array:
     sport, dport = np.asarray(c["srcport"], dtype=np.int64), np.asarray(c["dstport"], dtype=np.int64)
     pairs: Array = (np.minimum(sport, dport) << 16) | np.maximum(sport, dport)
     return pairs
+
+
+def _unflagged(table: PacketTable) -> PacketTable:
+    """UNANALYSED FRAMING: without the sequence analysis (tshark's
+    ``tcp.analyze_sequence_numbers:FALSE``) no segment is flagged, so TCP hands every one
+    to the dissector above it: a retransmission, out-of-order data, a keep-alive or a
+    zero-window probe as any other segment. ``table`` as the framers see it then: no
+    analysis flag."""
+    tcp = table.layer("tcp")
+    if len(tcp) == 0 or "aflags" not in tcp.cols:
+        return table
+    return table.with_layer(replace(tcp, cols={**tcp.cols, "aflags": np.zeros_like(tcp.cols["aflags"])}))
 
 
 def _only_pairs(table: PacketTable, pairs: Array) -> PacketTable:

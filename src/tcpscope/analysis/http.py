@@ -70,6 +70,7 @@ from tcpscope.analysis.http_framing import (
     W_PLAIN,
     W_RETRANSMISSION,
     W_STOP,
+    W_UNANALYSED,
     frame_segments,
     fresh_state,
     grown,
@@ -166,6 +167,9 @@ class HttpFramer:
         self.desegment = desegment
         self._messages = MessageCollector() if detail else None
         self.matcher = HttpMatcher()
+        #: False without the sequence analysis (``TcpAnalyzer.sequence_analysis``): a
+        #: segment handed on in order is W_UNANALYSED (``http_framing._handed_on``)
+        self.sequence_analysis = True
 
     def feed(self, table: PacketTable) -> HttpSegments:
         """How the list shows the frames of ``table`` that HTTP framing claims."""
@@ -188,6 +192,8 @@ class HttpFramer:
         seglen = np.asarray(c["len"], dtype=np.int64)[rows]
         pay, start, cap = gather_payload(table, rows)
         why = _why(table, rows, flags) if self.desegment else _why_alone(table, rows, flags)
+        if not self.sequence_analysis:
+            why[why == W_PLAIN] = W_UNANALYSED
         fin = (flags & FIN) != 0
         show = np.zeros(rows.shape[0], dtype=np.int8)
         tail = np.zeros(rows.shape[0], dtype=np.bool_)
@@ -196,17 +202,19 @@ class HttpFramer:
         walked = np.zeros(rows.shape[0], dtype=np.bool_)
         k = frame_segments(rows.shape[0], (key, seq, seglen, start, cap, fin, why, pay), self._st, self._lines,
                            (show, tail, ev, pool, walked), self.detail, not self.desegment)
-        segs = self._texts(rows, key, show, tail, ev[:k], pay, pool)
+        segs = self._texts(rows, (key, start), show, tail, ev[:k], pay, pool)
         if self._messages is None:
             return segs
         mode = self._st.mode
         msgs = self._messages.collect(key, walked, (start, cap, pay), ev[:k], (mode != M_IDLE) & (mode != M_DEAD))
         return replace(segs, messages=msgs, msg_row=rows[msgs.seg])
 
-    def _texts(self, rows: Index, key: Index, show: Array, tail: Array, ev: Array, pay: Array, pool: Array,  # noqa: PLR0913, PLR0917 -- the kernel's outputs, one by one
+    def _texts(self, rows: Index, segs: tuple[Index, Index], show: Array, tail: Array, ev: Array, pay: Array, pool: Array,  # noqa: PLR0913, PLR0917 -- the kernel's outputs, one by one
                ) -> HttpSegments:
         """The HTTP part of each claimed segment's Info, from the events, segment by
-        segment (one Python step per event, a few per message, and per claimed segment)."""
+        segment (one Python step per event, a few per message, and per claimed segment);
+        ``segs``: each segment's direction and where its bytes start in ``pay``."""
+        key, start = segs
         texts = [""] * rows.shape[0]
         events = ev.tolist()
         e = 0
@@ -216,7 +224,8 @@ class HttpFramer:
             while e < len(events) and events[e][0] <= s:
                 seg, kind, a, b = events[e]
                 e += 1
-                text = self._event(int(key[seg]), kind, a, b, pay, pool)
+                text = self._event(int(key[seg]), kind, a, b, pay, pool) if kind != EV_CONTINUATION \
+                    else self._continuation(int(start[seg]), a, b, pay)
                 if text is not None and seg == s:
                     done.append(text)
             cur = self._open.get(kk)
@@ -226,19 +235,27 @@ class HttpFramer:
             elif show[s] == SHOW_HTTP:
                 texts[s] = "".join(done) + (line if tail[s] else "")
         for seg, kind, a, b in events[e:]:
-            self._event(int(key[seg]), kind, a, b, pay, pool)
+            if kind != EV_CONTINUATION:  # (a Continuation changes no open message)
+                self._event(int(key[seg]), kind, a, b, pay, pool)
         keep = show != 0
         for s in np.flatnonzero(keep & (show != SHOW_TCP_MARK)).tolist():
             keep[s] = not _unwritten(texts[s])
         return HttpSegments(rows[keep], show[keep], [t for t, k in zip(texts, keep.tolist(), strict=True) if k])
 
+    def _continuation(self, begin: int, body: int, end: int, pay: Array) -> str:
+        """A Continuation's Info (its segment's bytes ``pay[begin:end]``, its body from
+        ``body`` on, or a ``CONT_*`` code): ``Continuation``, with the body dissector's text
+        when its header lines name a Content-Type and a body follows them."""
+        if body == CONT_MALFORMED and not self.desegment:
+            return "Continuation" + _UNREASSEMBLED
+        if body < CONT_BINARY:
+            return _UNWRITTEN
+        ctype = _content_type(pay[begin:body].tobytes()) if body > begin else None
+        return "Continuation" + (_media_suffix(ctype) if ctype and end > body else "")
+
     def _event(self, key: int, kind: int, a: int, b: int, pay: Array, pool: Array) -> str | None:  # noqa: PLR0913, PLR0917 -- an event's four numbers and the two byte arrays they point into
         """Apply one event to direction ``key``'s open message; a completed message's
         Info text is returned."""
-        if kind == EV_CONTINUATION:
-            if a == CONT_MALFORMED and not self.desegment:
-                return "Continuation" + _UNREASSEMBLED
-            return "Continuation" if a >= CONT_BINARY else _UNWRITTEN
         if kind in (EV_START, EV_BODY):  # the detail, for the messages
             return None
         cur = self._open.setdefault(key, ["", ""])
@@ -311,6 +328,15 @@ def _media_suffix(ctype: str) -> str:
     if (media.startswith("text/") and "xml" not in media) or media in _SHOWN_MEDIA:
         return f" ({media})"
     return _UNWRITTEN
+
+
+def _content_type(head: bytes) -> str | None:
+    """The value of the first Content-Type line among header lines ``head``."""
+    for line in head.split(b"\n"):
+        name, colon, value = line.rstrip(b"\r").partition(b":")
+        if colon and name.lower() == b"content-type":
+            return _text(np.frombuffer(value.lstrip(b" \t"), dtype=np.uint8))
+    return None
 
 
 def _message_text(line: str, ctype: str, body: int) -> str:

@@ -116,6 +116,10 @@ class HttpMatcher:
                 kind[i] = 3  # its body is exported under the conversation's latest URI
                 conv = self.conversations.get(int(streams[i]))
                 object_uri[i] = conv.raw_uri if conv is not None else None
+                # (HTTP reads a Continuation's lines as headers: a Content-Type is its body's)
+                found = _header_places(raw[:int(msgs.body[i])], int(msgs.start[i]), 0)
+                headers.extend((i, *line) for line in found)
+                ints["content_length"][i] = _content_length(raw, found)
                 continue
             a, b = int(msgs.start[i]), int(msgs.body[i])
             got, lines = _parse_head(raw[a:b], a)
@@ -138,10 +142,7 @@ class HttpMatcher:
                 self._request(conv, int(frames[i]), int(ts[i]), ints, i)
             object_uri[i] = conv.raw_uri
             ints["records"][i] = conv.records
-            cl = next((_span_text(raw, (a, m)) for code, a, m in lines
-                       if code == _HEADER_CODE[b"content-length:"]), None)
-            if cl is not None and cl.strip().isdigit():
-                ints["content_length"][i] = int(cl.strip())
+            ints["content_length"][i] = _content_length(raw, lines)
         cols: dict[str, Array] = {"kind": kind, "buf": np.full(n, buf_index, dtype=np.int64),
                                   "start": msgs.start, "body": msgs.body, "end": msgs.end,
                                   "data": msgs.data, "data_len": msgs.data_len,
@@ -200,7 +201,6 @@ def _parse_head(head: bytes, base: int) -> tuple[dict[str, tuple[int, int]], lis
     and version; and each header line named in :data:`_HEADERS` (its code, the place of
     its value: blanks and tabs before it left out)."""
     out: dict[str, tuple[int, int]] = {}
-    lines: list[tuple[int, int, int]] = []
     eol = head.find(b"\n")
     line_end = eol if eol >= 0 else len(head)
     line = head[:line_end].rstrip(b"\r")
@@ -208,8 +208,22 @@ def _parse_head(head: bytes, base: int) -> tuple[dict[str, tuple[int, int]], lis
         _response_line(line, base, out)
     else:
         _request_line(line, base, out)
-    at = line_end + 1
-    while 0 < at < len(head):
+    return out, _header_places(head, line_end + 1, base)
+
+
+def _content_length(raw: bytes, lines: list[tuple[int, int, int]]) -> int:
+    """http.content_length: the first Content-Length line's value (of the header lines
+    ``lines``, places in ``raw``) when it is a number, else -1."""
+    cl = next((_span_text(raw, (a, m)) for code, a, m in lines if code == _HEADER_CODE[b"content-length:"]), None)
+    return int(cl.strip()) if cl is not None and cl.strip().isdigit() else -1
+
+
+def _header_places(head: bytes, at: int, base: int) -> list[tuple[int, int, int]]:
+    """Each header line of ``head`` from ``at`` on, up to an empty line, named in
+    :data:`_HEADERS`: its code and the place of its value (``base`` + offset, length;
+    blanks and tabs before it left out)."""
+    lines: list[tuple[int, int, int]] = []
+    while 0 <= at < len(head):
         nxt = head.find(b"\n", at)
         end = nxt if nxt >= 0 else len(head)
         text = head[at:end].rstrip(b"\r")
@@ -223,7 +237,7 @@ def _parse_head(head: bytes, base: int) -> tuple[dict[str, tuple[int, int]], lis
                 v += 1
             lines.append((code, base + at + v, len(text) - v))
         at = end + 1
-    return out, lines
+    return lines
 
 
 def _response_line(line: bytes, base: int, out: dict[str, tuple[int, int]]) -> None:
@@ -242,8 +256,11 @@ def _response_line(line: bytes, base: int, out: dict[str, tuple[int, int]]) -> N
 
 
 def _request_line(line: bytes, base: int, out: dict[str, tuple[int, int]]) -> None:
-    """``METHOD URI VERSION``: the words before the first and second blanks, and the rest."""
+    """``METHOD URI VERSION``: the words before the first and second blanks, and the rest;
+    a line without a blank (``OPTIONS`` alone) is a method with an empty URI."""
     sp = line.find(b" ")
+    if sp < 0 and line:
+        out["method"], out["uri"] = (base, len(line)), (base + len(line), 0)
     if sp <= 0:
         return
     out["method"] = (base, sp)
@@ -342,7 +359,8 @@ def stack_above_tcp(t: PacketTable, only: Index | None = None) -> tuple[Index, I
     claims (tshark hands it to no ``data``), and for each frame with messages (frame,
     text) the protocols they add: ``http`` once (HTTP is called once a segment, for all
     its messages), then the protocol of each message's body when it has one
-    (:func:`media_protocol`; a Continuation's bytes go to ``data``). ``only``: of those
+    (:func:`media_protocol`; a Continuation's bytes go to ``data``, its body too unless
+    its header lines name a Content-Type). ``only``: of those
     frames alone (increasing), so that a few frames cost what their messages cost."""
     t = message_table(t)
     claimed = _http_payloads(t)
@@ -359,7 +377,7 @@ def stack_above_tcp(t: PacketTable, only: Index | None = None) -> tuple[Index, I
             frames.append(f)
             texts.append("http")
         body = file_data(t, i)
-        if int(lt.cols["kind"][i]) == 3:
+        if int(lt.cols["kind"][i]) == 3 and (i not in ctypes or not body):
             if body or int(lt.cols["end"][i]) == int(lt.cols["start"][i]):
                 texts[-1] += ":data"  # a Continuation's bytes, or its body, go to data
             continue

@@ -56,6 +56,7 @@ __all__ = [
     "W_PLAIN",
     "W_RETRANSMISSION",
     "W_STOP",
+    "W_UNANALYSED",
     "HttpState",
     "frame_segments",
     "fresh_state",
@@ -66,7 +67,7 @@ __all__ = [
 #: so the digest of their source is recorded here: a change to one of them changes this
 #: line, which compiles the kernel again (tests/analysis/test_kernel_sources.py)
 HELPER_MODULES = ("tcpscope.analysis.http_lines", "tcpscope.analysis.http_tls_order")
-HELPER_MODULES_DIGEST = "b5892ef4348ef481"
+HELPER_MODULES_DIGEST = "42ae5fba7ea33061"
 
 #: How a segment shows in the list: TCP's own line, then the reassembly marker
 SHOW_TCP_MARK = 1
@@ -129,8 +130,10 @@ EV_LINE1, EV_LINE1_POOL, EV_CTYPE, EV_DONE, EV_CONTINUATION, EV_START, EV_BODY =
 #: anything that stops the framing (a zero-window probe, an RST with data, a reassembled
 #: IP datagram, a malformed frame); per segment (:func:`frame_segments`'s
 #: ``per_segment``), a segment TCP hands to no dissector (a retransmission or out-of-order
-#: data, tshark's ``tcp_no_subdissector_on_error``; a keep-alive, handed to data)
-W_PLAIN, W_RETRANSMISSION, W_OUT_OF_ORDER, W_FAST, W_STOP, W_NOT_HANDED = 0, 1, 2, 3, 4, 5
+#: data, tshark's ``tcp_no_subdissector_on_error``; a keep-alive, handed to data); without
+#: the sequence analysis (``tcp.analyze_sequence_numbers:FALSE``), a segment no flag keeps
+#: from the dissector, whatever its place (W_UNANALYSED, :func:`_handed_on`)
+W_PLAIN, W_RETRANSMISSION, W_OUT_OF_ORDER, W_FAST, W_STOP, W_NOT_HANDED, W_UNANALYSED = 0, 1, 2, 3, 4, 5, 6
 
 #: What :func:`_handed_on` decides for a segment: pass it over, add it to a lost message
 #: (TCP's line and the marker), stop the direction's framing, hand it on as a new message,
@@ -166,7 +169,18 @@ def _new_pdu_text(st: Any, key: int, pay: Any, at: int, end: int, seg: int, ev: 
 
 
 @helper
-def _handed_on(st: Any, key: int, seq: int, seglen: int, why: int) -> int:
+def _behind_unanalysed(st: Any, key: int, seq: int) -> int:
+    """UNANALYSED (:func:`_handed_on`): a segment whose bytes lie before those seen,
+    outside a lost message, handed on without the sequence analysis: between messages a
+    new message, the direction's bytes going on from its end; inside a message, not framed."""
+    if st.mode[key] != M_IDLE:
+        return H_DEAD
+    st.nxt[key] = seq  # (take_segment then expects the bytes after it)
+    return H_NEW
+
+
+@helper
+def _handed_on(st: Any, key: int, seq: int, seglen: int, why: int) -> int:  # noqa: PLR0912 -- one branch per rule of the docstring, in its order
     """What TCP does with a segment of a direction that is not dead (desegment_tcp and
     decode_tcp_ports without out-of-order reassembly; reference/pdu-framing.md §2.6):
 
@@ -186,14 +200,20 @@ def _handed_on(st: Any, key: int, seq: int, seglen: int, why: int) -> int:
       until the FIN, not framed;
     * a fast retransmission, or a segment that overlaps bytes seen and goes on past them,
       is handed on as a new message between messages; within one, not framed;
+    * UNANALYSED: without the sequence analysis nothing flags a segment whose bytes lie
+      before those seen (W_UNANALYSED), so TCP hands it on: between messages as a new
+      message (H_NEW), the direction's bytes going on from its end; inside the byte range
+      of a lost message it is added to it (as above); inside another message, not framed;
     * otherwise the segment continues the direction's bytes in order (H_WALK)."""
     if why == W_STOP:
         return H_DEAD
     if why == W_RETRANSMISSION:
         return H_SKIP
-    if st.have_next[key] == 1 and why == W_PLAIN:
+    if st.have_next[key] == 1 and why in (W_PLAIN, W_UNANALYSED):
         order = segment_order(st.nxt[key], seq, seglen)
-        if order == ORDER_SEEN:
+        if order in (ORDER_SEEN, ORDER_OVERLAP) and why == W_UNANALYSED and st.mode[key] != M_LOST:
+            return _behind_unanalysed(st, key, seq)
+        if order == ORDER_SEEN and why == W_PLAIN:
             return H_SKIP
         if order == ORDER_OVERLAP and st.mode[key] != M_IDLE:
             return H_DEAD
@@ -447,7 +467,9 @@ def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: in
       (is_http_request_or_reply of a line of unknown length): a Continuation once the
       conversation had a request (its body from :func:`continuation_body`), else nothing; but HTTP's header loop reads it again to
       the segment's end, and a request line there counts as the conversation's request
-      (a later segment is a Continuation).
+      (a later segment is a Continuation): CUT REQUEST LINE, a message of that line alone
+      (its method, URI and empty version are fields, its tree is written), whose frame
+      shows TCP's line.
     * A message whose first line is whole is shown as it stands, its body the bytes of it
       the segment holds (the body's media dissector runs on them: none, no media suffix);
       a chunked body whose chunks the segment's end cuts throws in the chunk reader
@@ -460,10 +482,12 @@ def _segment_end(st: Any, key: int, pay: Any, seg: int, end: int, ev: Any, k: in
             ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_CONTINUATION, body, end
             return k + 1
         m = method_index(pay, st.lstart[key], st.line[key], table, lens)
-        if m >= 0:
-            head = 1 if m == HEAD_METHOD else 0
-            st.head[key], st.head[key ^ 1], st.seen[key], st.seen[key ^ 1] = head, head, 1, 1
-        return k
+        if m < 0:
+            return k
+        head = 1 if m == HEAD_METHOD else 0
+        st.head[key], st.head[key ^ 1], st.seen[key], st.seen[key ^ 1] = head, head, 1, 1
+        ev[k, 0], ev[k, 1], ev[k, 2], ev[k, 3] = seg, EV_DONE, 0, end  # (no first line to the Info: TCP's line)
+        return k + 1
     body = st.body[key]
     if mode == M_BODY:
         body = st.cl[key] - st.remain[key]

@@ -64,9 +64,10 @@ def starts_with(buf: Any, at: int, n: int, word: Any) -> bool:
 
 @helper
 def method_index(pay: Any, at: int, n: int, table: Any, lens: Any) -> int:
-    """A request line's method: the index of the word before the first blank in tshark's
-    list (case-sensitive), or -1."""
-    blank = -1
+    """A request line's method: the index of the word before the first blank (the whole
+    line when it has none: ``OPTIONS`` alone, as is_http_request_or_reply reads it) in
+    tshark's list (case-sensitive), or -1."""
+    blank = n
     for i in range(n):
         if pay[at + i] == 32:
             blank = i

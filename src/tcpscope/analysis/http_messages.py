@@ -27,7 +27,8 @@ from tcpscope._types import Array, Index
 from tcpscope.analysis.http_framing import BODY_CUT, EV_BODY, EV_CONTINUATION, EV_DONE, EV_START
 from tcpscope.analysis.http_lines import CONT_MALFORMED
 
-__all__ = ["CARRY_LIMIT", "K_CONTINUATION", "K_MESSAGE", "MessageCollector", "PieceMessages", "decode_body"]
+__all__ = ["CARRY_LIMIT", "DECHUNKED", "K_CONTINUATION", "K_MESSAGE", "UNCOMPRESSED", "MessageCollector", "PieceMessages",
+           "body_sources", "decode_body"]
 
 #: Row kinds: a request or response, a Continuation
 K_MESSAGE, K_CONTINUATION = 1, 2
@@ -228,16 +229,33 @@ def _inflate(data: bytes, coding: bytes) -> bytes | None:
         return None
 
 
-def decode_body(head: bytes, raw: bytes) -> bytes | None:
-    """A body as tshark hands it on: de-chunked when Transfer-Encoding is chunked, then
-    inflated for gzip/deflate Content-Encoding; None when that is the raw body itself."""
+#: The names of the data sources HTTP builds from a body (packet-http.c's tvb names)
+DECHUNKED, UNCOMPRESSED = "De-chunked entity body", "Uncompressed entity body"
+
+
+def body_sources(head: bytes, raw: bytes) -> list[tuple[str, bytes]]:
+    """BODY SOURCES: the buffers HTTP builds from a message's raw body, each a data source
+    of the frame that completes the message (``tshark -x`` dumps them after the frame's
+    bytes): the chunks' data when Transfer-Encoding is chunked (:data:`DECHUNKED`), then
+    that inflated for a gzip or deflate Content-Encoding (:data:`UNCOMPRESSED`, only when
+    it inflates), in that order; none for a body HTTP hands on as it came."""
     te = header_value(head, b"transfer-encoding:")
     ce = header_value(head, b"content-encoding:")
-    if (te is None or te.lower() != b"chunked") and ce is None:
-        return None
-    data = _dechunk(raw) if te is not None and te.lower() == b"chunked" else raw
+    out = []
+    data = raw
+    if te is not None and te.lower() == b"chunked":
+        data = _dechunk(raw)
+        out.append((DECHUNKED, data))
     if ce is not None and data:
         inflated = _inflate(data, ce.strip().lower())
         if inflated is not None:
-            data = inflated
+            out.append((UNCOMPRESSED, inflated))
+    return out
+
+
+def decode_body(head: bytes, raw: bytes) -> bytes | None:
+    """A body as tshark hands it on (the last of its :func:`body_sources`); None when that
+    is the raw body itself."""
+    sources = body_sources(head, raw)
+    data = sources[-1][1] if sources else raw
     return None if data == raw else data

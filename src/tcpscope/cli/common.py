@@ -47,12 +47,15 @@ class Reading:
     not read, whatever ``-Y`` selects); ``adjust``, the TCP preferences (``-o``) applied
     to each analysed piece before the display filter selects frames; ``desegment``, False
     for ``tcp.desegment_tcp_streams:FALSE`` (HTTP, TLS and DNS framed a segment at a time);
-    ``tree``, the TCP preferences the details tree follows (None: tshark's defaults)."""
+    ``tree``, the TCP preferences the details tree follows (None: tshark's defaults);
+    ``sequence_analysis``, False for ``tcp.analyze_sequence_numbers:FALSE`` (the framing
+    above TCP sees no analysis flag: ``Scan.sequence_analysis``)."""
 
     count: int | None = None
     adjust: Callable[[PacketTable], PacketTable] | None = None
     desegment: bool = True
     tree: TcpTreePrefs | None = None
+    sequence_analysis: bool = True
 
 
 def reading_of(args: argparse.Namespace) -> Reading | None:
@@ -97,6 +100,7 @@ def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields:
                           analyze=True if flt is not None else analyze, desegment=reading.desegment)
         pieces.progress = lambda done: progress.stage("decoding", done)
         pieces.focus = focus
+        pieces.sequence_analysis = reading is None or reading.sequence_analysis
         _tune_for(several[0])
         if reading is None:
             yield _CollectedFromSecond(pieces)

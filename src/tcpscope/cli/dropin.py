@@ -157,7 +157,7 @@ def _plan(opts: Options) -> Callable[[], int]:
     prefs = parse_preferences(opts.prefs)
     taps: list[Tap] = [parse_tap(z) for z in opts.taps]
     reading = Reading(opts.count, prefs.adjust if prefs.changes_values() else None, prefs.desegment,
-                      prefs.tree() if opts.details or opts.output in ("json", "ek") else None)
+                      prefs.tree() if opts.details or opts.output in ("json", "ek") else None, prefs.sequence_analysis)
     fields: tuple[list[FieldDef], list[str]] | None = None
     if opts.fields:
         fields = resolve_fields(opts.fields, prefs)

@@ -26,13 +26,13 @@ these rules, each a function below:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
 from tcpscope.cli.common import finish, scan_capture
+from tcpscope.views.tree_json import json_string
 
 if TYPE_CHECKING:
     from tcpscope.cli.common import Reading
@@ -125,7 +125,7 @@ def _level(items: Sequence[Detail], frame: _Frame, inside: tuple[str, ...]) -> l
     for group in order:
         first = group.items[0]
         if frame.raw and _has_bytes(first):
-            out.append(_member(f"{group.name}_raw", [_string(d.raw) for d in group.items]))
+            out.append(_member(f"{group.name}_raw", [json_string(d.raw) for d in group.items]))
         if _is_object(first):
             out.append(_member(group.name, ["{" + ",".join(_level(d.children, frame, (*inside, d.key))) + "}"
                                             for d in group.items]))
@@ -136,7 +136,7 @@ def _level(items: Sequence[Detail], frame: _Frame, inside: tuple[str, ...]) -> l
 
 def _member(name: str, values: list[str]) -> str:
     """A member holding one value, or an array of several."""
-    return f"{_string(name)}:{values[0] if len(values) == 1 else '[' + ','.join(values) + ']'}"
+    return f"{json_string(name)}:{values[0] if len(values) == 1 else '[' + ','.join(values) + ']'}"
 
 
 def _has_bytes(d: Detail) -> bool:
@@ -153,7 +153,13 @@ def _is_object(d: Detail) -> bool:
 
 def _is_text(d: Detail) -> bool:
     """A text-only item (``[Timestamps]``): no field, its key its own line."""
-    return d.ftype == _FT_NONE and d.key == d.label.strip("[]")
+    return d.ftype == _FT_NONE and d.key == _unbracketed(d.label)
+
+
+def _unbracketed(label: str) -> str:
+    """A generated item's line without the brackets around it (a line that only begins or
+    ends with one, a cut body line's, keeps it)."""
+    return label[1:-1] if label[:1] == "[" and label[-1:] == "]" else label
 
 
 def _name(d: Detail, inside: tuple[str, ...]) -> str:
@@ -173,7 +179,8 @@ def _protocol_of(key: str, inside: tuple[str, ...]) -> str:
     """The protocol a field belongs to, inside the objects ``inside``: tshark's ``-G
     fields`` fifth column, which the registry's ``proto`` is; for an item the registry
     does not hold, the innermost object whose name its name extends (``ipv6.routing.nxt``
-    in ``ipv6.routing``), else its name's first part."""
+    in ``ipv6.routing``), else the longest protocol name its name extends
+    (``_ws.string.trailing_stray_characters``: ``_ws.string``), else its name's first part."""
     from tcpscope.views.columns import full_registry
 
     if inside and (inside[0], key) in _REGISTERED_BY:
@@ -181,13 +188,16 @@ def _protocol_of(key: str, inside: tuple[str, ...]) -> str:
     fd = full_registry().get(key)
     if fd is not None:
         return fd.proto
-    return next((o for o in reversed(inside) if key.startswith(o + ".")), key.split(".", 1)[0])
+    parts = key.split(".")
+    longest = next((".".join(parts[:n]) for n in range(len(parts) - 1, 1, -1)
+                    if ".".join(parts[:n]) in tshark_protocols()), parts[0])
+    return next((o for o in reversed(inside) if key.startswith(o + ".")), longest)
 
 
 def _value(d: Detail, frame: _Frame) -> str:
     """An item's value (see the module's rules)."""
     if _is_text(d):
-        return _string(d.label.strip("[]"))
+        return json_string(_unbracketed(d.label))
     if d.ftype == _FT_NONE:
         return "null"
     if d.ftype == _FT_BOOLEAN:
@@ -195,11 +205,7 @@ def _value(d: Detail, frame: _Frame) -> str:
     if d.key == "frame.time":  # (the one absolute time of the trees: FT_ABSOLUTE_TIME, in UTC)
         seconds, ns = divmod(frame.ts_ns, 1_000_000_000)
         return f'"{time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))}.{ns:09d}Z"'
-    return _string(d.value)
-
-
-def _string(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    return json_string(d.value)
 
 
 @cache

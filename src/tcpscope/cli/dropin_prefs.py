@@ -14,7 +14,7 @@ Each preference is a name, its default and what setting it the other way does:
   ``tcp.analysis.*`` fields, no ``[TCP Retransmission]`` and the like in the list's Info,
   none of the analysis's expert items, and the numbers on the wire (relative numbers
   come from the analysis). The connection's stream, completeness, timestamps and
-  reassembly stay, as in tshark.
+  reassembly stay, as in tshark, but no flag keeps a segment from HTTP (``Reading.sequence_analysis``).
 * ``tcp.check_checksum`` (FALSE): TRUE verifies each segment's checksum
   (``tcp.checksum.status`` Good or Bad instead of Unverified, :mod:`tcpscope.dissect.checksum`).
 * ``tcp.desegment_tcp_streams`` (TRUE): FALSE hands each segment to HTTP, TLS and DNS

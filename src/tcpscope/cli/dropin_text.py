@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tcpscope.cli.common import finish, scan_capture
-from tcpscope.views.hexdump import DUMP_LINE, without_data_dumps
+from tcpscope.views.hexdump import DUMP_LINE
 
 if TYPE_CHECKING:
     from tcpscope.cli.common import Reading
@@ -69,9 +69,8 @@ def print_text(opts: Options, reading: Reading, out_write: object) -> int:
                         parts[i].append(_summary(row, times[i], delimiter) + "\n")
                 if registry is not None:
                     for i, tree in enumerate(show_text(table, frames, registry, before, opts.mac_names,
-                                                       tcp=reading.tree)):
-                        text = without_data_dumps(tree.text) if opts.hex else tree.text  # (-x: the whole frame in hex after it)
-                        text = text if opts.only is None else _only(text, opts.only)
+                                                       tcp=reading.tree, data_dumps=not opts.hex)):
+                        text = tree.text if opts.only is None else _only(tree.text, opts.only)
                         parts[i].append(text if opts.hex else text + "\n")
                 if opts.hex:
                     for i, dump in enumerate(hex_dumps(table, frames)):

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tcpscope._jit import job
     from tcpscope.views.columns import full_registry
-    from tcpscope.views.hexdump import hex_dumps, without_data_dumps
+    from tcpscope.views.hexdump import hex_dumps
     from tcpscope.views.tree_frames import show_text
     from tcpscope.views.tree_json import frame_details, json_close, json_frames
 
@@ -61,10 +61,10 @@ def run(args: argparse.Namespace) -> int:
                     out.write("".join(json_frames(frame_details(table, frames, registry, before, names, tcp=tcp), args.x, written)))
                     written += int(frames.shape[0])
                 else:
-                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before, names, tcp=tcp))
+                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before, names, tcp=tcp,
+                                                               data_dumps=not args.x))
                     if args.x:  # the tree (without the Data's own dump), its blank line, then the bytes and theirs
-                        trees = (without_data_dumps(tree) + dump
-                                 for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))
+                        trees = (tree + dump for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))
                     out.write("".join(trees))
             if frames.shape[0]:
                 before = int(table.ts_ns[frames[-1]])

@@ -159,6 +159,7 @@ class TableStream:
         self.batches, self.analyze, self.select, self.progress = batches, analyze, select, progress
         self.http, self.desegment = http, desegment
         self.focus: Sequence[int] | None = None
+        self.sequence_analysis = True  # (False: the framers see no analysis flag, TcpAnalyzer.sequence_analysis)
         self.whole: bool | None = None
         self.n = 0
         self.size = 0
@@ -169,7 +170,7 @@ class TableStream:
 
     def _pieces(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
         analyze = self.analyze
-        analyzer = TcpAnalyzer(self.http, self.desegment) if analyze is True else None
+        analyzer = TcpAnalyzer(self.http, self.desegment, self.sequence_analysis) if analyze is True else None
         size = PIECE_FRAMES_ANALYSED if analyze is True else PIECE_FRAMES
         held: Records | None = None
         for batch, last in self.batches:

@@ -1,8 +1,10 @@
 """The bytes pane: each frame's bytes in hex and ASCII, as ``tshark -x`` prints them.
 
 tshark (epan/print.c ``print_hex_data``) dumps every *data source* of a frame: the frame's
-own bytes, then each buffer a dissector built from several frames (here the IP datagrams
-reassembled from fragments, "Reassembled IPv4" / "Reassembled IPv6"). A frame with one
+own bytes, then each buffer a dissector built (here the IP datagrams reassembled from
+fragments, "Reassembled IPv4" / "Reassembled IPv6"; an HTTP message TCP reassembled from
+several segments, "Reassembled TCP"; its body de-chunked and uncompressed, "De-chunked
+entity body" / "Uncompressed entity body"). A frame with one
 source gets its lines alone; a frame with several gets each block under a line naming
 the source and its length (``Frame (166 bytes):``, ``byte`` for one). A source of no
 bytes ends the frame's dump there (a frame of 0 captured bytes prints nothing). tshark.c
@@ -36,8 +38,7 @@ from tcpscope._types import Array, Index
 from tcpscope.dissect.pipeline import REASSEMBLED
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["DUMP_LINE", "DataSource", "data_sources", "hex_dump", "hex_dump_many", "hex_dumps", "offset_digits", "source_title", "sources_dump",
-           "without_data_dumps"]
+__all__ = ["DUMP_LINE", "DataSource", "data_sources", "hex_dump", "hex_dump_many", "hex_dumps", "offset_digits", "source_title", "sources_dump"]
 
 #: Bytes on one line of the dump
 BYTES_PER_LINE = 16
@@ -160,20 +161,66 @@ def sources_dump(sources: Sequence[DataSource]) -> str:
 
 
 _IP_NAMES = {4: "Reassembled IPv4", 6: "Reassembled IPv6"}
+#: The source of a PDU TCP reassembled from several segments (packet-tcp.c's tvb name)
+REASSEMBLED_TCP = "Reassembled TCP"
 
 
-def _reassembled(table: PacketTable, frames: Index) -> dict[int, list[tuple[int, int, int, str]]]:
+def _reassembled(table: PacketTable, frames: Index) -> dict[int, list[DataSource]]:
     """The datagrams reassembled in each of ``frames`` (by position in ``frames``), in the
-    order they were: buffer, start, length, the source's name."""
+    order they were."""
     rows = table.frame_cols.get(REASSEMBLED)
-    out: dict[int, list[tuple[int, int, int, str]]] = {}
+    out: dict[int, list[DataSource]] = {}
     if rows is None or rows.shape[0] == 0:
         return out
+    bufs = _buffers(table)
     where = {f: k for k, f in enumerate(frames.tolist())}
     for pkt, buf, start, length, version in rows.tolist():
         k = where.get(pkt)
         if k is not None:
-            out.setdefault(k, []).append((buf, start, length, _IP_NAMES[version]))
+            out.setdefault(k, []).append(DataSource(_IP_NAMES[version], bytes(bufs[buf][start:start + length])))
+    return out
+
+
+def _http_sources(table: PacketTable, frames: Index) -> dict[int, list[DataSource]]:
+    """HTTP SOURCES: the buffers built for the HTTP messages each of ``frames`` completes
+    (by position in ``frames``), in the order they were: a message TCP reassembled from
+    several segments (:data:`REASSEMBLED_TCP`, its bytes), then its body's decoded
+    buffers (``analysis.http_messages.body_sources``: de-chunked, uncompressed)."""
+    if "tcp" not in table.layers or "stream" not in table.layer("tcp").cols or len(table.layer("tcp")) == 0:
+        return {}
+    # (imported here: the HTTP framing is needed only for frames that carry TCP payload)
+    from tcpscope.analysis.http_fields import LAYER, message_table
+    from tcpscope.analysis.http_messages import body_sources
+    from tcpscope.views.tree_tcp_reassembled import reassembled_pdus
+
+    t = message_table(table)
+    if LAYER not in t.layers or len(t.layer(LAYER)) == 0:
+        return {}
+    lt = t.layer(LAYER)
+    c = lt.cols
+    pdus = reassembled_pdus(table)
+    by_frame = {int(table.layer("tcp").pkt[row]): pdu.data for row, pdu in pdus.items()}
+    where = {f: k for k, f in enumerate(frames.tolist())}
+    out: dict[int, list[DataSource]] = {}
+    rows = np.flatnonzero(np.isin(lt.pkt, frames))
+    for m, frame in zip(rows.tolist(), lt.pkt[rows].tolist(), strict=True):
+        got = out.setdefault(where[frame], [])
+        data = by_frame.pop(frame, None)
+        if data is not None:
+            got.append(DataSource(REASSEMBLED_TCP, data))
+        buf, start, body, end = (int(c[k][m]) for k in ("buf", "start", "body", "end"))
+        whole = t.buffers[buf]
+        got += [DataSource(name, decoded) for name, decoded in
+                body_sources(whole[start:body].tobytes(), whole[body:end].tobytes())]
+    return {k: v for k, v in out.items() if v}
+
+
+def _more_sources(table: PacketTable, frames: Index) -> dict[int, list[DataSource]]:
+    """The sources of each of ``frames`` after its own bytes: its reassembled datagrams,
+    then the buffers HTTP built (:func:`_http_sources`)."""
+    out = _reassembled(table, frames)
+    for k, more in _http_sources(table, frames).items():
+        out.setdefault(k, []).extend(more)
     return out
 
 
@@ -183,12 +230,11 @@ def _buffers(table: PacketTable) -> tuple[NDArray[np.uint8], ...]:
 
 def data_sources(table: PacketTable, frame: int) -> list[DataSource]:
     """The data sources of frame index ``frame``, with their bytes: the frame's own, then
-    the datagrams reassembled in it."""
-    bufs = _buffers(table)
+    the datagrams reassembled in it and the buffers HTTP built (:func:`_more_sources`)."""
     r = table.records
-    own = [(0, int(r.offset[frame]), int(r.caplen[frame]), "Frame")]
-    more = _reassembled(table, np.array([frame], dtype=np.int64)).get(0, [])
-    return [DataSource(name, bytes(bufs[b][s:s + n])) for b, s, n, name in own + more]
+    start, n = int(r.offset[frame]), int(r.caplen[frame])
+    own = DataSource("Frame", bytes(_buffers(table)[0][start:start + n]))
+    return [own, *_more_sources(table, np.array([frame], dtype=np.int64)).get(0, [])]
 
 
 def hex_dumps(table: PacketTable, frames: Index | None = None, batch_lines: int = BATCH_LINES) -> Iterator[str]:
@@ -213,7 +259,7 @@ def _batch(table: PacketTable, frames: Index, batch_lines: int) -> Iterator[str]
     text, ends = _render(bufs[0], r.offset[frames].astype(np.int64), r.caplen[frames].astype(np.int64), batch_lines)
     whole = text.decode("ascii")
     caplen = r.caplen[frames].tolist()
-    more = _reassembled(table, frames)
+    more = _more_sources(table, frames)
     begin = 0
     for k, end in enumerate(ends.tolist()):
         own = whole[begin:end]
@@ -224,23 +270,14 @@ def _batch(table: PacketTable, frames: Index, batch_lines: int) -> Iterator[str]
             continue
         parts = [source_title("Frame", caplen[k]), own]
         if caplen[k]:
-            for b, s, n, name in extra:
-                parts.append(source_title(name, n))
-                if not n:
+            for source in extra:
+                parts.append(source_title(source.name, len(source.data)))
+                if not source.data:
                     break
-                parts.append(hex_dump(bufs[b][s:s + n]))
+                parts.append(hex_dump(source.data))
         yield "".join(parts) + "\n"
 
 
 #: A line of a hex dump in a tree's text (the data protocol's bytes under its line)
 DUMP_LINE = re.compile(r"[0-9a-f]{4,}  ")
 
-
-def without_data_dumps(text: str) -> str:
-    """DATA DUMPS: print.c dumps the data protocol's bytes under its line (an empty line,
-    then the dump) as part of its subtree, unless -x is given (the whole frame follows in
-    hex): ``text``, a tree's, without those dumps."""
-    lines = text.splitlines(keepends=True)
-    dump = [bool(DUMP_LINE.match(line)) for line in lines]
-    return "".join(line for i, line in enumerate(lines)
-                   if not dump[i] and not (line == "\n" and i + 1 < len(lines) and dump[i + 1]))

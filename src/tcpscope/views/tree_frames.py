@@ -200,13 +200,13 @@ def _header_end(table: PacketTable, name: str, frame: int, layer: int) -> tuple[
     return start + size, 1 << 62
 
 
-def _data_texts(store: FieldStore, where: Sequence[tuple[int, tuple[str, int]]]) -> list[str | None]:
+def _data_texts(store: FieldStore, where: Sequence[tuple[int, tuple[str, int]]], data_dumps: bool) -> list[str | None]:
     """The Data protocol (packet-data.c) in each frame (after the header given): its line,
-    the hex of its bytes (print.c dumps the data protocol's bytes under its line), the
-    bytes and their length. Nothing when none of its bytes were captured; None where
+    the hex of its bytes when ``data_dumps`` (DATA DUMPS, :func:`show_text`), the bytes and
+    their length. Nothing when none of its bytes were captured; None where
     :func:`data_bytes` has none. The dumps are formatted together."""
     found = [data_bytes(store, frame, after) for frame, after in where]
-    dumps = iter(hex_dump_many([got[1] for got in found if got is not None and got[1]]))
+    dumps = iter(hex_dump_many([got[1] for got in found if got is not None and got[1]]) if data_dumps else [])
     out: list[str | None] = []
     for got in found:
         if got is None or not got[1]:
@@ -215,7 +215,8 @@ def _data_texts(store: FieldStore, where: Sequence[tuple[int, tuple[str, int]]])
         data = got[1]
         hexed = data.hex()
         shown = hexed if len(data) <= 36 else hexed[:72] + "\u2026"
-        out.append(f"Data ({len(data)} byte{'' if len(data) == 1 else 's'})\n\n{next(dumps)}"
+        dump = f"\n{next(dumps)}" if data_dumps else ""
+        out.append(f"Data ({len(data)} byte{'' if len(data) == 1 else 's'})\n{dump}"
                    f"    Data: {shown}\n    [Length: {len(data)}]\n")
     return out
 
@@ -310,10 +311,16 @@ def _headers(table: PacketTable, proto: Protocol, where: list[tuple[int, int]]) 
 
 
 def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- the tree's settings, each named
-              before: int | None = None, names: bool = False, *, tcp: TcpTreePrefs | None = None) -> Iterator[FrameTree]:
+              before: int | None = None, names: bool = False, *, tcp: TcpTreePrefs | None = None,
+              data_dumps: bool = True) -> Iterator[FrameTree]:
     """The trees of ``frames`` (0-based, increasing) of ``table``; ``before``: the time stamp
     of the frame shown last before them (an earlier piece of the capture); ``names``: MAC
     addresses with their names; ``tcp``: the TCP preferences followed (:class:`FieldStore`).
+
+    DATA DUMPS: print.c dumps the Data protocol's bytes under its line (an empty line, then
+    the dump) as part of its subtree, unless ``-x`` is given (the whole frame follows in
+    hex): ``data_dumps`` false leaves those dumps out (the top-level Data's and the one
+    HTTP nests).
 
     Each protocol's headers are rendered together (:func:`tcpscope.views.tree_columns.header_texts`),
     then each frame's text is its protocols' texts in the frame's order."""
@@ -329,9 +336,9 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
     for name, where in places.items():
         proto = PROTOCOLS[name]
         if proto is DATA:
-            got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where])
+            got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where], data_dumps)
         elif proto is HTTP:
-            got = [http_text(table, f, la) for f, la in where]
+            got = [http_text(table, f, la, data_dumps) for f, la in where]
         elif name in PAYLOAD_TREES:
             got = [_payload_tree(store, name, f, la, _before(stacks[f], (name, la))) for f, la in where]
         else:

@@ -105,6 +105,8 @@ def _first_line(raw: bytes, request: bool) -> HttpItem:
             uri = _string("http.request.uri", item_label("Request URI", words[1]), parts[1], at[1])
             uri.children = _uri_parts(parts[1], at[1])
             kids.append(uri)
+        else:  # (a method alone, OPTIONS: an empty URI after it)
+            kids.append(_string("http.request.uri", item_label("Request URI", ""), b"", len(parts[0])))
         version = parts[2] if len(words) > 2 else b""
         kids.append(_string("http.request.version", item_label("Request Version", words[2] if len(words) > 2 else ""),
                             version, at[2] if len(words) > 2 else -1))
@@ -346,12 +348,14 @@ def _continuation(table: PacketTable, frame: int, row: int, head: bytes) -> list
     """A Continuation's tree (dissect_http_message on a segment that starts no message
     once the conversation had one): one whose first byte is not printable is handed
     whole to the Data dissector; another is read line by line as headers are (the lines
-    with a colon, an empty line), its body after them as a message's body with no
-    Content-Type."""
+    with a colon, an empty line), its body after them as a message's body (with the media
+    type of a Content-Type line among them)."""
     if not head and not file_data(table, row):  # (binary: the framing kept no bytes)
         payload = _segment_payload(table, frame)
         return [_nested_data(payload, 0)] if payload else []
-    return _header_lines(_split_lines(head), 0, _CONTINUATION) + _body(table, row, False)
+    lines = _split_lines(head)
+    typed = any(line.lower().startswith(b"content-type:") for line in lines)
+    return _header_lines(lines, 0, _CONTINUATION) + _body(table, row, typed)
 
 
 def _unreassembled() -> HttpItem:
@@ -442,9 +446,10 @@ def http_items(table: PacketTable, frame: int, layer: int) -> HttpTree:
     return HttpTree(before, items, [], data, len(head) if typed and file_data(table, row) else len(data))
 
 
-def http_text(table: PacketTable, frame: int, layer: int) -> str | None:
-    """The tree of the ``layer``-th message frame ``frame`` completes (or Continuation)."""
+def http_text(table: PacketTable, frame: int, layer: int, data_dumps: bool = True) -> str | None:
+    """The tree of the ``layer``-th message frame ``frame`` completes (or Continuation);
+    ``data_dumps``: with the nested Data's dump (tree_frames.show_text, DATA DUMPS)."""
     got = http_items(table, frame, layer)
     before = [] if got.reassembled is None else item_lines([got.reassembled], 0)
-    return "\n".join([*before, "Hypertext Transfer Protocol", *item_lines(got.items, 1),
-                      *item_lines(got.after, 0)]) + "\n"
+    return "\n".join([*before, "Hypertext Transfer Protocol", *item_lines(got.items, 1, data_dumps),
+                      *item_lines(got.after, 0, data_dumps)]) + "\n"

@@ -25,8 +25,9 @@ from tcpscope.views.tree_http_text import HttpItem, format_text, item_lines, tex
 
 __all__ = ["TEXT_LINES", "text_lines_items", "text_lines_text"]
 
-#: The kind of a request or response (not a Continuation) in the messages' layer
-_MESSAGE_KINDS = (1, 2)
+#: The kinds of a request, a response and a Continuation in the messages' layer (a
+#: Continuation has a Content-Type when its header lines name one)
+_MESSAGE_KINDS = (1, 2, 3)
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 

@@ -95,19 +95,20 @@ class HttpItem:
     children: list[HttpItem] = field(default_factory=list)
 
 
-def item_lines(items: list[HttpItem], depth: int) -> list[str]:
+def item_lines(items: list[HttpItem], depth: int, data_dumps: bool = True) -> list[str]:
     """The items' lines as ``tshark -V`` prints them from ``depth`` (hidden items left out;
-    an expert item's message, severity and group under it)."""
+    an expert item's message, severity and group under it; an item's ``dump`` under its
+    line when ``data_dumps``: print.c's dump of the Data protocol, left out with ``-x``)."""
     out: list[str] = []
     for item in items:
         if item.hidden:
             continue
         pad = "    " * depth
         out.append(pad + item.label)
-        if item.dump:
+        if item.dump and data_dumps:
             out += ["", hex_dump(item.dump).rstrip("\n")]
         if item.expert is not None:
             out += [f"{pad}    [{item.value}]", f"{pad}    [Severity level: {item.expert[1]}]",
                     f"{pad}    [Group: {item.expert[2]}]"]
-        out += item_lines(item.children, depth + 1)
+        out += item_lines(item.children, depth + 1, data_dumps)
     return out

@@ -55,7 +55,7 @@ from tcpscope.views.tree_prefs import TcpTreePrefs
 from tcpscope.views.tree_tcp import DATA
 from tcpscope.views.tree_tls import tls_items
 
-__all__ = ["FT_NUMBERS", "Detail", "FrameDetails", "frame_details", "json_close", "json_frames", "tshark_json"]
+__all__ = ["FT_NUMBERS", "Detail", "FrameDetails", "frame_details", "json_close", "json_frames", "json_string", "tshark_json"]
 
 #: epan/ftypes/ftypes.h's ftenum numbers (the last member of a ``*_raw`` array).
 FT_NUMBERS: dict[FieldType, int] = {
@@ -503,7 +503,7 @@ def frame_details(table: PacketTable, frames: NDArray[np.int64], registry: Mappi
 
 # ---- tshark -T json's text ----
 
-def _string(s: str) -> str:
+def json_string(s: str) -> str:
     """A JSON string as json_dumper writes it (a solidus after ``<`` escaped too, so that no
     ``</script>`` is written)."""
     return json.dumps(s, ensure_ascii=False).replace("</", "<\\/")
@@ -515,13 +515,13 @@ def _write_items(items: Sequence[Detail], depth: int, raw: bool, out: list[str])
     members: list[str] = []
     for d in items:
         if raw and d.start >= 0 and d.length > 0:
-            members.append(f'{pad}{_string(d.key + "_raw")}: [\n{pad}  {_string(d.raw)},\n{pad}  {d.start},\n'
+            members.append(f'{pad}{json_string(d.key + "_raw")}: [\n{pad}  {json_string(d.raw)},\n{pad}  {d.start},\n'
                            f"{pad}  {d.length},\n{pad}  {d.bitmask},\n{pad}  {d.ftype}\n{pad}]")
         valued = d.ftype not in (0, 1)
         if d.children and not valued:
             members.append(_object(pad, d.key, d.children, depth, raw))
             continue
-        members.append(f"{pad}{_string(d.key)}: {_string(d.value)}")
+        members.append(f"{pad}{json_string(d.key)}: {json_string(d.value)}")
         if d.children:
             members.append(_object(pad, d.key + "_tree", d.children, depth, raw))
     out.append(",\n".join(members))
@@ -530,7 +530,7 @@ def _write_items(items: Sequence[Detail], depth: int, raw: bool, out: list[str])
 def _object(pad: str, key: str, items: Sequence[Detail], depth: int, raw: bool) -> str:
     inner: list[str] = []
     _write_items(items, depth + 1, raw, inner)
-    return f"{pad}{_string(key)}: {{\n{inner[0]}\n{pad}}}"
+    return f"{pad}{json_string(key)}: {{\n{inner[0]}\n{pad}}}"
 
 
 def _frame_json(frame: FrameDetails, raw: bool) -> str:
