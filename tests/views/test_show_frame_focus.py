@@ -14,9 +14,16 @@ import re
 import pytest
 from compare import run_tcpscope
 
-from tcpscope.pipeline import stream
+from tcpscope.pipeline import focus, stream
 
 pytestmark = pytest.mark.usefixtures("utc")
+
+
+@pytest.fixture(autouse=True)
+def _always_focused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The focused pass on every capture, however few of its frames are plain TCP
+    (``pipeline.focus.MIN_PLAIN_SHARE``): IP fragments, UDP and ICMP go through it too."""
+    monkeypatch.setattr(focus, "MIN_PLAIN_SHARE", 0.0)
 
 #: Captures compared
 CASES = ["http-eth.pcap", "zeek-http-pipelined-requests.pcap", "tls-dns.pcap", "own-port-reuse.pcap",
