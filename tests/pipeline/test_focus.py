@@ -41,7 +41,7 @@ NUMBERED = ["own-port-reuse.pcap", "zeek-tcp-rst-inject-rae.pcap", "zeek-tcp-han
             "craft-pcap-fcs.pcap", "craft-pcapng-sections.pcapng"]
 #: Captures followed through the focused pass, every stream in every mode
 FOLLOWED = ["own-port-reuse.pcap", "zeek-tcp-rst-inject-rae.pcap", "craft-ipv4-frags.pcap", "lossy-seed7.pcap",
-            "zeek-http-methods.pcap", "craft-encap-gre.pcap", "tls-dns.pcap"]
+            "http-eth.pcap", "craft-encap-gre.pcap", "tls-dns.pcap"]
 
 
 @pytest.fixture(autouse=True)

@@ -44,13 +44,15 @@ COL_SPORT, COL_DPORT, COL_SEQ, COL_ACK, COL_FLAGS = range(5)
 
 
 @kernel
-def _headers(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any, taken: Any, addr: Any, nums: Any) -> None:  # noqa: PLR0913, PLR0917 -- a numba kernel takes its arrays one by one
-    """For each frame whose ``link`` kind the fast path takes: ``taken`` 4 or 6 (its IP
-    version) when its TCP header is a plain one (module docstring), else 0; then its
-    addresses (``addr``: the source's four 32-bit words, then the destination's; IPv4 in
-    the first) and its numbers (``nums``: the columns ``COL_SPORT``...)."""
+def _headers(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any, at: Any, version: Any, addr: Any,  # noqa: PLR0913, PLR0917 -- a numba kernel takes its arrays one by one
+             nums: Any) -> int:
+    """The frames whose TCP header is a plain one (module docstring), among those whose
+    ``link`` kind the fast path takes, one row each from row 0 on: the frame's index
+    (``at``), its IP version (``version``), addresses (``addr``: the source's four 32-bit
+    words, then the destination's; IPv4 in the first) and numbers (``nums``: the columns
+    ``COL_SPORT``...). Returns how many."""
+    j = 0
     for i in range(offset.shape[0]):
-        taken[i] = 0
         if link[i] == 0:
             continue
         o = offset[i]
@@ -67,17 +69,20 @@ def _headers(data: Any, offset: Any, caplen: Any, wirelen: Any, link: Any, taken
         hlen = (np.int64(data[tcp + 12]) >> 4) * 4
         if avail < 20 or hlen < 20 or tot - iph < hlen:
             continue  # cut short, a bogus header length, a short segment
-        taken[i] = net
+        at[j] = i
+        version[j] = net
         words = 1 if net == 4 else 4
         src = ip + (12 if net == 4 else 8)
         for w in range(4):
-            addr[i, w] = _u32(data, src + 4 * w) if w < words else 0
-            addr[i, 4 + w] = _u32(data, src + 4 * words + 4 * w) if w < words else 0
-        nums[i, COL_SPORT] = _u16(data, tcp)
-        nums[i, COL_DPORT] = _u16(data, tcp + 2)
-        nums[i, COL_SEQ] = _u32(data, tcp + 4)
-        nums[i, COL_ACK] = _u32(data, tcp + 8)
-        nums[i, COL_FLAGS] = _u16(data, tcp + 12) & 0x0FFF
+            addr[j, w] = _u32(data, src + 4 * w) if w < words else 0
+            addr[j, 4 + w] = _u32(data, src + 4 * words + 4 * w) if w < words else 0
+        nums[j, COL_SPORT] = _u16(data, tcp)
+        nums[j, COL_DPORT] = _u16(data, tcp + 2)
+        nums[j, COL_SEQ] = _u32(data, tcp + 4)
+        nums[j, COL_ACK] = _u32(data, tcp + 8)
+        nums[j, COL_FLAGS] = _u16(data, tcp + 12) & 0x0FFF
+        j += 1
+    return j
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class _Scratch:
     arrays for every batch cost the system a page fault for each page they fill)."""
 
     def __init__(self, size: int) -> None:
+        self.at = np.zeros(size, dtype=np.int64)
         self.version = np.zeros(size, dtype=np.int8)
         self.addr = np.zeros((size, 8), dtype=np.int64)
         self.nums = np.zeros((size, 5), dtype=np.int64)
@@ -117,7 +123,6 @@ def plain_headers(records: Records, ids: KeyIds) -> PlainHeaders:
     time; their keys are ids of ``ids``."""
     n = len(records)
     link = eligible_frames(records)
-    plain = np.zeros(n, dtype=np.bool_)
     frames = np.empty(n, dtype=np.int64)
     key = np.empty(n, dtype=np.int64)
     flow = np.empty(n, dtype=np.int8)
@@ -140,18 +145,17 @@ def plain_headers(records: Records, ids: KeyIds) -> PlainHeaders:
             hi = lo + int(np.searchsorted(offset + records.caplen[lo:hi], got, side="right"))  # (the file has shrunk)
             offset = offset[: hi - lo]
         k = hi - lo
-        _headers.run(n, data, offset, records.caplen[lo:hi], records.wirelen[lo:hi], link[lo:hi],
-                     scratch.version[:k], scratch.addr[:k], scratch.nums[:k])
-        took = np.flatnonzero(scratch.version[:k])
-        t = took.shape[0]
-        plain[lo + took] = True
-        a, c = scratch.addr[took], scratch.nums[took]
-        atype = np.where(scratch.version[took] == 6, AT_IPV6, AT_IPV4).astype(np.int8)
-        with job(n):
-            ends_lo, ends_hi, flow[m:m + t] = endpoints_of(_words(a, 0), _words(a, 4), atype, c[:, COL_SPORT], c[:, COL_DPORT], ids)
+        t = int(_headers.run(n, data, offset, records.caplen[lo:hi], records.wirelen[lo:hi], link[lo:hi],
+                             scratch.at[:k], scratch.version[:k], scratch.addr[:k], scratch.nums[:k]))
+        a, c = scratch.addr[:t], scratch.nums[:t]
+        atype = np.where(scratch.version[:t] == 6, AT_IPV6, AT_IPV4).astype(np.int8)
         with job(n):  # (the key table's kernel, compiled as for the whole capture)
+            ends_lo, ends_hi, flow[m:m + t] = endpoints_of(_words(a, 0), _words(a, 4), atype, c[:, COL_SPORT],
+                                                           c[:, COL_DPORT], ids)
             key[m:m + t] = ids.pairs.ids(ends_lo, ends_hi)
-        frames[m:m + t] = lo + took
+        frames[m:m + t] = scratch.at[:t] + lo
         flags[m:m + t], seq[m:m + t], ack[m:m + t] = c[:, COL_FLAGS], c[:, COL_SEQ], c[:, COL_ACK]
         m += t
+    plain = np.zeros(n, dtype=np.bool_)
+    plain[frames[:m]] = True
     return PlainHeaders(plain, frames[:m], key[:m], flow[:m], flags[:m], seq[:m], ack[:m])
