@@ -45,10 +45,14 @@ def _frames(text: str) -> list[str]:
 
 def _sample(trees: list[str]) -> list[int]:
     """The numbers of the frames compared: about :data:`_SAMPLE` spread evenly over those
-    with a protocol above TCP (those framed), as many over all frames, and the last."""
+    with a protocol above TCP (those framed), as many over all frames, the last, and the
+    last frame that completes a reassembled PDU (its segments' frame numbers: a focused
+    pass's table starts at a later frame)."""
     above = [n for n, tree in enumerate(trees, start=1) if _ABOVE_TCP.search(tree)]
     every = list(range(1, len(trees) + 1))
-    return sorted({*above[::max(1, len(above) // _SAMPLE)], *every[::max(1, len(every) // _SAMPLE)], every[-1]})
+    reassembled = [n for n, tree in enumerate(trees, start=1) if "Reassembled TCP Segments" in tree][-1:]
+    return sorted({*above[::max(1, len(above) // _SAMPLE)], *every[::max(1, len(every) // _SAMPLE)], every[-1],
+                   *reassembled})
 
 
 @pytest.mark.parametrize("jit", ["never", "always"])
@@ -104,3 +108,18 @@ def test_the_capture_is_read_up_to_the_last_frame_asked_for(monkeypatch: pytest.
     assert read == [7]
     assert run_tcpscope("show", "http-eth.pcap", "--frame", "0").status != 0
     assert read[1] > 7
+
+
+def test_a_reassembled_pdu_shown_alone_names_its_segments_frames_as_tshark_does() -> None:
+    """http-eth.pcap's frame 42 completes a 14-segment PDU: shown alone, through a focused
+    pass whose table starts at a later frame than the capture's first, its segments' frame
+    numbers are tshark's (they were counted from the table's first frame)."""
+    import lzma
+
+    from make_golden_show import show_path
+
+    golden = lzma.decompress(show_path("http-eth.pcap").read_bytes()).decode("utf-8")
+    want = [tree for tree in _frames(golden) if tree.startswith("Frame 42:")]
+    alone = run_tcpscope("show", "-n", "http-eth.pcap", "--frame", "42")
+    assert "#16(1448)" in want[0]
+    assert _frames(alone.stdout) == want

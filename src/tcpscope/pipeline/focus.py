@@ -15,8 +15,9 @@ holds for every frame). So:
    :func:`sparse_tables`), the numbers by :class:`~tcpscope.analysis.numbering.StreamNumbers`;
 2. :func:`focus_frames` chooses the frames to dissect: every frame of the chosen
    conversations' keys (an earlier conversation on the same key decides port reuse and
-   the SYN's flag), every *other* frame (IP fragments, UDP, ICMP, tunnels: their
-   dissection may hold state another frame reads), up to the last frame needed;
+   the SYN's flag), and the *other* frames when their dissection may hold state a frame
+   shown reads (an IP fragment in the capture; UDP, ICMP or DNS in a frame shown), up to
+   the last frame needed;
 3. :func:`sparse_tables` dissects those frames with the others blanked out (a record of
    no bytes, as a pcapng block that is not a packet), in ranges of the capture so that
    frame numbers and time stamps stay the capture's; the caller analyses them with a
@@ -190,8 +191,12 @@ def number_capture(records: Records, pieces: Callable[[Records], Iterator[Packet
 
 def focus_frames(numbered: Numbered, frames: Sequence[int] = (), streams: Sequence[int] = ()) -> Index:
     """The frames (0-based, increasing) a focused pass dissects to show the frames numbered
-    ``frames`` (from 1) and the conversations ``streams``: every frame of their keys and
-    every *other* frame, up to the last of them that these need (module docstring, step 2)."""
+    ``frames`` (from 1) and the conversations ``streams``: every frame of their keys, up to
+    the last of them that these need, and the *other* frames up to it when one of them
+    may matter (module docstring, step 2): when the capture holds an IP fragment (a
+    datagram's fragments make one frame's layers), or a frame shown is an other frame
+    itself (its UDP, ICMP or DNS fields read the other frames before it). A plain TCP
+    frame's layers, and its conversation's, read no other frame beyond its key's."""
     wanted = np.asarray(sorted(frames), dtype=np.int64) - 1
     wanted = wanted[(wanted >= 0) & (wanted < numbered.n)]
     asked = np.asarray(streams, dtype=np.int64)
@@ -199,5 +204,8 @@ def focus_frames(numbered: Numbered, frames: Sequence[int] = (), streams: Sequen
     last = max(int(wanted.max()) if wanted.shape[0] else -1, int(numbered.frame[at].max()) if at.any() else -1)
     keys = np.unique(numbered.key[at])
     same = np.isin(numbered.key, keys) & (numbered.frame <= last)
-    chosen = np.concatenate([numbered.frame[same], numbered.other[numbered.other <= last], wanted])
+    other = numbered.other[numbered.other <= last]
+    if not numbered.fragments and not np.isin(wanted, other).any():
+        other = other[:0]
+    chosen = np.concatenate([numbered.frame[same], other, wanted])
     return np.unique(chosen)
