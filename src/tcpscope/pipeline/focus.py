@@ -192,11 +192,13 @@ def number_capture(records: Records, pieces: Callable[[Records], Iterator[Packet
 def focus_frames(numbered: Numbered, frames: Sequence[int] = (), streams: Sequence[int] = ()) -> Index:
     """The frames (0-based, increasing) a focused pass dissects to show the frames numbered
     ``frames`` (from 1) and the conversations ``streams``: every frame of their keys, up to
-    the last of them that these need, and the *other* frames up to it when one of them
-    may matter (module docstring, step 2): when the capture holds an IP fragment (a
-    datagram's fragments make one frame's layers), or a frame shown is an other frame
-    itself (its UDP, ICMP or DNS fields read the other frames before it). A plain TCP
-    frame's layers, and its conversation's, read no other frame beyond its key's."""
+    the last of them that these need, and the *other* frames when one of them may matter
+    (module docstring, step 2): all of them when the capture holds an IP fragment (a
+    datagram's fragments make one frame's layers, and a first fragment's layers depend on
+    whether its datagram completes later, as the headers-only pass found it), those up to
+    the last frame needed when a frame shown is an other frame itself (its UDP, ICMP or DNS
+    fields read the other frames before it). A plain TCP frame's layers, and its
+    conversation's, read no other frame beyond its key's."""
     wanted = np.asarray(sorted(frames), dtype=np.int64) - 1
     wanted = wanted[(wanted >= 0) & (wanted < numbered.n)]
     asked = np.asarray(streams, dtype=np.int64)
@@ -205,7 +207,9 @@ def focus_frames(numbered: Numbered, frames: Sequence[int] = (), streams: Sequen
     keys = np.unique(numbered.key[at])
     same = np.isin(numbered.key, keys) & (numbered.frame <= last)
     other = numbered.other[numbered.other <= last]
-    if not numbered.fragments and not np.isin(wanted, other).any():
+    if numbered.fragments:  # all of them: whether a datagram completes after the last frame needed decides its first fragments' layers
+        other = numbered.other
+    elif not np.isin(wanted, other).any():
         other = other[:0]
     chosen = np.concatenate([numbered.frame[same], other, wanted])
     return np.unique(chosen)
