@@ -621,11 +621,13 @@ class Scan:
         protocols' fields; ``"messages"``: with the messages, for the http.* fields and
         frame.protocols when they are named (without, a piece's messages are framed from
         that piece alone when a field asks for them)."""
-        from tcpscope.filter.registry import names_framed
-
         flt = self._filter
         names = {*(self._fields or ()), *(flt.field_names() if flt is not None else ())}
         listed = self._fields is None or bool(names & {"_ws.col.Protocol", "_ws.col.Info"})
+        if not names:  # (no field named: the registry is not imported, a start-up cost)
+            return listed
+        from tcpscope.filter.registry import names_framed
+
         if not names_framed(names):  # (the framing modules are slow to import)
             return listed
         from tcpscope.analysis.http_fields import needs_messages

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["run"]
 
-#: What the pieces are asked for: the stream number, which the analysis gives
-_FOLLOW_FIELDS = ("tcp.stream",)
+#: What the pieces are asked for: no column (the follow reads the analysed tables' ``tcp``
+#: layer; a field named would import the field registry, a start-up cost, to check its name)
+_FOLLOW_FIELDS: tuple[str, ...] = ()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         stream = found
     feed = FollowFeed()
-    # (a field named, not the packet list's: the pieces skip the HTTP, TLS and DNS framing
+    # (no field named, not the packet list's: the pieces skip the HTTP, TLS and DNS framing
     # that only the list's columns and those protocols' fields read)
     reading = reading_of(args)
     # (a file is read by a focused pass, those frames only: the drop-in's -c and -o read as tshark does, whole)
