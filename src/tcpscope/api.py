@@ -562,7 +562,14 @@ class Scan:
             conversations only (``tcpscope show --frame N``), so other frames' fields of
             those protocols may be absent; and one file is read no further than the last
             of them (its values depend on the frames before it only), so that ``frames``
-            counts up to it, and the damage after it is not reported.
+            counts up to it, and the damage after it is not reported. A file is then read
+            by a focused pass (:mod:`tcpscope.pipeline.focus`): every frame's TCP header
+            numbered by a headers-only pass, and only the frames those frames' values
+            depend on dissected and analysed; the other frames of a piece have no layers.
+        streams: When set before the iteration starts, the only ``tcp.stream`` numbers
+            the caller will read (``tcpscope follow``): a file is read by the same focused
+            pass, so that the pieces hold those conversations' frames (with the frames
+            that are no plain TCP segment) and no other frame's layers.
         whole: From the first piece on, whether the capture came in one batch (a file; a
             pipe's frames come as they arrive).
         frames: How many frames the capture has, once ``whole`` is True.
@@ -589,6 +596,7 @@ class Scan:
         self.progress: Callable[[float], None] | None = None
         self.focus: Sequence[int] | None = None
         self.sequence_analysis = True  # (False: tshark's tcp.analyze_sequence_numbers:FALSE for the framing)
+        self.streams: Sequence[int] | None = None
         self.whole: bool | None = None
         self.frames = 0
         self.warnings: tuple[str, ...] = ()
@@ -639,6 +647,7 @@ class Scan:
                              progress=self.progress, http=self._http(), desegment=self._desegment)
         stream.focus = self.focus
         stream.sequence_analysis = self.sequence_analysis
+        stream.streams = self.streams
         for table, mask in stream:
             self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)

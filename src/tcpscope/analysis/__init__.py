@@ -10,6 +10,7 @@ the analysis findings, all computed by one pass of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -287,6 +288,10 @@ class TcpAnalyzer:
         #: False for tshark's ``tcp.analyze_sequence_numbers:FALSE``: TCP keeps no sequence
         #: analysis, so the framers above it see no analysis flag (:func:`_unflagged`)
         self.sequence_analysis = sequence_analysis
+        #: The ``tcp.stream`` of each ``tcp`` row of a table fed, when they come from the
+        #: whole capture's numbering (a focused pass: ``pipeline.focus``, whose tables hold
+        #: some conversations only); None: the analysis numbers them.
+        self.numbers: Callable[[PacketTable], Array] | None = None
 
     def feed(self, table: PacketTable) -> PacketTable:
         """``table`` with the analysis of its frames added (see :func:`analyze`), and,
@@ -380,6 +385,8 @@ def analyze(table: PacketTable, analyzer: TcpAnalyzer | None = None) -> PacketTa
     out, nconv = analyze_segments(cols, sackrow, edges, nkeys, analyzer.state if analyzer is not None else None)
     flow = cols["flow"]
     out.update(_lifecycle(table, cols, out, analyzer))
+    if analyzer is not None and analyzer.numbers is not None:  # (after the lifecycle, which keys its rows by the analysis's)
+        out["stream"] = analyzer.numbers(table).astype(out["stream"].dtype)
     del cols
     experts = _experts(table, out)
     new_cols = dict(tcp.cols)

@@ -46,6 +46,10 @@ from tcpscope.constants import ACK, AE, CWR, ECE, FIN, RST, SYN
 
 __all__ = [
     "CONSTANTS_DIGEST",
+    "REUSE_NEW_BASE",
+    "REUSE_NEW_CONVERSATION",
+    "REUSE_NONE",
+    "REUSE_SYN_AGAIN",
     "acks_unseen_segment",
     "advance_nextseq",
     "fin_kind",
@@ -59,6 +63,7 @@ __all__ = [
     "note_last_segment",
     "note_new_ack",
     "occupies_sequence",
+    "port_reuse",
     "retransmission_kind",
     "seq_gt",
     "seq_le",
@@ -70,6 +75,11 @@ __all__ = [
 #: The digest of :mod:`tcpscope.constants` this module's helpers were compiled for (the
 #: flag bits they read): see tests/test_constants.py.
 CONSTANTS_DIGEST = "9f669131f1707517"
+
+
+#: What a SYN does to its conversation's key (:func:`port_reuse`): nothing, a new
+#: conversation (a new ``tcp.stream``), the conversation's SYN again, a SYN/ACK's new base.
+REUSE_NONE, REUSE_NEW_CONVERSATION, REUSE_SYN_AGAIN, REUSE_NEW_BASE = 0, 1, 2, 3
 
 
 @helper
@@ -98,6 +108,21 @@ def seq_le(x: Int, y: Int) -> bool:
 
 
 @helper
+def port_reuse(flags: Int, seq: Int, base_set: Int, base: Int) -> int:
+    """PORT REUSE (rules §2.3a, §2.3b), for a segment with SYN on a flow whose base sequence
+    number is ``base`` (when ``base_set``): a pure SYN on a flow whose base is set starts a
+    new conversation if its number differs from the base, else it repeats the old SYN; a
+    SYN/ACK whose number differs from a base already set replaces the base. The analysis
+    kernel (:mod:`tcpscope.analysis.sequence`) and the stream numbering alone
+    (:mod:`tcpscope.analysis.numbering`) both decide by it."""
+    if (flags & (SYN | ACK)) == SYN and base_set != 0:
+        return REUSE_SYN_AGAIN if seq == base else REUSE_NEW_CONVERSATION
+    if (flags & (SYN | ACK)) == (SYN | ACK) and base_set != 0 and seq != base:
+        return REUSE_NEW_BASE
+    return REUSE_NONE
+
+
+@helper
 def note_accecn_handshake(conv: Conversations, c: Int, fl: Int) -> None:
     """AccECN negotiation (RFC 9768 §3.1.1): a SYN sets AE, CWR and ECE; a SYN/ACK answers
     with one of the codepoints that accept it."""
@@ -108,17 +133,18 @@ def note_accecn_handshake(conv: Conversations, c: Int, fl: Int) -> None:
 
 
 @helper
-def set_base_seqs(flow: Flows, f: Int, s: Segment) -> None:
+def set_base_seqs(base: Array, base_set: Array, f: Int, s: Segment) -> None:
     """BASE SEQUENCE NUMBERS (rules §3.2): an unset base of this flow becomes the sequence
     number of a SYN, or one less than that of any other segment; then an unset base of
-    the peer flow becomes one less than the ack of a segment with ACK."""
-    if flow.base_set[f] == 0:
-        flow.base[f] = s.seq if (s.flags & SYN) != 0 else (s.seq - 1) & M32
-        flow.base_set[f] = 1
+    the peer flow becomes one less than the ack of a segment with ACK (the flows' ``base``
+    and ``base_set``: the analysis kernel's, or the stream numbering's alone)."""
+    if base_set[f] == 0:
+        base[f] = s.seq if (s.flags & SYN) != 0 else (s.seq - 1) & M32
+        base_set[f] = 1
     g = f ^ 1
-    if flow.base_set[g] == 0 and (s.flags & ACK) != 0:
-        flow.base[g] = (s.ack - 1) & M32
-        flow.base_set[g] = 1
+    if base_set[g] == 0 and (s.flags & ACK) != 0:
+        base[g] = (s.ack - 1) & M32
+        base_set[g] = 1
 
 
 @helper

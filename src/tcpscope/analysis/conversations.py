@@ -20,7 +20,7 @@ from tcpscope._types import Array, Index
 from tcpscope.analysis.keys import V6_BASE, IdTable, KeyIds
 from tcpscope.table.packets import PacketTable
 
-__all__ = ["SegmentKeys", "endpoint_pairs", "segment_keys"]
+__all__ = ["AT_IPV4", "AT_IPV6", "SegmentKeys", "endpoint_pairs", "endpoints_of", "segment_keys"]
 
 # address types as Wireshark orders them (AT_IPv4 = 2 < AT_IPv6 = 3 in epan/address.h)
 AT_IPV4, AT_IPV6 = 2, 3
@@ -175,8 +175,18 @@ def endpoint_pairs(table: PacketTable, ids: KeyIds | None = None, layer: str = "
     m = len(lt)
     sport = np.asarray(lt.cols["srcport"], dtype=np.int64) if m else np.zeros(0, np.int64)
     dport = np.asarray(lt.cols["dstport"], dtype=np.int64) if m else np.zeros(0, np.int64)
-    sh, sl = _words(src)
-    dh, dl = _words(dst)
+    lo, hi, flow = endpoints_of(_words(src), _words(dst), atype, sport, dport, ids)
+    found = SegmentKeys(key=np.zeros(0, dtype=np.int64), flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)
+    return lo, hi, found
+
+
+def endpoints_of(src: tuple[Array, Array], dst: tuple[Array, Array], atype: Array, sport: Index,  # noqa: PLR0913, PLR0917 -- a header's two ends, as columns
+                 dport: Index, ids: KeyIds | None) -> tuple[Index, Index, Array]:
+    """:func:`endpoint_pairs` of headers given as columns: their addresses (each as
+    :func:`_words`: two big-endian words of its 16 bytes, IPv4 in the first 4), address
+    type and ports. Returns the two endpoints, the lesser first, and the flow."""
+    sh, sl = src
+    dh, dl = dst
     # cmp_address(src, dst) (both of one type), then the ports: flow 1 (0 here) when src is greater
     greater = (sh > dh) | ((sh == dh) & (sl > dl))
     less = (sh < dh) | ((sh == dh) & (sl < dl))
@@ -185,8 +195,7 @@ def endpoint_pairs(table: PacketTable, ids: KeyIds | None = None, layer: str = "
     # the unordered pair of endpoints (address id, port)
     ep_s = (sid << 16) | sport
     ep_d = (did << 16) | dport
-    found = SegmentKeys(key=np.zeros(0, dtype=np.int64), flow=flow, src=src, dst=dst, atype=atype, ip_row=ip_row)
-    return np.minimum(ep_s, ep_d), np.maximum(ep_s, ep_d), found
+    return np.minimum(ep_s, ep_d), np.maximum(ep_s, ep_d), flow
 
 
 def segment_keys(table: PacketTable, ids: KeyIds | None = None) -> SegmentKeys:

@@ -48,6 +48,9 @@ from tcpscope.analysis.acks import (
     retransmission_timeout,
 )
 from tcpscope.analysis.checks import (
+    REUSE_NEW_BASE,
+    REUSE_NEW_CONVERSATION,
+    REUSE_SYN_AGAIN,
     acks_unseen_segment,
     advance_nextseq,
     fin_kind,
@@ -61,6 +64,7 @@ from tcpscope.analysis.checks import (
     note_last_segment,
     note_new_ack,
     occupies_sequence,
+    port_reuse,
     retransmission_kind,
     set_base_seqs,
     verify_window_scaling,
@@ -108,7 +112,7 @@ CONSTANTS_DIGEST = "9f669131f1707517"
 #: them changes this line, which compiles the kernel again
 #: (tests/analysis/test_kernel_sources.py fails until it does, and says the new digest).
 HELPER_MODULES = ("tcpscope.analysis.acks", "tcpscope.analysis.checks", "tcpscope.analysis.layout")
-HELPER_MODULES_DIGEST = "e31892dcfc861c58"
+HELPER_MODULES_DIGEST = "7173d7ecce7f9559"
 
 #: Segments times the segments that may wait for an ACK, above which the analysis runs
 #: compiled even on a small input: uncompiled, an ACK's walk of a long unacknowledged list
@@ -181,22 +185,22 @@ def _conversation_for(conv: Conversations, flow: Flows, cur: Array, counts: Coun
 @helper
 def _port_reuse(conv: Conversations, flow: Flows, cur: Array, counts: Counts, c: Int, fd: Int,  # noqa: PLR0913, PLR0917 -- compiled helper: the state's parts (see _analyze_run)
                 s: Segment, key: Int) -> tuple[Int, bool, int]:
-    """PORT REUSE (rules §2.3a, §2.3b). A pure SYN on a flow whose base sequence number is
-    set starts a new conversation if its number differs from the base (REUSED_PORTS),
-    else it repeats the old SYN and ``nextseq`` goes back to ``maxseq``. A SYN/ACK whose
-    number differs from a base already set replaces the base (REUSED_PORTS).
+    """PORT REUSE (rules §2.3a, §2.3b; decided by :func:`~tcpscope.analysis.checks.port_reuse`):
+    a new conversation (REUSED_PORTS); the old SYN again, whose ``nextseq`` goes back to
+    ``maxseq``; or a SYN/ACK's new base (REUSED_PORTS).
 
     Returns the conversation's slot, whether the segment gets an analysis record, and
     its flags."""
     f = 2 * c + fd
-    if (s.flags & (SYN | ACK)) == SYN and flow.base_set[f] != 0:
-        if s.seq == flow.base[f]:
-            flow.nextseq[f] = flow.maxseq[f]
-            return c, True, 0
+    reuse = port_reuse(s.flags, s.seq, flow.base_set[f], flow.base[f])
+    if reuse == REUSE_SYN_AGAIN:
+        flow.nextseq[f] = flow.maxseq[f]
+        return c, True, 0
+    if reuse == REUSE_NEW_CONVERSATION:
         c = _open_conv(conv, flow, cur, counts, key, s.ts)
         conv.completeness[c] = 1
         return c, True, A_REUSED_PORTS
-    if (s.flags & (SYN | ACK)) == (SYN | ACK) and flow.base_set[f] != 0 and s.seq != flow.base[f]:
+    if reuse == REUSE_NEW_BASE:
         flow.base[f] = s.seq
         return c, True, A_REUSED_PORTS
     return c, False, 0
@@ -287,7 +291,7 @@ def _analyze_run(ins: Inputs, out: Outputs, st: State) -> int:  # noqa: PLR0912,
         disp_win = s.win
         if s.seglen >= 0:
             if base_set[f] == 0 or base_set[g] == 0:
-                set_base_seqs(flow, f, s)
+                set_base_seqs(base, base_set, f, s)
             # the sequence checks (rules §5), in tshark's order
             if (fl & ACK) != 0:
                 valid_bif[g] = 1

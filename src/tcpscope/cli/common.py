@@ -67,7 +67,7 @@ def reading_of(args: argparse.Namespace) -> Reading | None:
 @contextmanager
 def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields: Sequence[str] | None = None,  # noqa: PLR0913 -- how a command reads, each documented below
                  analyze: bool | Literal["needed"] = True, reading: Reading | None = None, *,
-                 focus: Sequence[int] | None = None) -> Iterator[Pieces]:
+                 focus: Sequence[int] | None = None, streams: Sequence[int] | None = None) -> Iterator[Pieces]:
     """The capture's pieces, analysed and filtered (:class:`tcpscope.api.Scan`), with the
     progress line for a large file. A bad filter or field is an error before the file is
     read, as tshark reports them; so is a device or a socket instead of a file, as tshark
@@ -75,7 +75,8 @@ def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields:
     tunes the allocator for large arrays (``tcpscope.tune_allocator``), which the library
     does only when asked. ``reading``: see :class:`Reading`. Several ``paths`` (or a
     directory) are one capture, the files one after the other (``capture.files``).
-    ``focus``: the numbers of the only frames the command uses (``Scan.focus``)."""
+    ``focus``: the numbers of the only frames the command uses (``Scan.focus``);
+    ``streams``: the only ``tcp.stream`` numbers it uses (``Scan.streams``)."""
     from tcpscope.api import scan
     from tcpscope.cli.progress import Progress
 
@@ -101,6 +102,7 @@ def scan_capture(paths: str | Sequence[str], display_filter: str | None, fields:
         pieces.progress = lambda done: progress.stage("decoding", done)
         pieces.focus = focus
         pieces.sequence_analysis = reading is None or reading.sequence_analysis
+        pieces.streams = streams
         _tune_for(several[0])
         if reading is None:
             yield _CollectedFromSecond(pieces)

@@ -10,7 +10,10 @@ printed (the chunks' bytes, without the missing-bytes markers), to
 ``DIR/tcp-stream-N-node0.bin`` and ``...-node1.bin``.
 
 The capture is read a piece at a time (``tcpscope.scan``), and only the followed
-stream's segments are kept (:class:`tcpscope.analysis.follow.FollowFeed`).
+stream's segments are kept (:class:`tcpscope.analysis.follow.FollowFeed`). A file is
+read by a focused pass (``Scan.streams``, :mod:`tcpscope.pipeline.focus`): every frame's
+TCP header numbered by a headers-only pass, and the followed conversation's frames only
+dissected and analysed.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["run"]
 
-#: What the pieces are asked for: the stream number, which the analysis gives
-_FOLLOW_FIELDS = ("tcp.stream",)
+#: What the pieces are asked for: no column (the follow reads the analysed tables' ``tcp``
+#: layer; a field named would import the field registry, a start-up cost, to check its name)
+_FOLLOW_FIELDS: tuple[str, ...] = ()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         stream = found
     feed = FollowFeed()
-    # (a field named, not the packet list's: the pieces skip the HTTP, TLS and DNS framing
+    # (no field named, not the packet list's: the pieces skip the HTTP, TLS and DNS framing
     # that only the list's columns and those protocols' fields read)
-    with scan_capture(args.file, None, _FOLLOW_FIELDS, reading=reading_of(args)) as scan:
+    reading = reading_of(args)
+    # (a file is read by a focused pass, those frames only: the drop-in's -c and -o read as tshark does, whole)
+    with scan_capture(args.file, None, _FOLLOW_FIELDS, reading=reading,
+                      streams=[stream] if reading is None else None) as scan:
         for piece in scan:
             with job(piece.job):
                 tcp = piece.table.layer("tcp")

@@ -140,7 +140,9 @@ class TableStream:
     ``focus`` (an attribute, set before the iteration): the numbers of the only frames the
     caller will use, from a file: HTTP, TLS and DNS framing then run on their TCP
     conversations only (:func:`_focus_pairs`), and the other frames' fields of those
-    protocols are absent.
+    protocols are absent; ``streams`` likewise the only ``tcp.stream`` numbers the caller
+    will use. With either, a file is read by a focused pass (:meth:`_focused`): the
+    pieces hold the frames those need, the others blanked (no layers).
 
     After the first piece, ``whole`` says whether the capture came in one batch (then
     ``n`` is its frame count); after the last, ``warnings`` holds the reader's.
@@ -160,6 +162,7 @@ class TableStream:
         self.http, self.desegment = http, desegment
         self.focus: Sequence[int] | None = None
         self.sequence_analysis = True  # (False: the framers see no analysis flag, TcpAnalyzer.sequence_analysis)
+        self.streams: Sequence[int] | None = None
         self.whole: bool | None = None
         self.n = 0
         self.size = 0
@@ -167,6 +170,38 @@ class TableStream:
 
     def __iter__(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
         return own_context(self._pieces())
+
+    def _focused(self, batch: Records, analyzer: TcpAnalyzer, size: int,
+                 ) -> Iterator[tuple[PacketTable, np.ndarray | None]] | None:
+        """The pieces of a focused pass over ``batch`` (a whole file; ``focus`` or ``streams``
+        set: :mod:`tcpscope.pipeline.focus`): the frames that show those frames or
+        conversations only, dissected and analysed with the capture's ``tcp.stream``
+        numbers, the others blanked; None when neither is set, or when the headers-only
+        pass reads too few frames to gain. The compile job is the frames dissected (the
+        numbering alone runs with the capture's size)."""
+        if not self.focus and self.streams is None:
+            return None
+        from tcpscope.pipeline.focus import focus_frames, number_capture, sparse_tables
+
+        def piece(records: Records) -> Iterator[PacketTable]:
+            return pieces(records, size)
+
+        numbered = number_capture(batch, piece)  # (its kernels compiled by the capture's size, the other frames' dissection by theirs)
+        if numbered is None:
+            return None
+        keep = focus_frames(numbered, self.focus or (), self.streams or ())
+        analyzer.numbers = numbered.streams_of
+        self.size = int(keep.shape[0])
+        raise_job(self.size)
+
+        def tables() -> Iterator[tuple[PacketTable, np.ndarray | None]]:
+            for table in sparse_tables(batch, keep, not numbered.fragments, piece):
+                table = analyzer.feed(table)
+                yield table, None if self.select is None else np.asarray(self.select(table), dtype=np.bool_)
+            if self.progress is not None and self.n:
+                self.progress(1.0)
+
+        return tables()
 
     def _pieces(self) -> Iterator[tuple[PacketTable, np.ndarray | None]]:
         analyze = self.analyze
@@ -180,6 +215,11 @@ class TableStream:
                     analyzer = TcpAnalyzer()
                 if last and analyzer is not None and self.focus:
                     analyzer.framed = _focus_pairs(batch, self.focus)
+                focused = self._focused(batch, analyzer, size) if last and analyzer is not None else None
+                if focused is not None:
+                    yield from focused
+                    self.warnings = batch.warnings
+                    return
             if held is not None:
                 batch = held.join(batch)
             done = 0

@@ -118,7 +118,7 @@ def dns_tcp_items(table: PacketTable, frame: int, layer: int, payload: bytes) ->
         return DnsTcpTree(tcp, None, [m for m in messages if m is not None], None)
     data = DnsItem("tcp.segment_data", f"TCP segment data ({tail} byte{'' if tail == 1 else 's'})",
                    ":".join(f"{b:02x}" for b in payload[:tail]), 0, tail, 0, FieldType.BYTES)
-    return DnsTcpTree([*tcp, data], segments_item(reasm), [m for m in messages if m is not None], reasm.data)
+    return DnsTcpTree([*tcp, data], segments_item(reasm, table.records.first_frame), [m for m in messages if m is not None], reasm.data)
 
 
 def _lines(items: list[DnsItem], depth: int = 0) -> list[tuple[int, str]]:

@@ -149,20 +149,22 @@ def reassembled_items(table: PacketTable, frame: int) -> HttpItem | None:
     lt = table.layer("tcp")
     row = int(np.searchsorted(lt.pkt, frame, side="right")) - 1
     got = reassembled_pdus(table).get(row) if row >= 0 else None
-    return None if got is None else segments_item(got)
+    return None if got is None else segments_item(got, table.records.first_frame)
 
 
-def segments_item(got: Reassembly) -> HttpItem:
-    """The ``tcp.segments`` subtree of a reassembled PDU (:func:`reassembled_items`)."""
+def segments_item(got: Reassembly, first_frame: int) -> HttpItem:
+    """The ``tcp.segments`` subtree of a reassembled PDU (:func:`reassembled_items`), in a
+    table whose first frame is the capture's ``first_frame`` (0-based)."""
     total = len(got.data)
-    head = ", ".join(f"#{f + 1}({n})" for f, n in got.frames)
+    first = first_frame + 1  # (a segment's frame number: its frame in a later piece counts on)
+    head = ", ".join(f"#{f + first}({n})" for f, n in got.frames)
     out = HttpItem("tcp.segments", f"[{_appended_label(f'{len(got.frames)} Reassembled TCP Segments ({total} bytes): {head}')}]",
                    start=0, length=total)
     offset = 0
     for f, n in got.frames:
-        out.children.append(HttpItem("tcp.segment", f"[Frame: {f + 1}, payload: {offset}-{offset + n - 1} "
-                                     f"({n} byte{'' if n == 1 else 's'})]" if n else f"[Frame: {f + 1} (no data)]",
-                                     str(f + 1), offset, n, FieldType.FRAMENUM))
+        out.children.append(HttpItem("tcp.segment", f"[Frame: {f + first}, payload: {offset}-{offset + n - 1} "
+                                     f"({n} byte{'' if n == 1 else 's'})]" if n else f"[Frame: {f + first} (no data)]",
+                                     str(f + first), offset, n, FieldType.FRAMENUM))
         offset += n
     hexed = got.data.hex()
     shown = hexed if total <= 36 else hexed[:72] + "\u2026"
