@@ -53,7 +53,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
 from typing import Any, Generic, Literal, TypeVar, cast
 
-__all__ = ["Kernel", "compiles", "helper", "jit_mode", "job", "kernel", "own_context", "raise_job"]
+__all__ = ["Kernel", "compiles", "helper", "helper_compiled_as", "jit_mode", "job", "kernel", "own_context", "raise_job"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -179,6 +179,23 @@ def helper(fn: F) -> F:
     return fn
 
 
+_COMPILED_AS_ATTR = "_tcpscope_compiled_as"
+
+
+def helper_compiled_as(loop: Callable[..., Any]) -> Callable[[F], F]:
+    """Mark the decorated function as a helper whose compiled twin is ``loop``'s, not its own.
+
+    For a helper whose per-element loop is fast compiled and slow as Python, where numpy
+    does the same work over a whole slice at once: uncompiled kernels (small inputs) call
+    the decorated numpy version, compiled kernels ``loop`` compiled. The two must give the
+    same result (the tests run kernels both ways, ``TCPSCOPE_JIT=never|always``)."""
+    def mark(fn: F) -> F:
+        setattr(fn, _HELPER_ATTR, True)
+        setattr(fn, _COMPILED_AS_ATTR, loop)
+        return fn
+    return mark
+
+
 def _njit(fn: Callable[..., Any], refcounts: bool = True) -> Any:
     """``numba.njit(cache=True)`` of ``fn``, with the helpers it calls swapped for their compiled twins.
 
@@ -194,7 +211,7 @@ def _njit(fn: Callable[..., Any], refcounts: bool = True) -> Any:
         for n in names:
             h = env[n]
             if h not in _compiled_helpers:
-                _compiled_helpers[h] = _njit(h)
+                _compiled_helpers[h] = _njit(getattr(h, _COMPILED_AS_ATTR, h))
             env[n] = _compiled_helpers[h]
         copy = types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, fn.__closure__)
         copy.__qualname__ = fn.__qualname__

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from golden_io import LIVE_SAMPLE as LIVE_SAMPLES
+from make_golden_conv_extras import Extras, read_extras, stream_extras, tshark_extras
 from make_golden_stats import (
     CAPTURES,
     capture_names,
@@ -118,46 +120,48 @@ def test_golden_is_what_tshark_prints(name: str, tshark: str) -> None:
 
 # ---- extras: against tshark -2 -T fields ----
 
-@pytest.mark.tshark
+EXTRAS_VERSION, EXTRAS = read_extras()
+
+
+def test_extras_golden_is_of_the_installed_tshark(tshark_version: str) -> None:
+    assert tshark_version == EXTRAS_VERSION
+
+
 @pytest.mark.parametrize("name", [n for n in capture_names() if expected_path(n, "conv").read_text(encoding="utf-8")])
-def test_extras_match_tshark_fields(name: str, tshark: str) -> None:
+def test_extras_match_tshark_fields(name: str) -> None:
     """Completeness as ``-2`` shows it on a stream's last frame; retransmissions as the
     frames ``tcp.analysis.retransmission`` marks; RTT from ``tcp.analysis.ack_rtt``.
 
-    Over the captures tshark reads (its conversation table is empty for the others). The
-    RTTs of the conversations ``KNOWN_TIME_DIFFS`` declares differ as their times do."""
-    import subprocess
+    Over the captures tshark reads (its conversation table is empty for the others), as
+    tests/golden/make_golden_conv_extras.py recorded them. The RTTs of the conversations
+    ``KNOWN_TIME_DIFFS`` declares differ as their times do."""
+    assert_extras_equal(name, EXTRAS.get(name, {}))
 
-    out = subprocess.run(
-        [tshark, "-2", "-r", str(CAPTURES / name), "-T", "fields", "-e", "tcp.stream", "-e", "tcp.completeness",
-         "-e", "tcp.analysis.retransmission", "-e", "tcp.analysis.ack_rtt"],
-        capture_output=True, text=True, check=False).stdout
-    comp: dict[int, int] = {}
-    retrans: dict[int, int] = {}
-    rtts: dict[int, list[int]] = {}
-    for line in out.splitlines():
-        stream, completeness, rt, rtt = line.split("\t")
-        if not stream:
-            continue
-        s = int(stream.split(",")[0])
-        comp[s] = int(completeness.split(",")[0])
-        retrans[s] = retrans.get(s, 0) + (1 if rt else 0)
-        if rtt:
-            rtts.setdefault(s, []).append(round(float(rtt) * 1e9))
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("name", [n for n in LIVE_SAMPLES if expected_path(n, "conv").read_text(encoding="utf-8")])
+def test_extras_golden_is_what_tshark_prints(name: str, tshark: str) -> None:
+    want = stream_extras(tshark_extras(CAPTURES / name, tshark))
+    assert want == EXTRAS.get(name, {}), "conv-extras.tsv is not the installed tshark's: re-record it"
+    assert_extras_equal(name, want)
+
+
+def assert_extras_equal(name: str, want: Extras) -> None:
+    """tcpscope's conversations of capture ``name`` against tshark's extras ``want``."""
     conv = conversations(table_of(CAPTURES / name))
     for i in range(len(conv)):
         s = int(conv.stream[i])
-        samples = rtts.get(s, [])
-        assert int(conv.completeness[i]) == comp[s], s
-        assert int(conv.retransmissions[i]) == retrans.get(s, 0), s
-        assert int(conv.rtt_samples[i]) == len(samples), s
+        completeness, retransmissions, samples, least, greatest, total = want[s]
+        assert int(conv.completeness[i]) == completeness, s
+        assert int(conv.retransmissions[i]) == retransmissions, s
+        assert int(conv.rtt_samples[i]) == samples, s
         if samples and name in KNOWN_TIME_DIFFS:
             got = (int(conv.rtt_min_ns[i]), int(conv.rtt_max_ns[i]))
-            assert got != (min(samples), max(samples))
+            assert got != (least, greatest)
         elif samples:
-            assert int(conv.rtt_min_ns[i]) == min(samples)
-            assert int(conv.rtt_max_ns[i]) == max(samples)
-            assert int(conv.rtt_avg_ns[i]) == sum(samples) // len(samples)
+            assert int(conv.rtt_min_ns[i]) == least
+            assert int(conv.rtt_max_ns[i]) == greatest
+            assert int(conv.rtt_avg_ns[i]) == total // samples
 
 
 def test_extras_of_http_eth() -> None:

@@ -24,6 +24,7 @@ import pytest
 from compare import CAPTURES, EXPECTED, capture_files, run_cli, run_piped
 from flow_declared import DECLARED, OUT_OF_RANGE_TIME
 from flow_stand_ins import STAND_INS, without_states
+from golden_io import LIVE_SAMPLE
 from make_golden_flow import FLOWS
 from make_golden_stats import run_stat
 from tcp_craft import ACK, NS, PSH, SYN, Frame, tcp4, write_pcap
@@ -105,14 +106,15 @@ def _tshark(name: str, tshark: str, *args: str) -> str:
 
 
 @pytest.mark.tshark
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", LIVE_SAMPLE)
 def test_golden_files_are_what_tshark_prints(name: str, tshark: str) -> None:
     """The packet list's golden file and both graphs' are the installed tshark's text, byte
     for byte: ``tshark -r NAME -z flow,tcp,standard`` prints the list, then the graph (one
     run for two files); the network graph has a run of its own (in a run with the standard
     graph, tshark's standard graph changes on two captures). With the golden tests (tcpscope
     against these files, line by line, but for the declared lines) this proves tcpscope's
-    text is the live tshark's, as a live comparison per file did with a run each."""
+    text is the live tshark's, as a live comparison per file did with a run each. On
+    golden_io.LIVE_SAMPLE: the files record tshark's version, checked below."""
     assert _tshark(name, tshark, "-z", FLOWS["flow"]) == _list_golden(name) + _golden(name, "flow"), \
         "the packet list's or the graph's golden file is not the installed tshark's: re-record it"
     assert _tshark(name, tshark, "-q", "-z", FLOWS["flow-network"]) == _golden(name, "flow-network"), \

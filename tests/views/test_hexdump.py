@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from golden_io import CAPTURES, capture_names
+from golden_io import CAPTURES, LIVE_SAMPLE, capture_names
 from hexdump_declared import DECLARED, REASON, UNPRODUCED
 
 import tcpscope
@@ -123,7 +123,7 @@ def test_dumps_match_the_recorded_digest(name: str) -> None:
 
 
 @pytest.mark.tshark
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", LIVE_SAMPLE)  # every capture: test_dumps_match_the_recorded_digest
 def test_dumps_match_tshark_live(name: str, tshark: str) -> None:
     frames = tshark_dumps(name, tshark)
     assert frame_diffs(name, frames, ours(name), DECLARED) == []

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tcpscope._jit import helper, kernel
+from tcpscope._jit import helper, helper_compiled_as, kernel
 
 __all__ = ["Kind", "measure_rows", "write_rows"]
 
@@ -314,9 +314,9 @@ def _put_time(out: NDArray[np.uint8], p: int, ns: Any, dry: bool) -> int:
     return n + 10
 
 
-@helper
-def _put_span(out: NDArray[np.uint8], p: int, buf: NDArray[np.uint8], start: Any, length: Any, dry: bool) -> int:  # noqa: PLR0913, PLR0917 -- compiled helper: numba takes arrays, not records
-    """Lowercase hex of ``buf[start:start + length]`` (Python slice bounds, ``start >= 0``)."""
+def _put_span_loop(out: NDArray[np.uint8], p: int, buf: NDArray[np.uint8], start: Any, length: Any, dry: bool) -> int:  # noqa: PLR0913, PLR0917 -- compiled helper: numba takes arrays, not records
+    """Lowercase hex of ``buf[start:start + length]`` (Python slice bounds, ``start >= 0``):
+    :func:`_put_span` as compiled kernels run it, a byte at a time."""
     size = buf.shape[0]
     end = min(start + length, size)
     start = min(start, size)
@@ -331,9 +331,28 @@ def _put_span(out: NDArray[np.uint8], p: int, buf: NDArray[np.uint8], start: Any
     return n
 
 
-@helper
-def _put_ucs4(out: NDArray[np.uint8], p: int, row: NDArray[np.uint32], dry: bool) -> int:
-    """UTF-8 of the code points of ``row`` up to its last non-NUL one."""
+@helper_compiled_as(_put_span_loop)
+def _put_span(out: NDArray[np.uint8], p: int, buf: NDArray[np.uint8], start: Any, length: Any, dry: bool) -> int:  # noqa: PLR0913, PLR0917 -- compiled helper: numba takes arrays, not records
+    """Lowercase hex of ``buf[start:start + length]`` (Python slice bounds, ``start >= 0``),
+    the whole span at once with numpy: uncompiled, a loop of Python per byte took more
+    than half of a small capture's ``-T fields`` with payloads. Compiled kernels run
+    :func:`_put_span_loop` (no temporary arrays)."""
+    size = buf.shape[0]
+    end = min(start + length, size)
+    start = min(start, size)
+    if end <= start:
+        return 0
+    n: int = 2 * (end - start)
+    if not dry:
+        span = buf[start:end]
+        out[p:p + n:2] = _HEXDIGITS[span >> 4]
+        out[p + 1:p + n:2] = _HEXDIGITS[span & 15]
+    return n
+
+
+def _put_ucs4_loop(out: NDArray[np.uint8], p: int, row: NDArray[np.uint32], dry: bool) -> int:
+    """UTF-8 of the code points of ``row`` up to its last non-NUL one: :func:`_put_ucs4` as
+    compiled kernels run it, a code point at a time."""
     last = row.shape[0]
     while last > 0 and row[last - 1] == 0:
         last -= 1
@@ -363,6 +382,24 @@ def _put_ucs4(out: NDArray[np.uint8], p: int, row: NDArray[np.uint32], dry: bool
                 out[p + n + 3] = 0x80 | (c & 0x3F)
             n += 4
     return n
+
+
+@helper_compiled_as(_put_ucs4_loop)
+def _put_ucs4(out: NDArray[np.uint8], p: int, row: NDArray[np.uint32], dry: bool) -> int:
+    """UTF-8 of the code points of ``row`` up to its last non-NUL one, through Python's
+    codecs (uncompiled: the loop took a sixth of a small capture's ``-T fields``). The
+    encoding is the loop's: a surrogate code point becomes its three bytes, as the loop
+    writes it; past U+10FFFF, which the codecs refuse, the loop writes it."""
+    filled = np.flatnonzero(row)
+    last = int(filled[-1]) + 1 if filled.size else 0
+    try:
+        text = row[:last].astype("<u4").tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        n: int = _put_ucs4_loop(out, p, row, dry)
+        return n
+    if not dry:
+        out[p:p + len(text)] = np.frombuffer(text, dtype=np.uint8)
+    return len(text)
 
 
 @helper
