@@ -35,16 +35,11 @@ from tcpscope.views.tree_frames import show_text
 
 RECORDED = json.loads(lzma.decompress((DATA / "desegment_show.json.xz").read_bytes()))
 
-TLS_ALONE = ("a TLS segment framed alone: the TLS tree of what it holds (Ignored Unknown Record, Continuation Data, "
-             "a record the segment cuts) is not written; tcpscope shows TCP's lines")
 DNS_CUT = ("a DNS message the segment's end cuts: tshark dissects what it has ([BoundErrorUnreassembled Packet]) "
            "and marks the next segment [Continuation to #N]; tcpscope shows TCP's lines")
 
-_TLS_FRAMES = ("19 21-22 24-30 32 35 37-44 46 49 51-53 55 79 93")
-
 #: reason -> capture -> the frames that differ without reassembly only
 DECLARED: dict[str, dict[str, str]] = {
-    TLS_ALONE: {"tls-dns.pcap": _TLS_FRAMES},
     DNS_CUT: {"tls-dns.pcap": "127 129 131 133"},
 }
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["VERSION_NAMES", "HandshakeItem", "RecordItem", "TlsSession", "version_name"]
+__all__ = ["IGNORING_VERSIONS", "VERSION_NAMES", "HandshakeItem", "RecordItem", "TlsSession", "version_name"]
 
 SSL3, TLS10, TLS11, TLS12, TLS13, GMTLS = 0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x0101
 #: Versions by number, as the Protocol column names them (ssl_version_short_names)
@@ -52,6 +52,13 @@ ALERT_NAMES = {
 #: The Server Hello random that marks a Hello Retry Request (RFC 8446 §4.1.3)
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 EXT_SERVER_NAME, EXT_SUPPORTED_VERSIONS = 0, 43
+
+
+#: Session versions for which TLS reads a record of an unknown content type as "Ignored
+#: Unknown Record" (dissect_ssl3_record: TLS 1.0-1.2 and GM TLS), skipping the length its
+#: header gives; for others (TLS 1.3, SSL 3.0) it is "Continuation Data", the rest of the
+#: segment
+IGNORING_VERSIONS = (TLS10, TLS11, TLS12, GMTLS)
 
 
 def version_name(version: int) -> str:

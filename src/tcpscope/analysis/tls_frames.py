@@ -34,7 +34,7 @@ from tcpscope.analysis.layout import (
     A_RETRANSMISSION,
     A_ZERO_WINDOW_PROBE,
 )
-from tcpscope.analysis.tls import UNWRITTEN, RecordItem, TlsSession, version_name
+from tcpscope.analysis.tls import IGNORING_VERSIONS, UNWRITTEN, RecordItem, TlsSession, version_name
 from tcpscope.analysis.tls_framing import (
     EV_BYTES,
     EV_CUT,
@@ -81,10 +81,6 @@ _MOD = 0xFFFFFFFF
 _STOP_FLAGS = A_OUT_OF_ORDER | A_FAST_RETRANSMISSION | A_ZERO_WINDOW_PROBE
 #: Analysis flags of segments TCP hands to no dissector, heuristics included
 _NOT_HANDED = A_RETRANSMISSION | A_OUT_OF_ORDER | A_KEEP_ALIVE
-#: Session versions for which TLS reads a record of an unknown content type as "Ignored
-#: Unknown Record" (dissect_ssl3_record: TLS 1.0-1.2 and GM TLS); for others (TLS 1.3,
-#: SSL 3.0) it is "Continuation Data"
-_IGNORING_VERSIONS = (0x0301, 0x0302, 0x0303, 0x0101)
 
 
 @dataclass(frozen=True)
@@ -234,7 +230,7 @@ class PduFramer:
             session = self._sessions.setdefault(kk >> 1, TlsSession())
             found.proto.setdefault(s, version_name(session.version))
             if ek == EV_JUNK:
-                ignoring = session.version in _IGNORING_VERSIONS
+                ignoring = session.version in IGNORING_VERSIONS
                 if a == 2 and ignoring:
                     found.cut.add(s)  # a record tried and cut short: nothing written
                 elif a == 1 and ignoring:

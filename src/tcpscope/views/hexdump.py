@@ -2,9 +2,9 @@
 
 tshark (epan/print.c ``print_hex_data``) dumps every *data source* of a frame: the frame's
 own bytes, then each buffer a dissector built (here the IP datagrams reassembled from
-fragments, "Reassembled IPv4" / "Reassembled IPv6"; an HTTP message TCP reassembled from
-several segments, "Reassembled TCP"; its body de-chunked and uncompressed, "De-chunked
-entity body" / "Uncompressed entity body"). A frame with one
+fragments, "Reassembled IPv4" / "Reassembled IPv6"; an HTTP message, TLS record or DNS
+message TCP reassembled from several segments, "Reassembled TCP"; an HTTP body de-chunked
+and uncompressed, "De-chunked entity body" / "Uncompressed entity body"). A frame with one
 source gets its lines alone; a frame with several gets each block under a line naming
 the source and its length (``Frame (166 bytes):``, ``byte`` for one). A source of no
 bytes ends the frame's dump there (a frame of 0 captured bytes prints nothing). tshark.c
@@ -215,12 +215,37 @@ def _http_sources(table: PacketTable, frames: Index) -> dict[int, list[DataSourc
     return {k: v for k, v in out.items() if v}
 
 
+def _app_sources(table: PacketTable, frames: Index) -> dict[int, list[DataSource]]:
+    """APP SOURCES: the TLS record or DNS message TCP reassembled from several segments
+    that each of ``frames`` completes (by position in ``frames``), :data:`REASSEMBLED_TCP`
+    with its bytes (``views.tree_pdu_reassembled``, the tree's own; a PDU whose tree is
+    not written there, its header split, has no bytes known and no source here)."""
+    if "tcp" not in table.layers or "stream" not in table.layer("tcp").cols or len(table.layer("tcp")) == 0:
+        return {}
+    # (imported here: the TLS/DNS framing is needed only for frames that carry TCP payload)
+    from tcpscope.views.tree_pdu_reassembled import UNWRITTEN, app_reassemblies
+
+    found = app_reassemblies(table)
+    if not found:
+        return {}
+    pkt = table.layer("tcp").pkt
+    where = {f: k for k, f in enumerate(frames.tolist())}
+    out: dict[int, list[DataSource]] = {}
+    for row, (_tls, pdu) in found.items():
+        k = where.get(int(pkt[row]))
+        if k is not None and pdu is not UNWRITTEN:
+            out.setdefault(k, []).append(DataSource(REASSEMBLED_TCP, pdu.data))
+    return out
+
+
 def _more_sources(table: PacketTable, frames: Index) -> dict[int, list[DataSource]]:
     """The sources of each of ``frames`` after its own bytes: its reassembled datagrams,
-    then the buffers HTTP built (:func:`_http_sources`)."""
+    then the buffers HTTP built (:func:`_http_sources`) and the TLS record or DNS message
+    it completes (:func:`_app_sources`)."""
     out = _reassembled(table, frames)
-    for k, more in _http_sources(table, frames).items():
-        out.setdefault(k, []).extend(more)
+    for extra in (_http_sources(table, frames), _app_sources(table, frames)):
+        for k, more in extra.items():
+            out.setdefault(k, []).extend(more)
     return out
 
 
@@ -230,7 +255,7 @@ def _buffers(table: PacketTable) -> tuple[NDArray[np.uint8], ...]:
 
 def data_sources(table: PacketTable, frame: int) -> list[DataSource]:
     """The data sources of frame index ``frame``, with their bytes: the frame's own, then
-    the datagrams reassembled in it and the buffers HTTP built (:func:`_more_sources`)."""
+    the datagrams reassembled in it and the buffers HTTP, TLS and DNS built (:func:`_more_sources`)."""
     r = table.records
     start, n = int(r.offset[frame]), int(r.caplen[frame])
     own = DataSource("Frame", bytes(_buffers(table)[0][start:start + n]))

@@ -19,7 +19,9 @@ Protocol column does (``TLSv1.2 Record Layer: ...``) and the record's content:
 The records are read from the segment's payload when it holds them whole, and a record
 TCP reassembled from earlier segments from its reassembled bytes (:func:`tls_items`); a
 record that runs past the segment's end is one TLS asks TCP more of, not added (a segment
-that begins with one has the protocol's line alone). Handshake bodies:
+that begins with one has the protocol's line alone). A header of no TLS content type
+is an "Ignored Unknown Record" or the segment's "Continuation Data" (:func:`_ignored`),
+as the framing reads it with or without TCP reassembly. Handshake bodies:
 :mod:`tcpscope.views.tree_tls_handshake`. The tree is a list of items
 (:class:`tcpscope.views.tree_dns.DnsItem`: field, line, JSON value, bytes, type), from
 which ``tshark -V``'s text (:func:`tls_text`) and ``-T json``
@@ -43,6 +45,7 @@ from tcpscope.analysis.tls import (
     CT_HANDSHAKE,
     HANDSHAKE_NAMES,
     HS_SERVER_HELLO,
+    IGNORING_VERSIONS,
     version_name,
 )
 from tcpscope.table.packets import PacketTable
@@ -219,6 +222,11 @@ def _records(data: bytes, base: int, opaque: list[bool], how: tuple[str, bool, s
     version, plain, app = how
     top = DnsItem("tls", "Transport Layer Security", "", base, len(data), 0, FieldType.PROTOCOL)
     at, k, ccs = 0, 0, False
+    while at + _HEADER <= len(data) and data[at] not in _CONTENT:
+        if version not in _IGNORING:
+            return top if not opaque else None  # Continuation Data: the rest of the segment, no item
+        top.children.append(_ignored(base + at, _HEADER + int.from_bytes(data[at + 3:at + 5], "big")))
+        at += _HEADER + int.from_bytes(data[at + 3:at + 5], "big")
     while _whole_record(data, at):
         if k >= len(opaque):
             return None
@@ -234,6 +242,33 @@ def _records(data: bytes, base: int, opaque: list[bool], how: tuple[str, bool, s
         at += _HEADER + size
         k += 1
     return top if k == len(opaque) else None
+
+
+#: The conversation versions (as the Protocol column names them) for which TLS reads a
+#: header of an unknown content type as an "Ignored Unknown Record"
+_IGNORING = frozenset(version_name(v) for v in IGNORING_VERSIONS)
+
+
+def _ignored(at: int, size: int) -> DnsItem:
+    """IGNORED UNKNOWN RECORD: where the conversation's version is one of
+    :data:`IGNORING_VERSIONS`, a header whose content type is none of TLS's is an item of
+    its own, spanning the header and the length it gives, with its expert item (a
+    warning of the Protocol group); TLS reads on after that length (the next header may
+    be another one). Otherwise (TLS 1.3) the segment's rest is "Continuation Data" and
+    nothing is added."""
+    message = "Ignored Unknown Record"
+    return DnsItem("", message, "", at, size, children=[
+        DnsItem("_ws.expert", f"[Expert Info (Warning/Protocol): {message}]", "", children=[
+            DnsItem("tls.ignored_unknown_record", f"[{message}]", ""),
+            DnsItem(_EXPERT_MESSAGE, message, message),
+            DnsItem("_ws.expert.severity", "[Severity level: Warning]", str(_WARNING)),
+            DnsItem("_ws.expert.group", "[Group: Protocol]", str(_PROTOCOL_GROUP))])])
+
+
+#: An expert item's message: a member of its JSON object, no line of its own in the text
+_EXPERT_MESSAGE = "_ws.expert.message"
+#: The expert severity and group numbers (``-T json`` writes them): PI_WARN, PI_PROTOCOL
+_WARNING, _PROTOCOL_GROUP = 0x00600000, 0x09000000
 
 
 def _line_version(version: str, head: bytes, plain: bool) -> str:
@@ -255,7 +290,8 @@ def _whole_record(payload: bytes, at: int) -> bool:
 
 
 def _lines(items: list[DnsItem], depth: int = 0) -> list[tuple[int, str]]:
-    return [line for d in items for line in ((depth, d.label), *_lines(d.children, depth + 1))]
+    return [line for d in items if d.key != _EXPERT_MESSAGE
+            for line in ((depth, d.label), *_lines(d.children, depth + 1))]
 
 
 def tls_text(table: PacketTable, frame: int, layer: int, payload: bytes, ports: tuple[int, int]) -> str | None:
