@@ -206,17 +206,20 @@ class HttpFramer:
     def _texts(self, rows: Index, key: Index, show: Array, tail: Array, ev: Array, pay: Array, pool: Array,  # noqa: PLR0913, PLR0917 -- the kernel's outputs, one by one
                ) -> HttpSegments:
         """The HTTP part of each claimed segment's Info, from the events, segment by
-        segment (one Python step per event, a few per message, and per claimed segment)."""
+        segment (one Python step per event, a few per message, and per claimed segment;
+        the keys, events and bytes as Python ints and bytes once, not a numpy scalar each)."""
         texts = [""] * rows.shape[0]
         events = ev.tolist()
-        e = 0
+        keys = key.tolist()
+        raw = (pay.tobytes(), pool.tobytes())
+        e, count = 0, len(events)
         for s in np.flatnonzero(show).tolist():
-            kk = int(key[s])
+            kk = keys[s]
             done: list[str] = []
-            while e < len(events) and events[e][0] <= s:
+            while e < count and events[e][0] <= s:
                 seg, kind, a, b = events[e]
                 e += 1
-                text = self._event(int(key[seg]), kind, a, b, pay, pool)
+                text = self._event(keys[seg], kind, a, b, raw)
                 if text is not None and seg == s:
                     done.append(text)
             cur = self._open.get(kk)
@@ -226,15 +229,16 @@ class HttpFramer:
             elif show[s] == SHOW_HTTP:
                 texts[s] = "".join(done) + (line if tail[s] else "")
         for seg, kind, a, b in events[e:]:
-            self._event(int(key[seg]), kind, a, b, pay, pool)
+            self._event(keys[seg], kind, a, b, raw)
         keep = show != 0
         for s in np.flatnonzero(keep & (show != SHOW_TCP_MARK)).tolist():
             keep[s] = not _unwritten(texts[s])
         return HttpSegments(rows[keep], show[keep], [t for t, k in zip(texts, keep.tolist(), strict=True) if k])
 
-    def _event(self, key: int, kind: int, a: int, b: int, pay: Array, pool: Array) -> str | None:  # noqa: PLR0913, PLR0917 -- an event's four numbers and the two byte arrays they point into
-        """Apply one event to direction ``key``'s open message; a completed message's
-        Info text is returned."""
+    def _event(self, key: int, kind: int, a: int, b: int, raw: tuple[bytes, bytes]) -> str | None:
+        """Apply one event to direction ``key``'s open message (``raw``: the piece's
+        payload and pool, which a first line's and a Content-Type's places point into); a
+        completed message's Info text is returned."""
         if kind == EV_CONTINUATION:
             if a == CONT_MALFORMED and not self.desegment:
                 return "Continuation" + _UNREASSEMBLED
@@ -243,9 +247,9 @@ class HttpFramer:
             return None
         cur = self._open.setdefault(key, ["", ""])
         if kind in (EV_LINE1, EV_LINE1_POOL):
-            cur[0], cur[1] = _text((pay if kind == EV_LINE1 else pool)[a:a + b]), ""
+            cur[0], cur[1] = _line_text(raw[0 if kind == EV_LINE1 else 1][a:a + b]), ""
         elif kind == EV_CTYPE:
-            cur[1] = _text(pool[a:a + b])
+            cur[1] = _line_text(raw[1][a:a + b])
         else:
             del self._open[key]
             if a == BODY_CUT:
@@ -270,11 +274,6 @@ _UNREASSEMBLED = "[BoundErrorUnreassembled Packet]"
 
 def _unwritten(text: str) -> bool:
     return _UNWRITTEN in text or not text
-
-
-def _text(raw: Array) -> str:
-    """A line as the Info shows it (:func:`_line_text` of its bytes)."""
-    return _line_text(raw.tobytes())
 
 
 @lru_cache(maxsize=4096)
