@@ -211,7 +211,7 @@ class HttpFramer:
         texts = [""] * rows.shape[0]
         events = ev.tolist()
         keys = key.tolist()
-        raw = (pay.tobytes(), pool.tobytes())
+        raw = (pay.data, pool.data)  # (memoryviews: a line is copied out alone)
         e, count = 0, len(events)
         for s in np.flatnonzero(show).tolist():
             kk = keys[s]
@@ -235,7 +235,7 @@ class HttpFramer:
             keep[s] = not _unwritten(texts[s])
         return HttpSegments(rows[keep], show[keep], [t for t, k in zip(texts, keep.tolist(), strict=True) if k])
 
-    def _event(self, key: int, kind: int, a: int, b: int, raw: tuple[bytes, bytes]) -> str | None:
+    def _event(self, key: int, kind: int, a: int, b: int, raw: tuple[memoryview, memoryview]) -> str | None:
         """Apply one event to direction ``key``'s open message (``raw``: the piece's
         payload and pool, which a first line's and a Content-Type's places point into); a
         completed message's Info text is returned."""
@@ -247,9 +247,9 @@ class HttpFramer:
             return None
         cur = self._open.setdefault(key, ["", ""])
         if kind in (EV_LINE1, EV_LINE1_POOL):
-            cur[0], cur[1] = _line_text(raw[0 if kind == EV_LINE1 else 1][a:a + b]), ""
+            cur[0], cur[1] = _line_text(bytes(raw[0 if kind == EV_LINE1 else 1][a:a + b])), ""
         elif kind == EV_CTYPE:
-            cur[1] = _line_text(raw[1][a:a + b])
+            cur[1] = _line_text(bytes(raw[1][a:a + b]))
         else:
             del self._open[key]
             if a == BODY_CUT:
