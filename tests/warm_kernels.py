@@ -24,6 +24,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 CAPTURES = Path(__file__).resolve().parent / "golden" / "captures"
@@ -89,6 +90,8 @@ def part1() -> None:
         _run(["list", path, "-Y", 'tcp contains "GET"'])
         _run(["analyze", path])
         reassemble(analyze(dissect(read_records(path))))
+    with tempfile.TemporaryDirectory() as tmp:  # the table export's Info writer (views.info_kernel)
+        _run(["export", str(CAPTURES / "zeek-http-get.pcap"), "--format", "parquet", "-o", str(Path(tmp) / "x")])
 
 
 def main() -> None:

@@ -9,7 +9,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from tcpscope.views.arrow_buffers import arrow_repeated_texts, arrow_text_column, arrow_texts, arrow_values
+from tcpscope.views.arrow_buffers import (
+    arrow_repeated_texts,
+    arrow_scattered,
+    arrow_text_column,
+    arrow_texts,
+    arrow_values,
+)
 
 TYPES = [pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64(), pa.int8(), pa.int32(), pa.int64(), pa.float64(),
          pa.timestamp("ns", tz="UTC"), pa.duration("ns"), pa.bool_()]
@@ -26,6 +32,9 @@ def test_values(typ: pa.DataType, n: int) -> None:
     got = arrow_values(data, typ, valid)
     assert got.equals(pa.array(want_data, type=typ, mask=~valid))
     assert got.null_count == int((~valid).sum())
+    rows = np.flatnonzero(valid)
+    assert arrow_scattered(data[rows], rows, n, typ).equals(got)
+    assert arrow_scattered(data, np.arange(n), n, typ).equals(arrow_values(data, typ))
 
 
 TEXTS = ["", "TCP", "80 \u2192 51234 [ACK] Seq=1", "caf\u00e9", ""]

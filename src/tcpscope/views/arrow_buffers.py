@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tcpscope._types import Array
+from tcpscope._types import Array, Index
 
 if TYPE_CHECKING:
     import pyarrow
 
-__all__ = ["arrow_repeated_texts", "arrow_text_column", "arrow_texts", "arrow_values"]
+__all__ = ["arrow_repeated_texts", "arrow_scattered", "arrow_text_column", "arrow_texts", "arrow_values"]
 
 
 def _bits(flags: Array) -> pyarrow.Buffer:
@@ -64,6 +64,20 @@ def arrow_values(data: Array, typ: pyarrow.DataType, valid: Array | None = None)
     if valid is None or bool(np.all(valid)):
         return pa.Array.from_buffers(typ, n, [None, values])
     return pa.Array.from_buffers(typ, n, [_bits(valid), values], null_count=n - int(np.count_nonzero(valid)))
+
+
+def arrow_scattered(data: Array, rows: Index, m: int, typ: pyarrow.DataType) -> pyarrow.Array:
+    """An array of ``m`` values of the number, time or boolean type ``typ``: ``data`` at
+    ``rows`` (distinct), null elsewhere; put in place by numpy, cast as :func:`arrow_values` casts."""
+    import pyarrow as pa
+
+    out = np.zeros(m, dtype=np.bool_ if pa.types.is_boolean(typ) else _width_dtype(typ))
+    out[rows] = data != 0 if pa.types.is_boolean(typ) else data.astype(out.dtype, copy=False)
+    if rows.shape[0] == m:
+        return arrow_values(out, typ)
+    valid = np.zeros(m, dtype=np.bool_)
+    valid[rows] = True
+    return arrow_values(out, typ, valid)
 
 
 def arrow_texts(texts: Sequence[str] | Array) -> pyarrow.Array:

@@ -19,7 +19,7 @@ from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldDef, FieldType
 from tcpscope.table.text import format_values
 from tcpscope.table.values import Values
-from tcpscope.views.arrow_buffers import arrow_repeated_texts, arrow_texts, arrow_values
+from tcpscope.views.arrow_buffers import arrow_repeated_texts, arrow_scattered, arrow_texts, arrow_values
 
 if TYPE_CHECKING:
     import pandas
@@ -48,6 +48,8 @@ def arrow_column(fd: FieldDef, v: Values, pos: Index, field: pyarrow.Field, tabl
         out = np.zeros(m, dtype=np.bool_)
         out[rows] = True
         return arrow_values(out, pa.bool_())
+    if not as_list and fd.ftype in _NUMBERS:  # scattered into place in numpy: no index array for Arrow to take by
+        return arrow_scattered(np.asarray(v.data), rows, m, field.type)
     flat = _arrow_values(fd, v, table, field.type.value_type if as_list else field.type)
     if as_list:
         offsets = np.zeros(m + 1, dtype=np.int32)
@@ -56,6 +58,11 @@ def arrow_column(fd: FieldDef, v: Values, pos: Index, field: pyarrow.Field, tabl
     at = np.full(m, -1, dtype=np.int64)
     at[rows] = np.arange(rows.shape[0])
     return flat.take(arrow_values(at, pa.int64(), valid=at >= 0))
+
+
+#: The types whose values are fixed-width numbers in Arrow (made by :func:`arrow_values`)
+_NUMBERS = frozenset({FieldType.BOOLEAN, FieldType.RELATIVE_TIME, FieldType.ABSOLUTE_TIME, FieldType.DOUBLE,
+                      *(ft for ft in FieldType if ft.is_integer)})
 
 
 def _first_in_row(rows: Index) -> NDArray[np.bool_] | None:
