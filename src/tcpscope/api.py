@@ -652,6 +652,7 @@ class Scan:
             self.whole, self.frames = stream.whole, stream.n
             frames = np.arange(table.n, dtype=np.int64) if mask is None else np.flatnonzero(mask).astype(np.int64)
             yield PacketView(table, frames, self._fields, self._lists, piece=_Piece(mask, stream.size))
+        self.whole, self.frames = stream.whole, stream.n  # (a focused pass may yield no piece: no frame asked for exists)
         self.warnings = _messages(stream.warnings)
 
 

@@ -75,8 +75,14 @@ def run(args: argparse.Namespace) -> int:
     if as_json:
         out.write(json_close(written))
     out.flush()
+    if _missing(wanted, found, max(total, scan.frames)):  # (a focused pass yields no piece when no frame asked for exists)
+        return EXIT_ERROR
+    return finish(scan.warnings)
+
+
+def _missing(wanted: list[int], found: set[int], total: int) -> bool:
+    """Whether a frame asked for is not in the capture of ``total`` frames (said on stderr)."""
     missing = [n for n in wanted if n not in found and not (1 <= n <= total)]
     if missing:
         print(f"tcpscope: frame {missing[0]} does not exist: the capture has {total} frames", file=sys.stderr)
-        return EXIT_ERROR
-    return finish(scan.warnings)
+    return bool(missing)
