@@ -46,13 +46,50 @@ from tcpscope.table.text import format_reltime, format_values
 from tcpscope.table.values import Values
 from tcpscope.views.tree_prefs import TcpTreePrefs
 
-__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
-           "display",
-           "indent", "line_text", "render_node"]
+__all__ = [
+    "NARROW_TYPES",
+    "ColumnLabel",
+    "Columns",
+    "ExpertLines",
+    "FieldStore",
+    "Item",
+    "Label",
+    "Node",
+    "Part",
+    "Protocol",
+    "Where",
+    "bit_pattern",
+    "cut_to_frames",
+    "display",
+    "indent",
+    "line_text",
+    "render_node",
+]
 
 #: A label of tshark's own: the whole line (without brackets and indentation) from the
 #: item being shown, or None to leave the item out.
 Label = Callable[["Item"], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a line written for many headers at once: a text (the same in every
+    header, or one of ``choices`` picked by ``pick``: -1 none), then ``number`` in decimal
+    (none where :data:`tcpscope.views.tree_kernel.NO_NUMBER`, or no numbers at all), in
+    the headers ``where`` (every header: None)."""
+
+    text: str = ""
+    number: NDArray[np.int64] | None = None
+    where: NDArray[np.bool_] | None = None
+    choices: Sequence[str] = ()
+    pick: NDArray[np.int64] | None = None
+
+
+#: A label of many headers at once (:class:`Columns`): each header's line as parts in
+#: order, and the headers it leaves to the node's label (None: none). It must write what
+#: the label writes; the compiled writer uses it, the Python writer the label
+#: (tests/views/test_tree_kernel.py compares them).
+ColumnLabel = Callable[["Columns"], "tuple[list[Part], NDArray[np.bool_] | None]"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # (compared and hashed by identity: a cache key)
@@ -113,6 +150,7 @@ class Node:
     value: Callable[[Item], str] | None = None
     hidden: bool = False
     raw: tuple[int, int, int] | Callable[[Item], tuple[int, int, int] | None] | None = None
+    columns: ColumnLabel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +171,8 @@ class Protocol:
     #: the header's tree sits inside the tree of the protocol before it (IPv6's extension
     #: headers inside IPv6's), as the last of its items
     nested: bool = False
+    #: the top line written for many headers at once (see ``Node.columns``)
+    columns: ColumnLabel | None = None
 
 
 class FieldStore:
@@ -412,6 +452,37 @@ class Where:
     layer: int
     rows: Mapping[str, int]
     k: int = 0
+
+
+class Columns:
+    """What a :data:`ColumnLabel` sees: the headers where the node is shown (``n`` of them)
+    and, for each field, its value in each."""
+
+    def __init__(self, store: FieldStore, frames: NDArray[np.int64], layers: NDArray[np.int64],
+                 rows: Mapping[str, NDArray[np.int64]], own: str) -> None:
+        self._store = store
+        self._frames, self._layers, self._rows = frames, layers, rows
+        self.n = int(frames.shape[0])
+        self._own = own
+
+    @property
+    def tcp_prefs(self) -> TcpTreePrefs:
+        """The TCP preferences the tree follows (see :class:`FieldStore`)."""
+        return self._store.tcp
+
+    def values(self, name: str = "") -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+        """Where an integer field (the node's own by default) has a value in each header,
+        and the value (0 where none)."""
+        f = self._store.field(name or self._own)
+        at = f.find_many(self._frames, self._layers, self._rows)
+        has = at >= 0
+        data = np.asarray(f.values.data)
+        got = data[np.where(has, at, 0)].astype(np.int64) if data.shape[0] else np.zeros(self.n, dtype=np.int64)
+        return has, np.where(has, got, 0)
+
+    def expert(self, name: str) -> NDArray[np.bool_]:
+        """Whether each header's frame has an expert item of field ``name``."""
+        return self._store.expert_frames((name,))[self._frames]
 
 
 class Item:
