@@ -90,6 +90,12 @@ class Part:
 #: the label writes; the compiled writer uses it, the Python writer the label
 #: (tests/views/test_tree_kernel.py compares them).
 ColumnLabel = Callable[["Columns"], "tuple[list[Part], NDArray[np.bool_] | None]"]
+#: What a line depends on, in many headers at once (:class:`Columns`): a number (or a row
+#: of numbers) per header, equal where the lines are; the compiled writer then writes the
+#: line once per distinct key, by the node's label.
+LineKey = Callable[["Columns"], NDArray[np.int64]]
+#: A node's condition (``Node.when``) in many headers at once, for the compiled writer.
+ColumnWhen = Callable[["Columns"], NDArray[np.bool_]]
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # (compared and hashed by identity: a cache key)
@@ -151,6 +157,8 @@ class Node:
     hidden: bool = False
     raw: tuple[int, int, int] | Callable[[Item], tuple[int, int, int] | None] | None = None
     columns: ColumnLabel | None = None
+    line_key: LineKey | None = None
+    when_columns: ColumnWhen | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +179,10 @@ class Protocol:
     #: the header's tree sits inside the tree of the protocol before it (IPv6's extension
     #: headers inside IPv6's), as the last of its items
     nested: bool = False
-    #: the top line written for many headers at once (see ``Node.columns``)
+    #: the top line written for many headers at once, or what it depends on (see
+    #: ``Node.columns`` and ``Node.line_key``)
     columns: ColumnLabel | None = None
+    line_key: LineKey | None = None
 
 
 class FieldStore:
@@ -470,6 +480,19 @@ class Columns:
         """The TCP preferences the tree follows (see :class:`FieldStore`)."""
         return self._store.tcp
 
+    @property
+    def table(self) -> PacketTable:
+        return self._store.table
+
+    @property
+    def frames(self) -> NDArray[np.int64]:
+        """Each header's frame (0-based, in :attr:`table`)."""
+        return self._frames
+
+    def column(self, table: str, column: str) -> NDArray[Any]:
+        """A column of layer table ``table`` at each header's row of it."""
+        return np.asarray(self._store.table.layer(table).cols[column])[self._rows[table]]
+
     def values(self, name: str = "") -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
         """Where an integer field (the node's own by default) has a value in each header,
         and the value (0 where none)."""
@@ -479,6 +502,19 @@ class Columns:
         data = np.asarray(f.values.data)
         got = data[np.where(has, at, 0)].astype(np.int64) if data.shape[0] else np.zeros(self.n, dtype=np.int64)
         return has, np.where(has, got, 0)
+
+    def key(self, name: str) -> NDArray[np.int64]:
+        """A field's value in each header as a number that tells values apart (-1 where it
+        has none): an integer as it is, an address's bytes packed into one number."""
+        f = self._store.field(name)
+        at = f.find_many(self._frames, self._layers, self._rows)
+        data = np.asarray(f.values.data)
+        if not data.shape[0]:
+            return np.full(self.n, -1, dtype=np.int64)
+        got = data[np.where(at >= 0, at, 0)]
+        if got.ndim > 1:  # (one row of bytes a value: its distinct rows numbered)
+            got = np.unique(got, axis=0, return_inverse=True)[1].reshape(-1)
+        return np.where(at >= 0, got.astype(np.int64), -1)
 
     def expert(self, name: str) -> NDArray[np.bool_]:
         """Whether each header's frame has an expert item of field ``name``."""

@@ -19,7 +19,7 @@ head, the number, and its tail, and the compiled kernels write each header's byt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -146,13 +146,19 @@ class _Walk:
     columns: list[_Column]
     whens: dict[int, NDArray[np.bool_]] = field(default_factory=dict)
 
-    def holds(self, when: Callable[[Item], bool]) -> NDArray[np.bool_]:
+    def holds(self, node: Node) -> NDArray[np.bool_]:
         """Where a node's condition holds, in every header (asked once per condition)."""
+        when = node.when
+        assert when is not None
         got = self.whens.get(id(when))
         if got is None:
-            store = self.store
-            got = self.whens[id(when)] = np.array(
-                [when(Item(store, where, None, -1)) for where in self.heads.wheres()], dtype=np.bool_)
+            store, heads = self.store, self.heads
+            if self.numbers and node.when_columns is not None:
+                got = np.asarray(node.when_columns(Columns(store, heads.frames, heads.layers, heads.rows, node.field)),
+                                 dtype=np.bool_)
+            else:
+                got = np.array([when(Item(store, where, None, -1)) for where in heads.wheres()], dtype=np.bool_)
+            self.whens[id(when)] = got
         return got
 
 
@@ -172,6 +178,8 @@ def _lines(walk: _Walk, node: Node, live: NDArray[np.bool_], idx: NDArray[np.int
         return _Column.one_each(np.full(n, -1, dtype=np.int64))
     if walk.numbers and node.columns is not None:
         return _parts_column(walk, node, live_rows, idx, pad)
+    if walk.numbers and node.line_key is not None:
+        return _keyed_lines(walk, node, live_rows, idx, pad)
     rows = live_rows.tolist()
     f = store.field(node.field) if node.field else None
     if node.constant or (f is not None and f.fd.ftype is FieldType.NONE and node.label is None):
@@ -214,8 +222,7 @@ def _parts_column(walk: _Walk, node: Node, live_rows: NDArray[np.int64], idx: ND
     the node's label get their line from it, as one item."""
     assert node.columns is not None and not node.mask
     store, heads, pool = walk.store, walk.heads, walk.pool
-    rows = {t: a[live_rows] for t, a in heads.rows.items()}
-    parts, rest = node.columns(Columns(store, heads.frames[live_rows], heads.layers[live_rows], rows, node.field))
+    parts, rest = node.columns(_columns_of(walk, node, live_rows))
     m = live_rows.shape[0]
     parts = [Part(pad + ("[" if node.generated else "")), *parts, Part(("]" if node.generated else "") + "\n")]
     head = np.empty((m, len(parts)), dtype=np.int64)
@@ -240,6 +247,29 @@ def _parts_column(walk: _Walk, node: Node, live_rows: NDArray[np.int64], idx: ND
     all_number = np.full((n, k), NO_NUMBER, dtype=np.int64)
     all_head[live_rows], all_number[live_rows] = head, number
     return _Column(np.arange(0, n * k + 1, k, dtype=np.int64), all_head.reshape(-1), all_number.reshape(-1))
+
+
+def _keyed_lines(walk: _Walk, node: Node, live_rows: NDArray[np.int64], idx: NDArray[np.int64], pad: str) -> _Column:
+    """:func:`_lines` of a node whose line depends on a key of its own (``Node.line_key``):
+    written by its label once per distinct key, in the headers ``live_rows``."""
+    assert node.line_key is not None
+    store, heads = walk.store, walk.heads
+    key = np.asarray(node.line_key(_columns_of(walk, node, live_rows)))
+    _, first, inv = np.unique(key, axis=0 if key.ndim > 1 else None, return_index=True, return_inverse=True)
+    f = store.field(node.field) if node.field else None
+    rows = live_rows[first].tolist()
+    lines = [line_text(node, Item(store, heads.where(r), f, int(idx[r]))) for r in rows]
+    ids = np.array([-1 if t is None else walk.pool.one(f"{pad}{t}\n") for t in lines], dtype=np.int64)
+    head = np.full(heads.frames.shape[0], -1, dtype=np.int64)
+    head[live_rows] = ids[inv.reshape(-1)]
+    return _Column.one_each(head)
+
+
+def _columns_of(walk: _Walk, node: Node, live_rows: NDArray[np.int64]) -> Columns:
+    """What a label of many headers sees of the headers ``live_rows``."""
+    heads = walk.heads
+    return Columns(walk.store, heads.frames[live_rows], heads.layers[live_rows],
+                   {t: a[live_rows] for t, a in heads.rows.items()}, node.field)
 
 
 def _value_lines(walk: _Walk, node: Node, live_rows: NDArray[np.int64], idx: NDArray[np.int64], pad: str) -> _Column:
@@ -294,8 +324,8 @@ def _emit(walk: _Walk, node: Node, alive: NDArray[np.bool_], depth: int) -> NDAr
     if node.hidden:  # (an item of the JSON only)
         return np.zeros(n, dtype=np.bool_)
     if node.when is not None:  # the headers where the node applies (an option kind's items)
-        alive = alive & walk.holds(node.when)
-        node = replace(node, when=None)
+        alive = alive & walk.holds(node)
+        node = replace(node, when=None, when_columns=None)
     if node.rows:  # each row of the table inside the header (TCP options), a column at a time too
         return _rows(walk, node, alive, depth)
     if _per_header(node):
@@ -390,10 +420,11 @@ def _walk(store: FieldStore, proto: Protocol, heads: Headers, experts: ExpertLin
     the protocol adds an item."""
     walk = _Walk(store, heads, experts, Pool(), numbers, [])
     n = heads.frames.shape[0]
-    if numbers and proto.columns is not None:
-        top = Node("", label=proto.label, columns=proto.columns)
-        every = np.arange(n, dtype=np.int64)
-        walk.columns.append(_parts_column(walk, top, every, np.full(n, -1, dtype=np.int64), ""))
+    if numbers and (proto.columns is not None or proto.line_key is not None):
+        top = Node("", label=proto.label, columns=proto.columns, line_key=proto.line_key)
+        every, none = np.arange(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+        write = _parts_column if proto.columns is not None else _keyed_lines
+        walk.columns.append(write(walk, top, every, none, ""))
         alive = walk.columns[0].shown()
     else:
         tops = [proto.label(Item(store, where, None, -1)) for where in heads.wheres()]

@@ -130,6 +130,14 @@ def _raw_ack_shown(item: Item) -> bool:
     return _relative(item) or not _acked(item)
 
 
+def _raw_seq_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.full(c.n, c.tcp_prefs.relative_labels, dtype=np.bool_)
+
+
+def _raw_ack_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.asarray(c.tcp_prefs.relative_labels | ~_acked_columns(c), dtype=np.bool_)
+
+
 def _timestamps(item: Item) -> bool:
     """tcp.calculate_timestamps: the Timestamps subtree only when it is on."""
     return item.tcp_prefs.timestamps
@@ -138,6 +146,14 @@ def _timestamps(item: Item) -> bool:
 def _bytes_in_flight(item: Item) -> bool:
     """tcp.track_bytes_in_flight: the bytes in flight and since the last PSH only when it is on."""
     return item.tcp_prefs.bytes_in_flight
+
+
+def _timestamps_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.full(c.n, c.tcp_prefs.timestamps, dtype=np.bool_)
+
+
+def _bytes_in_flight_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.full(c.n, c.tcp_prefs.bytes_in_flight, dtype=np.bool_)
 
 
 def _hdr_len(item: Item) -> str:
@@ -245,6 +261,15 @@ def _option_columns(c: Columns) -> tuple[list[Part], NDArray[np.bool_] | None]:
 
 def _is_sack(item: Item) -> bool:
     return bool(item.get("tcp.option_kind") == 5)
+
+
+def _is_sack_columns(c: Columns) -> NDArray[np.bool_]:
+    has, kind = c.values("tcp.option_kind")
+    return np.asarray(has & (kind == 5), dtype=np.bool_)
+
+
+def _is_dsack_columns(c: Columns) -> NDArray[np.bool_]:
+    return _is_sack_columns(c) & c.expert("tcp.options.sack.dsack")
 
 
 def _relative_word(item: Item) -> str:
@@ -404,11 +429,11 @@ TCP = Protocol("tcp", "tcp", _tcp_head, columns=_tcp_head_columns, children=(
         ("", (Node("", label=_malformed, key="_ws.malformed", value=_malformed, hidden=True, constant=True),)),)),
     Node("tcp.len", generated=True),
     Node("tcp.seq", label=_seq, of_value=True, raw=(4, 4, 0)),
-    Node("tcp.seq_raw", when=_raw_seq_shown, raw=(4, 4, 0)),
+    Node("tcp.seq_raw", when=_raw_seq_shown, when_columns=_raw_seq_columns, raw=(4, 4, 0)),
     Node("tcp.seq_raw", when=lambda item: not _raw_seq_shown(item), hidden=True, raw=(4, 4, 0)),
     Node("tcp.nxtseq", label=_nxtseq, of_value=True, generated=True),
     Node("tcp.ack", label=_ack, columns=_ack_columns, experts=("tcp.ack.nonzero",), raw=(8, 4, 0)),
-    Node("tcp.ack_raw", when=_raw_ack_shown, raw=(8, 4, 0)),
+    Node("tcp.ack_raw", when=_raw_ack_shown, when_columns=_raw_ack_columns, raw=(8, 4, 0)),
     Node("tcp.ack_raw", when=lambda item: not _raw_ack_shown(item), hidden=True, raw=(8, 4, 0)),
     Node("tcp.hdr_len", label=_hdr_len, of_value=True, mask=0xF0, bits=8, bits_of=lambda v: v // 4,
          experts=("tcp.bogus_header_length",), raw=(12, 1, 0)),
@@ -445,23 +470,24 @@ TCP = Protocol("tcp", "tcp", _tcp_head, columns=_tcp_head_columns, children=(
                  Node("tcp.options.wscale.multiplier", generated=True, raw=_in_option(2, 1)),
                  Node("tcp.options.timestamp.tsval", raw=_in_option(2, 4)),
                  Node("tcp.options.timestamp.tsecr", raw=_in_option(6, 4)),
-                 Node("", when=_is_sack, each="tcp.options.sack_le", children=(
+                 Node("", when=_is_sack, when_columns=_is_sack_columns, each="tcp.options.sack_le", children=(
                      Node("tcp.options.sack_le", label=_left_edge, of_value=True, raw=_sack_edge(2)),
                      Node("tcp.options.sack_re", label=_right_edge, of_value=True, raw=_sack_edge(6)),
                  )),
-                 Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack,
+                 Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack, when_columns=_is_sack_columns,
                       key="tcp.options.sack.count", value=lambda item: str(item.count("tcp.options.sack_re"))),
-                 Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack,
+                 Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack, when_columns=_is_dsack_columns,
                       key="tcp.options.sack.dsack_le", value=lambda item: str(item.get("tcp.options.sack_le", 0)),
                       raw=_in_option(2, 4)),
-                 Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack,
+                 Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack, when_columns=_is_dsack_columns,
                       key="tcp.options.sack.dsack_re", value=lambda item: str(item.get("tcp.options.sack_re", 0)),
                       raw=_in_option(6, 4)),
-                 Node("", label=_dsack, when=_is_sack, experts=("tcp.options.sack.dsack",), constant=True),
+                 Node("", label=_dsack, when=_is_sack, when_columns=_is_sack_columns, experts=("tcp.options.sack.dsack",), constant=True),
              )),
         Node("", label=_padding, experts=("tcp.non_zero_bytes_after_eol",), constant=True),
     ), experts=("tcp.options.mss.absent",)),
-    Node("", label=lambda item: "Timestamps", generated=True, constant=True, when=_timestamps, children=(
+    Node("", label=lambda item: "Timestamps", generated=True, constant=True, when=_timestamps,
+         when_columns=_timestamps_columns, children=(
         Node("tcp.time_relative", generated=True),
         Node("tcp.time_delta", generated=True),
     )),
@@ -469,8 +495,10 @@ TCP = Protocol("tcp", "tcp", _tcp_head, columns=_tcp_head_columns, children=(
         Node("tcp.analysis.acks_frame", generated=True),
         Node("tcp.analysis.ack_rtt", generated=True),
         Node("tcp.analysis.initial_rtt", generated=True),
-        Node("tcp.analysis.bytes_in_flight", generated=True, when=_bytes_in_flight),
-        Node("tcp.analysis.push_bytes_sent", generated=True, when=_bytes_in_flight),
+        Node("tcp.analysis.bytes_in_flight", generated=True, when=_bytes_in_flight,
+             when_columns=_bytes_in_flight_columns),
+        Node("tcp.analysis.push_bytes_sent", generated=True, when=_bytes_in_flight,
+             when_columns=_bytes_in_flight_columns),
         Node("tcp.analysis.flags", generated=True, experts=_ANALYSIS_EXPERTS, follow=(
             ("tcp.analysis.retransmission", (Node("tcp.analysis.rto", generated=True),
                                              Node("tcp.analysis.rto_frame", generated=True))),
