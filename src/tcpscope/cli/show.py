@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 from tcpscope.cli.common import EXIT_ERROR, finish, reading_of, scan_capture
 
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from tcpscope._jit import job
     from tcpscope.views.columns import full_registry
     from tcpscope.views.hexdump import hex_dumps
-    from tcpscope.views.tree_frames import show_text
+    from tcpscope.views.tree_frames import show_bytes, show_text
     from tcpscope.views.tree_json import frame_details, json_close, json_frames
 
     wanted = sorted(set(args.frame or ()))
@@ -60,12 +61,11 @@ def run(args: argparse.Namespace) -> int:
                 if as_json:
                     out.write("".join(json_frames(frame_details(table, frames, registry, before, names, tcp=tcp), args.x, written)))
                     written += int(frames.shape[0])
+                elif args.x:  # the tree (without the Data's own dump), its blank line, then the bytes and theirs
+                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before, names, tcp=tcp, data_dumps=False))
+                    out.write("".join(tree + dump for tree, dump in zip(trees, hex_dumps(table, frames), strict=True)))
                 else:
-                    trees = (t.text + "\n" for t in show_text(table, frames, registry, before, names, tcp=tcp,
-                                                               data_dumps=not args.x))
-                    if args.x:  # the tree (without the Data's own dump), its blank line, then the bytes and theirs
-                        trees = (tree + dump for tree, dump in zip(trees, hex_dumps(table, frames), strict=True))
-                    out.write("".join(trees))
+                    _write_bytes(out, show_bytes(table, frames, registry, before, names, tcp=tcp))
             if frames.shape[0]:
                 before = int(table.ts_ns[frames[-1]])
             if not scan.whole:
@@ -86,3 +86,14 @@ def _missing(wanted: list[int], found: set[int], total: int) -> bool:
     if missing:
         print(f"tcpscope: frame {missing[0]} does not exist: the capture has {total} frames", file=sys.stderr)
     return bool(missing)
+
+
+def _write_bytes(out: TextIO, data: bytes) -> None:
+    """UTF-8 text written by the compiled tree writer, to a text stream (its bytes to its
+    buffer when it has one)."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(data.decode())
+        return
+    out.flush()
+    buffer.write(data)

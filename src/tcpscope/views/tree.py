@@ -46,13 +46,56 @@ from tcpscope.table.text import format_reltime, format_values
 from tcpscope.table.values import Values
 from tcpscope.views.tree_prefs import TcpTreePrefs
 
-__all__ = ["NARROW_TYPES", "ExpertLines", "FieldStore", "Item", "Label", "Node", "Protocol", "Where", "bit_pattern", "cut_to_frames",
-           "display",
-           "indent", "line_text", "render_node"]
+__all__ = [
+    "NARROW_TYPES",
+    "ColumnLabel",
+    "Columns",
+    "ExpertLines",
+    "FieldStore",
+    "Item",
+    "Label",
+    "Node",
+    "Part",
+    "Protocol",
+    "Where",
+    "bit_pattern",
+    "cut_to_frames",
+    "display",
+    "indent",
+    "line_text",
+    "render_node",
+]
 
 #: A label of tshark's own: the whole line (without brackets and indentation) from the
 #: item being shown, or None to leave the item out.
 Label = Callable[["Item"], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of a line written for many headers at once: a text (the same in every
+    header, or one of ``choices`` picked by ``pick``: -1 none), then ``number`` in decimal
+    (none where :data:`tcpscope.views.tree_kernel.NO_NUMBER`, or no numbers at all), in
+    the headers ``where`` (every header: None)."""
+
+    text: str = ""
+    number: NDArray[np.int64] | None = None
+    where: NDArray[np.bool_] | None = None
+    choices: Sequence[str] = ()
+    pick: NDArray[np.int64] | None = None
+
+
+#: A label of many headers at once (:class:`Columns`): each header's line as parts in
+#: order, and the headers it leaves to the node's label (None: none). It must write what
+#: the label writes; the compiled writer uses it, the Python writer the label
+#: (tests/views/test_tree_kernel.py compares them).
+ColumnLabel = Callable[["Columns"], "tuple[list[Part], NDArray[np.bool_] | None]"]
+#: What a line depends on, in many headers at once (:class:`Columns`): a number (or a row
+#: of numbers) per header, equal where the lines are; the compiled writer then writes the
+#: line once per distinct key, by the node's label.
+LineKey = Callable[["Columns"], NDArray[np.int64]]
+#: A node's condition (``Node.when``) in many headers at once, for the compiled writer.
+ColumnWhen = Callable[["Columns"], NDArray[np.bool_]]
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # (compared and hashed by identity: a cache key)
@@ -113,6 +156,9 @@ class Node:
     value: Callable[[Item], str] | None = None
     hidden: bool = False
     raw: tuple[int, int, int] | Callable[[Item], tuple[int, int, int] | None] | None = None
+    columns: ColumnLabel | None = None
+    line_key: LineKey | None = None
+    when_columns: ColumnWhen | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +179,10 @@ class Protocol:
     #: the header's tree sits inside the tree of the protocol before it (IPv6's extension
     #: headers inside IPv6's), as the last of its items
     nested: bool = False
+    #: the top line written for many headers at once, or what it depends on (see
+    #: ``Node.columns`` and ``Node.line_key``)
+    columns: ColumnLabel | None = None
+    line_key: LineKey | None = None
 
 
 class FieldStore:
@@ -412,6 +462,63 @@ class Where:
     layer: int
     rows: Mapping[str, int]
     k: int = 0
+
+
+class Columns:
+    """What a :data:`ColumnLabel` sees: the headers where the node is shown (``n`` of them)
+    and, for each field, its value in each."""
+
+    def __init__(self, store: FieldStore, frames: NDArray[np.int64], layers: NDArray[np.int64],
+                 rows: Mapping[str, NDArray[np.int64]], own: str) -> None:
+        self._store = store
+        self._frames, self._layers, self._rows = frames, layers, rows
+        self.n = int(frames.shape[0])
+        self._own = own
+
+    @property
+    def tcp_prefs(self) -> TcpTreePrefs:
+        """The TCP preferences the tree follows (see :class:`FieldStore`)."""
+        return self._store.tcp
+
+    @property
+    def table(self) -> PacketTable:
+        return self._store.table
+
+    @property
+    def frames(self) -> NDArray[np.int64]:
+        """Each header's frame (0-based, in :attr:`table`)."""
+        return self._frames
+
+    def column(self, table: str, column: str) -> NDArray[Any]:
+        """A column of layer table ``table`` at each header's row of it."""
+        return np.asarray(self._store.table.layer(table).cols[column])[self._rows[table]]
+
+    def values(self, name: str = "") -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+        """Where an integer field (the node's own by default) has a value in each header,
+        and the value (0 where none)."""
+        f = self._store.field(name or self._own)
+        at = f.find_many(self._frames, self._layers, self._rows)
+        has = at >= 0
+        data = np.asarray(f.values.data)
+        got = data[np.where(has, at, 0)].astype(np.int64) if data.shape[0] else np.zeros(self.n, dtype=np.int64)
+        return has, np.where(has, got, 0)
+
+    def key(self, name: str) -> NDArray[np.int64]:
+        """A field's value in each header as a number that tells values apart (-1 where it
+        has none): an integer as it is, an address's bytes packed into one number."""
+        f = self._store.field(name)
+        at = f.find_many(self._frames, self._layers, self._rows)
+        data = np.asarray(f.values.data)
+        if not data.shape[0]:
+            return np.full(self.n, -1, dtype=np.int64)
+        got = data[np.where(at >= 0, at, 0)]
+        if got.ndim > 1:  # (one row of bytes a value: its distinct rows numbered)
+            got = np.unique(got, axis=0, return_inverse=True)[1].reshape(-1)
+        return np.where(at >= 0, got.astype(np.int64), -1)
+
+    def expert(self, name: str) -> NDArray[np.bool_]:
+        """Whether each header's frame has an expert item of field ``name``."""
+        return self._store.expert_frames((name,))[self._frames]
 
 
 class Item:

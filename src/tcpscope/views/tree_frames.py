@@ -31,7 +31,7 @@ from tcpscope.table.values import Values
 from tcpscope.views.hexdump import hex_dump_many
 from tcpscope.views.tree import FieldStore, Item, Protocol, Where, indent
 from tcpscope.views.tree_arp import ARP
-from tcpscope.views.tree_columns import Headers, header_texts
+from tcpscope.views.tree_columns import Headers, header_bytes, header_texts
 from tcpscope.views.tree_dns import DNS, dns_udp_text
 from tcpscope.views.tree_dns_tcp import dns_tcp_text
 from tcpscope.views.tree_gre import GRE
@@ -40,6 +40,7 @@ from tcpscope.views.tree_http_body import TEXT_LINES, text_lines_text
 from tcpscope.views.tree_icmp import ICMP, ICMPV6
 from tcpscope.views.tree_ip import IPV4, IPV6
 from tcpscope.views.tree_ipv6_ext import DSTOPTS, EXTENSIONS, FRAGHDR, HOPOPTS, ROUTING, extension_payload
+from tcpscope.views.tree_kernel import Pool, gather
 from tcpscope.views.tree_link import ETH, FRAME, NULL, RAW, VLAN
 from tcpscope.views.tree_llc import LLC, llc_length
 from tcpscope.views.tree_mpls import MPLS, STACKED
@@ -49,7 +50,8 @@ from tcpscope.views.tree_tcp import DATA, TCP
 from tcpscope.views.tree_tls import TLS, tls_text
 from tcpscope.views.tree_udp import UDP
 
-__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_text", "tcp_payload"]
+__all__ = ["PROTOCOLS", "Exception_", "ExpertItem", "Experts", "FrameTree", "data_bytes", "frame_exception", "frame_stacks", "label_fields", "payload_row", "show_bytes", "show_text",
+           "tcp_payload"]
 
 #: The protocols with a tree, by their name in ``frame.protocols``.
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (FRAME, ETH, RAW, NULL, VLAN, SLL, MPLS, IPV4, IPV6, GRE, TCP, DATA,
@@ -323,37 +325,98 @@ def show_text(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[s
     HTTP nests).
 
     Each protocol's headers are rendered together (:func:`tcpscope.views.tree_columns.header_texts`),
-    then each frame's text is its protocols' texts in the frame's order."""
-    store = FieldStore(table, frames, registry, before, names, tcp=tcp)
-    experts = Experts(store)
-    order = frames.tolist()
-    stacks, missing = frame_stacks(store, order)
-    places: dict[str, list[tuple[int, int]]] = {}
-    for frame in order:
-        for name, layer in stacks[frame]:
-            places.setdefault(name, []).append((frame, layer))
-    texts: dict[tuple[str, int, int], str | None] = {}
-    for name, where in places.items():
-        proto = PROTOCOLS[name]
-        if proto is DATA:
-            got = _data_texts(store, [(f, _before(stacks[f], (name, la))) for f, la in where], data_dumps)
-        elif proto is HTTP:
-            got = [http_text(table, f, la, data_dumps) for f, la in where]
-        elif name in PAYLOAD_TREES:
-            got = [_payload_tree(store, name, f, la, _before(stacks[f], (name, la))) for f, la in where]
-        else:
-            got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
-        texts.update(zip(((name, f, la) for f, la in where), got, strict=True))
-    for frame in order:
-        parts, lacks = [], list(missing[frame])
-        for name, layer in stacks[frame]:
-            text = texts[name, frame, layer]
-            if text is None and (PROTOCOLS[name] in (DATA, HTTP, ARP) or name in PAYLOAD_TREES):
+    then each frame's text is its protocols' texts in the frame's order. This is the
+    Python writer; :func:`show_bytes` writes the same text with compiled kernels."""
+    parts = _Parts(table, frames, registry, before, names, tcp, compiled=False, data_dumps=data_dumps)
+    for frame in parts.order:
+        texts, lacks = [], list(parts.missing[frame])
+        for name, layer in parts.stacks[frame]:
+            text = parts.texts[name][parts.at[name, frame, layer]]
+            if text is None and _lacks_tree(name):
                 lacks.append(name)
             elif text:
-                parts.append(_nest(text) if PROTOCOLS[name].nested else text)
-        parts.append(_exception(store, experts, frame))
-        yield FrameTree("".join(parts), tuple(lacks))
+                texts.append(text)
+        texts.append(parts.exception(frame))
+        yield FrameTree("".join(texts), tuple(lacks))
+
+
+def show_bytes(table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913 -- as show_text
+               before: int | None = None, names: bool = False, *, tcp: TcpTreePrefs | None = None) -> bytes:
+    """The text :func:`show_text` writes for ``frames``, each frame's tree followed by a
+    blank line, as UTF-8: the Frame, link, IP and TCP headers written by the compiled
+    kernels (:func:`tcpscope.views.tree_columns.header_bytes`), the rest (HTTP, TLS,
+    DNS, Data, a frame's exception) by the Python builders, spliced in order."""
+    parts = _Parts(table, frames, registry, before, names, tcp, compiled=True)
+    pool = Pool()
+    ids: dict[str, NDArray[np.int64]] = {}
+    for name, got in parts.texts.items():
+        ids[name] = _pool_ids(pool, got)
+    for name, (data, offsets, alive) in parts.blocks.items():
+        ids[name] = np.where(alive, pool.block(data, offsets), -1)
+    blank = pool.one("\n")
+    order: list[int] = []
+    for frame in parts.order:
+        for name, layer in parts.stacks[frame]:
+            order.append(int(ids[name][parts.at[name, frame, layer]]))
+        text = parts.exception(frame)
+        if text:
+            order.append(pool.one(text))
+        order.append(blank)
+    return gather(np.array(order, dtype=np.int64), pool.arrays())
+
+
+def _pool_ids(pool: Pool, texts: Sequence[str | None]) -> NDArray[np.int64]:
+    """Each text's pool entry (-1 for none, or an empty text)."""
+    out = np.full(len(texts), -1, dtype=np.int64)
+    have = [k for k, t in enumerate(texts) if t]
+    out[have] = pool.texts([texts[k] for k in have])  # type: ignore[misc]  # (not None: filtered)
+    return out
+
+
+def _lacks_tree(name: str) -> bool:
+    """Whether a protocol with no text in a frame lacks a tree there (one written from its
+    payload, Data, HTTP or ARP, that was not written), rather than adding no item."""
+    return PROTOCOLS[name] in (DATA, HTTP, ARP) or name in PAYLOAD_TREES
+
+
+class _Parts:
+    """The texts of the frames' protocols, each protocol's headers rendered together: its
+    texts (``texts``, per protocol in the order of ``at``), or, for the compiled writer,
+    the kernels' bytes of those made from tree descriptions (``blocks``)."""
+
+    def __init__(self, table: PacketTable, frames: NDArray[np.int64], registry: Mapping[str, FieldDef],  # noqa: PLR0913, PLR0917 -- show_text's settings, then the writer
+                 before: int | None, names: bool, tcp: TcpTreePrefs | None, compiled: bool,
+                 data_dumps: bool = True) -> None:
+        store = self.store = FieldStore(table, frames, registry, before, names, tcp=tcp)
+        experts = self.experts = Experts(store)
+        self.order = frames.tolist()
+        self.stacks, self.missing = frame_stacks(store, self.order)
+        places: dict[str, list[tuple[int, int]]] = {}
+        for frame in self.order:
+            for name, layer in self.stacks[frame]:
+                places.setdefault(name, []).append((frame, layer))
+        self.texts: dict[str, Sequence[str | None]] = {}
+        self.blocks: dict[str, tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.bool_]]] = {}
+        self.at: dict[tuple[str, int, int], int] = {}
+        for name, where in places.items():
+            proto = PROTOCOLS[name]
+            self.at.update(zip(((name, f, la) for f, la in where), range(len(where)), strict=True))
+            if proto is DATA:
+                self.texts[name] = _data_texts(store, [(f, _before(self.stacks[f], (name, la))) for f, la in where], data_dumps)
+            elif proto is HTTP:
+                self.texts[name] = [http_text(table, f, la, data_dumps) for f, la in where]
+            elif name in PAYLOAD_TREES:
+                self.texts[name] = [_payload_tree(store, name, f, la, _before(self.stacks[f], (name, la)))
+                                    for f, la in where]
+            elif compiled and not proto.nested:
+                self.blocks[name] = header_bytes(store, proto, _headers(table, proto, where), experts.lines)
+            else:
+                got = header_texts(store, proto, _headers(table, proto, where), experts.lines)
+                self.texts[name] = [_nest(t) if t and proto.nested else t for t in got]
+
+    def exception(self, frame: int) -> str:
+        """The lines of the frame's exception item (:func:`frame_exception`), if any."""
+        return _exception(self.store, self.experts, frame)
 
 
 def _nest(text: str) -> str:

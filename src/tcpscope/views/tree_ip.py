@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+from numpy.typing import NDArray
+
 from tcpscope.table.schema import FieldDef
-from tcpscope.views.tree import Item, Label, Node, Protocol, display
+from tcpscope.views.tree import Columns, Item, Label, Node, Protocol, display
 from tcpscope.views.tree_link import header_start
 
 __all__ = ["IPV4", "IPV6", "ip_protocol_name"]
@@ -53,6 +56,16 @@ def _version(item: Item) -> str:
     return f"Version: {item.column('ip', 'version')}"
 
 
+def _version_key(c: Columns) -> NDArray[np.int64]:
+    """What :func:`_version`'s line (with its bits) depends on."""
+    return np.stack([c.column("ip", "version").astype(np.int64), c.key("ip.version")], axis=1)
+
+
+def _ip_head_key(c: Columns) -> NDArray[np.int64]:
+    """What :func:`_ip_head` depends on: the addresses."""
+    return np.stack([c.key("ip.src"), c.key("ip.dst")], axis=1)
+
+
 def _hdr_len(item: Item) -> str:
     n = int(item.value)
     return f"Header Length: {n} bytes ({n // 4})"
@@ -88,8 +101,8 @@ def _ip_span(item: Item) -> tuple[int, int]:
     return header_start("ip")(item), 20 if hdr is None else int(hdr)
 
 
-IPV4 = Protocol("ip", "ip", _ip_head, (
-    Node("ip.version", label=_version, mask=0xF0, bits=8, raw=(0, 1, 0)),
+IPV4 = Protocol("ip", "ip", _ip_head, line_key=_ip_head_key, children=(
+    Node("ip.version", label=_version, line_key=_version_key, mask=0xF0, bits=8, raw=(0, 1, 0)),
     Node("ip.hdr_len", label=_hdr_len, of_value=True, mask=0x0F, bits=8, bits_of=lambda v: v // 4, raw=(0, 1, 0)),
     Node("ip.dsfield", label=_dsfield, of_value=True, raw=(1, 1, 0), children=(
         Node("ip.dsfield.dscp", mask=0xFC, bits=8, raw=(1, 1, 0xFC)),

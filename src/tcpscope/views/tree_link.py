@@ -13,9 +13,10 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tcpscope.table.manuf import has_names, resolve_mac
-from tcpscope.views.tree import Item, Label, Node, Protocol
+from tcpscope.views.tree import Columns, Item, Label, Node, Protocol
 
 __all__ = ["ENCAPSULATIONS", "ETH", "FRAME", "NULL", "RAW", "VLAN", "header_start", "mac_name", "shown_mac"]
 
@@ -99,6 +100,11 @@ def _encapsulation(item: Item) -> str:
     return f"Encapsulation type: {name} ({number})"
 
 
+def _encapsulation_key(c: Columns) -> NDArray[np.int64]:
+    """What :func:`_encapsulation` depends on: the frame's link type."""
+    return np.asarray(c.table.records.linktype[c.frames], dtype=np.int64)
+
+
 def _bytes_and_bits(title: str) -> Label:
     def label(item: Item) -> str:
         n = int(item.value)
@@ -132,7 +138,7 @@ FRAME = Protocol("frame", "", _frame_head, (
     Node("frame.interface_id", label=_interface, children=(
         Node("frame.interface_id", label=_interface_name_line, key="frame.interface_name",
              value=_interface_name),)),
-    Node("frame.number", label=_encapsulation, key="frame.encap_type", value=_encap_number),
+    Node("frame.number", label=_encapsulation, line_key=_encapsulation_key, key="frame.encap_type", value=_encap_number),
     Node("frame.time"),
     Node("frame.time", label=_shift, generated=True, constant=True, key="frame.offset_shift",
          value=lambda item: "0.000000000"),
@@ -148,6 +154,11 @@ FRAME = Protocol("frame", "", _frame_head, (
     Node("frame.ignored", generated=True),
     Node("frame.protocols", generated=True),
 ), span=_frame_span)
+
+
+def _eth_head_key(c: Columns) -> NDArray[np.int64]:
+    """What :func:`_eth_head` depends on: a length where the type is, the addresses."""
+    return np.stack([c.key("eth.len") >= 0, c.key("eth.src"), c.key("eth.dst")], axis=1).astype(np.int64)
 
 
 def _eth_head(item: Item) -> str:
@@ -222,7 +233,7 @@ def _fixed_span(table: str, length: int) -> Callable[[Item], tuple[int, int]]:
     return span
 
 
-ETH = Protocol("eth", "eth", _eth_head, (
+ETH = Protocol("eth", "eth", _eth_head, line_key=_eth_head_key, children=(
     _address_tree("dst", 0),
     _address_tree("src", 6),
     Node("eth.type", raw=(12, 2, 0)),

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+from numpy.typing import NDArray
+
 from tcpscope.constants import ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG
 from tcpscope.dissect.experts import TCP_OPTION_NAMES
 from tcpscope.views.conversations import completeness_label
 from tcpscope.views.info import flags_text
-from tcpscope.views.tree import Item, Node, Protocol
+from tcpscope.views.tree import Columns, Item, Node, Part, Protocol
 from tcpscope.views.tree_link import header_start
 from tcpscope.views.tree_tcp_reassembled import completes_reassembled_pdu, pdu_tail_label
 from tcpscope.views.tree_tcp_segments import (
@@ -27,23 +30,45 @@ def _acked(item: Item) -> bool:
     return flags is not None and bool(int(flags) & ACK)
 
 
+#: The header line's parts, before each number (in order; each but the ports' optional).
+_HEAD_SRC, _HEAD_DST, _HEAD_SEQ, _HEAD_ACK, _HEAD_LEN = (
+    "Transmission Control Protocol, Src Port: ", ", Dst Port: ", ", Seq: ", ", Ack: ", ", Len: ")
+
+
 def _tcp_head(item: Item) -> str | None:
     """The header's line; none when not even the ports were captured (tshark adds no TCP item)."""
     if not item.has("tcp.srcport"):
         return None
-    text = (f"Transmission Control Protocol, Src Port: {item.get('tcp.srcport')}, "
-            f"Dst Port: {item.get('tcp.dstport')}")
+    text = f"{_HEAD_SRC}{item.get('tcp.srcport')}{_HEAD_DST}{item.get('tcp.dstport')}"
     seq = item.get("tcp.seq")
     if seq is not None:
-        text += f", Seq: {seq}"
+        text += f"{_HEAD_SEQ}{seq}"
     if item.shown_expert("tcp.bogus_header_length"):  # dissect_tcp stops before the flags and length
         return text
     if _acked(item) and item.has("tcp.ack"):
-        text += f", Ack: {item.get('tcp.ack')}"
+        text += f"{_HEAD_ACK}{item.get('tcp.ack')}"
     length = item.get("tcp.len")
     if length is not None:
-        text += f", Len: {length}"
+        text += f"{_HEAD_LEN}{length}"
     return text
+
+
+def _tcp_head_columns(c: Columns) -> tuple[list[Part], NDArray[np.bool_] | None]:
+    """:func:`_tcp_head` of many headers (a header with a bogus length, or no ports, by it)."""
+    has_src, src = c.values("tcp.srcport")
+    _, dst = c.values("tcp.dstport")
+    has_seq, seq = c.values("tcp.seq")
+    has_ack, ack = c.values("tcp.ack")
+    has_len, length = c.values("tcp.len")
+    rest = ~has_src | c.expert("tcp.bogus_header_length")
+    return [Part(_HEAD_SRC, src), Part(_HEAD_DST, dst), Part(_HEAD_SEQ, seq, has_seq),
+            Part(_HEAD_ACK, ack, has_ack & _acked_columns(c)), Part(_HEAD_LEN, length, has_len)], rest
+
+
+def _acked_columns(c: Columns) -> NDArray[np.bool_]:
+    """:func:`_acked` of many headers."""
+    has, flags = c.values("tcp.flags")
+    return np.asarray(has & ((flags & ACK) != 0), dtype=np.bool_)
 
 
 def _completeness(item: Item) -> str:
@@ -78,10 +103,20 @@ def _nxtseq(item: Item) -> str:
     return f"Next Sequence Number: {item.value}    (relative sequence number)"
 
 
+_ACK_TITLE, _RELATIVE_ACK = "Acknowledgment Number: ", "    (relative ack number)"
+
+
 def _ack(item: Item) -> str:
     if _acked(item) and _relative(item):
-        return f"Acknowledgment Number: {item.value}    (relative ack number)"
-    return f"Acknowledgment Number: {item.value}"
+        return f"{_ACK_TITLE}{item.value}{_RELATIVE_ACK}"
+    return f"{_ACK_TITLE}{item.value}"
+
+
+def _ack_columns(c: Columns) -> tuple[list[Part], NDArray[np.bool_] | None]:
+    """:func:`_ack` of many headers."""
+    _, ack = c.values()
+    relative = _acked_columns(c) & c.tcp_prefs.relative_labels
+    return [Part(_ACK_TITLE, ack), Part(_RELATIVE_ACK, where=relative)], None
 
 
 # RAW LINES: beside relative numbers the raw sequence number has a line of its own, and so
@@ -95,6 +130,14 @@ def _raw_ack_shown(item: Item) -> bool:
     return _relative(item) or not _acked(item)
 
 
+def _raw_seq_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.full(c.n, c.tcp_prefs.relative_labels, dtype=np.bool_)
+
+
+def _raw_ack_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.asarray(c.tcp_prefs.relative_labels | ~_acked_columns(c), dtype=np.bool_)
+
+
 def _timestamps(item: Item) -> bool:
     """tcp.calculate_timestamps: the Timestamps subtree only when it is on."""
     return item.tcp_prefs.timestamps
@@ -105,14 +148,34 @@ def _bytes_in_flight(item: Item) -> bool:
     return item.tcp_prefs.bytes_in_flight
 
 
+def _timestamps_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.full(c.n, c.tcp_prefs.timestamps, dtype=np.bool_)
+
+
+def _bytes_in_flight_columns(c: Columns) -> NDArray[np.bool_]:
+    return np.full(c.n, c.tcp_prefs.bytes_in_flight, dtype=np.bool_)
+
+
 def _hdr_len(item: Item) -> str:
     n = int(item.value)
     return f"Header Length: {n} bytes ({n // 4})"
 
 
 def _flags(item: Item) -> str:
-    v = int(item.value) & 0xFFF
-    return f"Flags: 0x{v:03x} ({flags_text(v, item.has('tcp.flags.ace'))})"
+    return _flags_line(int(item.value), item.has("tcp.flags.ace"))
+
+
+def _flags_line(value: int, ace: bool) -> str:
+    v = value & 0xFFF
+    return f"Flags: 0x{v:03x} ({flags_text(v, ace)})"
+
+
+def _flags_columns(c: Columns) -> tuple[list[Part], NDArray[np.bool_] | None]:
+    """:func:`_flags` of many headers: the line of each distinct flags and AccECN, once."""
+    _, flags = c.values()
+    ace, _ = c.values("tcp.flags.ace")
+    keys, pick = np.unique(flags * 2 + ace, return_inverse=True)
+    return [Part(choices=[_flags_line(k >> 1, bool(k & 1)) for k in keys.tolist()], pick=pick.reshape(-1))], None
 
 
 def _scalefactor(item: Item) -> str:
@@ -152,26 +215,61 @@ _KIND_NAMES = {0: "End of Option List", 1: "No-Operation", 2: "Maximum Segment S
                254: "RFC3692-style Experiment 2"}
 
 
+#: An option's line: its name after this, then its values' texts around them (MSS,
+#: window scale, timestamps); a SACK's edges after its name.
+_OPTION_HEAD = "TCP Option - "
+_MSS_TEXTS = (": ", " bytes")
+_WSCALE_TEXTS = (": ", " (multiply by ", ")")
+_TS_TEXTS = (": TSval ", ", TSecr ")
+
+
 def _option(item: Item) -> str:
     kind = int(item.value)
-    name = TCP_OPTION_NAMES.get(kind, "Unknown")
+    name = _OPTION_HEAD + TCP_OPTION_NAMES.get(kind, "Unknown")
     if kind == 2 and item.has("tcp.options.mss_val"):
-        return f"TCP Option - {name}: {item.get('tcp.options.mss_val')} bytes"
+        return f"{name}{_MSS_TEXTS[0]}{item.get('tcp.options.mss_val')}{_MSS_TEXTS[1]}"
     if kind == 3 and item.has("tcp.options.wscale.shift"):
-        return (f"TCP Option - {name}: {item.get('tcp.options.wscale.shift')} "
-                f"(multiply by {item.get('tcp.options.wscale.multiplier')})")
+        return (f"{name}{_WSCALE_TEXTS[0]}{item.get('tcp.options.wscale.shift')}"
+                f"{_WSCALE_TEXTS[1]}{item.get('tcp.options.wscale.multiplier')}{_WSCALE_TEXTS[2]}")
     if kind == 8 and item.has("tcp.options.timestamp.tsecr"):
-        return (f"TCP Option - {name}: TSval {item.get('tcp.options.timestamp.tsval')}, "
-                f"TSecr {item.get('tcp.options.timestamp.tsecr')}")
+        return (f"{name}{_TS_TEXTS[0]}{item.get('tcp.options.timestamp.tsval')}"
+                f"{_TS_TEXTS[1]}{item.get('tcp.options.timestamp.tsecr')}")
     if kind == 5:
         edges = "".join(f" {item.get('tcp.options.sack_le', k)}-{item.get('tcp.options.sack_re', k)}"
                         for k in range(item.count("tcp.options.sack_re")))
-        return f"TCP Option - {name}{edges}"
-    return f"TCP Option - {name}"
+        return f"{name}{edges}"
+    return name
+
+
+def _option_columns(c: Columns) -> tuple[list[Part], NDArray[np.bool_] | None]:
+    """:func:`_option` of many options (a SACK's, whose edges vary in number, by it)."""
+    _, kind = c.values()
+    kinds, pick = np.unique(kind, return_inverse=True)
+    names = [_OPTION_HEAD + TCP_OPTION_NAMES.get(k, "Unknown") for k in kinds.tolist()]
+    has_mss, mss = c.values("tcp.options.mss_val")
+    has_shift, shift = c.values("tcp.options.wscale.shift")
+    _, multiplier = c.values("tcp.options.wscale.multiplier")
+    has_tsecr, tsecr = c.values("tcp.options.timestamp.tsecr")
+    _, tsval = c.values("tcp.options.timestamp.tsval")
+    mss_at, wscale_at, ts_at = (kind == 2) & has_mss, (kind == 3) & has_shift, (kind == 8) & has_tsecr
+    return [Part(choices=names, pick=pick.reshape(-1)),
+            Part(_MSS_TEXTS[0], mss, mss_at), Part(_MSS_TEXTS[1], where=mss_at),
+            Part(_WSCALE_TEXTS[0], shift, wscale_at), Part(_WSCALE_TEXTS[1], multiplier, wscale_at),
+            Part(_WSCALE_TEXTS[2], where=wscale_at),
+            Part(_TS_TEXTS[0], tsval, ts_at), Part(_TS_TEXTS[1], tsecr, ts_at)], kind == 5
 
 
 def _is_sack(item: Item) -> bool:
     return bool(item.get("tcp.option_kind") == 5)
+
+
+def _is_sack_columns(c: Columns) -> NDArray[np.bool_]:
+    has, kind = c.values("tcp.option_kind")
+    return np.asarray(has & (kind == 5), dtype=np.bool_)
+
+
+def _is_dsack_columns(c: Columns) -> NDArray[np.bool_]:
+    return _is_sack_columns(c) & c.expert("tcp.options.sack.dsack")
 
 
 def _relative_word(item: Item) -> str:
@@ -320,7 +418,7 @@ def _tcp_span(item: Item) -> tuple[int, int]:
     return start, 20 if hdr is None else int(hdr)
 
 
-TCP = Protocol("tcp", "tcp", _tcp_head, (
+TCP = Protocol("tcp", "tcp", _tcp_head, columns=_tcp_head_columns, children=(
     Node("tcp.srcport", raw=(0, 2, 0)),
     Node("tcp.dstport", raw=(2, 2, 0)),
     Node("tcp.srcport", key="tcp.port", hidden=True, raw=(0, 2, 0)),
@@ -331,15 +429,15 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
         ("", (Node("", label=_malformed, key="_ws.malformed", value=_malformed, hidden=True, constant=True),)),)),
     Node("tcp.len", generated=True),
     Node("tcp.seq", label=_seq, of_value=True, raw=(4, 4, 0)),
-    Node("tcp.seq_raw", when=_raw_seq_shown, raw=(4, 4, 0)),
+    Node("tcp.seq_raw", when=_raw_seq_shown, when_columns=_raw_seq_columns, raw=(4, 4, 0)),
     Node("tcp.seq_raw", when=lambda item: not _raw_seq_shown(item), hidden=True, raw=(4, 4, 0)),
     Node("tcp.nxtseq", label=_nxtseq, of_value=True, generated=True),
-    Node("tcp.ack", label=_ack, experts=("tcp.ack.nonzero",), raw=(8, 4, 0)),
-    Node("tcp.ack_raw", when=_raw_ack_shown, raw=(8, 4, 0)),
+    Node("tcp.ack", label=_ack, columns=_ack_columns, experts=("tcp.ack.nonzero",), raw=(8, 4, 0)),
+    Node("tcp.ack_raw", when=_raw_ack_shown, when_columns=_raw_ack_columns, raw=(8, 4, 0)),
     Node("tcp.ack_raw", when=lambda item: not _raw_ack_shown(item), hidden=True, raw=(8, 4, 0)),
     Node("tcp.hdr_len", label=_hdr_len, of_value=True, mask=0xF0, bits=8, bits_of=lambda v: v // 4,
          experts=("tcp.bogus_header_length",), raw=(12, 1, 0)),
-    Node("tcp.flags", label=_flags, raw=(12, 2, 0xFFF), children=(
+    Node("tcp.flags", label=_flags, columns=_flags_columns, raw=(12, 2, 0xFFF), children=(
         _flag("tcp.flags.res", 0xE00),
         _flag("tcp.flags.ae", AE),
         _flag("tcp.flags.cwr", CWR),
@@ -362,7 +460,7 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
     Node("tcp.checksum_calculated", generated=True),
     Node("tcp.urgent_pointer", experts=("tcp.urgent_pointer.non_zero",), raw=(18, 2, 0)),
     Node("tcp.options", label=_options, raw=_options_bytes, children=(
-        Node("tcp.option_kind", label=_option, rows="tcp.option", key=_option_key, value=_option_value,
+        Node("tcp.option_kind", label=_option, columns=_option_columns, rows="tcp.option", key=_option_key, value=_option_value,
              raw=_whole_option, children=(
                  Node("tcp.option_kind", label=_kind, of_value=True, raw=_in_option(0, 1)),
                  Node("tcp.option_len", experts=("tcp.option.len.invalid",), raw=_in_option(1, 1)),
@@ -372,23 +470,24 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
                  Node("tcp.options.wscale.multiplier", generated=True, raw=_in_option(2, 1)),
                  Node("tcp.options.timestamp.tsval", raw=_in_option(2, 4)),
                  Node("tcp.options.timestamp.tsecr", raw=_in_option(6, 4)),
-                 Node("", when=_is_sack, each="tcp.options.sack_le", children=(
+                 Node("", when=_is_sack, when_columns=_is_sack_columns, each="tcp.options.sack_le", children=(
                      Node("tcp.options.sack_le", label=_left_edge, of_value=True, raw=_sack_edge(2)),
                      Node("tcp.options.sack_re", label=_right_edge, of_value=True, raw=_sack_edge(6)),
                  )),
-                 Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack,
+                 Node("tcp.options.sack_re", label=_sack_count, generated=True, when=_is_sack, when_columns=_is_sack_columns,
                       key="tcp.options.sack.count", value=lambda item: str(item.count("tcp.options.sack_re"))),
-                 Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack,
+                 Node("tcp.options.sack_le", label=_dsack_left, generated=True, when=_is_dsack, when_columns=_is_dsack_columns,
                       key="tcp.options.sack.dsack_le", value=lambda item: str(item.get("tcp.options.sack_le", 0)),
                       raw=_in_option(2, 4)),
-                 Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack,
+                 Node("tcp.options.sack_re", label=_dsack_right, generated=True, when=_is_dsack, when_columns=_is_dsack_columns,
                       key="tcp.options.sack.dsack_re", value=lambda item: str(item.get("tcp.options.sack_re", 0)),
                       raw=_in_option(6, 4)),
-                 Node("", label=_dsack, when=_is_sack, experts=("tcp.options.sack.dsack",), constant=True),
+                 Node("", label=_dsack, when=_is_sack, when_columns=_is_sack_columns, experts=("tcp.options.sack.dsack",), constant=True),
              )),
         Node("", label=_padding, experts=("tcp.non_zero_bytes_after_eol",), constant=True),
     ), experts=("tcp.options.mss.absent",)),
-    Node("", label=lambda item: "Timestamps", generated=True, constant=True, when=_timestamps, children=(
+    Node("", label=lambda item: "Timestamps", generated=True, constant=True, when=_timestamps,
+         when_columns=_timestamps_columns, children=(
         Node("tcp.time_relative", generated=True),
         Node("tcp.time_delta", generated=True),
     )),
@@ -396,8 +495,10 @@ TCP = Protocol("tcp", "tcp", _tcp_head, (
         Node("tcp.analysis.acks_frame", generated=True),
         Node("tcp.analysis.ack_rtt", generated=True),
         Node("tcp.analysis.initial_rtt", generated=True),
-        Node("tcp.analysis.bytes_in_flight", generated=True, when=_bytes_in_flight),
-        Node("tcp.analysis.push_bytes_sent", generated=True, when=_bytes_in_flight),
+        Node("tcp.analysis.bytes_in_flight", generated=True, when=_bytes_in_flight,
+             when_columns=_bytes_in_flight_columns),
+        Node("tcp.analysis.push_bytes_sent", generated=True, when=_bytes_in_flight,
+             when_columns=_bytes_in_flight_columns),
         Node("tcp.analysis.flags", generated=True, experts=_ANALYSIS_EXPERTS, follow=(
             ("tcp.analysis.retransmission", (Node("tcp.analysis.rto", generated=True),
                                              Node("tcp.analysis.rto_frame", generated=True))),
