@@ -10,7 +10,6 @@ from fieldsets import RAW_FRACTION, KnownDiff
 
 __all__ = ["KNOWN_DIFFS", "PROTOCOLS"]
 
-UNFRAMED = "an HTTP message tcpscope's framing does not complete yet (its packet-list line is declared too)"
 CUT = "frames cut by the snapshot length: tshark dissects HTTP in the segment alone, tcpscope does not frame them"
 AFTER = "binary bytes after a message in the same segment: tshark's Continuation, not framed"
 
@@ -19,13 +18,11 @@ KNOWN_DIFFS: tuple[KnownDiff, ...] = (
     KnownDiff("craft-pcap-odd-nsec.pcap", (("http.time", (8,)),), RAW_FRACTION),
     KnownDiff("craft-pcap-odd-usec.pcap", (("http.time", (8,)),), RAW_FRACTION),
     KnownDiff("zeek-communityid-tcp.pcap", (("http.chat", (4, 6)), ("http.date", (6,)), ("http.request", (4,)), ("http.request.method", (4,)), ("http.request.uri", (4,)), ("http.request.version", (4,)), ("http.request_in", (6,)), ("http.request_number", (4,)), ("http.response", (6,)), ("http.response.code", (6,)), ("http.response.phrase", (6,)), ("http.response.version", (6,)), ("http.response_for.uri", (6,)), ("http.response_number", (6,)), ("http.time", (6,)),), CUT),
-    KnownDiff("zeek-http-methods.pcap", (("http.cache_control", (611, 621)), ("http.chat", (611, 621)), ("http.content_type", (611, 621)), ("http.date", (611, 621)), ("http.request_in", (611, 621)), ("http.response", (611, 621)), ("http.response.code", (611, 621)), ("http.response.phrase", (611, 621)), ("http.response.version", (611, 621)), ("http.response_for.uri", (611, 621)), ("http.response_number", (611, 621)), ("http.server", (611, 621)), ("http.set_cookie", (611, 621)), ("http.time", (611, 621)), ("http.transfer_encoding", (611, 621)),), UNFRAMED),
 )
 
 #: capture -> frame -> why its frame.protocols differs in HTTP
 PROTOCOLS: dict[str, dict[int, str]] = {
     "craft-pcapng-snaplen.pcapng": dict.fromkeys((3, 5), CUT),
     "zeek-communityid-tcp.pcap": dict.fromkeys((4, 6, 8), CUT),
-    "zeek-http-methods.pcap": dict.fromkeys((611, 621), UNFRAMED),
     "zeek-tcp-payload-syn.pcap": dict.fromkeys((1,), AFTER),
 }

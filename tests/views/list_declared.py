@@ -29,7 +29,6 @@ DECLARED: dict[str, dict[str, str]] = {
     MALFORMED_CONTINUATION: {"lossy-seed7.pcap": "1406"},
     HTTP: {
         "zeek-communityid-tcp.pcap": "6 8",
-        "zeek-http-methods.pcap": "611 621",
         "zeek-http-pipelined-requests.pcap": "15",
         "zeek-tcp-payload-syn.pcap": "1",
     },

@@ -151,7 +151,6 @@ DECLARED.update({
     HTTP_UNFRAMED: {
         "craft-pcapng-snaplen.pcapng": "3 5",
         "zeek-communityid-tcp.pcap": "4 6 8",
-        "zeek-http-methods.pcap": "611 621",
         "zeek-tcp-payload-syn.pcap": "1",
     },
     HTTP_TREE: {

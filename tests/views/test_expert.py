@@ -184,7 +184,6 @@ def check(name: str, tshark_text: str, out: str, tree: bool = False) -> None:
 #: (docs/deviations.md, HTTP): their chat rows are compared apart, and must differ.
 UNFRAMED_CHATS: dict[str, str] = {
     "zeek-communityid-tcp.pcap": "a request and a response cut by the snapshot length: the framing stops there",
-    "zeek-http-methods.pcap": "a request line ending in a bare LF and two responses after it are not framed",
 }
 
 

@@ -240,17 +240,18 @@ def _handed_on(st: Any, key: int, seq: int, seglen: int, why: int) -> int:  # no
 
 @helper
 def _body_mode(st: Any, key: int, fin: bool) -> int:
-    """What follows a message's empty header line (req_resp_hdrs_do_reassembly): a chunked
-    body (Transfer-Encoding first), a body of Content-Length bytes, none for a request
-    without either, for a response to HEAD and for status 1xx, 204 and 304, else (a
-    response) everything up to the FIN. In a segment with FIN the body is not waited for:
-    only what this segment holds is framed, so a body it does not hold stops the framing."""
-    if st.chunked[key] == 1:
-        return M_DEAD if fin else M_CHUNK_SIZE
+    """What follows a message's empty header line (req_resp_hdrs_do_reassembly): none for
+    a response to HEAD and for status 1xx, 204 and 304 (whatever its headers say: RFC 9112
+    §6.3 rule 1), a chunked body (Transfer-Encoding first), a body of Content-Length bytes,
+    none for a request without either, else (a response) everything up to the FIN. In a
+    segment with FIN the body is not waited for: only what this segment holds is framed,
+    so a body it does not hold stops the framing."""
     if st.response[key] == 1:
         code = st.code[key]
         if st.head[key] == 1 or (100 <= code < 200) or code in (204, 304):
             return M_IDLE
+    if st.chunked[key] == 1:
+        return M_DEAD if fin else M_CHUNK_SIZE
     if st.cl[key] > 0:
         return M_BODY
     if st.cl[key] == 0 or st.response[key] == 0:
