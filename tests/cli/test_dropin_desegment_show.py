@@ -37,10 +37,14 @@ RECORDED = json.loads(lzma.decompress((DATA / "desegment_show.json.xz").read_byt
 
 DNS_CUT = ("a DNS message the segment's end cuts: tshark dissects what it has ([BoundErrorUnreassembled Packet]) "
            "and marks the next segment [Continuation to #N]; tcpscope shows TCP's lines")
+HEAD_CHUNKED = ("a response to HEAD that says Transfer-Encoding: chunked (no body, RFC 9112 6.3): without reassembly"
+                " tcpscope's tree adds the cut chunked body's 'HTTP chunked response' line (the tree does not know the"
+                " request's method; the framing does)")
 
 #: reason -> capture -> the frames that differ without reassembly only
 DECLARED: dict[str, dict[str, str]] = {
     DNS_CUT: {"tls-dns.pcap": "127 129 131 133"},
+    HEAD_CHUNKED: {"zeek-http-methods.pcap": "611 621"},
 }
 
 #: The frames test_show_golden.py declares that equal tshark's without reassembly (the

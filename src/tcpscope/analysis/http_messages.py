@@ -238,12 +238,13 @@ def body_sources(head: bytes, raw: bytes) -> list[tuple[str, bytes]]:
     of the frame that completes the message (``tshark -x`` dumps them after the frame's
     bytes): the chunks' data when Transfer-Encoding is chunked (:data:`DECHUNKED`), then
     that inflated for a gzip or deflate Content-Encoding (:data:`UNCOMPRESSED`, only when
-    it inflates), in that order; none for a body HTTP hands on as it came."""
+    it inflates), in that order; none for a body HTTP hands on as it came, nor for a
+    message with no body (a response to HEAD, or 1xx, 204, 304, whatever its headers say)."""
     te = header_value(head, b"transfer-encoding:")
     ce = header_value(head, b"content-encoding:")
     out = []
     data = raw
-    if te is not None and te.lower() == b"chunked":
+    if te is not None and te.lower() == b"chunked" and raw:
         data = _dechunk(raw)
         out.append((DECHUNKED, data))
     if ce is not None and data:
