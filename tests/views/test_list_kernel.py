@@ -64,10 +64,12 @@ def test_kernel_on_pieces() -> None:
 
 
 @pytest.mark.parametrize("name", ["tls-dns.pcap", "zeek-http-pipelined-requests.pcap"])
-def test_claimed_ids_are_the_claimed_parts(name: str) -> None:
-    """The kernel's claimed rows as pool ids (``claimed_ids``) hold the texts of
-    ``claimed_parts`` (the Info-only writers read those), row for row."""
-    from tcpscope.views.info_parts import claimed_ids, claimed_parts, tcp_parts
+def test_claimed_ids_are_the_claimed_rows(name: str) -> None:
+    """The kernel's claimed rows as pool ids (``claimed_ids``), put together as the kernel
+    does (the segment's own text or the analysis prefixes, then the text and the suffix),
+    are the Protocol and Info of the list's string columns (``claimed_rows``), row for row."""
+    from tcpscope.views.info_columns import claimed_rows, tcp_info_column
+    from tcpscope.views.info_parts import claimed_ids, tcp_parts
 
     table = analyze(dissect(read_records(CAPTURES / name)))
     parts = tcp_parts(table)
@@ -76,11 +78,15 @@ def test_claimed_ids_are_the_claimed_parts(name: str) -> None:
     def ids_of(texts: np.ndarray) -> np.ndarray:
         return np.array([pool.setdefault(t, len(pool)) for t in texts.tolist()], dtype=np.int64)
 
-    got, want = claimed_ids(table, parts, ids_of), claimed_parts(table, parts)
+    got = claimed_ids(table, parts, ids_of)
+    tinfo = tcp_info_column(table)
+    want = claimed_rows(table, tinfo)
     texts = np.array([*pool, ""], dtype=object)  # (-1: the empty text)
     rows = np.flatnonzero(want.claimed)
     assert rows.shape[0] and np.array_equal(got.claimed, want.claimed)
+    assert np.array_equal(got.own, ~got.pfx & got.claimed)
     assert texts[got.proto[rows]].tolist() == want.proto[rows].tolist()
-    assert texts[got.text[rows]].tolist() == want.text[rows].tolist()
-    assert texts[got.suffix[rows]].tolist() == want.suffix[rows].tolist()
-    assert np.array_equal(got.own, want.own) and np.array_equal(got.pfx, want.pfx)
+    head = np.where(got.own[rows], tinfo.text[rows], tinfo.prefix[rows]).tolist()
+    text, suffix = texts[got.text[rows]].tolist(), texts[got.suffix[rows]].tolist()
+    info = [h + t + s for h, t, s in zip(head, text, suffix, strict=True)]
+    assert info == want.info[rows].tolist()

@@ -260,7 +260,7 @@ def framed_claims(table: PacketTable, ok: Array) -> list[FramedClaims]:
     """HTTP's claims, then TLS's and DNS's (which decide after HTTP), each kept to the
     rows ``ok`` marks: the one reading of the framers' segments both the list's string
     columns (:func:`claimed_rows`) and its compiled line writer's parts
-    (``tcpscope.views.info_parts.claimed_parts``) start from."""
+    (``tcpscope.views.info_parts.claimed_ids``) start from."""
     http = http_segments(table)
     app = app_segments(table)
     out: list[FramedClaims] = []

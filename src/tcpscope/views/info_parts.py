@@ -5,7 +5,7 @@ The same segments as :func:`tcpscope.views.info_columns.tcp_info_column` writes 
 *plain* here (the header read whole, not cut nor malformed, the checksum not found bad,
 options among MSS, WS, SACK_PERM, timestamps and SACK): the kernel writes their text
 from :class:`TcpParts`. The others keep the text :func:`tcpscope.views.info.tcp_info`
-writes on their rows alone (``text``). :func:`claimed_parts` says, for the rows HTTP,
+writes on their rows alone (``text``). :func:`claimed_ids` says, for the rows HTTP,
 TLS or DNS framing claims, which parts their Info is made of, by the rules of
 :func:`tcpscope.views.info_columns.claimed_rows` (tests/views compare the two ways line
 for line).
@@ -29,7 +29,7 @@ from tcpscope.views.info import PREFIX_BITS, flags_text
 from tcpscope.views.info_columns import KINDS_WITH_TEXT, PLAIN_KINDS, TEXT, framed_claims, rest_texts
 from tcpscope.views.list_kernel import OPT_MSS, OPT_SACK, OPT_SACK_PERM, OPT_TIMESTAMP, OPT_WS
 
-__all__ = ["MARK", "MARK_BARE", "Claimed", "ClaimedIds", "TcpParts", "claimed_ids", "claimed_parts", "tcp_parts"]
+__all__ = ["MARK", "MARK_BARE", "ClaimedIds", "TcpParts", "claimed_ids", "tcp_parts"]
 
 
 class TcpParts(NamedTuple):
@@ -167,43 +167,12 @@ MARK = " [TCP segment of a reassembled PDU]"
 MARK_BARE = MARK.lstrip()
 
 
-class Claimed(NamedTuple):
-    """For each tcp row, whether the framing above TCP claims it and then its Protocol and
-    its Info's parts: the segment's own (``own``: the kernel's text or ``TcpParts.text``),
-    the analysis prefixes (``pfx``), ``text``, and ``suffix`` (``MARK``, ``MARK_BARE`` or "")."""
-
-    claimed: Array
-    proto: Array
-    own: Array
-    pfx: Array
-    text: Array
-    suffix: Array
-
-
-def claimed_parts(table: PacketTable, parts: TcpParts) -> Claimed:
-    """The parts of the rows HTTP, TLS or DNS framing claims, by the rules of
-    :func:`tcpscope.views.info_columns.claimed_rows`: HTTP's segment of an unfinished
-    message is TCP's own text and the mark, or its first line after the prefixes and the
-    mark; a completing one the prefixes and the messages' texts. TLS and DNS: TCP's own
-    text and the mark; the mark alone after the prefixes (TLS cleared Info: without a
-    prefix, no space before it); or the records' or messages' texts after the prefixes
-    (a TLS text after ", " when a prefix is there). TLS and DNS decide after HTTP."""
-    m = parts.ok.shape[0]
-    out = Claimed(np.zeros(m, dtype=np.bool_), np.full(m, "TCP", dtype=TEXT), np.zeros(m, dtype=np.bool_),
-                  np.zeros(m, dtype=np.bool_), np.full(m, "", dtype=TEXT), np.full(m, "", dtype=TEXT))
-    for c in _claims(table, parts):
-        out.claimed[c.rows] = True
-        out.proto[c.rows] = c.proto
-        out.own[c.rows] = c.own
-        out.pfx[c.rows] = ~c.own
-        out.text[c.rows] = c.text
-        out.suffix[c.rows] = c.suffix
-    return out
-
-
 class ClaimedIds(NamedTuple):
-    """:class:`Claimed` with its texts as ids (``ids_of``'s, -1 for ``text`` and ``suffix``
-    where :class:`Claimed` has none), for the rows ``claimed`` marks (the others' are 0)."""
+    """For each tcp row, whether the framing above TCP claims it and then its Protocol and
+    its Info's parts, texts as ids (``ids_of``'s; -1 for ``text`` and ``suffix`` where they
+    are empty), for the rows ``claimed`` marks (the others' are 0): the segment's own
+    (``own``: the kernel's text or ``TcpParts.text``), the analysis prefixes (``pfx``),
+    ``text``, and ``suffix`` (``MARK``, ``MARK_BARE`` or "")."""
 
     claimed: Array
     proto: Index
@@ -214,8 +183,15 @@ class ClaimedIds(NamedTuple):
 
 
 def claimed_ids(table: PacketTable, parts: TcpParts, ids_of: Callable[[Array], Index]) -> ClaimedIds:
-    """:func:`claimed_parts` with each text an id given by ``ids_of`` (a pool of texts
-    shared with other columns) for the claimed rows alone: no string column of every row."""
+    """The parts of the rows HTTP, TLS or DNS framing claims, by the rules of
+    :func:`tcpscope.views.info_columns.claimed_rows`, each text an id given by ``ids_of``
+    (a pool of texts shared with other columns), for the claimed rows alone: no string
+    column of every row. HTTP's segment of an unfinished message is TCP's own text and the
+    mark, or its first line after the prefixes and the mark; a completing one the prefixes
+    and the messages' texts. TLS and DNS: TCP's own text and the mark; the mark alone after
+    the prefixes (TLS cleared Info: without a prefix, no space before it); or the records'
+    or messages' texts after the prefixes (a TLS text after ", " when a prefix is there).
+    TLS and DNS decide after HTTP."""
     m = parts.ok.shape[0]
     zeros = np.zeros(m, dtype=np.int64)
     out = ClaimedIds(np.zeros(m, dtype=np.bool_), zeros.copy(), np.zeros(m, dtype=np.bool_),
@@ -233,7 +209,7 @@ def claimed_ids(table: PacketTable, parts: TcpParts, ids_of: Callable[[Array], I
 
 
 class _Claim(NamedTuple):
-    """One framer's claimed rows and their parts (see :class:`Claimed`)."""
+    """One framer's claimed rows and their parts (see :class:`ClaimedIds`)."""
 
     rows: Index
     proto: Array
@@ -243,7 +219,7 @@ class _Claim(NamedTuple):
 
 
 def _claims(table: PacketTable, parts: TcpParts) -> list[_Claim]:
-    """The claimed rows' parts, a framer at a time, by the rules :func:`claimed_parts` states."""
+    """The claimed rows' parts, a framer at a time, by the rules :func:`claimed_ids` states."""
     out: list[_Claim] = []
     for rows, show, name, text in framed_claims(table, parts.ok):
         prefixed = parts.has_prefix[rows]
