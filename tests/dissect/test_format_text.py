@@ -26,15 +26,23 @@ _BYTES = st.one_of(st.binary(max_size=200), st.lists(_EDGES, max_size=60).map(by
 @settings(max_examples=60, deadline=None)
 @given(_BYTES)
 def test_the_kernels_write_what_the_loop_writes(raw: bytes) -> None:
-    assert text._format_long(raw) == text._format_short(raw)
+    assert text._format_long([raw]) == [text._format_short(raw)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(_BYTES, max_size=5))
+def test_pieces_are_read_each_on_its_own(pieces: list[bytes]) -> None:
+    """(a sequence cut at a piece's end is a REPLACEMENT CHARACTER, never continued by the next piece)"""
+    assert text._format_long(pieces) == [text._format_short(piece) for piece in pieces]
 
 
 def test_long_random_bytes() -> None:
     import random
 
     raw = random.Random(17).randbytes(30_000)
-    assert text._format_long(raw) == text._format_short(raw)
+    assert text._format_long([raw]) == [text._format_short(raw)]
     assert text.format_text(raw) == text._format_short(raw)
+    assert text.format_texts([raw[:100], raw[100:]]) == [text._format_short(raw[:100]), text._format_short(raw[100:])]
 
 
 def test_the_rules_cases() -> None:
@@ -44,5 +52,5 @@ def test_the_rules_cases() -> None:
              b"\xf8\x88\x80\x80\x80": "\ufffd", b"\xfc\x84\x80\x80\x80\x80": "\ufffd", b"\xf0\x9f\x98\x80": "\U0001f600",
              b"\xf3\xa0\x80\x81": "\\U000E0001", b"\x7f\x0d": "\\177\\r"}
     for raw, want in cases.items():
-        for form in (text._format_short, text._format_long):
-            assert form(raw) == want, (form.__name__, raw)
+        assert text._format_short(raw) == want, raw
+        assert text._format_long([raw]) == [want], raw

@@ -4,7 +4,8 @@ message). Below the analysis so that both the HTTP expert items (analysis) and t
 details tree (views) write the same text.
 
 Two paths give the same text. A short input (a header line) is read a byte at a time
-in Python. A long one (an HTTP body of random bytes, megabytes of them) goes through
+in Python. A long one (an HTTP body of random bytes, megabytes of them, whose lines
+:func:`format_texts` takes all at once) goes through
 two compiled kernels (:mod:`tcpscope._jit`; numba is imported only then): the first
 decodes the bytes into code points, Python decides which distinct non-ASCII code points
 are printable (``np.unique``: a few thousand at most, whatever the length), and the
@@ -17,6 +18,8 @@ tests/dissect/test_format_text.py holds the two equal on arbitrary bytes.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -24,7 +27,7 @@ from numpy.typing import NDArray
 
 from tcpscope._jit import compiles, helper, kernel
 
-__all__ = ["format_text"]
+__all__ = ["format_text", "format_texts"]
 
 _REPLACEMENT = 0xFFFD
 #: Below this many bytes the Python loop is cheaper than setting the kernels' arrays up
@@ -71,9 +74,9 @@ def _lead(c: int) -> tuple[int, int]:
 
 
 @helper
-def _decode_one(raw: Any, i: int) -> tuple[int, int]:
+def _decode_one(raw: Any, i: int, end: int) -> tuple[int, int]:
     """The character whose first byte is ``raw[i]`` (not ASCII) and where the next one
-    starts: a sequence cut short or broken by a byte that does not continue it, a byte
+    starts, in a text that ends before ``raw[end]``: a sequence cut short or broken by a byte that does not continue it, a byte
     that starts none, and a value that is no Unicode character (a surrogate, above
     U+10FFFF) are each one REPLACEMENT CHARACTER (a breaking byte starts the next
     character). ``raw`` is ``bytes`` in Python, a uint8 array in the kernel."""
@@ -83,7 +86,7 @@ def _decode_one(raw: Any, i: int) -> tuple[int, int]:
     code = int(raw[i]) & keep
     j = i + 1
     for _ in range(n):
-        if j >= len(raw) or raw[j] & 0xC0 != 0x80:
+        if j >= end or raw[j] & 0xC0 != 0x80:
             return _REPLACEMENT, j
         code = (code << 6) | (int(raw[j]) & 0x3F)
         j += 1
@@ -104,7 +107,17 @@ def format_text(raw: bytes) -> str:
     (``\\UXXXXXXXX`` above the BMP)."""
     if len(raw) < _SHORT or not compiles(len(raw)):
         return _format_short(raw)
-    return _format_long(raw)
+    return _format_long([raw])[0]
+
+
+def format_texts(pieces: Sequence[bytes]) -> list[str]:
+    """:func:`format_text` of each piece (the lines of a body: each read on its own, a
+    UTF-8 sequence never runs from one into the next), with the kernels for all of
+    them at once when they are long together."""
+    size = sum(len(piece) for piece in pieces)
+    if size < _SHORT or not compiles(size):
+        return [_format_short(piece) for piece in pieces]
+    return _format_long(pieces)
 
 
 def _format_short(raw: bytes) -> str:
@@ -121,7 +134,7 @@ def _format_short(raw: bytes) -> str:
             out.append("\\" + (chr(letter) if letter else f"{c:03o}"))
             i += 1
         else:
-            code, i = _decode_one(raw, i)
+            code, i = _decode_one(raw, i, len(raw))
             if _printable(code):
                 out.append(chr(code))
             else:
@@ -129,41 +142,50 @@ def _format_short(raw: bytes) -> str:
     return "".join(out)
 
 
-def _format_long(raw: bytes) -> str:
-    """:func:`format_text` with the kernels: decode, decide printability for each
+def _format_long(pieces: Sequence[bytes]) -> list[str]:
+    """:func:`format_texts` with the kernels: decode, decide printability for each
     distinct non-ASCII code point, write the escapes."""
-
-    data = np.frombuffer(raw, dtype=np.uint8)
+    data = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    ends = np.cumsum([len(piece) for piece in pieces], dtype=np.int64)
     codes = np.empty(len(data), dtype=np.uint32)
     sequence = np.empty(len(data), dtype=np.bool_)
-    n = _decode.run(len(data), data, codes, sequence)
+    code_ends = np.empty(len(pieces), dtype=np.int64)
+    _decode.run(len(data), data, ends, codes, sequence, code_ends)
+    n = int(code_ends[-1]) if len(pieces) else 0
     codes, sequence = codes[:n], sequence[:n]
     distinct = np.unique(codes[sequence])
     unprintable = distinct[[not _printable(int(code)) for code in distinct]] if len(distinct) else distinct
     escaped = sequence & np.isin(codes, unprintable)
-    out: NDArray[np.uint32] = _escape.run(n, codes, sequence, escaped)
-    return out.tobytes().decode("utf-32-le")
+    out_ends = np.empty(len(pieces), dtype=np.int64)
+    out: NDArray[np.uint32] = _escape.run(n, codes, sequence, escaped, code_ends, out_ends)
+    text = out.tobytes().decode("utf-32-le")  # (one character a code point: none is a surrogate)
+    bounds = [0, *out_ends.tolist()]
+    return [text[a:b] for a, b in pairwise(bounds)]
 
 
 @kernel
-def _decode(raw: NDArray[Any], codes: NDArray[Any], sequence: NDArray[Any]) -> int:
-    """Each character of ``raw`` as its code point in ``codes`` (an ASCII byte as itself),
-    and whether it was read as a UTF-8 sequence in ``sequence`` (an overlong one may
-    give an ASCII code point, escaped by the non-ASCII rule); returns how many there are."""
+def _decode(raw: NDArray[Any], ends: NDArray[Any], codes: NDArray[Any], sequence: NDArray[Any],
+            code_ends: NDArray[Any]) -> None:
+    """Each character of the pieces of ``raw`` (piece ``p`` ends before ``raw[ends[p]]``)
+    as its code point in ``codes`` (an ASCII byte as itself), whether it was read as a
+    UTF-8 sequence in ``sequence`` (an overlong one may give an ASCII code point, escaped
+    by the non-ASCII rule), and where each piece's characters end in ``code_ends``."""
     i = 0
     k = 0
-    while i < len(raw):
-        c = raw[i]
-        if c < 0x80:
-            codes[k] = c
-            sequence[k] = False
-            i += 1
-        else:
-            code, i = _decode_one(raw, i)
-            codes[k] = code
-            sequence[k] = True
-        k += 1
-    return k
+    for p in range(len(ends)):
+        end = ends[p]
+        while i < end:
+            c = raw[i]
+            if c < 0x80:
+                codes[k] = c
+                sequence[k] = False
+                i += 1
+            else:
+                code, i = _decode_one(raw, i, end)
+                codes[k] = code
+                sequence[k] = True
+            k += 1
+        code_ends[p] = k
 
 
 @helper
@@ -185,31 +207,43 @@ def _width(code: int, sequence: bool, escaped: bool) -> int:
 
 
 @kernel
-def _escape(codes: NDArray[Any], sequence: NDArray[Any], escaped: NDArray[Any]) -> NDArray[Any]:
+def _escape(codes: NDArray[Any], sequence: NDArray[Any], escaped: NDArray[Any], code_ends: NDArray[Any],
+            out_ends: NDArray[Any]) -> NDArray[Any]:
     """The code points of the text: each of ``codes`` as itself, or its escape (an ASCII
-    byte that is not printable, a UTF-8 sequence's character where ``escaped``)."""
+    byte that is not printable, a UTF-8 sequence's character where ``escaped``); where
+    each piece's (its characters end at ``code_ends``) end in it in ``out_ends``."""
     total = 0
     for k in range(len(codes)):
         total += _width(codes[k], sequence[k], escaped[k])
     out = np.empty(total, dtype=np.uint32)
     m = 0
-    for k in range(len(codes)):
-        code = int(codes[k])
-        width = _width(code, sequence[k], escaped[k])
-        if width == 1:
-            out[m] = code
-        else:
-            out[m] = 0x5C  # backslash
-            if not sequence[k]:
-                letter = _letter(code)
-                if letter:
-                    out[m + 1] = letter
-                else:
-                    for d in range(3):
-                        out[m + 3 - d] = 0x30 + ((code >> (3 * d)) & 7)
-            else:
-                out[m + 1] = 0x75 if width == 6 else 0x55  # u, U
-                for d in range(width - 2):
-                    out[m + width - 1 - d] = _hex_digit((code >> (4 * d)) & 0xF)
-        m += width
+    k = 0
+    for p in range(len(code_ends)):
+        while k < code_ends[p]:
+            m = _write(out, m, int(codes[k]), sequence[k], escaped[k])
+            k += 1
+        out_ends[p] = m
     return out
+
+
+@helper
+def _write(out: NDArray[Any], m: int, code: int, sequence: bool, escaped: bool) -> int:
+    """Write the character ``code`` as itself or its escape at ``out[m]``; returns where
+    the next one goes."""
+    width = _width(code, sequence, escaped)
+    if width == 1:
+        out[m] = code
+        return m + 1
+    out[m] = 0x5C  # backslash
+    if not sequence:
+        letter = _letter(code)
+        if letter:
+            out[m + 1] = letter
+        else:
+            for d in range(3):
+                out[m + 3 - d] = 0x30 + ((code >> (3 * d)) & 7)
+    else:
+        out[m + 1] = 0x75 if width == 6 else 0x55  # u, U
+        for d in range(width - 2):
+            out[m + width - 1 - d] = _hex_digit((code >> (4 * d)) & 0xF)
+    return m + width
