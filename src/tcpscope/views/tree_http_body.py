@@ -17,11 +17,12 @@ import re
 import numpy as np
 
 from tcpscope.analysis.http_fields import LAYER, file_data, first_headers, media_protocol, message_table
+from tcpscope.dissect.text import format_texts
 from tcpscope.table.packets import PacketTable
 from tcpscope.table.schema import FieldType
 from tcpscope.views.tree import Protocol
 from tcpscope.views.tree_http import body_place
-from tcpscope.views.tree_http_text import HttpItem, format_text, item_lines, text_label
+from tcpscope.views.tree_http_text import HttpItem, item_lines, text_label
 
 __all__ = ["TEXT_LINES", "text_lines_items", "text_lines_text"]
 
@@ -71,7 +72,7 @@ def text_lines_items(table: PacketTable, frame: int, layer: int) -> tuple[int, H
     first = int(np.searchsorted(table.layer(LAYER).pkt, frame))
     return row - first + 1, HttpItem("data-text-lines", f"Line-based text data: {media} ({len(lines)} lines)", "", at,
                                      len(body), FieldType.PROTOCOL, source=source,
-                                     children=[HttpItem("", text_label(format_text(line))) for line in lines])
+                                     children=[HttpItem("", text_label(text)) for text in format_texts(lines)])
 
 
 def text_lines_text(table: PacketTable, frame: int, layer: int, _payload: bytes, _ports: tuple[int, int]) -> str | None:
