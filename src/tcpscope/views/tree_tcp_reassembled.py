@@ -168,7 +168,7 @@ def segments_item(got: Reassembly, first_frame: int) -> HttpItem:
         offset += n
     hexed = got.data.hex()
     shown = hexed if total <= 36 else hexed[:72] + "\u2026"
-    colons = ":".join(hexed[i:i + 2] for i in range(0, len(hexed), 2))
+    colons = got.data.hex(":")
     out.children += [
         HttpItem("tcp.segment.count", f"[Segment count: {len(got.frames)}]", str(len(got.frames)),
                  ftype=FieldType.UINT32),
