@@ -12,9 +12,6 @@ captures with a golden follow file, 544 streams: all equal; the suite keeps this
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import inspect
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +19,9 @@ import pytest
 from make_golden_follow import FOLLOW_MODES, block_order, follow_source, read_follow
 
 import tcpscope
-from tcpscope.analysis import numbering
 from tcpscope.analysis.follow import FollowFeed, follow_chunks
 from tcpscope.capture import read_records
-from tcpscope.pipeline import focus, headers
+from tcpscope.pipeline import focus
 from tcpscope.pipeline.stream import TableStream, pieces
 from tcpscope.views.follow import follow_nodes, render_follow
 
@@ -116,22 +112,6 @@ def test_the_focused_pass_dissects_the_followed_conversation_only() -> None:
         tcp = piece.table.layer("tcp")
         seen.update(np.asarray(tcp.cols["stream"]).tolist())
     assert seen == {1}
-
-
-def _digest(modules: tuple[str, ...]) -> str:
-    h = hashlib.sha256()
-    for name in modules:
-        h.update(Path(inspect.getfile(importlib.import_module(name))).read_bytes())
-    return h.hexdigest()[:16]
-
-
-@pytest.mark.parametrize("module", [numbering, headers], ids=["numbering", "headers"])
-def test_a_kernel_records_the_digest_of_its_helper_modules(module: object) -> None:
-    """As tests/analysis/test_kernel_sources.py for the analysis kernel: numba's cache knows
-    only the kernel's file, so it records the digest of the helpers' modules."""
-    want = _digest(module.HELPER_MODULES)  # type: ignore[attr-defined]
-    assert want == module.HELPER_MODULES_DIGEST, (  # type: ignore[attr-defined]
-        f"{module.__name__}: set HELPER_MODULES_DIGEST = {want!r}")  # type: ignore[attr-defined]
 
 
 def _icmp_quote(src: str, dst: str, quoted: bytes) -> bytes:

@@ -6,11 +6,7 @@ on the captures the line writer is tested on, on some frames, and a piece at a t
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import inspect
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +18,6 @@ from tcpscope.capture import read_records
 from tcpscope.dissect.pipeline import dissect
 from tcpscope.pipeline.stream import pieces
 from tcpscope.table.packets import PacketTable
-from tcpscope.views import info_kernel
 from tcpscope.views.info_kernel import list_texts
 from tcpscope.views.packet_list import packet_columns
 
@@ -64,13 +59,3 @@ def test_pieces() -> None:
         for column, part in zip(got, _texts(analyzer.feed(piece)), strict=True):
             column.extend(part)
     assert got == _columns(analyze(dissect(records)))
-
-
-def test_the_kernel_records_the_digest_of_its_helper_modules() -> None:
-    """numba's cache watches the kernel's own file: the digest of the helpers' modules
-    there makes a change to them compile the kernel again (as tests/analysis/test_kernel_sources.py)."""
-    h = hashlib.sha256()
-    for name in info_kernel.HELPER_MODULES:
-        h.update(Path(inspect.getfile(importlib.import_module(name))).read_bytes())
-    assert h.hexdigest()[:16] == info_kernel.HELPER_MODULES_DIGEST, (
-        f"tcpscope/views/info_kernel.py: set HELPER_MODULES_DIGEST = {h.hexdigest()[:16]!r}")
