@@ -26,8 +26,6 @@ from tcpscope._jit import kernel
 from tcpscope._types import Array, Index
 from tcpscope.analysis.layout import A_DUPLICATE_ACK
 from tcpscope.table.packets import PacketTable
-from tcpscope.views.info import PREFIXES
-from tcpscope.views.info_columns import TEXT
 from tcpscope.views.list_kernel import put_info
 
 if TYPE_CHECKING:
@@ -90,8 +88,7 @@ def list_texts(table: PacketTable, frames: Index | None = None) -> ListTexts:
     """Source, Destination, Protocol and Info of ``frames`` of an analysed table (None:
     every frame), as the packet list writes them (the table's tcp layer analysed:
     ``stream`` among its columns)."""
-    from tcpscope.views.info_parts import tcp_parts
-    from tcpscope.views.packet_list import _line_parts, _no_tcp, _Pool
+    from tcpscope.views.packet_list import line_inputs
 
     n = table.n
     sel = np.arange(n, dtype=np.int64) if frames is None else np.asarray(frames, dtype=np.int64)
@@ -99,32 +96,15 @@ def list_texts(table: PacketTable, frames: Index | None = None) -> ListTexts:
     if n == 0 or k == 0:
         empty = _strings(np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64))
         return ListTexts(empty, empty, empty, empty)
-    parts = tcp_parts(table)
-    if not len(table.layer("tcp")):  # (every row of a table without TCP reads tcp row 0: make it exist)
-        parts = _no_tcp(parts)
-    pool = _Pool()
-    pool.ids[""] = 0
-    lp = _line_parts(table, sel, parts, pool)
-    row, pfx, body, text_id, suffix_id = lp.row, lp.pfx, lp.body, lp.text, lp.suffix
-    flag_id = pool.of(np.array(parts.flag_names, dtype=TEXT))[parts.flagid] if len(parts.flag_names) \
-        else parts.flagid
-    pbits = np.array([bit for bit, _ in PREFIXES], dtype=np.int64)
-    pids = pool.of(np.array([prefix for _, prefix in PREFIXES], dtype=TEXT))
-    data, pstart, _chars = pool.arrays()
-    plen = np.diff(pstart)
-    # an upper bound, as kernel_bytes bounds a line's Info: the texts, a segment's own text
-    # (its flags under 100 bytes), every prefix, 48 bytes an option and each SACK block
-    nopts = np.where(body, parts.opt_hi[row] - parts.opt_lo[row], 0)
-    bound = int(np.sum(np.where(text_id >= 0, plen[text_id], 0) + np.where(suffix_id >= 0, plen[suffix_id], 0)
-                       + np.where(body, 400, 0) + np.where(pfx, 600, 0) + 48 * nopts))
-    bound += 48 * int(np.sum(parts.sack_hi - parts.sack_lo))
-    out = np.empty(bound, dtype=np.uint8)
+    li = line_inputs(table, sel)
+    lp, parts = li.lines, li.parts
+    out = np.empty(li.info_bound, dtype=np.uint8)
     ends = np.empty(k + 1, dtype=np.int64)
     size = write_infos.run(
-        n, out, ends, row, pfx, body, text_id, suffix_id, data, pstart, parts.sport, parts.dport, flag_id, parts.seq,
-        parts.ack, parts.win, parts.urg, parts.seglen, parts.aflags, parts.dupnum, parts.dupframe, parts.opt_lo,
-        parts.opt_hi, parts.okind, parts.ov1, parts.ov2, parts.sack_lo, parts.sack_hi, parts.sle, parts.sre, pbits,
-        pids, A_DUPLICATE_ACK)
-    texts = _strings(data, pstart)
+        n, out, ends, lp.row, lp.pfx, lp.body, lp.text, lp.suffix, li.data, li.pstart, parts.sport, parts.dport,
+        li.flag_id, parts.seq, parts.ack, parts.win, parts.urg, parts.seglen, parts.aflags, parts.dupnum,
+        parts.dupframe, parts.opt_lo, parts.opt_hi, parts.okind, parts.ov1, parts.ov2, parts.sack_lo, parts.sack_hi,
+        parts.sle, parts.sre, li.pbits, li.pids, A_DUPLICATE_ACK)
+    texts = _strings(li.data, li.pstart)
     return ListTexts(_take(texts, lp.source), _take(texts, lp.destination), _take(texts, lp.protocol),
                      _strings(out[:size], ends))

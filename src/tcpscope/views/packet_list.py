@@ -33,8 +33,8 @@ from tcpscope.views.info_other import dns_over_udp, other_info, rarp_frames
 if TYPE_CHECKING:
     from tcpscope.views.info_parts import TcpParts
 
-__all__ = ["ListColumns", "PacketRow", "packet_bytes", "packet_columns", "packet_lines", "packet_rows", "packet_text",
-           "time_precision", "time_text"]
+__all__ = ["LineInputs", "LineParts", "ListColumns", "PacketRow", "line_inputs", "packet_bytes", "packet_columns",
+           "packet_lines", "packet_rows", "packet_text", "time_precision", "time_text"]
 
 _PROTO_COLUMN = {
     "tcp": "TCP", "udp": "UDP", "ip": "IPv4", "ipv6": "IPv6", "arp": "ARP", "icmp": "ICMP", "icmpv6": "ICMPv6",
@@ -482,7 +482,7 @@ class _Pool:
         return np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, chars
 
 
-class _LineParts(NamedTuple):
+class LineParts(NamedTuple):
     """What the kernel reads of each line besides numbers: the pool ids of the addresses
     and the Protocol, the tcp row, and Info's parts (:mod:`tcpscope.views.list_kernel`;
     -1: no text)."""
@@ -497,7 +497,7 @@ class _LineParts(NamedTuple):
     suffix: Index
 
 
-def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) -> _LineParts:
+def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) -> LineParts:
     """The parts of the lines of frames ``sel``, by the rules of :func:`packet_columns`,
     their texts in ``pool``: each distinct text turned into an id once, the rows then
     handled as integers."""
@@ -541,14 +541,13 @@ def _line_parts(table: PacketTable, sel: Index, parts: TcpParts, pool: _Pool) ->
     empty = pool.ids[""]
     text[text == empty] = -1
     suffix[suffix == empty] = -1
-    return _LineParts(src[sel], dst[sel], protocol, row, body | (from_above & above.pfx[row]), body,
+    return LineParts(src[sel], dst[sel], protocol, row, body | (from_above & above.pfx[row]), body,
                       text, suffix)
 
 
 def kernel_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
     """:func:`packet_bytes` by the kernel, for an analysed table, whatever its size (the
     kernel itself runs compiled or not as ``tcpscope._jit`` chooses)."""
-    from tcpscope.views.info_parts import tcp_parts
     from tcpscope.views.list_kernel import write_lines
 
     n = table.n
@@ -556,38 +555,66 @@ def kernel_bytes(table: PacketTable, frames: Index | None = None) -> bytes:
     k = sel.shape[0]
     if n == 0 or k == 0:
         return b""
+    li = line_inputs(table, sel)
+    lp, parts = li.lines, li.parts
+    plen = np.diff(li.pstart)
+    # an upper bound: the numbers and padding, the addresses, the Protocol, then Info's
+    bound = int(np.sum(200 + plen[lp.source] + plen[lp.destination] + plen[lp.protocol])) + li.info_bound
+    out = np.empty(bound, dtype=np.uint8)
+    first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
+    has_ts = table.records.has_ts[sel] if table.records.has_ts is not None else np.ones(k, dtype=np.bool_)
+    size = write_lines.run(
+        n, out, sel + table.records.first_frame + 1, np.asarray(table.ts_ns[sel], dtype=np.int64) - first,
+        time_precision(table)[sel], has_ts, lp.source, lp.destination, lp.protocol,
+        np.minimum(table.records.wirelen[sel], 0x7FFFFFFF).astype(np.int64), lp.row, lp.pfx, lp.body, lp.text,
+        lp.suffix, li.data, li.pstart, li.pchars, parts.sport, parts.dport, li.flag_id, parts.seq, parts.ack,
+        parts.win, parts.urg, parts.seglen, parts.aflags, parts.dupnum, parts.dupframe, parts.opt_lo, parts.opt_hi,
+        parts.okind, parts.ov1, parts.ov2, parts.sack_lo, parts.sack_hi, parts.sle, parts.sre, li.pbits, li.pids,
+        A_DUPLICATE_ACK)
+    return out[:size].tobytes()
+
+
+class LineInputs(NamedTuple):
+    """What the list's compiled writers (:func:`kernel_bytes`'s lines,
+    :mod:`tcpscope.views.info_kernel`'s Info alone) read besides the table's columns: the
+    tcp rows' parts, each line's parts, the pool of texts (its bytes, where each entry
+    starts, each entry's characters), the TCP flags' and Info prefixes' pool ids, and an
+    upper bound of the bytes of the lines' Info."""
+
+    parts: TcpParts
+    lines: LineParts
+    data: Array
+    pstart: Index
+    pchars: Index
+    flag_id: Index
+    pbits: Index
+    pids: Index
+    info_bound: int
+
+
+def line_inputs(table: PacketTable, sel: Index) -> LineInputs:
+    """The :class:`LineInputs` of frames ``sel`` (not empty) of an analysed table."""
+    from tcpscope.views.info_parts import tcp_parts
+
     parts = tcp_parts(table)
     if not len(table.layer("tcp")):  # (every row of a table without TCP reads tcp row 0: make it exist)
         parts = _no_tcp(parts)
     pool = _Pool()
     pool.ids[""] = 0
     lp = _line_parts(table, sel, parts, pool)
-    row, pfx, body = lp.row, lp.pfx, lp.body
-    src_id, dst_id, proto_id, text_id, suffix_id = lp.source, lp.destination, lp.protocol, lp.text, lp.suffix
     flag_id = pool.of(np.array(parts.flag_names, dtype=TEXT))[parts.flagid] if len(parts.flag_names) \
         else parts.flagid
     pbits = np.array([bit for bit, _ in PREFIXES], dtype=np.int64)
     pids = pool.of(np.array([prefix for _, prefix in PREFIXES], dtype=TEXT))
     data, pstart, pchars = pool.arrays()
     plen = np.diff(pstart)
-    # an upper bound: the numbers and padding, the texts, a segment's own text (its flags
-    # under 100 bytes), every prefix, 48 bytes an option and each SACK block
-    nopts = np.where(body, parts.opt_hi[row] - parts.opt_lo[row], 0)
-    bound = int(np.sum(200 + plen[src_id] + plen[dst_id] + plen[proto_id] + np.where(text_id >= 0, plen[text_id], 0)
-                       + np.where(suffix_id >= 0, plen[suffix_id], 0) + np.where(body, 400, 0) + np.where(pfx, 600, 0)
-                       + 48 * nopts))
-    bound += 48 * int(np.sum(parts.sack_hi - parts.sack_lo))
-    out = np.empty(bound, dtype=np.uint8)
-    first = table.records.ts_first if table.records.ts_first is not None else int(table.ts_ns[0])
-    has_ts = table.records.has_ts[sel] if table.records.has_ts is not None else np.ones(k, dtype=np.bool_)
-    size = write_lines.run(
-        n, out, sel + table.records.first_frame + 1, np.asarray(table.ts_ns[sel], dtype=np.int64) - first,
-        time_precision(table)[sel], has_ts, src_id, dst_id, proto_id,
-        np.minimum(table.records.wirelen[sel], 0x7FFFFFFF).astype(np.int64), row, pfx, body, text_id, suffix_id,
-        data, pstart, pchars, parts.sport, parts.dport, flag_id, parts.seq, parts.ack, parts.win, parts.urg,
-        parts.seglen, parts.aflags, parts.dupnum, parts.dupframe, parts.opt_lo, parts.opt_hi, parts.okind,
-        parts.ov1, parts.ov2, parts.sack_lo, parts.sack_hi, parts.sle, parts.sre, pbits, pids, A_DUPLICATE_ACK)
-    return out[:size].tobytes()
+    # Info's bound: the texts, a segment's own text (its flags under 100 bytes), every
+    # prefix, 48 bytes an option and each SACK block
+    nopts = np.where(lp.body, parts.opt_hi[lp.row] - parts.opt_lo[lp.row], 0)
+    info = int(np.sum(np.where(lp.text >= 0, plen[lp.text], 0) + np.where(lp.suffix >= 0, plen[lp.suffix], 0)
+                      + np.where(lp.body, 400, 0) + np.where(lp.pfx, 600, 0) + 48 * nopts))
+    info += 48 * int(np.sum(parts.sack_hi - parts.sack_lo))
+    return LineInputs(parts, lp, data, pstart, pchars, flag_id, pbits, pids, info)
 
 
 T = TypeVar("T", bound=tuple[Any, ...])
