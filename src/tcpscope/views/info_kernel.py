@@ -37,7 +37,7 @@ __all__ = ["HELPER_MODULES", "HELPER_MODULES_DIGEST", "ListTexts", "list_texts",
 #: file only), and the digest of their source: a change to them changes this file, so
 #: that the kernel compiles again (tests/views/test_info_kernel.py checks the digest)
 HELPER_MODULES = ("tcpscope.views.list_kernel",)
-HELPER_MODULES_DIGEST = "946bde7c336917c7"
+HELPER_MODULES_DIGEST = "d83443a37e4e2495"
 
 
 @partial(kernel, refcounts=False)  # (it creates no array: no reference counting, tcpscope._jit)

@@ -32,7 +32,7 @@ import numpy as np
 
 from tcpscope._jit import helper, kernel
 
-__all__ = ["OPT_MSS", "OPT_SACK", "OPT_SACK_PERM", "OPT_TIMESTAMP", "OPT_WS", "put_info", "write_lines"]
+__all__ = ["OPT_MSS", "OPT_SACK", "OPT_SACK_PERM", "OPT_TIMESTAMP", "OPT_WS", "decimal_digits", "put_info", "write_lines"]
 
 #: How an option shows in Info (its code in the kernel's ``okind``): `` MSS=v``,
 #: `` WS=2^v`` (v at most 14), `` SACK_PERM``, `` TSval=a TSecr=b``, each SACK block's
@@ -52,7 +52,7 @@ _DUP_TEXT, _DUP_END_TEXT = _b("[TCP Dup ACK "), _b("] ")
 
 
 @helper
-def _digits(x: int) -> int:
+def decimal_digits(x: int) -> int:
     """How many decimal digits a non-negative int64 takes."""
     n = 1
     while x >= 10:
@@ -64,7 +64,7 @@ def _digits(x: int) -> int:
 @helper
 def _put_num(out: Any, p: int, x: int) -> int:
     """A non-negative integer in decimal at ``p``; returns the position after it."""
-    n = _digits(x)
+    n = decimal_digits(x)
     q = p + n
     while True:
         q -= 1
@@ -111,7 +111,7 @@ def _put_time(out: Any, p: int, rel: int, digits: int, has_ts: bool) -> int:
     frac = mag % 1_000_000_000
     for _ in range(9 - digits):
         frac //= 10
-    width = (1 if rel < 0 else 0) + _digits(secs) + (digits + 1 if digits > 0 else 0)
+    width = (1 if rel < 0 else 0) + decimal_digits(secs) + (digits + 1 if digits > 0 else 0)
     p = _pad(out, p, 10 - width)
     if rel < 0:
         out[p] = 45
@@ -215,7 +215,7 @@ def write_lines(out: Any, number: Any, rel: Any, digits: Any, has_ts: Any, src: 
     returns the bytes written (see the module docstring for the parts)."""
     p = 0
     for i in range(number.shape[0]):
-        p = _pad(out, p, 5 - _digits(number[i]))
+        p = _pad(out, p, 5 - decimal_digits(number[i]))
         p = _put_num(out, p, number[i])
         out[p] = 32
         p = _put_time(out, p + 1, rel[i], digits[i], has_ts[i])

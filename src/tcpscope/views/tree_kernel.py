@@ -21,8 +21,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tcpscope._jit import helper, kernel
+from tcpscope.views.list_kernel import decimal_digits
 
-__all__ = ["NO_NUMBER", "Pool", "gather", "join_headers"]
+__all__ = ["HELPER_MODULES", "HELPER_MODULES_DIGEST", "NO_NUMBER", "Pool", "gather", "join_headers"]
+
+#: The modules whose helpers the kernels compile in (numba's cache watches this file
+#: only), and the digest of their source: a change to them changes this file, so that
+#: the kernels compile again (tests/analysis/test_kernel_sources.py checks the digest)
+HELPER_MODULES = ("tcpscope.views.list_kernel",)
+HELPER_MODULES_DIGEST = "d83443a37e4e2495"
 
 #: An item's number where it has none (the item is a text alone).
 NO_NUMBER = np.iinfo(np.int64).min
@@ -106,23 +113,13 @@ def _utf8(texts: list[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
 
 
 @helper
-def _digits(x: int) -> int:
-    """How many decimal digits a non-negative int64 takes."""
-    n = 1
-    while x >= 10:
-        x //= 10
-        n += 1
-    return n
-
-
-@helper
 def _number_size(x: int) -> int:
     """The bytes of ``x`` in decimal, its sign included (none for :data:`NO_NUMBER`)."""
     if x == NO_NUMBER:
         return 0
     if x < 0:
-        return 1 + _digits(-x)
-    return _digits(x)
+        return 1 + decimal_digits(-x)
+    return decimal_digits(x)
 
 
 @helper
@@ -134,7 +131,7 @@ def _put_number(out: Any, p: int, x: int) -> int:
         out[p] = 45
         p += 1
         x = -x
-    q = p + _digits(x)
+    q = p + decimal_digits(x)
     end = q
     while True:
         q -= 1
